@@ -1,0 +1,95 @@
+"""Bank sandbox: a local, deterministic stand-in for bank-data aggregators.
+
+``create_app`` is the only place an application is built.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+
+from .config import DEFAULTS, INTEGER_SETTINGS
+from .extensions import db, migrate
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the sandbox: defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(_from_environment())
+    app.config.from_mapping(config or {})
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    _register_blueprints(app)
+
+    @app.after_request
+    def commit_on_success(response: Response) -> Response:
+        """One database transaction per request: kept on success, dropped on error."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    return app
+
+
+def _from_environment() -> dict[str, Any]:
+    """Settings from ``DATABASE_URL`` and ``SANDBOX_*``, kept as strings (secrets stay intact)."""
+    found: dict[str, Any] = {}
+    if os.environ.get("DATABASE_URL"):
+        found["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    for key in DEFAULTS:
+        value = os.environ.get(f"SANDBOX_{key}")
+        if value is not None:
+            found[key] = int(value) if key in INTEGER_SETTINGS else value
+    return found
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import cli, control, plaid, web
+
+    app.register_blueprint(plaid.bp)
+    app.register_blueprint(control.bp, url_prefix="/control")
+    app.register_blueprint(web.bp)
+    web.register_error_pages(app)
+    cli.register(app)
+
+
+def _database_url(app: Flask) -> str:
+    url = str(app.config["DATABASE_URL"] or "")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'sandbox.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _instance_secret_key(app: Flask) -> str:
+    """A secret key kept in the instance folder, so every worker and restart shares it."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def is_api_request() -> bool:
+    """Whether the current request is an API call (JSON) rather than a page view."""
+    return request.method == "POST" and not request.form

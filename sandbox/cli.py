@@ -1,0 +1,178 @@
+"""Command line: ``bank-sandbox`` (or ``python -m sandbox``) and ``flask --app sandbox``.
+
+``serve`` migrates the database, makes sure the default tenant exists, prints the URL
+and keys, and serves. The other commands manage tenants and data.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from .core import tenants
+from .core.bank import Bank
+from .core.models import Tenant
+from .extensions import db
+
+
+def register(app: Flask) -> None:
+    """Attach the data commands to ``flask --app sandbox``."""
+    for command in (init_db, tenants_group, seed, reset):
+        app.cli.add_command(command)
+
+
+def _app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
+def main() -> None:
+    """Bank sandbox: fake banks behind Plaid's API."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000; 0 picks a free one).")
+@click.option(
+    "--ready-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the URL and keys as JSON here once the server listens.",
+)
+@with_appcontext
+def serve(host: str | None, port: int | None, ready_file: str | None) -> None:
+    """Migrate, ensure the default tenant, print URL and keys, and serve."""
+    from flask import current_app
+    from werkzeug.serving import make_server
+
+    from .bootstrap import ensure_default_tenant, upgrade_schema
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade_schema(app)
+    keys = ensure_default_tenant(app)
+    server = make_server(
+        host or app.config["HOST"], app.config["PORT"] if port is None else port, app, threaded=True
+    )
+    url = f"http://{server.host}:{server.port}"
+    ready = {"url": url, "client_id": keys.client_id, "secret": keys.secret}
+    click.echo(json.dumps(ready))
+    click.echo(
+        f"\n  Bank sandbox listening on {url}\n"
+        f"  PLAID-CLIENT-ID  {keys.client_id}\n  PLAID-SECRET     {keys.secret}\n"
+        f"  database         {_safe_url(app)}\n",
+        err=True,
+    )
+    if ready_file:
+        with open(ready_file, "w") as handle:
+            json.dump(ready, handle)
+    server.serve_forever()
+
+
+def _safe_url(app: Flask) -> str:
+    return str(db.engine.url.render_as_string(hide_password=True))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the schema and the default tenant."""
+    from flask import current_app
+
+    from .bootstrap import ensure_default_tenant, upgrade_schema
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    upgrade_schema(app)
+    keys = ensure_default_tenant(app)
+    click.echo(f"database ready; default tenant {keys.client_id}")
+
+
+@click.group("tenants")
+def tenants_group() -> None:
+    """Create and list API keys."""
+
+
+@tenants_group.command("create")
+@click.option("--name", required=True)
+@click.option("--seed", type=int, default=None)
+@with_appcontext
+def tenants_create(name: str, seed: int | None) -> None:
+    """Create a tenant and print its keys (the secret is shown only now)."""
+    tenant, keys = tenants.create(
+        db.session, name, seed if seed is not None else secrets.randbits(31)
+    )
+    db.session.commit()
+    click.echo(
+        json.dumps(
+            {"name": name, "client_id": keys.client_id, "secret": keys.secret, "seed": tenant.seed}
+        )
+    )
+
+
+@tenants_group.command("list")
+@with_appcontext
+def tenants_list() -> None:
+    """List tenants (secrets are stored hashed and cannot be shown)."""
+    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)):
+        click.echo(f"{tenant.client_id}  seed={tenant.seed:<12} {tenant.name}")
+
+
+def _tenant(client_id: str | None) -> Tenant:
+    query = (
+        select(Tenant).where(Tenant.client_id == client_id)
+        if client_id
+        else select(Tenant).where(Tenant.name == "default")
+    )
+    tenant = db.session.scalar(query)
+    if tenant is None:
+        raise click.ClickException(f"no tenant {client_id or 'default'}; run init-db first")
+    return tenant
+
+
+@click.command()
+@click.option("--client-id", default=None, help="Tenant (default: the default tenant).")
+@click.option(
+    "--institution",
+    "institution_ids",
+    multiple=True,
+    default=("ins_109508", "ins_56", "ins_10"),
+    show_default=True,
+)
+@click.option("--username", default="user_good", show_default=True)
+@with_appcontext
+def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str) -> None:
+    """Link demo items (one per institution) and print their access tokens."""
+    bank = Bank(db.session, _tenant(client_id))
+    made: list[dict[str, Any]] = []
+    for institution_id in institution_ids:
+        public = bank.sandbox_public_token(
+            institution_id,
+            ["transactions", "auth", "identity"],
+            username=username,
+            password="pass_good",
+        )
+        access, item = bank.exchange_public_token(public)
+        made.append({"institution_id": institution_id, "item_id": item.id, "access_token": access})
+    db.session.commit()
+    click.echo(json.dumps(made, indent=2))
+
+
+@click.command()
+@click.option("--client-id", default=None, help="Tenant (default: the default tenant).")
+@with_appcontext
+def reset(client_id: str | None) -> None:
+    """Forget a tenant's items and clock changes; its keys stay valid."""
+    tenants.reset(db.session, _tenant(client_id))
+    db.session.commit()
+    click.echo("reset")
+
+
+for _command in (init_db, tenants_group, seed, reset):
+    main.add_command(_command)

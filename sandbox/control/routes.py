@@ -1,0 +1,134 @@
+"""Views of the control API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, g, jsonify, request
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..core import tenants
+from ..core.bank import Bank
+from ..core.errors import CoreError, InvalidField
+from ..extensions import db
+from ..plaid.errors import error_type_and_status, from_validation
+from . import bp
+
+OPEN_ENDPOINTS = {"control.tenants_create", "control.health"}
+
+
+@bp.errorhandler(CoreError)
+def render_error(exc: CoreError) -> tuple[Response, int]:
+    """Control errors: a small JSON envelope with the condition and the field."""
+    status = error_type_and_status(exc)[1]
+    field = exc.detail.get("field")
+    return jsonify(error={"code": exc.condition, "message": exc.message, "field": field}), status
+
+
+@bp.before_request
+def authenticate() -> None:
+    """Resolve the tenant from the Plaid headers or HTTP Basic credentials."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return
+    auth = request.authorization
+    client_id = request.headers.get("PLAID-CLIENT-ID") or (auth.username if auth else None)
+    secret = request.headers.get("PLAID-SECRET") or (auth.password if auth else None)
+    g.bank = Bank(db.session, tenants.authenticate(db.session, client_id, secret))
+
+
+def _load(schema: Schema) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = schema.load(request.get_json(silent=True) or {})
+    except ValidationError as err:
+        raise from_validation(err) from None
+    return data
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness: the app answers and the database is reachable."""
+    db.session.execute(db.select(1))
+    return jsonify(status="ok")
+
+
+class TenantCreate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(load_default="tenant", validate=validate.Length(1, 120))
+    seed = fields.Integer(load_default=None, allow_none=True)
+
+
+@bp.post("/tenants")
+def tenants_create() -> tuple[Response, int]:
+    """A new isolated tenant; the secret is shown only in this reply."""
+    req = _load(TenantCreate())
+    seed = req["seed"] if req["seed"] is not None else int.from_bytes(__import__("os").urandom(4))
+    tenant, keys = tenants.create(db.session, req["name"], seed)
+    return jsonify(
+        client_id=keys.client_id, secret=keys.secret, seed=tenant.seed, name=tenant.name
+    ), 201
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Forget the tenant's items, link tokens and clock changes (keys stay valid)."""
+    bank: Bank = g.bank
+    tenants.reset(db.session, bank.tenant)
+    return jsonify(reset=True)
+
+
+class ClockChange(Schema):
+    class Meta:
+        unknown = RAISE
+
+    advance_days = fields.Integer(validate=validate.Range(min=0, max=3650))
+    advance_seconds = fields.Integer(validate=validate.Range(min=0))
+    set = fields.AwareDateTime(data_key="set")
+    freeze = fields.Boolean()
+
+    @validates_schema
+    def _one_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError(
+                "give advance_days, advance_seconds, set or freeze", "advance_days"
+            )
+
+
+def _clock_json(bank: Bank, changed: int = 0) -> Response:
+    clock = bank.clock
+    return jsonify(
+        now=clock.now().isoformat(),
+        today=clock.today().isoformat(),
+        frozen=clock.frozen_at is not None,
+        items_changed=changed,
+    )
+
+
+@bp.get("/clock")
+def clock_get() -> Response:
+    """The tenant's simulated time."""
+    return _clock_json(g.bank)
+
+
+@bp.post("/clock")
+def clock_post() -> Response:
+    """Freeze, set or advance the tenant's clock; items catch up at once."""
+    req = _load(ClockChange())
+    bank: Bank = g.bank
+    clock = bank.clock
+    if "set" in req:
+        target = req["set"].astimezone(dt.UTC)
+        if target < clock.now():
+            raise InvalidField("the clock only moves forward", field="set")
+        clock.advance(target - clock.now())
+    clock.advance(
+        dt.timedelta(days=req.get("advance_days", 0), seconds=req.get("advance_seconds", 0))
+    )
+    if req.get("freeze") is True:
+        clock.freeze()
+    elif req.get("freeze") is False:
+        clock.unfreeze()
+    changed = bank.set_clock(clock)
+    return _clock_json(bank, len(changed))

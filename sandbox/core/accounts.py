@@ -1,0 +1,149 @@
+"""Accounts of a new item: built from a persona recipe or a ``user_custom`` config.
+
+Account ids derive from the tenant seed and the item's ordinal (so two links of the
+same user get different ids, as in Plaid); everything else derives from the data key
+``(seed, username, institution)`` so re-linking shows the same accounts and numbers.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from .institutions import Institution
+from .ledger import AccountPlan
+from .models import Account
+from .seeding import digits, faker_for, make_id, rng_for
+
+DEFAULT_CUSTOM_ACCOUNT = {"type": "depository", "subtype": "checking", "starting_balance": 10000}
+
+
+def to_minor(value: float | int | str | Decimal) -> int:
+    """Decimal currency units to integer minor units (cents, pence)."""
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1)))
+
+
+def from_minor(value: int) -> Decimal:
+    """Integer minor units to a ``Decimal`` amount."""
+    return Decimal(value) / 100
+
+
+def recipes_for(persona: dict[str, Any], custom: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The account recipes of a login: the custom override, else the persona's."""
+    if custom is None:
+        recipes: list[dict[str, Any]] = persona["accounts"]
+        return recipes
+    overrides = custom.get("override_accounts") or [DEFAULT_CUSTOM_ACCOUNT]
+    return [_custom_recipe(raw) for raw in overrides]
+
+
+def _custom_recipe(raw: dict[str, Any]) -> dict[str, Any]:
+    meta = raw.get("meta") or {}
+    subtype = raw.get("subtype") or "checking"
+    balance = raw.get("starting_balance", 10000)
+    return {
+        "type": raw.get("type", "depository"),
+        "subtype": subtype,
+        "name": meta.get("name") or f"Custom {subtype.title()}",
+        "official_name": meta.get("official_name"),
+        "mask": meta.get("mask"),
+        "current": balance,
+        "available": raw.get("force_available_balance", balance),
+        "limit": meta.get("limit"),
+        "currency": raw.get("currency"),
+        "numbers": raw.get("numbers") or {},
+        "transactions": raw.get("transactions"),
+    }
+
+
+def build(
+    item_id: str,
+    id_key: tuple[object, ...],
+    data_key: tuple[object, ...],
+    institution: Institution,
+    recipes: list[dict[str, Any]],
+) -> list[Account]:
+    """Account rows for a new item (balances as of its creation)."""
+    built = []
+    for ordinal, recipe in enumerate(recipes):
+        rng = rng_for(*data_key, "account", ordinal)
+        currency = recipe.get("currency") or institution.currency
+        limit = recipe.get("limit")
+        available = recipe.get("available")
+        built.append(
+            Account(
+                id=make_id(*id_key, "account", ordinal),
+                item_id=item_id,
+                ordinal=ordinal,
+                type=recipe["type"],
+                subtype=recipe.get("subtype"),
+                name=recipe["name"],
+                official_name=recipe.get("official_name"),
+                mask=recipe.get("mask") or digits(rng, 4),
+                currency=currency,
+                current_minor=to_minor(recipe["current"]),
+                available_minor=None if available is None else to_minor(available),
+                limit_minor=None if limit is None else to_minor(limit),
+                numbers=_numbers(rng, institution, recipe),
+                details={
+                    "apr": recipe.get("apr"),
+                    "custom_transactions": recipe.get("transactions"),
+                },
+            )
+        )
+    return built
+
+
+def plans(accounts: list[Account]) -> tuple[AccountPlan, ...]:
+    """What the ledger generator needs of each account."""
+    return tuple(AccountPlan(a.ordinal, a.type, a.subtype, a.name) for a in accounts)
+
+
+def _numbers(
+    rng: random.Random, institution: Institution, recipe: dict[str, Any]
+) -> dict[str, Any]:
+    given = recipe.get("numbers") or {}
+    account = given.get("account") or (digits(rng, 12) + (recipe.get("mask") or digits(rng, 4)))
+    routing = institution.routing_numbers[0] if institution.routing_numbers else "011401533"
+    numbers: dict[str, Any] = {
+        "account": account,
+        "ach_routing": given.get("ach_routing", routing),
+        "ach_wire_routing": given.get("ach_wire_routing", "021000021"),
+        "eft_institution": given.get("eft_institution", digits(rng, 3)),
+        "eft_branch": given.get("eft_branch", digits(rng, 5)),
+        "sort_code": given.get("bacs_sort_code", digits(rng, 6)),
+        "bacs_account": given.get("bacs_account", digits(rng, 8)),
+        "iban": given.get("international_iban"),
+        "bic": given.get("international_bic", "PLAIDXXX"),
+    }
+    if numbers["iban"] is None and institution.country not in ("US", "CA"):
+        numbers["iban"] = f"{institution.country}{digits(rng, 2)}PLAI{digits(rng, 14)}"
+    return numbers
+
+
+def owner(data_key: tuple[object, ...], country: str) -> dict[str, Any]:
+    """The account holder's identity (``/identity/get``), stable per login."""
+    fake = faker_for(*data_key, "owner", country=country)
+    name = fake.name()
+    address = {
+        "street": fake.street_address(),
+        "city": fake.city(),
+        "region": fake.state_abbr() if country == "US" else None,
+        "postal_code": fake.postcode(),
+        "country": country,
+    }
+    return {
+        "names": [name],
+        "phone_numbers": [
+            {
+                "data": fake.numerify("+1 ### ### ####")
+                if country == "US"
+                else fake.phone_number(),
+                "primary": True,
+                "type": "mobile",
+            }
+        ],
+        "emails": [{"data": fake.email(), "primary": True, "type": "primary"}],
+        "addresses": [{"data": address, "primary": True}],
+    }

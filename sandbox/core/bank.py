@@ -1,0 +1,442 @@
+"""The operations dialects call: a facade over items, accounts, ledger and tokens.
+
+A ``Bank`` is bound to one database session and one tenant. Its methods take plain
+values, return domain objects and raise ``CoreError`` subclasses; they never see HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import errors, institutions, items, signing, sync, tenants, tokens, users
+from .accounts import owner as account_owner
+from .accounts import plans as account_plans
+from .clock import Clock
+from .institutions import Institution
+from .models import (
+    AccessToken,
+    Account,
+    Item,
+    LinkToken,
+    PublicToken,
+    Tenant,
+    Transaction,
+    WebhookKey,
+)
+
+PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
+LINK_TOKEN_TTL = dt.timedelta(hours=4)
+UPDATE_MODE_LINK_TOKEN_TTL = dt.timedelta(minutes=30)
+AUTH_SUBTYPES = {"checking", "savings", "cash management"}
+LIABILITY_SUBTYPES = {"credit card", "student", "mortgage"}
+DYNAMIC_CREATE_WINDOW_DAYS = 14
+
+
+@dataclass
+class AccountsView:
+    """An item with (a selection of) its accounts."""
+
+    item: Item
+    accounts: list[Account]
+
+
+@dataclass
+class SyncView:
+    """A ``/transactions/sync`` page with the item's transaction accounts."""
+
+    item: Item
+    accounts: list[Account]
+    page: sync.Page
+    update_status: str
+
+
+@dataclass
+class TransactionsView:
+    """A ``/transactions/get`` page."""
+
+    item: Item
+    accounts: list[Account]
+    transactions: list[Transaction]
+    total: int
+
+
+class Bank:
+    """One tenant's view of the simulated bank."""
+
+    def __init__(self, session: Session, tenant: Tenant) -> None:
+        self.session = session
+        self.tenant = tenant
+
+    # -- time -------------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The tenant's simulated clock."""
+        return tenants.clock_of(self.tenant)
+
+    def now(self) -> dt.datetime:
+        """The tenant's current instant."""
+        return self.clock.now()
+
+    def set_clock(self, clock: Clock) -> list[Item]:
+        """Store a moved clock and bring every live item up to it; returns changed items."""
+        if clock.now() < self.now() - dt.timedelta(seconds=1):
+            raise errors.InvalidField("the clock only moves forward", field="clock")
+        tenants.store_clock(self.tenant, clock)
+        today = clock.today()
+        return [
+            item
+            for item in live_items(self.session, self.tenant)
+            if item.error_code is None and items.materialize(self.session, item, today)
+        ]
+
+    # -- link and tokens --------------------------------------------------------------------
+
+    def create_link_token(self, config: dict[str, Any]) -> LinkToken:
+        """Store a Link configuration; update mode (``access_token``) checks the item."""
+        if config.get("access_token"):
+            self.item(config["access_token"], allow_error=True)
+        now = self.now()
+        ttl = UPDATE_MODE_LINK_TOKEN_TTL if config.get("access_token") else LINK_TOKEN_TTL
+        hosted = config.get("hosted_link") or {}
+        if hosted.get("url_lifetime_seconds"):
+            ttl = dt.timedelta(seconds=hosted["url_lifetime_seconds"])
+        link = LinkToken(
+            token=tokens.link_token(),
+            tenant_id=self.tenant.id,
+            config=config,
+            created_at=now,
+            expires_at=now + ttl,
+            sessions=[],
+        )
+        self.session.add(link)
+        self.session.flush()
+        return link
+
+    def link_token(self, token: str) -> LinkToken:
+        """A link token of this tenant (expired ones are still readable, as in Plaid)."""
+        link = self.session.get(LinkToken, token)
+        if link is None or link.tenant_id != self.tenant.id:
+            raise errors.InvalidLinkToken(field="link_token")
+        return link
+
+    def sandbox_public_token(
+        self,
+        institution_id: str,
+        products: list[str],
+        *,
+        username: str = "user_good",
+        password: str = "pass_good",
+        webhook: str | None = None,
+        days_requested: int | None = None,
+    ) -> str:
+        """Create an item without Link (``/sandbox/public_token/create``)."""
+        institution = institutions.get(institution_id)
+        _check_products(institution, products)
+        login = users.check_credentials(username, password)
+        item = self.create_item(
+            institution,
+            login,
+            products,
+            webhook=webhook,
+            days_requested=days_requested or items.DEFAULT_DAYS_REQUESTED,
+        )
+        return self.issue_public_token(item)
+
+    def create_item(
+        self,
+        institution: Institution,
+        login: users.Login,
+        products: list[str],
+        *,
+        webhook: str | None = None,
+        days_requested: int = items.DEFAULT_DAYS_REQUESTED,
+        selected_accounts: Sequence[int] | None = None,
+    ) -> Item:
+        """A new item for a successful login (Link and the sandbox shortcut both end here)."""
+        _check_status(institution)
+        item = items.create(
+            self.session,
+            self.tenant,
+            self.now(),
+            institution,
+            login,
+            products,
+            webhook=webhook,
+            days_requested=items.validate_days(days_requested),
+            selected_accounts=selected_accounts,
+        )
+        if not item.accounts:
+            raise errors.NoAccounts()
+        return item
+
+    def issue_public_token(self, item: Item) -> str:
+        """A fresh single-use public token for ``item``."""
+        token = tokens.public_token()
+        self.session.add(
+            PublicToken(
+                token=token, item_id=item.id, expires_at=self.now() + PUBLIC_TOKEN_TTL, used_at=None
+            )
+        )
+        return token
+
+    def exchange_public_token(self, public_token: str) -> tuple[str, Item]:
+        """Trade a public token for a permanent access token (once)."""
+        row = self.session.get(PublicToken, public_token)
+        now = self.now()
+        if row is None or row.used_at is not None or row.expires_at < now:
+            raise errors.InvalidPublicToken(field="public_token")
+        item = self.session.get(Item, row.item_id)
+        if item is None or item.tenant_id != self.tenant.id:
+            raise errors.InvalidPublicToken(field="public_token")
+        row.used_at = now
+        return self.issue_access_token(item), item
+
+    def issue_access_token(self, item: Item) -> str:
+        """A new access token for ``item``."""
+        token = tokens.access_token()
+        self.session.add(
+            AccessToken(token=token, item_id=item.id, created_at=self.now(), revoked_at=None)
+        )
+        return token
+
+    def invalidate_access_token(self, access_token: str) -> str:
+        """Retire ``access_token`` at once and issue its replacement."""
+        item = self.item(access_token, allow_error=True)
+        row = self.session.get(AccessToken, access_token)
+        assert row is not None
+        row.revoked_at = self.now()
+        return self.issue_access_token(item)
+
+    # -- items ------------------------------------------------------------------------------
+
+    def item(self, access_token: str, *, allow_error: bool = False) -> Item:
+        """The live item behind ``access_token``, brought up to the clock."""
+        row = self.session.get(AccessToken, access_token) if access_token else None
+        if row is None or row.revoked_at is not None:
+            raise errors.InvalidAccessToken(field="access_token")
+        item = self.session.get(Item, row.item_id)
+        if item is None or item.tenant_id != self.tenant.id:
+            raise errors.InvalidAccessToken(field="access_token")
+        if item.removed_at is not None:
+            raise errors.ItemNotFound()
+        if item.error_code is not None and not allow_error:
+            raise errors.for_condition(item.error_code) or errors.LoginRequired
+        if item.error_code is None:
+            items.materialize(self.session, item, self.clock.today())
+        return item
+
+    def remove_item(self, access_token: str) -> None:
+        """``/item/remove``: the item and every token of it stop working."""
+        items.remove(self.item(access_token, allow_error=True), self.now())
+
+    def update_webhook(self, access_token: str, webhook: str | None) -> Item:
+        """Point the item's webhooks at a new URL (or none)."""
+        item = self.item(access_token, allow_error=True)
+        item.webhook = webhook
+        return item
+
+    def reset_login(self, access_token: str) -> Item:
+        """``/sandbox/item/reset_login``: force ``ITEM_LOGIN_REQUIRED``."""
+        item = self.item(access_token, allow_error=True)
+        items.set_error(item, errors.LoginRequired.condition)
+        return item
+
+    def repair_login(self, item: Item) -> None:
+        """Update mode succeeded: the error clears, the access token stays."""
+        items.set_error(item, None)
+
+    def institution_of(self, item: Item) -> Institution:
+        """The catalogue entry of the item's bank."""
+        return institutions.get(item.institution_id)
+
+    def available_products(self, item: Item) -> list[str]:
+        """Products the bank offers that the item does not bill yet."""
+        return sorted(set(self.institution_of(item).products) - set(item.products))
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    def accounts(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
+        """The item's accounts, optionally filtered (foreign ids are an error)."""
+        item = self.item(access_token)
+        return AccountsView(item, _select_accounts(item, account_ids))
+
+    def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
+        """Accounts that carry routable numbers (checking, savings, cash management)."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "auth")
+        view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
+        if not view.accounts:
+            raise errors.NoAuthAccounts()
+        return view
+
+    def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
+        """Accounts with their owners (``owner`` gives the identity)."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "identity")
+        return view
+
+    def owner(self, item: Item) -> dict[str, Any]:
+        """The account holder of ``item``."""
+        return account_owner(items.data_key(self.tenant, item), self.institution_of(item).country)
+
+    def _bill(self, item: Item, product: str) -> None:
+        """Add ``product`` to the item on first use, if the bank supports it (as Plaid does)."""
+        if product in item.products:
+            return
+        if product not in self.institution_of(item).products:
+            raise errors.ProductsNotSupported()
+        item.products = sorted({*item.products, product})
+
+    # -- transactions -----------------------------------------------------------------------
+
+    def sync_transactions(
+        self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
+    ) -> SyncView:
+        """One page of transaction changes since ``cursor``."""
+        item = self.item(access_token)
+        self._bill(item, "transactions")
+        item.sync_called = True
+        if account_id is not None:
+            _select_accounts(item, [account_id])
+        page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
+        item.last_successful_update = item.last_successful_update or item.created_at
+        return SyncView(
+            item, _transaction_accounts(item, account_id), page, "HISTORICAL_UPDATE_COMPLETE"
+        )
+
+    def transactions(
+        self,
+        access_token: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        account_ids: list[str] | None,
+        count: int,
+        offset: int,
+    ) -> TransactionsView:
+        """Posted and pending transactions between two dates, newest first."""
+        if end < start:
+            raise errors.InvalidField("end_date must not be before start_date", field="end_date")
+        item = self.item(access_token)
+        self._bill(item, "transactions")
+        accounts = _select_accounts(item, account_ids)
+        ids = [a.id for a in accounts]
+        where = (
+            Transaction.item_id == item.id,
+            Transaction.removed.is_(False),
+            Transaction.date >= start,
+            Transaction.date <= end,
+            Transaction.account_id.in_(ids),
+        )
+        total = (
+            self.session.scalar(select(func.count()).select_from(Transaction).where(*where)) or 0
+        )
+        rows = list(
+            self.session.scalars(
+                select(Transaction)
+                .where(*where)
+                .order_by(Transaction.date.desc(), Transaction.id)
+                .offset(offset)
+                .limit(count)
+            )
+        )
+        return TransactionsView(item, _transaction_accounts(item, None, accounts), rows, total)
+
+    def refresh_transactions(self, access_token: str) -> Item:
+        """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
+        item = self.item(access_token)
+        self._bill(item, "transactions")
+        if item.username in items.DYNAMIC_USERS:
+            items.refresh_dynamic(self.session, item, self.clock.today())
+        item.last_successful_update = self.now()
+        return item
+
+    def add_dynamic_transactions(self, access_token: str, extra: list[dict[str, Any]]) -> Item:
+        """``/sandbox/transactions/create``: custom transactions, then a refresh."""
+        item = self.item(access_token)
+        if item.username not in items.DYNAMIC_USERS:
+            raise errors.InvalidField(
+                "/sandbox/transactions/create only works on user_transactions_dynamic items",
+                field="access_token",
+            )
+        today = self.clock.today()
+        for index, raw in enumerate(extra):
+            transacted = dt.date.fromisoformat(raw["date_transacted"])
+            posted = dt.date.fromisoformat(raw["date_posted"])
+            field = f"transactions[{index}]"
+            if transacted > today or posted > today:
+                raise errors.InvalidField(f"{field}: dates must not be in the future", field=field)
+            if (today - transacted).days > DYNAMIC_CREATE_WINDOW_DAYS:
+                raise errors.InvalidField(
+                    f"{field}.date_transacted must be within the last 14 days", field=field
+                )
+            if posted < transacted:
+                raise errors.InvalidField(
+                    f"{field}.date_posted must not precede date_transacted", field=field
+                )
+        items.refresh_dynamic(self.session, item, today, extra)
+        item.last_successful_update = self.now()
+        return item
+
+    # -- webhook keys -----------------------------------------------------------------------
+
+    def webhook_key(self, kid: str) -> WebhookKey:
+        """A verification key of this tenant by id."""
+        return signing.find(self.session, self.tenant, kid)
+
+
+def _check_products(institution: Institution, products: list[str]) -> None:
+    if not products:
+        raise errors.InvalidField(
+            "initial_products must contain at least one product", field="initial_products"
+        )
+    if unsupported := set(products) - set(institution.products):
+        raise errors.ProductsNotSupported(
+            f"institution {institution.institution_id} does not support: "
+            f"{', '.join(sorted(unsupported))}"
+        )
+
+
+def _check_status(institution: Institution) -> None:
+    if institution.status == "DOWN":
+        raise errors.InstitutionDown()
+
+
+def _select_accounts(item: Item, account_ids: list[str] | None) -> list[Account]:
+    if account_ids is None:
+        return list(item.accounts)
+    by_id = {a.id: a for a in item.accounts}
+    if unknown := [a for a in account_ids if a not in by_id]:
+        raise errors.InvalidAccountId(
+            f"the following account_ids are invalid: {', '.join(unknown)}", field="account_ids"
+        )
+    return [by_id[a] for a in account_ids]
+
+
+def _transaction_accounts(
+    item: Item, account_id: str | None, among: list[Account] | None = None
+) -> list[Account]:
+    candidates = among if among is not None else list(item.accounts)
+    return [
+        a
+        for a, plan in zip(candidates, account_plans(candidates), strict=True)
+        if plan.has_transactions and (account_id is None or a.id == account_id)
+    ]
+
+
+def live_items(session: Session, tenant: Tenant) -> list[Item]:
+    """The tenant's items that are not removed."""
+    return list(
+        session.scalars(
+            select(Item)
+            .where(Item.tenant_id == tenant.id, Item.removed_at.is_(None))
+            .order_by(Item.created_at, Item.id)
+        )
+    )

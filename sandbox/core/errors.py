@@ -1,0 +1,355 @@
+"""Domain errors: one class per condition the simulated bank can report.
+
+The core raises these and knows nothing of HTTP; each dialect keeps a table that
+renders them in its provider's wire format (``sandbox/plaid/errors.py``). The
+``condition`` of item-level failures is the name the sandbox's test credentials use
+(``error_ITEM_LOCKED``), so :func:`for_condition` turns a password into an error.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class CoreError(Exception):
+    """A failure the provider would report; dialects choose the wire format."""
+
+    condition: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str = "", **detail: object) -> None:
+        super().__init__(message or (type(self).__doc__ or "").strip())
+        self.message = str(self.args[0])
+        self.detail = detail
+
+
+# -- bad requests -------------------------------------------------------------------------
+
+
+class InvalidRequest(CoreError):
+    """The request is malformed."""
+
+    condition = "INVALID_FIELD"
+
+
+class MissingFields(InvalidRequest):
+    """Required fields are missing."""
+
+    condition = "MISSING_FIELDS"
+
+
+class UnknownFields(InvalidRequest):
+    """The request has fields the endpoint does not accept."""
+
+    condition = "UNKNOWN_FIELDS"
+
+
+class InvalidField(InvalidRequest):
+    """A field has a value the endpoint does not accept."""
+
+    condition = "INVALID_FIELD"
+
+
+class InvalidBody(InvalidRequest):
+    """The body could not be parsed as JSON."""
+
+    condition = "INVALID_BODY"
+
+
+class InvalidConfiguration(InvalidRequest):
+    """The link token configuration is not valid."""
+
+    condition = "INVALID_CONFIGURATION"
+
+
+class NotFound(InvalidRequest):
+    """No such endpoint."""
+
+    condition = "NOT_FOUND"
+
+
+# -- bad inputs (credentials, tokens, ids) ---------------------------------------------------
+
+
+class InvalidInput(CoreError):
+    """An identifier or credential is not valid."""
+
+
+class InvalidApiKeys(InvalidInput):
+    """invalid client_id or secret provided"""
+
+    condition = "INVALID_API_KEYS"
+
+
+class InvalidAccessToken(InvalidInput):
+    """could not find matching access token"""
+
+    condition = "INVALID_ACCESS_TOKEN"
+
+
+class InvalidPublicToken(InvalidInput):
+    """could not find matching public token"""
+
+    condition = "INVALID_PUBLIC_TOKEN"
+
+
+class InvalidLinkToken(InvalidInput):
+    """provided link token is in an invalid format or expired"""
+
+    condition = "INVALID_LINK_TOKEN"
+
+
+class InvalidAccountId(InvalidInput):
+    """one or more of the account IDs is invalid"""
+
+    condition = "INVALID_ACCOUNT_ID"
+
+
+class InvalidInstitution(InvalidInput):
+    """invalid institution_id provided"""
+
+    condition = "INVALID_INSTITUTION"
+
+
+class InvalidProduct(InvalidInput):
+    """one or more of the products is invalid"""
+
+    condition = "INVALID_PRODUCT"
+
+
+class InvalidWebhookKeyId(InvalidInput):
+    """invalid key_id provided"""
+
+    condition = "INVALID_WEBHOOK_VERIFICATION_KEY_ID"
+
+
+# -- item state ---------------------------------------------------------------------------
+
+
+class ItemError(CoreError):
+    """The item cannot serve this request."""
+
+    display_message: ClassVar[str | None] = None
+
+
+class LoginRequired(ItemError):
+    """the login details of this item have changed (credentials, MFA, or required user action) and a user login is required to update this information. use Link's update mode to restore the item to a good state"""
+
+    condition = "ITEM_LOGIN_REQUIRED"
+    display_message = "the login details of this account have changed. please log in again."
+
+
+class ItemNotFound(ItemError):
+    """the item you requested cannot be found. this item does not exist, has been previously removed, or has had access removed by the user"""
+
+    condition = "ITEM_NOT_FOUND"
+
+
+class InvalidCredentials(ItemError):
+    """the provided credentials were not correct. Please try again."""
+
+    condition = "INVALID_CREDENTIALS"
+    display_message = "The credentials you provided were incorrect. Check that your credentials are the same that you use for this institution"
+
+
+class InvalidMfa(ItemError):
+    """the provided MFA response(s) were not correct. Please try again."""
+
+    condition = "INVALID_MFA"
+    display_message = "The provided MFA responses were not correct. Please try again."
+
+
+class ItemLocked(ItemError):
+    """the account is locked. prompt the user to visit the institution's site and unlock their account"""
+
+    condition = "ITEM_LOCKED"
+    display_message = "The financial institution indicated that your account is locked. Please visit your bank's website to unlock your account."
+
+
+class ItemNotSupported(ItemError):
+    """this account is currently not supported"""
+
+    condition = "ITEM_NOT_SUPPORTED"
+    display_message = "Your account is not currently supported."
+
+
+class MfaNotSupported(ItemError):
+    """this account requires a MFA type that is not currently supported"""
+
+    condition = "MFA_NOT_SUPPORTED"
+    display_message = "This account requires a form of multi-factor authentication that is not currently supported."
+
+
+class InvalidSendMethod(ItemError):
+    """the provided MFA send_method was invalid"""
+
+    condition = "INVALID_SEND_METHOD"
+
+
+class InsufficientCredentials(ItemError):
+    """insufficient authorization was provided to complete the request"""
+
+    condition = "INSUFFICIENT_CREDENTIALS"
+    display_message = "The authorization flow could not be completed. Please try again."
+
+
+class UserSetupRequired(ItemError):
+    """the account has not been fully set up. prompt the user to visit the issuing institution's site and finish the setup process"""
+
+    condition = "USER_SETUP_REQUIRED"
+    display_message = "The institution requires special configuration for this account. Please visit your bank's website to finish setting up your account."
+
+
+class PasswordResetRequired(ItemError):
+    """the account requires a password reset. prompt the user to visit the institution's site and reset their password"""
+
+    condition = "PASSWORD_RESET_REQUIRED"
+    display_message = "The institution requires you to reset your password. Please visit your bank's website to change it."
+
+
+class UserInputTimeout(ItemError):
+    """user did not provide credentials or MFA in time"""
+
+    condition = "USER_INPUT_TIMEOUT"
+    display_message = "Your session timed out. Please try again."
+
+
+class AccessNotGranted(ItemError):
+    """the user did not grant the necessary permissions for their account"""
+
+    condition = "ACCESS_NOT_GRANTED"
+    display_message = "Please grant access to the required accounts to continue."
+
+
+class NoAccounts(ItemError):
+    """no valid accounts were found for this item"""
+
+    condition = "NO_ACCOUNTS"
+    display_message = "No valid accounts were found at the financial institution. Please visit your financial institution's website to confirm your accounts are active."
+
+
+class NoAuthAccounts(ItemError):
+    """no valid checking or savings account(s) found"""
+
+    condition = "NO_AUTH_ACCOUNTS"
+
+
+class NoLiabilityAccounts(ItemError):
+    """no valid liability accounts were found"""
+
+    condition = "NO_LIABILITY_ACCOUNTS"
+
+
+class ProductNotReady(ItemError):
+    """the requested product is not yet ready. please provide a webhook or try the request again later"""
+
+    condition = "PRODUCT_NOT_READY"
+
+
+class ProductsNotSupported(ItemError):
+    """the institution does not support the requested products"""
+
+    condition = "PRODUCTS_NOT_SUPPORTED"
+
+
+class ProductNotEnabled(ItemError):
+    """the requested product is not enabled for this item"""
+
+    condition = "PRODUCT_NOT_ENABLED"
+
+
+# -- institutions ---------------------------------------------------------------------------
+
+
+class InstitutionError(CoreError):
+    """The institution cannot serve this request right now."""
+
+    display_message: ClassVar[str | None] = None
+
+
+class InstitutionDown(InstitutionError):
+    """this institution is not currently responding to this request. please try again soon"""
+
+    condition = "INSTITUTION_DOWN"
+    display_message = (
+        "This financial institution is not currently available. Please try again later."
+    )
+
+
+class InstitutionNotResponding(InstitutionError):
+    """this institution is not currently responding to this request. please try again soon"""
+
+    condition = "INSTITUTION_NOT_RESPONDING"
+    display_message = "This financial institution is not currently responding to requests. We apologize for the inconvenience."
+
+
+class InstitutionNotAvailable(InstitutionError):
+    """this institution is not currently responding to this request. please try again soon"""
+
+    condition = "INSTITUTION_NOT_AVAILABLE"
+    display_message = (
+        "This financial institution is not currently available. Please try again later."
+    )
+
+
+class InstitutionNoLongerSupported(InstitutionError):
+    """this institution is no longer supported"""
+
+    condition = "INSTITUTION_NO_LONGER_SUPPORTED"
+    display_message = "This financial institution is no longer supported."
+
+
+class CountryNotSupported(InstitutionError):
+    """this institution is not available in the requested country"""
+
+    condition = "COUNTRY_NOT_SUPPORTED"
+    display_message = "This financial institution is not available in your country."
+
+
+# -- everything else ------------------------------------------------------------------------
+
+
+class SyncMutationDuringPagination(CoreError):
+    """Underlying transaction data changed since last page was fetched. Please restart pagination from last update."""
+
+    condition = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+
+
+class SandboxWebhookInvalid(CoreError):
+    """the item does not have a webhook set"""
+
+    condition = "SANDBOX_WEBHOOK_INVALID"
+
+
+class SandboxProductNotEnabled(CoreError):
+    """the item does not have the product required to fire this webhook"""
+
+    condition = "SANDBOX_PRODUCT_NOT_ENABLED"
+
+
+class RateLimited(CoreError):
+    """rate limit exceeded for attempts to access this item. please try again later"""
+
+    condition = "RATE_LIMIT"
+
+
+class InternalError(CoreError):
+    """an unexpected error occurred"""
+
+    condition = "INTERNAL_SERVER_ERROR"
+
+
+def for_condition(condition: str) -> type[CoreError] | None:
+    """The error class whose ``condition`` is ``condition`` (for ``error_<CODE>`` passwords)."""
+    return _BY_CONDITION.get(condition)
+
+
+def _subclasses(cls: type[CoreError]) -> list[type[CoreError]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found
+
+
+# Pre-order: a specific subclass (InvalidField) overrides its base (InvalidRequest).
+_BY_CONDITION = {cls.condition: cls for cls in _subclasses(CoreError)}

@@ -1,0 +1,106 @@
+"""The institution catalogue, loaded once from ``seeds/institutions.json``."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidInstitution
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+
+
+@dataclass(frozen=True)
+class Institution:
+    """A bank in the catalogue, with its branding and capabilities."""
+
+    institution_id: str
+    name: str
+    country_codes: tuple[str, ...]
+    products: tuple[str, ...]
+    oauth: bool
+    url: str | None
+    primary_color: str
+    secondary_color: str
+    logo_file: str
+    routing_numbers: tuple[str, ...]
+    currency: str
+    status: str
+    auth_method: str | None
+    tagline: str
+    login_hint: str
+
+    @property
+    def country(self) -> str:
+        """The institution's home country (first of its country codes)."""
+        return self.country_codes[0]
+
+    @property
+    def logo_base64(self) -> str:
+        """The logo as base64 PNG, the way Plaid's ``logo`` field carries it."""
+        return _logo(self.logo_file)
+
+
+@cache
+def _logo(file_name: str) -> str:
+    return base64.b64encode((SEEDS_DIR / "logos" / file_name).read_bytes()).decode()
+
+
+def _from_json(raw: dict[str, Any]) -> Institution:
+    return Institution(
+        institution_id=raw["institution_id"],
+        name=raw["name"],
+        country_codes=tuple(raw["country_codes"]),
+        products=tuple(raw["products"]),
+        oauth=raw["oauth"],
+        url=raw.get("url"),
+        primary_color=raw["primary_color"],
+        secondary_color=raw["secondary_color"],
+        logo_file=raw["logo"],
+        routing_numbers=tuple(raw["routing_numbers"]),
+        currency=raw["currency"],
+        status=raw["status"],
+        auth_method=raw.get("auth_method"),
+        tagline=raw.get("tagline", ""),
+        login_hint=raw.get("login_hint", "Username"),
+    )
+
+
+@cache
+def catalogue() -> dict[str, Institution]:
+    """Every institution by id, in catalogue order."""
+    raw = json.loads((SEEDS_DIR / "institutions.json").read_text())
+    return {entry["institution_id"]: _from_json(entry) for entry in raw}
+
+
+def get(institution_id: str) -> Institution:
+    """The institution with this id, or ``InvalidInstitution``."""
+    try:
+        return catalogue()[institution_id]
+    except KeyError:
+        raise InvalidInstitution(field="institution_id") from None
+
+
+def search(
+    *,
+    country_codes: list[str],
+    query: str | None = None,
+    products: list[str] | None = None,
+    oauth: bool | None = None,
+    routing_numbers: list[str] | None = None,
+) -> list[Institution]:
+    """Institutions in any of ``country_codes`` that match every given filter."""
+    words = (query or "").lower().split()
+    return [
+        ins
+        for ins in catalogue().values()
+        if set(ins.country_codes) & set(country_codes)
+        and all(word in ins.name.lower() for word in words)
+        and (not products or set(products) <= set(ins.products))
+        and (oauth is None or ins.oauth == oauth)
+        and (not routing_numbers or set(routing_numbers) & set(ins.routing_numbers))
+    ]

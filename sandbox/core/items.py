@@ -1,0 +1,387 @@
+"""Items: creation from a login, lazy materialisation of the ledger, and lifecycle.
+
+History is materialised up to the tenant's clock whenever an item is read, so a
+clock moved by ``/control/clock`` (or by freezegun) shows up as new transactions,
+pending ones posting, and entries in the change log that ``/transactions/sync`` pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from . import accounts as accounts_mod
+from . import institutions, ledger
+from .errors import InvalidField
+from .institutions import Institution
+from .models import Account, Item, Tenant, Transaction
+from .seeding import make_id, rng_for
+from .users import Login, persona
+
+DEFAULT_DAYS_REQUESTED = 90
+MAX_DAYS_REQUESTED = 730
+DYNAMIC_USERS = {"user_transactions_dynamic"}
+
+
+def create(
+    session: Session,
+    tenant: Tenant,
+    now: dt.datetime,
+    institution: Institution,
+    login: Login,
+    products: list[str],
+    *,
+    webhook: str | None = None,
+    days_requested: int = DEFAULT_DAYS_REQUESTED,
+    selected_accounts: Iterable[int] | None = None,
+) -> Item:
+    """A new item with its accounts and history up to ``now``."""
+    tenant.item_counter += 1
+    id_key = (tenant.seed, "item", tenant.item_counter)
+    item_id = make_id(*id_key)
+    recipe = persona(login.persona) if login.custom is None else {"accounts": []}
+    item = Item(
+        id=item_id,
+        tenant_id=tenant.id,
+        institution_id=institution.institution_id,
+        username=login.username,
+        persona=login.persona,
+        custom_config=login.custom,
+        products=sorted(set(products)),
+        webhook=webhook,
+        created_at=now,
+        history_start=now.date() - dt.timedelta(days=days_requested),
+        generated_through=now.date() - dt.timedelta(days=days_requested + 1),
+        change_seq=0,
+        sync_called=False,
+        consent_expires_at=None,
+    )
+    session.add(item)
+    built = accounts_mod.build(
+        item_id,
+        id_key,
+        data_key(tenant, item),
+        institution,
+        accounts_mod.recipes_for(recipe, login.custom),
+    )
+    if selected_accounts is not None:
+        keep = set(selected_accounts)
+        built = [a for a in built if a.ordinal in keep]
+    session.add_all(built)
+    session.flush()
+    materialize(session, item, now.date(), creating=True)
+    return item
+
+
+def data_key(tenant: Tenant, item: Item) -> tuple[object, ...]:
+    """What the generated data depends on: seed, user and institution (not the item id)."""
+    custom_seed = (item.custom_config or {}).get("seed")
+    seed = custom_seed if custom_seed is not None else tenant.seed
+    return (seed, item.username, item.institution_id)
+
+
+def plan_for(session: Session, item: Item, country: str, currency: str) -> ledger.ItemPlan:
+    """The ledger generator's view of ``item``."""
+    recipe = persona(item.persona) if item.custom_config is None else {}
+    return ledger.ItemPlan(
+        key=data_key(item.tenant, item),
+        country=country,
+        currency=currency,
+        persona=item.persona,
+        accounts=accounts_mod.plans(list(item.accounts)),
+        income=tuple(sorted((recipe.get("income") or {}).items())),
+        housing=tuple(sorted((recipe.get("housing") or {}).items())),
+        spend_level=recipe.get("spend_level", 1.0),
+    )
+
+
+def materialize(session: Session, item: Item, today: dt.date, *, creating: bool = False) -> bool:
+    """Generate the days up to ``today`` and post matured pending rows; True if data changed."""
+    if item.generated_through >= today and not _pending_due(session, item, today):
+        return False
+    accounts = {a.ordinal: a for a in item.accounts}
+    institution = institutions.get(item.institution_id)
+    country, currency = institution.country, institution.currency
+    writer = _Writer(session, item, accounts, adjust_balances=not creating)
+    if item.generated_through < today:
+        start = item.generated_through + dt.timedelta(days=1)
+        if item.custom_config is not None:
+            entries = _custom_entries(accounts, start, today) if creating else []
+        else:
+            plan = plan_for(session, item, country, currency)
+            entries = [
+                e
+                for e in ledger.entries_between(plan, start, today)
+                if e.account in accounts and _has_transactions(accounts[e.account])
+            ]
+        for entry in entries:
+            writer.add(entry, today)
+        item.generated_through = today
+    for pending_row in _pending_due(session, item, today):
+        writer.post(pending_row, today)
+    writer.flush()
+    return writer.changed
+
+
+def _has_transactions(account: Account) -> bool:
+    return accounts_mod.plans([account])[0].has_transactions
+
+
+def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transaction]:
+    rows = session.scalars(
+        select(Transaction).where(
+            Transaction.item_id == item.id,
+            Transaction.pending.is_(True),
+            Transaction.removed.is_(False),
+        )
+    ).all()
+    return [r for r in rows if dt.date.fromisoformat(r.details["post_date"]) <= today]
+
+
+def _custom_entries(
+    accounts: dict[int, Account], start: dt.date, today: dt.date
+) -> list[ledger.Entry]:
+    entries = []
+    for account in accounts.values():
+        for index, raw in enumerate(account.details.get("custom_transactions") or []):
+            transacted = dt.date.fromisoformat(raw["date_transacted"])
+            posted = dt.date.fromisoformat(raw["date_posted"])
+            if transacted < start or transacted > today:
+                continue
+            entries.append(
+                ledger.Entry(
+                    account=account.ordinal,
+                    key=f"custom:{index}",
+                    date=transacted,
+                    post_date=posted,
+                    amount_minor=accounts_mod.to_minor(raw["amount"]),
+                    name=raw["description"],
+                    category="GENERAL_MERCHANDISE_OTHER_GENERAL_MERCHANDISE",
+                    payment_channel="other",
+                )
+            )
+    return sorted(entries, key=lambda e: (e.date, e.key))
+
+
+class _Writer:
+    """Appends rows to the change log and keeps balances in step, in one flush."""
+
+    def __init__(
+        self, session: Session, item: Item, accounts: dict[int, Account], *, adjust_balances: bool
+    ) -> None:
+        self.session, self.item, self.accounts = session, item, accounts
+        self.adjust_balances = adjust_balances
+        self.rows: list[dict[str, Any]] = []
+        self.changed = False
+
+    def next_seq(self) -> int:
+        self.item.change_seq += 1
+        self.changed = True
+        return self.item.change_seq
+
+    def add(self, entry: ledger.Entry, today: dt.date) -> None:
+        account = self.accounts[entry.account]
+        pending = entry.post_date > today
+        amount = entry.amount_minor if pending else entry.final_amount_minor
+        row_date = entry.date if pending else entry.post_date
+        seq = self.next_seq()
+        self.rows.append(
+            {
+                "id": make_id(self.item.id, entry.key, "pending" if pending else "posted"),
+                "item_id": self.item.id,
+                "account_id": account.id,
+                "amount_minor": amount,
+                "currency": account.currency,
+                "date": row_date,
+                "authorized_date": entry.date,
+                "name": entry.name,
+                "merchant_name": entry.merchant_name,
+                "category": entry.category,
+                "payment_channel": entry.payment_channel,
+                "pending": pending,
+                "pending_transaction_id": None,
+                "removed": False,
+                "created_seq": seq,
+                "updated_seq": seq,
+                "details": {
+                    **entry.details,
+                    "key": entry.key,
+                    "post_date": entry.post_date.isoformat(),
+                    "posted_amount_minor": entry.final_amount_minor,
+                },
+            }
+        )
+        if not pending:
+            self.apply(account, amount)
+
+    def post(self, pending_row: Transaction, today: dt.date) -> None:
+        """Pending → posted: remove the pending row, add the posted one pointing back to it."""
+        pending_row.removed = True
+        pending_row.updated_seq = self.next_seq()
+        details = pending_row.details
+        posted_date = min(dt.date.fromisoformat(details["post_date"]), today)
+        account = next(a for a in self.accounts.values() if a.id == pending_row.account_id)
+        amount = details["posted_amount_minor"]
+        seq = self.next_seq()
+        self.rows.append(
+            {
+                "id": make_id(self.item.id, details["key"], "posted"),
+                "item_id": self.item.id,
+                "account_id": account.id,
+                "amount_minor": amount,
+                "currency": pending_row.currency,
+                "date": posted_date,
+                "authorized_date": pending_row.date,
+                "name": pending_row.name,
+                "merchant_name": pending_row.merchant_name,
+                "category": pending_row.category,
+                "payment_channel": pending_row.payment_channel,
+                "pending": False,
+                "pending_transaction_id": pending_row.id,
+                "removed": False,
+                "created_seq": seq,
+                "updated_seq": seq,
+                "details": details,
+            }
+        )
+        self.apply(account, amount, force=True)
+
+    def apply(self, account: Account, amount_minor: int, *, force: bool = False) -> None:
+        if not (self.adjust_balances or force):
+            return
+        sign = 1 if account.type in ("credit", "loan") else -1
+        account.current_minor += sign * amount_minor
+
+    def flush(self) -> None:
+        if self.rows:
+            self.session.execute(insert(Transaction), self.rows)
+        self.session.flush()
+        refresh_available(self.session, list(self.accounts.values()))
+
+
+def refresh_available(session: Session, accounts: list[Account]) -> None:
+    """Available balance = current ∓ pending outflows (depository and credit only)."""
+    if not accounts:
+        return
+    pending: dict[str, int] = {a.id: 0 for a in accounts}
+    for account_id, amount in session.execute(
+        select(Transaction.account_id, Transaction.amount_minor).where(
+            Transaction.account_id.in_(pending),
+            Transaction.pending.is_(True),
+            Transaction.removed.is_(False),
+        )
+    ):
+        pending[account_id] += max(amount, 0)
+    for account in accounts:
+        if account.type == "depository" and account.available_minor is not None:
+            account.available_minor = account.current_minor - pending[account.id]
+        elif account.type == "credit" and account.limit_minor is not None:
+            account.available_minor = (
+                account.limit_minor - account.current_minor - pending[account.id]
+            )
+
+
+def refresh_dynamic(
+    session: Session, item: Item, today: dt.date, extra: list[dict[str, Any]] | None = None
+) -> None:
+    """``user_transactions_dynamic``: post all pending, add new pending, bump one amount."""
+    accounts = {a.ordinal: a for a in item.accounts}
+    materialize(session, item, today)
+    writer = _Writer(session, item, accounts, adjust_balances=True)
+    for row in session.scalars(
+        select(Transaction).where(
+            Transaction.item_id == item.id,
+            Transaction.pending.is_(True),
+            Transaction.removed.is_(False),
+        )
+    ).all():
+        writer.post(row, today)
+    depository = next((a for a in accounts.values() if a.type == "depository"), None)
+    if depository is not None:
+        for entry in _refresh_entries(item, depository, today, extra):
+            writer.add(entry, today)
+    _bump_one_amount(session, item, writer)
+    writer.flush()
+
+
+def _refresh_entries(
+    item: Item, account: Account, today: dt.date, extra: list[dict[str, Any]] | None
+) -> list[ledger.Entry]:
+    key = f"refresh:{item.change_seq}"
+    if extra is not None:
+        return [
+            ledger.Entry(
+                account=account.ordinal,
+                key=f"{key}:{i}",
+                date=dt.date.fromisoformat(raw["date_transacted"]),
+                post_date=max(
+                    dt.date.fromisoformat(raw["date_posted"]), today + dt.timedelta(days=1)
+                ),
+                amount_minor=accounts_mod.to_minor(raw["amount"]),
+                name=raw["description"],
+                category="GENERAL_MERCHANDISE_OTHER_GENERAL_MERCHANDISE",
+                payment_channel="other",
+            )
+            for i, raw in enumerate(extra)
+        ]
+    rng = rng_for(item.id, key)
+    choices = [
+        ("Uber 063015 SF**POOL**", "Uber", "TRANSPORTATION_TAXIS_AND_RIDE_SHARES", "online"),
+        ("Starbucks", "Starbucks", "FOOD_AND_DRINK_COFFEE", "in store"),
+        ("McDonald's", "McDonald's", "FOOD_AND_DRINK_FAST_FOOD", "in store"),
+    ]
+    entries = []
+    for i in range(rng.randint(1, 3)):
+        name, merchant, category, channel = rng.choice(choices)
+        entries.append(
+            ledger.Entry(
+                account=account.ordinal,
+                key=f"{key}:{i}",
+                date=today,
+                post_date=today + dt.timedelta(days=2),
+                amount_minor=rng.randint(300, 2500),
+                name=name,
+                category=category,
+                payment_channel=channel,
+                merchant_name=merchant,
+            )
+        )
+    return entries
+
+
+def _bump_one_amount(session: Session, item: Item, writer: _Writer) -> None:
+    row = session.scalars(
+        select(Transaction)
+        .where(
+            Transaction.item_id == item.id,
+            Transaction.pending.is_(False),
+            Transaction.removed.is_(False),
+        )
+        .order_by(Transaction.date, Transaction.id)
+        .limit(1)
+    ).first()
+    if row is not None:
+        row.amount_minor += 100
+        row.updated_seq = writer.next_seq()
+        writer.apply(next(a for a in writer.accounts.values() if a.id == row.account_id), 100)
+
+
+def set_error(item: Item, condition: str | None) -> None:
+    """Put the item into (or out of) an error state such as ``ITEM_LOGIN_REQUIRED``."""
+    item.error_code = condition
+
+
+def remove(item: Item, now: dt.datetime) -> None:
+    """Mark the item removed; its tokens stop working with ``ITEM_NOT_FOUND``."""
+    item.removed_at = now
+
+
+def validate_days(days: int) -> int:
+    """Plaid accepts 1 to 730 days of history."""
+    if not 1 <= days <= MAX_DAYS_REQUESTED:
+        raise InvalidField("days_requested must be between 1 and 730", field="days_requested")
+    return days

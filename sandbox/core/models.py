@@ -1,0 +1,209 @@
+"""SQLAlchemy tables of the simulated bank.
+
+Plain SQLAlchemy declarative models (no Flask import): Flask-SQLAlchemy binds the
+same metadata in ``sandbox.extensions``. The ERD in ``docs/data-model.md`` is
+checked against these classes by ``tests/unit/test_docs.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime stored; use clock.now()")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by every sandbox table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Tenant(Base):
+    """One API-key holder; its items, clock and seed are invisible to other tenants."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(120))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+    clock_frozen_at: Mapped[dt.datetime | None]
+    clock_offset_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    item_counter: Mapped[int] = mapped_column(Integer, default=0)
+
+    items: Mapped[list[Item]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
+
+
+class Item(Base):
+    """A login at one institution (Plaid's Item, TrueLayer's connection)."""
+
+    __tablename__ = "items"
+
+    id: Mapped[str] = mapped_column(String(37), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64))
+    persona: Mapped[str] = mapped_column(String(64))
+    custom_config: Mapped[dict[str, Any] | None]
+    products: Mapped[list[Any]]
+    webhook: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    consent_expires_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    removed_at: Mapped[dt.datetime | None]
+    history_start: Mapped[dt.date] = mapped_column(Date)
+    generated_through: Mapped[dt.date] = mapped_column(Date)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    sync_called: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_successful_update: Mapped[dt.datetime | None]
+    last_failed_update: Mapped[dt.datetime | None]
+    last_webhook_at: Mapped[dt.datetime | None]
+    last_webhook_code: Mapped[str | None] = mapped_column(String(64))
+
+    tenant: Mapped[Tenant] = relationship(back_populates="items")
+    accounts: Mapped[list[Account]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Account.ordinal"
+    )
+
+
+class AccessToken(Base):
+    """A bearer credential for one item; invalidation retires it and issues another."""
+
+    __tablename__ = "access_tokens"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class PublicToken(Base):
+    """A short-lived, single-use token that Link hands to the app for exchange."""
+
+    __tablename__ = "public_tokens"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class LinkToken(Base):
+    """A Link session configuration created by ``/link/token/create``."""
+
+    __tablename__ = "link_tokens"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    config: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    sessions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Account(Base):
+    """One account of an item; balances are kept in step with its transactions."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("item_id", "ordinal"),)
+
+    id: Mapped[str] = mapped_column(String(37), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    subtype: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    official_name: Mapped[str | None] = mapped_column(String(160))
+    mask: Mapped[str | None] = mapped_column(String(8))
+    currency: Mapped[str] = mapped_column(String(3))
+    current_minor: Mapped[int] = mapped_column(BigInteger)
+    available_minor: Mapped[int | None] = mapped_column(BigInteger)
+    limit_minor: Mapped[int | None] = mapped_column(BigInteger)
+    numbers: Mapped[dict[str, Any]]
+    details: Mapped[dict[str, Any]]
+
+    item: Mapped[Item] = relationship(back_populates="accounts")
+
+
+class Transaction(Base):
+    """A ledger entry; rows are never deleted so sync can report removals.
+
+    ``updated_seq`` is the item's change-log position of the row's last change:
+    ``/transactions/sync`` pages through rows in that order.
+    """
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        Index("ix_transactions_item_seq", "item_id", "updated_seq"),
+        Index("ix_transactions_item_date", "item_id", "date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(37), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    date: Mapped[dt.date] = mapped_column(Date)
+    authorized_date: Mapped[dt.date | None] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+    merchant_name: Mapped[str | None] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(64))
+    payment_channel: Mapped[str] = mapped_column(String(16))
+    pending: Mapped[bool] = mapped_column(Boolean)
+    pending_transaction_id: Mapped[str | None] = mapped_column(String(37))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_seq: Mapped[int] = mapped_column(BigInteger)
+    updated_seq: Mapped[int] = mapped_column(BigInteger)
+    details: Mapped[dict[str, Any]]
+
+
+class WebhookKey(Base):
+    """An ES256 key a tenant's webhooks are signed with (served as a JWK by kid)."""
+
+    __tablename__ = "webhook_keys"
+
+    kid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    expired_at: Mapped[dt.datetime | None]

@@ -1,0 +1,70 @@
+"""Stable randomness: every generated value derives from a key, never from call order.
+
+``hash()`` is salted per process and ``uuid4()`` is random, so neither appears here;
+SHA-256 over ``repr(key)`` gives the same bytes on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from faker import Faker
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_FAKER_LOCALES = {
+    "US": "en_US",
+    "CA": "en_CA",
+    "GB": "en_GB",
+    "IE": "en_IE",
+    "FR": "fr_FR",
+    "DE": "de_DE",
+    "NL": "nl_NL",
+    "ES": "es_ES",
+    "IT": "it_IT",
+}
+_faker_cache: dict[str, Faker] = {}
+
+
+def digest(*key: object) -> bytes:
+    """The SHA-256 of a key tuple: the root of all derived randomness."""
+    return hashlib.sha256(repr(key).encode()).digest()
+
+
+def seed_int(*key: object) -> int:
+    """A 64-bit integer seed for ``key``."""
+    return int.from_bytes(digest(*key)[:8], "big")
+
+
+def rng_for(*key: object) -> random.Random:
+    """A private ``random.Random`` seeded from ``key``."""
+    return random.Random(seed_int(*key))
+
+
+def faker_for(*key: object, country: str = "US") -> Faker:
+    """A Faker for ``key``, reseeded on each call so results never depend on call order.
+
+    Building a Faker costs ~10 ms, so one instance per locale is reused; reseeding
+    it makes the output a pure function of ``key``.
+    """
+    locale = _FAKER_LOCALES.get(country, "en_US")
+    fake = _faker_cache.get(locale)
+    if fake is None:
+        fake = _faker_cache[locale] = Faker(locale)
+    fake.seed_instance(seed_int(*key))
+    return fake
+
+
+def make_id(*key: object, length: int = 37) -> str:
+    """A Plaid-like base62 id (37 characters by default) derived from ``key``."""
+    number = int.from_bytes(digest(*key) + digest("more", *key), "big")
+    chars = []
+    for _ in range(length):
+        number, index = divmod(number, 62)
+        chars.append(_BASE62[index])
+    return "".join(chars)
+
+
+def digits(rng: random.Random, count: int) -> str:
+    """``count`` random decimal digits from ``rng``."""
+    return "".join(str(rng.randrange(10)) for _ in range(count))

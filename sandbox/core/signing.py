@@ -1,0 +1,101 @@
+"""ES256 keys per tenant and the ``Plaid-Verification`` JWT that signs each webhook body.
+
+Plaid signs ``{"iat", "request_body_sha256"}`` with an ECDSA P-256 key named by ``kid``
+in the JWT header; receivers fetch the public JWK from ``/webhook_verification_key/get``.
+Retired keys keep being served with ``expired_at`` set, and are never used to sign.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import InvalidWebhookKeyId
+from .models import Tenant, WebhookKey
+
+
+def _b64url_int(value: int) -> str:
+    return base64.urlsafe_b64encode(value.to_bytes(32, "big")).decode().rstrip("=")
+
+
+def current_key(session: Session, tenant: Tenant, now: dt.datetime) -> WebhookKey:
+    """The tenant's signing key, created on first use."""
+    key = session.scalar(
+        select(WebhookKey)
+        .where(
+            WebhookKey.tenant_id == tenant.id,
+            WebhookKey.expired_at.is_(None),
+        )
+        .order_by(WebhookKey.created_at.desc())
+    )
+    return key or _new_key(session, tenant, now)
+
+
+def rotate(session: Session, tenant: Tenant, now: dt.datetime) -> WebhookKey:
+    """Retire every live key (``expired_at`` = now) and start signing with a new one."""
+    for key in session.scalars(
+        select(WebhookKey).where(WebhookKey.tenant_id == tenant.id, WebhookKey.expired_at.is_(None))
+    ):
+        key.expired_at = now
+    return _new_key(session, tenant, now)
+
+
+def _new_key(session: Session, tenant: Tenant, now: dt.datetime) -> WebhookKey:
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    key = WebhookKey(
+        kid=str(uuid.UUID(bytes=secrets.token_bytes(16), version=4)),
+        tenant_id=tenant.id,
+        private_pem=pem,
+        created_at=now,
+        expired_at=None,
+    )
+    session.add(key)
+    session.flush()
+    return key
+
+
+def find(session: Session, tenant: Tenant, kid: str) -> WebhookKey:
+    """The tenant's key with this id, or ``InvalidWebhookKeyId``."""
+    key = session.get(WebhookKey, kid)
+    if key is None or key.tenant_id != tenant.id:
+        raise InvalidWebhookKeyId(field="key_id")
+    return key
+
+
+def public_jwk(key: WebhookKey) -> dict[str, Any]:
+    """The public half of ``key`` as Plaid's JWK object."""
+    private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    numbers = private.public_key().public_numbers()
+    return {
+        "alg": "ES256",
+        "crv": "P-256",
+        "kty": "EC",
+        "use": "sig",
+        "kid": key.kid,
+        "x": _b64url_int(numbers.x),
+        "y": _b64url_int(numbers.y),
+        "created_at": int(key.created_at.timestamp()),
+        "expired_at": int(key.expired_at.timestamp()) if key.expired_at else None,
+    }
+
+
+def sign(key: WebhookKey, body: bytes, now: dt.datetime) -> str:
+    """The ``Plaid-Verification`` header value for exactly these body bytes."""
+    claims = {"iat": int(now.timestamp()), "request_body_sha256": hashlib.sha256(body).hexdigest()}
+    return jwt.encode(
+        claims, key.private_pem, algorithm="ES256", headers={"kid": key.kid, "typ": "JWT"}
+    )

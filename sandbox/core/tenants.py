@@ -1,0 +1,90 @@
+"""Tenants: API keys (client_id + hashed secret), seed and clock per key holder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .clock import Clock
+from .errors import InvalidApiKeys
+from .models import Item, LinkToken, Tenant
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A tenant's credentials as shown once to its owner."""
+
+    client_id: str
+    secret: str
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a secret: secrets are random 120-bit strings, so no slow KDF is needed."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_keys() -> Keys:
+    """Random keys in Plaid's shapes (24 and 30 hex characters)."""
+    return Keys(secrets.token_hex(12), secrets.token_hex(15))
+
+
+def create(
+    session: Session,
+    name: str,
+    seed: int,
+    *,
+    client_id: str | None = None,
+    secret: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Tenant, Keys]:
+    """A new tenant; random keys unless given (``SANDBOX_CLIENT_ID``/``SANDBOX_SECRET``)."""
+    generated = new_keys()
+    keys = Keys(client_id or generated.client_id, secret or generated.secret)
+    tenant = Tenant(
+        client_id=keys.client_id,
+        secret_hash=hash_secret(keys.secret),
+        name=name,
+        seed=seed,
+        created_at=now or dt.datetime.now(dt.UTC),
+        clock_offset_seconds=0,
+        item_counter=0,
+    )
+    session.add(tenant)
+    session.flush()
+    return tenant, keys
+
+
+def authenticate(session: Session, client_id: str | None, secret: str | None) -> Tenant:
+    """The tenant these keys belong to, or ``InvalidApiKeys``."""
+    if not client_id or not secret:
+        raise InvalidApiKeys()
+    tenant = session.scalar(select(Tenant).where(Tenant.client_id == client_id))
+    if tenant is None or not hmac.compare_digest(tenant.secret_hash, hash_secret(secret)):
+        raise InvalidApiKeys()
+    return tenant
+
+
+def clock_of(tenant: Tenant) -> Clock:
+    """The tenant's clock as a value object."""
+    return Clock(frozen_at=tenant.clock_frozen_at, offset_seconds=tenant.clock_offset_seconds)
+
+
+def store_clock(tenant: Tenant, clock: Clock) -> None:
+    """Persist a changed clock on the tenant."""
+    tenant.clock_frozen_at = clock.frozen_at
+    tenant.clock_offset_seconds = clock.offset_seconds
+
+
+def reset(session: Session, tenant: Tenant) -> None:
+    """Forget every item, link token and clock change of ``tenant``; keys stay valid."""
+    session.execute(delete(Item).where(Item.tenant_id == tenant.id))  # rows below cascade
+    session.execute(delete(LinkToken).where(LinkToken.tenant_id == tenant.id))
+    session.expire(tenant, ["items"])
+    tenant.item_counter = 0
+    store_clock(tenant, Clock())

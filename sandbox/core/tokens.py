@@ -1,0 +1,42 @@
+"""Credentials handed to apps: link, public and access tokens, and request ids.
+
+Tokens are secrets, so they come from ``secrets`` (never from the seed): a test that
+guessed one must not be able to read another tenant's data.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+
+_ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def _uuid() -> str:
+    return str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+
+
+def link_token(environment: str = "sandbox") -> str:
+    """``link-sandbox-<uuid>``."""
+    return f"link-{environment}-{_uuid()}"
+
+
+def public_token(environment: str = "sandbox") -> str:
+    """``public-sandbox-<uuid>``."""
+    return f"public-{environment}-{_uuid()}"
+
+
+def access_token(environment: str = "sandbox") -> str:
+    """``access-sandbox-<uuid>``."""
+    return f"access-{environment}-{_uuid()}"
+
+
+def request_id() -> str:
+    """Plaid's 15-character alphanumeric request id."""
+    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(15))
+
+
+def session_id() -> str:
+    """A Link session id (a UUID, as Plaid's are)."""
+    return _uuid()

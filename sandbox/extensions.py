@@ -1,0 +1,27 @@
+"""Flask extensions, created unbound and attached in ``create_app`` with ``init_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .core.models import Base
+
+# The models are plain SQLAlchemy (``core`` has no Flask imports); share their metadata.
+db = SQLAlchemy(metadata=Base.metadata)
+migrate = Migrate()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys (reset cascades) and let readers and a writer overlap."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,13 @@
+"""The Plaid dialect (API version 2020-09-14): blueprint, schemas and error rendering."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ..core.errors import CoreError
+from . import errors
+
+bp = Blueprint("plaid", __name__)
+bp.register_error_handler(CoreError, errors.render)
+
+from . import auth, institutions, link, routes, sandbox_routes, transactions  # noqa: E402,F401

@@ -1,0 +1,49 @@
+"""Authentication of Plaid calls: keys in the body or in ``PLAID-CLIENT-ID``/``PLAID-SECRET``.
+
+A ``before_request`` hook parses the JSON body once, takes the keys out of it, and
+binds the tenant's ``Bank`` to ``g`` so that no view has to remember to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+
+from ..core.bank import Bank
+from ..core.errors import InvalidBody
+from ..core.tenants import authenticate
+from ..extensions import db
+from . import bp
+
+UNAUTHENTICATED = {"/categories/get"}
+
+
+@bp.before_request
+def load_body_and_tenant() -> None:
+    """Parse the body, then resolve the tenant unless the endpoint is public."""
+    body = request.get_json(silent=True) if request.content_length else {}
+    if body is None and request.content_length:
+        raise InvalidBody("body could not be parsed as JSON", field="body")
+    if not isinstance(body, dict):
+        raise InvalidBody("request body must be a JSON object", field="body")
+    client_id = body.pop("client_id", None) or request.headers.get("PLAID-CLIENT-ID")
+    secret = body.pop("secret", None) or request.headers.get("PLAID-SECRET")
+    g.body = body
+    if request.path in UNAUTHENTICATED:
+        return
+    tenant = authenticate(db.session, client_id, secret)
+    g.tenant = tenant
+    g.bank = Bank(db.session, tenant)
+
+
+def current_bank() -> Bank:
+    """The tenant-bound bank of the current request."""
+    bank: Bank = g.bank
+    return bank
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON body without the API keys."""
+    data: dict[str, Any] = g.body
+    return data

@@ -1,0 +1,76 @@
+"""Plaid's Link token endpoints and ``/item/import``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, request
+
+from ..core import institutions, users
+from ..core.errors import InvalidField
+from . import bp, requests
+from .auth import current_bank
+from .responses import timestamp
+from .views import load, reply
+
+
+def check_redirect_uri(uri: str) -> None:
+    """HTTPS (or http://localhost in the sandbox), no query string, no fragment, no wildcard."""
+    parts = urlsplit(uri)
+    local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
+    if (parts.scheme != "https" and not local) or parts.query or parts.fragment or "*" in uri:
+        raise InvalidField(
+            "redirect_uri must be an https URL (or http://localhost) without query string, "
+            "fragment or wildcard",
+            field="redirect_uri",
+        )
+
+
+@bp.post("/link/token/create")
+def link_token_create() -> Response:
+    """Store a Link configuration and hand back its token (and hosted URL)."""
+    req = load(requests.LinkTokenCreateRequest)
+    if req.get("redirect_uri"):
+        check_redirect_uri(req["redirect_uri"])
+    link = current_bank().create_link_token(req)
+    extra: dict[str, Any] = {}
+    if "hosted_link" in req:
+        extra["hosted_link_url"] = f"{request.host_url}link?token={link.token}"
+    return reply(link_token=link.token, expiration=timestamp(link.expires_at), **extra)
+
+
+@bp.post("/link/token/get")
+def link_token_get() -> Response:
+    """The Link configuration and the sessions run with it."""
+    req = load(requests.LinkTokenGetRequest)
+    link = current_bank().link_token(req["link_token"])
+    config = link.config
+    metadata = {
+        "initial_products": config.get("products") or [],
+        "webhook": config.get("webhook"),
+        "country_codes": config["country_codes"],
+        "language": config.get("language"),
+        "redirect_uri": config.get("redirect_uri"),
+        "client_name": config.get("client_name"),
+    }
+    return reply(
+        link_token=link.token,
+        created_at=timestamp(link.created_at),
+        expiration=timestamp(link.expires_at),
+        metadata=metadata,
+        link_sessions=link.sessions,
+    )
+
+
+@bp.post("/item/import")
+def item_import() -> Response:
+    """Create an item from credentials the app already holds (as ``user_good``)."""
+    req = load(requests.ItemImportRequest)
+    bank = current_bank()
+    institution = institutions.get(req.get("institution_id") or "ins_109508")
+    login = users.Login(username="user_good", persona=users.personas()["users"]["user_good"])
+    item = bank.create_item(
+        institution, login, req["products"], webhook=req["options"].get("webhook")
+    )
+    return reply(access_token=bank.issue_access_token(item))

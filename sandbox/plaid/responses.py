@@ -1,0 +1,307 @@
+"""Response schemas of the Plaid dialect: every key Plaid's SDK requires, nulls included.
+
+Core objects carry our own names (integer minor units, ``id``); these schemas rename
+and reshape them into Plaid's wire format. Money leaves here as JSON numbers in
+currency units, dates as ``YYYY-MM-DD`` and instants as full ISO timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from ..core import categories, recurring
+from ..core.institutions import Institution
+from ..core.models import Account, Item, Transaction
+from .errors import item_error
+
+LOCATION_KEYS = (
+    "address",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "lat",
+    "lon",
+    "store_number",
+)
+PAYMENT_META_KEYS = (
+    "reference_number",
+    "ppd_id",
+    "payee",
+    "by_order_of",
+    "payer",
+    "payment_method",
+    "payment_processor",
+    "reason",
+)
+
+
+def money(minor: int | None) -> float | None:
+    """Integer minor units as a JSON number in currency units (exact to the cent)."""
+    return None if minor is None else round(minor / 100, 2)
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """A full ISO 8601 UTC timestamp, as Plaid's ``date-time`` fields need."""
+    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Balances(Schema):
+    available = fields.Function(lambda a: money(a.available_minor))
+    current = fields.Function(lambda a: money(a.current_minor))
+    limit = fields.Function(lambda a: money(a.limit_minor))
+    iso_currency_code = fields.String(attribute="currency")
+    unofficial_currency_code = fields.Constant(None)
+
+
+class AccountSchema(Schema):
+    """Plaid's ``AccountBase``."""
+
+    account_id = fields.String(attribute="id")
+    balances = fields.Function(lambda a: Balances().dump(a))
+    mask = fields.String(allow_none=True)
+    name = fields.String()
+    official_name = fields.String(allow_none=True)
+    type = fields.String()
+    subtype = fields.String(allow_none=True)
+    holder_category = fields.Constant("personal")
+
+
+class IdentityAccountSchema(AccountSchema):
+    """``AccountIdentity``: an account with its owners (passed in the context)."""
+
+    owners = fields.Method("get_owners")
+
+    def get_owners(self, account: Account) -> list[dict[str, Any]]:
+        return [self.context_owner]
+
+    def __init__(self, owner: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.context_owner = owner
+
+
+class ItemSchema(Schema):
+    """Plaid's ``Item`` (``available_products`` is passed in, it depends on the bank)."""
+
+    item_id = fields.String(attribute="id")
+    institution_id = fields.String()
+    institution_name = fields.Method("get_institution_name")
+    webhook = fields.String(allow_none=True)
+    error = fields.Function(lambda item: item_error(item.error_code))
+    available_products = fields.Method("get_available")
+    billed_products = fields.Function(lambda item: list(item.products))
+    products = fields.Function(lambda item: list(item.products))
+    consented_products = fields.Function(lambda item: list(item.products))
+    consent_expiration_time = fields.Function(lambda item: timestamp(item.consent_expires_at))
+    update_type = fields.Constant("background")
+    auth_method = fields.Constant(None)
+
+    def __init__(self, institution: Institution, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.institution = institution
+
+    def get_institution_name(self, item: Item) -> str:
+        return self.institution.name
+
+    def get_available(self, item: Item) -> list[str]:
+        return sorted(set(self.institution.products) - set(item.products))
+
+
+class ItemWithConsentSchema(ItemSchema):
+    """``/item/get``'s item, with creation time and consent fields."""
+
+    created_at = fields.Function(lambda item: timestamp(item.created_at))
+    consented_use_cases = fields.Constant([])
+    consented_data_scopes = fields.Constant([])
+
+
+def item_status(item: Item) -> dict[str, Any]:
+    """``/item/get``'s ``status`` object."""
+    return {
+        "transactions": {
+            "last_successful_update": timestamp(item.last_successful_update),
+            "last_failed_update": timestamp(item.last_failed_update),
+        },
+        "investments": None,
+        "last_webhook": {
+            "sent_at": timestamp(item.last_webhook_at),
+            "code_sent": item.last_webhook_code,
+        },
+    }
+
+
+class TransactionSchema(Schema):
+    """Plaid's ``Transaction``."""
+
+    transaction_id = fields.String(attribute="id")
+    account_id = fields.String()
+    amount = fields.Function(lambda t: money(t.amount_minor))
+    iso_currency_code = fields.String(attribute="currency")
+    unofficial_currency_code = fields.Constant(None)
+    date = fields.Date()
+    authorized_date = fields.Date(allow_none=True)
+    datetime = fields.Constant(None)
+    authorized_datetime = fields.Constant(None)
+    name = fields.String()
+    merchant_name = fields.String(allow_none=True)
+    merchant_entity_id = fields.Function(lambda t: t.details.get("merchant_entity_id"))
+    website = fields.Function(lambda t: t.details.get("website"))
+    logo_url = fields.Function(lambda t: t.details.get("logo_url"))
+    check_number = fields.Constant(None)
+    original_description = fields.Method("get_original_description")
+    location = fields.Function(lambda t: _keys(t.details.get("location"), LOCATION_KEYS))
+    payment_meta = fields.Function(
+        lambda t: _keys(t.details.get("payment_meta"), PAYMENT_META_KEYS)
+    )
+    payment_channel = fields.String()
+    pending = fields.Boolean()
+    pending_transaction_id = fields.String(allow_none=True)
+    account_owner = fields.Constant(None)
+    transaction_code = fields.Function(lambda t: t.details.get("transaction_code"))
+    transaction_type = fields.Function(lambda t: _transaction_type(t))
+    category = fields.Function(lambda t: _legacy(t)[0])
+    category_id = fields.Function(lambda t: _legacy(t)[1])
+    personal_finance_category = fields.Method("get_pfc")
+    personal_finance_category_icon_url = fields.Function(
+        lambda t: categories.ICON_URL.format(primary=categories.categorize(t.category).primary)
+    )
+    counterparties = fields.Method("get_counterparties")
+
+    def __init__(
+        self, *, original_description: bool = False, pfc_version: str = "v1", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.include_original_description = original_description
+        self.pfc_version = pfc_version
+
+    def get_original_description(self, t: Transaction) -> str | None:
+        return t.name if self.include_original_description else None
+
+    def get_pfc(self, t: Transaction) -> dict[str, Any]:
+        category = categories.categorize(t.category)
+        return {
+            "primary": category.primary,
+            "detailed": category.detailed,
+            "confidence_level": "VERY_HIGH" if t.merchant_name else "HIGH",
+            "version": self.pfc_version,
+        }
+
+    def get_counterparties(self, t: Transaction) -> list[dict[str, Any]]:
+        if not t.merchant_name:
+            return []
+        kind = "income_source" if t.category.startswith("INCOME") else "merchant"
+        return [
+            {
+                "name": t.merchant_name,
+                "type": kind,
+                "website": t.details.get("website"),
+                "logo_url": t.details.get("logo_url"),
+                "entity_id": None,
+                "confidence_level": "VERY_HIGH",
+            }
+        ]
+
+
+def _keys(values: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:
+    values = values or {}
+    return {key: values.get(key) for key in keys}
+
+
+def _legacy(t: Transaction) -> tuple[list[str] | None, str | None]:
+    category = categories.categorize(t.category)
+    hierarchy = list(category.legacy_hierarchy) if category.legacy_hierarchy else None
+    return hierarchy, category.legacy_id
+
+
+def _transaction_type(t: Transaction) -> str:
+    if t.payment_channel == "online":
+        return "digital"
+    if t.payment_channel == "in store":
+        return "place"
+    return "special"
+
+
+class RemovedTransactionSchema(Schema):
+    transaction_id = fields.String(attribute="id")
+    account_id = fields.String()
+
+
+class InstitutionSchema(Schema):
+    """Plaid's ``Institution``; optional metadata only when asked for."""
+
+    institution_id = fields.String()
+    name = fields.String()
+    products = fields.List(fields.String())
+    country_codes = fields.List(fields.String())
+    routing_numbers = fields.List(fields.String())
+    oauth = fields.Boolean()
+    dtc_numbers = fields.Constant([])
+    connection_availability = fields.Function(
+        lambda i: "NOT_SUPPORTED" if i.status == "DOWN" else "SUPPORTED"
+    )
+
+    def __init__(
+        self,
+        *,
+        optional_metadata: bool = False,
+        status: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.optional_metadata = optional_metadata
+        self.status = status
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:  # type: ignore[override]
+        if many:
+            return [self.dump(o) for o in obj]
+        body = dict(super().dump(obj))
+        institution: Institution = obj
+        if self.optional_metadata:
+            body.update(
+                url=institution.url,
+                primary_color=institution.primary_color,
+                logo=institution.logo_base64,
+            )
+        if self.status is not None:
+            body["status"] = self.status
+        return body
+
+
+def stream_json(stream: recurring.Stream) -> dict[str, Any]:
+    """Plaid's ``TransactionStream`` for a detected stream."""
+    category = categories.categorize(stream.category)
+    currency = stream.transactions[-1].currency
+    return {
+        "account_id": stream.account_id,
+        "stream_id": stream.stream_id,
+        "category": list(category.legacy_hierarchy) if category.legacy_hierarchy else None,
+        "category_id": category.legacy_id,
+        "description": stream.description,
+        "merchant_name": stream.merchant_name,
+        "first_date": stream.first_date.isoformat(),
+        "last_date": stream.last_date.isoformat(),
+        "predicted_next_date": None,
+        "frequency": stream.frequency,
+        "transaction_ids": [t.id for t in stream.transactions],
+        "average_amount": {
+            "amount": money(stream.average_minor),
+            "iso_currency_code": currency,
+            "unofficial_currency_code": None,
+        },
+        "last_amount": {
+            "amount": money(stream.last_minor),
+            "iso_currency_code": currency,
+            "unofficial_currency_code": None,
+        },
+        "is_active": stream.is_active,
+        "status": stream.status,
+        "is_user_modified": False,
+        "personal_finance_category": {
+            "primary": category.primary,
+            "detailed": category.detailed,
+            "confidence_level": "HIGH",
+        },
+    }

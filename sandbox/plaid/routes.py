@@ -1,0 +1,143 @@
+"""Plaid endpoints for items, accounts, auth, identity and webhook keys.
+
+Each view loads its request schema, calls the bank and dumps the result; anything
+that branches lives in ``sandbox.core``. Transactions, institutions, Link and the
+sandbox helpers have their own modules next to this one.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+
+from ..core import signing
+from . import bp, requests
+from .auth import current_bank
+from .responses import IdentityAccountSchema, ItemWithConsentSchema, item_status
+from .views import account_ids, accounts_json, item_json, load, reply
+
+
+@bp.post("/item/public_token/exchange")
+def item_public_token_exchange() -> Response:
+    """Trade a public token for an access token."""
+    req = load(requests.PublicTokenExchangeRequest)
+    access_token, item = current_bank().exchange_public_token(req["public_token"])
+    return reply(access_token=access_token, item_id=item.id)
+
+
+@bp.post("/item/get")
+def item_get() -> Response:
+    """The item with its status; answers 200 even while the item is in error."""
+    req = load(requests.AccessTokenRequest)
+    bank = current_bank()
+    item = bank.item(req["access_token"], allow_error=True)
+    body = ItemWithConsentSchema(bank.institution_of(item)).dump(item)
+    return reply(item=body, status=item_status(item))
+
+
+@bp.post("/item/remove")
+def item_remove() -> Response:
+    """Remove the item; its access tokens stop working."""
+    req = load(requests.ItemRemoveRequest)
+    current_bank().remove_item(req["access_token"])
+    return reply()
+
+
+@bp.post("/item/webhook/update")
+def item_webhook_update() -> Response:
+    """Change (or clear) the item's webhook URL."""
+    req = load(requests.ItemWebhookUpdateRequest)
+    bank = current_bank()
+    item = bank.update_webhook(req["access_token"], req["webhook"])
+    return reply(item=item_json(bank, item))
+
+
+@bp.post("/item/access_token/invalidate")
+def item_access_token_invalidate() -> Response:
+    """Rotate the access token: the old one dies at once."""
+    req = load(requests.AccessTokenRequest)
+    return reply(new_access_token=current_bank().invalidate_access_token(req["access_token"]))
+
+
+@bp.post("/accounts/get")
+def accounts_get() -> Response:
+    """The item's accounts with cached balances."""
+    req = load(requests.AccountsRequest)
+    bank = current_bank()
+    view = bank.accounts(req["access_token"], account_ids(req))
+    return reply(accounts=accounts_json(view.accounts), item=item_json(bank, view.item))
+
+
+@bp.post("/accounts/balance/get")
+def accounts_balance_get() -> Response:
+    """The item's accounts with real-time balances (the same numbers in the sandbox)."""
+    req = load(requests.BalanceRequest)
+    bank = current_bank()
+    view = bank.accounts(req["access_token"], account_ids(req))
+    return reply(accounts=accounts_json(view.accounts), item=item_json(bank, view.item))
+
+
+@bp.post("/auth/get")
+def auth_get() -> Response:
+    """Account and routing numbers of the item's checking and savings accounts."""
+    req = load(requests.AccountsRequest)
+    bank = current_bank()
+    view = bank.auth(req["access_token"], account_ids(req))
+    numbers: dict[str, list[dict[str, object]]] = {
+        "ach": [],
+        "eft": [],
+        "international": [],
+        "bacs": [],
+    }
+    country = bank.institution_of(view.item).country
+    for account in view.accounts:
+        n = account.numbers
+        if country == "US":
+            numbers["ach"].append(
+                {
+                    "account_id": account.id,
+                    "account": n["account"],
+                    "routing": n["ach_routing"],
+                    "wire_routing": n["ach_wire_routing"],
+                }
+            )
+        elif country == "CA":
+            numbers["eft"].append(
+                {
+                    "account_id": account.id,
+                    "account": n["account"],
+                    "institution": n["eft_institution"],
+                    "branch": n["eft_branch"],
+                }
+            )
+        else:
+            numbers["international"].append(
+                {"account_id": account.id, "iban": n["iban"], "bic": n["bic"]}
+            )
+            if country == "GB":
+                numbers["bacs"].append(
+                    {
+                        "account_id": account.id,
+                        "account": n["bacs_account"],
+                        "sort_code": n["sort_code"],
+                    }
+                )
+    return reply(
+        accounts=accounts_json(view.accounts), numbers=numbers, item=item_json(bank, view.item)
+    )
+
+
+@bp.post("/identity/get")
+def identity_get() -> Response:
+    """The item's accounts with their owners' names, addresses, emails and phones."""
+    req = load(requests.AccountsRequest)
+    bank = current_bank()
+    view = bank.identity(req["access_token"], account_ids(req))
+    accounts = IdentityAccountSchema(bank.owner(view.item), many=True).dump(view.accounts)
+    return reply(accounts=accounts, item=item_json(bank, view.item))
+
+
+@bp.post("/webhook_verification_key/get")
+def webhook_verification_key_get() -> Response:
+    """The public JWK that verifies this tenant's webhook signatures."""
+    req = load(requests.WebhookVerificationKeyGetRequest)
+    return reply(key=signing.public_jwk(current_bank().webhook_key(req["key_id"])))
