@@ -41,7 +41,7 @@ def create(
 ) -> Item:
     """A new item with its accounts and history up to ``now``."""
     tenant.item_counter += 1
-    id_key = (tenant.seed, "item", tenant.item_counter)
+    id_key = (tenant.seed, tenant.id, "item", tenant.item_counter)
     item_id = make_id(*id_key)
     recipe = persona(login.persona) if login.custom is None else {"accounts": []}
     item = Item(

@@ -1,0 +1,89 @@
+"""Items: exchange, get, remove, webhook update, token invalidation, reset_login."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PlaidClient
+
+
+def test_public_token_exchange_once_only(plaid: PlaidClient) -> None:
+    public = plaid.ok("/sandbox/public_token/create", institution_id="ins_109508",
+                      initial_products=["transactions"])["public_token"]
+    first = plaid.ok("/item/public_token/exchange", public_token=public)
+    assert first["access_token"].startswith("access-sandbox-")
+    assert len(first["item_id"]) == 37
+    again = plaid.error("/item/public_token/exchange", public_token=public)
+    assert again["error_code"] == "INVALID_PUBLIC_TOKEN"
+    assert again["error_type"] == "INVALID_INPUT"
+
+
+def test_item_get_reports_institution_and_products(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=("transactions", "auth"))
+    body = plaid.ok("/item/get", access_token=token)
+    item = body["item"]
+    assert item["institution_id"] == "ins_109508"
+    assert item["institution_name"] == "First Platypus Bank"
+    assert item["billed_products"] == ["auth", "transactions"]
+    assert "transactions" not in item["available_products"]
+    assert item["error"] is None
+    assert item["created_at"].endswith("Z")
+    assert set(body["status"]) == {"transactions", "investments", "last_webhook"}
+
+
+def test_reset_login_breaks_data_calls_but_not_item_get(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    assert plaid.ok("/sandbox/item/reset_login", access_token=token)["reset_login"] is True
+    error = plaid.error("/accounts/get", access_token=token)
+    assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")
+    assert error["display_message"]
+    item = plaid.ok("/item/get", access_token=token)["item"]
+    assert item["error"]["error_code"] == "ITEM_LOGIN_REQUIRED"
+
+
+def test_item_remove_then_item_not_found(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    assert set(plaid.ok("/item/remove", access_token=token)) == {"request_id"}
+    error = plaid.error("/accounts/get", access_token=token)
+    assert error["error_code"] == "ITEM_NOT_FOUND"
+
+
+def test_access_token_invalidate_rotates(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    new = plaid.ok("/item/access_token/invalidate", access_token=token)["new_access_token"]
+    assert new != token
+    assert plaid.error("/accounts/get", access_token=token)["error_code"] == "INVALID_ACCESS_TOKEN"
+    assert plaid.ok("/accounts/get", access_token=new)["accounts"]
+
+
+def test_webhook_update_sets_and_clears(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    item = plaid.ok("/item/webhook/update", access_token=token, webhook="https://example.com/hook")
+    assert item["item"]["webhook"] == "https://example.com/hook"
+    cleared = plaid.ok("/item/webhook/update", access_token=token, webhook=None)
+    assert cleared["item"]["webhook"] is None
+
+
+@pytest.mark.parametrize(("password", "code", "error_type"), [
+    ("error_ITEM_LOCKED", "ITEM_LOCKED", "ITEM_ERROR"),
+    ("error_INVALID_CREDENTIALS", "INVALID_CREDENTIALS", "ITEM_ERROR"),
+    ("error_INSTITUTION_DOWN", "INSTITUTION_DOWN", "INSTITUTION_ERROR"),
+    ("wrong_password", "INVALID_CREDENTIALS", "ITEM_ERROR"),
+])
+def test_sandbox_public_token_error_passwords(plaid: PlaidClient, password: str, code: str,
+                                              error_type: str) -> None:
+    error = plaid.error("/sandbox/public_token/create", institution_id="ins_109508",
+                        initial_products=["transactions"],
+                        options={"override_username": "user_good", "override_password": password})
+    assert (error["error_type"], error["error_code"]) == (error_type, code)
+
+
+def test_tenants_never_see_each_others_items(plaid: PlaidClient, app) -> None:  # type: ignore[no-untyped-def]
+    from sandbox.core import tenants
+    from sandbox.extensions import db
+
+    token = plaid.link_item()
+    _, other = tenants.create(db.session, "other", 7)
+    db.session.commit()
+    stranger = PlaidClient(plaid.client, other.client_id, other.secret)
+    assert stranger.error("/accounts/get", access_token=token)["error_code"] == "INVALID_ACCESS_TOKEN"

@@ -1,0 +1,109 @@
+"""Shared fixtures: the app on SQLite and on PostgreSQL, a tenant per test, and helpers.
+
+API tests run once per database. PostgreSQL must be reachable (``TEST_POSTGRES_URL``,
+default ``postgresql://postgres@127.0.0.1:5432/test``); a run that cannot reach it
+fails. To run on SQLite only, set ``SANDBOX_TEST_DATABASES=sqlite``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from sandbox import create_app
+from sandbox.core import tenants
+from sandbox.core.models import Base
+from sandbox.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
+FROZEN_NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL database with a fresh schema for this test session."""
+    url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT 1"))
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=DATABASES)
+def app(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Flask]:
+    """The sandbox on one of the test databases, with its schema in place."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = "sqlite://"
+    application = create_app({"TESTING": True, "DATABASE_URL": url, "SEED": 7,
+                              "SECRET_KEY": "test-secret-key"})
+    with application.app_context():
+        if request.param == "sqlite":
+            db.create_all()
+        yield application
+        db.session.remove()
+        if request.param == "sqlite":
+            db.drop_all()
+        db.engine.dispose()
+
+
+class PlaidClient:
+    """Posts Plaid requests with a tenant's keys, like flaskr's ``AuthActions``."""
+
+    def __init__(self, client: FlaskClient, client_id: str, secret: str) -> None:
+        self.client, self.client_id, self.secret = client, client_id, secret
+
+    def post(self, path: str, **body: Any) -> Any:
+        """POST ``body`` as JSON with the keys in Plaid's headers; returns the response."""
+        return self.client.post(path, json=body, headers={
+            "PLAID-CLIENT-ID": self.client_id, "PLAID-SECRET": self.secret})
+
+    def ok(self, path: str, **body: Any) -> dict[str, Any]:
+        """POST and assert a 200 reply; returns the JSON body."""
+        response = self.post(path, **body)
+        assert response.status_code == 200, response.get_json()
+        data: dict[str, Any] = response.get_json()
+        return data
+
+    def error(self, path: str, **body: Any) -> dict[str, Any]:
+        """POST and assert an error reply; returns the Plaid error object with ``status``."""
+        response = self.post(path, **body)
+        assert response.status_code >= 400, response.get_json()
+        data: dict[str, Any] = response.get_json()
+        data["http_status"] = response.status_code
+        return data
+
+    def link_item(self, institution_id: str = "ins_109508", products: tuple[str, ...] = (
+            "transactions",), **options: Any) -> str:
+        """Create an item through the sandbox shortcut and return its access token."""
+        public = self.ok("/sandbox/public_token/create", institution_id=institution_id,
+                         initial_products=list(products), options=options)["public_token"]
+        token: str = self.ok("/item/public_token/exchange", public_token=public)["access_token"]
+        return token
+
+
+@pytest.fixture
+def tenant_keys(app: Flask) -> tenants.Keys:
+    """A fresh tenant (seed 7) with its clock frozen, so dates are stable."""
+    tenant, keys = tenants.create(db.session, "test", 7)
+    tenant.clock_frozen_at = FROZEN_NOW
+    db.session.commit()
+    return keys
+
+
+@pytest.fixture
+def plaid(app: Flask, tenant_keys: tenants.Keys) -> PlaidClient:
+    """A Plaid-speaking test client bound to a fresh tenant."""
+    return PlaidClient(app.test_client(), tenant_keys.client_id, tenant_keys.secret)
