@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .core import tenants
 from .core.models import Tenant
-from .extensions import db
+from .extensions import current_session, db
 
 DEFAULT_TENANT = "default"
 
@@ -36,7 +36,7 @@ def ensure_default_tenant(app: Flask) -> tenants.Keys:
             keys = tenants.new_keys()
         if tenant is None:
             tenants.create(
-                db.session,
+                current_session(),
                 DEFAULT_TENANT,
                 int(app.config["SEED"]),
                 client_id=keys.client_id,

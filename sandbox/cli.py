@@ -18,7 +18,7 @@ from sqlalchemy import select
 from .core import tenants
 from .core.bank import Bank
 from .core.models import Tenant
-from .extensions import db
+from .extensions import current_session, db
 
 
 def register(app: Flask) -> None:
@@ -106,7 +106,7 @@ def tenants_group() -> None:
 def tenants_create(name: str, seed: int | None) -> None:
     """Create a tenant and print its keys (the secret is shown only now)."""
     tenant, keys = tenants.create(
-        db.session, name, seed if seed is not None else secrets.randbits(31)
+        current_session(), name, seed if seed is not None else secrets.randbits(31)
     )
     db.session.commit()
     click.echo(
@@ -149,7 +149,7 @@ def _tenant(client_id: str | None) -> Tenant:
 @with_appcontext
 def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str) -> None:
     """Link demo items (one per institution) and print their access tokens."""
-    bank = Bank(db.session, _tenant(client_id))
+    bank = Bank(current_session(), _tenant(client_id))
     made: list[dict[str, Any]] = []
     for institution_id in institution_ids:
         public = bank.sandbox_public_token(
@@ -169,7 +169,7 @@ def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str)
 @with_appcontext
 def reset(client_id: str | None) -> None:
     """Forget a tenant's items and clock changes; its keys stay valid."""
-    tenants.reset(db.session, _tenant(client_id))
+    tenants.reset(current_session(), _tenant(client_id))
     db.session.commit()
     click.echo("reset")
 

@@ -8,12 +8,18 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .core.models import Base
 
 # The models are plain SQLAlchemy (``core`` has no Flask imports); share their metadata.
 db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
+
+
+def current_session() -> Session:
+    """The request's (or app context's) SQLAlchemy session, typed for the core."""
+    return db.session()
 
 
 @event.listens_for(Engine, "connect")

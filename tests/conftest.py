@@ -43,12 +43,10 @@ def postgres_url() -> str:
 @pytest.fixture(params=DATABASES)
 def app(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Flask]:
     """The sandbox on one of the test databases, with its schema in place."""
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = "sqlite://"
-    application = create_app({"TESTING": True, "DATABASE_URL": url, "SEED": 7,
-                              "SECRET_KEY": "test-secret-key"})
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else "sqlite://"
+    application = create_app(
+        {"TESTING": True, "DATABASE_URL": url, "SEED": 7, "SECRET_KEY": "test-secret-key"}
+    )
     with application.app_context():
         if request.param == "sqlite":
             db.create_all()
@@ -67,8 +65,11 @@ class PlaidClient:
 
     def post(self, path: str, **body: Any) -> Any:
         """POST ``body`` as JSON with the keys in Plaid's headers; returns the response."""
-        return self.client.post(path, json=body, headers={
-            "PLAID-CLIENT-ID": self.client_id, "PLAID-SECRET": self.secret})
+        return self.client.post(
+            path,
+            json=body,
+            headers={"PLAID-CLIENT-ID": self.client_id, "PLAID-SECRET": self.secret},
+        )
 
     def ok(self, path: str, **body: Any) -> dict[str, Any]:
         """POST and assert a 200 reply; returns the JSON body."""
@@ -85,11 +86,19 @@ class PlaidClient:
         data["http_status"] = response.status_code
         return data
 
-    def link_item(self, institution_id: str = "ins_109508", products: tuple[str, ...] = (
-            "transactions",), **options: Any) -> str:
+    def link_item(
+        self,
+        institution_id: str = "ins_109508",
+        products: tuple[str, ...] = ("transactions",),
+        **options: Any,
+    ) -> str:
         """Create an item through the sandbox shortcut and return its access token."""
-        public = self.ok("/sandbox/public_token/create", institution_id=institution_id,
-                         initial_products=list(products), options=options)["public_token"]
+        public = self.ok(
+            "/sandbox/public_token/create",
+            institution_id=institution_id,
+            initial_products=list(products),
+            options=options,
+        )["public_token"]
         token: str = self.ok("/item/public_token/exchange", public_token=public)["access_token"]
         return token
 

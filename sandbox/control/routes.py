@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from ..core import tenants
 from ..core.bank import Bank
 from ..core.errors import CoreError, InvalidField
-from ..extensions import db
+from ..extensions import current_session, db
 from ..plaid.errors import error_type_and_status, from_validation
 from . import bp
 
@@ -34,7 +34,7 @@ def authenticate() -> None:
     auth = request.authorization
     client_id = request.headers.get("PLAID-CLIENT-ID") or (auth.username if auth else None)
     secret = request.headers.get("PLAID-SECRET") or (auth.password if auth else None)
-    g.bank = Bank(db.session, tenants.authenticate(db.session, client_id, secret))
+    g.bank = Bank(current_session(), tenants.authenticate(current_session(), client_id, secret))
 
 
 def _load(schema: Schema) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def tenants_create() -> tuple[Response, int]:
     """A new isolated tenant; the secret is shown only in this reply."""
     req = _load(TenantCreate())
     seed = req["seed"] if req["seed"] is not None else int.from_bytes(__import__("os").urandom(4))
-    tenant, keys = tenants.create(db.session, req["name"], seed)
+    tenant, keys = tenants.create(current_session(), req["name"], seed)
     return jsonify(
         client_id=keys.client_id, secret=keys.secret, seed=tenant.seed, name=tenant.name
     ), 201
@@ -75,7 +75,7 @@ def tenants_create() -> tuple[Response, int]:
 def reset() -> Response:
     """Forget the tenant's items, link tokens and clock changes (keys stay valid)."""
     bank: Bank = g.bank
-    tenants.reset(db.session, bank.tenant)
+    tenants.reset(current_session(), bank.tenant)
     return jsonify(reset=True)
 
 

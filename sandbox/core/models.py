@@ -207,3 +207,76 @@ class WebhookKey(Base):
     private_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     expired_at: Mapped[dt.datetime | None]
+
+
+class WebhookEvent(Base):
+    """An outbox row: one webhook, its exact body bytes, and where delivery stands.
+
+    ``status`` is ``pending`` until a 2xx (``delivered``) or the retry schedule runs out
+    (``failed``); ``next_attempt_at`` is wall-clock time (the dispatcher's, not a tenant's).
+    """
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        Index("ix_webhook_events_due", "status", "next_attempt_at"),
+        Index("ix_webhook_events_item", "item_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    webhook_type: Mapped[str] = mapped_column(String(64))
+    webhook_code: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+
+    attempt_log: Mapped[list[WebhookAttempt]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="WebhookAttempt.id"
+    )
+
+
+class WebhookAttempt(Base):
+    """One try at delivering a webhook, kept for the dashboard and the control API."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[dt.datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    event: Mapped[WebhookEvent] = relationship(back_populates="attempt_log")
+
+
+class WebhookPause(Base):
+    """A tenant whose webhook delivery is paused (events queue up until resumed)."""
+
+    __tablename__ = "webhook_pauses"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    paused_at: Mapped[dt.datetime]
+
+
+class CaughtWebhook(Base):
+    """A webhook received by the built-in catcher (``/control/webhook-catcher/<name>``)."""
+
+    __tablename__ = "caught_webhooks"
+    __table_args__ = (Index("ix_caught_webhooks_name", "name", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime]
+    headers: Mapped[dict[str, Any]]
+    body: Mapped[str] = mapped_column(Text)

@@ -13,7 +13,7 @@ from flask import g, request
 from ..core.bank import Bank
 from ..core.errors import InvalidBody
 from ..core.tenants import authenticate
-from ..extensions import db
+from ..extensions import current_session
 from . import bp
 
 UNAUTHENTICATED = {"/categories/get"}
@@ -32,9 +32,9 @@ def load_body_and_tenant() -> None:
     g.body = body
     if request.path in UNAUTHENTICATED:
         return
-    tenant = authenticate(db.session, client_id, secret)
+    tenant = authenticate(current_session(), client_id, secret)
     g.tenant = tenant
-    g.bank = Bank(db.session, tenant)
+    g.bank = Bank(current_session(), tenant)
 
 
 def current_bank() -> Bank:

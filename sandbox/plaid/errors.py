@@ -36,7 +36,7 @@ def error_type_and_status(exc: errors.CoreError) -> tuple[str, int]:
     """Plaid's ``error_type`` and HTTP status for ``exc``."""
     for cls in type(exc).__mro__:
         if cls in ERROR_TYPES:
-            return ERROR_TYPES[cls]  # type: ignore[index]
+            return ERROR_TYPES[cls]
     return ERROR_TYPES[errors.InternalError]
 
 
@@ -76,7 +76,8 @@ def render(exc: errors.CoreError) -> tuple[Response, int]:
 
 def from_validation(err: ValidationError) -> errors.CoreError:
     """Turn a marshmallow error into MISSING_FIELDS, UNKNOWN_FIELDS or INVALID_FIELD."""
-    flat = dict(_flatten(err.normalized_messages()))
+    messages: Any = err.normalized_messages()  # type: ignore[no-untyped-call]
+    flat = dict(_flatten(messages))
     missing = sorted(f for f, m in flat.items() if m == "Missing data for required field.")
     if missing:
         return errors.MissingFields(

@@ -60,7 +60,7 @@ def institutions_get() -> Response:
         routing_numbers=options.get("routing_numbers"),
     )
     page = found[req["offset"] : req["offset"] + req["count"]]
-    schema = InstitutionSchema(optional_metadata=options["include_optional_metadata"])
+    schema = InstitutionSchema(optional_metadata=bool(options.get("include_optional_metadata")))
     return reply(institutions=schema.dump(page, many=True), total=len(found))
 
 
@@ -73,10 +73,10 @@ def institutions_get_by_id() -> Response:
         raise InvalidInstitution(field="institution_id")
     options = req["options"]
     status = None
-    if options["include_status"]:
+    if options.get("include_status"):
         status = status_json(institution, timestamp(STATUS_SINCE))
     schema = InstitutionSchema(
-        optional_metadata=options["include_optional_metadata"], status=status
+        optional_metadata=bool(options.get("include_optional_metadata")), status=status
     )
     return reply(institution=schema.dump(institution))
 
@@ -92,5 +92,5 @@ def institutions_search() -> Response:
         products=req.get("products"),
         oauth=options.get("oauth"),
     )
-    schema = InstitutionSchema(optional_metadata=options["include_optional_metadata"])
+    schema = InstitutionSchema(optional_metadata=bool(options.get("include_optional_metadata")))
     return reply(institutions=schema.dump(found, many=True))

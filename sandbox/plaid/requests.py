@@ -91,16 +91,16 @@ class PlaidRequest(Schema):
         unknown = RAISE
 
 
-def accepted(*names: str) -> dict[str, fields.Field]:
+def accepted(*names: str) -> dict[str, fields.Field[Any]]:
     """Fields Plaid accepts that carry no sandbox behaviour (any JSON value)."""
     return {name: fields.Raw(allow_none=True) for name in names}
 
 
-def products_field(**kwargs: Any) -> fields.List:
+def products_field(**kwargs: Any) -> fields.List[Any]:
     return fields.List(fields.String(validate=validate.OneOf(PRODUCTS)), **kwargs)
 
 
-def country_codes_field() -> fields.List:
+def country_codes_field() -> fields.List[Any]:
     return fields.List(
         fields.String(validate=validate.OneOf(COUNTRY_CODES)),
         required=True,

@@ -114,8 +114,8 @@ class ItemWithConsentSchema(ItemSchema):
     """``/item/get``'s item, with creation time and consent fields."""
 
     created_at = fields.Function(lambda item: timestamp(item.created_at))
-    consented_use_cases = fields.Constant([])
-    consented_data_scopes = fields.Constant([])
+    consented_use_cases = fields.Function(lambda _: [])
+    consented_data_scopes = fields.Function(lambda _: [])
 
 
 def item_status(item: Item) -> dict[str, Any]:
@@ -126,10 +126,10 @@ def item_status(item: Item) -> dict[str, Any]:
             "last_failed_update": timestamp(item.last_failed_update),
         },
         "investments": None,
-        "last_webhook": {
-            "sent_at": timestamp(item.last_webhook_at),
-            "code_sent": item.last_webhook_code,
-        },
+        # ``code_sent`` is not nullable: an item that never sent a webhook has no object.
+        "last_webhook": None
+        if item.last_webhook_code is None
+        else {"sent_at": timestamp(item.last_webhook_at), "code_sent": item.last_webhook_code},
     }
 
 
@@ -238,7 +238,7 @@ class InstitutionSchema(Schema):
     country_codes = fields.List(fields.String())
     routing_numbers = fields.List(fields.String())
     oauth = fields.Boolean()
-    dtc_numbers = fields.Constant([])
+    dtc_numbers = fields.Function(lambda _: [])
     connection_availability = fields.Function(
         lambda i: "NOT_SUPPORTED" if i.status == "DOWN" else "SUPPORTED"
     )
@@ -254,7 +254,7 @@ class InstitutionSchema(Schema):
         self.optional_metadata = optional_metadata
         self.status = status
 
-    def dump(self, obj: Any, *, many: bool | None = None) -> Any:  # type: ignore[override]
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
         if many:
             return [self.dump(o) for o in obj]
         body = dict(super().dump(obj))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask import Response
 
 from . import bp, requests
@@ -26,13 +29,14 @@ def sandbox_public_token_create() -> Response:
     return reply(public_token=public_token)
 
 
-def _days(history: dict[str, object]) -> int | None:
+def _days(history: dict[str, Any]) -> int | None:
     """``days_requested``, or the span of ``start_date``..``end_date``."""
     if history.get("days_requested"):
-        return int(history["days_requested"])  # type: ignore[call-overload]
-    start, end = history.get("start_date"), history.get("end_date")
+        return int(history["days_requested"])
+    start: dt.date | None = history.get("start_date")
+    end: dt.date | None = history.get("end_date")
     if start is not None and end is not None:
-        return max((end - start).days, 1)  # type: ignore[operator]
+        return max((end - start).days, 1)
     return None
 
 

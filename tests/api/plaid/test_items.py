@@ -8,8 +8,11 @@ from tests.conftest import PlaidClient
 
 
 def test_public_token_exchange_once_only(plaid: PlaidClient) -> None:
-    public = plaid.ok("/sandbox/public_token/create", institution_id="ins_109508",
-                      initial_products=["transactions"])["public_token"]
+    public = plaid.ok(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+    )["public_token"]
     first = plaid.ok("/item/public_token/exchange", public_token=public)
     assert first["access_token"].startswith("access-sandbox-")
     assert len(first["item_id"]) == 37
@@ -64,17 +67,24 @@ def test_webhook_update_sets_and_clears(plaid: PlaidClient) -> None:
     assert cleared["item"]["webhook"] is None
 
 
-@pytest.mark.parametrize(("password", "code", "error_type"), [
-    ("error_ITEM_LOCKED", "ITEM_LOCKED", "ITEM_ERROR"),
-    ("error_INVALID_CREDENTIALS", "INVALID_CREDENTIALS", "ITEM_ERROR"),
-    ("error_INSTITUTION_DOWN", "INSTITUTION_DOWN", "INSTITUTION_ERROR"),
-    ("wrong_password", "INVALID_CREDENTIALS", "ITEM_ERROR"),
-])
-def test_sandbox_public_token_error_passwords(plaid: PlaidClient, password: str, code: str,
-                                              error_type: str) -> None:
-    error = plaid.error("/sandbox/public_token/create", institution_id="ins_109508",
-                        initial_products=["transactions"],
-                        options={"override_username": "user_good", "override_password": password})
+@pytest.mark.parametrize(
+    ("password", "code", "error_type"),
+    [
+        ("error_ITEM_LOCKED", "ITEM_LOCKED", "ITEM_ERROR"),
+        ("error_INVALID_CREDENTIALS", "INVALID_CREDENTIALS", "ITEM_ERROR"),
+        ("error_INSTITUTION_DOWN", "INSTITUTION_DOWN", "INSTITUTION_ERROR"),
+        ("wrong_password", "INVALID_CREDENTIALS", "ITEM_ERROR"),
+    ],
+)
+def test_sandbox_public_token_error_passwords(
+    plaid: PlaidClient, password: str, code: str, error_type: str
+) -> None:
+    error = plaid.error(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+        options={"override_username": "user_good", "override_password": password},
+    )
     assert (error["error_type"], error["error_code"]) == (error_type, code)
 
 
@@ -86,4 +96,6 @@ def test_tenants_never_see_each_others_items(plaid: PlaidClient, app) -> None:  
     _, other = tenants.create(db.session, "other", 7)
     db.session.commit()
     stranger = PlaidClient(plaid.client, other.client_id, other.secret)
-    assert stranger.error("/accounts/get", access_token=token)["error_code"] == "INVALID_ACCESS_TOKEN"
+    assert (
+        stranger.error("/accounts/get", access_token=token)["error_code"] == "INVALID_ACCESS_TOKEN"
+    )

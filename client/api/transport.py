@@ -1,0 +1,187 @@
+"""One pooled HTTP session with timeouts, retries, backoff, jitter and Retry-After."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from client.api.errors import APIConnectionError, PlaidError, error_from_response
+
+log = logging.getLogger(__name__)
+
+PLAID_VERSION = "2020-09-14"
+USER_AGENT = "bank-client/0.1 (Plaid protocol)"
+# Endpoints whose effect must not be repeated if a reply was lost after sending.
+NOT_IDEMPOTENT = frozenset(
+    {"/item/public_token/exchange", "/item/remove", "/item/access_token/invalidate"}
+)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What the audit log keeps of one provider call: never tokens or secrets."""
+
+    endpoint: str
+    status: int
+    request_id: str | None
+    duration: float
+    error_code: str | None
+    attempt: int
+
+
+Observer = Callable[[CallRecord], None]
+
+
+def full_jitter(delay: float) -> float:
+    """Spread retries between half and all of the delay so clients do not stampede."""
+    return delay * (0.5 + random.random() / 2)  # noqa: S311 - not security relevant
+
+
+class Transport:
+    """POSTs JSON to a Plaid-protocol host and turns replies into dicts or typed errors."""
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        secret: str,
+        *,
+        timeout: float = 10,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[float], float] = full_jitter,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client_id = client_id
+        self._secret = secret
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.sleep = sleep
+        self.jitter = jitter
+        self.session = session or requests.Session()
+        self.observers: list[Observer] = []
+
+    def __repr__(self) -> str:
+        return f"Transport({self.base_url!r}, client_id=<hidden>, secret=<hidden>)"
+
+    def with_observer(self, observer: Observer) -> Transport:
+        """A copy sharing the connection pool that also reports calls to `observer`."""
+        clone = copy.copy(self)
+        clone.observers = [*self.observers, observer]
+        return clone
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.session.close()
+
+    def post(self, path: str, body: Mapping[str, Any], *, auth: bool = True) -> dict[str, Any]:
+        """Send one Plaid request, retrying what is safe to retry."""
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(path, body, auth, attempt)
+            except (PlaidError, APIConnectionError) as exc:
+                if not exc.should_retry or attempt >= self.max_retries:
+                    raise
+                self.sleep(self._delay(attempt, getattr(exc, "retry_after", None)))
+                attempt += 1
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with jitter, never shorter than the server's Retry-After."""
+        delay = self.jitter(min(self.max_backoff, self.backoff * 2**attempt))
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_backoff))
+        return delay
+
+    def _headers(self, auth: bool) -> dict[str, str]:
+        """Plaid's headers; credentials travel in headers as the official SDK sends them."""
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Plaid-Version": PLAID_VERSION,
+            "User-Agent": USER_AGENT,
+        }
+        if auth:
+            headers["PLAID-CLIENT-ID"] = self._client_id
+            headers["PLAID-SECRET"] = self._secret
+        return headers
+
+    def _attempt(
+        self, path: str, body: Mapping[str, Any], auth: bool, attempt: int
+    ) -> dict[str, Any]:
+        """One HTTP exchange, reported to observers whatever its outcome."""
+        started = time.monotonic()
+        status, request_id, code = 0, None, None
+        try:
+            response = self._send(path, body, auth)
+            status = response.status_code
+            data = _json(response)
+            request_id = data.get("request_id")
+            if status >= 400:
+                error = error_from_response(status, data, _retry_after(response))
+                code = error.error_code
+                raise error
+            return data
+        except APIConnectionError:
+            code = "CONNECTION_ERROR"
+            raise
+        finally:
+            record = CallRecord(path, status, request_id, time.monotonic() - started, code, attempt)
+            log.debug("plaid %s -> %s (%s) %.3fs", path, status, request_id, record.duration)
+            for observer in self.observers:
+                observer(record)
+
+    def _send(self, path: str, body: Mapping[str, Any], auth: bool) -> requests.Response:
+        """The raw POST, with network failures turned into APIConnectionError."""
+        try:
+            return self.session.post(
+                self.base_url + path, json=dict(body), headers=self._headers(auth),
+                timeout=self.timeout,
+            )
+        except requests.ConnectTimeout as exc:
+            # The connection never opened, so nothing reached the server.
+            raise APIConnectionError(
+                f"could not connect to {self.base_url}{path}: {type(exc).__name__}",
+                should_retry=True,
+            ) from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            # The request may have been processed; repeat it only if that is harmless.
+            raise APIConnectionError(
+                f"no reply from {self.base_url}{path}: {type(exc).__name__}",
+                should_retry=path not in NOT_IDEMPOTENT,
+            ) from None
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    """The reply's JSON object; a non-JSON reply (a proxy's HTML page) is a transient error."""
+    try:
+        data = response.json()
+    except ValueError:
+        raise APIConnectionError(
+            f"non-JSON reply with HTTP {response.status_code}",
+            should_retry=response.status_code >= 500 or response.status_code == 429,
+        ) from None
+    if not isinstance(data, dict):
+        raise APIConnectionError("reply is not a JSON object", should_retry=False)
+    return data
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds from a numeric Retry-After header (HTTP dates are ignored)."""
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

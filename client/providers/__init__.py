@@ -1,0 +1,1 @@
+"""Adapters from provider data to one local model (the same one CSV import produces)."""

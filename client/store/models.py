@@ -1,0 +1,146 @@
+"""Tables: connections, accounts, transactions, sync runs, audit events, webhook receipts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from client.store.types import Money, UTCDateTime
+
+
+def utcnow() -> dt.datetime:
+    """Aware now, the only kind the store accepts."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the client's own tables (prefixed bc_ to share a database)."""
+
+
+class ConnectionStatus:
+    """States a connection moves through."""
+
+    ACTIVE = "active"
+    LOGIN_REQUIRED = "login_required"
+    ERROR = "error"
+    DISCONNECTED = "disconnected"
+    ALL = (ACTIVE, LOGIN_REQUIRED, ERROR, DISCONNECTED)
+
+
+class Connection(Base):
+    """One linked bank login (a Plaid Item) with its sync state and settings."""
+
+    __tablename__ = "bc_connections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20), default="plaid")
+    user_ref: Mapped[str] = mapped_column(String(100), default="default")
+    item_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    institution_id: Mapped[str | None] = mapped_column(String(50))
+    institution_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=ConnectionStatus.ACTIVE)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error_code: Mapped[str | None] = mapped_column(String(100))
+    last_error_message: Mapped[str | None] = mapped_column(Text)
+    consent_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    schedule: Mapped[str] = mapped_column(String(10), default="daily")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accounts: Mapped[list[Account]] = relationship(back_populates="connection")
+
+
+class Account(Base):
+    """A bank account; survives re-linking (matched to the new Item's account)."""
+
+    __tablename__ = "bc_accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int | None] = mapped_column(ForeignKey("bc_connections.id"))
+    provider_id: Mapped[str] = mapped_column(String(100), unique=True)
+    institution_id: Mapped[str | None] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    official_name: Mapped[str | None] = mapped_column(String(200))
+    mask: Mapped[str | None] = mapped_column(String(10))
+    type: Mapped[str] = mapped_column(String(30))
+    subtype: Mapped[str | None] = mapped_column(String(50))
+    currency: Mapped[str] = mapped_column(String(10))
+    current: Mapped[Decimal | None] = mapped_column(Money)
+    available: Mapped[Decimal | None] = mapped_column(Money)
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money)
+    balance_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    connection: Mapped[Connection | None] = relationship(back_populates="accounts")
+
+
+class Transaction(Base):
+    """A transaction in the local format; `provider_id` is unique so replays cannot duplicate."""
+
+    __tablename__ = "bc_transactions"
+    __table_args__ = (Index("ix_bc_tx_account_date", "account_id", "date"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("bc_accounts.id"))
+    provider_id: Mapped[str] = mapped_column(String(100), unique=True)
+    item_id: Mapped[str | None] = mapped_column(String(100))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(10))
+    date: Mapped[dt.date] = mapped_column(Date)
+    authorized_date: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    payee: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100), default="Other")
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    pending_provider_id: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20), default="plaid")
+    ignored: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SyncRun(Base):
+    """History of one sync attempt: counts, duration and the error if any."""
+
+    __tablename__ = "bc_sync_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("bc_connections.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    modified: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    restarts: Mapped[int] = mapped_column(Integer, default=0)
+    duration: Mapped[float | None] = mapped_column()
+    error_code: Mapped[str | None] = mapped_column(String(100))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """A provider call or a consent event; never holds tokens or secrets."""
+
+    __tablename__ = "bc_audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "call" or "consent"
+    connection_id: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))  # endpoint or consent event
+    status: Mapped[int | None] = mapped_column(Integer)
+    request_id: Mapped[str | None] = mapped_column(String(50))
+    duration: Mapped[float | None] = mapped_column()
+    error_code: Mapped[str | None] = mapped_column(String(100))
+
+
+class WebhookReceipt(Base):
+    """Digest of each processed webhook body, so redeliveries are no-ops."""
+
+    __tablename__ = "bc_webhook_receipts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    webhook_type: Mapped[str] = mapped_column(String(50))
+    webhook_code: Mapped[str] = mapped_column(String(50))
+    item_id: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,130 @@
+"""Contract checks: a reply must satisfy Plaid's OpenAPI schema and the SDK's deserializer.
+
+The OpenAPI file is 3.0: ``nullable: true`` becomes a JSON-schema ``null`` alternative
+and booleans ``exclusiveMinimum``/``exclusiveMaximum`` become draft-2020 numbers.
+Formats ``date`` and ``date-time`` are checked strictly, because the SDK rejects a
+date where a timestamp belongs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SPEC_PATH = Path("/work/shared/reference/plaid-openapi-2020-09-14.yml")
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not DATE_TIME.match(value):
+        raise ValueError(f"{value!r} is not a full RFC 3339 timestamp")
+    dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return True
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if isinstance(value, str):
+        dt.date.fromisoformat(value)
+        if len(value) != 10:
+            raise ValueError(f"{value!r} is not YYYY-MM-DD")
+    return True
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    """Plaid's OpenAPI document (loaded once per process)."""
+    with SPEC_PATH.open() as handle:
+        loaded: dict[str, Any] = yaml.load(handle, Loader=yaml.CSafeLoader)
+    return loaded
+
+
+def _convert(node: Any) -> Any:
+    """OpenAPI 3.0 schema → JSON Schema 2020-12."""
+    if isinstance(node, list):
+        return [_convert(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        key: _convert(value)
+        for key, value in node.items()
+        if key not in ("nullable", "example", "discriminator", "x-hidden-from-docs")
+    }
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(bound), bool):
+            if out.pop(bound) and limit in out:
+                out[bound] = out.pop(limit)
+    if node.get("nullable") is True:
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+@functools.cache
+def _components() -> dict[str, Any]:
+    converted: dict[str, Any] = _convert(spec()["components"])
+    return converted
+
+
+def response_schema_name(path: str) -> str:
+    """The component name of ``path``'s 200 reply, e.g. ``AccountsGetResponse``."""
+    ref = spec()["paths"][path]["post"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]["$ref"]
+    return str(ref.rsplit("/", 1)[1])
+
+
+@functools.cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": _components()}
+    return jsonschema.Draft202012Validator(schema, format_checker=FORMATS)
+
+
+def openapi_errors(path: str, body: dict[str, Any]) -> list[str]:
+    """Every way ``body`` breaks the OpenAPI schema of ``path``'s reply."""
+    validator = _validator(response_schema_name(path))
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(body)
+    ]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def sdk_model(name: str) -> type:
+    """The plaid-python model class generated for component ``name``."""
+    module = importlib.import_module(f"plaid.model.{_snake(name)}")
+    model: type = getattr(module, name)
+    return model
+
+
+class FakeResponse:
+    """Just enough of urllib3's response for ``ApiClient.deserialize``."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.data = json.dumps(body).encode()
+
+    def getheader(self, name: str, default: str | None = None) -> str | None:
+        return default
+
+
+def sdk_deserialize(path: str, body: dict[str, Any]) -> Any:
+    """Deserialize ``body`` as the SDK does for ``path`` (type checking on)."""
+    import plaid
+
+    client = plaid.ApiClient(plaid.Configuration())
+    model = sdk_model(response_schema_name(path))
+    return client.deserialize(FakeResponse(body), (model,), True)

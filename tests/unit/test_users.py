@@ -1,0 +1,61 @@
+"""Test credentials select personas, MFA challenges and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.core import errors, users
+
+
+def test_check_credentials_user_good_selects_classic_persona() -> None:
+    login = users.check_credentials("user_good", "pass_good")
+    assert (login.persona, login.mfa) == ("classic", None)
+
+
+@pytest.mark.parametrize(
+    ("password", "kind", "expected"),
+    [
+        ("mfa_device", "device", ["1234"]),
+        ("mfa_questions_2_1", "questions", ["answer_0_0"]),
+        ("mfa_selections", "selections", ["Yes"]),
+    ],
+)
+def test_check_credentials_mfa_passwords_ask_for_a_challenge(
+    password: str, kind: str, expected: list[str]
+) -> None:
+    mfa = users.check_credentials("user_good", password).mfa
+    assert mfa is not None and mfa.kind == kind
+    assert mfa.expected(0) == expected
+
+
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        ("error_ITEM_LOCKED", errors.ItemLocked),
+        ("error_INSTITUTION_NOT_RESPONDING", errors.InstitutionNotResponding),
+        ("error_NOT_A_REAL_CODE", errors.InvalidCredentials),
+        ("pass_bad", errors.InvalidCredentials),
+    ],
+)
+def test_check_credentials_error_passwords_raise_their_error(
+    password: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        users.check_credentials("user_good", password)
+
+
+def test_check_credentials_custom_user_reads_json_password() -> None:
+    login = users.check_credentials(
+        "user_custom", '{"override_accounts": [{"type": "depository"}]}'
+    )
+    assert login.custom == {"override_accounts": [{"type": "depository"}]}
+
+
+def test_check_credentials_custom_user_force_error() -> None:
+    with pytest.raises(errors.ItemLocked):
+        users.check_credentials("user_custom", '{"force_error": "ITEM_LOCKED"}')
+
+
+def test_check_credentials_unknown_user_is_invalid() -> None:
+    with pytest.raises(errors.InvalidCredentials):
+        users.check_credentials("nobody", "pass_good")
