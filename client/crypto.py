@@ -40,7 +40,9 @@ class TokenCipher:
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken:
-            raise TokenDecryptError("stored token does not decrypt with the configured keys") from None
+            raise TokenDecryptError(
+                "stored token does not decrypt with the configured keys"
+            ) from None
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the primary (first) key."""

@@ -19,11 +19,12 @@ from .core import tenants
 from .core.bank import Bank
 from .core.models import Tenant
 from .extensions import current_session, db
+from .faults_cli import faults_group
 
 
 def register(app: Flask) -> None:
     """Attach the data commands to ``flask --app sandbox``."""
-    for command in (init_db, tenants_group, seed, reset):
+    for command in (init_db, tenants_group, seed, reset, worker, faults_group):
         app.cli.add_command(command)
 
 
@@ -73,6 +74,10 @@ def serve(host: str | None, port: int | None, ready_file: str | None) -> None:
     if ready_file:
         with open(ready_file, "w") as handle:
             json.dump(ready, handle)
+    if app.config["WEBHOOK_DISPATCHER"] == "thread":
+        from . import worker as webhook_worker
+
+        webhook_worker.start(app)
     server.serve_forever()
 
 
@@ -174,5 +179,25 @@ def reset(client_id: str | None) -> None:
     click.echo("reset")
 
 
-for _command in (init_db, tenants_group, seed, reset):
+@click.command()
+@click.option("--threads", default=1, show_default=True, help="Dispatcher loops in this process.")
+@with_appcontext
+def worker(threads: int) -> None:
+    """Deliver webhooks (run beside web workers started with WEBHOOK_DISPATCHER=off)."""
+    from flask import current_app
+
+    from . import worker as webhook_worker
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    loops = [webhook_worker.start(app) for _ in range(max(1, threads))]
+    click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
+    try:
+        for thread, _stop in loops:
+            thread.join()
+    except KeyboardInterrupt:
+        for _thread, stop in loops:
+            stop.set()
+
+
+for _command in (init_db, tenants_group, seed, reset, worker, faults_group):
     main.add_command(_command)

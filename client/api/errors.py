@@ -45,7 +45,9 @@ class PlaidError(ClientError):
         return False
 
     def __str__(self) -> str:
-        return f"{self.error_type}/{self.error_code}: {self.error_message} (request {self.request_id})"
+        return (
+            f"{self.error_type}/{self.error_code}: {self.error_message} (request {self.request_id})"
+        )
 
 
 class InvalidRequestError(PlaidError):

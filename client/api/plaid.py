@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ Json = dict[str, Any]
 
 
 class PlaidClient:
-    """Explicitly configured client; the same code talks to the sandbox, Plaid Sandbox or Production."""
+    """Explicitly configured; the same code talks to this sandbox, Plaid Sandbox or Production."""
 
     def __init__(
         self,
@@ -26,10 +27,14 @@ class PlaidClient:
         jitter: Callable[[float], float] = full_jitter,
         transport: Transport | None = None,
     ) -> None:
-        extra = {} if sleep is None else {"sleep": sleep}
         self.transport = transport or Transport(
-            base_url, client_id, secret, timeout=timeout, max_retries=max_retries,
-            jitter=jitter, **extra,
+            base_url,
+            client_id,
+            secret,
+            timeout=timeout,
+            max_retries=max_retries,
+            jitter=jitter,
+            sleep=sleep or time.sleep,
         )
 
     def __repr__(self) -> str:
@@ -68,8 +73,10 @@ class PlaidClient:
     ) -> Json:
         """A Link token; with `access_token` it opens update mode (no products then)."""
         body: Json = {
-            "client_name": client_name, "language": language,
-            "country_codes": list(country_codes), "user": {"client_user_id": client_user_id},
+            "client_name": client_name,
+            "language": language,
+            "country_codes": list(country_codes),
+            "user": {"client_user_id": client_user_id},
         }
         if access_token:
             body["access_token"] = access_token
@@ -118,10 +125,14 @@ class PlaidClient:
         """End the Item; its access token stops working."""
         return self.transport.post("/item/remove", {"access_token": access_token})
 
-    def institution_get_by_id(self, institution_id: str, country_codes: Sequence[str] = ("US",)) -> Json:
+    def institution_get_by_id(
+        self, institution_id: str, country_codes: Sequence[str] = ("US",)
+    ) -> Json:
         """The bank's catalogue entry (its display name)."""
-        return self.transport.post("/institutions/get_by_id", {
-            "institution_id": institution_id, "country_codes": list(country_codes)})
+        return self.transport.post(
+            "/institutions/get_by_id",
+            {"institution_id": institution_id, "country_codes": list(country_codes)},
+        )
 
     # -- Accounts and transactions -------------------------------------------------------------
 
@@ -135,8 +146,10 @@ class PlaidClient:
 
     def transactions_sync(self, access_token: str, cursor: str | None, count: int = 500) -> Json:
         """One page of changes since `cursor` (None or "" = from the beginning)."""
-        return self.transport.post("/transactions/sync", {
-            "access_token": access_token, "cursor": cursor or "", "count": count})
+        return self.transport.post(
+            "/transactions/sync",
+            {"access_token": access_token, "cursor": cursor or "", "count": count},
+        )
 
     def transactions_get_all(
         self, access_token: str, start: dt.date, end: dt.date, page_size: int = 500
@@ -144,9 +157,15 @@ class PlaidClient:
         """Every transaction in [start, end] through /transactions/get's offset pages."""
         offset = 0
         while True:
-            page = self.transport.post("/transactions/get", {
-                "access_token": access_token, "start_date": start.isoformat(),
-                "end_date": end.isoformat(), "options": {"count": page_size, "offset": offset}})
+            page = self.transport.post(
+                "/transactions/get",
+                {
+                    "access_token": access_token,
+                    "start_date": start.isoformat(),
+                    "end_date": end.isoformat(),
+                    "options": {"count": page_size, "offset": offset},
+                },
+            )
             yield from page["transactions"]
             offset += len(page["transactions"])
             if not page["transactions"] or offset >= page["total_transactions"]:

@@ -41,7 +41,7 @@ Observer = Callable[[CallRecord], None]
 
 def full_jitter(delay: float) -> float:
     """Spread retries between half and all of the delay so clients do not stampede."""
-    return delay * (0.5 + random.random() / 2)  # noqa: S311 - not security relevant
+    return delay * (0.5 + random.random() / 2)
 
 
 class Transport:
@@ -147,7 +147,9 @@ class Transport:
         """The raw POST, with network failures turned into APIConnectionError."""
         try:
             return self.session.post(
-                self.base_url + path, json=dict(body), headers=self._headers(auth),
+                self.base_url + path,
+                json=dict(body),
+                headers=self._headers(auth),
                 timeout=self.timeout,
             )
         except requests.ConnectTimeout as exc:

@@ -12,8 +12,15 @@ from typing import IO
 from client.providers.model import LocalTransaction, normalise_payee
 
 COLUMNS = (
-    "date", "account", "amount", "currency", "description", "payee", "category",
-    "pending", "id",
+    "date",
+    "account",
+    "amount",
+    "currency",
+    "description",
+    "payee",
+    "category",
+    "pending",
+    "id",
 )
 
 
@@ -23,11 +30,19 @@ def write_csv(rows: Iterable[LocalTransaction], out: IO[str]) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for t in rows:
-        writer.writerow([
-            t.date.isoformat(), t.account_provider_id, f"{t.amount:.2f}", t.currency,
-            t.description, t.payee or "", t.category, "1" if t.pending else "0",
-            t.provider_id,
-        ])
+        writer.writerow(
+            [
+                t.date.isoformat(),
+                t.account_provider_id,
+                f"{t.amount:.2f}",
+                t.currency,
+                t.description,
+                t.payee or "",
+                t.category,
+                "1" if t.pending else "0",
+                t.provider_id,
+            ]
+        )
         count += 1
     return count
 
@@ -35,9 +50,10 @@ def write_csv(rows: Iterable[LocalTransaction], out: IO[str]) -> int:
 def read_csv(src: IO[str], default_currency: str = "USD") -> Iterator[LocalTransaction]:
     """Import rows (positive = money in); rows without an id get a stable content hash."""
     for row in csv.DictReader(src):
-        ident = row.get("id") or hashlib.sha256(
-            "|".join(row.get(c, "") for c in COLUMNS).encode()
-        ).hexdigest()[:32]
+        ident = (
+            row.get("id")
+            or hashlib.sha256("|".join(row.get(c, "") for c in COLUMNS).encode()).hexdigest()[:32]
+        )
         yield LocalTransaction(
             provider_id=ident,
             account_provider_id=row["account"],

@@ -15,7 +15,7 @@ from client.store.models import Base
 def _normalise_url(url: str) -> str:
     """Plain postgresql:// URLs use psycopg 3, the driver this project installs."""
     if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

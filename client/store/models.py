@@ -43,7 +43,13 @@ class Connection(Base):
     institution_id: Mapped[str | None] = mapped_column(String(50))
     institution_name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default=ConnectionStatus.ACTIVE)
+    # Sync position: `cursor` is the last committed one (maybe mid-chain); `chain_cursor` is
+    # where the current has_more chain began, needed to restart after a mutation.
     cursor: Mapped[str | None] = mapped_column(Text)
+    in_chain: Mapped[bool] = mapped_column(Boolean, default=False)
+    chain_cursor: Mapped[str | None] = mapped_column(Text)
+    chain_first_pass: Mapped[int] = mapped_column(Integer, default=0)
+    sync_pass: Mapped[int] = mapped_column(Integer, default=0)
     last_sync_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error_code: Mapped[str | None] = mapped_column(String(100))
@@ -97,6 +103,7 @@ class Transaction(Base):
     pending_provider_id: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(20), default="plaid")
     ignored: Mapped[bool] = mapped_column(Boolean, default=False)
+    sync_pass: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

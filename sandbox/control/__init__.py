@@ -10,4 +10,4 @@ from flask import Blueprint
 
 bp = Blueprint("control", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import balances, faults, routes, webhooks  # noqa: E402,F401

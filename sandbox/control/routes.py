@@ -15,7 +15,14 @@ from ..extensions import current_session, db
 from ..plaid.errors import error_type_and_status, from_validation
 from . import bp
 
-OPEN_ENDPOINTS = {"control.tenants_create", "control.health"}
+OPEN_ENDPOINTS = {
+    "control.tenants_create",
+    "control.health",
+    # the catcher is a webhook receiver: senders carry no tenant keys
+    "control.webhook_catcher_receive",
+    "control.webhook_catcher_list",
+    "control.webhook_catcher_clear",
+}
 
 
 @bp.errorhandler(CoreError)

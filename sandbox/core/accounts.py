@@ -16,6 +16,16 @@ from .ledger import AccountPlan
 from .models import Account
 from .seeding import digits, faker_for, make_id, rng_for
 
+TERM_KEYS = (
+    "revolving",
+    "close_day",
+    "original",
+    "originated",
+    "term_months",
+    "due_day",
+    "escrow",
+    "status",
+)
 DEFAULT_CUSTOM_ACCOUNT = {"type": "depository", "subtype": "checking", "starting_balance": 10000}
 
 
@@ -89,6 +99,8 @@ def build(
                 details={
                     "apr": recipe.get("apr"),
                     "custom_transactions": recipe.get("transactions"),
+                    "opening_minor": to_minor(recipe["current"]),
+                    "terms": {k: recipe[k] for k in TERM_KEYS if k in recipe},
                 },
             )
         )
@@ -97,7 +109,20 @@ def build(
 
 def plans(accounts: list[Account]) -> tuple[AccountPlan, ...]:
     """What the ledger generator needs of each account."""
-    return tuple(AccountPlan(a.ordinal, a.type, a.subtype, a.name) for a in accounts)
+    return tuple(
+        AccountPlan(
+            a.ordinal,
+            a.type,
+            a.subtype,
+            a.name,
+            mask=a.mask or "0000",
+            opening_minor=a.details.get("opening_minor", a.current_minor),
+            limit_minor=a.limit_minor,
+            apr=a.details.get("apr"),
+            terms=tuple(sorted((a.details.get("terms") or {}).items())),
+        )
+        for a in accounts
+    )
 
 
 def _numbers(

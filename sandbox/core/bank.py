@@ -14,11 +14,25 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import errors, institutions, items, signing, sync, tenants, tokens, users
+from . import (
+    consent,
+    errors,
+    health,
+    institutions,
+    items,
+    liabilities,
+    signing,
+    sync,
+    tenants,
+    tokens,
+    triggers,
+    users,
+)
 from .accounts import owner as account_owner
 from .accounts import plans as account_plans
 from .clock import Clock
 from .institutions import Institution
+from .liabilities import Report
 from .models import (
     AccessToken,
     Account,
@@ -69,9 +83,16 @@ class TransactionsView:
 class Bank:
     """One tenant's view of the simulated bank."""
 
-    def __init__(self, session: Session, tenant: Tenant) -> None:
+    def __init__(
+        self,
+        session: Session,
+        tenant: Tenant,
+        *,
+        historical_delay: dt.timedelta = dt.timedelta(0),
+    ) -> None:
         self.session = session
         self.tenant = tenant
+        self.historical_delay = historical_delay  # HISTORICAL_DELAY_SECONDS
 
     # -- time -------------------------------------------------------------------------------
 
@@ -89,12 +110,15 @@ class Bank:
         if clock.now() < self.now() - dt.timedelta(seconds=1):
             raise errors.InvalidField("the clock only moves forward", field="clock")
         tenants.store_clock(self.tenant, clock)
-        today = clock.today()
-        return [
-            item
-            for item in live_items(self.session, self.tenant)
-            if item.error_code is None and items.materialize(self.session, item, today)
-        ]
+        today, changed = clock.today(), []
+        for item in live_items(self.session, self.tenant):
+            seq = item.change_seq
+            if item.error_code is None and items.materialize(self.session, item, today):
+                triggers.transactions_changed(self.session, self.tenant, item, seq)
+                changed.append(item)
+            triggers.consent_expiring(self.session, self.tenant, item, clock.now())
+            consent.advance(self.session, self.tenant, item, clock.now())
+        return changed
 
     # -- link and tokens --------------------------------------------------------------------
 
@@ -160,7 +184,8 @@ class Bank:
         selected_accounts: Sequence[int] | None = None,
     ) -> Item:
         """A new item for a successful login (Link and the sandbox shortcut both end here)."""
-        _check_status(institution)
+        if health.status_of(self.session, self.tenant, institution.institution_id) == "DOWN":
+            raise errors.InstitutionDown()
         item = items.create(
             self.session,
             self.tenant,
@@ -174,6 +199,8 @@ class Bank:
         )
         if not item.accounts:
             raise errors.NoAccounts()
+        item.consent_expires_at = consent.expiry_for(institution, self.now())
+        triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
         return item
 
     def issue_public_token(self, item: Item) -> str:
@@ -226,6 +253,7 @@ class Bank:
             raise errors.InvalidAccessToken(field="access_token")
         if item.removed_at is not None:
             raise errors.ItemNotFound()
+        consent.expire_if_due(self.session, self.tenant, item, self.now())
         if item.error_code is not None and not allow_error:
             raise errors.for_condition(item.error_code) or errors.LoginRequired
         if item.error_code is None:
@@ -240,17 +268,20 @@ class Bank:
         """Point the item's webhooks at a new URL (or none)."""
         item = self.item(access_token, allow_error=True)
         item.webhook = webhook
+        triggers.webhook_updated(self.session, self.tenant, item)
         return item
 
     def reset_login(self, access_token: str) -> Item:
         """``/sandbox/item/reset_login``: force ``ITEM_LOGIN_REQUIRED``."""
         item = self.item(access_token, allow_error=True)
         items.set_error(item, errors.LoginRequired.condition)
+        triggers.item_error(self.session, self.tenant, item, errors.LoginRequired())
         return item
 
     def repair_login(self, item: Item) -> None:
         """Update mode succeeded: the error clears, the access token stays."""
         items.set_error(item, None)
+        consent.renew(item, self.now())
 
     def institution_of(self, item: Item) -> Institution:
         """The catalogue entry of the item's bank."""
@@ -282,6 +313,12 @@ class Bank:
         self._bill(view.item, "identity")
         return view
 
+    def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
+        """Credit cards, mortgages and student loans as the ledger has them today."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "liabilities")
+        return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
+
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""
         return account_owner(items.data_key(self.tenant, item), self.institution_of(item).country)
@@ -301,15 +338,19 @@ class Bank:
     ) -> SyncView:
         """One page of transaction changes since ``cursor``."""
         item = self.item(access_token)
+        if "transactions" not in item.products:
+            triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
         self._bill(item, "transactions")
         item.sync_called = True
         if account_id is not None:
             _select_accounts(item, [account_id])
         page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
         item.last_successful_update = item.last_successful_update or item.created_at
-        return SyncView(
-            item, _transaction_accounts(item, account_id), page, "HISTORICAL_UPDATE_COMPLETE"
+        # DIVERGES: the whole history is served before HISTORICAL_UPDATE; only the status says so.
+        status = (
+            "HISTORICAL_UPDATE_COMPLETE" if self.history_ready(item) else "INITIAL_UPDATE_COMPLETE"
         )
+        return SyncView(item, _transaction_accounts(item, account_id), page, status)
 
     def transactions(
         self,
@@ -326,6 +367,8 @@ class Bank:
             raise errors.InvalidField("end_date must not be before start_date", field="end_date")
         item = self.item(access_token)
         self._bill(item, "transactions")
+        if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
+            raise errors.ProductNotReady()
         accounts = _select_accounts(item, account_ids)
         ids = [a.id for a in accounts]
         where = (
@@ -353,8 +396,10 @@ class Bank:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
         item = self.item(access_token)
         self._bill(item, "transactions")
+        seq = item.change_seq
         if item.username in items.DYNAMIC_USERS:
             items.refresh_dynamic(self.session, item, self.clock.today())
+        triggers.transactions_changed(self.session, self.tenant, item, seq)
         item.last_successful_update = self.now()
         return item
 
@@ -381,11 +426,22 @@ class Bank:
                 raise errors.InvalidField(
                     f"{field}.date_posted must not precede date_transacted", field=field
                 )
+        seq = item.change_seq
         items.refresh_dynamic(self.session, item, today, extra)
+        triggers.transactions_changed(self.session, self.tenant, item, seq)
         item.last_successful_update = self.now()
         return item
 
-    # -- webhook keys -----------------------------------------------------------------------
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def history_ready(self, item: Item) -> bool:
+        """Whether the historical pull is done (``HISTORICAL_DELAY_SECONDS``, tenant clock)."""
+        return self.now() >= item.created_at + self.historical_delay
+
+    def fire_webhook(self, access_token: str, webhook_type: str, webhook_code: str) -> None:
+        """``/sandbox/item/fire_webhook``: queue one of the codes Plaid lets you fire."""
+        item = self.item(access_token, allow_error=True)
+        triggers.fire(self.session, self.tenant, item, webhook_type, webhook_code, self.now())
 
     def webhook_key(self, kid: str) -> WebhookKey:
         """A verification key of this tenant by id."""
@@ -402,11 +458,6 @@ def _check_products(institution: Institution, products: list[str]) -> None:
             f"institution {institution.institution_id} does not support: "
             f"{', '.join(sorted(unsupported))}"
         )
-
-
-def _check_status(institution: Institution) -> None:
-    if institution.status == "DOWN":
-        raise errors.InstitutionDown()
 
 
 def _select_accounts(item: Item, account_ids: list[str] | None) -> list[Account]:

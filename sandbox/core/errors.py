@@ -257,6 +257,12 @@ class ProductNotEnabled(ItemError):
     condition = "PRODUCT_NOT_ENABLED"
 
 
+class UserPermissionRevoked(ItemError):
+    """the holder of this account has revoked their permission for your application to access it"""
+
+    condition = "USER_PERMISSION_REVOKED"
+
+
 # -- institutions ---------------------------------------------------------------------------
 
 

@@ -93,9 +93,7 @@ def plan_for(session: Session, item: Item, country: str, currency: str) -> ledge
         currency=currency,
         persona=item.persona,
         accounts=accounts_mod.plans(list(item.accounts)),
-        income=tuple(sorted((recipe.get("income") or {}).items())),
-        housing=tuple(sorted((recipe.get("housing") or {}).items())),
-        spend_level=recipe.get("spend_level", 1.0),
+        habits=tuple(sorted((k, v) for k, v in recipe.items() if k != "accounts")),
     )
 
 
@@ -113,11 +111,8 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
             entries = _custom_entries(accounts, start, today) if creating else []
         else:
             plan = plan_for(session, item, country, currency)
-            entries = [
-                e
-                for e in ledger.entries_between(plan, start, today)
-                if e.account in accounts and _has_transactions(accounts[e.account])
-            ]
+            entries = _engine_entries(plan, accounts, start, today, creating=creating)
+            _set_engine_balances(plan, accounts, today, creating=creating)
         for entry in entries:
             writer.add(entry, today)
         item.generated_through = today
@@ -129,6 +124,36 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
 
 def _has_transactions(account: Account) -> bool:
     return accounts_mod.plans([account])[0].has_transactions
+
+
+def _engine_entries(
+    plan: ledger.ItemPlan,
+    accounts: dict[int, Account],
+    start: dt.date,
+    today: dt.date,
+    *,
+    creating: bool,
+) -> list[ledger.Entry]:
+    """New entries of transaction accounts; at creation, also those posting into the window."""
+    first = start - dt.timedelta(days=ledger.MAX_POST_LAG) if creating else start
+    return [
+        e
+        for e in ledger.entries_between(plan, first, today)
+        if e.account in accounts
+        and _has_transactions(accounts[e.account])
+        and (e.date >= start or e.post_date >= start)
+    ]
+
+
+def _set_engine_balances(
+    plan: ledger.ItemPlan, accounts: dict[int, Account], today: dt.date, *, creating: bool
+) -> None:
+    """Balances from the engine: all at creation, afterwards those without transactions."""
+    for account_plan in plan.accounts:
+        if creating or not account_plan.has_transactions:
+            accounts[account_plan.ordinal].current_minor = ledger.balance_on(
+                plan, account_plan, today
+            )
 
 
 def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transaction]:
@@ -198,7 +223,7 @@ class _Writer:
                 "currency": account.currency,
                 "date": row_date,
                 "authorized_date": entry.date,
-                "name": entry.name,
+                "name": entry.name if pending else entry.final_name,
                 "merchant_name": entry.merchant_name,
                 "category": entry.category,
                 "payment_channel": entry.payment_channel,
@@ -212,6 +237,7 @@ class _Writer:
                     "key": entry.key,
                     "post_date": entry.post_date.isoformat(),
                     "posted_amount_minor": entry.final_amount_minor,
+                    "posted_name": entry.final_name,
                 },
             }
         )
@@ -236,7 +262,7 @@ class _Writer:
                 "currency": pending_row.currency,
                 "date": posted_date,
                 "authorized_date": pending_row.date,
-                "name": pending_row.name,
+                "name": details.get("posted_name") or pending_row.name,
                 "merchant_name": pending_row.merchant_name,
                 "category": pending_row.category,
                 "payment_channel": pending_row.payment_channel,

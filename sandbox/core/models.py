@@ -280,3 +280,133 @@ class CaughtWebhook(Base):
     received_at: Mapped[dt.datetime]
     headers: Mapped[dict[str, Any]]
     body: Mapped[str] = mapped_column(Text)
+
+
+class LinkSession(Base):
+    """One run through hosted Link: its current step, what the user chose, how it ended."""
+
+    __tablename__ = "link_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    link_token: Mapped[str] = mapped_column(
+        ForeignKey("link_tokens.token", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[str] = mapped_column(String(32))
+    institution_id: Mapped[str | None] = mapped_column(String(32))
+    oauth_state: Mapped[str | None] = mapped_column(String(64), unique=True)
+    data: Mapped[dict[str, Any]]
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+
+
+class OAuthClient(Base):
+    """An app registered at a bank's OAuth server (Link registers itself per tenant)."""
+
+    __tablename__ = "oauth_clients"
+
+    client_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    institution_id: Mapped[str] = mapped_column(String(32))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    redirect_uris: Mapped[list[Any]]
+    scope: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class OAuthCode(Base):
+    """A single-use, short-lived authorization code with its PKCE challenge and consent."""
+
+    __tablename__ = "oauth_codes"
+
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), index=True
+    )
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    grant: Mapped[dict[str, Any]]
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class OAuthToken(Base):
+    """An access token (short-lived) and its rotating refresh token at a bank."""
+
+    __tablename__ = "oauth_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), index=True
+    )
+    access_token: Mapped[str] = mapped_column(String(80), unique=True)
+    refresh_token: Mapped[str | None] = mapped_column(String(80), unique=True)
+    scope: Mapped[str] = mapped_column(Text)
+    grant: Mapped[dict[str, Any]]
+    issued_at: Mapped[dt.datetime]
+    expires_in: Mapped[int] = mapped_column(Integer)
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class FaultRule(Base):
+    """A tenant's fault-injection rule: what to match, what to do, and when it fires.
+
+    ``spec`` holds the validated match/action/trigger fields (``sandbox.core.faults``);
+    ``matched`` counts the calls it matched, so ``nth`` and ``next`` triggers and the
+    seeded probability draws are functions of that count.
+    """
+
+    __tablename__ = "fault_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    spec: Mapped[dict[str, Any]]
+    matched: Mapped[int] = mapped_column(BigInteger, default=0)
+    fired: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime]
+
+
+class RequestLog(Base):
+    """One injected fault (rule, header, institution health or rate limit) and its outcome."""
+
+    __tablename__ = "request_log"
+    __table_args__ = (Index("ix_request_log_tenant", "tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    item_id: Mapped[str | None] = mapped_column(String(37))
+    endpoint: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))
+    rule_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[dt.datetime]
+
+
+class InstitutionHealth(Base):
+    """A tenant's override of an institution's health (``DOWN`` or ``DEGRADED``)."""
+
+    __tablename__ = "institution_health"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    institution_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    failure_rate: Mapped[float]
+    evaluations: Mapped[int] = mapped_column(BigInteger, default=0)
+    changed_at: Mapped[dt.datetime]
+
+
+class RateLimitSetting(Base):
+    """A tenant's rate-limit overrides: on/off and per-endpoint limits per item and client."""
+
+    __tablename__ = "rate_limit_settings"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    limits: Mapped[dict[str, Any]]

@@ -1,7 +1,9 @@
-"""Recurring streams: regular payments and deposits found in an item's transactions.
+"""Recurring streams: the engine's own payroll, bills, subscriptions and transfers.
 
-A stream is a run of transactions on one account with the same description and
-direction whose gaps fit a frequency (weekly … annually), like Plaid's detector.
+Generated rows carry the key of the stream that produced them, so a stream lists
+exactly the transactions the engine made for it, with the engine's frequency. Rows
+without a key (``user_custom`` transactions) fall back to detection: a run on one
+account with the same description and direction whose gaps fit a frequency.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import institutions, items, ledger
 from .models import Account, Item, Transaction
 from .seeding import make_id
 
@@ -25,12 +28,14 @@ FREQUENCIES = (
     ("MONTHLY", 30, 4),
     ("ANNUALLY", 365, 20),
 )
+DAYS = {name: days for name, days, _ in FREQUENCIES}
 MIN_OCCURRENCES = 3
+MATURE_OCCURRENCES = 6
 
 
 @dataclass(frozen=True)
 class Stream:
-    """A detected recurring stream."""
+    """A recurring stream of one account, with its transactions oldest first."""
 
     stream_id: str
     account_id: str
@@ -62,31 +67,71 @@ class Stream:
     def status(self) -> str:
         if not self.is_active:
             return "TOMBSTONED"
-        return "MATURE" if len(self.transactions) >= 6 else "EARLY_DETECTION"
+        return "MATURE" if len(self.transactions) >= MATURE_OCCURRENCES else "EARLY_DETECTION"
 
 
 def streams(session: Session, item: Item, accounts: list[Account], today: dt.date) -> list[Stream]:
     """Every stream in the posted transactions of ``accounts``."""
-    ids = [a.id for a in accounts]
     rows = session.scalars(
         select(Transaction)
         .where(
             Transaction.item_id == item.id,
-            Transaction.account_id.in_(ids),
+            Transaction.account_id.in_([a.id for a in accounts]),
             Transaction.removed.is_(False),
             Transaction.pending.is_(False),
         )
         .order_by(Transaction.date, Transaction.id)
-    )
+    ).all()
+    tagged: dict[tuple[str, str], list[Transaction]] = defaultdict(list)
+    untagged: list[Transaction] = []
+    for row in rows:
+        if key := row.details.get("stream"):
+            tagged[(key, row.account_id)].append(row)
+        else:
+            untagged.append(row)
+    found = _generated(session, item, tagged, today) + detect(item, untagged, today)
+    return sorted(found, key=lambda s: (s.account_id, s.description))
+
+
+def _generated(
+    session: Session, item: Item, groups: dict[tuple[str, str], list[Transaction]], today: dt.date
+) -> list[Stream]:
+    """Streams from the engine's definitions (name, category, frequency of each key)."""
+    institution = institutions.get(item.institution_id)
+    plan = items.plan_for(session, item, institution.country, institution.currency)
+    definitions = {s.key: s for s in ledger.streams(plan)}
+    found = []
+    for (key, account_id), txns in groups.items():
+        definition = definitions.get(key)
+        if definition is None:
+            continue
+        frequency = definition.frequency
+        found.append(
+            Stream(
+                stream_id=make_id(item.id, "stream", key, account_id),
+                account_id=account_id,
+                description=txns[-1].name,
+                merchant_name=txns[-1].merchant_name,
+                category=txns[-1].category,
+                frequency=frequency,
+                transactions=tuple(txns),
+                inflow=txns[-1].amount_minor < 0,
+                is_active=(today - txns[-1].date).days <= DAYS[frequency] * 2,
+            )
+        )
+    return found
+
+
+def detect(item: Item, rows: list[Transaction], today: dt.date) -> list[Stream]:
+    """Streams found by their rhythm alone (for data the engine did not generate)."""
     groups: dict[tuple[str, str, bool], list[Transaction]] = defaultdict(list)
     for row in rows:
         groups[(row.account_id, row.merchant_name or row.name, row.amount_minor < 0)].append(row)
     found = []
     for (account_id, description, inflow), txns in groups.items():
-        frequency = _frequency(txns)
+        frequency = frequency_of([t.date for t in txns])
         if frequency is None:
             continue
-        name, days = frequency
         found.append(
             Stream(
                 stream_id=make_id(item.id, "stream", account_id, description, inflow),
@@ -94,21 +139,22 @@ def streams(session: Session, item: Item, accounts: list[Account], today: dt.dat
                 description=description,
                 merchant_name=txns[-1].merchant_name,
                 category=txns[-1].category,
-                frequency=name,
+                frequency=frequency,
                 transactions=tuple(txns),
                 inflow=inflow,
-                is_active=(today - txns[-1].date).days <= days * 2,
+                is_active=(today - txns[-1].date).days <= DAYS[frequency] * 2,
             )
         )
-    return sorted(found, key=lambda s: (s.account_id, s.description))
+    return found
 
 
-def _frequency(txns: list[Transaction]) -> tuple[str, int] | None:
-    if len(txns) < MIN_OCCURRENCES:
+def frequency_of(dates: list[dt.date]) -> str | None:
+    """The frequency whose period fits every gap between ``dates`` (oldest first), if any."""
+    if len(dates) < MIN_OCCURRENCES:
         return None
-    gaps = [(b.date - a.date).days for a, b in itertools.pairwise(txns)]
+    gaps = [(b - a).days for a, b in itertools.pairwise(dates)]
     typical = statistics.median(gaps)
     for name, days, slack in FREQUENCIES:
         if abs(typical - days) <= slack and all(abs(g - days) <= slack * 2 for g in gaps):
-            return name, days
+            return name
     return None

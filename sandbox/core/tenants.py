@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from . import fault_rules
 from .clock import Clock
 from .errors import InvalidApiKeys
 from .models import Item, LinkToken, Tenant
@@ -85,6 +86,7 @@ def reset(session: Session, tenant: Tenant) -> None:
     """Forget every item, link token and clock change of ``tenant``; keys stay valid."""
     session.execute(delete(Item).where(Item.tenant_id == tenant.id))  # rows below cascade
     session.execute(delete(LinkToken).where(LinkToken.tenant_id == tenant.id))
+    fault_rules.reset(session, tenant)  # rules, health overrides, request log
     session.expire(tenant, ["items"])
     tenant.item_counter = 0
     store_clock(tenant, Clock())

@@ -10,9 +10,11 @@ import datetime as dt
 import json
 from typing import Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .models import Item, Tenant, WebhookEvent
+from .errors import NotFound
+from .models import CaughtWebhook, Item, Tenant, WebhookEvent, WebhookPause
 
 ENVIRONMENT = "sandbox"
 
@@ -40,6 +42,8 @@ CATALOGUE: dict[str, frozenset[str]] = {
         }
     ),
     "LINK": frozenset({"SESSION_FINISHED", "ITEM_ADD_RESULT", "EVENTS"}),
+    **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("AUTH", "HOLDINGS", "LIABILITIES")},
+    "INVESTMENTS_TRANSACTIONS": frozenset({"DEFAULT_UPDATE"}),
 }
 
 
@@ -93,3 +97,82 @@ def emit(
     session.add(event)
     session.flush()
     return event
+
+
+# -- the outbox as the control API shows it --------------------------------------------------
+
+
+def events(
+    session: Session,
+    tenant: Tenant,
+    *,
+    status: str | None = None,
+    item_id: str | None = None,
+    limit: int = 100,
+) -> list[WebhookEvent]:
+    """The tenant's webhook events, newest first, optionally filtered."""
+    query = select(WebhookEvent).where(WebhookEvent.tenant_id == tenant.id)
+    if status is not None:
+        query = query.where(WebhookEvent.status == status)
+    if item_id is not None:
+        query = query.where(WebhookEvent.item_id == item_id)
+    return list(session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit)))
+
+
+def event(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:
+    """One of the tenant's events, or ``NotFound``."""
+    found = session.get(WebhookEvent, event_id)
+    if found is None or found.tenant_id != tenant.id:
+        raise NotFound(f"no webhook event {event_id}", field="event_id")
+    return found
+
+
+def redeliver(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:
+    """Send an event again now, with a fresh retry schedule (its attempt log is kept)."""
+    found = event(session, tenant, event_id)
+    found.status = "pending"
+    found.attempts = 0
+    found.next_attempt_at = dt.datetime.now(dt.UTC)
+    return found
+
+
+def is_paused(session: Session, tenant: Tenant) -> bool:
+    """Whether the tenant's deliveries are on hold."""
+    return session.get(WebhookPause, tenant.id) is not None
+
+
+def set_paused(session: Session, tenant: Tenant, paused: bool) -> None:
+    """Hold (or release) the tenant's deliveries; events keep queueing meanwhile."""
+    row = session.get(WebhookPause, tenant.id)
+    if paused and row is None:
+        session.add(WebhookPause(tenant_id=tenant.id, paused_at=dt.datetime.now(dt.UTC)))
+    elif not paused and row is not None:
+        session.delete(row)
+    session.flush()
+
+
+# -- the built-in catcher: a receiver for demos ----------------------------------------------
+
+
+def catch(session: Session, name: str, headers: dict[str, str], body: str) -> CaughtWebhook:
+    """Store a webhook that arrived at ``/control/webhook-catcher/<name>``."""
+    row = CaughtWebhook(name=name, received_at=dt.datetime.now(dt.UTC), headers=headers, body=body)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def caught(session: Session, name: str, limit: int = 100) -> list[CaughtWebhook]:
+    """What the catcher ``name`` received, oldest first (the last ``limit``)."""
+    rows = session.scalars(
+        select(CaughtWebhook)
+        .where(CaughtWebhook.name == name)
+        .order_by(CaughtWebhook.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
+def clear_caught(session: Session, name: str) -> None:
+    """Empty the catcher ``name``."""
+    session.execute(delete(CaughtWebhook).where(CaughtWebhook.name == name))

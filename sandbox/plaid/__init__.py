@@ -10,4 +10,14 @@ from . import errors
 bp = Blueprint("plaid", __name__)
 bp.register_error_handler(CoreError, errors.render)
 
-from . import auth, institutions, link, routes, sandbox_routes, transactions  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    auth,
+    faults,
+    institutions,
+    liabilities,
+    link,
+    routes,
+    sandbox_routes,
+    transactions,
+    webhook_routes,
+)

@@ -6,9 +6,10 @@ binds the tenant's ``Bank`` to ``g`` so that no view has to remember to.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 
 from ..core.bank import Bank
 from ..core.errors import InvalidBody
@@ -27,14 +28,33 @@ def load_body_and_tenant() -> None:
         raise InvalidBody("body could not be parsed as JSON", field="body")
     if not isinstance(body, dict):
         raise InvalidBody("request body must be a JSON object", field="body")
-    client_id = body.pop("client_id", None) or request.headers.get("PLAID-CLIENT-ID")
-    secret = body.pop("secret", None) or request.headers.get("PLAID-SECRET")
+    if _has_nul(body):
+        # PostgreSQL text cannot hold NUL; no Plaid field legitimately contains one.
+        raise InvalidBody("strings in the body must not contain NUL characters", field="body")
+    client_id = _key(body.pop("client_id", None)) or request.headers.get("PLAID-CLIENT-ID")
+    secret = _key(body.pop("secret", None)) or request.headers.get("PLAID-SECRET")
     g.body = body
     if request.path in UNAUTHENTICATED:
         return
     tenant = authenticate(current_session(), client_id, secret)
     g.tenant = tenant
-    g.bank = Bank(current_session(), tenant)
+    delay = dt.timedelta(seconds=current_app.config["HISTORICAL_DELAY_SECONDS"])
+    g.bank = Bank(current_session(), tenant, historical_delay=delay)
+
+
+def _key(value: object) -> str | None:
+    """A key from the body; anything but a string counts as absent (INVALID_API_KEYS)."""
+    return value if isinstance(value, str) else None
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def current_bank() -> Bank:

@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Response
 
-from ..core import institutions
+from ..core import health, institutions
 from ..core.errors import InvalidInstitution
 from ..core.institutions import Institution
 from . import bp, requests
+from .auth import current_bank
 from .responses import InstitutionSchema, timestamp
 from .views import load, reply
 
@@ -32,11 +33,14 @@ BREAKDOWN = {
 }
 
 
-def status_json(institution: Institution, now_text: str | None) -> dict[str, Any]:
-    """Per-product health, matching the catalogue's ``status``."""
-    success, error_plaid, error_institution = BREAKDOWN[institution.status]
+def status_json(
+    institution: Institution, now_text: str | None, level: str | None = None
+) -> dict[str, Any]:
+    """Per-product health: ``level`` (a tenant's override) or the catalogue's ``status``."""
+    level = level or institution.status
+    success, error_plaid, error_institution = BREAKDOWN[level]
     entry = {
-        "status": institution.status,
+        "status": level,
         "last_status_change": now_text,
         "breakdown": {
             "success": success,
@@ -74,7 +78,10 @@ def institutions_get_by_id() -> Response:
     options = req["options"]
     status = None
     if options.get("include_status"):
-        status = status_json(institution, timestamp(STATUS_SINCE))
+        bank = current_bank()
+        level = health.status_of(bank.session, bank.tenant, institution.institution_id)
+        since = health.changed_at(bank.session, bank.tenant, institution.institution_id)
+        status = status_json(institution, timestamp(since or STATUS_SINCE), level)
     schema = InstitutionSchema(
         optional_metadata=bool(options.get("include_optional_metadata")), status=status
     )

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Response, request
 
 from ..core import institutions, users
-from ..core.errors import InvalidField
+from ..core.errors import InvalidField, InvalidProduct
 from . import bp, requests
 from .auth import current_bank
 from .responses import timestamp
@@ -31,6 +31,9 @@ def check_redirect_uri(uri: str) -> None:
 def link_token_create() -> Response:
     """Store a Link configuration and hand back its token (and hosted URL)."""
     req = load(requests.LinkTokenCreateRequest)
+    if "balance" in (req.get("products") or []):
+        # Balance comes with every item; Plaid refuses it as an initial product.
+        raise InvalidProduct("balance is not a valid initial product", field="products")
     if req.get("redirect_uri"):
         check_redirect_uri(req["redirect_uri"])
     link = current_bank().create_link_token(req)

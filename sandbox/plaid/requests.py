@@ -84,6 +84,13 @@ WEBHOOK_TYPES = (
 )
 
 
+class StrictInteger(fields.Integer):
+    """An integer that must arrive as a JSON integer (``1.5`` and ``"1"`` are rejected)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+
 class PlaidRequest(Schema):
     """Base of every request schema: unknown fields raise."""
 
@@ -167,7 +174,7 @@ class PublicTokenExchangeRequest(PlaidRequest):
 class _PfcOptions(PlaidRequest):
     include_original_description = fields.Boolean(allow_none=True, load_default=False)
     personal_finance_category_version = fields.String(validate=validate.OneOf(("v1", "v2")))
-    days_requested = fields.Integer(validate=validate.Range(1, 730))
+    days_requested = StrictInteger(validate=validate.Range(1, 730))
 
     class Meta(PlaidRequest.Meta):
         include = accepted(
@@ -185,14 +192,14 @@ class TransactionsSyncRequest(AccessTokenRequest):
     """``/transactions/sync``."""
 
     cursor = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=256))
-    count = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    count = StrictInteger(load_default=100, validate=validate.Range(1, 500))
     options = fields.Nested(SyncOptions, load_default=dict)
 
 
 class TransactionsGetOptions(_PfcOptions):
     account_ids = fields.List(fields.String())
-    count = fields.Integer(load_default=100, validate=validate.Range(1, 500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    count = StrictInteger(load_default=100, validate=validate.Range(1, 500))
+    offset = StrictInteger(load_default=0, validate=validate.Range(min=0))
 
 
 class TransactionsGetRequest(AccessTokenRequest):
@@ -235,8 +242,8 @@ class InstitutionsGetOptions(PlaidRequest):
 class InstitutionsGetRequest(PlaidRequest):
     """``/institutions/get``."""
 
-    count = fields.Integer(required=True, validate=validate.Range(1, 500))
-    offset = fields.Integer(required=True, validate=validate.Range(min=0))
+    count = StrictInteger(required=True, validate=validate.Range(1, 500))
+    offset = StrictInteger(required=True, validate=validate.Range(min=0))
     country_codes = country_codes_field()
     options = fields.Nested(InstitutionsGetOptions, load_default=dict)
 
@@ -301,13 +308,13 @@ class LinkUser(PlaidRequest):
 
 class HostedLink(PlaidRequest):
     completion_redirect_uri = fields.String()
-    url_lifetime_seconds = fields.Integer(validate=validate.Range(60, 21 * 24 * 3600))
+    url_lifetime_seconds = StrictInteger(validate=validate.Range(60, 21 * 24 * 3600))
     is_mobile_app = fields.Boolean()
     delivery_method = fields.String()
 
 
 class LinkTransactions(PlaidRequest):
-    days_requested = fields.Integer(validate=validate.Range(1, 730))
+    days_requested = StrictInteger(validate=validate.Range(1, 730))
 
 
 class LinkUpdate(PlaidRequest):
@@ -402,8 +409,6 @@ class LinkTokenCreateRequest(PlaidRequest):
             raise ValidationError(
                 "at least one product is required unless access_token is set", "products"
             )
-        if "balance" in (data.get("products") or []):
-            raise ValidationError("balance is not a valid initial product", "products")
 
 
 class LinkTokenGetRequest(PlaidRequest):
@@ -415,7 +420,7 @@ class LinkTokenGetRequest(PlaidRequest):
 class SandboxTransactionsOptions(PlaidRequest):
     start_date = fields.Date()
     end_date = fields.Date()
-    days_requested = fields.Integer(validate=validate.Range(1, 730))
+    days_requested = StrictInteger(validate=validate.Range(1, 730))
 
 
 class SandboxPublicTokenOptions(PlaidRequest):

@@ -60,3 +60,9 @@ def register_error_pages(app: Flask) -> None:
 
 def _wants_html() -> bool:
     return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
+
+
+# Routes of the Link pages and the banks' OAuth servers register on ``bp`` when imported.
+from . import link as link  # noqa: E402
+from . import oauth as oauth  # noqa: E402
+from . import pages as pages  # noqa: E402

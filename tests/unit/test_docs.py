@@ -69,8 +69,15 @@ def _single_unique(table: Table) -> set[str]:
 
 
 def _attribute(table: Table, column: Column[object], unique: set[str]) -> str:
-    keys = [k for k, on in (("PK", column.primary_key), ("FK", bool(column.foreign_keys)),
-                            ("UK", column.name in unique and not column.primary_key)) if on]
+    keys = [
+        k
+        for k, on in (
+            ("PK", column.primary_key),
+            ("FK", bool(column.foreign_keys)),
+            ("UK", column.name in unique and not column.primary_key),
+        )
+        if on
+    ]
     notes = ["nullable"] if column.nullable and not column.primary_key else []
     notes += sorted(
         fk.target_fullname + (f" on delete {fk.ondelete.lower()}" if fk.ondelete else "")
@@ -92,8 +99,10 @@ def _relations(metadata: MetaData) -> list[str]:
         unique = _single_unique(table)
         for fk in sorted(table.foreign_key_constraints, key=lambda f: f.column_keys):
             columns = [table.c[name] for name in fk.column_keys]
-            one = len(columns) == 1 and (columns[0].name in unique or (
-                columns[0].primary_key and len(table.primary_key.columns) == 1))
+            one = len(columns) == 1 and (
+                columns[0].name in unique
+                or (columns[0].primary_key and len(table.primary_key.columns) == 1)
+            )
             parent_side = "|o" if any(c.nullable for c in columns) else "||"
             child_side = "o|" if one else "o{"
             label = ", ".join(fk.column_keys)
@@ -253,8 +262,7 @@ def test_lifecycle_diagram_covers_the_item_states() -> None:
     assert diagram, f"no ```mermaid stateDiagram-v2 block in {LIFECYCLE}"
     states = set(re.findall(r"^\s*(\w+)\s*(?:-->|:)", diagram.group(1), re.M))
     states |= set(re.findall(r"-->\s*(\w+)", diagram.group(1)))
-    for state in ("Created", "Active", "LoginRequired", "PendingExpiration", "Revoked",
-                  "Removed"):
+    for state in ("Created", "Active", "LoginRequired", "PendingExpiration", "Revoked", "Removed"):
         assert state in states, f"state {state} missing from {LIFECYCLE}"
 
 

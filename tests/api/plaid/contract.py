@@ -64,7 +64,8 @@ def _convert(node: Any) -> Any:
     }
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         if isinstance(out.get(bound), bool):
-            if out.pop(bound) and limit in out:
+            exclusive = out.pop(bound)
+            if exclusive and limit in out:
                 out[bound] = out.pop(limit)
     if node.get("nullable") is True:
         return {"anyOf": [out, {"type": "null"}]}
@@ -95,9 +96,38 @@ def openapi_errors(path: str, body: dict[str, Any]) -> list[str]:
     """Every way ``body`` breaks the OpenAPI schema of ``path``'s reply."""
     validator = _validator(response_schema_name(path))
     return [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in validator.iter_errors(body)
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)
     ]
+
+
+def _shape(value: Any) -> Any:
+    """Which keys are present and which are null, recursively: one shape per variant."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _shape(v)) for key, v in value.items()))
+    if isinstance(value, list):
+        return tuple(sorted({_shape(v) for v in value}, key=repr))
+    return type(value).__name__
+
+
+def sample(body: Any, keep: int = 3) -> Any:
+    """``body`` with long arrays cut to a few items of each distinct shape.
+
+    Validating hundreds of transactions through the SDK takes seconds; every shape
+    (pending or posted, with or without merchant, location, counterparties...) is
+    still checked.
+    """
+    if isinstance(body, dict):
+        return {key: sample(value, keep) for key, value in body.items()}
+    if not isinstance(body, list):
+        return body
+    seen: dict[Any, int] = {}
+    kept = []
+    for value in body:
+        shape = _shape(value)
+        if seen.get(shape, 0) < keep:
+            seen[shape] = seen.get(shape, 0) + 1
+            kept.append(sample(value, keep))
+    return kept
 
 
 def _snake(name: str) -> str:

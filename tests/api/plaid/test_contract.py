@@ -59,12 +59,14 @@ ITEM_ENDPOINTS = {
     "/accounts/get",
     "/accounts/balance/get",
     "/auth/get",
+    "/liabilities/get",
     "/identity/get",
     "/transactions/sync",
     "/transactions/get",
     "/transactions/recurring/get",
     "/transactions/refresh",
     "/item/webhook/update",
+    "/sandbox/item/fire_webhook",
     "/sandbox/item/reset_login",
     "/item/access_token/invalidate",
     "/item/remove",
@@ -99,6 +101,7 @@ class Checker:
 
     def check(self, path: str, reply: dict[str, Any]) -> None:
         self.checked.add(path)
+        reply = contract.sample(reply)
         self.problems += [f"{path} openapi {e}" for e in contract.openapi_errors(path, reply)]
         try:
             contract.sdk_deserialize(path, reply)
@@ -127,6 +130,8 @@ def _sweep_item(checker: Checker, token: str) -> None:
     checker.call("/accounts/balance/get", access_token=token)
     if checker.plaid.post("/auth/get", access_token=token).status_code == 200:
         checker.call("/auth/get", access_token=token)
+    if checker.plaid.post("/liabilities/get", access_token=token).status_code == 200:
+        checker.call("/liabilities/get", access_token=token)
     checker.call("/identity/get", access_token=token)
     cursor, more = "", True
     while more:
@@ -143,6 +148,7 @@ def _sweep_item(checker: Checker, token: str) -> None:
     checker.call("/transactions/refresh", access_token=token)
     checker.call("/transactions/sync", access_token=token, cursor=cursor)
     checker.call("/item/webhook/update", access_token=token, webhook="https://example.com/hook")
+    checker.call("/sandbox/item/fire_webhook", access_token=token, webhook_code="DEFAULT_UPDATE")
     checker.call("/sandbox/item/reset_login", access_token=token)
     checker.call("/item/get", access_token=token)  # now with item.error set
     token = checker.call("/item/access_token/invalidate", access_token=token)["new_access_token"]
@@ -155,7 +161,7 @@ def test_item_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient, kind: 
     checker = Checker(plaid)
     _sweep_item(checker, token)
     assert not checker.problems, "\n".join(checker.problems[:20])
-    assert checker.checked >= ITEM_ENDPOINTS - {"/auth/get"}
+    assert checker.checked >= ITEM_ENDPOINTS - {"/auth/get", "/liabilities/get"}
 
 
 def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
@@ -189,9 +195,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
     )
     checker.check("/categories/get", plaid.client.post("/categories/get", json={}).get_json())
     for options in ({}, {"include_optional_metadata": True}, {"products": ["auth"]}):
-        checker.call(
-            "/institutions/get", count=10, offset=0, country_codes=["US"], options=options
-        )
+        checker.call("/institutions/get", count=10, offset=0, country_codes=["US"], options=options)
     checker.call("/institutions/get", count=5, offset=0, country_codes=["GB", "CA"])
     for institution, country in (("ins_109508", "US"), ("ins_117650", "GB"), ("ins_43", "CA")):
         checker.call(

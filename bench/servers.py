@@ -1,0 +1,192 @@
+"""Starting and stopping the processes a benchmark measures, without probing for ports.
+
+``serve`` writes its URL to a ready file; gunicorn binds port 0 and logs
+"Listening at: http://…", which is read back from its log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT_ID = "bench-client-id"
+SECRET = "bench-secret"
+_LISTENING = re.compile(r"Listening at: (http://\S+)")
+
+
+def sandbox_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment for a sandbox process: database, fixed keys, fixed seed."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        SANDBOX_CLIENT_ID=CLIENT_ID,
+        SANDBOX_SECRET=SECRET,
+        SANDBOX_SEED="7",
+        SANDBOX_SECRET_KEY="bench-secret-key",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+def plaid_headers() -> dict[str, str]:
+    """Plaid's authentication headers with the benchmark tenant's keys."""
+    return {"PLAID-CLIENT-ID": CLIENT_ID, "PLAID-SECRET": SECRET}
+
+
+def plaid_post(url: str, path: str, **body: Any) -> dict[str, Any]:
+    """One Plaid call that must succeed; returns the JSON reply."""
+    response = requests.post(url + path, json=body, headers=plaid_headers(), timeout=30)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}: {response.text[:500]}")
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def init_db(env: Mapping[str, str]) -> None:
+    """Migrate the database and create the default tenant, as compose does before gunicorn."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sandbox", "init-db"],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"init-db failed ({done.returncode}):\n{done.stderr[-2000:]}")
+
+
+@dataclass
+class Server:
+    """A server process and the base URL it listens on."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: IO[bytes] | None = field(default=None, repr=False)
+
+    def stop(self) -> None:
+        """Terminate the process (gunicorn stops its workers) and wait for it."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.log is not None:
+            self.log.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_serve(env: Mapping[str, str], ready_file: Path, timeout: float = 60) -> Server:
+    """``python -m sandbox serve --port 0 --ready-file F``; returns once F is written."""
+    log_path = ready_file.with_suffix(".log")
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready_file),
+        ],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = time.perf_counter() + timeout
+    while True:
+        if ready_file.exists() and ready_file.stat().st_size:
+            try:
+                url = json.loads(ready_file.read_text())["url"]
+                return Server(process, url, log)
+            except (ValueError, KeyError):
+                pass  # caught mid-write; read it again
+        if process.poll() is not None or time.perf_counter() > deadline:
+            process.kill()
+            process.wait()
+            log.close()
+            raise RuntimeError(
+                f"sandbox serve did not become ready (exit {process.returncode}):\n"
+                + log_path.read_text(errors="replace")[-2000:]
+            )
+        time.sleep(0.002)
+
+
+def start_gunicorn(
+    app: str,
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    workers: int,
+    worker_class: str = "sync",
+    extra: Sequence[str] = (),
+    timeout: float = 60,
+) -> Server:
+    """gunicorn on 127.0.0.1 port 0 with the given settings; returns once it listens."""
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            worker_class,
+            "--bind",
+            "127.0.0.1:0",
+            "--chdir",
+            str(ROOT),
+            *extra,
+            app,
+        ],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline and process.poll() is None:
+        found = _LISTENING.search(log_path.read_text(errors="replace"))
+        if found:
+            server = Server(process, found.group(1), log)
+            _wait_for_workers(server, deadline)
+            return server
+        time.sleep(0.02)
+    process.kill()
+    log.close()
+    raise RuntimeError(f"gunicorn {app} did not start:\n{log_path.read_text()[-2000:]}")
+
+
+def _wait_for_workers(server: Server, deadline: float) -> None:
+    """Block until a request gets through (workers import the app after the bind)."""
+    while time.perf_counter() < deadline:
+        try:
+            requests.get(server.url + "/", timeout=5)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.02)

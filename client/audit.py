@@ -1,0 +1,64 @@
+"""Audit log of provider calls and consent events, with retention and purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete
+
+from client.api.transport import CallRecord
+from client.store.db import Store
+from client.store.models import AuditEvent, utcnow
+
+CONSENT_EVENTS = ("connected", "reauthenticated", "disconnected", "revoked")
+
+
+class AuditLog:
+    """Writes audit rows in their own short transactions so failures are recorded too."""
+
+    def __init__(self, store: Store, retention_days: int = 365) -> None:
+        self.store = store
+        self.retention_days = retention_days
+
+    def call_observer(self, connection_id: int | None) -> CallObserver:
+        """A transport observer that records calls made for one connection."""
+        return CallObserver(self, connection_id)
+
+    def record_call(self, record: CallRecord, connection_id: int | None) -> None:
+        """One provider call: endpoint, status, request id, duration; never a token."""
+        with self.store.session() as session:
+            session.add(
+                AuditEvent(
+                    kind="call",
+                    connection_id=connection_id,
+                    name=record.endpoint,
+                    status=record.status,
+                    request_id=record.request_id,
+                    duration=record.duration,
+                    error_code=record.error_code,
+                )
+            )
+
+    def record_consent(self, event: str, connection_id: int) -> None:
+        """A consent event: connected, reauthenticated, disconnected, revoked."""
+        assert event in CONSENT_EVENTS, event
+        with self.store.session() as session:
+            session.add(AuditEvent(kind="consent", connection_id=connection_id, name=event))
+
+    def purge(self, now: dt.datetime | None = None) -> int:
+        """Delete rows older than the retention period; returns how many."""
+        cutoff = (now or utcnow()) - dt.timedelta(days=self.retention_days)
+        with self.store.session() as session:
+            result = session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+class CallObserver:
+    """Binds the audit log to a connection id for the transport's observer hook."""
+
+    def __init__(self, log: AuditLog, connection_id: int | None) -> None:
+        self.log, self.connection_id = log, connection_id
+
+    def __call__(self, record: CallRecord) -> None:
+        """Record the call."""
+        self.log.record_call(record, self.connection_id)

@@ -1,0 +1,5 @@
+"""Per-connection schedules, a due-list, an embedded runner and Celery tasks."""
+
+from client.schedule.due import due_connections, set_paused, set_schedule
+
+__all__ = ["due_connections", "set_paused", "set_schedule"]

@@ -1,0 +1,173 @@
+"""Connection lifecycle: link, account matching on re-link, repair, balances, disconnect."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from client.api.errors import ItemNotFoundError, PlaidError, error_from_response
+from client.providers.model import LocalAccount
+from client.providers.plaid import map_account
+from client.store.models import Account, Connection, ConnectionStatus
+from client.sync.apply import upsert_account
+from client.sync.engine import SyncEngine, _get
+
+
+class BankSync(SyncEngine):
+    """What an app embeds: connect banks, keep them synced, repair and disconnect them."""
+
+    def link_token(
+        self, user_ref: str, *, webhook: str | None = None, days_requested: int = 730
+    ) -> str:
+        """A Link token for connecting a new bank (pass it to Link in the browser)."""
+        reply = self.client_for(None).link_token_create(
+            user_ref, client_name=self.client_name, webhook=webhook, days_requested=days_requested
+        )
+        return str(reply["link_token"])
+
+    def connect(
+        self,
+        public_token: str,
+        *,
+        user_ref: str = "default",
+        settings: dict[str, Any] | None = None,
+    ) -> int:
+        """Exchange Link's public token, store the encrypted access token and the accounts."""
+        api = self.client_for(None)
+        exchange = api.item_public_token_exchange(public_token)
+        token = str(exchange["access_token"])
+        item = api.item_get(token)["item"]
+        accounts = [map_account(a) for a in api.accounts_get(token)["accounts"]]
+        with self.store.session() as session:
+            conn = Connection(
+                item_id=exchange["item_id"],
+                user_ref=user_ref,
+                access_token_enc=self.cipher.encrypt(token),
+                institution_id=item.get("institution_id"),
+                institution_name=item.get("institution_name"),
+                consent_expires_at=None,
+                settings=dict(settings or {}),
+            )
+            session.add(conn)
+            session.flush()
+            if _match_accounts(session, conn, accounts):
+                conn.settings = {**conn.settings, "adopt_history": True}
+            cid = conn.id
+        self.audit.record_consent("connected", cid)
+        return cid
+
+    def connect_sandbox(
+        self,
+        institution_id: str = "ins_109508",
+        *,
+        days_requested: int = 730,
+        user_ref: str = "default",
+        webhook: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> int:
+        """Sandbox shortcut (no Link UI): create a public token, then `connect` it."""
+        public = self.client_for(None).sandbox_public_token_create(
+            institution_id, days_requested=days_requested, webhook=webhook
+        )["public_token"]
+        return self.connect(str(public), user_ref=user_ref, settings=settings)
+
+    def repair_link_token(self, connection_id: int) -> str:
+        """An update-mode Link token: the user signs in again, the access token stays."""
+        token = self.access_token(connection_id)
+        with self.store.session() as session:
+            user_ref = _get(session, connection_id).user_ref
+        reply = self.client_for(connection_id).link_token_create(
+            user_ref, client_name=self.client_name, access_token=token
+        )
+        return str(reply["link_token"])
+
+    def mark_repaired(self, connection_id: int) -> bool:
+        """After update mode (or LOGIN_REPAIRED): confirm with /item/get, then catch up."""
+        item = self.client_for(connection_id).item_get(self.access_token(connection_id))["item"]
+        if item.get("error"):
+            return False
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            conn.status, conn.last_error_code, conn.last_error_message = (
+                ConnectionStatus.ACTIVE,
+                None,
+                None,
+            )
+        self.audit.record_consent("reauthenticated", connection_id)
+        self.sync(connection_id, trigger="repair")
+        return True
+
+    def refresh_balances(self, connection_id: int, *, live: bool = False) -> int:
+        """Update balances of every account (live balances cost more at Plaid)."""
+        api = self.client_for(connection_id)
+        token = self.access_token(connection_id)
+        reply = api.accounts_balance_get(token) if live else api.accounts_get(token)
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            for raw in reply["accounts"]:
+                upsert_account(session, conn, map_account(raw))
+        return len(reply["accounts"])
+
+    def disconnect(self, connection_id: int) -> None:
+        """Call /item/remove, then delete the stored credentials (history stays)."""
+        # Already gone at the provider: still forget the token.
+        with contextlib.suppress(ItemNotFoundError):
+            self.client_for(connection_id).item_remove(self.access_token(connection_id))
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            conn.access_token_enc = None
+            conn.status, conn.cursor, conn.in_chain = ConnectionStatus.DISCONNECTED, None, False
+            conn.item_id = None
+        self.audit.record_consent("disconnected", connection_id)
+
+    def set_error_from_webhook(self, connection_id: int, error: dict[str, Any]) -> None:
+        """ITEM/ERROR webhook: record the provider's error without calling it."""
+        code = str(error.get("error_code") or "")
+        status = (
+            ConnectionStatus.LOGIN_REQUIRED
+            if code == "ITEM_LOGIN_REQUIRED"
+            else ConnectionStatus.ERROR
+        )
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            conn.status, conn.last_error_code = status, code
+            conn.last_error_message = error.get("display_message") or error.get("error_message")
+
+    def connection_for_item(self, item_id: str) -> int | None:
+        """The local connection of a provider Item (webhooks carry only item_id)."""
+        with self.store.session() as session:
+            return session.scalar(select(Connection.id).where(Connection.item_id == item_id))
+
+    def check(self, connection_id: int) -> PlaidError | None:
+        """Ask the provider for the Item's state; returns its error, if any."""
+        item = self.client_for(connection_id).item_get(self.access_token(connection_id))["item"]
+        err = item.get("error")
+        if not err:
+            return None
+        return error_from_response(400, err)
+
+
+def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAccount]) -> bool:
+    """Re-linking the same bank reuses local accounts (institution, mask, type, name)."""
+    moved = False
+    for acc in accounts:
+        existing = session.scalar(
+            select(Account)
+            .where(
+                Account.provider_id != acc.provider_id,
+                Account.institution_id == conn.institution_id,
+                Account.mask == acc.mask,
+                Account.type == acc.type,
+                Account.name == acc.name,
+            )
+            .limit(1)
+        )
+        if existing is not None:
+            existing.provider_id = acc.provider_id
+            moved = True
+        upsert_account(session, conn, acc)
+    session.flush()
+    return moved

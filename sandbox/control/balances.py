@@ -1,0 +1,62 @@
+"""``GET /control/items/<item_id>/balances``: daily balance snapshots per account, for charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, g, jsonify, request
+from sqlalchemy import select
+
+from ..core import balances, items
+from ..core.bank import Bank
+from ..core.errors import InvalidField
+from ..core.models import Item
+from ..plaid.responses import money
+from . import bp
+
+DEFAULT_DAYS = 90
+
+
+def _date(name: str, default: dt.date) -> dt.date:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidField(f"{name} must be a date (YYYY-MM-DD)", field=name) from None
+
+
+@bp.get("/items/<item_id>/balances")
+def item_balances(item_id: str) -> Response:
+    """End-of-day ``current`` balances of an item's accounts between ``start`` and ``end``."""
+    bank: Bank = g.bank
+    item = bank.session.scalar(
+        select(Item).where(Item.id == item_id, Item.tenant_id == bank.tenant.id)
+    )
+    if item is None or item.removed_at is not None:
+        raise InvalidField(f"unknown item_id {item_id}", field="item_id")
+    today = bank.clock.today()
+    if item.error_code is None:
+        items.materialize(bank.session, item, today)
+    end = min(_date("end", today), today)
+    start = max(_date("start", end - dt.timedelta(days=DEFAULT_DAYS - 1)), item.history_start)
+    wanted = request.args.getlist("account_id")
+    accounts = [a for a in item.accounts if not wanted or a.id in wanted]
+    series = balances.history(bank.session, item, accounts, start, end)
+    return jsonify(
+        item_id=item.id,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        accounts=[
+            {
+                "account_id": s.account.id,
+                "name": s.account.name,
+                "type": s.account.type,
+                "subtype": s.account.subtype,
+                "iso_currency_code": s.account.currency,
+                "balances": [{"date": d.isoformat(), "current": money(v)} for d, v in s.points],
+            }
+            for s in series
+        ],
+    )

@@ -1,0 +1,135 @@
+"""Control API for the unhappy paths: fault rules, the fault log, institution health, rate limits.
+
+| method and path | does |
+|---|---|
+| ``POST /control/faults`` | add a rule (``sandbox.core.faults`` fields) |
+| ``GET /control/faults`` / ``DELETE /control/faults`` | list / remove every rule |
+| ``DELETE /control/faults/<id>`` | remove one rule |
+| ``GET /control/faults/log`` | injected faults, oldest first, with the rule that fired |
+| ``GET /control/institutions/health`` | the tenant's health overrides |
+| ``PUT``/``DELETE /control/institutions/<id>/health`` | set DOWN, DEGRADED, HEALTHY / undo |
+| ``GET``/``PUT /control/rate-limits`` | effective limits / switch them and override per endpoint |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, request
+
+from ..core import fault_rules, health, ratelimits
+from ..core.bank import Bank
+from ..core.errors import InvalidBody, InvalidField
+from ..extensions import current_session
+from . import bp
+
+
+def _bank() -> Bank:
+    bank: Bank = g.bank
+    return bank
+
+
+def _json_object() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise InvalidBody("body could not be parsed as JSON", field="body")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidBody("request body must be a JSON object", field="body")
+    return data
+
+
+@bp.post("/faults")
+def faults_add() -> tuple[Response, int]:
+    """Store a fault rule for the tenant; it applies from the next call."""
+    bank = _bank()
+    rule = fault_rules.add_rule(current_session(), bank.tenant, _json_object(), bank.now())
+    return jsonify(fault_rules.rule_json(rule)), 201
+
+
+@bp.get("/faults")
+def faults_list() -> Response:
+    """The tenant's rules in evaluation order, with their match and fire counts."""
+    rules = fault_rules.rules(current_session(), _bank().tenant)
+    return jsonify(rules=[fault_rules.rule_json(r) for r in rules])
+
+
+@bp.delete("/faults")
+def faults_clear() -> Response:
+    """Remove every rule of the tenant."""
+    return jsonify(removed=fault_rules.clear(current_session(), _bank().tenant))
+
+
+@bp.delete("/faults/<int:rule_id>")
+def faults_delete(rule_id: int) -> Response:
+    """Remove one rule."""
+    fault_rules.delete_rule(current_session(), _bank().tenant, rule_id)
+    return jsonify(removed=1)
+
+
+@bp.get("/faults/log")
+def faults_log() -> Response:
+    """Injected faults (rules, header, health, rate limits), oldest first."""
+    return jsonify(requests=fault_rules.log(current_session(), _bank().tenant))
+
+
+@bp.get("/institutions/health")
+def institutions_health() -> Response:
+    """The tenant's institution health overrides."""
+    return jsonify(institutions=health.overrides(current_session(), _bank().tenant))
+
+
+@bp.put("/institutions/<institution_id>/health")
+def institution_health_set(institution_id: str) -> Response:
+    """Mark an institution DOWN, DEGRADED (``failure_rate``, default 0.5) or HEALTHY."""
+    data = _json_object()
+    if unknown := set(data) - {"status", "failure_rate"}:
+        raise InvalidField(f"unknown field: {sorted(unknown)[0]}", field=sorted(unknown)[0])
+    status, rate = data.get("status"), data.get("failure_rate")
+    if not isinstance(status, str):
+        raise InvalidField("status is required: HEALTHY, DEGRADED or DOWN", field="status")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
+        raise InvalidField("failure_rate must be a number from 0 to 1", field="failure_rate")
+    bank = _bank()
+    row = health.set_status(
+        current_session(), bank.tenant, institution_id, status.upper(), bank.now(), rate
+    )
+    return jsonify(
+        institution_id=row.institution_id, status=row.status, failure_rate=row.failure_rate
+    )
+
+
+@bp.delete("/institutions/<institution_id>/health")
+def institution_health_clear(institution_id: str) -> Response:
+    """Back to the catalogue's status."""
+    removed = health.clear(current_session(), _bank().tenant, institution_id)
+    return jsonify(removed=removed)
+
+
+@bp.get("/rate-limits")
+def rate_limits_get() -> Response:
+    """The tenant's effective limits per endpoint (empty when switched off)."""
+    table = ratelimits.limits_for(current_session(), _bank().tenant, _default_on())
+    return jsonify(enabled=bool(table), limits=ratelimits.describe(table))
+
+
+@bp.put("/rate-limits")
+def rate_limits_put() -> Response:
+    """Switch limits on or off and override ``per_item``/``per_client`` per endpoint."""
+    data = _json_object()
+    if unknown := set(data) - {"enabled", "limits"}:
+        raise InvalidField(f"unknown field: {sorted(unknown)[0]}", field=sorted(unknown)[0])
+    enabled, overrides = data.get("enabled", True), data.get("limits") or {}
+    if not isinstance(enabled, bool):
+        raise InvalidField("enabled must be true or false", field="enabled")
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise InvalidField("limits maps endpoints to {per_item, per_client}", field="limits")
+    bank = _bank()
+    ratelimits.configure(current_session(), bank.tenant, enabled, overrides)
+    table = ratelimits.limits_for(current_session(), bank.tenant, _default_on())
+    return jsonify(enabled=bool(table), limits=ratelimits.describe(table))
+
+
+def _default_on() -> bool:
+    return str(current_app.config["RATE_LIMITS"]) != "off"

@@ -1,0 +1,166 @@
+"""Control API for webhooks: the delivery log, redelivery, pause, key rotation, a catcher.
+
+| method and path | does |
+|---|---|
+| ``GET /control/webhooks`` | events, newest first (``status``, ``item_id``, ``limit``) |
+| ``GET /control/webhooks/<id>`` | one event with its body and every attempt |
+| ``POST /control/webhooks/<id>/redeliver`` | send it again now, with a fresh schedule |
+| ``POST /control/webhooks/deliver`` | deliver everything due now, in this request |
+| ``POST /control/webhooks/pause`` / ``resume`` | hold / release the tenant's deliveries |
+| ``POST /control/webhook-keys/rotate`` | retire the signing key, start a new one |
+| ``POST /control/webhook-catcher/<name>`` | (no auth) store a received webhook |
+| ``GET`` / ``DELETE /control/webhook-catcher/<name>`` | (no auth) list / clear them |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, request
+
+from ..core import signing, webhooks
+from ..core.bank import Bank
+from ..core.dispatch import Dispatcher
+from ..core.errors import InvalidField
+from ..core.models import CaughtWebhook, WebhookAttempt, WebhookEvent
+from ..extensions import current_session
+from . import bp
+
+STATUSES = ("pending", "delivered", "failed")
+MAX_LIMIT = 500
+
+
+def _bank() -> Bank:
+    bank: Bank = g.bank
+    return bank
+
+
+@bp.get("/webhooks")
+def webhooks_list() -> Response:
+    """The delivery log, so a developer can see what was sent and what failed."""
+    status = request.args.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidField(f"status must be one of {', '.join(STATUSES)}", field="status")
+    rows = webhooks.events(
+        current_session(),
+        _bank().tenant,
+        status=status,
+        item_id=request.args.get("item_id"),
+        limit=_limit(),
+    )
+    paused = webhooks.is_paused(current_session(), _bank().tenant)
+    return jsonify(paused=paused, webhooks=[_event_json(e) for e in rows])
+
+
+@bp.get("/webhooks/<int:event_id>")
+def webhooks_get(event_id: int) -> Response:
+    """One event with its exact body and every attempt."""
+    found = webhooks.event(current_session(), _bank().tenant, event_id)
+    return jsonify(webhook=_event_json(found, detail=True))
+
+
+@bp.post("/webhooks/<int:event_id>/redeliver")
+def webhooks_redeliver(event_id: int) -> Response:
+    """Queue an event again, for example after fixing the receiver."""
+    found = webhooks.redeliver(current_session(), _bank().tenant, event_id)
+    return jsonify(webhook=_event_json(found))
+
+
+@bp.post("/webhooks/deliver")
+def webhooks_deliver() -> Response:
+    """Deliver what is due now (useful with ``WEBHOOK_DISPATCHER=off`` in CI)."""
+    dispatcher = Dispatcher(timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    return jsonify(attempts=dispatcher.deliver_pending(current_session()))
+
+
+@bp.post("/webhooks/pause")
+def webhooks_pause() -> Response:
+    """Hold deliveries; events keep queueing and go out in order on resume."""
+    webhooks.set_paused(current_session(), _bank().tenant, True)
+    return jsonify(paused=True)
+
+
+@bp.post("/webhooks/resume")
+def webhooks_resume() -> Response:
+    """Release held deliveries."""
+    webhooks.set_paused(current_session(), _bank().tenant, False)
+    return jsonify(paused=False)
+
+
+@bp.post("/webhook-keys/rotate")
+def webhook_keys_rotate() -> Response:
+    """Retire the signing key (still served, with ``expired_at``) and sign with a new one."""
+    key = signing.rotate(current_session(), _bank().tenant, dt.datetime.now(dt.UTC))
+    return jsonify(key=signing.public_jwk(key))
+
+
+@bp.post("/webhook-catcher/<name>")
+def webhook_catcher_receive(name: str) -> Response:
+    """A receiver for demos: store the webhook as it arrived."""
+    headers = {k: v for k, v in request.headers.items()}
+    row = webhooks.catch(current_session(), name[:64], headers, request.get_data(as_text=True))
+    return jsonify(received=row.id)
+
+
+@bp.get("/webhook-catcher/<name>")
+def webhook_catcher_list(name: str) -> Response:
+    """What a catcher received, oldest first."""
+    rows = webhooks.caught(current_session(), name[:64], _limit())
+    return jsonify(webhooks=[_caught_json(r) for r in rows])
+
+
+@bp.delete("/webhook-catcher/<name>")
+def webhook_catcher_clear(name: str) -> Response:
+    """Empty a catcher between demo runs."""
+    webhooks.clear_caught(current_session(), name[:64])
+    return jsonify(cleared=True)
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise InvalidField(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
+    return int(raw)
+
+
+def _event_json(event: WebhookEvent, *, detail: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": event.id,
+        "item_id": event.item_id,
+        "url": event.url,
+        "webhook_type": event.webhook_type,
+        "webhook_code": event.webhook_code,
+        "status": event.status,
+        "attempts": event.attempts,
+        "next_attempt_at": _iso(event.next_attempt_at),
+        "created_at": _iso(event.created_at),
+        "delivered_at": _iso(event.delivered_at),
+    }
+    if detail:
+        data["body"] = event.body
+        data["attempt_log"] = [_attempt_json(a) for a in event.attempt_log]
+    return data
+
+
+def _attempt_json(attempt: WebhookAttempt) -> dict[str, Any]:
+    return {
+        "started_at": _iso(attempt.started_at),
+        "status_code": attempt.status_code,
+        "latency_ms": attempt.latency_ms,
+        "response_excerpt": attempt.response_excerpt,
+        "error": attempt.error,
+    }
+
+
+def _caught_json(row: CaughtWebhook) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "received_at": _iso(row.received_at),
+        "headers": row.headers,
+        "body": row.body,
+    }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat() if moment is not None else None

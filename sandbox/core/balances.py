@@ -1,0 +1,86 @@
+"""Daily balance history per account (for charts), consistent with the stored transactions.
+
+A transaction account's balance at the end of a day is today's ``current`` minus the
+posted rows dated after it, so the series always reconciles with ``/transactions``;
+accounts without transactions (mortgages, investments) take the engine's closed form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import institutions, items, ledger
+from .errors import InvalidField
+from .models import Account, Item, Transaction
+
+MAX_DAYS = 731
+
+
+@dataclass(frozen=True)
+class Series:
+    """One account's end-of-day ``current`` balances, oldest first."""
+
+    account: Account
+    points: list[tuple[dt.date, int]]
+
+
+def history(
+    session: Session, item: Item, accounts: list[Account], start: dt.date, end: dt.date
+) -> list[Series]:
+    """End-of-day balances of ``accounts`` for every day from ``start`` to ``end``."""
+    if end < start:
+        raise InvalidField("end must not be before start", field="end")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidField(f"at most {MAX_DAYS} days per request", field="start")
+    institution = institutions.get(item.institution_id)
+    plan = items.plan_for(session, item, institution.country, institution.currency)
+    plans = {p.ordinal: p for p in plan.accounts}
+    flows = _flows_after(session, item, start)
+    found = []
+    for account in accounts:
+        account_plan = plans[account.ordinal]
+        if account_plan.has_transactions or item.custom_config is not None:
+            points = _replayed(account, flows[account.id], start, end)
+        else:
+            points = [
+                (day, ledger.balance_on(plan, account_plan, day)) for day in _days(start, end)
+            ]
+        found.append(Series(account, points))
+    return found
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _flows_after(session: Session, item: Item, start: dt.date) -> dict[str, dict[dt.date, int]]:
+    """Posted amounts per account and date, from ``start`` on."""
+    flows: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    for account_id, day, amount in session.execute(
+        select(Transaction.account_id, Transaction.date, Transaction.amount_minor).where(
+            Transaction.item_id == item.id,
+            Transaction.pending.is_(False),
+            Transaction.removed.is_(False),
+            Transaction.date > start,
+        )
+    ):
+        flows[account_id][day] += amount
+    return flows
+
+
+def _replayed(
+    account: Account, flows: dict[dt.date, int], start: dt.date, end: dt.date
+) -> list[tuple[dt.date, int]]:
+    """Walk back from today's balance, undoing each day's posted transactions."""
+    sign = 1 if account.type in ("credit", "loan") else -1
+    balance = account.current_minor - sign * sum(a for d, a in flows.items() if d > end)
+    points = []
+    for day in reversed(_days(start, end)):
+        points.append((day, balance))
+        balance -= sign * flows.get(day, 0)
+    return points[::-1]

@@ -1,0 +1,81 @@
+"""OAuth consent lifecycle: expiry dates, the warning webhook ahead of them, and expiry.
+
+UK/EU open-banking consent lasts 90 days (PSD2); ``PENDING_EXPIRATION`` warns 7 days
+ahead (``triggers.consent_expiring``). US/CA OAuth tokens get a longer life and warn with
+``PENDING_DISCONNECT``. Once the clock passes the date the item goes to
+``ITEM_LOGIN_REQUIRED`` (stored in ``Item.error_code``, so it survives restarts) and an
+``ITEM``/``ERROR`` webhook is queued; update mode renews the consent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import errors, institutions, items, triggers
+from .institutions import Institution
+from .models import Item, Tenant, WebhookEvent
+from .webhooks import emit
+
+EU_COUNTRIES = frozenset(
+    {"GB", "IE", "FR", "DE", "NL", "ES", "IT", "BE", "AT", "PT", "DK", "SE", "NO", "FI", "PL"}
+)
+EU_CONSENT = dt.timedelta(days=90)
+# DIVERGES: Plaid documents no fixed lifetime for US OAuth tokens; a year makes the
+# PENDING_DISCONNECT path reachable by advancing the clock.
+US_CONSENT = dt.timedelta(days=365)
+NOTICE = dt.timedelta(days=7)
+
+
+def expiry_for(institution: Institution, now: dt.datetime) -> dt.datetime | None:
+    """When consent given ``now`` at ``institution`` ends (None: no OAuth, no expiry)."""
+    if not institution.oauth:
+        return None
+    return now + (EU_CONSENT if uses_expiration_notice(institution) else US_CONSENT)
+
+
+def uses_expiration_notice(institution: Institution) -> bool:
+    """UK/EU items warn with ``PENDING_EXPIRATION``; US/CA ones with ``PENDING_DISCONNECT``."""
+    return institution.country in EU_COUNTRIES
+
+
+def advance(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> None:
+    """Bring one item's consent up to ``now``: the US warning, then expiry."""
+    expires = item.consent_expires_at
+    if expires is None or item.removed_at is not None:
+        return
+    institution = institutions.get(item.institution_id)
+    if not uses_expiration_notice(institution) and now < expires <= now + NOTICE:
+        _pending_disconnect(session, tenant, item, expires)
+    expire_if_due(session, tenant, item, now)
+
+
+def expire_if_due(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> bool:
+    """Put a healthy item whose consent has ended into ``ITEM_LOGIN_REQUIRED``."""
+    expires = item.consent_expires_at
+    if expires is None or expires > now or item.error_code is not None:
+        return False
+    items.set_error(item, errors.LoginRequired.condition)
+    triggers.item_error(session, tenant, item, errors.LoginRequired())
+    return True
+
+
+def renew(item: Item, now: dt.datetime) -> None:
+    """Update mode re-consented: a fresh period from ``now``."""
+    item.consent_expires_at = expiry_for(institutions.get(item.institution_id), now)
+
+
+def _pending_disconnect(session: Session, tenant: Tenant, item: Item, when: dt.datetime) -> None:
+    sent = session.scalar(
+        select(func.count())
+        .select_from(WebhookEvent)
+        .where(WebhookEvent.item_id == item.id, WebhookEvent.webhook_code == "PENDING_DISCONNECT")
+    )
+    if not sent:
+        payload = {
+            "reason": "INSTITUTION_TOKEN_EXPIRATION",
+            "disconnect_time": when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        }
+        emit(session, tenant, item, "ITEM", "PENDING_DISCONNECT", payload)

@@ -1,0 +1,194 @@
+"""Delivery of the webhook outbox: claim due events, sign, POST, record, reschedule.
+
+Several dispatchers may run at once (threads, ``worker`` processes, hosts): each claims a
+batch with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has one writer) and
+pushes ``next_attempt_at`` out by a lease before it commits, so no two dispatchers try the
+same attempt, and a dispatcher that dies mid-delivery only delays the event by the lease.
+An event waits while an earlier event of its item is still pending (per-item order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from . import signing, tenants
+from .models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
+
+# Plaid retries for up to 24 hours, multiplying the delay by 4 from 30 seconds.
+RETRY_DELAYS: tuple[float, ...] = (30, 120, 480, 1920, 7680, 30720)
+EXCERPT_CHARS = 500
+USER_AGENT = "Plaid Verifier"
+
+
+def full_jitter(delay: float) -> float:
+    """A delay between 75% and 125% of ``delay``, so retries from many events spread out."""
+    return delay * random.uniform(0.75, 1.25)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a dispatcher needs to send one attempt, copied out of the claiming transaction."""
+
+    event_id: int
+    url: str
+    body: bytes
+    kid: str
+    private_pem: str
+
+
+@dataclass
+class Outcome:
+    """The result of one HTTP attempt."""
+
+    status_code: int | None
+    latency_ms: int
+    excerpt: str | None
+    error: str | None
+
+    @property
+    def delivered(self) -> bool:
+        """Plaid counts any 2xx as delivered."""
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass
+class Dispatcher:
+    """Delivery settings; tests inject ``post``, ``jitter`` and ``monotonic``."""
+
+    timeout: float = 10.0
+    retry_delays: tuple[float, ...] = RETRY_DELAYS
+    lease: dt.timedelta = dt.timedelta(seconds=60)
+    batch: int = 20
+    jitter: Callable[[float], float] = full_jitter
+    post: Callable[..., requests.Response] = field(default=requests.post)
+    monotonic: Callable[[], float] = time.monotonic
+
+    @property
+    def max_attempts(self) -> int:
+        """The first try plus one per scheduled retry."""
+        return len(self.retry_delays) + 1
+
+    def deliver_pending(self, session: Session, now: dt.datetime | None = None) -> int:
+        """Deliver every event due at ``now`` (in item order); returns the attempts made."""
+        now = now or dt.datetime.now(dt.UTC)
+        made = 0
+        while claims := self.claim(session, now):
+            for claim in claims:
+                self.record(session, claim, self.send(claim, now), now)
+                made += 1
+        return made
+
+    def claim(self, session: Session, now: dt.datetime) -> list[Claim]:
+        """Lock a batch of due events, lease them to this dispatcher, and commit."""
+        events = list(session.scalars(_due(now, self.batch)))
+        claims = []
+        for event in events:
+            event.attempts += 1
+            event.next_attempt_at = now + self.lease
+            key = signing.current_key(session, _tenant(session, event), now)
+            body = event.body.encode()
+            claims.append(Claim(event.id, event.url, body, key.kid, key.private_pem))
+        session.commit()
+        return claims
+
+    def send(self, claim: Claim, now: dt.datetime) -> Outcome:
+        """POST the exact body bytes with a fresh ``Plaid-Verification`` JWT."""
+        key = WebhookKey(kid=claim.kid, private_pem=claim.private_pem)
+        headers = {
+            "Content-Type": "application/json",
+            "Plaid-Verification": signing.sign(key, claim.body, now),
+            "User-Agent": USER_AGENT,
+        }
+        started = self.monotonic()
+        try:
+            response = self.post(claim.url, data=claim.body, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            return Outcome(None, _ms(self.monotonic() - started), None, _describe(exc))
+        excerpt = response.text[:EXCERPT_CHARS]
+        return Outcome(response.status_code, _ms(self.monotonic() - started), excerpt, None)
+
+    def record(self, session: Session, claim: Claim, outcome: Outcome, now: dt.datetime) -> None:
+        """Log the attempt, then mark the event delivered, failed, or due again later."""
+        event = session.get(WebhookEvent, claim.event_id)
+        if event is None:  # deleted meanwhile (tenant reset)
+            session.rollback()
+            return
+        session.add(
+            WebhookAttempt(
+                event_id=event.id,
+                started_at=now,
+                status_code=outcome.status_code,
+                latency_ms=outcome.latency_ms,
+                response_excerpt=outcome.excerpt,
+                error=outcome.error,
+            )
+        )
+        if outcome.delivered:
+            _delivered(session, event, now)
+        elif event.attempts >= self.max_attempts:
+            event.status = "failed"
+        else:
+            delay = self.jitter(self.retry_delays[event.attempts - 1])
+            event.next_attempt_at = now + dt.timedelta(seconds=delay)
+        session.commit()
+
+
+def _due(now: dt.datetime, limit: int) -> Select[WebhookEvent]:
+    """Due, unpaused events whose item has no earlier undelivered event, oldest first."""
+    earlier = aliased(WebhookEvent)
+    blocked = exists().where(
+        earlier.item_id == WebhookEvent.item_id,
+        earlier.id < WebhookEvent.id,
+        earlier.status == "pending",
+    )
+    paused = exists().where(WebhookPause.tenant_id == WebhookEvent.tenant_id)
+    return (
+        select(WebhookEvent)
+        .where(
+            WebhookEvent.status == "pending",
+            WebhookEvent.next_attempt_at <= now,
+            ~blocked,
+            ~paused,
+        )
+        .order_by(WebhookEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=WebhookEvent)
+    )
+
+
+def _tenant(session: Session, event: WebhookEvent) -> Tenant:
+    tenant = session.get(Tenant, event.tenant_id)
+    assert tenant is not None  # the foreign key cascades
+    return tenant
+
+
+def _delivered(session: Session, event: WebhookEvent, now: dt.datetime) -> None:
+    """Mark the event sent and stamp the item with it (``/item/get`` shows the last one)."""
+    event.status = "delivered"
+    event.delivered_at = now
+    item = session.get(Item, event.item_id) if event.item_id else None
+    if item is not None:
+        item.last_webhook_at = tenants.clock_of(_tenant(session, event)).now()
+        item.last_webhook_code = event.webhook_code
+
+
+def _ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def _describe(exc: requests.RequestException) -> str:
+    kind = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
+    return f"{kind}: {type(exc).__name__}: {exc}"[:EXCERPT_CHARS]
+
+
+def deliver_pending(session: Session, now: dt.datetime | None = None) -> int:
+    """Deliver every due event with the default settings (tests and one-off sweeps)."""
+    return Dispatcher().deliver_pending(session, now)

@@ -1,0 +1,215 @@
+"""Stored fault rules, the gate every dialect call passes, and the request log.
+
+``evaluate`` decides, before a view runs, whether the call fails and how: a one-off
+``Sandbox-Fault`` header first, then the rate limits, the institution's health, and
+the tenant's rules in creation order (the first that fires decides). Counters are
+bumped with ``UPDATE … RETURNING`` so concurrent workers never share a call index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from . import errors, faults, health
+from .models import FaultRule, RequestLog, Tenant
+from .ratelimits import Limit, RateLimiter
+
+# Calls an institution outage breaks: data pulls and item creation, not item management.
+HEALTH_ENDPOINTS = (
+    "/accounts/*",
+    "/auth/get",
+    "/identity/get",
+    "/liabilities/get",
+    "/investments/*",
+    "/transactions/*",
+    "/sandbox/public_token/create",
+)
+LOG_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A fault to inject into the current call, and where it came from."""
+
+    action: faults.Action
+    source: str  # "header", "rate_limit", "health" or "rule"
+    rule_id: int | None = None
+    error: errors.CoreError | None = None
+
+
+def add_rule(
+    session: Session, tenant: Tenant, raw: Mapping[str, Any], now: dt.datetime
+) -> FaultRule:
+    """Validate and store a rule for the tenant."""
+    rule = FaultRule(
+        tenant_id=tenant.id, spec=faults.validate(raw), matched=0, fired=0, created_at=now
+    )
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def rules(session: Session, tenant: Tenant) -> list[FaultRule]:
+    """The tenant's rules in evaluation (creation) order."""
+    return list(
+        session.scalars(
+            select(FaultRule).where(FaultRule.tenant_id == tenant.id).order_by(FaultRule.id)
+        )
+    )
+
+
+def delete_rule(session: Session, tenant: Tenant, rule_id: int) -> None:
+    """Remove one rule; an id the tenant does not own is an error naming ``rule_id``."""
+    rule = session.get(FaultRule, rule_id)
+    if rule is None or rule.tenant_id != tenant.id:
+        raise errors.InvalidField(f"no fault rule {rule_id}", field="rule_id")
+    session.delete(rule)
+
+
+def clear(session: Session, tenant: Tenant) -> int:
+    """Remove every rule of the tenant; returns how many there were."""
+    result = session.execute(delete(FaultRule).where(FaultRule.tenant_id == tenant.id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def rule_json(rule: FaultRule) -> dict[str, Any]:
+    """A rule as the control API and the CLI show it."""
+    return {
+        "id": rule.id,
+        **rule.spec,
+        "matched": rule.matched,
+        "fired": rule.fired,
+        "created_at": rule.created_at.isoformat(),
+    }
+
+
+def evaluate(
+    session: Session,
+    tenant: Tenant,
+    ctx: faults.Context,
+    now: dt.datetime,
+    *,
+    header: str | None = None,
+    limiter: RateLimiter | None = None,
+    limits: Mapping[str, Limit] | None = None,
+) -> Decision | None:
+    """The fault this call gets, if any (a rate limit or outage becomes an error decision)."""
+    if header:
+        spec = faults.parse_header(header)
+        if faults.fires(spec, 1, now, tenant.seed):
+            return _decide(spec, 1, tenant.seed, "header", None)
+    if limiter is not None and limits and ctx.endpoint in limits:
+        try:
+            limiter.hit(tenant.client_id, ctx.endpoint, ctx.item_id, limits[ctx.endpoint])
+        except errors.RateLimited as exc:
+            return _error_decision(exc, "rate_limit")
+    if (outage := _outage(session, tenant, ctx)) is not None:
+        return _error_decision(outage, "health")
+    for rule in rules(session, tenant):
+        if not faults.matches(rule.spec, ctx):
+            continue
+        k = _bump(session, rule, FaultRule.matched)
+        if faults.fires(rule.spec, k, now, tenant.seed):
+            _bump(session, rule, FaultRule.fired)
+            return _decide(rule.spec, k, tenant.seed, "rule", rule.id)
+    return None
+
+
+def _outage(session: Session, tenant: Tenant, ctx: faults.Context) -> errors.CoreError | None:
+    if not ctx.institution_id:
+        return None
+    if not any(fnmatch.fnmatchcase(ctx.endpoint, glob) for glob in HEALTH_ENDPOINTS):
+        return None
+    return health.check(session, tenant, ctx.institution_id)
+
+
+def _error_decision(exc: errors.CoreError, source: str) -> Decision:
+    code = str(exc.detail.get("code") or exc.condition)
+    return Decision(faults.Action("error", error_code=code), source, error=exc)
+
+
+def _decide(
+    spec: Mapping[str, Any], k: int, seed: int, source: str, rule_id: int | None
+) -> Decision:
+    action = faults.action(spec, k, seed)
+    error = faults.error_for(action.error_code) if action.error_code else None
+    return Decision(action, source, rule_id, error)
+
+
+def _bump(session: Session, rule: FaultRule, column: Any) -> int:
+    value: int = session.execute(
+        update(FaultRule)
+        .where(FaultRule.id == rule.id)
+        .values({column: column + 1})
+        .returning(column)
+    ).scalar_one()
+    return value
+
+
+def record(
+    session: Session,
+    tenant: Tenant,
+    ctx: faults.Context,
+    decision: Decision,
+    status: int | None,
+    now: dt.datetime,
+) -> RequestLog:
+    """Write the request-log row of an injected fault."""
+    entry = RequestLog(
+        tenant_id=tenant.id,
+        item_id=ctx.item_id,
+        endpoint=ctx.endpoint,
+        source=decision.source,
+        rule_id=decision.rule_id,
+        action=decision.action.kind,
+        status=status,
+        error_code=str(decision.error.detail.get("code") or decision.error.condition)
+        if decision.error is not None
+        else None,
+        latency_ms=decision.action.latency_ms,
+        at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def log(session: Session, tenant: Tenant, limit: int = LOG_LIMIT) -> list[dict[str, Any]]:
+    """The tenant's most recent injected faults, oldest first."""
+    rows = list(
+        session.scalars(
+            select(RequestLog)
+            .where(RequestLog.tenant_id == tenant.id)
+            .order_by(RequestLog.id.desc())
+            .limit(limit)
+        )
+    )
+    return [
+        {
+            "id": r.id,
+            "at": r.at.isoformat(),
+            "endpoint": r.endpoint,
+            "item_id": r.item_id,
+            "source": r.source,
+            "rule_id": r.rule_id,
+            "action": r.action,
+            "status": r.status,
+            "error_code": r.error_code,
+            "latency_ms": r.latency_ms,
+        }
+        for r in reversed(rows)
+    ]
+
+
+def reset(session: Session, tenant: Tenant) -> None:
+    """Forget the tenant's rules, health overrides and request log."""
+    clear(session, tenant)
+    health.clear(session, tenant)
+    session.execute(delete(RequestLog).where(RequestLog.tenant_id == tenant.id))

@@ -1,0 +1,315 @@
+"""Fault rules as values: validation, matching, triggers and actions (no database, no HTTP).
+
+A rule is a flat mapping (the same one the control API, the CLI and the
+``Sandbox-Fault`` header use) with three parts:
+
+* match: ``item_id``, ``institution_id``, ``endpoint`` (a glob such as
+  ``/transactions/*``) and ``dialect`` (``plaid`` or ``*``);
+* action: ``error_code``, ``http_status``, ``drop`` or ``truncate``, optionally with
+  added latency (``latency_ms``, or ``latency`` as a distribution);
+* trigger: ``always``, ``nth`` (the ``n``-th matching call), ``next`` (the next ``n``
+  calls), ``window`` (``start`` ≤ simulated now < ``end``) or ``probability`` (``p``).
+
+Randomness never depends on call order across rules: the k-th evaluation of a rule
+draws from ``seeding.rng_for(seed, "fault", k)``, so a chaos run with the same seed
+fails on the same call indexes every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import errors
+from .seeding import rng_for
+
+TRIGGERS = ("always", "nth", "next", "window", "probability")
+TERMINAL_ACTIONS = ("error_code", "http_status", "drop", "truncate")
+DISTRIBUTIONS = {
+    "uniform": ("min_ms", "max_ms"),
+    "normal": ("mean_ms", "stddev_ms"),
+    "exponential": ("mean_ms",),
+}
+MATCH_KEYS = ("item_id", "institution_id", "endpoint", "dialect")
+HEADER_ALIASES = {"code": "error_code", "status": "http_status", "p": "probability"}
+MAX_LATENCY_MS = 120_000
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a request is about, as far as rule matching is concerned."""
+
+    endpoint: str
+    dialect: str = "plaid"
+    item_id: str | None = None
+    institution_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a fired rule does to the request."""
+
+    kind: str  # "error", "status", "drop", "truncate" or "latency" (latency only)
+    latency_ms: int = 0
+    error_code: str | None = None
+    http_status: int | None = None
+
+
+def validate(raw: Mapping[str, Any], *, field_prefix: str = "") -> dict[str, Any]:
+    """A normalised rule spec, or ``InvalidField`` naming the offending field."""
+    unknown = set(raw) - set(_FIELDS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise errors.UnknownFields(
+            f"unknown fault rule field: {name}", field=f"{field_prefix}{name}"
+        )
+    spec: dict[str, Any] = {"endpoint": "*", "dialect": "plaid", "trigger": "always"}
+    for key, value in raw.items():
+        if value is not None:
+            spec[key] = _FIELDS[key](key, value, field_prefix)
+    _check_action(spec, field_prefix)
+    _check_trigger(spec, field_prefix)
+    return spec
+
+
+def parse_header(value: str) -> dict[str, Any]:
+    """A one-off rule from ``Sandbox-Fault``: JSON or ``key=value`` pairs (``code=…``)."""
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            raise errors.InvalidField(
+                "Sandbox-Fault is not valid JSON", field="Sandbox-Fault"
+            ) from None
+    else:
+        raw = {}
+        for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+            key, _, val = part.partition("=")
+            raw[key.strip()] = val.strip() if val else True
+    if not isinstance(raw, dict):
+        raise errors.InvalidField("Sandbox-Fault must be a JSON object", field="Sandbox-Fault")
+    raw = {HEADER_ALIASES.get(k, k): v for k, v in raw.items()}
+    return validate(raw, field_prefix="Sandbox-Fault.")
+
+
+def matches(spec: Mapping[str, Any], ctx: Context) -> bool:
+    """Whether the rule applies to a request (unset match fields match anything)."""
+    if spec.get("dialect", "*") not in ("*", ctx.dialect):
+        return False
+    if not fnmatch.fnmatchcase(ctx.endpoint, spec.get("endpoint", "*")):
+        return False
+    return all(spec.get(key) in (None, getattr(ctx, key)) for key in ("item_id", "institution_id"))
+
+
+def fires(spec: Mapping[str, Any], k: int, now: dt.datetime, seed: int) -> bool:
+    """Whether the rule fires on its ``k``-th matching call (1-based) at simulated ``now``."""
+    trigger = spec.get("trigger", "always")
+    if trigger == "nth":
+        return k == int(spec["n"])
+    if trigger == "next":
+        return k <= int(spec["n"])
+    if trigger == "window":
+        start, end = spec.get("start"), spec.get("end")
+        return (start is None or _instant(start) <= now) and (end is None or now < _instant(end))
+    if trigger == "probability":
+        return draw(spec.get("seed", seed), k) < float(spec["probability"])
+    return True
+
+
+def draw(seed: int, k: int) -> float:
+    """The k-th evaluation's uniform draw in [0, 1): a pure function of (seed, k)."""
+    return rng_for(seed, "fault", k).random()
+
+
+def action(spec: Mapping[str, Any], k: int, seed: int) -> Action:
+    """The action a fired rule takes on its ``k``-th call (latency drawn for that call)."""
+    latency = latency_for(spec, k, spec.get("seed", seed))
+    if "error_code" in spec:
+        return Action("error", latency, error_code=spec["error_code"])
+    if "http_status" in spec:
+        return Action("status", latency, http_status=spec["http_status"])
+    for kind in ("drop", "truncate"):
+        if spec.get(kind):
+            return Action(kind, latency)
+    return Action("latency", latency)
+
+
+def latency_for(spec: Mapping[str, Any], k: int, seed: int) -> int:
+    """Milliseconds to add: fixed ``latency_ms``, or a seeded draw from ``latency``."""
+    if "latency_ms" in spec:
+        return int(spec["latency_ms"])
+    shape = spec.get("latency")
+    if not shape:
+        return 0
+    rng = rng_for(seed, "latency", k)
+    kind = shape["distribution"]
+    if kind == "uniform":
+        value = rng.uniform(shape["min_ms"], shape["max_ms"])
+    elif kind == "normal":
+        value = rng.gauss(shape["mean_ms"], shape["stddev_ms"])
+    else:
+        value = rng.expovariate(1 / shape["mean_ms"]) if shape["mean_ms"] else 0.0
+    return max(0, min(MAX_LATENCY_MS, round(value)))
+
+
+def error_for(code: str) -> errors.CoreError:
+    """The core error for a provider code; unknown codes become a generic one carrying it."""
+    cls = errors.for_condition(code)
+    if cls is not None:
+        return cls()
+    return errors.InternalError(f"injected fault: {code}", code=code)
+
+
+# -- field validators -------------------------------------------------------------------
+
+
+def _text(key: str, value: Any, prefix: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise errors.InvalidField(f"{key} must be a non-empty string", field=prefix + key)
+    return value
+
+
+def _code(key: str, value: Any, prefix: str) -> str:
+    code = _text(key, value, prefix)
+    if not code.replace("_", "").isalnum() or len(code) > 64:
+        raise errors.InvalidField(
+            f"{key} must be an error code such as ITEM_LOCKED", field=prefix + key
+        )
+    return code.upper()
+
+
+def _dialect(key: str, value: Any, prefix: str) -> str:
+    if value not in ("plaid", "*"):
+        raise errors.InvalidField(f"{key} must be 'plaid' or '*'", field=prefix + key)
+    return str(value)
+
+
+def _int(low: int, high: int) -> Any:
+    def check(key: str, value: Any, prefix: str) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = low - 1
+        if isinstance(value, bool) or not low <= number <= high or str(number) != str(value):
+            raise errors.InvalidField(
+                f"{key} must be an integer from {low} to {high}", field=prefix + key
+            )
+        return number
+
+    return check
+
+
+def _flag(key: str, value: Any, prefix: str) -> bool:
+    if value in (True, "true", "1", 1):
+        return True
+    if value in (False, "false", "0", 0):
+        return False
+    raise errors.InvalidField(f"{key} must be true or false", field=prefix + key)
+
+
+def _probability(key: str, value: Any, prefix: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if isinstance(value, bool) or not 0.0 <= number <= 1.0:
+        raise errors.InvalidField(f"{key} must be a number from 0 to 1", field=prefix + key)
+    return number
+
+
+def _trigger(key: str, value: Any, prefix: str) -> str:
+    if value not in TRIGGERS:
+        raise errors.InvalidField(f"{key} must be one of {', '.join(TRIGGERS)}", field=prefix + key)
+    return str(value)
+
+
+def _instant_field(key: str, value: Any, prefix: str) -> str:
+    try:
+        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise errors.InvalidField(
+            f"{key} must be an ISO 8601 timestamp with a time zone", field=prefix + key
+        )
+    return when.astimezone(dt.UTC).isoformat()
+
+
+def _distribution(key: str, value: Any, prefix: str) -> dict[str, Any]:
+    field = prefix + key
+    if not isinstance(value, dict) or value.get("distribution") not in DISTRIBUTIONS:
+        raise errors.InvalidField(
+            f"{key}.distribution must be one of {', '.join(DISTRIBUTIONS)}", field=field
+        )
+    needed = DISTRIBUTIONS[value["distribution"]]
+    if set(value) != {"distribution", *needed}:
+        raise errors.InvalidField(
+            f"{key} for {value['distribution']} takes exactly: {', '.join(needed)}", field=field
+        )
+    shape: dict[str, Any] = {"distribution": value["distribution"]}
+    for name in needed:
+        shape[name] = _int(0, MAX_LATENCY_MS)(name, value[name], f"{field}.")
+    if shape["distribution"] == "uniform" and shape["min_ms"] > shape["max_ms"]:
+        raise errors.InvalidField(f"{key}.min_ms must not exceed max_ms", field=field)
+    return shape
+
+
+_FIELDS: dict[str, Any] = {
+    "item_id": _text,
+    "institution_id": _text,
+    "endpoint": _text,
+    "dialect": _dialect,
+    "error_code": _code,
+    "http_status": _int(100, 599),
+    "latency_ms": _int(0, MAX_LATENCY_MS),
+    "latency": _distribution,
+    "drop": _flag,
+    "truncate": _flag,
+    "trigger": _trigger,
+    "n": _int(1, 1_000_000),
+    "start": _instant_field,
+    "end": _instant_field,
+    "probability": _probability,
+    "seed": _int(0, 2**63 - 1),
+}
+
+
+def _check_action(spec: dict[str, Any], prefix: str) -> None:
+    for flag in ("drop", "truncate"):
+        if spec.get(flag) is False:
+            del spec[flag]
+    terminal = [key for key in TERMINAL_ACTIONS if key in spec]
+    if len(terminal) > 1:
+        raise errors.InvalidField(
+            f"choose one of {', '.join(TERMINAL_ACTIONS)}", field=prefix + terminal[1]
+        )
+    if "latency_ms" in spec and "latency" in spec:
+        raise errors.InvalidField("choose latency_ms or latency", field=prefix + "latency")
+    if not terminal and "latency_ms" not in spec and "latency" not in spec:
+        raise errors.MissingFields(
+            "a fault rule needs an action: error_code, http_status, latency_ms, latency, "
+            "drop or truncate",
+            field=prefix + "error_code",
+        )
+
+
+def _check_trigger(spec: dict[str, Any], prefix: str) -> None:
+    trigger = spec["trigger"]
+    needs = {"nth": ("n",), "next": ("n",), "probability": ("probability",)}.get(trigger, ())
+    for name in needs:
+        if name not in spec:
+            raise errors.MissingFields(f"trigger {trigger} needs {name}", field=prefix + name)
+    if trigger == "window":
+        if "start" not in spec and "end" not in spec:
+            raise errors.MissingFields("trigger window needs start or end", field=prefix + "start")
+        if "start" in spec and "end" in spec and spec["start"] >= spec["end"]:
+            raise errors.InvalidField("start must be before end", field=prefix + "end")
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)

@@ -1,0 +1,250 @@
+"""The ledger engine: a day of an item's financial life is a pure function of plan and date.
+
+``entries_for_day(plan, day)`` returns the same entries for the same plan and day on
+every machine, whatever range was asked for, so history is materialised lazily and
+extended when the clock moves; ``balance_on`` gives every account's posted balance on
+any day in closed form, and the two always agree (the running balance).
+
+Layers, each depending only on earlier days or earlier layers: recurring streams,
+loans and everyday spending (``base``); card interest and autopay (``cards``); and the
+month-end sweep that settles the everyday account to its level for next month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from ..seeding import rng_for
+from . import cards, loans, schedule, spending
+from .model import (
+    ANCHOR,
+    MAX_POST_LAG,
+    SAVINGS_SUBTYPES,
+    TRANSACTION_LOAN_SUBTYPES,
+    TRANSACTION_TYPES,
+    AccountPlan,
+    Entry,
+    ItemPlan,
+    month_start,
+)
+from .schedule import Recurring
+
+__all__ = [
+    "MAX_POST_LAG",
+    "TRANSACTION_LOAN_SUBTYPES",
+    "TRANSACTION_TYPES",
+    "AccountPlan",
+    "Entry",
+    "ItemPlan",
+    "Recurring",
+    "balance_on",
+    "entries_between",
+    "entries_for_day",
+    "streams",
+]
+
+
+def spender(plan: ItemPlan) -> AccountPlan | None:
+    """The everyday account: pay comes in, bills go out, the debit card draws on it."""
+    return plan.first("checking", "cash management") or plan.first(type_="depository")
+
+
+def streams(plan: ItemPlan) -> list[Recurring]:
+    """Every recurring stream the engine generates for ``plan``."""
+    if "streams" not in plan.memo:
+        payer = spender(plan)
+        plan.memo["streams"] = (
+            schedule.base_streams(plan) + loans.streams(plan, payer) + cards.streams(plan, payer)
+        )
+    found: list[Recurring] = plan.memo["streams"]
+    return found
+
+
+def _budget(plan: ItemPlan) -> int:
+    card = plan.first("credit card")
+    if card is None:
+        return 0
+    subscriptions = sum(
+        s.amount_minor for s in schedule.base_streams(plan) if s.account == card.ordinal
+    )
+    return cards.budget_minor(card, subscriptions)
+
+
+def _stream_entries(plan: ItemPlan, day: dt.date) -> list[Entry]:
+    found = []
+    for stream in schedule.due_on(plan, day):
+        amount, iso = schedule.amount_on(plan, stream, day), day.isoformat()
+        details = {"transaction_code": stream.code, "stream": stream.key, "website": stream.website}
+        found.append(
+            Entry(
+                stream.account,
+                f"{iso}:{stream.key}",
+                day,
+                day,
+                amount,
+                stream.name,
+                stream.category,
+                stream.channel,
+                stream.merchant_name,
+                details=details,
+            )
+        )
+        if stream.counter is not None:
+            found.append(
+                Entry(
+                    stream.counter,
+                    f"{iso}:{stream.key}:in",
+                    day,
+                    day,
+                    -amount,
+                    stream.counter_name,
+                    stream.counter_category,
+                    "other",
+                    details={"transaction_code": stream.code, "stream": stream.key},
+                )
+            )
+    return found
+
+
+def base(plan: ItemPlan, day: dt.date) -> list[Entry]:
+    """Recurring streams, loan installments and everyday spending of ``day``."""
+    memo_key = ("base", day)
+    if memo_key not in plan.memo:
+        budget = _budget(plan)
+        plan.memo[memo_key] = (
+            _stream_entries(plan, day)
+            + loans.entries(plan, day, spender(plan))
+            + spending.spend_day(plan, day, budget)[0]
+            + spending.refunds(plan, day, budget)
+            + spending.cash_and_income(plan, day)
+        )
+    found: list[Entry] = plan.memo[memo_key]
+    return found
+
+
+def _before_sweep(plan: ItemPlan, day: dt.date) -> list[Entry]:
+    memo_key = ("settled", day)
+    if memo_key not in plan.memo:
+        plan.memo[memo_key] = base(plan, day) + cards.events(plan, day, spender(plan), base)
+    found: list[Entry] = plan.memo[memo_key]
+    return found
+
+
+def level_minor(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
+    """The everyday account's balance at the start of ``day``'s month (it wobbles ±7.5%)."""
+    wobble = rng_for(*plan.key, "level", day.year, day.month).random() - 0.5
+    return round(account.opening_minor * (1 + 0.15 * wobble))
+
+
+def _posted(plan: ItemPlan, account: int, start: dt.date, end: dt.date, *, sweep: bool) -> int:
+    """Sum of entries of ``account`` posted from ``start`` to ``end`` inclusive."""
+    layer = entries_for_day if sweep else _before_sweep
+    total, day = 0, start - dt.timedelta(days=MAX_POST_LAG)
+    while day <= end:
+        total += sum(
+            e.final_amount_minor
+            for e in layer(plan, day)
+            if e.account == account and start <= e.post_date <= end
+        )
+        day += dt.timedelta(days=1)
+    return total
+
+
+def _sweep(plan: ItemPlan, day: dt.date) -> list[Entry]:
+    account = spender(plan)
+    if account is None or (day + dt.timedelta(days=1)).day != 1:
+        return []
+    start = month_start(day)
+    flows = _posted(plan, account.ordinal, start, day, sweep=False)
+    amount = (
+        level_minor(plan, account, start)
+        - level_minor(plan, account, day + dt.timedelta(1))
+        - flows
+    )
+    if amount == 0:
+        return []
+    sink = plan.first(type_="investment")
+    mask = sink.mask if sink else f"{rng_for(*plan.key, 'external').randint(1000, 9999)}"
+    out = amount > 0
+    if sink is not None:
+        name = f"{'Transfer to' if out else 'Transfer from'} {sink.name} ...{mask}"
+        category = (
+            "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS"
+            if out
+            else "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS"
+        )
+    else:
+        name = f"Online Transfer {'to' if out else 'from'} EXT ...{mask}"
+        category = "TRANSFER_OUT_ACCOUNT_TRANSFER" if out else "TRANSFER_IN_ACCOUNT_TRANSFER"
+    return [
+        Entry(
+            account.ordinal,
+            f"{day.isoformat()}:sweep",
+            day,
+            day,
+            amount,
+            name,
+            category,
+            "other",
+            details={"transaction_code": "transfer"},
+        )
+    ]
+
+
+def entries_for_day(plan: ItemPlan, day: dt.date) -> list[Entry]:
+    """Every transaction the plan produces on ``day``, in a stable order."""
+    return _before_sweep(plan, day) + _sweep(plan, day)
+
+
+def entries_between(plan: ItemPlan, start: dt.date, end: dt.date) -> list[Entry]:
+    """Entries for every day from ``start`` to ``end`` inclusive, oldest first."""
+    found: list[Entry] = []
+    day = start
+    while day <= end:
+        found.extend(entries_for_day(plan, day))
+        day += dt.timedelta(days=1)
+    return found
+
+
+def balance_on(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
+    """The account's posted (``current``) balance at the end of ``day``, in minor units."""
+    if account is spender(plan):
+        start = month_start(day)
+        return level_minor(plan, account, start) - _posted(
+            plan, account.ordinal, start, day, sweep=True
+        )
+    if account.type == "credit" and account.subtype == "credit card":
+        close = cards.last_close(plan, account, day)
+        statement = cards.statement_minor(plan, account, close, base)
+        return statement + _posted(plan, account.ordinal, close + dt.timedelta(1), day, sweep=True)
+    if account.type == "loan" and account.term("original"):
+        return loans.balance_on(plan, account, day)
+    if account.type == "investment":
+        months = (day - ANCHOR).days / 30.4
+        return round(
+            account.opening_minor
+            * float(1.005**months)
+            * (1 + 0.03 * math.sin(day.toordinal() / 45))
+        )
+    if account.type == "depository" and account.subtype in SAVINGS_SUBTYPES:
+        return account.opening_minor - _stream_flow(plan, account, day)
+    return account.opening_minor
+
+
+def _stream_flow(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
+    """Net outflow of the fixed streams touching a savings-like account since the anchor."""
+    touching = [s for s in schedule.base_streams(plan) if account.ordinal in (s.account, s.counter)]
+    low, high, sign = (ANCHOR, day, 1) if day >= ANCHOR else (day, ANCHOR, -1)
+    total, current = 0, low + dt.timedelta(days=1)
+    while current <= high:
+        for stream in schedule.due_on(plan, current):
+            if stream in touching:
+                flow = (
+                    stream.amount_minor
+                    if stream.account == account.ordinal
+                    else -stream.amount_minor
+                )
+                total += flow
+        current += dt.timedelta(days=1)
+    return sign * total

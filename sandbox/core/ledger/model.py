@@ -1,0 +1,138 @@
+"""The value types of the ledger engine: plans in, entries out, money in minor units."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from calendar import monthrange
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+TRANSACTION_TYPES = {"depository", "credit"}
+TRANSACTION_LOAN_SUBTYPES = {"student"}
+SAVINGS_SUBTYPES = {"savings", "money market", "hsa", "cash management", "cd"}
+SPENDING_SUBTYPES = ("checking", "cash management")
+MAX_POST_LAG = 4
+ANCHOR = dt.date(2026, 1, 1)
+
+
+@dataclass(frozen=True)
+class AccountPlan:
+    """What the engine needs to know of one account: kind, opening figures and terms."""
+
+    ordinal: int
+    type: str
+    subtype: str | None
+    name: str
+    mask: str = "0000"
+    opening_minor: int = 0
+    limit_minor: int | None = None
+    apr: float | None = None
+    terms: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def has_transactions(self) -> bool:
+        """Whether Plaid's Transactions product covers this account."""
+        return self.type in TRANSACTION_TYPES or (
+            self.type == "loan" and self.subtype in TRANSACTION_LOAN_SUBTYPES
+        )
+
+    def term(self, name: str, default: Any = None) -> Any:
+        """One of the account's persona terms (loan schedule, revolving balance…)."""
+        for key, value in self.terms:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True, eq=False)
+class ItemPlan:
+    """The inputs of generation: who (key, persona habits), where, and which accounts.
+
+    Equality is identity, so the per-plan ``memo`` caches days while one plan is in use;
+    every cached value is still a pure function of ``key``, habits and the day.
+    """
+
+    key: tuple[object, ...]
+    country: str
+    currency: str
+    persona: str
+    accounts: tuple[AccountPlan, ...]
+    habits: tuple[tuple[str, Any], ...] = ()
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def habit(self, name: str, default: Any = None) -> Any:
+        """A persona setting (``income``, ``housing``, ``spend_level``…)."""
+        return dict(self.habits).get(name, default)
+
+    def first(self, *subtypes: str, type_: str | None = None) -> AccountPlan | None:
+        """The first account of one of ``subtypes`` (and ``type_``), if any."""
+        for acc in self.accounts:
+            if (not subtypes or acc.subtype in subtypes) and (type_ is None or acc.type == type_):
+                return acc
+        return None
+
+    def all(self, *subtypes: str, type_: str | None = None) -> list[AccountPlan]:
+        """Every account of one of ``subtypes`` (and ``type_``)."""
+        return [
+            acc
+            for acc in self.accounts
+            if (not subtypes or acc.subtype in subtypes) and (type_ is None or acc.type == type_)
+        ]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One generated transaction, before it becomes a row (amount > 0 is money out)."""
+
+    account: int
+    key: str
+    date: dt.date
+    post_date: dt.date
+    amount_minor: int
+    name: str
+    category: str
+    payment_channel: str
+    merchant_name: str | None = None
+    posted_amount_minor: int | None = None
+    details: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    posted_name: str | None = None
+
+    @property
+    def final_amount_minor(self) -> int:
+        """The amount once posted (a restaurant tip or a released hold changes it)."""
+        return self.amount_minor if self.posted_amount_minor is None else self.posted_amount_minor
+
+    @property
+    def final_name(self) -> str:
+        """The description once posted (processors rewrite descriptors on settlement)."""
+        return self.name if self.posted_name is None else self.posted_name
+
+
+def minor(amount: float | Decimal) -> int:
+    """Currency units to integer minor units, half-up like a bank statement."""
+    if isinstance(amount, float):
+        return math.floor(amount * 100 + 0.5)
+    return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def month_start(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return dt.date(day.year, day.month, monthrange(day.year, day.month)[1])
+
+
+def add_months(day: dt.date, months: int, dom: int | None = None) -> dt.date:
+    """``day`` moved by ``months``, on day-of-month ``dom`` (clamped to the month's length)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return dt.date(year, month + 1, min(dom or day.day, monthrange(year, month + 1)[1]))
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from ``start``'s month to ``end``'s month."""
+    return (end.year - start.year) * 12 + end.month - start.month

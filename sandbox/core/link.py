@@ -1,0 +1,427 @@
+"""Hosted Link sessions: the steps a user walks through and what each step decides.
+
+A session moves ``consent`` → ``select_institution`` → ``credentials`` → ``mfa`` (rounds)
+→ ``done``, or from the institution to ``oauth`` (the bank's own authorize page) and back
+to ``done``. A failure parks it at ``error`` until the user retries or exits. Update mode
+(``access_token`` on the link token) starts at the item's bank and repairs the item
+instead of creating one. Finished sessions are recorded on the link token in the shape
+``/link/token/get`` returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import accounts as accounts_mod
+from . import errors, institutions, items, tokens, users, webhooks
+from .bank import Bank
+from .institutions import Institution
+from .models import Account, Item, LinkSession, LinkToken
+
+CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
+    "consent",
+    "select_institution",
+    "credentials",
+    "mfa",
+    "oauth",
+)
+ERROR, DONE, EXITED = "error", "done", "exited"
+FINISHED = {DONE, EXITED}
+# Plaid's onExit ``status`` for the step the user left from.
+EXIT_STATUS = {
+    CONSENT: "requires_consent",
+    SELECT: "institution_not_found",
+    CREDENTIALS: "requires_credentials",
+    MFA: "requires_code",
+    OAUTH: "requires_oauth",
+    ERROR: "requires_credentials",
+}
+
+
+def start(bank: Bank, link: LinkToken) -> LinkSession:
+    """A new session on ``link`` (the token must not have expired)."""
+    now = bank.now()
+    if link.expires_at < now:
+        raise errors.InvalidLinkToken(field="link_token")
+    session = LinkSession(
+        id=tokens.session_id(),
+        link_token=link.token,
+        step=CONSENT,
+        institution_id=None,
+        oauth_state=None,
+        data={"events": []},
+        started_at=now,
+        finished_at=None,
+    )
+    bank.session.add(session)
+    _event(session, now, "OPEN")
+    return session
+
+
+def find(bank: Bank, link: LinkToken, session_id: str | None) -> LinkSession | None:
+    """The session ``session_id`` of ``link``, if it exists and is unfinished."""
+    found = bank.session.get(LinkSession, session_id) if session_id else None
+    if found is None or found.link_token != link.token or found.step in FINISHED:
+        return None
+    return found
+
+
+def by_oauth_state(db_session: Session, state: str) -> LinkSession | None:
+    """The session waiting for the bank to redirect back with ``state``."""
+    if not state:
+        return None
+    return db_session.scalar(select(LinkSession).where(LinkSession.oauth_state == state))
+
+
+def is_update(link: LinkToken) -> bool:
+    """Whether ``link`` repairs an existing item (update mode)."""
+    return bool(link.config.get("access_token"))
+
+
+def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
+    """Banks the picker shows: in the token's countries, supporting all its products."""
+    config = link.config
+    return institutions.search(
+        country_codes=config["country_codes"], query=query, products=config.get("products")
+    )
+
+
+def accept_consent(bank: Bank, session: LinkSession, link: LinkToken) -> None:
+    """The user agreed to share data; update mode goes straight to the item's bank."""
+    _expect(session, CONSENT)
+    if is_update(link):
+        item = bank.item(link.config["access_token"], allow_error=True)
+        _choose(bank, session, bank.institution_of(item))
+    else:
+        session.step = SELECT
+
+
+def choose_institution(
+    bank: Bank, session: LinkSession, link: LinkToken, institution_id: str
+) -> None:
+    """The user picked a bank: credentials for most, the bank's own page for OAuth banks."""
+    _expect(session, SELECT)
+    chosen = [i for i in offered(link) if i.institution_id == institution_id]
+    if not chosen:
+        raise errors.InvalidInstitution(field="institution_id")
+    _choose(bank, session, chosen[0])
+
+
+def _choose(bank: Bank, session: LinkSession, institution: Institution) -> None:
+    session.institution_id = institution.institution_id
+    session.step = OAUTH if institution.oauth else CREDENTIALS
+    _event(session, bank.now(), "SELECT_INSTITUTION", institution_id=institution.institution_id)
+
+
+def submit_credentials(
+    bank: Bank, session: LinkSession, link: LinkToken, username: str, password: str
+) -> None:
+    """Check the test credentials: an MFA challenge, a finished item, or an error pane."""
+    _expect(session, CREDENTIALS)
+    _event(session, bank.now(), "SUBMIT_CREDENTIALS")
+    try:
+        login = users.check_credentials(username.strip(), password)
+        if login.mfa is not None:
+            session.data = {**session.data, "login": dump_login(login), "mfa_round": 0}
+            session.step = MFA
+            return
+        _complete(bank, session, link, login, None)
+    except errors.CoreError as exc:
+        fail(bank, session, exc)
+
+
+def mfa_challenge(session: LinkSession) -> tuple[users.Mfa, int]:
+    """The pending MFA challenge and the 0-based round the user is on."""
+    _expect(session, MFA)
+    return load_login(session.data["login"]).mfa or users.Mfa("device"), session.data["mfa_round"]
+
+
+def submit_mfa(bank: Bank, session: LinkSession, link: LinkToken, answers: list[str]) -> None:
+    """Check one round of MFA answers; the last right round finishes the login."""
+    mfa, round_index = mfa_challenge(session)
+    _event(session, bank.now(), "SUBMIT_MFA", mfa_type=mfa.kind)
+    try:
+        if [a.strip() for a in answers] != mfa.expected(round_index):
+            raise errors.InvalidMfa()
+        if round_index + 1 < mfa.rounds:
+            session.data = {**session.data, "mfa_round": round_index + 1}
+            return
+        _complete(bank, session, link, load_login(session.data["login"]), None)
+    except errors.CoreError as exc:
+        fail(bank, session, exc)
+
+
+def begin_oauth(bank: Bank, session: LinkSession, state: str, code_verifier: str) -> None:
+    """Remember the PKCE verifier and state of the trip to the bank's authorize page."""
+    _expect(session, OAUTH)
+    session.oauth_state = state
+    session.data = {**session.data, "code_verifier": code_verifier}
+    _event(session, bank.now(), "OPEN_OAUTH")
+
+
+def finish_oauth(
+    bank: Bank, session: LinkSession, link: LinkToken, login: users.Login, accounts: list[int]
+) -> None:
+    """The bank granted access to ``accounts``: create (or repair) the item with those only."""
+    _expect(session, OAUTH)
+    session.oauth_state = None
+    _event(session, bank.now(), "HANDOFF")
+    try:
+        if not accounts:
+            raise errors.AccessNotGranted()
+        _complete(bank, session, link, login, accounts)
+    except errors.CoreError as exc:
+        fail(bank, session, exc)
+
+
+def fail(bank: Bank, session: LinkSession, exc: errors.CoreError) -> None:
+    """Show ``exc`` on the error pane (the user may retry or exit)."""
+    session.oauth_state = None
+    retry_step = SELECT if isinstance(exc, errors.InstitutionError) else CREDENTIALS
+    if session.institution_id and institutions.get(session.institution_id).oauth:
+        retry_step = OAUTH
+    session.data = {
+        **session.data,
+        "error": {
+            "condition": exc.condition,
+            "message": exc.message,
+            "display_message": getattr(exc, "display_message", None),
+        },
+        "retry_step": retry_step,
+    }
+    session.step = ERROR
+    _event(session, bank.now(), "ERROR", error_code=exc.condition)
+
+
+def retry(session: LinkSession, link: LinkToken) -> None:
+    """Leave the error pane for the step that failed."""
+    _expect(session, ERROR)
+    step = session.data.get("retry_step", CREDENTIALS)
+    session.step = CONSENT if step == SELECT and is_update(link) else step
+
+
+def exit_session(
+    bank: Bank, session: LinkSession, link: LinkToken, error: dict[str, Any] | None
+) -> None:
+    """The user closed Link: record ``on_exit`` and tell the app (``SESSION_FINISHED``)."""
+    now = bank.now()
+    status = EXIT_STATUS.get(session.step, "requires_credentials")
+    session.step, session.finished_at, session.oauth_state = EXITED, now, None
+    _event(session, now, "EXIT")
+    metadata = {
+        "institution": _institution_ref(session.institution_id),
+        "status": status,
+        "link_session_id": session.id,
+        "request_id": tokens.request_id(),
+    }
+    exit_record = {"error": error, "metadata": metadata}
+    _record(link, session, on_exit=exit_record, exit=exit_record)
+    _session_finished(bank, session, link, "EXITED", [])
+
+
+def preview_accounts(
+    tenant_bank: Bank, institution: Institution, login: users.Login
+) -> list[Account]:
+    """The accounts this login has at ``institution`` (unsaved), for consent screens."""
+    probe = Item(
+        username=login.username,
+        institution_id=institution.institution_id,
+        custom_config=login.custom,
+    )
+    recipe = users.persona(login.persona) if login.custom is None else {"accounts": []}
+    return accounts_mod.build(
+        "preview",
+        ("preview",),
+        items.data_key(tenant_bank.tenant, probe),
+        institution,
+        accounts_mod.recipes_for(recipe, login.custom),
+    )
+
+
+def matches_filters(account: Account, account_filters: dict[str, Any] | None) -> bool:
+    """Whether ``account_filters`` of the link token let Link offer ``account``."""
+    if not account_filters:
+        return True
+    wanted = account_filters.get(account.type)
+    if not isinstance(wanted, dict):
+        return False
+    subtypes = wanted.get("account_subtypes") or ["all"]
+    return "all" in subtypes or account.subtype in subtypes
+
+
+def _complete(
+    bank: Bank,
+    session: LinkSession,
+    link: LinkToken,
+    login: users.Login,
+    consented: list[int] | None,
+) -> None:
+    institution = institutions.get(session.institution_id or "")
+    with bank.session.begin_nested():
+        if is_update(link):
+            item = _repair(bank, link)
+        else:
+            item = _create(bank, link, institution, login, consented)
+        public_token = bank.issue_public_token(item)
+    now = bank.now()
+    session.step, session.finished_at = DONE, now
+    _event(session, now, "HANDOFF")
+    accounts = [_account_ref(a) for a in item.accounts]
+    ref = _institution_ref(institution.institution_id)
+    session.data = {**session.data, "public_token": public_token}
+    on_success = {
+        "public_token": public_token,
+        "metadata": {
+            "institution": ref,
+            "accounts": accounts,
+            "link_session_id": session.id,
+            "transfer_status": None,
+        },
+    }
+    results = {
+        "item_add_results": [
+            {"public_token": public_token, "accounts": accounts, "institution": ref}
+        ],
+        "cra_item_add_results": [],
+        "cra_update_results": [],
+        "bank_income_results": [],
+        "payroll_income_results": [],
+        "document_income_results": None,
+    }
+    _record(link, session, on_success=on_success, results=results)
+    url = link.config.get("webhook")
+    webhooks.emit(
+        bank.session,
+        bank.tenant,
+        None,
+        "LINK",
+        "ITEM_ADD_RESULT",
+        {"link_session_id": session.id, "link_token": link.token, "public_token": public_token},
+        url=url,
+    )
+    _session_finished(bank, session, link, "SUCCESS", [public_token])
+
+
+def _create(
+    bank: Bank,
+    link: LinkToken,
+    institution: Institution,
+    login: users.Login,
+    consented: list[int] | None,
+) -> Item:
+    config = link.config
+    filters = config.get("account_filters")
+    chosen = [
+        a.ordinal
+        for a in preview_accounts(bank, institution, login)
+        if matches_filters(a, filters) and (consented is None or a.ordinal in consented)
+    ]
+    days = (config.get("transactions") or {}).get("days_requested")
+    return bank.create_item(
+        institution,
+        login,
+        list(config.get("products") or []),
+        webhook=config.get("webhook"),
+        days_requested=days or items.DEFAULT_DAYS_REQUESTED,
+        selected_accounts=chosen,
+    )
+
+
+def _repair(bank: Bank, link: LinkToken) -> Item:
+    item = bank.item(link.config["access_token"], allow_error=True)
+    was_broken = item.error_code is not None
+    bank.repair_login(item)
+    if was_broken:
+        webhooks.emit(bank.session, bank.tenant, item, "ITEM", "LOGIN_REPAIRED", {})
+    return item
+
+
+def _session_finished(
+    bank: Bank, session: LinkSession, link: LinkToken, status: str, public_tokens: list[str]
+) -> None:
+    webhooks.emit(
+        bank.session,
+        bank.tenant,
+        None,
+        "LINK",
+        "SESSION_FINISHED",
+        {
+            "status": status,
+            "link_session_id": session.id,
+            "link_token": link.token,
+            "public_tokens": public_tokens,
+        },
+        url=link.config.get("webhook"),
+    )
+
+
+def _record(link: LinkToken, session: LinkSession, **outcome: Any) -> None:
+    entry = {
+        "link_session_id": session.id,
+        "started_at": _timestamp(session.started_at),
+        "finished_at": _timestamp(session.finished_at),
+        "on_success": None,
+        "on_exit": None,
+        "exit": None,
+        "events": session.data.get("events", []),
+        **outcome,
+    }
+    link.sessions = [*(link.sessions or []), entry]
+
+
+def _event(session: LinkSession, now: dt.datetime, name: str, **metadata: Any) -> None:
+    event = {
+        "event_id": tokens.session_id(),
+        "timestamp": _timestamp(now),
+        "event_name": name,
+        "event_metadata": {"link_session_id": session.id, **metadata},
+    }
+    session.data = {**session.data, "events": [*session.data.get("events", []), event]}
+
+
+def _expect(session: LinkSession, step: str) -> None:
+    if session.step != step:
+        raise errors.InvalidField(f"this Link session is not at the {step} step", field="step")
+
+
+def _account_ref(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "name": account.name,
+        "mask": account.mask,
+        "type": account.type,
+        "subtype": account.subtype,
+        "verification_status": None,
+        "class_type": None,
+    }
+
+
+def _institution_ref(institution_id: str | None) -> dict[str, Any] | None:
+    if institution_id is None:
+        return None
+    return {"name": institutions.get(institution_id).name, "institution_id": institution_id}
+
+
+def _timestamp(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dump_login(login: users.Login) -> dict[str, Any]:
+    """A login as JSON (sessions between MFA rounds and OAuth grants carry it)."""
+    return {
+        "username": login.username,
+        "persona": login.persona,
+        "custom": login.custom,
+        "mfa": asdict(login.mfa) if login.mfa else None,
+    }
+
+
+def load_login(raw: dict[str, Any]) -> users.Login:
+    """A login back from :func:`dump_login`."""
+    mfa = users.Mfa(**raw["mfa"]) if raw.get("mfa") else None
+    return users.Login(raw["username"], raw["persona"], mfa=mfa, custom=raw.get("custom"))

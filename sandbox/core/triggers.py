@@ -1,0 +1,201 @@
+"""Which Plaid webhooks a state change produces, with Plaid's payloads.
+
+``Bank`` calls these right after the change, in the same transaction, so the outbox row
+commits (or rolls back) with its cause. ``fire`` serves ``/sandbox/item/fire_webhook``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import consent, errors, institutions
+from .models import Item, Tenant, Transaction, WebhookEvent
+from .webhooks import emit
+
+INITIAL_WINDOW = dt.timedelta(days=30)
+PENDING_EXPIRATION_NOTICE = dt.timedelta(days=7)
+DOCS = "https://plaid.com/docs/errors/item/#"
+
+# Codes ``/sandbox/item/fire_webhook`` accepts, with the product each needs (None: any item).
+FIREABLE: dict[str, str | None] = {
+    "DEFAULT_UPDATE": "transactions",
+    "SYNC_UPDATES_AVAILABLE": "transactions",
+    "RECURRING_TRANSACTIONS_UPDATE": "transactions",
+    "NEW_ACCOUNTS_AVAILABLE": None,
+    "USER_PERMISSION_REVOKED": None,
+    "USER_ACCOUNT_REVOKED": None,
+    "PENDING_DISCONNECT": None,
+    "LOGIN_REPAIRED": None,
+}
+# DIVERGES: DEFAULT_UPDATE of products other than Transactions carries only ``error``.
+DEFAULT_UPDATE_PRODUCTS = {
+    "TRANSACTIONS": "transactions",
+    "AUTH": "auth",
+    "HOLDINGS": "investments",
+    "INVESTMENTS_TRANSACTIONS": "investments",
+    "LIABILITIES": "liabilities",
+}
+
+
+def item_linked(
+    session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
+) -> None:
+    """A new item with Transactions: ``INITIAL_UPDATE`` now, ``HISTORICAL_UPDATE`` later."""
+    if "transactions" not in item.products:
+        return
+    recent = _count(session, item, item.created_at.date() - INITIAL_WINDOW)
+    emit(session, tenant, item, "TRANSACTIONS", "INITIAL_UPDATE", _new(recent))
+    total = _count(session, item, None)
+    emit(
+        session,
+        tenant,
+        item,
+        "TRANSACTIONS",
+        "HISTORICAL_UPDATE",
+        _new(total),
+        delay=historical_delay,
+    )
+
+
+def sync_started(
+    session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
+) -> None:
+    """Sync added Transactions to the item: ``SYNC_UPDATES_AVAILABLE`` twice (plaid.md §4)."""
+    emit(session, tenant, item, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", _sync(historical=False))
+    emit(
+        session,
+        tenant,
+        item,
+        "TRANSACTIONS",
+        "SYNC_UPDATES_AVAILABLE",
+        _sync(historical=True),
+        delay=historical_delay,
+    )
+
+
+def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq: int) -> None:
+    """New, posted or removed transactions since change-log position ``since_seq``."""
+    if item.change_seq <= since_seq or "transactions" not in item.products:
+        return
+    rows = list(
+        session.scalars(
+            select(Transaction).where(
+                Transaction.item_id == item.id, Transaction.updated_seq > since_seq
+            )
+        )
+    )
+    added = [r for r in rows if r.created_seq > since_seq and not r.removed]
+    removed = [r.id for r in rows if r.removed and r.created_seq <= since_seq]
+    if added:
+        emit(session, tenant, item, "TRANSACTIONS", "DEFAULT_UPDATE", _new(len(added)))
+    if removed:
+        payload = {"removed_transactions": sorted(removed), "error": None}
+        emit(session, tenant, item, "TRANSACTIONS", "TRANSACTIONS_REMOVED", payload)
+    if item.sync_called:
+        emit(session, tenant, item, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", _sync(True))
+
+
+def item_error(session: Session, tenant: Tenant, item: Item, exc: errors.ItemError) -> None:
+    """The item broke (for example ``ITEM_LOGIN_REQUIRED``): ``ITEM``/``ERROR``."""
+    emit(session, tenant, item, "ITEM", "ERROR", {"error": _error_object(exc)})
+
+
+def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
+    """``/item/webhook/update``: acknowledge at the new URL (nothing when it was cleared)."""
+    payload = {"new_webhook_url": item.webhook, "error": None}
+    emit(session, tenant, item, "ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED", payload)
+
+
+def consent_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> None:
+    """``PENDING_EXPIRATION`` once, when consent ends within 7 days."""
+    expires = item.consent_expires_at
+    if expires is None or not now < expires <= now + PENDING_EXPIRATION_NOTICE:
+        return
+    if not consent.uses_expiration_notice(institutions.get(item.institution_id)):
+        return  # US/CA OAuth items get PENDING_DISCONNECT (``consent.advance``)
+    sent = session.scalar(
+        select(func.count())
+        .select_from(WebhookEvent)
+        .where(WebhookEvent.item_id == item.id, WebhookEvent.webhook_code == "PENDING_EXPIRATION")
+    )
+    if not sent:
+        payload = {"consent_expiration_time": _iso(expires)}
+        emit(session, tenant, item, "ITEM", "PENDING_EXPIRATION", payload)
+
+
+def fire(
+    session: Session, tenant: Tenant, item: Item, webhook_type: str, code: str, now: dt.datetime
+) -> None:
+    """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload."""
+    if code not in FIREABLE:
+        raise errors.InvalidField(f"webhook_code {code} cannot be fired", field="webhook_code")
+    if not item.webhook:
+        raise errors.SandboxWebhookInvalid()
+    if code == "DEFAULT_UPDATE":  # the one code whose product ``webhook_type`` picks
+        product: str | None = DEFAULT_UPDATE_PRODUCTS.get(webhook_type, "transactions")
+    else:
+        product, webhook_type = FIREABLE[code], _type_of(code)
+    if product is not None and product not in item.products:
+        raise errors.SandboxProductNotEnabled()
+    payload = _fired_payload(item, code, now) if webhook_type in ("TRANSACTIONS", "ITEM") else {}
+    emit(session, tenant, item, webhook_type, code, payload or {"error": None})
+
+
+def _type_of(code: str) -> str:
+    return "TRANSACTIONS" if FIREABLE[code] == "transactions" else "ITEM"
+
+
+def _fired_payload(item: Item, code: str, now: dt.datetime) -> dict[str, Any]:
+    """Plaid's keys for each fireable code (plaid.md §7)."""
+    account_ids = [a.id for a in item.accounts]
+    payloads: dict[str, dict[str, Any]] = {
+        "DEFAULT_UPDATE": _new(0),
+        "SYNC_UPDATES_AVAILABLE": _sync(historical=True),
+        "RECURRING_TRANSACTIONS_UPDATE": {"account_ids": account_ids},
+        "NEW_ACCOUNTS_AVAILABLE": {"error": None},
+        "USER_PERMISSION_REVOKED": {"error": _error_object(errors.UserPermissionRevoked())},
+        "USER_ACCOUNT_REVOKED": {"account_id": account_ids[0] if account_ids else None},
+        "PENDING_DISCONNECT": {
+            "reason": "INSTITUTION_TOKEN_EXPIRATION",
+            "disconnect_time": _iso(now + PENDING_EXPIRATION_NOTICE),
+        },
+        "LOGIN_REPAIRED": {"error": None},
+    }
+    return payloads[code]
+
+
+def _count(session: Session, item: Item, since: dt.date | None) -> int:
+    where = [Transaction.item_id == item.id, Transaction.removed.is_(False)]
+    if since is not None:
+        where.append(Transaction.date >= since)
+    return session.scalar(select(func.count()).select_from(Transaction).where(*where)) or 0
+
+
+def _new(count: int) -> dict[str, Any]:
+    return {"error": None, "new_transactions": count}
+
+
+def _sync(historical: bool) -> dict[str, Any]:
+    return {"initial_update_complete": True, "historical_update_complete": historical}
+
+
+def _error_object(exc: errors.ItemError) -> dict[str, Any]:
+    """Plaid's error object as webhooks carry it: with ``status``, without ``request_id``."""
+    return {
+        "error_type": "ITEM_ERROR",
+        "error_code": exc.condition,
+        "error_code_reason": None,
+        "error_message": exc.message,
+        "display_message": exc.display_message,
+        "documentation_url": f"{DOCS}{exc.condition.lower()}",
+        "suggested_action": None,
+        "status": 400,
+    }
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,31 @@
+"""CSRF protection for the HTML forms: a random token kept in the signed Flask session.
+
+Every form carries ``csrf_token``; a POST whose token does not match the session's is
+refused with 400 before any state changes. Machine endpoints (token, revocation) take
+no cookies and need no token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import abort, request, session
+
+FIELD = "csrf_token"
+
+
+def token() -> str:
+    """This browser's CSRF token (made on first use)."""
+    if FIELD not in session:
+        session[FIELD] = secrets.token_urlsafe(32)
+    value: str = session[FIELD]
+    return value
+
+
+def check() -> None:
+    """Refuse a form POST whose token is missing or wrong."""
+    sent = request.form.get(FIELD, "")
+    expected = session.get(FIELD, "")
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, description="This form has expired. Go back, reload the page and try again.")

@@ -1,0 +1,199 @@
+"""Hosted Link pages: ``/link?token=...`` walks one Link session; forms POST its steps.
+
+Each POST runs one step of ``core.link`` and redirects (post/redirect/get). The browser
+keeps its session id per link token in the signed Flask session. OAuth banks are a
+round trip: Link registers itself at the bank, sends the user to the bank's authorize
+page with PKCE and ``state``, and redeems the returned code at the bank's token endpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..core import errors, institutions
+from ..core import link as flow
+from ..core.bank import Bank
+from ..core.models import LinkSession, LinkToken, Tenant
+from ..extensions import current_session, db
+from ..plaid.errors import error_object
+from . import bp, csrf, oauth
+from .oauth_server import register_client
+
+ACTIONS = {"consent", "select", "credentials", "mfa", "oauth", "retry", "exit"}
+
+
+def _open(token: str | None) -> tuple[Bank, LinkToken]:
+    link = db.session.get(LinkToken, token) if token else None
+    tenant = db.session.get(Tenant, link.tenant_id) if link is not None else None
+    if link is None or tenant is None:
+        abort(404, description="This Link session is not valid. Ask the app for a new link.")
+    return Bank(current_session(), tenant), link
+
+
+def _current(bank: Bank, link: LinkToken) -> LinkSession:
+    sessions: dict[str, str] = session.get("link_sessions", {})
+    found = flow.find(bank, link, sessions.get(link.token))
+    if found is None:
+        try:
+            found = flow.start(bank, link)
+        except errors.InvalidLinkToken:
+            abort(410, description="This Link session has expired. Ask the app for a new link.")
+        db.session.flush()
+        session["link_sessions"] = {**sessions, link.token: found.id}
+    return found
+
+
+@bp.get("/link")
+def link_page() -> str:
+    """The current step of this browser's Link session."""
+    bank, link = _open(request.args.get("token"))
+    current = _current(bank, link)
+    context: dict[str, Any] = {"link": link, "ls": current, "update": flow.is_update(link)}
+    if current.institution_id:
+        context["bank"] = institutions.get(current.institution_id)
+    if current.step == flow.SELECT:
+        query = request.args.get("q", "").strip()
+        context.update(query=query, institutions=flow.offered(link, query or None))
+    elif current.step == flow.MFA:
+        context["mfa"], context["round"] = flow.mfa_challenge(current)
+    elif current.step == flow.ERROR:
+        context["error"] = current.data["error"]
+    return render_template(f"link/{current.step}.html", **context)
+
+
+@bp.post("/link/<action>")
+def link_action(action: str) -> WerkzeugResponse:
+    """Run one step of the session, then show the next one (or leave Link)."""
+    if action not in ACTIONS:
+        abort(404)
+    csrf.check()
+    bank, link = _open(request.form.get("token"))
+    current = _current(bank, link)
+    try:
+        if action == "oauth":
+            return redirect(_authorize_url(bank, current, link), 303)
+        _step(action, bank, current, link)
+    except errors.CoreError as exc:
+        flow.fail(bank, current, exc)
+    return _next(current, link)
+
+
+def _step(action: str, bank: Bank, current: LinkSession, link: LinkToken) -> None:
+    form = request.form
+    if action == "consent":
+        flow.accept_consent(bank, current, link)
+    elif action == "select":
+        flow.choose_institution(bank, current, link, form.get("institution_id", ""))
+    elif action == "credentials":
+        flow.submit_credentials(
+            bank, current, link, form.get("username", ""), form.get("password", "")
+        )
+    elif action == "mfa":
+        answers = [form.get(f"answer_{i}", "") for i in range(int(form.get("count", "1")))]
+        flow.submit_mfa(bank, current, link, answers)
+    elif action == "retry":
+        flow.retry(current, link)
+    else:
+        flow.exit_session(bank, current, link, _exit_error(current))
+
+
+def _exit_error(current: LinkSession) -> dict[str, Any] | None:
+    condition = (current.data.get("error") or {}).get("condition")
+    cls = errors.for_condition(condition) if condition else None
+    return error_object(cls(), with_request_id=False) if cls else None
+
+
+def _next(current: LinkSession, link: LinkToken) -> WerkzeugResponse:
+    if current.step in flow.FINISHED:
+        target = _completion_uri(link)
+        params = {"link_session_id": current.id}
+        if current.step == flow.DONE:
+            params["public_token"] = current.data["public_token"]
+        else:
+            params["status"] = "exited"
+        if target:
+            return redirect(_with_query(target, params), 303)
+        return redirect(url_for("web.link_finished", token=link.token, session=current.id), 303)
+    return redirect(url_for("web.link_page", token=link.token), 303)
+
+
+@bp.get("/link/finished")
+def link_finished() -> str:
+    """Where Link ends when the app gave no redirect URI: the outcome and the public token."""
+    _bank, link = _open(request.args.get("token"))
+    found = db.session.get(LinkSession, request.args.get("session", ""))
+    if found is None or found.link_token != link.token or found.step not in flow.FINISHED:
+        abort(404)
+    bank_row = institutions.get(found.institution_id) if found.institution_id else None
+    return render_template("link/finished.html", link=link, ls=found, bank=bank_row)
+
+
+def _completion_uri(link: LinkToken) -> str | None:
+    hosted = link.config.get("hosted_link") or {}
+    uri: str | None = hosted.get("completion_redirect_uri") or link.config.get("redirect_uri")
+    return uri
+
+
+def _with_query(uri: str, params: dict[str, str]) -> str:
+    parts = urlsplit(uri)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit(parts._replace(query=query))
+
+
+def _callback_uri() -> str:
+    return url_for("web.link_oauth_callback", _external=True)
+
+
+def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
+    institution_id = current.institution_id or ""
+    client = register_client(bank.tenant.id, institution_id, _callback_uri())
+    state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+    flow.begin_oauth(bank, current, state, verifier)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    scope = ["accounts", *(p for p in link.config.get("products") or [] if p != "assets")]
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client.client_id,
+            "redirect_uri": _callback_uri(),
+            "scope": " ".join(dict.fromkeys(scope)),
+            "state": state,
+            "code_challenge": challenge.decode().rstrip("="),
+            "code_challenge_method": "S256",
+        }
+    )
+    return f"{url_for('web.oauth_authorize', institution_id=institution_id)}?{query}"
+
+
+@bp.get("/link/oauth-callback")
+def link_oauth_callback() -> WerkzeugResponse:
+    """The bank sent the user back: redeem the code, then create the item with the consent."""
+    found = flow.by_oauth_state(current_session(), request.args.get("state", ""))
+    if found is None or found.id not in session.get("link_sessions", {}).values():
+        abort(400, description="This sign-in link has already been used or has expired.")
+    bank, link = _open(found.link_token)
+    try:
+        if "code" not in request.args:
+            raise errors.AccessNotGranted()
+        institution_id = found.institution_id or ""
+        client_id = register_client(bank.tenant.id, institution_id, _callback_uri()).client_id
+        tokens = oauth.exchange_code(
+            institution_id,
+            client_id,
+            request.args["code"],
+            _callback_uri(),
+            found.data["code_verifier"],
+        )
+        grant = oauth.consented_grant(institution_id, tokens["access_token"])
+        login = flow.load_login(grant["login"])
+        flow.finish_oauth(bank, found, link, login, list(grant["accounts"]))
+    except errors.CoreError as exc:
+        flow.fail(bank, found, exc)
+    return _next(found, link)

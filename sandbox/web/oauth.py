@@ -1,0 +1,250 @@
+"""The OAuth banks' own pages and endpoints, each bank in its own colours.
+
+| path (``<ins>`` = an OAuth institution id) | what |
+|---|---|
+| ``GET/POST /oauth/<ins>/authorize`` | sign in, consent to scopes and accounts, approve/deny |
+| ``POST /oauth/<ins>/token`` | ``authorization_code`` (PKCE S256), ``refresh_token`` (rotating) |
+| ``POST /oauth/<ins>/revoke`` | RFC 7009 token revocation |
+| ``GET /oauth/<ins>/accounts`` | the consent behind a bearer token (the bank's data API) |
+| ``GET /.well-known/oauth-authorization-server/oauth/<ins>`` | RFC 8414 metadata |
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
+
+from ..core import errors, institutions, users
+from ..core.bank import Bank
+from ..core.institutions import Institution
+from ..core.link import dump_login, load_login, preview_accounts
+from ..core.models import Tenant
+from ..extensions import current_session, db
+from . import bp, csrf
+from .oauth_server import SCOPES, build_protector, build_server
+
+EXTENSION = "bank_oauth"
+
+
+def _init(state: BlueprintSetupState) -> None:
+    # The sandbox serves plain HTTP on purpose (docker compose hostnames included).
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+    app = state.app
+    assert isinstance(app, Flask)
+    app.extensions[EXTENSION] = (build_server(app), build_protector())
+
+
+bp.record_once(_init)
+
+
+def server() -> AuthorizationServer:
+    """This app's authorization server."""
+    found: AuthorizationServer = current_app.extensions[EXTENSION][0]
+    return found
+
+
+def protector() -> ResourceProtector:
+    """This app's guard for bearer tokens."""
+    found: ResourceProtector = current_app.extensions[EXTENSION][1]
+    return found
+
+
+def oauth_bank(institution_id: str) -> Institution:
+    """The OAuth institution in the URL (404 for unknown or non-OAuth banks)."""
+    try:
+        institution = institutions.get(institution_id)
+    except errors.InvalidInstitution:
+        abort(404)
+    if not institution.oauth:
+        abort(404)
+    g.oauth_institution = institution_id
+    return institution
+
+
+@bp.route("/oauth/<institution_id>/authorize", methods=["GET", "POST"])
+def oauth_authorize(institution_id: str) -> Response | tuple[str, int] | str:
+    """The bank's sign-in and consent page; ends by redirecting back with code and state."""
+    bank = oauth_bank(institution_id)
+    try:
+        grant = server().get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        if getattr(error, "redirect_uri", None):
+            response: Response = server().handle_error_response(None, error)
+            return response
+        return render_template("bank/error.html", bank=bank, error=error), 400
+    if request.method == "POST":
+        csrf.check()
+        action = request.form.get("action")
+        if action == "login":
+            return _sign_in(bank)
+        if action == "deny":
+            _logins().pop(institution_id, None)
+            session.modified = True
+            denied: Response = server().create_authorization_response(grant=grant, grant_user=None)
+            return denied
+        if action == "approve":
+            return _approve(bank, grant)
+        abort(400, description="unknown action")
+    return _page(bank, grant)
+
+
+def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str, int] | str:
+    raw = _logins().get(bank.institution_id)
+    if raw is None:
+        return render_template("bank/login.html", bank=bank, error=error), 400 if error else 200
+    login = load_login(raw)
+    accounts = preview_accounts(_tenant_bank(grant), bank, login)
+    scopes = [(s, SCOPES[s]) for s in grant.request.scope.split() if s in SCOPES]
+    client_name = "Plaid" if grant.request.client.get_client_id().endswith("-link") else None
+    page = render_template(
+        "bank/consent.html",
+        bank=bank,
+        login=login,
+        accounts=accounts,
+        scopes=scopes,
+        client_name=client_name or grant.request.client.get_client_id(),
+        error=error,
+    )
+    return (page, 400) if error else page
+
+
+def _sign_in(bank: Institution) -> Response | tuple[str, int]:
+    try:
+        login = users.check_credentials(
+            request.form.get("username", "").strip(), request.form.get("password", "")
+        )
+    except errors.CoreError as exc:
+        message = getattr(exc, "display_message", None) or exc.message
+        return render_template("bank/login.html", bank=bank, error=message), 400
+    session["bank_logins"] = {**_logins(), bank.institution_id: dump_login(login)}
+    return Response(status=303, headers={"Location": request.url})
+
+
+def _approve(bank: Institution, grant: Any) -> Response | tuple[str, int] | str:
+    raw = _logins().get(bank.institution_id)
+    if raw is None:
+        return _page(bank, grant, "Your session ended. Please sign in again.")
+    known = {a.ordinal for a in preview_accounts(_tenant_bank(grant), bank, load_login(raw))}
+    chosen = sorted({int(v) for v in request.form.getlist("account") if v.isdigit()} & known)
+    if not chosen:
+        return _page(bank, grant, "Choose at least one account to share, or deny access.")
+    _logins().pop(bank.institution_id, None)
+    session.modified = True
+    grant_user = {"login": raw, "accounts": chosen, "tenant_id": grant.request.client.row.tenant_id}
+    response: Response = server().create_authorization_response(grant=grant, grant_user=grant_user)
+    return response
+
+
+def _logins() -> dict[str, Any]:
+    logins: dict[str, Any] = session.setdefault("bank_logins", {})
+    return logins
+
+
+def _tenant_bank(grant: Any) -> Bank:
+    tenant = db.session.get(Tenant, grant.request.client.row.tenant_id)
+    assert tenant is not None
+    return Bank(current_session(), tenant)
+
+
+@bp.post("/oauth/<institution_id>/token")
+def oauth_token(institution_id: str) -> Response:
+    """RFC 6749 token endpoint: code (with PKCE verifier) or refresh token for tokens."""
+    oauth_bank(institution_id)
+    response: Response = server().create_token_response()
+    return response
+
+
+@bp.post("/oauth/<institution_id>/revoke")
+def oauth_revoke(institution_id: str) -> Response:
+    """RFC 7009: the token (and its pair) stops working at once."""
+    oauth_bank(institution_id)
+    response: Response = server().create_endpoint_response("revocation")
+    return response
+
+
+@bp.get("/oauth/<institution_id>/accounts")
+def oauth_accounts(institution_id: str) -> Response:
+    """The bank's data API in miniature: who consented, and to which accounts."""
+    oauth_bank(institution_id)
+    try:
+        token = protector().acquire_token(["accounts"])
+    except OAuth2Error as error:
+        protector().raise_error_response(error)
+    grant = token.row.grant
+    return jsonify(username=grant["login"]["username"], accounts=grant["accounts"])
+
+
+@bp.get("/.well-known/oauth-authorization-server/oauth/<institution_id>")
+@bp.get("/oauth/<institution_id>/.well-known/oauth-authorization-server")
+def oauth_metadata(institution_id: str) -> Response:
+    """RFC 8414 authorization server metadata of one bank."""
+    oauth_bank(institution_id)
+
+    def url(endpoint: str) -> str:
+        return url_for(endpoint, institution_id=institution_id, _external=True)
+
+    return jsonify(
+        issuer=url("web.oauth_authorize").rsplit("/", 1)[0],
+        authorization_endpoint=url("web.oauth_authorize"),
+        token_endpoint=url("web.oauth_token"),
+        revocation_endpoint=url("web.oauth_revoke"),
+        scopes_supported=list(SCOPES),
+        response_types_supported=["code"],
+        response_modes_supported=["query"],
+        grant_types_supported=["authorization_code", "refresh_token"],
+        token_endpoint_auth_methods_supported=["none"],
+        revocation_endpoint_auth_methods_supported=["none"],
+        code_challenge_methods_supported=["S256"],
+    )
+
+
+def exchange_code(
+    institution_id: str, client_id: str, code: str, redirect_uri: str, verifier: str
+) -> dict[str, Any]:
+    """Redeem a code at the bank's token endpoint, in process (Link's side of the trip)."""
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": client_id,
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": verifier,
+    }
+    path = f"/oauth/{institution_id}/token"
+    with current_app.test_request_context(
+        path, method="POST", data=form, base_url=request.host_url
+    ):
+        response = oauth_token(institution_id)
+    body: dict[str, Any] = response.get_json()
+    if response.status_code != 200:
+        raise errors.AccessNotGranted(str(body.get("error_description") or body.get("error")))
+    return body
+
+
+def consented_grant(institution_id: str, access_token: str) -> dict[str, Any]:
+    """The consent behind ``access_token``, read through the bank's bearer-token check."""
+    path = f"/oauth/{institution_id}/accounts"
+    headers = {"Authorization": f"Bearer {access_token}"}
+    with current_app.test_request_context(path, headers=headers, base_url=request.host_url):
+        oauth_bank(institution_id)
+        try:
+            token = protector().acquire_token(["accounts"])
+        except OAuth2Error:
+            raise errors.AccessNotGranted() from None
+    grant: dict[str, Any] = token.row.grant
+    return grant

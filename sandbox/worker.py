@@ -1,0 +1,64 @@
+"""Run the webhook dispatcher: a daemon thread beside ``serve``, or the ``worker`` command.
+
+Each loop opens its own session on the app's engine, delivers what is due, and sleeps
+``poll`` seconds when there was nothing to do. All state is in the outbox, so any
+number of loops in any number of processes can run; a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from .core.dispatch import Dispatcher
+from .extensions import db
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 1.0
+
+
+def dispatcher_for(app: Flask) -> Dispatcher:
+    """A dispatcher with the app's settings."""
+    return Dispatcher(timeout=float(app.config["WEBHOOK_TIMEOUT_SECONDS"]))
+
+
+def run(
+    app: Flask,
+    stop: threading.Event,
+    *,
+    dispatcher: Dispatcher | None = None,
+    poll: float = POLL_SECONDS,
+) -> None:
+    """Deliver until ``stop`` is set; a database hiccup is logged and retried next poll."""
+    dispatcher = dispatcher or dispatcher_for(app)
+    with app.app_context():
+        engine = db.engine
+    while not stop.is_set():
+        made = 0
+        with Session(engine) as session:
+            try:
+                made = dispatcher.deliver_pending(session)
+            except SQLAlchemyError:
+                log.exception("webhook dispatcher: database error; retrying")
+        if not made:
+            stop.wait(poll)
+
+
+def start(
+    app: Flask, *, dispatcher: Dispatcher | None = None, poll: float = POLL_SECONDS
+) -> tuple[threading.Thread, threading.Event]:
+    """Start ``run`` in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run,
+        args=(app, stop),
+        kwargs={"dispatcher": dispatcher, "poll": poll},
+        daemon=True,
+        name="webhook-dispatcher",
+    )
+    thread.start()
+    return thread, stop

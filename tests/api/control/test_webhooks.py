@@ -1,0 +1,99 @@
+"""Control API for webhooks, and Plaid's /sandbox/item/fire_webhook, via the test client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from tests.conftest import PlaidClient
+
+HOOK = "https://receiver.test/hook"
+
+
+def control(plaid: PlaidClient, method: str, path: str) -> Any:
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    return plaid.client.open(f"/control{path}", method=method, headers=headers)
+
+
+def codes(plaid: PlaidClient) -> list[str]:
+    return [w["webhook_code"] for w in control(plaid, "GET", "/webhooks").get_json()["webhooks"]]
+
+
+def test_webhooks_list_shows_link_events_newest_first(app: Flask, plaid: PlaidClient) -> None:
+    plaid.link_item(webhook=HOOK)
+    assert codes(plaid) == ["HISTORICAL_UPDATE", "INITIAL_UPDATE"]
+
+
+def test_fire_webhook_queues_code_and_replies_webhook_fired(plaid: PlaidClient) -> None:
+    token = plaid.link_item(webhook=HOOK)
+    reply = plaid.ok(
+        "/sandbox/item/fire_webhook", access_token=token, webhook_code="DEFAULT_UPDATE"
+    )
+    assert reply["webhook_fired"] is True
+    assert codes(plaid)[0] == "DEFAULT_UPDATE"
+
+
+def test_fire_webhook_without_webhook_is_sandbox_webhook_invalid(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    error = plaid.error(
+        "/sandbox/item/fire_webhook", access_token=token, webhook_code="LOGIN_REPAIRED"
+    )
+    assert (error["error_type"], error["error_code"]) == (
+        "SANDBOX_ERROR",
+        "SANDBOX_WEBHOOK_INVALID",
+    )
+
+
+def test_fire_webhook_for_missing_product_is_not_enabled(plaid: PlaidClient) -> None:
+    token = plaid.link_item(webhook=HOOK)
+    error = plaid.error(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_type="LIABILITIES",
+        webhook_code="DEFAULT_UPDATE",
+    )
+    assert error["error_code"] == "SANDBOX_PRODUCT_NOT_ENABLED"
+
+
+def test_reset_login_and_webhook_update_queue_item_webhooks(plaid: PlaidClient) -> None:
+    token = plaid.link_item(webhook=HOOK)
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    plaid.ok("/item/webhook/update", access_token=token, webhook="https://new.test/hook")
+    rows = control(plaid, "GET", "/webhooks?limit=2").get_json()["webhooks"]
+    assert [(w["webhook_code"], w["url"]) for w in rows] == [
+        ("WEBHOOK_UPDATE_ACKNOWLEDGED", "https://new.test/hook"),
+        ("ERROR", HOOK),
+    ]
+
+
+def test_webhook_detail_redeliver_pause_and_bad_status(plaid: PlaidClient) -> None:
+    plaid.link_item(webhook=HOOK)
+    first = control(plaid, "GET", "/webhooks").get_json()["webhooks"][-1]
+    detail = control(plaid, "GET", f"/webhooks/{first['id']}").get_json()["webhook"]
+    assert detail["body"].startswith('{\n  "webhook_type": "TRANSACTIONS"')
+    assert control(plaid, "POST", f"/webhooks/{first['id']}/redeliver").status_code == 200
+    assert control(plaid, "POST", "/webhooks/pause").get_json() == {"paused": True}
+    assert control(plaid, "GET", "/webhooks").get_json()["paused"] is True
+    bad = control(plaid, "GET", "/webhooks?status=lost")
+    assert (bad.status_code, bad.get_json()["error"]["field"]) == (400, "status")
+    assert control(plaid, "GET", "/webhooks/999999").status_code == 404
+
+
+def test_webhook_key_rotation_keeps_old_key_served_as_expired(plaid: PlaidClient) -> None:
+    old = control(plaid, "POST", "/webhook-keys/rotate").get_json()["key"]
+    new = control(plaid, "POST", "/webhook-keys/rotate").get_json()["key"]
+    served = plaid.ok("/webhook_verification_key/get", key_id=old["kid"])["key"]
+    assert served["expired_at"] is not None and new["expired_at"] is None
+
+
+def test_webhook_catcher_stores_and_lists_without_keys(app: Flask) -> None:
+    client = app.test_client()
+    sent = client.post(
+        "/control/webhook-catcher/demo", data=b'{"a": 1}', headers={"Plaid-Verification": "jwt"}
+    )
+    assert sent.status_code == 200
+    caught = client.get("/control/webhook-catcher/demo").get_json()["webhooks"]
+    assert (caught[0]["body"], caught[0]["headers"]["Plaid-Verification"]) == ('{"a": 1}', "jwt")
+    client.delete("/control/webhook-catcher/demo")
+    assert client.get("/control/webhook-catcher/demo").get_json()["webhooks"] == []

@@ -1,0 +1,43 @@
+"""Small helpers shared by the Plaid API tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import PlaidClient
+
+
+def advance_clock(plaid: PlaidClient, days: int) -> dict[str, Any]:
+    """Move the tenant's clock through the control API (keys in Plaid's headers)."""
+    response = plaid.client.post(
+        "/control/clock",
+        json={"advance_days": days},
+        headers={"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret},
+    )
+    assert response.status_code == 200, response.get_json()
+    data: dict[str, Any] = response.get_json()
+    return data
+
+
+def sync_all(
+    plaid: PlaidClient, token: str, cursor: str | None = "", count: int = 500, **extra: Any
+) -> tuple[dict[str, list[Any]], str]:
+    """Follow ``has_more`` to the end; returns the merged arrays and the final cursor."""
+    merged: dict[str, list[Any]] = {"added": [], "modified": [], "removed": []}
+    more = True
+    while more:
+        page = plaid.ok(
+            "/transactions/sync", access_token=token, cursor=cursor, count=count, **extra
+        )
+        for key in merged:
+            merged[key] += page[key]
+        cursor, more = page["next_cursor"], page["has_more"]
+    assert cursor
+    return merged, str(cursor)
+
+
+def dynamic_item(plaid: PlaidClient) -> str:
+    """An item of ``user_transactions_dynamic`` (the user whose data moves on refresh)."""
+    return plaid.link_item(
+        override_username="user_transactions_dynamic", override_password="pass_good"
+    )

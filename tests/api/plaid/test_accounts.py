@@ -1,0 +1,180 @@
+"""Accounts, balances, auth numbers per country, and identity."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import PlaidClient
+
+USER_GOOD_MASKS = [
+    "0000",
+    "1111",
+    "2222",
+    "3333",
+    "4444",
+    "5555",
+    "6666",
+    "7777",
+    "8888",
+    "9001",
+    "9002",
+    "9999",
+]
+
+
+def test_accounts_get_user_good_returns_twelve_accounts_with_balances(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    body = plaid.ok("/accounts/get", access_token=token)
+    assert [a["mask"] for a in body["accounts"]] == USER_GOOD_MASKS
+    checking = body["accounts"][0]
+    assert (checking["name"], checking["type"], checking["subtype"]) == (
+        "Plaid Checking",
+        "depository",
+        "checking",
+    )
+    for account in body["accounts"]:
+        assert len(account["account_id"]) == 37
+        balances = account["balances"]
+        assert set(balances) >= {
+            "available",
+            "current",
+            "limit",
+            "iso_currency_code",
+            "unofficial_currency_code",
+        }
+        assert balances["iso_currency_code"] == "USD"
+    card = next(a for a in body["accounts"] if a["subtype"] == "credit card")
+    assert card["balances"]["current"] > 0
+    assert card["balances"]["limit"] == 2000
+    assert body["item"]["institution_id"] == "ins_109508"
+
+
+def test_accounts_balance_get_matches_accounts_get(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    cached = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    live = plaid.ok("/accounts/balance/get", access_token=token)["accounts"]
+    assert [(a["account_id"], a["balances"]) for a in live] == [
+        (a["account_id"], a["balances"]) for a in cached
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get"]
+)
+def test_accounts_options_account_ids_filters_to_those_accounts(
+    plaid: PlaidClient, path: str
+) -> None:
+    token = plaid.link_item()
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    wanted = [accounts[1]["account_id"]]  # savings: eligible for auth too
+    body = plaid.ok(path, access_token=token, options={"account_ids": wanted})
+    assert [a["account_id"] for a in body["accounts"]] == wanted
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get"]
+)
+def test_accounts_options_foreign_account_id_is_invalid_account_id(
+    plaid: PlaidClient, path: str
+) -> None:
+    token = plaid.link_item()
+    other = plaid.link_item(institution_id="ins_109509")
+    foreign = plaid.ok("/accounts/get", access_token=other)["accounts"][0]["account_id"]
+    error = plaid.error(path, access_token=token, options={"account_ids": [foreign]})
+    assert (error["error_type"], error["error_code"]) == ("INVALID_INPUT", "INVALID_ACCOUNT_ID")
+    assert error["http_status"] == 400
+
+
+def test_accounts_get_unknown_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:
+    error = plaid.error("/accounts/get", access_token="access-sandbox-not-a-token")
+    assert (error["error_type"], error["error_code"]) == ("INVALID_INPUT", "INVALID_ACCESS_TOKEN")
+
+
+def test_auth_get_us_bank_returns_ach_numbers_for_checking_and_savings(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=("auth",))
+    body = plaid.ok("/auth/get", access_token=token)
+    assert {a["subtype"] for a in body["accounts"]} <= {"checking", "savings", "cash management"}
+    numbers = body["numbers"]
+    assert set(numbers) == {"ach", "eft", "international", "bacs"}
+    assert numbers["eft"] == numbers["international"] == numbers["bacs"] == []
+    assert {n["account_id"] for n in numbers["ach"]} == {a["account_id"] for a in body["accounts"]}
+    for number in numbers["ach"]:
+        assert re.fullmatch(r"\d{9}", number["routing"])
+        assert re.fullmatch(r"\d{4,17}", number["account"])
+        assert "wire_routing" in number
+
+
+def test_auth_get_canadian_bank_returns_eft_numbers(plaid: PlaidClient) -> None:
+    token = plaid.link_item(institution_id="ins_43")
+    numbers = plaid.ok("/auth/get", access_token=token)["numbers"]
+    assert numbers["ach"] == numbers["bacs"] == numbers["international"] == []
+    assert numbers["eft"]
+    for number in numbers["eft"]:
+        assert re.fullmatch(r"\d{3}", number["institution"])
+        assert re.fullmatch(r"\d{5}", number["branch"])
+        assert number["account"]
+
+
+def test_auth_get_uk_bank_returns_bacs_and_iban(plaid: PlaidClient) -> None:
+    token = plaid.link_item(institution_id="ins_117650")
+    numbers = plaid.ok("/auth/get", access_token=token)["numbers"]
+    assert numbers["ach"] == numbers["eft"] == []
+    assert numbers["bacs"] and numbers["international"]
+    for bacs in numbers["bacs"]:
+        assert re.fullmatch(r"\d{6}", bacs["sort_code"])
+        assert re.fullmatch(r"\d{8}", bacs["account"])
+    for international in numbers["international"]:
+        assert international["iban"].startswith("GB")
+        assert 8 <= len(international["bic"]) <= 11
+
+
+def test_auth_get_only_credit_accounts_selected_is_no_auth_accounts(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    card = next(a["account_id"] for a in accounts if a["subtype"] == "credit card")
+    error = plaid.error("/auth/get", access_token=token, options={"account_ids": [card]})
+    assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", "NO_AUTH_ACCOUNTS")
+
+
+def test_auth_get_custom_user_without_depository_is_no_auth_accounts(plaid: PlaidClient) -> None:
+    password = json.dumps(
+        {
+            "override_accounts": [
+                {"type": "credit", "subtype": "credit card", "starting_balance": 250}
+            ]
+        }
+    )
+    token = plaid.link_item(override_username="user_custom", override_password=password)
+    error = plaid.error("/auth/get", access_token=token)
+    assert error["error_code"] == "NO_AUTH_ACCOUNTS"
+
+
+def test_auth_get_adds_auth_to_billed_products(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=("transactions",))
+    plaid.ok("/auth/get", access_token=token)
+    assert "auth" in plaid.ok("/item/get", access_token=token)["item"]["billed_products"]
+
+
+def test_identity_get_returns_owners_on_every_account(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=("identity",))
+    accounts = plaid.ok("/identity/get", access_token=token)["accounts"]
+    assert len(accounts) == 12
+    for account in accounts:
+        owner = account["owners"][0]
+        assert owner["names"] and all(isinstance(n, str) and n for n in owner["names"])
+        assert any(e["primary"] for e in owner["emails"])
+        assert all("@" in e["data"] for e in owner["emails"])
+        assert owner["phone_numbers"][0]["type"] in {
+            "home",
+            "work",
+            "office",
+            "mobile",
+            "mobile1",
+            "other",
+        }
+        address = owner["addresses"][0]["data"]
+        assert set(address) >= {"street", "city", "region", "postal_code", "country"}
+        assert address["country"] == "US"

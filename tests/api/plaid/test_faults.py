@@ -1,0 +1,223 @@
+"""Fault injection through HTTP: control API, Sandbox-Fault header, health, rate limits, log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from sandbox.extensions import db
+from tests.conftest import PlaidClient
+
+
+def control(plaid: PlaidClient, method: str, path: str, body: Any = None) -> Any:
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    return plaid.client.open(f"/control{path}", method=method, json=body, headers=headers)
+
+
+def add_rule(plaid: PlaidClient, **fields: Any) -> dict[str, Any]:
+    response = control(plaid, "POST", "/faults", fields)
+    assert response.status_code == 201, response.get_json()
+    data: dict[str, Any] = response.get_json()
+    return data
+
+
+def test_faults_error_rule_renders_plaid_error_and_is_logged(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    rule = add_rule(plaid, endpoint="/accounts/*", error_code="ITEM_LOCKED", trigger="nth", n=2)
+    plaid.ok("/accounts/get", access_token=token)
+    error = plaid.error("/accounts/get", access_token=token)
+    assert (error["error_type"], error["error_code"], error["http_status"]) == (
+        "ITEM_ERROR",
+        "ITEM_LOCKED",
+        400,
+    )
+    plaid.ok("/accounts/get", access_token=token)
+    [entry] = control(plaid, "GET", "/faults/log").get_json()["requests"]
+    assert entry["rule_id"] == rule["id"]
+    assert (entry["endpoint"], entry["status"], entry["error_code"]) == (
+        "/accounts/get",
+        400,
+        "ITEM_LOCKED",
+    )
+    listed = control(plaid, "GET", "/faults").get_json()["rules"]
+    assert (listed[0]["matched"], listed[0]["fired"]) == (3, 1)
+
+
+def test_faults_unknown_code_is_a_generic_api_error_with_that_code(plaid: PlaidClient) -> None:
+    add_rule(plaid, endpoint="/institutions/*", error_code="BRAND_NEW_CODE")
+    error = plaid.error("/institutions/get", count=1, offset=0, country_codes=["US"])
+    assert (error["error_type"], error["error_code"], error["http_status"]) == (
+        "API_ERROR",
+        "BRAND_NEW_CODE",
+        500,
+    )
+
+
+def test_faults_raw_http_status(plaid: PlaidClient) -> None:
+    add_rule(plaid, endpoint="/item/get", http_status=502, trigger="next", n=1)
+    token = plaid.link_item()
+    response = plaid.post("/item/get", access_token=token)
+    assert response.status_code == 502
+    assert response.get_data(as_text=True).startswith("502 Bad Gateway")
+    plaid.ok("/item/get", access_token=token)
+
+
+def test_faults_latency_goes_through_the_injectable_sleep(app: Flask, plaid: PlaidClient) -> None:
+    slept: list[float] = []
+    app.config["FAULT_SLEEP"] = slept.append
+    add_rule(plaid, endpoint="/categories/*", latency_ms=5)  # unauthenticated: never gated
+    add_rule(
+        plaid,
+        endpoint="/institutions/get_by_id",
+        latency={"distribution": "exponential", "mean_ms": 300},
+    )
+    plaid.ok("/institutions/get_by_id", institution_id="ins_109508", country_codes=["US"])
+    assert len(slept) == 1 and slept[0] >= 0
+
+
+def test_faults_truncated_body_declares_the_full_length(plaid: PlaidClient) -> None:
+    add_rule(plaid, endpoint="/institutions/get_by_id", truncate=True)
+    response = plaid.post(
+        "/institutions/get_by_id", institution_id="ins_109508", country_codes=["US"]
+    )
+    body = response.get_data()
+    assert (
+        int(response.headers["Content-Length"]) == 2 * len(body)
+        or int(response.headers["Content-Length"]) == 2 * len(body) + 1
+    )
+    with pytest.raises(ValueError):
+        json.loads(body)
+
+
+def test_faults_dropped_connection_without_a_socket_is_an_empty_500(plaid: PlaidClient) -> None:
+    add_rule(plaid, endpoint="/item/get", drop=True)
+    token = plaid.link_item()
+    response = plaid.post("/item/get", access_token=token)
+    assert (response.status_code, response.get_data()) == (500, b"")
+    [entry] = control(plaid, "GET", "/faults/log").get_json()["requests"]
+    assert (entry["action"], entry["status"]) == ("drop", None)
+
+
+def test_faults_window_trigger_follows_control_clock(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    add_rule(plaid, error_code="INSTITUTION_DOWN", trigger="window", start="2026-03-18T00:00:00Z")
+    plaid.ok("/item/get", access_token=token)
+    control(plaid, "POST", "/clock", {"advance_days": 2})
+    assert plaid.error("/item/get", access_token=token)["error_code"] == "INSTITUTION_DOWN"
+
+
+def test_faults_header_one_off(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    response = plaid.client.post(
+        "/transactions/sync",
+        json={"access_token": token},
+        headers={
+            "PLAID-CLIENT-ID": plaid.client_id,
+            "PLAID-SECRET": plaid.secret,
+            "Sandbox-Fault": "code=INSTITUTION_NOT_RESPONDING",
+        },
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error_type"] == "INSTITUTION_ERROR"
+    plaid.ok("/transactions/sync", access_token=token)
+    [entry] = control(plaid, "GET", "/faults/log").get_json()["requests"]
+    assert (entry["source"], entry["rule_id"]) == ("header", None)
+
+
+def test_faults_bad_rule_names_the_field(plaid: PlaidClient) -> None:
+    response = control(plaid, "POST", "/faults", {"http_status": "abc"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "http_status"
+
+
+def test_faults_delete_and_clear(plaid: PlaidClient) -> None:
+    first = add_rule(plaid, drop=True)
+    add_rule(plaid, drop=True)
+    assert control(plaid, "DELETE", f"/faults/{first['id']}").status_code == 200
+    assert control(plaid, "DELETE", "/faults").get_json() == {"removed": 1}
+    assert control(plaid, "GET", "/faults").get_json() == {"rules": []}
+
+
+def test_institution_down_fails_items_and_shows_in_get_by_id(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    response = control(plaid, "PUT", "/institutions/ins_109508/health", {"status": "DOWN"})
+    assert response.status_code == 200
+    error = plaid.error("/accounts/get", access_token=token)
+    assert (error["error_type"], error["error_code"]) == ("INSTITUTION_ERROR", "INSTITUTION_DOWN")
+    plaid.ok("/item/get", access_token=token)
+    found = plaid.ok(
+        "/institutions/get_by_id",
+        institution_id="ins_109508",
+        country_codes=["US"],
+        options={"include_status": True},
+    )
+    assert found["institution"]["status"]["item_logins"]["status"] == "DOWN"
+    creation = plaid.error(
+        "/sandbox/public_token/create", institution_id="ins_109508", initial_products=["auth"]
+    )
+    assert creation["error_code"] == "INSTITUTION_DOWN"
+    control(plaid, "DELETE", "/institutions/ins_109508/health")
+    plaid.ok("/accounts/get", access_token=token)
+
+
+def test_institution_degraded_fails_some_calls(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    control(
+        plaid, "PUT", "/institutions/ins_109508/health", {"status": "DEGRADED", "failure_rate": 0.5}
+    )
+    codes = [plaid.post("/accounts/get", access_token=token).status_code for _ in range(12)]
+    assert set(codes) == {200, 400}
+
+
+def test_rate_limit_429_with_retry_after(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    response = control(plaid, "PUT", "/rate-limits", {"limits": {"/item/get": {"per_item": 2}}})
+    assert response.get_json()["limits"]["/item/get"]["per_item"] == 2
+    plaid.ok("/item/get", access_token=token)
+    plaid.ok("/item/get", access_token=token)
+    response = plaid.post("/item/get", access_token=token)
+    assert response.status_code == 429
+    body = response.get_json()
+    assert (body["error_type"], body["error_code"]) == ("RATE_LIMIT_EXCEEDED", "ITEM_GET_LIMIT")
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_rate_limits_can_be_switched_off(plaid: PlaidClient) -> None:
+    control(plaid, "PUT", "/rate-limits", {"enabled": False})
+    assert control(plaid, "GET", "/rate-limits").get_json() == {"enabled": False, "limits": {}}
+    for _ in range(12):  # /institutions/get allows 10 per client per minute when on
+        plaid.ok("/institutions/get", count=1, offset=0, country_codes=["US"])
+
+
+def test_login_required_persists_in_the_database(app: Flask, plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    db.session.remove()  # a new session, as after a restart
+    assert plaid.error("/accounts/get", access_token=token)["error_code"] == "ITEM_LOGIN_REQUIRED"
+
+
+def test_cli_faults_add_list_clear(app: Flask, plaid: PlaidClient) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "faults",
+            "add",
+            "--client-id",
+            plaid.client_id,
+            "--endpoint",
+            "/item/*",
+            "--status",
+            "503",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["http_status"] == 503
+    listed = runner.invoke(args=["faults", "list", "--client-id", plaid.client_id])
+    assert json.loads(listed.output.splitlines()[0])["endpoint"] == "/item/*"
+    bad = runner.invoke(args=["faults", "add", "--client-id", plaid.client_id, "--n", "2"])
+    assert bad.exit_code != 0 and "error_code" in bad.output
+    cleared = runner.invoke(args=["faults", "clear", "--client-id", plaid.client_id])
+    assert cleared.output.strip() == "removed 1 rule(s)"

@@ -1,0 +1,142 @@
+"""Link tokens: /link/token/create validation and /link/token/get metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import PlaidClient
+
+
+def _config(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "client_name": "Test App",
+        "language": "en",
+        "country_codes": ["US"],
+        "user": {"client_user_id": "user-123"},
+        "products": ["transactions"],
+    }
+    config.update(overrides)
+    return {k: v for k, v in config.items() if v is not None}
+
+
+def test_link_token_create_returns_token_and_timestamp_expiration(plaid: PlaidClient) -> None:
+    body = plaid.ok("/link/token/create", **_config())
+    assert body["link_token"].startswith("link-sandbox-")
+    assert body["expiration"] == "2026-03-16T19:30:00Z"  # four hours
+    assert "hosted_link_url" not in body
+
+
+@pytest.mark.parametrize("field", ["client_name", "language", "country_codes"])
+def test_link_token_create_missing_required_is_missing_fields(
+    plaid: PlaidClient, field: str
+) -> None:
+    config = _config()
+    del config[field]
+    error = plaid.error("/link/token/create", **config)
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "MISSING_FIELDS")
+    assert field in error["error_message"]
+
+
+def test_link_token_create_without_user_is_missing_fields(plaid: PlaidClient) -> None:
+    error = plaid.error("/link/token/create", **_config(user=None))
+    assert error["error_code"] == "MISSING_FIELDS" and "user" in error["error_message"]
+
+
+def test_link_token_create_without_products_is_rejected_naming_products(plaid: PlaidClient) -> None:
+    error = plaid.error("/link/token/create", **_config(products=None))
+    assert error["error_type"] == "INVALID_REQUEST"
+    assert "products" in error["error_message"]
+    empty = plaid.error("/link/token/create", **_config(products=[]))
+    assert "products" in empty["error_message"]
+
+
+def test_link_token_create_update_mode_needs_no_products(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    body = plaid.ok("/link/token/create", **_config(products=None, access_token=token))
+    assert body["expiration"] == "2026-03-16T16:00:00Z"  # thirty minutes
+
+
+def test_link_token_create_update_mode_bad_token_is_invalid_access_token(
+    plaid: PlaidClient,
+) -> None:
+    error = plaid.error(
+        "/link/token/create", **_config(products=None, access_token="access-sandbox-nope")
+    )
+    assert error["error_code"] == "INVALID_ACCESS_TOKEN"
+
+
+def test_link_token_create_balance_product_is_invalid_product(plaid: PlaidClient) -> None:
+    error = plaid.error("/link/token/create", **_config(products=["transactions", "balance"]))
+    assert (error["error_type"], error["error_code"]) == ("INVALID_INPUT", "INVALID_PRODUCT")
+    assert "balance" in error["error_message"]
+
+
+def test_link_token_create_unknown_product_is_invalid_field(plaid: PlaidClient) -> None:
+    error = plaid.error("/link/token/create", **_config(products=["teleportation"]))
+    assert error["error_code"] == "INVALID_FIELD" and "products" in error["error_message"]
+
+
+@pytest.mark.parametrize(
+    "uri", ["https://example.com/oauth", "http://localhost:3000/oauth", "http://127.0.0.1/cb"]
+)
+def test_link_token_create_redirect_uri_allowed(plaid: PlaidClient, uri: str) -> None:
+    token = plaid.ok("/link/token/create", **_config(redirect_uri=uri))["link_token"]
+    metadata = plaid.ok("/link/token/get", link_token=token)["metadata"]
+    assert metadata["redirect_uri"] == uri
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://example.com/oauth",
+        "https://example.com/cb?x=1",
+        "https://example.com/cb#frag",
+        "https://*.example.com/cb",
+        "ftp://example.com/cb",
+    ],
+)
+def test_link_token_create_redirect_uri_rejected_is_invalid_field(
+    plaid: PlaidClient, uri: str
+) -> None:
+    error = plaid.error("/link/token/create", **_config(redirect_uri=uri))
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
+    assert "redirect_uri" in error["error_message"]
+
+
+@pytest.mark.parametrize("hosted", [{}, {"completion_redirect_uri": "myapp://done"}])
+def test_link_token_create_hosted_link_returns_hosted_link_url(
+    plaid: PlaidClient, hosted: dict[str, Any]
+) -> None:
+    body = plaid.ok("/link/token/create", **_config(hosted_link=hosted))
+    assert body["hosted_link_url"].startswith("http")
+    assert body["link_token"] in body["hosted_link_url"]
+
+
+def test_link_token_create_bad_country_is_invalid_field(plaid: PlaidClient) -> None:
+    error = plaid.error("/link/token/create", **_config(country_codes=["US", "ZZ"]))
+    assert error["error_code"] == "INVALID_FIELD" and "country_codes" in error["error_message"]
+
+
+def test_link_token_get_metadata_has_all_six_keys(plaid: PlaidClient) -> None:
+    token = plaid.ok("/link/token/create", **_config(webhook="https://example.com/hook"))[
+        "link_token"
+    ]
+    body = plaid.ok("/link/token/get", link_token=token)
+    assert body["link_token"] == token
+    assert body["created_at"] == "2026-03-16T15:30:00Z"
+    assert body["expiration"] == "2026-03-16T19:30:00Z"
+    assert body["metadata"] == {
+        "initial_products": ["transactions"],
+        "webhook": "https://example.com/hook",
+        "country_codes": ["US"],
+        "language": "en",
+        "redirect_uri": None,
+        "client_name": "Test App",
+    }
+
+
+def test_link_token_get_unknown_token_is_invalid_link_token(plaid: PlaidClient) -> None:
+    error = plaid.error("/link/token/get", link_token="link-sandbox-00000000-0000")
+    assert (error["error_type"], error["error_code"]) == ("INVALID_INPUT", "INVALID_LINK_TOKEN")

@@ -1,0 +1,123 @@
+"""Hosted Link through the Flask test client: steps, MFA, errors, CSRF and session results."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import PlaidClient
+
+
+class LinkBrowser:
+    """Walks one hosted Link session like a browser (cookies + CSRF token)."""
+
+    def __init__(self, plaid: PlaidClient, **config: Any) -> None:
+        body = {
+            "client_name": "Demo",
+            "language": "en",
+            "country_codes": ["US"],
+            "user": {"client_user_id": "u1"},
+            "products": ["transactions"],
+            "hosted_link": {"completion_redirect_uri": "http://localhost/done"},
+            **config,
+        }
+        self.token = plaid.ok("/link/token/create", **body)["link_token"]
+        self.client: FlaskClient = plaid.client
+        page = self.client.get(f"/link?token={self.token}").text
+        self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # type: ignore[index]
+
+    def post(self, action: str, **form: Any) -> Any:
+        return self.client.post(
+            f"/link/{action}", data={"csrf_token": self.csrf, "token": self.token, **form}
+        )
+
+    def page(self) -> str:
+        return self.client.get(f"/link?token={self.token}").text
+
+
+def to_credentials(link: LinkBrowser, institution_id: str = "ins_109508") -> None:
+    link.post("consent")
+    link.post("select", institution_id=institution_id)
+
+
+def test_link_mfa_questions_two_rounds_then_done(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    link.post("credentials", username="user_good", password="mfa_questions_2_1")
+    assert "Step 1 of 2" in link.page()
+    link.post("mfa", count="1", answer_0="answer_0_0")
+    assert "Step 2 of 2" in link.page()
+    done = link.post("mfa", count="1", answer_0="answer_1_0")
+    assert "public_token=public-sandbox-" in done.headers["Location"]
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    results = sessions[0]["results"]
+    assert set(results) >= {
+        "item_add_results",
+        "cra_item_add_results",
+        "cra_update_results",
+        "bank_income_results",
+        "payroll_income_results",
+        "document_income_results",
+    }
+    assert results["item_add_results"][0]["institution"]["institution_id"] == "ins_109508"
+
+
+def test_link_mfa_wrong_answer_shows_invalid_mfa(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    link.post("credentials", username="user_good", password="mfa_selections")
+    link.post("mfa", count="1", answer_0="No")
+    page = link.page()
+    assert "INVALID_MFA" in page and 'role="alert"' in page
+
+
+@pytest.mark.parametrize("code", ["ITEM_LOCKED", "INSTITUTION_DOWN", "USER_SETUP_REQUIRED"])
+def test_link_error_password_shows_the_error(plaid: PlaidClient, code: str) -> None:
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    link.post("credentials", username="user_good", password=f"error_{code}")
+    assert code in link.page()
+
+
+def test_link_account_filters_limit_the_item_accounts(plaid: PlaidClient) -> None:
+    link = LinkBrowser(
+        plaid, account_filters={"depository": {"account_subtypes": ["checking", "savings"]}}
+    )
+    to_credentials(link)
+    done = link.post("credentials", username="user_good", password="pass_good")
+    public = re.search(r"public_token=([^&]+)", done.headers["Location"])[1]  # type: ignore[index]
+    access = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
+    assert {a["subtype"] for a in accounts} == {"checking", "savings"}
+
+
+def test_link_picker_respects_country_codes(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid, country_codes=["GB"])
+    link.post("consent")
+    page = link.page()
+    assert "Monzo" in page and "Chase" not in page
+    assert link.post("select", institution_id="ins_56").status_code == 303
+    assert "INVALID_INSTITUTION" in link.page()
+
+
+def test_link_form_without_csrf_token_is_refused(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid)
+    response = link.client.post("/link/consent", data={"token": link.token})
+    assert response.status_code == 400
+    assert "uses <strong>Link</strong>" in link.page()
+
+
+def test_link_exit_records_on_exit(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    link.post("exit")
+    session = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"][0]
+    assert session["on_exit"]["metadata"]["status"] == "requires_credentials"
+    assert session["on_success"] is None
+
+
+def test_link_unknown_token_is_not_found(plaid: PlaidClient) -> None:
+    assert plaid.client.get("/link?token=link-sandbox-nope").status_code == 404

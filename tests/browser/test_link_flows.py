@@ -1,0 +1,191 @@
+"""Hosted Link and the banks' authorize pages in real Chromium, ending with the official SDK."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.country_code import CountryCode
+from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
+from plaid.model.link_token_create_hosted_link import LinkTokenCreateHostedLink
+from plaid.model.link_token_create_request import LinkTokenCreateRequest
+from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+from plaid.model.link_token_get_request import LinkTokenGetRequest
+from plaid.model.products import Products
+from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
+from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
+from plaid.model.sandbox_public_token_create_request_options import (
+    SandboxPublicTokenCreateRequestOptions,
+)
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from sandbox.core.models import WebhookEvent
+from sandbox.extensions import db
+from sandbox.testing import LiveSandbox
+
+pytestmark = pytest.mark.browser
+HOOK = "http://127.0.0.1:9/hook"
+
+
+def hosted_link(sdk: Any, live: LiveSandbox, **extra: Any) -> str:
+    """A link token with Hosted Link that returns to the sandbox home page; its URL."""
+    request = LinkTokenCreateRequest(
+        client_name="Budget Buddy",
+        language="en",
+        country_codes=[CountryCode("US")],
+        user=LinkTokenCreateRequestUser(client_user_id="user-1"),
+        webhook=HOOK,
+        hosted_link=LinkTokenCreateHostedLink(completion_redirect_uri=f"{live.url}/"),
+        **extra,
+    )
+    if "access_token" not in extra:
+        request.products = [Products("transactions")]
+    return str(sdk.link_token_create(request).hosted_link_url)
+
+
+def start(page: Page, url: str, shot: Any) -> None:
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("uses Link")
+    shot("consent")
+    page.get_by_role("button", name="Continue").click()
+
+
+def pick(page: Page, name: str, shot: Any) -> None:
+    page.get_by_label("Search for your bank").fill(name)
+    page.get_by_role("button", name="Search").click()
+    shot("search")
+    page.get_by_role("button", name=re.compile(name)).first.click()
+
+
+def sign_in(page: Page, password: str = "pass_good") -> None:
+    page.get_by_label("Username").fill("user_good")
+    page.get_by_label("Password").fill(password)
+
+
+def public_token_of(page: Page) -> str:
+    """The public token Link handed to the completion redirect URI."""
+    page.wait_for_url(re.compile(r"public_token="))
+    return parse_qs(urlsplit(page.url).query)["public_token"][0]
+
+
+def exchange_accounts(sdk: Any, public_token: str) -> tuple[str, list[Any]]:
+    exchanged = sdk.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public_token)
+    )
+    accounts = sdk.accounts_get(AccountsGetRequest(access_token=exchanged.access_token)).accounts
+    return exchanged.access_token, accounts
+
+
+def test_link_non_oauth_bank_with_device_mfa(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    start(page, hosted_link(sdk, live), shot)
+    pick(page, "First Platypus Bank", shot)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("First Platypus Bank")
+    sign_in(page, "mfa_device")
+    shot("credentials")
+    page.get_by_role("button", name="Submit").click()
+    page.get_by_label("Verification code").fill("1234")
+    shot("mfa-device")
+    page.get_by_role("button", name="Submit").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert [a.mask for a in accounts][:2] == ["0000", "1111"] and len(accounts) == 12
+
+
+def test_link_oauth_bank_shares_only_the_ticked_accounts(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    url = hosted_link(sdk, live)
+    start(page, url, shot)
+    pick(page, "Chase", shot)
+    shot("oauth-handoff")
+    page.get_by_role("button", name="Continue to Chase").click()
+    expect(page).to_have_url(re.compile(r"/oauth/ins_56/authorize\?.*code_challenge_method=S256"))
+    sign_in(page)
+    shot("bank-login")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Allow Plaid")
+    page.get_by_role("checkbox", name=re.compile("Plaid Saving")).uncheck()
+    shot("bank-consent")
+    page.get_by_role("button", name="Allow access").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    names = [a.name for a in accounts]
+    assert "Plaid Saving" not in names and "Plaid Checking" in names and len(names) == 11
+    token = url.split("token=")[1]
+    sessions = sdk.link_token_get(LinkTokenGetRequest(link_token=token)).link_sessions
+    result = sessions[0].results.item_add_results[0]
+    assert result.institution.institution_id == "ins_56" and len(result.accounts) == 11
+    with live.app.app_context():
+        codes = db.session.scalars(
+            select(WebhookEvent.webhook_code).where(
+                WebhookEvent.body.contains(sessions[0].link_session_id)
+            )
+        ).all()
+    assert {"ITEM_ADD_RESULT", "SESSION_FINISHED"} <= set(codes)
+
+
+def test_link_oauth_denied_consent_then_retry(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    start(page, hosted_link(sdk, live), shot)
+    pick(page, "Platypus OAuth Bank", shot)
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Deny").click()
+    expect(page.get_by_role("alert")).to_contain_text("ACCESS_NOT_GRANTED")
+    shot("denied")
+    page.get_by_role("button", name="Try again").click()
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Allow access").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 12
+
+
+def test_link_wrong_password_shows_error_and_retry_succeeds(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    start(page, hosted_link(sdk, live), shot)
+    pick(page, "Wells Fargo", shot)
+    sign_in(page, "not-the-password")
+    page.get_by_role("button", name="Submit").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The credentials you provided were incorrect")
+    expect(alert).to_contain_text("INVALID_CREDENTIALS")
+    shot("wrong-password")
+    page.get_by_role("button", name="Try again").click()
+    sign_in(page)
+    page.get_by_role("button", name="Submit").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 12
+
+
+def test_link_update_mode_repairs_item_with_same_access_token(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    public = sdk.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508",
+            initial_products=[Products("transactions")],
+            options=SandboxPublicTokenCreateRequestOptions(webhook=HOOK),
+        )
+    ).public_token
+    access_token, before = exchange_accounts(sdk, public)
+    sdk.sandbox_item_reset_login(SandboxItemResetLoginRequest(access_token=access_token))
+    start(page, hosted_link(sdk, live, access_token=access_token), shot)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("First Platypus Bank")
+    sign_in(page)
+    shot("update-credentials")
+    page.get_by_role("button", name="Submit").click()
+    public_token_of(page)
+    after = sdk.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
+    assert [a.account_id for a in after] == [a.account_id for a in before]
+    with live.app.app_context():
+        codes = db.session.scalars(select(WebhookEvent.webhook_code)).all()
+    assert "LOGIN_REPAIRED" in codes

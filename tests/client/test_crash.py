@@ -1,0 +1,92 @@
+"""Kill a syncing process at seeded random instants; the store must end equal to the provider."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from client.api.plaid import PlaidClient
+from client.crypto import TokenCipher
+from client.store.db import Store
+from client.store.models import Connection, SyncRun
+from client.sync.connections import BankSync
+from tests.client.conftest import Tenant, ground_truth
+from tests.client.helpers import assert_store_matches
+
+KILLS = 15
+SEED = 20260316
+WORKER = Path(__file__).with_name("crash_worker.py")
+
+
+def _spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start a worker; it imports, says ready, then waits for `_go` (imports overlap runs)."""
+    return subprocess.Popen(
+        [sys.executable, str(WORKER)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+
+
+def _go(proc: subprocess.Popen[bytes]) -> None:
+    """Let a ready worker start syncing."""
+    assert proc.stdout is not None and proc.stdin is not None
+    assert proc.stdout.readline().strip() == b"ready"
+    proc.stdin.write(b"go\n")
+    proc.stdin.flush()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL: no cleanup handlers, no rollback, exactly like a power cut for the process."""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            pipe.close()
+
+
+def test_crash_at_random_points_converges_to_ground_truth(tenant: Tenant, tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    key = TokenCipher.generate_key()
+    store = Store(f"sqlite:///{tmp_path / 'crash.db'}")
+    plaid = PlaidClient(tenant.url, tenant.client_id, tenant.secret, timeout=30)
+    bank = BankSync(plaid, store, TokenCipher([key]), max_restarts=50)
+    cid = bank.connect_sandbox("ins_109508", days_requested=730)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "CRASH_DB": store.url,
+        "CRASH_URL": tenant.url,
+        "CRASH_CLIENT_ID": tenant.client_id,
+        "CRASH_SECRET": tenant.secret,
+        "CRASH_KEY": key,
+        "CRASH_CONNECTION": str(cid),
+    }
+    mid_chain = 0
+    env["CRASH_PAGE_SIZE"] = str(rng.choice([7, 25, 60]))
+    upcoming = _spawn(env)
+    for kill in range(KILLS):
+        proc = upcoming
+        _go(proc)
+        env["CRASH_PAGE_SIZE"] = str(rng.choice([7, 25, 60]))
+        upcoming = _spawn(env) if kill < KILLS - 1 else None
+        time.sleep(rng.uniform(0.0, 0.3))
+        if kill % 3 == 1:
+            tenant.advance(rng.randint(1, 4))  # data moves while the worker paginates
+        time.sleep(rng.uniform(0.0, 0.3))
+        _kill(proc)
+        with store.session() as s:
+            conn = s.get(Connection, cid)
+            mid_chain += bool(conn is not None and conn.in_chain)
+    final = bank.sync(cid, trigger="final")
+    try:
+        assert final.ok, final.error_code
+        assert_store_matches(store, cid, ground_truth(bank, cid))
+        with store.session() as s:
+            assert s.query(SyncRun).count() > KILLS  # every killed run left its history row
+        assert mid_chain >= 3, "kills should land inside has_more chains"
+    finally:
+        plaid.close()
+        store.close()

@@ -1,0 +1,188 @@
+"""Store on PostgreSQL, token encryption and rotation, audit purge, health, CSV, rules, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from client.api.plaid import PlaidClient
+from client.audit import AuditLog
+from client.cli import main
+from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
+from client.health import health, metrics_text
+from client.providers.categories import CategoryMap
+from client.providers.csv_format import read_csv, write_csv
+from client.providers.model import LocalTransaction, normalise_payee
+from client.providers.plaid import map_transaction
+from client.store.db import Store
+from client.store.models import AuditEvent, Connection, Transaction
+from client.sync.connections import BankSync
+from client.sync.rules import apply_rules
+from tests.client.conftest import Tenant, ground_truth
+from tests.client.helpers import assert_store_matches
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/sandbox_b"
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """The client's tables on this suite's own PostgreSQL database, recreated per test."""
+    store = Store(POSTGRES, create=False)
+    store.drop_all()
+    store.create_all()
+    yield store
+    store.close()
+
+
+def test_postgresql_store_full_sync(pg_store: Store, tenant: Tenant) -> None:
+    plaid = PlaidClient(tenant.url, tenant.client_id, tenant.secret, timeout=30)
+    bank = BankSync(plaid, pg_store, TokenCipher([TokenCipher.generate_key()]))
+    cid = bank.connect_sandbox("ins_109508", days_requested=180)
+    assert bank.sync(cid).ok and bank.sync(cid).ok  # the second run is an empty delta
+    assert_store_matches(pg_store, cid, ground_truth(bank, cid))
+    plaid.close()
+
+
+def test_tokens_encrypted_and_rotated(store: Store) -> None:
+    old, new = TokenCipher.generate_key(), TokenCipher.generate_key()
+    with store.session() as s:
+        s.add(
+            Connection(access_token_enc=TokenCipher([old]).encrypt("access-sandbox-1"), settings={})
+        )
+    rotated = TokenCipher([new, old])
+    assert rotate_stored_tokens(store, rotated) == 1
+    with store.session() as s:
+        enc = s.scalars(select(Connection.access_token_enc)).one()
+    assert enc is not None and "access-sandbox" not in enc
+    assert TokenCipher([new]).decrypt(enc) == "access-sandbox-1"
+    with pytest.raises(TokenDecryptError) as info:
+        TokenCipher([old]).decrypt(enc)
+    assert enc not in str(info.value)
+
+
+def test_audit_purge_respects_retention(store: Store) -> None:
+    log = AuditLog(store, retention_days=30)
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with store.session() as s:
+        s.add(AuditEvent(kind="call", name="/item/get", at=now - dt.timedelta(days=31)))
+        s.add(AuditEvent(kind="call", name="/item/get", at=now - dt.timedelta(days=29)))
+    assert log.purge(now) == 1
+
+
+def test_health_and_prometheus(bank: BankSync, tenant: Tenant) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=30)
+    assert bank.sync(cid).ok
+    tenant.post("/sandbox/item/reset_login", access_token=bank.access_token(cid))
+    assert not bank.sync(cid).ok
+    data = health(bank.store)
+    assert data["connections"]["login_required"] == 1
+    assert data["failures_by_code"] == {"ITEM_LOGIN_REQUIRED": 1}
+    text = metrics_text(bank.store).decode()
+    assert 'bank_connections{status="login_required"} 1.0' in text
+    assert 'bank_sync_failures{code="ITEM_LOGIN_REQUIRED"} 1.0' in text
+    assert "bank_sync_duration_seconds_count 2.0" in text
+    assert f'bank_last_success_age_seconds{{connection="{cid}"}}' in text
+
+
+def test_mapping_sign_category_payee() -> None:
+    raw = {
+        "transaction_id": "t1",
+        "account_id": "a1",
+        "amount": 4.33,
+        "date": "2026-03-01",
+        "iso_currency_code": None,
+        "unofficial_currency_code": "BTC",
+        "name": "UBER 063015 SF**POOL**",
+        "merchant_name": None,
+        "pending": False,
+        "personal_finance_category": {
+            "primary": "TRANSPORTATION",
+            "detailed": "TRANSPORTATION_TAXIS_AND_RIDE_SHARES",
+        },
+    }
+    txn = map_transaction(raw, CategoryMap({"TRANSPORTATION_TAXIS_AND_RIDE_SHARES": "Taxi"}))
+    assert txn.amount == Decimal("-4.33") and txn.currency == "BTC"
+    assert txn.category == "Taxi" and txn.payee == "Uber Sf Pool"
+    assert normalise_payee("  STARBUCKS #1234  ") == "Starbucks"
+
+
+def test_csv_round_trip_uses_the_same_model() -> None:
+    txn = LocalTransaction(
+        "t1",
+        "acc",
+        Decimal("-12.50"),
+        "EUR",
+        dt.date(2026, 1, 2),
+        "Coffee",
+        "Cafe",
+        "Food & Drink",
+        False,
+        source="csv",
+    )
+    out = io.StringIO()
+    assert write_csv([txn], out) == 1
+    (back,) = list(read_csv(io.StringIO(out.getvalue())))
+    assert back == txn
+
+
+def test_rules_rename_payee_and_ignore_transfers() -> None:
+    txn = LocalTransaction(
+        "t",
+        "a",
+        Decimal(5),
+        "USD",
+        dt.date(2026, 1, 1),
+        "Transfer from 1111",
+        None,
+        "Transfer",
+        False,
+    )
+    rules = [
+        {"type": "rename_payee", "match": "transfer", "payee": "Savings"},
+        {"type": "ignore_transfers"},
+    ]
+    renamed, ignored = apply_rules(txn, rules, frozenset({"1111"}))
+    assert renamed.payee == "Savings" and ignored
+    assert not apply_rules(txn, rules, frozenset({"9999"}))[1]
+
+
+def test_cli_connect_sync_status_export_disconnect(tenant: Tenant, tmp_path: Path) -> None:
+    env = {
+        "BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'cli.db'}",
+        "PLAID_BASE_URL": tenant.url,
+        "PLAID_CLIENT_ID": tenant.client_id,
+        "PLAID_SECRET": tenant.secret,
+        "BANK_CLIENT_KEYS": TokenCipher.generate_key(),
+        "COLUMNS": "200",
+    }
+    runner = CliRunner(env=env)
+
+    def run(*args: str) -> str:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "connection 1" in run("connect", "--sandbox", "ins_109508", "--days", "60")
+    assert "1: +" in run("sync", "1")
+    assert "Plaid Checking" in run("accounts")
+    assert "active" in run("status")
+    csv_path = tmp_path / "out.csv"
+    assert "rows" in run("transactions", "--since", "2000-01-01", "--csv", str(csv_path))
+    assert csv_path.read_text().startswith("date,account,amount")
+    assert "paused" not in run("schedule", "1", "weekly") and "pause" in run(
+        "schedule", "1", "pause"
+    )
+    assert "re-encrypted 1" in run("rotate-keys")
+    assert "credentials deleted" in run("disconnect", "1")
+    store = Store(env["BANK_CLIENT_DB"])
+    with store.session() as s:
+        assert s.scalars(select(Connection.access_token_enc)).one() is None
+        assert s.scalars(select(Transaction)).first() is not None
+    store.close()

@@ -1,0 +1,168 @@
+"""The client against a live sandbox on a free port: no mocks of the sandbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
+from client.sync.connections import BankSync
+from tests.client.conftest import Tenant, ground_truth
+from tests.client.helpers import assert_store_matches, count_rows
+
+
+def test_first_sync_24_months_matches_provider(bank: BankSync) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=730)
+    result = bank.sync(cid)
+    assert result.ok and result.added > 1000 and result.pages >= 3
+    truth = ground_truth(bank, cid)
+    assert_store_matches(bank.store, cid, truth)
+    with bank.store.session() as s:
+        dates = list(s.scalars(select(Transaction.date)))
+        assert (max(dates) - min(dates)).days >= 700
+        accounts = list(s.scalars(select(Account)))
+        assert {a.type for a in accounts} >= {"depository", "credit", "loan"}
+        assert all(a.currency for a in accounts)
+        run = s.scalars(select(SyncRun)).one()
+        assert run.added == result.added and run.finished_at and run.error_code is None
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == "active" and conn.last_success_at
+        assert conn.access_token_enc and "access-" not in conn.access_token_enc
+        calls = list(s.scalars(select(AuditEvent).where(AuditEvent.kind == "call")))
+        assert {c.name for c in calls} >= {"/transactions/sync", "/item/public_token/exchange"}
+        assert all(c.request_id for c in calls)
+
+
+def test_incremental_sync_after_clock_applies_added_modified_removed(
+    bank: BankSync, tenant: Tenant
+) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(cid).ok
+    tenant.advance(5)
+    second = bank.sync(cid)
+    assert second.ok and second.added > 0 and second.removed > 0
+    token = bank.access_token(cid)
+    tenant.post("/transactions/refresh", access_token=token)
+    assert bank.sync(cid).ok
+    assert_store_matches(bank.store, cid, ground_truth(bank, cid))
+
+
+def test_dynamic_user_refresh_exercises_modified(bank: BankSync, tenant: Tenant) -> None:
+    public = bank.plaid.sandbox_public_token_create(
+        "ins_109508", username="user_transactions_dynamic", password="any"
+    )["public_token"]
+    cid = bank.connect(public)
+    assert bank.sync(cid).ok
+    tenant.post("/transactions/refresh", access_token=bank.access_token(cid))
+    result = bank.sync(cid)
+    assert result.ok and result.added and result.modified and result.removed
+    with bank.store.session() as s:
+        posted = list(
+            s.scalars(select(Transaction).where(Transaction.pending_provider_id.is_not(None)))
+        )
+        assert posted and all(not t.pending for t in posted)
+        gone = {t.pending_provider_id for t in posted}
+        assert not list(s.scalars(select(Transaction).where(Transaction.provider_id.in_(gone))))
+    assert_store_matches(bank.store, cid, ground_truth(bank, cid))
+
+
+def test_mutation_during_pagination_restarts_and_converges(bank: BankSync, tenant: Tenant) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=730)
+    assert bank.sync(cid).ok
+    tenant.advance(20)
+    bank.page_size = 10
+    advanced: list[int] = []
+
+    def on_page(pages: int, _counts: object) -> None:
+        if pages == 1 and not advanced:
+            advanced.append(1)
+            tenant.advance(3)  # the log changes between page 1 and page 2
+
+    result = bank.sync(cid, on_page=on_page)
+    assert result.ok and result.restarts >= 1
+    assert_store_matches(bank.store, cid, ground_truth(bank, cid))
+
+
+def test_login_required_then_repair(
+    bank: BankSync, tenant: Tenant, live: object, notes: object
+) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=30)
+    assert bank.sync(cid).ok
+    token = bank.access_token(cid)
+    tenant.post("/sandbox/item/reset_login", access_token=token)
+    failed = bank.sync(cid)
+    assert failed.error_code == "ITEM_LOGIN_REQUIRED"
+    with bank.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == "login_required" and conn.last_error_message
+    assert [n.kind for n in notes.notes][-1] == "login_required"  # type: ignore[attr-defined]
+    assert bank.repair_link_token(cid).startswith("link-")
+    assert bank.mark_repaired(cid) is False  # the user has not been through Link yet
+    _complete_update_mode(live, tenant, token)
+    assert bank.mark_repaired(cid) is True
+    with bank.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == "active" and conn.last_error_code is None
+    assert bank.access_token(cid) == token  # update mode keeps the access token
+
+
+def test_disconnect_removes_credentials(bank: BankSync, tenant: Tenant) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=30)
+    assert bank.sync(cid).ok
+    token = bank.access_token(cid)
+    bank.disconnect(cid)
+    with bank.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.access_token_enc is None
+        assert conn.status == "disconnected"
+        consent = [
+            e.name for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "consent"))
+        ]
+    assert consent == ["connected", "disconnected"]
+    reply = bank.plaid.transport.session.post(
+        tenant.url + "/accounts/get",
+        json={"access_token": token},
+        headers={"PLAID-CLIENT-ID": tenant.client_id, "PLAID-SECRET": tenant.secret},
+        timeout=10,
+    )
+    assert reply.status_code == 400
+    assert count_rows(bank.store, Transaction) > 0  # history stays with the app
+
+
+def test_relink_matches_accounts_without_duplicates(bank: BankSync) -> None:
+    first = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(first).ok
+    before_accounts = count_rows(bank.store, Account)
+    before_txns = count_rows(bank.store, Transaction)
+    bank.disconnect(first)
+    second = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(second).ok
+    assert count_rows(bank.store, Account) == before_accounts
+    assert count_rows(bank.store, Transaction) == before_txns
+    assert_store_matches(bank.store, second, ground_truth(bank, second))
+
+
+def test_balance_refresh_and_selective_sync(bank: BankSync) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=30)
+    with bank.store.session() as s:
+        checking = s.scalars(select(Account).where(Account.mask == "0000")).one()
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        conn.settings = {"account_ids": [checking.provider_id]}
+    assert bank.sync(cid).ok
+    with bank.store.session() as s:
+        assert set(s.scalars(select(Transaction.account_id))) == {checking.id}
+    assert bank.refresh_balances(cid, live=True) > 0
+
+
+def _complete_update_mode(live: object, tenant: Tenant, token: str) -> None:
+    """Stand-in for the user finishing Link update mode (the Link page drives this later)."""
+    from sandbox.core import tenants
+    from sandbox.core.bank import Bank
+    from sandbox.extensions import db
+
+    with live.app.app_context():  # type: ignore[attr-defined]
+        owner = tenants.authenticate(db.session, tenant.client_id, tenant.secret)
+        sandbox_bank = Bank(db.session, owner)
+        sandbox_bank.repair_login(sandbox_bank.item(token, allow_error=True))
+        db.session.commit()
+        db.session.remove()

@@ -1,0 +1,158 @@
+"""Transport: headers, typed errors, retries with backoff, Retry-After, no secrets leaked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from client.api import errors
+from client.api.plaid import PlaidClient
+from tests.client.helpers import Reply, plaid_error, scripted_app, serve
+
+
+def _client(url: str, sleeps: list[float], max_retries: int = 2) -> PlaidClient:
+    return PlaidClient(
+        url,
+        "cid-123",
+        "very-secret",
+        timeout=5,
+        max_retries=max_retries,
+        sleep=sleeps.append,
+        jitter=lambda d: d,
+    )
+
+
+def _run(
+    replies: list[Reply], call: str = "item_get", max_retries: int = 2
+) -> tuple[Any, list[float], list[dict[str, Any]]]:
+    seen: list[dict[str, Any]] = []
+    sleeps: list[float] = []
+    with serve(scripted_app(replies, seen)) as url:
+        client = _client(url, sleeps, max_retries)
+        try:
+            if call == "exchange":
+                result: Any = client.item_public_token_exchange("public-x")
+            else:
+                result = client.item_get("access-sandbox-abc")
+        except errors.ClientError as exc:
+            result = exc
+        finally:
+            client.close()
+    return result, sleeps, seen
+
+
+def test_transport_sends_plaid_headers() -> None:
+    result, _, seen = _run([(200, {"item": {}, "request_id": "R1"}, {})])
+    assert result["request_id"] == "R1"
+    headers = seen[0]["headers"]
+    assert headers["Plaid-Version"] == "2020-09-14"
+    assert headers["Plaid-Client-Id"] == "cid-123"
+    assert headers["Plaid-Secret"] == "very-secret"
+    assert seen[0]["json"] == {"access_token": "access-sandbox-abc"}
+
+
+def test_transport_rate_limit_retries_honouring_retry_after() -> None:
+    replies = [
+        plaid_error("RATE_LIMIT_EXCEEDED", "ITEM_GET_LIMIT", 429, **{"Retry-After": "7"}),
+        plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR", 500),
+        (200, {"item": {}, "request_id": "OK"}, {}),
+    ]
+    result, sleeps, seen = _run(replies)
+    assert result["request_id"] == "OK"
+    assert sleeps == [7.0, 1.0]  # Retry-After wins over 0.5 s; then 0.5 * 2**1
+    assert len(seen) == 3
+
+
+def test_transport_gives_up_after_max_retries() -> None:
+    replies = [plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR", 500)] * 3
+    result, sleeps, seen = _run(replies)
+    assert isinstance(result, errors.ApiError)
+    assert result.request_id == "REQINTER" and result.http_status == 500
+    assert len(seen) == 3 and sleeps == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("error_type", "code", "cls"),
+    [
+        ("ITEM_ERROR", "ITEM_LOGIN_REQUIRED", errors.LoginRequiredError),
+        ("INVALID_INPUT", "INVALID_ACCESS_TOKEN", errors.InvalidInputError),
+        ("INVALID_REQUEST", "MISSING_FIELDS", errors.InvalidRequestError),
+        ("INSTITUTION_ERROR", "INSTITUTION_NO_LONGER_SUPPORTED", errors.InstitutionError),
+        (
+            "TRANSACTIONS_ERROR",
+            "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+            errors.MutationDuringPaginationError,
+        ),
+    ],
+)
+def test_transport_non_retryable_errors_raise_once(
+    error_type: str, code: str, cls: type[Exception]
+) -> None:
+    result, sleeps, seen = _run([plaid_error(error_type, code, 400)])
+    assert type(result) is cls and result.error_code == code
+    assert len(seen) == 1 and sleeps == []
+
+
+def test_transport_institution_down_is_retried() -> None:
+    replies = [
+        plaid_error("INSTITUTION_ERROR", "INSTITUTION_DOWN", 400),
+        (200, {"item": {}, "request_id": "OK"}, {}),
+    ]
+    result, sleeps, _ = _run(replies)
+    assert result["request_id"] == "OK" and sleeps == [0.5]
+
+
+def test_transport_connection_refused_is_retried_then_raised() -> None:
+    sleeps: list[float] = []
+    client = _client("http://127.0.0.1:9", sleeps, max_retries=1)
+    with pytest.raises(errors.APIConnectionError) as info:
+        client.item_get("access-sandbox-abc")
+    client.close()
+    assert len(sleeps) == 1
+    assert "very-secret" not in str(info.value) and "access-sandbox" not in str(info.value)
+
+
+def test_transport_non_json_5xx_is_retried() -> None:
+    seen: list[dict[str, Any]] = []
+    from flask import Flask
+
+    app = Flask("html")
+    calls: list[int] = []
+
+    @app.post("/item/get")
+    def html() -> tuple[str, int]:
+        calls.append(1)
+        return ("<html>bad gateway</html>", 502) if len(calls) == 1 else ('{"request_id":"J"}', 200)
+
+    sleeps: list[float] = []
+    with serve(app) as url:
+        client = _client(url, sleeps)
+        assert client.item_get("access-x")["request_id"] == "J"
+        client.close()
+    assert sleeps == [0.5] and not seen
+
+
+def test_secrets_never_in_repr_or_errors() -> None:
+    result, _, _ = _run([plaid_error("INVALID_INPUT", "INVALID_API_KEYS", 400)])
+    client = PlaidClient("http://h", "cid-123", "very-secret")
+    for text in (repr(client), repr(client.transport), str(result), repr(result)):
+        assert "very-secret" not in text
+    client.close()
+
+
+def test_audit_observer_sees_each_attempt() -> None:
+    records: list[Any] = []
+    seen: list[dict[str, Any]] = []
+    replies = [
+        plaid_error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429),
+        (200, {"request_id": "OK"}, {}),
+    ]
+    with serve(scripted_app(replies, seen)) as url:
+        base = _client(url, [])
+        base.observed(records.append).item_get("access-x")
+        base.close()
+    assert [(r.endpoint, r.status, r.error_code, r.attempt) for r in records] == [
+        ("/item/get", 429, "RATE_LIMIT", 0),
+        ("/item/get", 200, None, 1),
+    ]

@@ -1,0 +1,210 @@
+"""The official plaid-python SDK against a real ``python -m sandbox serve`` process.
+
+Only the host changes: the SDK's own models deserialize every reply, and errors come
+back as ``plaid.ApiException`` whose body is Plaid's JSON error object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import plaid
+import pytest
+from plaid.api import plaid_api
+from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
+from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.auth_get_request import AuthGetRequest
+from plaid.model.country_code import CountryCode
+from plaid.model.identity_get_request import IdentityGetRequest
+from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
+from plaid.model.institutions_get_request import InstitutionsGetRequest
+from plaid.model.institutions_search_request import InstitutionsSearchRequest
+from plaid.model.item_get_request import ItemGetRequest
+from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
+from plaid.model.item_remove_request import ItemRemoveRequest
+from plaid.model.link_token_create_request import LinkTokenCreateRequest
+from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+from plaid.model.link_token_get_request import LinkTokenGetRequest
+from plaid.model.products import Products
+from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
+from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
+from plaid.model.transactions_get_request import TransactionsGetRequest
+from plaid.model.transactions_get_request_options import TransactionsGetRequestOptions
+from plaid.model.transactions_sync_request import TransactionsSyncRequest
+
+from tests.conftest import DATABASES, POSTGRES_URL
+
+pytestmark = pytest.mark.e2e
+READY_TIMEOUT = 20.0
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url(kind: str, tmp_path: Path) -> str:
+    """SQLite in ``tmp_path``, or a fresh ``<test db>_e2e`` PostgreSQL database."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'e2e.db'}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{url.database}_e2e"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=DATABASES)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A sandbox process on a free port; yields the ready file's URL and keys."""
+    ready = tmp_path / "ready.json"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(request.param, tmp_path),
+        "SANDBOX_CLIENT_ID": "e2e-client-id",
+        "SANDBOX_SECRET": "e2e-secret",
+    }
+    command = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--ready-file", str(ready)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not (ready.exists() and ready.read_text().strip()):
+            if process.poll() is not None:
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                pytest.fail(f"sandbox exited with {process.returncode}: {stderr[-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"sandbox did not write {ready} within {READY_TIMEOUT} s")
+            time.sleep(0.05)
+        yield json.loads(ready.read_text())
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+
+def _client(server: dict[str, Any]) -> plaid_api.PlaidApi:
+    configuration = plaid.Configuration(
+        host=server["url"],
+        api_key={"clientId": server["client_id"], "secret": server["secret"]},
+    )
+    return plaid_api.PlaidApi(plaid.ApiClient(configuration))
+
+
+def _error_code(call: Any, request: Any) -> str:
+    with pytest.raises(plaid.ApiException) as caught:
+        call(request)
+    body = json.loads(caught.value.body)
+    assert caught.value.status == 400
+    assert body["request_id"]
+    return str(body["error_code"])
+
+
+def test_sdk_full_flow_against_served_process(server: dict[str, Any]) -> None:
+    client = _client(server)
+    assert server["client_id"] == "e2e-client-id"
+    public = client.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508",
+            initial_products=[Products("transactions"), Products("auth")],
+        )
+    ).public_token
+    exchange = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    )
+    token = exchange.access_token
+    item = client.item_get(ItemGetRequest(access_token=token)).item
+    assert item.item_id == exchange.item_id
+    assert item.institution_id == "ins_109508"
+
+    accounts = client.accounts_get(AccountsGetRequest(access_token=token)).accounts
+    assert len(accounts) == 12
+    balances = client.accounts_balance_get(AccountsBalanceGetRequest(access_token=token))
+    assert [a.account_id for a in balances.accounts] == [a.account_id for a in accounts]
+    auth = client.auth_get(AuthGetRequest(access_token=token))
+    assert auth.numbers.ach and all(len(n.routing) == 9 for n in auth.numbers.ach)
+    identity = client.identity_get(IdentityGetRequest(access_token=token))
+    assert identity.accounts[0].owners[0].names
+
+    added: list[Any] = []
+    cursor, has_more = "", True
+    while has_more:
+        page = client.transactions_sync(
+            TransactionsSyncRequest(access_token=token, cursor=cursor, count=100)
+        )
+        added += page.added
+        cursor, has_more = page.next_cursor, page.has_more
+    assert cursor and len(added) > 100
+    assert len({t.transaction_id for t in added}) == len(added)
+
+    window = {"access_token": token, "start_date": dt.date(2025, 1, 1)}
+    end = max(t.date for t in added)
+    first = client.transactions_get(
+        TransactionsGetRequest(
+            **window, end_date=end, options=TransactionsGetRequestOptions(count=10, offset=0)
+        )
+    )
+    second = client.transactions_get(
+        TransactionsGetRequest(
+            **window, end_date=end, options=TransactionsGetRequestOptions(count=10, offset=10)
+        )
+    )
+    assert len(first.transactions) == len(second.transactions) == 10
+    assert first.total_transactions == second.total_transactions >= 20
+    assert first.transactions[0].date >= second.transactions[-1].date
+    assert not {t.transaction_id for t in first.transactions} & {
+        t.transaction_id for t in second.transactions
+    }
+
+    us = [CountryCode("US")]
+    listed = client.institutions_get(InstitutionsGetRequest(count=5, offset=0, country_codes=us))
+    assert len(listed.institutions) == 5 and listed.total >= 5
+    platypus = client.institutions_get_by_id(
+        InstitutionsGetByIdRequest(institution_id="ins_109508", country_codes=us)
+    ).institution
+    assert platypus.name == "First Platypus Bank"
+    found = client.institutions_search(
+        InstitutionsSearchRequest(query="Platypus", country_codes=us)
+    )
+    assert "ins_109508" in {i.institution_id for i in found.institutions}
+
+    link = client.link_token_create(
+        LinkTokenCreateRequest(
+            client_name="E2E",
+            language="en",
+            country_codes=us,
+            user=LinkTokenCreateRequestUser(client_user_id="user-1"),
+            products=[Products("transactions")],
+        )
+    )
+    assert link.link_token.startswith("link-sandbox-")
+    got = client.link_token_get(LinkTokenGetRequest(link_token=link.link_token))
+    assert got.metadata.client_name == "E2E"
+
+    client.sandbox_item_reset_login(SandboxItemResetLoginRequest(access_token=token))
+    code = _error_code(client.accounts_get, AccountsGetRequest(access_token=token))
+    assert code == "ITEM_LOGIN_REQUIRED"
+
+    client.item_remove(ItemRemoveRequest(access_token=token))
+    code = _error_code(client.item_get, ItemGetRequest(access_token=token))
+    assert code == "ITEM_NOT_FOUND"

@@ -1,0 +1,72 @@
+"""The benchmark's own pieces: statistics, wrk parsing, the baseline app, the report.
+
+Nothing here times anything: benchmark results are ratios measured in one run
+(``python -m bench.bench_api``), never wall-clock assertions in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bench import bare_app, bench_api
+from bench.load import LoadResult, _parse_wrk, percentile
+
+WRK_OUTPUT = """\
+Running 5s test @ http://127.0.0.1:40000/accounts/balance/get
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.10ms    1.20ms  20.00ms   80.00%
+    Req/Sec     1.30k   100.00     1.50k    70.00%
+  Latency Distribution
+     50%    2.90ms
+     75%    3.50ms
+     90%    4.20ms
+     99%   812.00us
+  12950 requests in 5.00s, 58.00MB read
+  Socket errors: connect 0, read 3, write 0, timeout 1
+  Non-2xx or 3xx responses: 2
+Requests/sec:   2590.00
+"""
+
+
+def test_percentile_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.5) == 0.0
+
+
+def test_load_result_rate_counts_successes_only() -> None:
+    result = LoadResult(requests=110, errors=10, seconds=2.0, latencies=(0.1,) * 100)
+    assert result.rate == 50.0
+
+
+def test_wrk_output_is_parsed_with_units() -> None:
+    result = _parse_wrk(WRK_OUTPUT)
+    assert (result.requests, result.seconds) == (12950, 5.0)
+    assert result.errors == 3  # non-2xx plus connect/write/timeout errors, not read resets
+    assert result.percentile(0.5) == pytest.approx(0.0029)
+    assert result.percentile(0.99) == pytest.approx(0.000812)
+
+
+def test_bare_app_returns_the_given_bytes() -> None:
+    body = b'{"accounts": [{"account_id": "x"}], "request_id": "r"}'
+    client = bare_app.create_app(body).test_client()
+    response = client.post("/accounts/balance/get", json={"access_token": "t"})
+    assert response.status_code == 200
+    assert response.data == body
+    assert response.mimetype == "application/json"
+
+
+def test_report_has_the_ratio_row() -> None:
+    args = bench_api.parse_args(["--duration", "5", "--output", "-"])
+    assert isinstance(args, argparse.Namespace)
+    sandbox = LoadResult(500, 0, 5.0, (0.01, 0.02))
+    bare = LoadResult(1000, 0, 5.0, (0.005, 0.01))
+    cold = [bench_api.ColdStart(0.5, 0.6, 0.7), bench_api.ColdStart(0.4, 0.5, 0.6)]
+    text = bench_api.report(args, cold, ([bench_api.Throughput("python", sandbox, bare)], 4096))
+    assert "| **ratio sandbox/bare** | Python threads + requests | **0.50** |" in text
+    assert "450.0 ms" in text  # median of the two ready times

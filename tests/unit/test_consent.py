@@ -1,0 +1,76 @@
+"""Consent lifecycle over an advancing clock: expiry dates, warnings, then ITEM_LOGIN_REQUIRED."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from sandbox.core import errors
+from sandbox.core.bank import Bank
+from sandbox.core.models import Item, WebhookEvent
+from tests.conftest import FROZEN_NOW
+from tests.unit.conftest import link
+
+HOOK = "https://app.example/hooks"
+
+
+def linked(bank: Bank, institution_id: str) -> tuple[str, Item]:
+    token = link(bank, institution_id)
+    item = bank.item(token)
+    item.webhook = HOOK
+    return token, item
+
+
+def advance(bank: Bank, days: int) -> None:
+    clock = bank.clock
+    clock.advance(dt.timedelta(days=days))
+    bank.set_clock(clock)
+
+
+def codes(bank: Bank, item: Item) -> list[str]:
+    rows = bank.session.scalars(select(WebhookEvent).where(WebhookEvent.item_id == item.id))
+    return [r.webhook_code for r in rows if r.webhook_type == "ITEM"]
+
+
+@pytest.mark.parametrize(
+    ("institution_id", "days"), [("ins_117650", 90), ("ins_127287", 365), ("ins_109508", None)]
+)
+def test_item_consent_expiry_by_region(bank: Bank, institution_id: str, days: int | None) -> None:
+    _, item = linked(bank, institution_id)
+    expected = FROZEN_NOW + dt.timedelta(days=days) if days else None
+    assert item.consent_expires_at == expected
+
+
+def test_uk_consent_warns_then_expires_into_login_required(bank: Bank) -> None:
+    token, item = linked(bank, "ins_117650")
+    advance(bank, 80)
+    assert codes(bank, item) == []
+    advance(bank, 5)
+    assert codes(bank, item) == ["PENDING_EXPIRATION"]
+    advance(bank, 6)
+    assert item.error_code == "ITEM_LOGIN_REQUIRED"
+    assert codes(bank, item) == ["PENDING_EXPIRATION", "ERROR"]
+    with pytest.raises(errors.LoginRequired):
+        bank.accounts(token)
+
+
+def test_us_oauth_consent_warns_with_pending_disconnect(bank: Bank) -> None:
+    _, item = linked(bank, "ins_127287")
+    advance(bank, 360)
+    assert codes(bank, item) == ["PENDING_DISCONNECT"]
+    body = json.loads(bank.session.scalars(select(WebhookEvent)).all()[-1].body)
+    assert body["reason"] == "INSTITUTION_TOKEN_EXPIRATION"
+
+
+def test_expired_consent_is_noticed_on_read_and_update_mode_renews_it(bank: Bank) -> None:
+    token, item = linked(bank, "ins_117650")
+    item.consent_expires_at = FROZEN_NOW - dt.timedelta(seconds=1)
+    with pytest.raises(errors.LoginRequired):
+        bank.item(token)
+    assert bank.item(token, allow_error=True).error_code == "ITEM_LOGIN_REQUIRED"
+    bank.repair_login(item)
+    assert item.error_code is None
+    assert item.consent_expires_at == FROZEN_NOW + dt.timedelta(days=90)

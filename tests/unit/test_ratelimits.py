@@ -1,0 +1,68 @@
+"""Rate limits: Plaid's table, per-tenant overrides, and counters in memory or Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from sandbox.core import errors, ratelimits
+from sandbox.core.bank import Bank
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+SYNC = ratelimits.PLAID_SANDBOX["/transactions/sync"]
+
+
+def test_plaid_table_has_the_sandbox_numbers() -> None:
+    assert (SYNC.per_item, SYNC.per_client, SYNC.item_code) == (50, 1000, "TRANSACTIONS_SYNC_LIMIT")
+    balance = ratelimits.PLAID_SANDBOX["/accounts/balance/get"]
+    assert (balance.item_code, balance.client_code) == (
+        "BALANCE_LIMIT",
+        "ACCOUNTS_BALANCE_GET_LIMIT",
+    )
+
+
+def test_per_item_limit_raises_with_retry_after() -> None:
+    limiter = ratelimits.RateLimiter()
+    for _ in range(SYNC.per_item or 0):
+        limiter.hit("tenant", "/transactions/sync", "item-a", SYNC)
+    with pytest.raises(errors.RateLimited) as caught:
+        limiter.hit("tenant", "/transactions/sync", "item-a", SYNC)
+    assert caught.value.detail["code"] == "TRANSACTIONS_SYNC_LIMIT"
+    assert 1 <= int(caught.value.detail["retry_after"]) <= 60  # type: ignore[call-overload]
+    limiter.hit("tenant", "/transactions/sync", "item-b", SYNC)  # other items are unaffected
+
+
+def test_per_client_limit_uses_the_client_code() -> None:
+    limiter = ratelimits.RateLimiter()
+    limit = ratelimits.Limit(None, 2, "X", "ACCOUNTS_BALANCE_GET_LIMIT")
+    limiter.hit("t", "/accounts/balance/get", "a", limit)
+    limiter.hit("t", "/accounts/balance/get", "b", limit)
+    with pytest.raises(errors.RateLimited) as caught:
+        limiter.hit("t", "/accounts/balance/get", "c", limit)
+    assert caught.value.detail["code"] == "ACCOUNTS_BALANCE_GET_LIMIT"
+
+
+def test_redis_store_is_shared_between_limiters() -> None:
+    namespace = f"test-{uuid.uuid4()}"
+    limit = ratelimits.Limit(2, None, "ITEM_GET_LIMIT")
+    first, second = ratelimits.RateLimiter(REDIS_URL), ratelimits.RateLimiter(REDIS_URL)
+    first.hit(namespace, "/item/get", "i", limit)
+    second.hit(namespace, "/item/get", "i", limit)
+    with pytest.raises(errors.RateLimited):
+        first.hit(namespace, "/item/get", "i", limit)
+
+
+def test_tenant_overrides_and_switch(bank: Bank) -> None:
+    ratelimits.configure(bank.session, bank.tenant, True, {"/item/get": {"per_item": 3}})
+    table = ratelimits.limits_for(bank.session, bank.tenant, enabled_by_default=True)
+    assert (table["/item/get"].per_item, table["/item/get"].per_client) == (3, 5000)
+    ratelimits.configure(bank.session, bank.tenant, False, {})
+    assert ratelimits.limits_for(bank.session, bank.tenant, enabled_by_default=True) == {}
+
+
+def test_configure_rejects_bad_values(bank: Bank) -> None:
+    with pytest.raises(errors.InvalidField) as caught:
+        ratelimits.configure(bank.session, bank.tenant, True, {"/item/get": {"per_item": 0}})
+    assert caught.value.detail["field"] == "limits./item/get.per_item"

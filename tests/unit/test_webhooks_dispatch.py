@@ -1,0 +1,146 @@
+"""Dispatcher without HTTP: order per item, retries on a bounded schedule, attempt log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.core import webhooks
+from sandbox.core.bank import Bank
+from sandbox.core.dispatch import Dispatcher
+from sandbox.core.models import WebhookAttempt, WebhookEvent
+from tests.unit.conftest import link
+
+NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
+URL = "https://receiver.test/hook"
+
+
+class FakeReceiver:
+    """Stands in for ``requests.post``: answers with scripted statuses, records each call."""
+
+    def __init__(self, *statuses: int | Exception) -> None:
+        self.script = list(statuses)
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any:
+        self.calls.append({"url": url, "body": json.loads(data), "headers": headers})
+        outcome = self.script.pop(0) if self.script else 200
+        if isinstance(outcome, Exception):
+            raise outcome
+        response = requests.Response()
+        response.status_code = outcome
+        response._content = b"thanks"
+        return response
+
+
+def dispatcher(receiver: FakeReceiver) -> Dispatcher:
+    """No jitter, a short schedule, and an injected transport."""
+    return Dispatcher(retry_delays=(30, 120), jitter=lambda delay: delay, post=receiver)
+
+
+def queue(bank: Bank, code: str = "DEFAULT_UPDATE", item: Any = None) -> WebhookEvent:
+    event = webhooks.emit(
+        bank.session, bank.tenant, item, "TRANSACTIONS", code, {"n": 1}, url=None if item else URL
+    )
+    assert event is not None
+    event.next_attempt_at = NOW
+    bank.session.commit()
+    return event
+
+
+def test_emit_without_url_queues_nothing(bank: Bank) -> None:
+    assert webhooks.emit(bank.session, bank.tenant, None, "ITEM", "ERROR", {}) is None
+
+
+def test_emit_body_is_plaid_indented_json_in_plaid_key_order(bank: Bank) -> None:
+    event = queue(bank)
+    assert event.body.startswith('{\n  "webhook_type": "TRANSACTIONS",\n  "webhook_code"')
+    assert list(json.loads(event.body)) == ["webhook_type", "webhook_code", "n", "environment"]
+
+
+def test_deliver_pending_success_marks_delivered_and_logs_attempt(bank: Bank) -> None:
+    receiver = FakeReceiver(200)
+    event = queue(bank)
+    assert dispatcher(receiver).deliver_pending(bank.session, NOW) == 1
+    assert event.status == "delivered"
+    attempt = bank.session.scalars(select(WebhookAttempt)).one()
+    assert (attempt.status_code, attempt.response_excerpt) == (200, "thanks")
+    assert receiver.calls[0]["headers"]["Plaid-Verification"].count(".") == 2
+
+
+def test_deliver_pending_500_retries_on_schedule_then_fails(bank: Bank) -> None:
+    receiver = FakeReceiver(500, 500, 500)
+    event = queue(bank)
+    send = dispatcher(receiver)
+    send.deliver_pending(bank.session, NOW)
+    assert (event.status, event.next_attempt_at) == ("pending", NOW + dt.timedelta(seconds=30))
+    assert send.deliver_pending(bank.session, NOW + dt.timedelta(seconds=29)) == 0
+    send.deliver_pending(bank.session, NOW + dt.timedelta(seconds=30))
+    assert event.next_attempt_at == NOW + dt.timedelta(seconds=150)
+    send.deliver_pending(bank.session, NOW + dt.timedelta(seconds=150))
+    assert (event.status, event.attempts, len(receiver.calls)) == ("failed", 3, 3)
+
+
+def test_deliver_pending_timeout_is_recorded_and_retried(bank: Bank) -> None:
+    receiver = FakeReceiver(requests.ReadTimeout("too slow"), 200)
+    event = queue(bank)
+    send = dispatcher(receiver)
+    send.deliver_pending(bank.session, NOW)
+    send.deliver_pending(bank.session, NOW + dt.timedelta(seconds=30))
+    errors = [a.error for a in bank.session.scalars(select(WebhookAttempt))]
+    assert errors[0] is not None and errors[0].startswith("timeout")
+    assert (event.status, errors[1]) == ("delivered", None)
+
+
+def test_deliver_pending_later_event_waits_for_earlier_one_of_same_item(bank: Bank) -> None:
+    item = bank.item(link(bank))
+    item.webhook = URL
+    first, second = queue(bank, "DEFAULT_UPDATE", item), queue(bank, "TRANSACTIONS_REMOVED", item)
+    receiver = FakeReceiver(500, 200, 200)
+    send = dispatcher(receiver)
+    send.deliver_pending(bank.session, NOW)
+    assert (first.status, second.status, len(receiver.calls)) == ("pending", "pending", 1)
+    send.deliver_pending(bank.session, NOW + dt.timedelta(seconds=30))
+    codes = [c["body"]["webhook_code"] for c in receiver.calls]
+    assert codes == ["DEFAULT_UPDATE", "DEFAULT_UPDATE", "TRANSACTIONS_REMOVED"]
+    assert (item.last_webhook_code, item.last_webhook_at) == ("TRANSACTIONS_REMOVED", bank.now())
+
+
+def test_deliver_pending_paused_tenant_waits_until_resumed(bank: Bank) -> None:
+    receiver = FakeReceiver()
+    queue(bank)
+    webhooks.set_paused(bank.session, bank.tenant, True)
+    bank.session.commit()
+    assert dispatcher(receiver).deliver_pending(bank.session, NOW) == 0
+    webhooks.set_paused(bank.session, bank.tenant, False)
+    assert dispatcher(receiver).deliver_pending(bank.session, NOW) == 1
+
+
+def test_redeliver_resends_a_delivered_event_with_fresh_schedule(bank: Bank) -> None:
+    receiver = FakeReceiver()
+    event = queue(bank)
+    dispatcher(receiver).deliver_pending(bank.session, NOW)
+    webhooks.redeliver(bank.session, bank.tenant, event.id)
+    bank.session.commit()
+    dispatcher(receiver).deliver_pending(bank.session)
+    assert (event.status, event.attempts, len(receiver.calls)) == ("delivered", 1, 2)
+
+
+@pytest.mark.parametrize("delay", [30.0, 1920.0])
+def test_full_jitter_stays_within_a_quarter_of_the_delay(delay: float) -> None:
+    from sandbox.core.dispatch import full_jitter
+
+    assert all(0.75 * delay <= full_jitter(delay) <= 1.25 * delay for _ in range(50))
+
+
+def test_claim_leases_event_so_a_second_dispatcher_skips_it(session: Session, bank: Bank) -> None:
+    queue(bank)
+    first = dispatcher(FakeReceiver()).claim(session, NOW)
+    assert len(first) == 1
+    assert dispatcher(FakeReceiver()).claim(session, NOW) == []
