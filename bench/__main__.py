@@ -1,5 +1,7 @@
-"""``python -m bench`` runs every benchmark (``make bench``)."""
+"""``python -m bench`` (``make bench``) runs every benchmark, each printing its own table."""
 
-from .bench_api import main
+from . import bench_api, bench_ledger, bench_plugin
 
-raise SystemExit(main())
+bench_ledger.main()
+bench_plugin.main([])
+raise SystemExit(bench_api.main())

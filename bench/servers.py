@@ -26,7 +26,10 @@ _LISTENING = re.compile(r"Listening at: (http://\S+)")
 
 
 def sandbox_env(database_url: str, **extra: str) -> dict[str, str]:
-    """The environment for a sandbox process: database, fixed keys, fixed seed."""
+    """The environment for a sandbox process: database, fixed keys, fixed seed.
+
+    Rate limits are off: the benchmark measures the endpoint, not Plaid's 25/min balance limit.
+    """
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
@@ -34,6 +37,8 @@ def sandbox_env(database_url: str, **extra: str) -> dict[str, str]:
         SANDBOX_SECRET=SECRET,
         SANDBOX_SEED="7",
         SANDBOX_SECRET_KEY="bench-secret-key",
+        SANDBOX_RATE_LIMITS="off",
+        SANDBOX_WEBHOOK_DISPATCHER="off",
         PYTHONDONTWRITEBYTECODE="1",
     )
     env.update(extra)

@@ -15,6 +15,7 @@ TROUBLESHOOTING: dict[str, str] = {
     "RATE_LIMIT_EXCEEDED": "Too many requests; the next sync will retry later.",
     "ITEM_NOT_FOUND": "This connection was removed at the provider; connect the bank again.",
     "INVALID_ACCESS_TOKEN": "The stored credentials are invalid; connect the bank again.",
+    "CONNECTION_ERROR": "The provider could not be reached; the next sync will retry.",
 }
 DEFAULT_ADVICE = "Try again later; if it keeps failing, reconnect the bank."
 

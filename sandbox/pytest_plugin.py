@@ -20,6 +20,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,3 +242,20 @@ class WebhookCatcher:
 def webhook_catcher(sandbox_tenant: Tenant) -> WebhookCatcher:
     """Collects the test tenant's delivered webhooks for assertions."""
     return WebhookCatcher(sandbox_tenant, sandbox_tenant.client_id)
+
+
+@pytest.fixture
+def sync_engine(sandbox_tenant: Tenant, tmp_path: Path) -> Iterator[Any]:
+    """The ``client`` sync engine (``BankSync``) bound to the test tenant, on a SQLite store."""
+    from client import PlaidClient
+    from client.crypto import TokenCipher
+    from client.store import Store
+    from client.sync.connections import BankSync
+
+    store = Store(f"sqlite:///{tmp_path / 'bank-client.db'}")
+    plaid = PlaidClient(sandbox_tenant.url, sandbox_tenant.client_id, sandbox_tenant.secret)
+    try:
+        yield BankSync(plaid, store, TokenCipher([TokenCipher.generate_key()]))
+    finally:
+        plaid.close()
+        store.close()

@@ -13,10 +13,17 @@ from typing import Any
 
 import requests
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import create_app
 from .bootstrap import ensure_default_tenant, upgrade_schema
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Keeps test output readable: no access-log line per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Skip the access log (errors are still logged by the app)."""
 
 
 class LiveSandbox:
@@ -47,7 +54,9 @@ class LiveSandbox:
         upgrade_schema(self.app)
         keys = ensure_default_tenant(self.app)
         self.client_id, self.secret = keys.client_id, keys.secret
-        self._server = make_server(self.host, 0, self.app, threaded=True)
+        self._server = make_server(
+            self.host, 0, self.app, threaded=True, request_handler=QuietRequestHandler
+        )
         self._thread = threading.Thread(
             target=self._server.serve_forever, daemon=True, name="live-sandbox"
         )

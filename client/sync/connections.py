@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -48,7 +49,7 @@ class BankSync(SyncEngine):
                 access_token_enc=self.cipher.encrypt(token),
                 institution_id=item.get("institution_id"),
                 institution_name=item.get("institution_name"),
-                consent_expires_at=None,
+                consent_expires_at=_instant(item.get("consent_expiration_time")),
                 settings=dict(settings or {}),
             )
             session.add(conn)
@@ -72,7 +73,8 @@ class BankSync(SyncEngine):
         public = self.client_for(None).sandbox_public_token_create(
             institution_id, days_requested=days_requested, webhook=webhook
         )["public_token"]
-        return self.connect(str(public), user_ref=user_ref, settings=settings)
+        chosen = {"days_requested": days_requested, **(settings or {})}
+        return self.connect(str(public), user_ref=user_ref, settings=chosen)
 
     def repair_link_token(self, connection_id: int) -> str:
         """An update-mode Link token: the user signs in again, the access token stays."""
@@ -171,3 +173,8 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
         upsert_account(session, conn, acc)
     session.flush()
     return moved
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    """Plaid date-time strings ("...Z") as aware datetimes."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from client.api.errors import (
+    APIConnectionError,
     ClientError,
     ItemNotFoundError,
     LoginRequiredError,
@@ -30,6 +31,7 @@ from client.sync.merge import ChangePage, plan_page
 
 log = logging.getLogger(__name__)
 PageHook = Callable[[int, Counts], None]
+CONNECTION_ERROR = "CONNECTION_ERROR"
 
 
 class ConnectionUnavailableError(ClientError):
@@ -106,6 +108,13 @@ class SyncEngine:
         except PlaidError as exc:
             result.error_code, result.error_message = exc.error_code, exc.error_message
             self._record_failure(connection_id, exc)
+        except APIConnectionError as exc:
+            result.error_code, result.error_message = CONNECTION_ERROR, str(exc)
+            self._record_failure(connection_id, exc)
+        except BaseException as exc:
+            # A bug or a kill signal: the history row must not look like a success.
+            result.error_code, result.error_message = "CLIENT_EXCEPTION", type(exc).__name__
+            raise
         finally:
             self._finish_run(run_id, result, time.monotonic() - started)
         if result.ok:
@@ -210,22 +219,23 @@ class SyncEngine:
                 )
             )
 
-    def _record_failure(self, cid: int, exc: PlaidError) -> None:
+    def _record_failure(self, cid: int, exc: PlaidError | APIConnectionError) -> None:
         """Move the connection to login_required or error, with advice for the user."""
         status = ConnectionStatus.ERROR
         if isinstance(exc, LoginRequiredError):
             status = ConnectionStatus.LOGIN_REQUIRED
         elif isinstance(exc, ItemNotFoundError):
             status = ConnectionStatus.DISCONNECTED
+        if isinstance(exc, PlaidError):
+            code, message = exc.error_code, exc.display_message or exc.error_message
+        else:
+            code, message = CONNECTION_ERROR, str(exc)
         with self.store.session() as session:
             conn = _get(session, cid)
             conn.status, conn.last_sync_at = status, utcnow()
-            conn.last_error_code = exc.error_code
-            conn.last_error_message = exc.display_message or exc.error_message
+            conn.last_error_code, conn.last_error_message = code, message
         kind = "login_required" if status == ConnectionStatus.LOGIN_REQUIRED else "sync_failed"
-        self.notifier(
-            Notification(kind, cid, advice_for(exc.error_code), error_code=exc.error_code)
-        )
+        self.notifier(Notification(kind, cid, advice_for(code), error_code=code))
 
 
 def _get(session: Any, cid: int) -> Connection:

@@ -69,9 +69,10 @@ def webhooks_redeliver(event_id: int) -> Response:
 
 @bp.post("/webhooks/deliver")
 def webhooks_deliver() -> Response:
-    """Deliver what is due now (useful with ``WEBHOOK_DISPATCHER=off`` in CI)."""
+    """Deliver the tenant's due webhooks now (useful with ``WEBHOOK_DISPATCHER=off`` in CI)."""
     dispatcher = Dispatcher(timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
-    return jsonify(attempts=dispatcher.deliver_pending(current_session()))
+    attempts = dispatcher.deliver_pending(current_session(), tenant_id=_bank().tenant.id)
+    return jsonify(attempts=attempts)
 
 
 @bp.post("/webhooks/pause")

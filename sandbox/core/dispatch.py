@@ -76,19 +76,24 @@ class Dispatcher:
         """The first try plus one per scheduled retry."""
         return len(self.retry_delays) + 1
 
-    def deliver_pending(self, session: Session, now: dt.datetime | None = None) -> int:
-        """Deliver every event due at ``now`` (in item order); returns the attempts made."""
+    def deliver_pending(
+        self, session: Session, now: dt.datetime | None = None, *, tenant_id: int | None = None
+    ) -> int:
+        """Deliver every event due at ``now`` (in item order), of one tenant or all of them;
+        returns the attempts made."""
         now = now or dt.datetime.now(dt.UTC)
         made = 0
-        while claims := self.claim(session, now):
+        while claims := self.claim(session, now, tenant_id):
             for claim in claims:
                 self.record(session, claim, self.send(claim, now), now)
                 made += 1
         return made
 
-    def claim(self, session: Session, now: dt.datetime) -> list[Claim]:
+    def claim(
+        self, session: Session, now: dt.datetime, tenant_id: int | None = None
+    ) -> list[Claim]:
         """Lock a batch of due events, lease them to this dispatcher, and commit."""
-        events = list(session.scalars(_due(now, self.batch)))
+        events = list(session.scalars(_due(now, self.batch, tenant_id)))
         claims = []
         for event in events:
             event.attempts += 1
@@ -141,7 +146,7 @@ class Dispatcher:
         session.commit()
 
 
-def _due(now: dt.datetime, limit: int) -> Select[WebhookEvent]:
+def _due(now: dt.datetime, limit: int, tenant_id: int | None) -> Select[WebhookEvent]:
     """Due, unpaused events whose item has no earlier undelivered event, oldest first."""
     earlier = aliased(WebhookEvent)
     blocked = exists().where(
@@ -150,15 +155,16 @@ def _due(now: dt.datetime, limit: int) -> Select[WebhookEvent]:
         earlier.status == "pending",
     )
     paused = exists().where(WebhookPause.tenant_id == WebhookEvent.tenant_id)
+    query = select(WebhookEvent).where(
+        WebhookEvent.status == "pending",
+        WebhookEvent.next_attempt_at <= now,
+        ~blocked,
+        ~paused,
+    )
+    if tenant_id is not None:
+        query = query.where(WebhookEvent.tenant_id == tenant_id)
     return (
-        select(WebhookEvent)
-        .where(
-            WebhookEvent.status == "pending",
-            WebhookEvent.next_attempt_at <= now,
-            ~blocked,
-            ~paused,
-        )
-        .order_by(WebhookEvent.id)
+        query.order_by(WebhookEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookEvent)
     )

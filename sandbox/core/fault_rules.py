@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import errors, faults, health
-from .models import FaultRule, RequestLog, Tenant
+from .models import FaultRule, InstitutionHealth, RequestLog, Tenant
 from .ratelimits import Limit, RateLimiter
 
 # Calls an institution outage breaks: data pulls and item creation, not item management.
@@ -32,6 +32,7 @@ HEALTH_ENDPOINTS = (
     "/sandbox/public_token/create",
 )
 LOG_LIMIT = 500
+_BUMPED = "sandbox.fault_rules.bumped"  # session.info flag: counters to commit
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def add_rule(
         tenant_id=tenant.id, spec=faults.validate(raw), matched=0, fired=0, created_at=now
     )
     session.add(rule)
+    tenant.fault_rule_count = Tenant.fault_rule_count + 1
     session.flush()
     return rule
 
@@ -71,11 +73,13 @@ def delete_rule(session: Session, tenant: Tenant, rule_id: int) -> None:
     if rule is None or rule.tenant_id != tenant.id:
         raise errors.InvalidField(f"no fault rule {rule_id}", field="rule_id")
     session.delete(rule)
+    tenant.fault_rule_count = Tenant.fault_rule_count - 1
 
 
 def clear(session: Session, tenant: Tenant) -> int:
     """Remove every rule of the tenant; returns how many there were."""
     result = session.execute(delete(FaultRule).where(FaultRule.tenant_id == tenant.id))
+    tenant.fault_rule_count = 0
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -112,7 +116,7 @@ def evaluate(
             return _error_decision(exc, "rate_limit")
     if (outage := _outage(session, tenant, ctx)) is not None:
         return _error_decision(outage, "health")
-    for rule in rules(session, tenant):
+    for rule in rules(session, tenant) if tenant.fault_rule_count else ():
         if not faults.matches(rule.spec, ctx):
             continue
         k = _bump(session, rule, FaultRule.matched)
@@ -127,6 +131,12 @@ def _outage(session: Session, tenant: Tenant, ctx: faults.Context) -> errors.Cor
         return None
     if not any(fnmatch.fnmatchcase(ctx.endpoint, glob) for glob in HEALTH_ENDPOINTS):
         return None
+    # Held here, the row is the one ``check`` gets from the session (no second query).
+    row = session.get(InstitutionHealth, (tenant.id, ctx.institution_id))
+    if row is None:
+        return None  # no override: the catalogue status, which ``check`` does not fail on
+    if row.status == "DEGRADED":
+        session.info[_BUMPED] = True  # ``check`` counts the evaluation
     return health.check(session, tenant, ctx.institution_id)
 
 
@@ -143,7 +153,13 @@ def _decide(
     return Decision(action, source, rule_id, error)
 
 
+def bumped(session: Session) -> bool:
+    """Whether ``evaluate`` moved a rule's counters in this session since the last ask."""
+    return bool(session.info.pop(_BUMPED, False))
+
+
 def _bump(session: Session, rule: FaultRule, column: Any) -> int:
+    session.info[_BUMPED] = True
     value: int = session.execute(
         update(FaultRule)
         .where(FaultRule.id == rule.id)

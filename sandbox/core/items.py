@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
-from . import institutions, ledger
+from . import bulk, institutions, ledger
 from .errors import InvalidField
 from .institutions import Institution
 from .models import Account, Item, Tenant, Transaction
@@ -87,7 +87,7 @@ def data_key(tenant: Tenant, item: Item) -> tuple[object, ...]:
 def plan_for(session: Session, item: Item, country: str, currency: str) -> ledger.ItemPlan:
     """The ledger generator's view of ``item``."""
     recipe = persona(item.persona) if item.custom_config is None else {}
-    return ledger.ItemPlan(
+    return ledger.shared_plan(
         key=data_key(item.tenant, item),
         country=country,
         currency=currency,
@@ -122,10 +122,6 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
     return writer.changed
 
 
-def _has_transactions(account: Account) -> bool:
-    return accounts_mod.plans([account])[0].has_transactions
-
-
 def _engine_entries(
     plan: ledger.ItemPlan,
     accounts: dict[int, Account],
@@ -136,12 +132,11 @@ def _engine_entries(
 ) -> list[ledger.Entry]:
     """New entries of transaction accounts; at creation, also those posting into the window."""
     first = start - dt.timedelta(days=ledger.MAX_POST_LAG) if creating else start
+    covered = {a.ordinal for a in plan.accounts if a.has_transactions}
     return [
         e
         for e in ledger.entries_between(plan, first, today)
-        if e.account in accounts
-        and _has_transactions(accounts[e.account])
-        and (e.date >= start or e.post_date >= start)
+        if e.account in covered and (e.date >= start or e.post_date >= start)
     ]
 
 
@@ -157,6 +152,9 @@ def _set_engine_balances(
 
 
 def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transaction]:
+    """Live pending rows that post by ``today`` (none before ``item.next_post_on``)."""
+    if item.next_post_on is not None and item.next_post_on > today:
+        return []
     rows = session.scalars(
         select(Transaction).where(
             Transaction.item_id == item.id,
@@ -164,7 +162,9 @@ def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transacti
             Transaction.removed.is_(False),
         )
     ).all()
-    return [r for r in rows if dt.date.fromisoformat(r.details["post_date"]) <= today]
+    posts = {row.id: dt.date.fromisoformat(row.details["post_date"]) for row in rows}
+    item.next_post_on = min((d for d in posts.values() if d > today), default=dt.date.max)
+    return [row for row in rows if posts[row.id] <= today]
 
 
 def _custom_entries(
@@ -202,11 +202,13 @@ class _Writer:
         self.adjust_balances = adjust_balances
         self.rows: list[dict[str, Any]] = []
         self.changed = False
+        self.seq = item.change_seq  # stored on the item at flush (ORM writes per row are slow)
+        self.next_post_on = dt.date.max  # of the pending rows added
 
     def next_seq(self) -> int:
-        self.item.change_seq += 1
+        self.seq += 1
         self.changed = True
-        return self.item.change_seq
+        return self.seq
 
     def add(self, entry: ledger.Entry, today: dt.date) -> None:
         account = self.accounts[entry.account]
@@ -216,7 +218,7 @@ class _Writer:
         seq = self.next_seq()
         self.rows.append(
             {
-                "id": make_id(self.item.id, entry.key, "pending" if pending else "posted"),
+                "id": bulk.row_id(self.item.id, entry.key, "pending" if pending else "posted"),
                 "item_id": self.item.id,
                 "account_id": account.id,
                 "amount_minor": amount,
@@ -241,7 +243,9 @@ class _Writer:
                 },
             }
         )
-        if not pending:
+        if pending:
+            self.next_post_on = min(self.next_post_on, entry.post_date)
+        else:
             self.apply(account, amount)
 
     def post(self, pending_row: Transaction, today: dt.date) -> None:
@@ -255,7 +259,7 @@ class _Writer:
         seq = self.next_seq()
         self.rows.append(
             {
-                "id": make_id(self.item.id, details["key"], "posted"),
+                "id": bulk.row_id(self.item.id, details["key"], "posted"),
                 "item_id": self.item.id,
                 "account_id": account.id,
                 "amount_minor": amount,
@@ -283,9 +287,11 @@ class _Writer:
         account.current_minor += sign * amount_minor
 
     def flush(self) -> None:
-        if self.rows:
-            self.session.execute(insert(Transaction), self.rows)
+        self.item.change_seq = self.seq
+        if self.item.next_post_on is not None:
+            self.item.next_post_on = min(self.item.next_post_on, self.next_post_on)
         self.session.flush()
+        bulk.insert_transactions(self.session, self.rows)
         refresh_available(self.session, list(self.accounts.values()))
 
 
@@ -328,16 +334,16 @@ def refresh_dynamic(
         writer.post(row, today)
     depository = next((a for a in accounts.values() if a.type == "depository"), None)
     if depository is not None:
-        for entry in _refresh_entries(item, depository, today, extra):
+        for entry in _refresh_entries(item, depository, today, extra, writer.seq):
             writer.add(entry, today)
     _bump_one_amount(session, item, writer)
     writer.flush()
 
 
 def _refresh_entries(
-    item: Item, account: Account, today: dt.date, extra: list[dict[str, Any]] | None
+    item: Item, account: Account, today: dt.date, extra: list[dict[str, Any]] | None, seq: int
 ) -> list[ledger.Entry]:
-    key = f"refresh:{item.change_seq}"
+    key = f"refresh:{seq}"
     if extra is not None:
         return [
             ledger.Entry(

@@ -68,6 +68,8 @@ class Tenant(Base):
     clock_frozen_at: Mapped[dt.datetime | None]
     clock_offset_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     item_counter: Mapped[int] = mapped_column(Integer, default=0)
+    # How many fault rules the tenant has: the fault gate skips loading them when none.
+    fault_rule_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     items: Mapped[list[Item]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
 
@@ -91,6 +93,8 @@ class Item(Base):
     removed_at: Mapped[dt.datetime | None]
     history_start: Mapped[dt.date] = mapped_column(Date)
     generated_through: Mapped[dt.date] = mapped_column(Date)
+    # No pending row posts before this day (NULL: unknown), so reads skip looking for them.
+    next_post_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     sync_called: Mapped[bool] = mapped_column(Boolean, default=False)
     last_successful_update: Mapped[dt.datetime | None]

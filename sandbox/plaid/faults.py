@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..core import fault_rules, faults, ratelimits
@@ -49,7 +50,8 @@ def inject_faults() -> Response | None:
         limiter=limiter(current_app),
         limits=ratelimits.limits_for(session, tenant, config["RATE_LIMITS"] != "off"),
     )
-    session.commit()
+    if fault_rules.bumped(session):
+        session.commit()  # committing otherwise would only expire the loaded tenant and item
     if decision is None:
         return None
     request.environ[FAULT] = (tenant.id, ctx, decision)
@@ -124,10 +126,18 @@ def _context(tenant: Tenant) -> faults.Context:
     item = None
     token = body.get("access_token")
     if isinstance(token, str) and token:
-        row = current_session().get(AccessToken, token)
-        item = current_session().get(Item, row.item_id) if row is not None else None
-        if item is not None and item.tenant_id != tenant.id:
-            item = None
+        found = (
+            current_session()
+            .execute(
+                select(AccessToken, Item)
+                .join(Item, Item.id == AccessToken.item_id)
+                .where(AccessToken.token == token)
+            )
+            .first()
+        )
+        # The session holds loaded objects weakly: keeping them saves the view reloading them.
+        g.fault_context_rows = found
+        item = found[1] if found is not None and found[1].tenant_id == tenant.id else None
     institution = body.get("institution_id")
     return faults.Context(
         endpoint=request.path,

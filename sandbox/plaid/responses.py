@@ -57,11 +57,14 @@ class Balances(Schema):
     unofficial_currency_code = fields.Constant(None)
 
 
+BALANCES = Balances()  # schemas are reusable for dumping; building one deep-copies its fields
+
+
 class AccountSchema(Schema):
     """Plaid's ``AccountBase``."""
 
     account_id = fields.String(attribute="id")
-    balances = fields.Function(lambda a: Balances().dump(a))
+    balances = fields.Function(BALANCES.dump)
     mask = fields.String(allow_none=True)
     name = fields.String()
     official_name = fields.String(allow_none=True)

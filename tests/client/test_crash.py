@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from client.api.plaid import PlaidClient
 from client.crypto import TokenCipher
 from client.store.db import Store
@@ -49,6 +51,14 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 def test_crash_at_random_points_converges_to_ground_truth(tenant: Tenant, tmp_path: Path) -> None:
     rng = random.Random(SEED)
+    # Hundreds of small pages a minute would trip Plaid's 50/min sync limit and make the test
+    # wait out Retry-After; the limit has its own test (test_rate_limits_live.py).
+    requests.put(
+        tenant.url + "/control/rate-limits",
+        json={"enabled": False},
+        timeout=10,
+        headers={"PLAID-CLIENT-ID": tenant.client_id, "PLAID-SECRET": tenant.secret},
+    )
     key = TokenCipher.generate_key()
     store = Store(f"sqlite:///{tmp_path / 'crash.db'}")
     plaid = PlaidClient(tenant.url, tenant.client_id, tenant.secret, timeout=30)
@@ -66,8 +76,9 @@ def test_crash_at_random_points_converges_to_ground_truth(tenant: Tenant, tmp_pa
     }
     mid_chain = 0
     env["CRASH_PAGE_SIZE"] = str(rng.choice([7, 25, 60]))
-    upcoming = _spawn(env)
+    upcoming: subprocess.Popen[bytes] | None = _spawn(env)
     for kill in range(KILLS):
+        assert upcoming is not None
         proc = upcoming
         _go(proc)
         env["CRASH_PAGE_SIZE"] = str(rng.choice([7, 25, 60]))

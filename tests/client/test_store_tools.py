@@ -186,3 +186,21 @@ def test_cli_connect_sync_status_export_disconnect(tenant: Tenant, tmp_path: Pat
         assert s.scalars(select(Connection.access_token_enc)).one() is None
         assert s.scalars(select(Transaction)).first() is not None
     store.close()
+
+
+def test_unreachable_provider_is_recorded_as_error(store: Store) -> None:
+    cipher = TokenCipher([TokenCipher.generate_key()])
+    plaid = PlaidClient("http://127.0.0.1:9", "id", "secret", max_retries=1, sleep=lambda _s: None)
+    bank = BankSync(plaid, store, cipher)
+    with store.session() as s:
+        conn = Connection(access_token_enc=cipher.encrypt("access-sandbox-x"), settings={})
+        s.add(conn)
+        s.flush()
+        cid = conn.id
+    result = bank.sync(cid)
+    assert result.error_code == "CONNECTION_ERROR"
+    with store.session() as s:
+        row = s.get(Connection, cid)
+        assert row is not None and row.status == "error"
+    assert health(store)["failures_by_code"] == {"CONNECTION_ERROR": 1}
+    plaid.close()

@@ -161,8 +161,9 @@ def _complete_update_mode(live: object, tenant: Tenant, token: str) -> None:
     from sandbox.extensions import db
 
     with live.app.app_context():  # type: ignore[attr-defined]
-        owner = tenants.authenticate(db.session, tenant.client_id, tenant.secret)
-        sandbox_bank = Bank(db.session, owner)
+        session = db.session()
+        owner = tenants.authenticate(session, tenant.client_id, tenant.secret)
+        sandbox_bank = Bank(session, owner)
         sandbox_bank.repair_login(sandbox_bank.item(token, allow_error=True))
         db.session.commit()
         db.session.remove()

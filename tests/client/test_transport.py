@@ -87,7 +87,7 @@ def test_transport_gives_up_after_max_retries() -> None:
     ],
 )
 def test_transport_non_retryable_errors_raise_once(
-    error_type: str, code: str, cls: type[Exception]
+    error_type: str, code: str, cls: type[errors.PlaidError]
 ) -> None:
     result, sleeps, seen = _run([plaid_error(error_type, code, 400)])
     assert type(result) is cls and result.error_code == code

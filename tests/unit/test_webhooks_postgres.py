@@ -59,7 +59,7 @@ def test_two_dispatchers_deliver_each_attempt_exactly_once(postgres_url: str) ->
         dispatcher = Dispatcher(retry_delays=(0,), jitter=lambda d: d, post=post, batch=3)
         with Session(engine) as session:
             start.wait()
-            dispatcher.deliver_pending(session, now)
+            dispatcher.deliver_pending(session, now, tenant_id=tenant_id)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:

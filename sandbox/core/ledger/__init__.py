@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 from ..seeding import rng_for
-from . import cards, loans, schedule, spending
+from . import cards, loans, memo, schedule, spending
 from .model import (
     ANCHOR,
     MAX_POST_LAG,
@@ -41,8 +42,23 @@ __all__ = [
     "balance_on",
     "entries_between",
     "entries_for_day",
+    "shared_plan",
     "streams",
 ]
+
+
+def shared_plan(
+    *,
+    key: tuple[object, ...],
+    country: str,
+    currency: str,
+    persona: str,
+    accounts: tuple[AccountPlan, ...],
+    habits: tuple[tuple[str, Any], ...],
+) -> ItemPlan:
+    """A plan that shares its day cache with earlier plans of the same inputs."""
+    cache = memo.shared((key, country, currency, persona, accounts, habits))
+    return ItemPlan(key, country, currency, persona, accounts, habits, memo=cache)
 
 
 def spender(plan: ItemPlan) -> AccountPlan | None:
@@ -62,13 +78,17 @@ def streams(plan: ItemPlan) -> list[Recurring]:
 
 
 def _budget(plan: ItemPlan) -> int:
-    card = plan.first("credit card")
-    if card is None:
-        return 0
-    subscriptions = sum(
-        s.amount_minor for s in schedule.base_streams(plan) if s.account == card.ordinal
-    )
-    return cards.budget_minor(card, subscriptions)
+    """What one card cycle may spend (a constant of the plan, so computed once)."""
+    if "budget" not in plan.memo:
+        card = plan.first("credit card")
+        subscriptions = sum(
+            s.amount_minor
+            for s in schedule.base_streams(plan)
+            if card is not None and s.account == card.ordinal
+        )
+        plan.memo["budget"] = 0 if card is None else cards.budget_minor(card, subscriptions)
+    budget: int = plan.memo["budget"]
+    return budget
 
 
 def _stream_entries(plan: ItemPlan, day: dt.date) -> list[Entry]:
@@ -209,7 +229,7 @@ def entries_between(plan: ItemPlan, start: dt.date, end: dt.date) -> list[Entry]
 
 def balance_on(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
     """The account's posted (``current``) balance at the end of ``day``, in minor units."""
-    if account is spender(plan):
+    if account == spender(plan):
         start = month_start(day)
         return level_minor(plan, account, start) - _posted(
             plan, account.ordinal, start, day, sweep=True

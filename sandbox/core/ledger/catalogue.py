@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..institutions import SEEDS_DIR
@@ -102,10 +102,14 @@ def store(
 
 def descriptor(merchant: dict[str, Any], location: dict[str, Any] | None) -> str:
     """The raw statement descriptor (``name``), e.g. ``TRADER JOE'S #552 BROOKLYN``."""
-    text: str = merchant["descriptor"]
     number = f"#{location['store_number']}" if location else ""
-    city = (location or {}).get("city") or ""
-    text = text.replace("#{store}", "{store}").replace("{store}", number)
+    return _fill(merchant["descriptor"], number, (location or {}).get("city") or "")
+
+
+@lru_cache(maxsize=8192)
+def _fill(template: str, number: str, city: str) -> str:
+    """A descriptor template with store number and city (people revisit the same stores)."""
+    text = template.replace("#{store}", "{store}").replace("{store}", number)
     return " ".join(text.replace("{city}", city.upper()).split())
 
 

@@ -123,11 +123,13 @@ def _streams(plan: ItemPlan, payer: AccountPlan | None) -> list[Recurring]:
 def entries(plan: ItemPlan, day: dt.date, payer: AccountPlan | None) -> list[Entry]:
     """Interest accrual and payment legs of every loan due on ``day``."""
     found: list[Entry] = []
-    by_loan = {s.counter: s for s in streams(plan, payer)}
-    for loan in plan.memo.setdefault("loans", loans(plan)):
+    if "loans" not in plan.memo:
+        plan.memo["loans"] = loans(plan)
+    for loan in plan.memo["loans"]:
         row = installment_on(plan, loan, day)
         if row is None:
             continue
+        by_loan = {s.counter: s for s in streams(plan, payer)}
         iso = day.isoformat()
         category = LOAN_CATEGORY.get(loan.subtype or "", "LOAN_PAYMENTS_OTHER_PAYMENT")
         found.append(

@@ -51,7 +51,8 @@ class ItemPlan:
     """The inputs of generation: who (key, persona habits), where, and which accounts.
 
     Equality is identity, so the per-plan ``memo`` caches days while one plan is in use;
-    every cached value is still a pure function of ``key``, habits and the day.
+    every cached value is still a pure function of the plan's inputs and the day, which
+    lets plans with identical inputs share one ``memo`` (``ledger.shared_plan``).
     """
 
     key: tuple[object, ...]
@@ -64,14 +65,17 @@ class ItemPlan:
 
     def habit(self, name: str, default: Any = None) -> Any:
         """A persona setting (``income``, ``housing``, ``spend_level``…)."""
-        return dict(self.habits).get(name, default)
+        if "habits" not in self.memo:
+            self.memo["habits"] = dict(self.habits)
+        return self.memo["habits"].get(name, default)
 
     def first(self, *subtypes: str, type_: str | None = None) -> AccountPlan | None:
         """The first account of one of ``subtypes`` (and ``type_``), if any."""
-        for acc in self.accounts:
-            if (not subtypes or acc.subtype in subtypes) and (type_ is None or acc.type == type_):
-                return acc
-        return None
+        memo_key = ("first", subtypes, type_)
+        if memo_key not in self.memo:
+            self.memo[memo_key] = next(iter(self.all(*subtypes, type_=type_)), None)
+        found: AccountPlan | None = self.memo[memo_key]
+        return found
 
     def all(self, *subtypes: str, type_: str | None = None) -> list[AccountPlan]:
         """Every account of one of ``subtypes`` (and ``type_``)."""

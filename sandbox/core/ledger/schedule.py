@@ -311,5 +311,5 @@ def _interest(plan: ItemPlan, spend: AccountPlan) -> list[Recurring]:
             code="interest",
         )
         for acc in plan.all(*SAVINGS_SUBTYPES, type_="depository")
-        if acc is not spend and interest_minor(acc)
+        if acc != spend and interest_minor(acc)
     ]

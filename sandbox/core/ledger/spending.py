@@ -37,6 +37,8 @@ CATEGORIES = (
 SHOPPING = "GENERAL_MERCHANDISE_"
 TIPPED = {"FOOD_AND_DRINK_RESTAURANT"}
 HOLDS = {"TRAVEL_LODGING": 1.25}
+RETURN_DAYS = (5, 20)  # a purchase comes back this many days later, at the earliest/latest
+RETURN_BLOCK = 16  # returnable purchases are indexed this many days at a time
 ATM_NOTES = (40, 60, 80, 100, 120, 200)
 CLIENTS = (
     "Lumen Labs",
@@ -142,7 +144,7 @@ def _purchase(
     if location:
         details["location"] = location
     if category.startswith(SHOPPING) and rng.random() < 0.06:
-        details["returned_after"] = rng.randint(5, 20)
+        details["returned_after"] = rng.randint(RETURN_DAYS[0], RETURN_DAYS[-1])
     return Entry(
         account,
         f"{day.isoformat()}:buy:{index}",
@@ -162,42 +164,53 @@ def refunds(plan: ItemPlan, day: dt.date, budget: int) -> list[Entry]:
     """Returns of earlier purchases, to the same account, for the amount that posted."""
     found = []
     card = plan.first("credit card")
-    for back in range(5, 21):
-        for bought in _returnable(plan, day - dt.timedelta(days=back), budget):
-            if bought.details["returned_after"] != back:
-                continue
-            post = day + dt.timedelta(days=2)
-            if (
-                card is not None
-                and bought.account == card.ordinal
-                and cards.last_close(plan, card, bought.post_date)
-                != cards.last_close(plan, card, post)
-            ):
-                continue
-            details = {k: v for k, v in bought.details.items() if k != "returned_after"}
-            found.append(
-                Entry(
-                    bought.account,
-                    f"{day.isoformat()}:refund:{bought.key}",
-                    day,
-                    post,
-                    -bought.final_amount_minor,
-                    bought.final_name,
-                    bought.category,
-                    bought.payment_channel,
-                    bought.merchant_name,
-                    details=details | {"transaction_code": "refund", "refund_of": bought.key},
-                )
+    for bought in _returns_due(plan, day, budget):
+        post = day + dt.timedelta(days=2)
+        if (
+            card is not None
+            and bought.account == card.ordinal
+            and cards.last_close(plan, card, bought.post_date) != cards.last_close(plan, card, post)
+        ):
+            continue
+        details = {k: v for k, v in bought.details.items() if k != "returned_after"}
+        found.append(
+            Entry(
+                bought.account,
+                f"{day.isoformat()}:refund:{bought.key}",
+                day,
+                post,
+                -bought.final_amount_minor,
+                bought.final_name,
+                bought.category,
+                bought.payment_channel,
+                bought.merchant_name,
+                details=details | {"transaction_code": "refund", "refund_of": bought.key},
             )
+        )
     return found
 
 
-def _returnable(plan: ItemPlan, day: dt.date, budget: int) -> list[Entry]:
-    memo_key = ("returnable", day)
+def _returns_due(plan: ItemPlan, day: dt.date, budget: int) -> list[Entry]:
+    """Purchases brought back on ``day``, latest purchase first."""
+    ordinal, (soonest, latest) = day.toordinal(), RETURN_DAYS
+    blocks = range((ordinal - latest) // RETURN_BLOCK, (ordinal - soonest) // RETURN_BLOCK + 1)
+    found = [e for block in blocks for e in _returns_of_block(plan, block, budget).get(day, ())]
+    return sorted(found, key=lambda e: e.date, reverse=True) if len(found) > 1 else found
+
+
+def _returns_of_block(plan: ItemPlan, block: int, budget: int) -> dict[dt.date, list[Entry]]:
+    """A block of days' returnable purchases, indexed by the day they come back."""
+    memo_key = ("returns", block)
     if memo_key not in plan.memo:
-        bought = spend_day(plan, day, budget)[0]
-        plan.memo[memo_key] = [e for e in bought if "returned_after" in e.details]
-    found: list[Entry] = plan.memo[memo_key]
+        table: dict[dt.date, list[Entry]] = {}
+        for ordinal in range(block * RETURN_BLOCK, (block + 1) * RETURN_BLOCK):
+            day = dt.date.fromordinal(ordinal)
+            for bought in spend_day(plan, day, budget)[0]:
+                if "returned_after" in bought.details:
+                    back = day + dt.timedelta(days=bought.details["returned_after"])
+                    table.setdefault(back, []).append(bought)
+        plan.memo[memo_key] = table
+    found: dict[dt.date, list[Entry]] = plan.memo[memo_key]
     return found
 
 

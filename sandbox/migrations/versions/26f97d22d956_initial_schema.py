@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cf005219519d
+Revision ID: 26f97d22d956
 Revises: 
-Create Date: 2026-11-21 13:01:44.565484
+Create Date: 2026-11-21 13:23:52.870632
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sandbox.core.models
 
 
 # revision identifiers, used by Alembic.
-revision = 'cf005219519d'
+revision = '26f97d22d956'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('clock_frozen_at', sandbox.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('clock_offset_seconds', sa.BigInteger(), nullable=False),
     sa.Column('item_counter', sa.Integer(), nullable=False),
+    sa.Column('fault_rule_count', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('client_id')
     )
@@ -81,6 +82,7 @@ def upgrade():
     sa.Column('removed_at', sandbox.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('history_start', sa.Date(), nullable=False),
     sa.Column('generated_through', sa.Date(), nullable=False),
+    sa.Column('next_post_on', sa.Date(), nullable=True),
     sa.Column('change_seq', sa.BigInteger(), nullable=False),
     sa.Column('sync_called', sa.Boolean(), nullable=False),
     sa.Column('last_successful_update', sandbox.core.models.UTCDateTime(timezone=True), nullable=True),

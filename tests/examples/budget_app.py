@@ -1,0 +1,49 @@
+"""A tiny "app" under test: totals a user's spending by category through Plaid's API.
+
+It stands for your application code; the tests next to it show how the sandbox's pytest
+fixtures exercise it the way Plaid would.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+
+class PlaidUnavailable(Exception):
+    """Plaid (or the bank behind it) failed; the app shows "try again later"."""
+
+
+def fetch_all_transactions(
+    base_url: str, keys: dict[str, str], access_token: str
+) -> list[dict[str, Any]]:
+    """Drain ``/transactions/sync`` from the beginning, as a real app does."""
+    added: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        response = requests.post(
+            f"{base_url}/transactions/sync",
+            timeout=30,
+            headers=keys,
+            json={"access_token": access_token, "cursor": cursor},
+        )
+        if response.status_code >= 400:
+            raise PlaidUnavailable(response.json().get("error_code"))
+        page = response.json()
+        added.extend(page["added"])
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return added
+
+
+def spending_by_category(transactions: list[dict[str, Any]]) -> dict[str, Decimal]:
+    """Money out per Plaid primary category (positive amounts are outflows)."""
+    totals: defaultdict[str, Decimal] = defaultdict(Decimal)
+    for txn in transactions:
+        if txn["amount"] > 0 and not txn["pending"]:
+            category = txn["personal_finance_category"]["primary"]
+            totals[category] += Decimal(str(txn["amount"]))
+    return dict(totals)

@@ -1,0 +1,113 @@
+"""How generated history is stored fast: ids, bulk rows, shared day caches, posting checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
+
+from sandbox.core import bulk, items, ledger
+from sandbox.core.bank import Bank
+from sandbox.core.models import Base, Item, Transaction
+from sandbox.core.seeding import make_id
+
+from .conftest import link
+from .ledger_helpers import plan_for
+
+
+def test_row_id_is_make_id() -> None:
+    keys: list[tuple[object, ...]] = [
+        ("item", f"2025-03-{day:02d}:buy:{n}", state)
+        for day in range(1, 29)
+        for n in range(4)
+        for state in ("pending", "posted")
+    ]
+    keys += [(), (7,), ("é", None, 1.5, ("nested", 2))]
+    for key in keys:
+        assert bulk.row_id(*key) == make_id(*key)
+
+
+def _row(item: Item, row_id: str) -> dict[str, Any]:
+    account = item.accounts[0]
+    return {
+        "id": row_id,
+        "item_id": item.id,
+        "account_id": account.id,
+        "amount_minor": -1234,
+        "currency": account.currency,
+        "date": dt.date(2026, 3, 1),
+        "authorized_date": None,
+        "name": "CAFÉ #12 PARIS",
+        "merchant_name": None,
+        "category": "FOOD_AND_DRINK_COFFEE",
+        "payment_channel": "in store",
+        "pending": True,
+        "pending_transaction_id": None,
+        "removed": False,
+        "created_seq": 1,
+        "updated_seq": 2,
+        "details": {"key": "k", "location": {"lat": 1.5, "city": "Paris"}, "n": [1, None]},
+    }
+
+
+def test_bulk_rows_are_stored_as_the_orm_stores_them(bank: Bank, session: Session) -> None:
+    item = bank.item(link(bank))
+    bulk.insert_transactions(session, [_row(item, "bulk")])
+    session.execute(Base.metadata.tables["transactions"].insert(), [_row(item, "orm")])
+    raw = {
+        row[0]: row[1:]
+        for row in session.execute(
+            text(f"SELECT {', '.join(bulk.COLUMNS)} FROM transactions WHERE id IN ('bulk', 'orm')")
+        )
+    }
+    assert raw["bulk"] == raw["orm"]
+    loaded = session.get(Transaction, "bulk")
+    assert loaded is not None and loaded.details == _row(item, "bulk")["details"]
+    assert loaded.date == dt.date(2026, 3, 1) and loaded.pending is True
+
+
+def test_plans_with_the_same_inputs_share_their_day_cache() -> None:
+    def shared(seed: int) -> ledger.ItemPlan:
+        base = plan_for("classic", seed=seed)
+        return ledger.shared_plan(
+            key=base.key,
+            country=base.country,
+            currency=base.currency,
+            persona=base.persona,
+            accounts=base.accounts,
+            habits=base.habits,
+        )
+
+    first, again, other = shared(7), shared(7), shared(8)
+    day = dt.date(2026, 3, 2)
+    assert first.memo is again.memo and first.memo is not other.memo
+    entries = ledger.entries_for_day(first, day)
+    assert entries == ledger.entries_for_day(plan_for("classic", seed=7), day)
+    account = first.accounts[0]
+    assert ledger.balance_on(again, account, day) == ledger.balance_on(
+        plan_for("classic", seed=7), account, day
+    )
+
+
+def test_reads_skip_the_pending_query_until_a_row_may_post(bank: Bank, session: Session) -> None:
+    item = bank.item(link(bank))
+    pending = [r for r in session.scalars(select(Transaction)) if r.pending]
+    first_post = min(dt.date.fromisoformat(r.details["post_date"]) for r in pending)
+    assert item.next_post_on == first_post
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert not items.materialize(session, item, first_post - dt.timedelta(days=1))
+        assert not any("FROM transactions" in s for s in statements)
+        assert items.materialize(session, item, first_post)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert any("FROM transactions" in s for s in statements)
+    assert item.next_post_on is not None and item.next_post_on > first_post
