@@ -12,7 +12,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN mkdir -p sandbox client \
     && touch sandbox/__init__.py client/__init__.py \
-    && pip install . \
+    && pip install '.[server,redis]' \
     && pip uninstall -y bank-sandbox
 
 COPY sandbox ./sandbox

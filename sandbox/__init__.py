@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 
 from .config import DEFAULTS, INTEGER_SETTINGS
 from .extensions import db, migrate
@@ -26,7 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config or {})
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Server databases drop idle connections; SQLite files never do.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
@@ -88,8 +90,3 @@ def _instance_secret_key(app: Flask) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def is_api_request() -> bool:
-    """Whether the current request is an API call (JSON) rather than a page view."""
-    return request.method == "POST" and not request.form

@@ -11,12 +11,16 @@ import secrets
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
-from .core import tenants
+from . import worker as webhook_worker
+from .bootstrap import ensure_default_tenant, upgrade_schema
+from .core import institutions, tenants
 from .core.bank import Bank
+from .core.errors import CoreError
 from .core.models import Tenant
 from .extensions import current_session, db
 from .faults_cli import faults_group
@@ -29,9 +33,15 @@ def register(app: Flask) -> None:
 
 
 def _app() -> Flask:
-    from . import create_app
+    from . import create_app  # the package imports this module while building an app
 
     return create_app()
+
+
+def _current_app() -> Flask:
+    """The real app behind ``current_app`` (the server threads run outside its context)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
@@ -51,12 +61,7 @@ def main() -> None:
 @with_appcontext
 def serve(host: str | None, port: int | None, ready_file: str | None) -> None:
     """Migrate, ensure the default tenant, print URL and keys, and serve."""
-    from flask import current_app
-    from werkzeug.serving import make_server
-
-    from .bootstrap import ensure_default_tenant, upgrade_schema
-
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _current_app()
     upgrade_schema(app)
     keys = ensure_default_tenant(app)
     server = make_server(
@@ -75,8 +80,6 @@ def serve(host: str | None, port: int | None, ready_file: str | None) -> None:
         with open(ready_file, "w") as handle:
             json.dump(ready, handle)
     if app.config["WEBHOOK_DISPATCHER"] == "thread":
-        from . import worker as webhook_worker
-
         webhook_worker.start(app)
     server.serve_forever()
 
@@ -89,11 +92,7 @@ def _safe_url(app: Flask) -> str:
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the schema and the default tenant."""
-    from flask import current_app
-
-    from .bootstrap import ensure_default_tenant, upgrade_schema
-
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _current_app()
     upgrade_schema(app)
     keys = ensure_default_tenant(app)
     click.echo(f"database ready; default tenant {keys.client_id}")
@@ -141,6 +140,9 @@ def _tenant(client_id: str | None) -> Tenant:
     return tenant
 
 
+DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")
+
+
 @click.command()
 @click.option("--client-id", default=None, help="Tenant (default: the default tenant).")
 @click.option(
@@ -156,15 +158,19 @@ def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str)
     """Link demo items (one per institution) and print their access tokens."""
     bank = Bank(current_session(), _tenant(client_id))
     made: list[dict[str, Any]] = []
-    for institution_id in institution_ids:
-        public = bank.sandbox_public_token(
-            institution_id,
-            ["transactions", "auth", "identity"],
-            username=username,
-            password="pass_good",
-        )
-        access, item = bank.exchange_public_token(public)
-        made.append({"institution_id": institution_id, "item_id": item.id, "access_token": access})
+    try:
+        for institution_id in institution_ids:
+            offered = institutions.get(institution_id).products
+            products = [p for p in DEMO_PRODUCTS if p in offered]
+            public = bank.sandbox_public_token(
+                institution_id, products, username=username, password="pass_good"
+            )
+            access, item = bank.exchange_public_token(public)
+            made.append(
+                {"institution_id": institution_id, "item_id": item.id, "access_token": access}
+            )
+    except CoreError as exc:
+        raise click.ClickException(f"{exc.condition}: {exc.message}") from None
     db.session.commit()
     click.echo(json.dumps(made, indent=2))
 
@@ -184,11 +190,7 @@ def reset(client_id: str | None) -> None:
 @with_appcontext
 def worker(threads: int) -> None:
     """Deliver webhooks (run beside web workers started with WEBHOOK_DISPATCHER=off)."""
-    from flask import current_app
-
-    from . import worker as webhook_worker
-
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _current_app()
     loops = [webhook_worker.start(app) for _ in range(max(1, threads))]
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
     try:

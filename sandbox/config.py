@@ -25,7 +25,7 @@ DEFAULTS: dict[str, object] = {
     "HOST": "127.0.0.1",
     "PORT": 8000,
     "ENVIRONMENT": "sandbox",
-    "JSON_SORT_KEYS": False,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # no Plaid request (or demo webhook) comes near 1 MiB
     "WEBHOOK_DISPATCHER": "thread",
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "HISTORICAL_DELAY_SECONDS": 0,

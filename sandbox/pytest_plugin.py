@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 import pytest
 import requests
 
-from .testing import LiveSandbox
+from .testing import ItemLinker, LiveSandbox
 
 DEFAULT_SEED = 7
 
@@ -65,7 +66,7 @@ def bank_sandbox(
 
 
 @dataclass
-class Tenant:
+class Tenant(ItemLinker):
     """A test's own API keys on the shared server."""
 
     url: str
@@ -84,22 +85,6 @@ class Tenant:
         response.raise_for_status()
         data: dict[str, Any] = response.json()
         return data
-
-    def link_item(
-        self,
-        institution_id: str = "ins_109508",
-        products: tuple[str, ...] = ("transactions",),
-        **options: Any,
-    ) -> str:
-        """An item created through ``/sandbox/public_token/create``; returns its access token."""
-        public = self.call(
-            "/sandbox/public_token/create",
-            institution_id=institution_id,
-            initial_products=list(products),
-            options=options,
-        )["public_token"]
-        token: str = self.call("/item/public_token/exchange", public_token=public)["access_token"]
-        return token
 
 
 @pytest.fixture
@@ -241,7 +226,8 @@ class WebhookCatcher:
 @pytest.fixture
 def webhook_catcher(sandbox_tenant: Tenant) -> WebhookCatcher:
     """Collects the test tenant's delivered webhooks for assertions."""
-    return WebhookCatcher(sandbox_tenant, sandbox_tenant.client_id)
+    # Catchers take no keys (senders have none), so an unguessable name keeps them private.
+    return WebhookCatcher(sandbox_tenant, secrets.token_hex(12))
 
 
 @pytest.fixture

@@ -19,6 +19,30 @@ from . import create_app
 from .bootstrap import ensure_default_tenant, upgrade_schema
 
 
+class ItemLinker:
+    """Test helpers for anything that can make a Plaid call and return its JSON (``call``)."""
+
+    def call(self, path: str, **body: Any) -> dict[str, Any]:
+        """POST ``body`` to ``path``; subclasses say how (HTTP, Flask test client)."""
+        raise NotImplementedError
+
+    def link_item(
+        self,
+        institution_id: str = "ins_109508",
+        products: tuple[str, ...] = ("transactions",),
+        **options: Any,
+    ) -> str:
+        """An item created through ``/sandbox/public_token/create``; returns its access token."""
+        public = self.call(
+            "/sandbox/public_token/create",
+            institution_id=institution_id,
+            initial_products=list(products),
+            options=options,
+        )["public_token"]
+        token: str = self.call("/item/public_token/exchange", public_token=public)["access_token"]
+        return token
+
+
 class QuietRequestHandler(WSGIRequestHandler):
     """Keeps test output readable: no access-log line per request."""
 

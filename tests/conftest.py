@@ -21,6 +21,7 @@ from sandbox import create_app
 from sandbox.core import tenants
 from sandbox.core.models import Base
 from sandbox.extensions import db
+from sandbox.testing import ItemLinker
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -57,7 +58,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-class PlaidClient:
+class PlaidClient(ItemLinker):
     """Posts Plaid requests with a tenant's keys, like flaskr's ``AuthActions``."""
 
     def __init__(self, client: FlaskClient, client_id: str, secret: str) -> None:
@@ -78,6 +79,10 @@ class PlaidClient:
         data: dict[str, Any] = response.get_json()
         return data
 
+    def call(self, path: str, **body: Any) -> dict[str, Any]:
+        """``ok``: what ``ItemLinker.link_item`` calls."""
+        return self.ok(path, **body)
+
     def error(self, path: str, **body: Any) -> dict[str, Any]:
         """POST and assert an error reply; returns the Plaid error object with ``status``."""
         response = self.post(path, **body)
@@ -85,22 +90,6 @@ class PlaidClient:
         data: dict[str, Any] = response.get_json()
         data["http_status"] = response.status_code
         return data
-
-    def link_item(
-        self,
-        institution_id: str = "ins_109508",
-        products: tuple[str, ...] = ("transactions",),
-        **options: Any,
-    ) -> str:
-        """Create an item through the sandbox shortcut and return its access token."""
-        public = self.ok(
-            "/sandbox/public_token/create",
-            institution_id=institution_id,
-            initial_products=list(products),
-            options=options,
-        )["public_token"]
-        token: str = self.ok("/item/public_token/exchange", public_token=public)["access_token"]
-        return token
 
 
 @pytest.fixture

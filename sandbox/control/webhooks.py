@@ -120,7 +120,7 @@ def webhook_catcher_clear(name: str) -> Response:
 
 def _limit() -> int:
     raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidField(f"limit must be an integer from 1 to {MAX_LIMIT}", field="limit")
     return int(raw)
 

@@ -11,9 +11,10 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from .errors import InvalidAccountId
 from .institutions import Institution
 from .ledger import AccountPlan
-from .models import Account
+from .models import Account, Item
 from .seeding import digits, faker_for, make_id, rng_for
 
 TERM_KEYS = (
@@ -32,11 +33,6 @@ DEFAULT_CUSTOM_ACCOUNT = {"type": "depository", "subtype": "checking", "starting
 def to_minor(value: float | int | str | Decimal) -> int:
     """Decimal currency units to integer minor units (cents, pence)."""
     return int((Decimal(str(value)) * 100).quantize(Decimal(1)))
-
-
-def from_minor(value: int) -> Decimal:
-    """Integer minor units to a ``Decimal`` amount."""
-    return Decimal(value) / 100
 
 
 def recipes_for(persona: dict[str, Any], custom: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -172,3 +168,15 @@ def owner(data_key: tuple[object, ...], country: str) -> dict[str, Any]:
         "emails": [{"data": fake.email(), "primary": True, "type": "primary"}],
         "addresses": [{"data": address, "primary": True}],
     }
+
+
+def select(item: Item, account_ids: list[str] | None) -> list[Account]:
+    """The item's accounts, or those named (any foreign id is ``INVALID_ACCOUNT_ID``)."""
+    if account_ids is None:
+        return list(item.accounts)
+    by_id = {a.id: a for a in item.accounts}
+    if unknown := [a for a in account_ids if a not in by_id]:
+        raise InvalidAccountId(
+            f"the following account_ids are invalid: {', '.join(unknown)}", field="account_ids"
+        )
+    return [by_id[a] for a in account_ids]

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from . import accounts as accounts_mod
 from . import (
     consent,
     errors,
@@ -25,11 +26,11 @@ from . import (
     sync,
     tenants,
     tokens,
+    transactions,
     triggers,
     users,
 )
 from .accounts import owner as account_owner
-from .accounts import plans as account_plans
 from .clock import Clock
 from .institutions import Institution
 from .liabilities import Report
@@ -40,16 +41,16 @@ from .models import (
     LinkToken,
     PublicToken,
     Tenant,
-    Transaction,
     WebhookKey,
 )
+from .transactions import SyncView, TransactionsView
 
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
 UPDATE_MODE_LINK_TOKEN_TTL = dt.timedelta(minutes=30)
 AUTH_SUBTYPES = {"checking", "savings", "cash management"}
-LIABILITY_SUBTYPES = {"credit card", "student", "mortgage"}
-DYNAMIC_CREATE_WINDOW_DAYS = 14
+# Each day moved generates a day of ledger for every item: bound one call's work.
+MAX_CLOCK_JUMP = dt.timedelta(days=3650)
 
 
 @dataclass
@@ -58,26 +59,6 @@ class AccountsView:
 
     item: Item
     accounts: list[Account]
-
-
-@dataclass
-class SyncView:
-    """A ``/transactions/sync`` page with the item's transaction accounts."""
-
-    item: Item
-    accounts: list[Account]
-    page: sync.Page
-    update_status: str
-
-
-@dataclass
-class TransactionsView:
-    """A ``/transactions/get`` page."""
-
-    item: Item
-    accounts: list[Account]
-    transactions: list[Transaction]
-    total: int
 
 
 class Bank:
@@ -104,6 +85,30 @@ class Bank:
     def now(self) -> dt.datetime:
         """The tenant's current instant."""
         return self.clock.now()
+
+    def move_clock(
+        self,
+        *,
+        to: dt.datetime | None = None,
+        advance: dt.timedelta = dt.timedelta(0),
+        freeze: bool | None = None,
+    ) -> list[Item]:
+        """Set (``to``), advance and/or (un)freeze the clock; returns the items that changed."""
+        clock = self.clock
+        if to is not None:
+            if to < clock.now():
+                raise errors.InvalidField("the clock only moves forward", field="set")
+            advance += to - clock.now()
+        if advance > MAX_CLOCK_JUMP:
+            raise errors.InvalidField(
+                "the clock moves at most 3650 days per call", field="set" if to else "advance_days"
+            )
+        clock.advance(advance)
+        if freeze is True:
+            clock.freeze()
+        elif freeze is False:
+            clock.unfreeze()
+        return self.set_clock(clock)
 
     def set_clock(self, clock: Clock) -> list[Item]:
         """Store a moved clock and bring every live item up to it; returns changed items."""
@@ -162,7 +167,7 @@ class Bank:
     ) -> str:
         """Create an item without Link (``/sandbox/public_token/create``)."""
         institution = institutions.get(institution_id)
-        _check_products(institution, products)
+        institutions.check_products(institution, products)
         login = users.check_credentials(username, password)
         item = self.create_item(
             institution,
@@ -172,6 +177,21 @@ class Bank:
             days_requested=days_requested or items.DEFAULT_DAYS_REQUESTED,
         )
         return self.issue_public_token(item)
+
+    def import_item(
+        self,
+        institution_id: str,
+        products: list[str],
+        *,
+        username: str,
+        password: str,
+        webhook: str | None = None,
+    ) -> Item:
+        """``/item/import``: an item from credentials the app already holds."""
+        institution = institutions.get(institution_id)
+        institutions.check_products(institution, products)
+        login = users.check_credentials(username, password)
+        return self.create_item(institution, login, products, webhook=webhook)
 
     def create_item(
         self,
@@ -222,7 +242,15 @@ class Bank:
         item = self.session.get(Item, row.item_id)
         if item is None or item.tenant_id != self.tenant.id:
             raise errors.InvalidPublicToken(field="public_token")
-        row.used_at = now
+        # Conditional update: of two concurrent exchanges only one may win the token.
+        claimed = self.session.execute(
+            update(PublicToken)
+            .where(PublicToken.token == public_token, PublicToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+            raise errors.InvalidPublicToken(field="public_token")
         return self.issue_access_token(item), item
 
     def issue_access_token(self, item: Item) -> str:
@@ -296,7 +324,7 @@ class Bank:
     def accounts(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
         item = self.item(access_token)
-        return AccountsView(item, _select_accounts(item, account_ids))
+        return AccountsView(item, accounts_mod.select(item, account_ids))
 
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts that carry routable numbers (checking, savings, cash management)."""
@@ -343,14 +371,14 @@ class Bank:
         self._bill(item, "transactions")
         item.sync_called = True
         if account_id is not None:
-            _select_accounts(item, [account_id])
+            accounts_mod.select(item, [account_id])
         page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
         item.last_successful_update = item.last_successful_update or item.created_at
         # DIVERGES: the whole history is served before HISTORICAL_UPDATE; only the status says so.
         status = (
             "HISTORICAL_UPDATE_COMPLETE" if self.history_ready(item) else "INITIAL_UPDATE_COMPLETE"
         )
-        return SyncView(item, _transaction_accounts(item, account_id), page, status)
+        return SyncView(item, transactions.with_transactions(item, account_id), page, status)
 
     def transactions(
         self,
@@ -363,34 +391,14 @@ class Bank:
         offset: int,
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first."""
-        if end < start:
-            raise errors.InvalidField("end_date must not be before start_date", field="end_date")
         item = self.item(access_token)
         self._bill(item, "transactions")
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()
-        accounts = _select_accounts(item, account_ids)
-        ids = [a.id for a in accounts]
-        where = (
-            Transaction.item_id == item.id,
-            Transaction.removed.is_(False),
-            Transaction.date >= start,
-            Transaction.date <= end,
-            Transaction.account_id.in_(ids),
+        accounts = accounts_mod.select(item, account_ids)
+        return transactions.between(
+            self.session, item, accounts, start, end, count=count, offset=offset
         )
-        total = (
-            self.session.scalar(select(func.count()).select_from(Transaction).where(*where)) or 0
-        )
-        rows = list(
-            self.session.scalars(
-                select(Transaction)
-                .where(*where)
-                .order_by(Transaction.date.desc(), Transaction.id)
-                .offset(offset)
-                .limit(count)
-            )
-        )
-        return TransactionsView(item, _transaction_accounts(item, None, accounts), rows, total)
 
     def refresh_transactions(self, access_token: str) -> Item:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
@@ -412,20 +420,7 @@ class Bank:
                 field="access_token",
             )
         today = self.clock.today()
-        for index, raw in enumerate(extra):
-            transacted = dt.date.fromisoformat(raw["date_transacted"])
-            posted = dt.date.fromisoformat(raw["date_posted"])
-            field = f"transactions[{index}]"
-            if transacted > today or posted > today:
-                raise errors.InvalidField(f"{field}: dates must not be in the future", field=field)
-            if (today - transacted).days > DYNAMIC_CREATE_WINDOW_DAYS:
-                raise errors.InvalidField(
-                    f"{field}.date_transacted must be within the last 14 days", field=field
-                )
-            if posted < transacted:
-                raise errors.InvalidField(
-                    f"{field}.date_posted must not precede date_transacted", field=field
-                )
+        transactions.check_created(extra, today)
         seq = item.change_seq
         items.refresh_dynamic(self.session, item, today, extra)
         triggers.transactions_changed(self.session, self.tenant, item, seq)
@@ -446,40 +441,6 @@ class Bank:
     def webhook_key(self, kid: str) -> WebhookKey:
         """A verification key of this tenant by id."""
         return signing.find(self.session, self.tenant, kid)
-
-
-def _check_products(institution: Institution, products: list[str]) -> None:
-    if not products:
-        raise errors.InvalidField(
-            "initial_products must contain at least one product", field="initial_products"
-        )
-    if unsupported := set(products) - set(institution.products):
-        raise errors.ProductsNotSupported(
-            f"institution {institution.institution_id} does not support: "
-            f"{', '.join(sorted(unsupported))}"
-        )
-
-
-def _select_accounts(item: Item, account_ids: list[str] | None) -> list[Account]:
-    if account_ids is None:
-        return list(item.accounts)
-    by_id = {a.id: a for a in item.accounts}
-    if unknown := [a for a in account_ids if a not in by_id]:
-        raise errors.InvalidAccountId(
-            f"the following account_ids are invalid: {', '.join(unknown)}", field="account_ids"
-        )
-    return [by_id[a] for a in account_ids]
-
-
-def _transaction_accounts(
-    item: Item, account_id: str | None, among: list[Account] | None = None
-) -> list[Account]:
-    candidates = among if among is not None else list(item.accounts)
-    return [
-        a
-        for a, plan in zip(candidates, account_plans(candidates), strict=True)
-        if plan.has_transactions and (account_id is None or a.id == account_id)
-    ]
 
 
 def live_items(session: Session, tenant: Tenant) -> list[Item]:

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInstitution
+from .errors import InvalidField, InvalidInstitution, ProductsNotSupported
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -104,3 +104,16 @@ def search(
         and (oauth is None or ins.oauth == oauth)
         and (not routing_numbers or set(routing_numbers) & set(ins.routing_numbers))
     ]
+
+
+def check_products(institution: Institution, products: list[str]) -> None:
+    """At least one product, all of them offered by ``institution``."""
+    if not products:
+        raise InvalidField(
+            "initial_products must contain at least one product", field="initial_products"
+        )
+    if unsupported := set(products) - set(institution.products):
+        raise ProductsNotSupported(
+            f"institution {institution.institution_id} does not support: "
+            f"{', '.join(sorted(unsupported))}"
+        )

@@ -40,6 +40,8 @@ def create(
     selected_accounts: Iterable[int] | None = None,
 ) -> Item:
     """A new item with its accounts and history up to ``now``."""
+    # Lock the tenant row: two concurrent links must not draw the same counter (and item id).
+    session.refresh(tenant, attribute_names=["item_counter"], with_for_update=True)
     tenant.item_counter += 1
     id_key = (tenant.seed, tenant.id, "item", tenant.item_counter)
     item_id = make_id(*id_key)
@@ -101,6 +103,12 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
     """Generate the days up to ``today`` and post matured pending rows; True if data changed."""
     if item.generated_through >= today and not _pending_due(session, item, today):
         return False
+    if not creating:
+        # Two requests may catch up the same item at once: lock its row, then look again,
+        # so the days are generated (and the change log advanced) exactly once.
+        session.refresh(item, with_for_update=True)
+        if item.generated_through >= today and not _pending_due(session, item, today):
+            return False
     accounts = {a.ordinal: a for a in item.accounts}
     institution = institutions.get(item.institution_id)
     country, currency = institution.country, institution.currency

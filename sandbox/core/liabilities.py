@@ -28,10 +28,14 @@ SERVICER = {
 }
 
 
+LIABILITY_SUBTYPES = {"credit card", "mortgage", "student"}
+
+
 @dataclass
 class Report:
     """Liabilities by kind, in Plaid's shape but with minor units (the dialect renders)."""
 
+    item: Item
     accounts: list[Account]
     credit: list[dict[str, Any]] = field(default_factory=list)
     mortgage: list[dict[str, Any]] = field(default_factory=list)
@@ -43,7 +47,9 @@ def report(session: Session, item: Item, selected: list[Account], today: dt.date
     institution = institutions.get(item.institution_id)
     plan = items.plan_for(session, item, institution.country, institution.currency)
     by_ordinal = {p.ordinal: p for p in plan.accounts}
-    found = Report([a for a in selected if a.subtype in {"credit card", "mortgage", "student"}])
+    found = Report(
+        item, [a for a in selected if a.subtype in {"credit card", "mortgage", "student"}]
+    )
     if not found.accounts:
         raise NoLiabilityAccounts()
     owner = accounts_mod.owner(plan.key, institution.country)["addresses"][0]["data"]

@@ -48,10 +48,9 @@ def liabilities_get() -> Response:
     req = load(requests.AccountsRequest)
     bank = current_bank()
     found = bank.liabilities(req["access_token"], account_ids(req))
-    item = bank.item(req["access_token"])
     return reply(
         accounts=accounts_json(found.accounts),
-        item=item_json(bank, item),
+        item=item_json(bank, found.item),
         liabilities={
             "credit": wire(found.credit) if found.credit else None,
             "mortgage": wire(found.mortgage) if found.mortgage else None,

@@ -7,12 +7,16 @@ from urllib.parse import urlsplit
 
 from flask import Response, request
 
-from ..core import institutions, users
 from ..core.errors import InvalidField, InvalidProduct
 from . import bp, requests
 from .auth import current_bank
 from .responses import timestamp
 from .views import load, reply
+
+# DIVERGES: Plaid's /item/import serves partners' users; here ``user_auth`` carries sandbox
+# test credentials (``user_id`` = username, ``auth_token`` = password) at First Platypus
+# unless ``institution_id`` says otherwise.
+IMPORT_INSTITUTION = "ins_109508"
 
 
 def check_redirect_uri(uri: str) -> None:
@@ -68,12 +72,14 @@ def link_token_get() -> Response:
 
 @bp.post("/item/import")
 def item_import() -> Response:
-    """Create an item from credentials the app already holds (as ``user_good``)."""
+    """Create an item from credentials the app already holds (``user_auth``)."""
     req = load(requests.ItemImportRequest)
     bank = current_bank()
-    institution = institutions.get(req.get("institution_id") or "ins_109508")
-    login = users.Login(username="user_good", persona=users.personas()["users"]["user_good"])
-    item = bank.create_item(
-        institution, login, req["products"], webhook=req["options"].get("webhook")
+    item = bank.import_item(
+        req.get("institution_id") or IMPORT_INSTITUTION,
+        req["products"],
+        username=req["user_auth"]["user_id"],
+        password=req["user_auth"]["auth_token"],
+        webhook=req["options"].get("webhook"),
     )
     return reply(access_token=bank.issue_access_token(item))

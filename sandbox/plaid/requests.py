@@ -324,6 +324,22 @@ class LinkUpdate(PlaidRequest):
         include = accepted("reauthorization_enabled", "user", "item_ids")
 
 
+class SubtypeFilter(PlaidRequest):
+    """Which subtypes of one account type Link offers (``["all"]`` for every one)."""
+
+    account_subtypes = fields.List(fields.String(), required=True)
+
+
+class AccountFilters(PlaidRequest):
+    """``account_filters``: the account types (and subtypes) Link offers."""
+
+    depository = fields.Nested(SubtypeFilter)
+    credit = fields.Nested(SubtypeFilter)
+    loan = fields.Nested(SubtypeFilter)
+    investment = fields.Nested(SubtypeFilter)
+    other = fields.Nested(SubtypeFilter)
+
+
 class LinkTokenCreateRequest(PlaidRequest):
     """``/link/token/create``."""
 
@@ -366,7 +382,7 @@ class LinkTokenCreateRequest(PlaidRequest):
     hosted_link = fields.Nested(HostedLink)
     transactions = fields.Nested(LinkTransactions)
     update = fields.Nested(LinkUpdate)
-    account_filters = fields.Dict()
+    account_filters = fields.Nested(AccountFilters)
     institution_id = fields.String()
 
     class Meta(PlaidRequest.Meta):

@@ -308,3 +308,48 @@ def stream_json(stream: recurring.Stream) -> dict[str, Any]:
             "confidence_level": "HIGH",
         },
     }
+
+
+def _ach(account: Account) -> dict[str, Any]:
+    n = account.numbers
+    return {
+        "account_id": account.id,
+        "account": n["account"],
+        "routing": n["ach_routing"],
+        "wire_routing": n["ach_wire_routing"],
+    }
+
+
+def _eft(account: Account) -> dict[str, Any]:
+    n = account.numbers
+    return {
+        "account_id": account.id,
+        "account": n["account"],
+        "institution": n["eft_institution"],
+        "branch": n["eft_branch"],
+    }
+
+
+def _international(account: Account) -> dict[str, Any]:
+    return {
+        "account_id": account.id,
+        "iban": account.numbers["iban"],
+        "bic": account.numbers["bic"],
+    }
+
+
+def _bacs(account: Account) -> dict[str, Any]:
+    n = account.numbers
+    return {"account_id": account.id, "account": n["bacs_account"], "sort_code": n["sort_code"]}
+
+
+NUMBER_BUILDERS = {"ach": _ach, "eft": _eft, "international": _international, "bacs": _bacs}
+SCHEMES_BY_COUNTRY = {"US": ("ach",), "CA": ("eft",), "GB": ("international", "bacs")}
+
+
+def auth_numbers(accounts: list[Account], country: str) -> dict[str, list[dict[str, Any]]]:
+    """Plaid's ``numbers``: ACH in the US, EFT in Canada, IBAN elsewhere (plus BACS in the UK)."""
+    numbers: dict[str, list[dict[str, Any]]] = {scheme: [] for scheme in NUMBER_BUILDERS}
+    for scheme in SCHEMES_BY_COUNTRY.get(country, ("international",)):
+        numbers[scheme] = [NUMBER_BUILDERS[scheme](account) for account in accounts]
+    return numbers

@@ -8,11 +8,12 @@ sandbox helpers have their own modules next to this one.
 from __future__ import annotations
 
 from flask import Response
+from marshmallow import Schema
 
 from ..core import signing
 from . import bp, requests
 from .auth import current_bank
-from .responses import IdentityAccountSchema, ItemWithConsentSchema, item_status
+from .responses import IdentityAccountSchema, ItemWithConsentSchema, auth_numbers, item_status
 from .views import account_ids, accounts_json, item_json, load, reply
 
 
@@ -58,22 +59,24 @@ def item_access_token_invalidate() -> Response:
     return reply(new_access_token=current_bank().invalidate_access_token(req["access_token"]))
 
 
-@bp.post("/accounts/get")
-def accounts_get() -> Response:
-    """The item's accounts with cached balances."""
-    req = load(requests.AccountsRequest)
+def _accounts_reply(schema: type[Schema]) -> Response:
+    """``/accounts/get`` and ``/accounts/balance/get`` answer alike in the sandbox."""
+    req = load(schema)
     bank = current_bank()
     view = bank.accounts(req["access_token"], account_ids(req))
     return reply(accounts=accounts_json(view.accounts), item=item_json(bank, view.item))
+
+
+@bp.post("/accounts/get")
+def accounts_get() -> Response:
+    """The item's accounts with cached balances."""
+    return _accounts_reply(requests.AccountsRequest)
 
 
 @bp.post("/accounts/balance/get")
 def accounts_balance_get() -> Response:
     """The item's accounts with real-time balances (the same numbers in the sandbox)."""
-    req = load(requests.BalanceRequest)
-    bank = current_bank()
-    view = bank.accounts(req["access_token"], account_ids(req))
-    return reply(accounts=accounts_json(view.accounts), item=item_json(bank, view.item))
+    return _accounts_reply(requests.BalanceRequest)
 
 
 @bp.post("/auth/get")
@@ -82,45 +85,7 @@ def auth_get() -> Response:
     req = load(requests.AccountsRequest)
     bank = current_bank()
     view = bank.auth(req["access_token"], account_ids(req))
-    numbers: dict[str, list[dict[str, object]]] = {
-        "ach": [],
-        "eft": [],
-        "international": [],
-        "bacs": [],
-    }
-    country = bank.institution_of(view.item).country
-    for account in view.accounts:
-        n = account.numbers
-        if country == "US":
-            numbers["ach"].append(
-                {
-                    "account_id": account.id,
-                    "account": n["account"],
-                    "routing": n["ach_routing"],
-                    "wire_routing": n["ach_wire_routing"],
-                }
-            )
-        elif country == "CA":
-            numbers["eft"].append(
-                {
-                    "account_id": account.id,
-                    "account": n["account"],
-                    "institution": n["eft_institution"],
-                    "branch": n["eft_branch"],
-                }
-            )
-        else:
-            numbers["international"].append(
-                {"account_id": account.id, "iban": n["iban"], "bic": n["bic"]}
-            )
-            if country == "GB":
-                numbers["bacs"].append(
-                    {
-                        "account_id": account.id,
-                        "account": n["bacs_account"],
-                        "sort_code": n["sort_code"],
-                    }
-                )
+    numbers = auth_numbers(view.accounts, bank.institution_of(view.item).country)
     return reply(
         accounts=accounts_json(view.accounts), numbers=numbers, item=item_json(bank, view.item)
     )

@@ -1,7 +1,6 @@
 """The "Errors you can trigger" table matches the code, so it cannot drift.
 
-The table lives in README.md under ``## Errors you can trigger``; until it is pasted
-there it is read from ``ERRORS.md`` at the repository root.
+The table lives in README.md under ``## Errors you can trigger``.
 """
 
 from __future__ import annotations
@@ -24,9 +23,7 @@ def _subclasses(cls: type[errors.CoreError]) -> list[type[errors.CoreError]]:
 
 
 def _section() -> str:
-    readme = (ROOT / "README.md").read_text() if (ROOT / "README.md").exists() else ""
-    text = readme if HEADING in readme else (ROOT / "ERRORS.md").read_text()
-    after = text.split(HEADING, 1)[1]
+    after = (ROOT / "README.md").read_text().split(HEADING, 1)[1]
     return re.split(r"^## ", after, maxsplit=1, flags=re.M)[0]
 
 

@@ -135,8 +135,3 @@ def add_months(day: dt.date, months: int, dom: int | None = None) -> dt.date:
     """``day`` moved by ``months``, on day-of-month ``dom`` (clamped to the month's length)."""
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
     return dt.date(year, month + 1, min(dom or day.day, monthrange(year, month + 1)[1]))
-
-
-def months_between(start: dt.date, end: dt.date) -> int:
-    """Whole calendar months from ``start``'s month to ``end``'s month."""
-    return (end.year - start.year) * 12 + end.month - start.month

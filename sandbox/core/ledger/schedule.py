@@ -8,7 +8,6 @@ the same definitions, so the streams an app sees are the ones that were generate
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +39,10 @@ SUBSCRIPTION_CATEGORIES = (
     "GENERAL_SERVICES_OTHER_GENERAL_SERVICES",
     "PERSONAL_CARE_OTHER_PERSONAL_CARE",
 )
+
+# Heating and cooling bills over the year (January first): a table, not ``math.cos``, so
+# amounts cannot depend on the platform's maths library.
+SEASONAL_FACTOR = (1.3, 1.26, 1.15, 1.0, 0.85, 0.74, 0.7, 0.74, 0.85, 1.0, 1.15, 1.26)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def amount_on(plan: ItemPlan, stream: Recurring, day: dt.date) -> int:
     """The amount of the occurrence on ``day`` (seasonal bills and hourly pay vary)."""
     if stream.kind == "seasonal":
         rng = rng_for(*plan.key, stream.key, day.year, day.month)
-        season = 1 + 0.3 * math.cos(2 * math.pi * (day.month - 1) / 12)
+        season = SEASONAL_FACTOR[day.month - 1]
         return round(stream.amount_minor * season * rng.uniform(0.92, 1.08))
     if stream.kind == "hourly":
         hours = rng_for(*plan.key, stream.key, day.isoformat()).uniform(0.82, 1.08)

@@ -19,7 +19,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-SPEC_PATH = Path("/work/shared/reference/plaid-openapi-2020-09-14.yml")
+# The reference documents live beside the repository (``../shared``), as in CI.
+SHARED = Path(__file__).resolve().parents[3].parent / "shared"
+SPEC_PATH = SHARED / "reference" / "plaid-openapi-2020-09-14.yml"
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 FORMATS = jsonschema.FormatChecker(formats=())
 

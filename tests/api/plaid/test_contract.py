@@ -178,7 +178,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
     checker.call(
         "/item/import",
         products=["transactions"],
-        user_auth={"user_id": "u", "auth_token": "t"},
+        user_auth={"user_id": "user_good", "auth_token": "pass_good"},
     )
     dynamic = _link(plaid, "ins_109508", "user_transactions_dynamic", "x")
     checker.call(

@@ -99,3 +99,28 @@ def test_tenants_never_see_each_others_items(plaid: PlaidClient, app) -> None:  
     assert (
         stranger.error("/accounts/get", access_token=token)["error_code"] == "INVALID_ACCESS_TOKEN"
     )
+
+
+def test_item_import_uses_user_auth_as_test_credentials(plaid: PlaidClient) -> None:
+    token = plaid.ok(
+        "/item/import",
+        products=["transactions"],
+        user_auth={"user_id": "user_good", "auth_token": "pass_good"},
+    )["access_token"]
+    assert plaid.ok("/accounts/get", access_token=token)["item"]["institution_id"] == "ins_109508"
+    error = plaid.error(
+        "/item/import",
+        products=["transactions"],
+        user_auth={"user_id": "user_good", "auth_token": "error_ITEM_LOCKED"},
+    )
+    assert error["error_code"] == "ITEM_LOCKED"
+
+
+def test_item_import_product_the_bank_lacks_is_rejected(plaid: PlaidClient) -> None:
+    error = plaid.error(
+        "/item/import",
+        products=["auth"],
+        institution_id="ins_10",
+        user_auth={"user_id": "user_good", "auth_token": "pass_good"},
+    )
+    assert error["error_code"] == "PRODUCTS_NOT_SUPPORTED"
