@@ -7,6 +7,7 @@ number of loops in any number of processes can run; a restart loses nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
@@ -23,7 +24,10 @@ POLL_SECONDS = 1.0
 
 def dispatcher_for(app: Flask) -> Dispatcher:
     """A dispatcher with the app's settings."""
-    return Dispatcher(timeout=float(app.config["WEBHOOK_TIMEOUT_SECONDS"]))
+    return Dispatcher(
+        timeout=float(app.config["WEBHOOK_TIMEOUT_SECONDS"]),
+        historical_delay=dt.timedelta(seconds=app.config["HISTORICAL_DELAY_SECONDS"]),
+    )
 
 
 def run(

@@ -21,10 +21,10 @@ from flask import Response, current_app, g, jsonify, request
 
 from ..core import signing, webhooks
 from ..core.bank import Bank
-from ..core.dispatch import Dispatcher
 from ..core.errors import InvalidField
 from ..core.models import CaughtWebhook, WebhookAttempt, WebhookEvent
 from ..extensions import current_session
+from ..worker import dispatcher_for
 from . import bp
 
 STATUSES = ("pending", "delivered", "failed")
@@ -70,7 +70,7 @@ def webhooks_redeliver(event_id: int) -> Response:
 @bp.post("/webhooks/deliver")
 def webhooks_deliver() -> Response:
     """Deliver the tenant's due webhooks now (useful with ``WEBHOOK_DISPATCHER=off`` in CI)."""
-    dispatcher = Dispatcher(timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    dispatcher = dispatcher_for(current_app)
     attempts = dispatcher.deliver_pending(current_session(), tenant_id=_bank().tenant.id)
     return jsonify(attempts=attempts)
 

@@ -286,7 +286,13 @@ class Bank:
             raise errors.for_condition(item.error_code) or errors.LoginRequired
         if item.error_code is None:
             items.materialize(self.session, item, self.clock.today())
+            self.load_history(item)
         return item
+
+    def load_history(self, item: Item) -> None:
+        """Write the item's held-back older history now, and say so with ``HISTORICAL_UPDATE``."""
+        if items.load_history(self.session, item):
+            triggers.history_loaded(self.session, self.tenant, item, self.historical_delay)
 
     def remove_item(self, access_token: str) -> None:
         """``/item/remove``: the item and every token of it stop working."""
@@ -452,3 +458,21 @@ def live_items(session: Session, tenant: Tenant) -> list[Item]:
             .order_by(Item.created_at, Item.id)
         )
     )
+
+
+def load_pending_histories(
+    session: Session, historical_delay: dt.timedelta, tenant_id: int | None = None
+) -> int:
+    """Write the held-back history of every item still waiting for it; returns how many.
+
+    The webhook dispatcher calls this first, so ``HISTORICAL_UPDATE`` follows a link within a
+    poll even when nobody reads the item.
+    """
+    query = select(Item).where(Item.history_pending_through.is_not(None), Item.removed_at.is_(None))
+    if tenant_id is not None:
+        query = query.where(Item.tenant_id == tenant_id)
+    waiting = list(session.scalars(query))
+    for item in waiting:
+        Bank(session, item.tenant, historical_delay=historical_delay).load_history(item)
+        session.commit()
+    return len(waiting)

@@ -20,6 +20,7 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from . import signing, tenants
+from .bank import load_pending_histories
 from .models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
 
 # Plaid retries for up to 24 hours, multiplying the delay by 4 from 30 seconds.
@@ -70,6 +71,7 @@ class Dispatcher:
     jitter: Callable[[float], float] = full_jitter
     post: Callable[..., requests.Response] = field(default=requests.post)
     monotonic: Callable[[], float] = time.monotonic
+    historical_delay: dt.timedelta = dt.timedelta(0)  # HISTORICAL_DELAY_SECONDS
 
     @property
     def max_attempts(self) -> int:
@@ -82,6 +84,7 @@ class Dispatcher:
         """Deliver every event due at ``now`` (in item order), of one tenant or all of them;
         returns the attempts made."""
         now = now or dt.datetime.now(dt.UTC)
+        load_pending_histories(session, self.historical_delay, tenant_id)
         made = 0
         while claims := self.claim(session, now, tenant_id):
             for claim in claims:

@@ -23,6 +23,8 @@ from .seeding import make_id, rng_for
 from .users import Login, persona
 
 DEFAULT_DAYS_REQUESTED = 90
+# Days generated when an item is created (Plaid's initial pull); older ones load later.
+INITIAL_DAYS = 30
 MAX_DAYS_REQUESTED = 730
 DYNAMIC_USERS = {"user_transactions_dynamic"}
 
@@ -46,6 +48,10 @@ def create(
     id_key = (tenant.seed, tenant.id, "item", tenant.item_counter)
     item_id = make_id(*id_key)
     recipe = persona(login.persona) if login.custom is None else {"accounts": []}
+    history_start = now.date() - dt.timedelta(days=days_requested)
+    initial_start = history_start
+    if login.custom is None:  # custom users' few transactions are all written at once
+        initial_start = max(history_start, now.date() - dt.timedelta(days=INITIAL_DAYS))
     item = Item(
         id=item_id,
         tenant_id=tenant.id,
@@ -56,8 +62,11 @@ def create(
         products=sorted(set(products)),
         webhook=webhook,
         created_at=now,
-        history_start=now.date() - dt.timedelta(days=days_requested),
-        generated_through=now.date() - dt.timedelta(days=days_requested + 1),
+        history_start=history_start,
+        generated_through=initial_start - dt.timedelta(days=1),
+        history_pending_through=(
+            initial_start - dt.timedelta(days=1) if initial_start > history_start else None
+        ),
         change_seq=0,
         sync_called=False,
         consent_expires_at=None,
@@ -130,6 +139,35 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
     return writer.changed
 
 
+def load_history(session: Session, item: Item) -> bool:
+    """Generate the older history held back at creation (the historical pull), if any;
+    True when this call wrote it.
+
+    Creating an item writes only its last ``INITIAL_DAYS``, which keeps a 24-month link
+    fast; the rest is written here, on the first read of the item or when the webhook
+    dispatcher runs, whichever comes first. Rows are partitioned by posting date, so each
+    entry lands exactly once, and every older entry has posted already.
+    """
+    if item.history_pending_through is None:
+        return False
+    session.refresh(item, with_for_update=True)  # the dispatcher and a read may race
+    end = item.history_pending_through
+    if end is None:
+        return False
+    institution = institutions.get(item.institution_id)
+    plan = plan_for(session, item, institution.country, institution.currency)
+    first = item.history_start - dt.timedelta(days=ledger.MAX_POST_LAG)
+    entries = [
+        e for e in _covered_entries(plan, first, end) if item.history_start <= e.post_date <= end
+    ]
+    writer = _Writer(session, item, {a.ordinal: a for a in item.accounts}, adjust_balances=False)
+    for entry in entries:
+        writer.add(entry, end)
+    writer.flush()
+    item.history_pending_through = None
+    return True
+
+
 def _engine_entries(
     plan: ledger.ItemPlan,
     accounts: dict[int, Account],
@@ -140,12 +178,13 @@ def _engine_entries(
 ) -> list[ledger.Entry]:
     """New entries of transaction accounts; at creation, also those posting into the window."""
     first = start - dt.timedelta(days=ledger.MAX_POST_LAG) if creating else start
+    return [e for e in _covered_entries(plan, first, today) if e.post_date >= start]
+
+
+def _covered_entries(plan: ledger.ItemPlan, first: dt.date, last: dt.date) -> list[ledger.Entry]:
+    """Entries of the accounts Transactions covers, for the days ``first``..``last``."""
     covered = {a.ordinal for a in plan.accounts if a.has_transactions}
-    return [
-        e
-        for e in ledger.entries_between(plan, first, today)
-        if e.account in covered and (e.date >= start or e.post_date >= start)
-    ]
+    return [e for e in ledger.entries_between(plan, first, last) if e.account in covered]
 
 
 def _set_engine_balances(

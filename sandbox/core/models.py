@@ -93,6 +93,8 @@ class Item(Base):
     removed_at: Mapped[dt.datetime | None]
     history_start: Mapped[dt.date] = mapped_column(Date)
     generated_through: Mapped[dt.date] = mapped_column(Date)
+    # Last day of older history not generated yet (Plaid's historical pull), or None.
+    history_pending_through: Mapped[dt.date | None] = mapped_column(Date, index=True)
     # No pending row posts before this day (NULL: unknown), so reads skip looking for them.
     next_post_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)

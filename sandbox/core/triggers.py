@@ -44,11 +44,22 @@ DEFAULT_UPDATE_PRODUCTS = {
 def item_linked(
     session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
 ) -> None:
-    """A new item with Transactions: ``INITIAL_UPDATE`` now, ``HISTORICAL_UPDATE`` later."""
+    """A new item with Transactions: ``INITIAL_UPDATE`` now, ``HISTORICAL_UPDATE`` when the
+    older history is written (at once if there is none to load)."""
     if "transactions" not in item.products:
         return
     recent = _count(session, item, item.created_at.date() - INITIAL_WINDOW)
     emit(session, tenant, item, "TRANSACTIONS", "INITIAL_UPDATE", _new(recent))
+    if item.history_pending_through is None:
+        history_loaded(session, tenant, item, historical_delay)
+
+
+def history_loaded(
+    session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
+) -> None:
+    """The whole requested history is written: ``HISTORICAL_UPDATE``."""
+    if "transactions" not in item.products:
+        return
     total = _count(session, item, None)
     emit(
         session,

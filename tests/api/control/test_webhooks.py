@@ -22,6 +22,20 @@ def codes(plaid: PlaidClient) -> list[str]:
 
 def test_webhooks_list_shows_link_events_newest_first(app: Flask, plaid: PlaidClient) -> None:
     plaid.link_item(webhook=HOOK)
+    assert codes(plaid) == ["INITIAL_UPDATE"]  # only the last 30 days are written at link
+
+
+def test_historical_update_follows_the_first_read(plaid: PlaidClient) -> None:
+    token = plaid.link_item(webhook=HOOK, transactions={"days_requested": 730})
+    plaid.ok("/accounts/get", access_token=token)
+    assert codes(plaid) == ["HISTORICAL_UPDATE", "INITIAL_UPDATE"]
+    history = plaid.ok("/transactions/sync", access_token=token, count=500)
+    assert history["has_more"], "the first sync chain carries the whole 24 months"
+
+
+def test_historical_update_follows_a_delivery_run_without_any_read(plaid: PlaidClient) -> None:
+    plaid.link_item(webhook=HOOK, transactions={"days_requested": 730})
+    control(plaid, "POST", "/webhooks/deliver")
     assert codes(plaid) == ["HISTORICAL_UPDATE", "INITIAL_UPDATE"]
 
 

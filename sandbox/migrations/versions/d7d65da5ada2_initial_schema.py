@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 26f97d22d956
+Revision ID: d7d65da5ada2
 Revises: 
-Create Date: 2026-11-21 13:23:52.870632
+Create Date: 2026-11-21 13:36:05.844631
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sandbox.core.models
 
 
 # revision identifiers, used by Alembic.
-revision = '26f97d22d956'
+revision = 'd7d65da5ada2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -82,6 +82,7 @@ def upgrade():
     sa.Column('removed_at', sandbox.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('history_start', sa.Date(), nullable=False),
     sa.Column('generated_through', sa.Date(), nullable=False),
+    sa.Column('history_pending_through', sa.Date(), nullable=True),
     sa.Column('next_post_on', sa.Date(), nullable=True),
     sa.Column('change_seq', sa.BigInteger(), nullable=False),
     sa.Column('sync_called', sa.Boolean(), nullable=False),
@@ -93,6 +94,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_items_history_pending_through'), ['history_pending_through'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('link_tokens',
@@ -386,6 +388,7 @@ def downgrade():
     op.drop_table('link_tokens')
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_items_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_items_history_pending_through'))
 
     op.drop_table('items')
     op.drop_table('institution_health')
