@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, g, jsonify, request
-from sqlalchemy import select
 
-from ..core import balances, items
+from ..core import balances
 from ..core.bank import Bank
 from ..core.errors import InvalidField
-from ..core.models import Item
 from ..plaid.responses import money
 from . import bp
 
@@ -31,14 +29,8 @@ def _date(name: str, default: dt.date) -> dt.date:
 def item_balances(item_id: str) -> Response:
     """End-of-day ``current`` balances of an item's accounts between ``start`` and ``end``."""
     bank: Bank = g.bank
-    item = bank.session.scalar(
-        select(Item).where(Item.id == item_id, Item.tenant_id == bank.tenant.id)
-    )
-    if item is None or item.removed_at is not None:
-        raise InvalidField(f"unknown item_id {item_id}", field="item_id")
+    item = bank.item_by_id(item_id)
     today = bank.clock.today()
-    if item.error_code is None:
-        items.materialize(bank.session, item, today)
     end = min(_date("end", today), today)
     start = max(_date("start", end - dt.timedelta(days=DEFAULT_DAYS - 1)), item.history_start)
     wanted = request.args.getlist("account_id")

@@ -22,6 +22,7 @@ from . import (
     institutions,
     items,
     liabilities,
+    link_config,
     signing,
     sync,
     tenants,
@@ -129,6 +130,7 @@ class Bank:
 
     def create_link_token(self, config: dict[str, Any]) -> LinkToken:
         """Store a Link configuration; update mode (``access_token``) checks the item."""
+        link_config.check(config)
         if config.get("access_token"):
             self.item(config["access_token"], allow_error=True)
         now = self.now()
@@ -281,12 +283,23 @@ class Bank:
             raise errors.InvalidAccessToken(field="access_token")
         if item.removed_at is not None:
             raise errors.ItemNotFound()
+        return self._caught_up(item, allow_error=allow_error)
+
+    def item_by_id(self, item_id: str) -> Item:
+        """One of the tenant's live items by id (the sandbox's own API and pages)."""
+        item = self.session.get(Item, item_id)
+        if item is None or item.tenant_id != self.tenant.id or item.removed_at is not None:
+            raise errors.InvalidField(f"unknown item_id {item_id}", field="item_id")
+        return self._caught_up(item, allow_error=True)
+
+    def _caught_up(self, item: Item, *, allow_error: bool) -> Item:
+        """``item`` with its consent checked and its ledger generated up to the clock."""
         consent.expire_if_due(self.session, self.tenant, item, self.now())
         if item.error_code is not None and not allow_error:
             raise errors.for_condition(item.error_code) or errors.LoginRequired
         if item.error_code is None:
             items.materialize(self.session, item, self.clock.today())
-            self.load_history(item)
+        self.load_history(item)
         return item
 
     def load_history(self, item: Item) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Response, request
 
-from ..core.errors import InvalidField, InvalidProduct
-from . import bp, requests
+from . import bp, link_requests
 from .auth import current_bank
 from .responses import timestamp
 from .views import load, reply
@@ -19,27 +17,10 @@ from .views import load, reply
 IMPORT_INSTITUTION = "ins_109508"
 
 
-def check_redirect_uri(uri: str) -> None:
-    """HTTPS (or http://localhost in the sandbox), no query string, no fragment, no wildcard."""
-    parts = urlsplit(uri)
-    local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
-    if (parts.scheme != "https" and not local) or parts.query or parts.fragment or "*" in uri:
-        raise InvalidField(
-            "redirect_uri must be an https URL (or http://localhost) without query string, "
-            "fragment or wildcard",
-            field="redirect_uri",
-        )
-
-
 @bp.post("/link/token/create")
 def link_token_create() -> Response:
     """Store a Link configuration and hand back its token (and hosted URL)."""
-    req = load(requests.LinkTokenCreateRequest)
-    if "balance" in (req.get("products") or []):
-        # Balance comes with every item; Plaid refuses it as an initial product.
-        raise InvalidProduct("balance is not a valid initial product", field="products")
-    if req.get("redirect_uri"):
-        check_redirect_uri(req["redirect_uri"])
+    req = load(link_requests.LinkTokenCreateRequest)
     link = current_bank().create_link_token(req)
     extra: dict[str, Any] = {}
     if "hosted_link" in req:
@@ -50,7 +31,7 @@ def link_token_create() -> Response:
 @bp.post("/link/token/get")
 def link_token_get() -> Response:
     """The Link configuration and the sessions run with it."""
-    req = load(requests.LinkTokenGetRequest)
+    req = load(link_requests.LinkTokenGetRequest)
     link = current_bank().link_token(req["link_token"])
     config = link.config
     metadata = {
@@ -73,7 +54,7 @@ def link_token_get() -> Response:
 @bp.post("/item/import")
 def item_import() -> Response:
     """Create an item from credentials the app already holds (``user_auth``)."""
-    req = load(requests.ItemImportRequest)
+    req = load(link_requests.ItemImportRequest)
     bank = current_bank()
     item = bank.import_item(
         req.get("institution_id") or IMPORT_INSTITUTION,
