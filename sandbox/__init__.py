@@ -30,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Server databases drop idle connections; SQLite files never do.
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # on the default JSON provider
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))

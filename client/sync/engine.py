@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from client.api.errors import (
     APIConnectionError,
@@ -238,12 +239,12 @@ class SyncEngine:
         self.notifier(Notification(kind, cid, advice_for(code), error_code=code))
 
 
-def _get(session: Any, cid: int) -> Connection:
+def _get(session: Session, cid: int) -> Connection:
     """The connection row, or a clear error."""
     conn = session.get(Connection, cid)
     if conn is None:
         raise ConnectionUnavailableError(f"no connection {cid}")
-    return conn  # type: ignore[no-any-return]
+    return conn
 
 
 def _sweep(session: Any, conn: Connection) -> None:

@@ -320,7 +320,10 @@ class Bank:
 
     def reset_login(self, access_token: str) -> Item:
         """``/sandbox/item/reset_login``: force ``ITEM_LOGIN_REQUIRED``."""
-        item = self.item(access_token, allow_error=True)
+        return self.force_login_required(self.item(access_token, allow_error=True))
+
+    def force_login_required(self, item: Item) -> Item:
+        """Put ``item`` into ``ITEM_LOGIN_REQUIRED`` (the dashboard has no access token)."""
         items.set_error(item, errors.LoginRequired.condition)
         triggers.item_error(self.session, self.tenant, item, errors.LoginRequired())
         return item

@@ -66,7 +66,7 @@ def clear(session: Session, tenant: Tenant, institution_id: str | None = None) -
     query = delete(InstitutionHealth).where(InstitutionHealth.tenant_id == tenant.id)
     if institution_id is not None:
         query = query.where(InstitutionHealth.institution_id == institution_id)
-    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
+    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]  # CursorResult of a DELETE
 
 
 def overrides(session: Session, tenant: Tenant) -> list[dict[str, Any]]:

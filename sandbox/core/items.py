@@ -41,19 +41,17 @@ def create(
     days_requested: int = DEFAULT_DAYS_REQUESTED,
     selected_accounts: Iterable[int] | None = None,
 ) -> Item:
-    """A new item with its accounts and history up to ``now``."""
+    """A new item with its accounts and its last ``INITIAL_DAYS`` of history."""
     # Lock the tenant row: two concurrent links must not draw the same counter (and item id).
     session.refresh(tenant, attribute_names=["item_counter"], with_for_update=True)
     tenant.item_counter += 1
     id_key = (tenant.seed, tenant.id, "item", tenant.item_counter)
-    item_id = make_id(*id_key)
-    recipe = persona(login.persona) if login.custom is None else {"accounts": []}
     history_start = now.date() - dt.timedelta(days=days_requested)
     initial_start = history_start
     if login.custom is None:  # custom users' few transactions are all written at once
         initial_start = max(history_start, now.date() - dt.timedelta(days=INITIAL_DAYS))
     item = Item(
-        id=item_id,
+        id=make_id(*id_key),
         tenant_id=tenant.id,
         institution_id=institution.institution_id,
         username=login.username,
@@ -72,20 +70,28 @@ def create(
         consent_expires_at=None,
     )
     session.add(item)
-    built = accounts_mod.build(
-        item_id,
-        id_key,
-        data_key(tenant, item),
-        institution,
-        accounts_mod.recipes_for(recipe, login.custom),
-    )
-    if selected_accounts is not None:
-        keep = set(selected_accounts)
-        built = [a for a in built if a.ordinal in keep]
-    session.add_all(built)
+    session.add_all(_accounts(tenant, item, id_key, institution, login, selected_accounts))
     session.flush()
     materialize(session, item, now.date(), creating=True)
     return item
+
+
+def _accounts(
+    tenant: Tenant,
+    item: Item,
+    id_key: tuple[object, ...],
+    institution: Institution,
+    login: Login,
+    selected: Iterable[int] | None,
+) -> list[Account]:
+    """The new item's accounts: the persona's (or the custom user's), minus unticked ones."""
+    recipe = persona(login.persona) if login.custom is None else {"accounts": []}
+    recipes = accounts_mod.recipes_for(recipe, login.custom)
+    built = accounts_mod.build(item.id, id_key, data_key(tenant, item), institution, recipes)
+    if selected is None:
+        return built
+    keep = set(selected)
+    return [a for a in built if a.ordinal in keep]
 
 
 def data_key(tenant: Tenant, item: Item) -> tuple[object, ...]:

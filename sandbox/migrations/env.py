@@ -33,7 +33,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     """Apply migrations on the app's engine; autogenerate skips empty revisions."""
 
-    def skip_empty(context, revision, directives):  # type: ignore[no-untyped-def]
+    def skip_empty(context, revision, directives):  # type: ignore[no-untyped-def]  # Alembic hook
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")

@@ -76,7 +76,7 @@ def render(exc: errors.CoreError) -> tuple[Response, int]:
 
 def from_validation(err: ValidationError) -> errors.CoreError:
     """Turn a marshmallow error into MISSING_FIELDS, UNKNOWN_FIELDS or INVALID_FIELD."""
-    messages: Any = err.normalized_messages()  # type: ignore[no-untyped-call]
+    messages: Any = err.normalized_messages()  # type: ignore[no-untyped-call]  # untyped in marshmallow
     flat = dict(_flatten(messages))
     missing = sorted(f for f, m in flat.items() if m == "Missing data for required field.")
     if missing:

@@ -118,7 +118,7 @@ class Token:
         return self.row.grant
 
 
-class PkceS256(CodeChallenge):  # type: ignore[misc]
+class PkceS256(CodeChallenge):  # type: ignore[misc]  # Authlib is untyped
     """PKCE on every authorization request, and only the S256 method."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012 (Authlib's attribute)
@@ -132,7 +132,7 @@ class PkceS256(CodeChallenge):  # type: ignore[misc]
         super().validate_code_challenge(grant, redirect_uri)
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # Authlib is untyped
     """Codes live 60 seconds, work once, and remember the consent (login and accounts)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012 (Authlib's attribute)
@@ -177,7 +177,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         return authorization_code.row.grant
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # Authlib is untyped
     """Every refresh issues a new refresh token and retires the old pair."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012 (Authlib's attribute)
@@ -194,7 +194,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         credential.row.revoked_at = now()
 
 
-class Revocation(RevocationEndpoint):  # type: ignore[misc]
+class Revocation(RevocationEndpoint):  # type: ignore[misc]  # Authlib is untyped
     """RFC 7009: revoking either token of a pair ends both."""
 
     CLIENT_AUTH_METHODS = ["none"]  # noqa: RUF012 (Authlib's attribute)
@@ -214,7 +214,7 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
         token.row.revoked_at = token.row.revoked_at or now()
 
 
-class AccessTokenValidator(BearerTokenValidator):  # type: ignore[misc]
+class AccessTokenValidator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is untyped
     """Bearer tokens of the bank in the URL (expired and revoked ones fail)."""
 
     def authenticate_token(self, token_string: str) -> Token | None:

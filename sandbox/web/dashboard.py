@@ -1,0 +1,244 @@
+"""The dashboard: a tenant's clock, items, balances, webhooks and faults in a browser.
+
+A web dialect like Link: each view parses a form, calls the core and renders; every POST
+checks the CSRF token and redirects (post/redirect/get) with a flash message. Signing in
+takes the tenant's ``client_id`` and secret; the signed session keeps only the tenant id.
+
+| path (under ``/dashboard``) | shows / does |
+|---|---|
+| ``/login``, ``/logout`` | sign in with a tenant's keys / sign out |
+| ``/`` | the simulated clock (advance, freeze) and the items |
+| ``/items/<item_id>`` | balances with a 90-day sparkline, transactions, webhooks |
+| ``/webhooks``, ``/webhooks/<id>`` | the delivery log; one event with every attempt |
+| ``/faults`` | fault rules, institution health, the fault request log |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..core import balances, errors, institutions, items, tenants, transactions, webhooks
+from ..core.bank import Bank, live_items
+from ..core.models import Item, Tenant
+from ..extensions import current_session
+from . import bp, csrf
+
+SESSION_KEY = "dashboard_tenant"
+CLOCK_STEPS = (1, 7, 30)
+SPARK_DAYS = 90
+LATEST_TRANSACTIONS = 25
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def signed_in(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
+    """Run ``view`` with ``g.bank`` for the signed-in tenant; others go to the login page."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
+        held = session.get(SESSION_KEY) or {}
+        tenant = current_session().get(Tenant, held.get("id")) if held.get("id") else None
+        if tenant is None or tenant.client_id != held.get("client_id"):
+            return redirect(url_for("web.dashboard_login", next=request.full_path), 303)
+        if request.method == "POST":
+            csrf.check()
+        g.bank = Bank(current_session(), tenant)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def bank() -> Bank:
+    """The signed-in tenant's bank."""
+    found: Bank = g.bank
+    return found
+
+
+def back(endpoint: str, **values: Any) -> WerkzeugResponse:
+    """Post/redirect/get to a dashboard page."""
+    return redirect(url_for(endpoint, **values), 303)
+
+
+def attempt(action: Callable[[], str]) -> None:
+    """Run a core action and flash what happened, or the core's error naming its field."""
+    try:
+        flash(action(), "ok")
+    except errors.CoreError as exc:
+        field = exc.detail.get("field")
+        flash(f"{field}: {exc.message}" if field else exc.message, "error")
+
+
+# -- signing in -------------------------------------------------------------------------------
+
+
+@bp.route("/dashboard/login", methods=["GET", "POST"])
+def dashboard_login() -> str | WerkzeugResponse | tuple[str, int]:
+    """Sign in with a tenant's API keys (those printed by ``bank-sandbox serve``)."""
+    if request.method == "GET":
+        return render_template("dashboard/login.html", client_id="")
+    csrf.check()
+    client_id = request.form.get("client_id", "").strip()
+    try:
+        tenant = tenants.authenticate(current_session(), client_id, request.form.get("secret"))
+    except errors.CoreError:
+        message = "Those keys do not match a tenant of this sandbox."
+        return render_template("dashboard/login.html", client_id=client_id, error=message), 401
+    session[SESSION_KEY] = {"id": tenant.id, "client_id": tenant.client_id}
+    session.pop(csrf.FIELD, None)  # a fresh token for the signed-in session
+    target = request.args.get("next", "")
+    safe = target.startswith("/dashboard") and not target.startswith("//")
+    return redirect(target if safe else url_for("web.dashboard_overview"), 303)
+
+
+@bp.post("/dashboard/logout")
+def dashboard_logout() -> WerkzeugResponse:
+    """Forget the tenant in this browser."""
+    csrf.check()
+    session.pop(SESSION_KEY, None)
+    flash("Signed out.", "ok")
+    return back("web.dashboard_login")
+
+
+# -- overview: clock and items ----------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@signed_in
+def dashboard_overview() -> str:
+    """The clock and every live item of the tenant."""
+    rows = [
+        {"item": item, "bank": institutions.get(item.institution_id)}
+        for item in live_items(current_session(), bank().tenant)
+    ]
+    return render_template(
+        "dashboard/overview.html", clock=bank().clock, rows=rows, steps=CLOCK_STEPS
+    )
+
+
+@bp.post("/dashboard/clock")
+@signed_in
+def dashboard_clock() -> WerkzeugResponse:
+    """Advance the simulated clock by whole days, or freeze / unfreeze it."""
+    change = request.form.get("change", "")
+
+    def move() -> str:
+        if change in ("freeze", "unfreeze"):
+            bank().move_clock(freeze=change == "freeze")
+            return f"Clock {change}d at {bank().now():%Y-%m-%d %H:%M} UTC."
+        days = request.form.get("days", "")
+        if not days.isdigit() or not 1 <= int(days) <= 3650:
+            raise errors.InvalidField("days must be a whole number from 1 to 3650", field="days")
+        changed = bank().move_clock(advance=dt.timedelta(days=int(days)))
+        return f"Advanced {days} day(s) to {bank().now():%Y-%m-%d}; {len(changed)} item(s) changed."
+
+    attempt(move)
+    return back("web.dashboard_overview")
+
+
+@bp.post("/dashboard/items/<item_id>/<action>")
+@signed_in
+def dashboard_item_action(item_id: str, action: str) -> WerkzeugResponse:
+    """``reset_login`` (force ``ITEM_LOGIN_REQUIRED``) or ``remove`` an item."""
+    item = owned_item(item_id)
+    if action == "reset_login":
+        attempt(lambda: f"{bank().force_login_required(item).id} now needs a new login.")
+        return back("web.dashboard_item", item_id=item.id)
+    if action != "remove":
+        abort(404)
+    items.remove(item, bank().now())
+    flash(f"Removed {item.id}; its access tokens now fail with ITEM_NOT_FOUND.", "ok")
+    return back("web.dashboard_overview")
+
+
+# -- one item ---------------------------------------------------------------------------------
+
+
+def owned_item(item_id: str) -> Item:
+    """A live item of the signed-in tenant, or 404 (other tenants' ids included)."""
+    tenant = bank().tenant
+    item = current_session().scalar(
+        select(Item).where(Item.id == item_id, Item.tenant_id == tenant.id)
+    )
+    if item is None or item.removed_at is not None:
+        abort(404, description="No such item for this tenant.")
+    return item
+
+
+@bp.get("/dashboard/items/<item_id>")
+@signed_in
+def dashboard_item(item_id: str) -> str:
+    """Accounts with balance sparklines, the latest transactions and the item's webhooks."""
+    item, session_ = owned_item(item_id), current_session()
+    today = bank().clock.today()
+    if item.error_code is None:
+        items.materialize(session_, item, today)
+    start = max(today - dt.timedelta(days=SPARK_DAYS - 1), item.history_start)
+    series = balances.history(session_, item, list(item.accounts), start, today)
+    latest = transactions.between(
+        session_, item, list(item.accounts), item.history_start, today,
+        count=LATEST_TRANSACTIONS, offset=0,
+    )  # fmt: skip
+    return render_template(
+        "dashboard/item.html",
+        item=item,
+        bank_row=institutions.get(item.institution_id),
+        charts=[(s.account, sparkline(s.points)) for s in series],
+        latest=latest,
+        names={a.id: a.name for a in item.accounts},
+        events=webhooks.events(session_, bank().tenant, item_id=item.id, limit=20),
+    )
+
+
+def sparkline(
+    points: list[tuple[dt.date, int]], width: int = 160, height: int = 40
+) -> dict[str, Any]:
+    """SVG polyline coordinates of a balance series, with its range for the label."""
+    values = [v for _, v in points] or [0]
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = width / max(len(values) - 1, 1)
+    coords = " ".join(
+        f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for i, v in enumerate(values)
+    )
+    return {
+        "points": coords,
+        "width": width,
+        "height": height,
+        "first": values[0],
+        "last": values[-1],
+        "low": low,
+        "high": high,
+        "days": len(points),
+        "up": values[-1] >= values[0],
+    }
+
+
+@bp.app_template_filter("money")
+def money_filter(minor: int | None, currency: str = "") -> str:
+    """Minor units as ``1,234.56 USD`` (an em dash for no value)."""
+    if minor is None:
+        return "—"
+    return f"{minor / 100:,.2f} {currency}".strip()
+
+
+@bp.app_template_filter("when")
+def when_filter(moment: dt.datetime | None) -> str:
+    """A timestamp as ``2026-03-16 15:30:00 UTC``."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+# Webhook and fault pages register on ``bp`` when imported.
+from . import dashboard_faults as dashboard_faults  # noqa: E402
+from . import dashboard_webhooks as dashboard_webhooks  # noqa: E402
