@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
-from . import bulk, institutions, ledger
+from . import institutions, ledger
 from .errors import InvalidField
 from .institutions import Institution
 from .models import Account, Item, Tenant, Transaction
 from .seeding import make_id, rng_for
 from .users import Login, persona
+from .writer import LedgerWriter
 
 DEFAULT_DAYS_REQUESTED = 90
 # Days generated when an item is created (Plaid's initial pull); older ones load later.
@@ -127,7 +128,7 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
     accounts = {a.ordinal: a for a in item.accounts}
     institution = institutions.get(item.institution_id)
     country, currency = institution.country, institution.currency
-    writer = _Writer(session, item, accounts, adjust_balances=not creating)
+    writer = LedgerWriter(session, item, accounts, adjust_balances=not creating)
     if item.generated_through < today:
         start = item.generated_through + dt.timedelta(days=1)
         if item.custom_config is not None:
@@ -166,7 +167,9 @@ def load_history(session: Session, item: Item) -> bool:
     entries = [
         e for e in _covered_entries(plan, first, end) if item.history_start <= e.post_date <= end
     ]
-    writer = _Writer(session, item, {a.ordinal: a for a in item.accounts}, adjust_balances=False)
+    writer = LedgerWriter(
+        session, item, {a.ordinal: a for a in item.accounts}, adjust_balances=False
+    )
     for entry in entries:
         writer.add(entry, end)
     writer.flush()
@@ -245,138 +248,13 @@ def _custom_entries(
     return sorted(entries, key=lambda e: (e.date, e.key))
 
 
-class _Writer:
-    """Appends rows to the change log and keeps balances in step, in one flush."""
-
-    def __init__(
-        self, session: Session, item: Item, accounts: dict[int, Account], *, adjust_balances: bool
-    ) -> None:
-        self.session, self.item, self.accounts = session, item, accounts
-        self.adjust_balances = adjust_balances
-        self.rows: list[dict[str, Any]] = []
-        self.changed = False
-        self.seq = item.change_seq  # stored on the item at flush (ORM writes per row are slow)
-        self.next_post_on = dt.date.max  # of the pending rows added
-
-    def next_seq(self) -> int:
-        self.seq += 1
-        self.changed = True
-        return self.seq
-
-    def add(self, entry: ledger.Entry, today: dt.date) -> None:
-        account = self.accounts[entry.account]
-        pending = entry.post_date > today
-        amount = entry.amount_minor if pending else entry.final_amount_minor
-        row_date = entry.date if pending else entry.post_date
-        seq = self.next_seq()
-        self.rows.append(
-            {
-                "id": bulk.row_id(self.item.id, entry.key, "pending" if pending else "posted"),
-                "item_id": self.item.id,
-                "account_id": account.id,
-                "amount_minor": amount,
-                "currency": account.currency,
-                "date": row_date,
-                "authorized_date": entry.date,
-                "name": entry.name if pending else entry.final_name,
-                "merchant_name": entry.merchant_name,
-                "category": entry.category,
-                "payment_channel": entry.payment_channel,
-                "pending": pending,
-                "pending_transaction_id": None,
-                "removed": False,
-                "created_seq": seq,
-                "updated_seq": seq,
-                "details": {
-                    **entry.details,
-                    "key": entry.key,
-                    "post_date": entry.post_date.isoformat(),
-                    "posted_amount_minor": entry.final_amount_minor,
-                    "posted_name": entry.final_name,
-                },
-            }
-        )
-        if pending:
-            self.next_post_on = min(self.next_post_on, entry.post_date)
-        else:
-            self.apply(account, amount)
-
-    def post(self, pending_row: Transaction, today: dt.date) -> None:
-        """Pending → posted: remove the pending row, add the posted one pointing back to it."""
-        pending_row.removed = True
-        pending_row.updated_seq = self.next_seq()
-        details = pending_row.details
-        posted_date = min(dt.date.fromisoformat(details["post_date"]), today)
-        account = next(a for a in self.accounts.values() if a.id == pending_row.account_id)
-        amount = details["posted_amount_minor"]
-        seq = self.next_seq()
-        self.rows.append(
-            {
-                "id": bulk.row_id(self.item.id, details["key"], "posted"),
-                "item_id": self.item.id,
-                "account_id": account.id,
-                "amount_minor": amount,
-                "currency": pending_row.currency,
-                "date": posted_date,
-                "authorized_date": pending_row.date,
-                "name": details.get("posted_name") or pending_row.name,
-                "merchant_name": pending_row.merchant_name,
-                "category": pending_row.category,
-                "payment_channel": pending_row.payment_channel,
-                "pending": False,
-                "pending_transaction_id": pending_row.id,
-                "removed": False,
-                "created_seq": seq,
-                "updated_seq": seq,
-                "details": details,
-            }
-        )
-        self.apply(account, amount, force=True)
-
-    def apply(self, account: Account, amount_minor: int, *, force: bool = False) -> None:
-        if not (self.adjust_balances or force):
-            return
-        sign = 1 if account.type in ("credit", "loan") else -1
-        account.current_minor += sign * amount_minor
-
-    def flush(self) -> None:
-        self.item.change_seq = self.seq
-        if self.item.next_post_on is not None:
-            self.item.next_post_on = min(self.item.next_post_on, self.next_post_on)
-        self.session.flush()
-        bulk.insert_transactions(self.session, self.rows)
-        refresh_available(self.session, list(self.accounts.values()))
-
-
-def refresh_available(session: Session, accounts: list[Account]) -> None:
-    """Available balance = current ∓ pending outflows (depository and credit only)."""
-    if not accounts:
-        return
-    pending: dict[str, int] = {a.id: 0 for a in accounts}
-    for account_id, amount in session.execute(
-        select(Transaction.account_id, Transaction.amount_minor).where(
-            Transaction.account_id.in_(pending),
-            Transaction.pending.is_(True),
-            Transaction.removed.is_(False),
-        )
-    ):
-        pending[account_id] += max(amount, 0)
-    for account in accounts:
-        if account.type == "depository" and account.available_minor is not None:
-            account.available_minor = account.current_minor - pending[account.id]
-        elif account.type == "credit" and account.limit_minor is not None:
-            account.available_minor = (
-                account.limit_minor - account.current_minor - pending[account.id]
-            )
-
-
 def refresh_dynamic(
     session: Session, item: Item, today: dt.date, extra: list[dict[str, Any]] | None = None
 ) -> None:
     """``user_transactions_dynamic``: post all pending, add new pending, bump one amount."""
     accounts = {a.ordinal: a for a in item.accounts}
     materialize(session, item, today)
-    writer = _Writer(session, item, accounts, adjust_balances=True)
+    writer = LedgerWriter(session, item, accounts, adjust_balances=True)
     for row in session.scalars(
         select(Transaction).where(
             Transaction.item_id == item.id,
@@ -438,7 +316,7 @@ def _refresh_entries(
     return entries
 
 
-def _bump_one_amount(session: Session, item: Item, writer: _Writer) -> None:
+def _bump_one_amount(session: Session, item: Item, writer: LedgerWriter) -> None:
     row = session.scalars(
         select(Transaction)
         .where(

@@ -1,0 +1,143 @@
+"""Writing the ledger into the change log: rows, sequence numbers and balances together.
+
+``items`` decides *what* to write (new days, postings, the historical pull, a dynamic
+refresh); a ``LedgerWriter`` writes it: each row gets the next position in the item's change
+log, balances move with posted amounts, and everything goes to the database in one bulk
+insert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import bulk, ledger
+from .models import Account, Item, Transaction
+
+
+class LedgerWriter:
+    """Appends rows to the change log and keeps balances in step, in one flush."""
+
+    def __init__(
+        self, session: Session, item: Item, accounts: dict[int, Account], *, adjust_balances: bool
+    ) -> None:
+        self.session, self.item, self.accounts = session, item, accounts
+        self.adjust_balances = adjust_balances
+        self.rows: list[dict[str, Any]] = []
+        self.changed = False
+        self.seq = item.change_seq  # stored on the item at flush (ORM writes per row are slow)
+        self.next_post_on = dt.date.max  # of the pending rows added
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        self.changed = True
+        return self.seq
+
+    def add(self, entry: ledger.Entry, today: dt.date) -> None:
+        account = self.accounts[entry.account]
+        pending = entry.post_date > today
+        amount = entry.amount_minor if pending else entry.final_amount_minor
+        row_date = entry.date if pending else entry.post_date
+        seq = self.next_seq()
+        self.rows.append(
+            {
+                "id": bulk.row_id(self.item.id, entry.key, "pending" if pending else "posted"),
+                "item_id": self.item.id,
+                "account_id": account.id,
+                "amount_minor": amount,
+                "currency": account.currency,
+                "date": row_date,
+                "authorized_date": entry.date,
+                "name": entry.name if pending else entry.final_name,
+                "merchant_name": entry.merchant_name,
+                "category": entry.category,
+                "payment_channel": entry.payment_channel,
+                "pending": pending,
+                "pending_transaction_id": None,
+                "removed": False,
+                "created_seq": seq,
+                "updated_seq": seq,
+                "details": {
+                    **entry.details,
+                    "key": entry.key,
+                    "post_date": entry.post_date.isoformat(),
+                    "posted_amount_minor": entry.final_amount_minor,
+                    "posted_name": entry.final_name,
+                },
+            }
+        )
+        if pending:
+            self.next_post_on = min(self.next_post_on, entry.post_date)
+        else:
+            self.apply(account, amount)
+
+    def post(self, pending_row: Transaction, today: dt.date) -> None:
+        """Pending → posted: remove the pending row, add the posted one pointing back to it."""
+        pending_row.removed = True
+        pending_row.updated_seq = self.next_seq()
+        details = pending_row.details
+        posted_date = min(dt.date.fromisoformat(details["post_date"]), today)
+        account = next(a for a in self.accounts.values() if a.id == pending_row.account_id)
+        amount = details["posted_amount_minor"]
+        seq = self.next_seq()
+        self.rows.append(
+            {
+                "id": bulk.row_id(self.item.id, details["key"], "posted"),
+                "item_id": self.item.id,
+                "account_id": account.id,
+                "amount_minor": amount,
+                "currency": pending_row.currency,
+                "date": posted_date,
+                "authorized_date": pending_row.date,
+                "name": details.get("posted_name") or pending_row.name,
+                "merchant_name": pending_row.merchant_name,
+                "category": pending_row.category,
+                "payment_channel": pending_row.payment_channel,
+                "pending": False,
+                "pending_transaction_id": pending_row.id,
+                "removed": False,
+                "created_seq": seq,
+                "updated_seq": seq,
+                "details": details,
+            }
+        )
+        self.apply(account, amount, force=True)
+
+    def apply(self, account: Account, amount_minor: int, *, force: bool = False) -> None:
+        if not (self.adjust_balances or force):
+            return
+        sign = 1 if account.type in ("credit", "loan") else -1
+        account.current_minor += sign * amount_minor
+
+    def flush(self) -> None:
+        self.item.change_seq = self.seq
+        if self.item.next_post_on is not None:
+            self.item.next_post_on = min(self.item.next_post_on, self.next_post_on)
+        self.session.flush()
+        bulk.insert_transactions(self.session, self.rows)
+        refresh_available(self.session, list(self.accounts.values()))
+
+
+def refresh_available(session: Session, accounts: list[Account]) -> None:
+    """Available balance = current ∓ pending outflows (depository and credit only)."""
+    if not accounts:
+        return
+    pending: dict[str, int] = {a.id: 0 for a in accounts}
+    for account_id, amount in session.execute(
+        select(Transaction.account_id, Transaction.amount_minor).where(
+            Transaction.account_id.in_(pending),
+            Transaction.pending.is_(True),
+            Transaction.removed.is_(False),
+        )
+    ):
+        pending[account_id] += max(amount, 0)
+    for account in accounts:
+        if account.type == "depository" and account.available_minor is not None:
+            account.available_minor = account.current_minor - pending[account.id]
+        elif account.type == "credit" and account.limit_minor is not None:
+            account.available_minor = (
+                account.limit_minor - account.current_minor - pending[account.id]
+            )
