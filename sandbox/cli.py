@@ -6,6 +6,7 @@ and keys, and serves. The other commands manage tenants and data.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from typing import Any
@@ -28,7 +29,7 @@ from .faults_cli import faults_group
 
 def register(app: Flask) -> None:
     """Attach the data commands to ``flask --app sandbox``."""
-    for command in (init_db, tenants_group, seed, reset, worker, faults_group):
+    for command in (init_db, tenants_group, seed, reset, clock, worker, faults_group):
         app.cli.add_command(command)
 
 
@@ -186,6 +187,31 @@ def reset(client_id: str | None) -> None:
 
 
 @click.command()
+@click.option("--client-id", default=None, help="Tenant (default: the default tenant).")
+@click.option("--advance-days", type=click.IntRange(0, 3650), default=0)
+@click.option("--set", "set_to", type=click.DateTime(), default=None, help="Move to (UTC).")
+@click.option("--freeze/--unfreeze", default=None, help="Stop time, or let it run again.")
+@with_appcontext
+def clock(
+    client_id: str | None, advance_days: int, set_to: dt.datetime | None, freeze: bool | None
+) -> None:
+    """Show or move a tenant's simulated clock; items generate the days in between."""
+    bank = Bank(current_session(), _tenant(client_id))
+    try:
+        changed = bank.move_clock(
+            to=set_to.replace(tzinfo=dt.UTC) if set_to else None,
+            advance=dt.timedelta(days=advance_days),
+            freeze=freeze,
+        )
+    except CoreError as exc:
+        raise click.ClickException(f"{exc.condition}: {exc.message}") from None
+    db.session.commit()
+    now = bank.clock
+    state = "frozen" if now.frozen_at is not None else "running"
+    click.echo(f"{now.now().isoformat()} ({state}); {len(changed)} item(s) changed")
+
+
+@click.command()
 @click.option("--threads", default=1, show_default=True, help="Dispatcher loops in this process.")
 @with_appcontext
 def worker(threads: int) -> None:
@@ -201,5 +227,5 @@ def worker(threads: int) -> None:
             stop.set()
 
 
-for _command in (init_db, tenants_group, seed, reset, worker, faults_group):
+for _command in (init_db, tenants_group, seed, reset, clock, worker, faults_group):
     main.add_command(_command)

@@ -95,21 +95,16 @@ class Bank:
         freeze: bool | None = None,
     ) -> list[Item]:
         """Set (``to``), advance and/or (un)freeze the clock; returns the items that changed."""
-        clock = self.clock
-        if to is not None:
-            if to < clock.now():
-                raise errors.InvalidField("the clock only moves forward", field="set")
-            advance += to - clock.now()
-        if advance > MAX_CLOCK_JUMP:
-            raise errors.InvalidField(
-                "the clock moves at most 3650 days per call", field="set" if to else "advance_days"
-            )
-        clock.advance(advance)
-        if freeze is True:
-            clock.freeze()
-        elif freeze is False:
-            clock.unfreeze()
-        return self.set_clock(clock)
+        current = self.clock
+        start = current.now()
+        target = (to or start) + advance
+        if target < start:
+            raise errors.InvalidField("the clock only moves forward", field="set")
+        if target - start > MAX_CLOCK_JUMP:
+            field = "set" if to else "advance_days"
+            raise errors.InvalidField("the clock moves at most 3650 days per call", field=field)
+        frozen = current.frozen_at is not None if freeze is None else freeze
+        return self.set_clock(Clock.at(target, frozen=frozen))
 
     def set_clock(self, clock: Clock) -> list[Item]:
         """Store a moved clock and bring every live item up to it; returns changed items."""

@@ -24,6 +24,14 @@ class Clock:
             return self.frozen_at
         return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.offset_seconds)
 
+    @classmethod
+    def at(cls, instant: dt.datetime, *, frozen: bool) -> Clock:
+        """A clock showing ``instant`` now: stopped there, or running on from it."""
+        if frozen:
+            return cls(frozen_at=instant.astimezone(dt.UTC))
+        offset = instant - dt.datetime.now(dt.UTC)
+        return cls(offset_seconds=round(offset.total_seconds()))
+
     def today(self) -> dt.date:
         """The tenant's current date (UTC)."""
         return self.now().date()
@@ -36,13 +44,3 @@ class Clock:
             self.frozen_at += delta
         else:
             self.offset_seconds += int(delta.total_seconds())
-
-    def freeze(self, at: dt.datetime | None = None) -> None:
-        """Stop time at ``at`` (default: now)."""
-        self.frozen_at = (at or self.now()).astimezone(dt.UTC)
-
-    def unfreeze(self) -> None:
-        """Let time run again from the frozen instant."""
-        if self.frozen_at is not None:
-            self.offset_seconds = int((self.frozen_at - dt.datetime.now(dt.UTC)).total_seconds())
-            self.frozen_at = None

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from sandbox import create_app
-from sandbox.cli import init_db, reset, seed, tenants_group
+from sandbox.cli import clock, init_db, reset, seed, tenants_group
 from sandbox.extensions import db
 
 
@@ -73,3 +73,21 @@ def test_reset_forgets_the_default_tenants_items(cli_app: Flask) -> None:
     assert runner.invoke(reset).output.strip() == "reset"
     again = json.loads(runner.invoke(seed, ["--institution", "ins_109508"]).output)
     assert len(again) == 1  # item ids restart after a reset, without clashing with old rows
+
+
+def test_clock_freezes_and_advances_the_default_tenant(cli_app: Flask) -> None:
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    frozen = runner.invoke(clock, ["--set", "2031-01-01T00:00:00", "--freeze"])
+    assert frozen.exit_code == 0, frozen.output
+    assert frozen.output.startswith("2031-01-01T00:00:00+00:00 (frozen)")
+    moved = runner.invoke(clock, ["--advance-days", "3"])
+    assert moved.output.startswith("2031-01-04T00:00:00+00:00 (frozen)")
+
+
+def test_clock_refuses_to_go_back(cli_app: Flask) -> None:
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    runner.invoke(clock, ["--set", "2031-01-01T00:00:00", "--freeze"])
+    result = runner.invoke(clock, ["--set", "2030-01-01T00:00:00"])
+    assert result.exit_code == 1 and "the clock only moves forward" in result.output
