@@ -62,7 +62,8 @@ def _wants_html() -> bool:
     return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
 
 
-# Routes of the Link pages and the banks' OAuth servers register on ``bp`` when imported.
+# Routes of the Link pages, the banks' OAuth servers and the dashboard register on ``bp``.
+from . import dashboard as dashboard  # noqa: E402
 from . import link as link  # noqa: E402
 from . import oauth as oauth  # noqa: E402
 from . import pages as pages  # noqa: E402

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import balances, errors, institutions, items, tenants, transactions, webhooks
@@ -46,7 +45,8 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
         held = session.get(SESSION_KEY) or {}
         tenant = current_session().get(Tenant, held.get("id")) if held.get("id") else None
         if tenant is None or tenant.client_id != held.get("client_id"):
-            return redirect(url_for("web.dashboard_login", next=request.full_path), 303)
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("web.dashboard_login", next=target), 303)
         if request.method == "POST":
             csrf.check()
         g.bank = Bank(current_session(), tenant)
@@ -161,14 +161,11 @@ def dashboard_item_action(item_id: str, action: str) -> WerkzeugResponse:
 
 
 def owned_item(item_id: str) -> Item:
-    """A live item of the signed-in tenant, or 404 (other tenants' ids included)."""
-    tenant = bank().tenant
-    item = current_session().scalar(
-        select(Item).where(Item.id == item_id, Item.tenant_id == tenant.id)
-    )
-    if item is None or item.removed_at is not None:
+    """A live item of the signed-in tenant, caught up to its clock; 404 for anyone else's."""
+    try:
+        return bank().item_by_id(item_id)
+    except errors.InvalidField:
         abort(404, description="No such item for this tenant.")
-    return item
 
 
 @bp.get("/dashboard/items/<item_id>")
@@ -177,14 +174,17 @@ def dashboard_item(item_id: str) -> str:
     """Accounts with balance sparklines, the latest transactions and the item's webhooks."""
     item, session_ = owned_item(item_id), current_session()
     today = bank().clock.today()
-    if item.error_code is None:
-        items.materialize(session_, item, today)
     start = max(today - dt.timedelta(days=SPARK_DAYS - 1), item.history_start)
     series = balances.history(session_, item, list(item.accounts), start, today)
     latest = transactions.between(
-        session_, item, list(item.accounts), item.history_start, today,
-        count=LATEST_TRANSACTIONS, offset=0,
-    )  # fmt: skip
+        session_,
+        item,
+        list(item.accounts),
+        item.history_start,
+        today,
+        count=LATEST_TRANSACTIONS,
+        offset=0,
+    )
     return render_template(
         "dashboard/item.html",
         item=item,
@@ -199,7 +199,7 @@ def dashboard_item(item_id: str) -> str:
 def sparkline(
     points: list[tuple[dt.date, int]], width: int = 160, height: int = 40
 ) -> dict[str, Any]:
-    """SVG polyline coordinates of a balance series, with its range for the label."""
+    """SVG coordinates of a balance series (line and area), with its range for the label."""
     values = [v for _, v in points] or [0]
     low, high = min(values), max(values)
     span = (high - low) or 1
@@ -210,6 +210,7 @@ def sparkline(
     )
     return {
         "points": coords,
+        "area": f"0,{height} {coords} {width},{height}",
         "width": width,
         "height": height,
         "first": values[0],
@@ -217,7 +218,6 @@ def sparkline(
         "low": low,
         "high": high,
         "days": len(points),
-        "up": values[-1] >= values[0],
     }
 
 

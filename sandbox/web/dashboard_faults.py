@@ -1,0 +1,148 @@
+"""Dashboard page of the unhappy paths: fault rules, institution health, the fault log.
+
+The add-rule form posts the fields of ``sandbox.core.faults`` (the control API's JSON
+and the CLI's options), so a rule made here is the same rule as one made over HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, render_template, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..core import errors, fault_rules, faults, health, institutions
+from ..extensions import current_session
+from . import bp
+from .dashboard import attempt, back, bank, signed_in
+
+ACTIONS = ("error_code", "http_status", "drop", "truncate", "latency_only")
+TEXT_FIELDS = ("endpoint", "item_id", "institution_id", "latency_ms", "trigger")
+TRIGGER_FIELDS = {
+    "nth": ("n",),
+    "next": ("n",),
+    "probability": ("probability", "seed"),
+    "window": ("start", "end"),
+}
+COMMON_CODES = (
+    "ITEM_LOGIN_REQUIRED",
+    "INSTITUTION_DOWN",
+    "INSTITUTION_NOT_RESPONDING",
+    "RATE_LIMIT_EXCEEDED",
+    "PRODUCT_NOT_READY",
+    "INTERNAL_SERVER_ERROR",
+    "ITEM_LOCKED",
+)
+LOG_SHOWN = 100
+
+
+@bp.get("/dashboard/faults")
+@signed_in
+def dashboard_faults() -> str:
+    """Rules, health overrides and the injected-fault log of the tenant."""
+    return _page(MultiDict(), None)
+
+
+@bp.post("/dashboard/faults")
+@signed_in
+def dashboard_faults_add() -> str | WerkzeugResponse | tuple[str, int]:
+    """Add a rule from the form; a bad field re-shows the form with the core's message."""
+    try:
+        rule = fault_rules.add_rule(
+            current_session(), bank().tenant, rule_fields(request.form), bank().now()
+        )
+    except errors.CoreError as exc:
+        return _page(request.form, exc), 400
+    flash(f"Rule {rule.id} added: it applies from the next call.", "ok")
+    return back("web.dashboard_faults")
+
+
+def rule_fields(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The non-empty rule fields of the form, as the control API would receive them."""
+    raw: dict[str, Any] = {k: form[k].strip() for k in TEXT_FIELDS if form.get(k, "").strip()}
+    action = form.get("action", "")
+    if action not in ACTIONS:
+        raise errors.InvalidField(f"action must be one of {', '.join(ACTIONS)}", field="action")
+    if action in ("drop", "truncate"):
+        raw[action] = True
+    elif action != "latency_only" and form.get(action, "").strip():
+        raw[action] = form[action].strip()
+    for name in TRIGGER_FIELDS.get(raw.get("trigger", ""), ()):
+        if form.get(name, "").strip():
+            raw[name] = form[name].strip()
+    return raw
+
+
+@bp.post("/dashboard/faults/<int:rule_id>/delete")
+@signed_in
+def dashboard_fault_delete(rule_id: int) -> WerkzeugResponse:
+    """Remove one rule."""
+
+    def delete() -> str:
+        fault_rules.delete_rule(current_session(), bank().tenant, rule_id)
+        return f"Rule {rule_id} deleted."
+
+    attempt(delete)
+    return back("web.dashboard_faults")
+
+
+@bp.post("/dashboard/faults/clear")
+@signed_in
+def dashboard_faults_clear() -> WerkzeugResponse:
+    """Remove every rule of the tenant."""
+    removed = fault_rules.clear(current_session(), bank().tenant)
+    flash(f"Removed {removed} rule(s).", "ok")
+    return back("web.dashboard_faults")
+
+
+@bp.post("/dashboard/health/<institution_id>")
+@signed_in
+def dashboard_health(institution_id: str) -> WerkzeugResponse:
+    """Set an institution DOWN, DEGRADED or HEALTHY for the tenant, or back to the catalogue."""
+    status = request.form.get("status", "")
+
+    def change() -> str:
+        if status == "CATALOGUE":
+            health.clear(current_session(), bank().tenant, institution_id)
+            return f"{institution_id} follows the catalogue again."
+        rate = _rate(request.form.get("failure_rate", ""))
+        row = health.set_status(
+            current_session(), bank().tenant, institution_id, status, bank().now(), rate
+        )
+        return f"{institution_id} is now {row.status}."
+
+    attempt(change)
+    return back("web.dashboard_faults", _anchor="health")
+
+
+def _rate(raw: str) -> float | None:
+    if not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise errors.InvalidField(
+            "failure_rate must be a number from 0 to 1", field="failure_rate"
+        ) from None
+
+
+def _page(form: MultiDict[str, str], error: errors.CoreError | None) -> str:
+    session_, tenant = current_session(), bank().tenant
+    overrides = {o["institution_id"]: o for o in health.overrides(session_, tenant)}
+    banks = [
+        (ins, health.status_of(session_, tenant, iid), overrides.get(iid))
+        for iid, ins in institutions.catalogue().items()
+    ]
+    return render_template(
+        "dashboard/faults.html",
+        rules=fault_rules.rules(session_, tenant),
+        log=list(reversed(fault_rules.log(session_, tenant, LOG_SHOWN))),
+        banks=banks,
+        statuses=health.STATUSES,
+        triggers=faults.TRIGGERS,
+        codes=COMMON_CODES,
+        form=form,
+        error=error,
+        error_field=error.detail.get("field") if error else None,
+    )

@@ -1,0 +1,79 @@
+"""Dashboard pages of the webhook outbox: the delivery log, one event, redeliver, pause."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, render_template, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..control.webhooks import STATUSES
+from ..core import errors, webhooks
+from ..core.models import WebhookEvent
+from ..extensions import current_session
+from ..worker import dispatcher_for
+from . import bp
+from .dashboard import back, bank, signed_in
+
+LOG_LIMIT = 100
+
+
+@bp.get("/dashboard/webhooks")
+@signed_in
+def dashboard_webhooks() -> str:
+    """Every queued webhook, newest first, with its delivery state and last latency."""
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        abort(400, description=f"status must be one of {', '.join(STATUSES)}")
+    tenant = bank().tenant
+    return render_template(
+        "dashboard/webhooks.html",
+        events=webhooks.events(current_session(), tenant, status=status, limit=LOG_LIMIT),
+        paused=webhooks.is_paused(current_session(), tenant),
+        status=status,
+        statuses=STATUSES,
+    )
+
+
+@bp.get("/dashboard/webhooks/<int:event_id>")
+@signed_in
+def dashboard_webhook(event_id: int) -> str:
+    """One event: the exact body that was signed and sent, and every attempt."""
+    return render_template("dashboard/webhook.html", event=_event(event_id))
+
+
+@bp.post("/dashboard/webhooks/<int:event_id>/redeliver")
+@signed_in
+def dashboard_webhook_redeliver(event_id: int) -> WerkzeugResponse:
+    """Queue the event again now with a fresh retry schedule."""
+    _event(event_id)
+    webhooks.redeliver(current_session(), bank().tenant, event_id)
+    flash(f"Webhook {event_id} queued for redelivery.", "ok")
+    return back("web.dashboard_webhook", event_id=event_id)
+
+
+@bp.post("/dashboard/webhooks/deliver")
+@signed_in
+def dashboard_webhooks_deliver() -> WerkzeugResponse:
+    """Deliver everything due now, in this request (as ``POST /control/webhooks/deliver``)."""
+    made = dispatcher_for(current_app).deliver_pending(
+        current_session(), tenant_id=bank().tenant.id
+    )
+    flash(f"Made {made} delivery attempt(s).", "ok")
+    return back("web.dashboard_webhooks")
+
+
+@bp.post("/dashboard/webhooks/<change>")
+@signed_in
+def dashboard_webhooks_pause(change: str) -> WerkzeugResponse:
+    """Hold (``pause``) or release (``resume``) the tenant's deliveries."""
+    if change not in ("pause", "resume"):
+        abort(404)
+    webhooks.set_paused(current_session(), bank().tenant, change == "pause")
+    flash("Deliveries paused." if change == "pause" else "Deliveries resumed.", "ok")
+    return back("web.dashboard_webhooks")
+
+
+def _event(event_id: int) -> WebhookEvent:
+    try:
+        return webhooks.event(current_session(), bank().tenant, event_id)
+    except errors.NotFound:
+        abort(404, description="No such webhook for this tenant.")

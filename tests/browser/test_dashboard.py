@@ -1,0 +1,86 @@
+"""The dashboard in real Chromium: sign in, move the clock, watch an item, add a fault rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from sandbox.testing import ItemLinker, LiveSandbox
+
+pytestmark = pytest.mark.browser
+
+
+class Tenant(ItemLinker):
+    """A fresh tenant of the live sandbox (so moving its clock touches no other test)."""
+
+    def __init__(self, live: LiveSandbox) -> None:
+        self.url = live.url
+        reply = requests.post(f"{live.url}/control/tenants", json={"name": "demo"}, timeout=10)
+        reply.raise_for_status()
+        keys = reply.json()
+        self.client_id, self.secret = keys["client_id"], keys["secret"]
+
+    def call(self, path: str, **body: Any) -> dict[str, Any]:
+        headers = {"PLAID-CLIENT-ID": self.client_id, "PLAID-SECRET": self.secret}
+        reply = requests.post(f"{self.url}{path}", json=body, headers=headers, timeout=10)
+        assert reply.ok, reply.text
+        data: dict[str, Any] = reply.json()
+        return data
+
+
+def test_dashboard_clock_item_and_fault_rule(page: Page, live: LiveSandbox, shot: Any) -> None:
+    tenant = Tenant(live)
+    catcher = f"{live.url}/control/webhook-catcher/dashboard"
+    chase = tenant.link_item("ins_56", webhook=catcher)
+    tenant.link_item("ins_109508", webhook=catcher)
+    tenant.call(
+        "/sandbox/item/reset_login", access_token=tenant.link_item("ins_118923", webhook=catcher)
+    )
+
+    page.goto(f"{live.url}/dashboard")
+    expect(page.get_by_role("heading", name="Sign in to the dashboard")).to_be_visible()
+    page.get_by_label("Client ID").fill(tenant.client_id)
+    page.get_by_label("Secret").fill(tenant.secret)
+    shot("login")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    before = page.locator(".clock-now").inner_text()
+    page.get_by_role("button", name="+7 days").click()
+    expect(page.get_by_role("status")).to_contain_text("Advanced 7 day(s)")
+    assert page.locator(".clock-now").inner_text() != before
+    shot("overview")
+
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_role("button", name="Deliver due now").click()
+    expect(page.locator(".pill-delivered").first).to_be_visible()
+    shot("webhooks")
+
+    page.get_by_role("link", name="Overview").click()
+    page.locator("table.data a[href*='/dashboard/items/']").first.click()
+    expect(page.locator(".spark svg").first).to_be_visible()
+    shot("item")
+
+    page.get_by_role("link", name="Faults").click()
+    page.get_by_label("Endpoint glob").fill("/transactions/*")
+    page.get_by_label("Provider error code").fill("INSTITUTION_NOT_RESPONDING")
+    page.get_by_label("When", exact=True).select_option("next")
+    page.get_by_label("n", exact=True).fill("2")
+    page.get_by_role("button", name="Add rule").click()
+    expect(page.get_by_role("status")).to_contain_text("added")
+    rules = page.get_by_role("table", name="Fault rules in evaluation order")
+    expect(rules).to_contain_text("INSTITUTION_NOT_RESPONDING")
+    expect(rules).to_contain_text("next n=2")
+    failed = requests.post(
+        f"{live.url}/transactions/sync",
+        json={"access_token": chase, "client_id": tenant.client_id, "secret": tenant.secret},
+        timeout=10,
+    )
+    assert failed.json()["error_code"] == "INSTITUTION_NOT_RESPONDING"
+    page.reload()
+    log = page.get_by_role("table", name="Injected faults, newest first")
+    expect(log).to_contain_text("/transactions/sync")
+    shot("faults")
