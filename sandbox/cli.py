@@ -20,10 +20,9 @@ from werkzeug.serving import make_server
 from . import worker as webhook_worker
 from .bootstrap import ensure_default_tenant, upgrade_schema
 from .core import institutions, tenants
-from .core.bank import Bank
 from .core.errors import CoreError
 from .core.models import Tenant
-from .extensions import current_session, db
+from .extensions import current_session, db, tenant_bank
 from .faults_cli import faults_group
 
 
@@ -157,7 +156,7 @@ DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")
 @with_appcontext
 def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str) -> None:
     """Link demo items (one per institution) and print their access tokens."""
-    bank = Bank(current_session(), _tenant(client_id))
+    bank = tenant_bank(_tenant(client_id))
     made: list[dict[str, Any]] = []
     try:
         for institution_id in institution_ids:
@@ -196,7 +195,7 @@ def clock(
     client_id: str | None, advance_days: int, set_to: dt.datetime | None, freeze: bool | None
 ) -> None:
     """Show or move a tenant's simulated clock; items generate the days in between."""
-    bank = Bank(current_session(), _tenant(client_id))
+    bank = tenant_bank(_tenant(client_id))
     try:
         changed = bank.move_clock(
             to=set_to.replace(tzinfo=dt.UTC) if set_to else None,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .core.models import Base
+from .core.bank import Bank
+from .core.models import Base, Tenant
 
 # The models are plain SQLAlchemy (``core`` has no Flask imports); share their metadata.
 db = SQLAlchemy(metadata=Base.metadata)
@@ -31,3 +34,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def tenant_bank(tenant: Tenant) -> Bank:
+    """The bank of ``tenant`` on the request's session, with the app's settings applied."""
+    delay = dt.timedelta(seconds=current_app.config["HISTORICAL_DELAY_SECONDS"])
+    return Bank(current_session(), tenant, historical_delay=delay)

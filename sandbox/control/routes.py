@@ -12,7 +12,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from ..core import tenants
 from ..core.bank import Bank
 from ..core.errors import CoreError
-from ..extensions import current_session, db
+from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
 from . import bp
 
@@ -42,7 +42,7 @@ def authenticate() -> None:
     auth = request.authorization
     client_id = request.headers.get("PLAID-CLIENT-ID") or (auth.username if auth else None)
     secret = request.headers.get("PLAID-SECRET") or (auth.password if auth else None)
-    g.bank = Bank(current_session(), tenants.authenticate(current_session(), client_id, secret))
+    g.bank = tenant_bank(tenants.authenticate(current_session(), client_id, secret))
 
 
 def _load(schema: Schema) -> dict[str, Any]:

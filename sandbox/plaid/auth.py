@@ -6,15 +6,14 @@ binds the tenant's ``Bank`` to ``g`` so that no view has to remember to.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
 from ..core.bank import Bank
 from ..core.errors import InvalidBody
 from ..core.tenants import authenticate
-from ..extensions import current_session
+from ..extensions import current_session, tenant_bank
 from . import bp
 
 UNAUTHENTICATED = {"/categories/get"}
@@ -38,8 +37,7 @@ def load_body_and_tenant() -> None:
         return
     tenant = authenticate(current_session(), client_id, secret)
     g.tenant = tenant
-    delay = dt.timedelta(seconds=current_app.config["HISTORICAL_DELAY_SECONDS"])
-    g.bank = Bank(current_session(), tenant, historical_delay=delay)
+    g.bank = tenant_bank(tenant)
 
 
 def _key(value: object) -> str | None:

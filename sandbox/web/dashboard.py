@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ..core import balances, errors, institutions, items, tenants, transactions, webhooks
 from ..core.bank import Bank, live_items
 from ..core.models import Item, Tenant
-from ..extensions import current_session
+from ..extensions import current_session, tenant_bank
 from . import bp, csrf
 
 SESSION_KEY = "dashboard_tenant"
@@ -49,7 +49,7 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
             return redirect(url_for("web.dashboard_login", next=target), 303)
         if request.method == "POST":
             csrf.check()
-        g.bank = Bank(current_session(), tenant)
+        g.bank = tenant_bank(tenant)
         return view(*args, **kwargs)
 
     return wrapper

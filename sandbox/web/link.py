@@ -21,7 +21,7 @@ from ..core import errors, institutions
 from ..core import link as flow
 from ..core.bank import Bank
 from ..core.models import LinkSession, LinkToken, Tenant
-from ..extensions import current_session, db
+from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_object
 from . import bp, csrf, oauth
 from .oauth_server import register_client
@@ -34,7 +34,7 @@ def _open(token: str | None) -> tuple[Bank, LinkToken]:
     tenant = db.session.get(Tenant, link.tenant_id) if link is not None else None
     if link is None or tenant is None:
         abort(404, description="This Link session is not valid. Ask the app for a new link.")
-    return Bank(current_session(), tenant), link
+    return tenant_bank(tenant), link
 
 
 def _current(bank: Bank, link: LinkToken) -> LinkSession:

@@ -35,7 +35,7 @@ from ..core.bank import Bank
 from ..core.institutions import Institution
 from ..core.link import dump_login, load_login, preview_accounts
 from ..core.models import Tenant
-from ..extensions import current_session, db
+from ..extensions import db, tenant_bank
 from . import bp, csrf
 from .oauth_server import SCOPES, build_protector, build_server
 
@@ -159,7 +159,7 @@ def _logins() -> dict[str, Any]:
 def _tenant_bank(grant: Any) -> Bank:
     tenant = db.session.get(Tenant, grant.request.client.row.tenant_id)
     assert tenant is not None
-    return Bank(current_session(), tenant)
+    return tenant_bank(tenant)
 
 
 @bp.post("/oauth/<institution_id>/token")
