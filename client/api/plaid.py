@@ -125,17 +125,6 @@ class PlaidClient:
         """End the Item; its access token stops working."""
         return self.transport.post("/item/remove", {"access_token": access_token})
 
-    def institution_get_by_id(
-        self, institution_id: str, country_codes: Sequence[str] = ("US",)
-    ) -> Json:
-        """The bank's catalogue entry (its display name)."""
-        return self.transport.post(
-            "/institutions/get_by_id",
-            {"institution_id": institution_id, "country_codes": list(country_codes)},
-        )
-
-    # -- Accounts and transactions -------------------------------------------------------------
-
     def accounts_get(self, access_token: str) -> Json:
         """Accounts with cached balances."""
         return self.transport.post("/accounts/get", {"access_token": access_token})

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import bulk, ledger
 from .models import Account, Item, Transaction
+from .seeding import make_id
 
 
 class LedgerWriter:
@@ -44,7 +45,7 @@ class LedgerWriter:
         seq = self.next_seq()
         self.rows.append(
             {
-                "id": bulk.row_id(self.item.id, entry.key, "pending" if pending else "posted"),
+                "id": make_id(self.item.id, entry.key, "pending" if pending else "posted"),
                 "item_id": self.item.id,
                 "account_id": account.id,
                 "amount_minor": amount,
@@ -85,7 +86,7 @@ class LedgerWriter:
         seq = self.next_seq()
         self.rows.append(
             {
-                "id": bulk.row_id(self.item.id, details["key"], "posted"),
+                "id": make_id(self.item.id, details["key"], "posted"),
                 "item_id": self.item.id,
                 "account_id": account.id,
                 "amount_minor": amount,

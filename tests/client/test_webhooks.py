@@ -86,14 +86,19 @@ def test_verify_rejects_expired_key(signer: Signer, verifier: WebhookVerifier) -
         verifier.verify(body, signer.sign(body))
 
 
-def test_webhook_driven_sync_verified_and_forged(
-    bank: BankSync, signer: Signer, verifier: WebhookVerifier
-) -> None:
+def _link(bank: BankSync) -> tuple[int, str]:
+    """Connect First Platypus through the sandbox shortcut: (connection id, Plaid item id)."""
     cid = bank.connect_sandbox("ins_109508", days_requested=30)
     with bank.store.session() as s:
         conn = s.get(Connection, cid)
-        assert conn is not None
-        item_id = conn.item_id
+        assert conn is not None and conn.item_id is not None
+        return cid, conn.item_id
+
+
+def test_webhook_driven_sync_verified_and_forged(
+    bank: BankSync, signer: Signer, verifier: WebhookVerifier
+) -> None:
+    _, item_id = _link(bank)
     app = Flask("host-app")
     app.register_blueprint(make_blueprint(WebhookProcessor(bank, verifier)))
     client = app.test_client()
@@ -130,11 +135,7 @@ def test_webhook_driven_sync_verified_and_forged(
 def test_item_error_webhook_via_plain_wsgi(
     bank: BankSync, signer: Signer, verifier: WebhookVerifier
 ) -> None:
-    cid = bank.connect_sandbox("ins_109508", days_requested=30)
-    with bank.store.session() as s:
-        conn = s.get(Connection, cid)
-        assert conn is not None
-        item_id = conn.item_id
+    cid, item_id = _link(bank)
     body = _body(
         webhook_type="ITEM",
         webhook_code="ERROR",
