@@ -1,4 +1,8 @@
-"""The institution catalogue, loaded once from ``seeds/institutions.json``."""
+"""The institution catalogue, loaded once from ``seeds/institutions.json``.
+
+``seeds/`` is installed as the ``sandbox._seeds`` package (see pyproject.toml), so the
+catalogue is read with importlib.resources from a checkout and from a wheel alike.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import base64
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from .errors import InvalidField, InvalidInstitution, ProductsNotSupported
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+SEEDS_DIR: Traversable = files("sandbox._seeds")
 
 
 @dataclass(frozen=True)
