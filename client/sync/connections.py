@@ -114,7 +114,11 @@ class BankSync(SyncEngine):
         return len(reply["accounts"])
 
     def disconnect(self, connection_id: int) -> None:
-        """Call /item/remove, then delete the stored credentials (history stays)."""
+        """Call /item/remove, then delete the stored credentials (history stays); a second call
+        is a no-op."""
+        with self.store.session() as session:
+            if _get(session, connection_id).access_token_enc is None:
+                return
         # Already gone at the provider: still forget the token.
         with contextlib.suppress(ItemNotFoundError):
             self.client_for(connection_id).item_remove(self.access_token(connection_id))
@@ -153,18 +157,23 @@ class BankSync(SyncEngine):
 
 
 def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAccount]) -> bool:
-    """Re-linking the same bank reuses local accounts (institution, mask, type, name)."""
+    """Re-linking the same bank reuses the same user's local accounts (institution, mask, type,
+    name); another user's accounts are never candidates, whatever their login."""
     moved = False
     for acc in accounts:
         existing = session.scalar(
             select(Account)
+            .join(Connection, Account.connection_id == Connection.id)
             .where(
+                Connection.user_ref == conn.user_ref,
+                Connection.id != conn.id,
                 Account.provider_id != acc.provider_id,
                 Account.institution_id == conn.institution_id,
                 Account.mask == acc.mask,
                 Account.type == acc.type,
                 Account.name == acc.name,
             )
+            .order_by(Account.id)
             .limit(1)
         )
         if existing is not None:
