@@ -57,6 +57,7 @@ class Transport:
         max_retries: int = 2,
         backoff: float = 0.5,
         max_backoff: float = 30.0,
+        max_retry_after: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[float], float] = full_jitter,
         session: requests.Session | None = None,
@@ -68,6 +69,7 @@ class Transport:
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.jitter = jitter
         self.session = session or requests.Session()
@@ -93,17 +95,23 @@ class Transport:
             try:
                 return self._attempt(path, body, auth, attempt)
             except (PlaidError, APIConnectionError) as exc:
-                if not exc.should_retry or attempt >= self.max_retries:
+                retry_after = getattr(exc, "retry_after", None)
+                if not self._may_retry(exc.should_retry, attempt, retry_after):
                     raise
-                self.sleep(self._delay(attempt, getattr(exc, "retry_after", None)))
+                self.sleep(self._delay(attempt, retry_after))
                 attempt += 1
 
+    def _may_retry(self, should_retry: bool, attempt: int, retry_after: float | None) -> bool:
+        """Retry what is safe, within the budget; a Retry-After longer than `max_retry_after`
+        goes back to the caller (a scheduler retries later) instead of blocking a thread."""
+        if not should_retry or attempt >= self.max_retries:
+            return False
+        return retry_after is None or retry_after <= self.max_retry_after
+
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        """Exponential backoff with jitter, never shorter than the server's Retry-After."""
+        """Exponential backoff with jitter; the server's Retry-After is honoured in full."""
         delay = self.jitter(min(self.max_backoff, self.backoff * 2**attempt))
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.max_backoff))
-        return delay
+        return delay if retry_after is None else max(delay, retry_after)
 
     def _headers(self, auth: bool) -> dict[str, str]:
         """Plaid's headers; credentials travel in headers as the official SDK sends them."""

@@ -64,6 +64,23 @@ def test_transport_rate_limit_retries_honouring_retry_after() -> None:
     assert len(seen) == 3
 
 
+def test_transport_retry_after_60_is_slept_as_60_seconds() -> None:
+    replies = [
+        plaid_error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429, **{"Retry-After": "60"}),
+        (200, {"item": {}, "request_id": "OK"}, {}),
+    ]
+    result, sleeps, seen = _run(replies)
+    assert result["request_id"] == "OK" and len(seen) == 2
+    assert sleeps == [60.0]  # not clipped to the 30 s backoff ceiling
+
+
+def test_transport_retry_after_beyond_budget_raises_instead_of_blocking() -> None:
+    replies = [plaid_error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429, **{"Retry-After": "3600"})]
+    result, sleeps, seen = _run(replies)
+    assert isinstance(result, errors.RateLimitError) and result.retry_after == 3600.0
+    assert sleeps == [] and len(seen) == 1
+
+
 def test_transport_gives_up_after_max_retries() -> None:
     replies = [plaid_error("API_ERROR", "INTERNAL_SERVER_ERROR", 500)] * 3
     result, sleeps, seen = _run(replies)
