@@ -62,9 +62,11 @@ def _from_environment() -> dict[str, Any]:
 
 def _register_blueprints(app: Flask) -> None:
     from . import cli, control, plaid, web
+    from .openapi.routes import bp as openapi_bp
 
     app.register_blueprint(plaid.bp)
     app.register_blueprint(control.bp, url_prefix="/control")
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(web.bp)
     web.register_error_pages(app)
     cli.register(app)

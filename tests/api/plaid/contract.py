@@ -1,9 +1,11 @@
 """Contract checks: a reply must satisfy Plaid's OpenAPI schema and the SDK's deserializer.
 
-The OpenAPI file is 3.0: ``nullable: true`` becomes a JSON-schema ``null`` alternative
-and booleans ``exclusiveMinimum``/``exclusiveMaximum`` become draft-2020 numbers.
-Formats ``date`` and ``date-time`` are checked strictly, because the SDK rejects a
-date where a timestamp belongs.
+The schemas are Plaid's own, from the trimmed copy of Plaid's document that ships with
+the sandbox (``sandbox/openapi/plaid-2020-09-14.json``, see its PROVENANCE.md), as the
+3.1 conversion that ``/openapi.json`` serves: ``nullable: true`` is a ``null``
+alternative and ``exclusiveMinimum``/``exclusiveMaximum`` are numbers. Formats ``date``
+and ``date-time`` are checked strictly, because the SDK rejects a date where a timestamp
+belongs.
 """
 
 from __future__ import annotations
@@ -13,15 +15,12 @@ import functools
 import importlib
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-# The reference documents live beside the repository (``../shared``), as in CI.
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-SPEC_PATH = SHARED / "reference" / "plaid-openapi-2020-09-14.yml"
+from sandbox.openapi import document
+
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 FORMATS = jsonschema.FormatChecker(formats=())
 
@@ -45,52 +44,16 @@ def _is_date(value: object) -> bool:
     return True
 
 
-@functools.cache
-def spec() -> dict[str, Any]:
-    """Plaid's OpenAPI document (loaded once per process)."""
-    with SPEC_PATH.open() as handle:
-        loaded: dict[str, Any] = yaml.load(handle, Loader=yaml.CSafeLoader)
-    return loaded
-
-
-def _convert(node: Any) -> Any:
-    """OpenAPI 3.0 schema → JSON Schema 2020-12."""
-    if isinstance(node, list):
-        return [_convert(value) for value in node]
-    if not isinstance(node, dict):
-        return node
-    out = {
-        key: _convert(value)
-        for key, value in node.items()
-        if key not in ("nullable", "example", "discriminator", "x-hidden-from-docs")
-    }
-    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(out.get(bound), bool):
-            exclusive = out.pop(bound)
-            if exclusive and limit in out:
-                out[bound] = out.pop(limit)
-    if node.get("nullable") is True:
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-@functools.cache
-def _components() -> dict[str, Any]:
-    converted: dict[str, Any] = _convert(spec()["components"])
-    return converted
-
-
 def response_schema_name(path: str) -> str:
     """The component name of ``path``'s 200 reply, e.g. ``AccountsGetResponse``."""
-    ref = spec()["paths"][path]["post"]["responses"]["200"]["content"]["application/json"][
-        "schema"
-    ]["$ref"]
+    reply = document.plaid_document()["paths"][path]["post"]["responses"]["200"]
+    ref = reply["content"]["application/json"]["schema"]["$ref"]
     return str(ref.rsplit("/", 1)[1])
 
 
 @functools.cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
-    schema = {"$ref": f"#/components/schemas/{name}", "components": _components()}
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document.plaid_components()}
     return jsonschema.Draft202012Validator(schema, format_checker=FORMATS)
 
 

@@ -1,0 +1,1 @@
+"""OpenAPI: the document served at ``/openapi.json`` and the trimmed copy of Plaid's."""

@@ -1,0 +1,303 @@
+"""Paths of the control API (``/control/**``): the sandbox's own endpoints, in OpenAPI 3.1.
+
+Authenticated calls take a tenant's keys in ``PLAID-CLIENT-ID``/``PLAID-SECRET`` or as
+HTTP Basic ``client_id:secret``; errors are ``ControlError`` objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..control.routes import OPEN_ENDPOINTS
+from ..control.webhooks import MAX_LIMIT, STATUSES
+from .control_schemas import ref
+
+TENANT_KEYS: list[dict[str, list[str]]] = [{"clientId": [], "secret": []}, {"basicAuth": []}]
+
+
+def _object(**properties: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+ERROR = {"description": "Bad input or keys", "content": _json(ref("ControlError"))}
+BAD_INPUT = {"400": ERROR}
+MISSING = {
+    **BAD_INPUT,
+    "404": {"description": "No such event of the tenant's", "content": _json(ref("ControlError"))},
+}
+UNAVAILABLE = {
+    "503": {
+        "description": "The database is unreachable or the seed catalogue cannot load",
+        "content": _json(_object(status={"const": "error"}, error={"type": "string"})),
+    }
+}
+
+
+def _op(
+    endpoint: str,
+    summary: str,
+    reply: dict[str, Any],
+    *,
+    status: str = "200",
+    errors: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One operation: ``reply`` is the success body's schema; ``errors`` default to a 400."""
+    return {
+        "tags": ["control"],
+        "operationId": f"control_{endpoint}",
+        "summary": summary,
+        "security": [] if f"control.{endpoint}" in OPEN_ENDPOINTS else TENANT_KEYS,
+        **extra,
+        "responses": {
+            status: {"description": summary, "content": _json(reply)},
+            **(BAD_INPUT if errors is None else errors),
+        },
+    }
+
+
+def _body(schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": _json(schema)}
+
+
+def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+LIMIT = _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "at most")
+DAY = {"type": "string", "format": "date"}
+
+
+def _tenant_paths() -> dict[str, Any]:
+    clock = ref("ControlClock")
+    return {
+        "/control/health": {
+            "get": _op(
+                "health",
+                "Liveness: the app answers and the database is reachable",
+                _object(status={"const": "ok"}),
+                errors=UNAVAILABLE,
+            ),
+        },
+        "/control/tenants": {
+            "post": _op(
+                "tenants_create",
+                "Create a tenant; its secret is shown only here",
+                ref("ControlTenant"),
+                status="201",
+                requestBody=_body(ref("ControlTenantCreate"), required=False),
+            ),
+        },
+        "/control/reset": {
+            "post": _op(
+                "reset",
+                "Forget the tenant's items, link tokens, rules and clock",
+                _object(reset={"const": True}),
+            ),
+        },
+        "/control/clock": {
+            "get": _op("clock_get", "The tenant's simulated time", clock),
+            "post": _op(
+                "clock_post",
+                "Freeze, set or advance the clock; items catch up",
+                clock,
+                requestBody=_body(ref("ControlClockChange")),
+            ),
+        },
+        "/control/items/{item_id}/balances": {
+            "get": _op(
+                "item_balances",
+                "Daily end-of-day balances of an item's accounts",
+                ref("ControlItemBalances"),
+                parameters=[
+                    _path("item_id", {"type": "string"}),
+                    _query("start", DAY, "first day (default: 90 days before end)"),
+                    _query("end", DAY, "last day (default and at most: today)"),
+                    {
+                        **_query(
+                            "account_id",
+                            {"type": "array", "items": {"type": "string"}},
+                            "only these accounts",
+                        ),
+                        "explode": True,
+                    },
+                ],
+            ),
+        },
+    }
+
+
+def _fault_paths() -> dict[str, Any]:
+    rules = _object(rules={"type": "array", "items": ref("ControlFaultRule")})
+    health_path = "/control/institutions/{institution_id}/health"
+    institution = [_path("institution_id", {"type": "string"})]
+    limits = ref("ControlRateLimits")
+    return {
+        "/control/faults": {
+            "post": _op(
+                "faults_add",
+                "Add a fault rule",
+                ref("ControlFaultRule"),
+                status="201",
+                requestBody=_body(ref("ControlFaultRuleSpec")),
+            ),
+            "get": _op("faults_list", "The rules in evaluation order, with counts", rules),
+            "delete": _op(
+                "faults_clear", "Remove every rule", _object(removed={"type": "integer"})
+            ),
+        },
+        "/control/faults/{rule_id}": {
+            "delete": _op(
+                "faults_delete",
+                "Remove one rule",
+                _object(removed={"const": 1}),
+                parameters=[_path("rule_id", ROW_ID)],
+            ),
+        },
+        "/control/faults/log": {
+            "get": _op(
+                "faults_log",
+                "Injected faults, oldest first",
+                _object(requests={"type": "array", "items": ref("ControlFaultLogEntry")}),
+            ),
+        },
+        "/control/institutions/health": {
+            "get": _op(
+                "institutions_health",
+                "The tenant's institution health overrides",
+                _object(institutions={"type": "array", "items": ref("ControlHealthOverride")}),
+            ),
+        },
+        health_path: {
+            "put": _op(
+                "institution_health_set",
+                "Mark an institution DOWN, DEGRADED or HEALTHY",
+                ref("ControlHealth"),
+                parameters=institution,
+                requestBody=_body(ref("ControlHealthChange")),
+            ),
+            "delete": _op(
+                "institution_health_clear",
+                "Back to the catalogue's status",
+                _object(removed={"type": "integer", "minimum": 0}),
+                parameters=institution,
+            ),
+        },
+        "/control/rate-limits": {
+            "get": _op("rate_limits_get", "Effective limits per endpoint", limits),
+            "put": _op(
+                "rate_limits_put",
+                "Switch limits and override them per endpoint",
+                limits,
+                requestBody=_body(ref("ControlRateLimitsChange"), required=False),
+            ),
+        },
+    }
+
+
+def _webhook_paths() -> dict[str, Any]:
+    event = _object(webhook=ref("ControlWebhookEvent"))
+    event_id = [_path("event_id", ROW_ID)]
+    name = [_path("name", {"type": "string", "minLength": 1})]
+    paused = {"type": "boolean"}
+    return {
+        "/control/webhooks": {
+            "get": _op(
+                "webhooks_list",
+                "The delivery log, newest first",
+                _object(
+                    paused=paused, webhooks={"type": "array", "items": ref("ControlWebhookEvent")}
+                ),
+                parameters=[
+                    _query("status", {"enum": list(STATUSES)}, "only this state"),
+                    _query("item_id", {"type": "string"}, "only this item's"),
+                    LIMIT,
+                ],
+            ),
+        },
+        "/control/webhooks/{event_id}": {
+            "get": _op(
+                "webhooks_get",
+                "One event with its body and attempts",
+                _object(webhook=ref("ControlWebhookEventDetail")),
+                parameters=event_id,
+                errors=MISSING,
+            ),
+        },
+        "/control/webhooks/{event_id}/redeliver": {
+            "post": _op(
+                "webhooks_redeliver",
+                "Queue an event again",
+                event,
+                parameters=event_id,
+                errors=MISSING,
+            ),
+        },
+        "/control/webhooks/deliver": {
+            "post": _op(
+                "webhooks_deliver",
+                "Deliver the tenant's due webhooks now",
+                _object(attempts={"type": "integer", "minimum": 0}),
+            ),
+        },
+        "/control/webhooks/pause": {
+            "post": _op("webhooks_pause", "Hold deliveries", _object(paused={"const": True})),
+        },
+        "/control/webhooks/resume": {
+            "post": _op(
+                "webhooks_resume", "Release held deliveries", _object(paused={"const": False})
+            ),
+        },
+        "/control/webhook-keys/rotate": {
+            "post": _op(
+                "webhook_keys_rotate",
+                "Retire the signing key and start a new one",
+                _object(key=ref("JWKPublicKey")),
+            ),
+        },
+        "/control/webhook-catcher/{name}": {
+            "post": _op(
+                "webhook_catcher_receive",
+                "Store a webhook as it arrived (any body)",
+                _object(received={"type": "integer"}),
+                parameters=name,
+                requestBody={"content": {"*/*": {"schema": {}}}},
+            ),
+            "get": _op(
+                "webhook_catcher_list",
+                "What the catcher received, oldest first",
+                _object(webhooks={"type": "array", "items": ref("ControlCaughtWebhook")}),
+                parameters=[*name, LIMIT],
+            ),
+            "delete": _op(
+                "webhook_catcher_clear",
+                "Empty the catcher",
+                _object(cleared={"const": True}),
+                parameters=name,
+            ),
+        },
+    }
+
+
+def paths() -> dict[str, Any]:
+    """Every control path, keyed as OpenAPI writes them (``{name}`` for variables)."""
+    return {**_tenant_paths(), **_fault_paths(), **_webhook_paths()}
+
+
+def security_schemes() -> dict[str, Any]:
+    """HTTP Basic with the tenant's keys (the header schemes are Plaid's own)."""
+    return {"basicAuth": {"type": "http", "scheme": "basic"}}

@@ -1,0 +1,263 @@
+"""Component schemas of the control API (``/control/**``), named ``Control*``.
+
+Request bodies with a marshmallow schema are derived from it; the others mirror the
+validation in ``sandbox.core`` (fault rules, health, rate limits), and the replies
+mirror the dicts the views return.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..control.routes import ClockChange, TenantCreate
+from ..control.webhooks import STATUSES
+from ..core import faults, health
+from .from_marshmallow import object_schema
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+INTEGER = {"type": "integer"}
+INSTANT = {"type": "string", "format": "date-time"}
+NULLABLE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _object(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A closed object whose properties are all required except ``optional``."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to one of the components below."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _fault_rule_fields() -> dict[str, Any]:
+    latency_ms = {"type": "integer", "minimum": 0, "maximum": faults.MAX_LATENCY_MS}
+    distribution = {
+        "oneOf": [
+            _object({"distribution": {"const": kind}, **dict.fromkeys(names, latency_ms)})
+            for kind, names in faults.DISTRIBUTIONS.items()
+        ]
+    }
+    text = {"type": "string", "minLength": 1, "maxLength": 200}
+    return {
+        "item_id": text,
+        "institution_id": text,
+        "endpoint": {**text, "description": "a glob such as /transactions/*"},
+        "dialect": {"enum": ["plaid", "*"]},
+        "error_code": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"},
+        "http_status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "latency_ms": latency_ms,
+        "latency": distribution,
+        "drop": {"type": "boolean"},
+        "truncate": {"type": "boolean"},
+        "trigger": {"enum": list(faults.TRIGGERS)},
+        "n": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "start": INSTANT,
+        "end": INSTANT,
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    }
+
+
+def _fault_schemas() -> dict[str, Any]:
+    rule_fields = _fault_rule_fields()
+    return {
+        "ControlFaultRuleSpec": {
+            "description": "Match, action and trigger of a fault rule (see sandbox.core.faults).",
+            "type": "object",
+            "properties": rule_fields,
+            "additionalProperties": False,
+        },
+        "ControlFaultRule": {
+            "type": "object",
+            "properties": {
+                "id": INTEGER,
+                **rule_fields,
+                "matched": INTEGER,
+                "fired": INTEGER,
+                "created_at": INSTANT,
+            },
+            "required": ["id", "endpoint", "dialect", "trigger", "matched", "fired"],
+            "additionalProperties": False,
+        },
+        "ControlFaultLogEntry": _object(
+            {
+                "id": INTEGER,
+                "at": INSTANT,
+                "endpoint": STRING,
+                "item_id": NULLABLE_STRING,
+                "source": {"enum": ["header", "rate_limit", "health", "rule"]},
+                "rule_id": {"type": ["integer", "null"]},
+                "action": {"enum": ["error", "status", "drop", "truncate", "latency"]},
+                "status": {"type": ["integer", "null"]},
+                "error_code": NULLABLE_STRING,
+                "latency_ms": INTEGER,
+            }
+        ),
+    }
+
+
+def _health_schemas() -> dict[str, Any]:
+    rate = {"type": "number", "minimum": 0, "maximum": 1}
+    limit = {"type": ["integer", "null"], "minimum": 1}
+    return {
+        "ControlHealthChange": {
+            **_object(
+                {
+                    "status": {
+                        "enum": list(health.STATUSES),
+                        "description": "the server also accepts these in lower case",
+                    },
+                    "failure_rate": rate,
+                },
+                optional=("failure_rate",),
+            ),
+        },
+        "ControlHealth": _object(
+            {
+                "institution_id": STRING,
+                "status": {"enum": list(health.STATUSES)},
+                "failure_rate": rate,
+            }
+        ),
+        "ControlHealthOverride": _object(
+            {
+                "institution_id": STRING,
+                "status": {"enum": list(health.STATUSES)},
+                "failure_rate": rate,
+                "changed_at": INSTANT,
+            }
+        ),
+        "ControlRateLimitsChange": _object(
+            {
+                "enabled": {"type": "boolean"},
+                "limits": {
+                    "type": ["object", "null"],
+                    "description": "per endpoint (a path such as /accounts/get)",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {"per_item": limit, "per_client": limit},
+                        "additionalProperties": False,
+                    },
+                },
+            },
+            optional=("enabled", "limits"),
+        ),
+        "ControlRateLimits": _object(
+            {
+                "enabled": {"type": "boolean"},
+                "limits": {
+                    "type": "object",
+                    "additionalProperties": _object(
+                        {
+                            "per_item": limit,
+                            "per_client": limit,
+                            "item_code": NULLABLE_STRING,
+                            "client_code": NULLABLE_STRING,
+                        }
+                    ),
+                },
+            }
+        ),
+    }
+
+
+def _webhook_schemas() -> dict[str, Any]:
+    event = {
+        "id": INTEGER,
+        "item_id": NULLABLE_STRING,
+        "url": STRING,
+        "webhook_type": STRING,
+        "webhook_code": STRING,
+        "status": {"enum": list(STATUSES)},
+        "attempts": INTEGER,
+        "next_attempt_at": NULLABLE_INSTANT,
+        "created_at": NULLABLE_INSTANT,
+        "delivered_at": NULLABLE_INSTANT,
+    }
+    return {
+        "ControlWebhookEvent": _object(event),
+        "ControlWebhookEventDetail": _object(
+            {
+                **event,
+                "body": {**STRING, "description": "the exact JSON body sent"},
+                "attempt_log": {"type": "array", "items": ref("ControlWebhookAttempt")},
+            }
+        ),
+        "ControlWebhookAttempt": _object(
+            {
+                "started_at": NULLABLE_INSTANT,
+                "status_code": {"type": ["integer", "null"]},
+                "latency_ms": INTEGER,
+                "response_excerpt": NULLABLE_STRING,
+                "error": NULLABLE_STRING,
+            }
+        ),
+        "ControlCaughtWebhook": _object(
+            {
+                "id": INTEGER,
+                "received_at": NULLABLE_INSTANT,
+                "headers": {"type": "object", "additionalProperties": STRING},
+                "body": STRING,
+            }
+        ),
+    }
+
+
+def _balances_schema() -> dict[str, Any]:
+    point = _object({"date": {"type": "string", "format": "date"}, "current": {"type": "number"}})
+    account = _object(
+        {
+            "account_id": STRING,
+            "name": STRING,
+            "type": STRING,
+            "subtype": NULLABLE_STRING,
+            "iso_currency_code": NULLABLE_STRING,
+            "balances": {"type": "array", "items": point},
+        }
+    )
+    day = {"type": "string", "format": "date"}
+    return _object(
+        {
+            "item_id": STRING,
+            "start": day,
+            "end": day,
+            "accounts": {"type": "array", "items": account},
+        }
+    )
+
+
+def schemas() -> dict[str, Any]:
+    """Every ``Control*`` component schema."""
+    return {
+        "ControlError": _object(
+            {
+                "error": _object(
+                    {"code": STRING, "message": STRING, "field": NULLABLE_STRING},
+                )
+            }
+        ),
+        "ControlTenantCreate": object_schema(TenantCreate()),
+        "ControlTenant": _object(
+            {"client_id": STRING, "secret": STRING, "seed": INTEGER, "name": STRING}
+        ),
+        "ControlClockChange": {**object_schema(ClockChange()), "minProperties": 1},
+        "ControlClock": _object(
+            {
+                "now": INSTANT,
+                "today": {"type": "string", "format": "date"},
+                "frozen": {"type": "boolean"},
+                "items_changed": {**INTEGER, "minimum": 0},
+            }
+        ),
+        **_fault_schemas(),
+        **_health_schemas(),
+        **_webhook_schemas(),
+        "ControlItemBalances": _balances_schema(),
+    }
