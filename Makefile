@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: init run test test-e2e test-browser lint format typecheck check bench clean
+.PHONY: init run test test-e2e test-browser lint format typecheck check bench audit clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -41,6 +41,11 @@ check: lint typecheck test  ## what CI runs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Asks PyPI's vulnerability service about every installed distribution; --strict fails when
+# one cannot be looked up, so an unreachable service is never reported as "no vulnerabilities".
+audit: $(STAMP)  ## known vulnerabilities in the installed dependencies (needs pypi.org)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache test-artifacts
