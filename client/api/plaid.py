@@ -70,13 +70,16 @@ class PlaidClient:
         days_requested: int | None = None,
         country_codes: Sequence[str] = ("US",),
         language: str = "en",
+        **options: Any,
     ) -> Json:
-        """A Link token; with `access_token` it opens update mode (no products then)."""
+        """A Link token; with `access_token` it opens update mode (no products then). `options`
+        are further top-level fields such as `hosted_link={}` or `update={...}`."""
         body: Json = {
             "client_name": client_name,
             "language": language,
             "country_codes": list(country_codes),
             "user": {"client_user_id": client_user_id},
+            **options,
         }
         if access_token:
             body["access_token"] = access_token
@@ -133,12 +136,23 @@ class PlaidClient:
         """Accounts with live balances (rate limited harder by Plaid)."""
         return self.transport.post("/accounts/balance/get", {"access_token": access_token})
 
-    def transactions_sync(self, access_token: str, cursor: str | None, count: int = 500) -> Json:
+    def transactions_sync(
+        self,
+        access_token: str,
+        cursor: str | None,
+        count: int = 500,
+        *,
+        include_original_description: bool = False,
+    ) -> Json:
         """One page of changes since `cursor` (None or "" = from the beginning)."""
-        return self.transport.post(
-            "/transactions/sync",
-            {"access_token": access_token, "cursor": cursor or "", "count": count},
-        )
+        body: Json = {"access_token": access_token, "cursor": cursor or "", "count": count}
+        if include_original_description:
+            body["options"] = {"include_original_description": True}
+        return self.transport.post("/transactions/sync", body)
+
+    def transactions_refresh(self, access_token: str) -> Json:
+        """Ask Plaid to check the bank for new transactions now (results arrive via sync)."""
+        return self.transport.post("/transactions/refresh", {"access_token": access_token})
 
     def transactions_get_all(
         self, access_token: str, start: dt.date, end: dt.date, page_size: int = 500

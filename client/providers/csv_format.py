@@ -38,7 +38,7 @@ def write_csv(rows: Iterable[LocalTransaction], out: IO[str]) -> int:
                 t.currency,
                 t.description,
                 t.payee or "",
-                t.category,
+                t.category or "",
                 "1" if t.pending else "0",
                 t.provider_id,
             ]
@@ -62,7 +62,7 @@ def read_csv(src: IO[str], default_currency: str = "USD") -> Iterator[LocalTrans
             date=dt.date.fromisoformat(row["date"]),
             description=row.get("description", ""),
             payee=row.get("payee") or normalise_payee(row.get("description")),
-            category=row.get("category") or "Other",
+            category=row.get("category") or None,
             pending=row.get("pending") == "1",
             source="csv",
         )

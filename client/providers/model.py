@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 # Sign convention of the local model: money into the account is positive, money out is
 # negative (the opposite of Plaid, which reports outflows as positive).
@@ -28,8 +30,58 @@ class LocalAccount:
 
 
 @dataclass(frozen=True)
+class Counterparty:
+    """A party to the transaction (merchant, marketplace, payment processor, income source)."""
+
+    name: str
+    type: str | None = None
+    entity_id: str | None = None
+    logo_url: str | None = None
+    website: str | None = None
+    confidence_level: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderCategory:
+    """The provider's own classification: a two-level code with its icon, plus a legacy path."""
+
+    primary: str | None = None
+    detailed: str | None = None
+    confidence_level: str | None = None
+    icon_url: str | None = None
+    legacy_path: tuple[str, ...] = ()
+    legacy_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionDetails:
+    """Everything else the provider says that an app shows or reconciles with."""
+
+    merchant_name: str | None = None
+    merchant_entity_id: str | None = None
+    logo_url: str | None = None
+    website: str | None = None
+    counterparties: tuple[Counterparty, ...] = ()
+    location: Mapping[str, Any] = field(default_factory=dict)
+    payment_meta: Mapping[str, Any] = field(default_factory=dict)
+    payment_channel: str | None = None
+    category: ProviderCategory = field(default_factory=ProviderCategory)
+    authorized_at: dt.datetime | None = None
+    posted_at: dt.datetime | None = None
+    check_number: str | None = None
+    transaction_code: str | None = None
+    iso_currency_code: str | None = None
+    unofficial_currency_code: str | None = None
+    original_description: str | None = None
+    account_owner: str | None = None
+
+
+@dataclass(frozen=True)
 class LocalTransaction:
-    """A transaction in the app's format: signed Decimal amount, payee, app category."""
+    """A transaction in the app's format: signed Decimal amount, payee, category key.
+
+    `category` is a key of the client's category taxonomy (Plaid's personal finance
+    categories, e.g. ``FOOD_AND_DRINK_COFFEE``), or None when the provider gave none."""
 
     provider_id: str
     account_provider_id: str
@@ -38,12 +90,12 @@ class LocalTransaction:
     date: dt.date
     description: str
     payee: str | None
-    category: str
+    category: str | None
     pending: bool
     authorized_date: dt.date | None = None
     pending_provider_id: str | None = None
     source: str = "plaid"
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    details: TransactionDetails = field(default_factory=TransactionDetails)
 
 
 _NOISE = re.compile(r"[#*]+|\b\d{4,}\b|\s{2,}")

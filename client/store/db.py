@@ -44,8 +44,12 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def create_all(self) -> None:
-        """Create missing tables (idempotent)."""
+        """Create missing tables and the built-in categories (idempotent)."""
+        from client.books.taxonomy import seed_categories
+
         Base.metadata.create_all(self.engine)
+        with self.session() as session:
+            seed_categories(session)
 
     def drop_all(self) -> None:
         """Drop the client's tables (tests and `reset` only)."""

@@ -1,4 +1,4 @@
-"""Tables: connections, accounts, transactions, sync runs, audit events, webhook receipts."""
+"""Tables: connections, accounts, transactions, categories, payees, rules, sync runs, audit."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from client.store.types import Money, UTCDateTime
@@ -68,7 +78,10 @@ class Account(Base):
     __tablename__ = "bc_accounts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connection_id: Mapped[int | None] = mapped_column(ForeignKey("bc_connections.id"))
+    # The owner; set from the connection, or by the app for a manual (cash, wallet) account.
+    user_ref: Mapped[str] = mapped_column(String(100), default="default", index=True)
     provider_id: Mapped[str] = mapped_column(String(100), unique=True)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
     institution_id: Mapped[str | None] = mapped_column(String(50))
     name: Mapped[str] = mapped_column(String(200))
     official_name: Mapped[str | None] = mapped_column(String(200))
@@ -84,7 +97,8 @@ class Account(Base):
 
 
 class Transaction(Base):
-    """A transaction in the local format; `provider_id` is unique so replays cannot duplicate."""
+    """A transaction: the provider's facts (sync writes them) and the user's edits (sync never
+    does). `provider_id` is unique so replays cannot duplicate; removals leave a tombstone."""
 
     __tablename__ = "bc_transactions"
     __table_args__ = (Index("ix_bc_tx_account_date", "account_id", "date"),)
@@ -94,17 +108,100 @@ class Transaction(Base):
     item_id: Mapped[str | None] = mapped_column(String(100))
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(10))
+    iso_currency_code: Mapped[str | None] = mapped_column(String(10))
+    unofficial_currency_code: Mapped[str | None] = mapped_column(String(20))
     date: Mapped[dt.date] = mapped_column(Date)
     authorized_date: Mapped[dt.date | None] = mapped_column(Date)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    authorized_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
+    original_description: Mapped[str | None] = mapped_column(Text)
+    # Payee as derived from the provider, then rules; `payee_id` is the user's assignment.
     payee: Mapped[str | None] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(100), default="Other")
+    merchant_name: Mapped[str | None] = mapped_column(String(200))
+    merchant_entity_id: Mapped[str | None] = mapped_column(String(100))
+    logo_url: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(300))
+    counterparties: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    location: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payment_meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payment_channel: Mapped[str | None] = mapped_column(String(20))
+    check_number: Mapped[str | None] = mapped_column(String(50))
+    transaction_code: Mapped[str | None] = mapped_column(String(50))
+    account_owner: Mapped[str | None] = mapped_column(String(200))
+    # The provider's classification as sent (Plaid: personal_finance_category + legacy path).
+    category: Mapped[str | None] = mapped_column(String(100))
+    category_primary: Mapped[str | None] = mapped_column(String(100))
+    category_confidence: Mapped[str | None] = mapped_column(String(20))
+    category_icon_url: Mapped[str | None] = mapped_column(Text)
+    legacy_category: Mapped[list[str]] = mapped_column(JSON, default=list)
+    legacy_category_id: Mapped[str | None] = mapped_column(String(20))
+    # `category_id`: the provider's category resolved in the taxonomy, or a rule's choice.
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("bc_categories.id"))
     pending: Mapped[bool] = mapped_column(Boolean, default=False)
     pending_provider_id: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(20), default="plaid")
     ignored: Mapped[bool] = mapped_column(Boolean, default=False)
     sync_pass: Mapped[int] = mapped_column(Integer, default=0)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The user's own edits: never written by sync, carried from pending to posted.
+    user_category_id: Mapped[int | None] = mapped_column(ForeignKey("bc_categories.id"))
+    payee_id: Mapped[int | None] = mapped_column(ForeignKey("bc_payees.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def manual(self) -> bool:
+        """Entered by the user; sync never touches it."""
+        return self.source == MANUAL_SOURCE
+
+
+MANUAL_SOURCE = "manual"
+USER_FIELDS = ("user_category_id", "payee_id", "notes")
+
+
+class Category(Base):
+    """A category: built in (`user_ref` NULL, seeded from Plaid's taxonomy) or the user's own.
+
+    `key` is the taxonomy code (``FOOD_AND_DRINK_COFFEE``) or, for a user category, a slug."""
+
+    __tablename__ = "bc_categories"
+    __table_args__ = (UniqueConstraint("user_ref", "key", name="uq_bc_categories_user_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("bc_categories.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # income | expense | transfer
+    colour: Mapped[str] = mapped_column(String(7))
+    icon: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payee(Base):
+    """A payee the user assigns transactions to, with an optional default category."""
+
+    __tablename__ = "bc_payees"
+    __table_args__ = (UniqueConstraint("user_ref", "name", name="uq_bc_payees_user_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("bc_categories.id"))
+
+
+class Rule(Base):
+    """A user's rule, applied in `position` order as transactions arrive from the provider."""
+
+    __tablename__ = "bc_rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(100), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    pattern: Mapped[str] = mapped_column(String(200))  # regex over description and payee
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("bc_categories.id"))
+    payee: Mapped[str | None] = mapped_column(String(200))
+    ignore: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SyncRun(Base):

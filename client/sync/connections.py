@@ -10,15 +10,66 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client.api.errors import ItemNotFoundError, PlaidError, error_from_response
+from client.api.plaid import PlaidClient
+from client.audit import AuditLog
+from client.crypto import TokenCipher
+from client.notify import Notifier, log_notifier
 from client.providers.model import LocalAccount
-from client.providers.plaid import map_account
+from client.providers.plaid import PlaidProvider, map_account
+from client.store.db import Store
 from client.store.models import Account, Connection, ConnectionStatus
 from client.sync.apply import upsert_account
-from client.sync.engine import SyncEngine, _get
+from client.sync.engine import PageHook, SyncEngine, SyncResult
+from client.sync.engine import get_connection as _get
 
 
-class BankSync(SyncEngine):
-    """What an app embeds: connect banks, keep them synced, repair and disconnect them."""
+class BankSync:
+    """What an app embeds: connect banks, keep them synced, repair and disconnect them.
+
+    Syncing is a provider-neutral `SyncEngine` over a `PlaidProvider`, held, not inherited;
+    only Plaid's own link, item and balance calls go straight to the `PlaidClient`."""
+
+    def __init__(
+        self,
+        plaid: PlaidClient,
+        store: Store,
+        cipher: TokenCipher,
+        *,
+        notifier: Notifier = log_notifier,
+        audit: AuditLog | None = None,
+        page_size: int = 500,
+        max_restarts: int = 5,
+        client_name: str = "Bank Client",
+    ) -> None:
+        self.plaid, self.store, self.cipher, self.client_name = plaid, store, cipher, client_name
+        self.engine = SyncEngine(
+            PlaidProvider(plaid),
+            store,
+            cipher,
+            notifier=notifier,
+            audit=audit,
+            page_size=page_size,
+            max_restarts=max_restarts,
+        )
+        self.audit, self.notifier = self.engine.audit, notifier
+
+    def client_for(self, connection_id: int | None) -> PlaidClient:
+        """The API client whose calls land in the audit log under this connection."""
+        return self.plaid.observed(self.audit.call_observer(connection_id))
+
+    def access_token(self, connection_id: int) -> str:
+        """Decrypt the stored token just for the call that needs it."""
+        return self.engine.credentials(connection_id)
+
+    def sync(
+        self, connection_id: int, trigger: str = "manual", on_page: PageHook | None = None
+    ) -> SyncResult:
+        """Pull new, changed and removed transactions; errors are recorded, not raised."""
+        return self.engine.sync(connection_id, trigger, on_page)
+
+    def refresh(self, connection_id: int) -> SyncResult:
+        """A manual refresh: /transactions/refresh, then sync what it brought."""
+        return self.engine.refresh(connection_id)
 
     def link_token(
         self, user_ref: str, *, webhook: str | None = None, days_requested: int = 730

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from client.providers.base import ChangePage
 from client.providers.model import LocalTransaction
 
-
-@dataclass
-class ChangePage:
-    """One provider page in local form: upserts by id, removals by id."""
-
-    added: list[LocalTransaction] = field(default_factory=list)
-    modified: list[LocalTransaction] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+__all__ = ["ChangePage", "Plan", "merge", "plan_page"]
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What applying a page does: the final row per upserted id, and ids to delete."""
+    """What applying a page does: the final row per upserted id, and ids that stop existing."""
 
     upserts: dict[str, LocalTransaction]
     deletes: frozenset[str]
 
 
 def plan_page(page: ChangePage) -> Plan:
-    """Upsert added/modified (a replayed `added` is an update, never a duplicate); delete the
+    """Upsert added/modified (a replayed `added` is an update, never a duplicate); remove the
     removed ids and the pending rows that a posted transaction replaces."""
     upserts: dict[str, LocalTransaction] = {}
     for txn in [*page.added, *page.modified]:

@@ -136,14 +136,14 @@ class Signer:
 
 
 def stored_transactions(store: Store, connection_id: int) -> list[tuple[str, str, str, bool]]:
-    """(provider id, amount, date, pending) of every stored row of a connection."""
+    """(provider id, amount, date, pending) of every live (not removed) row of a connection."""
     with store.session() as session:
         rows = session.execute(
             select(
                 Transaction.provider_id, Transaction.amount, Transaction.date, Transaction.pending
             )
             .join(Account)
-            .where(Account.connection_id == connection_id)
+            .where(Account.connection_id == connection_id, Transaction.removed_at.is_(None))
         ).all()
     return [(p, f"{-a:.2f}", d.isoformat(), pend) for p, a, d, pend in rows]
 

@@ -146,9 +146,8 @@ def test_store_apply_matches_pure_merge(
 
             from client.store.models import Transaction
 
-            rows = {
-                t.provider_id: (t.amount, t.pending) for t in session.scalars(select(Transaction))
-            }
+            live = select(Transaction).where(Transaction.removed_at.is_(None))
+            rows = {t.provider_id: (t.amount, t.pending) for t in session.scalars(live)}
         assert rows == {k: (v.amount, v.pending) for k, v in truth.items()}
     finally:
         store.close()

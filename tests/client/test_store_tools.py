@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,18 +19,17 @@ from client.audit import AuditLog
 from client.cli import main
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health, metrics_text
-from client.providers.categories import CategoryMap
 from client.providers.csv_format import read_csv, write_csv
 from client.providers.model import LocalTransaction, normalise_payee
 from client.providers.plaid import map_transaction
 from client.store.db import Store
 from client.store.models import AuditEvent, Connection, Transaction
 from client.sync.connections import BankSync
-from client.sync.rules import apply_rules
+from client.sync.rules import Outcome, RuleError, apply_rules, from_settings
 from tests.client.conftest import Tenant, ground_truth
 from tests.client.helpers import assert_store_matches
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/sandbox_b"
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -107,9 +108,10 @@ def test_mapping_sign_category_payee() -> None:
             "detailed": "TRANSPORTATION_TAXIS_AND_RIDE_SHARES",
         },
     }
-    txn = map_transaction(raw, CategoryMap({"TRANSPORTATION_TAXIS_AND_RIDE_SHARES": "Taxi"}))
+    txn = map_transaction(raw)
     assert txn.amount == Decimal("-4.33") and txn.currency == "BTC"
-    assert txn.category == "Taxi" and txn.payee == "Uber Sf Pool"
+    assert txn.details.unofficial_currency_code == "BTC" and txn.details.iso_currency_code is None
+    assert txn.category == "TRANSPORTATION_TAXIS_AND_RIDE_SHARES" and txn.payee == "Uber Sf Pool"
     assert normalise_payee("  STARBUCKS #1234  ") == "Starbucks"
 
 
@@ -141,16 +143,35 @@ def test_rules_rename_payee_and_ignore_transfers() -> None:
         dt.date(2026, 1, 1),
         "Transfer from 1111",
         None,
-        "Transfer",
+        "TRANSFER_IN_ACCOUNT_TRANSFER",
         False,
     )
-    rules = [
-        {"type": "rename_payee", "match": "transfer", "payee": "Savings"},
-        {"type": "ignore_transfers"},
-    ]
-    renamed, ignored = apply_rules(txn, rules, frozenset({"1111"}))
-    assert renamed.payee == "Savings" and ignored
-    assert not apply_rules(txn, rules, frozenset({"9999"}))[1]
+    rules = from_settings(
+        [
+            {"type": "rename_payee", "match": "transfer", "payee": "Savings"},
+            {"type": "set_category", "match": "from 1111", "category": "TRANSFER_IN_SAVINGS"},
+            {"type": "ignore_transfers"},
+        ],
+        {"TRANSFER_IN_SAVINGS": 7},
+    )
+    outcome = apply_rules(txn, rules, frozenset({"1111"}), transfer=True)
+    assert outcome == Outcome(payee="Savings", category_id=7, ignored=True)
+    assert not apply_rules(txn, rules, frozenset({"9999"}), transfer=True).ignored
+    assert not apply_rules(txn, rules, frozenset({"1111"}), transfer=False).ignored
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"type": "colour"}, "rules[0].type: must be one of"),
+        ({"type": "rename_payee", "match": "x"}, "rules[0].payee: required"),
+        ({"type": "rename_payee", "match": "(", "payee": "P"}, "rules[0].match: not a regular"),
+        ({"type": "set_category", "match": "x", "category": "NOPE"}, "unknown category 'NOPE'"),
+    ],
+)
+def test_rules_malformed_name_the_field(rule: dict[str, str], message: str) -> None:
+    with pytest.raises(RuleError, match=re.escape(message)):
+        from_settings([rule], {})
 
 
 def test_cli_connect_sync_status_export_disconnect(tenant: Tenant, tmp_path: Path) -> None:

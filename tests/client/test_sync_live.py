@@ -46,14 +46,13 @@ def test_incremental_sync_after_clock_applies_added_modified_removed(
     assert_store_matches(bank.store, cid, ground_truth(bank, cid))
 
 
-def test_dynamic_user_refresh_exercises_modified(bank: BankSync, tenant: Tenant) -> None:
+def test_manual_refresh_calls_refresh_then_syncs_modified(bank: BankSync) -> None:
     public = bank.plaid.sandbox_public_token_create(
         "ins_109508", username="user_transactions_dynamic", password="any"
     )["public_token"]
     cid = bank.connect(public)
     assert bank.sync(cid).ok
-    tenant.post("/transactions/refresh", access_token=bank.access_token(cid))
-    result = bank.sync(cid)
+    result = bank.refresh(cid)  # /transactions/refresh, then sync
     assert result.ok and result.added and result.modified and result.removed
     with bank.store.session() as s:
         posted = list(
@@ -61,7 +60,13 @@ def test_dynamic_user_refresh_exercises_modified(bank: BankSync, tenant: Tenant)
         )
         assert posted and all(not t.pending for t in posted)
         gone = {t.pending_provider_id for t in posted}
-        assert not list(s.scalars(select(Transaction).where(Transaction.provider_id.in_(gone))))
+        replaced = list(s.scalars(select(Transaction).where(Transaction.provider_id.in_(gone))))
+        assert replaced and all(t.removed_at is not None for t in replaced)  # tombstones
+        run = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+        assert run is not None and run.trigger == "refresh"
+        calls = [c.name for c in s.scalars(select(AuditEvent).where(AuditEvent.kind == "call"))]
+        assert calls.index("/transactions/refresh") < len(calls) - 1
+        assert calls[calls.index("/transactions/refresh") + 1] == "/transactions/sync"
     assert_store_matches(bank.store, cid, ground_truth(bank, cid))
 
 
@@ -69,7 +74,7 @@ def test_mutation_during_pagination_restarts_and_converges(bank: BankSync, tenan
     cid = bank.connect_sandbox("ins_109508", days_requested=730)
     assert bank.sync(cid).ok
     tenant.advance(20)
-    bank.page_size = 10
+    bank.engine.page_size = 10
     advanced: list[int] = []
 
     def on_page(pages: int, _counts: object) -> None:

@@ -1,0 +1,1 @@
+"""The user's books: categories, payees, rules, notes, overrides and manual transactions."""

@@ -1,0 +1,47 @@
+"""The `Provider` protocol: what the sync engine needs from any bank-data provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from client.api.transport import Observer
+from client.providers.model import LocalAccount, LocalTransaction
+
+
+@dataclass
+class ChangePage:
+    """One page of changes in local form: upserts, removals by id, the accounts they touch."""
+
+    added: list[LocalTransaction] = field(default_factory=list)
+    modified: list[LocalTransaction] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    accounts: list[LocalAccount] = field(default_factory=list)
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class Provider(Protocol):
+    """A source of transactions with a resumable change log.
+
+    `credentials` is the opaque secret the provider issued for one connection (Plaid: the
+    access token). Every method raises only `client.providers.errors.SyncError` subclasses
+    for provider failures, so the engine never sees a provider's own error classes."""
+
+    name: str
+
+    def observed(self, observer: Observer) -> Provider:
+        """The same provider, reporting each call to `observer` (the audit log)."""
+        ...
+
+    def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
+        """The page of changes after `cursor` (None: from the beginning), at most `count`."""
+        ...
+
+    def refresh(self, credentials: str) -> None:
+        """Ask the provider to pull fresh data from the bank now (a manual refresh)."""
+        ...
+
+    def accounts(self, credentials: str, *, live: bool = False) -> list[LocalAccount]:
+        """The connection's accounts with balances (`live`: ask the bank, slower and costlier)."""
+        ...
