@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response
 
 from .config import DEFAULTS, INTEGER_SETTINGS
-from .extensions import db, migrate
+from .extensions import db, install_units_of_work, migrate
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     _register_blueprints(app)
+    install_units_of_work(app)  # after the blueprints: wraps every view they registered
 
     @app.after_request
     def commit_on_success(response: Response) -> Response:

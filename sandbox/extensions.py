@@ -1,22 +1,54 @@
-"""Flask extensions, created unbound and attached in ``create_app`` with ``init_app``."""
+"""Flask extensions, created unbound and attached in ``create_app`` with ``init_app``.
+
+The engine is configured here for concurrency (``docs/concurrency.md``): on SQLite every
+transaction starts with ``BEGIN IMMEDIATE``, so writers queue on the database lock instead
+of failing; on every database a request's unit of work is retried, whole, a few times
+when the database reports a transient conflict (deadlock, serialization failure, lock
+timeout, a unique key claimed by a concurrent transaction).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import random
+import time
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
+from flask.typing import RouteCallable
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from .core.bank import Bank
 from .core.models import Base, Tenant
 
+# How long a SQLite writer waits for the database lock before giving up (then retried).
+BUSY_TIMEOUT_MS = 30_000
+ATTEMPTS = 4  # one try and three retries of a request's unit of work
+# PostgreSQL SQLSTATEs worth a retry: serialization failure, deadlock, lock timeout, unique.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "23505"}
+RETRYABLE_SQLITE = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
+class SandboxSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy whose SQLite engines serialise writers (and nothing else's do)."""
+
+    def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
+        engine: Engine = super()._make_engine(bind_key, options, app)
+        if engine.dialect.name == "sqlite":
+            serialise_sqlite(engine)
+        return engine
+
+
 # The models are plain SQLAlchemy (``core`` has no Flask imports); share their metadata.
-db = SQLAlchemy(metadata=Base.metadata)
+db = SandboxSQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
 
 
@@ -25,15 +57,66 @@ def current_session() -> Session:
     return db.session()
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite: enforce foreign keys (reset cascades) and let readers and a writer overlap."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def serialise_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a long busy timeout, and ``BEGIN IMMEDIATE`` for every transaction.
+
+    SQLite has no row locks (``FOR UPDATE`` is ignored) and a deferred transaction that
+    reads and then writes fails with ``SQLITE_BUSY`` when another writer got there first.
+    Taking the write lock when the transaction begins makes transactions run one after
+    another, each seeing everything committed before it; readers of the WAL never wait.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver's own BEGIN would be DEFERRED
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across process crashes
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Whether the database refused only because of a concurrent transaction."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in RETRYABLE_SQLSTATES
+    name = getattr(exc.orig, "sqlite_errorname", "")
+    return name in RETRYABLE_SQLITE or name == "SQLITE_CONSTRAINT_UNIQUE"
+
+
+def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
+    """Run ``view`` and commit; on a transient conflict roll back and run it again."""
+
+    @functools.wraps(view)
+    def run(**kwargs: Any) -> Response:
+        attempt = 1
+        while True:
+            try:
+                response = current_app.make_response(current_app.ensure_sync(view)(**kwargs))
+                if response.status_code < 400:
+                    db.session.commit()
+                return response
+            except DBAPIError as exc:
+                db.session.rollback()
+                if attempt == ATTEMPTS or not retryable(exc):
+                    raise
+                current_app.logger.info("retrying %s after %s", view.__name__, exc.orig)
+                time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # jitter spreads retries
+                attempt += 1
+
+    return run
+
+
+def install_units_of_work(app: Flask) -> None:
+    """Wrap every registered view in ``unit_of_work`` (call after the blueprints)."""
+    for endpoint, view in list(app.view_functions.items()):
+        app.view_functions[endpoint] = unit_of_work(view)
 
 
 def tenant_bank(tenant: Tenant) -> Bank:

@@ -1,6 +1,6 @@
 """Accounts of a new item: built from a persona recipe or a ``user_custom`` config.
 
-Account ids derive from the tenant seed and the item's ordinal (so two links of the
+Account ids derive from the tenant seed and the item counter (so two links of the
 same user get different ids, as in Plaid); everything else derives from the data key
 ``(seed, username, institution)`` so re-linking shows the same accounts and numbers.
 """
@@ -64,7 +64,7 @@ def _custom_recipe(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def build(
-    item_id: str,
+    item_pk: int,
     id_key: tuple[object, ...],
     data_key: tuple[object, ...],
     institution: Institution,
@@ -80,7 +80,7 @@ def build(
         built.append(
             Account(
                 id=make_id(*id_key, "account", ordinal),
-                item_id=item_id,
+                item_pk=item_pk,
                 ordinal=ordinal,
                 type=recipe["type"],
                 subtype=recipe.get("subtype"),

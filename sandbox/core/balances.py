@@ -63,7 +63,7 @@ def _flows_after(session: Session, item: Item, start: dt.date) -> dict[str, dict
     flows: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
     for account_id, day, amount in session.execute(
         select(Transaction.account_id, Transaction.date, Transaction.amount_minor).where(
-            Transaction.item_id == item.id,
+            Transaction.item_pk == item.pk,
             Transaction.pending.is_(False),
             Transaction.removed.is_(False),
             Transaction.date > start,

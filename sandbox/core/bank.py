@@ -225,7 +225,7 @@ class Bank:
         token = tokens.public_token()
         self.session.add(
             PublicToken(
-                token=token, item_id=item.id, expires_at=self.now() + PUBLIC_TOKEN_TTL, used_at=None
+                token=token, item_pk=item.pk, expires_at=self.now() + PUBLIC_TOKEN_TTL, used_at=None
             )
         )
         return token
@@ -236,7 +236,7 @@ class Bank:
         now = self.now()
         if row is None or row.used_at is not None or row.expires_at < now:
             raise errors.InvalidPublicToken(field="public_token")
-        item = self.session.get(Item, row.item_id)
+        item = self.session.get(Item, row.item_pk)
         if item is None or item.tenant_id != self.tenant.id:
             raise errors.InvalidPublicToken(field="public_token")
         # Conditional update: of two concurrent exchanges only one may win the token.
@@ -254,7 +254,7 @@ class Bank:
         """A new access token for ``item``."""
         token = tokens.access_token()
         self.session.add(
-            AccessToken(token=token, item_id=item.id, created_at=self.now(), revoked_at=None)
+            AccessToken(token=token, item_pk=item.pk, created_at=self.now(), revoked_at=None)
         )
         return token
 
@@ -273,7 +273,7 @@ class Bank:
         row = self.session.get(AccessToken, access_token) if access_token else None
         if row is None or row.revoked_at is not None:
             raise errors.InvalidAccessToken(field="access_token")
-        item = self.session.get(Item, row.item_id)
+        item = self.session.get(Item, row.item_pk)
         if item is None or item.tenant_id != self.tenant.id:
             raise errors.InvalidAccessToken(field="access_token")
         if item.removed_at is not None:
@@ -282,13 +282,16 @@ class Bank:
 
     def item_by_id(self, item_id: str) -> Item:
         """One of the tenant's live items by id (the sandbox's own API and pages)."""
-        item = self.session.get(Item, item_id)
-        if item is None or item.tenant_id != self.tenant.id or item.removed_at is not None:
+        item = self.session.scalar(
+            select(Item).where(Item.tenant_id == self.tenant.id, Item.id == item_id)
+        )
+        if item is None or item.removed_at is not None:
             raise errors.InvalidField(f"unknown item_id {item_id}", field="item_id")
         return self._caught_up(item, allow_error=True)
 
     def _caught_up(self, item: Item, *, allow_error: bool) -> Item:
         """``item`` with its consent checked and its ledger generated up to the clock."""
+        items.lock(self.session, item)  # first: one request at a time changes an item
         consent.expire_if_due(self.session, self.tenant, item, self.now())
         if item.error_code is not None and not allow_error:
             raise errors.for_condition(item.error_code) or errors.LoginRequired

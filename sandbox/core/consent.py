@@ -71,7 +71,7 @@ def _pending_disconnect(session: Session, tenant: Tenant, item: Item, when: dt.d
     sent = session.scalar(
         select(func.count())
         .select_from(WebhookEvent)
-        .where(WebhookEvent.item_id == item.id, WebhookEvent.webhook_code == "PENDING_DISCONNECT")
+        .where(WebhookEvent.item_pk == item.pk, WebhookEvent.webhook_code == "PENDING_DISCONNECT")
     )
     if not sent:
         payload = {

@@ -153,7 +153,7 @@ def _due(now: dt.datetime, limit: int, tenant_id: int | None) -> Select[WebhookE
     """Due, unpaused events whose item has no earlier undelivered event, oldest first."""
     earlier = aliased(WebhookEvent)
     blocked = exists().where(
-        earlier.item_id == WebhookEvent.item_id,
+        earlier.item_pk == WebhookEvent.item_pk,
         earlier.id < WebhookEvent.id,
         earlier.status == "pending",
     )
@@ -181,9 +181,14 @@ def _tenant(session: Session, event: WebhookEvent) -> Tenant:
 
 def _delivered(session: Session, event: WebhookEvent, now: dt.datetime) -> None:
     """Mark the event sent and stamp the item with it (``/item/get`` shows the last one)."""
+    # The item's lock first, as requests take it: locks in one order cannot deadlock.
+    item = (
+        session.get(Item, event.item_pk, with_for_update={"key_share": True})
+        if event.item_pk is not None
+        else None
+    )
     event.status = "delivered"
     event.delivered_at = now
-    item = session.get(Item, event.item_id) if event.item_id else None
     if item is not None:
         item.last_webhook_at = tenants.clock_of(_tenant(session, event)).now()
         item.last_webhook_code = event.webhook_code

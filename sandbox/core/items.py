@@ -44,9 +44,10 @@ def create(
 ) -> Item:
     """A new item with its accounts and its last ``INITIAL_DAYS`` of history."""
     # Lock the tenant row: two concurrent links must not draw the same counter (and item id).
-    session.refresh(tenant, attribute_names=["item_counter"], with_for_update=True)
+    session.refresh(tenant, attribute_names=["item_counter"], with_for_update={"key_share": True})
     tenant.item_counter += 1
-    id_key = (tenant.seed, tenant.id, "item", tenant.item_counter)
+    # Seed and counter only: the same calls give the same ids in any tenant and any database.
+    id_key = (tenant.seed, "item", tenant.item_counter)
     history_start = now.date() - dt.timedelta(days=days_requested)
     initial_start = history_start
     if login.custom is None:  # custom users' few transactions are all written at once
@@ -71,6 +72,7 @@ def create(
         consent_expires_at=None,
     )
     session.add(item)
+    session.flush()  # assigns item.pk, the accounts' key
     session.add_all(_accounts(tenant, item, id_key, institution, login, selected_accounts))
     session.flush()
     materialize(session, item, now.date(), creating=True)
@@ -88,7 +90,7 @@ def _accounts(
     """The new item's accounts: the persona's (or the custom user's), minus unticked ones."""
     recipe = persona(login.persona) if login.custom is None else {"accounts": []}
     recipes = accounts_mod.recipes_for(recipe, login.custom)
-    built = accounts_mod.build(item.id, id_key, data_key(tenant, item), institution, recipes)
+    built = accounts_mod.build(item.pk, id_key, data_key(tenant, item), institution, recipes)
     if selected is None:
         return built
     keep = set(selected)
@@ -115,6 +117,16 @@ def plan_for(session: Session, item: Item, country: str, currency: str) -> ledge
     )
 
 
+def lock(session: Session, item: Item) -> None:
+    """Serialise the changes to ``item``: lock its row until commit and reload it.
+
+    PostgreSQL takes a row lock (``FOR NO KEY UPDATE``: rows that merely reference the
+    item are not blocked); SQLite has no row locks, but every sandbox transaction there
+    starts with ``BEGIN IMMEDIATE`` and so already holds the database's write lock.
+    """
+    session.refresh(item, with_for_update={"key_share": True})
+
+
 def materialize(session: Session, item: Item, today: dt.date, *, creating: bool = False) -> bool:
     """Generate the days up to ``today`` and post matured pending rows; True if data changed."""
     if item.generated_through >= today and not _pending_due(session, item, today):
@@ -122,7 +134,7 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
     if not creating:
         # Two requests may catch up the same item at once: lock its row, then look again,
         # so the days are generated (and the change log advanced) exactly once.
-        session.refresh(item, with_for_update=True)
+        lock(session, item)
         if item.generated_through >= today and not _pending_due(session, item, today):
             return False
     accounts = {a.ordinal: a for a in item.accounts}
@@ -157,7 +169,7 @@ def load_history(session: Session, item: Item) -> bool:
     """
     if item.history_pending_through is None:
         return False
-    session.refresh(item, with_for_update=True)  # the dispatcher and a read may race
+    lock(session, item)  # the dispatcher and a read may race
     end = item.history_pending_through
     if end is None:
         return False
@@ -213,7 +225,7 @@ def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transacti
         return []
     rows = session.scalars(
         select(Transaction).where(
-            Transaction.item_id == item.id,
+            Transaction.item_pk == item.pk,
             Transaction.pending.is_(True),
             Transaction.removed.is_(False),
         )
@@ -257,7 +269,7 @@ def refresh_dynamic(
     writer = LedgerWriter(session, item, accounts, adjust_balances=True)
     for row in session.scalars(
         select(Transaction).where(
-            Transaction.item_id == item.id,
+            Transaction.item_pk == item.pk,
             Transaction.pending.is_(True),
             Transaction.removed.is_(False),
         )
@@ -320,7 +332,7 @@ def _bump_one_amount(session: Session, item: Item, writer: LedgerWriter) -> None
     row = session.scalars(
         select(Transaction)
         .where(
-            Transaction.item_id == item.id,
+            Transaction.item_pk == item.pk,
             Transaction.pending.is_(False),
             Transaction.removed.is_(False),
         )

@@ -235,7 +235,7 @@ def preview_accounts(
     )
     recipe = users.persona(login.persona) if login.custom is None else {"accounts": []}
     return accounts_mod.build(
-        "preview",
+        0,  # no item row: nothing is saved
         ("preview",),
         items.data_key(tenant_bank.tenant, probe),
         institution,

@@ -17,13 +17,17 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    select,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -75,12 +79,18 @@ class Tenant(Base):
 
 
 class Item(Base):
-    """A login at one institution (Plaid's Item, TrueLayer's connection)."""
+    """A login at one institution (Plaid's Item, TrueLayer's connection).
+
+    ``id`` is the public id, derived from the tenant's seed: two tenants with the same seed
+    have items with the same ids, so the row's key is ``pk`` and ``id`` is unique per tenant.
+    """
 
     __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("tenant_id", "id", name="uq_items_tenant_id"),)
 
-    id: Mapped[str] = mapped_column(String(37), primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(37))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     institution_id: Mapped[str] = mapped_column(String(32))
     username: Mapped[str] = mapped_column(String(64))
     persona: Mapped[str] = mapped_column(String(64))
@@ -116,7 +126,7 @@ class AccessToken(Base):
     __tablename__ = "access_tokens"
 
     token: Mapped[str] = mapped_column(String(80), primary_key=True)
-    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
 
@@ -127,7 +137,7 @@ class PublicToken(Base):
     __tablename__ = "public_tokens"
 
     token: Mapped[str] = mapped_column(String(80), primary_key=True)
-    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"), index=True)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
 
@@ -146,13 +156,18 @@ class LinkToken(Base):
 
 
 class Account(Base):
-    """One account of an item; balances are kept in step with its transactions."""
+    """One account of an item; balances are kept in step with its transactions.
+
+    Keyed by ``(item_pk, id)``: the public ``id`` is unique within its item (and tenant).
+    """
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("item_id", "ordinal"),)
+    __table_args__ = (UniqueConstraint("item_pk", "ordinal"),)
 
+    item_pk: Mapped[int] = mapped_column(
+        ForeignKey("items.pk", ondelete="CASCADE"), primary_key=True
+    )
     id: Mapped[str] = mapped_column(String(37), primary_key=True)
-    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(32))
     subtype: Mapped[str | None] = mapped_column(String(32))
@@ -173,20 +188,22 @@ class Transaction(Base):
     """A ledger entry; rows are never deleted so sync can report removals.
 
     ``updated_seq`` is the item's change-log position of the row's last change:
-    ``/transactions/sync`` pages through rows in that order.
+    ``/transactions/sync`` pages through rows in that order. Keyed by ``(item_pk, id)``:
+    ids derive from the item's public id, so they repeat in another tenant with the same seed.
     """
 
     __tablename__ = "transactions"
     __table_args__ = (
-        Index("ix_transactions_item_seq", "item_id", "updated_seq"),
-        Index("ix_transactions_item_date", "item_id", "date"),
+        ForeignKeyConstraint(
+            ["item_pk", "account_id"], ["accounts.item_pk", "accounts.id"], ondelete="CASCADE"
+        ),
+        Index("ix_transactions_item_seq", "item_pk", "updated_seq"),
+        Index("ix_transactions_item_date", "item_pk", "date"),
     )
 
+    item_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     id: Mapped[str] = mapped_column(String(37), primary_key=True)
-    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
-    account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[str] = mapped_column(String(37))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     date: Mapped[dt.date] = mapped_column(Date)
@@ -225,12 +242,12 @@ class WebhookEvent(Base):
     __tablename__ = "webhook_events"
     __table_args__ = (
         Index("ix_webhook_events_due", "status", "next_attempt_at"),
-        Index("ix_webhook_events_item", "item_id", "id"),
+        Index("ix_webhook_events_item", "item_pk", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[str | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    item_pk: Mapped[int | None] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(Text)
     webhook_type: Mapped[str] = mapped_column(String(64))
     webhook_code: Mapped[str] = mapped_column(String(64))
@@ -241,9 +258,20 @@ class WebhookEvent(Base):
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
 
+    item: Mapped[Item | None] = relationship()
     attempt_log: Mapped[list[WebhookAttempt]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="WebhookAttempt.id"
     )
+
+    @hybrid_property
+    def item_id(self) -> str | None:
+        """The public id of the item the webhook is about (None for tenant-wide ones)."""
+        return self.item.id if self.item is not None else None
+
+    @item_id.inplace.expression
+    @classmethod
+    def _item_id_expression(cls) -> ColumnElement[str | None]:
+        return select(Item.id).where(Item.pk == cls.item_pk).scalar_subquery()
 
 
 class WebhookAttempt(Base):

@@ -75,7 +75,7 @@ def streams(session: Session, item: Item, accounts: list[Account], today: dt.dat
     rows = session.scalars(
         select(Transaction)
         .where(
-            Transaction.item_id == item.id,
+            Transaction.item_pk == item.pk,
             Transaction.account_id.in_([a.id for a in accounts]),
             Transaction.removed.is_(False),
             Transaction.pending.is_(False),

@@ -82,7 +82,7 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
     if cursor.snapshot is not None and item.change_seq > cursor.snapshot:
         raise SyncMutationDuringPagination()
     query = select(Transaction).where(
-        Transaction.item_id == item.id,
+        Transaction.item_pk == item.pk,
         Transaction.updated_seq > cursor.position,
         Transaction.updated_seq <= snapshot,
     )

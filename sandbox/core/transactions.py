@@ -54,7 +54,7 @@ def between(
     if end < start:
         raise errors.InvalidField("end_date must not be before start_date", field="end_date")
     where = (
-        Transaction.item_id == item.id,
+        Transaction.item_pk == item.pk,
         Transaction.removed.is_(False),
         Transaction.date >= start,
         Transaction.date <= end,

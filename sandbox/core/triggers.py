@@ -95,7 +95,7 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
     rows = list(
         session.scalars(
             select(Transaction).where(
-                Transaction.item_id == item.id, Transaction.updated_seq > since_seq
+                Transaction.item_pk == item.pk, Transaction.updated_seq > since_seq
             )
         )
     )
@@ -131,7 +131,7 @@ def consent_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datet
     sent = session.scalar(
         select(func.count())
         .select_from(WebhookEvent)
-        .where(WebhookEvent.item_id == item.id, WebhookEvent.webhook_code == "PENDING_EXPIRATION")
+        .where(WebhookEvent.item_pk == item.pk, WebhookEvent.webhook_code == "PENDING_EXPIRATION")
     )
     if not sent:
         payload = {"consent_expiration_time": _iso(expires)}
@@ -180,7 +180,7 @@ def _fired_payload(item: Item, code: str, now: dt.datetime) -> dict[str, Any]:
 
 
 def _count(session: Session, item: Item, since: dt.date | None) -> int:
-    where = [Transaction.item_id == item.id, Transaction.removed.is_(False)]
+    where = [Transaction.item_pk == item.pk, Transaction.removed.is_(False)]
     if since is not None:
         where.append(Transaction.date >= since)
     return session.scalar(select(func.count()).select_from(Transaction).where(*where)) or 0

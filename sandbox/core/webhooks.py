@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -84,7 +85,7 @@ def emit(
     now = dt.datetime.now(dt.UTC)
     event = WebhookEvent(
         tenant_id=tenant.id,
-        item_id=item.id if item is not None else None,
+        item=item,
         url=target,
         webhook_type=webhook_type,
         webhook_code=webhook_code,
@@ -115,7 +116,7 @@ def events(
     if status is not None:
         query = query.where(WebhookEvent.status == status)
     if item_id is not None:
-        query = query.where(WebhookEvent.item_id == item_id)
+        query = query.join(WebhookEvent.item).where(Item.id == item_id)
     return list(session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit)))
 
 
@@ -154,12 +155,39 @@ def set_paused(session: Session, tenant: Tenant, paused: bool) -> None:
 # -- the built-in catcher: a receiver for demos ----------------------------------------------
 
 
-def catch(session: Session, name: str, headers: dict[str, str], body: str) -> CaughtWebhook:
-    """Store a webhook that arrived at ``/control/webhook-catcher/<name>``."""
+@dataclass(frozen=True)
+class CatcherQuota:
+    """How much the unauthenticated catcher keeps: the newest rows per catcher and in all."""
+
+    keep: int = 100
+    keep_all: int = 2000
+
+
+def catch(
+    session: Session,
+    name: str,
+    headers: dict[str, str],
+    body: str,
+    quota: CatcherQuota = CatcherQuota(),
+) -> CaughtWebhook:
+    """Store a webhook that arrived at ``/control/webhook-catcher/<name>``, then prune."""
     row = CaughtWebhook(name=name, received_at=dt.datetime.now(dt.UTC), headers=headers, body=body)
     session.add(row)
     session.flush()
+    _prune(session, CaughtWebhook.name == name, quota.keep)
+    _prune(session, None, quota.keep_all)
     return row
+
+
+def _prune(session: Session, where: Any, keep: int) -> None:
+    """Delete all but the newest ``keep`` caught webhooks (of one catcher, or of all)."""
+    newest = select(CaughtWebhook.id).order_by(CaughtWebhook.id.desc()).offset(keep).limit(1)
+    if where is not None:
+        newest = newest.where(where)
+    cutoff = session.scalar(newest)
+    if cutoff is not None:
+        stale = delete(CaughtWebhook).where(CaughtWebhook.id <= cutoff)
+        session.execute(stale if where is None else stale.where(where))
 
 
 def caught(session: Session, name: str, limit: int = 100) -> list[CaughtWebhook]:

@@ -46,7 +46,7 @@ class LedgerWriter:
         self.rows.append(
             {
                 "id": make_id(self.item.id, entry.key, "pending" if pending else "posted"),
-                "item_id": self.item.id,
+                "item_pk": self.item.pk,
                 "account_id": account.id,
                 "amount_minor": amount,
                 "currency": account.currency,
@@ -87,7 +87,7 @@ class LedgerWriter:
         self.rows.append(
             {
                 "id": make_id(self.item.id, details["key"], "posted"),
-                "item_id": self.item.id,
+                "item_pk": self.item.pk,
                 "account_id": account.id,
                 "amount_minor": amount,
                 "currency": pending_row.currency,
@@ -129,6 +129,7 @@ def refresh_available(session: Session, accounts: list[Account]) -> None:
     pending: dict[str, int] = {a.id: 0 for a in accounts}
     for account_id, amount in session.execute(
         select(Transaction.account_id, Transaction.amount_minor).where(
+            Transaction.item_pk.in_({a.item_pk for a in accounts}),
             Transaction.account_id.in_(pending),
             Transaction.pending.is_(True),
             Transaction.removed.is_(False),

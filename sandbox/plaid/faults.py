@@ -130,7 +130,7 @@ def _context(tenant: Tenant) -> faults.Context:
             current_session()
             .execute(
                 select(AccessToken, Item)
-                .join(Item, Item.id == AccessToken.item_id)
+                .join(Item, Item.pk == AccessToken.item_pk)
                 .where(AccessToken.token == token)
             )
             .first()

@@ -21,7 +21,7 @@ DAYS_ADVANCED = 21
 
 
 def _rows(session: Session, item: Item) -> list[Transaction]:
-    return list(session.scalars(select(Transaction).where(Transaction.item_id == item.id)))
+    return list(session.scalars(select(Transaction).where(Transaction.item_pk == item.pk)))
 
 
 def _advance(bank: Bank, days: int) -> None:

@@ -45,7 +45,7 @@ def _row(item: Item, row_id: str) -> dict[str, Any]:
     account = item.accounts[0]
     return {
         "id": row_id,
-        "item_id": item.id,
+        "item_pk": item.pk,
         "account_id": account.id,
         "amount_minor": -1234,
         "currency": account.currency,
@@ -68,14 +68,15 @@ def test_bulk_rows_are_stored_as_the_orm_stores_them(bank: Bank, session: Sessio
     item = bank.item(link(bank))
     bulk.insert_transactions(session, [_row(item, "bulk")])
     session.execute(Base.metadata.tables["transactions"].insert(), [_row(item, "orm")])
+    others = ", ".join(c for c in bulk.COLUMNS if c != "id")
     raw = {
         row[0]: row[1:]
         for row in session.execute(
-            text(f"SELECT {', '.join(bulk.COLUMNS)} FROM transactions WHERE id IN ('bulk', 'orm')")
+            text(f"SELECT id, {others} FROM transactions WHERE id IN ('bulk', 'orm')")
         )
     }
     assert raw["bulk"] == raw["orm"]
-    loaded = session.get(Transaction, "bulk")
+    loaded = session.get(Transaction, (item.pk, "bulk"))
     assert loaded is not None and loaded.details == _row(item, "bulk")["details"]
     assert loaded.date == dt.date(2026, 3, 1) and loaded.pending is True
 

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from sqlalchemy import select
 
 from sandbox.core import fault_rules, tenants, webhooks
 from sandbox.core.models import Item, Tenant, WebhookEvent
@@ -146,9 +147,11 @@ def test_reset_login_puts_the_item_in_error_and_remove_hides_it(
 ) -> None:
     item_id = linked_item(plaid)
     dash.post(f"/dashboard/items/{item_id}/reset_login")
-    assert db.session.get(Item, item_id).error_code == "ITEM_LOGIN_REQUIRED"  # type: ignore[union-attr]
+    item = db.session.scalars(select(Item).filter_by(id=item_id)).one()
+    assert item.error_code == "ITEM_LOGIN_REQUIRED"
     dash.post(f"/dashboard/items/{item_id}/remove")
-    assert db.session.get(Item, item_id).removed_at is not None  # type: ignore[union-attr]
+    db.session.refresh(item)
+    assert item.removed_at is not None
     assert dash.get(f"/dashboard/items/{item_id}").status_code == 404
 
 
