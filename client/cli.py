@@ -1,70 +1,112 @@
-"""`bank-client`: connect, sync, inspect and export from the command line."""
+"""`bank-client`: connect, sync, inspect, export and run the worker from the command line.
+
+Every ordinary mistake (unknown connection, reused public token, unreachable provider, bad
+setting) ends as one line on stderr and a non-zero exit, never a traceback.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from client.api.plaid import PlaidClient
+from client import cli_render as render
+from client.api.errors import ClientError
 from client.audit import AuditLog
-from client.crypto import TokenCipher, rotate_stored_tokens
+from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
 from client.providers.csv_format import write_csv
 from client.providers.model import LocalTransaction
 from client.schedule.due import set_paused, set_schedule
-from client.store.db import Store
-from client.store.models import Account, Connection, Transaction
+from client.store.models import Account, Connection, SyncRun, Transaction
 from client.sync.apply import Counts
 from client.sync.connections import BankSync
+from client.worker.config import DEFAULT_BASE_URL, DEFAULT_DB, Settings
 
 console = Console()
+ORDINARY = (ClientError, LookupError, ValueError, SQLAlchemyError, TokenDecryptError, OSError)
+SCHEDULES = ("daily", "weekly", "monthly", "pause", "resume")
+
+
+class Main(click.Group):
+    """A group that turns ordinary failures into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; known failures become `click.ClickException`s."""
+        try:
+            return super().invoke(ctx)
+        except ORDINARY as exc:
+            raise click.ClickException(_one_line(exc)) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an error's text (SQLAlchemy appends SQL and links on later lines)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _bank(ctx: click.Context) -> BankSync:
-    """Build the engine from the group's options (once per invocation)."""
+    """Build the client from the group's options (once per invocation)."""
     obj: dict[str, Any] = ctx.ensure_object(dict)
     if "bank" not in obj:
-        keys = [k for k in obj["keys"].split(",") if k]
-        if not keys:
-            raise click.UsageError("set BANK_CLIENT_KEYS (generate one with `bank-client new-key`)")
-        store = Store(obj["db"])
-        plaid = PlaidClient(obj["base_url"], obj["client_id"], obj["secret"])
-        obj["bank"] = BankSync(plaid, store, TokenCipher(keys))
+        bank = obj["settings"].build()
+        obj["bank"] = bank
 
         def close() -> None:
-            plaid.close()
-            store.close()
+            bank.plaid.close()
+            bank.store.close()
 
         ctx.call_on_close(close)
-    bank: BankSync = obj["bank"]
-    return bank
+    built: BankSync = obj["bank"]
+    return built
 
 
-@click.group()
-@click.option(
-    "--db", envvar="BANK_CLIENT_DB", default="sqlite:///bank-client.db", show_default=True
-)
-@click.option(
-    "--base-url", envvar="PLAID_BASE_URL", default="http://127.0.0.1:5000", show_default=True
-)
+def _user(ctx: click.Context) -> str | None:
+    """The --user filter, if one was given."""
+    user: str | None = ctx.ensure_object(dict)["user"]
+    return user
+
+
+@click.group(cls=Main)
+@click.option("--db", envvar="BANK_CLIENT_DB", default=DEFAULT_DB, show_default=True)
+@click.option("--base-url", envvar="PLAID_BASE_URL", default=DEFAULT_BASE_URL, show_default=True)
 @click.option("--client-id", envvar="PLAID_CLIENT_ID", default="")
 @click.option("--secret", envvar="PLAID_SECRET", default="")
 @click.option("--keys", envvar="BANK_CLIENT_KEYS", default="", help="Fernet keys, newest first")
+@click.option("--user", envvar="BANK_CLIENT_USER", help="the app user (default: all; 'default')")
 @click.pass_context
 def main(
-    ctx: click.Context, db: str, base_url: str, client_id: str, secret: str, keys: str
+    ctx: click.Context,
+    db: str,
+    base_url: str,
+    client_id: str,
+    secret: str,
+    keys: str,
+    user: str | None,
 ) -> None:
     """Keep bank transactions in a local database, through Plaid's API."""
-    ctx.ensure_object(dict).update(
-        db=db, base_url=base_url, client_id=client_id, secret=secret, keys=keys
+    env = Settings.from_env()
+    settings = Settings(
+        db=db,
+        base_url=base_url,
+        client_id=client_id,
+        secret=secret,
+        keys=tuple(k for k in keys.split(",") if k),
+        smtp=env.smtp,
+        mail_from=env.mail_from,
+        mail_to=env.mail_to,
+        notify_url=env.notify_url,
+        notify_secret=env.notify_secret,
     )
+    ctx.ensure_object(dict).update(settings=settings, user=user)
 
 
 @main.command("new-key")
@@ -81,50 +123,79 @@ def new_key() -> None:
 def connect(
     ctx: click.Context, institution: str | None, public_token: str | None, days: int
 ) -> None:
-    """Connect a bank; without options, print a Link token to open Link with."""
-    bank = _bank(ctx)
+    """Connect a bank; without options, print the Link URL to open in a browser."""
+    bank, user = _bank(ctx), _user(ctx) or "default"
+    settings = {"days_requested": days}
     if public_token:
-        cid = bank.connect(public_token)
+        cid = bank.connect(public_token, user_ref=user, settings=settings)
     elif institution:
-        cid = bank.connect_sandbox(institution, days_requested=days)
+        cid = bank.connect_sandbox(institution, days_requested=days, user_ref=user)
     else:
-        click.echo(bank.link_token("cli", days_requested=days))
-        click.echo("Open Link with this token, then run: bank-client connect --public-token ...")
+        link = bank.link_start(user, days_requested=days)
+        click.echo(link.url or link.token)
+        click.echo("Open it, sign in, then: bank-client connect --public-token <token>", err=True)
         return
     console.print(f"connected: connection [bold]{cid}[/bold]")
+
+
+@main.command()
+@click.argument("connection_id", type=int)
+@click.option("--accounts", is_flag=True, help="let the user choose which accounts to share")
+@click.option("--wait", default=0.0, help="seconds to wait for the sign-in, then sync")
+@click.pass_context
+def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: float) -> None:
+    """Print the Link URL that repairs a connection (update mode; a new Link if disconnected)."""
+    bank = _bank(ctx)
+    link = bank.reconnect_link(connection_id, account_selection=accounts)
+    click.echo(link.url or link.token)
+    if wait <= 0:
+        return
+    deadline = time.monotonic() + wait
+    while not bank.mark_repaired(connection_id):
+        if time.monotonic() >= deadline:
+            raise click.ClickException(f"connection {connection_id}: still waiting for sign-in")
+        time.sleep(1.0)
+    click.echo(f"connection {connection_id}: repaired and synced")
 
 
 @main.command()
 @click.argument("connection_id", type=int, required=False)
 @click.pass_context
 def sync(ctx: click.Context, connection_id: int | None) -> None:
-    """Sync one connection (or all active ones) with a progress display."""
+    """Sync one connection (or all linked ones) with a progress display."""
     bank = _bank(ctx)
+    query = select(Connection.id).where(Connection.access_token_enc.is_not(None), *_mine(ctx))
     with bank.store.session() as session:
-        ids = (
-            [connection_id]
-            if connection_id
-            else list(
-                session.scalars(
-                    select(Connection.id).where(Connection.access_token_enc.is_not(None))
-                )
-            )
-        )
-    failed = False
-    for cid in ids:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
-            task = bar.add_task(f"connection {cid}: syncing", total=None)
-
-            def on_page(pages: int, counts: Counts, task: Any = task, cid: int = cid) -> None:
-                bar.update(task, description=f"connection {cid}: page {pages} (+{counts.added})")
-
-            result = bank.sync(cid, on_page=on_page)
-        if result.ok:
-            console.print(f"{cid}: +{result.added} ~{result.modified} -{result.removed}")
-        else:
-            failed = True
-            console.print(f"[red]{cid}: {result.error_code}[/red] {result.error_message}")
+        ids = [connection_id] if connection_id else list(session.scalars(query))
+        if connection_id and session.get(Connection, connection_id) is None:
+            raise click.ClickException(f"no connection {connection_id}")
+    failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
+
+
+def _sync_one(bank: BankSync, cid: int) -> bool:
+    """Sync with a spinner; prints one line of totals or of error and advice."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
+        task = bar.add_task(f"connection {cid}: syncing", total=None)
+
+        def on_page(pages: int, counts: Counts) -> None:
+            bar.update(task, description=f"connection {cid}: page {pages} (+{counts.added})")
+
+        result = bank.sync(cid, on_page=on_page)
+    if result.ok:
+        console.print(f"{cid}: +{result.added} ~{result.modified} -{result.removed}")
+        return True
+    with bank.store.session() as session:
+        conn = session.get(Connection, cid)
+        hint = render.advice(conn) if conn is not None else ""
+    console.print(f"[red]{cid}: {result.error_code}[/red] {result.error_message} {hint}".strip())
+    return False
+
+
+def _mine(ctx: click.Context) -> list[ColumnElement[bool]]:
+    """The --user restriction of a connection query (none when no user was given)."""
+    user = _user(ctx)
+    return [] if user is None else [Connection.user_ref == user]
 
 
 @main.command()
@@ -132,20 +203,9 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
 def accounts(ctx: click.Context) -> None:
     """List accounts with balances."""
     bank = _bank(ctx)
-    table = Table("id", "connection", "name", "mask", "type", "current", "available", "currency")
+    query = select(Account).join(Connection).where(*_mine(ctx)).order_by(Account.id)
     with bank.store.session() as session:
-        for a in session.scalars(select(Account).order_by(Account.id)):
-            table.add_row(
-                str(a.id),
-                str(a.connection_id or ""),
-                a.name,
-                a.mask or "",
-                a.type,
-                str(a.current or ""),
-                str(a.available or ""),
-                a.currency,
-            )
-    console.print(table)
+        console.print(render.accounts_table(session.scalars(query)))
 
 
 @main.command()
@@ -165,18 +225,9 @@ def transactions(
     csv_path: str | None,
     limit: int,
 ) -> None:
-    """Show or export transactions, newest first."""
+    """Show or export transactions, newest first (removed ones are left out)."""
     bank = _bank(ctx)
-    query = select(Transaction, Account.provider_id).join(Account).order_by(Transaction.date.desc())
-    if account:
-        query = query.where(Transaction.account_id == account)
-    if since:
-        query = query.where(Transaction.date >= since.date())
-    if until:
-        query = query.where(Transaction.date <= until.date())
-    if search:
-        like = f"%{search}%"
-        query = query.where(Transaction.description.ilike(like) | Transaction.payee.ilike(like))
+    query = _transactions_query(ctx, account, since, until, search)
     with bank.store.session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]
     if csv_path:
@@ -187,12 +238,39 @@ def transactions(
     for t in rows[:limit]:
         table.add_row(
             t.date.isoformat(),
-            f"{t.amount:.2f} {t.currency}",
+            render.money(t.amount, t.currency),
             t.payee or t.description,
             t.category,
             "yes" if t.pending else "",
         )
     console.print(table)
+
+
+def _transactions_query(
+    ctx: click.Context,
+    account: int | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    search: str | None,
+) -> Any:
+    """The filtered, user-scoped query behind `transactions`."""
+    query = (
+        select(Transaction, Account.provider_id)
+        .join(Account, Transaction.account_id == Account.id)
+        .join(Connection, Account.connection_id == Connection.id)
+        .where(Transaction.removed_at.is_(None), *_mine(ctx))
+        .order_by(Transaction.date.desc())
+    )
+    if account:
+        query = query.where(Transaction.account_id == account)
+    if since:
+        query = query.where(Transaction.date >= since.date())
+    if until:
+        query = query.where(Transaction.date <= until.date())
+    if search:
+        like = f"%{search}%"
+        query = query.where(Transaction.description.ilike(like) | Transaction.payee.ilike(like))
+    return query
 
 
 def _local(t: Transaction, account_provider_id: str) -> LocalTransaction:
@@ -205,7 +283,7 @@ def _local(t: Transaction, account_provider_id: str) -> LocalTransaction:
         date=t.date,
         description=t.description,
         payee=t.payee,
-        category=t.category,
+        category=t.category or "Other",
         pending=t.pending,
         source=t.source,
     )
@@ -214,34 +292,47 @@ def _local(t: Transaction, account_provider_id: str) -> LocalTransaction:
 @main.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Connections with state, last sync and what to do about errors."""
-    from client.notify import advice_for
-
+    """Connections with state, last sync and what to do; healthy only if none needs the user."""
     bank = _bank(ctx)
-    table = Table("id", "institution", "status", "schedule", "last success", "advice")
     with bank.store.session() as session:
-        for c in session.scalars(select(Connection).order_by(Connection.id)):
-            advice = advice_for(c.last_error_code) if c.last_error_code else ""
-            sched = c.schedule + (" (paused)" if c.paused else "")
-            last = c.last_success_at.isoformat(timespec="minutes") if c.last_success_at else "never"
-            table.add_row(
-                str(c.id),
-                c.institution_name or c.institution_id or "?",
-                c.status,
-                sched,
-                last,
-                advice,
-            )
-    console.print(table)
-    console.print(f"healthy: {health(bank.store)['ok']}")
+        conns = list(session.scalars(select(Connection).where(*_mine(ctx)).order_by(Connection.id)))
+        console.print(render.connections_table(conns))
+    attention = [c for c in health(bank.store)["attention"] if c["id"] in {c.id for c in conns}]
+    if not attention:
+        console.print("healthy: yes")
+        return
+    names = ", ".join(f"{a['id']} ({a['status']})" for a in attention)
+    console.print(f"healthy: no; needs attention: {names}")
 
 
 @main.command()
 @click.argument("connection_id", type=int)
-@click.argument("action", type=click.Choice(["daily", "weekly", "monthly", "pause", "resume"]))
+@click.option("--limit", default=20, show_default=True)
+@click.pass_context
+def history(ctx: click.Context, connection_id: int, limit: int) -> None:
+    """Sync runs of a connection, newest first."""
+    bank = _bank(ctx)
+    with bank.store.session() as session:
+        if session.get(Connection, connection_id) is None:
+            raise click.ClickException(f"no connection {connection_id}")
+        runs = session.scalars(
+            select(SyncRun)
+            .where(SyncRun.connection_id == connection_id)
+            .order_by(SyncRun.id.desc())
+            .limit(limit)
+        )
+        console.print(render.history_table(runs))
+
+
+@main.command()
+@click.argument("connection_id", type=int)
+@click.argument("action")
 @click.pass_context
 def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
-    """Set a connection's schedule, or pause/resume automatic syncs."""
+    """Set a connection's schedule (daily, weekly, monthly), or pause / resume it."""
+    if action not in SCHEDULES:
+        choices = ", ".join(SCHEDULES)
+        raise click.ClickException(f"schedule must be one of {choices}, not {action!r}")
     store = _bank(ctx).store
     if action in ("pause", "resume"):
         set_paused(store, connection_id, action == "pause")
@@ -254,9 +345,21 @@ def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
 @click.argument("connection_id", type=int)
 @click.pass_context
 def disconnect(ctx: click.Context, connection_id: int) -> None:
-    """Remove the Item at the provider and delete the stored credentials."""
+    """Remove the Item at the provider and delete the stored credentials (twice is fine)."""
     _bank(ctx).disconnect(connection_id)
     click.echo(f"connection {connection_id}: disconnected, credentials deleted")
+
+
+@main.command()
+@click.option("--interval", default=30.0, show_default=True, help="seconds between passes")
+@click.option("--host", default="127.0.0.1", show_default=True, help="health/metrics address")
+@click.option("--port", default=9108, show_default=True, help="health/metrics port (0: any)")
+@click.pass_context
+def worker(ctx: click.Context, interval: float, host: str, port: int) -> None:
+    """Run due schedules, webhook jobs, retries and reminders until SIGTERM."""
+    from client.worker.main import run_service
+
+    run_service(_bank(ctx), interval=interval, host=host, port=port, ready=click.echo)
 
 
 @main.command("rotate-keys")

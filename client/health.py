@@ -13,16 +13,21 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from client.store.db import Store
+from client.store.jobs import Job, JobStatus
 from client.store.models import Connection, ConnectionStatus, SyncRun, utcnow
 
 DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 300)
+# A connection in one of these states is not healthy: the user or the operator has to act.
+UNHEALTHY = (ConnectionStatus.LOGIN_REQUIRED, ConnectionStatus.ERROR)
 
 
 def health(store: Store, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Connections by status, sync age, failures by code, durations: for dashboards and checks."""
+    """Connections by status, sync age, failures by code, durations, jobs: for dashboards and
+    checks; `ok` is false while any connection needs the user (login) or has failed."""
     moment = now or utcnow()
     with store.session() as session:
         conns = session.scalars(select(Connection)).all()
+        job_rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
         failure_rows = session.execute(
             select(SyncRun.error_code, func.count())
             .where(SyncRun.error_code.is_not(None))
@@ -40,9 +45,16 @@ def health(store: Store, now: dt.datetime | None = None) -> dict[str, Any]:
         for c in conns
         if c.last_success_at is not None
     }
+    jobs = {str(status): int(count) for status, count in job_rows}
     return {
-        "ok": by_status[ConnectionStatus.ERROR] == 0,
+        "ok": not any(by_status[s] for s in UNHEALTHY),
+        "attention": [
+            {"id": c.id, "status": c.status, "error_code": c.last_error_code}
+            for c in conns
+            if c.status in UNHEALTHY
+        ],
         "connections": {s: by_status[s] for s in ConnectionStatus.ALL},
+        "jobs": {s: jobs.get(s, 0) for s in JobStatus.ALL},
         "last_success_age_seconds": ages,
         "failures_by_code": failures,
         "sync_durations": durations,
@@ -76,6 +88,12 @@ class BankCollector(Collector):
         for code, count in data["failures_by_code"].items():
             fails.add_metric([code], count)
         yield fails
+        jobs = GaugeMetricFamily("bank_jobs", "Queued work by status", labels=["status"])
+        for name, count in data["jobs"].items():
+            jobs.add_metric([name], count)
+        yield jobs
+        ok = float(data["ok"])
+        yield GaugeMetricFamily("bank_healthy", "1 when no connection needs attention", ok)
         yield _histogram(data["sync_durations"])
 
 
@@ -88,10 +106,11 @@ def _histogram(durations: list[float]) -> HistogramMetricFamily:
     return hist
 
 
-def metrics_text(store: Store) -> bytes:
-    """The Prometheus text exposition of this store's metrics."""
+def metrics_text(store: Store, *extra: Collector) -> bytes:
+    """The Prometheus text exposition of this store's metrics (plus `extra` collectors)."""
     registry = CollectorRegistry()
-    registry.register(BankCollector(store))
+    for collector in (BankCollector(store), *extra):
+        registry.register(collector)
     return generate_latest(registry)
 
 

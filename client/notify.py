@@ -1,15 +1,33 @@
-"""Pluggable notifications: new transactions, failures with troubleshooting text."""
+"""Notifications through a `Notifier`: log, email over SMTP, and a signed outbound webhook.
+
+Kinds: `new_transactions`, `sync_failed` and `login_required` (with troubleshooting text),
+`reauth_reminder` (consent is about to end), `new_accounts` (an update-mode link lets the user
+add them), `access_revoked`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
+import json
 import logging
+import smtplib
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Protocol
+
+import requests
 
 log = logging.getLogger(__name__)
 
 TROUBLESHOOTING: dict[str, str] = {
     "ITEM_LOGIN_REQUIRED": "The bank needs you to sign in again: open the reconnect link.",
+    "PENDING_EXPIRATION": "Your consent is about to end: sign in again through the reconnect link.",
+    "PENDING_DISCONNECT": "The bank will end access soon: sign in again via the reconnect link.",
+    "USER_PERMISSION_REVOKED": "You revoked access at the bank; connect the bank again to resume.",
     "INSTITUTION_DOWN": "The bank is down right now; the next scheduled sync will retry.",
     "INSTITUTION_NOT_RESPONDING": "The bank is not responding; the next sync will retry.",
     "RATE_LIMIT_EXCEEDED": "Too many requests; the next sync will retry later.",
@@ -18,6 +36,15 @@ TROUBLESHOOTING: dict[str, str] = {
     "CONNECTION_ERROR": "The provider could not be reached; the next sync will retry.",
 }
 DEFAULT_ADVICE = "Try again later; if it keeps failing, reconnect the bank."
+SUBJECTS = {
+    "new_transactions": "New transactions",
+    "sync_failed": "A bank sync failed",
+    "login_required": "Your bank needs you to sign in again",
+    "reauth_reminder": "Reconnect your bank before access ends",
+    "new_accounts": "New accounts are available at your bank",
+    "access_revoked": "Access to your bank was revoked",
+}
+SIGNATURE_HEADER = "Bank-Client-Signature"
 
 
 def advice_for(error_code: str | None) -> str:
@@ -29,11 +56,16 @@ def advice_for(error_code: str | None) -> str:
 class Notification:
     """Something the app may want to tell the user about a connection."""
 
-    kind: str  # "new_transactions" | "sync_failed" | "login_required"
+    kind: str
     connection_id: int
     message: str
     count: int = 0
     error_code: str | None = None
+    url: str | None = None  # where the user acts (an update-mode Link URL)
+
+    def as_json(self) -> dict[str, object]:
+        """The fields as a JSON object (outbound webhooks, logs)."""
+        return dataclasses.asdict(self)
 
 
 class Notifier(Protocol):
@@ -57,3 +89,95 @@ class CollectingNotifier:
     def __call__(self, note: Notification) -> None:
         """Remember it."""
         self.notes.append(note)
+
+
+@dataclass
+class FanOut:
+    """Several channels at once; one failing channel never silences the others."""
+
+    channels: Sequence[Notifier]
+
+    def __call__(self, note: Notification) -> None:
+        """Deliver to each channel, logging the ones that fail."""
+        for channel in self.channels:
+            try:
+                channel(note)
+            except Exception:
+                log.exception("notification channel %r failed", channel)
+
+
+@dataclass
+class SmtpNotifier:
+    """Email over SMTP (stdlib `smtplib`); `to` is an address or a function of the note."""
+
+    host: str
+    port: int
+    sender: str
+    to: str | Callable[[Notification], str | None]
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 10.0
+
+    def __call__(self, note: Notification) -> None:
+        """Send one email; notes without a recipient are skipped."""
+        recipient = self.to(note) if callable(self.to) else self.to
+        if not recipient:
+            return
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(email_for(note, self.sender, recipient))
+
+
+def email_for(note: Notification, sender: str, recipient: str) -> EmailMessage:
+    """The email text: the message, what to do, and the link when there is one."""
+    message = EmailMessage()
+    message["From"], message["To"] = sender, recipient
+    message["Subject"] = SUBJECTS.get(note.kind, "Bank connection update")
+    lines = [note.message]
+    if note.error_code:
+        lines += ["", f"What to do: {advice_for(note.error_code)}"]
+    if note.url:
+        lines += ["", f"Open: {note.url}"]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+@dataclass
+class WebhookNotifier:
+    """POSTs the note as JSON, signed `t=<unix>,v1=<HMAC-SHA256(secret, "t.body")>`."""
+
+    url: str
+    secret: str = field(repr=False)
+    timeout: float = 10.0
+    post: Callable[..., requests.Response] = requests.post
+
+    def __call__(self, note: Notification) -> None:
+        """Deliver; a non-2xx reply raises so `FanOut` logs it."""
+        body = json.dumps(note.as_json(), sort_keys=True).encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(self.secret, body, int(time.time())),
+        }
+        self.post(self.url, data=body, headers=headers, timeout=self.timeout).raise_for_status()
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The signature header value for `body` sent at `timestamp`."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(secret: str, body: bytes, header: str, *, tolerance: int = 300) -> bool:
+    """For receivers of outbound webhooks: a valid, fresh signature of exactly `body`."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        timestamp = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, timestamp), header)

@@ -16,6 +16,8 @@ INTERVALS = {
 }
 # Failed connections retry sooner than their schedule, but not in a tight loop.
 ERROR_RETRY = dt.timedelta(hours=1)
+# A run at the same time each day stays due although yesterday's finished minutes later.
+GRACE = dt.timedelta(minutes=30)
 
 
 def is_due(conn: Connection, now: dt.datetime) -> bool:
@@ -27,7 +29,7 @@ def is_due(conn: Connection, now: dt.datetime) -> bool:
     if conn.status == ConnectionStatus.ERROR and conn.last_sync_at is not None:
         return now - conn.last_sync_at >= ERROR_RETRY
     last = conn.last_success_at
-    return last is None or now - last >= INTERVALS[conn.schedule]
+    return last is None or now - last >= INTERVALS[conn.schedule] - GRACE
 
 
 def due_connections(store: Store, now: dt.datetime | None = None) -> list[int]:

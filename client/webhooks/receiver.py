@@ -1,45 +1,63 @@
-"""Process verified webhooks idempotently; expose them as a Flask blueprint or a WSGI app."""
+"""Receive Plaid webhooks: verify, record each event once, queue its work, answer at once.
+
+Event identity is the signed `Plaid-Verification` JWT (its hash): the same signed delivery
+arriving again is a redelivery and is not queued twice, while two events with equal bodies
+are distinct (Plaid signs every delivery afresh), so none is ever dropped. Sync work is
+coalesced per connection in the queue; a worker (embedded, `bank-client worker`, or Celery)
+runs it off the request thread.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from client.store.models import Connection, WebhookReceipt
 from client.sync.connections import BankSync
+from client.webhooks.events import HANDLERS, SYNC_CODES
 from client.webhooks.verify import WebhookVerificationError, WebhookVerifier
+from client.worker.queue import JobQueue, in_transaction
 
 log = logging.getLogger(__name__)
-Runner = Callable[[Callable[[], object]], None]
-SYNC_CODES = frozenset(
-    {
-        "SYNC_UPDATES_AVAILABLE",
-        "DEFAULT_UPDATE",
-        "INITIAL_UPDATE",
-        "HISTORICAL_UPDATE",
-        "TRANSACTIONS_REMOVED",
-    }
-)
+JobHook = Callable[[int], None]
 
 
-def run_inline(job: Callable[[], object]) -> None:
-    """Default runner: do the work before answering (fine for small apps and tests)."""
-    job()
+def event_identity(signature: str) -> str:
+    """One delivery's identity: the SHA-256 of the JWT that signed it."""
+    return hashlib.sha256(signature.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the receiver did with one delivery."""
+
+    status: str  # "queued" | "duplicate" | "ignored" | "paused"
+    action: str
+    job_id: int | None = None
 
 
 class WebhookProcessor:
-    """Verifies, de-duplicates and acts on Plaid webhooks."""
+    """Verifies Plaid webhooks and turns each distinct event into queued work."""
 
-    def __init__(self, bank: BankSync, verifier: WebhookVerifier, run: Runner = run_inline) -> None:
-        self.bank, self.verifier, self.run = bank, verifier, run
+    def __init__(
+        self,
+        bank: BankSync,
+        verifier: WebhookVerifier,
+        queue: JobQueue | None = None,
+        *,
+        on_queued: JobHook | None = None,
+    ) -> None:
+        self.bank, self.verifier = bank, verifier
+        self.queue = queue or JobQueue(bank.store)
+        self.on_queued = on_queued
 
     def handle(self, body: bytes, signature: str | None) -> tuple[int, dict[str, Any]]:
         """HTTP status and JSON reply for one delivery."""
@@ -48,72 +66,46 @@ class WebhookProcessor:
         except WebhookVerificationError as exc:
             log.warning("rejected webhook: %s", exc)
             return 401, {"error": "verification failed"}
-        digest = hashlib.sha256(body).hexdigest()
-        if self._seen(digest):
-            return 200, {"status": "duplicate"}
-        action = self.process(event)
-        self._remember(digest, event)
-        return 200, {"status": "ok", "action": action}
+        identity = event_identity(signature or "")
+        outcome = in_transaction(self.bank.store, lambda s: self.accept(s, identity, event))
+        if outcome.job_id is not None and self.on_queued is not None:
+            self.on_queued(outcome.job_id)
+        reply = {"status": outcome.status, "action": outcome.action}
+        return 200, reply
 
-    def process(self, event: dict[str, Any]) -> str:
-        """Route one event to its action; returns the action's name."""
-        kind, code = event.get("webhook_type"), event.get("webhook_code")
-        cid = self.bank.connection_for_item(str(event.get("item_id") or ""))
-        if cid is None:
-            return "ignored"
+    def accept(self, session: Session, identity: str, event: dict[str, Any]) -> Outcome:
+        """Record the receipt and queue the work in one transaction (both or neither)."""
+        if session.scalar(select(WebhookReceipt.id).where(WebhookReceipt.digest == identity)):
+            return Outcome("duplicate", "none")
+        session.add(
+            WebhookReceipt(
+                digest=identity,
+                webhook_type=str(event.get("webhook_type", "")),
+                webhook_code=str(event.get("webhook_code", "")),
+                item_id=event.get("item_id"),
+            )
+        )
+        return self.route(session, event)
+
+    def route(self, session: Session, event: dict[str, Any]) -> Outcome:
+        """Which job an event needs: a coalesced sync, an item-event job, or nothing."""
+        kind, code = event.get("webhook_type"), str(event.get("webhook_code"))
+        conn = session.scalar(
+            select(Connection).where(Connection.item_id == str(event.get("item_id") or ""))
+        )
+        if conn is None:
+            return Outcome("ignored", "unknown_item")
         if kind == "TRANSACTIONS" and code in SYNC_CODES:
-            if self._paused(cid):
-                return "paused"
-            self.run(lambda: self.bank.sync(cid, trigger="webhook"))
-            return "sync"
-        if kind == "ITEM" and code == "ERROR":
-            self.bank.set_error_from_webhook(cid, event.get("error") or {})
-            return "error_recorded"
-        if kind == "ITEM" and code == "LOGIN_REPAIRED":
-            self.run(lambda: self.bank.mark_repaired(cid))
-            return "repaired"
-        if kind == "ITEM" and code in ("USER_PERMISSION_REVOKED", "USER_ACCOUNT_REVOKED"):
-            self.bank.set_error_from_webhook(cid, {"error_code": code})
-            return "revoked"
-        if kind == "ITEM" and code == "PENDING_EXPIRATION":
-            self._set_expiry(cid, str(event.get("consent_expiration_time") or ""))
-            return "expiry_recorded"
-        return "ignored"
-
-    def _paused(self, cid: int) -> bool:
-        """Paused connections sync only on demand."""
-        with self.bank.store.session() as session:
-            return bool(session.scalar(select(Connection.paused).where(Connection.id == cid)))
-
-    def _set_expiry(self, cid: int, when: str) -> None:
-        """Keep the consent expiry so the app can ask for re-consent in time."""
-        if not when:
-            return
-        with self.bank.store.session() as session:
-            conn = session.get(Connection, cid)
-            if conn is not None:
-                conn.consent_expires_at = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
-
-    def _seen(self, digest: str) -> bool:
-        """Whether this exact body was processed before (Plaid redelivers)."""
-        with self.bank.store.session() as session:
-            found = session.scalar(select(WebhookReceipt.id).where(WebhookReceipt.digest == digest))
-            return found is not None
-
-    def _remember(self, digest: str, event: dict[str, Any]) -> None:
-        """Record the receipt; a concurrent duplicate losing the race is fine."""
-        try:
-            with self.bank.store.session() as session:
-                session.add(
-                    WebhookReceipt(
-                        digest=digest,
-                        webhook_type=str(event.get("webhook_type", "")),
-                        webhook_code=str(event.get("webhook_code", "")),
-                        item_id=event.get("item_id"),
-                    )
-                )
-        except IntegrityError:
-            pass
+            if conn.paused:
+                return Outcome("paused", "none")
+            job = self.queue.enqueue(
+                "sync", conn.id, {"trigger": "webhook"}, coalesce=True, session=session
+            )
+            return Outcome("queued", "sync", job)
+        if kind == "ITEM" and code in HANDLERS:
+            job = self.queue.enqueue("item_event", conn.id, {"event": event}, session=session)
+            return Outcome("queued", code.lower(), job)
+        return Outcome("ignored", "unhandled")
 
 
 def make_blueprint(processor: WebhookProcessor, url: str = "/webhooks/plaid") -> Blueprint:

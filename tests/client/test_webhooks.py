@@ -13,7 +13,8 @@ from sqlalchemy import select
 from werkzeug.test import Client
 
 from client.api.plaid import PlaidClient
-from client.store.models import Connection, SyncRun
+from client.store.jobs import Job
+from client.store.models import Connection, SyncRun, WebhookReceipt
 from client.sync.connections import BankSync
 from client.webhooks import (
     WebhookProcessor,
@@ -22,6 +23,7 @@ from client.webhooks import (
     make_blueprint,
     make_wsgi_app,
 )
+from client.worker.service import Worker
 from tests.client.helpers import Signer, count_rows, serve
 
 
@@ -95,14 +97,8 @@ def _link(bank: BankSync) -> tuple[int, str]:
         return cid, conn.item_id
 
 
-def test_webhook_driven_sync_verified_and_forged(
-    bank: BankSync, signer: Signer, verifier: WebhookVerifier
-) -> None:
-    _, item_id = _link(bank)
-    app = Flask("host-app")
-    app.register_blueprint(make_blueprint(WebhookProcessor(bank, verifier)))
-    client = app.test_client()
-    body = _body(
+def _sync_body(item_id: str) -> bytes:
+    return _body(
         webhook_type="TRANSACTIONS",
         webhook_code="SYNC_UPDATES_AVAILABLE",
         item_id=item_id,
@@ -111,31 +107,70 @@ def test_webhook_driven_sync_verified_and_forged(
         environment="sandbox",
     )
 
+
+def test_webhook_driven_sync_verified_and_forged(
+    bank: BankSync, signer: Signer, verifier: WebhookVerifier
+) -> None:
+    _, item_id = _link(bank)
+    app = Flask("host-app")
+    app.register_blueprint(make_blueprint(WebhookProcessor(bank, verifier)))
+    client = app.test_client()
+    body = _sync_body(item_id)
+
     forged = client.post(
         "/webhooks/plaid",
         data=body,
         headers={"Plaid-Verification": Signer().sign(body, kid=signer.kid)},
     )
-    assert forged.status_code == 401 and count_rows(bank.store, SyncRun) == 0
+    assert forged.status_code == 401 and count_rows(bank.store, Job) == 0
 
     ok = client.post(
         "/webhooks/plaid", data=body, headers={"Plaid-Verification": signer.sign(body)}
     )
-    assert ok.status_code == 200 and ok.get_json()["action"] == "sync"
+    assert ok.status_code == 200 and ok.get_json() == {"status": "queued", "action": "sync"}
+    assert count_rows(bank.store, SyncRun) == 0  # nothing ran on the request thread
+    assert Worker(bank).tick() == 1
     with bank.store.session() as s:
         run = s.scalars(select(SyncRun)).one()
         assert run.trigger == "webhook" and run.added > 0
 
-    again = client.post(
-        "/webhooks/plaid", data=body, headers={"Plaid-Verification": signer.sign(body)}
-    )
-    assert again.get_json()["status"] == "duplicate" and count_rows(bank.store, SyncRun) == 1
+
+def test_signed_redelivery_is_one_event_equal_bodies_are_two(
+    bank: BankSync, signer: Signer, verifier: WebhookVerifier
+) -> None:
+    _, item_id = _link(bank)
+    processor = WebhookProcessor(bank, verifier)
+    body = _sync_body(item_id)
+    first = signer.sign(body)
+    assert processor.handle(body, first)[1]["status"] == "queued"
+    assert processor.handle(body, first) == (200, {"status": "duplicate", "action": "none"})
+    # Same bytes, signed again in the same second: a distinct event, never dropped...
+    second = signer.sign(body, iat=jwt_iat(first))
+    assert second != first
+    assert processor.handle(body, second)[1]["status"] == "queued"
+    assert count_rows(bank.store, WebhookReceipt) == 2
+    # ...and the work is coalesced: one waiting sync covers both events.
+    with bank.store.session() as s:
+        assert s.scalars(select(Job.kind)).all() == ["sync"]
+    assert Worker(bank).tick() == 1
+    third = signer.sign(body)
+    assert processor.handle(body, third)[1]["status"] == "queued"  # after the run: new job
+    assert count_rows(bank.store, Job) == 2
+
+
+def jwt_iat(token: str) -> int:
+    """The `iat` claim of a JWT (unverified; tests only)."""
+    import jwt
+
+    iat: int = jwt.decode(token, options={"verify_signature": False})["iat"]
+    return iat
 
 
 def test_item_error_webhook_via_plain_wsgi(
     bank: BankSync, signer: Signer, verifier: WebhookVerifier
 ) -> None:
     cid, item_id = _link(bank)
+    assert bank.sync(cid).ok  # not due for a scheduled sync, so only the event's job runs
     body = _body(
         webhook_type="ITEM",
         webhook_code="ERROR",
@@ -151,7 +186,8 @@ def test_item_error_webhook_via_plain_wsgi(
     )
     wsgi = Client(make_wsgi_app(WebhookProcessor(bank, verifier)))
     reply = wsgi.post("/", data=body, headers={"Plaid-Verification": signer.sign(body)})
-    assert reply.status_code == 200
+    assert reply.status_code == 200 and reply.json == {"status": "queued", "action": "error"}
+    Worker(bank).tick()
     with bank.store.session() as s:
         conn = s.get(Connection, cid)
         assert conn is not None and conn.status == "login_required"
