@@ -12,6 +12,20 @@
 | ``HISTORICAL_DELAY_SECONDS`` | ``SANDBOX_HISTORICAL_DELAY_SECONDS`` | ``0`` |
 | ``RATE_LIMITS`` | ``SANDBOX_RATE_LIMITS`` | ``on`` (Plaid's sandbox limits; ``off`` disables) |
 | ``RATELIMIT_STORAGE_URL`` | ``SANDBOX_RATELIMIT_STORAGE_URL`` | memory; ``redis://…`` shares |
+| ``MAX_CONTENT_LENGTH`` | ``SANDBOX_MAX_CONTENT_LENGTH`` | ``1048576`` bytes per request body |
+| ``JSON_MAX_DEPTH`` | ``SANDBOX_JSON_MAX_DEPTH`` | ``32`` levels of JSON nesting |
+| ``FAULT_LATENCY_CAP_MS`` | ``SANDBOX_FAULT_LATENCY_CAP_MS`` | ``30000`` ms of injected latency |
+| ``SHARED`` | ``SANDBOX_SHARED`` | ``auto``: on when ``HOST`` is not loopback |
+| ``ADMIN_TOKEN`` | ``SANDBOX_ADMIN_TOKEN`` | none; setting it turns shared mode on |
+| ``WEBHOOK_ALLOWLIST`` | ``SANDBOX_WEBHOOK_ALLOWLIST`` | none (shared: hosts, CIDRs) |
+| ``PUBLIC_URL`` | ``SANDBOX_PUBLIC_URL`` | ``http://HOST:PORT``: the base of OAuth redirect URIs |
+| ``TENANT_LIMIT`` | ``SANDBOX_TENANT_LIMIT`` | ``1000`` tenants in all |
+| ``TENANT_CREATE_PER_MINUTE`` | ``SANDBOX_TENANT_CREATE_PER_MINUTE`` | ``30`` per client address |
+| ``CATCHER_MAX_BODY`` | ``SANDBOX_CATCHER_MAX_BODY`` | ``65536`` bytes per caught webhook |
+| ``CATCHER_KEEP`` | ``SANDBOX_CATCHER_KEEP`` | ``100`` per catcher name |
+| ``CATCHER_KEEP_ALL`` | ``SANDBOX_CATCHER_KEEP_ALL`` | ``2000`` caught webhooks in all |
+
+See ``SECURITY.md`` for what shared mode changes.
 """
 
 from __future__ import annotations
@@ -31,6 +45,30 @@ DEFAULTS: dict[str, object] = {
     "HISTORICAL_DELAY_SECONDS": 0,
     "RATE_LIMITS": "on",
     "RATELIMIT_STORAGE_URL": None,
+    "JSON_MAX_DEPTH": 32,  # Plaid's deepest request nests 5 levels
+    "FAULT_LATENCY_CAP_MS": 30_000,
+    "SHARED": "auto",
+    "ADMIN_TOKEN": None,
+    "WEBHOOK_ALLOWLIST": "",
+    "PUBLIC_URL": None,
+    "TENANT_LIMIT": 1000,
+    "TENANT_CREATE_PER_MINUTE": 30,
+    "CATCHER_MAX_BODY": 64 * 1024,
+    "CATCHER_KEEP": 100,
+    "CATCHER_KEEP_ALL": 2000,
 }
 
-INTEGER_SETTINGS = {"SEED", "PORT", "WEBHOOK_TIMEOUT_SECONDS", "HISTORICAL_DELAY_SECONDS"}
+INTEGER_SETTINGS = {
+    "SEED",
+    "PORT",
+    "WEBHOOK_TIMEOUT_SECONDS",
+    "HISTORICAL_DELAY_SECONDS",
+    "MAX_CONTENT_LENGTH",
+    "JSON_MAX_DEPTH",
+    "FAULT_LATENCY_CAP_MS",
+    "TENANT_LIMIT",
+    "TENANT_CREATE_PER_MINUTE",
+    "CATCHER_MAX_BODY",
+    "CATCHER_KEEP",
+    "CATCHER_KEEP_ALL",
+}

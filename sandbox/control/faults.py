@@ -13,15 +13,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, g, jsonify
 
 from ..core import fault_rules, health, ratelimits
 from ..core.bank import Bank
-from ..core.errors import InvalidBody, InvalidField
+from ..core.errors import InvalidField
 from ..extensions import current_session
 from . import bp
+from .routes import json_object
 
 
 def _bank() -> Bank:
@@ -29,22 +28,11 @@ def _bank() -> Bank:
     return bank
 
 
-def _json_object() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if data is None and request.content_length:
-        raise InvalidBody("body could not be parsed as JSON", field="body")
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InvalidBody("request body must be a JSON object", field="body")
-    return data
-
-
 @bp.post("/faults")
 def faults_add() -> tuple[Response, int]:
     """Store a fault rule for the tenant; it applies from the next call."""
     bank = _bank()
-    rule = fault_rules.add_rule(current_session(), bank.tenant, _json_object(), bank.now())
+    rule = fault_rules.add_rule(current_session(), bank.tenant, json_object(), bank.now())
     return jsonify(fault_rules.rule_json(rule)), 201
 
 
@@ -83,7 +71,7 @@ def institutions_health() -> Response:
 @bp.put("/institutions/<institution_id>/health")
 def institution_health_set(institution_id: str) -> Response:
     """Mark an institution DOWN, DEGRADED (``failure_rate``, default 0.5) or HEALTHY."""
-    data = _json_object()
+    data = json_object()
     if unknown := set(data) - {"status", "failure_rate"}:
         raise InvalidField(f"unknown field: {sorted(unknown)[0]}", field=sorted(unknown)[0])
     status, rate = data.get("status"), data.get("failure_rate")
@@ -117,7 +105,7 @@ def rate_limits_get() -> Response:
 @bp.put("/rate-limits")
 def rate_limits_put() -> Response:
     """Switch limits on or off and override ``per_item``/``per_client`` per endpoint."""
-    data = _json_object()
+    data = json_object()
     if unknown := set(data) - {"enabled", "limits"}:
         raise InvalidField(f"unknown field: {sorted(unknown)[0]}", field=sorted(unknown)[0])
     enabled, overrides = data.get("enabled", True), data.get("limits") or {}

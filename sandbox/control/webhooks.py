@@ -10,6 +10,11 @@
 | ``POST /control/webhook-keys/rotate`` | retire the signing key, start a new one |
 | ``POST /control/webhook-catcher/<name>`` | (no auth) store a received webhook |
 | ``GET`` / ``DELETE /control/webhook-catcher/<name>`` | (no auth) list / clear them |
+
+The catcher keeps bodies up to ``CATCHER_MAX_BODY`` bytes and the newest ``CATCHER_KEEP``
+webhooks per name (``CATCHER_KEEP_ALL`` in all). In a shared sandbox (``sandbox.shared``)
+it only stores webhooks this sandbox signed, reading and clearing need the admin token,
+and attempts show no reply bodies of webhook targets to callers without it.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from flask import Response, current_app, g, jsonify, request
 
 from ..core import signing, webhooks
 from ..core.bank import Bank
-from ..core.errors import InvalidField
+from ..core.errors import InvalidBody, InvalidField
 from ..core.models import CaughtWebhook, WebhookAttempt, WebhookEvent
 from ..extensions import current_session
+from ..shared import AdminTokenRequired, is_shared, require_admin, show_target_replies
 from ..worker import dispatcher_for
 from . import bp
 
@@ -98,15 +104,31 @@ def webhook_keys_rotate() -> Response:
 
 @bp.post("/webhook-catcher/<name>")
 def webhook_catcher_receive(name: str) -> Response:
-    """A receiver for demos: store the webhook as it arrived."""
-    headers = {k: v for k, v in request.headers.items()}
-    row = webhooks.catch(current_session(), name[:64], headers, request.get_data(as_text=True))
+    """A receiver for demos: store the webhook as it arrived (bounded, oldest pruned)."""
+    config = current_app.config
+    body = request.get_data(cache=True)
+    if len(body) > int(config["CATCHER_MAX_BODY"]):
+        raise InvalidBody(
+            f"the catcher keeps bodies up to {config['CATCHER_MAX_BODY']} bytes", field="body"
+        )
+    if is_shared() and not signing.verify(
+        current_session(), request.headers.get("Plaid-Verification", ""), body, _now()
+    ):
+        raise AdminTokenRequired(
+            "this sandbox is shared: its catcher only takes webhooks this sandbox signed",
+            field="Plaid-Verification",
+        )
+    quota = webhooks.CatcherQuota(int(config["CATCHER_KEEP"]), int(config["CATCHER_KEEP_ALL"]))
+    headers = dict(request.headers.items())
+    text = body.decode("utf-8", "replace")
+    row = webhooks.catch(current_session(), name[:64], headers, text, quota)
     return jsonify(received=row.id)
 
 
 @bp.get("/webhook-catcher/<name>")
 def webhook_catcher_list(name: str) -> Response:
     """What a catcher received, oldest first."""
+    require_admin("read the webhook catcher")
     rows = webhooks.caught(current_session(), name[:64], _limit())
     return jsonify(webhooks=[_caught_json(r) for r in rows])
 
@@ -114,6 +136,7 @@ def webhook_catcher_list(name: str) -> Response:
 @bp.delete("/webhook-catcher/<name>")
 def webhook_catcher_clear(name: str) -> Response:
     """Empty a catcher between demo runs."""
+    require_admin("clear the webhook catcher")
     webhooks.clear_caught(current_session(), name[:64])
     return jsonify(cleared=True)
 
@@ -149,7 +172,8 @@ def _attempt_json(attempt: WebhookAttempt) -> dict[str, Any]:
         "started_at": _iso(attempt.started_at),
         "status_code": attempt.status_code,
         "latency_ms": attempt.latency_ms,
-        "response_excerpt": attempt.response_excerpt,
+        # In a shared sandbox, a target's reply could come from a service inside its network.
+        "response_excerpt": attempt.response_excerpt if show_target_replies() else None,
         "error": attempt.error,
     }
 
@@ -161,6 +185,10 @@ def _caught_json(row: CaughtWebhook) -> dict[str, Any]:
         "headers": row.headers,
         "body": row.body,
     }
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

@@ -3,6 +3,7 @@
 Plaid signs ``{"iat", "request_body_sha256"}`` with an ECDSA P-256 key named by ``kid``
 in the JWT header; receivers fetch the public JWK from ``/webhook_verification_key/get``.
 Retired keys keep being served with ``expired_at`` set, and are never used to sign.
+Private keys are stored encrypted with the server key (``core.keyring``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import uuid
 from typing import Any
@@ -18,10 +20,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from . import keyring
 from .errors import InvalidWebhookKeyId
 from .models import Tenant, WebhookKey
+
+MAX_AGE_SECONDS = 300  # Plaid tells receivers to refuse webhooks signed over 5 minutes ago
 
 
 def _b64url_int(value: int) -> str:
@@ -58,7 +63,7 @@ def _new_key(session: Session, tenant: Tenant, now: dt.datetime) -> WebhookKey:
     key = WebhookKey(
         kid=str(uuid.UUID(bytes=secrets.token_bytes(16), version=4)),
         tenant_id=tenant.id,
-        private_pem=pem,
+        private_pem=keyring.for_session(session).seal(pem),
         created_at=now,
         expired_at=None,
     )
@@ -75,9 +80,17 @@ def find(session: Session, tenant: Tenant, kid: str) -> WebhookKey:
     return key
 
 
+def private_pem(key: WebhookKey) -> str:
+    """The key's PEM: unsealed with the keyring of the session that loaded it."""
+    session = object_session(key)
+    if session is None:  # a transient copy (a dispatcher's claim) holds the clear PEM
+        return key.private_pem
+    return keyring.for_session(session).unseal(key.private_pem)
+
+
 def public_jwk(key: WebhookKey) -> dict[str, Any]:
     """The public half of ``key`` as Plaid's JWK object."""
-    private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
+    private = serialization.load_pem_private_key(private_pem(key).encode(), password=None)
     assert isinstance(private, ec.EllipticCurvePrivateKey)
     numbers = private.public_key().public_numbers()
     return {
@@ -97,5 +110,22 @@ def sign(key: WebhookKey, body: bytes, now: dt.datetime) -> str:
     """The ``Plaid-Verification`` header value for exactly these body bytes."""
     claims = {"iat": int(now.timestamp()), "request_body_sha256": hashlib.sha256(body).hexdigest()}
     return jwt.encode(
-        claims, key.private_pem, algorithm="ES256", headers={"kid": key.kid, "typ": "JWT"}
+        claims, private_pem(key), algorithm="ES256", headers={"kid": key.kid, "typ": "JWT"}
     )
+
+
+def verify(session: Session, header: str, body: bytes, now: dt.datetime) -> bool:
+    """Whether ``header`` is a fresh ``Plaid-Verification`` JWT by one of our keys for ``body``."""
+    try:
+        kid = jwt.get_unverified_header(header).get("kid")
+        key = session.get(WebhookKey, kid) if isinstance(kid, str) else None
+        if key is None:
+            return False
+        private = serialization.load_pem_private_key(private_pem(key).encode(), password=None)
+        assert isinstance(private, ec.EllipticCurvePrivateKey)
+        claims = jwt.decode(header, private.public_key(), algorithms=["ES256"])
+    except (jwt.PyJWTError, ValueError):
+        return False
+    fresh = abs(now.timestamp() - float(claims.get("iat", 0))) <= MAX_AGE_SECONDS
+    digest = hashlib.sha256(body).hexdigest()
+    return fresh and hmac.compare_digest(str(claims.get("request_body_sha256", "")), digest)

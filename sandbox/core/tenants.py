@@ -1,17 +1,15 @@
-"""Tenants: API keys (client_id + hashed secret), seed and clock per key holder."""
+"""Tenants: API keys (client_id + keyed hash of the secret), seed and clock per key holder."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import fault_rules
+from . import fault_rules, keyring
 from .clock import Clock
 from .errors import InvalidApiKeys
 from .models import Item, LinkToken, Tenant
@@ -25,9 +23,9 @@ class Keys:
     secret: str
 
 
-def hash_secret(secret: str) -> str:
-    """SHA-256 of a secret: secrets are random 120-bit strings, so no slow KDF is needed."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+def hash_secret(session: Session, secret: str) -> str:
+    """The keyed hash stored for a secret (random 120-bit strings need no slow KDF)."""
+    return keyring.for_session(session).digest(secret)
 
 
 def new_keys() -> Keys:
@@ -49,7 +47,7 @@ def create(
     keys = Keys(client_id or generated.client_id, secret or generated.secret)
     tenant = Tenant(
         client_id=keys.client_id,
-        secret_hash=hash_secret(keys.secret),
+        secret_hash=hash_secret(session, keys.secret),
         name=name,
         seed=seed,
         created_at=now or dt.datetime.now(dt.UTC),
@@ -66,8 +64,11 @@ def authenticate(session: Session, client_id: str | None, secret: str | None) ->
     if not client_id or not secret:
         raise InvalidApiKeys()
     tenant = session.scalar(select(Tenant).where(Tenant.client_id == client_id))
-    if tenant is None or not hmac.compare_digest(tenant.secret_hash, hash_secret(secret)):
+    keys = keyring.for_session(session)
+    if tenant is None or not keys.matches(tenant.secret_hash, secret):
         raise InvalidApiKeys()
+    if not tenant.secret_hash.startswith(keyring.DIGEST_PREFIX):
+        tenant.secret_hash = keys.digest(secret)  # an unkeyed hash from before: upgrade it
     return tenant
 
 

@@ -1,7 +1,8 @@
 """Credentials handed to apps: link, public and access tokens, and request ids.
 
 Tokens are secrets, so they come from ``secrets`` (never from the seed): a test that
-guessed one must not be able to read another tenant's data.
+guessed one must not be able to read another tenant's data. Access tokens are stored as
+keyed hashes (``at_rest``), so a copy of the database holds none that works.
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
+
+from sqlalchemy.orm import Session
+
+from . import keyring
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
 
@@ -30,6 +35,11 @@ def public_token(environment: str = "sandbox") -> str:
 def access_token(environment: str = "sandbox") -> str:
     """``access-sandbox-<uuid>``."""
     return f"access-{environment}-{_uuid()}"
+
+
+def at_rest(session: Session, token: str) -> str:
+    """What the database keeps of a bearer token: its keyed hash, looked up as such."""
+    return keyring.for_session(session).digest(token)
 
 
 def request_id() -> str:

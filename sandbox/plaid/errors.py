@@ -14,12 +14,14 @@ from marshmallow import ValidationError
 
 from ..core import errors
 from ..core.tokens import request_id
+from ..shared import AdminTokenRequired
 
 # (error_type, HTTP status) by core error class; the most specific class wins.
 ERROR_TYPES: dict[type[errors.CoreError], tuple[str, int]] = {
     errors.InvalidRequest: ("INVALID_REQUEST", 400),
     errors.NotFound: ("INVALID_REQUEST", 404),
     errors.InvalidInput: ("INVALID_INPUT", 400),
+    AdminTokenRequired: ("INVALID_INPUT", 401),
     errors.ItemError: ("ITEM_ERROR", 400),
     errors.InstitutionError: ("INSTITUTION_ERROR", 400),
     errors.SyncMutationDuringPagination: ("TRANSACTIONS_ERROR", 400),

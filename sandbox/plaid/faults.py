@@ -20,7 +20,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy import select
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ..core import fault_rules, faults, ratelimits
+from ..core import fault_rules, faults, ratelimits, tokens
 from ..core.fault_rules import Decision
 from ..core.models import AccessToken, Item, Tenant
 from ..extensions import current_session
@@ -61,8 +61,7 @@ def inject_faults() -> Response | None:
 def _act(decision: Decision) -> Response | None:
     action = decision.action
     if action.latency_ms:
-        sleep: Callable[[float], Any] = current_app.config.get("FAULT_SLEEP") or time.sleep
-        sleep(action.latency_ms / 1000)
+        _sleep_without_connection(action.latency_ms)
     if action.kind == "error" and decision.error is not None:
         if "retry_after" in decision.error.detail:
             request.environ[RETRY_AFTER] = decision.error.detail["retry_after"]
@@ -75,6 +74,19 @@ def _act(decision: Decision) -> Response | None:
     if action.kind == "truncate":
         request.environ[TRUNCATE] = True
     return None
+
+
+def _sleep_without_connection(latency_ms: int) -> None:
+    """Injected latency, capped at ``FAULT_LATENCY_CAP_MS``, with no database connection held.
+
+    Ending the transaction hands the connection back to the pool (the counters are already
+    committed; the view reloads what it needs), so sleeping calls never starve the pool that
+    other tenants' calls draw from.
+    """
+    current_session().commit()
+    cap = int(current_app.config["FAULT_LATENCY_CAP_MS"])
+    sleep: Callable[[float], Any] = current_app.config.get("FAULT_SLEEP") or time.sleep
+    sleep(min(latency_ms, cap) / 1000)
 
 
 @bp.after_request
@@ -131,7 +143,7 @@ def _context(tenant: Tenant) -> faults.Context:
             .execute(
                 select(AccessToken, Item)
                 .join(Item, Item.pk == AccessToken.item_pk)
-                .where(AccessToken.token == token)
+                .where(AccessToken.token == tokens.at_rest(current_session(), token))
             )
             .first()
         )

@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from .requests import (
     PlaidRequest,
     StrictInteger,
+    WebhookUrl,
     accepted,
     country_codes_field,
     products_field,
@@ -33,8 +34,15 @@ class LinkUser(PlaidRequest):
         )
 
 
+def http_url() -> fields.Url:
+    """A URL the browser is sent to: http(s) only (never ``javascript:`` or ``data:``)."""
+    return fields.Url(
+        require_tld=False, schemes={"http", "https"}, validate=validate.Length(max=2048)
+    )
+
+
 class HostedLink(PlaidRequest):
-    completion_redirect_uri = fields.String()
+    completion_redirect_uri = http_url()
     url_lifetime_seconds = StrictInteger(validate=validate.Range(60, 21 * 24 * 3600))
     is_mobile_app = fields.Boolean()
     delivery_method = fields.String()
@@ -57,10 +65,17 @@ class SubtypeFilter(PlaidRequest):
     account_subtypes = fields.List(fields.String(), required=True)
 
 
+class DepositoryFilter(SubtypeFilter):
+    """Depository accounts: subtypes, and Plaid's ``limited_purpose_types``."""
+
+    # DIVERGES: accepted and kept, but no sandbox account is a limited purpose checking one.
+    limited_purpose_types = fields.List(fields.String(validate=validate.OneOf(("RENT_MORTGAGE",))))
+
+
 class AccountFilters(PlaidRequest):
     """``account_filters``: the account types (and subtypes) Link offers."""
 
-    depository = fields.Nested(SubtypeFilter)
+    depository = fields.Nested(DepositoryFilter)
     credit = fields.Nested(SubtypeFilter)
     loan = fields.Nested(SubtypeFilter)
     investment = fields.Nested(SubtypeFilter)
@@ -103,9 +118,9 @@ class LinkTokenCreateRequest(PlaidRequest):
     required_if_supported_products = products_field(allow_none=True)
     optional_products = products_field(allow_none=True)
     additional_consented_products = products_field(allow_none=True)
-    webhook = fields.Url(require_tld=False)
+    webhook = WebhookUrl()
     access_token = fields.String(allow_none=True)
-    redirect_uri = fields.String()
+    redirect_uri = http_url()
     hosted_link = fields.Nested(HostedLink)
     transactions = fields.Nested(LinkTransactions)
     update = fields.Nested(LinkUpdate)
@@ -166,7 +181,7 @@ class ItemImportUserAuth(PlaidRequest):
 
 
 class ItemImportOptions(PlaidRequest):
-    webhook = fields.Url(require_tld=False)
+    webhook = WebhookUrl()
 
 
 class ItemImportRequest(PlaidRequest):

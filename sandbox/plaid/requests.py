@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from ..core.egress import EgressRefused
+from ..shared import egress_policy
 
 PRODUCTS = (
     "assets",
@@ -91,6 +94,24 @@ class StrictInteger(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
 
+class WebhookUrl(fields.Url):
+    """A webhook URL: http(s), and not an address the sandbox never calls (``core.egress``).
+
+    This is the early, friendly check on the URL's text; delivery checks the resolved address.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(require_tld=False, schemes={"http", "https"}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        url: str = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            egress_policy().check_url(url)
+        except EgressRefused as exc:
+            raise ValidationError(str(exc)) from None
+        return url
+
+
 class PlaidRequest(Schema):
     """Base of every request schema: unknown fields raise."""
 
@@ -162,7 +183,7 @@ class ItemRemoveRequest(AccessTokenRequest):
 class ItemWebhookUpdateRequest(AccessTokenRequest):
     """``/item/webhook/update``."""
 
-    webhook = fields.Url(allow_none=True, require_tld=False, load_default=None)
+    webhook = WebhookUrl(allow_none=True, load_default=None)
 
 
 class PublicTokenExchangeRequest(PlaidRequest):
@@ -295,7 +316,7 @@ class SandboxTransactionsOptions(PlaidRequest):
 
 
 class SandboxPublicTokenOptions(PlaidRequest):
-    webhook = fields.Url(require_tld=False)
+    webhook = WebhookUrl()
     override_username = fields.String(allow_none=True, load_default="user_good")
     override_password = fields.String(allow_none=True, load_default="pass_good")
     transactions = fields.Nested(SandboxTransactionsOptions)

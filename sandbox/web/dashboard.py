@@ -28,6 +28,7 @@ from ..core.bank import Bank, live_items
 from ..core.models import Item, Tenant
 from ..extensions import current_session, tenant_bank
 from . import bp, csrf
+from .forms import form_int
 
 SESSION_KEY = "dashboard_tenant"
 CLOCK_STEPS = (1, 7, 30)
@@ -132,10 +133,8 @@ def dashboard_clock() -> WerkzeugResponse:
         if change in ("freeze", "unfreeze"):
             bank().move_clock(freeze=change == "freeze")
             return f"Clock {change}d at {bank().now():%Y-%m-%d %H:%M} UTC."
-        days = request.form.get("days", "")
-        if not days.isdigit() or not 1 <= int(days) <= 3650:
-            raise errors.InvalidField("days must be a whole number from 1 to 3650", field="days")
-        changed = bank().move_clock(advance=dt.timedelta(days=int(days)))
+        days = form_int("days", 1, 3650)
+        changed = bank().move_clock(advance=dt.timedelta(days=days))
         return f"Advanced {days} day(s) to {bank().now():%Y-%m-%d}; {len(changed)} item(s) changed."
 
     attempt(move)

@@ -16,6 +16,7 @@ from ..core import errors, fault_rules, faults, health, institutions
 from ..extensions import current_session
 from . import bp
 from .dashboard import attempt, back, bank, signed_in
+from .forms import form_number
 
 ACTIONS = ("error_code", "http_status", "drop", "truncate", "latency_only")
 TEXT_FIELDS = ("endpoint", "item_id", "institution_id", "latency_ms", "trigger")
@@ -106,7 +107,7 @@ def dashboard_health(institution_id: str) -> WerkzeugResponse:
         if status == "CATALOGUE":
             health.clear(current_session(), bank().tenant, institution_id)
             return f"{institution_id} follows the catalogue again."
-        rate = _rate(request.form.get("failure_rate", ""))
+        rate = form_number("failure_rate")
         row = health.set_status(
             current_session(), bank().tenant, institution_id, status, bank().now(), rate
         )
@@ -114,17 +115,6 @@ def dashboard_health(institution_id: str) -> WerkzeugResponse:
 
     attempt(change)
     return back("web.dashboard_faults", _anchor="health")
-
-
-def _rate(raw: str) -> float | None:
-    if not raw.strip():
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise errors.InvalidField(
-            "failure_rate must be a number from 0 to 1", field="failure_rate"
-        ) from None
 
 
 def _page(form: MultiDict[str, str], error: errors.CoreError | None) -> str:

@@ -9,6 +9,7 @@ from ..control.webhooks import STATUSES
 from ..core import errors, webhooks
 from ..core.models import WebhookEvent
 from ..extensions import current_session
+from ..shared import show_target_replies
 from ..worker import dispatcher_for
 from . import bp
 from .dashboard import back, bank, signed_in
@@ -37,7 +38,9 @@ def dashboard_webhooks() -> str:
 @signed_in
 def dashboard_webhook(event_id: int) -> str:
     """One event: the exact body that was signed and sent, and every attempt."""
-    return render_template("dashboard/webhook.html", event=_event(event_id))
+    return render_template(
+        "dashboard/webhook.html", event=_event(event_id), show_replies=show_target_replies()
+    )
 
 
 @bp.post("/dashboard/webhooks/<int:event_id>/redeliver")

@@ -23,10 +23,13 @@ from ..core.bank import Bank
 from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_object
+from ..shared import public_url
 from . import bp, csrf, oauth
+from .forms import form_int
 from .oauth_server import register_client
 
 ACTIONS = {"consent", "select", "credentials", "mfa", "oauth", "retry", "exit"}
+MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
 
 
 def _open(token: str | None) -> tuple[Bank, LinkToken]:
@@ -75,17 +78,26 @@ def link_action(action: str) -> WerkzeugResponse:
         abort(404)
     csrf.check()
     bank, link = _open(request.form.get("token"))
+    answers = _mfa_answers() if action == "mfa" else []  # a bad form is a 400, not a failure
     current = _current(bank, link)
     try:
         if action == "oauth":
             return redirect(_authorize_url(bank, current, link), 303)
-        _step(action, bank, current, link)
+        _step(action, bank, current, link, answers)
     except errors.CoreError as exc:
         flow.fail(bank, current, exc)
     return _next(current, link)
 
 
-def _step(action: str, bank: Bank, current: LinkSession, link: LinkToken) -> None:
+def _mfa_answers() -> list[str]:
+    """The answers of an MFA form: ``count`` (at most ``MAX_MFA_ANSWERS``) fields."""
+    count = form_int("count", 1, MAX_MFA_ANSWERS, default="1")
+    return [request.form.get(f"answer_{i}", "") for i in range(count)]
+
+
+def _step(
+    action: str, bank: Bank, current: LinkSession, link: LinkToken, answers: list[str]
+) -> None:
     form = request.form
     if action == "consent":
         flow.accept_consent(bank, current, link)
@@ -96,7 +108,6 @@ def _step(action: str, bank: Bank, current: LinkSession, link: LinkToken) -> Non
             bank, current, link, form.get("username", ""), form.get("password", "")
         )
     elif action == "mfa":
-        answers = [form.get(f"answer_{i}", "") for i in range(int(form.get("count", "1")))]
         flow.submit_mfa(bank, current, link, answers)
     elif action == "retry":
         flow.retry(current, link)
@@ -148,12 +159,13 @@ def _with_query(uri: str, params: dict[str, str]) -> str:
 
 
 def _callback_uri() -> str:
-    return url_for("web.link_oauth_callback", _external=True)
+    """Link's OAuth redirect URI, on the sandbox's configured (or loopback) address."""
+    return public_url() + url_for("web.link_oauth_callback")
 
 
 def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     institution_id = current.institution_id or ""
-    client = register_client(bank.tenant.id, institution_id, _callback_uri())
+    client = register_client(bank.tenant.id, institution_id, _callback_uri(), replace=True)
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     flow.begin_oauth(bank, current, state, verifier)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
@@ -183,7 +195,9 @@ def link_oauth_callback() -> WerkzeugResponse:
         if "code" not in request.args:
             raise errors.AccessNotGranted()
         institution_id = found.institution_id or ""
-        client_id = register_client(bank.tenant.id, institution_id, _callback_uri()).client_id
+        client_id = register_client(
+            bank.tenant.id, institution_id, _callback_uri(), replace=True
+        ).client_id
         tokens = oauth.exchange_code(
             institution_id,
             client_id,

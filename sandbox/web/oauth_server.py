@@ -283,9 +283,18 @@ def build_protector() -> ResourceProtector:
 
 
 def register_client(
-    tenant_id: int, institution_id: str, redirect_uri: str, client_id: str | None = None
+    tenant_id: int,
+    institution_id: str,
+    redirect_uri: str,
+    client_id: str | None = None,
+    *,
+    replace: bool = False,
 ) -> OAuthClient:
-    """Register (or extend with ``redirect_uri``) a tenant's client at a bank."""
+    """Register (or extend with ``redirect_uri``) a tenant's client at a bank.
+
+    ``replace`` makes ``redirect_uri`` the only one (Link's own client: whatever an older
+    version once stored from a ``Host`` header stops working).
+    """
     client_id = client_id or f"{institution_id}-{tenant_id}-link"
     row = db.session.get(OAuthClient, client_id)
     if row is None:
@@ -298,7 +307,9 @@ def register_client(
             created_at=now(),
         )
         db.session.add(row)
-    if redirect_uri not in row.redirect_uris:
+    if replace and row.redirect_uris != [redirect_uri]:
+        row.redirect_uris = [redirect_uri]
+    elif not replace and redirect_uri not in row.redirect_uris:
         row.redirect_uris = [*row.redirect_uris, redirect_uri]
     db.session.flush()
     return row

@@ -1,0 +1,98 @@
+"""Response hardening for every page and API reply, cookie flags, and token-free access logs.
+
+* Headers: a Content-Security-Policy without scripts (no page has any) that refuses
+  framing, ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``
+  (Link URLs carry the link token) and ``X-Frame-Options`` for old browsers.
+* The session cookie: ``HttpOnly`` and ``SameSite=Lax`` always, ``Secure`` whenever the
+  request came over HTTPS (directly or as ``X-Forwarded-Proto`` behind ``ProxyFix``).
+* Access logs: werkzeug's request line and gunicorn's ``%(r)s``/``%(q)s`` atoms show
+  query strings; tokens in them (``/link?token=…``, ``/link/oauth-callback?code=…``)
+  are replaced by ``REDACTED`` before any line is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.serving import WSGIRequestHandler
+
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+SECRET_PARAMS = (
+    "token",
+    "link_token",
+    "public_token",
+    "access_token",
+    "refresh_token",
+    "code",
+    "code_verifier",
+    "state",
+    "secret",
+    "client_secret",
+)
+_SECRET_QUERY = re.compile(rf"(?:(?<=[?&;])|^)((?:{'|'.join(SECRET_PARAMS)})=)[^&;\s\"]*")
+
+
+def redact(text: str) -> str:
+    """``text`` (a request line or query string) with secret query values replaced."""
+    return _SECRET_QUERY.sub(r"\1REDACTED", text)
+
+
+class HardenedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked ``Secure`` on HTTPS requests even if not configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """``SESSION_COOKIE_SECURE``, or the request's own scheme."""
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """werkzeug's access log without tokens in query strings (``serve``)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log the request line with secret query values redacted."""
+        self.requestline = redact(self.requestline)
+        super().log_request(code, size)
+
+
+def install(app: Flask) -> None:
+    """Headers on every reply, cookie flags, and a log-safe environ for gunicorn."""
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.session_interface = HardenedSessionInterface()
+    app.after_request(security_headers)
+    app.wsgi_app = redacting_environ(app.wsgi_app)  # type: ignore[method-assign,assignment]
+
+
+def security_headers(response: Response) -> Response:
+    """The same hardening headers on pages and API replies (pages also get a style policy)."""
+    headers = response.headers
+    page = response.mimetype == "text/html"
+    headers.setdefault("Content-Security-Policy", PAGE_POLICY if page else API_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def redacting_environ(wsgi_app: WSGIApp) -> WSGIApp:
+    """Once the app has answered, redact the query in the environ gunicorn logs from."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        result = wsgi_app(environ, start_response)
+        for key in ("QUERY_STRING", "RAW_URI", "REQUEST_URI"):
+            if environ.get(key):
+                environ[key] = redact(str(environ[key]))
+        return result
+
+    return wrapped
