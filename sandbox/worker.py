@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .core.dispatch import Dispatcher
+from .core.egress import guarded_post
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,11 @@ POLL_SECONDS = 1.0
 
 
 def dispatcher_for(app: Flask) -> Dispatcher:
-    """A dispatcher with the app's settings."""
+    """A dispatcher with the app's settings, posting only where the egress policy allows."""
+    from .shared import egress_policy  # the shared-mode settings import Flask's app proxy
+
     return Dispatcher(
+        post=guarded_post(egress_policy(app)),
         timeout=float(app.config["WEBHOOK_TIMEOUT_SECONDS"]),
         historical_delay=dt.timedelta(seconds=app.config["HISTORICAL_DELAY_SECONDS"]),
     )

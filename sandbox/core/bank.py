@@ -253,15 +253,16 @@ class Bank:
     def issue_access_token(self, item: Item) -> str:
         """A new access token for ``item``."""
         token = tokens.access_token()
+        stored = tokens.at_rest(self.session, token)
         self.session.add(
-            AccessToken(token=token, item_pk=item.pk, created_at=self.now(), revoked_at=None)
+            AccessToken(token=stored, item_pk=item.pk, created_at=self.now(), revoked_at=None)
         )
         return token
 
     def invalidate_access_token(self, access_token: str) -> str:
         """Retire ``access_token`` at once and issue its replacement."""
         item = self.item(access_token, allow_error=True)
-        row = self.session.get(AccessToken, access_token)
+        row = self.session.get(AccessToken, tokens.at_rest(self.session, access_token))
         assert row is not None
         row.revoked_at = self.now()
         return self.issue_access_token(item)
@@ -270,7 +271,11 @@ class Bank:
 
     def item(self, access_token: str, *, allow_error: bool = False) -> Item:
         """The live item behind ``access_token``, brought up to the clock."""
-        row = self.session.get(AccessToken, access_token) if access_token else None
+        row = (
+            self.session.get(AccessToken, tokens.at_rest(self.session, access_token))
+            if access_token
+            else None
+        )
         if row is None or row.revoked_at is not None:
             raise errors.InvalidAccessToken(field="access_token")
         item = self.session.get(Item, row.item_pk)

@@ -105,7 +105,7 @@ def test_link_token_create_redirect_uri_rejected_is_invalid_field(
     assert "redirect_uri" in error["error_message"]
 
 
-@pytest.mark.parametrize("hosted", [{}, {"completion_redirect_uri": "myapp://done"}])
+@pytest.mark.parametrize("hosted", [{}, {"completion_redirect_uri": "https://app.example/done"}])
 def test_link_token_create_hosted_link_returns_hosted_link_url(
     plaid: PlaidClient, hosted: dict[str, Any]
 ) -> None:
