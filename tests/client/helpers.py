@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from client.store.db import Store
-from client.store.models import Account, Transaction
+from client.store.models import MANUAL_SOURCE, Account, Transaction
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 
@@ -136,14 +136,18 @@ class Signer:
 
 
 def stored_transactions(store: Store, connection_id: int) -> list[tuple[str, str, str, bool]]:
-    """(provider id, amount, date, pending) of every live (not removed) row of a connection."""
+    """(provider id, amount, date, pending) of a connection's live rows from the provider."""
     with store.session() as session:
         rows = session.execute(
             select(
                 Transaction.provider_id, Transaction.amount, Transaction.date, Transaction.pending
             )
             .join(Account)
-            .where(Account.connection_id == connection_id, Transaction.removed_at.is_(None))
+            .where(
+                Account.connection_id == connection_id,
+                Transaction.removed_at.is_(None),
+                Transaction.source != MANUAL_SOURCE,
+            )
         ).all()
     return [(p, f"{-a:.2f}", d.isoformat(), pend) for p, a, d, pend in rows]
 

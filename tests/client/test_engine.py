@@ -1,0 +1,196 @@
+"""The sync engine against an in-memory provider: no HTTP, no Plaid, the real store."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from client.audit import AuditLog
+from client.crypto import TokenCipher
+from client.notify import CollectingNotifier
+from client.providers.errors import LoginRequired, ProviderUnavailable, SyncError
+from client.store.db import Store
+from client.store.models import AuditEvent, Connection, SyncRun, Transaction
+from client.sync.engine import SyncEngine
+from tests.client.fake_provider import FakeBank, posted, txn
+
+
+@pytest.fixture
+def fake() -> FakeBank:
+    """A bank with 23 transactions, two of them pending."""
+    bank = FakeBank()
+    bank.upsert(*(txn(f"t{n:02}", -n, day=1 + n % 28) for n in range(21)))
+    bank.upsert(txn("p1", -7, pending=True), txn("p2", -9, pending=True))
+    return bank
+
+
+@pytest.fixture
+def engine(fake: FakeBank, store: Store, notes: CollectingNotifier) -> Iterator[SyncEngine]:
+    """The engine over the fake provider, with small pages."""
+    yield SyncEngine(
+        fake, store, TokenCipher([TokenCipher.generate_key()]), notifier=notes, page_size=4
+    )
+
+
+def _connect(engine: SyncEngine, credentials: str | None = "fake-secret") -> int:
+    """A connection row as a provider's link flow would leave it."""
+    with engine.store.session() as s:
+        conn = Connection(
+            provider="fake",
+            user_ref="u1",
+            access_token_enc=engine.cipher.encrypt(credentials) if credentials else None,
+            settings={},
+        )
+        s.add(conn)
+        s.flush()
+        return conn.id
+
+
+def _live(store: Store) -> dict[str, tuple[object, ...]]:
+    with store.session() as s:
+        rows = s.scalars(select(Transaction).where(Transaction.removed_at.is_(None)))
+        return {t.provider_id: (t.amount, t.pending, t.date) for t in rows}
+
+
+def _expected(fake: FakeBank) -> dict[str, tuple[object, ...]]:
+    return {k: (v.amount, v.pending, v.date) for k, v in fake.truth().items()}
+
+
+def test_engine_pages_fake_provider_to_its_truth(engine: SyncEngine, fake: FakeBank) -> None:
+    cid = _connect(engine)
+    result = engine.sync(cid)
+    assert result.ok and result.added == 23 and result.pages == 6
+    assert _live(engine.store) == _expected(fake)
+    again = engine.sync(cid)
+    assert again.ok and (again.added, again.modified, again.removed, again.pages) == (0, 0, 0, 1)
+    with engine.store.session() as s:
+        calls = [e.name for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "call"))]
+    assert calls == ["/changes"] * 7  # the observer the engine attached saw every call
+
+
+def test_posting_modifying_removing_leaves_tombstones(engine: SyncEngine, fake: FakeBank) -> None:
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    fake.upsert(posted(txn("p1", -7, pending=True), "s1"), txn("t03", -300))
+    fake.remove("p1", "t04")
+    result = engine.sync(cid)
+    assert (result.added, result.modified, result.removed) == (1, 1, 2)
+    assert _live(engine.store) == _expected(fake)
+    with engine.store.session() as s:
+        gone = {t.provider_id: t.removed_at for t in s.scalars(select(Transaction))}
+    assert gone["p1"] and gone["t04"] and gone["s1"] is None
+    fake.upsert(txn("t04", -4))  # back again at the bank: the tombstone comes back to life
+    assert engine.sync(cid).added == 1 and "t04" in _live(engine.store)
+
+
+def test_mutation_during_paging_restarts_and_converges(engine: SyncEngine, fake: FakeBank) -> None:
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    fake.upsert(*(txn(f"n{n:02}", n, day=3) for n in range(10)))
+
+    def change_the_log(page: int, _counts: object) -> None:
+        if page == 1:
+            fake.upsert(txn("late", 1))  # created and removed while the chain was paged:
+            fake.remove("late", "n09")  # the restarted chain never mentions "late"
+
+    result = engine.sync(cid, on_page=change_the_log)
+    assert result.ok and result.restarts == 1
+    assert _live(engine.store) == _expected(fake) and "late" not in _live(engine.store)
+
+
+def test_login_required_is_recorded_not_raised(
+    engine: SyncEngine, fake: FakeBank, notes: CollectingNotifier
+) -> None:
+    cid = _connect(engine)
+    fake.failures.append(LoginRequired("BANK_SAYS_LOGIN", "sign in again", display_message="Hi"))
+    result = engine.sync(cid)
+    assert (result.error_code, result.retryable) == ("BANK_SAYS_LOGIN", False)
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        run = s.scalars(select(SyncRun)).one()
+        assert conn is not None and (conn.status, conn.last_error_message) == (
+            "login_required",
+            "Hi",
+        )
+        assert run.error_code == "BANK_SAYS_LOGIN" and run.finished_at
+    assert [n.kind for n in notes.notes] == ["login_required"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "retryable"),
+    [
+        (ProviderUnavailable("BANK_DOWN", "try later"), "error", True),
+        (SyncError("ODD", "something else"), "error", False),
+    ],
+)
+def test_failures_set_status_and_retryable(
+    engine: SyncEngine, fake: FakeBank, failure: SyncError, status: str, retryable: bool
+) -> None:
+    cid = _connect(engine)
+    fake.failures.append(failure)
+    result = engine.sync(cid)
+    assert (result.error_code, result.retryable) == (failure.code, retryable)
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == status
+    assert engine.sync(cid).ok  # the next run recovers and marks the connection active
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and (conn.status, conn.last_error_code) == ("active", None)
+
+
+def test_revoked_credentials_mark_connection_disconnected(engine: SyncEngine) -> None:
+    cid = _connect(engine, credentials="not-what-the-bank-issued")
+    assert engine.sync(cid).error_code == "UNKNOWN_CREDENTIALS"
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == "disconnected"
+
+
+def test_refresh_asks_the_provider_then_syncs(engine: SyncEngine, fake: FakeBank) -> None:
+    cid = _connect(engine)
+    result = engine.refresh(cid)
+    assert result.ok and fake.refreshes == 1 and result.added == 23
+    with engine.store.session() as s:
+        assert s.scalars(select(SyncRun.trigger)).one() == "refresh"
+
+
+def test_sync_without_credentials_reports_instead_of_raising(
+    engine: SyncEngine, notes: CollectingNotifier
+) -> None:
+    cid = _connect(engine, credentials=None)
+    result = engine.sync(cid)
+    assert (result.ok, result.error_code) == (False, "NO_CREDENTIALS") and not notes.notes
+    with engine.store.session() as s:
+        assert s.scalars(select(SyncRun.error_code)).one() == "NO_CREDENTIALS"
+
+
+def _client_imports(module: str, seen: set[str]) -> set[str]:
+    """Every client module `module` imports, transitively (package __init__ files aside)."""
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text())
+    for node in ast.walk(tree):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        for name in names:
+            if name.startswith("client.") and name not in seen:
+                seen.add(name)
+                _client_imports(name, seen)
+    return seen
+
+
+def test_engine_knows_no_provider() -> None:
+    reached = _client_imports("client.sync.engine", set())
+    assert "client.providers.base" in reached and "client.store.models" in reached
+    assert not [m for m in reached if "plaid" in m], "the engine must not depend on Plaid"
+
+
+def test_audit_log_is_the_engines_own(engine: SyncEngine) -> None:
+    assert isinstance(engine.audit, AuditLog) and engine.audit.store is engine.store
