@@ -66,12 +66,21 @@ class Dispatcher:
 
     timeout: float = 10.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
-    lease: dt.timedelta = dt.timedelta(seconds=60)
+    lease: dt.timedelta | None = None  # default: twice the timeout plus 2 s (``claim_lease``)
     batch: int = 20
     jitter: Callable[[float], float] = full_jitter
     post: Callable[..., requests.Response] = field(default=requests.post)
     monotonic: Callable[[], float] = time.monotonic
     historical_delay: dt.timedelta = dt.timedelta(0)  # HISTORICAL_DELAY_SECONDS
+
+    @property
+    def claim_lease(self) -> dt.timedelta:
+        """How long a claimed event waits before another dispatcher may try it.
+
+        One attempt lasts at most about the timeout, so a lease of twice that outlives any
+        live attempt, while an event whose dispatcher was killed is retried soon after.
+        """
+        return self.lease or dt.timedelta(seconds=2 * self.timeout + 2)
 
     @property
     def max_attempts(self) -> int:
@@ -100,10 +109,10 @@ class Dispatcher:
         claims = []
         for event in events:
             event.attempts += 1
-            event.next_attempt_at = now + self.lease
+            event.next_attempt_at = now + self.claim_lease
             key = signing.current_key(session, _tenant(session, event), now)
             body = event.body.encode()
-            claims.append(Claim(event.id, event.url, body, key.kid, key.private_pem))
+            claims.append(Claim(event.id, event.url, body, key.kid, signing.private_pem(key)))
         session.commit()
         return claims
 

@@ -1,0 +1,112 @@
+"""The parallel workloads of issue 12, each returning the HTTP statuses it saw.
+
+Every scenario runs in fresh tenants whose clocks are frozen at one instant, and checks its
+own invariant after the burst: ids are deterministic, so a tenant of the same seed that did
+the same calls one at a time is the reference for "no duplicate, no lost row".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from .served import Served, hammer, link, sync_all
+
+REQUESTS = 48
+Scenario = Callable[[Served], "Counter[int]"]
+FROZEN_AT = "2030-01-15T12:00:00+00:00"  # ahead of any real clock: the clock moves forward only
+
+
+def tenant(served: Served) -> tuple[str, str]:
+    """A fresh tenant of seed 7 whose clock stands still at ``FROZEN_AT``."""
+    keys = served.tenant(seed=7)
+    served.ok("/control/clock", keys, set=FROZEN_AT, freeze=True)
+    return keys
+
+
+def first_reads(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """Reads right after the exchange race each other and the historical pull."""
+    keys = tenant(served)
+    token = link(served, keys)
+    paths = ("/transactions/sync", "/accounts/get")
+    statuses = _statuses(
+        hammer(_call(served, keys, paths[i % 2], access_token=token) for i in range(count))
+    )
+    reference_keys = tenant(served)
+    reference = sync_all(served, reference_keys, link(served, reference_keys))
+    assert _ids(sync_all(served, keys, token)) == _ids(reference)
+    return statuses
+
+
+def item_creations(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """Links in one tenant at once: each gets its own item, none fails."""
+    keys = tenant(served)
+    body = {"institution_id": "ins_109508", "initial_products": ["transactions"]}
+    replies = hammer(
+        _call(served, keys, "/sandbox/public_token/create", **body) for _ in range(count)
+    )
+    publics = [r.json()["public_token"] for r in replies if r.status_code == 200]
+    items = [
+        served.ok("/item/public_token/exchange", keys, public_token=p)["item_id"] for p in publics
+    ]
+    assert len(set(items)) == len(publics)
+    return _statuses(replies)
+
+
+def refreshes(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """``/transactions/refresh`` and ``/sandbox/transactions/create`` on one item at once."""
+    keys = tenant(served)
+    token = link(served, keys, "user_transactions_dynamic")
+    calls = []
+    for i in range(count):
+        if i % 2:
+            calls.append(_call(served, keys, "/transactions/refresh", access_token=token))
+        else:
+            created = [_created(f"Concurrent purchase {i}")]
+            calls.append(
+                _call(
+                    served,
+                    keys,
+                    "/sandbox/transactions/create",
+                    access_token=token,
+                    transactions=created,
+                )
+            )
+    replies = hammer(calls)
+    rows = sync_all(served, keys, token)
+    names = Counter(r["name"] for r in rows if r["name"].startswith("Concurrent purchase"))
+    made = {f"Concurrent purchase {i}" for i in range(0, count, 2) if replies[i].status_code == 200}
+    assert set(names) == made  # none lost
+    assert set(names.values()) <= {1}  # none duplicated
+    return _statuses(replies)
+
+
+def _created(name: str) -> dict[str, Any]:
+    """One custom transaction of the day before the frozen clock, posted that day."""
+    today = dt.datetime.fromisoformat(FROZEN_AT).date()
+    return {
+        "date_transacted": (today - dt.timedelta(days=1)).isoformat(),
+        "date_posted": today.isoformat(),
+        "amount": 4.5,
+        "description": name,
+    }
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[str]:
+    ids = [r["transaction_id"] for r in rows]
+    assert len(set(ids)) == len(ids) > 0
+    return sorted(ids)
+
+
+def _statuses(replies: list[requests.Response]) -> Counter[int]:
+    return Counter(r.status_code for r in replies)
+
+
+def _call(
+    served: Served, keys: tuple[str, str], path: str, **body: object
+) -> Callable[[], requests.Response]:
+    return lambda: served.post(path, keys, **body)
