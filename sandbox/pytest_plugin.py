@@ -1,35 +1,43 @@
 """pytest plugin: a live bank sandbox for your test suite (registered as ``bank_sandbox``).
 
-Fixtures (all opt-in, nothing starts unless a test asks for it):
+Fixtures (all opt-in: nothing starts, and nothing beyond the standard library is
+imported, until a test asks for one):
 
-- ``bank_sandbox``: one real HTTP server per session on a free port (``.url``).
-- ``sandbox_tenant``: fresh isolated keys per test (``.client_id``, ``.secret``, ``.post``).
+- ``bank_sandbox``: the session's server (one per pytest-xdist worker) on a free port.
+- ``sandbox_tenant``: fresh isolated keys per test (``.url``, ``.client_id``, ``.call``).
 - ``plaid_client``: the official ``plaid-python`` ``PlaidApi`` bound to that tenant.
 - ``sandbox_clock``: freeze, set and advance the tenant's simulated time.
 - ``sandbox_faults``: fail, slow or cut calls: ``fail("/transactions/sync", code=..., times=2)``.
 - ``webhook_catcher``: a receiver on the sandbox; ``.url`` for items, ``.received()`` to assert.
-- ``sync_engine``: the ``client`` sync engine against the tenant, on a SQLite store.
+- ``sync_engine``: the ``client`` sync engine (``BankSync``) against the tenant.
 
 Options: ``--sandbox-seed`` (or ``@pytest.mark.sandbox_seed(n)`` per test) and
-``--sandbox-database-url`` (default: a SQLite file in the session's temp dir).
+``--sandbox-database-url`` (or ``SANDBOX_PYTEST_DATABASE_URL``): a PostgreSQL database in
+which each session gets a private schema; by default, a SQLite file in pytest's temp dir.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import requests
 
 from .testing import ItemLinker, LiveSandbox
 
+if TYPE_CHECKING:
+    import requests
+
 DEFAULT_SEED = 7
+DATABASE_ENV = "SANDBOX_PYTEST_DATABASE_URL"
+POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,41 +47,68 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--sandbox-seed",
         type=int,
         default=DEFAULT_SEED,
-        help="seed of each test's tenant (default 7)",
+        help=f"seed of each test's sandbox tenant (default {DEFAULT_SEED})",
     )
     group.addoption(
         "--sandbox-database-url",
         default=None,
-        help="database of the session's sandbox (default: SQLite in a temp dir)",
+        help=f"PostgreSQL URL: the sandbox gets a private schema there per session (or "
+        f"${DATABASE_ENV}; default: a SQLite file in pytest's temp dir)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Declare the plugin's marker."""
+    """Declare the marker and reject a database URL the sandbox cannot use, before any test."""
     config.addinivalue_line("markers", "sandbox_seed(n): seed of this test's sandbox tenant")
+    url = _database_url(config)
+    if url is not None and url.split("://", 1)[0] not in POSTGRES_SCHEMES:
+        raise pytest.UsageError(
+            f"--sandbox-database-url (or ${DATABASE_ENV}) must be a postgresql:// URL, "
+            f"got {url.split('://', 1)[0]!r}; leave it unset for SQLite"
+        )
+
+
+def _database_url(config: pytest.Config) -> str | None:
+    url: str | None = config.getoption("--sandbox-database-url") or os.environ.get(DATABASE_ENV)
+    return url or None
 
 
 @pytest.fixture(scope="session")
 def bank_sandbox(
     pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveSandbox]:
-    """One sandbox server for the whole session, on a free port."""
-    url = pytestconfig.getoption("--sandbox-database-url") or (
-        f"sqlite:///{tmp_path_factory.mktemp('bank-sandbox') / 'sandbox.db'}"
-    )
-    with LiveSandbox({"DATABASE_URL": url}) as live:
-        yield live
+    """The session's sandbox server on a free port, delivering webhooks as ``serve`` does.
+
+    Under pytest-xdist each worker gets its own server and database. ``.url`` is its base
+    URL; ``.client_id``/``.secret`` are the default tenant's keys (seed ``--sandbox-seed``).
+    """
+    url = _database_url(pytestconfig)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with ExitStack() as stack:
+        if url is not None:
+            from .testing import private_schema
+
+            database = stack.enter_context(private_schema(url, worker))
+        else:
+            database = f"sqlite:///{tmp_path_factory.mktemp('bank-sandbox') / 'sandbox.db'}"
+        config = {
+            "DATABASE_URL": database,
+            "SEED": int(pytestconfig.getoption("--sandbox-seed")),
+            "WEBHOOK_DISPATCHER": "thread",
+        }
+        yield stack.enter_context(LiveSandbox(config))
 
 
 @dataclass
 class Tenant(ItemLinker):
-    """A test's own API keys on the shared server."""
+    """A test's own API keys on the session's server (its items, clock and faults)."""
 
     url: str
     client_id: str
     secret: str
     seed: int
     session: requests.Session
+    server: LiveSandbox
 
     def post(self, path: str, **body: Any) -> requests.Response:
         """POST JSON with this tenant's keys (Plaid and control endpoints alike)."""
@@ -81,36 +116,58 @@ class Tenant(ItemLinker):
 
     def call(self, path: str, **body: Any) -> dict[str, Any]:
         """POST and return the JSON body, raising on an error status."""
-        response = self.post(path, **body)
-        response.raise_for_status()
-        data: dict[str, Any] = response.json()
-        return data
+        return _json(self.post(path, **body))
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET a control endpoint with this tenant's keys and return its JSON body."""
+        return _json(self.session.get(f"{self.url}{path}", params=params, timeout=30))
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> None:
+        """Block until every webhook due so far has been sent, whatever the receiver said."""
+        self.server.wait_for_webhooks(timeout)
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    response.raise_for_status()
+    data: dict[str, Any] = response.json()
+    return data
 
 
 @pytest.fixture
 def sandbox_tenant(bank_sandbox: LiveSandbox, request: pytest.FixtureRequest) -> Iterator[Tenant]:
-    """Fresh keys (and so a private set of items and clock) for one test."""
+    """Fresh keys (and so a private set of items, clock and faults) for one test.
+
+    Its seed is the test's ``sandbox_seed`` marker, else ``--sandbox-seed`` (default 7).
+    """
+    import requests
+
     marker = request.node.get_closest_marker("sandbox_seed")
     seed = int(marker.args[0]) if marker else int(request.config.getoption("--sandbox-seed"))
-    created = requests.post(
-        f"{bank_sandbox.url}/control/tenants",
-        timeout=30,
-        json={"name": request.node.name[:120], "seed": seed},
-    )
-    created.raise_for_status()
-    keys = created.json()
-    session = requests.Session()
-    session.headers.update({"PLAID-CLIENT-ID": keys["client_id"], "PLAID-SECRET": keys["secret"]})
-    with session:
-        yield Tenant(bank_sandbox.url, keys["client_id"], keys["secret"], seed, session)
+    with requests.Session() as session:
+        created = session.post(
+            f"{bank_sandbox.url}/control/tenants",
+            timeout=30,
+            json={"name": request.node.name[:120], "seed": seed},
+        )
+        keys = _json(created)
+        session.headers.update(
+            {"PLAID-CLIENT-ID": keys["client_id"], "PLAID-SECRET": keys["secret"]}
+        )
+        yield Tenant(
+            bank_sandbox.url, keys["client_id"], keys["secret"], seed, session, bank_sandbox
+        )
 
 
 @pytest.fixture
 def plaid_client(sandbox_tenant: Tenant) -> Iterator[Any]:
-    """The official ``plaid-python`` client, pointed at the sandbox (needs ``plaid-python``)."""
-    import plaid
-    from plaid.api import plaid_api
-
+    """The official SDK's ``plaid.api.plaid_api.PlaidApi``, on the sandbox with the test's keys."""
+    try:
+        import plaid
+        from plaid.api import plaid_api
+    except ImportError:
+        pytest.fail(
+            "plaid_client needs plaid-python: pip install 'bank-sandbox[testing]'", pytrace=False
+        )
     configuration = plaid.Configuration(
         host=sandbox_tenant.url,
         api_key={"clientId": sandbox_tenant.client_id, "secret": sandbox_tenant.secret},
@@ -127,9 +184,7 @@ class Clock:
 
     def now(self) -> dt.datetime:
         """The tenant's current instant."""
-        return dt.datetime.fromisoformat(
-            self.tenant.session.get(f"{self.tenant.url}/control/clock", timeout=30).json()["now"]
-        )
+        return dt.datetime.fromisoformat(self.tenant.get("/control/clock")["now"])
 
     def freeze(self, at: dt.datetime | None = None) -> dt.datetime:
         """Stop time (at ``at``, which must not be in the tenant's past)."""
@@ -148,7 +203,7 @@ class Clock:
 
 @pytest.fixture
 def sandbox_clock(sandbox_tenant: Tenant) -> Clock:
-    """Control over the test tenant's simulated time."""
+    """Control over the test tenant's simulated time (``freeze``, ``advance``, ``now``)."""
     return Clock(sandbox_tenant)
 
 
@@ -186,9 +241,7 @@ class Faults:
 
     def log(self) -> list[dict[str, Any]]:
         """Injected faults so far, with the rule that fired."""
-        response = self.tenant.session.get(f"{self.tenant.url}/control/faults/log", timeout=30)
-        response.raise_for_status()
-        entries: list[dict[str, Any]] = response.json()["requests"]
+        entries: list[dict[str, Any]] = self.tenant.get("/control/faults/log")["requests"]
         return entries
 
     def clear(self) -> None:
@@ -211,16 +264,15 @@ class WebhookCatcher:
         self.tenant = tenant
         self.url = f"{tenant.url}/control/webhook-catcher/{name}"
 
-    def received(self) -> list[dict[str, Any]]:
-        """Deliver what is due now, then return every webhook body caught, oldest first."""
-        self.tenant.call("/control/webhooks/deliver")
-        response = self.tenant.session.get(self.url, timeout=30)
-        response.raise_for_status()
-        return [json.loads(hook["body"]) for hook in response.json()["webhooks"]]
+    def received(self, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Wait for the webhooks due so far to go out, then return every body caught here."""
+        self.tenant.wait_for_webhooks(timeout)
+        caught = self.tenant.session.get(self.url, params={"limit": 500}, timeout=30)
+        return [json.loads(hook["body"]) for hook in _json(caught)["webhooks"]]
 
-    def codes(self) -> list[str]:
-        """``webhook_code`` of each webhook caught, oldest first."""
-        return [hook["webhook_code"] for hook in self.received()]
+    def codes(self, timeout: float = 10.0) -> list[str]:
+        """``webhook_code`` of each webhook caught, oldest first (after ``received``'s wait)."""
+        return [hook["webhook_code"] for hook in self.received(timeout)]
 
 
 @pytest.fixture
@@ -232,7 +284,8 @@ def webhook_catcher(sandbox_tenant: Tenant) -> WebhookCatcher:
 
 @pytest.fixture
 def sync_engine(sandbox_tenant: Tenant, tmp_path: Path) -> Iterator[Any]:
-    """The ``client`` sync engine (``BankSync``) bound to the test tenant, on a SQLite store."""
+    """The ``client`` sync engine, ``client.sync.connections.BankSync``, bound to the test
+    tenant, with its own SQLite store and a fresh token encryption key."""
     from client import PlaidClient
     from client.crypto import TokenCipher
     from client.store import Store

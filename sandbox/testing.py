@@ -1,22 +1,43 @@
 """``LiveSandbox``: a real HTTP server on a free port, in a thread of the test process.
 
 Werkzeug's ``make_server`` binds port 0 and reports the port it got, so there is no
-probing and no sleeping. The database is migrated like ``serve`` would do it.
+probing and no sleeping. The database is migrated like ``serve`` would do it, and the
+webhook dispatcher runs beside the server as under ``serve``. By default everything it
+writes (SQLite file, keys, secret key) lives in a temporary directory it removes on stop.
+
+The pytest plugin imports this module in every pytest run of a project that has the
+package installed, so nothing heavy is imported at module level: Flask, SQLAlchemy and
+the app load only when a ``LiveSandbox`` is built.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import re
+import secrets
+import shutil
+import tempfile
 import threading
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
-from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from flask import Flask
+    from requests import Response
+    from sqlalchemy.engine import Engine
+    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-from . import create_app
-from .bootstrap import ensure_default_tenant, upgrade_schema
+    from .core.dispatch import Dispatcher
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+POLL_SECONDS = 1.0  # for retries and delayed events; a write request wakes it at once
+log = logging.getLogger(__name__)
 
 
 class ItemLinker:
@@ -32,7 +53,11 @@ class ItemLinker:
         products: tuple[str, ...] = ("transactions",),
         **options: Any,
     ) -> str:
-        """An item created through ``/sandbox/public_token/create``; returns its access token."""
+        """An item created through ``/sandbox/public_token/create``; returns its access token.
+
+        ``options`` are that endpoint's ``options``: ``webhook``, ``override_username``,
+        ``override_password``, ``transactions={"days_requested": 730}``.
+        """
         public = self.call(
             "/sandbox/public_token/create",
             institution_id=institution_id,
@@ -43,15 +68,21 @@ class ItemLinker:
         return token
 
 
-class QuietRequestHandler(WSGIRequestHandler):
-    """Keeps test output readable: no access-log line per request."""
+def upgrade_schema(app: Flask) -> None:
+    """Migrate ``app``'s database as ``serve`` does (a seam tests may replace)."""
+    from .bootstrap import upgrade_schema as upgrade
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Skip the access log (errors are still logged by the app)."""
+    upgrade(app)
 
 
 class LiveSandbox:
-    """A threaded sandbox server; use as a context manager or call ``start``/``stop``."""
+    """A threaded sandbox server; use as a context manager or call ``start``/``stop``.
+
+    ``config`` overrides the app's settings. Unset, ``DATABASE_URL`` is a SQLite file in a
+    private temporary directory, and the keys and ``SECRET_KEY`` are made up for this
+    server, so nothing is read from or written to an ``instance/`` folder. The webhook
+    dispatcher runs unless ``WEBHOOK_DISPATCHER`` is ``"off"``.
+    """
 
     def __init__(
         self,
@@ -60,12 +91,33 @@ class LiveSandbox:
         app: Flask | None = None,
         host: str = "127.0.0.1",
     ) -> None:
-        self.app = app or create_app(config)
+        self._workdir: weakref.finalize[[], LiveSandbox] | None = None
+        self.app = app or self._create_app(config or {})
         self.host = host
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.dispatcher: WebhookDispatcher | None = None
         self.client_id = ""
         self.secret = ""
+
+    def _create_app(self, config: Mapping[str, Any]) -> Flask:
+        from . import create_app
+        from .core.tenants import new_keys
+
+        workdir = tempfile.mkdtemp(prefix="bank-sandbox-")
+        # Removed on stop, or when this object is collected (a start that failed midway).
+        self._workdir = weakref.finalize(
+            self, functools.partial(shutil.rmtree, workdir, ignore_errors=True)
+        )
+        keys = new_keys()
+        private = {
+            "DATABASE_URL": f"sqlite:///{workdir}/sandbox.db",
+            "INSTANCE_PATH": workdir,
+            "SECRET_KEY": secrets.token_hex(32),
+            "CLIENT_ID": keys.client_id,
+            "SECRET": keys.secret,
+        }
+        return create_app({**private, **config})
 
     @property
     def url(self) -> str:
@@ -74,30 +126,63 @@ class LiveSandbox:
         return f"http://{self.host}:{self._server.port}"
 
     def start(self) -> LiveSandbox:
-        """Prepare the database and start serving in a daemon thread."""
+        """Prepare the database, start serving in a daemon thread, start the dispatcher."""
+        from werkzeug.serving import make_server
+
+        from .bootstrap import ensure_default_tenant
+
         upgrade_schema(self.app)
         keys = ensure_default_tenant(self.app)
         self.client_id, self.secret = keys.client_id, keys.secret
         self._server = make_server(
-            self.host, 0, self.app, threaded=True, request_handler=QuietRequestHandler
+            self.host, 0, self._wsgi, threaded=True, request_handler=_quiet_handler()
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, daemon=True, name="live-sandbox"
         )
         self._thread.start()
+        if self.app.config["WEBHOOK_DISPATCHER"] == "thread":
+            self.dispatcher = WebhookDispatcher(self.app).start()
         return self
 
+    def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The app, then a nudge to the dispatcher: a write may have queued a webhook."""
+        try:
+            return self.app(environ, start_response)
+        finally:
+            if self.dispatcher is not None and environ["REQUEST_METHOD"] not in READ_ONLY_METHODS:
+                self.dispatcher.wake.set()
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> None:
+        """Block until every webhook due so far has been sent, whatever the receiver said."""
+        assert self.dispatcher is not None, "this LiveSandbox runs no webhook dispatcher"
+        self.dispatcher.settle(timeout)
+
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop the dispatcher and the server, release the database and the port."""
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
+            self._thread.join(timeout=10)
+        self._server, self._thread, self.dispatcher = None, None, None
+        self._release_database()
 
-    def post(self, path: str, **body: Any) -> requests.Response:
+    def _release_database(self) -> None:
+        from .extensions import db
+
+        if "sqlalchemy" in self.app.extensions:
+            with self.app.app_context():
+                db.engine.dispose()
+        if self._workdir is not None:
+            self._workdir()
+
+    def post(self, path: str, **body: Any) -> Response:
         """POST a JSON body with the default tenant's keys in Plaid's headers."""
+        import requests
+
         return requests.post(
             f"{self.url}{path}",
             json=body,
@@ -115,3 +200,115 @@ class LiveSandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class WebhookDispatcher:
+    """The webhook outbox's delivery loop in a thread, woken by each write request.
+
+    Like ``serve``'s dispatcher, plus ``settle``: tests can wait until everything due has
+    gone out, the held-back history (and its ``HISTORICAL_UPDATE``) included.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._passes = threading.Condition()
+        self._started = 0  # passes begun
+        self._idle = 0  # the last pass that found nothing due
+        self._thread = threading.Thread(target=self._run, daemon=True, name="webhook-dispatcher")
+
+    def start(self) -> WebhookDispatcher:
+        """Start delivering."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the current attempt and stop."""
+        self._stop.set()
+        self.wake.set()
+        self._thread.join(timeout=30)
+
+    def settle(self, timeout: float) -> None:
+        """Wait for a pass that began after this call and found nothing left to send."""
+        with self._passes:
+            target = self._started + 1
+        self.wake.set()
+        with self._passes:
+            if not self._passes.wait_for(lambda: self._idle >= target, timeout):
+                raise TimeoutError(f"webhooks still being delivered after {timeout} s")
+
+    def _run(self) -> None:
+        from .extensions import db
+        from .worker import dispatcher_for
+
+        dispatcher = dispatcher_for(self.app)
+        with self.app.app_context():
+            engine = db.engine
+        while not self._stop.is_set():
+            self.wake.clear()  # a request that commits from here on sets it again
+            with self._passes:
+                self._started += 1
+                number = self._started
+            made = self._deliver(dispatcher, engine)
+            if made == 0:
+                with self._passes:
+                    self._idle = number
+                    self._passes.notify_all()
+            if not made:
+                self.wake.wait(POLL_SECONDS)
+
+    @staticmethod
+    def _deliver(dispatcher: Dispatcher, engine: Engine) -> int | None:
+        """One pass: attempts made, or None after a database error (logged, retried)."""
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.orm import Session
+
+        with Session(engine) as session:
+            try:
+                return dispatcher.deliver_pending(session)
+            except SQLAlchemyError:
+                log.exception("webhook dispatcher: database error; retrying")
+                return None
+
+
+@functools.cache
+def _quiet_handler() -> type[WSGIRequestHandler]:
+    """A request handler without the access log, so test output stays readable."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Skip the access log (errors are still logged by the app)."""
+
+    return QuietRequestHandler
+
+
+@contextmanager
+def private_schema(url: str, label: str = "session") -> Iterator[str]:
+    """A fresh PostgreSQL schema in the database at ``url``, dropped on exit.
+
+    Yields ``url`` with the schema as ``search_path``, so every table, the migrations'
+    version table included, lives in it: parallel sessions (pytest-xdist workers) and
+    earlier runs never see each other's rows, and nothing is left behind.
+    """
+    import psycopg
+
+    name = f"bank_sandbox_{re.sub(r'[^a-z0-9]+', '_', label.lower())}_{secrets.token_hex(4)}"
+    libpq_url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+    with psycopg.connect(libpq_url, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield _with_search_path(url, name)
+    finally:
+        with psycopg.connect(libpq_url, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    """``url`` whose connections use ``schema`` first (libpq's ``options`` parameter)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    options = " ".join([v for k, v in query if k == "options"] + [f"-csearch_path={schema}"])
+    query = [(k, v) for k, v in query if k != "options"] + [("options", options)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
