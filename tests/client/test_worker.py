@@ -1,0 +1,167 @@
+"""The worker against the live sandbox: schedules with the clock under control, pause, retries
+of transient failures, and `bank-client worker` as a process (health, metrics, SIGTERM)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from client.cli import main
+from client.crypto import TokenCipher
+from client.schedule.due import set_paused, set_schedule
+from client.store.db import Store
+from client.store.jobs import Job, JobStatus
+from client.store.models import SyncRun
+from client.sync.connections import BankSync
+from client.worker.service import Worker
+from tests.client.conftest import Tenant
+
+
+class Clock:
+    """The worker's clock, moved by the test (the sandbox's clock is left alone)."""
+
+    def __init__(self) -> None:
+        self.start = self.now = dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def at(self, **delta: float) -> None:
+        """Jump to `start + delta`."""
+        self.now = self.start + dt.timedelta(**delta)
+
+
+def scheduled(bank: BankSync) -> list[int]:
+    """Connections synced by the schedule, in order."""
+    with bank.store.session() as s:
+        return list(
+            s.scalars(
+                select(SyncRun.connection_id)
+                .where(SyncRun.trigger == "schedule")
+                .order_by(SyncRun.id)
+            )
+        )
+
+
+def test_worker_runs_daily_weekly_monthly_and_skips_paused(bank: BankSync) -> None:
+    ids = {}
+    for name in ("daily", "weekly", "monthly", "paused"):
+        ids[name] = bank.connect_sandbox("ins_109508", user_ref=name, days_requested=30)
+        assert bank.sync(ids[name]).ok
+        set_schedule(bank.store, ids[name], "daily" if name == "paused" else name)
+    set_paused(bank.store, ids["paused"], True)
+    clock = Clock()
+    worker = Worker(bank, clock=clock)
+
+    worker.tick()
+    assert scheduled(bank) == []
+    clock.at(days=1, minutes=1)
+    worker.tick()
+    assert scheduled(bank) == [ids["daily"]]
+    clock.at(days=7, minutes=1)
+    worker.tick()
+    assert sorted(scheduled(bank)[1:]) == sorted([ids["daily"], ids["weekly"]])
+    clock.at(days=30, minutes=1)
+    worker.tick()
+    assert sorted(scheduled(bank)[3:]) == sorted([ids["daily"], ids["weekly"], ids["monthly"]])
+    assert ids["paused"] not in scheduled(bank)
+    assert bank.sync(ids["paused"]).ok  # pause stops the schedule, not manual syncs
+
+
+def test_worker_retries_a_transient_failure_after_backoff(bank: BankSync, tenant: Tenant) -> None:
+    cid = bank.connect_sandbox("ins_109508", days_requested=30)
+    # Three failures: the first try and both of the transport's own quick retries.
+    tenant.post(
+        "/control/faults",
+        endpoint="/transactions/sync",
+        error_code="INSTITUTION_DOWN",
+        trigger="next",
+        n=3,
+    )
+    clock = Clock()
+    worker = Worker(bank, clock=clock)
+    worker.tick()  # new connection: due at once; the sync fails and is queued again
+    clock.at(minutes=4)
+    worker.tick()
+    clock.at(minutes=5, seconds=1)
+    worker.tick()
+    with bank.store.session() as s:
+        runs = [(r.trigger, r.error_code) for r in s.scalars(select(SyncRun).order_by(SyncRun.id))]
+        job = s.scalars(select(Job)).one()
+    assert runs == [("schedule", "INSTITUTION_DOWN"), ("schedule", None)]
+    assert job.status == JobStatus.DONE and job.attempts == 2 and job.connection_id == cid
+
+
+def cli_env(tenant: Tenant, tmp_path: Path) -> dict[str, str]:
+    """What an operator exports before running bank-client."""
+    return {
+        "BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'service.db'}",
+        "PLAID_BASE_URL": tenant.url,
+        "PLAID_CLIENT_ID": tenant.client_id,
+        "PLAID_SECRET": tenant.secret,
+        "BANK_CLIENT_KEYS": TokenCipher.generate_key(),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def test_worker_process_serves_health_and_metrics_and_stops_on_sigterm(
+    tenant: Tenant, tmp_path: Path
+) -> None:
+    env = cli_env(tenant, tmp_path)
+    linked = CliRunner(env=env).invoke(main, ["connect", "--sandbox", "ins_109508", "--days", "30"])
+    assert linked.exit_code == 0, linked.output
+    command = [str(Path(sys.executable).parent / "bank-client"), "worker", "--interval", "0.2"]
+    proc = subprocess.Popen(
+        [*command, "--port", "0"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert found, first
+        base = found.group(0)
+        health = wait_for_scheduled_sync(base, env["BANK_CLIENT_DB"])
+        assert health["ok"] and health["worker"]["running"] and health["bank"]["ok"]
+        metrics = requests.get(base + "/metrics", timeout=10).text
+        assert "bank_worker_up 1.0" in metrics and 'bank_jobs{status="done"} 1.0' in metrics
+        assert requests.get(base + "/nope", timeout=10).status_code == 404
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=30)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, rest
+    assert "worker stopped (signal)" in rest and "Traceback" not in rest
+
+
+def wait_for_scheduled_sync(base: str, db: str) -> dict[str, object]:
+    """Poll /healthz until the worker has run the new connection's first scheduled sync."""
+    store = Store(db)
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            reply = requests.get(base + "/healthz", timeout=10)
+            with store.session() as s:
+                done = s.scalar(select(SyncRun.id).where(SyncRun.finished_at.is_not(None)))
+            if reply.status_code == 200 and done is not None:
+                data: dict[str, object] = reply.json()
+                return data
+            time.sleep(0.1)
+    finally:
+        store.close()
+    raise AssertionError("the worker never ran the scheduled sync")
