@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from client.books.taxonomy import builtin_ids, kind_of
@@ -87,28 +88,33 @@ def upsert_account(session: Session, conn: Connection, acc: LocalAccount) -> Acc
 def apply_plan(
     session: Session, conn: Connection, plan: Plan, accounts: dict[str, Account]
 ) -> Counts:
-    """Tombstone removals, then upsert by provider id: replays update in place, no duplicates."""
+    """Tombstone removals, then upsert by provider id: replays update in place, no duplicates.
+
+    New rows go in with one executemany; the ORM unit of work is kept for the few updates."""
     counts = Counts(removed=tombstone(session, conn, plan.deletes))
     context = PageContext.load(session, conn, accounts.values())
     selected = conn.settings.get("account_ids")
     existing = _existing(session, [*plan.upserts, *_replaced(plan)])
+    inserts: list[dict[str, Any]] = []
     for txn in plan.upserts.values():
         if selected is not None and txn.account_provider_id not in selected:
             continue
         account = accounts.get(txn.account_provider_id)
         if account is None:
             continue  # DIVERGES: investment accounts never carry sync transactions
+        values = _values(conn, account, txn, context)
+        pending = existing.get(txn.pending_provider_id or "")
         row = existing.get(txn.provider_id) or _adopt(session, conn, account, txn)
-        if row is None or row.removed_at is not None:
-            counts.added += 1
-        else:
-            counts.modified += 1
         if row is None:
-            row = Transaction(provider_id=txn.provider_id, account_id=account.id)
-            session.add(row)
-        _fill(row, conn, account, txn)
-        _classify(row, txn, context)
-        _carry_user_fields(row, existing.get(txn.pending_provider_id or ""))
+            inserts.append({**values, **_carried(None, pending)})
+            counts.added += 1
+            continue
+        counts.added += row.removed_at is not None
+        counts.modified += row.removed_at is None
+        for name, value in {**values, **_carried(row, pending)}.items():
+            setattr(row, name, value)
+    if inserts:
+        session.execute(insert(Transaction), inserts)
     session.flush()
     return counts
 
@@ -168,49 +174,63 @@ def _adopt(
     )
 
 
-def _fill(row: Transaction, conn: Connection, account: Account, txn: LocalTransaction) -> None:
-    """Copy the provider's facts onto the row, stamp the sync pass, undo any tombstone."""
-    d = txn.details
-    row.provider_id, row.account_id, row.item_id = txn.provider_id, account.id, conn.item_id
-    row.amount, row.currency, row.date = txn.amount, txn.currency, txn.date
-    row.iso_currency_code, row.unofficial_currency_code = (
-        d.iso_currency_code,
-        d.unofficial_currency_code,
-    )
-    row.authorized_date, row.authorized_at, row.posted_at = (
-        txn.authorized_date,
-        d.authorized_at,
-        d.posted_at,
-    )
-    row.description, row.original_description = txn.description, d.original_description
-    row.merchant_name, row.merchant_entity_id = d.merchant_name, d.merchant_entity_id
-    row.logo_url, row.website = d.logo_url, d.website
-    row.counterparties = [dataclasses.asdict(c) for c in d.counterparties]
-    row.location, row.payment_meta = dict(d.location), dict(d.payment_meta)
-    row.payment_channel, row.check_number = d.payment_channel, d.check_number
-    row.transaction_code, row.account_owner = d.transaction_code, d.account_owner
-    row.category, row.category_primary = txn.category, d.category.primary
-    row.category_confidence, row.category_icon_url = (
-        d.category.confidence_level,
-        d.category.icon_url,
-    )
-    row.legacy_category, row.legacy_category_id = list(d.category.legacy_path), d.category.legacy_id
-    row.pending, row.pending_provider_id = txn.pending, txn.pending_provider_id
-    row.source, row.sync_pass, row.removed_at = txn.source, conn.sync_pass, None
-    row.updated_at = utcnow()
-
-
-def _classify(row: Transaction, txn: LocalTransaction, context: PageContext) -> None:
-    """Payee, category and the ignore flag from the provider, then the rules."""
+def _values(
+    conn: Connection, account: Account, txn: LocalTransaction, context: PageContext
+) -> dict[str, Any]:
+    """The row's provider facts, then payee, category and ignore flag after the rules."""
+    d, cat = txn.details, txn.details.category
     outcome = context.outcome(txn)
-    row.payee, row.ignored = outcome.payee, outcome.ignored
-    row.category_id = outcome.category_id or context.category_id(txn)
+    return {
+        "provider_id": txn.provider_id,
+        "account_id": account.id,
+        "item_id": conn.item_id,
+        "amount": txn.amount,
+        "currency": txn.currency,
+        "iso_currency_code": d.iso_currency_code,
+        "unofficial_currency_code": d.unofficial_currency_code,
+        "date": txn.date,
+        "authorized_date": txn.authorized_date,
+        "posted_at": d.posted_at,
+        "authorized_at": d.authorized_at,
+        "description": txn.description,
+        "original_description": d.original_description,
+        "payee": outcome.payee,
+        "merchant_name": d.merchant_name,
+        "merchant_entity_id": d.merchant_entity_id,
+        "logo_url": d.logo_url,
+        "website": d.website,
+        "counterparties": [dataclasses.asdict(c) for c in d.counterparties],
+        "location": dict(d.location),
+        "payment_meta": dict(d.payment_meta),
+        "payment_channel": d.payment_channel,
+        "check_number": d.check_number,
+        "transaction_code": d.transaction_code,
+        "account_owner": d.account_owner,
+        "category": txn.category,
+        "category_primary": cat.primary,
+        "category_confidence": cat.confidence_level,
+        "category_icon_url": cat.icon_url,
+        "legacy_category": list(cat.legacy_path),
+        "legacy_category_id": cat.legacy_id,
+        "category_id": outcome.category_id or context.category_id(txn),
+        "pending": txn.pending,
+        "pending_provider_id": txn.pending_provider_id,
+        "source": txn.source,
+        "ignored": outcome.ignored,
+        "sync_pass": conn.sync_pass,
+        "removed_at": None,
+        "updated_at": utcnow(),
+    }
 
 
-def _carry_user_fields(row: Transaction, pending: Transaction | None) -> None:
-    """A posted transaction keeps what the user set on its pending version."""
+def _carried(row: Transaction | None, pending: Transaction | None) -> dict[str, Any]:
+    """The user's edits a posted transaction takes over from its pending version (a new row
+    gets every user field, so one executemany covers all rows)."""
+    out: dict[str, Any] = {} if row is not None else dict.fromkeys(USER_FIELDS)
     if pending is None or pending is row:
-        return
+        return out
     for name in USER_FIELDS:
-        if getattr(row, name) is None and getattr(pending, name) is not None:
-            setattr(row, name, getattr(pending, name))
+        mine = getattr(row, name) if row is not None else None
+        if mine is None and getattr(pending, name) is not None:
+            out[name] = getattr(pending, name)
+    return out
