@@ -30,9 +30,18 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 ERROR = {"description": "Bad input or keys", "content": _json(ref("ControlError"))}
 BAD_INPUT = {"400": ERROR}
+# A path id that is not a number matches no route: the app-wide not-found reply is
+# Plaid's error object, as for any unknown path.
+NOT_A_NUMBER = {
+    **BAD_INPUT,
+    "404": {"description": "The id is not a number", "content": _json(ref("PlaidError"))},
+}
 MISSING = {
     **BAD_INPUT,
-    "404": {"description": "No such event of the tenant's", "content": _json(ref("ControlError"))},
+    "404": {
+        "description": "No such event of the tenant's, or an id that is not a number",
+        "content": _json({"anyOf": [ref("ControlError"), ref("PlaidError")]}),
+    },
 }
 UNAVAILABLE = {
     "503": {
@@ -166,6 +175,7 @@ def _fault_paths() -> dict[str, Any]:
                 "Remove one rule",
                 _object(removed={"const": 1}),
                 parameters=[_path("rule_id", ROW_ID)],
+                errors=NOT_A_NUMBER,
             ),
         },
         "/control/faults/log": {
