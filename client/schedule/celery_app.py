@@ -1,8 +1,8 @@
 """The Celery app configured from the environment, for `celery -A client.schedule.celery_app`.
 
 Variables: BANK_CLIENT_BROKER (default redis://127.0.0.1:6379/0), BANK_CLIENT_SYNC_AT (HH:MM,
-default 02:00), BANK_CLIENT_RETRIES (3), BANK_CLIENT_RETRY_DELAY (seconds, 300), plus the
-client's own (see `client.worker.config.Settings`).
+default 02:00), BANK_CLIENT_RETRIES (3), BANK_CLIENT_RETRY_DELAY (seconds, 300),
+BANK_CLIENT_QUEUE (bank-client), plus the client's own (see `client.worker.config.Settings`).
 """
 
 from __future__ import annotations
@@ -35,3 +35,4 @@ app = make_celery(
     Settings.from_env().build,
     policy=policy_from_env(),
 )
+app.conf.task_default_queue = os.environ.get("BANK_CLIENT_QUEUE", "bank-client")

@@ -70,14 +70,16 @@ def make_celery(
     # Registered by call rather than decorator: Celery ships no type information.
     sync = celery.task(
         name="bank.sync_connection",
+        shared=False,
         autoretry_for=(RetryableJobError,),
         max_retries=policy.retries,
         retry_backoff=policy.retry_delay,
         retry_backoff_max=policy.retry_delay * 2**policy.retries,
         retry_jitter=False,
     )(sync_task)
-    celery.task(name="bank.sync_due")(sync_due)
-    celery.task(name="bank.run_jobs")(run_jobs)
+    # shared=False: each app keeps its own tasks (two apps in one process must not mix).
+    celery.task(name="bank.sync_due", shared=False)(sync_due)
+    celery.task(name="bank.run_jobs", shared=False)(run_jobs)
     celery.conf.beat_schedule = beat_schedule(policy)
     return celery
 

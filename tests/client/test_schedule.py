@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from client.api.plaid import PlaidClient
+from client.crypto import TokenCipher
 from client.schedule.due import due_connections, set_paused, set_schedule
-from client.schedule.runner import EmbeddedRunner, run_due
-from client.schedule.tasks import make_celery
+from client.schedule.tasks import CeleryPolicy, celery_hook, make_celery
 from client.store.db import Store
+from client.store.jobs import Job, JobStatus
 from client.store.models import Connection, ConnectionStatus, SyncRun
 from client.sync.connections import BankSync
+from client.worker.queue import JobQueue
+from client.worker.service import Worker
+from tests.client.conftest import Tenant
 
 NOW = dt.datetime(2026, 3, 16, 12, 0, tzinfo=dt.UTC)
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = "redis://127.0.0.1:6379/6"  # this suite's own Redis database
 
 
 def _conn(store: Store, **fields: Any) -> int:
@@ -68,43 +80,122 @@ def test_due_list_skips_paused_broken_and_disconnected(store: Store) -> None:
 def test_paused_connection_still_syncs_manually(bank: BankSync) -> None:
     cid = bank.connect_sandbox("ins_109508", days_requested=30)
     set_paused(bank.store, cid, True)
-    assert run_due(bank) == []
+    assert Worker(bank).tick() == 0
     assert bank.sync(cid).ok
 
 
-def test_embedded_runner_syncs_due_connections(bank: BankSync) -> None:
+def test_embedded_worker_thread_syncs_due_connections(bank: BankSync) -> None:
     cid = bank.connect_sandbox("ins_109508", days_requested=30)
-    runner = EmbeddedRunner(bank, interval=0.05).start()
+    worker = Worker(bank, interval=0.05).start()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not _runs(bank, cid):
         time.sleep(0.05)
-    runner.stop()
+    worker.stop()
     runs = _runs(bank, cid)
     assert len(runs) == 1 and runs[0].trigger == "schedule"  # synced once, then not due
+    assert not worker.state.running
 
 
-def test_celery_tasks_sync_through_redis(bank: BankSync) -> None:
-    from celery.contrib.testing.worker import start_worker
+def test_celery_beat_and_retry_policy() -> None:
+    from celery.schedules import crontab
 
+    from client.schedule.celery_app import policy_from_env
+    from client.worker.config import SettingsError
+
+    app = make_celery("memory://", lambda: pytest.fail("no bank needed"))
+    beat = app.conf.beat_schedule
+    assert beat["bank-sync-due"]["schedule"] == crontab(hour=2, minute=0)
+    assert beat["bank-run-jobs"]["task"] == "bank.run_jobs"
+    sync = app.tasks["bank.sync_connection"]
+    assert (sync.max_retries, sync.retry_backoff, sync.retry_jitter) == (3, 300, False)
+    assert policy_from_env({"BANK_CLIENT_SYNC_AT": "03:30"}) == CeleryPolicy(hour=3, minute=30)
+    with pytest.raises(SettingsError, match="HH:MM"):
+        policy_from_env({"BANK_CLIENT_SYNC_AT": "3am"})
+
+
+def test_celery_worker_process_retries_and_runs_webhook_jobs(tenant: Tenant, store: Store) -> None:
+    key = TokenCipher.generate_key()
+    plaid = PlaidClient(tenant.url, tenant.client_id, tenant.secret, timeout=30)
+    bank = BankSync(plaid, store, TokenCipher([key]))
     cid = bank.connect_sandbox("ins_109508", days_requested=30)
-    app = make_celery(REDIS, lambda: bank)
-    app.conf.update(
-        task_default_queue=f"bank-test-{uuid.uuid4().hex}",
-        broker_connection_retry_on_startup=True,
-        worker_hijack_root_logger=False,
+    queue_name = f"bank-test-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "BANK_CLIENT_BROKER": REDIS,
+        "BANK_CLIENT_QUEUE": queue_name,
+        "BANK_CLIENT_RETRY_DELAY": "1",
+        "BANK_CLIENT_DB": store.url,
+        "PLAID_BASE_URL": tenant.url,
+        "PLAID_CLIENT_ID": tenant.client_id,
+        "PLAID_SECRET": tenant.secret,
+        "BANK_CLIENT_KEYS": key,
+    }
+    sender = make_celery(REDIS, lambda: bank)
+    sender.conf.task_default_queue = queue_name
+    # Three failures use up the first try (with the transport's own two quick retries).
+    tenant.post(
+        "/control/faults",
+        endpoint="/transactions/sync",
+        error_code="INSTITUTION_DOWN",
+        trigger="next",
+        n=3,
     )
-    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-        app.signature("bank.sync_due").delay()  # fans out bank.sync_connection per due id
-        _wait_for_runs(bank, cid, 1)
-        app.signature("bank.sync_connection", args=(cid, "manual")).delay()
+    with celery_worker(env, queue_name):
+        sender.signature("bank.sync_connection", args=(cid, "manual")).delay()
         _wait_for_runs(bank, cid, 2)
+        job = JobQueue(store).enqueue("sync", cid, {"trigger": "webhook"}, coalesce=True)
+        celery_hook(sender)(job)  # what the webhook receiver does after queueing
+        _wait_for_runs(bank, cid, 3)
     runs = _runs(bank, cid)
-    assert [r.trigger for r in runs] == ["schedule", "manual"]
-    assert runs[0].added > 0 and runs[0].error_code is None
+    assert [(r.trigger, r.error_code) for r in runs] == [
+        ("manual", "INSTITUTION_DOWN"),
+        ("manual", None),  # Celery's autoretry, one second later
+        ("webhook", None),
+    ]
+    with store.session() as s:
+        assert s.get(Job, job).status == JobStatus.DONE  # type: ignore[union-attr]
+    plaid.close()
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], queue_name: str) -> Iterator[None]:
+    """A real `celery worker` process on Redis, stopped with SIGTERM (killed if it hangs)."""
+    celery = str(Path(sys.executable).parent / "celery")
+    proc = subprocess.Popen(
+        [
+            celery,
+            "-A",
+            "client.schedule.celery_app",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue_name,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            output = proc.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output = proc.communicate(timeout=10)[0]
+        assert "Traceback" not in output, output
 
 
 def _wait_for_runs(bank: BankSync, cid: int, count: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(_runs(bank, cid)) < count:
         time.sleep(0.05)
     assert len(_runs(bank, cid)) == count
