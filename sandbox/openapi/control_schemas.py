@@ -83,7 +83,7 @@ def _fault_schemas() -> dict[str, Any]:
                 "fired": INTEGER,
                 "created_at": INSTANT,
             },
-            "required": ["id", "endpoint", "dialect", "trigger", "matched", "fired"],
+            "required": ["id", "endpoint", "dialect", "trigger", "matched", "fired", "created_at"],
             "additionalProperties": False,
         },
         "ControlFaultLogEntry": _object(
@@ -140,6 +140,7 @@ def _health_schemas() -> dict[str, Any]:
                 "limits": {
                     "type": ["object", "null"],
                     "description": "per endpoint (a path such as /accounts/get)",
+                    "propertyNames": {"pattern": "^/"},
                     "additionalProperties": {
                         "type": "object",
                         "properties": {"per_item": limit, "per_client": limit},

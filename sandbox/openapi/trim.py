@@ -85,16 +85,33 @@ def trim(document: dict[str, Any], paths: Iterable[str]) -> dict[str, Any]:
     return trimmed
 
 
+def _load(parser: argparse.ArgumentParser, source: Path) -> dict[str, Any]:
+    """The YAML document at ``source``, or one line naming what is wrong."""
+    try:
+        import yaml
+    except ImportError:
+        parser.error("PyYAML is needed: pip install pyyaml (it is in the dev extra)")
+    try:
+        with source.open() as handle:
+            loaded = yaml.load(handle, Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError) as exc:
+        parser.error(f"cannot read {source}: {str(exc).splitlines()[0]}")
+    if not isinstance(loaded, dict) or "paths" not in loaded or "components" not in loaded:
+        parser.error(f"{source} is not an OpenAPI document (no paths or components)")
+    return loaded
+
+
 def main(argv: list[str] | None = None) -> None:
     """Read Plaid's YAML document and write the trimmed JSON copy."""
-    import yaml
-
-    parser = argparse.ArgumentParser(prog="python -m sandbox.openapi.trim", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox.openapi.trim",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("source", type=Path, help="Plaid's document (YAML), API 2020-09-14")
     parser.add_argument("--out", type=Path, default=TRIMMED, help="where to write the JSON")
     args = parser.parse_args(argv)
-    with args.source.open() as handle:
-        document = yaml.load(handle, Loader=yaml.CSafeLoader)
+    document = _load(parser, args.source)
     trimmed = trim(document, served_paths())
     args.out.write_text(json.dumps(trimmed, indent=1, ensure_ascii=False) + "\n")
     counts = {section: len(entries) for section, entries in trimmed["components"].items()}
