@@ -1,0 +1,163 @@
+"""`bank-client` as a user meets it: Link URLs, money, real health, history, and every ordinary
+mistake as one clear line with a non-zero exit (never a traceback)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from client.cli import main
+from client.crypto import TokenCipher
+from client.store.db import Store
+from client.store.models import Account, Connection
+from tests.client.conftest import Tenant
+
+
+class Cli:
+    """Runs bank-client in process with an operator's environment."""
+
+    def __init__(self, tenant: Tenant, tmp_path: Path) -> None:
+        self.db = f"sqlite:///{tmp_path / 'cli.db'}"
+        self.runner = CliRunner(
+            env={
+                "BANK_CLIENT_DB": self.db,
+                "PLAID_BASE_URL": tenant.url,
+                "PLAID_CLIENT_ID": tenant.client_id,
+                "PLAID_SECRET": tenant.secret,
+                "BANK_CLIENT_KEYS": TokenCipher.generate_key(),
+                "COLUMNS": "200",
+            }
+        )
+
+    def ok(self, *args: str) -> str:
+        """Run and expect success."""
+        result = self.runner.invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def fails(self, *args: str) -> str:
+        """Run and expect one line of error, exit 1, no traceback."""
+        result: Result = self.runner.invoke(main, list(args))
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+        return lines[0]
+
+
+@pytest.fixture
+def cli(tenant: Tenant, tmp_path: Path) -> Cli:
+    return Cli(tenant, tmp_path)
+
+
+def test_cli_connect_prints_link_url_and_reconnect_prints_update_mode_url(
+    cli: Cli, tenant: Tenant
+) -> None:
+    url = cli.ok("connect").strip().splitlines()[0]
+    assert url.startswith(f"{tenant.url}/link?token=link-sandbox-")
+    assert "connection 1" in cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    update = cli.ok("reconnect", "1").strip()
+    assert update.startswith(f"{tenant.url}/link?token=link-sandbox-") and update != url
+
+
+def test_cli_money_is_printed_as_money(cli: Cli) -> None:
+    store = Store(cli.db)
+    with store.session() as s:
+        conn = Connection(settings={}, institution_name="First Platypus Bank")
+        s.add(conn)
+        s.flush()
+        s.add(
+            Account(
+                connection_id=conn.id,
+                provider_id="acc-1",
+                name="Checking",
+                type="depository",
+                currency="USD",
+                current=Decimal("1490.00"),
+                available=Decimal("1234567.5"),
+            )
+        )
+    store.close()
+    out = cli.ok("accounts")
+    assert "1,490.00" in out and "1,234,567.50" in out and "E+" not in out
+
+
+def test_cli_status_is_unhealthy_while_login_is_required_and_history_shows_it(
+    cli: Cli, tenant: Tenant
+) -> None:
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    assert "1: +" in cli.ok("sync", "1")
+    assert "healthy: yes" in cli.ok("status")
+    store = Store(cli.db)
+    with store.session() as s:
+        conn = s.get(Connection, 1)
+        assert conn is not None and conn.access_token_enc is not None
+        token = TokenCipher(cli.runner.env["BANK_CLIENT_KEYS"].split(",")).decrypt(  # type: ignore[union-attr]
+            conn.access_token_enc
+        )
+    store.close()
+    tenant.post("/sandbox/item/reset_login", access_token=token)
+    failed = cli.runner.invoke(main, ["sync", "1"])
+    assert failed.exit_code == 1 and "ITEM_LOGIN_REQUIRED" in failed.output
+    assert "bank-client reconnect 1" in failed.output
+    status = cli.ok("status")
+    assert "login_required" in status and "healthy: no" in status
+    history = cli.ok("history", "1")
+    assert "manual" in history and "ITEM_LOGIN_REQUIRED" in history
+
+
+def test_cli_ordinary_mistakes_are_one_line(cli: Cli, tenant: Tenant, tmp_path: Path) -> None:
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    for args in (("sync", "9"), ("history", "9"), ("disconnect", "9"), ("reconnect", "9")):
+        assert "no connection 9" in cli.fails(*args)
+    assert "schedule must be one of daily, weekly, monthly" in cli.fails("schedule", "1", "hourly")
+    assert "no connection 9" in cli.fails("schedule", "9", "weekly")
+
+    public = tenant.post(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+    )["public_token"]
+    cli.ok("connect", "--public-token", public)
+    assert "INVALID_PUBLIC_TOKEN" in cli.fails("connect", "--public-token", public)
+
+    unreachable = cli.runner.invoke(
+        main, ["--base-url", "http://127.0.0.1:9", "connect", "--sandbox", "ins_109508"]
+    )
+    assert unreachable.exit_code == 1 and "could not connect" in unreachable.output
+    assert len(unreachable.output.strip().splitlines()) == 1
+
+    no_keys = CliRunner(env={"BANK_CLIENT_KEYS": "", "BANK_CLIENT_DB": cli.db})
+    result = no_keys.invoke(main, ["status"])
+    assert result.exit_code == 1 and "set BANK_CLIENT_KEYS" in result.output
+
+
+def test_cli_disconnect_twice_is_fine_and_sync_reports_it(cli: Cli) -> None:
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    assert "credentials deleted" in cli.ok("disconnect", "1")
+    assert "credentials deleted" in cli.ok("disconnect", "1")
+    failed = cli.runner.invoke(main, ["sync", "1"])
+    assert failed.exit_code == 1 and "bank-client reconnect 1" in failed.output
+    assert "Traceback" not in failed.output
+
+
+def test_cli_default_base_url_is_the_sandboxs() -> None:
+    out = CliRunner().invoke(main, ["--help"]).output
+    assert "http://127.0.0.1:8000" in out
+
+
+def test_cli_without_the_client_extra_says_what_to_install() -> None:
+    code = (
+        "import sys; sys.modules['rich'] = None; sys.argv = ['bank-client', 'status'];"
+        "from client.launcher import run; run()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "bank-client needs the client extra (rich is missing): pip install 'bank-sandbox[client]'"
+    ]
