@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from client.api.errors import APIConnectionError, PlaidError, error_from_response
 
@@ -160,18 +161,31 @@ class Transport:
                 headers=self._headers(auth),
                 timeout=self.timeout,
             )
-        except requests.ConnectTimeout as exc:
+        except requests.ConnectionError as exc:  # ConnectTimeout included
+            if not _never_sent(exc):
+                raise _no_reply(self.base_url + path, exc, path) from None
             # The connection never opened, so nothing reached the server.
             raise APIConnectionError(
                 f"could not connect to {self.base_url}{path}: {type(exc).__name__}",
                 should_retry=True,
             ) from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            # The request may have been processed; repeat it only if that is harmless.
-            raise APIConnectionError(
-                f"no reply from {self.base_url}{path}: {type(exc).__name__}",
-                should_retry=path not in NOT_IDEMPOTENT,
-            ) from None
+        except requests.Timeout as exc:
+            raise _no_reply(self.base_url + path, exc, path) from None
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """Whether the connection failed to open (refused, unresolvable, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | NameResolutionError)
+
+
+def _no_reply(url: str, exc: requests.RequestException, path: str) -> APIConnectionError:
+    """The request may have been processed; repeat it only if that is harmless."""
+    return APIConnectionError(
+        f"no reply from {url}: {type(exc).__name__}", should_retry=path not in NOT_IDEMPOTENT
+    )
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

@@ -130,6 +130,15 @@ def test_transport_connection_refused_is_retried_then_raised() -> None:
     assert "very-secret" not in str(info.value) and "access-sandbox" not in str(info.value)
 
 
+def test_transport_refused_connection_is_safe_to_retry_even_for_exchange() -> None:
+    sleeps: list[float] = []
+    client = _client("http://127.0.0.1:9", sleeps, max_retries=1)
+    with pytest.raises(errors.APIConnectionError, match="could not connect") as info:
+        client.item_public_token_exchange("public-sandbox-x")
+    client.close()
+    assert info.value.should_retry and len(sleeps) == 1  # nothing was sent, so resending is safe
+
+
 def test_transport_non_json_5xx_is_retried() -> None:
     seen: list[dict[str, Any]] = []
     from flask import Flask
