@@ -40,7 +40,7 @@ class Served:
     extra_env: dict[str, str] = field(default_factory=dict)
     url: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    session: requests.Session = field(default_factory=requests.Session)
+    spawned: int = 0  # processes started so far, so a restart writes new log and ready files
 
     def env(self) -> dict[str, str]:
         """The server's settings: fixed keys (nothing saved), no rate limits, a fast worker."""
@@ -69,17 +69,18 @@ class Served:
         subprocess.run(argv, env=self.env(), cwd=self.workdir, check=True, capture_output=True)
 
     def _spawn(self, name: str, *argv: str) -> Path:
-        log = self.workdir / f"{name}-{len(self.processes)}.log"
+        log = self.workdir / f"{name}-{self.spawned}.log"
         with log.open("wb") as handle:
             self.processes.append(
                 subprocess.Popen(
                     argv, env=self.env(), cwd=self.workdir, stderr=handle, stdout=handle
                 )
             )
+        self.spawned += 1
         return log
 
     def _spawn_serve(self) -> str:
-        ready = self.workdir / f"ready-{len(self.processes)}.json"
+        ready = self.workdir / f"ready-{self.spawned}.json"
         log = self._spawn(
             "serve",
             sys.executable,
@@ -132,7 +133,6 @@ class Served:
                 process.kill()
                 process.wait()
         self.processes.clear()
-        self.session.close()
 
     def logs(self) -> str:
         """Everything the processes wrote (shown when an assertion fails)."""
@@ -146,6 +146,13 @@ class Served:
     def ok(self, path: str, keys: tuple[str, str] = (CLIENT_ID, SECRET), **body: Any) -> Any:
         """POST and require a 200; returns the JSON body."""
         response = self.post(path, keys, **body)
+        assert response.status_code == 200, (response.status_code, response.text)
+        return response.json()
+
+    def get(self, path: str, keys: tuple[str, str] = (CLIENT_ID, SECRET)) -> Any:
+        """GET with Plaid's key headers (the control API); requires a 200, returns the JSON."""
+        headers = {"PLAID-CLIENT-ID": keys[0], "PLAID-SECRET": keys[1]}
+        response = requests.get(f"{self.url}{path}", headers=headers, timeout=120)
         assert response.status_code == 200, (response.status_code, response.text)
         return response.json()
 
