@@ -106,7 +106,7 @@ def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
                 db.session.rollback()
                 if attempt == ATTEMPTS or not retryable(exc):
                     raise
-                current_app.logger.info("retrying %s after %s", view.__name__, exc.orig)
+                current_app.logger.warning("retrying %s after %s", view.__name__, exc.orig)
                 time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # jitter spreads retries
                 attempt += 1
 
