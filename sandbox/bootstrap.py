@@ -22,42 +22,39 @@ def upgrade_schema(app: Flask) -> None:
         flask_migrate.upgrade(directory=str(app.extensions["migrate"].directory))
 
 
-def ensure_default_tenant(app: Flask) -> tenants.Keys:
-    """The default tenant's keys: from ``SANDBOX_CLIENT_ID``/``SANDBOX_SECRET``, or made once.
+class CredentialsFileError(Exception):
+    """``instance/credentials.json`` exists but cannot be read as keys."""
 
-    Secrets are stored hashed, so generated keys are also written to
-    ``instance/credentials.json`` (mode 600) to be shown again on later starts.
+
+def ensure_default_tenant(app: Flask) -> tenants.Keys:
+    """The default tenant's keys: ``SANDBOX_CLIENT_ID``/``SANDBOX_SECRET``, else the saved ones.
+
+    Secrets are stored hashed, so generated keys are written to ``instance/credentials.json``
+    (mode 600) to be shown again on later starts. The file wins for as long as it exists,
+    even over a fresh database: new keys are made only when it is missing.
     """
     with app.app_context():
-        tenant = db.session.scalar(select(Tenant).where(Tenant.name == DEFAULT_TENANT))
         configured = _configured_keys(app)
-        keys = configured or _saved_keys(app)
-        if keys is None or (configured is None and not _matches(tenant, keys)):
-            keys = tenants.new_keys()
+        saved = None if configured else _saved_keys(app)
+        keys = configured or saved or tenants.new_keys()
+        tenant = db.session.scalar(select(Tenant).where(Tenant.name == DEFAULT_TENANT))
+        seed = int(app.config["SEED"])
         if tenant is None:
             tenants.create(
                 current_session(),
                 DEFAULT_TENANT,
-                int(app.config["SEED"]),
+                seed,
                 client_id=keys.client_id,
                 secret=keys.secret,
             )
         else:
             tenant.client_id = keys.client_id
-            tenant.secret_hash = tenants.hash_secret(keys.secret)
-            tenant.seed = int(app.config["SEED"])
+            tenant.secret_hash = tenants.hash_secret(current_session(), keys.secret)
+            tenant.seed = seed
         db.session.commit()
-        if configured is None:
+        if configured is None and saved is None:
             _save_keys(app, keys)
         return keys
-
-
-def _matches(tenant: Tenant | None, keys: tenants.Keys) -> bool:
-    return (
-        tenant is not None
-        and tenant.client_id == keys.client_id
-        and (tenant.secret_hash == tenants.hash_secret(keys.secret))
-    )
 
 
 def _configured_keys(app: Flask) -> tenants.Keys | None:
@@ -73,8 +70,14 @@ def _saved_keys(app: Flask) -> tenants.Keys | None:
     path = _credentials_file(app)
     if not path.exists():
         return None
-    data = json.loads(path.read_text())
-    return tenants.Keys(data["client_id"], data["secret"])
+    try:
+        data = json.loads(path.read_text())
+        return tenants.Keys(str(data["client_id"]), str(data["secret"]))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CredentialsFileError(
+            f"{path} is not a JSON object with client_id and secret ({exc!r}); "
+            "fix it, or delete it to make new keys"
+        ) from None
 
 
 def _save_keys(app: Flask, keys: tenants.Keys) -> None:

@@ -1,29 +1,38 @@
 """Command line: ``bank-sandbox`` (or ``python -m sandbox``) and ``flask --app sandbox``.
 
 ``serve`` migrates the database, makes sure the default tenant exists, prints the URL
-and keys, and serves. The other commands manage tenants and data.
+and keys, and serves. The other commands manage tenants and data. Ordinary failures
+(an unreachable database, a taken port, a bad setting) print one line and exit 1.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
+import socket
+import tempfile
 from typing import Any
 
 import click
+from alembic.util import CommandError
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
-from werkzeug.serving import make_server
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import worker as webhook_worker
-from .bootstrap import ensure_default_tenant, upgrade_schema
+from .bootstrap import CredentialsFileError, ensure_default_tenant, upgrade_schema
 from .core import institutions, tenants
 from .core.errors import CoreError
 from .core.models import Tenant
 from .extensions import current_session, db, tenant_bank
 from .faults_cli import faults_group
+
+# What a user can get wrong or a machine can lack; anything else is a bug and keeps its traceback.
+ORDINARY_ERRORS = (OSError, SQLAlchemyError, CommandError, CredentialsFileError, ValueError)
 
 
 def register(app: Flask) -> None:
@@ -35,7 +44,10 @@ def register(app: Flask) -> None:
 def _app() -> Flask:
     from . import create_app  # the package imports this module while building an app
 
-    return create_app()
+    try:
+        return create_app()
+    except (ImportError, ValueError, SQLAlchemyError) as exc:  # a bad setting or database URL
+        raise click.ClickException(f"cannot start from these settings: {one_line(exc)}") from None
 
 
 def _current_app() -> Flask:
@@ -44,17 +56,55 @@ def _current_app() -> Flask:
     return app
 
 
-@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
+def one_line(exc: BaseException) -> str:
+    """The first line of what went wrong, without SQLAlchemy's background links."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0] if text else 'no detail'}"
+
+
+class SandboxGroup(click.Group):
+    """``bank-sandbox``: builds the app only when a command needs it; one-line errors."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Give ``with_appcontext`` commands the sandbox's app factory."""
+        extra.setdefault("obj", ScriptInfo(create_app=_app, set_debug_flag=False))
+        return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an ordinary failure becomes one line and exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except ORDINARY_ERRORS as exc:
+            raise click.ClickException(one_line(exc)) from None
+
+
+@click.group(
+    cls=SandboxGroup,
+    epilog="Settings come from SANDBOX_* variables and DATABASE_URL (see the README).",
+)
+@click.version_option(package_name="bank-sandbox", prog_name="bank-sandbox")
 def main() -> None:
-    """Bank sandbox: fake banks behind Plaid's API."""
+    """Bank sandbox: fake banks behind Plaid's API, for tests, demos and CI."""
 
 
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default 8000; 0 picks a free one).")
+@click.option(
+    "--port",
+    default=None,
+    type=click.IntRange(0, 65535),
+    help="Port (default 8000; 0 picks a free one and reports it).",
+)
 @click.option(
     "--ready-file",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, writable=True),
     default=None,
     help="Write the URL and keys as JSON here once the server listens.",
 )
@@ -62,13 +112,30 @@ def main() -> None:
 def serve(host: str | None, port: int | None, ready_file: str | None) -> None:
     """Migrate, ensure the default tenant, print URL and keys, and serve."""
     app = _current_app()
+    if problem := institutions.catalogue_problem():
+        raise click.ClickException(problem)
     upgrade_schema(app)
     keys = ensure_default_tenant(app)
-    server = make_server(
-        host or app.config["HOST"], app.config["PORT"] if port is None else port, app, threaded=True
-    )
+    server = _listen(app, host or app.config["HOST"], app.config["PORT"] if port is None else port)
+    try:
+        _announce(app, server, keys, ready_file)
+        if app.config["WEBHOOK_DISPATCHER"] == "thread":
+            webhook_worker.start(app)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
+
+
+def _announce(
+    app: Flask, server: BaseWSGIServer, keys: tenants.Keys, ready_file: str | None
+) -> None:
+    """The ready file (if asked), then the JSON line on stdout and the banner on stderr."""
     url = f"http://{server.host}:{server.port}"
     ready = {"url": url, "client_id": keys.client_id, "secret": keys.secret}
+    if ready_file:
+        _write_atomically(ready_file, json.dumps(ready))
     click.echo(json.dumps(ready))
     click.echo(
         f"\n  Bank sandbox listening on {url}\n"
@@ -76,12 +143,34 @@ def serve(host: str | None, port: int | None, ready_file: str | None) -> None:
         f"  database         {_safe_url(app)}\n",
         err=True,
     )
-    if ready_file:
-        with open(ready_file, "w") as handle:
-            json.dump(ready, handle)
-    if app.config["WEBHOOK_DISPATCHER"] == "thread":
-        webhook_worker.start(app)
-    server.serve_forever()
+
+
+def _listen(app: Flask, host: str, port: int) -> BaseWSGIServer:
+    """Bind ourselves, so a taken port or a bad host is one line (werkzeug prints two)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as sock:  # werkzeug serves on a duplicate
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(128)
+        except (OSError, OverflowError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
+        return make_server(host, port, app, threaded=True, fd=sock.fileno())
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write then rename, so a reader polling for the file never sees half of it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _safe_url(app: Flask) -> str:

@@ -23,6 +23,8 @@ from sandbox.core.models import Base
 from sandbox.extensions import db
 from sandbox.testing import ItemLinker
 
+pytest_plugins = ["tests.checkout_guard"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
 FROZEN_NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)

@@ -8,13 +8,15 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy.exc import SQLAlchemyError
 
-from ..core import tenants
+from ..core import institutions, tenants
 from ..core.bank import Bank
-from ..core.errors import CoreError
+from ..core.errors import CoreError, InvalidBody
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
-from . import bp
+from ..shared import require_admin
+from . import bp, quotas
 
 OPEN_ENDPOINTS = {
     "control.tenants_create",
@@ -27,11 +29,11 @@ OPEN_ENDPOINTS = {
 
 
 @bp.errorhandler(CoreError)
-def render_error(exc: CoreError) -> tuple[Response, int]:
+def render_error(exc: CoreError, status: int | None = None) -> tuple[Response, int]:
     """Control errors: a small JSON envelope with the condition and the field."""
-    status = error_type_and_status(exc)[1]
     field = exc.detail.get("field")
-    return jsonify(error={"code": exc.condition, "message": exc.message, "field": field}), status
+    body = {"code": exc.condition, "message": exc.message, "field": field}
+    return jsonify(error=body), status or error_type_and_status(exc)[1]
 
 
 @bp.before_request
@@ -45,18 +47,35 @@ def authenticate() -> None:
     g.bank = tenant_bank(tenants.authenticate(current_session(), client_id, secret))
 
 
+def json_object() -> dict[str, Any]:
+    """The request's JSON object (already screened by ``sandbox.inputs``), ``{}`` if empty."""
+    if not request.get_data(cache=True):
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidBody("the body must be a JSON object", field="body")
+    return data
+
+
 def _load(schema: Schema) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = schema.load(request.get_json(silent=True) or {})
+        data: dict[str, Any] = schema.load(json_object())
     except ValidationError as err:
         raise from_validation(err) from None
     return data
 
 
 @bp.get("/health")
-def health() -> Response:
-    """Liveness: the app answers and the database is reachable."""
-    db.session.execute(db.select(1))
+def health() -> Response | tuple[Response, int]:
+    """Readiness: the database is reachable and the seed catalogue loads (else 503)."""
+    try:
+        db.session.execute(db.select(1))
+    except SQLAlchemyError as exc:
+        return jsonify(
+            status="error", error=f"database unreachable: {str(exc).splitlines()[0]}"
+        ), 503
+    if problem := institutions.catalogue_problem():
+        return jsonify(status="error", error=problem), 503
     return jsonify(status="ok")
 
 
@@ -65,12 +84,16 @@ class TenantCreate(Schema):
         unknown = RAISE
 
     name = fields.String(load_default="tenant", validate=validate.Length(1, 120))
-    seed = fields.Integer(load_default=None, allow_none=True)
+    seed = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 2**63 - 1)
+    )
 
 
 @bp.post("/tenants")
 def tenants_create() -> tuple[Response, int]:
     """A new isolated tenant; the secret is shown only in this reply."""
+    require_admin("create tenants")
+    quotas.tenant_creation()
     req = _load(TenantCreate())
     seed = req["seed"] if req["seed"] is not None else secrets.randbits(31)
     tenant, keys = tenants.create(current_session(), req["name"], seed)

@@ -17,6 +17,7 @@ from typing import Any
 from .errors import InvalidField, InvalidInstitution, ProductsNotSupported
 
 SEEDS_DIR: Traversable = files("sandbox._seeds")
+SEED_FILES = ("institutions.json", "personas.json", "categories.json", "pfc.json", "merchants.json")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,18 @@ def catalogue() -> dict[str, Institution]:
     """Every institution by id, in catalogue order."""
     raw = json.loads((SEEDS_DIR / "institutions.json").read_text())
     return {entry["institution_id"]: _from_json(entry) for entry in raw}
+
+
+def catalogue_problem() -> str | None:
+    """Why the seed catalogue cannot load, or None: health checks fail before data calls do."""
+    try:
+        for name in SEED_FILES:
+            json.loads((SEEDS_DIR / name).read_text(encoding="utf-8"))
+        for institution in catalogue().values():
+            (SEEDS_DIR / "logos" / institution.logo_file).read_bytes()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"seed catalogue cannot load: {type(exc).__name__}: {exc}"
+    return None
 
 
 def get(institution_id: str) -> Institution:

@@ -1,16 +1,26 @@
-"""The ``bank-sandbox`` data commands, run through Flask's CLI runner on a SQLite file."""
+"""The ``bank-sandbox`` command line: data commands on a SQLite file, its own help and
+version, and one line (never a traceback) for every ordinary mistake."""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+import requests
+from click.testing import CliRunner, Result
 from flask import Flask
 
 from sandbox import create_app
-from sandbox.cli import clock, init_db, reset, seed, tenants_group
+from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
+from sandbox.core import institutions
 from sandbox.extensions import db
 
 
@@ -23,6 +33,7 @@ def cli_app(tmp_path: Path) -> Iterator[Flask]:
             "SEED": 3,
             "CLIENT_ID": "cli-client",
             "SECRET": "cli-secret-0123456789",
+            "SECRET_KEY": "cli-test",  # nothing is written into the checkout's instance/
         }
     )
     yield app
@@ -91,3 +102,131 @@ def test_clock_refuses_to_go_back(cli_app: Flask) -> None:
     runner.invoke(clock, ["--set", "2031-01-01T00:00:00", "--freeze"])
     result = runner.invoke(clock, ["--set", "2030-01-01T00:00:00"])
     assert result.exit_code == 1 and "the clock only moves forward" in result.output
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Settings that keep every command out of the checkout's instance folder."""
+    return {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'main.db'}",
+        "SANDBOX_SECRET_KEY": "cli-test",
+        "SANDBOX_CLIENT_ID": "cli-client",
+        "SANDBOX_SECRET": "cli-secret-0123456789",
+    }
+
+
+def run_main(args: list[str], env: dict[str, str]) -> Result:
+    """``bank-sandbox ARGS`` in this process, as the console script runs it."""
+    return CliRunner().invoke(main, args, env=env, prog_name="bank-sandbox")
+
+
+def assert_one_line_error(result: Result, *expected: str) -> None:
+    """Exit status 1, a single ``Error:`` line naming the problem, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert all(word in lines[0] for word in expected), lines[0]
+
+
+def test_version_is_the_installed_distributions(cli_env: dict[str, str]) -> None:
+    result = run_main(["--version"], cli_env)
+    assert result.exit_code == 0
+    assert result.output.strip() == f"bank-sandbox, version {metadata.version('bank-sandbox')}"
+    assert "Flask" not in result.output
+
+
+def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, str]) -> None:
+    result = run_main(["--help"], cli_env)
+    assert result.exit_code == 0
+    for command in ("serve", "init-db", "tenants", "seed", "reset", "clock", "worker", "faults"):
+        assert f"  {command} " in result.output
+    for flask_option in ("--env-file", "--app", "--debug"):
+        assert flask_option not in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none", "OperationalError"),
+        ("DATABASE_URL", "nodb://x", "cannot start from these settings"),
+        ("DATABASE_URL", "mysql://x/y", "No module named"),
+        ("SANDBOX_SEED", "seven", "cannot start from these settings"),
+    ],
+)
+def test_bad_settings_are_one_line(
+    cli_env: dict[str, str], variable: str, value: str, expected: str
+) -> None:
+    assert_one_line_error(run_main(["init-db"], {**cli_env, variable: value}), expected)
+
+
+def test_corrupt_credentials_file_is_one_line(
+    tmp_path: Path, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app({"DATABASE_URL": cli_env["DATABASE_URL"], "SECRET_KEY": "cli-test"})
+    app.instance_path = str(tmp_path)
+    (tmp_path / "credentials.json").write_text("{not json")
+    monkeypatch.setattr("sandbox.cli._app", lambda: app)
+    result = run_main(["init-db"], {"DATABASE_URL": cli_env["DATABASE_URL"]})
+    assert_one_line_error(result, "credentials.json", "delete it")
+
+
+def test_unknown_tenant_is_one_line(cli_env: dict[str, str]) -> None:
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    assert_one_line_error(run_main(["reset", "--client-id", "nope"], cli_env), "no tenant nope")
+
+
+def test_serve_on_a_taken_port_is_one_line(cli_env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_main(["serve", "--port", str(port)], cli_env)
+    assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_serve_with_an_unwritable_ready_file_is_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "missing-dir" / "ready.json"
+    result = run_main(["serve", "--port", "0", "--ready-file", str(target)], cli_env)
+    assert_one_line_error(result, f"cannot write {target}")
+
+
+def test_serve_refuses_to_start_without_its_catalogue(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(institutions, "SEEDS_DIR", tmp_path / "no-seeds")
+    institutions.catalogue.cache_clear()
+    try:
+        result = run_main(["serve", "--port", "0"], cli_env)
+    finally:
+        institutions.catalogue.cache_clear()
+    assert_one_line_error(result, "seed catalogue cannot load", "institutions.json")
+
+
+def test_serve_on_port_zero_reports_the_bound_port_in_the_ready_file(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    ready = tmp_path / "ready.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--ready-file", str(ready)],
+        cwd=tmp_path,
+        env={**os.environ, **cli_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), process.communicate(timeout=5)
+        info = json.loads(ready.read_text())
+        assert info["client_id"] == "cli-client" and info["secret"] == "cli-secret-0123456789"
+        port = int(info["url"].rsplit(":", 1)[1])
+        assert port != 0
+        health = requests.get(f"{info['url']}/control/health", timeout=10)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
