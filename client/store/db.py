@@ -6,9 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from client.store import (
+    jobs,  # noqa: F401  (registers the work-queue tables on Base)
+    schema,
+)
 from client.store.models import Base
 
 
@@ -32,6 +36,8 @@ class Store:
     """The client's database; SQLite by default (`sqlite:///bank-client.db`), PostgreSQL too."""
 
     def __init__(self, url: str = "sqlite:///bank-client.db", *, create: bool = True) -> None:
+        """Open the database; `create` migrates it to the newest schema first (see
+        `client.store.schema`); pass False when the app runs migrations itself."""
         self.url = _normalise_url(url)
         self.engine: Engine = create_engine(self.url)
         if self.engine.dialect.name == "sqlite":
@@ -44,16 +50,19 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def create_all(self) -> None:
-        """Create missing tables and the built-in categories (idempotent)."""
+        """Migrate to the newest schema, then add missing built-in categories (idempotent)."""
+        # Imported here: client.books imports this module.
         from client.books.taxonomy import seed_categories
 
-        Base.metadata.create_all(self.engine)
+        schema.upgrade(self.engine)
         with self.session() as session:
             seed_categories(session)
 
     def drop_all(self) -> None:
-        """Drop the client's tables (tests and `reset` only)."""
+        """Drop the client's tables and migration history (tests and `reset` only)."""
         Base.metadata.drop_all(self.engine)
+        with self.engine.begin() as connection:
+            connection.execute(text(f"DROP TABLE IF EXISTS {schema.VERSION_TABLE}"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,0 +1,85 @@
+"""Schema migrations of the client's store: Alembic revisions shipped as package data.
+
+`Store` upgrades to the newest revision when it opens. A database made by `create_all` before
+migrations existed has no version row; it is stamped with the newest revision whose marker (a
+table, or ``table.column``) it has, then upgraded from there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, inspect, text
+
+VERSION_TABLE = "bc_alembic_version"  # not Alembic's default: the app may share the database
+MARKERS = (
+    ("0001", "bc_connections"),
+    ("0002", "bc_transactions.removed_at"),
+    ("0003", "bc_jobs"),
+)
+
+
+def alembic_config(connection: Connection) -> Config:
+    """A config whose env.py migrates on this connection."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("client.store") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a migration run, serialised between processes on PostgreSQL.
+
+    SQLite rebuilds a table to alter it, which foreign keys would refuse: they are off for
+    the run (the pragma only works outside a transaction) and on again afterwards."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    # Two processes opening one new database must not both create the tables.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('bc_alembic'))"))
+                yield connection
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`, adopting an unversioned database first."""
+    with migrating(engine) as connection:
+        config = alembic_config(connection)
+        if current_revision(connection) is None:
+            found = created_by_create_all(connection)
+            if found is not None:
+                command.stamp(config, found)
+        command.upgrade(config, revision)
+
+
+def created_by_create_all(connection: Connection) -> str | None:
+    """The newest revision whose marker exists in an unversioned database (None: empty)."""
+    found = None
+    inspector = inspect(connection)
+    for revision, marker in MARKERS:
+        table, _, column = marker.partition(".")
+        if not inspector.has_table(table):
+            break
+        if column and column not in {c["name"] for c in inspector.get_columns(table)}:
+            break
+        found = revision
+    return found
