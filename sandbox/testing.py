@@ -112,7 +112,6 @@ class LiveSandbox:
         keys = new_keys()
         private = {
             "DATABASE_URL": f"sqlite:///{workdir}/sandbox.db",
-            "INSTANCE_PATH": workdir,
             "SECRET_KEY": secrets.token_hex(32),
             "CLIENT_ID": keys.client_id,
             "SECRET": keys.secret,

@@ -1,19 +1,14 @@
-"""The ``bank_sandbox`` pytest plugin, exercised through inner pytest runs (pytester)."""
+"""The ``bank_sandbox`` pytest plugin's fixtures, exercised through child pytest runs."""
 
 from __future__ import annotations
 
 import pytest
 
-
-def _run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
-    """Run ``source`` as a test module in a child pytest (in-process runs would re-import
-    the sandbox's modules between sessions and mix two copies of its classes)."""
-    pytester.makepyfile(source)
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error", *args)
+from .inner import run
 
 
 def test_plugin_tenants_are_isolated_between_tests(pytester: pytest.Pytester) -> None:
-    result = _run(
+    result = run(
         pytester,
         """
         seen = {}
@@ -33,13 +28,15 @@ def test_plugin_tenants_are_isolated_between_tests(pytester: pytest.Pytester) ->
 
 
 def test_plugin_plaid_client_is_the_official_sdk(pytester: pytest.Pytester) -> None:
-    result = _run(
+    result = run(
         pytester,
         """
+        from plaid.api.plaid_api import PlaidApi
         from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
         from plaid.model.country_code import CountryCode
 
         def test_sdk(plaid_client):
+            assert isinstance(plaid_client, PlaidApi)
             reply = plaid_client.institutions_get_by_id(InstitutionsGetByIdRequest(
                 institution_id="ins_109508", country_codes=[CountryCode("US")]))
             assert reply.institution.name == "First Platypus Bank"
@@ -49,12 +46,12 @@ def test_plugin_plaid_client_is_the_official_sdk(pytester: pytest.Pytester) -> N
 
 
 def test_plugin_seed_marker_and_option_pick_the_data(pytester: pytest.Pytester) -> None:
-    result = _run(
+    result = run(
         pytester,
         """
         import pytest
 
-        def balances(tenant):
+        def amounts(tenant):
             token = tenant.link_item()
             return [t["amount"] for t in tenant.call(
                 "/transactions/sync", access_token=token, count=20)["added"]]
@@ -64,15 +61,15 @@ def test_plugin_seed_marker_and_option_pick_the_data(pytester: pytest.Pytester) 
         @pytest.mark.sandbox_seed(11)
         def test_a(sandbox_tenant):
             assert sandbox_tenant.seed == 11
-            found["a"] = balances(sandbox_tenant)
+            found["a"] = amounts(sandbox_tenant)
 
         @pytest.mark.sandbox_seed(11)
         def test_b(sandbox_tenant):
-            assert balances(sandbox_tenant) == found["a"]
+            assert amounts(sandbox_tenant) == found["a"]
 
-        def test_c(sandbox_tenant):
+        def test_c(sandbox_tenant, bank_sandbox):
             assert sandbox_tenant.seed == 5
-            assert balances(sandbox_tenant) != found["a"]
+            assert amounts(sandbox_tenant) != found["a"]
     """,
         "--sandbox-seed",
         "5",
@@ -80,8 +77,19 @@ def test_plugin_seed_marker_and_option_pick_the_data(pytester: pytest.Pytester) 
     result.assert_outcomes(passed=3)
 
 
+def test_plugin_default_seed_is_seven(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_seed(sandbox_tenant):
+            assert sandbox_tenant.seed == 7
+    """,
+    )
+    result.assert_outcomes(passed=1)
+
+
 def test_plugin_clock_advances_the_tenants_time(pytester: pytest.Pytester) -> None:
-    result = _run(
+    result = run(
         pytester,
         """
         import datetime as dt
@@ -96,6 +104,7 @@ def test_plugin_clock_advances_the_tenants_time(pytester: pytest.Pytester) -> No
                 if not page["has_more"]:
                     break
             assert sandbox_clock.advance(days=10) - start == dt.timedelta(days=10)
+            assert sandbox_clock.now() - start == dt.timedelta(days=10)
             page = sandbox_tenant.call("/transactions/sync", access_token=token, cursor=cursor)
             assert page["added"], "ten simulated days bring new transactions"
     """,
@@ -104,7 +113,7 @@ def test_plugin_clock_advances_the_tenants_time(pytester: pytest.Pytester) -> No
 
 
 def test_plugin_faults_fail_the_next_calls_then_recover(pytester: pytest.Pytester) -> None:
-    result = _run(
+    result = run(
         pytester,
         """
         def test_faults(sandbox_tenant, sandbox_faults):
@@ -119,14 +128,18 @@ def test_plugin_faults_fail_the_next_calls_then_recover(pytester: pytest.Pyteste
     result.assert_outcomes(passed=1)
 
 
-def test_plugin_webhook_catcher_collects_the_tenants_webhooks(pytester: pytest.Pytester) -> None:
-    result = _run(
+def test_plugin_sync_engine_is_the_clients_bank_sync(pytester: pytest.Pytester) -> None:
+    result = run(
         pytester,
         """
-        def test_catcher(sandbox_tenant, webhook_catcher):
-            token = sandbox_tenant.link_item(webhook=webhook_catcher.url)
-            sandbox_tenant.call("/sandbox/item/reset_login", access_token=token)
-            assert "ERROR" in webhook_catcher.codes()
+        from client.sync.connections import BankSync
+
+        def test_sync(sync_engine, sandbox_tenant):
+            assert isinstance(sync_engine, BankSync)
+            assert sync_engine.plaid.base_url == sandbox_tenant.url
+            connection = sync_engine.connect_sandbox("ins_109508", days_requested=30)
+            result = sync_engine.sync(connection)
+            assert result.ok and result.added > 0
     """,
     )
     result.assert_outcomes(passed=1)
