@@ -12,7 +12,8 @@ from client.books import categories, entries, queries
 from client.books.errors import NotFoundError
 from client.books.queries import TransactionView
 from client.store.db import Store
-from client.store.models import Account, Category, Payee, Rule, Transaction
+from client.store.models import Account, Category, Connection, Payee, Rule, Transaction
+from client.sync.reclassify import reclassify
 
 
 class Books:
@@ -84,6 +85,12 @@ class Books:
         """A rule for transactions synced from now on (actions: category_id, payee_name, ignore)."""
         with self.store.session() as session:
             return categories.add_rule(session, self.user_ref, pattern, **actions)
+
+    def apply_rules(self) -> int:
+        """Run the rules again over the user's synced transactions; returns how many changed."""
+        with self.store.session() as session:
+            query = select(Connection).where(Connection.user_ref == self.user_ref)
+            return sum(reclassify(session, conn) for conn in session.scalars(query))
 
     def delete_rule(self, rule_id: int) -> None:
         """Stop applying a rule (transactions it already shaped keep their values)."""

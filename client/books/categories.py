@@ -8,8 +8,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from client.books.errors import BooksError, NotFoundError
-from client.books.taxonomy import KINDS
 from client.store.models import Category, Payee, Rule, Transaction
+from client.store.taxonomy import KINDS
 from client.sync.rules import RuleError, compile_pattern
 
 DEFAULT_COLOUR = "#607d8b"

@@ -14,6 +14,7 @@ from client.store import (
     schema,
 )
 from client.store.models import Base
+from client.store.taxonomy import seed_categories
 
 
 def _normalise_url(url: str) -> str:
@@ -51,9 +52,6 @@ class Store:
 
     def create_all(self) -> None:
         """Migrate to the newest schema, then add missing built-in categories (idempotent)."""
-        # Imported here: client.books imports this module.
-        from client.books.taxonomy import seed_categories
-
         schema.upgrade(self.engine)
         with self.session() as session:
             seed_categories(session)

@@ -1,5 +1,5 @@
-"""The sync engine: link, cursor loop, atomic page commits, dedup, history."""
+"""The sync engine: any provider's change log into the store, atomic page commits, dedup."""
 
-from client.sync.engine import SyncEngine, SyncResult
+from client.sync.engine import SyncEngine, Syncer, SyncResult
 
-__all__ = ["SyncEngine", "SyncResult"]
+__all__ = ["SyncEngine", "SyncResult", "Syncer"]

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from client.books.taxonomy import builtin_ids, kind_of
 from client.providers.model import LocalAccount, LocalTransaction
 from client.store.models import (
     MANUAL_SOURCE,
@@ -21,6 +20,7 @@ from client.store.models import (
     Transaction,
     utcnow,
 )
+from client.store.taxonomy import builtin_ids, kind_of
 from client.sync.merge import Plan
 from client.sync.rules import Outcome, apply_rules, from_settings
 from client.sync.rules import Rule as RuleSpec

@@ -201,6 +201,13 @@ def test_rules_and_payee_defaults_shape_synced_transactions(bank: BankSync) -> N
     assert bank.sync(cid).ok
     views = books.transactions(search="cheesecake")
     assert views and all((v.category, v.payee) == ("Eating out", "Cheesecake") for v in views)
+    late = books.create_category("Groceries (mine)")
+    books.add_rule("kroger", category_id=late.id)  # added after the sync: applies on demand
+    assert books.transactions(search="kroger")[0].category != "Groceries (mine)"
+    changed = books.apply_rules()
+    krogers = books.transactions(search="kroger")
+    assert changed == len(krogers) and {v.category for v in krogers} == {"Groceries (mine)"}
+    assert books.apply_rules() == 0  # nothing left to change
     other = next(v for v in books.transactions() if v.payee != "Cheesecake" and v.category)
     groceries = books.create_payee("Big shop", category_id=eating.id)
     assert books.edit(other.id, payee=groceries.name).category == "Eating out"

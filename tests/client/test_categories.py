@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from client.books import Books, BooksError, NotFoundError
-from client.books.taxonomy import entries, kind_of, seed_categories
 from client.store.db import Store
 from client.store.models import Category
+from client.store.taxonomy import entries, kind_of, seed_categories
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "pfc.json"
 

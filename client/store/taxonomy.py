@@ -33,7 +33,7 @@ class TaxonomyEntry:
 def entries() -> tuple[TaxonomyEntry, ...]:
     """Primaries first, then detailed categories, in Plaid's order."""
     data: dict[str, Any] = json.loads(
-        resources.files("client.books").joinpath("pfc.json").read_text()
+        resources.files("client.store").joinpath("pfc.json").read_text()
     )
     primaries = {p["key"]: p for p in data["primaries"]}
     out = [
