@@ -147,7 +147,8 @@ def test_reset_login_puts_the_item_in_error_and_remove_hides_it(
 ) -> None:
     item_id = linked_item(plaid)
     dash.post(f"/dashboard/items/{item_id}/reset_login")
-    item = db.session.scalars(select(Item).filter_by(id=item_id)).one()
+    mine = select(Item).join(Tenant).where(Tenant.client_id == plaid.client_id)
+    item = db.session.scalars(mine.where(Item.id == item_id)).one()
     assert item.error_code == "ITEM_LOGIN_REQUIRED"
     dash.post(f"/dashboard/items/{item_id}/remove")
     db.session.refresh(item)
