@@ -7,6 +7,7 @@ setting) ends as one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 import time
 from typing import Any
@@ -354,11 +355,13 @@ def disconnect(ctx: click.Context, connection_id: int) -> None:
 @click.option("--interval", default=30.0, show_default=True, help="seconds between passes")
 @click.option("--host", default="127.0.0.1", show_default=True, help="health/metrics address")
 @click.option("--port", default=9108, show_default=True, help="health/metrics port (0: any)")
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING")
 @click.pass_context
-def worker(ctx: click.Context, interval: float, host: str, port: int) -> None:
+def worker(ctx: click.Context, interval: float, host: str, port: int, log_level: str) -> None:
     """Run due schedules, webhook jobs, retries and reminders until SIGTERM."""
     from client.worker.main import run_service
 
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     run_service(_bank(ctx), interval=interval, host=host, port=port, ready=click.echo)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from client.health import health, metrics_text
 from client.worker.service import Worker
@@ -69,8 +69,15 @@ def _state(worker: Worker) -> dict[str, Any]:
     }
 
 
+class QuietHandler(WSGIRequestHandler):
+    """Scrapes every few seconds would drown the worker's own log lines."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Not logged."""
+
+
 def serve(worker: Worker, host: str, port: int) -> BaseWSGIServer:
     """Start the HTTP server in a thread; `server.port` is the real port (0 picks one)."""
-    server = make_server(host, port, make_app(worker), threaded=True)
+    server = make_server(host, port, make_app(worker), threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, name="bank-client-http", daemon=True).start()
     return server
