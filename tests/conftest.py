@@ -24,6 +24,7 @@ from sandbox.extensions import db
 from sandbox.testing import ItemLinker
 
 pytest_plugins = ["tests.checkout_guard"]
+collect_ignore = ["install"]  # a user's project and SDK scripts, run by .ci/wheel-stage
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
