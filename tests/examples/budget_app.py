@@ -6,7 +6,10 @@ fixtures exercise it the way Plaid would.
 
 from __future__ import annotations
 
+import json
+import queue
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -47,3 +50,20 @@ def spending_by_category(transactions: list[dict[str, Any]]) -> dict[str, Decima
             category = txn["personal_finance_category"]["primary"]
             totals[category] += Decimal(str(txn["amount"]))
     return dict(totals)
+
+
+class WebhookInbox:
+    """The app's webhook endpoint (a WSGI app): queues ``(item_id, webhook_code)`` to act on."""
+
+    def __init__(self) -> None:
+        self.news: queue.Queue[tuple[str, str]] = queue.Queue()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Accept a Plaid webhook; real apps verify ``Plaid-Verification`` first."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length))
+        self.news.put((body["item_id"], body["webhook_code"]))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
 import pytest
 from plaid.api.plaid_api import PlaidApi
 from plaid.exceptions import ApiException
@@ -10,7 +14,12 @@ from plaid.model.accounts_get_request import AccountsGetRequest
 from client.sync.connections import BankSync
 from sandbox.pytest_plugin import Clock, Faults, Tenant, WebhookCatcher
 
-from .budget_app import PlaidUnavailable, fetch_all_transactions, spending_by_category
+from .budget_app import (
+    PlaidUnavailable,
+    WebhookInbox,
+    fetch_all_transactions,
+    spending_by_category,
+)
 
 
 def _keys(tenant: Tenant) -> dict[str, str]:
@@ -63,6 +72,33 @@ def test_app_is_told_about_new_data(
     sandbox_tenant.link_item("ins_109508", webhook=webhook_catcher.url)
     sandbox_clock.advance(days=3)
     assert "DEFAULT_UPDATE" in webhook_catcher.codes()
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        """No access log in the test output."""
+
+
+@pytest.fixture
+def app_webhooks() -> Iterator[tuple[str, WebhookInbox]]:
+    """The app's webhook endpoint served on a free port: ``(url, inbox)``."""
+    inbox = WebhookInbox()
+    server = make_server("127.0.0.1", 0, inbox, handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/plaid/webhooks", inbox
+    server.shutdown()
+    server.server_close()
+
+
+def test_app_endpoint_gets_the_webhooks_by_itself(
+    sandbox_tenant: Tenant, app_webhooks: tuple[str, WebhookInbox]
+) -> None:
+    url, inbox = app_webhooks
+    token = sandbox_tenant.link_item("ins_109508", webhook=url)
+    item_id = sandbox_tenant.call("/item/get", access_token=token)["item"]["item_id"]
+    # The sandbox's dispatcher posts on its own, as Plaid does: the test just waits.
+    assert inbox.news.get(timeout=10) == (item_id, "INITIAL_UPDATE")
+    assert inbox.news.get(timeout=10) == (item_id, "HISTORICAL_UPDATE")
 
 
 def test_sync_engine_keeps_a_local_copy(sync_engine: BankSync, sandbox_clock: Clock) -> None:
