@@ -16,6 +16,7 @@ from client.crypto import TokenCipher
 from client.notify import CollectingNotifier
 from client.store.db import Store
 from client.sync.connections import BankSync
+from tests.conftest import DATABASES, POSTGRES_URL
 
 FAR_PAST, FAR_FUTURE = dt.date(2000, 1, 1), dt.date(2100, 1, 1)
 
@@ -72,6 +73,21 @@ def tenant(live: Any) -> Tenant:
 def store(tmp_path: Path) -> Iterator[Store]:
     """The client's SQLite store in a temp file."""
     db = Store(f"sqlite:///{tmp_path / 'client.db'}")
+    yield db
+    db.close()
+
+
+@pytest.fixture(params=DATABASES)
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The store on SQLite, then on the run's PostgreSQL (emptied first): override `store`
+    with it to run a module on both."""
+    url = f"sqlite:///{tmp_path / 'client.db'}"
+    if request.param == "postgresql":
+        url = POSTGRES_URL
+        empty = Store(url, create=False)
+        empty.drop_all()
+        empty.close()
+    db = Store(url)
     yield db
     db.close()
 

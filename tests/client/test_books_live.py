@@ -10,10 +10,17 @@ import pytest
 from sqlalchemy import select
 
 from client.books import Books, BooksError, NotFoundError
+from client.store.db import Store
 from client.store.models import Account, Category, Transaction
 from client.sync.connections import BankSync
 from tests.client.conftest import Tenant, ground_truth
 from tests.client.helpers import assert_store_matches
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """This module runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 def _instant(text: str | None) -> dt.datetime | None:

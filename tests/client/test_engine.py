@@ -21,6 +21,12 @@ from tests.client.fake_provider import FakeBank, posted, txn
 
 
 @pytest.fixture
+def store(any_store: Store) -> Store:
+    """This module runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+@pytest.fixture
 def fake() -> FakeBank:
     """A bank with 23 transactions, two of them pending."""
     bank = FakeBank()
