@@ -7,8 +7,9 @@ negative (invalid on purpose). Checks: no 5xx, a status the document lists, the
 documented content type and a body that matches the documented schema.
 
 Plaid calls mostly need a live item: in half of the examples, chosen by a stable hash
-of the example, a generated ``access_token``, ``institution_id`` or ``item_id`` is swapped
-for a real one, so the fuzzing reaches the views and not only the token check. The
+of the example, a generated ``access_token``, ``item_id``, ``institution_id``,
+``public_token`` or ``link_token`` is swapped for a real one of the tenant, so the
+fuzzing reaches the views and not only the token checks. The
 control API runs in a tenant of its own, so fault rules it creates never reach the
 Plaid calls (a rule may legitimately answer 503).
 """
@@ -16,13 +17,13 @@ Plaid calls (a rule may legitimately answer 503).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis import checks
+from schemathesis import GenerationMode, checks
 
 from sandbox.core import tenants
 from sandbox.extensions import db
@@ -45,6 +46,15 @@ CHECKS = [
     checks.response_schema_conformance,
 ]
 INSTITUTION = "ins_109508"
+WEBHOOK = "https://example.com/hook"
+LINK_TOKEN = {
+    "client_name": "Fuzz",
+    "language": "en",
+    "country_codes": ["US"],
+    "user": {"client_user_id": "fuzz-user"},
+    "products": ["transactions"],
+}
+SWAPPED = ("access_token", "item_id", "institution_id", "public_token", "link_token")
 
 
 class FuzzTenant:
@@ -58,12 +68,6 @@ class FuzzTenant:
         self.plaid = PlaidClient(app.test_client(), keys.client_id, keys.secret)
         self.known: dict[str, str] = {"institution_id": INSTITUTION}
 
-    def link(self) -> None:
-        """A fresh item: earlier examples may have removed, rotated or broken the last one."""
-        token = self.plaid.link_item(INSTITUTION, ("transactions", "auth"))
-        self.known["access_token"] = token
-        self.known["item_id"] = self.plaid.ok("/item/get", access_token=token)["item"]["item_id"]
-
     def prepare(self, case: schemathesis.Case) -> None:
         """Keys travel in the headers; half the examples get real ids in place of generated."""
         if isinstance(case.body, dict):
@@ -71,19 +75,70 @@ class FuzzTenant:
             # INVALID_API_KEYS, which the API tests already cover.
             case.body.pop("client_id", None)
             case.body.pop("secret", None)
+            if _positive(case):
+                _drop_undeclared(case.body, _request_schema(case))
         if zlib.crc32(repr((case.body, case.path_parameters)).encode()) % 2:
             return
         for target in (case.body, case.path_parameters):
             if isinstance(target, dict):
-                for key in target.keys() & self.known.keys():
-                    target[key] = self.known[key]
+                for key in target.keys() & set(SWAPPED):
+                    target[key] = self.value(key)
+
+    def value(self, key: str) -> str:
+        """A real ``key`` of this tenant, made on first use (an item only when one is asked)."""
+        if key == "public_token":  # single use: a new one every time
+            reply = self.plaid.ok(
+                "/sandbox/public_token/create",
+                institution_id=INSTITUTION,
+                initial_products=["transactions"],
+            )
+            return str(reply["public_token"])
+        if key == "link_token" and key not in self.known:
+            self.known[key] = self.plaid.ok("/link/token/create", **LINK_TOKEN)["link_token"]
+        if key in ("access_token", "item_id") and key not in self.known:
+            token = self.plaid.link_item(INSTITUTION, ("transactions", "auth"), webhook=WEBHOOK)
+            self.known["access_token"] = token
+            item = self.plaid.ok("/item/get", access_token=token)["item"]
+            self.known["item_id"] = item["item_id"]
+        return self.known[key]
+
+
+def _positive(case: schemathesis.Case) -> bool:
+    return case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
+
+
+def _request_schema(case: schemathesis.Case) -> Any:
+    body = case.operation.definition.raw.get("requestBody", {})
+    return body.get("content", {}).get("application/json", {}).get("schema", {})
+
+
+def _declared(schema: Any) -> dict[str, Any]:
+    """The properties a (3.1) schema declares, through ``$ref`` and ``allOf``."""
+    if not isinstance(schema, dict):
+        return {}
+    if "$ref" in schema:
+        return _declared(DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
+    found = dict(schema.get("properties", {}))
+    for part in (*schema.get("allOf", ()), *schema.get("anyOf", ()), *schema.get("oneOf", ())):
+        found.update(_declared(part))
+    return found
+
+
+def _drop_undeclared(body: dict[str, Any], schema: Any) -> None:
+    """Remove keys Plaid's document does not declare (it allows them; Plaid rejects them)."""
+    declared = _declared(schema)
+    if not declared:
+        return
+    for key in list(body):
+        if key not in declared:
+            del body[key]
+        elif isinstance(body[key], dict):
+            _drop_undeclared(body[key], declared[key])
 
 
 @pytest.fixture
-def plaid_tenant(app: Flask) -> Iterator[FuzzTenant]:
-    tenant = FuzzTenant(app, "fuzz-plaid")
-    tenant.link()
-    yield tenant
+def plaid_tenant(app: Flask) -> FuzzTenant:
+    return FuzzTenant(app, "fuzz-plaid")
 
 
 @pytest.fixture
@@ -93,13 +148,17 @@ def control_tenant(app: Flask) -> FuzzTenant:
 
 # The document is static: load it once, and check each app serves exactly this one.
 SERVER = "http://localhost"
-schema = schemathesis.openapi.from_dict(document.document(SERVER))
+DOCUMENT = document.document(SERVER)
+CONFIG = schemathesis.Config()
+# The tenant's keys go in every call; generated (negated) keys would only test the key check.
+CONFIG.projects.default.generation.update(with_security_parameters=False)
+schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 
 
 def _bind(case: schemathesis.Case, app: Flask) -> None:
     """Send the case to ``app`` in process (the database of this test's parameter)."""
     served = app.test_client().get("/openapi.json", base_url=SERVER).get_json()
-    assert served == document.document(SERVER)
+    assert served == DOCUMENT
 
 
 @schema.include(tag="plaid").parametrize()
