@@ -12,7 +12,10 @@ from ..control.routes import OPEN_ENDPOINTS
 from ..control.webhooks import MAX_LIMIT, STATUSES
 from .control_schemas import ref
 
-TENANT_KEYS: list[dict[str, list[str]]] = [{"clientId": [], "secret": []}, {"basicAuth": []}]
+Security = list[dict[str, list[str]]]
+TENANT_KEYS: Security = [{"clientId": [], "secret": []}, {"basicAuth": []}]
+# Open, but a shared sandbox (``sandbox.shared``) wants its admin token.
+ADMIN_IN_SHARED_MODE: Security = [{}, {"adminToken": []}]
 
 
 def _object(**properties: Any) -> dict[str, Any]:
@@ -43,6 +46,18 @@ MISSING = {
         "content": _json({"anyOf": [ref("ControlError"), ref("PlaidError")]}),
     },
 }
+SHARED_MODE_REFUSAL = {
+    "401": {
+        "description": "A shared sandbox refused: no admin token (or an unsigned webhook)",
+        "content": _json(ref("ControlError")),
+    }
+}
+TENANT_QUOTA = {
+    "429": {
+        "description": "A shared sandbox's tenant creation quota is used up",
+        "content": _json(ref("ControlError")),
+    }
+}
 UNAVAILABLE = {
     "503": {
         "description": "The database is unreachable or the seed catalogue cannot load",
@@ -58,14 +73,17 @@ def _op(
     *,
     status: str = "200",
     errors: dict[str, Any] | None = None,
+    security: Security | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """One operation: ``reply`` is the success body's schema; ``errors`` default to a 400."""
+    if security is None:
+        security = [] if f"control.{endpoint}" in OPEN_ENDPOINTS else TENANT_KEYS
     return {
         "tags": ["control"],
         "operationId": f"control_{endpoint}",
         "summary": summary,
-        "security": [] if f"control.{endpoint}" in OPEN_ENDPOINTS else TENANT_KEYS,
+        "security": security,
         **extra,
         "responses": {
             status: {"description": summary, "content": _json(reply)},
@@ -109,6 +127,8 @@ def _tenant_paths() -> dict[str, Any]:
                 ref("ControlTenant"),
                 status="201",
                 requestBody=_body(ref("ControlTenantCreate"), required=False),
+                errors={**BAD_INPUT, **SHARED_MODE_REFUSAL, **TENANT_QUOTA},
+                security=ADMIN_IN_SHARED_MODE,
             ),
         },
         "/control/reset": {
@@ -286,18 +306,23 @@ def _webhook_paths() -> dict[str, Any]:
                 _object(received={"type": "integer"}),
                 parameters=name,
                 requestBody={"content": {"*/*": {"schema": {}}}},
+                errors={**BAD_INPUT, **SHARED_MODE_REFUSAL},
             ),
             "get": _op(
                 "webhook_catcher_list",
                 "What the catcher received, oldest first",
                 _object(webhooks={"type": "array", "items": ref("ControlCaughtWebhook")}),
                 parameters=[*name, LIMIT],
+                errors={**BAD_INPUT, **SHARED_MODE_REFUSAL},
+                security=ADMIN_IN_SHARED_MODE,
             ),
             "delete": _op(
                 "webhook_catcher_clear",
                 "Empty the catcher",
                 _object(cleared={"const": True}),
                 parameters=name,
+                errors={**BAD_INPUT, **SHARED_MODE_REFUSAL},
+                security=ADMIN_IN_SHARED_MODE,
             ),
         },
     }
@@ -309,5 +334,12 @@ def paths() -> dict[str, Any]:
 
 
 def security_schemes() -> dict[str, Any]:
-    """HTTP Basic with the tenant's keys (the header schemes are Plaid's own)."""
-    return {"basicAuth": {"type": "http", "scheme": "basic"}}
+    """HTTP Basic with the tenant's keys, and the admin token of a shared sandbox."""
+    return {
+        "basicAuth": {"type": "http", "scheme": "basic"},
+        "adminToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "SANDBOX_ADMIN_TOKEN (or the Sandbox-Admin-Token header)",
+        },
+    }

@@ -66,7 +66,8 @@ def _info(plaid: dict[str, Any]) -> dict[str, Any]:
             "A local stand-in for bank-data aggregators. Paths tagged `plaid` are a subset of "
             f"Plaid's own document ({plaid['info']['title']}, version {plaid['info']['version']},"
             " converted from OpenAPI 3.0 to 3.1); paths tagged `control` are the sandbox's own "
-            "API for tenants, the clock, faults and webhooks."
+            "API for tenants, the clock, faults and webhooks. A body larger than the server's "
+            "MAX_CONTENT_LENGTH is refused with 413 on every path."
         ),
         "license": {"name": "MIT", "identifier": "MIT"},
     }

@@ -217,7 +217,8 @@ class ControlChecker:
     def call(self, method: str, template: str, status: int = 200, **kwargs: Any) -> Any:
         """``method`` on ``template`` filled from ``path``; asserts status and schema."""
         path = template.format(**kwargs.pop("path", {}))
-        reply = self.client.open(path, method=method.upper(), headers=self.headers, **kwargs)
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        reply = self.client.open(path, method=method.upper(), headers=headers, **kwargs)
         assert reply.status_code == status, reply.get_json()
         operation = self.doc["paths"][template][method]
         media = operation["responses"][str(status)]["content"]["application/json"]
@@ -285,3 +286,20 @@ def test_control_replies_match_the_document(
     _sweep_webhooks(check)
     control = {(m, p) for m, p in _documented(doc) if p.startswith("/control")}
     assert control - check.checked == set()
+
+
+def test_control_shared_mode_refusals_match_the_document(
+    app: Flask, plaid: PlaidClient, doc: dict[str, Any]
+) -> None:
+    app.config["ADMIN_TOKEN"] = "admin-token"  # a shared sandbox
+    check = ControlChecker(app, plaid, doc)
+    catcher = {"name": "shared"}
+    check.call("post", "/control/tenants", 401, json={})
+    check.call("get", "/control/webhook-catcher/{name}", 401, path=catcher)
+    check.call("delete", "/control/webhook-catcher/{name}", 401, path=catcher)
+    check.call("post", "/control/webhook-catcher/{name}", 401, path=catcher, data=b"unsigned")
+    admin = {"Authorization": "Bearer admin-token"}
+    check.call("post", "/control/tenants", 201, json={}, headers=admin)
+    check.call("get", "/control/webhook-catcher/{name}", path=catcher, headers=admin)
+    security = doc["paths"]["/control/tenants"]["post"]["security"]
+    assert {"adminToken": []} in security
