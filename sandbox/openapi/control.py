@@ -110,7 +110,6 @@ DAY = {"type": "string", "format": "date"}
 
 
 def _tenant_paths() -> dict[str, Any]:
-    clock = ref("ControlClock")
     return {
         "/control/health": {
             "get": _op(
@@ -138,6 +137,12 @@ def _tenant_paths() -> dict[str, Any]:
                 _object(reset={"const": True}),
             ),
         },
+    }
+
+
+def _clock_paths() -> dict[str, Any]:
+    clock = ref("ControlClock")
+    return {
         "/control/clock": {
             "get": _op("clock_get", "The tenant's simulated time", clock),
             "post": _op(
@@ -172,9 +177,6 @@ def _tenant_paths() -> dict[str, Any]:
 
 def _fault_paths() -> dict[str, Any]:
     rules = _object(rules={"type": "array", "items": ref("ControlFaultRule")})
-    health_path = "/control/institutions/{institution_id}/health"
-    institution = [_path("institution_id", {"type": "string"})]
-    limits = ref("ControlRateLimits")
     return {
         "/control/faults": {
             "post": _op(
@@ -205,6 +207,14 @@ def _fault_paths() -> dict[str, Any]:
                 _object(requests={"type": "array", "items": ref("ControlFaultLogEntry")}),
             ),
         },
+    }
+
+
+def _health_paths() -> dict[str, Any]:
+    health_path = "/control/institutions/{institution_id}/health"
+    institution = [_path("institution_id", {"type": "string"})]
+    limits = ref("ControlRateLimits")
+    return {
         "/control/institutions/health": {
             "get": _op(
                 "institutions_health",
@@ -242,7 +252,6 @@ def _fault_paths() -> dict[str, Any]:
 def _webhook_paths() -> dict[str, Any]:
     event = _object(webhook=ref("ControlWebhookEvent"))
     event_id = [_path("event_id", ROW_ID)]
-    name = [_path("name", {"type": "string", "minLength": 1})]
     paused = {"type": "boolean"}
     return {
         "/control/webhooks": {
@@ -277,6 +286,11 @@ def _webhook_paths() -> dict[str, Any]:
                 errors=MISSING,
             ),
         },
+    }
+
+
+def _delivery_paths() -> dict[str, Any]:
+    return {
         "/control/webhooks/deliver": {
             "post": _op(
                 "webhooks_deliver",
@@ -299,6 +313,12 @@ def _webhook_paths() -> dict[str, Any]:
                 _object(key=ref("JWKPublicKey")),
             ),
         },
+    }
+
+
+def _catcher_paths() -> dict[str, Any]:
+    name = [_path("name", {"type": "string", "minLength": 1})]
+    return {
         "/control/webhook-catcher/{name}": {
             "post": _op(
                 "webhook_catcher_receive",
@@ -330,7 +350,15 @@ def _webhook_paths() -> dict[str, Any]:
 
 def paths() -> dict[str, Any]:
     """Every control path, keyed as OpenAPI writes them (``{name}`` for variables)."""
-    return {**_tenant_paths(), **_fault_paths(), **_webhook_paths()}
+    return {
+        **_tenant_paths(),
+        **_clock_paths(),
+        **_fault_paths(),
+        **_health_paths(),
+        **_webhook_paths(),
+        **_delivery_paths(),
+        **_catcher_paths(),
+    }
 
 
 def security_schemes() -> dict[str, Any]:

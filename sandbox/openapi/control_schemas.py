@@ -105,20 +105,17 @@ def _fault_schemas() -> dict[str, Any]:
 
 def _health_schemas() -> dict[str, Any]:
     rate = {"type": "number", "minimum": 0, "maximum": 1}
-    limit = {"type": ["integer", "null"], "minimum": 1}
     return {
-        "ControlHealthChange": {
-            **_object(
-                {
-                    "status": {
-                        "enum": list(health.STATUSES),
-                        "description": "the server also accepts these in lower case",
-                    },
-                    "failure_rate": rate,
+        "ControlHealthChange": _object(
+            {
+                "status": {
+                    "enum": list(health.STATUSES),
+                    "description": "the server also accepts these in lower case",
                 },
-                optional=("failure_rate",),
-            ),
-        },
+                "failure_rate": rate,
+            },
+            optional=("failure_rate",),
+        ),
         "ControlHealth": _object(
             {
                 "institution_id": STRING,
@@ -134,6 +131,12 @@ def _health_schemas() -> dict[str, Any]:
                 "changed_at": INSTANT,
             }
         ),
+    }
+
+
+def _rate_limit_schemas() -> dict[str, Any]:
+    limit = {"type": ["integer", "null"], "minimum": 1}
+    return {
         "ControlRateLimitsChange": _object(
             {
                 "enabled": {"type": "boolean"},
@@ -259,6 +262,7 @@ def schemas() -> dict[str, Any]:
         ),
         **_fault_schemas(),
         **_health_schemas(),
+        **_rate_limit_schemas(),
         **_webhook_schemas(),
         "ControlItemBalances": _balances_schema(),
     }
