@@ -1,4 +1,6 @@
-# The sandbox as a container: `docker compose up` runs it on PostgreSQL under gunicorn.
+# The sandbox as a container. `docker run -p 8000:8000 bank-sandbox` alone serves on the
+# embedded SQLite database; docker-compose.yml runs `init-db`, gunicorn and the webhook worker
+# against PostgreSQL and Redis instead.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,26 +10,28 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so editing the code does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir -p sandbox client \
-    && touch sandbox/__init__.py client/__init__.py \
-    && pip install '.[server,redis]' \
-    && pip uninstall -y bank-sandbox
+# Dependencies first (read from pyproject.toml), so editing the code does not reinstall them.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['server'] \
++ p['optional-dependencies']['redis']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt
 
-COPY sandbox ./sandbox
-COPY client ./client
-COPY seeds ./seeds
-# Editable, so the package finds the catalogue in /app/seeds next to it
-# (seeds/ is data beside the package, not inside it).
-RUN pip install --no-deps -e . \
+# A regular (not editable) install, as users get it: the seeds/ catalogue goes into the
+# package as sandbox/_seeds. The source is removed again, so `python -m sandbox` in /app can
+# only import the installed package. Flask's instance folder of an installed package is
+# $PREFIX/var/sandbox-instance; it holds the SQLite file, keys and secret key.
+COPY README.md pyproject.toml /tmp/src/
+COPY sandbox /tmp/src/sandbox
+COPY client /tmp/src/client
+COPY seeds /tmp/src/seeds
+RUN pip install --no-deps /tmp/src \
+    && rm -rf /tmp/src /app/pyproject.toml \
     && useradd --system --home-dir /app sandbox \
-    && mkdir -p instance \
-    && chown sandbox instance
+    && mkdir -p /usr/local/var/sandbox-instance \
+    && chown sandbox /usr/local/var/sandbox-instance
 
 USER sandbox
 EXPOSE 8000
 
-# `docker run` alone: one process on the embedded SQLite database. docker-compose.yml
-# runs `init-db` and gunicorn against PostgreSQL instead.
 CMD ["python", "-m", "sandbox", "serve", "--host", "0.0.0.0", "--port", "8000"]

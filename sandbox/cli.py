@@ -11,8 +11,10 @@ import datetime as dt
 import json
 import os
 import secrets
+import signal
 import socket
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -301,18 +303,34 @@ def clock(
 
 @click.command()
 @click.option("--threads", default=1, show_default=True, help="Dispatcher loops in this process.")
+@click.option(
+    "--heartbeat-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SANDBOX_WORKER_HEARTBEAT",
+    default=None,
+    help="Touched after every pass that reached the database (for health checks).",
+)
 @with_appcontext
-def worker(threads: int) -> None:
+def worker(threads: int, heartbeat_file: Path | None) -> None:
     """Deliver webhooks (run beside web workers started with WEBHOOK_DISPATCHER=off)."""
     app = _current_app()
-    loops = [webhook_worker.start(app) for _ in range(max(1, threads))]
+    loops = [webhook_worker.start(app, heartbeat=heartbeat_file) for _ in range(max(1, threads))]
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
+
+    def stop_all(*_: object) -> None:
+        """``docker stop`` (SIGTERM) or Ctrl-C: each loop finishes its pass, then exit 0."""
+        for _thread, stop in loops:
+            stop.set()
+
+    signal.signal(signal.SIGTERM, stop_all)
     try:
         for thread, _stop in loops:
             thread.join()
     except KeyboardInterrupt:
-        for _thread, stop in loops:
-            stop.set()
+        stop_all()
+        for thread, _stop in loops:
+            thread.join(timeout=30)
+    click.echo("webhook worker stopped", err=True)
 
 
 for _command in (init_db, tenants_group, seed, reset, clock, worker, faults_group):

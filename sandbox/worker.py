@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,8 +41,13 @@ def run(
     *,
     dispatcher: Dispatcher | None = None,
     poll: float = POLL_SECONDS,
+    heartbeat: Path | None = None,
 ) -> None:
-    """Deliver until ``stop`` is set; a database hiccup is logged and retried next poll."""
+    """Deliver until ``stop`` is set; a database hiccup is logged and retried next poll.
+
+    ``heartbeat`` is touched after every pass that reached the database, so a health
+    check can tell a working loop from a stuck or disconnected one by its age.
+    """
     dispatcher = dispatcher or dispatcher_for(app)
     with app.app_context():
         engine = db.engine
@@ -50,6 +56,8 @@ def run(
         with Session(engine) as session:
             try:
                 made = dispatcher.deliver_pending(session)
+                if heartbeat is not None:
+                    heartbeat.touch()
             except SQLAlchemyError:
                 log.exception("webhook dispatcher: database error; retrying")
         if not made:
@@ -57,14 +65,18 @@ def run(
 
 
 def start(
-    app: Flask, *, dispatcher: Dispatcher | None = None, poll: float = POLL_SECONDS
+    app: Flask,
+    *,
+    dispatcher: Dispatcher | None = None,
+    poll: float = POLL_SECONDS,
+    heartbeat: Path | None = None,
 ) -> tuple[threading.Thread, threading.Event]:
     """Start ``run`` in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
     thread = threading.Thread(
         target=run,
         args=(app, stop),
-        kwargs={"dispatcher": dispatcher, "poll": poll},
+        kwargs={"dispatcher": dispatcher, "poll": poll, "heartbeat": heartbeat},
         daemon=True,
         name="webhook-dispatcher",
     )

@@ -1,4 +1,4 @@
-"""``docker-compose.yml`` is valid Compose and wires the sandbox to a healthy PostgreSQL.
+"""``docker-compose.yml`` is valid Compose: gunicorn, a webhook worker, PostgreSQL and Redis.
 
 Docker need not run: the file is checked against the Compose specification's JSON
 schema, vendored in ``tests/unit/data/compose-spec.json`` (see ``data/README.md`` for
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -89,12 +91,37 @@ def test_schema_rejects_a_broken_compose_file() -> None:
     assert any("healtcheck" in e for e in errors), errors
 
 
-def test_sandbox_waits_for_a_healthy_postgres() -> None:
-    assert service("sandbox")["depends_on"]["postgres"]["condition"] == "service_healthy"
+def test_sandbox_waits_for_healthy_postgres_and_redis() -> None:
+    depends = service("sandbox")["depends_on"]
+    assert depends["postgres"]["condition"] == "service_healthy"
+    assert depends["redis"]["condition"] == "service_healthy"
 
 
-def test_both_services_have_healthchecks() -> None:
-    for name in ("sandbox", "postgres"):
+def test_worker_delivers_webhooks_once_the_schema_is_migrated() -> None:
+    worker = service("worker")
+    assert worker["command"] == ["python", "-m", "sandbox", "worker"]
+    assert worker["depends_on"]["sandbox"]["condition"] == "service_healthy"
+    assert worker["image"] == service("sandbox")["image"]
+    assert worker["environment"] == service("sandbox")["environment"]  # one anchor
+
+
+def test_web_workers_leave_delivery_to_the_worker_and_share_rate_limits() -> None:
+    env = interpolate(service("sandbox")["environment"], {})
+    assert env["SANDBOX_WEBHOOK_DISPATCHER"] == "off"
+    assert env["SANDBOX_RATELIMIT_STORAGE_URL"] == "redis://redis:6379/0"
+    assert service("redis")["image"].startswith("redis:")
+    assert "redis-cli" in service("redis")["healthcheck"]["test"]
+
+
+def test_worker_healthcheck_reads_the_heartbeat_the_worker_touches() -> None:
+    code = service("worker")["healthcheck"]["test"][3]
+    compile(code, "healthcheck", "exec")
+    assert "SANDBOX_WORKER_HEARTBEAT" in code
+    assert interpolate(service("worker")["environment"], {})["SANDBOX_WORKER_HEARTBEAT"]
+
+
+def test_every_service_has_a_healthcheck() -> None:
+    for name in ("sandbox", "worker", "postgres", "redis"):
         check = service(name).get("healthcheck")
         assert check and not check.get("disable"), f"{name} has no healthcheck"
         assert check["test"][0] in {"CMD", "CMD-SHELL"}
@@ -145,6 +172,33 @@ def test_dockerfile_builds_on_python_311_slim() -> None:
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
     assert re.search(r"^RUN .*pip install", text, re.M)
+
+
+def test_dockerfile_installs_the_package_with_its_seeds_not_editable() -> None:
+    text = DOCKERFILE.read_text()
+    copied = {line.split()[1] for line in text.splitlines() if line.startswith("COPY ")}
+    assert {"sandbox", "client", "seeds"} <= copied  # what pyproject's packages are built from
+    assert "pip install --no-deps /tmp/src" in text and " -e " not in text
+    assert "rm -rf /tmp/src" in text  # `python -m sandbox` finds only the installed package
+
+
+def test_dockerfile_requirements_step_reads_the_real_pyproject(tmp_path: Path) -> None:
+    """The dependency layer's one-liner, run on pyproject.toml, lists base, server and redis."""
+    text = DOCKERFILE.read_text().replace("\\\n", "")
+    code = re.search(r'RUN python -c "(.+?)" > /tmp/requirements.txt', text)
+    assert code, "no requirements step"
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    done = subprocess.run(
+        [sys.executable, "-c", code.group(1)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wanted = done.stdout.splitlines()
+    assert any(r.startswith("flask") for r in wanted)
+    assert any(r.startswith("gunicorn") for r in wanted)
+    assert any(r.startswith("limits[redis]") for r in wanted)
 
 
 def test_wsgi_module_builds_the_app_without_touching_the_database(
