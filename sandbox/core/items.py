@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import institutions, ledger
-from .errors import InvalidField
+from .errors import InvalidField, ItemNotFound
 from .institutions import Institution
 from .models import Account, Item, Tenant, Transaction
 from .seeding import make_id, rng_for
@@ -122,9 +122,17 @@ def lock(session: Session, item: Item) -> None:
 
     PostgreSQL takes a row lock (``FOR NO KEY UPDATE``: rows that merely reference the
     item are not blocked); SQLite has no row locks, but every sandbox transaction there
-    starts with ``BEGIN IMMEDIATE`` and so already holds the database's write lock.
+    starts with ``BEGIN IMMEDIATE`` and so already holds the database's write lock. An item
+    deleted meanwhile (``/control/reset``) is ``ItemNotFound``, as it would be a moment later.
     """
-    session.refresh(item, with_for_update={"key_share": True})
+    locked = session.scalar(
+        select(Item)
+        .where(Item.pk == item.pk)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise ItemNotFound()
 
 
 def materialize(session: Session, item: Item, today: dt.date, *, creating: bool = False) -> bool:
