@@ -362,6 +362,7 @@ def worker(ctx: click.Context, interval: float, host: str, port: int, log_level:
     from client.worker.main import run_service
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # schema checks at every start
     run_service(_bank(ctx), interval=interval, host=host, port=port, ready=click.echo)
 
 

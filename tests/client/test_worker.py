@@ -129,11 +129,7 @@ def test_worker_process_serves_health_and_metrics_and_stops_on_sigterm(
         text=True,
     )
     try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:\d+", first)
-        assert found, first
-        base = found.group(0)
+        base = health_url(proc)
         health = wait_for_scheduled_sync(base, env["BANK_CLIENT_DB"])
         assert health["ok"] and health["worker"]["running"] and health["bank"]["ok"]
         metrics = requests.get(base + "/metrics", timeout=10).text
@@ -144,9 +140,20 @@ def test_worker_process_serves_health_and_metrics_and_stops_on_sigterm(
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait(10)
+            proc.communicate(timeout=10)
     assert proc.returncode == 0, rest
     assert "worker stopped (signal)" in rest and "Traceback" not in rest
+
+
+def health_url(proc: subprocess.Popen[str]) -> str:
+    """The base URL the worker announces on stdout (log lines may come first)."""
+    assert proc.stdout is not None
+    for _ in range(50):
+        line = proc.stdout.readline()
+        found = re.search(r"health on (http://127\.0\.0\.1:\d+)", line)
+        if found:
+            return found.group(1)
+    raise AssertionError("the worker never announced its health URL")
 
 
 def wait_for_scheduled_sync(base: str, db: str) -> dict[str, object]:
