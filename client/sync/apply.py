@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -90,12 +89,16 @@ def apply_plan(
 ) -> Counts:
     """Tombstone removals, then upsert by provider id: replays update in place, no duplicates.
 
-    New rows go in with one executemany; the ORM unit of work is kept for the few updates."""
+    Rows known by provider id are written with one executemany each for inserts and updates;
+    a row adopted from an earlier Item goes through the ORM so it cannot be adopted twice."""
     counts = Counts(removed=tombstone(session, conn, plan.deletes))
+    if not plan.upserts:
+        return counts
     context = PageContext.load(session, conn, accounts.values())
     selected = conn.settings.get("account_ids")
     existing = _existing(session, [*plan.upserts, *_replaced(plan)])
     inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for txn in plan.upserts.values():
         if selected is not None and txn.account_provider_id not in selected:
             continue
@@ -104,17 +107,22 @@ def apply_plan(
             continue  # DIVERGES: investment accounts never carry sync transactions
         values = _values(conn, account, txn, context)
         pending = existing.get(txn.pending_provider_id or "")
-        row = existing.get(txn.provider_id) or _adopt(session, conn, account, txn)
-        if row is None:
+        row = existing.get(txn.provider_id)
+        if row is not None:
+            updates.append({"id": row.id, **values, **_carried(row, pending)})
+        elif (adopted := _adopt(session, conn, account, txn)) is not None:
+            row = adopted
+            for name, value in {**values, **_carried(row, pending)}.items():
+                setattr(row, name, value)
+            session.flush()
+        else:
             inserts.append({**values, **_carried(None, pending)})
-            counts.added += 1
-            continue
-        counts.added += row.removed_at is not None
-        counts.modified += row.removed_at is None
-        for name, value in {**values, **_carried(row, pending)}.items():
-            setattr(row, name, value)
+        counts.added += row is None or row.removed_at is not None
+        counts.modified += row is not None and row.removed_at is None
     if inserts:
         session.execute(insert(Transaction), inserts)
+    if updates:
+        session.execute(update(Transaction), updates)
     session.flush()
     return counts
 
@@ -199,7 +207,7 @@ def _values(
         "merchant_entity_id": d.merchant_entity_id,
         "logo_url": d.logo_url,
         "website": d.website,
-        "counterparties": [dataclasses.asdict(c) for c in d.counterparties],
+        "counterparties": [dict(vars(c)) for c in d.counterparties],
         "location": dict(d.location),
         "payment_meta": dict(d.payment_meta),
         "payment_channel": d.payment_channel,
@@ -224,13 +232,13 @@ def _values(
 
 
 def _carried(row: Transaction | None, pending: Transaction | None) -> dict[str, Any]:
-    """The user's edits a posted transaction takes over from its pending version (a new row
-    gets every user field, so one executemany covers all rows)."""
-    out: dict[str, Any] = {} if row is not None else dict.fromkeys(USER_FIELDS)
+    """The user's fields of the row, each taken from its pending version when the row has
+    none (a posted transaction keeps what the user set while it was pending). Always every
+    user field, so one executemany covers all rows."""
+    out = {name: getattr(row, name) if row is not None else None for name in USER_FIELDS}
     if pending is None or pending is row:
         return out
     for name in USER_FIELDS:
-        mine = getattr(row, name) if row is not None else None
-        if mine is None and getattr(pending, name) is not None:
+        if out[name] is None:
             out[name] = getattr(pending, name)
     return out
