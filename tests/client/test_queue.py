@@ -4,10 +4,7 @@ backoff, one job per connection at a time, and no double claims under concurrenc
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +12,6 @@ from client.store.db import Store
 from client.store.jobs import Job, JobStatus
 from client.worker.queue import JobQueue, RetryPolicy
 
-POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
 T0 = dt.datetime(2026, 3, 16, 12, 0, tzinfo=dt.UTC)
 
 
@@ -33,15 +28,9 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
-@pytest.fixture(params=DATABASES)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """The client's tables on SQLite (a file) or on this run's PostgreSQL, fresh per test."""
-    url = POSTGRES if request.param == "postgresql" else f"sqlite:///{tmp_path / 'q.db'}"
-    store = Store(url, create=False)
-    store.drop_all()
-    store.create_all()
-    yield store
-    store.close()
+@pytest.fixture
+def db(any_store: Store) -> Store:
+    return any_store
 
 
 @pytest.fixture

@@ -33,6 +33,12 @@ NOW = dt.datetime(2026, 3, 16, 12, 0, tzinfo=dt.UTC)
 REDIS = "redis://127.0.0.1:6379/6"  # this suite's own Redis database
 
 
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
 def _conn(store: Store, **fields: Any) -> int:
     with store.session() as s:
         conn = Connection(access_token_enc="x", settings={}, **fields)

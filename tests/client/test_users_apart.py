@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -24,6 +25,12 @@ Snapshot = frozenset[tuple[Any, ...]]
 USERS = ("alice", "bob", "carol")
 BANKS = ("ins_109508", "ins_109509")
 _stores = itertools.count()
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 def user_rows(store: Store, user: str) -> Snapshot:

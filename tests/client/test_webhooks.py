@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.test import Client
 
 from client.api.plaid import PlaidClient
+from client.store.db import Store
 from client.store.jobs import Job
 from client.store.models import Connection, SyncRun, WebhookReceipt
 from client.sync.connections import BankSync
@@ -25,6 +26,12 @@ from client.webhooks import (
 )
 from client.worker.service import Worker
 from tests.client.helpers import Signer, count_rows, serve
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 @pytest.fixture

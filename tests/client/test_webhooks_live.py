@@ -14,6 +14,7 @@ from flask import Flask, request
 from sqlalchemy import select
 
 from client.notify import CollectingNotifier
+from client.store.db import Store
 from client.store.models import Connection, SyncRun, WebhookReceipt
 from client.sync.connections import BankSync
 from client.webhooks import WebhookProcessor, WebhookVerifier, make_blueprint
@@ -21,6 +22,12 @@ from client.webhooks.receiver import event_identity
 from client.worker.service import Worker
 from tests.client.conftest import Tenant, ground_truth
 from tests.client.helpers import assert_store_matches, serve
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 @dataclass

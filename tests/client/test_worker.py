@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -25,6 +26,12 @@ from client.store.models import SyncRun
 from client.sync.connections import BankSync
 from client.worker.service import Worker
 from tests.client.conftest import Tenant
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 class Clock:
