@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,20 @@ from client.store.models import Account, Connection, ConnectionStatus
 from client.sync.apply import upsert_account
 from client.sync.engine import PageHook, SyncEngine, SyncResult
 from client.sync.engine import get_connection as _get
+
+
+@dataclass(frozen=True)
+class LinkStart:
+    """A Link token and, when the provider hosts Link, the URL to send the user to."""
+
+    token: str
+    url: str | None
+
+    @classmethod
+    def from_reply(cls, reply: dict[str, Any]) -> LinkStart:
+        """From a /link/token/create reply."""
+        url = reply.get("hosted_link_url")
+        return cls(str(reply["link_token"]), str(url) if url else None)
 
 
 class BankSync:
@@ -80,6 +95,19 @@ class BankSync:
         )
         return str(reply["link_token"])
 
+    def link_start(
+        self, user_ref: str, *, webhook: str | None = None, days_requested: int = 730
+    ) -> LinkStart:
+        """A hosted Link session for connecting a new bank (the CLI prints its URL)."""
+        reply = self.client_for(None).link_token_create(
+            user_ref,
+            client_name=self.client_name,
+            webhook=webhook,
+            days_requested=days_requested,
+            hosted_link={},
+        )
+        return LinkStart.from_reply(reply)
+
     def connect(
         self,
         public_token: str,
@@ -129,13 +157,40 @@ class BankSync:
 
     def repair_link_token(self, connection_id: int) -> str:
         """An update-mode Link token: the user signs in again, the access token stays."""
+        return self.repair_link(connection_id).token
+
+    def repair_link(self, connection_id: int, *, account_selection: bool = False) -> LinkStart:
+        """Hosted update-mode Link: sign in again, or (`account_selection`) share new accounts."""
         token = self.access_token(connection_id)
         with self.store.session() as session:
             user_ref = _get(session, connection_id).user_ref
+        options: dict[str, Any] = {"hosted_link": {}}
+        if account_selection:
+            options["update"] = {"account_selection_enabled": True}
         reply = self.client_for(connection_id).link_token_create(
-            user_ref, client_name=self.client_name, access_token=token
+            user_ref, client_name=self.client_name, access_token=token, **options
         )
-        return str(reply["link_token"])
+        return LinkStart.from_reply(reply)
+
+    def relink(self, connection_id: int) -> LinkStart:
+        """A new Link for a connection beyond repair: same user, same stored history window."""
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            user_ref, days = conn.user_ref, int(conn.settings.get("days_requested", 730))
+        return self.link_start(user_ref, days_requested=days)
+
+    def reconnect_link(self, connection_id: int, *, account_selection: bool = False) -> LinkStart:
+        """Update mode while the credentials exist; after a disconnect, a new Link (`relink`)."""
+        with self.store.session() as session:
+            linked = _get(session, connection_id).access_token_enc is not None
+        if linked:
+            return self.repair_link(connection_id, account_selection=account_selection)
+        return self.relink(connection_id)
+
+    def set_consent_deadline(self, connection_id: int, when: dt.datetime) -> None:
+        """PENDING_EXPIRATION / PENDING_DISCONNECT: remember when access ends (reminders)."""
+        with self.store.session() as session:
+            _get(session, connection_id).consent_expires_at = when
 
     def mark_repaired(self, connection_id: int) -> bool:
         """After update mode (or LOGIN_REPAIRED): confirm with /item/get, then catch up."""
