@@ -7,6 +7,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -144,6 +145,24 @@ def test_cli_disconnect_twice_is_fine_and_sync_reports_it(cli: Cli) -> None:
     failed = cli.runner.invoke(main, ["sync", "1"])
     assert failed.exit_code == 1 and "bank-client reconnect 1" in failed.output
     assert "Traceback" not in failed.output
+
+
+def test_cli_reconnect_after_disconnect_relinks_with_the_stored_history_window(
+    cli: Cli, live: Any
+) -> None:
+    from sandbox.core.models import LinkToken
+    from sandbox.extensions import db
+
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "45")
+    cli.ok("disconnect", "1")
+    url = cli.ok("reconnect", "1").strip()
+    token = url.split("token=", 1)[1]
+    with live.app.app_context():
+        config = db.session.get(LinkToken, token).config
+        db.session.remove()
+    assert "access_token" not in config  # a new Link, not update mode: the Item is gone
+    assert config["transactions"] == {"days_requested": 45}
+    assert config["user"]["client_user_id"] == "default"
 
 
 def test_cli_default_base_url_is_the_sandboxs() -> None:
