@@ -239,7 +239,8 @@ class AuditEvent(Base):
 
 
 class WebhookReceipt(Base):
-    """Digest of each processed webhook body, so redeliveries are no-ops."""
+    """One received webhook event, by identity (the hash of its signed JWT): a redelivered request
+    is found here and not queued twice."""
 
     __tablename__ = "bc_webhook_receipts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
