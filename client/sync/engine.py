@@ -41,10 +41,7 @@ from client.sync.merge import plan_page
 log = logging.getLogger(__name__)
 PageHook = Callable[[int, Counts], None]
 NO_CREDENTIALS = "NO_CREDENTIALS"
-
-# Kept for callers that caught the old name; a missing connection raises it, a disconnected
-# one is reported in the result.
-ConnectionUnavailableError = ConnectionUnavailable
+OTHER_PROVIDER = "OTHER_PROVIDER"
 
 
 @dataclass
@@ -107,6 +104,10 @@ class SyncEngine:
         """Decrypt the stored credentials just for the call that needs them."""
         with self.store.session() as session:
             conn = get_connection(session, connection_id)
+            if conn.provider != self.provider.name:
+                raise ConnectionUnavailable(
+                    OTHER_PROVIDER, f"connection {connection_id} belongs to {conn.provider!r}"
+                )
             if conn.access_token_enc is None:
                 raise ConnectionUnavailable(
                     NO_CREDENTIALS, f"connection {connection_id} has no credentials"

@@ -176,6 +176,16 @@ def test_sync_without_credentials_reports_instead_of_raising(
         assert s.scalars(select(SyncRun.error_code)).one() == "NO_CREDENTIALS"
 
 
+def test_connection_of_another_provider_is_left_alone(engine: SyncEngine, fake: FakeBank) -> None:
+    cid = _connect(engine)
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        conn.provider = "truelayer"
+    fake.failures.append(SyncError("NEVER_CALLED"))
+    assert engine.sync(cid).error_code == "OTHER_PROVIDER" and fake.failures  # no call made
+
+
 def _client_imports(module: str, seen: set[str]) -> set[str]:
     """Every client module `module` imports, transitively (package __init__ files aside)."""
     spec = importlib.util.find_spec(module)
