@@ -118,7 +118,7 @@ def add_rule(
     try:
         compile_pattern(pattern)
     except RuleError as exc:
-        raise BooksError(str(exc)) from None
+        raise BooksError(exc.message) from None
     if category_id is None and not payee_name and not ignore:
         raise BooksError("category_id: a rule needs a category, a payee or ignore=True")
     if category_id is not None:

@@ -7,14 +7,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from client.api.errors import ClientError
+from client.providers.errors import SyncError
 from client.providers.model import LocalTransaction
 
 SETTINGS_KINDS = ("rename_payee", "set_category", "ignore_transfers")
 
 
-class RuleError(ClientError):
-    """A rule is malformed; the message names the field."""
+class RuleError(SyncError):
+    """A rule is malformed; the message names the field (a sync records it as INVALID_RULE)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("INVALID_RULE", message)
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,21 @@ def test_sync_without_credentials_reports_instead_of_raising(
         assert s.scalars(select(SyncRun.error_code)).one() == "NO_CREDENTIALS"
 
 
+def test_malformed_rule_is_recorded_not_raised(engine: SyncEngine) -> None:
+    cid = _connect(engine)
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        conn.settings = {"rules": [{"type": "rename_payee", "match": "(", "payee": "X"}]}
+    result = engine.sync(cid)
+    assert result.error_code == "INVALID_RULE" and "rules[0].match" in (result.error_message or "")
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == "error" and conn.in_chain  # resumes once fixed
+        conn.settings = {}
+    assert engine.sync(cid).ok
+
+
 def test_connection_of_another_provider_is_left_alone(engine: SyncEngine, fake: FakeBank) -> None:
     cid = _connect(engine)
     with engine.store.session() as s:
