@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 POLL_SECONDS = 1.0  # for retries and delayed events; a write request wakes it at once
+STOP_POLL_SECONDS = 0.05  # how soon the server notices ``stop`` (socketserver's default: 0.5)
 log = logging.getLogger(__name__)
 
 
@@ -69,10 +70,21 @@ class ItemLinker:
 
 
 def upgrade_schema(app: Flask) -> None:
-    """Migrate ``app``'s database as ``serve`` does (a seam tests may replace)."""
-    from .bootstrap import upgrade_schema as upgrade
+    """Prepare ``app``'s database: an empty one gets the models' tables in one go, stamped
+    at the newest migration (``tests/plugin/test_schema.py`` keeps the two identical);
+    any other is migrated as ``serve`` does."""
+    import flask_migrate
+    from sqlalchemy import inspect
 
-    upgrade(app)
+    from .bootstrap import upgrade_schema as migrate
+    from .extensions import db
+
+    with app.app_context():
+        if inspect(db.engine).get_table_names():
+            migrate(app)
+        else:
+            db.create_all()
+            flask_migrate.stamp(directory=str(app.extensions["migrate"].directory))
 
 
 class LiveSandbox:
@@ -137,7 +149,10 @@ class LiveSandbox:
             self.host, 0, self._wsgi, threaded=True, request_handler=_quiet_handler()
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name="live-sandbox"
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            daemon=True,
+            name="live-sandbox",
         )
         self._thread.start()
         if self.app.config["WEBHOOK_DISPATCHER"] == "thread":

@@ -1,0 +1,59 @@
+"""``LiveSandbox`` builds an empty database from the models and stamps it at the newest
+migration, which is only right while the migrations build exactly the models' schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+
+from sandbox import MIGRATIONS, bootstrap, create_app, testing
+from sandbox.core.models import Base
+from sandbox.extensions import db
+from tests.conftest import DATABASES, POSTGRES_URL
+
+
+@pytest.fixture(params=DATABASES)
+def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """The app on an empty database: a SQLite file, or a private PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield _app(f"sqlite:///{tmp_path / 'empty.db'}")
+        return
+    with testing.private_schema(POSTGRES_URL, "schema_test") as url:
+        app = _app(url)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _app(url: str) -> Flask:
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "k", "CLIENT_ID": "c", "SECRET": "s"})
+
+
+def _differences(app: Flask) -> list[object]:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+
+def _revision(app: Flask) -> str | None:
+    with app.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_migrations_build_exactly_the_models_schema(empty_app: Flask) -> None:
+    bootstrap.upgrade_schema(empty_app)
+    assert _differences(empty_app) == []
+
+
+def test_live_sandbox_schema_is_the_models_at_the_head_revision(empty_app: Flask) -> None:
+    testing.upgrade_schema(empty_app)
+    assert _differences(empty_app) == []
+    assert _revision(empty_app) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    testing.upgrade_schema(empty_app)  # a second start migrates: nothing to do
+    assert _differences(empty_app) == []
