@@ -1,17 +1,18 @@
 """schemathesis over ``/openapi.json``: generated requests never get a 5xx, replies conform.
 
 The app runs in process (WSGI) on SQLite and on PostgreSQL, with a tenant's keys in the
-headers. Each operation gets a fixed number of examples from a derandomized Hypothesis
-(the same requests on every run) in both modes: positive (valid per the document) and
-negative (invalid on purpose). Checks: no 5xx, a status the document lists, the
-documented content type and a body that matches the documented schema.
+headers. Each operation gets ``MAX_EXAMPLES`` examples from a derandomized Hypothesis
+(the same requests on every run), positive (valid per the document) and negative
+(invalid on purpose); only the generate phase runs (no explicit examples, no shrinking),
+which bounds a run to about a thousand requests. Checks: no 5xx, a status the document
+lists, the documented content type and a body that matches the documented schema.
 
 Plaid calls mostly need a live item: in half of the examples, chosen by a stable hash
 of the example, a generated ``access_token``, ``item_id``, ``institution_id``,
 ``public_token`` or ``link_token`` is swapped for a real one of the tenant, so the
-fuzzing reaches the views and not only the token checks. The
-control API runs in a tenant of its own, so fault rules it creates never reach the
-Plaid calls (a rule may legitimately answer 503).
+fuzzing reaches the views and not only the token checks. The control API runs in a
+tenant of its own, so fault rules it creates (which may answer 503 on purpose) never
+reach the Plaid calls.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def control_tenant(app: Flask) -> FuzzTenant:
     return FuzzTenant(app, "fuzz-control")
 
 
-# The document is static: load it once, and check each app serves exactly this one.
+# The document is static: load it once; the `served` fixture checks each app serves it.
 SERVER = "http://localhost"
 DOCUMENT = document.document(SERVER)
 CONFIG = schemathesis.Config()
@@ -155,27 +156,27 @@ CONFIG.projects.default.generation.update(with_security_parameters=False)
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 
 
-def _bind(case: schemathesis.Case, app: Flask) -> None:
-    """Send the case to ``app`` in process (the database of this test's parameter)."""
-    served = app.test_client().get("/openapi.json", base_url=SERVER).get_json()
-    assert served == DOCUMENT
+@pytest.fixture
+def served(app: Flask) -> Flask:
+    """The app, once it has been seen to serve exactly the document being fuzzed."""
+    reply = app.test_client().get("/openapi.json", base_url=SERVER)
+    assert reply.get_json() == DOCUMENT
+    return app
 
 
 @schema.include(tag="plaid").parametrize()
 @FUZZ_SETTINGS
 def test_plaid_api_fuzzed_no_server_error_and_conforms(
-    case: schemathesis.Case, app: Flask, plaid_tenant: FuzzTenant
+    case: schemathesis.Case, served: Flask, plaid_tenant: FuzzTenant
 ) -> None:
-    _bind(case, app)
     plaid_tenant.prepare(case)
-    case.call_and_validate(headers=plaid_tenant.headers, checks=CHECKS, app=app)
+    case.call_and_validate(headers=plaid_tenant.headers, checks=CHECKS, app=served)
 
 
 @schema.exclude(tag="plaid").parametrize()
 @FUZZ_SETTINGS
 def test_control_api_fuzzed_no_server_error_and_conforms(
-    case: schemathesis.Case, app: Flask, control_tenant: FuzzTenant
+    case: schemathesis.Case, served: Flask, control_tenant: FuzzTenant
 ) -> None:
-    _bind(case, app)
     control_tenant.prepare(case)
-    case.call_and_validate(headers=control_tenant.headers, checks=CHECKS, app=app)
+    case.call_and_validate(headers=control_tenant.headers, checks=CHECKS, app=served)
