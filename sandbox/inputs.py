@@ -131,17 +131,17 @@ def _check_text(text: str, path: str) -> None:
 def _refuse_nul(pairs: Iterable[tuple[str, str]]) -> None:
     for name, value in pairs:
         if "\x00" in name or "\x00" in value:
-            raise InvalidField(f"{name} must not contain NUL characters", field=name)
+            raise InvalidField(f"{_name(name)} must not contain NUL characters", field=_name(name))
 
 
 def _constant(name: str) -> float:
-    raise InvalidBody(f"{name} is not a JSON number", field="body")
+    raise InvalidBody(f"the body holds {name}, which is not a JSON number", field="body")
 
 
 def _finite(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
-        raise InvalidBody(f"{text[:20]} is out of range", field="body")
+        raise InvalidBody(f"the body holds {text[:20]}, out of a number's range", field="body")
     return number
 
 
@@ -150,4 +150,6 @@ def _too_deep(max_depth: int) -> InvalidBody:
 
 
 def _name(path: str) -> str:
-    return path or "body"
+    """A field path fit for an error message: bad characters escaped, long keys cut."""
+    shown = FORBIDDEN.sub(lambda bad: f"\\u{ord(bad.group()):04x}", path or "body")
+    return shown if len(shown) <= 100 else shown[:97] + "..."
