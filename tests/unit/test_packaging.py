@@ -23,9 +23,9 @@ def setuptools_config() -> dict[str, Any]:
 
 def test_every_package_directory_is_listed() -> None:
     found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
+        ".".join(module.parent.relative_to(ROOT).parts)
         for top in ("sandbox", "client")
-        for init in (ROOT / top).rglob("__init__.py")
+        for module in (ROOT / top).rglob("*.py")
     }
     listed = set(setuptools_config()["packages"])
     assert found | {"sandbox._seeds"} == listed
