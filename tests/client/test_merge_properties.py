@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from client.providers.model import LocalTransaction
 from client.store.db import Store
-from client.store.models import Account, Connection
+from client.store.models import Account, Connection, Transaction
 from client.sync.apply import apply_plan
 from client.sync.merge import ChangePage, merge, plan_page
 
@@ -117,13 +121,9 @@ def test_posted_replaces_pending_in_same_page() -> None:
     assert merge(state, [ChangePage(added=[posted])]) == {"s1": posted}
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.lists(EVENT, max_size=25), st.lists(st.integers(0, 100), max_size=4))
-def test_store_apply_matches_pure_merge(
-    events: list[tuple[str, int, int]], cuts: list[int]
-) -> None:
-    """The SQL apply path implements exactly the pure merge."""
-    truth, log = _simulate(events)
+@contextmanager
+def _one_account_store() -> Iterator[tuple[Session, Connection, Account]]:
+    """A fresh in-memory store with one connection and its one account, in one session."""
     store = Store("sqlite://")
     try:
         with store.session() as session:
@@ -139,15 +139,53 @@ def test_store_apply_matches_pure_merge(
             )
             session.add(acc)
             session.flush()
-            for page in _pages(log, cuts):
-                apply_plan(session, conn, plan_page(page), {"acc": acc})
-                apply_plan(session, conn, plan_page(page), {"acc": acc})  # replay
-            from sqlalchemy import select
-
-            from client.store.models import Transaction
-
-            live = select(Transaction).where(Transaction.removed_at.is_(None))
-            rows = {t.provider_id: (t.amount, t.pending) for t in session.scalars(live)}
-        assert rows == {k: (v.amount, v.pending) for k, v in truth.items()}
+            yield session, conn, acc
     finally:
         store.close()
+
+
+def _live_rows(session: Session) -> dict[str, Transaction]:
+    live = select(Transaction).where(Transaction.removed_at.is_(None))
+    return {t.provider_id: t for t in session.scalars(live)}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(EVENT, max_size=25), st.lists(st.integers(0, 100), max_size=4))
+def test_store_apply_matches_pure_merge(
+    events: list[tuple[str, int, int]], cuts: list[int]
+) -> None:
+    """The SQL apply path implements exactly the pure merge."""
+    truth, log = _simulate(events)
+    with _one_account_store() as (session, conn, acc):
+        for page in _pages(log, cuts):
+            apply_plan(session, conn, plan_page(page), {"acc": acc})
+            apply_plan(session, conn, plan_page(page), {"acc": acc})  # replay
+        rows = {k: (t.amount, t.pending) for k, t in _live_rows(session).items()}
+    assert rows == {k: (v.amount, v.pending) for k, v in truth.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(EVENT, max_size=25), st.lists(st.integers(0, 100), max_size=4), st.integers(0, 9))
+@example(events=[("add", 0, 5), ("modify", 0, 7), ("post", 0, 0)], cuts=[1, 2], at=1)
+def test_user_notes_survive_any_later_pages(
+    events: list[tuple[str, int, int]], cuts: list[int], at: int
+) -> None:
+    """Notes set after any page survive modifications, replays and posting (pending -> posted)."""
+    _, log = _simulate(events)
+    pages = _pages(log, cuts)
+    at %= len(pages) + 1
+    noted: set[str] = set()
+    with _one_account_store() as (session, conn, acc):
+        for n, page in enumerate(pages):
+            if n == at:
+                for pid, row in _live_rows(session).items():
+                    row.notes = f"note {pid}"
+                    noted.add(pid)
+                session.flush()
+            apply_plan(session, conn, plan_page(page), {"acc": acc})
+            apply_plan(session, conn, plan_page(page), {"acc": acc})  # replay
+            session.expire_all()
+            noted |= {t.provider_id for t in page.added if t.pending_provider_id in noted}
+        notes = {pid: t.notes for pid, t in _live_rows(session).items()}
+    for pid, note in notes.items():
+        assert (note is not None) == (pid in noted), pid
