@@ -1,11 +1,12 @@
 """The wheel stage: the project as a user installs it, away from the checkout.
 
 Builds the sdist and, from it, the wheel; installs the wheel (extra ``testing``) into a
-fresh venv in a temp dir and, from there: serves ``bank-sandbox serve --port 0
---ready-file``, drives the official Python and Node SDKs through link, exchange and a full
-``/transactions/sync``, then runs ``user_project/`` (a throwaway app's tests using only
-the README's fixtures) on SQLite and PostgreSQL with two seeds, and checks that the same
-seed gives the same transaction ids across runs, orders and databases.
+fresh venv in a temp dir and, from there: checks the console scripts, serves
+``bank-sandbox serve --port 0 --ready-file``, drives the official Python and Node SDKs
+through link, exchange and a full ``/transactions/sync``, then runs ``user_project/``
+(a throwaway app's tests using only the README's fixtures) on SQLite and PostgreSQL with
+two seeds, and checks that the same seed gives the same transaction ids across runs,
+orders and databases.
 
 Stdlib only: ``python3.11 tests/install/wheel_stage.py`` (``.ci/wheel-stage`` runs it).
 ``WHEEL_STAGE_POSTGRES_URL`` names a server database to drop and create (default: the
@@ -108,6 +109,22 @@ def install(work: Path, wheel: Path) -> Path:
     run(sys.executable, "-m", "venv", venv, cwd=work)
     run(venv / "bin/python", "-m", "pip", "install", "-q", f"{wheel}[testing]", cwd=work)
     return venv
+
+
+def console_scripts(venv: Path, work: Path, wheel: Path) -> None:
+    """Our version and help; ``bank-client`` names its extra until it is installed."""
+    version = run(venv / "bin/bank-sandbox", "--version", cwd=work).strip()
+    assert version.startswith("bank-sandbox, version "), version
+    usage = run(venv / "bin/bank-sandbox", "--help", cwd=work)
+    assert "serve" in usage and "--env-file" not in usage, usage
+    bare = subprocess.run(
+        [venv / "bin/bank-client", "--help"], cwd=work, capture_output=True, text=True
+    )
+    assert bare.returncode != 0 and "Traceback" not in bare.stderr, bare.stderr
+    assert len(bare.stderr.strip().splitlines()) == 1 and "[client]" in bare.stderr, bare.stderr
+    run(venv / "bin/python", "-m", "pip", "install", "-q", f"{wheel}[client]", cwd=work)
+    assert "Usage: bank-client" in run(venv / "bin/bank-client", "--help", cwd=work)
+    print(f"    {version}; bank-client without its extra: {bare.stderr.strip()!r}; with it: ok")
 
 
 @contextmanager
@@ -248,6 +265,8 @@ def main() -> None:
             wheel = build(work)
         with step("install the wheel into a fresh venv"):
             venv = install(work, wheel)
+        with step("console scripts"):
+            console_scripts(venv, work, wheel)
         with step("official SDKs against bank-sandbox serve"), served(venv, work) as ready:
             sdk_flows(venv, work, ready)
         with step("user project on SQLite and PostgreSQL"):
