@@ -32,6 +32,7 @@ from .core.errors import CoreError
 from .core.models import Tenant
 from .extensions import current_session, db, tenant_bank
 from .faults_cli import faults_group
+from .security import RedactingRequestHandler
 
 # What a user can get wrong or a machine can lack; anything else is a bug and keeps its traceback.
 ORDINARY_ERRORS = (OSError, SQLAlchemyError, CommandError, CredentialsFileError, ValueError)
@@ -110,15 +111,20 @@ def main() -> None:
     default=None,
     help="Write the URL and keys as JSON here once the server listens.",
 )
+@click.option("--shared", is_flag=True, help="Serve as a shared team sandbox (see SECURITY.md).")
 @with_appcontext
-def serve(host: str | None, port: int | None, ready_file: str | None) -> None:
+def serve(host: str | None, port: int | None, ready_file: str | None, shared: bool) -> None:
     """Migrate, ensure the default tenant, print URL and keys, and serve."""
     app = _current_app()
+    app.config["HOST"] = host or app.config["HOST"]  # beyond loopback means shared mode
+    if shared:
+        app.config["SHARED"] = "on"
     if problem := institutions.catalogue_problem():
         raise click.ClickException(problem)
     upgrade_schema(app)
     keys = ensure_default_tenant(app)
-    server = _listen(app, host or app.config["HOST"], app.config["PORT"] if port is None else port)
+    server = _listen(app, app.config["HOST"], app.config["PORT"] if port is None else port)
+    app.config["PORT"] = server.port  # the port really bound (0 picks one)
     try:
         _announce(app, server, keys, ready_file)
         if app.config["WEBHOOK_DISPATCHER"] == "thread":
@@ -161,7 +167,14 @@ def _listen(app: Flask, host: str, port: int) -> BaseWSGIServer:
         except (OSError, OverflowError) as exc:
             reason = getattr(exc, "strerror", None) or exc
             raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
-        return make_server(host, port, app, threaded=True, fd=sock.fileno())
+        return make_server(
+            host,
+            port,
+            app,
+            threaded=True,
+            fd=sock.fileno(),
+            request_handler=RedactingRequestHandler,  # no link tokens in the access log
+        )
 
 
 def _write_atomically(path: str, text: str) -> None:

@@ -57,9 +57,13 @@ class RedactingRequestHandler(WSGIRequestHandler):
     """werkzeug's access log without tokens in query strings (``serve``)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Log the request line with secret query values redacted."""
-        self.requestline = redact(self.requestline)
-        super().log_request(code, size)
+        """Log the request line with secret query values redacted (werkzeug logs ``path``)."""
+        path, line = self.path, self.requestline
+        self.path, self.requestline = redact(path), redact(line)
+        try:
+            super().log_request(code, size)
+        finally:
+            self.path, self.requestline = path, line
 
 
 def install(app: Flask) -> None:

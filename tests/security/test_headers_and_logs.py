@@ -59,10 +59,9 @@ def test_redact_hides_tokens_in_request_lines(line: str, shown: str) -> None:
 
 def test_werkzeug_access_log_line_has_no_link_token(caplog: pytest.LogCaptureFixture) -> None:
     handler: Any = RedactingRequestHandler.__new__(RedactingRequestHandler)
-    handler.requestline, handler.request_version = (
-        "GET /link?token=link-sandbox-abc HTTP/1.1",
-        "HTTP/1.1",
-    )
+    handler.requestline = "GET /link?token=link-sandbox-abc HTTP/1.1"
+    handler.command, handler.path = "GET", "/link?token=link-sandbox-abc"
+    handler.request_version = "HTTP/1.1"
     handler.client_address, handler.server = ("127.0.0.1", 1), None
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         handler.log_request(200, 10)
