@@ -9,18 +9,24 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from flask import Flask, Response
+from typing import TYPE_CHECKING, Any
 
 from .config import DEFAULTS, INTEGER_SETTINGS
-from .extensions import db, install_units_of_work, migrate
+
+if TYPE_CHECKING:  # Flask loads in create_app, so the pytest plugin imports nothing heavy
+    from flask import Flask, Response
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the sandbox: defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``."""
+    from flask import Flask
+
+    from . import inputs, security
+    from .core import keyring
+    from .extensions import db, install_units_of_work, migrate
+
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_from_environment())
@@ -30,10 +36,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Server databases drop idle connections; SQLite files never do.
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # on the default JSON provider
+    inputs.install(app)  # before the blueprints: their URL rules use its converters
+    security.install(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+    with app.app_context():  # every session on this engine hashes and seals with this key
+        keyring.register(db.engine, app.config["SECRET_KEY"])
     _register_blueprints(app)
     install_units_of_work(app)  # after the blueprints: wraps every view they registered
 
@@ -57,8 +66,16 @@ def _from_environment() -> dict[str, Any]:
     for key in DEFAULTS:
         value = os.environ.get(f"SANDBOX_{key}")
         if value is not None:
-            found[key] = int(value) if key in INTEGER_SETTINGS else value
+            found[key] = _integer(key, value) if key in INTEGER_SETTINGS else value
     return found
+
+
+def _integer(key: str, value: str) -> int:
+    """An integer setting from the environment; a bad one names its variable."""
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"SANDBOX_{key} must be an integer, not {value!r}") from None
 
 
 def _register_blueprints(app: Flask) -> None:
