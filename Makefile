@@ -18,6 +18,7 @@ run: $(STAMP)  ## serve the sandbox on the embedded SQLite database
 	$(BIN)/python -m sandbox serve
 
 test: $(STAMP)  ## the whole suite: unit, api, client, e2e and browser, on SQLite and PostgreSQL
+	$(BIN)/python .ci/test_services.py  # PostgreSQL (creates the test database), Redis, Chromium
 	$(BIN)/python -m pytest
 
 test-e2e: $(STAMP)
