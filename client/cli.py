@@ -6,6 +6,7 @@ setting) ends as one line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import sys
@@ -94,18 +95,14 @@ def main(
     user: str | None,
 ) -> None:
     """Keep bank transactions in a local database, through Plaid's API."""
-    env = Settings.from_env()
-    settings = Settings(
+    keyring = tuple(k for k in keys.split(",") if k)
+    settings = dataclasses.replace(
+        Settings.from_env(),  # the notification channels come from the environment only
         db=db,
         base_url=base_url,
         client_id=client_id,
         secret=secret,
-        keys=tuple(k for k in keys.split(",") if k),
-        smtp=env.smtp,
-        mail_from=env.mail_from,
-        mail_to=env.mail_to,
-        notify_url=env.notify_url,
-        notify_secret=env.notify_secret,
+        keys=keyring,
     )
     ctx.ensure_object(dict).update(settings=settings, user=user)
 

@@ -34,6 +34,16 @@ class CeleryPolicy:
     retry_delay: int = 300  # seconds before the first retry; doubles each time
     sweep_seconds: float = 60.0
 
+    def retry_options(self) -> dict[str, Any]:
+        """Celery's autoretry settings: `retry_delay` seconds, doubling, no jitter."""
+        return {
+            "autoretry_for": (RetryableJobError,),
+            "max_retries": self.retries,
+            "retry_backoff": self.retry_delay,
+            "retry_backoff_max": self.retry_delay * 2**self.retries,
+            "retry_jitter": False,
+        }
+
 
 def make_celery(
     broker: str,
@@ -68,15 +78,9 @@ def make_celery(
         return ran
 
     # Registered by call rather than decorator: Celery ships no type information.
-    sync = celery.task(
-        name="bank.sync_connection",
-        shared=False,
-        autoretry_for=(RetryableJobError,),
-        max_retries=policy.retries,
-        retry_backoff=policy.retry_delay,
-        retry_backoff_max=policy.retry_delay * 2**policy.retries,
-        retry_jitter=False,
-    )(sync_task)
+    sync = celery.task(name="bank.sync_connection", shared=False, **policy.retry_options())(
+        sync_task
+    )
     # shared=False: each app keeps its own tasks (two apps in one process must not mix).
     celery.task(name="bank.sync_due", shared=False)(sync_due)
     celery.task(name="bank.run_jobs", shared=False)(run_jobs)
