@@ -63,7 +63,9 @@ def one_line(exc: BaseException) -> str:
     """The first line of what went wrong, without SQLAlchemy's background links."""
     cause = getattr(exc, "orig", None) or exc
     text = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {text[0] if text else 'no detail'}"
+    line = f"{type(cause).__name__}: {text[0] if text else 'no detail'}"
+    unmigrated = type(cause).__name__ == "UndefinedTable" or "no such table" in line
+    return f"{line} (run `bank-sandbox init-db` first)" if unmigrated else line
 
 
 class SandboxGroup(click.Group):

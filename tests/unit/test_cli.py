@@ -171,6 +171,10 @@ def test_corrupt_credentials_file_is_one_line(
     assert_one_line_error(result, "credentials.json", "delete it")
 
 
+def test_a_database_without_the_schema_says_to_run_init_db(cli_env: dict[str, str]) -> None:
+    assert_one_line_error(run_main(["tenants", "list"], cli_env), "no such table", "init-db")
+
+
 def test_unknown_tenant_is_one_line(cli_env: dict[str, str]) -> None:
     assert run_main(["init-db"], cli_env).exit_code == 0
     assert_one_line_error(run_main(["reset", "--client-id", "nope"], cli_env), "no tenant nope")
