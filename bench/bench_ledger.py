@@ -78,7 +78,7 @@ def main() -> None:
             cold = [_create(bank, username, cold=True) for _ in range(RUNS)]
             warm = [_create(bank, username, cold=False) for _ in range(RUNS)]
             item = cold[0][2]
-            rows = session.query(Transaction).filter(Transaction.item_id == item.id).count()
+            rows = session.query(Transaction).filter(Transaction.item_pk == item.pk).count()
             print(
                 f"{username:12} 24 months, {len(item.accounts)} accounts, {rows} rows "
                 f"(median of {RUNS}): item creation cold {_median_ms(cold, 0)} ms, "
