@@ -114,7 +114,7 @@ def fresh_bank(tenant: Tenant, folder: Path) -> Iterator[BankSync]:
 
 
 @settings(
-    max_examples=8,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from client.cli import main
 from client.crypto import TokenCipher
+from client.notify import CollectingNotifier
 from client.schedule.due import set_paused, set_schedule
 from client.store.db import Store
 from client.store.jobs import Job, JobStatus
-from client.store.models import SyncRun
+from client.store.models import Connection, SyncRun
 from client.sync.connections import BankSync
 from client.worker.service import Worker
 from tests.client.conftest import Tenant
@@ -107,6 +108,28 @@ def test_worker_retries_a_transient_failure_after_backoff(bank: BankSync, tenant
         job = s.scalars(select(Job)).one()
     assert runs == [("schedule", "INSTITUTION_DOWN"), ("schedule", None)]
     assert job.status == JobStatus.DONE and job.attempts == 2 and job.connection_id == cid
+
+
+def test_worker_reminds_before_an_open_banking_consent_expires(
+    bank: BankSync, notes: CollectingNotifier
+) -> None:
+    cid = bank.connect_sandbox("ins_117650", days_requested=30)  # Royal Bank of Plaid (GB)
+    assert bank.sync(cid).ok
+    with bank.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.consent_expires_at is not None  # from /item/get
+        expires = conn.consent_expires_at
+    clock = Clock()
+    clock.start = clock.now = expires - dt.timedelta(days=8)
+    worker = Worker(bank, clock=clock)
+    worker.tick()
+    assert [n.kind for n in notes.notes if n.kind == "reauth_reminder"] == []
+    for days_before in (6, 5, 0.5):
+        clock.now = expires - dt.timedelta(days=days_before)
+        worker.tick()
+    reminders = [n for n in notes.notes if n.kind == "reauth_reminder"]
+    assert len(reminders) == 2  # the 7-day notice once, then the 1-day notice
+    assert all(n.connection_id == cid and "Royal Bank of Plaid" in n.message for n in reminders)
 
 
 def cli_env(tenant: Tenant, tmp_path: Path) -> dict[str, str]:
