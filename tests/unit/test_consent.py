@@ -31,7 +31,7 @@ def advance(bank: Bank, days: int) -> None:
 
 
 def codes(bank: Bank, item: Item) -> list[str]:
-    rows = bank.session.scalars(select(WebhookEvent).where(WebhookEvent.item_id == item.id))
+    rows = bank.session.scalars(select(WebhookEvent).where(WebhookEvent.item_pk == item.pk))
     return [r.webhook_code for r in rows if r.webhook_type == "ITEM"]
 
 
