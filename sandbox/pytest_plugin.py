@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 DEFAULT_SEED = 7
 DATABASE_ENV = "SANDBOX_PYTEST_DATABASE_URL"
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+# A test's own loopback server, whatever SANDBOX_* the shell exports for a shared one.
+PINNED_SETTINGS = {
+    "HOST": "127.0.0.1",
+    "SHARED": "off",
+    "ADMIN_TOKEN": None,
+    "RATELIMIT_STORAGE_URL": None,
+    "WEBHOOK_DISPATCHER": "thread",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -94,7 +102,7 @@ def bank_sandbox(
         config = {
             "DATABASE_URL": database,
             "SEED": int(pytestconfig.getoption("--sandbox-seed")),
-            "WEBHOOK_DISPATCHER": "thread",
+            **PINNED_SETTINGS,
         }
         yield stack.enter_context(LiveSandbox(config))
 

@@ -104,8 +104,8 @@ class LiveSandbox:
         host: str = "127.0.0.1",
     ) -> None:
         self._workdir: weakref.finalize[[], LiveSandbox] | None = None
-        self.app = app or self._create_app(config or {})
         self.host = host
+        self.app = app or self._create_app(config or {})
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.dispatcher: WebhookDispatcher | None = None
@@ -125,6 +125,7 @@ class LiveSandbox:
         private = {
             "DATABASE_URL": f"sqlite:///{workdir}/sandbox.db",
             "SECRET_KEY": secrets.token_hex(32),
+            "HOST": self.host,
             "CLIENT_ID": keys.client_id,
             "SECRET": keys.secret,
         }

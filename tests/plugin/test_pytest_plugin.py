@@ -143,3 +143,27 @@ def test_plugin_sync_engine_is_the_clients_bank_sync(pytester: pytest.Pytester) 
     """,
     )
     result.assert_outcomes(passed=1)
+
+
+def test_plugin_server_stays_a_private_loopback_one_whatever_the_shell_exports(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "SANDBOX_ADMIN_TOKEN": "team-token",
+        "SANDBOX_HOST": "0.0.0.0",
+        "SANDBOX_SHARED": "on",
+        "SANDBOX_WEBHOOK_DISPATCHER": "off",
+        "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0",
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = run(
+        pytester,
+        """
+        def test_tenant_and_webhooks(bank_sandbox, sandbox_tenant, webhook_catcher):
+            assert bank_sandbox.url.startswith("http://127.0.0.1:")
+            sandbox_tenant.link_item(webhook=webhook_catcher.url)
+            assert webhook_catcher.codes() == ["INITIAL_UPDATE", "HISTORICAL_UPDATE"]
+    """,
+    )
+    result.assert_outcomes(passed=1)
