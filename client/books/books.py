@@ -28,7 +28,8 @@ class Books:
     # -- reading -----------------------------------------------------------------------------
 
     def transactions(self, **filters: Any) -> list[TransactionView]:
-        """Newest first; filters: account_id, since, until, search, include_removed, limit."""
+        """Newest first; filters: account_id, since, until, search, category_id (with its
+        children), include_removed, limit."""
         with self.store.session() as session:
             return queries.transactions(session, self.user_ref, **filters)
 
@@ -39,6 +40,12 @@ class Books:
             query = queries.transactions_query(self.user_ref, include_removed=True)
             txn, payee, category = session.execute(query.where(Transaction.id == txn_id)).one()
             return queries.view(txn, payee, category)
+
+    def accounts(self) -> list[Account]:
+        """The user's accounts, linked and manual, by name."""
+        with self.store.session() as session:
+            query = select(Account).where(Account.user_ref == self.user_ref)
+            return list(session.scalars(query.order_by(Account.name, Account.id)))
 
     def categories(self) -> list[Category]:
         """Built-in categories (Plaid's taxonomy) and the user's own, parents before children."""

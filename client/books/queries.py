@@ -37,6 +37,11 @@ class TransactionView:
     notes: str | None
     merchant_name: str | None
     logo_url: str | None
+    website: str | None
+    location: dict[str, Any]
+    counterparties: list[dict[str, Any]]
+    payment_channel: str | None
+    authorized_date: dt.date | None
     removed_at: dt.datetime | None
 
 
@@ -52,9 +57,11 @@ def transactions_query(
     since: dt.date | None = None,
     until: dt.date | None = None,
     search: str | None = None,
+    category_id: int | None = None,
     include_removed: bool = False,
 ) -> Select[Transaction, str, Category]:
-    """Rows for `TransactionView`, newest first; removed transactions only when asked."""
+    """Rows for `TransactionView`, newest first; removed transactions only when asked.
+    `category_id` matches the category and its children (a primary and its detailed ones)."""
     query = (
         select(Transaction, Payee.name, Chosen)
         .join(Account, Transaction.account_id == Account.id)
@@ -71,6 +78,8 @@ def transactions_query(
         query = query.where(Transaction.date >= since)
     if until is not None:
         query = query.where(Transaction.date <= until)
+    if category_id is not None:
+        query = query.where((Chosen.id == category_id) | (Chosen.parent_id == category_id))
     if search:
         like = f"%{search}%"
         text = Transaction.description.ilike(like) | Transaction.payee.ilike(like)
@@ -109,5 +118,10 @@ def view(t: Transaction, payee_name: str | None, cat: Category | None) -> Transa
         notes=t.notes,
         merchant_name=t.merchant_name,
         logo_url=t.logo_url,
+        website=t.website,
+        location=t.location,
+        counterparties=t.counterparties,
+        payment_channel=t.payment_channel,
+        authorized_date=t.authorized_date,
         removed_at=t.removed_at,
     )

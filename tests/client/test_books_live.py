@@ -208,6 +208,11 @@ def test_rules_and_payee_defaults_shape_synced_transactions(bank: BankSync) -> N
     assert bank.sync(cid).ok
     views = books.transactions(search="cheesecake")
     assert views and all((v.category, v.payee) == ("Eating out", "Cheesecake") for v in views)
+    food = next(c for c in books.categories() if c.key == "FOOD_AND_DRINK")
+    under_food = books.transactions(category_id=food.id)
+    assert under_food and {v.colour for v in under_food} == {food.colour}
+    assert {v.category_id for v in under_food} - {food.id}  # detailed children match too
+    assert {a.user_ref for a in books.accounts()} == {"di"} and len(books.accounts()) >= 4
     late = books.create_category("Groceries (mine)")
     books.add_rule("kroger", category_id=late.id)  # added after the sync: applies on demand
     assert books.transactions(search="kroger")[0].category != "Groceries (mine)"
