@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import redis
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -116,6 +117,23 @@ def wait_for(check: Any, what: str, logs: list[Path], timeout: float = 60) -> No
     pytest.fail(f"{what} within {timeout} s\n" + "\n".join(p.read_text()[-3000:] for p in logs))
 
 
+def assert_rate_limits_are_counted_in_redis(url: str) -> None:
+    """Plaid's 10 /institutions/get a minute per client hold across all gunicorn workers."""
+    tenant = requests.post(f"{url}/control/tenants", json={"name": "compose"}, timeout=30).json()
+    keys = {"PLAID-CLIENT-ID": tenant["client_id"], "PLAID-SECRET": tenant["secret"]}
+    body = {"count": 1, "offset": 0, "country_codes": ["US"]}
+    codes = [
+        requests.post(f"{url}/institutions/get", json=body, headers=keys, timeout=30).status_code
+        for _ in range(11)  # a new connection each, so the calls spread over the workers
+    ]
+    assert codes == [200] * 10 + [429]
+    counters = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert list(counters.scan_iter(f"*{tenant['client_id']}*")), "no counter in Redis"
+    finally:
+        counters.close()
+
+
 def test_compose_commands_serve_and_the_worker_delivers(tmp_path: Path, receiver: str) -> None:
     port = free_port()
     env = compose_env(tmp_path, port)
@@ -142,6 +160,7 @@ def test_compose_commands_serve_and_the_worker_delivers(tmp_path: Path, receiver
         assert created.status_code == 200, created.text
         wait_for(lambda: bool(Receiver.received), "a webhook delivered by the worker", logs)
         assert {hook["webhook_type"] for hook in Receiver.received} <= {"TRANSACTIONS", "ITEM"}
+        assert_rate_limits_are_counted_in_redis(f"http://127.0.0.1:{port}")
     finally:
         for process in (worker, web):
             if process is not None:
