@@ -297,6 +297,8 @@ class Bank:
     def _caught_up(self, item: Item, *, allow_error: bool) -> Item:
         """``item`` with its consent checked and its ledger generated up to the clock."""
         items.lock(self.session, item)  # first: one request at a time changes an item
+        if item.removed_at is not None:  # removed while this request waited for the lock
+            raise errors.ItemNotFound()
         consent.expire_if_due(self.session, self.tenant, item, self.now())
         if item.error_code is not None and not allow_error:
             raise errors.for_condition(item.error_code) or errors.LoginRequired
