@@ -19,6 +19,9 @@ class ChangePage:
     accounts: list[LocalAccount] = field(default_factory=list)
     next_cursor: str | None = None
     has_more: bool = False
+    # Set when the provider renewed the connection's secret (an OAuth refresh): the engine
+    # stores it encrypted in the same transaction as the page, and uses it from then on.
+    credentials: str | None = None
 
 
 class Provider(Protocol):

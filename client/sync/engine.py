@@ -167,6 +167,7 @@ class SyncEngine:
                 cursor = self._restart_chain(cid)
                 continue
             counts = self._commit_page(cid, page)
+            credentials = page.credentials or credentials
             result.pages += 1
             result.added += counts.added
             result.modified += counts.modified
@@ -205,6 +206,8 @@ class SyncEngine:
                 accounts[acc.provider_id] = upsert_account(session, conn, acc)
             counts = apply_plan(session, conn, plan_page(page), accounts)
             conn.cursor = page.next_cursor
+            if page.credentials:
+                conn.access_token_enc = self.cipher.encrypt(page.credentials)
             if not page.has_more:
                 _sweep(session, conn)
                 conn.in_chain, conn.chain_cursor = False, None

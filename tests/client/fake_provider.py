@@ -46,6 +46,7 @@ class FakeBank:
 
     def __init__(self, credentials: str = "fake-secret") -> None:
         self.credentials = credentials
+        self.rotate_to: str | None = None  # the next page renews the credentials to this
         self.log: list[Event] = []
         self.failures: list[SyncError] = []
         self.refreshes = 0
@@ -97,7 +98,9 @@ class FakeBank:
         changes = self._net(start, end)
         chunk = changes[offset : offset + count]
         more = offset + count < len(changes)
-        page = ChangePage(accounts=[ACCOUNT], has_more=more)
+        page = ChangePage(accounts=[ACCOUNT], has_more=more, credentials=self.rotate_to)
+        if self.rotate_to:
+            self.credentials, self.rotate_to = self.rotate_to, None
         page.next_cursor = f"{start}:{end}:{offset + count}" if more else f"{end}:{end}:0"
         before = self.truth(start)
         for kind, row in chunk:

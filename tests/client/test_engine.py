@@ -176,6 +176,14 @@ def test_sync_without_credentials_reports_instead_of_raising(
         assert s.scalars(select(SyncRun.error_code)).one() == "NO_CREDENTIALS"
 
 
+def test_renewed_credentials_are_stored_with_the_page(engine: SyncEngine, fake: FakeBank) -> None:
+    cid = _connect(engine)
+    fake.rotate_to = "renewed-secret"  # like an OAuth refresh: the old secret stops working
+    result = engine.sync(cid)
+    assert result.ok and result.pages == 6  # later pages of the same run used the new secret
+    assert engine.credentials(cid) == "renewed-secret" and engine.sync(cid).ok
+
+
 def test_malformed_rule_is_recorded_not_raised(engine: SyncEngine) -> None:
     cid = _connect(engine)
     with engine.store.session() as s:
