@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .testing import ItemLinker, LiveSandbox
+from .testing import ItemLinker, LiveSandbox, private_schema
 
 if TYPE_CHECKING:
     import requests
@@ -94,8 +94,6 @@ def bank_sandbox(
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with ExitStack() as stack:
         if url is not None:
-            from .testing import private_schema
-
             database = stack.enter_context(private_schema(url, worker))
         else:
             database = f"sqlite:///{tmp_path_factory.mktemp('bank-sandbox') / 'sandbox.db'}"
