@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from client.providers.model import LocalAccount, LocalTransaction
+from client.providers.model import LocalAccount, LocalTransaction, TransactionDetails
 from client.store.models import (
     MANUAL_SOURCE,
     USER_FIELDS,
@@ -186,7 +186,6 @@ def _values(
     conn: Connection, account: Account, txn: LocalTransaction, context: PageContext
 ) -> dict[str, Any]:
     """The row's provider facts, then payee, category and ignore flag after the rules."""
-    d, cat = txn.details, txn.details.category
     outcome = context.outcome(txn)
     return {
         "provider_id": txn.provider_id,
@@ -194,15 +193,31 @@ def _values(
         "item_id": conn.item_id,
         "amount": txn.amount,
         "currency": txn.currency,
-        "iso_currency_code": d.iso_currency_code,
-        "unofficial_currency_code": d.unofficial_currency_code,
         "date": txn.date,
         "authorized_date": txn.authorized_date,
+        "description": txn.description,
+        "category": txn.category,
+        "pending": txn.pending,
+        "pending_provider_id": txn.pending_provider_id,
+        "source": txn.source,
+        **_details(txn.details),
+        "payee": outcome.payee,
+        "category_id": outcome.category_id or context.category_id(txn),
+        "ignored": outcome.ignored,
+        "sync_pass": conn.sync_pass,
+        "removed_at": None,
+        "updated_at": utcnow(),
+    }
+
+
+def _details(d: TransactionDetails) -> dict[str, Any]:
+    """Merchant, counterparties, place, channel, provider category, times and codes as columns."""
+    return {
+        "iso_currency_code": d.iso_currency_code,
+        "unofficial_currency_code": d.unofficial_currency_code,
         "posted_at": d.posted_at,
         "authorized_at": d.authorized_at,
-        "description": txn.description,
         "original_description": d.original_description,
-        "payee": outcome.payee,
         "merchant_name": d.merchant_name,
         "merchant_entity_id": d.merchant_entity_id,
         "logo_url": d.logo_url,
@@ -214,20 +229,11 @@ def _values(
         "check_number": d.check_number,
         "transaction_code": d.transaction_code,
         "account_owner": d.account_owner,
-        "category": txn.category,
-        "category_primary": cat.primary,
-        "category_confidence": cat.confidence_level,
-        "category_icon_url": cat.icon_url,
-        "legacy_category": list(cat.legacy_path),
-        "legacy_category_id": cat.legacy_id,
-        "category_id": outcome.category_id or context.category_id(txn),
-        "pending": txn.pending,
-        "pending_provider_id": txn.pending_provider_id,
-        "source": txn.source,
-        "ignored": outcome.ignored,
-        "sync_pass": conn.sync_pass,
-        "removed_at": None,
-        "updated_at": utcnow(),
+        "category_primary": d.category.primary,
+        "category_confidence": d.category.confidence_level,
+        "category_icon_url": d.category.icon_url,
+        "legacy_category": list(d.category.legacy_path),
+        "legacy_category_id": d.category.legacy_id,
     }
 
 
