@@ -85,6 +85,58 @@ def refreshes(served: Served, count: int = REQUESTS) -> Counter[int]:
     return _statuses(replies)
 
 
+def every_endpoint(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """Each item-scoped endpoint, clock moves and new links, at once on one item and tenant."""
+    keys = tenant(served)
+    token = link(served, keys, "user_transactions_dynamic")
+    hook = {"webhook": "http://127.0.0.1:9/unreachable"}
+    served.ok("/item/webhook/update", keys, access_token=token, **hook)  # fire_webhook needs one
+    calls: list[tuple[str, dict[str, Any]]] = [
+        (path, {"access_token": token})
+        for path in (
+            "/item/get",
+            "/accounts/get",
+            "/accounts/balance/get",
+            "/auth/get",
+            "/identity/get",
+            "/liabilities/get",
+            "/transactions/recurring/get",
+            "/transactions/refresh",
+            "/transactions/sync",
+        )
+    ]
+    calls += [
+        (
+            "/transactions/get",
+            {"access_token": token, "start_date": "2029-10-01", "end_date": "2030-01-15"},
+        ),
+        ("/item/webhook/update", {"access_token": token, **hook}),
+        ("/sandbox/item/fire_webhook", {"access_token": token, "webhook_code": "DEFAULT_UPDATE"}),
+        (
+            "/sandbox/transactions/create",
+            {"access_token": token, "transactions": [_created("Every endpoint")]},
+        ),
+        (
+            "/link/token/create",
+            {
+                "user": {"client_user_id": "u"},
+                "client_name": "c",
+                "products": ["transactions"],
+                "country_codes": ["US"],
+                "language": "en",
+            },
+        ),
+        ("/control/clock", {"advance_days": 1}),
+        (
+            "/sandbox/public_token/create",
+            {"institution_id": "ins_109508", "initial_products": ["transactions"]},
+        ),
+    ]
+    replies = hammer(_call(served, keys, *calls[i % len(calls)]) for i in range(count))
+    _ids(sync_all(served, keys, token))  # every row once
+    return _statuses(replies)
+
+
 def _created(name: str) -> dict[str, Any]:
     """One custom transaction of the day before the frozen clock, posted that day."""
     today = dt.datetime.fromisoformat(FROZEN_AT).date()
@@ -107,6 +159,10 @@ def _statuses(replies: list[requests.Response]) -> Counter[int]:
 
 
 def _call(
-    served: Served, keys: tuple[str, str], path: str, **body: object
+    served: Served,
+    keys: tuple[str, str],
+    path: str,
+    body: dict[str, Any] | None = None,
+    **more: object,
 ) -> Callable[[], requests.Response]:
-    return lambda: served.post(path, keys, **body)
+    return lambda: served.post(path, keys, **(body or {}), **more)

@@ -15,8 +15,13 @@ from .served import Served
 
 @pytest.mark.parametrize(
     "scenario",
-    [scenarios.first_reads, scenarios.item_creations, scenarios.refreshes],
-    ids=["first-reads", "item-creations", "refresh-and-create"],
+    [
+        scenarios.first_reads,
+        scenarios.item_creations,
+        scenarios.refreshes,
+        scenarios.every_endpoint,
+    ],
+    ids=["first-reads", "item-creations", "refresh-and-create", "every-endpoint"],
 )
 def test_parallel_calls_answer_without_5xx_duplicate_or_loss(
     served: Served, scenario: scenarios.Scenario
