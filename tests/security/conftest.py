@@ -42,7 +42,8 @@ def serve(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[.
 
     def start(**config: Any) -> LiveSandbox:
         url = fresh_database_url(request.param, tmp_path)
-        settings = {"DATABASE_URL": url, "SEED": 7, **config}
+        # Webhooks go out when a test asks (``POST /control/webhooks/deliver``), not before.
+        settings = {"DATABASE_URL": url, "SEED": 7, "WEBHOOK_DISPATCHER": "off", **config}
         server = LiveSandbox({"SECRET_KEY": "security-tests", **settings}).start()
         started.append(server)
         return server

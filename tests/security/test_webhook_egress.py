@@ -89,7 +89,8 @@ def _deliver_to(caller: Caller, url: str) -> dict[str, object]:
     token = caller.link_item()
     update = caller.post("/item/webhook/update", access_token=token, webhook=url)
     assert update.status_code == 200, update.text
-    caller.post("/control/webhooks/deliver")
+    delivered = caller.post("/control/webhooks/deliver")
+    assert delivered.status_code == 200 and delivered.json()["attempts"] >= 1, delivered.text
     events = caller.get("/control/webhooks").json()["webhooks"]
     detail = caller.get(f"/control/webhooks/{events[0]['id']}").json()["webhook"]
     attempt: dict[str, object] = detail["attempt_log"][-1]
