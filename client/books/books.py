@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from client.books import categories, entries, queries
 from client.books.errors import NotFoundError
@@ -79,9 +80,16 @@ class Books:
             return categories.update_category(session, self.user_ref, category_id, **changes)
 
     def delete_category(self, category_id: int) -> None:
-        """Delete one of the user's categories; what used it falls back to the synced one."""
+        """Delete one of the user's categories; what used it falls back to the rules' or the
+        provider's category, and rules that set it stop setting a category."""
         with self.store.session() as session:
             categories.delete_category(session, self.user_ref, category_id)
+            self._reclassify(session)
+
+    def _reclassify(self, session: Session) -> int:
+        """Rules over every synced transaction of the user's connections."""
+        query = select(Connection).where(Connection.user_ref == self.user_ref)
+        return sum(reclassify(session, conn) for conn in session.scalars(query))
 
     def create_payee(self, name: str, *, category_id: int | None = None) -> Payee:
         """A payee, optionally with the category its transactions get by default."""
@@ -96,8 +104,7 @@ class Books:
     def apply_rules(self) -> int:
         """Run the rules again over the user's synced transactions; returns how many changed."""
         with self.store.session() as session:
-            query = select(Connection).where(Connection.user_ref == self.user_ref)
-            return sum(reclassify(session, conn) for conn in session.scalars(query))
+            return self._reclassify(session)
 
     def delete_rule(self, rule_id: int) -> None:
         """Stop applying a rule (transactions it already shaped keep their values)."""
