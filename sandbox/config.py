@@ -21,9 +21,9 @@
 | ``PUBLIC_URL`` | ``SANDBOX_PUBLIC_URL`` | ``http://HOST:PORT``: the base of OAuth redirect URIs |
 | ``TENANT_LIMIT`` | ``SANDBOX_TENANT_LIMIT`` | ``1000`` tenants in all |
 | ``TENANT_CREATE_PER_MINUTE`` | ``SANDBOX_TENANT_CREATE_PER_MINUTE`` | ``30`` per client address |
-| ``CATCHER_MAX_BODY`` | ``SANDBOX_CATCHER_MAX_BODY`` | ``65536`` bytes per caught webhook |
+| ``CATCHER_MAX_BODY`` | ``SANDBOX_CATCHER_MAX_BODY`` | ``16384`` bytes per caught webhook |
 | ``CATCHER_KEEP`` | ``SANDBOX_CATCHER_KEEP`` | ``100`` per catcher name |
-| ``CATCHER_KEEP_ALL`` | ``SANDBOX_CATCHER_KEEP_ALL`` | ``2000`` caught webhooks in all |
+| ``CATCHER_KEEP_ALL`` | ``SANDBOX_CATCHER_KEEP_ALL`` | ``1000`` caught webhooks in all |
 
 See ``SECURITY.md`` for what shared mode changes.
 """
@@ -53,9 +53,9 @@ DEFAULTS: dict[str, object] = {
     "PUBLIC_URL": None,
     "TENANT_LIMIT": 1000,
     "TENANT_CREATE_PER_MINUTE": 30,
-    "CATCHER_MAX_BODY": 64 * 1024,
+    "CATCHER_MAX_BODY": 16 * 1024,  # Plaid webhooks are under 2 KiB
     "CATCHER_KEEP": 100,
-    "CATCHER_KEEP_ALL": 2000,
+    "CATCHER_KEEP_ALL": 1000,
 }
 
 INTEGER_SETTINGS = {

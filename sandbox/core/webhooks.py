@@ -160,7 +160,7 @@ class CatcherQuota:
     """How much the unauthenticated catcher keeps: the newest rows per catcher and in all."""
 
     keep: int = 100
-    keep_all: int = 2000
+    keep_all: int = 1000
 
 
 def catch(
