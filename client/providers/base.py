@@ -44,7 +44,3 @@ class Provider(Protocol):
     def refresh(self, credentials: str) -> None:
         """Ask the provider to pull fresh data from the bank now (a manual refresh)."""
         ...
-
-    def accounts(self, credentials: str, *, live: bool = False) -> list[LocalAccount]:
-        """The connection's accounts with balances (`live`: ask the bank, slower and costlier)."""
-        ...

@@ -63,16 +63,6 @@ class PlaidProvider:
         with neutral_errors():
             self.api.transactions_refresh(credentials)
 
-    def accounts(self, credentials: str, *, live: bool = False) -> list[LocalAccount]:
-        """/accounts/get, or /accounts/balance/get for live balances."""
-        with neutral_errors():
-            reply = (
-                self.api.accounts_balance_get(credentials)
-                if live
-                else self.api.accounts_get(credentials)
-            )
-        return [map_account(a) for a in reply["accounts"]]
-
 
 @contextmanager
 def neutral_errors() -> Iterator[None]:

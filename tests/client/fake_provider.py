@@ -84,11 +84,6 @@ class FakeBank:
         self._check(credentials, "/refresh")
         self.refreshes += 1
 
-    def accounts(self, credentials: str, *, live: bool = False) -> list[LocalAccount]:
-        """The one account."""
-        self._check(credentials, "/accounts")
-        return [ACCOUNT]
-
     def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
         """Net changes in [start, end) of the log, `count` at a time."""
         self._check(credentials, "/changes")
