@@ -15,6 +15,7 @@ Stdlib only: ``python3.11 tests/install/wheel_stage.py`` (``.ci/wheel-stage`` ru
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -45,6 +46,11 @@ WHEEL_MUST_HAVE = (
     "sandbox/migrations/alembic.ini",
 )
 TIMINGS: list[tuple[str, float]] = []
+# One instant for every run's frozen clock: midnight UTC two days after the stage starts.
+FROZEN_AT = (
+    dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    + dt.timedelta(days=2)
+).isoformat()
 
 
 @contextmanager
@@ -196,7 +202,7 @@ def user_run(
         venv / "bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
         f"--junitxml={report}", "-o", "junit_family=xunit1", f"--sandbox-seed={seed}", *extra,
         cwd=project,
-        env={"PYTHONDONTWRITEBYTECODE": "1"},
+        env={"PYTHONDONTWRITEBYTECODE": "1", "FROZEN_AT": FROZEN_AT},
     )  # fmt: skip
     suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None, f"no test suite in {report}"

@@ -1,11 +1,15 @@
 """A user's integration tests: only the fixtures the README documents, no conftest.py.
 
 The wheel stage runs this file against the installed wheel on SQLite and PostgreSQL and
-compares the transaction ids each test records (``record_property``) across runs.
+compares the transaction ids each test records (``record_property``) across runs. Those
+tests freeze the simulated clock at ``FROZEN_AT`` (the stage passes one instant to every
+run), so a run that straddles midnight UTC sees the same days as the others.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Any
 
 import pytest
@@ -13,6 +17,11 @@ import requests
 from plaid.exceptions import ApiException
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
+
+_TODAY = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+FROZEN_AT = dt.datetime.fromisoformat(
+    os.environ.get("FROZEN_AT") or (_TODAY + dt.timedelta(days=2)).isoformat()
+)
 
 
 def fetch_all(tenant: Any, access_token: str) -> list[dict[str, Any]]:
@@ -30,7 +39,10 @@ def fetch_all(tenant: Any, access_token: str) -> list[dict[str, Any]]:
             return added
 
 
-def test_link_and_sync_with_the_tenant(sandbox_tenant: Any, record_property: Any) -> None:
+def test_link_and_sync_with_the_tenant(
+    sandbox_tenant: Any, sandbox_clock: Any, record_property: Any
+) -> None:
+    sandbox_clock.freeze(at=FROZEN_AT)
     token = sandbox_tenant.link_item("ins_109508")
     added = fetch_all(sandbox_tenant, token)
     assert added and all(t["transaction_id"] for t in added)
@@ -99,7 +111,8 @@ def test_sync_engine_keeps_a_local_copy(sync_engine: Any, sandbox_clock: Any) ->
 
 
 @pytest.mark.sandbox_seed(424242)
-def test_a_pinned_seed(sandbox_tenant: Any, record_property: Any) -> None:
+def test_a_pinned_seed(sandbox_tenant: Any, sandbox_clock: Any, record_property: Any) -> None:
+    sandbox_clock.freeze(at=FROZEN_AT)
     assert sandbox_tenant.seed == 424242
     token = sandbox_tenant.link_item("ins_109508")
     record_property(
