@@ -14,7 +14,6 @@ from client.store import (
     schema,
 )
 from client.store.models import Base
-from client.store.taxonomy import seed_categories
 
 
 def _normalise_url(url: str) -> str:
@@ -51,10 +50,8 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def create_all(self) -> None:
-        """Migrate to the newest schema, then add missing built-in categories (idempotent)."""
+        """Migrate to the newest schema and add missing built-in categories (idempotent)."""
         schema.upgrade(self.engine)
-        with self.session() as session:
-            seed_categories(session)
 
     def drop_all(self) -> None:
         """Drop the client's tables and migration history (tests and `reset` only)."""

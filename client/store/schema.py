@@ -14,6 +14,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.orm import Session
+
+from client.store.taxonomy import seed_categories
 
 VERSION_TABLE = "bc_alembic_version"  # not Alembic's default: the app may share the database
 MARKERS = (
@@ -39,7 +42,7 @@ def current_revision(connection: Connection) -> str | None:
 
 @contextmanager
 def migrating(engine: Engine) -> Iterator[Connection]:
-    """One transaction for a migration run, serialised between processes on PostgreSQL.
+    """One transaction for a migration run, serialised between processes.
 
     SQLite rebuilds a table to alter it, which foreign keys would refuse: they are off for
     the run (the pragma only works outside a transaction) and on again afterwards."""
@@ -50,8 +53,11 @@ def migrating(engine: Engine) -> Iterator[Connection]:
             connection.commit()
         try:
             with connection.begin():
-                if connection.dialect.name == "postgresql":
-                    # Two processes opening one new database must not both create the tables.
+                # Two processes opening one new database must not both create the tables:
+                # the first takes the write lock (SQLite) or an advisory lock (PostgreSQL).
+                if sqlite:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
                     connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('bc_alembic'))"))
                 yield connection
         finally:
@@ -60,15 +66,19 @@ def migrating(engine: Engine) -> Iterator[Connection]:
                 connection.commit()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`, adopting an unversioned database first."""
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision, adopting an unversioned database first, and
+    add missing built-in categories, all under the migration lock."""
     with migrating(engine) as connection:
         config = alembic_config(connection)
         if current_revision(connection) is None:
             found = created_by_create_all(connection)
             if found is not None:
                 command.stamp(config, found)
-        command.upgrade(config, revision)
+        command.upgrade(config, "head")
+        with Session(bind=connection) as session:
+            seed_categories(session)
+            session.flush()
 
 
 def created_by_create_all(connection: Connection) -> str | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,6 +77,22 @@ def test_upgrade_empty_database_matches_models(url: str) -> None:
         assert count_rows(store, Category) == 120  # the built-in categories
         Store(url).close()  # opening again is a no-op
         assert count_rows(store, Category) == 120
+    finally:
+        store.close()
+
+
+def test_processes_opening_a_new_database_together_migrate_it_once(url: str) -> None:
+    opener = f"from client.store.db import Store; Store({url!r}).close()"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", opener], env=env, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    errors = [p.communicate()[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    store = Store(url, create=False)
+    try:
+        assert _diff(store) == [] and count_rows(store, Category) == 120
     finally:
         store.close()
 
