@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.orm import Session
 
-from client.store.taxonomy import seed_categories
+from client.store.taxonomy import builtin_ids, entries, seed_categories
 
 VERSION_TABLE = "bc_alembic_version"  # not Alembic's default: the app may share the database
+_LOCATION = str(resources.files("client.store") / "migrations")
 MARKERS = (
     ("0001", "bc_connections"),
     ("0002", "bc_transactions.removed_at"),
@@ -29,7 +32,7 @@ MARKERS = (
 def alembic_config(connection: Connection) -> Config:
     """A config whose env.py migrates on this connection."""
     config = Config()
-    config.set_main_option("script_location", str(resources.files("client.store") / "migrations"))
+    config.set_main_option("script_location", _LOCATION)
     config.attributes["connection"] = connection
     return config
 
@@ -68,7 +71,10 @@ def migrating(engine: Engine) -> Iterator[Connection]:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision, adopting an unversioned database first, and
-    add missing built-in categories, all under the migration lock."""
+    add missing built-in categories, all under the migration lock (taken only when needed)."""
+    with engine.connect() as connection:
+        if up_to_date(connection):
+            return
     with migrating(engine) as connection:
         config = alembic_config(connection)
         if current_revision(connection) is None:
@@ -79,6 +85,22 @@ def upgrade(engine: Engine) -> None:
         with Session(bind=connection) as session:
             seed_categories(session)
             session.flush()
+
+
+def up_to_date(connection: Connection) -> bool:
+    """At the newest revision with every built-in category: nothing to do, no lock to take."""
+    if current_revision(connection) != head():
+        return False
+    with Session(bind=connection) as session:
+        return len(builtin_ids(session)) == len(entries())
+
+
+@cache
+def head() -> str | None:
+    """The newest revision shipped with this version of the client."""
+    config = Config()
+    config.set_main_option("script_location", _LOCATION)
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def created_by_create_all(connection: Connection) -> str | None:
