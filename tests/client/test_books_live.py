@@ -243,5 +243,7 @@ def test_books_are_scoped_to_their_user(bank: BankSync) -> None:
     with pytest.raises(NotFoundError, match="account_id"):
         mallory.add_transaction(target.account_id, "1", dt.date(2026, 1, 1), "x")
     assert private.id not in {c.id for c in mallory.categories()}
+    mallory.add_rule(".", ignore=True)  # another user's rule never touches eve's transactions
+    assert eve.apply_rules() == 0 and not any(v.ignored for v in eve.transactions())
     with pytest.raises(BooksError, match="amount"):
         eve.edit(target.id, amount="3")  # a bank transaction's facts come from the bank
