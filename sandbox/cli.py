@@ -31,7 +31,7 @@ from .core import institutions, tenants
 from .core.errors import CoreError
 from .core.models import Tenant
 from .extensions import current_session, db, tenant_bank
-from .faults_cli import faults_group
+from .faults_cli import faults_group, find_tenant
 from .security import RedactingRequestHandler
 
 # What a user can get wrong or a machine can lack; anything else is a bug and keeps its traceback.
@@ -234,18 +234,6 @@ def tenants_list() -> None:
         click.echo(f"{tenant.client_id}  seed={tenant.seed:<12} {tenant.name}")
 
 
-def _tenant(client_id: str | None) -> Tenant:
-    query = (
-        select(Tenant).where(Tenant.client_id == client_id)
-        if client_id
-        else select(Tenant).where(Tenant.name == "default")
-    )
-    tenant = db.session.scalar(query)
-    if tenant is None:
-        raise click.ClickException(f"no tenant {client_id or 'default'}; run init-db first")
-    return tenant
-
-
 DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")
 
 
@@ -262,7 +250,7 @@ DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")
 @with_appcontext
 def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str) -> None:
     """Link demo items (one per institution) and print their access tokens."""
-    bank = tenant_bank(_tenant(client_id))
+    bank = tenant_bank(find_tenant(client_id))
     made: list[dict[str, Any]] = []
     try:
         for institution_id in institution_ids:
@@ -286,7 +274,7 @@ def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str)
 @with_appcontext
 def reset(client_id: str | None) -> None:
     """Forget a tenant's items and clock changes; its keys stay valid."""
-    tenants.reset(current_session(), _tenant(client_id))
+    tenants.reset(current_session(), find_tenant(client_id))
     db.session.commit()
     click.echo("reset")
 
@@ -301,7 +289,7 @@ def clock(
     client_id: str | None, advance_days: int, set_to: dt.datetime | None, freeze: bool | None
 ) -> None:
     """Show or move a tenant's simulated clock; items generate the days in between."""
-    bank = tenant_bank(_tenant(client_id))
+    bank = tenant_bank(find_tenant(client_id))
     try:
         changed = bank.move_clock(
             to=set_to.replace(tzinfo=dt.UTC) if set_to else None,

@@ -19,7 +19,8 @@ from .core.models import Tenant
 from .extensions import current_session
 
 
-def _tenant(client_id: str | None) -> Tenant:
+def find_tenant(client_id: str | None) -> Tenant:
+    """The tenant with this client id, or the default one; one line if there is none."""
     query = select(Tenant).where(
         Tenant.client_id == client_id if client_id else Tenant.name == "default"
     )
@@ -65,7 +66,7 @@ def faults_add(client_id: str | None, latency: str | None, **fields: Any) -> Non
             raw["latency"] = json.loads(latency)
         except ValueError:
             raise click.BadParameter("must be JSON", param_hint="--latency") from None
-    tenant = _tenant(client_id)
+    tenant = find_tenant(client_id)
     try:
         rule = fault_rules.add_rule(current_session(), tenant, raw, tenants.clock_of(tenant).now())
     except CoreError as exc:
@@ -79,7 +80,7 @@ def faults_add(client_id: str | None, latency: str | None, **fields: Any) -> Non
 @with_appcontext
 def faults_list(client_id: str | None) -> None:
     """Print the tenant's rules, one JSON object a line."""
-    for rule in fault_rules.rules(current_session(), _tenant(client_id)):
+    for rule in fault_rules.rules(current_session(), find_tenant(client_id)):
         click.echo(json.dumps(fault_rules.rule_json(rule)))
 
 
@@ -88,7 +89,7 @@ def faults_list(client_id: str | None) -> None:
 @with_appcontext
 def faults_clear(client_id: str | None) -> None:
     """Remove every rule of the tenant."""
-    removed = fault_rules.clear(current_session(), _tenant(client_id))
+    removed = fault_rules.clear(current_session(), find_tenant(client_id))
     current_session().commit()
     click.echo(f"removed {removed} rule(s)")
 
@@ -98,5 +99,5 @@ def faults_clear(client_id: str | None) -> None:
 @with_appcontext
 def faults_log(client_id: str | None) -> None:
     """Print the injected faults, oldest first, one JSON object a line."""
-    for entry in fault_rules.log(current_session(), _tenant(client_id)):
+    for entry in fault_rules.log(current_session(), find_tenant(client_id)):
         click.echo(json.dumps(entry))
