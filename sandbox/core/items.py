@@ -231,16 +231,29 @@ def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transacti
     """Live pending rows that post by ``today`` (none before ``item.next_post_on``)."""
     if item.next_post_on is not None and item.next_post_on > today:
         return []
-    rows = session.scalars(
-        select(Transaction).where(
-            Transaction.item_pk == item.pk,
-            Transaction.pending.is_(True),
-            Transaction.removed.is_(False),
-        )
-    ).all()
+    rows = _live_pending(session, item)
     posts = {row.id: dt.date.fromisoformat(row.details["post_date"]) for row in rows}
     item.next_post_on = min((d for d in posts.values() if d > today), default=dt.date.max)
     return [row for row in rows if posts[row.id] <= today]
+
+
+def _live_pending(session: Session, item: Item) -> list[Transaction]:
+    """The item's live pending rows in change-log order.
+
+    The order decides the change-log positions their postings get, so it must not depend on
+    where the database happens to store the rows (a reused PostgreSQL heap differs).
+    """
+    return list(
+        session.scalars(
+            select(Transaction)
+            .where(
+                Transaction.item_pk == item.pk,
+                Transaction.pending.is_(True),
+                Transaction.removed.is_(False),
+            )
+            .order_by(Transaction.created_seq, Transaction.id)
+        )
+    )
 
 
 def _custom_entries(
@@ -275,13 +288,7 @@ def refresh_dynamic(
     accounts = {a.ordinal: a for a in item.accounts}
     materialize(session, item, today)
     writer = LedgerWriter(session, item, accounts, adjust_balances=True)
-    for row in session.scalars(
-        select(Transaction).where(
-            Transaction.item_pk == item.pk,
-            Transaction.pending.is_(True),
-            Transaction.removed.is_(False),
-        )
-    ).all():
+    for row in _live_pending(session, item):
         writer.post(row, today)
     depository = next((a for a in accounts.values() if a.type == "depository"), None)
     if depository is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
 
 from faker import Faker
 
@@ -26,7 +27,8 @@ _FAKER_LOCALES = {
     "ES": "es_ES",
     "IT": "it_IT",
 }
-_faker_cache: dict[str, Faker] = {}
+# Per thread: a reseeded instance shared by two threads would interleave their draws.
+_fakers = threading.local()
 
 
 def digest(*key: object) -> bytes:
@@ -47,13 +49,14 @@ def rng_for(*key: object) -> random.Random:
 def faker_for(*key: object, country: str = "US") -> Faker:
     """A Faker for ``key``, reseeded on each call so results never depend on call order.
 
-    Building a Faker costs ~10 ms, so one instance per locale is reused; reseeding
-    it makes the output a pure function of ``key``.
+    Building a Faker costs ~10 ms, so one instance per locale and thread is reused;
+    reseeding it makes the output a pure function of ``key``.
     """
     locale = _FAKER_LOCALES.get(country, "en_US")
-    fake = _faker_cache.get(locale)
+    cache: dict[str, Faker] = _fakers.__dict__.setdefault("by_locale", {})
+    fake = cache.get(locale)
     if fake is None:
-        fake = _faker_cache[locale] = Faker(locale)
+        fake = cache[locale] = Faker(locale)
     fake.seed_instance(seed_int(*key))
     return fake
 

@@ -166,7 +166,7 @@ class Served:
 def _answers(url: str) -> bool:
     try:
         return requests.get(f"{url}/control/health", timeout=5).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # not listening yet, or a worker still booting
         return False
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from sandbox.core import bulk, items, ledger
+from sandbox.core.accounts import owner
 from sandbox.core.bank import Bank
 from sandbox.core.models import Base, Item, Transaction
 from sandbox.core.seeding import digest, make_id
@@ -124,3 +126,10 @@ def test_reads_skip_the_pending_query_until_a_row_may_post(bank: Bank, session: 
         event.remove(engine, "before_cursor_execute", count)
     assert any("FROM transactions" in s for s in statements)
     assert item.next_post_on is not None and item.next_post_on > first_post
+
+
+def test_faker_for_in_parallel_threads_gives_what_it_gives_serially() -> None:
+    logins = [(7, f"user_{n}", "ins_109508") for n in range(24)] * 4
+    serial = [owner(login, "US") for login in logins]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(lambda login: owner(login, "US"), logins)) == serial
