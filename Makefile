@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+	@echo "installed; '. $(VENV)/bin/activate' puts bank-sandbox and bank-client on your PATH"
 
 init: $(STAMP)  ## create .venv and install the project with its dev tools
 
