@@ -128,12 +128,13 @@ def dashboard_overview() -> str:
 def dashboard_clock() -> WerkzeugResponse:
     """Advance the simulated clock by whole days, or freeze / unfreeze it."""
     change = request.form.get("change", "")
+    # A malformed form is a 400 page naming the field; what the clock refuses is flashed.
+    days = 0 if change in ("freeze", "unfreeze") else form_int("days", 1, 3650)
 
     def move() -> str:
         if change in ("freeze", "unfreeze"):
             bank().move_clock(freeze=change == "freeze")
             return f"Clock {change}d at {bank().now():%Y-%m-%d %H:%M} UTC."
-        days = form_int("days", 1, 3650)
         changed = bank().move_clock(advance=dt.timedelta(days=days))
         return f"Advanced {days} day(s) to {bank().now():%Y-%m-%d}; {len(changed)} item(s) changed."
 

@@ -117,9 +117,10 @@ def test_unfreeze_then_freeze_the_clock(dash: Dashboard, tenant_keys: tenants.Ke
     assert tenant(tenant_keys).clock_frozen_at is not None
 
 
-def test_bad_day_count_is_flashed_not_a_500(dash: Dashboard) -> None:
-    dash.post("/dashboard/clock", change="advance", days="-3")
-    assert "days: days must be a whole number" in dash.get("/dashboard").text
+def test_bad_day_count_is_a_400_page_naming_days_not_a_500(dash: Dashboard) -> None:
+    reply = dash.post("/dashboard/clock", change="advance", days="-3")
+    assert reply.status_code == 400
+    assert "days: days must be a whole number" in reply.text
 
 
 def test_item_page_shows_balances_sparklines_transactions_and_webhooks(
