@@ -76,6 +76,6 @@ def _pending_disconnect(session: Session, tenant: Tenant, item: Item, when: dt.d
     if not sent:
         payload = {
             "reason": "INSTITUTION_TOKEN_EXPIRATION",
-            "disconnect_time": when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "disconnect_time": when,
         }
         emit(session, tenant, item, "ITEM", "PENDING_DISCONNECT", payload)

@@ -1,7 +1,9 @@
 """Domain errors: one class per condition the simulated bank can report.
 
-The core raises these and knows nothing of HTTP; each dialect keeps a table that
-renders them in its provider's wire format (``sandbox/plaid/errors.py``). The
+The core raises these and knows nothing of HTTP or of any provider's words: an error
+carries facts (its ``message`` and keyword ``detail``) and each dialect keeps ONE table
+that renders it in its wire format (Plaid: ``sandbox/plaid/errors.py``, with the codes,
+types, statuses and end-user texts). The
 ``condition`` of item-level failures is the name the sandbox's test credentials use
 (``error_ITEM_LOCKED``), so :func:`for_condition` turns a password into an error.
 """
@@ -128,14 +130,11 @@ class InvalidWebhookKeyId(InvalidInput):
 class ItemError(CoreError):
     """The item cannot serve this request."""
 
-    display_message: ClassVar[str | None] = None
-
 
 class LoginRequired(ItemError):
     """the login details of this item have changed (credentials, MFA, or required user action) and a user login is required to update this information. use Link's update mode to restore the item to a good state"""
 
     condition = "ITEM_LOGIN_REQUIRED"
-    display_message = "the login details of this account have changed. please log in again."
 
 
 class ItemNotFound(ItemError):
@@ -148,35 +147,30 @@ class InvalidCredentials(ItemError):
     """the provided credentials were not correct. Please try again."""
 
     condition = "INVALID_CREDENTIALS"
-    display_message = "The credentials you provided were incorrect. Check that your credentials are the same that you use for this institution"
 
 
 class InvalidMfa(ItemError):
     """the provided MFA response(s) were not correct. Please try again."""
 
     condition = "INVALID_MFA"
-    display_message = "The provided MFA responses were not correct. Please try again."
 
 
 class ItemLocked(ItemError):
     """the account is locked. prompt the user to visit the institution's site and unlock their account"""
 
     condition = "ITEM_LOCKED"
-    display_message = "The financial institution indicated that your account is locked. Please visit your bank's website to unlock your account."
 
 
 class ItemNotSupported(ItemError):
     """this account is currently not supported"""
 
     condition = "ITEM_NOT_SUPPORTED"
-    display_message = "Your account is not currently supported."
 
 
 class MfaNotSupported(ItemError):
     """this account requires a MFA type that is not currently supported"""
 
     condition = "MFA_NOT_SUPPORTED"
-    display_message = "This account requires a form of multi-factor authentication that is not currently supported."
 
 
 class InvalidSendMethod(ItemError):
@@ -189,42 +183,36 @@ class InsufficientCredentials(ItemError):
     """insufficient authorization was provided to complete the request"""
 
     condition = "INSUFFICIENT_CREDENTIALS"
-    display_message = "The authorization flow could not be completed. Please try again."
 
 
 class UserSetupRequired(ItemError):
     """the account has not been fully set up. prompt the user to visit the issuing institution's site and finish the setup process"""
 
     condition = "USER_SETUP_REQUIRED"
-    display_message = "The institution requires special configuration for this account. Please visit your bank's website to finish setting up your account."
 
 
 class PasswordResetRequired(ItemError):
     """the account requires a password reset. prompt the user to visit the institution's site and reset their password"""
 
     condition = "PASSWORD_RESET_REQUIRED"
-    display_message = "The institution requires you to reset your password. Please visit your bank's website to change it."
 
 
 class UserInputTimeout(ItemError):
     """user did not provide credentials or MFA in time"""
 
     condition = "USER_INPUT_TIMEOUT"
-    display_message = "Your session timed out. Please try again."
 
 
 class AccessNotGranted(ItemError):
     """the user did not grant the necessary permissions for their account"""
 
     condition = "ACCESS_NOT_GRANTED"
-    display_message = "Please grant access to the required accounts to continue."
 
 
 class NoAccounts(ItemError):
     """no valid accounts were found for this item"""
 
     condition = "NO_ACCOUNTS"
-    display_message = "No valid accounts were found at the financial institution. Please visit your financial institution's website to confirm your accounts are active."
 
 
 class NoAuthAccounts(ItemError):
@@ -269,46 +257,35 @@ class UserPermissionRevoked(ItemError):
 class InstitutionError(CoreError):
     """The institution cannot serve this request right now."""
 
-    display_message: ClassVar[str | None] = None
-
 
 class InstitutionDown(InstitutionError):
     """this institution is not currently responding to this request. please try again soon"""
 
     condition = "INSTITUTION_DOWN"
-    display_message = (
-        "This financial institution is not currently available. Please try again later."
-    )
 
 
 class InstitutionNotResponding(InstitutionError):
     """this institution is not currently responding to this request. please try again soon"""
 
     condition = "INSTITUTION_NOT_RESPONDING"
-    display_message = "This financial institution is not currently responding to requests. We apologize for the inconvenience."
 
 
 class InstitutionNotAvailable(InstitutionError):
     """this institution is not currently responding to this request. please try again soon"""
 
     condition = "INSTITUTION_NOT_AVAILABLE"
-    display_message = (
-        "This financial institution is not currently available. Please try again later."
-    )
 
 
 class InstitutionNoLongerSupported(InstitutionError):
     """this institution is no longer supported"""
 
     condition = "INSTITUTION_NO_LONGER_SUPPORTED"
-    display_message = "This financial institution is no longer supported."
 
 
 class CountryNotSupported(InstitutionError):
     """this institution is not available in the requested country"""
 
     condition = "COUNTRY_NOT_SUPPORTED"
-    display_message = "This financial institution is not available in your country."
 
 
 # -- everything else ------------------------------------------------------------------------

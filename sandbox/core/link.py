@@ -190,7 +190,6 @@ def fail(bank: Bank, session: LinkSession, exc: errors.CoreError) -> None:
         "error": {
             "condition": exc.condition,
             "message": exc.message,
-            "display_message": getattr(exc, "display_message", None),
         },
         "retry_step": retry_step,
     }

@@ -1,4 +1,4 @@
-"""Which Plaid webhooks a state change produces, with Plaid's payloads.
+"""Which webhooks a state change produces, with the facts each carries.
 
 ``Bank`` calls these right after the change, in the same transaction, so the outbox row
 commits (or rolls back) with its cause. ``fire`` serves ``/sandbox/item/fire_webhook``.
@@ -18,7 +18,6 @@ from .webhooks import emit
 
 INITIAL_WINDOW = dt.timedelta(days=30)
 PENDING_EXPIRATION_NOTICE = dt.timedelta(days=7)
-DOCS = "https://plaid.com/docs/errors/item/#"
 
 # Codes ``/sandbox/item/fire_webhook`` accepts, with the product each needs (None: any item).
 FIREABLE: dict[str, str | None] = {
@@ -112,7 +111,7 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
 
 def item_error(session: Session, tenant: Tenant, item: Item, exc: errors.ItemError) -> None:
     """The item broke (for example ``ITEM_LOGIN_REQUIRED``): ``ITEM``/``ERROR``."""
-    emit(session, tenant, item, "ITEM", "ERROR", {"error": _error_object(exc)})
+    emit(session, tenant, item, "ITEM", "ERROR", {"error": exc})
 
 
 def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
@@ -134,7 +133,7 @@ def consent_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datet
         .where(WebhookEvent.item_pk == item.pk, WebhookEvent.webhook_code == "PENDING_EXPIRATION")
     )
     if not sent:
-        payload = {"consent_expiration_time": _iso(expires)}
+        payload = {"consent_expiration_time": expires}
         emit(session, tenant, item, "ITEM", "PENDING_EXPIRATION", payload)
 
 
@@ -168,11 +167,11 @@ def _fired_payload(item: Item, code: str, now: dt.datetime) -> dict[str, Any]:
         "SYNC_UPDATES_AVAILABLE": _sync(historical=True),
         "RECURRING_TRANSACTIONS_UPDATE": {"account_ids": account_ids},
         "NEW_ACCOUNTS_AVAILABLE": {"error": None},
-        "USER_PERMISSION_REVOKED": {"error": _error_object(errors.UserPermissionRevoked())},
+        "USER_PERMISSION_REVOKED": {"error": errors.UserPermissionRevoked()},
         "USER_ACCOUNT_REVOKED": {"account_id": account_ids[0] if account_ids else None},
         "PENDING_DISCONNECT": {
             "reason": "INSTITUTION_TOKEN_EXPIRATION",
-            "disconnect_time": _iso(now + PENDING_EXPIRATION_NOTICE),
+            "disconnect_time": now + PENDING_EXPIRATION_NOTICE,
         },
         "LOGIN_REPAIRED": {"error": None},
     }
@@ -192,21 +191,3 @@ def _new(count: int) -> dict[str, Any]:
 
 def _sync(historical: bool) -> dict[str, Any]:
     return {"initial_update_complete": True, "historical_update_complete": historical}
-
-
-def _error_object(exc: errors.ItemError) -> dict[str, Any]:
-    """Plaid's error object as webhooks carry it: with ``status``, without ``request_id``."""
-    return {
-        "error_type": "ITEM_ERROR",
-        "error_code": exc.condition,
-        "error_code_reason": None,
-        "error_message": exc.message,
-        "display_message": exc.display_message,
-        "documentation_url": f"{DOCS}{exc.condition.lower()}",
-        "suggested_action": None,
-        "status": 400,
-    }
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

@@ -1,5 +1,6 @@
-"""The webhook outbox: Plaid's catalogue and ``emit``, which queues one event in the caller's
-transaction so a webhook exists exactly when the change that caused it is committed.
+"""The webhook outbox: the catalogue of events and ``emit``, which queues one event in the
+caller's transaction so a webhook exists exactly when the change that caused it is committed.
+The body is worded by the renderer the sending dialect installed (``use_renderer``).
 
 Delivery (signing, retries, ordering) lives in ``dispatch``; this module only writes rows.
 """
@@ -7,7 +8,7 @@ Delivery (signing, retries, ordering) lives in ``dispatch``; this module only wr
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,6 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .models import CaughtWebhook, Item, Tenant, WebhookEvent, WebhookPause
-
-ENVIRONMENT = "sandbox"
 
 CATALOGUE: dict[str, frozenset[str]] = {
     "TRANSACTIONS": frozenset(
@@ -48,16 +47,20 @@ CATALOGUE: dict[str, frozenset[str]] = {
 }
 
 
-def render(
-    webhook_type: str, webhook_code: str, item_id: str | None, payload: dict[str, Any]
-) -> str:
-    """The body exactly as it goes on the wire: Plaid's key order, 2-space-indented JSON."""
-    document: dict[str, Any] = {"webhook_type": webhook_type, "webhook_code": webhook_code}
-    if item_id is not None:
-        document["item_id"] = item_id
-    document.update(payload)
-    document["environment"] = ENVIRONMENT
-    return json.dumps(document, indent=2)
+# A dialect's webhook body: (type, code, item id, facts) -> the exact text to sign and send.
+Renderer = Callable[[str, str, str | None, dict[str, Any]], str]
+_renderers: list[Renderer] = []
+
+
+def use_renderer(renderer: Renderer) -> None:
+    """The dialect that sends webhooks hands the outbox its body renderer (once, at import)."""
+    _renderers[:] = [renderer]
+
+
+def _render(webhook_type: str, webhook_code: str, item: Item | None, facts: dict[str, Any]) -> str:
+    if not _renderers:
+        raise RuntimeError("no dialect installed a webhook renderer (import sandbox.plaid)")
+    return _renderers[0](webhook_type, webhook_code, item.id if item else None, facts)
 
 
 def emit(
@@ -66,14 +69,15 @@ def emit(
     item: Item | None,
     webhook_type: str,
     webhook_code: str,
-    payload: dict[str, Any],
+    facts: dict[str, Any],
     *,
     url: str | None = None,
     delay: dt.timedelta = dt.timedelta(0),
 ) -> WebhookEvent | None:
     """Queue a webhook to ``url`` (default: the item's) in the caller's transaction.
 
-    ``payload`` holds the keys beyond type, code, item id and environment. Nothing is
+    ``facts`` holds the keys beyond type, code and item id (values may be a ``CoreError``
+    or a ``datetime``; the dialect's renderer words them, and fixes the body bytes now). Nothing is
     queued when there is no URL, as Plaid sends nothing to an item without a webhook.
     ``delay`` holds the event back (``HISTORICAL_UPDATE`` comes after the initial pull).
     """
@@ -81,7 +85,7 @@ def emit(
     if not target:
         return None
     if webhook_code not in CATALOGUE.get(webhook_type, frozenset()):
-        raise ValueError(f"not a Plaid webhook: {webhook_type}/{webhook_code}")
+        raise ValueError(f"not a webhook the outbox knows: {webhook_type}/{webhook_code}")
     now = dt.datetime.now(dt.UTC)
     event = WebhookEvent(
         tenant_id=tenant.id,
@@ -89,7 +93,7 @@ def emit(
         url=target,
         webhook_type=webhook_type,
         webhook_code=webhook_code,
-        body=render(webhook_type, webhook_code, item.id if item else None, payload),
+        body=_render(webhook_type, webhook_code, item, facts),
         status="pending",
         attempts=0,
         next_attempt_at=now + delay,

@@ -1,13 +1,14 @@
-"""Plaid's error object: one table from core errors to ``error_type`` and HTTP status.
+"""Plaid's error wire format: ONE table from core errors to Plaid's words, ONE builder.
 
-Every exception a Plaid view lets escape is rendered here, so a view never builds
-an error body itself. ``error_code`` is the core error's ``condition``; the table
-gives the type and status Plaid uses for that family.
+Every exception a Plaid view lets escape, every broken item's ``error`` and every webhook's
+``error`` key is built by :func:`error_object`, so the shapes cannot drift apart. The core
+raises errors that carry facts (``message``, ``detail``); this table gives each class
+Plaid's ``error_type``, ``error_code``, HTTP status and end-user ``display_message``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, jsonify
 from marshmallow import ValidationError
@@ -16,50 +17,227 @@ from ..core import errors
 from ..core.tokens import request_id
 from ..shared import AdminTokenRequired
 
-# (error_type, HTTP status) by core error class; the most specific class wins.
-ERROR_TYPES: dict[type[errors.CoreError], tuple[str, int]] = {
-    errors.InvalidRequest: ("INVALID_REQUEST", 400),
-    errors.NotFound: ("INVALID_REQUEST", 404),
-    errors.InvalidInput: ("INVALID_INPUT", 400),
-    AdminTokenRequired: ("INVALID_INPUT", 401),
-    errors.ItemError: ("ITEM_ERROR", 400),
-    errors.InstitutionError: ("INSTITUTION_ERROR", 400),
-    errors.SyncMutationDuringPagination: ("TRANSACTIONS_ERROR", 400),
-    errors.SandboxWebhookInvalid: ("SANDBOX_ERROR", 400),
-    errors.SandboxProductNotEnabled: ("SANDBOX_ERROR", 400),
-    errors.RateLimited: ("RATE_LIMIT_EXCEEDED", 429),
-    errors.InternalError: ("API_ERROR", 500),
+
+class PlaidError(NamedTuple):
+    """How Plaid reports one core error (``error_code`` None: the raised error's condition)."""
+
+    error_type: str
+    error_code: str | None
+    status: int
+    display_message: str | None
+
+
+# The most specific class wins; a row for a family covers subclasses it does not list.
+ERRORS: dict[type[errors.CoreError], PlaidError] = {
+    errors.InvalidRequest: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
+    errors.MissingFields: PlaidError("INVALID_REQUEST", "MISSING_FIELDS", 400, None),
+    errors.UnknownFields: PlaidError("INVALID_REQUEST", "UNKNOWN_FIELDS", 400, None),
+    errors.InvalidField: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
+    errors.InvalidBody: PlaidError("INVALID_REQUEST", "INVALID_BODY", 400, None),
+    errors.InvalidConfiguration: PlaidError("INVALID_REQUEST", "INVALID_CONFIGURATION", 400, None),
+    errors.NotFound: PlaidError("INVALID_REQUEST", "NOT_FOUND", 404, None),
+    errors.InvalidInput: PlaidError("INVALID_INPUT", None, 400, None),
+    errors.InvalidApiKeys: PlaidError("INVALID_INPUT", "INVALID_API_KEYS", 400, None),
+    AdminTokenRequired: PlaidError("INVALID_INPUT", "ADMIN_TOKEN_REQUIRED", 401, None),
+    errors.InvalidAccessToken: PlaidError("INVALID_INPUT", "INVALID_ACCESS_TOKEN", 400, None),
+    errors.InvalidPublicToken: PlaidError("INVALID_INPUT", "INVALID_PUBLIC_TOKEN", 400, None),
+    errors.InvalidLinkToken: PlaidError("INVALID_INPUT", "INVALID_LINK_TOKEN", 400, None),
+    errors.InvalidAccountId: PlaidError("INVALID_INPUT", "INVALID_ACCOUNT_ID", 400, None),
+    errors.InvalidInstitution: PlaidError("INVALID_INPUT", "INVALID_INSTITUTION", 400, None),
+    errors.InvalidProduct: PlaidError("INVALID_INPUT", "INVALID_PRODUCT", 400, None),
+    errors.InvalidWebhookKeyId: PlaidError(
+        "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID", 400, None
+    ),
+    errors.ItemError: PlaidError("ITEM_ERROR", None, 400, None),
+    errors.LoginRequired: PlaidError(
+        "ITEM_ERROR",
+        "ITEM_LOGIN_REQUIRED",
+        400,
+        "the login details of this account have changed. please log in again.",
+    ),
+    errors.ItemNotFound: PlaidError("ITEM_ERROR", "ITEM_NOT_FOUND", 400, None),
+    errors.InvalidCredentials: PlaidError(
+        "ITEM_ERROR",
+        "INVALID_CREDENTIALS",
+        400,
+        (
+            "The credentials you provided were incorrect. Check that your credentials are the"
+            " same that you use for this institution"
+        ),
+    ),
+    errors.InvalidMfa: PlaidError(
+        "ITEM_ERROR",
+        "INVALID_MFA",
+        400,
+        "The provided MFA responses were not correct. Please try again.",
+    ),
+    errors.ItemLocked: PlaidError(
+        "ITEM_ERROR",
+        "ITEM_LOCKED",
+        400,
+        (
+            "The financial institution indicated that your account is locked. Please visit "
+            "your bank's website to unlock your account."
+        ),
+    ),
+    errors.ItemNotSupported: PlaidError(
+        "ITEM_ERROR", "ITEM_NOT_SUPPORTED", 400, "Your account is not currently supported."
+    ),
+    errors.MfaNotSupported: PlaidError(
+        "ITEM_ERROR",
+        "MFA_NOT_SUPPORTED",
+        400,
+        (
+            "This account requires a form of multi-factor authentication that is not "
+            "currently supported."
+        ),
+    ),
+    errors.InvalidSendMethod: PlaidError("ITEM_ERROR", "INVALID_SEND_METHOD", 400, None),
+    errors.InsufficientCredentials: PlaidError(
+        "ITEM_ERROR",
+        "INSUFFICIENT_CREDENTIALS",
+        400,
+        "The authorization flow could not be completed. Please try again.",
+    ),
+    errors.UserSetupRequired: PlaidError(
+        "ITEM_ERROR",
+        "USER_SETUP_REQUIRED",
+        400,
+        (
+            "The institution requires special configuration for this account. Please visit "
+            "your bank's website to finish setting up your account."
+        ),
+    ),
+    errors.PasswordResetRequired: PlaidError(
+        "ITEM_ERROR",
+        "PASSWORD_RESET_REQUIRED",
+        400,
+        (
+            "The institution requires you to reset your password. Please visit your bank's "
+            "website to change it."
+        ),
+    ),
+    errors.UserInputTimeout: PlaidError(
+        "ITEM_ERROR", "USER_INPUT_TIMEOUT", 400, "Your session timed out. Please try again."
+    ),
+    errors.AccessNotGranted: PlaidError(
+        "ITEM_ERROR",
+        "ACCESS_NOT_GRANTED",
+        400,
+        "Please grant access to the required accounts to continue.",
+    ),
+    errors.NoAccounts: PlaidError(
+        "ITEM_ERROR",
+        "NO_ACCOUNTS",
+        400,
+        (
+            "No valid accounts were found at the financial institution. Please visit your "
+            "financial institution's website to confirm your accounts are active."
+        ),
+    ),
+    errors.NoAuthAccounts: PlaidError("ITEM_ERROR", "NO_AUTH_ACCOUNTS", 400, None),
+    errors.NoLiabilityAccounts: PlaidError("ITEM_ERROR", "NO_LIABILITY_ACCOUNTS", 400, None),
+    errors.ProductNotReady: PlaidError("ITEM_ERROR", "PRODUCT_NOT_READY", 400, None),
+    errors.ProductsNotSupported: PlaidError("ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED", 400, None),
+    errors.ProductNotEnabled: PlaidError("ITEM_ERROR", "PRODUCT_NOT_ENABLED", 400, None),
+    errors.UserPermissionRevoked: PlaidError("ITEM_ERROR", "USER_PERMISSION_REVOKED", 400, None),
+    errors.InstitutionError: PlaidError("INSTITUTION_ERROR", None, 400, None),
+    errors.InstitutionDown: PlaidError(
+        "INSTITUTION_ERROR",
+        "INSTITUTION_DOWN",
+        400,
+        "This financial institution is not currently available. Please try again later.",
+    ),
+    errors.InstitutionNotResponding: PlaidError(
+        "INSTITUTION_ERROR",
+        "INSTITUTION_NOT_RESPONDING",
+        400,
+        (
+            "This financial institution is not currently responding to requests. We apologize"
+            " for the inconvenience."
+        ),
+    ),
+    errors.InstitutionNotAvailable: PlaidError(
+        "INSTITUTION_ERROR",
+        "INSTITUTION_NOT_AVAILABLE",
+        400,
+        "This financial institution is not currently available. Please try again later.",
+    ),
+    errors.InstitutionNoLongerSupported: PlaidError(
+        "INSTITUTION_ERROR",
+        "INSTITUTION_NO_LONGER_SUPPORTED",
+        400,
+        "This financial institution is no longer supported.",
+    ),
+    errors.CountryNotSupported: PlaidError(
+        "INSTITUTION_ERROR",
+        "COUNTRY_NOT_SUPPORTED",
+        400,
+        "This financial institution is not available in your country.",
+    ),
+    errors.SyncMutationDuringPagination: PlaidError(
+        "TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", 400, None
+    ),
+    errors.SandboxWebhookInvalid: PlaidError("SANDBOX_ERROR", "SANDBOX_WEBHOOK_INVALID", 400, None),
+    errors.SandboxProductNotEnabled: PlaidError(
+        "SANDBOX_ERROR", "SANDBOX_PRODUCT_NOT_ENABLED", 400, None
+    ),
+    errors.RateLimited: PlaidError("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429, None),
+    errors.InternalError: PlaidError("API_ERROR", "INTERNAL_SERVER_ERROR", 500, None),
 }
 
+# The section of Plaid's error reference each ``error_type`` is documented in.
+DOC_SECTIONS = {
+    "INVALID_REQUEST": "invalid-request",
+    "INVALID_INPUT": "invalid-input",
+    "ITEM_ERROR": "item",
+    "INSTITUTION_ERROR": "institution",
+    "TRANSACTIONS_ERROR": "transactions",
+    "SANDBOX_ERROR": "sandbox",
+    "RATE_LIMIT_EXCEEDED": "rate-limit-exceeded",
+    "API_ERROR": "api",
+}
 DOCS = "https://plaid.com/docs/errors/"
+
+
+def plaid_error(exc: errors.CoreError) -> PlaidError:
+    """The table row for ``exc`` with its ``error_code`` resolved."""
+    row = next(ERRORS[cls] for cls in type(exc).__mro__ if cls in ERRORS)
+    code = exc.detail.get("code") or row.error_code or exc.condition
+    return row._replace(error_code=str(code))
 
 
 def error_type_and_status(exc: errors.CoreError) -> tuple[str, int]:
     """Plaid's ``error_type`` and HTTP status for ``exc``."""
-    for cls in type(exc).__mro__:
-        if cls in ERROR_TYPES:
-            return ERROR_TYPES[cls]
-    return ERROR_TYPES[errors.InternalError]
+    row = plaid_error(exc)
+    return row.error_type, row.status
 
 
 def error_object(exc: errors.CoreError, *, with_request_id: bool = True) -> dict[str, Any]:
-    """The Plaid error object for ``exc`` (webhooks omit ``request_id``)."""
-    error_type, status = error_type_and_status(exc)
-    code = str(exc.detail.get("code") or exc.condition)
+    """The Plaid error object for ``exc``: responses carry ``request_id``, items and webhooks
+    carry ``status`` instead."""
+    row = plaid_error(exc)
+    code = str(row.error_code)
     body: dict[str, Any] = {
-        "error_type": error_type,
+        "error_type": row.error_type,
         "error_code": code,
         "error_code_reason": None,
         "error_message": exc.message,
-        "display_message": getattr(exc, "display_message", None),
-        "documentation_url": f"{DOCS}{error_type.lower().replace('_', '-')}/#{code.lower()}",
+        "display_message": row.display_message,
+        "documentation_url": f"{DOCS}{DOC_SECTIONS[row.error_type]}/#{code.lower()}",
         "suggested_action": None,
     }
     if with_request_id:
         body["request_id"] = request_id()
     else:
-        body["status"] = status
+        body["status"] = row.status
     return body
+
+
+def display_message(condition: str) -> str | None:
+    """The end-user text Plaid shows for a stored condition (Link's error pane)."""
+    cls = errors.for_condition(condition)
+    return None if cls is None else plaid_error(cls()).display_message
 
 
 def item_error(condition: str | None) -> dict[str, Any] | None:

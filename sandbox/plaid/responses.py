@@ -45,8 +45,13 @@ def money(minor: int | None) -> float | None:
 
 
 def timestamp(value: dt.datetime | None) -> str | None:
-    """A full ISO 8601 UTC timestamp, as Plaid's ``date-time`` fields need."""
+    """A full ISO 8601 UTC timestamp to the second, as Plaid's ``date-time`` fields need."""
     return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def instant(value: dt.datetime) -> str:
+    """An ISO 8601 UTC timestamp with sub-seconds kept, as Plaid's webhooks carry them."""
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class Balances(Schema):

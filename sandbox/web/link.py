@@ -22,7 +22,7 @@ from ..core import link as flow
 from ..core.bank import Bank
 from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
-from ..plaid.errors import error_object
+from ..plaid.errors import display_message, error_object
 from ..shared import public_url
 from . import bp, csrf, oauth
 from .forms import form_int
@@ -67,7 +67,8 @@ def link_page() -> str:
     elif current.step == flow.MFA:
         context["mfa"], context["round"] = flow.mfa_challenge(current)
     elif current.step == flow.ERROR:
-        context["error"] = current.data["error"]
+        error = current.data["error"]
+        context["error"] = {**error, "display_message": display_message(error["condition"])}
     return render_template(f"link/{current.step}.html", **context)
 
 

@@ -36,6 +36,7 @@ from ..core.institutions import Institution
 from ..core.link import dump_login, load_login, preview_accounts
 from ..core.models import Tenant
 from ..extensions import db, tenant_bank
+from ..plaid.errors import plaid_error
 from . import bp, csrf
 from .oauth_server import SCOPES, build_protector, build_server
 
@@ -130,7 +131,7 @@ def _sign_in(bank: Institution) -> Response | tuple[str, int]:
             request.form.get("username", "").strip(), request.form.get("password", "")
         )
     except errors.CoreError as exc:
-        message = getattr(exc, "display_message", None) or exc.message
+        message = plaid_error(exc).display_message or exc.message
         return render_template("bank/login.html", bank=bank, error=message), 400
     session["bank_logins"] = {**_logins(), bank.institution_id: dump_login(login)}
     return Response(status=303, headers={"Location": request.url})

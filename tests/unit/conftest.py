@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+import sandbox.plaid  # noqa: F401  (the Plaid dialect installs the outbox's webhook renderer)
 from sandbox.core import tenants
 from sandbox.core.bank import Bank
 from sandbox.core.models import Base
