@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from .core.bank import Bank
 from .core.models import Base, Tenant
+from .core.ratelimits import RateLimiter
 
 # How long a SQLite writer waits for the database lock before giving up (then retried).
 BUSY_TIMEOUT_MS = 30_000
@@ -123,3 +124,13 @@ def tenant_bank(tenant: Tenant) -> Bank:
     """The bank of ``tenant`` on the request's session, with the app's settings applied."""
     delay = dt.timedelta(seconds=current_app.config["HISTORICAL_DELAY_SECONDS"])
     return Bank(current_session(), tenant, historical_delay=delay)
+
+
+def rate_limiter(app: Flask) -> RateLimiter:
+    """The app's rate limiter (memory, or the store ``RATELIMIT_STORAGE_URL`` names)."""
+    found = app.extensions.get("sandbox.ratelimiter")
+    if found is None:
+        found = RateLimiter(app.config.get("RATELIMIT_STORAGE_URL"))
+        found = app.extensions.setdefault("sandbox.ratelimiter", found)
+    assert isinstance(found, RateLimiter)
+    return found

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify
 
-from ..core import fault_rules, health, ratelimits
 from ..core.bank import Bank
 from ..core.errors import InvalidField
-from ..extensions import current_session
 from . import bp
 from .routes import json_object
 
@@ -32,40 +30,40 @@ def _bank() -> Bank:
 def faults_add() -> tuple[Response, int]:
     """Store a fault rule for the tenant; it applies from the next call."""
     bank = _bank()
-    rule = fault_rules.add_rule(current_session(), bank.tenant, json_object(), bank.now())
-    return jsonify(fault_rules.rule_json(rule)), 201
+    rule = bank.faults.add_rule(json_object(), bank.now())
+    return jsonify(bank.faults.rule_json(rule)), 201
 
 
 @bp.get("/faults")
 def faults_list() -> Response:
     """The tenant's rules in evaluation order, with their match and fire counts."""
-    rules = fault_rules.rules(current_session(), _bank().tenant)
-    return jsonify(rules=[fault_rules.rule_json(r) for r in rules])
+    faults = _bank().faults
+    return jsonify(rules=[faults.rule_json(r) for r in faults.rules()])
 
 
 @bp.delete("/faults")
 def faults_clear() -> Response:
     """Remove every rule of the tenant."""
-    return jsonify(removed=fault_rules.clear(current_session(), _bank().tenant))
+    return jsonify(removed=_bank().faults.clear_rules())
 
 
 @bp.delete("/faults/<int:rule_id>")
 def faults_delete(rule_id: int) -> Response:
     """Remove one rule."""
-    fault_rules.delete_rule(current_session(), _bank().tenant, rule_id)
+    _bank().faults.delete_rule(rule_id)
     return jsonify(removed=1)
 
 
 @bp.get("/faults/log")
 def faults_log() -> Response:
     """Injected faults (rules, header, health, rate limits), oldest first."""
-    return jsonify(requests=fault_rules.log(current_session(), _bank().tenant))
+    return jsonify(requests=_bank().faults.log())
 
 
 @bp.get("/institutions/health")
 def institutions_health() -> Response:
     """The tenant's institution health overrides."""
-    return jsonify(institutions=health.overrides(current_session(), _bank().tenant))
+    return jsonify(institutions=_bank().faults.health_overrides())
 
 
 @bp.put("/institutions/<institution_id>/health")
@@ -80,9 +78,7 @@ def institution_health_set(institution_id: str) -> Response:
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
         raise InvalidField("failure_rate must be a number from 0 to 1", field="failure_rate")
     bank = _bank()
-    row = health.set_status(
-        current_session(), bank.tenant, institution_id, status.upper(), bank.now(), rate
-    )
+    row = bank.faults.set_health(institution_id, status.upper(), bank.now(), rate)
     return jsonify(
         institution_id=row.institution_id, status=row.status, failure_rate=row.failure_rate
     )
@@ -91,15 +87,16 @@ def institution_health_set(institution_id: str) -> Response:
 @bp.delete("/institutions/<institution_id>/health")
 def institution_health_clear(institution_id: str) -> Response:
     """Back to the catalogue's status."""
-    removed = health.clear(current_session(), _bank().tenant, institution_id)
+    removed = _bank().faults.clear_health(institution_id)
     return jsonify(removed=removed)
 
 
 @bp.get("/rate-limits")
 def rate_limits_get() -> Response:
     """The tenant's effective limits per endpoint (empty when switched off)."""
-    table = ratelimits.limits_for(current_session(), _bank().tenant, _default_on())
-    return jsonify(enabled=bool(table), limits=ratelimits.describe(table))
+    faults = _bank().faults
+    table = faults.limits(_default_on())
+    return jsonify(enabled=bool(table), limits=faults.describe_limits(table))
 
 
 @bp.put("/rate-limits")
@@ -114,9 +111,9 @@ def rate_limits_put() -> Response:
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise InvalidField("limits maps endpoints to {per_item, per_client}", field="limits")
     bank = _bank()
-    ratelimits.configure(current_session(), bank.tenant, enabled, overrides)
-    table = ratelimits.limits_for(current_session(), bank.tenant, _default_on())
-    return jsonify(enabled=bool(table), limits=ratelimits.describe(table))
+    bank.faults.configure_limits(enabled, overrides)
+    table = bank.faults.limits(_default_on())
+    return jsonify(enabled=bool(table), limits=bank.faults.describe_limits(table))
 
 
 def _default_on() -> bool:

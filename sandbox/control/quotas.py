@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from ..core.errors import RateLimited
 from ..core.models import Tenant
 from ..core.ratelimits import Limit
-from ..extensions import current_session
-from ..plaid.faults import limiter
+from ..extensions import current_session, rate_limiter
 from ..shared import is_shared
 
 CODE = "TENANT_CREATE_LIMIT"
@@ -24,7 +23,7 @@ def tenant_creation() -> None:
         return
     config = current_app.config
     per_minute = Limit(None, int(config["TENANT_CREATE_PER_MINUTE"]), CODE, CODE)
-    limiter(current_app).hit(f"address:{request.remote_addr}", request.path, None, per_minute)
+    rate_limiter(current_app).hit(f"address:{request.remote_addr}", request.path, None, per_minute)
     count = current_session().scalar(select(func.count()).select_from(Tenant)) or 0
     if count >= int(config["TENANT_LIMIT"]):
         raise RateLimited(

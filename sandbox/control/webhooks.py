@@ -24,8 +24,7 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
-from ..core import signing, webhooks
-from ..core.bank import Bank
+from ..core.bank import Bank, Catcher, CatcherQuota
 from ..core.errors import InvalidBody, InvalidField
 from ..core.models import CaughtWebhook, WebhookAttempt, WebhookEvent
 from ..extensions import current_session
@@ -48,28 +47,26 @@ def webhooks_list() -> Response:
     status = request.args.get("status")
     if status is not None and status not in STATUSES:
         raise InvalidField(f"status must be one of {', '.join(STATUSES)}", field="status")
-    rows = webhooks.events(
-        current_session(),
-        _bank().tenant,
+    rows = _bank().outbox.events(
         status=status,
         item_id=request.args.get("item_id"),
         limit=_limit(),
     )
-    paused = webhooks.is_paused(current_session(), _bank().tenant)
+    paused = _bank().outbox.paused
     return jsonify(paused=paused, webhooks=[_event_json(e) for e in rows])
 
 
 @bp.get("/webhooks/<int:event_id>")
 def webhooks_get(event_id: int) -> Response:
     """One event with its exact body and every attempt."""
-    found = webhooks.event(current_session(), _bank().tenant, event_id)
+    found = _bank().outbox.event(event_id)
     return jsonify(webhook=_event_json(found, detail=True))
 
 
 @bp.post("/webhooks/<int:event_id>/redeliver")
 def webhooks_redeliver(event_id: int) -> Response:
     """Queue an event again, for example after fixing the receiver."""
-    found = webhooks.redeliver(current_session(), _bank().tenant, event_id)
+    found = _bank().outbox.redeliver(event_id)
     return jsonify(webhook=_event_json(found))
 
 
@@ -84,22 +81,21 @@ def webhooks_deliver() -> Response:
 @bp.post("/webhooks/pause")
 def webhooks_pause() -> Response:
     """Hold deliveries; events keep queueing and go out in order on resume."""
-    webhooks.set_paused(current_session(), _bank().tenant, True)
+    _bank().outbox.set_paused(True)
     return jsonify(paused=True)
 
 
 @bp.post("/webhooks/resume")
 def webhooks_resume() -> Response:
     """Release held deliveries."""
-    webhooks.set_paused(current_session(), _bank().tenant, False)
+    _bank().outbox.set_paused(False)
     return jsonify(paused=False)
 
 
 @bp.post("/webhook-keys/rotate")
 def webhook_keys_rotate() -> Response:
     """Retire the signing key (still served, with ``expired_at``) and sign with a new one."""
-    key = signing.rotate(current_session(), _bank().tenant, dt.datetime.now(dt.UTC))
-    return jsonify(key=signing.public_jwk(key))
+    return jsonify(key=_bank().outbox.rotate_key(dt.datetime.now(dt.UTC)))
 
 
 @bp.post("/webhook-catcher/<name>")
@@ -111,17 +107,17 @@ def webhook_catcher_receive(name: str) -> Response:
         raise InvalidBody(
             f"the catcher keeps bodies up to {config['CATCHER_MAX_BODY']} bytes", field="body"
         )
-    if is_shared() and not signing.verify(
-        current_session(), request.headers.get("Plaid-Verification", ""), body, _now()
+    if is_shared() and not Catcher(current_session()).signed_by_sandbox(
+        request.headers.get("Plaid-Verification", ""), body, _now()
     ):
         raise AdminTokenRequired(
             "this sandbox is shared: its catcher only takes webhooks this sandbox signed",
             field="Plaid-Verification",
         )
-    quota = webhooks.CatcherQuota(int(config["CATCHER_KEEP"]), int(config["CATCHER_KEEP_ALL"]))
+    quota = CatcherQuota(int(config["CATCHER_KEEP"]), int(config["CATCHER_KEEP_ALL"]))
     headers = dict(request.headers.items())
     text = body.decode("utf-8", "replace")
-    row = webhooks.catch(current_session(), name[:64], headers, text, quota)
+    row = Catcher(current_session()).catch(name[:64], headers, text, quota)
     return jsonify(received=row.id)
 
 
@@ -129,7 +125,7 @@ def webhook_catcher_receive(name: str) -> Response:
 def webhook_catcher_list(name: str) -> Response:
     """What a catcher received, oldest first."""
     require_admin("read the webhook catcher")
-    rows = webhooks.caught(current_session(), name[:64], _limit())
+    rows = Catcher(current_session()).caught(name[:64], _limit())
     return jsonify(webhooks=[_caught_json(r) for r in rows])
 
 
@@ -137,7 +133,7 @@ def webhook_catcher_list(name: str) -> Response:
 def webhook_catcher_clear(name: str) -> Response:
     """Empty a catcher between demo runs."""
     require_admin("clear the webhook catcher")
-    webhooks.clear_caught(current_session(), name[:64])
+    Catcher(current_session()).clear(name[:64])
     return jsonify(cleared=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select, update
@@ -32,7 +33,13 @@ from . import (
     users,
 )
 from .accounts import owner as account_owner
+from .bank_faults import Call as Call  # re-exported: the facade is the dialects' door
+from .bank_faults import Faults
+from .bank_faults import Verdict as Verdict
+from .bank_outbox import Catcher as Catcher
+from .bank_outbox import Outbox
 from .clock import Clock
+from .fault_rules import Decision as Decision
 from .institutions import Institution
 from .liabilities import Report
 from .models import (
@@ -45,6 +52,7 @@ from .models import (
     WebhookKey,
 )
 from .transactions import SyncView, TransactionsView
+from .webhooks import CatcherQuota as CatcherQuota
 
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
@@ -75,6 +83,18 @@ class Bank:
         self.session = session
         self.tenant = tenant
         self.historical_delay = historical_delay  # HISTORICAL_DELAY_SECONDS
+
+    # -- tenant-bound parts (the only door dialects use into those subsystems) --------------
+
+    @cached_property
+    def faults(self) -> Faults:
+        """Fault rules, institution health, rate limits and the per-call gate."""
+        return Faults(self.session, self.tenant)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Webhook events, delivery pause and signing keys."""
+        return Outbox(self.session, self.tenant)
 
     # -- time -------------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ HEALTH_ENDPOINTS = (
     "/sandbox/public_token/create",
 )
 LOG_LIMIT = 500
-_BUMPED = "sandbox.fault_rules.bumped"  # session.info flag: counters to commit
 
 
 @dataclass(frozen=True)
@@ -103,41 +102,44 @@ def evaluate(
     header: str | None = None,
     limiter: RateLimiter | None = None,
     limits: Mapping[str, Limit] | None = None,
-) -> Decision | None:
-    """The fault this call gets, if any (a rate limit or outage becomes an error decision)."""
+) -> tuple[Decision | None, bool]:
+    """The fault this call gets, if any (a rate limit or outage becomes an error decision),
+    and whether counters moved (the caller commits them at once, whatever the reply)."""
     if header:
         spec = faults.parse_header(header)
         if faults.fires(spec, 1, now, tenant.seed):
-            return _decide(spec, 1, tenant.seed, "header", None)
+            return _decide(spec, 1, tenant.seed, "header", None), False
     if limiter is not None and limits and ctx.endpoint in limits:
         try:
             limiter.hit(tenant.client_id, ctx.endpoint, ctx.item_id, limits[ctx.endpoint])
         except errors.RateLimited as exc:
-            return _error_decision(exc, "rate_limit")
-    if (outage := _outage(session, tenant, ctx)) is not None:
-        return _error_decision(outage, "health")
+            return _error_decision(exc, "rate_limit"), False
+    outage, counted = _outage(session, tenant, ctx)
+    if outage is not None:
+        return _error_decision(outage, "health"), counted
     for rule in rules(session, tenant) if tenant.fault_rule_count else ():
         if not faults.matches(rule.spec, ctx):
             continue
-        k = _bump(session, rule, FaultRule.matched)
+        counted, k = True, _bump(session, rule, FaultRule.matched)
         if faults.fires(rule.spec, k, now, tenant.seed):
             _bump(session, rule, FaultRule.fired)
-            return _decide(rule.spec, k, tenant.seed, "rule", rule.id)
-    return None
+            return _decide(rule.spec, k, tenant.seed, "rule", rule.id), counted
+    return None, counted
 
 
-def _outage(session: Session, tenant: Tenant, ctx: faults.Context) -> errors.CoreError | None:
+def _outage(
+    session: Session, tenant: Tenant, ctx: faults.Context
+) -> tuple[errors.CoreError | None, bool]:
+    """An institution outage for this call, and whether ``check`` counted an evaluation."""
     if not ctx.institution_id:
-        return None
+        return None, False
     if not any(fnmatch.fnmatchcase(ctx.endpoint, glob) for glob in HEALTH_ENDPOINTS):
-        return None
+        return None, False
     # Held here, the row is the one ``check`` gets from the session (no second query).
     row = session.get(InstitutionHealth, (tenant.id, ctx.institution_id))
     if row is None:
-        return None  # no override: the catalogue status, which ``check`` does not fail on
-    if row.status == "DEGRADED":
-        session.info[_BUMPED] = True  # ``check`` counts the evaluation
-    return health.check(session, tenant, ctx.institution_id)
+        return None, False  # no override: the catalogue status, which ``check`` never fails
+    return health.check(session, tenant, ctx.institution_id), row.status == "DEGRADED"
 
 
 def _error_decision(exc: errors.CoreError, source: str) -> Decision:
@@ -153,13 +155,7 @@ def _decide(
     return Decision(action, source, rule_id, error)
 
 
-def bumped(session: Session) -> bool:
-    """Whether ``evaluate`` moved a rule's counters in this session since the last ask."""
-    return bool(session.info.pop(_BUMPED, False))
-
-
 def _bump(session: Session, rule: FaultRule, column: Any) -> int:
-    session.info[_BUMPED] = True
     value: int = session.execute(
         update(FaultRule)
         .where(FaultRule.id == rule.id)

@@ -1,10 +1,10 @@
-"""The Plaid dialect's fault gate: every authenticated call asks ``core.fault_rules`` first.
+"""The Plaid dialect's fault gate: every authenticated call asks ``bank.faults.gate`` first.
 
 Runs after ``auth`` has bound the tenant, so no view has to remember to. Rate limits,
 institution outages, stored rules and the one-off ``Sandbox-Fault`` header all come
 out as a ``Decision``: an error (rendered by ``plaid/errors.py``, plus ``Retry-After``
 for rate limits), a raw HTTP status, added latency, a dropped connection or a truncated
-body. The counters a decision bumps are committed at once, so an error reply (which
+body. The counters a verdict moved are committed at once, so an error reply (which
 rolls the request back) cannot replay the same call index; the request-log row is
 written after the reply, with its status.
 """
@@ -16,14 +16,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
-from sqlalchemy import select
+from flask import Response, current_app, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from ..core import fault_rules, faults, ratelimits, tokens
-from ..core.fault_rules import Decision
-from ..core.models import AccessToken, Item, Tenant
-from ..extensions import current_session
+from ..core.bank import Call, Decision, Verdict
+from ..extensions import current_session, rate_limiter
 from . import auth, bp
 
 FAULT = "sandbox.fault"
@@ -37,25 +34,16 @@ def inject_faults() -> Response | None:
     """Ask the gate about this call and act on its decision before the view runs."""
     if request.path in auth.UNAUTHENTICATED:
         return None
-    tenant: Tenant = g.tenant
-    session = current_session()
-    ctx = _context(tenant)
-    config = current_app.config
-    decision = fault_rules.evaluate(
-        session,
-        tenant,
-        ctx,
-        auth.current_bank().now(),
-        header=request.headers.get("Sandbox-Fault"),
-        limiter=limiter(current_app),
-        limits=ratelimits.limits_for(session, tenant, config["RATE_LIMITS"] != "off"),
+    bank = auth.current_bank()
+    verdict = bank.faults.gate(
+        _call(), bank.now(), rate_limiter(current_app), current_app.config["RATE_LIMITS"] != "off"
     )
-    if fault_rules.bumped(session):
-        session.commit()  # committing otherwise would only expire the loaded tenant and item
-    if decision is None:
+    if verdict.counted:
+        current_session().commit()  # otherwise it would only expire the loaded tenant and item
+    if verdict.decision is None:
         return None
-    request.environ[FAULT] = (tenant.id, ctx, decision)
-    return _act(decision)
+    request.environ[FAULT] = verdict
+    return _act(verdict.decision)
 
 
 def _act(decision: Decision) -> Response | None:
@@ -108,56 +96,25 @@ def finish_fault(response: Response) -> Response:
 @bp.teardown_request
 def log_fault(_exc: BaseException | None) -> None:
     """Record the injected fault (after the reply's own commit or rollback)."""
-    fault = request.environ.pop(FAULT, None)
-    if fault is None:
+    verdict: Verdict | None = request.environ.pop(FAULT, None)
+    if verdict is None or verdict.decision is None:
         return
-    tenant_id, ctx, decision = fault
-    session = current_session()
-    tenant = session.get(Tenant, tenant_id)
-    if tenant is None:
-        return
-    status = None if decision.action.kind == "drop" else request.environ.get(STATUS)
-    now = auth.current_bank().now()
-    fault_rules.record(session, tenant, ctx, decision, status, now)
-    session.commit()
+    bank = auth.current_bank()
+    status = None if verdict.decision.action.kind == "drop" else request.environ.get(STATUS)
+    if bank.faults.record(verdict, status, bank.now()):
+        current_session().commit()
 
 
-def limiter(app: Flask) -> ratelimits.RateLimiter:
-    """The app's rate limiter (memory, or the store ``RATELIMIT_STORAGE_URL`` names)."""
-    found = app.extensions.get("sandbox.ratelimiter")
-    if found is None:
-        found = ratelimits.RateLimiter(app.config.get("RATELIMIT_STORAGE_URL"))
-        found = app.extensions.setdefault("sandbox.ratelimiter", found)
-    assert isinstance(found, ratelimits.RateLimiter)
-    return found
-
-
-def _context(tenant: Tenant) -> faults.Context:
-    """The endpoint, and the item and institution the body names (if they are the tenant's)."""
+def _call() -> Call:
+    """The call as the gate needs it: endpoint, access token, institution, one-off header."""
     body = auth.body()
-    item = None
-    token = body.get("access_token")
-    if isinstance(token, str) and token:
-        found = (
-            current_session()
-            .execute(
-                select(AccessToken, Item)
-                .join(Item, Item.pk == AccessToken.item_pk)
-                .where(AccessToken.token == tokens.at_rest(current_session(), token))
-            )
-            .first()
-        )
-        # The session holds loaded objects weakly: keeping them saves the view reloading them.
-        g.fault_context_rows = found
-        item = found[1] if found is not None and found[1].tenant_id == tenant.id else None
-    institution = body.get("institution_id")
-    return faults.Context(
+    token, institution = body.get("access_token"), body.get("institution_id")
+    return Call(
         endpoint=request.path,
         dialect="plaid",
-        item_id=item.id if item is not None else None,
-        institution_id=item.institution_id
-        if item is not None
-        else (institution if isinstance(institution, str) else None),
+        access_token=token if isinstance(token, str) and token else None,
+        institution_id=institution if isinstance(institution, str) else None,
+        header=request.headers.get("Sandbox-Fault"),
     )
 
 

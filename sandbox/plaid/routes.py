@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Response
 from marshmallow import Schema
 
-from ..core import signing
 from . import bp, requests
 from .auth import current_bank
 from .responses import IdentityAccountSchema, ItemWithConsentSchema, auth_numbers, item_status
@@ -105,4 +104,4 @@ def identity_get() -> Response:
 def webhook_verification_key_get() -> Response:
     """The public JWK that verifies this tenant's webhook signatures."""
     req = load(requests.WebhookVerificationKeyGetRequest)
-    return reply(key=signing.public_jwk(current_bank().webhook_key(req["key_id"])))
+    return reply(key=current_bank().outbox.public_key(req["key_id"]))

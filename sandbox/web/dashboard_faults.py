@@ -12,8 +12,7 @@ from flask import flash, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..core import errors, fault_rules, faults, health, institutions
-from ..extensions import current_session
+from ..core import errors, institutions
 from . import bp
 from .dashboard import attempt, back, bank, signed_in
 from .forms import form_number
@@ -50,9 +49,7 @@ def dashboard_faults() -> str:
 def dashboard_faults_add() -> str | WerkzeugResponse | tuple[str, int]:
     """Add a rule from the form; a bad field re-shows the form with the core's message."""
     try:
-        rule = fault_rules.add_rule(
-            current_session(), bank().tenant, rule_fields(request.form), bank().now()
-        )
+        rule = bank().faults.add_rule(rule_fields(request.form), bank().now())
     except errors.CoreError as exc:
         return _page(request.form, exc), 400
     flash(f"Rule {rule.id} added: it applies from the next call.", "ok")
@@ -81,7 +78,7 @@ def dashboard_fault_delete(rule_id: int) -> WerkzeugResponse:
     """Remove one rule."""
 
     def delete() -> str:
-        fault_rules.delete_rule(current_session(), bank().tenant, rule_id)
+        bank().faults.delete_rule(rule_id)
         return f"Rule {rule_id} deleted."
 
     attempt(delete)
@@ -92,7 +89,7 @@ def dashboard_fault_delete(rule_id: int) -> WerkzeugResponse:
 @signed_in
 def dashboard_faults_clear() -> WerkzeugResponse:
     """Remove every rule of the tenant."""
-    removed = fault_rules.clear(current_session(), bank().tenant)
+    removed = bank().faults.clear_rules()
     flash(f"Removed {removed} rule(s).", "ok")
     return back("web.dashboard_faults")
 
@@ -105,12 +102,10 @@ def dashboard_health(institution_id: str) -> WerkzeugResponse:
 
     def change() -> str:
         if status == "CATALOGUE":
-            health.clear(current_session(), bank().tenant, institution_id)
+            bank().faults.clear_health(institution_id)
             return f"{institution_id} follows the catalogue again."
         rate = form_number("failure_rate")
-        row = health.set_status(
-            current_session(), bank().tenant, institution_id, status, bank().now(), rate
-        )
+        row = bank().faults.set_health(institution_id, status, bank().now(), rate)
         return f"{institution_id} is now {row.status}."
 
     attempt(change)
@@ -118,18 +113,18 @@ def dashboard_health(institution_id: str) -> WerkzeugResponse:
 
 
 def _page(form: MultiDict[str, str], error: errors.CoreError | None) -> str:
-    session_, tenant = current_session(), bank().tenant
-    overrides = {o["institution_id"]: o for o in health.overrides(session_, tenant)}
+    faults = bank().faults
+    overrides = {o["institution_id"]: o for o in faults.health_overrides()}
     banks = [
-        (ins, health.status_of(session_, tenant, iid), overrides.get(iid))
+        (ins, faults.health_of(iid), overrides.get(iid))
         for iid, ins in institutions.catalogue().items()
     ]
     return render_template(
         "dashboard/faults.html",
-        rules=fault_rules.rules(session_, tenant),
-        log=list(reversed(fault_rules.log(session_, tenant, LOG_SHOWN))),
+        rules=faults.rules(),
+        log=list(reversed(faults.log(LOG_SHOWN))),
         banks=banks,
-        statuses=health.STATUSES,
+        statuses=faults.STATUSES,
         triggers=faults.TRIGGERS,
         codes=COMMON_CODES,
         form=form,

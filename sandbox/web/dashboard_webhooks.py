@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..control.webhooks import STATUSES
-from ..core import errors, webhooks
+from ..core import errors
 from ..core.models import WebhookEvent
 from ..extensions import current_session
 from ..shared import show_target_replies
@@ -24,11 +24,11 @@ def dashboard_webhooks() -> str:
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         abort(400, description=f"status must be one of {', '.join(STATUSES)}")
-    tenant = bank().tenant
+    outbox = bank().outbox
     return render_template(
         "dashboard/webhooks.html",
-        events=webhooks.events(current_session(), tenant, status=status, limit=LOG_LIMIT),
-        paused=webhooks.is_paused(current_session(), tenant),
+        events=outbox.events(status=status, limit=LOG_LIMIT),
+        paused=outbox.paused,
         status=status,
         statuses=STATUSES,
     )
@@ -48,7 +48,7 @@ def dashboard_webhook(event_id: int) -> str:
 def dashboard_webhook_redeliver(event_id: int) -> WerkzeugResponse:
     """Queue the event again now with a fresh retry schedule."""
     _event(event_id)
-    webhooks.redeliver(current_session(), bank().tenant, event_id)
+    bank().outbox.redeliver(event_id)
     flash(f"Webhook {event_id} queued for redelivery.", "ok")
     return back("web.dashboard_webhook", event_id=event_id)
 
@@ -70,13 +70,13 @@ def dashboard_webhooks_pause(change: str) -> WerkzeugResponse:
     """Hold (``pause``) or release (``resume``) the tenant's deliveries."""
     if change not in ("pause", "resume"):
         abort(404)
-    webhooks.set_paused(current_session(), bank().tenant, change == "pause")
+    bank().outbox.set_paused(change == "pause")
     flash("Deliveries paused." if change == "pause" else "Deliveries resumed.", "ok")
     return back("web.dashboard_webhooks")
 
 
 def _event(event_id: int) -> WebhookEvent:
     try:
-        return webhooks.event(current_session(), bank().tenant, event_id)
+        return bank().outbox.event(event_id)
     except errors.NotFound:
         abort(404, description="No such webhook for this tenant.")

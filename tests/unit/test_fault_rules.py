@@ -17,7 +17,7 @@ ACCOUNTS = Context(endpoint="/accounts/get", item_id="item-a", institution_id="i
 
 
 def gate(bank: Bank, ctx: Context = SYNC, **kwargs: object) -> fault_rules.Decision | None:
-    return fault_rules.evaluate(bank.session, bank.tenant, ctx, bank.now(), **kwargs)  # type: ignore[arg-type]
+    return fault_rules.evaluate(bank.session, bank.tenant, ctx, bank.now(), **kwargs)[0]  # type: ignore[arg-type]
 
 
 def add(bank: Bank, **fields: object) -> FaultRule:
