@@ -42,10 +42,13 @@ from .clock import Clock
 from .fault_rules import Decision as Decision
 from .institutions import Institution
 from .liabilities import Report
+from .link import LinkFlow as LinkFlow
+from .link import by_oauth_state
 from .models import (
     AccessToken,
     Account,
     Item,
+    LinkSession,
     LinkToken,
     PublicToken,
     Tenant,
@@ -90,6 +93,11 @@ class Bank:
     def faults(self) -> Faults:
         """Fault rules, institution health, rate limits and the per-call gate."""
         return Faults(self.session, self.tenant)
+
+    @cached_property
+    def link(self) -> LinkFlow:
+        """Hosted Link sessions: the steps a user walks through."""
+        return LinkFlow(self)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -517,3 +525,8 @@ def load_pending_histories(
         Bank(session, item.tenant, historical_delay=historical_delay).load_history(item)
         session.commit()
     return len(waiting)
+
+
+def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | None:
+    """The Link session waiting for a bank's redirect with ``state`` (its tenant unknown yet)."""
+    return by_oauth_state(session, state)

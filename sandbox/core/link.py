@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import errors, institutions, items, tokens, users, webhooks
-from .bank import Bank
 from .institutions import Institution
 from .models import Account, Item, LinkSession, LinkToken
+
+if TYPE_CHECKING:
+    from .bank import Bank
 
 CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
     "consent",
@@ -41,34 +43,6 @@ EXIT_STATUS = {
     OAUTH: "requires_oauth",
     ERROR: "requires_credentials",
 }
-
-
-def start(bank: Bank, link: LinkToken) -> LinkSession:
-    """A new session on ``link`` (the token must not have expired)."""
-    now = bank.now()
-    if link.expires_at < now:
-        raise errors.InvalidLinkToken(field="link_token")
-    session = LinkSession(
-        id=tokens.session_id(),
-        link_token=link.token,
-        step=CONSENT,
-        institution_id=None,
-        oauth_state=None,
-        data={"events": []},
-        started_at=now,
-        finished_at=None,
-    )
-    bank.session.add(session)
-    _event(session, now, "OPEN")
-    return session
-
-
-def find(bank: Bank, link: LinkToken, session_id: str | None) -> LinkSession | None:
-    """The session ``session_id`` of ``link``, if it exists and is unfinished."""
-    found = bank.session.get(LinkSession, session_id) if session_id else None
-    if found is None or found.link_token != link.token or found.step in FINISHED:
-        return None
-    return found
 
 
 def by_oauth_state(db_session: Session, state: str) -> LinkSession | None:
@@ -91,110 +65,10 @@ def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
     )
 
 
-def accept_consent(bank: Bank, session: LinkSession, link: LinkToken) -> None:
-    """The user agreed to share data; update mode goes straight to the item's bank."""
-    _expect(session, CONSENT)
-    if is_update(link):
-        item = bank.item(link.config["access_token"], allow_error=True)
-        _choose(bank, session, bank.institution_of(item))
-    else:
-        session.step = SELECT
-
-
-def choose_institution(
-    bank: Bank, session: LinkSession, link: LinkToken, institution_id: str
-) -> None:
-    """The user picked a bank: credentials for most, the bank's own page for OAuth banks."""
-    _expect(session, SELECT)
-    chosen = [i for i in offered(link) if i.institution_id == institution_id]
-    if not chosen:
-        raise errors.InvalidInstitution(field="institution_id")
-    _choose(bank, session, chosen[0])
-
-
-def _choose(bank: Bank, session: LinkSession, institution: Institution) -> None:
-    session.institution_id = institution.institution_id
-    session.step = OAUTH if institution.oauth else CREDENTIALS
-    _event(session, bank.now(), "SELECT_INSTITUTION", institution_id=institution.institution_id)
-
-
-def submit_credentials(
-    bank: Bank, session: LinkSession, link: LinkToken, username: str, password: str
-) -> None:
-    """Check the test credentials: an MFA challenge, a finished item, or an error pane."""
-    _expect(session, CREDENTIALS)
-    _event(session, bank.now(), "SUBMIT_CREDENTIALS")
-    try:
-        login = users.check_credentials(username.strip(), password)
-        if login.mfa is not None:
-            session.data = {**session.data, "login": dump_login(login), "mfa_round": 0}
-            session.step = MFA
-            return
-        _complete(bank, session, link, login, None)
-    except errors.CoreError as exc:
-        fail(bank, session, exc)
-
-
 def mfa_challenge(session: LinkSession) -> tuple[users.Mfa, int]:
     """The pending MFA challenge and the 0-based round the user is on."""
     _expect(session, MFA)
     return load_login(session.data["login"]).mfa or users.Mfa("device"), session.data["mfa_round"]
-
-
-def submit_mfa(bank: Bank, session: LinkSession, link: LinkToken, answers: list[str]) -> None:
-    """Check one round of MFA answers; the last right round finishes the login."""
-    mfa, round_index = mfa_challenge(session)
-    _event(session, bank.now(), "SUBMIT_MFA", mfa_type=mfa.kind)
-    try:
-        if [a.strip() for a in answers] != mfa.expected(round_index):
-            raise errors.InvalidMfa()
-        if round_index + 1 < mfa.rounds:
-            session.data = {**session.data, "mfa_round": round_index + 1}
-            return
-        _complete(bank, session, link, load_login(session.data["login"]), None)
-    except errors.CoreError as exc:
-        fail(bank, session, exc)
-
-
-def begin_oauth(bank: Bank, session: LinkSession, state: str, code_verifier: str) -> None:
-    """Remember the PKCE verifier and state of the trip to the bank's authorize page."""
-    _expect(session, OAUTH)
-    session.oauth_state = state
-    session.data = {**session.data, "code_verifier": code_verifier}
-    _event(session, bank.now(), "OPEN_OAUTH")
-
-
-def finish_oauth(
-    bank: Bank, session: LinkSession, link: LinkToken, login: users.Login, accounts: list[int]
-) -> None:
-    """The bank granted access to ``accounts``: create (or repair) the item with those only."""
-    _expect(session, OAUTH)
-    session.oauth_state = None
-    _event(session, bank.now(), "HANDOFF")
-    try:
-        if not accounts:
-            raise errors.AccessNotGranted()
-        _complete(bank, session, link, login, accounts)
-    except errors.CoreError as exc:
-        fail(bank, session, exc)
-
-
-def fail(bank: Bank, session: LinkSession, exc: errors.CoreError) -> None:
-    """Show ``exc`` on the error pane (the user may retry or exit)."""
-    session.oauth_state = None
-    retry_step = SELECT if isinstance(exc, errors.InstitutionError) else CREDENTIALS
-    if session.institution_id and institutions.get(session.institution_id).oauth:
-        retry_step = OAUTH
-    session.data = {
-        **session.data,
-        "error": {
-            "condition": exc.condition,
-            "message": exc.message,
-        },
-        "retry_step": retry_step,
-    }
-    session.step = ERROR
-    _event(session, bank.now(), "ERROR", error_code=exc.condition)
 
 
 def retry(session: LinkSession, link: LinkToken) -> None:
@@ -202,44 +76,6 @@ def retry(session: LinkSession, link: LinkToken) -> None:
     _expect(session, ERROR)
     step = session.data.get("retry_step", CREDENTIALS)
     session.step = CONSENT if step == SELECT and is_update(link) else step
-
-
-def exit_session(
-    bank: Bank, session: LinkSession, link: LinkToken, error: dict[str, Any] | None
-) -> None:
-    """The user closed Link: record ``on_exit`` and tell the app (``SESSION_FINISHED``)."""
-    now = bank.now()
-    status = EXIT_STATUS.get(session.step, "requires_credentials")
-    session.step, session.finished_at, session.oauth_state = EXITED, now, None
-    _event(session, now, "EXIT")
-    metadata = {
-        "institution": _institution_ref(session.institution_id),
-        "status": status,
-        "link_session_id": session.id,
-        "request_id": tokens.request_id(),
-    }
-    exit_record = {"error": error, "metadata": metadata}
-    _record(link, session, on_exit=exit_record, exit=exit_record)
-    _session_finished(bank, session, link, "EXITED", [])
-
-
-def preview_accounts(
-    tenant_bank: Bank, institution: Institution, login: users.Login
-) -> list[Account]:
-    """The accounts this login has at ``institution`` (unsaved), for consent screens."""
-    probe = Item(
-        username=login.username,
-        institution_id=institution.institution_id,
-        custom_config=login.custom,
-    )
-    recipe = users.persona(login.persona) if login.custom is None else {"accounts": []}
-    return accounts_mod.build(
-        0,  # no item row: nothing is saved
-        ("preview",),
-        items.data_key(tenant_bank.tenant, probe),
-        institution,
-        accounts_mod.recipes_for(recipe, login.custom),
-    )
 
 
 def matches_filters(account: Account, account_filters: dict[str, Any] | None) -> bool:
@@ -251,112 +87,6 @@ def matches_filters(account: Account, account_filters: dict[str, Any] | None) ->
         return False
     subtypes = wanted.get("account_subtypes") or ["all"]
     return "all" in subtypes or account.subtype in subtypes
-
-
-def _complete(
-    bank: Bank,
-    session: LinkSession,
-    link: LinkToken,
-    login: users.Login,
-    consented: list[int] | None,
-) -> None:
-    institution = institutions.get(session.institution_id or "")
-    with bank.session.begin_nested():
-        if is_update(link):
-            item = _repair(bank, link)
-        else:
-            item = _create(bank, link, institution, login, consented)
-        public_token = bank.issue_public_token(item)
-    now = bank.now()
-    session.step, session.finished_at = DONE, now
-    _event(session, now, "HANDOFF")
-    accounts = [_account_ref(a) for a in item.accounts]
-    ref = _institution_ref(institution.institution_id)
-    session.data = {**session.data, "public_token": public_token}
-    on_success = {
-        "public_token": public_token,
-        "metadata": {
-            "institution": ref,
-            "accounts": accounts,
-            "link_session_id": session.id,
-            "transfer_status": None,
-        },
-    }
-    results = {
-        "item_add_results": [
-            {"public_token": public_token, "accounts": accounts, "institution": ref}
-        ],
-        "cra_item_add_results": [],
-        "cra_update_results": [],
-        "bank_income_results": [],
-        "payroll_income_results": [],
-        "document_income_results": None,
-    }
-    _record(link, session, on_success=on_success, results=results)
-    url = link.config.get("webhook")
-    webhooks.emit(
-        bank.session,
-        bank.tenant,
-        None,
-        "LINK",
-        "ITEM_ADD_RESULT",
-        {"link_session_id": session.id, "link_token": link.token, "public_token": public_token},
-        url=url,
-    )
-    _session_finished(bank, session, link, "SUCCESS", [public_token])
-
-
-def _create(
-    bank: Bank,
-    link: LinkToken,
-    institution: Institution,
-    login: users.Login,
-    consented: list[int] | None,
-) -> Item:
-    config = link.config
-    filters = config.get("account_filters")
-    chosen = [
-        a.ordinal
-        for a in preview_accounts(bank, institution, login)
-        if matches_filters(a, filters) and (consented is None or a.ordinal in consented)
-    ]
-    days = (config.get("transactions") or {}).get("days_requested")
-    return bank.create_item(
-        institution,
-        login,
-        list(config.get("products") or []),
-        webhook=config.get("webhook"),
-        days_requested=days or items.DEFAULT_DAYS_REQUESTED,
-        selected_accounts=chosen,
-    )
-
-
-def _repair(bank: Bank, link: LinkToken) -> Item:
-    item = bank.item(link.config["access_token"], allow_error=True)
-    was_broken = item.error_code is not None
-    bank.repair_login(item)
-    if was_broken:
-        webhooks.emit(bank.session, bank.tenant, item, "ITEM", "LOGIN_REPAIRED", {})
-    return item
-
-
-def _session_finished(
-    bank: Bank, session: LinkSession, link: LinkToken, status: str, public_tokens: list[str]
-) -> None:
-    webhooks.emit(
-        bank.session,
-        bank.tenant,
-        None,
-        "LINK",
-        "SESSION_FINISHED",
-        {
-            "status": status,
-            "link_session_id": session.id,
-            "link_token": link.token,
-            "public_tokens": public_tokens,
-        },
-        url=link.config.get("webhook"),
-    )
 
 
 def _record(link: LinkToken, session: LinkSession, **outcome: Any) -> None:
@@ -424,3 +154,279 @@ def load_login(raw: dict[str, Any]) -> users.Login:
     """A login back from :func:`dump_login`."""
     mfa = users.Mfa(**raw["mfa"]) if raw.get("mfa") else None
     return users.Login(raw["username"], raw["persona"], mfa=mfa, custom=raw.get("custom"))
+
+
+class LinkFlow:
+    """``bank.link``: the hosted Link steps of one tenant's bank."""
+
+    # The steps and helpers a dialect's Link pages need, reachable through ``bank.link``.
+    CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = CONSENT, SELECT, CREDENTIALS, MFA, OAUTH
+    ERROR, DONE, EXITED, FINISHED = ERROR, DONE, EXITED, FINISHED
+    is_update = staticmethod(is_update)
+    offered = staticmethod(offered)
+    mfa_challenge = staticmethod(mfa_challenge)
+    retry = staticmethod(retry)
+    dump_login = staticmethod(dump_login)
+    load_login = staticmethod(load_login)
+
+    def __init__(self, bank: Bank) -> None:
+        self.bank = bank
+
+    def start(self, link: LinkToken) -> LinkSession:
+        """A new session on ``link`` (the token must not have expired)."""
+        now = self.bank.now()
+        if link.expires_at < now:
+            raise errors.InvalidLinkToken(field="link_token")
+        session = LinkSession(
+            id=tokens.session_id(),
+            link_token=link.token,
+            step=CONSENT,
+            institution_id=None,
+            oauth_state=None,
+            data={"events": []},
+            started_at=now,
+            finished_at=None,
+        )
+        self.bank.session.add(session)
+        _event(session, now, "OPEN")
+        return session
+
+    def find(self, link: LinkToken, session_id: str | None) -> LinkSession | None:
+        """The session ``session_id`` of ``link``, if it exists and is unfinished."""
+        found = self.bank.session.get(LinkSession, session_id) if session_id else None
+        if found is None or found.link_token != link.token or found.step in FINISHED:
+            return None
+        return found
+
+    def accept_consent(self, session: LinkSession, link: LinkToken) -> None:
+        """The user agreed to share data; update mode goes straight to the item's bank."""
+        _expect(session, CONSENT)
+        if is_update(link):
+            item = self.bank.item(link.config["access_token"], allow_error=True)
+            self._choose(session, self.bank.institution_of(item))
+        else:
+            session.step = SELECT
+
+    def choose_institution(
+        self, session: LinkSession, link: LinkToken, institution_id: str
+    ) -> None:
+        """The user picked a bank: credentials for most, the bank's own page for OAuth banks."""
+        _expect(session, SELECT)
+        chosen = [i for i in offered(link) if i.institution_id == institution_id]
+        if not chosen:
+            raise errors.InvalidInstitution(field="institution_id")
+        self._choose(session, chosen[0])
+
+    def _choose(self, session: LinkSession, institution: Institution) -> None:
+        session.institution_id = institution.institution_id
+        session.step = OAUTH if institution.oauth else CREDENTIALS
+        _event(
+            session,
+            self.bank.now(),
+            "SELECT_INSTITUTION",
+            institution_id=institution.institution_id,
+        )
+
+    def submit_credentials(
+        self, session: LinkSession, link: LinkToken, username: str, password: str
+    ) -> None:
+        """Check the test credentials: an MFA challenge, a finished item, or an error pane."""
+        _expect(session, CREDENTIALS)
+        _event(session, self.bank.now(), "SUBMIT_CREDENTIALS")
+        try:
+            login = users.check_credentials(username.strip(), password)
+            if login.mfa is not None:
+                session.data = {**session.data, "login": dump_login(login), "mfa_round": 0}
+                session.step = MFA
+                return
+            self._complete(session, link, login, None)
+        except errors.CoreError as exc:
+            self.fail(session, exc)
+
+    def submit_mfa(self, session: LinkSession, link: LinkToken, answers: list[str]) -> None:
+        """Check one round of MFA answers; the last right round finishes the login."""
+        mfa, round_index = mfa_challenge(session)
+        _event(session, self.bank.now(), "SUBMIT_MFA", mfa_type=mfa.kind)
+        try:
+            if [a.strip() for a in answers] != mfa.expected(round_index):
+                raise errors.InvalidMfa()
+            if round_index + 1 < mfa.rounds:
+                session.data = {**session.data, "mfa_round": round_index + 1}
+                return
+            self._complete(session, link, load_login(session.data["login"]), None)
+        except errors.CoreError as exc:
+            self.fail(session, exc)
+
+    def begin_oauth(self, session: LinkSession, state: str, code_verifier: str) -> None:
+        """Remember the PKCE verifier and state of the trip to the bank's authorize page."""
+        _expect(session, OAUTH)
+        session.oauth_state = state
+        session.data = {**session.data, "code_verifier": code_verifier}
+        _event(session, self.bank.now(), "OPEN_OAUTH")
+
+    def finish_oauth(
+        self, session: LinkSession, link: LinkToken, login: users.Login, accounts: list[int]
+    ) -> None:
+        """The bank granted access to ``accounts``: create (or repair) the item with those only."""
+        _expect(session, OAUTH)
+        session.oauth_state = None
+        _event(session, self.bank.now(), "HANDOFF")
+        try:
+            if not accounts:
+                raise errors.AccessNotGranted()
+            self._complete(session, link, login, accounts)
+        except errors.CoreError as exc:
+            self.fail(session, exc)
+
+    def fail(self, session: LinkSession, exc: errors.CoreError) -> None:
+        """Show ``exc`` on the error pane (the user may retry or exit)."""
+        session.oauth_state = None
+        retry_step = SELECT if isinstance(exc, errors.InstitutionError) else CREDENTIALS
+        if session.institution_id and institutions.get(session.institution_id).oauth:
+            retry_step = OAUTH
+        session.data = {
+            **session.data,
+            "error": {
+                "condition": exc.condition,
+                "message": exc.message,
+            },
+            "retry_step": retry_step,
+        }
+        session.step = ERROR
+        _event(session, self.bank.now(), "ERROR", error_code=exc.condition)
+
+    def exit_session(
+        self, session: LinkSession, link: LinkToken, error: dict[str, Any] | None
+    ) -> None:
+        """The user closed Link: record ``on_exit`` and tell the app (``SESSION_FINISHED``)."""
+        now = self.bank.now()
+        status = EXIT_STATUS.get(session.step, "requires_credentials")
+        session.step, session.finished_at, session.oauth_state = EXITED, now, None
+        _event(session, now, "EXIT")
+        metadata = {
+            "institution": _institution_ref(session.institution_id),
+            "status": status,
+            "link_session_id": session.id,
+            "request_id": tokens.request_id(),
+        }
+        exit_record = {"error": error, "metadata": metadata}
+        _record(link, session, on_exit=exit_record, exit=exit_record)
+        self._session_finished(session, link, "EXITED", [])
+
+    def preview_accounts(self, institution: Institution, login: users.Login) -> list[Account]:
+        """The accounts this login has at ``institution`` (unsaved), for consent screens."""
+        probe = Item(
+            username=login.username,
+            institution_id=institution.institution_id,
+            custom_config=login.custom,
+        )
+        recipe = users.persona(login.persona) if login.custom is None else {"accounts": []}
+        return accounts_mod.build(
+            0,  # no item row: nothing is saved
+            ("preview",),
+            items.data_key(self.bank.tenant, probe),
+            institution,
+            accounts_mod.recipes_for(recipe, login.custom),
+        )
+
+    def _complete(
+        self,
+        session: LinkSession,
+        link: LinkToken,
+        login: users.Login,
+        consented: list[int] | None,
+    ) -> None:
+        institution = institutions.get(session.institution_id or "")
+        with self.bank.session.begin_nested():
+            if is_update(link):
+                item = self._repair(link)
+            else:
+                item = self._create(link, institution, login, consented)
+            public_token = self.bank.issue_public_token(item)
+        now = self.bank.now()
+        session.step, session.finished_at = DONE, now
+        _event(session, now, "HANDOFF")
+        accounts = [_account_ref(a) for a in item.accounts]
+        ref = _institution_ref(institution.institution_id)
+        session.data = {**session.data, "public_token": public_token}
+        on_success = {
+            "public_token": public_token,
+            "metadata": {
+                "institution": ref,
+                "accounts": accounts,
+                "link_session_id": session.id,
+                "transfer_status": None,
+            },
+        }
+        results = {
+            "item_add_results": [
+                {"public_token": public_token, "accounts": accounts, "institution": ref}
+            ],
+            "cra_item_add_results": [],
+            "cra_update_results": [],
+            "bank_income_results": [],
+            "payroll_income_results": [],
+            "document_income_results": None,
+        }
+        _record(link, session, on_success=on_success, results=results)
+        url = link.config.get("webhook")
+        webhooks.emit(
+            self.bank.session,
+            self.bank.tenant,
+            None,
+            "LINK",
+            "ITEM_ADD_RESULT",
+            {"link_session_id": session.id, "link_token": link.token, "public_token": public_token},
+            url=url,
+        )
+        self._session_finished(session, link, "SUCCESS", [public_token])
+
+    def _create(
+        self,
+        link: LinkToken,
+        institution: Institution,
+        login: users.Login,
+        consented: list[int] | None,
+    ) -> Item:
+        config = link.config
+        filters = config.get("account_filters")
+        chosen = [
+            a.ordinal
+            for a in self.preview_accounts(institution, login)
+            if matches_filters(a, filters) and (consented is None or a.ordinal in consented)
+        ]
+        days = (config.get("transactions") or {}).get("days_requested")
+        return self.bank.create_item(
+            institution,
+            login,
+            list(config.get("products") or []),
+            webhook=config.get("webhook"),
+            days_requested=days or items.DEFAULT_DAYS_REQUESTED,
+            selected_accounts=chosen,
+        )
+
+    def _repair(self, link: LinkToken) -> Item:
+        item = self.bank.item(link.config["access_token"], allow_error=True)
+        was_broken = item.error_code is not None
+        self.bank.repair_login(item)
+        if was_broken:
+            webhooks.emit(self.bank.session, self.bank.tenant, item, "ITEM", "LOGIN_REPAIRED", {})
+        return item
+
+    def _session_finished(
+        self, session: LinkSession, link: LinkToken, status: str, public_tokens: list[str]
+    ) -> None:
+        webhooks.emit(
+            self.bank.session,
+            self.bank.tenant,
+            None,
+            "LINK",
+            "SESSION_FINISHED",
+            {
+                "status": status,
+                "link_session_id": session.id,
+                "link_token": link.token,
+                "public_tokens": public_tokens,
+            },
+            url=link.config.get("webhook"),
+        )

@@ -1,6 +1,6 @@
 """Hosted Link pages: ``/link?token=...`` walks one Link session; forms POST its steps.
 
-Each POST runs one step of ``core.link`` and redirects (post/redirect/get). The browser
+Each POST runs one step of ``bank.link`` and redirects (post/redirect/get). The browser
 keeps its session id per link token in the signed Flask session. OAuth banks are a
 round trip: Link registers itself at the bank, sends the user to the bank's authorize
 page with PKCE and ``state``, and redeems the returned code at the bank's token endpoint.
@@ -18,8 +18,7 @@ from flask import abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import errors, institutions
-from ..core import link as flow
-from ..core.bank import Bank
+from ..core.bank import Bank, LinkFlow, link_session_by_oauth_state
 from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import display_message, error_object
@@ -42,10 +41,10 @@ def _open(token: str | None) -> tuple[Bank, LinkToken]:
 
 def _current(bank: Bank, link: LinkToken) -> LinkSession:
     sessions: dict[str, str] = session.get("link_sessions", {})
-    found = flow.find(bank, link, sessions.get(link.token))
+    found = bank.link.find(link, sessions.get(link.token))
     if found is None:
         try:
-            found = flow.start(bank, link)
+            found = bank.link.start(link)
         except errors.InvalidLinkToken:
             abort(410, description="This Link session has expired. Ask the app for a new link.")
         db.session.flush()
@@ -58,15 +57,15 @@ def link_page() -> str:
     """The current step of this browser's Link session."""
     bank, link = _open(request.args.get("token"))
     current = _current(bank, link)
-    context: dict[str, Any] = {"link": link, "ls": current, "update": flow.is_update(link)}
+    context: dict[str, Any] = {"link": link, "ls": current, "update": LinkFlow.is_update(link)}
     if current.institution_id:
         context["bank"] = institutions.get(current.institution_id)
-    if current.step == flow.SELECT:
+    if current.step == LinkFlow.SELECT:
         query = request.args.get("q", "").strip()
-        context.update(query=query, institutions=flow.offered(link, query or None))
-    elif current.step == flow.MFA:
-        context["mfa"], context["round"] = flow.mfa_challenge(current)
-    elif current.step == flow.ERROR:
+        context.update(query=query, institutions=LinkFlow.offered(link, query or None))
+    elif current.step == LinkFlow.MFA:
+        context["mfa"], context["round"] = LinkFlow.mfa_challenge(current)
+    elif current.step == LinkFlow.ERROR:
         error = current.data["error"]
         context["error"] = {**error, "display_message": display_message(error["condition"])}
     return render_template(f"link/{current.step}.html", **context)
@@ -86,7 +85,7 @@ def link_action(action: str) -> WerkzeugResponse:
             return redirect(_authorize_url(bank, current, link), 303)
         _step(action, bank, current, link, answers)
     except errors.CoreError as exc:
-        flow.fail(bank, current, exc)
+        bank.link.fail(current, exc)
     return _next(current, link)
 
 
@@ -101,19 +100,19 @@ def _step(
 ) -> None:
     form = request.form
     if action == "consent":
-        flow.accept_consent(bank, current, link)
+        bank.link.accept_consent(current, link)
     elif action == "select":
-        flow.choose_institution(bank, current, link, form.get("institution_id", ""))
+        bank.link.choose_institution(current, link, form.get("institution_id", ""))
     elif action == "credentials":
-        flow.submit_credentials(
-            bank, current, link, form.get("username", ""), form.get("password", "")
+        bank.link.submit_credentials(
+            current, link, form.get("username", ""), form.get("password", "")
         )
     elif action == "mfa":
-        flow.submit_mfa(bank, current, link, answers)
+        bank.link.submit_mfa(current, link, answers)
     elif action == "retry":
-        flow.retry(current, link)
+        LinkFlow.retry(current, link)
     else:
-        flow.exit_session(bank, current, link, _exit_error(current))
+        bank.link.exit_session(current, link, _exit_error(current))
 
 
 def _exit_error(current: LinkSession) -> dict[str, Any] | None:
@@ -123,10 +122,10 @@ def _exit_error(current: LinkSession) -> dict[str, Any] | None:
 
 
 def _next(current: LinkSession, link: LinkToken) -> WerkzeugResponse:
-    if current.step in flow.FINISHED:
+    if current.step in LinkFlow.FINISHED:
         target = _completion_uri(link)
         params = {"link_session_id": current.id}
-        if current.step == flow.DONE:
+        if current.step == LinkFlow.DONE:
             params["public_token"] = current.data["public_token"]
         else:
             params["status"] = "exited"
@@ -141,7 +140,7 @@ def link_finished() -> str:
     """Where Link ends when the app gave no redirect URI: the outcome and the public token."""
     _bank, link = _open(request.args.get("token"))
     found = db.session.get(LinkSession, request.args.get("session", ""))
-    if found is None or found.link_token != link.token or found.step not in flow.FINISHED:
+    if found is None or found.link_token != link.token or found.step not in LinkFlow.FINISHED:
         abort(404)
     bank_row = institutions.get(found.institution_id) if found.institution_id else None
     return render_template("link/finished.html", link=link, ls=found, bank=bank_row)
@@ -168,7 +167,7 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     institution_id = current.institution_id or ""
     client = register_client(bank.tenant.id, institution_id, _callback_uri(), replace=True)
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
-    flow.begin_oauth(bank, current, state, verifier)
+    bank.link.begin_oauth(current, state, verifier)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     scope = ["accounts", *(p for p in link.config.get("products") or [] if p != "assets")]
     query = urlencode(
@@ -188,7 +187,7 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
 @bp.get("/link/oauth-callback")
 def link_oauth_callback() -> WerkzeugResponse:
     """The bank sent the user back: redeem the code, then create the item with the consent."""
-    found = flow.by_oauth_state(current_session(), request.args.get("state", ""))
+    found = link_session_by_oauth_state(current_session(), request.args.get("state", ""))
     if found is None or found.id not in session.get("link_sessions", {}).values():
         abort(400, description="This sign-in link has already been used or has expired.")
     bank, link = _open(found.link_token)
@@ -207,8 +206,8 @@ def link_oauth_callback() -> WerkzeugResponse:
             found.data["code_verifier"],
         )
         grant = oauth.consented_grant(institution_id, tokens["access_token"])
-        login = flow.load_login(grant["login"])
-        flow.finish_oauth(bank, found, link, login, list(grant["accounts"]))
+        login = LinkFlow.load_login(grant["login"])
+        bank.link.finish_oauth(found, link, login, list(grant["accounts"]))
     except errors.CoreError as exc:
-        flow.fail(bank, found, exc)
+        bank.link.fail(found, exc)
     return _next(found, link)

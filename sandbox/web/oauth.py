@@ -31,9 +31,8 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 
 from ..core import errors, institutions, users
-from ..core.bank import Bank
+from ..core.bank import Bank, LinkFlow
 from ..core.institutions import Institution
-from ..core.link import dump_login, load_login, preview_accounts
 from ..core.models import Tenant
 from ..extensions import db, tenant_bank
 from ..plaid.errors import plaid_error
@@ -109,8 +108,8 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     raw = _logins().get(bank.institution_id)
     if raw is None:
         return render_template("bank/login.html", bank=bank, error=error), 400 if error else 200
-    login = load_login(raw)
-    accounts = preview_accounts(_tenant_bank(grant), bank, login)
+    login = LinkFlow.load_login(raw)
+    accounts = _tenant_bank(grant).link.preview_accounts(bank, login)
     scopes = [(s, SCOPES[s]) for s in grant.request.scope.split() if s in SCOPES]
     client_name = "Plaid" if grant.request.client.get_client_id().endswith("-link") else None
     page = render_template(
@@ -133,7 +132,7 @@ def _sign_in(bank: Institution) -> Response | tuple[str, int]:
     except errors.CoreError as exc:
         message = plaid_error(exc).display_message or exc.message
         return render_template("bank/login.html", bank=bank, error=message), 400
-    session["bank_logins"] = {**_logins(), bank.institution_id: dump_login(login)}
+    session["bank_logins"] = {**_logins(), bank.institution_id: LinkFlow.dump_login(login)}
     return Response(status=303, headers={"Location": request.url})
 
 
@@ -141,7 +140,9 @@ def _approve(bank: Institution, grant: Any) -> Response | tuple[str, int] | str:
     raw = _logins().get(bank.institution_id)
     if raw is None:
         return _page(bank, grant, "Your session ended. Please sign in again.")
-    known = {a.ordinal for a in preview_accounts(_tenant_bank(grant), bank, load_login(raw))}
+    known = {
+        a.ordinal for a in _tenant_bank(grant).link.preview_accounts(bank, LinkFlow.load_login(raw))
+    }
     chosen = sorted({int(v) for v in request.form.getlist("account") if v.isdigit()} & known)
     if not chosen:
         return _page(bank, grant, "Choose at least one account to share, or deny access.")
