@@ -6,7 +6,6 @@ import datetime as dt
 
 from flask import Response, g, jsonify, request
 
-from ..core import balances
 from ..core.bank import Bank
 from ..core.errors import InvalidField
 from ..plaid.responses import money
@@ -35,7 +34,7 @@ def item_balances(item_id: str) -> Response:
     start = max(_date("start", end - dt.timedelta(days=DEFAULT_DAYS - 1)), item.history_start)
     wanted = request.args.getlist("account_id")
     accounts = [a for a in item.accounts if not wanted or a.id in wanted]
-    series = balances.history(bank.session, item, accounts, start, end)
+    series = bank.balance_history(item, accounts, start, end)
     return jsonify(
         item_id=item.id,
         start=start.isoformat(),

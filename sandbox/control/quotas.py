@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import current_app, request
 from sqlalchemy import func, select
 
+from ..core.bank import Limit
 from ..core.errors import RateLimited
 from ..core.models import Tenant
-from ..core.ratelimits import Limit
 from ..extensions import current_session, rate_limiter
 from ..shared import is_shared
 

@@ -10,8 +10,9 @@ from flask import Response, g, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core import institutions, tenants
-from ..core.bank import Bank
+from ..core import bank as facade
+from ..core import institutions
+from ..core.bank import Bank, create_tenant
 from ..core.errors import CoreError, InvalidBody
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
@@ -44,7 +45,7 @@ def authenticate() -> None:
     auth = request.authorization
     client_id = request.headers.get("PLAID-CLIENT-ID") or (auth.username if auth else None)
     secret = request.headers.get("PLAID-SECRET") or (auth.password if auth else None)
-    g.bank = tenant_bank(tenants.authenticate(current_session(), client_id, secret))
+    g.bank = tenant_bank(facade.authenticate(current_session(), client_id, secret))
 
 
 def json_object() -> dict[str, Any]:
@@ -96,7 +97,7 @@ def tenants_create() -> tuple[Response, int]:
     quotas.tenant_creation()
     req = _load(TenantCreate())
     seed = req["seed"] if req["seed"] is not None else secrets.randbits(31)
-    tenant, keys = tenants.create(current_session(), req["name"], seed)
+    tenant, keys = create_tenant(current_session(), req["name"], seed)
     return jsonify(
         client_id=keys.client_id, secret=keys.secret, seed=tenant.seed, name=tenant.name
     ), 201
@@ -106,7 +107,7 @@ def tenants_create() -> tuple[Response, int]:
 def reset() -> Response:
     """Forget the tenant's items, link tokens and clock changes (keys stay valid)."""
     bank: Bank = g.bank
-    tenants.reset(current_session(), bank.tenant)
+    bank.reset()
     return jsonify(reset=True)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import (
+    balances,
     consent,
     errors,
     health,
@@ -24,6 +25,7 @@ from . import (
     items,
     liabilities,
     link_config,
+    recurring,
     signing,
     sync,
     tenants,
@@ -33,12 +35,14 @@ from . import (
     users,
 )
 from .accounts import owner as account_owner
+from .balances import Series
 from .bank_faults import Call as Call  # re-exported: the facade is the dialects' door
 from .bank_faults import Faults
 from .bank_faults import Verdict as Verdict
 from .bank_outbox import Catcher as Catcher
 from .bank_outbox import Outbox
 from .clock import Clock
+from .egress import EgressRefused as EgressRefused
 from .fault_rules import Decision as Decision
 from .institutions import Institution
 from .liabilities import Report
@@ -54,8 +58,16 @@ from .models import (
     Tenant,
     WebhookKey,
 )
+from .ratelimits import Limit as Limit
+from .recurring import Stream as Stream
+from .tenants import Keys
+from .tenants import authenticate as authenticate
+from .tokens import request_id as request_id
+from .tokens import session_id as session_id
 from .transactions import SyncView, TransactionsView
+from .users import Login
 from .webhooks import CatcherQuota as CatcherQuota
+from .webhooks import use_renderer as use_renderer
 
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
@@ -493,6 +505,37 @@ class Bank:
         item = self.item(access_token, allow_error=True)
         triggers.fire(self.session, self.tenant, item, webhook_type, webhook_code, self.now())
 
+    def recurring_streams(self, view: AccountsView) -> list[Stream]:
+        """Inflow and outflow streams in the posted transactions of the view's accounts."""
+        return recurring.streams(self.session, view.item, view.accounts, self.clock.today())
+
+    def balance_history(
+        self, item: Item, accounts: list[Account], start: dt.date, end: dt.date
+    ) -> list[Series]:
+        """End-of-day balances of ``accounts`` for every day from ``start`` to ``end``."""
+        return balances.history(self.session, item, accounts, start, end)
+
+    def latest_transactions(self, item: Item, count: int) -> TransactionsView:
+        """The item's newest ``count`` live transactions up to today."""
+        today = self.clock.today()
+        return transactions.between(
+            self.session,
+            item,
+            list(item.accounts),
+            item.history_start,
+            today,
+            count=count,
+            offset=0,
+        )
+
+    def remove(self, item: Item) -> None:
+        """Remove an item the caller already holds (the dashboard's button)."""
+        items.remove(item, self.now())
+
+    def reset(self) -> None:
+        """Forget every item, link token and clock change of the tenant; keys stay valid."""
+        tenants.reset(self.session, self.tenant)
+
     def webhook_key(self, kid: str) -> WebhookKey:
         """A verification key of this tenant by id."""
         return signing.find(self.session, self.tenant, kid)
@@ -530,3 +573,13 @@ def load_pending_histories(
 def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | None:
     """The Link session waiting for a bank's redirect with ``state`` (its tenant unknown yet)."""
     return by_oauth_state(session, state)
+
+
+def create_tenant(session: Session, name: str, seed: int, **keys: Any) -> tuple[Tenant, Keys]:
+    """A new tenant (``client_id``/``secret``/``now`` may be given); see ``tenants.create``."""
+    return tenants.create(session, name, seed, **keys)
+
+
+def check_login(username: str, password: str) -> Login:
+    """Resolve a username and password at a bank's own login page (no tenant yet)."""
+    return users.check_credentials(username, password)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..core import webhooks
+from ..core.bank import use_renderer
 from ..core.errors import CoreError
 from . import errors, webhook_bodies
 
 bp = Blueprint("plaid", __name__)
 bp.register_error_handler(CoreError, errors.render)
-webhooks.use_renderer(webhook_bodies.render)
+use_renderer(webhook_bodies.render)
 
 from . import (  # noqa: E402,F401
     auth,

@@ -10,9 +10,8 @@ from typing import Any
 
 from flask import g, request
 
-from ..core.bank import Bank
+from ..core.bank import Bank, authenticate
 from ..core.errors import InvalidBody
-from ..core.tenants import authenticate
 from ..extensions import current_session, tenant_bank
 from . import bp
 

@@ -14,7 +14,7 @@ from flask import Response, jsonify
 from marshmallow import ValidationError
 
 from ..core import errors
-from ..core.tokens import request_id
+from ..core.bank import request_id
 from ..shared import AdminTokenRequired
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response
 
-from ..core import health, institutions
+from ..core import institutions
 from ..core.errors import InvalidInstitution
 from ..core.institutions import Institution
 from . import bp, requests
@@ -79,8 +79,8 @@ def institutions_get_by_id() -> Response:
     status = None
     if options.get("include_status"):
         bank = current_bank()
-        level = health.status_of(bank.session, bank.tenant, institution.institution_id)
-        since = health.changed_at(bank.session, bank.tenant, institution.institution_id)
+        level = bank.faults.health_of(institution.institution_id)
+        since = bank.faults.health_changed_at(institution.institution_id)
         status = status_json(institution, timestamp(since or STATUS_SINCE), level)
     schema = InstitutionSchema(
         optional_metadata=bool(options.get("include_optional_metadata")), status=status

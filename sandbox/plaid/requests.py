@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..core.egress import EgressRefused
+from ..core.bank import EgressRefused
 from ..shared import egress_policy
 
 PRODUCTS = (

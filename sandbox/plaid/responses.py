@@ -12,7 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from ..core import categories, recurring
+from ..core import categories
+from ..core.bank import Stream
 from ..core.institutions import Institution
 from ..core.models import Account, Item, Transaction
 from .errors import item_error
@@ -278,7 +279,7 @@ class InstitutionSchema(Schema):
         return body
 
 
-def stream_json(stream: recurring.Stream) -> dict[str, Any]:
+def stream_json(stream: Stream) -> dict[str, Any]:
     """Plaid's ``TransactionStream`` for a detected stream."""
     category = categories.categorize(stream.category)
     currency = stream.transactions[-1].currency

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from ..core import categories, recurring
+from ..core import categories
 from . import bp, requests
 from .auth import current_bank
 from .responses import RemovedTransactionSchema, TransactionSchema, stream_json, timestamp
@@ -77,7 +77,7 @@ def transactions_recurring_get() -> Response:
     req = load(requests.TransactionsRecurringGetRequest)
     bank = current_bank()
     view = bank.accounts(req["access_token"], req.get("account_ids"))
-    streams = recurring.streams(bank.session, view.item, view.accounts, bank.clock.today())
+    streams = bank.recurring_streams(view)
     return reply(
         inflow_streams=[stream_json(s) for s in streams if s.inflow],
         outflow_streams=[stream_json(s) for s in streams if not s.inflow],

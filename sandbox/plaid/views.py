@@ -8,10 +8,9 @@ from typing import Any
 from flask import Response, jsonify
 from marshmallow import Schema, ValidationError
 
-from ..core.bank import Bank
+from ..core.bank import Bank, request_id
 from ..core.institutions import Institution
 from ..core.models import Account, Item
-from ..core.tokens import request_id
 from . import auth
 from .errors import from_validation
 from .responses import AccountSchema, ItemSchema

@@ -23,8 +23,8 @@ from typing import Any, ParamSpec, TypeVar
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..core import balances, errors, institutions, items, tenants, transactions, webhooks
-from ..core.bank import Bank, live_items
+from ..core import errors, institutions
+from ..core.bank import Bank, authenticate, live_items
 from ..core.models import Item, Tenant
 from ..extensions import current_session, tenant_bank
 from . import bp, csrf
@@ -87,7 +87,7 @@ def dashboard_login() -> str | WerkzeugResponse | tuple[str, int]:
     csrf.check()
     client_id = request.form.get("client_id", "").strip()
     try:
-        tenant = tenants.authenticate(current_session(), client_id, request.form.get("secret"))
+        tenant = authenticate(current_session(), client_id, request.form.get("secret"))
     except errors.CoreError:
         message = "Those keys do not match a tenant of this sandbox."
         return render_template("dashboard/login.html", client_id=client_id, error=message), 401
@@ -152,7 +152,7 @@ def dashboard_item_action(item_id: str, action: str) -> WerkzeugResponse:
         return back("web.dashboard_item", item_id=item.id)
     if action != "remove":
         abort(404)
-    items.remove(item, bank().now())
+    bank().remove(item)
     flash(f"Removed {item.id}; its access tokens now fail with ITEM_NOT_FOUND.", "ok")
     return back("web.dashboard_overview")
 
@@ -172,19 +172,11 @@ def owned_item(item_id: str) -> Item:
 @signed_in
 def dashboard_item(item_id: str) -> str:
     """Accounts with balance sparklines, the latest transactions and the item's webhooks."""
-    item, session_ = owned_item(item_id), current_session()
-    today = bank().clock.today()
+    item, tenant_bank_ = owned_item(item_id), bank()
+    today = tenant_bank_.clock.today()
     start = max(today - dt.timedelta(days=SPARK_DAYS - 1), item.history_start)
-    series = balances.history(session_, item, list(item.accounts), start, today)
-    latest = transactions.between(
-        session_,
-        item,
-        list(item.accounts),
-        item.history_start,
-        today,
-        count=LATEST_TRANSACTIONS,
-        offset=0,
-    )
+    series = tenant_bank_.balance_history(item, list(item.accounts), start, today)
+    latest = tenant_bank_.latest_transactions(item, LATEST_TRANSACTIONS)
     return render_template(
         "dashboard/item.html",
         item=item,
@@ -192,7 +184,7 @@ def dashboard_item(item_id: str) -> str:
         charts=[(s.account, sparkline(s.points)) for s in series],
         latest=latest,
         names={a.id: a.name for a in item.accounts},
-        events=webhooks.events(session_, bank().tenant, item_id=item.id, limit=20),
+        events=tenant_bank_.outbox.events(item_id=item.id, limit=20),
     )
 
 

@@ -30,8 +30,8 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 
-from ..core import errors, institutions, users
-from ..core.bank import Bank, LinkFlow
+from ..core import errors, institutions
+from ..core.bank import Bank, LinkFlow, check_login
 from ..core.institutions import Institution
 from ..core.models import Tenant
 from ..extensions import db, tenant_bank
@@ -126,7 +126,7 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
 
 def _sign_in(bank: Institution) -> Response | tuple[str, int]:
     try:
-        login = users.check_credentials(
+        login = check_login(
             request.form.get("username", "").strip(), request.form.get("password", "")
         )
     except errors.CoreError as exc:

@@ -23,8 +23,8 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, g
 from sqlalchemy import or_, select
 
+from ..core.bank import session_id
 from ..core.models import OAuthClient, OAuthCode, OAuthToken
-from ..core.tokens import session_id
 from ..extensions import db
 
 CODE_TTL = dt.timedelta(seconds=60)
