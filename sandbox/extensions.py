@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from .core.bank import Bank
+from .core.faults.ratelimits import RateLimiter
 from .core.models import Base, Tenant
-from .core.ratelimits import RateLimiter
 
 # How long a SQLite writer waits for the database lock before giving up (then retried).
 BUSY_TIMEOUT_MS = 30_000

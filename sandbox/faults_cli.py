@@ -1,6 +1,6 @@
 """``bank-sandbox faults add|list|clear|log``: fault rules from the command line.
 
-The options are the rule fields of ``sandbox.core.faults`` (the control API takes the
+The options are the rule fields of ``sandbox.core.faults.spec`` (the control API takes the
 same ones as JSON), so a rule added here behaves exactly like one added over HTTP.
 """
 
@@ -13,8 +13,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .core import fault_rules, tenants
+from .core import tenants
 from .core.errors import CoreError
+from .core.faults import rules as fault_rules
 from .core.models import Tenant
 from .extensions import current_session
 

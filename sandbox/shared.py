@@ -22,8 +22,8 @@ import hmac
 
 from flask import Flask, current_app, request
 
-from .core.egress import EgressPolicy
 from .core.errors import InvalidApiKeys
+from .core.webhooks.egress import EgressPolicy
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "[::1]", "localhost"})
 

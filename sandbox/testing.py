@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-    from .core.dispatch import Dispatcher
+    from .core.webhooks.dispatch import Dispatcher
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 POLL_SECONDS = 1.0  # for retries and delayed events; a write request wakes it at once

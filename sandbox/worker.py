@@ -16,8 +16,8 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .core.dispatch import Dispatcher
-from .core.egress import guarded_post
+from .core.webhooks.dispatch import Dispatcher
+from .core.webhooks.egress import guarded_post
 from .extensions import db
 
 log = logging.getLogger(__name__)

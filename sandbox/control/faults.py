@@ -2,7 +2,7 @@
 
 | method and path | does |
 |---|---|
-| ``POST /control/faults`` | add a rule (``sandbox.core.faults`` fields) |
+| ``POST /control/faults`` | add a rule (``sandbox.core.faults.spec`` fields) |
 | ``GET /control/faults`` / ``DELETE /control/faults`` | list / remove every rule |
 | ``DELETE /control/faults/<id>`` | remove one rule |
 | ``GET /control/faults/log`` | injected faults, oldest first, with the rule that fired |

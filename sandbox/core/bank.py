@@ -20,34 +20,30 @@ from . import (
     balances,
     consent,
     errors,
-    health,
     institutions,
     items,
     liabilities,
-    link_config,
     recurring,
-    signing,
     sync,
     tenants,
     tokens,
     transactions,
-    triggers,
     users,
 )
 from .accounts import owner as account_owner
 from .balances import Series
-from .bank_faults import Call as Call  # re-exported: the facade is the dialects' door
-from .bank_faults import Faults
-from .bank_faults import Verdict as Verdict
-from .bank_outbox import Catcher as Catcher
-from .bank_outbox import Outbox
 from .clock import Clock
-from .egress import EgressRefused as EgressRefused
-from .fault_rules import Decision as Decision
+from .faults import health
+from .faults.part import Call as Call  # re-exported: the facade is the dialects' door
+from .faults.part import Faults
+from .faults.part import Verdict as Verdict
+from .faults.ratelimits import Limit as Limit
+from .faults.rules import Decision as Decision
 from .institutions import Institution
 from .liabilities import Report
-from .link import LinkFlow as LinkFlow
-from .link import by_oauth_state
+from .link import config as link_config
+from .link.flow import LinkFlow as LinkFlow
+from .link.flow import by_oauth_state
 from .models import (
     AccessToken,
     Account,
@@ -58,7 +54,6 @@ from .models import (
     Tenant,
     WebhookKey,
 )
-from .ratelimits import Limit as Limit
 from .recurring import Stream as Stream
 from .tenants import Keys
 from .tenants import authenticate as authenticate
@@ -66,8 +61,12 @@ from .tokens import request_id as request_id
 from .tokens import session_id as session_id
 from .transactions import SyncView, TransactionsView
 from .users import Login
-from .webhooks import CatcherQuota as CatcherQuota
-from .webhooks import use_renderer as use_renderer
+from .webhooks import signing, triggers
+from .webhooks.egress import EgressRefused as EgressRefused
+from .webhooks.outbox import CatcherQuota as CatcherQuota
+from .webhooks.outbox import use_renderer as use_renderer
+from .webhooks.part import Catcher as Catcher
+from .webhooks.part import Outbox
 
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
@@ -157,7 +156,7 @@ class Bank:
             if item.error_code is None and items.materialize(self.session, item, today):
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
                 changed.append(item)
-            triggers.consent_expiring(self.session, self.tenant, item, clock.now())
+            consent.warn_expiring(self.session, self.tenant, item, clock.now())
             consent.advance(self.session, self.tenant, item, clock.now())
         return changed
 

@@ -1,7 +1,7 @@
 """OAuth consent lifecycle: expiry dates, the warning webhook ahead of them, and expiry.
 
 UK/EU open-banking consent lasts 90 days (PSD2); ``PENDING_EXPIRATION`` warns 7 days
-ahead (``triggers.consent_expiring``). US/CA OAuth tokens get a longer life and warn with
+ahead (``warn_expiring``). US/CA OAuth tokens get a longer life and warn with
 ``PENDING_DISCONNECT``. Once the clock passes the date the item goes to
 ``ITEM_LOGIN_REQUIRED`` (stored in ``Item.error_code``, so it survives restarts) and an
 ``ITEM``/``ERROR`` webhook is queued; update mode renews the consent.
@@ -14,10 +14,11 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import errors, institutions, items, triggers
+from . import errors, institutions, items
 from .institutions import Institution
 from .models import Item, Tenant, WebhookEvent
-from .webhooks import emit
+from .webhooks import triggers
+from .webhooks.outbox import emit
 
 EU_COUNTRIES = frozenset(
     {"GB", "IE", "FR", "DE", "NL", "ES", "IT", "BE", "AT", "PT", "DK", "SE", "NO", "FI", "PL"}
@@ -52,6 +53,18 @@ def advance(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> N
     expire_if_due(session, tenant, item, now)
 
 
+def warn_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> None:
+    """UK/EU items: ``PENDING_EXPIRATION`` once, when consent ends within 7 days."""
+    expires = item.consent_expires_at
+    if expires is None or not now < expires <= now + NOTICE:
+        return
+    if not uses_expiration_notice(institutions.get(item.institution_id)):
+        return  # US/CA OAuth items get PENDING_DISCONNECT (``advance``)
+    if not _sent(session, item, "PENDING_EXPIRATION"):
+        payload = {"consent_expiration_time": expires}
+        emit(session, tenant, item, "ITEM", "PENDING_EXPIRATION", payload)
+
+
 def expire_if_due(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> bool:
     """Put a healthy item whose consent has ended into ``ITEM_LOGIN_REQUIRED``."""
     expires = item.consent_expires_at
@@ -68,14 +81,16 @@ def renew(item: Item, now: dt.datetime) -> None:
 
 
 def _pending_disconnect(session: Session, tenant: Tenant, item: Item, when: dt.datetime) -> None:
-    sent = session.scalar(
+    if not _sent(session, item, "PENDING_DISCONNECT"):
+        payload = {"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": when}
+        emit(session, tenant, item, "ITEM", "PENDING_DISCONNECT", payload)
+
+
+def _sent(session: Session, item: Item, webhook_code: str) -> bool:
+    """Whether the item already has a ``webhook_code`` event queued (each warns once)."""
+    count = session.scalar(
         select(func.count())
         .select_from(WebhookEvent)
-        .where(WebhookEvent.item_pk == item.pk, WebhookEvent.webhook_code == "PENDING_DISCONNECT")
+        .where(WebhookEvent.item_pk == item.pk, WebhookEvent.webhook_code == webhook_code)
     )
-    if not sent:
-        payload = {
-            "reason": "INSTITUTION_TOKEN_EXPIRATION",
-            "disconnect_time": when,
-        }
-        emit(session, tenant, item, "ITEM", "PENDING_DISCONNECT", payload)
+    return bool(count)

@@ -385,7 +385,7 @@ class OAuthToken(Base):
 class FaultRule(Base):
     """A tenant's fault-injection rule: what to match, what to do, and when it fires.
 
-    ``spec`` holds the validated match/action/trigger fields (``sandbox.core.faults``);
+    ``spec`` holds the validated match/action/trigger fields (``sandbox.core.faults.spec``);
     ``matched`` counts the calls it matched, so ``nth`` and ``next`` triggers and the
     seeded probability draws are functions of that count.
     """

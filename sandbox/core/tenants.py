@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import fault_rules, keyring
+from . import keyring
 from .clock import Clock
 from .errors import InvalidApiKeys
+from .faults import rules as fault_rules
 from .models import Item, LinkToken, Tenant
 
 

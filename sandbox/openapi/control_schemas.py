@@ -11,7 +11,8 @@ from typing import Any
 
 from ..control.routes import ClockChange, TenantCreate
 from ..control.webhooks import STATUSES
-from ..core import faults, health
+from ..core.faults import health
+from ..core.faults import spec as faults
 from .from_marshmallow import object_schema
 
 STRING = {"type": "string"}
@@ -69,7 +70,7 @@ def _fault_schemas() -> dict[str, Any]:
     rule_fields = _fault_rule_fields()
     return {
         "ControlFaultRuleSpec": {
-            "description": "Match, action and trigger of a fault rule (see sandbox.core.faults).",
+            "description": "Match, action and trigger of a fault rule (sandbox.core.faults.spec).",
             "type": "object",
             "properties": rule_fields,
             "additionalProperties": False,

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from sandbox import worker
-from sandbox.core.dispatch import Dispatcher
+from sandbox.core.webhooks.dispatch import Dispatcher
 from sandbox.extensions import db
 from sandbox.testing import LiveSandbox
 

@@ -19,7 +19,7 @@ from werkzeug.routing import Rule
 from sandbox.core import tenants
 from sandbox.extensions import db
 from sandbox.web import csrf
-from sandbox.web.dashboard import SESSION_KEY
+from sandbox.web.dashboard.session import SESSION_KEY
 
 MAX_BODY = 64 * 1024
 JSON_GARBAGE: tuple[bytes, ...] = (

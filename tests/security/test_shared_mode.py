@@ -13,8 +13,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sandbox.core import signing, tenants, webhooks
+from sandbox.core import tenants
 from sandbox.core.models import WebhookAttempt
+from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks import signing
 from sandbox.extensions import db
 from sandbox.shared import is_shared
 

@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from sandbox.core import tenants, webhooks
-from sandbox.core.egress import EgressPolicy, EgressRefused, guarded_post
+from sandbox.core import tenants
+from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks.egress import EgressPolicy, EgressRefused, guarded_post
 from sandbox.extensions import db
 from sandbox.testing import LiveSandbox
 

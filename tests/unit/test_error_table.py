@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.core import errors, ratelimits
+from sandbox.core import errors
+from sandbox.core.faults import ratelimits
 from sandbox.plaid.errors import ERRORS, error_type_and_status
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from sandbox.core import errors, fault_rules, health, ratelimits, tenants
+from sandbox.core import errors, tenants
 from sandbox.core.bank import Bank
-from sandbox.core.faults import Context
+from sandbox.core.faults import health, ratelimits
+from sandbox.core.faults import rules as fault_rules
+from sandbox.core.faults.spec import Context
 from sandbox.core.models import FaultRule, InstitutionHealth, RequestLog
 
 SYNC = Context(endpoint="/transactions/sync", item_id="item-a", institution_id="ins_109508")

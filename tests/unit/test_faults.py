@@ -1,4 +1,4 @@
-"""``sandbox.core.faults``: rule validation, matching, every trigger and every action, no I/O."""
+"""``sandbox.core.faults.spec``: rule validation, matching, every trigger and every action."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from sandbox.core import errors, faults
-from sandbox.core.faults import Context
+from sandbox.core import errors
+from sandbox.core.faults import spec as faults
+from sandbox.core.faults.spec import Context
 
 NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
 SYNC = Context(endpoint="/transactions/sync", item_id="item-a", institution_id="ins_109508")

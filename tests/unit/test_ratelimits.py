@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
-from sandbox.core import errors, ratelimits
+from sandbox.core import errors
 from sandbox.core.bank import Bank
+from sandbox.core.faults import ratelimits
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 SYNC = ratelimits.PLAID_SANDBOX["/transactions/sync"]

@@ -11,10 +11,10 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sandbox.core import webhooks
 from sandbox.core.bank import Bank
-from sandbox.core.dispatch import Dispatcher
 from sandbox.core.models import WebhookAttempt, WebhookEvent
+from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks.dispatch import Dispatcher
 from tests.unit.conftest import link
 
 NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
@@ -134,7 +134,7 @@ def test_redeliver_resends_a_delivered_event_with_fresh_schedule(bank: Bank) -> 
 
 @pytest.mark.parametrize("delay", [30.0, 1920.0])
 def test_full_jitter_stays_within_a_quarter_of_the_delay(delay: float) -> None:
-    from sandbox.core.dispatch import full_jitter
+    from sandbox.core.webhooks.dispatch import full_jitter
 
     assert all(0.75 * delay <= full_jitter(delay) <= 1.25 * delay for _ in range(50))
 

@@ -12,9 +12,10 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from sandbox.core import tenants, webhooks
-from sandbox.core.dispatch import Dispatcher
+from sandbox.core import tenants
 from sandbox.core.models import Tenant
+from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks.dispatch import Dispatcher
 
 EVENTS = 40
 

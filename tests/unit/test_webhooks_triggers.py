@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sandbox.core import webhooks
 from sandbox.core.bank import Bank
+from sandbox.core.webhooks import outbox as webhooks
 from tests.unit.conftest import link
 
 HOOK = "https://receiver.test/hook"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from sandbox.core import signing
+from sandbox.core.webhooks import signing
 from sandbox.extensions import db
 from tests.api.plaid import contract
 from tests.conftest import FROZEN_NOW, PlaidClient

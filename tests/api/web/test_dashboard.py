@@ -11,8 +11,10 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import select
 
-from sandbox.core import fault_rules, tenants, webhooks
+from sandbox.core import tenants
+from sandbox.core.faults import rules as fault_rules
 from sandbox.core.models import Item, Tenant, WebhookEvent
+from sandbox.core.webhooks import outbox as webhooks
 from sandbox.extensions import db
 from tests.conftest import PlaidClient
 

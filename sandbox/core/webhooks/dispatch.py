@@ -19,9 +19,10 @@ import requests
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from . import signing, tenants
-from .bank import load_pending_histories
-from .models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
+from .. import tenants
+from ..bank import load_pending_histories
+from ..models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
+from . import signing
 
 # Plaid retries for up to 24 hours, multiplying the delay by 4 from 30 seconds.
 RETRY_DELAYS: tuple[float, ...] = (30, 120, 480, 1920, 7680, 30720)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import InvalidField, InvalidProduct
+from ..errors import InvalidField, InvalidProduct
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 

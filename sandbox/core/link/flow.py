@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import accounts as accounts_mod
-from . import errors, institutions, items, tokens, users, webhooks
-from .institutions import Institution
-from .models import Account, Item, LinkSession, LinkToken
+from .. import accounts as accounts_mod
+from .. import errors, institutions, items, tokens, users
+from ..institutions import Institution
+from ..models import Account, Item, LinkSession, LinkToken
+from ..webhooks import outbox as webhooks
 
 if TYPE_CHECKING:
-    from .bank import Bank
+    from ..bank import Bank
 
 CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
     "consent",

@@ -19,8 +19,8 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
-from . import errors
-from .models import RateLimitSetting, Tenant
+from .. import errors
+from ..models import RateLimitSetting, Tenant
 
 
 @dataclass(frozen=True)

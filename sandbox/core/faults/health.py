@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from . import errors, faults, institutions
-from .models import InstitutionHealth, Tenant
-from .seeding import seed_int
+from .. import errors, institutions
+from ..models import InstitutionHealth, Tenant
+from ..seeding import seed_int
+from . import spec as faults
 
 STATUSES = ("HEALTHY", "DEGRADED", "DOWN")
 DEFAULT_FAILURE_RATE = 0.5

@@ -1,81 +1,24 @@
-"""The dashboard: a tenant's clock, items, balances, webhooks and faults in a browser.
-
-A web dialect like Link: each view parses a form, calls the core and renders; every POST
-checks the CSRF token and redirects (post/redirect/get) with a flash message. Signing in
-takes the tenant's ``client_id`` and secret; the signed session keeps only the tenant id.
-
-| path (under ``/dashboard``) | shows / does |
-|---|---|
-| ``/login``, ``/logout`` | sign in with a tenant's keys / sign out |
-| ``/`` | the simulated clock (advance, freeze) and the items |
-| ``/items/<item_id>`` | balances with a 90-day sparkline, transactions, webhooks |
-| ``/webhooks``, ``/webhooks/<id>`` | the delivery log; one event with every attempt |
-| ``/faults`` | fault rules, institution health, the fault request log |
-"""
+"""The dashboard's overview pages: signing in, the clock, the items and one item."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..core import errors, institutions
-from ..core.bank import Bank, authenticate, live_items
-from ..core.models import Item, Tenant
-from ..extensions import current_session, tenant_bank
-from . import bp, csrf
-from .forms import form_int
+from ...core import errors, institutions
+from ...core.bank import authenticate, live_items
+from ...core.models import Item
+from ...extensions import current_session
+from .. import bp, csrf
+from ..forms import form_int
+from .session import SESSION_KEY, attempt, back, bank, signed_in
 
-SESSION_KEY = "dashboard_tenant"
 CLOCK_STEPS = (1, 7, 30)
 SPARK_DAYS = 90
 LATEST_TRANSACTIONS = 25
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def signed_in(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
-    """Run ``view`` with ``g.bank`` for the signed-in tenant; others go to the login page."""
-
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
-        held = session.get(SESSION_KEY) or {}
-        tenant = current_session().get(Tenant, held.get("id")) if held.get("id") else None
-        if tenant is None or tenant.client_id != held.get("client_id"):
-            target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("web.dashboard_login", next=target), 303)
-        if request.method == "POST":
-            csrf.check()
-        g.bank = tenant_bank(tenant)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def bank() -> Bank:
-    """The signed-in tenant's bank."""
-    found: Bank = g.bank
-    return found
-
-
-def back(endpoint: str, **values: Any) -> WerkzeugResponse:
-    """Post/redirect/get to a dashboard page."""
-    return redirect(url_for(endpoint, **values), 303)
-
-
-def attempt(action: Callable[[], str]) -> None:
-    """Run a core action and flash what happened, or the core's error naming its field."""
-    try:
-        flash(action(), "ok")
-    except errors.CoreError as exc:
-        field = exc.detail.get("field")
-        flash(f"{field}: {exc.message}" if field else exc.message, "error")
-
-
 # -- signing in -------------------------------------------------------------------------------
 
 
@@ -232,5 +175,3 @@ def when_filter(moment: dt.datetime | None) -> str:
 
 
 # Webhook and fault pages register on ``bp`` when imported.
-from . import dashboard_faults as dashboard_faults  # noqa: E402
-from . import dashboard_webhooks as dashboard_webhooks  # noqa: E402

@@ -1,6 +1,6 @@
 """Dashboard page of the unhappy paths: fault rules, institution health, the fault log.
 
-The add-rule form posts the fields of ``sandbox.core.faults`` (the control API's JSON
+The add-rule form posts the fields of ``sandbox.core.faults.spec`` (the control API's JSON
 and the CLI's options), so a rule made here is the same rule as one made over HTTP.
 """
 
@@ -12,10 +12,10 @@ from flask import flash, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..core import errors, institutions
-from . import bp
-from .dashboard import attempt, back, bank, signed_in
-from .forms import form_number
+from ...core import errors, institutions
+from .. import bp
+from ..forms import form_number
+from .session import attempt, back, bank, signed_in
 
 ACTIONS = ("error_code", "http_status", "drop", "truncate", "latency_only")
 TEXT_FIELDS = ("endpoint", "item_id", "institution_id", "latency_ms", "trigger")

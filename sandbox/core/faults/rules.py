@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from . import errors, faults, health
-from .models import FaultRule, InstitutionHealth, RequestLog, Tenant
+from .. import errors
+from ..models import FaultRule, InstitutionHealth, RequestLog, Tenant
+from . import health
+from . import spec as faults
 from .ratelimits import Limit, RateLimiter
 
 # Calls an institution outage breaks: data pulls and item creation, not item management.

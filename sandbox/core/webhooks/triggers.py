@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import consent, errors, institutions
-from .models import Item, Tenant, Transaction, WebhookEvent
-from .webhooks import emit
+from .. import errors
+from ..models import Item, Tenant, Transaction
+from .outbox import emit
 
 INITIAL_WINDOW = dt.timedelta(days=30)
 PENDING_EXPIRATION_NOTICE = dt.timedelta(days=7)
@@ -118,23 +118,6 @@ def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
     """``/item/webhook/update``: acknowledge at the new URL (nothing when it was cleared)."""
     payload = {"new_webhook_url": item.webhook, "error": None}
     emit(session, tenant, item, "ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED", payload)
-
-
-def consent_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> None:
-    """``PENDING_EXPIRATION`` once, when consent ends within 7 days."""
-    expires = item.consent_expires_at
-    if expires is None or not now < expires <= now + PENDING_EXPIRATION_NOTICE:
-        return
-    if not consent.uses_expiration_notice(institutions.get(item.institution_id)):
-        return  # US/CA OAuth items get PENDING_DISCONNECT (``consent.advance``)
-    sent = session.scalar(
-        select(func.count())
-        .select_from(WebhookEvent)
-        .where(WebhookEvent.item_pk == item.pk, WebhookEvent.webhook_code == "PENDING_EXPIRATION")
-    )
-    if not sent:
-        payload = {"consent_expiration_time": expires}
-        emit(session, tenant, item, "ITEM", "PENDING_EXPIRATION", payload)
 
 
 def fire(

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound
-from .models import CaughtWebhook, Item, Tenant, WebhookEvent, WebhookPause
+from ..errors import NotFound
+from ..models import CaughtWebhook, Item, Tenant, WebhookEvent, WebhookPause
 
 CATALOGUE: dict[str, frozenset[str]] = {
     "TRANSACTIONS": frozenset(

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import signing, webhooks
-from .models import CaughtWebhook, Tenant, WebhookEvent, WebhookKey
-from .webhooks import CatcherQuota
+from ..models import CaughtWebhook, Tenant, WebhookEvent, WebhookKey
+from . import outbox as webhooks
+from . import signing
+from .outbox import CatcherQuota
 
 
 class Outbox:

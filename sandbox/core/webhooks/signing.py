@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from . import keyring
-from .errors import InvalidWebhookKeyId
-from .models import Tenant, WebhookKey
+from .. import keyring
+from ..errors import InvalidWebhookKeyId
+from ..models import Tenant, WebhookKey
 
 MAX_AGE_SECONDS = 300  # Plaid tells receivers to refuse webhooks signed over 5 minutes ago
 

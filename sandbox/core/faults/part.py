@@ -16,11 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import fault_rules, faults, health, ratelimits, tokens
-from .fault_rules import Decision
-from .faults import Context
-from .models import AccessToken, FaultRule, InstitutionHealth, Item, Tenant
+from .. import tokens
+from ..models import AccessToken, FaultRule, InstitutionHealth, Item, Tenant
+from . import health, ratelimits
+from . import rules as fault_rules
+from . import spec as faults
 from .ratelimits import Limit, RateLimiter
+from .rules import Decision
+from .spec import Context
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import abort, current_app, flash, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..control.webhooks import STATUSES
-from ..core import errors
-from ..core.models import WebhookEvent
-from ..extensions import current_session
-from ..shared import show_target_replies
-from ..worker import dispatcher_for
-from . import bp
-from .dashboard import back, bank, signed_in
+from ...control.webhooks import STATUSES
+from ...core import errors
+from ...core.models import WebhookEvent
+from ...extensions import current_session
+from ...shared import show_target_replies
+from ...worker import dispatcher_for
+from .. import bp
+from .session import back, bank, signed_in
 
 LOG_LIMIT = 100
 

@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import errors
-from .seeding import rng_for
+from .. import errors
+from ..seeding import rng_for
 
 TRIGGERS = ("always", "nth", "next", "window", "probability")
 TERMINAL_ACTIONS = ("error_code", "http_status", "drop", "truncate")

@@ -1,0 +1,18 @@
+"""The dashboard: a tenant's clock, items, balances, webhooks and faults in a browser.
+
+A web dialect like Link: each view parses a form, calls the core and renders; every POST
+checks the CSRF token and redirects (post/redirect/get) with a flash message. Signing in
+takes the tenant's ``client_id`` and secret; the signed session keeps only the tenant id.
+
+| path (under ``/dashboard``) | shows / does |
+|---|---|
+| ``/login``, ``/logout`` | sign in with a tenant's keys / sign out |
+| ``/`` | the simulated clock (advance, freeze) and the items |
+| ``/items/<item_id>`` | balances with a 90-day sparkline, transactions, webhooks |
+| ``/webhooks``, ``/webhooks/<id>`` | the delivery log; one event with every attempt |
+| ``/faults`` | fault rules, institution health, the fault request log |
+"""
+
+from . import faults, overview, webhooks
+
+__all__ = ["faults", "overview", "webhooks"]

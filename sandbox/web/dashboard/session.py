@@ -1,0 +1,58 @@
+"""The signed-in dashboard tenant, and the post/redirect/get helpers every page uses."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import flash, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ...core import errors
+from ...core.bank import Bank
+from ...core.models import Tenant
+from ...extensions import current_session, tenant_bank
+from .. import csrf
+
+SESSION_KEY = "dashboard_tenant"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def signed_in(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
+    """Run ``view`` with ``g.bank`` for the signed-in tenant; others go to the login page."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
+        held = session.get(SESSION_KEY) or {}
+        tenant = current_session().get(Tenant, held.get("id")) if held.get("id") else None
+        if tenant is None or tenant.client_id != held.get("client_id"):
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("web.dashboard_login", next=target), 303)
+        if request.method == "POST":
+            csrf.check()
+        g.bank = tenant_bank(tenant)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def bank() -> Bank:
+    """The signed-in tenant's bank."""
+    found: Bank = g.bank
+    return found
+
+
+def back(endpoint: str, **values: Any) -> WerkzeugResponse:
+    """Post/redirect/get to a dashboard page."""
+    return redirect(url_for(endpoint, **values), 303)
+
+
+def attempt(action: Callable[[], str]) -> None:
+    """Run a core action and flash what happened, or the core's error naming its field."""
+    try:
+        flash(action(), "ok")
+    except errors.CoreError as exc:
+        field = exc.detail.get("field")
+        flash(f"{field}: {exc.message}" if field else exc.message, "error")
