@@ -1,0 +1,86 @@
+"""The dialect-neutral core, enforced: the import-linter contracts in pyproject.toml hold.
+
+``lint-imports`` runs here (through its Python API) so CI fails as soon as the core
+imports Flask or a dialect, or a dialect reaches past ``sandbox.core.bank``.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from importlinter.cli import lint_imports
+
+import sandbox.core
+
+ROOT = Path(__file__).resolve().parents[2]
+# What a dialect may import from the core: the facade, domain errors and value types.
+DOORS = {"bank", "errors", "models", "institutions", "categories"}
+
+
+def _config() -> dict[str, Any]:
+    config: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return config["tool"]["importlinter"]  # type: ignore[no-any-return]
+
+
+def _contract(config: dict[str, Any], contract_id: str) -> dict[str, Any]:
+    return next(c for c in config["contracts"] if c["id"] == contract_id)
+
+
+def _lint(config_file: Path) -> int:
+    return lint_imports(config_filename=str(config_file), no_cache=True, no_logo=True)
+
+
+def test_the_contracts_hold() -> None:
+    """Core neutral, facade the only door, web > control > plaid > core."""
+    assert _lint(ROOT / "pyproject.toml") == 0
+
+
+def test_every_core_module_is_a_door_or_forbidden_to_dialects() -> None:
+    """A new core module must be classified, so it cannot slip past the facade contract."""
+    forbidden = _contract(_config(), "facade-is-the-door")["forbidden_modules"]
+    names = {m.name for m in pkgutil.iter_modules(sandbox.core.__path__)}
+    assert {f.removeprefix("sandbox.core.") for f in forbidden} == names - DOORS
+
+
+def test_a_dialect_importing_a_forbidden_module_breaks_the_build(tmp_path: Path) -> None:
+    """The facade contract sees direct imports: forbidding the facade itself must fail."""
+    config = _config()
+    contract = dict(_contract(config, "facade-is-the-door"), id="probe")
+    contract["forbidden_modules"] = [*contract["forbidden_modules"], "sandbox.core.bank"]
+    probe = tmp_path / "probe.toml"
+    probe.write_text(_toml({**config, "contracts": [contract]}))
+    assert _lint(probe) == 1
+
+
+@pytest.mark.parametrize("layer", ["sandbox.core", "sandbox.plaid"])
+def test_lower_layers_import_no_upper_layer(layer: str, tmp_path: Path) -> None:
+    """Swapping a layer above the ones that use it is reported as broken."""
+    config = _config()
+    contract = dict(_contract(config, "layers"), id="probe")
+    layers = [name for name in contract["layers"] if name != layer]
+    contract["layers"] = [layer, *layers]
+    probe = tmp_path / "probe.toml"
+    probe.write_text(_toml({**config, "contracts": [contract]}))
+    assert _lint(probe) == 1
+
+
+def _toml(config: dict[str, Any]) -> str:
+    """The importlinter table as TOML (strings, booleans and lists of strings only)."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return '"' + str(v) + '"'
+
+    lines = ["[tool.importlinter]"]
+    lines += [f"{k} = {value(v)}" for k, v in config.items() if k != "contracts"]
+    for contract in config["contracts"]:
+        lines += ["", "[[tool.importlinter.contracts]]"]
+        lines += [f"{k} = {value(v)}" for k, v in contract.items()]
+    return "\n".join(lines) + "\n"
