@@ -8,6 +8,7 @@ from flask import Response, request
 
 from . import bp, link_requests
 from .auth import current_bank
+from .link_sessions import link_sessions
 from .responses import timestamp
 from .views import load, reply
 
@@ -47,7 +48,7 @@ def link_token_get() -> Response:
         created_at=timestamp(link.created_at),
         expiration=timestamp(link.expires_at),
         metadata=metadata,
-        link_sessions=link.sessions,
+        link_sessions=link_sessions(link.sessions or []),
     )
 
 

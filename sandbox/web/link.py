@@ -21,7 +21,7 @@ from ..core import errors, institutions
 from ..core.bank import Bank, LinkFlow, link_session_by_oauth_state
 from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
-from ..plaid.errors import display_message, error_object
+from ..plaid.errors import display_message
 from ..shared import public_url
 from . import bp, csrf, oauth
 from .forms import form_int
@@ -115,10 +115,10 @@ def _step(
         bank.link.exit_session(current, link, _exit_error(current))
 
 
-def _exit_error(current: LinkSession) -> dict[str, Any] | None:
-    condition = (current.data.get("error") or {}).get("condition")
-    cls = errors.for_condition(condition) if condition else None
-    return error_object(cls(), with_request_id=False) if cls else None
+def _exit_error(current: LinkSession) -> str | None:
+    """The condition on the error pane when the user exits (None: no error shown)."""
+    condition: str | None = (current.data.get("error") or {}).get("condition")
+    return condition
 
 
 def _next(current: LinkSession, link: LinkToken) -> WerkzeugResponse:

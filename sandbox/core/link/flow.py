@@ -4,8 +4,8 @@ A session moves ``consent`` → ``select_institution`` → ``credentials`` → `
 → ``done``, or from the institution to ``oauth`` (the bank's own authorize page) and back
 to ``done``. A failure parks it at ``error`` until the user retries or exits. Update mode
 (``access_token`` on the link token) starts at the item's bank and repairs the item
-instead of creating one. Finished sessions are recorded on the link token in the shape
-``/link/token/get`` returns.
+instead of creating one. Finished sessions are recorded on the link token as facts (outcome,
+instants, shared accounts, events); a dialect words them (Plaid: ``/link/token/get``).
 """
 
 from __future__ import annotations
@@ -90,27 +90,21 @@ def matches_filters(account: Account, account_filters: dict[str, Any] | None) ->
     return "all" in subtypes or account.subtype in subtypes
 
 
-def _record(link: LinkToken, session: LinkSession, **outcome: Any) -> None:
+def _record(link: LinkToken, session: LinkSession, outcome: str, **facts: Any) -> None:
+    """Keep a finished session's facts on its link token; each dialect words them."""
     entry = {
-        "link_session_id": session.id,
-        "started_at": _timestamp(session.started_at),
-        "finished_at": _timestamp(session.finished_at),
-        "on_success": None,
-        "on_exit": None,
-        "exit": None,
+        "session_id": session.id,
+        "outcome": outcome,  # "success" or "exit"
+        "started_at": _instant(session.started_at),
+        "finished_at": _instant(session.finished_at),
         "events": session.data.get("events", []),
-        **outcome,
+        **facts,
     }
     link.sessions = [*(link.sessions or []), entry]
 
 
 def _event(session: LinkSession, now: dt.datetime, name: str, **metadata: Any) -> None:
-    event = {
-        "event_id": tokens.session_id(),
-        "timestamp": _timestamp(now),
-        "event_name": name,
-        "event_metadata": {"link_session_id": session.id, **metadata},
-    }
+    event = {"id": tokens.session_id(), "at": _instant(now), "name": name, "metadata": metadata}
     session.data = {**session.data, "events": [*session.data.get("events", []), event]}
 
 
@@ -119,26 +113,20 @@ def _expect(session: LinkSession, step: str) -> None:
         raise errors.InvalidField(f"this Link session is not at the {step} step", field="step")
 
 
-def _account_ref(account: Account) -> dict[str, Any]:
+def _account_facts(account: Account) -> dict[str, Any]:
+    """What a session shared of an account, as it was then (the item may go later)."""
     return {
         "id": account.id,
         "name": account.name,
         "mask": account.mask,
         "type": account.type,
         "subtype": account.subtype,
-        "verification_status": None,
-        "class_type": None,
     }
 
 
-def _institution_ref(institution_id: str | None) -> dict[str, Any] | None:
-    if institution_id is None:
-        return None
-    return {"name": institutions.get(institution_id).name, "institution_id": institution_id}
-
-
-def _timestamp(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _instant(value: dt.datetime | None) -> str | None:
+    """An instant as stored in JSON columns: ISO 8601 in UTC, to the microsecond."""
+    return None if value is None else value.astimezone(dt.UTC).isoformat()
 
 
 def dump_login(login: users.Login) -> dict[str, Any]:
@@ -294,24 +282,24 @@ class LinkFlow:
             "retry_step": retry_step,
         }
         session.step = ERROR
-        _event(session, self.bank.now(), "ERROR", error_code=exc.condition)
+        _event(session, self.bank.now(), "ERROR", condition=exc.condition)
 
-    def exit_session(
-        self, session: LinkSession, link: LinkToken, error: dict[str, Any] | None
-    ) -> None:
-        """The user closed Link: record ``on_exit`` and tell the app (``SESSION_FINISHED``)."""
+    def exit_session(self, session: LinkSession, link: LinkToken, error: str | None) -> None:
+        """The user closed Link (``error``: the condition on screen, if any): record the exit
+        and tell the app (``SESSION_FINISHED``)."""
         now = self.bank.now()
         status = EXIT_STATUS.get(session.step, "requires_credentials")
         session.step, session.finished_at, session.oauth_state = EXITED, now, None
         _event(session, now, "EXIT")
-        metadata = {
-            "institution": _institution_ref(session.institution_id),
-            "status": status,
-            "link_session_id": session.id,
-            "request_id": tokens.request_id(),
-        }
-        exit_record = {"error": error, "metadata": metadata}
-        _record(link, session, on_exit=exit_record, exit=exit_record)
+        _record(
+            link,
+            session,
+            "exit",
+            status=status,
+            institution_id=session.institution_id,
+            error=error,
+            request_id=tokens.request_id(),
+        )
         self._session_finished(session, link, "EXITED", [])
 
     def preview_accounts(self, institution: Institution, login: users.Login) -> list[Account]:
@@ -347,29 +335,15 @@ class LinkFlow:
         now = self.bank.now()
         session.step, session.finished_at = DONE, now
         _event(session, now, "HANDOFF")
-        accounts = [_account_ref(a) for a in item.accounts]
-        ref = _institution_ref(institution.institution_id)
         session.data = {**session.data, "public_token": public_token}
-        on_success = {
-            "public_token": public_token,
-            "metadata": {
-                "institution": ref,
-                "accounts": accounts,
-                "link_session_id": session.id,
-                "transfer_status": None,
-            },
-        }
-        results = {
-            "item_add_results": [
-                {"public_token": public_token, "accounts": accounts, "institution": ref}
-            ],
-            "cra_item_add_results": [],
-            "cra_update_results": [],
-            "bank_income_results": [],
-            "payroll_income_results": [],
-            "document_income_results": None,
-        }
-        _record(link, session, on_success=on_success, results=results)
+        _record(
+            link,
+            session,
+            "success",
+            public_token=public_token,
+            institution_id=institution.institution_id,
+            accounts=[_account_facts(a) for a in item.accounts],
+        )
         url = link.config.get("webhook")
         webhooks.emit(
             self.bank.session,
