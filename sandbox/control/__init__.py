@@ -6,8 +6,7 @@ HTTP Basic ``client_id:secret``); errors are ``{"error": {"code", "message", "fi
 
 from __future__ import annotations
 
-from flask import Blueprint
+from . import balances, faults, routes, webhooks
+from .blueprint import bp
 
-bp = Blueprint("control", __name__)
-
-from . import balances, faults, routes, webhooks  # noqa: E402,F401
+__all__ = ["balances", "bp", "faults", "routes", "webhooks"]

@@ -9,7 +9,7 @@ from flask import Response, g, jsonify, request
 from ..core.bank import Bank
 from ..core.errors import InvalidField
 from ..plaid.responses import money
-from . import bp
+from .blueprint import bp
 
 DEFAULT_DAYS = 90
 

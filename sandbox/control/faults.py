@@ -17,7 +17,7 @@ from flask import Response, current_app, g, jsonify
 
 from ..core.bank import Bank
 from ..core.errors import InvalidField
-from . import bp
+from .blueprint import bp
 from .routes import json_object
 
 

@@ -17,7 +17,8 @@ from ..core.errors import CoreError, InvalidBody
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
 from ..shared import require_admin
-from . import bp, quotas
+from . import quotas
+from .blueprint import bp
 
 OPEN_ENDPOINTS = {
     "control.tenants_create",

@@ -30,7 +30,7 @@ from ..core.models import CaughtWebhook, WebhookAttempt, WebhookEvent
 from ..extensions import current_session
 from ..shared import AdminTokenRequired, is_shared, require_admin, show_target_replies
 from ..worker import dispatcher_for
-from . import bp
+from .blueprint import bp
 
 STATUSES = ("pending", "delivered", "failed")
 MAX_LIMIT = 500

@@ -1,18 +1,12 @@
-"""The Plaid dialect (API version 2020-09-14): blueprint, schemas and error rendering."""
+"""The Plaid dialect (API version 2020-09-14): blueprint, schemas and error rendering.
+
+Importing the package registers every route module on ``bp`` (``blueprint.py``); the route
+modules import the blueprint module, never this package, so no import points back up.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
-
-from ..core.bank import use_renderer
-from ..core.errors import CoreError
-from . import errors, webhook_bodies
-
-bp = Blueprint("plaid", __name__)
-bp.register_error_handler(CoreError, errors.render)
-use_renderer(webhook_bodies.render)
-
-from . import (  # noqa: E402,F401
+from . import (
     auth,
     faults,
     institutions,
@@ -23,3 +17,17 @@ from . import (  # noqa: E402,F401
     transactions,
     webhook_routes,
 )
+from .blueprint import bp
+
+__all__ = [
+    "auth",
+    "bp",
+    "faults",
+    "institutions",
+    "liabilities",
+    "link",
+    "routes",
+    "sandbox_routes",
+    "transactions",
+    "webhook_routes",
+]

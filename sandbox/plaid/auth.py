@@ -13,7 +13,7 @@ from flask import g, request
 from ..core.bank import Bank, authenticate
 from ..core.errors import InvalidBody
 from ..extensions import current_session, tenant_bank
-from . import bp
+from .blueprint import bp
 
 UNAUTHENTICATED = {"/categories/get"}
 

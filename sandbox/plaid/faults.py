@@ -21,7 +21,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from ..core.bank import Call, Decision, Verdict
 from ..extensions import current_session, rate_limiter
-from . import auth, bp
+from . import auth
+from .blueprint import bp
 
 FAULT = "sandbox.fault"
 STATUS = "sandbox.fault_status"

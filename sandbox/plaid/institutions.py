@@ -10,8 +10,9 @@ from flask import Response
 from ..core import institutions
 from ..core.errors import InvalidInstitution
 from ..core.institutions import Institution
-from . import bp, requests
+from . import requests
 from .auth import current_bank
+from .blueprint import bp
 from .responses import InstitutionSchema, timestamp
 from .views import load, reply
 

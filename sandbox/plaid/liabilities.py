@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Response
 
-from . import bp, requests
+from . import requests
 from .auth import current_bank
+from .blueprint import bp
 from .responses import money
 from .views import account_ids, accounts_json, item_json, load, reply
 

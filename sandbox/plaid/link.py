@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Response, request
 
-from . import bp, link_requests
+from . import link_requests
 from .auth import current_bank
+from .blueprint import bp
 from .link_sessions import link_sessions
 from .responses import timestamp
 from .views import load, reply

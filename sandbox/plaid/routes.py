@@ -10,8 +10,9 @@ from __future__ import annotations
 from flask import Response
 from marshmallow import Schema
 
-from . import bp, requests
+from . import requests
 from .auth import current_bank
+from .blueprint import bp
 from .responses import IdentityAccountSchema, ItemWithConsentSchema, auth_numbers, item_status
 from .views import account_ids, accounts_json, item_json, load, reply
 

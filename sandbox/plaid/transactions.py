@@ -7,8 +7,9 @@ from typing import Any
 from flask import Response
 
 from ..core import categories
-from . import bp, requests
+from . import requests
 from .auth import current_bank
+from .blueprint import bp
 from .responses import RemovedTransactionSchema, TransactionSchema, stream_json, timestamp
 from .views import accounts_json, item_json, load, reply
 

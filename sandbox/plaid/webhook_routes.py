@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Response
 
-from . import bp, requests
+from . import requests
 from .auth import current_bank
+from .blueprint import bp
 from .views import load, reply
 
 

@@ -1,89 +1,13 @@
-"""Web pages: the home page of a running sandbox, and error pages for every path.
+"""Web pages: the hosted Link pages, the banks' OAuth servers, the dashboard, the home page
+and error pages for every path.
 
-Unknown API paths get Plaid's ``NOT_FOUND`` error object (SDKs parse error bodies as
-JSON); browsers get an HTML page.
+Importing the package registers the page modules on ``bp`` (``blueprint.py``), which they
+import directly, so no import points back up to this package.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, render_template, request
-from werkzeug.exceptions import HTTPException
+from . import dashboard, link, oauth, pages
+from .blueprint import bp, register_error_pages
 
-from ..control.routes import render_error as render_control_error
-from ..core import institutions
-from ..core.errors import CoreError, InternalError, InvalidBody, InvalidRequest, NotFound
-from ..plaid.errors import render as render_plaid_error
-
-bp = Blueprint(
-    "web",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static/web",
-)
-
-
-@bp.get("/")
-def index() -> str:
-    """The landing page: what is running, where to point an SDK, which banks exist."""
-    return render_template(
-        "index.html",
-        base_url=request.host_url.rstrip("/"),
-        institutions=list(institutions.catalogue().values()),
-    )
-
-
-def register_error_pages(app: Flask) -> None:
-    """Render HTTP and core errors in the format of the part of the app that was called."""
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[Response | str, int]:
-        code = exc.code or 500
-        if _wants_html():
-            return render_template("error.html", code=code, description=exc.description), code
-        return render_error(_as_core_error(exc, code), code if code != 405 else 404)
-
-    @app.errorhandler(CoreError)
-    def core_error(exc: CoreError) -> tuple[Response | str, int]:
-        return render_error(exc)
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[Response | str, int]:
-        app.logger.exception("unhandled error", exc_info=exc)
-        if not _wants_html():
-            return render_error(InternalError())
-        return render_template(
-            "error.html", code=500, description="an unexpected error occurred"
-        ), 500
-
-
-def render_error(exc: CoreError, status: int | None = None) -> tuple[Response | str, int]:
-    """The control API's envelope, a 400 page for the pages' forms, or Plaid's error object."""
-    if request.blueprint == "control":
-        return render_control_error(exc, status)
-    if request.blueprint == "web" and not request.path.startswith("/oauth/"):
-        field = exc.detail.get("field")
-        description = f"{field}: {exc.message}" if field else exc.message
-        code = status or 400
-        return render_template("error.html", code=code, description=description), code
-    response, plaid_status = render_plaid_error(exc)
-    return response, status or plaid_status
-
-
-def _as_core_error(exc: HTTPException, code: int) -> CoreError:
-    if code in (404, 405):
-        return NotFound("not found", field="path")
-    if code == 413:
-        return InvalidBody("the body is larger than this sandbox accepts", field="body")
-    return InvalidRequest(exc.description or "invalid request")
-
-
-def _wants_html() -> bool:
-    return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
-
-
-# Routes of the Link pages, the banks' OAuth servers and the dashboard register on ``bp``.
-from . import dashboard as dashboard  # noqa: E402
-from . import link as link  # noqa: E402
-from . import oauth as oauth  # noqa: E402
-from . import pages as pages  # noqa: E402
+__all__ = ["bp", "dashboard", "link", "oauth", "pages", "register_error_pages"]

@@ -23,7 +23,8 @@ from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import display_message
 from ..shared import public_url
-from . import bp, csrf, oauth
+from . import csrf, oauth
+from .blueprint import bp
 from .forms import form_int
 from .oauth_server import register_client
 

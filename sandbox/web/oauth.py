@@ -36,7 +36,8 @@ from ..core.institutions import Institution
 from ..core.models import Tenant
 from ..extensions import db, tenant_bank
 from ..plaid.errors import plaid_error
-from . import bp, csrf
+from . import csrf
+from .blueprint import bp
 from .oauth_server import SCOPES, build_protector, build_server
 
 EXTENSION = "bank_oauth"

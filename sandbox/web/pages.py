@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import bp, csrf
+from . import csrf
+from .blueprint import bp
 
 
 def _luminance(hex_colour: str) -> float:

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...core import errors, institutions
-from .. import bp
+from ..blueprint import bp
 from ..forms import form_number
 from .session import attempt, back, bank, signed_in
 

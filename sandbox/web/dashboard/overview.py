@@ -12,7 +12,8 @@ from ...core import errors, institutions
 from ...core.bank import authenticate, live_items
 from ...core.models import Item
 from ...extensions import current_session
-from .. import bp, csrf
+from .. import csrf
+from ..blueprint import bp
 from ..forms import form_int
 from .session import SESSION_KEY, attempt, back, bank, signed_in
 

@@ -11,7 +11,7 @@ from ...core.models import WebhookEvent
 from ...extensions import current_session
 from ...shared import show_target_replies
 from ...worker import dispatcher_for
-from .. import bp
+from ..blueprint import bp
 from .session import back, bank, signed_in
 
 LOG_LIMIT = 100
