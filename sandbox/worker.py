@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .core.bank import load_pending_histories
 from .core.webhooks.dispatch import Dispatcher
 from .core.webhooks.egress import guarded_post
 from .extensions import db
@@ -28,10 +29,11 @@ def dispatcher_for(app: Flask) -> Dispatcher:
     """A dispatcher with the app's settings, posting only where the egress policy allows."""
     from .shared import egress_policy  # the shared-mode settings import Flask's app proxy
 
+    delay = dt.timedelta(seconds=app.config["HISTORICAL_DELAY_SECONDS"])
     return Dispatcher(
         post=guarded_post(egress_policy(app)),
         timeout=float(app.config["WEBHOOK_TIMEOUT_SECONDS"]),
-        historical_delay=dt.timedelta(seconds=app.config["HISTORICAL_DELAY_SECONDS"]),
+        prepare=lambda session, tenant_id: load_pending_histories(session, delay, tenant_id),
     )
 
 

@@ -35,7 +35,7 @@ def _lint(config_file: Path) -> int:
 
 
 def test_the_contracts_hold() -> None:
-    """Core neutral, facade the only door, web > control > plaid > core."""
+    """Core neutral, facade the only door, web > control > plaid > core, no import loops."""
     assert _lint(ROOT / "pyproject.toml") == 0
 
 
@@ -84,3 +84,13 @@ def _toml(config: dict[str, Any]) -> str:
         lines += ["", "[[tool.importlinter.contracts]]"]
         lines += [f"{k} = {value(v)}" for k, v in contract.items()]
     return "\n".join(lines) + "\n"
+
+
+def test_an_import_loop_breaks_the_build(tmp_path: Path) -> None:
+    """The loop contract sees package-level cycles: the facade and its parts import each
+    other once annotations count."""
+    config = {**_config(), "exclude_type_checking_imports": False}
+    contract = dict(_contract(config, "no-loops"), id="probe", ancestors=["sandbox.core"])
+    probe = tmp_path / "probe.toml"
+    probe.write_text(_toml({**config, "contracts": [contract]}))
+    assert _lint(probe) == 1

@@ -20,7 +20,6 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import tenants
-from ..bank import load_pending_histories
 from ..models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
 from . import signing
 
@@ -72,7 +71,9 @@ class Dispatcher:
     jitter: Callable[[float], float] = full_jitter
     post: Callable[..., requests.Response] = field(default=requests.post)
     monotonic: Callable[[], float] = time.monotonic
-    historical_delay: dt.timedelta = dt.timedelta(0)  # HISTORICAL_DELAY_SECONDS
+    # Work due before each pass, given the session and tenant id (the app writes held-back
+    # histories here, so their HISTORICAL_UPDATE goes out in the same pass).
+    prepare: Callable[[Session, int | None], object] = lambda _session, _tenant_id: None
 
     @property
     def claim_lease(self) -> dt.timedelta:
@@ -94,7 +95,7 @@ class Dispatcher:
         """Deliver every event due at ``now`` (in item order), of one tenant or all of them;
         returns the attempts made."""
         now = now or dt.datetime.now(dt.UTC)
-        load_pending_histories(session, self.historical_delay, tenant_id)
+        self.prepare(session, tenant_id)
         made = 0
         while claims := self.claim(session, now, tenant_id):
             for claim in claims:
