@@ -73,6 +73,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str,
         "DATABASE_URL": _database_url(request.param, tmp_path),
         "SANDBOX_CLIENT_ID": "e2e-client-id",
         "SANDBOX_SECRET": "e2e-secret",
+        "SANDBOX_SECRET_KEY": "e2e-secret-key",  # nothing written into the checkout's instance/
     }
     command = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0"]
     process = subprocess.Popen(

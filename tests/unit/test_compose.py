@@ -113,6 +113,12 @@ def test_web_workers_leave_delivery_to_the_worker_and_share_rate_limits() -> Non
     assert "redis-cli" in service("redis")["healthcheck"]["test"]
 
 
+def test_every_container_shares_one_server_key() -> None:
+    """Each container has its own instance folder; the worker must unseal what the web sealed."""
+    for name in ("sandbox", "worker"):
+        assert interpolate(service(name)["environment"], {})["SANDBOX_SECRET_KEY"]
+
+
 def test_worker_healthcheck_reads_the_heartbeat_the_worker_touches() -> None:
     code = service("worker")["healthcheck"]["test"][3]
     compile(code, "healthcheck", "exec")
