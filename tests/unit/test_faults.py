@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,11 @@ def test_parse_header_bad_value_names_the_header() -> None:
     with pytest.raises(errors.InvalidField) as caught:
         faults.parse_header("status=abc")
     assert caught.value.detail["field"] == "Sandbox-Fault.http_status"
+
+
+@pytest.mark.parametrize("distribution", [{}, [], None, 3])
+def test_validate_latency_distribution_of_wrong_type_names_the_field(distribution: Any) -> None:
+    """A distribution that is not a name (found by schemathesis: a dict used to be a 500)."""
+    with pytest.raises(errors.InvalidField) as caught:
+        faults.validate({"latency": {"distribution": distribution}})
+    assert caught.value.detail["field"] == "latency"

@@ -242,7 +242,8 @@ def _instant_field(key: str, value: Any, prefix: str) -> str:
 
 def _distribution(key: str, value: Any, prefix: str) -> dict[str, Any]:
     field = prefix + key
-    if not isinstance(value, dict) or value.get("distribution") not in DISTRIBUTIONS:
+    kind = value.get("distribution") if isinstance(value, dict) else None
+    if not isinstance(kind, str) or kind not in DISTRIBUTIONS:
         raise errors.InvalidField(
             f"{key}.distribution must be one of {', '.join(DISTRIBUTIONS)}", field=field
         )
