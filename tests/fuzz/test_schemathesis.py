@@ -3,9 +3,10 @@
 The app runs in process (WSGI) on SQLite and on PostgreSQL, with a tenant's keys in the
 headers. Each operation gets ``MAX_EXAMPLES`` examples from a derandomized Hypothesis
 (the same requests on every run), positive (valid per the document) and negative
-(invalid on purpose); only the generate phase runs (no explicit examples, no shrinking),
-which bounds a run to about a thousand requests. Checks: no 5xx, a status the document
-lists, the documented content type and a body that matches the documented schema.
+(invalid on purpose). The generate phase runs, plus the documented examples for the
+control API (no shrinking), which bounds a run to about a thousand requests. Checks: no
+5xx, a status the document lists, the documented content type and a body that matches
+the documented schema.
 
 Plaid calls mostly need a live item: in half of the examples, chosen by a stable hash
 of the example, a generated ``access_token``, ``item_id``, ``institution_id``,
@@ -174,7 +175,7 @@ def test_plaid_api_fuzzed_no_server_error_and_conforms(
 
 
 @schema.exclude(tag="plaid").parametrize()
-@FUZZ_SETTINGS
+@settings(FUZZ_SETTINGS, phases=[Phase.explicit, Phase.generate])
 def test_control_api_fuzzed_no_server_error_and_conforms(
     case: schemathesis.Case, served: Flask, control_tenant: FuzzTenant
 ) -> None:
