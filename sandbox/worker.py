@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask
@@ -29,12 +31,18 @@ def dispatcher_for(app: Flask) -> Dispatcher:
     """A dispatcher with the app's settings, posting only where the egress policy allows."""
     from .shared import egress_policy  # the shared-mode settings import Flask's app proxy
 
-    delay = dt.timedelta(seconds=app.config["HISTORICAL_DELAY_SECONDS"])
     return Dispatcher(
         post=guarded_post(egress_policy(app)),
         timeout=float(app.config["WEBHOOK_TIMEOUT_SECONDS"]),
-        prepare=lambda session, tenant_id: load_pending_histories(session, delay, tenant_id),
+        prepare=history_catch_up(app),
     )
+
+
+def history_catch_up(app: Flask) -> Callable[[Session, int | None], int]:
+    """A pass's first step: write held-back histories, so ``HISTORICAL_UPDATE`` goes out in
+    the same pass even when nobody reads the item."""
+    delay = dt.timedelta(seconds=app.config["HISTORICAL_DELAY_SECONDS"])
+    return lambda session, tenant_id: load_pending_histories(session, delay, tenant_id)
 
 
 def run(
@@ -48,9 +56,10 @@ def run(
     """Deliver until ``stop`` is set; a database hiccup is logged and retried next poll.
 
     ``heartbeat`` is touched after every pass that reached the database, so a health
-    check can tell a working loop from a stuck or disconnected one by its age.
+    check can tell a working loop from a stuck or disconnected one by its age. Whatever
+    ``dispatcher`` is given (tests pass quick retry settings), passes catch up histories first.
     """
-    dispatcher = dispatcher or dispatcher_for(app)
+    dispatcher = replace(dispatcher or dispatcher_for(app), prepare=history_catch_up(app))
     with app.app_context():
         engine = db.engine
     while not stop.is_set():
