@@ -30,6 +30,10 @@ from .core.bank import Bank
 from .core.faults.ratelimits import RateLimiter
 from .core.models import Base, Tenant
 
+# Jitter draws from its own generator: a background thread must never move the global
+# `random` state that seeded code (and Hypothesis, in tests) relies on.
+_JITTER = random.Random()
+
 # How long a SQLite writer waits for the database lock before giving up (then retried).
 BUSY_TIMEOUT_MS = 30_000
 ATTEMPTS = 4  # one try and three retries of a request's unit of work
@@ -108,7 +112,7 @@ def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
                 if attempt == ATTEMPTS or not retryable(exc):
                     raise
                 current_app.logger.warning("retrying %s after %s", view.__name__, exc.orig)
-                time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # jitter spreads retries
+                time.sleep(_JITTER.uniform(0.01, 0.05) * 2**attempt)  # jitter spreads retries
                 attempt += 1
 
     return run

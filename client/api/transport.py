@@ -15,6 +15,10 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from client.api.errors import APIConnectionError, PlaidError, error_from_response
 
+# Jitter draws from its own generator: a background thread must never move the global
+# `random` state that seeded code (and Hypothesis, in tests) relies on.
+_JITTER = random.Random()
+
 log = logging.getLogger(__name__)
 
 PLAID_VERSION = "2020-09-14"
@@ -42,7 +46,7 @@ Observer = Callable[[CallRecord], None]
 
 def full_jitter(delay: float) -> float:
     """Spread retries between half and all of the delay so clients do not stampede."""
-    return delay * (0.5 + random.random() / 2)
+    return delay * (0.5 + _JITTER.random() / 2)
 
 
 class Transport:

@@ -23,6 +23,10 @@ from .. import tenants
 from ..models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
 from . import signing
 
+# Jitter draws from its own generator: a background thread must never move the global
+# `random` state that seeded code (and Hypothesis, in tests) relies on.
+_JITTER = random.Random()
+
 # Plaid retries for up to 24 hours, multiplying the delay by 4 from 30 seconds.
 RETRY_DELAYS: tuple[float, ...] = (30, 120, 480, 1920, 7680, 30720)
 EXCERPT_CHARS = 500
@@ -31,7 +35,7 @@ USER_AGENT = "Plaid Verifier"
 
 def full_jitter(delay: float) -> float:
     """A delay between 75% and 125% of ``delay``, so retries from many events spread out."""
-    return delay * random.uniform(0.75, 1.25)
+    return delay * _JITTER.uniform(0.75, 1.25)
 
 
 @dataclass(frozen=True)
