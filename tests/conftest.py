@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from sandbox import create_app
 from sandbox.core import tenants
@@ -29,6 +31,23 @@ collect_ignore = ["install"]  # a user's project and SDK scripts, run by .ci/whe
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
 FROZEN_NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
+
+
+def fresh_database_url(kind: str, workdir: Path, suffix: str = "served") -> str:
+    """An empty database for a test's own server process: a SQLite file in ``workdir``, or
+    ``<test database>_<suffix>`` on PostgreSQL, dropped and created again."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'sandbox.db'}"
+    if "postgresql" not in DATABASES:
+        pytest.skip("PostgreSQL is not among SANDBOX_TEST_DATABASES")
+    url = make_url(POSTGRES_URL)
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

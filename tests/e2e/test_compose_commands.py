@@ -25,10 +25,8 @@ from typing import Any, ClassVar
 import pytest
 import redis
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES_URL
+from tests.conftest import fresh_database_url
 from tests.unit.test_compose import interpolate, service
 
 pytestmark = pytest.mark.e2e
@@ -42,18 +40,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def fresh_database() -> str:
-    """``<test database>_compose``, dropped and created for this run."""
-    url = make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{url.database}_compose"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -87,7 +73,7 @@ def receiver() -> Iterator[str]:
 def compose_env(tmp_path: Path, port: int) -> dict[str, str]:
     """The services' environment with Docker's host names swapped for the local services."""
     env = {k: str(v) for k, v in interpolate(service("sandbox")["environment"], {}).items()}
-    env["DATABASE_URL"] = fresh_database()
+    env["DATABASE_URL"] = fresh_database_url("postgresql", tmp_path, "compose")
     env["SANDBOX_RATELIMIT_STORAGE_URL"] = REDIS_URL
     env["SANDBOX_WORKER_HEARTBEAT"] = str(tmp_path / "worker.alive")
     path = f"{BIN}{os.pathsep}{os.environ['PATH']}"  # `python`, `gunicorn` of this venv

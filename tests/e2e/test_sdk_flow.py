@@ -40,28 +40,11 @@ from plaid.model.transactions_get_request import TransactionsGetRequest
 from plaid.model.transactions_get_request_options import TransactionsGetRequestOptions
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 
-from tests.conftest import DATABASES, POSTGRES_URL
+from tests.conftest import DATABASES, fresh_database_url
 
 pytestmark = pytest.mark.e2e
 READY_TIMEOUT = 20.0
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url(kind: str, tmp_path: Path) -> str:
-    """SQLite in ``tmp_path``, or a fresh ``<test db>_e2e`` PostgreSQL database."""
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'e2e.db'}"
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{url.database}_e2e"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=DATABASES)
@@ -70,7 +53,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str,
     ready = tmp_path / "ready.json"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(request.param, tmp_path),
+        "DATABASE_URL": fresh_database_url(request.param, tmp_path, "e2e"),
         "SANDBOX_CLIENT_ID": "e2e-client-id",
         "SANDBOX_SECRET": "e2e-secret",
         "SANDBOX_SECRET_KEY": "e2e-secret-key",  # nothing written into the checkout's instance/

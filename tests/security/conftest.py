@@ -13,26 +13,10 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from sandbox.extensions import db
 from sandbox.testing import LiveSandbox
-from tests.conftest import DATABASES, POSTGRES_URL
-
-
-def fresh_database_url(database: str, workdir: Path) -> str:
-    """An empty database: a new SQLite file, or a recreated PostgreSQL database."""
-    if database == "sqlite":
-        return f"sqlite:///{workdir / 'sandbox.db'}"
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_live"
-    admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+from tests.conftest import DATABASES, fresh_database_url
 
 
 @pytest.fixture(params=DATABASES)
@@ -41,7 +25,7 @@ def serve(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[.
     started: list[LiveSandbox] = []
 
     def start(**config: Any) -> LiveSandbox:
-        url = fresh_database_url(request.param, tmp_path)
+        url = fresh_database_url(request.param, tmp_path, "live")
         # Webhooks go out when a test asks (``POST /control/webhooks/deliver``), not before.
         settings = {"DATABASE_URL": url, "SEED": 7, "WEBHOOK_DISPATCHER": "off", **config}
         server = LiveSandbox({"SECRET_KEY": "security-tests", **settings}).start()
