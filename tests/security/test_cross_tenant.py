@@ -6,6 +6,10 @@ read from the document, and a guard test keeps the document and the app's routes
 so a new endpoint is probed without editing this file. Each probe first shows that the
 body is valid (A's own keys get a 200 after B's refusal), so a refusal can only come
 from the tenant check. Control API probes use B's keys on A's rule and event ids.
+
+Checked by removing each tenant check in turn (``Bank.item``, the public and link token
+look-ups, ``Bank.item_by_id``, the signing key, the webhook event and fault rule queries):
+every probe tied to it fails, and no other.
 """
 
 from __future__ import annotations
