@@ -8,14 +8,17 @@ an empty cursor, ``/transactions/refresh`` and the tenant's clock advanced a day
 each round the server's resident memory (``VmRSS``) is read from ``/proc``.
 
 Flat memory: rounds 1 to 4 warm up (imports, SQLAlchemy's statement cache, the connection
-pool and SQLite's page caches, which fill up to their 2 MiB cap per connection as the
-database grows). From the end of round 4 to the last round RSS may grow by less than
-``max(2% of round 4, 3 MiB)``. The server runs with one malloc arena (see ``served``).
-Measured: ``[103.2, 105.4, 105.4, 106.0, 106.1, 105.0, 105.2, 105.2]`` MiB, growth -0.8
-MiB. A real per-request leak fails it: with a ``before_app_request`` hook appending every
-request's environ and body to a module-level list (tried in ``sandbox/plaid/routes.py``,
-then removed) the series was ``[105.9, 107.2, 108.9, 110.4, 111.5, 113.5, 114.6, 115.6]``,
-growth 5.2 MiB, and the test failed. The series is in every assertion message.
+pool and SQLite's page caches, which fill up to their cap of about 2 MiB per connection as the
+database grows). The last round's RSS may exceed the highest warm-up reading (not round
+4's alone: RSS can dip for a round when the allocator hands memory back) by less than
+``max(2% of it, 3 MiB)``. The server runs with one malloc arena (see ``served``).
+Measured over three runs, in MiB: ``[103.2, 105.4, 105.4, 106.0, 106.1, 105.0, 105.2,
+105.2]``, ``[103.3, 104.8, 105.1, 103.6, 105.0, 105.1, 105.4, 105.5]``, ``[103.4, 105.6,
+104.5, 104.6, 105.3, 105.3, 106.3, 106.3]``: growth -0.8, 0.4 and 0.7 MiB. A real
+per-request leak fails it: with a ``before_app_request`` hook appending every request's
+environ and body to a module-level list (tried in ``sandbox/plaid/routes.py``, then
+removed) the series was ``[105.9, 107.2, 108.9, 110.4, 111.5, 113.5, 114.6, 115.6]``:
+5.2 MiB, and the test failed. The series is in every assertion message.
 """
 
 from __future__ import annotations
@@ -181,7 +184,8 @@ def test_soak_answers_no_5xx_and_memory_stays_flat(served: Served, receiver: str
     assert not [s for s in statuses if s >= 500], report + served.logs()[-3000:]
     assert len(statuses) >= ROUNDS * 120, report
     assert Receiver.received > 0, "no webhook reached the receiver: " + report
-    bound = max(GROWTH_SHARE * series[WARM_UP - 1], GROWTH_FLOOR)
-    growth = series[-1] - series[WARM_UP - 1]
+    warm = max(series[:WARM_UP])  # the allocator may hand memory back in one round
+    bound = max(GROWTH_SHARE * warm, GROWTH_FLOOR)
+    growth = series[-1] - warm
     assert growth < bound, f"RSS grew {growth / MIB:.1f} MiB after warm-up: {report}"
     print(report)
