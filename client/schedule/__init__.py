@@ -1,4 +1,4 @@
-"""Per-connection schedules, a due-list, an embedded runner and Celery tasks."""
+"""Per-connection schedules, a due-list, re-auth reminders and Celery tasks."""
 
 from client.schedule.due import due_connections, set_paused, set_schedule
 
