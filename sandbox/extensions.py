@@ -39,7 +39,12 @@ BUSY_TIMEOUT_MS = 30_000
 ATTEMPTS = 4  # one try and three retries of a request's unit of work
 # PostgreSQL SQLSTATEs worth a retry: serialization failure, deadlock, lock timeout, unique.
 RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "23505"}
-RETRYABLE_SQLITE = {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+RETRYABLE_SQLITE = {
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CONSTRAINT_PRIMARYKEY",
+    "SQLITE_CONSTRAINT_UNIQUE",
+}
 
 
 class SandboxSQLAlchemy(SQLAlchemy):
@@ -92,7 +97,7 @@ def retryable(exc: DBAPIError) -> bool:
     if sqlstate is not None:
         return sqlstate in RETRYABLE_SQLSTATES
     name = getattr(exc.orig, "sqlite_errorname", "")
-    return name in RETRYABLE_SQLITE or name == "SQLITE_CONSTRAINT_UNIQUE"
+    return name in RETRYABLE_SQLITE
 
 
 def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
