@@ -83,10 +83,10 @@ HANDLERS: dict[str, Callable[[BankSync, int, Event], str]] = {
 }
 
 
-def handle_item_event(bank: BankSync, event: Event) -> str:
-    """Run the handler of one ITEM webhook; returns the action's name."""
-    cid = bank.connection_for_item(str(event.get("item_id") or ""))
+def handle_item_event(bank: BankSync, cid: int, event: Event) -> str:
+    """Run the handler of one ITEM webhook for its connection (the receiver resolved the
+    item when it queued the job); returns the action's name."""
     handler = HANDLERS.get(str(event.get("webhook_code")))
-    if cid is None or handler is None:
+    if handler is None:
         return "ignored"
     return handler(bank, cid, event)

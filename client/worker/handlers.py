@@ -33,8 +33,8 @@ def run_job(bank: BankSync, job: Claimed) -> str:
     """Do one claimed job; returns a short summary for logs."""
     if job.kind == "sync" and job.connection_id is not None:
         return sync_connection(bank, job.connection_id, str(job.payload.get("trigger", "schedule")))
-    if job.kind == "item_event":
-        return handle_item_event(bank, dict(job.payload["event"]))
+    if job.kind == "item_event" and job.connection_id is not None:
+        return handle_item_event(bank, job.connection_id, dict(job.payload["event"]))
     raise UnknownJobError(f"unknown job kind {job.kind!r}")
 
 
