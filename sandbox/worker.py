@@ -59,7 +59,10 @@ def run(
     check can tell a working loop from a stuck or disconnected one by its age. Whatever
     ``dispatcher`` is given (tests pass quick retry settings), passes catch up histories first.
     """
-    dispatcher = replace(dispatcher or dispatcher_for(app), prepare=history_catch_up(app))
+    if dispatcher is None:
+        dispatcher = dispatcher_for(app)
+    else:
+        dispatcher = replace(dispatcher, prepare=history_catch_up(app))
     with app.app_context():
         engine = db.engine
     while not stop.is_set():
