@@ -95,7 +95,7 @@ def webhooks_resume() -> Response:
 @bp.post("/webhook-keys/rotate")
 def webhook_keys_rotate() -> Response:
     """Retire the signing key (still served, with ``expired_at``) and sign with a new one."""
-    return jsonify(key=_bank().outbox.rotate_key(dt.datetime.now(dt.UTC)))
+    return jsonify(key=_bank().outbox.rotate_key(_now()))
 
 
 @bp.post("/webhook-catcher/<name>")
@@ -107,7 +107,8 @@ def webhook_catcher_receive(name: str) -> Response:
         raise InvalidBody(
             f"the catcher keeps bodies up to {config['CATCHER_MAX_BODY']} bytes", field="body"
         )
-    if is_shared() and not Catcher(current_session()).signed_by_sandbox(
+    catcher = Catcher(current_session())
+    if is_shared() and not catcher.signed_by_sandbox(
         request.headers.get("Plaid-Verification", ""), body, _now()
     ):
         raise AdminTokenRequired(
@@ -117,7 +118,7 @@ def webhook_catcher_receive(name: str) -> Response:
     quota = CatcherQuota(int(config["CATCHER_KEEP"]), int(config["CATCHER_KEEP_ALL"]))
     headers = dict(request.headers.items())
     text = body.decode("utf-8", "replace")
-    row = Catcher(current_session()).catch(name[:64], headers, text, quota)
+    row = catcher.catch(name[:64], headers, text, quota)
     return jsonify(received=row.id)
 
 
