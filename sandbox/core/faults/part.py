@@ -63,7 +63,7 @@ class Faults:
     ) -> Verdict:
         """The fault this call gets (rate limit, outage, stored rule or one-off header)."""
         context = self._context(call)
-        limits = ratelimits.limits_for(self.session, self.tenant, limits_on)
+        limits = self.limits(limits_on)
         decision, counted = fault_rules.evaluate(
             self.session,
             self.tenant,
