@@ -10,7 +10,7 @@ from typing import Any
 
 from ..control.routes import OPEN_ENDPOINTS
 from ..control.webhooks import MAX_LIMIT, STATUSES
-from .control_schemas import ref
+from .control_schemas import closed_object, ref
 
 Security = list[dict[str, list[str]]]
 TENANT_KEYS: Security = [{"clientId": [], "secret": []}, {"basicAuth": []}]
@@ -19,12 +19,7 @@ ADMIN_IN_SHARED_MODE: Security = [{}, {"adminToken": []}]
 
 
 def _object(**properties: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
+    return closed_object(properties)
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ INSTANT = {"type": "string", "format": "date-time"}
 NULLABLE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
 
 
-def _object(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+def closed_object(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
     """A closed object whose properties are all required except ``optional``."""
     return {
         "type": "object",
@@ -41,7 +41,7 @@ def _fault_rule_fields() -> dict[str, Any]:
     latency_ms = {"type": "integer", "minimum": 0, "maximum": faults.MAX_LATENCY_MS}
     distribution = {
         "oneOf": [
-            _object({"distribution": {"const": kind}, **dict.fromkeys(names, latency_ms)})
+            closed_object({"distribution": {"const": kind}, **dict.fromkeys(names, latency_ms)})
             for kind, names in faults.DISTRIBUTIONS.items()
         ]
     }
@@ -87,7 +87,7 @@ def _fault_schemas() -> dict[str, Any]:
             "required": ["id", "endpoint", "dialect", "trigger", "matched", "fired", "created_at"],
             "additionalProperties": False,
         },
-        "ControlFaultLogEntry": _object(
+        "ControlFaultLogEntry": closed_object(
             {
                 "id": INTEGER,
                 "at": INSTANT,
@@ -107,7 +107,7 @@ def _fault_schemas() -> dict[str, Any]:
 def _health_schemas() -> dict[str, Any]:
     rate = {"type": "number", "minimum": 0, "maximum": 1}
     return {
-        "ControlHealthChange": _object(
+        "ControlHealthChange": closed_object(
             {
                 "status": {
                     "enum": list(health.STATUSES),
@@ -117,14 +117,14 @@ def _health_schemas() -> dict[str, Any]:
             },
             optional=("failure_rate",),
         ),
-        "ControlHealth": _object(
+        "ControlHealth": closed_object(
             {
                 "institution_id": STRING,
                 "status": {"enum": list(health.STATUSES)},
                 "failure_rate": rate,
             }
         ),
-        "ControlHealthOverride": _object(
+        "ControlHealthOverride": closed_object(
             {
                 "institution_id": STRING,
                 "status": {"enum": list(health.STATUSES)},
@@ -138,7 +138,7 @@ def _health_schemas() -> dict[str, Any]:
 def _rate_limit_schemas() -> dict[str, Any]:
     limit = {"type": ["integer", "null"], "minimum": 1}
     return {
-        "ControlRateLimitsChange": _object(
+        "ControlRateLimitsChange": closed_object(
             {
                 "enabled": {"type": "boolean"},
                 "limits": {
@@ -154,12 +154,12 @@ def _rate_limit_schemas() -> dict[str, Any]:
             },
             optional=("enabled", "limits"),
         ),
-        "ControlRateLimits": _object(
+        "ControlRateLimits": closed_object(
             {
                 "enabled": {"type": "boolean"},
                 "limits": {
                     "type": "object",
-                    "additionalProperties": _object(
+                    "additionalProperties": closed_object(
                         {
                             "per_item": limit,
                             "per_client": limit,
@@ -187,15 +187,15 @@ def _webhook_schemas() -> dict[str, Any]:
         "delivered_at": NULLABLE_INSTANT,
     }
     return {
-        "ControlWebhookEvent": _object(event),
-        "ControlWebhookEventDetail": _object(
+        "ControlWebhookEvent": closed_object(event),
+        "ControlWebhookEventDetail": closed_object(
             {
                 **event,
                 "body": {**STRING, "description": "the exact JSON body sent"},
                 "attempt_log": {"type": "array", "items": ref("ControlWebhookAttempt")},
             }
         ),
-        "ControlWebhookAttempt": _object(
+        "ControlWebhookAttempt": closed_object(
             {
                 "started_at": NULLABLE_INSTANT,
                 "status_code": {"type": ["integer", "null"]},
@@ -204,7 +204,7 @@ def _webhook_schemas() -> dict[str, Any]:
                 "error": NULLABLE_STRING,
             }
         ),
-        "ControlCaughtWebhook": _object(
+        "ControlCaughtWebhook": closed_object(
             {
                 "id": INTEGER,
                 "received_at": NULLABLE_INSTANT,
@@ -216,8 +216,10 @@ def _webhook_schemas() -> dict[str, Any]:
 
 
 def _balances_schema() -> dict[str, Any]:
-    point = _object({"date": {"type": "string", "format": "date"}, "current": {"type": "number"}})
-    account = _object(
+    point = closed_object(
+        {"date": {"type": "string", "format": "date"}, "current": {"type": "number"}}
+    )
+    account = closed_object(
         {
             "account_id": STRING,
             "name": STRING,
@@ -228,7 +230,7 @@ def _balances_schema() -> dict[str, Any]:
         }
     )
     day = {"type": "string", "format": "date"}
-    return _object(
+    return closed_object(
         {
             "item_id": STRING,
             "start": day,
@@ -241,19 +243,19 @@ def _balances_schema() -> dict[str, Any]:
 def schemas() -> dict[str, Any]:
     """Every ``Control*`` component schema."""
     return {
-        "ControlError": _object(
+        "ControlError": closed_object(
             {
-                "error": _object(
+                "error": closed_object(
                     {"code": STRING, "message": STRING, "field": NULLABLE_STRING},
                 )
             }
         ),
         "ControlTenantCreate": object_schema(TenantCreate()),
-        "ControlTenant": _object(
+        "ControlTenant": closed_object(
             {"client_id": STRING, "secret": STRING, "seed": INTEGER, "name": STRING}
         ),
         "ControlClockChange": {**object_schema(ClockChange()), "minProperties": 1},
-        "ControlClock": _object(
+        "ControlClock": closed_object(
             {
                 "now": INSTANT,
                 "today": {"type": "string", "format": "date"},
