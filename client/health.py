@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from client.store.db import Store
-from client.store.jobs import Job, JobStatus
+from client.store.jobs import counts_by_status
 from client.store.models import Connection, ConnectionStatus, SyncRun, utcnow
 
 DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 300)
@@ -27,7 +27,7 @@ def health(store: Store, now: dt.datetime | None = None) -> dict[str, Any]:
     moment = now or utcnow()
     with store.session() as session:
         conns = session.scalars(select(Connection)).all()
-        job_rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+        jobs = counts_by_status(session)
         failure_rows = session.execute(
             select(SyncRun.error_code, func.count())
             .where(SyncRun.error_code.is_not(None))
@@ -45,7 +45,6 @@ def health(store: Store, now: dt.datetime | None = None) -> dict[str, Any]:
         for c in conns
         if c.last_success_at is not None
     }
-    jobs = {str(status): int(count) for status, count in job_rows}
     return {
         "ok": not any(by_status[s] for s in UNHEALTHY),
         "attention": [
@@ -54,7 +53,7 @@ def health(store: Store, now: dt.datetime | None = None) -> dict[str, Any]:
             if c.status in UNHEALTHY
         ],
         "connections": {s: by_status[s] for s in ConnectionStatus.ALL},
-        "jobs": {s: jobs.get(s, 0) for s in JobStatus.ALL},
+        "jobs": jobs,
         "last_success_age_seconds": ages,
         "failures_by_code": failures,
         "sync_durations": durations,

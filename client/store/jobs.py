@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Index, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from client.store.models import Base, utcnow
 from client.store.types import UTCDateTime
@@ -42,6 +42,13 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    """Jobs by status, every status present (health, metrics and the queue)."""
+    rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+    found = {str(status): int(count) for status, count in rows}
+    return {status: found.get(status, 0) for status in JobStatus.ALL}
 
 
 class Reminder(Base):

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from client.store.db import Store
-from client.store.jobs import Job, JobStatus
+from client.store.jobs import Job, JobStatus, counts_by_status
 from client.store.models import utcnow
 
 Clock = Callable[[], dt.datetime]
@@ -140,9 +140,7 @@ class JobQueue:
     def counts(self) -> dict[str, int]:
         """Jobs by status (health and metrics)."""
         with self.store.session() as session:
-            rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
-        found = {str(status): int(count) for status, count in rows}
-        return {status: found.get(status, 0) for status in JobStatus.ALL}
+            return counts_by_status(session)
 
     def _finish(self, job_id: int, status: str, error: str | None) -> None:
         """Close the job for good."""
