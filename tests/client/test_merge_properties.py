@@ -61,7 +61,9 @@ def _simulate(
             truth[new.provider_id] = new
             log += [("removed", old.provider_id, None), ("added", new.provider_id, new)]
         elif kind == "modify" and live:
-            new = _txn(live[0], amount, truth[live[0]].pending)
+            # As Plaid does, a modified posted transaction still names the pending one it replaced.
+            old = truth[live[0]]
+            new = _txn(live[0], amount, old.pending, pending_id=old.pending_provider_id)
             truth[live[0]] = new
             log.append(("modified", live[0], new))
         elif kind == "remove" and live:
