@@ -33,7 +33,7 @@ from .auth_errors import render
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
 from .blueprint import bp
 
-Page = WerkzeugResponse | str | tuple[str, int]
+Page = WerkzeugResponse | str | tuple[WerkzeugResponse | str, int]
 SCOPE_TEXT = {
     "info": "Your full name and contact details",
     "accounts": "Account names, numbers and sort codes",
