@@ -1,7 +1,7 @@
 """tl-data: unattended calls, counted per connection for the 4-per-24-hours bank limit
 
 Revision ID: e4b8a2c6d913
-Revises: c3a1f0e2b7d4
+Revises: e4a7c2d9b1f3
 Create Date: 2026-11-26 02:10:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 import sandbox.core.models
 
 revision = "e4b8a2c6d913"
-down_revision = "c3a1f0e2b7d4"
+down_revision = "e4a7c2d9b1f3"
 branch_labels = None
 depends_on = None
 
