@@ -40,7 +40,7 @@ def install(bp: Blueprint) -> None:
     """Run the access checks and the fault gate around every view of ``bp``."""
     bp.before_request(_authorise)
     bp.after_request(fault_replies.finish)
-    bp.teardown_request(lambda _exc: fault_replies.log(lambda: current().bank))
+    bp.teardown_request(lambda _exc: fault_replies.log(_bank))
 
 
 def _authorise() -> Response | None:
@@ -67,6 +67,12 @@ def _authorise() -> Response | None:
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None
+
+
+def _bank() -> Bank:
+    """The tenant's bank (set before the gate runs, so any logged fault has one)."""
+    bank: Bank = g.truelayer_bank
+    return bank
 
 
 def _bearer() -> str | None:

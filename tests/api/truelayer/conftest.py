@@ -72,9 +72,7 @@ class TrueLayerData:
         """The grant (consent, item, scopes) behind an access token."""
         return resolve_access(db.session, token)
 
-    def get(
-        self, path: str, token: str, *, present: bool = True, **params: Any
-    ) -> TestResponse:
+    def get(self, path: str, token: str, *, present: bool = True, **params: Any) -> TestResponse:
         """GET ``/data/v1{path}`` with the bearer token (as a user-present call by default)."""
         headers = {"Authorization": f"Bearer {token}", **(USER_PRESENT if present else {})}
         return self.http.get(f"/data/v1{path}", headers=headers, query_string=params)

@@ -28,7 +28,9 @@ def test_one_card_by_id_and_an_account_id_is_no_card(truelayer: TrueLayerData, t
         truelayer.error(f"/cards/{account_id}{suffix}", token, 404, "account_not_found")
 
 
-def test_card_balance_is_what_is_owed_against_the_limit(truelayer: TrueLayerData, token: str) -> None:
+def test_card_balance_is_what_is_owed_against_the_limit(
+    truelayer: TrueLayerData, token: str
+) -> None:
     card_id = truelayer.results("/cards", token)[0]["account_id"]
     [balance] = truelayer.results(f"/cards/{card_id}/balance", token)
     assert balance["current"] > 0
@@ -43,7 +45,9 @@ def test_card_purchases_are_positive_debits_and_repayments_negative_credits(
     card_id = truelayer.results("/cards", token)[0]["account_id"]
     found = truelayer.results(f"/cards/{card_id}/transactions", token)
     purchases = [t for t in found if t["transaction_category"] == "PURCHASE"]
-    assert purchases and all(t["amount"] > 0 and t["transaction_type"] == "DEBIT" for t in purchases)
+    assert purchases and all(
+        t["amount"] > 0 and t["transaction_type"] == "DEBIT" for t in purchases
+    )
     credits = [t for t in found if t["transaction_type"] == "CREDIT"]
     assert credits and all(t["amount"] < 0 for t in credits)
     [balance] = truelayer.results(f"/cards/{card_id}/balance", token)

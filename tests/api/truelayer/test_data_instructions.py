@@ -38,7 +38,9 @@ def test_standing_orders_match_the_payments_they_made(truelayer: TrueLayerData, 
         assert int(order["next_payment_date"][8:10]) in (day, day + 1, day + 2)  # weekends move
 
 
-def test_direct_debits_match_the_collections_they_made(truelayer: TrueLayerData, token: str) -> None:
+def test_direct_debits_match_the_collections_they_made(
+    truelayer: TrueLayerData, token: str
+) -> None:
     account, found = _current_and_transactions(truelayer, token)
     debits = truelayer.results(f"/accounts/{account}/direct_debits", token)
     made = [t for t in found if t["transaction_category"] == "DIRECT_DEBIT"]
