@@ -4,6 +4,7 @@ instructions read off the ledger, card facts, and the banks' unattended-access q
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_running_balances_walk_back_from_the_current_balance(bank: Bank) -> None
     booked = bank.reads.booked(item, account, start, end)
     assert len(booked) > 100
     assert booked[0].balance_after_minor == account.current_minor
-    for newer, older in zip(booked, booked[1:], strict=False):
+    for newer, older in itertools.pairwise(booked):
         assert (newer.row.date, newer.row.created_seq) >= (older.row.date, older.row.created_seq)
         # money out is positive in the ledger: the balance before it was higher
         assert older.balance_after_minor == newer.balance_after_minor + newer.row.amount_minor

@@ -8,7 +8,10 @@ from typing import Any
 
 from tests.api.truelayer.conftest import TrueLayerData
 
-FREQUENCY = re.compile(r"^(EvryDay|EvryWorkgDay|QtrDay|IntrvlDay:\d\d|(IntrvlMnthDay|IntrvlWkDay|WkInMnthDay):\d\d:\d\d)$")  # fmt: skip
+FREQUENCY = re.compile(
+    r"^(EvryDay|EvryWorkgDay|QtrDay|IntrvlDay:\d\d"
+    r"|(IntrvlMnthDay|IntrvlWkDay|WkInMnthDay):\d\d:\d\d)$"
+)
 
 
 def _current_and_transactions(

@@ -3,6 +3,7 @@ categories, and ``invalid_date_range``."""
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -43,7 +44,7 @@ def test_running_balances_step_by_each_amount_down_to_the_current_balance(
     found = truelayer.results(f"/accounts/{account}/transactions", token)
     [balance] = truelayer.results(f"/accounts/{account}/balance", token)
     assert found[0]["running_balance"] == {"amount": balance["current"], "currency": "GBP"}
-    for newer, older in zip(found, found[1:], strict=False):
+    for newer, older in itertools.pairwise(found):
         assert newer["timestamp"] >= older["timestamp"]
         step = Decimal(str(newer["running_balance"]["amount"])) - Decimal(
             str(older["running_balance"]["amount"])
