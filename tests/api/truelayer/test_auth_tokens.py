@@ -70,7 +70,7 @@ def test_token_errors_use_truelayer_envelope(
     )
     assert response.status_code == status
     got = response.get_json()
-    assert got["error"] == error and got["error_details"]["parameter"] == parameter
+    assert got["error"] == error and got["error_details"]["field"] == parameter
     assert got["error_description"]
 
 
@@ -130,7 +130,7 @@ def test_expired_access_token_says_when(tl_auth: AuthDialog) -> None:
     tl_auth.advance(dt.timedelta(hours=1))
     response = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"])
     assert response.status_code == 401
-    assert response.get_json()["error_description"] == "The token expired at '2026-03-16T16:30:00Z'"
+    assert response.get_json()["error_description"] == "The token expired at '2026-03-16T16:30:00.000000Z'"
     refreshed = tl_auth.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert (
         tl_auth.bearer("GET", "/data/v1/me", refreshed.get_json()["access_token"]).status_code
@@ -178,7 +178,7 @@ def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
     assert body["credentials_id"] == claims["sub"] and body["provider_id"] == "mock"
     assert len(body["debug_id"]) == 32
     missing = tl_auth.client.post("/api/debug", json={})
-    assert (missing.status_code, missing.get_json()["error"]) == (400, "invalid_request")
+    assert (missing.status_code, missing.get_json()["error"]) == (400, "validation_error")
 
 
 # -- /data/v1/connections/extend -----------------------------------------------------------------
