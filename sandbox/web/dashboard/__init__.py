@@ -7,12 +7,13 @@ takes the tenant's ``client_id`` and secret; the signed session keeps only the t
 | path (under ``/dashboard``) | shows / does |
 |---|---|
 | ``/login``, ``/logout`` | sign in with a tenant's keys / sign out |
-| ``/`` | the simulated clock (advance, freeze) and the items |
+| ``/`` | the simulated clock (advance, freeze), the items and TrueLayer connections |
+| ``/connections/<consent_id>/revoke`` | revoke a TrueLayer connection |
 | ``/items/<item_id>`` | balances with a 90-day sparkline, transactions, webhooks |
 | ``/webhooks``, ``/webhooks/<id>`` | the delivery log; one event with every attempt |
 | ``/faults`` | fault rules, institution health, the fault request log |
 """
 
-from . import faults, overview, webhooks
+from . import connections, faults, overview, webhooks
 
-__all__ = ["faults", "overview", "webhooks"]
+__all__ = ["connections", "faults", "overview", "webhooks"]
