@@ -41,7 +41,7 @@ from .faults.ratelimits import Limit as Limit
 from .faults.rules import Decision as Decision
 from .grants import Extension as Extension
 from .grants import Grant as Grant
-from .grants import Grants
+from .grants import Grants as Grants
 from .grants import Issuer as Issuer
 from .grants import TokenSet as TokenSet
 from .grants import clients as app_clients
