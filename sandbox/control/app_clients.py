@@ -23,21 +23,27 @@ MAX_URIS = 20
 MAX_CONSENT_DAYS = 3650
 
 
+def _redirect_uris(low: int, **options: Any) -> fields.List[str]:
+    """A list of redirect URIs (the core checks each one's form)."""
+    uri = fields.String(validate=validate.Length(1, 2000))
+    return fields.List(uri, validate=validate.Length(low, MAX_URIS), **options)
+
+
+def _consent_days(default: int | None) -> fields.Integer:
+    return fields.Integer(
+        strict=True, load_default=default, validate=validate.Range(1, MAX_CONSENT_DAYS)
+    )
+
+
 class AppClientCreate(Schema):
     """``POST /control/truelayer/clients``."""
 
     class Meta:
         unknown = RAISE
 
-    redirect_uris = fields.List(
-        fields.String(validate=validate.Length(1, 2000)),
-        required=True,
-        validate=validate.Length(1, MAX_URIS),
-    )
+    redirect_uris = _redirect_uris(1, required=True)
     name = fields.String(load_default="app", validate=validate.Length(1, 40))
-    consent_days = fields.Integer(
-        strict=True, load_default=90, validate=validate.Range(1, MAX_CONSENT_DAYS)
-    )
+    consent_days = _consent_days(90)
 
 
 class AppClientChange(Schema):
@@ -46,14 +52,8 @@ class AppClientChange(Schema):
     class Meta:
         unknown = RAISE
 
-    add_redirect_uris = fields.List(
-        fields.String(validate=validate.Length(1, 2000)),
-        load_default=list,
-        validate=validate.Length(0, MAX_URIS),
-    )
-    consent_days = fields.Integer(
-        strict=True, load_default=None, validate=validate.Range(1, MAX_CONSENT_DAYS)
-    )
+    add_redirect_uris = _redirect_uris(0, load_default=list)
+    consent_days = _consent_days(None)
 
 
 def _bank() -> Bank:
