@@ -73,7 +73,7 @@ def test_every_transaction_agrees_to_the_penny(
             base = f"/{kind}/{account['account_id']}/transactions"
             for txn in truelayer.results(base, token) + truelayer.results(f"{base}/pending", token):
                 mirror = plaid_rows[txn["transaction_id"]]
-                # Plaid: money out positive; TrueLayer: account debits negative, card debits positive
+                # Plaid: money out > 0; TrueLayer: account debits < 0, card debits > 0
                 sign = 1 if kind == "cards" else -1
                 assert _pence(txn["amount"]) == sign * _pence(mirror["amount"]), txn
                 assert txn["timestamp"][:10] == mirror["date"]
