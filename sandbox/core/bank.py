@@ -46,6 +46,8 @@ from .grants import Issuer as Issuer
 from .grants import TokenSet as TokenSet
 from .grants import clients as app_clients
 from .grants import resolve_access as resolve_access
+from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
+from .grants.part import RENEWED as RENEWED
 from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .liabilities import Report

@@ -118,6 +118,10 @@ class Grants:
             self.client(client_id), add_redirect_uris=add_redirect_uris, consent_days=consent_days
         )
 
+    def check_redirect(self, client: AppClient, redirect_uri: str | None) -> str:
+        """``redirect_uri`` if registered for ``client`` exactly, else the app is not trusted."""
+        return clients.check_redirect(client, redirect_uri)
+
     def jwks(self) -> dict[str, object]:
         """The public keys that verify the tenant's access tokens."""
         return signing.jwks(self.session, self.tenant)
