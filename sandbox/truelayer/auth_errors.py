@@ -1,9 +1,7 @@
-"""The auth server's errors: TrueLayer's envelope (``errors.envelope``), or a page in the dialog.
+"""The auth server's errors: TrueLayer's JSON envelope, or an HTML page inside the dialog.
 
-``errors.py`` holds the one table from core errors to TrueLayer's codes. Two things are the
-auth server's own: pages of the dialog show the error as HTML, and the token endpoint says
-``invalid_request`` (with ``error_details.reason``) for a malformed request, as OAuth
-token endpoints do, where the Data API says ``validation_error``.
+The envelope and the table from core errors to TrueLayer's codes are ``errors.py``'s (one
+table for the whole dialect, with the auth server's own wording of a few of them).
 """
 
 from __future__ import annotations
@@ -13,18 +11,13 @@ from flask import Response, jsonify, render_template, request
 from ..core import errors
 from .errors import envelope
 
-TOKEN_ENDPOINT = "truelayer.connect_token"
-
 
 def render(exc: errors.CoreError) -> tuple[Response | str, int]:
     """An error of the auth server: an HTML page inside the dialog, TrueLayer's JSON elsewhere."""
-    body, status = envelope(exc)
+    body, status = envelope(exc, auth=True)
     if request.path.startswith("/dialog") or (request.path == "/" and request.method == "GET"):
         page = render_template(
             "truelayer/error.html", title=body["error"], description=body["error_description"]
         )
         return page, status
-    if request.endpoint == TOKEN_ENDPOINT and isinstance(exc, errors.InvalidRequest):
-        body["error"] = "invalid_request"
-        body["error_details"] = {**body["error_details"], "reason": exc.message}
     return jsonify(body), status

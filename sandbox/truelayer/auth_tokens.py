@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from flask import Response, abort, jsonify, request, url_for
 
-from ..core import errors, institutions
+from ..core import errors
 from ..core.bank import Grant, Issuer, TokenSet, authenticate_app_client, resolve_access
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
@@ -175,8 +175,20 @@ def data_me() -> Response:
         "consent_status_updated_at": instant(grant.status_updated_at),
         "consent_created_at": instant(grant.created_at),
         "consent_expires_at": instant(grant.expires_at),
-        "provider": providers.provider_of(institutions.get(grant.institution_id)),
+        "provider": provider_object(grant.institution_id),
         "scopes": sorted(grant.scopes),
         "privacy_policy": "Feb2019",
     }
     return jsonify(results=[result], status="Succeeded")
+
+
+def provider_object(institution_id: str) -> dict[str, Any]:
+    """A connection's ``provider`` as the Data API shows it (``/me``, accounts and cards)."""
+    provider = providers.by_institution(institution_id)
+    provider_id = providers.connector_of(institution_id)
+    logo = url_for("truelayer.api_provider_logo", provider_id=provider_id) if provider else None
+    return {
+        "display_name": provider.display_name if provider else institution_id,
+        "logo_uri": public_url() + logo if logo else None,
+        "provider_id": provider_id,
+    }

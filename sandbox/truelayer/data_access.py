@@ -48,6 +48,7 @@ def _authorise() -> Response | None:
     _check_scopes(grant)
     bank = tenant_bank(grant.tenant)
     g.truelayer_grant, g.truelayer_bank = grant, bank
+    limits_on = current_app.config["RATE_LIMITS"] != "off"
     verdict = bank.faults.gate(
         Call(
             endpoint=request.path,
@@ -57,13 +58,14 @@ def _authorise() -> Response | None:
         ),
         bank.now(),
         rate_limiter(current_app),
-        current_app.config["RATE_LIMITS"] != "off",
+        limits_on,
     )
     reply = fault_replies.act(verdict)
     if reply is not None:
         return reply
     g.truelayer_item = bank.read_item(grant.item)
-    if not request.headers.get(USER_PRESENT_HEADER):
+    # The quota is a limit like the rate limits: switched off with them (tenant or server).
+    if not request.headers.get(USER_PRESENT_HEADER) and bank.faults.limits(limits_on):
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None

@@ -17,9 +17,9 @@ from ..core.bank import Booked, request_uuid
 from ..core.errors import CoreError, InvalidDateRange
 from ..core.models import Account
 from . import data_access, errors
+from .auth_tokens import provider_object
 from .data_access import current, needs
 from .data_render import Renderer
-from .providers import provider_of
 
 data_bp = Blueprint("truelayer_data", __name__, url_prefix="/data/v1")
 data_bp.register_error_handler(CoreError, errors.render)
@@ -45,7 +45,7 @@ def _results(found: list[dict[str, Any]]) -> Response:
 def _renderer() -> Renderer:
     access = current()
     institution = access.bank.institution_of(access.item)
-    return Renderer(institution, provider_of(institution), access.bank.now())
+    return Renderer(institution, provider_object(institution.institution_id), access.bank.now())
 
 
 # -- identity and accounts ---------------------------------------------------------------

@@ -11,14 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from flask import url_for
 
 from ..core import institutions
 from ..core.errors import InvalidField
 from ..core.institutions import Institution
-from ..shared import public_url
 
 ALL_SCOPES = (
     "info",
@@ -110,17 +106,6 @@ def connector_of(institution_id: str) -> str:
     """The ``connector_id`` tokens carry for a bank."""
     found = by_institution(institution_id)
     return found.provider_id if found else institution_id
-
-
-def provider_of(institution: Institution) -> dict[str, Any]:
-    """The ``provider`` object of a bank in Data API results and ``/me`` (needs a request)."""
-    provider_id = connector_of(institution.institution_id)
-    logo = url_for("truelayer.api_provider_logo", provider_id=provider_id)
-    return {
-        "provider_id": provider_id,
-        "display_name": institution.name,
-        "logo_uri": public_url() + logo if provider_id in CATALOGUE else None,
-    }
 
 
 def offered(args: Mapping[str, str]) -> list[Provider]:

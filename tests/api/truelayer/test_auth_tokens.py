@@ -70,7 +70,7 @@ def test_token_errors_use_truelayer_envelope(
     )
     assert response.status_code == status
     got = response.get_json()
-    assert got["error"] == error and got["error_details"]["field"] == parameter
+    assert got["error"] == error and got["error_details"]["parameter"] == parameter
     assert got["error_description"]
 
 
@@ -181,7 +181,7 @@ def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
     assert body["credentials_id"] == claims["sub"] and body["provider_id"] == "mock"
     assert len(body["debug_id"]) == 32
     missing = tl_auth.client.post("/api/debug", json={})
-    assert (missing.status_code, missing.get_json()["error"]) == (400, "validation_error")
+    assert (missing.status_code, missing.get_json()["error"]) == (400, "invalid_request")
 
 
 # -- /data/v1/connections/extend -----------------------------------------------------------------

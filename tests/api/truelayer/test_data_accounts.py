@@ -42,7 +42,7 @@ def test_one_account_is_the_listed_one_in_a_one_element_list(
 
 def test_an_unknown_account_is_account_not_found(truelayer: TrueLayerData, token: str) -> None:
     body = truelayer.error("/accounts/nope/balance", token, 404, "account_not_found")
-    assert body["error_details"] == {"field": "account_id"}
+    assert body["error_details"] == {"parameter": "account_id"}
     truelayer.error("/accounts/nope", token, 404, "account_not_found")
 
 

@@ -114,6 +114,15 @@ def test_the_fifth_unattended_call_in_a_day_is_provider_request_limit_exceeded(
     assert truelayer.get("/accounts", other, present=False).status_code == 200
 
 
+def test_switching_the_tenants_limits_off_lifts_the_quota(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    truelayer.bank().faults.configure_limits(False, {})
+    db.session.commit()
+    for _ in range(6):
+        assert truelayer.get("/accounts", token, present=False).status_code == 200
+
+
 def test_a_call_refused_for_its_scope_costs_no_quota(truelayer: TrueLayerData) -> None:
     token = truelayer.connect(scopes=("accounts",))
     for _ in range(6):

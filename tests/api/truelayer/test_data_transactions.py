@@ -87,7 +87,7 @@ def test_a_bad_range_is_invalid_date_range_naming_the_parameter(
     account = _current(truelayer, token)
     for path in (f"/accounts/{account}/transactions", f"/accounts/{account}/transactions/pending"):
         body = truelayer.error(path, token, 400, "invalid_date_range", **params)
-        assert body["error_details"] == {"field": field}
+        assert body["error_details"] == {"parameter": field}
         assert field in body["error_description"]
 
 
