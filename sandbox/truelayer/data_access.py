@@ -45,6 +45,7 @@ def install(bp: Blueprint) -> None:
 
 
 def _authorise() -> Response | None:
+    """Token, scopes, fault gate, the item up to the clock, then the unattended quota."""
     if getattr(current_app.view_functions.get(request.endpoint or ""), OPEN, False):
         return None
     grant = resolve_access(current_session(), _bearer())
