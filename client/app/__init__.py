@@ -43,6 +43,9 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=config.secret_key,
         APP_USERS=dict(config.users),
+        # Not Flask's default "session": cookies ignore ports, so on one host the sandbox's
+        # Link (another port) would overwrite the app's sign-in with its own.
+        SESSION_COOKIE_NAME="bank_app_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
@@ -56,6 +59,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         public_url=config.public_url,
         webhook_url=config.webhook_url,
         link_url=config.link_url,
+        days_requested=config.days_requested,
         wake=worker.wake,
     )
     verifier = WebhookVerifier.for_client(bank.plaid)

@@ -100,7 +100,7 @@ def connections_list() -> Response:
 @bp.post("/connections")
 def connections_create() -> tuple[Response, int]:
     """Start connecting a bank: a hosted Link URL to send the user to."""
-    link = service().start_link(current_user())
+    link = service().start_link(current_user(), request.host_url)
     return jsonify(link_token=link.token, link_url=link.url), 201
 
 
@@ -162,7 +162,7 @@ def connection_runs(connection_id: int) -> Response:
 @bp.post("/connections/<int:connection_id>/reconnect")
 def connection_reconnect(connection_id: int) -> tuple[Response, int]:
     """A Link URL that repairs the connection (update mode) or links it again."""
-    link = service().reconnect(current_user(), connection_id)
+    link = service().reconnect(current_user(), connection_id, request.host_url)
     return jsonify(link_token=link.token, link_url=link.url), 201
 
 

@@ -1,7 +1,7 @@
 """Charts drawn on the server as SVG geometry: no chart library, nothing fetched at run time.
 
-`line` turns a balance history into a path and axis ticks in a fixed viewBox; the template
-scales it to the page's width, so it fits a phone as well as a desktop.
+`line` turns a balance history into a path and axis ticks in a fixed viewBox that the template
+scales to the page's width; a narrower canvas for phones keeps the labels readable there.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 WIDTH, HEIGHT = 640.0, 220.0
+NARROW = 360.0  # a phone's chart: the same text size on a narrower canvas
 LEFT, RIGHT, TOP, BOTTOM = 64.0, 12.0, 12.0, 28.0
 
 
@@ -30,15 +31,17 @@ class LineChart:
     height: float = HEIGHT
 
 
-def line(points: list[tuple[dt.date, Decimal]], ticks: int = 4) -> LineChart | None:
-    """The chart of (day, value) points, or None with fewer than two."""
+def line(
+    points: list[tuple[dt.date, Decimal]], width: float = WIDTH, ticks: int = 4
+) -> LineChart | None:
+    """The chart of (day, value) points on a `width`-wide canvas, or None with fewer than two."""
     if len(points) < 2:
         return None
     values = [v for _, v in points]
     low, high = min(values), max(values)
     if low == high:
         low, high = low - 1, high + 1
-    span_x, span_y = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    span_x, span_y = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(i: int) -> float:
         return round(LEFT + span_x * i / (len(points) - 1), 1)
@@ -54,7 +57,7 @@ def line(points: list[tuple[dt.date, Decimal]], ticks: int = 4) -> LineChart | N
     y_ticks = [(y(low + step * k), (low + step * k).quantize(Decimal(1))) for k in range(ticks + 1)]
     marks = sorted({0, len(points) // 2, len(points) - 1})
     x_ticks = [(x(i), points[i][0].strftime("%-d %b")) for i in marks]
-    return LineChart(path, area, y_ticks, x_ticks, low, high, points[0], points[-1])
+    return LineChart(path, area, y_ticks, x_ticks, low, high, points[0], points[-1], width)
 
 
 def shares(rows: list[dict[str, object]], key: str = "total") -> list[dict[str, object]]:

@@ -356,7 +356,7 @@ def spec() -> Json:
             "schemas": SCHEMAS,
             "securitySchemes": {
                 "basic": {"type": "http", "scheme": "basic"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "bank_app_session"},
             },
         },
     }

@@ -62,17 +62,6 @@ def connections(session: Session, user: str) -> list[Connection]:
     return list(session.scalars(query))
 
 
-def latest_runs(session: Session, connection_ids: list[int]) -> dict[int, SyncRun]:
-    """The newest sync run of each connection (for status, progress and last error)."""
-    newest = (
-        select(func.max(SyncRun.id))
-        .where(SyncRun.connection_id.in_(connection_ids))
-        .group_by(SyncRun.connection_id)
-    )
-    runs = session.scalars(select(SyncRun).where(SyncRun.id.in_(newest)))
-    return {run.connection_id: run for run in runs}
-
-
 def sync_runs(session: Session, connection_id: int, limit: int = 20) -> list[SyncRun]:
     """A connection's sync runs, newest first."""
     query = (

@@ -104,36 +104,46 @@ class AppService:
         bank: BankSync,
         queue: JobQueue,
         *,
-        public_url: str,
+        public_url: str | None = None,
         webhook_url: str | None = None,
         link_url: str | None = None,
+        days_requested: int = 365,
         wake: Any = None,
     ) -> None:
         self.bank, self.queue = bank, queue
         self.public_url, self.webhook_url, self.link_url = public_url, webhook_url, link_url
+        self.days_requested = days_requested
         self.wake = wake or (lambda: None)
         self._institutions: tuple[float, list[dict[str, Any]]] | None = None
 
     # -- Link ----------------------------------------------------------------------------------
 
-    def completion_uri(self, connection_id: int | None = None) -> str:
-        """Where hosted Link sends the browser back (with the connection being repaired)."""
+    def completion_uri(self, seen_at: str, connection_id: int | None = None) -> str:
+        """Where hosted Link sends the browser back (with the connection being repaired);
+        `seen_at` is this app's URL as the request reached it, used unless configured."""
         query = f"?{urlencode({'connection_id': connection_id})}" if connection_id else ""
-        return f"{self.public_url}/connections/complete{query}"
+        return f"{self.public_url or seen_at.rstrip('/')}/connections/complete{query}"
 
-    def start_link(self, user: str) -> LinkStart:
+    def webhook(self, seen_at: str) -> str:
+        """Where the provider delivers this app's webhooks."""
+        return self.webhook_url or f"{self.public_url or seen_at.rstrip('/')}/webhooks/plaid"
+
+    def start_link(self, user: str, seen_at: str) -> LinkStart:
         """A hosted Link session to connect a new bank for `user`."""
         link = self.bank.link_start(
-            user, webhook=self.webhook_url, completion_uri=self.completion_uri()
+            user,
+            webhook=self.webhook(seen_at),
+            days_requested=self.days_requested,
+            completion_uri=self.completion_uri(seen_at),
         )
         return self._public(link)
 
-    def reconnect(self, user: str, connection_id: int) -> LinkStart:
+    def reconnect(self, user: str, connection_id: int, seen_at: str) -> LinkStart:
         """Update mode when login is required; a new Link for a disconnected connection."""
         with self.bank.store.session() as session:
             owned_connection(session, user, connection_id)
         link = self.bank.reconnect_link(
-            connection_id, completion_uri=self.completion_uri(connection_id)
+            connection_id, completion_uri=self.completion_uri(seen_at, connection_id)
         )
         return self._public(link)
 
@@ -148,7 +158,8 @@ class AppService:
     def complete(self, user: str, public_token: str) -> int:
         """Exchange Link's public token for a new connection of `user` and queue its first
         sync; returns the connection id."""
-        cid = self.bank.connect(public_token, user_ref=user)
+        settings = {"days_requested": self.days_requested}
+        cid = self.bank.connect(public_token, user_ref=user, settings=settings)
         self.sync(user, cid, trigger="initial")
         return cid
 

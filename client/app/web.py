@@ -40,10 +40,17 @@ from client.app.params import transaction_filters
 from client.app.serialize import action_for
 from client.app.service import sync_state
 from client.notify import advice_for
+from client.store.models import Connection, ConnectionStatus
 
 bp = Blueprint("web", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "$"}
+# What to do, in terms of this page's own buttons, where the fix is a button here.
+BUTTON_ADVICE = {
+    ConnectionStatus.LOGIN_REQUIRED: "Press “Sign in again” and sign in at your bank; the sync "
+    "then catches up by itself.",
+    ConnectionStatus.DISCONNECTED: "Press “Link again” to connect this bank once more.",
+}
 
 
 def signed_in(view: F) -> F:
@@ -75,9 +82,21 @@ def when(value: dt.datetime | None) -> str:
     return value.strftime("%-d %b %Y, %H:%M UTC") if value else "never"
 
 
+def advice(conn: Connection) -> str:
+    """What the user should do about a connection's problem."""
+    return BUTTON_ADVICE.get(conn.status) or advice_for(conn.last_error_code)
+
+
+@bp.app_template_filter("sentence")
+def sentence(text: str | None) -> str:
+    """A provider's message as a sentence: capital first letter (some send lower case)."""
+    text = (text or "").strip()
+    return text[:1].upper() + text[1:]
+
+
 @bp.app_context_processor
 def globals_() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "user": session_user(), "advice_for": advice_for}
+    return {"csrf_token": csrf_token, "user": session_user(), "advice": advice}
 
 
 @bp.after_app_request
@@ -185,7 +204,7 @@ def connect() -> str:
 @signed_in
 def connect_start() -> BaseResponse:
     """Open the provider's hosted Link."""
-    link = service().start_link(current_user())
+    link = service().start_link(current_user(), request.host_url)
     return redirect(link.url or url_for("web.connections"), 303)
 
 
@@ -246,7 +265,7 @@ def connection_pause(connection_id: int) -> BaseResponse:
 @bp.post("/connections/<int:connection_id>/reconnect")
 @signed_in
 def connection_reconnect(connection_id: int) -> BaseResponse:
-    link = service().reconnect(current_user(), connection_id)
+    link = service().reconnect(current_user(), connection_id, request.host_url)
     return redirect(link.url or url_for("web.connections"), 303)
 
 
@@ -284,7 +303,7 @@ def account(account_id: int) -> str:
         "account.html",
         acc=acc,
         conn=conn,
-        chart=charts.line(history),
+        charts={"wide": charts.line(history), "narrow": charts.line(history, charts.NARROW, 3)},
         statement=stmt,
         recent=recent.items,
     )

@@ -8,10 +8,11 @@
     var run = data.run;
     if (data.state === "queued") { return "Sync queued…"; }
     if (data.state === "running") {
+      if (!run.pages) { return "Syncing: asking the bank…"; }
       return "Syncing: page " + run.pages + ", " + run.added + " new so far…";
     }
     if (data.state === "failed") {
-      return "Sync failed: " + ((run.error && (run.error.message || run.error.code)) || "unknown error");
+      return "Last sync failed (" + (run.error ? run.error.code : "unknown") + ").";
     }
     return "Synced: " + run.added + " new, " + run.modified + " updated, " + run.removed + " removed.";
   }
@@ -28,6 +29,7 @@
           if (ACTIVE.indexOf(data.state) >= 0) {
             window.setTimeout(poll, 400);
           } else {
+            box.dataset.reloading = "true";  // the server renders the final state
             window.setTimeout(function () { window.location.reload(); }, 600);
           }
         });

@@ -1,4 +1,4 @@
-"""`/api/v1`: sign-in, users kept apart, connections from Link to disconnect, accounts, sync runs."""
+"""`/api/v1`: sign-in, users kept apart, connections from Link to disconnect, accounts, runs."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_the_api_needs_a_user(world: World) -> None:
     assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
     assert anonymous.json["error"]["code"] == "UNAUTHENTICATED"
     wrong = world.client().get(
-        "/api/v1/me", headers={"Authorization": "Basic YWxpY2U6bm9wZQ=="}  # alice:nope
+        "/api/v1/me",
+        headers={"Authorization": "Basic YWxpY2U6bm9wZQ=="},  # alice:nope
     )
     assert wrong.status_code == 401
     assert world.get("alice", "/api/v1/me").json == {"user": "alice"}

@@ -106,7 +106,8 @@ def test_amount_range_and_dates_bound_the_rows(world: World) -> None:
     expected = [
         r
         for r in every
-        if start <= r["date"] <= end and Decimal("10") <= abs(Decimal(r["amount"])) <= Decimal("100.50")
+        if start <= r["date"] <= end
+        and Decimal("10") <= abs(Decimal(r["amount"])) <= Decimal("100.50")
     ]
     assert rows, "the window should hold some transactions"
     assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in expected)

@@ -46,7 +46,8 @@ def test_every_page_renders_for_its_user(world: World) -> None:
         assert reply.status_code == 200, path
         assert "Content-Security-Policy" in reply.headers
     chart = client.get(f"/accounts/{account['id']}").get_data(as_text=True)
-    assert '<svg viewBox="0 0 640.0 220.0" role="img"' in chart
+    assert '<svg viewBox="0 0 640.0 220.0" role="img"' in chart  # and a narrow one for phones
+    assert '<svg viewBox="0 0 360.0 220.0" role="img"' in chart
     bob_client, _ = signed_in(world, "bob")
     assert bob_client.get(f"/accounts/{account['id']}").status_code == 404
 
@@ -62,9 +63,7 @@ def test_forms_need_the_csrf_token(world: World) -> None:
     client, token = signed_in(world, "bob")
     forged = client.post(f"/connections/{world.bob}/pause", data={"paused": "1"})
     assert forged.status_code == 403
-    real = client.post(
-        f"/connections/{world.bob}/pause", data={"paused": "1", "csrf_token": token}
-    )
+    real = client.post(f"/connections/{world.bob}/pause", data={"paused": "1", "csrf_token": token})
     assert real.status_code == 303
     assert world.get("bob", f"/api/v1/connections/{world.bob}").json["paused"] is True
     client.post(f"/connections/{world.bob}/pause", data={"paused": "0", "csrf_token": token})
