@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, fields, validate
+from sqlalchemy import text
 
 from client.app import queries
 from client.app import serialize as out
@@ -57,6 +58,13 @@ def store() -> Store:
 def body(schema: Schema) -> dict[str, Any]:
     """The JSON body, checked; a missing or wrong field is a 400 naming it."""
     return load(schema, request.get_json(silent=True) or {})
+
+
+def healthz() -> Response:
+    """200 once the app answers and its database does (compose's health check)."""
+    with store().session() as session:
+        session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
 
 
 @bp.post("/session")

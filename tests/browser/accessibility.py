@@ -51,7 +51,15 @@ def assert_accessible(page: Page) -> None:
 
 def assert_no_sideways_scroll(page: Page) -> None:
     """The page fits the viewport's width (nothing forces horizontal scrolling)."""
-    widths = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    width, room, culprits = page.evaluate(
+        """() => {
+            const room = document.documentElement.clientWidth;
+            const wide = [...document.querySelectorAll('body *')]
+                .filter((el) => el.getBoundingClientRect().right > room + 0.5)
+                .slice(0, 5)
+                .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
+                    + ' ' + Math.round(el.getBoundingClientRect().right));
+            return [document.documentElement.scrollWidth, room, wide];
+        }"""
     )
-    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in {widths[1]} px"
+    assert width <= room, f"{page.url} is {width} px wide in {room} px: {culprits}"
