@@ -180,9 +180,8 @@ class AppService:
                     f"connection {connection_id} is disconnected: reconnect it first",
                     field="connection_id",
                 )
-            self.queue.enqueue(
-                "sync", connection_id, {"trigger": trigger}, coalesce=True, session=session
-            )
+        # Its own transaction: a scheduler racing to queue the same sync is joined, not an error.
+        self.queue.enqueue("sync", connection_id, {"trigger": trigger}, coalesce=True)
         self.wake()
         with self.bank.store.session() as session:
             return sync_state(session, connection_id)

@@ -13,19 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from client.app import create_app
-from client.app.config import AppConfig
-from client.crypto import TokenCipher
 from client.store.models import Connection
 from client.sync.connections import BankSync
-from client.worker.config import Settings
 from sandbox.testing import LiveSandbox
 from tests.browser.accessibility import assert_accessible, assert_no_sideways_scroll
-from tests.client.conftest import Tenant
+from tests.client.app.conftest import USERS, make_app
+from tests.client.conftest import Tenant, new_tenant
 from tests.client.helpers import serve
 
 pytestmark = pytest.mark.browser
@@ -41,36 +37,25 @@ VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 @pytest.fixture
 def tenant(live: LiveSandbox) -> Tenant:
     """A fresh sandbox tenant, so the app sees only what this test links."""
-    reply = live.post("/control/tenants", seed=7)
-    assert reply.status_code == 201, reply.text
-    keys = reply.json()
-    return Tenant(live.url, keys["client_id"], keys["secret"])
+    return new_tenant(live)
 
 
 @pytest.fixture
 def demo(tenant: Tenant, tmp_path: Path) -> Iterator[tuple[str, BankSync]]:
     """The demo app with its embedded worker, served on a free port."""
-    settings = Settings(
-        db=f"sqlite:///{tmp_path / 'app.db'}",
-        base_url=tenant.url,
-        client_id=tenant.client_id,
-        secret=tenant.secret,
-        keys=(TokenCipher.generate_key(),),
-    )
-    config = AppConfig(
-        settings=settings,
-        users={"alice": "alice-pass"},
-        secret_key="browser-demo",
-        page_size=50,
-        days_requested=120,
+    app = make_app(
+        tenant,
+        f"sqlite:///{tmp_path / 'app.db'}",
+        public_url=None,  # the served address, as on a developer's machine
+        worker=True,
         worker_interval=0.5,
+        days_requested=120,
     )
-    app: Flask = create_app(config)
     bank: BankSync = app.extensions["bank_app"].bank
     with serve(app) as url:
         yield url, bank
     app.extensions["bank_app_worker"].stop()
-    app.extensions["bank_app"].bank.store.close()
+    bank.store.close()
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -153,7 +138,7 @@ def test_demo_app_tour(
     expect(page).to_have_url(re.compile(r"/signin"))
     tour.check("signin")
     page.get_by_label("User name").fill("alice")
-    page.get_by_label("Password").fill("alice-pass")
+    page.get_by_label("Password").fill(USERS["alice"])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="No banks yet")).to_be_visible()
 

@@ -24,7 +24,7 @@ from client.store.db import Store
 from client.sync.connections import BankSync
 from client.worker.config import Settings
 from client.worker.handlers import work_one
-from tests.client.conftest import Tenant
+from tests.client.conftest import Tenant, new_tenant
 from tests.conftest import DATABASES, POSTGRES_URL
 
 USERS = {"alice": "alice-pass", "bob": "bob-pass"}
@@ -80,7 +80,8 @@ class World:
 
 
 def make_app(tenant: Tenant, db: str, **overrides: Any) -> Flask:
-    """The app against the tenant, without a background worker (tests run the queue)."""
+    """The app against the tenant; by default without a background worker (tests run the
+    queue) and with small sync pages."""
     settings = Settings(
         db=db,
         base_url=tenant.url,
@@ -88,26 +89,22 @@ def make_app(tenant: Tenant, db: str, **overrides: Any) -> Flask:
         secret=tenant.secret,
         keys=(TokenCipher.generate_key(),),
     )
-    config = AppConfig(
-        settings=settings,
-        users=dict(USERS),
-        secret_key="app-tests",
-        public_url="http://app.test",
-        worker=False,
-        page_size=50,
+    chosen: dict[str, Any] = {
+        "users": dict(USERS),
+        "secret_key": "app-tests",
+        "public_url": "http://app.test",
+        "worker": False,
+        "page_size": 50,
         **overrides,
-    )
-    return create_app(config)
+    }
+    return create_app(AppConfig(settings=settings, **chosen))
 
 
 @pytest.fixture(scope="module", params=DATABASES)
 def world(
     request: pytest.FixtureRequest, live: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    reply = live.post("/control/tenants", seed=7)
-    assert reply.status_code == 201, reply.text
-    keys = reply.json()
-    tenant = Tenant(live.url, keys["client_id"], keys["secret"])
+    tenant = new_tenant(live)
     app = make_app(tenant, fresh_url(request.param, tmp_path_factory.mktemp("app")))
     bank: BankSync = app.extensions["bank_app"].bank
     alice = bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=120)
