@@ -26,7 +26,7 @@ from client.sync.engine import PageHook, SyncResult
 from client.worker.queue import JobQueue
 
 INSTITUTIONS_TTL = 600.0  # seconds the provider's institution list is kept
-COUNTRIES = ("US", "GB", "IE", "FR", "ES", "NL", "DE")
+COUNTRIES = ("US",)  # the countries of the Link tokens this app makes (the client's default)
 
 
 class TrackedBankSync(BankSync):

@@ -197,8 +197,14 @@ def test_demo_app_tour(
     assert later and max(later) <= min(sizes)
     expect(page.get_by_role("link", name="First page")).to_be_visible()
 
-    # The bank wants a new login: the failure shows the provider's message and the way back.
+    # Pause automatic syncs, then resume them.
     go(page, "Connections")
+    page.get_by_role("button", name="Pause automatic syncs").click()
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Paused")
+    page.get_by_role("button", name="Resume automatic syncs").click()
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).not_to_contain_text("Paused")
+
+    # The bank wants a new login: the failure shows the provider's message and the way back.
     with client.store.session() as session:
         (connection_id,) = session.scalars(select(Connection.id)).all()
     reset = page.context.request.post(

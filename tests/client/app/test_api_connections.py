@@ -184,3 +184,11 @@ def test_a_provider_failure_is_a_502_with_its_message(world: World) -> None:
 def test_unknown_api_paths_answer_json(world: World) -> None:
     reply = world.get("alice", "/api/v1/nothing-here")
     assert reply.status_code == 404 and reply.json["error"]["code"] == "NOT_FOUND"
+
+
+def test_providers_list_the_banks_link_offers(world: World) -> None:
+    (plaid,) = world.get("alice", "/api/v1/providers").json["providers"]
+    assert plaid["id"] == "plaid" and plaid["connect"] == "hosted_link"
+    banks = {b["name"]: b for b in plaid["institutions"]}
+    assert banks["Chase"]["oauth"] is True and banks["First Platypus Bank"]["oauth"] is False
+    assert all("US" in b["country_codes"] for b in banks.values())
