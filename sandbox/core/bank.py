@@ -518,19 +518,6 @@ class Bank:
         """End-of-day balances of ``accounts`` for every day from ``start`` to ``end``."""
         return balances.history(self.session, item, accounts, start, end)
 
-    def latest_transactions(self, item: Item, count: int) -> TransactionsView:
-        """The item's newest ``count`` live transactions up to today."""
-        today = self.clock.today()
-        return transactions.between(
-            self.session,
-            item,
-            list(item.accounts),
-            item.history_start,
-            today,
-            count=count,
-            offset=0,
-        )
-
     def explore_transactions(self, query: TransactionQuery) -> ExplorerPage:
         """The tenant's transactions across its live items (or ``query.item_ids``), one page."""
         chosen = [
