@@ -25,6 +25,20 @@ CACHE = Path(os.environ.get("SANDBOX_TEST_CACHE", Path.home() / ".cache/bank-san
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 BLOCKING = ("serious", "critical")
 WIDTHS = (1280, 390)  # a laptop and a phone (iPhone 12-15 CSS width)
+# The screenshots the README shows (the tests offer more; only these are written).
+README_SHOTS = {
+    "link-select-bank-phone",
+    "link-mfa-device-phone",
+    "link-wrong-password-phone",
+    "link-success-phone",
+    "bank-consent-update-phone",
+    "dashboard-overview-desktop",
+    "dashboard-overview-phone",
+    "dashboard-item-desktop",
+    "dashboard-transactions-desktop",
+    "dashboard-try-link-result-desktop",
+    "dashboard-webhooks-desktop",
+}
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map(v => ({
@@ -69,6 +83,6 @@ def check_page(page: Page, label: str) -> None:
 
 def doc_shot(page: Page, name: str) -> None:
     """A README screenshot (``docs/screenshots/<name>.png``) when ``SANDBOX_DOC_SHOTS=1``."""
-    if os.environ.get("SANDBOX_DOC_SHOTS") == "1":
+    if os.environ.get("SANDBOX_DOC_SHOTS") == "1" and name in README_SHOTS:
         DOCS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=DOCS / f"{name}.png", full_page=True)

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from sandbox.testing import LiveSandbox
@@ -99,12 +98,7 @@ def test_fault_rule_fires_and_shows_in_the_log(sized_page: Page, live: LiveSandb
     check_page(page, "faults form")
     page.get_by_role("button", name="Add rule").click()
     expect(page.get_by_role("status")).to_contain_text("added")
-    failed = requests.post(
-        f"{live.url}/accounts/get",
-        json={"access_token": token, "client_id": tenant.client_id, "secret": tenant.secret},
-        timeout=10,
-    )
-    assert failed.json()["error_code"] == "ITEM_LOCKED"
+    assert tenant.error_code("/accounts/get", token) == "ITEM_LOCKED"
     page.reload()
     log = page.get_by_role("table", name="Injected faults, newest first")
     expect(log).to_contain_text("/accounts/get")

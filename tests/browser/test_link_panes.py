@@ -20,17 +20,27 @@ from .test_link_flows import exchange_accounts, hosted_link, public_token_of, si
 pytestmark = pytest.mark.browser
 
 
-def open_link(page: Page, url: str) -> None:
+def open_link(page: Page, url: str, bank: str | None = None) -> None:
+    """Past the consent pane (checked), then to ``bank``'s step if one is named."""
     page.goto(url)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Budget Buddy uses Link")
     check_page(page, "consent")
     page.get_by_role("button", name="Continue").click()
+    if bank:
+        choose(page, bank)
 
 
 def choose(page: Page, name: str) -> None:
     page.get_by_label("Search for your bank").fill(name)
     page.get_by_role("button", name="Search").click()
     page.get_by_role("button", name=re.compile(name)).first.click()
+
+
+def sign_in_at_the_bank(page: Page) -> None:
+    """From Link's OAuth step to the bank's consent page, as ``user_good``."""
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def narrow(page: Page) -> str:
@@ -66,8 +76,7 @@ def test_link_error_pane_folds_the_developer_details(
     sized_page: Page, live: LiveSandbox, sdk: Any
 ) -> None:
     page = sized_page
-    open_link(page, hosted_link(sdk, live))
-    choose(page, "Wells Fargo")
+    open_link(page, hosted_link(sdk, live), "Wells Fargo")
     sign_in(page, "not-the-password")
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Wrong username or password")
@@ -94,11 +103,8 @@ def test_update_mode_at_an_oauth_bank_ticks_the_items_accounts_and_keeps_changes
     sized_page: Page, live: LiveSandbox, sdk: Any
 ) -> None:
     page = sized_page
-    open_link(page, hosted_link(sdk, live))
-    choose(page, "Platypus OAuth Bank")
-    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
-    sign_in(page)
-    page.get_by_role("button", name="Sign in").click()
+    open_link(page, hosted_link(sdk, live), "Platypus OAuth Bank")
+    sign_in_at_the_bank(page)
     for name in ("Plaid Saving", "Plaid CD"):
         page.get_by_role("checkbox", name=re.compile(name)).uncheck()
     page.get_by_role("button", name="Allow access").click()
@@ -107,9 +113,7 @@ def test_update_mode_at_an_oauth_bank_ticks_the_items_accounts_and_keeps_changes
     sdk.sandbox_item_reset_login(SandboxItemResetLoginRequest(access_token=access_token))
 
     open_link(page, hosted_link(sdk, live, access_token=access_token))
-    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
-    sign_in(page)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_at_the_bank(page)
     boxes = page.get_by_role("checkbox")
     expect(boxes).to_have_count(12)
     ticked = [b.get_attribute("value") for b in boxes.all() if b.is_checked()]

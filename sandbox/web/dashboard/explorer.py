@@ -8,6 +8,7 @@ it with the same function and renders the same reply.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import render_template, request
 
@@ -54,5 +55,5 @@ def _page(found: dict[str, Any] | None, error: errors.CoreError | None) -> str:
         category_options=[(p, category_label(p)) for p in PRIMARIES],
         first_args=first,
         next_args={**first, "cursor": found["next_cursor"]} if found else {},
-        query_string=request.query_string.decode(),
+        query_string=urlencode([(k, v) for k, v in args.items(multi=True) if v.strip()]),
     )
