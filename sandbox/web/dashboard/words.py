@@ -11,7 +11,7 @@ import re
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from ...core.categories import categorize
+from ...core.categories import PRIMARIES, categorize
 from ...core.models import WebhookAttempt, WebhookEvent
 from ..blueprint import bp
 
@@ -44,8 +44,8 @@ def _words(code: str) -> str:
 
 @bp.app_template_filter("category")
 def category_label(detailed: str) -> str:
-    """``FOOD_AND_DRINK_COFFEE`` as ``Food and drink · Coffee``."""
-    primary = categorize(detailed).primary
+    """``FOOD_AND_DRINK_COFFEE`` as ``Food and drink · Coffee`` (a primary alone: its words)."""
+    primary = detailed if detailed in PRIMARIES else categorize(detailed).primary
     rest = detailed.removeprefix(primary).lstrip("_")
     return f"{_words(primary)} · {_words(rest)}" if rest else _words(primary)
 

@@ -32,6 +32,7 @@ def test_explorer_page_filters_sorts_and_pages_like_the_control_api(
     total = int(re.search(r'id="results-title">(\d+) transactions', page)[1])  # type: ignore[index]
     assert len(rows_of(page)) == 25 and total > 25
     assert "Food and drink ·" in page  # categories in words, not FOOD_AND_DRINK_…
+    assert '<option value="FOOD_AND_DRINK">Food and drink</option>' in page
     following = re.search(r'rel="next" href="([^"]+)"', page)[1].replace("&amp;", "&")  # type: ignore[index]
     second = dash.get(following).text
     assert rows_of(second) and rows_of(second)[0] <= rows_of(page)[-1]
@@ -146,3 +147,17 @@ def test_pages_have_a_favicon(dash: Dashboard, plaid: PlaidClient) -> None:
     with plaid.client.get("/static/web/favicon.svg") as icon:
         assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
         assert icon.get_data().startswith(b"<svg")
+
+
+def test_try_link_update_mode_repairs_the_chosen_item(dash: Dashboard, plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    page = dash.get("/dashboard/try-link").text
+    assert f'value="{item_id}"' in page and "ITEM_LOGIN_REQUIRED" in page
+    opened = dash.post("/dashboard/try-link", country="US", mode="update", item_id=item_id)
+    link = LinkBrowser(plaid, opened.headers["Location"].split("token=")[1])
+    link.post("consent")  # update mode: straight to the item's bank
+    done = link.post("credentials", username="user_good", password="pass_good")
+    assert "/dashboard/try-link/done?" in link.continue_from(done)
+    assert plaid.ok("/item/get", access_token=token)["item"]["error"] is None
