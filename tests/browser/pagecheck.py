@@ -72,6 +72,7 @@ def axe_script() -> Path:
 
 def check_page(page: Page, label: str) -> None:
     """Fail when the page scrolls sideways or axe finds a serious or critical violation."""
+    page.wait_for_load_state("load")  # styles applied: a click may still be navigating
     wide = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert wide[0] <= wide[1], f"{label}: {wide[0]} px wide in a {wide[1]} px window"
     if not page.evaluate("typeof window.axe !== 'undefined'"):

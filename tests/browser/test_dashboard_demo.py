@@ -185,4 +185,5 @@ def test_the_remaining_pages_fit_and_pass_the_accessibility_check(
     check_page(page, "bank sign-in")
     page.go_back()
     page.get_by_role("button", name="Exit Link").click()
-    check_page(page, "link closed")
+    page.wait_for_url(re.compile(r"status=exited"))
+    check_page(page, "back at the app after exiting Link")
