@@ -43,7 +43,17 @@ from .faults.part import Faults
 from .faults.part import Verdict as Verdict
 from .faults.ratelimits import Limit as Limit
 from .faults.rules import Decision as Decision
+from .grants import Extension as Extension
+from .grants import Grant as Grant
+from .grants import Grants as Grants
+from .grants import Issuer as Issuer
+from .grants import TokenSet as TokenSet
+from .grants import clients as app_clients
+from .grants import resolve_access as resolve_access
+from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
+from .grants.part import RENEWED as RENEWED
 from .institutions import Institution
+from .instructions import Instruction as Instruction
 from .liabilities import Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
@@ -51,6 +61,7 @@ from .link.flow import by_oauth_state
 from .models import (
     AccessToken,
     Account,
+    AppClient,
     Item,
     LinkSession,
     LinkToken,
@@ -58,10 +69,14 @@ from .models import (
     Tenant,
     WebhookKey,
 )
+from .payment_cards import PaymentCard as PaymentCard
+from .reads import Booked as Booked
+from .reads import Reads
 from .recurring import Stream as Stream
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
+from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
 from .transactions import SyncView, TransactionsView
 from .users import Login
@@ -110,9 +125,19 @@ class Bank:
         return Faults(self.session, self.tenant)
 
     @cached_property
+    def grants(self) -> Grants:
+        """App clients, consented connections and their codes and tokens (TrueLayer's auth)."""
+        return Grants(self)
+
+    @cached_property
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
+
+    @cached_property
+    def reads(self) -> Reads:
+        """One item's accounts, cards, date windows and payment instructions."""
+        return Reads(self.session, self.tenant, self.clock)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -327,6 +352,13 @@ class Bank:
         if item.removed_at is not None:
             raise errors.ItemNotFound()
         return self._caught_up(item, allow_error=allow_error)
+
+    def read_item(self, item: Item) -> Item:
+        """An item a dialect resolved itself (TrueLayer's grant), brought up to the clock.
+
+        Raises the item's error (a broken login, a mock user's ``error.<code>``) as reads do.
+        """
+        return self._caught_up(item, allow_error=False)
 
     def item_by_id(self, item_id: str) -> Item:
         """One of the tenant's live items by id (the sandbox's own API and pages)."""
@@ -584,6 +616,18 @@ def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | N
 def create_tenant(session: Session, name: str, seed: int, **keys: Any) -> tuple[Tenant, Keys]:
     """A new tenant (``client_id``/``secret``/``now`` may be given); see ``tenants.create``."""
     return tenants.create(session, name, seed, **keys)
+
+
+def find_app_client(session: Session, client_id: str | None) -> AppClient:
+    """The app client ``client_id`` names, in any tenant (the auth link carries no secret)."""
+    return app_clients.find(session, client_id)
+
+
+def authenticate_app_client(
+    session: Session, client_id: str | None, client_secret: str | None
+) -> AppClient:
+    """The app client these credentials belong to (the token endpoint's check)."""
+    return app_clients.authenticate(session, client_id, client_secret)
 
 
 def check_login(username: str, password: str) -> Login:

@@ -278,6 +278,23 @@ def _sweep_webhooks(check: ControlChecker) -> None:
     check.call("post", "/control/reset")
 
 
+def _sweep_app_clients(check: ControlChecker, plaid: PlaidClient) -> None:
+    clients = "/control/truelayer/clients"
+    check.call("get", clients)
+    made = check.call("post", clients, 201, json={"redirect_uris": ["https://app.example/cb"]})
+    change = {"add_redirect_uris": ["http://localhost:8000/cb"], "consent_days": 30}
+    check.call(
+        "patch", clients + "/{client_id}", path={"client_id": made["client_id"]}, json=change
+    )
+    check.call(
+        "patch",
+        clients + "/{client_id}",
+        400,
+        path={"client_id": plaid.client_id},
+        json={"consent_days": 0},
+    )
+
+
 def test_control_replies_match_the_document(
     app: Flask, plaid: PlaidClient, doc: dict[str, Any]
 ) -> None:
@@ -285,6 +302,7 @@ def test_control_replies_match_the_document(
     _sweep_tenant_and_clock(check, plaid)
     _sweep_faults(check)
     _sweep_webhooks(check)
+    _sweep_app_clients(check, plaid)
     control = {(m, p) for m, p in _documented(doc) if p.startswith("/control")}
     assert control - check.checked == set()
 

@@ -7,7 +7,8 @@ takes the tenant's ``client_id`` and secret; the signed session keeps only the t
 | path (under ``/dashboard``) | shows / does |
 |---|---|
 | ``/login``, ``/logout`` | sign in with a tenant's keys / sign out |
-| ``/`` | the simulated clock (advance, freeze) and the items |
+| ``/`` | the simulated clock (advance, freeze), the items and TrueLayer connections |
+| ``/connections/<consent_id>/revoke`` | revoke a TrueLayer connection |
 | ``/items/<item_id>`` | balances with a 90-day sparkline, paged transactions, webhooks |
 | ``/items/<item_id>/remove`` | asks before removing the item |
 | ``/transactions`` | the explorer: every item's transactions, filtered, sorted, paged |
@@ -16,6 +17,6 @@ takes the tenant's ``client_id`` and secret; the signed session keeps only the t
 | ``/faults`` | fault rules, institution health, the fault request log |
 """
 
-from . import explorer, faults, overview, try_link, webhooks, words
+from . import connections, explorer, faults, overview, try_link, webhooks, words
 
-__all__ = ["explorer", "faults", "overview", "try_link", "webhooks", "words"]
+__all__ = ["connections", "explorer", "faults", "overview", "try_link", "webhooks", "words"]

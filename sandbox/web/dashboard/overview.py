@@ -17,6 +17,7 @@ from ...extensions import current_session
 from .. import csrf
 from ..blueprint import bp
 from ..forms import form_int
+from .connections import connection_rows
 from .session import SESSION_KEY, attempt, back, bank, signed_in
 from .webhooks import event_states
 
@@ -66,7 +67,11 @@ def dashboard_overview() -> str:
         for item in live_items(current_session(), bank().tenant)
     ]
     return render_template(
-        "dashboard/overview.html", clock=bank().clock, rows=rows, steps=CLOCK_STEPS
+        "dashboard/overview.html",
+        clock=bank().clock,
+        rows=rows,
+        steps=CLOCK_STEPS,
+        connections=connection_rows(),
     )
 
 
