@@ -55,6 +55,8 @@ from .models import (
     WebhookKey,
 )
 from .recurring import Stream as Stream
+from .statements import Download as Download
+from .statements import Statements
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
@@ -109,6 +111,11 @@ class Bank:
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
+
+    @cached_property
+    def statements(self) -> Statements:
+        """Statement files: CSV, OFX/QFX and monthly PDFs of the ledger."""
+        return Statements(self.session, self.tenant)
 
     @cached_property
     def outbox(self) -> Outbox:
