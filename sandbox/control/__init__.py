@@ -6,7 +6,7 @@ HTTP Basic ``client_id:secret``); errors are ``{"error": {"code", "message", "fi
 
 from __future__ import annotations
 
-from . import balances, faults, routes, webhooks
+from . import balances, faults, routes, statements, webhooks
 from .blueprint import bp
 
-__all__ = ["balances", "bp", "faults", "routes", "webhooks"]
+__all__ = ["balances", "bp", "faults", "routes", "statements", "webhooks"]

@@ -432,6 +432,12 @@ class Bank:
             raise errors.ProductsNotSupported()
         item.products = sorted({*item.products, product})
 
+    def statements_item(self, access_token: str) -> Item:
+        """The item behind ``access_token``, billed for Statements (as Plaid adds it on use)."""
+        item = self.item(access_token)
+        self._bill(item, "statements")
+        return item
+
     # -- transactions -----------------------------------------------------------------------
 
     def sync_transactions(

@@ -46,6 +46,9 @@ class Download:
 class Statements:
     """One tenant's statement files."""
 
+    formats = tuple(FORMATS)
+    layouts = {key: layout.title for key, layout in LAYOUTS.items()}
+
     def __init__(self, session: Session, tenant: Tenant) -> None:
         self.session = session
         self.tenant = tenant
