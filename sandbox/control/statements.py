@@ -1,10 +1,9 @@
 """Statement files through the control API: the same downloads as the banks' Statements pages.
 
-| path | returns |
-|---|---|
-| ``GET /control/items/<item_id>/statements`` | the monthly statements per account, and the formats and layouts |
-| ``GET /control/items/<item_id>/statements/<statement_id>`` | one monthly statement (PDF) |
-| ``GET /control/items/<item_id>/accounts/<account_id>/export?start=&end=&format=&layout=`` | posted activity as CSV, OFX, OFX 2, QFX or PDF |
+- ``GET /control/items/<item_id>/statements``: monthly statements per account, formats, layouts
+- ``GET /control/items/<item_id>/statements/<statement_id>``: one monthly statement (PDF)
+- ``GET /control/items/<item_id>/accounts/<account_id>/export?start=&end=&format=&layout=``:
+  posted activity as CSV, OFX, OFX 2, QFX or PDF
 """
 
 from __future__ import annotations

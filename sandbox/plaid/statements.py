@@ -1,4 +1,4 @@
-"""Plaid's Statements product: ``/statements/list``, ``/statements/download``, ``/statements/refresh``.
+"""Plaid's Statements: ``/statements/list``, ``/statements/download``, ``/statements/refresh``.
 
 The PDFs are the banks' own monthly statements (the same bytes the bank's Statements page
 serves). ``/statements/refresh`` finishes at once and queues

@@ -4,11 +4,10 @@ Like online banking's "Statements & documents": pick an account, a date range an
 type (the bank's own CSV layout, another layout, OFX, QFX, PDF). The page shows the signed-in
 dashboard tenant's items at this bank, so the files reconcile with that tenant's API data.
 
-| path | shows / returns |
-|---|---|
-| ``/bank/<institution_id>/statements`` | the accounts, their monthly statements and the download form |
-| ``/bank/<institution_id>/statements/<item_id>/<statement_id>`` | one monthly statement (PDF) |
-| ``/bank/<institution_id>/statements/export`` | posted activity as a file (query: item, account, dates, format, layout) |
+- ``/bank/<institution_id>/statements``: the accounts, their statements and the download form
+- ``/bank/<institution_id>/statements/<item_id>/<statement_id>``: one monthly statement (PDF)
+- ``/bank/<institution_id>/statements/export``: posted activity as a file (query: item_id,
+  account_id, start, end, format, layout)
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -46,8 +47,8 @@ class Download:
 class Statements:
     """One tenant's statement files."""
 
-    formats = tuple(FORMATS)
-    layouts = {key: layout.title for key, layout in LAYOUTS.items()}
+    formats: ClassVar[tuple[str, ...]] = tuple(FORMATS)
+    layouts: ClassVar[dict[str, str]] = {key: layout.title for key, layout in LAYOUTS.items()}
 
     def __init__(self, session: Session, tenant: Tenant) -> None:
         self.session = session

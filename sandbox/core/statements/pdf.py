@@ -140,7 +140,7 @@ def _activity(pdf: StatementPdf, period: Period) -> None:
     for line in period.lines:
         # On a statement money out reads negative on deposit accounts, positive on cards.
         shown = line.amount_minor if period.is_card else -line.amount_minor
-        cells = (f"{line.date:%m/%d/%Y}", line.name, money(shown, cur))
+        cells: tuple[str, ...] = (f"{line.date:%m/%d/%Y}", line.name, money(shown, cur))
         if not period.is_card:
             cells += (money(line.balance_minor, cur),)
         if pdf.will_page_break(ROW_HEIGHT):

@@ -1,0 +1,66 @@
+"""OFX 1.x (SGML), 2.x (XML) and QFX through ofxtools, the maintained OFX parser."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from ofxtools.Parser import OFXTree
+
+from client.imports.rows import FileRow, ImportFileError, ParsedFile
+
+
+def looks_like_ofx(head: bytes) -> bool:
+    """An OFX header (SGML ``OFXHEADER:`` or XML ``<?OFX``) near the start."""
+    text = head[:1024].lstrip().upper()
+    return text.startswith(b"OFXHEADER") or b"<?OFX" in text or text.startswith(b"<OFX>")
+
+
+def read_ofx(data: bytes) -> ParsedFile:
+    """Every statement transaction of the file's first statement."""
+    tree = OFXTree()
+    try:
+        tree.parse(io.BytesIO(data))
+        ofx = tree.convert()
+    except Exception as exc:  # ofxtools raises many kinds (ParseError, OFXSpecError, ValueError…)
+        raise ImportFileError(None, f"not a valid OFX file: {_first_line(exc)}") from None
+    statements = list(ofx.statements)
+    if not statements:
+        raise ImportFileError(None, "the OFX file holds no bank or card statement")
+    statement = statements[0]
+    rows = [_row(n, t) for n, t in enumerate(statement.banktranlist or [], start=1)]
+    account = statement.account
+    card = type(account).__name__ == "CCACCTFROM"
+    fid = getattr(getattr(ofx.signonmsgsrsv1.sonrs, "fi", None), "fid", None)
+    intuit = getattr(ofx.signonmsgsrsv1.sonrs, "intu_bid", None)
+    org = getattr(getattr(ofx.signonmsgsrsv1.sonrs, "fi", None), "org", None)
+    return ParsedFile(
+        format="qfx" if intuit else "ofx",
+        rows=rows,
+        currency=statement.curdef,
+        bank=org,
+        institution_id=f"ins_{fid}" if fid else None,
+        account_number=account.acctid,
+        kind="credit" if card else "depository",
+    )
+
+
+def _row(n: int, txn: Any) -> FileRow:
+    """OFX signs money out negative, as the local model does; MEMO holds a long name."""
+    name = txn.memo if txn.memo and txn.name and txn.memo.startswith(txn.name) else txn.name
+    if txn.dtposted is None or txn.trnamt is None:
+        raise ImportFileError(n, "a STMTTRN without DTPOSTED or TRNAMT")
+    return FileRow(
+        line=n,
+        date=txn.dtposted.date(),
+        amount=Decimal(txn.trnamt),
+        description=name or txn.memo or "",
+        fitid=txn.fitid,
+        check_number=txn.checknum,
+    )
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
