@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client.imports.adopt import file_account_id
-from client.imports.csv_layouts import Mapping, signature
+from client.imports.csv_layouts import Mapping, check_mapping, signature
 from client.imports.csv_reader import read_csv
 from client.imports.matching import WINDOW, Known, match, payee_key
 from client.imports.ofx_reader import looks_like_ofx, read_ofx
@@ -132,7 +132,8 @@ def _parse(session: Session, user_ref: str, data: bytes, mapping: Mapping | None
         if row is None:
             row = ImportMapping(user_ref=user_ref, signature=sig[:500])
             session.add(row)
-        row.bank, row.mapping = str(mapping.get("bank") or "custom"), dict(mapping)
+        row.bank = str(mapping.get("bank") or "custom")
+        row.mapping = check_mapping(mapping, [c.strip() for c in header])
     return parsed
 
 

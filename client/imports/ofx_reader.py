@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +22,10 @@ def read_ofx(data: bytes) -> ParsedFile:
     """Every statement transaction of the file's first statement."""
     tree = OFXTree()
     try:
-        tree.parse(io.BytesIO(data))
-        ofx = tree.convert()
+        with warnings.catch_warnings():  # Quicken's INTU.* tags: ofxtools warns and skips them
+            warnings.simplefilter("ignore")
+            tree.parse(io.BytesIO(data))
+            ofx = tree.convert()
     except Exception as exc:  # ofxtools raises many kinds (ParseError, OFXSpecError, ValueError…)
         raise ImportFileError(None, f"not a valid OFX file: {_first_line(exc)}") from None
     statements = list(ofx.statements)
@@ -33,10 +36,9 @@ def read_ofx(data: bytes) -> ParsedFile:
     account = statement.account
     card = type(account).__name__ == "CCACCTFROM"
     fid = getattr(getattr(ofx.signonmsgsrsv1.sonrs, "fi", None), "fid", None)
-    intuit = getattr(ofx.signonmsgsrsv1.sonrs, "intu_bid", None)
     org = getattr(getattr(ofx.signonmsgsrsv1.sonrs, "fi", None), "org", None)
     return ParsedFile(
-        format="qfx" if intuit else "ofx",
+        format="qfx" if b"<INTU.BID>" in data else "ofx",
         rows=rows,
         currency=statement.curdef,
         bank=org,

@@ -1,0 +1,205 @@
+"""Round trips: files exported by the sandbox's banks, imported by the client, then an API sync.
+
+Ground truth is ``/transactions/get``: after any mix of file imports (CSV in the bank's
+layout, OFX 1.x, OFX 2.x, QFX; overlapping ranges; re-imports) and API syncs, each account
+holds every posted transaction exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from client.imports.importer import import_file
+from client.imports.rows import ImportFileError
+from client.store.db import Store
+from client.store.models import Account, Connection, Transaction
+from client.sync.connections import BankSync
+from tests.client.conftest import Tenant, ground_truth
+
+
+def _download(tenant: Tenant, path: str, **query: str) -> bytes:
+    reply = requests.get(
+        tenant.url + path,
+        params=query,
+        timeout=30,
+        headers={"PLAID-CLIENT-ID": tenant.client_id, "PLAID-SECRET": tenant.secret},
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.content
+
+
+def _export(
+    tenant: Tenant, item_id: str, account_id: str, start: dt.date, end: dt.date, fmt: str
+) -> bytes:
+    path = f"/control/items/{item_id}/accounts/{account_id}/export"
+    return _download(tenant, path, start=start.isoformat(), end=end.isoformat(), format=fmt)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    target = tmp_path / name
+    target.write_bytes(data)
+    return target
+
+
+def _posted(
+    truth: list[dict[str, Any]], account_id: str, start: dt.date, end: dt.date
+) -> Counter[tuple[str, Decimal]]:
+    return Counter(
+        (
+            t["date"].isoformat() if isinstance(t["date"], dt.date) else t["date"],
+            -Decimal(str(t["amount"])).quantize(Decimal("0.01")),
+        )
+        for t in truth
+        if t["account_id"] == account_id
+        and not t["pending"]
+        and start <= dt.date.fromisoformat(str(t["date"])) <= end
+    )
+
+
+def _local(
+    store: Store, account_mask: str, start: dt.date, end: dt.date
+) -> Counter[tuple[str, Decimal]]:
+    with store.session() as session:
+        account = session.scalar(
+            select(Account).where(Account.mask == account_mask, Account.connection_id.is_not(None))
+        )
+        assert account is not None
+        rows = session.scalars(
+            select(Transaction).where(
+                Transaction.account_id == account.id,
+                Transaction.removed_at.is_(None),
+                Transaction.pending.is_(False),
+                Transaction.date >= start,
+                Transaction.date <= end,
+            )
+        )
+        return Counter((t.date.isoformat(), t.amount.quantize(Decimal("0.01"))) for t in rows)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ofx", "ofx2", "qfx"])
+def test_files_then_api_sync_hold_every_posted_transaction_once(
+    tenant: Tenant, bank: BankSync, store: Store, tmp_path: Path, fmt: str
+) -> None:
+    cid = bank.connect_sandbox("ins_56", days_requested=90)
+    with store.session() as session:
+        item_id = session.get(Connection, cid).item_id
+    token = bank.access_token(cid)
+    accounts = {a["mask"]: a for a in bank.plaid.accounts_get(token)["accounts"]}
+    today = dt.date.fromisoformat(bank.plaid.transactions_get_all.__self__ and str(dt.date.today()))  # type: ignore[attr-defined]
+    truth = ground_truth(bank, cid)
+    today = max(dt.date.fromisoformat(str(t["date"])) for t in truth)
+    first, second = (
+        (today - dt.timedelta(days=40), today - dt.timedelta(days=10)),
+        (today - dt.timedelta(days=20), today),
+    )
+    for mask in ("0000", "3333"):
+        account_id = accounts[mask]["account_id"]
+        for n, (start, end) in enumerate((first, second, first)):  # overlapping, then a re-import
+            data = _export(tenant, item_id, account_id, start, end, fmt)
+            report = import_file(store, _write(tmp_path, f"{mask}-{n}.{fmt}", data), account=mask)
+            assert report.account_id is not None
+            if n == 2:
+                assert report.added == [], "a re-import adds nothing"
+        span = (first[0], today)
+        assert _local(store, mask, *span) == _posted(truth, account_id, *span), "files alone"
+    bank.sync(cid)
+    truth = ground_truth(bank, cid)
+    for mask in ("0000", "3333"):
+        span = (first[0], today)
+        assert _local(store, mask, *span) == _posted(truth, accounts[mask]["account_id"], *span)
+        data = _export(tenant, item_id, accounts[mask]["account_id"], *span, fmt)
+        report = import_file(store, _write(tmp_path, f"after-{mask}.{fmt}", data), account=mask)
+        assert report.added == [], "importing after an API sync adds nothing"
+    with store.session() as session:
+        leftovers = session.scalars(
+            select(Transaction).where(
+                Transaction.source != "plaid", Transaction.removed_at.is_(None)
+            )
+        )
+        assert [t.description for t in leftovers] == [], "every imported row was adopted by the API"
+
+
+def test_file_account_is_adopted_when_the_bank_is_linked_later(
+    tenant: Tenant, bank: BankSync, store: Store, tmp_path: Path
+) -> None:
+    public = tenant.post(
+        "/sandbox/public_token/create", institution_id="ins_56", initial_products=["transactions"]
+    )["public_token"]
+    token = tenant.post("/item/public_token/exchange", public_token=public)["access_token"]
+    item_id = tenant.post("/item/get", access_token=token)["item"]["item_id"]
+    card = next(
+        a
+        for a in tenant.post("/accounts/get", access_token=token)["accounts"]
+        if a["mask"] == "3333"
+    )
+    today = dt.date.fromisoformat(tenant.post("/control/clock")["now"][:10]) if False else None  # noqa: SIM108
+    end = dt.date.today() if today is None else today
+    data = _export(tenant, item_id, card["account_id"], end - dt.timedelta(days=25), end, "ofx")
+    report = import_file(store, _write(tmp_path, "card.ofx", data))
+    assert report.added, "the OFX names its account: no --account needed"
+    with store.session() as session:
+        made = session.get(Account, report.account_id)
+        assert made.provider_id.startswith("file:") and made.mask == "3333"
+    cid = bank.connect_sandbox("ins_56", days_requested=30)
+    bank.sync(cid)
+    with store.session() as session:
+        adopted = session.get(Account, report.account_id)
+        assert adopted.connection_id == cid and not adopted.provider_id.startswith("file:")
+        live = list(
+            session.scalars(
+                select(Transaction).where(
+                    Transaction.account_id == adopted.id,
+                    Transaction.removed_at.is_(None),
+                    Transaction.pending.is_(False),
+                )
+            )
+        )
+        ids = Counter(t.provider_id for t in live)
+        assert all(count == 1 for count in ids.values())
+        assert not [t for t in live if t.source != "plaid"], "the API adopted every imported row"
+
+
+def test_two_identical_coffees_on_one_day_count_twice(store: Store, tmp_path: Path) -> None:
+    header = "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
+    coffee = "DEBIT,03/02/2026,STARBUCKS STORE #4314,-4.45,DEBIT_CARD,100.00,\r\n"
+    one = _write(tmp_path, "one.csv", (header + coffee).encode())
+    two = _write(tmp_path, "two.csv", (header + coffee + coffee).encode())
+    assert len(import_file(store, one, account="0000").added) == 1
+    report = import_file(store, two, account="0000", dry_run=True)
+    assert (len(report.added), len(report.matched)) == (1, 1)
+    assert len(import_file(store, two, account="0000").added) == 1
+    assert len(import_file(store, two, account="0000").added) == 0
+    with store.session() as session:
+        assert len(list(session.scalars(select(Transaction)))) == 2
+
+
+def test_a_bad_row_names_its_line_and_imports_nothing(store: Store, tmp_path: Path) -> None:
+    text = (
+        "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
+        "DEBIT,03/02/2026,STARBUCKS,-4.45,DEBIT_CARD,100.00,\r\n"
+        "DEBIT,03/31/2026,KROGER,-12.x0,DEBIT_CARD,88.00,\r\n"
+    )
+    with pytest.raises(ImportFileError, match=r"line 3: Amount: '-12.x0' is not an amount"):
+        import_file(store, _write(tmp_path, "bad.csv", text.encode()), account="0000")
+    with store.session() as session:
+        assert list(session.scalars(select(Transaction))) == []
+
+
+def test_unknown_layout_takes_a_mapping_once_and_remembers_it(store: Store, tmp_path: Path) -> None:
+    text = "When,What,Money\r\n2026-03-02,CORNER SHOP,-3.20\r\n"
+    path = _write(tmp_path, "odd.csv", text.encode())
+    with pytest.raises(ImportFileError, match="unknown CSV layout"):
+        import_file(store, path, account="0000")
+    mapping = {"date": "When", "description": "What", "amount": "Money", "bank": "Corner Bank"}
+    assert len(import_file(store, path, account="0000", mapping=mapping).added) == 1
+    again = _write(tmp_path, "odd2.csv", (text + "2026-03-03,CORNER SHOP,-1.00\r\n").encode())
+    report = import_file(store, again, account="0000")
+    assert (report.format, len(report.added), len(report.matched)) == ("saved", 1, 1)
