@@ -8,6 +8,7 @@ holds every posted transaction exactly once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +42,11 @@ def _export(
 ) -> bytes:
     path = f"/control/items/{item_id}/accounts/{account_id}/export"
     return _download(tenant, path, start=start.isoformat(), end=end.isoformat(), format=fmt)
+
+
+def _today(tenant: Tenant) -> dt.date:
+    """The tenant's simulated today."""
+    return dt.date.fromisoformat(json.loads(_download(tenant, "/control/clock"))["today"])
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -93,9 +99,8 @@ def test_files_then_api_sync_hold_every_posted_transaction_once(
         item_id = session.get(Connection, cid).item_id
     token = bank.access_token(cid)
     accounts = {a["mask"]: a for a in bank.plaid.accounts_get(token)["accounts"]}
-    today = dt.date.fromisoformat(bank.plaid.transactions_get_all.__self__ and str(dt.date.today()))  # type: ignore[attr-defined]
     truth = ground_truth(bank, cid)
-    today = max(dt.date.fromisoformat(str(t["date"])) for t in truth)
+    today = _today(tenant)
     first, second = (
         (today - dt.timedelta(days=40), today - dt.timedelta(days=10)),
         (today - dt.timedelta(days=20), today),
@@ -140,8 +145,7 @@ def test_file_account_is_adopted_when_the_bank_is_linked_later(
         for a in tenant.post("/accounts/get", access_token=token)["accounts"]
         if a["mask"] == "3333"
     )
-    today = dt.date.fromisoformat(tenant.post("/control/clock")["now"][:10]) if False else None  # noqa: SIM108
-    end = dt.date.today() if today is None else today
+    end = _today(tenant)
     data = _export(tenant, item_id, card["account_id"], end - dt.timedelta(days=25), end, "ofx")
     report = import_file(store, _write(tmp_path, "card.ofx", data))
     assert report.added, "the OFX names its account: no --account needed"
@@ -203,3 +207,50 @@ def test_unknown_layout_takes_a_mapping_once_and_remembers_it(store: Store, tmp_
     again = _write(tmp_path, "odd2.csv", (text + "2026-03-03,CORNER SHOP,-1.00\r\n").encode())
     report = import_file(store, again, account="0000")
     assert (report.format, len(report.added), len(report.matched)) == ("saved", 1, 1)
+
+
+def test_pending_rows_stay_out_of_files_and_post_once(
+    tenant: Tenant, bank: BankSync, store: Store, tmp_path: Path
+) -> None:
+    cid = bank.connect_sandbox("ins_56", days_requested=30)
+    with store.session() as session:
+        item_id = session.get(Connection, cid).item_id
+    checking = next(
+        a
+        for a in bank.plaid.accounts_get(bank.access_token(cid))["accounts"]
+        if a["mask"] == "0000"
+    )
+    start = _today(tenant) - dt.timedelta(days=20)
+
+    def round_trip(name: str) -> int:
+        data = _export(tenant, item_id, checking["account_id"], start, _today(tenant), "csv")
+        return len(import_file(store, _write(tmp_path, name, data), account="0000").added)
+
+    round_trip("before.csv")
+    bank.sync(cid)
+    pending = [
+        t
+        for t in ground_truth(bank, cid)
+        if t["pending"] and t["account_id"] == checking["account_id"]
+    ]
+    assert pending, "the ledger has pending transactions today"
+    tenant.advance(5)  # the pending ones post (some with a tip or a settled hold)
+    bank.sync(cid)
+    assert round_trip("after.csv") == 0
+    truth = ground_truth(bank, cid)
+    end = _today(tenant)
+    assert _local(store, "0000", start, end) == _posted(truth, checking["account_id"], start, end)
+    with store.session() as session:
+        live_pending = session.scalars(
+            select(Transaction.provider_id).where(
+                Transaction.pending.is_(True),
+                Transaction.removed_at.is_(None),
+                Transaction.account_id
+                == select(Account.id).where(Account.mask == "0000").scalar_subquery(),
+            )
+        )
+        assert sorted(live_pending) == sorted(
+            t["transaction_id"]
+            for t in truth
+            if t["pending"] and t["account_id"] == checking["account_id"]
+        )
