@@ -118,6 +118,7 @@ def _summary(pdf: StatementPdf, period: Period) -> None:
             ("Withdrawals and other debits", money(-debits, cur)),
             ("Closing balance", money(period.closing_minor, cur)),
         ]
+    pdf.set_draw_color(*RULE)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(0, 7, "Summary", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
