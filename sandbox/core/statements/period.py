@@ -89,12 +89,15 @@ class Period:
 def build(
     session: Session, item: Item, account: Account, start: dt.date, end: dt.date, today: dt.date
 ) -> Period:
-    """The posted activity of ``account`` dated ``start``..``end`` (clamped to ``today``)."""
+    """The posted activity of ``account`` dated ``start``..``end`` (clamped to the history
+    the bank keeps and to ``today``)."""
     if end < start:
         raise InvalidField("end must not be before start", field="end")
     if start > today:
         raise InvalidField("start must not be in the future", field="start")
-    end = min(end, today)
+    if end < item.history_start:
+        raise InvalidField(f"the history starts on {item.history_start}", field="end")
+    start, end = max(start, item.history_start), min(end, today)
     opening = _opening(session, item, account, start)
     sign = 1 if account.type in ("credit", "loan") else -1
     lines, balance = [], opening
