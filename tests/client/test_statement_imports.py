@@ -254,3 +254,28 @@ def test_pending_rows_stay_out_of_files_and_post_once(
             for t in truth
             if t["pending"] and t["account_id"] == checking["account_id"]
         )
+
+
+def test_cli_import_dry_run_then_import_and_a_bad_file_is_one_line(
+    tenant: Tenant, tmp_path: Path
+) -> None:
+    from tests.client.test_cli import Cli
+
+    cli = Cli(tenant, tmp_path)
+    header = "Transaction Date,Posted Date,Card No.,Description,Category,Debit,Credit\r\n"
+    rows = "2026-03-01,2026-03-02,3333,STARBUCKS STORE #4314,Dining,4.45,\r\n"
+    rows += "2026-03-03,2026-03-03,3333,AUTOPAY PAYMENT,,,120.00\r\n"
+    path = _write(tmp_path, "capone.csv", (header + rows).encode())
+    dry = cli.ok("import", str(path), "--dry-run")
+    assert "would add 2, matched 0" in dry and "dry run: nothing was stored" in dry
+    assert "added 2, matched 0" in cli.ok("import", str(path))
+    assert "added 0, matched 2" in cli.ok("import", str(path))
+    store = Store(cli.db)
+    with store.session() as session:
+        coffee = session.scalar(select(Transaction).where(Transaction.amount < 0))
+        assert coffee is not None and coffee.category == "FOOD_AND_DRINK"
+        assert coffee.payee == "Starbucks Store"
+    store.close()
+    bad = _write(tmp_path, "bad.csv", (header + "03/01/2026,x,3333,A,,1.00,\r\n").encode())
+    line = cli.fails("import", str(bad))
+    assert "line 2: Posted Date: 'x' is not a date like %Y-%m-%d" in line
