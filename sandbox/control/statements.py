@@ -19,7 +19,8 @@ from .blueprint import bp
 DEFAULT_DAYS = 30
 
 
-def _file(found: Download) -> Response:
+def file_response(found: Download) -> Response:
+    """A download: the file's bytes, media type and name (the bank pages send the same)."""
     response = Response(found.body, mimetype=found.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     return response
@@ -58,7 +59,7 @@ def item_statements(item_id: str) -> Response:
 def item_statement(item_id: str, statement_id: str) -> Response:
     """One monthly statement as PDF."""
     bank: Bank = g.bank
-    return _file(bank.statements.statement(bank.item_by_id(item_id), statement_id))
+    return file_response(bank.statements.statement(bank.item_by_id(item_id), statement_id))
 
 
 @bp.get("/items/<item_id>/accounts/<account_id>/export")
@@ -70,4 +71,4 @@ def account_export(item_id: str, account_id: str) -> Response:
     start = date_arg("start", end - dt.timedelta(days=DEFAULT_DAYS - 1))
     fmt = request.args.get("format", "csv")
     found = bank.statements.export(item, account_id, start, end, fmt, request.args.get("layout"))
-    return _file(found)
+    return file_response(found)

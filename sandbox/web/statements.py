@@ -16,8 +16,9 @@ import datetime as dt
 
 from flask import Response, abort, render_template, request
 
+from ..control.statements import file_response
 from ..core import institutions
-from ..core.bank import Download, live_items
+from ..core.bank import live_items
 from ..core.errors import InvalidField
 from ..core.models import Item
 from .blueprint import bp
@@ -37,12 +38,6 @@ def _item(institution_id: str, item_id: str) -> Item:
     if item.institution_id != institution_id:
         abort(404)
     return item
-
-
-def _file(found: Download) -> Response:
-    response = Response(found.body, mimetype=found.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
-    return response
 
 
 def _day(name: str, default: dt.date) -> dt.date:
@@ -74,7 +69,7 @@ def bank_statements(institution_id: str) -> str:
 @signed_in
 def bank_statement(institution_id: str, item_id: str, statement_id: str) -> Response:
     """One monthly statement as PDF."""
-    return _file(bank().statements.statement(_item(institution_id, item_id), statement_id))
+    return file_response(bank().statements.statement(_item(institution_id, item_id), statement_id))
 
 
 @bp.get("/bank/<institution_id>/statements/export")
@@ -92,4 +87,4 @@ def bank_statements_export(institution_id: str) -> Response:
         request.args.get("format", "csv"),
         request.args.get("layout") or None,
     )
-    return _file(found)
+    return file_response(found)

@@ -34,8 +34,8 @@ def render(period: Period, generated: dt.datetime, *, version: int = 1, qfx: boo
     """The period as an OFX file: ``version`` 1 (SGML) or 2 (XML); ``qfx`` for Quicken."""
     tree = ("OFX", [_signon(period, generated, qfx=qfx), _statement(period, generated)])
     if version == 2:
-        return (XML_HEADER + _xml(tree) + "\r\n").encode("utf-8")
-    return (SGML_HEADER + _sgml(tree) + "\r\n").encode("cp1252", errors="replace")
+        return (XML_HEADER + _markup(tree, xml=True) + "\r\n").encode("utf-8")
+    return (SGML_HEADER + _markup(tree, xml=False) + "\r\n").encode("cp1252", errors="replace")
 
 
 def fid(period: Period) -> str:
@@ -131,17 +131,10 @@ def _kind(line: Line) -> str:
     return "DEBIT" if line.outflow else "CREDIT"
 
 
-def _sgml(node: Node) -> str:
+def _markup(node: Node, *, xml: bool) -> str:
+    """An aggregate with its children; an element closed in XML, left open in SGML."""
     tag, value = node
     if isinstance(value, str):
-        return f"<{tag}>{escape(value)}"
-    inner = "\r\n".join(_sgml(child) for child in value)
-    return f"<{tag}>\r\n{inner}\r\n</{tag}>"
-
-
-def _xml(node: Node) -> str:
-    tag, value = node
-    if isinstance(value, str):
-        return f"<{tag}>{escape(value)}</{tag}>"
-    inner = "\r\n".join(_xml(child) for child in value)
+        return f"<{tag}>{escape(value)}" + (f"</{tag}>" if xml else "")
+    inner = "\r\n".join(_markup(child, xml=xml) for child in value)
     return f"<{tag}>\r\n{inner}\r\n</{tag}>"

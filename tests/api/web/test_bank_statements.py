@@ -14,6 +14,7 @@ def test_statements_page_lists_accounts_and_serves_pdfs_and_files(
 ) -> None:
     item_id = linked_item(plaid, institution_id="ins_56")
     dash = Dashboard(plaid.client, tenant_keys)
+    assert 'href="/bank/ins_56/statements"' in dash.get(f"/dashboard/items/{item_id}").text
     page = dash.get("/bank/ins_56/statements")
     assert page.status_code == 200
     assert "Statements &amp; downloads" in page.text and "Chase" in page.text
