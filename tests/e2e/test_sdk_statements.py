@@ -78,6 +78,14 @@ def test_quickstart_lists_downloads_and_refreshes_statements(live: LiveSandbox) 
     body = pdf.data
     assert pdf.headers["Content-Type"] == "application/pdf" and body.startswith(b"%PDF-")
     assert pdf.headers["Plaid-Content-Hash"] == hashlib.sha256(body).hexdigest()
+    # the quickstart's own call: the SDK writes the PDF to a temporary file
+    saved = api.statements_download(
+        StatementsDownloadRequest(access_token=access, statement_id=first.statement_id)
+    )
+    with open(saved.name, "rb") as handle:
+        assert handle.read() == body
+    saved.close()
+    Path(saved.name).unlink()
 
     api.statements_refresh(
         StatementsRefreshRequest(

@@ -294,7 +294,7 @@ LAYOUTS = {
                 day(UK_DATE),
                 lambda _, line: "DEB" if line.outflow else "FPI",
                 lambda p, _: "'" + str(p.account.numbers.get("sort_code", "")),
-                lambda p, _: str(p.account.numbers.get("bacs_account", "")),
+                lambda p, _: str(p.account.numbers.get("account", ""))[-8:],
                 description,
                 split(outflows=True),
                 split(outflows=False),

@@ -75,6 +75,8 @@ def test_export_every_csv_layout_reads_back_to_the_api_to_the_cent(
     assert reply.status_code == 200 and reply.mimetype == "text/csv"
     parsed, _ = read_csv(reply.data, {})
     assert parsed.format == layout
+    if parsed.account_number:  # the file names its account: the API's mask
+        assert parsed.mask == account["mask"]
     read = Counter((r.date.isoformat(), r.amount) for r in parsed.rows)
     assert read == _posted(plaid, token, account["account_id"])
 
