@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from decimal import Decimal
 from typing import Any
@@ -18,8 +19,28 @@ def looks_like_ofx(head: bytes) -> bool:
     return text.startswith(b"OFXHEADER") or b"<?OFX" in text or text.startswith(b"<OFX>")
 
 
+# A value that ofxtools would reject with no position: checked first, so the error names the line.
+_VALUE = re.compile(rb"<(TRNAMT|DTPOSTED)>([^<\r\n]*)")
+_CHECKS = {
+    b"TRNAMT": (re.compile(rb"^[+-]?\d*[.,]?\d+$"), "is not an amount"),
+    b"DTPOSTED": (re.compile(rb"^\d{8}"), "is not a date (YYYYMMDD…)"),
+}
+
+
+def _precheck(data: bytes) -> None:
+    """Amounts and posting dates, each with the line it is on."""
+    for found in _VALUE.finditer(data):
+        tag, raw = found[1], found[2].strip()
+        pattern, problem = _CHECKS[tag]
+        if not pattern.match(raw):
+            line = data.count(b"\n", 0, found.start()) + 1
+            value = raw.decode("ascii", errors="replace")
+            raise ImportFileError(line, f"{tag.decode()}: {value!r} {problem}")
+
+
 def read_ofx(data: bytes) -> ParsedFile:
     """Every statement transaction of the file's first statement."""
+    _precheck(data)
     tree = OFXTree()
     try:
         with warnings.catch_warnings():  # Quicken's INTU.* tags: ofxtools warns and skips them

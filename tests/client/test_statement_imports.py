@@ -279,3 +279,26 @@ def test_cli_import_dry_run_then_import_and_a_bad_file_is_one_line(
     bad = _write(tmp_path, "bad.csv", (header + "03/01/2026,x,3333,A,,1.00,\r\n").encode())
     line = cli.fails("import", str(bad))
     assert "line 2: Posted Date: 'x' is not a date like %Y-%m-%d" in line
+
+
+def test_a_bad_ofx_amount_names_its_line_and_imports_nothing(
+    tenant: Tenant, bank: BankSync, store: Store, tmp_path: Path
+) -> None:
+    cid = bank.connect_sandbox("ins_56", days_requested=30)
+    with store.session() as session:
+        item_id = session.get(Connection, cid).item_id
+    card = next(
+        a
+        for a in bank.plaid.accounts_get(bank.access_token(cid))["accounts"]
+        if a["mask"] == "3333"
+    )
+    today = _today(tenant)
+    text = _export(tenant, item_id, card["account_id"], today - dt.timedelta(days=20), today, "ofx")
+    lines = text.split(b"\r\n")
+    broken = next(n for n, line in enumerate(lines) if line.startswith(b"<TRNAMT>"))
+    lines[broken] = b"<TRNAMT>12,34.5x"
+    path = _write(tmp_path, "broken.ofx", b"\r\n".join(lines))
+    with pytest.raises(ImportFileError, match=rf"line {broken + 1}: TRNAMT: '12,34.5x' is not an"):
+        import_file(store, path)
+    with store.session() as session:
+        assert session.scalar(select(Transaction).where(Transaction.source != "plaid")) is None
