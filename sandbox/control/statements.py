@@ -19,6 +19,11 @@ from .blueprint import bp
 DEFAULT_DAYS = 30
 
 
+def days_before(day: dt.date, days: int) -> dt.date:
+    """``day`` minus ``days``, or the first representable date (a default never overflows)."""
+    return day - dt.timedelta(days=days) if day.toordinal() > days else dt.date.min
+
+
 def file_response(found: Download) -> Response:
     """A download: the file's bytes, media type and name (the bank pages send the same)."""
     response = Response(found.body, mimetype=found.media_type)
@@ -68,7 +73,7 @@ def account_export(item_id: str, account_id: str) -> Response:
     bank: Bank = g.bank
     item = bank.item_by_id(item_id)
     end = date_arg("end", bank.clock.today())
-    start = date_arg("start", end - dt.timedelta(days=DEFAULT_DAYS - 1))
+    start = date_arg("start", days_before(end, DEFAULT_DAYS - 1))
     fmt = request.args.get("format", "csv")
     found = bank.statements.export(item, account_id, start, end, fmt, request.args.get("layout"))
     return file_response(found)

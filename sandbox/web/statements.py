@@ -16,7 +16,7 @@ import datetime as dt
 
 from flask import Response, abort, render_template, request
 
-from ..control.statements import file_response
+from ..control.statements import days_before, file_response
 from ..core import institutions
 from ..core.bank import live_items
 from ..core.errors import InvalidField
@@ -78,7 +78,7 @@ def bank_statements_export(institution_id: str) -> Response:
     """An account's activity as a file in the chosen format."""
     item = _item(institution_id, request.args.get("item_id", ""))
     end = _day("end", bank().clock.today())
-    start = _day("start", end - dt.timedelta(days=DEFAULT_DAYS - 1))
+    start = _day("start", days_before(end, DEFAULT_DAYS - 1))
     found = bank().statements.export(
         item,
         request.args.get("account_id", ""),

@@ -186,6 +186,12 @@ def test_statements_bad_input_names_the_field(plaid: PlaidClient) -> None:
         format="xls",
     )
     assert reply.status_code == 400 and reply.get_json()["error"]["field"] == "format"
+    reply = _get(
+        plaid,
+        f"/control/items/{item_id}/accounts/{accounts['0000']['account_id']}/export",
+        end="0001-01-01",
+    )
+    assert reply.status_code == 400 and reply.get_json()["error"]["field"] == "end"
 
 
 def test_statements_at_a_bank_without_them_is_products_not_supported(plaid: PlaidClient) -> None:
