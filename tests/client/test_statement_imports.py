@@ -302,3 +302,45 @@ def test_a_bad_ofx_amount_names_its_line_and_imports_nothing(
         import_file(store, path)
     with store.session() as session:
         assert session.scalar(select(Transaction).where(Transaction.source != "plaid")) is None
+
+
+def test_two_identical_coffees_from_the_bank_round_trip_as_two(
+    tenant: Tenant, bank: BankSync, store: Store, tmp_path: Path
+) -> None:
+    public = bank.plaid.sandbox_public_token_create(
+        "ins_109508", username="user_transactions_dynamic", password="any"
+    )["public_token"]
+    cid = bank.connect(public)
+    token = bank.access_token(cid)
+    today = _today(tenant)
+    coffee = {
+        "date_transacted": (today - dt.timedelta(days=2)).isoformat(),
+        "date_posted": (today - dt.timedelta(days=1)).isoformat(),
+        "amount": 4.45,
+        "description": "BLUE BOTTLE COFFEE",
+    }
+    tenant.post("/sandbox/transactions/create", access_token=token, transactions=[coffee, coffee])
+    tenant.advance(3)  # both post
+    truth = ground_truth(bank, cid)
+    coffees = [t for t in truth if t["name"] == "BLUE BOTTLE COFFEE" and not t["pending"]]
+    assert len(coffees) == 2 and coffees[0]["date"] == coffees[1]["date"]
+    account_id = coffees[0]["account_id"]
+    mask = next(
+        a["mask"]
+        for a in bank.plaid.accounts_get(token)["accounts"]
+        if a["account_id"] == account_id
+    )
+    with store.session() as session:
+        item_id = session.get(Connection, cid).item_id
+    start, end = today - dt.timedelta(days=10), _today(tenant)
+    data = _export(tenant, item_id, account_id, start, end, "csv")
+    first = import_file(store, _write(tmp_path, "coffee.csv", data), account=mask)
+    assert sum(r.description == "BLUE BOTTLE COFFEE" for r in first.added) == 2
+    bank.sync(cid)
+    assert _local(store, mask, start, end) == _posted(
+        ground_truth(bank, cid), account_id, start, end
+    )
+    again = import_file(store, _write(tmp_path, "coffee-again.csv", data), account=mask)
+    assert (
+        again.added == [] and sum(r.description == "BLUE BOTTLE COFFEE" for r in again.matched) == 2
+    )
