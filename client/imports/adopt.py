@@ -35,9 +35,27 @@ def file_account(session: Session, conn: Connection, acc: LocalAccount) -> Accou
     return row
 
 
+def _has_imports(session: Session, account: Account) -> bool:
+    """Whether the account holds imported rows, asked once per session (a sync page), so
+    accounts that never saw a file cost one query per page, not one per transaction."""
+    cache: dict[int, bool] = session.info.setdefault("bc_accounts_with_imports", {})
+    if account.id not in cache:
+        found = session.scalar(
+            select(Transaction.id)
+            .where(
+                Transaction.account_id == account.id,
+                Transaction.source.in_(IMPORT_SOURCES),
+                Transaction.removed_at.is_(None),
+            )
+            .limit(1)
+        )
+        cache[account.id] = found is not None
+    return cache[account.id]
+
+
 def claim_imported(session: Session, account: Account, txn: LocalTransaction) -> Transaction | None:
     """A file-imported row of ``account`` that is this posted API transaction, if any."""
-    if txn.pending:
+    if txn.pending or not _has_imports(session, account):
         return None
     candidates = list(
         session.scalars(
