@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from client.imports.adopt import file_account_id
@@ -226,19 +226,24 @@ def _store(
     conn = conn or Connection(user_ref=user_ref, settings={}, item_id=None)  # rules only
     context = PageContext.load(session, conn, [account])
     learned = _learned_categories(session, user_ref)
-    taken: set[str] = set()
+    prefix = f"file:{account.id}:"
+    taken = set(
+        session.scalars(
+            select(Transaction.provider_id).where(Transaction.provider_id.startswith(prefix))
+        )
+    )
+    values = []
     for row in rows:
-        base = _provider_id(account, row)
-        ident, rank = base, 1
-        while ident in taken or session.scalar(
-            select(Transaction.id).where(Transaction.provider_id == ident)
-        ):
+        base = ident = _provider_id(account, row)
+        rank = 1
+        while ident in taken:
             rank += 1
             ident = f"{base}:{rank}"[:100]
         taken.add(ident)
         txn = _local(account, parsed, row, ident, learned)
-        session.add(Transaction(**row_values(conn, account, txn, context)))
-    session.flush()
+        values.append(row_values(conn, account, txn, context))
+    if values:
+        session.execute(insert(Transaction), values)
 
 
 def _local(

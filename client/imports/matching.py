@@ -10,6 +10,7 @@ second chance on the exact amount and the exact date.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +40,9 @@ def match(rows: Sequence[tuple[dt.date, Decimal, str]], known: Sequence[Known]) 
     claimed: set[int] = set()
     found: dict[int, int] = {}
     keys = {k.id: payee_key(k.description) for k in known}
+    by_amount: dict[Decimal, list[Known]] = defaultdict(list)
+    for k in known:
+        by_amount[k.amount].append(k)
     for exact_payee in (True, False):
         for index in sorted(range(len(rows)), key=lambda i: rows[i][0]):
             if index in found:
@@ -48,9 +52,8 @@ def match(rows: Sequence[tuple[dt.date, Decimal, str]], known: Sequence[Known]) 
             best = min(
                 (
                     k
-                    for k in known
+                    for k in by_amount.get(amount, ())
                     if k.id not in claimed
-                    and k.amount == amount
                     and (keys[k.id] == key if exact_payee else k.date == date)
                     and abs(k.date - date) <= WINDOW
                 ),
