@@ -10,4 +10,13 @@ from __future__ import annotations
 from . import dashboard, link, marks, oauth, pages, statements
 from .blueprint import bp, register_error_pages
 
-__all__ = ["bp", "dashboard", "link", "marks", "oauth", "pages", "register_error_pages", "statements"]
+__all__ = [
+    "bp",
+    "dashboard",
+    "link",
+    "marks",
+    "oauth",
+    "pages",
+    "register_error_pages",
+    "statements",
+]
