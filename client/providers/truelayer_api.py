@@ -73,6 +73,7 @@ class Tokens:
     refresh_token: str | None
     expires_at: float
     ns: str
+    issued_at: float = 0.0
 
     def dumps(self) -> str:
         """The JSON the engine encrypts."""
@@ -82,7 +83,13 @@ class Tokens:
     def loads(cls, text: str) -> Tokens:
         """From `dumps`."""
         raw = json.loads(text)
-        return cls(raw["access_token"], raw.get("refresh_token"), raw["expires_at"], raw["ns"])
+        return cls(
+            raw["access_token"],
+            raw.get("refresh_token"),
+            raw["expires_at"],
+            raw["ns"],
+            raw.get("issued_at", 0.0),
+        )
 
     @classmethod
     def from_reply(cls, reply: Mapping[str, Any], ns: str, now: float) -> Tokens:
@@ -92,6 +99,7 @@ class Tokens:
             reply.get("refresh_token"),
             now + float(reply.get("expires_in") or 3600),
             ns,
+            now,
         )
 
     def expiring(self, now: float, margin: float = 60) -> bool:
@@ -120,7 +128,7 @@ class TrueLayerUnreachable(Exception):
 
 def new_pkce_verifier() -> str:
     """A fresh PKCE code verifier (RFC 7636: 43-128 characters)."""
-    return generate_token(64)
+    return str(generate_token(64))
 
 
 class TrueLayerAPI:
@@ -209,9 +217,7 @@ class TrueLayerAPI:
             ),
         )
 
-    def _token_call(
-        self, path: str, call: Callable[[OAuth2Session, str], Any]
-    ) -> dict[str, Any]:
+    def _token_call(self, path: str, call: Callable[[OAuth2Session, str], Any]) -> dict[str, Any]:
         """Run one Authlib token request, its failures as `TrueLayerError`."""
         started, status, code = self.clock(), 200, None
         try:
