@@ -55,8 +55,9 @@ _LOGIN = frozenset(
 _LATER = frozenset({"account_temporarily_locked", "provider_error", "temporarily_unavailable"})
 CONNECTION_ERROR = "CONNECTION_ERROR"
 NOT_SUPPORTED = 501
-# A token younger than this that is refused is not refreshed again (no refresh loop).
-FRESH_SECONDS = 60
+# Refreshes in a row without a data page in between before a refused token means the
+# consent is gone (no refresh loop when the server refuses every new token).
+MAX_RENEWALS = 2
 
 
 def _utc_today() -> dt.date:
@@ -107,16 +108,18 @@ class TrueLayerProvider:
 
     def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
         """The next page of the sync the cursor describes (see the module docstring)."""
-        tokens = Tokens.loads(credentials)
+        tokens, state = Tokens.loads(credentials), WindowState.loads(cursor)
+        renewals = state.renewals
         with neutral_errors():
             if tokens.expiring(self.clock()):
-                return self._renewed(tokens, cursor)
+                return self._renewed(tokens, state)
             try:
-                return self._page(tokens, WindowState.loads(cursor))
+                return self._page(tokens, state)
             except TrueLayerError as exc:
-                if exc.error != "invalid_token" or self._fresh(tokens):
+                # The bank's clock may run ahead of ours (a sandbox clock moved forward).
+                if exc.error != "invalid_token" or renewals >= MAX_RENEWALS:
                     raise
-                return self._renewed(tokens, cursor)
+                return self._renewed(tokens, WindowState.loads(cursor))
 
     def renew(self, tokens: Tokens) -> Tokens:
         """The refresh_token grant; the new pair keeps the connection's `ns`."""
@@ -131,15 +134,14 @@ class TrueLayerProvider:
 
     # -- pages -----------------------------------------------------------------------------
 
-    def _fresh(self, tokens: Tokens) -> bool:
-        """Issued moments ago (a refresh would not help)."""
-        return self.clock() - tokens.issued_at < FRESH_SECONDS
-
-    def _renewed(self, tokens: Tokens, cursor: str | None) -> ChangePage:
+    def _renewed(self, tokens: Tokens, state: WindowState) -> ChangePage:
         """A page carrying only the new token pair; the sync goes on where it was."""
-        return ChangePage(next_cursor=cursor, has_more=True, credentials=self.renew(tokens).dumps())
+        renewed = self.renew(tokens).dumps()
+        state.renewals += 1
+        return ChangePage(next_cursor=state.dumps(), has_more=True, credentials=renewed)
 
     def _page(self, tokens: Tokens, state: WindowState) -> ChangePage:
+        state.renewals = 0
         if state.run is None:
             return self._plan(tokens, state)
         return self._chunk(tokens, state, state.run)

@@ -73,7 +73,6 @@ class Tokens:
     refresh_token: str | None
     expires_at: float
     ns: str
-    issued_at: float = 0.0
 
     def dumps(self) -> str:
         """The JSON the engine encrypts."""
@@ -83,13 +82,7 @@ class Tokens:
     def loads(cls, text: str) -> Tokens:
         """From `dumps`."""
         raw = json.loads(text)
-        return cls(
-            raw["access_token"],
-            raw.get("refresh_token"),
-            raw["expires_at"],
-            raw["ns"],
-            raw.get("issued_at", 0.0),
-        )
+        return cls(raw["access_token"], raw.get("refresh_token"), raw["expires_at"], raw["ns"])
 
     @classmethod
     def from_reply(cls, reply: Mapping[str, Any], ns: str, now: float) -> Tokens:
@@ -99,7 +92,6 @@ class Tokens:
             reply.get("refresh_token"),
             now + float(reply.get("expires_in") or 3600),
             ns,
-            now,
         )
 
     def expiring(self, now: float, margin: float = 60) -> bool:

@@ -64,6 +64,7 @@ class WindowState:
     pending: dict[str, dict[str, Seen]] = field(default_factory=dict)
     recent: dict[str, dict[str, dt.date]] = field(default_factory=dict)
     run: Run | None = None
+    renewals: int = 0  # token refreshes since the last data page
 
     def dumps(self) -> str:
         """The cursor text."""
@@ -72,6 +73,7 @@ class WindowState:
             {
                 "v": 1,
                 "synced_to": _iso(self.synced_to),
+                "renewals": self.renewals,
                 "pending": {
                     acc: {
                         i: [str(s.amount), s.date.isoformat(), s.description] for i, s in p.items()
@@ -102,6 +104,7 @@ class WindowState:
         run = raw.get("run")
         return cls(
             synced_to=_date(raw.get("synced_to")),
+            renewals=int(raw.get("renewals", 0)),
             pending={
                 acc: {
                     i: Seen(Decimal(a), dt.date.fromisoformat(d), desc)

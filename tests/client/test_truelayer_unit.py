@@ -201,7 +201,7 @@ def engine(tmp_path: Path, fake: FakeTrueLayer) -> tuple[SyncEngine, Store, int,
         clock=lambda: NOW,
     )
     sync = SyncEngine(provider, store, cipher, notifier=CollectingNotifier())
-    cid = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "aaaa", NOW - 600))
+    cid = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "aaaa"))
     return sync, store, cid, cipher
 
 
@@ -285,6 +285,15 @@ def test_an_expired_access_token_is_refreshed_and_stored_with_the_data(
     assert (stored.access_token, stored.refresh_token, stored.ns) == ("at-2", "rt-2", "aaaa")
 
 
+def test_a_token_refused_after_every_refresh_ends_in_login_required_not_a_loop(
+    engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
+) -> None:
+    sync, _, cid, _ = engine
+    fake.failure = TrueLayerError(401, "invalid_token", "The token expired")
+    result = sync.sync(cid)
+    assert result.error_code == "invalid_token" and len(fake.refreshes) == 2
+
+
 def test_consent_expiry_moves_the_connection_to_login_required(
     engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
 ) -> None:
@@ -310,7 +319,7 @@ def test_two_users_of_the_same_bank_login_keep_their_own_rows(
     engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
 ) -> None:
     sync, store, alice, cipher = engine
-    bob = _connect(store, cipher, "bob", Tokens("at-1", "rt-1", NOW + 3600, "bbbb", NOW - 600))
+    bob = _connect(store, cipher, "bob", Tokens("at-1", "rt-1", NOW + 3600, "bbbb"))
     assert sync.sync(alice).ok and sync.sync(bob).ok
     mine, theirs = _rows(store, alice), _rows(store, bob)
     assert len(mine) == len(theirs) == 12 and not mine.keys() & theirs.keys()
