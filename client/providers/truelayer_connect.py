@@ -138,10 +138,11 @@ class TrueLayerSync:
         """The connection's current token pair (decrypted for the call that needs it)."""
         return Tokens.loads(self._credentials(connection_id))
 
-    def fresh_tokens(self, connection_id: int) -> Tokens:
-        """The token pair, refreshed first (and stored) when the access token is ending."""
+    def fresh_tokens(self, connection_id: int, *, force: bool = False) -> Tokens:
+        """The token pair, refreshed first (and stored) when the access token is ending, or
+        when `force`d (the bank's clock may be ahead of ours)."""
         tokens = self.tokens(connection_id)
-        if tokens.expiring(utcnow().timestamp()):
+        if force or tokens.expiring(utcnow().timestamp()):
             tokens = self.provider.observed(self.audit.call_observer(connection_id)).renew(tokens)
             self._replace_tokens(connection_id, tokens)
         return tokens
