@@ -328,3 +328,27 @@ def test_two_users_of_the_same_bank_login_keep_their_own_rows(
             a.user_ref for a in session.scalars(select(Account).where(Account.connection_id == bob))
         }
     assert owners == {"bob"}
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL between two page commits."""
+
+
+@pytest.mark.parametrize("after_pages", [1, 2, 5, 9])
+def test_a_sync_stopped_between_pages_resumes_without_loss_or_doubles(
+    engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer, after_pages: int
+) -> None:
+    sync, store, cid, _ = engine
+
+    def stop(pages: int, _counts: object) -> None:
+        if pages == after_pages:
+            raise Killed
+
+    with pytest.raises(Killed):
+        sync.sync(cid, on_page=stop)
+    with store.session() as session:
+        conn = session.get(Connection, cid)
+        assert conn is not None and conn.in_chain  # the cursor stands inside the run
+    resumed = sync.sync(cid)
+    assert resumed.ok and len(_rows(store, cid)) == 12
+    assert sync.sync(cid).added == 0
