@@ -128,9 +128,11 @@ class TrueLayerProvider:
         with neutral_errors():
             reply = self.api.refresh(tokens.refresh_token)
         renewed = Tokens.from_reply(reply, tokens.ns, self.clock())
-        if renewed.refresh_token is None:
-            renewed = dataclasses.replace(renewed, refresh_token=tokens.refresh_token)
-        return renewed
+        return dataclasses.replace(
+            renewed,
+            refresh_token=renewed.refresh_token or tokens.refresh_token,
+            scopes=renewed.scopes or tokens.scopes,
+        )
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -151,9 +153,8 @@ class TrueLayerProvider:
         latest update when their clock is ahead (a sandbox whose clock was advanced)."""
         token = tokens.access_token
         found = [(ACCOUNTS, a) for a in self.api.results(token, "/accounts")]
-        found += [
-            (CARDS, c) for c in self._optional(lambda: self.api.results(token, "/cards")) or []
-        ]
+        cards = self._granted(tokens, "cards", "/cards")
+        found += [(CARDS, c) for c in cards or []]
         stamps = [day(obj.get("update_timestamp")) for _, obj in found]
         today = max([self.today(), *(s for s in stamps if s)])
         start, end = state.window(today, self.history_days, self.overlap_days)
@@ -186,7 +187,7 @@ class TrueLayerProvider:
                 map_transaction(ns, aid, t, key, pending=True)
                 for t, key in zip(open_, transaction_keys(open_), strict=True)
             ]
-            page.facts = [self._facts(token, ns, kind, raw)]
+            page.facts = [self._facts(tokens, kind, raw)]
         keep_from = run.end - dt.timedelta(days=self.overlap_days)
         result = reconcile(state, account_id(ns, aid), (start, end), booked, pending, keep_from)
         page.added, page.removed = result.upserts, result.removed
@@ -204,21 +205,27 @@ class TrueLayerProvider:
             return map_card_account(ns, raw, values)
         return map_account(ns, raw, values)
 
-    def _facts(self, token: str, ns: str, kind: str, raw: dict[str, Any]) -> AccountFacts:
-        """The card itself, or the account's standing orders and direct debits (None when the
-        bank does not offer them: what is stored stays)."""
+    def _facts(self, tokens: Tokens, kind: str, raw: dict[str, Any]) -> AccountFacts:
+        """The card itself, or the account's standing orders and direct debits (None when not
+        granted or the bank does not offer them: what is stored stays)."""
         aid = raw["account_id"]
-        facts = AccountFacts(account_id(ns, aid))
+        facts = AccountFacts(account_id(tokens.ns, aid))
         if kind == CARDS:
             facts.card = map_card(raw)
             return facts
-        orders = self._optional(lambda: self.api.results(token, f"/accounts/{aid}/standing_orders"))
-        debits = self._optional(lambda: self.api.results(token, f"/accounts/{aid}/direct_debits"))
+        orders = self._granted(tokens, "standing_orders", f"/accounts/{aid}/standing_orders")
+        debits = self._granted(tokens, "direct_debits", f"/accounts/{aid}/direct_debits")
         if orders is not None:
             facts.standing_orders = [map_standing_order(o) for o in orders]
         if debits is not None:
             facts.direct_debits = [map_direct_debit(d) for d in debits]
         return facts
+
+    def _granted(self, tokens: Tokens, scope: str, path: str) -> list[dict[str, Any]] | None:
+        """A read that needs its own scope, when granted and offered."""
+        if not tokens.allows(scope):
+            return None
+        return self._optional(lambda: self.api.results(tokens.access_token, path))
 
     @staticmethod
     def _optional(read: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]] | None:

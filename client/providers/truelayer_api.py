@@ -73,6 +73,7 @@ class Tokens:
     refresh_token: str | None
     expires_at: float
     ns: str
+    scopes: tuple[str, ...] = ()  # as granted (empty: not said)
 
     def dumps(self) -> str:
         """The JSON the engine encrypts."""
@@ -82,7 +83,13 @@ class Tokens:
     def loads(cls, text: str) -> Tokens:
         """From `dumps`."""
         raw = json.loads(text)
-        return cls(raw["access_token"], raw.get("refresh_token"), raw["expires_at"], raw["ns"])
+        return cls(
+            raw["access_token"],
+            raw.get("refresh_token"),
+            raw["expires_at"],
+            raw["ns"],
+            tuple(raw.get("scopes") or ()),
+        )
 
     @classmethod
     def from_reply(cls, reply: Mapping[str, Any], ns: str, now: float) -> Tokens:
@@ -92,7 +99,12 @@ class Tokens:
             reply.get("refresh_token"),
             now + float(reply.get("expires_in") or 3600),
             ns,
+            tuple(str(reply.get("scope") or "").split()),
         )
+
+    def allows(self, scope: str) -> bool:
+        """Whether the user granted `scope` (assumed when the token reply did not say)."""
+        return not self.scopes or scope in self.scopes
 
     def expiring(self, now: float, margin: float = 60) -> bool:
         """True when the access token ends within `margin` seconds."""

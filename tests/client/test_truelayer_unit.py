@@ -306,6 +306,18 @@ def test_consent_expiry_moves_the_connection_to_login_required(
         assert conn is not None and conn.status == ConnectionStatus.LOGIN_REQUIRED
 
 
+def test_reads_outside_the_granted_scopes_are_not_made(
+    engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
+) -> None:
+    sync, store, _, cipher = engine
+    scopes = ("accounts", "balance", "transactions", "offline_access")
+    cid = _connect(store, cipher, "bob", Tokens("at-1", "rt-1", NOW + 3600, "bbbb", scopes))
+    assert sync.sync(cid).ok
+    assert not [c for c in fake.calls if "cards" in c or "standing" in c or "direct" in c]
+    with store.session() as session:
+        assert session.query(StandingOrder).count() == 0
+
+
 def test_rate_limits_are_retryable(
     engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
 ) -> None:
