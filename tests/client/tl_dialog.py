@@ -7,9 +7,10 @@ with a password field, and a consent form with an approving button."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -69,8 +70,24 @@ class _Page(HTMLParser):
 
 
 def _wanted(text: str, words: tuple[str, ...]) -> bool:
-    low = text.lower()
-    return any(w in low for w in words)
+    """Whether `text` has one of `words` as a word."""
+    return any(re.search(rf"\b{w}\b", text.lower()) for w in words)
+
+
+def _forward(form: Form) -> bool:
+    """A form that moves the dialog on: not a cancel or back button, not a search box."""
+    if form.method == "get" and any(x[1] == "search" for x in form.fields):
+        return False
+    if _wanted(urlsplit(form.action).path.rsplit("/", 1)[-1], REFUSE):
+        return False
+    if form.buttons:
+        return any(not _wanted(f"{b[1]} {b[2]}", REFUSE) for b in form.buttons)
+    return bool(form.fields)
+
+
+def _offers(form: Form, provider: str) -> bool:
+    """A provider choice that includes `provider`."""
+    return any(provider == x[2] for x in form.fields) or any(provider == b[1] for b in form.buttons)
 
 
 def _submission(form: Form, username: str, password: str, provider: str) -> dict[str, str]:
@@ -122,17 +139,9 @@ def authorize(
         assert reply.status_code == 200, f"{reply.status_code} at {url}: {reply.text[:500]}"
         page = _Page()
         page.feed(reply.text)
-        forms = [f for f in page.forms if f.fields or f.buttons]
+        forms = [f for f in page.forms if _forward(f)]
         login = next((f for f in forms if any(x[1] == "password" for x in f.fields)), None)
-        pick = next(
-            (
-                f
-                for f in forms
-                if any(provider in x[2] for x in f.fields)
-                or any(provider in b[1] for b in f.buttons)
-            ),
-            None,
-        )
+        pick = next((f for f in forms if _offers(f, provider)), None)
         link = next((href for href, _ in page.links if f"={provider}" in href), None)
         form = login or pick or (None if link else (forms[0] if forms else None))
         if form is None and link is None:
