@@ -39,6 +39,15 @@ from .faults.part import Faults
 from .faults.part import Verdict as Verdict
 from .faults.ratelimits import Limit as Limit
 from .faults.rules import Decision as Decision
+from .grants import Extension as Extension
+from .grants import Grant as Grant
+from .grants import Grants
+from .grants import Issuer as Issuer
+from .grants import TokenSet as TokenSet
+from .grants import clients as app_clients
+from .grants import resolve_access as resolve_access
+from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
+from .grants.part import RENEWED as RENEWED
 from .institutions import Institution
 from .liabilities import Report
 from .link import config as link_config
@@ -47,6 +56,7 @@ from .link.flow import by_oauth_state
 from .models import (
     AccessToken,
     Account,
+    AppClient,
     Item,
     LinkSession,
     LinkToken,
@@ -104,6 +114,11 @@ class Bank:
     def faults(self) -> Faults:
         """Fault rules, institution health, rate limits and the per-call gate."""
         return Faults(self.session, self.tenant)
+
+    @cached_property
+    def grants(self) -> Grants:
+        """App clients, consented connections and their codes and tokens (TrueLayer's auth)."""
+        return Grants(self)
 
     @cached_property
     def link(self) -> LinkFlow:
@@ -577,6 +592,18 @@ def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | N
 def create_tenant(session: Session, name: str, seed: int, **keys: Any) -> tuple[Tenant, Keys]:
     """A new tenant (``client_id``/``secret``/``now`` may be given); see ``tenants.create``."""
     return tenants.create(session, name, seed, **keys)
+
+
+def find_app_client(session: Session, client_id: str | None) -> AppClient:
+    """The app client ``client_id`` names, in any tenant (the auth link carries no secret)."""
+    return app_clients.find(session, client_id)
+
+
+def authenticate_app_client(
+    session: Session, client_id: str | None, client_secret: str | None
+) -> AppClient:
+    """The app client these credentials belong to (the token endpoint's check)."""
+    return app_clients.authenticate(session, client_id, client_secret)
 
 
 def check_login(username: str, password: str) -> Login:

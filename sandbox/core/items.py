@@ -70,6 +70,7 @@ def create(
         change_seq=0,
         sync_called=False,
         consent_expires_at=None,
+        error_code=login.condition,  # an ``error.<code>`` user: linked, but every read fails
     )
     session.add(item)
     session.flush()  # assigns item.pk, the accounts' key

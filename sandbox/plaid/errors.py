@@ -186,6 +186,29 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.InternalError: PlaidError("API_ERROR", "INTERNAL_SERVER_ERROR", 500, None),
 }
 
+# Conditions TrueLayer brought to the core, as the nearest Plaid error a Plaid app would see.
+ERRORS.update(
+    {
+        errors.UserInputRequired: ERRORS[errors.UserSetupRequired],
+        errors.WrongCredentials: ERRORS[errors.LoginRequired],
+        errors.ScaExceeded: ERRORS[errors.LoginRequired],
+        errors.ProviderInternalError: ERRORS[errors.InstitutionNotResponding],
+        errors.ProviderRateLimited: ERRORS[errors.RateLimited],
+        errors.AccountPermanentlyLocked: ERRORS[errors.ItemLocked],
+        errors.AccountTemporarilyLocked: ERRORS[errors.ItemLocked],
+        # Grants are TrueLayer's auth server's; should one reach a Plaid view, the nearest.
+        errors.InvalidClient: ERRORS[errors.InvalidApiKeys],
+        errors.RedirectUriNotRegistered: ERRORS[errors.InvalidField],
+        errors.AuthorizationCodeInvalid: ERRORS[errors.InvalidPublicToken],
+        errors.GrantInvalid: ERRORS[errors.InvalidAccessToken],
+        errors.TokenInvalid: ERRORS[errors.InvalidAccessToken],
+        errors.TokenExpired: ERRORS[errors.InvalidAccessToken],
+        errors.ConsentRevoked: ERRORS[errors.InvalidAccessToken],
+        errors.ConsentExpired: ERRORS[errors.LoginRequired],
+        errors.ConsentNotExtendable: ERRORS[errors.LoginRequired],
+    }
+)
+
 # The section of Plaid's error reference each ``error_type`` is documented in.
 DOC_SECTIONS = {
     "INVALID_REQUEST": "invalid-request",

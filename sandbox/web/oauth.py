@@ -41,6 +41,8 @@ from .blueprint import bp
 from .oauth_server import SCOPES, build_protector, build_server
 
 EXTENSION = "bank_oauth"
+# The sandbox's own clients at the banks, by client-id suffix: Link, and TrueLayer's dialog.
+CLIENT_NAMES = {"link": "Plaid", "truelayer": "TrueLayer"}
 
 
 def _init(state: BlueprintSetupState) -> None:
@@ -112,7 +114,7 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     login = LinkFlow.load_login(raw)
     accounts = _tenant_bank(grant).link.preview_accounts(bank, login)
     scopes = [(s, SCOPES[s]) for s in grant.request.scope.split() if s in SCOPES]
-    client_name = "Plaid" if grant.request.client.get_client_id().endswith("-link") else None
+    client_name = CLIENT_NAMES.get(grant.request.client.get_client_id().rsplit("-", 1)[-1])
     page = render_template(
         "bank/consent.html",
         bank=bank,

@@ -136,13 +136,22 @@ def dump_login(login: users.Login) -> dict[str, Any]:
         "persona": login.persona,
         "custom": login.custom,
         "mfa": asdict(login.mfa) if login.mfa else None,
+        "condition": login.condition,
+        "eternal": login.eternal,
     }
 
 
 def load_login(raw: dict[str, Any]) -> users.Login:
     """A login back from :func:`dump_login`."""
     mfa = users.Mfa(**raw["mfa"]) if raw.get("mfa") else None
-    return users.Login(raw["username"], raw["persona"], mfa=mfa, custom=raw.get("custom"))
+    return users.Login(
+        raw["username"],
+        raw["persona"],
+        mfa=mfa,
+        custom=raw.get("custom"),
+        condition=raw.get("condition"),
+        eternal=bool(raw.get("eternal")),
+    )
 
 
 class LinkFlow:
