@@ -49,6 +49,7 @@ from .grants import resolve_access as resolve_access
 from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
 from .grants.part import RENEWED as RENEWED
 from .institutions import Institution
+from .instructions import Instruction as Instruction
 from .liabilities import Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
@@ -64,10 +65,14 @@ from .models import (
     Tenant,
     WebhookKey,
 )
+from .payment_cards import PaymentCard as PaymentCard
+from .reads import Booked as Booked
+from .reads import Reads
 from .recurring import Stream as Stream
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
+from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
 from .transactions import SyncView, TransactionsView
 from .users import Login
@@ -124,6 +129,11 @@ class Bank:
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
+
+    @cached_property
+    def reads(self) -> Reads:
+        """One item's accounts, cards, date windows and payment instructions."""
+        return Reads(self.session, self.tenant, self.clock)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -338,6 +348,13 @@ class Bank:
         if item.removed_at is not None:
             raise errors.ItemNotFound()
         return self._caught_up(item, allow_error=allow_error)
+
+    def read_item(self, item: Item) -> Item:
+        """An item a dialect resolved itself (TrueLayer's grant), brought up to the clock.
+
+        Raises the item's error (a broken login, a mock user's ``error.<code>``) as reads do.
+        """
+        return self._caught_up(item, allow_error=False)
 
     def item_by_id(self, item_id: str) -> Item:
         """One of the tenant's live items by id (the sandbox's own API and pages)."""

@@ -63,6 +63,12 @@ class InvalidConfiguration(InvalidRequest):
     condition = "INVALID_CONFIGURATION"
 
 
+class InvalidDateRange(InvalidField):
+    """the date range is not valid: the start is after the end, or after today"""
+
+    condition = "INVALID_DATE_RANGE"
+
+
 class NotFound(InvalidRequest):
     """No such endpoint."""
 
@@ -398,6 +404,12 @@ class RateLimited(CoreError):
     """rate limit exceeded for attempts to access this item. please try again later"""
 
     condition = "RATE_LIMIT"
+
+
+class UnattendedLimitReached(RateLimited):
+    """the bank allows 4 calls per connection in 24 hours when the user is not present"""
+
+    condition = "UNATTENDED_ACCESS_LIMIT"
 
 
 class InternalError(CoreError):

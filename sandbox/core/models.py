@@ -539,3 +539,14 @@ class TokenKey(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     private_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
+
+
+class UnattendedCall(Base):
+    """A data call made without the user present (a bank allows a few per connection a day)."""
+
+    __tablename__ = "unattended_calls"
+    __table_args__ = (Index("ix_unattended_calls_item_at", "item_pk", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    at: Mapped[dt.datetime]

@@ -50,7 +50,7 @@ def _fault_rule_fields() -> dict[str, Any]:
         "item_id": text,
         "institution_id": text,
         "endpoint": {**text, "description": "a glob such as /transactions/*"},
-        "dialect": {"enum": ["plaid", "*"]},
+        "dialect": {"enum": ["plaid", "truelayer", "*"]},
         "error_code": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"},
         "http_status": {"type": "integer", "minimum": 100, "maximum": 599},
         "latency_ms": latency_ms,

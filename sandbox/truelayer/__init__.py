@@ -11,10 +11,12 @@ from flask import Flask
 
 from . import auth_dialog, auth_extend, auth_tokens
 from .blueprint import bp
+from .data_routes import data_bp
 
 __all__ = ["auth_dialog", "auth_extend", "auth_tokens", "bp", "register"]
 
 
 def register(app: Flask) -> None:
-    """Serve the auth server (and the Data API) on ``app``."""
+    """Serve the auth server and the Data API on ``app``."""
     app.register_blueprint(bp)
+    app.register_blueprint(data_bp)
