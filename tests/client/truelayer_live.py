@@ -41,7 +41,8 @@ def truelayer_sync(
 ) -> TrueLayerSync:
     """The embedded TrueLayer client against the live sandbox (user present: X-PSU-IP)."""
     api = TrueLayerAPI(config(tenant), psu_ip="127.0.0.1")
-    provider = TrueLayerProvider(api, history_days=HISTORY_DAYS, **options)
+    options = {"history_days": HISTORY_DAYS, "chunk_days": 180, **options}
+    provider = TrueLayerProvider(api, **options)
     return TrueLayerSync(api, store, cipher, provider=provider)
 
 
