@@ -149,20 +149,40 @@ class TrueLayerProvider:
         return self._chunk(tokens, state, state.run)
 
     def _plan(self, tokens: Tokens, state: WindowState) -> ChangePage:
-        """List accounts and cards and fix the window. Its end is today, or the banks' own
-        latest update when their clock is ahead (a sandbox whose clock was advanced)."""
+        """Start a run: list accounts and cards, fix the window."""
+        found, today = self._survey(tokens)
+        return self._start(state, found, today)
+
+    def _survey(self, tokens: Tokens) -> tuple[list[tuple[str, dict[str, Any]]], dt.date]:
+        """The accounts and cards, and the bank's today: ours, or the banks' latest update when
+        their clock is ahead (a sandbox whose clock was moved forward)."""
         token = tokens.access_token
         found = [(ACCOUNTS, a) for a in self.api.results(token, "/accounts")]
         cards = self._granted(tokens, "cards", "/cards")
         found += [(CARDS, c) for c in cards or []]
         stamps = [day(obj.get("update_timestamp")) for _, obj in found]
-        today = max([self.today(), *(s for s in stamps if s)])
+        return found, max([self.today(), *(s for s in stamps if s)])
+
+    def _start(
+        self, state: WindowState, found: list[tuple[str, dict[str, Any]]], today: dt.date
+    ) -> ChangePage:
+        """A run over `found` up to `today` (none when there is nothing to read)."""
         start, end = state.window(today, self.history_days, self.overlap_days)
         if not found:
             state.synced_to = end
             return ChangePage(next_cursor=state.dumps(), has_more=False)
         state.run = Run(start, end, found, start)
         return ChangePage(next_cursor=state.dumps(), has_more=True)
+
+    def _finish(self, tokens: Tokens, state: WindowState, run: Run) -> ChangePage:
+        """After a run's last account: done, unless the bank's day moved past the run's end
+        meanwhile (a run resumed after a crash, a sync across midnight): then one more run
+        from the overlap, so a sync always ends up to date."""
+        state.synced_to, state.run = run.end, None
+        found, today = self._survey(tokens)
+        if today > run.end:
+            return self._start(state, found, today)
+        return ChangePage(next_cursor=state.dumps(), has_more=False)
 
     def _chunk(self, tokens: Tokens, state: WindowState, run: Run) -> ChangePage:
         """One date chunk of the run's current account: settled transactions; the balance on
@@ -192,9 +212,11 @@ class TrueLayerProvider:
         result = reconcile(state, account_id(ns, aid), (start, end), booked, pending, keep_from)
         page.added, page.removed = result.upserts, result.removed
         state.run = run.advanced(end)
-        if not state.run.todo:
-            state.synced_to, state.run = run.end, None
-        page.next_cursor, page.has_more = state.dumps(), state.run is not None
+        if state.run.todo:
+            page.next_cursor, page.has_more = state.dumps(), True
+        else:
+            ending = self._finish(tokens, state, run)
+            page.next_cursor, page.has_more = ending.next_cursor, ending.has_more
         return page
 
     def _account(self, token: str, ns: str, kind: str, raw: dict[str, Any]) -> LocalAccount:

@@ -364,3 +364,32 @@ def test_a_sync_stopped_between_pages_resumes_without_loss_or_doubles(
     resumed = sync.sync(cid)
     assert resumed.ok and len(_rows(store, cid)) == 12
     assert sync.sync(cid).added == 0
+
+
+def test_a_run_resumed_after_the_banks_day_moved_on_reads_up_to_the_new_day(
+    tmp_path: Path, fake: FakeTrueLayer
+) -> None:
+    days = [TODAY]
+    store = Store(f"sqlite:///{tmp_path / 'tl.db'}")
+    cipher = TokenCipher([TokenCipher.generate_key()])
+    provider = TrueLayerProvider(
+        fake,  # type: ignore[arg-type]
+        history_days=120,
+        chunk_days=20,
+        today=lambda: days[0],
+        clock=lambda: NOW,
+    )
+    sync = SyncEngine(provider, store, cipher, notifier=CollectingNotifier())
+    cid = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "aaaa"))
+
+    def stop(pages: int, _counts: object) -> None:
+        if pages == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        sync.sync(cid, on_page=stop)
+    days[0] = TODAY + dt.timedelta(days=10)  # the run in the cursor still ends at TODAY
+    acc = fake.accounts[0]["account_id"]
+    fake.booked[acc].append(settled("later", "2018-03-28", -4.0))
+    assert sync.sync(cid).ok
+    assert len(_rows(store, cid)) == 13

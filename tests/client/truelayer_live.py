@@ -83,4 +83,5 @@ def assert_matches(tl: TrueLayerSync, cid: int) -> None:
     assert len(mine) == len({m[0] for m in mine}), "duplicate provider ids"
     truth = ground_truth(tl, cid)
     assert truth, "the connection should have transactions"
-    assert sorted(mine) == sorted(truth)
+    missing, extra = set(truth) - set(mine), set(mine) - set(truth)
+    assert not missing and not extra, f"missing {sorted(missing)}, extra {sorted(extra)}"
