@@ -8,7 +8,6 @@ it (in the same transaction as the cursor) before any data is read with it."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -127,12 +126,7 @@ class TrueLayerProvider:
             raise errors.LoginRequired("invalid_grant", "no refresh token (offline_access)")
         with neutral_errors():
             reply = self.api.refresh(tokens.refresh_token)
-        renewed = Tokens.from_reply(reply, tokens.ns, self.clock())
-        return dataclasses.replace(
-            renewed,
-            refresh_token=renewed.refresh_token or tokens.refresh_token,
-            scopes=renewed.scopes or tokens.scopes,
-        )
+        return tokens.renewed_by(reply, self.clock())
 
     # -- pages -----------------------------------------------------------------------------
 

@@ -102,6 +102,15 @@ class Tokens:
             tuple(str(reply.get("scope") or "").split()),
         )
 
+    def renewed_by(self, reply: Mapping[str, Any], now: float) -> Tokens:
+        """The pair a refresh (or an extension) returned; what it leaves out stays as it was."""
+        new = Tokens.from_reply(reply, self.ns, now)
+        return dataclasses.replace(
+            new,
+            refresh_token=new.refresh_token or self.refresh_token,
+            scopes=new.scopes or self.scopes,
+        )
+
     def allows(self, scope: str) -> bool:
         """Whether the user granted `scope` (assumed when the token reply did not say)."""
         return not self.scopes or scope in self.scopes

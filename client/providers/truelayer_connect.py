@@ -9,6 +9,7 @@ hands back the link the user must open; the redirect from that link completes it
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -160,21 +161,20 @@ class TrueLayerSync:
         tokens = self.tokens(connection_id)
         state, verifier = secrets.token_urlsafe(24), new_pkce_verifier()
         api = self.api.observed(self.audit.call_observer(connection_id))
-        try:
-            if not reconfirmed or not tokens.refresh_token:
-                raise TrueLayerError(422, "not_extendable")
-            reply = api.extend(
-                tokens.refresh_token,
-                user or {"id": user_ref},
-                state=state,
-                code_challenge=_challenge(verifier),
-            )
-        except TrueLayerError:
+        reply = None
+        if reconfirmed and tokens.refresh_token:
+            with contextlib.suppress(TrueLayerError):  # 401/422: it cannot be extended
+                reply = api.extend(
+                    tokens.refresh_token,
+                    user or {"id": user_ref},
+                    state=state,
+                    code_challenge=_challenge(verifier),
+                )
+        if reply is None:
             return Reconsent("new_auth", self.auth_link(user_ref, connection_id=connection_id))
         action = str(reply.get("action_needed"))
         if action == "no_action_needed":
-            now = utcnow().timestamp()
-            self._replace_tokens(connection_id, Tokens.from_reply(reply, tokens.ns, now))
+            self._replace_tokens(connection_id, tokens.renewed_by(reply, utcnow().timestamp()))
             self.audit.record_consent("reauthenticated", connection_id)
             return Reconsent(action)
         self._remember(state, user_ref, connection_id, verifier)
