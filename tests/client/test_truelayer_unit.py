@@ -304,6 +304,10 @@ def test_consent_expiry_moves_the_connection_to_login_required(
     with store.session() as session:
         conn = session.get(Connection, cid)
         assert conn is not None and conn.status == ConnectionStatus.LOGIN_REQUIRED
+    notifier = sync.notifier
+    assert isinstance(notifier, CollectingNotifier)
+    assert [n.kind for n in notifier.notes] == ["login_required"]
+    assert "consent" in notifier.notes[0].message
 
 
 def test_reads_outside_the_granted_scopes_are_not_made(
