@@ -5,6 +5,7 @@ the window cursor, pending-to-settled matching, and whole syncs through the engi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -189,20 +190,27 @@ def fake() -> FakeTrueLayer:
     return bank
 
 
-@pytest.fixture
-def engine(tmp_path: Path, fake: FakeTrueLayer) -> tuple[SyncEngine, Store, int, TokenCipher]:
+def _engine(
+    tmp_path: Path, fake: FakeTrueLayer, today: Callable[[], dt.date] = lambda: TODAY
+) -> tuple[SyncEngine, Store, int, TokenCipher]:
+    """The engine over the fake, 20-day pages, and alice's connection."""
     store = Store(f"sqlite:///{tmp_path / 'tl.db'}")
     cipher = TokenCipher([TokenCipher.generate_key()])
     provider = TrueLayerProvider(
         fake,  # type: ignore[arg-type]
         history_days=120,
         chunk_days=20,
-        today=lambda: TODAY,
+        today=today,
         clock=lambda: NOW,
     )
     sync = SyncEngine(provider, store, cipher, notifier=CollectingNotifier())
     cid = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "aaaa"))
     return sync, store, cid, cipher
+
+
+@pytest.fixture
+def engine(tmp_path: Path, fake: FakeTrueLayer) -> tuple[SyncEngine, Store, int, TokenCipher]:
+    return _engine(tmp_path, fake)
 
 
 def _connect(store: Store, cipher: TokenCipher, user: str, tokens: Tokens) -> int:
@@ -374,17 +382,7 @@ def test_a_run_resumed_after_the_banks_day_moved_on_reads_up_to_the_new_day(
     tmp_path: Path, fake: FakeTrueLayer
 ) -> None:
     days = [TODAY]
-    store = Store(f"sqlite:///{tmp_path / 'tl.db'}")
-    cipher = TokenCipher([TokenCipher.generate_key()])
-    provider = TrueLayerProvider(
-        fake,  # type: ignore[arg-type]
-        history_days=120,
-        chunk_days=20,
-        today=lambda: days[0],
-        clock=lambda: NOW,
-    )
-    sync = SyncEngine(provider, store, cipher, notifier=CollectingNotifier())
-    cid = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "aaaa"))
+    sync, store, cid, _ = _engine(tmp_path, fake, lambda: days[0])
 
     def stop(pages: int, _counts: object) -> None:
         if pages == 3:
