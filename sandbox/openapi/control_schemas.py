@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..control.app_clients import AppClientChange, AppClientCreate
 from ..control.routes import ClockChange, TenantCreate
 from ..control.webhooks import STATUSES
 from ..core.faults import health
@@ -268,4 +269,20 @@ def schemas() -> dict[str, Any]:
         **_rate_limit_schemas(),
         **_webhook_schemas(),
         "ControlItemBalances": _balances_schema(),
+        **_app_client_schemas(),
+    }
+
+
+def _app_client_schemas() -> dict[str, Any]:
+    client = {
+        "client_id": STRING,
+        "redirect_uris": {"type": "array", "items": STRING},
+        "consent_days": {**INTEGER, "minimum": 1},
+        "uses_tenant_keys": {"type": "boolean"},
+    }
+    return {
+        "ControlAppClientCreate": object_schema(AppClientCreate()),
+        "ControlAppClientChange": object_schema(AppClientChange()),
+        "ControlAppClient": closed_object(client),
+        "ControlAppClientCreated": closed_object({**client, "client_secret": STRING}),
     }

@@ -13,7 +13,7 @@ from . import auth_dialog, auth_extend, auth_tokens
 from .blueprint import bp
 from .data_routes import data_bp
 
-__all__ = ["auth_dialog", "auth_extend", "auth_tokens", "bp", "register"]
+__all__ = ["auth_dialog", "auth_extend", "auth_tokens", "bp", "data_bp", "register"]
 
 
 def register(app: Flask) -> None:

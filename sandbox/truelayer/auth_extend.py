@@ -17,7 +17,7 @@ from ..core import errors
 from ..core.bank import RECONFIRMATION_NEEDED, RENEWED, authenticate_app_client
 from ..extensions import current_session, tenant_bank
 from .auth_dialog import reconsent_link
-from .auth_tokens import issuer
+from .auth_tokens import issuer, required
 from .blueprint import bp
 
 PROBLEM_TYPES = "https://docs.truelayer.com/docs/error-types#"
@@ -54,9 +54,9 @@ def extend(fields: dict[str, Any]) -> dict[str, Any]:
         current_session(), fields.get("client_id"), fields.get("client_secret")
     )
     grants = tenant_bank(client.tenant).grants
-    grants.check_redirect(client, _text(fields, "redirect_uri"))
+    grants.check_redirect(client, required(fields, "redirect_uri"))
     outcome = grants.extend(
-        client, _text(fields, "refresh_token"), reconfirmed=reconfirmed, issuer=issuer()
+        client, required(fields, "refresh_token"), reconfirmed=reconfirmed, issuer=issuer()
     )
     if outcome.action == RENEWED and outcome.tokens is not None:
         return {
@@ -101,13 +101,6 @@ def _fields() -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise errors.InvalidBody("the body must be a JSON object", field="body")
     return parsed
-
-
-def _text(fields: dict[str, Any], name: str) -> str:
-    value = fields.get(name)
-    if not isinstance(value, str) or not value:
-        raise errors.MissingFields(f"{name} is required", field=name)
-    return value
 
 
 def _trace_id() -> str:

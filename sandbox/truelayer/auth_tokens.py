@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import secrets
 from typing import Any
 from urllib.parse import unquote
@@ -27,6 +26,7 @@ from ..extensions import current_session, tenant_bank
 from ..shared import public_url
 from . import providers
 from .blueprint import bp
+from .render import instant
 
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
@@ -168,27 +168,27 @@ def api_debug() -> Response:
 def data_me() -> Response:
     """The connection behind the bearer token: client, provider, scopes and consent dates."""
     grant = bearer_grant()
-    provider = providers.by_institution(grant.institution_id)
-    provider_id = providers.connector_of(grant.institution_id)
-    logo = url_for("truelayer.api_provider_logo", provider_id=provider_id) if provider else None
     result = {
         "client_id": grant.client_id,
         "credentials_id": grant.credentials_id,
         "consent_status": grant.status.capitalize(),
-        "consent_status_updated_at": timestamp(grant.status_updated_at),
-        "consent_created_at": timestamp(grant.created_at),
-        "consent_expires_at": timestamp(grant.expires_at),
-        "provider": {
-            "display_name": provider.display_name if provider else grant.institution_id,
-            "logo_uri": public_url() + logo if logo else None,
-            "provider_id": provider_id,
-        },
+        "consent_status_updated_at": instant(grant.status_updated_at),
+        "consent_created_at": instant(grant.created_at),
+        "consent_expires_at": instant(grant.expires_at),
+        "provider": provider_object(grant.institution_id),
         "scopes": sorted(grant.scopes),
         "privacy_policy": "Feb2019",
     }
     return jsonify(results=[result], status="Succeeded")
 
 
-def timestamp(value: dt.datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, as TrueLayer's auth server writes instants."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def provider_object(institution_id: str) -> dict[str, Any]:
+    """A connection's ``provider`` as the Data API shows it (``/me``, accounts and cards)."""
+    provider = providers.by_institution(institution_id)
+    provider_id = providers.connector_of(institution_id)
+    logo = url_for("truelayer.api_provider_logo", provider_id=provider_id) if provider else None
+    return {
+        "display_name": provider.display_name if provider else institution_id,
+        "logo_uri": public_url() + logo if logo else None,
+        "provider_id": provider_id,
+    }

@@ -25,6 +25,7 @@ from ..extensions import current_session, rate_limiter, tenant_bank
 View = TypeVar("View", bound=Callable[..., Any])
 USER_PRESENT_HEADER = "X-PSU-IP"
 SCOPES = "truelayer_scopes"
+OPEN = "truelayer_open"
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,14 @@ def install(bp: Blueprint) -> None:
 
 
 def _authorise() -> Response | None:
+    """Token, scopes, fault gate, the item up to the clock, then the unattended quota."""
+    if getattr(current_app.view_functions.get(request.endpoint or ""), OPEN, False):
+        return None
     grant = resolve_access(current_session(), _bearer())
     _check_scopes(grant)
     bank = tenant_bank(grant.tenant)
     g.truelayer_grant, g.truelayer_bank = grant, bank
+    limits_on = current_app.config["RATE_LIMITS"] != "off"
     verdict = bank.faults.gate(
         Call(
             endpoint=request.path,
@@ -57,13 +62,14 @@ def _authorise() -> Response | None:
         ),
         bank.now(),
         rate_limiter(current_app),
-        current_app.config["RATE_LIMITS"] != "off",
+        limits_on,
     )
     reply = fault_replies.act(verdict)
     if reply is not None:
         return reply
     g.truelayer_item = bank.read_item(grant.item)
-    if not request.headers.get(USER_PRESENT_HEADER):
+    # The quota is a limit like the rate limits: switched off with them (tenant or server).
+    if not request.headers.get(USER_PRESENT_HEADER) and bank.faults.limits(limits_on):
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None
@@ -100,6 +106,12 @@ def needs(*scopes: str) -> Callable[[View], View]:
         return view
 
     return decorate
+
+
+def unguarded(view: View) -> View:
+    """Mark a view that answers before any token check (the unknown-path 404)."""
+    view.__dict__[OPEN] = True
+    return view
 
 
 def _check_scopes(grant: Grant) -> None:

@@ -3,7 +3,8 @@
 Every error a TrueLayer endpoint (Data API and auth server) lets escape is rendered by
 :func:`envelope` as ``{"error", "error_description", "error_details"}`` with the HTTP status
 carrying the class (truelayer.md §4). The core raises errors that carry facts; this table
-gives each class TrueLayer's ``error`` code and status. A fault rule may inject any code of
+gives each class TrueLayer's ``error`` code and status; the auth server words a few of them
+its own way (``AUTH_ERRORS``, truelayer.md §2.4). A fault rule may inject any code of
 TrueLayer's list by name (``error_code: PROVIDER_TIMEOUT``): unknown to the core, it arrives
 as ``InternalError`` with ``detail["code"]`` and is rendered with that code's status.
 """
@@ -37,6 +38,7 @@ CODES: dict[str, int] = {
     "invalid_grant": 400,
     "invalid_client": 400,
     "invalid_authorization_code": 400,
+    "invalid_request": 400,
     "unauthorized": 401,
     "unauthorized_client": 401,
     "invalid_token": 401,
@@ -113,20 +115,33 @@ ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
 }
 
 
-def truelayer_error(exc: errors.CoreError) -> TrueLayerError:
+# Where the auth server (token endpoint, ``/api/*``, ``/me``, extend) answers otherwise.
+AUTH_ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
+    errors.InvalidRequest: _row("invalid_request"),
+    errors.InvalidInput: _row("invalid_request"),
+    errors.ItemError: _row("invalid_request"),
+    errors.InstitutionError: _row("provider_error"),
+    errors.ConsentNotExtendable: TrueLayerError(422, "invalid_grant"),
+}
+
+
+def truelayer_error(exc: errors.CoreError, *, auth: bool = False) -> TrueLayerError:
     """The table row for ``exc`` (an injected TrueLayer code keeps its own status)."""
     injected = str(exc.detail.get("code") or "").lower()
     if isinstance(exc, errors.InternalError) and injected in CODES:
         return _row(injected)
-    return next(ERRORS[cls] for cls in type(exc).__mro__ if cls in ERRORS)
+    tables = (AUTH_ERRORS, ERRORS) if auth else (ERRORS,)
+    return next(t[cls] for cls in type(exc).__mro__ for t in tables if cls in t)
 
 
-def envelope(exc: errors.CoreError) -> tuple[dict[str, Any], int]:
-    """TrueLayer's error body for ``exc`` and its HTTP status."""
-    row = truelayer_error(exc)
+def envelope(exc: errors.CoreError, *, auth: bool = False) -> tuple[dict[str, Any], int]:
+    """TrueLayer's error body for ``exc`` and its HTTP status (``auth``: the auth server's)."""
+    row = truelayer_error(exc, auth=auth)
     details: dict[str, Any] = {}
     if field := exc.detail.get("field"):
-        details["field"] = field
+        details["parameter"] = field
+    if row.error == "invalid_request":
+        details["reason"] = exc.message
     facts = {k: instant(v) if isinstance(v, dt.datetime) else v for k, v in exc.detail.items()}
     description = row.description.format(**facts) if row.description else exc.message
     body = {"error": row.error, "error_description": description, "error_details": details}

@@ -9,10 +9,8 @@ through their own OAuth authorize pages.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ..core import institutions
 from ..core.errors import InvalidField
@@ -134,18 +132,3 @@ def search(country: str | None = None, scopes: list[str] | None = None) -> list[
         for p in CATALOGUE.values()
         if (country is None or p.country == country.lower()) and wanted <= set(p.scopes)
     ]
-
-
-# From tl-data (merged here by tl-client for live tests; the lead's resolution wins).
-MOCK_NAME = "Mock"
-
-
-def provider_of(institution: Institution) -> dict[str, Any]:
-    """The ``provider`` object of an institution (TrueLayer's mock bank is ``mock``)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", institution.name.lower()).strip("-")
-    provider_id = "mock" if institution.name == MOCK_NAME else f"ob-{slug}"
-    return {
-        "provider_id": provider_id,
-        "display_name": institution.name,
-        "logo_uri": f"https://truelayer-provider-assets.s3.amazonaws.com/global/logos/{provider_id}.svg",
-    }

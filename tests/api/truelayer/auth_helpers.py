@@ -83,7 +83,7 @@ class AuthDialog:
         assert signed_in.status_code == 303, signed_in.text
         done = self.post(dialog, "consent")
         assert done.status_code == 302, done.text
-        assert done.headers["Location"].startswith(REDIRECT)
+        assert done.headers["Location"].startswith(params.get("redirect_uri", REDIRECT))
         return query_of(done)
 
     def token(self, **form: str) -> TestResponse:

@@ -15,18 +15,9 @@ from sandbox.core import institutions, tenants
 from sandbox.core.bank import Bank, Grant, Issuer, check_login, resolve_access
 from sandbox.core.models import Tenant
 from sandbox.extensions import db, tenant_bank
+from sandbox.truelayer.providers import ALL_SCOPES
 
 MOCK_BANK = "ins_200001"  # TrueLayer's provider "mock"
-ALL_SCOPES = (
-    "info",
-    "accounts",
-    "balance",
-    "cards",
-    "transactions",
-    "direct_debits",
-    "standing_orders",
-    "offline_access",
-)
 ISSUER = Issuer("http://127.0.0.1", lambda _institution_id: "mock")
 USER_PRESENT = {"X-PSU-IP": "203.0.113.7"}
 

@@ -178,6 +178,14 @@ def test_mock_users_sign_in(tl_auth: AuthDialog, username: str, password: str) -
     assert tl_auth.tokens(username=username, password=password)["access_token"]
 
 
+def bank_sign_in(tl_auth: AuthDialog, bank_url: str, username: str, password: str) -> str:
+    """Sign in on a bank's own authorize page; returns its consent page."""
+    page = tl_auth.client.get(bank_url).text
+    form = {"username": username, "password": password, "action": "login"}
+    tl_auth.client.post(bank_url, data={"csrf_token": csrf_of(page), **form})
+    return str(tl_auth.client.get(bank_url).text)
+
+
 def test_oauth_bank_round_trip_through_the_bank_page(tl_auth: AuthDialog) -> None:
     client = tl_auth.client
     dialog = tl_auth.open().headers["Location"]
@@ -186,17 +194,7 @@ def test_oauth_bank_round_trip_through_the_bank_page(tl_auth: AuthDialog) -> Non
         to_bank.status_code == 303 and "/oauth/ins_118923/authorize?" in to_bank.headers["Location"]
     )
     bank_url = to_bank.headers["Location"]
-    login_page = client.get(bank_url).text
-    client.post(
-        bank_url,
-        data={
-            "csrf_token": csrf_of(login_page),
-            "action": "login",
-            "username": "user_good",
-            "password": "pass_good",
-        },
-    )
-    consent_page = client.get(bank_url).text
+    consent_page = bank_sign_in(tl_auth, bank_url, "user_good", "pass_good")
     assert "Allow TrueLayer to access your data?" in consent_page
     back = client.post(
         bank_url,
@@ -219,16 +217,7 @@ def test_oauth_bank_denied_returns_access_denied(tl_auth: AuthDialog) -> None:
     client = tl_auth.client
     dialog = tl_auth.open().headers["Location"]
     bank_url = tl_auth.post(dialog, "provider", provider_id="ob-barclays").headers["Location"]
-    page = client.get(bank_url).text
-    client.post(
-        bank_url,
-        data={
-            "csrf_token": csrf_of(page),
-            "action": "login",
-            "username": "john",
-            "password": "doe",
-        },
-    )
+    bank_sign_in(tl_auth, bank_url, "john", "doe")
     denied = client.post(
         bank_url, data={"csrf_token": csrf_of(client.get(bank_url).text), "action": "deny"}
     )

@@ -87,7 +87,7 @@ def test_a_bad_range_is_invalid_date_range_naming_the_parameter(
     account = _current(truelayer, token)
     for path in (f"/accounts/{account}/transactions", f"/accounts/{account}/transactions/pending"):
         body = truelayer.error(path, token, 400, "invalid_date_range", **params)
-        assert body["error_details"] == {"field": field}
+        assert body["error_details"] == {"parameter": field}
         assert field in body["error_description"]
 
 
@@ -103,7 +103,9 @@ def test_pending_transactions_are_apart_from_settled_ones_and_carry_no_balance(
     assert all("running_balance" not in t for t in pending)
     ledger = db.session.scalars(
         select(Transaction.id).where(
-            Transaction.account_id == account, Transaction.pending.is_(True)
+            Transaction.item_pk == truelayer.grant_of(token).item.pk,
+            Transaction.account_id == account,
+            Transaction.pending.is_(True),
         )
     )
     assert {t["transaction_id"] for t in pending} == set(ledger)
