@@ -33,6 +33,12 @@ US_BANK = "ins_109508"
 
 
 @pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+@pytest.fixture
 def tl(tenant: Tenant, store: Store, bank: BankSync) -> Iterator[TrueLayerSync]:
     """TrueLayer on the same tenant, the same store and the same key as the Plaid client."""
     client = truelayer_sync(tenant, store, bank.cipher)
