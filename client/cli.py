@@ -161,9 +161,13 @@ def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: floa
 @click.argument("connection_id", type=int, required=False)
 @click.pass_context
 def sync(ctx: click.Context, connection_id: int | None) -> None:
-    """Sync one connection (or all linked ones) with a progress display."""
+    """Sync one connection (or all linked Plaid ones) with a progress display."""
     bank = _bank(ctx)
-    query = select(Connection.id).where(Connection.access_token_enc.is_not(None), *_mine(ctx))
+    query = select(Connection.id).where(
+        Connection.access_token_enc.is_not(None),
+        Connection.provider == bank.engine.provider.name,  # TrueLayer ones sync in the app
+        *_mine(ctx),
+    )
     with bank.store.session() as session:
         ids = [connection_id] if connection_id else list(session.scalars(query))
         if connection_id and session.get(Connection, connection_id) is None:

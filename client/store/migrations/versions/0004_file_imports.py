@@ -1,6 +1,6 @@
 """File imports: saved CSV column mappings and the import history (client.imports)
 
-Revision ID: 0004_file_imports
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-26
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import client.store.types
 
-revision = "0004_file_imports"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
