@@ -20,6 +20,7 @@ from . import (
     balances,
     consent,
     errors,
+    explorer,
     institutions,
     items,
     liabilities,
@@ -33,6 +34,9 @@ from . import (
 from .accounts import owner as account_owner
 from .balances import Series
 from .clock import Clock
+from .explorer import ExplorerPage as ExplorerPage
+from .explorer import ExplorerRow as ExplorerRow
+from .explorer import TransactionQuery as TransactionQuery
 from .faults import health
 from .faults.part import Call as Call  # re-exported: the facade is the dialects' door
 from .faults.part import Faults
@@ -548,18 +552,21 @@ class Bank:
         """End-of-day balances of ``accounts`` for every day from ``start`` to ``end``."""
         return balances.history(self.session, item, accounts, start, end)
 
-    def latest_transactions(self, item: Item, count: int) -> TransactionsView:
-        """The item's newest ``count`` live transactions up to today."""
-        today = self.clock.today()
-        return transactions.between(
-            self.session,
-            item,
-            list(item.accounts),
-            item.history_start,
-            today,
-            count=count,
-            offset=0,
-        )
+    def explore_transactions(self, query: TransactionQuery) -> ExplorerPage:
+        """The tenant's transactions across its live items (or ``query.item_ids``), one page."""
+        chosen = [
+            item
+            for item in live_items(self.session, self.tenant)
+            if not query.item_ids or item.id in query.item_ids
+        ]
+        unknown = set(query.item_ids) - {item.id for item in chosen}
+        if unknown:
+            raise errors.InvalidField(f"unknown item_id {sorted(unknown)[0]}", field="item_id")
+        caught_up = [self._caught_up(item, allow_error=True) for item in chosen]
+        accounts = {a.id for item in caught_up for a in item.accounts}
+        if missing := sorted(set(query.account_ids) - accounts):
+            raise errors.InvalidField(f"unknown account_id {missing[0]}", field="account_id")
+        return explorer.page(self.session, caught_up, query)
 
     def remove(self, item: Item) -> None:
         """Remove an item the caller already holds (the dashboard's button)."""

@@ -33,6 +33,8 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.MissingFields: PlaidError("INVALID_REQUEST", "MISSING_FIELDS", 400, None),
     errors.UnknownFields: PlaidError("INVALID_REQUEST", "UNKNOWN_FIELDS", 400, None),
     errors.InvalidField: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
+    # Plaid has no code of its own for a bad date range (TrueLayer's invalid_date_range)
+    errors.InvalidDateRange: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
     errors.InvalidBody: PlaidError("INVALID_REQUEST", "INVALID_BODY", 400, None),
     errors.InvalidConfiguration: PlaidError("INVALID_REQUEST", "INVALID_CONFIGURATION", 400, None),
     errors.NotFound: PlaidError("INVALID_REQUEST", "NOT_FOUND", 404, None),
@@ -183,6 +185,8 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
         "SANDBOX_ERROR", "SANDBOX_PRODUCT_NOT_ENABLED", 400, None
     ),
     errors.RateLimited: PlaidError("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429, None),
+    # a bank's unattended-access quota (TrueLayer calls); Plaid would say RATE_LIMIT
+    errors.UnattendedLimitReached: PlaidError("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429, None),
     errors.InternalError: PlaidError("API_ERROR", "INTERNAL_SERVER_ERROR", 500, None),
 }
 

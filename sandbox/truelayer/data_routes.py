@@ -14,11 +14,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from ..core.bank import Booked, request_uuid
-from ..core.errors import CoreError, InvalidDateRange
+from ..core.errors import CoreError, InvalidDateRange, NotFound
 from ..core.models import Account
 from . import data_access, errors
 from .auth_tokens import provider_object
-from .data_access import current, needs
+from .data_access import current, needs, unguarded
 from .data_render import Renderer
 
 data_bp = Blueprint("truelayer_data", __name__, url_prefix="/data/v1")
@@ -157,6 +157,13 @@ def card_transactions(account_id: str) -> Response:
 def card_pending_transactions(account_id: str) -> Response:
     """Pending card transactions between ``from`` and ``to``."""
     return _transactions(_card(account_id), pending=True, card=True)
+
+
+@data_bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@unguarded
+def unknown_endpoint(unknown: str) -> Response:
+    """Any other path under ``/data/v1``: TrueLayer's 404 in TrueLayer's envelope."""
+    raise NotFound(f"no Data API endpoint /data/v1/{unknown}", field="path")
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -238,6 +238,7 @@ def _sweep_tenant_and_clock(check: ControlChecker, plaid: PlaidClient) -> None:
     token = plaid.link_item(webhook="https://example.com/hook")
     item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
     check.call("get", "/control/items/{item_id}/balances", path={"item_id": item_id})
+    check.call("get", "/control/transactions", query_string={"limit": 3, "sort": "amount"})
     check.call("post", "/control/clock", 400, json={})
     plaid.ok("/sandbox/item/fire_webhook", access_token=token, webhook_code="DEFAULT_UPDATE")
 

@@ -94,3 +94,14 @@ def test_every_reply_names_the_request_and_the_connection(
         assert response.headers["X-Credentials-Id"] == credentials
         assert re.fullmatch(r"[0-9a-f-]{36}", response.headers["X-TL-Correlation-Id"])
     assert ok.headers["X-TL-Correlation-Id"] != failed.headers["X-TL-Correlation-Id"]
+
+
+def test_an_unknown_path_or_method_is_truelayers_not_found(truelayer: TrueLayerData) -> None:
+    for response in (
+        truelayer.http.get("/data/v1/nope"),
+        truelayer.http.post("/data/v1/accounts"),
+        truelayer.http.get("/data/v1/accounts/a/b/c"),
+    ):
+        assert response.status_code == 404
+        assert response.get_json()["error"] == "not_found"
+        assert response.headers["X-TL-Correlation-Id"]

@@ -123,6 +123,19 @@ def test_switching_the_tenants_limits_off_lifts_the_quota(
         assert truelayer.get("/accounts", token, present=False).status_code == 200
 
 
+def test_a_tenants_rate_limit_on_a_data_endpoint_is_provider_too_many_requests(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    truelayer.bank().faults.configure_limits(True, {"/data/v1/accounts": {"per_item": 2}})
+    db.session.commit()
+    assert [truelayer.get("/accounts", token).status_code for _ in range(2)] == [200, 200]
+    response = truelayer.get("/accounts", token)
+    assert response.status_code == 429
+    assert response.get_json()["error"] == "provider_too_many_requests"
+    assert int(response.headers["Retry-After"]) > 0
+    truelayer.results("/cards", token)  # other endpoints keep their own budget
+
+
 def test_a_call_refused_for_its_scope_costs_no_quota(truelayer: TrueLayerData) -> None:
     token = truelayer.connect(scopes=("accounts",))
     for _ in range(6):

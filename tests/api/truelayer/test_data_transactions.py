@@ -103,7 +103,9 @@ def test_pending_transactions_are_apart_from_settled_ones_and_carry_no_balance(
     assert all("running_balance" not in t for t in pending)
     ledger = db.session.scalars(
         select(Transaction.id).where(
-            Transaction.account_id == account, Transaction.pending.is_(True)
+            Transaction.item_pk == truelayer.grant_of(token).item.pk,
+            Transaction.account_id == account,
+            Transaction.pending.is_(True),
         )
     )
     assert {t["transaction_id"] for t in pending} == set(ledger)
