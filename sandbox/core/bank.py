@@ -48,6 +48,7 @@ from .grants import Grant as Grant
 from .grants import Grants as Grants
 from .grants import Issuer as Issuer
 from .grants import TokenSet as TokenSet
+from .grants import access as grant_access
 from .grants import clients as app_clients
 from .grants import resolve_access as resolve_access
 from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
@@ -62,6 +63,7 @@ from .models import (
     AccessToken,
     Account,
     AppClient,
+    Consent,
     Item,
     LinkSession,
     LinkToken,
@@ -629,6 +631,11 @@ def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | N
 def create_tenant(session: Session, name: str, seed: int, **keys: Any) -> tuple[Tenant, Keys]:
     """A new tenant (``client_id``/``secret``/``now`` may be given); see ``tenants.create``."""
     return tenants.create(session, name, seed, **keys)
+
+
+def consent_of_refresh_token(session: Session, refresh_token: str | None) -> Consent:
+    """The live connection of a refresh token, in any tenant (``/v1/reauthuri``)."""
+    return grant_access.consent_of_refresh_token(session, refresh_token)
 
 
 def find_app_client(session: Session, client_id: str | None) -> AppClient:
