@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import inputs, security
     from .core import keyring
-    from .extensions import db, install_units_of_work, migrate
+    from .extensions import db, install_units_of_work, migrate, reading_requests
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         keyring.register(db.engine, app.config["SECRET_KEY"])
     _register_blueprints(app)
     install_units_of_work(app)  # after the blueprints: wraps every view they registered
+    reading_requests(app)
 
     @app.after_request
     def commit_on_success(response: Response) -> Response:
