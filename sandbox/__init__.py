@@ -24,17 +24,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from . import inputs, security
+    from .rendering import OrjsonProvider, json_column
     from .core import keyring
     from .extensions import db, install_units_of_work, migrate, reading_requests
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config or {})
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Server databases drop idle connections; SQLite files never do.
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        engine_options.setdefault("pool_pre_ping", True)
+    engine_options.setdefault("json_deserializer", json_column)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
     inputs.install(app)  # before the blueprints: their URL rules use its converters
     security.install(app)
