@@ -24,9 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from . import inputs, security
-    from .rendering import OrjsonProvider, json_column
     from .core import keyring
-    from .extensions import db, install_units_of_work, migrate, reading_requests
+    from .extensions import db, init_migrations, install_units_of_work, reading_requests
+    from .rendering import OrjsonProvider, json_column
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.json = OrjsonProvider(app)
@@ -45,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.install(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    init_migrations(app, str(MIGRATIONS))
     with app.app_context():  # every session on this engine hashes and seals with this key
         keyring.register(db.engine, app.config["SECRET_KEY"])
     _register_blueprints(app)

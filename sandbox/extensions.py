@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import click
 from flask import Flask, current_app
 from flask.typing import RouteCallable
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExecutionContext
@@ -63,7 +63,41 @@ class SandboxSQLAlchemy(SQLAlchemy):
 
 # The models are plain SQLAlchemy (``core`` has no Flask imports); share their metadata.
 db = SandboxSQLAlchemy(metadata=Base.metadata)
-migrate = Migrate()
+
+
+def init_migrations(app: Flask, directory: str) -> None:
+    """Flask-Migrate for ``app``, loaded on first use: it imports Alembic, which a start on a
+    current schema never needs (``bootstrap.prepare_schema``), yet ``flask db`` still works."""
+    app.extensions["migrate"] = _LazyMigrate(app, directory)
+    app.cli.add_command(_LazyDbGroup("db", help="Database migrations (Flask-Migrate)."))
+
+
+class _LazyMigrate:
+    """Stands in ``app.extensions["migrate"]`` until something asks it more than the folder."""
+
+    def __init__(self, app: Flask, directory: str) -> None:
+        self.app, self.directory = app, directory
+
+    def __getattr__(self, name: str) -> Any:
+        from flask_migrate import Migrate
+
+        Migrate(self.app, db, directory=self.directory)  # replaces this stand-in
+        return getattr(self.app.extensions["migrate"], name)
+
+
+class _LazyDbGroup(click.Group):
+    """Flask-Migrate's ``db`` command group, imported when the command line reaches it."""
+
+    def _real(self) -> click.Group:
+        from flask_migrate.cli import db as db_group
+
+        return db_group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._real().get_command(ctx, cmd_name)
 
 
 def current_session() -> Session:

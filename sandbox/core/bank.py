@@ -444,7 +444,11 @@ class Bank:
     ) -> SyncView:
         """One page of transaction changes since ``cursor``."""
         item = self.item(access_token, change=False)
-        if "transactions" not in item.products or not item.sync_called or not item.last_successful_update:
+        if (
+            "transactions" not in item.products
+            or not item.sync_called
+            or not item.last_successful_update
+        ):
             self.lock(item)  # the first sync changes the item
         if "transactions" not in item.products:
             triggers.sync_started(self.session, self.tenant, item, self.historical_delay)

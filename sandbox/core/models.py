@@ -23,8 +23,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
     select,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship

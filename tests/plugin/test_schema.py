@@ -3,6 +3,8 @@ migration, which is only right while the migrations build exactly the models' sc
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +59,22 @@ def test_live_sandbox_schema_is_the_models_at_the_head_revision(empty_app: Flask
     assert _revision(empty_app) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
     testing.upgrade_schema(empty_app)  # a second start migrates: nothing to do
     assert _differences(empty_app) == []
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    assert (
+        bootstrap.head_revision(MIGRATIONS) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    )
+
+
+def test_a_start_on_a_current_schema_does_not_import_alembic(tmp_path: Path) -> None:
+    """Alembic is a third of a cold start's imports: a current schema needs none of it."""
+    url = f"sqlite:///{tmp_path / 'cur.db'}"
+    code = (
+        "import sys; from sandbox import create_app; from sandbox.bootstrap import prepare_schema; "
+        f"app = create_app({{'DATABASE_URL': '{url}', 'SECRET_KEY': 'k'}}); "
+        "prepare_schema(app); first = 'alembic' in sys.modules; "
+        "prepare_schema(app); print(first, 'alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]  # empty: created and stamped; then current
