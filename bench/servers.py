@@ -193,5 +193,5 @@ def _wait_for_workers(server: Server, deadline: float) -> None:
         try:
             requests.get(server.url + "/", timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine imports slowly
             time.sleep(0.02)
