@@ -29,7 +29,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .rendering import OrjsonProvider, json_column
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
-    app.json = OrjsonProvider(app)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config or {})
@@ -41,7 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine_options.setdefault("json_deserializer", json_column)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
-    inputs.install(app)  # before the blueprints: their URL rules use its converters
+    inputs.install(app, OrjsonProvider)  # before the blueprints: their URL rules use its converters
     security.install(app)
 
     db.init_app(app)

@@ -1,13 +1,13 @@
 """JSON replies rendered by orjson: the same JSON as Flask's provider, several times faster.
 
 Every Plaid reply is a ``jsonify`` of plain dicts, lists, strings and numbers, and Flask's
-provider (the standard library's encoder with sorted keys) was a tenth of a balance call.
-orjson writes the same document: keys sorted, compact, a final newline; dates and
-dataclasses go through Flask's own ``default`` (``http_date``, ``asdict``) as before.
+provider (the standard library's encoder) was a tenth of a balance call. orjson writes the
+same document: keys in the same order, compact, a final newline; dates and dataclasses go
+through Flask's own ``default`` (``http_date``, ``asdict``) as before.
 Only non-ASCII text differs in bytes, written as UTF-8 rather than ``\\u`` escapes, which
 JSON parsers read alike. Whatever orjson refuses (an integer beyond 64 bits) is rendered by
-Flask's provider, so no reply changes meaning. Request bodies are still parsed by the
-standard library, whose errors ``sandbox.inputs`` relies on.
+Flask's provider, so no reply changes meaning. Request bodies are still parsed as
+``sandbox.inputs`` parses them (the standard library, then its checks).
 """
 
 from __future__ import annotations
@@ -16,30 +16,31 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from flask.json.provider import DefaultJSONProvider
+
+from .inputs import StrictJSONProvider
 
 if TYPE_CHECKING:
     from flask import Response
 
 OPTIONS = (
-    orjson.OPT_SORT_KEYS
-    | orjson.OPT_NON_STR_KEYS
+    orjson.OPT_NON_STR_KEYS
     | orjson.OPT_APPEND_NEWLINE
     | orjson.OPT_PASSTHROUGH_DATETIME  # Flask writes dates as HTTP dates, not ISO
     | orjson.OPT_PASSTHROUGH_DATACLASS
 )
 
 
-class OrjsonProvider(DefaultJSONProvider):
-    """Flask's JSON provider with replies rendered by orjson (``jsonify``, dict returns)."""
+class OrjsonProvider(StrictJSONProvider):
+    """The app's JSON provider with replies rendered by orjson (``jsonify``, dict returns)."""
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON reply; pretty-printed ones (debug mode) stay with Flask's provider."""
         if (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(*args, **kwargs)
         obj = self._prepare_response_obj(args, kwargs)
+        options = OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
         try:
-            body = orjson.dumps(obj, default=self.default, option=OPTIONS)
+            body = orjson.dumps(obj, default=self.default, option=options)
         except orjson.JSONEncodeError:
             return super().response(*args, **kwargs)
         return self._app.response_class(body, mimetype=self.mimetype)
@@ -49,8 +50,9 @@ def json_column(text: str | bytes) -> Any:
     """A JSON column's value as read back (the engine's ``json_deserializer``).
 
     orjson parses the few JSON columns of every read (account details, item products) in a
-    fraction of the time; a document it refuses (an integer beyond 64 bits, which the
-    standard library wrote) is parsed by the standard library.
+    fraction of the time. A document it refuses (``NaN``, which the standard library writes)
+    is parsed by the standard library. Integers round-trip within 64 bits (orjson reads
+    larger ones as floats); ``sandbox.inputs`` refuses larger ones in every request body.
     """
     try:
         return orjson.loads(text)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import tokens
@@ -44,6 +44,23 @@ class Verdict:
     decision: Decision | None
     context: Context
     counted: bool
+
+
+# Built once (every gated call runs it): the item behind a token, with the tenant's health
+# override of the item's institution and its rate-limit setting, if any.
+_ITEM_AND_SETTINGS = (
+    select(AccessToken, Item, InstitutionHealth, RateLimitSetting)
+    .join(Item, Item.pk == AccessToken.item_pk)
+    .outerjoin(
+        InstitutionHealth,
+        and_(
+            InstitutionHealth.tenant_id == bindparam("tenant_id"),
+            InstitutionHealth.institution_id == Item.institution_id,
+        ),
+    )
+    .outerjoin(RateLimitSetting, RateLimitSetting.tenant_id == bindparam("tenant_id"))
+    .where(AccessToken.token == bindparam("token"))
+)
 
 
 @dataclass(frozen=True)
@@ -114,17 +131,8 @@ class Faults:
         """The tenant's item behind the token, with the tenant's rate-limit setting and its
         health override of the item's institution: everything the gate reads, one query."""
         found = self.session.execute(
-            select(AccessToken, Item, InstitutionHealth, RateLimitSetting)
-            .join(Item, Item.pk == AccessToken.item_pk)
-            .outerjoin(
-                InstitutionHealth,
-                and_(
-                    InstitutionHealth.tenant_id == self.tenant_id,
-                    InstitutionHealth.institution_id == Item.institution_id,
-                ),
-            )
-            .outerjoin(RateLimitSetting, RateLimitSetting.tenant_id == self.tenant_id)
-            .where(AccessToken.token == tokens.at_rest(self.session, access_token))
+            _ITEM_AND_SETTINGS,
+            {"tenant_id": self.tenant_id, "token": tokens.at_rest(self.session, access_token)},
         ).first()
         self._held = found  # the session holds loaded rows weakly: the view reuses these
         if found is None or found[1].tenant_id != self.tenant_id:
