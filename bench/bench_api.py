@@ -162,7 +162,7 @@ def measure_throughput(work: Path, args: argparse.Namespace) -> Measured:
         on_sandbox = {
             (e, c): _load(c, sandbox, e, bodies[e], args) for e in ENDPOINTS for c in drivers
         }
-    files = {}
+    files: dict[str, str] = {}
     for endpoint, reply in replies.items():
         files[endpoint] = str(work / f"reply{len(files)}.json")
         Path(files[endpoint]).write_bytes(reply)

@@ -91,7 +91,8 @@ class _LazyDbGroup(click.Group):
     def _real(self) -> click.Group:
         from flask_migrate.cli import db as db_group
 
-        return db_group
+        group: click.Group = db_group
+        return group
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return self._real().list_commands(ctx)

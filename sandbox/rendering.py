@@ -16,11 +16,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from flask import Response
 
 from .inputs import StrictJSONProvider
 
 if TYPE_CHECKING:
-    from flask import Response
+    from werkzeug.sansio.response import Response as AnyResponse
 
 OPTIONS = (
     orjson.OPT_NON_STR_KEYS
@@ -33,7 +34,7 @@ OPTIONS = (
 class OrjsonProvider(StrictJSONProvider):
     """The app's JSON provider with replies rendered by orjson (``jsonify``, dict returns)."""
 
-    def response(self, *args: Any, **kwargs: Any) -> Response:
+    def response(self, *args: Any, **kwargs: Any) -> AnyResponse:
         """A JSON reply; pretty-printed ones (debug mode) stay with Flask's provider."""
         if (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(*args, **kwargs)
@@ -43,7 +44,7 @@ class OrjsonProvider(StrictJSONProvider):
             body = orjson.dumps(obj, default=self.default, option=options)
         except orjson.JSONEncodeError:
             return super().response(*args, **kwargs)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        return Response(body, mimetype=self.mimetype)
 
 
 def json_column(text: str | bytes) -> Any:
