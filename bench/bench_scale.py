@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ from sqlalchemy.engine import make_url
 from sandbox.core.keyring import Keyring
 from sandbox.core.models import Base
 
-from .load import LoadResult, _lua_string, _parse_wrk
+from .load import LoadResult, _lua_string, run_wrk_script
 from .servers import Server, init_db, plaid_headers, plaid_post, sandbox_env, start_gunicorn
 
 RESULTS = Path(__file__).with_name("results-scale.md")
@@ -163,33 +162,17 @@ def run_wrk_bodies(
     url: str, bodies: Sequence[bytes], *, connections: int, duration: float, warmup: float
 ) -> LoadResult:
     """wrk POSTing a body drawn at random from ``bodies`` for each request."""
-    headers = {"Content-Type": "application/json", **plaid_headers()}
     script = "\n".join(
         [
-            'wrk.method = "POST"',
-            *(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()),
             "bodies = {" + ",".join(_lua_string(b.decode()) for b in bodies) + "}",
             "request = function()",
             "  return wrk.format(nil, nil, nil, bodies[math.random(#bodies)])",
             "end",
         ]
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script)
-    try:
-        base = ["wrk", "-t", "2", "-c", str(connections), "-s", handle.name, "--timeout", "10s"]
-        if warmup > 0:
-            subprocess.run([*base, "-d", f"{max(1, round(warmup))}s", url], check=True,
-                           capture_output=True)  # fmt: skip
-        out = subprocess.run(
-            [*base, "-d", f"{max(1, round(duration))}s", "--latency", url],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    finally:
-        os.unlink(handle.name)
-    return _parse_wrk(out)
+    return run_wrk_script(
+        url, script, plaid_headers(), connections=connections, duration=duration, warmup=warmup
+    )
 
 
 def worker_rss_mb(server: Server) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,14 +45,19 @@ def _increment_slowly(app: Flask) -> None:
         db.session.remove()
 
 
-def test_sqlite_read_then_write_transactions_run_one_after_another(file_app: Flask) -> None:
-    threads = [threading.Thread(target=_increment_slowly, args=(file_app,)) for _ in range(4)]
+def _counter_after_four(app: Flask, increment: Callable[[Flask], None]) -> int:
+    """Run ``increment`` in four threads at once; the tenant's counter afterwards."""
+    threads = [threading.Thread(target=increment, args=(app,)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     db.session.expire_all()
-    assert db.session.scalars(select(Tenant)).one().item_counter == 4
+    return db.session.scalars(select(Tenant)).one().item_counter
+
+
+def test_sqlite_read_then_write_transactions_run_one_after_another(file_app: Flask) -> None:
+    assert _counter_after_four(file_app, _increment_slowly) == 4
 
 
 def test_unit_of_work_retries_when_the_database_stays_busy(
@@ -157,10 +162,4 @@ def _lock_and_increment(app: Flask) -> None:
 
 def test_request_transactions_take_the_write_lock_at_for_update(file_app: Flask) -> None:
     # Each starts as a reader; FOR UPDATE trades its snapshot for the lock and fresh rows.
-    threads = [threading.Thread(target=_lock_and_increment, args=(file_app,)) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    db.session.expire_all()
-    assert db.session.scalars(select(Tenant)).one().item_counter == 4
+    assert _counter_after_four(file_app, _lock_and_increment) == 4
