@@ -78,3 +78,36 @@ def test_a_start_on_a_current_schema_does_not_import_alembic(tmp_path: Path) -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]  # empty: created and stamped; then current
+
+
+PROMISES = "SELECT id, post_on, posted_amount_minor, posted_name FROM transactions " + (
+    "WHERE post_on IS NOT NULL ORDER BY id"
+)
+
+
+def test_posting_promises_move_between_details_and_columns(empty_app: Flask) -> None:
+    """Revision e4f1a9c27b30 copies live pending rows' promises out of ``details`` (and its
+    downgrade writes them back), so an item linked before it still posts on time."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    client = empty_app.test_client()
+    keys = {"client_id": "c", "secret": "s"}
+    public = client.post(
+        "/sandbox/public_token/create",
+        json={**keys, "institution_id": "ins_109508", "initial_products": ["transactions"]},
+    ).get_json()["public_token"]
+    client.post("/item/public_token/exchange", json={**keys, "public_token": public})
+    with empty_app.app_context():
+        promised = db.session.execute(text(PROMISES)).all()
+        db.session.remove()
+        assert promised and all(row.post_on is not None for row in promised)
+        flask_migrate.downgrade(revision="c3a1f0e2b7d4")
+        kept = db.session.execute(text("SELECT details FROM transactions")).scalars().all()
+        db.session.remove()
+        assert sum("post_date" in str(d) for d in kept) == len(promised)
+        flask_migrate.upgrade()
+        assert db.session.execute(text(PROMISES)).all() == promised
+        db.session.remove()
