@@ -1,23 +1,25 @@
 """Scale on PostgreSQL: latency with 10 items against 10,000 items and 10 million transactions.
 
     .venv/bin/python -m bench.bench_scale --database-url postgresql://postgres@127.0.0.1/bench
-    .venv/bin/python -m bench.bench_scale --items 10,100,1000 --duration 2   # a quick look
+    .venv/bin/python -m bench.bench_scale --items 10,100 --days 30 --duration 1   # a quick look
 
-One template item (``user_good``, ``--days`` of history, its historical pull loaded by one
-``/transactions/sync``) is linked over HTTP, then cloned server-side into the same tenant
-until the database holds each item count of ``--items``: ``INSERT … SELECT`` over
-``generate_series`` for items, accounts and transactions (the rows never leave the
-server), ``COPY`` for the access tokens, which are hashed in Python. The default, 10,000
-items of 365 days (980 transactions each), is about 10 million transactions.
+Each item count of ``--items`` gets a database of its own (``<database>_<count>``, created
+when missing). One template item (``user_good``, ``--days`` of history, its historical pull
+loaded by one ``/transactions/sync``) is linked over HTTP, then cloned server-side into the
+same tenant: ``INSERT … SELECT`` over ``generate_series`` for items, accounts and
+transactions (the rows never leave the server), ``COPY`` for the access tokens, which are
+hashed in Python. The default, 10,000 items of 365 days (about 930 transactions each), is
+about 10 million transactions. A database that already holds its count is reused
+(``--fresh`` fills every one again): filling the largest takes a while.
 
-At each size, ``wrk`` sends ``/accounts/balance/get`` and then the first page of
-``/transactions/sync`` (count 100) to gunicorn (2 sync workers), each request for an item
-drawn at random, and the table gives req/s, p50 and p99 with the ratio of p99 to the
-smallest size's p99 (target: at most 2). The workers' memory (RSS) is read idle before
-the first size and after the last. The tenant's clock is frozen so that no request
-generates new days meanwhile. The database named by ``--database-url`` is emptied first.
-A PNG plot of latency against item count is written beside the results
-(``bench/scale.png``, needs the ``bench`` extra: matplotlib).
+One gunicorn (2 sync workers) serves each database, all at once, and ``wrk`` loads them in
+turn, ``--rounds`` times (each round: every size, ``/accounts/balance/get`` then the
+first page of ``/transactions/sync``, count 100, for items drawn at random), so a busy
+machine weighs on every size alike. The table gives the median over rounds of req/s, p50
+and p99, and p99 against the smallest size's (target: at most 2). The workers' memory
+(RSS) is read idle, before any load, and after the last round. Tenants' clocks are frozen
+so that no request generates new days meanwhile. A PNG plot of latency against item count
+is written beside the results (``bench/scale.png``, needs the ``bench`` extra: matplotlib).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import datetime as dt
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,17 +56,49 @@ CLONE_PREFIX = "bench"
 
 @dataclass(frozen=True)
 class Point:
-    """One endpoint at one item count."""
+    """One endpoint at one item count: every round's load."""
 
     items: int
     transactions: int
     endpoint: str
-    load: LoadResult
+    loads: tuple[LoadResult, ...]
+
+    def median(self, what: Callable[[LoadResult], float]) -> float:
+        """The median over rounds of ``what`` (a rate, a percentile)."""
+        return statistics.median(what(load) for load in self.loads)
+
+    def p(self, fraction: float) -> float:
+        """A latency percentile in seconds, the median over rounds."""
+        return self.median(lambda load: load.percentile(fraction))
+
+    @property
+    def errors(self) -> int:
+        return sum(load.errors for load in self.loads)
 
 
 def _driver_url(url: str) -> str:
     """A libpq URL (psycopg) from a SQLAlchemy-style one."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def database_for(url: str, items: int) -> str:
+    """The URL of the database that holds ``items`` items, created if missing."""
+    base = make_url(_driver_url(url))
+    name = f"{base.database}_{items}"
+    with psycopg.connect(
+        base.set(database="postgres").render_as_string(False), autocommit=True
+    ) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def item_count(url: str) -> int:
+    """How many items the database holds (0 without the sandbox's schema)."""
+    with psycopg.connect(_driver_url(url)) as conn:
+        if not conn.execute("SELECT to_regclass('items')").fetchone()[0]:  # type: ignore[index]
+            return 0
+        return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])  # type: ignore[index]
 
 
 def empty_database(url: str) -> None:
@@ -192,42 +228,66 @@ def _bodies(endpoint: str, tokens: Sequence[str]) -> list[bytes]:
     return [json.dumps({"access_token": t, **extra}).encode() for t in tokens]
 
 
-def measure(args: argparse.Namespace) -> tuple[list[Point], dict[str, float], float, int]:
-    """Populate step by step and load each size; (points, memory, population seconds, rows)."""
-    url = args.database_url
+def fill(url: str, items: int, days: int, log: Path) -> float:
+    """Empty the database and fill it with ``items`` items; returns the cloning seconds."""
     empty_database(url)
     env = sandbox_env(url, SANDBOX_SECRET_KEY=SECRET_KEY)
     init_db(env)
-    points: list[Point] = []
-    memory: dict[str, float] = {}
-    populate = 0.0
+    with start_gunicorn("sandbox.wsgi:app", env, log, workers=1) as server:
+        link_template(server, days)
+    template_pk, _ = template_row(url)
+    return clone(url, template_pk, 0, items - 1)  # the template is the first
+
+
+def measure(
+    args: argparse.Namespace,
+) -> tuple[list[Point], dict[str, float], dict[int, float], int]:
+    """Fill (or reuse) a database per size, serve them all, load them in interleaved rounds;
+    (points, memory, seconds spent filling each database, transactions per item)."""
+    urls = {size: database_for(args.database_url, size) for size in args.items}
+    filled: dict[int, float] = {}
     rng = random.Random(7)
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-        log = Path(tmp) / "gunicorn.log"
-        with start_gunicorn("sandbox.wsgi:app", env, log, workers=args.workers) as server:
-            link_template(server, args.days)
-            template_pk, per_item = template_row(url)
-            memory["idle"] = worker_rss_mb(server)
-            have = 0
-            for size in args.items:
-                populate += clone(url, template_pk, have, size - 1)  # the template counts
-                have = max(have, size - 1)
-                tokens = [clone_token(n) for n in range(1, have + 1)]
-                sample = rng.sample(tokens, min(len(tokens), args.sample)) if tokens else []
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, ExitStack() as stack:
+        for size, url in urls.items():
+            if args.fresh or item_count(url) != size:
+                filled[size] = fill(url, size, args.days, Path(tmp) / f"fill-{size}.log")
+        per_item = template_row(urls[args.items[0]])[1]
+        servers = {}
+        for size, url in urls.items():
+            template_row(url)  # freezes the clock (a reused database too)
+            env = sandbox_env(url, SANDBOX_SECRET_KEY=SECRET_KEY)
+            log = Path(tmp) / f"gunicorn-{size}.log"
+            servers[size] = stack.enter_context(
+                start_gunicorn("sandbox.wsgi:app", env, log, workers=args.workers)
+            )
+        memory = {"idle": sum(worker_rss_mb(server) for server in servers.values())}
+        bodies = {}
+        for size in args.items:
+            tokens = [clone_token(n) for n in range(1, size)]
+            sample = rng.sample(tokens, min(len(tokens), args.sample))
+            bodies[size] = {e: _bodies(e, sample) for e in ENDPOINTS}
+        loads: dict[tuple[int, str], list[LoadResult]] = {}
+        for round_number in range(args.rounds):
+            for size, server in servers.items():
                 for endpoint in ENDPOINTS:
-                    bodies = _bodies(endpoint, sample)
                     load = run_wrk_bodies(
                         server.url + endpoint,
-                        bodies,
+                        bodies[size][endpoint],
                         connections=args.connections,
                         duration=args.duration,
                         warmup=args.warmup,
                     )
-                    points.append(Point(size, size * per_item, endpoint, load))
-                    print(f"{size:>6} items {endpoint}: {load.rate:,.0f} req/s, p99 "
-                          f"{load.percentile(0.99) * 1000:.1f} ms", file=sys.stderr)  # fmt: skip
-            memory["after"] = worker_rss_mb(server)
-    return points, memory, populate, per_item
+                    loads.setdefault((size, endpoint), []).append(load)
+                    print(f"round {round_number + 1}: {size:>6} items {endpoint}: "
+                          f"{load.rate:,.0f} req/s, p99 {load.percentile(0.99) * 1000:.1f} ms",
+                          file=sys.stderr)  # fmt: skip
+        memory["after"] = sum(worker_rss_mb(server) for server in servers.values())
+    points = [
+        Point(size, size * per_item, endpoint, tuple(loads[size, endpoint]))
+        for endpoint in ENDPOINTS
+        for size in args.items
+    ]
+    return points, memory, filled, per_item
 
 
 def table(points: Sequence[Point]) -> list[str]:
@@ -238,13 +298,13 @@ def table(points: Sequence[Point]) -> list[str]:
     ]
     for endpoint in ENDPOINTS:
         mine = [p for p in points if p.endpoint == endpoint]
-        base = mine[0].load.percentile(0.99) if mine else 0.0
+        base = mine[0].p(0.99) if mine else 0.0
         for p in mine:
-            p99 = p.load.percentile(0.99)
+            p99 = p.p(0.99)
             rows.append(
-                f"| `{endpoint}` | {p.items:,} | {p.transactions:,} | {p.load.rate:,.0f} "
-                f"| {p.load.percentile(0.5) * 1000:.1f} ms | {p99 * 1000:.1f} ms "
-                f"| {p99 / base if base else 0:.2f} | {p.load.errors} |"
+                f"| `{endpoint}` | {p.items:,} | {p.transactions:,} "
+                f"| {p.median(lambda load: load.rate):,.0f} | {p.p(0.5) * 1000:.1f} ms "
+                f"| {p99 * 1000:.1f} ms | {p99 / base if base else 0:.2f} | {p.errors} |"
             )
     return rows
 
@@ -261,14 +321,14 @@ def plot(points: Sequence[Point], path: Path) -> Path:
         mine = [p for p in points if p.endpoint == endpoint]
         counts = [p.items for p in mine]
         for fraction, style in ((0.5, "--"), (0.99, "-")):
-            values = [p.load.percentile(fraction) * 1000 for p in mine]
+            values = [p.p(fraction) * 1000 for p in mine]
             label = f"{endpoint} p{int(fraction * 100)}"
             axes.plot(counts, values, style, marker="o", label=label)
     axes.set_xscale("log")
     axes.set_xlabel("items in the database (PostgreSQL)")
     axes.set_ylabel("latency (ms)")
     axes.set_ylim(bottom=0)
-    axes.set_title("Latency against item count (gunicorn, 2 sync workers, wrk)")
+    axes.set_title("Latency against item count (gunicorn, 2 sync workers, wrk; medians)")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
     figure.tight_layout()
@@ -296,8 +356,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="item counts to measure at, ascending (comma-separated)",
     )
     parser.add_argument("--days", type=int, default=365, help="history of each item")
+    parser.add_argument("--fresh", action="store_true", help="fill every database again")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of load")
     parser.add_argument("--sample", type=int, default=2000, help="items drawn from per size")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load")
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds of load")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -310,17 +372,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the scale benchmark, print the table, save it and the plot."""
     args = parse_args(argv)
     began = time.perf_counter()
-    points, memory, populate, per_item = measure(args)
+    points, memory, filled, per_item = measure(args)
     largest = max(args.items)
+    fills = ", ".join(f"{size:,} items {seconds:.0f} s" for size, seconds in filled.items())
     text = "\n".join(
         [
-            f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; "
-            f"PostgreSQL; one template item of {args.days} days ({per_item:,} transactions) "
-            f"cloned to {largest:,} items ({largest * per_item:,} transactions) in "
-            f"{populate:.1f} s (server-side `INSERT … SELECT`, `COPY` for tokens); wrk, "
-            f"{args.connections} connections, {args.duration:g} s per point, items drawn at "
-            f"random from {args.sample:,}; gunicorn `--workers {args.workers}`. Workers' RSS: "
-            f"{memory['idle']:.0f} MB idle, {memory['after']:.0f} MB after the last size. "
+            f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs "
+            f"(load average {' / '.join(f'{n:.1f}' for n in os.getloadavg())}); PostgreSQL, "
+            f"a database per size; one template item of {args.days} days ({per_item:,} "
+            f"transactions) cloned to {largest:,} items ({largest * per_item:,} transactions). "
+            f"Filling (server-side `INSERT … SELECT`, `COPY` for tokens): "
+            f"{fills or 'databases reused from an earlier run'}. wrk, {args.connections} "
+            f"connections, {args.duration:g} s per point, {args.rounds} interleaved rounds "
+            f"(medians), items drawn at random from up to {args.sample:,}; gunicorn "
+            f"`--workers {args.workers}` per database. Workers' RSS, all servers: "
+            f"{memory['idle']:.0f} MB idle, {memory['after']:.0f} MB after the last round. "
             f"Whole run {time.perf_counter() - began:.0f} s.",
             "",
             *table(points),
