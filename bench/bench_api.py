@@ -40,6 +40,7 @@ from .servers import (
     sandbox_env,
     start_gunicorn,
     start_serve,
+    workers_cpu_seconds,
 )
 
 RESULTS = Path(__file__).with_name("results.md")
@@ -112,12 +113,15 @@ def measure_cold_start(work: Path, runs: int, database_url: str | None) -> list[
 
 @dataclass(frozen=True)
 class Throughput:
-    """Both servers under one load driver, on one endpoint."""
+    """Both servers under one load driver, on one endpoint; ``*_cpu``: the workers' CPU
+    seconds per request (what a busy machine changes least)."""
 
     client: str
     sandbox: LoadResult
     bare: LoadResult
     endpoint: str = BALANCE
+    sandbox_cpu: float = 0.0
+    bare_cpu: float = 0.0
 
 
 # The endpoints loaded, with what each request sends besides the access token.
@@ -173,7 +177,13 @@ def measure_throughput(work: Path, args: argparse.Namespace) -> Measured:
             if _capture(bare, endpoint, bodies[endpoint]) != replies[endpoint]:
                 raise RuntimeError(f"the bare app does not return the sandbox's {endpoint}")
         on_bare = {(e, c): _load(c, bare, e, bodies[e], args) for e in ENDPOINTS for c in drivers}
-    loads = [Throughput(c, on_sandbox[e, c], on_bare[e, c], e) for e in ENDPOINTS for c in drivers]
+    loads = [
+        Throughput(
+            c, on_sandbox[e, c][0], on_bare[e, c][0], e, on_sandbox[e, c][1], on_bare[e, c][1]
+        )
+        for e in ENDPOINTS
+        for c in drivers
+    ]
     sizes = {e: len(r) for e, r in replies.items()}
     added = chains[0][1] if chains else 0
     return Measured(loads, sizes, [seconds for seconds, _ in chains], added)
@@ -194,9 +204,11 @@ def _capture(server: Server, endpoint: str, body: bytes) -> bytes:
 
 def _load(
     client: str, server: Server, endpoint: str, body: bytes, args: argparse.Namespace
-) -> LoadResult:
+) -> tuple[LoadResult, float]:
+    """The load, and the workers' CPU seconds per request it cost (warm-up included)."""
     driver = run_wrk if client == "wrk" else run_load
-    return driver(
+    before = workers_cpu_seconds(server)
+    result = driver(
         server.url + endpoint,
         body,
         plaid_headers(),
@@ -204,6 +216,9 @@ def _load(
         duration=args.duration,
         warmup=args.warmup,
     )
+    spent = workers_cpu_seconds(server) - before
+    seconds = args.duration + args.warmup
+    return result, spent / (result.rate * seconds) if result.rate else 0.0
 
 
 def _ms(seconds: float) -> str:
@@ -239,23 +254,29 @@ def throughput_table(results: Sequence[Throughput], database: str) -> list[str]:
     """Markdown rows: req/s and latency of both servers and their ratio, per endpoint and
     load driver; ``p99/p50`` shows how even the latency is (target: at most 3)."""
     rows = [
-        "| endpoint | server | load driver | req/s | p50 | p99 | p99/p50 | requests | errors |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | server | load driver | req/s | p50 | p99 | p99/p50 | CPU/request "
+        "| requests | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         client = CLIENT_LABELS[result.client]
         sandbox, bare = result.sandbox, result.bare
-        for label, run in ((f"sandbox ({database})", sandbox), ("bare Flask, same bytes", bare)):
+        for label, run, cpu in (
+            (f"sandbox ({database})", sandbox, result.sandbox_cpu),
+            ("bare Flask, same bytes", bare, result.bare_cpu),
+        ):
             p50, p99 = run.percentile(0.5), run.percentile(0.99)
             rows.append(
                 f"| `{result.endpoint}` | {label} | {client} | {run.rate:,.0f} | {_ms(p50)} "
-                f"| {_ms(p99)} | {_ratio(p99, p50)} | {run.requests:,} | {run.errors} |"
+                f"| {_ms(p99)} | {_ratio(p99, p50)} | {cpu * 1000:.2f} ms | {run.requests:,} "
+                f"| {run.errors} |"
             )
         rows.append(
             f"| `{result.endpoint}` | **ratio sandbox/bare** | {client} "
             f"| **{_ratio(sandbox.rate, bare.rate)}** "
             f"| {_ratio(sandbox.percentile(0.5), bare.percentile(0.5))}x "
-            f"| {_ratio(sandbox.percentile(0.99), bare.percentile(0.99))}x | | | |"
+            f"| {_ratio(sandbox.percentile(0.99), bare.percentile(0.99))}x | "
+            f"| **{_ratio(result.bare_cpu, result.sandbox_cpu)}** (bare/sandbox) | | |"
         )
     return rows
 

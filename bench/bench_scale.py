@@ -45,7 +45,15 @@ from sandbox.core.keyring import Keyring
 from sandbox.core.models import Base
 
 from .load import LoadResult, _lua_string, run_wrk_script
-from .servers import Server, init_db, plaid_headers, plaid_post, sandbox_env, start_gunicorn
+from .servers import (
+    Server,
+    init_db,
+    plaid_headers,
+    plaid_post,
+    sandbox_env,
+    start_gunicorn,
+    workers_rss_mb,
+)
 
 RESULTS = Path(__file__).with_name("results-scale.md")
 PLOT = Path(__file__).with_name("scale.png")
@@ -211,18 +219,6 @@ def run_wrk_bodies(
     )
 
 
-def worker_rss_mb(server: Server) -> float:
-    """The resident memory of gunicorn's workers (children of the master), in MB."""
-    pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    total_kb = 0
-    for child in children:
-        for line in Path(f"/proc/{child}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
-
-
 def _bodies(endpoint: str, tokens: Sequence[str]) -> list[bytes]:
     extra = {"count": 100} if endpoint == "/transactions/sync" else {}
     return [json.dumps({"access_token": t, **extra}).encode() for t in tokens]
@@ -260,7 +256,7 @@ def measure(
             servers[size] = stack.enter_context(
                 start_gunicorn("sandbox.wsgi:app", env, log, workers=args.workers)
             )
-        memory = {"idle": sum(worker_rss_mb(server) for server in servers.values())}
+        memory = {"idle": sum(workers_rss_mb(server) for server in servers.values())}
         bodies = {}
         for size in args.items:
             tokens = [clone_token(n) for n in range(1, size)]
@@ -281,7 +277,7 @@ def measure(
                     print(f"round {round_number + 1}: {size:>6} items {endpoint}: "
                           f"{load.rate:,.0f} req/s, p99 {load.percentile(0.99) * 1000:.1f} ms",
                           file=sys.stderr)  # fmt: skip
-        memory["after"] = sum(worker_rss_mb(server) for server in servers.values())
+        memory["after"] = sum(workers_rss_mb(server) for server in servers.values())
     points = [
         Point(size, size * per_item, endpoint, tuple(loads[size, endpoint]))
         for endpoint in ENDPOINTS

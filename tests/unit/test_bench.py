@@ -68,7 +68,7 @@ def test_report_has_the_ratio_row() -> None:
     bare = LoadResult(1000, 0, 5.0, (0.005, 0.01))
     cold = [bench_api.ColdStart(0.5, 0.6, 0.7), bench_api.ColdStart(0.4, 0.5, 0.6)]
     measured = bench_api.Measured(
-        [bench_api.Throughput("python", sandbox, bare)],
+        [bench_api.Throughput("python", sandbox, bare, sandbox_cpu=0.004, bare_cpu=0.001)],
         {"/accounts/balance/get": 4096},
         [0.2, 0.3, 0.25],
         1905,
@@ -77,6 +77,7 @@ def test_report_has_the_ratio_row() -> None:
     ratio = "| `/accounts/balance/get` | **ratio sandbox/bare** | Python threads + requests |"
     assert ratio + " **0.50** |" in text
     assert "| 2.00 |" in text  # the sandbox's p99/p50
+    assert "| 4.00 ms |" in text and "**0.25** (bare/sandbox)" in text  # CPU per request
     assert "450.0 ms" in text  # median of the two ready times
     assert "median 250.0 ms" in text  # of the link + sync chains
 
