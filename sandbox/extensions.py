@@ -92,7 +92,13 @@ class _LazyDbGroup(click.Group):
         from flask_migrate.cli import db as db_group
 
         group: click.Group = db_group
+        if self.callback is None:  # take on its options (-d, -x) and what they set up
+            self.params, self.callback = group.params, group.callback
         return group
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        self._real()
+        return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return self._real().list_commands(ctx)

@@ -111,3 +111,12 @@ def test_posting_promises_move_between_details_and_columns(empty_app: Flask) -> 
         flask_migrate.upgrade()
         assert db.session.execute(text(PROMISES)).all() == promised
         db.session.remove()
+
+
+def test_flask_db_commands_load_flask_migrate_when_used(tmp_path: Path) -> None:
+    """Flask-Migrate is loaded lazily; ``flask db …`` still has its options and commands."""
+    app = _app(f"sqlite:///{tmp_path / 'cli.db'}")
+    bootstrap.prepare_schema(app)
+    result = app.test_cli_runner().invoke(args=["db", "-d", str(MIGRATIONS), "current"])
+    assert result.exit_code == 0, result.output
+    assert bootstrap.head_revision(MIGRATIONS) in result.output
