@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: init run test test-e2e test-browser lint format typecheck check bench audit clean
+.PHONY: init run test test-e2e test-browser lint format typecheck check bench bench-quick audit clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -41,8 +41,12 @@ typecheck: $(STAMP)
 
 check: lint typecheck test  ## what CI runs
 
-bench: $(STAMP)
+bench: $(STAMP)  ## every benchmark; writes bench/results*.md and bench/scale.png (scale: BENCH_POSTGRES_URL)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)  ## the benchmarks as a smoke test: once, briefly, saving nothing
+	$(BIN)/python -m bench --quick
 
 # Asks PyPI's vulnerability service about every installed distribution; --strict fails when
 # one cannot be looked up, so an unreachable service is never reported as "no vulnerabilities".

@@ -1,34 +1,44 @@
-"""The baseline: a bare Flask app whose one endpoint returns fixed bytes from memory.
+"""The baseline: a bare Flask app whose endpoints return fixed bytes from memory.
 
-``bench_api`` captures a real ``/accounts/balance/get`` reply from the sandbox, writes
-it to a file and starts this app under the same gunicorn settings with
-``BENCH_BODY_FILE`` pointing at it. The difference between the two is the sandbox's
-own cost: authentication, the database, the bank core and JSON rendering.
+``bench_api`` captures real replies from the sandbox (``/accounts/balance/get``,
+``/transactions/sync``), writes them to files and starts this app under the same gunicorn
+settings with ``BENCH_REPLIES`` naming a JSON file of ``{path: reply file}``. The
+difference between the two is the sandbox's own cost: authentication, the database, the
+bank core and JSON rendering.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response
 
+BALANCE = "/accounts/balance/get"
 
-def create_app(body: bytes) -> Flask:
-    """A Flask app answering ``POST /accounts/balance/get`` with ``body``."""
+
+def create_app(replies: bytes | Mapping[str, bytes]) -> Flask:
+    """A Flask app answering ``POST`` on each path with its bytes (bytes alone: balance)."""
     app = Flask(__name__)
+    table = {BALANCE: replies} if isinstance(replies, bytes) else dict(replies)
 
-    @app.post("/accounts/balance/get")
-    def accounts_balance_get() -> Response:
+    def reply(body: bytes) -> Response:
         """The captured sandbox reply, byte for byte."""
         return Response(body, mimetype="application/json")
 
+    for path, body in table.items():
+        app.add_url_rule(path, path, lambda body=body: reply(body), methods=["POST"])
     return app
 
 
-def _body_from_environment() -> bytes:
-    path = os.environ.get("BENCH_BODY_FILE")
-    return Path(path).read_bytes() if path else b'{"accounts": [], "request_id": "bare"}'
+def _replies_from_environment() -> dict[str, bytes]:
+    path = os.environ.get("BENCH_REPLIES")
+    if not path:
+        return {BALANCE: b'{"accounts": [], "request_id": "bare"}'}
+    files: dict[str, str] = json.loads(Path(path).read_text())
+    return {route: Path(file).read_bytes() for route, file in files.items()}
 
 
-app = create_app(_body_from_environment())
+app = create_app(_replies_from_environment())

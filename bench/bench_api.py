@@ -40,10 +40,13 @@ from .servers import (
     sandbox_env,
     start_gunicorn,
     start_serve,
+    workers_cpu_seconds,
 )
 
 RESULTS = Path(__file__).with_name("results.md")
 INSTITUTION = "ins_109508"
+BALANCE = "/accounts/balance/get"
+SYNC = "/transactions/sync"
 
 
 @dataclass(frozen=True)
@@ -60,16 +63,30 @@ def sqlite_url(directory: Path, name: str) -> str:
     return f"sqlite:///{directory / name}"
 
 
-def link_item(url: str) -> str:
+def link_item(url: str, **options: object) -> str:
     """Create an item through the sandbox shortcut and return its access token."""
     public = plaid_post(
         url,
         "/sandbox/public_token/create",
         institution_id=INSTITUTION,
         initial_products=["transactions"],
+        options=options,
     )["public_token"]
     token: str = plaid_post(url, "/item/public_token/exchange", public_token=public)["access_token"]
     return token
+
+
+def link_and_sync(url: str) -> tuple[float, int]:
+    """Link a 24-month item and pull ``/transactions/sync`` from ``""`` to the end (count
+    500), as an app's first sync does; returns the seconds and the transactions added."""
+    began = time.perf_counter()
+    token = link_item(url, transactions={"days_requested": 730})
+    cursor, added, more = "", 0, True
+    while more:
+        page = plaid_post(url, SYNC, access_token=token, cursor=cursor, count=500)
+        cursor, more = page["next_cursor"], page["has_more"]
+        added += len(page["added"])
+    return time.perf_counter() - began, added
 
 
 def cold_start_once(work: Path, run: int, database_url: str | None) -> ColdStart:
@@ -96,11 +113,19 @@ def measure_cold_start(work: Path, runs: int, database_url: str | None) -> list[
 
 @dataclass(frozen=True)
 class Throughput:
-    """Both servers under one load driver."""
+    """Both servers under one load driver, on one endpoint; ``*_cpu``: the workers' CPU
+    seconds per request (what a busy machine changes least)."""
 
     client: str
     sandbox: LoadResult
     bare: LoadResult
+    endpoint: str = BALANCE
+    sandbox_cpu: float = 0.0
+    bare_cpu: float = 0.0
+
+
+# The endpoints loaded, with what each request sends besides the access token.
+ENDPOINTS: dict[str, dict[str, object]] = {BALANCE: {}, SYNC: {"count": 100}}
 
 
 def clients(choice: str) -> list[str]:
@@ -113,32 +138,62 @@ def clients(choice: str) -> list[str]:
     return chosen
 
 
-def measure_throughput(work: Path, args: argparse.Namespace) -> tuple[list[Throughput], int]:
-    """Load the sandbox, then the bare app, with identical settings; returns results and size."""
+@dataclass(frozen=True)
+class Measured:
+    """What the throughput part measured: loads, reply sizes, and the link + sync chains."""
+
+    loads: list[Throughput]
+    sizes: dict[str, int]
+    chains: list[float]
+    chain_added: int
+
+
+def measure_throughput(work: Path, args: argparse.Namespace) -> Measured:
+    """Link + sync chains, then load the sandbox, then the bare app, with identical settings."""
     env = sandbox_env(args.database_url or sqlite_url(work, "throughput.db"))
     init_db(env)
     drivers = clients(args.client)
     gunicorn = dict(workers=args.workers, worker_class=args.worker_class)
+    bodies: dict[str, bytes] = {}
+    replies: dict[str, bytes] = {}
     with start_gunicorn("sandbox.wsgi:app", env, work / "sandbox.log", **gunicorn) as sandbox:
+        chains = [link_and_sync(sandbox.url) for _ in range(args.chains)]
         token = link_item(sandbox.url)
-        body = json.dumps({"access_token": token}).encode()
-        reply = _capture(sandbox, body)
-        on_sandbox = {client: _load(client, sandbox, body, args) for client in drivers}
-    body_file = work / "balance.json"
-    body_file.write_bytes(reply)
-    bare_env = dict(os.environ, BENCH_BODY_FILE=str(body_file))
+        plaid_post(sandbox.url, SYNC, access_token=token, count=1)  # the first sync writes
+        for endpoint, extra in ENDPOINTS.items():
+            bodies[endpoint] = json.dumps({"access_token": token, **extra}).encode()
+            replies[endpoint] = _capture(sandbox, endpoint, bodies[endpoint])
+        on_sandbox = {
+            (e, c): _load(c, sandbox, e, bodies[e], args) for e in ENDPOINTS for c in drivers
+        }
+    files: dict[str, str] = {}
+    for endpoint, reply in replies.items():
+        files[endpoint] = str(work / f"reply{len(files)}.json")
+        Path(files[endpoint]).write_bytes(reply)
+    (work / "replies.json").write_text(json.dumps(files))
+    bare_env = dict(os.environ, BENCH_REPLIES=str(work / "replies.json"))
     with start_gunicorn("bench.bare_app:app", bare_env, work / "bare.log", **gunicorn) as bare:
-        if _capture(bare, body) != reply:
-            raise RuntimeError("the bare app does not return the sandbox's bytes")
-        on_bare = {client: _load(client, bare, body, args) for client in drivers}
-    return [Throughput(c, on_sandbox[c], on_bare[c]) for c in drivers], len(reply)
+        for endpoint in ENDPOINTS:
+            if _capture(bare, endpoint, bodies[endpoint]) != replies[endpoint]:
+                raise RuntimeError(f"the bare app does not return the sandbox's {endpoint}")
+        on_bare = {(e, c): _load(c, bare, e, bodies[e], args) for e in ENDPOINTS for c in drivers}
+    loads = [
+        Throughput(
+            c, on_sandbox[e, c][0], on_bare[e, c][0], e, on_sandbox[e, c][1], on_bare[e, c][1]
+        )
+        for e in ENDPOINTS
+        for c in drivers
+    ]
+    sizes = {e: len(r) for e, r in replies.items()}
+    added = chains[0][1] if chains else 0
+    return Measured(loads, sizes, [seconds for seconds, _ in chains], added)
 
 
-def _capture(server: Server, body: bytes) -> bytes:
+def _capture(server: Server, endpoint: str, body: bytes) -> bytes:
     import requests
 
     response = requests.post(
-        server.url + "/accounts/balance/get",
+        server.url + endpoint,
         data=body,
         timeout=30,
         headers={"Content-Type": "application/json", **plaid_headers()},
@@ -147,16 +202,23 @@ def _capture(server: Server, body: bytes) -> bytes:
     return response.content
 
 
-def _load(client: str, server: Server, body: bytes, args: argparse.Namespace) -> LoadResult:
+def _load(
+    client: str, server: Server, endpoint: str, body: bytes, args: argparse.Namespace
+) -> tuple[LoadResult, float]:
+    """The load, and the workers' CPU seconds per request it cost (warm-up included)."""
     driver = run_wrk if client == "wrk" else run_load
-    return driver(
-        server.url + "/accounts/balance/get",
+    before = workers_cpu_seconds(server)
+    result = driver(
+        server.url + endpoint,
         body,
         plaid_headers(),
         threads=args.threads,
         duration=args.duration,
         warmup=args.warmup,
     )
+    spent = workers_cpu_seconds(server) - before
+    seconds = args.duration + args.warmup
+    return result, spent / (result.rate * seconds) if result.rate else 0.0
 
 
 def _ms(seconds: float) -> str:
@@ -189,25 +251,51 @@ CLIENT_LABELS = {"python": "Python threads + requests", "wrk": "wrk"}
 
 
 def throughput_table(results: Sequence[Throughput], database: str) -> list[str]:
-    """Markdown rows: req/s and latency of both servers and their ratio, per load driver."""
+    """Markdown rows: req/s and latency of both servers and their ratio, per endpoint and
+    load driver; ``p99/p50`` shows how even the latency is (target: at most 3)."""
     rows = [
-        "| `POST /accounts/balance/get` | load driver | req/s | p50 | p99 | requests | errors |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| endpoint | server | load driver | req/s | p50 | p99 | p99/p50 | CPU/request "
+        "| requests | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         client = CLIENT_LABELS[result.client]
         sandbox, bare = result.sandbox, result.bare
-        for label, run in ((f"sandbox ({database})", sandbox), ("bare Flask, same bytes", bare)):
+        for label, run, cpu in (
+            (f"sandbox ({database})", sandbox, result.sandbox_cpu),
+            ("bare Flask, same bytes", bare, result.bare_cpu),
+        ):
+            p50, p99 = run.percentile(0.5), run.percentile(0.99)
             rows.append(
-                f"| {label} | {client} | {run.rate:,.0f} | {_ms(run.percentile(0.5))} "
-                f"| {_ms(run.percentile(0.99))} | {run.requests:,} | {run.errors} |"
+                f"| `{result.endpoint}` | {label} | {client} | {run.rate:,.0f} | {_ms(p50)} "
+                f"| {_ms(p99)} | {_ratio(p99, p50)} | {cpu * 1000:.2f} ms | {run.requests:,} "
+                f"| {run.errors} |"
             )
         rows.append(
-            f"| **ratio sandbox/bare** | {client} | **{_ratio(sandbox.rate, bare.rate)}** "
+            f"| `{result.endpoint}` | **ratio sandbox/bare** | {client} "
+            f"| **{_ratio(sandbox.rate, bare.rate)}** "
             f"| {_ratio(sandbox.percentile(0.5), bare.percentile(0.5))}x "
-            f"| {_ratio(sandbox.percentile(0.99), bare.percentile(0.99))}x | | |"
+            f"| {_ratio(sandbox.percentile(0.99), bare.percentile(0.99))}x | "
+            f"| **{_ratio(result.bare_cpu, result.sandbox_cpu)}** (bare/sandbox) | | |"
         )
     return rows
+
+
+def chain_line(measured: Measured) -> str:
+    """The link + first-sync chain, as one sentence."""
+    times = measured.chains
+    if not times:
+        return ""
+    return (
+        f'Link of a 24-month item plus `/transactions/sync` from `""` to the end (count 500, '
+        f"{measured.chain_added:,} transactions), over HTTP: median {_ms(median(times))}, "
+        f"min {_ms(min(times))}, max {_ms(max(times))} ({len(times)} runs)."
+    )
+
+
+def _load_average() -> str:
+    """The 1, 5 and 15 minute load averages (how busy the shared machine was)."""
+    return " / ".join(f"{n:.1f}" for n in os.getloadavg())
 
 
 def _git_revision() -> str:
@@ -228,7 +316,7 @@ def _git_revision() -> str:
 def report(
     args: argparse.Namespace,
     cold: Sequence[ColdStart],
-    throughput: tuple[list[Throughput], int] | None,
+    throughput: Measured | None,
 ) -> str:
     """The whole result as markdown."""
     database = args.database_url.split(":", 1)[0] if args.database_url else "SQLite file"
@@ -242,16 +330,19 @@ def report(
         lines += [f"Cold start, {len(cold)} runs, a fresh database each run:", ""]
         lines += [*cold_start_table(cold), ""]
     if throughput:
-        results, size = throughput
+        sizes = ", ".join(f"`{e}` {n:,} bytes" for e, n in throughput.sizes.items())
         lines += [
             f"Throughput: gunicorn `--workers {args.workers} --worker-class "
             f"{args.worker_class}` for both servers; {args.threads} concurrent connections "
             f"(Python: one thread with a `requests.Session` each), {args.duration:g} s after "
-            f"{args.warmup:g} s warm-up, reply {size:,} bytes. The load driver and the "
-            "servers share the machine.",
+            f"{args.warmup:g} s warm-up; replies: {sizes} (sync: the first page, count 100). "
+            f"The load driver and the servers share the machine; load average "
+            f"{_load_average()}.",
             "",
         ]
-        lines += [*throughput_table(results, database), ""]
+        lines += [*throughput_table(throughput.loads, database), ""]
+        if throughput.chains:
+            lines += [chain_line(throughput), ""]
     return "\n".join(lines)
 
 
@@ -268,6 +359,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
+    parser.add_argument(
+        "--chains", type=int, default=5, help="link + full sync chains (median of these)"
+    )
     parser.add_argument(
         "--client",
         choices=["auto", "python", "wrk", "both"],

@@ -143,20 +143,35 @@ def run_wrk(
 
     wrk reports percentiles, not every latency, so the result carries just p50 and p99.
     """
-    all_headers = {"Content-Type": "application/json", **headers}
-    script = "\n".join(
-        ['wrk.method = "POST"', f"wrk.body = {_lua_string(body.decode())}"]
-        + [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in all_headers.items()]
+    script = f"wrk.body = {_lua_string(body.decode())}"
+    return run_wrk_script(
+        url, script, headers, connections=threads, duration=duration, warmup=warmup, timeout=timeout
     )
+
+
+def run_wrk_script(
+    url: str,
+    script: str,
+    headers: Mapping[str, str],
+    *,
+    connections: int,
+    duration: float,
+    warmup: float = 1.0,
+    timeout: float = 10.0,
+) -> LoadResult:
+    """wrk POSTing JSON with ``headers``; ``script`` (Lua) sets the body or a ``request``."""
+    all_headers = {"Content-Type": "application/json", **headers}
+    lines = ['wrk.method = "POST"', script]
+    lines += [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in all_headers.items()]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script)
+        handle.write("\n".join(lines))
     try:
         base = [
             "wrk",
             "-t",
-            str(min(2, threads)),
+            str(min(2, connections)),
             "-c",
-            str(threads),
+            str(connections),
             "-s",
             handle.name,
             "--timeout",

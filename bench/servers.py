@@ -193,5 +193,30 @@ def _wait_for_workers(server: Server, deadline: float) -> None:
         try:
             requests.get(server.url + "/", timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine imports slowly
             time.sleep(0.02)
+
+
+def worker_pids(server: Server) -> list[int]:
+    """gunicorn's workers: the children of the master process."""
+    pid = server.process.pid
+    return [int(n) for n in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def workers_cpu_seconds(server: Server) -> float:
+    """User + system CPU the workers have used so far (Linux ``/proc``)."""
+    total = 0
+    for pid in worker_pids(server):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def workers_rss_mb(server: Server) -> float:
+    """The workers' resident memory in MB."""
+    total_kb = 0
+    for pid in worker_pids(server):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024

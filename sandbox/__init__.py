@@ -25,26 +25,31 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import inputs, security
     from .core import keyring
-    from .extensions import db, install_units_of_work, migrate
+    from .extensions import db, init_migrations, install_units_of_work, reading_requests
+    from .rendering import OrjsonProvider, json_column
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config or {})
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Server databases drop idle connections; SQLite files never do.
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        engine_options.setdefault("pool_pre_ping", True)
+    engine_options.setdefault("json_deserializer", json_column)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
-    inputs.install(app)  # before the blueprints: their URL rules use its converters
+    inputs.install(app, OrjsonProvider)  # before the blueprints: their URL rules use its converters
     security.install(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    init_migrations(app, str(MIGRATIONS))
     with app.app_context():  # every session on this engine hashes and seals with this key
         keyring.register(db.engine, app.config["SECRET_KEY"])
     _register_blueprints(app)
     install_units_of_work(app)  # after the blueprints: wraps every view they registered
+    reading_requests(app)
 
     @app.after_request
     def commit_on_success(response: Response) -> Response:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 
-import flask_migrate
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, select
+from sqlalchemy.engine import Connection
 
 from .core import tenants
 from .core.models import Tenant
@@ -16,10 +18,66 @@ from .extensions import current_session, db
 DEFAULT_TENANT = "default"
 
 
+# Alembic's own bookkeeping table, as ``alembic stamp`` creates it.
+VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$", re.M)
+
+
 def upgrade_schema(app: Flask) -> None:
-    """Apply every pending migration (creates the schema on an empty database)."""
+    """Apply every pending migration with Alembic (creates the schema on an empty database)."""
+    import flask_migrate  # imports Alembic: only when there is migrating to do
+
     with app.app_context():
         flask_migrate.upgrade(directory=str(app.extensions["migrate"].directory))
+
+
+def prepare_schema(app: Flask) -> None:
+    """Get the database to the newest schema the quickest way, as ``serve`` and ``init-db`` do.
+
+    A schema at the head revision needs nothing (Alembic is not even imported); an empty
+    database gets the models' tables in one go, stamped at the head (``tests/plugin/
+    test_schema.py`` keeps the two identical); any other is migrated by Alembic.
+    """
+    head = head_revision(Path(app.extensions["migrate"].directory))
+    with app.app_context(), db.engine.begin() as connection:
+        tables = inspect(connection).get_table_names()
+        if head is not None and _current_revision(connection, tables) == head:
+            return
+        if head is not None and not tables:
+            db.metadata.create_all(connection)
+            VERSION_TABLE.create(connection)
+            connection.execute(VERSION_TABLE.insert().values(version_num=head))
+            return
+    upgrade_schema(app)
+
+
+def head_revision(migrations: Path) -> str | None:
+    """The newest revision, read from the migration files; None unless there is exactly one
+    head (a merge or two heads: Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (migrations / "versions").glob("*.py"):
+        found = dict(_REVISION_LINE.findall(path.read_text()))
+        revision = ast.literal_eval(found.get("revision", "None"))
+        parent = ast.literal_eval(found.get("down_revision", "None"))
+        if not isinstance(revision, str) or not isinstance(parent, str | None):
+            return None
+        revisions.add(revision)
+        parents.update([parent] if parent else [])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _current_revision(connection: Connection, tables: list[str]) -> str | None:
+    if VERSION_TABLE.name not in tables:
+        return None
+    rows = connection.execute(select(VERSION_TABLE.c.version_num)).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 class CredentialsFileError(Exception):

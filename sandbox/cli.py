@@ -13,12 +13,12 @@ import os
 import secrets
 import signal
 import socket
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
-from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import worker as webhook_worker
-from .bootstrap import CredentialsFileError, ensure_default_tenant, upgrade_schema
+from .bootstrap import CredentialsFileError, ensure_default_tenant, prepare_schema
 from .core import institutions, tenants
 from .core.errors import CoreError
 from .core.models import Tenant
@@ -36,7 +36,14 @@ from .security import RedactingRequestHandler
 from .truelayer_cli import truelayer_group
 
 # What a user can get wrong or a machine can lack; anything else is a bug and keeps its traceback.
-ORDINARY_ERRORS = (OSError, SQLAlchemyError, CommandError, CredentialsFileError, ValueError)
+ORDINARY_ERRORS = (OSError, SQLAlchemyError, CredentialsFileError, ValueError)
+
+
+def ordinary_errors() -> tuple[type[BaseException], ...]:
+    """``ORDINARY_ERRORS``, plus Alembic's ``CommandError`` once Alembic is loaded (it loads
+    only to migrate, so a start on a current schema does not pay for importing it)."""
+    alembic_util = sys.modules.get("alembic.util")
+    return ORDINARY_ERRORS + ((alembic_util.CommandError,) if alembic_util else ())
 
 
 def register(app: Flask) -> None:
@@ -96,7 +103,7 @@ class SandboxGroup(click.Group):
         """Run the command; an ordinary failure becomes one line and exit status 1."""
         try:
             return super().invoke(ctx)
-        except ORDINARY_ERRORS as exc:
+        except ordinary_errors() as exc:
             raise click.ClickException(one_line(exc)) from None
 
 
@@ -133,7 +140,7 @@ def serve(host: str | None, port: int | None, ready_file: str | None, shared: bo
         app.config["SHARED"] = "on"
     if problem := institutions.catalogue_problem():
         raise click.ClickException(problem)
-    upgrade_schema(app)
+    prepare_schema(app)
     keys = ensure_default_tenant(app)
     server = _listen(app, app.config["HOST"], app.config["PORT"] if port is None else port)
     app.config["PORT"] = server.port  # the port really bound (0 picks one)
@@ -209,7 +216,7 @@ def _safe_url(app: Flask) -> str:
 def init_db() -> None:
     """Create or upgrade the schema and the default tenant."""
     app = _current_app()
-    upgrade_schema(app)
+    prepare_schema(app)
     keys = ensure_default_tenant(app)
     click.echo(f"database ready; default tenant {keys.client_id}")
 

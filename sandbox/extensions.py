@@ -1,27 +1,31 @@
 """Flask extensions, created unbound and attached in ``create_app`` with ``init_app``.
 
-The engine is configured here for concurrency (``docs/concurrency.md``): on SQLite every
-transaction starts with ``BEGIN IMMEDIATE``, so writers queue on the database lock instead
-of failing; on every database a request's unit of work is retried, whole, a few times
-when the database reports a transient conflict (deadlock, serialization failure, lock
-timeout, a unique key claimed by a concurrent transaction).
+The engine is configured here for concurrency (``docs/concurrency.md``): on SQLite a
+request's transaction starts as a reader and takes the database's write lock at its first
+write or ``FOR UPDATE`` (other transactions start with ``BEGIN IMMEDIATE``), so writers
+queue on the lock instead of failing and reads never wait; on every database a request's
+unit of work is retried, whole, a few times when the database reports a transient conflict
+(deadlock, serialization failure, lock timeout, a unique key claimed by a concurrent
+transaction).
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import click
 from flask import Flask, current_app
 from flask.typing import RouteCallable
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, ExecutionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -59,7 +63,48 @@ class SandboxSQLAlchemy(SQLAlchemy):
 
 # The models are plain SQLAlchemy (``core`` has no Flask imports); share their metadata.
 db = SandboxSQLAlchemy(metadata=Base.metadata)
-migrate = Migrate()
+
+
+def init_migrations(app: Flask, directory: str) -> None:
+    """Flask-Migrate for ``app``, loaded on first use: it imports Alembic, which a start on a
+    current schema never needs (``bootstrap.prepare_schema``), yet ``flask db`` still works."""
+    app.extensions["migrate"] = _LazyMigrate(app, directory)
+    app.cli.add_command(_LazyDbGroup("db", help="Database migrations (Flask-Migrate)."))
+
+
+class _LazyMigrate:
+    """Stands in ``app.extensions["migrate"]`` until something asks it more than the folder."""
+
+    def __init__(self, app: Flask, directory: str) -> None:
+        self.app, self.directory = app, directory
+
+    def __getattr__(self, name: str) -> Any:
+        from flask_migrate import Migrate
+
+        Migrate(self.app, db, directory=self.directory)  # replaces this stand-in
+        return getattr(self.app.extensions["migrate"], name)
+
+
+class _LazyDbGroup(click.Group):
+    """Flask-Migrate's ``db`` command group, imported when the command line reaches it."""
+
+    def _real(self) -> click.Group:
+        from flask_migrate.cli import db as db_group
+
+        group: click.Group = db_group
+        if self.callback is None:  # take on its options (-d, -x) and what they set up
+            self.params, self.callback = group.params, group.callback
+        return group
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        self._real()
+        return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._real().get_command(ctx, cmd_name)
 
 
 def current_session() -> Session:
@@ -67,13 +112,37 @@ def current_session() -> Session:
     return db.session()
 
 
+# Whether transactions begun in this context start as readers (a request) or take the write
+# lock at once (everything else: the CLI, the webhook dispatcher, tests' app contexts).
+_READS_FIRST: contextvars.ContextVar[bool] = contextvars.ContextVar("reads_first", default=False)
+_MODE = "sandbox.sqlite_mode"  # connection.info: "read" until the transaction holds the lock
+
+
+@contextmanager
+def reads_first() -> Iterator[None]:
+    """SQLite transactions begun inside start as readers; see ``serialise_sqlite``."""
+    token = _READS_FIRST.set(True)
+    try:
+        yield
+    finally:
+        _READS_FIRST.reset(token)
+
+
 def serialise_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a long busy timeout, and ``BEGIN IMMEDIATE`` for every transaction.
+    """WAL, foreign keys, a long busy timeout, and one writer at a time.
 
     SQLite has no row locks (``FOR UPDATE`` is ignored) and a deferred transaction that
     reads and then writes fails with ``SQLITE_BUSY`` when another writer got there first.
-    Taking the write lock when the transaction begins makes transactions run one after
-    another, each seeing everything committed before it; readers of the WAL never wait.
+    So a transaction holds the database's write lock from the moment it may write:
+
+    - outside ``reads_first`` (CLI, dispatcher) it begins with ``BEGIN IMMEDIATE``;
+    - inside (every request) it begins as a plain reader of the WAL, which never waits and
+      never blocks a writer. Before its first write, or its first ``SELECT … FOR UPDATE``,
+      it trades the read snapshot for the write lock: ``ROLLBACK`` (it has written nothing)
+      then ``BEGIN IMMEDIATE``, and the statement runs on the newest committed state. That
+      is PostgreSQL's ``READ COMMITTED`` plus row locks, which the core is written for
+      (rows read before the lock may be stale, so what a write depends on is read under
+      ``FOR UPDATE``, as ``items.lock`` does); a read-only request never takes the lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -88,7 +157,42 @@ def serialise_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reader = _READS_FIRST.get()
+        connection.info[_MODE] = "read" if reader else "write"
+        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _lock_before_writing(
+        connection: Connection,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
+        if connection.info.get(_MODE) != "read" or not _writes(statement, context):
+            return
+        connection.info[_MODE] = "write"
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("ROLLBACK")  # nothing written yet: only the read snapshot goes
+        driver.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection: Connection) -> None:
+        connection.info.pop(_MODE, None)
+
+
+_WRITE_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})
+
+
+def _writes(statement: str, context: ExecutionContext | None) -> bool:
+    """Whether a statement writes or asks for row locks (which SQLite compiles away)."""
+    if statement.lstrip()[:6].upper() in _WRITE_VERBS:
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
 
 def retryable(exc: DBAPIError) -> bool:
@@ -121,6 +225,17 @@ def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
                 attempt += 1
 
     return run
+
+
+def reading_requests(app: Flask) -> None:
+    """Every request's SQLite transactions start as readers (``serialise_sqlite``)."""
+    wsgi_app = app.wsgi_app
+
+    def reads_first_app(environ: Any, start_response: Any) -> Any:
+        with reads_first():
+            return wsgi_app(environ, start_response)
+
+    app.wsgi_app = reads_first_app  # type: ignore[method-assign]
 
 
 def install_units_of_work(app: Flask) -> None:

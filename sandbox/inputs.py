@@ -54,9 +54,10 @@ class StrictJSONProvider(DefaultJSONProvider):
         return parse(s, self.max_depth)
 
 
-def install(app: Flask) -> None:
-    """Make every request pass ``screen_request`` and parse JSON strictly."""
-    provider = StrictJSONProvider(app)
+def install(app: Flask, provider_class: type[StrictJSONProvider] = StrictJSONProvider) -> None:
+    """Make every request pass ``screen_request`` and parse JSON strictly (with
+    ``provider_class``, which may render replies its own way)."""
+    provider = provider_class(app)
     provider.max_depth = int(app.config["JSON_MAX_DEPTH"])
     provider.sort_keys = False
     app.json = provider

@@ -70,21 +70,10 @@ class ItemLinker:
 
 
 def upgrade_schema(app: Flask) -> None:
-    """Prepare ``app``'s database: an empty one gets the models' tables in one go, stamped
-    at the newest migration (``tests/plugin/test_schema.py`` keeps the two identical);
-    any other is migrated as ``serve`` does."""
-    import flask_migrate
-    from sqlalchemy import inspect
+    """Prepare ``app``'s database as ``serve`` does (``bootstrap.prepare_schema``)."""
+    from .bootstrap import prepare_schema
 
-    from .bootstrap import upgrade_schema as migrate
-    from .extensions import db
-
-    with app.app_context():
-        if inspect(db.engine).get_table_names():
-            migrate(app)
-        else:
-            db.create_all()
-            flask_migrate.stamp(directory=str(app.extensions["migrate"].directory))
+    prepare_schema(app)
 
 
 class LiveSandbox:

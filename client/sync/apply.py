@@ -67,9 +67,14 @@ class PageContext:
         return apply_rules(txn, self.rules, self.masks, transfer=transfer)
 
 
-def upsert_account(session: Session, conn: Connection, acc: LocalAccount) -> Account:
-    """Create or refresh the local account (balances, currency) for a provider account."""
-    row = session.scalar(select(Account).where(Account.provider_id == acc.provider_id))
+def upsert_account(
+    session: Session, conn: Connection, acc: LocalAccount, known: Account | None = None
+) -> Account:
+    """Create or refresh the local account (balances, currency) for a provider account.
+
+    ``known`` is the connection's row for it when the caller has it loaded (every page after
+    the first): then nothing is queried, and the changes go out with the page's commit."""
+    row = known or session.scalar(select(Account).where(Account.provider_id == acc.provider_id))
     if row is None:
         row = file_imports.file_account(session, conn, acc)
     if row is None:
@@ -83,7 +88,8 @@ def upsert_account(session: Session, conn: Connection, acc: LocalAccount) -> Acc
     row.type, row.subtype, row.currency = acc.type, acc.subtype, acc.currency
     row.current, row.available, row.credit_limit = acc.current, acc.available, acc.limit
     row.balance_at = utcnow()
-    session.flush()
+    if row.id is None:
+        session.flush()  # a new account: its id is what transactions point at
     return row
 
 

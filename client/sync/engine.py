@@ -204,7 +204,8 @@ class SyncEngine:
             conn = get_connection(session, cid)
             accounts = {a.provider_id: a for a in conn.accounts}
             for acc in page.accounts:
-                accounts[acc.provider_id] = upsert_account(session, conn, acc)
+                known = accounts.get(acc.provider_id)
+                accounts[acc.provider_id] = upsert_account(session, conn, acc, known)
             counts = apply_plan(session, conn, plan_page(page), accounts)
             store_facts(session, accounts, page.facts)
             conn.cursor = page.next_cursor

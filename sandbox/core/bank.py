@@ -346,8 +346,13 @@ class Bank:
 
     # -- items ------------------------------------------------------------------------------
 
-    def item(self, access_token: str, *, allow_error: bool = False) -> Item:
-        """The live item behind ``access_token``, brought up to the clock."""
+    def item(self, access_token: str, *, allow_error: bool = False, change: bool = True) -> Item:
+        """The live item behind ``access_token``, brought up to the clock.
+
+        ``change=False`` is for callers that only read it: the item is locked only if it
+        must be caught up (a read of a current item takes no lock, nor on SQLite the
+        database's write lock); such a caller that changes it after all calls ``lock``.
+        """
         row = (
             self.session.get(AccessToken, tokens.at_rest(self.session, access_token))
             if access_token
@@ -360,7 +365,7 @@ class Bank:
             raise errors.InvalidAccessToken(field="access_token")
         if item.removed_at is not None:
             raise errors.ItemNotFound()
-        return self._caught_up(item, allow_error=allow_error)
+        return self._caught_up(item, allow_error=allow_error, change=change)
 
     def read_item(self, item: Item) -> Item:
         """An item a dialect resolved itself (TrueLayer's grant), brought up to the clock.
@@ -378,18 +383,24 @@ class Bank:
             raise errors.InvalidField(f"unknown item_id {item_id}", field="item_id")
         return self._caught_up(item, allow_error=True)
 
-    def _caught_up(self, item: Item, *, allow_error: bool) -> Item:
+    def _caught_up(self, item: Item, *, allow_error: bool, change: bool = True) -> Item:
         """``item`` with its consent checked and its ledger generated up to the clock."""
-        items.lock(self.session, item)  # first: one request at a time changes an item
-        if item.removed_at is not None:  # removed while this request waited for the lock
-            raise errors.ItemNotFound()
-        consent.expire_if_due(self.session, self.tenant, item, self.now())
+        now = self.now()
+        if change or items.behind(item, now.date()) or consent.due(item, now):
+            self.lock(item)  # first: one request at a time changes an item
+        consent.expire_if_due(self.session, self.tenant, item, now)
         if item.error_code is not None and not allow_error:
             raise errors.for_condition(item.error_code) or errors.LoginRequired
         if item.error_code is None:
             items.materialize(self.session, item, self.clock.today())
         self.load_history(item)
         return item
+
+    def lock(self, item: Item) -> None:
+        """Lock ``item`` for a change and reload it (``items.lock``); gone meanwhile: an error."""
+        items.lock(self.session, item)
+        if item.removed_at is not None:  # removed while this request waited for the lock
+            raise errors.ItemNotFound()
 
     def load_history(self, item: Item) -> None:
         """Write the item's held-back older history now, and say so with ``HISTORICAL_UPDATE``."""
@@ -434,7 +445,7 @@ class Bank:
 
     def accounts(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
-        item = self.item(access_token)
+        item = self.item(access_token, change=False)
         return AccountsView(item, accounts_mod.select(item, account_ids))
 
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
@@ -468,6 +479,7 @@ class Bank:
             return
         if product not in self.institution_of(item).products:
             raise errors.ProductsNotSupported()
+        self.lock(item)  # read without a lock: another call may have added a product since
         item.products = sorted({*item.products, product})
 
     def statements_item(self, access_token: str) -> Item:
@@ -482,7 +494,13 @@ class Bank:
         self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
     ) -> SyncView:
         """One page of transaction changes since ``cursor``."""
-        item = self.item(access_token)
+        item = self.item(access_token, change=False)
+        if (
+            "transactions" not in item.products
+            or not item.sync_called
+            or not item.last_successful_update
+        ):
+            self.lock(item)  # the first sync changes the item
         if "transactions" not in item.products:
             triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
         self._bill(item, "transactions")
@@ -508,7 +526,7 @@ class Bank:
         offset: int,
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first."""
-        item = self.item(access_token)
+        item = self.item(access_token, change=False)
         self._bill(item, "transactions")
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()

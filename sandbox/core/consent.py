@@ -65,10 +65,15 @@ def warn_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datetime
         emit(session, tenant, item, "ITEM", "PENDING_EXPIRATION", payload)
 
 
+def due(item: Item, now: dt.datetime) -> bool:
+    """Whether ``expire_if_due`` would change the item now."""
+    expires = item.consent_expires_at
+    return expires is not None and expires <= now and item.error_code is None
+
+
 def expire_if_due(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> bool:
     """Put a healthy item whose consent has ended into ``ITEM_LOGIN_REQUIRED``."""
-    expires = item.consent_expires_at
-    if expires is None or expires > now or item.error_code is not None:
+    if not due(item, now):
         return False
     items.set_error(item, errors.LoginRequired.condition)
     triggers.item_error(session, tenant, item, errors.LoginRequired())

@@ -240,26 +240,43 @@ def _set_engine_balances(
 
 def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transaction]:
     """Live pending rows that post by ``today`` (none before ``item.next_post_on``)."""
-    if item.next_post_on is not None and item.next_post_on > today:
+    if not _posting_may_be_due(item, today):
         return []
-    rows = _live_pending(session, item)
-    posts = {row.id: dt.date.fromisoformat(row.details["post_date"]) for row in rows}
-    item.next_post_on = min((d for d in posts.values() if d > today), default=dt.date.max)
-    return [row for row in rows if posts[row.id] <= today]
+    promised = [(row, row.post_on) for row in _live_pending(session, item) if row.post_on]
+    item.next_post_on = min((on for _, on in promised if on > today), default=dt.date.max)
+    return [row for row, on in promised if on <= today]
+
+
+def _posting_may_be_due(item: Item, today: dt.date) -> bool:
+    return item.next_post_on is None or item.next_post_on <= today
+
+
+def behind(item: Item, today: dt.date) -> bool:
+    """Whether reading ``item`` today writes: days to generate, rows to post, history to load.
+
+    Read from the row as loaded (no lock, no query): a stale ``False`` means another request
+    caught the item up meanwhile, and a ``True`` is checked again under the lock.
+    """
+    return (
+        item.generated_through < today
+        or _posting_may_be_due(item, today)
+        or item.history_pending_through is not None
+    )
 
 
 def _live_pending(session: Session, item: Item) -> list[Transaction]:
-    """The item's live pending rows in change-log order.
+    """The item's live pending rows in change-log order, with the day each posts.
 
-    The order decides the change-log positions their postings get, so it must not depend on
-    where the database happens to store the rows (a reused PostgreSQL heap differs).
+    One query on the partial index of promised postings (``post_on``). The order decides
+    the change-log positions their postings get, so it must not depend on where the
+    database happens to store the rows (a reused PostgreSQL heap differs).
     """
     return list(
         session.scalars(
             select(Transaction)
             .where(
                 Transaction.item_pk == item.pk,
-                Transaction.pending.is_(True),
+                Transaction.post_on.is_not(None),
                 Transaction.removed.is_(False),
             )
             .order_by(Transaction.created_seq, Transaction.id)

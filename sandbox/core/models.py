@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     select,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -199,6 +200,14 @@ class Transaction(Base):
         ),
         Index("ix_transactions_item_seq", "item_pk", "updated_seq"),
         Index("ix_transactions_item_date", "item_pk", "date"),
+        # Only pending rows promise a posting: the catch-up reads this small index alone.
+        Index(
+            "ix_transactions_item_post_on",
+            "item_pk",
+            "post_on",
+            postgresql_where=text("post_on IS NOT NULL"),
+            sqlite_where=text("post_on IS NOT NULL"),
+        ),
     )
 
     item_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -217,6 +226,11 @@ class Transaction(Base):
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_seq: Mapped[int] = mapped_column(BigInteger)
     updated_seq: Mapped[int] = mapped_column(BigInteger)
+    # A live pending row's promise: the day it posts, and the amount and name it posts with
+    # (NULL on posted rows, and cleared once the row has posted).
+    post_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    posted_amount_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    posted_name: Mapped[str | None] = mapped_column(String(200), default=None)
     details: Mapped[dict[str, Any]]
 
 

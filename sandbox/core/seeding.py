@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from typing import TYPE_CHECKING
 
-from faker import Faker
+if TYPE_CHECKING:  # Faker loads with the first generated person, not with the app
+    from faker import Faker
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _PAIRS = tuple(_BASE62[n % 62] + _BASE62[n // 62] for n in range(62 * 62))
@@ -52,6 +54,8 @@ def faker_for(*key: object, country: str = "US") -> Faker:
     Building a Faker costs ~10 ms, so one instance per locale and thread is reused;
     reseeding it makes the output a pure function of ``key``.
     """
+    from faker import Faker
+
     locale = _FAKER_LOCALES.get(country, "en_US")
     cache: dict[str, Faker] = _fakers.__dict__.setdefault("by_locale", {})
     fake = cache.get(locale)

@@ -61,13 +61,10 @@ class LedgerWriter:
                 "removed": False,
                 "created_seq": seq,
                 "updated_seq": seq,
-                "details": {
-                    **entry.details,
-                    "key": entry.key,
-                    "post_date": entry.post_date.isoformat(),
-                    "posted_amount_minor": entry.final_amount_minor,
-                    "posted_name": entry.final_name,
-                },
+                "post_on": entry.post_date if pending else None,
+                "posted_amount_minor": entry.final_amount_minor if pending else None,
+                "posted_name": entry.final_name if pending else None,
+                "details": {**entry.details, "key": entry.key},
             }
         )
         if pending:
@@ -77,12 +74,15 @@ class LedgerWriter:
 
     def post(self, pending_row: Transaction, today: dt.date) -> None:
         """Pending → posted: remove the pending row, add the posted one pointing back to it."""
+        assert pending_row.post_on is not None and pending_row.posted_amount_minor is not None
+        posted_date = min(pending_row.post_on, today)
+        amount = pending_row.posted_amount_minor
+        name = pending_row.posted_name or pending_row.name
+        details = pending_row.details
         pending_row.removed = True
         pending_row.updated_seq = self.next_seq()
-        details = pending_row.details
-        posted_date = min(dt.date.fromisoformat(details["post_date"]), today)
+        pending_row.post_on = pending_row.posted_amount_minor = pending_row.posted_name = None
         account = next(a for a in self.accounts.values() if a.id == pending_row.account_id)
-        amount = details["posted_amount_minor"]
         seq = self.next_seq()
         self.rows.append(
             {
@@ -93,7 +93,7 @@ class LedgerWriter:
                 "currency": pending_row.currency,
                 "date": posted_date,
                 "authorized_date": pending_row.date,
-                "name": details.get("posted_name") or pending_row.name,
+                "name": name,
                 "merchant_name": pending_row.merchant_name,
                 "category": pending_row.category,
                 "payment_channel": pending_row.payment_channel,
@@ -102,6 +102,9 @@ class LedgerWriter:
                 "removed": False,
                 "created_seq": seq,
                 "updated_seq": seq,
+                "post_on": None,
+                "posted_amount_minor": None,
+                "posted_name": None,
                 "details": details,
             }
         )

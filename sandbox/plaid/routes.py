@@ -30,7 +30,7 @@ def item_get() -> Response:
     """The item with its status; answers 200 even while the item is in error."""
     req = load(requests.AccessTokenRequest)
     bank = current_bank()
-    item = bank.item(req["access_token"], allow_error=True)
+    item = bank.item(req["access_token"], allow_error=True, change=False)
     body = ItemWithConsentSchema(bank.institution_of(item)).dump(item)
     return reply(item=body, status=item_status(item))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Response
@@ -15,10 +16,18 @@ from .views import accounts_json, item_json, load, reply
 
 
 def _transaction_schema(options: dict[str, Any]) -> TransactionSchema:
+    return _schema_for(
+        bool(options.get("include_original_description")),
+        options.get("personal_finance_category_version") or "v1",
+    )
+
+
+@cache
+def _schema_for(original_description: bool, pfc_version: str) -> TransactionSchema:
+    """One schema per option pair: building one deep-copies its 30 fields (a sync call's
+    tenth), and dumping keeps no state in the instance."""
     return TransactionSchema(
-        many=True,
-        original_description=bool(options.get("include_original_description")),
-        pfc_version=options.get("personal_finance_category_version") or "v1",
+        many=True, original_description=original_description, pfc_version=pfc_version
     )
 
 

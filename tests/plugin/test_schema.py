@@ -3,6 +3,8 @@ migration, which is only right while the migrations build exactly the models' sc
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +59,64 @@ def test_live_sandbox_schema_is_the_models_at_the_head_revision(empty_app: Flask
     assert _revision(empty_app) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
     testing.upgrade_schema(empty_app)  # a second start migrates: nothing to do
     assert _differences(empty_app) == []
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    assert (
+        bootstrap.head_revision(MIGRATIONS) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    )
+
+
+def test_a_start_on_a_current_schema_does_not_import_alembic(tmp_path: Path) -> None:
+    """Alembic is a third of a cold start's imports: a current schema needs none of it."""
+    url = f"sqlite:///{tmp_path / 'cur.db'}"
+    code = (
+        "import sys; from sandbox import create_app; from sandbox.bootstrap import prepare_schema; "
+        f"app = create_app({{'DATABASE_URL': '{url}', 'SECRET_KEY': 'k'}}); "
+        "prepare_schema(app); first = 'alembic' in sys.modules; "
+        "prepare_schema(app); print(first, 'alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]  # empty: created and stamped; then current
+
+
+PROMISES = "SELECT id, post_on, posted_amount_minor, posted_name FROM transactions " + (
+    "WHERE post_on IS NOT NULL ORDER BY id"
+)
+
+
+def test_posting_promises_move_between_details_and_columns(empty_app: Flask) -> None:
+    """Revision e4f1a9c27b30 copies live pending rows' promises out of ``details`` (and its
+    downgrade writes them back), so an item linked before it still posts on time."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    client = empty_app.test_client()
+    keys = {"client_id": "c", "secret": "s"}
+    public = client.post(
+        "/sandbox/public_token/create",
+        json={**keys, "institution_id": "ins_109508", "initial_products": ["transactions"]},
+    ).get_json()["public_token"]
+    client.post("/item/public_token/exchange", json={**keys, "public_token": public})
+    with empty_app.app_context():
+        promised = db.session.execute(text(PROMISES)).all()
+        db.session.remove()
+        assert promised and all(row.post_on is not None for row in promised)
+        flask_migrate.downgrade(revision="e4b8a2c6d913")
+        kept = db.session.execute(text("SELECT details FROM transactions")).scalars().all()
+        db.session.remove()
+        assert sum("post_date" in str(d) for d in kept) == len(promised)
+        flask_migrate.upgrade()
+        assert db.session.execute(text(PROMISES)).all() == promised
+        db.session.remove()
+
+
+def test_flask_db_commands_load_flask_migrate_when_used(tmp_path: Path) -> None:
+    """Flask-Migrate is loaded lazily; ``flask db …`` still has its options and commands."""
+    app = _app(f"sqlite:///{tmp_path / 'cli.db'}")
+    bootstrap.prepare_schema(app)
+    result = app.test_cli_runner().invoke(args=["db", "-d", str(MIGRATIONS), "current"])
+    assert result.exit_code == 0, result.output
+    assert bootstrap.head_revision(MIGRATIONS) in result.output

@@ -67,6 +67,22 @@ def test_report_has_the_ratio_row() -> None:
     sandbox = LoadResult(500, 0, 5.0, (0.01, 0.02))
     bare = LoadResult(1000, 0, 5.0, (0.005, 0.01))
     cold = [bench_api.ColdStart(0.5, 0.6, 0.7), bench_api.ColdStart(0.4, 0.5, 0.6)]
-    text = bench_api.report(args, cold, ([bench_api.Throughput("python", sandbox, bare)], 4096))
-    assert "| **ratio sandbox/bare** | Python threads + requests | **0.50** |" in text
+    measured = bench_api.Measured(
+        [bench_api.Throughput("python", sandbox, bare, sandbox_cpu=0.004, bare_cpu=0.001)],
+        {"/accounts/balance/get": 4096},
+        [0.2, 0.3, 0.25],
+        1905,
+    )
+    text = bench_api.report(args, cold, measured)
+    ratio = "| `/accounts/balance/get` | **ratio sandbox/bare** | Python threads + requests |"
+    assert ratio + " **0.50** |" in text
+    assert "| 2.00 |" in text  # the sandbox's p99/p50
+    assert "| 4.00 ms |" in text and "**0.25** (bare/sandbox)" in text  # CPU per request
     assert "450.0 ms" in text  # median of the two ready times
+    assert "median 250.0 ms" in text  # of the link + sync chains
+
+
+def test_bare_app_serves_one_reply_per_path() -> None:
+    client = bare_app.create_app({"/a": b"1", "/transactions/sync": b"2"}).test_client()
+    assert client.post("/a").data == b"1"
+    assert client.post("/transactions/sync").data == b"2"

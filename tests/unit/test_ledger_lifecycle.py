@@ -37,6 +37,8 @@ def test_pending_rows_post_as_the_clock_advances(bank: Bank, session: Session) -
     changed_amounts = 0
     for day in range(1, DAYS_ADVANCED + 1):
         pending = {r.id: r for r in _rows(session, item) if r.pending and not r.removed}
+        # The promise is cleared once a row posts: keep what each row promised.
+        promised = {r.id: (r.post_on, r.posted_amount_minor) for r in pending.values()}
         currents = {a.id: a.current_minor for a in item.accounts}
         seq = item.change_seq
         _advance(bank, day)
@@ -44,14 +46,17 @@ def test_pending_rows_post_as_the_clock_advances(bank: Bank, session: Session) -
         rows = _rows(session, item)
         posted_from = {r.pending_transaction_id: r for r in rows if r.pending_transaction_id}
         for row in pending.values():
-            if dt.date.fromisoformat(row.details["post_date"]) > today:
-                assert not row.removed
+            post_on, posted_amount = promised[row.id]
+            assert post_on is not None and posted_amount is not None
+            if post_on > today:
+                assert not row.removed and row.post_on == post_on
                 continue
+            assert row.post_on is None  # posted: no promise left
             assert row.removed and row.updated_seq > seq
             posted = posted_from[row.id]
             assert not posted.pending and posted.created_seq > seq
             assert posted.account_id == row.account_id
-            assert posted.amount_minor == row.details["posted_amount_minor"]
+            assert posted.amount_minor == posted_amount
             changed_amounts += posted.amount_minor != row.amount_minor
         new_posted = [r for r in rows if r.created_seq > seq and not r.pending]
         for account in item.accounts:

@@ -62,6 +62,9 @@ def _row(item: Item, row_id: str) -> dict[str, Any]:
         "removed": False,
         "created_seq": 1,
         "updated_seq": 2,
+        "post_on": dt.date(2026, 3, 4),
+        "posted_amount_minor": -1300,
+        "posted_name": "CAFE 12 PARIS",
         "details": {"key": "k", "location": {"lat": 1.5, "city": "Paris"}, "n": [1, None]},
     }
 
@@ -109,7 +112,7 @@ def test_plans_with_the_same_inputs_share_their_day_cache() -> None:
 def test_reads_skip_the_pending_query_until_a_row_may_post(bank: Bank, session: Session) -> None:
     item = bank.item(link(bank))
     pending = [r for r in session.scalars(select(Transaction)) if r.pending]
-    first_post = min(dt.date.fromisoformat(r.details["post_date"]) for r in pending)
+    first_post = min(r.post_on for r in pending if r.post_on is not None)
     assert item.next_post_on == first_post
     statements: list[str] = []
 

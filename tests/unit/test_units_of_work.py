@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,14 +45,19 @@ def _increment_slowly(app: Flask) -> None:
         db.session.remove()
 
 
-def test_sqlite_read_then_write_transactions_run_one_after_another(file_app: Flask) -> None:
-    threads = [threading.Thread(target=_increment_slowly, args=(file_app,)) for _ in range(4)]
+def _counter_after_four(app: Flask, increment: Callable[[Flask], None]) -> int:
+    """Run ``increment`` in four threads at once; the tenant's counter afterwards."""
+    threads = [threading.Thread(target=increment, args=(app,)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     db.session.expire_all()
-    assert db.session.scalars(select(Tenant)).one().item_counter == 4
+    return db.session.scalars(select(Tenant)).one().item_counter
+
+
+def test_sqlite_read_then_write_transactions_run_one_after_another(file_app: Flask) -> None:
+    assert _counter_after_four(file_app, _increment_slowly) == 4
 
 
 def test_unit_of_work_retries_when_the_database_stays_busy(
@@ -82,3 +87,79 @@ def test_unit_of_work_retries_when_the_database_stays_busy(
     assert len(runs) >= 2  # the first run gave up waiting, a later one went through
     assert "retrying probe" in caplog.text
     blocker.close()
+
+
+def _plaid(app: Flask, path: str, **body: object) -> tuple[int, dict[str, object]]:
+    keys = {"client_id": "reads-id", "secret": "reads-secret"}
+    reply = app.test_client().post(path, json={**keys, **body})
+    return reply.status_code, reply.get_json()
+
+
+@pytest.fixture
+def reads_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The sandbox on a SQLite file with one linked item; lock waits give up after 50 ms."""
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "SECRET_KEY": "r"}
+    )
+    with app.app_context():
+        db.create_all()
+        tenants.create(db.session, "reads", 7, client_id="reads-id", secret="reads-secret")
+        db.session.commit()
+        db.engine.dispose()  # new connections pick up the short busy timeout below
+    monkeypatch.setattr(extensions, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(extensions, "ATTEMPTS", 1)  # a request that needed the lock fails
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_read_only_request_never_waits_for_the_write_lock(
+    reads_app: Flask, tmp_path: Path
+) -> None:
+    public = _plaid(
+        reads_app,
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+    )[1]["public_token"]
+    token = _plaid(reads_app, "/item/public_token/exchange", public_token=public)[1]
+    access_token = token["access_token"]
+    assert _plaid(reads_app, "/accounts/balance/get", access_token=access_token)[0] == 200
+    blocker = sqlite3.connect(tmp_path / "r.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock throughout
+    try:
+        for path in ("/accounts/balance/get", "/accounts/get", "/item/get"):
+            assert _plaid(reads_app, path, access_token=access_token)[0] == 200, path
+        # A write still needs the lock: it gives up after the (short) busy timeout.
+        status, _ = _plaid(
+            reads_app,
+            "/item/webhook/update",
+            access_token=access_token,
+            webhook="https://example.com/hook",
+        )
+        assert status == 500
+    finally:
+        blocker.rollback()
+        blocker.close()
+    status, _ = _plaid(
+        reads_app,
+        "/item/webhook/update",
+        access_token=access_token,
+        webhook="https://example.com/hook",
+    )
+    assert status == 200
+
+
+def _lock_and_increment(app: Flask) -> None:
+    """What a request does before changing a row it read: lock it (``FOR UPDATE``) first."""
+    with app.app_context(), extensions.reads_first():
+        seen = db.session.scalars(select(Tenant).with_for_update()).one().item_counter
+        time.sleep(0.05)
+        db.session.scalars(select(Tenant)).one().item_counter = seen + 1
+        db.session.commit()
+        db.session.remove()
+
+
+def test_request_transactions_take_the_write_lock_at_for_update(file_app: Flask) -> None:
+    # Each starts as a reader; FOR UPDATE trades its snapshot for the lock and fresh rows.
+    assert _counter_after_four(file_app, _lock_and_increment) == 4

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import tokens
-from ..models import AccessToken, FaultRule, InstitutionHealth, Item, Tenant
+from ..models import AccessToken, FaultRule, InstitutionHealth, Item, RateLimitSetting, Tenant
 from . import health, ratelimits, unattended
 from . import rules as fault_rules
 from . import spec as faults
@@ -51,6 +51,35 @@ class Verdict:
     counted: bool
 
 
+# Built once (every gated call runs it): the item behind a token, with the tenant's health
+# override of the item's institution and its rate-limit setting, if any.
+_ITEM_AND_SETTINGS = (
+    select(AccessToken, Item, InstitutionHealth, RateLimitSetting)
+    .join(Item, Item.pk == AccessToken.item_pk)
+    .outerjoin(
+        InstitutionHealth,
+        and_(
+            InstitutionHealth.tenant_id == bindparam("tenant_id"),
+            InstitutionHealth.institution_id == Item.institution_id,
+        ),
+    )
+    .outerjoin(RateLimitSetting, RateLimitSetting.tenant_id == bindparam("tenant_id"))
+    .where(AccessToken.token == bindparam("token"))
+)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The call's item and the tenant's settings read with it."""
+
+    item: Item
+    health: InstitutionHealth | None
+    setting: RateLimitSetting | None
+
+    def health_row(self) -> InstitutionHealth | None:
+        return self.health
+
+
 class Faults:
     """The fault settings and gate of one tenant, on the bank's session."""
 
@@ -67,8 +96,19 @@ class Faults:
         self, call: Call, now: dt.datetime, limiter: RateLimiter | None, limits_on: bool
     ) -> Verdict:
         """The fault this call gets (rate limit, outage, stored rule or one-off header)."""
-        context = self._context(call)
-        limits = self.limits(limits_on)
+        found = self._item_for(call.access_token) if call.access_token and not call.item else None
+        item = call.item or (found.item if found is not None else None)
+        context = Context(
+            endpoint=call.endpoint,
+            dialect=call.dialect,
+            item_id=item.id if item is not None else None,
+            institution_id=item.institution_id if item is not None else call.institution_id,
+        )
+        if found is not None:  # the settings came with the item
+            limits = ratelimits.effective(found.setting, limits_on)
+            health_row = found.health_row
+        else:
+            limits, health_row = self.limits(limits_on), None
         decision, counted = fault_rules.evaluate(
             self.session,
             self.tenant,
@@ -77,6 +117,7 @@ class Faults:
             header=call.header,
             limiter=limiter,
             limits=limits,
+            health_row=health_row,
         )
         return Verdict(decision, context, counted)
 
@@ -91,26 +132,17 @@ class Faults:
         fault_rules.record(self.session, tenant, verdict.context, verdict.decision, status, now)
         return True
 
-    def _context(self, call: Call) -> Context:
-        """The endpoint, and the item and institution the call names (if they are the tenant's)."""
-        item = call.item
-        if item is None and call.access_token:
-            item = self._item_for(call.access_token)
-        return Context(
-            endpoint=call.endpoint,
-            dialect=call.dialect,
-            item_id=item.id if item is not None else None,
-            institution_id=item.institution_id if item is not None else call.institution_id,
-        )
-
-    def _item_for(self, access_token: str) -> Item | None:
+    def _item_for(self, access_token: str) -> _Found | None:
+        """The tenant's item behind the token, with the tenant's rate-limit setting and its
+        health override of the item's institution: everything the gate reads, one query."""
         found = self.session.execute(
-            select(AccessToken, Item)
-            .join(Item, Item.pk == AccessToken.item_pk)
-            .where(AccessToken.token == tokens.at_rest(self.session, access_token))
+            _ITEM_AND_SETTINGS,
+            {"tenant_id": self.tenant_id, "token": tokens.at_rest(self.session, access_token)},
         ).first()
         self._held = found  # the session holds loaded rows weakly: the view reuses these
-        return found[1] if found is not None and found[1].tenant_id == self.tenant.id else None
+        if found is None or found[1].tenant_id != self.tenant_id:
+            return None
+        return _Found(found[1], found[2], found[3])
 
     def count_unattended(self, item: Item, now: dt.datetime) -> None:
         """Count a data call made without the user present (``UnattendedLimitReached`` past

@@ -87,7 +87,11 @@ class RateLimiter:
 
 def limits_for(session: Session, tenant: Tenant, enabled_by_default: bool) -> dict[str, Limit]:
     """The tenant's effective limits: Plaid's table with its overrides, or none if off."""
-    setting = session.get(RateLimitSetting, tenant.id)
+    return effective(session.get(RateLimitSetting, tenant.id), enabled_by_default)
+
+
+def effective(setting: RateLimitSetting | None, enabled_by_default: bool) -> dict[str, Limit]:
+    """The limits a tenant with ``setting`` (None: never configured) has."""
     enabled = setting.enabled if setting is not None else enabled_by_default
     if not enabled:
         return {}

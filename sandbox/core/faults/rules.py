@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,9 +105,14 @@ def evaluate(
     header: str | None = None,
     limiter: RateLimiter | None = None,
     limits: Mapping[str, Limit] | None = None,
+    health_row: Callable[[], InstitutionHealth | None] | None = None,
 ) -> tuple[Decision | None, bool]:
     """The fault this call gets, if any (a rate limit or outage becomes an error decision),
-    and whether counters moved (the caller commits them at once, whatever the reply)."""
+    and whether counters moved (the caller commits them at once, whatever the reply).
+
+    ``health_row`` gives the tenant's health override of the call's institution when the
+    caller has read it already (the gate reads it with the item); otherwise it is looked up.
+    """
     if header:
         spec = faults.parse_header(header)
         if faults.fires(spec, 1, now, tenant.seed):
@@ -117,7 +122,7 @@ def evaluate(
             limiter.hit(tenant.client_id, ctx.endpoint, ctx.item_id, limits[ctx.endpoint])
         except errors.RateLimited as exc:
             return _error_decision(exc, "rate_limit"), False
-    outage, counted = _outage(session, tenant, ctx)
+    outage, counted = _outage(session, tenant, ctx, health_row)
     if outage is not None:
         return _error_decision(outage, "health"), counted
     for rule in rules(session, tenant) if tenant.fault_rule_count else ():
@@ -131,7 +136,10 @@ def evaluate(
 
 
 def _outage(
-    session: Session, tenant: Tenant, ctx: faults.Context
+    session: Session,
+    tenant: Tenant,
+    ctx: faults.Context,
+    health_row: Callable[[], InstitutionHealth | None] | None,
 ) -> tuple[errors.CoreError | None, bool]:
     """An institution outage for this call, and whether ``check`` counted an evaluation."""
     if not ctx.institution_id:
@@ -139,7 +147,10 @@ def _outage(
     if not any(fnmatch.fnmatchcase(ctx.endpoint, glob) for glob in HEALTH_ENDPOINTS):
         return None, False
     # Held here, the row is the one ``check`` gets from the session (no second query).
-    row = session.get(InstitutionHealth, (tenant.id, ctx.institution_id))
+    if health_row is not None:
+        row = health_row()
+    else:
+        row = session.get(InstitutionHealth, (tenant.id, ctx.institution_id))
     if row is None:
         return None, False  # no override: the catalogue status, which ``check`` never fails
     return health.check(session, tenant, ctx.institution_id), row.status == "DEGRADED"
