@@ -7,10 +7,10 @@ same user get different ids, as in Plaid); everything else derives from the data
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 from typing import Any
 
+from . import numbers
 from .errors import InvalidAccountId
 from .institutions import Institution
 from .ledger import AccountPlan
@@ -77,6 +77,7 @@ def build(
         currency = recipe.get("currency") or institution.currency
         limit = recipe.get("limit")
         available = recipe.get("available")
+        mask = recipe.get("mask") or digits(rng, 4)
         built.append(
             Account(
                 id=make_id(*id_key, "account", ordinal),
@@ -86,12 +87,12 @@ def build(
                 subtype=recipe.get("subtype"),
                 name=recipe["name"],
                 official_name=recipe.get("official_name"),
-                mask=recipe.get("mask") or digits(rng, 4),
+                mask=mask,
                 currency=currency,
                 current_minor=to_minor(recipe["current"]),
                 available_minor=None if available is None else to_minor(available),
                 limit_minor=None if limit is None else to_minor(limit),
-                numbers=_numbers(rng, institution, recipe),
+                numbers=numbers.for_account(rng, institution, mask, recipe.get("numbers") or {}),
                 details={
                     "apr": recipe.get("apr"),
                     "custom_transactions": recipe.get("transactions"),
@@ -119,28 +120,6 @@ def plans(accounts: list[Account]) -> tuple[AccountPlan, ...]:
         )
         for a in accounts
     )
-
-
-def _numbers(
-    rng: random.Random, institution: Institution, recipe: dict[str, Any]
-) -> dict[str, Any]:
-    given = recipe.get("numbers") or {}
-    account = given.get("account") or (digits(rng, 12) + (recipe.get("mask") or digits(rng, 4)))
-    routing = institution.routing_numbers[0] if institution.routing_numbers else "011401533"
-    numbers: dict[str, Any] = {
-        "account": account,
-        "ach_routing": given.get("ach_routing", routing),
-        "ach_wire_routing": given.get("ach_wire_routing", "021000021"),
-        "eft_institution": given.get("eft_institution", digits(rng, 3)),
-        "eft_branch": given.get("eft_branch", digits(rng, 5)),
-        "sort_code": given.get("bacs_sort_code", digits(rng, 6)),
-        "bacs_account": given.get("bacs_account", digits(rng, 8)),
-        "iban": given.get("international_iban"),
-        "bic": given.get("international_bic", "PLAIDXXX"),
-    }
-    if numbers["iban"] is None and institution.country not in ("US", "CA"):
-        numbers["iban"] = f"{institution.country}{digits(rng, 2)}PLAI{digits(rng, 14)}"
-    return numbers
 
 
 def owner(data_key: tuple[object, ...], country: str) -> dict[str, Any]:

@@ -155,6 +155,7 @@ class Bank:
             seq = item.change_seq
             if item.error_code is None and items.materialize(self.session, item, today):
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
+                item.last_successful_update = clock.now()
                 changed.append(item)
             consent.warn_expiring(self.session, self.tenant, item, clock.now())
             consent.advance(self.session, self.tenant, item, clock.now())
@@ -256,6 +257,8 @@ class Bank:
         if not item.accounts:
             raise errors.NoAccounts()
         item.consent_expires_at = consent.expiry_for(institution, self.now())
+        if "transactions" in item.products:  # the initial pull is done: transactions are ready
+            item.last_successful_update = self.now()
         triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
         return item
 

@@ -234,6 +234,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
     tenant = plaid_tenant(plaid)
     key = signing.current_key(db.session, tenant, FROZEN_NOW)
     checker.call("/webhook_verification_key/get", key_id=key.kid)
+    checker.call("/webhook_verification_key/get", key_id=signing.SDK_TEST_KID)
     assert not checker.problems, "\n".join(checker.problems[:20])
     assert checker.checked == OTHER_ENDPOINTS
 
