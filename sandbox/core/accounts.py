@@ -7,6 +7,7 @@ same user get different ids, as in Plaid); everything else derives from the data
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,17 @@ TERM_KEYS = (
     "escrow",
     "status",
 )
+# Accounts that carry routable numbers (``/auth/get``, processor tokens, Signal).
+AUTH_SUBTYPES = {"checking", "savings", "cash management"}
 DEFAULT_CUSTOM_ACCOUNT = {"type": "depository", "subtype": "checking", "starting_balance": 10000}
+
+
+@dataclass
+class AccountsView:
+    """An item with (a selection of) its accounts."""
+
+    item: Item
+    accounts: list[Account]
 
 
 def to_minor(value: float | int | str | Decimal) -> int:

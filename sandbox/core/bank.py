@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -20,6 +19,7 @@ from . import (
     balances,
     consent,
     errors,
+    identity_match,
     institutions,
     items,
     liabilities,
@@ -30,6 +30,8 @@ from . import (
     transactions,
     users,
 )
+from .accounts import AUTH_SUBTYPES as AUTH_SUBTYPES
+from .accounts import AccountsView as AccountsView
 from .accounts import owner as account_owner
 from .balances import Series
 from .clock import Clock
@@ -39,6 +41,7 @@ from .faults.part import Faults
 from .faults.part import Verdict as Verdict
 from .faults.ratelimits import Limit as Limit
 from .faults.rules import Decision as Decision
+from .identity_match import MatchScores as MatchScores
 from .institutions import Institution
 from .liabilities import Report
 from .link import config as link_config
@@ -54,12 +57,16 @@ from .models import (
     Tenant,
     WebhookKey,
 )
+from .processor import Processors
 from .recurring import Stream as Stream
+from .signal import Evaluation as Evaluation
+from .signal import Signal
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
 from .tokens import session_id as session_id
-from .transactions import SyncView, TransactionsView
+from .transactions import SyncView as SyncView
+from .transactions import TransactionsView
 from .users import Login
 from .webhooks import signing, triggers
 from .webhooks.egress import EgressRefused as EgressRefused
@@ -71,17 +78,8 @@ from .webhooks.part import Outbox
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
 UPDATE_MODE_LINK_TOKEN_TTL = dt.timedelta(minutes=30)
-AUTH_SUBTYPES = {"checking", "savings", "cash management"}
 # Each day moved generates a day of ledger for every item: bound one call's work.
 MAX_CLOCK_JUMP = dt.timedelta(days=3650)
-
-
-@dataclass
-class AccountsView:
-    """An item with (a selection of) its accounts."""
-
-    item: Item
-    accounts: list[Account]
 
 
 class Bank:
@@ -109,6 +107,16 @@ class Bank:
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
+
+    @cached_property
+    def processors(self) -> Processors:
+        """Processor tokens: a partner's door to one account of an item."""
+        return Processors(self)
+
+    @cached_property
+    def signal(self) -> Signal:
+        """Signal: ACH return risk scores and the decisions and returns reported back."""
+        return Signal(self)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -336,6 +344,10 @@ class Bank:
             raise errors.InvalidField(f"unknown item_id {item_id}", field="item_id")
         return self._caught_up(item, allow_error=True)
 
+    def catch_up(self, item: Item) -> Item:
+        """``item``, found by another credential (a processor token), checked and caught up."""
+        return self._caught_up(item, allow_error=False)
+
     def _caught_up(self, item: Item, *, allow_error: bool) -> Item:
         """``item`` with its consent checked and its ledger generated up to the clock."""
         items.lock(self.session, item)  # first: one request at a time changes an item
@@ -398,7 +410,7 @@ class Bank:
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts that carry routable numbers (checking, savings, cash management)."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "auth")
+        self.bill(view.item, "auth")
         view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
         if not view.accounts:
             raise errors.NoAuthAccounts()
@@ -407,20 +419,27 @@ class Bank:
     def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts with their owners (``owner`` gives the identity)."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "identity")
+        self.bill(view.item, "identity")
         return view
+
+    def identity_match(
+        self, access_token: str, user: dict[str, Any], account_ids: list[str] | None = None
+    ) -> tuple[AccountsView, MatchScores]:
+        """``/identity/match``: the accounts with the owner's match against ``user``."""
+        view = self.identity(access_token, account_ids)
+        return view, identity_match.scores(self.owner(view.item), user)
 
     def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
         """Credit cards, mortgages and student loans as the ledger has them today."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "liabilities")
+        self.bill(view.item, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""
         return account_owner(items.data_key(self.tenant, item), self.institution_of(item).country)
 
-    def _bill(self, item: Item, product: str) -> None:
+    def bill(self, item: Item, product: str) -> None:
         """Add ``product`` to the item on first use, if the bank supports it (as Plaid does)."""
         if product in item.products:
             return
@@ -434,10 +453,15 @@ class Bank:
         self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
     ) -> SyncView:
         """One page of transaction changes since ``cursor``."""
-        item = self.item(access_token)
+        return self.sync_item(self.item(access_token), cursor, count, account_id)
+
+    def sync_item(
+        self, item: Item, cursor: str | None, count: int, account_id: str | None = None
+    ) -> SyncView:
+        """``sync_transactions`` for an item already in hand (a processor token's)."""
         if "transactions" not in item.products:
             triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         item.sync_called = True
         if account_id is not None:
             accounts_mod.select(item, [account_id])
@@ -461,7 +485,7 @@ class Bank:
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first."""
         item = self.item(access_token)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()
         accounts = accounts_mod.select(item, account_ids)
@@ -472,7 +496,7 @@ class Bank:
     def refresh_transactions(self, access_token: str) -> Item:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
         item = self.item(access_token)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         seq = item.change_seq
         if item.username in items.DYNAMIC_USERS:
             items.refresh_dynamic(self.session, item, self.clock.today())

@@ -22,6 +22,8 @@ SEED_FILES = ("institutions.json", "personas.json", "categories.json", "pfc.json
 # institution (and so an item's ``available_products``) advertises only the products here,
 # so an app never picks one whose endpoints would answer 404.
 SERVED_PRODUCTS = frozenset({"auth", "balance", "identity", "liabilities", "transactions"})
+# Plaid's Signal scores ACH debits: US banks that offer Auth offer it too.
+SIGNAL_COUNTRIES = frozenset({"US"})
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,11 @@ def _from_json(raw: dict[str, Any]) -> Institution:
 
 
 def served_products(offered: list[str], country_codes: list[str]) -> tuple[str, ...]:
-    """The products of ``offered`` that the sandbox serves."""
-    return tuple(sorted(p for p in offered if p in SERVED_PRODUCTS))
+    """The products of ``offered`` that the sandbox serves, plus Signal where it applies."""
+    served = {p for p in offered if p in SERVED_PRODUCTS}
+    if "auth" in served and set(country_codes) & SIGNAL_COUNTRIES:
+        served.add("signal")
+    return tuple(sorted(served))
 
 
 @cache
