@@ -133,8 +133,16 @@ def plans(accounts: list[Account]) -> tuple[AccountPlan, ...]:
     )
 
 
-def owner(data_key: tuple[object, ...], country: str) -> dict[str, Any]:
-    """The account holder's identity (``/identity/get``), stable per login."""
+def owner(
+    data_key: tuple[object, ...], country: str, given: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The account holder's identity (``/identity/get``), stable per login.
+
+    A persona's own ``owner`` (``user_good``'s is the one Plaid's sandbox documents, so
+    Identity Match scores Plaid's example values) serves at banks of its address's country.
+    """
+    if given is not None and given["addresses"][0]["data"]["country"] == country:
+        return given
     fake = faker_for(*data_key, "owner", country=country)
     name = fake.name()
     address = {

@@ -437,7 +437,10 @@ class Bank:
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""
-        return account_owner(items.data_key(self.tenant, item), self.institution_of(item).country)
+        given = None if item.custom_config else users.persona(item.persona).get("owner")
+        return account_owner(
+            items.data_key(self.tenant, item), self.institution_of(item).country, given
+        )
 
     def bill(self, item: Item, product: str) -> None:
         """Add ``product`` to the item on first use, if the bank supports it (as Plaid does)."""

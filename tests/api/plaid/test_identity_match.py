@@ -84,3 +84,31 @@ def test_identity_match_bad_input_is_a_plaid_error_naming_the_field(
     assert error["error_code"] == code and error["http_status"] == 400
     if field:
         assert field in error["error_message"]
+
+
+def test_identity_match_scores_plaids_documented_user_good_values(plaid: PlaidClient) -> None:
+    """Plaid's docs match against user_good's owner: Alberta Bobbeth Charleson of Malakoff."""
+    token = plaid.link_item()
+    user = {
+        "legal_name": "Alberta Charleson",
+        "phone_number": "+11112223333",
+        "email_address": "accountholder0@example.com",
+        "address": {
+            "street": "2992 Cameron Rd.",
+            "city": "Malakoff",
+            "region": "NY",
+            "postal_code": "14236",
+            "country": "US",
+        },
+    }
+    (account, *_) = plaid.ok("/identity/match", access_token=token, user=user)["accounts"]
+    assert 85 <= account["legal_name"]["score"] < 100
+    assert account["phone_number"]["score"] == 100
+    assert account["email_address"]["score"] == 100
+    assert account["address"] == {"score": 100, "is_postal_code_match": True}
+
+
+def test_user_good_owner_elsewhere_is_a_local_identity(plaid: PlaidClient) -> None:
+    owner = _owner(plaid, plaid.link_item("ins_117650"))
+    assert owner["addresses"][0]["data"]["country"] == "GB"
+    assert owner["names"] != ["Alberta Bobbeth Charleson"]
