@@ -377,3 +377,22 @@ def rotate_keys(ctx: click.Context) -> None:
 def purge_audit(ctx: click.Context, days: int) -> None:
     """Delete audit rows older than the retention period."""
     click.echo(f"purged {AuditLog(_bank(ctx).store, days).purge()} audit rows")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8080, show_default=True, help="port (0: any free one)")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the app API (/api/v1, /openapi.json), the webhook receiver and the demo web app."""
+    from werkzeug.serving import make_server
+
+    from client.app import create_app
+    from client.app.config import AppConfig
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    config = dataclasses.replace(AppConfig.from_env(), settings=ctx.obj["settings"])
+    server = make_server(host, port, create_app(config), threaded=True)
+    click.echo(f"bank-client app listening on http://{host}:{server.port}")
+    server.serve_forever()

@@ -33,6 +33,7 @@ from .core.models import Tenant
 from .extensions import current_session, db, tenant_bank
 from .faults_cli import faults_group, find_tenant
 from .security import RedactingRequestHandler
+from .truelayer_cli import truelayer_group
 
 # What a user can get wrong or a machine can lack; anything else is a bug and keeps its traceback.
 ORDINARY_ERRORS = (OSError, SQLAlchemyError, CommandError, CredentialsFileError, ValueError)
@@ -40,7 +41,16 @@ ORDINARY_ERRORS = (OSError, SQLAlchemyError, CommandError, CredentialsFileError,
 
 def register(app: Flask) -> None:
     """Attach the data commands to ``flask --app sandbox``."""
-    for command in (init_db, tenants_group, seed, reset, clock, worker, faults_group):
+    for command in (
+        init_db,
+        tenants_group,
+        seed,
+        reset,
+        clock,
+        worker,
+        faults_group,
+        truelayer_group,
+    ):
         app.cli.add_command(command)
 
 
@@ -336,5 +346,5 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
     click.echo("webhook worker stopped", err=True)
 
 
-for _command in (init_db, tenants_group, seed, reset, clock, worker, faults_group):
+for _command in (init_db, tenants_group, seed, reset, clock, worker, faults_group, truelayer_group):
     main.add_command(_command)

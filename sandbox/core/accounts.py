@@ -109,6 +109,7 @@ def build(
                     "custom_transactions": recipe.get("transactions"),
                     "opening_minor": to_minor(recipe["current"]),
                     "terms": {k: recipe[k] for k in TERM_KEYS if k in recipe},
+                    "network": recipe.get("network"),  # a card's scheme, e.g. VISA
                 },
             )
         )

@@ -19,6 +19,7 @@ from . import (
     balances,
     consent,
     errors,
+    explorer,
     identity_match,
     institutions,
     items,
@@ -35,14 +36,27 @@ from .accounts import AccountsView as AccountsView
 from .accounts import owner as account_owner
 from .balances import Series
 from .clock import Clock
+from .explorer import ExplorerPage as ExplorerPage
+from .explorer import ExplorerRow as ExplorerRow
+from .explorer import TransactionQuery as TransactionQuery
 from .faults import health
 from .faults.part import Call as Call  # re-exported: the facade is the dialects' door
 from .faults.part import Faults
 from .faults.part import Verdict as Verdict
 from .faults.ratelimits import Limit as Limit
 from .faults.rules import Decision as Decision
+from .grants import Extension as Extension
+from .grants import Grant as Grant
+from .grants import Grants as Grants
+from .grants import Issuer as Issuer
+from .grants import TokenSet as TokenSet
+from .grants import clients as app_clients
+from .grants import resolve_access as resolve_access
+from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
+from .grants.part import RENEWED as RENEWED
 from .identity_match import MatchScores as MatchScores
 from .institutions import Institution
+from .instructions import Instruction as Instruction
 from .liabilities import Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
@@ -50,6 +64,7 @@ from .link.flow import by_oauth_state
 from .models import (
     AccessToken,
     Account,
+    AppClient,
     Item,
     LinkSession,
     LinkToken,
@@ -57,13 +72,17 @@ from .models import (
     Tenant,
     WebhookKey,
 )
+from .payment_cards import PaymentCard as PaymentCard
 from .processor import Processors
+from .reads import Booked as Booked
+from .reads import Reads
 from .recurring import Stream as Stream
 from .signal import Evaluation as Evaluation
 from .signal import Signal
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
+from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
 from .transactions import SyncView as SyncView
 from .transactions import TransactionsView
@@ -104,6 +123,11 @@ class Bank:
         return Faults(self.session, self.tenant)
 
     @cached_property
+    def grants(self) -> Grants:
+        """App clients, consented connections and their codes and tokens (TrueLayer's auth)."""
+        return Grants(self)
+
+    @cached_property
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
@@ -117,6 +141,11 @@ class Bank:
     def signal(self) -> Signal:
         """Signal: ACH return risk scores and the decisions and returns reported back."""
         return Signal(self)
+
+    @cached_property
+    def reads(self) -> Reads:
+        """One item's accounts, cards, date windows and payment instructions."""
+        return Reads(self.session, self.tenant, self.clock)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -335,6 +364,13 @@ class Bank:
             raise errors.ItemNotFound()
         return self._caught_up(item, allow_error=allow_error)
 
+    def read_item(self, item: Item) -> Item:
+        """An item a dialect resolved itself (TrueLayer's grant), brought up to the clock.
+
+        Raises the item's error (a broken login, a mock user's ``error.<code>``) as reads do.
+        """
+        return self._caught_up(item, allow_error=False)
+
     def item_by_id(self, item_id: str) -> Item:
         """One of the tenant's live items by id (the sandbox's own API and pages)."""
         item = self.session.scalar(
@@ -544,18 +580,21 @@ class Bank:
         """End-of-day balances of ``accounts`` for every day from ``start`` to ``end``."""
         return balances.history(self.session, item, accounts, start, end)
 
-    def latest_transactions(self, item: Item, count: int) -> TransactionsView:
-        """The item's newest ``count`` live transactions up to today."""
-        today = self.clock.today()
-        return transactions.between(
-            self.session,
-            item,
-            list(item.accounts),
-            item.history_start,
-            today,
-            count=count,
-            offset=0,
-        )
+    def explore_transactions(self, query: TransactionQuery) -> ExplorerPage:
+        """The tenant's transactions across its live items (or ``query.item_ids``), one page."""
+        chosen = [
+            item
+            for item in live_items(self.session, self.tenant)
+            if not query.item_ids or item.id in query.item_ids
+        ]
+        unknown = set(query.item_ids) - {item.id for item in chosen}
+        if unknown:
+            raise errors.InvalidField(f"unknown item_id {sorted(unknown)[0]}", field="item_id")
+        caught_up = [self._caught_up(item, allow_error=True) for item in chosen]
+        accounts = {a.id for item in caught_up for a in item.accounts}
+        if missing := sorted(set(query.account_ids) - accounts):
+            raise errors.InvalidField(f"unknown account_id {missing[0]}", field="account_id")
+        return explorer.page(self.session, caught_up, query)
 
     def remove(self, item: Item) -> None:
         """Remove an item the caller already holds (the dashboard's button)."""
@@ -607,6 +646,18 @@ def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | N
 def create_tenant(session: Session, name: str, seed: int, **keys: Any) -> tuple[Tenant, Keys]:
     """A new tenant (``client_id``/``secret``/``now`` may be given); see ``tenants.create``."""
     return tenants.create(session, name, seed, **keys)
+
+
+def find_app_client(session: Session, client_id: str | None) -> AppClient:
+    """The app client ``client_id`` names, in any tenant (the auth link carries no secret)."""
+    return app_clients.find(session, client_id)
+
+
+def authenticate_app_client(
+    session: Session, client_id: str | None, client_secret: str | None
+) -> AppClient:
+    """The app client these credentials belong to (the token endpoint's check)."""
+    return app_clients.authenticate(session, client_id, client_secret)
 
 
 def check_login(username: str, password: str) -> Login:

@@ -353,6 +353,36 @@ def paths() -> dict[str, Any]:
         **_webhook_paths(),
         **_delivery_paths(),
         **_catcher_paths(),
+        **_app_client_paths(),
+    }
+
+
+def _app_client_paths() -> dict[str, Any]:
+    client_id = [_path("client_id", {"type": "string", "minLength": 1})]
+    return {
+        "/control/truelayer/clients": {
+            "get": _op(
+                "truelayer_clients_list",
+                "The tenant's TrueLayer clients (its own API keys first)",
+                _object(clients={"type": "array", "items": ref("ControlAppClient")}),
+            ),
+            "post": _op(
+                "truelayer_clients_create",
+                "Register a TrueLayer client; its secret is shown only here",
+                ref("ControlAppClientCreated"),
+                status="201",
+                requestBody=_body(ref("ControlAppClientCreate")),
+            ),
+        },
+        "/control/truelayer/clients/{client_id}": {
+            "patch": _op(
+                "truelayer_clients_change",
+                "Add redirect URIs and/or change the consent length of a client",
+                ref("ControlAppClient"),
+                parameters=client_id,
+                requestBody=_body(ref("ControlAppClientChange"), required=False),
+            ),
+        },
     }
 
 

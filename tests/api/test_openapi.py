@@ -238,6 +238,7 @@ def _sweep_tenant_and_clock(check: ControlChecker, plaid: PlaidClient) -> None:
     token = plaid.link_item(webhook="https://example.com/hook")
     item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
     check.call("get", "/control/items/{item_id}/balances", path={"item_id": item_id})
+    check.call("get", "/control/transactions", query_string={"limit": 3, "sort": "amount"})
     check.call("post", "/control/clock", 400, json={})
     plaid.ok("/sandbox/item/fire_webhook", access_token=token, webhook_code="DEFAULT_UPDATE")
 
@@ -277,6 +278,23 @@ def _sweep_webhooks(check: ControlChecker) -> None:
     check.call("post", "/control/reset")
 
 
+def _sweep_app_clients(check: ControlChecker, plaid: PlaidClient) -> None:
+    clients = "/control/truelayer/clients"
+    check.call("get", clients)
+    made = check.call("post", clients, 201, json={"redirect_uris": ["https://app.example/cb"]})
+    change = {"add_redirect_uris": ["http://localhost:8000/cb"], "consent_days": 30}
+    check.call(
+        "patch", clients + "/{client_id}", path={"client_id": made["client_id"]}, json=change
+    )
+    check.call(
+        "patch",
+        clients + "/{client_id}",
+        400,
+        path={"client_id": plaid.client_id},
+        json={"consent_days": 0},
+    )
+
+
 def test_control_replies_match_the_document(
     app: Flask, plaid: PlaidClient, doc: dict[str, Any]
 ) -> None:
@@ -284,6 +302,7 @@ def test_control_replies_match_the_document(
     _sweep_tenant_and_clock(check, plaid)
     _sweep_faults(check)
     _sweep_webhooks(check)
+    _sweep_app_clients(check, plaid)
     control = {(m, p) for m, p in _documented(doc) if p.startswith("/control")}
     assert control - check.checked == set()
 

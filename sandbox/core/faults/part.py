@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import tokens
 from ..models import AccessToken, FaultRule, InstitutionHealth, Item, Tenant
-from . import health, ratelimits
+from . import health, ratelimits, unattended
 from . import rules as fault_rules
 from . import spec as faults
 from .ratelimits import Limit, RateLimiter
@@ -28,13 +28,18 @@ from .spec import Context
 
 @dataclass(frozen=True)
 class Call:
-    """What the gate is told about a call, in the dialect's terms."""
+    """What the gate is told about a call, in the dialect's terms.
+
+    A dialect whose bearer tokens are not Plaid access tokens (TrueLayer's) resolves the
+    call's ``item`` itself and passes it instead of ``access_token``.
+    """
 
     endpoint: str
     dialect: str
     access_token: str | None = None
     institution_id: str | None = None
     header: str | None = None
+    item: Item | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,9 @@ class Faults:
 
     def _context(self, call: Call) -> Context:
         """The endpoint, and the item and institution the call names (if they are the tenant's)."""
-        item = self._item_for(call.access_token) if call.access_token else None
+        item = call.item
+        if item is None and call.access_token:
+            item = self._item_for(call.access_token)
         return Context(
             endpoint=call.endpoint,
             dialect=call.dialect,
@@ -104,6 +111,11 @@ class Faults:
         ).first()
         self._held = found  # the session holds loaded rows weakly: the view reuses these
         return found[1] if found is not None and found[1].tenant_id == self.tenant.id else None
+
+    def count_unattended(self, item: Item, now: dt.datetime) -> None:
+        """Count a data call made without the user present (``UnattendedLimitReached`` past
+        the banks' daily cap); the dialect commits it whatever the reply."""
+        unattended.count_call(self.session, item, now)
 
     # -- rules ------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ credential for one account) and ``signal_evaluations`` (scored ACH debits with t
 decision and return the app reports later).
 
 Revision ID: e4b7c2a9d1f0
-Revises: c3a1f0e2b7d4
+Revises: e4b8a2c6d913
 Create Date: 2026-11-26 02:30:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 import sandbox.core.models
 
 revision = "e4b7c2a9d1f0"
-down_revision = "c3a1f0e2b7d4"
+down_revision = "e4b8a2c6d913"
 branch_labels = None
 depends_on = None
 
