@@ -26,6 +26,7 @@ MARKERS = (
     ("0001", "bc_connections"),
     ("0002", "bc_transactions.removed_at"),
     ("0003", "bc_jobs"),
+    ("0004_file_imports", "bc_import_batches"),
 )
 
 

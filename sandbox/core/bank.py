@@ -79,6 +79,8 @@ from .reads import Reads
 from .recurring import Stream as Stream
 from .signal import Evaluation as Evaluation
 from .signal import Signal
+from .statements import Download as Download
+from .statements import Statements
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
@@ -146,6 +148,11 @@ class Bank:
     def reads(self) -> Reads:
         """One item's accounts, cards, date windows and payment instructions."""
         return Reads(self.session, self.tenant, self.clock)
+
+    @cached_property
+    def statements(self) -> Statements:
+        """Statement files: CSV, OFX/QFX and monthly PDFs of the ledger."""
+        return Statements(self.session, self.tenant)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -485,6 +492,12 @@ class Bank:
         if product not in self.institution_of(item).products:
             raise errors.ProductsNotSupported()
         item.products = sorted({*item.products, product})
+
+    def statements_item(self, access_token: str) -> Item:
+        """The item behind ``access_token``, billed for Statements (as Plaid adds it on use)."""
+        item = self.item(access_token)
+        self.bill(item, "statements")
+        return item
 
     # -- transactions -----------------------------------------------------------------------
 

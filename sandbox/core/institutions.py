@@ -21,7 +21,9 @@ SEED_FILES = ("institutions.json", "personas.json", "categories.json", "pfc.json
 # What the sandbox has endpoints for. The catalogue lists what each real bank offers; an
 # institution (and so an item's ``available_products``) advertises only the products here,
 # so an app never picks one whose endpoints would answer 404.
-SERVED_PRODUCTS = frozenset({"auth", "balance", "identity", "liabilities", "transactions"})
+SERVED_PRODUCTS = frozenset(
+    {"auth", "balance", "identity", "liabilities", "statements", "transactions"}
+)
 # Plaid's Signal scores ACH debits: US banks that offer Auth offer it too.
 SIGNAL_COUNTRIES = frozenset({"US"})
 

@@ -17,6 +17,7 @@ from . import (
     routes,
     sandbox_routes,
     signal,
+    statements,
     transactions,
     webhook_routes,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "routes",
     "sandbox_routes",
     "signal",
+    "statements",
     "transactions",
     "webhook_routes",
 ]

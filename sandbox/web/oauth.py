@@ -43,6 +43,7 @@ from .oauth_server import SCOPES, build_protector, build_server
 EXTENSION = "bank_oauth"
 # The sandbox's own clients at the banks, by client-id suffix: Link, and TrueLayer's dialog.
 CLIENT_NAMES = {"link": "Plaid", "truelayer": "TrueLayer"}
+# What Link's update mode says the user already shares at a bank (``remember_shared``).
 SHARED_KEY = "bank_shared_accounts"
 
 
@@ -115,8 +116,10 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     login = LinkFlow.load_login(raw)
     accounts = _tenant_bank(grant).link.preview_accounts(bank, login)
     scopes = [(s, SCOPES[s]) for s in grant.request.scope.split() if s in SCOPES]
-    client_name = CLIENT_NAMES.get(grant.request.client.get_client_id().rsplit("-", 1)[-1])
-    shared = session.get(SHARED_KEY, {}).get(bank.institution_id)
+    client_id = grant.request.client.get_client_id()
+    client_name = CLIENT_NAMES.get(client_id.rsplit("-", 1)[-1])
+    remembered = session.get(SHARED_KEY, {}).get(bank.institution_id)
+    shared = remembered if client_id.endswith("-link") else None  # Link's memory only
     page = render_template(
         "bank/consent.html",
         bank=bank,
@@ -124,7 +127,7 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
         accounts=accounts,
         ticked={a.ordinal for a in accounts} if shared is None else set(shared),
         scopes=scopes,
-        client_name=client_name or grant.request.client.get_client_id(),
+        client_name=client_name or client_id,
         error=error,
     )
     return (page, 400) if error else page

@@ -12,7 +12,7 @@ from tests.api.plaid.helpers import advance_clock
 from tests.conftest import PlaidClient
 
 SDK_TEST_KID = "6c5516e1-92dc-479e-a8ff-5a51992e0001"
-SERVED = {"auth", "balance", "identity", "liabilities", "transactions"}
+SERVED = {"auth", "balance", "identity", "liabilities", "statements", "transactions"}
 
 
 def test_item_get_reports_last_successful_update_as_soon_as_transactions_are_ready(

@@ -238,7 +238,7 @@ def test_hosted_link_with_the_quickstart_products_offers_banks_and_links(
     assert "First Platypus Bank" in link.page()
     link.post("select", institution_id="ins_109508")
     done = link.post("credentials", username="user_good", password="pass_good")
-    public = done.headers["Location"].split("public_token=")[1].split("&")[0]
+    public = link.continue_from(done).split("public_token=")[1].split("&")[0]
     token = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
     assert set(QUICKSTART_PRODUCTS) <= set(
         plaid.ok("/item/get", access_token=token)["item"]["products"]
