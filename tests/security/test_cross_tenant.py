@@ -69,11 +69,11 @@ def _token_paths() -> list[str]:
     return sorted(p for p in paths if "access_token" in _request_schema(p).get("properties", {}))
 
 
-def _body(path: str, token: str, account_id: str = "") -> dict[str, Any]:
+def _body(path: str, token: str, **owned: str) -> dict[str, Any]:
     """A body the owner of ``token`` may send to ``path``: every required field filled
-    (``account_id``: one of the token's accounts)."""
+    (``owned``: ids of the token's own objects, ``account_id`` and ``statement_id``)."""
     required = _request_schema(path).get("required", [])
-    values = {**REQUIRED_VALUES, "account_id": account_id}
+    values = {**REQUIRED_VALUES, **owned}
     body = {name: values[name] for name in required if name != "access_token"}
     return {**body, **EXTRA_VALUES.get(path, {}), "access_token": token}
 
@@ -136,8 +136,12 @@ def test_every_plaid_route_is_in_the_document_the_probes_are_read_from(app: Flas
 @pytest.mark.parametrize("path", _token_paths())
 def test_a_access_token_with_b_keys_is_refused(pair: Tenants, path: str) -> None:
     secrets = pair.a_secrets()
-    account = secrets[2]  # A's first account: its checking
-    body = _body(path, pair.a_token, account)
+    statements = pair.a.ok("/statements/list", access_token=pair.a_token)["accounts"]
+    owned = {
+        "account_id": secrets[2],  # A's first account: its checking
+        "statement_id": statements[0]["statements"][0]["statement_id"],
+    }
+    body = _body(path, pair.a_token, **owned)
     _refused(pair.b.post(path, **body), "INVALID_ACCESS_TOKEN", secrets)
     # The same body is valid for A: the refusal above is the tenant check, nothing else.
     owner = pair.a.post(path, **body)
