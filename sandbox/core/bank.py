@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -21,6 +20,7 @@ from . import (
     consent,
     errors,
     explorer,
+    identity_match,
     institutions,
     items,
     liabilities,
@@ -31,6 +31,8 @@ from . import (
     transactions,
     users,
 )
+from .accounts import AUTH_SUBTYPES as AUTH_SUBTYPES
+from .accounts import AccountsView as AccountsView
 from .accounts import owner as account_owner
 from .balances import Series
 from .clock import Clock
@@ -53,6 +55,7 @@ from .grants import clients as app_clients
 from .grants import resolve_access as resolve_access
 from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
 from .grants.part import RENEWED as RENEWED
+from .identity_match import MatchScores as MatchScores
 from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .liabilities import Report
@@ -72,9 +75,12 @@ from .models import (
     WebhookKey,
 )
 from .payment_cards import PaymentCard as PaymentCard
+from .processor import Processors
 from .reads import Booked as Booked
 from .reads import Reads
 from .recurring import Stream as Stream
+from .signal import Evaluation as Evaluation
+from .signal import Signal
 from .statements import Download as Download
 from .statements import Statements
 from .tenants import Keys
@@ -82,7 +88,8 @@ from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
 from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
-from .transactions import SyncView, TransactionsView
+from .transactions import SyncView as SyncView
+from .transactions import TransactionsView
 from .users import Login
 from .webhooks import signing, triggers
 from .webhooks.egress import EgressRefused as EgressRefused
@@ -94,17 +101,8 @@ from .webhooks.part import Outbox
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
 UPDATE_MODE_LINK_TOKEN_TTL = dt.timedelta(minutes=30)
-AUTH_SUBTYPES = {"checking", "savings", "cash management"}
 # Each day moved generates a day of ledger for every item: bound one call's work.
 MAX_CLOCK_JUMP = dt.timedelta(days=3650)
-
-
-@dataclass
-class AccountsView:
-    """An item with (a selection of) its accounts."""
-
-    item: Item
-    accounts: list[Account]
 
 
 class Bank:
@@ -137,6 +135,16 @@ class Bank:
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
+
+    @cached_property
+    def processors(self) -> Processors:
+        """Processor tokens: a partner's door to one account of an item."""
+        return Processors(self)
+
+    @cached_property
+    def signal(self) -> Signal:
+        """Signal: ACH return risk scores and the decisions and returns reported back."""
+        return Signal(self)
 
     @cached_property
     def reads(self) -> Reads:
@@ -193,6 +201,7 @@ class Bank:
             seq = item.change_seq
             if item.error_code is None and items.materialize(self.session, item, today):
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
+                item.last_successful_update = clock.now()
                 changed.append(item)
             consent.warn_expiring(self.session, self.tenant, item, clock.now())
             consent.advance(self.session, self.tenant, item, clock.now())
@@ -294,6 +303,8 @@ class Bank:
         if not item.accounts:
             raise errors.NoAccounts()
         item.consent_expires_at = consent.expiry_for(institution, self.now())
+        if "transactions" in item.products:  # the initial pull is done: transactions are ready
+            item.last_successful_update = self.now()
         triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
         return item
 
@@ -383,6 +394,10 @@ class Bank:
             raise errors.InvalidField(f"unknown item_id {item_id}", field="item_id")
         return self._caught_up(item, allow_error=True)
 
+    def catch_up(self, item: Item) -> Item:
+        """``item``, found by another credential (a processor token), checked and caught up."""
+        return self._caught_up(item, allow_error=False)
+
     def _caught_up(self, item: Item, *, allow_error: bool, change: bool = True) -> Item:
         """``item`` with its consent checked and its ledger generated up to the clock."""
         now = self.now()
@@ -451,7 +466,7 @@ class Bank:
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts that carry routable numbers (checking, savings, cash management)."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "auth")
+        self.bill(view.item, "auth")
         view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
         if not view.accounts:
             raise errors.NoAuthAccounts()
@@ -460,20 +475,30 @@ class Bank:
     def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts with their owners (``owner`` gives the identity)."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "identity")
+        self.bill(view.item, "identity")
         return view
+
+    def identity_match(
+        self, access_token: str, user: dict[str, Any], account_ids: list[str] | None = None
+    ) -> tuple[AccountsView, MatchScores]:
+        """``/identity/match``: the accounts with the owner's match against ``user``."""
+        view = self.identity(access_token, account_ids)
+        return view, identity_match.scores(self.owner(view.item), user)
 
     def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
         """Credit cards, mortgages and student loans as the ledger has them today."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "liabilities")
+        self.bill(view.item, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""
-        return account_owner(items.data_key(self.tenant, item), self.institution_of(item).country)
+        given = None if item.custom_config else users.persona(item.persona).get("owner")
+        return account_owner(
+            items.data_key(self.tenant, item), self.institution_of(item).country, given
+        )
 
-    def _bill(self, item: Item, product: str) -> None:
+    def bill(self, item: Item, product: str) -> None:
         """Add ``product`` to the item on first use, if the bank supports it (as Plaid does)."""
         if product in item.products:
             return
@@ -485,7 +510,7 @@ class Bank:
     def statements_item(self, access_token: str) -> Item:
         """The item behind ``access_token``, billed for Statements (as Plaid adds it on use)."""
         item = self.item(access_token)
-        self._bill(item, "statements")
+        self.bill(item, "statements")
         return item
 
     # -- transactions -----------------------------------------------------------------------
@@ -494,7 +519,12 @@ class Bank:
         self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
     ) -> SyncView:
         """One page of transaction changes since ``cursor``."""
-        item = self.item(access_token, change=False)
+        return self.sync_item(self.item(access_token, change=False), cursor, count, account_id)
+
+    def sync_item(
+        self, item: Item, cursor: str | None, count: int, account_id: str | None = None
+    ) -> SyncView:
+        """``sync_transactions`` for an item already in hand (a processor token's)."""
         if (
             "transactions" not in item.products
             or not item.sync_called
@@ -503,7 +533,7 @@ class Bank:
             self.lock(item)  # the first sync changes the item
         if "transactions" not in item.products:
             triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         item.sync_called = True
         if account_id is not None:
             accounts_mod.select(item, [account_id])
@@ -527,7 +557,7 @@ class Bank:
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first."""
         item = self.item(access_token, change=False)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()
         accounts = accounts_mod.select(item, account_ids)
@@ -538,7 +568,7 @@ class Bank:
     def refresh_transactions(self, access_token: str) -> Item:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
         item = self.item(access_token)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         seq = item.change_seq
         if item.username in items.DYNAMIC_USERS:
             items.refresh_dynamic(self.session, item, self.clock.today())

@@ -130,6 +130,12 @@ class InvalidWebhookKeyId(InvalidInput):
     condition = "INVALID_WEBHOOK_VERIFICATION_KEY_ID"
 
 
+class InvalidProcessorToken(InvalidInput):
+    """provided processor token is invalid"""
+
+    condition = "INVALID_PROCESSOR_TOKEN"
+
+
 # -- item state ---------------------------------------------------------------------------
 
 
@@ -386,6 +392,28 @@ class SyncMutationDuringPagination(CoreError):
     """Underlying transaction data changed since last page was fetched. Please restart pagination from last update."""
 
     condition = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+
+
+class SignalError(CoreError):
+    """A Signal request the app must correct."""
+
+
+class ClientTransactionIdInUse(SignalError):
+    """The client_transaction_id is already in use"""
+
+    condition = "CLIENT_TRANSACTION_ID_ALREADY_IN_USE"
+
+
+class RulesetNotFound(SignalError):
+    """Missing 'default' ruleset or the ruleset_key provided does not exist"""
+
+    condition = "RULESET_NOT_FOUND"
+
+
+class SignalTransactionNotInitiated(SignalError):
+    """The transaction was reported as not initiated, so it cannot be returned"""
+
+    condition = "SIGNAL_TRANSACTION_NOT_INITIATED"
 
 
 class SandboxWebhookInvalid(CoreError):

@@ -460,6 +460,52 @@ class RateLimitSetting(Base):
     limits: Mapped[dict[str, Any]]
 
 
+class ProcessorToken(Base):
+    """A partner's credential for one account of an item (``/processor/token/create``).
+
+    Stored as a keyed hash like access tokens; it dies with its item (``/item/remove``).
+    """
+
+    __tablename__ = "processor_tokens"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["item_pk", "account_id"], ["accounts.item_pk", "accounts.id"], ondelete="CASCADE"
+        ),
+    )
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    item_pk: Mapped[int] = mapped_column(Integer, index=True)
+    account_id: Mapped[str] = mapped_column(String(37))
+    processor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+
+class SignalEvaluation(Base):
+    """A scored ACH debit (``/signal/evaluate``) with the decision and return reported later."""
+
+    __tablename__ = "signal_evaluations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_transaction_id", name="uq_signal_tenant_txn"),
+        ForeignKeyConstraint(
+            ["item_pk", "account_id"], ["accounts.item_pk", "accounts.id"], ondelete="CASCADE"
+        ),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    client_transaction_id: Mapped[str] = mapped_column(String(36))
+    item_pk: Mapped[int] = mapped_column(Integer, index=True)
+    account_id: Mapped[str] = mapped_column(String(37))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    bank_score: Mapped[int] = mapped_column(Integer)
+    customer_score: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    initiated: Mapped[bool | None] = mapped_column(Boolean)
+    decision: Mapped[dict[str, Any] | None]
+    return_code: Mapped[str | None] = mapped_column(String(8))
+    returned_at: Mapped[dt.datetime | None]
+
+
 class AppClient(Base):
     """An app registered at the sandbox's auth server (TrueLayer's ``client_id``).
 

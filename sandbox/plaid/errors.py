@@ -50,6 +50,7 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.InvalidWebhookKeyId: PlaidError(
         "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID", 400, None
     ),
+    errors.InvalidProcessorToken: PlaidError("INVALID_INPUT", "INVALID_PROCESSOR_TOKEN", 400, None),
     errors.ItemError: PlaidError("ITEM_ERROR", None, 400, None),
     errors.LoginRequired: PlaidError(
         "ITEM_ERROR",
@@ -180,6 +181,14 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.SyncMutationDuringPagination: PlaidError(
         "TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", 400, None
     ),
+    errors.SignalError: PlaidError("SIGNAL_ERROR", None, 400, None),
+    errors.ClientTransactionIdInUse: PlaidError(
+        "SIGNAL_ERROR", "CLIENT_TRANSACTION_ID_ALREADY_IN_USE", 400, None
+    ),
+    errors.RulesetNotFound: PlaidError("SIGNAL_ERROR", "RULESET_NOT_FOUND", 400, None),
+    errors.SignalTransactionNotInitiated: PlaidError(
+        "SIGNAL_ERROR", "SIGNAL_TRANSACTION_NOT_INITIATED", 400, None
+    ),
     errors.SandboxWebhookInvalid: PlaidError("SANDBOX_ERROR", "SANDBOX_WEBHOOK_INVALID", 400, None),
     errors.SandboxProductNotEnabled: PlaidError(
         "SANDBOX_ERROR", "SANDBOX_PRODUCT_NOT_ENABLED", 400, None
@@ -220,6 +229,7 @@ DOC_SECTIONS = {
     "ITEM_ERROR": "item",
     "INSTITUTION_ERROR": "institution",
     "TRANSACTIONS_ERROR": "transactions",
+    "SIGNAL_ERROR": "signal",
     "SANDBOX_ERROR": "sandbox",
     "RATE_LIMIT_EXCEEDED": "rate-limit-exceeded",
     "API_ERROR": "api",

@@ -46,6 +46,9 @@ REQUIRED_VALUES: dict[str, Any] = {
     "client_name": "Probe",
     "language": "en",
     "country_codes": ["US"],
+    "processor": "dwolla",
+    "client_transaction_id": "cross-tenant-probe",
+    "amount": 5.0,
 }
 # Fields the sandbox needs beyond Plaid's required list, as Plaid's service does.
 EXTRA_VALUES: dict[str, dict[str, Any]] = {
@@ -66,10 +69,12 @@ def _token_paths() -> list[str]:
     return sorted(p for p in paths if "access_token" in _request_schema(p).get("properties", {}))
 
 
-def _body(path: str, token: str) -> dict[str, Any]:
-    """A body the owner of ``token`` may send to ``path``: every required field filled."""
+def _body(path: str, token: str, **owned: str) -> dict[str, Any]:
+    """A body the owner of ``token`` may send to ``path``: every required field filled
+    (``owned``: ids of the token's own objects, ``account_id`` and ``statement_id``)."""
     required = _request_schema(path).get("required", [])
-    body = {name: REQUIRED_VALUES[name] for name in required if name != "access_token"}
+    values = {**REQUIRED_VALUES, **owned}
+    body = {name: values[name] for name in required if name != "access_token"}
     return {**body, **EXTRA_VALUES.get(path, {}), "access_token": token}
 
 
@@ -131,9 +136,15 @@ def test_every_plaid_route_is_in_the_document_the_probes_are_read_from(app: Flas
 @pytest.mark.parametrize("path", _token_paths())
 def test_a_access_token_with_b_keys_is_refused(pair: Tenants, path: str) -> None:
     secrets = pair.a_secrets()
-    _refused(pair.b.post(path, **_body(path, pair.a_token)), "INVALID_ACCESS_TOKEN", secrets)
+    statements = pair.a.ok("/statements/list", access_token=pair.a_token)["accounts"]
+    owned = {
+        "account_id": secrets[2],  # A's first account: its checking
+        "statement_id": statements[0]["statements"][0]["statement_id"],
+    }
+    body = _body(path, pair.a_token, **owned)
+    _refused(pair.b.post(path, **body), "INVALID_ACCESS_TOKEN", secrets)
     # The same body is valid for A: the refusal above is the tenant check, nothing else.
-    owner = pair.a.post(path, **_body(path, pair.a_token))
+    owner = pair.a.post(path, **body)
     assert owner.status_code == 200, owner.get_json()
 
 

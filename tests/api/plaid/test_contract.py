@@ -262,8 +262,96 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
     tenant = plaid_tenant(plaid)
     key = signing.current_key(db.session, tenant, FROZEN_NOW)
     checker.call("/webhook_verification_key/get", key_id=key.kid)
+    checker.call("/webhook_verification_key/get", key_id=signing.SDK_TEST_KID)
     assert not checker.problems, "\n".join(checker.problems[:20])
     assert checker.checked == OTHER_ENDPOINTS
+
+
+PRODUCT_ENDPOINTS = {
+    "/identity/match",
+    "/processor/token/create",
+    "/processor/auth/get",
+    "/processor/balance/get",
+    "/processor/identity/get",
+    "/processor/transactions/sync",
+    "/signal/prepare",
+    "/signal/evaluate",
+    "/signal/decision/report",
+    "/signal/return/report",
+}
+
+
+def _sweep_processor(checker: Checker, token: str, account_id: str) -> None:
+    processor = checker.call(
+        "/processor/token/create", access_token=token, account_id=account_id, processor="dwolla"
+    )["processor_token"]
+    checker.call("/processor/auth/get", processor_token=processor)
+    checker.call("/processor/balance/get", processor_token=processor)
+    checker.call("/processor/identity/get", processor_token=processor)
+    cursor, more = "", True
+    while more:
+        page = checker.call(
+            "/processor/transactions/sync", processor_token=processor, cursor=cursor
+        )
+        cursor, more = page["next_cursor"], page["has_more"]
+
+
+@pytest.mark.parametrize("institution", ["ins_109508", "ins_117650", "ins_43"])
+def test_identity_match_and_processor_replies_match_openapi_and_sdk(
+    plaid: PlaidClient, institution: str
+) -> None:
+    token = _link(plaid, institution, "user_good", "pass_good")
+    checker = Checker(plaid)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    checker.call("/identity/match", access_token=token, user={"legal_name": "Alberta Charleson"})
+    checker.call(
+        "/identity/match",
+        access_token=token,
+        user={
+            "legal_name": "Jo Bloggs LLC",
+            "phone_number": "+14155550123",
+            "email_address": "jo@example.com",
+            "address": {"street": "1 Main St", "city": "Town", "postal_code": "12345"},
+        },
+    )
+    _sweep_processor(checker, token, accounts[0]["account_id"])
+    assert not checker.problems, "\n".join(checker.problems[:20])
+
+
+def test_signal_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    checker = Checker(plaid)
+    token = _link(plaid, "ins_109508", "user_good", "pass_good")
+    account = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
+    checker.call("/signal/prepare", access_token=token)
+    for n, amount in enumerate((100.0, 27.53, 12.17, 50000.0)):
+        checker.call(
+            "/signal/evaluate",
+            access_token=token,
+            account_id=account,
+            client_transaction_id=f"txn-{n}",
+            amount=amount,
+        )
+    checker.call(
+        "/signal/decision/report",
+        client_transaction_id="txn-0",
+        initiated=True,
+        days_funds_on_hold=2,
+        decision_outcome="APPROVE",
+        payment_method="STANDARD_ACH",
+        amount_instantly_available=50.0,
+        submitted_at="2026-03-16T15:30:00Z",
+    )
+    checker.call("/signal/return/report", client_transaction_id="txn-0", return_code="R01")
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    checker.call(
+        "/signal/evaluate",
+        access_token=token,
+        account_id=account,
+        client_transaction_id="txn-warn",
+        amount=10.0,
+    )
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert checker.checked == {p for p in PRODUCT_ENDPOINTS if p.startswith("/signal/")}
 
 
 def plaid_tenant(plaid: PlaidClient) -> Any:
@@ -275,7 +363,7 @@ def plaid_tenant(plaid: PlaidClient) -> Any:
 
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("plaid.")}
-    assert routes == ITEM_ENDPOINTS | OTHER_ENDPOINTS
+    assert routes == ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS
 
 
 def test_contract_checker_rejects_missing_key_and_date_only_timestamp() -> None:
