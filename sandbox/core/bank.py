@@ -21,6 +21,7 @@ from . import (
     consent,
     errors,
     institutions,
+    investments,
     items,
     liabilities,
     recurring,
@@ -50,6 +51,7 @@ from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
 from .grants.part import RENEWED as RENEWED
 from .institutions import Institution
 from .instructions import Instruction as Instruction
+from .investments import Portfolio as Portfolio
 from .liabilities import Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
@@ -444,6 +446,64 @@ class Bank:
         view = self.accounts(access_token, account_ids)
         self._bill(view.item, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
+
+    # -- investments ------------------------------------------------------------------------
+
+    def investment_holdings(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> Portfolio:
+        """Positions of the item's investment accounts at today's (simulated) close."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "investments")
+        return investments.holdings(self.session, view.item, view.accounts, self.clock.today())
+
+    def investment_transactions(
+        self,
+        access_token: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        account_ids: list[str] | None,
+        count: int,
+        offset: int,
+    ) -> Portfolio:
+        """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "investments")
+        return investments.transactions(
+            self.session,
+            view.item,
+            view.accounts,
+            start,
+            end,
+            count=count,
+            offset=offset,
+            today=self.clock.today(),
+        )
+
+    def investments_auth(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> tuple[Portfolio, list[investments.TransferNumbers]]:
+        """Holdings plus the numbers a broker needs to pull the accounts over (ACATS, ATON)."""
+        found = self.investment_holdings(access_token, account_ids)
+        country = self.institution_of(found.item).country
+        return found, investments.transfer_numbers(found.item, found.accounts, country)
+
+    def refresh_investments(self, access_token: str) -> Item:
+        """``/investments/refresh``: look again, then report it with the two webhooks."""
+        item = self.item(access_token)
+        self._bill(item, "investments")
+        found = investments.refresh(self.session, item, self.clock.today())
+        triggers.investments_refreshed(
+            self.session,
+            self.tenant,
+            item,
+            found.new_holdings,
+            found.updated_holdings,
+            found.new_transactions,
+        )
+        item.last_successful_update = self.now()
+        return item
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""

@@ -233,6 +233,12 @@ class NoLiabilityAccounts(ItemError):
     condition = "NO_LIABILITY_ACCOUNTS"
 
 
+class NoInvestmentAccounts(ItemError):
+    """no valid investment accounts were found"""
+
+    condition = "NO_INVESTMENT_ACCOUNTS"
+
+
 class ProductNotReady(ItemError):
     """the requested product is not yet ready. please provide a webhook or try the request again later"""
 

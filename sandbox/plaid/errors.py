@@ -139,6 +139,7 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     ),
     errors.NoAuthAccounts: PlaidError("ITEM_ERROR", "NO_AUTH_ACCOUNTS", 400, None),
     errors.NoLiabilityAccounts: PlaidError("ITEM_ERROR", "NO_LIABILITY_ACCOUNTS", 400, None),
+    errors.NoInvestmentAccounts: PlaidError("ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS", 400, None),
     errors.ProductNotReady: PlaidError("ITEM_ERROR", "PRODUCT_NOT_READY", 400, None),
     errors.ProductsNotSupported: PlaidError("ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED", 400, None),
     errors.ProductNotEnabled: PlaidError("ITEM_ERROR", "PRODUCT_NOT_ENABLED", 400, None),

@@ -109,6 +109,33 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
         emit(session, tenant, item, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", _sync(True))
 
 
+def investments_refreshed(
+    session: Session,
+    tenant: Tenant,
+    item: Item,
+    new_holdings: int,
+    updated_holdings: int,
+    new_transactions: int,
+) -> None:
+    """``/investments/refresh``: ``HOLDINGS`` and ``INVESTMENTS_TRANSACTIONS`` updates."""
+    emit(
+        session,
+        tenant,
+        item,
+        "HOLDINGS",
+        "DEFAULT_UPDATE",
+        _holdings(new_holdings, updated_holdings),
+    )
+    emit(
+        session,
+        tenant,
+        item,
+        "INVESTMENTS_TRANSACTIONS",
+        "DEFAULT_UPDATE",
+        _trades(new_transactions),
+    )
+
+
 def item_error(session: Session, tenant: Tenant, item: Item, exc: errors.ItemError) -> None:
     """The item broke (for example ``ITEM_LOGIN_REQUIRED``): ``ITEM``/``ERROR``."""
     emit(session, tenant, item, "ITEM", "ERROR", {"error": exc})
@@ -134,7 +161,11 @@ def fire(
         product, webhook_type = FIREABLE[code], _type_of(code)
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()
-    payload = _fired_payload(item, code, now) if webhook_type in ("TRANSACTIONS", "ITEM") else {}
+    payload = (
+        _fired_payload(item, code, now)
+        if webhook_type in ("TRANSACTIONS", "ITEM")
+        else INVESTMENT_PAYLOADS.get(webhook_type, {})
+    )
     emit(session, tenant, item, webhook_type, code, payload or {"error": None})
 
 
@@ -170,6 +201,21 @@ def _count(session: Session, item: Item, since: dt.date | None) -> int:
 
 def _new(count: int) -> dict[str, Any]:
     return {"error": None, "new_transactions": count}
+
+
+def _holdings(new: int, updated: int) -> dict[str, Any]:
+    return {"error": None, "new_holdings": new, "updated_holdings": updated}
+
+
+def _trades(new: int) -> dict[str, Any]:
+    return {
+        "error": None,
+        "new_investments_transactions": new,
+        "cancelled_investments_transactions": 0,
+    }
+
+
+INVESTMENT_PAYLOADS = {"HOLDINGS": _holdings(0, 0), "INVESTMENTS_TRANSACTIONS": _trades(0)}
 
 
 def _sync(historical: bool) -> dict[str, Any]:
