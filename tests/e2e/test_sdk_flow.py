@@ -27,6 +27,12 @@ from plaid.model.identity_get_request import IdentityGetRequest
 from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
 from plaid.model.institutions_get_request import InstitutionsGetRequest
 from plaid.model.institutions_search_request import InstitutionsSearchRequest
+from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
+from plaid.model.investments_refresh_request import InvestmentsRefreshRequest
+from plaid.model.investments_transactions_get_request import InvestmentsTransactionsGetRequest
+from plaid.model.investments_transactions_get_request_options import (
+    InvestmentsTransactionsGetRequestOptions,
+)
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
 from plaid.model.item_remove_request import ItemRemoveRequest
@@ -192,3 +198,33 @@ def test_sdk_full_flow_against_served_process(server: dict[str, Any]) -> None:
     client.item_remove(ItemRemoveRequest(access_token=token))
     code = _error_code(client.item_get, ItemGetRequest(access_token=token))
     assert code == "ITEM_NOT_FOUND"
+
+
+def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
+    """Holdings, securities and investment transactions through plaid-python's own models."""
+    client = _client(server)
+    public = client.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508", initial_products=[Products("investments")]
+        )
+    ).public_token
+    token = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    ).access_token
+    holdings = client.investments_holdings_get(InvestmentsHoldingsGetRequest(access_token=token))
+    assert {a.subtype.value for a in holdings.accounts} == {"ira", "401k"}
+    assert {h.security_id for h in holdings.holdings} == {
+        s.security_id for s in holdings.securities
+    }
+    today = dt.date.fromisoformat(max(s.close_price_as_of.isoformat() for s in holdings.securities))
+    page = client.investments_transactions_get(
+        InvestmentsTransactionsGetRequest(
+            access_token=token,
+            start_date=today - dt.timedelta(days=365),
+            end_date=today,
+            options=InvestmentsTransactionsGetRequestOptions(count=20, offset=0),
+        )
+    )
+    assert len(page.investment_transactions) == 20 < page.total_investment_transactions
+    assert {t.type.value for t in page.investment_transactions} >= {"cash", "buy"}
+    assert client.investments_refresh(InvestmentsRefreshRequest(access_token=token)).request_id

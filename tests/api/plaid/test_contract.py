@@ -60,6 +60,10 @@ ITEM_ENDPOINTS = {
     "/accounts/balance/get",
     "/auth/get",
     "/liabilities/get",
+    "/investments/holdings/get",
+    "/investments/transactions/get",
+    "/investments/auth/get",
+    "/investments/refresh",
     "/identity/get",
     "/transactions/sync",
     "/transactions/get",
@@ -71,6 +75,7 @@ ITEM_ENDPOINTS = {
     "/item/access_token/invalidate",
     "/item/remove",
 }
+INVESTMENT_ENDPOINTS = {p for p in ITEM_ENDPOINTS if p.startswith("/investments/")}
 OTHER_ENDPOINTS = {
     "/sandbox/public_token/create",
     "/item/public_token/exchange",
@@ -132,6 +137,7 @@ def _sweep_item(checker: Checker, token: str) -> None:
         checker.call("/auth/get", access_token=token)
     if checker.plaid.post("/liabilities/get", access_token=token).status_code == 200:
         checker.call("/liabilities/get", access_token=token)
+    _sweep_investments(checker, token)
     checker.call("/identity/get", access_token=token)
     cursor, more = "", True
     while more:
@@ -155,13 +161,32 @@ def _sweep_item(checker: Checker, token: str) -> None:
     checker.call("/item/remove", access_token=token)
 
 
+def _sweep_investments(checker: Checker, token: str) -> None:
+    """The Investments endpoints, on items whose bank offers them and that hold investments."""
+    if checker.plaid.post("/investments/holdings/get", access_token=token).status_code != 200:
+        return
+    checker.call("/investments/holdings/get", access_token=token)
+    checker.call(
+        "/investments/transactions/get",
+        access_token=token,
+        start_date="2025-01-01",
+        end_date="2026-03-16",
+        options={"count": 500},
+    )
+    checker.call("/investments/auth/get", access_token=token)
+    checker.call("/investments/refresh", access_token=token)
+
+
 @pytest.mark.parametrize("kind", sorted(ITEM_KINDS))
 def test_item_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient, kind: str) -> None:
     token = _link(plaid, *ITEM_KINDS[kind])
     checker = Checker(plaid)
     _sweep_item(checker, token)
     assert not checker.problems, "\n".join(checker.problems[:20])
-    assert checker.checked >= ITEM_ENDPOINTS - {"/auth/get", "/liabilities/get"}
+    optional = {"/auth/get", "/liabilities/get"} | INVESTMENT_ENDPOINTS
+    assert checker.checked >= ITEM_ENDPOINTS - optional
+    if kind in ("user_good_us", "ca_bank"):  # banks that offer Investments, persona with a 401k
+        assert checker.checked >= INVESTMENT_ENDPOINTS
 
 
 def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(

@@ -219,3 +219,24 @@ def test_investments_auth_gives_acats_and_401k_plan_numbers(plaid: PlaidClient) 
     assert len(numbers["acats"]) == 1 and len(numbers["retirement_401k"]) == 1
     assert len(numbers["acats"][0]["dtc_numbers"][0]) == 4
     assert all(o["names"] for o in body["owners"])
+
+
+@pytest.mark.parametrize(
+    ("webhook_type", "keys"),
+    [
+        ("HOLDINGS", {"new_holdings", "updated_holdings"}),
+        ("INVESTMENTS_TRANSACTIONS", {"new_investments_transactions"}),
+    ],
+)
+def test_fired_investment_webhooks_carry_their_counts(
+    plaid: PlaidClient, webhook_type: str, keys: set[str]
+) -> None:
+    token = plaid.link_item(products=PRODUCTS, webhook=HOOK)
+    plaid.ok(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_type=webhook_type,
+        webhook_code="DEFAULT_UPDATE",
+    )
+    body = next(b for b in _webhooks(plaid) if b["webhook_type"] == webhook_type)
+    assert keys <= set(body) and body["item_id"] and body["error"] is None
