@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import (
+    asset_pdf,
+    assets,
     balances,
     consent,
     errors,
@@ -32,6 +34,7 @@ from . import (
     users,
 )
 from .accounts import owner as account_owner
+from .assets import ReportContent as ReportContent
 from .balances import Series
 from .clock import Clock
 from .faults import health
@@ -60,6 +63,7 @@ from .models import (
     AccessToken,
     Account,
     AppClient,
+    AssetReport,
     Item,
     LinkSession,
     LinkToken,
@@ -504,6 +508,85 @@ class Bank:
         )
         item.last_successful_update = self.now()
         return item
+
+    # -- asset reports ----------------------------------------------------------------------
+
+    def create_asset_report(
+        self, access_tokens: list[str], days: int, options: dict[str, Any]
+    ) -> tuple[str, AssetReport]:
+        """A report over the items; built in the background (``PRODUCT_READY`` when done)."""
+        items = [self.item(token) for token in access_tokens]
+        for item in items:
+            self._bill(item, "assets")
+        return self._new_asset_report(items, days, options, [])
+
+    def _new_asset_report(
+        self, items: list[Item], days: int, options: dict[str, Any], excluded: list[str]
+    ) -> tuple[str, AssetReport]:
+        token, record = assets.create(
+            self.session, self.tenant, items, days, options, self.now(), excluded=excluded
+        )
+        url = options.get("webhook") or next((i.webhook for i in items if i.webhook), None)
+        triggers.asset_report_ready(self.session, self.tenant, record, url, self.historical_delay)
+        return token, record
+
+    def asset_report(self, token: str, days_to_include: int | None = None) -> ReportContent:
+        """The report's content (``PRODUCT_NOT_READY`` while it is being built)."""
+        record = assets.find(self.session, self.tenant, token)
+        return assets.build(
+            self.session, record, self.now(), self.historical_delay, days_to_include
+        )
+
+    def asset_report_pdf(self, report: ReportContent, owners: dict[int, str]) -> bytes:
+        """The report as a PDF (``owners``: each item's account holder by item pk)."""
+        return asset_pdf.render(report, owners)
+
+    def refresh_asset_report(
+        self, token: str, days: int | None, options: dict[str, Any] | None
+    ) -> tuple[str, AssetReport]:
+        """A new report over the same items with today's data; omitted options keep theirs."""
+        record = assets.find(self.session, self.tenant, token)
+        items = assets.items_of(self.session, record)
+        if any(i.removed_at is not None for i in items):
+            raise errors.AssetReportDataUnavailable()
+        for item in items:
+            self.read_item(item)
+        merged = {**record.options, **(options or {})}
+        days = record.days_requested if days is None else days
+        return self._new_asset_report(items, days, merged, list(record.excluded_account_ids))
+
+    def filter_asset_report(self, token: str, exclude: list[str]) -> tuple[str, AssetReport]:
+        """A new report of the same day without the accounts ``exclude`` names."""
+        record = assets.find(self.session, self.tenant, token)
+        items = assets.items_of(self.session, record)
+        known = {a.id for i in items for a in i.accounts}
+        if not set(exclude) <= known:
+            raise errors.InvalidAccountId()
+        excluded = sorted({*record.excluded_account_ids, *exclude})
+        new_token, new = self._new_asset_report(
+            items, record.days_requested, dict(record.options), excluded
+        )
+        new.created_at = record.created_at  # the same snapshot, fewer accounts
+        return new_token, new
+
+    def remove_asset_report(self, token: str) -> None:
+        """Remove a report and its audit copies."""
+        assets.remove(self.session, assets.find(self.session, self.tenant, token), self.now())
+
+    def create_audit_copy(self, token: str, auditor_id: str) -> str:
+        """An audit copy token an auditor can read the report with."""
+        record = assets.find(self.session, self.tenant, token)
+        return assets.create_audit_copy(self.session, record, auditor_id, self.now())
+
+    def audit_copy(self, audit_copy_token: str) -> ReportContent:
+        """The report an audit copy points at."""
+        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
+        return assets.build(self.session, copy.report, self.now(), self.historical_delay)
+
+    def remove_audit_copy(self, audit_copy_token: str) -> None:
+        """The audit copy stops working; the report stays."""
+        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
+        copy.removed_at = self.now()
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""

@@ -130,6 +130,35 @@ class InvalidWebhookKeyId(InvalidInput):
     condition = "INVALID_WEBHOOK_VERIFICATION_KEY_ID"
 
 
+class InvalidAssetReportToken(InvalidInput):
+    """provided asset report token is in an invalid format, expired or removed"""
+
+    condition = "INVALID_ASSET_REPORT_TOKEN"
+
+
+class InvalidAuditCopyToken(InvalidInput):
+    """the audit copy token is invalid or has been removed"""
+
+    condition = "INVALID_AUDIT_COPY_TOKEN"
+
+
+# -- asset reports ------------------------------------------------------------------------
+
+
+class AssetReportError(CoreError):
+    """The asset report cannot be served."""
+
+
+class AssetReportNotReady(AssetReportError):
+    """the requested product is not yet ready. please provide a webhook or try the request again later"""
+
+
+class AssetReportDataUnavailable(AssetReportError):
+    """unable to pull sufficient data for all items to generate this report"""
+
+    condition = "DATA_UNAVAILABLE"
+
+
 # -- item state ---------------------------------------------------------------------------
 
 

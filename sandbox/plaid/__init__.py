@@ -7,6 +7,7 @@ modules import the blueprint module, never this package, so no import points bac
 from __future__ import annotations
 
 from . import (
+    assets,
     auth,
     faults,
     institutions,
@@ -21,6 +22,7 @@ from . import (
 from .blueprint import bp
 
 __all__ = [
+    "assets",
     "auth",
     "bp",
     "faults",

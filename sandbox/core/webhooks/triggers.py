@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import errors
-from ..models import Item, Tenant, Transaction
+from ..models import AssetReport, Item, Tenant, Transaction
 from .outbox import emit
 
 INITIAL_WINDOW = dt.timedelta(days=30)
@@ -134,6 +134,14 @@ def investments_refreshed(
         "DEFAULT_UPDATE",
         _trades(new_transactions),
     )
+
+
+def asset_report_ready(
+    session: Session, tenant: Tenant, report: AssetReport, url: str | None, delay: dt.timedelta
+) -> None:
+    """``ASSETS``/``PRODUCT_READY`` once the report is built (the same delay as history)."""
+    facts = {"asset_report_id": report.report_id, "report_type": "FULL"}
+    emit(session, tenant, None, "ASSETS", "PRODUCT_READY", facts, url=url, delay=delay)
 
 
 def item_error(session: Session, tenant: Tenant, item: Item, exc: errors.ItemError) -> None:
