@@ -234,6 +234,7 @@ DOC_SECTIONS = {
     "SANDBOX_ERROR": "sandbox",
     "RATE_LIMIT_EXCEEDED": "rate-limit-exceeded",
     "API_ERROR": "api",
+    "ASSET_REPORT_ERROR": "assets",
 }
 DOCS = "https://plaid.com/docs/errors/"
 

@@ -207,3 +207,11 @@ def test_unknown_report_token_is_invalid_asset_report_token(plaid: PlaidClient, 
         "INVALID_INPUT",
         "INVALID_ASSET_REPORT_TOKEN",
     )
+
+
+def test_refresh_after_an_item_is_removed_is_data_unavailable(plaid: PlaidClient) -> None:
+    token, report_token, _ = _create(plaid)
+    plaid.ok("/item/remove", access_token=token)
+    assert _get(plaid, report_token)["report"]["items"]  # /item/remove leaves reports
+    error = plaid.error("/asset_report/refresh", asset_report_token=report_token)
+    assert (error["error_type"], error["error_code"]) == ("ASSET_REPORT_ERROR", "DATA_UNAVAILABLE")

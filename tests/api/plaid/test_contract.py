@@ -75,6 +75,18 @@ ITEM_ENDPOINTS = {
     "/item/access_token/invalidate",
     "/item/remove",
 }
+ASSET_ENDPOINTS = {
+    "/asset_report/create",
+    "/asset_report/get",
+    "/asset_report/pdf/get",
+    "/asset_report/refresh",
+    "/asset_report/filter",
+    "/asset_report/remove",
+    "/asset_report/audit_copy/create",
+    "/asset_report/audit_copy/get",
+    "/asset_report/audit_copy/pdf/get",
+    "/asset_report/audit_copy/remove",
+}
 INVESTMENT_ENDPOINTS = {p for p in ITEM_ENDPOINTS if p.startswith("/investments/")}
 OTHER_ENDPOINTS = {
     "/sandbox/public_token/create",
@@ -263,6 +275,51 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
     assert checker.checked == OTHER_ENDPOINTS
 
 
+def test_asset_report_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    """Every Assets call on a report over two items (one US bank, one CA bank)."""
+    tokens = [_link(plaid, "ins_109508", "user_good", "pass_good")]
+    tokens.append(_link(plaid, "ins_43", "user_yuppie", "pass_good"))
+    checker = Checker(plaid)
+    user = {"client_user_id": "u-1", "first_name": "Alberta", "last_name": "Charleson"}
+    created = checker.call(
+        "/asset_report/create",
+        access_tokens=tokens,
+        days_requested=60,
+        options={"client_report_id": "c-1", "user": user, "webhook": "https://example.com/a"},
+    )
+    report = created["asset_report_token"]
+    checker.call("/asset_report/get", asset_report_token=report)
+    checker.call("/asset_report/get", asset_report_token=report, include_insights=True)
+    _check_pdf(checker, "/asset_report/pdf/get", asset_report_token=report)
+    refreshed = checker.call("/asset_report/refresh", asset_report_token=report)
+    account = checker.plaid.ok("/accounts/get", access_token=tokens[0])["accounts"][0]
+    checker.call(
+        "/asset_report/filter",
+        asset_report_token=refreshed["asset_report_token"],
+        account_ids_to_exclude=[account["account_id"]],
+    )
+    copy = checker.call("/asset_report/audit_copy/create", asset_report_token=report)
+    checker.call("/asset_report/audit_copy/get", audit_copy_token=copy["audit_copy_token"])
+    _check_pdf(
+        checker, "/asset_report/audit_copy/pdf/get", audit_copy_token=copy["audit_copy_token"]
+    )
+    checker.call("/asset_report/audit_copy/remove", audit_copy_token=copy["audit_copy_token"])
+    checker.call("/asset_report/remove", asset_report_token=report)
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert checker.checked == ASSET_ENDPOINTS
+
+
+def _check_pdf(checker: Checker, path: str, **body: Any) -> None:
+    """PDF replies have no JSON schema: the SDK writes the bytes to a file as they come."""
+    plaid = checker.plaid
+    reply = plaid.client.post(
+        path, json={"client_id": plaid.client_id, "secret": plaid.secret, **body}
+    )
+    if reply.status_code != 200 or not reply.data.startswith(b"%PDF-"):
+        checker.problems.append(f"{path} not a PDF: {reply.status_code} {reply.data[:80]!r}")
+    checker.checked.add(path)
+
+
 def plaid_tenant(plaid: PlaidClient) -> Any:
     """The tenant behind the test client's keys."""
     from sandbox.core import tenants
@@ -272,7 +329,7 @@ def plaid_tenant(plaid: PlaidClient) -> Any:
 
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("plaid.")}
-    assert routes == ITEM_ENDPOINTS | OTHER_ENDPOINTS
+    assert routes == ITEM_ENDPOINTS | OTHER_ENDPOINTS | ASSET_ENDPOINTS
 
 
 def test_contract_checker_rejects_missing_key_and_date_only_timestamp() -> None:
