@@ -21,6 +21,10 @@ import pytest
 from plaid.api import plaid_api
 from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.asset_report_create_request import AssetReportCreateRequest
+from plaid.model.asset_report_create_request_options import AssetReportCreateRequestOptions
+from plaid.model.asset_report_get_request import AssetReportGetRequest
+from plaid.model.asset_report_pdf_get_request import AssetReportPDFGetRequest
 from plaid.model.auth_get_request import AuthGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.identity_get_request import IdentityGetRequest
@@ -228,3 +232,41 @@ def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
     assert len(page.investment_transactions) == 20 < page.total_investment_transactions
     assert {t.type.value for t in page.investment_transactions} >= {"cash", "buy"}
     assert client.investments_refresh(InvestmentsRefreshRequest(access_token=token)).request_id
+
+
+def test_sdk_asset_report_against_served_process(server: dict[str, Any]) -> None:
+    """Create, poll until ready (as Plaid's quickstart does), read and download the PDF."""
+    client = _client(server)
+    public = client.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508", initial_products=[Products("assets")]
+        )
+    ).public_token
+    token = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    ).access_token
+    created = client.asset_report_create(
+        AssetReportCreateRequest(
+            access_tokens=[token],
+            days_requested=30,
+            options=AssetReportCreateRequestOptions(client_report_id="e2e"),
+        )
+    )
+    request = AssetReportGetRequest(
+        asset_report_token=created.asset_report_token, include_insights=True
+    )
+    for _ in range(20):
+        try:
+            report = client.asset_report_get(request).report
+            break
+        except plaid.ApiException as exc:
+            assert json.loads(exc.body)["error_code"] == "PRODUCT_NOT_READY"
+            time.sleep(1)
+    assert report.asset_report_id == created.asset_report_id
+    checking = next(a for a in report.items[0].accounts if a.subtype.value == "checking")
+    assert len(checking.historical_balances) == 30 and checking.transactions[0].name
+    pdf = client.asset_report_pdf_get(
+        AssetReportPDFGetRequest(asset_report_token=created.asset_report_token)
+    )
+    with pdf:  # the SDK writes the PDF to a temporary file and hands it over open
+        assert pdf.read(5) == b"%PDF-"

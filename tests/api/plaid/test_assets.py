@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -50,7 +51,7 @@ def test_report_has_daily_balances_that_reconcile_with_its_transactions(
     for t in checking["transactions"]:
         if not t["pending"]:
             posted[t["date"]] = posted.get(t["date"], 0) + t["amount"]
-    for newer, older in zip(history, history[1:], strict=False):
+    for newer, older in itertools.pairwise(history):
         # a day's posted amounts (Plaid's sign: positive is money out) bridge the two balances
         assert older["current"] - posted.get(newer["date"], 0) == pytest.approx(
             newer["current"], abs=0.001
