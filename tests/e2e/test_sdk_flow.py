@@ -204,17 +204,23 @@ def test_sdk_full_flow_against_served_process(server: dict[str, Any]) -> None:
     assert code == "ITEM_NOT_FOUND"
 
 
+def _linked(client: plaid_api.PlaidApi, product: str) -> str:
+    """The access token of a First Platypus ``user_good`` item with ``product``."""
+    public = client.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508", initial_products=[Products(product)]
+        )
+    ).public_token
+    exchange = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    )
+    return str(exchange.access_token)
+
+
 def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
     """Holdings, securities and investment transactions through plaid-python's own models."""
     client = _client(server)
-    public = client.sandbox_public_token_create(
-        SandboxPublicTokenCreateRequest(
-            institution_id="ins_109508", initial_products=[Products("investments")]
-        )
-    ).public_token
-    token = client.item_public_token_exchange(
-        ItemPublicTokenExchangeRequest(public_token=public)
-    ).access_token
+    token = _linked(client, "investments")
     holdings = client.investments_holdings_get(InvestmentsHoldingsGetRequest(access_token=token))
     assert {a.subtype.value for a in holdings.accounts} == {"ira", "401k"}
     assert {h.security_id for h in holdings.holdings} == {
@@ -237,14 +243,7 @@ def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
 def test_sdk_asset_report_against_served_process(server: dict[str, Any]) -> None:
     """Create, poll until ready (as Plaid's quickstart does), read and download the PDF."""
     client = _client(server)
-    public = client.sandbox_public_token_create(
-        SandboxPublicTokenCreateRequest(
-            institution_id="ins_109508", initial_products=[Products("assets")]
-        )
-    ).public_token
-    token = client.item_public_token_exchange(
-        ItemPublicTokenExchangeRequest(public_token=public)
-    ).access_token
+    token = _linked(client, "assets")
     created = client.asset_report_create(
         AssetReportCreateRequest(
             access_tokens=[token],
