@@ -240,3 +240,15 @@ def test_fired_investment_webhooks_carry_their_counts(
     )
     body = next(b for b in _webhooks(plaid) if b["webhook_type"] == webhook_type)
     assert keys <= set(body) and body["item_id"] and body["error"] is None
+
+
+def test_brokerage_available_balance_is_its_cash(plaid: PlaidClient) -> None:
+    token = plaid.link_item(
+        products=PRODUCTS, override_username="user_yuppie", override_password="pass_good"
+    )
+    body = _holdings(plaid, token)
+    account = body["accounts"][0]
+    cash_id = next(s["security_id"] for s in body["securities"] if s["type"] == "cash")
+    cash = next(h for h in body["holdings"] if h["security_id"] == cash_id)
+    assert account["subtype"] == "brokerage"
+    assert cash["institution_value"] == account["balances"]["available"] > 0
