@@ -34,6 +34,7 @@ from . import (
     users,
 )
 from .accounts import owner as account_owner
+from .assets import AccountSection as AccountSection
 from .assets import ReportContent as ReportContent
 from .balances import Series
 from .clock import Clock

@@ -12,7 +12,8 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from ..core.bank import Bank, ReportContent, request_id
+from ..core.bank import AccountSection, Bank, ReportContent, request_id
+from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
 from .requests import PlaidRequest, StrictInteger
@@ -135,7 +136,7 @@ def report_json(bank: Bank, report: ReportContent, insights: bool) -> dict[str, 
     }
 
 
-def _account(bank: Bank, item: Any, section: Any, insights: bool) -> dict[str, Any]:
+def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) -> dict[str, Any]:
     account = ACCOUNT.dump(section.account)
     currency = account["balances"]["iso_currency_code"]
     account["balances"] = {
@@ -163,13 +164,13 @@ def _account(bank: Bank, item: Any, section: Any, insights: bool) -> dict[str, A
     }
 
 
-def _available(section: Any) -> int | None:
+def _available(section: AccountSection) -> int | None:
     """Available as of the report's day: a deposit's balance, a card's headroom."""
     account = section.account
     if account.type == "depository":
-        return int(section.current_minor)
+        return section.current_minor
     if account.type == "credit" and account.limit_minor is not None:
-        return int(account.limit_minor - section.current_minor)
+        return account.limit_minor - section.current_minor
     return None
 
 
