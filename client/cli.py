@@ -25,6 +25,7 @@ from client.api.errors import ClientError
 from client.audit import AuditLog
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
+from client.imports.importer import import_file
 from client.providers.csv_format import write_csv
 from client.providers.model import LocalTransaction
 from client.schedule.due import set_paused, set_schedule
@@ -160,9 +161,13 @@ def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: floa
 @click.argument("connection_id", type=int, required=False)
 @click.pass_context
 def sync(ctx: click.Context, connection_id: int | None) -> None:
-    """Sync one connection (or all linked ones) with a progress display."""
+    """Sync one connection (or all linked Plaid ones) with a progress display."""
     bank = _bank(ctx)
-    query = select(Connection.id).where(Connection.access_token_enc.is_not(None), *_mine(ctx))
+    query = select(Connection.id).where(
+        Connection.access_token_enc.is_not(None),
+        Connection.provider == bank.engine.provider.name,  # TrueLayer ones sync in the app
+        *_mine(ctx),
+    )
     with bank.store.session() as session:
         ids = [connection_id] if connection_id else list(session.scalars(query))
         if connection_id and session.get(Connection, connection_id) is None:
@@ -285,6 +290,28 @@ def _local(t: Transaction, account_provider_id: str) -> LocalTransaction:
         pending=t.pending,
         source=t.source,
     )
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--account", help="local account id, or its last four digits")
+@click.option("--map", "mapping", help="columns of an unknown CSV: 'date=Date,amount=Amount,…'")
+@click.option("--dry-run", is_flag=True, help="show what would be added and matched; store nothing")
+@click.pass_context
+def import_(
+    ctx: click.Context, path: str, account: str | None, mapping: str | None, dry_run: bool
+) -> None:
+    """Import a bank file (CSV in the bank's layout, OFX or QFX) without doubling anything."""
+    columns = dict(pair.split("=", 1) for pair in mapping.split(",")) if mapping else None
+    report = import_file(
+        _bank(ctx).store,
+        path,
+        user_ref=_user(ctx) or "default",
+        account=account,
+        mapping=columns,
+        dry_run=dry_run,
+    )
+    render.import_report(console, report)
 
 
 @main.command()

@@ -26,6 +26,7 @@ from client.providers.errors import (
     SyncError,
 )
 from client.store.db import Store
+from client.store.details import store_facts
 from client.store.models import (
     MANUAL_SOURCE,
     Account,
@@ -205,6 +206,7 @@ class SyncEngine:
             for acc in page.accounts:
                 accounts[acc.provider_id] = upsert_account(session, conn, acc)
             counts = apply_plan(session, conn, plan_page(page), accounts)
+            store_facts(session, accounts, page.facts)
             conn.cursor = page.next_cursor
             if page.credentials:
                 conn.access_token_enc = self.cipher.encrypt(page.credentials)

@@ -98,6 +98,16 @@ def _accounts(
     return [a for a in built if a.ordinal in keep]
 
 
+def keep_accounts(item: Item, shared: set[int]) -> None:
+    """Update mode: the user unticked some accounts at the bank; they leave the item.
+
+    DIVERGES: their transactions go with them (no ``removed`` entries in
+    ``/transactions/sync``); Plaid stops reporting such accounts too.
+    """
+    for account in [a for a in item.accounts if a.ordinal not in shared]:
+        item.accounts.remove(account)  # delete-orphan: the row and its transactions go
+
+
 def data_key(tenant: Tenant, item: Item) -> tuple[object, ...]:
     """What the generated data depends on: seed, user and institution (not the item id)."""
     custom_seed = (item.custom_config or {}).get("seed")

@@ -241,6 +241,34 @@ def _balances_schema() -> dict[str, Any]:
     )
 
 
+def _statements_schema() -> dict[str, Any]:
+    day = {"type": "string", "format": "date"}
+    statement = closed_object(
+        {
+            "statement_id": STRING,
+            "year": INTEGER,
+            "month": {**INTEGER, "minimum": 1, "maximum": 12},
+            "start": day,
+            "end": day,
+        }
+    )
+    account = closed_object(
+        {
+            "account_id": STRING,
+            "mask": NULLABLE_STRING,
+            "statements": {"type": "array", "items": statement},
+        }
+    )
+    return closed_object(
+        {
+            "item_id": STRING,
+            "formats": {"type": "array", "items": STRING},
+            "layouts": {"type": "object", "additionalProperties": STRING},
+            "accounts": {"type": "array", "items": account},
+        }
+    )
+
+
 def schemas() -> dict[str, Any]:
     """Every ``Control*`` component schema."""
     return {
@@ -270,6 +298,7 @@ def schemas() -> dict[str, Any]:
         **_webhook_schemas(),
         "ControlItemBalances": _balances_schema(),
         **_app_client_schemas(),
+        "ControlItemStatements": _statements_schema(),
     }
 
 

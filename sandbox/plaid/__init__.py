@@ -16,6 +16,7 @@ from . import (
     link,
     routes,
     sandbox_routes,
+    statements,
     transactions,
     webhook_routes,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "link",
     "routes",
     "sandbox_routes",
+    "statements",
     "transactions",
     "webhook_routes",
 ]

@@ -1,9 +1,11 @@
-"""``POST /data/v1/connections/extend``: keep a UK connection going past its consent period.
+"""``POST /data/v1/connections/extend`` and ``POST /v1/reauthuri``: keep a connection going.
 
 Three outcomes, told apart by ``action_needed``: ``no_action_needed`` with new tokens
 (``john``/``eternal``), ``authentication_needed`` (sign in at the bank again) and
 ``reconfirmation_of_consent_needed`` (confirm in the dialog); the two links open the auth
 dialog on the same connection. Errors are problem JSON (RFC 7807), as TrueLayer's are.
+``/v1/reauthuri`` (superseded by extension) answers ``{"result": <link>, "success": true}``
+with the re-authentication link of a refresh token's connection.
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ..core import errors
-from ..core.bank import RECONFIRMATION_NEEDED, RENEWED, authenticate_app_client
+from ..core.bank import (
+    RECONFIRMATION_NEEDED,
+    RENEWED,
+    authenticate_app_client,
+    consent_of_refresh_token,
+)
 from ..extensions import current_session, tenant_bank
 from .auth_dialog import reconsent_link
-from .auth_tokens import issuer, required
+from .auth_tokens import body, issuer, required
 from .blueprint import bp
 
 PROBLEM_TYPES = "https://docs.truelayer.com/docs/error-types#"
@@ -76,6 +83,21 @@ def extend(fields: dict[str, Any]) -> dict[str, Any]:
     )
     action = "reconfirmation_of_consent_needed" if reconfirm else "authentication_needed"
     return {"action_needed": action, "user_input_link": link}
+
+
+@bp.post("/v1/reauthuri")
+def v1_reauthuri() -> Response:
+    """The dialog link that re-authenticates a refresh token's connection."""
+    fields = body()
+    if required(fields, "response_type") != "code":
+        raise errors.InvalidField("response_type must be code", field="response_type")
+    consent = consent_of_refresh_token(current_session(), required(fields, "refresh_token"))
+    grants = tenant_bank(consent.tenant).grants
+    grants.check_redirect(consent.client, required(fields, "redirect_uri"))
+    link = reconsent_link(
+        consent.client, consent.id, list(consent.scopes), fields, reauthenticate=True
+    )
+    return jsonify(result=link, success=True)
 
 
 def problem(exc: errors.CoreError) -> tuple[Response, int]:

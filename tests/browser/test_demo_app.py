@@ -91,7 +91,7 @@ def go(page: Page, link: str) -> None:
 
 
 def link_chase(page: Page) -> None:
-    """Hosted Link: consent, pick Chase, sign in on Chase's page, allow every account."""
+    """Hosted Link: consent, pick Chase, sign in on Chase's page, allow every account, leave."""
     expect(page.get_by_role("heading", level=1)).to_contain_text("uses Link")
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Search for your bank").fill("Chase")
@@ -100,6 +100,13 @@ def link_chase(page: Page) -> None:
     page.get_by_role("button", name="Continue to Chase").click()
     bank_sign_in(page)
     page.get_by_role("button", name="Allow access").click()
+    leave_link(page)
+
+
+def leave_link(page: Page) -> None:
+    """Link's success pane: its Continue link goes back to the app."""
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Success")
+    page.get_by_role("link", name="Continue").click()
 
 
 def bank_sign_in(page: Page) -> None:
@@ -248,3 +255,4 @@ def update_mode(page: Page) -> None:
             page.wait_for_timeout(100)
     bank_sign_in(page)
     page.get_by_role("button", name="Allow access").click()
+    leave_link(page)

@@ -16,6 +16,7 @@ from sandbox.core.bank import (
     Issuer,
     TokenSet,
     authenticate_app_client,
+    consent_of_refresh_token,
     create_tenant,
     find_app_client,
     resolve_access,
@@ -358,3 +359,13 @@ def test_extend_revoked_connection_is_not_extendable(bank: Bank) -> None:
     bank.grants.revoke(resolve_access(bank.session, issued.access_token).consent_id)
     with pytest.raises(errors.GrantInvalid):  # revoking ended the refresh token too
         bank.grants.extend(client, issued.refresh_token, reconfirmed=True, issuer=ISSUER)
+
+
+def test_refresh_token_finds_its_connection_until_revoked(bank: Bank) -> None:
+    _client, issued = tokens(bank)
+    assert issued.refresh_token
+    consent = consent_of_refresh_token(bank.session, issued.refresh_token)
+    assert consent.item.username == "john"
+    bank.grants.revoke(consent.id)
+    with pytest.raises(errors.GrantInvalid):
+        consent_of_refresh_token(bank.session, issued.refresh_token)

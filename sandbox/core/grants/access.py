@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from .. import keyring, tenants
-from ..errors import ConsentExpired, ConsentRevoked, TokenExpired, TokenInvalid
+from ..errors import ConsentExpired, ConsentRevoked, GrantInvalid, TokenExpired, TokenInvalid
 from ..models import Consent, GrantToken, Item, Tenant
 
 AUTHORISED = "authorised"
@@ -87,6 +87,14 @@ def check_live(consent: Consent, now: dt.datetime) -> None:
         raise ConsentRevoked()
     if status == EXPIRED:
         raise ConsentExpired(expired_at=consent.expires_at)
+
+
+def consent_of_refresh_token(session: Session, refresh_token: str | None) -> Consent:
+    """The connection a live refresh token belongs to (re-authentication links start here)."""
+    row = find_token(session, refresh_token, REFRESH)
+    if row is None or status_at(row.consent, tenants.clock_of(row.consent.tenant).now()) == REVOKED:
+        raise GrantInvalid(field="refresh_token")
+    return row.consent
 
 
 def find_token(session: Session, token: str | None, kind: str) -> GrantToken | None:

@@ -64,6 +64,9 @@ ITEM_ENDPOINTS = {
     "/investments/transactions/get",
     "/investments/auth/get",
     "/investments/refresh",
+    "/statements/list",
+    "/statements/download",
+    "/statements/refresh",
     "/identity/get",
     "/transactions/sync",
     "/transactions/get",
@@ -151,6 +154,7 @@ def _sweep_item(checker: Checker, token: str) -> None:
         checker.call("/liabilities/get", access_token=token)
     _sweep_investments(checker, token)
     checker.call("/identity/get", access_token=token)
+    _sweep_statements(checker, token)
     cursor, more = "", True
     while more:
         page = checker.call("/transactions/sync", access_token=token, cursor=cursor, count=500)
@@ -189,16 +193,35 @@ def _sweep_investments(checker: Checker, token: str) -> None:
     checker.call("/investments/refresh", access_token=token)
 
 
+def _sweep_statements(checker: Checker, token: str) -> None:
+    """Statements where the bank offers them: the list (JSON), one PDF, and a refresh."""
+    if checker.plaid.post("/statements/list", access_token=token).status_code != 200:
+        return
+    listed = checker.call("/statements/list", access_token=token)
+    first = next(s for a in listed["accounts"] for s in a["statements"])
+    _check_pdf(
+        checker, "/statements/download", access_token=token, statement_id=first["statement_id"]
+    )
+    checker.call(
+        "/statements/refresh", access_token=token, start_date="2026-01-01", end_date="2026-03-01"
+    )
+
+
+STATEMENT_ENDPOINTS = {"/statements/list", "/statements/download", "/statements/refresh"}
+
+
 @pytest.mark.parametrize("kind", sorted(ITEM_KINDS))
 def test_item_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient, kind: str) -> None:
     token = _link(plaid, *ITEM_KINDS[kind])
     checker = Checker(plaid)
     _sweep_item(checker, token)
     assert not checker.problems, "\n".join(checker.problems[:20])
-    optional = {"/auth/get", "/liabilities/get"} | INVESTMENT_ENDPOINTS
+    optional = {"/auth/get", "/liabilities/get"} | INVESTMENT_ENDPOINTS | STATEMENT_ENDPOINTS
     assert checker.checked >= ITEM_ENDPOINTS - optional
     if kind in ("user_good_us", "ca_bank"):  # banks that offer Investments, persona with a 401k
         assert checker.checked >= INVESTMENT_ENDPOINTS
+    if ITEM_KINDS[kind][0] == "ins_109508":
+        assert checker.checked >= STATEMENT_ENDPOINTS
 
 
 def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
@@ -311,12 +334,9 @@ def test_asset_report_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient
 
 def _check_pdf(checker: Checker, path: str, **body: Any) -> None:
     """PDF replies have no JSON schema: the SDK writes the bytes to a file as they come."""
-    plaid = checker.plaid
-    reply = plaid.client.post(
-        path, json={"client_id": plaid.client_id, "secret": plaid.secret, **body}
-    )
-    if reply.status_code != 200 or not reply.data.startswith(b"%PDF-"):
-        checker.problems.append(f"{path} not a PDF: {reply.status_code} {reply.data[:80]!r}")
+    reply = checker.plaid.post(path, **body)
+    if reply.mimetype != "application/pdf" or not reply.data.startswith(b"%PDF-"):
+        checker.problems.append(f"{path} sent {reply.status_code} {reply.mimetype}")
     checker.checked.add(path)
 
 

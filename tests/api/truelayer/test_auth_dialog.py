@@ -223,3 +223,18 @@ def test_oauth_bank_denied_returns_access_denied(tl_auth: AuthDialog) -> None:
     )
     back = client.get(denied.headers["Location"])
     assert query_of(back)["error"] == "access_denied" and query_of(back)["state"] == "st-1"
+
+
+def test_provider_id_of_an_oauth_bank_goes_straight_to_the_bank(tl_auth: AuthDialog) -> None:
+    opened = tl_auth.open(provider_id="ob-barclays")
+    assert opened.status_code == 303
+    assert opened.headers["Location"].startswith("/oauth/ins_118274/authorize?")
+    assert "client_id=ins_118274-" in opened.headers["Location"]
+
+
+def test_picker_search_filters_the_banks(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open().headers["Location"]
+    page = tl_auth.client.get(dialog, query_string={"q": "mon"}).text
+    assert re.findall(r'data-provider="([^"]+)"', page) == ["ob-monzo"]
+    empty = tl_auth.client.get(dialog, query_string={"q": "zzz"}).text
+    assert "No bank matches" in empty

@@ -279,3 +279,46 @@ def test_extend_deleted_connection_cannot_be_extended(tl_auth: AuthDialog) -> No
     tl_auth.bearer("DELETE", "/api/delete", str(body["access_token"]))
     status, body = extend(tl_auth, str(body["refresh_token"]))
     assert status == 401 and body["title"] == "Unauthorized"  # its refresh token died with it
+
+
+def test_reauthuri_links_the_refresh_tokens_connection(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    body = {
+        "response_type": "code",
+        "refresh_token": tokens["refresh_token"],
+        "redirect_uri": REDIRECT,
+        "state": "re-1",
+    }
+    reply = tl_auth.client.post("/v1/reauthuri", json=body).get_json()
+    assert reply["success"] is True
+    dialog = tl_auth.client.get(f"/?{urlsplit(reply['result']).query}").headers["Location"]
+    assert tl_auth.post(dialog, "login", username="john", password="doe").status_code == 303
+    back = query_of(tl_auth.post(dialog, "consent"))
+    assert back["state"] == "re-1"
+    renewed = tl_auth.exchange(back["code"]).get_json()
+    old, new = (
+        jwt.decode(t["access_token"], options={"verify_signature": False})
+        for t in (tokens, renewed)
+    )
+    assert new["sub"] == old["sub"]
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "error"),
+    [
+        ({"refresh_token": "nope"}, 400, "invalid_grant"),
+        ({"redirect_uri": "https://evil.example"}, 401, "unauthorized_client"),
+        ({"response_type": "token"}, 400, "invalid_request"),
+    ],
+)
+def test_reauthuri_errors(
+    tl_auth: AuthDialog, change: dict[str, str], status: int, error: str
+) -> None:
+    tokens = tl_auth.tokens()
+    body = {
+        "response_type": "code",
+        "refresh_token": tokens["refresh_token"],
+        "redirect_uri": REDIRECT,
+    }
+    reply = tl_auth.client.post("/v1/reauthuri", json={**body, **change})
+    assert (reply.status_code, reply.get_json()["error"]) == (status, error)
