@@ -201,6 +201,8 @@ class Bank:
             if item.error_code is None and items.materialize(self.session, item, today):
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
                 changed.append(item)
+            if item.error_code is None and "investments" in item.products:
+                self._look_at_investments(item, today, quiet=True)
             consent.warn_expiring(self.session, self.tenant, item, clock.now())
             consent.advance(self.session, self.tenant, item, clock.now())
         return changed
@@ -511,7 +513,21 @@ class Bank:
         """``/investments/refresh``: look again, then report it with the two webhooks."""
         item = self.item(access_token)
         self._bill(item, "investments")
-        found = investments.refresh(self.session, item, self.clock.today())
+        self._look_at_investments(item, self.clock.today(), quiet=False)
+        item.last_successful_update = self.now()
+        return item
+
+    def _look_at_investments(self, item: Item, today: dt.date, *, quiet: bool) -> None:
+        """Count what changed in the item's portfolios and say so with the two webhooks.
+
+        ``quiet`` (the clock moved, Plaid's daily update): nothing is sent when nothing
+        changed, and an item without investment accounts is simply skipped.
+        """
+        if quiet and not any(a.type == "investment" for a in item.accounts):
+            return
+        found = investments.refresh(self.session, item, today)
+        if quiet and not (found.new_holdings or found.updated_holdings or found.new_transactions):
+            return
         triggers.investments_refreshed(
             self.session,
             self.tenant,
@@ -520,8 +536,6 @@ class Bank:
             found.updated_holdings,
             found.new_transactions,
         )
-        item.last_successful_update = self.now()
-        return item
 
     # -- asset reports ----------------------------------------------------------------------
 

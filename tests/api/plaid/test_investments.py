@@ -252,3 +252,16 @@ def test_brokerage_available_balance_is_its_cash(plaid: PlaidClient) -> None:
     cash = next(h for h in body["holdings"] if h["security_id"] == cash_id)
     assert account["subtype"] == "brokerage"
     assert cash["institution_value"] == account["balances"]["available"] > 0
+
+
+def test_moving_the_clock_sends_the_daily_investments_updates(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=PRODUCTS, webhook=HOOK)
+    advance_clock(plaid, 20)
+    bodies = {(b["webhook_type"], b["webhook_code"]): b for b in _webhooks(plaid)}
+    assert bodies[("HOLDINGS", "DEFAULT_UPDATE")]["updated_holdings"] >= 3
+    assert bodies[("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE")]["new_investments_transactions"]
+    plaid.ok("/investments/refresh", access_token=token)  # nothing new since the clock moved
+    trades = [
+        b for b in _webhooks(plaid) if b["webhook_type"] == "INVESTMENTS_TRANSACTIONS"
+    ]  # newest first
+    assert trades[0]["new_investments_transactions"] == 0
