@@ -16,12 +16,15 @@ from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import (
+    asset_pdf,
+    assets,
     balances,
     consent,
     errors,
     explorer,
     identity_match,
     institutions,
+    investments,
     items,
     liabilities,
     recurring,
@@ -34,6 +37,8 @@ from . import (
 from .accounts import AUTH_SUBTYPES as AUTH_SUBTYPES
 from .accounts import AccountsView as AccountsView
 from .accounts import owner as account_owner
+from .assets import AccountSection as AccountSection
+from .assets import ReportContent as ReportContent
 from .balances import Series
 from .clock import Clock
 from .explorer import ExplorerPage as ExplorerPage
@@ -58,6 +63,7 @@ from .grants.part import RENEWED as RENEWED
 from .identity_match import MatchScores as MatchScores
 from .institutions import Institution
 from .instructions import Instruction as Instruction
+from .investments import Portfolio as Portfolio
 from .liabilities import Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
@@ -66,6 +72,7 @@ from .models import (
     AccessToken,
     Account,
     AppClient,
+    AssetReport,
     Consent,
     Item,
     LinkSession,
@@ -203,6 +210,8 @@ class Bank:
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
                 item.last_successful_update = clock.now()
                 changed.append(item)
+            if item.error_code is None and "investments" in item.products:
+                self._look_at_investments(item, today, quiet=True)
             consent.warn_expiring(self.session, self.tenant, item, clock.now())
             consent.advance(self.session, self.tenant, item, clock.now())
         return changed
@@ -490,6 +499,155 @@ class Bank:
         view = self.accounts(access_token, account_ids)
         self.bill(view.item, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
+
+    # -- investments ------------------------------------------------------------------------
+
+    def investment_holdings(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> Portfolio:
+        """Positions of the item's investment accounts at today's (simulated) close."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "investments")
+        return investments.holdings(self.session, view.item, view.accounts, self.clock.today())
+
+    def investment_transactions(
+        self,
+        access_token: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        account_ids: list[str] | None,
+        count: int,
+        offset: int,
+    ) -> Portfolio:
+        """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "investments")
+        return investments.transactions(
+            self.session,
+            view.item,
+            view.accounts,
+            start,
+            end,
+            count=count,
+            offset=offset,
+            today=self.clock.today(),
+        )
+
+    def investments_auth(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> tuple[Portfolio, list[investments.TransferNumbers]]:
+        """Holdings plus the numbers a broker needs to pull the accounts over (ACATS, ATON)."""
+        found = self.investment_holdings(access_token, account_ids)
+        country = self.institution_of(found.item).country
+        return found, investments.transfer_numbers(found.item, found.accounts, country)
+
+    def refresh_investments(self, access_token: str) -> Item:
+        """``/investments/refresh``: look again, then report it with the two webhooks."""
+        item = self.item(access_token)
+        self._bill(item, "investments")
+        self._look_at_investments(item, self.clock.today(), quiet=False)
+        item.last_successful_update = self.now()
+        return item
+
+    def _look_at_investments(self, item: Item, today: dt.date, *, quiet: bool) -> None:
+        """Count what changed in the item's portfolios and say so with the two webhooks.
+
+        ``quiet`` (the clock moved, Plaid's daily update): nothing is sent when nothing
+        changed, and an item without investment accounts is simply skipped.
+        """
+        if quiet and not any(a.type == "investment" for a in item.accounts):
+            return
+        found = investments.refresh(self.session, item, today)
+        if quiet and not (found.new_holdings or found.updated_holdings or found.new_transactions):
+            return
+        triggers.investments_refreshed(
+            self.session,
+            self.tenant,
+            item,
+            found.new_holdings,
+            found.updated_holdings,
+            found.new_transactions,
+        )
+
+    # -- asset reports ----------------------------------------------------------------------
+
+    def create_asset_report(
+        self, access_tokens: list[str], days: int, options: dict[str, Any]
+    ) -> tuple[str, AssetReport]:
+        """A report over the items; built in the background (``PRODUCT_READY`` when done)."""
+        items = [self.item(token) for token in access_tokens]
+        for item in items:
+            self._bill(item, "assets")
+        return self._new_asset_report(items, days, options, [])
+
+    def _new_asset_report(
+        self, items: list[Item], days: int, options: dict[str, Any], excluded: list[str]
+    ) -> tuple[str, AssetReport]:
+        token, record = assets.create(
+            self.session, self.tenant, items, days, options, self.now(), excluded=excluded
+        )
+        url = options.get("webhook") or next((i.webhook for i in items if i.webhook), None)
+        triggers.asset_report_ready(self.session, self.tenant, record, url, self.historical_delay)
+        return token, record
+
+    def asset_report(self, token: str, days_to_include: int | None = None) -> ReportContent:
+        """The report's content (``PRODUCT_NOT_READY`` while it is being built)."""
+        record = assets.find(self.session, self.tenant, token)
+        return assets.build(
+            self.session, record, self.now(), self.historical_delay, days_to_include
+        )
+
+    def asset_report_pdf(self, report: ReportContent, owners: dict[int, str]) -> bytes:
+        """The report as a PDF (``owners``: each item's account holder by item pk)."""
+        return asset_pdf.render(report, owners)
+
+    def refresh_asset_report(
+        self, token: str, days: int | None, options: dict[str, Any] | None
+    ) -> tuple[str, AssetReport]:
+        """A new report over the same items with today's data; omitted options keep theirs."""
+        record = assets.find(self.session, self.tenant, token)
+        items = assets.items_of(self.session, record)
+        if any(i.removed_at is not None for i in items):
+            raise errors.AssetReportDataUnavailable()
+        for item in items:
+            self.read_item(item)
+        merged = {**record.options, **(options or {})}
+        days = record.days_requested if days is None else days
+        return self._new_asset_report(items, days, merged, list(record.excluded_account_ids))
+
+    def filter_asset_report(self, token: str, exclude: list[str]) -> tuple[str, AssetReport]:
+        """A new report of the same day without the accounts ``exclude`` names."""
+        record = assets.find(self.session, self.tenant, token)
+        items = assets.items_of(self.session, record)
+        known = {a.id for i in items for a in i.accounts}
+        if not set(exclude) <= known:
+            raise errors.InvalidAccountId()
+        excluded = sorted({*record.excluded_account_ids, *exclude})
+        new_token, new = self._new_asset_report(
+            items, record.days_requested, dict(record.options), excluded
+        )
+        new.created_at = record.created_at  # the same snapshot, fewer accounts
+        return new_token, new
+
+    def remove_asset_report(self, token: str) -> None:
+        """Remove a report and its audit copies."""
+        assets.remove(self.session, assets.find(self.session, self.tenant, token), self.now())
+
+    def create_audit_copy(self, token: str, auditor_id: str) -> str:
+        """An audit copy token an auditor can read the report with."""
+        record = assets.find(self.session, self.tenant, token)
+        return assets.create_audit_copy(self.session, record, auditor_id, self.now())
+
+    def audit_copy(self, audit_copy_token: str) -> ReportContent:
+        """The report an audit copy points at."""
+        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
+        return assets.build(self.session, copy.report, self.now(), self.historical_delay)
+
+    def remove_audit_copy(self, audit_copy_token: str) -> None:
+        """The audit copy stops working; the report stays."""
+        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
+        copy.removed_at = self.now()
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""

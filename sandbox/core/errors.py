@@ -136,6 +136,35 @@ class InvalidProcessorToken(InvalidInput):
     condition = "INVALID_PROCESSOR_TOKEN"
 
 
+class InvalidAssetReportToken(InvalidInput):
+    """provided asset report token is in an invalid format, expired or removed"""
+
+    condition = "INVALID_ASSET_REPORT_TOKEN"
+
+
+class InvalidAuditCopyToken(InvalidInput):
+    """the audit copy token is invalid or has been removed"""
+
+    condition = "INVALID_AUDIT_COPY_TOKEN"
+
+
+# -- asset reports ------------------------------------------------------------------------
+
+
+class AssetReportError(CoreError):
+    """The asset report cannot be served."""
+
+
+class AssetReportNotReady(AssetReportError):
+    """the requested product is not yet ready. please provide a webhook or try the request again later"""
+
+
+class AssetReportDataUnavailable(AssetReportError):
+    """unable to pull sufficient data for all items to generate this report"""
+
+    condition = "DATA_UNAVAILABLE"
+
+
 # -- item state ---------------------------------------------------------------------------
 
 
@@ -237,6 +266,12 @@ class NoLiabilityAccounts(ItemError):
     """no valid liability accounts were found"""
 
     condition = "NO_LIABILITY_ACCOUNTS"
+
+
+class NoInvestmentAccounts(ItemError):
+    """no valid investment accounts were found"""
+
+    condition = "NO_INVESTMENT_ACCOUNTS"
 
 
 class ProductNotReady(ItemError):

@@ -22,7 +22,16 @@ SEED_FILES = ("institutions.json", "personas.json", "categories.json", "pfc.json
 # institution (and so an item's ``available_products``) advertises only the products here,
 # so an app never picks one whose endpoints would answer 404.
 SERVED_PRODUCTS = frozenset(
-    {"auth", "balance", "identity", "liabilities", "statements", "transactions"}
+    {
+        "assets",
+        "auth",
+        "balance",
+        "identity",
+        "investments",
+        "liabilities",
+        "statements",
+        "transactions",
+    }
 )
 # Plaid's Signal scores ACH debits: US banks that offer Auth offer it too.
 SIGNAL_COUNTRIES = frozenset({"US"})

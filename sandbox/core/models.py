@@ -156,6 +156,39 @@ class LinkToken(Base):
     sessions: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
+class AssetReport(Base):
+    """An Asset Report: its items, window and options; the content is read off the ledger
+    as of ``created_at`` whenever it is fetched, so it never changes once made."""
+
+    __tablename__ = "asset_reports"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)  # keyed hash
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[str] = mapped_column(String(36))
+    item_pks: Mapped[list[Any]]
+    days_requested: Mapped[int] = mapped_column(Integer)
+    options: Mapped[dict[str, Any]]
+    excluded_account_ids: Mapped[list[Any]]
+    created_at: Mapped[dt.datetime]
+    removed_at: Mapped[dt.datetime | None]
+
+
+class AssetReportAuditCopy(Base):
+    """A read-only copy of an Asset Report handed to an auditor (a lender's agency)."""
+
+    __tablename__ = "asset_report_audit_copies"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)  # keyed hash
+    report_token: Mapped[str] = mapped_column(
+        ForeignKey("asset_reports.token", ondelete="CASCADE"), index=True
+    )
+    auditor_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    removed_at: Mapped[dt.datetime | None]
+
+    report: Mapped[AssetReport] = relationship()
+
+
 class Account(Base):
     """One account of an item; balances are kept in step with its transactions.
 

@@ -7,10 +7,12 @@ modules import the blueprint module, never this package, so no import points bac
 from __future__ import annotations
 
 from . import (
+    assets,
     auth,
     faults,
     identity_match,
     institutions,
+    investments,
     liabilities,
     link,
     processor,
@@ -24,11 +26,13 @@ from . import (
 from .blueprint import bp
 
 __all__ = [
+    "assets",
     "auth",
     "bp",
     "faults",
     "identity_match",
     "institutions",
+    "investments",
     "liabilities",
     "link",
     "processor",

@@ -140,7 +140,18 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     ),
     errors.NoAuthAccounts: PlaidError("ITEM_ERROR", "NO_AUTH_ACCOUNTS", 400, None),
     errors.NoLiabilityAccounts: PlaidError("ITEM_ERROR", "NO_LIABILITY_ACCOUNTS", 400, None),
+    errors.NoInvestmentAccounts: PlaidError("ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS", 400, None),
     errors.ProductNotReady: PlaidError("ITEM_ERROR", "PRODUCT_NOT_READY", 400, None),
+    errors.InvalidAssetReportToken: PlaidError(
+        "INVALID_INPUT", "INVALID_ASSET_REPORT_TOKEN", 400, None
+    ),  # DIVERGES (unconfirmed): Plaid documents no code for a bad asset_report_token
+    errors.InvalidAuditCopyToken: PlaidError(
+        "INVALID_INPUT", "INVALID_AUDIT_COPY_TOKEN", 400, None
+    ),
+    errors.AssetReportNotReady: PlaidError("ASSET_REPORT_ERROR", "PRODUCT_NOT_READY", 400, None),
+    errors.AssetReportDataUnavailable: PlaidError(
+        "ASSET_REPORT_ERROR", "DATA_UNAVAILABLE", 400, None
+    ),
     errors.ProductsNotSupported: PlaidError("ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED", 400, None),
     errors.ProductNotEnabled: PlaidError("ITEM_ERROR", "PRODUCT_NOT_ENABLED", 400, None),
     errors.UserPermissionRevoked: PlaidError("ITEM_ERROR", "USER_PERMISSION_REVOKED", 400, None),
@@ -233,6 +244,7 @@ DOC_SECTIONS = {
     "SANDBOX_ERROR": "sandbox",
     "RATE_LIMIT_EXCEEDED": "rate-limit-exceeded",
     "API_ERROR": "api",
+    "ASSET_REPORT_ERROR": "assets",
 }
 DOCS = "https://plaid.com/docs/errors/"
 

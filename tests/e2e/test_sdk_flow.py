@@ -21,6 +21,10 @@ import pytest
 from plaid.api import plaid_api
 from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.asset_report_create_request import AssetReportCreateRequest
+from plaid.model.asset_report_create_request_options import AssetReportCreateRequestOptions
+from plaid.model.asset_report_get_request import AssetReportGetRequest
+from plaid.model.asset_report_pdf_get_request import AssetReportPDFGetRequest
 from plaid.model.auth_get_request import AuthGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.identity_get_request import IdentityGetRequest
@@ -29,6 +33,12 @@ from plaid.model.identity_match_user import IdentityMatchUser
 from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
 from plaid.model.institutions_get_request import InstitutionsGetRequest
 from plaid.model.institutions_search_request import InstitutionsSearchRequest
+from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
+from plaid.model.investments_refresh_request import InvestmentsRefreshRequest
+from plaid.model.investments_transactions_get_request import InvestmentsTransactionsGetRequest
+from plaid.model.investments_transactions_get_request_options import (
+    InvestmentsTransactionsGetRequestOptions,
+)
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
 from plaid.model.item_remove_request import ItemRemoveRequest
@@ -276,3 +286,70 @@ def test_sdk_quickstart_signal_identity_match_and_processor(server: dict[str, An
         WebhookVerificationKeyGetRequest(key_id="6c5516e1-92dc-479e-a8ff-5a51992e0001")
     ).key
     assert key.kid == "6c5516e1-92dc-479e-a8ff-5a51992e0001" and key.x and key.y
+
+
+def _linked(client: plaid_api.PlaidApi, product: str) -> str:
+    """The access token of a First Platypus ``user_good`` item with ``product``."""
+    public = client.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508", initial_products=[Products(product)]
+        )
+    ).public_token
+    exchange = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    )
+    return str(exchange.access_token)
+
+
+def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
+    """Holdings, securities and investment transactions through plaid-python's own models."""
+    client = _client(server)
+    token = _linked(client, "investments")
+    holdings = client.investments_holdings_get(InvestmentsHoldingsGetRequest(access_token=token))
+    assert {a.subtype.value for a in holdings.accounts} == {"ira", "401k"}
+    assert {h.security_id for h in holdings.holdings} == {
+        s.security_id for s in holdings.securities
+    }
+    today = dt.date.fromisoformat(max(s.close_price_as_of.isoformat() for s in holdings.securities))
+    page = client.investments_transactions_get(
+        InvestmentsTransactionsGetRequest(
+            access_token=token,
+            start_date=today - dt.timedelta(days=365),
+            end_date=today,
+            options=InvestmentsTransactionsGetRequestOptions(count=20, offset=0),
+        )
+    )
+    assert len(page.investment_transactions) == 20 < page.total_investment_transactions
+    assert {t.type.value for t in page.investment_transactions} >= {"cash", "buy"}
+    assert client.investments_refresh(InvestmentsRefreshRequest(access_token=token)).request_id
+
+
+def test_sdk_asset_report_against_served_process(server: dict[str, Any]) -> None:
+    """Create, poll until ready (as Plaid's quickstart does), read and download the PDF."""
+    client = _client(server)
+    token = _linked(client, "assets")
+    created = client.asset_report_create(
+        AssetReportCreateRequest(
+            access_tokens=[token],
+            days_requested=30,
+            options=AssetReportCreateRequestOptions(client_report_id="e2e"),
+        )
+    )
+    request = AssetReportGetRequest(
+        asset_report_token=created.asset_report_token, include_insights=True
+    )
+    for _ in range(20):
+        try:
+            report = client.asset_report_get(request).report
+            break
+        except plaid.ApiException as exc:
+            assert json.loads(exc.body)["error_code"] == "PRODUCT_NOT_READY"
+            time.sleep(1)
+    assert report.asset_report_id == created.asset_report_id
+    checking = next(a for a in report.items[0].accounts if a.subtype.value == "checking")
+    assert len(checking.historical_balances) == 30 and checking.transactions[0].name
+    pdf = client.asset_report_pdf_get(
+        AssetReportPDFGetRequest(asset_report_token=created.asset_report_token)
+    )
+    with pdf:  # the SDK writes the PDF to a temporary file and hands it over open
+        assert pdf.read(5) == b"%PDF-"

@@ -93,6 +93,12 @@ class Tenants:
         accounts = self.a.ok("/accounts/get", access_token=self.a_token)["accounts"]
         return [self.a_token, self.a_item["item_id"], *(a["account_id"] for a in accounts)]
 
+    def a_token_for(self, path: str) -> str:
+        """A's token for ``path``: Investments needs investment accounts (``user_good``'s)."""
+        if path.startswith("/investments/"):
+            return self.a.link_item(products=("investments",), webhook=HOOK)
+        return self.a_token
+
 
 def _tenant(app: Flask, name: str, seed: int) -> PlaidClient:
     tenant, keys = tenants.create(db.session(), name, seed)
@@ -135,13 +141,15 @@ def test_every_plaid_route_is_in_the_document_the_probes_are_read_from(app: Flas
 
 @pytest.mark.parametrize("path", _token_paths())
 def test_a_access_token_with_b_keys_is_refused(pair: Tenants, path: str) -> None:
-    secrets = pair.a_secrets()
+    token = pair.a_token_for(path)
+    owned_ids = pair.a_secrets()
     statements = pair.a.ok("/statements/list", access_token=pair.a_token)["accounts"]
     owned = {
-        "account_id": secrets[2],  # A's first account: its checking
+        "account_id": owned_ids[2],  # A's first account: its checking
         "statement_id": statements[0]["statements"][0]["statement_id"],
     }
-    body = _body(path, pair.a_token, **owned)
+    secrets = [token, *owned_ids]
+    body = _body(path, token, **owned)
     _refused(pair.b.post(path, **body), "INVALID_ACCESS_TOKEN", secrets)
     # The same body is valid for A: the refusal above is the tenant check, nothing else.
     owner = pair.a.post(path, **body)
@@ -163,6 +171,22 @@ def test_a_link_token_read_by_b_is_refused(pair: Tenants) -> None:
     )["link_token"]
     _refused(pair.b.post("/link/token/get", link_token=link), "INVALID_LINK_TOKEN", [link])
     assert pair.a.post("/link/token/get", link_token=link).status_code == 200
+
+
+def test_a_asset_report_and_its_audit_copy_read_by_b_are_refused(pair: Tenants) -> None:
+    token = pair.a.link_item(products=("assets",))
+    report = pair.a.ok("/asset_report/create", access_tokens=[token], days_requested=10)
+    report_token = report["asset_report_token"]
+    copy = pair.a.ok("/asset_report/audit_copy/create", asset_report_token=report_token)
+    secrets = [report_token, report["asset_report_id"], copy["audit_copy_token"]]
+    for path in ("/asset_report/get", "/asset_report/refresh", "/asset_report/remove"):
+        reply = pair.b.post(path, asset_report_token=report_token)
+        _refused(reply, "INVALID_ASSET_REPORT_TOKEN", secrets)
+    reply = pair.b.post("/asset_report/audit_copy/get", audit_copy_token=copy["audit_copy_token"])
+    _refused(reply, "INVALID_AUDIT_COPY_TOKEN", secrets)
+    reply = pair.b.post("/asset_report/create", access_tokens=[token], days_requested=10)
+    _refused(reply, "INVALID_ACCESS_TOKEN", secrets)
+    assert pair.a.post("/asset_report/get", asset_report_token=report_token).status_code == 200
 
 
 def test_a_webhook_signing_key_fetched_by_b_is_refused(pair: Tenants) -> None:

@@ -13,11 +13,10 @@ month-end sweep that settles the everyday account to its level for next month.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..seeding import rng_for
-from . import cards, loans, memo, schedule, spending
+from . import cards, loans, memo, portfolio, schedule, spending
 from .model import (
     ANCHOR,
     MAX_POST_LAG,
@@ -31,7 +30,6 @@ from .model import (
 )
 from .schedule import Recurring
 
-MONTHLY_GROWTH = Decimal("1.005")
 # The lowest the everyday account goes in a month (unless the persona overdraws): Plaid's
 # sandbox links user_good's checking at 100 available.
 CREDIT_FLOOR_MINOR = 10_000
@@ -286,23 +284,10 @@ def balance_on(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
     if account.type == "loan" and account.term("original"):
         return loans.balance_on(plan, account, day)
     if account.type == "investment":
-        return _market_value(plan, account, day)
+        return portfolio.holdings_on(plan, account, day).value_minor(day)
     if account.type == "depository" and account.subtype in SAVINGS_SUBTYPES:
         return account.opening_minor - _stream_flow(plan, account, day)
     return account.opening_minor
-
-
-def _market_value(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
-    """Holdings growing ~0.5% a month with a weekly wobble of up to ±3%.
-
-    Decimal arithmetic and a seeded integer draw, never floats or ``math``: the value must be
-    the same to the cent on every platform.
-    """
-    months = Decimal((day - ANCHOR).days) / Decimal("30.4")
-    week = day.isocalendar()[:2]
-    wobble = Decimal(rng_for(*plan.key, account.ordinal, "market", *week).randint(-300, 300))
-    value = Decimal(account.opening_minor) * MONTHLY_GROWTH**months * (1 + wobble / 10_000)
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def _stream_flow(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
