@@ -7,10 +7,11 @@ same user get different ids, as in Plaid); everything else derives from the data
 
 from __future__ import annotations
 
-import random
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from . import numbers
 from .errors import InvalidAccountId
 from .institutions import Institution
 from .ledger import AccountPlan
@@ -27,7 +28,17 @@ TERM_KEYS = (
     "escrow",
     "status",
 )
+# Accounts that carry routable numbers (``/auth/get``, processor tokens, Signal).
+AUTH_SUBTYPES = {"checking", "savings", "cash management"}
 DEFAULT_CUSTOM_ACCOUNT = {"type": "depository", "subtype": "checking", "starting_balance": 10000}
+
+
+@dataclass
+class AccountsView:
+    """An item with (a selection of) its accounts."""
+
+    item: Item
+    accounts: list[Account]
 
 
 def to_minor(value: float | int | str | Decimal) -> int:
@@ -39,8 +50,6 @@ def recipes_for(persona: dict[str, Any], custom: dict[str, Any] | None) -> list[
     """The account recipes of a login: the custom override, else the persona's."""
     if custom is None:
         recipes: list[dict[str, Any]] = persona["accounts"]
-        if persona.get("valid_ibans"):
-            return [{**recipe, "valid_iban": True} for recipe in recipes]
         return recipes
     overrides = custom.get("override_accounts") or [DEFAULT_CUSTOM_ACCOUNT]
     return [_custom_recipe(raw) for raw in overrides]
@@ -79,6 +88,7 @@ def build(
         currency = recipe.get("currency") or institution.currency
         limit = recipe.get("limit")
         available = recipe.get("available")
+        mask = recipe.get("mask") or digits(rng, 4)
         built.append(
             Account(
                 id=make_id(*id_key, "account", ordinal),
@@ -88,12 +98,12 @@ def build(
                 subtype=recipe.get("subtype"),
                 name=recipe["name"],
                 official_name=recipe.get("official_name"),
-                mask=recipe.get("mask") or digits(rng, 4),
+                mask=mask,
                 currency=currency,
                 current_minor=to_minor(recipe["current"]),
                 available_minor=None if available is None else to_minor(available),
                 limit_minor=None if limit is None else to_minor(limit),
-                numbers=_numbers(rng, institution, recipe),
+                numbers=numbers.for_account(rng, institution, mask, recipe.get("numbers") or {}),
                 details={
                     "apr": recipe.get("apr"),
                     "custom_transactions": recipe.get("transactions"),
@@ -124,40 +134,16 @@ def plans(accounts: list[Account]) -> tuple[AccountPlan, ...]:
     )
 
 
-def _numbers(
-    rng: random.Random, institution: Institution, recipe: dict[str, Any]
+def owner(
+    data_key: tuple[object, ...], country: str, given: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    given = recipe.get("numbers") or {}
-    account = given.get("account") or (digits(rng, 12) + (recipe.get("mask") or digits(rng, 4)))
-    routing = institution.routing_numbers[0] if institution.routing_numbers else "011401533"
-    numbers: dict[str, Any] = {
-        "account": account,
-        "ach_routing": given.get("ach_routing", routing),
-        "ach_wire_routing": given.get("ach_wire_routing", "021000021"),
-        "eft_institution": given.get("eft_institution", digits(rng, 3)),
-        "eft_branch": given.get("eft_branch", digits(rng, 5)),
-        "sort_code": given.get("bacs_sort_code", digits(rng, 6)),
-        "bacs_account": given.get("bacs_account", digits(rng, 8)),
-        "iban": given.get("international_iban"),
-        "bic": given.get("international_bic", "PLAIDXXX"),
-    }
-    if recipe.get("valid_iban"):
-        country = institution.country
-        numbers["iban"] = valid_iban(country, numbers["sort_code"], numbers["bacs_account"])
-    elif numbers["iban"] is None and institution.country not in ("US", "CA"):
-        numbers["iban"] = f"{institution.country}{digits(rng, 2)}PLAI{digits(rng, 14)}"
-    return numbers
+    """The account holder's identity (``/identity/get``), stable per login.
 
-
-def valid_iban(country: str, sort_code: str, account: str, bank_code: str = "MOCK") -> str:
-    """An IBAN whose ISO 13616 check digits are right (UK layout: bank, sort code, account)."""
-    bban = f"{bank_code}{sort_code}{account}"
-    digits_only = "".join(str(int(c, 36)) for c in f"{bban}{country}00")
-    return f"{country}{98 - int(digits_only) % 97:02d}{bban}"
-
-
-def owner(data_key: tuple[object, ...], country: str) -> dict[str, Any]:
-    """The account holder's identity (``/identity/get``), stable per login."""
+    A persona's own ``owner`` (``user_good``'s is the one Plaid's sandbox documents, so
+    Identity Match scores Plaid's example values) serves at banks of its address's country.
+    """
+    if given is not None and given["addresses"][0]["data"]["country"] == country:
+        return given
     fake = faker_for(*data_key, "owner", country=country)
     name = fake.name()
     address = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -17,11 +16,15 @@ from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import (
+    asset_pdf,
+    assets,
     balances,
     consent,
     errors,
     explorer,
+    identity_match,
     institutions,
+    investments,
     items,
     liabilities,
     recurring,
@@ -31,7 +34,11 @@ from . import (
     transactions,
     users,
 )
+from .accounts import AUTH_SUBTYPES as AUTH_SUBTYPES
+from .accounts import AccountsView as AccountsView
 from .accounts import owner as account_owner
+from .assets import AccountSection as AccountSection
+from .assets import ReportContent as ReportContent
 from .balances import Series
 from .clock import Clock
 from .explorer import ExplorerPage as ExplorerPage
@@ -53,8 +60,10 @@ from .grants import clients as app_clients
 from .grants import resolve_access as resolve_access
 from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
 from .grants.part import RENEWED as RENEWED
+from .identity_match import MatchScores as MatchScores
 from .institutions import Institution
 from .instructions import Instruction as Instruction
+from .investments import Portfolio as Portfolio
 from .liabilities import Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
@@ -63,6 +72,7 @@ from .models import (
     AccessToken,
     Account,
     AppClient,
+    AssetReport,
     Consent,
     Item,
     LinkSession,
@@ -72,9 +82,12 @@ from .models import (
     WebhookKey,
 )
 from .payment_cards import PaymentCard as PaymentCard
+from .processor import Processors
 from .reads import Booked as Booked
 from .reads import Reads
 from .recurring import Stream as Stream
+from .signal import Evaluation as Evaluation
+from .signal import Signal
 from .statements import Download as Download
 from .statements import Statements
 from .tenants import Keys
@@ -82,7 +95,8 @@ from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
 from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
-from .transactions import SyncView, TransactionsView
+from .transactions import SyncView as SyncView
+from .transactions import TransactionsView
 from .users import Login
 from .webhooks import signing, triggers
 from .webhooks.egress import EgressRefused as EgressRefused
@@ -94,17 +108,8 @@ from .webhooks.part import Outbox
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
 UPDATE_MODE_LINK_TOKEN_TTL = dt.timedelta(minutes=30)
-AUTH_SUBTYPES = {"checking", "savings", "cash management"}
 # Each day moved generates a day of ledger for every item: bound one call's work.
 MAX_CLOCK_JUMP = dt.timedelta(days=3650)
-
-
-@dataclass
-class AccountsView:
-    """An item with (a selection of) its accounts."""
-
-    item: Item
-    accounts: list[Account]
 
 
 class Bank:
@@ -137,6 +142,16 @@ class Bank:
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
+
+    @cached_property
+    def processors(self) -> Processors:
+        """Processor tokens: a partner's door to one account of an item."""
+        return Processors(self)
+
+    @cached_property
+    def signal(self) -> Signal:
+        """Signal: ACH return risk scores and the decisions and returns reported back."""
+        return Signal(self)
 
     @cached_property
     def reads(self) -> Reads:
@@ -193,7 +208,10 @@ class Bank:
             seq = item.change_seq
             if item.error_code is None and items.materialize(self.session, item, today):
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
+                item.last_successful_update = clock.now()
                 changed.append(item)
+            if item.error_code is None and "investments" in item.products:
+                self._look_at_investments(item, today, quiet=True)
             consent.warn_expiring(self.session, self.tenant, item, clock.now())
             consent.advance(self.session, self.tenant, item, clock.now())
         return changed
@@ -294,6 +312,8 @@ class Bank:
         if not item.accounts:
             raise errors.NoAccounts()
         item.consent_expires_at = consent.expiry_for(institution, self.now())
+        if "transactions" in item.products:  # the initial pull is done: transactions are ready
+            item.last_successful_update = self.now()
         triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
         return item
 
@@ -383,6 +403,10 @@ class Bank:
             raise errors.InvalidField(f"unknown item_id {item_id}", field="item_id")
         return self._caught_up(item, allow_error=True)
 
+    def catch_up(self, item: Item) -> Item:
+        """``item``, found by another credential (a processor token), checked and caught up."""
+        return self._caught_up(item, allow_error=False)
+
     def _caught_up(self, item: Item, *, allow_error: bool, change: bool = True) -> Item:
         """``item`` with its consent checked and its ledger generated up to the clock."""
         now = self.now()
@@ -451,7 +475,7 @@ class Bank:
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts that carry routable numbers (checking, savings, cash management)."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "auth")
+        self.bill(view.item, "auth")
         view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
         if not view.accounts:
             raise errors.NoAuthAccounts()
@@ -460,20 +484,179 @@ class Bank:
     def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts with their owners (``owner`` gives the identity)."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "identity")
+        self.bill(view.item, "identity")
         return view
+
+    def identity_match(
+        self, access_token: str, user: dict[str, Any], account_ids: list[str] | None = None
+    ) -> tuple[AccountsView, MatchScores]:
+        """``/identity/match``: the accounts with the owner's match against ``user``."""
+        view = self.identity(access_token, account_ids)
+        return view, identity_match.scores(self.owner(view.item), user)
 
     def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
         """Credit cards, mortgages and student loans as the ledger has them today."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "liabilities")
+        self.bill(view.item, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
+
+    # -- investments ------------------------------------------------------------------------
+
+    def investment_holdings(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> Portfolio:
+        """Positions of the item's investment accounts at today's (simulated) close."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "investments")
+        return investments.holdings(self.session, view.item, view.accounts, self.clock.today())
+
+    def investment_transactions(
+        self,
+        access_token: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        account_ids: list[str] | None,
+        count: int,
+        offset: int,
+    ) -> Portfolio:
+        """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
+        view = self.accounts(access_token, account_ids)
+        self._bill(view.item, "investments")
+        return investments.transactions(
+            self.session,
+            view.item,
+            view.accounts,
+            start,
+            end,
+            count=count,
+            offset=offset,
+            today=self.clock.today(),
+        )
+
+    def investments_auth(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> tuple[Portfolio, list[investments.TransferNumbers]]:
+        """Holdings plus the numbers a broker needs to pull the accounts over (ACATS, ATON)."""
+        found = self.investment_holdings(access_token, account_ids)
+        country = self.institution_of(found.item).country
+        return found, investments.transfer_numbers(found.item, found.accounts, country)
+
+    def refresh_investments(self, access_token: str) -> Item:
+        """``/investments/refresh``: look again, then report it with the two webhooks."""
+        item = self.item(access_token)
+        self._bill(item, "investments")
+        self._look_at_investments(item, self.clock.today(), quiet=False)
+        item.last_successful_update = self.now()
+        return item
+
+    def _look_at_investments(self, item: Item, today: dt.date, *, quiet: bool) -> None:
+        """Count what changed in the item's portfolios and say so with the two webhooks.
+
+        ``quiet`` (the clock moved, Plaid's daily update): nothing is sent when nothing
+        changed, and an item without investment accounts is simply skipped.
+        """
+        if quiet and not any(a.type == "investment" for a in item.accounts):
+            return
+        found = investments.refresh(self.session, item, today)
+        if quiet and not (found.new_holdings or found.updated_holdings or found.new_transactions):
+            return
+        triggers.investments_refreshed(
+            self.session,
+            self.tenant,
+            item,
+            found.new_holdings,
+            found.updated_holdings,
+            found.new_transactions,
+        )
+
+    # -- asset reports ----------------------------------------------------------------------
+
+    def create_asset_report(
+        self, access_tokens: list[str], days: int, options: dict[str, Any]
+    ) -> tuple[str, AssetReport]:
+        """A report over the items; built in the background (``PRODUCT_READY`` when done)."""
+        items = [self.item(token) for token in access_tokens]
+        for item in items:
+            self._bill(item, "assets")
+        return self._new_asset_report(items, days, options, [])
+
+    def _new_asset_report(
+        self, items: list[Item], days: int, options: dict[str, Any], excluded: list[str]
+    ) -> tuple[str, AssetReport]:
+        token, record = assets.create(
+            self.session, self.tenant, items, days, options, self.now(), excluded=excluded
+        )
+        url = options.get("webhook") or next((i.webhook for i in items if i.webhook), None)
+        triggers.asset_report_ready(self.session, self.tenant, record, url, self.historical_delay)
+        return token, record
+
+    def asset_report(self, token: str, days_to_include: int | None = None) -> ReportContent:
+        """The report's content (``PRODUCT_NOT_READY`` while it is being built)."""
+        record = assets.find(self.session, self.tenant, token)
+        return assets.build(
+            self.session, record, self.now(), self.historical_delay, days_to_include
+        )
+
+    def asset_report_pdf(self, report: ReportContent, owners: dict[int, str]) -> bytes:
+        """The report as a PDF (``owners``: each item's account holder by item pk)."""
+        return asset_pdf.render(report, owners)
+
+    def refresh_asset_report(
+        self, token: str, days: int | None, options: dict[str, Any] | None
+    ) -> tuple[str, AssetReport]:
+        """A new report over the same items with today's data; omitted options keep theirs."""
+        record = assets.find(self.session, self.tenant, token)
+        items = assets.items_of(self.session, record)
+        if any(i.removed_at is not None for i in items):
+            raise errors.AssetReportDataUnavailable()
+        for item in items:
+            self.read_item(item)
+        merged = {**record.options, **(options or {})}
+        days = record.days_requested if days is None else days
+        return self._new_asset_report(items, days, merged, list(record.excluded_account_ids))
+
+    def filter_asset_report(self, token: str, exclude: list[str]) -> tuple[str, AssetReport]:
+        """A new report of the same day without the accounts ``exclude`` names."""
+        record = assets.find(self.session, self.tenant, token)
+        items = assets.items_of(self.session, record)
+        known = {a.id for i in items for a in i.accounts}
+        if not set(exclude) <= known:
+            raise errors.InvalidAccountId()
+        excluded = sorted({*record.excluded_account_ids, *exclude})
+        new_token, new = self._new_asset_report(
+            items, record.days_requested, dict(record.options), excluded
+        )
+        new.created_at = record.created_at  # the same snapshot, fewer accounts
+        return new_token, new
+
+    def remove_asset_report(self, token: str) -> None:
+        """Remove a report and its audit copies."""
+        assets.remove(self.session, assets.find(self.session, self.tenant, token), self.now())
+
+    def create_audit_copy(self, token: str, auditor_id: str) -> str:
+        """An audit copy token an auditor can read the report with."""
+        record = assets.find(self.session, self.tenant, token)
+        return assets.create_audit_copy(self.session, record, auditor_id, self.now())
+
+    def audit_copy(self, audit_copy_token: str) -> ReportContent:
+        """The report an audit copy points at."""
+        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
+        return assets.build(self.session, copy.report, self.now(), self.historical_delay)
+
+    def remove_audit_copy(self, audit_copy_token: str) -> None:
+        """The audit copy stops working; the report stays."""
+        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
+        copy.removed_at = self.now()
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""
-        return account_owner(items.data_key(self.tenant, item), self.institution_of(item).country)
+        given = None if item.custom_config else users.persona(item.persona).get("owner")
+        return account_owner(
+            items.data_key(self.tenant, item), self.institution_of(item).country, given
+        )
 
-    def _bill(self, item: Item, product: str) -> None:
+    def bill(self, item: Item, product: str) -> None:
         """Add ``product`` to the item on first use, if the bank supports it (as Plaid does)."""
         if product in item.products:
             return
@@ -485,7 +668,7 @@ class Bank:
     def statements_item(self, access_token: str) -> Item:
         """The item behind ``access_token``, billed for Statements (as Plaid adds it on use)."""
         item = self.item(access_token)
-        self._bill(item, "statements")
+        self.bill(item, "statements")
         return item
 
     # -- transactions -----------------------------------------------------------------------
@@ -494,7 +677,12 @@ class Bank:
         self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
     ) -> SyncView:
         """One page of transaction changes since ``cursor``."""
-        item = self.item(access_token, change=False)
+        return self.sync_item(self.item(access_token, change=False), cursor, count, account_id)
+
+    def sync_item(
+        self, item: Item, cursor: str | None, count: int, account_id: str | None = None
+    ) -> SyncView:
+        """``sync_transactions`` for an item already in hand (a processor token's)."""
         if (
             "transactions" not in item.products
             or not item.sync_called
@@ -503,7 +691,7 @@ class Bank:
             self.lock(item)  # the first sync changes the item
         if "transactions" not in item.products:
             triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         item.sync_called = True
         if account_id is not None:
             accounts_mod.select(item, [account_id])
@@ -527,7 +715,7 @@ class Bank:
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first."""
         item = self.item(access_token, change=False)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()
         accounts = accounts_mod.select(item, account_ids)
@@ -538,7 +726,7 @@ class Bank:
     def refresh_transactions(self, access_token: str) -> Item:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
         item = self.item(access_token)
-        self._bill(item, "transactions")
+        self.bill(item, "transactions")
         seq = item.change_seq
         if item.username in items.DYNAMIC_USERS:
             items.refresh_dynamic(self.session, item, self.clock.today())

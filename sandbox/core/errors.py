@@ -130,6 +130,41 @@ class InvalidWebhookKeyId(InvalidInput):
     condition = "INVALID_WEBHOOK_VERIFICATION_KEY_ID"
 
 
+class InvalidProcessorToken(InvalidInput):
+    """provided processor token is invalid"""
+
+    condition = "INVALID_PROCESSOR_TOKEN"
+
+
+class InvalidAssetReportToken(InvalidInput):
+    """provided asset report token is in an invalid format, expired or removed"""
+
+    condition = "INVALID_ASSET_REPORT_TOKEN"
+
+
+class InvalidAuditCopyToken(InvalidInput):
+    """the audit copy token is invalid or has been removed"""
+
+    condition = "INVALID_AUDIT_COPY_TOKEN"
+
+
+# -- asset reports ------------------------------------------------------------------------
+
+
+class AssetReportError(CoreError):
+    """The asset report cannot be served."""
+
+
+class AssetReportNotReady(AssetReportError):
+    """the requested product is not yet ready. please provide a webhook or try the request again later"""
+
+
+class AssetReportDataUnavailable(AssetReportError):
+    """unable to pull sufficient data for all items to generate this report"""
+
+    condition = "DATA_UNAVAILABLE"
+
+
 # -- item state ---------------------------------------------------------------------------
 
 
@@ -231,6 +266,12 @@ class NoLiabilityAccounts(ItemError):
     """no valid liability accounts were found"""
 
     condition = "NO_LIABILITY_ACCOUNTS"
+
+
+class NoInvestmentAccounts(ItemError):
+    """no valid investment accounts were found"""
+
+    condition = "NO_INVESTMENT_ACCOUNTS"
 
 
 class ProductNotReady(ItemError):
@@ -386,6 +427,28 @@ class SyncMutationDuringPagination(CoreError):
     """Underlying transaction data changed since last page was fetched. Please restart pagination from last update."""
 
     condition = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+
+
+class SignalError(CoreError):
+    """A Signal request the app must correct."""
+
+
+class ClientTransactionIdInUse(SignalError):
+    """The client_transaction_id is already in use"""
+
+    condition = "CLIENT_TRANSACTION_ID_ALREADY_IN_USE"
+
+
+class RulesetNotFound(SignalError):
+    """Missing 'default' ruleset or the ruleset_key provided does not exist"""
+
+    condition = "RULESET_NOT_FOUND"
+
+
+class SignalTransactionNotInitiated(SignalError):
+    """The transaction was reported as not initiated, so it cannot be returned"""
+
+    condition = "SIGNAL_TRANSACTION_NOT_INITIATED"
 
 
 class SandboxWebhookInvalid(CoreError):

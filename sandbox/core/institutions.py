@@ -18,6 +18,23 @@ from .errors import InvalidField, InvalidInstitution, ProductsNotSupported
 
 SEEDS_DIR: Traversable = files("sandbox._seeds")
 SEED_FILES = ("institutions.json", "personas.json", "categories.json", "pfc.json", "merchants.json")
+# What the sandbox has endpoints for. The catalogue lists what each real bank offers; an
+# institution (and so an item's ``available_products``) advertises only the products here,
+# so an app never picks one whose endpoints would answer 404.
+SERVED_PRODUCTS = frozenset(
+    {
+        "assets",
+        "auth",
+        "balance",
+        "identity",
+        "investments",
+        "liabilities",
+        "statements",
+        "transactions",
+    }
+)
+# Plaid's Signal scores ACH debits: US banks that offer Auth offer it too.
+SIGNAL_COUNTRIES = frozenset({"US"})
 
 
 @dataclass(frozen=True)
@@ -61,7 +78,7 @@ def _from_json(raw: dict[str, Any]) -> Institution:
         institution_id=raw["institution_id"],
         name=raw["name"],
         country_codes=tuple(raw["country_codes"]),
-        products=tuple(raw["products"]),
+        products=served_products(raw["products"], raw["country_codes"]),
         oauth=raw["oauth"],
         url=raw.get("url"),
         primary_color=raw["primary_color"],
@@ -74,6 +91,14 @@ def _from_json(raw: dict[str, Any]) -> Institution:
         tagline=raw.get("tagline", ""),
         login_hint=raw.get("login_hint", "Username"),
     )
+
+
+def served_products(offered: list[str], country_codes: list[str]) -> tuple[str, ...]:
+    """The products of ``offered`` that the sandbox serves, plus Signal where it applies."""
+    served = {p for p in offered if p in SERVED_PRODUCTS}
+    if "auth" in served and set(country_codes) & SIGNAL_COUNTRIES:
+        served.add("signal")
+    return tuple(sorted(served))
 
 
 @cache

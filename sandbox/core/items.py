@@ -230,12 +230,18 @@ def _covered_entries(plan: ledger.ItemPlan, first: dt.date, last: dt.date) -> li
 def _set_engine_balances(
     plan: ledger.ItemPlan, accounts: dict[int, Account], today: dt.date, *, creating: bool
 ) -> None:
-    """Balances from the engine: all at creation, afterwards those without transactions."""
+    """Balances from the engine: all at creation, afterwards those without transactions.
+
+    An investment account that reports an available balance makes its cash available.
+    """
     for account_plan in plan.accounts:
         if creating or not account_plan.has_transactions:
-            accounts[account_plan.ordinal].current_minor = ledger.balance_on(
-                plan, account_plan, today
-            )
+            account = accounts[account_plan.ordinal]
+            account.current_minor = ledger.balance_on(plan, account_plan, today)
+            if account.type == "investment" and account.available_minor is not None:
+                account.available_minor = ledger.portfolio.holdings_on(
+                    plan, account_plan, today
+                ).cash_minor
 
 
 def _pending_due(session: Session, item: Item, today: dt.date) -> list[Transaction]:

@@ -156,6 +156,39 @@ class LinkToken(Base):
     sessions: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
+class AssetReport(Base):
+    """An Asset Report: its items, window and options; the content is read off the ledger
+    as of ``created_at`` whenever it is fetched, so it never changes once made."""
+
+    __tablename__ = "asset_reports"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)  # keyed hash
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[str] = mapped_column(String(36))
+    item_pks: Mapped[list[Any]]
+    days_requested: Mapped[int] = mapped_column(Integer)
+    options: Mapped[dict[str, Any]]
+    excluded_account_ids: Mapped[list[Any]]
+    created_at: Mapped[dt.datetime]
+    removed_at: Mapped[dt.datetime | None]
+
+
+class AssetReportAuditCopy(Base):
+    """A read-only copy of an Asset Report handed to an auditor (a lender's agency)."""
+
+    __tablename__ = "asset_report_audit_copies"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)  # keyed hash
+    report_token: Mapped[str] = mapped_column(
+        ForeignKey("asset_reports.token", ondelete="CASCADE"), index=True
+    )
+    auditor_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    removed_at: Mapped[dt.datetime | None]
+
+    report: Mapped[AssetReport] = relationship()
+
+
 class Account(Base):
     """One account of an item; balances are kept in step with its transactions.
 
@@ -458,6 +491,52 @@ class RateLimitSetting(Base):
     )
     enabled: Mapped[bool] = mapped_column(Boolean)
     limits: Mapped[dict[str, Any]]
+
+
+class ProcessorToken(Base):
+    """A partner's credential for one account of an item (``/processor/token/create``).
+
+    Stored as a keyed hash like access tokens; it dies with its item (``/item/remove``).
+    """
+
+    __tablename__ = "processor_tokens"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["item_pk", "account_id"], ["accounts.item_pk", "accounts.id"], ondelete="CASCADE"
+        ),
+    )
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    item_pk: Mapped[int] = mapped_column(Integer, index=True)
+    account_id: Mapped[str] = mapped_column(String(37))
+    processor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+
+class SignalEvaluation(Base):
+    """A scored ACH debit (``/signal/evaluate``) with the decision and return reported later."""
+
+    __tablename__ = "signal_evaluations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_transaction_id", name="uq_signal_tenant_txn"),
+        ForeignKeyConstraint(
+            ["item_pk", "account_id"], ["accounts.item_pk", "accounts.id"], ondelete="CASCADE"
+        ),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    client_transaction_id: Mapped[str] = mapped_column(String(36))
+    item_pk: Mapped[int] = mapped_column(Integer, index=True)
+    account_id: Mapped[str] = mapped_column(String(37))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    bank_score: Mapped[int] = mapped_column(Integer)
+    customer_score: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    initiated: Mapped[bool | None] = mapped_column(Boolean)
+    decision: Mapped[dict[str, Any] | None]
+    return_code: Mapped[str | None] = mapped_column(String(8))
+    returned_at: Mapped[dt.datetime | None]
 
 
 class AppClient(Base):

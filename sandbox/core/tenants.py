@@ -13,7 +13,7 @@ from . import keyring
 from .clock import Clock
 from .errors import InvalidApiKeys
 from .faults import rules as fault_rules
-from .models import Item, LinkToken, Tenant
+from .models import AssetReport, Item, LinkToken, Tenant
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ def reset(session: Session, tenant: Tenant) -> None:
     """Forget every item, link token and clock change of ``tenant``; keys stay valid."""
     session.execute(delete(Item).where(Item.tenant_id == tenant.id))  # rows below cascade
     session.execute(delete(LinkToken).where(LinkToken.tenant_id == tenant.id))
+    session.execute(delete(AssetReport).where(AssetReport.tenant_id == tenant.id))
     fault_rules.reset(session, tenant)  # rules, health overrides, request log
     session.expire(tenant, ["items"])
     tenant.item_counter = 0

@@ -37,6 +37,11 @@ def access_token(environment: str = "sandbox") -> str:
     return f"access-{environment}-{_uuid()}"
 
 
+def processor_token(environment: str = "sandbox") -> str:
+    """``processor-sandbox-<uuid>``."""
+    return f"processor-{environment}-{_uuid()}"
+
+
 def at_rest(session: Session, token: str) -> str:
     """What the database keeps of a bearer token: its keyed hash, looked up as such."""
     return keyring.for_session(session).digest(token)

@@ -7,13 +7,18 @@ modules import the blueprint module, never this package, so no import points bac
 from __future__ import annotations
 
 from . import (
+    assets,
     auth,
     faults,
+    identity_match,
     institutions,
+    investments,
     liabilities,
     link,
+    processor,
     routes,
     sandbox_routes,
+    signal,
     statements,
     transactions,
     webhook_routes,
@@ -21,14 +26,19 @@ from . import (
 from .blueprint import bp
 
 __all__ = [
+    "assets",
     "auth",
     "bp",
     "faults",
+    "identity_match",
     "institutions",
+    "investments",
     "liabilities",
     "link",
+    "processor",
     "routes",
     "sandbox_routes",
+    "signal",
     "statements",
     "transactions",
     "webhook_routes",

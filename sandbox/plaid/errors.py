@@ -50,6 +50,7 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.InvalidWebhookKeyId: PlaidError(
         "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID", 400, None
     ),
+    errors.InvalidProcessorToken: PlaidError("INVALID_INPUT", "INVALID_PROCESSOR_TOKEN", 400, None),
     errors.ItemError: PlaidError("ITEM_ERROR", None, 400, None),
     errors.LoginRequired: PlaidError(
         "ITEM_ERROR",
@@ -139,7 +140,18 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     ),
     errors.NoAuthAccounts: PlaidError("ITEM_ERROR", "NO_AUTH_ACCOUNTS", 400, None),
     errors.NoLiabilityAccounts: PlaidError("ITEM_ERROR", "NO_LIABILITY_ACCOUNTS", 400, None),
+    errors.NoInvestmentAccounts: PlaidError("ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS", 400, None),
     errors.ProductNotReady: PlaidError("ITEM_ERROR", "PRODUCT_NOT_READY", 400, None),
+    errors.InvalidAssetReportToken: PlaidError(
+        "INVALID_INPUT", "INVALID_ASSET_REPORT_TOKEN", 400, None
+    ),  # DIVERGES (unconfirmed): Plaid documents no code for a bad asset_report_token
+    errors.InvalidAuditCopyToken: PlaidError(
+        "INVALID_INPUT", "INVALID_AUDIT_COPY_TOKEN", 400, None
+    ),
+    errors.AssetReportNotReady: PlaidError("ASSET_REPORT_ERROR", "PRODUCT_NOT_READY", 400, None),
+    errors.AssetReportDataUnavailable: PlaidError(
+        "ASSET_REPORT_ERROR", "DATA_UNAVAILABLE", 400, None
+    ),
     errors.ProductsNotSupported: PlaidError("ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED", 400, None),
     errors.ProductNotEnabled: PlaidError("ITEM_ERROR", "PRODUCT_NOT_ENABLED", 400, None),
     errors.UserPermissionRevoked: PlaidError("ITEM_ERROR", "USER_PERMISSION_REVOKED", 400, None),
@@ -179,6 +191,14 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     ),
     errors.SyncMutationDuringPagination: PlaidError(
         "TRANSACTIONS_ERROR", "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION", 400, None
+    ),
+    errors.SignalError: PlaidError("SIGNAL_ERROR", None, 400, None),
+    errors.ClientTransactionIdInUse: PlaidError(
+        "SIGNAL_ERROR", "CLIENT_TRANSACTION_ID_ALREADY_IN_USE", 400, None
+    ),
+    errors.RulesetNotFound: PlaidError("SIGNAL_ERROR", "RULESET_NOT_FOUND", 400, None),
+    errors.SignalTransactionNotInitiated: PlaidError(
+        "SIGNAL_ERROR", "SIGNAL_TRANSACTION_NOT_INITIATED", 400, None
     ),
     errors.SandboxWebhookInvalid: PlaidError("SANDBOX_ERROR", "SANDBOX_WEBHOOK_INVALID", 400, None),
     errors.SandboxProductNotEnabled: PlaidError(
@@ -220,9 +240,11 @@ DOC_SECTIONS = {
     "ITEM_ERROR": "item",
     "INSTITUTION_ERROR": "institution",
     "TRANSACTIONS_ERROR": "transactions",
+    "SIGNAL_ERROR": "signal",
     "SANDBOX_ERROR": "sandbox",
     "RATE_LIMIT_EXCEEDED": "rate-limit-exceeded",
     "API_ERROR": "api",
+    "ASSET_REPORT_ERROR": "assets",
 }
 DOCS = "https://plaid.com/docs/errors/"
 

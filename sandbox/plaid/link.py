@@ -43,6 +43,7 @@ def link_token_get() -> Response:
         "language": config.get("language"),
         "redirect_uri": config.get("redirect_uri"),
         "client_name": config.get("client_name"),
+        "account_filters": config.get("account_filters") or {},
     }
     return reply(
         link_token=link.token,

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 
 from ..core import categories
+from ..core.bank import SyncView
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
@@ -31,6 +32,19 @@ def _schema_for(original_description: bool, pfc_version: str) -> TransactionSche
     )
 
 
+def sync_page(view: SyncView, options: dict[str, Any]) -> dict[str, Any]:
+    """A sync page's changes and status (``/transactions/sync`` and its processor twin)."""
+    schema = _transaction_schema(options)
+    return {
+        "added": schema.dump(view.page.added),
+        "modified": schema.dump(view.page.modified),
+        "removed": RemovedTransactionSchema(many=True).dump(view.page.removed),
+        "next_cursor": view.page.next_cursor,
+        "has_more": view.page.has_more,
+        "transactions_update_status": view.update_status,
+    }
+
+
 @bp.post("/transactions/sync")
 def transactions_sync() -> Response:
     """One page of changes since ``cursor``."""
@@ -39,16 +53,7 @@ def transactions_sync() -> Response:
     view = current_bank().sync_transactions(
         req["access_token"], req["cursor"], req["count"], options.get("account_id")
     )
-    schema = _transaction_schema(options)
-    return reply(
-        added=schema.dump(view.page.added),
-        modified=schema.dump(view.page.modified),
-        removed=RemovedTransactionSchema(many=True).dump(view.page.removed),
-        next_cursor=view.page.next_cursor,
-        has_more=view.page.has_more,
-        accounts=accounts_json(view.accounts),
-        transactions_update_status=view.update_status,
-    )
+    return reply(**sync_page(view, options), accounts=accounts_json(view.accounts))
 
 
 @bp.post("/transactions/get")

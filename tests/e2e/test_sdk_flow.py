@@ -21,24 +21,45 @@ import pytest
 from plaid.api import plaid_api
 from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.asset_report_create_request import AssetReportCreateRequest
+from plaid.model.asset_report_create_request_options import AssetReportCreateRequestOptions
+from plaid.model.asset_report_get_request import AssetReportGetRequest
+from plaid.model.asset_report_pdf_get_request import AssetReportPDFGetRequest
 from plaid.model.auth_get_request import AuthGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.identity_get_request import IdentityGetRequest
+from plaid.model.identity_match_request import IdentityMatchRequest
+from plaid.model.identity_match_user import IdentityMatchUser
 from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
 from plaid.model.institutions_get_request import InstitutionsGetRequest
 from plaid.model.institutions_search_request import InstitutionsSearchRequest
+from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
+from plaid.model.investments_refresh_request import InvestmentsRefreshRequest
+from plaid.model.investments_transactions_get_request import InvestmentsTransactionsGetRequest
+from plaid.model.investments_transactions_get_request_options import (
+    InvestmentsTransactionsGetRequestOptions,
+)
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
 from plaid.model.item_remove_request import ItemRemoveRequest
 from plaid.model.link_token_create_request import LinkTokenCreateRequest
 from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
 from plaid.model.link_token_get_request import LinkTokenGetRequest
+from plaid.model.processor_auth_get_request import ProcessorAuthGetRequest
+from plaid.model.processor_balance_get_request import ProcessorBalanceGetRequest
+from plaid.model.processor_identity_get_request import ProcessorIdentityGetRequest
+from plaid.model.processor_token_create_request import ProcessorTokenCreateRequest
+from plaid.model.processor_transactions_sync_request import ProcessorTransactionsSyncRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
+from plaid.model.signal_decision_report_request import SignalDecisionReportRequest
+from plaid.model.signal_evaluate_request import SignalEvaluateRequest
+from plaid.model.signal_return_report_request import SignalReturnReportRequest
 from plaid.model.transactions_get_request import TransactionsGetRequest
 from plaid.model.transactions_get_request_options import TransactionsGetRequestOptions
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
+from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
 
 from tests.conftest import DATABASES, fresh_database_url
 
@@ -192,3 +213,143 @@ def test_sdk_full_flow_against_served_process(server: dict[str, Any]) -> None:
     client.item_remove(ItemRemoveRequest(access_token=token))
     code = _error_code(client.item_get, ItemGetRequest(access_token=token))
     assert code == "ITEM_NOT_FOUND"
+
+
+def test_sdk_quickstart_signal_identity_match_and_processor(server: dict[str, Any]) -> None:
+    """Plaid quickstart's default products (auth, transactions, signal), then the add-ons."""
+    client = _client(server)
+    public = client.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508",
+            initial_products=[Products("auth"), Products("transactions"), Products("signal")],
+        )
+    ).public_token
+    token = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    ).access_token
+    checking = client.accounts_get(AccountsGetRequest(access_token=token)).accounts[0]
+
+    scored = client.signal_evaluate(
+        SignalEvaluateRequest(
+            access_token=token,
+            account_id=checking.account_id,
+            client_transaction_id="txn-1700000000000-0a1b2c3d",
+            amount=100.0,
+        )
+    )
+    assert 1 <= scored.scores.bank_initiated_return_risk.score.value <= 99
+    # The served clock is the real one: the verdict depends on the day's balance.
+    assert scored.ruleset.result.value in ("ACCEPT", "REVIEW", "REROUTE") and scored.warnings == []
+    fixed = client.signal_evaluate(
+        SignalEvaluateRequest(
+            access_token=token,
+            account_id=checking.account_id,
+            client_transaction_id="txn-fixed",
+            amount=27.53,
+        )
+    )
+    assert fixed.scores.customer_initiated_return_risk.score.value == 90
+    client.signal_decision_report(
+        SignalDecisionReportRequest(client_transaction_id="txn-fixed", initiated=True)
+    )
+    client.signal_return_report(
+        SignalReturnReportRequest(client_transaction_id="txn-fixed", return_code="R01")
+    )
+
+    owner = client.identity_get(IdentityGetRequest(access_token=token)).accounts[0].owners[0]
+    matched = client.identity_match(
+        IdentityMatchRequest(access_token=token, user=IdentityMatchUser(legal_name=owner.names[0]))
+    )
+    assert matched.accounts[0].legal_name.score == 100
+
+    processor_token = client.processor_token_create(
+        ProcessorTokenCreateRequest(
+            access_token=token, account_id=checking.account_id, processor="dwolla"
+        )
+    ).processor_token
+    auth = client.processor_auth_get(ProcessorAuthGetRequest(processor_token=processor_token))
+    assert auth.account.account_id == checking.account_id and len(auth.numbers.ach.routing) == 9
+    balance = client.processor_balance_get(
+        ProcessorBalanceGetRequest(processor_token=processor_token)
+    )
+    assert balance.account.balances.current == checking.balances.current
+    identity = client.processor_identity_get(
+        ProcessorIdentityGetRequest(processor_token=processor_token)
+    )
+    assert identity.account.owners[0].names == owner.names
+    page = client.processor_transactions_sync(
+        ProcessorTransactionsSyncRequest(processor_token=processor_token, count=50)
+    )
+    assert page.added and {t.account_id for t in page.added} == {checking.account_id}
+
+    key = client.webhook_verification_key_get(
+        WebhookVerificationKeyGetRequest(key_id="6c5516e1-92dc-479e-a8ff-5a51992e0001")
+    ).key
+    assert key.kid == "6c5516e1-92dc-479e-a8ff-5a51992e0001" and key.x and key.y
+
+
+def _linked(client: plaid_api.PlaidApi, product: str) -> str:
+    """The access token of a First Platypus ``user_good`` item with ``product``."""
+    public = client.sandbox_public_token_create(
+        SandboxPublicTokenCreateRequest(
+            institution_id="ins_109508", initial_products=[Products(product)]
+        )
+    ).public_token
+    exchange = client.item_public_token_exchange(
+        ItemPublicTokenExchangeRequest(public_token=public)
+    )
+    return str(exchange.access_token)
+
+
+def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
+    """Holdings, securities and investment transactions through plaid-python's own models."""
+    client = _client(server)
+    token = _linked(client, "investments")
+    holdings = client.investments_holdings_get(InvestmentsHoldingsGetRequest(access_token=token))
+    assert {a.subtype.value for a in holdings.accounts} == {"ira", "401k"}
+    assert {h.security_id for h in holdings.holdings} == {
+        s.security_id for s in holdings.securities
+    }
+    today = dt.date.fromisoformat(max(s.close_price_as_of.isoformat() for s in holdings.securities))
+    page = client.investments_transactions_get(
+        InvestmentsTransactionsGetRequest(
+            access_token=token,
+            start_date=today - dt.timedelta(days=365),
+            end_date=today,
+            options=InvestmentsTransactionsGetRequestOptions(count=20, offset=0),
+        )
+    )
+    assert len(page.investment_transactions) == 20 < page.total_investment_transactions
+    assert {t.type.value for t in page.investment_transactions} >= {"cash", "buy"}
+    assert client.investments_refresh(InvestmentsRefreshRequest(access_token=token)).request_id
+
+
+def test_sdk_asset_report_against_served_process(server: dict[str, Any]) -> None:
+    """Create, poll until ready (as Plaid's quickstart does), read and download the PDF."""
+    client = _client(server)
+    token = _linked(client, "assets")
+    created = client.asset_report_create(
+        AssetReportCreateRequest(
+            access_tokens=[token],
+            days_requested=30,
+            options=AssetReportCreateRequestOptions(client_report_id="e2e"),
+        )
+    )
+    request = AssetReportGetRequest(
+        asset_report_token=created.asset_report_token, include_insights=True
+    )
+    for _ in range(20):
+        try:
+            report = client.asset_report_get(request).report
+            break
+        except plaid.ApiException as exc:
+            assert json.loads(exc.body)["error_code"] == "PRODUCT_NOT_READY"
+            time.sleep(1)
+    assert report.asset_report_id == created.asset_report_id
+    checking = next(a for a in report.items[0].accounts if a.subtype.value == "checking")
+    assert len(checking.historical_balances) == 30 and checking.transactions[0].name
+    pdf = client.asset_report_pdf_get(
+        AssetReportPDFGetRequest(asset_report_token=created.asset_report_token)
+    )
+    with pdf:  # the SDK writes the PDF to a temporary file and hands it over open
+        assert pdf.read(5) == b"%PDF-"

@@ -46,6 +46,9 @@ REQUIRED_VALUES: dict[str, Any] = {
     "client_name": "Probe",
     "language": "en",
     "country_codes": ["US"],
+    "processor": "dwolla",
+    "client_transaction_id": "cross-tenant-probe",
+    "amount": 5.0,
 }
 # Fields the sandbox needs beyond Plaid's required list, as Plaid's service does.
 EXTRA_VALUES: dict[str, dict[str, Any]] = {
@@ -66,10 +69,12 @@ def _token_paths() -> list[str]:
     return sorted(p for p in paths if "access_token" in _request_schema(p).get("properties", {}))
 
 
-def _body(path: str, token: str) -> dict[str, Any]:
-    """A body the owner of ``token`` may send to ``path``: every required field filled."""
+def _body(path: str, token: str, **owned: str) -> dict[str, Any]:
+    """A body the owner of ``token`` may send to ``path``: every required field filled
+    (``owned``: ids of the token's own objects, ``account_id`` and ``statement_id``)."""
     required = _request_schema(path).get("required", [])
-    body = {name: REQUIRED_VALUES[name] for name in required if name != "access_token"}
+    values = {**REQUIRED_VALUES, **owned}
+    body = {name: values[name] for name in required if name != "access_token"}
     return {**body, **EXTRA_VALUES.get(path, {}), "access_token": token}
 
 
@@ -87,6 +92,12 @@ class Tenants:
         """Strings that identify A's data: its token, item id and account ids."""
         accounts = self.a.ok("/accounts/get", access_token=self.a_token)["accounts"]
         return [self.a_token, self.a_item["item_id"], *(a["account_id"] for a in accounts)]
+
+    def a_token_for(self, path: str) -> str:
+        """A's token for ``path``: Investments needs investment accounts (``user_good``'s)."""
+        if path.startswith("/investments/"):
+            return self.a.link_item(products=("investments",), webhook=HOOK)
+        return self.a_token
 
 
 def _tenant(app: Flask, name: str, seed: int) -> PlaidClient:
@@ -130,10 +141,18 @@ def test_every_plaid_route_is_in_the_document_the_probes_are_read_from(app: Flas
 
 @pytest.mark.parametrize("path", _token_paths())
 def test_a_access_token_with_b_keys_is_refused(pair: Tenants, path: str) -> None:
-    secrets = pair.a_secrets()
-    _refused(pair.b.post(path, **_body(path, pair.a_token)), "INVALID_ACCESS_TOKEN", secrets)
+    token = pair.a_token_for(path)
+    owned_ids = pair.a_secrets()
+    statements = pair.a.ok("/statements/list", access_token=pair.a_token)["accounts"]
+    owned = {
+        "account_id": owned_ids[2],  # A's first account: its checking
+        "statement_id": statements[0]["statements"][0]["statement_id"],
+    }
+    secrets = [token, *owned_ids]
+    body = _body(path, token, **owned)
+    _refused(pair.b.post(path, **body), "INVALID_ACCESS_TOKEN", secrets)
     # The same body is valid for A: the refusal above is the tenant check, nothing else.
-    owner = pair.a.post(path, **_body(path, pair.a_token))
+    owner = pair.a.post(path, **body)
     assert owner.status_code == 200, owner.get_json()
 
 
@@ -152,6 +171,22 @@ def test_a_link_token_read_by_b_is_refused(pair: Tenants) -> None:
     )["link_token"]
     _refused(pair.b.post("/link/token/get", link_token=link), "INVALID_LINK_TOKEN", [link])
     assert pair.a.post("/link/token/get", link_token=link).status_code == 200
+
+
+def test_a_asset_report_and_its_audit_copy_read_by_b_are_refused(pair: Tenants) -> None:
+    token = pair.a.link_item(products=("assets",))
+    report = pair.a.ok("/asset_report/create", access_tokens=[token], days_requested=10)
+    report_token = report["asset_report_token"]
+    copy = pair.a.ok("/asset_report/audit_copy/create", asset_report_token=report_token)
+    secrets = [report_token, report["asset_report_id"], copy["audit_copy_token"]]
+    for path in ("/asset_report/get", "/asset_report/refresh", "/asset_report/remove"):
+        reply = pair.b.post(path, asset_report_token=report_token)
+        _refused(reply, "INVALID_ASSET_REPORT_TOKEN", secrets)
+    reply = pair.b.post("/asset_report/audit_copy/get", audit_copy_token=copy["audit_copy_token"])
+    _refused(reply, "INVALID_AUDIT_COPY_TOKEN", secrets)
+    reply = pair.b.post("/asset_report/create", access_tokens=[token], days_requested=10)
+    _refused(reply, "INVALID_ACCESS_TOKEN", secrets)
+    assert pair.a.post("/asset_report/get", asset_report_token=report_token).status_code == 200
 
 
 def test_a_webhook_signing_key_fetched_by_b_is_refused(pair: Tenants) -> None:

@@ -144,3 +144,32 @@ def test_merchants_fit_their_category_and_channel() -> None:
 @given(seed=st.integers(0, 2**31), offset=st.integers(0, 700), name=st.sampled_from(PERSONAS))
 def test_running_balances_hold_for_any_seed_and_window(seed: int, offset: int, name: str) -> None:
     _check_running_balances(plan_for(name, seed=seed), TODAY - dt.timedelta(days=offset), 35)
+
+
+def _lowest_available(plan: ledger.ItemPlan, start: dt.date, days: int) -> int:
+    """The everyday account's lowest available balance (current less pending) over the days."""
+    account = ledger.spender(plan)
+    assert account is not None
+    window = ledger.entries_between(plan, start - dt.timedelta(days=ledger.MAX_POST_LAG), TODAY)
+    lowest = None
+    for n in range(days):
+        day = start + dt.timedelta(days=n)
+        pending = sum(
+            e.amount_minor
+            for e in window
+            if e.account == account.ordinal and e.date <= day < e.post_date
+        )
+        available = ledger.balance_on(plan, account, day) - pending
+        lowest = available if lowest is None else min(lowest, available)
+    assert lowest is not None
+    return lowest
+
+
+@pytest.mark.parametrize("name", [p for p in PERSONAS if p != "hourly_worker"])
+def test_everyday_account_stays_in_credit_for_a_year(name: str) -> None:
+    assert _lowest_available(plan_for(name), TODAY - dt.timedelta(days=365), 365) >= 0
+
+
+def test_a_persona_whose_recipe_allows_overdraft_goes_below_zero() -> None:
+    assert personas()["personas"]["hourly_worker"]["overdraft"] is True
+    assert _lowest_available(plan_for("hourly_worker"), TODAY - dt.timedelta(days=365), 365) < 0

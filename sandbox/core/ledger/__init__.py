@@ -13,11 +13,10 @@ month-end sweep that settles the everyday account to its level for next month.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..seeding import rng_for
-from . import cards, loans, memo, schedule, spending
+from . import cards, loans, memo, portfolio, schedule, spending
 from .model import (
     ANCHOR,
     MAX_POST_LAG,
@@ -31,7 +30,9 @@ from .model import (
 )
 from .schedule import Recurring
 
-MONTHLY_GROWTH = Decimal("1.005")
+# The lowest the everyday account goes in a month (unless the persona overdraws): Plaid's
+# sandbox links user_good's checking at 100 available.
+CREDIT_FLOOR_MINOR = 10_000
 
 __all__ = [
     "MAX_POST_LAG",
@@ -154,9 +155,49 @@ def _before_sweep(plan: ItemPlan, day: dt.date) -> list[Entry]:
 
 
 def level_minor(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
-    """The everyday account's balance at the start of ``day``'s month (it wobbles ±7.5%)."""
-    wobble = rng_for(*plan.key, "level", day.year, day.month).random() - 0.5
-    return round(account.opening_minor * (1 + 0.15 * wobble))
+    """The everyday account's balance at the start of ``day``'s month.
+
+    It wobbles ±7.5% around the recipe's opening balance, and is raised (the month-end sweep
+    moves the money in) far enough that the month's outflows never take the account below
+    ``CREDIT_FLOOR_MINOR``: salaried people keep their checking in credit. A persona whose
+    recipe sets ``"overdraft": true`` lives close to the line and may go below zero.
+    """
+    memo_key = ("level", day.year, day.month)
+    if memo_key not in plan.memo:
+        wobble = rng_for(*plan.key, "level", day.year, day.month).random() - 0.5
+        level = round(account.opening_minor * (1 + 0.15 * wobble))
+        if not plan.habit("overdraft", False):
+            level = max(level, CREDIT_FLOOR_MINOR + _deepest_dip(plan, account, month_start(day)))
+        plan.memo[memo_key] = level
+    found: int = plan.memo[memo_key]
+    return found
+
+
+def _deepest_dip(plan: ItemPlan, account: AccountPlan, start: dt.date) -> int:
+    """The most the month's entries take out of the account at any point before the sweep.
+
+    An outflow counts from the day it is made (at its larger amount, pending or posted) and
+    an inflow from the day it posts: the worst case for both the current and the available
+    balance (current less pending), including purchases still pending at the month's end.
+    """
+    end = month_start(start + dt.timedelta(days=32)) - dt.timedelta(days=1)
+    by_day: dict[dt.date, int] = {}
+    day = start - dt.timedelta(days=MAX_POST_LAG)
+    while day <= end:
+        for e in _before_sweep(plan, day):
+            if e.account != account.ordinal:
+                continue
+            amount = max(e.amount_minor, e.final_amount_minor)
+            if amount > 0 and (start <= e.post_date <= end or start <= e.date <= end):
+                by_day[max(e.date, start)] = by_day.get(max(e.date, start), 0) + amount
+            elif amount <= 0 and start <= e.post_date <= end:
+                by_day[e.post_date] = by_day.get(e.post_date, 0) + amount
+        day += dt.timedelta(days=1)
+    deepest = running = 0
+    for counted in sorted(by_day):
+        running += by_day[counted]
+        deepest = max(deepest, running)
+    return deepest
 
 
 def _posted(plan: ItemPlan, account: int, start: dt.date, end: dt.date, *, sweep: bool) -> int:
@@ -243,23 +284,10 @@ def balance_on(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
     if account.type == "loan" and account.term("original"):
         return loans.balance_on(plan, account, day)
     if account.type == "investment":
-        return _market_value(plan, account, day)
+        return portfolio.holdings_on(plan, account, day).value_minor(day)
     if account.type == "depository" and account.subtype in SAVINGS_SUBTYPES:
         return account.opening_minor - _stream_flow(plan, account, day)
     return account.opening_minor
-
-
-def _market_value(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
-    """Holdings growing ~0.5% a month with a weekly wobble of up to ±3%.
-
-    Decimal arithmetic and a seeded integer draw, never floats or ``math``: the value must be
-    the same to the cent on every platform.
-    """
-    months = Decimal((day - ANCHOR).days) / Decimal("30.4")
-    week = day.isocalendar()[:2]
-    wobble = Decimal(rng_for(*plan.key, account.ordinal, "market", *week).randint(-300, 300))
-    value = Decimal(account.opening_minor) * MONTHLY_GROWTH**months * (1 + wobble / 10_000)
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def _stream_flow(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:

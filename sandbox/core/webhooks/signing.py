@@ -27,6 +27,10 @@ from ..errors import InvalidWebhookKeyId
 from ..models import Tenant, WebhookKey
 
 MAX_AGE_SECONDS = 300  # Plaid tells receivers to refuse webhooks signed over 5 minutes ago
+# The key id Plaid's own SDK test suites fetch from the sandbox (plaid-python, plaid-go,
+# plaid-ruby, plaid-java); Plaid serves it to every client. Nothing is ever signed with it.
+SDK_TEST_KID = "6c5516e1-92dc-479e-a8ff-5a51992e0001"
+SDK_TEST_KEY_CREATED_AT = 1560466143
 
 
 def _b64url_int(value: int) -> str:
@@ -80,6 +84,29 @@ def find(session: Session, tenant: Tenant, kid: str) -> WebhookKey:
     return key
 
 
+def sdk_test_jwk() -> dict[str, Any]:
+    """The public JWK served for ``SDK_TEST_KID``: a fixed P-256 point, the same everywhere."""
+    scalar = int.from_bytes(hashlib.sha256(SDK_TEST_KID.encode()).digest(), "big")
+    numbers = ec.derive_private_key(scalar, ec.SECP256R1()).public_key().public_numbers()
+    return _jwk(SDK_TEST_KID, numbers, SDK_TEST_KEY_CREATED_AT, None)
+
+
+def _jwk(
+    kid: str, numbers: ec.EllipticCurvePublicNumbers, created_at: int, expired_at: int | None
+) -> dict[str, Any]:
+    return {
+        "alg": "ES256",
+        "crv": "P-256",
+        "kty": "EC",
+        "use": "sig",
+        "kid": kid,
+        "x": _b64url_int(numbers.x),
+        "y": _b64url_int(numbers.y),
+        "created_at": created_at,
+        "expired_at": expired_at,
+    }
+
+
 def private_pem(key: WebhookKey) -> str:
     """The key's PEM: unsealed with the keyring of the session that loaded it."""
     session = object_session(key)
@@ -93,17 +120,8 @@ def public_jwk(key: WebhookKey) -> dict[str, Any]:
     private = serialization.load_pem_private_key(private_pem(key).encode(), password=None)
     assert isinstance(private, ec.EllipticCurvePrivateKey)
     numbers = private.public_key().public_numbers()
-    return {
-        "alg": "ES256",
-        "crv": "P-256",
-        "kty": "EC",
-        "use": "sig",
-        "kid": key.kid,
-        "x": _b64url_int(numbers.x),
-        "y": _b64url_int(numbers.y),
-        "created_at": int(key.created_at.timestamp()),
-        "expired_at": int(key.expired_at.timestamp()) if key.expired_at else None,
-    }
+    expired_at = int(key.expired_at.timestamp()) if key.expired_at else None
+    return _jwk(key.kid, numbers, int(key.created_at.timestamp()), expired_at)
 
 
 def sign(key: WebhookKey, body: bytes, now: dt.datetime) -> str:

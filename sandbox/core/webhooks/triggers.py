@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import errors
-from ..models import Item, Tenant, Transaction
+from ..models import AssetReport, Item, Tenant, Transaction
 from .outbox import emit
 
 INITIAL_WINDOW = dt.timedelta(days=30)
@@ -109,6 +109,41 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
         emit(session, tenant, item, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", _sync(True))
 
 
+def investments_refreshed(
+    session: Session,
+    tenant: Tenant,
+    item: Item,
+    new_holdings: int,
+    updated_holdings: int,
+    new_transactions: int,
+) -> None:
+    """``/investments/refresh``: ``HOLDINGS`` and ``INVESTMENTS_TRANSACTIONS`` updates."""
+    emit(
+        session,
+        tenant,
+        item,
+        "HOLDINGS",
+        "DEFAULT_UPDATE",
+        _holdings(new_holdings, updated_holdings),
+    )
+    emit(
+        session,
+        tenant,
+        item,
+        "INVESTMENTS_TRANSACTIONS",
+        "DEFAULT_UPDATE",
+        _trades(new_transactions),
+    )
+
+
+def asset_report_ready(
+    session: Session, tenant: Tenant, report: AssetReport, url: str | None, delay: dt.timedelta
+) -> None:
+    """``ASSETS``/``PRODUCT_READY`` once the report is built (the same delay as history)."""
+    facts = {"asset_report_id": report.report_id, "report_type": "FULL"}
+    emit(session, tenant, None, "ASSETS", "PRODUCT_READY", facts, url=url, delay=delay)
+
+
 def item_error(session: Session, tenant: Tenant, item: Item, exc: errors.ItemError) -> None:
     """The item broke (for example ``ITEM_LOGIN_REQUIRED``): ``ITEM``/``ERROR``."""
     emit(session, tenant, item, "ITEM", "ERROR", {"error": exc})
@@ -134,7 +169,11 @@ def fire(
         product, webhook_type = FIREABLE[code], _type_of(code)
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()
-    payload = _fired_payload(item, code, now) if webhook_type in ("TRANSACTIONS", "ITEM") else {}
+    payload = (
+        _fired_payload(item, code, now)
+        if webhook_type in ("TRANSACTIONS", "ITEM")
+        else INVESTMENT_PAYLOADS.get(webhook_type, {})
+    )
     emit(session, tenant, item, webhook_type, code, payload or {"error": None})
 
 
@@ -170,6 +209,21 @@ def _count(session: Session, item: Item, since: dt.date | None) -> int:
 
 def _new(count: int) -> dict[str, Any]:
     return {"error": None, "new_transactions": count}
+
+
+def _holdings(new: int, updated: int) -> dict[str, Any]:
+    return {"error": None, "new_holdings": new, "updated_holdings": updated}
+
+
+def _trades(new: int) -> dict[str, Any]:
+    return {
+        "error": None,
+        "new_investments_transactions": new,
+        "cancelled_investments_transactions": 0,
+    }
+
+
+INVESTMENT_PAYLOADS = {"HOLDINGS": _holdings(0, 0), "INVESTMENTS_TRANSACTIONS": _trades(0)}
 
 
 def _sync(historical: bool) -> dict[str, Any]:

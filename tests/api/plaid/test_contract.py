@@ -60,6 +60,10 @@ ITEM_ENDPOINTS = {
     "/accounts/balance/get",
     "/auth/get",
     "/liabilities/get",
+    "/investments/holdings/get",
+    "/investments/transactions/get",
+    "/investments/auth/get",
+    "/investments/refresh",
     "/statements/list",
     "/statements/download",
     "/statements/refresh",
@@ -74,6 +78,19 @@ ITEM_ENDPOINTS = {
     "/item/access_token/invalidate",
     "/item/remove",
 }
+ASSET_ENDPOINTS = {
+    "/asset_report/create",
+    "/asset_report/get",
+    "/asset_report/pdf/get",
+    "/asset_report/refresh",
+    "/asset_report/filter",
+    "/asset_report/remove",
+    "/asset_report/audit_copy/create",
+    "/asset_report/audit_copy/get",
+    "/asset_report/audit_copy/pdf/get",
+    "/asset_report/audit_copy/remove",
+}
+INVESTMENT_ENDPOINTS = {p for p in ITEM_ENDPOINTS if p.startswith("/investments/")}
 OTHER_ENDPOINTS = {
     "/sandbox/public_token/create",
     "/item/public_token/exchange",
@@ -135,6 +152,7 @@ def _sweep_item(checker: Checker, token: str) -> None:
         checker.call("/auth/get", access_token=token)
     if checker.plaid.post("/liabilities/get", access_token=token).status_code == 200:
         checker.call("/liabilities/get", access_token=token)
+    _sweep_investments(checker, token)
     checker.call("/identity/get", access_token=token)
     _sweep_statements(checker, token)
     cursor, more = "", True
@@ -159,18 +177,31 @@ def _sweep_item(checker: Checker, token: str) -> None:
     checker.call("/item/remove", access_token=token)
 
 
+def _sweep_investments(checker: Checker, token: str) -> None:
+    """The Investments endpoints, on items whose bank offers them and that hold investments."""
+    if checker.plaid.post("/investments/holdings/get", access_token=token).status_code != 200:
+        return
+    checker.call("/investments/holdings/get", access_token=token)
+    checker.call(
+        "/investments/transactions/get",
+        access_token=token,
+        start_date="2025-01-01",
+        end_date="2026-03-16",
+        options={"count": 500},
+    )
+    checker.call("/investments/auth/get", access_token=token)
+    checker.call("/investments/refresh", access_token=token)
+
+
 def _sweep_statements(checker: Checker, token: str) -> None:
     """Statements where the bank offers them: the list (JSON), one PDF, and a refresh."""
     if checker.plaid.post("/statements/list", access_token=token).status_code != 200:
         return
     listed = checker.call("/statements/list", access_token=token)
     first = next(s for a in listed["accounts"] for s in a["statements"])
-    pdf = checker.plaid.post(
-        "/statements/download", access_token=token, statement_id=first["statement_id"]
+    _check_pdf(
+        checker, "/statements/download", access_token=token, statement_id=first["statement_id"]
     )
-    if pdf.mimetype != "application/pdf" or not pdf.data.startswith(b"%PDF-"):
-        checker.problems.append(f"/statements/download sent {pdf.mimetype}")
-    checker.checked.add("/statements/download")
     checker.call(
         "/statements/refresh", access_token=token, start_date="2026-01-01", end_date="2026-03-01"
     )
@@ -185,9 +216,10 @@ def test_item_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient, kind: 
     checker = Checker(plaid)
     _sweep_item(checker, token)
     assert not checker.problems, "\n".join(checker.problems[:20])
-    assert (
-        checker.checked >= ITEM_ENDPOINTS - {"/auth/get", "/liabilities/get"} - STATEMENT_ENDPOINTS
-    )
+    optional = {"/auth/get", "/liabilities/get"} | INVESTMENT_ENDPOINTS | STATEMENT_ENDPOINTS
+    assert checker.checked >= ITEM_ENDPOINTS - optional
+    if kind in ("user_good_us", "ca_bank"):  # banks that offer Investments, persona with a 401k
+        assert checker.checked >= INVESTMENT_ENDPOINTS
     if ITEM_KINDS[kind][0] == "ins_109508":
         assert checker.checked >= STATEMENT_ENDPOINTS
 
@@ -262,8 +294,138 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
     tenant = plaid_tenant(plaid)
     key = signing.current_key(db.session, tenant, FROZEN_NOW)
     checker.call("/webhook_verification_key/get", key_id=key.kid)
+    checker.call("/webhook_verification_key/get", key_id=signing.SDK_TEST_KID)
     assert not checker.problems, "\n".join(checker.problems[:20])
     assert checker.checked == OTHER_ENDPOINTS
+
+
+PRODUCT_ENDPOINTS = {
+    "/identity/match",
+    "/processor/token/create",
+    "/processor/auth/get",
+    "/processor/balance/get",
+    "/processor/identity/get",
+    "/processor/transactions/sync",
+    "/signal/prepare",
+    "/signal/evaluate",
+    "/signal/decision/report",
+    "/signal/return/report",
+}
+
+
+def _sweep_processor(checker: Checker, token: str, account_id: str) -> None:
+    processor = checker.call(
+        "/processor/token/create", access_token=token, account_id=account_id, processor="dwolla"
+    )["processor_token"]
+    checker.call("/processor/auth/get", processor_token=processor)
+    checker.call("/processor/balance/get", processor_token=processor)
+    checker.call("/processor/identity/get", processor_token=processor)
+    cursor, more = "", True
+    while more:
+        page = checker.call(
+            "/processor/transactions/sync", processor_token=processor, cursor=cursor
+        )
+        cursor, more = page["next_cursor"], page["has_more"]
+
+
+@pytest.mark.parametrize("institution", ["ins_109508", "ins_117650", "ins_43"])
+def test_identity_match_and_processor_replies_match_openapi_and_sdk(
+    plaid: PlaidClient, institution: str
+) -> None:
+    token = _link(plaid, institution, "user_good", "pass_good")
+    checker = Checker(plaid)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    checker.call("/identity/match", access_token=token, user={"legal_name": "Alberta Charleson"})
+    checker.call(
+        "/identity/match",
+        access_token=token,
+        user={
+            "legal_name": "Jo Bloggs LLC",
+            "phone_number": "+14155550123",
+            "email_address": "jo@example.com",
+            "address": {"street": "1 Main St", "city": "Town", "postal_code": "12345"},
+        },
+    )
+    _sweep_processor(checker, token, accounts[0]["account_id"])
+    assert not checker.problems, "\n".join(checker.problems[:20])
+
+
+def test_signal_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    checker = Checker(plaid)
+    token = _link(plaid, "ins_109508", "user_good", "pass_good")
+    account = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
+    checker.call("/signal/prepare", access_token=token)
+    for n, amount in enumerate((100.0, 27.53, 12.17, 50000.0)):
+        checker.call(
+            "/signal/evaluate",
+            access_token=token,
+            account_id=account,
+            client_transaction_id=f"txn-{n}",
+            amount=amount,
+        )
+    checker.call(
+        "/signal/decision/report",
+        client_transaction_id="txn-0",
+        initiated=True,
+        days_funds_on_hold=2,
+        decision_outcome="APPROVE",
+        payment_method="STANDARD_ACH",
+        amount_instantly_available=50.0,
+        submitted_at="2026-03-16T15:30:00Z",
+    )
+    checker.call("/signal/return/report", client_transaction_id="txn-0", return_code="R01")
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    checker.call(
+        "/signal/evaluate",
+        access_token=token,
+        account_id=account,
+        client_transaction_id="txn-warn",
+        amount=10.0,
+    )
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert checker.checked == {p for p in PRODUCT_ENDPOINTS if p.startswith("/signal/")}
+
+
+def test_asset_report_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    """Every Assets call on a report over two items (one US bank, one CA bank)."""
+    tokens = [_link(plaid, "ins_109508", "user_good", "pass_good")]
+    tokens.append(_link(plaid, "ins_43", "user_yuppie", "pass_good"))
+    checker = Checker(plaid)
+    user = {"client_user_id": "u-1", "first_name": "Alberta", "last_name": "Charleson"}
+    created = checker.call(
+        "/asset_report/create",
+        access_tokens=tokens,
+        days_requested=60,
+        options={"client_report_id": "c-1", "user": user, "webhook": "https://example.com/a"},
+    )
+    report = created["asset_report_token"]
+    checker.call("/asset_report/get", asset_report_token=report)
+    checker.call("/asset_report/get", asset_report_token=report, include_insights=True)
+    _check_pdf(checker, "/asset_report/pdf/get", asset_report_token=report)
+    refreshed = checker.call("/asset_report/refresh", asset_report_token=report)
+    account = checker.plaid.ok("/accounts/get", access_token=tokens[0])["accounts"][0]
+    checker.call(
+        "/asset_report/filter",
+        asset_report_token=refreshed["asset_report_token"],
+        account_ids_to_exclude=[account["account_id"]],
+    )
+    copy = checker.call("/asset_report/audit_copy/create", asset_report_token=report)
+    checker.call("/asset_report/audit_copy/get", audit_copy_token=copy["audit_copy_token"])
+    _check_pdf(
+        checker, "/asset_report/audit_copy/pdf/get", audit_copy_token=copy["audit_copy_token"]
+    )
+    checker.call("/asset_report/audit_copy/remove", audit_copy_token=copy["audit_copy_token"])
+    checker.call("/asset_report/remove", asset_report_token=report)
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert checker.checked == ASSET_ENDPOINTS
+
+
+def _check_pdf(checker: Checker, path: str, **body: Any) -> None:
+    """PDF replies have no JSON schema: the SDK writes the bytes to a file as they come."""
+    reply = checker.plaid.post(path, **body)
+    if reply.mimetype != "application/pdf" or not reply.data.startswith(b"%PDF-"):
+        checker.problems.append(f"{path} sent {reply.status_code} {reply.mimetype}")
+    checker.checked.add(path)
 
 
 def plaid_tenant(plaid: PlaidClient) -> Any:
@@ -275,7 +437,7 @@ def plaid_tenant(plaid: PlaidClient) -> Any:
 
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("plaid.")}
-    assert routes == ITEM_ENDPOINTS | OTHER_ENDPOINTS
+    assert routes == ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS
 
 
 def test_contract_checker_rejects_missing_key_and_date_only_timestamp() -> None:

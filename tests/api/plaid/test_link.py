@@ -119,7 +119,9 @@ def test_link_token_create_bad_country_is_invalid_field(plaid: PlaidClient) -> N
     assert error["error_code"] == "INVALID_FIELD" and "country_codes" in error["error_message"]
 
 
-def test_link_token_get_metadata_has_all_six_keys(plaid: PlaidClient) -> None:
+def test_link_token_get_metadata_has_the_required_keys_and_account_filters(
+    plaid: PlaidClient,
+) -> None:
     token = plaid.ok("/link/token/create", **_config(webhook="https://example.com/hook"))[
         "link_token"
     ]
@@ -134,6 +136,7 @@ def test_link_token_get_metadata_has_all_six_keys(plaid: PlaidClient) -> None:
         "language": "en",
         "redirect_uri": None,
         "client_name": "Test App",
+        "account_filters": {},
     }
 
 

@@ -1,0 +1,179 @@
+"""Plaid's Signal endpoints: score an ACH debit, then report the decision and any return."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from flask import Response
+from marshmallow import fields, validate
+
+from ..core import errors
+from ..core.bank import Evaluation
+from . import requests
+from .auth import current_bank
+from .blueprint import bp
+from .responses import money, timestamp
+from .views import load, reply
+
+CLIENT_TRANSACTION_ID = validate.Length(1, 36)
+DECISION_OUTCOMES = ("APPROVE", "REVIEW", "REJECT", "TAKE_OTHER_RISK_MEASURES", "NOT_EVALUATED")
+PAYMENT_METHODS = ("SAME_DAY_ACH", "NEXT_DAY_ACH", "STANDARD_ACH", "MULTIPLE_PAYMENT_METHODS")
+
+
+class SignalEvaluateRequest(requests.AccessTokenRequest):
+    """``/signal/evaluate`` (the user and device fields carry no sandbox behaviour)."""
+
+    account_id = fields.String(required=True, validate=validate.Length(min=1))
+    client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
+    amount = fields.Decimal(
+        required=True, places=2, validate=validate.Range(min=0, min_inclusive=False)
+    )
+    ruleset_key = fields.String(allow_none=True, load_default=None)
+
+    class Meta(requests.PlaidRequest.Meta):
+        include = requests.accepted(
+            "user_present",
+            "client_user_id",
+            "is_recurring",
+            "default_payment_method",
+            "user",
+            "device",
+            "risk_profile_key",
+        )
+
+
+class SignalDecisionReportRequest(requests.PlaidRequest):
+    """``/signal/decision/report``."""
+
+    client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
+    initiated = fields.Boolean(required=True, truthy={True}, falsy={False})
+    days_funds_on_hold = requests.StrictInteger(allow_none=True, validate=validate.Range(min=0))
+    decision_outcome = fields.String(allow_none=True, validate=validate.OneOf(DECISION_OUTCOMES))
+    payment_method = fields.String(allow_none=True, validate=validate.OneOf(PAYMENT_METHODS))
+    amount_instantly_available = fields.Float(allow_none=True)
+    submitted_at = fields.AwareDateTime()
+
+
+class SignalReturnReportRequest(requests.PlaidRequest):
+    """``/signal/return/report``: ``return_code`` is a NACHA code such as ``R01``."""
+
+    client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
+    return_code = fields.String(
+        required=True, validate=validate.Regexp(r"^R\d{2}$", error="must be a code like R01")
+    )
+    returned_at = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+def bank_tier(score: int) -> int:
+    """Plaid's deprecated bank-initiated risk tier (1-8), monotone in the score."""
+    return 1 + (score - 1) * 8 // 99
+
+
+def customer_tier(score: int) -> int:
+    """Plaid's deprecated customer-initiated risk tier (1-5), monotone in the score."""
+    return 1 + (score - 1) * 5 // 99
+
+
+@bp.post("/signal/prepare")
+def signal_prepare() -> Response:
+    """Add Signal to an item linked without it."""
+    req = load(requests.AccessTokenRequest)
+    current_bank().signal.prepare(req["access_token"])
+    return reply()
+
+
+@bp.post("/signal/evaluate")
+def signal_evaluate() -> Response:
+    """Return risk scores, the default ruleset's verdict and the attributes behind them."""
+    req = load(SignalEvaluateRequest)
+    amount: Decimal = req["amount"]
+    evaluation = current_bank().signal.evaluate(
+        req["access_token"],
+        req["account_id"],
+        req["client_transaction_id"],
+        int(amount * 100),
+        req["ruleset_key"],
+    )
+    return reply(
+        scores=scores_json(evaluation),
+        core_attributes=attributes_json(evaluation.attributes),
+        ruleset=ruleset_json(evaluation),
+        warnings=warnings_json(evaluation),
+    )
+
+
+@bp.post("/signal/decision/report")
+def signal_decision_report() -> Response:
+    """Record whether the app went ahead with a scored debit."""
+    req = load(SignalDecisionReportRequest)
+    ctid = req.pop("client_transaction_id")
+    initiated = req.pop("initiated")
+    if "submitted_at" in req:
+        req["submitted_at"] = timestamp(req["submitted_at"])
+    current_bank().signal.report_decision(ctid, initiated, req)
+    return reply()
+
+
+@bp.post("/signal/return/report")
+def signal_return_report() -> Response:
+    """Record that a scored debit came back; the account's later scores rise."""
+    req = load(SignalReturnReportRequest)
+    current_bank().signal.report_return(
+        req["client_transaction_id"], req["return_code"], req["returned_at"]
+    )
+    return reply()
+
+
+def scores_json(evaluation: Evaluation) -> dict[str, Any]:
+    """Plaid's ``scores``: each risk with its (deprecated) tier."""
+    return {
+        "customer_initiated_return_risk": {
+            "score": evaluation.customer_score,
+            "risk_tier": customer_tier(evaluation.customer_score),
+        },
+        "bank_initiated_return_risk": {
+            "score": evaluation.bank_score,
+            "risk_tier": bank_tier(evaluation.bank_score),
+        },
+    }
+
+
+def attributes_json(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Core attributes on the wire: money in currency units, instants as timestamps."""
+    found: dict[str, Any] = {}
+    for name, value in attributes.items():
+        if name.endswith("_minor"):
+            found[name.removesuffix("_minor")] = money(value)
+        elif isinstance(value, dt.datetime):
+            found[name] = timestamp(value)
+        else:
+            found[name] = value
+    return found
+
+
+def ruleset_json(evaluation: Evaluation) -> dict[str, Any]:
+    """The default ruleset's verdict, with the rule that fired when it is not ACCEPT."""
+    details = (
+        None if evaluation.triggered_by is None else {"internal_note": evaluation.triggered_by}
+    )
+    return {
+        "ruleset_key": evaluation.ruleset_key,
+        "result": evaluation.result,
+        "triggered_rule_details": details,
+    }
+
+
+def warnings_json(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """An item in error is scored from its last data, with the error as a warning."""
+    if evaluation.item_error is None:
+        return []
+    cls = errors.for_condition(evaluation.item_error) or errors.LoginRequired
+    return [
+        {
+            "warning_type": "ITEM_ERROR",
+            "warning_code": evaluation.item_error,
+            "warning_message": cls().message,
+        }
+    ]

@@ -1,0 +1,218 @@
+"""Plaid's Assets endpoints: reports built from the ledger, copies, PDFs and webhooks."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import pytest
+
+from tests.api.plaid.contract import openapi_errors, sdk_deserialize
+from tests.api.plaid.helpers import advance_clock
+from tests.conftest import PlaidClient
+
+HOOK = "https://receiver.test/assets"
+
+
+def _create(plaid: PlaidClient, days: int = 30, **options: Any) -> tuple[str, str, dict[str, Any]]:
+    token = plaid.link_item(products=("transactions", "assets"))
+    body = plaid.ok(
+        "/asset_report/create", access_tokens=[token], days_requested=days, options=options
+    )
+    assert openapi_errors("/asset_report/create", body) == []
+    return token, body["asset_report_token"], body
+
+
+def _get(plaid: PlaidClient, report_token: str, **extra: Any) -> dict[str, Any]:
+    body = plaid.ok("/asset_report/get", asset_report_token=report_token, **extra)
+    assert openapi_errors("/asset_report/get", body) == []
+    sdk_deserialize("/asset_report/get", body)
+    return body
+
+
+def _checking(report: dict[str, Any]) -> dict[str, Any]:
+    accounts = report["items"][0]["accounts"]
+    return next(a for a in accounts if a["subtype"] == "checking")
+
+
+def test_report_has_daily_balances_that_reconcile_with_its_transactions(
+    plaid: PlaidClient,
+) -> None:
+    _, report_token, created = _create(plaid, days=30, client_report_id="loan-17")
+    report = _get(plaid, report_token)["report"]
+    assert report["asset_report_id"] == created["asset_report_id"]
+    assert report["client_report_id"] == "loan-17" and report["days_requested"] == 30
+    checking = _checking(report)
+    history = checking["historical_balances"]
+    assert len(history) == 30 and history[0]["date"] == "2026-03-16"
+    assert history[0]["current"] == checking["balances"]["current"]
+    posted: dict[str, float] = {}
+    for t in checking["transactions"]:
+        if not t["pending"]:
+            posted[t["date"]] = posted.get(t["date"], 0) + t["amount"]
+    for newer, older in itertools.pairwise(history):
+        # a day's posted amounts (Plaid's sign: positive is money out) bridge the two balances
+        assert older["current"] - posted.get(newer["date"], 0) == pytest.approx(
+            newer["current"], abs=0.001
+        )
+    assert 0 < checking["days_available"] <= 30
+    assert checking["owners"][0]["names"]
+
+
+def test_insights_add_names_merchants_and_categories(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    plain = _checking(_get(plaid, report_token)["report"])["transactions"][0]
+    rich = _checking(_get(plaid, report_token, include_insights=True)["report"])["transactions"][0]
+    assert "name" not in plain and plain["original_description"]
+    assert rich["name"] and "category" in rich and "merchant_name" in rich
+
+
+def test_report_is_a_snapshot_of_its_day(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    before = _get(plaid, report_token)["report"]
+    advance_clock(plaid, 5)
+    assert _get(plaid, report_token)["report"] == before
+
+
+def test_refresh_makes_a_new_report_with_todays_data(plaid: PlaidClient) -> None:
+    _, report_token, created = _create(plaid, days=10)
+    advance_clock(plaid, 5)
+    body = plaid.ok("/asset_report/refresh", asset_report_token=report_token, days_requested=20)
+    assert openapi_errors("/asset_report/refresh", body) == []
+    assert body["asset_report_id"] != created["asset_report_id"]
+    report = _get(plaid, body["asset_report_token"])["report"]
+    assert report["days_requested"] == 20
+    assert _checking(report)["historical_balances"][0]["date"] == "2026-03-21"
+
+
+def test_filter_drops_accounts_and_keeps_the_day(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    whole = _get(plaid, report_token)["report"]
+    checking = _checking(whole)["account_id"]
+    body = plaid.ok(
+        "/asset_report/filter", asset_report_token=report_token, account_ids_to_exclude=[checking]
+    )
+    assert openapi_errors("/asset_report/filter", body) == []
+    filtered = _get(plaid, body["asset_report_token"])["report"]
+    ids = [a["account_id"] for a in filtered["items"][0]["accounts"]]
+    assert checking not in ids and len(ids) == len(whole["items"][0]["accounts"]) - 1
+    assert filtered["date_generated"] == whole["date_generated"]
+    error = plaid.error(
+        "/asset_report/filter", asset_report_token=report_token, account_ids_to_exclude=["nope"]
+    )
+    assert error["error_code"] == "INVALID_ACCOUNT_ID"
+
+
+def test_pdf_is_a_real_pdf_naming_the_report(plaid: PlaidClient) -> None:
+    _, report_token, created = _create(plaid)
+    reply = plaid.client.post(
+        "/asset_report/pdf/get",
+        json={
+            "client_id": plaid.client_id,
+            "secret": plaid.secret,
+            "asset_report_token": report_token,
+        },
+    )
+    assert reply.status_code == 200 and reply.mimetype == "application/pdf"
+    assert reply.data.startswith(b"%PDF-") and reply.data.rstrip().endswith(b"%%EOF")
+    assert reply.headers["Plaid-Request-ID"]
+    assert created["asset_report_id"].encode() in reply.data  # the title metadata
+
+
+def test_audit_copy_reads_the_report_until_removed(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    copy = plaid.ok(
+        "/asset_report/audit_copy/create", asset_report_token=report_token, auditor_id="fannie_mae"
+    )
+    assert openapi_errors("/asset_report/audit_copy/create", copy) == []
+    audit = plaid.ok("/asset_report/audit_copy/get", audit_copy_token=copy["audit_copy_token"])
+    assert openapi_errors("/asset_report/audit_copy/get", audit) == []
+    assert audit["report"] == _get(plaid, report_token)["report"]
+    pdf = plaid.client.post(
+        "/asset_report/audit_copy/pdf/get",
+        json={
+            "client_id": plaid.client_id,
+            "secret": plaid.secret,
+            "audit_copy_token": copy["audit_copy_token"],
+        },
+    )
+    assert pdf.data.startswith(b"%PDF-")
+    removed = plaid.ok("/asset_report/audit_copy/remove", audit_copy_token=copy["audit_copy_token"])
+    assert removed["removed"] is True
+    error = plaid.error("/asset_report/audit_copy/get", audit_copy_token=copy["audit_copy_token"])
+    assert (error["error_type"], error["error_code"]) == (
+        "INVALID_INPUT",
+        "INVALID_AUDIT_COPY_TOKEN",
+    )
+
+
+def test_remove_ends_the_report_and_its_audit_copies(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    copy = plaid.ok("/asset_report/audit_copy/create", asset_report_token=report_token)
+    assert plaid.ok("/asset_report/remove", asset_report_token=report_token)["removed"] is True
+    error = plaid.error("/asset_report/get", asset_report_token=report_token)
+    assert error["error_code"] == "INVALID_ASSET_REPORT_TOKEN"
+    error = plaid.error("/asset_report/audit_copy/get", audit_copy_token=copy["audit_copy_token"])
+    assert error["error_code"] == "INVALID_AUDIT_COPY_TOKEN"
+
+
+def test_product_ready_webhook_goes_to_the_options_webhook(plaid: PlaidClient) -> None:
+    _, _, created = _create(plaid, webhook=HOOK)
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
+    ready = [r for r in rows if r["webhook_type"] == "ASSETS"]
+    assert [(r["webhook_code"], r["url"]) for r in ready] == [("PRODUCT_READY", HOOK)]
+    detail = plaid.client.get(f"/control/webhooks/{ready[0]['id']}", headers=headers).get_json()
+    body = json.loads(detail["webhook"]["body"])
+    assert body["asset_report_id"] == created["asset_report_id"]
+    assert body["report_type"] == "FULL" and "item_id" not in body
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"days_requested": 732}, "days_requested"),
+        ({"days_requested": -1}, "days_requested"),
+        ({"days_requested": 10, "access_tokens": []}, "access_tokens"),
+        ({"access_tokens": ["x"]}, "days_requested"),
+    ],
+)
+def test_create_bad_input_names_the_field(
+    plaid: PlaidClient, body: dict[str, Any], field: str
+) -> None:
+    token = plaid.link_item(products=("transactions", "assets"))
+    error = plaid.error("/asset_report/create", **{"access_tokens": [token], **body})
+    assert error["error_type"] == "INVALID_REQUEST" and field in error["error_message"]
+
+
+def test_create_with_a_bad_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:
+    error = plaid.error(
+        "/asset_report/create", access_tokens=["access-sandbox-nope"], days_requested=10
+    )
+    assert error["error_code"] == "INVALID_ACCESS_TOKEN"
+
+
+def test_bank_without_assets_is_products_not_supported(plaid: PlaidClient) -> None:
+    token = plaid.link_item("ins_117650")  # a GB bank: no Assets
+    error = plaid.error("/asset_report/create", access_tokens=[token], days_requested=10)
+    assert error["error_code"] == "PRODUCTS_NOT_SUPPORTED"
+
+
+@pytest.mark.parametrize(
+    "path", ["/asset_report/get", "/asset_report/refresh", "/asset_report/remove"]
+)
+def test_unknown_report_token_is_invalid_asset_report_token(plaid: PlaidClient, path: str) -> None:
+    error = plaid.error(path, asset_report_token="assets-sandbox-nope")
+    assert (error["error_type"], error["error_code"]) == (
+        "INVALID_INPUT",
+        "INVALID_ASSET_REPORT_TOKEN",
+    )
+
+
+def test_refresh_after_an_item_is_removed_is_data_unavailable(plaid: PlaidClient) -> None:
+    token, report_token, _ = _create(plaid)
+    plaid.ok("/item/remove", access_token=token)
+    assert _get(plaid, report_token)["report"]["items"]  # /item/remove leaves reports
+    error = plaid.error("/asset_report/refresh", asset_report_token=report_token)
+    assert (error["error_type"], error["error_code"]) == ("ASSET_REPORT_ERROR", "DATA_UNAVAILABLE")

@@ -1,0 +1,267 @@
+"""Plaid's Investments endpoints agree with the portfolio engine, the accounts and the clock."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.api.plaid.contract import openapi_errors, sdk_deserialize
+from tests.api.plaid.helpers import advance_clock
+from tests.conftest import PlaidClient
+
+HOOK = "https://receiver.test/hook"
+PRODUCTS = ("transactions", "investments")
+
+
+def _holdings(plaid: PlaidClient, token: str) -> dict[str, Any]:
+    body = plaid.ok("/investments/holdings/get", access_token=token)
+    assert openapi_errors("/investments/holdings/get", body) == []
+    sdk_deserialize("/investments/holdings/get", body)
+    return body
+
+
+def _trades(plaid: PlaidClient, token: str, **options: Any) -> dict[str, Any]:
+    body = plaid.ok(
+        "/investments/transactions/get",
+        access_token=token,
+        start_date="2024-01-01",
+        end_date="2026-03-16",
+        options=options,
+    )
+    assert openapi_errors("/investments/transactions/get", body) == []
+    sdk_deserialize("/investments/transactions/get", body)
+    return body
+
+
+def _webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
+    found = []
+    for row in rows:
+        detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
+        found.append(json.loads(detail["webhook"]["body"]))
+    return found
+
+
+def test_holdings_value_is_the_account_balance(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=PRODUCTS)
+    body = _holdings(plaid, token)
+    assert {a["subtype"] for a in body["accounts"]} == {"ira", "401k"}
+    for account in body["accounts"]:
+        held = [h for h in body["holdings"] if h["account_id"] == account["account_id"]]
+        assert len(held) >= 2
+        total = sum(h["institution_value"] for h in held)
+        assert total == pytest.approx(account["balances"]["current"], abs=0.011 * len(held))
+        for h in held:
+            assert h["institution_value"] == pytest.approx(
+                h["quantity"] * h["institution_price"], abs=0.01
+            )
+
+
+def test_securities_carry_valid_cusip_isin_and_todays_close(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=PRODUCTS)
+    body = _holdings(plaid, token)
+    named = {h["security_id"] for h in body["holdings"]}
+    assert named == {s["security_id"] for s in body["securities"]}
+    for security in body["securities"]:
+        if security["type"] == "cash":
+            assert security["is_cash_equivalent"] and security["close_price"] == 1.0
+            continue
+        cusip, isin = security["cusip"], security["isin"]
+        assert isin == f"US{cusip}{isin[-1]}" and _luhn_ok(isin) and _cusip_ok(cusip)
+        assert security["close_price_as_of"] == "2026-03-16"
+        assert security["type"] in {"equity", "etf", "mutual fund"}
+
+
+def _cusip_ok(cusip: str) -> bool:
+    total = 0
+    for i, c in enumerate(cusip[:8]):
+        v = int(c, 36) * (2 if i % 2 else 1)
+        total += v // 10 + v % 10
+    return (10 - total % 10) % 10 == int(cusip[8])
+
+
+def _luhn_ok(isin: str) -> bool:
+    digits = "".join(str(int(c, 36)) for c in isin)
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        v = int(c) * (2 if i % 2 else 1)
+        total += v // 10 + v % 10
+    return total % 10 == 0
+
+
+def test_prices_move_with_the_clock(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=PRODUCTS)
+    before = {s["ticker_symbol"]: s["close_price"] for s in _holdings(plaid, token)["securities"]}
+    advance_clock(plaid, 3)
+    after = _holdings(plaid, token)
+    moved = {s["ticker_symbol"]: s["close_price"] for s in after["securities"]}
+    assert {s["close_price_as_of"] for s in after["securities"] if s["type"] != "cash"} == {
+        "2026-03-19"
+    }
+    assert any(moved[t] != before[t] for t in before if t != "CUR:USD")
+
+
+def test_transactions_replay_to_the_holdings(plaid: PlaidClient) -> None:
+    """Contributions, buys, dividends and fees change the cash and positions they name."""
+    token = plaid.link_item(products=PRODUCTS)
+    trades = _trades(plaid, token, count=500)["investment_transactions"]
+    kinds = {(t["type"], t["subtype"]) for t in trades}
+    assert {("cash", "contribution"), ("buy", "buy"), ("cash", "dividend")} <= kinds
+    assert {("transfer", "transfer"), ("fee", "account fee"), ("fee", "management fee")} <= kinds
+    for trade in trades:
+        if trade["type"] == "buy":
+            assert trade["amount"] == pytest.approx(trade["quantity"] * trade["price"], abs=0.01)
+    dates = [t["date"] for t in trades]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_brokerage_has_sells_and_withdrawals(plaid: PlaidClient) -> None:
+    token = plaid.link_item(
+        products=PRODUCTS, override_username="user_yuppie", override_password="pass_good"
+    )
+    trades = _trades(plaid, token, count=500)["investment_transactions"]
+    kinds = {(t["type"], t["subtype"]) for t in trades}
+    assert {("sell", "sell"), ("cash", "withdrawal"), ("cash", "deposit")} <= kinds
+    sells = [t for t in trades if t["type"] == "sell"]
+    assert all(t["quantity"] < 0 and t["amount"] < 0 for t in sells)
+
+
+def test_transactions_page_with_count_offset_and_account_ids(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=PRODUCTS)
+    whole = _trades(plaid, token, count=500)
+    total = whole["total_investment_transactions"]
+    assert total == len(whole["investment_transactions"]) > 20
+    page = _trades(plaid, token, count=5, offset=10)
+    ids = [t["investment_transaction_id"] for t in whole["investment_transactions"]]
+    assert [t["investment_transaction_id"] for t in page["investment_transactions"]] == ids[10:15]
+    ira = next(a["account_id"] for a in whole["accounts"] if a["subtype"] == "ira")
+    one = _trades(plaid, token, count=500, account_ids=[ira])
+    assert {t["account_id"] for t in one["investment_transactions"]} == {ira}
+    assert [a["account_id"] for a in one["accounts"]] == [ira]
+
+
+def test_transactions_are_the_same_for_the_same_seed_and_clock(plaid: PlaidClient) -> None:
+    first = _trades(plaid, plaid.link_item(products=PRODUCTS), count=50)
+    second = _trades(plaid, plaid.link_item(products=PRODUCTS), count=50)
+
+    def facts(body: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [
+            (t["date"], t["name"], t["quantity"], t["amount"], t["price"])
+            for t in body["investment_transactions"]
+        ]
+
+    assert facts(first) == facts(second)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"start_date": "2026-03-10", "end_date": "2026-03-01"}, "end_date"),
+        ({"start_date": "yesterday", "end_date": "2026-03-01"}, "start_date"),
+        ({"start_date": "2026-03-01", "end_date": "2026-03-10", "options": {"count": 0}}, "count"),
+        (
+            {"start_date": "2026-03-01", "end_date": "2026-03-10", "options": {"offset": -1}},
+            "offset",
+        ),
+        ({"end_date": "2026-03-10"}, "start_date"),
+    ],
+)
+def test_transactions_bad_input_names_the_field(
+    plaid: PlaidClient, body: dict[str, Any], field: str
+) -> None:
+    token = plaid.link_item(products=PRODUCTS)
+    error = plaid.error("/investments/transactions/get", access_token=token, **body)
+    assert error["error_type"] == "INVALID_REQUEST" or error["error_code"] == "INVALID_FIELD"
+    assert field in error["error_message"]
+
+
+def test_item_without_investment_accounts_is_no_investment_accounts(plaid: PlaidClient) -> None:
+    token = plaid.link_item(
+        products=PRODUCTS, override_username="user_student", override_password="pass_good"
+    )
+    for path in ("/investments/holdings/get", "/investments/auth/get", "/investments/refresh"):
+        error = plaid.error(path, access_token=token)
+        assert (error["error_type"], error["error_code"]) == (
+            "ITEM_ERROR",
+            "NO_INVESTMENT_ACCOUNTS",
+        )
+
+
+def test_unknown_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:
+    error = plaid.error("/investments/holdings/get", access_token="access-sandbox-nope")
+    assert error["error_code"] == "INVALID_ACCESS_TOKEN"
+
+
+def test_refresh_queues_holdings_and_investments_transactions_webhooks(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=PRODUCTS, webhook=HOOK)
+    advance_clock(plaid, 40)
+    body = plaid.ok("/investments/refresh", access_token=token)
+    assert openapi_errors("/investments/refresh", body) == []
+    bodies = {(b["webhook_type"], b["webhook_code"]): b for b in _webhooks(plaid)}
+    holdings = bodies[("HOLDINGS", "DEFAULT_UPDATE")]
+    trades = bodies[("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE")]
+    assert holdings["updated_holdings"] >= 3 and holdings["error"] is None
+    assert trades["new_investments_transactions"] >= 2
+    assert trades["cancelled_investments_transactions"] == 0
+
+
+def test_investments_auth_gives_acats_and_401k_plan_numbers(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=PRODUCTS)
+    body = plaid.ok("/investments/auth/get", access_token=token)
+    assert openapi_errors("/investments/auth/get", body) == []
+    sdk_deserialize("/investments/auth/get", body)
+    numbers = body["numbers"]
+    assert len(numbers["acats"]) == 1 and len(numbers["retirement_401k"]) == 1
+    assert len(numbers["acats"][0]["dtc_numbers"][0]) == 4
+    assert all(o["names"] for o in body["owners"])
+
+
+@pytest.mark.parametrize(
+    ("webhook_type", "keys"),
+    [
+        ("HOLDINGS", {"new_holdings", "updated_holdings"}),
+        ("INVESTMENTS_TRANSACTIONS", {"new_investments_transactions"}),
+    ],
+)
+def test_fired_investment_webhooks_carry_their_counts(
+    plaid: PlaidClient, webhook_type: str, keys: set[str]
+) -> None:
+    token = plaid.link_item(products=PRODUCTS, webhook=HOOK)
+    plaid.ok(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_type=webhook_type,
+        webhook_code="DEFAULT_UPDATE",
+    )
+    body = next(b for b in _webhooks(plaid) if b["webhook_type"] == webhook_type)
+    assert keys <= set(body) and body["item_id"] and body["error"] is None
+
+
+def test_brokerage_available_balance_is_its_cash(plaid: PlaidClient) -> None:
+    token = plaid.link_item(
+        products=PRODUCTS, override_username="user_yuppie", override_password="pass_good"
+    )
+    body = _holdings(plaid, token)
+    account = body["accounts"][0]
+    cash_id = next(s["security_id"] for s in body["securities"] if s["type"] == "cash")
+    cash = next(h for h in body["holdings"] if h["security_id"] == cash_id)
+    assert account["subtype"] == "brokerage"
+    assert cash["institution_value"] == account["balances"]["available"] > 0
+
+
+def test_moving_the_clock_sends_the_daily_investments_updates(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=PRODUCTS, webhook=HOOK)
+    advance_clock(plaid, 20)
+    bodies = {(b["webhook_type"], b["webhook_code"]): b for b in _webhooks(plaid)}
+    assert bodies[("HOLDINGS", "DEFAULT_UPDATE")]["updated_holdings"] >= 3
+    assert bodies[("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE")]["new_investments_transactions"]
+    plaid.ok("/investments/refresh", access_token=token)  # nothing new since the clock moved
+    trades = [
+        b for b in _webhooks(plaid) if b["webhook_type"] == "INVESTMENTS_TRANSACTIONS"
+    ]  # newest first
+    assert trades[0]["new_investments_transactions"] == 0
