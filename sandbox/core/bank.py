@@ -507,7 +507,7 @@ class Bank:
     ) -> Portfolio:
         """Positions of the item's investment accounts at today's (simulated) close."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "investments")
+        self.bill(view.item, "investments")
         return investments.holdings(self.session, view.item, view.accounts, self.clock.today())
 
     def investment_transactions(
@@ -522,7 +522,7 @@ class Bank:
     ) -> Portfolio:
         """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
         view = self.accounts(access_token, account_ids)
-        self._bill(view.item, "investments")
+        self.bill(view.item, "investments")
         return investments.transactions(
             self.session,
             view.item,
@@ -545,7 +545,7 @@ class Bank:
     def refresh_investments(self, access_token: str) -> Item:
         """``/investments/refresh``: look again, then report it with the two webhooks."""
         item = self.item(access_token)
-        self._bill(item, "investments")
+        self.bill(item, "investments")
         self._look_at_investments(item, self.clock.today(), quiet=False)
         item.last_successful_update = self.now()
         return item
@@ -578,7 +578,7 @@ class Bank:
         """A report over the items; built in the background (``PRODUCT_READY`` when done)."""
         items = [self.item(token) for token in access_tokens]
         for item in items:
-            self._bill(item, "assets")
+            self.bill(item, "assets")
         return self._new_asset_report(items, days, options, [])
 
     def _new_asset_report(
