@@ -27,6 +27,7 @@ from . import (
     investments,
     items,
     liabilities,
+    microdeposits,
     recurring,
     sync,
     tenants,
@@ -65,6 +66,7 @@ from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .investments import Portfolio as Portfolio
 from .liabilities import Report
+from .microdeposits import status as verification_status  # re-exported: account replies show it
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
@@ -312,6 +314,8 @@ class Bank:
         if not item.accounts:
             raise errors.NoAccounts()
         item.consent_expires_at = consent.expiry_for(institution, self.now())
+        if login.automated_microdeposits:
+            microdeposits.start(item)
         if "transactions" in item.products:  # the initial pull is done: transactions are ready
             item.last_successful_update = self.now()
         triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
@@ -479,7 +483,14 @@ class Bank:
         view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
         if not view.accounts:
             raise errors.NoAuthAccounts()
+        microdeposits.check_verified(view.accounts)
         return view
+
+    def set_verification_status(self, access_token: str, account_id: str, status: str) -> None:
+        """``/sandbox/item/set_verification_status``: settle an automated micro-deposit."""
+        item = self.item(access_token)
+        code = microdeposits.set_status(item, account_id, status)
+        triggers.auth_verification(self.session, self.tenant, item, account_id, code)
 
     def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts with their owners (``owner`` gives the identity)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from . import errors
+from . import errors, microdeposits
 from .institutions import SEEDS_DIR
 
 DEVICE_CODE = "1234"
@@ -71,6 +71,8 @@ class Login:
     condition: str | None = None
     # TrueLayer's ``john``/``eternal``: the connection extends without the user signing in.
     eternal: bool = False
+    # ``microdeposits_good``: the item's checking account awaits automated micro-deposits.
+    automated_microdeposits: bool = False
 
 
 @cache
@@ -106,7 +108,7 @@ def check_credentials(username: str, password: str) -> Login:
     mfa = _mfa_for(password)
     if mfa is None and password not in GOOD_PASSWORDS:
         raise errors.InvalidCredentials()
-    return Login(username, persona_name, mfa=mfa)
+    return Login(username, persona_name, mfa=mfa, automated_microdeposits=password == microdeposits.PASSWORD)
 
 
 def truelayer_login(username: str, password: str) -> Login | None:

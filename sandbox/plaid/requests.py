@@ -339,6 +339,13 @@ class SandboxPublicTokenCreateRequest(PlaidRequest):
         include = accepted("user_token", "user_id")
 
 
+class SandboxSetVerificationStatusRequest(AccessTokenRequest):
+    """``/sandbox/item/set_verification_status`` (the core checks the status value)."""
+
+    account_id = fields.String(required=True, validate=validate.Length(min=1))
+    verification_status = fields.String(required=True)
+
+
 class SandboxFireWebhookRequest(AccessTokenRequest):
     """``/sandbox/item/fire_webhook``."""
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, missing
 
 from ..core import categories
-from ..core.bank import Stream
+from ..core.bank import Stream, verification_status
 from ..core.institutions import Institution
 from ..core.models import Account, Item, Transaction
 from .errors import item_error
@@ -77,6 +77,8 @@ class AccountSchema(Schema):
     type = fields.String()
     subtype = fields.String(allow_none=True)
     holder_category = fields.Constant("personal")
+    # Micro-deposit state, read from the account's details; absent on ordinary accounts.
+    verification_status = fields.Function(lambda account: verification_status(account) or missing)
 
 
 class IdentityAccountSchema(AccountSchema):

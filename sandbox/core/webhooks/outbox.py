@@ -42,7 +42,8 @@ CATALOGUE: dict[str, frozenset[str]] = {
         }
     ),
     "LINK": frozenset({"SESSION_FINISHED", "ITEM_ADD_RESULT", "EVENTS"}),
-    **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("AUTH", "HOLDINGS", "LIABILITIES")},
+    "AUTH": frozenset({"DEFAULT_UPDATE", "AUTOMATICALLY_VERIFIED", "VERIFICATION_EXPIRED"}),
+    **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("HOLDINGS", "LIABILITIES")},
     "INVESTMENTS_TRANSACTIONS": frozenset({"DEFAULT_UPDATE"}),
     "ASSETS": frozenset({"PRODUCT_READY", "ERROR"}),
     "STATEMENTS": frozenset({"STATEMENTS_REFRESH_COMPLETE"}),

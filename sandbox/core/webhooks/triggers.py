@@ -109,6 +109,13 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
         emit(session, tenant, item, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", _sync(True))
 
 
+def auth_verification(
+    session: Session, tenant: Tenant, item: Item, account_id: str, code: str
+) -> None:
+    """An automated micro-deposit settled: ``AUTOMATICALLY_VERIFIED`` or ``VERIFICATION_EXPIRED``."""
+    emit(session, tenant, item, "AUTH", code, {"account_id": account_id, "error": None})
+
+
 def investments_refreshed(
     session: Session,
     tenant: Tenant,

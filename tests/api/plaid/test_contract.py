@@ -310,6 +310,7 @@ PRODUCT_ENDPOINTS = {
     "/signal/evaluate",
     "/signal/decision/report",
     "/signal/return/report",
+    "/sandbox/item/set_verification_status",
 }
 
 
@@ -384,6 +385,27 @@ def test_signal_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
     )
     assert not checker.problems, "\n".join(checker.problems[:20])
     assert checker.checked == {p for p in PRODUCT_ENDPOINTS if p.startswith("/signal/")}
+
+
+def test_micro_deposit_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    """``verification_status`` before and after ``/sandbox/item/set_verification_status``."""
+    token = _link(plaid, "ins_109508", "user_good", "microdeposits_good")
+    checker = Checker(plaid)
+    accounts = checker.call("/accounts/get", access_token=token)["accounts"]
+    pending = next(a for a in accounts if a["verification_status"])
+    checker.call(
+        "/sandbox/item/set_verification_status",
+        access_token=token,
+        account_id=pending["account_id"],
+        verification_status="automatically_verified",
+    )
+    checker.call("/auth/get", access_token=token)
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert checker.checked == {
+        "/accounts/get",
+        "/sandbox/item/set_verification_status",
+        "/auth/get",
+    }
 
 
 def test_asset_report_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
