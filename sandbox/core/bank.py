@@ -66,10 +66,10 @@ from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .investments import Portfolio as Portfolio
 from .liabilities import Report
-from .microdeposits import status as verification_status  # re-exported: account replies show it
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
+from .microdeposits import verification_status as verification_status  # accounts show it
 from .models import (
     AccessToken,
     Account,

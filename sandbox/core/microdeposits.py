@@ -22,7 +22,7 @@ SETTABLE = {
 _KEY = "verification_status"
 
 
-def status(account: Account) -> str | None:
+def verification_status(account: Account) -> str | None:
     """The account's ``verification_status`` (None: not a micro-deposit account)."""
     value: str | None = account.details.get(_KEY)
     return value
@@ -37,7 +37,7 @@ def start(item: Item) -> None:
 
 def check_verified(accounts: list[Account]) -> None:
     """``/auth/get`` releases no numbers while a deposit is unmatched (or never was)."""
-    if any(status(a) in (PENDING, "verification_expired") for a in accounts):
+    if any(verification_status(a) in (PENDING, "verification_expired") for a in accounts):
         raise ProductNotReady()
 
 
@@ -51,7 +51,7 @@ def set_status(item: Item, account_id: str, value: str) -> str:
     account = next((a for a in item.accounts if a.id == account_id), None)
     if account is None:
         raise InvalidAccountId(f"account {account_id} not found", field="account_id")
-    if status(account) != PENDING:
+    if verification_status(account) != PENDING:
         raise InvalidField(
             f"account_id {account.id} is not pending automated micro-deposit verification",
             field="account_id",

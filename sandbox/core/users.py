@@ -108,7 +108,9 @@ def check_credentials(username: str, password: str) -> Login:
     mfa = _mfa_for(password)
     if mfa is None and password not in GOOD_PASSWORDS:
         raise errors.InvalidCredentials()
-    return Login(username, persona_name, mfa=mfa, automated_microdeposits=password == microdeposits.PASSWORD)
+    return Login(
+        username, persona_name, mfa=mfa, automated_microdeposits=password == microdeposits.PASSWORD
+    )
 
 
 def truelayer_login(username: str, password: str) -> Login | None:

@@ -112,7 +112,7 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
 def auth_verification(
     session: Session, tenant: Tenant, item: Item, account_id: str, code: str
 ) -> None:
-    """An automated micro-deposit settled: ``AUTOMATICALLY_VERIFIED`` or ``VERIFICATION_EXPIRED``."""
+    """A micro-deposit settled: ``AUTOMATICALLY_VERIFIED`` or ``VERIFICATION_EXPIRED``."""
     emit(session, tenant, item, "AUTH", code, {"account_id": account_id, "error": None})
 
 

@@ -47,7 +47,9 @@ def test_linked_checking_account_is_pending_automatic_verification(plaid: PlaidC
     assert pending["verification_status"] == "pending_automatic_verification"
     assert pending["subtype"] == "checking"
     for path in ("/accounts/get", "/accounts/balance/get"):
-        statuses = [a.get("verification_status") for a in plaid.ok(path, access_token=token)["accounts"]]
+        statuses = [
+            a.get("verification_status") for a in plaid.ok(path, access_token=token)["accounts"]
+        ]
         assert statuses.count("pending_automatic_verification") == 1
 
 
@@ -90,7 +92,9 @@ def test_setting_the_status_queues_the_auth_webhook(
 def test_expired_account_still_releases_no_numbers(plaid: PlaidClient) -> None:
     token = _micro_item(plaid)
     account_id = _pending(plaid, token)["account_id"]
-    plaid.ok(SET, access_token=token, account_id=account_id, verification_status="verification_expired")
+    plaid.ok(
+        SET, access_token=token, account_id=account_id, verification_status="verification_expired"
+    )
     assert plaid.error("/auth/get", access_token=token)["error_code"] == "PRODUCT_NOT_READY"
 
 
@@ -119,10 +123,15 @@ def test_ordinary_item_or_settled_account_cannot_be_set(plaid: PlaidClient) -> N
     ordinary = plaid.link_item(products=("auth", "transactions"))
     account_id = plaid.ok("/accounts/get", access_token=ordinary)["accounts"][0]["account_id"]
     error = plaid.error(
-        SET, access_token=ordinary, account_id=account_id, verification_status="automatically_verified"
+        SET,
+        access_token=ordinary,
+        account_id=account_id,
+        verification_status="automatically_verified",
     )
     assert error["error_code"] == "INVALID_FIELD" and "account_id" in error["error_message"]
-    assert "verification_status" not in plaid.ok("/accounts/get", access_token=ordinary)["accounts"][0]
+    assert (
+        "verification_status" not in plaid.ok("/accounts/get", access_token=ordinary)["accounts"][0]
+    )
     token = _micro_item(plaid)
     pending = _pending(plaid, token)["account_id"]
     body = {"access_token": token, "account_id": pending}
@@ -136,7 +145,9 @@ def test_missing_fields_are_named(plaid: PlaidClient) -> None:
     token = _micro_item(plaid)
     error = plaid.error(SET, access_token=token)
     assert error["error_code"] == "MISSING_FIELDS"
-    assert "account_id" in error["error_message"] and "verification_status" in error["error_message"]
+    assert (
+        "account_id" in error["error_message"] and "verification_status" in error["error_message"]
+    )
 
 
 def test_the_same_account_waits_on_every_link(plaid: PlaidClient) -> None:
