@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.conftest import PlaidClient
@@ -41,3 +42,14 @@ def dynamic_item(plaid: PlaidClient) -> str:
     return plaid.link_item(
         override_username="user_transactions_dynamic", override_password="pass_good"
     )
+
+
+def queued_webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
+    """The tenant's queued webhook bodies, parsed, read through the control API."""
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
+    found = []
+    for row in rows:
+        detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
+        found.append(json.loads(detail["webhook"]["body"]))
+    return found

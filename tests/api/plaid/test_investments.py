@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from tests.api.plaid.contract import openapi_errors, sdk_deserialize
-from tests.api.plaid.helpers import advance_clock
+from tests.api.plaid.helpers import advance_clock, queued_webhooks
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/hook"
@@ -33,16 +32,6 @@ def _trades(plaid: PlaidClient, token: str, **options: Any) -> dict[str, Any]:
     assert openapi_errors("/investments/transactions/get", body) == []
     sdk_deserialize("/investments/transactions/get", body)
     return body
-
-
-def _webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
-    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
-    rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
-    found = []
-    for row in rows:
-        detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
-        found.append(json.loads(detail["webhook"]["body"]))
-    return found
 
 
 def test_holdings_value_is_the_account_balance(plaid: PlaidClient) -> None:
@@ -202,7 +191,7 @@ def test_refresh_queues_holdings_and_investments_transactions_webhooks(
     advance_clock(plaid, 40)
     body = plaid.ok("/investments/refresh", access_token=token)
     assert openapi_errors("/investments/refresh", body) == []
-    bodies = {(b["webhook_type"], b["webhook_code"]): b for b in _webhooks(plaid)}
+    bodies = {(b["webhook_type"], b["webhook_code"]): b for b in queued_webhooks(plaid)}
     holdings = bodies[("HOLDINGS", "DEFAULT_UPDATE")]
     trades = bodies[("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE")]
     assert holdings["updated_holdings"] >= 3 and holdings["error"] is None
@@ -238,7 +227,7 @@ def test_fired_investment_webhooks_carry_their_counts(
         webhook_type=webhook_type,
         webhook_code="DEFAULT_UPDATE",
     )
-    body = next(b for b in _webhooks(plaid) if b["webhook_type"] == webhook_type)
+    body = next(b for b in queued_webhooks(plaid) if b["webhook_type"] == webhook_type)
     assert keys <= set(body) and body["item_id"] and body["error"] is None
 
 
@@ -257,11 +246,11 @@ def test_brokerage_available_balance_is_its_cash(plaid: PlaidClient) -> None:
 def test_moving_the_clock_sends_the_daily_investments_updates(plaid: PlaidClient) -> None:
     token = plaid.link_item(products=PRODUCTS, webhook=HOOK)
     advance_clock(plaid, 20)
-    bodies = {(b["webhook_type"], b["webhook_code"]): b for b in _webhooks(plaid)}
+    bodies = {(b["webhook_type"], b["webhook_code"]): b for b in queued_webhooks(plaid)}
     assert bodies[("HOLDINGS", "DEFAULT_UPDATE")]["updated_holdings"] >= 3
     assert bodies[("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE")]["new_investments_transactions"]
     plaid.ok("/investments/refresh", access_token=token)  # nothing new since the clock moved
     trades = [
-        b for b in _webhooks(plaid) if b["webhook_type"] == "INVESTMENTS_TRANSACTIONS"
+        b for b in queued_webhooks(plaid) if b["webhook_type"] == "INVESTMENTS_TRANSACTIONS"
     ]  # newest first
     assert trades[0]["new_investments_transactions"] == 0

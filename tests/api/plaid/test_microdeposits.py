@@ -3,12 +3,12 @@ and the AUTH webhooks it queues (``user_good`` / ``microdeposits_good``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from tests.api.plaid.contract import openapi_errors, sdk_deserialize
+from tests.api.plaid.helpers import queued_webhooks
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/hook"
@@ -32,13 +32,7 @@ def _pending(plaid: PlaidClient, token: str) -> dict[str, Any]:
 
 
 def _auth_webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
-    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
-    rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
-    bodies = []
-    for row in rows:
-        detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
-        bodies.append(json.loads(detail["webhook"]["body"]))
-    return [b for b in bodies if b["webhook_type"] == "AUTH"]
+    return [b for b in queued_webhooks(plaid) if b["webhook_type"] == "AUTH"]
 
 
 def test_linked_checking_account_is_pending_automatic_verification(plaid: PlaidClient) -> None:
