@@ -216,6 +216,9 @@ class Bank:
                 self._look_at_investments(item, today, quiet=True)
             consent.warn_expiring(self.session, self.tenant, item, clock.now())
             consent.advance(self.session, self.tenant, item, clock.now())
+            for account_id in microdeposits.verify_due(item, clock.now()):
+                code = microdeposits.SETTABLE["automatically_verified"]
+                triggers.auth_verification(self.session, self.tenant, item, account_id, code)
         return changed
 
     # -- link and tokens --------------------------------------------------------------------

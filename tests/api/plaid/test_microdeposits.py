@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.api.plaid.contract import openapi_errors, sdk_deserialize
-from tests.api.plaid.helpers import queued_webhooks
+from tests.api.plaid.helpers import advance_clock, queued_webhooks
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/hook"
@@ -81,6 +81,18 @@ def test_setting_the_status_queues_the_auth_webhook(
     assert hook["account_id"] == account_id and hook["item_id"] and hook["error"] is None
     assert hook["environment"] == "sandbox"
     assert _pending(plaid, token)["verification_status"] == status
+
+
+def test_the_clock_verifies_the_deposit_a_day_after_the_link(plaid: PlaidClient) -> None:
+    token = _micro_item(plaid)
+    account_id = _pending(plaid, token)["account_id"]
+    advance_clock(plaid, 1)
+    assert _pending(plaid, token)["verification_status"] == "automatically_verified"
+    (hook,) = _auth_webhooks(plaid)
+    assert (hook["webhook_code"], hook["account_id"]) == ("AUTOMATICALLY_VERIFIED", account_id)
+    assert plaid.ok("/auth/get", access_token=token)["numbers"]["ach"]
+    advance_clock(plaid, 1)  # settled once: no second webhook
+    assert len(_auth_webhooks(plaid)) == 1
 
 
 def test_expired_account_still_releases_no_numbers(plaid: PlaidClient) -> None:
