@@ -4,11 +4,13 @@ and the AUTH webhooks it queues (``user_good`` / ``microdeposits_good``)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.api.plaid.contract import openapi_errors, sdk_deserialize
 from tests.api.plaid.helpers import advance_clock, queued_webhooks
+from tests.api.web.test_link_pages import LinkBrowser, to_credentials
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/hook"
@@ -45,6 +47,18 @@ def test_linked_checking_account_is_pending_automatic_verification(plaid: PlaidC
             a.get("verification_status") for a in plaid.ok(path, access_token=token)["accounts"]
         ]
         assert statuses.count("pending_automatic_verification") == 1
+
+
+def test_hosted_link_with_the_micro_deposit_password_gives_a_pending_account(
+    plaid: PlaidClient,
+) -> None:
+    link = LinkBrowser(plaid, products=["auth"])
+    to_credentials(link)
+    done = link.post("credentials", username="user_good", password="microdeposits_good")
+    public = parse_qs(urlsplit(link.continue_from(done)).query)["public_token"][0]
+    token = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    assert _pending(plaid, token)["verification_status"] == "pending_automatic_verification"
+    assert plaid.error("/auth/get", access_token=token)["error_code"] == "PRODUCT_NOT_READY"
 
 
 def test_auth_is_product_not_ready_until_verified(plaid: PlaidClient) -> None:
