@@ -10,11 +10,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first (read from pyproject.toml), so editing the code does not reinstall them.
+# Dependencies first (read from pyproject.toml), so editing the code does not reinstall them;
+# the client extra is for compose's demo-app service (`bank-client serve`).
 COPY pyproject.toml ./
 RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
 print('\n'.join(p['dependencies'] + p['optional-dependencies']['server'] \
-+ p['optional-dependencies']['redis']))" > /tmp/requirements.txt \
++ p['optional-dependencies']['redis'] + p['optional-dependencies']['client']))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt
 
 # A regular (not editable) install, as users get it: the seeds/ catalogue goes into the

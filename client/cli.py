@@ -25,6 +25,7 @@ from client.api.errors import ClientError
 from client.audit import AuditLog
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
+from client.imports.importer import import_file
 from client.providers.csv_format import write_csv
 from client.providers.model import LocalTransaction
 from client.schedule.due import set_paused, set_schedule
@@ -160,9 +161,13 @@ def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: floa
 @click.argument("connection_id", type=int, required=False)
 @click.pass_context
 def sync(ctx: click.Context, connection_id: int | None) -> None:
-    """Sync one connection (or all linked ones) with a progress display."""
+    """Sync one connection (or all linked Plaid ones) with a progress display."""
     bank = _bank(ctx)
-    query = select(Connection.id).where(Connection.access_token_enc.is_not(None), *_mine(ctx))
+    query = select(Connection.id).where(
+        Connection.access_token_enc.is_not(None),
+        Connection.provider == bank.engine.provider.name,  # TrueLayer ones sync in the app
+        *_mine(ctx),
+    )
     with bank.store.session() as session:
         ids = [connection_id] if connection_id else list(session.scalars(query))
         if connection_id and session.get(Connection, connection_id) is None:
@@ -287,6 +292,28 @@ def _local(t: Transaction, account_provider_id: str) -> LocalTransaction:
     )
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--account", help="local account id, or its last four digits")
+@click.option("--map", "mapping", help="columns of an unknown CSV: 'date=Date,amount=Amount,…'")
+@click.option("--dry-run", is_flag=True, help="show what would be added and matched; store nothing")
+@click.pass_context
+def import_(
+    ctx: click.Context, path: str, account: str | None, mapping: str | None, dry_run: bool
+) -> None:
+    """Import a bank file (CSV in the bank's layout, OFX or QFX) without doubling anything."""
+    columns = dict(pair.split("=", 1) for pair in mapping.split(",")) if mapping else None
+    report = import_file(
+        _bank(ctx).store,
+        path,
+        user_ref=_user(ctx) or "default",
+        account=account,
+        mapping=columns,
+        dry_run=dry_run,
+    )
+    render.import_report(console, report)
+
+
 @main.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
@@ -377,3 +404,22 @@ def rotate_keys(ctx: click.Context) -> None:
 def purge_audit(ctx: click.Context, days: int) -> None:
     """Delete audit rows older than the retention period."""
     click.echo(f"purged {AuditLog(_bank(ctx).store, days).purge()} audit rows")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8080, show_default=True, help="port (0: any free one)")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the app API (/api/v1, /openapi.json), the webhook receiver and the demo web app."""
+    from werkzeug.serving import make_server
+
+    from client.app import create_app
+    from client.app.config import AppConfig
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    config = dataclasses.replace(AppConfig.from_env(), settings=ctx.obj["settings"])
+    server = make_server(host, port, create_app(config), threaded=True)
+    click.echo(f"bank-client app listening on http://{host}:{server.port}")
+    server.serve_forever()

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
+from rich.console import Console
 from rich.table import Table
 
+from client.imports.importer import ImportReport
 from client.notify import advice_for
 from client.store.models import Account, Connection, ConnectionStatus, SyncRun
 
@@ -82,3 +84,22 @@ def history_table(runs: Iterable[SyncRun]) -> Table:
             r.error_code or "",
         )
     return table
+
+
+def import_report(console: Console, report: ImportReport) -> None:
+    """What a file import added, matched and skipped (a dry run says it stored nothing)."""
+    verb = "would add" if report.dry_run else "added"
+    console.print(
+        f"{report.filename} ({report.format}) -> account {report.account_id} "
+        f"{report.account_name}: {verb} {len(report.added)}, matched {len(report.matched)}, "
+        f"skipped {len(report.skipped_lines)}"
+    )
+    table = Table("", "line", "date", "amount", "description")
+    for mark, rows in (("+", report.added), ("=", report.matched)):
+        for row in rows:
+            table.add_row(
+                mark, str(row.line), row.date.isoformat(), f"{row.amount:.2f}", row.description
+            )
+    console.print(table)
+    if report.dry_run:
+        console.print("dry run: nothing was stored")

@@ -34,6 +34,10 @@ TROUBLESHOOTING: dict[str, str] = {
     "ITEM_NOT_FOUND": "This connection was removed at the provider; connect the bank again.",
     "INVALID_ACCESS_TOKEN": "The stored credentials are invalid; connect the bank again.",
     "CONNECTION_ERROR": "The provider could not be reached; the next sync will retry.",
+    # TrueLayer's codes (client.providers.truelayer)
+    "access_denied": "Your consent to share this bank's data has ended: renew it to resume.",
+    "invalid_grant": "Your consent to share this bank's data has ended: renew it to resume.",
+    "provider_request_limit_exceeded": "The bank allows few reads without you; retry later.",
 }
 DEFAULT_ADVICE = "Try again later; if it keeps failing, reconnect the bank."
 SUBJECTS = {

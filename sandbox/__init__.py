@@ -84,10 +84,11 @@ def _integer(key: str, value: str) -> int:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import cli, control, plaid, web
+    from . import cli, control, plaid, truelayer, web
     from .openapi.routes import bp as openapi_bp
 
     app.register_blueprint(plaid.bp)
+    truelayer.register(app)
     app.register_blueprint(control.bp, url_prefix="/control")
     app.register_blueprint(openapi_bp)
     app.register_blueprint(web.bp)

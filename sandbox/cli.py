@@ -33,6 +33,7 @@ from .core.models import Tenant
 from .extensions import current_session, db, tenant_bank
 from .faults_cli import faults_group, find_tenant
 from .security import RedactingRequestHandler
+from .truelayer_cli import truelayer_group
 
 # What a user can get wrong or a machine can lack; anything else is a bug and keeps its traceback.
 ORDINARY_ERRORS = (OSError, SQLAlchemyError, CredentialsFileError, ValueError)
@@ -47,7 +48,16 @@ def ordinary_errors() -> tuple[type[BaseException], ...]:
 
 def register(app: Flask) -> None:
     """Attach the data commands to ``flask --app sandbox``."""
-    for command in (init_db, tenants_group, seed, reset, clock, worker, faults_group):
+    for command in (
+        init_db,
+        tenants_group,
+        seed,
+        reset,
+        clock,
+        worker,
+        faults_group,
+        truelayer_group,
+    ):
         app.cli.add_command(command)
 
 
@@ -343,5 +353,5 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
     click.echo("webhook worker stopped", err=True)
 
 
-for _command in (init_db, tenants_group, seed, reset, clock, worker, faults_group):
+for _command in (init_db, tenants_group, seed, reset, clock, worker, faults_group, truelayer_group):
     main.add_command(_command)

@@ -10,7 +10,7 @@
 | ``WEBHOOK_DISPATCHER`` | ``SANDBOX_WEBHOOK_DISPATCHER`` | ``thread`` (``off``: use ``worker``) |
 | ``WEBHOOK_TIMEOUT_SECONDS`` | ``SANDBOX_WEBHOOK_TIMEOUT_SECONDS`` | ``10`` |
 | ``HISTORICAL_DELAY_SECONDS`` | ``SANDBOX_HISTORICAL_DELAY_SECONDS`` | ``0`` |
-| ``RATE_LIMITS`` | ``SANDBOX_RATE_LIMITS`` | ``on`` (Plaid's sandbox limits; ``off`` disables) |
+| ``RATE_LIMITS`` | ``SANDBOX_RATE_LIMITS`` | ``on`` (Plaid's limits, TrueLayer's quota) |
 | ``RATELIMIT_STORAGE_URL`` | ``SANDBOX_RATELIMIT_STORAGE_URL`` | memory; ``redis://…`` shares |
 | ``MAX_CONTENT_LENGTH`` | ``SANDBOX_MAX_CONTENT_LENGTH`` | ``1048576`` bytes per request body |
 | ``JSON_MAX_DEPTH`` | ``SANDBOX_JSON_MAX_DEPTH`` | ``32`` levels of JSON nesting |

@@ -6,7 +6,24 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from client.api.transport import Observer
-from client.providers.model import LocalAccount, LocalTransaction
+from client.providers.model import (
+    LocalAccount,
+    LocalCard,
+    LocalDirectDebit,
+    LocalStandingOrder,
+    LocalTransaction,
+)
+
+
+@dataclass
+class AccountFacts:
+    """What a provider read about one account besides its transactions. Each list replaces
+    the stored one; None means "not read this time" and keeps what is stored."""
+
+    account_provider_id: str
+    card: LocalCard | None = None
+    standing_orders: list[LocalStandingOrder] | None = None
+    direct_debits: list[LocalDirectDebit] | None = None
 
 
 @dataclass
@@ -22,6 +39,8 @@ class ChangePage:
     # Set when the provider renewed the connection's secret (an OAuth refresh): the engine
     # stores it encrypted in the same transaction as the page, and uses it from then on.
     credentials: str | None = None
+    # Cards, standing orders, direct debits: stored with the page, in the same transaction.
+    facts: list[AccountFacts] = field(default_factory=list)
 
 
 class Provider(Protocol):
@@ -38,7 +57,10 @@ class Provider(Protocol):
         ...
 
     def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
-        """The page of changes after `cursor` (None: from the beginning), at most `count`."""
+        """The page of changes after `cursor` (None: from the beginning), at most `count`.
+
+        A provider without a change log (TrueLayer) keeps its own position in the cursor and
+        may page by account and date window instead of by `count`."""
         ...
 
     def refresh(self, credentials: str) -> None:

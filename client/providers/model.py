@@ -108,3 +108,44 @@ def normalise_payee(raw: str | None) -> str | None:
     cleaned = _NOISE.sub(" ", raw).strip(" -.")
     cleaned = re.sub(r"\s+", " ", cleaned)
     return cleaned.title() or None
+
+
+@dataclass(frozen=True)
+class LocalCard:
+    """What a card account says about the card itself (never the full number)."""
+
+    network: str | None
+    card_type: str | None
+    partial_number: str | None
+    name_on_card: str | None
+    valid_from: str | None  # YYYY-MM
+    valid_to: str | None
+
+
+@dataclass(frozen=True)
+class LocalStandingOrder:
+    """A payment the account holder set up to repeat (open-ended ones have no final date)."""
+
+    frequency: str
+    status: str
+    currency: str
+    reference: str | None = None
+    payee: str | None = None
+    next_date: dt.date | None = None
+    next_amount: Decimal | None = None
+    first_date: dt.date | None = None
+    first_amount: Decimal | None = None
+    final_date: dt.date | None = None
+    final_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class LocalDirectDebit:
+    """A mandate that lets a payee collect from the account."""
+
+    name: str
+    status: str
+    currency: str | None = None
+    mandate_id: str | None = None
+    previous_at: dt.datetime | None = None
+    previous_amount: Decimal | None = None

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from client.store import (
+    details,  # noqa: F401  (registers the cards, standing-order and OAuth-flow tables on Base)
     jobs,  # noqa: F401  (registers the work-queue tables on Base)
     schema,
 )

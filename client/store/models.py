@@ -249,3 +249,34 @@ class WebhookReceipt(Base):
     webhook_code: Mapped[str] = mapped_column(String(50))
     item_id: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportMapping(Base):
+    """A user's saved CSV column mapping for one bank's header (reused on the next file)."""
+
+    __tablename__ = "bc_import_mappings"
+    __table_args__ = (
+        UniqueConstraint("user_ref", "signature", name="uq_bc_import_mappings_user_signature"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(100), index=True)
+    bank: Mapped[str] = mapped_column(String(100))
+    signature: Mapped[str] = mapped_column(String(500))  # the header's columns, joined
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportBatch(Base):
+    """One imported file: where it went, what it added and matched (the import history)."""
+
+    __tablename__ = "bc_import_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(100), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("bc_accounts.id"))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(20))
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

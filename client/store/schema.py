@@ -26,6 +26,8 @@ MARKERS = (
     ("0001", "bc_connections"),
     ("0002", "bc_transactions.removed_at"),
     ("0003", "bc_jobs"),
+    ("0004", "bc_import_batches"),
+    ("0005", "bc_oauth_flows"),
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from client.imports import adopt as file_imports
 from client.providers.model import LocalAccount, LocalTransaction, TransactionDetails
 from client.store.models import (
     MANUAL_SOURCE,
@@ -75,6 +76,8 @@ def upsert_account(
     the first): then nothing is queried, and the changes go out with the page's commit."""
     row = known or session.scalar(select(Account).where(Account.provider_id == acc.provider_id))
     if row is None:
+        row = file_imports.file_account(session, conn, acc)
+    if row is None:
         row = Account(
             provider_id=acc.provider_id, name=acc.name, type=acc.type, currency=acc.currency
         )
@@ -111,7 +114,7 @@ def apply_plan(
         account = accounts.get(txn.account_provider_id)
         if account is None:
             continue  # DIVERGES: investment accounts never carry sync transactions
-        values = _values(conn, account, txn, context)
+        values = row_values(conn, account, txn, context)
         pending = existing.get(txn.pending_provider_id or "")
         row = existing.get(txn.provider_id)
         if row is not None:
@@ -169,9 +172,10 @@ def _existing(session: Session, ids: list[str]) -> dict[str, Transaction]:
 def _adopt(
     session: Session, conn: Connection, account: Account, txn: LocalTransaction
 ) -> Transaction | None:
-    """After re-linking, claim the old Item's copy of this transaction instead of duplicating."""
+    """Claim the old Item's copy of this transaction after re-linking, or the copy a file
+    imported, instead of duplicating it."""
     if not conn.settings.get("adopt_history"):
-        return None
+        return file_imports.claim_imported(session, account, txn)
     return session.scalar(
         select(Transaction)
         .where(
@@ -185,10 +189,10 @@ def _adopt(
             Transaction.pending == txn.pending,
         )
         .limit(1)
-    )
+    ) or file_imports.claim_imported(session, account, txn)
 
 
-def _values(
+def row_values(
     conn: Connection, account: Account, txn: LocalTransaction, context: PageContext
 ) -> dict[str, Any]:
     """The row's provider facts, then payee, category and ignore flag after the rules."""

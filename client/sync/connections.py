@@ -96,15 +96,21 @@ class BankSync:
         return str(reply["link_token"])
 
     def link_start(
-        self, user_ref: str, *, webhook: str | None = None, days_requested: int = 730
+        self,
+        user_ref: str,
+        *,
+        webhook: str | None = None,
+        days_requested: int = 730,
+        completion_uri: str | None = None,
     ) -> LinkStart:
-        """A hosted Link session for connecting a new bank (the CLI prints its URL)."""
+        """A hosted Link session for connecting a new bank (the CLI prints its URL); with
+        `completion_uri`, Link sends the browser back there with the public token."""
         reply = self.client_for(None).link_token_create(
             user_ref,
             client_name=self.client_name,
             webhook=webhook,
             days_requested=days_requested,
-            hosted_link={},
+            hosted_link=_hosted(completion_uri),
         )
         return LinkStart.from_reply(reply)
 
@@ -159,12 +165,18 @@ class BankSync:
         """An update-mode Link token: the user signs in again, the access token stays."""
         return self.repair_link(connection_id).token
 
-    def repair_link(self, connection_id: int, *, account_selection: bool = False) -> LinkStart:
+    def repair_link(
+        self,
+        connection_id: int,
+        *,
+        account_selection: bool = False,
+        completion_uri: str | None = None,
+    ) -> LinkStart:
         """Hosted update-mode Link: sign in again, or (`account_selection`) share new accounts."""
         token = self.access_token(connection_id)
         with self.store.session() as session:
             user_ref = _get(session, connection_id).user_ref
-        options: dict[str, Any] = {"hosted_link": {}}
+        options: dict[str, Any] = {"hosted_link": _hosted(completion_uri)}
         if account_selection:
             options["update"] = {"account_selection_enabled": True}
         reply = self.client_for(connection_id).link_token_create(
@@ -172,20 +184,28 @@ class BankSync:
         )
         return LinkStart.from_reply(reply)
 
-    def relink(self, connection_id: int) -> LinkStart:
+    def relink(self, connection_id: int, *, completion_uri: str | None = None) -> LinkStart:
         """A new Link for a connection beyond repair: same user, same stored history window."""
         with self.store.session() as session:
             conn = _get(session, connection_id)
             user_ref, days = conn.user_ref, int(conn.settings.get("days_requested", 730))
-        return self.link_start(user_ref, days_requested=days)
+        return self.link_start(user_ref, days_requested=days, completion_uri=completion_uri)
 
-    def reconnect_link(self, connection_id: int, *, account_selection: bool = False) -> LinkStart:
+    def reconnect_link(
+        self,
+        connection_id: int,
+        *,
+        account_selection: bool = False,
+        completion_uri: str | None = None,
+    ) -> LinkStart:
         """Update mode while the credentials exist; after a disconnect, a new Link (`relink`)."""
         with self.store.session() as session:
             linked = _get(session, connection_id).access_token_enc is not None
         if linked:
-            return self.repair_link(connection_id, account_selection=account_selection)
-        return self.relink(connection_id)
+            return self.repair_link(
+                connection_id, account_selection=account_selection, completion_uri=completion_uri
+            )
+        return self.relink(connection_id, completion_uri=completion_uri)
 
     def set_consent_deadline(self, connection_id: int, when: dt.datetime) -> None:
         """PENDING_EXPIRATION / PENDING_DISCONNECT: remember when access ends (reminders)."""
@@ -288,6 +308,11 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
         upsert_account(session, conn, acc)
     session.flush()
     return moved
+
+
+def _hosted(completion_uri: str | None) -> dict[str, str]:
+    """Plaid's `hosted_link` object: where Link returns the browser, if anywhere."""
+    return {"completion_redirect_uri": completion_uri} if completion_uri else {}
 
 
 def _instant(text: str | None) -> dt.datetime | None:

@@ -26,6 +26,7 @@ from client.providers.errors import (
     SyncError,
 )
 from client.store.db import Store
+from client.store.details import store_facts
 from client.store.models import (
     MANUAL_SOURCE,
     Account,
@@ -206,6 +207,7 @@ class SyncEngine:
                 known = accounts.get(acc.provider_id)
                 accounts[acc.provider_id] = upsert_account(session, conn, acc, known)
             counts = apply_plan(session, conn, plan_page(page), accounts)
+            store_facts(session, accounts, page.facts)
             conn.cursor = page.next_cursor
             if page.credentials:
                 conn.access_token_enc = self.cipher.encrypt(page.credentials)

@@ -6,7 +6,16 @@ HTTP Basic ``client_id:secret``); errors are ``{"error": {"code", "message", "fi
 
 from __future__ import annotations
 
-from . import balances, faults, routes, webhooks
+from . import app_clients, balances, faults, routes, statements, transactions, webhooks
 from .blueprint import bp
 
-__all__ = ["balances", "bp", "faults", "routes", "webhooks"]
+__all__ = [
+    "app_clients",
+    "balances",
+    "bp",
+    "faults",
+    "routes",
+    "statements",
+    "transactions",
+    "webhooks",
+]

@@ -14,7 +14,7 @@ from .blueprint import bp
 DEFAULT_DAYS = 90
 
 
-def _date(name: str, default: dt.date) -> dt.date:
+def date_arg(name: str, default: dt.date) -> dt.date:
     raw = request.args.get(name)
     if raw is None:
         return default
@@ -30,8 +30,8 @@ def item_balances(item_id: str) -> Response:
     bank: Bank = g.bank
     item = bank.item_by_id(item_id)
     today = bank.clock.today()
-    end = min(_date("end", today), today)
-    start = max(_date("start", end - dt.timedelta(days=DEFAULT_DAYS - 1)), item.history_start)
+    end = min(date_arg("end", today), today)
+    start = max(date_arg("start", end - dt.timedelta(days=DEFAULT_DAYS - 1)), item.history_start)
     wanted = request.args.getlist("account_id")
     accounts = [a for a in item.accounts if not wanted or a.id in wanted]
     series = bank.balance_history(item, accounts, start, end)

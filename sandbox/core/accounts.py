@@ -39,6 +39,8 @@ def recipes_for(persona: dict[str, Any], custom: dict[str, Any] | None) -> list[
     """The account recipes of a login: the custom override, else the persona's."""
     if custom is None:
         recipes: list[dict[str, Any]] = persona["accounts"]
+        if persona.get("valid_ibans"):
+            return [{**recipe, "valid_iban": True} for recipe in recipes]
         return recipes
     overrides = custom.get("override_accounts") or [DEFAULT_CUSTOM_ACCOUNT]
     return [_custom_recipe(raw) for raw in overrides]
@@ -97,6 +99,7 @@ def build(
                     "custom_transactions": recipe.get("transactions"),
                     "opening_minor": to_minor(recipe["current"]),
                     "terms": {k: recipe[k] for k in TERM_KEYS if k in recipe},
+                    "network": recipe.get("network"),  # a card's scheme, e.g. VISA
                 },
             )
         )
@@ -138,9 +141,19 @@ def _numbers(
         "iban": given.get("international_iban"),
         "bic": given.get("international_bic", "PLAIDXXX"),
     }
-    if numbers["iban"] is None and institution.country not in ("US", "CA"):
+    if recipe.get("valid_iban"):
+        country = institution.country
+        numbers["iban"] = valid_iban(country, numbers["sort_code"], numbers["bacs_account"])
+    elif numbers["iban"] is None and institution.country not in ("US", "CA"):
         numbers["iban"] = f"{institution.country}{digits(rng, 2)}PLAI{digits(rng, 14)}"
     return numbers
+
+
+def valid_iban(country: str, sort_code: str, account: str, bank_code: str = "MOCK") -> str:
+    """An IBAN whose ISO 13616 check digits are right (UK layout: bank, sort code, account)."""
+    bban = f"{bank_code}{sort_code}{account}"
+    digits_only = "".join(str(int(c, 36)) for c in f"{bban}{country}00")
+    return f"{country}{98 - int(digits_only) % 97:02d}{bban}"
 
 
 def owner(data_key: tuple[object, ...], country: str) -> dict[str, Any]:

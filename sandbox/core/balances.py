@@ -84,3 +84,43 @@ def _replayed(
         points.append((day, balance))
         balance -= sign * flows.get(day, 0)
     return points[::-1]
+
+
+def running_after(
+    session: Session, item: Item, account: Account, oldest: dt.date
+) -> dict[str, int]:
+    """The account's ``current`` balance just after each posted row dated ``oldest`` or later.
+
+    Rows are ordered by date, then by when they were written (``created_seq``), then id:
+    the same order :func:`posted_newest_first` lists them in, so balances read top down.
+    """
+    sign = 1 if account.type in ("credit", "loan") else -1
+    balance, found = account.current_minor, {}
+    for row in posted_newest_first(session, item, account, oldest, None):
+        found[row.id] = balance
+        balance -= sign * row.amount_minor
+    return found
+
+
+def posted_newest_first(
+    session: Session, item: Item, account: Account, start: dt.date, end: dt.date | None
+) -> list[Transaction]:
+    """Live posted rows of ``account`` dated ``start``..``end`` (open when None), newest first."""
+    where = [
+        Transaction.item_pk == item.pk,
+        Transaction.account_id == account.id,
+        Transaction.pending.is_(False),
+        Transaction.removed.is_(False),
+        Transaction.date >= start,
+    ]
+    if end is not None:
+        where.append(Transaction.date <= end)
+    return list(
+        session.scalars(
+            select(Transaction)
+            .where(*where)
+            .order_by(
+                Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.id.desc()
+            )
+        )
+    )

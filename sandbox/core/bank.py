@@ -20,6 +20,7 @@ from . import (
     balances,
     consent,
     errors,
+    explorer,
     institutions,
     items,
     liabilities,
@@ -33,13 +34,27 @@ from . import (
 from .accounts import owner as account_owner
 from .balances import Series
 from .clock import Clock
+from .explorer import ExplorerPage as ExplorerPage
+from .explorer import ExplorerRow as ExplorerRow
+from .explorer import TransactionQuery as TransactionQuery
 from .faults import health
 from .faults.part import Call as Call  # re-exported: the facade is the dialects' door
 from .faults.part import Faults
 from .faults.part import Verdict as Verdict
 from .faults.ratelimits import Limit as Limit
 from .faults.rules import Decision as Decision
+from .grants import Extension as Extension
+from .grants import Grant as Grant
+from .grants import Grants as Grants
+from .grants import Issuer as Issuer
+from .grants import TokenSet as TokenSet
+from .grants import access as grant_access
+from .grants import clients as app_clients
+from .grants import resolve_access as resolve_access
+from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
+from .grants.part import RENEWED as RENEWED
 from .institutions import Institution
+from .instructions import Instruction as Instruction
 from .liabilities import Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
@@ -47,6 +62,8 @@ from .link.flow import by_oauth_state
 from .models import (
     AccessToken,
     Account,
+    AppClient,
+    Consent,
     Item,
     LinkSession,
     LinkToken,
@@ -54,10 +71,16 @@ from .models import (
     Tenant,
     WebhookKey,
 )
+from .payment_cards import PaymentCard as PaymentCard
+from .reads import Booked as Booked
+from .reads import Reads
 from .recurring import Stream as Stream
+from .statements import Download as Download
+from .statements import Statements
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tokens import request_id as request_id
+from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
 from .transactions import SyncView, TransactionsView
 from .users import Login
@@ -106,9 +129,24 @@ class Bank:
         return Faults(self.session, self.tenant)
 
     @cached_property
+    def grants(self) -> Grants:
+        """App clients, consented connections and their codes and tokens (TrueLayer's auth)."""
+        return Grants(self)
+
+    @cached_property
     def link(self) -> LinkFlow:
         """Hosted Link sessions: the steps a user walks through."""
         return LinkFlow(self)
+
+    @cached_property
+    def reads(self) -> Reads:
+        """One item's accounts, cards, date windows and payment instructions."""
+        return Reads(self.session, self.tenant, self.clock)
+
+    @cached_property
+    def statements(self) -> Statements:
+        """Statement files: CSV, OFX/QFX and monthly PDFs of the ledger."""
+        return Statements(self.session, self.tenant)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -329,6 +367,13 @@ class Bank:
             raise errors.ItemNotFound()
         return self._caught_up(item, allow_error=allow_error, change=change)
 
+    def read_item(self, item: Item) -> Item:
+        """An item a dialect resolved itself (TrueLayer's grant), brought up to the clock.
+
+        Raises the item's error (a broken login, a mock user's ``error.<code>``) as reads do.
+        """
+        return self._caught_up(item, allow_error=False)
+
     def item_by_id(self, item_id: str) -> Item:
         """One of the tenant's live items by id (the sandbox's own API and pages)."""
         item = self.session.scalar(
@@ -437,6 +482,12 @@ class Bank:
         self.lock(item)  # read without a lock: another call may have added a product since
         item.products = sorted({*item.products, product})
 
+    def statements_item(self, access_token: str) -> Item:
+        """The item behind ``access_token``, billed for Statements (as Plaid adds it on use)."""
+        item = self.item(access_token)
+        self._bill(item, "statements")
+        return item
+
     # -- transactions -----------------------------------------------------------------------
 
     def sync_transactions(
@@ -532,18 +583,21 @@ class Bank:
         """End-of-day balances of ``accounts`` for every day from ``start`` to ``end``."""
         return balances.history(self.session, item, accounts, start, end)
 
-    def latest_transactions(self, item: Item, count: int) -> TransactionsView:
-        """The item's newest ``count`` live transactions up to today."""
-        today = self.clock.today()
-        return transactions.between(
-            self.session,
-            item,
-            list(item.accounts),
-            item.history_start,
-            today,
-            count=count,
-            offset=0,
-        )
+    def explore_transactions(self, query: TransactionQuery) -> ExplorerPage:
+        """The tenant's transactions across its live items (or ``query.item_ids``), one page."""
+        chosen = [
+            item
+            for item in live_items(self.session, self.tenant)
+            if not query.item_ids or item.id in query.item_ids
+        ]
+        unknown = set(query.item_ids) - {item.id for item in chosen}
+        if unknown:
+            raise errors.InvalidField(f"unknown item_id {sorted(unknown)[0]}", field="item_id")
+        caught_up = [self._caught_up(item, allow_error=True) for item in chosen]
+        accounts = {a.id for item in caught_up for a in item.accounts}
+        if missing := sorted(set(query.account_ids) - accounts):
+            raise errors.InvalidField(f"unknown account_id {missing[0]}", field="account_id")
+        return explorer.page(self.session, caught_up, query)
 
     def remove(self, item: Item) -> None:
         """Remove an item the caller already holds (the dashboard's button)."""
@@ -595,6 +649,23 @@ def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | N
 def create_tenant(session: Session, name: str, seed: int, **keys: Any) -> tuple[Tenant, Keys]:
     """A new tenant (``client_id``/``secret``/``now`` may be given); see ``tenants.create``."""
     return tenants.create(session, name, seed, **keys)
+
+
+def consent_of_refresh_token(session: Session, refresh_token: str | None) -> Consent:
+    """The live connection of a refresh token, in any tenant (``/v1/reauthuri``)."""
+    return grant_access.consent_of_refresh_token(session, refresh_token)
+
+
+def find_app_client(session: Session, client_id: str | None) -> AppClient:
+    """The app client ``client_id`` names, in any tenant (the auth link carries no secret)."""
+    return app_clients.find(session, client_id)
+
+
+def authenticate_app_client(
+    session: Session, client_id: str | None, client_secret: str | None
+) -> AppClient:
+    """The app client these credentials belong to (the token endpoint's check)."""
+    return app_clients.authenticate(session, client_id, client_secret)
 
 
 def check_login(username: str, password: str) -> Login:

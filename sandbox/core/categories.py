@@ -74,3 +74,8 @@ def categorize(detailed: str) -> Category:
         legacy_hierarchy=tuple(legacy_row["hierarchy"]) if legacy_row else None,
         group=legacy_row["group"] if legacy_row else "special",
     )
+
+
+def is_known(value: str) -> bool:
+    """Whether ``value`` is a PFC primary or detailed category (filters name one or the other)."""
+    return value in PRIMARIES or value in _pfc()

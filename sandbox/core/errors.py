@@ -63,6 +63,12 @@ class InvalidConfiguration(InvalidRequest):
     condition = "INVALID_CONFIGURATION"
 
 
+class InvalidDateRange(InvalidField):
+    """the date range is not valid: the start is after the end, or after today"""
+
+    condition = "INVALID_DATE_RANGE"
+
+
 class NotFound(InvalidRequest):
     """No such endpoint."""
 
@@ -251,6 +257,36 @@ class UserPermissionRevoked(ItemError):
     condition = "USER_PERMISSION_REVOKED"
 
 
+class AccountPermanentlyLocked(ItemLocked):
+    """the account is permanently locked at the bank; the user must contact the bank"""
+
+    condition = "ACCOUNT_PERMANENTLY_LOCKED"
+
+
+class AccountTemporarilyLocked(ItemLocked):
+    """the account is temporarily locked at the bank; the user can try again later"""
+
+    condition = "ACCOUNT_TEMPORARILY_LOCKED"
+
+
+class UserInputRequired(ItemError):
+    """the bank needs the user to act (for example accept new terms) before data can be read"""
+
+    condition = "USER_INPUT_REQUIRED"
+
+
+class WrongCredentials(ItemError):
+    """the credentials stored for this connection are no longer accepted by the bank"""
+
+    condition = "WRONG_CREDENTIALS"
+
+
+class ScaExceeded(ItemError):
+    """this data can only be read shortly after the user authenticated with the bank"""
+
+    condition = "SCA_EXCEEDED"
+
+
 # -- institutions ---------------------------------------------------------------------------
 
 
@@ -288,6 +324,61 @@ class CountryNotSupported(InstitutionError):
     condition = "COUNTRY_NOT_SUPPORTED"
 
 
+class ProviderInternalError(InstitutionError):
+    """the bank failed with an internal error"""
+
+    condition = "PROVIDER_INTERNAL_ERROR"
+
+
+class ProviderRateLimited(InstitutionError):
+    """the bank is throttling requests for this connection"""
+
+    condition = "PROVIDER_RATE_LIMITED"
+
+
+# -- grants: an app's consented access to a connection (no condition of their own) ----------
+
+
+class GrantError(InvalidInput):
+    """The app's credentials, code, token or consent do not allow this."""
+
+
+class InvalidClient(GrantError):
+    """the client_id or client_secret is not valid"""
+
+
+class RedirectUriNotRegistered(GrantError):
+    """the redirect_uri is not registered for this client"""
+
+
+class AuthorizationCodeInvalid(GrantError):
+    """the authorization code is unknown, expired or already used"""
+
+
+class GrantInvalid(GrantError):
+    """the grant is not valid (unknown or used refresh token, mismatched redirect_uri or code_verifier, or the consent is over)"""
+
+
+class TokenInvalid(GrantError):
+    """the access token is not valid"""
+
+
+class TokenExpired(GrantError):
+    """the access token has expired (``detail["expired_at"]`` says when)"""
+
+
+class ConsentExpired(GrantError):
+    """the user's consent has expired; the user must consent again"""
+
+
+class ConsentRevoked(GrantError):
+    """the connection was deleted; its tokens no longer work"""
+
+
+class ConsentNotExtendable(GrantError):
+    """the connection cannot be extended"""
+
+
 # -- everything else ------------------------------------------------------------------------
 
 
@@ -313,6 +404,12 @@ class RateLimited(CoreError):
     """rate limit exceeded for attempts to access this item. please try again later"""
 
     condition = "RATE_LIMIT"
+
+
+class UnattendedLimitReached(RateLimited):
+    """the bank allows 4 calls per connection in 24 hours when the user is not present"""
+
+    condition = "UNATTENDED_ACCESS_LIMIT"
 
 
 class InternalError(CoreError):

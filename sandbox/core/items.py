@@ -70,6 +70,7 @@ def create(
         change_seq=0,
         sync_called=False,
         consent_expires_at=None,
+        error_code=login.condition,  # an ``error.<code>`` user: linked, but every read fails
     )
     session.add(item)
     session.flush()  # assigns item.pk, the accounts' key
@@ -95,6 +96,16 @@ def _accounts(
         return built
     keep = set(selected)
     return [a for a in built if a.ordinal in keep]
+
+
+def keep_accounts(item: Item, shared: set[int]) -> None:
+    """Update mode: the user unticked some accounts at the bank; they leave the item.
+
+    DIVERGES: their transactions go with them (no ``removed`` entries in
+    ``/transactions/sync``); Plaid stops reporting such accounts too.
+    """
+    for account in [a for a in item.accounts if a.ordinal not in shared]:
+        item.accounts.remove(account)  # delete-orphan: the row and its transactions go
 
 
 def data_key(tenant: Tenant, item: Item) -> tuple[object, ...]:

@@ -184,3 +184,11 @@ def _student(
         "sequence_number": "1",
         "servicer_address": SERVICER,
     }
+
+
+def card_statement(session: Session, item: Item, card: Account, today: dt.date) -> dict[str, Any]:
+    """A credit card's statement figures (minor units and dates) as of ``today``."""
+    institution = institutions.get(item.institution_id)
+    plan = items.plan_for(session, item, institution.country, institution.currency)
+    card_plan = next(p for p in plan.accounts if p.ordinal == card.ordinal)
+    return _credit(plan, card, card_plan, today)

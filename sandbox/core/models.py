@@ -458,3 +458,109 @@ class RateLimitSetting(Base):
     )
     enabled: Mapped[bool] = mapped_column(Boolean)
     limits: Mapped[dict[str, Any]]
+
+
+class AppClient(Base):
+    """An app registered at the sandbox's auth server (TrueLayer's ``client_id``).
+
+    Every tenant has one whose id and secret are its API keys (``secret_hash`` None: check
+    the tenant's); more can be registered with their own secrets.
+    """
+
+    __tablename__ = "app_clients"
+
+    client_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str | None] = mapped_column(String(128))
+    redirect_uris: Mapped[list[Any]]
+    consent_days: Mapped[int] = mapped_column(Integer, default=90)
+    created_at: Mapped[dt.datetime]
+
+    tenant: Mapped[Tenant] = relationship()
+
+
+class Consent(Base):
+    """An app's consented, time-limited access to one item (a TrueLayer connection).
+
+    ``status`` is ``authorised``, ``revoked`` (the app deleted it) or ``expired``; ``eternal``
+    consents extend without the user (TrueLayer's ``john``/``eternal``).
+    """
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("tenant_id", "id", name="uq_consents_tenant_id"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(37))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("app_clients.client_id", ondelete="CASCADE"), index=True
+    )
+    credentials_id: Mapped[str] = mapped_column(String(37))
+    scopes: Mapped[list[Any]]
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    status_updated_at: Mapped[dt.datetime]
+    eternal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    tenant: Mapped[Tenant] = relationship()
+    item: Mapped[Item] = relationship()
+    client: Mapped[AppClient] = relationship()
+
+
+class GrantCode(Base):
+    """A single-use authorization code for a consent (stored as a keyed hash), with PKCE."""
+
+    __tablename__ = "grant_codes"
+
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)
+    consent_pk: Mapped[int] = mapped_column(
+        ForeignKey("consents.pk", ondelete="CASCADE"), index=True
+    )
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class GrantToken(Base):
+    """An access (1 h) or refresh token of a consent, stored as a keyed hash.
+
+    Refresh tokens rotate: using one revokes it (``revoked_at``) and issues the next.
+    """
+
+    __tablename__ = "grant_tokens"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    consent_pk: Mapped[int] = mapped_column(
+        ForeignKey("consents.pk", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    issued_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    consent: Mapped[Consent] = relationship()
+
+
+class TokenKey(Base):
+    """A tenant's RS256 key that signs its access-token JWTs (private key sealed at rest)."""
+
+    __tablename__ = "token_keys"
+
+    kid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class UnattendedCall(Base):
+    """A data call made without the user present (a bank allows a few per connection a day)."""
+
+    __tablename__ = "unattended_calls"
+    __table_args__ = (Index("ix_unattended_calls_item_at", "item_pk", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    at: Mapped[dt.datetime]

@@ -47,6 +47,11 @@ def request_id() -> str:
     return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(15))
 
 
+def request_uuid() -> str:
+    """A random UUID naming one request (for dialects whose request ids are UUIDs)."""
+    return _uuid()
+
+
 def session_id() -> str:
     """A Link session id (a UUID, as Plaid's are)."""
     return _uuid()

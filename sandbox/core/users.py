@@ -2,7 +2,9 @@
 
 The conventions are Plaid's sandbox ones: ``user_good``/``pass_good`` succeeds,
 ``mfa_device`` asks for code ``1234``, ``error_<CODE>`` fails with that code, and
-``user_custom`` takes a JSON configuration as its password.
+``user_custom`` takes a JSON configuration as its password. Beside them live TrueLayer's
+mock users (``john``/``doe``, ``john``/``iban``, ``john``/``eternal`` and the
+``error.<code>`` users that sign in but whose connection then fails every data call).
 """
 
 from __future__ import annotations
@@ -20,6 +22,21 @@ DEVICE_CODE = "1234"
 _MFA_QUESTIONS = re.compile(r"^mfa_questions_(\d)_(\d)$")
 _MFA_SELECTIONS = re.compile(r"^mfa_selections(?:_(\d)_(\d)_(\d))?$")
 GOOD_PASSWORDS = {"pass_good", "credential_good", "mfa_device", "microdeposits_good"}
+# TrueLayer: ``john`` and ``john1`` … ``john100`` (no leading zeros).
+_JOHN = re.compile(r"^john((?:[1-9][0-9]?|100)?)$")
+MOCK_PERSONA = "truelayer_mock"
+MOCK_IBAN_PERSONA = "truelayer_mock_iban"
+# ``error.<code>`` usernames (password ``error``): what every data call then fails with.
+MOCK_ERRORS: dict[str, type[errors.CoreError]] = {
+    "account_permanently_locked": errors.AccountPermanentlyLocked,
+    "account_temporarily_locked": errors.AccountTemporarilyLocked,
+    "internal_error": errors.ProviderInternalError,
+    "provider_error": errors.InstitutionDown,
+    "user_input_required": errors.UserInputRequired,
+    "wrong_credentials": errors.WrongCredentials,
+    "sca_exceeded": errors.ScaExceeded,
+    "provider_too_many_requests": errors.ProviderRateLimited,
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,10 @@ class Login:
     persona: str
     mfa: Mfa | None = None
     custom: dict[str, Any] | None = field(default=None, hash=False)
+    # An ``error.<code>`` user: the login succeeds, then every read of the item fails with this.
+    condition: str | None = None
+    # TrueLayer's ``john``/``eternal``: the connection extends without the user signing in.
+    eternal: bool = False
 
 
 @cache
@@ -60,8 +81,10 @@ def personas() -> dict[str, Any]:
 
 
 def persona(name: str) -> dict[str, Any]:
-    """One persona recipe by name."""
+    """One persona recipe by name (``extends`` takes another's recipe and changes a few keys)."""
     recipe: dict[str, Any] = personas()["personas"][name]
+    if base := recipe.get("extends"):
+        return {**persona(base), **{k: v for k, v in recipe.items() if k != "extends"}}
     return recipe
 
 
@@ -73,6 +96,8 @@ def check_credentials(username: str, password: str) -> Login:
         raise (errors.for_condition(password[len("error_") :]) or errors.InvalidCredentials)()
     if username == "user_custom":
         return Login(username, "custom", custom=_custom_config(password))
+    if (mock := truelayer_login(username, password)) is not None:
+        return mock
     persona_name = personas()["users"].get(username)
     if persona_name is None:
         raise errors.InvalidCredentials()
@@ -82,6 +107,25 @@ def check_credentials(username: str, password: str) -> Login:
     if mfa is None and password not in GOOD_PASSWORDS:
         raise errors.InvalidCredentials()
     return Login(username, persona_name, mfa=mfa)
+
+
+def truelayer_login(username: str, password: str) -> Login | None:
+    """TrueLayer's mock users (None: not one of their usernames; a bad password raises)."""
+    if match := _JOHN.match(username):
+        number = match[1]
+        if password == f"doe{number}":
+            return Login(username, MOCK_PERSONA)
+        if password == f"iban{number}":
+            return Login(username, MOCK_IBAN_PERSONA)
+        if username == "john" and password == "eternal":
+            return Login(username, MOCK_PERSONA, eternal=True)
+        raise errors.InvalidCredentials()
+    if username.startswith("error.") and username[len("error.") :] in MOCK_ERRORS:
+        if password != "error":
+            raise errors.InvalidCredentials()
+        condition = MOCK_ERRORS[username[len("error.") :]].condition
+        return Login(username, MOCK_PERSONA, condition=condition)
+    return None
 
 
 def _mfa_for(password: str) -> Mfa | None:

@@ -170,6 +170,61 @@ def _clock_paths() -> dict[str, Any]:
     }
 
 
+def _file(op: dict[str, Any], *media: str) -> dict[str, Any]:
+    """``op`` answering with a file (CSV, OFX, PDF…) instead of JSON."""
+    ok = op["responses"]["200"]
+    ok["content"] = {kind: {"schema": {"type": "string"}} for kind in media}
+    return op
+
+
+def _statement_paths() -> dict[str, Any]:
+    item = _path("item_id", {"type": "string"})
+    return {
+        "/control/items/{item_id}/statements": {
+            "get": _op(
+                "item_statements",
+                "An item's monthly statements per account, and the download formats",
+                ref("ControlItemStatements"),
+                parameters=[item],
+            ),
+        },
+        "/control/items/{item_id}/statements/{statement_id}": {
+            "get": _file(
+                _op(
+                    "item_statement",
+                    "One monthly statement (PDF)",
+                    {},
+                    parameters=[item, _path("statement_id", {"type": "string"})],
+                ),
+                "application/pdf",
+            ),
+        },
+        "/control/items/{item_id}/accounts/{account_id}/export": {
+            "get": _file(
+                _op(
+                    "account_export",
+                    "An account's posted activity as CSV, OFX 1.x/2.x, QFX or PDF",
+                    {},
+                    parameters=[
+                        item,
+                        _path("account_id", {"type": "string"}),
+                        _query("start", DAY, "first day (default: 30 days before end)"),
+                        _query("end", DAY, "last day (default and at most: today)"),
+                        _query(
+                            "format", {"enum": ["csv", "ofx", "ofx2", "qfx", "pdf"]}, "file type"
+                        ),
+                        _query("layout", {"type": "string"}, "CSV layout (default: the bank's)"),
+                    ],
+                ),
+                "text/csv",
+                "application/x-ofx",
+                "application/vnd.intu.qfx",
+                "application/pdf",
+            ),
+        },
+    }
+
+
 def _fault_paths() -> dict[str, Any]:
     rules = _object(rules={"type": "array", "items": ref("ControlFaultRule")})
     return {
@@ -348,11 +403,42 @@ def paths() -> dict[str, Any]:
     return {
         **_tenant_paths(),
         **_clock_paths(),
+        **_statement_paths(),
         **_fault_paths(),
         **_health_paths(),
         **_webhook_paths(),
         **_delivery_paths(),
         **_catcher_paths(),
+        **_app_client_paths(),
+    }
+
+
+def _app_client_paths() -> dict[str, Any]:
+    client_id = [_path("client_id", {"type": "string", "minLength": 1})]
+    return {
+        "/control/truelayer/clients": {
+            "get": _op(
+                "truelayer_clients_list",
+                "The tenant's TrueLayer clients (its own API keys first)",
+                _object(clients={"type": "array", "items": ref("ControlAppClient")}),
+            ),
+            "post": _op(
+                "truelayer_clients_create",
+                "Register a TrueLayer client; its secret is shown only here",
+                ref("ControlAppClientCreated"),
+                status="201",
+                requestBody=_body(ref("ControlAppClientCreate")),
+            ),
+        },
+        "/control/truelayer/clients/{client_id}": {
+            "patch": _op(
+                "truelayer_clients_change",
+                "Add redirect URIs and/or change the consent length of a client",
+                ref("ControlAppClient"),
+                parameters=client_id,
+                requestBody=_body(ref("ControlAppClientChange"), required=False),
+            ),
+        },
     }
 
 

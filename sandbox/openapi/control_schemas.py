@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..control.app_clients import AppClientChange, AppClientCreate
 from ..control.routes import ClockChange, TenantCreate
 from ..control.webhooks import STATUSES
 from ..core.faults import health
@@ -50,7 +51,7 @@ def _fault_rule_fields() -> dict[str, Any]:
         "item_id": text,
         "institution_id": text,
         "endpoint": {**text, "description": "a glob such as /transactions/*"},
-        "dialect": {"enum": ["plaid", "*"]},
+        "dialect": {"enum": ["plaid", "truelayer", "*"]},
         "error_code": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"},
         "http_status": {"type": "integer", "minimum": 100, "maximum": 599},
         "latency_ms": latency_ms,
@@ -240,6 +241,34 @@ def _balances_schema() -> dict[str, Any]:
     )
 
 
+def _statements_schema() -> dict[str, Any]:
+    day = {"type": "string", "format": "date"}
+    statement = closed_object(
+        {
+            "statement_id": STRING,
+            "year": INTEGER,
+            "month": {**INTEGER, "minimum": 1, "maximum": 12},
+            "start": day,
+            "end": day,
+        }
+    )
+    account = closed_object(
+        {
+            "account_id": STRING,
+            "mask": NULLABLE_STRING,
+            "statements": {"type": "array", "items": statement},
+        }
+    )
+    return closed_object(
+        {
+            "item_id": STRING,
+            "formats": {"type": "array", "items": STRING},
+            "layouts": {"type": "object", "additionalProperties": STRING},
+            "accounts": {"type": "array", "items": account},
+        }
+    )
+
+
 def schemas() -> dict[str, Any]:
     """Every ``Control*`` component schema."""
     return {
@@ -268,4 +297,21 @@ def schemas() -> dict[str, Any]:
         **_rate_limit_schemas(),
         **_webhook_schemas(),
         "ControlItemBalances": _balances_schema(),
+        **_app_client_schemas(),
+        "ControlItemStatements": _statements_schema(),
+    }
+
+
+def _app_client_schemas() -> dict[str, Any]:
+    client = {
+        "client_id": STRING,
+        "redirect_uris": {"type": "array", "items": STRING},
+        "consent_days": {**INTEGER, "minimum": 1},
+        "uses_tenant_keys": {"type": "boolean"},
+    }
+    return {
+        "ControlAppClientCreate": object_schema(AppClientCreate()),
+        "ControlAppClientChange": object_schema(AppClientChange()),
+        "ControlAppClient": closed_object(client),
+        "ControlAppClientCreated": closed_object({**client, "client_secret": STRING}),
     }

@@ -14,7 +14,7 @@ from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from . import control, control_schemas, convert
+from . import control, control_schemas, control_transactions, convert
 
 PLAID_DOCUMENT = "plaid-2020-09-14.json"
 OPENAPI_PATH = "/openapi.json"
@@ -86,14 +86,23 @@ def _document() -> dict[str, Any]:
             {"name": "meta", "description": "About the server"},
         ],
         "security": plaid["security"],
-        "paths": {**convert.paths(plaid["paths"]), **control.paths(), **_self_path()},
+        "paths": {
+            **convert.paths(plaid["paths"]),
+            **control.paths(),
+            **control_transactions.paths(),
+            **_self_path(),
+        },
         "components": {
             **components,
             "securitySchemes": {
                 **components["securitySchemes"],
                 **control.security_schemes(),
             },
-            "schemas": {**components["schemas"], **control_schemas.schemas()},
+            "schemas": {
+                **components["schemas"],
+                **control_schemas.schemas(),
+                **control_transactions.schemas(),
+            },
         },
     }
 

@@ -14,6 +14,7 @@ from . import (
     link,
     routes,
     sandbox_routes,
+    statements,
     transactions,
     webhook_routes,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "link",
     "routes",
     "sandbox_routes",
+    "statements",
     "transactions",
     "webhook_routes",
 ]

@@ -33,6 +33,8 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.MissingFields: PlaidError("INVALID_REQUEST", "MISSING_FIELDS", 400, None),
     errors.UnknownFields: PlaidError("INVALID_REQUEST", "UNKNOWN_FIELDS", 400, None),
     errors.InvalidField: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
+    # Plaid has no code of its own for a bad date range (TrueLayer's invalid_date_range)
+    errors.InvalidDateRange: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
     errors.InvalidBody: PlaidError("INVALID_REQUEST", "INVALID_BODY", 400, None),
     errors.InvalidConfiguration: PlaidError("INVALID_REQUEST", "INVALID_CONFIGURATION", 400, None),
     errors.NotFound: PlaidError("INVALID_REQUEST", "NOT_FOUND", 404, None),
@@ -183,8 +185,33 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
         "SANDBOX_ERROR", "SANDBOX_PRODUCT_NOT_ENABLED", 400, None
     ),
     errors.RateLimited: PlaidError("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429, None),
+    # a bank's unattended-access quota (TrueLayer calls); Plaid would say RATE_LIMIT
+    errors.UnattendedLimitReached: PlaidError("RATE_LIMIT_EXCEEDED", "RATE_LIMIT", 429, None),
     errors.InternalError: PlaidError("API_ERROR", "INTERNAL_SERVER_ERROR", 500, None),
 }
+
+# Conditions TrueLayer brought to the core, as the nearest Plaid error a Plaid app would see.
+ERRORS.update(
+    {
+        errors.UserInputRequired: ERRORS[errors.UserSetupRequired],
+        errors.WrongCredentials: ERRORS[errors.LoginRequired],
+        errors.ScaExceeded: ERRORS[errors.LoginRequired],
+        errors.ProviderInternalError: ERRORS[errors.InstitutionNotResponding],
+        errors.ProviderRateLimited: ERRORS[errors.RateLimited],
+        errors.AccountPermanentlyLocked: ERRORS[errors.ItemLocked],
+        errors.AccountTemporarilyLocked: ERRORS[errors.ItemLocked],
+        # Grants are TrueLayer's auth server's; should one reach a Plaid view, the nearest.
+        errors.InvalidClient: ERRORS[errors.InvalidApiKeys],
+        errors.RedirectUriNotRegistered: ERRORS[errors.InvalidField],
+        errors.AuthorizationCodeInvalid: ERRORS[errors.InvalidPublicToken],
+        errors.GrantInvalid: ERRORS[errors.InvalidAccessToken],
+        errors.TokenInvalid: ERRORS[errors.InvalidAccessToken],
+        errors.TokenExpired: ERRORS[errors.InvalidAccessToken],
+        errors.ConsentRevoked: ERRORS[errors.InvalidAccessToken],
+        errors.ConsentExpired: ERRORS[errors.LoginRequired],
+        errors.ConsentNotExtendable: ERRORS[errors.LoginRequired],
+    }
+)
 
 # The section of Plaid's error reference each ``error_type`` is documented in.
 DOC_SECTIONS = {

@@ -362,3 +362,16 @@ class SandboxTransactionsCreateRequest(AccessTokenRequest):
     transactions = fields.List(
         fields.Nested(CustomTransaction), required=True, validate=validate.Length(1, 10)
     )
+
+
+class StatementsDownloadRequest(AccessTokenRequest):
+    """``/statements/download``."""
+
+    statement_id = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class StatementsRefreshRequest(AccessTokenRequest):
+    """``/statements/refresh``."""
+
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)

@@ -7,7 +7,16 @@ import directly, so no import points back up to this package.
 
 from __future__ import annotations
 
-from . import dashboard, link, oauth, pages
+from . import dashboard, link, marks, oauth, pages, statements
 from .blueprint import bp, register_error_pages
 
-__all__ = ["bp", "dashboard", "link", "oauth", "pages", "register_error_pages"]
+__all__ = [
+    "bp",
+    "dashboard",
+    "link",
+    "marks",
+    "oauth",
+    "pages",
+    "register_error_pages",
+    "statements",
+]

@@ -6,7 +6,7 @@ JSON); browsers get an HTML page.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..control.routes import render_error as render_control_error
@@ -23,9 +23,17 @@ bp = Blueprint(
 )
 
 
+# The TrueLayer auth link is the site root (``/?response_type=code&client_id=...``).
+AUTH_LINK_ENDPOINT = "truelayer.auth_link"
+
+
 @bp.get("/")
-def index() -> str:
-    """The landing page: what is running, where to point an SDK, which banks exist."""
+def index() -> Response | str:
+    """The landing page, or TrueLayer's auth dialog when the URL is an auth link."""
+    if "response_type" in request.args and AUTH_LINK_ENDPOINT in current_app.view_functions:
+        # By name: web imports no dialect above it.
+        dialog = current_app.ensure_sync(current_app.view_functions[AUTH_LINK_ENDPOINT])
+        return current_app.make_response(dialog())
     return render_template(
         "index.html",
         base_url=request.host_url.rstrip("/"),

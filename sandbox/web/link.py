@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import Response, abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import errors, institutions
@@ -29,6 +29,22 @@ from .forms import form_int
 from .oauth_server import register_client
 
 ACTIONS = {"consent", "select", "credentials", "mfa", "oauth", "retry", "exit"}
+# The error pane's heading: a few words; Plaid's display message follows it as the body.
+TITLES = {
+    "INVALID_CREDENTIALS": "Wrong username or password",
+    "INVALID_MFA": "That answer didn't work",
+    "ITEM_LOCKED": "Your account is locked",
+    "ITEM_NOT_SUPPORTED": "Account not supported",
+    "USER_SETUP_REQUIRED": "Action needed at your bank",
+    "PASSWORD_RESET_REQUIRED": "Reset your password first",
+    "ACCESS_NOT_GRANTED": "Access not granted",
+    "NO_ACCOUNTS": "No eligible accounts",
+    "INSTITUTION_DOWN": "Your bank is unavailable",
+    "INSTITUTION_NOT_RESPONDING": "Your bank isn't responding",
+    "INSTITUTION_NOT_AVAILABLE": "Your bank is unavailable",
+    "INSTITUTION_NO_LONGER_SUPPORTED": "Bank no longer supported",
+    "RATE_LIMIT_EXCEEDED": "Too many attempts",
+}
 MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
 
 
@@ -36,8 +52,14 @@ def _open(token: str | None) -> tuple[Bank, LinkToken]:
     link = db.session.get(LinkToken, token) if token else None
     tenant = db.session.get(Tenant, link.tenant_id) if link is not None else None
     if link is None or tenant is None:
-        abort(404, description="This Link session is not valid. Ask the app for a new link.")
+        _unavailable(404, "This link is not valid", "Ask the app for a new link to connect.")
     return tenant_bank(tenant), link
+
+
+def _unavailable(status: int, title: str, advice: str) -> NoReturn:
+    """Stop with Link's own page (not the dashboard's): a user followed a bad or old link."""
+    page = render_template("link/unavailable.html", title=title, advice=advice, status=status)
+    abort(Response(page, status=status, mimetype="text/html"))
 
 
 def _current(bank: Bank, link: LinkToken) -> LinkSession:
@@ -47,7 +69,7 @@ def _current(bank: Bank, link: LinkToken) -> LinkSession:
         try:
             found = bank.link.start(link)
         except errors.InvalidLinkToken:
-            abort(410, description="This Link session has expired. Ask the app for a new link.")
+            _unavailable(410, "This link has expired", "Ask the app for a new link to connect.")
         db.session.flush()
         session["link_sessions"] = {**sessions, link.token: found.id}
     return found
@@ -66,9 +88,14 @@ def link_page() -> str:
         context.update(query=query, institutions=LinkFlow.offered(link, query or None))
     elif current.step == LinkFlow.MFA:
         context["mfa"], context["round"] = LinkFlow.mfa_challenge(current)
+        context["expected"] = context["mfa"].expected(context["round"])  # the sandbox's hint
     elif current.step == LinkFlow.ERROR:
         error = current.data["error"]
-        context["error"] = {**error, "display_message": display_message(error["condition"])}
+        context["error"] = {
+            **error,
+            "title": TITLES.get(error["condition"], "Something went wrong"),
+            "display_message": display_message(error["condition"]),
+        }
     return render_template(f"link/{current.step}.html", **context)
 
 
@@ -123,28 +150,48 @@ def _exit_error(current: LinkSession) -> str | None:
 
 
 def _next(current: LinkSession, link: LinkToken) -> WerkzeugResponse:
-    if current.step in LinkFlow.FINISHED:
-        target = _completion_uri(link)
-        params = {"link_session_id": current.id}
-        if current.step == LinkFlow.DONE:
-            params["public_token"] = current.data["public_token"]
-        else:
-            params["status"] = "exited"
-        if target:
-            return redirect(_with_query(target, params), 303)
-        return redirect(url_for("web.link_finished", token=link.token, session=current.id), 303)
+    """The next page: the step, the success pane, or (an exit) straight back to the app."""
+    finished = url_for("web.link_finished", token=link.token, session=current.id)
+    if current.step == LinkFlow.EXITED:
+        target = _return_target(current, link)
+        return redirect(target or finished, 303)
+    if current.step == LinkFlow.DONE:
+        return redirect(finished, 303)
     return redirect(url_for("web.link_page", token=link.token), 303)
+
+
+def _return_target(current: LinkSession, link: LinkToken) -> str | None:
+    """The app's completion URI with the session's outcome, if the app gave one."""
+    target = _completion_uri(link)
+    if not target:
+        return None
+    params = {"link_session_id": current.id}
+    if current.step == LinkFlow.DONE:
+        params["public_token"] = current.data["public_token"]
+    else:
+        params["status"] = "exited"
+    return _with_query(target, params)
 
 
 @bp.get("/link/finished")
 def link_finished() -> str:
-    """Where Link ends when the app gave no redirect URI: the outcome and the public token."""
+    """The last pane: success (the accounts shared, then back to the app) or closed."""
     _bank, link = _open(request.args.get("token"))
     found = db.session.get(LinkSession, request.args.get("session", ""))
     if found is None or found.link_token != link.token or found.step not in LinkFlow.FINISHED:
-        abort(404)
-    bank_row = institutions.get(found.institution_id) if found.institution_id else None
-    return render_template("link/finished.html", link=link, ls=found, bank=bank_row)
+        _unavailable(404, "Nothing to show here", "This Link session is not finished.")
+    entry: dict[str, Any] = next(
+        (e for e in link.sessions or [] if e.get("session_id") == found.id), {}
+    )
+    return render_template(
+        "link/finished.html",
+        link=link,
+        ls=found,
+        bank=institutions.get(found.institution_id) if found.institution_id else None,
+        shared=entry.get("accounts", []),
+        not_added=entry.get("not_added", []),
+        target=_return_target(found, link),
+    )
 
 
 def _completion_uri(link: LinkToken) -> str | None:
@@ -169,6 +216,9 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     client = register_client(bank.tenant.id, institution_id, _callback_uri(), replace=True)
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     bank.link.begin_oauth(current, state, verifier)
+    # Update mode: the bank remembers what this user already shares (new links: nothing).
+    update = LinkFlow.is_update(link)
+    oauth.remember_shared(institution_id, bank.link.current_ordinals(link) if update else None)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     scope = ["accounts", *(p for p in link.config.get("products") or [] if p != "assets")]
     query = urlencode(

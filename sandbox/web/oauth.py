@@ -41,6 +41,10 @@ from .blueprint import bp
 from .oauth_server import SCOPES, build_protector, build_server
 
 EXTENSION = "bank_oauth"
+# The sandbox's own clients at the banks, by client-id suffix: Link, and TrueLayer's dialog.
+CLIENT_NAMES = {"link": "Plaid", "truelayer": "TrueLayer"}
+# What Link's update mode says the user already shares at a bank (``remember_shared``).
+SHARED_KEY = "bank_shared_accounts"
 
 
 def _init(state: BlueprintSetupState) -> None:
@@ -112,14 +116,18 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     login = LinkFlow.load_login(raw)
     accounts = _tenant_bank(grant).link.preview_accounts(bank, login)
     scopes = [(s, SCOPES[s]) for s in grant.request.scope.split() if s in SCOPES]
-    client_name = "Plaid" if grant.request.client.get_client_id().endswith("-link") else None
+    client_id = grant.request.client.get_client_id()
+    client_name = CLIENT_NAMES.get(client_id.rsplit("-", 1)[-1])
+    remembered = session.get(SHARED_KEY, {}).get(bank.institution_id)
+    shared = remembered if client_id.endswith("-link") else None  # Link's memory only
     page = render_template(
         "bank/consent.html",
         bank=bank,
         login=login,
         accounts=accounts,
+        ticked={a.ordinal for a in accounts} if shared is None else set(shared),
         scopes=scopes,
-        client_name=client_name or grant.request.client.get_client_id(),
+        client_name=client_name or client_id,
         error=error,
     )
     return (page, 400) if error else page
@@ -148,10 +156,17 @@ def _approve(bank: Institution, grant: Any) -> Response | tuple[str, int] | str:
     if not chosen:
         return _page(bank, grant, "Choose at least one account to share, or deny access.")
     _logins().pop(bank.institution_id, None)
+    session.get(SHARED_KEY, {}).pop(bank.institution_id, None)
     session.modified = True
     grant_user = {"login": raw, "accounts": chosen, "tenant_id": grant.request.client.row.tenant_id}
     response: Response = server().create_authorization_response(grant=grant, grant_user=grant_user)
     return response
+
+
+def remember_shared(institution_id: str, ordinals: list[int] | None) -> None:
+    """What the user shares with the app already (update mode): the consent page ticks only
+    those, as a bank that remembers an earlier consent would (None: a first consent)."""
+    session[SHARED_KEY] = {**session.get(SHARED_KEY, {}), institution_id: ordinals}
 
 
 def _logins() -> dict[str, Any]:

@@ -221,7 +221,12 @@ class ControlChecker:
         reply = self.client.open(path, method=method.upper(), headers=headers, **kwargs)
         assert reply.status_code == status, reply.get_json()
         operation = self.doc["paths"][template][method]
-        media = operation["responses"][str(status)]["content"]["application/json"]
+        content = operation["responses"][str(status)]["content"]
+        if "application/json" not in content:  # a file (statements): the documented type
+            assert reply.mimetype in content, f"{method} {path}: {reply.mimetype}"
+            self.checked.add((method, template))
+            return reply.data
+        media = content["application/json"]
         root = {"allOf": [media["schema"]], "components": self.doc["components"]}
         validator = jsonschema.Draft202012Validator(root, format_checker=FORMATS)
         problems = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(reply.get_json())]
@@ -238,8 +243,23 @@ def _sweep_tenant_and_clock(check: ControlChecker, plaid: PlaidClient) -> None:
     token = plaid.link_item(webhook="https://example.com/hook")
     item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
     check.call("get", "/control/items/{item_id}/balances", path={"item_id": item_id})
+    check.call("get", "/control/transactions", query_string={"limit": 3, "sort": "amount"})
     check.call("post", "/control/clock", 400, json={})
     plaid.ok("/sandbox/item/fire_webhook", access_token=token, webhook_code="DEFAULT_UPDATE")
+
+
+def _sweep_statements(check: ControlChecker, plaid: PlaidClient) -> None:
+    token = plaid.link_item("ins_56")
+    item = {"item_id": plaid.ok("/item/get", access_token=token)["item"]["item_id"]}
+    listed = check.call("get", "/control/items/{item_id}/statements", path=item)
+    account = listed["accounts"][0]
+    one = {**item, "statement_id": account["statements"][0]["statement_id"]}
+    check.call("get", "/control/items/{item_id}/statements/{statement_id}", path=one)
+    export = "/control/items/{item_id}/accounts/{account_id}/export"
+    for kind in listed["formats"]:
+        path = {**item, "account_id": account["account_id"]}
+        check.call("get", export, path=path, query_string={"format": kind})
+    check.call("get", export, 400, path=path, query_string={"start": "1999-01-01"})
 
 
 def _sweep_faults(check: ControlChecker) -> None:
@@ -277,13 +297,32 @@ def _sweep_webhooks(check: ControlChecker) -> None:
     check.call("post", "/control/reset")
 
 
+def _sweep_app_clients(check: ControlChecker, plaid: PlaidClient) -> None:
+    clients = "/control/truelayer/clients"
+    check.call("get", clients)
+    made = check.call("post", clients, 201, json={"redirect_uris": ["https://app.example/cb"]})
+    change = {"add_redirect_uris": ["http://localhost:8000/cb"], "consent_days": 30}
+    check.call(
+        "patch", clients + "/{client_id}", path={"client_id": made["client_id"]}, json=change
+    )
+    check.call(
+        "patch",
+        clients + "/{client_id}",
+        400,
+        path={"client_id": plaid.client_id},
+        json={"consent_days": 0},
+    )
+
+
 def test_control_replies_match_the_document(
     app: Flask, plaid: PlaidClient, doc: dict[str, Any]
 ) -> None:
     check = ControlChecker(app, plaid, doc)
     _sweep_tenant_and_clock(check, plaid)
+    _sweep_statements(check, plaid)
     _sweep_faults(check)
     _sweep_webhooks(check)
+    _sweep_app_clients(check, plaid)
     control = {(m, p) for m, p in _documented(doc) if p.startswith("/control")}
     assert control - check.checked == set()
 

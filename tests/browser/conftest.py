@@ -23,6 +23,8 @@ from sandbox import testing
 from sandbox.extensions import db
 from sandbox.testing import LiveSandbox
 
+from .pagecheck import WIDTHS
+
 CHROMIUM = os.environ.get("SANDBOX_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
@@ -80,6 +82,20 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh browser context (own cookies) per test."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
+def sized_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh context at a laptop's and at a phone's width (``pagecheck.WIDTHS``); CSP is
+    bypassed so ``pagecheck`` can add axe-core to the page."""
+    width: int = request.param
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if width > 600 else 844}, bypass_csp=True
+    )
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab

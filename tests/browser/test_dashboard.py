@@ -30,6 +30,14 @@ class Tenant(ItemLinker):
         data: dict[str, Any] = reply.json()
         return data
 
+    def error_code(self, path: str, access_token: str) -> str | None:
+        """The Plaid ``error_code`` a call on ``access_token`` fails with (None: it worked)."""
+        headers = {"PLAID-CLIENT-ID": self.client_id, "PLAID-SECRET": self.secret}
+        body = {"access_token": access_token}
+        reply = requests.post(f"{self.url}{path}", json=body, headers=headers, timeout=10)
+        code: str | None = reply.json().get("error_code")
+        return code
+
 
 def test_dashboard_clock_item_and_fault_rule(page: Page, live: LiveSandbox, shot: Any) -> None:
     tenant = Tenant(live)
@@ -74,12 +82,7 @@ def test_dashboard_clock_item_and_fault_rule(page: Page, live: LiveSandbox, shot
     rules = page.get_by_role("table", name="Fault rules in evaluation order")
     expect(rules).to_contain_text("INSTITUTION_NOT_RESPONDING")
     expect(rules).to_contain_text("next n=2")
-    failed = requests.post(
-        f"{live.url}/transactions/sync",
-        json={"access_token": chase, "client_id": tenant.client_id, "secret": tenant.secret},
-        timeout=10,
-    )
-    assert failed.json()["error_code"] == "INSTITUTION_NOT_RESPONDING"
+    assert tenant.error_code("/transactions/sync", chase) == "INSTITUTION_NOT_RESPONDING"
     page.reload()
     log = page.get_by_role("table", name="Injected faults, newest first")
     expect(log).to_contain_text("/transactions/sync")

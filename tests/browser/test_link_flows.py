@@ -67,7 +67,9 @@ def sign_in(page: Page, password: str = "pass_good") -> None:
 
 
 def public_token_of(page: Page) -> str:
-    """The public token Link handed to the completion redirect URI."""
+    """Past the success pane, the public token Link handed to the completion redirect URI."""
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()
+    page.get_by_role("link", name="Continue").click()
     page.wait_for_url(re.compile(r"public_token="))
     return parse_qs(urlsplit(page.url).query)["public_token"][0]
 
@@ -137,7 +139,7 @@ def test_link_oauth_denied_consent_then_retry(
     sign_in(page)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Deny").click()
-    expect(page.get_by_role("alert")).to_contain_text("ACCESS_NOT_GRANTED")
+    expect(page.get_by_role("alert")).to_contain_text("Access not granted")
     shot("denied")
     page.get_by_role("button", name="Try again").click()
     page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
@@ -157,7 +159,9 @@ def test_link_wrong_password_shows_error_and_retry_succeeds(
     page.get_by_role("button", name="Submit").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("The credentials you provided were incorrect")
-    expect(alert).to_contain_text("INVALID_CREDENTIALS")
+    expect(page.get_by_text("INVALID_CREDENTIALS")).to_be_hidden()  # folded away
+    page.get_by_text("Developer details").click()
+    expect(page.get_by_text("INVALID_CREDENTIALS")).to_be_visible()
     shot("wrong-password")
     page.get_by_role("button", name="Try again").click()
     sign_in(page)

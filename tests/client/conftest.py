@@ -60,13 +60,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         db.engine.dispose()
 
 
-@pytest.fixture
-def tenant(live: Any) -> Tenant:
-    """A fresh tenant (seed 7) so tests never see each other's items or clocks."""
+def new_tenant(live: Any) -> Tenant:
+    """A fresh tenant (seed 7) on a live sandbox."""
     reply = live.post("/control/tenants", seed=7)
     assert reply.status_code == 201, reply.text
     keys = reply.json()
     return Tenant(live.url, keys["client_id"], keys["secret"])
+
+
+@pytest.fixture
+def tenant(live: Any) -> Tenant:
+    """A fresh tenant (seed 7) so tests never see each other's items or clocks."""
+    return new_tenant(live)
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Kill a syncing process at seeded random instants; the store must end equal to the provider."""
+"""Kill a syncing process at seeded random instants; the store must end equal to the provider.
+
+Plaid (a change log with cursors) and TrueLayer (date windows, the position in the cursor)
+go through the same kill loop."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -19,6 +23,7 @@ from client.store.models import Connection, SyncRun
 from client.sync.connections import BankSync
 from tests.client.conftest import Tenant, ground_truth
 from tests.client.helpers import assert_store_matches
+from tests.client.truelayer_live import assert_matches, connect, truelayer_sync
 
 KILLS = 15
 SEED = 20260316
@@ -49,6 +54,55 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
             pipe.close()
 
 
+def _worker_env(tenant: Tenant, store: Store, key: str, cid: int, **extra: str) -> dict[str, str]:
+    """What a worker needs to sync connection `cid` of this store on this tenant."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "CRASH_DB": store.url,
+        "CRASH_URL": tenant.url,
+        "CRASH_CLIENT_ID": tenant.client_id,
+        "CRASH_SECRET": tenant.secret,
+        "CRASH_KEY": key,
+        "CRASH_CONNECTION": str(cid),
+        **extra,
+    }
+
+
+def _kill_repeatedly(
+    env: dict[str, str],
+    rng: random.Random,
+    store: Store,
+    cid: int,
+    sizes: list[int],
+    *,
+    during: Callable[[], None] | None = None,
+    between: Callable[[], None] | None = None,
+) -> int:
+    """KILLS workers, each SIGKILLed at a random instant; every third kill the data moves,
+    `during` the sync or `between` two workers. Returns how many kills left a chain open."""
+    mid_chain = 0
+    env["CRASH_PAGE_SIZE"] = str(rng.choice(sizes))
+    upcoming: subprocess.Popen[bytes] | None = _spawn(env)
+    for kill in range(KILLS):
+        assert upcoming is not None
+        proc = upcoming
+        _go(proc)
+        env["CRASH_PAGE_SIZE"] = str(rng.choice(sizes))
+        upcoming = _spawn(env) if kill < KILLS - 1 else None
+        time.sleep(rng.uniform(0.0, 0.3))
+        if kill % 3 == 1 and during is not None:
+            during()  # data moves while the worker paginates
+        time.sleep(rng.uniform(0.0, 0.3))
+        _kill(proc)
+        if kill % 3 == 1 and between is not None:
+            between()
+        with store.session() as s:
+            conn = s.get(Connection, cid)
+            mid_chain += bool(conn is not None and conn.in_chain)
+    return mid_chain
+
+
 def test_crash_at_random_points_converges_to_ground_truth(tenant: Tenant, tmp_path: Path) -> None:
     rng = random.Random(SEED)
     # Hundreds of small pages a minute would trip Plaid's 50/min sync limit and make the test
@@ -64,33 +118,10 @@ def test_crash_at_random_points_converges_to_ground_truth(tenant: Tenant, tmp_pa
     plaid = PlaidClient(tenant.url, tenant.client_id, tenant.secret, timeout=30)
     bank = BankSync(plaid, store, TokenCipher([key]), max_restarts=50)
     cid = bank.connect_sandbox("ins_109508", days_requested=730)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(sys.path),
-        "CRASH_DB": store.url,
-        "CRASH_URL": tenant.url,
-        "CRASH_CLIENT_ID": tenant.client_id,
-        "CRASH_SECRET": tenant.secret,
-        "CRASH_KEY": key,
-        "CRASH_CONNECTION": str(cid),
-    }
-    mid_chain = 0
-    env["CRASH_PAGE_SIZE"] = str(rng.choice([7, 25, 60]))
-    upcoming: subprocess.Popen[bytes] | None = _spawn(env)
-    for kill in range(KILLS):
-        assert upcoming is not None
-        proc = upcoming
-        _go(proc)
-        env["CRASH_PAGE_SIZE"] = str(rng.choice([7, 25, 60]))
-        upcoming = _spawn(env) if kill < KILLS - 1 else None
-        time.sleep(rng.uniform(0.0, 0.3))
-        if kill % 3 == 1:
-            tenant.advance(rng.randint(1, 4))  # data moves while the worker paginates
-        time.sleep(rng.uniform(0.0, 0.3))
-        _kill(proc)
-        with store.session() as s:
-            conn = s.get(Connection, cid)
-            mid_chain += bool(conn is not None and conn.in_chain)
+    env = _worker_env(tenant, store, key, cid)
+    mid_chain = _kill_repeatedly(
+        env, rng, store, cid, [7, 25, 60], during=lambda: tenant.advance(rng.randint(1, 4))
+    )
     final = bank.sync(cid, trigger="final")
     try:
         assert final.ok, final.error_code
@@ -100,4 +131,37 @@ def test_crash_at_random_points_converges_to_ground_truth(tenant: Tenant, tmp_pa
         assert mid_chain >= 3, "kills should land inside has_more chains"
     finally:
         plaid.close()
+        store.close()
+
+
+def test_truelayer_crash_at_random_points_converges_to_ground_truth(
+    tenant: Tenant, tmp_path: Path
+) -> None:
+    """The same kills for a TrueLayer connection (pages of 7 to 60 days of one account).
+
+    The clock moves between two workers, and the parent then renews the token pair (a day
+    later the access token has ended). TrueLayer's refresh tokens are single use: a process
+    killed after the auth server issued a new pair but before storing it would lose the
+    connection, which no client can prevent, so the refresh is not among the kill points."""
+    rng = random.Random(SEED)
+    key = TokenCipher.generate_key()
+    store = Store(f"sqlite:///{tmp_path / 'crash.db'}")
+    tl = truelayer_sync(tenant, store, TokenCipher([key]))
+    cid = connect(tl, "crash")
+
+    def move_data() -> None:
+        tenant.advance(rng.randint(1, 4))
+        tl.fresh_tokens(cid, force=True)
+
+    env = _worker_env(tenant, store, key, cid, CRASH_PROVIDER="truelayer")
+    mid_chain = _kill_repeatedly(env, rng, store, cid, [7, 25, 60], between=move_data)
+    final = tl.sync(cid, trigger="final")
+    try:
+        assert final.ok, final.error_code
+        assert_matches(tl, cid)
+        with store.session() as s:
+            assert s.query(SyncRun).count() > KILLS
+        assert mid_chain >= 3, "kills should land inside a sync's pages"
+    finally:
+        tl.api.close()
         store.close()

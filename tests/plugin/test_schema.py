@@ -104,7 +104,7 @@ def test_posting_promises_move_between_details_and_columns(empty_app: Flask) -> 
         promised = db.session.execute(text(PROMISES)).all()
         db.session.remove()
         assert promised and all(row.post_on is not None for row in promised)
-        flask_migrate.downgrade(revision="c3a1f0e2b7d4")
+        flask_migrate.downgrade(revision="e4b8a2c6d913")
         kept = db.session.execute(text("SELECT details FROM transactions")).scalars().all()
         db.session.remove()
         assert sum("post_date" in str(d) for d in kept) == len(promised)

@@ -37,7 +37,7 @@ def rule(**fields: object) -> dict[str, object]:
         ({"drop": True, "trigger": "probability", "probability": 1.5}, "probability"),
         ({"drop": True, "trigger": "window"}, "start"),
         ({"drop": True, "trigger": "window", "start": "2026-03-16T10:00:00"}, "start"),
-        ({"drop": True, "dialect": "truelayer"}, "dialect"),
+        ({"drop": True, "dialect": "gocardless"}, "dialect"),
     ],
 )
 def test_validate_bad_rule_names_the_field(fields: dict[str, object], field: str) -> None:

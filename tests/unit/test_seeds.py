@@ -14,7 +14,10 @@ import pytest
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
-PRODUCTS = {"auth", "balance", "identity", "transactions", "liabilities", "investments", "assets"}
+PRODUCTS = {
+    "auth", "balance", "identity", "transactions", "liabilities", "investments", "assets",
+    "statements",
+}  # fmt: skip
 STATUSES = {"HEALTHY", "DEGRADED", "DOWN"}
 AUTH_METHODS = {None, "INSTANT_MATCH", "INSTANT_MICRODEPOSITS"}
 CURRENCY_OF = {"US": "USD", "CA": "CAD", "GB": "GBP", "NL": "EUR", "DE": "EUR", "FR": "EUR"}

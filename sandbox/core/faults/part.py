@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import tokens
 from ..models import AccessToken, FaultRule, InstitutionHealth, Item, RateLimitSetting, Tenant
-from . import health, ratelimits
+from . import health, ratelimits, unattended
 from . import rules as fault_rules
 from . import spec as faults
 from .ratelimits import Limit, RateLimiter
@@ -28,13 +28,18 @@ from .spec import Context
 
 @dataclass(frozen=True)
 class Call:
-    """What the gate is told about a call, in the dialect's terms."""
+    """What the gate is told about a call, in the dialect's terms.
+
+    A dialect whose bearer tokens are not Plaid access tokens (TrueLayer's) resolves the
+    call's ``item`` itself and passes it instead of ``access_token``.
+    """
 
     endpoint: str
     dialect: str
     access_token: str | None = None
     institution_id: str | None = None
     header: str | None = None
+    item: Item | None = None
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,15 @@ class Faults:
         self, call: Call, now: dt.datetime, limiter: RateLimiter | None, limits_on: bool
     ) -> Verdict:
         """The fault this call gets (rate limit, outage, stored rule or one-off header)."""
-        found = self._item_for(call.access_token) if call.access_token else None
-        item = found.item if found is not None else None
+        found = self._item_for(call.access_token) if call.access_token and not call.item else None
+        item = call.item or (found.item if found is not None else None)
         context = Context(
             endpoint=call.endpoint,
             dialect=call.dialect,
             item_id=item.id if item is not None else None,
             institution_id=item.institution_id if item is not None else call.institution_id,
         )
-        if item is not None and found is not None:  # the settings came with the item
+        if found is not None:  # the settings came with the item
             limits = ratelimits.effective(found.setting, limits_on)
             health_row = found.health_row
         else:
@@ -138,6 +143,11 @@ class Faults:
         if found is None or found[1].tenant_id != self.tenant_id:
             return None
         return _Found(found[1], found[2], found[3])
+
+    def count_unattended(self, item: Item, now: dt.datetime) -> None:
+        """Count a data call made without the user present (``UnattendedLimitReached`` past
+        the banks' daily cap); the dialect commits it whatever the reply."""
+        unattended.count_call(self.session, item, now)
 
     # -- rules ------------------------------------------------------------------------------
 

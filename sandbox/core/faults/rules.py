@@ -32,6 +32,7 @@ HEALTH_ENDPOINTS = (
     "/investments/*",
     "/transactions/*",
     "/sandbox/public_token/create",
+    "/data/v1/*",  # TrueLayer's Data API
 )
 LOG_LIMIT = 500
 

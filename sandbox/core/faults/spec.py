@@ -4,7 +4,7 @@ A rule is a flat mapping (the same one the control API, the CLI and the
 ``Sandbox-Fault`` header use) with three parts:
 
 * match: ``item_id``, ``institution_id``, ``endpoint`` (a glob such as
-  ``/transactions/*``) and ``dialect`` (``plaid`` or ``*``);
+  ``/transactions/*``) and ``dialect`` (``plaid``, ``truelayer`` or ``*``);
 * action: ``error_code``, ``http_status``, ``drop`` or ``truncate``, optionally with
   added latency (``latency_ms``, or ``latency`` as a distribution);
 * trigger: ``always``, ``nth`` (the ``n``-th matching call), ``next`` (the next ``n``
@@ -34,6 +34,7 @@ DISTRIBUTIONS = {
     "normal": ("mean_ms", "stddev_ms"),
     "exponential": ("mean_ms",),
 }
+DIALECTS = ("plaid", "truelayer", "*")
 MATCH_KEYS = ("item_id", "institution_id", "endpoint", "dialect")
 HEADER_ALIASES = {"code": "error_code", "status": "http_status", "p": "probability"}
 MAX_LATENCY_MS = 120_000
@@ -184,8 +185,8 @@ def _code(key: str, value: Any, prefix: str) -> str:
 
 
 def _dialect(key: str, value: Any, prefix: str) -> str:
-    if value not in ("plaid", "*"):
-        raise errors.InvalidField(f"{key} must be 'plaid' or '*'", field=prefix + key)
+    if value not in DIALECTS:
+        raise errors.InvalidField(f"{key} must be 'plaid', 'truelayer' or '*'", field=prefix + key)
     return str(value)
 
 

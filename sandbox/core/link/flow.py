@@ -136,13 +136,22 @@ def dump_login(login: users.Login) -> dict[str, Any]:
         "persona": login.persona,
         "custom": login.custom,
         "mfa": asdict(login.mfa) if login.mfa else None,
+        "condition": login.condition,
+        "eternal": login.eternal,
     }
 
 
 def load_login(raw: dict[str, Any]) -> users.Login:
     """A login back from :func:`dump_login`."""
     mfa = users.Mfa(**raw["mfa"]) if raw.get("mfa") else None
-    return users.Login(raw["username"], raw["persona"], mfa=mfa, custom=raw.get("custom"))
+    return users.Login(
+        raw["username"],
+        raw["persona"],
+        mfa=mfa,
+        custom=raw.get("custom"),
+        condition=raw.get("condition"),
+        eternal=bool(raw.get("eternal")),
+    )
 
 
 class LinkFlow:
@@ -326,9 +335,12 @@ class LinkFlow:
         consented: list[int] | None,
     ) -> None:
         institution = institutions.get(session.institution_id or "")
+        not_added: list[str] = []
         with self.bank.session.begin_nested():
             if is_update(link):
                 item = self._repair(link)
+                if consented is not None:
+                    not_added = self._reshare(item, institution, login, set(consented))
             else:
                 item = self._create(link, institution, login, consented)
             public_token = self.bank.issue_public_token(item)
@@ -343,6 +355,7 @@ class LinkFlow:
             public_token=public_token,
             institution_id=institution.institution_id,
             accounts=[_account_facts(a) for a in item.accounts],
+            not_added=not_added,
         )
         url = link.config.get("webhook")
         webhooks.emit(
@@ -379,6 +392,28 @@ class LinkFlow:
             days_requested=days or items.DEFAULT_DAYS_REQUESTED,
             selected_accounts=chosen,
         )
+
+    def _reshare(
+        self, item: Item, institution: Institution, login: users.Login, consented: set[int]
+    ) -> list[str]:
+        """Honour the accounts ticked at the bank in update mode: unticked ones leave the item;
+        returns the names of newly ticked ones, which an existing item cannot take on."""
+        on_item = {a.ordinal for a in item.accounts}
+        items.keep_accounts(item, consented)
+        if not item.accounts:
+            raise errors.AccessNotGranted()
+        # DIVERGES: Plaid adds newly shared accounts to the item; the sandbox's ledger is
+        # planned for the accounts an item starts with, so Link says they were not added.
+        return [
+            a.name
+            for a in self.preview_accounts(institution, login)
+            if a.ordinal in consented - on_item
+        ]
+
+    def current_ordinals(self, link: LinkToken) -> list[int]:
+        """The accounts an update-mode link's item shares now (what its bank pre-ticks)."""
+        item = self.bank.item(link.config["access_token"], allow_error=True)
+        return [a.ordinal for a in item.accounts]
 
     def _repair(self, link: LinkToken) -> Item:
         item = self.bank.item(link.config["access_token"], allow_error=True)

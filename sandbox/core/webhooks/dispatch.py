@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 import requests
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from .. import tenants
 from ..models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
 from . import signing
+from .outbox import behind_earlier
 
 # Jitter draws from its own generator: a background thread must never move the global
 # `random` state that seeded code (and Hypothesis, in tests) relies on.
@@ -166,12 +167,7 @@ class Dispatcher:
 
 def _due(now: dt.datetime, limit: int, tenant_id: int | None) -> Select[WebhookEvent]:
     """Due, unpaused events whose item has no earlier undelivered event, oldest first."""
-    earlier = aliased(WebhookEvent)
-    blocked = exists().where(
-        earlier.item_pk == WebhookEvent.item_pk,
-        earlier.id < WebhookEvent.id,
-        earlier.status == "pending",
-    )
+    blocked = behind_earlier()
     paused = exists().where(WebhookPause.tenant_id == WebhookEvent.tenant_id)
     query = select(WebhookEvent).where(
         WebhookEvent.status == "pending",

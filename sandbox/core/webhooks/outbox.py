@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Exists, delete, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from ..errors import NotFound
 from ..models import CaughtWebhook, Item, Tenant, WebhookEvent, WebhookPause
@@ -44,6 +44,7 @@ CATALOGUE: dict[str, frozenset[str]] = {
     "LINK": frozenset({"SESSION_FINISHED", "ITEM_ADD_RESULT", "EVENTS"}),
     **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("AUTH", "HOLDINGS", "LIABILITIES")},
     "INVESTMENTS_TRANSACTIONS": frozenset({"DEFAULT_UPDATE"}),
+    "STATEMENTS": frozenset({"STATEMENTS_REFRESH_COMPLETE"}),
 }
 
 
@@ -122,6 +123,28 @@ def events(
     if item_id is not None:
         query = query.join(WebhookEvent.item).where(Item.id == item_id)
     return list(session.scalars(query.order_by(WebhookEvent.id.desc()).limit(limit)))
+
+
+def held(session: Session, tenant: Tenant, event_ids: list[int]) -> set[int]:
+    """Which of ``event_ids`` are pending behind an earlier pending event of their item (the
+    dispatcher keeps each item's webhooks in order, so these wait for that one)."""
+    query = select(WebhookEvent.id).where(
+        WebhookEvent.tenant_id == tenant.id,
+        WebhookEvent.id.in_(event_ids),
+        WebhookEvent.status == "pending",
+        behind_earlier(),
+    )
+    return set(session.scalars(query))
+
+
+def behind_earlier() -> Exists:
+    """An event's item has an earlier event still pending (per-item order holds it back)."""
+    earlier = aliased(WebhookEvent)
+    return exists().where(
+        earlier.item_pk == WebhookEvent.item_pk,
+        earlier.id < WebhookEvent.id,
+        earlier.status == "pending",
+    )
 
 
 def event(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:

@@ -33,6 +33,10 @@ class Outbox:
             self.session, self.tenant, status=status, item_id=item_id, limit=limit
         )
 
+    def held(self, events: list[WebhookEvent]) -> set[int]:
+        """Ids of ``events`` waiting behind an earlier undelivered event of their item."""
+        return webhooks.held(self.session, self.tenant, [e.id for e in events])
+
     def event(self, event_id: int) -> WebhookEvent:
         """One of the tenant's events, or ``NotFound``."""
         return webhooks.event(self.session, self.tenant, event_id)

@@ -10,7 +10,7 @@ and the catch-up is one indexed query. Live pending rows get their promise copie
 Downgrade writes the promises of live pending rows back into ``details``.
 
 Revision ID: e4f1a9c27b30
-Revises: c3a1f0e2b7d4
+Revises: e4b8a2c6d913
 Create Date: 2026-11-26 02:10:00
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e4f1a9c27b30"
-down_revision = "c3a1f0e2b7d4"
+down_revision = "e4b8a2c6d913"
 branch_labels = None
 depends_on = None
 

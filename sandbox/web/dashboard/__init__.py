@@ -7,12 +7,16 @@ takes the tenant's ``client_id`` and secret; the signed session keeps only the t
 | path (under ``/dashboard``) | shows / does |
 |---|---|
 | ``/login``, ``/logout`` | sign in with a tenant's keys / sign out |
-| ``/`` | the simulated clock (advance, freeze) and the items |
-| ``/items/<item_id>`` | balances with a 90-day sparkline, transactions, webhooks |
+| ``/`` | the simulated clock (advance, freeze), the items and TrueLayer connections |
+| ``/connections/<consent_id>/revoke`` | revoke a TrueLayer connection |
+| ``/items/<item_id>`` | balances with a 90-day sparkline, paged transactions, webhooks |
+| ``/items/<item_id>/remove`` | asks before removing the item |
+| ``/transactions`` | the explorer: every item's transactions, filtered, sorted, paged |
+| ``/try-link`` | open hosted Link for this tenant; the public token and its exchange |
 | ``/webhooks``, ``/webhooks/<id>`` | the delivery log; one event with every attempt |
 | ``/faults`` | fault rules, institution health, the fault request log |
 """
 
-from . import faults, overview, webhooks
+from . import connections, explorer, faults, overview, try_link, webhooks, words
 
-__all__ = ["faults", "overview", "webhooks"]
+__all__ = ["connections", "explorer", "faults", "overview", "try_link", "webhooks", "words"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import flash, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -35,6 +35,27 @@ COMMON_CODES = (
     "ITEM_LOCKED",
 )
 LOG_SHOWN = 100
+# The field each action cannot do without (drop and truncate need none).
+ACTION_NEEDS = {
+    "error_code": "error_code",
+    "http_status": "http_status",
+    "latency_only": "latency_ms",
+}
+LABELS = {
+    "endpoint": "Endpoint glob",
+    "institution_id": "Institution id",
+    "item_id": "Item id",
+    "action": "Action",
+    "error_code": "Provider error code",
+    "http_status": "HTTP status",
+    "latency_ms": "Added latency (ms)",
+    "trigger": "When",
+    "n": "n",
+    "probability": "Probability",
+    "seed": "Seed",
+    "start": "Window start",
+    "end": "Window end",
+}
 
 
 @bp.get("/dashboard/faults")
@@ -62,9 +83,12 @@ def rule_fields(form: MultiDict[str, str]) -> dict[str, Any]:
     action = form.get("action", "")
     if action not in ACTIONS:
         raise errors.InvalidField(f"action must be one of {', '.join(ACTIONS)}", field="action")
+    needed = ACTION_NEEDS.get(action)
+    if needed and not form.get(needed, "").strip():
+        raise errors.MissingFields(f"{LABELS[needed]} is needed for this action", field=needed)
     if action in ("drop", "truncate"):
         raw[action] = True
-    elif action != "latency_only" and form.get(action, "").strip():
+    elif action != "latency_only":
         raw[action] = form[action].strip()
     for name in TRIGGER_FIELDS.get(raw.get("trigger", ""), ()):
         if form.get(name, "").strip():
@@ -85,10 +109,27 @@ def dashboard_fault_delete(rule_id: int) -> WerkzeugResponse:
     return back("web.dashboard_faults")
 
 
+@bp.get("/dashboard/faults/clear")
+@signed_in
+def dashboard_faults_clear_confirm() -> str:
+    """Ask before removing every rule."""
+    count = len(bank().faults.rules())
+    return render_template(
+        "dashboard/confirm.html",
+        title="Clear every fault rule?",
+        consequence=f"All {count} rule(s) of this tenant go; calls behave normally again.",
+        action=url_for("web.dashboard_faults_clear"),
+        verb="Clear all rules",
+        cancel=url_for("web.dashboard_faults"),
+    )
+
+
 @bp.post("/dashboard/faults/clear")
 @signed_in
 def dashboard_faults_clear() -> WerkzeugResponse:
-    """Remove every rule of the tenant."""
+    """Remove every rule of the tenant (after the confirmation page)."""
+    if request.form.get("confirm") != "yes":
+        return back("web.dashboard_faults_clear_confirm")
     removed = bank().faults.clear_rules()
     flash(f"Removed {removed} rule(s).", "ok")
     return back("web.dashboard_faults")
@@ -130,4 +171,5 @@ def _page(form: MultiDict[str, str], error: errors.CoreError | None) -> str:
         form=form,
         error=error,
         error_field=error.detail.get("field") if error else None,
+        labels=LABELS,
     )

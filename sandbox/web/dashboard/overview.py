@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ...control.transactions import page_body, parse_query
 from ...core import errors, institutions
 from ...core.bank import authenticate, live_items
 from ...core.models import Item
@@ -15,11 +17,13 @@ from ...extensions import current_session
 from .. import csrf
 from ..blueprint import bp
 from ..forms import form_int
+from .connections import connection_rows
 from .session import SESSION_KEY, attempt, back, bank, signed_in
+from .webhooks import event_states
 
 CLOCK_STEPS = (1, 7, 30)
 SPARK_DAYS = 90
-LATEST_TRANSACTIONS = 25
+ITEM_PAGE = 25
 # -- signing in -------------------------------------------------------------------------------
 
 
@@ -63,7 +67,11 @@ def dashboard_overview() -> str:
         for item in live_items(current_session(), bank().tenant)
     ]
     return render_template(
-        "dashboard/overview.html", clock=bank().clock, rows=rows, steps=CLOCK_STEPS
+        "dashboard/overview.html",
+        clock=bank().clock,
+        rows=rows,
+        steps=CLOCK_STEPS,
+        connections=connection_rows(),
     )
 
 
@@ -86,16 +94,36 @@ def dashboard_clock() -> WerkzeugResponse:
     return back("web.dashboard_overview")
 
 
+@bp.get("/dashboard/items/<item_id>/remove")
+@signed_in
+def dashboard_item_remove_confirm(item_id: str) -> str:
+    """Ask before removing: the item's access tokens stop working for good."""
+    item = owned_item(item_id)
+    return render_template(
+        "dashboard/confirm.html",
+        title=f"Remove {institutions.get(item.institution_id).name} item?",
+        consequence=(
+            f"Item {item.id} and its {len(item.accounts)} account(s) go away; every access "
+            "token of it fails with ITEM_NOT_FOUND from now on. This cannot be undone."
+        ),
+        action=url_for("web.dashboard_item_action", item_id=item.id, action="remove"),
+        verb="Remove item",
+        cancel=url_for("web.dashboard_item", item_id=item.id),
+    )
+
+
 @bp.post("/dashboard/items/<item_id>/<action>")
 @signed_in
 def dashboard_item_action(item_id: str, action: str) -> WerkzeugResponse:
-    """``reset_login`` (force ``ITEM_LOGIN_REQUIRED``) or ``remove`` an item."""
+    """``reset_login`` (force ``ITEM_LOGIN_REQUIRED``) or ``remove`` an item (confirmed)."""
     item = owned_item(item_id)
     if action == "reset_login":
         attempt(lambda: f"{bank().force_login_required(item).id} now needs a new login.")
         return back("web.dashboard_item", item_id=item.id)
     if action != "remove":
         abort(404)
+    if request.form.get("confirm") != "yes":
+        return back("web.dashboard_item_remove_confirm", item_id=item.id)
     bank().remove(item)
     flash(f"Removed {item.id}; its access tokens now fail with ITEM_NOT_FOUND.", "ok")
     return back("web.dashboard_overview")
@@ -114,21 +142,28 @@ def owned_item(item_id: str) -> Item:
 
 @bp.get("/dashboard/items/<item_id>")
 @signed_in
-def dashboard_item(item_id: str) -> str:
+def dashboard_item(item_id: str) -> str | WerkzeugResponse:
     """Accounts with balance sparklines, the latest transactions and the item's webhooks."""
     item, tenant_bank_ = owned_item(item_id), bank()
     today = tenant_bank_.clock.today()
     start = max(today - dt.timedelta(days=SPARK_DAYS - 1), item.history_start)
     series = tenant_bank_.balance_history(item, list(item.accounts), start, today)
-    latest = tenant_bank_.latest_transactions(item, LATEST_TRANSACTIONS)
+    query = MultiDict(
+        {"item_id": item.id, "limit": str(ITEM_PAGE), "cursor": request.args.get("cursor", "")}
+    )
+    try:
+        found = tenant_bank_.explore_transactions(parse_query(query))
+    except errors.InvalidField:  # a stale or edited cursor: start again at the newest
+        return redirect(url_for("web.dashboard_item", item_id=item.id), 303)
     return render_template(
         "dashboard/item.html",
         item=item,
         bank_row=institutions.get(item.institution_id),
         charts=[(s.account, sparkline(s.points)) for s in series],
-        latest=latest,
+        page=page_body(found),
+        paged=bool(request.args.get("cursor")),
         names={a.id: a.name for a in item.accounts},
-        events=tenant_bank_.outbox.events(item_id=item.id, limit=20),
+        **event_states(tenant_bank_.outbox.events(item_id=item.id, limit=20)),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -13,6 +15,7 @@ from ...shared import show_target_replies
 from ...worker import dispatcher_for
 from ..blueprint import bp
 from .session import back, bank, signed_in
+from .words import STATES, delivery_state
 
 LOG_LIMIT = 100
 
@@ -27,19 +30,36 @@ def dashboard_webhooks() -> str:
     outbox = bank().outbox
     return render_template(
         "dashboard/webhooks.html",
-        events=outbox.events(status=status, limit=LOG_LIMIT),
-        paused=outbox.paused,
+        **event_states(outbox.events(status=status, limit=LOG_LIMIT)),
         status=status,
         statuses=STATUSES,
     )
+
+
+def event_states(events: list[WebhookEvent]) -> dict[str, Any]:
+    """``events`` with the delivery state of each (``words.STATES``), for ``_events.html``."""
+    outbox = bank().outbox
+    held, paused = outbox.held(events), outbox.paused
+    return {
+        "events": events,
+        "states": {e.id: delivery_state(e, held, paused) for e in events},
+        "paused": paused,
+        "legend": STATES,
+    }
 
 
 @bp.get("/dashboard/webhooks/<int:event_id>")
 @signed_in
 def dashboard_webhook(event_id: int) -> str:
     """One event: the exact body that was signed and sent, and every attempt."""
+    event = _event(event_id)
+    found = event_states([event])
     return render_template(
-        "dashboard/webhook.html", event=_event(event_id), show_replies=show_target_replies()
+        "dashboard/webhook.html",
+        event=event,
+        state=found["states"][event.id],
+        legend=found["legend"],
+        show_replies=show_target_replies(),
     )
 
 

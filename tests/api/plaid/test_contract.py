@@ -60,6 +60,9 @@ ITEM_ENDPOINTS = {
     "/accounts/balance/get",
     "/auth/get",
     "/liabilities/get",
+    "/statements/list",
+    "/statements/download",
+    "/statements/refresh",
     "/identity/get",
     "/transactions/sync",
     "/transactions/get",
@@ -133,6 +136,7 @@ def _sweep_item(checker: Checker, token: str) -> None:
     if checker.plaid.post("/liabilities/get", access_token=token).status_code == 200:
         checker.call("/liabilities/get", access_token=token)
     checker.call("/identity/get", access_token=token)
+    _sweep_statements(checker, token)
     cursor, more = "", True
     while more:
         page = checker.call("/transactions/sync", access_token=token, cursor=cursor, count=500)
@@ -155,13 +159,37 @@ def _sweep_item(checker: Checker, token: str) -> None:
     checker.call("/item/remove", access_token=token)
 
 
+def _sweep_statements(checker: Checker, token: str) -> None:
+    """Statements where the bank offers them: the list (JSON), one PDF, and a refresh."""
+    if checker.plaid.post("/statements/list", access_token=token).status_code != 200:
+        return
+    listed = checker.call("/statements/list", access_token=token)
+    first = next(s for a in listed["accounts"] for s in a["statements"])
+    pdf = checker.plaid.post(
+        "/statements/download", access_token=token, statement_id=first["statement_id"]
+    )
+    if pdf.mimetype != "application/pdf" or not pdf.data.startswith(b"%PDF-"):
+        checker.problems.append(f"/statements/download sent {pdf.mimetype}")
+    checker.checked.add("/statements/download")
+    checker.call(
+        "/statements/refresh", access_token=token, start_date="2026-01-01", end_date="2026-03-01"
+    )
+
+
+STATEMENT_ENDPOINTS = {"/statements/list", "/statements/download", "/statements/refresh"}
+
+
 @pytest.mark.parametrize("kind", sorted(ITEM_KINDS))
 def test_item_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient, kind: str) -> None:
     token = _link(plaid, *ITEM_KINDS[kind])
     checker = Checker(plaid)
     _sweep_item(checker, token)
     assert not checker.problems, "\n".join(checker.problems[:20])
-    assert checker.checked >= ITEM_ENDPOINTS - {"/auth/get", "/liabilities/get"}
+    assert (
+        checker.checked >= ITEM_ENDPOINTS - {"/auth/get", "/liabilities/get"} - STATEMENT_ENDPOINTS
+    )
+    if ITEM_KINDS[kind][0] == "ins_109508":
+        assert checker.checked >= STATEMENT_ENDPOINTS
 
 
 def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(

@@ -132,7 +132,7 @@ def test_item_page_shows_balances_sparklines_transactions_and_webhooks(
     page = dash.get(f"/dashboard/items/{item_id}").text
     assert "Plaid Checking" in page and "<polyline points=" in page
     assert "End-of-day balance over 90 days" in page
-    assert "Latest transactions" in page and 'class="pending"' in page
+    assert 'id="tx-title">Transactions' in page and 'class="pending"' in page
     assert "INITIAL_UPDATE" in page or "SYNC_UPDATES_AVAILABLE" in page
 
 
@@ -153,7 +153,12 @@ def test_reset_login_puts_the_item_in_error_and_remove_hides_it(
     mine = select(Item).join(Tenant).where(Tenant.client_id == plaid.client_id)
     item = db.session.scalars(mine.where(Item.id == item_id)).one()
     assert item.error_code == "ITEM_LOGIN_REQUIRED"
-    dash.post(f"/dashboard/items/{item_id}/remove")
+    unconfirmed = dash.post(f"/dashboard/items/{item_id}/remove")
+    assert unconfirmed.headers["Location"].endswith(f"/dashboard/items/{item_id}/remove")
+    db.session.refresh(item)
+    assert item.removed_at is None
+    assert "cannot be undone" in dash.get(f"/dashboard/items/{item_id}/remove").text
+    dash.post(f"/dashboard/items/{item_id}/remove", confirm="yes")
     db.session.refresh(item)
     assert item.removed_at is not None
     assert dash.get(f"/dashboard/items/{item_id}").status_code == 404
@@ -171,9 +176,12 @@ def test_webhook_log_detail_deliver_and_redeliver(
     event = _first_event(tenant_keys)
     assert event.attempts == 1 and event.attempt_log[0].error
     listing = dash.get("/dashboard/webhooks").text
-    assert event.webhook_code in listing and "ms</td>" in listing
+    assert event.webhook_code in listing and ">retrying</span>" in listing
+    assert "nothing accepted the connection at 127.0.0.1:9" in listing
     detail = dash.get(f"/dashboard/webhooks/{event.id}").text
-    assert escape(event.body) in detail and escape(event.attempt_log[0].error) in detail
+    assert escape(event.body) in detail and "nothing accepted the connection" in detail
+    assert "<summary>Technical details</summary>" in detail
+    assert escape(event.attempt_log[0].error) in detail
     dash.post(f"/dashboard/webhooks/{event.id}/redeliver")
     db.session.refresh(event)
     assert event.attempts == 0 and event.status == "pending"
@@ -211,7 +219,7 @@ def test_add_rule_fires_and_shows_in_log(dash: Dashboard, plaid: PlaidClient) ->
 def test_bad_rule_redisplays_the_form_naming_the_field(dash: Dashboard) -> None:
     reply = dash.post("/dashboard/faults", action="http_status", http_status="99", endpoint="/x")
     assert reply.status_code == 400
-    assert "<strong>http_status</strong>" in reply.text
+    assert "<strong>HTTP status</strong>" in reply.text
     assert 'id="f-http_status" name="http_status" type="number" value="99"' in reply.text
 
 
@@ -222,6 +230,8 @@ def test_delete_one_rule_and_clear_all(dash: Dashboard, tenant_keys: tenants.Key
     dash.post(f"/dashboard/faults/{rules[0].id}/delete")
     assert len(fault_rules.rules(db.session, tenant(tenant_keys))) == 2
     dash.post("/dashboard/faults/clear")
+    assert len(fault_rules.rules(db.session, tenant(tenant_keys))) == 2  # not confirmed
+    dash.post("/dashboard/faults/clear", confirm="yes")
     assert fault_rules.rules(db.session, tenant(tenant_keys)) == []
 
 

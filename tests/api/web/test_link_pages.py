@@ -14,7 +14,8 @@ from tests.conftest import PlaidClient
 class LinkBrowser:
     """Walks one hosted Link session like a browser (cookies + CSRF token)."""
 
-    def __init__(self, plaid: PlaidClient, **config: Any) -> None:
+    def __init__(self, plaid: PlaidClient, token: str | None = None, **config: Any) -> None:
+        """A session on ``token``, or on a new link token made with ``config``."""
         body = {
             "client_name": "Demo",
             "language": "en",
@@ -24,7 +25,7 @@ class LinkBrowser:
             "hosted_link": {"completion_redirect_uri": "http://localhost/done"},
             **config,
         }
-        self.token = plaid.ok("/link/token/create", **body)["link_token"]
+        self.token = token or plaid.ok("/link/token/create", **body)["link_token"]
         self.client: FlaskClient = plaid.client
         page = self.client.get(f"/link?token={self.token}").text
         self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # type: ignore[index]
@@ -36,6 +37,15 @@ class LinkBrowser:
 
     def page(self) -> str:
         return self.client.get(f"/link?token={self.token}").text
+
+    def continue_from(self, done: Any) -> str:
+        """Follow a finished step to the success pane; the app URL its Continue leads to."""
+        assert done.status_code == 303 and "/link/finished?" in done.headers["Location"]
+        pane = self.client.get(done.headers["Location"]).text
+        assert '<h1 id="pane-title">Success</h1>' in pane
+        target = re.search(r'class="primary button-link" href="([^"]+)"', pane)
+        assert target, "no Continue button on the success pane"
+        return target[1].replace("&amp;", "&")
 
 
 def to_credentials(link: LinkBrowser, institution_id: str = "ins_109508") -> None:
@@ -51,7 +61,7 @@ def test_link_mfa_questions_two_rounds_then_done(plaid: PlaidClient) -> None:
     link.post("mfa", count="1", answer_0="answer_0_0")
     assert "Step 2 of 2" in link.page()
     done = link.post("mfa", count="1", answer_0="answer_1_0")
-    assert "public_token=public-sandbox-" in done.headers["Location"]
+    assert "public_token=public-sandbox-" in link.continue_from(done)
     sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
     results = sessions[0]["results"]
     assert set(results) >= {
@@ -88,7 +98,7 @@ def test_link_account_filters_limit_the_item_accounts(plaid: PlaidClient) -> Non
     )
     to_credentials(link)
     done = link.post("credentials", username="user_good", password="pass_good")
-    public = re.search(r"public_token=([^&]+)", done.headers["Location"])[1]  # type: ignore[index]
+    public = re.search(r"public_token=([^&]+)", link.continue_from(done))[1]  # type: ignore[index]
     access = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
     accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
     assert {a["subtype"] for a in accounts} == {"checking", "savings"}

@@ -1,0 +1,339 @@
+"""The demo web app: server-rendered pages over the same queries and actions as the API.
+
+Every change is a POST form carrying the session's CSRF token; failures from the provider are
+shown with its message and what to do, never as a stack trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from client.api.errors import ClientError, PlaidError
+from client.app import charts, queries
+from client.app.api import SPENDING_DAYS, service, store
+from client.app.auth import (
+    check_password,
+    csrf_token,
+    current_user,
+    session_user,
+    sign_in,
+    sign_out,
+)
+from client.app.errors import AppError, NotSignedIn
+from client.app.params import transaction_filters
+from client.app.serialize import action_for
+from client.app.service import sync_state
+from client.notify import advice_for
+from client.store.models import Connection, ConnectionStatus
+
+bp = Blueprint("web", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "$"}
+# What to do, in terms of this page's own buttons, where the fix is a button here.
+BUTTON_ADVICE = {
+    ConnectionStatus.LOGIN_REQUIRED: "Press “Sign in again” and sign in at your bank; the sync "
+    "then catches up by itself.",
+    ConnectionStatus.DISCONNECTED: "Press “Link again” to connect this bank once more.",
+}
+
+
+def signed_in(view: F) -> F:
+    """Send a visitor without a session to the sign-in page (and back afterwards)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if session_user() is None:
+            return redirect(url_for("web.signin", next=request.full_path.rstrip("?")))
+        current_user()  # checks the CSRF token of a POST
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@bp.app_template_filter("money")
+def money(value: Decimal | None, currency: str = "USD") -> str:
+    """`-$1,234.56` (a minus sign, not a hyphen, so screen readers say it)."""
+    if value is None:
+        return "—"
+    symbol = SYMBOLS.get(currency, currency + " ")
+    sign = "\N{MINUS SIGN}" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.2f}"
+
+
+@bp.app_template_filter("when")
+def when(value: dt.datetime | None) -> str:
+    """A timestamp as people read it (UTC)."""
+    return value.strftime("%-d %b %Y, %H:%M UTC") if value else "never"
+
+
+def advice(conn: Connection) -> str:
+    """What the user should do about a connection's problem."""
+    return BUTTON_ADVICE.get(conn.status) or advice_for(conn.last_error_code)
+
+
+@bp.app_template_filter("sentence")
+def sentence(text: str | None) -> str:
+    """A provider's message as a sentence: capital first letter (some send lower case)."""
+    text = (text or "").strip()
+    return text[:1].upper() + text[1:]
+
+
+@bp.app_context_processor
+def globals_() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "user": session_user(), "advice": advice}
+
+
+@bp.after_app_request
+def headers(reply: Response) -> Response:
+    """No inline script, no framing, nothing from another origin."""
+    reply.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    )
+    reply.headers.setdefault("X-Content-Type-Options", "nosniff")
+    reply.headers.setdefault("Referrer-Policy", "same-origin")
+    return reply
+
+
+@bp.errorhandler(AppError)
+def app_error(exc: AppError) -> Any:
+    if isinstance(exc, NotSignedIn):
+        return redirect(url_for("web.signin"))
+    return render_template("error.html", title="That did not work", message=exc.message), exc.status
+
+
+@bp.errorhandler(ClientError)
+def provider_error(exc: ClientError) -> Any:
+    plaid = exc if isinstance(exc, PlaidError) else None
+    code = plaid.error_code if plaid else None
+    message = (plaid.display_message or plaid.error_message) if plaid else str(exc)
+    return render_template(
+        "error.html",
+        title="The bank's service said no",
+        message=message,
+        code=code,
+        advice=advice_for(code),
+    ), 502
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    """The demo's sign-in form (users from BANK_APP_USERS)."""
+    error = None
+    if request.method == "POST":
+        name = request.form.get("username", "").strip()
+        if check_password(name, request.form.get("password", "")):
+            sign_in(name)
+            target = request.args.get("next", "")
+            return redirect(
+                target if target.startswith("/") and not target.startswith("//") else "/"
+            )
+        error = "Wrong user name or password."
+    return render_template("signin.html", error=error), 401 if error else 200
+
+
+def _local_target(target: str) -> str:
+    """Only a path on this site (never `//evil.example`): no open redirect after sign-in."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@bp.post("/signout")
+@signed_in
+def signout() -> BaseResponse:
+    sign_out()
+    return redirect(url_for("web.signin"))
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@signed_in
+def overview() -> str:
+    """Balances, connections needing attention, spending by category, recent transactions."""
+    user = current_user()
+    end = dt.date.today()
+    with store().session() as session:
+        accounts = queries.accounts(session, user)
+        conns = queries.connections(session, user)
+        spend = queries.spending(session, user, end - dt.timedelta(days=SPENDING_DAYS), end)
+        recent = queries.transactions_page(session, user, transaction_filters({"limit": "8"}))
+    return render_template(
+        "overview.html",
+        accounts=accounts,
+        connections={c.id: c for c in conns},
+        attention=[c for c in conns if action_for(c)],
+        spending=charts.shares(spend),
+        spending_days=SPENDING_DAYS,
+        recent=recent.items,
+        names={a.id: a.name for a in accounts},
+    )
+
+
+@bp.get("/connect")
+@signed_in
+def connect() -> str:
+    """Connect a bank: the provider and its institutions, and the button that opens Link."""
+    try:
+        institutions = service().institutions()
+    except ClientError:
+        institutions = []  # the grid is a nicety; Link itself lists the banks
+    return render_template("connect.html", institutions=institutions)
+
+
+@bp.post("/connect")
+@signed_in
+def connect_start() -> BaseResponse:
+    """Open the provider's hosted Link."""
+    link = service().start_link(current_user(), request.host_url)
+    return redirect(link.url or url_for("web.connections"), 303)
+
+
+@bp.get("/connections/complete")
+@signed_in
+def connections_complete() -> BaseResponse:
+    """Where Link returns: connect (or repair) on success; say so when the user left."""
+    user = current_user()
+    repaired = request.args.get("connection_id", type=int)
+    if request.args.get("status") == "exited" or not request.args.get("public_token"):
+        flash("You left before finishing; nothing was connected.", "info")
+        return redirect(url_for("web.connections"))
+    if repaired:
+        if service().repaired(user, repaired):
+            flash("Signed in again: the connection works and is catching up.", "success")
+        else:
+            flash("The bank still wants you to sign in.", "error")
+        return redirect(url_for("web.connections", syncing=repaired))
+    cid = service().complete(user, request.args["public_token"])
+    flash("Bank connected. The first sync has started.", "success")
+    return redirect(url_for("web.connections", syncing=cid))
+
+
+@bp.get("/connections")
+@signed_in
+def connections() -> str:
+    """Connections with status, last sync, progress and actions."""
+    user = current_user()
+    with store().session() as session:
+        conns = queries.connections(session, user)
+        states = {c.id: sync_state(session, c.id) for c in conns}
+        counts = {c.id: len(queries.accounts(session, user, connection_id=c.id)) for c in conns}
+    return render_template(
+        "connections.html",
+        connections=conns,
+        states=states,
+        counts=counts,
+        action_for=action_for,
+    )
+
+
+@bp.post("/connections/<int:connection_id>/sync")
+@signed_in
+def connection_sync(connection_id: int) -> BaseResponse:
+    service().sync(current_user(), connection_id)
+    return redirect(url_for("web.connections", _anchor=f"connection-{connection_id}"), 303)
+
+
+@bp.post("/connections/<int:connection_id>/pause")
+@signed_in
+def connection_pause(connection_id: int) -> BaseResponse:
+    paused = request.form.get("paused") == "1"
+    service().pause(current_user(), connection_id, paused)
+    flash("Automatic syncs paused." if paused else "Automatic syncs resumed.", "success")
+    return redirect(url_for("web.connections"), 303)
+
+
+@bp.post("/connections/<int:connection_id>/reconnect")
+@signed_in
+def connection_reconnect(connection_id: int) -> BaseResponse:
+    link = service().reconnect(current_user(), connection_id, request.host_url)
+    return redirect(link.url or url_for("web.connections"), 303)
+
+
+@bp.get("/connections/<int:connection_id>/disconnect")
+@signed_in
+def connection_disconnect_confirm(connection_id: int) -> str:
+    """Ask first: disconnecting cannot be undone without linking again."""
+    with store().session() as session:
+        conn = queries.owned_connection(session, current_user(), connection_id)
+    return render_template("disconnect.html", conn=conn)
+
+
+@bp.post("/connections/<int:connection_id>/disconnect")
+@signed_in
+def connection_disconnect(connection_id: int) -> BaseResponse:
+    service().disconnect(current_user(), connection_id)
+    flash("Disconnected. The bank no longer shares data; your history stays here.", "success")
+    return redirect(url_for("web.connections"), 303)
+
+
+@bp.get("/accounts/<int:account_id>")
+@signed_in
+def account(account_id: int) -> str:
+    """One account: balances, limits, last month's statement, the balance chart."""
+    user = current_user()
+    with store().session() as session:
+        acc = queries.owned_account(session, user, account_id)
+        history = queries.balance_history(session, acc)
+        stmt = queries.statement(session, acc)
+        recent = queries.transactions_page(
+            session, user, transaction_filters({"limit": "10"}, account_id=account_id)
+        )
+        conn = acc.connection
+    return render_template(
+        "account.html",
+        acc=acc,
+        conn=conn,
+        charts={"wide": charts.line(history), "narrow": charts.line(history, charts.NARROW, 3)},
+        statement=stmt,
+        recent=recent.items,
+    )
+
+
+@bp.get("/transactions")
+@signed_in
+def transactions() -> Any:
+    """The transactions table: filters, sort by date or amount, cursor pages, the total."""
+    user = current_user()
+    try:
+        filters = transaction_filters(request.args)
+    except AppError as exc:
+        flash(exc.message, "error")
+        filters = transaction_filters({})
+    with store().session() as session:
+        page = queries.transactions_page(session, user, filters)
+        accounts = queries.accounts(session, user)
+        categories = queries.categories(session, user)
+    base = filters.without_page()
+    return render_template(
+        "transactions.html",
+        page=page,
+        f=filters,
+        accounts=accounts,
+        names={a.id: a.name for a in accounts},
+        categories=categories,
+        sort_link=lambda sort, order: "?" + urlencode({**base, "sort": sort, "order": order}),
+        next_link="?" + urlencode({**base, "cursor": page.next_cursor})
+        if page.next_cursor
+        else None,
+        first_link="?" + urlencode(base) if filters.cursor else None,
+    )

@@ -1,0 +1,149 @@
+"""CSV files in any known layout (or a saved/user mapping) to signed rows, line by line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal, InvalidOperation
+
+from client.imports.csv_layouts import BANK_CATEGORIES, Mapping, check_mapping, find_header
+from client.imports.rows import FileRow, ImportFileError, ParsedFile
+
+MONEY_NOISE = str.maketrans("", "", "$£€, '\"")
+
+
+def read_csv(
+    data: bytes, saved: dict[str, Mapping], mapping: Mapping | None = None
+) -> tuple[ParsedFile, list[str]]:
+    """The file's rows and its header (for saving a mapping); every bad cell is an error."""
+    text = _decode(data)
+    lines = list(csv.reader(io.StringIO(text)))
+    if not any(lines):
+        raise ImportFileError(None, "the file is empty")
+    if mapping is not None:
+        index, layout = 0, "mapped"
+        mapping = _checked(mapping, lines[0])
+    else:
+        index, layout, found = find_header(lines, saved)
+        if index == -2:
+            raise ImportFileError(
+                1,
+                f"unknown CSV layout (header: {', '.join(lines[0][:8])}); give a column "
+                "mapping, e.g. --map 'date=Date,amount=Amount,description=Description'",
+            )
+        mapping = found
+    header = lines[index] if index >= 0 else [str(n) for n in range(len(lines[0]))]
+    columns = {name.strip(): n for n, name in enumerate(header)}
+    rows, skipped = [], []
+    for number, cells in enumerate(lines[index + 1 :], start=index + 2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = _row(number, cells, columns, mapping)
+        if row is None:
+            skipped.append(number)
+        else:
+            rows.append(row)
+    parsed = ParsedFile(
+        format=layout,
+        rows=rows,
+        bank=mapping.get("bank"),
+        institution_id=mapping.get("institution_id"),
+        account_number=_account_number(lines, index, columns, mapping),
+        kind=mapping.get("kind"),
+        skipped=skipped,
+    )
+    return parsed, header
+
+
+def _checked(mapping: Mapping, header: list[str]) -> Mapping:
+    try:
+        return check_mapping(mapping, [c.strip() for c in header])
+    except ValueError as exc:
+        raise ImportFileError(1, str(exc)) from None
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without a BOM), else Windows-1252 as older bank exports use."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _cell(cells: list[str], columns: dict[str, int], name: str | None) -> str:
+    if not name:
+        return ""
+    index = columns.get(name)
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def _money(number: int, column: str, raw: str) -> Decimal | None:
+    """A bank's amount cell: ``$1,234.56``, ``-12.00``, ``(12.00)``; blank is None."""
+    cleaned = raw.translate(MONEY_NOISE)
+    if not cleaned:
+        return None
+    negative = cleaned.startswith("(") and cleaned.endswith(")")
+    try:
+        value = Decimal(cleaned.strip("()"))
+    except InvalidOperation:
+        raise ImportFileError(number, f"{column}: {raw!r} is not an amount") from None
+    if not value.is_finite():
+        raise ImportFileError(number, f"{column}: {raw!r} is not an amount")
+    return -value if negative else value
+
+
+def _amount(number: int, cells: list[str], columns: dict[str, int], m: Mapping) -> Decimal | None:
+    """The row's amount signed like the local model (money in positive)."""
+    if m.get("debit"):
+        debit = _money(number, m["debit"], _cell(cells, columns, m["debit"]))
+        credit = _money(number, m["credit"], _cell(cells, columns, m["credit"]))
+        if debit is None and credit is None:
+            return None
+        return (credit or Decimal(0)) - (debit or Decimal(0))
+    value = _money(number, m["amount"], _cell(cells, columns, m["amount"]))
+    if value is None:
+        return None
+    if m.get("type"):
+        kind = _cell(cells, columns, m["type"]).lower()
+        if kind not in ("debit", "credit"):
+            raise ImportFileError(number, f"{m['type']}: {kind!r} is neither Debit nor Credit")
+        return -abs(value) if kind == "debit" else abs(value)
+    return -value if m.get("sign") == "out_positive" else value
+
+
+def _row(number: int, cells: list[str], columns: dict[str, int], m: Mapping) -> FileRow | None:
+    """One transaction, or None for a row that is not one (an opening-balance line)."""
+    raw_date = _cell(cells, columns, m["date"])
+    try:
+        date = dt.datetime.strptime(raw_date, m["date_format"]).date()
+    except ValueError:
+        raise ImportFileError(
+            number, f"{m['date']}: {raw_date!r} is not a date like {m['date_format']}"
+        ) from None
+    amount = _amount(number, cells, columns, m)
+    if amount is None:
+        return None
+    description = _cell(cells, columns, m["description"])
+    if not description:
+        raise ImportFileError(number, f"{m['description']}: the description is empty")
+    category = BANK_CATEGORIES.get(m.get("categories") or "", {}).get(
+        _cell(cells, columns, m.get("category"))
+    )
+    return FileRow(
+        line=number,
+        date=date,
+        amount=amount,
+        description=description,
+        fitid=_cell(cells, columns, m.get("id")).strip("'") or None,
+        category=category,
+    )
+
+
+def _account_number(
+    lines: list[list[str]], index: int, columns: dict[str, int], m: Mapping
+) -> str | None:
+    """The account number (or last digits) from the first data row, when the layout has one."""
+    if not m.get("account") or len(lines) <= index + 1:
+        return None
+    return _cell(lines[index + 1], columns, m["account"]) or None

@@ -1,0 +1,89 @@
+"""OFX 1.x (SGML), 2.x (XML) and QFX through ofxtools, the maintained OFX parser."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from decimal import Decimal
+from typing import Any
+
+from ofxtools.Parser import OFXTree
+
+from client.imports.rows import FileRow, ImportFileError, ParsedFile
+
+
+def looks_like_ofx(head: bytes) -> bool:
+    """An OFX header (SGML ``OFXHEADER:`` or XML ``<?OFX``) near the start."""
+    text = head[:1024].lstrip().upper()
+    return text.startswith(b"OFXHEADER") or b"<?OFX" in text or text.startswith(b"<OFX>")
+
+
+# A value that ofxtools would reject with no position: checked first, so the error names the line.
+_VALUE = re.compile(rb"<(TRNAMT|DTPOSTED)>([^<\r\n]*)")
+_CHECKS = {
+    b"TRNAMT": (re.compile(rb"^[+-]?\d*[.,]?\d+$"), "is not an amount"),
+    b"DTPOSTED": (re.compile(rb"^\d{8}"), "is not a date (YYYYMMDD…)"),
+}
+
+
+def _precheck(data: bytes) -> None:
+    """Amounts and posting dates, each with the line it is on."""
+    for found in _VALUE.finditer(data):
+        tag, raw = found[1], found[2].strip()
+        pattern, problem = _CHECKS[tag]
+        if not pattern.match(raw):
+            line = data.count(b"\n", 0, found.start()) + 1
+            value = raw.decode("ascii", errors="replace")
+            raise ImportFileError(line, f"{tag.decode()}: {value!r} {problem}")
+
+
+def read_ofx(data: bytes) -> ParsedFile:
+    """Every statement transaction of the file's first statement."""
+    _precheck(data)
+    tree = OFXTree()
+    try:
+        with warnings.catch_warnings():  # Quicken's INTU.* tags: ofxtools warns and skips them
+            warnings.simplefilter("ignore")
+            tree.parse(io.BytesIO(data))
+            ofx = tree.convert()
+    except Exception as exc:  # ofxtools raises many kinds (ParseError, OFXSpecError, ValueError…)
+        raise ImportFileError(None, f"not a valid OFX file: {_first_line(exc)}") from None
+    statements = list(ofx.statements)
+    if not statements:
+        raise ImportFileError(None, "the OFX file holds no bank or card statement")
+    statement = statements[0]
+    rows = [_row(n, t) for n, t in enumerate(statement.banktranlist or [], start=1)]
+    account = statement.account
+    card = type(account).__name__ == "CCACCTFROM"
+    fid = getattr(getattr(ofx.signonmsgsrsv1.sonrs, "fi", None), "fid", None)
+    org = getattr(getattr(ofx.signonmsgsrsv1.sonrs, "fi", None), "org", None)
+    return ParsedFile(
+        format="qfx" if b"<INTU.BID>" in data else "ofx",
+        rows=rows,
+        currency=statement.curdef,
+        bank=org,
+        institution_id=f"ins_{fid}" if fid else None,
+        account_number=account.acctid,
+        kind="credit" if card else "depository",
+    )
+
+
+def _row(n: int, txn: Any) -> FileRow:
+    """OFX signs money out negative, as the local model does; MEMO holds a long name."""
+    name = txn.memo if txn.memo and txn.name and txn.memo.startswith(txn.name) else txn.name
+    if txn.dtposted is None or txn.trnamt is None:
+        raise ImportFileError(n, "a STMTTRN without DTPOSTED or TRNAMT")
+    return FileRow(
+        line=n,
+        date=txn.dtposted.date(),
+        amount=Decimal(txn.trnamt),
+        description=name or txn.memo or "",
+        fitid=txn.fitid,
+        check_number=txn.checknum,
+    )
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

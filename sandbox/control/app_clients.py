@@ -1,0 +1,97 @@
+"""Control API for the apps registered at TrueLayer's auth server (the tenant's clients).
+
+| method and path | does |
+|---|---|
+| ``GET /control/truelayer/clients`` | the tenant's clients, its own (its API keys) first |
+| ``POST /control/truelayer/clients`` | a new client with its own secret (shown only here) |
+| ``PATCH /control/truelayer/clients/<client_id>`` | more redirect URIs, another consent length |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, jsonify
+from marshmallow import RAISE, Schema, fields, validate
+
+from ..core.bank import Bank
+from ..core.models import AppClient
+from .blueprint import bp
+from .routes import _load
+
+MAX_URIS = 20
+MAX_CONSENT_DAYS = 3650
+
+
+def _redirect_uris(low: int, **options: Any) -> fields.List[str]:
+    """A list of redirect URIs (the core checks each one's form)."""
+    uri = fields.String(validate=validate.Length(1, 2000))
+    return fields.List(uri, validate=validate.Length(low, MAX_URIS), **options)
+
+
+def _consent_days(default: int | None) -> fields.Integer:
+    return fields.Integer(
+        strict=True, load_default=default, validate=validate.Range(1, MAX_CONSENT_DAYS)
+    )
+
+
+class AppClientCreate(Schema):
+    """``POST /control/truelayer/clients``."""
+
+    class Meta:
+        unknown = RAISE
+
+    redirect_uris = _redirect_uris(1, required=True)
+    name = fields.String(load_default="app", validate=validate.Length(1, 40))
+    consent_days = _consent_days(90)
+
+
+class AppClientChange(Schema):
+    """``PATCH /control/truelayer/clients/<client_id>``."""
+
+    class Meta:
+        unknown = RAISE
+
+    add_redirect_uris = _redirect_uris(0, load_default=list)
+    consent_days = _consent_days(None)
+
+
+def _bank() -> Bank:
+    bank: Bank = g.bank
+    return bank
+
+
+def client_json(client: AppClient) -> dict[str, Any]:
+    """A client as the control API shows it (never a secret, only whose keys sign in)."""
+    return {
+        "client_id": client.client_id,
+        "redirect_uris": list(client.redirect_uris),
+        "consent_days": client.consent_days,
+        "uses_tenant_keys": client.secret_hash is None,
+    }
+
+
+@bp.get("/truelayer/clients")
+def truelayer_clients_list() -> Response:
+    """The tenant's TrueLayer clients: ids, redirect URIs and consent lengths."""
+    return jsonify(clients=[client_json(c) for c in _bank().grants.clients()])
+
+
+@bp.post("/truelayer/clients")
+def truelayer_clients_create() -> tuple[Response, int]:
+    """Register another app; its ``client_secret`` is shown only in this reply."""
+    data = _load(AppClientCreate())
+    client, secret = _bank().grants.register_client(
+        data["redirect_uris"], name=data["name"], consent_days=data["consent_days"]
+    )
+    return jsonify({**client_json(client), "client_secret": secret}), 201
+
+
+@bp.patch("/truelayer/clients/<client_id>")
+def truelayer_clients_change(client_id: str) -> Response:
+    """Add redirect URIs to a client and/or change how many days its consents last."""
+    data = _load(AppClientChange())
+    client = _bank().grants.update_client(
+        client_id, add_redirect_uris=data["add_redirect_uris"], consent_days=data["consent_days"]
+    )
+    return jsonify(client_json(client))

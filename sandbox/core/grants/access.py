@@ -1,0 +1,107 @@
+"""What a bearer token grants: ``resolve_access`` finds the tenant, the consent and the item.
+
+Used by the data API before it knows the tenant: the token alone decides. Consent is
+checked before the token's own lifetime, so an app whose consent ended hears that (and
+not merely "token expired", which would send it round a refresh that must fail too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from .. import keyring, tenants
+from ..errors import ConsentExpired, ConsentRevoked, GrantInvalid, TokenExpired, TokenInvalid
+from ..models import Consent, GrantToken, Item, Tenant
+
+AUTHORISED = "authorised"
+REVOKED = "revoked"
+EXPIRED = "expired"
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An app's live, consented access to one item, as a bearer token shows it."""
+
+    tenant: Tenant
+    item: Item
+    consent_id: str
+    credentials_id: str
+    client_id: str
+    scopes: frozenset[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    status: str
+    status_updated_at: dt.datetime
+    institution_id: str
+
+
+def resolve_access(session: Session, bearer_token: str | None) -> Grant:
+    """The grant behind an access token, or the domain error that says why there is none."""
+    row = find_token(session, bearer_token, ACCESS)
+    if row is None:
+        raise TokenInvalid(field="access_token")
+    consent = row.consent
+    now = tenants.clock_of(consent.tenant).now()
+    check_live(consent, now)
+    assert row.expires_at is not None  # access tokens always have a lifetime
+    if row.expires_at <= now:
+        raise TokenExpired(expired_at=row.expires_at)
+    return grant_of(consent)
+
+
+def grant_of(consent: Consent) -> Grant:
+    """A consent as the value dialects read."""
+    return Grant(
+        tenant=consent.tenant,
+        item=consent.item,
+        consent_id=consent.id,
+        credentials_id=consent.credentials_id,
+        client_id=consent.client_id,
+        scopes=frozenset(consent.scopes),
+        created_at=consent.created_at,
+        expires_at=consent.expires_at,
+        status=consent.status,
+        status_updated_at=consent.status_updated_at,
+        institution_id=consent.item.institution_id,
+    )
+
+
+def status_at(consent: Consent, now: dt.datetime) -> str:
+    """The consent's status at ``now`` (an authorised one past its end is expired)."""
+    if consent.status == REVOKED or consent.item.removed_at is not None:
+        return REVOKED if consent.status == REVOKED else EXPIRED
+    if consent.status == EXPIRED or consent.expires_at <= now:
+        return EXPIRED
+    return AUTHORISED
+
+
+def check_live(consent: Consent, now: dt.datetime) -> None:
+    """Raise unless the consent still grants access at ``now``."""
+    status = status_at(consent, now)
+    if status == REVOKED:
+        raise ConsentRevoked()
+    if status == EXPIRED:
+        raise ConsentExpired(expired_at=consent.expires_at)
+
+
+def consent_of_refresh_token(session: Session, refresh_token: str | None) -> Consent:
+    """The connection a live refresh token belongs to (re-authentication links start here)."""
+    row = find_token(session, refresh_token, REFRESH)
+    if row is None or status_at(row.consent, tenants.clock_of(row.consent.tenant).now()) == REVOKED:
+        raise GrantInvalid(field="refresh_token")
+    return row.consent
+
+
+def find_token(session: Session, token: str | None, kind: str) -> GrantToken | None:
+    """The live (not revoked) stored token of ``kind`` whose keyed hash matches ``token``."""
+    if not token or len(token) > 4096:
+        return None
+    row = session.get(GrantToken, keyring.for_session(session).digest(token))
+    if row is None or row.kind != kind or row.revoked_at is not None:
+        return None
+    return row

@@ -1,0 +1,358 @@
+"""The auth dialog: the auth link, the provider picker, the bank sign-in, consent, redirect.
+
+``GET /?response_type=code&client_id=...`` (the home page hands it to :func:`auth_link`)
+checks the app and its redirect URI (a bad one gets an error page: it cannot be trusted
+with a redirect), then every other problem goes back to the app as an OAuth ``error``.
+The user picks a provider, signs in (the mock bank's form here; other banks on their own
+OAuth pages, with this dialog as their client, as Plaid Link is), consents, and returns to
+the app with a single-use ``code`` (query string, or a form POST with
+``response_mode=form_post``). Cancel returns ``error=access_denied``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..core import errors
+from ..core.bank import Bank, LinkFlow, check_login, find_app_client
+from ..core.models import AppClient
+from ..extensions import current_session, tenant_bank
+from ..shared import public_url
+from ..web import csrf, oauth
+from ..web.oauth_server import register_client
+from . import providers
+from .auth_errors import render
+from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
+from .blueprint import bp
+
+Page = WerkzeugResponse | str | tuple[WerkzeugResponse | str, int]
+SCOPE_TEXT = {
+    "info": "Your full name and contact details",
+    "accounts": "Account names, numbers and sort codes",
+    "balance": "Account balances",
+    "cards": "Credit card details and balances",
+    "transactions": "Transactions, including pending ones",
+    "direct_debits": "Direct debits",
+    "standing_orders": "Standing orders",
+    "offline_access": "Access when you are not using the app, for as long as you consent",
+}
+# What the dialog asks a bank's OAuth page for, per TrueLayer scope.
+BANK_SCOPES = {"transactions": "transactions", "info": "identity", "cards": "liabilities"}
+
+
+@bp.get("/dialog")
+def auth_link() -> Page:
+    """The auth link: check the app and its parameters, then open the dialog."""
+    try:
+        return open_link()
+    except errors.CoreError as exc:  # rendered here: the site root is another blueprint's
+        return render(exc)
+
+
+def open_link() -> Page:
+    """Validate the link: a bad app gets an error page, other problems go back to it."""
+    client = find_app_client(current_session(), request.args.get("client_id"))
+    bank = tenant_bank(client.tenant)
+    back = {
+        "redirect_uri": bank.grants.check_redirect(client, request.args.get("redirect_uri")),
+        "state": request.args.get("state"),
+        "response_mode": request.args.get("response_mode") or "query",
+    }
+    if back["response_mode"] not in ("query", "form_post"):
+        back["response_mode"] = "query"
+        return finish(back, error("invalid_request", "response_mode is query or form_post"))
+    if problem := link_problem(request.args):
+        return finish(back, problem)
+    offered = [p.provider_id for p in providers.offered(request.args)]
+    dialog: dict[str, Any] = {
+        **back,
+        "client_id": client.client_id,
+        "scopes": request.args["scope"].split(),
+        "code_challenge": request.args.get("code_challenge") or None,
+        "offered": offered,
+        "provider": None,
+        "step": PROVIDERS,
+    }
+    if consent_id := request.args.get("consent_id"):
+        consent = bank.grants.consent(client, consent_id)
+        reauthenticate = request.args.get("reauthenticate", "").lower() in providers.TRUTHY
+        dialog.update(
+            consent_id=consent_id,
+            provider=providers.connector_of(consent.item.institution_id),
+            scopes=list(consent.scopes),
+            step=LOGIN if reauthenticate else CONSENT,
+        )
+    elif provider_id := request.args.get("provider_id"):
+        if provider_id not in offered:
+            return finish(back, error("invalid_request", "provider_id is not among providers"))
+        dialog.update(provider=provider_id, step=LOGIN)
+    dialog_id = open_dialog(dialog)
+    if dialog["step"] == LOGIN and providers.get(dialog["provider"]).uses_bank_page:
+        return bank_authorize(dialog_id, dialog, client)
+    return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
+
+
+def link_problem(args: Any) -> dict[str, str] | None:
+    """Why the link's parameters are refused (an OAuth error for the app), or None."""
+    if args.get("response_type") != "code":
+        return error("unsupported_response_type", "response_type must be code")
+    if not args.get("scope", "").split():
+        return error("invalid_request", "scope is required")
+    method, challenge = args.get("code_challenge_method"), args.get("code_challenge")
+    if (method or challenge) and (method != "S256" or not challenge):
+        return error("invalid_request", "PKCE needs code_challenge with code_challenge_method=S256")
+    if not providers.offered(args):
+        return error("invalid_request", "no provider matches providers")
+    return None
+
+
+def error(code: str, description: str) -> dict[str, str]:
+    """An OAuth error for the redirect back to the app."""
+    return {"error": code, "error_description": description}
+
+
+def finish(dialog: dict[str, Any], params: dict[str, str]) -> Page:
+    """Back to the app with ``params`` (and ``state``): a redirect, or a form POST."""
+    if dialog.get("state"):
+        params = {**params, "state": dialog["state"]}
+    if dialog.get("response_mode") == "form_post":
+        return render_template(
+            "truelayer/form_post.html", action=dialog["redirect_uri"], fields=params
+        )
+    parts = urlsplit(dialog["redirect_uri"])
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return redirect(urlunsplit(parts._replace(query=query)), 302)
+
+
+@bp.get("/dialog/<dialog_id>")
+def dialog_page(dialog_id: str) -> Page:
+    """The dialog's current step."""
+    return render_step(dialog_id, load(dialog_id))
+
+
+def render_step(
+    dialog_id: str, dialog: dict[str, Any], problem: str | None = None, status: int = 200
+) -> Page:
+    """The page of the dialog's step (``problem``: shown above the form)."""
+    client = find_app_client(current_session(), dialog["client_id"])
+    context: dict[str, Any] = {
+        "dialog_id": dialog_id,
+        "dialog": dialog,
+        "client_id": client.client_id,
+        "problem": problem,
+        "reconsent": bool(dialog.get("consent_id")),
+    }
+    if dialog["step"] == PROVIDERS:
+        query = request.args.get("q", "").strip().lower()
+        offered = [providers.get(p) for p in dialog["offered"]]
+        context.update(
+            query=query, providers=[p for p in offered if query in p.display_name.lower()]
+        )
+    else:
+        context["provider"] = providers.get(dialog["provider"])
+    if dialog["step"] == CONSENT:
+        context.update(consent_context(tenant_bank(client.tenant), client, dialog))
+    page = render_template(f"truelayer/{dialog['step']}.html", **context)
+    return (page, status) if status != 200 else page
+
+
+def consent_context(bank: Bank, client: AppClient, dialog: dict[str, Any]) -> dict[str, Any]:
+    """What the consent page shows: the data, the accounts, and until when."""
+    provider = providers.get(dialog["provider"])
+    if dialog.get("login"):
+        login = LinkFlow.load_login(dialog["login"])
+        accounts = bank.link.preview_accounts(provider.institution, login)
+        if dialog.get("accounts") is not None:
+            accounts = [a for a in accounts if a.ordinal in dialog["accounts"]]
+    else:  # reconfirming: the connection's accounts
+        accounts = list(bank.grants.consent(client, dialog["consent_id"]).item.accounts)
+    return {
+        "accounts": accounts,
+        "scopes": [(s, SCOPE_TEXT[s]) for s in dialog["scopes"] if s in SCOPE_TEXT],
+        "until": bank.now().date() + dt.timedelta(days=client.consent_days),
+        "consent_days": client.consent_days,
+    }
+
+
+@bp.post("/dialog/<dialog_id>/<action>")
+def dialog_action(dialog_id: str, action: str) -> Page:
+    """One step of the dialog: choose a provider, sign in, consent, go back or cancel."""
+    csrf.check()
+    dialog = load(dialog_id)
+    if action == "cancel":
+        close(dialog_id)
+        return finish(dialog, error("access_denied", "the user cancelled"))
+    if action == "back" and not dialog.get("consent_id"):
+        dialog.update(step=PROVIDERS, provider=None, login=None, accounts=None)
+    elif action == "provider":
+        return choose_provider(dialog_id, dialog)
+    elif action == "login":
+        return sign_in(dialog_id, dialog)
+    elif action == "consent" and dialog["step"] == CONSENT:
+        return grant(dialog_id, dialog)
+    elif action not in ("back",):
+        abort(404)
+    save(dialog_id, dialog)
+    return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
+
+
+def choose_provider(dialog_id: str, dialog: dict[str, Any]) -> Page:
+    """The user picked a bank: its sign-in form here, or its own OAuth page."""
+    provider_id = request.form.get("provider_id", "")
+    if provider_id not in dialog["offered"] and provider_id != dialog.get("provider"):
+        raise errors.InvalidField("choose one of the banks offered", field="provider_id")
+    dialog.update(provider=provider_id, step=LOGIN)
+    save(dialog_id, dialog)
+    if providers.get(provider_id).uses_bank_page:
+        client = find_app_client(current_session(), dialog["client_id"])
+        return bank_authorize(dialog_id, dialog, client)
+    return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
+
+
+def sign_in(dialog_id: str, dialog: dict[str, Any]) -> Page:
+    """The mock bank's form: TrueLayer's mock users (and the sandbox's persona users)."""
+    if dialog["step"] != LOGIN:
+        abort(409, description="This step is already done. Go back to the app and start again.")
+    try:
+        username = request.form.get("username", "").strip()
+        login = check_login(username, request.form.get("password", ""))
+    except errors.InvalidCredentials:
+        return render_step(dialog_id, dialog, "Invalid username or password.", 400)
+    except errors.CoreError as exc:
+        return render_step(dialog_id, dialog, exc.message, 400)
+    dialog.update(login=LinkFlow.dump_login(login), accounts=None, step=CONSENT)
+    save(dialog_id, dialog)
+    return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
+
+
+def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
+    """The user allowed access: a connection (or a renewed one) and its code for the app."""
+    client = find_app_client(current_session(), dialog["client_id"])
+    grants = tenant_bank(client.tenant).grants
+    login = LinkFlow.load_login(dialog["login"]) if dialog.get("login") else None
+    if dialog.get("consent_id"):
+        try:
+            code = grants.reconsent(
+                grants.consent(client, dialog["consent_id"]),
+                redirect_uri=dialog["redirect_uri"],
+                login=login,
+                code_challenge=dialog["code_challenge"],
+            )
+        except errors.InvalidCredentials as exc:  # another user signed in: sign in again
+            dialog.update(step=LOGIN, login=None)
+            save(dialog_id, dialog)
+            return render_step(dialog_id, dialog, exc.message, 400)
+    else:
+        assert login is not None  # the consent step follows a sign-in
+        code = grants.connect(
+            client,
+            providers.get(dialog["provider"]).institution,
+            login,
+            dialog["scopes"],
+            redirect_uri=dialog["redirect_uri"],
+            code_challenge=dialog["code_challenge"],
+            selected_accounts=dialog.get("accounts"),
+        )
+    close(dialog_id)
+    return finish(dialog, {"code": code, "scope": " ".join(dialog["scopes"])})
+
+
+# -- OAuth banks: the dialog is the bank's client, as Plaid Link is ----------------------------
+
+
+def callback_uri() -> str:
+    """Where the banks send the user back to the dialog."""
+    return public_url() + url_for("truelayer.dialog_oauth_callback")
+
+
+def bank_client_id(client: AppClient, institution_id: str) -> str:
+    """The dialog's client id at a bank, one per tenant."""
+    return f"{institution_id}-{client.tenant_id}-truelayer"
+
+
+def bank_authorize(dialog_id: str, dialog: dict[str, Any], client: AppClient) -> WerkzeugResponse:
+    """Send the user to the bank's authorize page (PKCE S256 and ``state``)."""
+    institution_id = providers.get(dialog["provider"]).institution_id
+    client_id = bank_client_id(client, institution_id)
+    register_client(client.tenant_id, institution_id, callback_uri(), client_id, replace=True)
+    state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
+    dialog.update(oauth_state=state, code_verifier=verifier)
+    save(dialog_id, dialog)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode()
+    scope = ["accounts", *(BANK_SCOPES[s] for s in dialog["scopes"] if s in BANK_SCOPES)]
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": callback_uri(),
+            "scope": " ".join(dict.fromkeys(scope)),
+            "state": state,
+            "code_challenge": challenge.rstrip("="),
+            "code_challenge_method": "S256",
+        }
+    )
+    return redirect(f"{url_for('web.oauth_authorize', institution_id=institution_id)}?{query}", 303)
+
+
+@bp.get("/dialog/oauth-callback")
+def dialog_oauth_callback() -> Page:
+    """The bank sent the user back: redeem its code, then ask for consent here."""
+    found = by_oauth_state(request.args.get("state", ""))
+    if found is None:
+        abort(400, description="This sign-in link has already been used or has expired.")
+    dialog_id, dialog = found
+    if "code" not in request.args:  # denied at the bank
+        close(dialog_id)
+        return finish(dialog, error("access_denied", "the user denied access at the bank"))
+    client = find_app_client(current_session(), dialog["client_id"])
+    institution_id = providers.get(dialog["provider"]).institution_id
+    tokens = oauth.exchange_code(
+        institution_id,
+        bank_client_id(client, institution_id),
+        request.args["code"],
+        callback_uri(),
+        dialog["code_verifier"],
+    )
+    consented = oauth.consented_grant(institution_id, tokens["access_token"])
+    dialog.update(
+        login=consented["login"],
+        accounts=list(consented["accounts"]),
+        step=CONSENT,
+        oauth_state=None,
+        code_verifier=None,
+    )
+    save(dialog_id, dialog)
+    return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
+
+
+def reconsent_link(
+    client: AppClient,
+    consent_id: str,
+    scopes: list[str],
+    fields: dict[str, Any],
+    *,
+    reauthenticate: bool,
+) -> str:
+    """A dialog link that renews an existing connection (extension's ``user_input_link``)."""
+    params = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": fields["redirect_uri"],
+        "scope": " ".join(scopes),
+        "consent_id": consent_id,
+        "reauthenticate": "true" if reauthenticate else "false",
+    }
+    for name in ("state", "code_challenge", "response_mode"):
+        if fields.get(name):
+            params[name] = str(fields[name])
+    if fields.get("code_challenge"):
+        params["code_challenge_method"] = "S256"
+    return f"{public_url()}/?{urlencode(params)}"

@@ -1,0 +1,23 @@
+"""The auth server's errors: TrueLayer's JSON envelope, or an HTML page inside the dialog.
+
+The envelope and the table from core errors to TrueLayer's codes are ``errors.py``'s (one
+table for the whole dialect, with the auth server's own wording of a few of them).
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, render_template, request
+
+from ..core import errors
+from .errors import envelope
+
+
+def render(exc: errors.CoreError) -> tuple[Response | str, int]:
+    """An error of the auth server: an HTML page inside the dialog, TrueLayer's JSON elsewhere."""
+    body, status = envelope(exc, auth=True)
+    if request.path.startswith("/dialog") or (request.path == "/" and request.method == "GET"):
+        page = render_template(
+            "truelayer/error.html", title=body["error"], description=body["error_description"]
+        )
+        return page, status
+    return jsonify(body), status

@@ -1,0 +1,129 @@
+"""``POST /data/v1/connections/extend`` and ``POST /v1/reauthuri``: keep a connection going.
+
+Three outcomes, told apart by ``action_needed``: ``no_action_needed`` with new tokens
+(``john``/``eternal``), ``authentication_needed`` (sign in at the bank again) and
+``reconfirmation_of_consent_needed`` (confirm in the dialog); the two links open the auth
+dialog on the same connection. Errors are problem JSON (RFC 7807), as TrueLayer's are.
+``/v1/reauthuri`` (superseded by extension) answers ``{"result": <link>, "success": true}``
+with the re-authentication link of a refresh token's connection.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from ..core import errors
+from ..core.bank import (
+    RECONFIRMATION_NEEDED,
+    RENEWED,
+    authenticate_app_client,
+    consent_of_refresh_token,
+)
+from ..extensions import current_session, tenant_bank
+from .auth_dialog import reconsent_link
+from .auth_tokens import body, issuer, required
+from .blueprint import bp
+
+PROBLEM_TYPES = "https://docs.truelayer.com/docs/error-types#"
+# core error -> (HTTP status, title)
+PROBLEMS: dict[type[errors.CoreError], tuple[int, str]] = {
+    errors.CoreError: (500, "Internal Server Error"),
+    errors.InvalidRequest: (400, "Invalid Parameters"),
+    errors.InvalidInput: (400, "Invalid Parameters"),
+    errors.RedirectUriNotRegistered: (400, "Invalid Parameters"),
+    errors.InvalidClient: (401, "Unauthorized"),
+    errors.GrantInvalid: (401, "Unauthorized"),
+    errors.ConsentNotExtendable: (422, "Connection Cannot Be Extended"),
+}
+
+
+@bp.post("/data/v1/connections/extend")
+def connections_extend() -> tuple[Response, int] | Response:
+    """Extend the connection of a refresh token (TrueLayer's three outcomes)."""
+    try:
+        return jsonify(extend(_fields()))
+    except errors.CoreError as exc:
+        return problem(exc)
+
+
+def extend(fields: dict[str, Any]) -> dict[str, Any]:
+    """Run the extension and describe its outcome in TrueLayer's words."""
+    reconfirmed = fields.get("user_has_reconfirmed_consent")
+    if not isinstance(reconfirmed, bool):
+        raise errors.InvalidField(
+            "user_has_reconfirmed_consent must be true or false",
+            field="user_has_reconfirmed_consent",
+        )
+    client = authenticate_app_client(
+        current_session(), fields.get("client_id"), fields.get("client_secret")
+    )
+    grants = tenant_bank(client.tenant).grants
+    grants.check_redirect(client, required(fields, "redirect_uri"))
+    outcome = grants.extend(
+        client, required(fields, "refresh_token"), reconfirmed=reconfirmed, issuer=issuer()
+    )
+    if outcome.action == RENEWED and outcome.tokens is not None:
+        return {
+            "action_needed": "no_action_needed",
+            "access_token": outcome.tokens.access_token,
+            "expires_in": outcome.tokens.expires_in,
+            "refresh_token": outcome.tokens.refresh_token,
+            "token_type": "Bearer",
+        }
+    reconfirm = outcome.action == RECONFIRMATION_NEEDED
+    link = reconsent_link(
+        client,
+        outcome.consent.id,
+        list(outcome.consent.scopes),
+        fields,
+        reauthenticate=not reconfirm,
+    )
+    action = "reconfirmation_of_consent_needed" if reconfirm else "authentication_needed"
+    return {"action_needed": action, "user_input_link": link}
+
+
+@bp.post("/v1/reauthuri")
+def v1_reauthuri() -> Response:
+    """The dialog link that re-authenticates a refresh token's connection."""
+    fields = body()
+    if required(fields, "response_type") != "code":
+        raise errors.InvalidField("response_type must be code", field="response_type")
+    consent = consent_of_refresh_token(current_session(), required(fields, "refresh_token"))
+    grants = tenant_bank(consent.tenant).grants
+    grants.check_redirect(consent.client, required(fields, "redirect_uri"))
+    link = reconsent_link(
+        consent.client, consent.id, list(consent.scopes), fields, reauthenticate=True
+    )
+    return jsonify(result=link, success=True)
+
+
+def problem(exc: errors.CoreError) -> tuple[Response, int]:
+    """An error as problem JSON (``errors`` names the field, when there is one)."""
+    status, title = next(PROBLEMS[cls] for cls in type(exc).__mro__ if cls in PROBLEMS)
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPES + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": exc.message,
+        "instance": request.path,
+        "trace_id": request.headers.get("X-Client-Correlation-Id") or _trace_id(),
+    }
+    if field := exc.detail.get("field"):
+        body["errors"] = {str(field): [exc.message]}
+    response = jsonify(body)
+    response.headers["Content-Type"] = "application/problem+json"
+    return response, status
+
+
+def _fields() -> dict[str, Any]:
+    parsed = request.get_json(silent=True)
+    if not isinstance(parsed, dict):
+        raise errors.InvalidBody("the body must be a JSON object", field="body")
+    return parsed
+
+
+def _trace_id() -> str:
+    return secrets.token_hex(16)

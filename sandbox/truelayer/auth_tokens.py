@@ -1,0 +1,194 @@
+"""The auth server's machine endpoints: tokens, deletion, providers, debug and ``/data/v1/me``.
+
+| path | what |
+|---|---|
+| ``POST /connect/token`` | ``authorization_code`` (PKCE) or ``refresh_token`` → tokens |
+| ``DELETE /api/delete`` | the bearer token's connection is deleted; its tokens stop working |
+| ``GET /api/providers`` | the provider catalogue (``country``, ``scopes`` filters) |
+| ``GET /api/providers/<id>/logo`` | a provider's logo (PNG) |
+| ``POST /api/debug`` | ``{access_token}`` → credentials id, provider id and a debug id |
+| ``GET /data/v1/me`` | the consent behind the bearer token |
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from typing import Any
+from urllib.parse import unquote
+
+from flask import Response, abort, jsonify, request, url_for
+
+from ..core import errors
+from ..core.bank import Grant, Issuer, TokenSet, authenticate_app_client, resolve_access
+from ..extensions import current_session, tenant_bank
+from ..shared import public_url
+from . import providers
+from .blueprint import bp
+from .render import instant
+
+GRANT_TYPES = ("authorization_code", "refresh_token")
+
+
+def body() -> dict[str, Any]:
+    """The request's fields: TrueLayer's SDKs post a form, its OpenAPI file says JSON."""
+    if request.is_json:
+        parsed = request.get_json(silent=True)
+        if not isinstance(parsed, dict):
+            raise errors.InvalidBody("the body is not a JSON object", field="body")
+        return parsed
+    return request.form.to_dict()
+
+
+def required(fields: dict[str, Any], name: str) -> str:
+    """A required string field, or ``invalid_request`` naming it."""
+    value = fields.get(name)
+    if not isinstance(value, str) or not value:
+        raise errors.MissingFields(f"{name} is required", field=name)
+    return value
+
+
+def issuer() -> Issuer:
+    """This server as the issuer of tokens (``iss``, and TrueLayer's provider ids)."""
+    return Issuer(public_url(), providers.connector_of)
+
+
+def bearer_grant() -> Grant:
+    """The grant behind the ``Authorization: Bearer`` header."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.TokenInvalid("send the access token as Authorization: Bearer <token>")
+    return resolve_access(current_session(), token.strip())
+
+
+def client_credentials(fields: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``client_id``/``client_secret`` from the body, or from HTTP Basic auth."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(encoded, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise errors.InvalidClient(field="Authorization") from None
+        client_id, _, secret = pair.partition(":")
+        return unquote(client_id), unquote(secret)
+    return fields.get("client_id"), fields.get("client_secret")
+
+
+def token_response(tokens: TokenSet) -> Response:
+    """TrueLayer's token response (``refresh_token`` only with ``offline_access``)."""
+    payload: dict[str, Any] = {
+        "access_token": tokens.access_token,
+        "expires_in": tokens.expires_in,
+        "token_type": "Bearer",
+        "scope": " ".join(tokens.scopes),
+    }
+    if tokens.refresh_token:
+        payload["refresh_token"] = tokens.refresh_token
+    response = jsonify(payload)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/connect/token")
+def connect_token() -> Response:
+    """Trade an authorization code or a refresh token for a new token set."""
+    fields = body()
+    grant_type = required(fields, "grant_type")
+    if grant_type not in GRANT_TYPES:
+        raise errors.InvalidField(
+            f"grant_type must be one of {', '.join(GRANT_TYPES)}", field="grant_type"
+        )
+    client_id, secret = client_credentials(fields)
+    client = authenticate_app_client(current_session(), client_id, secret)
+    grants = tenant_bank(client.tenant).grants
+    if grant_type == "refresh_token":
+        tokens = grants.refresh(client, required(fields, "refresh_token"), issuer=issuer())
+    else:
+        tokens = grants.exchange_code(
+            client,
+            required(fields, "code"),
+            redirect_uri=required(fields, "redirect_uri"),
+            code_verifier=fields.get("code_verifier") or None,
+            issuer=issuer(),
+        )
+    return token_response(tokens)
+
+
+@bp.delete("/api/delete")
+def api_delete() -> Response:
+    """Delete the bearer token's connection (TrueLayer answers 200 with an empty body)."""
+    grant = bearer_grant()
+    tenant_bank(grant.tenant).grants.revoke(grant.consent_id)
+    return Response(status=200)
+
+
+@bp.get("/api/providers")
+def api_providers() -> Response:
+    """The providers an app can offer, optionally filtered by ``country`` and ``scopes``."""
+    scopes = request.args.get("scopes", "").replace(",", " ").split()
+    found = providers.search(request.args.get("country") or None, scopes)
+    return jsonify([provider_json(p) for p in found])
+
+
+@bp.get("/api/providers/<provider_id>/logo")
+def api_provider_logo(provider_id: str) -> Response:
+    """A provider's logo, so ``logo_url`` points somewhere real."""
+    if provider_id not in providers.CATALOGUE:
+        abort(404)
+    png = base64.b64decode(providers.CATALOGUE[provider_id].institution.logo_base64)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
+def provider_json(provider: providers.Provider) -> dict[str, Any]:
+    """One provider as ``/api/providers`` lists it."""
+    return {
+        "provider_id": provider.provider_id,
+        "display_name": provider.display_name,
+        "logo_url": public_url()
+        + url_for("truelayer.api_provider_logo", provider_id=provider.provider_id),
+        "country": provider.country,
+        "scopes": list(provider.scopes),
+        "release_stage": "general_availability",
+    }
+
+
+@bp.post("/api/debug")
+def api_debug() -> Response:
+    """What support would ask for: the credentials id and provider of an access token."""
+    grant = resolve_access(current_session(), required(body(), "access_token"))
+    return jsonify(
+        credentials_id=grant.credentials_id,
+        debug_id=secrets.token_hex(16),
+        provider_id=providers.connector_of(grant.institution_id),
+    )
+
+
+@bp.get("/data/v1/me")
+def data_me() -> Response:
+    """The connection behind the bearer token: client, provider, scopes and consent dates."""
+    grant = bearer_grant()
+    result = {
+        "client_id": grant.client_id,
+        "credentials_id": grant.credentials_id,
+        "consent_status": grant.status.capitalize(),
+        "consent_status_updated_at": instant(grant.status_updated_at),
+        "consent_created_at": instant(grant.created_at),
+        "consent_expires_at": instant(grant.expires_at),
+        "provider": provider_object(grant.institution_id),
+        "scopes": sorted(grant.scopes),
+        "privacy_policy": "Feb2019",
+    }
+    return jsonify(results=[result], status="Succeeded")
+
+
+def provider_object(institution_id: str) -> dict[str, Any]:
+    """A connection's ``provider`` as the Data API shows it (``/me``, accounts and cards)."""
+    provider = providers.by_institution(institution_id)
+    provider_id = providers.connector_of(institution_id)
+    logo = url_for("truelayer.api_provider_logo", provider_id=provider_id) if provider else None
+    return {
+        "display_name": provider.display_name if provider else institution_id,
+        "logo_uri": public_url() + logo if logo else None,
+        "provider_id": provider_id,
+    }

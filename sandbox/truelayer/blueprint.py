@@ -1,0 +1,16 @@
+"""The TrueLayer auth server's blueprint: the dialog, the token endpoint, ``/api/*``, ``/me``.
+
+Route modules (``auth_dialog``, ``auth_tokens``) import ``bp`` from here and the package
+imports them, so no import points back up. Every core error a view lets escape is
+rendered in TrueLayer's envelope (``auth_errors``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ..core.errors import CoreError
+from .auth_errors import render
+
+bp = Blueprint("truelayer", __name__)
+bp.register_error_handler(CoreError, render)

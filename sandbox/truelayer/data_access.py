@@ -1,0 +1,124 @@
+"""Who is calling the Data API, and may they: the bearer token, scopes, faults and quotas.
+
+A ``before_request`` hook on the Data API blueprint resolves the bearer token to its grant
+(the token alone finds the tenant), runs the tenant's fault gate for the connection, reads
+the connection's item up to the clock (the item's own error, such as a mock user's
+``error.<code>``, surfaces here) and counts the call against the bank's unattended quota
+unless ``X-PSU-IP`` says the user is present. Views declare their scopes with
+:func:`needs` (checked first, so a refused call costs no quota) and read ``current()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, g, request
+
+from .. import fault_replies
+from ..core import errors
+from ..core.bank import Bank, Call, Grant, resolve_access
+from ..core.models import Item
+from ..extensions import current_session, rate_limiter, tenant_bank
+
+View = TypeVar("View", bound=Callable[..., Any])
+USER_PRESENT_HEADER = "X-PSU-IP"
+SCOPES = "truelayer_scopes"
+OPEN = "truelayer_open"
+
+
+@dataclass(frozen=True)
+class Access:
+    """The request's grant, its tenant's bank and the connection's item (up to the clock)."""
+
+    grant: Grant
+    bank: Bank
+    item: Item
+
+
+def install(bp: Blueprint) -> None:
+    """Run the access checks and the fault gate around every view of ``bp``."""
+    bp.before_request(_authorise)
+    bp.after_request(fault_replies.finish)
+    bp.teardown_request(lambda _exc: fault_replies.log(_bank))
+
+
+def _authorise() -> Response | None:
+    """Token, scopes, fault gate, the item up to the clock, then the unattended quota."""
+    if getattr(current_app.view_functions.get(request.endpoint or ""), OPEN, False):
+        return None
+    grant = resolve_access(current_session(), _bearer())
+    _check_scopes(grant)
+    bank = tenant_bank(grant.tenant)
+    g.truelayer_grant, g.truelayer_bank = grant, bank
+    limits_on = current_app.config["RATE_LIMITS"] != "off"
+    verdict = bank.faults.gate(
+        Call(
+            endpoint=request.path,
+            dialect="truelayer",
+            item=grant.item,
+            header=request.headers.get("Sandbox-Fault"),
+        ),
+        bank.now(),
+        rate_limiter(current_app),
+        limits_on,
+    )
+    reply = fault_replies.act(verdict)
+    if reply is not None:
+        return reply
+    g.truelayer_item = bank.read_item(grant.item)
+    # The quota is a limit like the rate limits: switched off with them (tenant or server).
+    if not request.headers.get(USER_PRESENT_HEADER) and bank.faults.limits(limits_on):
+        bank.faults.count_unattended(g.truelayer_item, bank.now())
+        current_session().commit()  # the bank counted the call, whatever the reply
+    return None
+
+
+def _bank() -> Bank:
+    """The tenant's bank (set before the gate runs, so any logged fault has one)."""
+    bank: Bank = g.truelayer_bank
+    return bank
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def granted() -> Grant | None:
+    """The request's grant, or None when the token was refused."""
+    found: Grant | None = g.get("truelayer_grant")
+    return found
+
+
+def current() -> Access:
+    """The access the request was granted (after ``_authorise`` ran)."""
+    return Access(g.truelayer_grant, g.truelayer_bank, g.truelayer_item)
+
+
+def needs(*scopes: str) -> Callable[[View], View]:
+    """Mark the scopes a view needs; ``_authorise`` refuses calls without them (403)."""
+
+    def decorate(view: View) -> View:
+        view.__dict__[SCOPES] = scopes  # kept by functools.wraps around the view
+        return view
+
+    return decorate
+
+
+def unguarded(view: View) -> View:
+    """Mark a view that answers before any token check (the unknown-path 404)."""
+    view.__dict__[OPEN] = True
+    return view
+
+
+def _check_scopes(grant: Grant) -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    needed: tuple[str, ...] = getattr(view, SCOPES, ())
+    missing = [s for s in needed if s not in grant.scopes]
+    if missing:
+        raise errors.ProductNotEnabled(
+            f"the consent does not include the scope '{missing[0]}'", scope=missing[0]
+        )

@@ -1,0 +1,205 @@
+"""TrueLayer's Data API v1 (``/data/v1``): accounts, cards, balances, transactions and more.
+
+Each view reads the connection through ``bank.reads`` and answers in TrueLayer's envelope
+``{"results": [...], "status": "Succeeded"}`` (a single object is a one-element list), with
+``X-TL-Correlation-Id`` and ``X-Credentials-Id``. ``/me`` and ``/connections/extend``
+belong to the auth server's blueprint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..core.bank import Booked, request_uuid
+from ..core.errors import CoreError, InvalidDateRange, NotFound
+from ..core.models import Account
+from . import data_access, errors
+from .auth_tokens import provider_object
+from .data_access import current, needs, unguarded
+from .data_render import Renderer
+
+data_bp = Blueprint("truelayer_data", __name__, url_prefix="/data/v1")
+data_bp.register_error_handler(CoreError, errors.render)
+data_access.install(data_bp)
+
+
+@data_bp.after_request
+def correlation_headers(response: Response) -> Response:
+    """Every Data API reply, errors included, names the request and the connection."""
+    response.headers["X-TL-Correlation-Id"] = request_uuid()
+    if response.mimetype == "application/json":
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+    grant = data_access.granted()
+    if grant is not None:
+        response.headers["X-Credentials-Id"] = grant.credentials_id
+    return response
+
+
+def _results(found: list[dict[str, Any]]) -> Response:
+    return jsonify({"results": found, "status": "Succeeded"})
+
+
+def _renderer() -> Renderer:
+    access = current()
+    institution = access.bank.institution_of(access.item)
+    return Renderer(institution, provider_object(institution.institution_id), access.bank.now())
+
+
+# -- identity and accounts ---------------------------------------------------------------
+
+
+@data_bp.get("/info")
+@needs("info")
+def info() -> Response:
+    """The account holder's identity."""
+    access = current()
+    return _results([_renderer().info(access.bank.reads.holder(access.item))])
+
+
+@data_bp.get("/accounts")
+@needs("accounts")
+def accounts() -> Response:
+    """Every current and savings account of the connection."""
+    access = current()
+    render = _renderer()
+    return _results([render.account(a) for a in access.bank.reads.deposits(access.item)])
+
+
+@data_bp.get("/accounts/<account_id>")
+@needs("accounts")
+def account(account_id: str) -> Response:
+    """One account (404 ``account_not_found`` for an unknown id or a card's id)."""
+    return _results([_renderer().account(_deposit(account_id))])
+
+
+@data_bp.get("/accounts/<account_id>/balance")
+@needs("accounts", "balance")
+def account_balance(account_id: str) -> Response:
+    """The account's available and current balance."""
+    return _results([_renderer().balance(_deposit(account_id))])
+
+
+@data_bp.get("/accounts/<account_id>/transactions")
+@needs("accounts", "transactions")
+def account_transactions(account_id: str) -> Response:
+    """Settled transactions between ``from`` and ``to``, newest first, with running balances."""
+    return _transactions(_deposit(account_id), pending=False, card=False)
+
+
+@data_bp.get("/accounts/<account_id>/transactions/pending")
+@needs("accounts", "transactions")
+def account_pending_transactions(account_id: str) -> Response:
+    """Pending transactions between ``from`` and ``to``."""
+    return _transactions(_deposit(account_id), pending=True, card=False)
+
+
+@data_bp.get("/accounts/<account_id>/standing_orders")
+@needs("accounts", "standing_orders")
+def account_standing_orders(account_id: str) -> Response:
+    """The standing orders the account holder set up on the account."""
+    access, render = current(), _renderer()
+    orders = access.bank.reads.standing_orders(access.item, _deposit(account_id))
+    return _results([render.standing_order(o) for o in orders])
+
+
+@data_bp.get("/accounts/<account_id>/direct_debits")
+@needs("accounts", "direct_debits")
+def account_direct_debits(account_id: str) -> Response:
+    """The direct debits payees collect from the account."""
+    access, render = current(), _renderer()
+    debits = access.bank.reads.direct_debits(access.item, _deposit(account_id))
+    return _results([render.direct_debit(d) for d in debits])
+
+
+# -- cards ---------------------------------------------------------------------------------
+
+
+@data_bp.get("/cards")
+@needs("cards")
+def cards() -> Response:
+    """Every credit card of the connection."""
+    access, render = current(), _renderer()
+    reads = access.bank.reads
+    found = [reads.payment_card(access.item, c) for c in reads.cards(access.item)]
+    return _results([render.card(c) for c in found])
+
+
+@data_bp.get("/cards/<account_id>")
+@needs("cards")
+def card(account_id: str) -> Response:
+    """One card (404 ``account_not_found`` for an unknown id or an account's id)."""
+    access = current()
+    found = access.bank.reads.payment_card(access.item, _card(account_id))
+    return _results([_renderer().card(found)])
+
+
+@data_bp.get("/cards/<account_id>/balance")
+@needs("cards", "balance")
+def card_balance(account_id: str) -> Response:
+    """What the card owes, its limit and its last statement."""
+    access, found = current(), _card(account_id)
+    statement = access.bank.reads.card_statement(access.item, found)
+    return _results([_renderer().card_balance(found, statement)])
+
+
+@data_bp.get("/cards/<account_id>/transactions")
+@needs("cards", "transactions")
+def card_transactions(account_id: str) -> Response:
+    """Settled card transactions between ``from`` and ``to`` (purchases positive)."""
+    return _transactions(_card(account_id), pending=False, card=True)
+
+
+@data_bp.get("/cards/<account_id>/transactions/pending")
+@needs("cards", "transactions")
+def card_pending_transactions(account_id: str) -> Response:
+    """Pending card transactions between ``from`` and ``to``."""
+    return _transactions(_card(account_id), pending=True, card=True)
+
+
+@data_bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@unguarded
+def unknown_endpoint(unknown: str) -> Response:
+    """Any other path under ``/data/v1``: TrueLayer's 404 in TrueLayer's envelope."""
+    raise NotFound(f"no Data API endpoint /data/v1/{unknown}", field="path")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _deposit(account_id: str) -> Account:
+    access = current()
+    return access.bank.reads.deposit(access.item, account_id)
+
+
+def _card(account_id: str) -> Account:
+    access = current()
+    return access.bank.reads.card(access.item, account_id)
+
+
+def _transactions(found: Account, *, pending: bool, card: bool) -> Response:
+    access, render = current(), _renderer()
+    reads = access.bank.reads
+    start, end = reads.window(access.item, _date_arg("from"), _date_arg("to"))
+    rows: list[Booked] = (reads.pending if pending else reads.booked)(
+        access.item, found, start, end
+    )
+    return _results([render.transaction(b, reads.instruction_kind(b.row), card=card) for b in rows])
+
+
+def _date_arg(name: str) -> dt.date | None:
+    """``from``/``to`` as a date: ``YYYY-MM-DD`` or a full ISO 8601 date-time."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) == 10:
+            return dt.date.fromisoformat(raw)
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+")).date()
+    except ValueError:
+        raise InvalidDateRange(
+            f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not {raw!r}",
+            field=name,
+        ) from None

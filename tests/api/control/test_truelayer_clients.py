@@ -1,0 +1,88 @@
+"""``/control/truelayer/clients``: register TrueLayer apps, add redirect URIs, consent days."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from sandbox.core import tenants
+from tests.api.truelayer.auth_helpers import AuthDialog
+from tests.api.truelayer.auth_helpers import tl_auth as tl_auth  # the fixture
+
+CLIENTS = "/control/truelayer/clients"
+
+
+def control(client: FlaskClient, keys: tenants.Keys, method: str, path: str, **body: Any) -> Any:
+    headers = {"PLAID-CLIENT-ID": keys.client_id, "PLAID-SECRET": keys.secret}
+    return client.open(path, method=method, json=body or None, headers=headers)
+
+
+def test_the_tenants_own_client_is_listed_with_truelayers_redirects(tl_auth: AuthDialog) -> None:
+    listed = control(tl_auth.client, tl_auth.keys, "GET", CLIENTS).get_json()["clients"]
+    assert listed == [
+        {
+            "client_id": tl_auth.keys.client_id,
+            "redirect_uris": [
+                "http://localhost:3000/callback",
+                "https://console.truelayer.com/redirect-page",
+            ],
+            "consent_days": 90,
+            "uses_tenant_keys": True,
+        }
+    ]
+
+
+def test_a_registered_client_signs_in_with_its_own_secret(tl_auth: AuthDialog) -> None:
+    made = control(
+        tl_auth.client,
+        tl_auth.keys,
+        "POST",
+        CLIENTS,
+        redirect_uris=["http://localhost:3000/callback"],
+        name="Budget Buddy",
+        consent_days=30,
+    )
+    body = made.get_json()
+    assert made.status_code == 201 and body["client_id"].startswith("sandbox-budget-buddy-")
+    app = AuthDialog(tl_auth.client, tenants.Keys(body["client_id"], body["client_secret"]))
+    tokens = app.tokens()
+    me = app.bearer("GET", "/data/v1/me", tokens["access_token"]).get_json()["results"][0]
+    assert me["client_id"] == body["client_id"]
+    assert me["consent_expires_at"].startswith("2026-04-15")  # 30 days
+
+
+def test_patch_adds_redirect_uris_and_changes_consent_days(tl_auth: AuthDialog) -> None:
+    path = f"{CLIENTS}/sandbox-{tl_auth.keys.client_id}"
+    changed = control(
+        tl_auth.client,
+        tl_auth.keys,
+        "PATCH",
+        path,
+        add_redirect_uris=["https://app.example/cb"],
+        consent_days=7,
+    ).get_json()
+    assert changed["redirect_uris"][-1] == "https://app.example/cb"
+    assert changed["consent_days"] == 7
+    back = tl_auth.authorize(redirect_uri="https://app.example/cb")
+    assert back["code"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", CLIENTS, {"redirect_uris": ["ftp://x"]}, "redirect_uris"),
+        ("POST", CLIENTS, {"redirect_uris": []}, "redirect_uris"),
+        ("POST", CLIENTS, {"redirect_uris": ["https://x"], "extra": 1}, "extra"),
+        ("PATCH", f"{CLIENTS}/nobody", {"consent_days": 5}, "client_id"),
+        ("PATCH", f"{CLIENTS}/{{own}}", {"consent_days": 0}, "consent_days"),
+    ],
+)
+def test_bad_client_changes_name_the_field(
+    tl_auth: AuthDialog, method: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    reply = control(
+        tl_auth.client, tl_auth.keys, method, path.format(own=tl_auth.keys.client_id), **body
+    )
+    assert reply.status_code == 400 and reply.get_json()["error"]["field"] == field

@@ -1,0 +1,240 @@
+"""The auth dialog: the auth link, picker, mock sign-in, OAuth banks, consent and the redirect."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from .auth_helpers import CHALLENGE, REDIRECT, AuthDialog, csrf_of, query_of
+from .auth_helpers import tl_auth as tl_auth  # the fixture
+
+pytestmark = pytest.mark.usefixtures("tl_auth")
+
+
+def test_auth_link_opens_the_provider_picker(tl_auth: AuthDialog) -> None:
+    opened = tl_auth.open()
+    assert opened.status_code == 303
+    page = tl_auth.client.get(opened.headers["Location"]).text
+    offered = re.findall(r'data-provider="([^"]+)"', page)
+    assert offered[0] == "mock" and "ob-barclays" in offered and "ob-monzo" in offered
+    assert "xs2a-ing" not in offered  # not in uk-ob-all / uk-oauth-all / uk-cs-mock
+
+
+def test_home_page_without_response_type_is_the_landing_page(tl_auth: AuthDialog) -> None:
+    assert "Bank sandbox" in tl_auth.client.get("/").text
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"providers": "uk-cs-mock"}, ["mock"]),
+        ({"providers": None, "enable_mock": "true"}, ["mock"]),
+        ({"providers": "uk-ob-all", "disable_providers": "ob-monzo"}, ["ob-barclays"]),
+        ({"providers": "ob-monzo xs2a-ing"}, ["ob-monzo", "xs2a-ing"]),
+    ],
+)
+def test_providers_and_legacy_flags_choose_the_banks(
+    tl_auth: AuthDialog, params: dict[str, str], expected: list[str]
+) -> None:
+    page = tl_auth.client.get(tl_auth.open(**params).headers["Location"]).text
+    offered = re.findall(r'data-provider="([^"]+)"', page)
+    assert offered[: len(expected)] == expected and set(expected) <= set(offered)
+    if params.get("disable_providers"):
+        assert params["disable_providers"] not in offered
+
+
+def test_mock_user_flow_returns_code_and_state(tl_auth: AuthDialog) -> None:
+    back = tl_auth.authorize()
+    assert back["state"] == "st-1" and len(back["code"]) > 20
+    assert back["scope"].split()[0] == "info"
+
+
+def test_sandbox_prefixed_client_id_works(tl_auth: AuthDialog) -> None:
+    back = tl_auth.authorize(client_id=f"sandbox-{tl_auth.keys.client_id}")
+    assert tl_auth.exchange(back["code"]).status_code == 200
+
+
+def test_provider_id_skips_the_picker(tl_auth: AuthDialog) -> None:
+    opened = tl_auth.open(provider_id="mock")
+    page = tl_auth.client.get(opened.headers["Location"]).text
+    assert 'name="username"' in page and "Sign in to Mock" in page
+
+
+def test_provider_id_must_be_offered(tl_auth: AuthDialog) -> None:
+    opened = tl_auth.open(providers="uk-cs-mock", provider_id="ob-monzo")
+    assert opened.status_code == 302
+    assert query_of(opened) | {} == {
+        "error": "invalid_request",
+        "error_description": "provider_id is not among providers",
+        "state": "st-1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"scope": None}, "invalid_request"),
+        ({"code_challenge": CHALLENGE, "code_challenge_method": "plain"}, "invalid_request"),
+        ({"code_challenge_method": "S256"}, "invalid_request"),
+        ({"response_mode": "fragment"}, "invalid_request"),
+        ({"providers": "nobody"}, "invalid_request"),
+    ],
+)
+def test_bad_link_parameters_go_back_to_the_app(
+    tl_auth: AuthDialog, params: dict[str, str], error: str
+) -> None:
+    opened = tl_auth.open(**params)
+    assert opened.status_code == 302 and opened.headers["Location"].startswith(REDIRECT)
+    assert query_of(opened)["error"] == error and query_of(opened)["state"] == "st-1"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "error"),
+    [
+        ({"client_id": "nobody"}, 400, "invalid_client"),
+        ({"redirect_uri": "https://evil.example/cb"}, 401, "unauthorized_client"),
+        ({"redirect_uri": None}, 401, "unauthorized_client"),
+    ],
+)
+def test_untrusted_app_gets_an_error_page_not_a_redirect(
+    tl_auth: AuthDialog, params: dict[str, str], status: int, error: str
+) -> None:
+    opened = tl_auth.open(**params)
+    assert opened.status_code == status and "Location" not in opened.headers
+    assert "We could not connect your bank" in opened.text and error in opened.text
+
+
+def test_cancel_returns_access_denied(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open().headers["Location"]
+    cancelled = tl_auth.post(dialog, "cancel")
+    assert cancelled.status_code == 302
+    assert query_of(cancelled) == {
+        "error": "access_denied",
+        "error_description": "the user cancelled",
+        "state": "st-1",
+    }
+    assert tl_auth.client.get(dialog).status_code == 404  # the dialog is over
+
+
+def test_wrong_password_stays_on_the_sign_in_page(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    refused = tl_auth.post(dialog, "login", username="john", password="wrong")
+    assert refused.status_code == 400 and "Invalid username or password." in refused.text
+
+
+def test_form_without_csrf_token_is_refused(tl_auth: AuthDialog) -> None:
+    dialog = urlsplit(tl_auth.open(provider_id="mock").headers["Location"]).path
+    refused = tl_auth.client.post(f"{dialog}/login", data={"username": "john", "password": "doe"})
+    assert refused.status_code == 400
+
+
+def test_consent_page_says_what_is_shared_and_until_when(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    page = tl_auth.client.get(dialog).text
+    assert "Standing orders" in page and "Mock Visa Credit Card" in page
+    assert 'For 90 days, until <strong><time datetime="2026-06-14">' in page
+
+
+def test_form_post_mode_posts_code_and_state(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open(provider_id="mock", response_mode="form_post").headers["Location"]
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    page = tl_auth.post(dialog, "consent")
+    assert page.status_code == 200
+    assert f'<form method="post" action="{REDIRECT}"' in page.text
+    assert 'name="state" value="st-1"' in page.text
+    code = re.search(r'name="code" value="([^"]+)"', page.text)
+    assert code and tl_auth.exchange(code[1]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "error.account_permanently_locked",
+        "error.account_temporarily_locked",
+        "error.internal_error",
+        "error.provider_error",
+        "error.user_input_required",
+        "error.wrong_credentials",
+        "error.sca_exceeded",
+        "error.provider_too_many_requests",
+    ],
+)
+def test_error_users_sign_in_and_get_tokens(tl_auth: AuthDialog, username: str) -> None:
+    tokens = tl_auth.tokens(username=username, password="error")
+    me = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"])
+    assert (
+        me.status_code == 200 and me.get_json()["results"][0]["provider"]["provider_id"] == "mock"
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("john42", "doe42"), ("john", "iban"), ("john", "eternal")]
+)
+def test_mock_users_sign_in(tl_auth: AuthDialog, username: str, password: str) -> None:
+    assert tl_auth.tokens(username=username, password=password)["access_token"]
+
+
+def bank_sign_in(tl_auth: AuthDialog, bank_url: str, username: str, password: str) -> str:
+    """Sign in on a bank's own authorize page; returns its consent page."""
+    page = tl_auth.client.get(bank_url).text
+    form = {"username": username, "password": password, "action": "login"}
+    tl_auth.client.post(bank_url, data={"csrf_token": csrf_of(page), **form})
+    return str(tl_auth.client.get(bank_url).text)
+
+
+def test_oauth_bank_round_trip_through_the_bank_page(tl_auth: AuthDialog) -> None:
+    client = tl_auth.client
+    dialog = tl_auth.open().headers["Location"]
+    to_bank = tl_auth.post(dialog, "provider", provider_id="ob-monzo")
+    assert (
+        to_bank.status_code == 303 and "/oauth/ins_118923/authorize?" in to_bank.headers["Location"]
+    )
+    bank_url = to_bank.headers["Location"]
+    consent_page = bank_sign_in(tl_auth, bank_url, "user_good", "pass_good")
+    assert "Allow TrueLayer to access your data?" in consent_page
+    back = client.post(
+        bank_url,
+        data={"csrf_token": csrf_of(consent_page), "action": "approve", "account": ["0", "1"]},
+    )
+    assert back.status_code == 302 and "/dialog/oauth-callback?" in back.headers["Location"]
+    returned = client.get(back.headers["Location"])
+    assert returned.status_code == 303 and returned.headers["Location"].endswith(
+        urlsplit(dialog).path
+    )
+    consent = client.get(dialog).text
+    assert "Plaid Checking" in consent and "Plaid Credit Card" not in consent  # 2 accounts shared
+    done = tl_auth.post(dialog, "consent")
+    tokens = tl_auth.exchange(query_of(done)["code"]).get_json()
+    me = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"]).get_json()["results"][0]
+    assert me["provider"]["provider_id"] == "ob-monzo"
+
+
+def test_oauth_bank_denied_returns_access_denied(tl_auth: AuthDialog) -> None:
+    client = tl_auth.client
+    dialog = tl_auth.open().headers["Location"]
+    bank_url = tl_auth.post(dialog, "provider", provider_id="ob-barclays").headers["Location"]
+    bank_sign_in(tl_auth, bank_url, "john", "doe")
+    denied = client.post(
+        bank_url, data={"csrf_token": csrf_of(client.get(bank_url).text), "action": "deny"}
+    )
+    back = client.get(denied.headers["Location"])
+    assert query_of(back)["error"] == "access_denied" and query_of(back)["state"] == "st-1"
+
+
+def test_provider_id_of_an_oauth_bank_goes_straight_to_the_bank(tl_auth: AuthDialog) -> None:
+    opened = tl_auth.open(provider_id="ob-barclays")
+    assert opened.status_code == 303
+    assert opened.headers["Location"].startswith("/oauth/ins_118274/authorize?")
+    assert "client_id=ins_118274-" in opened.headers["Location"]
+
+
+def test_picker_search_filters_the_banks(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open().headers["Location"]
+    page = tl_auth.client.get(dialog, query_string={"q": "mon"}).text
+    assert re.findall(r'data-provider="([^"]+)"', page) == ["ob-monzo"]
+    empty = tl_auth.client.get(dialog, query_string={"q": "zzz"}).text
+    assert "No bank matches" in empty

@@ -1,0 +1,324 @@
+"""The token endpoint, /api/delete, /api/providers, /api/debug, /data/v1/me and extension."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import pytest
+
+from .auth_helpers import CHALLENGE, REDIRECT, SCOPES, VERIFIER, AuthDialog, query_of
+from .auth_helpers import tl_auth as tl_auth  # the fixture
+
+
+def test_code_exchange_returns_truelayer_token_response(tl_auth: AuthDialog) -> None:
+    response = tl_auth.exchange(tl_auth.authorize()["code"])
+    body = response.get_json()
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert set(body) == {"access_token", "expires_in", "token_type", "refresh_token", "scope"}
+    assert (body["expires_in"], body["token_type"], body["scope"]) == (3600, "Bearer", SCOPES)
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert jwt.get_unverified_header(body["access_token"])["typ"] == "at+jwt"
+    assert claims["connector_id"] == "mock" and claims["client_id"] == tl_auth.keys.client_id
+    assert claims["scope"] == SCOPES.split() and claims["aud"] == "data_api"
+
+
+def test_code_exchange_accepts_json_and_basic_auth(tl_auth: AuthDialog) -> None:
+    code = tl_auth.authorize()["code"]
+    basic = base64.b64encode(f"{tl_auth.keys.client_id}:{tl_auth.keys.secret}".encode()).decode()
+    response = tl_auth.client.post(
+        "/connect/token",
+        json={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def test_no_offline_access_no_refresh_token(tl_auth: AuthDialog) -> None:
+    body = tl_auth.tokens(scope="info accounts")
+    assert "refresh_token" not in body and body["scope"] == "info accounts"
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "error", "parameter"),
+    [
+        ({"grant_type": None}, 400, "invalid_request", "grant_type"),
+        ({"grant_type": "password"}, 400, "invalid_request", "grant_type"),
+        ({"code": None}, 400, "invalid_request", "code"),
+        ({"client_secret": "wrong"}, 400, "invalid_client", "client_secret"),
+        ({"client_id": "nobody"}, 400, "invalid_client", "client_id"),
+        ({"code": "not-a-code"}, 400, "invalid_authorization_code", "code"),
+        ({"redirect_uri": "https://other.example/cb"}, 400, "invalid_grant", "redirect_uri"),
+    ],
+)
+def test_token_errors_use_truelayer_envelope(
+    tl_auth: AuthDialog, form: dict[str, str | None], status: int, error: str, parameter: str
+) -> None:
+    code = tl_auth.authorize()["code"]
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": tl_auth.keys.client_id,
+        "client_secret": tl_auth.keys.secret,
+        **form,
+    }
+    response = tl_auth.client.post(
+        "/connect/token", data={k: v for k, v in body.items() if v is not None}
+    )
+    assert response.status_code == status
+    got = response.get_json()
+    assert got["error"] == error and got["error_details"]["parameter"] == parameter
+    assert got["error_description"]
+
+
+def test_code_is_single_use(tl_auth: AuthDialog) -> None:
+    code = tl_auth.authorize()["code"]
+    assert tl_auth.exchange(code).status_code == 200
+    again = tl_auth.exchange(code)
+    assert (again.status_code, again.get_json()["error"]) == (400, "invalid_authorization_code")
+
+
+def test_code_expires_after_five_minutes(tl_auth: AuthDialog) -> None:
+    code = tl_auth.authorize()["code"]
+    tl_auth.advance(dt.timedelta(minutes=5, seconds=1))
+    assert tl_auth.exchange(code).get_json()["error"] == "invalid_authorization_code"
+
+
+def test_pkce_needs_the_verifier(tl_auth: AuthDialog) -> None:
+    code = tl_auth.authorize(code_challenge=CHALLENGE, code_challenge_method="S256")["code"]
+    missing = tl_auth.exchange(code)
+    assert (missing.status_code, missing.get_json()["error"]) == (400, "invalid_grant")
+    assert tl_auth.exchange(code, code_verifier=VERIFIER).status_code == 200
+
+
+def test_refresh_rotates_the_refresh_token(tl_auth: AuthDialog) -> None:
+    first = tl_auth.tokens()
+    refreshed = tl_auth.token(grant_type="refresh_token", refresh_token=first["refresh_token"])
+    body = refreshed.get_json()
+    assert refreshed.status_code == 200 and body["refresh_token"] != first["refresh_token"]
+    reused = tl_auth.token(grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert (reused.status_code, reused.get_json()["error"]) == (400, "invalid_grant")
+
+
+def test_me_describes_the_connection(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    response = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"])
+    body = response.get_json()
+    me = body["results"][0]
+    assert response.status_code == 200 and body["status"] == "Succeeded"
+    assert me["client_id"] == tl_auth.keys.client_id and me["consent_status"] == "Authorised"
+    assert me["consent_created_at"] == "2026-03-16T15:30:00.000000Z"
+    assert me["consent_expires_at"] == "2026-06-14T15:30:00.000000Z"
+    assert me["provider"]["provider_id"] == "mock" and me["provider"]["display_name"] == "Mock"
+    assert me["scopes"] == sorted(SCOPES.split()) and me["privacy_policy"] == "Feb2019"
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert me["credentials_id"] == claims["sub"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Basic abc"])
+def test_me_without_a_valid_token_is_invalid_token(tl_auth: AuthDialog, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    response = tl_auth.client.get("/data/v1/me", headers=headers)
+    assert (response.status_code, response.get_json()["error"]) == (401, "invalid_token")
+
+
+def test_expired_access_token_says_when(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    tl_auth.advance(dt.timedelta(hours=1))
+    response = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"])
+    assert response.status_code == 401
+    assert (
+        response.get_json()["error_description"]
+        == "The token expired at '2026-03-16T16:30:00.000000Z'"
+    )
+    refreshed = tl_auth.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert (
+        tl_auth.bearer("GET", "/data/v1/me", refreshed.get_json()["access_token"]).status_code
+        == 200
+    )
+
+
+def test_expired_consent_is_access_denied_and_refresh_fails(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    tl_auth.advance(dt.timedelta(days=90))
+    response = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"])
+    assert (response.status_code, response.get_json()["error"]) == (403, "access_denied")
+    refreshed = tl_auth.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert (refreshed.status_code, refreshed.get_json()["error"]) == (400, "invalid_grant")
+
+
+def test_delete_ends_the_connection(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    deleted = tl_auth.bearer("DELETE", "/api/delete", tokens["access_token"])
+    assert (deleted.status_code, deleted.data) == (200, b"")
+    me = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"])
+    assert (me.status_code, me.get_json()["error"]) == (401, "invalid_token")
+    refreshed = tl_auth.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refreshed.get_json()["error"] == "invalid_grant"
+
+
+def test_providers_lists_mock_and_filters(tl_auth: AuthDialog) -> None:
+    everything = tl_auth.client.get("/api/providers").get_json()
+    mock = next(p for p in everything if p["provider_id"] == "mock")
+    assert mock["display_name"] == "Mock" and mock["country"] == "uk"
+    assert "offline_access" in mock["scopes"]
+    logo = tl_auth.client.get(urlsplit(mock["logo_url"]).path)
+    assert logo.status_code == 200 and logo.data[:4] == b"\x89PNG"
+    dutch = tl_auth.client.get("/api/providers?country=nl&scopes=accounts%20balance").get_json()
+    assert [p["provider_id"] for p in dutch] == ["xs2a-ing"]
+    assert tl_auth.client.get("/api/providers?scopes=telepathy").get_json() == []
+
+
+def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    body = tl_auth.client.post(
+        "/api/debug", json={"access_token": tokens["access_token"]}
+    ).get_json()
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert body["credentials_id"] == claims["sub"] and body["provider_id"] == "mock"
+    assert len(body["debug_id"]) == 32
+    missing = tl_auth.client.post("/api/debug", json={})
+    assert (missing.status_code, missing.get_json()["error"]) == (400, "invalid_request")
+
+
+# -- /data/v1/connections/extend -----------------------------------------------------------------
+
+
+def extend(tl_auth: AuthDialog, token: str, **overrides: object) -> tuple[int, dict[str, object]]:
+    body = {
+        "user_has_reconfirmed_consent": True,
+        "client_id": tl_auth.keys.client_id,
+        "client_secret": tl_auth.keys.secret,
+        "refresh_token": token,
+        "redirect_uri": REDIRECT,
+        "state": "ext-1",
+        **overrides,
+    }
+    response = tl_auth.client.post("/data/v1/connections/extend", json=body)
+    return response.status_code, response.get_json()
+
+
+def test_extend_john_eternal_needs_no_action(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens(password="eternal")
+    tl_auth.advance(dt.timedelta(days=89))
+    status, body = extend(tl_auth, tokens["refresh_token"])
+    assert status == 200 and body["action_needed"] == "no_action_needed"
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
+    me = tl_auth.bearer("GET", "/data/v1/me", str(body["access_token"])).get_json()["results"][0]
+    assert me["consent_expires_at"] == "2026-09-11T15:30:00.000000Z"  # day 89 + 90 days
+
+
+def test_extend_john_doe_needs_authentication_at_the_bank(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    status, body = extend(tl_auth, tokens["refresh_token"])
+    assert status == 200 and body["action_needed"] == "authentication_needed"
+    link = parse_qs(urlsplit(str(body["user_input_link"])).query)
+    assert link["reauthenticate"] == ["true"] and link["state"] == ["ext-1"]
+
+
+def test_reconfirmation_link_renews_the_same_connection(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    tl_auth.advance(dt.timedelta(days=95))  # consent over
+    status, body = extend(tl_auth, tokens["refresh_token"], user_has_reconfirmed_consent=False)
+    assert status == 200 and body["action_needed"] == "reconfirmation_of_consent_needed"
+    link = urlsplit(str(body["user_input_link"]))
+    opened = tl_auth.client.get(f"/?{link.query}")
+    dialog = opened.headers["Location"]
+    assert "Keep sharing" in tl_auth.client.get(dialog).text
+    back = query_of(tl_auth.post(dialog, "consent"))
+    assert back["state"] == "ext-1"
+    renewed = tl_auth.exchange(back["code"]).get_json()
+    me = tl_auth.bearer("GET", "/data/v1/me", renewed["access_token"]).get_json()["results"][0]
+    old = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert me["credentials_id"] == old["sub"]  # the same connection, a fresh period
+    assert me["consent_expires_at"] == "2026-09-17T15:30:00.000000Z"  # day 95 + 90 days
+
+
+def test_reauthentication_link_needs_the_same_user(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    _status, body = extend(tl_auth, tokens["refresh_token"])
+    dialog = tl_auth.client.get(f"/?{urlsplit(str(body['user_input_link'])).query}").headers[
+        "Location"
+    ]
+    other = tl_auth.post(dialog, "login", username="john2", password="doe2")
+    assert other.status_code == 303
+    refused = tl_auth.post(dialog, "consent")
+    assert (
+        refused.status_code == 400
+        and "sign in as the user who made this connection" in refused.text
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "field"),
+    [
+        ({"user_has_reconfirmed_consent": "yes"}, 400, "user_has_reconfirmed_consent"),
+        ({"refresh_token": "nope"}, 401, "refresh_token"),
+        ({"client_secret": "wrong"}, 401, "client_secret"),
+        ({"redirect_uri": "https://evil.example"}, 400, "redirect_uri"),
+    ],
+)
+def test_extend_errors_are_problem_json(
+    tl_auth: AuthDialog, overrides: dict[str, object], status: int, field: str
+) -> None:
+    tokens = tl_auth.tokens()
+    got_status, body = extend(tl_auth, tokens["refresh_token"], **overrides)
+    assert got_status == status and body["status"] == status
+    assert set(body) >= {"type", "title", "detail", "instance", "trace_id"}
+    assert field in body["errors"]  # type: ignore[operator]
+
+
+def test_extend_deleted_connection_cannot_be_extended(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens(password="eternal")
+    refresh = tokens["refresh_token"]
+    status, body = extend(tl_auth, refresh)
+    assert status == 200
+    tl_auth.bearer("DELETE", "/api/delete", str(body["access_token"]))
+    status, body = extend(tl_auth, str(body["refresh_token"]))
+    assert status == 401 and body["title"] == "Unauthorized"  # its refresh token died with it
+
+
+def test_reauthuri_links_the_refresh_tokens_connection(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    body = {
+        "response_type": "code",
+        "refresh_token": tokens["refresh_token"],
+        "redirect_uri": REDIRECT,
+        "state": "re-1",
+    }
+    reply = tl_auth.client.post("/v1/reauthuri", json=body).get_json()
+    assert reply["success"] is True
+    dialog = tl_auth.client.get(f"/?{urlsplit(reply['result']).query}").headers["Location"]
+    assert tl_auth.post(dialog, "login", username="john", password="doe").status_code == 303
+    back = query_of(tl_auth.post(dialog, "consent"))
+    assert back["state"] == "re-1"
+    renewed = tl_auth.exchange(back["code"]).get_json()
+    old, new = (
+        jwt.decode(t["access_token"], options={"verify_signature": False})
+        for t in (tokens, renewed)
+    )
+    assert new["sub"] == old["sub"]
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "error"),
+    [
+        ({"refresh_token": "nope"}, 400, "invalid_grant"),
+        ({"redirect_uri": "https://evil.example"}, 401, "unauthorized_client"),
+        ({"response_type": "token"}, 400, "invalid_request"),
+    ],
+)
+def test_reauthuri_errors(
+    tl_auth: AuthDialog, change: dict[str, str], status: int, error: str
+) -> None:
+    tokens = tl_auth.tokens()
+    body = {
+        "response_type": "code",
+        "refresh_token": tokens["refresh_token"],
+        "redirect_uri": REDIRECT,
+    }
+    reply = tl_auth.client.post("/v1/reauthuri", json={**body, **change})
+    assert (reply.status_code, reply.get_json()["error"]) == (status, error)

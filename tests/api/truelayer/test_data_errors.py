@@ -1,0 +1,198 @@
+"""Every Data API failure in TrueLayer's envelope and status: the mock users' ``error.<code>``
+connections, tokens and consent, scopes, the unattended quota, and fault rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from sandbox.extensions import db
+from tests.api.truelayer.conftest import MOCK_BANK, TrueLayerData
+
+# TrueLayer's mock users (truelayer.md §6) plus the sandbox's own two, and what every data
+# call of their connections answers.
+MOCK_USER_ERRORS = {
+    "account_permanently_locked": 403,
+    "account_temporarily_locked": 403,
+    "internal_error": 500,
+    "provider_error": 503,
+    "user_input_required": 403,
+    "wrong_credentials": 401,
+    "sca_exceeded": 403,
+    "provider_too_many_requests": 429,
+}
+DATA_PATHS = ("/info", "/accounts", "/cards")
+
+
+@pytest.mark.parametrize(("code", "status"), sorted(MOCK_USER_ERRORS.items()))
+def test_an_error_user_signs_in_then_every_data_call_fails_with_its_code(
+    truelayer: TrueLayerData, code: str, status: int
+) -> None:
+    token = truelayer.connect(f"error.{code}", "error")
+    for path in DATA_PATHS:
+        body = truelayer.error(path, token, status, code)
+        assert body["error_description"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc"])
+def test_a_missing_or_unknown_token_is_invalid_token(
+    truelayer: TrueLayerData, header: str | None
+) -> None:
+    headers = {} if header is None else {"Authorization": header}
+    response = truelayer.http.get("/data/v1/accounts", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "invalid_token"
+    assert "X-Credentials-Id" not in response.headers
+    assert response.headers["X-TL-Correlation-Id"]
+
+
+def _advance(truelayer: TrueLayerData, delta: dt.timedelta) -> None:
+    truelayer.bank().move_clock(advance=delta)
+    db.session.commit()
+
+
+def test_an_access_token_past_its_hour_is_invalid_token_saying_when(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    _advance(truelayer, dt.timedelta(minutes=61))
+    body = truelayer.error("/accounts", token, 401, "invalid_token")
+    assert body["error_description"] == "The token expired at '2026-03-16T16:30:00.000000Z'"
+
+
+def test_a_consent_past_its_ninety_days_is_access_denied(truelayer: TrueLayerData) -> None:
+    token = truelayer.connect()
+    _advance(truelayer, dt.timedelta(days=90, minutes=1))
+    truelayer.error("/accounts", token, 403, "access_denied")
+
+
+def test_a_deleted_connection_is_invalid_token(truelayer: TrueLayerData, token: str) -> None:
+    truelayer.bank().grants.revoke(truelayer.grant_of(token).consent_id)
+    db.session.commit()
+    truelayer.error("/accounts", token, 401, "invalid_token")
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [
+        ("/info", "info"),
+        ("/cards", "cards"),
+        ("/accounts/{account}/balance", "balance"),
+        ("/accounts/{account}/transactions", "transactions"),
+        ("/accounts/{account}/transactions/pending", "transactions"),
+        ("/accounts/{account}/standing_orders", "standing_orders"),
+        ("/accounts/{account}/direct_debits", "direct_debits"),
+    ],
+)
+def test_an_endpoint_outside_the_consent_is_access_denied_naming_the_scope(
+    truelayer: TrueLayerData, path: str, scope: str
+) -> None:
+    token = truelayer.connect(scopes=("accounts",))
+    account = truelayer.results("/accounts", token)[0]["account_id"]
+    body = truelayer.error(path.format(account=account), token, 403, "access_denied")
+    assert scope in body["error_description"]
+
+
+def test_cards_alone_do_not_open_accounts(truelayer: TrueLayerData) -> None:
+    token = truelayer.connect(scopes=("cards", "balance", "transactions"))
+    card = truelayer.results("/cards", token)[0]["account_id"]
+    truelayer.results(f"/cards/{card}/balance", token)
+    truelayer.error("/accounts", token, 403, "access_denied")
+
+
+def test_the_fifth_unattended_call_in_a_day_is_provider_request_limit_exceeded(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    for _ in range(4):
+        assert truelayer.get("/accounts", token, present=False).status_code == 200
+    response = truelayer.get("/accounts", token, present=False)
+    assert response.status_code == 429
+    assert response.get_json()["error"] == "provider_request_limit_exceeded"
+    assert truelayer.get("/accounts", token).status_code == 200  # X-PSU-IP: the user is there
+    other = truelayer.connect()  # the quota is per connection
+    assert truelayer.get("/accounts", other, present=False).status_code == 200
+
+
+def test_switching_the_tenants_limits_off_lifts_the_quota(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    truelayer.bank().faults.configure_limits(False, {})
+    db.session.commit()
+    for _ in range(6):
+        assert truelayer.get("/accounts", token, present=False).status_code == 200
+
+
+def test_a_tenants_rate_limit_on_a_data_endpoint_is_provider_too_many_requests(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    truelayer.bank().faults.configure_limits(True, {"/data/v1/accounts": {"per_item": 2}})
+    db.session.commit()
+    assert [truelayer.get("/accounts", token).status_code for _ in range(2)] == [200, 200]
+    response = truelayer.get("/accounts", token)
+    assert response.status_code == 429
+    assert response.get_json()["error"] == "provider_too_many_requests"
+    assert int(response.headers["Retry-After"]) > 0
+    truelayer.results("/cards", token)  # other endpoints keep their own budget
+
+
+def test_a_call_refused_for_its_scope_costs_no_quota(truelayer: TrueLayerData) -> None:
+    token = truelayer.connect(scopes=("accounts",))
+    for _ in range(6):
+        assert truelayer.get("/info", token, present=False).status_code == 403
+    assert truelayer.get("/accounts", token, present=False).status_code == 200
+
+
+def _rule(truelayer: TrueLayerData, **spec: Any) -> None:
+    bank = truelayer.bank()
+    bank.faults.add_rule(spec, bank.now())
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("error_code", "status", "code"),
+    [
+        ("SCA_EXCEEDED", 403, "sca_exceeded"),
+        ("INSTITUTION_DOWN", 503, "provider_error"),
+        ("RATE_LIMIT", 429, "provider_too_many_requests"),
+        ("PROVIDER_TIMEOUT", 504, "provider_timeout"),
+        ("CONNECTOR_OVERLOAD", 503, "connector_overload"),
+        ("INVALID_DATE_RANGE", 400, "invalid_date_range"),
+    ],
+)
+def test_a_truelayer_fault_rule_fires_in_truelayers_format(
+    truelayer: TrueLayerData, token: str, error_code: str, status: int, code: str
+) -> None:
+    _rule(truelayer, dialect="truelayer", endpoint="/data/v1/accounts", error_code=error_code)
+    truelayer.error("/accounts", token, status, code)
+    truelayer.results("/cards", token)  # another endpoint: no match
+
+
+def test_a_plaid_rule_leaves_truelayer_calls_alone(truelayer: TrueLayerData, token: str) -> None:
+    _rule(truelayer, endpoint="*", error_code="ITEM_LOCKED")  # dialect defaults to plaid
+    truelayer.results("/accounts", token)
+    _rule(truelayer, dialect="*", endpoint="/data/v1/*", http_status=502)
+    response = truelayer.get("/accounts", token)
+    assert response.status_code == 502 and response.mimetype == "text/plain"
+
+
+def test_the_fault_header_and_the_request_log(truelayer: TrueLayerData, token: str) -> None:
+    response = truelayer.http.get(
+        "/data/v1/cards",
+        headers={"Authorization": f"Bearer {token}", "Sandbox-Fault": "code=SCA_EXCEEDED"},
+    )
+    assert (response.status_code, response.get_json()["error"]) == (403, "sca_exceeded")
+    [entry] = truelayer.bank().faults.log()
+    assert (entry["endpoint"], entry["status"], entry["source"]) == (
+        "/data/v1/cards",
+        403,
+        "header",
+    )
+    assert entry["item_id"] == truelayer.grant_of(token).item.id
+
+
+def test_an_institution_marked_down_is_provider_error(truelayer: TrueLayerData, token: str) -> None:
+    bank = truelayer.bank()
+    bank.faults.set_health(MOCK_BANK, "DOWN", bank.now())
+    db.session.commit()
+    truelayer.error("/accounts", token, 503, "provider_error")

@@ -1,0 +1,163 @@
+"""The dashboard's demo pages through the test client: the transactions explorer, Try Link,
+webhook states, the faults form's field errors, confirmations and the favicon."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sandbox.core import tenants
+from sandbox.core.models import Tenant, WebhookEvent
+from sandbox.extensions import db
+from tests.api.web.test_dashboard import HOOK, Dashboard, linked_item
+from tests.api.web.test_link_pages import LinkBrowser, to_credentials
+from tests.conftest import PlaidClient
+
+
+@pytest.fixture
+def dash(plaid: PlaidClient, tenant_keys: tenants.Keys) -> Dashboard:
+    return Dashboard(plaid.client, tenant_keys)
+
+
+def rows_of(page: str) -> list[str]:
+    return re.findall(r'<td data-label="Date" class="small nowrap">([^<]+)</td>', page)
+
+
+def test_explorer_page_filters_sorts_and_pages_like_the_control_api(
+    dash: Dashboard, plaid: PlaidClient
+) -> None:
+    linked_item(plaid)
+    page = dash.get("/dashboard/transactions?limit=25").text
+    total = int(re.search(r'id="results-title">(\d+) transactions', page)[1])  # type: ignore[index]
+    assert len(rows_of(page)) == 25 and total > 25
+    assert "Food and drink ·" in page  # categories in words, not FOOD_AND_DRINK_…
+    assert '<option value="FOOD_AND_DRINK">Food and drink</option>' in page
+    following = re.search(r'rel="next" href="([^"]+)"', page)[1].replace("&amp;", "&")  # type: ignore[index]
+    second = dash.get(following).text
+    assert rows_of(second) and rows_of(second)[0] <= rows_of(page)[-1]
+    assert "First page" in second
+    credits = dash.get("/dashboard/transactions?direction=credit&limit=100").text
+    assert 'class="num nowrap credit"' in credits and 'num nowrap "' not in credits
+
+
+def test_explorer_page_bad_filter_is_a_400_naming_the_field(dash: Dashboard) -> None:
+    reply = dash.get("/dashboard/transactions?start_date=2026-03-01&end_date=2026-02-01")
+    assert reply.status_code == 400
+    assert "<strong>end_date</strong>" in reply.text
+    assert (
+        'id="x-end_date" name="end_date" type="date" value="2026-02-01"  aria-invalid="true"'
+        in (reply.text)
+    )
+
+
+def test_item_page_pages_its_transactions(dash: Dashboard, plaid: PlaidClient) -> None:
+    item_id = linked_item(plaid)
+    page = dash.get(f"/dashboard/items/{item_id}").text
+    assert len(rows_of(page)) == 25
+    older = re.search(r'rel="next" href="([^"]+)"', page)[1].replace("&amp;", "&")  # type: ignore[index]
+    second = dash.get(older).text
+    assert rows_of(second)[0] <= rows_of(page)[-1] and "Newest" in second
+    assert dash.get(f"/dashboard/items/{item_id}?cursor=junk").status_code == 303
+
+
+def test_try_link_opens_link_and_exchanges_the_public_token(
+    dash: Dashboard, plaid: PlaidClient
+) -> None:
+    opened = dash.post(
+        "/dashboard/try-link",
+        client_name="Demo app",
+        country="US",
+        mode="new",
+        products=["transactions", "auth"],
+    )
+    assert opened.status_code == 303 and "/link?token=link-sandbox-" in opened.headers["Location"]
+    token = opened.headers["Location"].split("token=")[1]
+    link = LinkBrowser(plaid, token)
+    to_credentials(link)
+    done = link.post("credentials", username="user_good", password="pass_good")
+    back = link.continue_from(done)
+    assert "/dashboard/try-link/done?" in back
+    result = dash.get(back).text
+    public = re.search(r'id="public-token">([^<]+)<', result)[1]  # type: ignore[index]
+    exchanged = dash.post("/dashboard/try-link/exchange", public_token=public).text
+    assert re.search(r'id="access-token">access-sandbox-', exchanged)
+    assert dash.post("/dashboard/try-link/exchange", public_token=public).status_code == 400
+
+
+def test_try_link_needs_a_product_and_update_mode_an_item(dash: Dashboard) -> None:
+    reply = dash.post("/dashboard/try-link", country="US", mode="new")
+    assert reply.status_code == 400 and "<strong>products</strong>" in reply.text
+    reply = dash.post("/dashboard/try-link", country="US", mode="update", item_id="nope")
+    assert reply.status_code == 400 and "<strong>item_id</strong>" in reply.text
+
+
+def test_webhook_states_say_retrying_held_and_failed(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys
+) -> None:
+    linked_item(plaid, webhook=HOOK)
+    dash.post("/dashboard/webhooks/deliver")
+    listing = dash.get("/dashboard/webhooks").text
+    assert ">retrying</span>" in listing and ">held</span>" in listing
+    tenant = db.session.query(Tenant).filter_by(client_id=tenant_keys.client_id).one()
+    first = db.session.query(WebhookEvent).filter_by(tenant_id=tenant.id).order_by("id").first()
+    assert first is not None
+    first.status = "failed"
+    db.session.commit()
+    listing = dash.get("/dashboard/webhooks").text
+    assert ">failed</span>" in listing and ">queued</span>" in listing
+    assert "ConnectionRefusedError" not in listing  # the raw text stays on the event page
+
+
+@pytest.mark.parametrize(
+    ("form", "label", "field"),
+    [
+        ({"action": "http_status"}, "HTTP status", "http_status"),
+        ({"action": "latency_only"}, "Added latency (ms)", "latency_ms"),
+        ({"action": "error_code"}, "Provider error code", "error_code"),
+        ({"action": "drop", "trigger": "nth"}, "n", "n"),
+    ],
+)
+def test_faults_form_names_the_field_the_chosen_action_needs(
+    dash: Dashboard, form: dict[str, str], label: str, field: str
+) -> None:
+    reply = dash.post("/dashboard/faults", **form)
+    assert reply.status_code == 400
+    assert f"<strong>{label}</strong>" in reply.text
+    assert re.search(rf'id="f-{field}" name="{field}"[^>]*aria-invalid="true"', reply.text)
+
+
+def test_faults_form_marks_fields_by_the_action_that_needs_them(dash: Dashboard) -> None:
+    page = dash.get("/dashboard/faults").text
+    assert 'data-when="http_status"' in page and 'data-when="nth next"' in page
+
+
+def test_remove_and_clear_ask_first(dash: Dashboard, plaid: PlaidClient) -> None:
+    item_id = linked_item(plaid)
+    overview = dash.get("/dashboard").text
+    assert f'href="/dashboard/items/{item_id}/remove"' in overview
+    confirm = dash.get(f"/dashboard/items/{item_id}/remove").text
+    assert 'name="confirm" value="yes"' in confirm and "Cancel" in confirm
+    assert "Clear every fault rule?" in dash.get("/dashboard/faults/clear").text
+
+
+def test_pages_have_a_favicon(dash: Dashboard, plaid: PlaidClient) -> None:
+    page = dash.get("/dashboard").text
+    assert 'rel="icon" href="/static/web/favicon.svg"' in page
+    with plaid.client.get("/static/web/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert icon.get_data().startswith(b"<svg")
+
+
+def test_try_link_update_mode_repairs_the_chosen_item(dash: Dashboard, plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    page = dash.get("/dashboard/try-link").text
+    assert f'value="{item_id}"' in page and "ITEM_LOGIN_REQUIRED" in page
+    opened = dash.post("/dashboard/try-link", country="US", mode="update", item_id=item_id)
+    link = LinkBrowser(plaid, opened.headers["Location"].split("token=")[1])
+    link.post("consent")  # update mode: straight to the item's bank
+    done = link.post("credentials", username="user_good", password="pass_good")
+    assert "/dashboard/try-link/done?" in link.continue_from(done)
+    assert plaid.ok("/item/get", access_token=token)["item"]["error"] is None

@@ -1,0 +1,160 @@
+"""Link's panes through the test client: success, error, MFA hint, its own 404, bank marks,
+and update mode at an OAuth bank ticking (and keeping) only what the user shares."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+
+from sandbox.core import institutions
+from sandbox.web.marks import bank_site, initials
+from tests.api.web.test_link_pages import LinkBrowser, to_credentials
+from tests.conftest import PlaidClient
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_link_success_pane_lists_the_shared_accounts_then_continues_to_the_app(
+    plaid: PlaidClient,
+) -> None:
+    link = LinkBrowser(plaid, client_name="Budget Buddy")
+    to_credentials(link)
+    done = link.post("credentials", username="user_good", password="pass_good")
+    pane = link.client.get(done.headers["Location"]).text
+    assert "connected to Budget Buddy" in pane and "Plaid Checking" in pane and "••0000" in pane
+    target = link.continue_from(done)
+    assert target.startswith("http://localhost/done?link_session_id=")
+    assert "public_token=public-sandbox-" in target
+
+
+def test_link_success_without_a_redirect_folds_the_public_token_away(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid, hosted_link={})
+    to_credentials(link)
+    done = link.post("credentials", username="user_good", password="pass_good")
+    pane = link.client.get(done.headers["Location"]).text
+    assert "You can close this window" in pane
+    assert "<summary>Developer details</summary>" in pane and 'id="public-token"' in pane
+
+
+def test_link_error_pane_has_a_short_title_the_message_and_folded_details(
+    plaid: PlaidClient,
+) -> None:
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    link.post("credentials", username="user_good", password="wrong")
+    page = link.page()
+    heading = re.search(r'<h1 id="pane-title">([^<]+)</h1>', page)
+    assert heading and heading[1] == "Wrong username or password"
+    alert = page[page.index('role="alert"') : page.index("</div>", page.index('role="alert"'))]
+    assert "The credentials you provided were incorrect" in alert
+    assert "INVALID_CREDENTIALS" not in alert  # the developer's words are folded away
+    details = page[page.index('<details class="dev">') :]
+    assert "<summary>Developer details</summary>" in details and "INVALID_CREDENTIALS" in details
+
+
+@pytest.mark.parametrize(
+    ("password", "hint"),
+    [
+        ("mfa_device", "the code is <code>1234</code>"),
+        ("mfa_questions_1_2", "answers are <code>answer_0_0</code>, <code>answer_0_1</code>"),
+        ("mfa_selections", "choose <code>Yes</code>"),
+    ],
+)
+def test_link_mfa_pane_hints_the_sandbox_answer(
+    plaid: PlaidClient, password: str, hint: str
+) -> None:
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    link.post("credentials", username="user_good", password=password)
+    assert hint in link.page()
+
+
+def test_link_unknown_token_gets_links_own_404(plaid: PlaidClient) -> None:
+    reply = plaid.client.get("/link?token=link-sandbox-nope", headers={"Accept": "text/html"})
+    assert reply.status_code == 404
+    assert 'class="link-card"' in reply.text and "This link is not valid" in reply.text
+    assert "Dashboard" not in reply.text  # not the dashboard's chrome
+
+
+def test_link_expired_token_gets_links_own_410(plaid: PlaidClient) -> None:
+    token = LinkBrowser(plaid).token
+    plaid.client.post(
+        "/control/clock",
+        json={"advance_days": 1},
+        headers={"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret},
+    )
+    with freeze_time("2030-01-01"):
+        plaid.client.delete_cookie("session")
+        reply = plaid.client.get(f"/link?token={token}")
+    assert reply.status_code == 410 and "This link has expired" in reply.text
+
+
+def test_bank_marks_are_svg_monograms_in_the_banks_colours(plaid: PlaidClient) -> None:
+    chase = institutions.get("ins_56")
+    reply = plaid.client.get("/bank-marks/ins_56.svg")
+    assert reply.status_code == 200 and reply.mimetype == "image/svg+xml"
+    assert chase.primary_color in reply.text and ">C</text>" in reply.text
+    assert plaid.client.get("/bank-marks/ins_nope.svg").status_code == 404
+    assert initials("Bank of America") == "BA" and initials("Wells Fargo") == "WF"
+
+
+def test_link_picker_shows_each_banks_own_address(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    page = link.page()
+    assert "www.plaid.com" not in page
+    assert "chase.com" in page and "firstplatypusbank.example" in page
+    assert bank_site(institutions.get("ins_118274")) == "barclays.co.uk"
+
+
+# -- update mode at an OAuth bank --------------------------------------------------------------
+
+
+def _oauth_to_consent(link: LinkBrowser) -> str:
+    """From Link's OAuth step, sign in at the bank; returns the authorize URL (consent next)."""
+    to_bank = link.post("oauth")
+    authorize = to_bank.headers["Location"]
+    login = link.client.get(authorize).text
+    form = {"csrf_token": CSRF.search(login)[1], "action": "login"}  # type: ignore[index]
+    link.client.post(authorize, data={**form, "username": "user_good", "password": "pass_good"})
+    return authorize
+
+
+def _approve(link: LinkBrowser, authorize: str, accounts: list[str]) -> Any:
+    consent = link.client.get(authorize).text
+    form = {"csrf_token": CSRF.search(consent)[1], "action": "approve", "account": accounts}  # type: ignore[index]
+    back = link.client.post(authorize, data=form)
+    assert back.status_code in (302, 303), back.get_data(as_text=True)
+    return link.client.get(back.headers["Location"])
+
+
+def _ticked(page: str) -> set[str]:
+    return set(re.findall(r'name="account" value="(\d+)" checked', page))
+
+
+def test_update_mode_bank_ticks_only_the_items_accounts_and_keeps_the_users_choice(
+    plaid: PlaidClient,
+) -> None:
+    first = LinkBrowser(plaid)
+    first.post("consent")
+    first.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(first)
+    public = re.search(
+        r"public_token=([^&]+)", first.continue_from(_approve(first, authorize, ["0", "1", "2"]))
+    )
+    assert public
+    access = plaid.ok("/item/public_token/exchange", public_token=public[1])["access_token"]
+    assert len(plaid.ok("/accounts/get", access_token=access)["accounts"]) == 3
+
+    update = LinkBrowser(plaid, access_token=access, products=None)
+    update.post("consent")  # update mode goes straight to the item's bank
+    authorize = _oauth_to_consent(update)
+    assert _ticked(update.client.get(authorize).text) == {"0", "1", "2"}
+    done = _approve(update, authorize, ["0", "2", "5"])
+    pane = update.client.get(done.headers["Location"]).text
+    assert "Not added to the existing connection" in pane
+    names = [a["name"] for a in plaid.ok("/accounts/get", access_token=access)["accounts"]]
+    assert len(names) == 2 and "Plaid Saving" not in names

@@ -1,0 +1,258 @@
+"""The demo app in Chromium at desktop and phone widths: connect an OAuth bank through the
+sandbox's hosted Link, watch the sync, read the charts, filter, sort and page transactions,
+repair the connection after `/sandbox/item/reset_login`, and disconnect. Every page passes
+axe-core (no serious violations) and fits the screen; screenshots go to test-artifacts/, or
+to docs/screenshots/ with DEMO_SCREENSHOTS=docs."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from client.store.models import Connection
+from client.sync.connections import BankSync
+from sandbox.testing import LiveSandbox
+from tests.browser.accessibility import assert_accessible, assert_no_sideways_scroll
+from tests.client.app.conftest import USERS, make_app
+from tests.client.conftest import Tenant, new_tenant
+from tests.client.helpers import serve
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+# The README's screenshots are refreshed on request (`DEMO_SCREENSHOTS=docs`), so a test run
+# leaves the checkout clean; otherwise they go with the other browser tests' artifacts.
+SHOTS = ROOT / ("docs" if os.environ.get("DEMO_SCREENSHOTS") == "docs" else "test-artifacts")
+SHOTS = SHOTS / "screenshots"
+MINUS = "\N{MINUS SIGN}"
+VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+@pytest.fixture
+def tenant(live: LiveSandbox) -> Tenant:
+    """A fresh sandbox tenant, so the app sees only what this test links."""
+    return new_tenant(live)
+
+
+@pytest.fixture
+def demo(tenant: Tenant, tmp_path: Path) -> Iterator[tuple[str, BankSync]]:
+    """The demo app with its embedded worker, served on a free port."""
+    app = make_app(
+        tenant,
+        f"sqlite:///{tmp_path / 'app.db'}",
+        public_url=None,  # the served address, as on a developer's machine
+        worker=True,
+        worker_interval=0.5,
+        days_requested=120,
+    )
+    bank: BankSync = app.extensions["bank_app"].bank
+    with serve(app) as url:
+        yield url, bank
+    app.extensions["bank_app_worker"].stop()
+    bank.store.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def screen(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[str, Page]]:
+    """A fresh context at one viewport; the pages' CSP is bypassed only to inject axe."""
+    width, height = VIEWPORTS[request.param]
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield request.param, page
+    context.close()
+
+
+class Tour:
+    """Checks and documents each page: accessible, no sideways scroll, a screenshot."""
+
+    def __init__(self, page: Page, viewport: str) -> None:
+        self.page, self.viewport = page, viewport
+        SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def check(self, name: str) -> None:
+        assert_no_sideways_scroll(self.page)
+        assert_accessible(self.page)
+        self.shoot(name)
+
+    def shoot(self, name: str, *, full: bool = True) -> None:
+        self.page.screenshot(path=SHOTS / f"demo-{name}-{self.viewport}.png", full_page=full)
+
+
+def go(page: Page, link: str) -> None:
+    """Follow a main-navigation link (it wraps under the header on a phone)."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+
+
+def link_chase(page: Page) -> None:
+    """Hosted Link: consent, pick Chase, sign in on Chase's page, allow every account, leave."""
+    expect(page.get_by_role("heading", level=1)).to_contain_text("uses Link")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Search for your bank").fill("Chase")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name=re.compile("Chase")).first.click()
+    page.get_by_role("button", name="Continue to Chase").click()
+    bank_sign_in(page)
+    page.get_by_role("button", name="Allow access").click()
+    leave_link(page)
+
+
+def leave_link(page: Page) -> None:
+    """Link's success pane: its Continue link goes back to the app."""
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Success")
+    page.get_by_role("link", name="Continue").click()
+
+
+def bank_sign_in(page: Page) -> None:
+    """The bank's own sign-in page (OAuth)."""
+    expect(page).to_have_url(re.compile(r"/oauth/ins_56/authorize"))
+    page.get_by_label("Username").fill("user_good")
+    page.get_by_label("Password").fill("pass_good")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sync_now(page: Page) -> None:
+    """Press "Sync now" and wait for the page it leads to (not the one it leaves)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sync now").click()
+
+
+def size(shown: str) -> float:
+    """The size of an amount as the table shows it (minus sign, dollar sign, commas)."""
+    return float(shown.lstrip(MINUS + "$").replace(",", ""))
+
+
+def wait_synced(page: Page, state: str = "done") -> None:
+    """The sync has finished and the page has reloaded itself to show the final state."""
+    final = page.locator(f".sync-state[data-state='{state}']:not([data-reloading])")
+    expect(final.first).to_be_visible(timeout=30_000)
+
+
+def test_demo_app_tour(
+    screen: tuple[str, Page], demo: tuple[str, BankSync], tenant: Tenant
+) -> None:
+    viewport, page = screen
+    app_url, client = demo
+    tour = Tour(page, viewport)
+
+    page.goto(app_url + "/")
+    expect(page).to_have_url(re.compile(r"/signin"))
+    tour.check("signin")
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(USERS["alice"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="No banks yet")).to_be_visible()
+
+    # Connect a bank: the sandbox's hosted Link, an OAuth bank, back to the app.
+    go(page, "Connect a bank")
+    tour.check("connect")
+    page.get_by_role("main").get_by_role("button", name="Connect a bank").click()
+    link_chase(page)
+    expect(page).to_have_url(re.compile(r"/connections"))
+    expect(page.get_by_role("status").filter(has_text="Bank connected")).to_be_visible()
+    progress = page.locator(".sync-state").first
+    expect(progress).to_contain_text(re.compile(r"Sync queued|Syncing: page \d+"))
+    tour.shoot("sync-progress", full=False)  # mid-sync: checked once it settles, below
+    wait_synced(page)
+    expect(page.locator(".sync-state .text").first).to_contain_text("Synced")
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Connected")
+
+    # Sync now, again with visible progress.
+    sync_now(page)
+    expect(progress).to_contain_text(re.compile(r"Sync queued|Syncing|Synced"))
+    wait_synced(page)
+    tour.check("connections")
+
+    # Overview: balances and spending by category; an account with its balance chart.
+    go(page, "Overview")
+    expect(page.get_by_role("heading", name=re.compile("Spending by category"))).to_be_visible()
+    assert page.locator(".bars li").count() > 2
+    tour.check("overview")
+    page.get_by_role("link", name=re.compile("Plaid Checking")).first.click()
+    chart = page.get_by_role("img", name=re.compile("Balance of Plaid Checking"))
+    expect(chart).to_be_visible()
+    line = chart.locator("path.line").get_attribute("d") or ""
+    assert line.count(" L") == 89, "one point a day for 90 days"
+    tour.check("account")
+
+    # Transactions: filter, sort, page.
+    go(page, "Transactions")
+    summary = page.locator(".summary")
+    everything = int(summary.inner_text().split()[0])
+    page.get_by_label("Direction").select_option("debit")
+    page.get_by_label("Per page").select_option("10")
+    page.get_by_role("button", name="Apply").click()
+    debits = int(summary.inner_text().split()[0])
+    assert 10 < debits < everything
+    amounts = page.locator("td[data-label='Amount']")
+    assert all(text.startswith(MINUS) for text in amounts.all_inner_texts())
+    page.get_by_role("link", name=re.compile(r"^Amount")).click()
+    expect(page.get_by_role("columnheader", name=re.compile("Amount"))).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    sizes = [size(t) for t in amounts.all_inner_texts()]
+    assert sizes == sorted(sizes, reverse=True) and len(sizes) == 10
+    tour.check("transactions")
+    page.get_by_role("link", name="Next page").click()
+    later = [size(t) for t in amounts.all_inner_texts()]
+    assert later and max(later) <= min(sizes)
+    expect(page.get_by_role("link", name="First page")).to_be_visible()
+
+    # Pause automatic syncs, then resume them.
+    go(page, "Connections")
+    page.get_by_role("button", name="Pause automatic syncs").click()
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Paused")
+    page.get_by_role("button", name="Resume automatic syncs").click()
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).not_to_contain_text("Paused")
+
+    # The bank wants a new login: the failure shows the provider's message and the way back.
+    with client.store.session() as session:
+        (connection_id,) = session.scalars(select(Connection.id)).all()
+    reset = page.context.request.post(
+        tenant.url + "/sandbox/item/reset_login",
+        data={"access_token": client.access_token(connection_id)},
+        headers={"PLAID-CLIENT-ID": tenant.client_id, "PLAID-SECRET": tenant.secret},
+    )
+    assert reset.ok, reset.text()
+    sync_now(page)
+    wait_synced(page, "failed")
+    expect(page.locator(".sync-state .text").first).to_contain_text("failed")
+    expect(page.get_by_role("note")).to_contain_text("What to do")
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Sign-in needed")
+    tour.check("login-required")
+    page.get_by_role("button", name="Sign in again").click()
+    update_mode(page)
+    expect(page).to_have_url(re.compile(r"/connections"))
+    expect(page.get_by_role("status").filter(has_text="Signed in again")).to_be_visible()
+    wait_synced(page)
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Connected")
+
+    # Disconnect, after a confirmation.
+    page.get_by_role("link", name="Disconnect…").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Disconnect Chase?")
+    tour.check("disconnect")
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Disconnected")
+    expect(page.get_by_role("button", name="Link again")).to_be_visible()
+
+
+def update_mode(page: Page) -> None:
+    """Link in update mode for the OAuth bank: straight to the bank's sign-in and consent."""
+    deadline = time.monotonic() + 20
+    while "/oauth/ins_56/authorize" not in page.url and time.monotonic() < deadline:
+        for name in ("Continue", "Continue to Chase"):
+            button = page.get_by_role("button", name=name, exact=True)
+            if button.count():
+                button.first.click()
+                break
+        else:
+            page.wait_for_timeout(100)
+    bank_sign_in(page)
+    page.get_by_role("button", name="Allow access").click()
+    leave_link(page)

@@ -1,0 +1,132 @@
+"""Link's panes in real Chromium at 1280 px and 390 px: success, error with folded details,
+the MFA hint, Link's own 404, and update mode at an OAuth bank; every page is checked for
+sideways scroll and accessibility (``pagecheck``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
+from playwright.sync_api import Page, expect
+
+from sandbox.testing import LiveSandbox
+
+from .pagecheck import check_page, doc_shot
+from .test_link_flows import exchange_accounts, hosted_link, public_token_of, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def open_link(page: Page, url: str, bank: str | None = None) -> None:
+    """Past the consent pane (checked), then to ``bank``'s step if one is named."""
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Budget Buddy uses Link")
+    check_page(page, "consent")
+    page.get_by_role("button", name="Continue").click()
+    if bank:
+        choose(page, bank)
+
+
+def choose(page: Page, name: str) -> None:
+    page.get_by_label("Search for your bank").fill(name)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name=re.compile(name)).first.click()
+
+
+def sign_in_at_the_bank(page: Page) -> None:
+    """From Link's OAuth step to the bank's consent page, as ``user_good``."""
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def narrow(page: Page) -> str:
+    return "phone" if page.viewport_size and page.viewport_size["width"] < 600 else "desktop"
+
+
+def test_link_mfa_hint_then_success_pane(sized_page: Page, live: LiveSandbox, sdk: Any) -> None:
+    page = sized_page
+    open_link(page, hosted_link(sdk, live))
+    expect(page.get_by_text("firstplatypusbank.example").first).to_be_visible()
+    check_page(page, "select institution")
+    doc_shot(page, f"link-select-bank-{narrow(page)}")
+    choose(page, "First Platypus Bank")
+    sign_in(page, "mfa_device")
+    check_page(page, "credentials")
+    page.get_by_role("button", name="Submit").click()
+    hint = page.locator("#mfa-hint")
+    expect(hint).to_contain_text("the code is 1234")
+    check_page(page, "mfa")
+    doc_shot(page, f"link-mfa-device-{narrow(page)}")
+    page.get_by_label("Verification code").fill(hint.locator("code").inner_text())
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()
+    expect(page.get_by_text("connected to Budget Buddy")).to_be_visible()
+    expect(page.get_by_role("list", name="Accounts shared")).to_contain_text("Plaid Checking")
+    check_page(page, "success")
+    doc_shot(page, f"link-success-{narrow(page)}")
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 12
+
+
+def test_link_error_pane_folds_the_developer_details(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "Wells Fargo")
+    sign_in(page, "not-the-password")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wrong username or password")
+    expect(page.get_by_role("alert")).to_contain_text("The credentials you provided")
+    details = page.get_by_text("INVALID_CREDENTIALS")
+    expect(details).to_be_hidden()
+    check_page(page, "error pane")
+    doc_shot(page, f"link-wrong-password-{narrow(page)}")
+    page.get_by_text("Developer details").click()
+    expect(details).to_be_visible()
+    check_page(page, "error pane, details open")
+
+
+def test_link_unknown_token_gets_links_own_404(sized_page: Page, live: LiveSandbox) -> None:
+    page = sized_page
+    reply = page.goto(f"{live.url}/link?token=link-sandbox-unknown")
+    assert reply is not None and reply.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link is not valid")
+    expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
+    check_page(page, "link 404")
+
+
+def test_update_mode_at_an_oauth_bank_ticks_the_items_accounts_and_keeps_changes(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "Platypus OAuth Bank")
+    sign_in_at_the_bank(page)
+    for name in ("Plaid Saving", "Plaid CD"):
+        page.get_by_role("checkbox", name=re.compile(name)).uncheck()
+    page.get_by_role("button", name="Allow access").click()
+    access_token, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 10
+    sdk.sandbox_item_reset_login(SandboxItemResetLoginRequest(access_token=access_token))
+
+    open_link(page, hosted_link(sdk, live, access_token=access_token))
+    sign_in_at_the_bank(page)
+    boxes = page.get_by_role("checkbox")
+    expect(boxes).to_have_count(12)
+    ticked = [b.get_attribute("value") for b in boxes.all() if b.is_checked()]
+    assert len(ticked) == 10
+    expect(page.get_by_role("checkbox", name=re.compile("Plaid Saving"))).not_to_be_checked()
+    check_page(page, "bank consent, update mode")
+    doc_shot(page, f"bank-consent-update-{narrow(page)}")
+    page.get_by_role("checkbox", name=re.compile("Plaid Checking")).uncheck()
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()
+    check_page(page, "success, update mode")
+    public_token_of(page)
+    names = [
+        a.name for a in sdk.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
+    ]
+    assert len(names) == 9 and "Plaid Checking" not in names and "Plaid Saving" not in names

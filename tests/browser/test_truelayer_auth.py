@@ -1,0 +1,125 @@
+"""TrueLayer's auth dialog in real Chromium: picker → bank page → consent → code exchange."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from sandbox.core.bank import find_app_client
+from sandbox.extensions import db, tenant_bank
+from sandbox.testing import LiveSandbox
+
+pytestmark = pytest.mark.browser
+SCOPES = "info accounts balance cards transactions offline_access"
+
+
+@pytest.fixture
+def redirect_uri(live: LiveSandbox) -> str:
+    """The sandbox's home page, registered as the app's redirect URI (it ignores ``code``)."""
+    uri = f"{live.url}/"
+    with live.app.app_context():
+        client = find_app_client(db.session, live.client_id)
+        tenant_bank(client.tenant).grants.update_client(client.client_id, add_redirect_uris=[uri])
+        db.session.commit()
+    return uri
+
+
+def auth_link(live: LiveSandbox, redirect_uri: str, **extra: str) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": f"sandbox-{live.client_id}",
+        "redirect_uri": redirect_uri,
+        "scope": SCOPES,
+        "state": "browser-state",
+        "providers": "uk-ob-all uk-oauth-all uk-cs-mock",
+        **extra,
+    }
+    return f"{live.url}/?{urlencode(params)}"
+
+
+def exchange(live: LiveSandbox, url: str, redirect_uri: str) -> dict[str, str]:
+    """The app's back end: redeem the code the browser brought back, then call /me."""
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    assert query["state"] == "browser-state"
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": live.client_id,
+        "client_secret": live.secret,
+        "code": query["code"],
+        "redirect_uri": redirect_uri,
+    }
+    tokens = requests.post(f"{live.url}/connect/token", data=form, timeout=10).json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    me: dict[str, str] = requests.get(f"{live.url}/data/v1/me", headers=headers, timeout=10).json()
+    return me["results"][0]  # type: ignore[return-value]
+
+
+def test_mock_bank_picker_sign_in_consent_and_exchange(
+    page: Page, live: LiveSandbox, redirect_uri: str, shot: object
+) -> None:
+    page.goto(auth_link(live, redirect_uri))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your bank")
+    shot("picker")  # type: ignore[operator]
+    page.get_by_role("button", name="Mock").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Mock")
+    page.get_by_label("Username").fill("john")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Invalid username or password.")
+    page.get_by_label("Username").fill("john")
+    page.get_by_label("Password").fill("doe")
+    shot("sign-in")  # type: ignore[operator]
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Share your Mock data")
+    expect(page.get_by_text("Mock Mastercard Credit Card")).to_be_visible()
+    shot("consent")  # type: ignore[operator]
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{redirect_uri}?*")
+    me = exchange(live, page.url, redirect_uri)
+    assert me["provider"]["provider_id"] == "mock"  # type: ignore[index]
+    assert me["consent_status"] == "Authorised"
+
+
+def test_oauth_bank_page_round_trip(
+    page: Page, live: LiveSandbox, redirect_uri: str, shot: object
+) -> None:
+    page.goto(auth_link(live, redirect_uri))
+    page.get_by_role("button", name="Monzo").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Monzo")  # the bank's page
+    shot("bank-login")  # type: ignore[operator]
+    page.get_by_label("Password").fill("pass_good")
+    page.locator("input[name=username]").fill("user_good")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Allow TrueLayer to access your data?"
+    )
+    shot("bank-consent")  # type: ignore[operator]
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Share your Monzo data")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{redirect_uri}?*")
+    assert exchange(live, page.url, redirect_uri)["provider"]["provider_id"] == "ob-monzo"  # type: ignore[index]
+
+
+def test_cancel_returns_access_denied_and_pages_fit_390px(
+    browser: object, live: LiveSandbox, redirect_uri: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(auth_link(live, redirect_uri, provider_id="mock"))
+    for _ in range(2):
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{page.url} scrolls sideways at 390 px ({width} px)"
+        if page.get_by_label("Username").count():
+            page.get_by_label("Username").fill("john")
+            page.get_by_label("Password").fill("doe")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("button", name="Allow")).to_be_visible()
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    page.wait_for_url(f"{redirect_uri}?*")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["error"] == ["access_denied"] and query["state"] == ["browser-state"]
+    context.close()

@@ -1,0 +1,194 @@
+"""`/api/v1`: sign-in, users kept apart, connections from Link to disconnect, accounts, runs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.client.app.conftest import World, basic
+
+pytestmark = pytest.mark.e2e
+
+
+def send(world: World, user: str, method: str, path: str, **body: Any) -> Any:
+    """A change as `user` (HTTP Basic: no CSRF token needed)."""
+    return world.client().open(path, method=method, headers=basic(user), json=body or None)
+
+
+def test_the_api_needs_a_user(world: World) -> None:
+    anonymous = world.client().get("/api/v1/connections")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
+    assert anonymous.json["error"]["code"] == "UNAUTHENTICATED"
+    wrong = world.client().get(
+        "/api/v1/me",
+        headers={"Authorization": "Basic YWxpY2U6bm9wZQ=="},  # alice:nope
+    )
+    assert wrong.status_code == 401
+    assert world.get("alice", "/api/v1/me").json == {"user": "alice"}
+
+
+def test_a_cookie_session_needs_the_csrf_token_for_changes(world: World) -> None:
+    client = world.client()
+    signed = client.post("/api/v1/session", json={"username": "bob", "password": "bob-pass"})
+    assert signed.status_code == 201
+    assert client.get("/api/v1/me").json == {"user": "bob"}
+    forged = client.post(f"/api/v1/connections/{world.bob}/sync")
+    assert forged.status_code == 403 and forged.json["error"]["field"] == "X-CSRF-Token"
+    token = signed.json["csrf_token"]
+    ok = client.post(f"/api/v1/connections/{world.bob}/sync", headers={"X-CSRF-Token": token})
+    assert ok.status_code == 202
+    world.run_jobs()
+    bad = client.post("/api/v1/session", json={"username": "bob", "password": "alice-pass"})
+    assert bad.status_code == 401
+    missing = client.post("/api/v1/session", json={"username": "bob"})
+    assert missing.status_code == 400 and missing.json["error"]["field"] == "password"
+
+
+def test_users_see_only_their_own_connections_accounts_and_transactions(world: World) -> None:
+    mine = {c["id"] for c in world.get("alice", "/api/v1/connections").json["connections"]}
+    theirs = {c["id"] for c in world.get("bob", "/api/v1/connections").json["connections"]}
+    assert world.alice in mine and world.bob in theirs and not mine & theirs
+    alice_accounts = world.get("alice", "/api/v1/accounts").json["accounts"]
+    bob_accounts = world.get("bob", "/api/v1/accounts").json["accounts"]
+    assert {a["connection_id"] for a in alice_accounts} <= mine
+    assert {a["connection_id"] for a in bob_accounts} <= theirs
+    alice_tx = world.get("alice", "/api/v1/transactions", limit=500).json["transactions"]
+    assert {t["account_id"] for t in alice_tx} <= {a["id"] for a in alice_accounts}
+
+    stranger = alice_accounts[0]["id"]
+    assert world.get("bob", f"/api/v1/accounts/{stranger}").status_code == 404
+    assert world.get("bob", f"/api/v1/accounts/{stranger}/transactions").status_code == 404
+    assert world.get("bob", f"/api/v1/connections/{world.alice}").status_code == 404
+    assert world.get("bob", f"/api/v1/connections/{world.alice}/sync-runs").status_code == 404
+    peek = world.get("bob", "/api/v1/transactions", account_id=stranger)
+    assert peek.json["pagination"]["total"] == 0
+    for method, path in [
+        ("POST", f"/api/v1/connections/{world.alice}/sync"),
+        ("PATCH", f"/api/v1/connections/{world.alice}"),
+        ("DELETE", f"/api/v1/connections/{world.alice}"),
+        ("POST", f"/api/v1/connections/{world.alice}/reconnect"),
+    ]:
+        reply = send(world, "bob", method, path, paused=True)
+        assert reply.status_code == 404, (method, path)
+    assert world.get("alice", f"/api/v1/connections/{world.alice}").json["status"] == "active"
+
+
+def test_account_detail_has_balances_limits_statement_and_history(world: World) -> None:
+    accounts = world.get("alice", "/api/v1/accounts", type="credit").json["accounts"]
+    assert accounts and all(a["type"] == "credit" for a in accounts)
+    card = world.get("alice", f"/api/v1/accounts/{accounts[0]['id']}").json
+    current, limit = Decimal(card["balances"]["current"]), Decimal(card["balances"]["limit"])
+    assert Decimal(card["limits"]["available_credit"]) == limit - current
+    history = card["balance_history"]
+    assert len(history) == 90
+    assert history[-1]["balance"] == card["balances"]["current"]
+    assert [h["date"] for h in history] == sorted(h["date"] for h in history)
+    statement = card["statement"]
+    assert statement["period_start"] < statement["period_end"]
+    by_day = {h["date"]: Decimal(h["balance"]) for h in history}
+    if statement["period_end"] in by_day:
+        assert Decimal(statement["closing_balance"]) == by_day[statement["period_end"]]
+    # A card's balance owed grows by what was spent and shrinks by what was paid.
+    opening, closing = Decimal(statement["opening_balance"]), Decimal(statement["closing_balance"])
+    spent, paid = Decimal(statement["money_out"]), Decimal(statement["money_in"])
+    assert closing == opening + spent - paid
+
+    checking = world.get("alice", "/api/v1/accounts", type="depository").json["accounts"][0]
+    detail = world.get("alice", f"/api/v1/accounts/{checking['id']}").json
+    assert detail["limits"] is None
+    s = detail["statement"]
+    assert Decimal(s["closing_balance"]) == (
+        Decimal(s["opening_balance"]) + Decimal(s["money_in"]) - Decimal(s["money_out"])
+    )
+
+
+def test_account_filters(world: World) -> None:
+    every = world.get("alice", "/api/v1/accounts").json["accounts"]
+    assert len(every) == 12
+    by_conn = world.get("alice", "/api/v1/accounts", connection_id=world.alice).json["accounts"]
+    assert by_conn == every
+    assert world.get("alice", "/api/v1/accounts", connection_id=world.bob).json["accounts"] == []
+    bad = world.get("alice", "/api/v1/accounts", connection_id="x")
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "connection_id"
+
+
+def test_link_url_returns_to_the_app(world: World) -> None:
+    reply = send(world, "alice", "POST", "/api/v1/connections")
+    assert reply.status_code == 201
+    url = reply.json["link_url"]
+    assert url.startswith(f"{world.tenant.url}/link?token=link-")
+    got = world.tenant.post("/link/token/get", link_token=reply.json["link_token"])
+    assert got["metadata"]["client_name"] == "Bank Client demo"
+    assert parse_qs(urlsplit(url).query)["token"] == [reply.json["link_token"]]
+
+
+def test_connect_sync_pause_and_disconnect(world: World) -> None:
+    public = world.tenant.post(
+        "/sandbox/public_token/create",
+        institution_id="ins_109510",
+        initial_products=["transactions"],
+    )["public_token"]
+    created = send(world, "alice", "POST", "/api/v1/connections/complete", public_token=public)
+    assert created.status_code == 201, created.json
+    cid = created.json["id"]
+    assert created.json["sync"]["state"] == "queued"
+    assert world.run_jobs() >= 1
+    state = world.get("alice", f"/api/v1/connections/{cid}/sync").json
+    assert state["state"] == "done" and state["run"]["added"] > 0
+    assert state["run"]["pages"] >= 2, "small pages: the progress is visible page by page"
+    runs = world.get("alice", f"/api/v1/connections/{cid}/sync-runs").json["sync_runs"]
+    assert runs[0]["trigger"] == "initial" and runs[0]["error"] is None
+
+    paused = send(world, "alice", "PATCH", f"/api/v1/connections/{cid}", paused=True)
+    assert paused.json["paused"] is True
+    bad = send(world, "alice", "PATCH", f"/api/v1/connections/{cid}", paused="maybe")
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "paused"
+
+    gone = send(world, "alice", "DELETE", f"/api/v1/connections/{cid}")
+    assert gone.status_code == 200
+    assert gone.json["status"] == "disconnected" and gone.json["action"] == "reconnect"
+    again = send(world, "alice", "POST", f"/api/v1/connections/{cid}/sync")
+    assert again.status_code == 409 and again.json["error"]["code"] == "CONFLICT"
+    kept = world.get("alice", "/api/v1/transactions", connection_id=cid, limit=1).json
+    assert kept["pagination"]["total"] > 0, "disconnecting keeps the history"
+
+
+def test_login_required_shows_the_providers_message_and_the_way_back(world: World) -> None:
+    cid = world.bank.connect_sandbox("ins_109511", user_ref="alice", days_requested=30)
+    world.tenant.post("/sandbox/item/reset_login", access_token=world.bank.access_token(cid))
+    send(world, "alice", "POST", f"/api/v1/connections/{cid}/sync")
+    world.run_jobs()
+    conn = world.get("alice", f"/api/v1/connections/{cid}").json
+    assert conn["status"] == "login_required" and conn["action"] == "reconnect"
+    assert conn["error"]["code"] == "ITEM_LOGIN_REQUIRED"
+    assert conn["error"]["message"] and conn["error"]["advice"]
+    assert conn["sync"]["state"] == "failed"
+    link = send(world, "alice", "POST", f"/api/v1/connections/{cid}/reconnect").json
+    got = world.tenant.post("/link/token/get", link_token=link["link_token"])
+    assert got["link_token"] == link["link_token"]
+    still = send(world, "alice", "POST", f"/api/v1/connections/{cid}/repaired")
+    assert still.json["status"] == "login_required", "not repaired until the user signs in"
+
+
+def test_a_provider_failure_is_a_502_with_its_message(world: World) -> None:
+    reply = send(world, "alice", "POST", "/api/v1/connections/complete", public_token="public-x")
+    assert reply.status_code == 502
+    assert reply.json["error"]["provider_code"] == "INVALID_PUBLIC_TOKEN"
+    assert reply.json["error"]["message"]
+
+
+def test_unknown_api_paths_answer_json(world: World) -> None:
+    reply = world.get("alice", "/api/v1/nothing-here")
+    assert reply.status_code == 404 and reply.json["error"]["code"] == "NOT_FOUND"
+
+
+def test_providers_list_the_banks_link_offers(world: World) -> None:
+    (plaid,) = world.get("alice", "/api/v1/providers").json["providers"]
+    assert plaid["id"] == "plaid" and plaid["connect"] == "hosted_link"
+    banks = {b["name"]: b for b in plaid["institutions"]}
+    assert banks["Chase"]["oauth"] is True and banks["First Platypus Bank"]["oauth"] is False
+    assert all("US" in b["country_codes"] for b in banks.values())

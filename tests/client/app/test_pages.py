@@ -1,0 +1,77 @@
+"""The demo pages through Flask's test client: sign-in, each page, forms that need the token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.client.app.conftest import USERS, World
+
+pytestmark = pytest.mark.e2e
+
+
+def signed_in(world: World, user: str) -> tuple[FlaskClient, str]:
+    """A browser-like client with a session; and the CSRF token from a page's form."""
+    client = world.client()
+    reply = client.post("/signin", data={"username": user, "password": USERS[user]})
+    assert reply.status_code == 302
+    page = client.get("/connections").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    return client, token.group(1)
+
+
+def test_pages_need_a_signed_in_user(world: World) -> None:
+    reply = world.client().get("/transactions?status=pending")
+    assert reply.status_code == 302
+    assert reply.headers["Location"] == "/signin?next=/transactions?status%3Dpending"
+    wrong = world.client().post("/signin", data={"username": "alice", "password": "bob-pass"})
+    assert wrong.status_code == 401 and "Wrong user name or password" in wrong.get_data(True)
+
+
+def test_sign_in_never_redirects_off_site(world: World) -> None:
+    reply = world.client().post(
+        "/signin?next=//evil.example/", data={"username": "alice", "password": "alice-pass"}
+    )
+    assert reply.headers["Location"] == "/"
+
+
+def test_every_page_renders_for_its_user(world: World) -> None:
+    client, _ = signed_in(world, "alice")
+    account = world.get("alice", "/api/v1/accounts").json["accounts"][0]
+    for path in ("/", "/connect", "/connections", "/transactions", f"/accounts/{account['id']}"):
+        reply = client.get(path)
+        assert reply.status_code == 200, path
+        assert "Content-Security-Policy" in reply.headers
+    chart = client.get(f"/accounts/{account['id']}").get_data(as_text=True)
+    assert '<svg viewBox="0 0 640.0 220.0" role="img"' in chart  # and a narrow one for phones
+    assert '<svg viewBox="0 0 360.0 220.0" role="img"' in chart
+    bob_client, _ = signed_in(world, "bob")
+    assert bob_client.get(f"/accounts/{account['id']}").status_code == 404
+
+
+def test_a_bad_filter_is_explained_not_a_crash(world: World) -> None:
+    client, _ = signed_in(world, "alice")
+    reply = client.get("/transactions?min_amount=abc")
+    assert reply.status_code == 200
+    assert "min_amount: Not a valid number." in reply.get_data(as_text=True)
+
+
+def test_forms_need_the_csrf_token(world: World) -> None:
+    client, token = signed_in(world, "bob")
+    forged = client.post(f"/connections/{world.bob}/pause", data={"paused": "1"})
+    assert forged.status_code == 403
+    real = client.post(f"/connections/{world.bob}/pause", data={"paused": "1", "csrf_token": token})
+    assert real.status_code == 303
+    assert world.get("bob", f"/api/v1/connections/{world.bob}").json["paused"] is True
+    client.post(f"/connections/{world.bob}/pause", data={"paused": "0", "csrf_token": token})
+
+
+def test_link_returning_without_a_token_connects_nothing(world: World) -> None:
+    client, _ = signed_in(world, "alice")
+    before = len(world.get("alice", "/api/v1/connections").json["connections"])
+    reply = client.get("/connections/complete?status=exited", follow_redirects=True)
+    assert "nothing was connected" in reply.get_data(as_text=True)
+    assert len(world.get("alice", "/api/v1/connections").json["connections"]) == before

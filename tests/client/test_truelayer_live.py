@@ -1,0 +1,184 @@
+"""The TrueLayer client against a served sandbox: the auth dialog over HTTP, a UK connection
+through TrueLayer beside a US one through Plaid in one store, repeated syncs, clock advances,
+consent expiry and re-consent, users and tenants kept apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from client.providers.errors import SyncError
+from client.providers.truelayer_connect import TrueLayerSync
+from client.store.db import Store
+from client.store.details import Card, DirectDebit, StandingOrder
+from client.store.models import Account, Connection, ConnectionStatus, Transaction
+from client.sync.connections import BankSync
+from tests.client.conftest import Tenant
+from tests.client.conftest import ground_truth as plaid_truth
+from tests.client.helpers import assert_store_matches, stored_transactions
+from tests.client.tl_dialog import authorize
+from tests.client.truelayer_live import (
+    REDIRECT_URI,
+    assert_matches,
+    connect,
+    ground_truth,
+    truelayer_sync,
+)
+
+US_BANK = "ins_109508"
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+@pytest.fixture
+def tl(tenant: Tenant, store: Store, bank: BankSync) -> Iterator[TrueLayerSync]:
+    """TrueLayer on the same tenant, the same store and the same key as the Plaid client."""
+    client = truelayer_sync(tenant, store, bank.cipher)
+    yield client
+    client.api.close()
+
+
+def test_uk_through_truelayer_and_us_through_plaid_sync_into_one_store(
+    tl: TrueLayerSync, bank: BankSync
+) -> None:
+    uk = connect(tl, "alice")
+    us = bank.connect_sandbox(US_BANK, user_ref="alice", days_requested=90)
+    first_uk, first_us = tl.sync(uk), bank.sync(us)
+    assert first_uk.ok and first_us.ok, (first_uk.error_code, first_us.error_code)
+    assert first_uk.added > 0 and first_us.added > 0
+    assert_matches(tl, uk)
+    assert_store_matches(bank.store, us, plaid_truth(bank, us))
+    with tl.store.session() as s:
+        providers = dict(s.execute(select(Connection.id, Connection.provider)).all())
+        currencies = {
+            cid: set(s.scalars(select(Account.currency).where(Account.connection_id == cid)))
+            for cid in (uk, us)
+        }
+        facts = (
+            s.query(StandingOrder).count(),
+            s.query(DirectDebit).count(),
+            s.query(Card).count(),
+        )
+    assert providers == {uk: "truelayer", us: "plaid"}
+    assert currencies[uk] == {"GBP"} and "USD" in currencies[us]
+    assert all(n > 0 for n in facts), facts  # standing orders, direct debits, cards stored
+
+
+def test_a_repeated_sync_imports_nothing(tl: TrueLayerSync) -> None:
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    before = sorted(stored_transactions(tl.store, cid))
+    again = tl.sync(cid)
+    assert again.ok and (again.added, again.removed) == (0, 0)
+    assert sorted(stored_transactions(tl.store, cid)) == before
+
+
+def test_a_clock_advance_imports_exactly_the_new_transactions(
+    tl: TrueLayerSync, tenant: Tenant
+) -> None:
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    before = {row[0] for row in ground_truth(tl, cid)}
+    tenant.advance(5)  # the access token ends too: the sync refreshes it
+    result = tl.sync(cid)
+    assert result.ok, result.error_code
+    after = {row[0] for row in ground_truth(tl, cid)}
+    assert after - before, "five days should bring new transactions"
+    assert result.added == len(after - before)
+    assert result.removed == len(before - after)  # settled pending rows are replaced
+    assert_matches(tl, cid)
+    with tl.store.session() as s:
+        settled = s.scalars(
+            select(Transaction.pending_provider_id).where(
+                Transaction.pending_provider_id.is_not(None), Transaction.removed_at.is_(None)
+            )
+        ).all()
+    assert settled and set(settled) <= before - after  # matched to the pending they were
+
+
+def test_users_and_tenants_stay_apart(
+    tl: TrueLayerSync, live: Any, store: Store, bank: BankSync
+) -> None:
+    # Another tenant with the same seed: its bank may hand out the very same ids.
+    reply = requests.post(live.url + "/control/tenants", json={"seed": 7}, timeout=30)
+    keys = reply.json()
+    other = Tenant(live.url, keys["client_id"], keys["secret"])
+    elsewhere = truelayer_sync(other, store, bank.cipher)
+    alice, bob = connect(tl, "alice"), connect(tl, "bob")
+    carol = connect(elsewhere, "carol")
+    for client, cid in ((tl, alice), (tl, bob), (elsewhere, carol)):
+        assert client.sync(cid).ok
+    for client, cid in ((tl, alice), (tl, bob), (elsewhere, carol)):
+        assert_matches(client, cid)
+    ids = [{row[0] for row in stored_transactions(store, cid)} for cid in (alice, bob, carol)]
+    assert not ids[0] & ids[1] and not ids[0] & ids[2] and not ids[1] & ids[2]
+    with store.session() as s:
+        owners = dict(s.execute(select(Account.connection_id, Account.user_ref).distinct()).all())
+    assert owners == {alice: "alice", bob: "bob", carol: "carol"}
+    elsewhere.api.close()
+
+
+def test_consent_expiry_then_reconsent_through_the_bank(tl: TrueLayerSync, tenant: Tenant) -> None:
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    tenant.advance(91)  # consent lasts 90 days
+    failed = tl.sync(cid)
+    assert failed.error_code in ("access_denied", "invalid_grant"), failed.error_code
+    with tl.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == ConnectionStatus.LOGIN_REQUIRED
+    action = tl.reconsent(cid)
+    assert action.url is not None, action
+    with requests.Session() as browser:
+        back = authorize(browser, action.url, REDIRECT_URI)
+    assert tl.complete(back) == cid
+    resumed = tl.sync(cid)
+    assert resumed.ok, resumed.error_code
+    assert resumed.added > 0  # the 91 days the consent was over
+    assert_matches(tl, cid)
+
+
+def test_an_eternal_user_is_extended_without_the_bank(tl: TrueLayerSync, tenant: Tenant) -> None:
+    cid = connect(tl, "alice", "john", "eternal")
+    assert tl.sync(cid).ok
+    assert tl.reconsent(cid).action == "no_action_needed"
+    assert tl.sync(cid).ok
+
+
+def test_disconnect_ends_the_connection_at_truelayer_and_keeps_history(tl: TrueLayerSync) -> None:
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    token = tl.tokens(cid).access_token
+    kept = stored_transactions(tl.store, cid)
+    tl.disconnect(cid)
+    refused = requests.get(
+        tl.api.config.api_url + "/data/v1/accounts",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert refused.status_code == 401, refused.text
+    assert stored_transactions(tl.store, cid) == kept
+    with tl.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == ConnectionStatus.DISCONNECTED
+    tl.disconnect(cid)  # a second call is a no-op
+
+
+def test_a_forged_or_replayed_redirect_is_refused(tl: TrueLayerSync) -> None:
+    link = tl.auth_link("alice")
+    with pytest.raises(SyncError, match="UNKNOWN_STATE"):
+        tl.complete(REDIRECT_URI + "?code=x&state=forged")
+    with requests.Session() as browser:
+        back = authorize(browser, link, REDIRECT_URI)
+    cid = tl.complete(back)
+    with pytest.raises(SyncError, match="UNKNOWN_STATE"):
+        tl.complete(back)  # a redirect is used once
+    assert cid > 0

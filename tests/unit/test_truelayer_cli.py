@@ -1,0 +1,58 @@
+"""``bank-sandbox truelayer``: TrueLayer clients from the command line."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+
+from sandbox.cli import init_db
+from sandbox.truelayer_cli import truelayer_group
+from tests.unit.test_cli import cli_app as cli_app  # the fixture
+
+
+def run(app: Flask, *args: str) -> list[dict[str, object]]:
+    result = app.test_cli_runner().invoke(truelayer_group, list(args))
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def test_clients_lists_the_default_tenants_own_client(cli_app: Flask) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    (own,) = run(cli_app, "clients")
+    assert own["client_id"] == "cli-client" and own["consent_days"] == 90
+
+
+def test_update_client_adds_a_redirect_uri_and_consent_days(cli_app: Flask) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    args = (
+        "update-client",
+        "--add-redirect-uri",
+        "http://localhost:8080/cb",
+        "--consent-days",
+        "30",
+    )
+    (changed,) = run(cli_app, *args)
+    assert changed["redirect_uris"] == [
+        "http://localhost:3000/callback",
+        "https://console.truelayer.com/redirect-page",
+        "http://localhost:8080/cb",
+    ]
+    assert run(cli_app, "clients")[0]["consent_days"] == 30  # committed
+
+
+def test_add_client_prints_its_secret_once(cli_app: Flask) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    (made,) = run(
+        cli_app, "add-client", "--redirect-uri", "https://app.example/cb", "--name", "Demo"
+    )
+    assert str(made["client_id"]).startswith("sandbox-demo-") and made["client_secret"]
+    assert len(run(cli_app, "clients")) == 2
+
+
+def test_bad_redirect_uri_is_one_line_naming_the_field(cli_app: Flask) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    result = cli_app.test_cli_runner().invoke(
+        truelayer_group, ["add-client", "--redirect-uri", "ftp://nope"]
+    )
+    assert result.exit_code == 1 and "redirect_uris: a redirect URI is an absolute" in result.output
