@@ -117,6 +117,8 @@ def test_flask_db_commands_load_flask_migrate_when_used(tmp_path: Path) -> None:
     """Flask-Migrate is loaded lazily; ``flask db …`` still has its options and commands."""
     app = _app(f"sqlite:///{tmp_path / 'cli.db'}")
     bootstrap.prepare_schema(app)
-    result = app.test_cli_runner().invoke(args=["db", "-d", str(MIGRATIONS), "current"])
+    assert _revision(app) == bootstrap.head_revision(MIGRATIONS)
+    # (Alembic prints to the stdout it saw when first imported, so check the effect instead.)
+    result = app.test_cli_runner().invoke(args=["db", "-d", str(MIGRATIONS), "stamp", "base"])
     assert result.exit_code == 0, result.output
-    assert bootstrap.head_revision(MIGRATIONS) in result.output
+    assert _revision(app) is None
