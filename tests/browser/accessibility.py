@@ -38,7 +38,7 @@ def violations(page: Page) -> list[dict[str, Any]]:
     return [v for v in found if v.get("impact") in BLOCKING]
 
 
-def assert_accessible(page: Page) -> None:
+def assert_accessible(page: Page, label: str = "") -> None:
     """No serious or critical axe violation; the message lists rule, help and elements."""
     problems = violations(page)
     lines = [
@@ -46,10 +46,11 @@ def assert_accessible(page: Page) -> None:
         + ", ".join(str(n["target"]) for n in v["nodes"][:5])
         for v in problems
     ]
-    assert not problems, f"accessibility violations on {page.url}:\n" + "\n".join(lines)
+    where = f"{label} ({page.url})" if label else page.url
+    assert not problems, f"accessibility violations on {where}:\n" + "\n".join(lines)
 
 
-def assert_no_sideways_scroll(page: Page) -> None:
+def assert_no_sideways_scroll(page: Page, label: str = "") -> None:
     """The page fits the viewport's width (nothing forces horizontal scrolling)."""
     width, room, culprits = page.evaluate(
         """() => {
@@ -62,4 +63,5 @@ def assert_no_sideways_scroll(page: Page) -> None:
             return [document.documentElement.scrollWidth, room, wide];
         }"""
     )
-    assert width <= room, f"{page.url} is {width} px wide in {room} px: {culprits}"
+    where = f"{label} ({page.url})" if label else page.url
+    assert width <= room, f"{where} is {width} px wide in {room} px: {culprits}"

@@ -12,7 +12,16 @@ from tests.api.plaid.helpers import advance_clock
 from tests.conftest import PlaidClient
 
 SDK_TEST_KID = "6c5516e1-92dc-479e-a8ff-5a51992e0001"
-SERVED = {"auth", "balance", "identity", "liabilities", "statements", "transactions"}
+SERVED = {
+    "assets",
+    "auth",
+    "balance",
+    "identity",
+    "investments",
+    "liabilities",
+    "statements",
+    "transactions",
+}
 
 
 def test_item_get_reports_last_successful_update_as_soon_as_transactions_are_ready(
@@ -75,8 +84,7 @@ def test_institutions_and_items_advertise_only_served_products(plaid: PlaidClien
     for institution in found["institutions"]:
         assert set(institution["products"]) <= SERVED | {"signal"}, institution
     item = plaid.ok("/item/get", access_token=plaid.link_item())["item"]
-    assert "investments" not in item["available_products"]
-    assert "assets" not in item["available_products"]
+    assert "transfer" not in item["available_products"]
     assert set(item["available_products"]) <= SERVED | {"signal"}
 
 
@@ -84,7 +92,7 @@ def test_public_token_create_with_an_unserved_product_is_not_supported(
     plaid: PlaidClient,
 ) -> None:
     error = plaid.error(
-        "/sandbox/public_token/create", institution_id="ins_109508", initial_products=["assets"]
+        "/sandbox/public_token/create", institution_id="ins_109508", initial_products=["transfer"]
     )
     assert error["error_code"] == "PRODUCTS_NOT_SUPPORTED"
 
