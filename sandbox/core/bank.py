@@ -319,6 +319,8 @@ class Bank:
         item.consent_expires_at = consent.expiry_for(institution, self.now())
         if login.automated_microdeposits:
             microdeposits.start(item)
+        elif login.same_day_microdeposits:
+            microdeposits.start(item, microdeposits.MANUAL_PENDING)
         if "transactions" in item.products:  # the initial pull is done: transactions are ready
             item.last_successful_update = self.now()
         triggers.item_linked(self.session, self.tenant, item, self.historical_delay)

@@ -5,6 +5,12 @@ Plaid to match its deposits: ``verification_status`` is ``pending_automatic_veri
 and ``/auth/get`` answers ``PRODUCT_NOT_READY`` until ``/sandbox/item/set_verification_status``
 moves it to ``automatically_verified`` (numbers released) or ``verification_expired``, or the
 tenant clock moves 24 hours past the link (``verify_due``).
+
+Same Day micro-deposits: the user enters routing and account numbers by hand in Link (the
+link token's ``auth.same_day_microdeposits_enabled``); the item's one checking account is
+``pending_manual_verification`` until the user reopens Link in update mode and types the code
+of the deposit's description (sandbox: ``ABC``, any case). Three wrong codes lock it
+(``verification_failed``); ``/sandbox/item/set_verification_status`` cannot settle it.
 The status lives in the account's ``details`` so account replies read it without a query.
 """
 
@@ -17,12 +23,20 @@ from .models import Account, Item
 
 PASSWORD = "microdeposits_good"
 PENDING = "pending_automatic_verification"
+MANUAL_PENDING = "pending_manual_verification"
+# The code of Plaid's sandbox Same Day deposit (``#ABC <client> ACCTVERIFY``), any case.
+CODE = "ABC"
+# Wrong codes allowed before the account is locked as ``verification_failed``.
+MAX_ATTEMPTS = 3
+# Statuses under which ``/auth/get`` releases no numbers.
+_NOT_READY = (PENDING, MANUAL_PENDING, "verification_expired", "verification_failed")
 # Settable statuses -> the AUTH webhook code each one sends.
 SETTABLE = {
     "automatically_verified": "AUTOMATICALLY_VERIFIED",
     "verification_expired": "VERIFICATION_EXPIRED",
 }
 _KEY = "verification_status"
+_ATTEMPTS = "verification_attempts"
 # Plaid's sandbox matches an automated deposit about a day after the link.
 VERIFICATION_DELAY = dt.timedelta(hours=24)
 
@@ -33,16 +47,42 @@ def verification_status(account: Account) -> str | None:
     return value
 
 
-def start(item: Item) -> None:
-    """A fresh automated micro-deposit item: its first checking account waits (Plaid's ••0000)."""
+def start(item: Item, status: str = PENDING) -> None:
+    """A fresh micro-deposit item: its first checking account waits (Plaid's ••0000)."""
     checking = next((a for a in item.accounts if a.subtype == "checking"), None)
     if checking is not None:
-        checking.details = {**checking.details, _KEY: PENDING}
+        checking.details = {**checking.details, _KEY: status}
+
+
+def awaiting_code(item: Item) -> Account | None:
+    """The account whose Same Day deposit code the user has still to enter (or None)."""
+    return next((a for a in item.accounts if verification_status(a) == MANUAL_PENDING), None)
+
+
+def attempts_left(account: Account) -> int:
+    """Wrong codes the user may still enter before the account is locked."""
+    used: int = account.details.get(_ATTEMPTS, 0)
+    return max(MAX_ATTEMPTS - used, 0)
+
+
+def enter_code(account: Account, code: str) -> bool:
+    """Check the code the user typed: right → ``manually_verified``; the last wrong try
+    → ``verification_failed``. Returns whether it was right (a locked account never is)."""
+    if verification_status(account) != MANUAL_PENDING:
+        return False
+    if code.strip().upper() == CODE:
+        account.details = {**account.details, _KEY: "manually_verified"}
+        return True
+    used = MAX_ATTEMPTS - attempts_left(account) + 1
+    account.details = {**account.details, _ATTEMPTS: used}
+    if used >= MAX_ATTEMPTS:
+        account.details = {**account.details, _KEY: "verification_failed"}
+    return False
 
 
 def check_verified(accounts: list[Account]) -> None:
     """``/auth/get`` releases no numbers while a deposit is unmatched (or never was)."""
-    if any(verification_status(a) in (PENDING, "verification_expired") for a in accounts):
+    if any(verification_status(a) in _NOT_READY for a in accounts):
         raise ProductNotReady()
 
 

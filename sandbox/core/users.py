@@ -73,6 +73,8 @@ class Login:
     eternal: bool = False
     # ``microdeposits_good``: the item's checking account awaits automated micro-deposits.
     automated_microdeposits: bool = False
+    # Link's manual entry of numbers: the checking account awaits the Same Day deposit's code.
+    same_day_microdeposits: bool = False
 
 
 @cache
@@ -111,6 +113,12 @@ def check_credentials(username: str, password: str) -> Login:
     return Login(
         username, persona_name, mfa=mfa, automated_microdeposits=password == microdeposits.PASSWORD
     )
+
+
+def manual_entry_login() -> Login:
+    """The login behind numbers typed into Link (Same Day micro-deposits): ``user_good``'s
+    persona, whose checking account carries the deposit."""
+    return Login("user_good", personas()["users"]["user_good"], same_day_microdeposits=True)
 
 
 def truelayer_login(username: str, password: str) -> Login | None:

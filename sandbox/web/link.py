@@ -28,7 +28,17 @@ from .blueprint import bp
 from .forms import form_int
 from .oauth_server import register_client
 
-ACTIONS = {"consent", "select", "credentials", "mfa", "oauth", "retry", "exit"}
+ACTIONS = {
+    "consent",
+    "select",
+    "manual",
+    "credentials",
+    "mfa",
+    "verify",
+    "oauth",
+    "retry",
+    "exit",
+}
 # The error pane's heading: a few words; Plaid's display message follows it as the body.
 TITLES = {
     "INVALID_CREDENTIALS": "Wrong username or password",
@@ -86,6 +96,7 @@ def link_page() -> str:
     if current.step == LinkFlow.SELECT:
         query = request.args.get("q", "").strip()
         context.update(query=query, institutions=LinkFlow.offered(link, query or None))
+        context["manual_entry"] = LinkFlow.offers_manual_entry(link)
     elif current.step == LinkFlow.MFA:
         context["mfa"], context["round"] = LinkFlow.mfa_challenge(current)
         context["expected"] = context["mfa"].expected(context["round"])  # the sandbox's hint
@@ -135,8 +146,17 @@ def _step(
         bank.link.submit_credentials(
             current, link, form.get("username", ""), form.get("password", "")
         )
+    elif action == "manual":
+        bank.link.submit_manual_entry(
+            current,
+            link,
+            form.get("routing_number", "").strip(),
+            form.get("account_number", "").strip(),
+        )
     elif action == "mfa":
         bank.link.submit_mfa(current, link, answers)
+    elif action == "verify":
+        bank.link.submit_deposit_code(current, link, form.get("code", ""))
     elif action == "retry":
         LinkFlow.retry(current, link)
     else:

@@ -2,7 +2,10 @@
 
 A session moves ``consent`` → ``select_institution`` → ``credentials`` → ``mfa`` (rounds)
 → ``done``, or from the institution to ``oauth`` (the bank's own authorize page) and back
-to ``done``. A failure parks it at ``error`` until the user retries or exits. Update mode
+to ``done``. With Same Day micro-deposits enabled, the institution pane also takes routing and
+account numbers typed by hand (``done`` at once, the account awaiting its deposit); reopening
+Link in update mode on such an item asks for the deposit's code (``verify_deposits``).
+A failure parks it at ``error`` until the user retries or exits. Update mode
 (``access_token`` on the link token) starts at the item's bank and repairs the item
 instead of creating one. Finished sessions are recorded on the link token as facts (outcome,
 instants, shared accounts, events); a dialect words them (Plaid: ``/link/token/get``).
@@ -18,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import accounts as accounts_mod
-from .. import errors, institutions, items, tokens, users
+from .. import errors, institutions, items, microdeposits, tokens, users
 from ..institutions import Institution
 from ..models import Account, Item, LinkSession, LinkToken
 from ..webhooks import outbox as webhooks
@@ -33,8 +36,12 @@ CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
     "mfa",
     "oauth",
 )
+VERIFY = "verify_deposits"
 ERROR, DONE, EXITED = "error", "done", "exited"
 FINISHED = {DONE, EXITED}
+# Numbers typed by hand (Same Day micro-deposits): ABA routing length, account length range.
+ROUTING_DIGITS, ACCOUNT_DIGITS = 9, (4, 17)
+MANUAL_ENTRY_INSTITUTION = "ins_109508"
 # Plaid's onExit ``status`` for the step the user left from.
 EXIT_STATUS = {
     CONSENT: "requires_consent",
@@ -42,6 +49,7 @@ EXIT_STATUS = {
     CREDENTIALS: "requires_credentials",
     MFA: "requires_code",
     OAUTH: "requires_oauth",
+    VERIFY: "requires_code",
     ERROR: "requires_credentials",
 }
 
@@ -56,6 +64,11 @@ def by_oauth_state(db_session: Session, state: str) -> LinkSession | None:
 def is_update(link: LinkToken) -> bool:
     """Whether ``link`` repairs an existing item (update mode)."""
     return bool(link.config.get("access_token"))
+
+
+def offers_manual_entry(link: LinkToken) -> bool:
+    """Whether the institution pane takes numbers typed by hand (Same Day micro-deposits)."""
+    return bool((link.config.get("auth") or {}).get("same_day_microdeposits_enabled"))
 
 
 def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
@@ -163,6 +176,7 @@ class LinkFlow:
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
     mfa_challenge = staticmethod(mfa_challenge)
+    offers_manual_entry = staticmethod(offers_manual_entry)
     retry = staticmethod(retry)
     dump_login = staticmethod(dump_login)
     load_login = staticmethod(load_login)
@@ -201,6 +215,9 @@ class LinkFlow:
         _expect(session, CONSENT)
         if is_update(link):
             item = self.bank.item(link.config["access_token"], allow_error=True)
+            if microdeposits.awaiting_code(item) is not None:
+                session.institution_id, session.step = item.institution_id, VERIFY
+                return
             self._choose(session, self.bank.institution_of(item))
         else:
             session.step = SELECT
@@ -241,6 +258,43 @@ class LinkFlow:
         except errors.CoreError as exc:
             self.fail(session, exc)
 
+    def submit_manual_entry(
+        self, session: LinkSession, link: LinkToken, routing: str, account: str
+    ) -> None:
+        """Numbers typed by hand: an item whose one checking account awaits its Same Day
+        deposit (``pending_manual_verification``)."""
+        _expect(session, SELECT)
+        if not offers_manual_entry(link):
+            raise errors.InvalidField("manual entry is not enabled", field="routing_number")
+        if not (routing.isdigit() and len(routing) == ROUTING_DIGITS):
+            raise errors.InvalidField("routing_number must be 9 digits", field="routing_number")
+        if not (account.isdigit() and ACCOUNT_DIGITS[0] <= len(account) <= ACCOUNT_DIGITS[1]):
+            raise errors.InvalidField(
+                "account_number must be 4 to 17 digits", field="account_number"
+            )
+        # DIVERGES: Plaid's Same Day item has no institution and echoes the typed numbers; the
+        # sandbox keeps its accounts at a test bank, with that bank's numbers.
+        institution = institutions.get(MANUAL_ENTRY_INSTITUTION)
+        session.institution_id = institution.institution_id
+        login = users.manual_entry_login()
+        checking = [
+            a.ordinal for a in self.preview_accounts(institution, login) if a.subtype == "checking"
+        ]
+        self._complete(session, link, login, checking[:1])
+
+    def submit_deposit_code(self, session: LinkSession, link: LinkToken, code: str) -> None:
+        """The code of the Same Day deposit: right → ``manually_verified`` and done; wrong →
+        the pane again with the tries left (none left: ``verification_failed``)."""
+        _expect(session, VERIFY)
+        item = self.bank.item(link.config["access_token"], allow_error=True)
+        account = microdeposits.awaiting_code(item)
+        if account is None:
+            raise errors.InvalidField("no deposit awaits a code", field="code")
+        if microdeposits.enter_code(account, code):
+            self._complete(session, link, users.manual_entry_login(), None)
+        else:
+            session.data = {**session.data, "attempts_left": microdeposits.attempts_left(account)}
+
     def submit_mfa(self, session: LinkSession, link: LinkToken, answers: list[str]) -> None:
         """Check one round of MFA answers; the last right round finishes the login."""
         mfa, round_index = mfa_challenge(session)
@@ -279,7 +333,9 @@ class LinkFlow:
     def fail(self, session: LinkSession, exc: errors.CoreError) -> None:
         """Show ``exc`` on the error pane (the user may retry or exit)."""
         session.oauth_state = None
-        retry_step = SELECT if isinstance(exc, errors.InstitutionError) else CREDENTIALS
+        retry_step = CREDENTIALS
+        if isinstance(exc, errors.InstitutionError) or session.institution_id is None:
+            retry_step = SELECT
         if session.institution_id and institutions.get(session.institution_id).oauth:
             retry_step = OAUTH
         session.data = {

@@ -175,3 +175,91 @@ def test_the_same_account_waits_on_every_link(plaid: PlaidClient) -> None:
     first, second = (_pending(plaid, _micro_item(plaid)) for _ in range(2))
     keys = ("name", "mask", "subtype", "verification_status")
     assert [first[k] for k in keys] == [second[k] for k in keys]
+
+
+# -- Same Day micro-deposits: numbers typed in Link, the deposit's code in update mode --------
+
+SAME_DAY = {"products": ["auth"], "auth": {"same_day_microdeposits_enabled": True}}
+
+
+def _same_day_item(plaid: PlaidClient) -> str:
+    """An item linked by typing Plaid's Same Day test numbers into hosted Link."""
+    link = LinkBrowser(plaid, webhook=HOOK, **SAME_DAY)
+    link.post("consent")
+    assert 'id="routing_number"' in link.page()
+    done = link.post("manual", routing_number="110000000", account_number="1111222233330000")
+    public = parse_qs(urlsplit(link.continue_from(done)).query)["public_token"][0]
+    token: str = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    return token
+
+
+def _update_link(plaid: PlaidClient, token: str) -> LinkBrowser:
+    """Hosted Link reopened on the item (update mode), at the deposit code pane."""
+    link = LinkBrowser(plaid, products=[], access_token=token)
+    link.post("consent")
+    return link
+
+
+def test_typed_numbers_give_one_account_pending_manual_verification(plaid: PlaidClient) -> None:
+    token = _same_day_item(plaid)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    assert [(a["subtype"], a["verification_status"]) for a in accounts] == [
+        ("checking", "pending_manual_verification")
+    ]
+    assert plaid.error("/auth/get", access_token=token)["error_code"] == "PRODUCT_NOT_READY"
+
+
+def test_manual_entry_is_offered_only_when_the_link_token_enables_it(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid, products=["auth"])
+    link.post("consent")
+    assert 'id="routing_number"' not in link.page()
+    link.post("manual", routing_number="110000000", account_number="1111222233330000")
+    assert "manual entry is not enabled" in link.page()
+
+
+def test_malformed_routing_number_shows_the_error_pane(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid, **SAME_DAY)
+    link.post("consent")
+    link.post("manual", routing_number="12345", account_number="1111222233330000")
+    assert "routing_number must be 9 digits" in link.page()
+    link.post("retry")
+    assert 'id="routing_number"' in link.page()
+
+
+def test_deposit_code_in_update_mode_verifies_the_account(plaid: PlaidClient) -> None:
+    token = _same_day_item(plaid)
+    link = _update_link(plaid, token)
+    assert "Deposit code" in link.page()
+    done = link.post("verify", code="abc")  # case-insensitive, as in Plaid's Link
+    assert "public_token=" in link.continue_from(done)
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    assert account["verification_status"] == "manually_verified"
+    numbers = plaid.ok("/auth/get", access_token=token)["numbers"]["ach"]
+    assert [n["account_id"] for n in numbers] == [account["account_id"]]
+
+
+def test_three_wrong_codes_fail_the_verification(plaid: PlaidClient) -> None:
+    token = _same_day_item(plaid)
+    link = _update_link(plaid, token)
+    link.post("verify", code="XYZ")
+    assert "That code is incorrect. 2 attempts left." in link.page()
+    link.post("verify", code="XYZ")
+    assert "1 attempt left." in link.page()
+    link.post("verify", code="XYZ")
+    assert "Verification failed" in link.page()
+    link.post("verify", code="ABC")  # locked: the right code comes too late
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    assert account["verification_status"] == "verification_failed"
+    assert plaid.error("/auth/get", access_token=token)["error_code"] == "PRODUCT_NOT_READY"
+
+
+def test_same_day_status_cannot_be_set_through_the_sandbox_endpoint(plaid: PlaidClient) -> None:
+    token = _same_day_item(plaid)
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    body = plaid.error(
+        SET,
+        access_token=token,
+        account_id=account["account_id"],
+        verification_status="automatically_verified",
+    )
+    assert body["error_code"] == "INVALID_FIELD"
