@@ -1,6 +1,6 @@
 """Link's panes in real Chromium at 1280 px and 390 px: success, error with folded details,
-the MFA hint, Link's own 404, and update mode at an OAuth bank; every page is checked for
-sideways scroll and accessibility (``pagecheck``)."""
+the MFA hint, Link's own 404, update mode at an OAuth bank, and Same Day micro-deposits;
+every page is checked for sideways scroll and accessibility (``pagecheck``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.link_token_create_request_auth import LinkTokenCreateRequestAuth
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from playwright.sync_api import Page, expect
 
@@ -130,3 +131,33 @@ def test_update_mode_at_an_oauth_bank_ticks_the_items_accounts_and_keeps_changes
         a.name for a in sdk.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
     ]
     assert len(names) == 9 and "Plaid Checking" not in names and "Plaid Saving" not in names
+
+
+def test_same_day_micro_deposits_typed_numbers_then_the_deposit_code(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """Numbers typed on the bank pane, then update mode's deposit code pane, both checked."""
+    page = sized_page
+    same_day = LinkTokenCreateRequestAuth(same_day_microdeposits_enabled=True)
+    open_link(page, hosted_link(sdk, live, auth=same_day))
+    manual = page.get_by_role("form", name="Link with account numbers instead")
+    manual.get_by_label("Routing number").fill("110000000")
+    manual.get_by_label("Account number").fill("1111222233330000")
+    check_page(page, "select institution, manual entry")
+    manual.get_by_role("button", name="Continue").click()
+    access_token, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert [str(a.verification_status) for a in accounts] == ["pending_manual_verification"]
+
+    open_link(page, hosted_link(sdk, live, access_token=access_token))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from your bank statement"
+    )
+    page.get_by_label("Deposit code").fill("XYZ")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("alert")).to_contain_text("2 attempts left")
+    check_page(page, "deposit code, wrong once")
+    page.get_by_label("Deposit code").fill(page.locator("#code-hint code").inner_text())
+    page.get_by_role("button", name="Verify").click()
+    public_token_of(page)
+    (account,) = sdk.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
+    assert str(account.verification_status) == "manually_verified"
