@@ -1,6 +1,8 @@
 // The official Node SDK (`plaid` from npm) against an installed `bank-sandbox serve`.
-// `node node_flow.mjs READY_FILE`: link, exchange, page /transactions/sync to the end, and
-// print one JSON line; any failed call prints Plaid's error object and exits 1.
+// `node node_flow.mjs READY_FILE`: link, exchange, page /transactions/sync to the end, call
+// the products beyond transactions (Plaid quickstart's defaults auth, transactions, signal;
+// Identity Match, processor tokens, Investments, Assets, Statements), and print one JSON
+// line; any failed call prints Plaid's error object and exits 1.
 import { readFileSync } from "node:fs";
 import { Configuration, PlaidApi } from "plaid";
 
@@ -13,6 +15,62 @@ const api = new PlaidApi(
     },
   }),
 );
+
+async function link(products) {
+  const created = await api.sandboxPublicTokenCreate({
+    institution_id: "ins_109508",
+    initial_products: products,
+  });
+  const exchanged = await api.itemPublicTokenExchange({
+    public_token: created.data.public_token,
+  });
+  return exchanged.data.access_token;
+}
+
+// One call of each product, checked for the field an app reads first.
+async function products() {
+  const token = await link(["auth", "transactions", "signal"]);
+  const account = (await api.accountsGet({ access_token: token })).data.accounts[0];
+  const numbers = (await api.authGet({ access_token: token })).data.numbers.ach;
+  const scores = (
+    await api.signalEvaluate({
+      access_token: token,
+      account_id: account.account_id,
+      client_transaction_id: `node-${Date.now()}`,
+      amount: 27.53,
+    })
+  ).data.scores;
+  const match = (
+    await api.identityMatch({ access_token: token, user: { legal_name: "Alberta Charleson" } })
+  ).data.accounts[0].legal_name;
+  const processor = (
+    await api.processorTokenCreate({
+      access_token: token,
+      account_id: account.account_id,
+      processor: "dwolla",
+    })
+  ).data.processor_token;
+  const processorAuth = (await api.processorAuthGet({ processor_token: processor })).data;
+  const investing = await link(["investments"]);
+  const holdings = (await api.investmentsHoldingsGet({ access_token: investing })).data.holdings;
+  const report = (await api.assetReportCreate({ access_tokens: [token], days_requested: 30 }))
+    .data.asset_report_token;
+  const statements = (await api.statementsList({ access_token: await link(["statements"]) }))
+    .data.accounts;
+  const seen = {
+    ach: numbers.length,
+    signal: scores.customer_initiated_return_risk.score,
+    match: match.score,
+    processor: processorAuth.numbers.ach.account,
+    holdings: holdings.length,
+    asset_report: Boolean(report),
+    statements: statements.length,
+  };
+  for (const [name, value] of Object.entries(seen)) {
+    if (!value) throw new Error(`${name}: nothing came back (${JSON.stringify(seen)})`);
+  }
+  return seen;
+}
 
 async function main() {
   const created = await api.sandboxPublicTokenCreate({
@@ -38,7 +96,8 @@ async function main() {
     pages += 1;
   }
   if (ids.length === 0 || !cursor) throw new Error("the sync returned no transactions");
-  console.log(JSON.stringify({ sdk: "plaid (node)", pages, added: ids.length, ids }));
+  const called = await products();
+  console.log(JSON.stringify({ sdk: "plaid (node)", pages, added: ids.length, ids, called }));
 }
 
 main().catch((error) => {

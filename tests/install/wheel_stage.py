@@ -170,6 +170,7 @@ def sdk_flows(venv: Path, work: Path, ready: Path) -> None:
     flow = json.loads(run("node", "node_flow.mjs", ready, cwd=node))
     version = json.loads((node / "node_modules/plaid/package.json").read_text())["version"]
     print(f"    plaid (node) {version}: {flow['added']} transactions in {flow['pages']} page(s)")
+    print(f"    plaid (node) products: {', '.join(sorted(flow['called']))}")
 
 
 def postgres_url() -> str:
