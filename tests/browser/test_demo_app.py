@@ -157,7 +157,7 @@ def test_demo_app_tour(
     expect(page).to_have_url(re.compile(r"/connections"))
     expect(page.get_by_role("status").filter(has_text="Bank connected")).to_be_visible()
     progress = page.locator(".sync-state").first
-    expect(progress).to_contain_text(re.compile(r"Sync queued|Syncing: page \d+"))
+    expect(progress).to_contain_text(re.compile(r"Sync queued|Syncing: (asking the bank|page \d+)"))
     tour.shoot("sync-progress", full=False)  # mid-sync: checked once it settles, below
     wait_synced(page)
     expect(page.locator(".sync-state .text").first).to_contain_text("Synced")

@@ -49,6 +49,7 @@ REQUIRED_VALUES: dict[str, Any] = {
     "processor": "dwolla",
     "client_transaction_id": "cross-tenant-probe",
     "amount": 5.0,
+    "verification_status": "automatically_verified",
 }
 # Fields the sandbox needs beyond Plaid's required list, as Plaid's service does.
 EXTRA_VALUES: dict[str, dict[str, Any]] = {
@@ -94,9 +95,17 @@ class Tenants:
         return [self.a_token, self.a_item["item_id"], *(a["account_id"] for a in accounts)]
 
     def a_token_for(self, path: str) -> str:
-        """A's token for ``path``: Investments needs investment accounts (``user_good``'s)."""
+        """A's token for ``path``: Investments needs investment accounts (``user_good``'s),
+        the micro-deposit endpoint an account waiting for its automated deposits."""
         if path.startswith("/investments/"):
             return self.a.link_item(products=("investments",), webhook=HOOK)
+        if path == "/sandbox/item/set_verification_status":
+            return self.a.link_item(
+                products=("auth",),
+                webhook=HOOK,
+                override_username="user_good",
+                override_password="microdeposits_good",
+            )
         return self.a_token
 
 
@@ -144,8 +153,9 @@ def test_a_access_token_with_b_keys_is_refused(pair: Tenants, path: str) -> None
     token = pair.a_token_for(path)
     owned_ids = pair.a_secrets()
     statements = pair.a.ok("/statements/list", access_token=pair.a_token)["accounts"]
+    first = pair.a.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
     owned = {
-        "account_id": owned_ids[2],  # A's first account: its checking
+        "account_id": first,  # the first account of A's item: its checking
         "statement_id": statements[0]["statements"][0]["statement_id"],
     }
     secrets = [token, *owned_ids]
