@@ -80,9 +80,14 @@ POLLS = 20  # as Plaid's quickstart polls /asset_report/get
 
 
 def plain(value: Any) -> Any:
-    """An SDK model (or anything) as the JSON the wire carried: dates as ISO strings."""
+    """An SDK model (or anything holding some) as the JSON the wire carried: dates as ISO
+    strings, enums as their values."""
     if hasattr(value, "to_dict"):
         value = value.to_dict()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
     return json.loads(json.dumps(value, default=str))
 
 
