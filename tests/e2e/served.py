@@ -160,15 +160,31 @@ def plaid_node(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
-def run_node(folder: Path, script: str, *args: str) -> dict[str, Any]:
+class NodeRun:
+    """``node script args...`` started in the SDK folder; ``result`` waits for its one JSON
+    line on stdout. Starting it before a Python run lets both SDKs work at once."""
+
+    def __init__(self, folder: Path, script: str, *args: str) -> None:
+        self.command = f"node {script} {' '.join(args)}"
+        self.process = subprocess.Popen(
+            ["node", script, *args],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def result(self) -> Any:
+        try:
+            stdout, stderr = self.process.communicate(timeout=NODE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            pytest.fail(f"{self.command} did not finish within {NODE_TIMEOUT} s")
+        assert self.process.returncode == 0, f"{self.command}:\n{stderr[-4000:]}"
+        return json.loads(stdout)
+
+
+def run_node(folder: Path, script: str, *args: str) -> Any:
     """Run ``script`` with ``args`` in the Node SDK folder; its one JSON line on stdout."""
-    done = subprocess.run(
-        ["node", script, *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT,
-    )
-    assert done.returncode == 0, f"node {script} {' '.join(args)}:\n{done.stderr[-4000:]}"
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return NodeRun(folder, script, *args).result()

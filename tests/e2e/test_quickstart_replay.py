@@ -40,20 +40,40 @@ from .quickstart_calls import (
     fingerprint,
     new_session,
 )
-from .served import run_node
+from .served import NodeRun, run_node
 
 pytestmark = pytest.mark.e2e
 
 
-def _node_sessions(folder: Path, mode: str, sessions: list[dict[str, Any]]) -> list[Any]:
-    file = folder / f"sessions-{mode}.json"
+def _sessions_file(folder: Path, name: str, sessions: list[dict[str, Any]]) -> str:
+    file = folder / f"sessions-{name}.json"
     file.write_text(json.dumps(sessions))
-    found: list[Any] = run_node(folder, "quickstart.mjs", mode, str(file))  # type: ignore[assignment]
-    return found
+    return str(file)
 
 
 @pytest.fixture(scope="module")
-def python_runs(plaid_server: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def node_started(
+    plaid_server: dict[str, Any], request: pytest.FixtureRequest
+) -> Iterator[NodeRun | None]:
+    """Every product option's session through the Node SDK, one process started before the
+    Python sessions so both run at once (``None`` without Node)."""
+    try:
+        folder: Path = request.getfixturevalue("node_sdk")
+    except pytest.skip.Exception:
+        yield None
+        return
+    sessions = [new_session(plaid_server, [option]) for option in OPTIONS]
+    run = NodeRun(folder, "quickstart.mjs", "run", _sessions_file(folder, "options", sessions))
+    yield run
+    if run.process.poll() is None:
+        run.process.kill()
+        run.process.communicate()
+
+
+@pytest.fixture(scope="module")
+def python_runs(
+    plaid_server: dict[str, Any], node_started: NodeRun | None
+) -> dict[str, dict[str, Any]]:
     """Every product option's quickstart session through plaid-python."""
     return {
         option: QuickstartBackend(new_session(plaid_server, [option])).run() for option in OPTIONS
@@ -61,10 +81,9 @@ def python_runs(plaid_server: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def node_runs(plaid_server: dict[str, Any], node_sdk: Path) -> dict[str, dict[str, Any]]:
-    """Every product option's quickstart session through the Node SDK (one process)."""
-    sessions = [new_session(plaid_server, [option]) for option in OPTIONS]
-    return dict(zip(OPTIONS, _node_sessions(node_sdk, "run", sessions), strict=True))
+def node_runs(node_sdk: Path, node_started: NodeRun | None) -> dict[str, dict[str, Any]]:
+    assert node_started is not None
+    return dict(zip(OPTIONS, node_started.result(), strict=True))
 
 
 @pytest.mark.parametrize("option", sorted(OPTIONS))
@@ -132,13 +151,17 @@ def test_default_products_through_hosted_link_in_chromium(
     python_session = new_session(plaid_server, DEFAULT_PRODUCTS)
     backend = QuickstartBackend(python_session)
     link_token = backend.create_link_token()
-    public = link_in_chromium(chromium, plaid_server["url"], link_token["link_token"])
-    check_session(DEFAULT_PRODUCTS, backend.run(public, link_token), "python")
+    python_public = link_in_chromium(chromium, plaid_server["url"], link_token["link_token"])
 
     node_session = new_session(plaid_server, DEFAULT_PRODUCTS)
-    [node_link] = _node_sessions(node_sdk, "link", [node_session])
+    file = _sessions_file(node_sdk, "default-link", [node_session])
+    [node_link] = run_node(node_sdk, "quickstart.mjs", "link", file)
     public = link_in_chromium(chromium, plaid_server["url"], node_link["link_token"])
     node_session.update(public_token=public, link_token=node_link)
-    [node_out] = _node_sessions(node_sdk, "run", [node_session])
+    file = _sessions_file(node_sdk, "default-run", [node_session])
+    node_run = NodeRun(node_sdk, "quickstart.mjs", "run", file)
+
+    check_session(DEFAULT_PRODUCTS, backend.run(python_public, link_token), "python")
+    [node_out] = node_run.result()
     check_session(DEFAULT_PRODUCTS, node_out, "node")
     assert node_out["create_link_token"]["link_token"] == node_link["link_token"]
