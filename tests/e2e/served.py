@@ -124,23 +124,24 @@ def webhook_bodies(server: dict[str, Any], webhook_type: str) -> list[dict[str, 
     ]
 
 
-def plaid_node(request: pytest.FixtureRequest) -> Path:
-    """A folder with ``plaid_node/``'s scripts and the official Node SDK installed (cached
+def npm_folder(request: pytest.FixtureRequest, name: str, sources: Path, package: str) -> Path:
+    """A folder in pytest's cache (``name``) with the ``package.json`` and scripts of
+    ``sources`` and ``package`` installed at the version that ``package.json`` pins (kept
     between runs); skips, saying why, only when node/npm or the npm registry are missing."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are not installed")
     cache = getattr(request.config, "cache", None)  # none under -p no:cacheprovider
     folder = (
-        Path(cache.mkdir("plaid-sdk-node"))
+        Path(cache.mkdir(name))
         if cache is not None
-        else Path(tempfile.gettempdir()) / "bank-sandbox-plaid-sdk-node"
+        else Path(tempfile.gettempdir()) / f"bank-sandbox-{name}"
     )
     folder.mkdir(parents=True, exist_ok=True)
-    for source in NODE_SCRIPTS.iterdir():
-        if source.suffix in (".json", ".mjs"):
+    for source in sources.iterdir():
+        if source.suffix in (".json", ".js", ".mjs"):
             shutil.copy2(source, folder / source.name)
-    wanted = json.loads((NODE_SCRIPTS / "package.json").read_text())["dependencies"]["plaid"]
-    installed = folder / "node_modules/plaid/package.json"
+    wanted = json.loads((sources / "package.json").read_text())["dependencies"][package]
+    installed = folder / "node_modules" / package / "package.json"
     if not installed.exists() or json.loads(installed.read_text())["version"] != wanted:
         try:
             done = subprocess.run(
@@ -158,6 +159,11 @@ def plaid_node(request: pytest.FixtureRequest) -> Path:
             pytest.fail(f"npm install failed:\n{done.stderr}")
     assert json.loads(installed.read_text())["version"] == wanted
     return folder
+
+
+def plaid_node(request: pytest.FixtureRequest) -> Path:
+    """The official Node SDK (``plaid`` from npm) with the scripts of ``plaid_node/``."""
+    return npm_folder(request, "plaid-sdk-node", NODE_SCRIPTS, "plaid")
 
 
 class NodeRun:
