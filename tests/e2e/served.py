@@ -194,3 +194,10 @@ class NodeRun:
 def run_node(folder: Path, script: str, *args: str) -> Any:
     """Run ``script`` with ``args`` in the Node SDK folder; its one JSON line on stdout."""
     return NodeRun(folder, script, *args).result()
+
+
+def sessions_file(folder: Path, name: str, sessions: list[dict[str, Any]]) -> str:
+    """Write quickstart sessions for ``plaid_node/quickstart.mjs``; the file's path."""
+    file = folder / f"sessions-{name}.json"
+    file.write_text(json.dumps(sessions))
+    return str(file)
