@@ -316,6 +316,11 @@ def check_session(products: list[str], out: dict[str, Any], sdk: str) -> None:
         CHECKS.get(route, lambda _o, _a, _s: None)(out[route], accounts, sdk)
 
 
+def _tomorrow() -> str:
+    """A bound for the sandbox's dates (its clock is UTC; the quickstart's dates are local)."""
+    return (dt.date.today() + dt.timedelta(days=1)).isoformat()
+
+
 def _auth(reply: dict[str, Any], accounts: dict[str, Any], _sdk: str) -> None:
     ach = reply["numbers"]["ach"]
     assert ach and all(n["account_id"] in accounts and len(n["routing"]) == 9 for n in ach)
@@ -326,7 +331,7 @@ def _transactions(reply: dict[str, Any], accounts: dict[str, Any], _sdk: str) ->
     assert len(latest) == 8
     assert [t["date"] for t in latest] == sorted(t["date"] for t in latest)
     assert all(t["account_id"] in accounts and t["name"] for t in latest)
-    assert latest[-1]["date"] <= dt.date.today().isoformat()
+    assert latest[-1]["date"] <= _tomorrow()
 
 
 def _identity(reply: dict[str, Any], accounts: dict[str, Any], _sdk: str) -> None:
@@ -347,8 +352,8 @@ def _investments_transactions(reply: dict[str, Any], accounts: dict[str, Any], _
     got = reply["investments_transactions"]
     rows = got["investment_transactions"]
     assert rows and got["total_investment_transactions"] >= len(rows)
-    month_ago = (dt.date.today() - dt.timedelta(days=31)).isoformat()
-    assert all(month_ago <= t["date"] <= dt.date.today().isoformat() for t in rows)
+    month_ago = (dt.date.today() - dt.timedelta(days=32)).isoformat()
+    assert all(month_ago <= t["date"] <= _tomorrow() for t in rows)
     assert {t["account_id"] for t in rows} <= set(accounts)
 
 
