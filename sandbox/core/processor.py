@@ -15,7 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from . import accounts as accounts_mod
-from . import errors, tokens
+from . import errors, institutions, tokens
 from .accounts import AccountsView
 from .identity_match import MatchScores
 from .investments import Portfolio, TransferNumbers
@@ -39,7 +39,22 @@ class Processors:
     def create(self, access_token: str, account_id: str, processor: str) -> str:
         """A new processor token for ``account_id`` of the item, for ``processor``."""
         item = self.bank.item(access_token)
-        account = accounts_mod.select(item, [account_id])[0]
+        return self._issue(item, accounts_mod.select(item, [account_id])[0], processor)
+
+    def sandbox_create(self, institution_id: str, username: str, password: str) -> str:
+        """``/sandbox/processor_token/create``: a new item, linked as ``/item/import`` links it
+        (Auth, or Transactions at a bank without Auth), and a token for its first checking
+        account (else its first depository account, else its first account)."""
+        institution = institutions.get(institution_id)
+        products = ["auth"] if "auth" in institution.products else ["transactions"]
+        item = self.bank.import_item(institution_id, products, username=username, password=password)
+        ranked = sorted(
+            item.accounts,
+            key=lambda a: (a.subtype != "checking", a.type != "depository", a.ordinal),
+        )
+        return self._issue(item, ranked[0], "sandbox")
+
+    def _issue(self, item: Item, account: Account, processor: str) -> str:
         token = tokens.processor_token()
         self.session.add(
             ProcessorToken(

@@ -61,6 +61,18 @@ class ProcessorTokenCreateRequest(requests.AccessTokenRequest):
     processor = fields.String(required=True, validate=validate.OneOf(sorted(PROCESSORS)))
 
 
+class SandboxProcessorTokenOptions(requests.PlaidRequest):
+    override_username = fields.String(allow_none=True, load_default="user_good")
+    override_password = fields.String(allow_none=True, load_default="pass_good")
+
+
+class SandboxProcessorTokenCreateRequest(requests.PlaidRequest):
+    """``/sandbox/processor_token/create``."""
+
+    institution_id = fields.String(required=True, validate=validate.Length(min=1))
+    options = fields.Nested(SandboxProcessorTokenOptions, load_default=dict)
+
+
 class ProcessorTokenRequest(requests.PlaidRequest):
     """The processor endpoints that take only a processor token."""
 
@@ -156,6 +168,19 @@ def processor_token_create() -> Response:
     req = load(ProcessorTokenCreateRequest)
     token = current_bank().processors.create(
         req["access_token"], req["account_id"], req["processor"]
+    )
+    return reply(processor_token=token)
+
+
+@bp.post("/sandbox/processor_token/create")
+def sandbox_processor_token_create() -> Response:
+    """A new item at ``institution_id`` and a processor token for its checking account."""
+    req = load(SandboxProcessorTokenCreateRequest)
+    options = req["options"]
+    token = current_bank().processors.sandbox_create(
+        req["institution_id"],
+        options.get("override_username") or "user_good",
+        options.get("override_password") or "pass_good",
     )
     return reply(processor_token=token)
 

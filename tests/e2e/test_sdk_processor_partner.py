@@ -59,6 +59,7 @@ from plaid.model.products import Products
 from plaid.model.sandbox_item_set_verification_status_request import (
     SandboxItemSetVerificationStatusRequest,
 )
+from plaid.model.sandbox_processor_token_create_request import SandboxProcessorTokenCreateRequest
 from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
 from plaid.model.sandbox_public_token_create_request_options import (
     SandboxPublicTokenCreateRequestOptions,
@@ -254,6 +255,17 @@ def test_partner_sees_the_errors_plaid_sends(server: dict[str, Any]) -> None:
         client.processor_account_get, ProcessorAccountGetRequest(processor_token=checking)
     )
     assert (dead["error_type"], dead["error_code"]) == ("INVALID_INPUT", "INVALID_PROCESSOR_TOKEN")
+
+
+def test_partner_gets_a_sandbox_token_without_an_app(server: dict[str, Any]) -> None:
+    client = _client(server)
+    token = client.sandbox_processor_token_create(
+        SandboxProcessorTokenCreateRequest(institution_id="ins_109508")
+    ).processor_token
+    account = client.processor_account_get(ProcessorAccountGetRequest(processor_token=token))
+    assert account.account.subtype.value == "checking" and account.institution_id == "ins_109508"
+    numbers = client.processor_auth_get(ProcessorAuthGetRequest(processor_token=token)).numbers
+    assert numbers.ach.account_id == account.account.account_id
 
 
 def test_partner_waits_for_automated_micro_deposits(server: dict[str, Any]) -> None:

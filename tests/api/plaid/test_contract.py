@@ -314,8 +314,10 @@ PRODUCT_ENDPOINTS = {
 }
 
 
-# The processor twins a partner calls beyond the four above (swept in test_processor_partner).
+# The processor twins a partner calls beyond the four above, and the sandbox's shortcut to a
+# processor token (swept in test_processor_partner).
 PROCESSOR_TWINS = {
+    "/sandbox/processor_token/create",
     "/processor/account/get",
     "/processor/identity/match",
     "/processor/liabilities/get",

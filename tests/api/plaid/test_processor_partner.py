@@ -488,6 +488,8 @@ def _twin_replies(plaid: PlaidClient, checker: Checker | None = None) -> list[di
         call("/processor/liabilities/get", processor_token=token[mask])
         for mask in ("3333", "7777", "8888")
     ]
+    shortcut = call("/sandbox/processor_token/create", institution_id="ins_109511")
+    replies.append(call("/processor/account/get", processor_token=shortcut["processor_token"]))
     replies.append(call("/processor/signal/prepare", processor_token=token["0000"]))
     for n, amount in enumerate((100.0, 12.17)):
         replies.append(
@@ -545,3 +547,60 @@ def test_twins_answer_the_same_for_the_same_seed_and_clock(app: Flask) -> None:
     assert len(first) > 20_000
     assert first == second
     assert _snapshot(app, 8) != first
+
+
+# -- /sandbox/processor_token/create: a partner's token without an app ----------------------
+
+
+def test_sandbox_processor_token_opens_a_new_items_checking_account(plaid: PlaidClient) -> None:
+    token = plaid.ok("/sandbox/processor_token/create", institution_id="ins_109508")[
+        "processor_token"
+    ]
+    assert token.startswith("processor-sandbox-")
+    body = plaid.ok("/processor/account/get", processor_token=token)
+    assert (body["account"]["subtype"], body["account"]["mask"]) == ("checking", "0000")
+    assert body["institution_id"] == "ins_109508"
+    assert plaid.ok("/processor/auth/get", processor_token=token)["numbers"]["ach"]["routing"]
+    other = plaid.ok("/sandbox/processor_token/create", institution_id="ins_109508")
+    assert other["processor_token"] != token  # a new item each time
+
+
+def test_sandbox_processor_token_takes_the_test_credentials(plaid: PlaidClient) -> None:
+    micro = plaid.ok(
+        "/sandbox/processor_token/create",
+        institution_id="ins_109512",
+        options={"override_username": "user_good", "override_password": "microdeposits_good"},
+    )["processor_token"]
+    account = plaid.ok("/processor/account/get", processor_token=micro)["account"]
+    assert account["verification_status"] == "pending_automatic_verification"
+    assert plaid.error("/processor/auth/get", processor_token=micro)["error_code"] == (
+        "PRODUCT_NOT_READY"
+    )
+    card_only = plaid.ok("/sandbox/processor_token/create", institution_id="ins_10")
+    account = plaid.ok("/processor/account/get", processor_token=card_only["processor_token"])
+    assert account["institution_id"] == "ins_10"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({}, "MISSING_FIELDS"),
+        ({"institution_id": "ins_nope"}, "INVALID_INSTITUTION"),
+        (
+            {"institution_id": "ins_109508", "options": {"override_password": "pass_bad"}},
+            "INVALID_CREDENTIALS",
+        ),
+        (
+            {"institution_id": "ins_109508", "options": {"override_password": "error_ITEM_LOCKED"}},
+            "ITEM_LOCKED",
+        ),
+        (
+            {"institution_id": "ins_109508", "options": {"webhook": "https://x.test"}},
+            "UNKNOWN_FIELDS",
+        ),
+    ],
+)
+def test_sandbox_processor_token_errors(
+    plaid: PlaidClient, body: dict[str, Any], code: str
+) -> None:
+    assert plaid.error("/sandbox/processor_token/create", **body)["error_code"] == code
