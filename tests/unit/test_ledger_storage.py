@@ -6,7 +6,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from sandbox.core import bulk, items, ledger
@@ -136,3 +136,32 @@ def test_faker_for_in_parallel_threads_gives_what_it_gives_serially() -> None:
     serial = [owner(login, "US") for login in logins]
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(lambda login: owner(login, "US"), logins)) == serial
+
+
+def test_the_historical_pull_only_inserts(bank: Bank, session: Session) -> None:
+    """Older rows are all posted and older than the balances: nothing needs reading back
+    (no pending rows, no available balances, no row count for an item without a webhook)."""
+    bank.sandbox_public_token("ins_109508", ["transactions"], days_requested=730)
+    item_pk = session.scalars(select(Item.pk)).one()
+    item = session.get(Item, item_pk)
+    assert item is not None and item.webhook is None and item.history_pending_through
+    session.flush()
+    available = {a.id: a.available_minor for a in item.accounts}
+    before = session.scalar(select(func.count()).select_from(Transaction))
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        bank.load_history(item)
+        session.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert item.history_pending_through is None
+    assert session.scalar(select(func.count()).select_from(Transaction)) > (before or 0)
+    touching = [s for s in statements if "transactions" in s]
+    assert touching and all(s.startswith("INSERT INTO transactions") for s in touching)
+    assert {a.id: a.available_minor for a in item.accounts} == available
