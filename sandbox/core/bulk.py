@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Date
@@ -19,6 +20,7 @@ from .models import Base, Transaction
 
 TABLE = Base.metadata.tables[Transaction.__tablename__]
 COLUMNS = tuple(c.name for c in TABLE.columns)
+_IN_ORDER = itemgetter(*COLUMNS)
 _DETAILS = COLUMNS.index("details")
 _DATES = tuple(i for i, c in enumerate(TABLE.columns) if isinstance(c.type, Date))
 
@@ -48,7 +50,7 @@ def insert_transactions(session: Session, rows: Sequence[dict[str, Any]]) -> Non
 
 def _values(row: dict[str, Any], *, iso_dates: bool) -> list[Any]:
     """The row's values in column order, as SQLAlchemy would bind them (JSON as text)."""
-    values = [row[c] for c in COLUMNS]
+    values = list(_IN_ORDER(row))
     values[_DETAILS] = json.dumps(values[_DETAILS])
     if iso_dates:
         for index in _DATES:

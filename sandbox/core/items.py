@@ -67,6 +67,7 @@ def create(
         history_pending_through=(
             initial_start - dt.timedelta(days=1) if initial_start > history_start else None
         ),
+        next_post_on=dt.date.max,  # no row promises a posting yet (none to look for)
         change_seq=0,
         sync_called=False,
         consent_expires_at=None,
@@ -159,7 +160,9 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
     accounts = {a.ordinal: a for a in item.accounts}
     institution = institutions.get(item.institution_id)
     country, currency = institution.country, institution.currency
-    writer = LedgerWriter(session, item, accounts, adjust_balances=not creating)
+    writer = LedgerWriter(
+        session, item, accounts, adjust_balances=not creating, new_balances=creating
+    )
     if item.generated_through < today:
         start = item.generated_through + dt.timedelta(days=1)
         if item.custom_config is not None:
@@ -171,8 +174,9 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
         for entry in entries:
             writer.add(entry, today)
         item.generated_through = today
-    for pending_row in _pending_due(session, item, today):
-        writer.post(pending_row, today)
+    if not creating:  # a new item has no rows yet, so none to post
+        for pending_row in _pending_due(session, item, today):
+            writer.post(pending_row, today)
     writer.flush()
     return writer.changed
 

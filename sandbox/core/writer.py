@@ -3,7 +3,8 @@
 ``items`` decides *what* to write (new days, postings, the historical pull, a dynamic
 refresh); a ``LedgerWriter`` writes it: each row gets the next position in the item's change
 log, balances move with posted amounts, and everything goes to the database in one bulk
-insert.
+insert. Available balances are recomputed only when a write can have moved them (the
+historical pull adds posted rows to settled balances, so it reads nothing back).
 """
 
 from __future__ import annotations
@@ -20,15 +21,29 @@ from .seeding import make_id
 
 
 class LedgerWriter:
-    """Appends rows to the change log and keeps balances in step, in one flush."""
+    """Appends rows to the change log and keeps balances in step, in one flush.
+
+    ``adjust_balances``: posted rows move current balances (not at creation, whose balances
+    come from the engine, nor in the historical pull, whose rows are older than them);
+    ``new_balances``: the caller has just set every current balance (a new item).
+    """
 
     def __init__(
-        self, session: Session, item: Item, accounts: dict[int, Account], *, adjust_balances: bool
+        self,
+        session: Session,
+        item: Item,
+        accounts: dict[int, Account],
+        *,
+        adjust_balances: bool,
+        new_balances: bool = False,
     ) -> None:
         self.session, self.item, self.accounts = session, item, accounts
         self.adjust_balances = adjust_balances
         self.rows: list[dict[str, Any]] = []
         self.changed = False
+        self.available_moved = new_balances  # or a pending row came or went, a balance moved
+        # Read once: ORM attribute reads cost more than the rest of a row (thousands per link).
+        self.item_id, self.item_pk = item.id, item.pk
         self.seq = item.change_seq  # stored on the item at flush (ORM writes per row are slow)
         self.next_post_on = dt.date.max  # of the pending rows added
 
@@ -45,8 +60,8 @@ class LedgerWriter:
         seq = self.next_seq()
         self.rows.append(
             {
-                "id": make_id(self.item.id, entry.key, "pending" if pending else "posted"),
-                "item_pk": self.item.pk,
+                "id": make_id(self.item_id, entry.key, "pending" if pending else "posted"),
+                "item_pk": self.item_pk,
                 "account_id": account.id,
                 "amount_minor": amount,
                 "currency": account.currency,
@@ -69,6 +84,7 @@ class LedgerWriter:
         )
         if pending:
             self.next_post_on = min(self.next_post_on, entry.post_date)
+            self.available_moved = True
         else:
             self.apply(account, amount)
 
@@ -84,10 +100,11 @@ class LedgerWriter:
         pending_row.post_on = pending_row.posted_amount_minor = pending_row.posted_name = None
         account = next(a for a in self.accounts.values() if a.id == pending_row.account_id)
         seq = self.next_seq()
+        self.available_moved = True
         self.rows.append(
             {
-                "id": make_id(self.item.id, details["key"], "posted"),
-                "item_pk": self.item.pk,
+                "id": make_id(self.item_id, details["key"], "posted"),
+                "item_pk": self.item_pk,
                 "account_id": account.id,
                 "amount_minor": amount,
                 "currency": pending_row.currency,
@@ -115,6 +132,7 @@ class LedgerWriter:
             return
         sign = 1 if account.type in ("credit", "loan") else -1
         account.current_minor += sign * amount_minor
+        self.available_moved = True
 
     def flush(self) -> None:
         self.item.change_seq = self.seq
@@ -122,7 +140,8 @@ class LedgerWriter:
             self.item.next_post_on = min(self.item.next_post_on, self.next_post_on)
         self.session.flush()
         bulk.insert_transactions(self.session, self.rows)
-        refresh_available(self.session, list(self.accounts.values()))
+        if self.available_moved:
+            refresh_available(self.session, list(self.accounts.values()))
 
 
 def refresh_available(session: Session, accounts: list[Account]) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from sandbox.core import bulk, items, ledger
@@ -109,24 +111,31 @@ def test_plans_with_the_same_inputs_share_their_day_cache() -> None:
     )
 
 
+@contextmanager
+def _statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements ``session`` sends inside the block, in order."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def test_reads_skip_the_pending_query_until_a_row_may_post(bank: Bank, session: Session) -> None:
     item = bank.item(link(bank))
     pending = [r for r in session.scalars(select(Transaction)) if r.pending]
     first_post = min(r.post_on for r in pending if r.post_on is not None)
     assert item.next_post_on == first_post
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with _statements(session) as statements:
         assert not items.materialize(session, item, first_post - dt.timedelta(days=1))
         assert not any("FROM transactions" in s for s in statements)
         assert items.materialize(session, item, first_post)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert any("FROM transactions" in s for s in statements)
     assert item.next_post_on is not None and item.next_post_on > first_post
 
@@ -136,3 +145,23 @@ def test_faker_for_in_parallel_threads_gives_what_it_gives_serially() -> None:
     serial = [owner(login, "US") for login in logins]
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(lambda login: owner(login, "US"), logins)) == serial
+
+
+def test_the_historical_pull_only_inserts(bank: Bank, session: Session) -> None:
+    """Older rows are all posted and older than the balances: nothing needs reading back
+    (no pending rows, no available balances, no row count for an item without a webhook)."""
+    bank.sandbox_public_token("ins_109508", ["transactions"], days_requested=730)
+    item_pk = session.scalars(select(Item.pk)).one()
+    item = session.get(Item, item_pk)
+    assert item is not None and item.webhook is None and item.history_pending_through
+    session.flush()
+    available = {a.id: a.available_minor for a in item.accounts}
+    before = session.scalar(select(func.count()).select_from(Transaction))
+    with _statements(session) as statements:
+        bank.load_history(item)
+        session.flush()
+    assert item.history_pending_through is None
+    assert session.scalar(select(func.count()).select_from(Transaction)) > (before or 0)
+    touching = [s for s in statements if "transactions" in s]
+    assert touching and all(s.startswith("INSERT INTO transactions") for s in touching)
+    assert {a.id: a.available_minor for a in item.accounts} == available

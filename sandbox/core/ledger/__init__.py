@@ -292,12 +292,15 @@ def balance_on(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
 
 def _stream_flow(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
     """Net outflow of the fixed streams touching a savings-like account since the anchor."""
-    touching = [s for s in schedule.base_streams(plan) if account.ordinal in (s.account, s.counter)]
+    # By key (unique per stream): comparing dataclasses field by field, daily, was the cost.
+    touching = {
+        s.key for s in schedule.base_streams(plan) if account.ordinal in (s.account, s.counter)
+    }
     low, high, sign = (ANCHOR, day, 1) if day >= ANCHOR else (day, ANCHOR, -1)
     total, current = 0, low + dt.timedelta(days=1)
     while current <= high:
         for stream in schedule.due_on(plan, current):
-            if stream in touching:
+            if stream.key in touching:
                 flow = (
                     stream.amount_minor
                     if stream.account == account.ordinal

@@ -46,7 +46,7 @@ def item_linked(
 ) -> None:
     """A new item with Transactions: ``INITIAL_UPDATE`` now, ``HISTORICAL_UPDATE`` when the
     older history is written (at once if there is none to load)."""
-    if "transactions" not in item.products:
+    if not _transactions_watched(item):
         return
     recent = _count(session, item, item.created_at.date() - INITIAL_WINDOW)
     emit(session, tenant, item, "TRANSACTIONS", "INITIAL_UPDATE", _new(recent))
@@ -58,7 +58,7 @@ def history_loaded(
     session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
 ) -> None:
     """The whole requested history is written: ``HISTORICAL_UPDATE``."""
-    if "transactions" not in item.products:
+    if not _transactions_watched(item):
         return
     total = _count(session, item, None)
     emit(
@@ -221,6 +221,12 @@ def _fired_payload(item: Item, code: str, now: dt.datetime) -> dict[str, Any]:
         "LOGIN_REPAIRED": {"error": None},
     }
     return payloads[code]
+
+
+def _transactions_watched(item: Item) -> bool:
+    """Whether Transactions webhooks of ``item`` go anywhere: without a URL nothing is queued,
+    so the rows they would count (a query over thousands at a link) are not counted."""
+    return "transactions" in item.products and bool(item.webhook)
 
 
 def _count(session: Session, item: Item, since: dt.date | None) -> int:
