@@ -12,8 +12,9 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidField, SyncMutationDuringPagination
@@ -31,13 +32,54 @@ class Cursor:
     account_id: str | None = None
 
 
+# What a page reads of each row: the columns a reply renders (``RENDERED``, the JSON
+# ``details`` as its stored text, so the tuple is hashable and can key a rendering cache),
+# then the three that place the row in the change log.
+_T = Transaction.__table__.c
+RENDERED = (
+    _T.id,
+    _T.account_id,
+    _T.amount_minor,
+    _T.currency,
+    _T.date,
+    _T.authorized_date,
+    _T.name,
+    _T.merchant_name,
+    _T.category,
+    _T.payment_channel,
+    _T.pending,
+    _T.pending_transaction_id,
+    cast(_T.details, Text).label("details"),
+)
+RENDERED_COUNT = len(RENDERED)
+
+
+def _page_statement(one_account: bool) -> Select[Any]:
+    """The page query, built once: SQLAlchemy caches its compiled form by this object."""
+    query = select(*RENDERED, _T.removed, _T.created_seq, _T.updated_seq).where(
+        _T.item_pk == bindparam("item_pk"),
+        _T.updated_seq > bindparam("position"),
+        _T.updated_seq <= bindparam("snapshot"),
+    )
+    if one_account:
+        query = query.where(_T.account_id == bindparam("account_id"))
+    return query.order_by(_T.updated_seq).limit(bindparam("limit"))
+
+
+_PAGE = {False: _page_statement(False), True: _page_statement(True)}
+
+
 @dataclass
 class Page:
-    """One page of net changes since a cursor."""
+    """One page of net changes since a cursor.
 
-    added: list[Transaction] = field(default_factory=list)
-    modified: list[Transaction] = field(default_factory=list)
-    removed: list[Transaction] = field(default_factory=list)
+    Rows are read-only ``Row`` tuples (``RENDERED`` columns first, attribute access by
+    column name), not ORM objects: a sync read loads nothing into the session.
+    """
+
+    added: list[Row[Any]] = field(default_factory=list)
+    modified: list[Row[Any]] = field(default_factory=list)
+    removed: list[Row[Any]] = field(default_factory=list)
     next_cursor: str = ""
     has_more: bool = False
 
@@ -81,14 +123,17 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
     snapshot = cursor.snapshot if cursor.snapshot is not None else item.change_seq
     if cursor.snapshot is not None and item.change_seq > cursor.snapshot:
         raise SyncMutationDuringPagination()
-    query = select(Transaction).where(
-        Transaction.item_pk == item.pk,
-        Transaction.updated_seq > cursor.position,
-        Transaction.updated_seq <= snapshot,
-    )
+    params: dict[str, Any] = {
+        "item_pk": item.pk,
+        "position": cursor.position,
+        "snapshot": snapshot,
+        "limit": count + 1,
+    }
     if cursor.account_id is not None:
-        query = query.where(Transaction.account_id == cursor.account_id)
-    rows = list(session.scalars(query.order_by(Transaction.updated_seq).limit(count + 1)))
+        params["account_id"] = cursor.account_id
+    session.flush()  # rows this request wrote (a catch-up) are in the page; no-op when clean
+    statement = _PAGE[cursor.account_id is not None]
+    rows = session.connection().execute(statement, params).all()
     has_more = len(rows) > count
     rows = rows[:count]
     result = Page(has_more=has_more)

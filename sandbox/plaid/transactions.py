@@ -9,10 +9,10 @@ from flask import Response
 
 from ..core import categories
 from ..core.bank import SyncView
-from . import requests
+from . import requests, transaction_json
 from .auth import current_bank
 from .blueprint import bp
-from .responses import RemovedTransactionSchema, TransactionSchema, stream_json, timestamp
+from .responses import TransactionSchema, stream_json, timestamp
 from .views import accounts_json, item_json, load, reply
 
 
@@ -33,12 +33,17 @@ def _schema_for(original_description: bool, pfc_version: str) -> TransactionSche
 
 
 def sync_page(view: SyncView, options: dict[str, Any]) -> dict[str, Any]:
-    """A sync page's changes and status (``/transactions/sync`` and its processor twin)."""
-    schema = _transaction_schema(options)
+    """A sync page's changes and status (``/transactions/sync`` and its processor twin).
+
+    ``added`` and ``modified`` are ``orjson.Fragment`` arrays (``transaction_json``): the
+    reply's renderer writes their bytes as they are.
+    """
+    original_description, pfc_version = transaction_json.options_of(options)
+    page = view.page
     return {
-        "added": schema.dump(view.page.added),
-        "modified": schema.dump(view.page.modified),
-        "removed": RemovedTransactionSchema(many=True).dump(view.page.removed),
+        "added": transaction_json.array(page.added, original_description, pfc_version),
+        "modified": transaction_json.array(page.modified, original_description, pfc_version),
+        "removed": transaction_json.removed_array(page.removed),
         "next_cursor": view.page.next_cursor,
         "has_more": view.page.has_more,
         "transactions_update_status": view.update_status,
