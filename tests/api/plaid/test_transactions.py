@@ -281,7 +281,7 @@ def _reference(plaid: PlaidClient, token: str, options: dict[str, Any]) -> Calla
 
 
 @pytest.mark.parametrize("options", SYNC_OPTIONS)
-def test_transactions_sync_writes_each_transaction_as_the_schema_does(
+def test_transactions_sync_and_get_write_each_transaction_as_the_schema_does(
     plaid: PlaidClient, options: dict[str, Any]
 ) -> None:
     token = dynamic_item(plaid)
@@ -289,6 +289,16 @@ def test_transactions_sync_writes_each_transaction_as_the_schema_does(
     reference = _reference(plaid, token, options)
     assert [json.dumps(t) for t in first["added"]] == [
         reference(t["transaction_id"]) for t in first["added"]
+    ]
+    window = plaid.ok(
+        "/transactions/get",
+        access_token=token,
+        start_date="2024-01-01",
+        end_date=TODAY.isoformat(),
+        options={**options, "count": 500},
+    )["transactions"]
+    assert window and [json.dumps(t) for t in window] == [
+        reference(t["transaction_id"]) for t in window
     ]
     plaid.ok("/transactions/refresh", access_token=token)  # posts, adds and modifies one
     later, _ = sync_all(plaid, token, cursor, options=options)
