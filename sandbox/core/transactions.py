@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import errors, sync
@@ -37,7 +37,7 @@ class TransactionsView:
 
     item: Item
     accounts: list[Account]
-    transactions: Sequence[Row[Any]]
+    transactions: Sequence[sync.RenderedRow]
     total: int
 
 

@@ -14,7 +14,6 @@ write the same bytes for every kind of row.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -23,6 +22,7 @@ from typing import Any
 import orjson
 
 from ..core import categories
+from ..core.sync import RENDERED
 from ..rendering import json_column
 from .responses import LOCATION_KEYS, PAYMENT_META_KEYS
 
@@ -33,6 +33,8 @@ _NULLS_LOCATION = dict.fromkeys(LOCATION_KEYS)
 _NULLS_PAYMENT_META = dict.fromkeys(PAYMENT_META_KEYS)
 _TRANSACTION_TYPE = {"online": "digital", "in store": "place"}
 
+_RENDERED = len(RENDERED)  # a row's leading columns that make up its rendering
+_DETAILS = _RENDERED - 1  # the last of them, the ``details`` JSON as stored
 _cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
 
@@ -68,7 +70,7 @@ def transaction_dict(
         payment_channel,
         pending,
         pending_transaction_id,
-    ) = values[:12]
+    ) = values[:_DETAILS]
     hierarchy, legacy_id, primary, detailed, icon = _category_parts(category)
     website = details.get("website")
     logo_url = details.get("logo_url")
@@ -124,23 +126,16 @@ def transaction_dict(
     }
 
 
-def _dumps(obj: Any) -> bytes:
-    """Compact JSON as the app's provider writes it; what orjson refuses goes to Flask's."""
-    try:
-        return orjson.dumps(obj)
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits in ``details``
-        return json.dumps(obj, separators=(",", ":")).encode()
-
-
 def render(row: Sequence[Any], original_description: bool, pfc_version: str) -> bytes:
     """One page row (``sync.RENDERED`` first, ``details`` as text) as JSON bytes, cached."""
-    key = (original_description, pfc_version, *row[:13])
+    key = (original_description, pfc_version, *row[:_RENDERED])
     found = _cache.get(key)
     if found is not None:
         return found
-    raw = row[12]
-    details = (raw if isinstance(raw, dict) else json_column(raw)) if raw else {}
-    body = _dumps(transaction_dict(row, details or {}, original_description, pfc_version))
+    details = (json_column(row[_DETAILS]) if row[_DETAILS] else None) or {}
+    # Compact, as the app's provider writes replies; ``details`` holds only what orjson
+    # parsed (``json_column``), so orjson writes it back.
+    body = orjson.dumps(transaction_dict(row, details, original_description, pfc_version))
     _cache[key] = body
     if len(_cache) > CACHE_ENTRIES:
         _cache.popitem(last=False)
@@ -169,4 +164,3 @@ def options_of(options: dict[str, Any]) -> tuple[bool, str]:
 def clear() -> None:
     """Forget every cached rendering (tests; never needed for correctness)."""
     _cache.clear()
-

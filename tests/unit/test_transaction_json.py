@@ -48,7 +48,7 @@ def _add_rare_rows(bank: Bank) -> None:
                 currency="EUR",
                 date=dt.date(2026, 3, 1),
                 authorized_date=None if index else dt.date(2026, 2, 28),
-                name="Café “Ünïcode” \\ \"quoted\"",
+                name='Café “Ünïcode” \\ "quoted"',
                 merchant_name="Café" if index != 1 else None,
                 category="INCOME_WAGES" if index == 0 else "FOOD_AND_DRINK_COFFEE",
                 payment_channel=["online", "in store", "other"][index],
