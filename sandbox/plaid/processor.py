@@ -106,6 +106,8 @@ def processor_identity_get() -> Response:
 def processor_transactions_sync() -> Response:
     """One page of the token's account's transaction changes since ``cursor``."""
     req = load(ProcessorTransactionsSyncRequest)
-    view = current_bank().processors.sync(req["processor_token"], req["cursor"], req["count"])
-    covered = accounts_json(view.accounts)
-    return reply(**sync_page(view, req["options"]), account=covered[0] if covered else None)
+    processors = current_bank().processors
+    view = processors.sync(req["processor_token"], req["cursor"], req["count"])
+    # The token's account even where no transactions stream (loans, investments).
+    account = accounts_json(processors.account(req["processor_token"]).accounts)[0]
+    return reply(**sync_page(view, req["options"]), account=account)

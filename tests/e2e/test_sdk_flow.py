@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,65 +60,24 @@ from plaid.model.webhook_verification_key_get_request import WebhookVerification
 
 from tests.conftest import DATABASES, fresh_database_url
 
+from .served import error_body, sdk_client, served_sandbox
+
 pytestmark = pytest.mark.e2e
-READY_TIMEOUT = 20.0
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=DATABASES)
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A sandbox process on a free port; yields the ready file's URL and keys."""
-    ready = tmp_path / "ready.json"
-    env = {
-        **os.environ,
-        "DATABASE_URL": fresh_database_url(request.param, tmp_path, "e2e"),
-        "SANDBOX_CLIENT_ID": "e2e-client-id",
-        "SANDBOX_SECRET": "e2e-secret",
-        "SANDBOX_SECRET_KEY": "e2e-secret-key",  # nothing written into the checkout's instance/
-    }
-    command = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0"]
-    process = subprocess.Popen(
-        [*command, "--ready-file", str(ready)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not (ready.exists() and ready.read_text().strip()):
-            if process.poll() is not None:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                pytest.fail(f"sandbox exited with {process.returncode}: {stderr[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"sandbox did not write {ready} within {READY_TIMEOUT} s")
-            time.sleep(0.05)
-        yield json.loads(ready.read_text())
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
+    with served_sandbox(fresh_database_url(request.param, tmp_path, "e2e"), tmp_path) as ready:
+        yield ready
 
 
-def _client(server: dict[str, Any]) -> plaid_api.PlaidApi:
-    configuration = plaid.Configuration(
-        host=server["url"],
-        api_key={"clientId": server["client_id"], "secret": server["secret"]},
-    )
-    return plaid_api.PlaidApi(plaid.ApiClient(configuration))
+_client = sdk_client
 
 
 def _error_code(call: Any, request: Any) -> str:
-    with pytest.raises(plaid.ApiException) as caught:
-        call(request)
-    body = json.loads(caught.value.body)
-    assert caught.value.status == 400
-    assert body["request_id"]
+    body = error_body(call, request)
+    assert body["status"] == 400
     return str(body["error_code"])
 
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,45 +23,17 @@ import requests
 
 from sandbox.testing import LiveSandbox
 
+from .served import NODE_TIMEOUT, npm_folder
+
 pytestmark = pytest.mark.e2e
 HERE = Path(__file__).parent / "truelayer_node"
 REDIRECT = "http://localhost:3000/callback"  # registered for every tenant's own client
-NPM_TIMEOUT = 240
-NODE_TIMEOUT = 120
-UNREACHABLE = re.compile(r"ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|network", re.I)
 
 
 @pytest.fixture(scope="session")
 def node_client(request: pytest.FixtureRequest) -> Path:
     """A folder with ``flow.js`` and ``truelayer-client`` installed (cached between runs)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed")
-    cache = getattr(request.config, "cache", None)  # none under -p no:cacheprovider
-    folder = (
-        Path(cache.mkdir("truelayer-client-node"))
-        if cache is not None
-        else Path(tempfile.gettempdir()) / "bank-sandbox-truelayer-client-node"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "flow.js"):
-        shutil.copy2(HERE / name, folder / name)
-    if not (folder / "node_modules/truelayer-client/package.json").exists():
-        try:
-            installed = subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=NPM_TIMEOUT,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.skip(
-                f"npm install did not finish within {NPM_TIMEOUT} s (registry unreachable?)"
-            )
-        if installed.returncode != 0:
-            if UNREACHABLE.search(installed.stderr):
-                pytest.skip(f"the npm registry is unreachable: {installed.stderr.strip()[-300:]}")
-            pytest.fail(f"npm install failed:\n{installed.stderr}")
+    folder = npm_folder(request, "truelayer-client-node", HERE, "truelayer-client")
     version = json.loads((folder / "node_modules/truelayer-client/package.json").read_text())
     assert version["version"] == "1.3.2"
     return folder

@@ -123,3 +123,19 @@ def sdk_deserialize(path: str, body: dict[str, Any]) -> Any:
     client = plaid.ApiClient(plaid.Configuration())
     model = sdk_model(response_schema_name(path))
     return client.deserialize(FakeResponse(body), (model,), True)
+
+
+def error_errors(body: dict[str, Any]) -> list[str]:
+    """Every way an error reply breaks Plaid's ``PlaidError`` schema or the SDK's model."""
+    import plaid
+
+    validator = _validator("PlaidError")
+    problems = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)
+    ]
+    client = plaid.ApiClient(plaid.Configuration())
+    try:
+        client.deserialize(FakeResponse(body), (sdk_model("PlaidError"),), True)
+    except Exception as exc:  # the SDK raises TypeError, ApiTypeError, ApiValueError...
+        problems.append(f"sdk {type(exc).__name__}: {exc}")
+    return problems

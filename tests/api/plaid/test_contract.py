@@ -474,3 +474,163 @@ def test_contract_checker_rejects_missing_key_and_date_only_timestamp() -> None:
     assert contract.openapi_errors("/link/token/create", date_only)
     with pytest.raises(Exception):  # noqa: B017 - the SDK raises ApiValueError/TypeError
         contract.sdk_deserialize("/link/token/create", date_only)
+
+
+# Error replies: one representative failure of every endpoint issue 15 added ----------------
+
+ISSUE_15_ENDPOINTS = (
+    INVESTMENT_ENDPOINTS | ASSET_ENDPOINTS | STATEMENT_ENDPOINTS | PRODUCT_ENDPOINTS
+) | {"/webhook_verification_key/get"}
+UNKNOWN_REPORT = "assets-sandbox-00000000-0000-0000-0000-000000000000"
+UNKNOWN_COPY = "a-sandbox-00000000-0000-0000-0000-000000000000"
+UNKNOWN_PROCESSOR = "processor-sandbox-00000000-0000-0000-0000-000000000000"
+
+
+def test_issue_15_error_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    """Each new endpoint's representative error is Plaid's error object: the ``PlaidError``
+    schema of the OpenAPI document, plaid-python's ``PlaidError`` model, the expected code,
+    and JSON even where the success is a PDF."""
+    us = _link(plaid, "ins_109508", "user_good", "pass_good")
+    gb = _link(plaid, "ins_117650", "user_good", "pass_good")
+    md = _link(plaid, "ins_109508", "user_good", "microdeposits_good")
+    broken = _link(plaid, "ins_109508", "user_good", "pass_good")
+    plaid.ok("/sandbox/item/reset_login", access_token=broken)
+    accounts = plaid.ok("/accounts/get", access_token=us)["accounts"]
+    card = next(a["account_id"] for a in accounts if a["type"] == "credit")
+    card_token = plaid.ok(
+        "/processor/token/create", access_token=us, account_id=card, processor="dwolla"
+    )["processor_token"]
+    settled = next(
+        a["account_id"]
+        for a in plaid.ok("/accounts/get", access_token=md)["accounts"]
+        if not a.get("verification_status")
+    )
+    evaluate = {
+        "access_token": us,
+        "account_id": accounts[0]["account_id"],
+        "client_transaction_id": "txn-error-sweep",
+        "amount": 10.0,
+    }
+    plaid.ok("/signal/evaluate", **evaluate)
+    backwards = {"start_date": "2026-03-01", "end_date": "2026-01-01"}
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("/investments/holdings/get", {"access_token": gb}, "PRODUCTS_NOT_SUPPORTED"),
+        ("/investments/transactions/get", {"access_token": us, **backwards}, "INVALID_FIELD"),
+        ("/investments/auth/get", {"access_token": gb}, "PRODUCTS_NOT_SUPPORTED"),
+        ("/investments/refresh", {"access_token": gb}, "PRODUCTS_NOT_SUPPORTED"),
+        (
+            "/asset_report/create",
+            {"access_tokens": [f"{us}-unknown"], "days_requested": 30},
+            "INVALID_ACCESS_TOKEN",
+        ),
+        *[
+            (path, {"asset_report_token": UNKNOWN_REPORT}, "INVALID_ASSET_REPORT_TOKEN")
+            for path in (
+                "/asset_report/get",
+                "/asset_report/pdf/get",
+                "/asset_report/refresh",
+                "/asset_report/remove",
+                "/asset_report/audit_copy/create",
+            )
+        ],
+        (
+            "/asset_report/filter",
+            {"asset_report_token": UNKNOWN_REPORT, "account_ids_to_exclude": [card]},
+            "INVALID_ASSET_REPORT_TOKEN",
+        ),
+        *[
+            (path, {"audit_copy_token": UNKNOWN_COPY}, "INVALID_AUDIT_COPY_TOKEN")
+            for path in (
+                "/asset_report/audit_copy/get",
+                "/asset_report/audit_copy/pdf/get",
+                "/asset_report/audit_copy/remove",
+            )
+        ],
+        ("/signal/prepare", {"access_token": gb}, "PRODUCTS_NOT_SUPPORTED"),
+        ("/signal/evaluate", evaluate, "CLIENT_TRANSACTION_ID_ALREADY_IN_USE"),
+        (
+            "/signal/decision/report",
+            {"client_transaction_id": "never-evaluated", "initiated": True},
+            "INVALID_FIELD",
+        ),
+        (
+            "/signal/return/report",
+            {"client_transaction_id": "txn-error-sweep", "return_code": "X1"},
+            "INVALID_FIELD",
+        ),
+        (
+            "/identity/match",
+            {"access_token": broken, "user": {"legal_name": "Jo Bloggs"}},
+            "ITEM_LOGIN_REQUIRED",
+        ),
+        (
+            "/processor/token/create",
+            {"access_token": us, "account_id": "unknown", "processor": "dwolla"},
+            "INVALID_ACCOUNT_ID",
+        ),
+        ("/processor/auth/get", {"processor_token": card_token}, "NO_AUTH_ACCOUNTS"),
+        *[
+            (path, {"processor_token": UNKNOWN_PROCESSOR}, "INVALID_PROCESSOR_TOKEN")
+            for path in (
+                "/processor/balance/get",
+                "/processor/identity/get",
+                "/processor/transactions/sync",
+            )
+        ],
+        (
+            "/sandbox/item/set_verification_status",
+            {
+                "access_token": md,
+                "account_id": settled,
+                "verification_status": "automatically_verified",
+            },
+            "INVALID_FIELD",
+        ),
+        ("/statements/list", {"access_token": gb}, "PRODUCTS_NOT_SUPPORTED"),
+        (
+            "/statements/download",
+            {"access_token": us, "statement_id": "no-such-statement"},
+            "INVALID_FIELD",
+        ),
+        ("/statements/refresh", {"access_token": us, **backwards}, "INVALID_FIELD"),
+        (
+            "/webhook_verification_key/get",
+            {"key_id": "00000000-0000-0000-0000-000000000000"},
+            "INVALID_WEBHOOK_VERIFICATION_KEY_ID",
+        ),
+    ]
+    problems: list[str] = []
+    for path, body, code in cases:
+        reply = plaid.post(path, **body)
+        error = reply.get_json() if reply.mimetype == "application/json" else None
+        if error is None or reply.status_code != 400 or error.get("error_code") != code:
+            problems.append(f"{path}: {reply.status_code} {reply.mimetype} {error}, not {code}")
+            continue
+        problems += [f"{path} {p}" for p in contract.error_errors(error)]
+    assert not problems, "\n".join(problems)
+    assert {path for path, _, _ in cases} == ISSUE_15_ENDPOINTS
+
+
+def test_processor_replies_for_every_account_type_match_openapi_and_sdk(
+    plaid: PlaidClient,
+) -> None:
+    """A processor token on each kind of account (cards, loans, investments too): balance,
+    identity and the transaction stream; numbers where the account has them."""
+    token = _link(plaid, "ins_109508", "user_good", "pass_good")
+    checker = Checker(plaid)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    kinds = {(a["type"], a["subtype"]): a["account_id"] for a in accounts}
+    assert {kind for kind, _ in kinds} >= {"depository", "credit", "loan", "investment"}
+    for account_id in kinds.values():
+        processor = checker.call(
+            "/processor/token/create",
+            access_token=token,
+            account_id=account_id,
+            processor="modern_treasury",
+        )["processor_token"]
+        if plaid.post("/processor/auth/get", processor_token=processor).status_code == 200:
+            checker.call("/processor/auth/get", processor_token=processor)
+        checker.call("/processor/balance/get", processor_token=processor)
+        checker.call("/processor/identity/get", processor_token=processor)
+        checker.call("/processor/transactions/sync", processor_token=processor, count=50)
+    assert not checker.problems, "\n".join(checker.problems[:20])
