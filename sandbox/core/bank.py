@@ -65,7 +65,8 @@ from .identity_match import MatchScores as MatchScores
 from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .investments import Portfolio as Portfolio
-from .liabilities import Report
+from .investments import TransferNumbers as TransferNumbers
+from .liabilities import Report as Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
@@ -412,9 +413,9 @@ class Bank:
             raise errors.InvalidField(f"unknown item_id {item_id}", field="item_id")
         return self._caught_up(item, allow_error=True)
 
-    def catch_up(self, item: Item) -> Item:
+    def catch_up(self, item: Item, *, allow_error: bool = False) -> Item:
         """``item``, found by another credential (a processor token), checked and caught up."""
-        return self._caught_up(item, allow_error=False)
+        return self._caught_up(item, allow_error=allow_error)
 
     def _caught_up(self, item: Item, *, allow_error: bool, change: bool = True) -> Item:
         """``item`` with its consent checked and its ledger generated up to the clock."""
@@ -483,7 +484,10 @@ class Bank:
 
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts that carry routable numbers (checking, savings, cash management)."""
-        view = self.accounts(access_token, account_ids)
+        return self.auth_of(self.accounts(access_token, account_ids))
+
+    def auth_of(self, view: AccountsView) -> AccountsView:
+        """``auth`` for accounts already in hand (a processor token's one account)."""
         self.bill(view.item, "auth")
         view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
         if not view.accounts:
@@ -499,7 +503,10 @@ class Bank:
 
     def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts with their owners (``owner`` gives the identity)."""
-        view = self.accounts(access_token, account_ids)
+        return self.identity_of(self.accounts(access_token, account_ids))
+
+    def identity_of(self, view: AccountsView) -> AccountsView:
+        """``identity`` for accounts already in hand."""
         self.bill(view.item, "identity")
         return view
 
@@ -507,12 +514,21 @@ class Bank:
         self, access_token: str, user: dict[str, Any], account_ids: list[str] | None = None
     ) -> tuple[AccountsView, MatchScores]:
         """``/identity/match``: the accounts with the owner's match against ``user``."""
-        view = self.identity(access_token, account_ids)
+        return self.identity_match_of(self.accounts(access_token, account_ids), user)
+
+    def identity_match_of(
+        self, view: AccountsView, user: dict[str, Any]
+    ) -> tuple[AccountsView, MatchScores]:
+        """``identity_match`` for accounts already in hand."""
+        view = self.identity_of(view)
         return view, identity_match.scores(self.owner(view.item), user)
 
     def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
         """Credit cards, mortgages and student loans as the ledger has them today."""
-        view = self.accounts(access_token, account_ids)
+        return self.liabilities_of(self.accounts(access_token, account_ids))
+
+    def liabilities_of(self, view: AccountsView) -> Report:
+        """``liabilities`` for accounts already in hand."""
         self.bill(view.item, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
 
@@ -522,7 +538,10 @@ class Bank:
         self, access_token: str, account_ids: list[str] | None = None
     ) -> Portfolio:
         """Positions of the item's investment accounts at today's (simulated) close."""
-        view = self.accounts(access_token, account_ids)
+        return self.investment_holdings_of(self.accounts(access_token, account_ids))
+
+    def investment_holdings_of(self, view: AccountsView) -> Portfolio:
+        """``investment_holdings`` for accounts already in hand."""
         self.bill(view.item, "investments")
         return investments.holdings(self.session, view.item, view.accounts, self.clock.today())
 
@@ -538,6 +557,12 @@ class Bank:
     ) -> Portfolio:
         """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
         view = self.accounts(access_token, account_ids)
+        return self.investment_transactions_of(view, start, end, count=count, offset=offset)
+
+    def investment_transactions_of(
+        self, view: AccountsView, start: dt.date, end: dt.date, *, count: int, offset: int
+    ) -> Portfolio:
+        """``investment_transactions`` for accounts already in hand."""
         self.bill(view.item, "investments")
         return investments.transactions(
             self.session,
@@ -552,9 +577,13 @@ class Bank:
 
     def investments_auth(
         self, access_token: str, account_ids: list[str] | None = None
-    ) -> tuple[Portfolio, list[investments.TransferNumbers]]:
+    ) -> tuple[Portfolio, list[TransferNumbers]]:
         """Holdings plus the numbers a broker needs to pull the accounts over (ACATS, ATON)."""
-        found = self.investment_holdings(access_token, account_ids)
+        return self.investments_auth_of(self.accounts(access_token, account_ids))
+
+    def investments_auth_of(self, view: AccountsView) -> tuple[Portfolio, list[TransferNumbers]]:
+        """``investments_auth`` for accounts already in hand."""
+        found = self.investment_holdings_of(view)
         country = self.institution_of(found.item).country
         return found, investments.transfer_numbers(found.item, found.accounts, country)
 
@@ -733,17 +762,27 @@ class Bank:
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first."""
         item = self.item(access_token, change=False)
+        view = AccountsView(item, accounts_mod.select(item, account_ids))
+        return self.transactions_of(view, start, end, count=count, offset=offset)
+
+    def transactions_of(
+        self, view: AccountsView, start: dt.date, end: dt.date, *, count: int, offset: int
+    ) -> TransactionsView:
+        """``transactions`` for accounts already in hand."""
+        item = view.item
         self.bill(item, "transactions")
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()
-        accounts = accounts_mod.select(item, account_ids)
         return transactions.between(
-            self.session, item, accounts, start, end, count=count, offset=offset
+            self.session, item, view.accounts, start, end, count=count, offset=offset
         )
 
     def refresh_transactions(self, access_token: str) -> Item:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
-        item = self.item(access_token)
+        return self.refresh_item_transactions(self.item(access_token))
+
+    def refresh_item_transactions(self, item: Item) -> Item:
+        """``refresh_transactions`` for an item already in hand (a processor token's)."""
         self.bill(item, "transactions")
         seq = item.change_seq
         if item.username in items.DYNAMIC_USERS:

@@ -28,8 +28,11 @@ MANUAL_PENDING = "pending_manual_verification"
 CODE = "ABC"
 # Wrong codes allowed before the account is locked as ``verification_failed``.
 MAX_ATTEMPTS = 3
+FAILED = "verification_failed"
 # Statuses under which ``/auth/get`` releases no numbers.
-_NOT_READY = (PENDING, MANUAL_PENDING, "verification_expired", "verification_failed")
+_NOT_READY = (PENDING, MANUAL_PENDING, "verification_expired", FAILED)
+# Statuses a Same Day account goes through (``manually_verified``: the right code).
+_SAME_DAY = (MANUAL_PENDING, "manually_verified", FAILED)
 # Settable statuses -> the AUTH webhook code each one sends.
 SETTABLE = {
     "automatically_verified": "AUTOMATICALLY_VERIFIED",
@@ -59,6 +62,20 @@ def awaiting_code(item: Item) -> Account | None:
     return next((a for a in item.accounts if verification_status(a) == MANUAL_PENDING), None)
 
 
+def same_day_account(item: Item) -> Account | None:
+    """The item's Same Day micro-deposit account, whatever its code's fate (or None)."""
+    return next((a for a in item.accounts if verification_status(a) in _SAME_DAY), None)
+
+
+def sms_verification_status(account: Account) -> str:
+    """The ``status`` of an ``SMS_MICRODEPOSITS_VERIFICATION`` webhook about ``account``.
+
+    Plaid sends that webhook when the user verifies the code on Plaid's SMS page (Production
+    only); ``/sandbox/item/fire_webhook`` fires it, saying how the code has fared so far.
+    """
+    return "VERIFICATION_FAILED" if verification_status(account) == FAILED else "MANUALLY_VERIFIED"
+
+
 def attempts_left(account: Account) -> int:
     """Wrong codes the user may still enter before the account is locked."""
     used: int = account.details.get(_ATTEMPTS, 0)
@@ -76,7 +93,7 @@ def enter_code(account: Account, code: str) -> bool:
     used = MAX_ATTEMPTS - attempts_left(account) + 1
     account.details = {**account.details, _ATTEMPTS: used}
     if used >= MAX_ATTEMPTS:
-        account.details = {**account.details, _KEY: "verification_failed"}
+        account.details = {**account.details, _KEY: FAILED}
     return False
 
 

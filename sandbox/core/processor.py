@@ -1,20 +1,29 @@
 """``bank.processors``: processor tokens, a payment partner's door to one account of an item.
 
 An app hands a partner (Dwolla, Modern Treasury, …) a processor token instead of its access
-token; the partner then reads that one account's numbers, balance, owners and transactions.
+token; the partner then reads that one account: numbers, balance, owners and Identity Match,
+transactions, investments, liabilities, and Signal scores. Each read is the access-token read
+(``Bank.*_of``) on the token's account, so billing, errors and data are the same; a token
+never reaches the item's other accounts, nor the Signal reports of another account.
 Tokens are bearer secrets stored as keyed hashes, many per account, and die with their item
 (``/item/remove``), as in Plaid.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from . import accounts as accounts_mod
-from . import errors, tokens
-from .accounts import AUTH_SUBTYPES, AccountsView
+from . import errors, institutions, tokens
+from .accounts import AccountsView
+from .identity_match import MatchScores
+from .investments import Portfolio, TransferNumbers
+from .liabilities import Report
 from .models import Account, Item, ProcessorToken
-from .transactions import SyncView
+from .recurring import Stream
+from .signal import Evaluation, check_ruleset
+from .transactions import SyncView, TransactionsView
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -30,7 +39,22 @@ class Processors:
     def create(self, access_token: str, account_id: str, processor: str) -> str:
         """A new processor token for ``account_id`` of the item, for ``processor``."""
         item = self.bank.item(access_token)
-        account = accounts_mod.select(item, [account_id])[0]
+        return self._issue(item, accounts_mod.select(item, [account_id])[0], processor)
+
+    def sandbox_create(self, institution_id: str, username: str, password: str) -> str:
+        """``/sandbox/processor_token/create``: a new item, linked as ``/item/import`` links it
+        (Auth, or Transactions at a bank without Auth), and a token for its first checking
+        account (else its first depository account, else its first account)."""
+        institution = institutions.get(institution_id)
+        products = ["auth"] if "auth" in institution.products else ["transactions"]
+        item = self.bank.import_item(institution_id, products, username=username, password=password)
+        ranked = sorted(
+            item.accounts,
+            key=lambda a: (a.subtype != "checking", a.type != "depository", a.ordinal),
+        )
+        return self._issue(item, ranked[0], "sandbox")
+
+    def _issue(self, item: Item, account: Account, processor: str) -> str:
         token = tokens.processor_token()
         self.session.add(
             ProcessorToken(
@@ -43,29 +67,130 @@ class Processors:
         )
         return token
 
-    def account(self, processor_token: str) -> AccountsView:
+    def account(self, processor_token: str, *, allow_error: bool = False) -> AccountsView:
         """The token's item (caught up to the clock) with just the token's account."""
         item, account = self._resolve(processor_token)
-        return AccountsView(self.bank.catch_up(item), [account])
+        return AccountsView(self.bank.catch_up(item, allow_error=allow_error), [account])
+
+    def institution_id(self, view: AccountsView) -> str:
+        """The institution of the token's item (``/processor/account/get``)."""
+        return self.bank.institution_of(view.item).institution_id
+
+    # Each read below is the access-token read of the same name (``Bank.*_of``) on the
+    # token's one account: same billing, same errors, same data.
 
     def auth(self, processor_token: str) -> AccountsView:
-        """The account's routable numbers (checking, savings and cash management only)."""
-        view = self.account(processor_token)
-        self.bank.bill(view.item, "auth")
-        if view.accounts[0].subtype not in AUTH_SUBTYPES:
-            raise errors.NoAuthAccounts()
-        return view
+        """The account's routable numbers (checking, savings and cash management only;
+        ``PRODUCT_NOT_READY`` while a micro-deposit waits)."""
+        return self.bank.auth_of(self.account(processor_token))
 
     def identity(self, processor_token: str) -> AccountsView:
         """The account with its owner (``bank.owner``)."""
+        return self.bank.identity_of(self.account(processor_token))
+
+    def identity_match(
+        self, processor_token: str, user: dict[str, Any]
+    ) -> tuple[AccountsView, MatchScores]:
+        """How well ``user`` matches the account's owner."""
+        return self.bank.identity_match_of(self.account(processor_token), user)
+
+    def liabilities(self, processor_token: str) -> Report:
+        """The account's liability (``NO_LIABILITY_ACCOUNTS`` for any other kind)."""
+        return self.bank.liabilities_of(self.account(processor_token))
+
+    def holdings(self, processor_token: str) -> Portfolio:
+        """The account's positions (``NO_INVESTMENT_ACCOUNTS`` unless it is an investment one)."""
+        return self.bank.investment_holdings_of(self.account(processor_token))
+
+    def investments_auth(self, processor_token: str) -> tuple[Portfolio, list[TransferNumbers]]:
+        """The account's positions and transfer numbers (ACATS, ATON, 401k plan)."""
+        return self.bank.investments_auth_of(self.account(processor_token))
+
+    def investment_transactions(
+        self,
+        processor_token: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        account_ids: list[str] | None = None,
+        count: int,
+        offset: int,
+    ) -> Portfolio:
+        """The account's trades between two dates, newest first, one page (``account_ids``,
+        if given, may name the token's account only)."""
         view = self.account(processor_token)
-        self.bank.bill(view.item, "identity")
-        return view
+        accounts_mod.select(view.item, account_ids)  # any foreign id: INVALID_ACCOUNT_ID
+        if account_ids is not None and set(account_ids) - {view.accounts[0].id}:
+            other = sorted(set(account_ids) - {view.accounts[0].id})
+            raise errors.InvalidAccountId(
+                f"the processor token cannot read account_ids: {', '.join(other)}",
+                field="account_ids",
+            )
+        return self.bank.investment_transactions_of(view, start, end, count=count, offset=offset)
+
+    def transactions(
+        self, processor_token: str, start: dt.date, end: dt.date, *, count: int, offset: int
+    ) -> TransactionsView:
+        """The account's transactions between two dates, newest first, one page."""
+        view = self.account(processor_token)
+        return self.bank.transactions_of(view, start, end, count=count, offset=offset)
+
+    def refresh_transactions(self, processor_token: str) -> Item:
+        """``/transactions/refresh`` of the token's item."""
+        return self.bank.refresh_item_transactions(self.account(processor_token).item)
+
+    def recurring(self, processor_token: str) -> list[Stream]:
+        """Inflow and outflow streams of the account (billed as Transactions)."""
+        view = self.account(processor_token)
+        self.bank.bill(view.item, "transactions")
+        return self.bank.recurring_streams(view)
 
     def sync(self, processor_token: str, cursor: str | None, count: int) -> SyncView:
         """One page of the account's transaction changes since ``cursor``."""
         view = self.account(processor_token)
         return self.bank.sync_item(view.item, cursor, count, view.accounts[0].id)
+
+    # -- Signal ----------------------------------------------------------------------------
+
+    def signal_prepare(self, processor_token: str) -> Item:
+        """Add Signal to the token's item (a no-op when it has it)."""
+        return self.bank.signal.prepare_item(self.account(processor_token).item)
+
+    def signal_evaluate(
+        self,
+        processor_token: str,
+        client_transaction_id: str,
+        amount_minor: int,
+        ruleset_key: str | None = None,
+    ) -> Evaluation:
+        """Score a debit from the token's account; an item in error is scored with a warning."""
+        check_ruleset(ruleset_key)
+        view = self.account(processor_token, allow_error=True)
+        return self.bank.signal.evaluate_account(
+            view.item, view.accounts[0], client_transaction_id, amount_minor
+        )
+
+    def signal_decision(
+        self,
+        processor_token: str,
+        client_transaction_id: str,
+        initiated: bool,
+        details: dict[str, Any],
+    ) -> None:
+        """Report the decision on a debit scored on the token's account (and no other)."""
+        _, account = self._resolve(processor_token)
+        self.bank.signal.report_decision(client_transaction_id, initiated, details, account)
+
+    def signal_return(
+        self,
+        processor_token: str,
+        client_transaction_id: str,
+        return_code: str,
+        returned_at: dt.datetime | None,
+    ) -> None:
+        """Report the return of a debit scored on the token's account (and no other)."""
+        _, account = self._resolve(processor_token)
+        self.bank.signal.report_return(client_transaction_id, return_code, returned_at, account)
 
     def _resolve(self, processor_token: str) -> tuple[Item, Account]:
         row = (

@@ -53,6 +53,16 @@ class Evaluation:
     item_error: str | None  # the condition of an item in error: scored from its last data
 
 
+def check_ruleset(ruleset_key: str | None) -> None:
+    """Only the ``default`` ruleset exists (``RULESET_NOT_FOUND`` otherwise)."""
+    if ruleset_key not in (None, DEFAULT_RULESET):
+        raise errors.RulesetNotFound(field="ruleset_key")
+
+
+def _scored_on(evaluation: SignalEvaluation, account: Account) -> bool:
+    return (evaluation.item_pk, evaluation.account_id) == (account.item_pk, account.id)
+
+
 def percentile(values: list[int], p: int) -> int | None:
     """The ``p``-th percentile by the nearest-rank method (None for no values)."""
     if not values:
@@ -70,7 +80,10 @@ class Signal:
 
     def prepare(self, access_token: str) -> Item:
         """``/signal/prepare``: add Signal to an item linked without it."""
-        item = self.bank.item(access_token)
+        return self.prepare_item(self.bank.item(access_token))
+
+    def prepare_item(self, item: Item) -> Item:
+        """``prepare`` for an item already in hand (a processor token's)."""
         self.bank.bill(item, "signal")
         return item
 
@@ -83,11 +96,18 @@ class Signal:
         ruleset_key: str | None = None,
     ) -> Evaluation:
         """Score a debit of ``amount_minor`` from ``account_id`` and remember it."""
-        if ruleset_key not in (None, DEFAULT_RULESET):
-            raise errors.RulesetNotFound(field="ruleset_key")
+        check_ruleset(ruleset_key)
         item = self.bank.item(access_token, allow_error=True)
         self.bank.bill(item, "signal")
         account = accounts_mod.select(item, [account_id])[0]
+        return self.evaluate_account(item, account, client_transaction_id, amount_minor)
+
+    def evaluate_account(
+        self, item: Item, account: Account, client_transaction_id: str, amount_minor: int
+    ) -> Evaluation:
+        """``evaluate`` for an account already in hand (a processor token's), billed and its
+        ruleset checked (``check_ruleset``)."""
+        self.bank.bill(item, "signal")
         if account.type != "depository":
             raise errors.InvalidAccountId(
                 "Signal evaluates debits from depository accounts only", field="account_id"
@@ -122,18 +142,27 @@ class Signal:
         )
 
     def report_decision(
-        self, client_transaction_id: str, initiated: bool, details: dict[str, Any]
+        self,
+        client_transaction_id: str,
+        initiated: bool,
+        details: dict[str, Any],
+        account: Account | None = None,
     ) -> None:
-        """``/signal/decision/report``: whether the app went ahead, and how."""
-        evaluation = self._evaluated(client_transaction_id)
+        """``/signal/decision/report``: whether the app went ahead, and how (``account``: only
+        a debit scored on that account, a processor token's)."""
+        evaluation = self._evaluated(client_transaction_id, account)
         evaluation.initiated = initiated
         evaluation.decision = details
 
     def report_return(
-        self, client_transaction_id: str, return_code: str, returned_at: dt.datetime | None
+        self,
+        client_transaction_id: str,
+        return_code: str,
+        returned_at: dt.datetime | None,
+        account: Account | None = None,
     ) -> None:
         """``/signal/return/report``: the debit came back; later scores of the account rise."""
-        evaluation = self._evaluated(client_transaction_id)
+        evaluation = self._evaluated(client_transaction_id, account)
         if evaluation.initiated is False:
             raise errors.SignalTransactionNotInitiated(field="client_transaction_id")
         evaluation.return_code = return_code
@@ -147,10 +176,15 @@ class Signal:
             )
         )
 
-    def _evaluated(self, client_transaction_id: str) -> SignalEvaluation:
+    def _evaluated(
+        self, client_transaction_id: str, account: Account | None = None
+    ) -> SignalEvaluation:
         # DIVERGES: Plaid's behaviour for an id it never scored is undocumented; saying so
-        # beats accepting a report that can change nothing.
+        # beats accepting a report that can change nothing. A processor token sees only the
+        # debits scored on its own account: another account's are as unknown.
         evaluation = self._find(client_transaction_id)
+        if account is not None and evaluation is not None and not _scored_on(evaluation, account):
+            evaluation = None
         if evaluation is None:
             raise errors.InvalidField(
                 f"no /signal/evaluate call used client_transaction_id {client_transaction_id}",

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from ..core.bank import MatchScores
+from ..core.bank import AccountsView, MatchScores
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
@@ -60,12 +60,16 @@ def identity_match() -> Response:
     req = load(IdentityMatchRequest)
     bank = current_bank()
     view, scores = bank.identity_match(req["access_token"], req["user"], account_ids(req))
+    return reply(accounts=matched_accounts_json(view, scores), item=item_json(bank, view.item))
+
+
+def matched_accounts_json(view: AccountsView, scores: MatchScores) -> list[dict[str, Any]]:
+    """The view's accounts, balances nulled, each with the four score objects."""
     matched = scores_json(scores)
-    accounts = [
+    return [
         {**account, "balances": _no_balances(account["balances"]), **matched}
         for account in accounts_json(view.accounts)
     ]
-    return reply(accounts=accounts, item=item_json(bank, view.item))
 
 
 def _no_balances(balances: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from ..core.bank import Portfolio
+from ..core.bank import Bank, Portfolio, TransferNumbers
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
@@ -180,6 +180,18 @@ def investments_auth_get() -> Response:
     req = load(requests.AccountsRequest)
     bank = current_bank()
     found, numbers = bank.investments_auth(req["access_token"], account_ids(req))
+    return reply(
+        accounts=investment_accounts_json(found),
+        **investments_auth_json(bank, found, numbers),
+        item=item_json(bank, found.item),
+    )
+
+
+def investments_auth_json(
+    bank: Bank, found: Portfolio, numbers: list[TransferNumbers]
+) -> dict[str, Any]:
+    """Holdings, securities, owners, transfer numbers and data sources (``/investments/auth/get``
+    and its processor twin; the accounts are each endpoint's own)."""
     names = list(bank.owner(found.item)["names"])
     acats, aton, plans = [], [], []
     for n in numbers:
@@ -192,12 +204,10 @@ def investments_auth_get() -> Response:
                 {"account_id": n.account.id, "account": n.number, "dtc_numbers": n.dtc_numbers}
             )
     source = {"numbers": "INSTITUTION", "owners": "INSTITUTION", "holdings": "INSTITUTION"}
-    return reply(
-        accounts=investment_accounts_json(found),
-        holdings=holdings_json(found),
-        securities=securities_json(found),
-        owners=[{"account_id": a.id, "names": names} for a in found.accounts],
-        numbers={"acats": acats, "aton": aton, "retirement_401k": plans},
-        data_sources=source,
-        item=item_json(bank, found.item),
-    )
+    return {
+        "holdings": holdings_json(found),
+        "securities": securities_json(found),
+        "owners": [{"account_id": a.id, "names": names} for a in found.accounts],
+        "numbers": {"acats": acats, "aton": aton, "retirement_401k": plans},
+        "data_sources": source,
+    }

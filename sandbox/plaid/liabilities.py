@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response
 
+from ..core.bank import Report
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
@@ -52,9 +53,14 @@ def liabilities_get() -> Response:
     return reply(
         accounts=accounts_json(found.accounts),
         item=item_json(bank, found.item),
-        liabilities={
-            "credit": wire(found.credit) if found.credit else None,
-            "mortgage": wire(found.mortgage) if found.mortgage else None,
-            "student": wire(found.student) if found.student else None,
-        },
+        liabilities=liabilities_json(found),
     )
+
+
+def liabilities_json(found: Report) -> dict[str, Any]:
+    """The ``liabilities`` object (``/liabilities/get`` and its processor twin)."""
+    return {
+        "credit": wire(found.credit) if found.credit else None,
+        "mortgage": wire(found.mortgage) if found.mortgage else None,
+        "student": wire(found.student) if found.student else None,
+    }

@@ -22,10 +22,10 @@ DECISION_OUTCOMES = ("APPROVE", "REVIEW", "REJECT", "TAKE_OTHER_RISK_MEASURES", 
 PAYMENT_METHODS = ("SAME_DAY_ACH", "NEXT_DAY_ACH", "STANDARD_ACH", "MULTIPLE_PAYMENT_METHODS")
 
 
-class SignalEvaluateRequest(requests.AccessTokenRequest):
-    """``/signal/evaluate`` (the user and device fields carry no sandbox behaviour)."""
+class EvaluateFields(requests.PlaidRequest):
+    """What ``/signal/evaluate`` and its processor twin share (the user and device fields
+    carry no sandbox behaviour)."""
 
-    account_id = fields.String(required=True, validate=validate.Length(min=1))
     client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
     amount = fields.Decimal(
         required=True, places=2, validate=validate.Range(min=0, min_inclusive=False)
@@ -44,8 +44,14 @@ class SignalEvaluateRequest(requests.AccessTokenRequest):
         )
 
 
-class SignalDecisionReportRequest(requests.PlaidRequest):
-    """``/signal/decision/report``."""
+class SignalEvaluateRequest(EvaluateFields, requests.AccessTokenRequest):
+    """``/signal/evaluate``."""
+
+    account_id = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class DecisionFields(requests.PlaidRequest):
+    """What ``/signal/decision/report`` and its processor twin share."""
 
     client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
     initiated = fields.Boolean(required=True, truthy={True}, falsy={False})
@@ -53,17 +59,27 @@ class SignalDecisionReportRequest(requests.PlaidRequest):
     decision_outcome = fields.String(allow_none=True, validate=validate.OneOf(DECISION_OUTCOMES))
     payment_method = fields.String(allow_none=True, validate=validate.OneOf(PAYMENT_METHODS))
     amount_instantly_available = fields.Float(allow_none=True)
+
+
+class SignalDecisionReportRequest(DecisionFields):
+    """``/signal/decision/report``."""
+
     submitted_at = fields.AwareDateTime()
 
 
-class SignalReturnReportRequest(requests.PlaidRequest):
-    """``/signal/return/report``: ``return_code`` is a NACHA code such as ``R01``."""
+class ReturnFields(requests.PlaidRequest):
+    """``/signal/return/report`` and its processor twin: ``return_code`` is a NACHA code
+    such as ``R01``."""
 
     client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
     return_code = fields.String(
         required=True, validate=validate.Regexp(r"^R\d{2}$", error="must be a code like R01")
     )
     returned_at = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+class SignalReturnReportRequest(ReturnFields):
+    """``/signal/return/report``."""
 
 
 def bank_tier(score: int) -> int:
@@ -88,31 +104,22 @@ def signal_prepare() -> Response:
 def signal_evaluate() -> Response:
     """Return risk scores, the default ruleset's verdict and the attributes behind them."""
     req = load(SignalEvaluateRequest)
-    amount: Decimal = req["amount"]
     evaluation = current_bank().signal.evaluate(
         req["access_token"],
         req["account_id"],
         req["client_transaction_id"],
-        int(amount * 100),
+        amount_minor(req),
         req["ruleset_key"],
     )
-    return reply(
-        scores=scores_json(evaluation),
-        core_attributes=attributes_json(evaluation.attributes),
-        ruleset=ruleset_json(evaluation),
-        warnings=warnings_json(evaluation),
-    )
+    return reply(**evaluation_json(evaluation))
 
 
 @bp.post("/signal/decision/report")
 def signal_decision_report() -> Response:
     """Record whether the app went ahead with a scored debit."""
     req = load(SignalDecisionReportRequest)
-    ctid = req.pop("client_transaction_id")
-    initiated = req.pop("initiated")
-    if "submitted_at" in req:
-        req["submitted_at"] = timestamp(req["submitted_at"])
-    current_bank().signal.report_decision(ctid, initiated, req)
+    ctid, initiated = req.pop("client_transaction_id"), req.pop("initiated")
+    current_bank().signal.report_decision(ctid, initiated, decision_details(req))
     return reply()
 
 
@@ -124,6 +131,29 @@ def signal_return_report() -> Response:
         req["client_transaction_id"], req["return_code"], req["returned_at"]
     )
     return reply()
+
+
+def amount_minor(req: dict[str, Any]) -> int:
+    """The request's ``amount`` (currency units, two places) in minor units."""
+    amount: Decimal = req["amount"]
+    return int(amount * 100)
+
+
+def decision_details(req: dict[str, Any]) -> dict[str, Any]:
+    """What a decision report records besides the id and ``initiated``, stored as JSON."""
+    if "submitted_at" in req:
+        req["submitted_at"] = timestamp(req["submitted_at"])
+    return req
+
+
+def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:
+    """The body of ``/signal/evaluate`` and its processor twin, ``request_id`` aside."""
+    return {
+        "scores": scores_json(evaluation),
+        "core_attributes": attributes_json(evaluation.attributes),
+        "ruleset": ruleset_json(evaluation),
+        "warnings": warnings_json(evaluation),
+    }
 
 
 def scores_json(evaluation: Evaluation) -> dict[str, Any]:

@@ -42,7 +42,14 @@ CATALOGUE: dict[str, frozenset[str]] = {
         }
     ),
     "LINK": frozenset({"SESSION_FINISHED", "ITEM_ADD_RESULT", "EVENTS"}),
-    "AUTH": frozenset({"DEFAULT_UPDATE", "AUTOMATICALLY_VERIFIED", "VERIFICATION_EXPIRED"}),
+    "AUTH": frozenset(
+        {
+            "DEFAULT_UPDATE",
+            "AUTOMATICALLY_VERIFIED",
+            "VERIFICATION_EXPIRED",
+            "SMS_MICRODEPOSITS_VERIFICATION",
+        }
+    ),
     **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("HOLDINGS", "LIABILITIES")},
     "INVESTMENTS_TRANSACTIONS": frozenset({"DEFAULT_UPDATE"}),
     "ASSETS": frozenset({"PRODUCT_READY", "ERROR"}),

@@ -314,6 +314,26 @@ PRODUCT_ENDPOINTS = {
 }
 
 
+# The processor twins a partner calls beyond the four above, and the sandbox's shortcut to a
+# processor token (swept in test_processor_partner).
+PROCESSOR_TWINS = {
+    "/sandbox/processor_token/create",
+    "/processor/account/get",
+    "/processor/identity/match",
+    "/processor/liabilities/get",
+    "/processor/investments/holdings/get",
+    "/processor/investments/auth/get",
+    "/processor/investments/transactions/get",
+    "/processor/transactions/get",
+    "/processor/transactions/refresh",
+    "/processor/transactions/recurring/get",
+    "/processor/signal/prepare",
+    "/processor/signal/evaluate",
+    "/processor/signal/decision/report",
+    "/processor/signal/return/report",
+}
+
+
 def _sweep_processor(checker: Checker, token: str, account_id: str) -> None:
     processor = checker.call(
         "/processor/token/create", access_token=token, account_id=account_id, processor="dwolla"
@@ -459,7 +479,9 @@ def plaid_tenant(plaid: PlaidClient) -> Any:
 
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("plaid.")}
-    assert routes == ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS
+    assert routes == (
+        ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS | PROCESSOR_TWINS
+    )
 
 
 def test_contract_checker_rejects_missing_key_and_date_only_timestamp() -> None:

@@ -263,3 +263,66 @@ def test_same_day_status_cannot_be_set_through_the_sandbox_endpoint(plaid: Plaid
         verification_status="automatically_verified",
     )
     assert body["error_code"] == "INVALID_FIELD"
+
+
+def _fire_sms(plaid: PlaidClient, token: str) -> dict[str, Any]:
+    plaid.ok(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_code="SMS_MICRODEPOSITS_VERIFICATION",
+    )
+    (hook,) = [b for b in _auth_webhooks(plaid) if b["webhook_code"] != "DEFAULT_UPDATE"]
+    return hook
+
+
+def test_firing_sms_verification_reports_the_same_day_account_and_keeps_its_state(
+    plaid: PlaidClient,
+) -> None:
+    token = _same_day_item(plaid)
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    hook = _fire_sms(plaid, token)
+    assert (
+        hook["webhook_type"] == "AUTH" and hook["webhook_code"] == "SMS_MICRODEPOSITS_VERIFICATION"
+    )
+    assert hook["account_id"] == account["account_id"] and hook["status"] == "MANUALLY_VERIFIED"
+    assert hook["item_id"] and hook["environment"] == "sandbox"
+    # a test webhook only: the deposit still waits for its code
+    (after,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    assert after["verification_status"] == "pending_manual_verification"
+
+
+def test_firing_sms_verification_after_three_wrong_codes_says_failed(plaid: PlaidClient) -> None:
+    token = _same_day_item(plaid)
+    link = _update_link(plaid, token)
+    for _ in range(3):
+        link.post("verify", code="XYZ")
+    assert _fire_sms(plaid, token)["status"] == "VERIFICATION_FAILED"
+
+
+@pytest.mark.parametrize("products", [("auth", "transactions"), ("transactions",)])
+def test_sms_verification_needs_a_same_day_item(
+    plaid: PlaidClient, products: tuple[str, ...]
+) -> None:
+    token = plaid.link_item(products=products, webhook=HOOK)
+    body = plaid.error(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_code="SMS_MICRODEPOSITS_VERIFICATION",
+    )
+    assert body["error_code"] == "SANDBOX_PRODUCT_NOT_ENABLED"
+
+
+def test_a_partner_waits_for_the_same_day_code_too(plaid: PlaidClient) -> None:
+    token = _same_day_item(plaid)
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    processor = plaid.ok(
+        "/processor/token/create",
+        access_token=token,
+        account_id=account["account_id"],
+        processor="dwolla",
+    )["processor_token"]
+    waiting = plaid.error("/processor/auth/get", processor_token=processor)
+    assert waiting["error_code"] == "PRODUCT_NOT_READY"
+    _update_link(plaid, token).post("verify", code="ABC")
+    numbers = plaid.ok("/processor/auth/get", processor_token=processor)["numbers"]["ach"]
+    assert numbers["account_id"] == account["account_id"]
