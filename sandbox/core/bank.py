@@ -737,11 +737,13 @@ class Bank:
         if "transactions" not in item.products:
             triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
         self.bill(item, "transactions")
-        item.sync_called = True
+        if not item.sync_called:  # a read of a synced item writes nothing (no flush, no lock)
+            item.sync_called = True
+        if not item.last_successful_update:
+            item.last_successful_update = item.created_at
         if account_id is not None:
             accounts_mod.select(item, [account_id])
         page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
-        item.last_successful_update = item.last_successful_update or item.created_at
         # DIVERGES: the whole history is served before HISTORICAL_UPDATE; only the status says so.
         status = (
             "HISTORICAL_UPDATE_COMPLETE" if self.history_ready(item) else "INITIAL_UPDATE_COMPLETE"

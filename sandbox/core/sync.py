@@ -12,8 +12,9 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidField, SyncMutationDuringPagination
@@ -31,13 +32,56 @@ class Cursor:
     account_id: str | None = None
 
 
+# What a page reads of each row: the columns a reply renders (``RENDERED``, the JSON
+# ``details`` as its stored text, so the tuple is hashable and can key a rendering cache),
+# then the three that place the row in the change log.
+_T = Transaction.__table__.c
+RENDERED = (
+    _T.id,
+    _T.account_id,
+    _T.amount_minor,
+    _T.currency,
+    _T.date,
+    _T.authorized_date,
+    _T.name,
+    _T.merchant_name,
+    _T.category,
+    _T.payment_channel,
+    _T.pending,
+    _T.pending_transaction_id,
+    cast(_T.details, Text).label("details"),
+)
+# A row read with ``RENDERED`` first (any further columns after them).
+RenderedRow = Row[*tuple[Any, ...]]
+_REMOVED, _CREATED_SEQ, _UPDATED_SEQ = range(len(RENDERED), len(RENDERED) + 3)
+
+
+def _page_statement(one_account: bool) -> Select[*tuple[Any, ...]]:
+    """The page query, built once: SQLAlchemy caches its compiled form by this object."""
+    query = select(*RENDERED, _T.removed, _T.created_seq, _T.updated_seq).where(
+        _T.item_pk == bindparam("item_pk"),
+        _T.updated_seq > bindparam("position"),
+        _T.updated_seq <= bindparam("snapshot"),
+    )
+    if one_account:
+        query = query.where(_T.account_id == bindparam("account_id"))
+    return query.order_by(_T.updated_seq).limit(bindparam("limit"))
+
+
+_PAGE = {False: _page_statement(False), True: _page_statement(True)}
+
+
 @dataclass
 class Page:
-    """One page of net changes since a cursor."""
+    """One page of net changes since a cursor.
 
-    added: list[Transaction] = field(default_factory=list)
-    modified: list[Transaction] = field(default_factory=list)
-    removed: list[Transaction] = field(default_factory=list)
+    Rows are read-only ``Row`` tuples (``RENDERED`` columns first, attribute access by
+    column name), not ORM objects: a sync read loads nothing into the session.
+    """
+
+    added: list[RenderedRow] = field(default_factory=list)
+    modified: list[RenderedRow] = field(default_factory=list)
+    removed: list[RenderedRow] = field(default_factory=list)
     next_cursor: str = ""
     has_more: bool = False
 
@@ -81,27 +125,31 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
     snapshot = cursor.snapshot if cursor.snapshot is not None else item.change_seq
     if cursor.snapshot is not None and item.change_seq > cursor.snapshot:
         raise SyncMutationDuringPagination()
-    query = select(Transaction).where(
-        Transaction.item_pk == item.pk,
-        Transaction.updated_seq > cursor.position,
-        Transaction.updated_seq <= snapshot,
-    )
+    params: dict[str, Any] = {
+        "item_pk": item.pk,
+        "position": cursor.position,
+        "snapshot": snapshot,
+        "limit": count + 1,
+    }
     if cursor.account_id is not None:
-        query = query.where(Transaction.account_id == cursor.account_id)
-    rows = list(session.scalars(query.order_by(Transaction.updated_seq).limit(count + 1)))
+        params["account_id"] = cursor.account_id
+    session.flush()  # rows this request wrote (a catch-up) are in the page; no-op when clean
+    statement = _PAGE[cursor.account_id is not None]
+    rows = session.connection().execute(statement, params).all()
     has_more = len(rows) > count
     rows = rows[:count]
     result = Page(has_more=has_more)
-    for row in rows:
-        if row.removed:
-            if row.created_seq <= cursor.position:
+    position = cursor.position
+    for row in rows:  # by index: a name lookup on a Row costs more than the comparison
+        if row[_REMOVED]:
+            if row[_CREATED_SEQ] <= position:
                 result.removed.append(row)
-        elif row.created_seq > cursor.position:
+        elif row[_CREATED_SEQ] > position:
             result.added.append(row)
         else:
             result.modified.append(row)
     if has_more:
-        next_cursor = Cursor(rows[-1].updated_seq, snapshot, cursor.account_id)
+        next_cursor = Cursor(rows[-1][_UPDATED_SEQ], snapshot, cursor.account_id)
     else:
         next_cursor = Cursor(snapshot, None, cursor.account_id)
     result.next_cursor = encode(item, next_cursor)

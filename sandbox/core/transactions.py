@@ -7,6 +7,7 @@ accounts Plaid reports with them, and checks ``/sandbox/transactions/create`` in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,11 @@ class SyncView:
 
 @dataclass
 class TransactionsView:
-    """A ``/transactions/get`` page."""
+    """A ``/transactions/get`` page; rows as a sync page has them (``sync.RENDERED``)."""
 
     item: Item
     accounts: list[Account]
-    transactions: list[Transaction]
+    transactions: Sequence[sync.RenderedRow]
     total: int
 
 
@@ -61,14 +62,14 @@ def between(
         Transaction.account_id.in_([a.id for a in accounts]),
     )
     total = session.scalar(select(func.count()).select_from(Transaction).where(*where)) or 0
-    rows = session.scalars(
-        select(Transaction)
+    rows = session.execute(
+        select(*sync.RENDERED)
         .where(*where)
         .order_by(Transaction.date.desc(), Transaction.id)
         .offset(offset)
         .limit(count)
-    )
-    return TransactionsView(item, with_transactions(item, None, accounts), list(rows), total)
+    ).all()
+    return TransactionsView(item, with_transactions(item, None, accounts), rows, total)
 
 
 def with_transactions(

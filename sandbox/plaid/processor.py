@@ -36,7 +36,8 @@ from .signal import (
     decision_details,
     evaluation_json,
 )
-from .transactions import _transaction_schema, sync_page
+from .transactions import sync_page
+from .transactions import transactions_json as transactions_array
 from .views import accounts_json, load, reply
 
 # The partner names Plaid's API accepts (``ProcessorTokenCreateRequest.processor``,
@@ -313,7 +314,7 @@ def processor_transactions_get() -> Response:
     )
     return reply(
         account=_account(view.accounts),
-        transactions=_transaction_schema(options).dump(view.transactions),
+        transactions=transactions_array(view.transactions, options),
         total_transactions=view.total,
     )
 

@@ -2,43 +2,37 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Response
 
 from ..core import categories
 from ..core.bank import SyncView
-from . import requests
+from . import requests, transaction_json
 from .auth import current_bank
 from .blueprint import bp
-from .responses import RemovedTransactionSchema, TransactionSchema, stream_json, timestamp
+from .responses import stream_json, timestamp
 from .views import accounts_json, item_json, load, reply
 
 
-def _transaction_schema(options: dict[str, Any]) -> TransactionSchema:
-    return _schema_for(
-        bool(options.get("include_original_description")),
-        options.get("personal_finance_category_version") or "v1",
-    )
-
-
-@cache
-def _schema_for(original_description: bool, pfc_version: str) -> TransactionSchema:
-    """One schema per option pair: building one deep-copies its 30 fields (a sync call's
-    tenth), and dumping keeps no state in the instance."""
-    return TransactionSchema(
-        many=True, original_description=original_description, pfc_version=pfc_version
-    )
+def transactions_json(rows: Sequence[Sequence[Any]], options: dict[str, Any]) -> Any:
+    """Rows read with ``sync.RENDERED`` as Plaid's ``Transaction`` array, for the request's
+    ``include_original_description`` and ``personal_finance_category_version`` options."""
+    return transaction_json.array(rows, *transaction_json.options_of(options))
 
 
 def sync_page(view: SyncView, options: dict[str, Any]) -> dict[str, Any]:
-    """A sync page's changes and status (``/transactions/sync`` and its processor twin)."""
-    schema = _transaction_schema(options)
+    """A sync page's changes and status (``/transactions/sync`` and its processor twin).
+
+    ``added`` and ``modified`` are ``orjson.Fragment`` arrays (``transaction_json``): the
+    reply's renderer writes their bytes as they are.
+    """
+    page = view.page
     return {
-        "added": schema.dump(view.page.added),
-        "modified": schema.dump(view.page.modified),
-        "removed": RemovedTransactionSchema(many=True).dump(view.page.removed),
+        "added": transactions_json(page.added, options),
+        "modified": transactions_json(page.modified, options),
+        "removed": transaction_json.removed_array(page.removed),
         "next_cursor": view.page.next_cursor,
         "has_more": view.page.has_more,
         "transactions_update_status": view.update_status,
@@ -72,7 +66,7 @@ def transactions_get() -> Response:
     )
     return reply(
         accounts=accounts_json(view.accounts),
-        transactions=_transaction_schema(options).dump(view.transactions),
+        transactions=transactions_json(view.transactions, options),
         total_transactions=view.total,
         item=item_json(bank, view.item),
     )

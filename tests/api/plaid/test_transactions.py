@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from sandbox.core.models import Item, Tenant, Transaction
+from sandbox.extensions import db
+from sandbox.plaid.responses import TransactionSchema
 from tests.api.plaid.helpers import advance_clock, dynamic_item, sync_all
 from tests.conftest import PlaidClient
 
@@ -240,6 +247,90 @@ def test_transactions_get_missing_dates_is_missing_fields(plaid: PlaidClient) ->
     error = plaid.error("/transactions/get", access_token=token)
     assert error["error_code"] == "MISSING_FIELDS"
     assert "end_date" in error["error_message"] and "start_date" in error["error_message"]
+
+
+# -- /transactions/sync: what each transaction looks like, with the options -------------------
+
+SYNC_OPTIONS = [
+    {},
+    {"include_original_description": True, "personal_finance_category_version": "v2"},
+    {"include_original_description": False, "personal_finance_category_version": "v1"},
+]
+
+
+def _reference(plaid: PlaidClient, token: str, options: dict[str, Any]) -> Callable[[str], str]:
+    """The item's rows as ``TransactionSchema`` (the reference rendering) writes them now."""
+    item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    item = db.session.scalar(
+        select(Item).join(Tenant).where(Item.id == item_id, Tenant.client_id == plaid.client_id)
+    )
+    assert item is not None
+    rows = {
+        row.id: row
+        for row in db.session.scalars(
+            select(Transaction)
+            .where(Transaction.item_pk == item.pk)
+            .execution_options(populate_existing=True)
+        )
+    }
+    schema = TransactionSchema(
+        original_description=bool(options.get("include_original_description")),
+        pfc_version=options.get("personal_finance_category_version", "v1"),
+    )
+    return lambda transaction_id: json.dumps(schema.dump(rows[transaction_id]))
+
+
+@pytest.mark.parametrize("options", SYNC_OPTIONS)
+def test_transactions_sync_and_get_write_each_transaction_as_the_schema_does(
+    plaid: PlaidClient, options: dict[str, Any]
+) -> None:
+    token = dynamic_item(plaid)
+    first, cursor = sync_all(plaid, token, options=options)
+    reference = _reference(plaid, token, options)
+    assert [json.dumps(t) for t in first["added"]] == [
+        reference(t["transaction_id"]) for t in first["added"]
+    ]
+    window = plaid.ok(
+        "/transactions/get",
+        access_token=token,
+        start_date="2024-01-01",
+        end_date=TODAY.isoformat(),
+        options={**options, "count": 500},
+    )["transactions"]
+    assert window and [json.dumps(t) for t in window] == [
+        reference(t["transaction_id"]) for t in window
+    ]
+    plaid.ok("/transactions/refresh", access_token=token)  # posts, adds and modifies one
+    later, _ = sync_all(plaid, token, cursor, options=options)
+    assert later["added"] and later["modified"] and later["removed"]
+    reference = _reference(plaid, token, options)
+    for key in ("added", "modified"):
+        assert [json.dumps(t) for t in later[key]] == [
+            reference(t["transaction_id"]) for t in later[key]
+        ]
+    pending = {t["transaction_id"]: t["account_id"] for t in first["added"] if t["pending"]}
+    assert later["removed"] == [
+        {"transaction_id": r["transaction_id"], "account_id": pending[r["transaction_id"]]}
+        for r in later["removed"]
+    ]
+
+
+def test_transactions_sync_options_set_original_description_and_category_version(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item()
+    plain = plaid.ok("/transactions/sync", access_token=token, count=50)["added"]
+    asked = plaid.ok(
+        "/transactions/sync",
+        access_token=token,
+        count=50,
+        options={"include_original_description": True, "personal_finance_category_version": "v2"},
+    )["added"]
+    assert [t["transaction_id"] for t in plain] == [t["transaction_id"] for t in asked]
+    assert {t["original_description"] for t in plain} == {None}
+    assert all(t["original_description"] == t["name"] for t in asked)
+    assert {t["personal_finance_category"]["version"] for t in plain} == {"v1"}
+    assert {t["personal_finance_category"]["version"] for t in asked} == {"v2"}
 
 
 # -- /transactions/refresh and /sandbox/transactions/create ------------------------------------
