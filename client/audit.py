@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from client.api.transport import CallRecord
 from client.store.db import Store
@@ -38,6 +40,28 @@ class AuditLog:
                     error_code=record.error_code,
                 )
             )
+
+    def add_calls(
+        self,
+        session: Session,
+        calls: Sequence[tuple[CallRecord, dt.datetime]],
+        connection_id: int | None,
+    ) -> None:
+        """Provider calls (each with when it ended) as rows of the caller's transaction: a
+        sync writes them with the page they fetched, not in a transaction of their own."""
+        session.add_all(
+            AuditEvent(
+                at=at,
+                kind="call",
+                connection_id=connection_id,
+                name=record.endpoint,
+                status=record.status,
+                request_id=record.request_id,
+                duration=record.duration,
+                error_code=record.error_code,
+            )
+            for record, at in calls
+        )
 
     def record_consent(self, event: str, connection_id: int) -> None:
         """A consent event: connected, reauthenticated, disconnected, revoked."""

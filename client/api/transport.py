@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
@@ -77,7 +79,7 @@ class Transport:
         self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.jitter = jitter
-        self.session = session or requests.Session()
+        self.session = session or _session_for(self.base_url)
         self.observers: list[Observer] = []
 
     def __repr__(self) -> str:
@@ -177,6 +179,23 @@ class Transport:
             raise _no_reply(self.base_url + path, exc, path) from None
 
 
+def _session_for(base_url: str) -> requests.Session:
+    """A keep-alive session whose environment settings (proxies, CA bundle, .netrc) are read
+    once, here, for the one host it talks to: requests otherwise re-reads them from the
+    environment on every call, which costs more than a small request's own work."""
+    session = requests.Session()
+    proxies = requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    auth = requests.utils.get_netrc_auth(base_url)
+    session.trust_env = False
+    session.proxies.update(proxies)
+    if bundle:
+        session.verify = bundle
+    if auth:
+        session.auth = auth
+    return session
+
+
 def _never_sent(exc: requests.RequestException) -> bool:
     """Whether the connection failed to open (refused, unresolvable, connect timeout)."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -193,17 +212,28 @@ def _no_reply(url: str, exc: requests.RequestException, path: str) -> APIConnect
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
-    """The reply's JSON object; a non-JSON reply (a proxy's HTML page) is a transient error."""
+    """The reply's JSON object; a non-JSON reply (a proxy's HTML page) is a transient error.
+
+    orjson parses (a 500-transaction page is ~700 KB); what it refuses (an integer beyond
+    64 bits, a body that is not UTF-8) goes to `response.json()` as before."""
     try:
-        data = response.json()
+        data = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        data = _stdlib_json(response)
+    if not isinstance(data, dict):
+        raise APIConnectionError("reply is not a JSON object", should_retry=False)
+    return data
+
+
+def _stdlib_json(response: requests.Response) -> Any:
+    """`response.json()`, with a body that is not JSON as a transient error."""
+    try:
+        return response.json()
     except ValueError:
         raise APIConnectionError(
             f"non-JSON reply with HTTP {response.status_code}",
             should_retry=response.status_code >= 500 or response.status_code == 429,
         ) from None
-    if not isinstance(data, dict):
-        raise APIConnectionError("reply is not a JSON object", should_retry=False)
-    return data
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -99,14 +100,18 @@ class LocalTransaction:
 
 
 _NOISE = re.compile(r"[#*]+|\b\d{4,}\b|\s{2,}")
+_SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_payee(raw: str | None) -> str | None:
-    """One spelling per payee ("UBER 063015 SF**POOL**" -> "Uber Sf Pool") so rules can match."""
+    """One spelling per payee ("UBER 063015 SF**POOL**" -> "Uber Sf Pool") so rules can match.
+
+    Cached: a sync page names the same merchants again and again."""
     if not raw:
         return None
     cleaned = _NOISE.sub(" ", raw).strip(" -.")
-    cleaned = re.sub(r"\s+", " ", cleaned)
+    cleaned = _SPACES.sub(" ", cleaned)
     return cleaned.title() or None
 
 

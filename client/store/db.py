@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +24,17 @@ def _normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns written by orjson (a first sync writes four per transaction: several
+    times faster than the standard library; compact, and read back alike). What orjson
+    refuses (keys that are not strings, integers beyond 64 bits, other types) goes through
+    `json.dumps` as before; a non-finite float, which no provider's JSON can carry, is null."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -47,7 +60,7 @@ class Store:
         """Open the database; `create` migrates it to the newest schema first (see
         `client.store.schema`); pass False when the app runs migrations itself."""
         self.url = _normalise_url(url)
-        self.engine: Engine = create_engine(self.url)
+        self.engine: Engine = create_engine(self.url, json_serializer=_json_text)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -89,6 +89,8 @@ def store_facts(
 ) -> None:
     """Write a page's facts for the accounts it names (unknown accounts are skipped, as their
     transactions are)."""
+    if not facts:
+        return
     for fact in facts:
         account = accounts.get(fact.account_provider_id)
         if account is None:

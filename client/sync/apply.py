@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import operator
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from client.imports import adopt as file_imports
 from client.providers.model import LocalAccount, LocalTransaction, TransactionDetails
@@ -93,6 +96,44 @@ def upsert_account(
     return row
 
 
+def refresh_accounts(
+    session: Session, conn: Connection, accounts: dict[str, Account], incoming: list[LocalAccount]
+) -> None:
+    """`upsert_account` for each account a page names, into ``accounts`` (the connection's,
+    by provider id). Accounts whose facts are unchanged (every page of a sync with nothing
+    new) get only their balance time, in one UPDATE for all of them."""
+    unchanged: list[Account] = []
+    for acc in incoming:
+        known = accounts.get(acc.provider_id)
+        if known is not None and _same_account(known, conn, acc):
+            unchanged.append(known)
+        else:
+            accounts[acc.provider_id] = upsert_account(session, conn, acc, known)
+    if unchanged:
+        now = utcnow()
+        table = cast(Table, Account.__table__)
+        session.execute(
+            update(table)
+            .where(table.c.id.in_([row.id for row in unchanged]))
+            .values(balance_at=now)
+        )
+        for row in unchanged:
+            set_committed_value(row, "balance_at", now)
+
+
+def _same_account(row: Account, conn: Connection, acc: LocalAccount) -> bool:
+    """Whether `upsert_account` would change nothing but the balance time."""
+    return (
+        row.connection_id == conn.id
+        and row.user_ref == conn.user_ref
+        and row.institution_id == conn.institution_id
+        and (row.name, row.official_name, row.mask) == (acc.name, acc.official_name, acc.mask)
+        and (row.type, row.subtype, row.currency) == (acc.type, acc.subtype, acc.currency)
+        and (row.current, row.available, row.credit_limit)
+        == (acc.current, acc.available, acc.limit)
+    )
+
+
 def apply_plan(
     session: Session, conn: Connection, plan: Plan, accounts: dict[str, Account]
 ) -> Counts:
@@ -106,6 +147,7 @@ def apply_plan(
     context = PageContext.load(session, conn, accounts.values())
     selected = conn.settings.get("account_ids")
     existing = _existing(session, [*plan.upserts, *_replaced(plan)])
+    file_imports.prime_imports(session, list(accounts.values()))
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for txn in plan.upserts.values():
@@ -118,7 +160,7 @@ def apply_plan(
         pending = existing.get(txn.pending_provider_id or "")
         row = existing.get(txn.provider_id)
         if row is not None:
-            updates.append({"id": row.id, **values, **_carried(row, pending)})
+            updates.append({"row_id": row.id, **values, **_carried(row, pending)})
         elif (adopted := _adopt(session, conn, account, txn)) is not None:
             row = adopted
             for name, value in {**values, **_carried(row, pending)}.items():
@@ -129,11 +171,82 @@ def apply_plan(
         counts.added += row is None or row.removed_at is not None
         counts.modified += row is not None and row.removed_at is None
     if inserts:
-        session.execute(insert(Transaction), inserts)
+        _insert_rows(session, inserts)
     if updates:
-        session.execute(update(Transaction), updates)
+        session.execute(_UPDATE, updates)
     session.flush()
     return counts
+
+
+# One executemany per page for inserts and one for updates: every row carries the same keys,
+# so the driver gets one batch (the ORM's bulk path regroups rows by their NULL columns and
+# compiles each group: hundreds of statements for a 500-row page).
+_TABLE = cast(Table, Transaction.__table__)
+_INSERT = insert(_TABLE)
+_UPDATE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New rows, as `session.execute(insert(Transaction), rows)` writes them (the same SQL and
+    each column's own bind processing), with the per-row work in one tight loop: the driver
+    gets its executemany. Rows must carry every column but the id (`row_values` +
+    `_carried`); otherwise the statement's defaults would be missing, so Core writes them."""
+    connection = session.connection()
+    writer = _writers.get(connection.dialect)
+    keys = tuple(rows[0])
+    if writer is None or writer.keys != keys:
+        writer = _writers[connection.dialect] = _RowWriter(connection.dialect, keys)
+    if writer.sql is None:
+        session.execute(_INSERT, rows)
+        return
+    connection.exec_driver_sql(writer.sql, writer.params(rows))
+
+
+class _RowWriter:
+    """The compiled INSERT for one dialect and one set of keys, with each column's bind
+    processor (TypeDecorators included), as SQLAlchemy would apply them."""
+
+    def __init__(self, dialect: Any, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        compiled = _INSERT.compile(dialect=dialect, column_keys=list(keys))
+        names = list(compiled.positiontup or ()) if compiled.positional else list(keys)
+        complete = set(names) == set(keys) and set(keys) == {
+            c.key for c in _TABLE.columns if c.key != "id"
+        }
+        self.sql: str | None = compiled.string if complete else None
+        self.positional = compiled.positional
+        processors = {
+            name: _TABLE.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in names
+        }
+        self.values = operator.itemgetter(*names)
+        self.processed = [(n, i, p) for i, (n, p) in enumerate(processors.items()) if p]
+
+    def params(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """The driver's parameters: tuples in the statement's order, or dicts by name."""
+        out: list[Any] = []
+        if self.positional:
+            for row in rows:
+                values = list(self.values(row))
+                for _name, i, process in self.processed:
+                    values[i] = process(values[i])
+                out.append(tuple(values))
+        else:
+            for row in rows:
+                named = dict(row)
+                for name, _i, process in self.processed:
+                    named[name] = process(named[name])
+                out.append(named)
+        return out
+
+
+# Per dialect object, that is per engine: bind processors close over its settings (such as
+# the Store's JSON serializer).
+_writers: weakref.WeakKeyDictionary[Any, _RowWriter] = weakref.WeakKeyDictionary()
 
 
 def tombstone(session: Session, conn: Connection, provider_ids: Iterable[str]) -> int:

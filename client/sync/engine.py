@@ -5,15 +5,18 @@ the provider-neutral errors of `client.providers.errors`."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from client.api.transport import CallRecord
 from client.audit import AuditLog
 from client.crypto import TokenCipher
 from client.notify import Notification, Notifier, advice_for, log_notifier
@@ -36,7 +39,7 @@ from client.store.models import (
     Transaction,
     utcnow,
 )
-from client.sync.apply import Counts, apply_plan, upsert_account
+from client.sync.apply import Counts, apply_plan, refresh_accounts
 from client.sync.merge import plan_page
 
 log = logging.getLogger(__name__)
@@ -104,16 +107,18 @@ class SyncEngine:
     def credentials(self, connection_id: int) -> str:
         """Decrypt the stored credentials just for the call that needs them."""
         with self.store.session() as session:
-            conn = get_connection(session, connection_id)
-            if conn.provider != self.provider.name:
-                raise ConnectionUnavailable(
-                    OTHER_PROVIDER, f"connection {connection_id} belongs to {conn.provider!r}"
-                )
-            if conn.access_token_enc is None:
-                raise ConnectionUnavailable(
-                    NO_CREDENTIALS, f"connection {connection_id} has no credentials"
-                )
-            return self.cipher.decrypt(conn.access_token_enc)
+            return self._credentials_of(get_connection(session, connection_id))
+
+    def _credentials_of(self, conn: Connection) -> str:
+        """The connection's decrypted credentials, if it has some and they are this
+        provider's."""
+        if conn.provider != self.provider.name:
+            raise ConnectionUnavailable(
+                OTHER_PROVIDER, f"connection {conn.id} belongs to {conn.provider!r}"
+            )
+        if conn.access_token_enc is None:
+            raise ConnectionUnavailable(NO_CREDENTIALS, f"connection {conn.id} has no credentials")
+        return self.cipher.decrypt(conn.access_token_enc)
 
     # -- the sync loop ---------------------------------------------------------------------
 
@@ -126,14 +131,23 @@ class SyncEngine:
         refresh: bool = False,
     ) -> SyncResult:
         """Pull the change log to the end (after asking the provider to refresh, if told to);
-        provider errors are recorded on the connection and in the result, not raised."""
-        run_id = self._start_run(connection_id, trigger)
+        provider errors are recorded on the connection and in the result, not raised.
+
+        The database sees few, small transactions: one opens the run (history row, credentials,
+        chain) before any provider call; one per page stores the page with its cursor and the
+        audit rows of the calls that fetched it. Without an `on_page` hook the last page's
+        transaction also closes the run and marks the connection healthy, so a sync with
+        nothing new is one provider call between two commits."""
         result, started = SyncResult(connection_id), time.monotonic()
+        run = _Run(self._open_run(connection_id, trigger, begin_chain=not refresh), started)
         try:
-            credentials = self.credentials(connection_id)
+            if run.failure is not None:
+                raise run.failure
+            provider = self.provider.observed(run.calls)
             if refresh:
-                self.provider_for(connection_id).refresh(credentials)
-            self._loop(connection_id, credentials, result, on_page)
+                provider.refresh(run.credentials)
+                run.cursor = self._begin_chain(connection_id)
+            self._loop(connection_id, provider, run, result, on_page)
         except SyncError as exc:
             result.error_code, result.error_message = exc.code, exc.message
             result.retryable = exc.retryable
@@ -143,9 +157,12 @@ class SyncEngine:
             result.error_code, result.error_message = "CLIENT_EXCEPTION", type(exc).__name__
             raise
         finally:
-            self._finish_run(run_id, result, time.monotonic() - started)
+            if not run.finished:
+                self._finish_run(run, result, time.monotonic() - started)
         if result.ok:
-            self._record_success(connection_id, result)
+            if not run.finished:
+                self._record_success(connection_id)
+            self._notify_added(connection_id, result)
         return result
 
     def refresh(self, connection_id: int) -> SyncResult:
@@ -153,11 +170,15 @@ class SyncEngine:
         return self.sync(connection_id, trigger="refresh", refresh=True)
 
     def _loop(
-        self, cid: int, credentials: str, result: SyncResult, on_page: PageHook | None
+        self,
+        cid: int,
+        provider: Provider,
+        run: _Run,
+        result: SyncResult,
+        on_page: PageHook | None,
     ) -> None:
         """Page until the log is drained, restarting the chain after a mutation."""
-        provider = self.provider_for(cid)
-        cursor = self._begin_chain(cid)
+        credentials, cursor = run.credentials, run.cursor
         while True:
             try:
                 page = provider.fetch_changes(credentials, cursor, self.page_size)
@@ -165,47 +186,60 @@ class SyncEngine:
                 result.restarts += 1
                 if result.restarts > self.max_restarts:
                     raise
-                cursor = self._restart_chain(cid)
+                cursor = self._restart_chain(cid, run)
                 continue
-            counts = self._commit_page(cid, page)
+            closing = run if on_page is None and not page.has_more else None
+            counts = self._commit_page(cid, page, run, result, closing)
             credentials = page.credentials or credentials
-            result.pages += 1
-            result.added += counts.added
-            result.modified += counts.modified
-            result.removed += counts.removed
             if on_page is not None:
                 on_page(result.pages, counts)
             cursor = page.next_cursor
             if not page.has_more:
                 return
 
+    def _open_run(self, cid: int, trigger: str, *, begin_chain: bool) -> _Opened:
+        """Open a sync-history row, read the credentials and, unless told not to, open the
+        chain: one transaction, before any provider call (a missing connection raises).
+        A failure to read the credentials is returned, so the history row still commits."""
+        with self.store.session() as session:
+            conn = get_connection(session, cid)
+            run = SyncRun(connection_id=cid, trigger=trigger, started_at=utcnow())
+            session.add(run)
+            try:
+                credentials = self._credentials_of(conn)
+            except Exception as exc:  # recorded on the run by `sync`, as it was raised there
+                session.flush()
+                return _Opened(run.id, "", None, exc)
+            cursor = _begin(conn) if begin_chain else None
+            session.flush()
+            return _Opened(run.id, credentials, cursor, None)
+
     def _begin_chain(self, cid: int) -> str | None:
         """Resume a chain a killed process left open, or open a new one at the stored cursor."""
         with self.store.session() as session:
-            conn = get_connection(session, cid)
-            if not conn.in_chain:
-                conn.in_chain, conn.chain_cursor = True, conn.cursor
-                conn.sync_pass += 1
-                conn.chain_first_pass = conn.sync_pass
-            return conn.cursor
+            return _begin(get_connection(session, cid))
 
-    def _restart_chain(self, cid: int) -> str | None:
+    def _restart_chain(self, cid: int, run: _Run) -> str | None:
         """Back to the cursor that began the chain, in a new pass (see `_sweep`)."""
         with self.store.session() as session:
+            run.write_calls(self.audit, session, cid)
             conn = get_connection(session, cid)
             conn.cursor = conn.chain_cursor
             conn.sync_pass += 1
             log.info("connection %s: data changed during pagination, restarting", cid)
             return conn.cursor
 
-    def _commit_page(self, cid: int, page: ChangePage) -> Counts:
-        """Apply one page and store its cursor in the same database transaction."""
+    def _commit_page(
+        self, cid: int, page: ChangePage, run: _Run, result: SyncResult, closing: _Run | None
+    ) -> Counts:
+        """Apply one page and store its cursor in the same database transaction, with the
+        audit rows of its calls; the last page of a run without a page hook also closes the
+        run (`closing`) and marks the connection healthy, in that same transaction."""
         with self.store.session() as session:
+            run.write_calls(self.audit, session, cid)
             conn = get_connection(session, cid)
             accounts = {a.provider_id: a for a in conn.accounts}
-            for acc in page.accounts:
-                known = accounts.get(acc.provider_id)
-                accounts[acc.provider_id] = upsert_account(session, conn, acc, known)
+            refresh_accounts(session, conn, accounts, page.accounts)
             counts = apply_plan(session, conn, plan_page(page), accounts)
             store_facts(session, accounts, page.facts)
             conn.cursor = page.next_cursor
@@ -214,37 +248,42 @@ class SyncEngine:
             if not page.has_more:
                 _sweep(session, conn)
                 conn.in_chain, conn.chain_cursor = False, None
-                conn.settings = {k: v for k, v in conn.settings.items() if k != "adopt_history"}
-            return counts
+                if "adopt_history" in conn.settings:
+                    conn.settings = {k: v for k, v in conn.settings.items() if k != "adopt_history"}
+            totals = dataclasses.replace(
+                result,
+                pages=result.pages + 1,
+                added=result.added + counts.added,
+                modified=result.modified + counts.modified,
+                removed=result.removed + counts.removed,
+            )
+            if closing is not None:
+                _mark_healthy(conn)  # flushed with the page's changes to the row, just below
+                _close_run(session, closing, totals, time.monotonic() - closing.started)
+        # Committed: only now do the run's totals (and, closing, the run) include the page.
+        result.pages, result.added = totals.pages, totals.added
+        result.modified, result.removed = totals.modified, totals.removed
+        if closing is not None:
+            closing.finished = True
+        return counts
 
     # -- run history and connection state -------------------------------------------------
 
-    def _start_run(self, cid: int, trigger: str) -> int:
-        """Open a sync-history row before any provider call (a missing connection raises)."""
+    def _finish_run(self, run: _Run, result: SyncResult, duration: float) -> None:
+        """Close the history row with counts, duration and error (and write the audit rows
+        of calls no page stored)."""
         with self.store.session() as session:
-            get_connection(session, cid)
-            run = SyncRun(connection_id=cid, trigger=trigger, started_at=utcnow())
-            session.add(run)
-            session.flush()
-            return run.id
+            run.write_calls(self.audit, session, result.connection_id)
+            _close_run(session, run, result, duration)
+        run.finished = True
 
-    def _finish_run(self, run_id: int, result: SyncResult, duration: float) -> None:
-        """Close the history row with counts, duration and error."""
+    def _record_success(self, cid: int) -> None:
+        """Mark the connection healthy."""
         with self.store.session() as session:
-            run = session.get(SyncRun, run_id)
-            assert run is not None
-            run.finished_at, run.duration = utcnow(), duration
-            run.added, run.modified, run.removed = result.added, result.modified, result.removed
-            run.pages, run.restarts = result.pages, result.restarts
-            run.error_code, run.error_message = result.error_code, result.error_message
+            _mark_healthy(get_connection(session, cid))
 
-    def _record_success(self, cid: int, result: SyncResult) -> None:
-        """Mark the connection healthy and tell the app about new transactions."""
-        with self.store.session() as session:
-            conn = get_connection(session, cid)
-            conn.status = ConnectionStatus.ACTIVE
-            conn.last_sync_at = conn.last_success_at = utcnow()
-            conn.last_error_code = conn.last_error_message = None
+    def _notify_added(self, cid: int, result: SyncResult) -> None:
+        """Tell the app about new transactions."""
         if result.added:
             self.notifier(
                 Notification(
@@ -270,6 +309,74 @@ _STATUS: dict[type[SyncError], str] = {
     LoginRequired: ConnectionStatus.LOGIN_REQUIRED,
     CredentialsRevoked: ConnectionStatus.DISCONNECTED,
 }
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What opening a run read: the history row, credentials, cursor, or why not."""
+
+    run_id: int
+    credentials: str
+    cursor: str | None
+    failure: Exception | None
+
+
+class _Run:
+    """One sync run in progress: its history row, where it reads from, and the provider
+    calls made since the last transaction (their audit rows go out with the next one)."""
+
+    def __init__(self, opened: _Opened, started: float) -> None:
+        self.id, self.started = opened.run_id, started
+        self.credentials, self.cursor = opened.credentials, opened.cursor
+        self.failure = opened.failure
+        self.finished = False
+        self._calls: list[tuple[CallRecord, dt.datetime]] = []
+
+    def calls(self, record: CallRecord) -> None:
+        """The provider's observer: remember the call and when it ended."""
+        self._calls.append((record, utcnow()))
+
+    def write_calls(self, audit: AuditLog, session: Session, cid: int) -> None:
+        """Add the remembered calls' audit rows to this transaction."""
+        if self._calls:
+            audit.add_calls(session, self._calls, cid)
+            self._calls = []
+
+
+def _begin(conn: Connection) -> str | None:
+    """Resume the chain a killed process left open, or open one at the stored cursor."""
+    if not conn.in_chain:
+        conn.in_chain, conn.chain_cursor = True, conn.cursor
+        conn.sync_pass += 1
+        conn.chain_first_pass = conn.sync_pass
+    return conn.cursor
+
+
+def _close_run(session: Session, run: _Run, result: SyncResult, duration: float) -> None:
+    """The history row's counts, duration and error (one UPDATE, no read)."""
+    runs = cast(Table, SyncRun.__table__)
+    session.execute(
+        update(runs)
+        .where(runs.c.id == run.id)
+        .values(
+            finished_at=utcnow(),
+            duration=duration,
+            added=result.added,
+            modified=result.modified,
+            removed=result.removed,
+            pages=result.pages,
+            restarts=result.restarts,
+            error_code=result.error_code,
+            error_message=result.error_message,
+        )
+    )
+
+
+def _mark_healthy(conn: Connection) -> None:
+    """After a run that reached the end of the change log."""
+    conn.status = ConnectionStatus.ACTIVE
+    conn.last_sync_at = conn.last_success_at = utcnow()
+    conn.last_error_code = conn.last_error_message = None
 
 
 def get_connection(session: Session, cid: int) -> Connection:
