@@ -154,6 +154,7 @@ class Signal:
 
         The same id again is a re-evaluation only with the same account and amount.
         """
+        # DIVERGES: (unconfirmed) the id is unique per item, not per tenant: module docstring.
         stored = self.session.scalar(
             select(SignalEvaluation).where(
                 SignalEvaluation.tenant_id == self.bank.tenant.id,
