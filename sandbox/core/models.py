@@ -514,11 +514,19 @@ class ProcessorToken(Base):
 
 
 class SignalEvaluation(Base):
-    """A scored ACH debit (``/signal/evaluate``) with the decision and return reported later."""
+    """A scored ACH debit (``/signal/evaluate``) with the decision and return reported later.
+
+    One row per ``client_transaction_id`` per item (DIVERGES, unconfirmed: Plaid documents the
+    id as unique without saying over what; per item lets Plaid quickstart's fixed id be used
+    again by the next item linked with the same keys). Evaluating it again refreshes the row.
+    """
 
     __tablename__ = "signal_evaluations"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "client_transaction_id", name="uq_signal_tenant_txn"),
+        # client_transaction_id before item_pk: the reports look an id up across items.
+        UniqueConstraint(
+            "tenant_id", "client_transaction_id", "item_pk", name="uq_signal_item_txn"
+        ),
         ForeignKeyConstraint(
             ["item_pk", "account_id"], ["accounts.item_pk", "accounts.id"], ondelete="CASCADE"
         ),
@@ -533,6 +541,10 @@ class SignalEvaluation(Base):
     bank_score: Mapped[int] = mapped_column(Integer)
     customer_score: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime]
+    # ISO times of the evaluations in the hour before the latest (the per-transaction limit).
+    recent_evaluations: Mapped[list[Any]]
+    # Rises with each evaluation of the tenant's id: reports apply to the highest.
+    evaluation_seq: Mapped[int] = mapped_column(Integer)
     initiated: Mapped[bool | None] = mapped_column(Boolean)
     decision: Mapped[dict[str, Any] | None]
     return_code: Mapped[str | None] = mapped_column(String(8))

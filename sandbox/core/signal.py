@@ -14,15 +14,24 @@ a test can reason about them:
 
 Plaid's documented sandbox amounts keep their fixed scores (3.53 → 10, 12.17 → 60,
 27.53 → 90). Evaluations are stored so decisions and returns can be reported against them.
+
+DIVERGES (unconfirmed): a ``client_transaction_id`` is unique per item, not per tenant, and
+evaluating it again on its item with the same account and amount re-scores it (at most
+``EVALUATIONS_PER_HOUR`` times in a rolling hour of the tenant's clock, Plaid's sandbox limit
+"10 per transaction per hour"); another account or amount is
+``CLIENT_TRANSACTION_ID_ALREADY_IN_USE``. Plaid's quickstart sends one fixed id for every
+item, so a second session with the same keys must not be refused. The reports name only the
+id: they apply to the tenant's latest evaluation of it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import accounts as accounts_mod
 from . import errors
@@ -38,6 +47,8 @@ NSF_CATEGORIES = frozenset({"BANK_FEES_OVERDRAFT_FEES", "BANK_FEES_INSUFFICIENT_
 DEFAULT_RULESET = "default"
 REVIEW_AT, REROUTE_AT = 50, 80
 WINDOWS = (7, 30, 60, 90)
+EVALUATIONS_PER_HOUR = 10  # of one transaction (Plaid's sandbox limit)
+RATE_WINDOW = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -98,36 +109,30 @@ class Signal:
         """Score a debit of ``amount_minor`` from ``account_id`` and remember it."""
         check_ruleset(ruleset_key)
         item = self.bank.item(access_token, allow_error=True)
-        self.bank.bill(item, "signal")
         account = accounts_mod.select(item, [account_id])[0]
         return self.evaluate_account(item, account, client_transaction_id, amount_minor)
 
     def evaluate_account(
         self, item: Item, account: Account, client_transaction_id: str, amount_minor: int
     ) -> Evaluation:
-        """``evaluate`` for an account already in hand (a processor token's), billed and its
-        ruleset checked (``check_ruleset``)."""
+        """``evaluate`` for an account already in hand (a processor token's), its ruleset
+        checked (``check_ruleset``)."""
         self.bank.bill(item, "signal")
         if account.type != "depository":
             raise errors.InvalidAccountId(
                 "Signal evaluates debits from depository accounts only", field="account_id"
             )
-        if self._find(client_transaction_id) is not None:
-            raise errors.ClientTransactionIdInUse(field="client_transaction_id")
+        # One evaluation of an item at a time: two first evaluations of one id would both
+        # insert its row, and the second would break the unique constraint.
+        self.bank.lock(item)
+        now = self.bank.now()
+        row, recent = self._row(item, account, client_transaction_id, amount_minor, now)
         attributes = self._attributes(item, account, amount_minor)
         bank_score, customer_score = self._scores(item, account, amount_minor, attributes)
-        self.session.add(
-            SignalEvaluation(
-                tenant_id=self.bank.tenant.id,
-                client_transaction_id=client_transaction_id,
-                item_pk=item.pk,
-                account_id=account.id,
-                amount_minor=amount_minor,
-                bank_score=bank_score,
-                customer_score=customer_score,
-                created_at=self.bank.now(),
-            )
-        )
+        row.evaluation_seq = self._next_seq(client_transaction_id)
+        row.bank_score, row.customer_score = bank_score, customer_score
+        row.recent_evaluations = [*recent, now.isoformat()]
+        self.session.add(row)
         worst = max(bank_score, customer_score)
         result = "REROUTE" if worst >= REROUTE_AT else "REVIEW" if worst >= REVIEW_AT else "ACCEPT"
         triggered = None if result == "ACCEPT" else f"return risk {worst} >= {REVIEW_AT}"
@@ -168,12 +173,75 @@ class Signal:
         evaluation.return_code = return_code
         evaluation.returned_at = returned_at or self.bank.now()
 
-    def _find(self, client_transaction_id: str) -> SignalEvaluation | None:
-        return self.session.scalar(
+    def _row(
+        self,
+        item: Item,
+        account: Account,
+        client_transaction_id: str,
+        amount_minor: int,
+        now: dt.datetime,
+    ) -> tuple[SignalEvaluation, list[str]]:
+        """The item's row for this id (a new one the first time) and its times in the hour.
+
+        The same id again is a re-evaluation only with the same account and amount.
+        """
+        # DIVERGES: (unconfirmed) the id is unique per item, not per tenant: module docstring.
+        stored = self.session.scalar(
             select(SignalEvaluation).where(
                 SignalEvaluation.tenant_id == self.bank.tenant.id,
                 SignalEvaluation.client_transaction_id == client_transaction_id,
+                SignalEvaluation.item_pk == item.pk,
             )
+        )
+        if stored is None:
+            row = SignalEvaluation(
+                tenant_id=self.bank.tenant.id,
+                client_transaction_id=client_transaction_id,
+                item_pk=item.pk,
+                account_id=account.id,
+                amount_minor=amount_minor,
+                created_at=now,
+            )
+            return row, []
+        if (stored.account_id, stored.amount_minor) != (account.id, amount_minor):
+            raise errors.ClientTransactionIdInUse(field="client_transaction_id")
+        return stored, self._recent(stored, now)
+
+    def _recent(self, stored: SignalEvaluation, now: dt.datetime) -> list[str]:
+        """The stored evaluation's times within the hour, or ``RateLimited`` at the limit."""
+        since = now - RATE_WINDOW
+        recent = [t for t in stored.recent_evaluations if dt.datetime.fromisoformat(t) > since]
+        if len(recent) >= EVALUATIONS_PER_HOUR:
+            frees_at = min(map(dt.datetime.fromisoformat, recent)) + RATE_WINDOW
+            raise errors.RateLimited(
+                f"client_transaction_id {stored.client_transaction_id} was evaluated "
+                f"{EVALUATIONS_PER_HOUR} times in the last hour",
+                code="RATE_LIMIT",
+                retry_after=max(1, math.ceil((frees_at - now).total_seconds())),
+                endpoint="/signal/evaluate",
+            )
+        return recent
+
+    def _next_seq(self, client_transaction_id: str) -> int:
+        """One past the tenant's latest evaluation of this id (on any item)."""
+        latest = self.session.scalar(
+            select(func.max(SignalEvaluation.evaluation_seq)).where(
+                SignalEvaluation.tenant_id == self.bank.tenant.id,
+                SignalEvaluation.client_transaction_id == client_transaction_id,
+            )
+        )
+        return (latest or 0) + 1
+
+    def _latest(self, client_transaction_id: str) -> SignalEvaluation | None:
+        """The tenant's most recent evaluation of this id: the one the reports apply to."""
+        return self.session.scalar(
+            select(SignalEvaluation)
+            .where(
+                SignalEvaluation.tenant_id == self.bank.tenant.id,
+                SignalEvaluation.client_transaction_id == client_transaction_id,
+            )
+            .order_by(SignalEvaluation.evaluation_seq.desc(), SignalEvaluation.pk.desc())
+            .limit(1)
         )
 
     def _evaluated(
@@ -182,7 +250,7 @@ class Signal:
         # DIVERGES: Plaid's behaviour for an id it never scored is undocumented; saying so
         # beats accepting a report that can change nothing. A processor token sees only the
         # debits scored on its own account: another account's are as unknown.
-        evaluation = self._find(client_transaction_id)
+        evaluation = self._latest(client_transaction_id)
         if account is not None and evaluation is not None and not _scored_on(evaluation, account):
             evaluation = None
         if evaluation is None:

@@ -137,6 +137,31 @@ def every_endpoint(served: Served, count: int = REQUESTS) -> Counter[int]:
     return _statuses(replies)
 
 
+def signal_evaluations(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """First and repeated evaluations of the same new ids on one item at once: each id gets
+    one stored evaluation (a race of two first inserts must not break its unique key)."""
+    keys = tenant(served)
+    token = link(served, keys)
+    accounts = served.ok("/accounts/get", keys, access_token=token)["accounts"]
+    checking = next(a["account_id"] for a in accounts if a["subtype"] == "checking")
+    ids = [f"race-{i}" for i in range(count // 4)]  # 4 calls each, under the hourly limit of 10
+    body = {"access_token": token, "account_id": checking, "amount": 12.17}
+    replies = hammer(
+        _call(served, keys, "/signal/evaluate", client_transaction_id=ids[i % len(ids)], **body)
+        for i in range(count)
+    )
+    scores = {r.json()["scores"]["bank_initiated_return_risk"]["score"] for r in replies if r.ok}
+    assert len(scores) <= 1  # the same debit scores the same, however it raced
+    for client_transaction_id in ids:  # each id was stored, once: the reports find it
+        served.ok(
+            "/signal/decision/report",
+            keys,
+            client_transaction_id=client_transaction_id,
+            initiated=True,
+        )
+    return _statuses(replies)
+
+
 def _created(name: str) -> dict[str, Any]:
     """One custom transaction of the day before the frozen clock, posted that day."""
     today = dt.datetime.fromisoformat(FROZEN_AT).date()

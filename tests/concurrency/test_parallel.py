@@ -20,8 +20,9 @@ from .served import Served
         scenarios.item_creations,
         scenarios.refreshes,
         scenarios.every_endpoint,
+        scenarios.signal_evaluations,
     ],
-    ids=["first-reads", "item-creations", "refresh-and-create", "every-endpoint"],
+    ids=["first-reads", "item-creations", "refresh-and-create", "every-endpoint", "signal"],
 )
 def test_parallel_calls_answer_without_5xx_duplicate_or_loss(
     served: Served, scenario: scenarios.Scenario

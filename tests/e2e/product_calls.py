@@ -286,7 +286,11 @@ def run_python(client: plaid_api.PlaidApi, tag: str) -> dict[str, Any]:
         amount=27.53,
     )
     r.ok("signal_eval", client.signal_evaluate, evaluate)
-    r.fail("err_signal_duplicate", client.signal_evaluate, evaluate)
+    # the id again for another amount (the same debit again is a re-evaluation)
+    again = SignalEvaluateRequest(
+        access_token=token, account_id=checking, client_transaction_id=f"{tag}-txn-1", amount=3.53
+    )
+    r.fail("err_signal_duplicate", client.signal_evaluate, again)
     r.ok(
         "signal_decision",
         client.signal_decision_report,

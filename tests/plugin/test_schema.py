@@ -113,6 +113,52 @@ def test_posting_promises_move_between_details_and_columns(empty_app: Flask) -> 
         db.session.remove()
 
 
+def test_signal_ids_per_item_migrate_up_and_down(
+    empty_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Revision a9c4e2f7b1d6 makes ``client_transaction_id`` unique per item; its downgrade
+    refuses while an id is on two items, and works once it is on one."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    client = empty_app.test_client()
+    keys = {"client_id": "c", "secret": "s"}
+
+    def evaluate(token: str, account: str) -> int:
+        body = {"access_token": token, "account_id": account, "amount": 100.0}
+        reply = client.post(
+            "/signal/evaluate", json={**keys, **body, "client_transaction_id": "txn1234"}
+        )
+        return reply.status_code
+
+    debits = []
+    for _ in range(2):
+        public = client.post(
+            "/sandbox/public_token/create",
+            json={**keys, "institution_id": "ins_109508", "initial_products": ["auth", "signal"]},
+        ).get_json()["public_token"]
+        token = client.post(
+            "/item/public_token/exchange", json={**keys, "public_token": public}
+        ).get_json()["access_token"]
+        account = client.post("/accounts/get", json={**keys, "access_token": token}).get_json()
+        debits.append((token, account["accounts"][0]["account_id"]))
+        assert evaluate(*debits[-1]) == 200
+    with empty_app.app_context():
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError, exits 1
+            flask_migrate.downgrade(revision="f1a5c3e7b920")
+        assert "more than one item" in caplog.text and "txn1234" in caplog.text
+        db.session.execute(text("DELETE FROM signal_evaluations WHERE pk > 1"))
+        db.session.commit()
+        flask_migrate.downgrade(revision="f1a5c3e7b920")
+        assert db.session.execute(text("SELECT COUNT(*) FROM signal_evaluations")).scalar() == 1
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert _differences(empty_app) == []
+    assert [evaluate(*debit) for debit in debits] == [200, 200]
+
+
 def test_flask_db_commands_load_flask_migrate_when_used(tmp_path: Path) -> None:
     """Flask-Migrate is loaded lazily; ``flask db …`` still has its options and commands."""
     app = _app(f"sqlite:///{tmp_path / 'cli.db'}")

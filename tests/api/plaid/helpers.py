@@ -8,11 +8,11 @@ from typing import Any
 from tests.conftest import PlaidClient
 
 
-def advance_clock(plaid: PlaidClient, days: int) -> dict[str, Any]:
+def advance_clock(plaid: PlaidClient, days: int = 0, *, seconds: int = 0) -> dict[str, Any]:
     """Move the tenant's clock through the control API (keys in Plaid's headers)."""
     response = plaid.client.post(
         "/control/clock",
-        json={"advance_days": days},
+        json={"advance_days": days, "advance_seconds": seconds},
         headers={"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret},
     )
     assert response.status_code == 200, response.get_json()

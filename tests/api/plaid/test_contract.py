@@ -569,7 +569,7 @@ def test_issue_15_error_replies_match_openapi_and_sdk(plaid: PlaidClient) -> Non
             )
         ],
         ("/signal/prepare", {"access_token": gb}, "PRODUCTS_NOT_SUPPORTED"),
-        ("/signal/evaluate", evaluate, "CLIENT_TRANSACTION_ID_ALREADY_IN_USE"),
+        ("/signal/evaluate", {**evaluate, "amount": 11.0}, "CLIENT_TRANSACTION_ID_ALREADY_IN_USE"),
         (
             "/signal/decision/report",
             {"client_transaction_id": "never-evaluated", "initiated": True},

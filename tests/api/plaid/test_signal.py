@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from sandbox.core import tenants
+from sandbox.core.models import Item, SignalEvaluation
+from sandbox.core.signal import EVALUATIONS_PER_HOUR
 from sandbox.extensions import db
+from tests.api.plaid.helpers import advance_clock
 from tests.conftest import FROZEN_NOW, PlaidClient
 
 QUICKSTART_PRODUCTS = ("auth", "transactions", "signal")
@@ -148,14 +152,78 @@ def test_signal_is_offered_by_us_banks_only(plaid: PlaidClient) -> None:
     )
 
 
-def test_evaluate_twice_with_one_id_is_already_in_use(plaid: PlaidClient) -> None:
+def test_one_id_is_evaluated_on_each_of_two_items(plaid: PlaidClient) -> None:
+    """Plaid's quickstart sends one fixed id; the next item linked with the same keys scores."""
+    for _ in range(2):
+        token, account = _checking(plaid)
+        assert _scores(_evaluate(plaid, token, account, "txn1234", 100.0))
+
+
+def test_the_same_id_account_and_amount_again_re_evaluates_with_the_same_scores(
+    plaid: PlaidClient,
+) -> None:
+    token, account = _checking(plaid)
+    first = _evaluate(plaid, token, account, "again", 100.0)
+    plaid.ok("/signal/decision/report", client_transaction_id="again", initiated=False)
+    second = _evaluate(plaid, token, account, "again", 100.0)
+    assert _scores(second) == _scores(first) and second["ruleset"] == first["ruleset"]
+    # the refreshed evaluation keeps its reported decision
+    error = plaid.error("/signal/return/report", client_transaction_id="again", return_code="R01")
+    assert error["error_code"] == "SIGNAL_TRANSACTION_NOT_INITIATED"
+
+
+@pytest.mark.parametrize("change", ["amount", "account"])
+def test_the_same_id_on_its_item_for_another_debit_is_already_in_use(
+    plaid: PlaidClient, change: str
+) -> None:
     token, account = _checking(plaid)
     _evaluate(plaid, token, account, "dup", 5.0)
-    error = _evaluate(plaid, token, account, "dup", 5.0, ok=False)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    other = next(a["account_id"] for a in accounts[1:] if a["type"] == "depository")
+    again = (account, 6.0) if change == "amount" else (other, 5.0)
+    error = _evaluate(plaid, token, again[0], "dup", again[1], ok=False)
     assert (error["error_type"], error["error_code"]) == (
         "SIGNAL_ERROR",
         "CLIENT_TRANSACTION_ID_ALREADY_IN_USE",
     )
+
+
+def test_an_eleventh_evaluation_within_the_hour_is_rate_limited(plaid: PlaidClient) -> None:
+    token, account = _checking(plaid)
+    for _ in range(EVALUATIONS_PER_HOUR):
+        _evaluate(plaid, token, account, "busy", 20.0)
+    error = _evaluate(plaid, token, account, "busy", 20.0, ok=False)
+    assert (error["error_type"], error["error_code"]) == ("RATE_LIMIT_EXCEEDED", "RATE_LIMIT")
+    assert error["http_status"] == 429
+    advance_clock(plaid, seconds=3599)
+    assert _evaluate(plaid, token, account, "busy", 20.0, ok=False)["error_code"] == "RATE_LIMIT"
+    advance_clock(plaid, seconds=1)
+    assert _scores(_evaluate(plaid, token, account, "busy", 20.0))
+
+
+def test_reports_apply_to_the_tenants_latest_evaluation_of_the_id(plaid: PlaidClient) -> None:
+    first, first_account = _checking(plaid)
+    second, second_account = _checking(plaid)
+    _evaluate(plaid, first, first_account, "shared", 40.0)
+    _evaluate(plaid, second, second_account, "shared", 40.0)
+    plaid.ok("/signal/decision/report", client_transaction_id="shared", initiated=False)
+    _evaluate(plaid, first, first_account, "shared", 40.0)
+    plaid.ok("/signal/return/report", client_transaction_id="shared", return_code="R01")
+    rows = db.session.execute(
+        select(Item.id, SignalEvaluation.initiated, SignalEvaluation.return_code)
+        .join(Item, Item.pk == SignalEvaluation.item_pk)
+        .where(SignalEvaluation.client_transaction_id == "shared")
+    ).all()
+    by_item = {item_id: (initiated, code) for item_id, initiated, code in rows}
+    assert by_item == {
+        _item_id(plaid, first): (None, "R01"),
+        _item_id(plaid, second): (False, None),
+    }
+
+
+def _item_id(plaid: PlaidClient, token: str) -> str:
+    item_id: str = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    return item_id
 
 
 def test_a_return_after_a_not_initiated_decision_is_refused(plaid: PlaidClient) -> None:

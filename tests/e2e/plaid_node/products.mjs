@@ -173,7 +173,8 @@ async function main() {
     amount: 27.53,
   };
   await ok("signal_eval", api.signalEvaluate(evaluate));
-  await fail("err_signal_duplicate", api.signalEvaluate(evaluate));
+  // the id again for another amount (the same debit again is a re-evaluation)
+  await fail("err_signal_duplicate", api.signalEvaluate({ ...evaluate, amount: 3.53 }));
   await ok(
     "signal_decision",
     api.signalDecisionReport({ client_transaction_id: `${tag}-txn-1`, initiated: true }),
