@@ -124,6 +124,8 @@ def cold_start_once(work: Path, run: int, database_url: str, case: str) -> ColdS
 def measure_cold_start(work: Path, runs: int, database_url: str | None) -> list[ColdStart]:
     """``runs`` starts on a current schema and ``runs`` on a fresh database, alternately
     (with ``database_url``: every start on that database, after one ``init-db``)."""
+    # Byte-compiled first, as installing the wheel does: the starts set PYTHONDONTWRITEBYTECODE.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "sandbox")], check=True)
     current = database_url or sqlite_url(work, "cold-current.db")
     init_db(sandbox_env(current))
     measured = []
