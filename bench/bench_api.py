@@ -4,9 +4,12 @@
     .venv/bin/python -m bench.bench_api --duration 10 --threads 16 --workers 4
     .venv/bin/python -m bench.bench_api --database-url postgresql://postgres@127.0.0.1/bench
 
-1. Cold start: ``python -m sandbox serve --port 0 --ready-file F`` on a fresh SQLite
-   file (migrations included), timed from process start to the ready file, to the
-   first successful Plaid call and to the first linked item; the median of ``--runs``.
+1. Cold start: ``python -m sandbox serve --port 0 --ready-file F``, timed from process
+   start to the ready file, to the first successful Plaid call and to the first linked
+   item, with the server's own CPU time up to that call; the median of ``--runs``. Two
+   cases, run alternately: a database already at the current schema (``init-db`` ran
+   once before; the usual start), and a fresh SQLite file, whose first start creates the
+   schema.
 2. Throughput: the sandbox under gunicorn against ``bench/bare_app.py``, which returns
    the sandbox's own reply bytes from memory, under the same gunicorn settings and
    driven by the same load generator for the same time. The ratio sandbox/bare is what
@@ -37,6 +40,7 @@ from .servers import (
     init_db,
     plaid_headers,
     plaid_post,
+    process_cpu_seconds,
     sandbox_env,
     start_gunicorn,
     start_serve,
@@ -49,13 +53,23 @@ BALANCE = "/accounts/balance/get"
 SYNC = "/transactions/sync"
 
 
+CURRENT, FRESH = "current", "fresh"
+COLD_CASES = {
+    CURRENT: "a database at the current schema (`init-db` ran before)",
+    FRESH: "a fresh SQLite file each run (the start creates the schema)",
+}
+
+
 @dataclass(frozen=True)
 class ColdStart:
-    """Seconds from process start to each milestone, one run."""
+    """Seconds from process start to each milestone, one run; ``cpu``: the server's CPU
+    seconds up to its first Plaid call; ``case``: which database it started on."""
 
     ready: float
     first_call: float
     first_item: float
+    cpu: float = 0.0
+    case: str = FRESH
 
 
 def sqlite_url(directory: Path, name: str) -> str:
@@ -89,10 +103,10 @@ def link_and_sync(url: str) -> tuple[float, int]:
     return time.perf_counter() - began, added
 
 
-def cold_start_once(work: Path, run: int, database_url: str | None) -> ColdStart:
-    """One cold start on a fresh SQLite file (or on ``database_url``)."""
-    env = sandbox_env(database_url or sqlite_url(work, f"cold-{run}.db"))
-    ready_file = work / f"ready-{run}.json"
+def cold_start_once(work: Path, run: int, database_url: str, case: str) -> ColdStart:
+    """One cold start of ``serve`` on ``database_url``."""
+    env = sandbox_env(database_url)
+    ready_file = work / f"ready-{case}-{run}.json"
     began = time.perf_counter()
     server = start_serve(env, ready_file)
     with server:
@@ -101,14 +115,26 @@ def cold_start_once(work: Path, run: int, database_url: str | None) -> ColdStart
             server.url, "/institutions/get_by_id", institution_id=INSTITUTION, country_codes=["US"]
         )
         first_call = time.perf_counter() - began
+        cpu = process_cpu_seconds(server.process.pid)
         link_item(server.url)
         first_item = time.perf_counter() - began
-    return ColdStart(ready, first_call, first_item)
+    return ColdStart(ready, first_call, first_item, cpu, case)
 
 
 def measure_cold_start(work: Path, runs: int, database_url: str | None) -> list[ColdStart]:
-    """``runs`` cold starts, one after another."""
-    return [cold_start_once(work, run, database_url) for run in range(runs)]
+    """``runs`` starts on a current schema and ``runs`` on a fresh database, alternately
+    (with ``database_url``: every start on that database, after one ``init-db``)."""
+    # Byte-compiled first, as installing the wheel does: the starts set PYTHONDONTWRITEBYTECODE.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "sandbox")], check=True)
+    current = database_url or sqlite_url(work, "cold-current.db")
+    init_db(sandbox_env(current))
+    measured = []
+    for run in range(runs):
+        measured.append(cold_start_once(work, run, current, CURRENT))
+        if database_url is None:
+            fresh = sqlite_url(work, f"cold-fresh-{run}.db")
+            measured.append(cold_start_once(work, run, fresh, FRESH))
+    return measured
 
 
 @dataclass(frozen=True)
@@ -235,16 +261,33 @@ def cold_start_table(runs: Sequence[ColdStart]) -> list[str]:
         "| cold start (process start to ...) | median | min | max |",
         "|---|---:|---:|---:|",
     ]
-    for label, attribute in (
+    milestones = [
         ("ready file written (`serve --port 0 --ready-file`)", "ready"),
         ("first successful Plaid call (`/institutions/get_by_id`)", "first_call"),
         ("first item linked (`/sandbox/public_token/create` + exchange)", "first_item"),
-    ):
+    ]
+    if any(run.cpu for run in runs):
+        milestones.append(("the server's CPU time up to its first Plaid call", "cpu"))
+    for label, attribute in milestones:
         values = [getattr(run, attribute) for run in runs]
         rows.append(
             f"| {label} | {_ms(median(values))} | {_ms(min(values))} | {_ms(max(values))} |"
         )
     return rows
+
+
+def cold_start_section(runs: Sequence[ColdStart]) -> list[str]:
+    """A table per database case, in ``COLD_CASES`` order."""
+    lines: list[str] = []
+    for case, description in COLD_CASES.items():
+        chosen = [run for run in runs if run.case == case]
+        if chosen:
+            lines += [
+                f"Cold start on {description}, {len(chosen)} run{'' if len(chosen) == 1 else 's'}:",
+                "",
+            ]
+            lines += [*cold_start_table(chosen), ""]
+    return lines
 
 
 CLIENT_LABELS = {"python": "Python threads + requests", "wrk": "wrk"}
@@ -327,8 +370,7 @@ def report(
         "",
     ]
     if cold:
-        lines += [f"Cold start, {len(cold)} runs, a fresh database each run:", ""]
-        lines += [*cold_start_table(cold), ""]
+        lines += cold_start_section(cold)
     if throughput:
         sizes = ", ".join(f"`{e}` {n:,} bytes" for e, n in throughput.sizes.items())
         lines += [
@@ -353,7 +395,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--runs", type=int, default=5, help="cold starts (median of these)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="cold starts per case (median of these)"
+    )
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per server")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--threads", type=int, default=8, help="client threads")

@@ -203,6 +203,12 @@ def worker_pids(server: Server) -> list[int]:
     return [int(n) for n in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU one process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def workers_cpu_seconds(server: Server) -> float:
     """User + system CPU the workers have used so far (Linux ``/proc``)."""
     total = 0

@@ -27,8 +27,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .core import keyring
     from .extensions import db, init_migrations, install_units_of_work, reading_requests
     from .rendering import OrjsonProvider, json_column
+    from .routing import LazyBuilderRule
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.url_rule_class = LazyBuilderRule  # URL builders compile at first use, not at start
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config or {})

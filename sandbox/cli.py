@@ -3,11 +3,17 @@
 ``serve`` migrates the database, makes sure the default tenant exists, prints the URL
 and keys, and serves. The other commands manage tenants and data. Ordinary failures
 (an unreachable database, a taken port, a bad setting) print one line and exit 1.
+
+Importing this module loads only click and Flask: the app's modules (SQLAlchemy, the
+models, the dialects) load inside the commands, when the app is built, so ``serve``
+builds it with the garbage collector paused (``start_up``) and ``--help`` stays quick.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import importlib
 import json
 import os
 import secrets
@@ -15,35 +21,62 @@ import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import worker as webhook_worker
-from .bootstrap import CredentialsFileError, ensure_default_tenant, prepare_schema
-from .core import institutions, tenants
-from .core.errors import CoreError
-from .core.models import Tenant
-from .extensions import current_session, db, tenant_bank
-from .faults_cli import faults_group, find_tenant
-from .security import RedactingRequestHandler
-from .truelayer_cli import truelayer_group
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
 
-# What a user can get wrong or a machine can lack; anything else is a bug and keeps its traceback.
-ORDINARY_ERRORS = (OSError, SQLAlchemyError, CredentialsFileError, ValueError)
+    from .core import tenants
+
+# Command groups kept in their own modules, imported when the command line reaches them.
+LAZY_GROUPS = {
+    "faults": "sandbox.faults_cli:faults_group",
+    "truelayer": "sandbox.truelayer_cli:truelayer_group",
+}
 
 
 def ordinary_errors() -> tuple[type[BaseException], ...]:
-    """``ORDINARY_ERRORS``, plus Alembic's ``CommandError`` once Alembic is loaded (it loads
-    only to migrate, so a start on a current schema does not pay for importing it)."""
+    """What a user can get wrong or a machine can lack (anything else is a bug and keeps its
+    traceback): OS and value errors, the database's, an unreadable credentials file, and
+    Alembic's ``CommandError`` once Alembic is loaded (it loads only to migrate, so a start
+    on a current schema does not pay for importing it)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .bootstrap import CredentialsFileError
+
+    ordinary = (OSError, SQLAlchemyError, CredentialsFileError, ValueError)
     alembic_util = sys.modules.get("alembic.util")
-    return ORDINARY_ERRORS + ((alembic_util.CommandError,) if alembic_util else ())
+    return ordinary + ((alembic_util.CommandError,) if alembic_util else ())
+
+
+def _lazy_group(name: str) -> click.Command:
+    module, attribute = LAZY_GROUPS[name].split(":")
+    command: click.Command = getattr(importlib.import_module(module), attribute)
+    return command
+
+
+@contextmanager
+def start_up() -> Iterator[None]:
+    """The garbage collector paused while a server starts, then frozen out of what it built.
+
+    A start allocates several hundred thousand objects that live as long as the process
+    (modules, SQLAlchemy's mappers, the URL map); as they pile up the collector walks them
+    again and again, about a tenth of a start, and the first request paid for a full
+    collection. ``gc.freeze`` leaves them out of every later collection.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def register(app: Flask) -> None:
@@ -55,13 +88,14 @@ def register(app: Flask) -> None:
         reset,
         clock,
         worker,
-        faults_group,
-        truelayer_group,
+        *(_lazy_group(name) for name in LAZY_GROUPS),
     ):
         app.cli.add_command(command)
 
 
 def _app() -> Flask:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from . import create_app  # the package imports this module while building an app
 
     try:
@@ -99,6 +133,16 @@ class SandboxGroup(click.Group):
         extra.setdefault("obj", ScriptInfo(create_app=_app, set_debug_flag=False))
         return super().make_context(info_name, args, parent, **extra)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands defined here and the lazily imported groups."""
+        return sorted({*super().list_commands(ctx), *LAZY_GROUPS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A command defined here, or a lazily imported group."""
+        if cmd_name in LAZY_GROUPS:
+            return _lazy_group(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; an ordinary failure becomes one line and exit status 1."""
         try:
@@ -131,19 +175,27 @@ def main() -> None:
     help="Write the URL and keys as JSON here once the server listens.",
 )
 @click.option("--shared", is_flag=True, help="Serve as a shared team sandbox (see SECURITY.md).")
-@with_appcontext
-def serve(host: str | None, port: int | None, ready_file: str | None, shared: bool) -> None:
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, ready_file: str | None, shared: bool
+) -> None:
     """Migrate, ensure the default tenant, print URL and keys, and serve."""
-    app = _current_app()
-    app.config["HOST"] = host or app.config["HOST"]  # beyond loopback means shared mode
-    if shared:
-        app.config["SHARED"] = "on"
-    if problem := institutions.catalogue_problem():
-        raise click.ClickException(problem)
-    prepare_schema(app)
-    keys = ensure_default_tenant(app)
-    server = _listen(app, app.config["HOST"], app.config["PORT"] if port is None else port)
-    app.config["PORT"] = server.port  # the port really bound (0 picks one)
+    with start_up():
+        app = ctx.ensure_object(ScriptInfo).load_app()  # what ``with_appcontext`` does
+        ctx.with_resource(app.app_context())
+        app.config["HOST"] = host or app.config["HOST"]  # beyond loopback means shared mode
+        if shared:
+            app.config["SHARED"] = "on"
+        from . import worker as webhook_worker
+        from .bootstrap import ensure_default_tenant, prepare_schema
+        from .core import institutions
+
+        if problem := institutions.catalogue_problem():
+            raise click.ClickException(problem)
+        prepare_schema(app)
+        keys = ensure_default_tenant(app)
+        server = _listen(app, app.config["HOST"], app.config["PORT"] if port is None else port)
+        app.config["PORT"] = server.port  # the port really bound (0 picks one)
     try:
         _announce(app, server, keys, ready_file)
         if app.config["WEBHOOK_DISPATCHER"] == "thread":
@@ -174,6 +226,10 @@ def _announce(
 
 def _listen(app: Flask, host: str, port: int) -> BaseWSGIServer:
     """Bind ourselves, so a taken port or a bad host is one line (werkzeug prints two)."""
+    from werkzeug.serving import make_server
+
+    from .security import RedactingRequestHandler
+
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     except OSError as exc:
@@ -208,6 +264,8 @@ def _write_atomically(path: str, text: str) -> None:
 
 
 def _safe_url(app: Flask) -> str:
+    from .extensions import db
+
     return str(db.engine.url.render_as_string(hide_password=True))
 
 
@@ -215,6 +273,8 @@ def _safe_url(app: Flask) -> str:
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the schema and the default tenant."""
+    from .bootstrap import ensure_default_tenant, prepare_schema
+
     app = _current_app()
     prepare_schema(app)
     keys = ensure_default_tenant(app)
@@ -232,6 +292,9 @@ def tenants_group() -> None:
 @with_appcontext
 def tenants_create(name: str, seed: int | None) -> None:
     """Create a tenant and print its keys (the secret is shown only now)."""
+    from .core import tenants
+    from .extensions import current_session, db
+
     tenant, keys = tenants.create(
         current_session(), name, seed if seed is not None else secrets.randbits(31)
     )
@@ -247,6 +310,11 @@ def tenants_create(name: str, seed: int | None) -> None:
 @with_appcontext
 def tenants_list() -> None:
     """List tenants (secrets are stored hashed and cannot be shown)."""
+    from sqlalchemy import select
+
+    from .core.models import Tenant
+    from .extensions import db
+
     for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)):
         click.echo(f"{tenant.client_id}  seed={tenant.seed:<12} {tenant.name}")
 
@@ -267,6 +335,11 @@ DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")
 @with_appcontext
 def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str) -> None:
     """Link demo items (one per institution) and print their access tokens."""
+    from .core import institutions
+    from .core.errors import CoreError
+    from .extensions import db, tenant_bank
+    from .faults_cli import find_tenant
+
     bank = tenant_bank(find_tenant(client_id))
     made: list[dict[str, Any]] = []
     try:
@@ -291,6 +364,10 @@ def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str)
 @with_appcontext
 def reset(client_id: str | None) -> None:
     """Forget a tenant's items and clock changes; its keys stay valid."""
+    from .core import tenants
+    from .extensions import current_session, db
+    from .faults_cli import find_tenant
+
     tenants.reset(current_session(), find_tenant(client_id))
     db.session.commit()
     click.echo("reset")
@@ -306,6 +383,10 @@ def clock(
     client_id: str | None, advance_days: int, set_to: dt.datetime | None, freeze: bool | None
 ) -> None:
     """Show or move a tenant's simulated clock; items generate the days in between."""
+    from .core.errors import CoreError
+    from .extensions import db, tenant_bank
+    from .faults_cli import find_tenant
+
     bank = tenant_bank(find_tenant(client_id))
     try:
         changed = bank.move_clock(
@@ -333,6 +414,8 @@ def clock(
 @with_appcontext
 def worker(threads: int, heartbeat_file: Path | None) -> None:
     """Deliver webhooks (run beside web workers started with WEBHOOK_DISPATCHER=off)."""
+    from . import worker as webhook_worker
+
     app = _current_app()
     loops = [webhook_worker.start(app, heartbeat=heartbeat_file) for _ in range(max(1, threads))]
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
@@ -353,5 +436,5 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
     click.echo("webhook worker stopped", err=True)
 
 
-for _command in (init_db, tenants_group, seed, reset, clock, worker, faults_group, truelayer_group):
+for _command in (init_db, tenants_group, seed, reset, clock, worker):
     main.add_command(_command)

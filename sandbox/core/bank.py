@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import (
-    asset_pdf,
     assets,
     balances,
     consent,
@@ -645,6 +644,8 @@ class Bank:
 
     def asset_report_pdf(self, report: ReportContent, owners: dict[int, str]) -> bytes:
         """The report as a PDF (``owners``: each item's account holder by item pk)."""
+        from . import asset_pdf  # fpdf2 (fontTools, Pillow): imported for the first PDF only
+
         return asset_pdf.render(report, owners)
 
     def refresh_asset_report(

@@ -14,13 +14,17 @@ no app) gets a fixed development keyring.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import weakref
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 DIGEST_PREFIX = "h1$"  # marks a keyed hash; older rows hold unkeyed SHA-256 or clear text
 SEALED_PREFIX = "fernet:"
@@ -32,7 +36,15 @@ class Keyring:
     def __init__(self, server_key: str | bytes) -> None:
         raw = server_key.encode() if isinstance(server_key, str) else server_key
         self._digest_key = _derive(raw, b"sandbox digests v1")
-        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(raw, b"sandbox sealing v1")))
+        self._sealing_key = base64.urlsafe_b64encode(_derive(raw, b"sandbox sealing v1"))
+
+    @functools.cached_property
+    def _fernet(self) -> Fernet:
+        """Made at the first seal or unseal, so a start (and an authenticated call, which
+        only digests) does not import ``cryptography``."""
+        from cryptography.fernet import Fernet
+
+        return Fernet(self._sealing_key)
 
     def digest(self, value: str) -> str:
         """The keyed hash stored in place of ``value`` (``h1$`` + 64 hex digits)."""
@@ -54,6 +66,8 @@ class Keyring:
         """The plaintext of a sealed value (a legacy clear value is returned as it is)."""
         if not stored.startswith(SEALED_PREFIX):
             return stored
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(stored[len(SEALED_PREFIX) :].encode()).decode()
         except InvalidToken:

@@ -27,7 +27,7 @@ from ..core.models import AppClient
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
 from ..web import csrf, oauth
-from ..web.oauth_server import register_client
+from ..web.oauth_clients import register_client
 from . import providers
 from .auth_errors import render
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save

@@ -26,7 +26,7 @@ from ..shared import public_url
 from . import csrf, oauth
 from .blueprint import bp
 from .forms import form_int
-from .oauth_server import register_client
+from .oauth_clients import register_client
 
 ACTIONS = {
     "consent",

@@ -12,10 +12,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2 import OAuth2Error
 from flask import (
     Flask,
     Response,
@@ -38,7 +36,10 @@ from ..extensions import db, tenant_bank
 from ..plaid.errors import plaid_error
 from . import csrf
 from .blueprint import bp
-from .oauth_server import SCOPES, build_protector, build_server
+from .oauth_clients import SCOPES
+
+if TYPE_CHECKING:
+    from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 
 EXTENSION = "bank_oauth"
 # The sandbox's own clients at the banks, by client-id suffix: Link, and TrueLayer's dialog.
@@ -47,27 +48,34 @@ CLIENT_NAMES = {"link": "Plaid", "truelayer": "TrueLayer"}
 SHARED_KEY = "bank_shared_accounts"
 
 
-def _init(state: BlueprintSetupState) -> None:
+def _init(_state: BlueprintSetupState) -> None:
     # The sandbox serves plain HTTP on purpose (docker compose hostnames included).
     os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
-    app = state.app
-    assert isinstance(app, Flask)
-    app.extensions[EXTENSION] = (build_server(app), build_protector())
 
 
 bp.record_once(_init)
 
 
+def _oauth() -> tuple[AuthorizationServer, ResourceProtector]:
+    """The app's Authlib server and bearer guard, built at the first OAuth request (Authlib
+    is not imported by a start that serves none)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    found: tuple[AuthorizationServer, ResourceProtector] | None = app.extensions.get(EXTENSION)
+    if found is None:
+        from .oauth_server import build_protector, build_server
+
+        found = app.extensions.setdefault(EXTENSION, (build_server(app), build_protector()))
+    return found
+
+
 def server() -> AuthorizationServer:
     """This app's authorization server."""
-    found: AuthorizationServer = current_app.extensions[EXTENSION][0]
-    return found
+    return _oauth()[0]
 
 
 def protector() -> ResourceProtector:
     """This app's guard for bearer tokens."""
-    found: ResourceProtector = current_app.extensions[EXTENSION][1]
-    return found
+    return _oauth()[1]
 
 
 def oauth_bank(institution_id: str) -> Institution:
@@ -85,6 +93,8 @@ def oauth_bank(institution_id: str) -> Institution:
 @bp.route("/oauth/<institution_id>/authorize", methods=["GET", "POST"])
 def oauth_authorize(institution_id: str) -> Response | tuple[str, int] | str:
     """The bank's sign-in and consent page; ends by redirecting back with code and state."""
+    from authlib.oauth2 import OAuth2Error
+
     bank = oauth_bank(institution_id)
     try:
         grant = server().get_consent_grant(end_user=None)
@@ -199,6 +209,8 @@ def oauth_revoke(institution_id: str) -> Response:
 @bp.get("/oauth/<institution_id>/accounts")
 def oauth_accounts(institution_id: str) -> Response:
     """The bank's data API in miniature: who consented, and to which accounts."""
+    from authlib.oauth2 import OAuth2Error
+
     oauth_bank(institution_id)
     try:
         token = protector().acquire_token(["accounts"])
@@ -256,6 +268,8 @@ def exchange_code(
 
 def consented_grant(institution_id: str, access_token: str) -> dict[str, Any]:
     """The consent behind ``access_token``, read through the bank's bearer-token check."""
+    from authlib.oauth2 import OAuth2Error
+
     path = f"/oauth/{institution_id}/accounts"
     headers = {"Authorization": f"Bearer {access_token}"}
     with current_app.test_request_context(path, headers=headers, base_url=request.host_url):

@@ -5,7 +5,8 @@ One Authlib server per app serves every OAuth bank: the bank in play comes from 
 Rules: authorization-code grant with PKCE ``S256`` required, exact redirect URI match,
 ``state`` required, codes single-use and short-lived, short-lived access tokens, refresh
 tokens that rotate on every use, and RFC 7009 revocation. Time is wall-clock time, so
-freezegun moves it in tests.
+freezegun moves it in tests. The clients and scopes are in ``oauth_clients``, so that
+Authlib loads (with this module) at the first OAuth request, not at start.
 """
 
 from __future__ import annotations
@@ -26,22 +27,10 @@ from sqlalchemy import or_, select
 from ..core.bank import session_id
 from ..core.models import OAuthClient, OAuthCode, OAuthToken
 from ..extensions import db
+from .oauth_clients import now
 
 CODE_TTL = dt.timedelta(seconds=60)
 ACCESS_TOKEN_SECONDS = 600
-SCOPES = {
-    "accounts": "Account names, types, masks and balances",
-    "transactions": "Transactions, including pending ones",
-    "identity": "Account holder name, address, email and phone number",
-    "auth": "Account and routing numbers",
-    "liabilities": "Loan and credit card details",
-    "investments": "Holdings and investment transactions",
-}
-
-
-def now() -> dt.datetime:
-    """Wall-clock UTC: the bank's clock, not a tenant's simulated one."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Client:
@@ -280,36 +269,3 @@ def build_protector() -> ResourceProtector:
     protector = ResourceProtector()
     protector.register_token_validator(AccessTokenValidator())
     return protector
-
-
-def register_client(
-    tenant_id: int,
-    institution_id: str,
-    redirect_uri: str,
-    client_id: str | None = None,
-    *,
-    replace: bool = False,
-) -> OAuthClient:
-    """Register (or extend with ``redirect_uri``) a tenant's client at a bank.
-
-    ``replace`` makes ``redirect_uri`` the only one (Link's own client: whatever an older
-    version once stored from a ``Host`` header stops working).
-    """
-    client_id = client_id or f"{institution_id}-{tenant_id}-link"
-    row = db.session.get(OAuthClient, client_id)
-    if row is None:
-        row = OAuthClient(
-            client_id=client_id,
-            institution_id=institution_id,
-            tenant_id=tenant_id,
-            redirect_uris=[],
-            scope=" ".join(SCOPES),
-            created_at=now(),
-        )
-        db.session.add(row)
-    if replace and row.redirect_uris != [redirect_uri]:
-        row.redirect_uris = [redirect_uri]
-    elif not replace and redirect_uri not in row.redirect_uris:
-        row.redirect_uris = [*row.redirect_uris, redirect_uri]
-    db.session.flush()
-    return row

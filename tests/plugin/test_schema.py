@@ -168,3 +168,17 @@ def test_flask_db_commands_load_flask_migrate_when_used(tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["db", "-d", str(MIGRATIONS), "stamp", "base"])
     assert result.exit_code == 0, result.output
     assert _revision(app) is None
+
+
+def test_a_later_new_sqlite_file_gets_the_first_ones_image(tmp_path: Path) -> None:
+    """``LiveSandbox`` writes the image of the first empty database this process prepared
+    to a later new SQLite file: the schema and revision ``prepare_schema`` would make."""
+    first, second = (_app(f"sqlite:///{tmp_path / name}") for name in ("first.db", "second.db"))
+    testing.upgrade_schema(first)
+    assert bootstrap.head_revision(MIGRATIONS) in testing._SCHEMA_IMAGES
+    testing.upgrade_schema(second)
+    assert _differences(second) == []
+    assert _revision(second) == bootstrap.head_revision(MIGRATIONS)
+    for app in (first, second):
+        with app.app_context():
+            db.engine.dispose()

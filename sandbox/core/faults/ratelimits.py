@@ -4,23 +4,28 @@ Each endpoint has a limit per item and per client (tenant) per minute (plaid.md 
 Counters live in ``limits`` storage: in memory by default (one process), or Redis when
 ``RATELIMIT_STORAGE_URL`` is set, so every worker counts against the same budget.
 A tenant can switch limits off or override them (``RateLimitSetting``).
+
+``limits`` loads at the first counted call, not at start: most endpoints have no limit,
+and a start (or a suite with limits off) never needs it.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
 from .. import errors
 from ..models import RateLimitSetting, Tenant
+
+if TYPE_CHECKING:
+    from limits.storage import Storage
+    from limits.strategies import MovingWindowRateLimiter
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,30 @@ class RateLimiter:
     """A moving one-minute window per (tenant, endpoint, item) and (tenant, endpoint)."""
 
     def __init__(self, storage_url: str | None = None) -> None:
-        storage = storage_from_string(storage_url) if storage_url else MemoryStorage()
-        if not isinstance(storage, Storage):
-            raise ValueError(f"not a synchronous limits storage: {storage_url}")
-        self.storage = storage
-        self._strategy = MovingWindowRateLimiter(self.storage)
+        self._storage_url = storage_url
+        self._opened: tuple[Storage, MovingWindowRateLimiter] | None = None
+        self._opening = threading.Lock()  # one store per limiter, however many threads ask
+
+    @property
+    def storage(self) -> Storage:
+        """The counters' store, opened (and ``limits`` imported) at first use."""
+        return self._open()[0]
+
+    def _open(self) -> tuple[Storage, MovingWindowRateLimiter]:
+        opened = self._opened
+        if opened is None:
+            with self._opening:
+                if self._opened is None:
+                    from limits.storage import MemoryStorage, Storage, storage_from_string
+                    from limits.strategies import MovingWindowRateLimiter
+
+                    url = self._storage_url
+                    storage = storage_from_string(url) if url else MemoryStorage()
+                    if not isinstance(storage, Storage):
+                        raise ValueError(f"not a synchronous limits storage: {url}")
+                    self._opened = (storage, MovingWindowRateLimiter(storage))
+                opened = self._opened
+        return opened
 
     def hit(self, namespace: str, endpoint: str, item_id: str | None, limit: Limit) -> None:
         """Count one call; ``RateLimited`` (with ``retry_after`` seconds) when over budget."""
@@ -73,10 +97,15 @@ class RateLimiter:
             checks.append((limit.per_item, limit.item_code, (namespace, endpoint, item_id)))
         if limit.per_client:
             checks.append((limit.per_client, limit.client_code, (namespace, endpoint)))
+        if not checks:
+            return
+        from limits import RateLimitItemPerMinute
+
+        strategy = self._open()[1]
         for amount, code, key in checks:
             window = RateLimitItemPerMinute(amount)
-            if not self._strategy.hit(window, *key):
-                stats = self._strategy.get_window_stats(window, *key)
+            if not strategy.hit(window, *key):
+                stats = strategy.get_window_stats(window, *key)
                 retry_after = max(1, math.ceil(stats.reset_time - time.time()))
                 raise errors.RateLimited(code=code, retry_after=retry_after, endpoint=endpoint)
 

@@ -4,6 +4,9 @@ TrueLayer's clients read the token (the JS SDK checks ``exp``, the Python quicks
 ``sub`` as the credentials id), so tokens carry TrueLayer's claims. The sandbox does not
 trust a token for what it says: it looks its keyed hash up (``GrantToken``). The private
 key is sealed with the server key, like the webhook keys.
+
+PyJWT and ``cryptography`` are imported inside the functions that use them, so a start
+(which imports this module through the facade) does not pay for them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ import secrets
 import uuid
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,8 @@ ALGORITHM = "RS256"
 
 def sign(session: Session, tenant: Tenant, claims: dict[str, Any]) -> str:
     """``claims`` as a JWT (``typ: at+jwt``) signed with the tenant's key."""
+    import jwt
+
     key = _key(session, tenant)
     private = keyring.for_session(session).unseal(key.private_pem)
     headers = {"kid": key.kid, "typ": "at+jwt"}
@@ -35,6 +37,10 @@ def sign(session: Session, tenant: Tenant, claims: dict[str, Any]) -> str:
 
 def jwks(session: Session, tenant: Tenant) -> dict[str, Any]:
     """The public keys of the tenant's tokens as a JWK set."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     keys = []
     for row in session.scalars(select(TokenKey).where(TokenKey.tenant_id == tenant.id)):
         private = serialization.load_pem_private_key(
@@ -54,6 +60,9 @@ def token_id() -> str:
 def _key(session: Session, tenant: Tenant) -> TokenKey:
     key = session.scalar(select(TokenKey).where(TokenKey.tenant_id == tenant.id))
     if key is None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = private.private_bytes(
             serialization.Encoding.PEM,

@@ -17,7 +17,7 @@ from .. import tenants
 from ..errors import InvalidField
 from ..models import Account, Item, Tenant
 from ..webhooks.outbox import emit
-from . import csv_layouts, monthly, ofx, pdf
+from . import csv_layouts, monthly, ofx
 from .csv_layouts import LAYOUTS
 from .monthly import Monthly
 from .period import Period, build
@@ -84,7 +84,7 @@ class Statements:
         if fmt == "csv":
             return csv_layouts.render(period, layout).encode("utf-8")
         if fmt == "pdf":
-            return pdf.render(period, now)
+            return _pdf(period, now)
         return ofx.render(period, now, version=2 if fmt == "ofx2" else 1, qfx=fmt == "qfx")
 
     def listing(self, item: Item) -> list[tuple[Account, list[Monthly]]]:
@@ -102,7 +102,7 @@ class Statements:
         found = monthly.find(self.session, item, statement_id, today)
         period = monthly.period(self.session, item, found, today)
         name = f"{found.statement_id}.pdf"
-        return Download(name, "application/pdf", pdf.render(period, self._closing_instant(found)))
+        return Download(name, "application/pdf", _pdf(period, self._closing_instant(found)))
 
     def refresh(self, item: Item, start: dt.date, end: dt.date) -> None:
         """Plaid's ``/statements/refresh``: statements are ready at once; the webhook says so."""
@@ -130,3 +130,11 @@ def _account(item: Item, account_id: str) -> Account:
     if found is None:
         raise InvalidField("account_id is not an account of this item", field="account_id")
     return found
+
+
+def _pdf(period: Period, generated: dt.datetime) -> bytes:
+    """A PDF statement; fpdf2 (with fontTools and Pillow) is imported for the first one only,
+    so a server that never renders a PDF does not pay for it at start."""
+    from . import pdf
+
+    return pdf.render(period, generated)

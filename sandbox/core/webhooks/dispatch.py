@@ -13,9 +13,9 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import requests
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,9 @@ from .. import tenants
 from ..models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
 from . import signing
 from .outbox import behind_earlier
+
+if TYPE_CHECKING:  # requests loads at the first delivery, not when a dispatcher starts
+    import requests
 
 # Jitter draws from its own generator: a background thread must never move the global
 # `random` state that seeded code (and Hypothesis, in tests) relies on.
@@ -32,6 +35,13 @@ _JITTER = random.Random()
 RETRY_DELAYS: tuple[float, ...] = (30, 120, 480, 1920, 7680, 30720)
 EXCERPT_CHARS = 500
 USER_AGENT = "Plaid Verifier"
+
+
+def plain_post(url: str, **kwargs: Any) -> requests.Response:
+    """``requests.post``, imported at the first call."""
+    import requests
+
+    return requests.post(url, **kwargs)
 
 
 def full_jitter(delay: float) -> float:
@@ -74,7 +84,7 @@ class Dispatcher:
     lease: dt.timedelta | None = None  # default: twice the timeout plus 2 s (``claim_lease``)
     batch: int = 20
     jitter: Callable[[float], float] = full_jitter
-    post: Callable[..., requests.Response] = field(default=requests.post)
+    post: Callable[..., requests.Response] = plain_post
     monotonic: Callable[[], float] = time.monotonic
     # Work due before each pass, given the session and tenant id (the app writes held-back
     # histories here, so their HISTORICAL_UPDATE goes out in the same pass).
@@ -125,6 +135,8 @@ class Dispatcher:
 
     def send(self, claim: Claim, now: dt.datetime) -> Outcome:
         """POST the exact body bytes with a fresh ``Plaid-Verification`` JWT."""
+        import requests
+
         key = WebhookKey(kid=claim.kid, private_pem=claim.private_pem)
         headers = {
             "Content-Type": "application/json",
@@ -210,6 +222,8 @@ def _ms(seconds: float) -> int:
 
 
 def _describe(exc: requests.RequestException) -> str:
+    import requests
+
     kind = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
     return f"{kind}: {type(exc).__name__}: {exc}"[:EXCERPT_CHARS]
 

@@ -19,13 +19,11 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+if TYPE_CHECKING:
+    import requests
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 REFUSED_NETWORKS = tuple(
@@ -109,36 +107,48 @@ class EgressPolicy:
 
 
 def guarded_post(policy: EgressPolicy) -> Callable[..., requests.Response]:
-    """``requests.post`` through ``policy``: no proxies, no redirects, checked connects."""
-    session = requests.Session()
-    session.trust_env = False  # an environment proxy would connect on our behalf, unchecked
-    adapter = _GuardedAdapter(policy)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
+    """``requests.post`` through ``policy``: no proxies, no redirects, checked connects.
+
+    The HTTP stack (requests, urllib3) is imported at the first webhook sent, not when the
+    dispatcher starts beside the server.
+    """
+    sessions: list[requests.Session] = []
 
     def post(url: str, **kwargs: Any) -> requests.Response:
+        import requests
+
         try:
             policy.check_url(url)
         except EgressRefused as exc:
             raise requests.ConnectionError(f"refused: {exc}") from exc
-        return session.post(url, allow_redirects=False, **kwargs)
+        if not sessions:
+            sessions.append(_guarded_session(policy))
+        return sessions[0].post(url, allow_redirects=False, **kwargs)
 
     return post
 
 
-class _GuardedAdapter(HTTPAdapter):
-    """An adapter whose connection pools open sockets through ``EgressPolicy.connect``."""
+def _guarded_session(policy: EgressPolicy) -> requests.Session:
+    """A session whose connection pools open sockets through ``EgressPolicy.connect``."""
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    def __init__(self, policy: EgressPolicy) -> None:
-        self.policy = policy
-        super().__init__()
+    class GuardedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": _pool(HTTPConnectionPool, HTTPConnection, policy),
+                "https": _pool(HTTPSConnectionPool, HTTPSConnection, policy),
+            }
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _pool(HTTPConnectionPool, HTTPConnection, self.policy),
-            "https": _pool(HTTPSConnectionPool, HTTPSConnection, self.policy),
-        }
+    session = requests.Session()
+    session.trust_env = False  # an environment proxy would connect on our behalf, unchecked
+    adapter = GuardedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _pool(pool: type[Any], connection: type[Any], policy: EgressPolicy) -> type[Any]:

@@ -4,6 +4,9 @@ Plaid signs ``{"iat", "request_body_sha256"}`` with an ECDSA P-256 key named by 
 in the JWT header; receivers fetch the public JWK from ``/webhook_verification_key/get``.
 Retired keys keep being served with ``expired_at`` set, and are never used to sign.
 Private keys are stored encrypted with the server key (``core.keyring``).
+
+PyJWT and ``cryptography`` are imported inside the functions that sign or read keys: the
+facade imports this module at start, and a server that sends no webhook never needs them.
 """
 
 from __future__ import annotations
@@ -14,17 +17,17 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from .. import keyring
 from ..errors import InvalidWebhookKeyId
 from ..models import Tenant, WebhookKey
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 MAX_AGE_SECONDS = 300  # Plaid tells receivers to refuse webhooks signed over 5 minutes ago
 # The key id Plaid's own SDK test suites fetch from the sandbox (plaid-python, plaid-go,
@@ -60,6 +63,9 @@ def rotate(session: Session, tenant: Tenant, now: dt.datetime) -> WebhookKey:
 
 
 def _new_key(session: Session, tenant: Tenant, now: dt.datetime) -> WebhookKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     private = ec.generate_private_key(ec.SECP256R1())
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -86,6 +92,8 @@ def find(session: Session, tenant: Tenant, kid: str) -> WebhookKey:
 
 def sdk_test_jwk() -> dict[str, Any]:
     """The public JWK served for ``SDK_TEST_KID``: a fixed P-256 point, the same everywhere."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     scalar = int.from_bytes(hashlib.sha256(SDK_TEST_KID.encode()).digest(), "big")
     numbers = ec.derive_private_key(scalar, ec.SECP256R1()).public_key().public_numbers()
     return _jwk(SDK_TEST_KID, numbers, SDK_TEST_KEY_CREATED_AT, None)
@@ -117,6 +125,9 @@ def private_pem(key: WebhookKey) -> str:
 
 def public_jwk(key: WebhookKey) -> dict[str, Any]:
     """The public half of ``key`` as Plaid's JWK object."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     private = serialization.load_pem_private_key(private_pem(key).encode(), password=None)
     assert isinstance(private, ec.EllipticCurvePrivateKey)
     numbers = private.public_key().public_numbers()
@@ -126,6 +137,8 @@ def public_jwk(key: WebhookKey) -> dict[str, Any]:
 
 def sign(key: WebhookKey, body: bytes, now: dt.datetime) -> str:
     """The ``Plaid-Verification`` header value for exactly these body bytes."""
+    import jwt
+
     claims = {"iat": int(now.timestamp()), "request_body_sha256": hashlib.sha256(body).hexdigest()}
     return jwt.encode(
         claims, private_pem(key), algorithm="ES256", headers={"kid": key.kid, "typ": "JWT"}
@@ -134,6 +147,10 @@ def sign(key: WebhookKey, body: bytes, now: dt.datetime) -> str:
 
 def verify(session: Session, header: str, body: bytes, now: dt.datetime) -> bool:
     """Whether ``header`` is a fresh ``Plaid-Verification`` JWT by one of our keys for ``body``."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     try:
         kid = jwt.get_unverified_header(header).get("kid")
         key = session.get(WebhookKey, kid) if isinstance(kid, str) else None

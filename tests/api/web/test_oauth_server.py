@@ -15,7 +15,7 @@ from freezegun import freeze_time
 
 from sandbox.core import tenants
 from sandbox.extensions import db
-from sandbox.web.oauth_server import register_client
+from sandbox.web.oauth_clients import register_client
 
 BANK = "ins_127287"
 REDIRECT = "http://localhost:5005/callback"
