@@ -19,6 +19,7 @@ from . import (
     asset_pdf,
     assets,
     balances,
+    calls,
     consent,
     errors,
     explorer,
@@ -41,6 +42,7 @@ from .accounts import owner as account_owner
 from .assets import AccountSection as AccountSection
 from .assets import ReportContent as ReportContent
 from .balances import Series
+from .calls import Called
 from .clock import Clock
 from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
@@ -125,15 +127,28 @@ class Bank:
         historical_delay: dt.timedelta = dt.timedelta(0),
     ) -> None:
         self.session = session
-        self.tenant = tenant
+        # The tenant as authenticated: its row (``tenants.authenticate``) or the tenant itself.
+        self.keys = tenant
+        if isinstance(tenant, Tenant):
+            self.__dict__["tenant"] = tenant
         self.historical_delay = historical_delay  # HISTORICAL_DELAY_SECONDS
+        self._calls: dict[str, Called | None] = {}  # access token -> what it resolved to
+
+    @cached_property
+    def tenant(self) -> Tenant:
+        """The tenant, loaded when a call changes it or needs more than its row (keys, seed,
+        clock); a call that only reads never loads it."""
+        found = self.session.get(Tenant, self.keys.id)
+        if found is None:  # removed since the call authenticated
+            raise errors.InvalidApiKeys()
+        return found
 
     # -- tenant-bound parts (the only door dialects use into those subsystems) --------------
 
     @cached_property
     def faults(self) -> Faults:
         """Fault rules, institution health, rate limits and the per-call gate."""
-        return Faults(self.session, self.tenant)
+        return Faults(self.session, self.keys, lambda: self.tenant, self.resolved)
 
     @cached_property
     def grants(self) -> Grants:
@@ -174,8 +189,8 @@ class Bank:
 
     @property
     def clock(self) -> Clock:
-        """The tenant's simulated clock."""
-        return tenants.clock_of(self.tenant)
+        """The tenant's simulated clock (as changed by this call, once it loaded the tenant)."""
+        return tenants.clock_of(self.__dict__.get("tenant", self.keys))
 
     def now(self) -> dt.datetime:
         """The tenant's current instant."""
@@ -382,19 +397,38 @@ class Bank:
         must be caught up (a read of a current item takes no lock, nor on SQLite the
         database's write lock); such a caller that changes it after all calls ``lock``.
         """
-        row = (
-            self.session.get(AccessToken, tokens.at_rest(self.session, access_token))
-            if access_token
-            else None
-        )
-        if row is None or row.revoked_at is not None:
+        found = self.called(access_token)
+        item = self.session.get(Item, found.pk)
+        if item is None:  # removed since the call resolved its token
             raise errors.InvalidAccessToken(field="access_token")
-        item = self.session.get(Item, row.item_pk)
-        if item is None or item.tenant_id != self.tenant.id:
-            raise errors.InvalidAccessToken(field="access_token")
-        if item.removed_at is not None:
-            raise errors.ItemNotFound()
         return self._caught_up(item, allow_error=allow_error, change=change)
+
+    def item_to_show(self, access_token: str, *, allow_error: bool = False) -> Item:
+        """The item behind ``access_token`` for a reply that only shows it: when it is caught
+        up (nothing to write), the read-only row the call resolved with its token, else the
+        item brought up to the clock (``item(change=False)``)."""
+        found = self.called(access_token)
+        now = self.now()
+        if items.behind(found, now.date()) or consent.due(found, now):
+            return self.item(access_token, allow_error=allow_error, change=False)
+        _check_error(found, allow_error)
+        return found
+
+    def resolved(self, access_token: str) -> Called | None:
+        """What ``access_token`` resolves to (``calls.resolve``), read once per call."""
+        if access_token not in self._calls:
+            self._calls[access_token] = calls.resolve(self.session, self.keys.id, access_token)
+        return self._calls[access_token]
+
+    def called(self, access_token: str) -> Called:
+        """The tenant's live item behind ``access_token`` as a read-only row;
+        ``InvalidAccessToken`` (or ``ItemNotFound``) otherwise."""
+        found = self.resolved(access_token)
+        if found is None or found.token_revoked_at is not None:
+            raise errors.InvalidAccessToken(field="access_token")
+        if found.removed_at is not None:
+            raise errors.ItemNotFound()
+        return found
 
     def read_item(self, item: Item) -> Item:
         """An item a dialect resolved itself (TrueLayer's grant), brought up to the clock.
@@ -422,8 +456,7 @@ class Bank:
         if change or items.behind(item, now.date()) or consent.due(item, now):
             self.lock(item)  # first: one request at a time changes an item
         consent.expire_if_due(self.session, self.tenant, item, now)
-        if item.error_code is not None and not allow_error:
-            raise errors.for_condition(item.error_code) or errors.LoginRequired
+        _check_error(item, allow_error)
         if item.error_code is None:
             items.materialize(self.session, item, self.clock.today())
         self.load_history(item)
@@ -478,13 +511,21 @@ class Bank:
 
     def accounts(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
+        item = self.item_to_show(access_token)
+        return AccountsView(item, accounts_mod.read(self.session, item, account_ids))
+
+    def billed_accounts(
+        self, access_token: str, account_ids: list[str] | None, product: str
+    ) -> AccountsView:
+        """The item's accounts for a product's call, which bills the product on first use."""
         item = self.item(access_token, change=False)
-        return AccountsView(item, accounts_mod.select(item, account_ids))
+        view = AccountsView(item, accounts_mod.read(self.session, item, account_ids))
+        self.bill(item, product)
+        return view
 
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts that carry routable numbers (checking, savings, cash management)."""
-        view = self.accounts(access_token, account_ids)
-        self.bill(view.item, "auth")
+        view = self.billed_accounts(access_token, account_ids, "auth")
         view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
         if not view.accounts:
             raise errors.NoAuthAccounts()
@@ -499,8 +540,7 @@ class Bank:
 
     def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts with their owners (``owner`` gives the identity)."""
-        view = self.accounts(access_token, account_ids)
-        self.bill(view.item, "identity")
+        view = self.billed_accounts(access_token, account_ids, "identity")
         return view
 
     def identity_match(
@@ -512,8 +552,7 @@ class Bank:
 
     def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
         """Credit cards, mortgages and student loans as the ledger has them today."""
-        view = self.accounts(access_token, account_ids)
-        self.bill(view.item, "liabilities")
+        view = self.billed_accounts(access_token, account_ids, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
 
     # -- investments ------------------------------------------------------------------------
@@ -522,8 +561,7 @@ class Bank:
         self, access_token: str, account_ids: list[str] | None = None
     ) -> Portfolio:
         """Positions of the item's investment accounts at today's (simulated) close."""
-        view = self.accounts(access_token, account_ids)
-        self.bill(view.item, "investments")
+        view = self.billed_accounts(access_token, account_ids, "investments")
         return investments.holdings(self.session, view.item, view.accounts, self.clock.today())
 
     def investment_transactions(
@@ -537,8 +575,7 @@ class Bank:
         offset: int,
     ) -> Portfolio:
         """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
-        view = self.accounts(access_token, account_ids)
-        self.bill(view.item, "investments")
+        view = self.billed_accounts(access_token, account_ids, "investments")
         return investments.transactions(
             self.session,
             view.item,
@@ -814,6 +851,12 @@ class Bank:
     def webhook_key(self, kid: str) -> WebhookKey:
         """A verification key of this tenant by id."""
         return signing.find(self.session, self.tenant, kid)
+
+
+def _check_error(item: Item, allow_error: bool) -> None:
+    """Raise the item's error (a broken login, a mock user's error) unless it is allowed."""
+    if item.error_code is not None and not allow_error:
+        raise errors.for_condition(item.error_code) or errors.LoginRequired
 
 
 def live_items(session: Session, tenant: Tenant) -> list[Item]:
