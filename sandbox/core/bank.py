@@ -128,7 +128,7 @@ class Bank:
     ) -> None:
         self.session = session
         # The tenant as authenticated: its row (``tenants.authenticate``) or the tenant itself.
-        self.keys = tenant
+        self.tenant_row = tenant
         if isinstance(tenant, Tenant):
             self.__dict__["tenant"] = tenant
         self.historical_delay = historical_delay  # HISTORICAL_DELAY_SECONDS
@@ -138,7 +138,7 @@ class Bank:
     def tenant(self) -> Tenant:
         """The tenant, loaded when a call changes it or needs more than its row (keys, seed,
         clock); a call that only reads never loads it."""
-        found = self.session.get(Tenant, self.keys.id)
+        found = self.session.get(Tenant, self.tenant_row.id)
         if found is None:  # removed since the call authenticated
             raise errors.InvalidApiKeys()
         return found
@@ -148,7 +148,7 @@ class Bank:
     @cached_property
     def faults(self) -> Faults:
         """Fault rules, institution health, rate limits and the per-call gate."""
-        return Faults(self.session, self.keys, lambda: self.tenant, self.resolved)
+        return Faults(self.session, self.tenant_row, lambda: self.tenant, self.resolved)
 
     @cached_property
     def grants(self) -> Grants:
@@ -190,7 +190,7 @@ class Bank:
     @property
     def clock(self) -> Clock:
         """The tenant's simulated clock (as changed by this call, once it loaded the tenant)."""
-        return tenants.clock_of(self.__dict__.get("tenant", self.keys))
+        return tenants.clock_of(self.__dict__.get("tenant", self.tenant_row))
 
     def now(self) -> dt.datetime:
         """The tenant's current instant."""
@@ -417,7 +417,9 @@ class Bank:
     def resolved(self, access_token: str) -> Called | None:
         """What ``access_token`` resolves to (``calls.resolve``), read once per call."""
         if access_token not in self._calls:
-            self._calls[access_token] = calls.resolve(self.session, self.keys.id, access_token)
+            self._calls[access_token] = calls.resolve(
+                self.session, self.tenant_row.id, access_token
+            )
         return self._calls[access_token]
 
     def called(self, access_token: str) -> Called:

@@ -67,7 +67,7 @@ class Faults:
         """``tenant`` may be the row ``authenticate`` read: ``load`` gives the tenant itself
         (for changes), ``resolve`` what an access token resolves to (``Bank.resolved``)."""
         self.session = session
-        self.keys = tenant
+        self.tenant_row = tenant
         self.tenant_id = tenant.id  # the tenant row may be gone by the time a call is logged
         self._load = load or (lambda: tenant)
         self._resolve = resolve
@@ -99,7 +99,7 @@ class Faults:
             limits = self.limits(limits_on)
         decision, counted = fault_rules.evaluate(
             self.session,
-            self.keys,
+            self.tenant_row,
             context,
             now,
             header=call.header,
@@ -133,7 +133,7 @@ class Faults:
 
     def rules(self) -> list[FaultRule]:
         """The tenant's rules, oldest first."""
-        return fault_rules.rules(self.session, self.keys)
+        return fault_rules.rules(self.session, self.tenant_row)
 
     def delete_rule(self, rule_id: int) -> None:
         """Remove one rule (``NotFound`` if it is not the tenant's)."""
@@ -145,7 +145,7 @@ class Faults:
 
     def log(self, limit: int = fault_rules.LOG_LIMIT) -> list[dict[str, Any]]:
         """The injected faults, oldest first."""
-        return fault_rules.log(self.session, self.keys, limit)
+        return fault_rules.log(self.session, self.tenant_row, limit)
 
     @staticmethod
     def rule_json(rule: FaultRule) -> dict[str, Any]:
@@ -168,21 +168,21 @@ class Faults:
 
     def health_overrides(self) -> list[dict[str, Any]]:
         """The tenant's health overrides as JSON-ready dicts."""
-        return health.overrides(self.session, self.keys)
+        return health.overrides(self.session, self.tenant_row)
 
     def health_of(self, institution_id: str) -> str:
         """An institution's status as the tenant sees it."""
-        return health.status_of(self.session, self.keys, institution_id)
+        return health.status_of(self.session, self.tenant_row, institution_id)
 
     def health_changed_at(self, institution_id: str) -> dt.datetime | None:
         """When the tenant last changed the institution's health (None: never)."""
-        return health.changed_at(self.session, self.keys, institution_id)
+        return health.changed_at(self.session, self.tenant_row, institution_id)
 
     # -- rate limits ------------------------------------------------------------------------
 
     def limits(self, on_by_default: bool) -> dict[str, Limit]:
         """The tenant's effective limits (empty when switched off)."""
-        return ratelimits.limits_for(self.session, self.keys, on_by_default)
+        return ratelimits.limits_for(self.session, self.tenant_row, on_by_default)
 
     def configure_limits(self, enabled: bool, overrides: Mapping[str, Mapping[str, Any]]) -> None:
         """Store the tenant's switch and per-endpoint overrides."""
