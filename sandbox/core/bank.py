@@ -818,7 +818,9 @@ class Bank:
 
     def recurring_streams(self, view: AccountsView) -> list[Stream]:
         """Inflow and outflow streams in the posted transactions of the view's accounts."""
-        return recurring.streams(self.session, view.item, view.accounts, self.clock.today())
+        item = self.session.get(Item, view.item.pk)  # the item itself: its plan reads its tenant
+        assert item is not None
+        return recurring.streams(self.session, item, view.accounts, self.clock.today())
 
     def balance_history(
         self, item: Item, accounts: list[Account], start: dt.date, end: dt.date
