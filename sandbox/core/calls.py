@@ -63,6 +63,7 @@ _CALLED = (
 
 def resolve(session: Session, tenant_id: int, access_token: str) -> Called | None:
     """The tenant's item behind ``access_token`` (revoked or removed ones too), or None."""
+    session.flush()  # a token or item this session made is found like a stored one
     params = {"tenant_id": tenant_id, "token": tokens.at_rest(session, access_token)}
     found: Called | None = session.connection().execute(_CALLED, params).first()  # type: ignore[assignment]
     return found
