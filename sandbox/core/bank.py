@@ -18,6 +18,7 @@ from . import accounts as accounts_mod
 from . import (
     assets,
     balances,
+    calls,
     consent,
     errors,
     explorer,
@@ -40,6 +41,7 @@ from .accounts import owner as account_owner
 from .assets import AccountSection as AccountSection
 from .assets import ReportContent as ReportContent
 from .balances import Series
+from .calls import Called
 from .clock import Clock
 from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
@@ -125,15 +127,28 @@ class Bank:
         historical_delay: dt.timedelta = dt.timedelta(0),
     ) -> None:
         self.session = session
-        self.tenant = tenant
+        # The tenant as authenticated: its row (``tenants.authenticate``) or the tenant itself.
+        self.tenant_row = tenant
+        if isinstance(tenant, Tenant):
+            self.__dict__["tenant"] = tenant
         self.historical_delay = historical_delay  # HISTORICAL_DELAY_SECONDS
+        self._calls: dict[str, Called | None] = {}  # access token -> what it resolved to
+
+    @cached_property
+    def tenant(self) -> Tenant:
+        """The tenant, loaded when a call changes it or needs more than its row (keys, seed,
+        clock); a call that only reads never loads it."""
+        found = self.session.get(Tenant, self.tenant_row.id)
+        if found is None:  # removed since the call authenticated
+            raise errors.InvalidApiKeys()
+        return found
 
     # -- tenant-bound parts (the only door dialects use into those subsystems) --------------
 
     @cached_property
     def faults(self) -> Faults:
         """Fault rules, institution health, rate limits and the per-call gate."""
-        return Faults(self.session, self.tenant)
+        return Faults(self.session, self.tenant_row, lambda: self.tenant, self.resolved)
 
     @cached_property
     def grants(self) -> Grants:
@@ -174,8 +189,8 @@ class Bank:
 
     @property
     def clock(self) -> Clock:
-        """The tenant's simulated clock."""
-        return tenants.clock_of(self.tenant)
+        """The tenant's simulated clock (as changed by this call, once it loaded the tenant)."""
+        return tenants.clock_of(self.__dict__.get("tenant", self.tenant_row))
 
     def now(self) -> dt.datetime:
         """The tenant's current instant."""
@@ -382,19 +397,40 @@ class Bank:
         must be caught up (a read of a current item takes no lock, nor on SQLite the
         database's write lock); such a caller that changes it after all calls ``lock``.
         """
-        row = (
-            self.session.get(AccessToken, tokens.at_rest(self.session, access_token))
-            if access_token
-            else None
-        )
-        if row is None or row.revoked_at is not None:
+        found = self.called(access_token)
+        item = self.session.get(Item, found.pk)
+        if item is None:  # removed since the call resolved its token
             raise errors.InvalidAccessToken(field="access_token")
-        item = self.session.get(Item, row.item_pk)
-        if item is None or item.tenant_id != self.tenant.id:
-            raise errors.InvalidAccessToken(field="access_token")
-        if item.removed_at is not None:
-            raise errors.ItemNotFound()
         return self._caught_up(item, allow_error=allow_error, change=change)
+
+    def item_to_show(self, access_token: str, *, allow_error: bool = False) -> Item:
+        """The item behind ``access_token`` for a reply that only shows it: when it is caught
+        up (nothing to write), the read-only row the call resolved with its token, else the
+        item brought up to the clock (``item(change=False)``)."""
+        found = self.called(access_token)
+        now = self.now()
+        if items.behind(found, now.date()) or consent.due(found, now):
+            return self.item(access_token, allow_error=allow_error, change=False)
+        _check_error(found, allow_error)
+        return found
+
+    def resolved(self, access_token: str) -> Called | None:
+        """What ``access_token`` resolves to (``calls.resolve``), read once per call."""
+        if access_token not in self._calls:
+            self._calls[access_token] = calls.resolve(
+                self.session, self.tenant_row.id, access_token
+            )
+        return self._calls[access_token]
+
+    def called(self, access_token: str) -> Called:
+        """The tenant's live item behind ``access_token`` as a read-only row;
+        ``InvalidAccessToken`` (or ``ItemNotFound``) otherwise."""
+        found = self.resolved(access_token)
+        if found is None or found.token_revoked_at is not None:
+            raise errors.InvalidAccessToken(field="access_token")
+        if found.removed_at is not None:
+            raise errors.ItemNotFound()
+        return found
 
     def read_item(self, item: Item) -> Item:
         """An item a dialect resolved itself (TrueLayer's grant), brought up to the clock.
@@ -422,8 +458,7 @@ class Bank:
         if change or items.behind(item, now.date()) or consent.due(item, now):
             self.lock(item)  # first: one request at a time changes an item
         consent.expire_if_due(self.session, self.tenant, item, now)
-        if item.error_code is not None and not allow_error:
-            raise errors.for_condition(item.error_code) or errors.LoginRequired
+        _check_error(item, allow_error)
         if item.error_code is None:
             items.materialize(self.session, item, self.clock.today())
         self.load_history(item)
@@ -478,12 +513,17 @@ class Bank:
 
     def accounts(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
+        item = self.item_to_show(access_token)
+        return AccountsView(item, accounts_mod.read(self.session, item, account_ids))
+
+    def product_accounts(self, access_token: str, account_ids: list[str] | None) -> AccountsView:
+        """The item and its accounts for a product's call, which bills (changes) the item."""
         item = self.item(access_token, change=False)
-        return AccountsView(item, accounts_mod.select(item, account_ids))
+        return AccountsView(item, accounts_mod.read(self.session, item, account_ids))
 
     def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts that carry routable numbers (checking, savings, cash management)."""
-        return self.auth_of(self.accounts(access_token, account_ids))
+        return self.auth_of(self.product_accounts(access_token, account_ids))
 
     def auth_of(self, view: AccountsView) -> AccountsView:
         """``auth`` for accounts already in hand (a processor token's one account)."""
@@ -502,7 +542,7 @@ class Bank:
 
     def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
         """Accounts with their owners (``owner`` gives the identity)."""
-        return self.identity_of(self.accounts(access_token, account_ids))
+        return self.identity_of(self.product_accounts(access_token, account_ids))
 
     def identity_of(self, view: AccountsView) -> AccountsView:
         """``identity`` for accounts already in hand."""
@@ -513,7 +553,7 @@ class Bank:
         self, access_token: str, user: dict[str, Any], account_ids: list[str] | None = None
     ) -> tuple[AccountsView, MatchScores]:
         """``/identity/match``: the accounts with the owner's match against ``user``."""
-        return self.identity_match_of(self.accounts(access_token, account_ids), user)
+        return self.identity_match_of(self.product_accounts(access_token, account_ids), user)
 
     def identity_match_of(
         self, view: AccountsView, user: dict[str, Any]
@@ -524,7 +564,7 @@ class Bank:
 
     def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
         """Credit cards, mortgages and student loans as the ledger has them today."""
-        return self.liabilities_of(self.accounts(access_token, account_ids))
+        return self.liabilities_of(self.product_accounts(access_token, account_ids))
 
     def liabilities_of(self, view: AccountsView) -> Report:
         """``liabilities`` for accounts already in hand."""
@@ -537,7 +577,7 @@ class Bank:
         self, access_token: str, account_ids: list[str] | None = None
     ) -> Portfolio:
         """Positions of the item's investment accounts at today's (simulated) close."""
-        return self.investment_holdings_of(self.accounts(access_token, account_ids))
+        return self.investment_holdings_of(self.product_accounts(access_token, account_ids))
 
     def investment_holdings_of(self, view: AccountsView) -> Portfolio:
         """``investment_holdings`` for accounts already in hand."""
@@ -555,7 +595,7 @@ class Bank:
         offset: int,
     ) -> Portfolio:
         """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
-        view = self.accounts(access_token, account_ids)
+        view = self.product_accounts(access_token, account_ids)
         return self.investment_transactions_of(view, start, end, count=count, offset=offset)
 
     def investment_transactions_of(
@@ -578,7 +618,7 @@ class Bank:
         self, access_token: str, account_ids: list[str] | None = None
     ) -> tuple[Portfolio, list[TransferNumbers]]:
         """Holdings plus the numbers a broker needs to pull the accounts over (ACATS, ATON)."""
-        return self.investments_auth_of(self.accounts(access_token, account_ids))
+        return self.investments_auth_of(self.product_accounts(access_token, account_ids))
 
     def investments_auth_of(self, view: AccountsView) -> tuple[Portfolio, list[TransferNumbers]]:
         """``investments_auth`` for accounts already in hand."""
@@ -749,7 +789,8 @@ class Bank:
         status = (
             "HISTORICAL_UPDATE_COMPLETE" if self.history_ready(item) else "INITIAL_UPDATE_COMPLETE"
         )
-        return SyncView(item, transactions.with_transactions(item, account_id), page, status)
+        shown = accounts_mod.read(self.session, item, None)
+        return SyncView(item, transactions.with_transactions(item, account_id, shown), page, status)
 
     def transactions(
         self,
@@ -821,7 +862,9 @@ class Bank:
 
     def recurring_streams(self, view: AccountsView) -> list[Stream]:
         """Inflow and outflow streams in the posted transactions of the view's accounts."""
-        return recurring.streams(self.session, view.item, view.accounts, self.clock.today())
+        item = self.session.get(Item, view.item.pk)  # the item itself: its plan reads its tenant
+        assert item is not None
+        return recurring.streams(self.session, item, view.accounts, self.clock.today())
 
     def balance_history(
         self, item: Item, accounts: list[Account], start: dt.date, end: dt.date
@@ -856,6 +899,12 @@ class Bank:
     def webhook_key(self, kid: str) -> WebhookKey:
         """A verification key of this tenant by id."""
         return signing.find(self.session, self.tenant, kid)
+
+
+def _check_error(item: Item, allow_error: bool) -> None:
+    """Raise the item's error (a broken login, a mock user's error) unless it is allowed."""
+    if item.error_code is not None and not allow_error:
+        raise errors.for_condition(item.error_code) or errors.LoginRequired
 
 
 def live_items(session: Session, tenant: Tenant) -> list[Item]:

@@ -17,7 +17,7 @@ from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
 from .requests import PlaidRequest, StrictInteger
-from .responses import AccountSchema, TransactionSchema, money, timestamp
+from .responses import TransactionSchema, account_json, money, timestamp
 from .views import load, reply
 
 INSIGHT_KEYS = ("name", "merchant_name", "category", "category_id", "location", "payment_meta")
@@ -33,7 +33,6 @@ BASE_KEYS = (
 )
 KEPT_OPTIONS = ("client_report_id", "webhook", "user")
 TRANSACTIONS = TransactionSchema(many=True, original_description=True)
-ACCOUNT = AccountSchema()
 
 
 class AssetReportUser(PlaidRequest):
@@ -137,7 +136,7 @@ def report_json(bank: Bank, report: ReportContent, insights: bool) -> dict[str, 
 
 
 def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) -> dict[str, Any]:
-    account = ACCOUNT.dump(section.account)
+    account = account_json(section.account)
     currency = account["balances"]["iso_currency_code"]
     account["balances"] = {
         **account["balances"],

@@ -33,9 +33,7 @@ def load_body_and_tenant() -> None:
     g.body = body
     if request.path in UNAUTHENTICATED:
         return
-    tenant = authenticate(current_session(), client_id, secret)
-    g.tenant = tenant
-    g.bank = tenant_bank(tenant)
+    g.bank = tenant_bank(authenticate(current_session(), client_id, secret))
 
 
 def _key(value: object) -> str | None:

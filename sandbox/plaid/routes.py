@@ -13,7 +13,7 @@ from marshmallow import Schema
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
-from .responses import IdentityAccountSchema, ItemWithConsentSchema, auth_numbers, item_status
+from .responses import auth_numbers, identity_account_json, item_status, item_with_consent_json
 from .views import account_ids, accounts_json, item_json, load, reply
 
 
@@ -31,7 +31,7 @@ def item_get() -> Response:
     req = load(requests.AccessTokenRequest)
     bank = current_bank()
     item = bank.item(req["access_token"], allow_error=True, change=False)
-    body = ItemWithConsentSchema(bank.institution_of(item)).dump(item)
+    body = item_with_consent_json(item, bank.institution_of(item))
     return reply(item=body, status=item_status(item))
 
 
@@ -97,7 +97,8 @@ def identity_get() -> Response:
     req = load(requests.AccountsRequest)
     bank = current_bank()
     view = bank.identity(req["access_token"], account_ids(req))
-    accounts = IdentityAccountSchema(bank.owner(view.item), many=True).dump(view.accounts)
+    owner = bank.owner(view.item)
+    accounts = [identity_account_json(account, owner) for account in view.accounts]
     return reply(accounts=accounts, item=item_json(bank, view.item))
 
 

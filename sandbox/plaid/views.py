@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from flask import Response, jsonify
 from marshmallow import Schema, ValidationError
 
 from ..core.bank import Bank, request_id
-from ..core.institutions import Institution
 from ..core.models import Account, Item
 from . import auth
 from .errors import from_validation
-from .responses import AccountSchema, ItemSchema
-
-ACCOUNTS = AccountSchema(many=True)  # built once: a schema deep-copies its fields when built
+from .responses import account_json
+from .responses import item_json as item_body
 
 
 def load(schema: type[Schema]) -> dict[str, Any]:
@@ -33,12 +31,6 @@ def _instance(schema: type[Schema]) -> Schema:
     return schema()
 
 
-@lru_cache(maxsize=256)
-def _item_schema(institution: Institution) -> ItemSchema:
-    """One ``ItemSchema`` per institution (the catalogue is fixed)."""
-    return ItemSchema(institution)
-
-
 def reply(**payload: Any) -> Response:
     """A JSON reply with Plaid's ``request_id``."""
     payload["request_id"] = request_id()
@@ -47,14 +39,12 @@ def reply(**payload: Any) -> Response:
 
 def item_json(bank: Bank, item: Item) -> dict[str, Any]:
     """The ``item`` object of a reply."""
-    result: dict[str, Any] = _item_schema(bank.institution_of(item)).dump(item)
-    return result
+    return item_body(item, bank.institution_of(item))
 
 
 def accounts_json(accounts: list[Account]) -> list[dict[str, Any]]:
     """The ``accounts`` array of a reply."""
-    result: list[dict[str, Any]] = ACCOUNTS.dump(accounts)
-    return result
+    return [account_json(account) for account in accounts]
 
 
 def account_ids(data: dict[str, Any]) -> list[str] | None:

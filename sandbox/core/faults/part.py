@@ -9,15 +9,15 @@ them before an error reply rolls the request back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from .. import tokens
-from ..models import AccessToken, FaultRule, InstitutionHealth, Item, RateLimitSetting, Tenant
+from ..calls import Called
+from ..models import FaultRule, InstitutionHealth, Item, Tenant
 from . import health, ratelimits, unattended
 from . import rules as fault_rules
 from . import spec as faults
@@ -51,73 +51,61 @@ class Verdict:
     counted: bool
 
 
-# Built once (every gated call runs it): the item behind a token, with the tenant's health
-# override of the item's institution and its rate-limit setting, if any.
-_ITEM_AND_SETTINGS = (
-    select(AccessToken, Item, InstitutionHealth, RateLimitSetting)
-    .join(Item, Item.pk == AccessToken.item_pk)
-    .outerjoin(
-        InstitutionHealth,
-        and_(
-            InstitutionHealth.tenant_id == bindparam("tenant_id"),
-            InstitutionHealth.institution_id == Item.institution_id,
-        ),
-    )
-    .outerjoin(RateLimitSetting, RateLimitSetting.tenant_id == bindparam("tenant_id"))
-    .where(AccessToken.token == bindparam("token"))
-)
-
-
-@dataclass(frozen=True)
-class _Found:
-    """The call's item and the tenant's settings read with it."""
-
-    item: Item
-    health: InstitutionHealth | None
-    setting: RateLimitSetting | None
-
-    def health_row(self) -> InstitutionHealth | None:
-        return self.health
-
-
 class Faults:
     """The fault settings and gate of one tenant, on the bank's session."""
 
     STATUSES = health.STATUSES  # institution health a tenant may set
     TRIGGERS = faults.TRIGGERS  # when a rule may fire
 
-    def __init__(self, session: Session, tenant: Tenant) -> None:
+    def __init__(
+        self,
+        session: Session,
+        tenant: Tenant,
+        load: Callable[[], Tenant] | None = None,
+        resolve: Callable[[str], Called | None] | None = None,
+    ) -> None:
+        """``tenant`` may be the row ``authenticate`` read: ``load`` gives the tenant itself
+        (for changes), ``resolve`` what an access token resolves to (``Bank.resolved``)."""
         self.session = session
-        self.tenant = tenant
+        self.tenant_row = tenant
         self.tenant_id = tenant.id  # the tenant row may be gone by the time a call is logged
-        self._held: object = None  # the item the gate loaded, kept for the view
+        self._load = load or (lambda: tenant)
+        self._resolve = resolve
+
+    @property
+    def tenant(self) -> Tenant:
+        """The tenant itself (the rules, health and limits it owns change through it)."""
+        return self._load()
 
     def gate(
         self, call: Call, now: dt.datetime, limiter: RateLimiter | None, limits_on: bool
     ) -> Verdict:
         """The fault this call gets (rate limit, outage, stored rule or one-off header)."""
-        found = self._item_for(call.access_token) if call.access_token and not call.item else None
-        item = call.item or (found.item if found is not None else None)
+        found = None
+        if call.access_token and not call.item and self._resolve is not None:
+            found = self._resolve(call.access_token)  # the tenant's settings come with it
+        item = call.item or found
         context = Context(
             endpoint=call.endpoint,
             dialect=call.dialect,
             item_id=item.id if item is not None else None,
             institution_id=item.institution_id if item is not None else call.institution_id,
         )
-        if found is not None:  # the settings came with the item
-            limits = ratelimits.effective(found.setting, limits_on)
-            health_row = found.health_row
+        health_status: Callable[[], str | None] | None = None
+        if found is not None:
+            limits = ratelimits.effective(found.limits_enabled, found.limit_overrides, limits_on)
+            health_status = partial(getattr, found, "health_status")
         else:
-            limits, health_row = self.limits(limits_on), None
+            limits = self.limits(limits_on)
         decision, counted = fault_rules.evaluate(
             self.session,
-            self.tenant,
+            self.tenant_row,
             context,
             now,
             header=call.header,
             limiter=limiter,
             limits=limits,
-            health_row=health_row,
+            health_status=health_status,
         )
         return Verdict(decision, context, counted)
 
@@ -132,18 +120,6 @@ class Faults:
         fault_rules.record(self.session, tenant, verdict.context, verdict.decision, status, now)
         return True
 
-    def _item_for(self, access_token: str) -> _Found | None:
-        """The tenant's item behind the token, with the tenant's rate-limit setting and its
-        health override of the item's institution: everything the gate reads, one query."""
-        found = self.session.execute(
-            _ITEM_AND_SETTINGS,
-            {"tenant_id": self.tenant_id, "token": tokens.at_rest(self.session, access_token)},
-        ).first()
-        self._held = found  # the session holds loaded rows weakly: the view reuses these
-        if found is None or found[1].tenant_id != self.tenant_id:
-            return None
-        return _Found(found[1], found[2], found[3])
-
     def count_unattended(self, item: Item, now: dt.datetime) -> None:
         """Count a data call made without the user present (``UnattendedLimitReached`` past
         the banks' daily cap); the dialect commits it whatever the reply."""
@@ -157,7 +133,7 @@ class Faults:
 
     def rules(self) -> list[FaultRule]:
         """The tenant's rules, oldest first."""
-        return fault_rules.rules(self.session, self.tenant)
+        return fault_rules.rules(self.session, self.tenant_row)
 
     def delete_rule(self, rule_id: int) -> None:
         """Remove one rule (``NotFound`` if it is not the tenant's)."""
@@ -169,7 +145,7 @@ class Faults:
 
     def log(self, limit: int = fault_rules.LOG_LIMIT) -> list[dict[str, Any]]:
         """The injected faults, oldest first."""
-        return fault_rules.log(self.session, self.tenant, limit)
+        return fault_rules.log(self.session, self.tenant_row, limit)
 
     @staticmethod
     def rule_json(rule: FaultRule) -> dict[str, Any]:
@@ -192,21 +168,21 @@ class Faults:
 
     def health_overrides(self) -> list[dict[str, Any]]:
         """The tenant's health overrides as JSON-ready dicts."""
-        return health.overrides(self.session, self.tenant)
+        return health.overrides(self.session, self.tenant_row)
 
     def health_of(self, institution_id: str) -> str:
         """An institution's status as the tenant sees it."""
-        return health.status_of(self.session, self.tenant, institution_id)
+        return health.status_of(self.session, self.tenant_row, institution_id)
 
     def health_changed_at(self, institution_id: str) -> dt.datetime | None:
         """When the tenant last changed the institution's health (None: never)."""
-        return health.changed_at(self.session, self.tenant, institution_id)
+        return health.changed_at(self.session, self.tenant_row, institution_id)
 
     # -- rate limits ------------------------------------------------------------------------
 
     def limits(self, on_by_default: bool) -> dict[str, Limit]:
         """The tenant's effective limits (empty when switched off)."""
-        return ratelimits.limits_for(self.session, self.tenant, on_by_default)
+        return ratelimits.limits_for(self.session, self.tenant_row, on_by_default)
 
     def configure_limits(self, enabled: bool, overrides: Mapping[str, Mapping[str, Any]]) -> None:
         """Store the tenant's switch and per-endpoint overrides."""

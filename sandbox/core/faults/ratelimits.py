@@ -116,16 +116,21 @@ class RateLimiter:
 
 def limits_for(session: Session, tenant: Tenant, enabled_by_default: bool) -> dict[str, Limit]:
     """The tenant's effective limits: Plaid's table with its overrides, or none if off."""
-    return effective(session.get(RateLimitSetting, tenant.id), enabled_by_default)
+    setting = session.get(RateLimitSetting, tenant.id)
+    if setting is None:
+        return effective(None, None, enabled_by_default)
+    return effective(setting.enabled, setting.limits, enabled_by_default)
 
 
-def effective(setting: RateLimitSetting | None, enabled_by_default: bool) -> dict[str, Limit]:
-    """The limits a tenant with ``setting`` (None: never configured) has."""
-    enabled = setting.enabled if setting is not None else enabled_by_default
-    if not enabled:
+def effective(
+    enabled: bool | None, overrides: Mapping[str, Any] | None, enabled_by_default: bool
+) -> dict[str, Limit]:
+    """The limits of a tenant whose setting is ``enabled`` and ``overrides`` (both None: it
+    never configured any)."""
+    if not (enabled_by_default if enabled is None else enabled):
         return {}
     table = dict(PLAID_SANDBOX)
-    for endpoint, override in (setting.limits if setting is not None else {}).items():
+    for endpoint, override in (overrides or {}).items():
         base = table.get(endpoint, _same(None, None, "RATE_LIMIT"))
         table[endpoint] = replace(
             base,

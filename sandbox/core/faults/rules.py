@@ -105,13 +105,14 @@ def evaluate(
     header: str | None = None,
     limiter: RateLimiter | None = None,
     limits: Mapping[str, Limit] | None = None,
-    health_row: Callable[[], InstitutionHealth | None] | None = None,
+    health_status: Callable[[], str | None] | None = None,
 ) -> tuple[Decision | None, bool]:
     """The fault this call gets, if any (a rate limit or outage becomes an error decision),
     and whether counters moved (the caller commits them at once, whatever the reply).
 
-    ``health_row`` gives the tenant's health override of the call's institution when the
-    caller has read it already (the gate reads it with the item); otherwise it is looked up.
+    ``health_status`` gives the status of the tenant's health override of the call's
+    institution (None: no override) when the caller has read it already (the gate reads it
+    with the item); otherwise it is looked up.
     """
     if header:
         spec = faults.parse_header(header)
@@ -122,7 +123,7 @@ def evaluate(
             limiter.hit(tenant.client_id, ctx.endpoint, ctx.item_id, limits[ctx.endpoint])
         except errors.RateLimited as exc:
             return _error_decision(exc, "rate_limit"), False
-    outage, counted = _outage(session, tenant, ctx, health_row)
+    outage, counted = _outage(session, tenant, ctx, health_status)
     if outage is not None:
         return _error_decision(outage, "health"), counted
     for rule in rules(session, tenant) if tenant.fault_rule_count else ():
@@ -139,21 +140,21 @@ def _outage(
     session: Session,
     tenant: Tenant,
     ctx: faults.Context,
-    health_row: Callable[[], InstitutionHealth | None] | None,
+    health_status: Callable[[], str | None] | None,
 ) -> tuple[errors.CoreError | None, bool]:
     """An institution outage for this call, and whether ``check`` counted an evaluation."""
     if not ctx.institution_id:
         return None, False
     if not any(fnmatch.fnmatchcase(ctx.endpoint, glob) for glob in HEALTH_ENDPOINTS):
         return None, False
-    # Held here, the row is the one ``check`` gets from the session (no second query).
-    if health_row is not None:
-        row = health_row()
+    if health_status is not None:
+        status = health_status()
     else:
         row = session.get(InstitutionHealth, (tenant.id, ctx.institution_id))
-    if row is None:
+        status = None if row is None else row.status
+    if status is None:
         return None, False  # no override: the catalogue status, which ``check`` never fails
-    return health.check(session, tenant, ctx.institution_id), row.status == "DEGRADED"
+    return health.check(session, tenant, ctx.institution_id), status == "DEGRADED"
 
 
 def _error_decision(exc: errors.CoreError, source: str) -> Decision:
