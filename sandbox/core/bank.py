@@ -109,6 +109,9 @@ from .webhooks.outbox import use_renderer as use_renderer
 from .webhooks.part import Catcher as Catcher
 from .webhooks.part import Outbox
 
+# The columns a page's transaction rows lead with, in order: a dialect renders (and caches)
+# a transaction from exactly these.
+TRANSACTION_COLUMNS = sync.RENDERED
 PUBLIC_TOKEN_TTL = dt.timedelta(minutes=30)
 LINK_TOKEN_TTL = dt.timedelta(hours=4)
 UPDATE_MODE_LINK_TOKEN_TTL = dt.timedelta(minutes=30)

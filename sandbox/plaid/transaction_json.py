@@ -3,7 +3,7 @@
 ``/transactions/sync`` returns up to 500 transactions of some 1.35 KB each; marshmallow
 spent about 0.1 ms on each. Here one plain function builds each object, orjson writes it,
 and the bytes join the reply as ``orjson.Fragment`` (written as they are). The bytes are a
-pure function of the row's rendered columns (``sync.RENDERED``, the JSON ``details`` as
+pure function of the row's rendered columns (``TRANSACTION_COLUMNS``, the JSON ``details`` as
 its stored text) and of the two reply options, so that tuple is the cache key: a changed
 transaction is a different key, and nothing needs invalidating. Pages re-read by several
 apps or by a retrying client (the usual sync traffic) are served from the cache.
@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from ..core import categories
-from ..core.sync import RENDERED
+from ..core.bank import TRANSACTION_COLUMNS
 from ..rendering import json_column
 from .responses import LOCATION_KEYS, PAYMENT_META_KEYS
 
@@ -33,7 +33,7 @@ _NULLS_LOCATION = dict.fromkeys(LOCATION_KEYS)
 _NULLS_PAYMENT_META = dict.fromkeys(PAYMENT_META_KEYS)
 _TRANSACTION_TYPE = {"online": "digital", "in store": "place"}
 
-_RENDERED = len(RENDERED)  # a row's leading columns that make up its rendering
+_RENDERED = len(TRANSACTION_COLUMNS)  # a row's leading columns that make up its rendering
 _DETAILS = _RENDERED - 1  # the last of them, the ``details`` JSON as stored
 _cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
@@ -127,7 +127,7 @@ def transaction_dict(
 
 
 def render(row: Sequence[Any], original_description: bool, pfc_version: str) -> bytes:
-    """One page row (``sync.RENDERED`` first, ``details`` as text) as JSON bytes, cached."""
+    """One page row (``TRANSACTION_COLUMNS`` first, ``details`` as text) as JSON bytes, cached."""
     key = (original_description, pfc_version, *row[:_RENDERED])
     found = _cache.get(key)
     if found is not None:
