@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,9 +63,9 @@ from plaid.model.sandbox_public_token_create_request_options import (
 
 from tests.conftest import DATABASES, fresh_database_url
 
+from .served import sdk_client, served_sandbox
+
 pytestmark = pytest.mark.e2e
-READY_TIMEOUT = 90.0  # a loaded CI host can take half a minute to import and migrate
-ROOT = Path(__file__).resolve().parents[2]
 # The served process follows real time: a window ending today holds the linked history.
 END = dt.datetime.now(dt.UTC).date()
 START = END - dt.timedelta(days=80)
@@ -78,49 +74,12 @@ START = END - dt.timedelta(days=80)
 @pytest.fixture(params=DATABASES)
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A sandbox process on a free port; yields the ready file's URL and keys."""
-    ready = tmp_path / "ready.json"
-    env = {
-        **os.environ,
-        "DATABASE_URL": fresh_database_url(request.param, tmp_path, "e2e_processor"),
-        "SANDBOX_CLIENT_ID": "partner-client-id",
-        "SANDBOX_SECRET": "partner-secret",
-        "SANDBOX_SECRET_KEY": "partner-secret-key",  # nothing written into instance/
-    }
-    command = [sys.executable, "-m", "sandbox", "serve", "--host", "127.0.0.1", "--port", "0"]
-    process = subprocess.Popen(
-        [*command, "--ready-file", str(ready)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not (ready.exists() and ready.read_text().strip()):
-            if process.poll() is not None:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                pytest.fail(f"sandbox exited with {process.returncode}: {stderr[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"sandbox did not write {ready} within {READY_TIMEOUT} s")
-            time.sleep(0.05)
-        yield json.loads(ready.read_text())
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
+    database_url = fresh_database_url(request.param, tmp_path, "e2e_processor")
+    with served_sandbox(database_url, tmp_path) as ready:
+        yield ready
 
 
-def _client(server: dict[str, Any]) -> plaid_api.PlaidApi:
-    configuration = plaid.Configuration(
-        host=server["url"],
-        api_key={"clientId": server["client_id"], "secret": server["secret"]},
-    )
-    return plaid_api.PlaidApi(plaid.ApiClient(configuration))
+_client = sdk_client
 
 
 def _error(call: Any, request: Any) -> dict[str, Any]:
