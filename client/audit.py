@@ -29,17 +29,7 @@ class AuditLog:
     def record_call(self, record: CallRecord, connection_id: int | None) -> None:
         """One provider call: endpoint, status, request id, duration; never a token."""
         with self.store.session() as session:
-            session.add(
-                AuditEvent(
-                    kind="call",
-                    connection_id=connection_id,
-                    name=record.endpoint,
-                    status=record.status,
-                    request_id=record.request_id,
-                    duration=record.duration,
-                    error_code=record.error_code,
-                )
-            )
+            session.add(_call_event(record, connection_id))
 
     def add_calls(
         self,
@@ -49,19 +39,7 @@ class AuditLog:
     ) -> None:
         """Provider calls (each with when it ended) as rows of the caller's transaction: a
         sync writes them with the page they fetched, not in a transaction of their own."""
-        session.add_all(
-            AuditEvent(
-                at=at,
-                kind="call",
-                connection_id=connection_id,
-                name=record.endpoint,
-                status=record.status,
-                request_id=record.request_id,
-                duration=record.duration,
-                error_code=record.error_code,
-            )
-            for record, at in calls
-        )
+        session.add_all(_call_event(record, connection_id, at) for record, at in calls)
 
     def record_consent(self, event: str, connection_id: int) -> None:
         """A consent event: connected, reauthenticated, disconnected, revoked."""
@@ -86,3 +64,21 @@ class CallObserver:
     def __call__(self, record: CallRecord) -> None:
         """Record the call."""
         self.log.record_call(record, self.connection_id)
+
+
+def _call_event(
+    record: CallRecord, connection_id: int | None, at: dt.datetime | None = None
+) -> AuditEvent:
+    """The audit row of one provider call (``at``: when it ended; default now)."""
+    event = AuditEvent(
+        kind="call",
+        connection_id=connection_id,
+        name=record.endpoint,
+        status=record.status,
+        request_id=record.request_id,
+        duration=record.duration,
+        error_code=record.error_code,
+    )
+    if at is not None:
+        event.at = at
+    return event
