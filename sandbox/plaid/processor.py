@@ -80,6 +80,18 @@ class ProcessorTokenRequest(requests.PlaidRequest):
     processor_token = fields.String(required=True, validate=validate.Length(min=1))
 
 
+class ProcessorTokenPermissionsSetRequest(ProcessorTokenRequest):
+    """``/processor/token/permissions/set`` (an empty list: every product)."""
+
+    products = requests.products_field(required=True)
+
+
+class ProcessorTokenWebhookUpdateRequest(ProcessorTokenRequest):
+    """``/processor/token/webhook/update`` (null removes the webhook)."""
+
+    webhook = requests.WebhookUrl(required=True, allow_none=True)
+
+
 class ProcessorBalanceOptions(requests.PlaidRequest):
     min_last_updated_datetime = fields.AwareDateTime()
 
@@ -186,6 +198,29 @@ def sandbox_processor_token_create() -> Response:
     return reply(processor_token=token)
 
 
+@bp.post("/processor/token/permissions/set")
+def processor_token_permissions_set() -> Response:
+    """Let the token read only some products (an empty list: all of them)."""
+    req = load(ProcessorTokenPermissionsSetRequest)
+    current_bank().processors.set_permissions(req["processor_token"], req["products"])
+    return reply()
+
+
+@bp.post("/processor/token/permissions/get")
+def processor_token_permissions_get() -> Response:
+    """The products the token may read (an empty list: all of them)."""
+    req = load(ProcessorTokenRequest)
+    return reply(products=current_bank().processors.permissions(req["processor_token"]))
+
+
+@bp.post("/processor/token/webhook/update")
+def processor_token_webhook_update() -> Response:
+    """Point the token's webhooks at a new URL (or none); acknowledged at the new URL."""
+    req = load(ProcessorTokenWebhookUpdateRequest)
+    current_bank().processors.update_webhook(req["processor_token"], req["webhook"])
+    return reply()
+
+
 @bp.post("/processor/account/get")
 def processor_account_get() -> Response:
     """The token's account with its cached balances, and the institution's id."""
@@ -212,7 +247,7 @@ def processor_auth_get() -> Response:
 def processor_balance_get() -> Response:
     """The token's account with its balances."""
     req = load(ProcessorBalanceGetRequest)
-    view = current_bank().processors.account(req["processor_token"])
+    view = current_bank().processors.balance(req["processor_token"])
     return reply(account=_account(view.accounts))
 
 
