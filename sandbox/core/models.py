@@ -517,7 +517,7 @@ class ProcessorToken(Base):
     created_at: Mapped[dt.datetime]
     # ``/processor/token/permissions/set``: the products the partner may read; empty: all of
     # them, including products added later.
-    products: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    products: Mapped[list[str]] = mapped_column(JSON, default=list)
     # ``/processor/token/webhook/update``: where the partner's webhooks go (None: nowhere).
     webhook: Mapped[str | None] = mapped_column(Text)
 

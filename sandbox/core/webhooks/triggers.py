@@ -200,8 +200,9 @@ def fire(
         product: str | None = DEFAULT_UPDATE_PRODUCTS.get(webhook_type, "transactions")
     else:
         product, webhook_type = FIREABLE[code], _type_of(code)
-    to_partners = webhook_type == "TRANSACTIONS" and bool(partners.watchers(session, item))
-    if not item.webhook and not to_partners:
+    if not item.webhook and not (
+        webhook_type == "TRANSACTIONS" and partners.watchers(session, item)
+    ):
         raise errors.SandboxWebhookInvalid()
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()

@@ -345,6 +345,30 @@ def test_clock_advance_copies_the_accounts_own_changes(plaid: PlaidClient) -> No
     assert "item_id" not in json.dumps(list(partner.values()))
 
 
+def test_a_partner_only_item_sends_historical_update_to_the_partner(plaid: PlaidClient) -> None:
+    """A sandbox token at a bank without Auth links a Transactions item whose older history
+    is held back; the partner sets its webhook, and its first read writes that history:
+    ``HISTORICAL_UPDATE`` reaches the partner (the item has no webhook) with its account's
+    total."""
+    token = plaid.ok("/sandbox/processor_token/create", institution_id="ins_10")["processor_token"]
+    plaid.ok("/processor/token/webhook/update", processor_token=token, webhook=PARTNER_HOOK)
+    account_id = plaid.ok("/processor/account/get", processor_token=token)["account"]["account_id"]
+    _, historical = _to(plaid, PARTNER_HOOK)
+    total = plaid.ok(
+        "/processor/transactions/get", processor_token=token, start_date=START, end_date=END
+    )["total_transactions"]
+    assert historical == {
+        "webhook_type": "TRANSACTIONS",
+        "webhook_code": "HISTORICAL_UPDATE",
+        "account_id": account_id,
+        "error": None,
+        "new_transactions": total,
+        "environment": "sandbox",
+    }
+    assert not contract.sdk_model_errors("ProcessorHistoricalUpdateWebhook", historical)
+    assert [e["url"] for e in _events(plaid)] == [PARTNER_HOOK, PARTNER_HOOK]
+
+
 def test_transactions_removed_names_only_the_accounts_ids(plaid: PlaidClient) -> None:
     access = plaid.link_item(
         products=("transactions",),
