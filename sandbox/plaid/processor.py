@@ -80,18 +80,6 @@ class ProcessorTokenRequest(requests.PlaidRequest):
     processor_token = fields.String(required=True, validate=validate.Length(min=1))
 
 
-class ProcessorTokenPermissionsSetRequest(ProcessorTokenRequest):
-    """``/processor/token/permissions/set`` (an empty list: every product)."""
-
-    products = requests.products_field(required=True)
-
-
-class ProcessorTokenWebhookUpdateRequest(ProcessorTokenRequest):
-    """``/processor/token/webhook/update`` (null removes the webhook)."""
-
-    webhook = requests.WebhookUrl(required=True, allow_none=True)
-
-
 class ProcessorBalanceOptions(requests.PlaidRequest):
     min_last_updated_datetime = fields.AwareDateTime()
 
@@ -196,29 +184,6 @@ def sandbox_processor_token_create() -> Response:
         options.get("override_password") or "pass_good",
     )
     return reply(processor_token=token)
-
-
-@bp.post("/processor/token/permissions/set")
-def processor_token_permissions_set() -> Response:
-    """Let the token read only some products (an empty list: all of them)."""
-    req = load(ProcessorTokenPermissionsSetRequest)
-    current_bank().processors.set_permissions(req["processor_token"], req["products"])
-    return reply()
-
-
-@bp.post("/processor/token/permissions/get")
-def processor_token_permissions_get() -> Response:
-    """The products the token may read (an empty list: all of them)."""
-    req = load(ProcessorTokenRequest)
-    return reply(products=current_bank().processors.permissions(req["processor_token"]))
-
-
-@bp.post("/processor/token/webhook/update")
-def processor_token_webhook_update() -> Response:
-    """Point the token's webhooks at a new URL (or none); acknowledged at the new URL."""
-    req = load(ProcessorTokenWebhookUpdateRequest)
-    current_bank().processors.update_webhook(req["processor_token"], req["webhook"])
-    return reply()
 
 
 @bp.post("/processor/account/get")
