@@ -295,6 +295,10 @@ class WebhookEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     item_pk: Mapped[int | None] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    # The processor token (its stored key) a partner's copy of an item webhook goes to; None
+    # for the app's own webhooks. A partner's events keep their own order (``behind_earlier``).
+    # No foreign key: the item's cascade already removes the copies with their token.
+    processor_token: Mapped[str | None] = mapped_column(String(80))
     url: Mapped[str] = mapped_column(Text)
     webhook_type: Mapped[str] = mapped_column(String(64))
     webhook_code: Mapped[str] = mapped_column(String(64))
@@ -511,6 +515,15 @@ class ProcessorToken(Base):
     account_id: Mapped[str] = mapped_column(String(37))
     processor: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
+    # ``/processor/token/permissions/set``: the products the partner may read; empty: all of
+    # them, including products added later.
+    products: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ``/processor/token/webhook/update``: where the partner's webhooks go (None: nowhere).
+    webhook: Mapped[str | None] = mapped_column(Text)
+
+    def permits(self, *products: str) -> bool:
+        """Whether the partner may read a product opened by any of ``products``."""
+        return not self.products or any(p in self.products for p in products)
 
 
 class SignalEvaluation(Base):

@@ -7,11 +7,17 @@ transactions, investments, liabilities, and Signal scores. Each read is the acce
 never reaches the item's other accounts, nor the Signal reports of another account.
 Tokens are bearer secrets stored as keyed hashes, many per account, and die with their item
 (``/item/remove``), as in Plaid.
+
+The app may narrow what a token reads (``/processor/token/permissions/set``): each read names
+the products that open it, and a token without any of them gets ``INVALID_PRODUCT``. The
+partner may give its token a webhook (``/processor/token/webhook/update``); the item's
+Transactions webhooks are then copied to it (``webhooks.partners``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 from . import accounts as accounts_mod
@@ -24,6 +30,7 @@ from .models import Account, Item, ProcessorToken
 from .recurring import Stream
 from .signal import Evaluation, check_ruleset
 from .transactions import SyncView, TransactionsView
+from .webhooks import partners
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -67,10 +74,36 @@ class Processors:
         )
         return token
 
-    def account(self, processor_token: str, *, allow_error: bool = False) -> AccountsView:
-        """The token's item (caught up to the clock) with just the token's account."""
-        item, account = self._resolve(processor_token)
+    # -- the app's and the partner's settings of a token ------------------------------------
+
+    def permissions(self, processor_token: str) -> list[str]:
+        """The products the token may read (empty: every product, also ones added later)."""
+        return list(self._token(processor_token)[0].products)
+
+    def set_permissions(self, processor_token: str, products: list[str]) -> None:
+        """Let the token read only ``products`` (empty: every product again)."""
+        self._token(processor_token)[0].products = list(dict.fromkeys(products))
+
+    def update_webhook(self, processor_token: str, webhook: str | None) -> None:
+        """Send the token's webhooks to ``webhook`` (None: nowhere); acknowledged there."""
+        row, item = self._token(processor_token)
+        row.webhook = webhook
+        partners.webhook_updated(self.session, self.bank.tenant, item, row)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def account(
+        self, processor_token: str, *products: str, allow_error: bool = False
+    ) -> AccountsView:
+        """The token's item (caught up to the clock) with just the token's account; the token
+        must be allowed one of ``products`` (none named: any token, as ``/processor/account/get``,
+        whose cached account every product shows)."""
+        item, account = self._resolve(processor_token, *products)
         return AccountsView(self.bank.catch_up(item, allow_error=allow_error), [account])
+
+    def balance(self, processor_token: str) -> AccountsView:
+        """The account with its balances (``/processor/balance/get``)."""
+        return self.account(processor_token, "balance")
 
     def institution_id(self, view: AccountsView) -> str:
         """The institution of the token's item (``/processor/account/get``)."""
@@ -82,29 +115,32 @@ class Processors:
     def auth(self, processor_token: str) -> AccountsView:
         """The account's routable numbers (checking, savings and cash management only;
         ``PRODUCT_NOT_READY`` while a micro-deposit waits)."""
-        return self.bank.auth_of(self.account(processor_token))
+        return self.bank.auth_of(self.account(processor_token, "auth"))
 
     def identity(self, processor_token: str) -> AccountsView:
         """The account with its owner (``bank.owner``)."""
-        return self.bank.identity_of(self.account(processor_token))
+        return self.bank.identity_of(self.account(processor_token, "identity"))
 
     def identity_match(
         self, processor_token: str, user: dict[str, Any]
     ) -> tuple[AccountsView, MatchScores]:
-        """How well ``user`` matches the account's owner."""
-        return self.bank.identity_match_of(self.account(processor_token), user)
+        """How well ``user`` matches the account's owner (Identity or Identity Match)."""
+        view = self.account(processor_token, "identity", "identity_match")
+        return self.bank.identity_match_of(view, user)
 
     def liabilities(self, processor_token: str) -> Report:
         """The account's liability (``NO_LIABILITY_ACCOUNTS`` for any other kind)."""
-        return self.bank.liabilities_of(self.account(processor_token))
+        return self.bank.liabilities_of(self.account(processor_token, "liabilities"))
 
     def holdings(self, processor_token: str) -> Portfolio:
         """The account's positions (``NO_INVESTMENT_ACCOUNTS`` unless it is an investment one)."""
-        return self.bank.investment_holdings_of(self.account(processor_token))
+        return self.bank.investment_holdings_of(self.account(processor_token, "investments"))
 
     def investments_auth(self, processor_token: str) -> tuple[Portfolio, list[TransferNumbers]]:
-        """The account's positions and transfer numbers (ACATS, ATON, 401k plan)."""
-        return self.bank.investments_auth_of(self.account(processor_token))
+        """The account's positions and transfer numbers (ACATS, ATON, 401k plan); Investments
+        or Investments Auth."""
+        view = self.account(processor_token, "investments", "investments_auth")
+        return self.bank.investments_auth_of(view)
 
     def investment_transactions(
         self,
@@ -118,7 +154,7 @@ class Processors:
     ) -> Portfolio:
         """The account's trades between two dates, newest first, one page (``account_ids``,
         if given, may name the token's account only)."""
-        view = self.account(processor_token)
+        view = self.account(processor_token, "investments")
         accounts_mod.select(view.item, account_ids)  # any foreign id: INVALID_ACCOUNT_ID
         if account_ids is not None and set(account_ids) - {view.accounts[0].id}:
             other = sorted(set(account_ids) - {view.accounts[0].id})
@@ -132,29 +168,30 @@ class Processors:
         self, processor_token: str, start: dt.date, end: dt.date, *, count: int, offset: int
     ) -> TransactionsView:
         """The account's transactions between two dates, newest first, one page."""
-        view = self.account(processor_token)
+        view = self.account(processor_token, "transactions")
         return self.bank.transactions_of(view, start, end, count=count, offset=offset)
 
     def refresh_transactions(self, processor_token: str) -> Item:
         """``/transactions/refresh`` of the token's item."""
-        return self.bank.refresh_item_transactions(self.account(processor_token).item)
+        view = self.account(processor_token, "transactions")
+        return self.bank.refresh_item_transactions(view.item)
 
     def recurring(self, processor_token: str) -> list[Stream]:
         """Inflow and outflow streams of the account (billed as Transactions)."""
-        view = self.account(processor_token)
+        view = self.account(processor_token, "transactions")
         self.bank.bill(view.item, "transactions")
         return self.bank.recurring_streams(view)
 
     def sync(self, processor_token: str, cursor: str | None, count: int) -> SyncView:
         """One page of the account's transaction changes since ``cursor``."""
-        view = self.account(processor_token)
+        view = self.account(processor_token, "transactions")
         return self.bank.sync_item(view.item, cursor, count, view.accounts[0].id)
 
     # -- Signal ----------------------------------------------------------------------------
 
     def signal_prepare(self, processor_token: str) -> Item:
         """Add Signal to the token's item (a no-op when it has it)."""
-        return self.bank.signal.prepare_item(self.account(processor_token).item)
+        return self.bank.signal.prepare_item(self.account(processor_token, "signal").item)
 
     def signal_evaluate(
         self,
@@ -165,7 +202,7 @@ class Processors:
     ) -> Evaluation:
         """Score a debit from the token's account; an item in error is scored with a warning."""
         check_ruleset(ruleset_key)
-        view = self.account(processor_token, allow_error=True)
+        view = self.account(processor_token, "signal", allow_error=True)
         return self.bank.signal.evaluate_account(
             view.item, view.accounts[0], client_transaction_id, amount_minor
         )
@@ -178,7 +215,7 @@ class Processors:
         details: dict[str, Any],
     ) -> None:
         """Report the decision on a debit scored on the token's account (and no other)."""
-        _, account = self._resolve(processor_token)
+        _, account = self._resolve(processor_token, "signal")
         self.bank.signal.report_decision(client_transaction_id, initiated, details, account)
 
     def signal_return(
@@ -189,10 +226,23 @@ class Processors:
         returned_at: dt.datetime | None,
     ) -> None:
         """Report the return of a debit scored on the token's account (and no other)."""
-        _, account = self._resolve(processor_token)
+        _, account = self._resolve(processor_token, "signal")
         self.bank.signal.report_return(client_transaction_id, return_code, returned_at, account)
 
-    def _resolve(self, processor_token: str) -> tuple[Item, Account]:
+    def _resolve(self, processor_token: str, *products: str) -> tuple[Item, Account]:
+        """The token's item and account, if the token may read one of ``products``."""
+        row, item = self._token(processor_token)
+        if products and not row.permits(*products):
+            raise errors.InvalidProduct(
+                "processor token is not authorized to access the following products: "
+                + json.dumps(list(products)),
+                field="processor_token",
+            )
+        account = next(a for a in item.accounts if a.id == row.account_id)
+        return item, account
+
+    def _token(self, processor_token: str) -> tuple[ProcessorToken, Item]:
+        """The tenant's live token row and its item (else ``INVALID_PROCESSOR_TOKEN``)."""
         row = (
             self.session.get(ProcessorToken, tokens.at_rest(self.session, processor_token))
             if processor_token
@@ -203,5 +253,4 @@ class Processors:
             raise errors.InvalidProcessorToken(field="processor_token")
         if item.removed_at is not None:
             raise errors.InvalidProcessorToken(field="processor_token")
-        account = next(a for a in item.accounts if a.id == row.account_id)
-        return item, account
+        return row, item

@@ -212,7 +212,7 @@ def processor_auth_get() -> Response:
 def processor_balance_get() -> Response:
     """The token's account with its balances."""
     req = load(ProcessorBalanceGetRequest)
-    view = current_bank().processors.account(req["processor_token"])
+    view = current_bank().processors.balance(req["processor_token"])
     return reply(account=_account(view.accounts))
 
 

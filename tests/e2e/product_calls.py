@@ -49,6 +49,13 @@ from plaid.model.processor_auth_get_request import ProcessorAuthGetRequest
 from plaid.model.processor_balance_get_request import ProcessorBalanceGetRequest
 from plaid.model.processor_identity_get_request import ProcessorIdentityGetRequest
 from plaid.model.processor_token_create_request import ProcessorTokenCreateRequest
+from plaid.model.processor_token_permissions_get_request import (
+    ProcessorTokenPermissionsGetRequest,
+)
+from plaid.model.processor_token_permissions_set_request import (
+    ProcessorTokenPermissionsSetRequest,
+)
+from plaid.model.processor_token_webhook_update_request import ProcessorTokenWebhookUpdateRequest
 from plaid.model.processor_transactions_sync_request import ProcessorTransactionsSyncRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
@@ -75,6 +82,8 @@ from .served import webhook_bodies, webhooks_of
 
 PLATYPUS, GB_BANK = "ins_109508", "ins_117650"
 HOOK = "http://127.0.0.1:9/hook"  # nothing listens: the webhooks stay queued
+PARTNER_HOOK = "http://127.0.0.1:9/partner"
+PARTNER_PRODUCTS = ["auth", "balance", "identity", "transactions"]
 SDK_TEST_KID = "6c5516e1-92dc-479e-a8ff-5a51992e0001"
 POLLS = 20  # as Plaid's quickstart polls /asset_report/get
 
@@ -353,6 +362,23 @@ def run_python(client: plaid_api.PlaidApi, tag: str) -> dict[str, Any]:
         client.processor_identity_get,
         ProcessorIdentityGetRequest(processor_token=processor),
     )
+    r.ok(
+        "proc_permissions_set",
+        client.processor_token_permissions_set,
+        ProcessorTokenPermissionsSetRequest(
+            processor_token=processor, products=[Products(p) for p in PARTNER_PRODUCTS]
+        ),
+    )
+    r.ok(
+        "proc_permissions",
+        client.processor_token_permissions_get,
+        ProcessorTokenPermissionsGetRequest(processor_token=processor),
+    )
+    r.ok(
+        "proc_webhook",
+        client.processor_token_webhook_update,
+        ProcessorTokenWebhookUpdateRequest(processor_token=processor, webhook=PARTNER_HOOK),
+    )
     added, cursor, more = [], "", True
     while more:
         page = client.processor_transactions_sync(
@@ -369,6 +395,14 @@ def run_python(client: plaid_api.PlaidApi, tag: str) -> dict[str, Any]:
         "err_proc_card",
         client.processor_auth_get,
         ProcessorAuthGetRequest(processor_token=card_token),
+    )
+    client.processor_token_permissions_set(
+        ProcessorTokenPermissionsSetRequest(processor_token=card_token, products=[Products("auth")])
+    )
+    r.fail(
+        "err_proc_permission",
+        client.processor_balance_get,
+        ProcessorBalanceGetRequest(processor_token=card_token),
     )
     r.fail(
         "err_proc_account",
@@ -482,6 +516,10 @@ def check_products(out: dict[str, Any], server: dict[str, Any]) -> None:
     assert ("STATEMENTS", "STATEMENTS_REFRESH_COMPLETE") in hooks["statements"]
     ready = {b["asset_report_id"]: b["webhook_code"] for b in webhook_bodies(server, "ASSETS")}
     assert ready.get(out["asset_create"]["asset_report_id"]) == "PRODUCT_READY", ready
+    acknowledged = webhook_bodies(server, "PROCESSOR_TOKEN")
+    assert {"account_id": out["proc_account"], "new_webhook_url": PARTNER_HOOK} in [
+        {k: b[k] for k in ("account_id", "new_webhook_url")} for b in acknowledged
+    ], acknowledged
 
 
 def _check_investments(out: dict[str, Any]) -> None:
@@ -573,8 +611,11 @@ def _check_signal_identity_processor(out: dict[str, Any]) -> None:
     assert added and {t["account_id"] for t in added} == {account}
     assert len({t["transaction_id"] for t in added}) == len(added)
     _error(out, "err_proc_card", "NO_AUTH_ACCOUNTS")
+    _error(out, "err_proc_permission", "INVALID_PRODUCT")
     _error(out, "err_proc_account", "INVALID_ACCOUNT_ID")
     _error(out, "err_proc_token", "INVALID_PROCESSOR_TOKEN")
+    assert out["proc_permissions_set"]["request_id"] and out["proc_webhook"]["request_id"]
+    assert out["proc_permissions"]["products"] == PARTNER_PRODUCTS
 
 
 def _check_microdeposits(out: dict[str, Any]) -> None:

@@ -3,16 +3,20 @@
 The app links an item and hands a partner a processor token per account; the partner then
 calls every processor twin against a real ``python -m sandbox serve`` process, only the host
 changed. The SDK's own models deserialize each reply; errors arrive as ``plaid.ApiException``.
+The app narrows a token's products, and the partner's webhook receives signed webhooks from
+the served process's own dispatcher.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import plaid
 import pytest
 from plaid.api import plaid_api
@@ -25,6 +29,7 @@ from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchan
 from plaid.model.item_remove_request import ItemRemoveRequest
 from plaid.model.processor_account_get_request import ProcessorAccountGetRequest
 from plaid.model.processor_auth_get_request import ProcessorAuthGetRequest
+from plaid.model.processor_balance_get_request import ProcessorBalanceGetRequest
 from plaid.model.processor_identity_match_request import ProcessorIdentityMatchRequest
 from plaid.model.processor_investments_auth_get_request import (
     ProcessorInvestmentsAuthGetRequest,
@@ -42,7 +47,18 @@ from plaid.model.processor_signal_decision_report_request import (
 from plaid.model.processor_signal_evaluate_request import ProcessorSignalEvaluateRequest
 from plaid.model.processor_signal_prepare_request import ProcessorSignalPrepareRequest
 from plaid.model.processor_signal_return_report_request import ProcessorSignalReturnReportRequest
+from plaid.model.processor_sync_updates_available_webhook import (
+    ProcessorSyncUpdatesAvailableWebhook,
+)
 from plaid.model.processor_token_create_request import ProcessorTokenCreateRequest
+from plaid.model.processor_token_permissions_get_request import (
+    ProcessorTokenPermissionsGetRequest,
+)
+from plaid.model.processor_token_permissions_set_request import (
+    ProcessorTokenPermissionsSetRequest,
+)
+from plaid.model.processor_token_webhook_update import ProcessorTokenWebhookUpdate
+from plaid.model.processor_token_webhook_update_request import ProcessorTokenWebhookUpdateRequest
 from plaid.model.processor_transactions_get_request import ProcessorTransactionsGetRequest
 from plaid.model.processor_transactions_get_request_options import (
     ProcessorTransactionsGetRequestOptions,
@@ -52,6 +68,7 @@ from plaid.model.processor_transactions_recurring_get_request import (
 )
 from plaid.model.processor_transactions_refresh_request import ProcessorTransactionsRefreshRequest
 from plaid.model.products import Products
+from plaid.model.sandbox_item_fire_webhook_request import SandboxItemFireWebhookRequest
 from plaid.model.sandbox_item_set_verification_status_request import (
     SandboxItemSetVerificationStatusRequest,
 )
@@ -60,10 +77,13 @@ from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCr
 from plaid.model.sandbox_public_token_create_request_options import (
     SandboxPublicTokenCreateRequestOptions,
 )
+from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
 
+from tests.api.plaid.contract import FakeResponse
 from tests.conftest import DATABASES, fresh_database_url
 
 from .served import sdk_client, served_sandbox
+from .test_webhook_delivery import Receiver
 
 pytestmark = pytest.mark.e2e
 # The served process follows real time: a window ending today holds the linked history.
@@ -249,3 +269,71 @@ def test_partner_waits_for_automated_micro_deposits(server: dict[str, Any]) -> N
     )
     numbers = client.processor_auth_get(ProcessorAuthGetRequest(processor_token=token)).numbers
     assert numbers.ach.account_id == ids["0000"] and len(numbers.ach.routing) == 9
+
+
+def _verified(client: plaid_api.PlaidApi, headers: dict[str, str], raw: bytes) -> dict[str, Any]:
+    """The body, once its ``Plaid-Verification`` JWT checks out as Plaid tells receivers to:
+    ES256, the key fetched by ``kid``, and the body's SHA-256 in the claims."""
+    token = headers["Plaid-Verification"]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "ES256"
+    key = client.webhook_verification_key_get(
+        WebhookVerificationKeyGetRequest(key_id=header["kid"])
+    ).key.to_dict()
+    public = jwt.PyJWK({k: key[k] for k in ("kty", "crv", "x", "y", "alg", "kid")})
+    claims = jwt.decode(token, public, algorithms=["ES256"])
+    assert claims["request_body_sha256"] == hashlib.sha256(raw).hexdigest()
+    body: dict[str, Any] = json.loads(raw)
+    return body
+
+
+def _as(client: plaid_api.PlaidApi, model: type, body: dict[str, Any]) -> Any:
+    """``body`` deserialized into the SDK's webhook model, as a partner's receiver would."""
+    return client.api_client.deserialize(FakeResponse(body), (model,), True)
+
+
+def test_partner_webhooks_and_permissions_through_the_sdk(server: dict[str, Any]) -> None:
+    """The app narrows the token to Auth; the partner's webhook gets the signed
+    acknowledgement; once Transactions is allowed again, the fired SYNC_UPDATES_AVAILABLE
+    reaches it in the processor shape."""
+    client = _client(server)
+    receiver = Receiver()
+    try:
+        access, ids = _link(client, "ins_109508", ["auth", "transactions"])
+        token = _processor_token(client, access, ids["0000"])
+        client.processor_token_permissions_set(
+            ProcessorTokenPermissionsSetRequest(processor_token=token, products=[Products("auth")])
+        )
+        allowed = client.processor_token_permissions_get(
+            ProcessorTokenPermissionsGetRequest(processor_token=token)
+        )
+        assert allowed.products == [Products("auth")]
+        refused = _error(
+            client.processor_balance_get, ProcessorBalanceGetRequest(processor_token=token)
+        )
+        assert (refused["error_type"], refused["error_code"]) == (
+            "INVALID_INPUT",
+            "INVALID_PRODUCT",
+        )
+        client.processor_token_webhook_update(
+            ProcessorTokenWebhookUpdateRequest(processor_token=token, webhook=receiver.url)
+        )
+        receiver.wait_for(1, timeout=30)
+        ack = _verified(client, *receiver.received[0])
+        assert _as(client, ProcessorTokenWebhookUpdate, ack).new_webhook_url == receiver.url
+        assert ack["account_id"] == ids["0000"] and "item_id" not in ack
+
+        client.processor_token_permissions_set(
+            ProcessorTokenPermissionsSetRequest(processor_token=token, products=[])
+        )
+        client.sandbox_item_fire_webhook(
+            SandboxItemFireWebhookRequest(
+                access_token=access, webhook_code="SYNC_UPDATES_AVAILABLE"
+            )
+        )
+        receiver.wait_for(2, timeout=30)
+        update = _verified(client, *receiver.received[1])
+        model = _as(client, ProcessorSyncUpdatesAvailableWebhook, update)
+        assert (model.account_id, model.historical_update_complete) == (ids["0000"], True)
+    finally:
+        receiver.server.shutdown()

@@ -182,3 +182,57 @@ def test_a_later_new_sqlite_file_gets_the_first_ones_image(tmp_path: Path) -> No
     for app in (first, second):
         with app.app_context():
             db.engine.dispose()
+
+
+def test_processor_token_settings_migrate_up_and_down(empty_app: Flask) -> None:
+    """Revision b5d1e8f3a2c7 gives processor tokens permissions and a webhook; its downgrade
+    drops the partners' webhook copies (and their attempts) and keeps the tokens, which come
+    back reading every product, without a webhook."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from sandbox.core.webhooks.dispatch import Dispatcher
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    client = empty_app.test_client()
+    keys = {"client_id": "c", "secret": "s"}
+
+    def ok(path: str, **body: object) -> dict[str, object]:
+        reply = client.post(path, json={**keys, **body})
+        assert reply.status_code == 200, reply.get_json()
+        return reply.get_json()  # type: ignore[no-any-return]
+
+    public = ok(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["auth", "transactions"],
+        options={"webhook": "https://app.test/hook"},
+    )["public_token"]
+    access = ok("/item/public_token/exchange", public_token=public)["access_token"]
+    account = ok("/accounts/get", access_token=access)["accounts"][0]["account_id"]  # type: ignore[index]
+    token = ok(
+        "/processor/token/create", access_token=access, account_id=account, processor="dwolla"
+    )["processor_token"]
+    ok("/processor/token/permissions/set", processor_token=token, products=["auth"])
+    ok("/processor/token/webhook/update", processor_token=token, webhook="https://p.test/hook")
+    delivered = type("Reply", (), {"status_code": 200, "text": ""})()
+    count = "SELECT COUNT(*) FROM {}"
+    with empty_app.app_context():
+        Dispatcher(post=lambda *_a, **_k: delivered).deliver_pending(db.session)
+        app_events = db.session.execute(
+            text("SELECT COUNT(*) FROM webhook_events WHERE processor_token IS NULL")
+        ).scalar()
+        assert db.session.execute(text(count.format("webhook_attempts"))).scalar() > app_events
+        db.session.remove()
+        flask_migrate.downgrade(revision="a9c4e2f7b1d6")
+        assert db.session.execute(text(count.format("webhook_events"))).scalar() == app_events
+        assert db.session.execute(text(count.format("webhook_attempts"))).scalar() == app_events
+        assert db.session.execute(text(count.format("processor_tokens"))).scalar() == 1
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert _differences(empty_app) == []
+        assert db.session.execute(text(count.format("webhook_attempts"))).scalar() == app_events
+        db.session.remove()
+    assert ok("/processor/token/permissions/get", processor_token=token)["products"] == []
+    assert ok("/processor/balance/get", processor_token=token)["account"]

@@ -112,6 +112,31 @@ def test_deliver_pending_later_event_waits_for_earlier_one_of_same_item(bank: Ba
     assert (item.last_webhook_code, item.last_webhook_at) == ("TRANSACTIONS_REMOVED", bank.now())
 
 
+def test_a_partners_copy_neither_waits_for_the_app_nor_stamps_the_item(bank: Bank) -> None:
+    """The app's failing receiver holds back the app's events only; the partner's copies keep
+    their own order, and ``/item/get``'s last webhook stays the last one the app was sent."""
+    token = link(bank)
+    item = bank.item(token)
+    item.webhook = URL
+    account_id = item.accounts[0].id
+    partner = bank.processors.create(token, account_id, "dwolla")
+    bank.processors.update_webhook(partner, "https://partner.test/hook")
+    bank.fire_webhook(token, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
+    for event in webhooks.events(bank.session, bank.tenant):
+        event.next_attempt_at = NOW
+    bank.session.commit()
+    receiver = FakeReceiver(200, 500, 200)  # the app's SYNC_UPDATES_AVAILABLE fails
+    dispatcher(receiver).deliver_pending(bank.session, NOW)
+    sent = [(c["url"], c["body"]["webhook_code"]) for c in receiver.calls]
+    assert sent == [
+        ("https://partner.test/hook", "WEBHOOK_UPDATE_ACKNOWLEDGED"),
+        (URL, "SYNC_UPDATES_AVAILABLE"),
+        ("https://partner.test/hook", "SYNC_UPDATES_AVAILABLE"),
+    ]
+    assert receiver.calls[2]["body"]["account_id"] == account_id
+    assert item.last_webhook_code is None  # the app has been sent nothing yet
+
+
 def test_deliver_pending_paused_tenant_waits_until_resumed(bank: Bank) -> None:
     receiver = FakeReceiver()
     queue(bank)

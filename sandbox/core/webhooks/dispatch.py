@@ -203,11 +203,12 @@ def _tenant(session: Session, event: WebhookEvent) -> Tenant:
 
 
 def _delivered(session: Session, event: WebhookEvent, now: dt.datetime) -> None:
-    """Mark the event sent and stamp the item with it (``/item/get`` shows the last one)."""
+    """Mark the event sent and stamp the item with it (``/item/get`` shows the last one the
+    app was sent: a partner's copy does not count)."""
     # The item's lock first, as requests take it: locks in one order cannot deadlock.
     item = (
         session.get(Item, event.item_pk, with_for_update={"key_share": True})
-        if event.item_pk is not None
+        if event.item_pk is not None and event.processor_token is None
         else None
     )
     event.status = "delivered"

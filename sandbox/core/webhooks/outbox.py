@@ -16,7 +16,7 @@ from sqlalchemy import Exists, delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import NotFound
-from ..models import CaughtWebhook, Item, Tenant, WebhookEvent, WebhookPause
+from ..models import CaughtWebhook, Item, ProcessorToken, Tenant, WebhookEvent, WebhookPause
 
 CATALOGUE: dict[str, frozenset[str]] = {
     "TRANSACTIONS": frozenset(
@@ -42,6 +42,7 @@ CATALOGUE: dict[str, frozenset[str]] = {
         }
     ),
     "LINK": frozenset({"SESSION_FINISHED", "ITEM_ADD_RESULT", "EVENTS"}),
+    "PROCESSOR_TOKEN": frozenset({"WEBHOOK_UPDATE_ACKNOWLEDGED"}),
     "AUTH": frozenset(
         {
             "DEFAULT_UPDATE",
@@ -67,10 +68,12 @@ def use_renderer(renderer: Renderer) -> None:
     _renderers[:] = [renderer]
 
 
-def _render(webhook_type: str, webhook_code: str, item: Item | None, facts: dict[str, Any]) -> str:
+def _render(
+    webhook_type: str, webhook_code: str, item_id: str | None, facts: dict[str, Any]
+) -> str:
     if not _renderers:
         raise RuntimeError("no dialect installed a webhook renderer (import sandbox.plaid)")
-    return _renderers[0](webhook_type, webhook_code, item.id if item else None, facts)
+    return _renderers[0](webhook_type, webhook_code, item_id, facts)
 
 
 def emit(
@@ -82,6 +85,7 @@ def emit(
     facts: dict[str, Any],
     *,
     url: str | None = None,
+    partner: ProcessorToken | None = None,
     delay: dt.timedelta = dt.timedelta(0),
 ) -> WebhookEvent | None:
     """Queue a webhook to ``url`` (default: the item's) in the caller's transaction.
@@ -89,9 +93,14 @@ def emit(
     ``facts`` holds the keys beyond type, code and item id (values may be a ``CoreError``
     or a ``datetime``; the dialect's renderer words them, and fixes the body bytes now). Nothing is
     queued when there is no URL, as Plaid sends nothing to an item without a webhook.
-    ``delay`` holds the event back (``HISTORICAL_UPDATE`` comes after the initial pull).
+    ``partner``: the webhook goes to that processor token's URL instead, without the item's id
+    (a partner knows only its account). ``delay`` holds the event back (``HISTORICAL_UPDATE``
+    comes after the initial pull).
     """
-    target = url or (item.webhook if item is not None else None)
+    if partner is not None:
+        target = partner.webhook
+    else:
+        target = url or (item.webhook if item is not None else None)
     if not target:
         return None
     if webhook_code not in CATALOGUE.get(webhook_type, frozenset()):
@@ -100,10 +109,11 @@ def emit(
     event = WebhookEvent(
         tenant_id=tenant.id,
         item=item,
+        processor_token=partner.token if partner is not None else None,
         url=target,
         webhook_type=webhook_type,
         webhook_code=webhook_code,
-        body=_render(webhook_type, webhook_code, item, facts),
+        body=_render(webhook_type, webhook_code, _item_id(item, partner), facts),
         status="pending",
         attempts=0,
         next_attempt_at=now + delay,
@@ -112,6 +122,11 @@ def emit(
     session.add(event)
     session.flush()
     return event
+
+
+def _item_id(item: Item | None, partner: ProcessorToken | None) -> str | None:
+    """The ``item_id`` a body names: none for a tenant-wide webhook or a partner's copy."""
+    return item.id if item is not None and partner is None else None
 
 
 # -- the outbox as the control API shows it --------------------------------------------------
@@ -147,10 +162,12 @@ def held(session: Session, tenant: Tenant, event_ids: list[int]) -> set[int]:
 
 
 def behind_earlier() -> Exists:
-    """An event's item has an earlier event still pending (per-item order holds it back)."""
+    """An event's item has an earlier event still pending to the same receiver, the app or
+    one partner (per-item order holds it back; a partner never waits for the app)."""
     earlier = aliased(WebhookEvent)
     return exists().where(
         earlier.item_pk == WebhookEvent.item_pk,
+        earlier.processor_token.is_not_distinct_from(WebhookEvent.processor_token),
         earlier.id < WebhookEvent.id,
         earlier.status == "pending",
     )

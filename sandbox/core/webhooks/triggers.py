@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import errors, microdeposits
 from ..models import AssetReport, Item, Tenant, Transaction
+from . import partners
 from .outbox import emit
 
 INITIAL_WINDOW = dt.timedelta(days=30)
@@ -46,10 +47,17 @@ def item_linked(
 ) -> None:
     """A new item with Transactions: ``INITIAL_UPDATE`` now, ``HISTORICAL_UPDATE`` when the
     older history is written (at once if there is none to load)."""
-    if not _transactions_watched(item):
+    if not _transactions_watched(session, item):
         return
-    recent = _count(session, item, item.created_at.date() - INITIAL_WINDOW)
-    emit(session, tenant, item, "TRANSACTIONS", "INITIAL_UPDATE", _new(recent))
+    since = item.created_at.date() - INITIAL_WINDOW
+    partners.transactions(
+        session,
+        tenant,
+        item,
+        "INITIAL_UPDATE",
+        _new(_count(session, item, since)),
+        per_account=lambda account_id: _new(_count(session, item, since, account_id)),
+    )
     if item.history_pending_through is None:
         history_loaded(session, tenant, item, historical_delay)
 
@@ -58,16 +66,15 @@ def history_loaded(
     session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
 ) -> None:
     """The whole requested history is written: ``HISTORICAL_UPDATE``."""
-    if not _transactions_watched(item):
+    if not _transactions_watched(session, item):
         return
-    total = _count(session, item, None)
-    emit(
+    partners.transactions(
         session,
         tenant,
         item,
-        "TRANSACTIONS",
         "HISTORICAL_UPDATE",
-        _new(total),
+        _new(_count(session, item, None)),
+        per_account=lambda account_id: _new(_count(session, item, None, account_id)),
         delay=historical_delay,
     )
 
@@ -76,20 +83,14 @@ def sync_started(
     session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
 ) -> None:
     """Sync added Transactions to the item: ``SYNC_UPDATES_AVAILABLE`` twice (plaid.md §4)."""
-    emit(session, tenant, item, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", _sync(historical=False))
-    emit(
-        session,
-        tenant,
-        item,
-        "TRANSACTIONS",
-        "SYNC_UPDATES_AVAILABLE",
-        _sync(historical=True),
-        delay=historical_delay,
-    )
+    code = "SYNC_UPDATES_AVAILABLE"
+    partners.transactions(session, tenant, item, code, _sync(historical=False))
+    partners.transactions(session, tenant, item, code, _sync(True), delay=historical_delay)
 
 
 def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq: int) -> None:
-    """New, posted or removed transactions since change-log position ``since_seq``."""
+    """New, posted or removed transactions since change-log position ``since_seq`` (a
+    partner hears of its account's changes only)."""
     if item.change_seq <= since_seq or "transactions" not in item.products:
         return
     rows = list(
@@ -99,15 +100,40 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
             )
         )
     )
-    added = [r for r in rows if r.created_seq > since_seq and not r.removed]
-    removed = [r.id for r in rows if r.removed and r.created_seq <= since_seq]
+    added = _by_account([r for r in rows if r.created_seq > since_seq and not r.removed])
+    removed = _by_account([r for r in rows if r.removed and r.created_seq <= since_seq])
     if added:
-        emit(session, tenant, item, "TRANSACTIONS", "DEFAULT_UPDATE", _new(len(added)))
+        partners.transactions(
+            session,
+            tenant,
+            item,
+            "DEFAULT_UPDATE",
+            _new(sum(len(ids) for ids in added.values())),
+            per_account=lambda account_id: (
+                _new(len(added[account_id])) if account_id in added else None
+            ),
+        )
     if removed:
-        payload = {"removed_transactions": sorted(removed), "error": None}
-        emit(session, tenant, item, "TRANSACTIONS", "TRANSACTIONS_REMOVED", payload)
+        partners.transactions(
+            session,
+            tenant,
+            item,
+            "TRANSACTIONS_REMOVED",
+            _removed([i for ids in removed.values() for i in ids]),
+            per_account=lambda account_id: (
+                _removed(removed[account_id]) if account_id in removed else None
+            ),
+        )
     if item.sync_called:
-        emit(session, tenant, item, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", _sync(True))
+        changed = _by_account(rows)
+        partners.transactions(
+            session,
+            tenant,
+            item,
+            "SYNC_UPDATES_AVAILABLE",
+            _sync(True),
+            per_account=lambda account_id: _sync(True) if account_id in changed else None,
+        )
 
 
 def auth_verification(
@@ -166,23 +192,39 @@ def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
 def fire(
     session: Session, tenant: Tenant, item: Item, webhook_type: str, code: str, now: dt.datetime
 ) -> None:
-    """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload."""
+    """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload (a
+    Transactions code also to the partners watching the item)."""
     if code not in FIREABLE:
         raise errors.InvalidField(f"webhook_code {code} cannot be fired", field="webhook_code")
-    if not item.webhook:
-        raise errors.SandboxWebhookInvalid()
     if code == "DEFAULT_UPDATE":  # the one code whose product ``webhook_type`` picks
         product: str | None = DEFAULT_UPDATE_PRODUCTS.get(webhook_type, "transactions")
     else:
         product, webhook_type = FIREABLE[code], _type_of(code)
+    if not item.webhook and not (
+        webhook_type == "TRANSACTIONS" and partners.watchers(session, item)
+    ):
+        raise errors.SandboxWebhookInvalid()
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()
     if code == "SMS_MICRODEPOSITS_VERIFICATION":
         emit(session, tenant, item, "AUTH", code, _sms_verification(item))
         return
+    if webhook_type == "TRANSACTIONS":
+        # A partner's RECURRING_TRANSACTIONS_UPDATE names its account only (``account_id``).
+        only_account = code == "RECURRING_TRANSACTIONS_UPDATE"
+        facts = _fired_payload(item, code, now)
+        partners.transactions(
+            session,
+            tenant,
+            item,
+            code,
+            facts,
+            per_account=(lambda _account_id: {}) if only_account else None,
+        )
+        return
     payload = (
         _fired_payload(item, code, now)
-        if webhook_type in ("TRANSACTIONS", "ITEM")
+        if webhook_type == "ITEM"
         else INVESTMENT_PAYLOADS.get(webhook_type, {})
     )
     emit(session, tenant, item, webhook_type, code, payload or {"error": None})
@@ -223,17 +265,36 @@ def _fired_payload(item: Item, code: str, now: dt.datetime) -> dict[str, Any]:
     return payloads[code]
 
 
-def _transactions_watched(item: Item) -> bool:
-    """Whether Transactions webhooks of ``item`` go anywhere: without a URL nothing is queued,
-    so the rows they would count (a query over thousands at a link) are not counted."""
-    return "transactions" in item.products and bool(item.webhook)
+def _transactions_watched(session: Session, item: Item) -> bool:
+    """Whether Transactions webhooks of ``item`` go anywhere (the app's URL or a partner's):
+    without one nothing is queued, so the rows they would count (a query over thousands at a
+    link) are not counted."""
+    if "transactions" not in item.products:
+        return False
+    return bool(item.webhook) or bool(partners.watchers(session, item))
 
 
-def _count(session: Session, item: Item, since: dt.date | None) -> int:
+def _count(
+    session: Session, item: Item, since: dt.date | None, account_id: str | None = None
+) -> int:
     where = [Transaction.item_pk == item.pk, Transaction.removed.is_(False)]
     if since is not None:
         where.append(Transaction.date >= since)
+    if account_id is not None:
+        where.append(Transaction.account_id == account_id)
     return session.scalar(select(func.count()).select_from(Transaction).where(*where)) or 0
+
+
+def _by_account(rows: list[Transaction]) -> dict[str, list[str]]:
+    """Transaction ids grouped by their account."""
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        grouped.setdefault(row.account_id, []).append(row.id)
+    return grouped
+
+
+def _removed(ids: list[str]) -> dict[str, Any]:
+    return {"removed_transactions": sorted(ids), "error": None}
 
 
 def _new(count: int) -> dict[str, Any]:

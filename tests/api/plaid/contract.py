@@ -125,6 +125,18 @@ def sdk_deserialize(path: str, body: dict[str, Any]) -> Any:
     return client.deserialize(FakeResponse(body), (model,), True)
 
 
+def sdk_model_errors(name: str, body: dict[str, Any]) -> list[str]:
+    """How ``body`` fails plaid-python's model ``name`` (webhook bodies have no path)."""
+    import plaid
+
+    client = plaid.ApiClient(plaid.Configuration())
+    try:
+        client.deserialize(FakeResponse(body), (sdk_model(name),), True)
+    except Exception as exc:  # the SDK raises TypeError, ApiTypeError, ApiValueError...
+        return [f"sdk {type(exc).__name__}: {exc}"]
+    return []
+
+
 def error_errors(body: dict[str, Any]) -> list[str]:
     """Every way an error reply breaks Plaid's ``PlaidError`` schema or the SDK's model."""
     import plaid

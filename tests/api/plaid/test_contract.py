@@ -314,10 +314,13 @@ PRODUCT_ENDPOINTS = {
 }
 
 
-# The processor twins a partner calls beyond the four above, and the sandbox's shortcut to a
-# processor token (swept in test_processor_partner).
+# The processor twins a partner calls beyond the four above, the token's settings (permissions
+# and webhook), and the sandbox's shortcut to a processor token (swept in test_processor_partner).
 PROCESSOR_TWINS = {
     "/sandbox/processor_token/create",
+    "/processor/token/permissions/set",
+    "/processor/token/permissions/get",
+    "/processor/token/webhook/update",
     "/processor/account/get",
     "/processor/identity/match",
     "/processor/liabilities/get",

@@ -452,7 +452,8 @@ def test_processor_auth_waits_for_an_automated_micro_deposit(plaid: PlaidClient)
 
 
 def _twin_replies(plaid: PlaidClient, checker: Checker | None = None) -> list[dict[str, Any]]:
-    """One call of every new twin on user_good's accounts (each reply as it came)."""
+    """One call of every new twin and token setting on user_good's accounts (each reply as it
+    came)."""
     call = checker.call if checker else plaid.ok
     access = plaid.link_item(products=PRODUCTS, transactions={"days_requested": 365})
     accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
@@ -521,6 +522,12 @@ def _twin_replies(plaid: PlaidClient, checker: Checker | None = None) -> list[di
             returned_at="2026-03-16T10:00:00Z",
         )
     )
+    settings = {"processor_token": token["0000"]}
+    replies += [
+        call("/processor/token/permissions/set", **settings, products=["auth", "transactions"]),
+        call("/processor/token/permissions/get", **settings),
+        call("/processor/token/webhook/update", **settings, webhook="https://partner.test/hook"),
+    ]
     return replies
 
 

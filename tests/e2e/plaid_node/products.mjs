@@ -216,6 +216,16 @@ async function main() {
   await ok("proc_auth", api.processorAuthGet({ processor_token: processor }));
   await ok("proc_balance", api.processorBalanceGet({ processor_token: processor }));
   await ok("proc_identity", api.processorIdentityGet({ processor_token: processor }));
+  const partnerProducts = ["auth", "balance", "identity", "transactions"];
+  await ok(
+    "proc_permissions_set",
+    api.processorTokenPermissionsSet({ processor_token: processor, products: partnerProducts }),
+  );
+  await ok("proc_permissions", api.processorTokenPermissionsGet({ processor_token: processor }));
+  await ok(
+    "proc_webhook",
+    api.processorTokenWebhookUpdate({ processor_token: processor, webhook: "http://127.0.0.1:9/partner" }),
+  );
   const added = [];
   let cursor = "";
   let more = true;
@@ -231,6 +241,8 @@ async function main() {
     await api.processorTokenCreate({ access_token: token, account_id: card, processor: "dwolla" })
   ).data.processor_token;
   await fail("err_proc_card", api.processorAuthGet({ processor_token: cardToken }));
+  await api.processorTokenPermissionsSet({ processor_token: cardToken, products: ["auth"] });
+  await fail("err_proc_permission", api.processorBalanceGet({ processor_token: cardToken }));
   await fail(
     "err_proc_account",
     api.processorTokenCreate({ access_token: token, account_id: "unknown", processor: "dwolla" }),
