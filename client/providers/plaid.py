@@ -11,6 +11,7 @@ from typing import Any
 from client.api.errors import APIConnectionError, PlaidError
 from client.api.plaid import PlaidClient
 from client.api.transport import Observer
+from client.collector import collector_paused
 from client.providers import errors
 from client.providers.base import ChangePage
 from client.providers.model import (
@@ -51,12 +52,14 @@ class PlaidProvider:
         )
 
     def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
-        """One /transactions/sync page."""
+        """One /transactions/sync page; the garbage collector waits while it is parsed (see
+        `client.collector`), not while it is fetched."""
         with neutral_errors():
             raw = self.api.transactions_sync(
                 credentials, cursor, count, include_original_description=self.original_description
             )
-        return parse_sync_page(raw)
+        with collector_paused():
+            return parse_sync_page(raw)
 
     def refresh(self, credentials: str) -> None:
         """/transactions/refresh: Plaid pulls from the bank (the data follows asynchronously)."""
