@@ -2,14 +2,16 @@
 
 Targets (issue 16): the first sync of a 24-month item < 300 ms; a no-change sync < 10 ms.
 A ``LiveSandbox`` (threaded server in this process) serves; the client's store is a SQLite
-file and, when ``BENCH_POSTGRES_URL`` names a PostgreSQL database it may empty, PostgreSQL.
-Each row splits the wall time into the client's own CPU (the syncing thread's CPU time: its
-parsing, mapping and store work, the store's driver included) and the server's (the rest of
-the process's CPU: the sandbox's threads). The baseline, measured in the same run, is one
+file and, when ``--postgres-url`` (or ``BENCH_POSTGRES_URL``) names a PostgreSQL database it
+may empty, PostgreSQL. Each row splits the wall time into the client's own CPU (the syncing
+thread's CPU time: its parsing, mapping and store work, the store's driver included) and the
+server's (the rest of the process's CPU: the sandbox's threads), and gives how long the
+syncing thread was ready to run but waited for a CPU (Linux's schedstat; what a machine
+shared with other jobs adds to the wall time). The baseline, measured in the same run, is one
 bare ``/transactions/sync`` call of the same item with no changes (what the no-change sync
 cannot go below: one round trip).
 
-    python -m bench.bench_client [--runs 5]
+    python -m bench.bench_client [--runs 5] [--postgres-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -34,31 +36,49 @@ from sandbox.testing import LiveSandbox
 
 @dataclass(frozen=True)
 class Timing:
-    """Medians of one measured step: wall time, the client thread's CPU, the server's CPU."""
+    """Medians of one measured step: wall time, the client thread's CPU, the server's CPU,
+    and the client thread's wait for a CPU (None where the system does not say)."""
 
     wall: float
     client: float
     server: float
+    waited: float | None
 
     def cells(self) -> str:
-        """Three table cells, in milliseconds."""
+        """Four table cells, in milliseconds."""
+        waited = "" if self.waited is None else f"{self.waited * 1000:.1f} ms"
         return (
-            f"{self.wall * 1000:.1f} ms | {self.client * 1000:.1f} ms | {self.server * 1000:.1f} ms"
+            f"{self.wall * 1000:.1f} ms | {self.client * 1000:.1f} ms "
+            f"| {self.server * 1000:.1f} ms | {waited}"
         )
+
+
+def _cpu_wait() -> float | None:
+    """Seconds this thread has spent ready to run but not running (Linux), else None."""
+    try:
+        with open("/proc/thread-self/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _measure(step: Callable[[], object], runs: int) -> Timing:
     """Medians over `runs` calls of `step`; the server's CPU is the process's CPU less this
     thread's (the sandbox serves from its own threads)."""
-    walls, clients, servers = [], [], []
+    walls, clients, servers, waits = [], [], [], []
     for _ in range(runs):
+        waited = _cpu_wait()
         wall, thread, process = time.perf_counter(), time.thread_time(), time.process_time()
         step()
         client = time.thread_time() - thread
         walls.append(time.perf_counter() - wall)
         clients.append(client)
         servers.append(max(0.0, time.process_time() - process - client))
-    return Timing(*(statistics.median(v) for v in (walls, clients, servers)))
+        after = _cpu_wait()
+        if waited is not None and after is not None:
+            waits.append(after - waited)
+    wall, client, server = (statistics.median(v) for v in (walls, clients, servers))
+    return Timing(wall, client, server, statistics.median(waits) if waits else None)
 
 
 def _fresh_store(url: str) -> Store:
@@ -103,9 +123,11 @@ def bench_store(
         lambda: plaid.post("/transactions/sync", access_token=token, cursor=cursor), runs * 4
     )
     store.close()
-    first_sync = Timing(
-        *(statistics.median(getattr(t, f) for t in firsts) for f in ("wall", "client", "server"))
+    wall, client, server = (
+        statistics.median(getattr(t, f) for t in firsts) for f in ("wall", "client", "server")
     )
+    waits = [t.waited for t in firsts if t.waited is not None]
+    first_sync = Timing(wall, client, server, statistics.median(waits) if waits else None)
     return first_sync, no_change, bare, added
 
 
@@ -114,9 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     trip beside them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL"),
+        help="also time a store in this PostgreSQL database, which is emptied first "
+        "(default: $BENCH_POSTGRES_URL; none: SQLite only)",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    postgres = os.environ.get("BENCH_POSTGRES_URL")
+    postgres = args.postgres_url
     rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-client-") as folder:
         config = {"DATABASE_URL": f"sqlite:///{folder}/s.db", "WEBHOOK_DISPATCHER": "off"}
@@ -140,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             plaid.close()
     print("| client store | sync (in-process sandbox) | median wall | client CPU | server CPU "
-          "| target | baseline |")  # fmt: skip
-    print("|---|---|---:|---:|---:|---:|---|")
+          "| client waiting for a CPU | target | baseline |")  # fmt: skip
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     print("\n".join(rows))
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -11,6 +12,7 @@ from typing import Any
 from client.api.errors import APIConnectionError, PlaidError
 from client.api.plaid import PlaidClient
 from client.api.transport import Observer
+from client.collector import collector_paused
 from client.providers import errors
 from client.providers.base import ChangePage
 from client.providers.model import (
@@ -51,12 +53,14 @@ class PlaidProvider:
         )
 
     def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
-        """One /transactions/sync page."""
+        """One /transactions/sync page; the garbage collector waits while it is parsed (see
+        `client.collector`), not while it is fetched."""
         with neutral_errors():
             raw = self.api.transactions_sync(
                 credentials, cursor, count, include_original_description=self.original_description
             )
-        return parse_sync_page(raw)
+        with collector_paused():
+            return parse_sync_page(raw)
 
     def refresh(self, credentials: str) -> None:
         """/transactions/refresh: Plaid pulls from the bank (the data follows asynchronously)."""
@@ -168,7 +172,7 @@ def map_details(raw: dict[str, Any]) -> TransactionDetails:
         merchant_entity_id=raw.get("merchant_entity_id"),
         logo_url=raw.get("logo_url"),
         website=raw.get("website"),
-        counterparties=tuple(map_counterparty(c) for c in raw.get("counterparties") or []),
+        counterparties=tuple([map_counterparty(c) for c in raw.get("counterparties") or ()]),
         location=_present(raw.get("location")),
         payment_meta=_present(raw.get("payment_meta")),
         payment_channel=raw.get("payment_channel"),
@@ -187,23 +191,37 @@ def map_details(raw: dict[str, Any]) -> TransactionDetails:
 def map_category(raw: dict[str, Any]) -> ProviderCategory:
     """personal_finance_category with its icon, and the legacy category path."""
     pfc = raw.get("personal_finance_category") or {}
-    return ProviderCategory(
-        primary=pfc.get("primary"),
-        detailed=pfc.get("detailed"),
-        confidence_level=pfc.get("confidence_level"),
-        icon_url=raw.get("personal_finance_category_icon_url"),
-        legacy_path=tuple(raw.get("category") or ()),
-        legacy_id=raw.get("category_id"),
+    return _category(
+        pfc.get("primary"),
+        pfc.get("detailed"),
+        pfc.get("confidence_level"),
+        raw.get("personal_finance_category_icon_url"),
+        tuple(raw.get("category") or ()),
+        raw.get("category_id"),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _category(*values: Any) -> ProviderCategory:
+    """One shared (immutable) object per distinct category: a page of 500 transactions
+    names a few dozen, so most transactions build none."""
+    return ProviderCategory(*values)
 
 
 def map_counterparty(raw: dict[str, Any]) -> Counterparty:
     """One entry of Plaid's `counterparties`."""
-    return Counterparty(
-        name=raw.get("name") or "",
-        type=raw.get("type"),
-        entity_id=raw.get("entity_id"),
-        logo_url=raw.get("logo_url"),
-        website=raw.get("website"),
-        confidence_level=raw.get("confidence_level"),
+    return _counterparty(
+        raw.get("name") or "",
+        raw.get("type"),
+        raw.get("entity_id"),
+        raw.get("logo_url"),
+        raw.get("website"),
+        raw.get("confidence_level"),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _counterparty(*values: Any) -> Counterparty:
+    """One shared (immutable) object per distinct counterparty, as for categories: the
+    same merchants come back on every page."""
+    return Counterparty(*values)

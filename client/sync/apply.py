@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -140,7 +142,7 @@ def apply_plan(
     """Tombstone removals, then upsert by provider id: replays update in place, no duplicates.
 
     Rows known by provider id are written with one executemany each for inserts and updates;
-    a row adopted from an earlier Item goes through the ORM so it cannot be adopted twice."""
+    a row adopted from an earlier Item or a file goes through the ORM, flushed before them."""
     counts = Counts(removed=tombstone(session, conn, plan.deletes))
     if not plan.upserts:
         return counts
@@ -148,6 +150,7 @@ def apply_plan(
     selected = conn.settings.get("account_ids")
     existing = _existing(session, [*plan.upserts, *_replaced(plan)])
     file_imports.prime_imports(session, list(accounts.values()))
+    earlier = EarlierItems.load(session, conn, plan.upserts.values(), accounts)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for txn in plan.upserts.values():
@@ -161,15 +164,15 @@ def apply_plan(
         row = existing.get(txn.provider_id)
         if row is not None:
             updates.append({"row_id": row.id, **values, **_carried(row, pending)})
-        elif (adopted := _adopt(session, conn, account, txn)) is not None:
+        elif (adopted := _adopt(session, account, txn, earlier)) is not None:
             row = adopted
             for name, value in {**values, **_carried(row, pending)}.items():
                 setattr(row, name, value)
-            session.flush()
         else:
             inserts.append({**values, **_carried(None, pending)})
         counts.added += row is None or row.removed_at is not None
         counts.modified += row is not None and row.removed_at is None
+    session.flush()  # adopted rows first: they give up the ids the new rows may take
     if inserts:
         _insert_rows(session, inserts)
     if updates:
@@ -283,26 +286,66 @@ def _existing(session: Session, ids: list[str]) -> dict[str, Transaction]:
 
 
 def _adopt(
-    session: Session, conn: Connection, account: Account, txn: LocalTransaction
+    session: Session, account: Account, txn: LocalTransaction, earlier: EarlierItems | None
 ) -> Transaction | None:
     """Claim the old Item's copy of this transaction after re-linking, or the copy a file
     imported, instead of duplicating it."""
-    if not conn.settings.get("adopt_history"):
-        return file_imports.claim_imported(session, account, txn)
-    return session.scalar(
-        select(Transaction)
-        .where(
-            Transaction.account_id == account.id,
-            Transaction.item_id != conn.item_id,
-            Transaction.source != MANUAL_SOURCE,
-            Transaction.removed_at.is_(None),
-            Transaction.date == txn.date,
-            Transaction.amount == txn.amount,
-            Transaction.description == txn.description,
-            Transaction.pending == txn.pending,
+    found = earlier.claim(account, txn) if earlier is not None else None
+    return found or file_imports.claim_imported(session, account, txn)
+
+
+Fingerprint = tuple[int, dt.date, Decimal, str, bool]
+
+
+class EarlierItems:
+    """After a re-link: the rows earlier Items of this connection's accounts stored, by what
+    identifies a transaction (account, date, amount, description, pending), read with one
+    query per page rather than one per transaction. Each row is handed out once."""
+
+    def __init__(self, item_id: str | None, rows: Iterable[Transaction]) -> None:
+        self.item_id = item_id
+        self.rows: dict[Fingerprint, list[Transaction]] = {}
+        for row in rows:
+            key = (row.account_id, row.date, row.amount, row.description, row.pending)
+            self.rows.setdefault(key, []).append(row)
+
+    @classmethod
+    def load(
+        cls,
+        session: Session,
+        conn: Connection,
+        txns: Iterable[LocalTransaction],
+        accounts: dict[str, Account],
+    ) -> EarlierItems | None:
+        """The page's candidates (live rows of other Items, on the page's accounts and dates),
+        oldest first; None unless the connection is adopting its history."""
+        if not conn.settings.get("adopt_history"):
+            return None
+        account_ids = {a.id for a in accounts.values()}
+        dates = [t.date for t in txns]
+        rows = session.scalars(
+            select(Transaction)
+            .where(
+                Transaction.account_id.in_(account_ids),
+                Transaction.item_id != conn.item_id,
+                Transaction.source != MANUAL_SOURCE,
+                Transaction.removed_at.is_(None),
+                Transaction.date.between(min(dates), max(dates)),
+            )
+            .order_by(Transaction.id)
         )
-        .limit(1)
-    ) or file_imports.claim_imported(session, account, txn)
+        return cls(conn.item_id, rows)
+
+    def claim(self, account: Account, txn: LocalTransaction) -> Transaction | None:
+        """The oldest candidate with this transaction's fingerprint that no transaction of
+        this Item has taken yet."""
+        key = (account.id, txn.date, txn.amount, txn.description, txn.pending)
+        candidates = self.rows.get(key, [])
+        while candidates:
+            row = candidates.pop(0)
+            if row.item_id != self.item_id:
+                return row
+        return None
 
 
 def row_values(

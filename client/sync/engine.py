@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from client.api.transport import CallRecord
 from client.audit import AuditLog
+from client.collector import collector_paused
 from client.crypto import TokenCipher
 from client.notify import Notification, Notifier, advice_for, log_notifier
 from client.providers.base import ChangePage, Provider
@@ -234,8 +235,9 @@ class SyncEngine:
     ) -> Counts:
         """Apply one page and store its cursor in the same database transaction, with the
         audit rows of its calls; the last page of a run without a page hook also closes the
-        run (`closing`) and marks the connection healthy, in that same transaction."""
-        with self.store.session() as session:
+        run (`closing`) and marks the connection healthy, in that same transaction. The
+        garbage collector waits until the page is stored (`client.collector`)."""
+        with collector_paused(), self.store.session() as session:
             run.write_calls(self.audit, session, cid)
             conn = get_connection(session, cid)
             accounts = {a.provider_id: a for a in conn.accounts}

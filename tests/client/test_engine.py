@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,32 @@ def test_engine_knows_no_provider() -> None:
 
 def test_audit_log_is_the_engines_own(engine: SyncEngine) -> None:
     assert isinstance(engine.audit, AuditLog) and engine.audit.store is engine.store
+
+
+def test_relinked_item_adopts_each_earlier_row_once(engine: SyncEngine, store: Store) -> None:
+    """Two transactions alike in every fingerprint field take the earlier Item's two rows,
+    one each, on the same page: none is adopted twice, none is duplicated."""
+    twins = [replace(txn(t, -5, day=3), description="coffee") for t in ("a1", "a2")]
+    old, new = FakeBank(), FakeBank()
+    old.upsert(*twins, txn("a3", -8))
+    new.upsert(*(replace(t, provider_id="b" + t.provider_id[1:]) for t in old.truth().values()))
+    ids = {}
+    for bank, item, settings in ((old, "item-1", {}), (new, "item-2", {"adopt_history": True})):
+        with store.session() as s:
+            conn = Connection(
+                provider="fake",
+                user_ref="u1",
+                item_id=item,
+                access_token_enc=engine.cipher.encrypt("fake-secret"),
+                settings=settings,
+            )
+            s.add(conn)
+            s.flush()
+            cid = conn.id
+        result = SyncEngine(bank, store, engine.cipher, page_size=10).sync(cid)
+        assert result.ok
+        with store.session() as s:
+            ids[item] = {t.provider_id: t.id for t in s.scalars(select(Transaction))}
+    assert (result.added, result.modified) == (0, 3)
+    assert sorted(ids["item-2"]) == ["b1", "b2", "b3"]
+    assert sorted(ids["item-2"].values()) == sorted(ids["item-1"].values())
