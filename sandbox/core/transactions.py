@@ -23,7 +23,11 @@ CREATE_WINDOW_DAYS = 14
 
 @dataclass
 class SyncView:
-    """A ``/transactions/sync`` page with the item's transaction accounts."""
+    """A ``/transactions/sync`` page with the item's transaction accounts.
+
+    ``accounts`` are read-only rows (``accounts.read``), and so is ``item`` when the sync
+    wrote nothing (``Bank.item_to_show``): a view shows them, never changes them.
+    """
 
     item: Item
     accounts: list[Account]
@@ -33,7 +37,10 @@ class SyncView:
 
 @dataclass
 class TransactionsView:
-    """A ``/transactions/get`` page; rows as a sync page has them (``sync.RENDERED`` first)."""
+    """A ``/transactions/get`` page; rows as a sync page has them (``sync.RENDERED`` first).
+
+    ``item`` and ``accounts`` may be read-only rows, as a ``SyncView``'s are.
+    """
 
     item: Item
     accounts: list[Account]
