@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 import sandbox.plaid  # noqa: F401  (the Plaid dialect installs the outbox's webhook renderer)
@@ -47,19 +45,3 @@ def link(
         institution_id, ["transactions"], username=username, password=password, days_requested=days
     )
     return bank.exchange_public_token(public)[0]
-
-
-@contextmanager
-def statements_sent(session: Session) -> Iterator[list[str]]:
-    """The SQL statements ``session`` sends inside the block, in order."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from sandbox.core import bulk, items, ledger
@@ -15,7 +17,7 @@ from sandbox.core.bank import Bank
 from sandbox.core.models import Base, Item, Transaction
 from sandbox.core.seeding import digest, make_id
 
-from .conftest import link, statements_sent
+from .conftest import link
 from .ledger_helpers import plan_for
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -109,12 +111,28 @@ def test_plans_with_the_same_inputs_share_their_day_cache() -> None:
     )
 
 
+@contextmanager
+def _statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements ``session`` sends inside the block, in order."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def test_reads_skip_the_pending_query_until_a_row_may_post(bank: Bank, session: Session) -> None:
     item = bank.item(link(bank))
     pending = [r for r in session.scalars(select(Transaction)) if r.pending]
     first_post = min(r.post_on for r in pending if r.post_on is not None)
     assert item.next_post_on == first_post
-    with statements_sent(session) as statements:
+    with _statements(session) as statements:
         assert not items.materialize(session, item, first_post - dt.timedelta(days=1))
         assert not any("FROM transactions" in s for s in statements)
         assert items.materialize(session, item, first_post)
@@ -139,7 +157,7 @@ def test_the_historical_pull_only_inserts(bank: Bank, session: Session) -> None:
     session.flush()
     available = {a.id: a.available_minor for a in item.accounts}
     before = session.scalar(select(func.count()).select_from(Transaction))
-    with statements_sent(session) as statements:
+    with _statements(session) as statements:
         bank.load_history(item)
         session.flush()
     assert item.history_pending_through is None
