@@ -765,18 +765,24 @@ class Bank:
     def sync_transactions(
         self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
     ) -> SyncView:
-        """One page of transaction changes since ``cursor``."""
-        return self.sync_item(self.item(access_token, change=False), cursor, count, account_id)
+        """One page of transaction changes since ``cursor``.
+
+        The usual sync (an item synced before and caught up) writes nothing, so it pages
+        from the row the call resolved with its token: no ORM load of the item or tenant,
+        no lock. A first sync changes the item, so it loads and locks it.
+        """
+        if _first_sync(self.called(access_token)):
+            item = self.item(access_token, change=False)
+        else:
+            item = self.item_to_show(access_token)
+        return self.sync_item(item, cursor, count, account_id)
 
     def sync_item(
         self, item: Item, cursor: str | None, count: int, account_id: str | None = None
     ) -> SyncView:
-        """``sync_transactions`` for an item already in hand (a processor token's)."""
-        if (
-            "transactions" not in item.products
-            or not item.sync_called
-            or not item.last_successful_update
-        ):
+        """``sync_transactions`` for an item already in hand (a processor token's); a row
+        as ``item_to_show`` returns it when ``_first_sync`` is False."""
+        if _first_sync(item):
             self.lock(item)  # the first sync changes the item
         if "transactions" not in item.products:
             triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
@@ -785,8 +791,8 @@ class Bank:
             item.sync_called = True
         if not item.last_successful_update:
             item.last_successful_update = item.created_at
-        if account_id is not None:
-            accounts_mod.select(item, [account_id])
+        if account_id is not None:  # a foreign id is INVALID_ACCOUNT_ID, before the cursor
+            accounts_mod.read(self.session, item, [account_id])
         page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
         # DIVERGES: the whole history is served before HISTORICAL_UPDATE; only the status says so.
         status = (
@@ -805,9 +811,16 @@ class Bank:
         count: int,
         offset: int,
     ) -> TransactionsView:
-        """Posted and pending transactions between two dates, newest first."""
-        item = self.item(access_token, change=False)
-        view = AccountsView(item, accounts_mod.select(item, account_ids))
+        """Posted and pending transactions between two dates, newest first.
+
+        An item billed for Transactions and caught up is read from the call's row, as
+        ``sync_transactions`` does; billing it first changes it, so that loads it.
+        """
+        if "transactions" in self.called(access_token).products:
+            item = self.item_to_show(access_token)
+        else:
+            item = self.item(access_token, change=False)
+        view = AccountsView(item, accounts_mod.read(self.session, item, account_ids))
         return self.transactions_of(view, start, end, count=count, offset=offset)
 
     def transactions_of(
@@ -902,6 +915,15 @@ class Bank:
     def webhook_key(self, kid: str) -> WebhookKey:
         """A verification key of this tenant by id."""
         return signing.find(self.session, self.tenant, kid)
+
+
+def _first_sync(item: Item) -> bool:
+    """Whether a sync of ``item`` changes it: it bills Transactions, or marks the item synced."""
+    return (
+        "transactions" not in item.products
+        or not item.sync_called
+        or not item.last_successful_update
+    )
 
 
 def _check_error(item: Item, allow_error: bool) -> None:

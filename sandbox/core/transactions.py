@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import errors, sync
-from .accounts import plans as account_plans
+from .ledger.model import has_transactions
 from .models import Account, Item, Transaction
 
 CREATE_WINDOW_DAYS = 14
@@ -23,7 +23,11 @@ CREATE_WINDOW_DAYS = 14
 
 @dataclass
 class SyncView:
-    """A ``/transactions/sync`` page with the item's transaction accounts."""
+    """A ``/transactions/sync`` page with the item's transaction accounts.
+
+    ``accounts`` are read-only rows (``accounts.read``), and so is ``item`` when the sync
+    wrote nothing (``Bank.item_to_show``): a view shows them, never changes them.
+    """
 
     item: Item
     accounts: list[Account]
@@ -33,12 +37,34 @@ class SyncView:
 
 @dataclass
 class TransactionsView:
-    """A ``/transactions/get`` page; rows as a sync page has them (``sync.RENDERED``)."""
+    """A ``/transactions/get`` page; rows as a sync page has them (``sync.RENDERED`` first).
+
+    ``item`` and ``accounts`` may be read-only rows, as a ``SyncView``'s are.
+    """
 
     item: Item
     accounts: list[Account]
     transactions: Sequence[sync.RenderedRow]
     total: int
+
+
+# Built once (every /transactions/get runs them): compiled once and cached.
+_T = Transaction.__table__.c
+_BETWEEN = (
+    _T.item_pk == bindparam("item_pk"),
+    _T.removed.is_(False),
+    _T.date >= bindparam("start"),
+    _T.date <= bindparam("end"),
+    _T.account_id.in_(bindparam("account_ids", expanding=True)),
+)
+_PAGE = (
+    select(*sync.RENDERED)
+    .where(*_BETWEEN)
+    .order_by(_T.date.desc(), _T.id)
+    .offset(bindparam("offset"))
+    .limit(bindparam("count"))
+)
+_COUNT = select(func.count()).select_from(Transaction.__table__).where(*_BETWEEN)
 
 
 def between(
@@ -54,21 +80,23 @@ def between(
     """Live transactions of ``accounts`` dated ``start``..``end``, newest first, one page."""
     if end < start:
         raise errors.InvalidField("end_date must not be before start_date", field="end_date")
-    where = (
-        Transaction.item_pk == item.pk,
-        Transaction.removed.is_(False),
-        Transaction.date >= start,
-        Transaction.date <= end,
-        Transaction.account_id.in_([a.id for a in accounts]),
-    )
-    total = session.scalar(select(func.count()).select_from(Transaction).where(*where)) or 0
-    rows = session.execute(
-        select(*sync.RENDERED)
-        .where(*where)
-        .order_by(Transaction.date.desc(), Transaction.id)
-        .offset(offset)
-        .limit(count)
-    ).all()
+    params = {
+        "item_pk": item.pk,
+        "start": start,
+        "end": end,
+        "account_ids": [a.id for a in accounts],
+        "offset": offset,
+        "count": count,
+    }
+    session.flush()  # rows this request wrote (a catch-up) are counted; no-op when clean
+    connection = session.connection()
+    rows = connection.execute(_PAGE, params).all()
+    if len(rows) < count and (rows or not offset):
+        total = offset + len(rows)  # the last page: it ends where the rows do
+    else:
+        # A count window on the page's statement would answer both, but SQLite then keeps
+        # every row of the date range in full: dearer than this second, narrow statement.
+        total = connection.execute(_COUNT, params).scalar_one()
     return TransactionsView(item, with_transactions(item, None, accounts), rows, total)
 
 
@@ -79,8 +107,8 @@ def with_transactions(
     candidates = among if among is not None else list(item.accounts)
     return [
         a
-        for a, plan in zip(candidates, account_plans(candidates), strict=True)
-        if plan.has_transactions and (account_id is None or a.id == account_id)
+        for a in candidates
+        if has_transactions(a.type, a.subtype) and (account_id is None or a.id == account_id)
     ]
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sandbox.core import errors
 from sandbox.core.bank import Bank
 from sandbox.core.clock import Clock
+from sandbox.core.models import Tenant
 
 from .conftest import link
 
@@ -89,3 +92,81 @@ def test_sync_now_cursor_skips_history(bank: Bank) -> None:
     view = bank.sync_transactions(token, "now", 100)
     assert (view.page.added, view.page.modified, view.page.removed) == ([], [], [])
     assert view.page.next_cursor and not view.page.has_more
+
+
+def _written(session: Session) -> int:
+    """Rows written on the session's SQLite connection so far (``total_changes``)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    changes: int = driver.total_changes
+    return changes
+
+
+def _next_call(bank: Bank, session: Session) -> Bank:
+    """A later call's bank: all committed, nothing loaded, the tenant as its keys resolve it
+    (a row, as ``tenants.authenticate`` returns it)."""
+    tenants = Tenant.__table__
+    tenant_id = bank.tenant.id
+    session.commit()
+    session.expunge_all()
+    row = session.connection().execute(select(tenants).where(tenants.c.id == tenant_id)).one()
+    return Bank(session, row)  # type: ignore[arg-type]
+
+
+def test_sync_of_a_synced_caught_up_item_loads_no_object_and_writes_nothing(
+    bank: Bank, session: Session
+) -> None:
+    token = link(bank)
+    bank.sync_transactions(token, "", 10)  # the first sync marks the item synced
+    reader = _next_call(bank, session)
+    written = _written(session)
+    view = reader.sync_transactions(token, "", 10)
+    reader.sync_transactions(token, view.page.next_cursor, 10)
+    one = reader.sync_transactions(token, "", 10, view.accounts[0].id)
+    assert view.page.added and one.accounts == [view.accounts[0]]
+    assert len(session.identity_map) == 0 and not session.new
+    assert _written(session) == written
+
+
+def test_first_sync_marks_the_item_synced(bank: Bank, session: Session) -> None:
+    token = link(bank)
+    assert not bank.item(token).sync_called
+    reader = _next_call(bank, session)
+    written = _written(session)
+    reader.sync_transactions(token, "", 10)
+    assert _written(session) > written
+    assert reader.item(token).sync_called
+
+
+def test_sync_pages_of_the_resolved_row_equal_those_of_the_loaded_item(
+    bank: Bank, session: Session
+) -> None:
+    token = link(bank)
+    bank.sync_transactions(token, "", 10)
+    reader = _next_call(bank, session)
+    cursor, account_id = "", reader.sync_transactions(token, "", 1).accounts[0].id
+    for count in (7, 50, 500):
+        from_row = reader.sync_transactions(token, cursor, count, account_id)
+        from_item = reader.sync_item(reader.item(token), cursor, count, account_id)
+        assert from_row.page == from_item.page
+        assert from_row.accounts == from_item.accounts
+        assert from_row.update_status == from_item.update_status
+        cursor = from_row.page.next_cursor
+
+
+def test_transactions_of_a_caught_up_item_load_no_object_and_count_every_row(
+    bank: Bank, session: Session
+) -> None:
+    token = link(bank)
+    bank.sync_transactions(token, "", 10)  # bills Transactions
+    start, end = bank.item(token).history_start, bank.clock.today()
+    reader = _next_call(bank, session)
+    written = _written(session)
+    pages = [
+        reader.transactions(token, start, end, account_ids=None, count=40, offset=offset)
+        for offset in range(0, 1000, 40)
+    ]
+    assert len(session.identity_map) == 0 and _written(session) == written
+    rows = [row.id for page in pages for row in page.transactions]
+    assert len(rows) == len(set(rows)) == pages[0].total
+    assert {page.total for page in pages} == {len(rows)}

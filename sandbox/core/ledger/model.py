@@ -17,6 +17,13 @@ MAX_POST_LAG = 4
 ANCHOR = dt.date(2026, 1, 1)
 
 
+def has_transactions(account_type: str, subtype: str | None) -> bool:
+    """Whether Plaid's Transactions product covers accounts of this type and subtype."""
+    return account_type in TRANSACTION_TYPES or (
+        account_type == "loan" and subtype in TRANSACTION_LOAN_SUBTYPES
+    )
+
+
 @dataclass(frozen=True)
 class AccountPlan:
     """What the engine needs to know of one account: kind, opening figures and terms."""
@@ -34,9 +41,7 @@ class AccountPlan:
     @property
     def has_transactions(self) -> bool:
         """Whether Plaid's Transactions product covers this account."""
-        return self.type in TRANSACTION_TYPES or (
-            self.type == "loan" and self.subtype in TRANSACTION_LOAN_SUBTYPES
-        )
+        return has_transactions(self.type, self.subtype)
 
     def term(self, name: str, default: Any = None) -> Any:
         """One of the account's persona terms (loan schedule, revolving balance…)."""

@@ -218,6 +218,39 @@ def test_transactions_get_account_ids_filters_transactions(plaid: PlaidClient) -
     assert {t["account_id"] for t in body["transactions"]} == {checking}
 
 
+def test_transactions_get_foreign_account_ids_is_invalid_account_id(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    error = plaid.error(
+        "/transactions/get",
+        access_token=token,
+        start_date="2026-01-01",
+        end_date="2026-03-16",
+        options={"account_ids": ["A" * 37]},
+    )
+    assert error["error_code"] == "INVALID_ACCOUNT_ID"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/transactions/sync", {"count": 100}),
+        ("/transactions/get", {"start_date": "2026-01-01", "end_date": "2026-03-17"}),
+    ],
+)
+def test_transactions_reply_read_from_the_token_row_equals_the_catching_up_one(
+    plaid: PlaidClient, path: str, body: dict[str, object]
+) -> None:
+    """A caught-up item is read from the row its token resolved to, one behind the clock
+    from the item it loads and catches up: both replies are the same."""
+    token = plaid.link_item()
+    plaid.ok("/transactions/sync", access_token=token, count=1)  # the first sync writes
+    advance_clock(plaid, 1)
+    catching_up = plaid.ok(path, access_token=token, **body)
+    caught_up = plaid.ok(path, access_token=token, **body)
+    assert catching_up.pop("request_id") != caught_up.pop("request_id")
+    assert caught_up == catching_up
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
