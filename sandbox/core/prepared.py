@@ -3,9 +3,14 @@
 SQLAlchemy spends about 20 us on every execution of an already-compiled statement (execution
 context, result metadata, events, row objects) where the driver's own ``execute`` takes 2-3 us,
 and every authenticated call runs the same few reads (its tenant, its access token, its
-accounts). A ``Prepared`` read runs its SQL on the session's connection, inside the session's
-transaction, and converts each column as SQLAlchemy would (the column type's result
-processing: UTC datetimes, dates, JSON), so its rows equal SQLAlchemy's, field for field.
+accounts). A ``Prepared`` read runs its SQL on the driver's cursor and converts each column as
+SQLAlchemy would (the column type's result processing: UTC datetimes, dates, JSON), so its rows
+equal SQLAlchemy's, field for field.
+
+It reads on the session's connection, inside the session's transaction, once the session has
+one; before that, on the session's ``Reader`` if it has one (``session.info[READER]``): a
+request's session does (``sandbox.extensions``), so a call that only reads never begins an ORM
+transaction, which cost as much as its three reads.
 
 Only plain reads qualify: no ``FOR UPDATE`` (SQLite compiles it away, and the engine's hook
 that takes SQLite's write lock for it never sees these statements), no expanding ``IN``
@@ -18,14 +23,30 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 Processor = Callable[[Any], Any]
+
+# ``session.info`` key: the session's ``Reader``, if it has one (a request's session does).
+READER = "sandbox.reader"
+
+
+class Reader(Protocol):
+    """A pooled connection a session's ``Prepared`` reads use until the session begins its
+    own transaction (then they run on the session's connection, and see its writes)."""
+
+    dialect: Dialect
+
+    def connection(self) -> PoolProxiedConnection | None:
+        """The pooled connection, checked out (its read transaction begun) at first use; None
+        where the session's own transaction must serve the reads."""
+        ...
 
 
 @dataclass
@@ -60,17 +81,31 @@ class Prepared:
 
     def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
         """Every row, each with the selected columns as attributes (as SQLAlchemy names them)."""
-        connection = session.connection()
-        plan = self._plans.get(connection.dialect.name) or self._compile(connection.dialect)
+        reader: Reader | None = session.info.get(READER)
+        pooled = None if reader is None or session.in_transaction() else reader.connection()
+        invalidate: Callable[[BaseException], None]
+        if pooled is None:
+            connection = session.connection()
+            dialect, pooled = connection.dialect, connection.connection
+            invalidate = connection.invalidate
+        else:
+            assert reader is not None
+            dialect, invalidate = reader.dialect, pooled.invalidate
+        plan = self._plans.get(dialect.name) or self._compile(dialect)
         arguments = plan.arguments(params)
-        cursor = connection.connection.cursor()
+        cursor = pooled.cursor()
         try:
             cursor.execute(plan.sql, arguments)
             raw = cursor.fetchall()
             if plan.row_type is None:
-                self._shape(plan, connection.dialect, cursor.description)
-        except connection.dialect.loaded_dbapi.Error as exc:
-            raise _wrapped(connection, cursor, plan.sql, arguments, exc) from exc
+                self._shape(plan, dialect, cursor.description)
+        except dialect.loaded_dbapi.Error as exc:
+            lost = dialect.is_disconnect(exc, pooled.dbapi_connection, cursor)
+            if lost:
+                invalidate(exc)
+            raise DBAPIError.instance(
+                plan.sql, arguments, exc, dialect.loaded_dbapi.Error, lost, dialect=dialect
+            ) from exc
         finally:
             cursor.close()
         return [_row(plan, values) for values in raw]
@@ -119,22 +154,3 @@ def _row(plan: _Plan, values: Sequence[Any]) -> Any:
     for index, process in plan.processors:
         converted[index] = process(converted[index])
     return plan.row_type(*converted)
-
-
-def _wrapped(
-    connection: Connection, cursor: Any, sql: str, arguments: Any, exc: Any
-) -> StatementError:
-    """The driver's error as SQLAlchemy raises it; a lost connection is invalidated first."""
-    dialect = connection.dialect
-    lost = dialect.is_disconnect(exc, connection.connection.dbapi_connection, cursor)
-    if lost:
-        connection.invalidate(exc)
-    error: StatementError = DBAPIError.instance(
-        sql,
-        arguments,
-        exc,
-        dialect.loaded_dbapi.Error,
-        connection_invalidated=lost,
-        dialect=dialect,
-    )
-    return error

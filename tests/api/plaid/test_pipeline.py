@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from sandbox.extensions import db
 from tests.conftest import PlaidClient
@@ -15,45 +15,44 @@ from tests.conftest import PlaidClient
 
 @contextmanager
 def _watching() -> Iterator[tuple[list[str], list[Session]]]:
-    """Statements SQLAlchemy executes and sessions committed meanwhile."""
+    """Statements SQLAlchemy executes and ORM transactions begun meanwhile."""
     statements: list[str] = []
-    commits: list[Session] = []
+    begun: list[Session] = []
 
     def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    def committed(session: Session) -> None:
-        commits.append(session)
+    def began(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            begun.append(session)
 
     event.listen(db.engine, "before_cursor_execute", executed)
-    event.listen(Session, "after_commit", committed)
+    event.listen(Session, "after_transaction_create", began)
     try:
-        yield statements, commits
+        yield statements, begun
     finally:
         event.remove(db.engine, "before_cursor_execute", executed)
-        event.remove(Session, "after_commit", committed)
+        event.remove(Session, "after_transaction_create", began)
 
 
-def test_a_read_only_balance_call_reads_on_the_driver_and_commits_once(
-    plaid: PlaidClient,
-) -> None:
-    """Tenant, access token and accounts are ``Prepared`` reads (no SQLAlchemy execution,
-    hence no write), and the request's transaction ends with a single commit."""
+def test_a_read_only_balance_call_begins_no_orm_transaction(plaid: PlaidClient) -> None:
+    """Tenant, access token and accounts are ``Prepared`` reads on the request's reader:
+    nothing runs through SQLAlchemy (so nothing is written) and no ORM transaction begins."""
     token = plaid.link_item()
     first = plaid.ok("/accounts/balance/get", access_token=token)  # the item is current now
-    with _watching() as (statements, commits):
+    with _watching() as (statements, begun):
         again = plaid.ok("/accounts/balance/get", access_token=token)
     assert statements == []
-    assert len(commits) == 1
+    assert begun == []
     assert again["accounts"] == first["accounts"]
     assert again["item"] == first["item"]
 
 
-def test_a_call_that_writes_still_commits_its_write(plaid: PlaidClient) -> None:
+def test_a_call_that_writes_commits_its_write(plaid: PlaidClient) -> None:
     token = plaid.link_item()
-    with _watching() as (statements, commits):
+    with _watching() as (statements, begun):
         plaid.ok("/item/webhook/update", access_token=token, webhook="https://example.com/h")
     assert any(statement.lstrip().upper().startswith("UPDATE") for statement in statements)
-    assert len(commits) == 1
+    assert len(begun) == 1
     item = plaid.ok("/item/get", access_token=token)["item"]
     assert item["webhook"] == "https://example.com/h"
