@@ -57,7 +57,7 @@ class _Plan:
     binds: list[tuple[str, Processor | None]]  # in placeholder order (positional drivers)
     defaults: dict[str, Any]  # values the statement itself carries (literals)
     positional: bool
-    row_type: Callable[..., Any] | None = None  # built from the first reply's columns
+    row_type: Any = None  # a named tuple, built from the first reply's column names
     processors: list[tuple[int, Processor]] = field(default_factory=list)
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
@@ -149,8 +149,8 @@ class Prepared:
 def _row(plan: _Plan, values: Sequence[Any]) -> Any:
     assert plan.row_type is not None
     if not plan.processors:
-        return plan.row_type(*values)
+        return plan.row_type._make(values)
     converted = list(values)
     for index, process in plan.processors:
         converted[index] = process(converted[index])
-    return plan.row_type(*converted)
+    return plan.row_type._make(converted)
