@@ -88,9 +88,10 @@ class RequestReader:
         return self._bind().dialect
 
     def connection(self) -> PoolProxiedConnection | None:
-        """The pooled connection in a request (begun at first use), else None."""
+        """The pooled connection (begun at first use) in a request whose session has no
+        transaction yet; else None (the session's transaction serves the reads)."""
         if self._pooled is None:
-            if not _READS_FIRST.get():
+            if not _READS_FIRST.get() or self._session.in_transaction():
                 return None
             pooled = self._bind().raw_connection()
             if self.dialect.name == "sqlite":

@@ -45,7 +45,7 @@ class Reader(Protocol):
 
     def connection(self) -> PoolProxiedConnection | None:
         """The pooled connection, checked out (its read transaction begun) at first use; None
-        where the session's own transaction must serve the reads."""
+        once the session has a transaction of its own, which then serves the reads."""
         ...
 
 
@@ -82,7 +82,7 @@ class Prepared:
     def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
         """Every row, each with the selected columns as attributes (as SQLAlchemy names them)."""
         reader: Reader | None = session.info.get(READER)
-        pooled = None if reader is None or session.in_transaction() else reader.connection()
+        pooled = None if reader is None else reader.connection()
         invalidate: Callable[[BaseException], None]
         if pooled is None:
             connection = session.connection()
