@@ -72,9 +72,10 @@ class RequestReader:
 
     One pooled connection, checked out at the first read of a request (outside requests, the
     session's transaction serves every read, as before); on SQLite its reads share one
-    snapshot (a deferred ``BEGIN``, which never waits). It goes back to the pool, rolled back
-    (it wrote nothing), before its session takes a connection (``_session_begins``) and when
-    the session commits, rolls back or closes: a request never holds two connections.
+    snapshot (a deferred ``BEGIN``, which never waits), on PostgreSQL each read is its own
+    statement-long transaction, as in a ``READ COMMITTED`` one. It goes back to the pool (it
+    wrote nothing) before its session takes a connection (``_session_begins``) and when the
+    session commits, rolls back or closes: a request never holds two connections.
     """
 
     def __init__(self, session: FlaskSession) -> None:
@@ -96,6 +97,10 @@ class RequestReader:
             pooled = self._bind().raw_connection()
             if self.dialect.name == "sqlite":
                 _driver_of(pooled).execute("BEGIN")
+            elif self.dialect.name == "postgresql":
+                # READ COMMITTED gives each statement its own snapshot inside a transaction
+                # too: without one, the reads save a BEGIN and a ROLLBACK round trip.
+                _driver_of(pooled).autocommit = True
             self._pooled = pooled
         return self._pooled
 
@@ -108,8 +113,11 @@ class RequestReader:
     def release(self) -> None:
         """Give the connection back to the pool (which rolls its read transaction back)."""
         pooled, self._pooled = self._pooled, None
-        if pooled is not None:
-            pooled.close()
+        if pooled is None:
+            return
+        if self.dialect.name == "postgresql" and pooled.is_valid:
+            _driver_of(pooled).autocommit = False  # as the pool hands connections out
+        pooled.close()
 
 
 class RequestSession(FlaskSession):

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -56,3 +58,22 @@ def test_a_call_that_writes_commits_its_write(plaid: PlaidClient) -> None:
     assert len(begun) == 1
     item = plaid.ok("/item/get", access_token=token)["item"]
     assert item["webhook"] == "https://example.com/h"
+
+
+def test_the_readers_connection_goes_back_to_the_pool_as_it_came(
+    app: Flask, plaid: PlaidClient
+) -> None:
+    """On PostgreSQL the reader reads without a transaction (autocommit): the connection it
+    gives back must be transactional again, or a later unit of work would not be atomic."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's reader uses a read transaction, not autocommit")
+    token = plaid.link_item()
+    plaid.ok("/accounts/balance/get", access_token=token)
+    pool = db.engine.pool
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]  # QueuePool
+    held = [db.engine.raw_connection() for _ in range(pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        assert held and not any(c.driver_connection.autocommit for c in held)  # type: ignore[union-attr]
+    finally:
+        for connection in held:
+            connection.close()
