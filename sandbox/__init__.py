@@ -25,7 +25,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import inputs, security
     from .core import keyring
-    from .extensions import db, init_migrations, install_units_of_work, reading_requests
+    from .extensions import (
+        commit_work,
+        db,
+        init_migrations,
+        install_units_of_work,
+        reading_requests,
+    )
     from .rendering import OrjsonProvider, json_column
     from .routing import LazyBuilderRule
 
@@ -55,9 +61,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def commit_on_success(response: Response) -> Response:
-        """One database transaction per request: kept on success, dropped on error."""
+        """One database transaction per request: kept on success, dropped on error (a view's
+        unit of work has committed already: ``commit_work`` then has nothing to commit)."""
         if response.status_code < 400:
-            db.session.commit()
+            commit_work(db.session())
         else:
             db.session.rollback()
         return response

@@ -24,15 +24,18 @@ import click
 from flask import Flask, current_app
 from flask.typing import RouteCallable
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, ExecutionContext
+from sqlalchemy.engine import Connection, Dialect, Engine, ExecutionContext
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.pool import PoolProxiedConnection
 from werkzeug.wrappers import Response
 
 from .core.bank import Bank
 from .core.faults.ratelimits import RateLimiter
 from .core.models import Base, Tenant
+from .core.prepared import READER
 
 # Jitter draws from its own generator: a background thread must never move the global
 # `random` state that seeded code (and Hypothesis, in tests) relies on.
@@ -52,7 +55,8 @@ RETRYABLE_SQLITE = {
 
 
 class SandboxSQLAlchemy(SQLAlchemy):
-    """Flask-SQLAlchemy whose SQLite engines serialise writers (and nothing else's do)."""
+    """Flask-SQLAlchemy whose SQLite engines serialise writers (and nothing else's do), and
+    whose sessions read through a ``RequestReader`` until they begin a transaction."""
 
     def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
         engine: Engine = super()._make_engine(bind_key, options, app)
@@ -61,8 +65,104 @@ class SandboxSQLAlchemy(SQLAlchemy):
         return engine
 
 
+class RequestReader:
+    """Where a request's ``Prepared`` reads run until its session begins a transaction
+    (``core.prepared.Reader``): a call that only reads never begins an ORM transaction, whose
+    begin and commit cost as much as the call's three reads.
+
+    One pooled connection, checked out at the first read of a request (outside requests, the
+    session's transaction serves every read, as before); on SQLite its reads share one
+    snapshot (a deferred ``BEGIN``, which never waits), on PostgreSQL each read is its own
+    statement-long transaction, as in a ``READ COMMITTED`` one. It goes back to the pool (it
+    wrote nothing) before its session takes a connection (``_session_begins``) and when the
+    session commits, rolls back or closes: a request never holds two connections.
+    """
+
+    def __init__(self, session: FlaskSession) -> None:
+        self._session = session
+        self._engine: Engine | None = None  # found at the first read (a session keeps it)
+        self._pooled: PoolProxiedConnection | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect of the session's engine."""
+        return self._bind().dialect
+
+    def connection(self) -> PoolProxiedConnection | None:
+        """The pooled connection (begun at first use) in a request whose session has no
+        transaction yet; else None (the session's transaction serves the reads)."""
+        if self._pooled is None:
+            if not _READS_FIRST.get() or self._session.in_transaction():
+                return None
+            pooled = self._bind().raw_connection()
+            if self.dialect.name == "sqlite":
+                _driver_of(pooled).execute("BEGIN")
+            elif self.dialect.name == "postgresql":
+                # READ COMMITTED gives each statement its own snapshot inside a transaction
+                # too: without one, the reads save a BEGIN and a ROLLBACK round trip.
+                _driver_of(pooled).autocommit = True
+            self._pooled = pooled
+        return self._pooled
+
+    def _bind(self) -> Engine:
+        if self._engine is None:
+            bind = self._session.get_bind()
+            self._engine = bind if isinstance(bind, Engine) else bind.engine
+        return self._engine
+
+    def release(self) -> None:
+        """Give the connection back to the pool (which rolls its read transaction back)."""
+        pooled, self._pooled = self._pooled, None
+        if pooled is None:
+            return
+        if self.dialect.name == "postgresql" and pooled.is_valid:
+            _driver_of(pooled).autocommit = False  # as the pool hands connections out
+        pooled.close()
+
+
+class RequestSession(FlaskSession):
+    """Flask-SQLAlchemy's session with a ``RequestReader`` (``session.info[READER]``)."""
+
+    def __init__(self, db: SQLAlchemy, **kwargs: Any) -> None:
+        super().__init__(db, **kwargs)
+        self.info[READER] = RequestReader(self)
+
+    def rollback(self) -> None:
+        """Roll back, reads included (a retried unit of work reads afresh)."""
+        end_reads(self)
+        super().rollback()
+
+    def close(self) -> None:
+        """Close, giving the reads' connection back too."""
+        end_reads(self)
+        super().close()
+
+
+def end_reads(session: Session) -> None:
+    """Give back the connection a session's ``RequestReader`` holds, if any."""
+    reader = session.info.get(READER)
+    if isinstance(reader, RequestReader):
+        reader.release()
+
+
+@event.listens_for(RequestSession, "after_transaction_create")
+def _session_begins(session: Session, transaction: SessionTransaction) -> None:
+    """The session's own transaction serves its reads from now on: the reader's goes first."""
+    if transaction.parent is None:
+        end_reads(session)
+
+
+def commit_work(session: Session) -> None:
+    """Commit what a request did. One that began no transaction and holds no pending change
+    (a call that only read, on its ``RequestReader``) has nothing to commit: an empty commit
+    would begin and end an ORM transaction for nothing. Its reads' connection goes back."""
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        session.commit()
+    end_reads(session)
+
+
 # The models are plain SQLAlchemy (``core`` has no Flask imports); share their metadata.
-db = SandboxSQLAlchemy(metadata=Base.metadata)
+db = SandboxSQLAlchemy(metadata=Base.metadata, session_options={"class_": RequestSession})
 
 
 def init_migrations(app: Flask, directory: str) -> None:
@@ -157,9 +257,14 @@ def serialise_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        reader = _READS_FIRST.get()
-        connection.info[_MODE] = "read" if reader else "write"
-        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+        if _READS_FIRST.get():
+            connection.info[_MODE] = "read"
+            # Straight to the driver: a deferred BEGIN never waits nor fails, and going
+            # through SQLAlchemy's execution cost a tenth of a read-only request.
+            _driver(connection).execute("BEGIN")
+        else:
+            connection.info[_MODE] = "write"
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # a busy database: a DBAPIError
 
     @event.listens_for(engine, "before_cursor_execute")
     def _lock_before_writing(
@@ -173,8 +278,7 @@ def serialise_sqlite(engine: Engine) -> None:
         if connection.info.get(_MODE) != "read" or not _writes(statement, context):
             return
         connection.info[_MODE] = "write"
-        driver = connection.connection.driver_connection
-        assert driver is not None
+        driver = _driver(connection)
         driver.execute("ROLLBACK")  # nothing written yet: only the read snapshot goes
         driver.execute("BEGIN IMMEDIATE")
 
@@ -182,6 +286,17 @@ def serialise_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "rollback")
     def _end(connection: Connection) -> None:
         connection.info.pop(_MODE, None)
+
+
+def _driver(connection: Connection) -> Any:
+    """The sqlite3 connection under ``connection``."""
+    return _driver_of(connection.connection)
+
+
+def _driver_of(pooled: PoolProxiedConnection) -> Any:
+    driver = pooled.driver_connection
+    assert driver is not None
+    return driver
 
 
 _WRITE_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})
@@ -214,7 +329,7 @@ def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
             try:
                 response = current_app.make_response(current_app.ensure_sync(view)(**kwargs))
                 if response.status_code < 400:
-                    db.session.commit()
+                    commit_work(db.session())
                 return response
             except DBAPIError as exc:
                 db.session.rollback()

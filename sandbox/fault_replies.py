@@ -17,7 +17,7 @@ from flask import Response, current_app, request
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .core.bank import Bank, Verdict
-from .extensions import current_session
+from .extensions import commit_work, current_session
 
 FAULT = "sandbox.fault"
 STATUS = "sandbox.fault_status"
@@ -57,7 +57,7 @@ def _sleep_without_connection(latency_ms: int) -> None:
     committed; the view reloads what it needs), so sleeping calls never starve the pool that
     other tenants' calls draw from.
     """
-    current_session().commit()
+    commit_work(current_session())
     cap = int(current_app.config["FAULT_LATENCY_CAP_MS"])
     sleep: Callable[[float], Any] = current_app.config.get("FAULT_SLEEP") or time.sleep
     sleep(min(latency_ms, cap) / 1000)

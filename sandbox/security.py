@@ -82,14 +82,28 @@ def install(app: Flask) -> None:
     app.wsgi_app = redacting_environ(app.wsgi_app)  # type: ignore[method-assign,assignment]
 
 
+def _hardening(policy: str) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Frame-Options", "DENY"),
+    )
+
+
+PAGE_HEADERS, API_HEADERS = _hardening(PAGE_POLICY), _hardening(API_POLICY)
+
+
 def security_headers(response: Response) -> Response:
-    """The same hardening headers on pages and API replies (pages also get a style policy)."""
+    """The same hardening headers on pages and API replies (pages also get a style policy);
+    a header the view set itself stays. One pass over the reply's headers, where a
+    ``setdefault`` each scanned them four times (a fiftieth of a balance call)."""
     headers = response.headers
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers iterate pairs)
     page = response.mimetype == "text/html"
-    headers.setdefault("Content-Security-Policy", PAGE_POLICY if page else API_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
+    for name, value in PAGE_HEADERS if page else API_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

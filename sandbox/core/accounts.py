@@ -19,6 +19,7 @@ from .errors import InvalidAccountId
 from .institutions import Institution
 from .ledger import AccountPlan
 from .models import Account, Item
+from .prepared import Prepared
 from .seeding import digits, faker_for, make_id, rng_for
 
 TERM_KEYS = (
@@ -177,9 +178,9 @@ def select(item: Item, account_ids: list[str] | None) -> list[Account]:
     return _chosen(list(item.accounts), account_ids)
 
 
-# Built once (every accounts read runs it): plain columns, compiled once and cached.
+# Built once (every accounts read runs it): plain columns, compiled once per dialect.
 _TABLE = Account.__table__
-_OF_ITEM = (
+_OF_ITEM = Prepared(
     sa.select(*_TABLE.c)
     .where(_TABLE.c.item_pk == sa.bindparam("item_pk"))
     .order_by(_TABLE.c.ordinal)
@@ -194,7 +195,7 @@ def read(session: Session, item: Item, account_ids: list[str] | None) -> list[Ac
     first, so the rows show them.
     """
     session.flush()
-    rows: list[Any] = list(session.connection().execute(_OF_ITEM, {"item_pk": item.pk}))
+    rows: list[Any] = _OF_ITEM.all(session, {"item_pk": item.pk})
     return _chosen(rows, account_ids)
 
 

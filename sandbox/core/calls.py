@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import tokens
 from .models import AccessToken, InstitutionHealth, Item, RateLimitSetting
+from .prepared import Prepared
 
 if TYPE_CHECKING:
 
@@ -34,8 +35,8 @@ else:
 _TOKENS, _ITEMS = AccessToken.__table__, Item.__table__
 _HEALTH, _LIMITS = InstitutionHealth.__table__, RateLimitSetting.__table__
 
-# Built once (every call with an access token runs it): compiled once and cached.
-_CALLED = (
+# Built once (every call with an access token runs it): compiled once per dialect.
+_CALLED = Prepared(
     select(
         _TOKENS.c.revoked_at.label("token_revoked_at"),
         *_ITEMS.c,
@@ -65,5 +66,5 @@ def resolve(session: Session, tenant_id: int, access_token: str) -> Called | Non
     """The tenant's item behind ``access_token`` (revoked or removed ones too), or None."""
     session.flush()  # a token or item this session made is found like a stored one
     params = {"tenant_id": tenant_id, "token": tokens.at_rest(session, access_token)}
-    found: Called | None = session.connection().execute(_CALLED, params).first()  # type: ignore[assignment]
+    found: Called | None = _CALLED.first(session, params)
     return found

@@ -81,6 +81,7 @@ def _derive(key: bytes, purpose: bytes) -> bytes:
 
 DEVELOPMENT = Keyring(b"bank-sandbox development key: only for sessions without an app")
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, Keyring] = weakref.WeakKeyDictionary()
+_INFO_KEY = "sandbox.keyring"
 
 
 def register(engine: Engine, server_key: str) -> None:
@@ -89,7 +90,15 @@ def register(engine: Engine, server_key: str) -> None:
 
 
 def for_session(session: Session) -> Keyring:
-    """The keyring of the app that owns the session's engine (``DEVELOPMENT`` without one)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    return _BY_ENGINE.get(engine, DEVELOPMENT)
+    """The keyring of the app that owns the session's engine (``DEVELOPMENT`` without one).
+
+    Kept in the session's ``info`` (a session never changes engine): an authenticated call
+    asks twice (its secret, its access token), and finding the engine costs more than both
+    digests.
+    """
+    found: Keyring | None = session.info.get(_INFO_KEY)
+    if found is None:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        found = session.info[_INFO_KEY] = _BY_ENGINE.get(engine, DEVELOPMENT)
+    return found

@@ -14,6 +14,7 @@ from .clock import Clock
 from .errors import InvalidApiKeys
 from .faults import rules as fault_rules
 from .models import AssetReport, Item, LinkToken, Tenant
+from .prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def create(
 # Built once: every authenticated call runs it. Plain columns: a row costs a fraction of an
 # ORM object, and a call that changes the tenant loads that (``Bank.tenant``).
 _TENANTS = Tenant.__table__
-_BY_CLIENT_ID = select(*_TENANTS.c).where(_TENANTS.c.client_id == bindparam("client_id"))
+_BY_CLIENT_ID = Prepared(select(*_TENANTS.c).where(_TENANTS.c.client_id == bindparam("client_id")))
 
 
 def authenticate(session: Session, client_id: str | None, secret: str | None) -> Tenant:
@@ -74,8 +75,7 @@ def authenticate(session: Session, client_id: str | None, secret: str | None) ->
     """
     if not client_id or not secret:
         raise InvalidApiKeys()
-    params = {"client_id": client_id}
-    found: Tenant | None = session.connection().execute(_BY_CLIENT_ID, params).first()  # type: ignore[assignment]
+    found: Tenant | None = _BY_CLIENT_ID.first(session, {"client_id": client_id})
     keys = keyring.for_session(session)
     if found is None or not keys.matches(found.secret_hash, secret):
         raise InvalidApiKeys()

@@ -147,3 +147,14 @@ def test_limited_purpose_types_of_the_depository_filter_are_accepted(plaid: Plai
         },
     )
     assert body["link_token"].startswith("link-sandbox-")
+
+
+@pytest.mark.parametrize(
+    "environ", [{"HTTP_X_ODD": "a\x00b"}, {"HTTP_X_\x00": "b"}], ids=["value", "name"]
+)
+def test_nul_in_a_header_is_refused_naming_the_header(app: Flask, environ: dict[str, str]) -> None:
+    response = app.test_client().post(
+        "/categories/get", data=b"{}", content_type=JSON, environ_overrides=environ
+    )
+    assert response.status_code == 400
+    assert "X-" in response.get_json()["error_message"]

@@ -163,3 +163,29 @@ def _lock_and_increment(app: Flask) -> None:
 def test_request_transactions_take_the_write_lock_at_for_update(file_app: Flask) -> None:
     # Each starts as a reader; FOR UPDATE trades its snapshot for the lock and fresh rows.
     assert _counter_after_four(file_app, _lock_and_increment) == 4
+
+
+def test_a_requests_reads_hold_one_connection_until_its_session_begins(file_app: Flask) -> None:
+    """``RequestReader``: its connection goes back to the pool before the session takes one,
+    and when the request's work is committed; outside a request the session reads itself."""
+    pool = db.engine.pool
+    client_id = db.session.scalars(select(Tenant.client_id)).one()
+    db.session.commit()  # the fixture's session lets go of SQLite's write lock
+    with file_app.app_context():
+        tenants._BY_CLIENT_ID.first(db.session(), {"client_id": client_id})
+        assert db.session().in_transaction()  # no request: the session's transaction
+        db.session.rollback()
+    with file_app.app_context(), extensions.reads_first():
+        session = db.session()
+        row = tenants._BY_CLIENT_ID.first(session, {"client_id": client_id})
+        assert (pool.checkedout(), session.in_transaction()) == (1, False)
+        extensions.commit_work(session)
+        assert pool.checkedout() == 0
+        tenants._BY_CLIENT_ID.first(session, {"client_id": client_id})
+        tenant = session.get(Tenant, row.id)  # the session begins: the reader steps aside
+        assert (pool.checkedout(), session.in_transaction()) == (1, True)
+        assert tenant is not None
+        tenant.item_counter += 1
+        extensions.commit_work(session)
+        assert pool.checkedout() == 0
+    assert db.session.scalars(select(Tenant.item_counter)).one() == 1

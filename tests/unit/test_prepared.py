@@ -1,0 +1,84 @@
+"""``Prepared`` reads: the rows SQLAlchemy would give, on SQLite and PostgreSQL, and its errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from sandbox.core import accounts, calls, tenants, tokens
+from sandbox.core.bank import Bank
+from sandbox.core.models import Account, Tenant
+from sandbox.core.prepared import Prepared
+from sandbox.extensions import db, retryable
+from tests.conftest import FROZEN_NOW
+from tests.unit.conftest import link
+
+
+def _linked(session: Session) -> tuple[Tenant, str]:
+    tenant, _ = tenants.create(session, "prepared", 7)
+    tenant.clock_frozen_at = FROZEN_NOW
+    token = link(Bank(session, tenant))
+    session.commit()
+    return tenant, token
+
+
+def _same_as_sqlalchemy(session: Session, prepared: Prepared, params: dict[str, Any]) -> None:
+    ours = prepared.all(session, params)
+    theirs = session.connection().execute(prepared.statement, params).all()
+    assert ours, "the statement should find rows"
+    assert [row._fields for row in ours] == [tuple(row._fields) for row in theirs]
+    assert [tuple(row) for row in ours] == [tuple(row) for row in theirs]
+    assert [type(value) for value in ours[0]] == [type(value) for value in theirs[0]]
+
+
+def test_the_hot_reads_give_sqlalchemys_rows(app: Flask) -> None:
+    """Tenant, access token (item, health, limits) and accounts: names, values and types
+    (UTC datetimes, dates, JSON) as SQLAlchemy converts them."""
+    session = db.session()
+    tenant, token = _linked(session)
+    _same_as_sqlalchemy(session, tenants._BY_CLIENT_ID, {"client_id": tenant.client_id})
+    params = {"tenant_id": tenant.id, "token": tokens.at_rest(session, token)}
+    _same_as_sqlalchemy(session, calls._CALLED, params)
+    called = calls.resolve(session, tenant.id, token)
+    assert called is not None and called.created_at.tzinfo is not None
+    _same_as_sqlalchemy(session, accounts._OF_ITEM, {"item_pk": called.pk})
+
+
+def test_literals_and_repeated_parameters_are_bound(app: Flask) -> None:
+    session = db.session()
+    tenant, token = _linked(session)
+    called = calls.resolve(session, tenant.id, token)
+    assert called is not None
+    table = Account.__table__
+    statement = select(table.c.ordinal).where(
+        table.c.item_pk == called.pk,
+        table.c.ordinal >= 1,  # a literal the statement carries
+        table.c.ordinal <= bindparam("most"),
+        table.c.ordinal != bindparam("most"),  # the same parameter twice
+    )
+    rows = Prepared(statement.order_by(table.c.ordinal)).all(session, {"most": 3})
+    assert [row.ordinal for row in rows] == [1, 2]
+    assert Prepared(select(Tenant.__table__.c.id).where(Tenant.id == -1)).first(session, {}) is None
+
+
+def test_a_row_locking_read_is_refused() -> None:
+    """SQLite takes its write lock for ``FOR UPDATE`` in an engine hook these reads skip."""
+    with pytest.raises(ValueError, match="FOR UPDATE"):
+        Prepared(select(Tenant.__table__.c.id).with_for_update())
+
+
+def test_a_driver_error_is_raised_as_sqlalchemys(app: Flask) -> None:
+    """The unit of work sees ``DBAPIError`` (and its ``orig``) as from any other statement."""
+    missing = Table("no_such_table", MetaData(), Column("id", Integer), Column("name", String))
+    broken = Prepared(select(missing.c.id).where(missing.c.name == bindparam("name")))
+    session = db.session()
+    with pytest.raises(DBAPIError) as raised:
+        broken.all(session, {"name": "x"})
+    assert raised.value.orig is not None
+    assert not retryable(raised.value)
+    session.rollback()
