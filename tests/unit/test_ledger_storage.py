@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
@@ -165,3 +166,19 @@ def test_the_historical_pull_only_inserts(bank: Bank, session: Session) -> None:
     touching = [s for s in statements if "transactions" in s]
     assert touching and all(s.startswith("INSERT INTO transactions") for s in touching)
     assert {a.id: a.available_minor for a in item.accounts} == available
+
+
+def test_a_shared_cache_keeps_each_day_and_balance_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan, day = plan_for("classic"), dt.date(2026, 2, 28)  # a month's end: the sweep runs
+    assert ledger.entries_for_day(plan, day) is ledger.entries_for_day(plan, day)
+    computed: list[int] = []
+    uncached = ledger._balance_on
+
+    def counted(plan: ledger.ItemPlan, account: ledger.AccountPlan, day: dt.date) -> int:
+        computed.append(account.ordinal)
+        return uncached(plan, account, day)
+
+    monkeypatch.setattr(ledger, "_balance_on", counted)
+    balances = [ledger.balance_on(plan, account, day) for account in plan.accounts]
+    assert balances == [ledger.balance_on(plan, account, day) for account in plan.accounts]
+    assert computed == [account.ordinal for account in plan.accounts]
