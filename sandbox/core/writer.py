@@ -10,6 +10,7 @@ historical pull adds posted rows to settled balances, so it reads nothing back).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ class LedgerWriter:
     ) -> None:
         self.session, self.item, self.accounts = session, item, accounts
         self.adjust_balances = adjust_balances
+        self.new_balances = new_balances
         self.rows: list[dict[str, Any]] = []
         self.changed = False
         self.available_moved = new_balances  # or a pending row came or went, a balance moved
@@ -140,24 +142,41 @@ class LedgerWriter:
             self.item.next_post_on = min(self.item.next_post_on, self.next_post_on)
         self.session.flush()
         bulk.insert_transactions(self.session, self.rows)
-        if self.available_moved:
-            refresh_available(self.session, list(self.accounts.values()))
+        if self.available_moved and self.accounts:
+            accounts = list(self.accounts.values())
+            if self.new_balances:  # a new item's pending rows are all here: none to read back
+                written = ((r["account_id"], r["amount_minor"]) for r in self.rows if r["pending"])
+                pending = _pending_outflows(accounts, written)
+            else:
+                pending = _stored_pending_outflows(self.session, accounts)
+            refresh_available(accounts, pending)
 
 
-def refresh_available(session: Session, accounts: list[Account]) -> None:
-    """Available balance = current ∓ pending outflows (depository and credit only)."""
-    if not accounts:
-        return
-    pending: dict[str, int] = {a.id: 0 for a in accounts}
-    for account_id, amount in session.execute(
+def _stored_pending_outflows(session: Session, accounts: list[Account]) -> dict[str, int]:
+    """Each account's live pending outflows, as stored."""
+    rows = session.execute(
         select(Transaction.account_id, Transaction.amount_minor).where(
             Transaction.item_pk.in_({a.item_pk for a in accounts}),
-            Transaction.account_id.in_(pending),
+            Transaction.account_id.in_([a.id for a in accounts]),
             Transaction.pending.is_(True),
             Transaction.removed.is_(False),
         )
-    ):
+    )
+    return _pending_outflows(accounts, ((account_id, amount) for account_id, amount in rows))
+
+
+def _pending_outflows(
+    accounts: list[Account], pending_rows: Iterable[tuple[str, int]]
+) -> dict[str, int]:
+    """Sum of pending outflows by account (pending inflows do not count until posted)."""
+    pending: dict[str, int] = {a.id: 0 for a in accounts}
+    for account_id, amount in pending_rows:
         pending[account_id] += max(amount, 0)
+    return pending
+
+
+def refresh_available(accounts: list[Account], pending: dict[str, int]) -> None:
+    """Available balance = current ∓ pending outflows (depository and credit only)."""
     for account in accounts:
         if account.type == "depository" and account.available_minor is not None:
             account.available_minor = account.current_minor - pending[account.id]

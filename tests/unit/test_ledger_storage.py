@@ -168,6 +168,26 @@ def test_the_historical_pull_only_inserts(bank: Bank, session: Session) -> None:
     assert {a.id: a.available_minor for a in item.accounts} == available
 
 
+def test_a_new_items_available_balances_are_summed_from_its_rows(
+    bank: Bank, session: Session
+) -> None:
+    """At creation every pending row is in the writer's flush, so none is read back."""
+    with _statements(session) as statements:
+        item = bank.item(link(bank))
+    assert not any("FROM transactions" in s for s in statements)
+    stored = {a.id: 0 for a in item.accounts}
+    for row in session.scalars(select(Transaction).where(Transaction.pending.is_(True))):
+        stored[row.account_id] += max(row.amount_minor, 0)
+    assert any(stored.values())
+    for account in item.accounts:
+        if account.type == "depository" and account.available_minor is not None:
+            assert account.available_minor == account.current_minor - stored[account.id]
+        elif account.type == "credit" and account.limit_minor is not None:
+            assert account.available_minor == (
+                account.limit_minor - account.current_minor - stored[account.id]
+            )
+
+
 def test_a_shared_cache_keeps_each_day_and_balance_once(monkeypatch: pytest.MonkeyPatch) -> None:
     plan, day = plan_for("classic"), dt.date(2026, 2, 28)  # a month's end: the sweep runs
     assert ledger.entries_for_day(plan, day) is ledger.entries_for_day(plan, day)
