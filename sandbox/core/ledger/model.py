@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from calendar import monthrange
+from calendar import isleap
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -15,6 +15,7 @@ SAVINGS_SUBTYPES = {"savings", "money market", "hsa", "cash management", "cd"}
 SPENDING_SUBTYPES = ("checking", "cash management")
 MAX_POST_LAG = 4
 ANCHOR = dt.date(2026, 1, 1)
+DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # by month number
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,16 @@ def month_start(day: dt.date) -> dt.date:
 
 def month_end(day: dt.date) -> dt.date:
     """The last day of ``day``'s month."""
-    return dt.date(day.year, day.month, monthrange(day.year, day.month)[1])
+    return dt.date(day.year, day.month, month_length(day.year, day.month))
+
+
+def month_length(year: int, month: int) -> int:
+    """The number of days in a month (``calendar.monthrange`` without its weekday, which
+    costs as much again: the engine asks for every card close and bill of every month)."""
+    return DAYS_IN_MONTH[month] + (month == 2 and isleap(year))
 
 
 def add_months(day: dt.date, months: int, dom: int | None = None) -> dt.date:
     """``day`` moved by ``months``, on day-of-month ``dom`` (clamped to the month's length)."""
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return dt.date(year, month + 1, min(dom or day.day, monthrange(year, month + 1)[1]))
+    return dt.date(year, month + 1, min(dom or day.day, month_length(year, month + 1)))
