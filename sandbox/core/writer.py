@@ -81,7 +81,7 @@ class LedgerWriter:
                 "post_on": entry.post_date if pending else None,
                 "posted_amount_minor": entry.final_amount_minor if pending else None,
                 "posted_name": entry.final_name if pending else None,
-                "details": {**entry.details, "key": entry.key},
+                "details": entry.stored_details,
             }
         )
         if pending:
@@ -124,7 +124,7 @@ class LedgerWriter:
                 "post_on": None,
                 "posted_amount_minor": None,
                 "posted_name": None,
-                "details": details,
+                "details": bulk.json_text(details),
             }
         )
         self.apply(account, amount, force=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -74,7 +75,8 @@ def _row(item: Item, row_id: str) -> dict[str, Any]:
 
 def test_bulk_rows_are_stored_as_the_orm_stores_them(bank: Bank, session: Session) -> None:
     item = bank.item(link(bank))
-    bulk.insert_transactions(session, [_row(item, "bulk")])
+    row = _row(item, "bulk")
+    bulk.insert_transactions(session, [row | {"details": bulk.json_text(row["details"])}])
     session.execute(Base.metadata.tables["transactions"].insert(), [_row(item, "orm")])
     others = ", ".join(c for c in bulk.COLUMNS if c != "id")
     raw = {
@@ -202,3 +204,11 @@ def test_a_shared_cache_keeps_each_day_and_balance_once(monkeypatch: pytest.Monk
     balances = [ledger.balance_on(plan, account, day) for account in plan.accounts]
     assert balances == [ledger.balance_on(plan, account, day) for account in plan.accounts]
     assert computed == [account.ordinal for account in plan.accounts]
+
+
+def test_an_entry_encodes_its_stored_details_once() -> None:
+    plan = plan_for("classic")
+    for entry in ledger.entries_between(plan, dt.date(2026, 1, 1), dt.date(2026, 1, 31)):
+        assert json.loads(entry.stored_details) == {**entry.details, "key": entry.key}
+        assert entry.stored_details == bulk.json_text({**entry.details, "key": entry.key})
+        assert entry.stored_details is entry.stored_details
