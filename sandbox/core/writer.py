@@ -140,16 +140,16 @@ class LedgerWriter:
         self.item.change_seq = self.seq
         if self.item.next_post_on is not None:
             self.item.next_post_on = min(self.item.next_post_on, self.next_post_on)
+        accounts = list(self.accounts.values())
+        if self.available_moved and self.new_balances:
+            # A new item's pending rows are all here: summed before the flush, which then
+            # inserts its accounts with their final balances.
+            written = ((r["account_id"], r["amount_minor"]) for r in self.rows if r["pending"])
+            refresh_available(accounts, _pending_outflows(accounts, written))
         self.session.flush()
         bulk.insert_transactions(self.session, self.rows)
-        if self.available_moved and self.accounts:
-            accounts = list(self.accounts.values())
-            if self.new_balances:  # a new item's pending rows are all here: none to read back
-                written = ((r["account_id"], r["amount_minor"]) for r in self.rows if r["pending"])
-                pending = _pending_outflows(accounts, written)
-            else:
-                pending = _stored_pending_outflows(self.session, accounts)
-            refresh_available(accounts, pending)
+        if self.available_moved and not self.new_balances and accounts:
+            refresh_available(accounts, _stored_pending_outflows(self.session, accounts))
 
 
 def _stored_pending_outflows(session: Session, accounts: list[Account]) -> dict[str, int]:

@@ -212,3 +212,16 @@ def test_an_entry_encodes_its_stored_details_once() -> None:
         assert json.loads(entry.stored_details) == {**entry.details, "key": entry.key}
         assert entry.stored_details == bulk.json_text({**entry.details, "key": entry.key})
         assert entry.stored_details is entry.stored_details
+
+
+def test_a_new_items_accounts_are_inserted_once_with_their_balances(
+    bank: Bank, session: Session
+) -> None:
+    with _statements(session) as statements:
+        bank.sandbox_public_token("ins_109508", ["transactions"], days_requested=730)
+    touching = [s for s in statements if "accounts" in s.split("(")[0]]
+    assert len(touching) == 1 and touching[0].startswith("INSERT INTO accounts")
+    item = session.scalars(select(Item)).one()
+    session.expire_all()
+    assert all(a.current_minor is not None for a in item.accounts)
+    assert any(a.available_minor is not None for a in item.accounts)
