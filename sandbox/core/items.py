@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import accounts as accounts_mod
 from . import institutions, ledger
@@ -75,8 +76,11 @@ def create(
     )
     session.add(item)
     session.flush()  # assigns item.pk, the accounts' key
-    session.add_all(_accounts(tenant, item, id_key, institution, login, selected_accounts))
-    session.flush()
+    accounts = _accounts(tenant, item, id_key, institution, login, selected_accounts)
+    session.add_all(accounts)
+    # A new item's accounts are these: set as loaded, so reading ``item.accounts`` does not
+    # query (which would insert them first, to update their balances a moment later).
+    set_committed_value(item, "accounts", accounts)
     materialize(session, item, now.date(), creating=True)
     return item
 

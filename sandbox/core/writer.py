@@ -10,6 +10,7 @@ historical pull adds posted rows to settled balances, so it reads nothing back).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ class LedgerWriter:
     ) -> None:
         self.session, self.item, self.accounts = session, item, accounts
         self.adjust_balances = adjust_balances
+        self.new_balances = new_balances
         self.rows: list[dict[str, Any]] = []
         self.changed = False
         self.available_moved = new_balances  # or a pending row came or went, a balance moved
@@ -79,7 +81,7 @@ class LedgerWriter:
                 "post_on": entry.post_date if pending else None,
                 "posted_amount_minor": entry.final_amount_minor if pending else None,
                 "posted_name": entry.final_name if pending else None,
-                "details": {**entry.details, "key": entry.key},
+                "details": entry.stored_details,
             }
         )
         if pending:
@@ -122,7 +124,7 @@ class LedgerWriter:
                 "post_on": None,
                 "posted_amount_minor": None,
                 "posted_name": None,
-                "details": details,
+                "details": bulk.json_text(details),
             }
         )
         self.apply(account, amount, force=True)
@@ -138,26 +140,43 @@ class LedgerWriter:
         self.item.change_seq = self.seq
         if self.item.next_post_on is not None:
             self.item.next_post_on = min(self.item.next_post_on, self.next_post_on)
+        accounts = list(self.accounts.values())
+        if self.available_moved and self.new_balances:
+            # A new item's pending rows are all here: summed before the flush, which then
+            # inserts its accounts with their final balances.
+            written = ((r["account_id"], r["amount_minor"]) for r in self.rows if r["pending"])
+            refresh_available(accounts, _pending_outflows(accounts, written))
         self.session.flush()
         bulk.insert_transactions(self.session, self.rows)
-        if self.available_moved:
-            refresh_available(self.session, list(self.accounts.values()))
+        if self.available_moved and not self.new_balances and accounts:
+            refresh_available(accounts, _stored_pending_outflows(self.session, accounts))
 
 
-def refresh_available(session: Session, accounts: list[Account]) -> None:
-    """Available balance = current ∓ pending outflows (depository and credit only)."""
-    if not accounts:
-        return
-    pending: dict[str, int] = {a.id: 0 for a in accounts}
-    for account_id, amount in session.execute(
+def _stored_pending_outflows(session: Session, accounts: list[Account]) -> dict[str, int]:
+    """Each account's live pending outflows, as stored."""
+    rows = session.execute(
         select(Transaction.account_id, Transaction.amount_minor).where(
             Transaction.item_pk.in_({a.item_pk for a in accounts}),
-            Transaction.account_id.in_(pending),
+            Transaction.account_id.in_([a.id for a in accounts]),
             Transaction.pending.is_(True),
             Transaction.removed.is_(False),
         )
-    ):
+    )
+    return _pending_outflows(accounts, ((account_id, amount) for account_id, amount in rows))
+
+
+def _pending_outflows(
+    accounts: list[Account], pending_rows: Iterable[tuple[str, int]]
+) -> dict[str, int]:
+    """Sum of pending outflows by account (pending inflows do not count until posted)."""
+    pending: dict[str, int] = {a.id: 0 for a in accounts}
+    for account_id, amount in pending_rows:
         pending[account_id] += max(amount, 0)
+    return pending
+
+
+def refresh_available(accounts: list[Account], pending: dict[str, int]) -> None:
+    """Available balance = current ∓ pending outflows (depository and credit only)."""
     for account in accounts:
         if account.type == "depository" and account.available_minor is not None:
             account.available_minor = account.current_minor - pending[account.id]

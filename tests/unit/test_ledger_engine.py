@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from sandbox.core import ledger, recurring
 from sandbox.core.ledger import cards
+from sandbox.core.ledger.model import month_length
 from sandbox.core.users import personas
 
 from .ledger_helpers import plan_for
@@ -173,3 +175,9 @@ def test_everyday_account_stays_in_credit_for_a_year(name: str) -> None:
 def test_a_persona_whose_recipe_allows_overdraft_goes_below_zero() -> None:
     assert personas()["personas"]["hourly_worker"]["overdraft"] is True
     assert _lowest_available(plan_for("hourly_worker"), TODAY - dt.timedelta(days=365), 365) < 0
+
+
+def test_month_length_is_the_calendars() -> None:
+    for year in (1900, 2000, 2023, 2024, 2026, 2100):
+        for month in range(1, 13):
+            assert month_length(year, month) == calendar.monthrange(year, month)[1]

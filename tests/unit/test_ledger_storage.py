@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
@@ -73,7 +75,8 @@ def _row(item: Item, row_id: str) -> dict[str, Any]:
 
 def test_bulk_rows_are_stored_as_the_orm_stores_them(bank: Bank, session: Session) -> None:
     item = bank.item(link(bank))
-    bulk.insert_transactions(session, [_row(item, "bulk")])
+    row = _row(item, "bulk")
+    bulk.insert_transactions(session, [row | {"details": bulk.json_text(row["details"])}])
     session.execute(Base.metadata.tables["transactions"].insert(), [_row(item, "orm")])
     others = ", ".join(c for c in bulk.COLUMNS if c != "id")
     raw = {
@@ -165,3 +168,60 @@ def test_the_historical_pull_only_inserts(bank: Bank, session: Session) -> None:
     touching = [s for s in statements if "transactions" in s]
     assert touching and all(s.startswith("INSERT INTO transactions") for s in touching)
     assert {a.id: a.available_minor for a in item.accounts} == available
+
+
+def test_a_new_items_available_balances_are_summed_from_its_rows(
+    bank: Bank, session: Session
+) -> None:
+    """At creation every pending row is in the writer's flush, so none is read back."""
+    with _statements(session) as statements:
+        item = bank.item(link(bank))
+    assert not any("FROM transactions" in s for s in statements)
+    stored = {a.id: 0 for a in item.accounts}
+    for row in session.scalars(select(Transaction).where(Transaction.pending.is_(True))):
+        stored[row.account_id] += max(row.amount_minor, 0)
+    assert any(stored.values())
+    for account in item.accounts:
+        if account.type == "depository" and account.available_minor is not None:
+            assert account.available_minor == account.current_minor - stored[account.id]
+        elif account.type == "credit" and account.limit_minor is not None:
+            assert account.available_minor == (
+                account.limit_minor - account.current_minor - stored[account.id]
+            )
+
+
+def test_a_shared_cache_keeps_each_day_and_balance_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan, day = plan_for("classic"), dt.date(2026, 2, 28)  # a month's end: the sweep runs
+    assert ledger.entries_for_day(plan, day) is ledger.entries_for_day(plan, day)
+    computed: list[int] = []
+    uncached = ledger._balance_on
+
+    def counted(plan: ledger.ItemPlan, account: ledger.AccountPlan, day: dt.date) -> int:
+        computed.append(account.ordinal)
+        return uncached(plan, account, day)
+
+    monkeypatch.setattr(ledger, "_balance_on", counted)
+    balances = [ledger.balance_on(plan, account, day) for account in plan.accounts]
+    assert balances == [ledger.balance_on(plan, account, day) for account in plan.accounts]
+    assert computed == [account.ordinal for account in plan.accounts]
+
+
+def test_an_entry_encodes_its_stored_details_once() -> None:
+    plan = plan_for("classic")
+    for entry in ledger.entries_between(plan, dt.date(2026, 1, 1), dt.date(2026, 1, 31)):
+        assert json.loads(entry.stored_details) == {**entry.details, "key": entry.key}
+        assert entry.stored_details == bulk.json_text({**entry.details, "key": entry.key})
+        assert entry.stored_details is entry.stored_details
+
+
+def test_a_new_items_accounts_are_inserted_once_with_their_balances(
+    bank: Bank, session: Session
+) -> None:
+    with _statements(session) as statements:
+        bank.sandbox_public_token("ins_109508", ["transactions"], days_requested=730)
+    touching = [s for s in statements if "accounts" in s.split("(")[0]]
+    assert len(touching) == 1 and touching[0].startswith("INSERT INTO accounts")
+    item = session.scalars(select(Item)).one()
+    session.expire_all()
+    assert all(a.current_minor is not None for a in item.accounts)
+    assert any(a.available_minor is not None for a in item.accounts)

@@ -257,7 +257,11 @@ def _sweep(plan: ItemPlan, day: dt.date) -> list[Entry]:
 
 def entries_for_day(plan: ItemPlan, day: dt.date) -> list[Entry]:
     """Every transaction the plan produces on ``day``, in a stable order."""
-    return _before_sweep(plan, day) + _sweep(plan, day)
+    memo_key = ("day", day)
+    if memo_key not in plan.memo:
+        plan.memo[memo_key] = _before_sweep(plan, day) + _sweep(plan, day)
+    found: list[Entry] = plan.memo[memo_key]
+    return found
 
 
 def entries_between(plan: ItemPlan, start: dt.date, end: dt.date) -> list[Entry]:
@@ -271,7 +275,19 @@ def entries_between(plan: ItemPlan, start: dt.date, end: dt.date) -> list[Entry]
 
 
 def balance_on(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
-    """The account's posted (``current``) balance at the end of ``day``, in minor units."""
+    """The account's posted (``current``) balance at the end of ``day``, in minor units.
+
+    Kept in the plan's memo: every link of the same login asks for the same day's balances,
+    and a savings account's costs a walk over every day since ``ANCHOR``.
+    """
+    memo_key = ("balance", account.ordinal, day)
+    if memo_key not in plan.memo:
+        plan.memo[memo_key] = _balance_on(plan, account, day)
+    found: int = plan.memo[memo_key]
+    return found
+
+
+def _balance_on(plan: ItemPlan, account: AccountPlan, day: dt.date) -> int:
     if account == spender(plan):
         start = month_start(day)
         return level_minor(plan, account, start) - _posted(
