@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +33,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from werkzeug.wrappers import Response
 
 from .core.bank import Bank
+from .core.calls import Called
 from .core.faults.ratelimits import RateLimiter
 from .core.models import Base, Tenant
 from .core.prepared import READER
@@ -359,10 +360,11 @@ def install_units_of_work(app: Flask) -> None:
         app.view_functions[endpoint] = unit_of_work(view)
 
 
-def tenant_bank(tenant: Tenant) -> Bank:
-    """The bank of ``tenant`` on the request's session, with the app's settings applied."""
+def tenant_bank(tenant: Tenant, resolved: Mapping[str, Called | None] | None = None) -> Bank:
+    """The bank of ``tenant`` on the request's session, with the app's settings applied
+    (``resolved``: access tokens the call resolved as it authenticated)."""
     delay = dt.timedelta(seconds=current_app.config["HISTORICAL_DELAY_SECONDS"])
-    return Bank(current_session(), tenant, historical_delay=delay)
+    return Bank(current_session(), tenant, historical_delay=delay, resolved=resolved)
 
 
 def rate_limiter(app: Flask) -> RateLimiter:

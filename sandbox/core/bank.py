@@ -7,7 +7,7 @@ values, return domain objects and raise ``CoreError`` subclasses; they never see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -96,6 +96,7 @@ from .statements import Download as Download
 from .statements import Statements
 from .tenants import Keys
 from .tenants import authenticate as authenticate
+from .tenants import authenticate_call as authenticate_call
 from .tokens import request_id as request_id
 from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
@@ -128,6 +129,7 @@ class Bank:
         tenant: Tenant,
         *,
         historical_delay: dt.timedelta = dt.timedelta(0),
+        resolved: Mapping[str, Called | None] | None = None,
     ) -> None:
         self.session = session
         # The tenant as authenticated: its row (``tenants.authenticate``) or the tenant itself.
@@ -135,7 +137,8 @@ class Bank:
         if isinstance(tenant, Tenant):
             self.__dict__["tenant"] = tenant
         self.historical_delay = historical_delay  # HISTORICAL_DELAY_SECONDS
-        self._calls: dict[str, Called | None] = {}  # access token -> what it resolved to
+        # access token -> what it resolved to (``resolved``: read with the tenant)
+        self._calls: dict[str, Called | None] = dict(resolved or {})
 
     @cached_property
     def tenant(self) -> Tenant:

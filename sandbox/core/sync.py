@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .errors import InvalidField, SyncMutationDuringPagination
 from .models import Item, Transaction
+from .prepared import Prepared
 
 MAX_COUNT = 500
 
@@ -68,14 +69,14 @@ def _page_statement(one_account: bool) -> Select[*tuple[Any, ...]]:
     return query.order_by(_T.updated_seq).limit(bindparam("limit"))
 
 
-_PAGE = {False: _page_statement(False), True: _page_statement(True)}
+_PAGE = {False: Prepared(_page_statement(False)), True: Prepared(_page_statement(True))}
 
 
 @dataclass
 class Page:
     """One page of net changes since a cursor.
 
-    Rows are read-only ``Row`` tuples (``RENDERED`` columns first, attribute access by
+    Rows are read-only named tuples (``RENDERED`` columns first, attribute access by
     column name), not ORM objects: a sync read loads nothing into the session.
     """
 
@@ -135,7 +136,7 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
         params["account_id"] = cursor.account_id
     session.flush()  # rows this request wrote (a catch-up) are in the page; no-op when clean
     statement = _PAGE[cursor.account_id is not None]
-    rows = session.connection().execute(statement, params).all()
+    rows = statement.all(session, params)
     has_more = len(rows) > count
     rows = rows[:count]
     result = Page(has_more=has_more)

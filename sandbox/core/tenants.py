@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from . import keyring
+from . import calls, keyring
+from .calls import Called
 from .clock import Clock
 from .errors import InvalidApiKeys
 from .faults import rules as fault_rules
@@ -76,6 +77,23 @@ def authenticate(session: Session, client_id: str | None, secret: str | None) ->
     if not client_id or not secret:
         raise InvalidApiKeys()
     found: Tenant | None = _BY_CLIENT_ID.first(session, {"client_id": client_id})
+    return _admitted(session, found, secret)
+
+
+def authenticate_call(
+    session: Session, client_id: str | None, secret: str | None, access_token: str
+) -> tuple[Tenant, Called | None]:
+    """``authenticate``, and what the call's ``access_token`` resolves to (``calls.resolve``)
+    read in the same statement. Wrong keys are ``InvalidApiKeys`` whatever the token."""
+    if not client_id or not secret:
+        raise InvalidApiKeys()
+    found, called = calls.with_tenant(session, client_id, access_token)
+    return _admitted(session, found, secret), called
+
+
+def _admitted(session: Session, found: Tenant | None, secret: str) -> Tenant:
+    """``found`` (the tenant a call named by its ``client_id``) if ``secret`` is its secret,
+    else ``InvalidApiKeys``; a secret under an older, unkeyed hash is stored keyed."""
     keys = keyring.for_session(session)
     if found is None or not keys.matches(found.secret_hash, secret):
         raise InvalidApiKeys()

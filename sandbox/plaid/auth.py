@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import g, request
 
-from ..core.bank import Bank, authenticate
+from ..core.bank import Bank, authenticate, authenticate_call
 from ..core.errors import InvalidBody
 from ..extensions import current_session, tenant_bank
 from .blueprint import bp
@@ -33,7 +33,12 @@ def load_body_and_tenant() -> None:
     g.body = body
     if request.path in UNAUTHENTICATED:
         return
-    g.bank = tenant_bank(authenticate(current_session(), client_id, secret))
+    token = body.get("access_token")
+    if isinstance(token, str) and token:  # the fault gate resolves it next: read it now
+        tenant, called = authenticate_call(current_session(), client_id, secret, token)
+        g.bank = tenant_bank(tenant, {token: called})
+    else:
+        g.bank = tenant_bank(authenticate(current_session(), client_id, secret))
 
 
 def _key(value: object) -> str | None:

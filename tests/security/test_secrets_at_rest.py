@@ -28,15 +28,20 @@ def test_tenant_secret_is_stored_as_a_keyed_hash(app: Flask, tenant_keys: tenant
     assert hashlib.sha256(tenant_keys.secret.encode()).hexdigest() not in stored
 
 
+@pytest.mark.parametrize("with_access_token", [False, True])
 def test_legacy_unkeyed_secret_hash_still_works_and_is_upgraded(
-    plaid: PlaidClient, tenant_keys: tenants.Keys
+    plaid: PlaidClient, tenant_keys: tenants.Keys, with_access_token: bool
 ) -> None:
+    token = plaid.link_item() if with_access_token else None
     tenant = db.session.scalar(select(Tenant).where(Tenant.client_id == tenant_keys.client_id))
     assert tenant is not None
     tenant.secret_hash = hashlib.sha256(tenant_keys.secret.encode()).hexdigest()
     db.session.commit()
     plaid.ok("/categories/get")  # unauthenticated: does not touch the tenant
-    plaid.ok("/institutions/get", count=1, offset=0, country_codes=["US"])
+    if token is None:
+        plaid.ok("/institutions/get", count=1, offset=0, country_codes=["US"])
+    else:  # the tenant is read with the token's item
+        plaid.ok("/accounts/balance/get", access_token=token)
     db.session.expire_all()
     assert tenant.secret_hash.startswith(keyring.DIGEST_PREFIX)
 

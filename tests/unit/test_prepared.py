@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.core import accounts, calls, tenants, tokens
 from sandbox.core.bank import Bank
-from sandbox.core.models import Account, Tenant
+from sandbox.core.models import Account, InstitutionHealth, RateLimitSetting, Tenant
 from sandbox.core.prepared import Prepared
 from sandbox.extensions import db, retryable
 from tests.conftest import FROZEN_NOW
@@ -47,6 +47,36 @@ def test_the_hot_reads_give_sqlalchemys_rows(app: Flask) -> None:
     called = calls.resolve(session, tenant.id, token)
     assert called is not None and called.created_at.tzinfo is not None
     _same_as_sqlalchemy(session, accounts._OF_ITEM, {"item_pk": called.pk})
+
+
+def test_a_tenant_read_with_its_call_equals_the_two_reads(app: Flask) -> None:
+    """``calls.with_tenant``: the tenant's row and the token's row as the separate reads give
+    them (item, health override, rate-limit setting), only for the tenant's own token."""
+    session = db.session()
+    tenant, token = _linked(session)
+    called = calls.resolve(session, tenant.id, token)
+    assert called is not None
+    session.add(
+        InstitutionHealth(
+            tenant_id=tenant.id,
+            institution_id=called.institution_id,
+            status="DOWN",
+            failure_rate=1.0,
+            changed_at=FROZEN_NOW,
+        )
+    )
+    session.add(RateLimitSetting(tenant_id=tenant.id, enabled=False, limits={"/item/get": 3}))
+    other, _ = tenants.create(session, "other", 8)
+    session.commit()
+    found, with_tenant = calls.with_tenant(session, tenant.client_id, token)
+    alone = tenants._BY_CLIENT_ID.first(session, {"client_id": tenant.client_id})
+    assert found == alone and found._fields == alone._fields
+    expected = calls.resolve(session, tenant.id, token)
+    assert with_tenant == expected and with_tenant._fields == expected._fields
+    assert (with_tenant.health_status, with_tenant.limit_overrides) == ("DOWN", {"/item/get": 3})
+    assert calls.with_tenant(session, tenant.client_id, "access-sandbox-nothing") == (found, None)
+    assert calls.with_tenant(session, other.client_id, token)[1] is None  # not other's item
+    assert calls.with_tenant(session, "nobody", token) == (None, None)
 
 
 def test_literals_and_repeated_parameters_are_bound(app: Flask) -> None:

@@ -75,6 +75,34 @@ def test_accounts_get_wrong_secret_is_invalid_api_keys(plaid: PlaidClient) -> No
     assert _assert_plaid_error(response)["error_code"] == "INVALID_API_KEYS"
 
 
+def test_wrong_secret_is_invalid_api_keys_even_with_a_live_access_token(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item()  # the tenant and the token's item are read in one statement
+    response = plaid.client.post(
+        "/accounts/balance/get",
+        json={"access_token": token},
+        headers={"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret + "x"},
+    )
+    assert _assert_plaid_error(response)["error_code"] == "INVALID_API_KEYS"
+
+
+def test_access_token_of_another_tenant_is_invalid_access_token(
+    app: Any, plaid: PlaidClient
+) -> None:
+    from sandbox.core import tenants
+    from sandbox.extensions import db
+
+    token = plaid.link_item()
+    _, keys = tenants.create(db.session, "other", 7)
+    db.session.commit()
+    other = PlaidClient(app.test_client(), keys.client_id, keys.secret)
+    assert other.error("/accounts/balance/get", access_token=token)["error_code"] == (
+        "INVALID_ACCESS_TOKEN"
+    )
+    assert plaid.ok("/accounts/balance/get", access_token=token)["accounts"]
+
+
 def test_accounts_get_keys_in_body_work_like_headers(plaid: PlaidClient) -> None:
     token = plaid.link_item()
     response = plaid.client.post(
