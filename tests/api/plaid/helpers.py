@@ -53,3 +53,21 @@ def queued_webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
         detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
         found.append(json.loads(detail["webhook"]["body"]))
     return found
+
+
+def processor_token(
+    plaid: PlaidClient,
+    mask: str = "0000",
+    *,
+    products: tuple[str, ...] = ("auth", "transactions"),
+    institution: str = "ins_109508",
+    **options: Any,
+) -> tuple[str, str, str]:
+    """(access token, account id, processor token) for a new item's account with ``mask``."""
+    access = plaid.link_item(institution, products=products, **options)
+    accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
+    account_id = next(a["account_id"] for a in accounts if a["mask"] == mask)
+    token = plaid.ok(
+        "/processor/token/create", access_token=access, account_id=account_id, processor="dwolla"
+    )["processor_token"]
+    return access, account_id, token

@@ -6,30 +6,17 @@ from typing import Any
 
 import pytest
 
-from tests.api.plaid.helpers import sync_all
+from tests.api.plaid.helpers import processor_token, sync_all
 from tests.conftest import PlaidClient
 
 
-def _token_for(
-    plaid: PlaidClient, mask: str = "0000", institution: str = "ins_109508"
-) -> tuple[str, str, str]:
-    """(access token, account id, processor token) for the account with ``mask``."""
-    access = plaid.link_item(institution, products=("auth", "transactions"))
-    accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
-    account_id = next(a["account_id"] for a in accounts if a["mask"] == mask)
-    token = plaid.ok(
-        "/processor/token/create", access_token=access, account_id=account_id, processor="dwolla"
-    )["processor_token"]
-    return access, account_id, token
-
-
 def test_processor_token_create_gives_a_sandbox_processor_token(plaid: PlaidClient) -> None:
-    _, _, token = _token_for(plaid)
+    _, _, token = processor_token(plaid)
     assert token.startswith("processor-sandbox-") and len(token) == len("processor-sandbox-") + 36
 
 
 def test_processor_auth_get_returns_the_one_account_and_its_ach_numbers(plaid: PlaidClient) -> None:
-    access, account_id, token = _token_for(plaid)
+    access, account_id, token = processor_token(plaid)
     body = plaid.ok("/processor/auth/get", processor_token=token)
     assert body["account"]["account_id"] == account_id
     auth = plaid.ok("/auth/get", access_token=access)["numbers"]["ach"]
@@ -38,14 +25,14 @@ def test_processor_auth_get_returns_the_one_account_and_its_ach_numbers(plaid: P
 
 
 def test_processor_auth_get_gb_account_has_iban_and_bacs(plaid: PlaidClient) -> None:
-    _, _, token = _token_for(plaid, institution="ins_117650")
+    _, _, token = processor_token(plaid, institution="ins_117650")
     numbers = plaid.ok("/processor/auth/get", processor_token=token)["numbers"]
     assert numbers["ach"] is None
     assert numbers["international"]["iban"].startswith("GB") and numbers["bacs"]["sort_code"]
 
 
 def test_processor_auth_get_on_a_card_is_no_auth_accounts(plaid: PlaidClient) -> None:
-    _, _, token = _token_for(plaid, mask="3333")
+    _, _, token = processor_token(plaid, mask="3333")
     assert (
         plaid.error("/processor/auth/get", processor_token=token)["error_code"]
         == "NO_AUTH_ACCOUNTS"
@@ -53,7 +40,7 @@ def test_processor_auth_get_on_a_card_is_no_auth_accounts(plaid: PlaidClient) ->
 
 
 def test_processor_balance_and_identity_match_the_items_view(plaid: PlaidClient) -> None:
-    access, account_id, token = _token_for(plaid)
+    access, account_id, token = processor_token(plaid)
     balance = plaid.ok("/processor/balance/get", processor_token=token)["account"]
     accounts = plaid.ok("/accounts/balance/get", access_token=access)["accounts"]
     assert balance == next(a for a in accounts if a["account_id"] == account_id)
@@ -63,7 +50,7 @@ def test_processor_balance_and_identity_match_the_items_view(plaid: PlaidClient)
 
 
 def test_processor_transactions_sync_pages_only_the_tokens_account(plaid: PlaidClient) -> None:
-    access, account_id, token = _token_for(plaid)
+    access, account_id, token = processor_token(plaid)
     first = plaid.ok("/processor/transactions/sync", processor_token=token, count=5)
     assert first["account"]["account_id"] == account_id and first["has_more"] is True
     added, cursor = [], ""
@@ -82,7 +69,7 @@ def test_processor_transactions_sync_pages_only_the_tokens_account(plaid: PlaidC
 
 
 def test_processor_token_dies_with_its_item(plaid: PlaidClient) -> None:
-    access, _, token = _token_for(plaid)
+    access, _, token = processor_token(plaid)
     plaid.ok("/item/remove", access_token=access)
     error = plaid.error("/processor/balance/get", processor_token=token)
     assert (
@@ -95,7 +82,7 @@ def test_processor_token_of_another_tenant_is_invalid(app: Any, plaid: PlaidClie
     from sandbox.extensions import db
     from tests.conftest import PlaidClient as Client
 
-    _, _, token = _token_for(plaid)
+    _, _, token = processor_token(plaid)
     _, keys = tenants.create(db.session, "other", 7)
     db.session.commit()
     other = Client(app.test_client(), keys.client_id, keys.secret)

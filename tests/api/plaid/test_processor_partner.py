@@ -15,7 +15,7 @@ from flask import Flask
 
 from sandbox.core import tenants
 from sandbox.extensions import db
-from tests.api.plaid.helpers import queued_webhooks
+from tests.api.plaid.helpers import processor_token, queued_webhooks
 from tests.api.plaid.test_contract import PROCESSOR_TWINS, Checker
 from tests.conftest import FROZEN_NOW, PlaidClient
 
@@ -24,21 +24,10 @@ START, END = "2025-01-01", "2026-03-16"
 
 
 def _token(
-    plaid: PlaidClient,
-    mask: str = "0000",
-    *,
-    products: tuple[str, ...] = PRODUCTS,
-    institution: str = "ins_109508",
-    **options: Any,
+    plaid: PlaidClient, mask: str = "0000", *, products: tuple[str, ...] = PRODUCTS, **options: Any
 ) -> tuple[str, str, str]:
-    """(access token, account id, processor token) for the account with ``mask``."""
-    access = plaid.link_item(institution, products=products, **options)
-    accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
-    account_id = next(a["account_id"] for a in accounts if a["mask"] == mask)
-    token = plaid.ok(
-        "/processor/token/create", access_token=access, account_id=account_id, processor="dwolla"
-    )["processor_token"]
-    return access, account_id, token
+    """A processor token for a new item that has every product a twin reads."""
+    return processor_token(plaid, mask, products=products, **options)
 
 
 def _without_request_id(body: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.api.plaid import contract
-from tests.api.plaid.helpers import advance_clock
+from tests.api.plaid.helpers import advance_clock, processor_token
 from tests.conftest import PlaidClient
 
 APP_HOOK = "https://app.test/hook"
@@ -23,14 +23,8 @@ PRODUCTS = ("auth", "transactions", "investments", "liabilities")
 
 
 def _token(plaid: PlaidClient, mask: str = "0000", **options: Any) -> tuple[str, str, str]:
-    """(access token, account id, processor token) for user_good's account with ``mask``."""
-    access = plaid.link_item(products=PRODUCTS, **options)
-    accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
-    account_id = next(a["account_id"] for a in accounts if a["mask"] == mask)
-    token = plaid.ok(
-        "/processor/token/create", access_token=access, account_id=account_id, processor="dwolla"
-    )["processor_token"]
-    return access, account_id, token
+    """A processor token for user_good's account with ``mask`` (every product linked)."""
+    return processor_token(plaid, mask, products=PRODUCTS, **options)
 
 
 def _events(plaid: PlaidClient) -> list[dict[str, Any]]:
