@@ -42,9 +42,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config or {})
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # Server databases drop idle connections; SQLite files never do.
-        engine_options.setdefault("pool_pre_ping", True)
     engine_options.setdefault("json_deserializer", json_column)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)

@@ -27,7 +27,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine, ExecutionContext
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import PoolProxiedConnection
 from werkzeug.wrappers import Response
@@ -42,6 +42,8 @@ from .core.prepared import READER
 # `random` state that seeded code (and Hypothesis, in tests) relies on.
 _JITTER = random.Random()
 
+# A pooled server connection unused this long is pinged before it is handed out again.
+IDLE_PING_SECONDS = 5.0
 # How long a SQLite writer waits for the database lock before giving up (then retried).
 BUSY_TIMEOUT_MS = 30_000
 ATTEMPTS = 4  # one try and three retries of a request's unit of work
@@ -56,14 +58,50 @@ RETRYABLE_SQLITE = {
 
 
 class SandboxSQLAlchemy(SQLAlchemy):
-    """Flask-SQLAlchemy whose SQLite engines serialise writers (and nothing else's do), and
-    whose sessions read through a ``RequestReader`` until they begin a transaction."""
+    """Flask-SQLAlchemy whose SQLite engines serialise writers (and nothing else's do), whose
+    server engines ping idle connections, and whose sessions read through a
+    ``RequestReader`` until they begin a transaction."""
 
     def _make_engine(self, bind_key: str | None, options: dict[str, Any], app: Flask) -> Engine:
         engine: Engine = super()._make_engine(bind_key, options, app)
         if engine.dialect.name == "sqlite":
             serialise_sqlite(engine)
+        else:  # server databases drop idle connections; SQLite files never do
+            ping_idle_connections(engine)
         return engine
+
+
+_RETURNED = "sandbox.returned"  # a pooled connection's info: when it last went back
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """``pool_pre_ping`` for connections that sat in the pool ``IDLE_PING_SECONDS`` or more.
+
+    Pinging at every checkout cost a round trip per request (a read-only call makes two
+    more), for connections a busy server used a moment ago. One that was dropped since it
+    went back (a restart, a killed backend) fails the request's first statement instead,
+    which runs again on a new connection: a read on the request's reader at once
+    (``RequestReader.reconnect``), the request's work as a whole (``unit_of_work``).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is None or time.monotonic() - returned < IDLE_PING_SECONDS:
+            return  # a new connection, or one in use a moment ago
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            # As pool_pre_ping: the server likely restarted, so every connection as old
+            # goes too; the pool hands out a new one.
+            raise InvalidatePoolError(str(exc)) from exc
 
 
 class RequestReader:
@@ -110,6 +148,16 @@ class RequestReader:
             bind = self._session.get_bind()
             self._engine = bind if isinstance(bind, Engine) else bind.engine
         return self._engine
+
+    def reconnect(self) -> PoolProxiedConnection:
+        """A new connection in place of one the server dropped. A drop usually means a
+        restart, so the pool starts afresh. The reads so far stand: on PostgreSQL each was
+        its own transaction (SQLite files are never dropped)."""
+        self.release()
+        self._bind().dispose()
+        pooled = self.connection()
+        assert pooled is not None, "a reader that had a connection can take another"
+        return pooled
 
     def release(self) -> None:
         """Give the connection back to the pool (which rolls its read transaction back)."""
@@ -320,22 +368,34 @@ def retryable(exc: DBAPIError) -> bool:
     return name in RETRYABLE_SQLITE
 
 
+def lost_before_commit(exc: DBAPIError, committing: bool) -> bool:
+    """Whether the connection dropped before the work's commit was sent: the server rolled
+    the transaction back, so the work can run again (a lost ``COMMIT`` may have committed)."""
+    return exc.connection_invalidated and not committing
+
+
 def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
-    """Run ``view`` and commit; on a transient conflict roll back and run it again."""
+    """Run ``view`` and commit; on a transient conflict, or a connection the server dropped
+    (``ping_idle_connections``), roll back and run it again."""
 
     @functools.wraps(view)
     def run(**kwargs: Any) -> Response:
         attempt = 1
         while True:
+            committing = False
             try:
                 response = current_app.make_response(current_app.ensure_sync(view)(**kwargs))
                 if response.status_code < 400:
+                    committing = True
                     commit_work(db.session())
                 return response
             except DBAPIError as exc:
                 db.session.rollback()
-                if attempt == ATTEMPTS or not retryable(exc):
+                lost = lost_before_commit(exc, committing)
+                if attempt == ATTEMPTS or not (lost or retryable(exc)):
                     raise
+                if lost:  # likely a restart: the pool's other connections are gone too
+                    db.engine.dispose()
                 current_app.logger.warning("retrying %s after %s", view.__name__, exc.orig)
                 time.sleep(_JITTER.uniform(0.01, 0.05) * 2**attempt)  # jitter spreads retries
                 attempt += 1

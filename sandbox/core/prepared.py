@@ -15,7 +15,9 @@ transaction, which cost as much as its three reads.
 Only plain reads qualify: no ``FOR UPDATE`` (SQLite compiles it away, and the engine's hook
 that takes SQLite's write lock for it never sees these statements), no expanding ``IN``
 parameters. A driver error is raised as SQLAlchemy's (``DBAPIError`` with ``orig``), so a
-request's unit of work retries it as it would any other statement's.
+request's unit of work retries it as it would any other statement's; a read on the ``Reader``
+whose connection the server dropped runs again at once on a new one (a request's reads come
+first, often in a ``before_request`` hook that no unit of work covers).
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ class Reader(Protocol):
     def connection(self) -> PoolProxiedConnection | None:
         """The pooled connection, checked out (its read transaction begun) at first use; None
         once the session has a transaction of its own, which then serves the reads."""
+        ...
+
+    def reconnect(self) -> PoolProxiedConnection:
+        """A new connection in place of one the server dropped (its reads so far stand)."""
         ...
 
 
@@ -83,14 +89,27 @@ class Prepared:
         """Every row, each with the selected columns as attributes (as SQLAlchemy names them)."""
         reader: Reader | None = session.info.get(READER)
         pooled = None if reader is None else reader.connection()
-        invalidate: Callable[[BaseException], None]
         if pooled is None:
             connection = session.connection()
-            dialect, pooled = connection.dialect, connection.connection
-            invalidate = connection.invalidate
-        else:
-            assert reader is not None
-            dialect, invalidate = reader.dialect, pooled.invalidate
+            return self._run(
+                connection.dialect, connection.connection, connection.invalidate, params
+            )
+        assert reader is not None
+        try:
+            return self._run(reader.dialect, pooled, pooled.invalidate, params)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        pooled = reader.reconnect()  # the server dropped it: a read runs again anywhere
+        return self._run(reader.dialect, pooled, pooled.invalidate, params)
+
+    def _run(
+        self,
+        dialect: Dialect,
+        pooled: PoolProxiedConnection,
+        invalidate: Callable[[BaseException], None],
+        params: Mapping[str, Any],
+    ) -> list[Any]:
         plan = self._plans.get(dialect.name) or self._compile(dialect)
         arguments = plan.arguments(params)
         cursor = pooled.cursor()
@@ -104,7 +123,12 @@ class Prepared:
             if lost:
                 invalidate(exc)
             raise DBAPIError.instance(
-                plan.sql, arguments, exc, dialect.loaded_dbapi.Error, lost, dialect=dialect
+                plan.sql,
+                arguments,
+                exc,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
             ) from exc
         finally:
             cursor.close()
