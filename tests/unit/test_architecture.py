@@ -6,6 +6,7 @@ imports Flask or a dialect, or a dialect reaches past ``sandbox.core.bank``.
 
 from __future__ import annotations
 
+import logging
 import pkgutil
 import tomllib
 from pathlib import Path
@@ -31,12 +32,31 @@ def _contract(config: dict[str, Any], contract_id: str) -> dict[str, Any]:
 
 
 def _lint(config_file: Path) -> int:
-    return lint_imports(config_filename=str(config_file), no_cache=True, no_logo=True)
+    """``lint_imports`` with this process's loggers left as they were.
+
+    import-linter configures logging with ``dictConfig``, whose default disables every logger
+    that already exists (the app's, Flask-Migrate's): any later test reading their records
+    through ``caplog`` would see nothing, depending on which tests ran before.
+    """
+    existing = logging.Logger.manager.loggerDict.values()
+    enabled = [log for log in existing if isinstance(log, logging.Logger) and not log.disabled]
+    try:
+        return lint_imports(config_filename=str(config_file), no_cache=True, no_logo=True)
+    finally:
+        for log in enabled:
+            log.disabled = False
 
 
 def test_the_contracts_hold() -> None:
     """Core neutral, facade the only door, web > control > plaid > core, no import loops."""
     assert _lint(ROOT / "pyproject.toml") == 0
+
+
+def test_linting_leaves_the_process_loggers_enabled() -> None:
+    """Running the linter here must not silence the app's logs for the tests that follow."""
+    app_logger = logging.getLogger("sandbox")
+    _lint(ROOT / "pyproject.toml")
+    assert not app_logger.disabled
 
 
 def test_every_core_module_is_a_door_or_forbidden_to_dialects() -> None:
