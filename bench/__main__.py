@@ -18,11 +18,8 @@ SAVE_NOTHING = ["--output", "-"]
 
 bench_ledger.main()
 bench_plugin.main(["--runs", "1"] if QUICK else [])
-status = bench_api.main(
-    ["--runs", "1", "--duration", "1", "--warmup", "0", "--chains", "1", *SAVE_NOTHING]
-    if QUICK
-    else []
-)
+QUICK_API = ["--runs", "1", "--duration", "1", "--warmup", "0", "--rounds", "1", "--chains", "1"]
+status = bench_api.main([*QUICK_API, *SAVE_NOTHING] if QUICK else [])
 postgres = os.environ.get("BENCH_POSTGRES_URL")
 if postgres:
     quick_scale = ["--items", "10,30", "--days", "30", "--duration", "1", "--warmup", "0"]

@@ -12,8 +12,10 @@
    schema.
 2. Throughput: the sandbox under gunicorn against ``bench/bare_app.py``, which returns
    the sandbox's own reply bytes from memory, under the same gunicorn settings and
-   driven by the same load generator for the same time. The ratio sandbox/bare is what
-   to compare across machines; the absolute numbers depend on the machine.
+   driven by the same load generator for the same time, in ``--rounds`` rounds that take
+   the two servers in turn (the median round is reported, with the range of all). The
+   ratio sandbox/bare is what to compare across machines; the absolute numbers depend on
+   the machine.
 
 The tables are printed and saved to ``bench/results.md``.
 """
@@ -149,6 +151,16 @@ class Throughput:
     sandbox_cpu: float = 0.0
     bare_cpu: float = 0.0
 
+    @property
+    def rate_ratio(self) -> float:
+        """Requests per second, sandbox over bare."""
+        return self.sandbox.rate / self.bare.rate if self.bare.rate else 0.0
+
+    @property
+    def cpu_ratio(self) -> float:
+        """Worker CPU per request, bare over sandbox (1.0: the sandbox costs nothing)."""
+        return self.bare_cpu / self.sandbox_cpu if self.sandbox_cpu else 0.0
+
 
 # The endpoints loaded, with what each request sends besides the access token.
 ENDPOINTS: dict[str, dict[str, object]] = {BALANCE: {}, SYNC: {"count": 100}}
@@ -175,13 +187,16 @@ class Measured:
 
 
 def measure_throughput(work: Path, args: argparse.Namespace) -> Measured:
-    """Link + sync chains, then load the sandbox, then the bare app, with identical settings."""
+    """Link + sync chains, then ``--rounds`` rounds loading the sandbox and the bare app in
+    turn, with identical settings: both servers run throughout, and every other round loads
+    the bare app first, so a spell of load from elsewhere on the machine lands on both."""
     env = sandbox_env(args.database_url or sqlite_url(work, "throughput.db"))
     init_db(env)
     drivers = clients(args.client)
     gunicorn = dict(workers=args.workers, worker_class=args.worker_class)
     bodies: dict[str, bytes] = {}
     replies: dict[str, bytes] = {}
+    loads: list[Throughput] = []
     with start_gunicorn("sandbox.wsgi:app", env, work / "sandbox.log", **gunicorn) as sandbox:
         chains = [link_and_sync(sandbox.url) for _ in range(args.chains)]
         token = link_item(sandbox.url)
@@ -189,27 +204,31 @@ def measure_throughput(work: Path, args: argparse.Namespace) -> Measured:
         for endpoint, extra in ENDPOINTS.items():
             bodies[endpoint] = json.dumps({"access_token": token, **extra}).encode()
             replies[endpoint] = _capture(sandbox, endpoint, bodies[endpoint])
-        on_sandbox = {
-            (e, c): _load(c, sandbox, e, bodies[e], args) for e in ENDPOINTS for c in drivers
-        }
-    files: dict[str, str] = {}
-    for endpoint, reply in replies.items():
-        files[endpoint] = str(work / f"reply{len(files)}.json")
-        Path(files[endpoint]).write_bytes(reply)
-    (work / "replies.json").write_text(json.dumps(files))
-    bare_env = dict(os.environ, BENCH_REPLIES=str(work / "replies.json"))
-    with start_gunicorn("bench.bare_app:app", bare_env, work / "bare.log", **gunicorn) as bare:
-        for endpoint in ENDPOINTS:
-            if _capture(bare, endpoint, bodies[endpoint]) != replies[endpoint]:
-                raise RuntimeError(f"the bare app does not return the sandbox's {endpoint}")
-        on_bare = {(e, c): _load(c, bare, e, bodies[e], args) for e in ENDPOINTS for c in drivers}
-    loads = [
-        Throughput(
-            c, on_sandbox[e, c][0], on_bare[e, c][0], e, on_sandbox[e, c][1], on_bare[e, c][1]
-        )
-        for e in ENDPOINTS
-        for c in drivers
-    ]
+        files: dict[str, str] = {}
+        for endpoint, reply in replies.items():
+            files[endpoint] = str(work / f"reply{len(files)}.json")
+            Path(files[endpoint]).write_bytes(reply)
+        (work / "replies.json").write_text(json.dumps(files))
+        bare_env = dict(os.environ, BENCH_REPLIES=str(work / "replies.json"))
+        with start_gunicorn("bench.bare_app:app", bare_env, work / "bare.log", **gunicorn) as bare:
+            for endpoint in ENDPOINTS:
+                if _capture(bare, endpoint, bodies[endpoint]) != replies[endpoint]:
+                    raise RuntimeError(f"the bare app does not return the sandbox's {endpoint}")
+            for turn in range(args.rounds):
+                for endpoint in ENDPOINTS:
+                    for client in drivers:
+                        pair = (sandbox, bare) if turn % 2 == 0 else (bare, sandbox)
+                        measured = {
+                            server: _load(client, server, endpoint, bodies[endpoint], args)
+                            for server in pair
+                        }
+                        (on_sandbox, sandbox_cpu), (on_bare, bare_cpu) = (
+                            measured[sandbox],
+                            measured[bare],
+                        )
+                        loads.append(
+                            Throughput(client, on_sandbox, on_bare, endpoint, sandbox_cpu, bare_cpu)
+                        )
     sizes = {e: len(r) for e, r in replies.items()}
     added = chains[0][1] if chains else 0
     return Measured(loads, sizes, [seconds for seconds, _ in chains], added)
@@ -295,14 +314,19 @@ CLIENT_LABELS = {"python": "Python threads + requests", "wrk": "wrk"}
 
 def throughput_table(results: Sequence[Throughput], database: str) -> list[str]:
     """Markdown rows: req/s and latency of both servers and their ratio, per endpoint and
-    load driver; ``p99/p50`` shows how even the latency is (target: at most 3)."""
+    load driver; ``p99/p50`` shows how even the latency is (target: at most 3). With several
+    rounds, the round of the median ratio is shown, and a last row gives every round's range."""
     rows = [
         "| endpoint | server | load driver | req/s | p50 | p99 | p99/p50 | CPU/request "
         "| requests | errors |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    groups: dict[tuple[str, str], list[Throughput]] = {}
     for result in results:
-        client = CLIENT_LABELS[result.client]
+        groups.setdefault((result.endpoint, result.client), []).append(result)
+    for (endpoint, client_name), rounds in groups.items():
+        result = sorted(rounds, key=lambda r: r.rate_ratio)[len(rounds) // 2]
+        client = CLIENT_LABELS[client_name]
         sandbox, bare = result.sandbox, result.bare
         for label, run, cpu in (
             (f"sandbox ({database})", sandbox, result.sandbox_cpu),
@@ -310,18 +334,29 @@ def throughput_table(results: Sequence[Throughput], database: str) -> list[str]:
         ):
             p50, p99 = run.percentile(0.5), run.percentile(0.99)
             rows.append(
-                f"| `{result.endpoint}` | {label} | {client} | {run.rate:,.0f} | {_ms(p50)} "
+                f"| `{endpoint}` | {label} | {client} | {run.rate:,.0f} | {_ms(p50)} "
                 f"| {_ms(p99)} | {_ratio(p99, p50)} | {cpu * 1000:.2f} ms | {run.requests:,} "
                 f"| {run.errors} |"
             )
         rows.append(
-            f"| `{result.endpoint}` | **ratio sandbox/bare** | {client} "
+            f"| `{endpoint}` | **ratio sandbox/bare** | {client} "
             f"| **{_ratio(sandbox.rate, bare.rate)}** "
             f"| {_ratio(sandbox.percentile(0.5), bare.percentile(0.5))}x "
             f"| {_ratio(sandbox.percentile(0.99), bare.percentile(0.99))}x | "
             f"| **{_ratio(result.bare_cpu, result.sandbox_cpu)}** (bare/sandbox) | | |"
         )
+        if len(rounds) > 1:
+            rows.append(
+                f"| `{endpoint}` | ratio, {len(rounds)} rounds: median (range) | {client} "
+                f"| {_spread([r.rate_ratio for r in rounds])} | | | | "
+                f"| {_spread([r.cpu_ratio for r in rounds])} | | |"
+            )
     return rows
+
+
+def _spread(values: Sequence[float]) -> str:
+    """``median (min-max)`` of ratios."""
+    return f"{median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def chain_line(measured: Measured) -> str:
@@ -377,7 +412,8 @@ def report(
             f"Throughput: gunicorn `--workers {args.workers} --worker-class "
             f"{args.worker_class}` for both servers; {args.threads} concurrent connections "
             f"(Python: one thread with a `requests.Session` each), {args.duration:g} s after "
-            f"{args.warmup:g} s warm-up; replies: {sizes} (sync: the first page, count 100). "
+            f"{args.warmup:g} s warm-up, {args.rounds} round(s) taking the servers in turn; "
+            f"replies: {sizes} (sync: the first page, count 100). "
             f"The load driver and the servers share the machine; load average "
             f"{_load_average()}.",
             "",
@@ -399,6 +435,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--runs", type=int, default=5, help="cold starts per case (median of these)"
     )
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per server")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="loads of each server, taken in turn (median)"
+    )
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--threads", type=int, default=8, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")

@@ -237,7 +237,7 @@ def transactions(
         with open(csv_path, "w", newline="") as out:
             click.echo(f"wrote {write_csv(rows, out)} rows to {csv_path}")
         return
-    table = Table("date", "amount", "payee", "category", "pending")
+    table = Table("date", render.money_column("amount"), "payee", "category", "pending")
     for t in rows[:limit]:
         table.add_row(
             t.date.isoformat(),

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from client.imports.importer import ImportReport
 from client.notify import advice_for
@@ -22,6 +22,12 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
+def money_column(header: str) -> Column:
+    """A column of amounts: right-aligned and never cut; on a narrow terminal the text
+    columns wrap first (rich shrinks only wrapping columns before it truncates)."""
+    return Column(header, justify="right", no_wrap=True)
+
+
 def when(moment: dt.datetime | None) -> str:
     """A timestamp to the minute, or "never"."""
     return moment.isoformat(timespec="minutes") if moment else "never"
@@ -29,7 +35,16 @@ def when(moment: dt.datetime | None) -> str:
 
 def accounts_table(rows: Iterable[Account]) -> Table:
     """Accounts with balances."""
-    table = Table("id", "connection", "name", "mask", "type", "current", "available", "currency")
+    table = Table(
+        "id",
+        "connection",
+        "name",
+        "mask",
+        "type",
+        money_column("current"),
+        money_column("available"),
+        "currency",
+    )
     for a in rows:
         table.add_row(
             str(a.id),

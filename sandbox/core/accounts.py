@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -43,6 +43,14 @@ class AccountsView:
 
     item: Item
     accounts: list[Account]
+
+
+@dataclass
+class ShownAccountsView:
+    """An item with (a selection of) its accounts as replies show them (``read_shown``)."""
+
+    item: Item
+    accounts: list[ShownAccount]
 
 
 def to_minor(value: float | int | str | Decimal) -> int:
@@ -185,6 +193,58 @@ _OF_ITEM = Prepared(
     .where(_TABLE.c.item_pk == sa.bindparam("item_pk"))
     .order_by(_TABLE.c.ordinal)
 )
+# What a reply shows of an account (Plaid's ``AccountBase``), with no JSON column to parse: the
+# balance, accounts, sync and transactions replies, the hottest reads of all.
+_SHOWN_OF_ITEM = Prepared(
+    sa.select(
+        *(
+            _TABLE.c[name]
+            for name in (
+                "id",
+                "type",
+                "subtype",
+                "name",
+                "official_name",
+                "mask",
+                "currency",
+                "current_minor",
+                "available_minor",
+                "limit_minor",
+                "verification_status",
+            )
+        )
+    )
+    .where(_TABLE.c.item_pk == sa.bindparam("item_pk"))
+    .order_by(_TABLE.c.ordinal)
+)
+
+
+class ShownAccount(Protocol):
+    """An account as a reply shows it (``read_shown``): ``Account``'s columns of the same
+    names, without its numbers and details. An ``Account`` is one too."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def subtype(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def official_name(self) -> str | None: ...
+    @property
+    def mask(self) -> str | None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def current_minor(self) -> int: ...
+    @property
+    def available_minor(self) -> int | None: ...
+    @property
+    def limit_minor(self) -> int | None: ...
+    @property
+    def verification_status(self) -> str | None: ...
 
 
 def read(session: Session, item: Item, account_ids: list[str] | None) -> list[Account]:
@@ -199,7 +259,17 @@ def read(session: Session, item: Item, account_ids: list[str] | None) -> list[Ac
     return _chosen(rows, account_ids)
 
 
-def _chosen(accounts: list[Account], account_ids: list[str] | None) -> list[Account]:
+def read_shown(session: Session, item: Item, account_ids: list[str] | None) -> list[ShownAccount]:
+    """``read`` without the numbers and details: the accounts a reply shows as they are."""
+    session.flush()
+    rows: list[Any] = _SHOWN_OF_ITEM.all(session, {"item_pk": item.pk})
+    return _chosen(rows, account_ids)
+
+
+_Row = TypeVar("_Row", bound=ShownAccount)
+
+
+def _chosen(accounts: list[_Row], account_ids: list[str] | None) -> list[_Row]:
     if account_ids is None:
         return accounts
     by_id = {a.id: a for a in accounts}

@@ -37,6 +37,8 @@ from . import (
 )
 from .accounts import AUTH_SUBTYPES as AUTH_SUBTYPES
 from .accounts import AccountsView as AccountsView
+from .accounts import ShownAccount as ShownAccount
+from .accounts import ShownAccountsView as ShownAccountsView
 from .accounts import owner as account_owner
 from .assets import AccountSection as AccountSection
 from .assets import ReportContent as ReportContent
@@ -71,7 +73,6 @@ from .liabilities import Report as Report
 from .link import config as link_config
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
-from .microdeposits import verification_status as verification_status  # accounts show it
 from .models import (
     AccessToken,
     Account,
@@ -517,10 +518,12 @@ class Bank:
 
     # -- accounts ---------------------------------------------------------------------------
 
-    def accounts(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
+    def accounts(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> ShownAccountsView:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
         item = self.item_to_show(access_token)
-        return AccountsView(item, accounts_mod.read(self.session, item, account_ids))
+        return ShownAccountsView(item, accounts_mod.read_shown(self.session, item, account_ids))
 
     def product_accounts(self, access_token: str, account_ids: list[str] | None) -> AccountsView:
         """The item and its accounts for a product's call, which bills (changes) the item."""
@@ -795,13 +798,13 @@ class Bank:
         if not item.last_successful_update:
             item.last_successful_update = item.created_at
         if account_id is not None:  # a foreign id is INVALID_ACCOUNT_ID, before the cursor
-            accounts_mod.read(self.session, item, [account_id])
+            accounts_mod.read_shown(self.session, item, [account_id])
         page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
         # DIVERGES: the whole history is served before HISTORICAL_UPDATE; only the status says so.
         status = (
             "HISTORICAL_UPDATE_COMPLETE" if self.history_ready(item) else "INITIAL_UPDATE_COMPLETE"
         )
-        shown = accounts_mod.read(self.session, item, None)
+        shown = accounts_mod.read_shown(self.session, item, None)
         return SyncView(item, transactions.with_transactions(item, account_id, shown), page, status)
 
     def transactions(
@@ -823,11 +826,17 @@ class Bank:
             item = self.item_to_show(access_token)
         else:
             item = self.item(access_token, change=False)
-        view = AccountsView(item, accounts_mod.read(self.session, item, account_ids))
+        view = ShownAccountsView(item, accounts_mod.read_shown(self.session, item, account_ids))
         return self.transactions_of(view, start, end, count=count, offset=offset)
 
     def transactions_of(
-        self, view: AccountsView, start: dt.date, end: dt.date, *, count: int, offset: int
+        self,
+        view: AccountsView | ShownAccountsView,
+        start: dt.date,
+        end: dt.date,
+        *,
+        count: int,
+        offset: int,
     ) -> TransactionsView:
         """``transactions`` for accounts already in hand."""
         item = view.item
@@ -879,7 +888,7 @@ class Bank:
         item = self.item(access_token, allow_error=True)
         triggers.fire(self.session, self.tenant, item, webhook_type, webhook_code, self.now())
 
-    def recurring_streams(self, view: AccountsView) -> list[Stream]:
+    def recurring_streams(self, view: AccountsView | ShownAccountsView) -> list[Stream]:
         """Inflow and outflow streams in the posted transactions of the view's accounts."""
         item = self.session.get(Item, view.item.pk)  # the item itself: its plan reads its tenant
         assert item is not None

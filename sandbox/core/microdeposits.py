@@ -11,7 +11,8 @@ link token's ``auth.same_day_microdeposits_enabled``); the item's one checking a
 ``pending_manual_verification`` until the user reopens Link in update mode and types the code
 of the deposit's description (sandbox: ``ABC``, any case). Three wrong codes lock it
 (``verification_failed``); ``/sandbox/item/set_verification_status`` cannot settle it.
-The status lives in the account's ``details`` so account replies read it without a query.
+The status is a column of the account (``Account.verification_status``), so account replies
+read it with the account; the Same Day attempts are kept in its ``details``.
 """
 
 from __future__ import annotations
@@ -38,33 +39,26 @@ SETTABLE = {
     "automatically_verified": "AUTOMATICALLY_VERIFIED",
     "verification_expired": "VERIFICATION_EXPIRED",
 }
-_KEY = "verification_status"
 _ATTEMPTS = "verification_attempts"
 # Plaid's sandbox matches an automated deposit about a day after the link.
 VERIFICATION_DELAY = dt.timedelta(hours=24)
-
-
-def verification_status(account: Account) -> str | None:
-    """The account's ``verification_status`` (None: not a micro-deposit account)."""
-    value: str | None = account.details.get(_KEY)
-    return value
 
 
 def start(item: Item, status: str = PENDING) -> None:
     """A fresh micro-deposit item: its first checking account waits (Plaid's ••0000)."""
     checking = next((a for a in item.accounts if a.subtype == "checking"), None)
     if checking is not None:
-        checking.details = {**checking.details, _KEY: status}
+        checking.verification_status = status
 
 
 def awaiting_code(item: Item) -> Account | None:
     """The account whose Same Day deposit code the user has still to enter (or None)."""
-    return next((a for a in item.accounts if verification_status(a) == MANUAL_PENDING), None)
+    return next((a for a in item.accounts if a.verification_status == MANUAL_PENDING), None)
 
 
 def same_day_account(item: Item) -> Account | None:
     """The item's Same Day micro-deposit account, whatever its code's fate (or None)."""
-    return next((a for a in item.accounts if verification_status(a) in _SAME_DAY), None)
+    return next((a for a in item.accounts if a.verification_status in _SAME_DAY), None)
 
 
 def sms_verification_status(account: Account) -> str:
@@ -73,7 +67,7 @@ def sms_verification_status(account: Account) -> str:
     Plaid sends that webhook when the user verifies the code on Plaid's SMS page (Production
     only); ``/sandbox/item/fire_webhook`` fires it, saying how the code has fared so far.
     """
-    return "VERIFICATION_FAILED" if verification_status(account) == FAILED else "MANUALLY_VERIFIED"
+    return "VERIFICATION_FAILED" if account.verification_status == FAILED else "MANUALLY_VERIFIED"
 
 
 def attempts_left(account: Account) -> int:
@@ -85,21 +79,21 @@ def attempts_left(account: Account) -> int:
 def enter_code(account: Account, code: str) -> bool:
     """Check the code the user typed: right → ``manually_verified``; the last wrong try
     → ``verification_failed``. Returns whether it was right (a locked account never is)."""
-    if verification_status(account) != MANUAL_PENDING:
+    if account.verification_status != MANUAL_PENDING:
         return False
     if code.strip().upper() == CODE:
-        account.details = {**account.details, _KEY: "manually_verified"}
+        account.verification_status = "manually_verified"
         return True
     used = MAX_ATTEMPTS - attempts_left(account) + 1
     account.details = {**account.details, _ATTEMPTS: used}
     if used >= MAX_ATTEMPTS:
-        account.details = {**account.details, _KEY: FAILED}
+        account.verification_status = FAILED
     return False
 
 
 def check_verified(accounts: list[Account]) -> None:
     """``/auth/get`` releases no numbers while a deposit is unmatched (or never was)."""
-    if any(verification_status(a) in _NOT_READY for a in accounts):
+    if any(a.verification_status in _NOT_READY for a in accounts):
         raise ProductNotReady()
 
 
@@ -107,9 +101,9 @@ def verify_due(item: Item, now: dt.datetime) -> list[str]:
     """Verify the item's pending accounts once the delay has passed; returns their ids."""
     if item.created_at + VERIFICATION_DELAY > now:
         return []
-    due = [a for a in item.accounts if verification_status(a) == PENDING]
+    due = [a for a in item.accounts if a.verification_status == PENDING]
     for account in due:
-        account.details = {**account.details, _KEY: "automatically_verified"}
+        account.verification_status = "automatically_verified"
     return [a.id for a in due]
 
 
@@ -123,10 +117,10 @@ def set_status(item: Item, account_id: str, value: str) -> str:
     account = next((a for a in item.accounts if a.id == account_id), None)
     if account is None:
         raise InvalidAccountId(f"account {account_id} not found", field="account_id")
-    if verification_status(account) != PENDING:
+    if account.verification_status != PENDING:
         raise InvalidField(
             f"account_id {account.id} is not pending automated micro-deposit verification",
             field="account_id",
         )
-    account.details = {**account.details, _KEY: value}
+    account.verification_status = value
     return SETTABLE[value]

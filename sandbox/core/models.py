@@ -214,6 +214,8 @@ class Account(Base):
     limit_minor: Mapped[int | None] = mapped_column(BigInteger)
     numbers: Mapped[dict[str, Any]]
     details: Mapped[dict[str, Any]]
+    # Auth's micro-deposit state (``core.microdeposits``); None on an ordinary account.
+    verification_status: Mapped[str | None] = mapped_column(String(40))
 
     item: Mapped[Item] = relationship(back_populates="accounts")
 

@@ -12,13 +12,15 @@ import datetime as dt
 import itertools
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import institutions, items, ledger
-from .models import Account, Item, Transaction
+from .accounts import ShownAccount
+from .models import Item, Transaction
 from .seeding import make_id
 
 FREQUENCIES = (
@@ -70,7 +72,9 @@ class Stream:
         return "MATURE" if len(self.transactions) >= MATURE_OCCURRENCES else "EARLY_DETECTION"
 
 
-def streams(session: Session, item: Item, accounts: list[Account], today: dt.date) -> list[Stream]:
+def streams(
+    session: Session, item: Item, accounts: Sequence[ShownAccount], today: dt.date
+) -> list[Stream]:
     """Every stream in the posted transactions of ``accounts``."""
     rows = session.scalars(
         select(Transaction)

@@ -15,8 +15,9 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import errors, sync
+from .accounts import ShownAccount
 from .ledger.model import has_transactions
-from .models import Account, Item, Transaction
+from .models import Item, Transaction
 
 CREATE_WINDOW_DAYS = 14
 
@@ -25,12 +26,12 @@ CREATE_WINDOW_DAYS = 14
 class SyncView:
     """A ``/transactions/sync`` page with the item's transaction accounts.
 
-    ``accounts`` are read-only rows (``accounts.read``), and so is ``item`` when the sync
+    ``accounts`` are read-only rows (``accounts.read_shown``), and so is ``item`` when the sync
     wrote nothing (``Bank.item_to_show``): a view shows them, never changes them.
     """
 
     item: Item
-    accounts: list[Account]
+    accounts: list[ShownAccount]
     page: sync.Page
     update_status: str
 
@@ -43,7 +44,7 @@ class TransactionsView:
     """
 
     item: Item
-    accounts: list[Account]
+    accounts: list[ShownAccount]
     transactions: Sequence[sync.RenderedRow]
     total: int
 
@@ -70,7 +71,7 @@ _COUNT = select(func.count()).select_from(Transaction.__table__).where(*_BETWEEN
 def between(
     session: Session,
     item: Item,
-    accounts: list[Account],
+    accounts: Sequence[ShownAccount],
     start: dt.date,
     end: dt.date,
     *,
@@ -101,10 +102,10 @@ def between(
 
 
 def with_transactions(
-    item: Item, account_id: str | None, among: list[Account] | None = None
-) -> list[Account]:
+    item: Item, account_id: str | None, among: Sequence[ShownAccount] | None = None
+) -> list[ShownAccount]:
     """The accounts Transactions covers (optionally one of them), as Plaid lists them."""
-    candidates = among if among is not None else list(item.accounts)
+    candidates: Sequence[ShownAccount] = among if among is not None else item.accounts
     return [
         a
         for a in candidates

@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from ..core import categories
-from ..core.bank import Stream, verification_status
+from ..core.bank import ShownAccount, Stream
 from ..core.institutions import Institution
 from ..core.models import Account, Item, Transaction
 from .errors import item_error
@@ -55,7 +55,7 @@ def instant(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def balances_json(account: Account) -> dict[str, Any]:
+def balances_json(account: ShownAccount) -> dict[str, Any]:
     """Plaid's ``AccountBalance`` of an account (an ORM object or a row read with its columns)."""
     return {
         "available": money(account.available_minor),
@@ -66,7 +66,7 @@ def balances_json(account: Account) -> dict[str, Any]:
     }
 
 
-def account_json(account: Account) -> dict[str, Any]:
+def account_json(account: ShownAccount) -> dict[str, Any]:
     """Plaid's ``AccountBase``: built by hand, it is the hottest object the dialect renders
     (every accounts, auth, identity and sync reply), and a schema costs ten times as much."""
     body = {
@@ -79,8 +79,8 @@ def account_json(account: Account) -> dict[str, Any]:
         "subtype": account.subtype,
         "holder_category": "personal",
     }
-    # Micro-deposit state, read from the account's details; absent on ordinary accounts.
-    status = verification_status(account)
+    # Micro-deposit state; absent on ordinary accounts.
+    status = account.verification_status
     if status is not None:
         body["verification_status"] = status
     return body

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from flask import Response, jsonify
 from marshmallow import Schema, ValidationError
 
-from ..core.bank import Bank, request_id
-from ..core.models import Account, Item
+from ..core.bank import Bank, ShownAccount, request_id
+from ..core.models import Item
 from . import auth
 from .errors import from_validation
 from .responses import account_json
@@ -42,7 +43,7 @@ def item_json(bank: Bank, item: Item) -> dict[str, Any]:
     return item_body(item, bank.institution_of(item))
 
 
-def accounts_json(accounts: list[Account]) -> list[dict[str, Any]]:
+def accounts_json(accounts: Sequence[ShownAccount]) -> list[dict[str, Any]]:
     """The ``accounts`` array of a reply."""
     return [account_json(account) for account in accounts]
 

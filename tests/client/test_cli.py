@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from rich.console import Console
 
+from client import cli as cli_module
 from client.cli import main
 from client.crypto import TokenCipher
 from client.store.db import Store
@@ -66,7 +68,12 @@ def test_cli_connect_prints_link_url_and_reconnect_prints_update_mode_url(
     assert update.startswith(f"{tenant.url}/link?token=link-sandbox-") and update != url
 
 
-def test_cli_money_is_printed_as_money(cli: Cli) -> None:
+@pytest.mark.parametrize("width", [120, 60])
+def test_cli_money_is_printed_as_money(
+    cli: Cli, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole, on a wide terminal and on a narrow one (other columns give way first)."""
+    monkeypatch.setattr(cli_module, "console", Console(width=width))
     store = Store(cli.db)
     with store.session() as s:
         conn = Connection(settings={}, institution_name="First Platypus Bank")

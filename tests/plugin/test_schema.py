@@ -3,10 +3,12 @@ migration, which is only right while the migrations build exactly the models' sc
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -236,3 +238,59 @@ def test_processor_token_settings_migrate_up_and_down(empty_app: Flask) -> None:
         db.session.remove()
     assert ok("/processor/token/permissions/get", processor_token=token)["products"] == []
     assert ok("/processor/balance/get", processor_token=token)["account"]
+
+
+def test_account_verification_status_moves_to_its_column_and_back(empty_app: Flask) -> None:
+    """Revision c7e2a4f9d813 moves each micro-deposit status out of ``accounts.details`` into
+    ``verification_status``, leaving the account's other details; its downgrade puts it back.
+    A status set before the upgrade is still what ``/accounts/get`` shows after it."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    client = empty_app.test_client()
+    keys = {"client_id": "c", "secret": "s"}
+
+    def ok(path: str, **body: object) -> dict[str, Any]:
+        reply = client.post(path, json={**keys, **body})
+        assert reply.status_code == 200, reply.get_json()
+        return reply.get_json()  # type: ignore[no-any-return]
+
+    public = ok(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["auth"],
+        options={"override_username": "user_good", "override_password": "microdeposits_good"},
+    )["public_token"]
+    access = ok("/item/public_token/exchange", public_token=public)["access_token"]
+    shown = {
+        a["account_id"]: a.get("verification_status")
+        for a in ok("/accounts/get", access_token=access)["accounts"]
+    }
+    pending = [account for account, status in shown.items() if status]
+    assert len(pending) == 1 and shown[pending[0]] == "pending_automatic_verification"
+    details = "SELECT id, details FROM accounts"
+    with empty_app.app_context():
+        before = {row.id: _json(row.details) for row in db.session.execute(text(details))}
+        db.session.remove()
+        flask_migrate.downgrade(revision="b5d1e8f3a2c7")
+        old = {row.id: _json(row.details) for row in db.session.execute(text(details))}
+        assert old[pending[0]] == {**before[pending[0]], "verification_status": shown[pending[0]]}
+        assert all(old[a] == before[a] for a in shown if a != pending[0])
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert _differences(empty_app) == []
+        after = {row.id: _json(row.details) for row in db.session.execute(text(details))}
+        assert after == before  # the key left details again, the rest untouched
+        db.session.remove()
+    again = {
+        a["account_id"]: a.get("verification_status")
+        for a in ok("/accounts/get", access_token=access)["accounts"]
+    }
+    assert again == shown
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read through a plain text query (text on SQLite, parsed on PostgreSQL)."""
+    return json.loads(value) if isinstance(value, str) else value

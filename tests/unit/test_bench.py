@@ -86,3 +86,23 @@ def test_bare_app_serves_one_reply_per_path() -> None:
     client = bare_app.create_app({"/a": b"1", "/transactions/sync": b"2"}).test_client()
     assert client.post("/a").data == b"1"
     assert client.post("/transactions/sync").data == b"2"
+
+
+def test_report_shows_the_median_round_and_the_range_of_all() -> None:
+    args = bench_api.parse_args(["--rounds", "3", "--output", "-"])
+    bare = LoadResult(1000, 0, 5.0, (0.005, 0.01))
+    rounds = [
+        bench_api.Throughput("wrk", LoadResult(rate, 0, 5.0, (0.01, 0.02)), bare, **cpu)
+        for rate, cpu in (
+            (400, {"sandbox_cpu": 0.004, "bare_cpu": 0.001}),
+            (500, {"sandbox_cpu": 0.002, "bare_cpu": 0.001}),
+            (300, {"sandbox_cpu": 0.005, "bare_cpu": 0.001}),
+        )
+    ]
+    measured = bench_api.Measured(rounds, {"/accounts/balance/get": 4096}, [], 0)
+    text = bench_api.report(args, [], measured)
+    assert "| **0.40** |" in text  # the median round's ratio, not the first's or the best's
+    assert "| 400 |" in text and "| 500 |" not in text  # and that round's own rows
+    assert "| 0.40 (0.30-0.50) |" in text  # req/s ratio: median (min-max) of the rounds
+    assert "| 0.25 (0.20-0.50) |" in text  # CPU ratio, bare over sandbox
+    assert "3 round(s)" in text

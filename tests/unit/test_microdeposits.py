@@ -24,7 +24,7 @@ def _item() -> Item:
 
 
 def test_start_marks_only_the_first_checking_account() -> None:
-    statuses = [microdeposits.verification_status(a) for a in _item().accounts]
+    statuses = [a.verification_status for a in _item().accounts]
     assert statuses == [None, microdeposits.PENDING, None]
 
 
@@ -34,7 +34,7 @@ def test_verify_due_waits_a_full_day() -> None:
     with pytest.raises(ProductNotReady):
         microdeposits.check_verified(item.accounts)
     assert microdeposits.verify_due(item, LINKED + dt.timedelta(hours=24)) == ["acc1"]
-    assert microdeposits.verification_status(item.accounts[1]) == "automatically_verified"
+    assert item.accounts[1].verification_status == "automatically_verified"
     microdeposits.check_verified(item.accounts)
     assert microdeposits.verify_due(item, LINKED + dt.timedelta(days=2)) == []
 
