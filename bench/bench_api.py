@@ -217,14 +217,10 @@ def measure_throughput(work: Path, args: argparse.Namespace) -> Measured:
             for turn in range(args.rounds):
                 for endpoint in ENDPOINTS:
                     for client in drivers:
-                        pair = (sandbox, bare) if turn % 2 == 0 else (bare, sandbox)
-                        measured = {
-                            server: _load(client, server, endpoint, bodies[endpoint], args)
-                            for server in pair
-                        }
+                        order = (sandbox, bare) if turn % 2 == 0 else (bare, sandbox)
+                        runs = [_load(client, s, endpoint, bodies[endpoint], args) for s in order]
                         (on_sandbox, sandbox_cpu), (on_bare, bare_cpu) = (
-                            measured[sandbox],
-                            measured[bare],
+                            runs if order[0] is sandbox else runs[::-1]
                         )
                         loads.append(
                             Throughput(client, on_sandbox, on_bare, endpoint, sandbox_cpu, bare_cpu)
@@ -348,7 +344,7 @@ def throughput_table(results: Sequence[Throughput], database: str) -> list[str]:
         if len(rounds) > 1:
             rows.append(
                 f"| `{endpoint}` | ratio, {len(rounds)} rounds: median (range) | {client} "
-                f"| {_spread([r.rate_ratio for r in rounds])} | | | | "
+                f"| {_spread([r.rate_ratio for r in rounds])} | | | "
                 f"| {_spread([r.cpu_ratio for r in rounds])} | | |"
             )
     return rows
