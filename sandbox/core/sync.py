@@ -14,8 +14,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, bindparam, cast, select
+from sqlalchemy import Row, Select, Text, bindparam, cast, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from .errors import InvalidField, SyncMutationDuringPagination
 from .models import Item, Transaction
@@ -35,20 +36,29 @@ class Cursor:
 
 # What a page reads of each row: the columns a reply renders (``RENDERED``, the JSON
 # ``details`` as its stored text, so the tuple is hashable and can key a rendering cache),
-# then the three that place the row in the change log.
+# then the three that place the row in the change log. The dates and flags come as the driver
+# gives them, with no conversion per row (a page has up to 500): ``date`` objects and booleans
+# on PostgreSQL, ISO ``YYYY-MM-DD`` text and 0/1 on SQLite. A rendering writes either the same.
 _T = Transaction.__table__.c
+
+
+def _as_stored(column: Any) -> Any:
+    """``column`` as the driver returns it (no result processing by SQLAlchemy)."""
+    return type_coerce(column, NullType()).label(column.name)
+
+
 RENDERED = (
     _T.id,
     _T.account_id,
     _T.amount_minor,
     _T.currency,
-    _T.date,
-    _T.authorized_date,
+    _as_stored(_T.date),
+    _as_stored(_T.authorized_date),
     _T.name,
     _T.merchant_name,
     _T.category,
     _T.payment_channel,
-    _T.pending,
+    _as_stored(_T.pending),
     _T.pending_transaction_id,
     cast(_T.details, Text).label("details"),
 )
@@ -59,7 +69,7 @@ _REMOVED, _CREATED_SEQ, _UPDATED_SEQ = range(len(RENDERED), len(RENDERED) + 3)
 
 def _page_statement(one_account: bool) -> Select[*tuple[Any, ...]]:
     """The page query, built once: SQLAlchemy caches its compiled form by this object."""
-    query = select(*RENDERED, _T.removed, _T.created_seq, _T.updated_seq).where(
+    query = select(*RENDERED, _as_stored(_T.removed), _T.created_seq, _T.updated_seq).where(
         _T.item_pk == bindparam("item_pk"),
         _T.updated_seq > bindparam("position"),
         _T.updated_seq <= bindparam("snapshot"),

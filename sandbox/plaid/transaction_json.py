@@ -14,6 +14,7 @@ write the same bytes for every kind of row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -54,6 +55,11 @@ def _keys(values: dict[str, Any] | None, keys: tuple[str, ...], nulls: dict[str,
     if not values:
         return nulls
     return {key: values.get(key) for key in keys}
+
+
+def _iso(day: dt.date | str | None) -> str | None:
+    """A date as Plaid writes it: a ``date``, or the ISO text SQLite stores (as it is)."""
+    return day if day is None or isinstance(day, str) else day.isoformat()
 
 
 def transaction_dict(
@@ -97,8 +103,8 @@ def transaction_dict(
         "amount": None if amount_minor is None else round(amount_minor / 100, 2),
         "iso_currency_code": currency,
         "unofficial_currency_code": None,
-        "date": None if date is None else date.isoformat(),
-        "authorized_date": None if authorized_date is None else authorized_date.isoformat(),
+        "date": _iso(date),
+        "authorized_date": _iso(authorized_date),
         "datetime": None,
         "authorized_datetime": None,
         "name": name,
