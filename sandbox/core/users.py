@@ -10,6 +10,7 @@ mock users (``john``/``doe``, ``john``/``iban``, ``john``/``eternal`` and the
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -154,13 +155,26 @@ def _mfa_for(password: str) -> Mfa | None:
 
 def _custom_config(password: str) -> dict[str, Any]:
     try:
-        config = json.loads(password)
-    except ValueError:
+        config = json.loads(password, parse_constant=_not_finite, parse_float=_finite)
+    except ValueError as exc:
         raise errors.InvalidCredentials(
-            "user_custom expects a JSON configuration as the password"
+            f"user_custom expects a JSON configuration as the password ({exc})"
         ) from None
     if not isinstance(config, dict):
         raise errors.InvalidCredentials("user_custom expects a JSON object as the password")
     if forced := config.get("force_error"):
         raise (errors.for_condition(str(forced)) or errors.InvalidCredentials)()
     return config
+
+
+def _not_finite(constant: str) -> float:
+    """``NaN`` and ``Infinity`` are not JSON: no database column can store them as JSON."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float, refused when it is out of a float's range (``1e999``)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value

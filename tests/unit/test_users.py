@@ -59,3 +59,16 @@ def test_check_credentials_custom_user_force_error() -> None:
 def test_check_credentials_unknown_user_is_invalid() -> None:
     with pytest.raises(errors.InvalidCredentials):
         users.check_credentials("nobody", "pass_good")
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [("NaN", "NaN is not a JSON number"), ("-Infinity", "-Infinity"), ("1e999", "out of range")],
+)
+def test_check_credentials_custom_user_refuses_numbers_no_json_column_stores(
+    number: str, reason: str
+) -> None:
+    """Python's parser takes them, PostgreSQL's JSON columns do not: the link would fail
+    with a 500 when the item is stored."""
+    with pytest.raises(errors.InvalidCredentials, match=reason):
+        users.check_credentials("user_custom", f'{{"override_accounts": [{{"x": {number}}}]}}')

@@ -178,3 +178,23 @@ def test_identity_get_returns_owners_on_every_account(plaid: PlaidClient) -> Non
         address = owner["addresses"][0]["data"]
         assert set(address) >= {"street", "city", "region", "postal_code", "country"}
         assert address["country"] == "US"
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "1e999"])
+def test_custom_user_with_a_number_json_cannot_store_is_invalid_credentials(
+    plaid: PlaidClient, number: str
+) -> None:
+    """On PostgreSQL such a configuration reached the item's JSON column and failed as a 500;
+    on SQLite it was stored. Both databases now refuse it at the link, naming it."""
+    password = (
+        '{"override_accounts": [{"transactions": [{"date_transacted": "2026-01-01", '
+        f'"date_posted": "2026-01-02", "amount": 1, "description": "x", "note": {number}}}]}}]}}'
+    )
+    error = plaid.error(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+        options={"override_username": "user_custom", "override_password": password},
+    )
+    assert error["error_code"] == "INVALID_CREDENTIALS"
+    assert number in error["error_message"]
