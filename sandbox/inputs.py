@@ -11,15 +11,12 @@ PostgreSQL or the views would choke on, raising the core's ``InvalidBody`` /
   integers within 64 bits, strings without NUL or lone surrogates (``"\\ud800"``);
 * the path, query string, form fields and headers: no NUL.
 
-Every check is linear in the (bounded) input: the JSON tree is walked without
-recursion, after the C decoder has parsed it.
+The JSON checks are ``sandbox.core.strict_json``'s, which also screens JSON that arrives
+inside a field (a ``user_custom`` password).
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,12 +25,10 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from .core.errors import InvalidBody, InvalidField
+from .core.strict_json import field_name, parse
 
-INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1  # ids in URLs (``/control/webhooks/<int:id>``) are 32-bit columns
-FORBIDDEN = re.compile("[\x00\ud800-\udfff]")  # NUL, and surrogates left unpaired by JSON
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-Node = tuple[Any, str, int]  # a JSON value, its field path and its depth
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -97,77 +92,9 @@ def _may_hold_nul(environ: dict[str, Any]) -> bool:
     )
 
 
-def parse(data: str | bytes, max_depth: int) -> Any:
-    """A JSON document checked for depth, numbers and characters, or ``InvalidBody``."""
-    try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        value = json.loads(text, parse_constant=_constant, parse_float=_finite)
-    except RecursionError:
-        raise _too_deep(max_depth) from None
-    except ValueError:
-        raise InvalidBody("body could not be parsed as JSON", field="body") from None
-    check_tree(value, max_depth)
-    return value
-
-
-def check_tree(value: Any, max_depth: int) -> None:
-    """Walk a parsed document (iteratively) and refuse the first bad node, naming its field."""
-    stack: list[Node] = [(value, "", 0)]
-    while stack:
-        node, path, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth >= max_depth:
-                raise _too_deep(max_depth)
-            stack.extend(_children(node, path, depth + 1))
-        elif isinstance(node, str):
-            _check_text(node, path)
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > INT64_MAX:
-            raise InvalidField(f"{_name(path)} is out of range", field=_name(path))
-
-
-def _children(
-    node: dict[Any, Any] | list[Any], path: str, depth: int
-) -> list[tuple[Any, str, int]]:
-    if isinstance(node, list):
-        return [(item, f"{path}[{i}]", depth) for i, item in enumerate(node)]
-    children = []
-    for key, item in node.items():
-        name = f"{path}.{key}" if path else str(key)
-        _check_text(key, name)
-        children.append((item, name, depth))
-    return children
-
-
-def _check_text(text: str, path: str) -> None:
-    found = FORBIDDEN.search(text)
-    if found is None:
-        return
-    what = "NUL characters" if found.group() == "\x00" else "unpaired surrogates"
-    raise InvalidBody(f"{_name(path)} must not contain {what}", field=_name(path))
-
-
 def _refuse_nul(pairs: Iterable[tuple[str, str]]) -> None:
     for name, value in pairs:
         if "\x00" in name or "\x00" in value:
-            raise InvalidField(f"{_name(name)} must not contain NUL characters", field=_name(name))
-
-
-def _constant(name: str) -> float:
-    raise InvalidBody(f"the body holds {name}, which is not a JSON number", field="body")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise InvalidBody(f"the body holds {text[:20]}, out of a number's range", field="body")
-    return number
-
-
-def _too_deep(max_depth: int) -> InvalidBody:
-    return InvalidBody(f"the body is nested deeper than {max_depth} levels", field="body")
-
-
-def _name(path: str) -> str:
-    """A field path fit for an error message: bad characters escaped, long keys cut."""
-    shown = FORBIDDEN.sub(lambda bad: f"\\u{ord(bad.group()):04x}", path or "body")
-    return shown if len(shown) <= 100 else shown[:97] + "..."
+            raise InvalidField(
+                f"{field_name(name)} must not contain NUL characters", field=field_name(name)
+            )

@@ -10,18 +10,19 @@ mock users (``john``/``doe``, ``john``/``iban``, ``john``/``eternal`` and the
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from . import errors, microdeposits
+from . import errors, microdeposits, strict_json
 from .institutions import SEEDS_DIR
 
 DEVICE_CODE = "1234"
 _MFA_QUESTIONS = re.compile(r"^mfa_questions_(\d)_(\d)$")
 _MFA_SELECTIONS = re.compile(r"^mfa_selections(?:_(\d)_(\d)_(\d))?$")
+# How deep a ``user_custom`` configuration may nest (as deep as a request body by default).
+CUSTOM_MAX_DEPTH = 32
 GOOD_PASSWORDS = {"pass_good", "credential_good", "mfa_device", "microdeposits_good"}
 # TrueLayer: ``john`` and ``john1`` … ``john100`` (no leading zeros).
 _JOHN = re.compile(r"^john((?:[1-9][0-9]?|100)?)$")
@@ -155,26 +156,15 @@ def _mfa_for(password: str) -> Mfa | None:
 
 def _custom_config(password: str) -> dict[str, Any]:
     try:
-        config = json.loads(password, parse_constant=_not_finite, parse_float=_finite)
-    except ValueError as exc:
+        config = strict_json.parse(password, CUSTOM_MAX_DEPTH, document="password")
+    except (errors.InvalidBody, errors.InvalidField) as exc:
+        # Python's parser takes what the item's columns cannot keep (NaN, NUL, ...): a 500
+        # once the item is stored, on PostgreSQL.
         raise errors.InvalidCredentials(
-            f"user_custom expects a JSON configuration as the password ({exc})"
+            f"user_custom expects a JSON configuration as the password: {exc.message}"
         ) from None
     if not isinstance(config, dict):
         raise errors.InvalidCredentials("user_custom expects a JSON object as the password")
     if forced := config.get("force_error"):
         raise (errors.for_condition(str(forced)) or errors.InvalidCredentials)()
     return config
-
-
-def _not_finite(constant: str) -> float:
-    """``NaN`` and ``Infinity`` are not JSON: no database column can store them as JSON."""
-    raise ValueError(f"{constant} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    """A JSON number as a float, refused when it is out of a float's range (``1e999``)."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is out of range")
-    return value

@@ -62,13 +62,19 @@ def test_check_credentials_unknown_user_is_invalid() -> None:
 
 
 @pytest.mark.parametrize(
-    ("number", "reason"),
-    [("NaN", "NaN is not a JSON number"), ("-Infinity", "-Infinity"), ("1e999", "out of range")],
+    ("value", "reason"),
+    [
+        ("NaN", "the password holds NaN, which is not a JSON number"),
+        ("-Infinity", "the password holds -Infinity"),
+        ("1e999", "the password holds 1e999, out of a number's range"),
+        ('"a\\u0000b"', r"override_accounts\[0\]\.x must not contain NUL characters"),
+        ('"a\\ud800b"', r"override_accounts\[0\]\.x must not contain unpaired surrogates"),
+    ],
 )
-def test_check_credentials_custom_user_refuses_numbers_no_json_column_stores(
-    number: str, reason: str
+def test_check_credentials_custom_user_refuses_what_no_column_stores(
+    value: str, reason: str
 ) -> None:
-    """Python's parser takes them, PostgreSQL's JSON columns do not: the link would fail
-    with a 500 when the item is stored."""
+    """Python's parser takes them; PostgreSQL's columns do not (the link failed with a 500
+    when the item was stored), and no UTF-8 encodes a lone surrogate."""
     with pytest.raises(errors.InvalidCredentials, match=reason):
-        users.check_credentials("user_custom", f'{{"override_accounts": [{{"x": {number}}}]}}')
+        users.check_credentials("user_custom", f'{{"override_accounts": [{{"x": {value}}}]}}')

@@ -180,15 +180,24 @@ def test_identity_get_returns_owners_on_every_account(plaid: PlaidClient) -> Non
         assert address["country"] == "US"
 
 
-@pytest.mark.parametrize("number", ["NaN", "Infinity", "1e999"])
-def test_custom_user_with_a_number_json_cannot_store_is_invalid_credentials(
-    plaid: PlaidClient, number: str
+@pytest.mark.parametrize(
+    ("note", "named"),
+    [
+        ("NaN", "NaN"),
+        ("Infinity", "Infinity"),
+        ("1e999", "1e999"),
+        ('"a\\u0000b"', "override_accounts[0].transactions[0].note must not contain NUL"),
+        ('"a\\udc00b"', "transactions[0].note must not contain unpaired surrogates"),
+    ],
+)
+def test_custom_user_with_values_no_column_stores_is_invalid_credentials(
+    plaid: PlaidClient, note: str, named: str
 ) -> None:
-    """On PostgreSQL such a configuration reached the item's JSON column and failed as a 500;
-    on SQLite it was stored. Both databases now refuse it at the link, naming it."""
+    """Python's parser takes these; on PostgreSQL the item's columns refused them when it was
+    stored (a 500), and SQLite stored them. Both databases now refuse them at the link."""
     password = (
         '{"override_accounts": [{"transactions": [{"date_transacted": "2026-01-01", '
-        f'"date_posted": "2026-01-02", "amount": 1, "description": "x", "note": {number}}}]}}]}}'
+        f'"date_posted": "2026-01-02", "amount": 1, "description": "x", "note": {note}}}]}}]}}'
     )
     error = plaid.error(
         "/sandbox/public_token/create",
@@ -197,4 +206,17 @@ def test_custom_user_with_a_number_json_cannot_store_is_invalid_credentials(
         options={"override_username": "user_custom", "override_password": password},
     )
     assert error["error_code"] == "INVALID_CREDENTIALS"
-    assert number in error["error_message"]
+    assert named in error["error_message"]
+
+
+def test_custom_user_account_name_with_nul_is_invalid_credentials(plaid: PlaidClient) -> None:
+    """A NUL in an account's name reached a text column: PostgreSQL refused it with a 500."""
+    password = '{"override_accounts": [{"type": "depository", "meta": {"name": "a\\u0000b"}}]}'
+    error = plaid.error(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+        options={"override_username": "user_custom", "override_password": password},
+    )
+    assert error["error_code"] == "INVALID_CREDENTIALS"
+    assert "override_accounts[0].meta.name must not contain NUL" in error["error_message"]
