@@ -199,12 +199,7 @@ def test_custom_user_with_values_no_column_stores_is_invalid_credentials(
         '{"override_accounts": [{"transactions": [{"date_transacted": "2026-01-01", '
         f'"date_posted": "2026-01-02", "amount": 1, "description": "x", "note": {note}}}]}}]}}'
     )
-    error = plaid.error(
-        "/sandbox/public_token/create",
-        institution_id="ins_109508",
-        initial_products=["transactions"],
-        options={"override_username": "user_custom", "override_password": password},
-    )
+    error = _custom_link_error(plaid, password)
     assert error["error_code"] == "INVALID_CREDENTIALS"
     assert named in error["error_message"]
 
@@ -212,11 +207,16 @@ def test_custom_user_with_values_no_column_stores_is_invalid_credentials(
 def test_custom_user_account_name_with_nul_is_invalid_credentials(plaid: PlaidClient) -> None:
     """A NUL in an account's name reached a text column: PostgreSQL refused it with a 500."""
     password = '{"override_accounts": [{"type": "depository", "meta": {"name": "a\\u0000b"}}]}'
-    error = plaid.error(
+    error = _custom_link_error(plaid, password)
+    assert error["error_code"] == "INVALID_CREDENTIALS"
+    assert "override_accounts[0].meta.name must not contain NUL" in error["error_message"]
+
+
+def _custom_link_error(plaid: PlaidClient, password: str) -> dict[str, object]:
+    """The error a ``user_custom`` link with ``password`` answers."""
+    return plaid.error(
         "/sandbox/public_token/create",
         institution_id="ins_109508",
         initial_products=["transactions"],
         options={"override_username": "user_custom", "override_password": password},
     )
-    assert error["error_code"] == "INVALID_CREDENTIALS"
-    assert "override_accounts[0].meta.name must not contain NUL" in error["error_message"]
