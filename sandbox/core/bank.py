@@ -746,7 +746,7 @@ class Bank:
 
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""
-        given = None if item.custom_config else users.persona(item.persona).get("owner")
+        given = None if item.custom_config is not None else users.persona(item.persona).get("owner")
         return account_owner(
             items.data_key(self.tenant, item), self.institution_of(item).country, given
         )

@@ -219,6 +219,9 @@ def _encode(query: TransactionQuery, last: ExplorerRow, key: Any) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def _decode(query: TransactionQuery) -> tuple[Any, int, str] | None:
     """The keyset position in ``query.cursor``; a cursor of other filters is refused."""
     if not query.cursor:
@@ -233,8 +236,12 @@ def _decode(query: TransactionQuery) -> tuple[Any, int, str] | None:
                 field="cursor",
             )
         key = dt.date.fromisoformat(value) if query.sort == "date" else int(value)
-        return key, int(item_pk), str(txn_id)
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        numbers = (item_pk,) if query.sort == "date" else (key, item_pk)
+        if not all(isinstance(n, int) and 0 <= n <= _INT64_MAX for n in numbers):
+            # made up: the cursor is not signed, and the numbers go into a query's integers
+            raise ValueError("a cursor number out of range")
+        return key, item_pk, str(txn_id)
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
         raise errors.InvalidField(
             "cursor is not one this endpoint returned", field="cursor"
         ) from None

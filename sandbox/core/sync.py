@@ -126,7 +126,9 @@ def decode(item: Item, text: str | None, account_id: str | None) -> Cursor:
         cursor = Cursor(int(position), int(snapshot) if snapshot else None, cursor_account or None)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidField("cursor is not valid for this item", field="cursor") from None
-    if cursor.account_id != account_id or cursor.position > item.change_seq:
+    # The tag binds a cursor to its item, not to this server: a made-up one can say anything.
+    in_range = 0 <= cursor.position and 0 <= (cursor.snapshot or 0) <= item.change_seq
+    if cursor.account_id != account_id or cursor.position > item.change_seq or not in_range:
         raise InvalidField("cursor is not valid for this item or account_id", field="cursor")
     return cursor
 

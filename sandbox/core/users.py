@@ -9,6 +9,7 @@ mock users (``john``/``doe``, ``john``/``iban``, ``john``/``eternal`` and the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from . import errors, microdeposits, strict_json
 from .institutions import SEEDS_DIR
+from .models import Account, Transaction
 
 DEVICE_CODE = "1234"
 _MFA_QUESTIONS = re.compile(r"^mfa_questions_(\d)_(\d)$")
@@ -165,6 +167,77 @@ def _custom_config(password: str) -> dict[str, Any]:
         ) from None
     if not isinstance(config, dict):
         raise errors.InvalidCredentials("user_custom expects a JSON object as the password")
+    _check_accounts(config.get("override_accounts"))
     if forced := config.get("force_error"):
         raise (errors.for_condition(str(forced)) or errors.InvalidCredentials)()
     return config
+
+
+# The largest balance or amount a custom user may give, in currency units: its minor units,
+# and the ledger's sums of them, stay far inside a 64-bit column.
+MAX_AMOUNT = 10**13
+
+
+def _check_accounts(accounts: Any) -> None:
+    """Refuse, naming the field, what would fail once the item is stored: the values custom
+    accounts and transactions become, against their columns (PostgreSQL answered 500)."""
+    if accounts is None:
+        return
+    _require(isinstance(accounts, list), "override_accounts", "must be a list")
+    for i, raw in enumerate(accounts):
+        at = f"override_accounts[{i}]"
+        _require(isinstance(raw, dict), at, "must be an object")
+        meta = raw.get("meta") or {}
+        _require(isinstance(meta, dict), f"{at}.meta", "must be an object")
+        for name, value, column in (
+            ("type", raw.get("type"), Account.type),
+            ("subtype", raw.get("subtype"), Account.subtype),
+            ("currency", raw.get("currency"), Account.currency),
+            ("meta.name", meta.get("name"), Account.name),
+            ("meta.official_name", meta.get("official_name"), Account.official_name),
+            ("meta.mask", meta.get("mask"), Account.mask),
+        ):
+            _text(f"{at}.{name}", value, column.type.length)
+        for name, value in (
+            ("starting_balance", raw.get("starting_balance")),
+            ("force_available_balance", raw.get("force_available_balance")),
+            ("meta.limit", meta.get("limit")),
+        ):
+            _amount(f"{at}.{name}", value)
+        transactions = raw.get("transactions") or []
+        _require(isinstance(transactions, list), f"{at}.transactions", "must be a list")
+        for j, entry in enumerate(transactions):
+            _check_transaction(f"{at}.transactions[{j}]", entry)
+
+
+def _check_transaction(at: str, entry: Any) -> None:
+    _require(isinstance(entry, dict), at, "must be an object")
+    for key in ("date_transacted", "date_posted"):
+        value = entry.get(key)
+        try:
+            dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            _require(False, f"{at}.{key}", "must be a date (YYYY-MM-DD)")
+    _require(entry.get("amount") is not None, f"{at}.amount", "is required")
+    _amount(f"{at}.amount", entry.get("amount"))
+    _require(entry.get("description") is not None, f"{at}.description", "is required")
+    _text(f"{at}.description", entry.get("description"), Transaction.name.type.length)
+
+
+def _text(field: str, value: Any, length: int | None) -> None:
+    if value is not None:
+        fits = isinstance(value, str) and (length is None or len(value) <= length)
+        _require(fits, field, f"must be a string of at most {length} characters")
+
+
+def _amount(field: str, value: Any) -> None:
+    if value is not None:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        _require(
+            number and abs(value) <= MAX_AMOUNT, field, f"must be a number within {MAX_AMOUNT:,}"
+        )
+
+
+def _require(condition: bool, field: str, problem: str) -> None:
+    if not condition:
+        raise errors.InvalidCredentials(f"user_custom: {field} {problem}", field=field)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -157,6 +159,19 @@ def test_transactions_explore_cursor_survives_new_rows_and_refuses_other_filters
     refused = explore(plaid, 400, limit=10, order="desc", cursor=first["next_cursor"])
     assert refused["error"]["field"] == "cursor"
     assert explore(plaid, 400, cursor="not-a-cursor")["error"]["field"] == "cursor"
+
+
+@pytest.mark.parametrize("key", [[1e400, 1, "x"], [2**63, 1, "x"], [1, 2**70, "x"], [-1, 1, "x"]])
+def test_transactions_explore_made_up_cursor_numbers_are_refused(
+    plaid: PlaidClient, two_items: tuple[str, str], key: list[Any]
+) -> None:
+    """The cursor is not signed: numbers beyond the query's integers were a 500 (both
+    databases). One with the real filters' fingerprint and a bad key is refused too."""
+    real = explore(plaid, limit=2, sort="amount")["next_cursor"]
+    raw = json.loads(base64.urlsafe_b64decode(real + "=" * (-len(real) % 4)))
+    made = json.dumps({"k": key, "f": raw["f"]}).encode()
+    cursor = base64.urlsafe_b64encode(made).decode().rstrip("=")
+    assert explore(plaid, 400, limit=2, sort="amount", cursor=cursor)["error"]["field"] == "cursor"
 
 
 @pytest.mark.parametrize(
