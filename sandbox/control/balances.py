@@ -31,7 +31,10 @@ def item_balances(item_id: str) -> Response:
     item = bank.item_by_id(item_id)
     today = bank.clock.today()
     end = min(date_arg("end", today), today)
-    start = max(date_arg("start", end - dt.timedelta(days=DEFAULT_DAYS - 1)), item.history_start)
+    # (from the history's start at the earliest: ``end`` may be 0001-01-01, and 89 days
+    # before it is no date)
+    default_start = max(end, item.history_start) - dt.timedelta(days=DEFAULT_DAYS - 1)
+    start = max(date_arg("start", default_start), item.history_start)
     wanted = request.args.getlist("account_id")
     accounts = [a for a in item.accounts if not wanted or a.id in wanted]
     series = bank.balance_history(item, accounts, start, end)

@@ -16,6 +16,7 @@ from ..core.bank import Bank, create_tenant
 from ..core.errors import CoreError, InvalidBody
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
+from ..plaid.requests import UtcDateTime
 from ..shared import require_admin
 from . import quotas
 from .blueprint import bp
@@ -118,7 +119,7 @@ class ClockChange(Schema):
 
     advance_days = fields.Integer(validate=validate.Range(min=0, max=3650))
     advance_seconds = fields.Integer(validate=validate.Range(min=0, max=3650 * 86400))
-    set = fields.AwareDateTime(data_key="set")
+    set = UtcDateTime(data_key="set")
     freeze = fields.Boolean()
 
     @validates_schema
@@ -151,7 +152,7 @@ def clock_post() -> Response:
     req = _load(ClockChange())
     bank: Bank = g.bank
     changed = bank.move_clock(
-        to=req["set"].astimezone(dt.UTC) if "set" in req else None,
+        to=req.get("set"),
         advance=dt.timedelta(
             days=req.get("advance_days", 0), seconds=req.get("advance_seconds", 0)
         ),

@@ -127,7 +127,7 @@ def decode(item: Item, text: str | None, account_id: str | None) -> Cursor:
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidField("cursor is not valid for this item", field="cursor") from None
     # The tag binds a cursor to its item, not to this server: a made-up one can say anything.
-    in_range = 0 <= cursor.position and 0 <= (cursor.snapshot or 0) <= item.change_seq
+    in_range = cursor.position >= 0 and 0 <= (cursor.snapshot or 0) <= item.change_seq
     if cursor.account_id != account_id or cursor.position > item.change_seq or not in_range:
         raise InvalidField("cursor is not valid for this item or account_id", field="cursor")
     return cursor

@@ -7,6 +7,7 @@ so that SDKs sending them keep working.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -94,6 +95,18 @@ class StrictInteger(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
 
+class UtcDateTime(fields.AwareDateTime):
+    """An ISO 8601 timestamp with a time zone, as UTC; one whose UTC moment falls outside
+    years 1-9999 (``0001-01-01T00:00:00+05:00``) is refused, not an overflow later."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError("is out of range in UTC (years 1-9999)") from None
+
+
 class WebhookUrl(fields.Url):
     """A webhook URL: http(s), and not an address the sandbox never calls (``core.egress``).
 
@@ -153,7 +166,7 @@ class AccountsRequest(AccessTokenRequest):
 
 
 class BalanceOptions(AccountIdsOptions):
-    min_last_updated_datetime = fields.AwareDateTime()
+    min_last_updated_datetime = UtcDateTime()
 
 
 class BalanceRequest(AccessTokenRequest):

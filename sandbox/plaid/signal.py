@@ -64,7 +64,7 @@ class DecisionFields(requests.PlaidRequest):
 class SignalDecisionReportRequest(DecisionFields):
     """``/signal/decision/report``."""
 
-    submitted_at = fields.AwareDateTime()
+    submitted_at = requests.UtcDateTime()
 
 
 class ReturnFields(requests.PlaidRequest):
@@ -75,7 +75,7 @@ class ReturnFields(requests.PlaidRequest):
     return_code = fields.String(
         required=True, validate=validate.Regexp(r"^R\d{2}$", error="must be a code like R01")
     )
-    returned_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    returned_at = requests.UtcDateTime(allow_none=True, load_default=None)
 
 
 class SignalReturnReportRequest(ReturnFields):

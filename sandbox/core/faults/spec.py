@@ -194,7 +194,7 @@ def _int(low: int, high: int) -> Any:
     def check(key: str, value: Any, prefix: str) -> int:
         try:
             number = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 is infinity
             number = low - 1
         if isinstance(value, bool) or not low <= number <= high or str(number) != str(value):
             raise errors.InvalidField(
@@ -232,13 +232,16 @@ def _trigger(key: str, value: Any, prefix: str) -> str:
 def _instant_field(key: str, value: Any, prefix: str) -> str:
     try:
         when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
+        # In UTC it may fall outside years 1-9999 (0001-01-01T00:00+05:00): OverflowError.
+        utc = when.astimezone(dt.UTC) if when.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        utc = None
+    if utc is None:
         raise errors.InvalidField(
-            f"{key} must be an ISO 8601 timestamp with a time zone", field=prefix + key
+            f"{key} must be an ISO 8601 timestamp with a time zone, in years 1-9999 in UTC",
+            field=prefix + key,
         )
-    return when.astimezone(dt.UTC).isoformat()
+    return utc.isoformat()
 
 
 def _distribution(key: str, value: Any, prefix: str) -> dict[str, Any]:

@@ -56,3 +56,13 @@ def test_balances_bad_date_names_the_field(plaid: PlaidClient) -> None:
     item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
     status, body = _get(plaid, f"/control/items/{item_id}/balances?start=March")
     assert status == 400 and body["error"]["field"] == "start"
+
+
+def test_balances_ending_at_the_first_day_of_the_calendar_name_the_field(
+    plaid: PlaidClient,
+) -> None:
+    """89 days before 0001-01-01 is no date: that was a 500; it ends before the history."""
+    token = plaid.link_item()
+    item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    status, body = _get(plaid, f"/control/items/{item_id}/balances?end=0001-01-01")
+    assert status == 400 and body["error"]["field"] == "end", body

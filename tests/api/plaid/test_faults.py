@@ -221,3 +221,52 @@ def test_cli_faults_add_list_clear(app: Flask, plaid: PlaidClient) -> None:
     assert bad.exit_code != 0 and "error_code" in bad.output
     cleared = runner.invoke(args=["faults", "clear", "--client-id", plaid.client_id])
     assert cleared.output.strip() == "removed 1 rule(s)"
+
+
+INSTANTS_OUT_OF_RANGE = [
+    {"trigger": "window", "start": "0001-01-01T00:00:00+05:00"},
+    {"trigger": "window", "end": "9999-12-31T23:59:59-05:00"},
+]
+
+
+@pytest.mark.parametrize("spec", INSTANTS_OUT_OF_RANGE)
+def test_faults_rule_instants_out_of_range_name_the_field(
+    plaid: PlaidClient, spec: dict[str, Any]
+) -> None:
+    """Instants whose UTC moment leaves years 1-9999 overflowed while the rule was checked:
+    a 500 (both databases)."""
+    response = control(plaid, "POST", "/faults", {"error_code": "ITEM_LOCKED", **spec})
+    body = response.get_json()
+    assert response.status_code == 400 and body["error"]["field"] in spec, body
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        '{"code": "ITEM_LOCKED", "trigger": "window", "start": "0001-01-01T00:00:00+05:00"}',
+        "code=ITEM_LOCKED,trigger=window,end=9999-12-31T23:59:59-01:00",
+        '{"code": "ITEM_LOCKED", "trigger": "nth", "n": 1e400}',
+        '{"code": "ITEM_LOCKED", "trigger": "probability", "probability": 0.5, "seed": 1e400}',
+    ],
+)
+def test_fault_header_values_out_of_range_are_invalid_field(
+    plaid: PlaidClient, header: str
+) -> None:
+    """The header is parsed apart from the body (its JSON may hold 1e400, infinity)."""
+    token = plaid.link_item()
+    response = plaid.client.post(
+        "/accounts/get",
+        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
+        headers={"Sandbox-Fault": header},
+    )
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error_code"] == "INVALID_FIELD"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_clock_set_outside_the_calendar_in_utc_names_the_field(
+    plaid: PlaidClient, moment: str
+) -> None:
+    response = control(plaid, "POST", "/clock", {"set": moment})
+    body = response.get_json()
+    assert response.status_code == 400 and body["error"]["field"] == "set", body

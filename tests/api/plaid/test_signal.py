@@ -311,3 +311,19 @@ def test_hosted_link_with_the_quickstart_products_offers_banks_and_links(
     assert set(QUICKSTART_PRODUCTS) <= set(
         plaid.ok("/item/get", access_token=token)["item"]["products"]
     )
+
+
+def test_return_report_instant_outside_the_calendar_in_utc_names_the_field(
+    plaid: PlaidClient,
+) -> None:
+    """``0001-01-01T00:00:00+05:00`` is a day before year 1 in UTC: storing it overflowed (500)."""
+    token, account = _checking(plaid)
+    _evaluate(plaid, token, account, "early", 100.0)
+    error = plaid.error(
+        "/signal/return/report",
+        client_transaction_id="early",
+        return_code="R01",
+        returned_at="0001-01-01T00:00:00+05:00",
+    )
+    assert (error["error_code"], error["http_status"]) == ("INVALID_FIELD", 400)
+    assert "returned_at" in error["error_message"]
