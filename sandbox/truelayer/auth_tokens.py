@@ -70,8 +70,10 @@ def client_credentials(fields: dict[str, Any]) -> tuple[str | None, str | None]:
             pair = base64.b64decode(encoded, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
             raise errors.InvalidClient(field="Authorization") from None
-        client_id, _, secret = pair.partition(":")
-        return unquote(client_id), unquote(secret)
+        client_id, secret = (unquote(part) for part in pair.partition(":")[::2])
+        if "\x00" in client_id + secret:  # decoded here, after the header screen saw it
+            raise errors.InvalidClient(field="Authorization")
+        return client_id, secret
     return fields.get("client_id"), fields.get("client_secret")
 
 

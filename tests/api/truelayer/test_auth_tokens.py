@@ -36,6 +36,22 @@ def test_code_exchange_accepts_json_and_basic_auth(tl_auth: AuthDialog) -> None:
     assert response.status_code == 200, response.get_json()
 
 
+@pytest.mark.parametrize("pair", ["%00:%00", "a%00b:x", "a\x00b:x"])
+def test_basic_auth_with_a_nul_once_decoded_is_invalid_client(
+    tl_auth: AuthDialog, pair: str
+) -> None:
+    """The header screen sees base64; the NUL appears when it is decoded (PostgreSQL: 500)."""
+    code = tl_auth.authorize()["code"]
+    basic = base64.b64encode(pair.encode()).decode()
+    response = tl_auth.client.post(
+        "/connect/token",
+        json={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    assert response.status_code in (400, 401), response.get_json()
+    assert response.get_json()["error"] == "invalid_client"
+
+
 def test_no_offline_access_no_refresh_token(tl_auth: AuthDialog) -> None:
     body = tl_auth.tokens(scope="info accounts")
     assert "refresh_token" not in body and body["scope"] == "info accounts"
