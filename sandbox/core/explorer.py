@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import errors
+from . import errors, strict_json
 from .categories import PRIMARIES, is_known
 from .models import Account, Item, Transaction
 
@@ -219,9 +219,6 @@ def _encode(query: TransactionQuery, last: ExplorerRow, key: Any) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-_INT64_MAX = 2**63 - 1
-
-
 def _decode(query: TransactionQuery) -> tuple[Any, int, str] | None:
     """The keyset position in ``query.cursor``; a cursor of other filters is refused."""
     if not query.cursor:
@@ -237,7 +234,7 @@ def _decode(query: TransactionQuery) -> tuple[Any, int, str] | None:
             )
         key = dt.date.fromisoformat(value) if query.sort == "date" else int(value)
         numbers = (item_pk,) if query.sort == "date" else (key, item_pk)
-        if not all(isinstance(n, int) and 0 <= n <= _INT64_MAX for n in numbers):
+        if not all(isinstance(n, int) and 0 <= n <= strict_json.INT64_MAX for n in numbers):
             # made up: the cursor is not signed, and the numbers go into a query's integers
             raise ValueError("a cursor number out of range")
         return key, item_pk, str(txn_id)

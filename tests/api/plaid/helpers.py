@@ -71,3 +71,13 @@ def processor_token(
         "/processor/token/create", access_token=access, account_id=account_id, processor="dwolla"
     )["processor_token"]
     return access, account_id, token
+
+
+def custom_link(plaid: PlaidClient, password: str) -> Any:
+    """The raw reply of linking ``user_custom`` with ``password`` (a JSON configuration)."""
+    return plaid.post(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+        options={"override_username": "user_custom", "override_password": password},
+    )

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.api.plaid.helpers import custom_link
 from tests.conftest import PlaidClient
 
 USER_GOOD_MASKS = [
@@ -199,7 +200,9 @@ def test_custom_user_with_values_no_column_stores_is_invalid_credentials(
         '{"override_accounts": [{"transactions": [{"date_transacted": "2026-01-01", '
         f'"date_posted": "2026-01-02", "amount": 1, "description": "x", "note": {note}}}]}}]}}'
     )
-    error = _custom_link_error(plaid, password)
+    reply = custom_link(plaid, password)
+    error = reply.get_json()
+    assert reply.status_code == 400, error
     assert error["error_code"] == "INVALID_CREDENTIALS"
     assert named in error["error_message"]
 
@@ -207,16 +210,8 @@ def test_custom_user_with_values_no_column_stores_is_invalid_credentials(
 def test_custom_user_account_name_with_nul_is_invalid_credentials(plaid: PlaidClient) -> None:
     """A NUL in an account's name reached a text column: PostgreSQL refused it with a 500."""
     password = '{"override_accounts": [{"type": "depository", "meta": {"name": "a\\u0000b"}}]}'
-    error = _custom_link_error(plaid, password)
+    reply = custom_link(plaid, password)
+    error = reply.get_json()
+    assert reply.status_code == 400, error
     assert error["error_code"] == "INVALID_CREDENTIALS"
     assert "override_accounts[0].meta.name must not contain NUL" in error["error_message"]
-
-
-def _custom_link_error(plaid: PlaidClient, password: str) -> dict[str, object]:
-    """The error a ``user_custom`` link with ``password`` answers."""
-    return plaid.error(
-        "/sandbox/public_token/create",
-        institution_id="ins_109508",
-        initial_products=["transactions"],
-        options={"override_username": "user_custom", "override_password": password},
-    )

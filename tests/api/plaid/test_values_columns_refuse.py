@@ -11,18 +11,10 @@ from typing import Any
 import pytest
 
 from sandbox.core import sync
+from tests.api.plaid.helpers import custom_link
 from tests.conftest import PlaidClient
 
 TRANSACTION = {"date_transacted": "2026-01-01", "date_posted": "2026-01-02", "amount": 1}
-
-
-def _custom_link(plaid: PlaidClient, config: dict[str, Any]) -> Any:
-    return plaid.post(
-        "/sandbox/public_token/create",
-        institution_id="ins_109508",
-        initial_products=["transactions"],
-        options={"override_username": "user_custom", "override_password": json.dumps(config)},
-    )
 
 
 @pytest.mark.parametrize(
@@ -49,7 +41,9 @@ def _custom_link(plaid: PlaidClient, config: dict[str, Any]) -> Any:
 def test_custom_user_values_no_column_holds_are_invalid_credentials(
     plaid: PlaidClient, account: dict[str, Any], field: str
 ) -> None:
-    reply = _custom_link(plaid, {"override_accounts": [{"type": "depository", **account}]})
+    reply = custom_link(
+        plaid, json.dumps({"override_accounts": [{"type": "depository", **account}]})
+    )
     error = reply.get_json()
     assert reply.status_code == 400 and error["error_code"] == "INVALID_CREDENTIALS", error
     assert field in error["error_message"]
@@ -57,7 +51,7 @@ def test_custom_user_values_no_column_holds_are_invalid_credentials(
 
 def test_custom_user_with_an_empty_configuration_has_an_owner(plaid: PlaidClient) -> None:
     """``{}`` is a custom user with the default account: its identity was a KeyError."""
-    public = _custom_link(plaid, {}).get_json()["public_token"]
+    public = custom_link(plaid, json.dumps({})).get_json()["public_token"]
     token = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
     accounts = plaid.ok("/identity/get", access_token=token)["accounts"]
     assert accounts and all(account["owners"][0]["names"] for account in accounts)
