@@ -200,9 +200,10 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     carry every column but the id (`row_values` + `_carried`); otherwise the statement's
     defaults would be missing, so Core writes them.
 
-    On PostgreSQL the batch is a `COPY`: psycopg's pipelined executemany stalled for about
-    200 ms (TCP's persist timer on a full receive window) in one page of two on loopback, a
-    first sync of 1,924 rows took 430-1,070 ms where `COPY` takes about 50 (and half the CPU).
+    On PostgreSQL the batch is a `COPY`: psycopg's pipelined executemany of a 500-row page
+    stalled for about 200 ms in one page of two on loopback (a TCP timer, likely the persist
+    timer of a full receive window), so a first sync of 1,924 rows took 430-1,070 ms; `COPY`
+    writes a page in about 12 ms, with half the CPU.
     Elsewhere it is the driver's executemany of the compiled INSERT."""
     connection = session.connection()
     writer = _writers.get(connection.dialect)
