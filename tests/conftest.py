@@ -127,3 +127,15 @@ def tenant_keys(app: Flask) -> tenants.Keys:
 def plaid(app: Flask, tenant_keys: tenants.Keys) -> PlaidClient:
     """A Plaid-speaking test client bound to a fresh tenant."""
     return PlaidClient(app.test_client(), tenant_keys.client_id, tenant_keys.secret)
+
+
+@pytest.fixture
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bank-client` printing to a 200-column terminal. Its console is made when `client.cli`
+    is imported and fixes its width from `COLUMNS` then (`pytest -n 2` sets 80), so a
+    `CliRunner`'s own `COLUMNS` would not reach it."""
+    from rich.console import Console
+
+    from client import cli
+
+    monkeypatch.setattr(cli, "console", Console(width=200))

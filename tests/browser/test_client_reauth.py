@@ -72,7 +72,11 @@ def status_of(bank: BankSync, cid: int) -> str:
 
 
 def test_reconnect_through_update_mode_pages_repairs_the_connection(
-    page: Page, live: LiveSandbox, app_side: tuple[BankSync, str, str], shot: Any
+    page: Page,
+    live: LiveSandbox,
+    app_side: tuple[BankSync, str, str],
+    shot: Any,
+    wide_console: None,
 ) -> None:
     bank, hook, key = app_side
     cid = bank.connect_sandbox("ins_109508", days_requested=30, webhook=hook)
@@ -89,7 +93,6 @@ def test_reconnect_through_update_mode_pages_repairs_the_connection(
             "PLAID_CLIENT_ID": live.client_id,
             "PLAID_SECRET": live.secret,
             "BANK_CLIENT_KEYS": key,
-            "COLUMNS": "200",
         }
     )
     assert "healthy: no" in cli.invoke(main, ["status"]).output

@@ -33,7 +33,6 @@ class Cli:
                 "PLAID_CLIENT_ID": tenant.client_id,
                 "PLAID_SECRET": tenant.secret,
                 "BANK_CLIENT_KEYS": TokenCipher.generate_key(),
-                "COLUMNS": "200",
             }
         )
 
@@ -54,7 +53,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tenant: Tenant, tmp_path: Path) -> Cli:
+def cli(tenant: Tenant, tmp_path: Path, wide_console: None) -> Cli:
     return Cli(tenant, tmp_path)
 
 

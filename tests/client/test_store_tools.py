@@ -174,14 +174,15 @@ def test_rules_malformed_name_the_field(rule: dict[str, str], message: str) -> N
         from_settings([rule], {})
 
 
-def test_cli_connect_sync_status_export_disconnect(tenant: Tenant, tmp_path: Path) -> None:
+def test_cli_connect_sync_status_export_disconnect(
+    tenant: Tenant, tmp_path: Path, wide_console: None
+) -> None:
     env = {
         "BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'cli.db'}",
         "PLAID_BASE_URL": tenant.url,
         "PLAID_CLIENT_ID": tenant.client_id,
         "PLAID_SECRET": tenant.secret,
         "BANK_CLIENT_KEYS": TokenCipher.generate_key(),
-        "COLUMNS": "200",
     }
     runner = CliRunner(env=env)
 
