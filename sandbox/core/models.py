@@ -26,10 +26,35 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.schema import CreateIndex
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
+
+PARTIAL_WHERE = "sandbox.partial_where"  # ``Index.info`` key: the rows a partial index holds
+
+
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index over the rows ``where`` selects (SQLite and PostgreSQL build the same one).
+
+    SQLAlchemy's own ``postgresql_where=`` makes it import the whole PostgreSQL dialect to
+    check the keyword (about 20 ms of a cold start), even in a server on SQLite that never
+    needs it; the condition rides in ``info`` instead, and ``_create_index`` writes it."""
+    return Index(name, *columns, info={PARTIAL_WHERE: text(where)})
+
+
+@compiles(CreateIndex)
+def _create_index(create: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str:
+    """``CREATE INDEX`` as the dialect writes it, with a partial index's ``WHERE``."""
+    sql: str = compiler.visit_create_index(create, **kw)  # type: ignore[no-untyped-call]
+    where = create.element.info.get(PARTIAL_WHERE)
+    if where is None:
+        return sql
+    condition = compiler.sql_compiler.process(where, include_table=False, literal_binds=True)
+    return f"{sql} WHERE {condition}"
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -236,12 +261,8 @@ class Transaction(Base):
         Index("ix_transactions_item_seq", "item_pk", "updated_seq"),
         Index("ix_transactions_item_date", "item_pk", "date"),
         # Only pending rows promise a posting: the catch-up reads this small index alone.
-        Index(
-            "ix_transactions_item_post_on",
-            "item_pk",
-            "post_on",
-            postgresql_where=text("post_on IS NOT NULL"),
-            sqlite_where=text("post_on IS NOT NULL"),
+        partial_index(
+            "ix_transactions_item_post_on", "item_pk", "post_on", where="post_on IS NOT NULL"
         ),
     )
 

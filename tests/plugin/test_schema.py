@@ -15,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import text
 
 from sandbox import MIGRATIONS, bootstrap, create_app, testing
 from sandbox.core.models import Base
@@ -63,6 +64,34 @@ def test_live_sandbox_schema_is_the_models_at_the_head_revision(empty_app: Flask
     assert _differences(empty_app) == []
 
 
+# A partial index's condition is beyond ``compare_metadata``: the stored definitions are read.
+INDEX_DEFINITION = {
+    "sqlite": "SELECT sql FROM sqlite_master WHERE name = :name",
+    "postgresql": "SELECT indexdef FROM pg_indexes "
+    "WHERE indexname = :name AND schemaname = current_schema()",
+}
+
+
+def _index_definition(app: Flask, name: str) -> str:
+    with app.app_context(), db.engine.connect() as connection:
+        query = INDEX_DEFINITION[connection.dialect.name]
+        return str(connection.execute(text(query), {"name": name}).scalar_one())
+
+
+def test_the_partial_index_is_the_same_from_the_migrations_and_from_the_models(
+    empty_app: Flask,
+) -> None:
+    name = "ix_transactions_item_post_on"
+    bootstrap.upgrade_schema(empty_app)
+    migrated = _index_definition(empty_app, name)
+    with empty_app.app_context(), db.engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE alembic_version"))
+    testing.upgrade_schema(empty_app)  # empty again: the models' tables, stamped
+    assert _index_definition(empty_app, name) == migrated
+    assert "post_on IS NOT NULL" in migrated
+
+
 def test_the_head_read_from_the_migration_files_is_alembics() -> None:
     assert (
         bootstrap.head_revision(MIGRATIONS) == ScriptDirectory(str(MIGRATIONS)).get_current_head()
@@ -71,15 +100,27 @@ def test_the_head_read_from_the_migration_files_is_alembics() -> None:
 
 def test_a_start_on_a_current_schema_does_not_import_alembic(tmp_path: Path) -> None:
     """Alembic is a third of a cold start's imports: a current schema needs none of it."""
+    assert _modules_after_starts(tmp_path, "alembic") == ["False", "False"]
+
+
+def test_a_start_on_sqlite_does_not_import_the_postgresql_dialect(tmp_path: Path) -> None:
+    """About 20 ms of a start (``models.partial_index``): SQLite creates the schema, then finds it
+    current, without it."""
+    assert _modules_after_starts(tmp_path, "sqlalchemy.dialects.postgresql") == ["False", "False"]
+
+
+def _modules_after_starts(tmp_path: Path, module: str) -> list[str]:
+    """Whether ``module`` was imported after a start on an empty SQLite file (created and
+    stamped), then after a second start on it (current), in a new interpreter."""
     url = f"sqlite:///{tmp_path / 'cur.db'}"
     code = (
         "import sys; from sandbox import create_app; from sandbox.bootstrap import prepare_schema; "
         f"app = create_app({{'DATABASE_URL': '{url}', 'SECRET_KEY': 'k'}}); "
-        "prepare_schema(app); first = 'alembic' in sys.modules; "
-        "prepare_schema(app); print(first, 'alembic' in sys.modules)"
+        f"prepare_schema(app); first = '{module}' in sys.modules; "
+        f"prepare_schema(app); print(first, '{module}' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]  # empty: created and stamped; then current
+    return out.stdout.split()
 
 
 PROMISES = "SELECT id, post_on, posted_amount_minor, posted_name FROM transactions " + (
@@ -91,7 +132,6 @@ def test_posting_promises_move_between_details_and_columns(empty_app: Flask) -> 
     """Revision e4f1a9c27b30 copies live pending rows' promises out of ``details`` (and its
     downgrade writes them back), so an item linked before it still posts on time."""
     import flask_migrate
-    from sqlalchemy import text
 
     bootstrap.prepare_schema(empty_app)
     bootstrap.ensure_default_tenant(empty_app)
@@ -121,7 +161,6 @@ def test_signal_ids_per_item_migrate_up_and_down(
     """Revision a9c4e2f7b1d6 makes ``client_transaction_id`` unique per item; its downgrade
     refuses while an id is on two items, and works once it is on one."""
     import flask_migrate
-    from sqlalchemy import text
 
     bootstrap.prepare_schema(empty_app)
     bootstrap.ensure_default_tenant(empty_app)
@@ -191,7 +230,6 @@ def test_processor_token_settings_migrate_up_and_down(empty_app: Flask) -> None:
     drops the partners' webhook copies (and their attempts) and keeps the tokens, which come
     back reading every product, without a webhook."""
     import flask_migrate
-    from sqlalchemy import text
 
     from sandbox.core.webhooks.dispatch import Dispatcher
 
@@ -236,7 +274,6 @@ def test_account_verification_status_moves_to_its_column_and_back(empty_app: Fla
     ``verification_status``, leaving the account's other details; its downgrade puts it back.
     A status set before the upgrade is still what ``/accounts/get`` shows after it."""
     import flask_migrate
-    from sqlalchemy import text
 
     ok = _plaid_caller(empty_app)
     public = ok(
