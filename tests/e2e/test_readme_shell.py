@@ -1,0 +1,84 @@
+"""The README's shell blocks, pasted into bash as a reader would, against a served sandbox.
+
+The curl session of the quick start, then the statement export and the client's import that
+build on it, run in one bash process in a fresh folder: its ``instance/credentials.json``
+holds the served sandbox's keys, as the checkout's does under ``make run``, and the blocks'
+``localhost:8000`` becomes the served sandbox's address (the only edit). The commands come
+from the README itself, so a block that stops working fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .served import ROOT
+
+pytestmark = pytest.mark.e2e
+
+README = ROOT / "README.md"
+
+
+def bash_block(after: str) -> str:
+    """The first ```bash block after the README line that starts with ``after``."""
+    text = README.read_text()
+    start = text.index(f"\n{after}")
+    found = re.compile(r"```bash\n(.*?)```", re.S).search(text, start)
+    assert found, f"no bash block after {after!r}"
+    return found.group(1)
+
+
+@pytest.fixture
+def session(plaid_server: dict[str, Any], tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A folder that looks like the checkout to the blocks, and the reader's environment."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    keys = {"client_id": plaid_server["client_id"], "secret": plaid_server["secret"]}
+    (instance / "credentials.json").write_text(json.dumps(keys))
+    client_keys = subprocess.run(
+        [str(Path(sys.executable).parent / "bank-client"), "new-key"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'bank-client.db'}",
+        "BANK_CLIENT_KEYS": client_keys,
+    }
+    return tmp_path, env
+
+
+def test_curl_session_statement_export_and_import_work_as_pasted(
+    plaid_server: dict[str, Any], session: tuple[Path, dict[str, str]]
+) -> None:
+    folder, env = session
+    blocks = [
+        bash_block("Try it with curl"),
+        bash_block("dashboard), and the control API serves the same files."),
+        bash_block("With the client's settings (`BANK_CLIENT_DB`, `BANK_CLIENT_KEYS`"),
+    ]
+    script = "set -euo pipefail\n" + "\n".join(blocks)
+    script = script.replace("localhost:8000", plaid_server["url"].removeprefix("http://"))
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    out = done.stdout
+    assert '"added": [' in out and '"has_more": true' in out  # the pretty-printed sync page
+    assert '"statements": [' in out and '"statement_id": "stmt-' in out  # the monthly PDFs
+    lines = (folder / "statement.csv").read_text().splitlines()
+    would = re.search(r"statement\.csv \(generic\) -> account .*: would add (\d+)", out)
+    added = re.search(r"statement\.csv \(generic\) -> account .*: added (\d+)", out)
+    assert would and added, out
+    assert int(would[1]) == int(added[1]) == len(lines) - 1 > 0  # every row but the header
+    assert "dry run: nothing was stored" in out
