@@ -87,21 +87,30 @@ class Prepared:
 
     def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
         """Every row, each with the selected columns as attributes (as SQLAlchemy names them)."""
+        return self._read(session, params, named=True)
+
+    def tuples(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row as a plain tuple of the selected columns, in their order: for pages of
+        hundreds of rows read by position, where making each a named row cost 4% of a
+        ``/transactions/sync`` call."""
+        return self._read(session, params, named=False)
+
+    def _read(self, session: Session, params: Mapping[str, Any], named: bool) -> list[Any]:
         reader: Reader | None = session.info.get(READER)
         pooled = None if reader is None else reader.connection()
         if pooled is None:
             connection = session.connection()
             return self._run(
-                connection.dialect, connection.connection, connection.invalidate, params
+                connection.dialect, connection.connection, connection.invalidate, params, named
             )
         assert reader is not None
         try:
-            return self._run(reader.dialect, pooled, pooled.invalidate, params)
+            return self._run(reader.dialect, pooled, pooled.invalidate, params, named)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
         pooled = reader.reconnect()  # the server dropped it: a read runs again anywhere
-        return self._run(reader.dialect, pooled, pooled.invalidate, params)
+        return self._run(reader.dialect, pooled, pooled.invalidate, params, named)
 
     def _run(
         self,
@@ -109,6 +118,7 @@ class Prepared:
         pooled: PoolProxiedConnection,
         invalidate: Callable[[BaseException], None],
         params: Mapping[str, Any],
+        named: bool,
     ) -> list[Any]:
         plan = self._plans.get(dialect.name) or self._compile(dialect)
         arguments = plan.arguments(params)
@@ -132,7 +142,11 @@ class Prepared:
             ) from exc
         finally:
             cursor.close()
-        return [_row(plan, values) for values in raw]
+        if named:
+            return [_row(plan, values) for values in raw]
+        if plan.processors:
+            return [tuple(_converted(plan, values)) for values in raw]
+        return list(raw)  # the DB-API drivers' rows are tuples
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Any:
         """The first row, or None."""
@@ -172,9 +186,12 @@ class Prepared:
 
 def _row(plan: _Plan, values: Sequence[Any]) -> Any:
     assert plan.row_type is not None
-    if not plan.processors:
-        return plan.row_type._make(values)
+    return plan.row_type._make(_converted(plan, values) if plan.processors else values)
+
+
+def _converted(plan: _Plan, values: Sequence[Any]) -> list[Any]:
+    """A reply row with each column's result processing applied."""
     converted = list(values)
     for index, process in plan.processors:
         converted[index] = process(converted[index])
-    return plan.row_type._make(converted)
+    return converted

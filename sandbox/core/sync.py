@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, bindparam, cast, select, type_coerce
+from sqlalchemy import Select, Text, bindparam, cast, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -62,8 +63,10 @@ RENDERED = (
     _T.pending_transaction_id,
     cast(_T.details, Text).label("details"),
 )
-# A row read with ``RENDERED`` first (any further columns after them).
-RenderedRow = Row[*tuple[Any, ...]]
+# A row read with ``RENDERED`` first (any further columns after them), read by position.
+RenderedRow = Sequence[Any]
+# A page row's columns: ``RENDERED``, then its place in the change log.
+PAGE_COLUMNS = (*(column.name for column in RENDERED), "removed", "created_seq", "updated_seq")
 _REMOVED, _CREATED_SEQ, _UPDATED_SEQ = range(len(RENDERED), len(RENDERED) + 3)
 
 
@@ -86,8 +89,8 @@ _PAGE = {False: Prepared(_page_statement(False)), True: Prepared(_page_statement
 class Page:
     """One page of net changes since a cursor.
 
-    Rows are read-only named tuples (``RENDERED`` columns first, attribute access by
-    column name), not ORM objects: a sync read loads nothing into the session.
+    Rows are the driver's tuples of ``PAGE_COLUMNS``, read by position (a page holds up to
+    500), not ORM objects: a sync read loads nothing into the session.
     """
 
     added: list[RenderedRow] = field(default_factory=list)
@@ -148,7 +151,7 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
         params["account_id"] = cursor.account_id
     session.flush()  # rows this request wrote (a catch-up) are in the page; no-op when clean
     statement = _PAGE[cursor.account_id is not None]
-    rows = statement.all(session, params)
+    rows = statement.tuples(session, params)
     has_more = len(rows) > count
     rows = rows[:count]
     result = Page(has_more=has_more)

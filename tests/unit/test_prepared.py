@@ -10,7 +10,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, sele
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from sandbox.core import accounts, calls, tenants, tokens
+from sandbox.core import accounts, calls, sync, tenants, tokens
 from sandbox.core.bank import Bank
 from sandbox.core.models import Account, InstitutionHealth, RateLimitSetting, Tenant
 from sandbox.core.prepared import Prepared
@@ -28,12 +28,16 @@ def _linked(session: Session) -> tuple[Tenant, str]:
 
 
 def _same_as_sqlalchemy(session: Session, prepared: Prepared, params: dict[str, Any]) -> None:
+    """Named rows (``all``) and plain tuples (``tuples``) alike: SQLAlchemy's values."""
     ours = prepared.all(session, params)
     theirs = session.connection().execute(prepared.statement, params).all()
     assert ours, "the statement should find rows"
     assert [row._fields for row in ours] == [tuple(row._fields) for row in theirs]
     assert [tuple(row) for row in ours] == [tuple(row) for row in theirs]
     assert [type(value) for value in ours[0]] == [type(value) for value in theirs[0]]
+    plain = prepared.tuples(session, params)
+    assert plain == [tuple(row) for row in theirs] and type(plain[0]) is tuple
+    assert [type(value) for value in plain[0]] == [type(value) for value in theirs[0]]
 
 
 def test_the_hot_reads_give_sqlalchemys_rows(app: Flask) -> None:
@@ -47,6 +51,8 @@ def test_the_hot_reads_give_sqlalchemys_rows(app: Flask) -> None:
     called = calls.resolve(session, tenant.id, token)
     assert called is not None and called.created_at.tzinfo is not None
     _same_as_sqlalchemy(session, accounts._OF_ITEM, {"item_pk": called.pk})
+    page = {"item_pk": called.pk, "position": 0, "snapshot": 10**9, "limit": 50}
+    _same_as_sqlalchemy(session, sync._PAGE[False], page)  # read as the driver gives it
 
 
 def test_a_tenant_read_with_its_call_equals_the_two_reads(app: Flask) -> None:

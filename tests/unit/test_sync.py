@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sandbox.core import errors
+from sandbox.core import errors, sync
 from sandbox.core.bank import Bank
 from sandbox.core.clock import Clock
 from sandbox.core.models import Tenant
 
 from .conftest import link
+
+
+def _named(row: Sequence[Any]) -> dict[str, Any]:
+    """A page row (the driver's tuple) by column name."""
+    return dict(zip(sync.PAGE_COLUMNS, row, strict=True))
 
 
 def _drain(
@@ -23,10 +30,10 @@ def _drain(
     local: dict[str, str] = {}
     while True:
         view = bank.sync_transactions(token, cursor, count)
-        for row in view.page.added + view.page.modified:
-            local[row.id] = row.name
-        for row in view.page.removed:
-            local.pop(row.id, None)
+        for row in map(_named, view.page.added + view.page.modified):
+            local[row["id"]] = row["name"]
+        for row in map(_named, view.page.removed):
+            local.pop(row["id"], None)
         cursor = view.page.next_cursor
         if not view.page.has_more:
             return local, cursor
@@ -61,11 +68,11 @@ def test_sync_after_clock_advance_posts_pending_as_remove_plus_add(bank: Bank) -
     clock.advance(dt.timedelta(days=5))
     bank.set_clock(clock)
     view = bank.sync_transactions(token, cursor, 500)
-    removed = {r.id for r in view.page.removed}
-    posted = [r for r in view.page.added if r.pending_transaction_id]
+    removed = {r["id"] for r in map(_named, view.page.removed)}
+    posted = [r for r in map(_named, view.page.added) if r["pending_transaction_id"]]
     assert removed, "pending transactions older than their posting delay must be removed"
-    assert {r.pending_transaction_id for r in posted} == removed
-    assert all(not r.pending for r in posted)
+    assert {r["pending_transaction_id"] for r in posted} == removed
+    assert all(not r["pending"] for r in posted)
 
 
 def test_sync_mutation_during_pagination_raises(bank: Bank) -> None:
