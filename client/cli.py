@@ -29,6 +29,7 @@ from client.imports.importer import import_file
 from client.providers.csv_format import write_csv
 from client.providers.model import LocalTransaction
 from client.schedule.due import set_paused, set_schedule
+from client.store.db import Store
 from client.store.models import Account, Connection, SyncRun, Transaction
 from client.sync.apply import Counts
 from client.sync.connections import BankSync
@@ -70,6 +71,20 @@ def _bank(ctx: click.Context) -> BankSync:
         ctx.call_on_close(close)
     built: BankSync = obj["bank"]
     return built
+
+
+def _store(ctx: click.Context) -> Store:
+    """The local database alone, for commands that never call the provider nor read a token:
+    they need neither the keys (`BANK_CLIENT_KEYS`) nor the provider's settings."""
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    if "bank" in obj:
+        built: BankSync = obj["bank"]
+        return built.store
+    if "store" not in obj:
+        store = obj["store"] = Store(obj["settings"].db)
+        ctx.call_on_close(store.close)
+    opened: Store = obj["store"]
+    return opened
 
 
 def _user(ctx: click.Context) -> str | None:
@@ -201,13 +216,19 @@ def _mine(ctx: click.Context) -> list[ColumnElement[bool]]:
     return [] if user is None else [Connection.user_ref == user]
 
 
+def _owned(ctx: click.Context) -> list[ColumnElement[bool]]:
+    """The --user restriction of an account query: by the account's own owner, so accounts no
+    connection feeds (a statement file's, a manual one) are listed too."""
+    user = _user(ctx)
+    return [] if user is None else [Account.user_ref == user]
+
+
 @main.command()
 @click.pass_context
 def accounts(ctx: click.Context) -> None:
     """List accounts with balances."""
-    bank = _bank(ctx)
-    query = select(Account).join(Connection).where(*_mine(ctx)).order_by(Account.id)
-    with bank.store.session() as session:
+    query = select(Account).where(*_owned(ctx)).order_by(Account.id)
+    with _store(ctx).session() as session:
         console.print(render.accounts_table(session.scalars(query)))
 
 
@@ -229,9 +250,8 @@ def transactions(
     limit: int,
 ) -> None:
     """Show or export transactions, newest first (removed ones are left out)."""
-    bank = _bank(ctx)
     query = _transactions_query(ctx, account, since, until, search)
-    with bank.store.session() as session:
+    with _store(ctx).session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]
     if csv_path:
         with open(csv_path, "w", newline="") as out:
@@ -260,8 +280,7 @@ def _transactions_query(
     query = (
         select(Transaction, Account.provider_id)
         .join(Account, Transaction.account_id == Account.id)
-        .join(Connection, Account.connection_id == Connection.id)
-        .where(Transaction.removed_at.is_(None), *_mine(ctx))
+        .where(Transaction.removed_at.is_(None), *_owned(ctx))
         .order_by(Transaction.date.desc())
     )
     if account:
@@ -304,7 +323,7 @@ def import_(
     """Import a bank file (CSV in the bank's layout, OFX or QFX) without doubling anything."""
     columns = dict(pair.split("=", 1) for pair in mapping.split(",")) if mapping else None
     report = import_file(
-        _bank(ctx).store,
+        _store(ctx),
         path,
         user_ref=_user(ctx) or "default",
         account=account,
@@ -318,11 +337,11 @@ def import_(
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Connections with state, last sync and what to do; healthy only if none needs the user."""
-    bank = _bank(ctx)
-    with bank.store.session() as session:
+    store = _store(ctx)
+    with store.session() as session:
         conns = list(session.scalars(select(Connection).where(*_mine(ctx)).order_by(Connection.id)))
         console.print(render.connections_table(conns))
-    attention = [c for c in health(bank.store)["attention"] if c["id"] in {c.id for c in conns}]
+    attention = [c for c in health(store)["attention"] if c["id"] in {c.id for c in conns}]
     if not attention:
         console.print("healthy: yes")
         return
@@ -336,8 +355,7 @@ def status(ctx: click.Context) -> None:
 @click.pass_context
 def history(ctx: click.Context, connection_id: int, limit: int) -> None:
     """Sync runs of a connection, newest first."""
-    bank = _bank(ctx)
-    with bank.store.session() as session:
+    with _store(ctx).session() as session:
         if session.get(Connection, connection_id) is None:
             raise click.ClickException(f"no connection {connection_id}")
         runs = session.scalars(
@@ -358,7 +376,7 @@ def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
     if action not in SCHEDULES:
         choices = ", ".join(SCHEDULES)
         raise click.ClickException(f"schedule must be one of {choices}, not {action!r}")
-    store = _bank(ctx).store
+    store = _store(ctx)
     if action in ("pause", "resume"):
         set_paused(store, connection_id, action == "pause")
     else:
@@ -403,7 +421,7 @@ def rotate_keys(ctx: click.Context) -> None:
 @click.pass_context
 def purge_audit(ctx: click.Context, days: int) -> None:
     """Delete audit rows older than the retention period."""
-    click.echo(f"purged {AuditLog(_bank(ctx).store, days).purge()} audit rows")
+    click.echo(f"purged {AuditLog(_store(ctx), days).purge()} audit rows")
 
 
 @main.command()

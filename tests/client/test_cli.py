@@ -140,7 +140,7 @@ def test_cli_ordinary_mistakes_are_one_line(cli: Cli, tenant: Tenant, tmp_path: 
     assert len(unreachable.output.strip().splitlines()) == 1
 
     no_keys = CliRunner(env={"BANK_CLIENT_KEYS": "", "BANK_CLIENT_DB": cli.db})
-    result = no_keys.invoke(main, ["status"])
+    result = no_keys.invoke(main, ["sync", "1"])
     assert result.exit_code == 1 and "set BANK_CLIENT_KEYS" in result.output
 
 
@@ -186,3 +186,34 @@ def test_cli_without_the_client_extra_says_what_to_install() -> None:
     assert done.stderr.strip().splitlines() == [
         "bank-client needs the client extra (rich is missing): pip install 'bank-sandbox[client]'"
     ]
+
+
+def test_cli_local_commands_need_no_keys_and_provider_commands_say_so(
+    tmp_path: Path, wide_console: None
+) -> None:
+    """Reading and importing into the local database touches no token: no BANK_CLIENT_KEYS.
+    Whatever calls the provider still asks for them, in one line."""
+    db = f"sqlite:///{tmp_path / 'keyless.db'}"
+    runner = CliRunner(env={"BANK_CLIENT_DB": db, "BANK_CLIENT_KEYS": ""})
+    chase = tmp_path / "Chase0000_Activity.csv"
+    chase.write_text(
+        "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
+        "DEBIT,03/02/2026,STARBUCKS STORE #4314,-4.45,DEBIT_CARD,100.00,\r\n"
+    )
+    for args in (
+        ["import", str(chase), "--account", "0000", "--dry-run"],
+        ["import", str(chase), "--account", "0000"],
+        ["accounts"],
+        ["transactions"],
+        ["status"],
+        ["purge-audit"],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (args, result.output)
+    assert "Starbucks Store" in runner.invoke(main, ["transactions"]).output  # no connection
+    assert "...0000" in runner.invoke(main, ["accounts"]).output
+    refused = runner.invoke(main, ["sync"])
+    assert refused.exit_code == 1
+    assert refused.output.strip() == (
+        "Error: set BANK_CLIENT_KEYS (generate one with `bank-client new-key`)"
+    )

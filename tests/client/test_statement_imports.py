@@ -257,7 +257,7 @@ def test_pending_rows_stay_out_of_files_and_post_once(
 
 
 def test_cli_import_dry_run_then_import_and_a_bad_file_is_one_line(
-    tenant: Tenant, tmp_path: Path
+    tenant: Tenant, tmp_path: Path, wide_console: None
 ) -> None:
     from tests.client.test_cli import Cli
 

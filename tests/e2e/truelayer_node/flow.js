@@ -14,6 +14,9 @@ Constants.API_URL = base; // instead of https://api.truelayer.com
 const SCOPES = ["info", "accounts", "balance", "cards", "transactions", "direct_debits",
   "standing_orders", "offline_access"];
 
+// A date `n` days before today (UTC), as the Data API takes it: the sandbox keeps 90 days.
+const day = (n) => new Date(Date.now() - n * 864e5).toISOString().slice(0, 10);
+
 async function failure(call) {
   try {
     await call();
@@ -33,7 +36,7 @@ async function run(secret, redirectUri, code) {
   const current = accounts.results[0].account_id;
   const account = await DataAPIClient.getAccount(token, current);
   const balance = await DataAPIClient.getBalance(token, current);
-  const transactions = await DataAPIClient.getTransactions(token, current, "2026-01-01", "2026-12-31");
+  const transactions = await DataAPIClient.getTransactions(token, current, day(60), day(0));
   const pending = await DataAPIClient.getPendingTransactions(token, current);
   const standingOrders = await DataAPIClient.getStandingOrders(token, current);
   const directDebits = await DataAPIClient.getDirectDebits(token, current);
@@ -41,7 +44,7 @@ async function run(secret, redirectUri, code) {
   const cardId = cards.results[0].account_id;
   const card = await DataAPIClient.getCard(token, cardId);
   const cardBalance = await DataAPIClient.getCardBalance(token, cardId);
-  const cardTransactions = await DataAPIClient.getCardTransactions(token, cardId, "2026-01-01", "2026-12-31");
+  const cardTransactions = await DataAPIClient.getCardTransactions(token, cardId, day(60), day(0));
   const cardPending = await DataAPIClient.getCardPendingTransactions(token, cardId);
   const refreshed = await auth.refreshAccessToken(tokens.refresh_token);
   const afterRefresh = await DataAPIClient.getAccounts(refreshed.access_token);
