@@ -200,11 +200,11 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     carry every column but the id (`row_values` + `_carried`); otherwise the statement's
     defaults would be missing, so Core writes them.
 
-    On PostgreSQL the batch is a `COPY`: psycopg's pipelined executemany of a 500-row page
-    stalled for about 200 ms in one page of two on loopback (a TCP timer, likely the persist
-    timer of a full receive window), so a first sync of 1,924 rows took 430-1,070 ms; `COPY`
-    writes a page in about 12 ms, with half the CPU.
-    Elsewhere it is the driver's executemany of the compiled INSERT."""
+    On PostgreSQL through psycopg 3 (the driver a `postgresql://` store URL gets) the batch is
+    a `COPY`: psycopg's pipelined executemany of a 500-row page stalled for about 200 ms in
+    one page of two on loopback (a TCP timer, likely the persist timer of a full receive
+    window), so a first sync of 1,924 rows took 430-1,070 ms; `COPY` writes a page in about
+    12 ms, with half the CPU. Elsewhere it is the driver's executemany of the compiled INSERT."""
     connection = session.connection()
     writer = _writers.get(connection.dialect)
     keys = tuple(rows[0])
@@ -233,7 +233,7 @@ class _RowWriter:
         }
         self.sql: str | None = compiled.string if complete else None
         self.copy_sql: str | None = None
-        if complete and dialect.name == "postgresql":
+        if complete and dialect.driver == "psycopg":  # psycopg 3's COPY API (not psycopg2's)
             quote = dialect.identifier_preparer
             columns = ", ".join(quote.format_column(_TABLE.c[name]) for name in names)
             self.copy_sql = f"COPY {quote.format_table(_TABLE)} ({columns}) FROM STDIN"

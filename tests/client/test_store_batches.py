@@ -122,6 +122,6 @@ def test_postgresql_batches_go_by_copy(store: Store) -> None:
         apply._insert_rows(s, _rows(account_id, "path"))
         writer = apply._writers[s.connection().dialect]
         s.commit()
-    is_postgres = store.engine.dialect.name == "postgresql"
+    is_postgres = store.engine.dialect.driver == "psycopg"
     assert (writer.copy_sql or "").startswith("COPY ") is is_postgres
     assert writer.sql is not None and writer.sql.startswith("INSERT INTO bc_transactions")
