@@ -91,7 +91,7 @@ class Prepared:
 
     def tuples(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Every row as a plain tuple of the selected columns, in their order: for pages of
-        hundreds of rows read by position, where making each a named row cost 4% of a
+        hundreds of rows read by position, where making each a named row cost about 3% of a
         ``/transactions/sync`` call."""
         return self._read(session, params, named=False)
 
