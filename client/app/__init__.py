@@ -12,6 +12,7 @@ from client.api.plaid import PlaidClient
 from client.app import api, errors, web
 from client.app.config import AppConfig
 from client.app.openapi import spec
+from client.app.params import IdConverter
 from client.app.service import AppService, TrackedBankSync
 from client.crypto import TokenCipher
 from client.store.db import Store
@@ -50,6 +51,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
     )
+    app.url_map.converters["int"] = IdConverter  # before the blueprints' rules use it
     bank = build_bank(config)
     queue = JobQueue(bank.store)
     worker = Worker(bank, queue=queue, interval=config.worker_interval)

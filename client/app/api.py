@@ -16,7 +16,7 @@ from sqlalchemy import text
 from client.app import queries
 from client.app import serialize as out
 from client.app.auth import check_password, csrf_token, current_user, sign_in
-from client.app.errors import NotSignedIn
+from client.app.errors import InvalidField, NotSignedIn
 from client.app.params import AccountQuery, SpendingQuery, load, transaction_filters
 from client.app.service import AppService, sync_state
 from client.store.db import Store
@@ -56,8 +56,17 @@ def store() -> Store:
 
 
 def body(schema: Schema) -> dict[str, Any]:
-    """The JSON body, checked; a missing or wrong field is a 400 naming it."""
-    return load(schema, request.get_json(silent=True) or {})
+    """The JSON body, checked; a missing or wrong field is a 400 naming it, and a body that is
+    not a JSON object (an array, a number, nesting deeper than the parser goes) names the body."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
+    if data is None and not request.get_data(cache=True):
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidField("body: must be a JSON object", field="body")
+    return load(schema, data)
 
 
 def healthz() -> Response:
@@ -264,7 +273,8 @@ def spending() -> Response:
     user = current_user()
     args = load(SpendingQuery(), request.args)
     end = args.get("end_date") or dt.date.today()
-    start = args.get("start_date") or end - dt.timedelta(days=SPENDING_DAYS)
+    # the default period reaches back 90 days, though never before the first day there is
+    start = args.get("start_date") or end - min(dt.timedelta(SPENDING_DAYS), end - dt.date.min)
     with store().session() as session:
         rows = queries.spending(session, user, start, end, args.get("account_id"))
     return jsonify(

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from werkzeug.routing import IntegerConverter
 
 from client.app.errors import InvalidField
 
@@ -21,20 +22,25 @@ ORDERS = ("asc", "desc")
 STATUSES = ("pending", "posted")
 DIRECTIONS = ("debit", "credit")
 MAX_LIMIT = 500
+MAX_ID = 2**63 - 1  # ids are 64-bit columns: a larger one is simply not found
+# Money is stored in ten-thousandths in a 64-bit column (`client.store.types.Money`).
+MAX_AMOUNT = Decimal(MAX_ID).scaleb(-4)
+_ID = validate.Range(min=1, max=MAX_ID)
+_AMOUNT = validate.Range(min=0, max=MAX_AMOUNT)
 
 
 class TransactionQuery(Schema):
     """`GET /transactions` and `GET /accounts/{id}/transactions`."""
 
-    account_id = fields.Integer(validate=validate.Range(min=1))
-    connection_id = fields.Integer(validate=validate.Range(min=1))
+    account_id = fields.Integer(validate=_ID)
+    connection_id = fields.Integer(validate=_ID)
     start_date = fields.Date()
     end_date = fields.Date()
     category = fields.String(validate=validate.Length(min=1, max=100))
     status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.OneOf(DIRECTIONS))
-    min_amount = fields.Decimal(validate=validate.Range(min=0), places=4)
-    max_amount = fields.Decimal(validate=validate.Range(min=0), places=4)
+    min_amount = fields.Decimal(validate=_AMOUNT, places=4)
+    max_amount = fields.Decimal(validate=_AMOUNT, places=4)
     search = fields.String(validate=validate.Length(min=1, max=100))
     sort = fields.String(validate=validate.OneOf(SORTS), load_default="date")
     order = fields.String(validate=validate.OneOf(ORDERS), load_default="desc")
@@ -44,12 +50,7 @@ class TransactionQuery(Schema):
     @validates_schema
     def ranges(self, data: dict[str, Any], **_kwargs: Any) -> None:
         """An empty range is a mistake, not an empty page."""
-        if (
-            data.get("start_date")
-            and data.get("end_date")
-            and data["start_date"] > data["end_date"]
-        ):
-            raise ValidationError("must not be after end_date", "start_date")
+        _check_period(data)
         low, high = data.get("min_amount"), data.get("max_amount")
         if low is not None and high is not None and low > high:
             raise ValidationError("must not be more than max_amount", "min_amount")
@@ -58,7 +59,7 @@ class TransactionQuery(Schema):
 class AccountQuery(Schema):
     """`GET /accounts`."""
 
-    connection_id = fields.Integer(validate=validate.Range(min=1))
+    connection_id = fields.Integer(validate=_ID)
     type = fields.String(validate=validate.Length(min=1, max=30))
     institution_id = fields.String(validate=validate.Length(min=1, max=50))
 
@@ -68,7 +69,41 @@ class SpendingQuery(Schema):
 
     start_date = fields.Date()
     end_date = fields.Date()
-    account_id = fields.Integer(validate=validate.Range(min=1))
+    account_id = fields.Integer(validate=_ID)
+
+    @validates_schema
+    def ranges(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """An empty period is a mistake, not an empty report."""
+        _check_period(data)
+
+
+def _check_period(data: dict[str, Any]) -> None:
+    """``start_date`` after ``end_date`` is a 400 naming ``start_date``."""
+    start, end = data.get("start_date"), data.get("end_date")
+    if start and end and start > end:
+        raise ValidationError("must not be after end_date", "start_date")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in the app's URLs: ASCII digits, and an id beyond a 64-bit column is simply
+    not found (404), as any id that names nothing is."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+def id_arg(args: Mapping[str, str], name: str) -> int | None:
+    """An optional id in the query string; anything but one (words, beyond 64 bits) is a 400
+    naming it, not a request without it."""
+    raw = args.get(name, "")
+    if raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
+        raise InvalidField(f"{name}: must be an id (a positive whole number)", field=name)
+    return int(raw)
 
 
 @dataclass(frozen=True)

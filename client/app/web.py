@@ -36,7 +36,7 @@ from client.app.auth import (
     sign_out,
 )
 from client.app.errors import AppError, NotSignedIn
-from client.app.params import transaction_filters
+from client.app.params import id_arg, transaction_filters
 from client.app.serialize import action_for
 from client.app.service import sync_state
 from client.notify import advice_for
@@ -143,17 +143,17 @@ def signin() -> Any:
         name = request.form.get("username", "").strip()
         if check_password(name, request.form.get("password", "")):
             sign_in(name)
-            target = request.args.get("next", "")
-            return redirect(
-                target if target.startswith("/") and not target.startswith("//") else "/"
-            )
+            return redirect(_local_target(request.args.get("next", "")))
         error = "Wrong user name or password."
     return render_template("signin.html", error=error), 401 if error else 200
 
 
 def _local_target(target: str) -> str:
-    """Only a path on this site (never `//evil.example`): no open redirect after sign-in."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    """Only a path on this site: no open redirect after sign-in. Browsers read `//host` and
+    a backslash as a slash (`/\\host`), and drop tabs and newlines first, so a target with a
+    backslash or any control character goes home instead."""
+    local = target.startswith("/") and not target.startswith("//")
+    return target if local and target.isprintable() and "\\" not in target else "/"
 
 
 @bp.post("/signout")
@@ -213,7 +213,7 @@ def connect_start() -> BaseResponse:
 def connections_complete() -> BaseResponse:
     """Where Link returns: connect (or repair) on success; say so when the user left."""
     user = current_user()
-    repaired = request.args.get("connection_id", type=int)
+    repaired = id_arg(request.args, "connection_id")
     if request.args.get("status") == "exited" or not request.args.get("public_token"):
         flash("You left before finishing; nothing was connected.", "info")
         return redirect(url_for("web.connections"))

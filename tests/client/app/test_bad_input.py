@@ -1,0 +1,161 @@
+"""Bad input to the app API and pages is a 4xx naming what is wrong, never a 500: ids and
+amounts beyond the store's 64-bit columns, edited cursors, bodies that are not JSON objects,
+undecodable passwords, dates at the calendar's edge, and sign-in redirects off the site.
+(Each case here answered 500, or redirected off the site, before it was fixed.)"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from client.app import queries
+from client.app.params import transaction_filters
+from tests.client.app.conftest import USERS, World, basic
+
+pytestmark = pytest.mark.e2e
+
+HUGE = str(2**63)  # one past the largest id a 64-bit column holds
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"account_id": HUGE}, "account_id"),
+        ({"connection_id": str(2**70)}, "connection_id"),
+        ({"min_amount": "99999999999999999.9999"}, "min_amount"),
+        ({"max_amount": "1180591620717411303424"}, "max_amount"),
+    ],
+)
+def test_ids_and_amounts_beyond_the_columns_are_400s(
+    world: World, params: dict[str, str], field: str
+) -> None:
+    reply = world.get("alice", "/api/v1/transactions", **params)
+    assert reply.status_code == 400, reply.json
+    assert reply.json["error"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/connections/{HUGE}",
+        f"/api/v1/connections/{HUGE}/sync-runs",
+        f"/api/v1/accounts/{2**70}",
+        f"/api/v1/accounts/{HUGE}/transactions",
+        "/api/v1/connections/%D9%A1",  # an Arabic-Indic one: ids are ASCII digits
+    ],
+)
+def test_ids_no_row_can_have_are_not_found(world: World, path: str) -> None:
+    reply = world.get("alice", path)
+    assert reply.status_code == 404, reply.json
+
+
+def _forged(sort: str, value: str, last_id: int) -> str:
+    """A cursor as the API writes them, for `sort`, with the right fingerprint."""
+    fingerprint = queries._fingerprint(transaction_filters({"sort": sort}))
+    raw = json.dumps({"v": value, "i": last_id, "f": fingerprint}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "value", "last_id"),
+    [
+        ("amount", "NaN", 1),
+        ("amount", "sNaN", 1),
+        ("amount", "Infinity", 1),
+        ("amount", "1.23456789", 1),
+        ("amount", "1e30", 1),
+        ("amount", "1e400", 1),
+        ("amount", "1E+999999999", 1),
+        ("date", "2026-01-01", 2**70),
+        ("date", "2026-01-01", 0),
+    ],
+)
+def test_an_edited_cursor_is_refused(world: World, sort: str, value: str, last_id: int) -> None:
+    cursor = _forged(sort, value, last_id)
+    for path in ("/api/v1/transactions", f"/api/v1/accounts/{_an_account(world)}/transactions"):
+        reply = world.get("alice", path, sort=sort, cursor=cursor)
+        assert reply.status_code == 400, reply.json
+        assert reply.json["error"]["code"] == "INVALID_CURSOR"
+
+
+def test_a_forged_cursor_that_could_be_real_still_pages(world: World) -> None:
+    """The checks refuse only what no row has: a well-formed cursor keeps working."""
+    reply = world.get(
+        "alice", "/api/v1/transactions", sort="amount", cursor=_forged("amount", "12.5", 1)
+    )
+    assert reply.status_code == 200, reply.json
+
+
+def _an_account(world: World) -> int:
+    accounts = world.get("alice", "/api/v1/accounts").json["accounts"]
+    return int(accounts[0]["id"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[1, 2]", b'"text"', b"1", b"true", b"1e400", str(2**70).encode(), b"[" * 100_000],
+)
+def test_a_body_that_is_not_a_json_object_is_a_400_naming_the_body(
+    world: World, body: bytes
+) -> None:
+    headers = {"Content-Type": "application/json", **basic("alice")}
+    for method, path in (
+        ("POST", "/api/v1/session"),
+        ("POST", "/api/v1/connections/complete"),
+        ("PATCH", f"/api/v1/connections/{world.alice}"),
+    ):
+        reply = world.client().open(path, method=method, data=body, headers=headers)
+        assert reply.status_code == 400, (path, reply.json)
+        assert reply.json["error"]["field"] == "body"
+
+
+@pytest.mark.parametrize("password", ["\\ud800", "a\\udfffb"])
+def test_a_password_with_a_lone_surrogate_is_just_wrong(world: World, password: str) -> None:
+    body = '{"username": "alice", "password": "' + password + '"}'  # JSON escapes, as sent
+    reply = world.client().post(
+        "/api/v1/session", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert reply.status_code == 401, reply.json
+
+
+def test_spending_at_the_calendars_first_day_and_an_empty_period(world: World) -> None:
+    first = world.get("alice", "/api/v1/spending", end_date="0001-01-01")
+    assert first.status_code == 200, first.json
+    assert first.json["start_date"] == "0001-01-01"
+    backwards = world.get(
+        "alice", "/api/v1/spending", start_date="2026-02-02", end_date="2026-02-01"
+    )
+    assert backwards.status_code == 400 and backwards.json["error"]["field"] == "start_date"
+
+
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [
+        ("/%09/evil.example", "/"),
+        ("/%0a/evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/transactions?sort=amount", "/transactions?sort=amount"),
+    ],
+)
+def test_sign_in_redirects_only_within_the_site(world: World, target: str, lands: str) -> None:
+    with world.app.test_client() as browser:
+        reply = browser.post(
+            f"/signin?next={target}", data={"username": "alice", "password": USERS["alice"]}
+        )
+        assert reply.status_code == 302
+        assert reply.headers["Location"] == lands
+
+
+def test_a_bad_connection_id_on_the_link_return_page_is_a_400(world: World) -> None:
+    with world.app.test_client() as browser:
+        browser.post("/signin", data={"username": "alice", "password": USERS["alice"]})
+        for bad in ("abc", HUGE, "0"):
+            reply = browser.get(
+                "/connections/complete", query_string={"public_token": "x", "connection_id": bad}
+            )
+            assert reply.status_code == 400, bad
+            assert b"connection_id" in reply.data
