@@ -165,6 +165,11 @@ def test_per_account_endpoint_is_the_account_filter(world: World) -> None:
         ({"category": "NOT_A_CATEGORY"}, "category"),
         ({"sortby": "amount"}, "sortby"),
         ({"cursor": "not-a-cursor"}, "cursor"),
+        # beyond the store's 64-bit columns
+        ({"account_id": str(2**63)}, "account_id"),
+        ({"connection_id": str(2**70)}, "connection_id"),
+        ({"min_amount": "99999999999999999.9999"}, "min_amount"),
+        ({"max_amount": "1180591620717411303424"}, "max_amount"),
     ],
 )
 def test_bad_parameters_are_400s_naming_the_field(
