@@ -289,9 +289,11 @@ def _transactions_query(
         query = query.where(Transaction.date >= since.date())
     if until:
         query = query.where(Transaction.date <= until.date())
-    if search:
-        like = f"%{search}%"
-        query = query.where(Transaction.description.ilike(like) | Transaction.payee.ilike(like))
+    if search:  # the text itself: `%` and `_` match only themselves (autoescape)
+        query = query.where(
+            Transaction.description.icontains(search, autoescape=True)
+            | Transaction.payee.icontains(search, autoescape=True)
+        )
     return query
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from client.store.models import Account, Category, Payee, Transaction
@@ -80,10 +80,9 @@ def transactions_query(
         query = query.where(Transaction.date <= until)
     if category_id is not None:
         query = query.where((Chosen.id == category_id) | (Chosen.parent_id == category_id))
-    if search:
-        like = f"%{search}%"
-        text = Transaction.description.ilike(like) | Transaction.payee.ilike(like)
-        query = query.where(text | Payee.name.ilike(like) | Transaction.notes.ilike(like))
+    if search:  # the text itself: `%` and `_` match only themselves (autoescape)
+        columns = (Transaction.description, Transaction.payee, Payee.name, Transaction.notes)
+        query = query.where(or_(*(c.icontains(search, autoescape=True) for c in columns)))
     return query
 
 

@@ -284,7 +284,9 @@ class BankSync:
 
 def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAccount]) -> bool:
     """Re-linking the same bank reuses the same user's local accounts (institution, mask, type,
-    name); another user's accounts are never candidates, whatever their login."""
+    name) of a disconnected connection; another user's accounts are never candidates, whatever
+    their login, and neither are those of a connection still linked: connecting a bank twice
+    must leave the first connection its accounts and history."""
     moved = False
     for acc in accounts:
         existing = session.scalar(
@@ -293,6 +295,7 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
             .where(
                 Connection.user_ref == conn.user_ref,
                 Connection.id != conn.id,
+                Connection.access_token_enc.is_(None),  # disconnected
                 Account.provider_id != acc.provider_id,
                 Account.institution_id == conn.institution_id,
                 Account.mask == acc.mask,

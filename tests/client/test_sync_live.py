@@ -146,6 +146,23 @@ def test_relink_matches_accounts_without_duplicates(bank: BankSync) -> None:
     assert_store_matches(bank.store, second, ground_truth(bank, second))
 
 
+def test_connecting_a_bank_twice_leaves_the_first_connection_whole(bank: BankSync) -> None:
+    """Only a disconnected connection's accounts are re-linked (above); a second live
+    connection of the same bank gets accounts of its own."""
+    first = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(first).ok
+    with bank.store.session() as session:
+        before = {a.id: a.provider_id for a in session.scalars(select(Account))}
+    second = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(second).ok
+    with bank.store.session() as session:
+        kept = session.scalars(select(Account).where(Account.connection_id == first)).all()
+        assert {a.id: a.provider_id for a in kept} == before
+        assert session.scalars(select(Account).where(Account.connection_id == second)).all()
+    assert_store_matches(bank.store, first, ground_truth(bank, first))
+    assert_store_matches(bank.store, second, ground_truth(bank, second))
+
+
 def test_balance_refresh_and_selective_sync(bank: BankSync) -> None:
     cid = bank.connect_sandbox("ins_109508", days_requested=30)
     with bank.store.session() as s:

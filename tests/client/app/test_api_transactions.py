@@ -141,6 +141,15 @@ def test_search_finds_text_in_description_or_payee(world: World) -> None:
     )
 
 
+@pytest.mark.parametrize("wildcard", ["%", "_", "%_%"])
+def test_search_for_a_wildcard_finds_that_character_only(world: World, wildcard: str) -> None:
+    found = world.get("alice", "/api/v1/transactions", search=wildcard, limit=500).json
+    assert all(
+        wildcard in " ".join(filter(None, (r["payee"], r["description"], r["notes"])))
+        for r in found["transactions"]
+    ), "a LIKE wildcard matched other text"
+
+
 def test_per_account_endpoint_is_the_account_filter(world: World) -> None:
     account = world.get("alice", "/api/v1/accounts").json["accounts"][0]
     path = f"/api/v1/accounts/{account['id']}/transactions"
