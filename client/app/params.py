@@ -16,17 +16,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from werkzeug.routing import IntegerConverter
 
 from client.app.errors import InvalidField
+from client.store.types import BIGINT_MAX, Money
 
 SORTS = ("date", "amount")
 ORDERS = ("asc", "desc")
 STATUSES = ("pending", "posted")
 DIRECTIONS = ("debit", "credit")
 MAX_LIMIT = 500
-MAX_ID = 2**63 - 1  # ids are 64-bit columns: a larger one is simply not found
-# Money is stored in ten-thousandths in a 64-bit column (`client.store.types.Money`).
-MAX_AMOUNT = Decimal(MAX_ID).scaleb(-4)
+MAX_ID = BIGINT_MAX  # ids are 64-bit columns: a larger one is simply not found
 _ID = validate.Range(min=1, max=MAX_ID)
-_AMOUNT = validate.Range(min=0, max=MAX_AMOUNT)
+_AMOUNT = validate.Range(min=0, max=Money.LARGEST)
 
 
 class TransactionQuery(Schema):

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coer
 from sqlalchemy.orm import Session
 
 from client.app.errors import InvalidCursor, InvalidField, NotFound
-from client.app.params import MAX_AMOUNT, MAX_ID, TransactionFilters
+from client.app.params import MAX_ID, TransactionFilters
 from client.books.queries import TransactionView, transactions_query, view
 from client.store.models import Account, Category, Connection, SyncRun, Transaction, utcnow
 from client.store.types import Money
@@ -175,7 +175,7 @@ def _decode(cursor: str, f: TransactionFilters) -> tuple[Any, int]:
         raise InvalidCursor("cursor: not a cursor from this API", field="cursor") from None
     # A cursor is plain base64 JSON: an edited one may hold what no row can (NaN, 1e400, too
     # many places, an id beyond 64 bits); it points after nothing this API wrote.
-    if not 1 <= last_id <= MAX_ID or (isinstance(value, Decimal) and not _storable(value)):
+    if not 1 <= last_id <= MAX_ID or (isinstance(value, Decimal) and not Money.storable(value)):
         raise InvalidCursor("cursor: not a cursor from this API", field="cursor")
     if fingerprint != _fingerprint(f):
         raise InvalidCursor(
@@ -183,12 +183,6 @@ def _decode(cursor: str, f: TransactionFilters) -> tuple[Any, int]:
             field="cursor",
         )
     return value, last_id
-
-
-def _storable(amount: Decimal) -> bool:
-    """Whether an amount fits the store's money column (finite, four places, 64 bits)."""
-    finite = amount.is_finite() and amount.copy_abs() <= MAX_AMOUNT  # first: quantize needs it
-    return finite and amount == amount.quantize(Decimal("0.0001"))
 
 
 # -- balances, statements, spending ------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
 SCALE = Decimal(10) ** 4
+BIGINT_MAX = 2**63 - 1  # the largest value (or id) a 64-bit integer column holds
 
 
 class Money(TypeDecorator[Decimal]):
@@ -17,6 +18,15 @@ class Money(TypeDecorator[Decimal]):
 
     impl = BigInteger
     cache_ok = True
+    LARGEST = Decimal(BIGINT_MAX) / SCALE  # in either direction
+
+    @classmethod
+    def storable(cls, value: Decimal) -> bool:
+        """Whether the column can hold ``value``: finite, within 64 bits, four places at most
+        (what an amount a user typed, or a cursor they edited, must be checked for)."""
+        if not value.is_finite() or value.copy_abs() > cls.LARGEST:  # before any arithmetic
+            return False
+        return value * SCALE == (value * SCALE).to_integral_value()
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         """Scale to an integer; more than four decimals is a bug upstream."""
