@@ -161,7 +161,7 @@ class SyncEngine:
             if not run.finished:
                 self._finish_run(run, result, time.monotonic() - started)
         if result.ok:
-            if not run.finished:
+            if not run.marked_healthy:  # a page hook's run closes apart from its last page
                 self._record_success(connection_id)
             self._notify_added(connection_id, result)
         return result
@@ -266,7 +266,7 @@ class SyncEngine:
         result.pages, result.added = totals.pages, totals.added
         result.modified, result.removed = totals.modified, totals.removed
         if closing is not None:
-            closing.finished = True
+            closing.finished = closing.marked_healthy = True
         return counts
 
     # -- run history and connection state -------------------------------------------------
@@ -331,7 +331,8 @@ class _Run:
         self.id, self.started = opened.run_id, started
         self.credentials, self.cursor = opened.credentials, opened.cursor
         self.failure = opened.failure
-        self.finished = False
+        self.finished = False  # the history row is closed
+        self.marked_healthy = False  # the connection is marked healthy (with the last page)
         self._calls: list[tuple[CallRecord, dt.datetime]] = []
 
     def calls(self, record: CallRecord) -> None:

@@ -110,6 +110,26 @@ def test_mutation_during_paging_restarts_and_converges(engine: SyncEngine, fake:
     assert _live(engine.store) == _expected(fake) and "late" not in _live(engine.store)
 
 
+@pytest.mark.parametrize("hooked", [False, True], ids=["no hook", "page hook"])
+def test_a_run_that_reaches_the_end_marks_the_connection_healthy(
+    engine: SyncEngine, hooked: bool
+) -> None:
+    """The app and the CLI pass a page hook; their runs must record success as well (the
+    scheduler reads ``last_success_at``: without it a daily connection is always due)."""
+    cid = _connect(engine)
+    pages: list[int] = []
+    result = engine.sync(
+        cid, on_page=(lambda page, _counts: pages.append(page)) if hooked else None
+    )
+    assert result.ok and pages == ([1, 2, 3, 4, 5, 6] if hooked else [])
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        run = s.scalars(select(SyncRun)).one()
+        assert conn is not None and conn.status == "active"
+        assert conn.last_sync_at is not None and conn.last_success_at is not None
+        assert run.finished_at is not None and (run.added, run.pages) == (23, 6)
+
+
 def test_login_required_is_recorded_not_raised(
     engine: SyncEngine, fake: FakeBank, notes: CollectingNotifier
 ) -> None:

@@ -187,14 +187,15 @@ def health_url(proc: subprocess.Popen[str]) -> str:
 
 
 def wait_for_scheduled_sync(base: str, db: str) -> dict[str, object]:
-    """Poll /healthz until the worker has run the new connection's first scheduled sync."""
+    """Poll /healthz until the worker has run the new connection's first scheduled sync: its
+    job done, which the worker records after the sync's own bookkeeping (run, connection)."""
     store = Store(db)
     deadline = time.monotonic() + 30
     try:
         while time.monotonic() < deadline:
             reply = requests.get(base + "/healthz", timeout=10)
             with store.session() as s:
-                done = s.scalar(select(SyncRun.id).where(SyncRun.finished_at.is_not(None)))
+                done = s.scalar(select(Job.id).where(Job.status == JobStatus.DONE))
             if reply.status_code == 200 and done is not None:
                 data: dict[str, object] = reply.json()
                 return data
