@@ -4,6 +4,12 @@ Every row carries ``updated_seq``, its position in the item's change log. A curs
 holds the position the client has consumed and, inside a ``has_more`` chain, the
 log's high-water mark when the chain began. Rows changed after that mark mean the
 data moved under a paginating client: ``SyncMutationDuringPagination``.
+
+A page and the end of the log that bounds it (``items.change_seq``) are read by one
+statement, so from one snapshot on every database. Read apart, a write between the two
+reads (a refresh, a new day) could move a row the client has not seen past the bound:
+the page would leave it out, the cursor would pass it, and the next call would report
+it as ``modified`` although it was never ``added``.
 """
 
 from __future__ import annotations
@@ -66,16 +72,29 @@ RENDERED = (
 # A row read with ``RENDERED`` first (any further columns after them), read by position.
 RenderedRow = Sequence[Any]
 # A page row's columns: ``RENDERED``, then its place in the change log.
-PAGE_COLUMNS = (*(column.name for column in RENDERED), "removed", "created_seq", "updated_seq")
-_REMOVED, _CREATED_SEQ, _UPDATED_SEQ = range(len(RENDERED), len(RENDERED) + 3)
+# A page row's columns: ``RENDERED``, then its place in the change log, then the end of the
+# log when the page was read (the same in every row).
+PAGE_COLUMNS = (
+    *(column.name for column in RENDERED),
+    "removed",
+    "created_seq",
+    "updated_seq",
+    "log_end",
+)
+_REMOVED, _CREATED_SEQ, _UPDATED_SEQ, _LOG_END = range(len(RENDERED), len(RENDERED) + 4)
+
+# Evaluated once per statement (an init plan on PostgreSQL, a cached subquery on SQLite).
+_END_OF_LOG = select(Item.__table__.c.change_seq).where(Item.__table__.c.pk == bindparam("item_pk"))
 
 
 def _page_statement(one_account: bool) -> Select[*tuple[Any, ...]]:
     """The page query, built once: SQLAlchemy caches its compiled form by this object."""
-    query = select(*RENDERED, _as_stored(_T.removed), _T.created_seq, _T.updated_seq).where(
+    end = _END_OF_LOG.scalar_subquery()
+    columns = (_as_stored(_T.removed), _T.created_seq, _T.updated_seq, end.label("log_end"))
+    query = select(*RENDERED, *columns).where(
         _T.item_pk == bindparam("item_pk"),
         _T.updated_seq > bindparam("position"),
-        _T.updated_seq <= bindparam("snapshot"),
+        _T.updated_seq <= end,
     )
     if one_account:
         query = query.where(_T.account_id == bindparam("account_id"))
@@ -138,20 +157,20 @@ def decode(item: Item, text: str | None, account_id: str | None) -> Cursor:
 
 def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
     """The next ``count`` changes after ``cursor``, collapsed to each row's net effect."""
-    snapshot = cursor.snapshot if cursor.snapshot is not None else item.change_seq
     if cursor.snapshot is not None and item.change_seq > cursor.snapshot:
-        raise SyncMutationDuringPagination()
-    params: dict[str, Any] = {
-        "item_pk": item.pk,
-        "position": cursor.position,
-        "snapshot": snapshot,
-        "limit": count + 1,
-    }
+        raise SyncMutationDuringPagination()  # the call's own row says so: no page to read
+    params: dict[str, Any] = {"item_pk": item.pk, "position": cursor.position, "limit": count + 1}
     if cursor.account_id is not None:
         params["account_id"] = cursor.account_id
     session.flush()  # rows this request wrote (a catch-up) are in the page; no-op when clean
     statement = _PAGE[cursor.account_id is not None]
     rows = statement.tuples(session, params)
+    # No row past the position means none at all in the page's snapshot (a row's place only
+    # grows, up to the end of the log), so any end from the call's row up is as good.
+    end = rows[0][_LOG_END] if rows else item.change_seq
+    if cursor.snapshot is not None and end > cursor.snapshot:
+        raise SyncMutationDuringPagination()  # written since the call read the item
+    snapshot = cursor.snapshot if cursor.snapshot is not None else end
     has_more = len(rows) > count
     rows = rows[:count]
     result = Page(has_more=has_more)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sandbox.core import errors, sync
 from sandbox.core.bank import Bank
 from sandbox.core.clock import Clock
-from sandbox.core.models import Tenant
+from sandbox.core.models import Item, Tenant, Transaction
 
 from .conftest import link
 
@@ -159,6 +159,46 @@ def test_sync_pages_of_the_resolved_row_equal_those_of_the_loaded_item(
         assert from_row.accounts == from_item.accounts
         assert from_row.update_status == from_item.update_status
         cursor = from_row.page.next_cursor
+
+
+def _log_change(session: Session, item_pk: int, copy_of: str | None, change: str) -> None:
+    """What a concurrent writer does to the change log, committed: one row gets the next
+    position, ``copy_of`` a new row made from that transaction, else ``change`` renamed."""
+    item = session.get(Item, item_pk)
+    assert item is not None
+    item.change_seq += 1
+    if copy_of is not None:
+        source = session.get(Transaction, (item_pk, copy_of))
+        assert source is not None
+        values = {column.key: getattr(source, column.key) for column in Transaction.__table__.c}
+        values.update(id=change, created_seq=item.change_seq, updated_seq=item.change_seq)
+        session.add(Transaction(**values))
+    else:
+        row = session.get(Transaction, (item_pk, change))
+        assert row is not None
+        row.name, row.updated_seq = "Renamed by a later write", item.change_seq
+    session.commit()
+
+
+def test_a_row_written_after_the_call_read_its_item_is_added_not_modified(
+    bank: Bank, session: Session
+) -> None:
+    """The call reads its item (and the end of the log) as it authenticates; a write can land
+    before its page is read. A row new to the client and changed by that write must still
+    come as ``added`` (it used to be left out, passed by the cursor, then sent as ``modified``
+    to a client that had never seen it)."""
+    token = link(bank)
+    seen, cursor = _drain(bank, token)
+    reader = _next_call(bank, session)
+    item_pk, some_id = reader.called(token).pk, next(iter(seen))
+    _log_change(session, item_pk, copy_of=some_id, change="txn-new-to-the-client")
+    call = _next_call(reader, session)
+    call.called(token)  # the call's read of its item: the row it keeps for the call
+    _log_change(session, item_pk, copy_of=None, change="txn-new-to-the-client")
+    page = call.sync_transactions(token, cursor, 100).page
+    added = [row["id"] for row in map(_named, page.added)]
+    assert added == ["txn-new-to-the-client"] and page.modified == page.removed == []
+    assert _drain(_next_call(call, session), token, page.next_cursor)[0] == {}
 
 
 def test_transactions_of_a_caught_up_item_load_no_object_and_count_every_row(
