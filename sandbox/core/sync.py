@@ -71,7 +71,6 @@ RENDERED = (
 )
 # A row read with ``RENDERED`` first (any further columns after them), read by position.
 RenderedRow = Sequence[Any]
-# A page row's columns: ``RENDERED``, then its place in the change log.
 # A page row's columns: ``RENDERED``, then its place in the change log, then the end of the
 # log when the page was read (the same in every row).
 PAGE_COLUMNS = (
