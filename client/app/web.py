@@ -82,8 +82,11 @@ def when(value: dt.datetime | None) -> str:
     return value.strftime("%-d %b %Y, %H:%M UTC") if value else "never"
 
 
+@bp.app_template_filter("advice")
 def advice(conn: Connection) -> str:
-    """What the user should do about a connection's problem."""
+    """What the user should do about a connection's problem. A filter, not a template
+    global: filters have a namespace of their own, so a page's `advice` text can neither
+    hide it nor, when left out, show it (the error page once said "What to do: <function>")."""
     return BUTTON_ADVICE.get(conn.status) or advice_for(conn.last_error_code)
 
 
@@ -96,7 +99,9 @@ def sentence(text: str | None) -> str:
 
 @bp.app_context_processor
 def globals_() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "user": session_user(), "advice": advice}
+    """What every page reads besides its own variables; helpers that take a value are
+    filters instead, and no page variable may share a name with these."""
+    return {"csrf_token": csrf_token, "user": session_user()}
 
 
 @bp.after_app_request
@@ -111,11 +116,20 @@ def headers(reply: Response) -> Response:
     return reply
 
 
+def error_page(
+    title: str, message: str, status: int, *, code: str | None = None, advice: str | None = None
+) -> tuple[str, int]:
+    """The error page, given every variable it reads: what to do only where there is advice,
+    the provider's code only where it sent one."""
+    page = render_template("error.html", title=title, message=message, code=code, advice=advice)
+    return page, status
+
+
 @bp.errorhandler(AppError)
 def app_error(exc: AppError) -> Any:
     if isinstance(exc, NotSignedIn):
         return redirect(url_for("web.signin"))
-    return render_template("error.html", title="That did not work", message=exc.message), exc.status
+    return error_page("That did not work", exc.message, exc.status)
 
 
 @bp.errorhandler(ClientError)
@@ -123,13 +137,9 @@ def provider_error(exc: ClientError) -> Any:
     plaid = exc if isinstance(exc, PlaidError) else None
     code = plaid.error_code if plaid else None
     message = (plaid.display_message or plaid.error_message) if plaid else str(exc)
-    return render_template(
-        "error.html",
-        title="The bank's service said no",
-        message=message,
-        code=code,
-        advice=advice_for(code),
-    ), 502
+    return error_page(
+        "The bank's service said no", message, 502, code=code, advice=advice_for(code)
+    )
 
 
 # -- sign-in -----------------------------------------------------------------------------------

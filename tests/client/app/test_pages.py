@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
+from client import app as app_package
 from tests.client.app.conftest import USERS, World
 
 pytestmark = pytest.mark.e2e
@@ -75,3 +78,33 @@ def test_link_returning_without_a_token_connects_nothing(world: World) -> None:
     reply = client.get("/connections/complete?status=exited", follow_redirects=True)
     assert "nothing was connected" in reply.get_data(as_text=True)
     assert len(world.get("alice", "/api/v1/connections").json["connections"]) == before
+
+
+def test_an_error_without_advice_says_nothing_about_what_to_do(world: World) -> None:
+    """A page refused by the app has no advice to give: the error page once showed the
+    template global of the same name there, a Python function."""
+    account = world.get("alice", "/api/v1/accounts").json["accounts"][0]["id"]
+    client, _ = signed_in(world, "bob")
+    for path, status in ((f"/accounts/{account}", 404), ("/transactions?cursor=garbage", 400)):
+        reply = client.get(path)
+        assert reply.status_code == status, path
+        page = reply.get_data(as_text=True)
+        assert "That did not work" in page and "What to do" not in page, path
+        assert "function" not in page, path
+
+
+def test_no_page_variable_is_named_like_a_template_global(world: World) -> None:
+    """A template reads page variables and globals from one namespace: a page variable its
+    view leaves out falls back to a global of that name (how the error page showed a
+    function), so the names the views pass and the globals never meet."""
+    with world.app.test_request_context():
+        names = set(world.app.jinja_env.globals)
+        for processor in world.app.template_context_processors[None]:
+            names |= set(processor())
+    passed = set()
+    for module in Path(app_package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "render_template":
+                passed |= {k.arg for k in node.keywords if k.arg}
+    assert "title" in passed and "user" in names, "both sides are found"
+    assert not passed & names, "page variables named like globals"
