@@ -71,7 +71,7 @@ def create_app(config: AppConfig | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.add_url_rule("/openapi.json", "openapi", lambda: spec())
     app.add_url_rule("/healthz", "healthz", api.healthz)
-    errors.register(app)
+    errors.register(app, page=web.http_error)
     if config.worker:
         app.extensions["bank_app_worker"] = worker.start()
     return app

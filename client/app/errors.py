@@ -6,6 +6,7 @@ so a bad filter is a 400 that says which one, never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask import Flask, Response, jsonify, request
@@ -100,16 +101,17 @@ def render(error: AppError) -> Response:
     return reply
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, page: Callable[[HTTPException], Any]) -> None:
     """Render app errors, provider failures and HTTP errors on API paths as the error object;
-    the demo pages handle their own (they show them to the user)."""
+    HTTP errors elsewhere (an unknown address matches no blueprint) go to `page`, and the demo
+    pages handle their own app errors (they show them to the user)."""
     app.register_error_handler(AppError, render)
     app.register_error_handler(ClientError, lambda exc: render(ProviderFailed(exc)))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         if not request.path.startswith("/api/"):
-            return exc
+            return page(exc)
         code = exc.name.upper().replace(" ", "_")
         reply = jsonify({"error": {"code": code, "message": exc.description or exc.name}})
         reply.status_code = exc.code or 500

@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from client.api.errors import ClientError, PlaidError
@@ -50,6 +51,12 @@ BUTTON_ADVICE = {
     ConnectionStatus.LOGIN_REQUIRED: "Press “Sign in again” and sign in at your bank; the sync "
     "then catches up by itself.",
     ConnectionStatus.DISCONNECTED: "Press “Link again” to connect this bank once more.",
+}
+# The HTTP errors a visitor can reach by typing or following an address, explained on the
+# app's own page; any other keeps Werkzeug's.
+HTTP_PAGES = {
+    404: ("Page not found", "There is no page at this address."),
+    405: ("That did not work", "This page cannot be opened that way; use the app's links."),
 }
 
 
@@ -130,6 +137,15 @@ def app_error(exc: AppError) -> Any:
     if isinstance(exc, NotSignedIn):
         return redirect(url_for("web.signin"))
     return error_page("That did not work", exc.message, exc.status)
+
+
+def http_error(exc: HTTPException) -> Any:
+    """An unknown address or a wrong method outside the API: the app's page with its header
+    and a way back, not Werkzeug's bare one; its headers (a 405's `Allow`) are kept."""
+    if exc.code not in HTTP_PAGES:
+        return exc
+    page, status = error_page(*HTTP_PAGES[exc.code], exc.code)
+    return page, status, [(k, v) for k, v in exc.get_headers() if k != "Content-Type"]
 
 
 @bp.errorhandler(ClientError)

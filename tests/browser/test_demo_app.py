@@ -242,6 +242,26 @@ def test_demo_app_tour(
     expect(page.get_by_role("button", name="Link again")).to_be_visible()
 
 
+def test_an_unknown_address_is_the_apps_page(
+    screen: tuple[str, Page], demo: tuple[str, BankSync]
+) -> None:
+    """Werkzeug's bare 404 had no header, no way back and no icon; the app's page has them,
+    and everything it loads is there."""
+    viewport, page = screen
+    app_url, _ = demo
+    loaded: dict[str, int] = {}
+    page.on("response", lambda reply: loaded.update({reply.url: reply.status}))
+    with page.expect_response(app_url + "/static/favicon.svg") as icon:
+        reply = page.goto(app_url + "/nope")
+    assert reply is not None and reply.status == 404 and icon.value.ok
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    Tour(page, viewport).check("not-found")
+    assert loaded.pop(app_url + "/nope") == 404
+    assert all(status < 400 for status in loaded.values()), loaded
+    page.get_by_role("link", name="Back to your connections").click()
+    expect(page).to_have_url(re.compile(r"/signin\?next=/connections"))
+
+
 def update_mode(page: Page) -> None:
     """Link in update mode for the OAuth bank: straight to the bank's sign-in and consent."""
     deadline = time.monotonic() + 20

@@ -181,9 +181,11 @@ def test_a_provider_failure_is_a_502_with_its_message(world: World) -> None:
     assert reply.json["error"]["message"]
 
 
-def test_unknown_api_paths_answer_json(world: World) -> None:
+def test_unknown_api_paths_and_wrong_methods_answer_json(world: World) -> None:
     reply = world.get("alice", "/api/v1/nothing-here")
     assert reply.status_code == 404 and reply.json["error"]["code"] == "NOT_FOUND"
+    wrong = send(world, "alice", "PUT", "/api/v1/me")
+    assert wrong.status_code == 405 and wrong.json["error"]["code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_providers_list_the_banks_link_offers(world: World) -> None:

@@ -80,6 +80,26 @@ def test_link_returning_without_a_token_connects_nothing(world: World) -> None:
     assert len(world.get("alice", "/api/v1/connections").json["connections"]) == before
 
 
+@pytest.mark.parametrize("user", ["alice", None])
+def test_unknown_addresses_and_wrong_methods_get_the_apps_page(
+    world: World, user: str | None
+) -> None:
+    """Outside the API a 404 or 405 is the app's own page, with its header (and favicon) and a
+    way back, not Werkzeug's bare one; a 405 still says which methods the address takes."""
+    client = signed_in(world, user)[0] if user else world.client()
+    missing = client.get("/nope")
+    assert missing.status_code == 404
+    assert "Page not found" in missing.get_data(as_text=True)
+    wrong = client.get("/signout")
+    assert wrong.status_code == 405 and "POST" in wrong.headers["Allow"]
+    for reply in (missing, wrong):
+        page = reply.get_data(as_text=True)
+        assert reply.mimetype == "text/html" and "Content-Security-Policy" in reply.headers
+        assert 'class="brand"' in page and 'rel="icon"' in page
+        assert "Back to your connections" in page
+        assert ("Sign out" in page) == bool(user)
+
+
 def test_an_error_without_advice_says_nothing_about_what_to_do(world: World) -> None:
     """A page refused by the app has no advice to give: the error page once showed the
     template global of the same name there, a Python function."""
