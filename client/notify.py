@@ -28,18 +28,37 @@ TROUBLESHOOTING: dict[str, str] = {
     "PENDING_EXPIRATION": "Your consent is about to end: sign in again through the reconnect link.",
     "PENDING_DISCONNECT": "The bank will end access soon: sign in again via the reconnect link.",
     "USER_PERMISSION_REVOKED": "You revoked access at the bank; connect the bank again to resume.",
-    "INSTITUTION_DOWN": "The bank is down right now; the next scheduled sync will retry.",
-    "INSTITUTION_NOT_RESPONDING": "The bank is not responding; the next sync will retry.",
-    "RATE_LIMIT_EXCEEDED": "Too many requests; the next sync will retry later.",
     "ITEM_NOT_FOUND": "This connection was removed at the provider; connect the bank again.",
     "INVALID_ACCESS_TOKEN": "The stored credentials are invalid; connect the bank again.",
-    "CONNECTION_ERROR": "The provider could not be reached; the next sync will retry.",
     # TrueLayer's codes (client.providers.truelayer)
     "access_denied": "Your consent to share this bank's data has ended: renew it to resume.",
     "invalid_grant": "Your consent to share this bank's data has ended: renew it to resume.",
     "provider_request_limit_exceeded": "The bank allows few reads without you; retry later.",
 }
-DEFAULT_ADVICE = "Try again later; if it keeps failing, reconnect the bank."
+# Failures that pass by themselves; who tries again depends on what failed (`advice_for`).
+PASSING: dict[str, str] = {
+    "INSTITUTION_DOWN": "The bank is down right now",
+    "INSTITUTION_NOT_RESPONDING": "The bank is not responding",
+    "RATE_LIMIT_EXCEEDED": "Too many requests",
+    "CONNECTION_ERROR": "The provider could not be reached",
+}
+BANK_TROUBLE = frozenset({"INSTITUTION_DOWN", "INSTITUTION_NOT_RESPONDING"})  # another bank works
+
+
+class Attempt:
+    """What failed, so that the advice fits it: a sync is tried again by the schedule; what the
+    user started is theirs to try again (connecting has no connection to sync yet)."""
+
+    SYNC = "sync"
+    CONNECT = "connect"  # a new bank through Link: another bank may do instead
+    CHANGE = "change"  # to a connection: signing in again, linking again, disconnecting
+
+
+DEFAULT_ADVICE = {
+    Attempt.SYNC: "Try again later; if it keeps failing, reconnect the bank.",
+    Attempt.CONNECT: "Try again; if it keeps failing, pick another bank.",
+    Attempt.CHANGE: "Try again later.",
+}
 SUBJECTS = {
     "new_transactions": "New transactions",
     "sync_failed": "A bank sync failed",
@@ -51,9 +70,18 @@ SUBJECTS = {
 SIGNATURE_HEADER = "Bank-Client-Signature"
 
 
-def advice_for(error_code: str | None) -> str:
-    """Text a user can act on for an error code."""
-    return TROUBLESHOOTING.get(error_code or "", DEFAULT_ADVICE)
+def advice_for(error_code: str | None, attempt: str = Attempt.SYNC) -> str:
+    """Text a user can act on for an error code, after `attempt` failed (an `Attempt`)."""
+    code = error_code or ""
+    if code not in PASSING:
+        return TROUBLESHOOTING.get(code, DEFAULT_ADVICE[attempt])
+    if attempt == Attempt.SYNC:
+        then = "the next scheduled sync will retry"
+    elif attempt == Attempt.CONNECT and code in BANK_TROUBLE:
+        then = "try again later, or pick another bank"
+    else:
+        then = "try again later"
+    return f"{PASSING[code]}; {then}."
 
 
 @dataclass(frozen=True)

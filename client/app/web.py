@@ -7,7 +7,8 @@ shown with its message and what to do, never as a stack trace.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from flask import (
     Blueprint,
     Response,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -40,7 +42,7 @@ from client.app.errors import AppError, NotSignedIn
 from client.app.params import id_arg, transaction_filters
 from client.app.serialize import action_for
 from client.app.service import sync_state
-from client.notify import advice_for
+from client.notify import Attempt, advice_for
 from client.store.models import Connection, ConnectionStatus
 
 bp = Blueprint("web", __name__)
@@ -148,14 +150,26 @@ def http_error(exc: HTTPException) -> Any:
     return page, status, [(k, v) for k, v in exc.get_headers() if k != "Content-Type"]
 
 
+@contextmanager
+def attempting(attempt: str) -> Iterator[None]:
+    """Calls to the provider made for `attempt` (a `notify.Attempt`): if one fails, the error
+    page's advice is for that, not for a change to a connection (the pages' default)."""
+    try:
+        yield
+    except ClientError:
+        g.attempt = attempt
+        raise
+
+
 @bp.errorhandler(ClientError)
 def provider_error(exc: ClientError) -> Any:
+    """The provider refused what the user started here (pages never sync: the worker does),
+    so the advice is theirs to follow, never to wait for the next scheduled sync."""
     plaid = exc if isinstance(exc, PlaidError) else None
     code = plaid.error_code if plaid else None
     message = (plaid.display_message or plaid.error_message) if plaid else str(exc)
-    return error_page(
-        "The bank's service said no", message, 502, code=code, advice=advice_for(code)
-    )
+    advice = advice_for(code, g.get("attempt", Attempt.CHANGE))
+    return error_page("The bank's service said no", message, 502, code=code, advice=advice)
 
 
 # -- sign-in -----------------------------------------------------------------------------------
@@ -230,7 +244,8 @@ def connect() -> str:
 @signed_in
 def connect_start() -> BaseResponse:
     """Open the provider's hosted Link."""
-    link = service().start_link(current_user(), request.host_url)
+    with attempting(Attempt.CONNECT):
+        link = service().start_link(current_user(), request.host_url)
     return redirect(link.url or url_for("web.connections"), 303)
 
 
@@ -249,7 +264,8 @@ def connections_complete() -> BaseResponse:
         else:
             flash("The bank still wants you to sign in.", "error")
         return redirect(url_for("web.connections", syncing=repaired))
-    cid = service().complete(user, request.args["public_token"])
+    with attempting(Attempt.CONNECT):
+        cid = service().complete(user, request.args["public_token"])
     flash("Bank connected. The first sync has started.", "success")
     return redirect(url_for("web.connections", syncing=cid))
 

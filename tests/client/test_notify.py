@@ -18,11 +18,13 @@ from flask import Flask, Response, request
 
 from client.notify import (
     SIGNATURE_HEADER,
+    Attempt,
     CollectingNotifier,
     FanOut,
     Notification,
     SmtpNotifier,
     WebhookNotifier,
+    advice_for,
     sign,
     verify,
 )
@@ -76,6 +78,22 @@ def test_email_over_smtp_carries_advice_and_link(smtp: tuple[Inbox, int]) -> Non
     text = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "What to do: The bank needs you to sign in again" in text
     assert "Open: http://127.0.0.1:8000/link?token=link-sandbox-x" in text
+
+
+@pytest.mark.parametrize(
+    "code", ["INSTITUTION_DOWN", "INSTITUTION_NOT_RESPONDING", "RATE_LIMIT_EXCEEDED", None]
+)
+def test_advice_fits_what_failed(code: str | None) -> None:
+    """Only a sync is tried again by the schedule; a failed connect or change is the user's to
+    try again, and a bank that is down can be swapped for another only when connecting."""
+    assert "sync" in advice_for(code, Attempt.SYNC) or code is None
+    assert advice_for(code) == advice_for(code, Attempt.SYNC)
+    for attempt in (Attempt.CONNECT, Attempt.CHANGE):
+        text = advice_for(code, attempt).lower()
+        assert "try again" in text and "sync" not in text
+    another = "another bank" in advice_for(code, Attempt.CONNECT)
+    assert another == (code != "RATE_LIMIT_EXCEEDED")
+    assert "another bank" not in advice_for(code, Attempt.CHANGE)
 
 
 def test_email_skipped_without_recipient(smtp: tuple[Inbox, int]) -> None:

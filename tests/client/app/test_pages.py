@@ -13,6 +13,7 @@ from client import app as app_package
 from tests.client.app.conftest import USERS, World
 
 pytestmark = pytest.mark.e2e
+ELSEWHERE = "; try again later, or pick another bank."  # after a bank's outage, when connecting
 
 
 def signed_in(world: World, user: str) -> tuple[FlaskClient, str]:
@@ -98,6 +99,33 @@ def test_unknown_addresses_and_wrong_methods_get_the_apps_page(
         assert 'class="brand"' in page and 'rel="icon"' in page
         assert "Back to your connections" in page
         assert ("Sign out" in page) == bool(user)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "endpoint", "advice"),
+    [
+        ("POST", "/connect", "/link/token/create", ELSEWHERE),
+        ("GET", "/connections/complete?public_token=x", "/item/public_token/exchange", ELSEWHERE),
+        ("POST", "/connections/{bob}/reconnect", "/link/token/create", "; try again later."),
+    ],
+)
+def test_a_failure_the_user_started_is_theirs_to_try_again(
+    world: World, method: str, path: str, endpoint: str, advice: str
+) -> None:
+    """Nothing retries what the user started from a page (connecting has no connection to
+    sync yet): the advice once said "the next scheduled sync will retry"."""
+    client, token = signed_in(world, "bob")
+    # Three failures: the first try and both of the transport's own quick retries.
+    world.tenant.post(
+        "/control/faults", endpoint=endpoint, error_code="INSTITUTION_DOWN", trigger="next", n=3
+    )
+    form = {"csrf_token": token} if method == "POST" else None
+    reply = client.open(path.format(bob=world.bob), method=method, data=form)
+    assert reply.status_code == 502
+    page = reply.get_data(as_text=True)
+    said = re.search(r"<strong>What to do:</strong> ([^<]*)</p>", page)
+    assert said is not None and "<code>INSTITUTION_DOWN</code>" in page
+    assert said.group(1).endswith(advice) and "sync" not in said.group(1)
 
 
 def test_an_error_without_advice_says_nothing_about_what_to_do(world: World) -> None:
