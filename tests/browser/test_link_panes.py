@@ -133,6 +133,31 @@ def test_update_mode_at_an_oauth_bank_ticks_the_items_accounts_and_keeps_changes
     assert len(names) == 9 and "Plaid Checking" not in names and "Plaid Saving" not in names
 
 
+def test_bank_consent_enter_allows_and_allow_is_first_on_screen_and_for_tab(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """Enter in a form presses its first submit button, so that one must be Allow (Enter on
+    an account checkbox denied access); and where the buttons stack on a phone, the one on
+    top must also be the one Tab reaches first."""
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "Platypus OAuth Bank")
+    sign_in_at_the_bank(page)
+    boxes = page.get_by_role("checkbox")
+    boxes.last.focus()
+    page.keyboard.press("Tab")
+    allow, deny = (
+        page.get_by_role("button", name="Allow access"),
+        page.get_by_role("button", name="Deny"),
+    )
+    expect(allow).to_be_focused()
+    first, second = allow.bounding_box(), deny.bounding_box()
+    assert first and second
+    assert (round(first["y"]), first["x"]) < (round(second["y"]), second["x"]), "Allow reads first"
+    boxes.first.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()
+
+
 def test_same_day_micro_deposits_typed_numbers_then_the_deposit_code(
     sized_page: Page, live: LiveSandbox, sdk: Any
 ) -> None:
