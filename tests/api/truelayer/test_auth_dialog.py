@@ -22,6 +22,12 @@ def test_auth_link_opens_the_provider_picker(tl_auth: AuthDialog) -> None:
     assert "xs2a-ing" not in offered  # not in uk-ob-all / uk-oauth-all / uk-cs-mock
 
 
+def test_dialog_pages_name_the_sandboxs_favicon(tl_auth: AuthDialog) -> None:
+    """Without an icon link the browser asks for ``/favicon.ico``, a 404 in its console."""
+    page = tl_auth.client.get(tl_auth.open().headers["Location"]).text
+    assert 'rel="icon" href="/static/web/favicon.svg"' in page
+
+
 def test_home_page_without_response_type_is_the_landing_page(tl_auth: AuthDialog) -> None:
     assert "Bank sandbox" in tl_auth.client.get("/").text
 
