@@ -1,8 +1,10 @@
 """Response hardening for every page and API reply, cookie flags, and token-free access logs.
 
-* Headers: a Content-Security-Policy without scripts (no page has any) that refuses
-  framing, ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``
-  (Link URLs carry the link token) and ``X-Frame-Options`` for old browsers.
+* Headers: a Content-Security-Policy without scripts that refuses framing,
+  ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (Link URLs carry
+  the link token) and ``X-Frame-Options`` for old browsers. A page that needs a script
+  (TrueLayer's ``form_post`` page submits its form) renders it with ``inline_script``;
+  that page's policy then allows exactly that script, by its SHA-256, and no other.
 * The session cookie: ``HttpOnly`` and ``SameSite=Lax`` always, ``Secure`` whenever the
   request came over HTTPS (directly or as ``X-Forwarded-Proto`` behind ``ProxyFix``).
 * Access logs: werkzeug's request line and gunicorn's ``%(r)s``/``%(q)s`` atoms show
@@ -12,12 +14,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from markupsafe import Markup
 from werkzeug.serving import WSGIRequestHandler
 
 PAGE_POLICY = (
@@ -25,6 +30,9 @@ PAGE_POLICY = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# The request's allowed inline scripts ('sha256-…' sources), kept in the WSGI environ: it
+# lives exactly as long as the request (``g`` outlives it where a test holds the app context).
+SCRIPT_HASHES = "sandbox.script_hashes"
 SECRET_PARAMS = (
     "token",
     "link_token",
@@ -82,6 +90,7 @@ def install(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.session_interface = HardenedSessionInterface()
+    app.add_template_global(inline_script)
     app.after_request(security_headers)
     app.wsgi_app = redacting_environ(app.wsgi_app)  # type: ignore[method-assign,assignment]
 
@@ -98,14 +107,28 @@ def _hardening(policy: str) -> tuple[tuple[str, str], ...]:
 PAGE_HEADERS, API_HEADERS = _hardening(PAGE_POLICY), _hardening(API_POLICY)
 
 
+def inline_script(source: str) -> Markup:
+    """``<script>source</script>`` for a template, allowed by this page's CSP through the
+    script's SHA-256 (the policy of every other page keeps running no script at all).
+    ``source`` is the template's own text, never data: it is not escaped."""
+    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+    request.environ.setdefault(SCRIPT_HASHES, []).append(f"'sha256-{digest}'")
+    return Markup(f"<script>{source}</script>")
+
+
 def security_headers(response: Response) -> Response:
-    """The same hardening headers on pages and API replies (pages also get a style policy);
+    """The same hardening headers on pages and API replies (pages also get a style policy,
+    and a page that rendered ``inline_script`` a ``script-src`` of those scripts' hashes);
     a header the view set itself stays. One pass over the reply's headers, where a
     ``setdefault`` each scanned them four times (a fiftieth of a balance call)."""
     headers = response.headers
     present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers iterate pairs)
     page = response.mimetype == "text/html"
-    for name, value in PAGE_HEADERS if page else API_HEADERS:
+    hashes = request.environ.get(SCRIPT_HASHES) if page else None
+    chosen = PAGE_HEADERS if page else API_HEADERS
+    if hashes:
+        chosen = _hardening(f"{PAGE_POLICY}; script-src {' '.join(hashes)}")
+    for name, value in chosen:
         if name.lower() not in present:
             headers.add(name, value)
     return response

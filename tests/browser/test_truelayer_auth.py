@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from sandbox.core.bank import find_app_client
 from sandbox.extensions import db, tenant_bank
@@ -122,4 +122,56 @@ def test_cancel_returns_access_denied_and_pages_fit_390px(
     page.wait_for_url(f"{redirect_uri}?*")
     query = parse_qs(urlsplit(page.url).query)
     assert query["error"] == ["access_denied"] and query["state"] == ["browser-state"]
+    context.close()
+
+
+def _allow_with_form_post(page: Page, live: LiveSandbox, redirect_uri: str) -> list[str]:
+    """Through the dialog in ``form_post`` mode to its last page; returns the POST the app
+    received (its body as ``key=value`` pairs): a route stands in for the app's callback."""
+    posted: list[str] = []
+
+    def app_callback(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        posted.append(route.request.post_data or "")
+        body = '<!doctype html><link rel="icon" href="data:,"><title>App</title><p>Got it</p>'
+        route.fulfill(status=200, content_type="text/html", body=body)
+
+    page.route(redirect_uri, app_callback)
+    page.goto(auth_link(live, redirect_uri, provider_id="mock", response_mode="form_post"))
+    page.get_by_label("Username").fill("john")
+    page.get_by_label("Password").fill("doe")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Allow").click()
+    return posted
+
+
+def test_form_post_returns_to_the_app_by_itself_under_the_pages_csp(
+    page: Page, live: LiveSandbox, redirect_uri: str
+) -> None:
+    """The last page's script submits the form: the page's CSP must allow that script (and
+    only it); a blocked one left the user on "Returning to the app…" with a console error."""
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    posted = _allow_with_form_post(page, live, redirect_uri)
+    expect(page.get_by_text("Got it")).to_be_visible(timeout=5_000)
+    fields = parse_qs(posted[0])
+    assert fields["state"] == ["browser-state"] and fields["code"]
+    assert [line for line in console if line.startswith("error")] == []
+
+
+def test_form_post_without_javascript_returns_on_continue(
+    browser: Browser, live: LiveSandbox, redirect_uri: str
+) -> None:
+    """The page says what to do when it stays put (a ``<noscript>`` hint never shows where a
+    script is allowed to run but does not)."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    posted = _allow_with_form_post(page, live, redirect_uri)
+    expect(page.get_by_text("If the app does not open by itself, press Continue.")).to_be_visible()
+    assert posted == []
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Got it")).to_be_visible()
+    assert parse_qs(posted[0])["state"] == ["browser-state"]
     context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from urllib.parse import urlsplit
 
@@ -154,6 +156,21 @@ def test_form_post_mode_posts_code_and_state(tl_auth: AuthDialog) -> None:
     assert 'name="state" value="st-1"' in page.text
     code = re.search(r'name="code" value="([^"]+)"', page.text)
     assert code and tl_auth.exchange(code[1]).status_code == 200
+
+
+def test_form_post_page_csp_allows_its_own_script_and_no_other(tl_auth: AuthDialog) -> None:
+    """The script that submits the form runs under the page's CSP by its hash alone (no
+    ``'unsafe-inline'``); the next page is script-free again."""
+    dialog = tl_auth.open(provider_id="mock", response_mode="form_post").headers["Location"]
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    page = tl_auth.post(dialog, "consent")
+    (script,) = re.findall(r"<script>(.*?)</script>", page.text)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = page.headers["Content-Security-Policy"]
+    assert policy.startswith("default-src 'none'; ")
+    assert policy.endswith(f"; script-src 'sha256-{digest}'")
+    picker = tl_auth.client.get(tl_auth.open().headers["Location"])
+    assert "script-src" not in picker.headers["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize(
