@@ -187,3 +187,13 @@ def test_the_remaining_pages_fit_and_pass_the_accessibility_check(
     page.get_by_role("button", name="Exit Link").click()
     page.wait_for_url(re.compile(r"status=exited"))
     check_page(page, "back at the app after exiting Link")
+
+
+def test_bank_statements_page_fits_a_phone(sized_page: Page, live: LiveSandbox) -> None:
+    """The download form kept four columns at any width: 735 px wide on a 375 px phone."""
+    page, tenant = sized_page, Tenant(live)
+    tenant.link_item("ins_56")
+    sign_in(page, live, tenant)
+    page.goto(f"{live.url}/bank/ins_56/statements")
+    expect(page.get_by_role("button", name="Download activity").first).to_be_visible()
+    check_page(page, "statements")
