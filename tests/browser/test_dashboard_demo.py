@@ -197,3 +197,15 @@ def test_bank_statements_page_fits_a_phone(sized_page: Page, live: LiveSandbox) 
     page.goto(f"{live.url}/bank/ins_56/statements")
     expect(page.get_by_role("button", name="Download activity").first).to_be_visible()
     check_page(page, "statements")
+
+
+def test_try_link_update_mode_fits_a_phone(sized_page: Page, live: LiveSandbox) -> None:
+    """A fieldset is at least as wide as its content: the item's option ("First Platypus
+    Bank · GTtshaSa… (ITEM_LOGIN_REQUIRED)") made the Mode fieldset 549 px on a 390 px phone."""
+    page, tenant = sized_page, Tenant(live)
+    tenant.call("/sandbox/item/reset_login", access_token=tenant.link_item("ins_109508"))
+    sign_in(page, live, tenant)
+    tab(page, "Try Link")
+    page.get_by_label("Update mode (repair an item)").check()
+    expect(page.get_by_label("Item to repair")).to_contain_text("ITEM_LOGIN_REQUIRED")
+    check_page(page, "try link, update mode")
