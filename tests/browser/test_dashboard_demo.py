@@ -209,3 +209,17 @@ def test_try_link_update_mode_fits_a_phone(sized_page: Page, live: LiveSandbox) 
     page.get_by_label("Update mode (repair an item)").check()
     expect(page.get_by_label("Item to repair")).to_contain_text("ITEM_LOGIN_REQUIRED")
     check_page(page, "try link, update mode")
+
+
+def test_flash_messages_naming_an_item_fit_a_phone(sized_page: Page, live: LiveSandbox) -> None:
+    """An item id is one 37-letter word: the flash that names it ran off a 375 px phone."""
+    page, tenant = sized_page, Tenant(live)
+    tenant.link_item("ins_109508")
+    sign_in(page, live, tenant)
+    page.get_by_role("button", name=re.compile("^Reset login of ")).click()
+    expect(page.get_by_role("status")).to_contain_text("now needs a new login")
+    check_page(page, "overview, reset login flashed")
+    page.get_by_role("link", name=re.compile("^Remove ")).click()
+    page.get_by_role("button", name="Remove item").click()
+    expect(page.get_by_role("status")).to_contain_text("Removed")
+    check_page(page, "overview, removal flashed")
