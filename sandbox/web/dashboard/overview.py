@@ -86,7 +86,8 @@ def dashboard_clock() -> WerkzeugResponse:
     def move() -> str:
         if change in ("freeze", "unfreeze"):
             bank().move_clock(freeze=change == "freeze")
-            return f"Clock {change}d at {bank().now():%Y-%m-%d %H:%M} UTC."
+            state = change.replace("freeze", "frozen")  # not "freezed"
+            return f"Clock {state} at {bank().now():%Y-%m-%d %H:%M} UTC."
         changed = bank().move_clock(advance=dt.timedelta(days=days))
         return f"Advanced {days} day(s) to {bank().now():%Y-%m-%d}; {len(changed)} item(s) changed."
 

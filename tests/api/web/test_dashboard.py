@@ -113,10 +113,13 @@ def test_advancing_the_clock_moves_tenant_time_and_items(
 
 
 def test_unfreeze_then_freeze_the_clock(dash: Dashboard, tenant_keys: tenants.Keys) -> None:
+    """The flash says "unfrozen" and "frozen" (it said "unfreezed" and "freezed")."""
     dash.post("/dashboard/clock", change="unfreeze")
     assert tenant(tenant_keys).clock_frozen_at is None
+    assert "Clock unfrozen at 2026-03-16 " in dash.get("/dashboard").text
     dash.post("/dashboard/clock", change="freeze")
     assert tenant(tenant_keys).clock_frozen_at is not None
+    assert "Clock frozen at 2026-03-16 " in dash.get("/dashboard").text
 
 
 def test_bad_day_count_is_a_400_page_naming_days_not_a_500(dash: Dashboard) -> None:
