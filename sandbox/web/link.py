@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import errors, institutions
 from ..core.bank import Bank, LinkFlow, link_session_by_oauth_state
+from ..core.link.flow import ACCOUNT_DIGITS, ROUTING_DIGITS
 from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import display_message
@@ -54,6 +56,13 @@ TITLES = {
     "INSTITUTION_NOT_AVAILABLE": "Your bank is unavailable",
     "INSTITUTION_NO_LONGER_SUPPORTED": "Bank no longer supported",
     "RATE_LIMIT_EXCEEDED": "Too many attempts",
+    "INVALID_FIELD": "Check what you entered",
+}
+# Numbers typed by hand (Same Day micro-deposits): each field in words and its digits. The
+# form lets the browser check them first; the pane for a refused one names it.
+NUMBER_FIELDS = {
+    "routing_number": ("routing number", ROUTING_DIGITS, ROUTING_DIGITS),
+    "account_number": ("account number", *ACCOUNT_DIGITS),
 }
 MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
 
@@ -97,17 +106,32 @@ def link_page() -> str:
         query = request.args.get("q", "").strip()
         context.update(query=query, institutions=LinkFlow.offered(link, query or None))
         context["manual_entry"] = LinkFlow.offers_manual_entry(link)
+        context["number_fields"] = NUMBER_FIELDS
     elif current.step == LinkFlow.MFA:
         context["mfa"], context["round"] = LinkFlow.mfa_challenge(current)
         context["expected"] = context["mfa"].expected(context["round"])  # the sandbox's hint
     elif current.step == LinkFlow.ERROR:
-        error = current.data["error"]
-        context["error"] = {
-            **error,
-            "title": TITLES.get(error["condition"], "Something went wrong"),
-            "display_message": display_message(error["condition"]),
-        }
+        context["error"] = _error_pane(current.data["error"])
     return render_template(f"link/{current.step}.html", **context)
+
+
+def _error_pane(error: dict[str, Any]) -> dict[str, Any]:
+    """The error pane's title and body: Plaid's display message for the code, or for a field
+    of Link's own form the server's reason, naming the field in words (the developer
+    details keep the code and the API's message as they are)."""
+    condition, field = error["condition"], error.get("field")
+    title, body = TITLES.get(condition, "Something went wrong"), display_message(condition)
+    if condition == "INVALID_FIELD" and field in NUMBER_FIELDS:
+        words = NUMBER_FIELDS[field][0]
+        title, body = f"Check the {words}", error["message"].replace(field, words)
+    return {**error, "title": title, "display_message": sentences(body) if body else None}
+
+
+def sentences(text: str) -> str:
+    """``text`` with each sentence begun in upper case and ended with a stop: some of
+    Plaid's messages are written in lower case, like its API's."""
+    text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m[1] + m[2].upper(), text.strip())
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 @bp.post("/link/<action>")

@@ -343,6 +343,7 @@ class LinkFlow:
             "error": {
                 "condition": exc.condition,
                 "message": exc.message,
+                "field": exc.detail.get("field"),  # the pane names what to correct
             },
             "retry_step": retry_step,
         }

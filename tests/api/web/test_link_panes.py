@@ -11,6 +11,7 @@ from freezegun import freeze_time
 
 from sandbox.core import institutions
 from sandbox.web.marks import bank_site, initials
+from tests.api.plaid.test_microdeposits import SAME_DAY
 from tests.api.web.test_link_pages import LinkBrowser, to_credentials
 from tests.conftest import PlaidClient
 
@@ -39,6 +40,15 @@ def test_link_success_without_a_redirect_folds_the_public_token_away(plaid: Plai
     assert "<summary>Developer details</summary>" in pane and 'id="public-token"' in pane
 
 
+def error_pane(page: str) -> tuple[str, str]:
+    """The error pane's heading and the body of its alert (HTML)."""
+    heading = re.search(r'<h1 id="pane-title">([^<]+)</h1>', page)
+    assert heading, "no error pane"
+    body = re.search(r"</h1>\s*<p>([^<]*)</p>", page)
+    assert body
+    return heading[1], body[1]
+
+
 def test_link_error_pane_has_a_short_title_the_message_and_folded_details(
     plaid: PlaidClient,
 ) -> None:
@@ -46,13 +56,43 @@ def test_link_error_pane_has_a_short_title_the_message_and_folded_details(
     to_credentials(link)
     link.post("credentials", username="user_good", password="wrong")
     page = link.page()
-    heading = re.search(r'<h1 id="pane-title">([^<]+)</h1>', page)
-    assert heading and heading[1] == "Wrong username or password"
+    title, body = error_pane(page)
+    assert title == "Wrong username or password"
     alert = page[page.index('role="alert"') : page.index("</div>", page.index('role="alert"'))]
-    assert "The credentials you provided were incorrect" in alert
+    assert body in alert and body.startswith("The credentials you provided were incorrect")
     assert "INVALID_CREDENTIALS" not in alert  # the developer's words are folded away
     details = page[page.index('<details class="dev">') :]
     assert "<summary>Developer details</summary>" in details and "INVALID_CREDENTIALS" in details
+
+
+@pytest.mark.parametrize(
+    ("routing", "account", "title", "body"),
+    [
+        ("11000000", "1111222233330000", "Check the routing number", "Routing number must be 9"),
+        ("110000000", "111", "Check the account number", "Account number must be 4 to 17"),
+    ],
+)
+def test_mistyped_bank_numbers_get_a_pane_naming_the_field(
+    plaid: PlaidClient, routing: str, account: str, title: str, body: str
+) -> None:
+    """A routing number one digit short showed "Something went wrong. Please try again.",
+    the reason only under Developer details."""
+    link = LinkBrowser(plaid, **SAME_DAY)
+    link.post("consent")
+    link.post("manual", routing_number=routing, account_number=account)
+    assert error_pane(link.page()) == (title, f"{body} digits.")
+
+
+def test_manual_entry_fields_ask_the_browser_for_digits(plaid: PlaidClient) -> None:
+    """A phone shows its number pad and the browser checks the length before sending; the
+    server still judges what arrives (above)."""
+    link = LinkBrowser(plaid, **SAME_DAY)
+    link.post("consent")
+    page = link.page()
+    for field, pattern in (("routing_number", "[0-9]{9,9}"), ("account_number", "[0-9]{4,17}")):
+        tag = re.search(rf'<input id="{field}"[^>]*>', page)
+        assert tag, field
+        assert 'inputmode="numeric"' in tag[0] and f'pattern="{pattern}"' in tag[0]
 
 
 @pytest.mark.parametrize(
