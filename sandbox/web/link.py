@@ -45,6 +45,7 @@ ACTIONS = {
 TITLES = {
     "INVALID_CREDENTIALS": "Wrong username or password",
     "INVALID_MFA": "That answer didn't work",
+    "ITEM_LOGIN_REQUIRED": "Log in to your bank again",
     "ITEM_LOCKED": "Your account is locked",
     "ITEM_NOT_SUPPORTED": "Account not supported",
     "USER_SETUP_REQUIRED": "Action needed at your bank",
