@@ -66,6 +66,7 @@ def test_try_link_shows_the_public_token_and_the_exchange(
     expect(page.locator("#public-token")).to_contain_text("public-sandbox-")
     check_page(page, "link result")
     page.get_by_role("button", name="Exchange the public token").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/try-link/result$"))
     expect(page.locator("#access-token")).to_contain_text("access-sandbox-")
     check_page(page, "exchanged")
     doc_shot(page, f"dashboard-try-link-result-{width_name(page)}")

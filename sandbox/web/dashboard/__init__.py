@@ -12,7 +12,7 @@ takes the tenant's ``client_id`` and secret; the signed session keeps only the t
 | ``/items/<item_id>`` | balances with a 90-day sparkline, paged transactions, webhooks |
 | ``/items/<item_id>/remove`` | asks before removing the item |
 | ``/transactions`` | the explorer: every item's transactions, filtered, sorted, paged |
-| ``/try-link`` | open hosted Link for this tenant; the public token and its exchange |
+| ``/try-link`` | open hosted Link for this tenant; the public token; its exchange (``/result``) |
 | ``/webhooks``, ``/webhooks/<id>`` | the delivery log; one event with every attempt |
 | ``/faults`` | fault rules, institution health, the fault request log |
 """

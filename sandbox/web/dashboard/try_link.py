@@ -3,15 +3,17 @@
 The form makes the configuration ``/link/token/create`` would store (through Plaid's own
 request schema, so the same rules apply), with Hosted Link's completion redirect pointing
 back here. Link ends on ``/dashboard/try-link/done`` with the public token, which one click
-exchanges for an access token, as an app's server would. Update mode needs an access token
-of the item; the dashboard issues a fresh one for it (the sandbox keeps only digests).
+exchanges for an access token, as an app's server would; the exchange redirects to
+``/dashboard/try-link/result`` (post/redirect/get), which shows this browser's last exchange
+(kept with the signed-in tenant in the session: the sandbox stores only access tokens'
+digests). Update mode needs an access token of the item; the dashboard issues a fresh one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -21,7 +23,8 @@ from ...extensions import current_session
 from ...plaid.errors import from_validation
 from ...plaid.link_requests import LinkTokenCreateRequest
 from ..blueprint import bp
-from .session import bank, signed_in
+from .overview import owned_item
+from .session import SESSION_KEY, back, bank, signed_in
 
 PRODUCTS = ("transactions", "auth", "identity", "liabilities", "investments", "assets")
 COUNTRIES = (
@@ -33,6 +36,7 @@ COUNTRIES = (
     ("FR", "France"),
 )
 CLIENT_NAME = "Sandbox dashboard"
+EXCHANGED = "try_link_exchanged"  # the last exchange, in the signed-in tenant's session entry
 
 
 @bp.get("/dashboard/try-link")
@@ -94,22 +98,40 @@ def dashboard_try_link_done() -> str:
 
 @bp.post("/dashboard/try-link/exchange")
 @signed_in
-def dashboard_try_link_exchange() -> str | tuple[str, int]:
-    """Exchange the public token as an app's server would; show the access token and item."""
+def dashboard_try_link_exchange() -> WerkzeugResponse | tuple[str, int]:
+    """Exchange the public token as an app's server would, then show the access token and
+    item on the result's own page; the token this browser exchanged last goes there again
+    (Back, then Exchange once more) instead of failing as spent."""
     public_token = request.form.get("public_token", "")
-    try:
-        access_token, item = bank().exchange_public_token(public_token)
-    except errors.CoreError as exc:
-        page = render_template(
-            "dashboard/try_link_done.html", public_token=public_token, error=exc, result=None
-        )
-        return page, 400
+    held = session[SESSION_KEY]
+    if held.get(EXCHANGED, {}).get("public_token") != public_token:
+        try:
+            access_token, item = bank().exchange_public_token(public_token)
+        except errors.CoreError as exc:
+            page = render_template(
+                "dashboard/try_link_done.html", public_token=public_token, error=exc, result=None
+            )
+            return page, 400
+        exchanged = {"public_token": public_token, "access_token": access_token, "item": item.id}
+        # With the tenant's sign-in: signing out, or in as another tenant, forgets it.
+        session[SESSION_KEY] = {**held, EXCHANGED: exchanged}
+    return back("web.dashboard_try_link_result")
+
+
+@bp.get("/dashboard/try-link/result")
+@signed_in
+def dashboard_try_link_result() -> str | WerkzeugResponse:
+    """This browser's last exchange: the access token and the item (404 once it is removed)."""
+    exchanged = session[SESSION_KEY].get(EXCHANGED)
+    if exchanged is None:
+        return back("web.dashboard_try_link")
+    item = owned_item(exchanged["item"])
     result = {
-        "access_token": access_token,
+        "access_token": exchanged["access_token"],
         "item": item,
         "bank": institutions.get(item.institution_id),
     }
-    return render_template("dashboard/try_link_done.html", public_token=public_token, result=result)
+    return render_template("dashboard/try_link_done.html", public_token=None, result=result)
 
 
 def _form(values: dict[str, Any], error: errors.CoreError | None) -> str:

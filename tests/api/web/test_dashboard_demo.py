@@ -80,9 +80,37 @@ def test_try_link_opens_link_and_exchanges_the_public_token(
     assert "/dashboard/try-link/done?" in back
     result = dash.get(back).text
     public = re.search(r'id="public-token">([^<]+)<', result)[1]  # type: ignore[index]
-    exchanged = dash.post("/dashboard/try-link/exchange", public_token=public).text
-    assert re.search(r'id="access-token">access-sandbox-', exchanged)
-    assert dash.post("/dashboard/try-link/exchange", public_token=public).status_code == 400
+    exchanged = dash.post("/dashboard/try-link/exchange", public_token=public)
+    assert exchanged.status_code == 303
+    assert re.search(r'id="access-token">access-sandbox-', dash.get(exchanged.location).text)
+    spent = dash.post("/dashboard/try-link/exchange", public_token="public-sandbox-spent")
+    assert spent.status_code == 400 and "could not find matching public token" in spent.text
+
+
+def test_try_link_exchange_result_has_its_own_page_for_reload_and_back(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys
+) -> None:
+    """The result was the reply to the POST: a reload asked to resend it, a GET of its URL
+    was a 405, and Back then Exchange again said the public token was unknown. Now the POST
+    redirects to the result's own page, kept with the signed-in tenant."""
+    public = plaid.ok(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+    )["public_token"]
+    exchanged = dash.post("/dashboard/try-link/exchange", public_token=public)
+    assert exchanged.status_code == 303 and exchanged.location == "/dashboard/try-link/result"
+    page = dash.get("/dashboard/try-link/result").text
+    token = re.search(r'id="access-token">([^<]+)<', page)
+    assert token and plaid.ok("/item/get", access_token=token[1])["item"]["item_id"] in page
+    assert dash.get("/dashboard/try-link/result").text == page  # a reload
+    again = dash.post("/dashboard/try-link/exchange", public_token=public)  # Back, Exchange
+    assert again.status_code == 303 and again.location == exchanged.location
+    dash.post("/dashboard/logout")
+    assert dash.get("/dashboard/try-link/result").status_code == 303  # to the sign-in page
+    signed_in_again = Dashboard(plaid.client, tenant_keys)
+    forgotten = signed_in_again.get("/dashboard/try-link/result")
+    assert forgotten.status_code == 303 and forgotten.location == "/dashboard/try-link"
 
 
 def test_try_link_needs_a_product_and_update_mode_an_item(dash: Dashboard) -> None:
