@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import errors, institutions
 from ..core.bank import Bank, LinkFlow, link_session_by_oauth_state
-from ..core.link.flow import ACCOUNT_DIGITS, ROUTING_DIGITS
 from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import display_message
@@ -62,8 +61,8 @@ TITLES = {
 # Numbers typed by hand (Same Day micro-deposits): each field in words and its digits. The
 # form lets the browser check them first; the pane for a refused one names it.
 NUMBER_FIELDS = {
-    "routing_number": ("routing number", ROUTING_DIGITS, ROUTING_DIGITS),
-    "account_number": ("account number", *ACCOUNT_DIGITS),
+    "routing_number": ("routing number", LinkFlow.ROUTING_DIGITS, LinkFlow.ROUTING_DIGITS),
+    "account_number": ("account number", *LinkFlow.ACCOUNT_DIGITS),
 }
 MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
 

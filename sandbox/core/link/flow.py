@@ -173,6 +173,7 @@ class LinkFlow:
     # The steps and helpers a dialect's Link pages need, reachable through ``bank.link``.
     CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = CONSENT, SELECT, CREDENTIALS, MFA, OAUTH
     ERROR, DONE, EXITED, FINISHED = ERROR, DONE, EXITED, FINISHED
+    ROUTING_DIGITS, ACCOUNT_DIGITS = ROUTING_DIGITS, ACCOUNT_DIGITS
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
     mfa_challenge = staticmethod(mfa_challenge)
