@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import abort, session
 
+from ..web.csrf import matches
+
 KEY = "tl_dialogs"
 MAX_DIALOGS = 4
 # Steps of the dialog, in order.
@@ -53,6 +55,6 @@ def close(dialog_id: str) -> None:
 def by_oauth_state(state: str) -> tuple[str, dict[str, Any]] | None:
     """The dialog waiting for a bank's redirect with ``state``."""
     for dialog_id, dialog in session.get(KEY, {}).items():
-        if state and secrets.compare_digest(str(dialog.get("oauth_state", "")), state):
+        if state and matches(state, str(dialog.get("oauth_state", ""))):
             return dialog_id, dialog
     return None

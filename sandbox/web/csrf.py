@@ -27,5 +27,12 @@ def check() -> None:
     """Refuse a form POST whose token is missing or wrong."""
     sent = request.form.get(FIELD, "")
     expected = session.get(FIELD, "")
-    if not expected or not hmac.compare_digest(sent, expected):
+    if not expected or not matches(sent, expected):
         abort(400, description="This form has expired. Go back, reload the page and try again.")
+
+
+def matches(sent: str, expected: str) -> bool:
+    """Whether a token the browser sent (a form's, an OAuth ``state``) is ``expected``, in
+    constant time. Compared as UTF-8 bytes: ``compare_digest`` raises on a str holding
+    non-ASCII, which made ``csrf_token=é`` a 500 instead of a refusal."""
+    return hmac.compare_digest(sent.encode(), expected.encode())

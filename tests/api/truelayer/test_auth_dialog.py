@@ -139,6 +139,15 @@ def test_form_without_csrf_token_is_refused(tl_auth: AuthDialog) -> None:
     assert refused.status_code == 400
 
 
+def test_form_with_a_non_ascii_csrf_token_is_refused_not_a_500(tl_auth: AuthDialog) -> None:
+    """``compare_digest`` raises on a str holding non-ASCII: the token is compared as bytes."""
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    tl_auth.client.get(dialog)  # the session has a token
+    form = {"csrf_token": "\u00e9", "username": "john", "password": "doe"}
+    refused = tl_auth.client.post(f"{urlsplit(dialog).path}/login", data=form)
+    assert refused.status_code == 400 and "This form has expired" in refused.text
+
+
 def test_consent_page_says_what_is_shared_and_until_when(tl_auth: AuthDialog) -> None:
     dialog = tl_auth.open(provider_id="mock").headers["Location"]
     tl_auth.post(dialog, "login", username="john", password="doe")
@@ -246,6 +255,14 @@ def test_oauth_bank_denied_returns_access_denied(tl_auth: AuthDialog) -> None:
     )
     back = client.get(denied.headers["Location"])
     assert query_of(back)["error"] == "access_denied" and query_of(back)["state"] == "st-1"
+
+
+def test_a_non_ascii_state_from_the_bank_is_refused_not_a_500(tl_auth: AuthDialog) -> None:
+    assert tl_auth.open(provider_id="ob-barclays").status_code == 303  # a dialog awaits its state
+    returned = tl_auth.client.get(
+        "/dialog/oauth-callback", query_string={"state": "\u00e9", "code": "x"}
+    )
+    assert returned.status_code == 400 and "already been used or has expired" in returned.text
 
 
 def test_provider_id_of_an_oauth_bank_goes_straight_to_the_bank(tl_auth: AuthDialog) -> None:

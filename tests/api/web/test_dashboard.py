@@ -88,6 +88,15 @@ def test_forms_require_the_csrf_token(dash: Dashboard) -> None:
     assert login.status_code == 400
 
 
+def test_a_non_ascii_csrf_token_is_refused(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """Compared as bytes: ``compare_digest`` raises on a str holding non-ASCII."""
+    client = app.test_client()
+    client.get("/dashboard/login")  # the session has a token
+    login = client.post("/dashboard/login", data={"csrf_token": "\u00e9", "client_id": "x"})
+    assert login.status_code == 400 and "This form has expired" in login.text
+    assert "unhandled error" not in caplog.text  # refused, not a traceback in the log
+
+
 def test_sign_out_ends_the_session(dash: Dashboard) -> None:
     assert dash.post("/dashboard/logout").status_code == 303
     assert dash.get("/dashboard").status_code == 303

@@ -120,6 +120,16 @@ def test_link_form_without_csrf_token_is_refused(plaid: PlaidClient) -> None:
     assert "uses <strong>Link</strong>" in link.page()
 
 
+def test_link_form_with_a_non_ascii_csrf_token_is_refused(
+    plaid: PlaidClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Compared as bytes: ``compare_digest`` raises on a str holding non-ASCII."""
+    link = LinkBrowser(plaid)
+    response = link.client.post("/link/consent", data={"csrf_token": "\u00e9", "token": link.token})
+    assert response.status_code == 400 and "This form has expired" in response.text
+    assert "unhandled error" not in caplog.text  # refused, not a traceback in the log
+
+
 def test_link_exit_records_on_exit(plaid: PlaidClient) -> None:
     link = LinkBrowser(plaid)
     to_credentials(link)
