@@ -367,12 +367,13 @@ def _claims(consent: Consent, issuer: Issuer, now: dt.datetime) -> dict[str, obj
 
 
 def _pkce_matches(challenge: str, verifier: str | None) -> bool:
-    """RFC 7636 S256: ``BASE64URL(SHA256(verifier))`` equals the challenge."""
+    """RFC 7636 S256: ``BASE64URL(SHA256(verifier))`` equals the challenge (compared as
+    bytes: the auth link's challenge may hold non-ASCII, which ``compare_digest`` raises on)."""
     if not verifier:
         return False
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-    computed = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    return hmac.compare_digest(computed, challenge)
+    computed = base64.urlsafe_b64encode(digest).rstrip(b"=")
+    return hmac.compare_digest(computed, challenge.encode())
 
 
 def _claim(

@@ -110,6 +110,12 @@ def test_pkce_needs_the_verifier(tl_auth: AuthDialog) -> None:
     assert tl_auth.exchange(code, code_verifier=VERIFIER).status_code == 200
 
 
+def test_a_non_ascii_code_challenge_is_invalid_grant_not_a_500(tl_auth: AuthDialog) -> None:
+    code = tl_auth.authorize(code_challenge="\u00e9" * 43, code_challenge_method="S256")["code"]
+    refused = tl_auth.exchange(code, code_verifier=VERIFIER)
+    assert (refused.status_code, refused.get_json()["error"]) == (400, "invalid_grant")
+
+
 def test_refresh_rotates_the_refresh_token(tl_auth: AuthDialog) -> None:
     first = tl_auth.tokens()
     refreshed = tl_auth.token(grant_type="refresh_token", refresh_token=first["refresh_token"])
