@@ -53,8 +53,10 @@ def close(dialog_id: str) -> None:
 
 
 def by_oauth_state(state: str) -> tuple[str, dict[str, Any]] | None:
-    """The dialog waiting for a bank's redirect with ``state``."""
+    """The dialog waiting for a bank's redirect with ``state`` (one back from the bank has
+    ``oauth_state`` None: no ``state``, ``"None"`` included, reaches it again)."""
     for dialog_id, dialog in session.get(KEY, {}).items():
-        if state and matches(state, str(dialog.get("oauth_state", ""))):
+        waiting = dialog.get("oauth_state")
+        if state and waiting and matches(state, waiting):
             return dialog_id, dialog
     return None

@@ -265,6 +265,19 @@ def test_a_non_ascii_state_from_the_bank_is_refused_not_a_500(tl_auth: AuthDialo
     assert returned.status_code == 400 and "already been used or has expired" in returned.text
 
 
+def test_a_dialog_back_from_the_bank_takes_no_second_callback(tl_auth: AuthDialog) -> None:
+    """Its ``oauth_state`` is None then; ``state=None`` (the text) used to match it and end it."""
+    client = tl_auth.client
+    bank_url = tl_auth.open(provider_id="ob-barclays").headers["Location"]
+    consent_page = bank_sign_in(tl_auth, bank_url, "john", "doe")
+    approve = {"csrf_token": csrf_of(consent_page), "action": "approve", "account": "0"}
+    back = client.post(bank_url, data=approve)
+    dialog = client.get(back.headers["Location"]).headers["Location"]
+    replayed = client.get("/dialog/oauth-callback", query_string={"state": "None"})
+    assert replayed.status_code == 400
+    assert query_of(tl_auth.post(dialog, "consent"))["code"]  # the dialog goes on
+
+
 def test_provider_id_of_an_oauth_bank_goes_straight_to_the_bank(tl_auth: AuthDialog) -> None:
     opened = tl_auth.open(provider_id="ob-barclays")
     assert opened.status_code == 303
