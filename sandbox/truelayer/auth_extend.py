@@ -24,7 +24,7 @@ from ..core.bank import (
 )
 from ..extensions import current_session, tenant_bank
 from .auth_dialog import reconsent_link
-from .auth_tokens import body, issuer, required
+from .auth_tokens import body, body_credentials, issuer, required
 from .blueprint import bp
 
 PROBLEM_TYPES = "https://docs.truelayer.com/docs/error-types#"
@@ -57,9 +57,7 @@ def extend(fields: dict[str, Any]) -> dict[str, Any]:
             "user_has_reconfirmed_consent must be true or false",
             field="user_has_reconfirmed_consent",
         )
-    client = authenticate_app_client(
-        current_session(), fields.get("client_id"), fields.get("client_secret")
-    )
+    client = authenticate_app_client(current_session(), *body_credentials(fields))
     grants = tenant_bank(client.tenant).grants
     grants.check_redirect(client, required(fields, "redirect_uri"))
     outcome = grants.extend(

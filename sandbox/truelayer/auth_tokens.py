@@ -43,9 +43,20 @@ def body() -> dict[str, Any]:
 
 def required(fields: dict[str, Any], name: str) -> str:
     """A required string field, or ``invalid_request`` naming it."""
-    value = fields.get(name)
-    if not isinstance(value, str) or not value:
+    value = optional(fields, name)
+    if value is None:
         raise errors.MissingFields(f"{name} is required", field=name)
+    return value
+
+
+def optional(fields: dict[str, Any], name: str) -> str | None:
+    """An optional string field (None when absent or empty), or ``invalid_request`` naming it:
+    a JSON body may hold any type, and the core takes text."""
+    value = fields.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise errors.InvalidField(f"{name} must be a string", field=name)
     return value
 
 
@@ -74,6 +85,15 @@ def client_credentials(fields: dict[str, Any]) -> tuple[str | None, str | None]:
         if "\x00" in client_id + secret:  # decoded here, after the header screen saw it
             raise errors.InvalidClient(field="Authorization")
         return client_id, secret
+    return body_credentials(fields)
+
+
+def body_credentials(fields: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``client_id``/``client_secret`` from the body: one that is not a string (a JSON number,
+    ``true``, a list) names no client, so it is ``invalid_client`` as a wrong one is."""
+    for name in ("client_id", "client_secret"):
+        if fields.get(name) is not None and not isinstance(fields[name], str):
+            raise errors.InvalidClient(field=name)
     return fields.get("client_id"), fields.get("client_secret")
 
 
@@ -111,7 +131,7 @@ def connect_token() -> Response:
             client,
             required(fields, "code"),
             redirect_uri=required(fields, "redirect_uri"),
-            code_verifier=fields.get("code_verifier") or None,
+            code_verifier=optional(fields, "code_verifier"),
             issuer=issuer(),
         )
     return token_response(tokens)

@@ -90,6 +90,37 @@ def test_token_errors_use_truelayer_envelope(
     assert got["error_description"]
 
 
+NOT_TEXT = [123, 1.5, True, ["x"], {"a": "b"}]  # empty ones were already refused
+
+
+@pytest.mark.parametrize("value", NOT_TEXT)
+@pytest.mark.parametrize(
+    ("field", "error"),
+    [
+        ("client_id", "invalid_client"),
+        ("client_secret", "invalid_client"),
+        ("code_verifier", "invalid_request"),
+    ],
+)
+def test_a_json_field_that_is_not_a_string_is_refused_not_a_500(
+    tl_auth: AuthDialog, field: str, error: str, value: object
+) -> None:
+    """The core takes text: a number or a list used to reach ``.startswith``/``.encode``."""
+    body = {
+        "grant_type": "authorization_code",
+        "code": tl_auth.authorize(code_challenge=CHALLENGE, code_challenge_method="S256")["code"],
+        "redirect_uri": REDIRECT,
+        "client_id": tl_auth.keys.client_id,
+        "client_secret": tl_auth.keys.secret,
+        "code_verifier": VERIFIER,
+        field: value,
+    }
+    response = tl_auth.client.post("/connect/token", json=body)
+    got = response.get_json()
+    assert (response.status_code, got["error"]) == (400, error), got
+    assert got["error_details"]["parameter"] == field
+
+
 def test_code_is_single_use(tl_auth: AuthDialog) -> None:
     code = tl_auth.authorize()["code"]
     assert tl_auth.exchange(code).status_code == 200
@@ -290,6 +321,16 @@ def test_extend_errors_are_problem_json(
     got_status, body = extend(tl_auth, tokens["refresh_token"], **overrides)
     assert got_status == status and body["status"] == status
     assert set(body) >= {"type", "title", "detail", "instance", "trace_id"}
+    assert field in body["errors"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("value", NOT_TEXT)
+@pytest.mark.parametrize("field", ["client_id", "client_secret"])
+def test_extend_with_credentials_that_are_not_strings_is_unauthorized(
+    tl_auth: AuthDialog, field: str, value: object
+) -> None:
+    status, body = extend(tl_auth, tl_auth.tokens()["refresh_token"], **{field: value})
+    assert (status, body["title"]) == (401, "Unauthorized"), body
     assert field in body["errors"]  # type: ignore[operator]
 
 
