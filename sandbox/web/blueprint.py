@@ -103,7 +103,7 @@ def render_error(exc: CoreError, status: int | None = None) -> tuple[Response | 
     if request.blueprint == "web" and not request.path.startswith("/oauth/"):
         field = exc.detail.get("field")
         description = f"{field}: {exc.message}" if field else exc.message
-        code = status or 400
+        code = status or (500 if isinstance(exc, InternalError) else 400)  # else a form's
         return render_template("error.html", code=code, description=description), code
     response, plaid_status = render_plaid_error(exc)
     return response, status or plaid_status

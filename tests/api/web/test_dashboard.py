@@ -16,6 +16,7 @@ from sandbox.core.faults import rules as fault_rules
 from sandbox.core.models import Item, Tenant, WebhookEvent
 from sandbox.core.webhooks import outbox as webhooks
 from sandbox.extensions import db
+from sandbox.web.dashboard import overview
 from tests.conftest import PlaidClient
 
 HOOK = "http://127.0.0.1:9/hook"  # nothing listens: deliveries fail fast
@@ -95,6 +96,22 @@ def test_a_non_ascii_csrf_token_is_refused(app: Flask, caplog: pytest.LogCapture
     login = client.post("/dashboard/login", data={"csrf_token": "\u00e9", "client_id": "x"})
     assert login.status_code == 400 and "This form has expired" in login.text
     assert "unhandled error" not in caplog.text  # refused, not a traceback in the log
+
+
+def test_an_unexpected_error_is_a_500_page_logged_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not the 400 of a bad form: the page said 400 for any exception in a POST."""
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(overview, "authenticate", broken)
+    client = app.test_client()
+    form = {"csrf_token": token_of(client.get("/dashboard/login").text), "client_id": "x"}
+    reply = client.post("/dashboard/login", data=form)
+    assert reply.status_code == 500 and reply.mimetype == "text/html"
+    assert [r.getMessage() for r in caplog.records] == ["unhandled error"]
 
 
 def test_sign_out_ends_the_session(dash: Dashboard) -> None:

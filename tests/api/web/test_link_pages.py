@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from sandbox.web import link as link_pages
 from tests.conftest import PlaidClient
 
 
@@ -128,6 +129,21 @@ def test_link_form_with_a_non_ascii_csrf_token_is_refused(
     response = link.client.post("/link/consent", data={"csrf_token": "\u00e9", "token": link.token})
     assert response.status_code == 400 and "This form has expired" in response.text
     assert "unhandled error" not in caplog.text  # refused, not a traceback in the log
+
+
+def test_link_unexpected_error_is_a_500_page_logged_once(
+    plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not the 400 of a bad form: the page said 400 for any exception in a POST."""
+    link = LinkBrowser(plaid)
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(link_pages, "_open", broken)
+    response = link.post("consent")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert [r.getMessage() for r in caplog.records] == ["unhandled error"]
 
 
 def test_link_exit_records_on_exit(plaid: PlaidClient) -> None:
