@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from flask import Flask
@@ -48,6 +48,11 @@ def fresh_database_url(kind: str, workdir: Path, suffix: str = "served") -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def unexpected_error(*_args: Any, **_kwargs: Any) -> NoReturn:
+    """Monkeypatched over any function a view calls: the view fails as a bug would."""
+    raise RuntimeError("boom")
 
 
 @pytest.fixture(scope="session")

@@ -98,9 +98,11 @@ def v1_reauthuri() -> Response:
     return jsonify(result=link, success=True)
 
 
-def problem(exc: errors.CoreError) -> tuple[Response, int]:
-    """An error as problem JSON (``errors`` names the field, when there is one)."""
-    status, title = next(PROBLEMS[cls] for cls in type(exc).__mro__ if cls in PROBLEMS)
+def problem(exc: errors.CoreError, status: int | None = None) -> tuple[Response, int]:
+    """An error as problem JSON (``errors`` names the field, when there is one), with the
+    table's status or ``status`` (a body too large: 413)."""
+    own, title = next(PROBLEMS[cls] for cls in type(exc).__mro__ if cls in PROBLEMS)
+    status = status or own
     body: dict[str, Any] = {
         "type": PROBLEM_TYPES + title.lower().replace(" ", "-"),
         "title": title,

@@ -8,10 +8,11 @@ import directly, so no import points back up to this package.
 from __future__ import annotations
 
 from . import dashboard, link, marks, oauth, pages, statements
-from .blueprint import bp, register_error_pages
+from .blueprint import bp, claim_error_format, register_error_pages
 
 __all__ = [
     "bp",
+    "claim_error_format",
     "dashboard",
     "link",
     "marks",

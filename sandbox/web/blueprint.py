@@ -1,13 +1,15 @@
 """Web pages: the home page of a running sandbox, and error pages for every path.
 
 Unknown API paths get Plaid's ``NOT_FOUND`` error object (SDKs parse error bodies as
-JSON); browsers get an HTML page.
+JSON), or the error of the dialect that claimed the path (``claim_error_format``: TrueLayer's
+``/connect``, ``/api``, ``/data``…); browsers get an HTML page.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, send_file
@@ -72,6 +74,21 @@ def index() -> Response | str:
     )
 
 
+# A dialect's error renderer: a core error, and the HTTP status to answer with (None: its own).
+ErrorFormat = Callable[[CoreError, int | None], tuple[Response | str, int]]
+CLAIMS = "sandbox.error_formats"
+
+
+def claim_error_format(app: Flask, segments: Iterable[str], render: ErrorFormat) -> None:
+    """Render every error on paths whose first segment is in ``segments`` with ``render``.
+
+    For a dialect above this layer (TrueLayer): its blueprints' handlers see only core errors
+    of its views, so an unknown path or method, a body too large or an unexpected exception
+    on its paths would get Plaid's error object from the app-wide handlers below.
+    """
+    app.extensions.setdefault(CLAIMS, {}).update(dict.fromkeys(segments, render))
+
+
 def register_error_pages(app: Flask) -> None:
     """Render HTTP and core errors in the format of the part of the app that was called."""
 
@@ -97,7 +114,13 @@ def register_error_pages(app: Flask) -> None:
 
 
 def render_error(exc: CoreError, status: int | None = None) -> tuple[Response | str, int]:
-    """The control API's envelope, a 400 page for the pages' forms, or Plaid's error object."""
+    """The format of the path's dialect (``claim_error_format``), the control API's envelope,
+    a 400 page for the pages' forms, or Plaid's error object."""
+    claimed: ErrorFormat | None = current_app.extensions.get(CLAIMS, {}).get(
+        request.path.split("/", 2)[1]
+    )
+    if claimed is not None:
+        return claimed(exc, status)
     if request.blueprint == "control":
         return render_control_error(exc, status)
     if request.blueprint == "web" and not request.path.startswith("/oauth/"):

@@ -1,4 +1,5 @@
-"""The token endpoint, /api/delete, /api/providers, /api/debug, /data/v1/me and extension."""
+"""The token endpoint, /api/delete, /api/providers, /api/debug, /data/v1/me and extension,
+and errors on TrueLayer's paths that none of its views rendered."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
+
+from sandbox.truelayer import auth_dialog, auth_extend, auth_tokens, data_routes
+from tests.conftest import unexpected_error
 
 from .auth_helpers import CHALLENGE, REDIRECT, SCOPES, VERIFIER, AuthDialog, query_of
 from .auth_helpers import tl_auth as tl_auth  # the fixture
@@ -385,3 +389,81 @@ def test_reauthuri_errors(
     }
     reply = tl_auth.client.post("/v1/reauthuri", json={**body, **change})
     assert (reply.status_code, reply.get_json()["error"]) == (status, error)
+
+
+# -- errors that no TrueLayer view rendered --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/connect/token"),
+        ("PUT", "/api/debug"),
+        ("GET", "/api/nothing"),
+        ("GET", "/v1/reauthuri"),
+        ("GET", "/data/v2/accounts"),
+    ],
+)
+def test_an_unknown_path_or_method_is_truelayers_not_found(
+    tl_auth: AuthDialog, method: str, path: str
+) -> None:
+    """Not Plaid's ``NOT_FOUND`` object: no route matched, but the path is TrueLayer's."""
+    response = tl_auth.client.open(path, method=method)
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (404, "not_found"), body
+    assert set(body) == {"error", "error_description", "error_details"}
+
+
+@pytest.mark.parametrize("path", ["/connect/token", "/api/debug", "/v1/reauthuri"])
+def test_a_body_too_large_is_truelayers_invalid_request(tl_auth: AuthDialog, path: str) -> None:
+    tl_auth.client.application.config["MAX_CONTENT_LENGTH"] = 1024
+    response = tl_auth.client.post(path, json={"refresh_token": "x" * 2048})
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (413, "invalid_request"), body
+    assert body["error_details"]["parameter"] == "body"
+
+
+def test_extend_body_too_large_is_problem_json(tl_auth: AuthDialog) -> None:
+    tl_auth.client.application.config["MAX_CONTENT_LENGTH"] = 1024
+    status, body = extend(tl_auth, "x" * 2048)
+    assert status == 413 and body["status"] == 413, body
+    assert "body" in body["errors"]  # type: ignore[operator]
+
+
+def test_an_unexpected_error_at_the_token_endpoint_is_truelayers_500(
+    tl_auth: AuthDialog, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(auth_tokens, "authenticate_app_client", unexpected_error)
+    response = tl_auth.token(grant_type="refresh_token", refresh_token="r")
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (500, "internal_server_error"), body
+    assert [r.getMessage() for r in caplog.records] == ["unhandled error"]
+
+
+def test_an_unexpected_error_in_extend_is_problem_json(
+    tl_auth: AuthDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refresh = tl_auth.tokens()["refresh_token"]
+    monkeypatch.setattr(auth_extend, "authenticate_app_client", unexpected_error)
+    status, body = extend(tl_auth, refresh)
+    assert (status, body["status"], body["title"]) == (500, 500, "Internal Server Error"), body
+
+
+def test_an_unexpected_error_in_the_data_api_is_truelayers_500(
+    tl_auth: AuthDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tl_auth.tokens()["access_token"]
+    monkeypatch.setattr(data_routes, "_renderer", unexpected_error)
+    response = tl_auth.bearer("GET", "/data/v1/info", token)
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (500, "internal_server_error"), body
+
+
+def test_an_unexpected_error_in_the_dialog_is_its_500_page(
+    tl_auth: AuthDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    monkeypatch.setattr(auth_dialog, "check_login", unexpected_error)
+    response = tl_auth.post(dialog, "login", username="john", password="doe")
+    assert (response.status_code, response.mimetype) == (500, "text/html")
+    assert "TrueLayer sandbox" in response.text

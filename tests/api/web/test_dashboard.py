@@ -17,7 +17,7 @@ from sandbox.core.models import Item, Tenant, WebhookEvent
 from sandbox.core.webhooks import outbox as webhooks
 from sandbox.extensions import db
 from sandbox.web.dashboard import overview
-from tests.conftest import PlaidClient
+from tests.conftest import PlaidClient, unexpected_error
 
 HOOK = "http://127.0.0.1:9/hook"  # nothing listens: deliveries fail fast
 
@@ -102,11 +102,7 @@ def test_an_unexpected_error_is_a_500_page_logged_once(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Not the 400 of a bad form: the page said 400 for any exception in a POST."""
-
-    def broken(*_args: Any) -> None:
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(overview, "authenticate", broken)
+    monkeypatch.setattr(overview, "authenticate", unexpected_error)
     client = app.test_client()
     form = {"csrf_token": token_of(client.get("/dashboard/login").text), "client_id": "x"}
     reply = client.post("/dashboard/login", data=form)

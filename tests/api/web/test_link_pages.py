@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from sandbox.web import link as link_pages
-from tests.conftest import PlaidClient
+from tests.conftest import PlaidClient, unexpected_error
 
 
 class LinkBrowser:
@@ -136,11 +136,7 @@ def test_link_unexpected_error_is_a_500_page_logged_once(
 ) -> None:
     """Not the 400 of a bad form: the page said 400 for any exception in a POST."""
     link = LinkBrowser(plaid)
-
-    def broken(*_args: Any) -> None:
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(link_pages, "_open", broken)
+    monkeypatch.setattr(link_pages, "_open", unexpected_error)
     response = link.post("consent")
     assert response.status_code == 500 and response.mimetype == "text/html"
     assert [r.getMessage() for r in caplog.records] == ["unhandled error"]
