@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from . import errors, sync
+from . import errors, sync, users
 from .accounts import ShownAccount
 from .ledger.model import has_transactions
 from .models import Item, Transaction
@@ -114,11 +115,15 @@ def with_transactions(
 
 
 def check_created(extra: list[dict[str, Any]], today: dt.date) -> None:
-    """Plaid's rules for ``/sandbox/transactions/create``: recent, not future, posted after."""
+    """Plaid's rules for ``/sandbox/transactions/create``: recent, not future, posted after;
+    and an amount the ledger can keep (``users.MAX_AMOUNT``, as for a custom user's)."""
     for index, raw in enumerate(extra):
         transacted = dt.date.fromisoformat(raw["date_transacted"])
         posted = dt.date.fromisoformat(raw["date_posted"])
         field = f"transactions[{index}]"
+        if not users.amount_fits(Decimal(raw["amount"])):
+            amount = f"{field}.amount"
+            raise errors.InvalidField(f"{amount} {users.AMOUNT_RULE}", field=amount)
         if transacted > today or posted > today:
             raise errors.InvalidField(f"{field}: dates must not be in the future", field=field)
         if (today - transacted).days > CREATE_WINDOW_DAYS:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -173,9 +174,18 @@ def _custom_config(password: str) -> dict[str, Any]:
     return config
 
 
-# The largest balance or amount a custom user may give, in currency units: its minor units,
-# and the ledger's sums of them, stay far inside a 64-bit column.
+# The largest balance or amount a caller may give (a custom user, a transaction made by
+# ``/sandbox/transactions/create``), in currency units: its minor units, and the ledger's sums
+# of them, stay far inside a 64-bit column.
 MAX_AMOUNT = 10**13
+AMOUNT_RULE = f"must be a number within {MAX_AMOUNT:,}"
+
+
+def amount_fits(value: Any) -> bool:
+    """Whether ``value`` is a number (not a boolean) within ``MAX_AMOUNT`` of zero: beyond it,
+    storing the amount or summing it overflows a 64-bit column (a 500 then, or later)."""
+    number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    return number and abs(value) <= MAX_AMOUNT
 
 
 def _check_accounts(accounts: Any) -> None:
@@ -232,10 +242,7 @@ def _text(field: str, value: Any, length: int | None) -> None:
 
 def _amount(field: str, value: Any) -> None:
     if value is not None:
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        _require(
-            number and abs(value) <= MAX_AMOUNT, field, f"must be a number within {MAX_AMOUNT:,}"
-        )
+        _require(amount_fits(value), field, AMOUNT_RULE)
 
 
 def _require(condition: bool, field: str, problem: str) -> None:

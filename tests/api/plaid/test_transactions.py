@@ -431,6 +431,9 @@ def test_sandbox_transactions_create_adds_the_transaction(plaid: PlaidClient) ->
         (_custom(date_transacted="2026-02-01", date_posted="2026-02-02"), "transactions[0]"),
         (_custom(date_transacted="2026-03-15", date_posted="2026-03-14"), "transactions[0]"),
         (_custom(amount="lots"), "transactions[0].amount"),
+        (_custom(amount=1e17), "transactions[0].amount"),  # was a 500 (OverflowError)
+        (_custom(amount=92233720368547758), "transactions[0].amount"),  # was kept: a bad tenant
+        (_custom(amount=-10_000_000_000_000.01), "transactions[0].amount"),
         (_custom(date_posted="yesterday"), "transactions[0].date_posted"),
     ],
 )
