@@ -186,6 +186,15 @@ def test_parse_header_bad_value_names_the_header() -> None:
     assert caught.value.detail["field"] == "Sandbox-Fault.http_status"
 
 
+def test_parse_header_json_nested_too_deep_names_the_header() -> None:
+    """JSON deeper than the decoder recurses was a RecursionError (a 500): a rule nests one
+    object (``latency``), so the header is refused past that depth, as bodies are past theirs."""
+    with pytest.raises(errors.InvalidField) as caught:
+        faults.parse_header('{"a": ' + "[" * 30_000 + "]" * 30_000 + "}")
+    assert caught.value.detail["field"] == "Sandbox-Fault"
+    assert caught.value.message.startswith("Sandbox-Fault: ")
+
+
 @pytest.mark.parametrize("distribution", [{}, [], None, 3])
 def test_validate_latency_distribution_of_wrong_type_names_the_field(distribution: Any) -> None:
     """A distribution that is not a name (found by schemathesis: a dict used to be a 500)."""

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import errors
+from .. import errors, strict_json
 from ..seeding import rng_for
 
 TRIGGERS = ("always", "nth", "next", "window", "probability")
@@ -38,6 +37,7 @@ DIALECTS = ("plaid", "truelayer", "*")
 MATCH_KEYS = ("item_id", "institution_id", "endpoint", "dialect")
 HEADER_ALIASES = {"code": "error_code", "status": "http_status", "p": "probability"}
 MAX_LATENCY_MS = 120_000
+HEADER_MAX_DEPTH = 2  # a rule is one object, nesting one more: ``latency``
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,10 @@ def parse_header(value: str) -> dict[str, Any]:
     text = value.strip()
     if text.startswith("{"):
         try:
-            raw = json.loads(text)
-        except ValueError:
+            raw = strict_json.parse(text, HEADER_MAX_DEPTH, document="header")
+        except errors.InvalidRequest as exc:  # unreadable, too deep (no RecursionError), NaN…
             raise errors.InvalidField(
-                "Sandbox-Fault is not valid JSON", field="Sandbox-Fault"
+                f"Sandbox-Fault: {exc.message}", field="Sandbox-Fault"
             ) from None
     else:
         raw = {}

@@ -247,12 +247,14 @@ def test_faults_rule_instants_out_of_range_name_the_field(
         "code=ITEM_LOCKED,trigger=window,end=9999-12-31T23:59:59-01:00",
         '{"code": "ITEM_LOCKED", "trigger": "nth", "n": 1e400}',
         '{"code": "ITEM_LOCKED", "trigger": "probability", "probability": 0.5, "seed": 1e400}',
+        '{"a": ' + "[" * 30_000 + "]" * 30_000 + "}",  # was a 500 (RecursionError)
     ],
 )
 def test_fault_header_values_out_of_range_are_invalid_field(
     plaid: PlaidClient, header: str
 ) -> None:
-    """The header is parsed apart from the body (its JSON may hold 1e400, infinity)."""
+    """The header is parsed apart from the body (its JSON may hold 1e400, infinity, or nest
+    deeper than the parser recurses)."""
     token = plaid.link_item()
     response = plaid.client.post(
         "/accounts/get",
