@@ -176,12 +176,14 @@ def _text(key: str, value: Any, prefix: str) -> str:
 
 
 def _code(key: str, value: Any, prefix: str) -> str:
-    code = _text(key, value, prefix)
+    """The code as stored: upper case, checked after upper-casing, which may lengthen it
+    (``ß`` becomes ``SS``) or add characters (``ǰ`` becomes ``J`` and a combining caron)."""
+    code = _text(key, value, prefix).upper()
     if not code.replace("_", "").isalnum() or len(code) > 64:
         raise errors.InvalidField(
             f"{key} must be an error code such as ITEM_LOCKED", field=prefix + key
         )
-    return code.upper()
+    return code
 
 
 def _dialect(key: str, value: Any, prefix: str) -> str:

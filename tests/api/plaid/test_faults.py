@@ -133,6 +133,26 @@ def test_faults_bad_rule_names_the_field(plaid: PlaidClient) -> None:
     assert response.get_json()["error"]["field"] == "http_status"
 
 
+def test_faults_error_code_too_long_once_upper_cased_names_the_field(plaid: PlaidClient) -> None:
+    """``ß`` upper-cases to ``SS``: 40 of them passed the 64-character check, then the 80-character
+    code was the reply's, and the request log's column refused it on PostgreSQL (a 500)."""
+    token = plaid.link_item()
+    code = "ß" * 40
+    rule = {"endpoint": "/item/get", "error_code": code, "trigger": "next", "n": 1}
+    response = control(plaid, "POST", "/faults", rule)
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == "error_code"
+    header = {"Sandbox-Fault": f"code={code}"}
+    response = plaid.client.post(
+        "/item/get",
+        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
+        headers=header,
+    )
+    error = response.get_json()
+    assert (response.status_code, error["error_code"]) == (400, "INVALID_FIELD"), error
+    assert "error_code" in error["error_message"]
+    plaid.ok("/item/get", access_token=token)
+
+
 def test_faults_delete_and_clear(plaid: PlaidClient) -> None:
     first = add_rule(plaid, drop=True)
     add_rule(plaid, drop=True)
