@@ -68,12 +68,11 @@ def find(session: Session, item: Item, statement_id: str, today: dt.date) -> Mon
         (a for a in item.accounts if match and a.id == match["account"] and has_statements(a)),
         None,
     )
-    if match is None or account is None:
-        raise InvalidField(
-            "statement_id does not name a statement of this item", field="statement_id"
-        )
-    found = _statement(session, item, account, int(match["year"]), int(match["month"]))
-    if found.end >= today or found.start < item.history_start:
+    month = _walked_month(item, match["year"], match["month"], today) if match else None
+    found = None
+    if account is not None and month is not None:
+        found = _statement(session, item, account, month.year, month.month)
+    if found is None or found.end >= today or found.start < item.history_start:
         raise InvalidField(
             "statement_id does not name a statement of this item", field="statement_id"
         )
@@ -88,6 +87,17 @@ def period(session: Session, item: Item, statement: Monthly, today: dt.date) -> 
     if statement.account.type == "credit":
         return period_mod.with_card_terms(session, built)
     return built
+
+
+def _walked_month(item: Item, year: str, month: str, today: dt.date) -> dt.date | None:
+    """The month's first day if ``listing`` walks it; None for a month out of the calendar
+    (13, 00, year 0000: no date) or out of the history (a card's January of year 1 has no
+    cycle before it): refused before anything builds its period."""
+    try:
+        first = dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+    return first if month_start(item.history_start) <= first <= today else None
 
 
 def _statement(session: Session, item: Item, account: Account, year: int, month: int) -> Monthly:

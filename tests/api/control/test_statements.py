@@ -194,6 +194,25 @@ def test_statements_bad_input_names_the_field(plaid: PlaidClient) -> None:
     assert reply.status_code == 400 and reply.get_json()["error"]["field"] == "end"
 
 
+@pytest.mark.parametrize(
+    ("mask", "month"),
+    [("0000", "202613"), ("0000", "202600"), ("0000", "000001"), ("3333", "000101")],
+)
+def test_statement_id_of_a_month_outside_the_calendar_is_an_unknown_statement(
+    plaid: PlaidClient, mask: str, month: str
+) -> None:
+    """Month 13, month 00 and year 0000 were a ValueError building the date, and a card's
+    January of year 1 one building the cycle before it: a 500 from Plaid's download and the
+    control API's. They are unknown statements, as any other id of no statement is."""
+    token, item_id, accounts = _linked(plaid)
+    statement_id = f"stmt-{accounts[mask]['account_id']}-{month}"
+    error = plaid.error("/statements/download", access_token=token, statement_id=statement_id)
+    assert (error["error_code"], error["http_status"]) == ("INVALID_FIELD", 400)
+    assert "statement_id" in error["error_message"]
+    reply = _get(plaid, f"/control/items/{item_id}/statements/{statement_id}")
+    assert reply.status_code == 400 and reply.get_json()["error"]["field"] == "statement_id"
+
+
 def test_statements_at_a_bank_without_them_is_products_not_supported(plaid: PlaidClient) -> None:
     token = plaid.link_item("ins_109512")
     error = plaid.error("/statements/list", access_token=token)
