@@ -237,7 +237,11 @@ def _decode(query: TransactionQuery) -> tuple[Any, int, str] | None:
         if not all(isinstance(n, int) and 0 <= n <= strict_json.INT64_MAX for n in numbers):
             # made up: the cursor is not signed, and the numbers go into a query's integers
             raise ValueError("a cursor number out of range")
-        return key, item_pk, str(txn_id)
+        if not isinstance(txn_id, str) or strict_json.FORBIDDEN.search(txn_id):
+            # made up too: the id goes into the query as text, which neither database takes
+            # with NUL or an unpaired surrogate in it
+            raise ValueError("a cursor id no column holds")
+        return key, item_pk, txn_id
     except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
         raise errors.InvalidField(
             "cursor is not one this endpoint returned", field="cursor"

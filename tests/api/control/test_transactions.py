@@ -174,6 +174,20 @@ def test_transactions_explore_made_up_cursor_numbers_are_refused(
     assert explore(plaid, 400, limit=2, sort="amount", cursor=cursor)["error"]["field"] == "cursor"
 
 
+@pytest.mark.parametrize("txn_id", ["\udc00", "\u0000"])
+def test_transactions_explore_made_up_cursor_ids_are_refused(
+    plaid: PlaidClient, two_items: tuple[str, str], txn_id: str
+) -> None:
+    """An id no column holds (an unpaired surrogate, NUL) went into the query: a 500."""
+    real = explore(plaid, limit=2)["next_cursor"]
+    raw = json.loads(base64.urlsafe_b64decode(real + "=" * (-len(real) % 4)))
+    raw["k"][2] = txn_id
+    cursor = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+    refused = explore(plaid, 400, limit=2, cursor=cursor)["error"]
+    assert refused["field"] == "cursor"
+    assert "cursor is not one this endpoint returned" in refused["message"]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
