@@ -16,7 +16,7 @@ from ..core.bank import AccountSection, Bank, ReportContent, request_id
 from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
-from .requests import PlaidRequest, StrictInteger
+from .requests import PlaidRequest, StrictInteger, WebhookUrl
 from .responses import TransactionSchema, account_json, money, timestamp
 from .views import load, reply
 
@@ -47,7 +47,7 @@ class AssetReportUser(PlaidRequest):
 
 class AssetReportOptions(PlaidRequest):
     client_report_id = fields.String(allow_none=True)
-    webhook = fields.String(allow_none=True)
+    webhook = WebhookUrl(allow_none=True)
     user = fields.Nested(AssetReportUser, allow_none=True)
     include_fast_report = fields.Boolean()
     products = fields.List(fields.String())

@@ -176,6 +176,13 @@ def test_product_ready_webhook_goes_to_the_options_webhook(plaid: PlaidClient) -
         ({"days_requested": -1}, "days_requested"),
         ({"days_requested": 10, "access_tokens": []}, "access_tokens"),
         ({"access_tokens": ["x"]}, "days_requested"),
+        # options.webhook was any string: it is a webhook URL, as every other webhook field
+        ({"days_requested": 10, "options": {"webhook": "not a url"}}, "options.webhook"),
+        ({"days_requested": 10, "options": {"webhook": "javascript:alert(1)"}}, "options.webhook"),
+        (
+            {"days_requested": 10, "options": {"webhook": "http://169.254.169.254/latest/"}},
+            "options.webhook",
+        ),
     ],
 )
 def test_create_bad_input_names_the_field(
@@ -184,6 +191,15 @@ def test_create_bad_input_names_the_field(
     token = plaid.link_item(products=("transactions", "assets"))
     error = plaid.error("/asset_report/create", **{"access_tokens": [token], **body})
     assert error["error_type"] == "INVALID_REQUEST" and field in error["error_message"]
+
+
+def test_refresh_webhook_that_is_not_a_url_names_the_field(plaid: PlaidClient) -> None:
+    """Refresh takes create's options, webhook included: a URL there too."""
+    _, report_token, _ = _create(plaid)
+    error = plaid.error(
+        "/asset_report/refresh", asset_report_token=report_token, options={"webhook": "x"}
+    )
+    assert error["error_code"] == "INVALID_FIELD" and "options.webhook" in error["error_message"]
 
 
 def test_create_with_a_bad_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:
