@@ -95,6 +95,16 @@ class StrictInteger(fields.Integer):
         super().__init__(strict=True, **kwargs)
 
 
+class StrictBoolean(fields.Boolean):
+    """A boolean that must arrive as JSON ``true`` or ``false``: marshmallow's truthy and
+    falsy sets match by equality, so ``1``, ``0`` and ``-0.0`` passed even as ``{True}``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class UtcDateTime(fields.AwareDateTime):
     """An ISO 8601 timestamp with a time zone, as UTC; one whose UTC moment falls outside
     years 1-9999 (``0001-01-01T00:00:00+05:00``) is refused, not an overflow later."""

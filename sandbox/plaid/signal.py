@@ -54,7 +54,7 @@ class DecisionFields(requests.PlaidRequest):
     """What ``/signal/decision/report`` and its processor twin share."""
 
     client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
-    initiated = fields.Boolean(required=True, truthy={True}, falsy={False})
+    initiated = requests.StrictBoolean(required=True)
     days_funds_on_hold = requests.StrictInteger(allow_none=True, validate=validate.Range(min=0))
     decision_outcome = fields.String(allow_none=True, validate=validate.OneOf(DECISION_OUTCOMES))
     payment_method = fields.String(allow_none=True, validate=validate.OneOf(PAYMENT_METHODS))

@@ -393,6 +393,11 @@ def test_twins_refuse_missing_unknown_foreign_and_dead_tokens(
             "submitted_at",
         ),
         (
+            "/processor/signal/decision/report",
+            {"client_transaction_id": "x", "initiated": 1},
+            "initiated",
+        ),
+        (
             "/processor/signal/return/report",
             {"client_transaction_id": "x", "return_code": "X"},
             "return_code",

@@ -259,6 +259,25 @@ def test_a_return_after_a_not_initiated_decision_is_refused(plaid: PlaidClient) 
             "initiated",
         ),
         ("/signal/decision/report", {"client_transaction_id": "ok"}, "MISSING_FIELDS", "initiated"),
+        # numbers equal to True or False passed as booleans
+        (
+            "/signal/decision/report",
+            {"client_transaction_id": "ok", "initiated": 1},
+            "INVALID_FIELD",
+            "initiated",
+        ),
+        (
+            "/signal/decision/report",
+            {"client_transaction_id": "ok", "initiated": 0},
+            "INVALID_FIELD",
+            "initiated",
+        ),
+        (
+            "/signal/decision/report",
+            {"client_transaction_id": "ok", "initiated": -0.0},
+            "INVALID_FIELD",
+            "initiated",
+        ),
         (
             "/signal/return/report",
             {"client_transaction_id": "ok", "return_code": "X1"},
