@@ -13,8 +13,9 @@ from .auth import current_bank
 from .blueprint import bp
 from .views import account_ids, accounts_json, item_json, load, reply
 
-# Digits with the separators people type; Plaid wants E.164 (``+14155550123``).
-PHONE = r"^\+?[0-9][0-9 ()\-.]{6,19}$"
+# Digits with the separators people type; Plaid wants E.164 (``+14155550123``). ``\Z``, not
+# ``$``: ``$`` also matches before a trailing newline.
+PHONE = r"^\+?[0-9][0-9 ()\-.]{6,19}\Z"
 
 
 class MatchAddress(requests.PlaidRequest):

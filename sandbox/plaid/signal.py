@@ -69,11 +69,11 @@ class SignalDecisionReportRequest(DecisionFields):
 
 class ReturnFields(requests.PlaidRequest):
     """``/signal/return/report`` and its processor twin: ``return_code`` is a NACHA code
-    such as ``R01``."""
+    such as ``R01`` (ASCII digits, and nothing after them: ``$`` would allow a newline)."""
 
     client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
     return_code = fields.String(
-        required=True, validate=validate.Regexp(r"^R\d{2}$", error="must be a code like R01")
+        required=True, validate=validate.Regexp(r"^R[0-9]{2}\Z", error="must be a code like R01")
     )
     returned_at = requests.UtcDateTime(allow_none=True, load_default=None)
 

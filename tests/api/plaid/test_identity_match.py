@@ -70,6 +70,7 @@ def test_identity_match_is_deterministic(plaid: PlaidClient) -> None:
         ({}, "MISSING_FIELDS", "access_token"),
         ({"access_token": "access-sandbox-nope"}, "INVALID_ACCESS_TOKEN", None),
         ({"user": {"phone_number": "call me"}}, "INVALID_FIELD", "user.phone_number"),
+        ({"user": {"phone_number": "+11112223333\n"}}, "INVALID_FIELD", "user.phone_number"),
         ({"user": {"email_address": "not-an-email"}}, "INVALID_FIELD", "user.email_address"),
         ({"user": {"nickname": "x"}}, "UNKNOWN_FIELDS", "user.nickname"),
         ({"options": {"account_ids": ["nope"]}}, "INVALID_ACCOUNT_ID", None),

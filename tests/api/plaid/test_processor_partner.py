@@ -402,7 +402,17 @@ def test_twins_refuse_missing_unknown_foreign_and_dead_tokens(
             {"client_transaction_id": "x", "return_code": "X"},
             "return_code",
         ),
+        (
+            "/processor/signal/return/report",
+            {"client_transaction_id": "x", "return_code": "R01\n"},
+            "return_code",
+        ),
         ("/processor/identity/match", {"user": {"phone_number": "call me"}}, "phone_number"),
+        (
+            "/processor/identity/match",
+            {"user": {"phone_number": "+1 111 222 3333\n"}},
+            "phone_number",
+        ),
         ("/processor/account/get", {"access_token": "access-sandbox-x"}, "access_token"),
     ],
 )

@@ -284,6 +284,19 @@ def test_a_return_after_a_not_initiated_decision_is_refused(plaid: PlaidClient) 
             "INVALID_FIELD",
             "return_code",
         ),
+        # $ matched before a trailing newline, and \d matched any script's digits
+        (
+            "/signal/return/report",
+            {"client_transaction_id": "ok", "return_code": "R01\n"},
+            "INVALID_FIELD",
+            "return_code",
+        ),
+        (
+            "/signal/return/report",
+            {"client_transaction_id": "ok", "return_code": "R\u0661\u0662"},
+            "INVALID_FIELD",
+            "return_code",
+        ),
     ],
 )
 def test_signal_bad_input_is_a_plaid_error_naming_the_field(
