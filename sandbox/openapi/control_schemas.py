@@ -53,7 +53,11 @@ def _fault_rule_fields() -> dict[str, Any]:
         "endpoint": {**text, "description": "a glob such as /transactions/*"},
         "dialect": {"enum": ["plaid", "truelayer", "*"]},
         "error_code": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"},
-        "http_status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "http_status": {
+            "type": "integer",
+            "minimum": faults.HTTP_STATUSES[0],
+            "maximum": faults.HTTP_STATUSES[1],
+        },
         "latency_ms": latency_ms,
         "latency": distribution,
         "drop": {"type": "boolean"},

@@ -31,6 +31,8 @@ def rule(**fields: object) -> dict[str, object]:
         ({"error_code": "ß" * 40}, "error_code"),  # 80 characters once upper-cased ("SS")
         ({"error_code": "ǰ"}, "error_code"),  # upper-cased: J and a combining caron
         ({"http_status": 600}, "http_status"),
+        ({"http_status": 100}, "http_status"),  # a 1xx is no final reply: the server hung up
+        ({"http_status": 199}, "http_status"),
         ({"http_status": 503, "error_code": "ITEM_LOCKED"}, "http_status"),
         ({"latency_ms": -1}, "latency_ms"),
         ({"latency": {"distribution": "zipf"}}, "latency"),

@@ -37,6 +37,9 @@ DIALECTS = ("plaid", "truelayer", "*")
 MATCH_KEYS = ("item_id", "institution_id", "endpoint", "dialect")
 HEADER_ALIASES = {"code": "error_code", "status": "http_status", "p": "probability"}
 MAX_LATENCY_MS = 120_000
+# What http_status may be: a final reply. A 1xx is an interim one: the server, having sent
+# it, closed the connection with no reply at all.
+HTTP_STATUSES = (200, 599)
 HEADER_MAX_DEPTH = 2  # a rule is one object, nesting one more: ``latency``
 
 
@@ -272,7 +275,7 @@ _FIELDS: dict[str, Any] = {
     "endpoint": _text,
     "dialect": _dialect,
     "error_code": _code,
-    "http_status": _int(100, 599),
+    "http_status": _int(*HTTP_STATUSES),
     "latency_ms": _int(0, MAX_LATENCY_MS),
     "latency": _distribution,
     "drop": _flag,

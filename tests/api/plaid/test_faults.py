@@ -65,6 +65,21 @@ def test_faults_raw_http_status(plaid: PlaidClient) -> None:
     plaid.ok("/item/get", access_token=token)
 
 
+def test_faults_informational_status_names_the_field(plaid: PlaidClient) -> None:
+    """A 1xx status is no final reply: the server dropped the connection without one."""
+    response = control(plaid, "POST", "/faults", {"endpoint": "/item/get", "http_status": 101})
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == "http_status"
+    token = plaid.link_item()
+    response = plaid.client.post(
+        "/item/get",
+        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
+        headers={"Sandbox-Fault": "status=100"},
+    )
+    error = response.get_json()
+    assert (response.status_code, error["error_code"]) == (400, "INVALID_FIELD"), error
+    assert "http_status" in error["error_message"]
+
+
 def test_faults_latency_goes_through_the_injectable_sleep(app: Flask, plaid: PlaidClient) -> None:
     slept: list[float] = []
     app.config["FAULT_SLEEP"] = slept.append
