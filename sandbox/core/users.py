@@ -22,13 +22,13 @@ from .institutions import SEEDS_DIR
 from .models import Account, Transaction
 
 DEVICE_CODE = "1234"
-_MFA_QUESTIONS = re.compile(r"^mfa_questions_(\d)_(\d)$")
-_MFA_SELECTIONS = re.compile(r"^mfa_selections(?:_(\d)_(\d)_(\d))?$")
+_MFA_QUESTIONS = re.compile(r"mfa_questions_([0-9])_([0-9])")
+_MFA_SELECTIONS = re.compile(r"mfa_selections(?:_([0-9])_([0-9])_([0-9]))?")
 # How deep a ``user_custom`` configuration may nest (as deep as a request body by default).
 CUSTOM_MAX_DEPTH = 32
 GOOD_PASSWORDS = {"pass_good", "credential_good", "mfa_device", "microdeposits_good"}
 # TrueLayer: ``john`` and ``john1`` … ``john100`` (no leading zeros).
-_JOHN = re.compile(r"^john((?:[1-9][0-9]?|100)?)$")
+_JOHN = re.compile(r"john((?:[1-9][0-9]?|100)?)")
 MOCK_PERSONA = "truelayer_mock"
 MOCK_IBAN_PERSONA = "truelayer_mock_iban"
 # ``error.<code>`` usernames (password ``error``): what every data call then fails with.
@@ -128,7 +128,7 @@ def manual_entry_login() -> Login:
 
 def truelayer_login(username: str, password: str) -> Login | None:
     """TrueLayer's mock users (None: not one of their usernames; a bad password raises)."""
-    if match := _JOHN.match(username):
+    if match := _JOHN.fullmatch(username):
         number = match[1]
         if password == f"doe{number}":
             return Login(username, MOCK_PERSONA)
@@ -148,9 +148,9 @@ def truelayer_login(username: str, password: str) -> Login | None:
 def _mfa_for(password: str) -> Mfa | None:
     if password == "mfa_device":
         return Mfa("device")
-    if match := _MFA_QUESTIONS.match(password):
+    if match := _MFA_QUESTIONS.fullmatch(password):
         return Mfa("questions", int(match[1]), int(match[2]))
-    if match := _MFA_SELECTIONS.match(password):
+    if match := _MFA_SELECTIONS.fullmatch(password):
         if match[1] is None:
             return Mfa("selections")
         return Mfa("selections", int(match[1]), int(match[2]), int(match[3]))

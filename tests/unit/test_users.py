@@ -35,6 +35,9 @@ def test_check_credentials_mfa_passwords_ask_for_a_challenge(
         ("error_INSTITUTION_NOT_RESPONDING", errors.InstitutionNotResponding),
         ("error_NOT_A_REAL_CODE", errors.InvalidCredentials),
         ("pass_bad", errors.InvalidCredentials),
+        ("mfa_questions_2_1\n", errors.InvalidCredentials),  # ``$`` matched before a newline
+        ("mfa_selections\n", errors.InvalidCredentials),
+        ("mfa_questions_\u0662_1", errors.InvalidCredentials),  # ``\d`` took Arabic-Indic digits
     ],
 )
 def test_check_credentials_error_passwords_raise_their_error(
@@ -59,6 +62,11 @@ def test_check_credentials_custom_user_force_error() -> None:
 def test_check_credentials_unknown_user_is_invalid() -> None:
     with pytest.raises(errors.InvalidCredentials):
         users.check_credentials("nobody", "pass_good")
+
+
+def test_a_truelayer_mock_username_is_the_whole_name() -> None:
+    assert users.truelayer_login("john1", "doe1") is not None
+    assert users.truelayer_login("john1\n", "doe1") is None  # ``$`` matched before a newline
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from ..models import Account, Item
 from . import period as period_mod
 
 STATEMENT_SUBTYPES = {"checking", "savings", "money market", "cash management", "credit card"}
-_ID = re.compile(r"^stmt-(?P<account>[A-Za-z0-9]+)-(?P<year>\d{4})(?P<month>\d{2})$")
+_ID = re.compile(r"stmt-(?P<account>[A-Za-z0-9]+)-(?P<year>[0-9]{4})(?P<month>[0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def listing(session: Session, item: Item, account: Account, today: dt.date) -> l
 
 def find(session: Session, item: Item, statement_id: str, today: dt.date) -> Monthly:
     """The statement with this id among the item's accounts (complete ones only)."""
-    match = _ID.match(statement_id)
+    match = _ID.fullmatch(statement_id)
     account = next(
         (a for a in item.accounts if match and a.id == match["account"] and has_statements(a)),
         None,

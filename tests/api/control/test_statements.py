@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,29 @@ def test_statement_id_of_a_month_outside_the_calendar_is_an_unknown_statement(
     assert "statement_id" in error["error_message"]
     reply = _get(plaid, f"/control/items/{item_id}/statements/{statement_id}")
     assert reply.status_code == 400 and reply.get_json()["error"]["field"] == "statement_id"
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize(
+    "respell",
+    [
+        lambda listed: listed + "\n",
+        lambda listed: listed[:-6] + listed[-6:].translate(ARABIC_INDIC),
+    ],
+    ids=["newline after it", "arabic-indic digits"],
+)
+def test_a_listed_statement_id_spelled_otherwise_is_an_unknown_statement(
+    plaid: PlaidClient, respell: Callable[[str], str]
+) -> None:
+    """The id's pattern ended in ``$``, which also matches before a final newline, and its
+    ``\\d`` took any script's digits: both spellings downloaded the listed statement."""
+    token = _linked(plaid)[0]
+    listed = plaid.ok("/statements/list", access_token=token)["accounts"][0]["statements"][0]
+    statement_id = respell(listed["statement_id"])
+    error = plaid.error("/statements/download", access_token=token, statement_id=statement_id)
+    assert (error["error_code"], error["http_status"]) == ("INVALID_FIELD", 400)
 
 
 def test_statements_at_a_bank_without_them_is_products_not_supported(plaid: PlaidClient) -> None:
