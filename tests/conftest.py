@@ -1,8 +1,9 @@
 """Shared fixtures: the app on SQLite and on PostgreSQL, a tenant per test, and helpers.
 
 API tests run once per database. PostgreSQL must be reachable (``TEST_POSTGRES_URL``,
-default ``postgresql://postgres@127.0.0.1:5432/test``); a run that cannot reach it
-fails. To run on SQLite only, set ``SANDBOX_TEST_DATABASES=sqlite``.
+default ``postgresql://postgres@127.0.0.1:5432/test``; under ``pytest -n`` each worker uses
+``<name>_gw0``… beside it); a run that cannot reach it fails. To run on SQLite only, set
+``SANDBOX_TEST_DATABASES=sqlite``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,30 @@ from sandbox.testing import ItemLinker
 pytest_plugins = ["tests.checkout_guard"]
 collect_ignore = ["install"]  # a user's project and SDK scripts, run by .ci/wheel-stage
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+def _database_of_this_process(url: str) -> str:
+    """``url``, or under pytest-xdist a database of this worker's own beside it
+    (``<name>_gw0``…, created when missing): workers sharing one dropped and created each
+    other's tables as they started."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or "postgresql" not in DATABASES:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        found = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _database_of_this_process(
+    os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+)
 FROZEN_NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -28,14 +27,13 @@ from client.sync.connections import BankSync
 from client.sync.rules import Outcome, RuleError, apply_rules, from_settings
 from tests.client.conftest import Tenant, ground_truth
 from tests.client.helpers import assert_store_matches
-
-POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.conftest import POSTGRES_URL
 
 
 @pytest.fixture
 def pg_store() -> Iterator[Store]:
     """The client's tables on this suite's own PostgreSQL database, recreated per test."""
-    store = Store(POSTGRES, create=False)
+    store = Store(POSTGRES_URL, create=False)
     store.drop_all()
     store.create_all()
     yield store
