@@ -16,7 +16,7 @@ from ..core.bank import AccountSection, Bank, ReportContent, request_id
 from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
-from .requests import PlaidRequest, StrictInteger, WebhookUrl
+from .requests import PlaidRequest, StrictBoolean, StrictInteger, WebhookUrl
 from .responses import TransactionSchema, account_json, money, timestamp
 from .views import load, reply
 
@@ -49,10 +49,10 @@ class AssetReportOptions(PlaidRequest):
     client_report_id = fields.String(allow_none=True)
     webhook = WebhookUrl(allow_none=True)
     user = fields.Nested(AssetReportUser, allow_none=True)
-    include_fast_report = fields.Boolean()
+    include_fast_report = StrictBoolean()
     products = fields.List(fields.String())
     add_ons = fields.List(fields.String())
-    require_all_items = fields.Boolean()
+    require_all_items = StrictBoolean()
 
 
 class AssetReportCreateRequest(PlaidRequest):
@@ -78,8 +78,8 @@ class AssetReportTokenRequest(PlaidRequest):
 class AssetReportGetRequest(AssetReportTokenRequest):
     """``/asset_report/get`` and ``/asset_report/pdf/get``."""
 
-    include_insights = fields.Boolean(load_default=False)
-    fast_report = fields.Boolean(load_default=False)
+    include_insights = StrictBoolean(load_default=False)
+    fast_report = StrictBoolean(load_default=False)
     options = fields.Nested(DaysToInclude, load_default=dict)
 
 

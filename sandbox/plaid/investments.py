@@ -15,7 +15,7 @@ from ..core.bank import Bank, Portfolio, TransferNumbers
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
-from .requests import AccessTokenRequest, AccountIdsOptions, StrictInteger
+from .requests import AccessTokenRequest, AccountIdsOptions, StrictBoolean, StrictInteger
 from .responses import money
 from .views import account_ids, accounts_json, item_json, load, reply
 
@@ -25,7 +25,7 @@ PRICE_SCALE = 10_000
 class InvestmentsTransactionsOptions(AccountIdsOptions):
     count = StrictInteger(load_default=100, validate=validate.Range(1, 500))
     offset = StrictInteger(load_default=0, validate=validate.Range(min=0))
-    async_update = fields.Boolean(load_default=False)
+    async_update = StrictBoolean(load_default=False)
 
 
 class InvestmentsTransactionsGetRequest(AccessTokenRequest):

@@ -8,6 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .requests import (
     PlaidRequest,
+    StrictBoolean,
     StrictInteger,
     WebhookUrl,
     accepted,
@@ -44,7 +45,7 @@ def http_url() -> fields.Url:
 class HostedLink(PlaidRequest):
     completion_redirect_uri = http_url()
     url_lifetime_seconds = StrictInteger(validate=validate.Range(60, 21 * 24 * 3600))
-    is_mobile_app = fields.Boolean()
+    is_mobile_app = StrictBoolean()
     delivery_method = fields.String()
 
 
@@ -53,7 +54,7 @@ class LinkTransactions(PlaidRequest):
 
 
 class LinkUpdate(PlaidRequest):
-    account_selection_enabled = fields.Boolean(load_default=False)
+    account_selection_enabled = StrictBoolean(load_default=False)
 
     class Meta(PlaidRequest.Meta):
         include = accepted("reauthorization_enabled", "user", "item_ids")

@@ -103,7 +103,7 @@ class ProcessorTransactionsGetOptions(requests.PlaidRequest):
 
     count = requests.StrictInteger(load_default=100, validate=validate.Range(1, 500))
     offset = requests.StrictInteger(load_default=0, validate=validate.Range(min=0))
-    include_original_description = fields.Boolean(allow_none=True, load_default=False)
+    include_original_description = requests.StrictBoolean(allow_none=True, load_default=False)
 
     class Meta(requests.PlaidRequest.Meta):
         include = requests.accepted(

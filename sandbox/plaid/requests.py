@@ -216,7 +216,7 @@ class PublicTokenExchangeRequest(PlaidRequest):
 
 
 class _PfcOptions(PlaidRequest):
-    include_original_description = fields.Boolean(allow_none=True, load_default=False)
+    include_original_description = StrictBoolean(allow_none=True, load_default=False)
     personal_finance_category_version = fields.String(validate=validate.OneOf(("v1", "v2")))
     days_requested = StrictInteger(validate=validate.Range(1, 730))
 
@@ -277,10 +277,10 @@ class CategoriesGetRequest(PlaidRequest):
 class InstitutionsGetOptions(PlaidRequest):
     products = products_field(allow_none=True)
     routing_numbers = fields.List(fields.String(), allow_none=True)
-    oauth = fields.Boolean(allow_none=True)
-    include_optional_metadata = fields.Boolean(load_default=False)
-    include_auth_metadata = fields.Boolean(load_default=False)
-    include_payment_initiation_metadata = fields.Boolean(load_default=False)
+    oauth = StrictBoolean(allow_none=True)
+    include_optional_metadata = StrictBoolean(load_default=False)
+    include_auth_metadata = StrictBoolean(load_default=False)
+    include_payment_initiation_metadata = StrictBoolean(load_default=False)
 
 
 class InstitutionsGetRequest(PlaidRequest):
@@ -293,10 +293,10 @@ class InstitutionsGetRequest(PlaidRequest):
 
 
 class InstitutionsGetByIdOptions(PlaidRequest):
-    include_optional_metadata = fields.Boolean(load_default=False)
-    include_status = fields.Boolean(load_default=False)
-    include_auth_metadata = fields.Boolean(load_default=False)
-    include_payment_initiation_metadata = fields.Boolean(load_default=False)
+    include_optional_metadata = StrictBoolean(load_default=False)
+    include_status = StrictBoolean(load_default=False)
+    include_auth_metadata = StrictBoolean(load_default=False)
+    include_payment_initiation_metadata = StrictBoolean(load_default=False)
 
 
 class InstitutionsGetByIdRequest(PlaidRequest):
@@ -308,10 +308,10 @@ class InstitutionsGetByIdRequest(PlaidRequest):
 
 
 class InstitutionsSearchOptions(PlaidRequest):
-    oauth = fields.Boolean(allow_none=True)
-    include_optional_metadata = fields.Boolean(load_default=False)
-    include_auth_metadata = fields.Boolean(allow_none=True, load_default=False)
-    include_payment_initiation_metadata = fields.Boolean(allow_none=True, load_default=False)
+    oauth = StrictBoolean(allow_none=True)
+    include_optional_metadata = StrictBoolean(load_default=False)
+    include_auth_metadata = StrictBoolean(allow_none=True, load_default=False)
+    include_payment_initiation_metadata = StrictBoolean(allow_none=True, load_default=False)
 
     class Meta(PlaidRequest.Meta):
         include = accepted("payment_initiation")

@@ -140,6 +140,25 @@ def test_transactions_sync_unknown_nested_option_is_unknown_fields(plaid: PlaidC
             {"institution_id": ["ins_1"], "country_codes": ["US"]},
             "institution_id",
         ),
+        # Booleans are JSON true or false: marshmallow's Boolean took "true", "yes", 1 and 0.
+        (
+            "/institutions/get_by_id",
+            {
+                "institution_id": "ins_109508",
+                "country_codes": ["US"],
+                "options": {"include_optional_metadata": "yes"},
+            },
+            "options.include_optional_metadata",
+        ),
+        (
+            "/transactions/get",
+            {
+                "start_date": "2026-01-01",
+                "end_date": "2026-02-01",
+                "options": {"include_original_description": 1},
+            },
+            "options.include_original_description",
+        ),
     ],
 )
 def test_endpoint_wrong_type_is_invalid_field_naming_it(
