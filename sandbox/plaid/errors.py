@@ -56,7 +56,7 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
         "ITEM_ERROR",
         "ITEM_LOGIN_REQUIRED",
         400,
-        "the login details of this account have changed. please log in again.",
+        "Please update your login credentials.",  # the example in Plaid's API document
     ),
     errors.ItemNotFound: PlaidError("ITEM_ERROR", "ITEM_NOT_FOUND", 400, None),
     errors.InvalidCredentials: PlaidError(

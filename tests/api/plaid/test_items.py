@@ -39,7 +39,7 @@ def test_reset_login_breaks_data_calls_but_not_item_get(plaid: PlaidClient) -> N
     assert plaid.ok("/sandbox/item/reset_login", access_token=token)["reset_login"] is True
     error = plaid.error("/accounts/get", access_token=token)
     assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", "ITEM_LOGIN_REQUIRED")
-    assert error["display_message"]
+    assert error["display_message"] == "Please update your login credentials."  # Plaid's words
     item = plaid.ok("/item/get", access_token=token)["item"]
     assert item["error"]["error_code"] == "ITEM_LOGIN_REQUIRED"
 

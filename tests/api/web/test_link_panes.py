@@ -66,16 +66,16 @@ def test_link_error_pane_has_a_short_title_the_message_and_folded_details(
 
 
 def test_login_required_pane_has_its_title_and_sentences(plaid: PlaidClient) -> None:
-    """ITEM_LOGIN_REQUIRED showed "Something went wrong" over Plaid's lower-case words ("the
-    login details of this account have changed. please log in again."); the developer
-    details keep the API's error_message as Plaid writes it."""
+    """ITEM_LOGIN_REQUIRED showed "Something went wrong" over lower-case words; the pane shows
+    the display message, and the developer details keep the API's error_message as Plaid
+    writes it."""
     link = LinkBrowser(plaid)
     to_credentials(link)
     link.post("credentials", username="user_good", password="error_ITEM_LOGIN_REQUIRED")
     page = link.page()
     assert error_pane(page) == (
         "Log in to your bank again",
-        "The login details of this account have changed. Please log in again.",
+        "Please update your login credentials.",
     )
     assert "<dd>the login details of this item have changed (credentials" in page
 
