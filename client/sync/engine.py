@@ -161,8 +161,6 @@ class SyncEngine:
             if not run.finished:
                 self._finish_run(run, result, time.monotonic() - started)
         if result.ok:
-            if not run.marked_healthy:  # a page hook's run closes apart from its last page
-                self._record_success(connection_id)
             self._notify_added(connection_id, result)
         return result
 
@@ -266,23 +264,21 @@ class SyncEngine:
         result.pages, result.added = totals.pages, totals.added
         result.modified, result.removed = totals.modified, totals.removed
         if closing is not None:
-            closing.finished = closing.marked_healthy = True
+            closing.finished = True
         return counts
 
     # -- run history and connection state -------------------------------------------------
 
     def _finish_run(self, run: _Run, result: SyncResult, duration: float) -> None:
         """Close the history row with counts, duration and error (and write the audit rows
-        of calls no page stored)."""
+        of calls no page stored); a run that reached the end of the log (one with a page
+        hook, whose last page did not close it) marks the connection healthy with it."""
         with self.store.session() as session:
             run.write_calls(self.audit, session, result.connection_id)
             _close_run(session, run, result, duration)
+            if result.ok:
+                _mark_healthy(get_connection(session, result.connection_id))
         run.finished = True
-
-    def _record_success(self, cid: int) -> None:
-        """Mark the connection healthy."""
-        with self.store.session() as session:
-            _mark_healthy(get_connection(session, cid))
 
     def _notify_added(self, cid: int, result: SyncResult) -> None:
         """Tell the app about new transactions."""
@@ -332,7 +328,6 @@ class _Run:
         self.credentials, self.cursor = opened.credentials, opened.cursor
         self.failure = opened.failure
         self.finished = False  # the history row is closed
-        self.marked_healthy = False  # the connection is marked healthy (with the last page)
         self._calls: list[tuple[CallRecord, dt.datetime]] = []
 
     def calls(self, record: CallRecord) -> None:
