@@ -295,7 +295,7 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
             .where(
                 Connection.user_ref == conn.user_ref,
                 Connection.id != conn.id,
-                Connection.access_token_enc.is_(None),  # disconnected
+                Connection.status == ConnectionStatus.DISCONNECTED,  # by the user or the bank
                 Account.provider_id != acc.provider_id,
                 Account.institution_id == conn.institution_id,
                 Account.mask == acc.mask,

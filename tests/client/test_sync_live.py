@@ -146,6 +146,31 @@ def test_relink_matches_accounts_without_duplicates(bank: BankSync) -> None:
     assert_store_matches(bank.store, second, ground_truth(bank, second))
 
 
+def test_relink_after_the_provider_removed_the_item_adopts_its_accounts(
+    bank: BankSync, tenant: Tenant
+) -> None:
+    """ITEM_NOT_FOUND marks a connection disconnected but keeps its (dead) token: connecting
+    the bank again must still adopt its accounts, as after a disconnect from the app."""
+    first = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(first).ok
+    before_accounts = count_rows(bank.store, Account)
+    removed = bank.plaid.transport.session.post(
+        tenant.url + "/item/remove",
+        json={"access_token": bank.access_token(first)},
+        headers={"PLAID-CLIENT-ID": tenant.client_id, "PLAID-SECRET": tenant.secret},
+        timeout=10,
+    )
+    assert removed.status_code == 200
+    assert bank.sync(first).error_code == "ITEM_NOT_FOUND"
+    with bank.store.session() as s:
+        conn = s.get(Connection, first)
+        assert conn is not None and conn.status == "disconnected" and conn.access_token_enc
+    second = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(second).ok
+    assert count_rows(bank.store, Account) == before_accounts
+    assert_store_matches(bank.store, second, ground_truth(bank, second))
+
+
 def test_connecting_a_bank_twice_leaves_the_first_connection_whole(bank: BankSync) -> None:
     """Only a disconnected connection's accounts are re-linked (above); a second live
     connection of the same bank gets accounts of its own."""
