@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from client import cli_render as render
 from client.api.errors import ClientError
 from client.audit import AuditLog
+from client.books.queries import text_matches
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
 from client.imports.importer import import_file
@@ -289,11 +290,8 @@ def _transactions_query(
         query = query.where(Transaction.date >= since.date())
     if until:
         query = query.where(Transaction.date <= until.date())
-    if search:  # the text itself: `%` and `_` match only themselves (autoescape)
-        query = query.where(
-            Transaction.description.icontains(search, autoescape=True)
-            | Transaction.payee.icontains(search, autoescape=True)
-        )
+    if search:
+        query = query.where(text_matches(search, Transaction.description, Transaction.payee))
     return query
 
 

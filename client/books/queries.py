@@ -80,10 +80,16 @@ def transactions_query(
         query = query.where(Transaction.date <= until)
     if category_id is not None:
         query = query.where((Chosen.id == category_id) | (Chosen.parent_id == category_id))
-    if search:  # the text itself: `%` and `_` match only themselves (autoescape)
+    if search:
         columns = (Transaction.description, Transaction.payee, Payee.name, Transaction.notes)
-        query = query.where(or_(*(c.icontains(search, autoescape=True) for c in columns)))
+        query = query.where(text_matches(search, *columns))
     return query
+
+
+def text_matches(search: str, *columns: Any) -> Any:
+    """Any of ``columns`` holds ``search``, case aside; ``%`` and ``_`` match only themselves
+    (autoescape), not as LIKE wildcards."""
+    return or_(*(column.icontains(search, autoescape=True) for column in columns))
 
 
 def transactions(
