@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
@@ -35,9 +36,10 @@ def test_ids_no_row_can_have_are_not_found(world: World, path: str) -> None:
     assert reply.status_code == 404, reply.json
 
 
-def _forged(sort: str, value: str, last_id: int) -> str:
-    """A cursor as the API writes them, for `sort`, with the right fingerprint."""
-    fingerprint = queries._fingerprint(transaction_filters({"sort": sort}))
+def _forged(sort: str, value: str, last_id: int, **fixed: Any) -> str:
+    """A cursor as the API writes them, for `sort` (and `fixed` filters: the per-account
+    endpoint's account), with the right fingerprint."""
+    fingerprint = queries._fingerprint(transaction_filters({"sort": sort}, **fixed))
     raw = json.dumps({"v": value, "i": last_id, "f": fingerprint}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -57,11 +59,19 @@ def _forged(sort: str, value: str, last_id: int) -> str:
     ],
 )
 def test_an_edited_cursor_is_refused(world: World, sort: str, value: str, last_id: int) -> None:
-    cursor = _forged(sort, value, last_id)
-    for path in ("/api/v1/transactions", f"/api/v1/accounts/{_an_account(world)}/transactions"):
+    account = _an_account(world)
+    for path, fixed in (
+        ("/api/v1/transactions", {}),
+        (f"/api/v1/accounts/{account}/transactions", {"account_id": account}),
+    ):
+        cursor = _forged(sort, value, last_id, **fixed)
         reply = world.get("alice", path, sort=sort, cursor=cursor)
         assert reply.status_code == 400, reply.json
-        assert reply.json["error"]["code"] == "INVALID_CURSOR"
+        error = reply.json["error"]
+        assert (error["code"], error["message"]) == (
+            "INVALID_CURSOR",
+            "cursor: not a cursor from this API",  # not refused for its filters' fingerprint
+        )
 
 
 def test_a_forged_cursor_that_could_be_real_still_pages(world: World) -> None:
