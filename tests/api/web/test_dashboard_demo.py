@@ -83,8 +83,8 @@ def test_try_link_opens_link_and_exchanges_the_public_token(
     exchanged = dash.post("/dashboard/try-link/exchange", public_token=public)
     assert exchanged.status_code == 303
     assert re.search(r'id="access-token">access-sandbox-', dash.get(exchanged.location).text)
-    spent = dash.post("/dashboard/try-link/exchange", public_token="public-sandbox-spent")
-    assert spent.status_code == 400 and "could not find matching public token" in spent.text
+    unknown = dash.post("/dashboard/try-link/exchange", public_token="public-sandbox-unknown")
+    assert unknown.status_code == 400 and "could not find matching public token" in unknown.text
 
 
 def test_try_link_exchange_result_has_its_own_page_for_reload_and_back(
@@ -108,6 +108,9 @@ def test_try_link_exchange_result_has_its_own_page_for_reload_and_back(
     assert again.status_code == 303 and again.location == exchanged.location
     dash.post("/dashboard/logout")
     assert dash.get("/dashboard/try-link/result").status_code == 303  # to the sign-in page
+    signed_in_again = Dashboard(plaid.client, tenant_keys)
+    spent = signed_in_again.post("/dashboard/try-link/exchange", public_token=public)
+    assert spent.status_code == 400 and "could not find matching public token" in spent.text
     signed_in_again = Dashboard(plaid.client, tenant_keys)
     forgotten = signed_in_again.get("/dashboard/try-link/result")
     assert forgotten.status_code == 303 and forgotten.location == "/dashboard/try-link"
