@@ -29,13 +29,13 @@ class Money(TypeDecorator[Decimal]):
         return value * SCALE == (value * SCALE).to_integral_value()
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
-        """Scale to an integer; more than four decimals is a bug upstream."""
+        """Scale to an integer; an amount the column cannot hold is a bug upstream."""
         if value is None:
             return None
-        scaled = value * SCALE
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"amount {value} has more than 4 decimal places")
-        return int(scaled)
+        value = Decimal(value)  # a query may compare with a plain int
+        if not self.storable(value):
+            raise ValueError(f"amount {value} is not finite, beyond 64 bits or past 4 places")
+        return int(value * SCALE)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         """Back to a Decimal with the original precision."""
