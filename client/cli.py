@@ -78,9 +78,6 @@ def _store(ctx: click.Context) -> Store:
     """The local database alone, for commands that never call the provider nor read a token:
     they need neither the keys (`BANK_CLIENT_KEYS`) nor the provider's settings."""
     obj: dict[str, Any] = ctx.ensure_object(dict)
-    if "bank" in obj:
-        built: BankSync = obj["bank"]
-        return built.store
     if "store" not in obj:
         store = obj["store"] = Store(obj["settings"].db)
         ctx.call_on_close(store.close)
