@@ -32,22 +32,30 @@ collect_ignore = ["install"]  # a user's project and SDK scripts, run by .ci/whe
 DATABASES = os.environ.get("SANDBOX_TEST_DATABASES", "sqlite,postgresql").split(",")
 
 
-def _database_of_this_process(url: str) -> str:
-    """``url``, or under pytest-xdist a database of this worker's own beside it
-    (``<name>_gw0``…, created when missing): workers sharing one dropped and created each
-    other's tables as they started."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker or "postgresql" not in DATABASES:
-        return url
+def database_beside(url: str, suffix: str, *, fresh: bool) -> str:
+    """``<database of url>_<suffix>`` on the same PostgreSQL server: dropped and created again
+    when ``fresh``, else created only when missing."""
     parsed = make_url(url)
-    name = f"{parsed.database}_{worker}"
+    name = f"{parsed.database}_{suffix}"
     admin = create_engine(parsed.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
+        if fresh:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         found = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if not found:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _database_of_this_process(url: str) -> str:
+    """``url``, or under pytest-xdist a database of this worker's own beside it
+    (``<name>_gw0``…): workers sharing one dropped and created each other's tables as they
+    started."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or "postgresql" not in DATABASES:
+        return url
+    return database_beside(url, worker, fresh=False)
 
 
 POSTGRES_URL = _database_of_this_process(
@@ -63,14 +71,7 @@ def fresh_database_url(kind: str, workdir: Path, suffix: str = "served") -> str:
         return f"sqlite:///{workdir / 'sandbox.db'}"
     if "postgresql" not in DATABASES:
         pytest.skip("PostgreSQL is not among SANDBOX_TEST_DATABASES")
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_{suffix}"
-    admin = create_engine(url.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return database_beside(POSTGRES_URL, suffix, fresh=True)
 
 
 def unexpected_error(*_args: Any, **_kwargs: Any) -> NoReturn:
