@@ -24,15 +24,28 @@ STATUSES = ("pending", "posted")
 DIRECTIONS = ("debit", "credit")
 MAX_LIMIT = 500
 MAX_ID = BIGINT_MAX  # ids are 64-bit columns: a larger one is simply not found
-_ID = validate.Range(min=1, max=MAX_ID)
 _AMOUNT = validate.Range(min=0, max=Money.LARGEST)
+
+
+class IdField(fields.Integer):
+    """An id in a query string: ASCII digits (``int`` also takes Arabic-Indic digits, a sign
+    and spaces) naming a row a 64-bit column can hold."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            raise self.make_error("invalid", input=value)
+        number: int = super()._deserialize(value, attr, data, **kwargs)
+        return number
 
 
 class TransactionQuery(Schema):
     """`GET /transactions` and `GET /accounts/{id}/transactions`."""
 
-    account_id = fields.Integer(validate=_ID)
-    connection_id = fields.Integer(validate=_ID)
+    account_id = IdField()
+    connection_id = IdField()
     start_date = fields.Date()
     end_date = fields.Date()
     category = fields.String(validate=validate.Length(min=1, max=100))
@@ -58,7 +71,7 @@ class TransactionQuery(Schema):
 class AccountQuery(Schema):
     """`GET /accounts`."""
 
-    connection_id = fields.Integer(validate=_ID)
+    connection_id = IdField()
     type = fields.String(validate=validate.Length(min=1, max=30))
     institution_id = fields.String(validate=validate.Length(min=1, max=50))
 
@@ -68,7 +81,7 @@ class SpendingQuery(Schema):
 
     start_date = fields.Date()
     end_date = fields.Date()
-    account_id = fields.Integer(validate=_ID)
+    account_id = IdField()
 
     @validates_schema
     def ranges(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -100,9 +113,11 @@ def id_arg(args: Mapping[str, str], name: str) -> int | None:
     raw = args.get(name, "")
     if raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
-        raise InvalidField(f"{name}: must be an id (a positive whole number)", field=name)
-    return int(raw)
+    try:
+        number: int = IdField().deserialize(raw)
+    except ValidationError:
+        raise InvalidField(f"{name}: must be an id (a positive whole number)", field=name) from None
+    return number
 
 
 @dataclass(frozen=True)

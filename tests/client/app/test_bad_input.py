@@ -144,6 +144,20 @@ def test_sign_in_redirects_only_within_the_site(world: World, target: str, lands
         assert reply.headers["Location"] == lands
 
 
+@pytest.mark.parametrize("value", ["\u0661", "+1", " 1", "1\n", "0", HUGE])
+def test_an_id_in_the_query_is_ascii_digits_naming_a_row(world: World, value: str) -> None:
+    """``int()`` took Arabic-Indic digits, a sign and spaces: an account_id of Arabic-Indic
+    one filtered on account 1."""
+    for path, name in (
+        ("/api/v1/transactions", "account_id"),
+        ("/api/v1/accounts", "connection_id"),
+        ("/api/v1/spending", "account_id"),
+    ):
+        reply = world.get("alice", path, **{name: value})
+        assert reply.status_code == 400, (path, value, reply.json)
+        assert reply.json["error"]["field"] == name
+
+
 def test_a_bad_connection_id_on_the_link_return_page_is_a_400(world: World) -> None:
     with world.app.test_client() as browser:
         browser.post("/signin", data={"username": "alice", "password": USERS["alice"]})
