@@ -1,9 +1,14 @@
 """``/transactions/sync`` paging over an item's change log.
 
 Every row carries ``updated_seq``, its position in the item's change log. A cursor
-holds the position the client has consumed and, inside a ``has_more`` chain, the
-log's high-water mark when the chain began. Rows changed after that mark mean the
+holds the position the client has consumed and, inside a ``has_more`` chain, where the
+chain began and the log's high-water mark then. Rows changed after that mark mean the
 data moved under a paginating client: ``SyncMutationDuringPagination``.
+
+A chain's pages together are one net change since its start, so a row is ``added`` or
+``modified`` by where it stood at the chain's start, not at the page's: a row created
+before page 1's last row and changed after it (a pending row that posted, an amount a
+refresh bumped) first shows on a later page, and is new to the client there.
 
 A page and the end of the log that bounds it (``items.change_seq``) are read by one
 statement, so from one snapshot on every database. Read apart, a write between the two
@@ -34,11 +39,19 @@ MAX_COUNT = 500
 
 @dataclass(frozen=True)
 class Cursor:
-    """A decoded cursor: consumed position, chain snapshot, optional account stream."""
+    """A decoded cursor: consumed position, optional account stream, and inside a chain
+    the end of the log when the chain began (``snapshot``) and the position it began at
+    (``start``; ``None`` outside a chain, where the next chain begins at ``position``)."""
 
     position: int
     snapshot: int | None = None
     account_id: str | None = None
+    start: int | None = None
+
+    @property
+    def chain_start(self) -> int:
+        """The position the client had consumed when this cursor's chain began."""
+        return self.position if self.start is None else self.start
 
 
 # What a page reads of each row: the columns a reply renders (``RENDERED``, the JSON
@@ -123,11 +136,14 @@ def _tag(item_id: str, body: str) -> str:
 
 
 def encode(item: Item, cursor: Cursor) -> str:
-    """An opaque cursor string, bound to the item it came from."""
-    body = (
-        f"{cursor.position}.{cursor.snapshot if cursor.snapshot is not None else ''}."
-        f"{cursor.account_id or ''}"
-    )
+    """An opaque cursor string, bound to the item it came from.
+
+    Its body is ``position.chain.account``; ``chain`` is empty outside a chain, else
+    ``start-snapshot``. (Cursors of older versions held only ``snapshot`` there: they
+    still decode, their chain taken to begin at their position.)
+    """
+    chain = "" if cursor.snapshot is None else f"{cursor.chain_start}-{cursor.snapshot}"
+    body = f"{cursor.position}.{chain}.{cursor.account_id or ''}"
     raw = f"{body}.{_tag(item.id, body)}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -140,16 +156,22 @@ def decode(item: Item, text: str | None, account_id: str | None) -> Cursor:
         return Cursor(item.change_seq, None, account_id)
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        position, snapshot, cursor_account, tag = raw.split(".")
-        body = f"{position}.{snapshot}.{cursor_account}"
-        if tag != _tag(item.id, body):
+        position, chain, cursor_account, tag = raw.split(".")
+        if tag != _tag(item.id, f"{position}.{chain}.{cursor_account}"):
             raise ValueError("cursor belongs to another item")
-        cursor = Cursor(int(position), int(snapshot) if snapshot else None, cursor_account or None)
+        start, _, snapshot = chain.rpartition("-")
+        cursor = Cursor(
+            int(position),
+            int(snapshot) if snapshot else None,
+            cursor_account or None,
+            int(start) if start else None,
+        )
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidField("cursor is not valid for this item", field="cursor") from None
     # The tag binds a cursor to its item, not to this server: a made-up one can say anything.
-    in_range = cursor.position >= 0 and 0 <= (cursor.snapshot or 0) <= item.change_seq
-    if cursor.account_id != account_id or cursor.position > item.change_seq or not in_range:
+    in_range = 0 <= cursor.chain_start <= cursor.position <= item.change_seq
+    in_range &= 0 <= (cursor.snapshot or 0) <= item.change_seq
+    if cursor.account_id != account_id or not in_range:
         raise InvalidField("cursor is not valid for this item or account_id", field="cursor")
     return cursor
 
@@ -173,17 +195,17 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
     has_more = len(rows) > count
     rows = rows[:count]
     result = Page(has_more=has_more)
-    position = cursor.position
+    start = cursor.chain_start  # net change since the chain's start, not this page's
     for row in rows:  # by index: a name lookup on a Row costs more than the comparison
         if row[_REMOVED]:
-            if row[_CREATED_SEQ] <= position:
+            if row[_CREATED_SEQ] <= start:
                 result.removed.append(row)
-        elif row[_CREATED_SEQ] > position:
+        elif row[_CREATED_SEQ] > start:
             result.added.append(row)
         else:
             result.modified.append(row)
     if has_more:
-        next_cursor = Cursor(rows[-1][_UPDATED_SEQ], snapshot, cursor.account_id)
+        next_cursor = Cursor(rows[-1][_UPDATED_SEQ], snapshot, cursor.account_id, start)
     else:
         next_cursor = Cursor(snapshot, None, cursor.account_id)
     result.next_cursor = encode(item, next_cursor)

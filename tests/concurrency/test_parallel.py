@@ -19,10 +19,18 @@ from .served import Served
         scenarios.first_reads,
         scenarios.item_creations,
         scenarios.refreshes,
+        scenarios.syncs_during_refreshes,
         scenarios.every_endpoint,
         scenarios.signal_evaluations,
     ],
-    ids=["first-reads", "item-creations", "refresh-and-create", "every-endpoint", "signal"],
+    ids=[
+        "first-reads",
+        "item-creations",
+        "refresh-and-create",
+        "sync-during-refreshes",
+        "every-endpoint",
+        "signal",
+    ],
 )
 def test_parallel_calls_answer_without_5xx_duplicate_or_loss(
     served: Served, scenario: scenarios.Scenario

@@ -26,14 +26,22 @@ def _named(row: Sequence[Any]) -> dict[str, Any]:
 def _drain(
     bank: Bank, token: str, cursor: str = "", count: int = 100
 ) -> tuple[dict[str, str], str]:
-    """Apply every page from ``cursor`` to a local copy: id → name; returns (copy, cursor)."""
+    """Apply every page from ``cursor`` to a local copy: id → name; returns (copy, cursor).
+
+    Strict, as a client's store is: ``added`` must be new to the copy, ``modified`` and
+    ``removed`` must name a row in it.
+    """
     local: dict[str, str] = {}
     while True:
         view = bank.sync_transactions(token, cursor, count)
-        for row in map(_named, view.page.added + view.page.modified):
+        for row in map(_named, view.page.added):
+            assert row["id"] not in local, f"added twice: {row['id']}"
+            local[row["id"]] = row["name"]
+        for row in map(_named, view.page.modified):
+            assert row["id"] in local, f"modified before added: {row['id']}"
             local[row["id"]] = row["name"]
         for row in map(_named, view.page.removed):
-            local.pop(row["id"], None)
+            assert local.pop(row["id"], None) is not None, f"removed unseen: {row['id']}"
         cursor = view.page.next_cursor
         if not view.page.has_more:
             return local, cursor
@@ -51,6 +59,21 @@ def test_sync_from_empty_cursor_returns_every_live_transaction(bank: Bank) -> No
     }
     assert cursor
     assert set(local) == live
+
+
+def test_a_chain_begun_after_changes_adds_rows_changed_after_its_first_page(
+    bank: Bank,
+) -> None:
+    """Pending rows that posted before the first sync were created early and changed late:
+    a chain from ``""`` meets them on a later page, where they are new to the client. They
+    came as ``removed``/``modified`` rows it had never been sent."""
+    token = link(bank)
+    clock = bank.clock
+    clock.advance(dt.timedelta(days=5))
+    bank.set_clock(clock)
+    local, _cursor = _drain(bank, token, count=10)
+    whole, _ = _drain(_next_call(bank, bank.session), token, count=500)
+    assert local == whole and len(local) > 10
 
 
 def test_sync_page_never_exceeds_count(bank: Bank) -> None:
