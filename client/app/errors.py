@@ -102,9 +102,10 @@ def render(error: AppError) -> Response:
 
 
 def register(app: Flask, page: Callable[[HTTPException], Any]) -> None:
-    """Render app errors, provider failures and HTTP errors on API paths as the error object;
-    HTTP errors elsewhere (an unknown address matches no blueprint) go to `page`, and the demo
-    pages handle their own app errors (they show them to the user)."""
+    """Render app errors, provider failures and HTTP errors on API paths as the error object
+    (with the HTTP error's headers: a 405's `Allow`); HTTP errors elsewhere (an unknown address
+    matches no blueprint) go to `page`, and the demo pages handle their own app errors (they
+    show them to the user)."""
     app.register_error_handler(AppError, render)
     app.register_error_handler(ClientError, lambda exc: render(ProviderFailed(exc)))
 
@@ -115,4 +116,5 @@ def register(app: Flask, page: Callable[[HTTPException], Any]) -> None:
         code = exc.name.upper().replace(" ", "_")
         reply = jsonify({"error": {"code": code, "message": exc.description or exc.name}})
         reply.status_code = exc.code or 500
+        reply.headers.extend((k, v) for k, v in exc.get_headers() if k != "Content-Type")
         return reply

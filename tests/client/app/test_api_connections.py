@@ -186,6 +186,7 @@ def test_unknown_api_paths_and_wrong_methods_answer_json(world: World) -> None:
     assert reply.status_code == 404 and reply.json["error"]["code"] == "NOT_FOUND"
     wrong = send(world, "alice", "PUT", "/api/v1/me")
     assert wrong.status_code == 405 and wrong.json["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "GET" in wrong.headers["Allow"] and wrong.mimetype == "application/json"
 
 
 def test_providers_list_the_banks_link_offers(world: World) -> None:
