@@ -65,7 +65,7 @@ def advice(conn: Connection) -> str:
         return f"sign in again: bank-client reconnect {conn.id}"
     if conn.status == ConnectionStatus.DISCONNECTED:
         return f"disconnected; link again: bank-client reconnect {conn.id}"
-    return advice_for(conn.last_error_code) if conn.last_error_code else ""
+    return advice_for(conn.last_error_code, paused=conn.paused) if conn.last_error_code else ""
 
 
 def connections_table(rows: Iterable[Connection]) -> Table:

@@ -70,13 +70,14 @@ SUBJECTS = {
 SIGNATURE_HEADER = "Bank-Client-Signature"
 
 
-def advice_for(error_code: str | None, attempt: str = Attempt.SYNC) -> str:
-    """Text a user can act on for an error code, after `attempt` failed (an `Attempt`)."""
+def advice_for(error_code: str | None, attempt: str = Attempt.SYNC, *, paused: bool = False) -> str:
+    """Text a user can act on for an error code, after `attempt` failed (an `Attempt`); a
+    `paused` connection has no scheduled sync to wait for."""
     code = error_code or ""
     if code not in PASSING:
         return TROUBLESHOOTING.get(code, DEFAULT_ADVICE[attempt])
     if attempt == Attempt.SYNC:
-        then = "the next scheduled sync will retry"
+        then = "resume automatic syncs to retry" if paused else "the next scheduled sync will retry"
     elif attempt == Attempt.CONNECT and code in BANK_TROUBLE:
         then = "try again later, or pick another bank"
     else:

@@ -46,7 +46,7 @@ def connection(conn: Connection, state: SyncState | None = None) -> Json:
         error = {
             "code": conn.last_error_code,
             "message": conn.last_error_message,
-            "advice": advice_for(conn.last_error_code),
+            "advice": advice_for(conn.last_error_code, paused=conn.paused),
         }
     return {
         "id": conn.id,

@@ -96,7 +96,7 @@ def advice(conn: Connection) -> str:
     """What the user should do about a connection's problem. A filter, not a template
     global: filters have a namespace of their own, so a page's `advice` text can neither
     hide it nor, when left out, show it (the error page once said "What to do: <function>")."""
-    return BUTTON_ADVICE.get(conn.status) or advice_for(conn.last_error_code)
+    return BUTTON_ADVICE.get(conn.status) or advice_for(conn.last_error_code, paused=conn.paused)
 
 
 @bp.app_template_filter("sentence")

@@ -96,6 +96,14 @@ def test_advice_fits_what_failed(code: str | None) -> None:
     assert "another bank" not in advice_for(code, Attempt.CHANGE)
 
 
+@pytest.mark.parametrize("code", ["INSTITUTION_DOWN", "RATE_LIMIT_EXCEEDED"])
+def test_advice_for_a_paused_connection_does_not_wait_for_the_schedule(code: str) -> None:
+    """A paused connection has no scheduled sync: the advice says to resume, not to wait."""
+    text = advice_for(code, Attempt.SYNC, paused=True)
+    assert "resume automatic syncs" in text and "scheduled" not in text
+    assert "scheduled sync will retry" in advice_for(code, Attempt.SYNC)
+
+
 def test_email_skipped_without_recipient(smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     SmtpNotifier("127.0.0.1", port, "bank@example.test", lambda _n: None)(

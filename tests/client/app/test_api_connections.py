@@ -195,3 +195,18 @@ def test_providers_list_the_banks_link_offers(world: World) -> None:
     banks = {b["name"]: b for b in plaid["institutions"]}
     assert banks["Chase"]["oauth"] is True and banks["First Platypus Bank"]["oauth"] is False
     assert all("US" in b["country_codes"] for b in banks.values())
+
+
+def test_a_paused_connections_passing_failure_says_to_resume(world: World) -> None:
+    """Nothing syncs a paused connection on schedule: the advice once promised that "the
+    next scheduled sync will retry"."""
+    send(world, "alice", "PATCH", f"/api/v1/connections/{world.alice}", paused=True)
+    world.tenant.post(
+        "/control/faults", endpoint="/transactions/sync", error_code="INSTITUTION_DOWN", n=3
+    )
+    queued = send(world, "alice", "POST", f"/api/v1/connections/{world.alice}/sync")
+    assert queued.status_code == 202
+    world.run_jobs()
+    error = world.get("alice", f"/api/v1/connections/{world.alice}").json["error"]
+    assert error["code"] == "INSTITUTION_DOWN"
+    assert "resume automatic syncs" in error["advice"] and "scheduled" not in error["advice"]
