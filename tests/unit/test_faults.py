@@ -30,6 +30,7 @@ def rule(**fields: object) -> dict[str, object]:
         ({"error_code": "ITEM LOCKED"}, "error_code"),
         ({"error_code": "ß" * 40}, "error_code"),  # 80 characters once upper-cased ("SS")
         ({"error_code": "ǰ"}, "error_code"),  # upper-cased: J and a combining caron
+        ({"error_code": "ÉCHEC_DU_PRÊT"}, "error_code"),  # letters, but not the ASCII documented
         ({"http_status": 600}, "http_status"),
         ({"http_status": 100}, "http_status"),  # a 1xx is no final reply: the server hung up
         ({"http_status": 199}, "http_status"),

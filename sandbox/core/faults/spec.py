@@ -179,10 +179,11 @@ def _text(key: str, value: Any, prefix: str) -> str:
 
 
 def _code(key: str, value: Any, prefix: str) -> str:
-    """The code as stored: upper case, checked after upper-casing, which may lengthen it
-    (``ß`` becomes ``SS``) or add characters (``ǰ`` becomes ``J`` and a combining caron)."""
+    """The code as stored: upper case, of ASCII letters, digits and ``_`` (the control API's
+    documented pattern), checked after upper-casing, which may lengthen a code (``ß`` becomes
+    ``SS``) or add characters (``ǰ`` becomes ``J`` and a combining caron)."""
     code = _text(key, value, prefix).upper()
-    if not code.replace("_", "").isalnum() or len(code) > 64:
+    if not (code.isascii() and code.replace("_", "").isalnum()) or len(code) > 64:
         raise errors.InvalidField(
             f"{key} must be an error code such as ITEM_LOCKED", field=prefix + key
         )
