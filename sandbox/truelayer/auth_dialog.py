@@ -30,6 +30,7 @@ from ..web import csrf, oauth
 from ..web.oauth_clients import register_client
 from . import providers
 from .auth_errors import render
+from .auth_tokens import optional
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
 from .blueprint import bp
 
@@ -351,8 +352,8 @@ def reconsent_link(
         "reauthenticate": "true" if reauthenticate else "false",
     }
     for name in ("state", "code_challenge", "response_mode"):
-        if fields.get(name):
-            params[name] = str(fields[name])
-    if fields.get("code_challenge"):
+        if value := optional(fields, name):  # text, or invalid_request naming the field
+            params[name] = value
+    if "code_challenge" in params:
         params["code_challenge_method"] = "S256"
     return f"{public_url()}/?{urlencode(params)}"

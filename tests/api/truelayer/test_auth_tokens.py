@@ -316,6 +316,8 @@ def test_reauthentication_link_needs_the_same_user(tl_auth: AuthDialog) -> None:
         ({"refresh_token": "nope"}, 401, "refresh_token"),
         ({"client_secret": "wrong"}, 401, "client_secret"),
         ({"redirect_uri": "https://evil.example"}, 400, "redirect_uri"),
+        ({"state": {"a": 1}}, 400, "state"),  # was written into the link as its str()
+        ({"code_challenge": 12}, 400, "code_challenge"),
     ],
 )
 def test_extend_errors_are_problem_json(
@@ -376,10 +378,11 @@ def test_reauthuri_links_the_refresh_tokens_connection(tl_auth: AuthDialog) -> N
         ({"refresh_token": "nope"}, 400, "invalid_grant"),
         ({"redirect_uri": "https://evil.example"}, 401, "unauthorized_client"),
         ({"response_type": "token"}, 400, "invalid_request"),
+        ({"state": ["re-1"]}, 400, "invalid_request"),  # was written into the link as its str()
     ],
 )
 def test_reauthuri_errors(
-    tl_auth: AuthDialog, change: dict[str, str], status: int, error: str
+    tl_auth: AuthDialog, change: dict[str, object], status: int, error: str
 ) -> None:
     tokens = tl_auth.tokens()
     body = {
