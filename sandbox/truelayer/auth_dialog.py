@@ -30,8 +30,8 @@ from ..web import csrf, oauth
 from ..web.oauth_clients import register_client
 from . import providers
 from .auth_errors import render
-from .auth_tokens import optional
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
+from .auth_tokens import optional
 from .blueprint import bp
 
 Page = WerkzeugResponse | str | tuple[WerkzeugResponse | str, int]
