@@ -303,6 +303,9 @@ def serialise_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across process crashes
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
+        # SQLite's own lower() folds only ASCII: a search for "café" missed "CAFÉ", which
+        # PostgreSQL finds. Python's folds every letter (a registered function overrides it).
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
@@ -335,6 +338,11 @@ def serialise_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "rollback")
     def _end(connection: Connection) -> None:
         connection.info.pop(_MODE, None)
+
+
+def _lower(value: Any) -> Any:
+    """SQL ``lower()`` for SQLite: text folded as PostgreSQL folds it; anything else as is."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def _driver(connection: Connection) -> Any:

@@ -270,6 +270,8 @@ _Row = TypeVar("_Row", bound=ShownAccount)
 
 
 def _chosen(accounts: list[_Row], account_ids: list[str] | None) -> list[_Row]:
+    """The accounts ``account_ids`` names, in its order, each once (an id named twice
+    would count its balance twice in an app's sum), or every account without a filter."""
     if account_ids is None:
         return accounts
     by_id = {a.id: a for a in accounts}
@@ -277,4 +279,4 @@ def _chosen(accounts: list[_Row], account_ids: list[str] | None) -> list[_Row]:
         raise InvalidAccountId(
             f"the following account_ids are invalid: {', '.join(unknown)}", field="account_ids"
         )
-    return [by_id[a] for a in account_ids]
+    return [by_id[a] for a in dict.fromkeys(account_ids)]

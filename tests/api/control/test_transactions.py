@@ -132,6 +132,19 @@ def test_transactions_explore_credit_pending_category_and_search(
     )
 
 
+def test_transactions_explore_search_folds_case_beyond_ascii(plaid: PlaidClient) -> None:
+    """SQLite's own ``lower()`` folds only ASCII: "café" missed "CAFÉ ÉCLAIR" there."""
+    token = plaid.link_item(override_username="user_transactions_dynamic")
+    purchase = {"date_transacted": "2026-03-14", "date_posted": "2026-03-15", "amount": 4.2}
+    plaid.ok(
+        "/sandbox/transactions/create",
+        access_token=token,
+        transactions=[{**purchase, "description": "CAFÉ ÉCLAIR"}],
+    )
+    for query in ("café", "CAFÉ", "éclair", "Café Éclair"):
+        assert [r["name"] for r in every_row(plaid, q=query)] == ["CAFÉ ÉCLAIR"], query
+
+
 def test_transactions_explore_totals_sum_every_match_not_the_page(
     plaid: PlaidClient, two_items: tuple[str, str]
 ) -> None:

@@ -73,6 +73,8 @@ def test_accounts_options_account_ids_filters_to_those_accounts(
     wanted = [accounts[1]["account_id"]]  # savings: eligible for auth too
     body = plaid.ok(path, access_token=token, options={"account_ids": wanted})
     assert [a["account_id"] for a in body["accounts"]] == wanted
+    twice = plaid.ok(path, access_token=token, options={"account_ids": wanted * 2})
+    assert [a["account_id"] for a in twice["accounts"]] == wanted, "an id named twice, once"
 
 
 @pytest.mark.parametrize(
