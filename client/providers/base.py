@@ -66,3 +66,8 @@ class Provider(Protocol):
     def refresh(self, credentials: str) -> None:
         """Ask the provider to pull fresh data from the bank now (a manual refresh)."""
         ...
+
+    def left_out_accounts(self, credentials: str) -> list[LocalAccount]:
+        """The connection's accounts with their balances, where change pages may leave some
+        out (Plaid names only accounts with transactions); empty where they never do."""
+        ...

@@ -67,6 +67,14 @@ class PlaidProvider:
         with neutral_errors():
             self.api.transactions_refresh(credentials)
 
+    def left_out_accounts(self, credentials: str) -> list[LocalAccount]:
+        """Every account, from /accounts/get (free; balances as Plaid last read them): a
+        /transactions/sync page names only accounts with transactions, so investment
+        accounts and loans without any never come in one."""
+        with neutral_errors():
+            raw = self.api.accounts_get(credentials)
+        return [map_account(a) for a in raw["accounts"]]
+
 
 @contextmanager
 def neutral_errors() -> Iterator[None]:

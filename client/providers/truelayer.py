@@ -105,6 +105,10 @@ class TrueLayerProvider:
     def refresh(self, credentials: str) -> None:
         """Nothing to ask for: every Data API read goes to the bank."""
 
+    def left_out_accounts(self, credentials: str) -> list[LocalAccount]:
+        """None: a sync's run reads the balance of every account and card it lists."""
+        return []
+
     def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
         """The next page of the sync the cursor describes (see the module docstring)."""
         tokens, state = Tokens.loads(credentials), WindowState.loads(cursor)

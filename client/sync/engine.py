@@ -149,6 +149,8 @@ class SyncEngine:
                 provider.refresh(run.credentials)
                 run.cursor = self._begin_chain(connection_id)
             self._loop(connection_id, provider, run, result, on_page)
+            if result.added or result.modified or result.removed:
+                self._refresh_left_out(connection_id, provider, run)
         except SyncError as exc:
             result.error_code, result.error_message = exc.code, exc.message
             result.retryable = exc.retryable
@@ -189,7 +191,7 @@ class SyncEngine:
                 continue
             closing = run if on_page is None and not page.has_more else None
             counts = self._commit_page(cid, page, run, result, closing)
-            credentials = page.credentials or credentials
+            credentials = run.credentials = page.credentials or credentials
             if on_page is not None:
                 on_page(result.pages, counts)
             cursor = page.next_cursor
@@ -240,6 +242,7 @@ class SyncEngine:
             conn = get_connection(session, cid)
             accounts = {a.provider_id: a for a in conn.accounts}
             refresh_accounts(session, conn, accounts, page.accounts)
+            run.named.update(account.provider_id for account in page.accounts)
             counts = apply_plan(session, conn, plan_page(page), accounts)
             store_facts(session, accounts, page.facts)
             conn.cursor = page.next_cursor
@@ -266,6 +269,29 @@ class SyncEngine:
         if closing is not None:
             closing.finished = True
         return counts
+
+    def _refresh_left_out(self, cid: int, provider: Provider, run: _Run) -> None:
+        """Balances of the connection's accounts that no page of the run named (Plaid's sync
+        names only accounts with transactions: investment accounts, some loans), read after a
+        run that changed data, when the bank's data moved. A failure leaves them as they were
+        for the next such run: the run's own changes are stored already."""
+        with self.store.session() as session:
+            stored = session.scalars(
+                select(Account.provider_id).where(Account.connection_id == cid)
+            )
+            if set(stored) <= run.named:
+                return
+        try:
+            incoming = provider.left_out_accounts(run.credentials)
+        except SyncError as exc:
+            log.warning("connection %s: balances the sync left out not read: %s", cid, exc)
+            incoming = []
+        with self.store.session() as session:
+            run.write_calls(self.audit, session, cid)
+            conn = get_connection(session, cid)
+            accounts = {a.provider_id: a for a in conn.accounts}
+            left_out = [a for a in incoming if a.provider_id in accounts.keys() - run.named]
+            refresh_accounts(session, conn, accounts, left_out)
 
     # -- run history and connection state -------------------------------------------------
 
@@ -328,6 +354,7 @@ class _Run:
         self.credentials, self.cursor = opened.credentials, opened.cursor
         self.failure = opened.failure
         self.finished = False  # the history row is closed
+        self.named: set[str] = set()  # provider ids of the accounts the run's pages named
         self._calls: list[tuple[CallRecord, dt.datetime]] = []
 
     def calls(self, record: CallRecord) -> None:

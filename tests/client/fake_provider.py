@@ -51,6 +51,7 @@ class FakeBank:
         self.failures: list[SyncError] = []
         self.refreshes = 0
         self.observer: Observer | None = None
+        self.quiet: list[LocalAccount] = []  # accounts no page names (Plaid: investments)
 
     # -- the bank's side ---------------------------------------------------------------------
 
@@ -83,6 +84,11 @@ class FakeBank:
         """Counts refreshes (the fake's data is always fresh)."""
         self._check(credentials, "/refresh")
         self.refreshes += 1
+
+    def left_out_accounts(self, credentials: str) -> list[LocalAccount]:
+        """Every account, the `quiet` ones included."""
+        self._check(credentials, "/accounts")
+        return [ACCOUNT, *self.quiet]
 
     def fetch_changes(self, credentials: str, cursor: str | None, count: int) -> ChangePage:
         """Net changes in [start, end) of the log, `count` at a time."""

@@ -6,6 +6,7 @@ import ast
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from client.audit import AuditLog
 from client.crypto import TokenCipher
 from client.notify import CollectingNotifier
 from client.providers.errors import LoginRequired, ProviderUnavailable, SyncError
+from client.providers.model import LocalAccount
 from client.store.db import Store
-from client.store.models import AuditEvent, Connection, SyncRun, Transaction
+from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
+from client.sync.apply import upsert_account
 from client.sync.engine import SyncEngine
 from tests.client.fake_provider import FakeBank, posted, txn
 
@@ -283,3 +286,45 @@ def test_relinked_item_adopts_each_earlier_row_once(engine: SyncEngine, store: S
     assert (result.added, result.modified) == (0, 3)
     assert sorted(ids["item-2"]) == ["b1", "b2", "b3"]
     assert sorted(ids["item-2"].values()) == sorted(ids["item-1"].values())
+
+
+IRA = LocalAccount("acc-ira", "IRA", "9999", "investment", "ira", "USD", Decimal(100), None, None)
+
+
+def _balance(store: Store, provider_id: str) -> Decimal | None:
+    with store.session() as s:
+        return s.scalar(select(Account.current).where(Account.provider_id == provider_id))
+
+
+def _calls(store: Store) -> list[str]:
+    with store.session() as s:
+        return [e.name for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "call"))]
+
+
+def test_an_account_no_page_names_gets_its_balance_after_a_run_that_changed_data(
+    engine: SyncEngine, fake: FakeBank, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Plaid's sync names only accounts with transactions: an investment account's balance
+    stayed what it was when the bank was connected."""
+    cid = _connect(engine)
+    with engine.store.session() as s:  # stored when connected, as a link flow stores them
+        upsert_account(s, s.get(Connection, cid), IRA)  # type: ignore[arg-type]
+    fake.quiet = [replace(IRA, current=Decimal(250))]
+    assert engine.sync(cid).ok
+    assert _balance(engine.store, "acc-ira") == 250
+    assert _calls(engine.store).count("/accounts") == 1
+
+    fake.quiet = [replace(IRA, current=Decimal(300))]
+    assert engine.sync(cid).ok  # nothing new: the bank's data did not move, no extra call
+    assert _balance(engine.store, "acc-ira") == 250
+    assert _calls(engine.store).count("/accounts") == 1
+
+    def down(credentials: str) -> list[LocalAccount]:
+        raise ProviderUnavailable("INSTITUTION_DOWN", "the bank is down")
+
+    fake.left_out_accounts = down  # type: ignore[method-assign]
+    fake.upsert(txn("t99", -5))
+    result = engine.sync(cid)
+    assert result.ok and result.added == 1, "the run's own changes are kept"
+    assert _balance(engine.store, "acc-ira") == 250
+    assert "balances the sync left out not read" in caplog.text

@@ -46,6 +46,21 @@ def test_incremental_sync_after_clock_applies_added_modified_removed(
     assert_store_matches(bank.store, cid, ground_truth(bank, cid))
 
 
+def test_investment_and_loan_balances_follow_the_clock(bank: BankSync, tenant: Tenant) -> None:
+    """/transactions/sync names only accounts with transactions: the IRA, 401k and mortgage
+    kept the balances they had when the bank was connected, while syncs said ok."""
+    cid = bank.connect_sandbox("ins_109508")
+    assert bank.sync(cid).ok
+    tenant.advance(40)
+    assert bank.sync(cid).ok
+    reply = bank.plaid.accounts_get(bank.access_token(cid))["accounts"]
+    truth = {a["account_id"]: a["balances"]["current"] for a in reply}
+    with bank.store.session() as s:
+        stored = {a.provider_id: (a.type, a.current) for a in s.scalars(select(Account))}
+    assert {kind for kind, _ in stored.values()} >= {"investment", "loan"}
+    assert {pid: float(current) for pid, (_, current) in stored.items()} == truth
+
+
 def test_manual_refresh_calls_refresh_then_syncs_modified(bank: BankSync) -> None:
     public = bank.plaid.sandbox_public_token_create(
         "ins_109508", username="user_transactions_dynamic", password="any"
