@@ -179,10 +179,10 @@ class SyncEngine:
         on_page: PageHook | None,
     ) -> None:
         """Page until the log is drained, restarting the chain after a mutation."""
-        credentials, cursor = run.credentials, run.cursor
+        cursor = run.cursor
         while True:
             try:
-                page = provider.fetch_changes(credentials, cursor, self.page_size)
+                page = provider.fetch_changes(run.credentials, cursor, self.page_size)
             except CursorReset:
                 result.restarts += 1
                 if result.restarts > self.max_restarts:
@@ -191,7 +191,7 @@ class SyncEngine:
                 continue
             closing = run if on_page is None and not page.has_more else None
             counts = self._commit_page(cid, page, run, result, closing)
-            credentials = run.credentials = page.credentials or credentials
+            run.credentials = page.credentials or run.credentials
             if on_page is not None:
                 on_page(result.pages, counts)
             cursor = page.next_cursor
