@@ -151,6 +151,13 @@ def test_postgres_is_16_with_pg_isready_and_a_volume() -> None:
     assert volumes, "postgres keeps its data in no volume"
 
 
+def test_postgres_sorts_text_by_code_point_as_sqlite_does() -> None:
+    """The image's default collation (en_US) orders mixed-case ids that tie on a date apart
+    from SQLite, breaking "same seed, same bytes" across the two."""
+    args = service("postgres")["environment"]["POSTGRES_INITDB_ARGS"].split()
+    assert "--locale=C.UTF-8" in args
+
+
 def test_sandbox_database_url_points_at_the_postgres_service() -> None:
     sandbox, postgres = service("sandbox"), service("postgres")
     env = interpolate(sandbox["environment"], {})
