@@ -243,6 +243,7 @@ class SyncEngine:
             accounts = {a.provider_id: a for a in conn.accounts}
             refresh_accounts(session, conn, accounts, page.accounts)
             run.named.update(account.provider_id for account in page.accounts)
+            run.unnamed = accounts.keys() - run.named
             counts = apply_plan(session, conn, plan_page(page), accounts)
             store_facts(session, accounts, page.facts)
             conn.cursor = page.next_cursor
@@ -275,12 +276,8 @@ class SyncEngine:
         names only accounts with transactions: investment accounts, some loans), read after a
         run that changed data, when the bank's data moved. A failure leaves them as they were
         for the next such run: the run's own changes are stored already."""
-        with self.store.session() as session:
-            stored = session.scalars(
-                select(Account.provider_id).where(Account.connection_id == cid)
-            )
-            if set(stored) <= run.named:
-                return
+        if not run.unnamed:
+            return
         try:
             incoming = provider.left_out_accounts(run.credentials)
         except SyncError as exc:
@@ -290,7 +287,7 @@ class SyncEngine:
             run.write_calls(self.audit, session, cid)
             conn = get_connection(session, cid)
             accounts = {a.provider_id: a for a in conn.accounts}
-            left_out = [a for a in incoming if a.provider_id in accounts.keys() - run.named]
+            left_out = [a for a in incoming if a.provider_id in run.unnamed]
             refresh_accounts(session, conn, accounts, left_out)
 
     # -- run history and connection state -------------------------------------------------
@@ -355,6 +352,7 @@ class _Run:
         self.failure = opened.failure
         self.finished = False  # the history row is closed
         self.named: set[str] = set()  # provider ids of the accounts the run's pages named
+        self.unnamed: set[str] = set()  # and of the connection's others, at the last page
         self._calls: list[tuple[CallRecord, dt.datetime]] = []
 
     def calls(self, record: CallRecord) -> None:
