@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from .served import THREADS, Served, hammer, link, sync_all
+from .served import THREADS, Served, hammer, link, sync_all, sync_chain
 
 REQUESTS = 48
 Scenario = Callable[[Served], "Counter[int]"]
@@ -99,41 +99,11 @@ def syncs_during_refreshes(served: Served, count: int = REQUESTS) -> Counter[int
     with ThreadPoolExecutor(1) as background:
         refreshing = background.submit(hammer, calls, THREADS - 1)
         while not refreshing.done():
-            cursor = _sync_chain(served, keys, token, cursor, copy)
+            cursor = sync_chain(served, keys, token, cursor, copy, count=10)
         replies = refreshing.result()
-    _sync_chain(served, keys, token, cursor, copy)
+    sync_chain(served, keys, token, cursor, copy, count=10)
     assert copy == {row["transaction_id"]: row for row in sync_all(served, keys, token)}
     return _statuses(replies)
-
-
-def _sync_chain(
-    served: Served,
-    keys: tuple[str, str],
-    token: str,
-    cursor: str,
-    copy: dict[str, dict[str, Any]],
-) -> str:
-    """Apply one whole ``/transactions/sync`` chain from ``cursor`` to ``copy``, strictly."""
-    start, pages = cursor, []
-    while not pages or pages[-1]["has_more"]:
-        reply = served.post("/transactions/sync", keys, access_token=token, cursor=cursor, count=10)
-        if reply.status_code == 400:
-            assert reply.json()["error_code"] == "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
-            cursor, pages = start, []
-            continue
-        assert reply.status_code == 200, reply.text
-        pages.append(reply.json())
-        cursor = pages[-1]["next_cursor"]
-    for page in pages:
-        for row in page["added"]:
-            assert row["transaction_id"] not in copy, "added twice"
-            copy[row["transaction_id"]] = row
-        for row in page["modified"]:
-            assert row["transaction_id"] in copy, "modified before added"
-            copy[row["transaction_id"]] = row
-        for row in page["removed"]:
-            assert copy.pop(row["transaction_id"], None), "removed before added"
-    return cursor
 
 
 def every_endpoint(served: Served, count: int = REQUESTS) -> Counter[int]:

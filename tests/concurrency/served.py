@@ -194,13 +194,41 @@ def link(served: Served, keys: tuple[str, str], username: str = "user_good") -> 
 def sync_all(served: Served, keys: tuple[str, str], token: str) -> list[dict[str, Any]]:
     """Every live transaction of the item, read by a full ``/transactions/sync`` from scratch."""
     live: dict[str, dict[str, Any]] = {}
-    cursor, more = "", True
-    while more:
-        page = served.ok("/transactions/sync", keys, access_token=token, cursor=cursor, count=500)
-        for row in page["added"] + page["modified"]:
-            live[row["transaction_id"]] = row
-        for row in page["removed"]:
-            live.pop(row["transaction_id"], None)
-        cursor, more = page["next_cursor"], page["has_more"]
-        assert len({r["transaction_id"] for r in page["added"]}) == len(page["added"])
+    sync_chain(served, keys, token, "", live, count=500)
     return list(live.values())
+
+
+def sync_chain(
+    served: Served,
+    keys: tuple[str, str],
+    token: str,
+    cursor: str,
+    copy: dict[str, dict[str, Any]],
+    count: int,
+) -> str:
+    """Apply one whole ``/transactions/sync`` chain from ``cursor`` to ``copy`` (id → row),
+    strictly, as an app's store would: ``added`` is new to it, ``modified`` and ``removed``
+    name a row in it; a chain the data moved under is restarted whole (Plaid's advice).
+    Returns the cursor after it."""
+    start, pages = cursor, []
+    while not pages or pages[-1]["has_more"]:
+        reply = served.post(
+            "/transactions/sync", keys, access_token=token, cursor=cursor, count=count
+        )
+        if reply.status_code == 400:
+            assert reply.json()["error_code"] == "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+            cursor, pages = start, []
+            continue
+        assert reply.status_code == 200, reply.text
+        pages.append(reply.json())
+        cursor = pages[-1]["next_cursor"]
+    for page in pages:
+        for row in page["added"]:
+            assert row["transaction_id"] not in copy, "added twice"
+            copy[row["transaction_id"]] = row
+        for row in page["modified"]:
+            assert row["transaction_id"] in copy, "modified before added"
+            copy[row["transaction_id"]] = row
+        for row in page["removed"]:
+            assert copy.pop(row["transaction_id"], None), "removed before added"
+    return cursor
