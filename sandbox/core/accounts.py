@@ -7,6 +7,7 @@ same user get different ids, as in Plaid); everything else derives from the data
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -14,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from . import numbers
+from . import json_rows, numbers
 from .errors import InvalidAccountId
 from .institutions import Institution
 from .ledger import AccountPlan
@@ -183,7 +184,7 @@ def owner(
 
 def select(item: Item, account_ids: list[str] | None) -> list[Account]:
     """The item's accounts, or those named (any foreign id is ``INVALID_ACCOUNT_ID``)."""
-    return _chosen(list(item.accounts), account_ids)
+    return chosen(list(item.accounts), account_ids)
 
 
 # Built once (every accounts read runs it): plain columns, compiled once per dialect.
@@ -195,28 +196,38 @@ _OF_ITEM = Prepared(
 )
 # What a reply shows of an account (Plaid's ``AccountBase``), with no JSON column to parse: the
 # balance, accounts, sync and transactions replies, the hottest reads of all.
+_SHOWN = (
+    "id",
+    "type",
+    "subtype",
+    "name",
+    "official_name",
+    "mask",
+    "currency",
+    "current_minor",
+    "available_minor",
+    "limit_minor",
+    "verification_status",
+)
 _SHOWN_OF_ITEM = Prepared(
-    sa.select(
-        *(
-            _TABLE.c[name]
-            for name in (
-                "id",
-                "type",
-                "subtype",
-                "name",
-                "official_name",
-                "mask",
-                "currency",
-                "current_minor",
-                "available_minor",
-                "limit_minor",
-                "verification_status",
-            )
-        )
-    )
+    sa.select(*(_TABLE.c[name] for name in _SHOWN))
     .where(_TABLE.c.item_pk == sa.bindparam("item_pk"))
     .order_by(_TABLE.c.ordinal)
 )
+_ShownRow = namedtuple("Row", _SHOWN)  # type: ignore[misc]  # as ``Prepared`` makes them
+
+
+def shown_column(item_pk: Any) -> Any:
+    """The accounts of the item ``item_pk`` as ``read_shown`` reads them, as one column of
+    another statement (``json_rows``): for a call that reads its item's row anyway."""
+    return json_rows.column(
+        _TABLE.c.ordinal, [_TABLE.c[name] for name in _SHOWN], _TABLE.c.item_pk == item_pk
+    )
+
+
+def shown_from_column(value: Any) -> list[ShownAccount]:
+    """The accounts a ``shown_column`` value holds, in their order."""
+    return json_rows.decode(value, _ShownRow._make)
 
 
 class ShownAccount(Protocol):
@@ -256,20 +267,20 @@ def read(session: Session, item: Item, account_ids: list[str] | None) -> list[Ac
     """
     session.flush()
     rows: list[Any] = _OF_ITEM.all(session, {"item_pk": item.pk})
-    return _chosen(rows, account_ids)
+    return chosen(rows, account_ids)
 
 
 def read_shown(session: Session, item: Item, account_ids: list[str] | None) -> list[ShownAccount]:
     """``read`` without the numbers and details: the accounts a reply shows as they are."""
     session.flush()
     rows: list[Any] = _SHOWN_OF_ITEM.all(session, {"item_pk": item.pk})
-    return _chosen(rows, account_ids)
+    return chosen(rows, account_ids)
 
 
 _Row = TypeVar("_Row", bound=ShownAccount)
 
 
-def _chosen(accounts: list[_Row], account_ids: list[str] | None) -> list[_Row]:
+def chosen(accounts: list[_Row], account_ids: list[str] | None) -> list[_Row]:
     """The accounts ``account_ids`` names, in its order, each once (an id named twice
     would count its balance twice in an app's sum), or every account without a filter."""
     if account_ids is None:

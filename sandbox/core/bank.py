@@ -523,7 +523,17 @@ class Bank:
     ) -> ShownAccountsView:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
         item = self.item_to_show(access_token)
-        return ShownAccountsView(item, accounts_mod.read_shown(self.session, item, account_ids))
+        return ShownAccountsView(item, self._shown(item, account_ids))
+
+    def _shown(self, item: Item, account_ids: list[str] | None) -> list[ShownAccount]:
+        """The item's accounts as replies show them (``accounts.read_shown``). When ``item`` is
+        the row the call resolved with its token and read them with (``calls.with_tenant``),
+        those: the item was caught up, so nothing has been written since. (On PostgreSQL each
+        read is its own snapshot anyway: reading them first promises no less than last.)"""
+        read: list[ShownAccount] | None = getattr(item, "shown_accounts", None)  # not an ORM item
+        if read is None:
+            return accounts_mod.read_shown(self.session, item, account_ids)
+        return accounts_mod.chosen(read, account_ids)
 
     def product_accounts(self, access_token: str, account_ids: list[str] | None) -> AccountsView:
         """The item and its accounts for a product's call, which bills (changes) the item."""
@@ -798,13 +808,13 @@ class Bank:
         if not item.last_successful_update:
             item.last_successful_update = item.created_at
         if account_id is not None:  # a foreign id is INVALID_ACCOUNT_ID, before the cursor
-            accounts_mod.read_shown(self.session, item, [account_id])
+            self._shown(item, [account_id])
         page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
         # DIVERGES: the whole history is served before HISTORICAL_UPDATE; only the status says so.
         status = (
             "HISTORICAL_UPDATE_COMPLETE" if self.history_ready(item) else "INITIAL_UPDATE_COMPLETE"
         )
-        shown = accounts_mod.read_shown(self.session, item, None)
+        shown = self._shown(item, None)
         return SyncView(item, transactions.with_transactions(item, account_id, shown), page, status)
 
     def transactions(
@@ -826,7 +836,7 @@ class Bank:
             item = self.item_to_show(access_token)
         else:
             item = self.item(access_token, change=False)
-        view = ShownAccountsView(item, accounts_mod.read_shown(self.session, item, account_ids))
+        view = ShownAccountsView(item, self._shown(item, account_ids))
         return self.transactions_of(view, start, end, count=count, offset=offset)
 
     def transactions_of(

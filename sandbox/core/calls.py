@@ -7,7 +7,8 @@ of an ORM object); ``Bank`` keeps the row for the rest of the call, shows it as 
 nothing is to be written, and loads the item itself when a call changes it.
 
 A dialect that knows the access token when it authenticates reads the tenant in the same
-statement (``with_tenant``): one statement, and on PostgreSQL one round trip, fewer.
+statement (``with_tenant``): one statement, and on PostgreSQL one round trip, fewer. A call
+whose reply is the item's accounts reads them in that statement too (``with_accounts``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from . import tokens
+from . import accounts, tokens
+from .accounts import ShownAccount
 from .models import AccessToken, InstitutionHealth, Item, RateLimitSetting, Tenant
 from .prepared import Prepared
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
         health_status: str | None  # the tenant's override of the institution, if any
         limits_enabled: bool | None  # the tenant's rate-limit setting, if any
         limit_overrides: dict[str, Any] | None
+        # the item's accounts as replies show them, when the call read them with the item
+        shown_accounts: list[ShownAccount] | None
 
 else:
     Called = Any
@@ -72,30 +76,42 @@ _CALLED = Prepared(
     .where(_TOKENS.c.token == bindparam("token"))
 )
 
-# The tenant of ``client_id`` and, when the token is one of its items', what ``_CALLED``
-# reads. The call's columns are labelled apart (items and tenants share column names) and
-# split off the row by position.
-_TENANT_AND_CALLED = Prepared(
-    select(*_TENANTS.c, *(column.label(f"called_{i}") for i, column in enumerate(_COLUMNS)))
-    .select_from(
-        _TENANTS.outerjoin(
-            _TOKENS.join(_ITEMS, _ITEMS.c.pk == _TOKENS.c.item_pk),
-            and_(_TOKENS.c.token == bindparam("token"), _ITEMS.c.tenant_id == _TENANTS.c.id),
+
+def _tenant_and_called(*extra: Any) -> Prepared:
+    """The tenant of ``client_id`` and, when the token is one of its items', what
+    ``_CALLED`` reads (and ``extra``). The call's columns are labelled apart (items and
+    tenants share column names) and split off the row by position."""
+    return Prepared(
+        select(
+            *_TENANTS.c, *(column.label(f"called_{i}") for i, column in enumerate(_COLUMNS)), *extra
         )
-        .outerjoin(_HEALTH, _health_of_item(_TENANTS.c.id))
-        .outerjoin(_LIMITS, _LIMITS.c.tenant_id == _TENANTS.c.id)
+        .select_from(
+            _TENANTS.outerjoin(
+                _TOKENS.join(_ITEMS, _ITEMS.c.pk == _TOKENS.c.item_pk),
+                and_(_TOKENS.c.token == bindparam("token"), _ITEMS.c.tenant_id == _TENANTS.c.id),
+            )
+            .outerjoin(_HEALTH, _health_of_item(_TENANTS.c.id))
+            .outerjoin(_LIMITS, _LIMITS.c.tenant_id == _TENANTS.c.id)
+        )
+        .where(_TENANTS.c.client_id == bindparam("client_id"))
     )
-    .where(_TENANTS.c.client_id == bindparam("client_id"))
-)
+
+
+_TENANT_AND_CALLED = _tenant_and_called()
+# The same and, in one more column, the item's accounts as replies show them: for the calls
+# whose reply is those accounts, one statement instead of two.
+_TENANT_CALLED_AND_ACCOUNTS = _tenant_and_called(accounts.shown_column(_ITEMS.c.pk))
 _TENANT_WIDTH = len(_TENANTS.c)
+_CALLED_END = _TENANT_WIDTH + len(_COLUMNS)
 
 
-def _row_type(columns: Iterable[Any]) -> Any:
-    """A named tuple of the columns' names, as ``Prepared`` makes its rows."""
-    return namedtuple("Row", [column.name for column in columns])
+def _row_type(names: Iterable[str]) -> Any:
+    """A named tuple of these fields, as ``Prepared`` makes its rows."""
+    return namedtuple("Row", names)
 
 
-_TenantRow, _CalledRow = _row_type(_TENANTS.c), _row_type(_COLUMNS)
+_TenantRow = _row_type(column.name for column in _TENANTS.c)
+_CalledRow = _row_type([*(column.name for column in _COLUMNS), "shown_accounts"])
 _ITEM_PK = _TENANT_WIDTH + [column.name for column in _COLUMNS].index("pk")
 
 
@@ -103,19 +119,24 @@ def resolve(session: Session, tenant_id: int, access_token: str) -> Called | Non
     """The tenant's item behind ``access_token`` (revoked or removed ones too), or None."""
     session.flush()  # a token or item this session made is found like a stored one
     params = {"tenant_id": tenant_id, "token": tokens.at_rest(session, access_token)}
-    found: Called | None = _CALLED.first(session, params)
-    return found
+    found = _CALLED.first(session, params)
+    return None if found is None else _CalledRow._make((*found, None))
 
 
 def with_tenant(
-    session: Session, client_id: str, access_token: str
+    session: Session, client_id: str, access_token: str, *, with_accounts: bool = False
 ) -> tuple[Tenant | None, Called | None]:
     """The row of the tenant ``client_id`` names (as ``tenants.authenticate`` reads it) and,
-    in the same statement, what ``access_token`` resolves to for that tenant (``resolve``).
-    A call's first read: nothing in the session is left to flush."""
+    in the same statement, what ``access_token`` resolves to for that tenant (``resolve``),
+    with its item's accounts if ``with_accounts``. A call's first read: nothing in the
+    session is left to flush."""
     params = {"client_id": client_id, "token": tokens.at_rest(session, access_token)}
-    row = _TENANT_AND_CALLED.first(session, params)
+    statement = _TENANT_CALLED_AND_ACCOUNTS if with_accounts else _TENANT_AND_CALLED
+    row = statement.first(session, params)
     if row is None:
         return None, None
-    called = None if row[_ITEM_PK] is None else _CalledRow._make(row[_TENANT_WIDTH:])
+    called = None
+    if row[_ITEM_PK] is not None:
+        shown = accounts.shown_from_column(row[_CALLED_END]) if with_accounts else None
+        called = _CalledRow._make((*row[_TENANT_WIDTH:_CALLED_END], shown))
     return _TenantRow._make(row[:_TENANT_WIDTH]), called

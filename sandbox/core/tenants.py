@@ -81,13 +81,19 @@ def authenticate(session: Session, client_id: str | None, secret: str | None) ->
 
 
 def authenticate_call(
-    session: Session, client_id: str | None, secret: str | None, access_token: str
+    session: Session,
+    client_id: str | None,
+    secret: str | None,
+    access_token: str,
+    *,
+    with_accounts: bool = False,
 ) -> tuple[Tenant, Called | None]:
-    """``authenticate``, and what the call's ``access_token`` resolves to (``calls.resolve``)
-    read in the same statement. Wrong keys are ``InvalidApiKeys`` whatever the token."""
+    """``authenticate``, and what the call's ``access_token`` resolves to (``calls.resolve``),
+    with its item's accounts if ``with_accounts``, read in the same statement. Wrong keys are
+    ``InvalidApiKeys`` whatever the token."""
     if not client_id or not secret:
         raise InvalidApiKeys()
-    found, called = calls.with_tenant(session, client_id, access_token)
+    found, called = calls.with_tenant(session, client_id, access_token, with_accounts=with_accounts)
     return _admitted(session, found, secret), called
 
 

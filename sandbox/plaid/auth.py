@@ -16,6 +16,13 @@ from ..extensions import current_session, tenant_bank
 from .blueprint import bp
 
 UNAUTHENTICATED = {"/categories/get"}
+# Calls whose reply shows the item's accounts: they are read with the tenant, in one statement.
+ACCOUNTS_REPLIES = {
+    "/accounts/get",
+    "/accounts/balance/get",
+    "/transactions/get",
+    "/transactions/sync",
+}
 
 
 @bp.before_request
@@ -35,7 +42,13 @@ def load_body_and_tenant() -> None:
         return
     token = body.get("access_token")
     if isinstance(token, str) and token:  # the fault gate resolves it next: read it now
-        tenant, called = authenticate_call(current_session(), client_id, secret, token)
+        tenant, called = authenticate_call(
+            current_session(),
+            client_id,
+            secret,
+            token,
+            with_accounts=request.path in ACCOUNTS_REPLIES,
+        )
         g.bank = tenant_bank(tenant, {token: called})
     else:
         g.bank = tenant_bank(authenticate(current_session(), client_id, secret))

@@ -85,6 +85,33 @@ def test_a_tenant_read_with_its_call_equals_the_two_reads(app: Flask) -> None:
     assert calls.with_tenant(session, "nobody", token) == (None, None)
 
 
+def test_accounts_read_with_the_call_equal_their_own_read(app: Flask) -> None:
+    """``with_accounts``: the same tenant and token rows, and the item's accounts as
+    ``read_shown`` reads them (names, values, types, ordinal order), in the one statement."""
+    session = db.session()
+    tenant, token = _linked(session)
+    called = calls.resolve(session, tenant.id, token)
+    assert called is not None
+    rows = session.scalars(select(Account).where(Account.item_pk == called.pk)).all()
+    assert len(rows) > 2
+    for row in rows:  # ordinals no longer follow the rows' insertion (or id) order
+        row.ordinal = -row.ordinal
+    session.commit()
+    alone = calls.with_tenant(session, tenant.client_id, token)
+    found, with_accounts = calls.with_tenant(session, tenant.client_id, token, with_accounts=True)
+    assert with_accounts is not None and alone[1] is not None
+    assert found == alone[0] and with_accounts[:-1] == alone[1][:-1]
+    shown = accounts.read_shown(session, called, None)
+    assert [a.id for a in shown] == [a.id for a in sorted(rows, key=lambda a: a.ordinal)]
+    assert with_accounts.shown_accounts == shown
+    assert [a._fields for a in with_accounts.shown_accounts] == [a._fields for a in shown]
+    assert [type(v) for v in with_accounts.shown_accounts[0]] == [type(v) for v in shown[0]]
+    nothing = calls.with_tenant(session, tenant.client_id, "access-sandbox-x", with_accounts=True)
+    assert nothing == (found, None)
+    none = Prepared(select(accounts.shown_column(-1))).first(session, {})[0]
+    assert accounts.shown_from_column(none) == []  # PostgreSQL's null, SQLite's []
+
+
 def test_literals_and_repeated_parameters_are_bound(app: Flask) -> None:
     session = db.session()
     tenant, token = _linked(session)

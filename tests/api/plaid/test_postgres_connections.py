@@ -74,15 +74,28 @@ def _statements_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-def test_a_balance_call_sends_its_two_reads_and_nothing_else(
+def test_a_balance_call_sends_one_read_and_nothing_else(
     pg_plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = pg_plaid.link_item()
     pg_plaid.ok("/accounts/balance/get", access_token=token)  # the pool holds a used connection
     sent = _statements_sent(monkeypatch)
-    pg_plaid.ok("/accounts/balance/get", access_token=token)
-    assert len(sent) == 2, sent  # tenant with its token's item, then the item's accounts
+    reply = pg_plaid.ok("/accounts/balance/get", access_token=token)
+    assert len(sent) == 1, sent  # the tenant with its token's item and the item's accounts
+    assert sent[0].startswith("SELECT"), sent
+    assert len(reply["accounts"]) > 1
+
+
+def test_a_sync_page_of_a_synced_item_sends_two_reads_and_nothing_else(
+    pg_plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = pg_plaid.link_item()
+    cursor = pg_plaid.ok("/transactions/sync", access_token=token, count=500)["next_cursor"]
+    sent = _statements_sent(monkeypatch)
+    page = pg_plaid.ok("/transactions/sync", access_token=token, cursor=cursor, count=500)
+    assert len(sent) == 2, sent  # the tenant, its token's item and accounts; then the page
     assert all(statement.startswith("SELECT") for statement in sent), sent
+    assert page["accounts"] and page["next_cursor"]
 
 
 def test_an_idle_connection_is_pinged_before_it_is_used(
@@ -93,7 +106,7 @@ def test_an_idle_connection_is_pinged_before_it_is_used(
     monkeypatch.setattr(extensions, "IDLE_PING_SECONDS", 0.0)  # every pooled one is idle
     sent = _statements_sent(monkeypatch)
     pg_plaid.ok("/accounts/balance/get", access_token=token)
-    assert len(sent) == 3 and not sent[0].startswith("SELECT"), sent
+    assert len(sent) == 2 and not sent[0].startswith("SELECT"), sent
 
 
 def _drop_the_apps_connections(url: str) -> int:
