@@ -59,6 +59,8 @@ BUTTON_ADVICE = {
 HTTP_PAGES = {
     404: ("Page not found", "There is no page at this address."),
     405: ("That did not work", "This page cannot be opened that way; use the app's links."),
+    413: ("That was too much", "What the form sent is too large for the app to read."),
+    500: ("Something went wrong", "The app failed on this page; its log says why."),
 }
 
 
@@ -142,11 +144,12 @@ def app_error(exc: AppError) -> Any:
 
 
 def http_error(exc: HTTPException) -> Any:
-    """An unknown address or a wrong method outside the API: the app's page with its header
-    and a way back, not Werkzeug's bare one; its headers (a 405's `Allow`) are kept."""
-    if exc.code not in HTTP_PAGES:
-        return exc
-    page, status = error_page(*HTTP_PAGES[exc.code], exc.code)
+    """Any HTTP error outside the API (an unknown address, a wrong method, a form too big to
+    read, a crash): the app's page with its header and a way back, not Werkzeug's bare one;
+    its headers (a 405's `Allow`) are kept."""
+    status = exc.code or 500
+    title, message = HTTP_PAGES.get(status, ("That did not work", exc.description or exc.name))
+    page, status = error_page(title, message, status)
     return page, status, [(k, v) for k, v in exc.get_headers() if k != "Content-Type"]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import encode_multipart
 
 from client import app as app_package
 from tests.client.app.conftest import USERS, World
@@ -99,6 +100,19 @@ def test_unknown_addresses_and_wrong_methods_get_the_apps_page(
         assert 'class="brand"' in page and 'rel="icon"' in page
         assert "Back to your connections" in page
         assert ("Sign out" in page) == bool(user)
+
+
+def test_any_http_error_outside_the_api_gets_the_apps_page(world: World) -> None:
+    """Not only 404 and 405: a form too big to parse (werkzeug's 500 KB field limit) is a 413
+    on the app's own page, with what went wrong and a way back."""
+    client, token = signed_in(world, "alice")
+    boundary, form = encode_multipart({"username": "x" * 600_000, "csrf_token": token})
+    kind = f"multipart/form-data; boundary={boundary}"  # encoded in memory: no spooled file
+    reply = client.post("/signin", data=form, content_type=kind)
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 413 and reply.mimetype == "text/html"
+    assert 'class="brand"' in page and "Back to your connections" in page
+    assert "too large" in page.lower()
 
 
 @pytest.mark.parametrize(
