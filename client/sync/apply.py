@@ -335,9 +335,13 @@ class EarlierItems:
     def __init__(self, item_id: str | None, rows: Iterable[Transaction]) -> None:
         self.item_id = item_id
         self.rows: dict[Fingerprint, list[Transaction]] = {}
+        # Pending rows by account and date: the new Item may know one only as posted since.
+        self.pending: dict[tuple[int, dt.date], list[Transaction]] = {}
         for row in rows:
             key = (row.account_id, row.date, row.amount, row.description, row.pending)
             self.rows.setdefault(key, []).append(row)
+            if row.pending:
+                self.pending.setdefault((row.account_id, row.date), []).append(row)
 
     @classmethod
     def load(
@@ -352,7 +356,7 @@ class EarlierItems:
         if not conn.settings.get("adopt_history"):
             return None
         account_ids = {a.id for a in accounts.values()}
-        dates = [t.date for t in txns]
+        dates = [t.date for t in txns] + [t.authorized_date for t in txns if t.authorized_date]
         rows = session.scalars(
             select(Transaction)
             .where(
@@ -368,12 +372,29 @@ class EarlierItems:
 
     def claim(self, account: Account, txn: LocalTransaction) -> Transaction | None:
         """The oldest candidate with this transaction's fingerprint that no transaction of
-        this Item has taken yet."""
+        this Item has taken yet; for a posted transaction without one, the earlier Item's
+        pending copy of it (``_posted_from``)."""
         key = (account.id, txn.date, txn.amount, txn.description, txn.pending)
         candidates = self.rows.get(key, [])
         while candidates:
             row = candidates.pop(0)
             if row.item_id != self.item_id:
+                return row
+        if txn.pending or txn.authorized_date is None:
+            return None
+        return self._posted_from(account, txn)
+
+    def _posted_from(self, account: Account, txn: LocalTransaction) -> Transaction | None:
+        """The earlier Item's pending row that ``txn`` posted from: pending on the day the
+        posted one was authorized, with the same amount (a renamed merchant) or the same
+        description (a tip added). Left behind, that row would stay pending beside the posted
+        one for good: no sync of the earlier Item will ever remove it."""
+        assert txn.authorized_date is not None
+        candidates = self.pending.get((account.id, txn.authorized_date), [])
+        for row in candidates:
+            alike = row.amount == txn.amount or row.description == txn.description
+            if alike and row.item_id != self.item_id:
+                candidates.remove(row)
                 return row
         return None
 

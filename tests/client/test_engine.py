@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +22,7 @@ from client.providers.model import LocalAccount
 from client.store.db import Store
 from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
 from client.sync.apply import upsert_account
-from client.sync.engine import SyncEngine
+from client.sync.engine import SyncEngine, SyncResult
 from tests.client.fake_provider import FakeBank, posted, txn
 
 
@@ -259,15 +261,11 @@ def test_audit_log_is_the_engines_own(engine: SyncEngine) -> None:
     assert isinstance(engine.audit, AuditLog) and engine.audit.store is engine.store
 
 
-def test_relinked_item_adopts_each_earlier_row_once(engine: SyncEngine, store: Store) -> None:
-    """Two transactions alike in every fingerprint field take the earlier Item's two rows,
-    one each, on the same page: none is adopted twice, none is duplicated."""
-    twins = [replace(txn(t, -5, day=3), description="coffee") for t in ("a1", "a2")]
-    old, new = FakeBank(), FakeBank()
-    old.upsert(*twins, txn("a3", -8))
-    new.upsert(*(replace(t, provider_id="b" + t.provider_id[1:]) for t in old.truth().values()))
-    ids = {}
-    for bank, item, settings in ((old, "item-1", {}), (new, "item-2", {"adopt_history": True})):
+def _sync_items(
+    engine: SyncEngine, store: Store, *banks: tuple[FakeBank, str, dict[str, Any]]
+) -> SyncResult:
+    """Each (bank, item, settings) connected in turn, as a user re-linking does, and synced."""
+    for bank, item, settings in banks:
         with store.session() as s:
             conn = Connection(
                 provider="fake",
@@ -281,11 +279,46 @@ def test_relinked_item_adopts_each_earlier_row_once(engine: SyncEngine, store: S
             cid = conn.id
         result = SyncEngine(bank, store, engine.cipher, page_size=10).sync(cid)
         assert result.ok
+    return result
+
+
+def test_relinked_item_adopts_each_earlier_row_once(engine: SyncEngine, store: Store) -> None:
+    """Two transactions alike in every fingerprint field take the earlier Item's two rows,
+    one each, on the same page: none is adopted twice, none is duplicated."""
+    twins = [replace(txn(t, -5, day=3), description="coffee") for t in ("a1", "a2")]
+    old, new = FakeBank(), FakeBank()
+    old.upsert(*twins, txn("a3", -8))
+    new.upsert(*(replace(t, provider_id="b" + t.provider_id[1:]) for t in old.truth().values()))
+    ids = {}
+    for bank, item, settings in ((old, "item-1", {}), (new, "item-2", {"adopt_history": True})):
+        result = _sync_items(engine, store, (bank, item, settings))
         with store.session() as s:
             ids[item] = {t.provider_id: t.id for t in s.scalars(select(Transaction))}
     assert (result.added, result.modified) == (0, 3)
     assert sorted(ids["item-2"]) == ["b1", "b2", "b3"]
     assert sorted(ids["item-2"].values()) == sorted(ids["item-1"].values())
+
+
+def test_relinked_item_adopts_a_row_that_posted_while_it_was_away(
+    engine: SyncEngine, store: Store
+) -> None:
+    """The earlier Item saw a coffee pending, the new one knows it only as posted (with a tip,
+    two days later): the pending row becomes the posted one instead of staying pending
+    beside it for good. A pending row of another day is left alone."""
+    old, new = FakeBank(), FakeBank()
+    old.upsert(txn("a1", -5, pending=True, day=3), txn("a2", -7, pending=True, day=4))
+    tipped = txn("b1", -6, day=5, authorized_date=dt.date(2026, 1, 3), pending_provider_id="bp1")
+    new.upsert(replace(tipped, description="shop a1"), txn("b2", -9, day=5))
+    _sync_items(engine, store, (old, "item-1", {}))
+    with store.session() as s:
+        before = {t.provider_id: t.id for t in s.scalars(select(Transaction))}
+    _sync_items(engine, store, (new, "item-2", {"adopt_history": True}))
+    with store.session() as s:
+        live = {t.provider_id: t for t in s.scalars(select(Transaction)) if t.removed_at is None}
+    assert sorted(live) == ["a2", "b1", "b2"]
+    assert live["b1"].id == before["a1"] and not live["b1"].pending
+    assert live["b1"].amount == Decimal(-6) and live["b1"].date == dt.date(2026, 1, 5)
+    assert live["a2"].pending  # nothing posted from it: not the new Item's to take
 
 
 IRA = LocalAccount("acc-ira", "IRA", "9999", "investment", "ira", "USD", Decimal(100), None, None)
