@@ -16,7 +16,7 @@ from ..core.bank import Bank, create_tenant
 from ..core.errors import CoreError, InvalidBody
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
-from ..plaid.requests import UtcDateTime
+from ..plaid.requests import StrictBoolean, StrictInteger, UtcDateTime
 from ..shared import require_admin
 from . import quotas
 from .blueprint import bp
@@ -117,10 +117,11 @@ class ClockChange(Schema):
     class Meta:
         unknown = RAISE
 
-    advance_days = fields.Integer(validate=validate.Range(min=0, max=3650))
-    advance_seconds = fields.Integer(validate=validate.Range(min=0, max=3650 * 86400))
+    # Whole JSON numbers: ``0.5`` days was read as 0, and the clock did not move.
+    advance_days = StrictInteger(validate=validate.Range(min=0, max=3650))
+    advance_seconds = StrictInteger(validate=validate.Range(min=0, max=3650 * 86400))
     set = UtcDateTime(data_key="set")
-    freeze = fields.Boolean()
+    freeze = StrictBoolean()
 
     @validates_schema
     def _one_change(self, data: dict[str, Any], **_: Any) -> None:

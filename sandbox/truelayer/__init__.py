@@ -12,7 +12,7 @@ from flask import Flask, Response, request
 
 from ..core.errors import CoreError
 from ..web import claim_error_format
-from . import auth_dialog, auth_errors, auth_extend, auth_tokens, errors
+from . import auth_dialog, auth_errors, auth_extend, auth_tokens, errors, problems
 from .blueprint import bp
 from .data_routes import data_bp
 
@@ -34,8 +34,8 @@ def render_error(exc: CoreError, status: int | None = None) -> tuple[Response | 
     """An error on TrueLayer's paths that no view of its rendered (an unknown path or method,
     a body too large, an unexpected exception), as that path's own errors are: extension's
     problem JSON, the Data API's envelope, or the auth server's (``/data/v1/me`` is one)."""
-    if request.endpoint == "truelayer.connections_extend":
-        return auth_extend.problem(exc, status)
+    if request.endpoint == problems.ENDPOINT:
+        return problems.render(exc, status)
     data_api = request.path.startswith("/data/") and request.blueprint != bp.name
     reply, own = errors.render(exc) if data_api else auth_errors.render(exc)
     return reply, status or own

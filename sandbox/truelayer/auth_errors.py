@@ -9,11 +9,15 @@ from __future__ import annotations
 from flask import Response, jsonify, render_template, request
 
 from ..core import errors
+from . import problems
 from .errors import envelope
 
 
 def render(exc: errors.CoreError) -> tuple[Response | str, int]:
-    """An error of the auth server: an HTML page inside the dialog, TrueLayer's JSON elsewhere."""
+    """An error of the auth server: an HTML page inside the dialog, problem JSON from
+    connection extension, TrueLayer's JSON elsewhere."""
+    if request.endpoint == problems.ENDPOINT:
+        return problems.render(exc)
     body, status = envelope(exc, auth=True)
     if request.path.startswith("/dialog") or (request.path == "/" and request.method == "GET"):
         page = render_template(

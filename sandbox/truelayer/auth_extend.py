@@ -10,7 +10,6 @@ with the re-authentication link of a refresh token's connection.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -27,26 +26,12 @@ from .auth_dialog import reconsent_link
 from .auth_tokens import body, body_credentials, issuer, required
 from .blueprint import bp
 
-PROBLEM_TYPES = "https://docs.truelayer.com/docs/error-types#"
-# core error -> (HTTP status, title)
-PROBLEMS: dict[type[errors.CoreError], tuple[int, str]] = {
-    errors.CoreError: (500, "Internal Server Error"),
-    errors.InvalidRequest: (400, "Invalid Parameters"),
-    errors.InvalidInput: (400, "Invalid Parameters"),
-    errors.RedirectUriNotRegistered: (400, "Invalid Parameters"),
-    errors.InvalidClient: (401, "Unauthorized"),
-    errors.GrantInvalid: (401, "Unauthorized"),
-    errors.ConsentNotExtendable: (422, "Connection Cannot Be Extended"),
-}
-
 
 @bp.post("/data/v1/connections/extend")
-def connections_extend() -> tuple[Response, int] | Response:
-    """Extend the connection of a refresh token (TrueLayer's three outcomes)."""
-    try:
-        return jsonify(extend(_fields()))
-    except errors.CoreError as exc:
-        return problem(exc)
+def connections_extend() -> Response:
+    """Extend the connection of a refresh token (TrueLayer's three outcomes); its errors are
+    problem JSON (``problems``), those of the body's screening included."""
+    return jsonify(extend(_fields()))
 
 
 def extend(fields: dict[str, Any]) -> dict[str, Any]:
@@ -98,32 +83,8 @@ def v1_reauthuri() -> Response:
     return jsonify(result=link, success=True)
 
 
-def problem(exc: errors.CoreError, status: int | None = None) -> tuple[Response, int]:
-    """An error as problem JSON (``errors`` names the field, when there is one), with the
-    table's status or ``status`` (a body too large: 413)."""
-    own, title = next(PROBLEMS[cls] for cls in type(exc).__mro__ if cls in PROBLEMS)
-    status = status or own
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPES + title.lower().replace(" ", "-"),
-        "title": title,
-        "status": status,
-        "detail": exc.message,
-        "instance": request.path,
-        "trace_id": request.headers.get("X-Client-Correlation-Id") or _trace_id(),
-    }
-    if field := exc.detail.get("field"):
-        body["errors"] = {str(field): [exc.message]}
-    response = jsonify(body)
-    response.headers["Content-Type"] = "application/problem+json"
-    return response, status
-
-
 def _fields() -> dict[str, Any]:
     parsed = request.get_json(silent=True)
     if not isinstance(parsed, dict):
         raise errors.InvalidBody("the body must be a JSON object", field="body")
     return parsed
-
-
-def _trace_id() -> str:
-    return secrets.token_hex(16)

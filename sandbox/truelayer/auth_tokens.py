@@ -18,13 +18,13 @@ import secrets
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import Response, abort, g, jsonify, request, url_for
 
 from ..core import errors
 from ..core.bank import Grant, Issuer, TokenSet, authenticate_app_client, resolve_access
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
-from . import providers
+from . import data_access, providers
 from .blueprint import bp
 from .render import instant
 
@@ -189,7 +189,7 @@ def api_debug() -> Response:
 @bp.get("/data/v1/me")
 def data_me() -> Response:
     """The connection behind the bearer token: client, provider, scopes and consent dates."""
-    grant = bearer_grant()
+    grant = g.truelayer_me = bearer_grant()
     result = {
         "client_id": grant.client_id,
         "credentials_id": grant.credentials_id,
@@ -202,6 +202,15 @@ def data_me() -> Response:
         "privacy_policy": "Feb2019",
     }
     return jsonify(results=[result], status="Succeeded")
+
+
+@bp.after_request
+def data_me_headers(response: Response) -> Response:
+    """``/data/v1/me`` is a Data API call: its replies, errors included, carry that API's
+    headers (the credentials id once its token resolved)."""
+    if request.endpoint == "truelayer.data_me":
+        data_access.reply_headers(response, g.get("truelayer_me"))
+    return response
 
 
 def provider_object(institution_id: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from .. import fault_replies
 from ..core import errors
-from ..core.bank import Bank, Call, Grant, resolve_access
+from ..core.bank import Bank, Call, Grant, request_uuid, resolve_access
 from ..core.models import Item
 from ..extensions import current_session, rate_limiter, tenant_bank
 
@@ -91,6 +91,17 @@ def granted() -> Grant | None:
     """The request's grant, or None when the token was refused."""
     found: Grant | None = g.get("truelayer_grant")
     return found
+
+
+def reply_headers(response: Response, grant: Grant | None) -> Response:
+    """What every Data API reply carries, errors included: the request's correlation id, the
+    JSON charset TrueLayer names, and the connection's credentials id when the token was good."""
+    response.headers["X-TL-Correlation-Id"] = request_uuid()
+    if response.mimetype == "application/json":
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+    if grant is not None:
+        response.headers["X-Credentials-Id"] = grant.credentials_id
+    return response
 
 
 def current() -> Access:

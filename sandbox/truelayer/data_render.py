@@ -57,16 +57,20 @@ class Renderer:
         return found
 
     def balance(self, account: Account) -> dict[str, Any]:
-        """An account Balance: ``available`` includes pending and the arranged overdraft."""
+        """An account Balance: ``available`` includes pending and the arranged overdraft (the
+        core's available is Plaid's, which leaves the overdraft out)."""
         available = account.available_minor
+        spendable = available if available is not None else account.current_minor
+        current_account = _account_type(account).endswith("TRANSACTION")
+        overdraft = (account.limit_minor or 0) if current_account else 0
         found = {
             "currency": account.currency,
-            "available": money(available if available is not None else account.current_minor),
+            "available": money(spendable + overdraft),
             "current": money(account.current_minor),
             "update_timestamp": self.stamp,
         }
-        if _account_type(account).endswith("TRANSACTION"):
-            found["overdraft"] = money(account.limit_minor or 0)
+        if current_account:
+            found["overdraft"] = money(overdraft)
         return found
 
     def transaction(self, booked: Booked, kind: str | None, *, card: bool) -> dict[str, Any]:

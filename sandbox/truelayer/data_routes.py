@@ -3,7 +3,7 @@
 Each view reads the connection through ``bank.reads`` and answers in TrueLayer's envelope
 ``{"results": [...], "status": "Succeeded"}`` (a single object is a one-element list), with
 ``X-TL-Correlation-Id`` and ``X-Credentials-Id``. ``/me`` and ``/connections/extend``
-belong to the auth server's blueprint.
+belong to the auth server's blueprint (``/me`` with these headers too).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..core.bank import Booked, request_uuid
+from ..core.bank import Booked
 from ..core.errors import CoreError, InvalidDateRange, NotFound
 from ..core.models import Account
 from . import data_access, errors
@@ -29,13 +29,7 @@ data_access.install(data_bp)
 @data_bp.after_request
 def correlation_headers(response: Response) -> Response:
     """Every Data API reply, errors included, names the request and the connection."""
-    response.headers["X-TL-Correlation-Id"] = request_uuid()
-    if response.mimetype == "application/json":
-        response.headers["Content-Type"] = "application/json; charset=utf-8"
-    grant = data_access.granted()
-    if grant is not None:
-        response.headers["X-Credentials-Id"] = grant.credentials_id
-    return response
+    return data_access.reply_headers(response, data_access.granted())
 
 
 def _results(found: list[dict[str, Any]]) -> Response:

@@ -307,3 +307,22 @@ def test_clock_set_outside_the_calendar_in_utc_names_the_field(
     response = control(plaid, "POST", "/clock", {"set": moment})
     body = response.get_json()
     assert response.status_code == 400 and body["error"]["field"] == "set", body
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"advance_days": 0.5}, "advance_days"),  # was read as 0: a 200 that moved nothing
+        ({"advance_seconds": 1.5}, "advance_seconds"),
+        ({"advance_days": "1"}, "advance_days"),
+        ({"freeze": "yes"}, "freeze"),
+    ],
+)
+def test_clock_change_that_is_not_a_whole_number_or_a_boolean_names_the_field(
+    plaid: PlaidClient, change: dict[str, object], field: str
+) -> None:
+    before = control(plaid, "GET", "/clock").get_json()["now"]
+    response = control(plaid, "POST", "/clock", change)
+    body = response.get_json()
+    assert response.status_code == 400 and body["error"]["field"] == field, body
+    assert control(plaid, "GET", "/clock").get_json()["now"] == before

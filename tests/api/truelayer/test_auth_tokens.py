@@ -173,6 +173,10 @@ def test_me_describes_the_connection(tl_auth: AuthDialog) -> None:
     assert me["scopes"] == sorted(SCOPES.split()) and me["privacy_policy"] == "Feb2019"
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert me["credentials_id"] == claims["sub"]
+    # A Data API reply's headers, as every other /data/v1 call sends them
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.headers["X-Credentials-Id"] == claims["sub"]
+    assert len(response.headers["X-TL-Correlation-Id"]) == 36
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nonsense", "Basic abc"])
@@ -180,6 +184,8 @@ def test_me_without_a_valid_token_is_invalid_token(tl_auth: AuthDialog, header: 
     headers = {"Authorization": header} if header else {}
     response = tl_auth.client.get("/data/v1/me", headers=headers)
     assert (response.status_code, response.get_json()["error"]) == (401, "invalid_token")
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "X-TL-Correlation-Id" in response.headers and "X-Credentials-Id" not in response.headers
 
 
 def test_expired_access_token_says_when(tl_auth: AuthDialog) -> None:
@@ -431,6 +437,22 @@ def test_extend_body_too_large_is_problem_json(tl_auth: AuthDialog) -> None:
     status, body = extend(tl_auth, "x" * 2048)
     assert status == 413 and body["status"] == 413, body
     assert "body" in body["errors"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"), [(b"{", "body"), (b"[1, 2]", "body"), (b'{"a": "\\ud800"}', "a")]
+)
+def test_extend_body_that_is_not_a_json_object_is_problem_json(
+    tl_auth: AuthDialog, raw: bytes, field: str
+) -> None:
+    """Refused by the body's screening (before the view) or by the view: the same format."""
+    response = tl_auth.client.post(
+        "/data/v1/connections/extend", data=raw, content_type="application/json"
+    )
+    body = response.get_json(force=True)
+    assert response.status_code == 400 and body["status"] == 400, body
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert body["title"] == "Invalid Parameters" and field in body["errors"]
 
 
 def test_an_unexpected_error_at_the_token_endpoint_is_truelayers_500(

@@ -61,11 +61,13 @@ def test_balance_is_in_major_units_with_the_arranged_overdraft(
     )
     [balance] = truelayer.results(f"/accounts/{current['account_id']}/balance", token)
     available = account.available_minor
+    spendable = available if available is not None else account.current_minor
+    assert account.limit_minor, "the account has an arranged overdraft"
     assert balance == {
         "currency": "GBP",
-        "available": (available if available is not None else account.current_minor) / 100,
+        "available": (spendable + account.limit_minor) / 100,  # TrueLayer's counts the overdraft
         "current": account.current_minor / 100,
-        "overdraft": (account.limit_minor or 0) / 100,
+        "overdraft": account.limit_minor / 100,
         "update_timestamp": STAMP,
     }
 
