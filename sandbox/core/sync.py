@@ -177,8 +177,14 @@ def decode(item: Item, text: str | None, account_id: str | None) -> Cursor:
 
 
 def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
-    """The next ``count`` changes after ``cursor``, collapsed to each row's net effect."""
-    if cursor.snapshot is not None and item.change_seq > cursor.snapshot:
+    """The next ``count`` changes after ``cursor``, collapsed to each row's net effect.
+
+    An ``account_id`` stream is a stream of its own (Plaid keeps a cursor per account): only
+    a change to its account's rows since the chain began interrupts it, not one to another
+    account's, although positions are the item's.
+    """
+    one_account = cursor.account_id is not None
+    if cursor.snapshot is not None and not one_account and item.change_seq > cursor.snapshot:
         raise SyncMutationDuringPagination()  # the call's own row says so: no page to read
     params: dict[str, Any] = {"item_pk": item.pk, "position": cursor.position, "limit": count + 1}
     if cursor.account_id is not None:
@@ -189,8 +195,8 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
     # No row past the position means none at all in the page's snapshot (a row's place only
     # grows, up to the end of the log), so any end from the call's row up is as good.
     end = rows[0][_LOG_END] if rows else item.change_seq
-    if cursor.snapshot is not None and end > cursor.snapshot:
-        raise SyncMutationDuringPagination()  # written since the call read the item
+    if cursor.snapshot is not None and _moved(rows, end, cursor.snapshot, one_account):
+        raise SyncMutationDuringPagination()  # written since the chain began
     snapshot = cursor.snapshot if cursor.snapshot is not None else end
     has_more = len(rows) > count
     rows = rows[:count]
@@ -210,3 +216,12 @@ def page(session: Session, item: Item, cursor: Cursor, count: int) -> Page:
         next_cursor = Cursor(snapshot, None, cursor.account_id)
     result.next_cursor = encode(item, next_cursor)
     return result
+
+
+def _moved(rows: list[Any], end: int, snapshot: int, one_account: bool) -> bool:
+    """Whether the stream's data changed after the chain's ``snapshot``: any write to the
+    item, or, for one account's stream, a row of that account placed after it (the page's
+    rows are ordered by place, so a later page sees one this page's limit left out)."""
+    if not one_account:
+        return end > snapshot
+    return bool(rows) and rows[-1][_UPDATED_SEQ] > snapshot

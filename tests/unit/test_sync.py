@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -240,3 +241,33 @@ def test_transactions_of_a_caught_up_item_load_no_object_and_count_every_row(
     rows = [row.id for page in pages for row in page.transactions]
     assert len(rows) == len(set(rows)) == pages[0].total
     assert {page.total for page in pages} == {len(rows)}
+
+
+def test_an_account_stream_is_interrupted_only_by_changes_to_its_own_account(
+    bank: Bank, session: Session
+) -> None:
+    """``account_id`` makes a stream of its own (Plaid keeps a cursor per account): a write to
+    another account's rows mid-chain leaves it going; one to its own account's is a mutation."""
+    token = link(bank)
+    reader = _next_call(bank, session)
+    item_pk = reader.called(token).pk
+    query = select(Transaction.id, Transaction.account_id).where(Transaction.item_pk == item_pk)
+    rows = session.execute(query).all()
+    mine, other = [account for account, _ in Counter(r.account_id for r in rows).most_common(2)]
+    first = reader.sync_transactions(token, "", 5, mine).page
+    assert first.has_more
+    _log_change(
+        session, item_pk, copy_of=None, change=next(r.id for r in rows if r.account_id == other)
+    )
+    call = _next_call(reader, session)
+    second = call.sync_transactions(token, first.next_cursor, 5, mine).page  # goes on
+    assert second.has_more and {_named(r)["account_id"] for r in second.added} == {mine}
+    _log_change(
+        session, item_pk, copy_of=None, change=next(r.id for r in rows if r.account_id == mine)
+    )
+    call, cursor = _next_call(call, session), second.next_cursor
+    with pytest.raises(errors.SyncMutationDuringPagination):
+        while True:  # the renamed row was on the first page: a later page meets it
+            page = call.sync_transactions(token, cursor, 5, mine).page
+            assert page.has_more, "the chain must not end without reporting the change"
+            cursor = page.next_cursor
