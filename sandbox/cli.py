@@ -413,7 +413,7 @@ def clock(
 )
 @with_appcontext
 def worker(threads: int, heartbeat_file: Path | None) -> None:
-    """Deliver webhooks (run beside web workers started with WEBHOOK_DISPATCHER=off)."""
+    """Deliver webhooks (run beside web workers started with SANDBOX_WEBHOOK_DISPATCHER=off)."""
     from . import worker as webhook_worker
 
     app = _current_app()

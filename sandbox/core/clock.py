@@ -8,6 +8,7 @@ drives it on a live server.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 
@@ -26,11 +27,14 @@ class Clock:
 
     @classmethod
     def at(cls, instant: dt.datetime, *, frozen: bool) -> Clock:
-        """A clock showing ``instant`` now: stopped there, or running on from it."""
+        """A clock showing ``instant`` now: stopped there, or running on from it. A running
+        clock keeps whole seconds, rounded up, so it never shows a moment before ``instant``
+        (set to midnight, it had shown the day before for up to half a second, and the move
+        generated no day of the new date)."""
         if frozen:
             return cls(frozen_at=instant.astimezone(dt.UTC))
         offset = instant - dt.datetime.now(dt.UTC)
-        return cls(offset_seconds=round(offset.total_seconds()))
+        return cls(offset_seconds=math.ceil(offset.total_seconds()))
 
     def today(self) -> dt.date:
         """The tenant's current date (UTC)."""

@@ -40,11 +40,14 @@ def table() -> dict[str, tuple[str, int, str, str]]:
 
 
 def conditions() -> dict[str, type[errors.CoreError]]:
-    """Every condition a core error class defines (its own, not inherited)."""
+    """Every condition a core error class defines (its own, not inherited), with the class
+    the sandbox raises for it (a fault's ``code=``, an ``error_<CODE>`` password): of two
+    classes with one condition, the more specific (``InvalidField``, not ``InvalidRequest``);
+    a class outside the core (``AdminTokenRequired``) is raised as itself."""
     found: dict[str, type[errors.CoreError]] = {}
     for cls in _subclasses(errors.CoreError):
         if "condition" in cls.__dict__:
-            found.setdefault(cls.condition, cls)
+            found[cls.condition] = errors.for_condition(cls.condition) or cls
     return found
 
 

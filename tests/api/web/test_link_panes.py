@@ -213,3 +213,16 @@ def test_update_mode_bank_ticks_only_the_items_accounts_and_keeps_the_users_choi
     assert "Not added to the existing connection" in pane
     names = [a["name"] for a in plaid.ok("/accounts/get", access_token=access)["accounts"]]
     assert len(names) == 2 and "Plaid Saving" not in names
+
+
+def test_account_filters_that_leave_no_account_end_link_with_no_accounts(
+    plaid: PlaidClient,
+) -> None:
+    """The README's natural trigger of ``NO_ACCOUNTS``: the link token's ``account_filters``
+    let none of the bank's accounts through (only PayPal credit, which no login has)."""
+    link = LinkBrowser(plaid, account_filters={"credit": {"account_subtypes": ["paypal"]}})
+    to_credentials(link)
+    link.post("credentials", username="user_good", password="pass_good")
+    page = link.page()
+    error_pane(page)
+    assert "NO_ACCOUNTS" in page[page.index('<details class="dev">') :]
