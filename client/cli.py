@@ -150,6 +150,16 @@ def connect(
     console.print(f"connected: connection [bold]{cid}[/bold]")
 
 
+def _own_connection(ctx: click.Context, connection_id: int) -> None:
+    """Refuse an unknown connection, or with --user another user's: the same words for both,
+    so one user cannot learn which ids another's connections have."""
+    user = _user(ctx)
+    with _store(ctx).session() as session:
+        conn = session.get(Connection, connection_id)
+        if conn is None or (user is not None and conn.user_ref != user):
+            raise click.ClickException(f"no connection {connection_id}")
+
+
 @main.command()
 @click.argument("connection_id", type=int)
 @click.option("--accounts", is_flag=True, help="let the user choose which accounts to share")
@@ -157,6 +167,7 @@ def connect(
 @click.pass_context
 def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: float) -> None:
     """Print the Link URL that repairs a connection (update mode; a new Link if disconnected)."""
+    _own_connection(ctx, connection_id)
     bank = _bank(ctx)
     link = bank.reconnect_link(connection_id, account_selection=accounts)
     click.echo(link.url or link.token)
@@ -181,10 +192,12 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
         Connection.provider == bank.engine.provider.name,  # TrueLayer ones sync in the app
         *_mine(ctx),
     )
-    with bank.store.session() as session:
-        ids = [connection_id] if connection_id else list(session.scalars(query))
-        if connection_id and session.get(Connection, connection_id) is None:
-            raise click.ClickException(f"no connection {connection_id}")
+    if connection_id:
+        _own_connection(ctx, connection_id)
+        ids = [connection_id]
+    else:
+        with bank.store.session() as session:
+            ids = list(session.scalars(query))
     failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
 
@@ -352,9 +365,8 @@ def status(ctx: click.Context) -> None:
 @click.pass_context
 def history(ctx: click.Context, connection_id: int, limit: int) -> None:
     """Sync runs of a connection, newest first."""
+    _own_connection(ctx, connection_id)
     with _store(ctx).session() as session:
-        if session.get(Connection, connection_id) is None:
-            raise click.ClickException(f"no connection {connection_id}")
         runs = session.scalars(
             select(SyncRun)
             .where(SyncRun.connection_id == connection_id)
@@ -373,6 +385,7 @@ def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
     if action not in SCHEDULES:
         choices = ", ".join(SCHEDULES)
         raise click.ClickException(f"schedule must be one of {choices}, not {action!r}")
+    _own_connection(ctx, connection_id)
     store = _store(ctx)
     if action in ("pause", "resume"):
         set_paused(store, connection_id, action == "pause")
@@ -386,6 +399,7 @@ def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
 @click.pass_context
 def disconnect(ctx: click.Context, connection_id: int) -> None:
     """Remove the Item at the provider and delete the stored credentials (twice is fine)."""
+    _own_connection(ctx, connection_id)
     _bank(ctx).disconnect(connection_id)
     click.echo(f"connection {connection_id}: disconnected, credentials deleted")
 

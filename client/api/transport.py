@@ -175,8 +175,13 @@ class Transport:
                 f"could not connect to {self.base_url}{path}: {type(exc).__name__}",
                 should_retry=True,
             ) from None
-        except requests.Timeout as exc:
+        except (requests.Timeout, *_CUT_SHORT) as exc:
             raise _no_reply(self.base_url + path, exc, path) from None
+
+
+# A reply whose body ended early or cannot be decoded (a proxy or the server dying mid-write):
+# no reply, as a timeout is; the request may have been processed.
+_CUT_SHORT = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 def _session_for(base_url: str) -> requests.Session:

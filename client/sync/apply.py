@@ -164,15 +164,19 @@ def apply_plan(
         pending = existing.get(txn.pending_provider_id or "")
         row = existing.get(txn.provider_id)
         if row is not None:
-            updates.append({"row_id": row.id, **values, **_carried(row, pending)})
+            if txn.pending_provider_id is None:  # read again without it (TrueLayer's overlap)
+                values["pending_provider_id"] = row.pending_provider_id
+            update = {**values, **_carried(row, pending)}
+            updates.append({"row_id": row.id, **update})
+            counts.added += row.removed_at is not None  # a tombstone back
+            counts.modified += row.removed_at is None and _changes(row, update)
         elif (adopted := _adopt(session, account, txn, earlier)) is not None:
-            row = adopted
-            for name, value in {**values, **_carried(row, pending)}.items():
-                setattr(row, name, value)
+            for name, value in {**values, **_carried(adopted, pending)}.items():
+                setattr(adopted, name, value)
+            counts.modified += 1
         else:
             inserts.append({**values, **_carried(None, pending)})
-        counts.added += row is None or row.removed_at is not None
-        counts.modified += row is not None and row.removed_at is None
+            counts.added += 1
     session.flush()  # adopted rows first: they give up the ids the new rows may take
     if inserts:
         _insert_rows(session, inserts)
@@ -452,6 +456,17 @@ def _details(d: TransactionDetails) -> dict[str, Any]:
         "legacy_category": list(d.category.legacy_path),
         "legacy_category_id": d.category.legacy_id,
     }
+
+
+# Columns every write of a row sets anew: when it was last seen, not what it says.
+_SEEN = frozenset({"sync_pass", "updated_at"})
+
+
+def _changes(row: Transaction, update: dict[str, Any]) -> bool:
+    """Whether ``update`` changes what the row says: a transaction read again as it was (as
+    TrueLayer's overlapping windows bring them) is written, to mark it seen, but is no
+    modification."""
+    return any(getattr(row, name) != value for name, value in update.items() if name not in _SEEN)
 
 
 def _carried(row: Transaction | None, pending: Transaction | None) -> dict[str, Any]:

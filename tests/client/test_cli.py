@@ -217,3 +217,25 @@ def test_cli_local_commands_need_no_keys_and_provider_commands_say_so(
     assert refused.output.strip() == (
         "Error: set BANK_CLIENT_KEYS (generate one with `bank-client new-key`)"
     )
+
+
+def test_cli_user_cannot_touch_another_users_connection(cli: Cli) -> None:
+    """`--user bob` names bob's connections only: alice's id is as unknown to him as an id
+    that does not exist (it was synced, rescheduled, re-linked and disconnected before)."""
+    assert "connection 1" in cli.ok("--user", "alice", "connect", "--sandbox", "ins_109508")
+    assert "connection 2" in cli.ok("--user", "bob", "connect", "--sandbox", "ins_109511")
+    for args in (
+        ("sync", "1"),
+        ("history", "1"),
+        ("schedule", "1", "weekly"),
+        ("reconnect", "1"),
+        ("disconnect", "1"),
+    ):
+        assert cli.fails("--user", "bob", *args) == "Error: no connection 1", args
+    assert cli.fails("--user", "bob", "history", "9") == "Error: no connection 9"
+    with Store(cli.db).session() as session:
+        alice = session.get(Connection, 1)
+        assert alice is not None and alice.access_token_enc is not None
+        assert alice.schedule != "weekly" and alice.status != "disconnected"
+    assert "1: +" in cli.ok("--user", "alice", "sync", "1")
+    cli.ok("--user", "bob", "schedule", "2", "weekly")

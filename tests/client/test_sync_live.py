@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import requests
 from sqlalchemy import select
 
 from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
@@ -100,6 +101,25 @@ def test_mutation_during_pagination_restarts_and_converges(bank: BankSync, tenan
     result = bank.sync(cid, on_page=on_page)
     assert result.ok and result.restarts >= 1
     assert_store_matches(bank.store, cid, ground_truth(bank, cid))
+
+
+def test_a_reply_cut_short_is_retried_and_the_sync_completes(
+    bank: BankSync, tenant: Tenant
+) -> None:
+    """A sync page whose body ends before its Content-Length (a proxy or a server dying
+    mid-write) is a transient error like a dropped connection: retried, never raised out."""
+    cid = bank.connect_sandbox("ins_109508", days_requested=90)
+    rule = {"endpoint": "/transactions/sync", "truncate": True, "trigger": "next", "n": 1}
+    tenant.post("/control/faults", **rule)
+    result = bank.sync(cid)
+    assert result.ok, result.error_message
+    assert_store_matches(bank.store, cid, ground_truth(bank, cid))
+    rules = requests.get(
+        tenant.url + "/control/faults",
+        headers={"PLAID-CLIENT-ID": tenant.client_id, "PLAID-SECRET": tenant.secret},
+        timeout=30,
+    ).json()
+    assert [rule["fired"] for rule in rules["rules"]] == [1], rules  # the reply was cut short
 
 
 def test_login_required_then_repair(
