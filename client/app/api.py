@@ -17,7 +17,7 @@ from client.app import queries
 from client.app import serialize as out
 from client.app.auth import check_password, csrf_token, current_user, sign_in
 from client.app.errors import InvalidField, NotSignedIn
-from client.app.params import AccountQuery, SpendingQuery, load, transaction_filters
+from client.app.params import AccountQuery, Flag, SpendingQuery, load, transaction_filters
 from client.app.service import AppService, sync_state
 from client.store.db import Store
 
@@ -41,7 +41,7 @@ class CompleteBody(Schema):
 class ConnectionPatch(Schema):
     """`PATCH /connections/{id}`."""
 
-    paused = fields.Boolean(required=True)
+    paused = Flag(required=True)
 
 
 def service() -> AppService:
@@ -272,7 +272,7 @@ def spending() -> Response:
     """Money out by top-level category over a period (default: the last 90 days)."""
     user = current_user()
     args = load(SpendingQuery(), request.args)
-    end = args.get("end_date") or dt.date.today()
+    end = args["end_date"]
     # the default period reaches back 90 days, though never before the first day there is
     start = args.get("start_date") or end - min(dt.timedelta(SPENDING_DAYS), end - dt.date.min)
     with store().session() as session:

@@ -52,6 +52,11 @@ def csrf_token() -> str:
     return str(token)
 
 
+def csrf_ok(sent: str) -> bool:
+    """Whether ``sent`` is this session's CSRF token."""
+    return hmac.compare_digest(sent.encode(), csrf_token().encode())
+
+
 def session_user() -> str | None:
     """The signed-in user of the cookie session, if any."""
     name = session.get("user")
@@ -77,6 +82,6 @@ def _authenticate() -> str:
         raise NotSignedIn("sign in first: POST /signin, or send HTTP Basic credentials")
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
-        if not hmac.compare_digest(sent.encode(), csrf_token().encode()):
+        if not csrf_ok(sent):
             raise CsrfFailed("missing or wrong CSRF token", field="X-CSRF-Token")
     return name

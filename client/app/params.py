@@ -7,7 +7,7 @@ a typo (`sortby=amount`) is never silently ignored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ STATUSES = ("pending", "posted")
 DIRECTIONS = ("debit", "credit")
 MAX_LIMIT = 500
 MAX_ID = BIGINT_MAX  # ids are 64-bit columns: a larger one is simply not found
+NO_ID = 0  # ids start at 1
 _AMOUNT = validate.Range(min=0, max=Money.LARGEST)
 
 
@@ -41,6 +42,25 @@ class IdField(fields.Integer):
         return number
 
 
+def _no_nul(value: str) -> None:
+    """No stored text holds a NUL, and SQLite's LIKE stops reading at one: a filter with one
+    would match what its text before the NUL matches."""
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL characters")
+
+
+_FILTER_TEXT: list[Callable[[str], Any]] = [validate.Length(min=1, max=100), _no_nul]
+
+
+class Flag(fields.Boolean):
+    """JSON ``true`` or ``false`` only: marshmallow's Boolean also takes "yes", "off", 1, 0."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class TransactionQuery(Schema):
     """`GET /transactions` and `GET /accounts/{id}/transactions`."""
 
@@ -48,12 +68,12 @@ class TransactionQuery(Schema):
     connection_id = IdField()
     start_date = fields.Date()
     end_date = fields.Date()
-    category = fields.String(validate=validate.Length(min=1, max=100))
+    category = fields.String(validate=_FILTER_TEXT)
     status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.OneOf(DIRECTIONS))
     min_amount = fields.Decimal(validate=_AMOUNT, places=4)
     max_amount = fields.Decimal(validate=_AMOUNT, places=4)
-    search = fields.String(validate=validate.Length(min=1, max=100))
+    search = fields.String(validate=_FILTER_TEXT)
     sort = fields.String(validate=validate.OneOf(SORTS), load_default="date")
     order = fields.String(validate=validate.OneOf(ORDERS), load_default="desc")
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=50)
@@ -80,7 +100,7 @@ class SpendingQuery(Schema):
     """`GET /spending`: debits by category over a period (default: the last 90 days)."""
 
     start_date = fields.Date()
-    end_date = fields.Date()
+    end_date = fields.Date(load_default=dt.date.today)  # before the period's check
     account_id = IdField()
 
     @validates_schema
@@ -98,13 +118,15 @@ def _check_period(data: dict[str, Any]) -> None:
 
 class IdConverter(IntegerConverter):
     """`<int:…>` in the app's URLs: ASCII digits, and an id beyond a 64-bit column is simply
-    not found (404), as any id that names nothing is."""
+    not found (404), as any id that names nothing is. It still matches its route (refused by
+    the converter, it made the other routes of the path answer 405 naming wrong methods), as
+    ``NO_ID``, which no row has and no column refuses."""
 
     regex = r"[0-9]+"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(*args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ID else NO_ID
 
 
 def id_arg(args: Mapping[str, str], name: str) -> int | None:

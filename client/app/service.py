@@ -19,7 +19,7 @@ from client.app.errors import Conflict
 from client.app.queries import owned_connection
 from client.schedule.due import set_paused
 from client.store.jobs import Job, JobStatus
-from client.store.models import SyncRun
+from client.store.models import Connection, SyncRun
 from client.sync.apply import Counts
 from client.sync.connections import BankSync, LinkStart
 from client.sync.engine import PageHook, SyncResult
@@ -166,7 +166,7 @@ class AppService:
     def repaired(self, user: str, connection_id: int) -> bool:
         """After update mode: confirm with the provider, clear the error and catch up."""
         with self.bank.store.session() as session:
-            owned_connection(session, user, connection_id)
+            _linked(owned_connection(session, user, connection_id))
         return self.bank.mark_repaired(connection_id)
 
     # -- syncs and settings --------------------------------------------------------------------
@@ -174,12 +174,7 @@ class AppService:
     def sync(self, user: str, connection_id: int, trigger: str = "manual") -> SyncState:
         """Queue a sync (joining one already waiting) and wake the worker."""
         with self.bank.store.session() as session:
-            conn = owned_connection(session, user, connection_id)
-            if conn.access_token_enc is None:
-                raise Conflict(
-                    f"connection {connection_id} is disconnected: reconnect it first",
-                    field="connection_id",
-                )
+            _linked(owned_connection(session, user, connection_id))
         # Its own transaction: a scheduler racing to queue the same sync is joined, not an error.
         self.queue.enqueue("sync", connection_id, {"trigger": trigger}, coalesce=True)
         self.wake()
@@ -220,3 +215,12 @@ def _institutions(plaid: PlaidClient) -> list[dict[str, Any]]:
         }
         for i in reply.get("institutions", [])
     ]
+
+
+def _linked(conn: Connection) -> None:
+    """A disconnected connection has no credentials to sync or repair with: the app's own
+    state, a 409, not a provider's refusal."""
+    if conn.access_token_enc is None:
+        raise Conflict(
+            f"connection {conn.id} is disconnected: reconnect it first", field="connection_id"
+        )

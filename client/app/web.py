@@ -32,6 +32,7 @@ from client.app import charts, queries
 from client.app.api import SPENDING_DAYS, service, store
 from client.app.auth import (
     check_password,
+    csrf_ok,
     csrf_token,
     current_user,
     session_user,
@@ -180,15 +181,17 @@ def provider_error(exc: ClientError) -> Any:
 
 @bp.route("/signin", methods=["GET", "POST"])
 def signin() -> Any:
-    """The demo's sign-in form (users from BANK_APP_USERS)."""
-    error = None
-    if request.method == "POST":
-        name = request.form.get("username", "").strip()
-        if check_password(name, request.form.get("password", "")):
-            sign_in(name)
-            return redirect(_local_target(request.args.get("next", "")))
-        error = "Wrong user name or password."
-    return render_template("signin.html", error=error), 401 if error else 200
+    """The demo's sign-in form (users from BANK_APP_USERS). Its CSRF token keeps another site
+    from signing a visitor in as someone else (whose banks they would then connect)."""
+    if request.method == "GET":
+        return render_template("signin.html", error=None)
+    if not csrf_ok(request.form.get("csrf_token", "")):
+        return render_template("signin.html", error="The form expired: sign in again."), 403
+    name = request.form.get("username", "").strip()
+    if check_password(name, request.form.get("password", "")):
+        sign_in(name)
+        return redirect(_local_target(request.args.get("next", "")))
+    return render_template("signin.html", error="Wrong user name or password."), 401
 
 
 def _local_target(target: str) -> str:

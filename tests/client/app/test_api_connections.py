@@ -153,6 +153,8 @@ def test_connect_sync_pause_and_disconnect(world: World) -> None:
     assert gone.json["status"] == "disconnected" and gone.json["action"] == "reconnect"
     again = send(world, "alice", "POST", f"/api/v1/connections/{cid}/sync")
     assert again.status_code == 409 and again.json["error"]["code"] == "CONFLICT"
+    repaired = send(world, "alice", "POST", f"/api/v1/connections/{cid}/repaired")
+    assert repaired.status_code == 409, repaired.json  # the app's state: no provider asked
     kept = world.get("alice", "/api/v1/transactions", connection_id=cid, limit=1).json
     assert kept["pagination"]["total"] > 0, "disconnecting keeps the history"
 

@@ -15,6 +15,7 @@ import pytest
 from client.app import queries
 from client.app.params import transaction_filters
 from tests.client.app.conftest import USERS, World, basic
+from tests.client.app.test_pages import sign_in_form
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +35,42 @@ HUGE = str(2**63)  # one past the largest id a 64-bit column holds
 def test_ids_no_row_can_have_are_not_found(world: World, path: str) -> None:
     reply = world.get("alice", path)
     assert reply.status_code == 404, reply.json
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PATCH", f"/api/v1/connections/{HUGE}"),
+        ("DELETE", f"/api/v1/connections/{HUGE}"),
+        ("POST", f"/api/v1/connections/{HUGE}/sync"),
+        ("POST", f"/api/v1/connections/{HUGE}/repaired"),
+    ],
+)
+def test_an_id_beyond_64_bits_is_not_found_by_any_method(
+    world: World, method: str, path: str
+) -> None:
+    """Refused by the URL converter, such an id made the path's other routes answer 405,
+    naming methods that did not include the one sent."""
+    headers = {"Content-Type": "application/json", **basic("alice")}
+    reply = world.client().open(path, method=method, json={"paused": True}, headers=headers)
+    assert reply.status_code == 404, (reply.status_code, reply.headers.get("Allow"))
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "1", 1, 0, "false", None])
+def test_paused_is_a_json_boolean(world: World, value: object) -> None:
+    """marshmallow's Boolean took "yes", "on", 1 and 0 as well."""
+    headers = basic("alice")
+    path = f"/api/v1/connections/{world.alice}"
+    reply = world.client().patch(path, json={"paused": value}, headers=headers)
+    assert reply.status_code == 400 and reply.json["error"]["field"] == "paused", reply.json
+    assert world.get("alice", path).json["paused"] is False
+
+
+@pytest.mark.parametrize("field", ["search", "category"])
+def test_a_filter_with_a_nul_is_a_400(world: World, field: str) -> None:
+    """SQLite's LIKE stopped at the NUL: ``search=%00zzz`` matched every transaction."""
+    reply = world.get("alice", "/api/v1/transactions", **{field: "\x00zzzz"})
+    assert reply.status_code == 400 and reply.json["error"]["field"] == field, reply.json
 
 
 def _forged(sort: str, value: str, last_id: int, **fixed: Any) -> str:
@@ -122,6 +159,8 @@ def test_spending_at_the_calendars_first_day_and_an_empty_period(world: World) -
         "alice", "/api/v1/spending", start_date="2026-02-02", end_date="2026-02-01"
     )
     assert backwards.status_code == 400 and backwards.json["error"]["field"] == "start_date"
+    future = world.get("alice", "/api/v1/spending", start_date="9999-01-01")  # ends today
+    assert future.status_code == 400 and future.json["error"]["field"] == "start_date"
 
 
 @pytest.mark.parametrize(
@@ -137,9 +176,8 @@ def test_spending_at_the_calendars_first_day_and_an_empty_period(world: World) -
 )
 def test_sign_in_redirects_only_within_the_site(world: World, target: str, lands: str) -> None:
     with world.app.test_client() as browser:
-        reply = browser.post(
-            f"/signin?next={target}", data={"username": "alice", "password": USERS["alice"]}
-        )
+        form = sign_in_form(browser, "alice", USERS["alice"])
+        reply = browser.post(f"/signin?next={target}", data=form)
         assert reply.status_code == 302
         assert reply.headers["Location"] == lands
 
@@ -160,7 +198,7 @@ def test_an_id_in_the_query_is_ascii_digits_naming_a_row(world: World, value: st
 
 def test_a_bad_connection_id_on_the_link_return_page_is_a_400(world: World) -> None:
     with world.app.test_client() as browser:
-        browser.post("/signin", data={"username": "alice", "password": USERS["alice"]})
+        browser.post("/signin", data=sign_in_form(browser, "alice", USERS["alice"]))
         for bad in ("abc", HUGE, "0"):
             reply = browser.get(
                 "/connections/complete", query_string={"public_token": "x", "connection_id": bad}

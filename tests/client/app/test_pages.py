@@ -13,14 +13,23 @@ from werkzeug.test import encode_multipart
 from client import app as app_package
 from tests.client.app.conftest import USERS, World
 
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
 pytestmark = pytest.mark.e2e
 ELSEWHERE = "; try again later, or pick another bank."  # after a bank's outage, when connecting
+
+
+def sign_in_form(client: FlaskClient, user: str, password: str) -> dict[str, str]:
+    """The sign-in form as a browser sends it: with the token the page put in it."""
+    token = CSRF.search(client.get("/signin").get_data(as_text=True))
+    assert token is not None
+    return {"username": user, "password": password, "csrf_token": token[1]}
 
 
 def signed_in(world: World, user: str) -> tuple[FlaskClient, str]:
     """A browser-like client with a session; and the CSRF token from a page's form."""
     client = world.client()
-    reply = client.post("/signin", data={"username": user, "password": USERS[user]})
+    reply = client.post("/signin", data=sign_in_form(client, user, USERS[user]))
     assert reply.status_code == 302
     page = client.get("/connections").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -32,15 +41,25 @@ def test_pages_need_a_signed_in_user(world: World) -> None:
     reply = world.client().get("/transactions?status=pending")
     assert reply.status_code == 302
     assert reply.headers["Location"] == "/signin?next=/transactions?status%3Dpending"
-    wrong = world.client().post("/signin", data={"username": "alice", "password": "bob-pass"})
+    client = world.client()
+    wrong = client.post("/signin", data=sign_in_form(client, "alice", "bob-pass"))
     assert wrong.status_code == 401 and "Wrong user name or password" in wrong.get_data(True)
 
 
 def test_sign_in_never_redirects_off_site(world: World) -> None:
-    reply = world.client().post(
-        "/signin?next=//evil.example/", data={"username": "alice", "password": "alice-pass"}
-    )
+    client = world.client()
+    form = sign_in_form(client, "alice", USERS["alice"])
+    reply = client.post("/signin?next=//evil.example/", data=form)
     assert reply.headers["Location"] == "/"
+
+
+def test_sign_in_without_the_forms_token_is_refused(world: World) -> None:
+    """Another site's form cannot sign a visitor in as someone else (login CSRF)."""
+    client = world.client()
+    forged = client.post("/signin", data={"username": "bob", "password": USERS["bob"]})
+    assert forged.status_code == 403 and "sign in again" in forged.get_data(as_text=True)
+    assert client.get("/connections").status_code == 302  # still nobody
+    assert client.post("/signin", data=sign_in_form(client, "bob", USERS["bob"])).status_code == 302
 
 
 def test_every_page_renders_for_its_user(world: World) -> None:
