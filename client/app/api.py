@@ -17,7 +17,14 @@ from client.app import queries
 from client.app import serialize as out
 from client.app.auth import check_password, csrf_token, current_user, sign_in
 from client.app.errors import InvalidField, NotSignedIn
-from client.app.params import AccountQuery, Flag, SpendingQuery, load, transaction_filters
+from client.app.params import (
+    AccountQuery,
+    Flag,
+    SpendingQuery,
+    load,
+    no_query,
+    transaction_filters,
+)
 from client.app.service import AppService, sync_state
 from client.store.db import Store
 
@@ -89,13 +96,16 @@ def session_create() -> tuple[Response, int]:
 @bp.get("/me")
 def me() -> Response:
     """The signed-in app user."""
-    return jsonify(user=current_user())
+    user = current_user()
+    no_query()
+    return jsonify(user=user)
 
 
 @bp.get("/providers")
 def providers() -> Response:
     """The providers this app connects through, with their institutions."""
     current_user()
+    no_query()
     plaid = {
         "id": "plaid",
         "name": "Plaid",
@@ -109,6 +119,7 @@ def providers() -> Response:
 def connections_list() -> Response:
     """The user's connections with status, last sync, error, advice and sync state."""
     user = current_user()
+    no_query()
     with store().session() as session:
         rows = queries.connections(session, user)
         return jsonify(connections=[out.connection(c, sync_state(session, c.id)) for c in rows])
@@ -132,7 +143,9 @@ def connections_complete() -> tuple[Response, int]:
 @bp.get("/connections/<int:connection_id>")
 def connection_get(connection_id: int) -> Response:
     """One connection."""
-    return _connection(current_user(), connection_id)
+    user = current_user()
+    no_query()
+    return _connection(user, connection_id)
 
 
 @bp.patch("/connections/<int:connection_id>")
@@ -162,6 +175,7 @@ def connection_sync(connection_id: int) -> tuple[Response, int]:
 def connection_sync_state(connection_id: int) -> Response:
     """The connection's sync: queued, running (pages and counts so far), done or failed."""
     user = current_user()
+    no_query()
     with store().session() as session:
         queries.owned_connection(session, user, connection_id)
         return jsonify(out.sync(sync_state(session, connection_id)))
@@ -171,6 +185,7 @@ def connection_sync_state(connection_id: int) -> Response:
 def connection_runs(connection_id: int) -> Response:
     """The connection's sync history, newest first."""
     user = current_user()
+    no_query()
     with store().session() as session:
         queries.owned_connection(session, user, connection_id)
         return jsonify(sync_runs=[out.run(r) for r in queries.sync_runs(session, connection_id)])
@@ -211,6 +226,7 @@ def accounts_list() -> Response:
 def account_get(account_id: int) -> Response:
     """One account: balances, limits, the last full month's statement, balance history."""
     user = current_user()
+    no_query()
     with store().session() as session:
         acc = queries.owned_account(session, user, account_id)
         return jsonify(
@@ -258,6 +274,7 @@ def _transactions(user: str, **fixed: Any) -> Response:
 def categories_list() -> Response:
     """Categories to filter by (top-level built-ins and the user's own)."""
     user = current_user()
+    no_query()
     with store().session() as session:
         rows = queries.categories(session, user)
         return jsonify(

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask import request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from client.app.errors import InvalidField
@@ -28,18 +30,38 @@ NO_ID = 0  # ids start at 1
 _AMOUNT = validate.Range(min=0, max=Money.LARGEST)
 
 
-class IdField(fields.Integer):
-    """An id in a query string: ASCII digits (``int`` also takes Arabic-Indic digits, a sign
-    and spaces) naming a row a 64-bit column can hold."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+class Whole(fields.Integer):
+    """A whole number in a query string: ASCII digits (``int`` also takes Arabic-Indic or
+    fullwidth digits, a sign and spaces)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, str) and not (value.isascii() and value.isdigit()):
             raise self.make_error("invalid", input=value)
         number: int = super()._deserialize(value, attr, data, **kwargs)
         return number
+
+
+class IdField(Whole):
+    """An id in a query string, naming a row a 64-bit column can hold."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class Amount(fields.Decimal):
+    """An amount in a query string, in ASCII (``Decimal`` also reads other scripts' digits)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=_AMOUNT, places=4, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and not value.isascii():
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class NoQuery(Schema):
+    """An endpoint that takes no query parameters: any one given is a 400 naming it."""
 
 
 def _no_nul(value: str) -> None:
@@ -71,12 +93,12 @@ class TransactionQuery(Schema):
     category = fields.String(validate=_FILTER_TEXT)
     status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.OneOf(DIRECTIONS))
-    min_amount = fields.Decimal(validate=_AMOUNT, places=4)
-    max_amount = fields.Decimal(validate=_AMOUNT, places=4)
+    min_amount = Amount()
+    max_amount = Amount()
     search = fields.String(validate=_FILTER_TEXT)
     sort = fields.String(validate=validate.OneOf(SORTS), load_default="date")
     order = fields.String(validate=validate.OneOf(ORDERS), load_default="desc")
-    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=50)
+    limit = Whole(validate=validate.Range(min=1, max=MAX_LIMIT), load_default=50)
     cursor = fields.String(validate=validate.Length(min=1, max=500))
 
     @validates_schema
@@ -176,13 +198,23 @@ class TransactionFilters:
 
 
 def load(schema: Schema, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Parsed parameters, or `InvalidField` naming the first bad one (empty values are unset)."""
+    """Parsed parameters, or `InvalidField` naming the first bad one (empty values are unset;
+    a parameter given twice is a mistake: which one was meant?)."""
+    if isinstance(args, MultiDict):
+        for name, values in args.lists():
+            if len(values) > 1:
+                raise InvalidField(f"{name}: is given more than once", field=name)
     given = {k: v for k, v in args.items() if v != ""}
     try:
         data: dict[str, Any] = schema.load(given)
     except ValidationError as exc:
         raise _first(exc) from None
     return data
+
+
+def no_query() -> None:
+    """Refuse any query parameter of a request to an endpoint that takes none (``NoQuery``)."""
+    load(NoQuery(), request.args)
 
 
 def transaction_filters(args: Mapping[str, Any], **fixed: Any) -> TransactionFilters:

@@ -205,3 +205,37 @@ def test_a_bad_connection_id_on_the_link_return_page_is_a_400(world: World) -> N
             )
             assert reply.status_code == 400, bad
             assert b"connection_id" in reply.data
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("limit", "\u0661"), ("limit", "\uff11"), ("min_amount", "\uff11"), ("max_amount", "\u0665")],
+)
+def test_numbers_in_the_query_are_ascii(world: World, field: str, value: str) -> None:
+    """``int`` and ``Decimal`` read Arabic-Indic and fullwidth digits: an Arabic-Indic one was a
+    limit of 1, as ids already were not."""
+    reply = world.get("alice", "/api/v1/transactions", **{field: value})
+    assert reply.status_code == 400 and reply.json["error"]["field"] == field, reply.json
+
+
+def test_a_parameter_given_twice_is_a_400(world: World) -> None:
+    """The first value won silently: ``account_id=1&account_id=2`` showed account 1 only."""
+    query = f"account_id={world.alice}&account_id={world.alice + 1}"
+    reply = world.client().get(f"/api/v1/transactions?{query}", headers=basic("alice"))
+    assert reply.status_code == 400 and reply.json["error"]["field"] == "account_id", reply.json
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/me",
+        "/api/v1/connections",
+        "/api/v1/categories",
+        "/api/v1/connections/{alice}",
+        "/api/v1/connections/{alice}/sync-runs",
+    ],
+)
+def test_endpoints_without_parameters_refuse_any(world: World, path: str) -> None:
+    reply = world.get("alice", path.format(alice=world.alice), limit="abc")
+    assert reply.status_code == 400 and reply.json["error"]["field"] == "limit", reply.json
+    assert "not a parameter" in reply.json["error"]["message"]
