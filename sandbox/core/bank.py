@@ -390,9 +390,19 @@ class Bank:
     def invalidate_access_token(self, access_token: str) -> str:
         """Retire ``access_token`` at once and issue its replacement."""
         item = self.item(access_token, allow_error=True)
-        row = self.session.get(AccessToken, tokens.at_rest(self.session, access_token))
-        assert row is not None
-        row.revoked_at = self.now()
+        # Conditional update: of two concurrent rotations only one may retire the token
+        # and mint a successor; the other finds it retired, as a later call would.
+        retired = self.session.execute(
+            update(AccessToken)
+            .where(
+                AccessToken.token == tokens.at_rest(self.session, access_token),
+                AccessToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=self.now())
+            .execution_options(synchronize_session=False)
+        )
+        if retired.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+            raise errors.InvalidAccessToken(field="access_token")
         return self.issue_access_token(item)
 
     # -- items ------------------------------------------------------------------------------

@@ -7,10 +7,12 @@ the webhook dispatcher's historical pull races the first reads.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from . import scenarios
-from .served import Served
+from .served import Served, hammer, link
 
 
 @pytest.mark.parametrize(
@@ -37,3 +39,20 @@ def test_parallel_calls_answer_without_5xx_duplicate_or_loss(
 ) -> None:
     statuses = scenario(served)
     assert statuses == {200: scenarios.REQUESTS}, (statuses, served.logs()[-3000:])
+
+
+def test_parallel_rotations_of_one_access_token_mint_one_successor(served: Served) -> None:
+    """Invalidations of one token at once: one wins and its successor is the item's only
+    live token; the rest find the token retired, as a later call would."""
+    keys = scenarios.tenant(served)
+    token = link(served, keys)
+    replies = hammer(
+        lambda: served.post("/item/access_token/invalidate", keys, access_token=token)
+        for _ in range(scenarios.REQUESTS // 4)
+    )
+    codes = Counter(r.json().get("error_code", r.status_code) for r in replies)
+    assert codes == {200: 1, "INVALID_ACCESS_TOKEN": len(replies) - 1}, served.logs()[-3000:]
+    successor = next(r.json()["new_access_token"] for r in replies if r.ok)
+    served.ok("/item/get", keys, access_token=successor)
+    retired = served.post("/item/get", keys, access_token=token).json()
+    assert retired["error_code"] == "INVALID_ACCESS_TOKEN"
