@@ -343,6 +343,7 @@ class Bank:
             microdeposits.start(item)
         elif login.same_day_microdeposits:
             microdeposits.start(item, microdeposits.MANUAL_PENDING)
+            item.products = [p for p in item.products if p in microdeposits.TYPED_ITEM_PRODUCTS]
         if "transactions" in item.products:  # the initial pull is done: transactions are ready
             item.last_successful_update = self.now()
         triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
@@ -534,6 +535,16 @@ class Bank:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
         item = self.item_to_show(access_token)
         return ShownAccountsView(item, self._shown(item, account_ids))
+
+    def balances(
+        self, access_token: str, account_ids: list[str] | None = None
+    ) -> ShownAccountsView:
+        """``accounts`` read as real-time balances, which an item of numbers typed by hand
+        does not have (Plaid: ``PRODUCTS_NOT_SUPPORTED``)."""
+        view = self.accounts(access_token, account_ids)
+        if microdeposits.typed_by_hand(view.accounts):
+            raise errors.ProductsNotSupported()
+        return view
 
     def _shown(self, item: Item, account_ids: list[str] | None) -> list[ShownAccount]:
         """The item's accounts as replies show them (``accounts.read_shown``). When ``item`` is
@@ -777,6 +788,8 @@ class Bank:
             return
         if product not in self.institution_of(item).products:
             raise errors.ProductsNotSupported()
+        if microdeposits.typed_by_hand(item.accounts):  # no login to read the product through
+            raise errors.ProductsNotSupported()
         self.lock(item)  # read without a lock: another call may have added a product since
         item.products = sorted({*item.products, product})
 
@@ -810,9 +823,10 @@ class Bank:
         as ``item_to_show`` returns it when ``_first_sync`` is False."""
         if _first_sync(item):
             self.lock(item)  # the first sync changes the item
-        if "transactions" not in item.products:
-            triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
+        first_use = "transactions" not in item.products
         self.bill(item, "transactions")
+        if first_use:
+            triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
         if not item.sync_called:  # a read of a synced item writes nothing (no flush, no lock)
             item.sync_called = True
         if not item.last_successful_update:

@@ -18,7 +18,9 @@ read it with the account; the Same Day attempts are kept in its ``details``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from .accounts import ShownAccount
 from .errors import InvalidAccountId, InvalidField, ProductNotReady
 from .models import Account, Item
 
@@ -34,6 +36,9 @@ FAILED = "verification_failed"
 _NOT_READY = (PENDING, MANUAL_PENDING, "verification_expired", FAILED)
 # Statuses a Same Day account goes through (``manually_verified``: the right code).
 _SAME_DAY = (MANUAL_PENDING, "manually_verified", FAILED)
+# What an item of numbers typed by hand can do: Plaid links it for Auth (or Transfer) only,
+# as there is no login to read balances, transactions or the owner's identity through.
+TYPED_ITEM_PRODUCTS = ("auth", "transfer")
 # Settable statuses -> the AUTH webhook code each one sends.
 SETTABLE = {
     "automatically_verified": "AUTOMATICALLY_VERIFIED",
@@ -59,6 +64,12 @@ def awaiting_code(item: Item) -> Account | None:
 def same_day_account(item: Item) -> Account | None:
     """The item's Same Day micro-deposit account, whatever its code's fate (or None)."""
     return next((a for a in item.accounts if a.verification_status in _SAME_DAY), None)
+
+
+def typed_by_hand(accounts: Iterable[ShownAccount]) -> bool:
+    """Whether these are an item's accounts whose numbers the user typed into Link (Same Day
+    micro-deposits): such an item's one account carries a Same Day status from the start."""
+    return any(a.verification_status in _SAME_DAY for a in accounts)
 
 
 def sms_verification_status(account: Account) -> str:

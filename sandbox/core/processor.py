@@ -21,7 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import accounts as accounts_mod
-from . import errors, institutions, tokens
+from . import errors, institutions, microdeposits, tokens
 from .accounts import AccountsView
 from .identity_match import MatchScores
 from .investments import Portfolio, TransferNumbers
@@ -102,8 +102,12 @@ class Processors:
         return AccountsView(self.bank.catch_up(item, allow_error=allow_error), [account])
 
     def balance(self, processor_token: str) -> AccountsView:
-        """The account with its balances (``/processor/balance/get``)."""
-        return self.account(processor_token, "balance")
+        """The account with its balances (``/processor/balance/get``); none for an account
+        typed by hand, as ``Bank.balances``."""
+        view = self.account(processor_token, "balance")
+        if microdeposits.typed_by_hand(view.accounts):
+            raise errors.ProductsNotSupported()
+        return view
 
     def institution_id(self, view: AccountsView) -> str:
         """The institution of the token's item (``/processor/account/get``)."""

@@ -8,8 +8,8 @@ sandbox helpers have their own modules next to this one.
 from __future__ import annotations
 
 from flask import Response
-from marshmallow import Schema
 
+from ..core.bank import ShownAccountsView
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
@@ -59,24 +59,23 @@ def item_access_token_invalidate() -> Response:
     return reply(new_access_token=current_bank().invalidate_access_token(req["access_token"]))
 
 
-def _accounts_reply(schema: type[Schema]) -> Response:
+def _accounts_reply(view: ShownAccountsView) -> Response:
     """``/accounts/get`` and ``/accounts/balance/get`` answer alike in the sandbox."""
-    req = load(schema)
-    bank = current_bank()
-    view = bank.accounts(req["access_token"], account_ids(req))
-    return reply(accounts=accounts_json(view.accounts), item=item_json(bank, view.item))
+    return reply(accounts=accounts_json(view.accounts), item=item_json(current_bank(), view.item))
 
 
 @bp.post("/accounts/get")
 def accounts_get() -> Response:
     """The item's accounts with cached balances."""
-    return _accounts_reply(requests.AccountsRequest)
+    req = load(requests.AccountsRequest)
+    return _accounts_reply(current_bank().accounts(req["access_token"], account_ids(req)))
 
 
 @bp.post("/accounts/balance/get")
 def accounts_balance_get() -> Response:
     """The item's accounts with real-time balances (the same numbers in the sandbox)."""
-    return _accounts_reply(requests.BalanceRequest)
+    req = load(requests.BalanceRequest)
+    return _accounts_reply(current_bank().balances(req["access_token"], account_ids(req)))
 
 
 @bp.post("/auth/get")

@@ -209,6 +209,33 @@ def test_typed_numbers_give_one_account_pending_manual_verification(plaid: Plaid
     assert plaid.error("/auth/get", access_token=token)["error_code"] == "PRODUCT_NOT_READY"
 
 
+@pytest.mark.parametrize("verified", [False, True], ids=["pending", "verified"])
+def test_an_item_of_typed_numbers_serves_auth_only(plaid: PlaidClient, verified: bool) -> None:
+    """No login stands behind typed numbers: no real-time balance, transactions or identity
+    (plaid-products.md §5: ``/accounts/balance/get`` on manual Items is PRODUCTS_NOT_SUPPORTED),
+    even when the link token asked for more products."""
+    link = LinkBrowser(plaid, webhook=HOOK, **{**SAME_DAY, "products": ["auth", "transactions"]})
+    link.post("consent")
+    done = link.post("manual", routing_number="110000000", account_number="1111222233330000")
+    public = parse_qs(urlsplit(link.continue_from(done)).query)["public_token"][0]
+    token = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    if verified:
+        _update_link(plaid, token).post("verify", code="ABC")
+        plaid.ok("/auth/get", access_token=token)
+    assert plaid.ok("/item/get", access_token=token)["item"]["products"] == ["auth"]
+    for path in ("/accounts/balance/get", "/transactions/sync", "/identity/get"):
+        assert plaid.error(path, access_token=token)["error_code"] == "PRODUCTS_NOT_SUPPORTED"
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    processor = plaid.ok(
+        "/processor/token/create",
+        access_token=token,
+        account_id=account["account_id"],
+        processor="dwolla",
+    )["processor_token"]
+    refused = plaid.error("/processor/balance/get", processor_token=processor)
+    assert refused["error_code"] == "PRODUCTS_NOT_SUPPORTED"
+
+
 def test_manual_entry_is_offered_only_when_the_link_token_enables_it(plaid: PlaidClient) -> None:
     link = LinkBrowser(plaid, products=["auth"])
     link.post("consent")
