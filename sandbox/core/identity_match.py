@@ -42,6 +42,9 @@ NICKNAMES = {
     "tom": "thomas",
     "tony": "anthony",
 }
+# How alike (difflib's ratio) a name must be to the owner's to count as a typo of it: one
+# letter wrong, missing or extra in a name of five letters or more.
+TYPO_SIMILARITY = 0.8
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "jr", "sr", "ii", "iii", "iv"}
 BUSINESS_WORDS = {"llc", "inc", "corp", "corporation", "ltd", "co", "company", "plc", "gmbh"}
 STREET_WORDS = {
@@ -104,21 +107,34 @@ def name_score(owner_name: str, given: str) -> NameMatch:
     business = bool(set(theirs) & BUSINESS_WORDS)
     if not ours or not theirs:
         return NameMatch(None, None, None, business)
-    first_or_last = ours[0] == theirs[0] or ours[-1] == theirs[-1]
+    swapped = len(theirs) > 1 and (ours[0], ours[-1]) == (theirs[-1], theirs[0])
+    first_or_last = ours[0] == theirs[0] or ours[-1] == theirs[-1] or swapped
     nickname = ours[0] != theirs[0] and NICKNAMES.get(theirs[0], theirs[0]) == NICKNAMES.get(
         ours[0], ours[0]
     )
+    typo = _typo_score(ours[0], theirs[0], ours[-1], theirs[-1])
     if ours == theirs:
         score = 100
     elif (ours[0], ours[-1]) == (theirs[0], theirs[-1]):
         score = 95  # a middle name missing or different
-    elif nickname and ours[-1] == theirs[-1]:
-        score = 90
+    elif (nickname and ours[-1] == theirs[-1]) or swapped:
+        score = 90  # a nickname, or family name first
+    elif typo is not None:
+        score = typo
     elif ours[-1] == theirs[-1] and ours[0] != theirs[0]:
         score = 60  # same family name, another first name: a likely relative
     else:
-        score = min(int(100 * _similarity(" ".join(ours), " ".join(theirs))), 99)
+        score = min(int(100 * _similarity(" ".join(ours), " ".join(theirs))), 84)
     return NameMatch(score, first_or_last, nickname, business)
+
+
+def _typo_score(first: str, given_first: str, last: str, given_last: str) -> int | None:
+    """85-94 when the first and family names are each the owner's or a slip of a letter or
+    two from it (Plaid's band for a typo), by the worse of the two; None otherwise."""
+    worst = min(_similarity(first, given_first), _similarity(last, given_last))
+    if worst < TYPO_SIMILARITY:
+        return None
+    return 85 + int(9 * (worst - TYPO_SIMILARITY) / (1 - TYPO_SIMILARITY))
 
 
 def phone_score(owner_phone: str, given: str) -> int:

@@ -37,7 +37,11 @@ OWNER = {
         ("Alberta Bobbeth Charleson", 100, 100),
         ("alberta bobbeth charleson", 100, 100),
         ("Alberta Charleson", 85, 99),  # middle name missing
-        ("Alberta Bobbeth Charlesen", 70, 99),  # a typo
+        ("Alberta Bobbeth Charlesen", 85, 99),  # a typo
+        ("Alberta Charlesen", 85, 99),  # a typo, middle name missing
+        ("Albrta Charleson", 85, 99),  # a letter missing from the first name
+        ("Alberto Charleson", 85, 99),  # a letter wrong in the first name
+        ("Charleson Alberta", 85, 99),  # family name first
         ("Robert Charleson", 50, 69),  # same family name: a likely relative
         ("Zed Quux", 0, 49),
     ],
@@ -51,6 +55,7 @@ def test_name_nickname_and_business_flags() -> None:
     nick = name_score("Robert Smith", "Bob Smith")
     assert nick.nickname_match and nick.first_or_last_name_match and nick.score == 90
     assert name_score("Robert Smith", "Smith Holdings LLC").business_name_detected
+    assert name_score("Robert Smith", "Smith Robert").first_or_last_name_match
 
 
 def test_phone_email_and_address_bands() -> None:
