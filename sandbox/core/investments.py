@@ -59,7 +59,11 @@ class Quote:
 
 @dataclass
 class Portfolio:
-    """The item's investment accounts and what ``holdings``/``transactions`` found."""
+    """The item's investment accounts and what ``holdings``/``transactions`` found.
+
+    ``shown``: every account asked about, which Plaid's reply lists whatever its type;
+    ``accounts``: the investment accounts among them, which hold the positions and trades.
+    """
 
     item: Item
     accounts: list[Account]
@@ -67,6 +71,7 @@ class Portfolio:
     transactions: list[InvestmentTransaction]
     total_transactions: int
     today: dt.date
+    shown: list[Account]
 
     @property
     def securities(self) -> list[Quote]:
@@ -129,7 +134,7 @@ def holdings(session: Session, item: Item, selected: list[Account], today: dt.da
                     currency,
                 )
             )
-    return Portfolio(item, accounts, found, [], 0, today)
+    return Portfolio(item, accounts, found, [], 0, today, selected)
 
 
 def transactions(
@@ -165,7 +170,8 @@ def transactions(
         for trade in portfolio.trades_between(plan, plans[account.ordinal], start, end)
     ]
     found.sort(key=lambda t: t.trade.day, reverse=True)  # stable: same-day trades keep their order
-    return Portfolio(item, accounts, [], found[offset : offset + count], len(found), today)
+    page = found[offset : offset + count]
+    return Portfolio(item, accounts, [], page, len(found), today, selected)
 
 
 def _plan(session: Session, item: Item) -> tuple[ItemPlan, str]:

@@ -47,8 +47,9 @@ def _quantity(milli: int) -> float:
 
 
 def investment_accounts_json(found: Portfolio) -> list[dict[str, Any]]:
-    """Plaid's ``InvestmentAccount``s: the usual account with ``margin_loan_amount``."""
-    accounts = accounts_json(found.accounts)
+    """Plaid's ``InvestmentAccount``s: every account of the item (or of ``account_ids``),
+    each the usual account with ``margin_loan_amount``."""
+    accounts = accounts_json(found.shown)
     for account in accounts:
         account["balances"] = {**account["balances"], "margin_loan_amount": None}
     return accounts

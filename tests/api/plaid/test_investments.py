@@ -37,8 +37,9 @@ def _trades(plaid: PlaidClient, token: str, **options: Any) -> dict[str, Any]:
 def test_holdings_value_is_the_account_balance(plaid: PlaidClient) -> None:
     token = plaid.link_item(products=PRODUCTS)
     body = _holdings(plaid, token)
-    assert {a["subtype"] for a in body["accounts"]} == {"ira", "401k"}
-    for account in body["accounts"]:
+    investment = [a for a in body["accounts"] if a["type"] == "investment"]
+    assert {a["subtype"] for a in investment} == {"ira", "401k"}
+    for account in investment:
         held = [h for h in body["holdings"] if h["account_id"] == account["account_id"]]
         assert len(held) >= 2
         total = sum(h["institution_value"] for h in held)
@@ -47,6 +48,16 @@ def test_holdings_value_is_the_account_balance(plaid: PlaidClient) -> None:
             assert h["institution_value"] == pytest.approx(
                 h["quantity"] * h["institution_price"], abs=0.01
             )
+
+
+def test_replies_list_every_account_of_the_item(plaid: PlaidClient) -> None:
+    """plaid-products.md §1.1: ``accounts`` is every account on the Item, not only those
+    holding positions (captures, docs samples)."""
+    token = plaid.link_item(products=PRODUCTS)
+    every = [a["account_id"] for a in plaid.ok("/accounts/get", access_token=token)["accounts"]]
+    assert len(every) > 2
+    for body in (_holdings(plaid, token), _trades(plaid, token)):
+        assert [a["account_id"] for a in body["accounts"]] == every
 
 
 def test_securities_carry_valid_cusip_isin_and_todays_close(plaid: PlaidClient) -> None:
@@ -236,7 +247,7 @@ def test_brokerage_available_balance_is_its_cash(plaid: PlaidClient) -> None:
         products=PRODUCTS, override_username="user_yuppie", override_password="pass_good"
     )
     body = _holdings(plaid, token)
-    account = body["accounts"][0]
+    account = next(a for a in body["accounts"] if a["type"] == "investment")
     cash_id = next(s["security_id"] for s in body["securities"] if s["type"] == "cash")
     cash = next(h for h in body["holdings"] if h["security_id"] == cash_id)
     assert account["subtype"] == "brokerage"
