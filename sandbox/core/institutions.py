@@ -27,7 +27,9 @@ SERVED_PRODUCTS = frozenset(
         "auth",
         "balance",
         "identity",
+        "identity_match",
         "investments",
+        "investments_auth",
         "liabilities",
         "statements",
         "transactions",
@@ -35,6 +37,10 @@ SERVED_PRODUCTS = frozenset(
 )
 # Plaid's Signal scores ACH debits: US banks that offer Auth offer it too.
 SIGNAL_COUNTRIES = frozenset({"US"})
+# Products served from another's data, so offered wherever that one is: Investments Move
+# (``investments_auth``, which Plaid's own tests link at First Platypus) reads the holdings,
+# Identity Match compares with the owners Identity reads.
+COMES_WITH = {"investments": "investments_auth", "identity": "identity_match"}
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,10 @@ def _from_json(raw: dict[str, Any]) -> Institution:
 
 
 def served_products(offered: list[str], country_codes: list[str]) -> tuple[str, ...]:
-    """The products of ``offered`` that the sandbox serves, plus Signal where it applies."""
+    """The products of ``offered`` that the sandbox serves, plus those that come with them
+    and Signal where it applies."""
     served = {p for p in offered if p in SERVED_PRODUCTS}
+    served |= {COMES_WITH[p] for p in served if p in COMES_WITH}
     if "auth" in served and set(country_codes) & SIGNAL_COUNTRIES:
         served.add("signal")
     return tuple(sorted(served))

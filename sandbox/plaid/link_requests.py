@@ -11,28 +11,10 @@ from .requests import (
     StrictBoolean,
     StrictInteger,
     WebhookUrl,
-    accepted,
     country_codes_field,
     products_field,
 )
-
-
-class LinkUser(PlaidRequest):
-    client_user_id = fields.String(required=True, validate=validate.Length(min=1))
-
-    class Meta(PlaidRequest.Meta):
-        include = accepted(
-            "legal_name",
-            "name",
-            "phone_number",
-            "phone_number_verified_time",
-            "email_address",
-            "email_address_verified_time",
-            "ssn",
-            "date_of_birth",
-            "address",
-            "id_number",
-        )
+from .spec_fields import spec_field
 
 
 def http_url() -> fields.Url:
@@ -46,7 +28,7 @@ class HostedLink(PlaidRequest):
     completion_redirect_uri = http_url()
     url_lifetime_seconds = StrictInteger(validate=validate.Range(60, 21 * 24 * 3600))
     is_mobile_app = StrictBoolean()
-    delivery_method = fields.String()
+    delivery_method = spec_field("HostedLinkDeliveryMethod")  # ignored, as in Plaid's Sandbox
 
 
 class LinkTransactions(PlaidRequest):
@@ -55,32 +37,9 @@ class LinkTransactions(PlaidRequest):
 
 class LinkUpdate(PlaidRequest):
     account_selection_enabled = StrictBoolean(load_default=False)
-
-    class Meta(PlaidRequest.Meta):
-        include = accepted("reauthorization_enabled", "user", "item_ids")
-
-
-class SubtypeFilter(PlaidRequest):
-    """Which subtypes of one account type Link offers (``["all"]`` for every one)."""
-
-    account_subtypes = fields.List(fields.String(), required=True)
-
-
-class DepositoryFilter(SubtypeFilter):
-    """Depository accounts: subtypes, and Plaid's ``limited_purpose_types``."""
-
-    # DIVERGES: accepted and kept, but no sandbox account is a limited purpose checking one.
-    limited_purpose_types = fields.List(fields.String(validate=validate.OneOf(("RENT_MORTGAGE",))))
-
-
-class AccountFilters(PlaidRequest):
-    """``account_filters``: the account types (and subtypes) Link offers."""
-
-    depository = fields.Nested(DepositoryFilter)
-    credit = fields.Nested(SubtypeFilter)
-    loan = fields.Nested(SubtypeFilter)
-    investment = fields.Nested(SubtypeFilter)
-    other = fields.Nested(SubtypeFilter)
+    reauthorization_enabled = StrictBoolean()
+    user = StrictBoolean()
+    item_ids = fields.List(fields.String(), allow_none=True)
 
 
 class LinkTokenCreateRequest(PlaidRequest):
@@ -113,7 +72,7 @@ class LinkTokenCreateRequest(PlaidRequest):
         ),
     )
     country_codes = country_codes_field()
-    user = fields.Nested(LinkUser)
+    user = spec_field("LinkTokenCreateRequestUser")
     user_id = fields.String()
     products = products_field(allow_none=True)
     required_if_supported_products = products_field(allow_none=True)
@@ -125,40 +84,41 @@ class LinkTokenCreateRequest(PlaidRequest):
     hosted_link = fields.Nested(HostedLink)
     transactions = fields.Nested(LinkTransactions)
     update = fields.Nested(LinkUpdate)
-    account_filters = fields.Nested(AccountFilters)
+    # DIVERGES: ``account_filters.depository.limited_purpose_types`` is accepted and kept,
+    # but no sandbox account is a limited purpose checking one.
+    account_filters = spec_field("LinkTokenAccountFilters")
     institution_id = fields.String()
 
-    class Meta(PlaidRequest.Meta):
-        include = accepted(
-            "access_tokens",
-            "link_customization_name",
-            "appearance_mode",
-            "android_package_name",
-            "institution_data",
-            "card_switch",
-            "eu_config",
-            "payment_configuration",
-            "payment_initiation",
-            "employment",
-            "income_verification",
-            "base_report",
-            "credit_partner_insights",
-            "cra_options",
-            "consumer_report_permissible_purpose",
-            "auth",
-            "transfer",
-            "identity_verification",
-            "statements",
-            "third_party_user_token",
-            "investments",
-            "investments_auth",
-            "cashflow_report",
-            "cra_enabled",
-            "identity",
-            "financekit_supported",
-            "enable_multi_item_link",
-            "user_token",
-        )
+    # Stored and not acted on (``auth`` and ``statements``: see ``core.link.config``), but
+    # typed as Plaid's document types them.
+    access_tokens = fields.List(fields.String())
+    link_customization_name = fields.String()
+    appearance_mode = spec_field("LinkTokenCreateRequestAppearanceMode")
+    android_package_name = fields.String()
+    institution_data = spec_field("LinkTokenCreateInstitutionData")
+    card_switch = spec_field("LinkTokenCreateCardSwitch")
+    eu_config = spec_field("LinkTokenEUConfig")
+    payment_configuration = spec_field("LinkTokenCreateRequestPaymentConfiguration")
+    payment_initiation = spec_field("LinkTokenCreateRequestPaymentInitiation")
+    employment = spec_field("LinkTokenCreateRequestEmployment")
+    income_verification = spec_field("LinkTokenCreateRequestIncomeVerification")
+    base_report = spec_field("LinkTokenCreateRequestBaseReport")
+    credit_partner_insights = spec_field("LinkTokenCreateRequestCreditPartnerInsights")
+    cra_options = spec_field("LinkTokenCreateRequestCraOptions")
+    consumer_report_permissible_purpose = spec_field("ConsumerReportPermissiblePurpose")
+    auth = spec_field("LinkTokenCreateRequestAuth")
+    transfer = spec_field("LinkTokenCreateRequestTransfer")
+    identity_verification = spec_field("LinkTokenCreateRequestIdentityVerification")
+    statements = spec_field("LinkTokenCreateRequestStatements")
+    third_party_user_token = fields.String()
+    investments = spec_field("LinkTokenInvestments")
+    investments_auth = spec_field("LinkTokenInvestmentsAuth")
+    cashflow_report = spec_field("LinkTokenCashflowReport")
+    cra_enabled = StrictBoolean()
+    identity = spec_field("LinkTokenCreateIdentity")
+    financekit_supported = StrictBoolean()
+    enable_multi_item_link = StrictBoolean()
+    user_token = fields.String()
 
     @validates_schema
     def _user_and_products(self, data: dict[str, Any], **_: Any) -> None:

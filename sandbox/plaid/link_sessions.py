@@ -65,7 +65,8 @@ def _success(
 ) -> dict[str, Any]:
     """``on_success`` and ``results``: the public token and the accounts shared."""
     token = entry["public_token"]
-    accounts = [{**a, "verification_status": None, "class_type": None} for a in entry["accounts"]]
+    # Sessions recorded before the sandbox kept the account's status have none (null).
+    accounts = [{"verification_status": None, **a, "class_type": None} for a in entry["accounts"]]
     metadata = {
         "institution": institution,
         "accounts": accounts,

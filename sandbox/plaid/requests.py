@@ -1,8 +1,9 @@
 """Request schemas of the Plaid dialect: Plaid's field names, defaults and limits.
 
 Unknown fields are rejected (``UNKNOWN_FIELDS``), as Plaid rejects them. Fields that
-Plaid accepts but the sandbox has no behaviour for are declared with ``accepted()``
-so that SDKs sending them keep working.
+Plaid accepts but the sandbox has no behaviour for are still declared with the type Plaid's
+document gives them (``spec_fields`` builds the deep ones), so SDKs sending them keep
+working and a mistyped value is ``INVALID_FIELD`` rather than a failure later.
 """
 
 from __future__ import annotations
@@ -143,7 +144,11 @@ class PlaidRequest(Schema):
 
 
 def accepted(*names: str) -> dict[str, fields.Field[Any]]:
-    """Fields Plaid accepts that carry no sandbox behaviour (any JSON value)."""
+    """Fields Plaid accepts that carry no sandbox behaviour, as any JSON value.
+
+    Only for schemas not yet typed from Plaid's document (``processor``, ``signal``): a
+    value of any type passes, so prefer the type the document gives.
+    """
     return {name: fields.Raw(allow_none=True) for name in names}
 
 
@@ -219,13 +224,10 @@ class _PfcOptions(PlaidRequest):
     include_original_description = StrictBoolean(allow_none=True, load_default=False)
     personal_finance_category_version = fields.String(validate=validate.OneOf(("v1", "v2")))
     days_requested = StrictInteger(validate=validate.Range(1, 730))
-
-    class Meta(PlaidRequest.Meta):
-        include = accepted(
-            "include_personal_finance_category",
-            "include_personal_finance_category_beta",
-            "include_logo_and_counterparty_beta",
-        )
+    # Deprecated flags of Plaid's; the sandbox always includes the category and logos.
+    include_personal_finance_category = StrictBoolean()
+    include_personal_finance_category_beta = StrictBoolean()
+    include_logo_and_counterparty_beta = StrictBoolean()
 
 
 class SyncOptions(_PfcOptions):
@@ -258,9 +260,7 @@ class TransactionsGetRequest(AccessTokenRequest):
 
 class RecurringOptions(PlaidRequest):
     personal_finance_category_version = fields.String(validate=validate.OneOf(("v1", "v2")))
-
-    class Meta(PlaidRequest.Meta):
-        include = accepted("include_personal_finance_category")
+    include_personal_finance_category = StrictBoolean()  # deprecated: always included
 
 
 class TransactionsRecurringGetRequest(AccessTokenRequest):
@@ -307,14 +307,17 @@ class InstitutionsGetByIdRequest(PlaidRequest):
     options = fields.Nested(InstitutionsGetByIdOptions, load_default=dict)
 
 
+class PaymentInitiationOptions(PlaidRequest):
+    payment_id = fields.String(allow_none=True)
+    consent_id = fields.String(allow_none=True)
+
+
 class InstitutionsSearchOptions(PlaidRequest):
     oauth = StrictBoolean(allow_none=True)
     include_optional_metadata = StrictBoolean(load_default=False)
     include_auth_metadata = StrictBoolean(allow_none=True, load_default=False)
     include_payment_initiation_metadata = StrictBoolean(allow_none=True, load_default=False)
-
-    class Meta(PlaidRequest.Meta):
-        include = accepted("payment_initiation")
+    payment_initiation = fields.Nested(PaymentInitiationOptions, allow_none=True)
 
 
 class InstitutionsSearchRequest(PlaidRequest):
@@ -338,14 +341,27 @@ class SandboxTransactionsOptions(PlaidRequest):
     days_requested = StrictInteger(validate=validate.Range(1, 730))
 
 
+class SandboxStatementsOptions(PlaidRequest):
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+
+
+class SandboxBankIncomeOptions(PlaidRequest):
+    days_requested = StrictInteger()
+
+
+class SandboxIncomeVerificationOptions(PlaidRequest):
+    income_source_types = fields.List(fields.String(validate=validate.OneOf(("bank", "payroll"))))
+    bank_income = fields.Nested(SandboxBankIncomeOptions)
+
+
 class SandboxPublicTokenOptions(PlaidRequest):
     webhook = WebhookUrl()
     override_username = fields.String(allow_none=True, load_default="user_good")
     override_password = fields.String(allow_none=True, load_default="pass_good")
     transactions = fields.Nested(SandboxTransactionsOptions)
-
-    class Meta(PlaidRequest.Meta):
-        include = accepted("statements", "income_verification")
+    statements = fields.Nested(SandboxStatementsOptions, allow_none=True)
+    income_verification = fields.Nested(SandboxIncomeVerificationOptions)
 
 
 class SandboxPublicTokenCreateRequest(PlaidRequest):
@@ -357,9 +373,8 @@ class SandboxPublicTokenCreateRequest(PlaidRequest):
         SandboxPublicTokenOptions,
         load_default=lambda: {"override_username": "user_good", "override_password": "pass_good"},
     )
-
-    class Meta(PlaidRequest.Meta):
-        include = accepted("user_token", "user_id")
+    user_token = fields.String()
+    user_id = fields.String()
 
 
 class SandboxSetVerificationStatusRequest(AccessTokenRequest):

@@ -5,18 +5,43 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import InvalidField, InvalidProduct
+from ..errors import InvalidField, InvalidProduct, MissingFields
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
+# The product arrays whose products Link fetches data for.
+PRODUCT_ARRAYS = ("products", "required_if_supported_products", "optional_products")
+# ``auth`` flags of the micro-deposit flows: US ACH only (they need ``country_codes: ["US"]``).
+MICRO_DEPOSIT_FLAGS = (
+    "automated_microdeposits_enabled",
+    "same_day_microdeposits_enabled",
+    "instant_microdeposits_enabled",
+)
 
 
 def check(config: dict[str, Any]) -> None:
-    """Refuse what Plaid refuses: ``balance`` as an initial product, a bad ``redirect_uri``."""
+    """Refuse what Plaid refuses: ``balance`` as an initial product, a bad ``redirect_uri``,
+    Statements without its dates, micro-deposits outside the US."""
     if "balance" in (config.get("products") or []):
         # Balance comes with every item; Plaid refuses it as an initial product.
         raise InvalidProduct("balance is not a valid initial product", field="products")
     if config.get("redirect_uri"):
         check_redirect_uri(config["redirect_uri"])
+    requested = {p for name in PRODUCT_ARRAYS for p in config.get(name) or ()}
+    if "statements" in requested and not config.get("statements"):
+        raise MissingFields(
+            "the following required fields are missing: statements", field="statements"
+        )
+    check_micro_deposits(config.get("auth") or {}, config["country_codes"])
+
+
+def check_micro_deposits(auth: dict[str, Any], country_codes: list[str]) -> None:
+    """Micro-deposits move money over ACH: the flows are offered only to US-only Link."""
+    for flag in MICRO_DEPOSIT_FLAGS:
+        if auth.get(flag) and set(country_codes) != {"US"}:
+            raise InvalidField(
+                f'auth.{flag}: micro-deposit verification needs country_codes ["US"]',
+                field=f"auth.{flag}",
+            )
 
 
 def check_redirect_uri(uri: str) -> None:

@@ -134,6 +134,7 @@ def _account_facts(account: Account) -> dict[str, Any]:
         "mask": account.mask,
         "type": account.type,
         "subtype": account.subtype,
+        "verification_status": account.verification_status,
     }
 
 

@@ -159,12 +159,56 @@ def test_transactions_sync_unknown_nested_option_is_unknown_fields(plaid: PlaidC
             },
             "options.include_original_description",
         ),
+        # Fields the sandbox does not act on still have the type Plaid's document gives.
+        (
+            "/transactions/sync",
+            {"options": {"include_personal_finance_category": "yes"}},
+            "options.include_personal_finance_category",
+        ),
+        (
+            "/transactions/recurring/get",
+            {"options": {"include_personal_finance_category": []}},
+            "options.include_personal_finance_category",
+        ),
+        (
+            "/institutions/search",
+            {"query": "bank", "country_codes": ["US"], "options": {"payment_initiation": "p"}},
+            "options.payment_initiation",
+        ),
+        (
+            "/sandbox/public_token/create",
+            {
+                "institution_id": "ins_109508",
+                "initial_products": ["statements"],
+                "options": {"statements": {"start_date": "bad", "end_date": "2026-01-01"}},
+            },
+            "options.statements.start_date",
+        ),
+        (
+            "/sandbox/public_token/create",
+            {
+                "institution_id": "ins_109508",
+                "initial_products": ["transactions"],
+                "options": {"income_verification": {"income_source_types": ["salary"]}},
+            },
+            "options.income_verification.income_source_types[0]",
+        ),
+        (
+            "/sandbox/public_token/create",
+            {"institution_id": "ins_109508", "initial_products": ["transactions"], "user_id": 1},
+            "user_id",
+        ),
     ],
 )
 def test_endpoint_wrong_type_is_invalid_field_naming_it(
     plaid: PlaidClient, path: str, body: dict[str, Any], field: str
 ) -> None:
-    if path not in ("/institutions/get", "/institutions/get_by_id"):
+    if path not in (
+        "/institutions/get",
+        "/institutions/get_by_id",
+        "/institutions/search",
+        "/sandbox/public_token/create",
+    ):
         body = {"access_token": plaid.link_item(), **body}
     error = plaid.error(path, **body)
     assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")

@@ -221,6 +221,14 @@ def test_investments_auth_gives_acats_and_401k_plan_numbers(plaid: PlaidClient) 
     assert all(o["names"] for o in body["owners"])
 
 
+def test_investments_auth_links_as_a_product_of_its_own(plaid: PlaidClient) -> None:
+    """Plaid's Python tests link First Platypus with investments and investments_auth."""
+    token = plaid.link_item(products=("investments", "investments_auth"))
+    item = plaid.ok("/item/get", access_token=token)["item"]
+    assert {"investments", "investments_auth"} <= set(item["products"])
+    assert plaid.ok("/investments/auth/get", access_token=token)["numbers"]["acats"]
+
+
 @pytest.mark.parametrize(
     ("webhook_type", "keys"),
     [

@@ -143,3 +143,98 @@ def test_link_token_get_metadata_has_the_required_keys_and_account_filters(
 def test_link_token_get_unknown_token_is_invalid_link_token(plaid: PlaidClient) -> None:
     error = plaid.error("/link/token/get", link_token="link-sandbox-00000000-0000")
     assert (error["error_type"], error["error_code"]) == ("INVALID_INPUT", "INVALID_LINK_TOKEN")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"auth": "x"}, "auth"),
+        ({"auth": ["x"]}, "auth"),
+        ({"auth": 5}, "auth"),
+        (
+            {"auth": {"same_day_microdeposits_enabled": "yes"}},
+            "auth.same_day_microdeposits_enabled",
+        ),
+        ({"auth": {"reroute_to_credentials": "SOMETIMES"}}, "auth.reroute_to_credentials"),
+        ({"investments": {"allow_manual_entry": 1}}, "investments.allow_manual_entry"),
+        ({"user": {"client_user_id": "u", "phone_number": 5}}, "user.phone_number"),
+        ({"user": {"client_user_id": "u", "email_address": ["a"]}}, "user.email_address"),
+        ({"user": {"client_user_id": "u", "address": "home"}}, "user.address"),
+        ({"hosted_link": {"delivery_method": "pigeon"}}, "hosted_link.delivery_method"),
+        (
+            {"account_filters": {"depository": {"account_subtypes": ["checkin"]}}},
+            "account_filters.depository.account_subtypes[0]",
+        ),
+        ({"update": {"reauthorization_enabled": "yes"}}, "update.reauthorization_enabled"),
+        ({"cra_options": {"days_requested": "90"}}, "cra_options.days_requested"),
+        ({"payment_initiation": {"payment_id": 7}}, "payment_initiation.payment_id"),
+    ],
+)
+def test_link_token_create_mistyped_object_is_invalid_field_naming_it(
+    plaid: PlaidClient, overrides: dict[str, Any], field: str
+) -> None:
+    """Plaid's document types every object of the request; none is taken as any JSON value."""
+    error = plaid.error("/link/token/create", **_config(**overrides))
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
+    assert error["error_message"].startswith(field), error["error_message"]
+
+
+def test_link_token_create_keeps_well_typed_objects(plaid: PlaidClient) -> None:
+    config = _config(
+        products=["auth"],
+        auth={"same_day_microdeposits_enabled": True, "reroute_to_credentials": "OPTIONAL"},
+        user={"client_user_id": "u", "phone_number": "+14155550011", "date_of_birth": None},
+        hosted_link={"delivery_method": "email"},
+        account_filters={"depository": {"account_subtypes": ["checking", "savings"]}},
+    )
+    plaid.ok("/link/token/create", **config)
+
+
+def test_link_token_create_statements_product_needs_the_statements_dates(
+    plaid: PlaidClient,
+) -> None:
+    missing = plaid.error("/link/token/create", **_config(products=["statements"]))
+    assert (missing["error_type"], missing["error_code"]) == ("INVALID_REQUEST", "MISSING_FIELDS")
+    assert missing["error_message"] == "the following required fields are missing: statements"
+    bad = plaid.error(
+        "/link/token/create",
+        **_config(products=["statements"], statements={"start_date": "bad"}),
+    )
+    assert bad["error_code"] == "MISSING_FIELDS" and "statements.end_date" in bad["error_message"]
+    bad = plaid.error(
+        "/link/token/create",
+        **_config(
+            products=["statements"], statements={"start_date": "bad", "end_date": "2026-03-01"}
+        ),
+    )
+    assert bad["error_code"] == "INVALID_FIELD"
+    assert bad["error_message"].startswith("statements.start_date")
+    plaid.ok(
+        "/link/token/create",
+        **_config(
+            products=["statements"],
+            statements={"start_date": "2026-01-01", "end_date": "2026-03-01"},
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        "same_day_microdeposits_enabled",
+        "automated_microdeposits_enabled",
+        "instant_microdeposits_enabled",
+    ],
+)
+def test_link_token_create_micro_deposit_flows_are_us_only(plaid: PlaidClient, flag: str) -> None:
+    for countries in (["GB"], ["US", "CA"]):
+        error = plaid.error(
+            "/link/token/create",
+            **_config(products=["auth"], country_codes=countries, auth={flag: True}),
+        )
+        assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
+        assert error["error_message"].startswith(f"auth.{flag}"), error["error_message"]
+    plaid.ok(
+        "/link/token/create", **_config(products=["auth"], country_codes=["GB"], auth={flag: False})
+    )
+    plaid.ok("/link/token/create", **_config(products=["auth"], auth={flag: True}))

@@ -33,6 +33,14 @@ def _pending(plaid: PlaidClient, token: str) -> dict[str, Any]:
     return pending[0]
 
 
+def _shared_statuses(plaid: PlaidClient, link: LinkBrowser) -> dict[str, str | None]:
+    """``verification_status`` of each account in the session's ``on_success`` metadata."""
+    (session,) = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    return {
+        a["id"]: a["verification_status"] for a in session["on_success"]["metadata"]["accounts"]
+    }
+
+
 def _auth_webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
     return [b for b in queued_webhooks(plaid) if b["webhook_type"] == "AUTH"]
 
@@ -57,8 +65,12 @@ def test_hosted_link_with_the_micro_deposit_password_gives_a_pending_account(
     done = link.post("credentials", username="user_good", password="microdeposits_good")
     public = parse_qs(urlsplit(link.continue_from(done)).query)["public_token"][0]
     token = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
-    assert _pending(plaid, token)["verification_status"] == "pending_automatic_verification"
+    pending = _pending(plaid, token)
+    assert pending["verification_status"] == "pending_automatic_verification"
     assert plaid.error("/auth/get", access_token=token)["error_code"] == "PRODUCT_NOT_READY"
+    statuses = _shared_statuses(plaid, link)
+    assert statuses.pop(pending["account_id"]) == "pending_automatic_verification"
+    assert statuses and set(statuses.values()) == {None}
 
 
 def test_auth_is_product_not_ready_until_verified(plaid: PlaidClient) -> None:
@@ -182,15 +194,20 @@ def test_the_same_account_waits_on_every_link(plaid: PlaidClient) -> None:
 SAME_DAY = {"products": ["auth"], "auth": {"same_day_microdeposits_enabled": True}}
 
 
-def _same_day_item(plaid: PlaidClient) -> str:
-    """An item linked by typing Plaid's Same Day test numbers into hosted Link."""
+def _same_day_link(plaid: PlaidClient) -> tuple[LinkBrowser, str]:
+    """Hosted Link run by typing Plaid's Same Day test numbers, and its item's access token."""
     link = LinkBrowser(plaid, webhook=HOOK, **SAME_DAY)
     link.post("consent")
     assert 'id="routing_number"' in link.page()
     done = link.post("manual", routing_number="110000000", account_number="1111222233330000")
     public = parse_qs(urlsplit(link.continue_from(done)).query)["public_token"][0]
     token: str = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
-    return token
+    return link, token
+
+
+def _same_day_item(plaid: PlaidClient) -> str:
+    """An item linked by typing Plaid's Same Day test numbers into hosted Link."""
+    return _same_day_link(plaid)[1]
 
 
 def _update_link(plaid: PlaidClient, token: str) -> LinkBrowser:
@@ -234,6 +251,12 @@ def test_an_item_of_typed_numbers_serves_auth_only(plaid: PlaidClient, verified:
     )["processor_token"]
     refused = plaid.error("/processor/balance/get", processor_token=processor)
     assert refused["error_code"] == "PRODUCTS_NOT_SUPPORTED"
+
+
+def test_link_success_metadata_shows_the_pending_manual_verification(plaid: PlaidClient) -> None:
+    link, token = _same_day_link(plaid)
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    assert _shared_statuses(plaid, link) == {account["account_id"]: "pending_manual_verification"}
 
 
 def test_manual_entry_is_offered_only_when_the_link_token_enables_it(plaid: PlaidClient) -> None:

@@ -114,6 +114,18 @@ def test_link_picker_respects_country_codes(plaid: PlaidClient) -> None:
     assert "INVALID_INSTITUTION" in link.page()
 
 
+@pytest.mark.parametrize("product", ["investments_auth", "identity_match"])
+def test_link_picker_offers_banks_for_products_that_come_with_another(
+    plaid: PlaidClient, product: str
+) -> None:
+    link = LinkBrowser(plaid, products=[product])
+    link.post("consent")
+    assert 'value="ins_109508"' in link.page()
+    link.post("select", institution_id="ins_109508")
+    done = link.post("credentials", username="user_good", password="pass_good")
+    assert "public_token=public-sandbox-" in link.continue_from(done)
+
+
 def test_link_form_without_csrf_token_is_refused(plaid: PlaidClient) -> None:
     link = LinkBrowser(plaid)
     response = link.client.post("/link/consent", data={"token": link.token})
