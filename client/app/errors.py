@@ -27,10 +27,7 @@ class AppError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The error object."""
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field:
-            error["field"] = self.field
-        return {"error": error}
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
 
 
 class InvalidField(AppError):
@@ -114,7 +111,8 @@ def register(app: Flask, page: Callable[[HTTPException], Any]) -> None:
         if not request.path.startswith("/api/"):
             return page(exc)
         code = exc.name.upper().replace(" ", "_")
-        reply = jsonify({"error": {"code": code, "message": exc.description or exc.name}})
+        message = exc.description or exc.name
+        reply = jsonify({"error": {"code": code, "message": message, "field": None}})
         reply.status_code = exc.code or 500
         reply.headers.extend((k, v) for k, v in exc.get_headers() if k != "Content-Type")
         return reply

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, type_coer
 from sqlalchemy.orm import Session
 
 from client.app.errors import InvalidCursor, InvalidField, NotFound
-from client.app.params import MAX_ID, TransactionFilters
+from client.app.params import MAX_ID, NO_ID, TransactionFilters
 from client.books.queries import TransactionView, transactions_query, view
 from client.store.models import Account, Category, Connection, SyncRun, Transaction, utcnow
 from client.store.types import Money
@@ -44,7 +44,7 @@ def owned_connection(session: Session, user: str, connection_id: int) -> Connect
     """The user's connection, or `NotFound` (another user's is not found either)."""
     conn = session.get(Connection, connection_id)
     if conn is None or conn.user_ref != user:
-        raise NotFound(f"no connection {connection_id}", field="connection_id")
+        raise _not_found("connection", connection_id)
     return conn
 
 
@@ -52,8 +52,15 @@ def owned_account(session: Session, user: str, account_id: int) -> Account:
     """The user's account, or `NotFound`."""
     account = session.get(Account, account_id)
     if account is None or account.user_ref != user:
-        raise NotFound(f"no account {account_id}", field="account_id")
+        raise _not_found("account", account_id)
     return account
+
+
+def _not_found(kind: str, row_id: int) -> NotFound:
+    """``no <kind> <id>``; an id beyond any column arrives as ``NO_ID``, which is not the
+    number asked for, so that one is named by its kind only."""
+    named = f"no {kind} {row_id}" if row_id != NO_ID else f"no such {kind}"
+    return NotFound(named, field=f"{kind}_id")
 
 
 def connections(session: Session, user: str) -> list[Connection]:
@@ -169,19 +176,24 @@ def _decode(cursor: str, f: TransactionFilters) -> tuple[Any, int]:
     """The sort value and id a cursor points after; it must belong to these filters."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        value = dt.date.fromisoformat(data["v"]) if f.sort == "date" else Decimal(data["v"])
-        last_id, fingerprint = int(data["i"]), str(data["f"])
-    except (ValueError, KeyError, TypeError, ArithmeticError, binascii.Error):
+        fingerprint = str(data["f"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
         raise InvalidCursor("cursor: not a cursor from this API", field="cursor") from None
-    # A cursor is plain base64 JSON: an edited one may hold what no row can (NaN, 1e400, too
-    # many places, an id beyond 64 bits); it points after nothing this API wrote.
-    if not 1 <= last_id <= MAX_ID or (isinstance(value, Decimal) and not Money.storable(value)):
-        raise InvalidCursor("cursor: not a cursor from this API", field="cursor")
+    # Filters and sort first: another sort's cursor holds another kind of value.
     if fingerprint != _fingerprint(f):
         raise InvalidCursor(
             "cursor: made for other filters or another sort; start again without it",
             field="cursor",
         )
+    try:
+        value = dt.date.fromisoformat(data["v"]) if f.sort == "date" else Decimal(data["v"])
+        last_id = int(data["i"])
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        raise InvalidCursor("cursor: not a cursor from this API", field="cursor") from None
+    # A cursor is plain base64 JSON: an edited one may hold what no row can (NaN, 1e400, too
+    # many places, an id beyond 64 bits); it points after nothing this API wrote.
+    if not 1 <= last_id <= MAX_ID or (isinstance(value, Decimal) and not Money.storable(value)):
+        raise InvalidCursor("cursor: not a cursor from this API", field="cursor")
     return value, last_id
 
 

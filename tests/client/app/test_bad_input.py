@@ -54,6 +54,20 @@ def test_an_id_beyond_64_bits_is_not_found_by_any_method(
     headers = {"Content-Type": "application/json", **basic("alice")}
     reply = world.client().open(path, method=method, json={"paused": True}, headers=headers)
     assert reply.status_code == 404, (reply.status_code, reply.headers.get("Allow"))
+    assert reply.json["error"]["message"] == "no such connection"  # not "no connection 0"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/api/v1/nope", 404), ("PUT", "/api/v1/providers", 405)],
+)
+def test_http_errors_carry_the_one_error_shape(
+    world: World, method: str, path: str, status: int
+) -> None:
+    """docs/demo-app.md: errors are one shape, ``{"error": {"code", "message", "field"}}``."""
+    reply = world.client().open(path, method=method, headers=basic("alice"))
+    assert reply.status_code == status
+    assert set(reply.json["error"]) == {"code", "message", "field"}, reply.json
 
 
 @pytest.mark.parametrize("value", ["yes", "on", "1", 1, 0, "false", None])
@@ -109,6 +123,15 @@ def test_an_edited_cursor_is_refused(world: World, sort: str, value: str, last_i
             "INVALID_CURSOR",
             "cursor: not a cursor from this API",  # not refused for its filters' fingerprint
         )
+
+
+def test_a_cursor_of_another_sort_is_refused_for_its_sort(world: World) -> None:
+    """Its value is another sort's kind (a date, not an amount): it was refused as no cursor
+    of this API's at all."""
+    first = world.get("alice", "/api/v1/transactions", limit=3).json["pagination"]["next_cursor"]
+    reply = world.get("alice", "/api/v1/transactions", sort="amount", cursor=first)
+    assert reply.status_code == 400
+    assert "other filters or another sort" in reply.json["error"]["message"], reply.json
 
 
 def test_a_forged_cursor_that_could_be_real_still_pages(world: World) -> None:
