@@ -72,19 +72,30 @@ def _custom_recipe(raw: dict[str, Any]) -> dict[str, Any]:
     meta = raw.get("meta") or {}
     subtype = raw.get("subtype") or "checking"
     balance = raw.get("starting_balance", 10000)
+    kind = raw.get("type", "depository")
     return {
-        "type": raw.get("type", "depository"),
+        "type": kind,
         "subtype": subtype,
         "name": meta.get("name") or f"Custom {subtype.title()}",
         "official_name": meta.get("official_name"),
         "mask": meta.get("mask"),
         "current": balance,
-        "available": raw.get("force_available_balance", balance),
+        "available": raw.get("force_available_balance", _custom_available(kind, balance, meta)),
         "limit": meta.get("limit"),
         "currency": raw.get("currency"),
         "numbers": raw.get("numbers") or {},
         "transactions": raw.get("transactions"),
     }
+
+
+def _custom_available(kind: str, balance: float, meta: dict[str, Any]) -> float | None:
+    """A custom account's available balance unless forced, as Plaid's accounts of its type
+    show one: a card's is its limit less what is owed (none without a limit), a loan has none,
+    and otherwise it is the balance."""
+    if kind == "credit":
+        limit = meta.get("limit")
+        return None if limit is None else limit - balance
+    return None if kind == "loan" else balance
 
 
 def build(

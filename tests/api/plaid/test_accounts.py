@@ -155,6 +155,28 @@ def test_auth_get_custom_user_without_depository_is_no_auth_accounts(plaid: Plai
     assert error["error_code"] == "NO_AUTH_ACCOUNTS"
 
 
+def test_custom_accounts_show_the_available_balance_of_their_type(plaid: PlaidClient) -> None:
+    """A card's available is its limit less what is owed, a loan has none; the balance was
+    shown as available for every type (a card owing 300 had 300 to spend)."""
+    recipes = [
+        {"type": "credit", "subtype": "credit card", "starting_balance": 300},
+        {
+            "type": "credit",
+            "subtype": "credit card",
+            "starting_balance": 300,
+            "meta": {"limit": 1000},
+        },
+        {"type": "loan", "subtype": "student", "starting_balance": 10000},
+        {"type": "depository", "subtype": "checking", "starting_balance": 50},
+        {"type": "loan", "subtype": "student", "starting_balance": 9, "force_available_balance": 7},
+    ]
+    password = json.dumps({"override_accounts": recipes})
+    token = plaid.link_item(override_username="user_custom", override_password=password)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    shown = [(a["balances"]["available"], a["balances"]["limit"]) for a in accounts]
+    assert shown == [(None, None), (700, 1000), (None, None), (50, None), (7, None)]
+
+
 def test_auth_get_adds_auth_to_billed_products(plaid: PlaidClient) -> None:
     token = plaid.link_item(products=("transactions",))
     plaid.ok("/auth/get", access_token=token)
