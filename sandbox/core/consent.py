@@ -62,6 +62,15 @@ def warn_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datetime
     _warn(session, tenant, item, "PENDING_EXPIRATION", {"consent_expiration_time": expires})
 
 
+def data_through(item: Item, today: dt.date) -> dt.date:
+    """The last day the bank shares the item's data: ``today``, or the last day of a consent
+    that has ended (nothing is read once it ends; the item is waiting for update mode)."""
+    expires = item.consent_expires_at
+    if expires is None:
+        return today
+    return min(today, (expires - dt.timedelta(microseconds=1)).date())
+
+
 def due(item: Item, now: dt.datetime) -> bool:
     """Whether ``expire_if_due`` would change the item now."""
     expires = item.consent_expires_at

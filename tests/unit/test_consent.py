@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sandbox.core import errors
 from sandbox.core.bank import Bank
-from sandbox.core.models import Item, WebhookEvent
+from sandbox.core.models import Item, Transaction, WebhookEvent
 from tests.conftest import FROZEN_NOW
 from tests.unit.conftest import link
 
@@ -91,3 +91,16 @@ def test_fired_pending_disconnect_does_not_stand_in_for_the_real_one(bank: Bank)
     bank.fire_webhook(token, "ITEM", "PENDING_DISCONNECT")
     advance(bank, 360)
     assert codes(bank, item) == ["PENDING_DISCONNECT", "PENDING_DISCONNECT"]
+
+
+def test_clock_advance_past_consent_end_writes_no_data_after_it(bank: Bank) -> None:
+    _, item = linked(bank, "ins_117650")
+    item.sync_called = True
+    assert item.consent_expires_at is not None
+    last_day = item.consent_expires_at.date()
+    advance(bank, 92)  # past the 90-day consent in one move
+    dates = bank.session.scalars(select(Transaction.date).where(Transaction.item_pk == item.pk))
+    assert max(dates) <= last_day
+    assert item.error_code == "ITEM_LOGIN_REQUIRED"
+    events = bank.session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)).all()
+    assert events[-1].webhook_code == "ERROR"  # the data until the end came first
