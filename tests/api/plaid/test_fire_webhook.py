@@ -84,3 +84,16 @@ def test_fire_webhook_default_update_of_a_type_without_one_is_invalid_field(
     )
     assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
     assert "webhook_type" in error["error_message"]
+
+
+def test_fire_webhook_user_permission_revoked_only_sends_the_webhook(plaid: PlaidClient) -> None:
+    token = plaid.link_item(webhook=HOOK)
+    plaid.ok(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_type="ITEM",
+        webhook_code="USER_PERMISSION_REVOKED",
+    )
+    assert queued_webhooks(plaid)[0]["error"]["error_code"] == "USER_PERMISSION_REVOKED"
+    assert plaid.ok("/item/get", access_token=token)["item"]["error"] is None
+    plaid.ok("/accounts/get", access_token=token)
