@@ -230,7 +230,8 @@ class Bank:
         today, changed = clock.today(), []
         for item in live_items(self.session, self.tenant):
             seq = item.change_seq
-            if item.error_code is None and items.materialize(self.session, item, today):
+            through = consent.data_through(item, today)  # no data once consent has ended
+            if item.error_code is None and items.materialize(self.session, item, through):
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
                 item.last_successful_update = clock.now()
                 changed.append(item)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import errors, institutions, items
 from .institutions import Institution
-from .models import Item, Tenant, WebhookEvent
+from .models import Item, Tenant
 from .webhooks import triggers
 from .webhooks.outbox import emit
 
@@ -54,15 +53,22 @@ def advance(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> N
 
 
 def warn_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> None:
-    """UK/EU items: ``PENDING_EXPIRATION`` once, when consent ends within 7 days."""
+    """UK/EU items: ``PENDING_EXPIRATION`` once per consent, when it ends within 7 days."""
     expires = item.consent_expires_at
     if expires is None or not now < expires <= now + NOTICE:
         return
     if not uses_expiration_notice(institutions.get(item.institution_id)):
         return  # US/CA OAuth items get PENDING_DISCONNECT (``advance``)
-    if not _sent(session, item, "PENDING_EXPIRATION"):
-        payload = {"consent_expiration_time": expires}
-        emit(session, tenant, item, "ITEM", "PENDING_EXPIRATION", payload)
+    _warn(session, tenant, item, "PENDING_EXPIRATION", {"consent_expiration_time": expires})
+
+
+def data_through(item: Item, today: dt.date) -> dt.date:
+    """The last day the bank shares the item's data: ``today``, or the last day of a consent
+    that has ended (nothing is read once it ends; the item is waiting for update mode)."""
+    expires = item.consent_expires_at
+    if expires is None:
+        return today
+    return min(today, (expires - dt.timedelta(microseconds=1)).date())
 
 
 def due(item: Item, now: dt.datetime) -> bool:
@@ -86,16 +92,16 @@ def renew(item: Item, now: dt.datetime) -> None:
 
 
 def _pending_disconnect(session: Session, tenant: Tenant, item: Item, when: dt.datetime) -> None:
-    if not _sent(session, item, "PENDING_DISCONNECT"):
-        payload = {"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": when}
-        emit(session, tenant, item, "ITEM", "PENDING_DISCONNECT", payload)
+    payload = {"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": when}
+    _warn(session, tenant, item, "PENDING_DISCONNECT", payload)
 
 
-def _sent(session: Session, item: Item, webhook_code: str) -> bool:
-    """Whether the item already has a ``webhook_code`` event queued (each warns once)."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(WebhookEvent)
-        .where(WebhookEvent.item_pk == item.pk, WebhookEvent.webhook_code == webhook_code)
-    )
-    return bool(count)
+def _warn(
+    session: Session, tenant: Tenant, item: Item, code: str, payload: dict[str, object]
+) -> None:
+    """Queue the expiry warning ``code`` once per consent period: keyed by the expiry it
+    warns of, so a renewed consent warns again and a fired test webhook does not count."""
+    if item.consent_warned_for == item.consent_expires_at:
+        return
+    item.consent_warned_for = item.consent_expires_at
+    emit(session, tenant, item, "ITEM", code, payload)

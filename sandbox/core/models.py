@@ -130,6 +130,9 @@ class Item(Base):
     webhook: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(64))
     consent_expires_at: Mapped[dt.datetime | None]
+    # The consent expiry the last PENDING_EXPIRATION/PENDING_DISCONNECT warned of: one warning
+    # per consent period (a renewal starts a new one; a fired test webhook is no warning).
+    consent_warned_for: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     removed_at: Mapped[dt.datetime | None]
     history_start: Mapped[dt.date] = mapped_column(Date)

@@ -337,3 +337,44 @@ def _plaid_caller(app: Flask) -> Callable[..., dict[str, Any]]:
 def _json(value: Any) -> Any:
     """A JSON column read through a plain text query (text on SQLite, parsed on PostgreSQL)."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def test_items_already_warned_of_expiry_stay_warned_across_the_migration(
+    empty_app: Flask,
+) -> None:
+    """Revision a3f8d2c6e915 marks an item that has an expiry warning event as warned for its
+    current consent, so it does not warn a second time after the upgrade."""
+    import flask_migrate
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    client = empty_app.test_client()
+    keys = {"client_id": "c", "secret": "s"}
+    tokens = []
+    for _ in range(2):
+        public = client.post(
+            "/sandbox/public_token/create",
+            json={
+                **keys,
+                "institution_id": "ins_127287",
+                "initial_products": ["auth"],
+                "options": {"webhook": "https://app.example/hook"},
+            },
+        ).get_json()["public_token"]
+        exchanged = client.post(
+            "/item/public_token/exchange", json={**keys, "public_token": public}
+        )
+        tokens.append(exchanged.get_json()["access_token"])
+    fired = {
+        "access_token": tokens[0],
+        "webhook_type": "ITEM",
+        "webhook_code": "PENDING_DISCONNECT",
+    }
+    assert client.post("/sandbox/item/fire_webhook", json={**keys, **fired}).status_code == 200
+    warned = "SELECT consent_warned_for = consent_expires_at FROM items ORDER BY pk"
+    with empty_app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="c7e2a4f9d813")
+        flask_migrate.upgrade()
+        assert db.session.execute(text(warned)).scalars().all() == [True, None]
+        db.session.remove()

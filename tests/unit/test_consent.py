@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sandbox.core import errors
 from sandbox.core.bank import Bank
-from sandbox.core.models import Item, WebhookEvent
+from sandbox.core.models import Item, Transaction, WebhookEvent
 from tests.conftest import FROZEN_NOW
 from tests.unit.conftest import link
 
@@ -74,3 +74,33 @@ def test_expired_consent_is_noticed_on_read_and_update_mode_renews_it(bank: Bank
     bank.repair_login(item)
     assert item.error_code is None
     assert item.consent_expires_at == FROZEN_NOW + dt.timedelta(days=90)
+
+
+def test_renewed_consent_warns_again_before_its_new_expiry(bank: Bank) -> None:
+    _, item = linked(bank, "ins_118923")
+    advance(bank, 84)
+    advance(bank, 8)
+    assert codes(bank, item) == ["PENDING_EXPIRATION", "ERROR"]
+    bank.repair_login(item)  # update mode: consent renewed for 90 days from now
+    advance(bank, 86)
+    assert codes(bank, item) == ["PENDING_EXPIRATION", "ERROR", "PENDING_EXPIRATION"]
+
+
+def test_fired_pending_disconnect_does_not_stand_in_for_the_real_one(bank: Bank) -> None:
+    token, item = linked(bank, "ins_127287")
+    bank.fire_webhook(token, "ITEM", "PENDING_DISCONNECT")
+    advance(bank, 360)
+    assert codes(bank, item) == ["PENDING_DISCONNECT", "PENDING_DISCONNECT"]
+
+
+def test_clock_advance_past_consent_end_writes_no_data_after_it(bank: Bank) -> None:
+    _, item = linked(bank, "ins_117650")
+    item.sync_called = True
+    assert item.consent_expires_at is not None
+    last_day = item.consent_expires_at.date()
+    advance(bank, 92)  # past the 90-day consent in one move
+    dates = bank.session.scalars(select(Transaction.date).where(Transaction.item_pk == item.pk))
+    assert max(dates) <= last_day
+    assert item.error_code == "ITEM_LOGIN_REQUIRED"
+    events = bank.session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)).all()
+    assert events[-1].webhook_code == "ERROR"  # the data until the end came first

@@ -7,39 +7,21 @@ commits (or rolls back) with its cause. ``fire`` serves ``/sandbox/item/fire_web
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import errors, microdeposits
+from ..accounts import AUTH_SUBTYPES
+from ..liabilities import LIABILITY_SUBTYPES
 from ..models import AssetReport, Item, Tenant, Transaction
 from . import partners
 from .outbox import emit
 
 INITIAL_WINDOW = dt.timedelta(days=30)
 PENDING_EXPIRATION_NOTICE = dt.timedelta(days=7)
-
-# Codes ``/sandbox/item/fire_webhook`` accepts, with the product each needs (None: any item).
-FIREABLE: dict[str, str | None] = {
-    "DEFAULT_UPDATE": "transactions",
-    "SYNC_UPDATES_AVAILABLE": "transactions",
-    "RECURRING_TRANSACTIONS_UPDATE": "transactions",
-    "NEW_ACCOUNTS_AVAILABLE": None,
-    "USER_PERMISSION_REVOKED": None,
-    "USER_ACCOUNT_REVOKED": None,
-    "PENDING_DISCONNECT": None,
-    "LOGIN_REPAIRED": None,
-    "SMS_MICRODEPOSITS_VERIFICATION": "auth",  # a Same Day micro-deposit item only
-}
-# DIVERGES: DEFAULT_UPDATE of products other than Transactions carries only ``error``.
-DEFAULT_UPDATE_PRODUCTS = {
-    "TRANSACTIONS": "transactions",
-    "AUTH": "auth",
-    "HOLDINGS": "investments",
-    "INVESTMENTS_TRANSACTIONS": "investments",
-    "LIABILITIES": "liabilities",
-}
 
 
 def item_linked(
@@ -194,43 +176,47 @@ def fire(
 ) -> None:
     """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload (a
     Transactions code also to the partners watching the item)."""
-    if code not in FIREABLE:
-        raise errors.InvalidField(f"webhook_code {code} cannot be fired", field="webhook_code")
-    if code == "DEFAULT_UPDATE":  # the one code whose product ``webhook_type`` picks
-        product: str | None = DEFAULT_UPDATE_PRODUCTS.get(webhook_type, "transactions")
-    else:
-        product, webhook_type = FIREABLE[code], _type_of(code)
+    webhook_type = fired_type(webhook_type, code)
+    product, facts = FIREABLE[webhook_type, code]
     if not item.webhook and not (
         webhook_type == "TRANSACTIONS" and partners.watchers(session, item)
     ):
         raise errors.SandboxWebhookInvalid()
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()
-    if code == "SMS_MICRODEPOSITS_VERIFICATION":
-        emit(session, tenant, item, "AUTH", code, _sms_verification(item))
+    if webhook_type != "TRANSACTIONS":
+        emit(session, tenant, item, webhook_type, code, facts(item, now))
         return
-    if webhook_type == "TRANSACTIONS":
-        # A partner's RECURRING_TRANSACTIONS_UPDATE names its account only (``account_id``).
-        only_account = code == "RECURRING_TRANSACTIONS_UPDATE"
-        facts = _fired_payload(item, code, now)
-        partners.transactions(
-            session,
-            tenant,
-            item,
-            code,
-            facts,
-            per_account=(lambda _account_id: {}) if only_account else None,
-        )
-        return
-    payload = (
-        _fired_payload(item, code, now)
-        if webhook_type == "ITEM"
-        else INVESTMENT_PAYLOADS.get(webhook_type, {})
+    # A partner's RECURRING_TRANSACTIONS_UPDATE names its account only (``account_id``).
+    only_account = code == "RECURRING_TRANSACTIONS_UPDATE"
+    partners.transactions(
+        session,
+        tenant,
+        item,
+        code,
+        facts(item, now),
+        per_account=(lambda _account_id: {}) if only_account else None,
     )
-    emit(session, tenant, item, webhook_type, code, payload or {"error": None})
 
 
-def _sms_verification(item: Item) -> dict[str, Any]:
+def fired_type(webhook_type: str, code: str) -> str:
+    """The type ``code`` is fired as: ``webhook_type`` picks DEFAULT_UPDATE's product; every
+    other code has one type, whatever ``webhook_type`` says (it defaults to TRANSACTIONS)."""
+    if (webhook_type, code) in FIREABLE:
+        return webhook_type
+    types = [kind for kind, fired in FIREABLE if fired == code]
+    if not types:
+        raise errors.InvalidField(f"webhook_code {code} cannot be fired", field="webhook_code")
+    if len(types) > 1:
+        raise errors.InvalidField(
+            f"webhook_type {webhook_type} has no {code} webhook to fire "
+            f"(one of {', '.join(types)})",
+            field="webhook_type",
+        )
+    return types[0]
+
+
+def _sms_verification(item: Item, _now: dt.datetime) -> dict[str, Any]:
     """``SMS_MICRODEPOSITS_VERIFICATION`` of the item's Same Day account; the state stays.
 
     DIVERGES: what Plaid answers for an item without a Same Day micro-deposit is not
@@ -242,27 +228,43 @@ def _sms_verification(item: Item) -> dict[str, Any]:
     return {"account_id": account.id, "status": microdeposits.sms_verification_status(account)}
 
 
-def _type_of(code: str) -> str:
-    return "TRANSACTIONS" if FIREABLE[code] == "transactions" else "ITEM"
+def _auth_update(item: Item, _now: dt.datetime) -> dict[str, Any]:
+    """AUTH/DEFAULT_UPDATE naming the item's accounts with numbers as having new Auth.
+
+    DIVERGES: which accounts Plaid's fired webhook lists is not documented; none is said
+    to have changed numbers, as the sandbox never changes them.
+    """
+    new = [a.id for a in item.accounts if a.subtype in AUTH_SUBTYPES]
+    return {"account_ids_with_new_auth": new, "account_ids_with_updated_auth": {}, "error": None}
 
 
-def _fired_payload(item: Item, code: str, now: dt.datetime) -> dict[str, Any]:
-    """Plaid's keys for each fireable code (plaid.md §7)."""
-    account_ids = [a.id for a in item.accounts]
-    payloads: dict[str, dict[str, Any]] = {
-        "DEFAULT_UPDATE": _new(0),
-        "SYNC_UPDATES_AVAILABLE": _sync(historical=True),
-        "RECURRING_TRANSACTIONS_UPDATE": {"account_ids": account_ids},
-        "NEW_ACCOUNTS_AVAILABLE": {"error": None},
-        "USER_PERMISSION_REVOKED": {"error": errors.UserPermissionRevoked()},
-        "USER_ACCOUNT_REVOKED": {"account_id": account_ids[0] if account_ids else None},
-        "PENDING_DISCONNECT": {
-            "reason": "INSTITUTION_TOKEN_EXPIRATION",
-            "disconnect_time": now + PENDING_EXPIRATION_NOTICE,
-        },
-        "LOGIN_REPAIRED": {"error": None},
+def _liabilities_update(item: Item, _now: dt.datetime) -> dict[str, Any]:
+    """LIABILITIES/DEFAULT_UPDATE naming the item's liability accounts as new.
+
+    DIVERGES: which accounts Plaid's fired webhook lists is not documented.
+    """
+    new = [a.id for a in item.accounts if a.subtype in LIABILITY_SUBTYPES]
+    return {
+        "error": None,
+        "account_ids_with_new_liabilities": new,
+        "account_ids_with_updated_liabilities": {},
     }
-    return payloads[code]
+
+
+def _pending_disconnect(_item: Item, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "reason": "INSTITUTION_TOKEN_EXPIRATION",
+        "disconnect_time": now + PENDING_EXPIRATION_NOTICE,
+    }
+
+
+def _account_ids(item: Item) -> list[str]:
+    return [a.id for a in item.accounts]
+
+
+def _first_account(item: Item, _now: dt.datetime) -> dict[str, Any]:
+    ids = _account_ids(item)
+    return {"account_id": ids[0] if ids else None}
 
 
 def _transactions_watched(session: Session, item: Item) -> bool:
@@ -313,8 +315,32 @@ def _trades(new: int) -> dict[str, Any]:
     }
 
 
-INVESTMENT_PAYLOADS = {"HOLDINGS": _holdings(0, 0), "INVESTMENTS_TRANSACTIONS": _trades(0)}
-
-
 def _sync(historical: bool) -> dict[str, Any]:
     return {"initial_update_complete": True, "historical_update_complete": historical}
+
+
+Facts = Callable[[Item, dt.datetime], dict[str, Any]]
+# Every (webhook_type, webhook_code) ``/sandbox/item/fire_webhook`` sends (the OpenAPI
+# description of the endpoint), with the product the item needs (None: any item) and the
+# body's facts (plaid.md §7). A pair absent here is refused, so none reaches the outbox unknown.
+FIREABLE: dict[tuple[str, str], tuple[str | None, Facts]] = {
+    ("TRANSACTIONS", "DEFAULT_UPDATE"): ("transactions", lambda _i, _n: _new(0)),
+    ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE"): ("transactions", lambda _i, _n: _sync(True)),
+    ("TRANSACTIONS", "RECURRING_TRANSACTIONS_UPDATE"): (
+        "transactions",
+        lambda item, _n: {"account_ids": _account_ids(item)},
+    ),
+    ("AUTH", "DEFAULT_UPDATE"): ("auth", _auth_update),
+    ("AUTH", "SMS_MICRODEPOSITS_VERIFICATION"): ("auth", _sms_verification),
+    ("HOLDINGS", "DEFAULT_UPDATE"): ("investments", lambda _i, _n: _holdings(0, 0)),
+    ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): ("investments", lambda _i, _n: _trades(0)),
+    ("LIABILITIES", "DEFAULT_UPDATE"): ("liabilities", _liabilities_update),
+    ("ITEM", "NEW_ACCOUNTS_AVAILABLE"): (None, lambda _i, _n: {"error": None}),
+    ("ITEM", "USER_PERMISSION_REVOKED"): (
+        None,
+        lambda _i, _n: {"error": errors.UserPermissionRevoked()},
+    ),
+    ("ITEM", "USER_ACCOUNT_REVOKED"): (None, _first_account),
+    ("ITEM", "PENDING_DISCONNECT"): (None, _pending_disconnect),
+    ("ITEM", "LOGIN_REPAIRED"): (None, lambda _i, _n: {"error": None}),
+}

@@ -96,7 +96,9 @@ def sample(body: Any, keep: int = 3) -> Any:
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """plaid-python's module name of a model: ``HostedMMDVerificationWebhook`` is
+    ``hosted_mmd_verification_webhook`` (an acronym is one word)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def sdk_model(name: str) -> type:

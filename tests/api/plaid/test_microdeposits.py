@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.api.plaid.contract import openapi_errors, sdk_deserialize
+from tests.api.plaid.contract import openapi_errors, sdk_deserialize, sdk_model_errors
 from tests.api.plaid.helpers import advance_clock, queued_webhooks
 from tests.api.web.test_link_pages import LinkBrowser, to_credentials
 from tests.conftest import PlaidClient
@@ -336,6 +336,7 @@ def test_firing_sms_verification_reports_the_same_day_account_and_keeps_its_stat
     )
     assert hook["account_id"] == account["account_id"] and hook["status"] == "MANUALLY_VERIFIED"
     assert hook["item_id"] and hook["environment"] == "sandbox"
+    assert not sdk_model_errors("HostedMMDVerificationWebhook", hook)
     # a test webhook only: the deposit still waits for its code
     (after,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
     assert after["verification_status"] == "pending_manual_verification"
