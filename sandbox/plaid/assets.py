@@ -141,7 +141,7 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
     account["balances"] = {
         **account["balances"],
         "current": money(section.current_minor),
-        "available": money(_available(section)),
+        "available": money(section.available_minor),
         "margin_loan_amount": None,
     }
     keys = BASE_KEYS + (INSIGHT_KEYS if insights else ())
@@ -161,16 +161,6 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
             for day, value in section.history
         ],
     }
-
-
-def _available(section: AccountSection) -> int | None:
-    """Available as of the report's day: a deposit's balance, a card's headroom."""
-    account = section.account
-    if account.type == "depository":
-        return section.current_minor
-    if account.type == "credit" and account.limit_minor is not None:
-        return account.limit_minor - section.current_minor
-    return None
 
 
 def _pdf(bank: Bank, report: ReportContent) -> Response:

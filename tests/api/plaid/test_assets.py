@@ -60,6 +60,19 @@ def test_report_has_daily_balances_that_reconcile_with_its_transactions(
     assert checking["owners"][0]["names"]
 
 
+def test_report_balances_are_those_accounts_get_shows_that_day(plaid: PlaidClient) -> None:
+    token, report_token, _ = _create(plaid)
+    shown = {
+        a["account_id"]: a["balances"]
+        for a in plaid.ok("/accounts/get", access_token=token)["accounts"]
+    }
+    report = _get(plaid, report_token)["report"]
+    assert {a["account_id"]: a["balances"] for a in report["items"][0]["accounts"]} == {
+        account_id: {**balances, "margin_loan_amount": None}
+        for account_id, balances in shown.items()
+    }
+
+
 def test_insights_add_names_merchants_and_categories(plaid: PlaidClient) -> None:
     _, report_token, _ = _create(plaid)
     plain = _checking(_get(plaid, report_token)["report"])["transactions"][0]
