@@ -32,6 +32,7 @@ BASE_KEYS = (
     "pending",
 )
 KEPT_OPTIONS = ("client_report_id", "webhook", "user")
+ADD_ONS = ("investments", "fast_assets")  # the spec's ``AssetReportAddOns``
 TRANSACTIONS = TransactionSchema(many=True, original_description=True)
 
 
@@ -49,10 +50,10 @@ class AssetReportOptions(PlaidRequest):
     client_report_id = fields.String(allow_none=True)
     webhook = WebhookUrl(allow_none=True)
     user = fields.Nested(AssetReportUser, allow_none=True)
-    include_fast_report = StrictBoolean()
+    include_fast_report = StrictBoolean(allow_none=True)
     products = fields.List(fields.String())
-    add_ons = fields.List(fields.String())
-    require_all_items = StrictBoolean()
+    add_ons = fields.List(fields.String(validate=validate.OneOf(ADD_ONS)))
+    require_all_items = StrictBoolean(allow_none=True)
 
 
 class AssetReportCreateRequest(PlaidRequest):
@@ -181,9 +182,7 @@ def asset_report_create() -> Response:
 
 def _options(options: dict[str, Any] | None) -> dict[str, Any]:
     """The options a report keeps (what its get and webhook need)."""
-    return {
-        k: v for k, v in (options or {}).items() if k in ("client_report_id", "webhook", "user")
-    }
+    return {k: v for k, v in (options or {}).items() if k in KEPT_OPTIONS}
 
 
 @bp.post("/asset_report/get")

@@ -196,6 +196,7 @@ def test_product_ready_webhook_goes_to_the_options_webhook(plaid: PlaidClient) -
             {"days_requested": 10, "options": {"webhook": "http://169.254.169.254/latest/"}},
             "options.webhook",
         ),
+        ({"days_requested": 10, "options": {"add_ons": ["bogus"]}}, "options.add_ons"),
     ],
 )
 def test_create_bad_input_names_the_field(
