@@ -165,6 +165,13 @@ def items_of(session: Session, record: AssetReport) -> list[Item]:
     return [found[pk] for pk in record.item_pks]
 
 
+def check_ready(record: AssetReport, now: dt.datetime, ready_after: dt.timedelta) -> None:
+    """``PRODUCT_NOT_READY`` while the report is being built: until then there is nothing
+    to read, refresh, filter or hand to an auditor."""
+    if now < record.created_at + ready_after:
+        raise AssetReportNotReady()
+
+
 def build(
     session: Session,
     record: AssetReport,
@@ -173,8 +180,7 @@ def build(
     days_to_include: int | None = None,
 ) -> ReportContent:
     """The report's content as of the day it was made (``PRODUCT_NOT_READY`` until built)."""
-    if now < record.created_at + ready_after:
-        raise AssetReportNotReady()
+    check_ready(record, now, ready_after)
     as_of = record.created_at.date()
     days = (
         record.days_requested

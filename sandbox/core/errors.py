@@ -159,6 +159,12 @@ class AssetReportNotReady(AssetReportError):
     """the requested product is not yet ready. please provide a webhook or try the request again later"""
 
 
+class AssetReportProductNotEnabled(AssetReportError):
+    """one or more items in the report were not initialized with the assets product in Link"""
+
+    condition = "PRODUCT_NOT_ENABLED"
+
+
 class AssetReportDataUnavailable(AssetReportError):
     """unable to pull sufficient data for all items to generate this report"""
 

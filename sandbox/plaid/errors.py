@@ -149,6 +149,9 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
         "INVALID_INPUT", "INVALID_AUDIT_COPY_TOKEN", 400, None
     ),
     errors.AssetReportNotReady: PlaidError("ASSET_REPORT_ERROR", "PRODUCT_NOT_READY", 400, None),
+    errors.AssetReportProductNotEnabled: PlaidError(
+        "ASSET_REPORT_ERROR", "PRODUCT_NOT_ENABLED", 400, None
+    ),
     errors.AssetReportDataUnavailable: PlaidError(
         "ASSET_REPORT_ERROR", "DATA_UNAVAILABLE", 400, None
     ),

@@ -223,10 +223,18 @@ def test_create_with_a_bad_access_token_is_invalid_access_token(plaid: PlaidClie
     assert error["error_code"] == "INVALID_ACCESS_TOKEN"
 
 
-def test_bank_without_assets_is_products_not_supported(plaid: PlaidClient) -> None:
-    token = plaid.link_item("ins_117650")  # a GB bank: no Assets
+@pytest.mark.parametrize("institution", ["ins_109508", "ins_117650"])  # a US bank, a GB one
+def test_item_linked_without_assets_is_product_not_enabled(
+    plaid: PlaidClient, institution: str
+) -> None:
+    """Assets is not added on first use as other products are: Link must have asked for it."""
+    token = plaid.link_item(institution, products=("transactions",))
     error = plaid.error("/asset_report/create", access_tokens=[token], days_requested=10)
-    assert error["error_code"] == "PRODUCTS_NOT_SUPPORTED"
+    assert (error["error_type"], error["error_code"]) == (
+        "ASSET_REPORT_ERROR",
+        "PRODUCT_NOT_ENABLED",
+    )
+    assert "assets" not in plaid.ok("/item/get", access_token=token)["item"]["products"]
 
 
 @pytest.mark.parametrize(
