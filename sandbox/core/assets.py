@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from . import balances, keyring
@@ -144,12 +144,27 @@ def create_audit_copy(
 
 
 def remove(session: Session, record: AssetReport, now: dt.datetime) -> None:
-    """Remove the report; its audit copies stop working with it."""
-    record.removed_at = now
-    for copy in session.scalars(
-        select(AssetReportAuditCopy).where(AssetReportAuditCopy.report_token == record.token)
-    ):
-        copy.removed_at = copy.removed_at or now
+    """Remove the report; its audit copies stop working with it.
+
+    One conditional UPDATE decides: of two removals racing on one report, the one whose
+    UPDATE finds it still live wins, and the other gets what a later removal gets
+    (PostgreSQL re-checks the WHERE after the winner commits; SQLite runs writers one by one).
+    """
+    won = session.execute(
+        update(AssetReport)
+        .where(AssetReport.token == record.token, AssetReport.removed_at.is_(None))
+        .values(removed_at=now)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        raise InvalidAssetReportToken()
+    session.execute(
+        update(AssetReportAuditCopy)
+        .where(
+            AssetReportAuditCopy.report_token == record.token,
+            AssetReportAuditCopy.removed_at.is_(None),
+        )
+        .values(removed_at=now)
+    )
 
 
 def forget(session: Session, tenant: Tenant) -> None:

@@ -37,3 +37,8 @@ def test_parallel_calls_answer_without_5xx_duplicate_or_loss(
 ) -> None:
     statuses = scenario(served)
     assert statuses == {200: scenarios.REQUESTS}, (statuses, served.logs()[-3000:])
+
+
+def test_parallel_removals_of_one_asset_report_have_one_winner(served: Served) -> None:
+    statuses = scenarios.asset_report_removals(served)
+    assert statuses == {200: 1, 400: scenarios.REQUESTS - 1}, (statuses, served.logs()[-3000:])
