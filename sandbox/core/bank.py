@@ -716,8 +716,10 @@ class Bank:
         """A new report over the same items with today's data; omitted options keep theirs."""
         record = self._built_asset_report(token)
         items = assets.items_of(self.session, record)
-        if any(i.removed_at is not None for i in items):
-            raise errors.AssetReportDataUnavailable()
+        if removed := [i.id for i in items if i.removed_at is not None]:
+            raise errors.AssetReportDataUnavailable(
+                causes=[(item_id, errors.ItemNotFound()) for item_id in removed]
+            )
         for item in items:
             self.read_item(item)
         merged = {**record.options, **(options or {})}
@@ -729,8 +731,11 @@ class Bank:
         record = self._built_asset_report(token)
         items = assets.items_of(self.session, record)
         known = {a.id for i in items for a in i.accounts}
-        if not set(exclude) <= known:
-            raise errors.InvalidAccountId()
+        if unknown := [a for a in exclude if a not in known]:
+            raise errors.InvalidAccountId(
+                f"the following account_ids_to_exclude are invalid: {', '.join(unknown)}",
+                field="account_ids_to_exclude",
+            )
         excluded = sorted({*record.excluded_account_ids, *exclude})
         new_token, new = self._new_asset_report(
             items, record.days_requested, dict(record.options), excluded

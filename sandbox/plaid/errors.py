@@ -50,6 +50,8 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.InvalidWebhookKeyId: PlaidError(
         "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID", 400, None
     ),
+    # DIVERGES: Plaid's error reference shows this code with error_message null, but the
+    # OpenAPI document's PlaidError requires a string and plaid-python's model refuses null.
     errors.InvalidProcessorToken: PlaidError("INVALID_INPUT", "INVALID_PROCESSOR_TOKEN", 400, None),
     errors.ItemError: PlaidError("ITEM_ERROR", None, 400, None),
     errors.LoginRequired: PlaidError(
@@ -279,11 +281,19 @@ def error_object(exc: errors.CoreError, *, with_request_id: bool = True) -> dict
         "documentation_url": f"{DOCS}{DOC_SECTIONS[row.error_type]}/#{code.lower()}",
         "suggested_action": None,
     }
+    causes: Any = exc.detail.get("causes") or ()  # (item_id, CoreError) pairs
+    if causes:
+        body["causes"] = [_cause(item_id, cause) for item_id, cause in causes]
     if with_request_id:
         body["request_id"] = request_id()
     else:
         body["status"] = row.status
     return body
+
+
+def _cause(item_id: str, cause: errors.CoreError) -> dict[str, Any]:
+    """Plaid's ``Cause``: which item of a many-item request (an Asset Report) failed, and how."""
+    return {**error_object(cause, with_request_id=False), "item_id": item_id}
 
 
 def display_message(condition: str) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.plaid.contract import openapi_errors, sdk_deserialize
+from tests.api.plaid.contract import error_errors, openapi_errors, sdk_deserialize
 from tests.api.plaid.helpers import advance_clock
 from tests.conftest import PlaidClient
 
@@ -254,3 +254,19 @@ def test_refresh_after_an_item_is_removed_is_data_unavailable(plaid: PlaidClient
     assert _get(plaid, report_token)["report"]["items"]  # /item/remove leaves reports
     error = plaid.error("/asset_report/refresh", asset_report_token=report_token)
     assert (error["error_type"], error["error_code"]) == ("ASSET_REPORT_ERROR", "DATA_UNAVAILABLE")
+    assert error_errors(error) == []
+    item_id = _get(plaid, report_token)["report"]["items"][0]["item_id"]
+    [cause] = error["causes"]
+    assert (cause["item_id"], cause["error_type"], cause["error_code"]) == (
+        item_id,
+        "ITEM_ERROR",
+        "ITEM_NOT_FOUND",
+    )
+
+
+def test_filter_with_an_unknown_account_names_it(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    error = plaid.error(
+        "/asset_report/filter", asset_report_token=report_token, account_ids_to_exclude=["nope"]
+    )
+    assert error["error_code"] == "INVALID_ACCOUNT_ID" and "nope" in error["error_message"]
