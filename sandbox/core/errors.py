@@ -57,6 +57,12 @@ class InvalidBody(InvalidRequest):
     condition = "INVALID_BODY"
 
 
+class InvalidHeaders(InvalidRequest):
+    """the request is missing its Content-Type header (application/json)"""
+
+    condition = "INVALID_HEADERS"
+
+
 class InvalidConfiguration(InvalidRequest):
     """The link token configuration is not valid."""
 

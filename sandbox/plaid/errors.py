@@ -36,6 +36,7 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     # Plaid has no code of its own for a bad date range (TrueLayer's invalid_date_range)
     errors.InvalidDateRange: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
     errors.InvalidBody: PlaidError("INVALID_REQUEST", "INVALID_BODY", 400, None),
+    errors.InvalidHeaders: PlaidError("INVALID_REQUEST", "INVALID_HEADERS", 400, None),
     errors.InvalidConfiguration: PlaidError("INVALID_REQUEST", "INVALID_CONFIGURATION", 400, None),
     errors.NotFound: PlaidError("INVALID_REQUEST", "NOT_FOUND", 404, None),
     errors.InvalidInput: PlaidError("INVALID_INPUT", None, 400, None),
