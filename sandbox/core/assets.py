@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from . import balances, keyring
 from .errors import (
@@ -26,6 +26,7 @@ from .errors import (
 )
 from .models import Account, AssetReport, AssetReportAuditCopy, Item, Tenant, Transaction
 from .transactions import with_transactions
+from .writer import available_balance, pending_outflows
 
 MAX_DAYS = 731
 HISTORY_TYPES = {"depository", "credit"}
@@ -33,10 +34,11 @@ HISTORY_TYPES = {"depository", "credit"}
 
 @dataclass(frozen=True)
 class AccountSection:
-    """One account of the report: its balance that day, daily history and transactions."""
+    """One account of the report: its balances that day, daily history and transactions."""
 
     account: Account
     current_minor: int
+    available_minor: int | None
     days_available: int
     history: list[tuple[dt.date, int]]  # newest first
     transactions: list[Transaction]  # newest first
@@ -142,12 +144,27 @@ def create_audit_copy(
 
 
 def remove(session: Session, record: AssetReport, now: dt.datetime) -> None:
-    """Remove the report; its audit copies stop working with it."""
-    record.removed_at = now
-    for copy in session.scalars(
-        select(AssetReportAuditCopy).where(AssetReportAuditCopy.report_token == record.token)
-    ):
-        copy.removed_at = copy.removed_at or now
+    """Remove the report; its audit copies stop working with it.
+
+    One conditional UPDATE decides: of two removals racing on one report, the one whose
+    UPDATE finds it still live wins, and the other gets what a later removal gets
+    (PostgreSQL re-checks the WHERE after the winner commits; SQLite runs writers one by one).
+    """
+    won = session.execute(
+        update(AssetReport)
+        .where(AssetReport.token == record.token, AssetReport.removed_at.is_(None))
+        .values(removed_at=now)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        raise InvalidAssetReportToken()
+    session.execute(
+        update(AssetReportAuditCopy)
+        .where(
+            AssetReportAuditCopy.report_token == record.token,
+            AssetReportAuditCopy.removed_at.is_(None),
+        )
+        .values(removed_at=now)
+    )
 
 
 def forget(session: Session, tenant: Tenant) -> None:
@@ -163,6 +180,13 @@ def items_of(session: Session, record: AssetReport) -> list[Item]:
     return [found[pk] for pk in record.item_pks]
 
 
+def check_ready(record: AssetReport, now: dt.datetime, ready_after: dt.timedelta) -> None:
+    """``PRODUCT_NOT_READY`` while the report is being built: until then there is nothing
+    to read, refresh, filter or hand to an auditor."""
+    if now < record.created_at + ready_after:
+        raise AssetReportNotReady()
+
+
 def build(
     session: Session,
     record: AssetReport,
@@ -171,8 +195,7 @@ def build(
     days_to_include: int | None = None,
 ) -> ReportContent:
     """The report's content as of the day it was made (``PRODUCT_NOT_READY`` until built)."""
-    if now < record.created_at + ready_after:
-        raise AssetReportNotReady()
+    check_ready(record, now, ready_after)
     as_of = record.created_at.date()
     days = (
         record.days_requested
@@ -202,21 +225,45 @@ def _accounts(
     }
     covered = {a.id for a in with_transactions(item, None, accounts) if a.type in HISTORY_TYPES}
     rows = _posted(session, item, sorted(covered), start, as_of) if days else []
+    holds = _holds(session, item, accounts, as_of)
     found = []
     for account in accounts:
         points = series[account.id]
         mine = [r for r in rows if r.account_id == account.id]
         oldest = min((r.date for r in mine), default=None)
+        current = points[-1][1]
         found.append(
             AccountSection(
                 account,
-                points[-1][1],
+                current,
+                available_balance(account, current, holds[account.id]),
                 0 if oldest is None else (as_of - oldest).days + 1,
                 points[::-1] if days and account.id in covered else [],
                 mine,
             )
         )
     return found
+
+
+def _holds(session: Session, item: Item, accounts: list[Account], as_of: dt.date) -> dict[str, int]:
+    """Pending outflows per account at the end of ``as_of``, as ``/accounts/get`` counted
+    them then: rows still pending, and those that have posted since on a later day."""
+    posted = aliased(Transaction)
+    later = exists().where(
+        posted.item_pk == Transaction.item_pk,
+        posted.pending_transaction_id == Transaction.id,
+        posted.date > as_of,
+    )
+    rows = session.execute(
+        select(Transaction.account_id, Transaction.amount_minor).where(
+            Transaction.item_pk == item.pk,
+            Transaction.account_id.in_([a.id for a in accounts]),
+            Transaction.pending.is_(True),
+            Transaction.date <= as_of,
+            or_(Transaction.removed.is_(False), later),
+        )
+    )
+    return pending_outflows(accounts, ((account_id, amount) for account_id, amount in rows))
 
 
 def _posted(

@@ -700,10 +700,13 @@ class Bank:
     def create_asset_report(
         self, access_tokens: list[str], days: int, options: dict[str, Any]
     ) -> tuple[str, AssetReport]:
-        """A report over the items; built in the background (``PRODUCT_READY`` when done)."""
+        """A report over the items; built in the background (``PRODUCT_READY`` when done).
+
+        Unlike most products, Assets is not added on first use: each item must have been
+        linked with it."""
         items = [self.item(token) for token in access_tokens]
-        for item in items:
-            self.bill(item, "assets")
+        if any("assets" not in item.products for item in items):
+            raise errors.AssetReportProductNotEnabled()
         return self._new_asset_report(items, days, options, [])
 
     def _new_asset_report(
@@ -733,10 +736,12 @@ class Bank:
         self, token: str, days: int | None, options: dict[str, Any] | None
     ) -> tuple[str, AssetReport]:
         """A new report over the same items with today's data; omitted options keep theirs."""
-        record = assets.find(self.session, self.tenant, token)
+        record = self._built_asset_report(token)
         items = assets.items_of(self.session, record)
-        if any(i.removed_at is not None for i in items):
-            raise errors.AssetReportDataUnavailable()
+        if removed := [i.id for i in items if i.removed_at is not None]:
+            raise errors.AssetReportDataUnavailable(
+                causes=[(item_id, errors.ItemNotFound()) for item_id in removed]
+            )
         for item in items:
             self.read_item(item)
         merged = {**record.options, **(options or {})}
@@ -745,11 +750,14 @@ class Bank:
 
     def filter_asset_report(self, token: str, exclude: list[str]) -> tuple[str, AssetReport]:
         """A new report of the same day without the accounts ``exclude`` names."""
-        record = assets.find(self.session, self.tenant, token)
+        record = self._built_asset_report(token)
         items = assets.items_of(self.session, record)
         known = {a.id for i in items for a in i.accounts}
-        if not set(exclude) <= known:
-            raise errors.InvalidAccountId()
+        if unknown := [a for a in exclude if a not in known]:
+            raise errors.InvalidAccountId(
+                f"the following account_ids_to_exclude are invalid: {', '.join(unknown)}",
+                field="account_ids_to_exclude",
+            )
         excluded = sorted({*record.excluded_account_ids, *exclude})
         new_token, new = self._new_asset_report(
             items, record.days_requested, dict(record.options), excluded
@@ -757,13 +765,19 @@ class Bank:
         new.created_at = record.created_at  # the same snapshot, fewer accounts
         return new_token, new
 
+    def _built_asset_report(self, token: str) -> AssetReport:
+        """The report ``token`` names, once built (``PRODUCT_NOT_READY`` before)."""
+        record = assets.find(self.session, self.tenant, token)
+        assets.check_ready(record, self.now(), self.historical_delay)
+        return record
+
     def remove_asset_report(self, token: str) -> None:
         """Remove a report and its audit copies."""
         assets.remove(self.session, assets.find(self.session, self.tenant, token), self.now())
 
     def create_audit_copy(self, token: str, auditor_id: str) -> str:
         """An audit copy token an auditor can read the report with."""
-        record = assets.find(self.session, self.tenant, token)
+        record = self._built_asset_report(token)
         return assets.create_audit_copy(self.session, record, auditor_id, self.now())
 
     def audit_copy(self, audit_copy_token: str) -> ReportContent:

@@ -57,6 +57,12 @@ class InvalidBody(InvalidRequest):
     condition = "INVALID_BODY"
 
 
+class InvalidHeaders(InvalidRequest):
+    """the request is missing its Content-Type header (application/json)"""
+
+    condition = "INVALID_HEADERS"
+
+
 class InvalidConfiguration(InvalidRequest):
     """The link token configuration is not valid."""
 
@@ -157,6 +163,12 @@ class AssetReportError(CoreError):
 
 class AssetReportNotReady(AssetReportError):
     """the requested product is not yet ready. please provide a webhook or try the request again later"""
+
+
+class AssetReportProductNotEnabled(AssetReportError):
+    """one or more items in the report were not initialized with the assets product in Link"""
+
+    condition = "PRODUCT_NOT_ENABLED"
 
 
 class AssetReportDataUnavailable(AssetReportError):

@@ -31,8 +31,15 @@ FREQUENCIES = (
     ("ANNUALLY", 365, 20),
 )
 DAYS = {name: days for name, days, _ in FREQUENCIES}
-MIN_OCCURRENCES = 3
-MATURE_OCCURRENCES = 6
+# Plaid's ``TransactionStreamStatus``: MATURE after 3 transactions on a regular cadence,
+# an annual stream after 2.
+MATURE_OCCURRENCES = 3
+MATURE_ANNUAL_OCCURRENCES = 2
+
+
+def mature_after(frequency: str) -> int:
+    """How many transactions make a stream of ``frequency`` MATURE."""
+    return MATURE_ANNUAL_OCCURRENCES if frequency == "ANNUALLY" else MATURE_OCCURRENCES
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,11 @@ class Stream:
 
     @property
     def status(self) -> str:
-        if not self.is_active:
-            return "TOMBSTONED"
-        return "MATURE" if len(self.transactions) >= MATURE_OCCURRENCES else "EARLY_DETECTION"
+        """Plaid's ``TransactionStreamStatus``: only a stream still in EARLY_DETECTION is
+        TOMBSTONED when it stops; a MATURE one stays MATURE (``is_active`` says it stopped)."""
+        if len(self.transactions) >= mature_after(self.frequency):
+            return "MATURE"
+        return "EARLY_DETECTION" if self.is_active else "TOMBSTONED"
 
 
 def streams(
@@ -153,12 +162,14 @@ def detect(item: Item, rows: list[Transaction], today: dt.date) -> list[Stream]:
 
 
 def frequency_of(dates: list[dt.date]) -> str | None:
-    """The frequency whose period fits every gap between ``dates`` (oldest first), if any."""
-    if len(dates) < MIN_OCCURRENCES:
+    """The frequency whose period fits every gap between ``dates`` (oldest first), if any,
+    once there are enough of them for a MATURE stream (two for a yearly one): a rhythm
+    alone is no evidence before that."""
+    if len(dates) < MATURE_ANNUAL_OCCURRENCES:
         return None
     gaps = [(b - a).days for a, b in itertools.pairwise(dates)]
     typical = statistics.median(gaps)
     for name, days, slack in FREQUENCIES:
         if abs(typical - days) <= slack and all(abs(g - days) <= slack * 2 for g in gaps):
-            return name
+            return name if len(dates) >= mature_after(name) else None
     return None

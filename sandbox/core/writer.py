@@ -145,7 +145,7 @@ class LedgerWriter:
             # A new item's pending rows are all here: summed before the flush, which then
             # inserts its accounts with their final balances.
             written = ((r["account_id"], r["amount_minor"]) for r in self.rows if r["pending"])
-            refresh_available(accounts, _pending_outflows(accounts, written))
+            refresh_available(accounts, pending_outflows(accounts, written))
         self.session.flush()
         bulk.insert_transactions(self.session, self.rows)
         if self.available_moved and not self.new_balances and accounts:
@@ -162,10 +162,10 @@ def _stored_pending_outflows(session: Session, accounts: list[Account]) -> dict[
             Transaction.removed.is_(False),
         )
     )
-    return _pending_outflows(accounts, ((account_id, amount) for account_id, amount in rows))
+    return pending_outflows(accounts, ((account_id, amount) for account_id, amount in rows))
 
 
-def _pending_outflows(
+def pending_outflows(
     accounts: list[Account], pending_rows: Iterable[tuple[str, int]]
 ) -> dict[str, int]:
     """Sum of pending outflows by account (pending inflows do not count until posted)."""
@@ -178,9 +178,17 @@ def _pending_outflows(
 def refresh_available(accounts: list[Account], pending: dict[str, int]) -> None:
     """Available balance = current ∓ pending outflows (depository and credit only)."""
     for account in accounts:
-        if account.type == "depository" and account.available_minor is not None:
-            account.available_minor = account.current_minor - pending[account.id]
-        elif account.type == "credit" and account.limit_minor is not None:
-            account.available_minor = (
-                account.limit_minor - account.current_minor - pending[account.id]
-            )
+        account.available_minor = available_balance(
+            account, account.current_minor, pending[account.id]
+        )
+
+
+def available_balance(account: Account, current_minor: int, pending_minor: int) -> int | None:
+    """The available balance ``account`` shows with this ``current`` and these pending
+    outflows: one rule for ``/accounts/get`` and for an Asset Report's day. An account
+    without one (a CD, a loan) keeps what it has, often null."""
+    if account.type == "depository" and account.available_minor is not None:
+        return current_minor - pending_minor
+    if account.type == "credit" and account.limit_minor is not None:
+        return account.limit_minor - current_minor - pending_minor
+    return account.available_minor

@@ -32,6 +32,7 @@ BASE_KEYS = (
     "pending",
 )
 KEPT_OPTIONS = ("client_report_id", "webhook", "user")
+ADD_ONS = ("investments", "fast_assets")  # the spec's ``AssetReportAddOns``
 TRANSACTIONS = TransactionSchema(many=True, original_description=True)
 
 
@@ -49,10 +50,10 @@ class AssetReportOptions(PlaidRequest):
     client_report_id = fields.String(allow_none=True)
     webhook = WebhookUrl(allow_none=True)
     user = fields.Nested(AssetReportUser, allow_none=True)
-    include_fast_report = StrictBoolean()
+    include_fast_report = StrictBoolean(allow_none=True)
     products = fields.List(fields.String())
-    add_ons = fields.List(fields.String())
-    require_all_items = StrictBoolean()
+    add_ons = fields.List(fields.String(validate=validate.OneOf(ADD_ONS)))
+    require_all_items = StrictBoolean(allow_none=True)
 
 
 class AssetReportCreateRequest(PlaidRequest):
@@ -141,7 +142,7 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
     account["balances"] = {
         **account["balances"],
         "current": money(section.current_minor),
-        "available": money(_available(section)),
+        "available": money(section.available_minor),
         "margin_loan_amount": None,
     }
     keys = BASE_KEYS + (INSIGHT_KEYS if insights else ())
@@ -163,16 +164,6 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
     }
 
 
-def _available(section: AccountSection) -> int | None:
-    """Available as of the report's day: a deposit's balance, a card's headroom."""
-    account = section.account
-    if account.type == "depository":
-        return section.current_minor
-    if account.type == "credit" and account.limit_minor is not None:
-        return account.limit_minor - section.current_minor
-    return None
-
-
 def _pdf(bank: Bank, report: ReportContent) -> Response:
     owners = {s.item.pk: bank.owner(s.item)["names"][0] for s in report.items}
     body = bank.asset_report_pdf(report, owners)
@@ -191,9 +182,7 @@ def asset_report_create() -> Response:
 
 def _options(options: dict[str, Any] | None) -> dict[str, Any]:
     """The options a report keeps (what its get and webhook need)."""
-    return {
-        k: v for k, v in (options or {}).items() if k in ("client_report_id", "webhook", "user")
-    }
+    return {k: v for k, v in (options or {}).items() if k in KEPT_OPTIONS}
 
 
 @bp.post("/asset_report/get")

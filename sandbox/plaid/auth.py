@@ -11,7 +11,7 @@ from typing import Any
 from flask import g, request
 
 from ..core.bank import Bank, authenticate, authenticate_call
-from ..core.errors import InvalidBody
+from ..core.errors import InvalidBody, InvalidHeaders
 from ..extensions import current_session, tenant_bank
 from .blueprint import bp
 
@@ -30,7 +30,10 @@ def load_body_and_tenant() -> None:
     """Parse the body, then resolve the tenant unless the endpoint is public."""
     # ``sandbox.inputs`` has already refused bodies that are too big, too deep, or hold NUL
     # or unpaired surrogates; what is left is whether the body is a JSON object.
-    body = request.get_json(silent=True) if request.get_data(cache=True) else {}
+    data = request.get_data(cache=True)
+    if data and "Content-Type" not in request.headers:
+        raise InvalidHeaders(field="Content-Type")  # Plaid's INVALID_HEADERS (plaid.md §5)
+    body = request.get_json(silent=True) if data else {}
     if body is None:
         raise InvalidBody("body could not be parsed as JSON", field="body")
     if not isinstance(body, dict):

@@ -36,6 +36,7 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     # Plaid has no code of its own for a bad date range (TrueLayer's invalid_date_range)
     errors.InvalidDateRange: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
     errors.InvalidBody: PlaidError("INVALID_REQUEST", "INVALID_BODY", 400, None),
+    errors.InvalidHeaders: PlaidError("INVALID_REQUEST", "INVALID_HEADERS", 400, None),
     errors.InvalidConfiguration: PlaidError("INVALID_REQUEST", "INVALID_CONFIGURATION", 400, None),
     errors.NotFound: PlaidError("INVALID_REQUEST", "NOT_FOUND", 404, None),
     errors.InvalidInput: PlaidError("INVALID_INPUT", None, 400, None),
@@ -50,6 +51,8 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.InvalidWebhookKeyId: PlaidError(
         "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID", 400, None
     ),
+    # DIVERGES: Plaid's error reference shows this code with error_message null, but the
+    # OpenAPI document's PlaidError requires a string and plaid-python's model refuses null.
     errors.InvalidProcessorToken: PlaidError("INVALID_INPUT", "INVALID_PROCESSOR_TOKEN", 400, None),
     errors.ItemError: PlaidError("ITEM_ERROR", None, 400, None),
     errors.LoginRequired: PlaidError(
@@ -149,6 +152,9 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
         "INVALID_INPUT", "INVALID_AUDIT_COPY_TOKEN", 400, None
     ),
     errors.AssetReportNotReady: PlaidError("ASSET_REPORT_ERROR", "PRODUCT_NOT_READY", 400, None),
+    errors.AssetReportProductNotEnabled: PlaidError(
+        "ASSET_REPORT_ERROR", "PRODUCT_NOT_ENABLED", 400, None
+    ),
     errors.AssetReportDataUnavailable: PlaidError(
         "ASSET_REPORT_ERROR", "DATA_UNAVAILABLE", 400, None
     ),
@@ -276,11 +282,19 @@ def error_object(exc: errors.CoreError, *, with_request_id: bool = True) -> dict
         "documentation_url": f"{DOCS}{DOC_SECTIONS[row.error_type]}/#{code.lower()}",
         "suggested_action": None,
     }
+    causes: Any = exc.detail.get("causes") or ()  # (item_id, CoreError) pairs
+    if causes:
+        body["causes"] = [_cause(item_id, cause) for item_id, cause in causes]
     if with_request_id:
         body["request_id"] = request_id()
     else:
         body["status"] = row.status
     return body
+
+
+def _cause(item_id: str, cause: errors.CoreError) -> dict[str, Any]:
+    """Plaid's ``Cause``: which item of a many-item request (an Asset Report) failed, and how."""
+    return {**error_object(cause, with_request_id=False), "item_id": item_id}
 
 
 def display_message(condition: str) -> str | None:

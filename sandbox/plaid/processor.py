@@ -36,7 +36,7 @@ from .signal import (
     decision_details,
     evaluation_json,
 )
-from .transactions import sync_page
+from .transactions import RecurringOptions, sync_page
 from .transactions import transactions_json as transactions_array
 from .views import accounts_json, load, reply
 
@@ -126,7 +126,7 @@ class ProcessorTransactionsGetRequest(ProcessorTokenRequest):
 class ProcessorTransactionsRecurringGetRequest(ProcessorTokenRequest):
     """``/processor/transactions/recurring/get``."""
 
-    options = fields.Nested(requests.RecurringOptions)
+    options = fields.Nested(RecurringOptions)
 
 
 class ProcessorInvestmentsTransactionsGetRequest(ProcessorTokenRequest):

@@ -20,28 +20,68 @@ from .views import load, reply
 CLIENT_TRANSACTION_ID = validate.Length(1, 36)
 DECISION_OUTCOMES = ("APPROVE", "REVIEW", "REJECT", "TAKE_OTHER_RISK_MEASURES", "NOT_EVALUATED")
 PAYMENT_METHODS = ("SAME_DAY_ACH", "NEXT_DAY_ACH", "STANDARD_ACH", "MULTIPLE_PAYMENT_METHODS")
+# ``SignalEvaluateRequest.default_payment_method``: the spec lists no NEXT_DAY_ACH here.
+DEFAULT_PAYMENT_METHODS = ("SAME_DAY_ACH", "STANDARD_ACH", "MULTIPLE_PAYMENT_METHODS")
+
+
+class Amount(fields.Decimal):
+    """A JSON number (the spec's ``number``): ``"10"`` is refused, as ``true`` is."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _text() -> fields.String:
+    """An optional string the spec allows to be null."""
+    return fields.String(allow_none=True)
+
+
+class SignalPersonName(requests.PlaidRequest):
+    prefix = _text()
+    given_name = _text()
+    middle_name = _text()
+    family_name = _text()
+    suffix = _text()
+
+
+class SignalAddressData(requests.PlaidRequest):
+    city = fields.String()
+    region = _text()
+    street = fields.String()
+    postal_code = _text()
+    country = _text()
+
+
+class SignalUser(requests.PlaidRequest):
+    name = fields.Nested(SignalPersonName, allow_none=True)
+    phone_number = _text()
+    email_address = _text()
+    address = fields.Nested(SignalAddressData, allow_none=True)
+
+
+class SignalDevice(requests.PlaidRequest):
+    ip_address = _text()
+    user_agent = _text()
 
 
 class EvaluateFields(requests.PlaidRequest):
     """What ``/signal/evaluate`` and its processor twin share (the user and device fields
-    carry no sandbox behaviour)."""
+    carry no sandbox behaviour, but they have the spec's types)."""
 
     client_transaction_id = fields.String(required=True, validate=CLIENT_TRANSACTION_ID)
-    amount = fields.Decimal(
-        required=True, places=2, validate=validate.Range(min=0, min_inclusive=False)
-    )
+    amount = Amount(required=True, places=2, validate=validate.Range(min=0, min_inclusive=False))
     ruleset_key = fields.String(allow_none=True, load_default=None)
-
-    class Meta(requests.PlaidRequest.Meta):
-        include = requests.accepted(
-            "user_present",
-            "client_user_id",
-            "is_recurring",
-            "default_payment_method",
-            "user",
-            "device",
-            "risk_profile_key",
-        )
+    user_present = requests.StrictBoolean(allow_none=True)
+    client_user_id = fields.String()
+    is_recurring = requests.StrictBoolean(allow_none=True)
+    default_payment_method = fields.String(
+        allow_none=True, validate=validate.OneOf(DEFAULT_PAYMENT_METHODS)
+    )
+    user = fields.Nested(SignalUser, allow_none=True)
+    device = fields.Nested(SignalDevice, allow_none=True)
+    risk_profile_key = _text()
 
 
 class SignalEvaluateRequest(EvaluateFields, requests.AccessTokenRequest):

@@ -183,6 +183,20 @@ def signal_evaluations(served: Served, count: int = REQUESTS) -> Counter[int]:
     return _statuses(replies)
 
 
+def asset_report_removals(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """``/asset_report/remove`` of one report at once: one call removes it, every other one
+    answers as a later removal does (the report is gone), whatever the interleaving."""
+    keys = tenant(served)
+    token = link(served, keys, products=("transactions", "assets"))
+    report = served.ok("/asset_report/create", keys, access_tokens=[token], days_requested=10)
+    body = {"asset_report_token": report["asset_report_token"]}
+    replies = hammer(_call(served, keys, "/asset_report/remove", **body) for _ in range(count))
+    later = served.post("/asset_report/remove", keys, **body).json()["error_code"]
+    assert later == "INVALID_ASSET_REPORT_TOKEN"
+    assert {r.json()["error_code"] for r in replies if not r.ok} == {later}
+    return _statuses(replies)
+
+
 def _created(name: str) -> dict[str, Any]:
     """One custom transaction of the day before the frozen clock, posted that day."""
     today = dt.datetime.fromisoformat(FROZEN_AT).date()

@@ -178,13 +178,18 @@ def hammer(
         return list(pool.map(lambda call: call(), list(calls)))
 
 
-def link(served: Served, keys: tuple[str, str], username: str = "user_good") -> str:
+def link(
+    served: Served,
+    keys: tuple[str, str],
+    username: str = "user_good",
+    products: tuple[str, ...] = ("transactions",),
+) -> str:
     """A freshly exchanged access token of ``username`` (no read of the item yet)."""
     public = served.ok(
         "/sandbox/public_token/create",
         keys,
         institution_id="ins_109508",
-        initial_products=["transactions"],
+        initial_products=list(products),
         options={"override_username": username, "override_password": "pass_good"},
     )["public_token"]
     token: str = served.ok("/item/public_token/exchange", keys, public_token=public)["access_token"]

@@ -56,3 +56,8 @@ def test_parallel_rotations_of_one_access_token_mint_one_successor(served: Serve
     served.ok("/item/get", keys, access_token=successor)
     retired = served.post("/item/get", keys, access_token=token).json()
     assert retired["error_code"] == "INVALID_ACCESS_TOKEN"
+
+
+def test_parallel_removals_of_one_asset_report_have_one_winner(served: Served) -> None:
+    statuses = scenarios.asset_report_removals(served)
+    assert statuses == {200: 1, 400: scenarios.REQUESTS - 1}, (statuses, served.logs()[-3000:])

@@ -33,6 +33,19 @@ def test_report_is_not_ready_until_it_is_built(bank: Bank) -> None:
     assert slow.asset_report(report_token).items
 
 
+@pytest.mark.parametrize("call", ["refresh", "filter", "audit_copy"])
+def test_an_unbuilt_report_cannot_be_refreshed_filtered_or_copied(bank: Bank, call: str) -> None:
+    slow = _bank(bank, 600)
+    report_token, _ = slow.create_asset_report([_assets_token(slow)], 30, {})
+    calls = {
+        "refresh": lambda: slow.refresh_asset_report(report_token, None, None),
+        "filter": lambda: slow.filter_asset_report(report_token, []),
+        "audit_copy": lambda: slow.create_audit_copy(report_token, "auditor"),
+    }
+    with pytest.raises(errors.AssetReportNotReady):
+        calls[call]()
+
+
 def test_same_seed_and_clock_give_the_same_report(bank: Bank) -> None:
     quick = _bank(bank, 0)
     token = _assets_token(quick)

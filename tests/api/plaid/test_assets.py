@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.plaid.contract import openapi_errors, sdk_deserialize
+from tests.api.plaid.contract import error_errors, openapi_errors, sdk_deserialize
 from tests.api.plaid.helpers import advance_clock
 from tests.conftest import PlaidClient
 
@@ -58,6 +58,19 @@ def test_report_has_daily_balances_that_reconcile_with_its_transactions(
         )
     assert 0 < checking["days_available"] <= 30
     assert checking["owners"][0]["names"]
+
+
+def test_report_balances_are_those_accounts_get_shows_that_day(plaid: PlaidClient) -> None:
+    token, report_token, _ = _create(plaid)
+    shown = {
+        a["account_id"]: a["balances"]
+        for a in plaid.ok("/accounts/get", access_token=token)["accounts"]
+    }
+    report = _get(plaid, report_token)["report"]
+    assert {a["account_id"]: a["balances"] for a in report["items"][0]["accounts"]} == {
+        account_id: {**balances, "margin_loan_amount": None}
+        for account_id, balances in shown.items()
+    }
 
 
 def test_insights_add_names_merchants_and_categories(plaid: PlaidClient) -> None:
@@ -183,6 +196,7 @@ def test_product_ready_webhook_goes_to_the_options_webhook(plaid: PlaidClient) -
             {"days_requested": 10, "options": {"webhook": "http://169.254.169.254/latest/"}},
             "options.webhook",
         ),
+        ({"days_requested": 10, "options": {"add_ons": ["bogus"]}}, "options.add_ons"),
     ],
 )
 def test_create_bad_input_names_the_field(
@@ -209,10 +223,18 @@ def test_create_with_a_bad_access_token_is_invalid_access_token(plaid: PlaidClie
     assert error["error_code"] == "INVALID_ACCESS_TOKEN"
 
 
-def test_bank_without_assets_is_products_not_supported(plaid: PlaidClient) -> None:
-    token = plaid.link_item("ins_117650")  # a GB bank: no Assets
+@pytest.mark.parametrize("institution", ["ins_109508", "ins_117650"])  # a US bank, a GB one
+def test_item_linked_without_assets_is_product_not_enabled(
+    plaid: PlaidClient, institution: str
+) -> None:
+    """Assets is not added on first use as other products are: Link must have asked for it."""
+    token = plaid.link_item(institution, products=("transactions",))
     error = plaid.error("/asset_report/create", access_tokens=[token], days_requested=10)
-    assert error["error_code"] == "PRODUCTS_NOT_SUPPORTED"
+    assert (error["error_type"], error["error_code"]) == (
+        "ASSET_REPORT_ERROR",
+        "PRODUCT_NOT_ENABLED",
+    )
+    assert "assets" not in plaid.ok("/item/get", access_token=token)["item"]["products"]
 
 
 @pytest.mark.parametrize(
@@ -232,3 +254,19 @@ def test_refresh_after_an_item_is_removed_is_data_unavailable(plaid: PlaidClient
     assert _get(plaid, report_token)["report"]["items"]  # /item/remove leaves reports
     error = plaid.error("/asset_report/refresh", asset_report_token=report_token)
     assert (error["error_type"], error["error_code"]) == ("ASSET_REPORT_ERROR", "DATA_UNAVAILABLE")
+    assert error_errors(error) == []
+    item_id = _get(plaid, report_token)["report"]["items"][0]["item_id"]
+    [cause] = error["causes"]
+    assert (cause["item_id"], cause["error_type"], cause["error_code"]) == (
+        item_id,
+        "ITEM_ERROR",
+        "ITEM_NOT_FOUND",
+    )
+
+
+def test_filter_with_an_unknown_account_names_it(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    error = plaid.error(
+        "/asset_report/filter", asset_report_token=report_token, account_ids_to_exclude=["nope"]
+    )
+    assert error["error_code"] == "INVALID_ACCOUNT_ID" and "nope" in error["error_message"]

@@ -129,8 +129,9 @@ class Checker:
             self.problems.append(f"{path} sdk {type(exc).__name__}: {exc}")
 
 
-def _link(plaid: PlaidClient, institution: str, username: str, password: str) -> str:
+def _link(plaid: PlaidClient, institution: str, username: str, password: str, *extra: str) -> str:
     products = ["transactions"] if institution != "ins_109508" else ["transactions", "auth"]
+    products += extra
     checker = Checker(plaid)
     public = checker.call(
         "/sandbox/public_token/create",
@@ -433,8 +434,8 @@ def test_micro_deposit_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None
 
 def test_asset_report_endpoints_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
     """Every Assets call on a report over two items (one US bank, one CA bank)."""
-    tokens = [_link(plaid, "ins_109508", "user_good", "pass_good")]
-    tokens.append(_link(plaid, "ins_43", "user_yuppie", "pass_good"))
+    tokens = [_link(plaid, "ins_109508", "user_good", "pass_good", "assets")]
+    tokens.append(_link(plaid, "ins_43", "user_yuppie", "pass_good", "assets"))
     checker = Checker(plaid)
     user = {"client_user_id": "u-1", "first_name": "Alberta", "last_name": "Charleson"}
     created = checker.call(

@@ -34,6 +34,18 @@ def test_accounts_get_unparseable_json_is_invalid_body(plaid: PlaidClient) -> No
     assert (body["error_type"], body["error_code"]) == ("INVALID_REQUEST", "INVALID_BODY")
 
 
+def test_accounts_get_body_without_content_type_is_invalid_headers(plaid: PlaidClient) -> None:
+    response = plaid.client.post(
+        "/accounts/get",
+        data=b'{"access_token": "access-sandbox-x"}',
+        headers={"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret},
+    )
+    assert response.status_code == 400
+    body = _assert_plaid_error(response)
+    assert (body["error_type"], body["error_code"]) == ("INVALID_REQUEST", "INVALID_HEADERS")
+    assert "Content-Type" in body["error_message"]
+
+
 @pytest.mark.parametrize("payload", [b"[]", b'"text"', b"42"])
 def test_accounts_get_non_object_json_is_invalid_body(plaid: PlaidClient, payload: bytes) -> None:
     response = plaid.client.post("/accounts/get", data=payload, content_type="application/json")

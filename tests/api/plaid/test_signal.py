@@ -245,6 +245,18 @@ def test_a_return_after_a_not_initiated_decision_is_refused(plaid: PlaidClient) 
             "client_transaction_id",
         ),
         ("/signal/evaluate", {"ruleset_key": "strict"}, "RULESET_NOT_FOUND", None),
+        ("/signal/evaluate", {"amount": "10"}, "INVALID_FIELD", "amount"),
+        ("/signal/evaluate", {"is_recurring": "x"}, "INVALID_FIELD", "is_recurring"),
+        (
+            "/signal/evaluate",
+            {"default_payment_method": "BOGUS"},
+            "INVALID_FIELD",
+            "default_payment_method",
+        ),
+        ("/signal/evaluate", {"client_user_id": 5}, "INVALID_FIELD", "client_user_id"),
+        ("/signal/evaluate", {"user": {"name": "bob"}}, "INVALID_FIELD", "user.name"),
+        ("/signal/evaluate", {"user": {"bogus": 1}}, "UNKNOWN_FIELDS", "user.bogus"),
+        ("/signal/evaluate", {"device": {"ip_address": 5}}, "INVALID_FIELD", "device.ip_address"),
         ("/signal/evaluate", {"account_id": "nope"}, "INVALID_ACCOUNT_ID", None),
         (
             "/signal/decision/report",

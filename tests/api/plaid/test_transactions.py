@@ -513,6 +513,19 @@ def test_transactions_recurring_get_account_ids_limits_streams(plaid: PlaidClien
     assert streams and {s["account_id"] for s in streams} == {checking}
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{"include_personal_finance_category": "x"}, {"personal_finance_category_version": "v9"}],
+)
+def test_transactions_recurring_get_bad_option_is_invalid_field(
+    plaid: PlaidClient, options: dict[str, Any]
+) -> None:
+    token = plaid.link_item()
+    error = plaid.error("/transactions/recurring/get", access_token=token, options=options)
+    assert error["error_code"] == "INVALID_FIELD"
+    assert f"options.{next(iter(options))}" in error["error_message"]
+
+
 def test_categories_get_without_auth_returns_hierarchy(plaid: PlaidClient) -> None:
     response = plaid.client.post("/categories/get", json={})
     assert response.status_code == 200
