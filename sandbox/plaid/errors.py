@@ -340,6 +340,9 @@ def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(messages, dict):
         found = []
         for key, value in messages.items():
+            if key == "_schema":  # the value as a whole (an object field given a string)
+                found.extend(_flatten(value, prefix or "body"))
+                continue
             name = (
                 f"{prefix}.{key}"
                 if prefix and not isinstance(key, int)

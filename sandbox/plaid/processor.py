@@ -27,6 +27,7 @@ from .investments import (
     transactions_json,
 )
 from .liabilities import liabilities_json
+from .requests import RecurringOptions
 from .responses import IdentityAccountSchema, auth_numbers, stream_json, timestamp
 from .signal import (
     DecisionFields,
@@ -36,7 +37,7 @@ from .signal import (
     decision_details,
     evaluation_json,
 )
-from .transactions import RecurringOptions, sync_page
+from .transactions import sync_page
 from .transactions import transactions_json as transactions_array
 from .views import accounts_json, load, reply
 

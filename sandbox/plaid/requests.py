@@ -259,6 +259,8 @@ class TransactionsGetRequest(AccessTokenRequest):
 
 
 class RecurringOptions(PlaidRequest):
+    """``TransactionsRecurringGetRequestOptions``."""
+
     personal_finance_category_version = fields.String(validate=validate.OneOf(("v1", "v2")))
     include_personal_finance_category = StrictBoolean()  # deprecated: always included
 

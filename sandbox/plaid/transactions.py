@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Response
-from marshmallow import fields, validate
 
 from ..core import categories
 from ..core.bank import SyncView
@@ -15,21 +14,6 @@ from .auth import current_bank
 from .blueprint import bp
 from .responses import stream_json, timestamp
 from .views import accounts_json, item_json, load, reply
-
-
-class RecurringOptions(requests.PlaidRequest):
-    """``TransactionsRecurringGetRequestOptions``: each option has the spec's type (the
-    deprecated ``include_personal_finance_category`` is a boolean, not any value)."""
-
-    include_personal_finance_category = requests.StrictBoolean()
-    personal_finance_category_version = fields.String(validate=validate.OneOf(("v1", "v2")))
-
-
-class TransactionsRecurringGetRequest(requests.AccessTokenRequest):
-    """``/transactions/recurring/get``."""
-
-    account_ids = fields.List(fields.String())
-    options = fields.Nested(RecurringOptions)
 
 
 def transactions_json(rows: Sequence[Sequence[Any]], options: dict[str, Any]) -> Any:
@@ -99,7 +83,7 @@ def transactions_refresh() -> Response:
 @bp.post("/transactions/recurring/get")
 def transactions_recurring_get() -> Response:
     """Inflow and outflow streams found in the item's transactions."""
-    req = load(TransactionsRecurringGetRequest)
+    req = load(requests.TransactionsRecurringGetRequest)
     bank = current_bank()
     view = bank.accounts(req["access_token"], req.get("account_ids"))
     streams = bank.recurring_streams(view)

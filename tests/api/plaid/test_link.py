@@ -176,7 +176,7 @@ def test_link_token_create_mistyped_object_is_invalid_field_naming_it(
     """Plaid's document types every object of the request; none is taken as any JSON value."""
     error = plaid.error("/link/token/create", **_config(**overrides))
     assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
-    assert error["error_message"].startswith(field), error["error_message"]
+    assert error["error_message"].startswith(f"{field}: "), error["error_message"]
 
 
 def test_link_token_create_keeps_well_typed_objects(plaid: PlaidClient) -> None:
