@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import errors, strict_json
 from ..seeding import rng_for
+from . import ratelimits
 
 TRIGGERS = ("always", "nth", "next", "window", "probability")
 TERMINAL_ACTIONS = ("error_code", "http_status", "drop", "truncate")
@@ -162,11 +163,27 @@ def latency_for(spec: Mapping[str, Any], k: int, seed: int) -> int:
 
 
 def error_for(code: str) -> errors.CoreError:
-    """The core error for a provider code; unknown codes become a generic one carrying it."""
-    cls = errors.for_condition(code)
+    """The error an injected ``code`` raises, as the sandbox raises it naturally: a rate limit
+    of Plaid's table with a ``Retry-After`` of one window, the class whose ``condition`` it is,
+    or, for a code the sandbox does not know, a generic error carrying it."""
+    if code in ratelimits.CODES:
+        return errors.RateLimited(code=code, retry_after=ratelimits.WINDOW_SECONDS)
+    cls = errors.for_condition(code) or _condition_outside_core(code)
     if cls is not None:
         return cls()
     return errors.InternalError(f"injected fault: {code}", code=code)
+
+
+def _condition_outside_core(code: str) -> type[errors.CoreError] | None:
+    """A class defined on top of the core's errors (``shared.AdminTokenRequired``), which
+    ``errors.for_condition`` cannot know: the core never imports the modules defining them."""
+    pending = list(errors.CoreError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if cls.__dict__.get("condition") == code:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
 
 
 # -- field validators -------------------------------------------------------------------
