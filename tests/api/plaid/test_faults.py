@@ -361,3 +361,9 @@ def test_every_code_of_the_error_table_is_injected_as_documented(
         assert error["error_code"] == _plaid_shows(code, how)
         assert error["error_message"] == message
         assert ("Retry-After" in response.headers) == (code in ratelimits.CODES)
+
+
+def test_rule_ids_are_not_reused_after_the_rules_are_cleared(plaid: PlaidClient) -> None:
+    first = add_rule(plaid, endpoint="/item/get", error_code="ITEM_LOCKED")
+    assert control(plaid, "DELETE", "/faults").status_code == 200
+    assert add_rule(plaid, endpoint="/item/get", error_code="ITEM_LOCKED")["id"] > first["id"]
