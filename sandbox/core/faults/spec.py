@@ -38,6 +38,8 @@ DIALECTS = ("plaid", "truelayer", "*")
 MATCH_KEYS = ("item_id", "institution_id", "endpoint", "dialect")
 HEADER_ALIASES = {"code": "error_code", "status": "http_status", "p": "probability"}
 MAX_LATENCY_MS = 120_000
+MAX_TEXT = 200  # an item or institution id, an endpoint glob
+MAX_CODE = 64  # an error code (the request log's column)
 # What http_status may be: a final reply. A 1xx is an interim one: the server, having sent
 # it, closed the connection with no reply at all.
 HTTP_STATUSES = (200, 599)
@@ -189,9 +191,11 @@ def _condition_outside_core(code: str) -> type[errors.CoreError] | None:
 # -- field validators -------------------------------------------------------------------
 
 
-def _text(key: str, value: Any, prefix: str) -> str:
-    if not isinstance(value, str) or not value or len(value) > 200:
+def _text(key: str, value: Any, prefix: str, longest: int = MAX_TEXT) -> str:
+    if not isinstance(value, str) or not value:
         raise errors.InvalidField(f"{key} must be a non-empty string", field=prefix + key)
+    if len(value) > longest:
+        raise errors.InvalidField(f"{key} must be at most {longest} characters", field=prefix + key)
     return value
 
 
@@ -199,8 +203,8 @@ def _code(key: str, value: Any, prefix: str) -> str:
     """The code as stored: upper case, of ASCII letters, digits and ``_`` (the control API's
     documented pattern), checked after upper-casing, which may lengthen a code (``ß`` becomes
     ``SS``) or add characters (``ǰ`` becomes ``J`` and a combining caron)."""
-    code = _text(key, value, prefix).upper()
-    if not (code.isascii() and code.replace("_", "").isalnum()) or len(code) > 64:
+    code = _text(key, value.upper() if isinstance(value, str) else value, prefix, MAX_CODE)
+    if not (code.isascii() and code.replace("_", "").isalnum()):
         raise errors.InvalidField(
             f"{key} must be an error code such as ITEM_LOCKED", field=prefix + key
         )

@@ -43,3 +43,15 @@ def test_an_unknown_path_is_404_in_the_control_envelope(
         "message": "not found",
         "field": "path",
     }
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reset", "/webhooks/deliver", "/webhooks/pause", "/webhooks/resume", "/webhook-keys/rotate"],
+)
+def test_an_action_without_fields_refuses_one_naming_it(plaid: PlaidClient, path: str) -> None:
+    response = control(plaid, "POST", path, {"x": 1})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("UNKNOWN_FIELDS", "x")
+    assert control(plaid, "POST", path, {}).status_code == 200

@@ -367,3 +367,17 @@ def test_rule_ids_are_not_reused_after_the_rules_are_cleared(plaid: PlaidClient)
     first = add_rule(plaid, endpoint="/item/get", error_code="ITEM_LOCKED")
     assert control(plaid, "DELETE", "/faults").status_code == 200
     assert add_rule(plaid, endpoint="/item/get", error_code="ITEM_LOCKED")["id"] > first["id"]
+
+
+@pytest.mark.parametrize(
+    ("field", "longest"), [("endpoint", 200), ("item_id", 200), ("error_code", 64)]
+)
+def test_a_rule_field_too_long_says_how_long_it_may_be(
+    plaid: PlaidClient, field: str, longest: int
+) -> None:
+    rule = {"endpoint": "/item/get", "error_code": "ITEM_LOCKED", field: "A" * (longest + 1)}
+    error = control(plaid, "POST", "/faults", rule).get_json()["error"]
+    assert (error["field"], error["message"]) == (
+        field,
+        f"{field} must be at most {longest} characters",
+    )
