@@ -95,7 +95,8 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(plaid.bp)
     truelayer.register(app)
-    app.register_blueprint(control.bp, url_prefix="/control")
+    app.register_blueprint(control.bp, url_prefix=f"/{control.SEGMENT}")
+    web.claim_error_format(app, (control.SEGMENT,), control.render_error)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(web.bp)
     web.register_error_pages(app)

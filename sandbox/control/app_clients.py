@@ -15,6 +15,7 @@ from flask import Response, g, jsonify
 from marshmallow import RAISE, Schema, fields, validate
 
 from ..core.bank import Bank
+from ..core.errors import InvalidClient, InvalidField, NotFound
 from ..core.models import AppClient
 from .blueprint import bp
 from .routes import _load
@@ -87,10 +88,20 @@ def truelayer_clients_create() -> tuple[Response, int]:
     return jsonify({**client_json(client), "client_secret": secret}), 201
 
 
+def _known_client(client_id: str) -> None:
+    """``NotFound`` naming an id that is none of the tenant's clients, as the control API
+    answers other unknown ids (the core says "not valid", as TrueLayer's auth server does)."""
+    try:
+        _bank().grants.client(client_id)
+    except (InvalidClient, InvalidField):
+        raise NotFound(f"no TrueLayer client {client_id}", field="client_id") from None
+
+
 @bp.patch("/truelayer/clients/<client_id>")
 def truelayer_clients_change(client_id: str) -> Response:
     """Add redirect URIs to a client and/or change how many days its consents last."""
     data = _load(AppClientChange())
+    _known_client(client_id)
     client = _bank().grants.update_client(
         client_id, add_redirect_uris=data["add_redirect_uris"], consent_days=data["consent_days"]
     )

@@ -68,6 +68,32 @@ def _load(schema: Schema) -> dict[str, Any]:
     return data
 
 
+class NoFields(Schema):
+    """The body of an action that takes none: empty or ``{}``, any field refused by name."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def no_fields() -> None:
+    """Refuse a body with fields, as the endpoints that take some refuse unknown ones."""
+    _load(NoFields())
+
+
+def load_args(schema: Schema, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The query string loaded with ``schema`` (``unknown = RAISE``: unknown parameters are
+    refused, naming them); the parameters in ``lists`` may repeat."""
+    raw = {
+        name: request.args.getlist(name) if name in lists else request.args[name]
+        for name in request.args
+    }
+    try:
+        data: dict[str, Any] = schema.load(raw)
+    except ValidationError as err:
+        raise from_validation(err) from None
+    return data
+
+
 @bp.get("/health")
 def health() -> Response | tuple[Response, int]:
     """Readiness: the database is reachable and the seed catalogue loads (else 503)."""
@@ -108,6 +134,7 @@ def tenants_create() -> tuple[Response, int]:
 @bp.post("/reset")
 def reset() -> Response:
     """Forget the tenant's items, link tokens and clock changes (keys stay valid)."""
+    no_fields()
     bank: Bank = g.bank
     bank.reset()
     return jsonify(reset=True)

@@ -31,6 +31,7 @@ from ..extensions import current_session
 from ..shared import AdminTokenRequired, is_shared, require_admin, show_target_replies
 from ..worker import dispatcher_for
 from .blueprint import bp
+from .routes import no_fields
 
 STATUSES = ("pending", "delivered", "failed")
 MAX_LIMIT = 500
@@ -66,6 +67,7 @@ def webhooks_get(event_id: int) -> Response:
 @bp.post("/webhooks/<int:event_id>/redeliver")
 def webhooks_redeliver(event_id: int) -> Response:
     """Queue an event again, for example after fixing the receiver."""
+    no_fields()
     found = _bank().outbox.redeliver(event_id)
     return jsonify(webhook=_event_json(found))
 
@@ -73,6 +75,7 @@ def webhooks_redeliver(event_id: int) -> Response:
 @bp.post("/webhooks/deliver")
 def webhooks_deliver() -> Response:
     """Deliver the tenant's due webhooks now (useful with ``WEBHOOK_DISPATCHER=off`` in CI)."""
+    no_fields()
     dispatcher = dispatcher_for(current_app)
     attempts = dispatcher.deliver_pending(current_session(), tenant_id=_bank().tenant.id)
     return jsonify(attempts=attempts)
@@ -81,6 +84,7 @@ def webhooks_deliver() -> Response:
 @bp.post("/webhooks/pause")
 def webhooks_pause() -> Response:
     """Hold deliveries; events keep queueing and go out in order on resume."""
+    no_fields()
     _bank().outbox.set_paused(True)
     return jsonify(paused=True)
 
@@ -88,6 +92,7 @@ def webhooks_pause() -> Response:
 @bp.post("/webhooks/resume")
 def webhooks_resume() -> Response:
     """Release held deliveries."""
+    no_fields()
     _bank().outbox.set_paused(False)
     return jsonify(paused=False)
 
@@ -95,6 +100,7 @@ def webhooks_resume() -> Response:
 @bp.post("/webhook-keys/rotate")
 def webhook_keys_rotate() -> Response:
     """Retire the signing key (still served, with ``expired_at``) and sign with a new one."""
+    no_fields()
     return jsonify(key=_bank().outbox.rotate_key(_now()))
 
 

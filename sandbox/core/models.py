@@ -469,10 +469,13 @@ class FaultRule(Base):
 
     ``spec`` holds the validated match/action/trigger fields (``sandbox.core.faults.spec``);
     ``matched`` counts the calls it matched, so ``nth`` and ``next`` triggers and the
-    seeded probability draws are functions of that count.
+    seeded probability draws are functions of that count. Ids are never reused (SQLite's
+    ``AUTOINCREMENT``; PostgreSQL's sequence never goes back), so the request log's
+    ``rule_id`` names one rule even after the rules were cleared.
     """
 
     __tablename__ = "fault_rules"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

@@ -378,3 +378,26 @@ def test_items_already_warned_of_expiry_stay_warned_across_the_migration(
         flask_migrate.upgrade()
         assert db.session.execute(text(warned)).scalars().all() == [True, None]
         db.session.remove()
+
+
+def _table_definition(app: Flask, name: str) -> str:
+    with app.app_context(), db.engine.connect() as connection:
+        query = "SELECT sql FROM sqlite_master WHERE name = :name"
+        return str(connection.execute(text(query), {"name": name}).scalar_one())
+
+
+def test_fault_rule_ids_are_never_reused_from_the_migrations_and_from_the_models(
+    empty_app: Flask,
+) -> None:
+    """Revision d2f6b8a4c1e9: SQLite reuses the largest id unless the table says
+    ``AUTOINCREMENT`` (PostgreSQL's sequence never goes back)."""
+    with empty_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("a PostgreSQL sequence never reuses an id")
+    bootstrap.upgrade_schema(empty_app)
+    assert "AUTOINCREMENT" in _table_definition(empty_app, "fault_rules")
+    with empty_app.app_context(), db.engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE alembic_version"))
+    testing.upgrade_schema(empty_app)  # empty again: the models' tables, stamped
+    assert "AUTOINCREMENT" in _table_definition(empty_app, "fault_rules")

@@ -51,14 +51,6 @@ def conditions() -> dict[str, type[errors.CoreError]]:
     return found
 
 
-def rate_limit_codes() -> set[str]:
-    return {
-        code
-        for limit in ratelimits.PLAID_SANDBOX.values()
-        for code in (limit.item_code, limit.client_code)
-    }
-
-
 @pytest.mark.parametrize("condition", sorted(conditions()))
 def test_every_core_error_is_in_the_table_with_its_type_status_and_message(condition: str) -> None:
     cls = conditions()[condition]
@@ -70,13 +62,13 @@ def test_every_core_error_is_in_the_table_with_its_type_status_and_message(condi
     assert row[2], f"say how to trigger {condition}"
 
 
-@pytest.mark.parametrize("code", sorted(rate_limit_codes()))
+@pytest.mark.parametrize("code", sorted(ratelimits.CODES))
 def test_every_rate_limit_code_is_in_the_table(code: str) -> None:
     assert table()[code][:2] == error_type_and_status(errors.RateLimited(code=code))
 
 
 def test_the_table_lists_nothing_the_code_cannot_produce() -> None:
-    assert set(table()) <= set(conditions()) | rate_limit_codes()
+    assert set(table()) <= set(conditions()) | ratelimits.CODES
 
 
 def test_every_error_type_of_the_plaid_dialect_appears() -> None:

@@ -59,6 +59,12 @@ PLAID_SANDBOX: dict[str, Limit] = {
     "/transactions/recurring/get": _same(20, 1000, "RATE_LIMIT"),
     "/sandbox/transactions/create": _same(2, 50, "RATE_LIMIT"),
 }
+# Every code a limit of the table answers with (a fault rule may inject any of them).
+CODES = frozenset(
+    code for limit in PLAID_SANDBOX.values() for code in (limit.item_code, limit.client_code)
+)
+# The counting window: an injected limit asks to retry after a whole one.
+WINDOW_SECONDS = 60
 
 
 class RateLimiter:

@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import errors, strict_json
 from ..seeding import rng_for
+from . import ratelimits
 
 TRIGGERS = ("always", "nth", "next", "window", "probability")
 TERMINAL_ACTIONS = ("error_code", "http_status", "drop", "truncate")
@@ -37,6 +38,8 @@ DIALECTS = ("plaid", "truelayer", "*")
 MATCH_KEYS = ("item_id", "institution_id", "endpoint", "dialect")
 HEADER_ALIASES = {"code": "error_code", "status": "http_status", "p": "probability"}
 MAX_LATENCY_MS = 120_000
+MAX_TEXT = 200  # an item or institution id, an endpoint glob
+MAX_CODE = 64  # an error code (the request log's column)
 # What http_status may be: a final reply. A 1xx is an interim one: the server, having sent
 # it, closed the connection with no reply at all.
 HTTP_STATUSES = (200, 599)
@@ -162,19 +165,37 @@ def latency_for(spec: Mapping[str, Any], k: int, seed: int) -> int:
 
 
 def error_for(code: str) -> errors.CoreError:
-    """The core error for a provider code; unknown codes become a generic one carrying it."""
-    cls = errors.for_condition(code)
+    """The error an injected ``code`` raises, as the sandbox raises it naturally: a rate limit
+    of Plaid's table with a ``Retry-After`` of one window, the class whose ``condition`` it is,
+    or, for a code the sandbox does not know, a generic error carrying it."""
+    if code in ratelimits.CODES:
+        return errors.RateLimited(code=code, retry_after=ratelimits.WINDOW_SECONDS)
+    cls = errors.for_condition(code) or _condition_outside_core(code)
     if cls is not None:
         return cls()
     return errors.InternalError(f"injected fault: {code}", code=code)
 
 
+def _condition_outside_core(code: str) -> type[errors.CoreError] | None:
+    """A class defined on top of the core's errors (``shared.AdminTokenRequired``), which
+    ``errors.for_condition`` cannot know: the core never imports the modules defining them."""
+    pending = list(errors.CoreError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if cls.__dict__.get("condition") == code:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
 # -- field validators -------------------------------------------------------------------
 
 
-def _text(key: str, value: Any, prefix: str) -> str:
-    if not isinstance(value, str) or not value or len(value) > 200:
+def _text(key: str, value: Any, prefix: str, longest: int = MAX_TEXT) -> str:
+    if not isinstance(value, str) or not value:
         raise errors.InvalidField(f"{key} must be a non-empty string", field=prefix + key)
+    if len(value) > longest:
+        raise errors.InvalidField(f"{key} must be at most {longest} characters", field=prefix + key)
     return value
 
 
@@ -182,8 +203,8 @@ def _code(key: str, value: Any, prefix: str) -> str:
     """The code as stored: upper case, of ASCII letters, digits and ``_`` (the control API's
     documented pattern), checked after upper-casing, which may lengthen a code (``ß`` becomes
     ``SS``) or add characters (``ǰ`` becomes ``J`` and a combining caron)."""
-    code = _text(key, value, prefix).upper()
-    if not (code.isascii() and code.replace("_", "").isalnum()) or len(code) > 64:
+    code = _text(key, value.upper() if isinstance(value, str) else value, prefix, MAX_CODE)
+    if not (code.isascii() and code.replace("_", "").isalnum()):
         raise errors.InvalidField(
             f"{key} must be an error code such as ITEM_LOCKED", field=prefix + key
         )

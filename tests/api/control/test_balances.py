@@ -66,3 +66,21 @@ def test_balances_ending_at_the_first_day_of_the_calendar_name_the_field(
     item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
     status, body = _get(plaid, f"/control/items/{item_id}/balances?end=0001-01-01")
     assert status == 400 and body["error"]["field"] == "end", body
+
+
+def test_balances_refuse_unknown_parameters_and_accounts_naming_them(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    status, body = _get(plaid, f"/control/items/{item_id}/balances?bogus=1")
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        400,
+        "UNKNOWN_FIELDS",
+        "bogus",
+    )
+    status, body = _get(plaid, f"/control/items/{item_id}/balances?account_id=nope")
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        400,
+        "INVALID_ACCOUNT_ID",
+        "account_id",
+    )
+    assert "nope" in body["error"]["message"]

@@ -75,7 +75,6 @@ def test_patch_adds_redirect_uris_and_changes_consent_days(tl_auth: AuthDialog) 
         ("POST", CLIENTS, {"redirect_uris": ["ftp://x"]}, "redirect_uris"),
         ("POST", CLIENTS, {"redirect_uris": []}, "redirect_uris"),
         ("POST", CLIENTS, {"redirect_uris": ["https://x"], "extra": 1}, "extra"),
-        ("PATCH", f"{CLIENTS}/nobody", {"consent_days": 5}, "client_id"),
         ("PATCH", f"{CLIENTS}/{{own}}", {"consent_days": 0}, "consent_days"),
     ],
 )
@@ -86,3 +85,11 @@ def test_bad_client_changes_name_the_field(
         tl_auth.client, tl_auth.keys, method, path.format(own=tl_auth.keys.client_id), **body
     )
     assert reply.status_code == 400 and reply.get_json()["error"]["field"] == field
+
+
+def test_changing_an_unknown_client_is_not_found_naming_it(tl_auth: AuthDialog) -> None:
+    response = control(tl_auth.client, tl_auth.keys, "PATCH", f"{CLIENTS}/nope", consent_days=5)
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("NOT_FOUND", "client_id")
+    assert "nope" in error["message"]

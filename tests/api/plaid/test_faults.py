@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from sandbox.core.faults import ratelimits
 from sandbox.extensions import db
 from tests.conftest import PlaidClient
+from tests.unit import test_error_table as error_table
 
 
 def control(plaid: PlaidClient, method: str, path: str, body: Any = None) -> Any:
@@ -326,3 +329,55 @@ def test_clock_change_that_is_not_a_whole_number_or_a_boolean_names_the_field(
     body = response.get_json()
     assert response.status_code == 400 and body["error"]["field"] == field, body
     assert control(plaid, "GET", "/clock").get_json()["now"] == before
+
+
+def _plaid_shows(code: str, how: str) -> str:
+    """The code a Plaid app sees for a README row (``Plaid shows `ITEM_LOCKED```), else its own."""
+    shown = re.search(r"Plaid shows (?:it as )?`([A-Z_]+)`", how)
+    return shown.group(1) if shown else code
+
+
+@pytest.mark.parametrize("code", sorted(error_table.table()))
+def test_every_code_of_the_error_table_is_injected_as_documented(
+    plaid: PlaidClient, code: str
+) -> None:
+    """A rule and the header both answer a row's code with its type and status, and a rate
+    limit of Plaid's table exactly as the natural one does (with ``Retry-After``)."""
+    kind, status, how, message = error_table.table()[code]
+    add_rule(plaid, endpoint="/institutions/get_by_id", error_code=code)
+    by_rule = plaid.post("/institutions/get_by_id", institution_id="ins_1", country_codes=["US"])
+    by_header = plaid.client.post(
+        "/institutions/get",
+        json={"count": 1, "offset": 0, "country_codes": ["US"]},
+        headers={
+            "PLAID-CLIENT-ID": plaid.client_id,
+            "PLAID-SECRET": plaid.secret,
+            "Sandbox-Fault": f"code={code}",
+        },
+    )
+    for response in (by_rule, by_header):
+        error = response.get_json()
+        assert (response.status_code, error["error_type"]) == (status, kind), error
+        assert error["error_code"] == _plaid_shows(code, how)
+        assert error["error_message"] == message
+        assert ("Retry-After" in response.headers) == (code in ratelimits.CODES)
+
+
+def test_rule_ids_are_not_reused_after_the_rules_are_cleared(plaid: PlaidClient) -> None:
+    first = add_rule(plaid, endpoint="/item/get", error_code="ITEM_LOCKED")
+    assert control(plaid, "DELETE", "/faults").status_code == 200
+    assert add_rule(plaid, endpoint="/item/get", error_code="ITEM_LOCKED")["id"] > first["id"]
+
+
+@pytest.mark.parametrize(
+    ("field", "longest"), [("endpoint", 200), ("item_id", 200), ("error_code", 64)]
+)
+def test_a_rule_field_too_long_says_how_long_it_may_be(
+    plaid: PlaidClient, field: str, longest: int
+) -> None:
+    rule = {"endpoint": "/item/get", "error_code": "ITEM_LOCKED", field: "A" * (longest + 1)}
+    error = control(plaid, "POST", "/faults", rule).get_json()["error"]
+    assert (error["field"], error["message"]) == (
+        field,
+        f"{field} must be at most {longest} characters",
+    )

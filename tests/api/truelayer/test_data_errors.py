@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from sandbox.core.faults import ratelimits
 from sandbox.extensions import db
 from tests.api.truelayer.conftest import MOCK_BANK, TrueLayerData
+from tests.unit import test_error_table as error_table
 
 # TrueLayer's mock users (truelayer.md §6) plus the sandbox's own two, and what every data
 # call of their connections answers.
@@ -196,3 +198,27 @@ def test_an_institution_marked_down_is_provider_error(truelayer: TrueLayerData, 
     bank.faults.set_health(MOCK_BANK, "DOWN", bank.now())
     db.session.commit()
     truelayer.error("/accounts", token, 503, "provider_error")
+
+
+def _truelayer_rows() -> list[str]:
+    """The README rows that apply to TrueLayer: Plaid's rate limits and those naming it."""
+    rows = error_table.table()
+    return sorted(c for c in rows if c in ratelimits.CODES or "TrueLayer" in rows[c][2])
+
+
+@pytest.mark.parametrize("code", _truelayer_rows())
+def test_every_truelayer_code_of_the_error_table_is_injected_by_rule_and_header(
+    truelayer: TrueLayerData, token: str, code: str
+) -> None:
+    """Never TrueLayer's unexpected ``internal_server_error``, and a rate limit of Plaid's
+    table as TrueLayer's ``provider_too_many_requests`` with ``Retry-After``."""
+    _rule(truelayer, dialect="truelayer", endpoint="/data/v1/accounts", error_code=code)
+    by_rule = truelayer.get("/accounts", token)
+    headers = {"Authorization": f"Bearer {token}", "Sandbox-Fault": f"code={code}"}
+    by_header = truelayer.http.get("/data/v1/cards", headers=headers)
+    for response in (by_rule, by_header):
+        error = response.get_json()["error"]
+        assert error != "internal_server_error"
+        if code in ratelimits.CODES:
+            assert (response.status_code, error) == (429, "provider_too_many_requests")
+            assert response.headers["Retry-After"] == str(ratelimits.WINDOW_SECONDS)

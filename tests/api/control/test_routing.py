@@ -1,0 +1,57 @@
+"""Unknown paths and methods under ``/control`` answer in the control API's own envelope."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.plaid.test_faults import control
+from tests.conftest import PlaidClient
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/clock", "GET, HEAD, OPTIONS, POST"),
+        ("DELETE", "/clock", "GET, HEAD, OPTIONS, POST"),
+        ("GET", "/reset", "OPTIONS, POST"),
+        ("GET", "/tenants", "OPTIONS, POST"),
+        ("PUT", "/faults", None),
+        ("POST", "/health", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_a_method_the_path_does_not_take_is_405_with_allow(
+    plaid: PlaidClient, method: str, path: str, allow: str | None
+) -> None:
+    response = control(plaid, method, path)
+    assert response.status_code == 405
+    assert set(response.get_json()["error"]) == {"code", "message", "field"}
+    assert response.get_json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    if allow is not None:
+        assert response.headers["Allow"] == allow
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("DELETE", "/faults/abc"), ("GET", "/webhooks/abc"), ("GET", "/nope")]
+)
+def test_an_unknown_path_is_404_in_the_control_envelope(
+    plaid: PlaidClient, method: str, path: str
+) -> None:
+    response = control(plaid, method, path)
+    assert response.status_code == 404
+    assert response.get_json()["error"] == {
+        "code": "NOT_FOUND",
+        "message": "not found",
+        "field": "path",
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/reset", "/webhooks/deliver", "/webhooks/pause", "/webhooks/resume", "/webhook-keys/rotate"],
+)
+def test_an_action_without_fields_refuses_one_naming_it(plaid: PlaidClient, path: str) -> None:
+    response = control(plaid, "POST", path, {"x": 1})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("UNKNOWN_FIELDS", "x")
+    assert control(plaid, "POST", path, {}).status_code == 200
