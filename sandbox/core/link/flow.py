@@ -402,7 +402,7 @@ class LinkFlow:
                     not_added = self._reshare(item, institution, login, set(consented))
             else:
                 item = self._create(link, institution, login, consented)
-            public_token = self.bank.issue_public_token(item)
+            public_token = self.bank.issue_public_token(item, link if is_update(link) else None)
         now = self.bank.now()
         session.step, session.finished_at = DONE, now
         _event(session, now, "HANDOFF")
