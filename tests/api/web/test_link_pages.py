@@ -136,6 +136,57 @@ def test_update_mode_public_token_of_a_rotated_access_token_is_stale(plaid: Plai
     assert error["error_code"] == "INVALID_ACCESS_TOKEN"
 
 
+def _item_products(plaid: PlaidClient, link: LinkBrowser, username: str = "user_good") -> Any:
+    """Sign in at the bank picked, exchange the public token; the item of /item/get."""
+    done = link.post("credentials", username=username, password="pass_good")
+    public = public_token_of(link, done)
+    access = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    return plaid.ok("/item/get", access_token=access)["item"]
+
+
+def test_link_adds_required_if_supported_and_optional_products_the_bank_offers(
+    plaid: PlaidClient,
+) -> None:
+    link = LinkBrowser(
+        plaid, required_if_supported_products=["investments"], optional_products=["identity"]
+    )
+    to_credentials(link, "ins_109512")  # Houndstooth Bank: no Investments
+    item = _item_products(plaid, link)
+    assert item["products"] == item["billed_products"] == ["identity", "transactions"]
+    assert item["consented_products"] == ["identity", "transactions"]
+
+
+def test_link_leaves_out_an_optional_product_no_account_serves(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid, optional_products=["investments"])
+    to_credentials(link)
+    assert _item_products(plaid, link, "user_student")["products"] == ["transactions"]
+
+
+@pytest.mark.parametrize(
+    ("config", "code"),
+    [
+        ({"products": ["investments"]}, "NO_INVESTMENT_ACCOUNTS"),
+        ({"required_if_supported_products": ["investments"]}, "NO_INVESTMENT_ACCOUNTS"),
+        (
+            {"products": ["auth"], "account_filters": {"credit": {"account_subtypes": ["all"]}}},
+            "NO_AUTH_ACCOUNTS",
+        ),
+    ],
+)
+def test_link_without_an_account_for_a_required_product_shows_its_error(
+    plaid: PlaidClient, config: dict[str, Any], code: str
+) -> None:
+    """Plaid: "the Item connected by the user must contain at least one compatible account"
+    for each product (and each required-if-supported one the bank offers)."""
+    link = LinkBrowser(plaid, **config)
+    to_credentials(link)
+    link.post("credentials", username="user_student", password="pass_good")
+    page = link.page()
+    assert code in page and 'role="alert"' in page
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    assert sessions == []  # no item, no public token
+
+
 def test_link_picker_respects_country_codes(plaid: PlaidClient) -> None:
     link = LinkBrowser(plaid, country_codes=["GB"])
     link.post("consent")
