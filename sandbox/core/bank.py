@@ -350,18 +350,24 @@ class Bank:
         triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
         return item
 
-    def issue_public_token(self, item: Item) -> str:
-        """A fresh single-use public token for ``item``."""
+    def issue_public_token(self, item: Item, update_link: LinkToken | None = None) -> str:
+        """A fresh single-use public token for ``item``; update mode passes its link token,
+        whose access token the exchange then hands back (the token does not change)."""
         token = tokens.public_token()
         self.session.add(
             PublicToken(
-                token=token, item_pk=item.pk, expires_at=self.now() + PUBLIC_TOKEN_TTL, used_at=None
+                token=token,
+                item_pk=item.pk,
+                expires_at=self.now() + PUBLIC_TOKEN_TTL,
+                used_at=None,
+                link_token=update_link.token if update_link else None,
             )
         )
         return token
 
     def exchange_public_token(self, public_token: str) -> tuple[str, Item]:
-        """Trade a public token for a permanent access token (once)."""
+        """Trade a public token for a permanent access token (once); an update-mode public
+        token trades for the access token the item already has."""
         row = self.session.get(PublicToken, public_token)
         now = self.now()
         if row is None or row.used_at is not None or row.expires_at < now:
@@ -378,7 +384,17 @@ class Bank:
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
             raise errors.InvalidPublicToken(field="public_token")
-        return self.issue_access_token(item), item
+        if row.link_token is None:
+            return self.issue_access_token(item), item
+        return self._unchanged_access_token(row.link_token, item), item
+
+    def _unchanged_access_token(self, link_token: str, item: Item) -> str:
+        """The access token an update-mode link token was created with: the exchange hands
+        it back, never a second one. Rotated since, it is stale (``INVALID_ACCESS_TOKEN``)."""
+        access_token: str = self.link_token(link_token).config["access_token"]
+        if self.item(access_token, allow_error=True).pk != item.pk:
+            raise errors.InvalidAccessToken(field="access_token")
+        return access_token
 
     def issue_access_token(self, item: Item) -> str:
         """A new access token for ``item``."""

@@ -174,6 +174,8 @@ class PublicToken(Base):
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"), index=True)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
+    # Update mode: the link token whose access token the exchange hands back (no new one).
+    link_token: Mapped[str | None] = mapped_column(String(80))
 
 
 class LinkToken(Base):

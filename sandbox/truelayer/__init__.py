@@ -2,7 +2,8 @@
 
 Importing the package registers the route modules on their blueprints; ``register``
 puts them on an app and claims TrueLayer's paths for its error format. The auth link is the
-site root (``/?response_type=code...``): the home page hands such requests to
+site root (``/?response_type=code...``): the home page hands such requests (and those naming
+a ``client_id`` and ``redirect_uri`` without ``response_type``) to
 :func:`auth_dialog.auth_link` by endpoint name.
 """
 

@@ -103,7 +103,9 @@ def open_link() -> Page:
 
 def link_problem(args: Any) -> dict[str, str] | None:
     """Why the link's parameters are refused (an OAuth error for the app), or None."""
-    if args.get("response_type") != "code":
+    if not args.get("response_type"):
+        return error("invalid_request", "response_type is required")
+    if args["response_type"] != "code":
         return error("unsupported_response_type", "response_type must be code")
     if not args.get("scope", "").split():
         return error("invalid_request", "scope is required")

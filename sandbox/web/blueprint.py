@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, send_file
@@ -56,14 +56,21 @@ bp = _StaticFromMemory(
 )
 
 
-# The TrueLayer auth link is the site root (``/?response_type=code&client_id=...``).
+# The TrueLayer auth link is the site root (``/?response_type=code&client_id=...``); a URL
+# naming an app and its redirect URI is one even without ``response_type`` (its error goes
+# back to the app).
 AUTH_LINK_ENDPOINT = "truelayer.auth_link"
+
+
+def is_auth_link(args: Mapping[str, str]) -> bool:
+    """Whether the site root was asked for as TrueLayer's auth link."""
+    return "response_type" in args or ("client_id" in args and "redirect_uri" in args)
 
 
 @bp.get("/")
 def index() -> Response | str:
     """The landing page, or TrueLayer's auth dialog when the URL is an auth link."""
-    if "response_type" in request.args and AUTH_LINK_ENDPOINT in current_app.view_functions:
+    if is_auth_link(request.args) and AUTH_LINK_ENDPOINT in current_app.view_functions:
         # By name: web imports no dialect above it.
         dialog = current_app.ensure_sync(current_app.view_functions[AUTH_LINK_ENDPOINT])
         return current_app.make_response(dialog())

@@ -10,6 +10,9 @@ from ..errors import InvalidField, InvalidProduct, MissingFields
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 # The product arrays whose products Link fetches data for.
 PRODUCT_ARRAYS = ("products", "required_if_supported_products", "optional_products")
+# The arrays that must not repeat a product of ``required_if_supported_products`` or
+# ``optional_products`` (each of those two must not repeat the other's either).
+DISJOINT_ARRAYS = (*PRODUCT_ARRAYS, "additional_consented_products")
 # ``auth`` flags of the micro-deposit flows: US ACH only (they need ``country_codes: ["US"]``).
 MICRO_DEPOSIT_FLAGS = (
     "automated_microdeposits_enabled",
@@ -19,11 +22,13 @@ MICRO_DEPOSIT_FLAGS = (
 
 
 def check(config: dict[str, Any]) -> None:
-    """Refuse what Plaid refuses: ``balance`` as an initial product, a bad ``redirect_uri``,
-    Statements without its dates, micro-deposits outside the US."""
+    """Refuse what Plaid refuses: ``balance`` as an initial product, a product in two of the
+    product arrays, a bad ``redirect_uri``, Statements without its dates, micro-deposits
+    outside the US."""
     if "balance" in (config.get("products") or []):
         # Balance comes with every item; Plaid refuses it as an initial product.
         raise InvalidProduct("balance is not a valid initial product", field="products")
+    check_disjoint_products(config)
     if config.get("redirect_uri"):
         check_redirect_uri(config["redirect_uri"])
     requested = {p for name in PRODUCT_ARRAYS for p in config.get(name) or ()}
@@ -32,6 +37,19 @@ def check(config: dict[str, Any]) -> None:
             "the following required fields are missing: statements", field="statements"
         )
     check_micro_deposits(config.get("auth") or {}, config["country_codes"])
+
+
+def check_disjoint_products(config: dict[str, Any]) -> None:
+    """Plaid: "There should be no overlap between this array and the `products`, …
+    arrays" (of ``required_if_supported_products`` and of ``optional_products``)."""
+    for name in ("required_if_supported_products", "optional_products"):
+        others = {p for other in DISJOINT_ARRAYS if other != name for p in config.get(other) or ()}
+        if repeated := set(config.get(name) or ()) & others:
+            raise InvalidField(
+                f"{name} must not repeat a product of another product array: "
+                f"{', '.join(sorted(repeated))}",
+                field=name,
+            )
 
 
 def check_micro_deposits(auth: dict[str, Any], country_codes: list[str]) -> None:

@@ -25,6 +25,7 @@ from .. import errors, institutions, items, microdeposits, tokens, users
 from ..institutions import Institution
 from ..models import Account, Item, LinkSession, LinkToken
 from ..webhooks import outbox as webhooks
+from . import products as link_products
 
 if TYPE_CHECKING:
     from ..bank import Bank
@@ -402,7 +403,7 @@ class LinkFlow:
                     not_added = self._reshare(item, institution, login, set(consented))
             else:
                 item = self._create(link, institution, login, consented)
-            public_token = self.bank.issue_public_token(item)
+            public_token = self.bank.issue_public_token(item, link if is_update(link) else None)
         now = self.bank.now()
         session.step, session.finished_at = DONE, now
         _event(session, now, "HANDOFF")
@@ -437,8 +438,8 @@ class LinkFlow:
     ) -> Item:
         config = link.config
         filters = config.get("account_filters")
-        chosen = [
-            a.ordinal
+        shared = [
+            a
             for a in self.preview_accounts(institution, login)
             if matches_filters(a, filters) and (consented is None or a.ordinal in consented)
         ]
@@ -446,10 +447,10 @@ class LinkFlow:
         return self.bank.create_item(
             institution,
             login,
-            list(config.get("products") or []),
+            link_products.for_item(config, institution, shared),
             webhook=config.get("webhook"),
             days_requested=days or items.DEFAULT_DAYS_REQUESTED,
-            selected_accounts=chosen,
+            selected_accounts=[a.ordinal for a in shared],
         )
 
     def _reshare(

@@ -238,3 +238,27 @@ def test_link_token_create_micro_deposit_flows_are_us_only(plaid: PlaidClient, f
         "/link/token/create", **_config(products=["auth"], country_codes=["GB"], auth={flag: False})
     )
     plaid.ok("/link/token/create", **_config(products=["auth"], auth={flag: True}))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"required_if_supported_products": ["transactions"]}, "required_if_supported_products"),
+        ({"optional_products": ["transactions"]}, "optional_products"),
+        (
+            {"required_if_supported_products": ["auth"], "optional_products": ["auth"]},
+            "required_if_supported_products",
+        ),
+        (
+            {"optional_products": ["identity"], "additional_consented_products": ["identity"]},
+            "optional_products",
+        ),
+    ],
+)
+def test_link_token_create_product_in_two_arrays_is_invalid_field_naming_it(
+    plaid: PlaidClient, overrides: dict[str, Any], field: str
+) -> None:
+    """Plaid: "There should be no overlap between this array and the `products`, … arrays"."""
+    error = plaid.error("/link/token/create", **_config(products=["transactions"], **overrides))
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
+    assert error["error_message"].startswith(field), error["error_message"]

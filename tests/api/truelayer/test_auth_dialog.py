@@ -84,6 +84,7 @@ def test_provider_id_must_be_offered(tl_auth: AuthDialog) -> None:
     ("params", "error"),
     [
         ({"response_type": "token"}, "unsupported_response_type"),
+        ({"response_type": None}, "invalid_request"),
         ({"scope": None}, "invalid_request"),
         ({"code_challenge": CHALLENGE, "code_challenge_method": "plain"}, "invalid_request"),
         ({"code_challenge_method": "S256"}, "invalid_request"),

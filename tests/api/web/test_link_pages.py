@@ -99,10 +99,92 @@ def test_link_account_filters_limit_the_item_accounts(plaid: PlaidClient) -> Non
     )
     to_credentials(link)
     done = link.post("credentials", username="user_good", password="pass_good")
-    public = re.search(r"public_token=([^&]+)", link.continue_from(done))[1]  # type: ignore[index]
+    public = public_token_of(link, done)
     access = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
     accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
     assert {a["subtype"] for a in accounts} == {"checking", "savings"}
+
+
+def public_token_of(link: LinkBrowser, done: Any) -> str:
+    """The public token the success pane's Continue hands to the app."""
+    return re.search(r"public_token=([^&]+)", link.continue_from(done))[1]  # type: ignore[index]
+
+
+def _repair_in_update_mode(plaid: PlaidClient, access: str) -> str:
+    """Break the item's login, sign in again through update mode; the public token."""
+    plaid.ok("/sandbox/item/reset_login", access_token=access)
+    update = LinkBrowser(plaid, access_token=access, products=None)
+    update.post("consent")  # update mode goes straight to the item's bank
+    done = update.post("credentials", username="user_good", password="pass_good")
+    return public_token_of(update, done)
+
+
+def test_update_mode_public_token_exchanges_to_the_same_access_token(plaid: PlaidClient) -> None:
+    access = plaid.link_item()
+    item_id = plaid.ok("/item/get", access_token=access)["item"]["item_id"]
+    public = _repair_in_update_mode(plaid, access)
+    exchanged = plaid.ok("/item/public_token/exchange", public_token=public)
+    assert (exchanged["access_token"], exchanged["item_id"]) == (access, item_id)
+    assert plaid.ok("/item/get", access_token=access)["item"]["error"] is None
+
+
+def test_update_mode_public_token_of_a_rotated_access_token_is_stale(plaid: PlaidClient) -> None:
+    access = plaid.link_item()
+    public = _repair_in_update_mode(plaid, access)
+    plaid.ok("/item/access_token/invalidate", access_token=access)
+    error = plaid.error("/item/public_token/exchange", public_token=public)
+    assert error["error_code"] == "INVALID_ACCESS_TOKEN"
+
+
+def _item_products(plaid: PlaidClient, link: LinkBrowser, username: str = "user_good") -> Any:
+    """Sign in at the bank picked, exchange the public token; the item of /item/get."""
+    done = link.post("credentials", username=username, password="pass_good")
+    public = public_token_of(link, done)
+    access = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    return plaid.ok("/item/get", access_token=access)["item"]
+
+
+def test_link_adds_required_if_supported_and_optional_products_the_bank_offers(
+    plaid: PlaidClient,
+) -> None:
+    link = LinkBrowser(
+        plaid, required_if_supported_products=["investments"], optional_products=["identity"]
+    )
+    to_credentials(link, "ins_109512")  # Houndstooth Bank: no Investments
+    item = _item_products(plaid, link)
+    assert item["products"] == item["billed_products"] == ["identity", "transactions"]
+    assert item["consented_products"] == ["identity", "transactions"]
+
+
+def test_link_leaves_out_an_optional_product_no_account_serves(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid, optional_products=["investments"])
+    to_credentials(link)
+    assert _item_products(plaid, link, "user_student")["products"] == ["transactions"]
+
+
+@pytest.mark.parametrize(
+    ("config", "code"),
+    [
+        ({"products": ["investments"]}, "NO_INVESTMENT_ACCOUNTS"),
+        ({"required_if_supported_products": ["investments"]}, "NO_INVESTMENT_ACCOUNTS"),
+        (
+            {"products": ["auth"], "account_filters": {"credit": {"account_subtypes": ["all"]}}},
+            "NO_AUTH_ACCOUNTS",
+        ),
+    ],
+)
+def test_link_without_an_account_for_a_required_product_shows_its_error(
+    plaid: PlaidClient, config: dict[str, Any], code: str
+) -> None:
+    """Plaid: "the Item connected by the user must contain at least one compatible account"
+    for each product (and each required-if-supported one the bank offers)."""
+    link = LinkBrowser(plaid, **config)
+    to_credentials(link)
+    link.post("credentials", username="user_student", password="pass_good")
+    page = link.page()
+    assert code in page and 'role="alert"' in page
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    assert sessions == []  # no item, no public token
 
 
 def test_link_picker_respects_country_codes(plaid: PlaidClient) -> None:

@@ -1,0 +1,52 @@
+"""The products a Link session puts on its new item, and the accounts each one needs.
+
+``products`` are required: the accounts shared must serve each of them, or Link ends with the
+product's error (``NO_AUTH_ACCOUNTS`` …). ``required_if_supported_products`` are required
+too, but only at banks that offer them. ``optional_products`` join the item where the bank
+offers them and the accounts shared serve them, and are left out quietly otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import errors
+from ..accounts import AUTH_SUBTYPES
+from ..institutions import Institution
+from ..liabilities import LIABILITY_SUBTYPES
+from ..models import Account
+
+# Products that need a compatible account (the rest serve any item), and the error Link ends
+# with when none of the accounts shared is one.
+NEEDS: dict[str, tuple[Callable[[Account], bool], type[errors.CoreError]]] = {
+    "auth": (lambda a: a.subtype in AUTH_SUBTYPES, errors.NoAuthAccounts),
+    "investments": (lambda a: a.type == "investment", errors.NoInvestmentAccounts),
+    "liabilities": (lambda a: a.subtype in LIABILITY_SUBTYPES, errors.NoLiabilityAccounts),
+}
+
+
+def for_item(config: dict[str, Any], institution: Institution, shared: list[Account]) -> list[str]:
+    """The item's products for the accounts ``shared`` at ``institution``; raises the error of
+    a required product that none of them serves."""
+    required = list(config.get("products") or [])
+    required += [
+        p for p in config.get("required_if_supported_products") or [] if p in institution.products
+    ]
+    for product in required:
+        if shared and not serves(product, shared):  # none shared at all is NO_ACCOUNTS
+            raise NEEDS[product][1]()
+    optional = [
+        p
+        for p in config.get("optional_products") or []
+        if p in institution.products and serves(p, shared)
+    ]
+    return required + optional
+
+
+def serves(product: str, shared: list[Account]) -> bool:
+    """Whether one of the accounts ``shared`` can serve ``product``."""
+    if product not in NEEDS:
+        return True
+    compatible = NEEDS[product][0]
+    return any(compatible(a) for a in shared)
