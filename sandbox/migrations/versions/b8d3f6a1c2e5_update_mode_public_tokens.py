@@ -6,7 +6,7 @@ a second live one. ``public_tokens.link_token`` names that link token; tokens fr
 keep NULL.
 
 Revision ID: b8d3f6a1c2e5
-Revises: c7e2a4f9d813
+Revises: d2f6b8a4c1e9
 Create Date: 2026-11-27 01:40:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b8d3f6a1c2e5"
-down_revision = "c7e2a4f9d813"
+down_revision = "d2f6b8a4c1e9"
 branch_labels = None
 depends_on = None
 
