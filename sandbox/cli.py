@@ -295,8 +295,11 @@ def tenants_create(name: str, seed: int | None) -> None:
     from .core import tenants
     from .extensions import current_session, db
 
+    fields = _tenant_fields(name, seed)
     tenant, keys = tenants.create(
-        current_session(), name, seed if seed is not None else secrets.randbits(31)
+        current_session(),
+        fields["name"],
+        fields["seed"] if fields["seed"] is not None else secrets.randbits(31),
     )
     db.session.commit()
     click.echo(
@@ -304,6 +307,21 @@ def tenants_create(name: str, seed: int | None) -> None:
             {"name": name, "client_id": keys.client_id, "secret": keys.secret, "seed": tenant.seed}
         )
     )
+
+
+def _tenant_fields(name: str, seed: int | None) -> dict[str, Any]:
+    """The options checked by ``POST /control/tenants``'s own schema, so the command line
+    refuses what the API refuses (a seed beyond 64 bits was a traceback), naming the option."""
+    from marshmallow import ValidationError
+
+    from .control.routes import TenantCreate
+
+    try:
+        fields: dict[str, Any] = TenantCreate().load({"name": name, "seed": seed})
+    except ValidationError as err:
+        field, problems = next(iter(err.normalized_messages().items()))
+        raise click.ClickException(f"Invalid value for '--{field}': {' '.join(problems)}") from None
+    return fields
 
 
 @tenants_group.command("list")

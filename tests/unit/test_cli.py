@@ -236,3 +236,20 @@ def test_serve_on_port_zero_reports_the_bound_port_in_the_ready_file(
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--name", "x", "--seed", str(2**63)], "--seed"),
+        (["--name", "x", "--seed", "-1"], "--seed"),
+        (["--name", "x" * 121], "--name"),
+        (["--name", ""], "--name"),
+    ],
+)
+def test_tenants_create_refuses_what_the_control_api_refuses(
+    cli_env: dict[str, str], args: list[str], option: str
+) -> None:
+    """A seed beyond 64 bits was an 81-line traceback; the API's limits now apply here too."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    assert_one_line_error(run_main(["tenants", "create", *args], cli_env), option)
