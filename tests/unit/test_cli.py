@@ -154,12 +154,25 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
         # but after other in-process tests SQLAlchemy may fail differently; both are one line.
         ("DATABASE_URL", "mysql://x/y", "cannot start from these settings"),
         ("SANDBOX_SEED", "seven", "cannot start from these settings"),
+        ("SANDBOX_RATE_LIMITS", "maybe", "SANDBOX_RATE_LIMITS must be one of on,"),
+        ("SANDBOX_WEBHOOK_DISPATCHER", "bogus", "SANDBOX_WEBHOOK_DISPATCHER must be one of"),
+        ("SANDBOX_SHARED", "perhaps", "SANDBOX_SHARED must be one of auto, on,"),
     ],
 )
 def test_bad_settings_are_one_line(
     cli_env: dict[str, str], variable: str, value: str, expected: str
 ) -> None:
     assert_one_line_error(run_main(["init-db"], {**cli_env, variable: value}), expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "meaning"),
+    [("RATE_LIMITS", "false", "off"), ("RATE_LIMITS", "0", "off"), ("SHARED", "ON", "on")],
+)
+def test_word_settings_accept_their_spellings(key: str, value: str, meaning: str) -> None:
+    """``RATE_LIMITS=false`` left the limits on: only ``off`` turned them off."""
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", key: value})
+    assert app.config[key] == meaning
 
 
 def test_corrupt_credentials_file_is_one_line(
