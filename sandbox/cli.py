@@ -80,7 +80,9 @@ def start_up() -> Iterator[None]:
 
 
 def register(app: Flask) -> None:
-    """Attach the data commands to ``flask --app sandbox``."""
+    """Attach the data commands to ``flask --app sandbox``, with ``bank-sandbox``'s one-line
+    errors on them and on Flask-Migrate's ``db`` (``flask`` runs the command objects itself,
+    so they, not a group of ours, must carry the handling)."""
     for command in (
         init_db,
         tenants_group,
@@ -91,6 +93,33 @@ def register(app: Flask) -> None:
         *(_lazy_group(name) for name in LAZY_GROUPS),
     ):
         app.cli.add_command(command)
+    for command in app.cli.commands.values():
+        _with_one_line_errors(command)
+
+
+class OneLineErrors(click.Command):
+    """A command (or group: its subcommands run inside its ``invoke``) whose ordinary
+    failures become one ``Error:`` line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an ordinary failure becomes one line and exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except ordinary_errors() as exc:
+            raise click.ClickException(one_line(exc)) from None
+
+
+_ONE_LINE_CLASSES: dict[type[click.Command], type[click.Command]] = {}
+
+
+def _with_one_line_errors(command: click.Command) -> None:
+    """Give a command object, whatever its class, ``OneLineErrors``' handling (once)."""
+    kind = type(command)
+    if issubclass(kind, OneLineErrors):
+        return
+    if kind not in _ONE_LINE_CLASSES:
+        _ONE_LINE_CLASSES[kind] = type(kind.__name__, (OneLineErrors, kind), {})
+    command.__class__ = _ONE_LINE_CLASSES[kind]
 
 
 def _app() -> Flask:
@@ -119,7 +148,7 @@ def one_line(exc: BaseException) -> str:
     return f"{line} (run `bank-sandbox init-db` first)" if unmigrated else line
 
 
-class SandboxGroup(click.Group):
+class SandboxGroup(OneLineErrors, click.Group):
     """``bank-sandbox``: builds the app only when a command needs it; one-line errors."""
 
     def make_context(
@@ -142,13 +171,6 @@ class SandboxGroup(click.Group):
         if cmd_name in LAZY_GROUPS:
             return _lazy_group(cmd_name)
         return super().get_command(ctx, cmd_name)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; an ordinary failure becomes one line and exit status 1."""
-        try:
-            return super().invoke(ctx)
-        except ordinary_errors() as exc:
-            raise click.ClickException(one_line(exc)) from None
 
 
 @click.group(

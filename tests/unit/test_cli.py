@@ -175,6 +175,19 @@ def test_word_settings_accept_their_spellings(key: str, value: str, meaning: str
     assert app.config[key] == meaning
 
 
+@pytest.mark.parametrize(
+    "args", [["init-db"], ["tenants", "list"], ["clock"], ["faults", "list"], ["db", "current"]]
+)
+def test_flask_cli_commands_are_one_line_too(args: list[str]) -> None:
+    """``flask --app sandbox`` runs the same commands, and Flask-Migrate's ``db``: an
+    unreachable database was a 130-line traceback there."""
+    app = create_app(
+        {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "SECRET_KEY": "cli-test"}
+    )
+    result = app.test_cli_runner().invoke(args=args)
+    assert_one_line_error(result, "OperationalError")
+
+
 def test_corrupt_credentials_file_is_one_line(
     tmp_path: Path, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
