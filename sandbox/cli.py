@@ -454,10 +454,19 @@ def clock(
 @with_appcontext
 def worker(threads: int, heartbeat_file: Path | None) -> None:
     """Deliver webhooks (run beside web workers started with SANDBOX_WEBHOOK_DISPATCHER=off)."""
+    from sqlalchemy import select
+
     from . import worker as webhook_worker
+    from .core.models import Tenant
+    from .extensions import db
 
     app = _current_app()
-    loops = [webhook_worker.start(app, heartbeat=heartbeat_file) for _ in range(max(1, threads))]
+    db.session.scalar(select(Tenant.id).limit(1))  # reachable and migrated, or one line now
+    db.session.rollback()
+    heartbeat = webhook_worker.Heartbeat(heartbeat_file) if heartbeat_file else None
+    if heartbeat is not None and not heartbeat.beat():
+        raise click.ClickException(str(heartbeat.failed))
+    loops = [webhook_worker.start(app, heartbeat=heartbeat) for _ in range(max(1, threads))]
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
 
     def stop_all(*_: object) -> None:
@@ -473,6 +482,8 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
         stop_all()
         for thread, _stop in loops:
             thread.join(timeout=30)
+    if heartbeat is not None and heartbeat.failed:
+        raise click.ClickException(heartbeat.failed)
     click.echo("webhook worker stopped", err=True)
 
 

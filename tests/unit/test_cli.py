@@ -4,10 +4,12 @@ version, and one line (never a traceback) for every ordinary mistake."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from importlib import metadata
@@ -18,7 +20,7 @@ import requests
 from click.testing import CliRunner, Result
 from flask import Flask
 
-from sandbox import create_app
+from sandbox import create_app, worker
 from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
 from sandbox.core import institutions
 from sandbox.extensions import db
@@ -279,3 +281,50 @@ def test_tenants_create_refuses_what_the_control_api_refuses(
     """A seed beyond 64 bits was an 81-line traceback; the API's limits now apply here too."""
     assert run_main(["init-db"], cli_env).exit_code == 0
     assert_one_line_error(run_main(["tenants", "create", *args], cli_env), option)
+
+
+@pytest.mark.parametrize(
+    "database", ["postgresql://nobody@127.0.0.1:1/none", "sqlite:////nonexistent/dir/x.db"]
+)
+def test_worker_on_an_unreachable_database_is_one_line(
+    cli_env: dict[str, str], database: str
+) -> None:
+    """It used to run on, printing a traceback every second."""
+    result = run_main(["worker"], {**cli_env, "DATABASE_URL": database})
+    assert_one_line_error(result, "OperationalError")
+
+
+def test_worker_with_an_unwritable_heartbeat_file_is_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """It used to print a thread's traceback and exit 0."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    target = tmp_path / "missing-dir" / "hb"
+    result = run_main(["worker", "--heartbeat-file", str(target)], cli_env)
+    assert_one_line_error(result, f"cannot write the heartbeat file {target}")
+
+
+def test_worker_loop_stops_when_its_heartbeat_can_no_longer_be_written(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    assert cli_app.test_cli_runner().invoke(init_db).exit_code == 0
+    heartbeat = worker.Heartbeat(tmp_path / "gone" / "hb")
+    worker.run(cli_app, threading.Event(), heartbeat=heartbeat)  # returns: no endless loop
+    assert heartbeat.failed and "gone" in heartbeat.failed
+
+
+def test_worker_loop_logs_a_database_error_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "k"})
+    stop = threading.Event()
+    loop = threading.Thread(target=worker.run, args=(app, stop), kwargs={"poll": 0.01})
+    with caplog.at_level(logging.WARNING, logger="sandbox.worker"):
+        loop.start()
+        time.sleep(0.2)
+        stop.set()
+        loop.join(timeout=10)
+    assert caplog.records, "no retry was logged"
+    for record in caplog.records:
+        assert record.exc_info is None and "retrying" in record.getMessage()
+        assert "\n" not in record.getMessage()
