@@ -216,6 +216,8 @@ def serve(
             raise click.ClickException(problem)
         prepare_schema(app)
         keys = ensure_default_tenant(app)
+        _check_writable()
+        _check_rate_limit_storage(app)
         server = _listen(app, app.config["HOST"], app.config["PORT"] if port is None else port)
         app.config["PORT"] = server.port  # the port really bound (0 picks one)
     try:
@@ -227,6 +229,37 @@ def serve(
         click.echo("stopped", err=True)
     finally:
         server.server_close()
+
+
+def _check_writable() -> None:
+    """A write, rolled back: a read-only database would start, report healthy, then answer
+    500 to every write, and a ready file must mean a working server."""
+    from sqlalchemy import update
+
+    from .core.models import Tenant
+    from .extensions import db
+
+    try:
+        db.session.execute(update(Tenant).values(name=Tenant.name))
+    finally:
+        db.session.rollback()
+
+
+def _check_rate_limit_storage(app: Flask) -> None:
+    """A rate-limit store that does not answer refuses the start (its calls would all fail)."""
+    from limits.errors import ConfigurationError
+
+    from .extensions import rate_limiter
+
+    url = app.config.get("RATELIMIT_STORAGE_URL")
+    if not url:
+        return
+    try:
+        answers = rate_limiter(app).storage.check()
+    except (ConfigurationError, ValueError) as exc:
+        raise click.ClickException(f"SANDBOX_RATELIMIT_STORAGE_URL: {exc}") from None
+    if not answers:
+        raise click.ClickException(f"SANDBOX_RATELIMIT_STORAGE_URL: {url} does not answer")
 
 
 def _announce(
@@ -341,7 +374,7 @@ def _tenant_fields(name: str, seed: int | None) -> dict[str, Any]:
     try:
         fields: dict[str, Any] = TenantCreate().load({"name": name, "seed": seed})
     except ValidationError as err:
-        field, problems = next(iter(err.normalized_messages().items()))
+        field, problems = next(iter(err.messages_dict.items()))
         raise click.ClickException(f"Invalid value for '--{field}': {' '.join(problems)}") from None
     return fields
 

@@ -23,7 +23,8 @@ from flask import Flask
 from sandbox import create_app, worker
 from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
 from sandbox.core import institutions
-from sandbox.extensions import db
+from sandbox.core.faults.ratelimits import PLAID_SANDBOX
+from sandbox.extensions import ForgivingRateLimiter, db
 
 
 @pytest.fixture
@@ -328,3 +329,23 @@ def test_worker_loop_logs_a_database_error_in_one_line(
     for record in caplog.records:
         assert record.exc_info is None and "retrying" in record.getMessage()
         assert "\n" not in record.getMessage()
+
+
+def test_serve_on_a_read_only_database_is_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """It started, wrote its ready file and reported healthy, then answered 500 to writes."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    read_only = f"sqlite:///file:{tmp_path / 'main.db'}?mode=ro&uri=true"
+    result = run_main(["serve", "--port", "0"], {**cli_env, "DATABASE_URL": read_only})
+    assert_one_line_error(result, "readonly database")
+
+
+def test_serve_with_an_unreachable_rate_limit_store_is_one_line(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0"}
+    result = run_main(["serve", "--port", "0"], env)
+    assert_one_line_error(result, "SANDBOX_RATELIMIT_STORAGE_URL", "does not answer")
+
+
+def test_a_rate_limit_store_outage_lets_calls_through() -> None:
+    """Every rate-limited call answered 500 while Redis was away."""
+    limiter = ForgivingRateLimiter("redis://127.0.0.1:1/0")
+    limiter.hit("tenant", "/accounts/get", "item", PLAID_SANDBOX["/accounts/get"])  # no error
