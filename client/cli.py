@@ -38,6 +38,7 @@ from client.worker.config import DEFAULT_BASE_URL, DEFAULT_DB, Settings
 
 console = Console()
 ORDINARY = (ClientError, LookupError, ValueError, SQLAlchemyError, TokenDecryptError, OSError)
+PORT = click.IntRange(0, 65535)  # a bigger number would wrap around (70000 is 4464)
 SCHEDULES = ("daily", "weekly", "monthly", "pause", "resume")
 
 
@@ -249,7 +250,7 @@ def accounts(ctx: click.Context) -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--search", help="text in description or payee")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="export to a CSV file")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(0))
 @click.pass_context
 def transactions(
     ctx: click.Context,
@@ -361,7 +362,7 @@ def status(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("connection_id", type=int)
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(0))
 @click.pass_context
 def history(ctx: click.Context, connection_id: int, limit: int) -> None:
     """Sync runs of a connection, newest first."""
@@ -407,7 +408,9 @@ def disconnect(ctx: click.Context, connection_id: int) -> None:
 @main.command()
 @click.option("--interval", default=30.0, show_default=True, help="seconds between passes")
 @click.option("--host", default="127.0.0.1", show_default=True, help="health/metrics address")
-@click.option("--port", default=9108, show_default=True, help="health/metrics port (0: any)")
+@click.option(
+    "--port", default=9108, show_default=True, type=PORT, help="health/metrics port (0: any)"
+)
 @click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING")
 @click.pass_context
 def worker(ctx: click.Context, interval: float, host: str, port: int, log_level: str) -> None:
@@ -428,7 +431,9 @@ def rotate_keys(ctx: click.Context) -> None:
 
 
 @main.command("purge-audit")
-@click.option("--days", default=365, show_default=True, help="retention period")
+@click.option(
+    "--days", default=365, show_default=True, type=click.IntRange(0), help="retention period"
+)
 @click.pass_context
 def purge_audit(ctx: click.Context, days: int) -> None:
     """Delete audit rows older than the retention period."""
@@ -437,18 +442,17 @@ def purge_audit(ctx: click.Context, days: int) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=8080, show_default=True, help="port (0: any free one)")
+@click.option("--port", default=8080, show_default=True, type=PORT, help="port (0: any free one)")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the app API (/api/v1, /openapi.json), the webhook receiver and the demo web app."""
-    from werkzeug.serving import make_server
-
     from client.app import create_app
     from client.app.config import AppConfig
+    from client.worker.http import listen
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config = dataclasses.replace(AppConfig.from_env(), settings=ctx.obj["settings"])
-    server = make_server(host, port, create_app(config), threaded=True)
+    server = listen(host, port, create_app(config))
     click.echo(f"bank-client app listening on http://{host}:{server.port}")
     server.serve_forever()

@@ -13,6 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from .config import DEFAULTS, INTEGER_SETTINGS
 
+_ON = {"on": "on", "true": "on", "1": "on"}
+_OFF = {"off": "off", "false": "off", "0": "off"}
+# The spellings each word-valued setting accepts, and the word it means.
+CHOICES: dict[str, dict[str, str]] = {
+    "RATE_LIMITS": {**_ON, **_OFF},
+    "SHARED": {"auto": "auto", **_ON, **_OFF},
+    "WEBHOOK_DISPATCHER": {"thread": "thread", "off": "off"},
+}
+
 if TYPE_CHECKING:  # Flask loads in create_app, so the pytest plugin imports nothing heavy
     from flask import Flask, Response
 
@@ -40,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config or {})
+    _check_choices(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     engine_options.setdefault("json_deserializer", json_column)
@@ -79,6 +89,18 @@ def _from_environment() -> dict[str, Any]:
         if value is not None:
             found[key] = _integer(key, value) if key in INTEGER_SETTINGS else value
     return found
+
+
+def _check_choices(config: dict[str, Any]) -> None:
+    """Settings that take one of a few words, turned into the word the code compares with
+    (``RATE_LIMITS=false`` left the limits on, ``WEBHOOK_DISPATCHER=bogus`` started without
+    a dispatcher); anything else is refused, naming the variable and what it takes."""
+    for key, spellings in CHOICES.items():
+        value = str(config[key]).strip().lower()
+        if value not in spellings:
+            allowed = ", ".join(dict.fromkeys(spellings))
+            raise ValueError(f"SANDBOX_{key} must be one of {allowed}, not {config[key]!r}")
+        config[key] = spellings[value]
 
 
 def _integer(key: str, value: str) -> int:

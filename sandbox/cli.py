@@ -80,7 +80,9 @@ def start_up() -> Iterator[None]:
 
 
 def register(app: Flask) -> None:
-    """Attach the data commands to ``flask --app sandbox``."""
+    """Attach the data commands to ``flask --app sandbox``, with ``bank-sandbox``'s one-line
+    errors on them and on Flask-Migrate's ``db`` (``flask`` runs the command objects itself,
+    so they, not a group of ours, must carry the handling)."""
     for command in (
         init_db,
         tenants_group,
@@ -91,6 +93,33 @@ def register(app: Flask) -> None:
         *(_lazy_group(name) for name in LAZY_GROUPS),
     ):
         app.cli.add_command(command)
+    for command in app.cli.commands.values():
+        _with_one_line_errors(command)
+
+
+class OneLineErrors(click.Command):
+    """A command (or group: its subcommands run inside its ``invoke``) whose ordinary
+    failures become one ``Error:`` line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an ordinary failure becomes one line and exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except ordinary_errors() as exc:
+            raise click.ClickException(one_line(exc)) from None
+
+
+_ONE_LINE_CLASSES: dict[type[click.Command], type[click.Command]] = {}
+
+
+def _with_one_line_errors(command: click.Command) -> None:
+    """Give a command object, whatever its class, ``OneLineErrors``' handling (once)."""
+    kind = type(command)
+    if issubclass(kind, OneLineErrors):
+        return
+    if kind not in _ONE_LINE_CLASSES:
+        _ONE_LINE_CLASSES[kind] = type(kind.__name__, (OneLineErrors, kind), {})
+    command.__class__ = _ONE_LINE_CLASSES[kind]
 
 
 def _app() -> Flask:
@@ -119,7 +148,7 @@ def one_line(exc: BaseException) -> str:
     return f"{line} (run `bank-sandbox init-db` first)" if unmigrated else line
 
 
-class SandboxGroup(click.Group):
+class SandboxGroup(OneLineErrors, click.Group):
     """``bank-sandbox``: builds the app only when a command needs it; one-line errors."""
 
     def make_context(
@@ -142,13 +171,6 @@ class SandboxGroup(click.Group):
         if cmd_name in LAZY_GROUPS:
             return _lazy_group(cmd_name)
         return super().get_command(ctx, cmd_name)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; an ordinary failure becomes one line and exit status 1."""
-        try:
-            return super().invoke(ctx)
-        except ordinary_errors() as exc:
-            raise click.ClickException(one_line(exc)) from None
 
 
 @click.group(
@@ -194,6 +216,8 @@ def serve(
             raise click.ClickException(problem)
         prepare_schema(app)
         keys = ensure_default_tenant(app)
+        _check_writable()
+        _check_rate_limit_storage(app)
         server = _listen(app, app.config["HOST"], app.config["PORT"] if port is None else port)
         app.config["PORT"] = server.port  # the port really bound (0 picks one)
     try:
@@ -205,6 +229,37 @@ def serve(
         click.echo("stopped", err=True)
     finally:
         server.server_close()
+
+
+def _check_writable() -> None:
+    """A write, rolled back: a read-only database would start, report healthy, then answer
+    500 to every write, and a ready file must mean a working server."""
+    from sqlalchemy import update
+
+    from .core.models import Tenant
+    from .extensions import db
+
+    try:
+        db.session.execute(update(Tenant).values(name=Tenant.name))
+    finally:
+        db.session.rollback()
+
+
+def _check_rate_limit_storage(app: Flask) -> None:
+    """A rate-limit store that does not answer refuses the start (its calls would all fail)."""
+    from limits.errors import ConfigurationError
+
+    from .extensions import rate_limiter
+
+    url = app.config.get("RATELIMIT_STORAGE_URL")
+    if not url:
+        return
+    try:
+        answers = rate_limiter(app).storage.check()
+    except (ConfigurationError, ValueError) as exc:
+        raise click.ClickException(f"SANDBOX_RATELIMIT_STORAGE_URL: {exc}") from None
+    if not answers:
+        raise click.ClickException(f"SANDBOX_RATELIMIT_STORAGE_URL: {url} does not answer")
 
 
 def _announce(
@@ -295,8 +350,11 @@ def tenants_create(name: str, seed: int | None) -> None:
     from .core import tenants
     from .extensions import current_session, db
 
+    fields = _tenant_fields(name, seed)
     tenant, keys = tenants.create(
-        current_session(), name, seed if seed is not None else secrets.randbits(31)
+        current_session(),
+        fields["name"],
+        fields["seed"] if fields["seed"] is not None else secrets.randbits(31),
     )
     db.session.commit()
     click.echo(
@@ -304,6 +362,21 @@ def tenants_create(name: str, seed: int | None) -> None:
             {"name": name, "client_id": keys.client_id, "secret": keys.secret, "seed": tenant.seed}
         )
     )
+
+
+def _tenant_fields(name: str, seed: int | None) -> dict[str, Any]:
+    """The options checked by ``POST /control/tenants``'s own schema, so the command line
+    refuses what the API refuses (a seed beyond 64 bits was a traceback), naming the option."""
+    from marshmallow import ValidationError
+
+    from .control.routes import TenantCreate
+
+    try:
+        fields: dict[str, Any] = TenantCreate().load({"name": name, "seed": seed})
+    except ValidationError as err:
+        field, problems = next(iter(err.messages_dict.items()))
+        raise click.ClickException(f"Invalid value for '--{field}': {' '.join(problems)}") from None
+    return fields
 
 
 @tenants_group.command("list")
@@ -414,10 +487,19 @@ def clock(
 @with_appcontext
 def worker(threads: int, heartbeat_file: Path | None) -> None:
     """Deliver webhooks (run beside web workers started with SANDBOX_WEBHOOK_DISPATCHER=off)."""
+    from sqlalchemy import select
+
     from . import worker as webhook_worker
+    from .core.models import Tenant
+    from .extensions import db
 
     app = _current_app()
-    loops = [webhook_worker.start(app, heartbeat=heartbeat_file) for _ in range(max(1, threads))]
+    db.session.scalar(select(Tenant.id).limit(1))  # reachable and migrated, or one line now
+    db.session.rollback()
+    heartbeat = webhook_worker.Heartbeat(heartbeat_file) if heartbeat_file else None
+    if heartbeat is not None and not heartbeat.beat():
+        raise click.ClickException(str(heartbeat.failed))
+    loops = [webhook_worker.start(app, heartbeat=heartbeat) for _ in range(max(1, threads))]
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
 
     def stop_all(*_: object) -> None:
@@ -433,6 +515,8 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
         stop_all()
         for thread, _stop in loops:
             thread.join(timeout=30)
+    if heartbeat is not None and heartbeat.failed:
+        raise click.ClickException(heartbeat.failed)
     click.echo("webhook worker stopped", err=True)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -34,9 +35,11 @@ from werkzeug.wrappers import Response
 
 from .core.bank import Bank
 from .core.calls import Called
-from .core.faults.ratelimits import RateLimiter
+from .core.faults.ratelimits import Limit, RateLimiter
 from .core.models import Base, Tenant
 from .core.prepared import READER
+
+log = logging.getLogger(__name__)
 
 # Jitter draws from its own generator: a background thread must never move the global
 # `random` state that seeded code (and Hypothesis, in tests) relies on.
@@ -435,11 +438,23 @@ def tenant_bank(tenant: Tenant, resolved: Mapping[str, Called | None] | None = N
     return Bank(current_session(), tenant, historical_delay=delay, resolved=resolved)
 
 
+class ForgivingRateLimiter(RateLimiter):
+    """A rate limiter whose store going away (Redis restarting) lets calls through, logged,
+    instead of failing every rate-limited call with a 500."""
+
+    def hit(self, namespace: str, endpoint: str, item_id: str | None, limit: Limit) -> None:
+        """Count the call; when the store does not answer, log one line and let it pass."""
+        try:
+            super().hit(namespace, endpoint, item_id, limit)
+        except self.storage.base_exceptions as exc:
+            log.warning("rate limits not counted, the store does not answer: %s", exc)
+
+
 def rate_limiter(app: Flask) -> RateLimiter:
     """The app's rate limiter (memory, or the store ``RATELIMIT_STORAGE_URL`` names)."""
     found = app.extensions.get("sandbox.ratelimiter")
     if found is None:
-        found = RateLimiter(app.config.get("RATELIMIT_STORAGE_URL"))
+        found = ForgivingRateLimiter(app.config.get("RATELIMIT_STORAGE_URL"))
         found = app.extensions.setdefault("sandbox.ratelimiter", found)
     assert isinstance(found, RateLimiter)
     return found

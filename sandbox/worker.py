@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .cli import one_line
 from .core.bank import load_pending_histories
 from .core.webhooks.dispatch import Dispatcher
 from .core.webhooks.egress import guarded_post
@@ -45,19 +46,38 @@ def history_catch_up(app: Flask) -> Callable[[Session, int | None], int]:
     return lambda session, tenant_id: load_pending_histories(session, delay, tenant_id)
 
 
+class Heartbeat:
+    """The file a health check reads the age of, touched after every pass that reached the
+    database. A touch that fails is kept in ``failed``: the loops stop, and the ``worker``
+    command exits non-zero rather than run on with a health check that can only fail."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.failed: str | None = None
+
+    def beat(self) -> bool:
+        """Touch the file; False (and ``failed`` says why) when it cannot be written."""
+        try:
+            self.path.touch()
+        except OSError as exc:
+            self.failed = f"cannot write the heartbeat file {self.path}: {exc.strerror or exc}"
+            return False
+        return True
+
+
 def run(
     app: Flask,
     stop: threading.Event,
     *,
     dispatcher: Dispatcher | None = None,
     poll: float = POLL_SECONDS,
-    heartbeat: Path | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> None:
-    """Deliver until ``stop`` is set; a database hiccup is logged and retried next poll.
+    """Deliver until ``stop`` is set; a database hiccup is logged (one line) and retried next
+    poll, and a heartbeat that cannot be written stops the loop.
 
-    ``heartbeat`` is touched after every pass that reached the database, so a health
-    check can tell a working loop from a stuck or disconnected one by its age. Whatever
-    ``dispatcher`` is given (tests pass quick retry settings), passes catch up histories first.
+    Whatever ``dispatcher`` is given (tests pass quick retry settings), passes catch up
+    histories first.
     """
     if dispatcher is None:
         dispatcher = dispatcher_for(app)
@@ -70,10 +90,13 @@ def run(
         with Session(engine) as session:
             try:
                 made = dispatcher.deliver_pending(session)
-                if heartbeat is not None:
-                    heartbeat.touch()
-            except SQLAlchemyError:
-                log.exception("webhook dispatcher: database error; retrying")
+            except SQLAlchemyError as exc:  # a restart or a dropped connection: no traceback
+                log.warning("webhook dispatcher: %s; retrying in %ss", one_line(exc), poll)
+                stop.wait(poll)
+                continue
+        if heartbeat is not None and not heartbeat.beat():
+            log.error("webhook dispatcher: %s; stopping", heartbeat.failed)
+            return
         if not made:
             stop.wait(poll)
 
@@ -83,7 +106,7 @@ def start(
     *,
     dispatcher: Dispatcher | None = None,
     poll: float = POLL_SECONDS,
-    heartbeat: Path | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> tuple[threading.Thread, threading.Event]:
     """Start ``run`` in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -76,8 +77,22 @@ class QuietHandler(WSGIRequestHandler):
         """Not logged."""
 
 
+def listen(host: str, port: int, app: Any, **options: Any) -> BaseWSGIServer:
+    """A threaded werkzeug server on a socket bound here: a taken port or a bad host is an
+    `OSError` naming the address (werkzeug prints two lines of its own and exits)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as sock:  # werkzeug serves a duplicate
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(128)
+            return make_server(host, port, app, threaded=True, fd=sock.fileno(), **options)
+    except OSError as exc:
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(worker: Worker, host: str, port: int) -> BaseWSGIServer:
     """Start the HTTP server in a thread; `server.port` is the real port (0 picks one)."""
-    server = make_server(host, port, make_app(worker), threaded=True, request_handler=QuietHandler)
+    server = listen(host, port, make_app(worker), request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, name="bank-client-http", daemon=True).start()
     return server

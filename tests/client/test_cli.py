@@ -3,6 +3,7 @@ mistake as one clear line with a non-zero exit (never a traceback)."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from decimal import Decimal
@@ -239,3 +240,43 @@ def test_cli_user_cannot_touch_another_users_connection(cli: Cli) -> None:
         assert alice.schedule != "weekly" and alice.status != "disconnected"
     assert "1: +" in cli.ok("--user", "alice", "sync", "1")
     cli.ok("--user", "bob", "schedule", "2", "weekly")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--port", "70000"],
+        ["serve", "--port", "-1"],
+        ["worker", "--port", "70000"],
+        ["worker", "--port", "-1"],
+        ["purge-audit", "--days", "-1"],
+        ["transactions", "--limit", "-1"],
+        ["history", "1", "--limit", "-1"],
+    ],
+)
+def test_cli_out_of_range_numbers_are_refused_before_anything_runs(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """A port beyond 65535 used to wrap around (70000 listened on 4464), a negative one was a
+    traceback, and `purge-audit --days -1` deleted every audit row."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--" in result.output and "Traceback" not in result.output
+
+
+def test_cli_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
+    runner = CliRunner(
+        env={
+            "BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}",
+            "BANK_CLIENT_KEYS": TokenCipher.generate_key(),
+        }
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert lines == [f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"]

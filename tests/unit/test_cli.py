@@ -4,10 +4,12 @@ version, and one line (never a traceback) for every ordinary mistake."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from importlib import metadata
@@ -18,10 +20,11 @@ import requests
 from click.testing import CliRunner, Result
 from flask import Flask
 
-from sandbox import create_app
+from sandbox import create_app, worker
 from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
 from sandbox.core import institutions
-from sandbox.extensions import db
+from sandbox.core.faults.ratelimits import PLAID_SANDBOX
+from sandbox.extensions import ForgivingRateLimiter, db
 
 
 @pytest.fixture
@@ -154,12 +157,38 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
         # but after other in-process tests SQLAlchemy may fail differently; both are one line.
         ("DATABASE_URL", "mysql://x/y", "cannot start from these settings"),
         ("SANDBOX_SEED", "seven", "cannot start from these settings"),
+        ("SANDBOX_RATE_LIMITS", "maybe", "SANDBOX_RATE_LIMITS must be one of on,"),
+        ("SANDBOX_WEBHOOK_DISPATCHER", "bogus", "SANDBOX_WEBHOOK_DISPATCHER must be one of"),
+        ("SANDBOX_SHARED", "perhaps", "SANDBOX_SHARED must be one of auto, on,"),
     ],
 )
 def test_bad_settings_are_one_line(
     cli_env: dict[str, str], variable: str, value: str, expected: str
 ) -> None:
     assert_one_line_error(run_main(["init-db"], {**cli_env, variable: value}), expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "meaning"),
+    [("RATE_LIMITS", "false", "off"), ("RATE_LIMITS", "0", "off"), ("SHARED", "ON", "on")],
+)
+def test_word_settings_accept_their_spellings(key: str, value: str, meaning: str) -> None:
+    """``RATE_LIMITS=false`` left the limits on: only ``off`` turned them off."""
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "k", key: value})
+    assert app.config[key] == meaning
+
+
+@pytest.mark.parametrize(
+    "args", [["init-db"], ["tenants", "list"], ["clock"], ["faults", "list"], ["db", "current"]]
+)
+def test_flask_cli_commands_are_one_line_too(args: list[str]) -> None:
+    """``flask --app sandbox`` runs the same commands, and Flask-Migrate's ``db``: an
+    unreachable database was a 130-line traceback there."""
+    app = create_app(
+        {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "SECRET_KEY": "cli-test"}
+    )
+    result = app.test_cli_runner().invoke(args=args)
+    assert_one_line_error(result, "OperationalError")
 
 
 def test_corrupt_credentials_file_is_one_line(
@@ -236,3 +265,87 @@ def test_serve_on_port_zero_reports_the_bound_port_in_the_ready_file(
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--name", "x", "--seed", str(2**63)], "--seed"),
+        (["--name", "x", "--seed", "-1"], "--seed"),
+        (["--name", "x" * 121], "--name"),
+        (["--name", ""], "--name"),
+    ],
+)
+def test_tenants_create_refuses_what_the_control_api_refuses(
+    cli_env: dict[str, str], args: list[str], option: str
+) -> None:
+    """A seed beyond 64 bits was an 81-line traceback; the API's limits now apply here too."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    assert_one_line_error(run_main(["tenants", "create", *args], cli_env), option)
+
+
+@pytest.mark.parametrize(
+    "database", ["postgresql://nobody@127.0.0.1:1/none", "sqlite:////nonexistent/dir/x.db"]
+)
+def test_worker_on_an_unreachable_database_is_one_line(
+    cli_env: dict[str, str], database: str
+) -> None:
+    """It used to run on, printing a traceback every second."""
+    result = run_main(["worker"], {**cli_env, "DATABASE_URL": database})
+    assert_one_line_error(result, "OperationalError")
+
+
+def test_worker_with_an_unwritable_heartbeat_file_is_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """It used to print a thread's traceback and exit 0."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    target = tmp_path / "missing-dir" / "hb"
+    result = run_main(["worker", "--heartbeat-file", str(target)], cli_env)
+    assert_one_line_error(result, f"cannot write the heartbeat file {target}")
+
+
+def test_worker_loop_stops_when_its_heartbeat_can_no_longer_be_written(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    assert cli_app.test_cli_runner().invoke(init_db).exit_code == 0
+    heartbeat = worker.Heartbeat(tmp_path / "gone" / "hb")
+    worker.run(cli_app, threading.Event(), heartbeat=heartbeat)  # returns: no endless loop
+    assert heartbeat.failed and "gone" in heartbeat.failed
+
+
+def test_worker_loop_logs_a_database_error_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "SECRET_KEY": "k"})
+    stop = threading.Event()
+    loop = threading.Thread(target=worker.run, args=(app, stop), kwargs={"poll": 0.01})
+    with caplog.at_level(logging.WARNING, logger="sandbox.worker"):
+        loop.start()
+        time.sleep(0.2)
+        stop.set()
+        loop.join(timeout=10)
+    assert caplog.records, "no retry was logged"
+    for record in caplog.records:
+        assert record.exc_info is None and "retrying" in record.getMessage()
+        assert "\n" not in record.getMessage()
+
+
+def test_serve_on_a_read_only_database_is_one_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """It started, wrote its ready file and reported healthy, then answered 500 to writes."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    read_only = f"sqlite:///file:{tmp_path / 'main.db'}?mode=ro&uri=true"
+    result = run_main(["serve", "--port", "0"], {**cli_env, "DATABASE_URL": read_only})
+    assert_one_line_error(result, "readonly database")
+
+
+def test_serve_with_an_unreachable_rate_limit_store_is_one_line(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0"}
+    result = run_main(["serve", "--port", "0"], env)
+    assert_one_line_error(result, "SANDBOX_RATELIMIT_STORAGE_URL", "does not answer")
+
+
+def test_a_rate_limit_store_outage_lets_calls_through() -> None:
+    """Every rate-limited call answered 500 while Redis was away."""
+    limiter = ForgivingRateLimiter("redis://127.0.0.1:1/0")
+    limiter.hit("tenant", "/accounts/get", "item", PLAID_SANDBOX["/accounts/get"])  # no error
