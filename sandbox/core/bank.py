@@ -446,7 +446,7 @@ class Bank:
         now = self.now()
         if items.behind(found, now.date()) or consent.due(found, now):
             return self.item(access_token, allow_error=allow_error, change=False)
-        _check_error(found, allow_error)
+        _check_error(found, allow_error, now)
         return found
 
     def resolved(self, access_token: str) -> Called | None:
@@ -493,7 +493,7 @@ class Bank:
         if change or items.behind(item, now.date()) or consent.due(item, now):
             self.lock(item)  # first: one request at a time changes an item
         consent.expire_if_due(self.session, self.tenant, item, now)
-        _check_error(item, allow_error)
+        _check_error(item, allow_error, now)
         if item.error_code is None:
             items.materialize(self.session, item, self.clock.today())
         self.load_history(item)
@@ -535,6 +535,10 @@ class Bank:
         """Update mode succeeded: the error clears, the access token stays."""
         items.set_error(item, None)
         consent.renew(item, self.now())
+
+    def error_reason(self, item: Item) -> str | None:
+        """The ``error_code_reason`` of the item's error now (``consent.error_reason``)."""
+        return consent.error_reason(item, self.now())
 
     def institution_of(self, item: Item) -> Institution:
         """The catalogue entry of the item's bank."""
@@ -1003,10 +1007,11 @@ def _first_sync(item: Item) -> bool:
     )
 
 
-def _check_error(item: Item, allow_error: bool) -> None:
+def _check_error(item: Item, allow_error: bool, now: dt.datetime) -> None:
     """Raise the item's error (a broken login, a mock user's error) unless it is allowed."""
     if item.error_code is not None and not allow_error:
-        raise errors.for_condition(item.error_code) or errors.LoginRequired
+        error = errors.for_condition(item.error_code) or errors.LoginRequired
+        raise error(reason=consent.error_reason(item, now))
 
 
 def live_items(session: Session, tenant: Tenant) -> list[Item]:

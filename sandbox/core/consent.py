@@ -27,6 +27,8 @@ EU_CONSENT = dt.timedelta(days=90)
 # PENDING_DISCONNECT path reachable by advancing the clock.
 US_CONSENT = dt.timedelta(days=365)
 NOTICE = dt.timedelta(days=7)
+# Plaid's ``error_code_reason`` of an ITEM_LOGIN_REQUIRED that the consent's end caused.
+EXPIRED_REASON = "OAUTH_CONSENT_EXPIRED"
 
 
 def expiry_for(institution: Institution, now: dt.datetime) -> dt.datetime | None:
@@ -82,8 +84,16 @@ def expire_if_due(session: Session, tenant: Tenant, item: Item, now: dt.datetime
     if not due(item, now):
         return False
     items.set_error(item, errors.LoginRequired.condition)
-    triggers.item_error(session, tenant, item, errors.LoginRequired())
+    triggers.item_error(session, tenant, item, errors.LoginRequired(reason=EXPIRED_REASON))
     return True
+
+
+def error_reason(item: Item, now: dt.datetime) -> str | None:
+    """The ``error_code_reason`` of the item's error: ``OAUTH_CONSENT_EXPIRED`` for a login
+    required once its consent has ended, as Plaid says of OAuth items; None otherwise."""
+    expires = item.consent_expires_at
+    ended = expires is not None and expires <= now
+    return EXPIRED_REASON if ended and item.error_code == errors.LoginRequired.condition else None
 
 
 def renew(item: Item, now: dt.datetime) -> None:

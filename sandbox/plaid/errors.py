@@ -276,7 +276,7 @@ def error_object(exc: errors.CoreError, *, with_request_id: bool = True) -> dict
     body: dict[str, Any] = {
         "error_type": row.error_type,
         "error_code": code,
-        "error_code_reason": None,
+        "error_code_reason": exc.detail.get("reason"),
         "error_message": exc.message,
         "display_message": row.display_message,
         "documentation_url": f"{DOCS}{DOC_SECTIONS[row.error_type]}/#{code.lower()}",
@@ -303,12 +303,12 @@ def display_message(condition: str) -> str | None:
     return None if cls is None else plaid_error(cls()).display_message
 
 
-def item_error(condition: str | None) -> dict[str, Any] | None:
+def item_error(condition: str | None, reason: str | None = None) -> dict[str, Any] | None:
     """The error object stored on a broken item (``item.error``), or None."""
     if condition is None:
         return None
     cls = errors.for_condition(condition) or errors.LoginRequired
-    return error_object(cls(), with_request_id=False)
+    return error_object(cls(reason=reason), with_request_id=False)
 
 
 def render(exc: errors.CoreError) -> tuple[Response, int]:

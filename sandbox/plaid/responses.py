@@ -104,15 +104,16 @@ class IdentityAccountSchema:
         return identity_account_json(obj, self.owner)
 
 
-def item_json(item: Item, institution: Institution) -> dict[str, Any]:
-    """Plaid's ``Item`` (``available_products`` depends on the bank)."""
+def item_json(item: Item, institution: Institution, reason: str | None = None) -> dict[str, Any]:
+    """Plaid's ``Item`` (``available_products`` depends on the bank); ``reason``: its
+    error's ``error_code_reason``."""
     products = list(item.products)
     return {
         "item_id": item.id,
         "institution_id": item.institution_id,
         "institution_name": institution.name,
         "webhook": item.webhook,
-        "error": item_error(item.error_code),
+        "error": item_error(item.error_code, reason),
         "available_products": sorted(set(institution.products) - set(products)),
         "billed_products": products,
         "products": list(products),
@@ -123,10 +124,12 @@ def item_json(item: Item, institution: Institution) -> dict[str, Any]:
     }
 
 
-def item_with_consent_json(item: Item, institution: Institution) -> dict[str, Any]:
+def item_with_consent_json(
+    item: Item, institution: Institution, reason: str | None
+) -> dict[str, Any]:
     """``/item/get``'s item, with creation time and consent fields."""
     return {
-        **item_json(item, institution),
+        **item_json(item, institution, reason),
         "created_at": timestamp(item.created_at),
         "consented_use_cases": [],
         "consented_data_scopes": [],

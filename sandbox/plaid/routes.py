@@ -31,7 +31,7 @@ def item_get() -> Response:
     req = load(requests.AccessTokenRequest)
     bank = current_bank()
     item = bank.item(req["access_token"], allow_error=True, change=False)
-    body = item_with_consent_json(item, bank.institution_of(item))
+    body = item_with_consent_json(item, bank.institution_of(item), bank.error_reason(item))
     return reply(item=body, status=item_status(item))
 
 

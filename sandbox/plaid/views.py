@@ -40,7 +40,7 @@ def reply(**payload: Any) -> Response:
 
 def item_json(bank: Bank, item: Item) -> dict[str, Any]:
     """The ``item`` object of a reply."""
-    return item_body(item, bank.institution_of(item))
+    return item_body(item, bank.institution_of(item), bank.error_reason(item))
 
 
 def accounts_json(accounts: Sequence[ShownAccount]) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.plaid.helpers import advance_clock, queued_webhooks
 from tests.conftest import PlaidClient
 
 
@@ -124,3 +125,23 @@ def test_item_import_product_the_bank_lacks_is_rejected(plaid: PlaidClient) -> N
         user_auth={"user_id": "user_good", "auth_token": "pass_good"},
     )
     assert error["error_code"] == "PRODUCTS_NOT_SUPPORTED"
+
+
+def test_an_item_whose_consent_ended_says_why_everywhere(plaid: PlaidClient) -> None:
+    """plaid.md §5: a login required because OAuth consent ended carries
+    ``error_code_reason: OAUTH_CONSENT_EXPIRED``, on reads, on the item and in the ERROR
+    webhook; a login broken otherwise has none."""
+    expired = plaid.link_item("ins_117650", webhook="https://app.example/hook")
+    reset = plaid.link_item("ins_117650")
+    plaid.ok("/sandbox/item/reset_login", access_token=reset)
+    assert plaid.error("/accounts/get", access_token=reset)["error_code_reason"] is None
+    advance_clock(plaid, 91)
+    refused = plaid.error("/accounts/get", access_token=expired)
+    assert (refused["error_code"], refused["error_code_reason"]) == (
+        "ITEM_LOGIN_REQUIRED",
+        "OAUTH_CONSENT_EXPIRED",
+    )
+    item = plaid.ok("/item/get", access_token=expired)["item"]
+    assert item["error"]["error_code_reason"] == "OAUTH_CONSENT_EXPIRED"
+    (webhook,) = [w for w in queued_webhooks(plaid) if w["webhook_code"] == "ERROR"]
+    assert webhook["error"]["error_code_reason"] == "OAUTH_CONSENT_EXPIRED"
