@@ -68,6 +68,20 @@ NUMBER_FIELDS = {
     "account_number": ("account number", *LinkFlow.ACCOUNT_DIGITS),
 }
 MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
+# Plaid's Link shows a ``client_name`` longer than this as "This Application" (plaid.md §2.1).
+LONGEST_CLIENT_NAME = 30
+
+
+def app_name(link: LinkToken) -> str:
+    """The app's name as Link's panes show it."""
+    name = str(link.config.get("client_name") or "")
+    return name if 0 < len(name) <= LONGEST_CLIENT_NAME else "This Application"
+
+
+@bp.context_processor
+def link_helpers() -> dict[str, Any]:
+    """``app_name(link)`` in the Link panes."""
+    return {"app_name": app_name}
 
 
 def _open(token: str | None) -> tuple[Bank, LinkToken]:

@@ -247,3 +247,16 @@ def test_link_exit_records_on_exit(plaid: PlaidClient) -> None:
 
 def test_link_unknown_token_is_not_found(plaid: PlaidClient) -> None:
     assert plaid.client.get("/link?token=link-sandbox-nope").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("client_name", "shown"),
+    [("A" * 30, "A" * 30), ("An app whose name runs past thirty", "This Application")],
+)
+def test_link_shows_a_client_name_over_30_characters_as_this_application(
+    plaid: PlaidClient, client_name: str, shown: str
+) -> None:
+    """plaid.md §2.1: ``client_name`` longer than 30 characters shows "This Application"."""
+    page = LinkBrowser(plaid, client_name=client_name).page()
+    assert f"{shown} uses <strong>Link</strong>" in page
+    assert (client_name in page) == (client_name == shown)
