@@ -111,6 +111,16 @@ def _current(bank: Bank, link: LinkToken) -> LinkSession:
     return found
 
 
+def _finished_here(link: LinkToken) -> LinkSession | None:
+    """This browser's session of ``link`` if it has finished. Opening the link again starts
+    a new one (Plaid's sandbox lets a link token be reused), but a form posted from a page of
+    the finished one belongs to it."""
+    found = db.session.get(LinkSession, session.get("link_sessions", {}).get(link.token, ""))
+    if found is None or found.link_token != link.token or found.step not in LinkFlow.FINISHED:
+        return None
+    return found
+
+
 @bp.get("/link")
 def link_page() -> str:
     """The current step of this browser's Link session."""
@@ -159,6 +169,9 @@ def link_action(action: str) -> WerkzeugResponse:
     csrf.check()
     bank, link = _open(request.form.get("token"))
     answers = _mfa_answers() if action == "mfa" else []  # a bad form is a 400, not a failure
+    finished = _finished_here(link)
+    if finished is not None:  # a form resubmitted from the history: show how it ended
+        return _next(finished, link)
     current = _current(bank, link)
     try:
         if action == "oauth":

@@ -260,3 +260,17 @@ def test_link_shows_a_client_name_over_30_characters_as_this_application(
     page = LinkBrowser(plaid, client_name=client_name).page()
     assert f"{shown} uses <strong>Link</strong>" in page
     assert (client_name in page) == (client_name == shown)
+
+
+def test_a_form_resubmitted_after_success_shows_the_success_again(plaid: PlaidClient) -> None:
+    """Back to the credentials pane and Submit once more: the finished session's pane, not an
+    error pane whose Try again linked a second item."""
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    first = link.post("credentials", username="user_good", password="pass_good")
+    public = link.continue_from(first)
+    again = link.post("credentials", username="user_good", password="pass_good")
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert link.continue_from(again) == public
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    assert len(sessions) == 1 and sessions[0]["results"]["item_add_results"]
