@@ -263,6 +263,16 @@ def test_deny_redirects_with_access_denied_and_state(browser: FlaskClient, clien
     assert query["error"] == ["access_denied"] and query["state"] == ["xyz"]
 
 
+def test_cancel_on_the_sign_in_page_goes_back_denied(browser: FlaskClient, client_id: str) -> None:
+    """The bank's sign-in page had no way back to the app but the browser's Back button."""
+    url = authorize_url(client_id)
+    page = browser.get(url).text
+    assert 'value="deny"' in page
+    response = browser.post(url, data={"csrf_token": csrf_of(page), "action": "deny"})
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["error"] == ["access_denied"] and query["state"] == ["xyz"]
+
+
 def test_authorize_form_without_csrf_token_is_refused(browser: FlaskClient, client_id: str) -> None:
     url = authorize_url(client_id)
     browser.get(url)
