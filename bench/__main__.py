@@ -11,7 +11,7 @@ benchmark no longer runs.
 import os
 import sys
 
-from . import bench_api, bench_ledger, bench_plugin, bench_scale
+from . import bench_api, bench_floor, bench_ledger, bench_plugin, bench_scale
 
 QUICK = "--quick" in sys.argv[1:]
 SAVE_NOTHING = ["--output", "-"]
@@ -20,6 +20,9 @@ bench_ledger.main()
 bench_plugin.main(["--runs", "1"] if QUICK else [])
 QUICK_API = ["--runs", "1", "--duration", "1", "--warmup", "0", "--rounds", "1", "--chains", "1"]
 status = bench_api.main([*QUICK_API, *SAVE_NOTHING] if QUICK else [])
+status = status or bench_floor.main(
+    ["--duration", "1", "--warmup", "0", "--rounds", "1"] if QUICK else []
+)
 postgres = os.environ.get("BENCH_POSTGRES_URL")
 if postgres:
     quick_scale = ["--items", "10,30", "--days", "30", "--duration", "1", "--warmup", "0"]

@@ -1,0 +1,143 @@
+"""``/accounts/balance/get`` against the stack's floor: how close the sandbox comes to the
+least its core packages cost.
+
+    .venv/bin/python -m bench.bench_floor
+    .venv/bin/python -m bench.bench_floor --database-url postgresql://postgres@127.0.0.1/bench
+
+Three servers under the same gunicorn settings, loaded in turn by the same wrk run over
+``--rounds`` rounds: the sandbox, ``floor_app`` (Flask + Flask-SQLAlchemy + marshmallow
+answering the same call from the same database in one statement, with nothing else the
+sandbox does) and ``bare_app`` (the sandbox's reply bytes from memory). Issue 16's target is
+the sandbox at 0.5x bare; the floor's own ratio says how much of that any implementation
+on these packages can keep. Prints a table; saves nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import sqlalchemy
+
+from .bench_api import BALANCE, _capture, _spread, link_item, sqlite_url
+from .load import median, run_wrk, wrk_available
+from .servers import (
+    Server,
+    init_db,
+    plaid_headers,
+    sandbox_env,
+    start_gunicorn,
+    workers_cpu_seconds,
+)
+
+NAMES = ("bare", "floor", "sandbox")
+
+
+def stored_digest(database_url: str) -> str:
+    """What the sandbox stores of the newest access token (its keyed hash)."""
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            query = "SELECT token FROM access_tokens ORDER BY created_at DESC LIMIT 1"
+            return str(connection.execute(sqlalchemy.text(query)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def load_once(server: Server, body: bytes, args: argparse.Namespace) -> tuple[float, float]:
+    """Requests per second and the workers' CPU milliseconds per request."""
+    before = workers_cpu_seconds(server)
+    result = run_wrk(
+        server.url + BALANCE,
+        body,
+        plaid_headers(),
+        threads=args.threads,
+        duration=args.duration,
+        warmup=args.warmup,
+    )
+    spent = workers_cpu_seconds(server) - before
+    requests = result.rate * (args.duration + args.warmup)
+    return result.rate, 1000 * spent / requests if requests else 0.0
+
+
+def measure(work: Path, args: argparse.Namespace) -> list[dict[str, tuple[float, float]]]:
+    """Each round's (req/s, CPU ms per request) of the three servers."""
+    url = args.database_url or sqlite_url(work, "floor.db")
+    env = sandbox_env(url)
+    init_db(env)
+    settings = {"workers": args.workers, "worker_class": "sync"}
+    rounds = []
+    with start_gunicorn("sandbox.wsgi:app", env, work / "sandbox.log", **settings) as sandbox:
+        body = json.dumps({"access_token": link_item(sandbox.url)}).encode()
+        reply = _capture(sandbox, BALANCE, body)
+        (work / "reply.json").write_bytes(reply)
+        (work / "replies.json").write_text(json.dumps({BALANCE: str(work / "reply.json")}))
+        floor_env = dict(env, FLOOR_TOKEN_DIGEST=stored_digest(url))
+        bare_env = dict(os.environ, BENCH_REPLIES=str(work / "replies.json"))
+        floor_log, bare_log = work / "floor.log", work / "bare.log"
+        with (
+            start_gunicorn("bench.floor_app:app", floor_env, floor_log, **settings) as floor,
+            start_gunicorn("bench.bare_app:app", bare_env, bare_log, **settings) as bare,
+        ):
+            floor_reply = json.loads(_capture(floor, BALANCE, body))
+            if floor_reply["accounts"] != json.loads(reply)["accounts"]:
+                raise RuntimeError("the floor app does not show the sandbox's accounts")
+            servers = dict(zip(NAMES, (bare, floor, sandbox), strict=True))
+            for turn in range(args.rounds):
+                order = NAMES if turn % 2 == 0 else NAMES[::-1]
+                rounds.append({name: load_once(servers[name], body, args) for name in order})
+    return rounds
+
+
+def table(rounds: list[dict[str, tuple[float, float]]], database: str) -> list[str]:
+    """One row per server: the median of its rounds' rate, CPU and ratio, with the range of
+    the ratios (each round's own bare rate is the baseline)."""
+    lines = [
+        f"`{BALANCE}` on {database}, {len(rounds)} rounds (median (min-max)):",
+        "",
+        "| server | req/s | CPU per request (ms) | ratio to bare |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in NAMES:
+        rates = [r[name][0] for r in rounds]
+        cpus = [r[name][1] for r in rounds]
+        ratios = [r[name][0] / r["bare"][0] for r in rounds]
+        lines.append(f"| {name} | {median(rates):,.0f} | {median(cpus):.2f} | {_spread(ratios)} |")
+    return lines
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.bench_floor",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per server")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, servers taken in turn")
+    parser.add_argument("--threads", type=int, default=8, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--database-url", default=None, help="instead of a fresh SQLite file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure and print the table."""
+    args = parse_args(argv)
+    if not wrk_available():
+        print("floor benchmark skipped: it needs wrk (Debian package wrk)")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        rounds = measure(Path(tmp), args)
+    database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    print("\n".join(table(rounds, database)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
