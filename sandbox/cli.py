@@ -30,6 +30,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from .failures import one_line
+
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
@@ -137,15 +139,6 @@ def _current_app() -> Flask:
     """The real app behind ``current_app`` (the server threads run outside its context)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
     return app
-
-
-def one_line(exc: BaseException) -> str:
-    """The first line of what went wrong, without SQLAlchemy's background links."""
-    cause = getattr(exc, "orig", None) or exc
-    text = str(cause).strip().splitlines()
-    line = f"{type(cause).__name__}: {text[0] if text else 'no detail'}"
-    unmigrated = type(cause).__name__ == "UndefinedTable" or "no such table" in line
-    return f"{line} (run `bank-sandbox init-db` first)" if unmigrated else line
 
 
 class SandboxGroup(OneLineErrors, click.Group):

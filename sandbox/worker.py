@@ -18,11 +18,11 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .cli import one_line
 from .core.bank import load_pending_histories
 from .core.webhooks.dispatch import Dispatcher
 from .core.webhooks.egress import guarded_post
 from .extensions import db
+from .failures import one_line
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0

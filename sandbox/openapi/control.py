@@ -28,17 +28,17 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 ERROR = {"description": "Bad input or keys", "content": _json(ref("ControlError"))}
 BAD_INPUT = {"400": ERROR}
-# A path id that is not a number matches no route: the app-wide not-found reply is
-# Plaid's error object, as for any unknown path.
+# A path id that is not a number (or beyond 64 bits) matches no route; under /control that
+# not-found reply is the control API's error object too.
 NOT_A_NUMBER = {
     **BAD_INPUT,
-    "404": {"description": "The id is not a number", "content": _json(ref("PlaidError"))},
+    "404": {"description": "The id is not a number", "content": _json(ref("ControlError"))},
 }
 MISSING = {
     **BAD_INPUT,
     "404": {
-        "description": "No such event of the tenant's, or an id that is not a number",
-        "content": _json({"anyOf": [ref("ControlError"), ref("PlaidError")]}),
+        "description": "No such id of the tenant's, or an id that is not a number",
+        "content": _json(ref("ControlError")),
     },
 }
 SHARED_MODE_REFUSAL = {
@@ -436,6 +436,7 @@ def _app_client_paths() -> dict[str, Any]:
                 "Add redirect URIs and/or change the consent length of a client",
                 ref("ControlAppClient"),
                 parameters=client_id,
+                errors=MISSING,
                 requestBody=_body(ref("ControlAppClientChange"), required=False),
             ),
         },

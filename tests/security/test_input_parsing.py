@@ -128,7 +128,7 @@ def test_oversized_webhook_id_is_not_found_not_an_overflow(
     headers = {"PLAID-CLIENT-ID": tenant_keys.client_id, "PLAID-SECRET": tenant_keys.secret}
     response = app.test_client().get("/control/webhooks/" + "9" * 40, headers=headers)
     assert response.status_code == 404
-    assert response.get_json()["error_code"] == "NOT_FOUND"
+    assert response.get_json()["error"]["code"] == "NOT_FOUND"  # the control API's envelope
 
 
 def test_limited_purpose_types_of_the_depository_filter_are_accepted(plaid: PlaidClient) -> None:
