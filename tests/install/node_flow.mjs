@@ -53,7 +53,8 @@ async function products() {
   const processorAuth = (await api.processorAuthGet({ processor_token: processor })).data;
   const investing = await link(["investments"]);
   const holdings = (await api.investmentsHoldingsGet({ access_token: investing })).data.holdings;
-  const report = (await api.assetReportCreate({ access_tokens: [token], days_requested: 30 }))
+  const assets = await link(["assets"]); // Plaid: an Asset Report needs items linked with assets
+  const report = (await api.assetReportCreate({ access_tokens: [assets], days_requested: 30 }))
     .data.asset_report_token;
   const statements = (await api.statementsList({ access_token: await link(["statements"]) }))
     .data.accounts;
