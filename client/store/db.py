@@ -46,10 +46,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     A no-change sync commits six small transactions: FULL would wait for the disk six times.
     """
     cur = dbapi_conn.cursor()
+    # First: switching a new file to WAL waits for the write lock, which another process
+    # migrating it holds for seconds (more on a loaded machine); the driver's 5 s default
+    # was too short for that wait.
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 
