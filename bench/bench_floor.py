@@ -23,15 +23,13 @@ from pathlib import Path
 
 import sqlalchemy
 
-from .bench_api import BALANCE, _capture, _spread, link_item, sqlite_url
-from .load import median, run_wrk, wrk_available
+from .bench_api import BALANCE, _capture, _load, _spread, link_item, sqlite_url
+from .load import median, wrk_available
 from .servers import (
     Server,
     init_db,
-    plaid_headers,
     sandbox_env,
     start_gunicorn,
-    workers_cpu_seconds,
 )
 
 NAMES = ("bare", "floor", "sandbox")
@@ -49,19 +47,10 @@ def stored_digest(database_url: str) -> str:
 
 
 def load_once(server: Server, body: bytes, args: argparse.Namespace) -> tuple[float, float]:
-    """Requests per second and the workers' CPU milliseconds per request."""
-    before = workers_cpu_seconds(server)
-    result = run_wrk(
-        server.url + BALANCE,
-        body,
-        plaid_headers(),
-        threads=args.threads,
-        duration=args.duration,
-        warmup=args.warmup,
-    )
-    spent = workers_cpu_seconds(server) - before
-    requests = result.rate * (args.duration + args.warmup)
-    return result.rate, 1000 * spent / requests if requests else 0.0
+    """Requests per second and the workers' CPU milliseconds per request (``bench_api``'s
+    load with wrk)."""
+    result, cpu = _load("wrk", server, BALANCE, body, args)
+    return result.rate, 1000 * cpu
 
 
 def measure(work: Path, args: argparse.Namespace) -> list[dict[str, tuple[float, float]]]:

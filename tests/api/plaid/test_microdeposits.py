@@ -194,9 +194,11 @@ def test_the_same_account_waits_on_every_link(plaid: PlaidClient) -> None:
 SAME_DAY = {"products": ["auth"], "auth": {"same_day_microdeposits_enabled": True}}
 
 
-def _same_day_link(plaid: PlaidClient) -> tuple[LinkBrowser, str]:
+def _same_day_link(
+    plaid: PlaidClient, products: tuple[str, ...] = ("auth",)
+) -> tuple[LinkBrowser, str]:
     """Hosted Link run by typing Plaid's Same Day test numbers, and its item's access token."""
-    link = LinkBrowser(plaid, webhook=HOOK, **SAME_DAY)
+    link = LinkBrowser(plaid, webhook=HOOK, **{**SAME_DAY, "products": list(products)})
     link.post("consent")
     assert 'id="routing_number"' in link.page()
     done = link.post("manual", routing_number="110000000", account_number="1111222233330000")
@@ -208,6 +210,18 @@ def _same_day_link(plaid: PlaidClient) -> tuple[LinkBrowser, str]:
 def _same_day_item(plaid: PlaidClient) -> str:
     """An item linked by typing Plaid's Same Day test numbers into hosted Link."""
     return _same_day_link(plaid)[1]
+
+
+def _dwolla_token(plaid: PlaidClient, token: str) -> tuple[dict[str, Any], str]:
+    """The Same Day item's one account and a processor token for it."""
+    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    processor: str = plaid.ok(
+        "/processor/token/create",
+        access_token=token,
+        account_id=account["account_id"],
+        processor="dwolla",
+    )["processor_token"]
+    return account, processor
 
 
 def _update_link(plaid: PlaidClient, token: str) -> LinkBrowser:
@@ -231,24 +245,14 @@ def test_an_item_of_typed_numbers_serves_auth_only(plaid: PlaidClient, verified:
     """No login stands behind typed numbers: no real-time balance, transactions or identity
     (plaid-products.md §5: ``/accounts/balance/get`` on manual Items is PRODUCTS_NOT_SUPPORTED),
     even when the link token asked for more products."""
-    link = LinkBrowser(plaid, webhook=HOOK, **{**SAME_DAY, "products": ["auth", "transactions"]})
-    link.post("consent")
-    done = link.post("manual", routing_number="110000000", account_number="1111222233330000")
-    public = parse_qs(urlsplit(link.continue_from(done)).query)["public_token"][0]
-    token = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    _, token = _same_day_link(plaid, ("auth", "transactions"))
     if verified:
         _update_link(plaid, token).post("verify", code="ABC")
         plaid.ok("/auth/get", access_token=token)
     assert plaid.ok("/item/get", access_token=token)["item"]["products"] == ["auth"]
     for path in ("/accounts/balance/get", "/transactions/sync", "/identity/get"):
         assert plaid.error(path, access_token=token)["error_code"] == "PRODUCTS_NOT_SUPPORTED"
-    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
-    processor = plaid.ok(
-        "/processor/token/create",
-        access_token=token,
-        account_id=account["account_id"],
-        processor="dwolla",
-    )["processor_token"]
+    _, processor = _dwolla_token(plaid, token)
     refused = plaid.error("/processor/balance/get", processor_token=processor)
     assert refused["error_code"] == "PRODUCTS_NOT_SUPPORTED"
 
@@ -365,13 +369,7 @@ def test_sms_verification_needs_a_same_day_item(
 
 def test_a_partner_waits_for_the_same_day_code_too(plaid: PlaidClient) -> None:
     token = _same_day_item(plaid)
-    (account,) = plaid.ok("/accounts/get", access_token=token)["accounts"]
-    processor = plaid.ok(
-        "/processor/token/create",
-        access_token=token,
-        account_id=account["account_id"],
-        processor="dwolla",
-    )["processor_token"]
+    account, processor = _dwolla_token(plaid, token)
     waiting = plaid.error("/processor/auth/get", processor_token=processor)
     assert waiting["error_code"] == "PRODUCT_NOT_READY"
     _update_link(plaid, token).post("verify", code="ABC")
