@@ -8,8 +8,8 @@ when missing). One template item (``user_good``, ``--days`` of history, its hist
 loaded by one ``/transactions/sync``) is linked over HTTP, then cloned server-side into the
 same tenant: ``INSERT … SELECT`` over ``generate_series`` for items, accounts and
 transactions (the rows never leave the server), ``COPY`` for the access tokens, which are
-hashed in Python. The default, 10,000 items of 365 days (about 930 transactions each), is
-about 10 million transactions. A database that already holds its count is reused
+hashed in Python. The default, 10,000 items of 400 days (about 1,020 transactions each), is
+just over 10 million transactions. A database that already holds its count is reused
 (``--fresh`` fills every one again): filling the largest takes a while.
 
 One gunicorn (2 sync workers) serves each database, all at once, and ``wrk`` loads them in
@@ -101,12 +101,16 @@ def database_for(url: str, items: int) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-def item_count(url: str) -> int:
-    """How many items the database holds (0 without the sandbox's schema)."""
+def holds(url: str, items: int, days: int) -> bool:
+    """Whether the database already holds ``items`` clones of a ``days``-day template (an
+    earlier run's, reusable), rather than another size or history, or nothing at all."""
     with psycopg.connect(_driver_url(url)) as conn:
         if not conn.execute("SELECT to_regclass('items')").fetchone()[0]:  # type: ignore[index]
-            return 0
-        return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])  # type: ignore[index]
+            return False
+        count, histories = conn.execute(  # type: ignore[misc]
+            "SELECT count(*), array_agg(DISTINCT generated_through - history_start) FROM items"
+        ).fetchone()
+        return bool(count == items and histories == [days])
 
 
 def empty_database(url: str) -> None:
@@ -245,7 +249,7 @@ def measure(
     rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, ExitStack() as stack:
         for size, url in urls.items():
-            if args.fresh or item_count(url) != size:
+            if args.fresh or not holds(url, size, args.days):
                 filled[size] = fill(url, size, args.days, Path(tmp) / f"fill-{size}.log")
         per_item = template_row(urls[args.items[0]])[1]
         servers = {}
@@ -351,7 +355,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[10, 100, 1000, 10000],
         help="item counts to measure at, ascending (comma-separated)",
     )
-    parser.add_argument("--days", type=int, default=365, help="history of each item")
+    parser.add_argument("--days", type=int, default=400, help="history of each item")
     parser.add_argument("--fresh", action="store_true", help="fill every database again")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of load")
     parser.add_argument("--sample", type=int, default=2000, help="items drawn from per size")

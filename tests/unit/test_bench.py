@@ -7,11 +7,14 @@ Nothing here times anything: benchmark results are ratios measured in one run
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+import psycopg
 import pytest
 
-from bench import bare_app, bench_api
+from bench import bare_app, bench_api, bench_scale
 from bench.load import LoadResult, _parse_wrk, percentile
+from tests.conftest import fresh_database_url
 
 WRK_OUTPUT = """\
 Running 5s test @ http://127.0.0.1:40000/accounts/balance/get
@@ -114,3 +117,19 @@ def test_report_shows_the_median_round_and_the_range_of_all() -> None:
 
 def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.split("|")[1:-1]]
+
+
+def test_scale_reuses_a_database_only_at_the_same_size_and_history(tmp_path: Path) -> None:
+    """``bench_scale`` refills a database of another size or another ``--days`` (a run at 400
+    days once reused 365-day clones and reported them as 400-day ones)."""
+    url = fresh_database_url("postgresql", tmp_path, "bench_holds")
+    assert not bench_scale.holds(url, 3, 30)  # no schema yet
+    with psycopg.connect(bench_scale._driver_url(url)) as conn:
+        conn.execute("CREATE TABLE items (pk int, history_start date, generated_through date)")
+        conn.execute(
+            "INSERT INTO items SELECT n, date '2026-01-01', date '2026-01-31'"
+            " FROM generate_series(1, 3) AS n"
+        )
+    assert bench_scale.holds(url, 3, 30)
+    assert not bench_scale.holds(url, 3, 400)
+    assert not bench_scale.holds(url, 4, 30)
