@@ -31,9 +31,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the sandbox: defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``."""
     from flask import Flask
+    from sqlalchemy.exc import SQLAlchemyError
 
     from . import inputs, security
-    from .core import keyring
     from .extensions import (
         commit_work,
         db,
@@ -41,27 +41,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         install_units_of_work,
         reading_requests,
     )
-    from .rendering import OrjsonProvider, json_column
+    from .failures import SettingsError, one_line
+    from .rendering import OrjsonProvider
     from .routing import LazyBuilderRule
 
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.url_rule_class = LazyBuilderRule  # URL builders compile at first use, not at start
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(_from_environment())
-    app.config.from_mapping(config or {})
-    _check_choices(app.config)
-    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
-    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    engine_options.setdefault("json_deserializer", json_column)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
+    try:
+        _configure(app, config or {})
+    except (ImportError, ValueError, SQLAlchemyError) as exc:  # a bad setting or database URL
+        raise SettingsError(f"cannot start from these settings: {one_line(exc)}") from None
     inputs.install(app, OrjsonProvider)  # before the blueprints: their URL rules use its converters
     security.install(app)
-
-    db.init_app(app)
     init_migrations(app, str(MIGRATIONS))
-    with app.app_context():  # every session on this engine hashes and seals with this key
-        keyring.register(db.engine, app.config["SECRET_KEY"])
     _register_blueprints(app)
     install_units_of_work(app)  # after the blueprints: wraps every view they registered
     reading_requests(app)
@@ -77,6 +69,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+def _configure(app: Flask, config: Mapping[str, Any]) -> None:
+    """Settings (defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``), checked,
+    and the database engine they name, keyed for hashing and sealing."""
+    from .core import keyring
+    from .extensions import db
+    from .rendering import json_column
+
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(_from_environment())
+    app.config.from_mapping(config)
+    _check_choices(app.config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    engine_options.setdefault("json_deserializer", json_column)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
+    db.init_app(app)
+    with app.app_context():  # every session on this engine hashes and seals with this key
+        keyring.register(db.engine, app.config["SECRET_KEY"])
 
 
 def _from_environment() -> dict[str, Any]:

@@ -107,6 +107,8 @@ class OneLineErrors(click.Command):
         """Run the command; an ordinary failure becomes one line and exit status 1."""
         try:
             return super().invoke(ctx)
+        except click.ClickException:
+            raise  # already one line (a ``SettingsError`` is a ``ValueError`` too)
         except ordinary_errors() as exc:
             raise click.ClickException(one_line(exc)) from None
 
@@ -125,14 +127,10 @@ def _with_one_line_errors(command: click.Command) -> None:
 
 
 def _app() -> Flask:
-    from sqlalchemy.exc import SQLAlchemyError
-
+    """The app from the environment's settings (bad ones are a one-line ``SettingsError``)."""
     from . import create_app  # the package imports this module while building an app
 
-    try:
-        return create_app()
-    except (ImportError, ValueError, SQLAlchemyError) as exc:  # a bad setting or database URL
-        raise click.ClickException(f"cannot start from these settings: {one_line(exc)}") from None
+    return create_app()
 
 
 def _current_app() -> Flask:

@@ -6,6 +6,17 @@ builds the app, and with it every dialect).
 
 from __future__ import annotations
 
+import click
+
+
+class SettingsError(click.ClickException, ValueError):
+    """Settings (the environment, or ``create_app``'s ``config``) no app can start from.
+
+    A ``ValueError`` to code that builds apps; a ``ClickException`` so that any command line
+    shows it as one ``Error:`` line and exit status 1: ``bank-sandbox``, and ``flask --app
+    sandbox``, where Flask builds the app itself before any command of ours can catch it.
+    """
+
 
 def one_line(exc: BaseException) -> str:
     """The first line of what went wrong, without SQLAlchemy's background links."""

@@ -19,6 +19,7 @@ import pytest
 import requests
 from click.testing import CliRunner, Result
 from flask import Flask
+from flask.cli import cli as flask_cli
 
 from sandbox import create_app, worker
 from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
@@ -166,6 +167,25 @@ def test_bad_settings_are_one_line(
     cli_env: dict[str, str], variable: str, value: str, expected: str
 ) -> None:
     assert_one_line_error(run_main(["init-db"], {**cli_env, variable: value}), expected)
+
+
+@pytest.mark.parametrize("args", [["init-db"], ["routes"], ["db", "current"]])
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("SANDBOX_RATE_LIMITS", "maybe", "SANDBOX_RATE_LIMITS must be one of on,"),
+        ("SANDBOX_SEED", "seven", "SANDBOX_SEED must be an integer"),
+        ("DATABASE_URL", "nodb://x", "NoSuchModuleError"),
+    ],
+)
+def test_flask_cli_with_bad_settings_is_one_line(
+    cli_env: dict[str, str], args: list[str], variable: str, value: str, expected: str
+) -> None:
+    """``flask --app sandbox`` builds the app itself, before any command of ours runs: a bad
+    setting there printed Flask's traceback of ``create_app``."""
+    env = {**cli_env, variable: value}
+    result = CliRunner().invoke(flask_cli, ["--app", "sandbox", *args], env=env, prog_name="flask")
+    assert_one_line_error(result, "cannot start from these settings", expected)
 
 
 @pytest.mark.parametrize(
