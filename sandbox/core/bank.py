@@ -235,6 +235,8 @@ class Bank:
                 triggers.transactions_changed(self.session, self.tenant, item, seq)
                 item.last_successful_update = clock.now()
                 changed.append(item)
+            if item.error_code is None:
+                self.finish_investments_extraction(item)
             if item.error_code is None and "investments" in item.products:
                 self._look_at_investments(item, today, quiet=True)
             consent.warn_expiring(self.session, self.tenant, item, clock.now())
@@ -663,6 +665,7 @@ class Bank:
         self, view: AccountsView, start: dt.date, end: dt.date, *, count: int, offset: int
     ) -> Portfolio:
         """``investment_transactions`` for accounts already in hand."""
+        self._await_extraction(view.item)
         self.bill(view.item, "investments")
         return investments.transactions(
             self.session,
@@ -690,10 +693,50 @@ class Bank:
     def refresh_investments(self, access_token: str) -> Item:
         """``/investments/refresh``: look again, then report it with the two webhooks."""
         item = self.item(access_token)
+        self._await_extraction(item)
         self.bill(item, "investments")
         self._look_at_investments(item, self.clock.today(), quiet=False)
         item.last_successful_update = self.now()
         return item
+
+    def start_investments_extraction(self, access_token: str) -> bool:
+        """``options.async_update``: on an item not initialised with Investments (neither
+        linked with it nor extracted before), start the initial extraction in the background.
+        True when one started: a change to keep although the call answers ``PRODUCT_NOT_READY``
+        (``_await_extraction``) until it ends."""
+        return self.start_investments_extraction_of(self.product_accounts(access_token, None))
+
+    def start_investments_extraction_of(self, view: AccountsView) -> bool:
+        """``start_investments_extraction`` for accounts already in hand."""
+        item = view.item
+        if _investments_initialised(item):
+            return False
+        self.check_offered(item, "investments")
+        investments.investment_accounts(view.accounts)  # none: NO_INVESTMENT_ACCOUNTS, no start
+        self.lock(item)
+        if _investments_initialised(item):  # another call started it meanwhile
+            return False
+        investments.start_extraction(item, self.now())
+        return True
+
+    def finish_investments_extraction(self, item: Item) -> bool:
+        """End the item's extraction once the clock has passed its start plus the build delay
+        (``HISTORICAL_DELAY_SECONDS``, as an Asset report's): Investments is added and
+        ``HISTORICAL_UPDATE`` queued with the trades found. False when none has ended."""
+        if not investments.extraction_due(item, self.now(), self.historical_delay):
+            return False
+        self.lock(item)
+        if item.investments_extracting_since is not None:  # not ended by another call meanwhile
+            found = investments.finish_extraction(self.session, item, self.clock.today())
+            triggers.investments_extracted(self.session, self.tenant, item, found)
+        return True
+
+    def _await_extraction(self, item: Item) -> None:
+        """``PRODUCT_NOT_READY`` while the item's initial extraction runs (one that has ended
+        by now is finished first)."""
+        running = item.investments_extracting_since is not None
+        if running and not self.finish_investments_extraction(item):
+            raise errors.ProductNotReady()
 
     def _look_at_investments(self, item: Item, today: dt.date, *, quiet: bool) -> None:
         """Count what changed in the item's portfolios and say so with the two webhooks.
@@ -821,12 +864,16 @@ class Bank:
         """Add ``product`` to the item on first use, if the bank supports it (as Plaid does)."""
         if product in item.products:
             return
+        self.check_offered(item, product)
+        self.lock(item)  # read without a lock: another call may have added a product since
+        item.products = sorted({*item.products, product})
+
+    def check_offered(self, item: Item, product: str) -> None:
+        """``PRODUCTS_NOT_SUPPORTED`` unless the item's bank offers ``product`` through a login."""
         if product not in self.institution_of(item).products:
             raise errors.ProductsNotSupported()
         if microdeposits.typed_by_hand(item.accounts):  # no login to read the product through
             raise errors.ProductsNotSupported()
-        self.lock(item)  # read without a lock: another call may have added a product since
-        item.products = sorted({*item.products, product})
 
     def statements_item(self, access_token: str) -> Item:
         """The item behind ``access_token``, billed for Statements (as Plaid adds it on use)."""
@@ -1007,6 +1054,12 @@ def _first_sync(item: Item) -> bool:
     )
 
 
+def _investments_initialised(item: Item) -> bool:
+    """Whether the item has Investments (linked with it, added on use or extracted) or is
+    extracting them now: ``async_update`` then starts nothing."""
+    return "investments" in item.products or item.investments_extracting_since is not None
+
+
 def _check_error(item: Item, allow_error: bool, now: dt.datetime) -> None:
     """Raise the item's error (a broken login, a mock user's error) unless it is allowed."""
     if item.error_code is not None and not allow_error:
@@ -1041,6 +1094,29 @@ def load_pending_histories(
         Bank(session, item.tenant, historical_delay=historical_delay).load_history(item)
         session.commit()
     return len(waiting)
+
+
+def finish_due_extractions(
+    session: Session, historical_delay: dt.timedelta, tenant_id: int | None = None
+) -> int:
+    """End every Investments extraction the tenant clock has passed; returns how many ended.
+
+    The webhook dispatcher calls this with ``load_pending_histories``, so ``HISTORICAL_UPDATE``
+    follows the extraction within a poll even when nobody calls the item.
+    """
+    query = select(Item).where(
+        Item.investments_extracting_since.is_not(None),
+        Item.removed_at.is_(None),
+        Item.error_code.is_(None),
+    )
+    if tenant_id is not None:
+        query = query.where(Item.tenant_id == tenant_id)
+    ended = 0
+    for item in list(session.scalars(query)):
+        bank = Bank(session, item.tenant, historical_delay=historical_delay)
+        ended += bank.finish_investments_extraction(item)
+        session.commit()
+    return ended
 
 
 def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | None:

@@ -21,6 +21,8 @@ from .models import Account, Item
 from .seeding import digits, make_id, rng_for
 
 SEEN = "investments_seen_on"  # account.details key: the day of the last refresh
+# What the initial extraction reads: Plaid serves up to 24 months of investment transactions.
+EXTRACTED = dt.timedelta(days=730)
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,36 @@ def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
         trades += len(portfolio.trades_between(plan, account_plan, since + dt.timedelta(1), today))
         account.details = {**account.details, SEEN: today.isoformat()}
     return Refresh(new, updated, trades)
+
+
+def start_extraction(item: Item, now: dt.datetime) -> None:
+    """Begin the initial extraction in the background (``async_update``): the item gains
+    Investments when it ends (``extraction_due``)."""
+    item.investments_extracting_since = now
+
+
+def extraction_due(item: Item, now: dt.datetime, takes: dt.timedelta) -> bool:
+    """Whether the item's running extraction, which takes ``takes``, has ended by ``now``."""
+    since = item.investments_extracting_since
+    return since is not None and now >= since + takes
+
+
+def finish_extraction(session: Session, item: Item, today: dt.date) -> int:
+    """End the running extraction: the item has Investments and its accounts count as looked
+    at today (the next refresh counts from here). Returns how many trades it extracted."""
+    item.investments_extracting_since = None
+    item.products = sorted({*item.products, "investments"})
+    plan, _ = _plan(session, item)
+    plans = {p.ordinal: p for p in plan.accounts}
+    found = 0
+    for account in item.accounts:
+        if account.type != "investment":
+            continue
+        found += len(
+            portfolio.trades_between(plan, plans[account.ordinal], today - EXTRACTED, today)
+        )
+        account.details = {**account.details, SEEN: today.isoformat()}
+    return found
 
 
 @dataclass(frozen=True)

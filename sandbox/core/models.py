@@ -139,6 +139,9 @@ class Item(Base):
     generated_through: Mapped[dt.date] = mapped_column(Date)
     # Last day of older history not generated yet (Plaid's historical pull), or None.
     history_pending_through: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # When the initial Investments extraction ``async_update`` started (tenant clock), until it
+    # completes (``HISTORICAL_UPDATE``); None when none is running.
+    investments_extracting_since: Mapped[dt.datetime | None] = mapped_column(index=True)
     # No pending row posts before this day (NULL: unknown), so reads skip looking for them.
     next_post_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)

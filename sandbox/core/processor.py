@@ -146,6 +146,12 @@ class Processors:
         view = self.account(processor_token, "investments", "investments_auth")
         return self.bank.investments_auth_of(view)
 
+    def start_investments_extraction(self, processor_token: str) -> bool:
+        """``options.async_update``: start the item's initial Investments extraction
+        (``Bank.start_investments_extraction``)."""
+        view = self.account(processor_token, "investments")
+        return self.bank.start_investments_extraction_of(view)
+
     def investment_transactions(
         self,
         processor_token: str,

@@ -6,12 +6,14 @@ in ten-thousandths and money in minor units; this module writes Plaid's JSON num
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response
 from marshmallow import fields, validate
 
 from ..core.bank import Bank, Portfolio, TransferNumbers
+from ..extensions import current_session
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
@@ -150,6 +152,8 @@ def investments_transactions_get() -> Response:
     req = load(InvestmentsTransactionsGetRequest)
     bank = current_bank()
     options = req["options"]
+    if options.get("async_update"):
+        extract_async(lambda: bank.start_investments_extraction(req["access_token"]))
     found = bank.investment_transactions(
         req["access_token"],
         req["start_date"],
@@ -165,6 +169,14 @@ def investments_transactions_get() -> Response:
         investment_transactions=transactions_json(found),
         total_investment_transactions=found.total_transactions,
     )
+
+
+def extract_async(start: Callable[[], bool]) -> None:
+    """``options.async_update``: ``start`` the item's initial extraction if it needs one, and
+    keep it (commit now): the reply that follows is ``PRODUCT_NOT_READY``, which rolls the
+    request back."""
+    if start():
+        current_session().commit()
 
 
 @bp.post("/investments/refresh")

@@ -20,6 +20,7 @@ from .blueprint import bp
 from .identity_match import MatchUser, matched_accounts_json
 from .investments import (
     InvestmentsTransactionsOptions,
+    extract_async,
     holdings_json,
     investment_accounts_json,
     investments_auth_json,
@@ -260,7 +261,10 @@ def processor_investments_transactions_get() -> Response:
     """The token's account's trades and cash movements between two dates, one page."""
     req = load(ProcessorInvestmentsTransactionsGetRequest)
     options = req["options"]
-    found = current_bank().processors.investment_transactions(
+    processors = current_bank().processors
+    if options.get("async_update"):
+        extract_async(lambda: processors.start_investments_extraction(req["processor_token"]))
+    found = processors.investment_transactions(
         req["processor_token"],
         req["start_date"],
         req["end_date"],

@@ -52,7 +52,7 @@ CATALOGUE: dict[str, frozenset[str]] = {
         }
     ),
     **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("HOLDINGS", "LIABILITIES")},
-    "INVESTMENTS_TRANSACTIONS": frozenset({"DEFAULT_UPDATE"}),
+    "INVESTMENTS_TRANSACTIONS": frozenset({"DEFAULT_UPDATE", "HISTORICAL_UPDATE"}),
     "ASSETS": frozenset({"PRODUCT_READY", "ERROR"}),
     "STATEMENTS": frozenset({"STATEMENTS_REFRESH_COMPLETE"}),
 }

@@ -152,6 +152,13 @@ def investments_refreshed(
     )
 
 
+def investments_extracted(session: Session, tenant: Tenant, item: Item, found: int) -> None:
+    """The initial extraction ``async_update`` started has ended:
+    ``INVESTMENTS_TRANSACTIONS``/``HISTORICAL_UPDATE`` with the trades it found."""
+    # DIVERGES: to the item's webhook only; Plaid also tells a processor token's webhook.
+    emit(session, tenant, item, "INVESTMENTS_TRANSACTIONS", "HISTORICAL_UPDATE", _trades(found))
+
+
 def asset_report_ready(
     session: Session, tenant: Tenant, report: AssetReport, url: str | None, delay: dt.timedelta
 ) -> None:

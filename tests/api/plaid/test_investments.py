@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from flask import Flask
 
-from tests.api.plaid.contract import openapi_errors, sdk_deserialize
-from tests.api.plaid.helpers import advance_clock, queued_webhooks
-from tests.conftest import PlaidClient
+from sandbox.extensions import db
+from sandbox.worker import history_catch_up
+from tests.api.plaid.contract import openapi_errors, sdk_deserialize, sdk_model_errors
+from tests.api.plaid.helpers import advance_clock, processor_token, queued_webhooks
+from tests.conftest import FROZEN_NOW, PlaidClient
 
 HOOK = "https://receiver.test/hook"
 PRODUCTS = ("transactions", "investments")
@@ -273,3 +277,152 @@ def test_moving_the_clock_sends_the_daily_investments_updates(plaid: PlaidClient
         b for b in queued_webhooks(plaid) if b["webhook_type"] == "INVESTMENTS_TRANSACTIONS"
     ]  # newest first
     assert trades[0]["new_investments_transactions"] == 0
+
+
+# -- options.async_update: the initial extraction in the background ------------------------
+
+# HISTORICAL_DELAY_SECONDS: how long an extraction (and an Asset report) takes
+EXTRACTION_SECONDS = 60
+EXTRACTED_FROM = (FROZEN_NOW.date() - dt.timedelta(days=730)).isoformat()
+
+
+def _extractions(plaid: PlaidClient) -> list[dict[str, Any]]:
+    """The queued ``INVESTMENTS_TRANSACTIONS``/``HISTORICAL_UPDATE`` bodies."""
+    return [
+        b
+        for b in queued_webhooks(plaid)
+        if (b["webhook_type"], b["webhook_code"])
+        == ("INVESTMENTS_TRANSACTIONS", "HISTORICAL_UPDATE")
+    ]
+
+
+def _trades_call(plaid: PlaidClient, token: str, *, async_update: bool) -> Any:
+    return plaid.post(
+        "/investments/transactions/get",
+        access_token=token,
+        start_date=EXTRACTED_FROM,
+        end_date=FROZEN_NOW.date().isoformat(),
+        options={"async_update": async_update},
+    )
+
+
+def _not_ready(response: Any) -> bool:
+    body = response.get_json()
+    return response.status_code == 400 and (body["error_type"], body["error_code"]) == (
+        "ITEM_ERROR",
+        "PRODUCT_NOT_READY",
+    )
+
+
+@pytest.fixture
+def slow(app: Flask) -> None:
+    """Extractions (and Asset reports) take a minute of the tenant clock."""
+    app.config["HISTORICAL_DELAY_SECONDS"] = EXTRACTION_SECONDS
+
+
+@pytest.mark.usefixtures("slow")
+def test_async_update_is_product_not_ready_until_the_clock_passes_the_extraction(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=("transactions",), webhook=HOOK)
+    assert _not_ready(_trades_call(plaid, token, async_update=True))
+    assert _not_ready(_trades_call(plaid, token, async_update=False))  # whatever the option
+    assert _not_ready(plaid.post("/investments/refresh", access_token=token))
+    advance_clock(plaid, seconds=EXTRACTION_SECONDS - 1)
+    assert _not_ready(_trades_call(plaid, token, async_update=True))
+    assert _extractions(plaid) == []
+    advance_clock(plaid, seconds=1)
+    [done] = _extractions(plaid)
+    assert not sdk_model_errors("InvestmentsHistoricalUpdateWebhook", done)
+    body = _trades_call(plaid, token, async_update=True).get_json()
+    assert openapi_errors("/investments/transactions/get", body) == []
+    assert done["item_id"] == body["item"]["item_id"] and done["error"] is None
+    assert done["new_investments_transactions"] == body["total_investment_transactions"] > 0
+    assert done["cancelled_investments_transactions"] == 0
+    assert "investments" in body["item"]["products"]
+    plaid.ok("/investments/refresh", access_token=token)
+    assert len(_extractions(plaid)) == 1
+
+
+def test_async_update_with_no_build_delay_returns_the_data_and_the_webhook_at_once(
+    plaid: PlaidClient,
+) -> None:
+    """``HISTORICAL_DELAY_SECONDS`` 0 (the default): the extraction ends as it starts."""
+    token = plaid.link_item(products=("transactions",), webhook=HOOK)
+    first = _trades_call(plaid, token, async_update=True).get_json()
+    assert first["total_investment_transactions"] > 0
+    again = _trades_call(plaid, token, async_update=True).get_json()
+    assert again["investment_transactions"] == first["investment_transactions"]
+    [done] = _extractions(plaid)
+    assert done["new_investments_transactions"] == first["total_investment_transactions"]
+
+
+@pytest.mark.usefixtures("slow")
+@pytest.mark.parametrize(
+    ("products", "async_update"),
+    [(PRODUCTS, True), (PRODUCTS, False), (("transactions",), False)],
+    ids=["linked-with-investments", "linked-with-investments-sync", "added-on-use"],
+)
+def test_an_initialised_item_or_a_synchronous_call_gets_data_and_no_historical_update(
+    plaid: PlaidClient, products: tuple[str, ...], async_update: bool
+) -> None:
+    token = plaid.link_item(products=products, webhook=HOOK)
+    response = _trades_call(plaid, token, async_update=async_update)
+    assert response.status_code == 200 and response.get_json()["investment_transactions"]
+    assert _trades_call(plaid, token, async_update=True).status_code == 200
+    assert _extractions(plaid) == []
+
+
+@pytest.mark.usefixtures("slow")
+def test_async_update_after_holdings_added_investments_starts_nothing(plaid: PlaidClient) -> None:
+    """holdings/get adds Investments on first use: the item is initialised, as Plaid's
+    ``available_products`` capture shows."""
+    token = plaid.link_item(products=("transactions",), webhook=HOOK)
+    _holdings(plaid, token)
+    assert _trades_call(plaid, token, async_update=True).status_code == 200
+    assert _extractions(plaid) == []
+
+
+@pytest.mark.usefixtures("slow")
+def test_async_update_on_an_item_without_investment_accounts_starts_nothing(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(
+        products=("transactions",),
+        webhook=HOOK,
+        override_username="user_student",
+        override_password="pass_good",
+    )
+    error = _trades_call(plaid, token, async_update=True).get_json()
+    assert error["error_code"] == "NO_INVESTMENT_ACCOUNTS"
+    advance_clock(plaid, seconds=EXTRACTION_SECONDS)
+    assert _extractions(plaid) == []
+
+
+def test_the_webhook_dispatcher_ends_an_extraction_nobody_calls_for(
+    app: Flask, plaid: PlaidClient
+) -> None:
+    """The dispatcher's pass ends extractions the clock has passed, as it loads histories."""
+    app.config["HISTORICAL_DELAY_SECONDS"] = EXTRACTION_SECONDS
+    token = plaid.link_item(products=("transactions",), webhook=HOOK)
+    assert _not_ready(_trades_call(plaid, token, async_update=True))
+    app.config["HISTORICAL_DELAY_SECONDS"] = 0  # the time has passed
+    history_catch_up(app)(db.session(), None)
+    assert len(_extractions(plaid)) == 1
+    assert _trades_call(plaid, token, async_update=False).status_code == 200
+
+
+@pytest.mark.usefixtures("slow")
+def test_processor_async_update_waits_for_the_extraction_too(plaid: PlaidClient) -> None:
+    access, _, token = processor_token(plaid, "5555", webhook=HOOK)
+    call = {"processor_token": token, "start_date": EXTRACTED_FROM, "end_date": "2026-03-16"}
+    assert _not_ready(
+        plaid.post(
+            "/processor/investments/transactions/get", **call, options={"async_update": True}
+        )
+    )
+    assert _not_ready(plaid.post("/investments/refresh", access_token=access))
+    advance_clock(plaid, seconds=EXTRACTION_SECONDS)
+    assert len(_extractions(plaid)) == 1
+    body = plaid.ok("/processor/investments/transactions/get", **call)
+    assert body["investment_transactions"]
