@@ -71,6 +71,7 @@ from .investments import Portfolio as Portfolio
 from .investments import TransferNumbers as TransferNumbers
 from .liabilities import Report as Report
 from .link import config as link_config
+from .link import products as link_products
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
 from .models import (
@@ -287,10 +288,13 @@ class Bank:
         webhook: str | None = None,
         days_requested: int | None = None,
     ) -> str:
-        """Create an item without Link (``/sandbox/public_token/create``)."""
+        """Create an item without Link (``/sandbox/public_token/create``). As in Link, each of
+        its ``products`` needs one of the login's accounts to serve it (``NO_AUTH_ACCOUNTS`` …),
+        checked before anything is written."""
         institution = institutions.get(institution_id)
         institutions.check_products(institution, products)
         login = users.check_credentials(username, password)
+        link_products.check_served(products, self.link.preview_accounts(institution, login))
         item = self.create_item(
             institution,
             login,

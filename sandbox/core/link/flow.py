@@ -401,6 +401,8 @@ class LinkFlow:
                 item = self._repair(link)
                 if consented is not None:
                     not_added = self._reshare(item, institution, login, set(consented))
+                for product in link_products.added_in_update(link.config):
+                    self.bank.bill(item, product)  # PRODUCTS_NOT_SUPPORTED if the bank lacks it
             else:
                 item = self._create(link, institution, login, consented)
             public_token = self.bank.issue_public_token(item, link if is_update(link) else None)

@@ -3,7 +3,8 @@
 ``products`` are required: the accounts shared must serve each of them, or Link ends with the
 product's error (``NO_AUTH_ACCOUNTS`` …). ``required_if_supported_products`` are required
 too, but only at banks that offer them. ``optional_products`` join the item where the bank
-offers them and the accounts shared serve them, and are left out quietly otherwise.
+offers them and the accounts shared serve them, and are left out quietly otherwise. Update
+mode adds only the credit products its ``products`` name to the item it repairs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ NEEDS: dict[str, tuple[Callable[[Account], bool], type[errors.CoreError]]] = {
     "liabilities": (lambda a: a.subtype in LIABILITY_SUBTYPES, errors.NoLiabilityAccounts),
 }
 
+# Plaid: update mode's ``products`` "should be omitted (unless you are using update mode to add
+# a credit product, such as Assets, Statements, Income, or Plaid Check Consumer Report, to an
+# existing Item)"; the rest of an update-mode token's ``products`` are ignored. Plaid Check's
+# products are the ``cra_`` ones.
+CREDIT_PRODUCTS = ("assets", "statements", "income", "income_verification")
+
 
 def for_item(config: dict[str, Any], institution: Institution, shared: list[Account]) -> list[str]:
     """The item's products for the accounts ``shared`` at ``institution``; raises the error of
@@ -33,15 +40,26 @@ def for_item(config: dict[str, Any], institution: Institution, shared: list[Acco
     required += [
         p for p in config.get("required_if_supported_products") or [] if p in institution.products
     ]
-    for product in required:
-        if shared and not serves(product, shared):  # none shared at all is NO_ACCOUNTS
-            raise NEEDS[product][1]()
+    check_served(required, shared)
     optional = [
         p
         for p in config.get("optional_products") or []
         if p in institution.products and serves(p, shared)
     ]
     return required + optional
+
+
+def added_in_update(config: dict[str, Any]) -> list[str]:
+    """The products an update-mode session adds to its item: the credit ones it names."""
+    return [p for p in config.get("products") or [] if p in CREDIT_PRODUCTS or p[:4] == "cra_"]
+
+
+def check_served(products: list[str], shared: list[Account]) -> None:
+    """Raise the error of the first of ``products`` that none of the accounts ``shared``
+    serves: Link's required products, and ``/sandbox/public_token/create``'s, end alike."""
+    for product in products:
+        if shared and not serves(product, shared):  # none shared at all is NO_ACCOUNTS
+            raise NEEDS[product][1]()
 
 
 def serves(product: str, shared: list[Account]) -> bool:

@@ -183,9 +183,9 @@ def test_transactions_bad_input_names_the_field(
 
 
 def test_item_without_investment_accounts_is_no_investment_accounts(plaid: PlaidClient) -> None:
-    token = plaid.link_item(
-        products=PRODUCTS, override_username="user_student", override_password="pass_good"
-    )
+    """Linked without Investments (asking for it at link time is refused already), the
+    endpoints still find no investment account to read."""
+    token = plaid.link_item(override_username="user_student", override_password="pass_good")
     for path in ("/investments/holdings/get", "/investments/auth/get", "/investments/refresh"):
         error = plaid.error(path, access_token=token)
         assert (error["error_type"], error["error_code"]) == (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from tests.api.plaid.helpers import advance_clock, queued_webhooks
@@ -87,6 +90,90 @@ def test_sandbox_public_token_error_passwords(
         options={"override_username": "user_good", "override_password": password},
     )
     assert (error["error_type"], error["error_code"]) == (error_type, code)
+
+
+CARD = {"type": "credit", "subtype": "credit card", "starting_balance": 250}
+STUDENT_LOAN = {"type": "loan", "subtype": "student", "starting_balance": 9000}
+AUTO_LOAN = {"type": "loan", "subtype": "auto", "starting_balance": 7000}
+CHECKING = {"type": "depository", "subtype": "checking", "starting_balance": 100}
+
+
+@pytest.mark.parametrize(
+    ("product", "accounts", "code", "message"),
+    [
+        (
+            "auth",
+            [CARD, STUDENT_LOAN],
+            "NO_AUTH_ACCOUNTS",
+            "no valid checking or savings account(s) found",
+        ),
+        (
+            "investments",
+            [CHECKING, CARD],
+            "NO_INVESTMENT_ACCOUNTS",
+            "no valid investment accounts were found",
+        ),
+        (
+            "liabilities",
+            [CHECKING, AUTO_LOAN],
+            "NO_LIABILITY_ACCOUNTS",
+            "no valid liability accounts were found",
+        ),
+    ],
+)
+def test_sandbox_public_token_product_no_account_serves_is_its_link_error(
+    plaid: PlaidClient, product: str, accounts: list[dict[str, Any]], code: str, message: str
+) -> None:
+    """As hosted Link ends when no shared account serves a required product, the shortcut
+    refuses it with Link's error, and queues nothing: no item was made."""
+    error = plaid.error(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions", product],
+        options={
+            "override_username": "user_custom",
+            "override_password": json.dumps({"override_accounts": accounts}),
+            "webhook": "https://app.example/hook",
+        },
+    )
+    assert (error["error_type"], error["error_code"], error["http_status"]) == (
+        "ITEM_ERROR",
+        code,
+        400,
+    )
+    assert error["error_message"] == message
+    assert queued_webhooks(plaid) == []
+
+
+def test_sandbox_public_token_persona_without_investments_is_no_investment_accounts(
+    plaid: PlaidClient,
+) -> None:
+    error = plaid.error(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["investments"],
+        options={"override_username": "user_student", "override_password": "pass_good"},
+    )
+    assert error["error_code"] == "NO_INVESTMENT_ACCOUNTS"
+
+
+def test_sandbox_public_token_user_good_takes_every_product_of_the_bank(
+    plaid: PlaidClient,
+) -> None:
+    offered = [
+        "assets",
+        "auth",
+        "identity",
+        "identity_match",
+        "investments",
+        "investments_auth",
+        "liabilities",
+        "signal",
+        "statements",
+        "transactions",
+    ]
+    token = plaid.link_item(products=tuple(offered))
+    assert plaid.ok("/item/get", access_token=token)["item"]["billed_products"] == offered
 
 
 def test_tenants_never_see_each_others_items(plaid: PlaidClient, app) -> None:  # type: ignore[no-untyped-def]

@@ -136,6 +136,35 @@ def test_update_mode_public_token_of_a_rotated_access_token_is_stale(plaid: Plai
     assert error["error_code"] == "INVALID_ACCESS_TOKEN"
 
 
+def test_update_mode_adds_the_credit_products_it_names(plaid: PlaidClient) -> None:
+    """Plaid: update mode's ``products`` "should be omitted (unless you are using update mode
+    to add a credit product, such as Assets, …)". Assets is not added on first use, so this
+    is the way an item linked without it gets it; other products named there are ignored."""
+    access = plaid.link_item()
+    report = {"access_tokens": [access], "days_requested": 30}
+    assert plaid.error("/asset_report/create", **report)["error_code"] == "PRODUCT_NOT_ENABLED"
+    update = LinkBrowser(plaid, access_token=access, products=["assets", "liabilities"])
+    update.post("consent")
+    done = update.post("credentials", username="user_good", password="pass_good")
+    public_token_of(update, done)
+    assert plaid.ok("/item/get", access_token=access)["item"]["products"] == [
+        "assets",
+        "transactions",
+    ]
+    plaid.ok("/asset_report/create", **report)
+
+
+def test_update_mode_credit_product_the_bank_lacks_is_products_not_supported(
+    plaid: PlaidClient,
+) -> None:
+    access = plaid.link_item("ins_109512")  # Houndstooth Bank: no Assets
+    update = LinkBrowser(plaid, access_token=access, products=["assets"])
+    update.post("consent")
+    update.post("credentials", username="user_good", password="pass_good")
+    assert "PRODUCTS_NOT_SUPPORTED" in update.page()
+    assert plaid.ok("/item/get", access_token=access)["item"]["products"] == ["transactions"]
+
+
 def _item_products(plaid: PlaidClient, link: LinkBrowser, username: str = "user_good") -> Any:
     """Sign in at the bank picked, exchange the public token; the item of /item/get."""
     done = link.post("credentials", username=username, password="pass_good")
