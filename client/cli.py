@@ -131,7 +131,13 @@ def new_key() -> None:
 @main.command()
 @click.option("--sandbox", "institution", help="link through the sandbox shortcut (institution id)")
 @click.option("--public-token", help="a public token from Link's onSuccess")
-@click.option("--days", default=730, show_default=True, help="history to request")
+@click.option(
+    "--days",
+    default=730,
+    show_default=True,
+    type=click.IntRange(1, 730),
+    help="days of history to request",
+)
 @click.pass_context
 def connect(
     ctx: click.Context, institution: str | None, public_token: str | None, days: int
@@ -217,7 +223,7 @@ def _sync_one(bank: BankSync, cid: int) -> bool:
         return True
     with bank.store.session() as session:
         conn = session.get(Connection, cid)
-        hint = render.advice(conn) if conn is not None else ""
+        hint = render.advice(conn, result.error_code) if conn is not None else ""
     console.print(f"[red]{cid}: {result.error_code}[/red] {result.error_message} {hint}".strip())
     return False
 
@@ -336,7 +342,7 @@ def import_(
     report = import_file(
         _store(ctx),
         path,
-        user_ref=_user(ctx) or "default",
+        user_ref=_user(ctx),  # none: whichever user's account --account (or the file) names
         account=account,
         mapping=columns,
         dry_run=dry_run,

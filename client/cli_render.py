@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from client.imports.importer import ImportReport
-from client.notify import advice_for
+from client.notify import APP_SIDE, advice_for
 from client.store.models import Account, Connection, ConnectionStatus, SyncRun
 
 
@@ -59,8 +59,11 @@ def accounts_table(rows: Iterable[Account]) -> Table:
     return table
 
 
-def advice(conn: Connection) -> str:
-    """What the user should do about a connection, if anything."""
+def advice(conn: Connection, error_code: str | None = None) -> str:
+    """What the user should do about a connection, if anything, after ``error_code`` (a
+    failure of the app's own setup is the operator's to fix, whatever the connection's state)."""
+    if error_code in APP_SIDE:
+        return advice_for(error_code)
     if conn.status == ConnectionStatus.LOGIN_REQUIRED:
         return f"sign in again: bank-client reconnect {conn.id}"
     if conn.status == ConnectionStatus.DISCONNECTED:
@@ -92,13 +95,21 @@ def history_table(runs: Iterable[SyncRun]) -> Table:
             str(r.id),
             when(r.started_at),
             r.trigger,
-            f"{r.duration:.1f}" if r.duration is not None else "running",
+            _seconds(r),
             str(r.added),
             str(r.modified),
             str(r.removed),
             r.error_code or "",
         )
     return table
+
+
+def _seconds(run: SyncRun) -> str:
+    """How long a run took; "running" while its row is open, "-" for an interrupted one
+    (`client.sync.engine`: killed, its end unknown)."""
+    if run.duration is not None:
+        return f"{run.duration:.1f}"
+    return "running" if run.finished_at is None else "-"
 
 
 def import_report(console: Console, report: ImportReport) -> None:

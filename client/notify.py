@@ -23,7 +23,23 @@ import requests
 
 log = logging.getLogger(__name__)
 
+# Failures of the app's own setup, not of the connection: for whoever runs the app.
+APP_SIDE: dict[str, str] = {
+    "INVALID_API_KEYS": "The app's Plaid client id or secret is wrong: check PLAID_CLIENT_ID and "
+    "PLAID_SECRET (or --client-id / --secret); the connection itself is fine.",
+    "UNAUTHORIZED_ENVIRONMENT": "The app's keys are not enabled for this Plaid environment: "
+    "check PLAID_BASE_URL and the keys; the connection itself is fine.",
+    "UNAUTHORIZED_ROUTE_ACCESS": "The app's Plaid account may not call this endpoint: ask Plaid "
+    "to enable it; the connection itself is fine.",
+    "INCOMPATIBLE_API_VERSION": "The provider refuses the API version this client speaks; the "
+    "connection itself is fine.",
+    "invalid_client": "The app's TrueLayer client id or secret is wrong: check its "
+    "configuration; the connection itself is fine.",
+    "unauthorized_client": "The app's TrueLayer client may not do this: check its "
+    "configuration; the connection itself is fine.",
+}
 TROUBLESHOOTING: dict[str, str] = {
+    **APP_SIDE,
     "ITEM_LOGIN_REQUIRED": "The bank needs you to sign in again: open the reconnect link.",
     "PENDING_EXPIRATION": "Your consent is about to end: sign in again through the reconnect link.",
     "PENDING_DISCONNECT": "The bank will end access soon: sign in again via the reconnect link.",

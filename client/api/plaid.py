@@ -87,7 +87,7 @@ class PlaidClient:
             body["products"] = list(products)
         if webhook:
             body["webhook"] = webhook
-        if days_requested and not access_token:
+        if days_requested is not None and not access_token:  # 0 is Plaid's to refuse
             body["transactions"] = {"days_requested": days_requested}
         return self.transport.post("/link/token/create", body)
 
@@ -107,7 +107,7 @@ class PlaidClient:
     ) -> Json:
         """Sandbox-only shortcut that links an Item without the Link UI."""
         options: Json = {}
-        if days_requested:
+        if days_requested is not None:  # 0 is Plaid's to refuse, not a default
             options["transactions"] = {"days_requested": days_requested}
         if webhook:
             options["webhook"] = webhook

@@ -13,21 +13,23 @@ from client.app import api, errors, web
 from client.app.config import AppConfig
 from client.app.openapi import spec
 from client.app.params import IdConverter
-from client.app.service import AppService, TrackedBankSync
+from client.app.service import AppService
 from client.crypto import TokenCipher
 from client.store.db import Store
+from client.sync.connections import BankSync
 from client.webhooks import WebhookProcessor, WebhookVerifier, make_blueprint
 from client.worker.config import SettingsError
 from client.worker.queue import JobQueue
 from client.worker.service import Worker
 
 
-def build_bank(config: AppConfig) -> TrackedBankSync:
-    """The client, as `Settings.build` makes it, recording sync progress for the pages."""
+def build_bank(config: AppConfig) -> BankSync:
+    """The client, as `Settings.build` makes it (each sync page records the run's progress,
+    so the pages show a sync as it happens)."""
     settings = config.settings
     if not settings.keys:
         raise SettingsError("set BANK_CLIENT_KEYS (generate one with `bank-client new-key`)")
-    return TrackedBankSync(
+    return BankSync(
         PlaidClient(settings.base_url, settings.client_id, settings.secret, timeout=30),
         Store(settings.db),
         TokenCipher(list(settings.keys)),

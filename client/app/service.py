@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client.api.plaid import PlaidClient
@@ -20,51 +20,11 @@ from client.app.queries import owned_connection
 from client.schedule.due import set_paused
 from client.store.jobs import Job, JobStatus
 from client.store.models import Connection, SyncRun
-from client.sync.apply import Counts
 from client.sync.connections import BankSync, LinkStart
-from client.sync.engine import PageHook, SyncResult
 from client.worker.queue import JobQueue
 
 INSTITUTIONS_TTL = 600.0  # seconds the provider's institution list is kept
 COUNTRIES = ("US",)  # the countries of the Link tokens this app makes (the client's default)
-
-
-class TrackedBankSync(BankSync):
-    """`BankSync` whose syncs write their progress (pages, counts) into the open sync run, so
-    any process (a page, the API, another worker) can show a sync as it happens."""
-
-    def sync(
-        self, connection_id: int, trigger: str = "manual", on_page: PageHook | None = None
-    ) -> SyncResult:
-        """Sync, recording each committed page on the run that `SyncEngine` opened."""
-
-        def record(pages: int, counts: Counts) -> None:
-            self._progress(connection_id, pages, counts)
-            if on_page is not None:
-                on_page(pages, counts)
-
-        return super().sync(connection_id, trigger, record)
-
-    def _progress(self, connection_id: int, pages: int, counts: Counts) -> None:
-        with self.store.session() as session:
-            open_run = (
-                select(SyncRun.id)
-                .where(SyncRun.connection_id == connection_id, SyncRun.finished_at.is_(None))
-                .order_by(SyncRun.id.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-            session.execute(
-                update(SyncRun)
-                .where(SyncRun.id == open_run)
-                .values(
-                    pages=pages,
-                    added=SyncRun.added + counts.added,
-                    modified=SyncRun.modified + counts.modified,
-                    removed=SyncRun.removed + counts.removed,
-                )
-                .execution_options(synchronize_session=False)
-            )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,13 @@ import io
 from decimal import Decimal, InvalidOperation
 
 from client.imports.csv_layouts import BANK_CATEGORIES, Mapping, check_mapping, find_header
-from client.imports.rows import FileRow, ImportFileError, ParsedFile
+from client.imports.rows import (
+    FileRow,
+    ImportFileError,
+    ParsedFile,
+    checked_amount,
+    checked_text,
+)
 
 MONEY_NOISE = str.maketrans("", "", "$£€, '\"")
 
@@ -17,8 +23,7 @@ def read_csv(
     data: bytes, saved: dict[str, Mapping], mapping: Mapping | None = None
 ) -> tuple[ParsedFile, list[str]]:
     """The file's rows and its header (for saving a mapping); every bad cell is an error."""
-    text = _decode(data)
-    lines = list(csv.reader(io.StringIO(text)))
+    lines, starts = _records(_decode(data))
     if not any(lines):
         raise ImportFileError(None, "the file is empty")
     if mapping is not None:
@@ -36,7 +41,7 @@ def read_csv(
     header = lines[index] if index >= 0 else [str(n) for n in range(len(lines[0]))]
     columns = {name.strip(): n for n, name in enumerate(header)}
     rows, skipped = [], []
-    for number, cells in enumerate(lines[index + 1 :], start=index + 2):
+    for number, cells in zip(starts[index + 1 :], lines[index + 1 :], strict=True):
         if not any(c.strip() for c in cells):
             continue
         row = _row(number, cells, columns, mapping)
@@ -54,6 +59,26 @@ def read_csv(
         skipped=skipped,
     )
     return parsed, header
+
+
+def _records(text: str) -> tuple[list[list[str]], list[int]]:
+    """The file's records and the line each starts on (a quoted cell may span lines); a
+    quote left open or text that is not CSV refuses the file, naming the line."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    records: list[list[str]] = []
+    starts: list[int] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append(cells)
+            starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problem = str(exc)
+        if problem == "unexpected end of data":
+            problem = "a quote is opened and never closed"
+        raise ImportFileError(start, f"not valid CSV: {problem}") from None
+    return records, starts
 
 
 def _checked(mapping: Mapping, header: list[str]) -> Mapping:
@@ -90,7 +115,7 @@ def _money(number: int, column: str, raw: str) -> Decimal | None:
         raise ImportFileError(number, f"{column}: {raw!r} is not an amount") from None
     if not value.is_finite():
         raise ImportFileError(number, f"{column}: {raw!r} is not an amount")
-    return -value if negative else value
+    return checked_amount(number, column, raw, -value if negative else value)
 
 
 def _amount(number: int, cells: list[str], columns: dict[str, int], m: Mapping) -> Decimal | None:
@@ -124,7 +149,7 @@ def _row(number: int, cells: list[str], columns: dict[str, int], m: Mapping) -> 
     amount = _amount(number, cells, columns, m)
     if amount is None:
         return None
-    description = _cell(cells, columns, m["description"])
+    description = checked_text(number, m["description"], _cell(cells, columns, m["description"]))
     if not description:
         raise ImportFileError(number, f"{m['description']}: the description is empty")
     category = BANK_CATEGORIES.get(m.get("categories") or "", {}).get(

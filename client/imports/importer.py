@@ -32,6 +32,8 @@ from client.sync.apply import PageContext, row_values
 
 __all__ = ["ImportFileError", "ImportReport", "import_file"]
 
+DEFAULT_USER = "default"
+
 
 @dataclass
 class ImportReport:
@@ -51,14 +53,16 @@ def import_file(
     store: Store,
     path: str | Path,
     *,
-    user_ref: str = "default",
+    user_ref: str | None = DEFAULT_USER,
     account: str | None = None,
     mapping: Mapping | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
     """Import ``path`` (CSV or OFX/QFX) into ``account`` (local id or last four digits; the
     file's own account number otherwise). ``mapping`` reads an unknown CSV layout and is
-    saved for that header."""
+    saved for that header. ``user_ref=None`` looks among every user's accounts (the one
+    found decides whose rows they are; last four digits that several users' accounts end
+    in are refused); mappings are then the default user's."""
     source = Path(path)
     try:
         data = source.read_bytes()
@@ -82,22 +86,23 @@ def _run(
     store: Store,
     source: Path,
     data: bytes,
-    user_ref: str,
+    user_ref: str | None,
     account: str | None,
     mapping: Mapping | None,
     dry_run: bool,
 ) -> ImportReport:
     with store.session() as session:
-        parsed = _parse(session, user_ref, data, mapping)
+        parsed = _parse(session, user_ref or DEFAULT_USER, data, mapping)
         target = _account(session, user_ref, parsed, account)
+        owner = target.user_ref
         report = ImportReport(source.name, parsed.format, skipped_lines=parsed.skipped)
         report.account_id, report.account_name = target.id, target.name
         known = _known(session, target, parsed.rows)
         _sort(parsed, target, known, report)
-        _store(session, user_ref, target, parsed, report.added)
+        _store(session, owner, target, parsed, report.added)
         session.add(
             ImportBatch(
-                user_ref=user_ref,
+                user_ref=owner,
                 account_id=target.id,
                 filename=source.name[:300],
                 sha256=hashlib.sha256(data).hexdigest(),
@@ -137,10 +142,15 @@ def _parse(session: Session, user_ref: str, data: bytes, mapping: Mapping | None
     return parsed
 
 
-def _account(session: Session, user_ref: str, parsed: ParsedFile, wanted: str | None) -> Account:
-    """The account the file belongs to: the one asked for, the user's account with the
-    file's last four digits, or a new account that a later API link adopts."""
-    mine = select(Account).where(Account.user_ref == user_ref)
+def _account(
+    session: Session, user_ref: str | None, parsed: ParsedFile, wanted: str | None
+) -> Account:
+    """The account the file belongs to: the one asked for, the user's (any user's, without
+    one) account with the file's last four digits, or a new account that a later API link
+    adopts."""
+    mine = select(Account)
+    if user_ref is not None:
+        mine = mine.where(Account.user_ref == user_ref)
     if wanted and wanted.isdigit() and len(wanted) != 4:
         found = session.scalar(mine.where(Account.id == int(wanted)))
         if found is None:
@@ -155,12 +165,15 @@ def _account(session: Session, user_ref: str, parsed: ParsedFile, wanted: str | 
     if parsed.institution_id:
         candidates = [a for a in candidates if a.institution_id in (None, parsed.institution_id)]
     if len(candidates) > 1:
-        raise ImportFileError(None, f"several accounts end in {mask}: pass the account id")
+        named = ", ".join(f"{a.id} ({a.user_ref})" for a in sorted(candidates, key=lambda a: a.id))
+        how = "the account id" if user_ref else "the user (--user) or the account id"
+        raise ImportFileError(None, f"several accounts end in {mask}: {named}; name {how}")
     if candidates:
         return candidates[0]
+    owner = user_ref or DEFAULT_USER
     created = Account(
-        user_ref=user_ref,
-        provider_id=file_account_id(user_ref, parsed.institution_id, mask),
+        user_ref=owner,
+        provider_id=file_account_id(owner, parsed.institution_id, mask),
         institution_id=parsed.institution_id,
         name=f"{parsed.bank or 'Imported'} ...{mask}",
         mask=mask,

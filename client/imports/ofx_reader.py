@@ -10,7 +10,13 @@ from typing import Any
 
 from ofxtools.Parser import OFXTree
 
-from client.imports.rows import FileRow, ImportFileError, ParsedFile
+from client.imports.rows import (
+    FileRow,
+    ImportFileError,
+    ParsedFile,
+    checked_amount,
+    checked_text,
+)
 
 
 def looks_like_ofx(head: bytes) -> bool:
@@ -30,12 +36,21 @@ _CHECKS = {
 def _precheck(data: bytes) -> None:
     """Amounts and posting dates, each with the line it is on."""
     for found in _VALUE.finditer(data):
-        tag, raw = found[1], found[2].strip()
-        pattern, problem = _CHECKS[tag]
-        if not pattern.match(raw):
+        try:
+            _check(found[1], found[2].strip())
+        except ImportFileError as exc:  # the line is counted only for the value at fault
             line = data.count(b"\n", 0, found.start()) + 1
-            value = raw.decode("ascii", errors="replace")
-            raise ImportFileError(line, f"{tag.decode()}: {value!r} {problem}")
+            raise ImportFileError(line, exc.problem) from None
+
+
+def _check(tag: bytes, raw: bytes) -> None:
+    """One value: its shape, and for an amount whether the store can hold it."""
+    pattern, problem = _CHECKS[tag]
+    value = raw.decode("ascii", errors="replace")
+    if not pattern.match(raw):
+        raise ImportFileError(None, f"{tag.decode()}: {value!r} {problem}")
+    if tag == b"TRNAMT":
+        checked_amount(0, "TRNAMT", value, Decimal(value.replace(",", ".")))
 
 
 def read_ofx(data: bytes) -> ParsedFile:
@@ -78,7 +93,7 @@ def _row(n: int, txn: Any) -> FileRow:
         line=n,
         date=txn.dtposted.date(),
         amount=Decimal(txn.trnamt),
-        description=name or txn.memo or "",
+        description=checked_text(n, "NAME" if name else "MEMO", name or txn.memo or ""),
         fitid=txn.fitid,
         check_number=txn.checknum,
     )

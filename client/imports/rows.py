@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from client.store.types import Money
+
+# A description is stored whole and, normalised, as the payee (bc_transactions.payee is
+# String(200)): a longer one is refused on every store rather than cut short on one.
+DESCRIPTION_LIMIT = 200
 
 
 class ImportFileError(ValueError):
@@ -13,6 +20,29 @@ class ImportFileError(ValueError):
     def __init__(self, line: int | None, problem: str) -> None:
         self.line, self.problem = line, problem
         super().__init__(f"line {line}: {problem}" if line else problem)
+
+
+def checked_amount(line: int, field: str, raw: str, value: Decimal) -> Decimal:
+    """``value`` if the store holds it exactly (64-bit units of 1/10,000), else the reason."""
+    if value.is_finite() and value.copy_abs() > Money.LARGEST:
+        raise ImportFileError(line, f"{field}: {raw!r} is too large an amount")
+    if not Money.storable(value):
+        raise ImportFileError(line, f"{field}: {raw!r} has more than 4 decimal places")
+    return value
+
+
+def checked_text(line: int, field: str, text: str) -> str:
+    """A description as the store keeps it alike on SQLite and PostgreSQL: no control
+    characters (PostgreSQL refuses NUL; a line break means a quote was left open) and at
+    most `DESCRIPTION_LIMIT` characters."""
+    bad = next((c for c in text if unicodedata.category(c) == "Cc" and c != "\t"), None)
+    if bad is not None:
+        raise ImportFileError(line, f"{field}: holds the control character {bad!r}")
+    if len(text) > DESCRIPTION_LIMIT:
+        raise ImportFileError(
+            line, f"{field}: {len(text)} characters, more than the {DESCRIPTION_LIMIT} allowed"
+        )
+    return text
 
 
 @dataclass(frozen=True)

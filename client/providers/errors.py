@@ -35,6 +35,11 @@ class CredentialsRevoked(SyncError):
     """The provider no longer knows these credentials; the bank must be connected again."""
 
 
+class AppMisconfigured(SyncError):
+    """The app's own setup is wrong (its keys, environment or API version): no connection nor
+    its user can fix that, so the connection is left as it was."""
+
+
 class CursorReset(SyncError):
     """The change log moved under a paginated read; restart from the chain's first cursor."""
 

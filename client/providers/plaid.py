@@ -30,6 +30,11 @@ _BY_CODE: dict[str, type[errors.SyncError]] = {
     "ITEM_LOGIN_REQUIRED": errors.LoginRequired,
     "ITEM_NOT_FOUND": errors.CredentialsRevoked,
     "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION": errors.CursorReset,
+    # the app's keys, environment or version (client.notify.APP_SIDE says what to check)
+    "INVALID_API_KEYS": errors.AppMisconfigured,
+    "UNAUTHORIZED_ENVIRONMENT": errors.AppMisconfigured,
+    "UNAUTHORIZED_ROUTE_ACCESS": errors.AppMisconfigured,
+    "INCOMPATIBLE_API_VERSION": errors.AppMisconfigured,
 }
 CONNECTION_ERROR = "CONNECTION_ERROR"
 

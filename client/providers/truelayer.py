@@ -51,6 +51,7 @@ _LOGIN = frozenset(
         "sca_exceeded",
     }
 )
+_APP = frozenset({"invalid_client", "unauthorized_client"})  # the app's client id or secret
 _LATER = frozenset({"account_temporarily_locked", "provider_error", "temporarily_unavailable"})
 CONNECTION_ERROR = "CONNECTION_ERROR"
 NOT_SUPPORTED = 501
@@ -267,6 +268,8 @@ def neutral_errors() -> Iterator[None]:
         code, text = exc.error, exc.description
         if code in _LOGIN:
             raise errors.LoginRequired(code, text, request_id=exc.trace_id) from exc
+        if code in _APP:
+            raise errors.AppMisconfigured(code, text, request_id=exc.trace_id) from exc
         if code in _LATER or exc.status == 429 or (exc.status >= 500 and exc.status != 501):
             raise errors.ProviderUnavailable(code, text, request_id=exc.trace_id) from exc
         raise errors.SyncError(code, text, request_id=exc.trace_id) from exc

@@ -26,6 +26,19 @@ def _normalise_url(url: str) -> str:
     return url
 
 
+def _engine(url: str) -> Engine:
+    """The engine for ``url``; a database whose driver is not installed (``mysql://`` needs
+    MySQLdb) is a ValueError naming it, like any other bad URL, not an ImportError."""
+    try:
+        return create_engine(url, json_serializer=_json_text)
+    except ImportError as exc:
+        scheme = url.split(":", 1)[0]
+        raise ValueError(
+            f"database {scheme}: its driver is not installed ({exc}); "
+            "use sqlite:///path or postgresql://"
+        ) from None
+
+
 def _json_text(value: Any) -> str:
     """JSON columns written by orjson (a first sync writes four per transaction: several
     times faster than the standard library; compact, and read back alike). What orjson
@@ -63,7 +76,7 @@ class Store:
         """Open the database; `create` migrates it to the newest schema first (see
         `client.store.schema`); pass False when the app runs migrations itself."""
         self.url = _normalise_url(url)
-        self.engine: Engine = create_engine(self.url, json_serializer=_json_text)
+        self.engine: Engine = _engine(self.url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

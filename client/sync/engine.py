@@ -23,6 +23,7 @@ from client.crypto import TokenCipher
 from client.notify import Notification, Notifier, advice_for, log_notifier
 from client.providers.base import ChangePage, Provider
 from client.providers.errors import (
+    AppMisconfigured,
     ConnectionUnavailable,
     CredentialsRevoked,
     CursorReset,
@@ -47,6 +48,11 @@ log = logging.getLogger(__name__)
 PageHook = Callable[[int, Counts], None]
 NO_CREDENTIALS = "NO_CREDENTIALS"
 OTHER_PROVIDER = "OTHER_PROVIDER"
+INTERRUPTED = "INTERRUPTED"  # a run's history row that a later run found still open
+INTERRUPTED_MESSAGE = (
+    "stopped before it finished (killed or crashed); the pages it stored are kept and a "
+    "later run carried on from them"
+)
 
 
 @dataclass
@@ -204,6 +210,7 @@ class SyncEngine:
         A failure to read the credentials is returned, so the history row still commits."""
         with self.store.session() as session:
             conn = get_connection(session, cid)
+            _interrupt_open_runs(session, cid)
             run = SyncRun(connection_id=cid, trigger=trigger, started_at=utcnow())
             session.add(run)
             try:
@@ -264,6 +271,8 @@ class SyncEngine:
             if closing is not None:
                 _mark_healthy(conn)  # flushed with the page's changes to the row, just below
                 _close_run(session, closing, totals, time.monotonic() - closing.started)
+            else:  # a run killed after this page still shows what it stored
+                _update_run(session, run.id, **_totals(totals))
         # Committed: only now do the run's totals (and, closing, the run) include the page.
         result.pages, result.added = totals.pages, totals.added
         result.modified, result.removed = totals.modified, totals.removed
@@ -316,6 +325,9 @@ class SyncEngine:
         """Move the connection to login_required or error, with advice for the user."""
         if isinstance(exc, ConnectionUnavailable):
             return  # disconnected on purpose: nothing new to record or to tell the user
+        if isinstance(exc, AppMisconfigured):  # the operator's to fix: the run records it
+            log.error("connection %s: %s: %s", cid, exc.code, advice_for(exc.code))
+            return
         status = _STATUS.get(type(exc), ConnectionStatus.ERROR)
         with self.store.session() as session:
             conn = get_connection(session, cid)
@@ -375,24 +387,47 @@ def _begin(conn: Connection) -> str | None:
     return conn.cursor
 
 
-def _close_run(session: Session, run: _Run, result: SyncResult, duration: float) -> None:
-    """The history row's counts, duration and error (one UPDATE, no read)."""
+def _interrupt_open_runs(session: Session, cid: int) -> None:
+    """A new run starts: the connection's runs still open were killed or crashed (a run
+    closes its row whatever happens to it short of that). They are marked interrupted with
+    what their pages stored; one that was in fact alive in another process overwrites the
+    mark when it closes."""
     runs = cast(Table, SyncRun.__table__)
     session.execute(
         update(runs)
-        .where(runs.c.id == run.id)
-        .values(
-            finished_at=utcnow(),
-            duration=duration,
-            added=result.added,
-            modified=result.modified,
-            removed=result.removed,
-            pages=result.pages,
-            restarts=result.restarts,
-            error_code=result.error_code,
-            error_message=result.error_message,
-        )
+        .where(runs.c.connection_id == cid, runs.c.finished_at.is_(None))
+        .values(finished_at=utcnow(), error_code=INTERRUPTED, error_message=INTERRUPTED_MESSAGE)
     )
+
+
+def _close_run(session: Session, run: _Run, result: SyncResult, duration: float) -> None:
+    """The history row's counts, duration and error (one UPDATE, no read)."""
+    _update_run(
+        session,
+        run.id,
+        finished_at=utcnow(),
+        duration=duration,
+        error_code=result.error_code,
+        error_message=result.error_message,
+        **_totals(result),
+    )
+
+
+def _totals(result: SyncResult) -> dict[str, int]:
+    """What a run stored so far, as its history row counts it."""
+    return {
+        "added": result.added,
+        "modified": result.modified,
+        "removed": result.removed,
+        "pages": result.pages,
+        "restarts": result.restarts,
+    }
+
+
+def _update_run(session: Session, run_id: int, **values: object) -> None:
+    """Write ``values`` on a history row (one UPDATE, no read)."""
+    runs = cast(Table, SyncRun.__table__)
+    session.execute(update(runs).where(runs.c.id == run_id).values(**values))
 
 
 def _mark_healthy(conn: Connection) -> None:

@@ -280,3 +280,80 @@ def test_cli_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
     assert lines == [f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+
+
+def test_cli_wrong_app_keys_advise_the_keys_and_leave_the_connection_healthy(cli: Cli) -> None:
+    """INVALID_API_KEYS used to say "reconnect the bank" and mark the connection unhealthy."""
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    assert "1: +" in cli.ok("sync", "1")
+    failed = cli.runner.invoke(main, ["--secret", "wrong", "sync", "1"])
+    assert failed.exit_code == 1 and "INVALID_API_KEYS" in failed.output
+    assert "check PLAID_CLIENT_ID and PLAID_SECRET" in " ".join(failed.output.split())
+    assert "reconnect" not in failed.output
+    assert "healthy: yes" in cli.ok("status")
+    assert "INVALID_API_KEYS" in cli.ok("history", "1")
+
+
+FILES = Path(__file__).parent / "files"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", str(FILES / "garbage.csv"), "--account", "0000"], "Error: line 1: not valid"),
+        (["import", str(FILES / "quote2.csv"), "--account", "0000", "--dry-run"], "Error: line 3"),
+        (["--db", "mysql://x/y", "status"], "Error: database mysql: its driver is not installed"),
+    ],
+)
+def test_cli_unreadable_files_and_missing_drivers_are_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """These were tracebacks (`_csv.Error`, `ModuleNotFoundError`) or a partial import."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[0].startswith(message), result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_cli_import_without_a_user_refuses_last_four_that_several_users_share(
+    tmp_path: Path,
+) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        s.add_all(
+            [
+                Account(
+                    user_ref=user,
+                    provider_id=f"acc-{user}",
+                    name="Checking",
+                    mask="0000",
+                    type="depository",
+                    currency="USD",
+                )
+                for user in ("alice", "bob")
+            ]
+        )
+    store.close()
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
+    path = str(FILES / "rent.csv")
+    result = runner.invoke(main, ["import", path, "--account", "0000"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: several accounts end in 0000: 1 (alice), 2 (bob); "
+        "name the user (--user) or the account id"
+    )
+    assert (
+        "-> account 2"
+        in runner.invoke(main, ["--user", "bob", "import", path, "--account", "0000"]).output
+    )
+    assert "-> account 1" in runner.invoke(main, ["import", path, "--account", "1"]).output
+
+
+@pytest.mark.parametrize("days", ["0", "-5", "731"])
+def test_cli_connect_days_outside_plaids_range_are_refused_alike(tmp_path: Path, days: str) -> None:
+    """`--days 0` used to connect with the default history while -5 was refused."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["connect", "--sandbox", "ins_109508", "--days", days])
+    assert result.exit_code == 2 and "Invalid value for '--days'" in result.output

@@ -12,17 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from sqlalchemy import select
 
 from client.audit import AuditLog
+from client.cli_render import advice, history_table
 from client.crypto import TokenCipher
 from client.notify import CollectingNotifier
-from client.providers.errors import LoginRequired, ProviderUnavailable, SyncError
+from client.providers.errors import (
+    AppMisconfigured,
+    LoginRequired,
+    ProviderUnavailable,
+    SyncError,
+)
 from client.providers.model import LocalAccount
 from client.store.db import Store
 from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
 from client.sync.apply import upsert_account
-from client.sync.engine import SyncEngine, SyncResult
+from client.sync.engine import INTERRUPTED, SyncEngine, SyncResult
 from tests.client.fake_provider import FakeBank, posted, txn
 
 
@@ -361,3 +368,55 @@ def test_an_account_no_page_names_gets_its_balance_after_a_run_that_changed_data
     assert result.ok and result.added == 1, "the run's own changes are kept"
     assert _balance(engine.store, "acc-ira") == 250
     assert "balances the sync left out not read" in caplog.text
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL after a page's commit: see the test below."""
+
+
+def test_a_killed_run_is_marked_interrupted_with_what_it_stored_when_the_next_starts(
+    engine: SyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed with SIGKILL never closes its history row; it used to show "running"
+    for ever. The next run of the connection marks it interrupted, keeping its counts."""
+    cid = _connect(engine)
+
+    def die_after_page_two(page: int, _counts: object) -> None:
+        if page == 2:
+            raise _Killed
+
+    with monkeypatch.context() as killed:  # SIGKILL runs no `finally`: the row stays open
+        killed.setattr(engine, "_finish_run", lambda *_args: None)
+        with pytest.raises(_Killed):
+            engine.sync(cid, on_page=die_after_page_two)
+    with engine.store.session() as s:
+        open_run = s.scalars(select(SyncRun)).one()
+        assert open_run.finished_at is None and (open_run.pages, open_run.added) == (2, 8)
+    result = engine.sync(cid)
+    assert result.ok and result.added == 15
+    with engine.store.session() as s:
+        first, second = s.scalars(select(SyncRun).order_by(SyncRun.id))
+        assert (first.error_code, first.pages, first.added) == (INTERRUPTED, 2, 8)
+        assert first.finished_at is not None and first.duration is None
+        assert second.error_code is None and second.added == 15
+        table = Console(width=200, record=True)
+        table.print(history_table([second, first]))
+    assert "INTERRUPTED" in table.export_text() and "running" not in table.export_text()
+
+
+def test_an_app_side_error_leaves_the_connection_healthy_and_says_what_to_check(
+    engine: SyncEngine, fake: FakeBank, notes: CollectingNotifier
+) -> None:
+    """Wrong keys are the app's to fix: the connection is not marked unhealthy for them."""
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    fake.failures.append(AppMisconfigured("INVALID_API_KEYS", "invalid client_id or secret"))
+    result = engine.sync(cid)
+    assert (result.ok, result.error_code, result.retryable) == (False, "INVALID_API_KEYS", False)
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        run = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+        assert conn is not None and (conn.status, conn.last_error_code) == ("active", None)
+        assert run is not None and run.error_code == "INVALID_API_KEYS"
+        assert "check PLAID_CLIENT_ID and PLAID_SECRET" in advice(conn, result.error_code)
+    assert [n.kind for n in notes.notes] == ["new_transactions"]

@@ -45,6 +45,21 @@ def test_a_differently_spelt_payee_matches_only_on_the_same_day() -> None:
     assert match(rows, [Known(1, DAY + dt.timedelta(days=1), Decimal("-20.00"), "Acme Corp")]) == {}
 
 
+def test_a_different_payee_on_the_same_day_and_amount_never_matches() -> None:
+    """ "RENT PAYMENT" and "COFFEE SHOP" share no word: the coffee is new, not a duplicate."""
+    rows = [(DAY, Decimal("-3.00"), "COFFEE SHOP")]
+    assert match(rows, [Known(1, DAY, Decimal("-3.00"), "RENT PAYMENT")]) == {}
+    assert match(rows, [Known(1, DAY, Decimal("-3.00"), "CARD PAYMENT POS")]) == {}
+
+
+def test_a_differently_spelt_payee_matches_only_when_unambiguous() -> None:
+    acme = (DAY, Decimal("-20.00"), "POS PURCHASE 123 ACME")
+    corp = Known(1, DAY, Decimal("-20.00"), "Acme Corp")
+    assert match([acme], [corp, Known(2, DAY, Decimal("-20.00"), "Acme Tools")]) == {}
+    assert match([acme, (DAY, Decimal("-20.00"), "ACME STORE 9")], [corp]) == {}
+    assert match([acme, (DAY, Decimal("-20.00"), "Netflix")], [corp]) == {0: 1}
+
+
 entries = st.tuples(
     st.integers(0, 3), st.sampled_from(["-4.45", "-9.99"]), st.sampled_from(["A", "B"])
 )

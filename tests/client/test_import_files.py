@@ -1,0 +1,115 @@
+"""Statement files that once lost data, half-imported or gave raw errors (tests/client/files):
+each is refused whole with its line and field, or imported exactly, alike on both stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from client.books import Books
+from client.imports.importer import import_file
+from client.imports.rows import DESCRIPTION_LIMIT, ImportFileError
+from client.store.db import Store
+from client.store.models import Account, Transaction
+
+FILES = Path(__file__).parent / "files"
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """This module runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+def _wallet(store: Store, user: str = "zoe", mask: str | None = None) -> int:
+    account = Books(store, user_ref=user).add_account("W2", "USD")
+    if mask:
+        with store.session() as session:
+            row = session.get(Account, account.id)
+            assert row is not None
+            row.mask = mask
+    return account.id
+
+
+def _stored(store: Store) -> int:
+    with store.session() as session:
+        return session.scalar(select(func.count()).select_from(Transaction)) or 0
+
+
+def test_import_a_different_payee_on_the_same_day_and_amount_is_added_not_matched(
+    store: Store,
+) -> None:
+    account = str(_wallet(store))
+    import_file(store, FILES / "rent.csv", user_ref="zoe", account=account)
+    report = import_file(store, FILES / "coffee.csv", user_ref="zoe", account=account)
+    assert ([r.description for r in report.added], report.matched) == (["COFFEE SHOP"], [])
+    with store.session() as session:
+        kept = sorted(session.scalars(select(Transaction.description)))
+    assert kept == ["COFFEE SHOP", "RENT PAYMENT"]
+
+
+def test_import_the_same_payee_spelt_another_way_is_still_matched(
+    store: Store, tmp_path: Path
+) -> None:
+    account = str(_wallet(store))
+    import_file(store, FILES / "rent.csv", user_ref="zoe", account=account)
+    respelt = tmp_path / "rent-again.csv"
+    respelt.write_text(
+        "Date,Description,Amount,Balance\n2026-11-01,ACH DEBIT RENT 0042,-3.00,100\n"
+    )
+    report = import_file(store, respelt, user_ref="zoe", account=account)
+    assert (report.added, len(report.matched)) == ([], 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("quote2.csv", "line 3: not valid CSV: a quote is opened and never closed"),
+        ("badquote.csv", "line 2: not valid CSV: a quote is opened and never closed"),
+        ("garbage.csv", "line 1: not valid CSV: new-line character seen in unquoted field"),
+        ("nul.csv", "line 2: Description: holds the control character '\\x00'"),
+        ("manydecimals.csv", "line 2: Amount: '-3.123456' has more than 4 decimal places"),
+        ("hugeamount.csv", "line 2: Amount: '-1e20' is too large an amount"),
+    ],
+)
+def test_import_a_bad_file_is_refused_whole_naming_line_and_field(
+    store: Store, name: str, message: str
+) -> None:
+    account = str(_wallet(store))
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, FILES / name, user_ref="zoe", account=account)
+    assert str(refused.value).startswith(message)
+    assert _stored(store) == 0
+
+
+def test_import_an_over_long_description_is_refused_alike_on_both_stores(
+    store: Store, tmp_path: Path
+) -> None:
+    """Once a StringDataRightTruncation on PostgreSQL and stored whole on SQLite."""
+    account = str(_wallet(store))
+    longest, over = "X" * DESCRIPTION_LIMIT, "X" * 100_000
+    path = tmp_path / "long.csv"
+    path.write_text(f"Date,Description,Amount,Balance\n2026-11-01,{longest},-3.00,100\n")
+    assert len(import_file(store, path, user_ref="zoe", account=account).added) == 1
+    path.write_text(f"Date,Description,Amount,Balance\n2026-11-02,{over},-3.00,100\n")
+    with pytest.raises(ImportFileError, match="line 2: Description: 100000 characters"):
+        import_file(store, path, user_ref="zoe", account=account)
+    assert _stored(store) == 1
+
+
+def test_import_last_four_shared_by_several_users_is_refused_without_a_user(
+    store: Store,
+) -> None:
+    alice, bob = _wallet(store, "alice", "0000"), _wallet(store, "bob", "0000")
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, FILES / "rent.csv", user_ref=None, account="0000")
+    assert str(refused.value) == (
+        f"several accounts end in 0000: {alice} (alice), {bob} (bob); "
+        "name the user (--user) or the account id"
+    )
+    assert _stored(store) == 0
+    by_user = import_file(store, FILES / "rent.csv", user_ref="bob", account="0000")
+    by_id = import_file(store, FILES / "coffee.csv", user_ref=None, account=str(alice))
+    assert (by_user.account_id, by_id.account_id) == (bob, alice)
