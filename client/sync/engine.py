@@ -11,9 +11,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from client.api.transport import CallRecord
@@ -41,6 +41,7 @@ from client.store.models import (
     Transaction,
     utcnow,
 )
+from client.sync import history
 from client.sync.apply import Counts, apply_plan, refresh_accounts
 from client.sync.merge import plan_page
 
@@ -48,11 +49,6 @@ log = logging.getLogger(__name__)
 PageHook = Callable[[int, Counts], None]
 NO_CREDENTIALS = "NO_CREDENTIALS"
 OTHER_PROVIDER = "OTHER_PROVIDER"
-INTERRUPTED = "INTERRUPTED"  # a run's history row that a later run found still open
-INTERRUPTED_MESSAGE = (
-    "stopped before it finished (killed or crashed); the pages it stored are kept and a "
-    "later run carried on from them"
-)
 
 
 @dataclass
@@ -210,7 +206,7 @@ class SyncEngine:
         A failure to read the credentials is returned, so the history row still commits."""
         with self.store.session() as session:
             conn = get_connection(session, cid)
-            _interrupt_open_runs(session, cid)
+            history.interrupt_open_runs(session, cid)
             run = SyncRun(connection_id=cid, trigger=trigger, started_at=utcnow())
             session.add(run)
             try:
@@ -270,9 +266,10 @@ class SyncEngine:
             )
             if closing is not None:
                 _mark_healthy(conn)  # flushed with the page's changes to the row, just below
-                _close_run(session, closing, totals, time.monotonic() - closing.started)
+                duration = time.monotonic() - closing.started
+                history.close_run(session, closing.id, totals, duration)
             else:  # a run killed after this page still shows what it stored
-                _update_run(session, run.id, **_totals(totals))
+                history.record_progress(session, run.id, totals)
         # Committed: only now do the run's totals (and, closing, the run) include the page.
         result.pages, result.added = totals.pages, totals.added
         result.modified, result.removed = totals.modified, totals.removed
@@ -307,7 +304,7 @@ class SyncEngine:
         hook, whose last page did not close it) marks the connection healthy with it."""
         with self.store.session() as session:
             run.write_calls(self.audit, session, result.connection_id)
-            _close_run(session, run, result, duration)
+            history.close_run(session, run.id, result, duration)
             if result.ok:
                 _mark_healthy(get_connection(session, result.connection_id))
         run.finished = True
@@ -385,49 +382,6 @@ def _begin(conn: Connection) -> str | None:
         conn.sync_pass += 1
         conn.chain_first_pass = conn.sync_pass
     return conn.cursor
-
-
-def _interrupt_open_runs(session: Session, cid: int) -> None:
-    """A new run starts: the connection's runs still open were killed or crashed (a run
-    closes its row whatever happens to it short of that). They are marked interrupted with
-    what their pages stored; one that was in fact alive in another process overwrites the
-    mark when it closes."""
-    runs = cast(Table, SyncRun.__table__)
-    session.execute(
-        update(runs)
-        .where(runs.c.connection_id == cid, runs.c.finished_at.is_(None))
-        .values(finished_at=utcnow(), error_code=INTERRUPTED, error_message=INTERRUPTED_MESSAGE)
-    )
-
-
-def _close_run(session: Session, run: _Run, result: SyncResult, duration: float) -> None:
-    """The history row's counts, duration and error (one UPDATE, no read)."""
-    _update_run(
-        session,
-        run.id,
-        finished_at=utcnow(),
-        duration=duration,
-        error_code=result.error_code,
-        error_message=result.error_message,
-        **_totals(result),
-    )
-
-
-def _totals(result: SyncResult) -> dict[str, int]:
-    """What a run stored so far, as its history row counts it."""
-    return {
-        "added": result.added,
-        "modified": result.modified,
-        "removed": result.removed,
-        "pages": result.pages,
-        "restarts": result.restarts,
-    }
-
-
-def _update_run(session: Session, run_id: int, **values: object) -> None:
-    """Write ``values`` on a history row (one UPDATE, no read)."""
-    runs = cast(Table, SyncRun.__table__)
-    session.execute(update(runs).where(runs.c.id == run_id).values(**values))
 
 
 def _mark_healthy(conn: Connection) -> None:
