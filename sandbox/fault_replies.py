@@ -25,8 +25,13 @@ RETRY_AFTER = "sandbox.retry_after"
 TRUNCATE = "sandbox.truncate"
 
 
-def act(verdict: Verdict) -> Response | None:
-    """Commit the counters the verdict moved, then inject its fault (raise, reply or mark)."""
+def act(verdict: Verdict, error_reply: Callable[[int], Response] | None = None) -> Response | None:
+    """Commit the counters the verdict moved, then inject its fault (raise, reply or mark).
+
+    A raw error status (4xx, 5xx) is answered by ``error_reply`` when the dialect gives one
+    (TrueLayer: every error on its paths is in its envelope); otherwise, and for a 2xx or 3xx,
+    by the plain reason phrase.
+    """
     if verdict.counted:
         current_session().commit()  # otherwise it would only expire the loaded tenant and item
     decision = verdict.decision
@@ -41,13 +46,21 @@ def act(verdict: Verdict) -> Response | None:
             request.environ[RETRY_AFTER] = decision.error.detail["retry_after"]
         raise decision.error
     if action.kind == "status" and action.http_status is not None:
-        text = f"{action.http_status} {HTTP_STATUS_CODES.get(action.http_status, 'Unknown')}"
-        return Response(text + "\n", status=action.http_status, mimetype="text/plain")
+        if error_reply is not None and action.http_status >= 400:
+            return error_reply(action.http_status)
+        return _plain_status(action.http_status)
     if action.kind == "drop":
         return _drop_connection()
     if action.kind == "truncate":
         request.environ[TRUNCATE] = True
     return None
+
+
+def _plain_status(status: int) -> Response:
+    """A raw status as a bare web server says it: the reason phrase as plain text (Plaid's raw
+    faults stand for a proxy or load balancer failing in front of the API)."""
+    text = f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}"
+    return Response(text + "\n", status=status, mimetype="text/plain")
 
 
 def _sleep_without_connection(latency_ms: int) -> None:

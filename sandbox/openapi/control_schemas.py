@@ -50,7 +50,11 @@ def _fault_rule_fields() -> dict[str, Any]:
     return {
         "item_id": text,
         "institution_id": text,
-        "endpoint": {**text, "description": "a glob such as /transactions/*"},
+        "endpoint": {
+            **text,
+            "description": "a glob such as /transactions/*; a truelayer rule must be able to "
+            "match the Data API (/data/v1/...) or /connect/token",
+        },
         "dialect": {"enum": ["plaid", "truelayer", "*"]},
         "error_code": {"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"},
         "http_status": {

@@ -24,7 +24,7 @@ from ..core import errors
 from ..core.bank import Grant, Issuer, TokenSet, authenticate_app_client, resolve_access
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
-from . import data_access, providers
+from . import data_access, fault_gate, providers
 from .blueprint import bp
 from .render import instant
 
@@ -123,7 +123,10 @@ def connect_token() -> Response:
         )
     client_id, secret = client_credentials(fields)
     client = authenticate_app_client(current_session(), client_id, secret)
-    grants = tenant_bank(client.tenant).grants
+    bank = tenant_bank(client.tenant)
+    if (fault := fault_gate.gate(bank, auth=True)) is not None:
+        return fault
+    grants = bank.grants
     if grant_type == "refresh_token":
         tokens = grants.refresh(client, required(fields, "refresh_token"), issuer=issuer())
     else:

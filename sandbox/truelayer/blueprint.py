@@ -10,7 +10,9 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..core.errors import CoreError
+from . import fault_gate
 from .auth_errors import render
 
 bp = Blueprint("truelayer", __name__)
 bp.register_error_handler(CoreError, render)
+fault_gate.install(bp)  # the token endpoint asks the fault gate

@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
 
-from .. import fault_replies
 from ..core import errors
-from ..core.bank import Bank, Call, Grant, request_uuid, resolve_access
+from ..core.bank import Bank, Grant, request_uuid, resolve_access
 from ..core.models import Item
-from ..extensions import current_session, rate_limiter, tenant_bank
+from ..extensions import current_session, tenant_bank
+from . import fault_gate
 
 View = TypeVar("View", bound=Callable[..., Any])
 USER_PRESENT_HEADER = "X-PSU-IP"
@@ -40,8 +40,7 @@ class Access:
 def install(bp: Blueprint) -> None:
     """Run the access checks and the fault gate around every view of ``bp``."""
     bp.before_request(_authorise)
-    bp.after_request(fault_replies.finish)
-    bp.teardown_request(lambda _exc: fault_replies.log(_bank))
+    fault_gate.install(bp)
 
 
 def _authorise() -> Response | None:
@@ -52,33 +51,15 @@ def _authorise() -> Response | None:
     _check_scopes(grant)
     bank = tenant_bank(grant.tenant)
     g.truelayer_grant, g.truelayer_bank = grant, bank
-    limits_on = current_app.config["RATE_LIMITS"] != "off"
-    verdict = bank.faults.gate(
-        Call(
-            endpoint=request.path,
-            dialect="truelayer",
-            item=grant.item,
-            header=request.headers.get("Sandbox-Fault"),
-        ),
-        bank.now(),
-        rate_limiter(current_app),
-        limits_on,
-    )
-    reply = fault_replies.act(verdict)
+    reply = fault_gate.gate(bank, grant.item)
     if reply is not None:
         return reply
     g.truelayer_item = bank.read_item(grant.item)
     # The quota is a limit like the rate limits: switched off with them (tenant or server).
-    if not request.headers.get(USER_PRESENT_HEADER) and bank.faults.limits(limits_on):
+    if not request.headers.get(USER_PRESENT_HEADER) and bank.faults.limits(fault_gate.limits_on()):
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None
-
-
-def _bank() -> Bank:
-    """The tenant's bank (set before the gate runs, so any logged fault has one)."""
-    bank: Bank = g.truelayer_bank
-    return bank
 
 
 def _bearer() -> str | None:

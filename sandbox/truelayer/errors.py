@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 from flask import Response, jsonify
+from werkzeug.http import HTTP_STATUS_CODES
 
 from ..core import errors
 from .render import instant
@@ -123,6 +124,40 @@ AUTH_ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
     errors.InstitutionError: _row("provider_error"),
     errors.ConsentNotExtendable: TrueLayerError(422, "invalid_grant"),
 }
+
+
+# The code a raw error status (a fault's ``http_status``) is reported with: TrueLayer's generic
+# code for that status (truelayer.md §4). A 503 is ``temporarily_unavailable`` (unplanned
+# downtime, and OAuth's own word for it, so the token endpoint says it too); a 4xx without a
+# code here is the request's fault (``InvalidRequest``), a 5xx without one the server's.
+STATUS_CODES: dict[int, str] = {
+    401: "unauthorized",
+    403: "access_denied",
+    404: "not_found",
+    429: "provider_too_many_requests",
+    500: "internal_server_error",
+    501: "endpoint_not_supported",
+    503: "temporarily_unavailable",
+    504: "provider_timeout",
+}
+
+
+def status_error(status: int) -> errors.CoreError:
+    """The error a raw status stands for, described by its reason phrase."""
+    reason = f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}"
+    code = STATUS_CODES.get(status)
+    if code is None and status < 500:
+        return errors.InvalidRequest(reason)
+    return errors.InternalError(reason, code=code or "internal_server_error")
+
+
+def status_reply(status: int, *, auth: bool = False) -> Response:
+    """A raw error status in TrueLayer's envelope, the status kept (``auth``: the auth
+    server's wording)."""
+    body, _ = envelope(status_error(status), auth=auth)
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 def truelayer_error(exc: errors.CoreError, *, auth: bool = False) -> TrueLayerError:

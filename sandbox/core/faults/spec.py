@@ -4,7 +4,8 @@ A rule is a flat mapping (the same one the control API, the CLI and the
 ``Sandbox-Fault`` header use) with three parts:
 
 * match: ``item_id``, ``institution_id``, ``endpoint`` (a glob such as
-  ``/transactions/*``) and ``dialect`` (``plaid``, ``truelayer`` or ``*``);
+  ``/transactions/*``) and ``dialect`` (``plaid``, ``truelayer`` or ``*``); a TrueLayer
+  rule must be able to match a call its gate sees (the Data API, ``/connect/token``);
 * action: ``error_code``, ``http_status``, ``drop`` or ``truncate``, optionally with
   added latency (``latency_ms``, or ``latency`` as a distribution);
 * trigger: ``always``, ``nth`` (the ``n``-th matching call), ``next`` (the next ``n``
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +46,12 @@ MAX_CODE = 64  # an error code (the request log's column)
 # it, closed the connection with no reply at all.
 HTTP_STATUSES = (200, 599)
 HEADER_MAX_DEPTH = 2  # a rule is one object, nesting one more: ``latency``
+# Where a TrueLayer call passes the fault gate: the Data API (not the auth server's ``/me``
+# and connection extension, which live under it) and the token endpoint, which knows the app
+# but no connection yet. The dialog and ``/api/*`` are not gated.
+TRUELAYER_DATA = "/data/v1/"
+TRUELAYER_UNGATED = ("/data/v1/me", "/data/v1/connections/extend")
+TRUELAYER_TOKEN = "/connect/token"
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ def validate(raw: Mapping[str, Any], *, field_prefix: str = "") -> dict[str, Any
             spec[key] = _FIELDS[key](key, value, field_prefix)
     _check_action(spec, field_prefix)
     _check_trigger(spec, field_prefix)
+    _check_reach(spec, field_prefix)
     return spec
 
 
@@ -341,6 +350,35 @@ def _check_trigger(spec: dict[str, Any], prefix: str) -> None:
             raise errors.MissingFields("trigger window needs start or end", field=prefix + "start")
         if "start" in spec and "end" in spec and spec["start"] >= spec["end"]:
             raise errors.InvalidField("start must be before end", field=prefix + "end")
+
+
+def _check_reach(spec: dict[str, Any], prefix: str) -> None:
+    """A TrueLayer rule must be able to match a call the gate sees: stored, it would never fire."""
+    if spec["dialect"] != "truelayer":
+        return
+    glob = spec["endpoint"]
+    data = _may_reach(glob, TRUELAYER_DATA) and glob not in TRUELAYER_UNGATED
+    if not data and not fnmatch.fnmatchcase(TRUELAYER_TOKEN, glob):
+        raise errors.InvalidField(
+            f"faults on TrueLayer apply to the Data API ({TRUELAYER_DATA}…, not "
+            f"{' or '.join(TRUELAYER_UNGATED)}) and {TRUELAYER_TOKEN}",
+            field=prefix + "endpoint",
+        )
+    for key in () if data else ("item_id", "institution_id"):
+        if key in spec:
+            raise errors.InvalidField(
+                f"the gate judges {TRUELAYER_TOKEN} before reading its code or refresh "
+                f"token: a rule for it takes no {key}",
+                field=prefix + key,
+            )
+
+
+def _may_reach(glob: str, root: str) -> bool:
+    """Whether ``glob`` can match a path below ``root`` (judged by its head before a wildcard)."""
+    head = re.split(r"[*?[]", glob, maxsplit=1)[0]
+    if head == glob:
+        return glob.startswith(root) and glob != root
+    return head.startswith(root) or root.startswith(head)
 
 
 def _instant(text: str) -> dt.datetime:

@@ -408,6 +408,7 @@ def test_reauthuri_errors(
     [
         ("GET", "/connect/token"),
         ("PUT", "/api/debug"),
+        ("DELETE", "/api/debug"),  # not emulated: docs/truelayer.md
         ("GET", "/api/nothing"),
         ("GET", "/v1/reauthuri"),
         ("GET", "/data/v2/accounts"),

@@ -174,8 +174,44 @@ def test_a_plaid_rule_leaves_truelayer_calls_alone(truelayer: TrueLayerData, tok
     _rule(truelayer, endpoint="*", error_code="ITEM_LOCKED")  # dialect defaults to plaid
     truelayer.results("/accounts", token)
     _rule(truelayer, dialect="*", endpoint="/data/v1/*", http_status=502)
-    response = truelayer.get("/accounts", token)
-    assert response.status_code == 502 and response.mimetype == "text/plain"
+    truelayer.error("/accounts", token, 502, "internal_server_error")
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, "validation_error"),
+        (401, "unauthorized"),
+        (404, "not_found"),
+        (418, "validation_error"),  # no TrueLayer meaning: the generic code of its class
+        (500, "internal_server_error"),
+        (503, "temporarily_unavailable"),
+    ],
+)
+def test_a_raw_status_fault_is_truelayers_envelope_with_that_status(
+    truelayer: TrueLayerData, token: str, status: int, code: str
+) -> None:
+    """Every error under /data is in TrueLayer's format, a raw status included (not the plain
+    reason phrase Plaid's raw faults answer), by header and by stored rule alike."""
+    headers = {"Authorization": f"Bearer {token}", "Sandbox-Fault": f"status={status}"}
+    by_header = truelayer.http.get("/data/v1/accounts", headers=headers)
+    _rule(truelayer, dialect="truelayer", endpoint="/data/v1/cards", http_status=status)
+    by_rule = truelayer.get("/cards", token)
+    for response in (by_header, by_rule):
+        body = response.get_json()
+        assert (response.status_code, body["error"]) == (status, code), body
+        assert set(body) == {"error", "error_description", "error_details"}
+        assert body["error_description"].startswith(f"{status} ")
+        assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert response.headers["X-TL-Correlation-Id"]
+
+
+def test_a_raw_success_status_fault_is_no_error_envelope(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    headers = {"Authorization": f"Bearer {token}", "Sandbox-Fault": "status=200"}
+    response = truelayer.http.get("/data/v1/accounts", headers=headers)
+    assert (response.status_code, response.text) == (200, "200 OK\n")
 
 
 def test_the_fault_header_and_the_request_log(truelayer: TrueLayerData, token: str) -> None:
