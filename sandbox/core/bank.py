@@ -104,7 +104,7 @@ from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
 from .transactions import SyncView as SyncView
 from .transactions import TransactionsView
-from .users import Login
+from .users import Login as Login
 from .webhooks import signing, triggers
 from .webhooks.egress import EgressRefused as EgressRefused
 from .webhooks.outbox import CatcherQuota as CatcherQuota

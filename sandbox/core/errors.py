@@ -432,6 +432,10 @@ class ConsentNotExtendable(GrantError):
     """the connection cannot be extended"""
 
 
+class LinkInvalid(GrantError):
+    """this link is unknown or has already been used; ask the app for a new one"""
+
+
 # -- everything else ------------------------------------------------------------------------
 
 

@@ -667,6 +667,25 @@ class GrantCode(Base):
     used_at: Mapped[dt.datetime | None]
 
 
+class ReconsentLink(Base):
+    """A single-use dialog link that renews a consent (extension's ``user_input_link``),
+    stored as a keyed hash: ``opened_at`` once it opened a dialog, ``used_at`` once that
+    dialog's Allow issued the code, so one link yields one code at most."""
+
+    __tablename__ = "reconsent_links"
+
+    token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    consent_pk: Mapped[int] = mapped_column(
+        ForeignKey("consents.pk", ondelete="CASCADE"), index=True
+    )
+    reauthenticate: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime]
+    opened_at: Mapped[dt.datetime | None]
+    used_at: Mapped[dt.datetime | None]
+
+    consent: Mapped[Consent] = relationship()
+
+
 class GrantToken(Base):
     """An access (1 h) or refresh token of a consent, stored as a keyed hash.
 

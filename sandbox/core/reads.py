@@ -9,6 +9,7 @@ method takes an item the facade has already brought up to the clock (``Bank.read
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,13 +45,23 @@ class Reads:
 
     # -- accounts and cards -----------------------------------------------------------------
 
+    @staticmethod
+    def listed(accounts: Iterable[Account], *, deposits: bool, cards: bool) -> list[Account]:
+        """Those of ``accounts`` read as deposit accounts (current and savings) and/or as
+        cards (credit cards), in their order: what a consent to either kind shares."""
+        return [
+            a
+            for a in accounts
+            if (deposits and a.type == "depository") or (cards and payment_cards.is_card(a))
+        ]
+
     def deposits(self, item: Item) -> list[Account]:
         """Current and savings accounts (depository accounts), in the item's order."""
-        return [a for a in item.accounts if a.type == "depository"]
+        return self.listed(item.accounts, deposits=True, cards=False)
 
     def cards(self, item: Item) -> list[Account]:
         """Credit-card accounts, in the item's order."""
-        return [a for a in item.accounts if payment_cards.is_card(a)]
+        return self.listed(item.accounts, deposits=False, cards=True)
 
     def deposit(self, item: Item, account_id: str) -> Account:
         """One deposit account by id (a card's id is not one: ``InvalidAccountId``)."""

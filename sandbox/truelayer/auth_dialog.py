@@ -6,7 +6,9 @@ with a redirect), then every other problem goes back to the app as an OAuth ``er
 The user picks a provider, signs in (the mock bank's form here; other banks on their own
 OAuth pages, with this dialog as their client, as Plaid Link is), consents, and returns to
 the app with a single-use ``code`` (query string, or a form POST with
-``response_mode=form_post``). Cancel returns ``error=access_denied``.
+``response_mode=form_post``). Cancel returns ``error=access_denied``, a bank outage at Allow
+``error=provider_error``. Extension's links (``reconsent_token``) renew a connection, once
+each; re-authenticating, only its own user may sign in.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import errors
-from ..core.bank import Bank, LinkFlow, check_login, find_app_client
+from ..core.bank import Bank, LinkFlow, Login, check_login, find_app_client
 from ..core.models import AppClient
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
@@ -33,6 +35,7 @@ from .auth_errors import render
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
 from .auth_tokens import optional
 from .blueprint import bp
+from .errors import truelayer_error
 
 Page = WerkzeugResponse | str | tuple[WerkzeugResponse | str, int]
 SCOPE_TEXT = {
@@ -82,15 +85,11 @@ def open_link() -> Page:
         "provider": None,
         "step": PROVIDERS,
     }
-    if consent_id := request.args.get("consent_id"):
-        consent = bank.grants.consent(client, consent_id)
-        reauthenticate = request.args.get("reauthenticate", "").lower() in providers.TRUTHY
-        dialog.update(
-            consent_id=consent_id,
-            provider=providers.connector_of(consent.item.institution_id),
-            scopes=list(consent.scopes),
-            step=LOGIN if reauthenticate else CONSENT,
-        )
+    if token := request.args.get("reconsent_token"):
+        try:
+            dialog.update(reconsent_dialog(bank, client, token))
+        except errors.LinkInvalid as exc:
+            return finish(back, link_used(exc))
     elif provider_id := request.args.get("provider_id"):
         if provider_id not in offered:
             return finish(back, error("invalid_request", "provider_id is not among providers"))
@@ -99,6 +98,19 @@ def open_link() -> Page:
     if dialog["step"] == LOGIN and providers.get(dialog["provider"]).uses_bank_page:
         return bank_authorize(dialog_id, dialog, client)
     return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
+
+
+def reconsent_dialog(bank: Bank, client: AppClient, token: str) -> dict[str, Any]:
+    """A re-consent link's dialog, the link used up by opening it: the connection's bank and
+    scopes, at the sign-in (re-authentication) or the consent page."""
+    link = bank.grants.open_reconsent(client, token)
+    return {
+        "consent_id": link.consent.id,
+        "reconsent_token": token,
+        "provider": providers.connector_of(link.consent.item.institution_id),
+        "scopes": list(link.consent.scopes),
+        "step": LOGIN if link.reauthenticate else CONSENT,
+    }
 
 
 def link_problem(args: Any) -> dict[str, str] | None:
@@ -120,6 +132,19 @@ def link_problem(args: Any) -> dict[str, str] | None:
 def error(code: str, description: str) -> dict[str, str]:
     """An OAuth error for the redirect back to the app."""
     return {"error": code, "error_description": description}
+
+
+def link_used(exc: errors.LinkInvalid) -> dict[str, str]:
+    """The app's error for a re-consent link used already: auth links are single-use
+    (truelayer.md §2.1), but TrueLayer does not say with which error, so RFC 6749 §4.1.2.1's
+    ``invalid_request`` (no ``access_denied``: the user refused nothing)."""
+    return error("invalid_request", exc.message)
+
+
+def leave(dialog_id: str, dialog: dict[str, Any], params: dict[str, str]) -> Page:
+    """End the dialog and go back to the app with ``params``."""
+    close(dialog_id)
+    return finish(dialog, params)
 
 
 def finish(dialog: dict[str, Any], params: dict[str, str]) -> Page:
@@ -178,7 +203,9 @@ def consent_context(bank: Bank, client: AppClient, dialog: dict[str, Any]) -> di
     else:  # reconfirming: the connection's accounts
         accounts = list(bank.grants.consent(client, dialog["consent_id"]).item.accounts)
     return {
-        "accounts": accounts,
+        "accounts": bank.reads.listed(
+            accounts, deposits="accounts" in dialog["scopes"], cards="cards" in dialog["scopes"]
+        ),
         "scopes": [(s, SCOPE_TEXT[s]) for s in dialog["scopes"] if s in SCOPE_TEXT],
         "until": bank.now().date() + dt.timedelta(days=client.consent_days),
         "consent_days": client.consent_days,
@@ -191,8 +218,7 @@ def dialog_action(dialog_id: str, action: str) -> Page:
     csrf.check()
     dialog = load(dialog_id)
     if action == "cancel":
-        close(dialog_id)
-        return finish(dialog, error("access_denied", "the user cancelled"))
+        return leave(dialog_id, dialog, error("access_denied", "the user cancelled"))
     if action == "back" and not dialog.get("consent_id"):
         dialog.update(step=PROVIDERS, provider=None, login=None, accounts=None)
     elif action == "provider":
@@ -231,41 +257,63 @@ def sign_in(dialog_id: str, dialog: dict[str, Any]) -> Page:
         return render_step(dialog_id, dialog, "Invalid username or password.", 400)
     except errors.CoreError as exc:
         return render_step(dialog_id, dialog, exc.message, 400)
+    if problem := other_user(dialog, login):
+        return render_step(dialog_id, dialog, problem, 400)
     dialog.update(login=LinkFlow.dump_login(login), accounts=None, step=CONSENT)
     save(dialog_id, dialog)
     return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
 
 
+def other_user(dialog: dict[str, Any], login: Login) -> str | None:
+    """Why ``login`` may not renew the dialog's connection (someone else signed in), or None."""
+    if not dialog.get("consent_id"):
+        return None
+    client = find_app_client(current_session(), dialog["client_id"])
+    grants = tenant_bank(client.tenant).grants
+    try:
+        grants.check_same_user(grants.consent(client, dialog["consent_id"]), login)
+    except errors.InvalidCredentials as exc:
+        return exc.message
+    return None
+
+
 def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
-    """The user allowed access: a connection (or a renewed one) and its code for the app."""
+    """The user allowed access: back to the app with the code, or with an error when the link
+    was used already or the bank is down."""
+    try:
+        code = issue_code(dialog)
+    except errors.LinkInvalid as exc:  # a replayed dialog of a used link
+        return leave(dialog_id, dialog, link_used(exc))
+    except errors.InstitutionError as exc:
+        # The auth server's word for a bank failure, from errors.py's table: an outage is
+        # ``provider_error``, TrueLayer's "provider (planned) downtime" (truelayer.md §4).
+        return leave(dialog_id, dialog, error(truelayer_error(exc, auth=True).error, exc.message))
+    return leave(dialog_id, dialog, {"code": code, "scope": " ".join(dialog["scopes"])})
+
+
+def issue_code(dialog: dict[str, Any]) -> str:
+    """A new connection, or the link's connection renewed, and its code for the app."""
     client = find_app_client(current_session(), dialog["client_id"])
     grants = tenant_bank(client.tenant).grants
     login = LinkFlow.load_login(dialog["login"]) if dialog.get("login") else None
-    if dialog.get("consent_id"):
-        try:
-            code = grants.reconsent(
-                grants.consent(client, dialog["consent_id"]),
-                redirect_uri=dialog["redirect_uri"],
-                login=login,
-                code_challenge=dialog["code_challenge"],
-            )
-        except errors.InvalidCredentials as exc:  # another user signed in: sign in again
-            dialog.update(step=LOGIN, login=None)
-            save(dialog_id, dialog)
-            return render_step(dialog_id, dialog, exc.message, 400)
-    else:
-        assert login is not None  # the consent step follows a sign-in
-        code = grants.connect(
+    if dialog.get("reconsent_token"):
+        return grants.reconsent(
             client,
-            providers.get(dialog["provider"]).institution,
-            login,
-            dialog["scopes"],
+            dialog["reconsent_token"],
             redirect_uri=dialog["redirect_uri"],
+            login=login,
             code_challenge=dialog["code_challenge"],
-            selected_accounts=dialog.get("accounts"),
         )
-    close(dialog_id)
-    return finish(dialog, {"code": code, "scope": " ".join(dialog["scopes"])})
+    assert login is not None  # the consent step follows a sign-in
+    return grants.connect(
+        client,
+        providers.get(dialog["provider"]).institution,
+        login,
+        dialog["scopes"],
+        redirect_uri=dialog["redirect_uri"],
+        code_challenge=dialog["code_challenge"],
+        selected_accounts=dialog.get("accounts"),
+    )
 
 
 # -- OAuth banks: the dialog is the bank's client, as Plaid Link is ----------------------------
@@ -325,33 +373,24 @@ def dialog_oauth_callback() -> Page:
         dialog["code_verifier"],
     )
     consented = oauth.consented_grant(institution_id, tokens["access_token"])
-    dialog.update(
-        login=consented["login"],
-        accounts=list(consented["accounts"]),
-        step=CONSENT,
-        oauth_state=None,
-        code_verifier=None,
-    )
+    dialog.update(oauth_state=None, code_verifier=None)
+    if problem := other_user(dialog, LinkFlow.load_login(consented["login"])):
+        save(dialog_id, dialog)
+        return render_step(dialog_id, dialog, problem, 400)
+    dialog.update(login=consented["login"], accounts=list(consented["accounts"]), step=CONSENT)
     save(dialog_id, dialog)
     return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
 
 
-def reconsent_link(
-    client: AppClient,
-    consent_id: str,
-    scopes: list[str],
-    fields: dict[str, Any],
-    *,
-    reauthenticate: bool,
-) -> str:
-    """A dialog link that renews an existing connection (extension's ``user_input_link``)."""
+def reconsent_link(client: AppClient, token: str, scopes: list[str], fields: dict[str, Any]) -> str:
+    """A single-use dialog link that renews an existing connection (extension's
+    ``user_input_link``): ``token`` names the connection and whether to sign in again."""
     params = {
         "response_type": "code",
         "client_id": client.client_id,
         "redirect_uri": fields["redirect_uri"],
         "scope": " ".join(scopes),
-        "consent_id": consent_id,
-        "reauthenticate": "true" if reauthenticate else "false",
+        "reconsent_token": token,
     }
     for name in ("state", "code_challenge", "response_mode"):
         if value := optional(fields, name):  # text, or invalid_request naming the field

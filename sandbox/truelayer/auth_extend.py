@@ -57,13 +57,8 @@ def extend(fields: dict[str, Any]) -> dict[str, Any]:
             "token_type": "Bearer",
         }
     reconfirm = outcome.action == RECONFIRMATION_NEEDED
-    link = reconsent_link(
-        client,
-        outcome.consent.id,
-        list(outcome.consent.scopes),
-        fields,
-        reauthenticate=not reconfirm,
-    )
+    token = grants.reconsent_link(outcome.consent, reauthenticate=not reconfirm)
+    link = reconsent_link(client, token, list(outcome.consent.scopes), fields)
     action = "reconfirmation_of_consent_needed" if reconfirm else "authentication_needed"
     return {"action_needed": action, "user_input_link": link}
 
@@ -77,9 +72,8 @@ def v1_reauthuri() -> Response:
     consent = consent_of_refresh_token(current_session(), required(fields, "refresh_token"))
     grants = tenant_bank(consent.tenant).grants
     grants.check_redirect(consent.client, required(fields, "redirect_uri"))
-    link = reconsent_link(
-        consent.client, consent.id, list(consent.scopes), fields, reauthenticate=True
-    )
+    token = grants.reconsent_link(consent, reauthenticate=True)
+    link = reconsent_link(consent.client, token, list(consent.scopes), fields)
     return jsonify(result=link, success=True)
 
 

@@ -21,7 +21,8 @@ from urllib.parse import unquote
 from flask import Response, abort, g, jsonify, request, url_for
 
 from ..core import errors
-from ..core.bank import Grant, Issuer, TokenSet, authenticate_app_client, resolve_access
+from ..core.bank import Grant, Grants, Issuer, TokenSet, authenticate_app_client, resolve_access
+from ..core.models import AppClient
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
 from . import data_access, fault_gate, providers
@@ -130,14 +131,24 @@ def connect_token() -> Response:
     if grant_type == "refresh_token":
         tokens = grants.refresh(client, required(fields, "refresh_token"), issuer=issuer())
     else:
-        tokens = grants.exchange_code(
+        tokens = exchange_code(grants, client, fields)
+    return token_response(tokens)
+
+
+def exchange_code(grants: Grants, client: AppClient, fields: dict[str, Any]) -> TokenSet:
+    """Redeem the body's code; a failed exchange by its own client used the code up, which
+    is kept although the reply is an error (only replies under 400 commit on their own)."""
+    try:
+        return grants.exchange_code(
             client,
             required(fields, "code"),
             redirect_uri=required(fields, "redirect_uri"),
             code_verifier=optional(fields, "code_verifier"),
             issuer=issuer(),
         )
-    return token_response(tokens)
+    except errors.GrantInvalid:
+        current_session().commit()
+        raise
 
 
 @bp.delete("/api/delete")

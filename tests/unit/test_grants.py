@@ -229,18 +229,35 @@ def test_code_of_another_client_is_invalid(bank: Bank) -> None:
         )
 
 
-@pytest.mark.parametrize("verifier", [None, "x" * 50])
-def test_pkce_code_needs_the_matching_verifier(bank: Bank, verifier: str | None) -> None:
+def test_pkce_code_exchanges_with_its_verifier(bank: Bank) -> None:
     client, code = connect(bank, challenge=CHALLENGE)
-    with pytest.raises(errors.GrantInvalid) as caught:
-        bank.grants.exchange_code(
-            client, code, redirect_uri=REDIRECT, code_verifier=verifier, issuer=ISSUER
-        )
-    assert caught.value.detail["field"] == "code_verifier"
     issued = bank.grants.exchange_code(
         client, code, redirect_uri=REDIRECT, code_verifier=VERIFIER, issuer=ISSUER
     )
     assert resolve_access(bank.session, issued.access_token).item.username == "john"
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "verifier", "field"),
+    [
+        (REDIRECT, None, "code_verifier"),
+        (REDIRECT, "x" * 50, "code_verifier"),
+        ("https://other", VERIFIER, "redirect_uri"),
+    ],
+)
+def test_a_failed_exchange_uses_the_code_up(
+    bank: Bank, redirect_uri: str, verifier: str | None, field: str
+) -> None:
+    client, code = connect(bank, challenge=CHALLENGE)
+    with pytest.raises(errors.GrantInvalid) as caught:
+        bank.grants.exchange_code(
+            client, code, redirect_uri=redirect_uri, code_verifier=verifier, issuer=ISSUER
+        )
+    assert caught.value.detail["field"] == field
+    with pytest.raises(errors.AuthorizationCodeInvalid):
+        bank.grants.exchange_code(
+            client, code, redirect_uri=REDIRECT, code_verifier=VERIFIER, issuer=ISSUER
+        )
 
 
 def test_no_offline_access_no_refresh_token(bank: Bank) -> None:
@@ -285,8 +302,10 @@ def test_consent_expires_then_refresh_fails_and_reconsent_renews(bank: Bank) -> 
         bank.grants.refresh(client, issued.refresh_token, issuer=ISSUER)
     consent, status = bank.grants.connections()[0]
     assert status == "expired"
+    link = bank.grants.reconsent_link(consent, reauthenticate=True)
+    bank.grants.open_reconsent(client, link)
     code = bank.grants.reconsent(
-        consent, redirect_uri=REDIRECT, login=users.check_credentials("john", "doe")
+        client, link, redirect_uri=REDIRECT, login=users.check_credentials("john", "doe")
     )
     fresh = bank.grants.exchange_code(
         client, code, redirect_uri=REDIRECT, code_verifier=None, issuer=ISSUER
@@ -295,13 +314,38 @@ def test_consent_expires_then_refresh_fails_and_reconsent_renews(bank: Bank) -> 
     assert grant.expires_at == FROZEN_NOW + dt.timedelta(days=180)
 
 
-def test_reconsent_needs_the_same_user(bank: Bank) -> None:
-    tokens(bank)
+@pytest.mark.parametrize("username", ["john2", None])
+def test_reauthentication_needs_the_same_user_signed_in(bank: Bank, username: str | None) -> None:
+    client, _issued = tokens(bank)
     consent, _status = bank.grants.connections()[0]
+    link = bank.grants.reconsent_link(consent, reauthenticate=True)
+    login = users.check_credentials(username, "doe2") if username else None
     with pytest.raises(errors.InvalidCredentials):
-        bank.grants.reconsent(
-            consent, redirect_uri=REDIRECT, login=users.check_credentials("john2", "doe2")
-        )
+        bank.grants.reconsent(client, link, redirect_uri=REDIRECT, login=login)
+
+
+def test_a_reconsent_link_opens_once_and_issues_one_code(bank: Bank) -> None:
+    client, _issued = tokens(bank)
+    consent, _status = bank.grants.connections()[0]
+    link = bank.grants.reconsent_link(consent, reauthenticate=False)
+    assert bank.grants.open_reconsent(client, link).consent is consent
+    with pytest.raises(errors.LinkInvalid):
+        bank.grants.open_reconsent(client, link)
+    assert bank.grants.reconsent(client, link, redirect_uri=REDIRECT)
+    with pytest.raises(errors.LinkInvalid):
+        bank.grants.reconsent(client, link, redirect_uri=REDIRECT)
+
+
+def test_a_reconsent_link_is_its_apps_only(bank: Bank) -> None:
+    client, _issued = tokens(bank)
+    consent, _status = bank.grants.connections()[0]
+    link = bank.grants.reconsent_link(consent, reauthenticate=False)
+    other, _secret = bank.grants.register_client([REDIRECT])
+    with pytest.raises(errors.LinkInvalid):
+        bank.grants.open_reconsent(other, link)
+    with pytest.raises(errors.LinkInvalid):
+        bank.grants.open_reconsent(client, "unknown")
+    assert bank.grants.open_reconsent(client, link)  # another app's try did not use it up
 
 
 def test_consent_days_come_from_the_client(bank: Bank) -> None:

@@ -3,6 +3,7 @@
 Used by the data API before it knows the tenant: the token alone decides. Consent is
 checked before the token's own lifetime, so an app whose consent ended hears that (and
 not merely "token expired", which would send it round a refresh that must fail too).
+``claim`` marks a single-use row (code, refresh token, link) used: one caller wins a race.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy import update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from .. import keyring, tenants
 from ..errors import ConsentExpired, ConsentRevoked, GrantInvalid, TokenExpired, TokenInvalid
@@ -105,3 +108,19 @@ def find_token(session: Session, token: str | None, kind: str) -> GrantToken | N
     if row is None or row.kind != kind or row.revoked_at is not None:
         return None
     return row
+
+
+def claim(
+    session: Session,
+    column: InstrumentedAttribute[dt.datetime | None],
+    where: ColumnElement[bool],
+    now: dt.datetime,
+) -> bool:
+    """Set ``column`` (a NULL "used/revoked at") to ``now`` if still NULL: one caller wins."""
+    result = session.execute(
+        update(column.class_)
+        .where(where, column.is_(None))
+        .values({column: now})
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # CursorResult of an UPDATE

@@ -1,9 +1,10 @@
 """``bank.grants``: one tenant's apps, the connections users consent to, and their tokens.
 
 The auth dialog ends in :meth:`Grants.connect` (a new item and its consent) or
-:meth:`Grants.reconsent` (the same connection for a fresh period); both hand back a
-single-use code. The token endpoint trades a code or a refresh token for a token set;
-refresh tokens rotate and die with their consent. Times are the tenant's clock.
+:meth:`Grants.reconsent` (the same connection for a fresh period, through a single-use
+link: ``links``); both hand back a single-use code. The token endpoint trades a code or a
+refresh token for a token set; refresh tokens rotate and die with their consent. Times are
+the tenant's clock.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from .. import keyring
 from ..errors import (
@@ -32,11 +31,11 @@ from ..errors import (
     InvalidField,
 )
 from ..institutions import Institution
-from ..models import AppClient, Consent, GrantCode, GrantToken
+from ..models import AppClient, Consent, GrantCode, GrantToken, ReconsentLink
 from ..seeding import make_id
 from ..users import Login
-from . import clients, signing
-from .access import ACCESS, AUTHORISED, REFRESH, REVOKED, check_live, find_token, status_at
+from . import clients, links, signing
+from .access import ACCESS, AUTHORISED, REFRESH, REVOKED, check_live, claim, find_token, status_at
 
 if TYPE_CHECKING:
     from ..bank import Bank
@@ -174,20 +173,43 @@ class Grants:
             raise InvalidField(f"unknown consent_id {consent_id}", field="consent_id")
         return found
 
+    def reconsent_link(self, consent: Consent, *, reauthenticate: bool) -> str:
+        """A single-use link's token that renews ``consent`` (``reauthenticate``: the user
+        signs in again first)."""
+        return links.issue(
+            self.session, consent, reauthenticate=reauthenticate, now=self.bank.now()
+        )
+
+    def open_reconsent(self, client: AppClient, token: str) -> ReconsentLink:
+        """The re-consent link an auth link carries, opening its dialog: once only."""
+        row = links.find(self.session, client, token)
+        links.claim_link(self.session, row, ReconsentLink.opened_at, self.bank.now())
+        return row
+
+    def check_same_user(self, consent: Consent, login: Login | None) -> None:
+        """Only the user who made a connection may sign in again to renew it."""
+        if login is None or login.username != consent.item.username:
+            raise InvalidCredentials("sign in as the user who made this connection")
+
     def reconsent(
         self,
-        consent: Consent,
+        client: AppClient,
+        token: str,
         *,
         redirect_uri: str,
         login: Login | None = None,
         code_challenge: str | None = None,
     ) -> str:
-        """The user confirmed again (``login``: after signing in again): a fresh period."""
+        """The user confirmed again through a link (``login``: after signing in again, which
+        a re-authentication link needs): a fresh period, and the link's one code."""
+        row = links.find(self.session, client, token)
+        consent = row.consent
         if status_at(consent, self.bank.now()) == REVOKED or consent.item.removed_at is not None:
             raise ConsentNotExtendable()
+        if login is not None or row.reauthenticate:
+            self.check_same_user(consent, login)
+        links.claim_link(self.session, row, ReconsentLink.used_at, self.bank.now())
         if login is not None:
-            if login.username != consent.item.username:
-                raise InvalidCredentials("sign in as the user who made this connection")
             self.bank.repair_login(consent.item)
         self._renew(consent)
         return self._code(consent, redirect_uri, code_challenge)
@@ -203,7 +225,10 @@ class Grants:
         code_verifier: str | None,
         issuer: Issuer,
     ) -> TokenSet:
-        """A code from the dialog, once, for the connection's tokens."""
+        """A code from the dialog, once, for the connection's tokens. Any attempt by the client
+        it was issued to uses it up, a failed one too (RFC 6749 §10.5: no guessing the PKCE
+        verifier); the caller keeps that though it answers an error. Another client's attempt
+        leaves the code alone, or anyone holding one could spoil it for its app."""
         keys = keyring.for_session(self.session)
         row = self.session.get(GrantCode, keys.digest(code)) if code else None
         now = self.bank.now()
@@ -212,12 +237,12 @@ class Grants:
             raise AuthorizationCodeInvalid(field="code")
         if consent.client_id != client.client_id:
             raise AuthorizationCodeInvalid(field="code")
+        if not claim(self.session, GrantCode.used_at, GrantCode.code == row.code, now):
+            raise AuthorizationCodeInvalid(field="code")
         if redirect_uri != row.redirect_uri:
             raise GrantInvalid("redirect_uri differs from the auth link's", field="redirect_uri")
         if row.code_challenge is not None and not _pkce_matches(row.code_challenge, code_verifier):
             raise GrantInvalid("code_verifier does not match code_challenge", field="code_verifier")
-        if not _claim(self.session, GrantCode.used_at, GrantCode.code == row.code, now):
-            raise AuthorizationCodeInvalid(field="code")
         self._check_live(consent, now)
         return self._issue(consent, issuer)
 
@@ -296,7 +321,7 @@ class Grants:
         if row is None or row.consent.client_id != client.client_id:
             raise GrantInvalid(field="refresh_token")
         now = self.bank.now()
-        if not _claim(self.session, GrantToken.revoked_at, GrantToken.token == row.token, now):
+        if not claim(self.session, GrantToken.revoked_at, GrantToken.token == row.token, now):
             raise GrantInvalid(field="refresh_token")
         return row.consent
 
@@ -374,19 +399,3 @@ def _pkce_matches(challenge: str, verifier: str | None) -> bool:
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
     computed = base64.urlsafe_b64encode(digest).rstrip(b"=")
     return hmac.compare_digest(computed, challenge.encode())
-
-
-def _claim(
-    session: Session,
-    column: InstrumentedAttribute[dt.datetime | None],
-    where: ColumnElement[bool],
-    now: dt.datetime,
-) -> bool:
-    """Set ``column`` (a NULL "used/revoked at") to ``now`` if still NULL: one caller wins."""
-    result = session.execute(
-        update(column.class_)
-        .where(where, column.is_(None))
-        .values({column: now})
-        .execution_options(synchronize_session="fetch")
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # CursorResult of an UPDATE

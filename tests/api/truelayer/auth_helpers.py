@@ -102,6 +102,24 @@ class AuthDialog:
         body: dict[str, Any] = response.get_json()
         return body
 
+    def extend(self, refresh_token: str, /, **overrides: object) -> TestResponse:
+        """POST ``/data/v1/connections/extend`` for a connection (reconfirmed by default;
+        ``overrides`` replace fields, ``refresh_token`` included)."""
+        body = {
+            "user_has_reconfirmed_consent": True,
+            "client_id": self.keys.client_id,
+            "client_secret": self.keys.secret,
+            "refresh_token": refresh_token,
+            "redirect_uri": REDIRECT,
+            "state": "ext-1",
+            **overrides,
+        }
+        return self.client.post("/data/v1/connections/extend", json=body)
+
+    def follow(self, link: str) -> TestResponse:
+        """GET a dialog link the server handed out (its host may be another's)."""
+        return self.client.get(f"/?{urlsplit(link).query}")
+
     def bearer(self, method: str, path: str, token: str, **kwargs: Any) -> TestResponse:
         """A request with ``Authorization: Bearer``."""
         headers = {"Authorization": f"Bearer {token}"}

@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sandbox.extensions import db
+
 from .auth_helpers import CHALLENGE, REDIRECT, AuthDialog, csrf_of, query_of
 from .auth_helpers import tl_auth as tl_auth  # the fixture
+from .conftest import MOCK_BANK, TrueLayerData
 
 pytestmark = pytest.mark.usefixtures("tl_auth")
 
@@ -157,6 +160,58 @@ def test_consent_page_says_what_is_shared_and_until_when(tl_auth: AuthDialog) ->
     assert 'For 90 days, until <strong><time datetime="2026-06-14">' in page
 
 
+DEPOSITS = ["TRANSACTION ACCOUNT 1", "SAVINGS ACCOUNT 1"]
+CARDS = ["Mock Visa Credit Card", "Mock Mastercard Credit Card"]
+
+
+@pytest.mark.parametrize(
+    ("scope", "listed"),
+    [
+        ("accounts", DEPOSITS),
+        ("accounts balance transactions direct_debits standing_orders", DEPOSITS),
+        ("cards", CARDS),
+        ("cards balance transactions", CARDS),
+        ("accounts cards", DEPOSITS + CARDS),
+        ("info", []),
+        ("balance transactions offline_access", []),
+    ],
+)
+def test_consent_page_lists_only_what_the_scopes_share(
+    tl_auth: AuthDialog, scope: str, listed: list[str]
+) -> None:
+    """Accounts with ``accounts``, cards with ``cards``: what the token will read."""
+    dialog = tl_auth.open(provider_id="mock", scope=scope).headers["Location"]
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    page = tl_auth.client.get(dialog).text
+    assert re.findall(r'class="account-name">([^<]*)<', page) == listed
+    assert ("From these accounts" in page) == bool(listed)
+
+
+def test_reconfirmation_page_lists_only_what_the_scopes_share(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens(scope="accounts offline_access")
+    reply = tl_auth.extend(tokens["refresh_token"], user_has_reconfirmed_consent=False)
+    dialog = tl_auth.follow(reply.get_json()["user_input_link"]).headers["Location"]
+    page = tl_auth.client.get(dialog).text
+    assert re.findall(r'class="account-name">([^<]*)<', page) == DEPOSITS
+
+
+def test_bank_outage_at_allow_goes_back_to_the_app(
+    tl_auth: AuthDialog, truelayer: TrueLayerData
+) -> None:
+    """As every other failure of the dialog: ``?error=provider_error&state=…``, no dead end."""
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    bank = truelayer.bank()
+    bank.faults.set_health(MOCK_BANK, "DOWN", bank.now())
+    db.session.commit()
+    failed = tl_auth.post(dialog, "consent")
+    assert failed.status_code == 302 and failed.headers["Location"].startswith(REDIRECT)
+    back = query_of(failed)
+    assert (back["error"], back["state"]) == ("provider_error", "st-1") and "code" not in back
+    assert back["error_description"]
+    assert tl_auth.client.get(dialog).status_code == 404  # the dialog is over
+
+
 def test_form_post_mode_posts_code_and_state(tl_auth: AuthDialog) -> None:
     dialog = tl_auth.open(provider_id="mock", response_mode="form_post").headers["Location"]
     tl_auth.post(dialog, "login", username="john", password="doe")
@@ -244,6 +299,27 @@ def test_oauth_bank_round_trip_through_the_bank_page(tl_auth: AuthDialog) -> Non
     tokens = tl_auth.exchange(query_of(done)["code"]).get_json()
     me = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"]).get_json()["results"][0]
     assert me["provider"]["provider_id"] == "ob-monzo"
+
+
+def bank_approve(tl_auth: AuthDialog, bank_url: str, username: str, password: str) -> str:
+    """Sign in and share every account on a bank's page; returns the bank's way back to the
+    dialog."""
+    page = bank_sign_in(tl_auth, bank_url, username, password)
+    accounts = re.findall(r'name="account" value="(\d+)"', page)
+    form = {"csrf_token": csrf_of(page), "action": "approve", "account": accounts}
+    return str(tl_auth.client.post(bank_url, data=form).headers["Location"])
+
+
+def test_oauth_bank_reauthentication_refuses_another_user(tl_auth: AuthDialog) -> None:
+    """Back from the bank signed in as someone else: the dialog's sign-in says so."""
+    bank_url = tl_auth.open(provider_id="ob-barclays").headers["Location"]
+    back = tl_auth.client.get(bank_approve(tl_auth, bank_url, "john9", "doe9"))
+    tokens = tl_auth.exchange(query_of(tl_auth.post(back.headers["Location"], "consent"))["code"])
+    reply = tl_auth.extend(tokens.get_json()["refresh_token"])
+    bank_url = tl_auth.follow(reply.get_json()["user_input_link"]).headers["Location"]
+    refused = tl_auth.client.get(bank_approve(tl_auth, bank_url, "john8", "doe8"))
+    assert refused.status_code == 400 and "Sign in to Barclays" in refused.text
+    assert "sign in as the user who made this connection" in refused.text
 
 
 def test_oauth_bank_denied_returns_access_denied(tl_auth: AuthDialog) -> None:

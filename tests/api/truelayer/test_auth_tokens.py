@@ -10,10 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
+from sandbox.core import tenants
 from sandbox.truelayer import auth_dialog, auth_extend, auth_tokens, data_routes
 from tests.conftest import unexpected_error
 
-from .auth_helpers import CHALLENGE, REDIRECT, SCOPES, VERIFIER, AuthDialog, query_of
+from .auth_helpers import CHALLENGE, REDIRECT, SCOPES, VERIFIER, AuthDialog, csrf_of, query_of
 from .auth_helpers import tl_auth as tl_auth  # the fixture
 
 
@@ -138,11 +139,41 @@ def test_code_expires_after_five_minutes(tl_auth: AuthDialog) -> None:
     assert tl_auth.exchange(code).get_json()["error"] == "invalid_authorization_code"
 
 
-def test_pkce_needs_the_verifier(tl_auth: AuthDialog) -> None:
+def test_pkce_code_exchanges_with_its_verifier(tl_auth: AuthDialog) -> None:
     code = tl_auth.authorize(code_challenge=CHALLENGE, code_challenge_method="S256")["code"]
-    missing = tl_auth.exchange(code)
-    assert (missing.status_code, missing.get_json()["error"]) == (400, "invalid_grant")
     assert tl_auth.exchange(code, code_verifier=VERIFIER).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        {"redirect_uri": REDIRECT},
+        {"redirect_uri": REDIRECT, "code_verifier": "wrong-" + "v" * 43},
+        {"redirect_uri": "https://console.truelayer.com/redirect-page", "code_verifier": VERIFIER},
+    ],
+    ids=["no-verifier", "wrong-verifier", "other-redirect-uri"],
+)
+def test_failed_exchange_uses_the_code_up(tl_auth: AuthDialog, attempt: dict[str, str]) -> None:
+    """RFC 6749 §10.5: a code is tried once, so its PKCE verifier cannot be guessed."""
+    code = tl_auth.authorize(code_challenge=CHALLENGE, code_challenge_method="S256")["code"]
+    failed = tl_auth.token(grant_type="authorization_code", code=code, **attempt)
+    assert (failed.status_code, failed.get_json()["error"]) == (400, "invalid_grant")
+    right = tl_auth.exchange(code, code_verifier=VERIFIER)
+    assert (right.status_code, right.get_json()["error"]) == (400, "invalid_authorization_code")
+
+
+def test_another_clients_attempt_leaves_the_code_alone(tl_auth: AuthDialog) -> None:
+    """Only the app a code was issued to can use it up: anyone else is refused, no more."""
+    code = tl_auth.authorize()["code"]
+    made = tl_auth.client.post(
+        "/control/truelayer/clients",
+        json={"redirect_uris": [REDIRECT], "name": "Other App"},
+        headers={"PLAID-CLIENT-ID": tl_auth.keys.client_id, "PLAID-SECRET": tl_auth.keys.secret},
+    ).get_json()
+    other = AuthDialog(tl_auth.client, tenants.Keys(made["client_id"], made["client_secret"]))
+    refused = other.exchange(code)
+    assert (refused.status_code, refused.get_json()["error"]) == (400, "invalid_authorization_code")
+    assert tl_auth.exchange(code).status_code == 200
 
 
 def test_a_non_ascii_code_challenge_is_invalid_grant_not_a_500(tl_auth: AuthDialog) -> None:
@@ -251,16 +282,7 @@ def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
 
 
 def extend(tl_auth: AuthDialog, token: str, **overrides: object) -> tuple[int, dict[str, object]]:
-    body = {
-        "user_has_reconfirmed_consent": True,
-        "client_id": tl_auth.keys.client_id,
-        "client_secret": tl_auth.keys.secret,
-        "refresh_token": token,
-        "redirect_uri": REDIRECT,
-        "state": "ext-1",
-        **overrides,
-    }
-    response = tl_auth.client.post("/data/v1/connections/extend", json=body)
+    response = tl_auth.extend(token, **overrides)
     return response.status_code, response.get_json()
 
 
@@ -278,8 +300,9 @@ def test_extend_john_doe_needs_authentication_at_the_bank(tl_auth: AuthDialog) -
     tokens = tl_auth.tokens()
     status, body = extend(tl_auth, tokens["refresh_token"])
     assert status == 200 and body["action_needed"] == "authentication_needed"
-    link = parse_qs(urlsplit(str(body["user_input_link"])).query)
-    assert link["reauthenticate"] == ["true"] and link["state"] == ["ext-1"]
+    assert parse_qs(urlsplit(str(body["user_input_link"])).query)["state"] == ["ext-1"]
+    dialog = tl_auth.follow(str(body["user_input_link"])).headers["Location"]
+    assert "Sign in to Mock" in tl_auth.client.get(dialog).text
 
 
 def test_reconfirmation_link_renews_the_same_connection(tl_auth: AuthDialog) -> None:
@@ -287,9 +310,7 @@ def test_reconfirmation_link_renews_the_same_connection(tl_auth: AuthDialog) -> 
     tl_auth.advance(dt.timedelta(days=95))  # consent over
     status, body = extend(tl_auth, tokens["refresh_token"], user_has_reconfirmed_consent=False)
     assert status == 200 and body["action_needed"] == "reconfirmation_of_consent_needed"
-    link = urlsplit(str(body["user_input_link"]))
-    opened = tl_auth.client.get(f"/?{link.query}")
-    dialog = opened.headers["Location"]
+    dialog = tl_auth.follow(str(body["user_input_link"])).headers["Location"]
     assert "Keep sharing" in tl_auth.client.get(dialog).text
     back = query_of(tl_auth.post(dialog, "consent"))
     assert back["state"] == "ext-1"
@@ -300,19 +321,55 @@ def test_reconfirmation_link_renews_the_same_connection(tl_auth: AuthDialog) -> 
     assert me["consent_expires_at"] == "2026-09-17T15:30:00.000000Z"  # day 95 + 90 days
 
 
-def test_reauthentication_link_needs_the_same_user(tl_auth: AuthDialog) -> None:
-    tokens = tl_auth.tokens()
+def test_reauthentication_link_refuses_another_user_at_sign_in(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens(username="john9", password="doe9")
     _status, body = extend(tl_auth, tokens["refresh_token"])
-    dialog = tl_auth.client.get(f"/?{urlsplit(str(body['user_input_link'])).query}").headers[
-        "Location"
-    ]
-    other = tl_auth.post(dialog, "login", username="john2", password="doe2")
-    assert other.status_code == 303
-    refused = tl_auth.post(dialog, "consent")
-    assert (
-        refused.status_code == 400
-        and "sign in as the user who made this connection" in refused.text
-    )
+    dialog = tl_auth.follow(str(body["user_input_link"])).headers["Location"]
+    other = tl_auth.post(dialog, "login", username="john8", password="doe8")
+    assert other.status_code == 400 and "Sign in to Mock" in other.text
+    assert "sign in as the user who made this connection" in other.text
+    assert "Keep sharing" not in tl_auth.client.get(dialog).text  # still at the sign-in
+    assert tl_auth.post(dialog, "login", username="john9", password="doe9").status_code == 303
+    back = query_of(tl_auth.post(dialog, "consent"))
+    assert tl_auth.exchange(back["code"]).status_code == 200
+
+
+def test_reconfirmation_link_is_single_use(tl_auth: AuthDialog) -> None:
+    """truelayer.md §2.1: each auth link is single-use; another pass goes back to the app."""
+    tokens = tl_auth.tokens()
+    _status, body = extend(tl_auth, tokens["refresh_token"], user_has_reconfirmed_consent=False)
+    dialog = tl_auth.follow(str(body["user_input_link"])).headers["Location"]
+    code = query_of(tl_auth.post(dialog, "consent"))["code"]
+    second = AuthDialog(tl_auth.client.application.test_client(), tl_auth.keys)  # a new browser
+    refused = second.follow(str(body["user_input_link"]))
+    back = query_of(refused)
+    assert refused.headers["Location"].startswith(REDIRECT) and "code" not in back
+    assert (back["error"], back["state"]) == ("invalid_request", "ext-1")
+    assert "already been used" in back["error_description"]
+    assert tl_auth.exchange(code).status_code == 200
+
+
+def test_replayed_reconfirmation_dialog_issues_no_second_code(tl_auth: AuthDialog) -> None:
+    """The dialog lives in the browser's cookie: sending the cookie from before Allow again
+    must not renew the connection twice (two live refresh chains from one link)."""
+    tokens = tl_auth.tokens()
+    _status, body = extend(tl_auth, tokens["refresh_token"], user_has_reconfirmed_consent=False)
+    dialog = urlsplit(tl_auth.follow(str(body["user_input_link"])).headers["Location"]).path
+    form = {"csrf_token": csrf_of(tl_auth.client.get(dialog).text)}
+    cookie = tl_auth.client.get_cookie("session")
+    assert cookie is not None
+    first = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
+    tl_auth.client.set_cookie("session", cookie.value)
+    replayed = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
+    assert "code" in first and "code" not in replayed and replayed["error"] == "invalid_request"
+
+
+def test_unknown_reconsent_token_goes_back_to_the_app(tl_auth: AuthDialog) -> None:
+    tokens = tl_auth.tokens()
+    _status, body = extend(tl_auth, tokens["refresh_token"], user_has_reconfirmed_consent=False)
+    query = parse_qs(urlsplit(str(body["user_input_link"])).query)
+    forged = tl_auth.open(reconsent_token=query["reconsent_token"][0] + "x")
+    assert query_of(forged)["error"] == "invalid_request"
 
 
 @pytest.mark.parametrize(
@@ -366,7 +423,7 @@ def test_reauthuri_links_the_refresh_tokens_connection(tl_auth: AuthDialog) -> N
     }
     reply = tl_auth.client.post("/v1/reauthuri", json=body).get_json()
     assert reply["success"] is True
-    dialog = tl_auth.client.get(f"/?{urlsplit(reply['result']).query}").headers["Location"]
+    dialog = tl_auth.follow(reply["result"]).headers["Location"]
     assert tl_auth.post(dialog, "login", username="john", password="doe").status_code == 303
     back = query_of(tl_auth.post(dialog, "consent"))
     assert back["state"] == "re-1"
