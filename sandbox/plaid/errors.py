@@ -236,6 +236,7 @@ ERRORS.update(
         errors.ConsentRevoked: ERRORS[errors.InvalidAccessToken],
         errors.ConsentExpired: ERRORS[errors.LoginRequired],
         errors.ConsentNotExtendable: ERRORS[errors.LoginRequired],
+        errors.LinkInvalid: ERRORS[errors.InvalidLinkToken],
     }
 )
 
