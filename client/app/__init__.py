@@ -22,6 +22,8 @@ from client.worker.config import SettingsError
 from client.worker.queue import JobQueue
 from client.worker.service import Worker
 
+MAX_BODY = 1024 * 1024  # bytes
+
 
 def build_bank(config: AppConfig) -> BankSync:
     """The client, as `Settings.build` makes it (each sync page records the run's progress,
@@ -52,6 +54,9 @@ def create_app(config: AppConfig | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
+        # Every body the app takes (forms, JSON, webhooks) is small: a larger one is a 413
+        # before it is read, not megabytes read to find a wrong password.
+        MAX_CONTENT_LENGTH=MAX_BODY,
     )
     app.url_map.converters["int"] = IdConverter  # before the blueprints' rules use it
     bank = build_bank(config)

@@ -5,6 +5,9 @@ Every query the app makes is scoped to `current_user()`, which is the client sto
 Changes made with the session cookie carry this session's CSRF token (a form field for the
 pages, the `X-CSRF-Token` header for the API); HTTP Basic requests need none, since a browser
 never attaches those credentials on another site's behalf here.
+
+The cookie is signed but names a server-side session (`client.app.sessions`): signing out
+ends it there, so a copy of the cookie stops working too.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import secrets
 
 from flask import current_app, g, request, session
 
+from client.app import sessions
 from client.app.errors import CsrfFailed, NotSignedIn
+from client.store.db import Store
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -32,16 +37,27 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def _store() -> Store:
+    store: Store = current_app.extensions["bank_app"].bank.store
+    return store
+
+
 def sign_in(name: str) -> None:
-    """Start a fresh session for `name` (a new CSRF token too)."""
+    """Start a fresh session for `name` (a new CSRF token too), recorded server-side."""
     session.clear()
     session["user"] = name
+    session["key"] = sessions.open_session(_store(), name)
     session["csrf"] = secrets.token_urlsafe(24)
+    g.session_user = name
 
 
 def sign_out() -> None:
-    """Forget the session."""
+    """End the session server-side (every copy of the cookie), then forget it here."""
+    key = session.get("key")
+    if isinstance(key, str):
+        sessions.close_session(_store(), key)
     session.clear()
+    g.session_user = None
 
 
 def csrf_token() -> str:
@@ -58,9 +74,25 @@ def csrf_ok(sent: str) -> bool:
 
 
 def session_user() -> str | None:
-    """The signed-in user of the cookie session, if any."""
-    name = session.get("user")
-    return name if name in current_app.config["APP_USERS"] else None
+    """The signed-in user of the cookie session, if any: a session signed out (or expired)
+    server-side has none, whatever its cookie says. Read once per request."""
+    if "session_user" not in g:
+        g.session_user = _live_session_user()
+    name: str | None = g.session_user
+    return name
+
+
+def _live_session_user() -> str | None:
+    name, key = session.get("user"), session.get("key")
+    if name not in current_app.config["APP_USERS"] or not isinstance(key, str):
+        return None
+    return name if sessions.session_owner(_store(), key) == name else None
+
+
+def session_key() -> str | None:
+    """The key of the signed-in cookie session (Link flows are bound to it), if any."""
+    key = session.get("key")
+    return key if session_user() is not None and isinstance(key, str) else None
 
 
 def current_user() -> str:

@@ -56,6 +56,14 @@ class CsrfFailed(AppError):
     code = "CSRF_FAILED"
 
 
+class LinkNotYours(AppError):
+    """Link's return names a flow this session did not open (another user's completion URL,
+    a signed-out session's): nothing is exchanged."""
+
+    status = 403
+    code = "LINK_NOT_YOURS"
+
+
 class NotFound(AppError):
     """No such resource for this user (another user's resources do not exist for you)."""
 

@@ -39,6 +39,13 @@ def action_for(conn: Connection) -> str | None:
     return None
 
 
+def needs_you(conn: Connection) -> bool:
+    """A problem to raise on the overview: not a connection the user disconnected on purpose
+    (its token forgotten); one the bank disconnected (token kept, Item gone) is."""
+    deliberate = conn.status == ConnectionStatus.DISCONNECTED and conn.access_token_enc is None
+    return action_for(conn) is not None and not deliberate
+
+
 def connection(conn: Connection, state: SyncState | None = None) -> Json:
     """A connection with its status, last sync, error and advice."""
     error = None

@@ -7,6 +7,8 @@ client's own `BankSync`, `JobQueue` and schedule functions, never around them.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -15,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client.api.plaid import PlaidClient
+from client.app import sessions
 from client.app.errors import Conflict
 from client.app.queries import owned_connection
 from client.schedule.due import set_paused
 from client.store.jobs import Job, JobStatus
-from client.store.models import Connection, SyncRun
+from client.store.models import Connection, ConnectionStatus, SyncRun
 from client.sync.connections import BankSync, LinkStart
 from client.worker.queue import JobQueue
 
@@ -56,6 +59,16 @@ def sync_state(session: Session, connection_id: int) -> SyncState:
     return SyncState("failed" if run.error_code else "done", run)
 
 
+@dataclass(frozen=True)
+class LinkOutcome:
+    """What a completion of Link did: `connected` a new bank, `relinked` a disconnected one,
+    `repaired` one (or found it `still_broken`), or found it `already` done by an earlier
+    completion (`connection_id` None: that one is still at work)."""
+
+    outcome: str
+    connection_id: int | None
+
+
 class AppService:
     """What the API and the pages do for a signed-in user."""
 
@@ -78,32 +91,41 @@ class AppService:
 
     # -- Link ----------------------------------------------------------------------------------
 
-    def completion_uri(self, seen_at: str, connection_id: int | None = None) -> str:
-        """Where hosted Link sends the browser back (with the connection being repaired);
-        `seen_at` is this app's URL as the request reached it, used unless configured."""
-        query = f"?{urlencode({'connection_id': connection_id})}" if connection_id else ""
+    def completion_uri(self, seen_at: str, state: str | None = None) -> str:
+        """Where hosted Link sends the browser back, with the flow's `state` when a session
+        opened Link; `seen_at` is this app's URL as the request reached it, used unless
+        configured."""
+        query = f"?{urlencode({'state': state})}" if state else ""
         return f"{self.public_url or seen_at.rstrip('/')}/connections/complete{query}"
 
     def webhook(self, seen_at: str) -> str:
         """Where the provider delivers this app's webhooks."""
         return self.webhook_url or f"{self.public_url or seen_at.rstrip('/')}/webhooks/plaid"
 
-    def start_link(self, user: str, seen_at: str) -> LinkStart:
+    def _state(self, key: str | None, user: str, connection_id: int | None = None) -> str | None:
+        """A Link flow bound to the cookie session `key` (None: an HTTP Basic caller, who
+        finishes Link through the API instead)."""
+        return sessions.start_flow(self.bank.store, key, user, connection_id) if key else None
+
+    def start_link(self, user: str, seen_at: str, session_key: str | None = None) -> LinkStart:
         """A hosted Link session to connect a new bank for `user`."""
         link = self.bank.link_start(
             user,
             webhook=self.webhook(seen_at),
             days_requested=self.days_requested,
-            completion_uri=self.completion_uri(seen_at),
+            completion_uri=self.completion_uri(seen_at, self._state(session_key, user)),
         )
         return self._public(link)
 
-    def reconnect(self, user: str, connection_id: int, seen_at: str) -> LinkStart:
-        """Update mode when login is required; a new Link for a disconnected connection."""
+    def reconnect(
+        self, user: str, connection_id: int, seen_at: str, session_key: str | None = None
+    ) -> LinkStart:
+        """Update mode while the Item exists; a new Link for a disconnected connection."""
         with self.bank.store.session() as session:
             owned_connection(session, user, connection_id)
+        state = self._state(session_key, user, connection_id)
         link = self.bank.reconnect_link(
-            connection_id, completion_uri=self.completion_uri(seen_at, connection_id)
+            connection_id, completion_uri=self.completion_uri(seen_at, state)
         )
         return self._public(link)
 
@@ -122,6 +144,44 @@ class AppService:
         cid = self.bank.connect(public_token, user_ref=user, settings=settings)
         self.sync(user, cid, trigger="initial")
         return cid
+
+    def finish_link(
+        self, user: str, session_key: str, state: str, public_token: str
+    ) -> LinkOutcome:
+        """Link returned to the pages: complete the flow `state` this session opened, once (a
+        repeated completion lands on what the first made); nothing is exchanged for a flow
+        another session opened."""
+        claim = sessions.claim_flow(self.bank.store, session_key, state)
+        if not claim.fresh:
+            return LinkOutcome("already", claim.result_id)
+        with self._released_on_failure(state):
+            outcome = self._finish(user, claim.connection_id, public_token)
+        assert outcome.connection_id is not None
+        sessions.finish_flow(self.bank.store, state, outcome.connection_id)
+        return outcome
+
+    @contextmanager
+    def _released_on_failure(self, state: str) -> Iterator[None]:
+        """A completion the provider refused may be tried again (Back, then Continue)."""
+        try:
+            yield
+        except Exception:
+            sessions.release_flow(self.bank.store, state)
+            raise
+
+    def _finish(self, user: str, connection_id: int | None, public_token: str) -> LinkOutcome:
+        """Connect a new bank, link a disconnected connection again (same connection, history
+        kept) or confirm the repair of one in update mode."""
+        if connection_id is None:
+            return LinkOutcome("connected", self.complete(user, public_token))
+        with self.bank.store.session() as session:
+            disconnected = _disconnected(owned_connection(session, user, connection_id))
+        if not disconnected:
+            repaired = self.repaired(user, connection_id)
+            return LinkOutcome("repaired" if repaired else "still_broken", connection_id)
+        cid = self.bank.reconnect(connection_id, public_token)
+        self.sync(user, cid, trigger="initial")
+        return LinkOutcome("relinked" if cid == connection_id else "connected", cid)
 
     def repaired(self, user: str, connection_id: int) -> bool:
         """After update mode: confirm with the provider, clear the error and catch up."""
@@ -177,10 +237,15 @@ def _institutions(plaid: PlaidClient) -> list[dict[str, Any]]:
     ]
 
 
+def _disconnected(conn: Connection) -> bool:
+    """Disconnected by the user (no token) or by the bank (a token naming a removed Item)."""
+    return conn.access_token_enc is None or conn.status == ConnectionStatus.DISCONNECTED
+
+
 def _linked(conn: Connection) -> None:
-    """A disconnected connection has no credentials to sync or repair with: the app's own
-    state, a 409, not a provider's refusal."""
-    if conn.access_token_enc is None:
+    """A disconnected connection has nothing to sync or repair: the app's own state, a 409,
+    not a provider's refusal."""
+    if _disconnected(conn):
         raise Conflict(
-            f"connection {conn.id} is disconnected: reconnect it first", field="connection_id"
+            f"connection {conn.id} is disconnected: link it again first", field="connection_id"
         )

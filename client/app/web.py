@@ -35,13 +35,14 @@ from client.app.auth import (
     csrf_ok,
     csrf_token,
     current_user,
+    session_key,
     session_user,
     sign_in,
     sign_out,
 )
 from client.app.errors import AppError, NotSignedIn
-from client.app.params import id_arg, transaction_filters
-from client.app.serialize import action_for
+from client.app.params import transaction_filters
+from client.app.serialize import action_for, needs_you
 from client.app.service import sync_state
 from client.notify import Attempt, advice_for
 from client.store.models import Connection, ConnectionStatus
@@ -54,6 +55,15 @@ BUTTON_ADVICE = {
     ConnectionStatus.LOGIN_REQUIRED: "Press “Sign in again” and sign in at your bank; the sync "
     "then catches up by itself.",
     ConnectionStatus.DISCONNECTED: "Press “Link again” to connect this bank once more.",
+}
+# What the connections page says after Link returned, by `LinkOutcome.outcome`.
+LINK_MESSAGES = {
+    "connected": ("Bank connected. The first sync has started.", "success"),
+    "relinked": ("Linked again: the connection works and is catching up.", "success"),
+    "repaired": ("Signed in again: the connection works and is catching up.", "success"),
+    "still_broken": ("The bank still wants you to sign in.", "error"),
+    "already": ("That Link is already finished: here is the connection.", "info"),
+    "pending": ("That Link is still being finished: the connection appears here shortly.", "info"),
 }
 # The HTTP errors a visitor can reach by typing or following an address, explained on the
 # app's own page; any other keeps Werkzeug's.
@@ -227,7 +237,7 @@ def overview() -> str:
         "overview.html",
         accounts=accounts,
         connections={c.id: c for c in conns},
-        attention=[c for c in conns if action_for(c)],
+        attention=[c for c in conns if needs_you(c)],
         spending=charts.shares(spend),
         spending_days=SPENDING_DAYS,
         recent=recent.items,
@@ -251,29 +261,25 @@ def connect() -> str:
 def connect_start() -> BaseResponse:
     """Open the provider's hosted Link."""
     with attempting(Attempt.CONNECT):
-        link = service().start_link(current_user(), request.host_url)
+        link = service().start_link(current_user(), request.host_url, session_key())
     return redirect(link.url or url_for("web.connections"), 303)
 
 
 @bp.get("/connections/complete")
 @signed_in
 def connections_complete() -> BaseResponse:
-    """Where Link returns: connect (or repair) on success; say so when the user left."""
-    user = current_user()
-    repaired = id_arg(request.args, "connection_id")
-    if request.args.get("status") == "exited" or not request.args.get("public_token"):
+    """Where Link returns: finish the Link this session opened (connect, link again or
+    repair), once; say so when the user left."""
+    public_token = request.args.get("public_token")
+    if request.args.get("status") == "exited" or not public_token:
         flash("You left before finishing; nothing was connected.", "info")
         return redirect(url_for("web.connections"))
-    if repaired:
-        if service().repaired(user, repaired):
-            flash("Signed in again: the connection works and is catching up.", "success")
-        else:
-            flash("The bank still wants you to sign in.", "error")
-        return redirect(url_for("web.connections", syncing=repaired))
+    key, state = session_key(), request.args.get("state", "")
+    assert key is not None  # signed in
     with attempting(Attempt.CONNECT):
-        cid = service().complete(user, request.args["public_token"])
-    flash("Bank connected. The first sync has started.", "success")
-    return redirect(url_for("web.connections", syncing=cid))
+        done = service().finish_link(current_user(), key, state, public_token)
+    flash(*LINK_MESSAGES[done.outcome if done.connection_id else "pending"])
+    return redirect(url_for("web.connections", syncing=done.connection_id))
 
 
 @bp.get("/connections")
@@ -313,7 +319,7 @@ def connection_pause(connection_id: int) -> BaseResponse:
 @bp.post("/connections/<int:connection_id>/reconnect")
 @signed_in
 def connection_reconnect(connection_id: int) -> BaseResponse:
-    link = service().reconnect(current_user(), connection_id, request.host_url)
+    link = service().reconnect(current_user(), connection_id, request.host_url, session_key())
     return redirect(link.url or url_for("web.connections"), 303)
 
 

@@ -15,6 +15,7 @@ from client.store import (
     details,  # noqa: F401  (registers the cards, standing-order and OAuth-flow tables on Base)
     jobs,  # noqa: F401  (registers the work-queue tables on Base)
     schema,
+    sessions,  # noqa: F401  (registers the demo app's session and Link-flow tables on Base)
 )
 from client.store.models import Base
 

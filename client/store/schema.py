@@ -28,6 +28,7 @@ MARKERS = (
     ("0003", "bc_jobs"),
     ("0004", "bc_import_batches"),
     ("0005", "bc_oauth_flows"),
+    ("0006", "bc_app_sessions"),
 )
 
 

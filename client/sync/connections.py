@@ -25,6 +25,16 @@ from client.sync.engine import get_connection as _get
 
 
 @dataclass(frozen=True)
+class _Linked:
+    """An exchanged public token: the new Item, its access token and accounts."""
+
+    item_id: str
+    token: str
+    item: dict[str, Any]
+    accounts: list[LocalAccount]
+
+
+@dataclass(frozen=True)
 class LinkStart:
     """A Link token and, when the provider hosts Link, the URL to send the user to."""
 
@@ -122,28 +132,55 @@ class BankSync:
         settings: dict[str, Any] | None = None,
     ) -> int:
         """Exchange Link's public token, store the encrypted access token and the accounts."""
+        linked = self._exchange(public_token)
+        with self.store.session() as session:
+            conn = Connection(user_ref=user_ref, settings=dict(settings or {}))
+            session.add(conn)
+            cid = self._attach(session, conn, linked)
+        self.audit.record_consent("connected", cid)
+        return cid
+
+    def reconnect(self, connection_id: int, public_token: str) -> int:
+        """Finish `relink`: the new Item takes over the disconnected connection, which keeps its
+        id, accounts, history and sync runs; returns the connection's id. Linking another bank
+        there (Link lets the user pick any) connects that bank as a new connection instead."""
+        linked = self._exchange(public_token)
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            same_bank = linked.item.get("institution_id") == conn.institution_id
+            if conn.status != ConnectionStatus.DISCONNECTED or not same_bank:
+                conn = Connection(user_ref=conn.user_ref, settings=_link_settings(conn))
+                session.add(conn)
+            cid = self._attach(session, conn, linked)
+        self.audit.record_consent("connected", cid)
+        return cid
+
+    def _exchange(self, public_token: str) -> _Linked:
+        """Exchange Link's public token; the new Item and its accounts."""
         api = self.client_for(None)
         exchange = api.item_public_token_exchange(public_token)
         token = str(exchange["access_token"])
         item = api.item_get(token)["item"]
         accounts = [map_account(a) for a in api.accounts_get(token)["accounts"]]
-        with self.store.session() as session:
-            conn = Connection(
-                item_id=exchange["item_id"],
-                user_ref=user_ref,
-                access_token_enc=self.cipher.encrypt(token),
-                institution_id=item.get("institution_id"),
-                institution_name=item.get("institution_name"),
-                consent_expires_at=_instant(item.get("consent_expiration_time")),
-                settings=dict(settings or {}),
-            )
-            session.add(conn)
-            session.flush()
-            if _match_accounts(session, conn, accounts):
-                conn.settings = {**conn.settings, "adopt_history": True}
-            cid = conn.id
-        self.audit.record_consent("connected", cid)
-        return cid
+        return _Linked(str(exchange["item_id"]), token, item, accounts)
+
+    def _attach(self, session: Session, conn: Connection, linked: _Linked) -> int:
+        """Give `conn` the Item: its encrypted token, institution and accounts (taking over the
+        accounts of the same user's disconnected connections, whose history it adopts)."""
+        conn.item_id, conn.access_token_enc = linked.item_id, self.cipher.encrypt(linked.token)
+        conn.institution_id = linked.item.get("institution_id")
+        conn.institution_name = linked.item.get("institution_name")
+        conn.consent_expires_at = _instant(linked.item.get("consent_expiration_time"))
+        conn.cursor, conn.in_chain, conn.chain_cursor = None, False, None  # a new Item's changes
+        session.flush()
+        if _match_accounts(session, conn, linked.accounts):
+            conn.settings = {**conn.settings, "adopt_history": True}
+        conn.status, conn.last_error_code, conn.last_error_message = (
+            ConnectionStatus.ACTIVE,
+            None,
+            None,
+        )
+        return conn.id
 
     def connect_sandbox(
         self,
@@ -185,10 +222,11 @@ class BankSync:
         return LinkStart.from_reply(reply)
 
     def relink(self, connection_id: int, *, completion_uri: str | None = None) -> LinkStart:
-        """A new Link for a connection beyond repair: same user, same stored history window."""
+        """A new Link for a connection beyond repair: same user, same stored history window;
+        `reconnect` then attaches the new Item to the connection."""
         with self.store.session() as session:
             conn = _get(session, connection_id)
-            user_ref, days = conn.user_ref, int(conn.settings.get("days_requested", 730))
+            user_ref, days = conn.user_ref, _link_settings(conn)["days_requested"]
         return self.link_start(user_ref, days_requested=days, completion_uri=completion_uri)
 
     def reconnect_link(
@@ -198,9 +236,12 @@ class BankSync:
         account_selection: bool = False,
         completion_uri: str | None = None,
     ) -> LinkStart:
-        """Update mode while the credentials exist; after a disconnect, a new Link (`relink`)."""
+        """Update mode while the Item exists; after a disconnect, by the user or by the bank
+        (which leaves a token naming an Item that is gone), a new Link (`relink`)."""
         with self.store.session() as session:
-            linked = _get(session, connection_id).access_token_enc is not None
+            conn = _get(session, connection_id)
+            linked = conn.access_token_enc is not None
+            linked = linked and conn.status != ConnectionStatus.DISCONNECTED
         if linked:
             return self.repair_link(
                 connection_id, account_selection=account_selection, completion_uri=completion_uri
@@ -286,7 +327,8 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
     """Re-linking the same bank reuses the same user's local accounts (institution, mask, type,
     name) of a disconnected connection; another user's accounts are never candidates, whatever
     their login, and neither are those of a connection still linked: connecting a bank twice
-    must leave the first connection its accounts and history."""
+    must leave the first connection its accounts and history. A disconnected connection
+    linked again (`BankSync.reconnect`) takes back its own accounts first."""
     moved = False
     for acc in accounts:
         existing = session.scalar(
@@ -294,7 +336,6 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
             .join(Connection, Account.connection_id == Connection.id)
             .where(
                 Connection.user_ref == conn.user_ref,
-                Connection.id != conn.id,
                 Connection.status == ConnectionStatus.DISCONNECTED,  # by the user or the bank
                 Account.provider_id != acc.provider_id,
                 Account.institution_id == conn.institution_id,
@@ -302,7 +343,7 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
                 Account.type == acc.type,
                 Account.name == acc.name,
             )
-            .order_by(Account.id)
+            .order_by(Connection.id != conn.id, Account.id)
             .limit(1)
         )
         if existing is not None:
@@ -311,6 +352,11 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
         upsert_account(session, conn, acc)
     session.flush()
     return moved
+
+
+def _link_settings(conn: Connection) -> dict[str, Any]:
+    """The settings a new Link for `conn`'s user keeps: its history window."""
+    return {"days_requested": int(conn.settings.get("days_requested", 730))}
 
 
 def _hosted(completion_uri: str | None) -> dict[str, str]:

@@ -241,6 +241,19 @@ def test_demo_app_tour(
     expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Disconnected")
     expect(page.get_by_role("button", name="Link again")).to_be_visible()
 
+    # Link again: the same connection comes back, with its history (it once ended on a 409).
+    page.get_by_role("button", name="Link again").click()
+    link_chase(page)
+    expect(page.get_by_role("status").filter(has_text="Linked again")).to_be_visible()
+    wait_synced(page)
+    expect(page.get_by_role("heading", name=re.compile("Chase"))).to_contain_text("Connected")
+    with client.store.session() as session:
+        assert session.scalars(select(Connection.id)).all() == [connection_id]
+    # Back to Link's success pane and Continue again: the connection, not a spent token's 502.
+    page.go_back()
+    leave_link(page)
+    expect(page.get_by_role("status").filter(has_text="already finished")).to_be_visible()
+
 
 def test_an_unknown_address_is_the_apps_page(
     screen: tuple[str, Page], demo: tuple[str, BankSync]

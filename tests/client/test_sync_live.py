@@ -206,6 +206,44 @@ def test_relink_after_the_provider_removed_the_item_adopts_its_accounts(
     assert_store_matches(bank.store, second, ground_truth(bank, second))
 
 
+def _public_token(bank: BankSync, institution: str) -> str:
+    """What Link hands back after the user signs in at `institution`."""
+    made = bank.plaid.sandbox_public_token_create(institution, days_requested=90)
+    return str(made["public_token"])
+
+
+def test_reconnect_gives_the_disconnected_connection_the_new_item(bank: BankSync) -> None:
+    """ "Link again" after a disconnect: the same connection, its accounts and history, no
+    second connection and no duplicates."""
+    first = bank.connect_sandbox("ins_109508", days_requested=90)
+    assert bank.sync(first).ok
+    before_accounts = count_rows(bank.store, Account)
+    before_txns = count_rows(bank.store, Transaction)
+    bank.disconnect(first)
+    assert bank.reconnect(first, _public_token(bank, "ins_109508")) == first
+    assert bank.sync(first).ok
+    with bank.store.session() as s:
+        conn = s.get(Connection, first)
+        assert conn is not None and conn.status == "active" and conn.access_token_enc
+        assert len(list(s.scalars(select(Connection)))) == 1
+    assert count_rows(bank.store, Account) == before_accounts
+    assert count_rows(bank.store, Transaction) == before_txns
+    assert_store_matches(bank.store, first, ground_truth(bank, first))
+
+
+def test_reconnect_with_another_bank_connects_it_as_a_new_connection(bank: BankSync) -> None:
+    first = bank.connect_sandbox("ins_109508", days_requested=90)
+    bank.disconnect(first)
+    second = bank.reconnect(first, _public_token(bank, "ins_109509"))
+    assert second != first
+    with bank.store.session() as s:
+        old, new = s.get(Connection, first), s.get(Connection, second)
+        assert (
+            old is not None and old.status == "disconnected" and old.institution_id == "ins_109508"
+        )
+        assert new is not None and new.status == "active" and new.institution_id == "ins_109509"
+
+
 def test_connecting_a_bank_twice_leaves_the_first_connection_whole(bank: BankSync) -> None:
     """Only a disconnected connection's accounts are re-linked (above); a second live
     connection of the same bank gets accounts of its own."""

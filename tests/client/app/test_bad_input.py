@@ -219,15 +219,17 @@ def test_an_id_in_the_query_is_ascii_digits_naming_a_row(world: World, value: st
         assert reply.json["error"]["field"] == name
 
 
-def test_a_bad_connection_id_on_the_link_return_page_is_a_400(world: World) -> None:
+@pytest.mark.parametrize(("state", "status"), [("", 400), ("abc", 403), ("x" * 5000, 403)])
+def test_a_missing_or_unknown_state_on_the_link_return_page_is_refused(
+    world: World, state: str, status: int
+) -> None:
     with world.app.test_client() as browser:
         browser.post("/signin", data=sign_in_form(browser, "alice", USERS["alice"]))
-        for bad in ("abc", HUGE, "0"):
-            reply = browser.get(
-                "/connections/complete", query_string={"public_token": "x", "connection_id": bad}
-            )
-            assert reply.status_code == 400, bad
-            assert b"connection_id" in reply.data
+        reply = browser.get(
+            "/connections/complete", query_string={"public_token": "x", "state": state}
+        )
+        assert reply.status_code == status, reply.data
+        assert "The bank" not in reply.get_data(as_text=True), "nothing was exchanged"
 
 
 @pytest.mark.parametrize(

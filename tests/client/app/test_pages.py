@@ -138,7 +138,6 @@ def test_any_http_error_outside_the_api_gets_the_apps_page(world: World) -> None
     ("method", "path", "endpoint", "advice"),
     [
         ("POST", "/connect", "/link/token/create", ELSEWHERE),
-        ("GET", "/connections/complete?public_token=x", "/item/public_token/exchange", ELSEWHERE),
         ("POST", "/connections/{bob}/reconnect", "/link/token/create", "; try again later."),
     ],
 )
@@ -189,3 +188,29 @@ def test_no_page_variable_is_named_like_a_template_global(world: World) -> None:
                 passed |= {k.arg for k in node.keywords if k.arg}
     assert "title" in passed and "user" in names, "both sides are found"
     assert not passed & names, "page variables named like globals"
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(world: World) -> None:
+    """The cookie is signed, not revocable by itself: a copy taken before signing out (another
+    tab, a stolen one) once kept working afterwards."""
+    client, token = signed_in(world, "bob")
+    cookie = client.get_cookie("bank_app_session")
+    assert cookie is not None
+    assert client.post("/signout", data={"csrf_token": token}).status_code == 302
+    copy = world.client()
+    copy.set_cookie("bank_app_session", cookie.value)
+    assert copy.get("/connections").headers["Location"].startswith("/signin")
+    assert copy.get("/api/v1/me").status_code == 401
+    assert (
+        copy.post(f"/connections/{world.bob}/sync", data={"csrf_token": token}).status_code == 302
+    )
+    again, _ = signed_in(world, "bob")  # a new sign-in is a new session
+    assert again.get("/connections").status_code == 200
+
+
+def test_a_body_larger_than_the_app_reads_is_a_413_before_it_is_read(world: World) -> None:
+    """A 2 MB sign-in form was read in full to find a wrong password."""
+    client = world.client()
+    form = sign_in_form(client, "alice", "x" * 2_000_000)
+    reply = client.post("/signin", data=form)
+    assert reply.status_code == 413 and "too large" in reply.get_data(as_text=True).lower()
