@@ -9,7 +9,8 @@ PostgreSQL or the views would choke on, raising the core's ``InvalidBody`` /
 * the body: at most ``MAX_CONTENT_LENGTH`` bytes (werkzeug answers 413 beyond it);
 * JSON: UTF-8, nested at most ``JSON_MAX_DEPTH`` deep, no ``NaN``/``Infinity``,
   integers within 64 bits, strings without NUL or lone surrogates (``"\\ud800"``);
-* the path, query string, form fields and headers: no NUL.
+* URL-encoded form fields: the JSON strings' rule (UTF-8, no NUL or lone surrogates);
+* the path, query string, multipart form fields and headers: no NUL.
 
 The JSON checks are ``sandbox.core.strict_json``'s, which also screens JSON that arrives
 inside a field (a ``user_custom`` password).
@@ -19,16 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from .core.errors import InvalidBody, InvalidField
-from .core.strict_json import field_name, parse
+from .core.strict_json import check_text, field_name, parse
 
 INT32_MAX = 2**31 - 1  # ids in URLs (``/control/webhooks/<int:id>``) are 32-bit columns
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+URLENCODED = "application/x-www-form-urlencoded"
+FORM_TYPES = (URLENCODED, "multipart/form-data")
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -67,6 +70,8 @@ def screen_request() -> None:
         _refuse_nul(request.args.items(multi=True))
         _refuse_nul(request.headers.items())
     if request.mimetype in FORM_TYPES:
+        if request.mimetype == URLENCODED:
+            _screen_form(request.get_data(cache=True))  # cached: ``request.form`` reads it
         _refuse_nul(request.form.items(multi=True))
         return
     data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: werkzeug's 413
@@ -90,6 +95,28 @@ def _may_hold_nul(environ: dict[str, Any]) -> bool:
         "\x00" in key or (isinstance(value, str) and "\x00" in value)
         for key, value in environ.items()
     )
+
+
+def _screen_form(body: bytes) -> None:
+    """A form's fields held to the JSON body's rule for strings (``check_text``).
+
+    werkzeug decodes form fields leniently: an encoded lone surrogate (``%ED%A0%80``, what
+    ``"\\ud800"`` becomes) would reach a view, and a column, as U+FFFD. Decoded here with
+    ``surrogatepass``, it is refused as the JSON API refuses it; other bytes that are not
+    UTF-8 are refused too.
+    """
+    # Latin-1 maps bytes to characters one to one: the fields come back as their raw bytes.
+    fields = parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    for raw_name, raw_value in fields:
+        try:
+            name, value = (
+                part.encode("latin-1").decode("utf-8", "surrogatepass")
+                for part in (raw_name, raw_value)
+            )
+        except UnicodeDecodeError:
+            raise InvalidBody("the form's fields must be UTF-8 text", field="body") from None
+        check_text(name, name)
+        check_text(value, name)
 
 
 def _refuse_nul(pairs: Iterable[tuple[str, str]]) -> None:

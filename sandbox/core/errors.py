@@ -10,6 +10,7 @@ types, statuses and end-user texts). The
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 
@@ -495,6 +496,17 @@ class InternalError(CoreError):
     """an unexpected error occurred"""
 
     condition = "INTERNAL_SERVER_ERROR"
+
+
+# Codes a dialect reports beyond the conditions above (TrueLayer's own list, which a fault rule
+# for it may inject by name: ``PROVIDER_TIMEOUT``), upper case. The dialect adds them when it
+# is imported (``add_dialect_codes``): the core never imports a dialect.
+DIALECT_CODES: dict[str, frozenset[str]] = {}
+
+
+def add_dialect_codes(dialect: str, codes: Iterable[str]) -> None:
+    """Let fault rules for ``dialect`` inject ``codes`` (its own words) as well."""
+    DIALECT_CODES[dialect] = DIALECT_CODES.get(dialect, frozenset()) | {c.upper() for c in codes}
 
 
 def for_condition(condition: str) -> type[CoreError] | None:

@@ -103,6 +103,9 @@ class Tenant(Base):
     item_counter: Mapped[int] = mapped_column(Integer, default=0)
     # How many fault rules the tenant has: the fault gate skips loading them when none.
     fault_rule_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Which dashboard sign-ins are valid: a session holds the value it signed in with, and
+    # signing out bumps it, so cookies copied before then (any browser's) no longer work.
+    dashboard_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     items: Mapped[list["Item"]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan"
@@ -319,7 +322,11 @@ class WebhookEvent(Base):
     """An outbox row: one webhook, its exact body bytes, and where delivery stands.
 
     ``status`` is ``pending`` until a 2xx (``delivered``) or the retry schedule runs out
-    (``failed``); ``next_attempt_at`` is wall-clock time (the dispatcher's, not a tenant's).
+    (``failed``); ``next_attempt_at`` is wall-clock time (the dispatcher's, not a tenant's),
+    meaningful only while pending (the control API shows null otherwise). ``attempts`` counts
+    every attempt, a redelivery's included (it equals the attempt log's length);
+    ``schedule_start`` is how many came before the current retry schedule, which a redelivery
+    starts afresh.
     """
 
     __tablename__ = "webhook_events"
@@ -341,6 +348,7 @@ class WebhookEvent(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    schedule_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]

@@ -52,7 +52,7 @@ def check_tree(value: Any, max_depth: int, document: str = "body") -> None:
                 raise _too_deep(document, max_depth)
             stack.extend(_children(node, path, depth + 1, document))
         elif isinstance(node, str):
-            _check_text(node, path, document)
+            check_text(node, path, document)
         elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > INT64_MAX:
             name = field_name(path, document)
             raise InvalidField(f"{name} is out of range", field=name)
@@ -70,12 +70,14 @@ def _children(node: dict[Any, Any] | list[Any], path: str, depth: int, document:
     children = []
     for key, item in node.items():
         name = f"{path}.{key}" if path else str(key)
-        _check_text(key, name, document)
+        check_text(key, name, document)
         children.append((item, name, depth))
     return children
 
 
-def _check_text(text: str, path: str, document: str) -> None:
+def check_text(text: str, path: str, document: str = "body") -> None:
+    """Refuse NUL and unpaired surrogates in a string of the document (a key or a value), or
+    of a form, whose fields ``sandbox.inputs`` holds to the same rule."""
     found = FORBIDDEN.search(text)
     if found is None:
         return

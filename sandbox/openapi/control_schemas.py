@@ -190,8 +190,15 @@ def _webhook_schemas() -> dict[str, Any]:
         "webhook_type": STRING,
         "webhook_code": STRING,
         "status": {"enum": list(STATUSES)},
-        "attempts": INTEGER,
-        "next_attempt_at": NULLABLE_INSTANT,
+        "attempts": {
+            **INTEGER,
+            "description": "every delivery attempt made, redeliveries included (the length "
+            "of attempt_log)",
+        },
+        "next_attempt_at": {
+            **NULLABLE_INSTANT,
+            "description": "when the next attempt is due; null once delivered or failed",
+        },
         "created_at": NULLABLE_INSTANT,
         "delivered_at": NULLABLE_INSTANT,
     }

@@ -64,6 +64,8 @@ CODES: dict[str, int] = {
     "connector_timeout": 504,
 }
 
+errors.add_dialect_codes("truelayer", CODES)  # a fault rule for TrueLayer may inject any
+
 
 def _row(code: str, description: str | None = None) -> TrueLayerError:
     return TrueLayerError(CODES[code], code, description)

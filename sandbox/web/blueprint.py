@@ -97,7 +97,12 @@ def claim_error_format(app: Flask, segments: Iterable[str], render: ErrorFormat)
 
 
 def register_error_pages(app: Flask) -> None:
-    """Render HTTP and core errors in the format of the part of the app that was called."""
+    """Render HTTP and core errors in the format of the part of the app that was called.
+
+    The dashboard claims its paths, so that one no route matches (``/dashboard/webhooks/abc``)
+    is its 404 page like an unknown id, not Plaid's error object.
+    """
+    claim_error_format(app, ("dashboard",), page_error)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response | str, int]:
@@ -131,12 +136,17 @@ def render_error(exc: CoreError, status: int | None = None) -> tuple[Response | 
     if request.blueprint == "control":
         return render_control_error(exc, status)
     if request.blueprint == "web" and not request.path.startswith("/oauth/"):
-        field = exc.detail.get("field")
-        description = f"{field}: {exc.message}" if field else exc.message
-        code = status or (500 if isinstance(exc, InternalError) else 400)  # else a form's
-        return render_template("error.html", code=code, description=description), code
+        return page_error(exc, status)
     response, plaid_status = render_plaid_error(exc)
     return response, status or plaid_status
+
+
+def page_error(exc: CoreError, status: int | None = None) -> tuple[str, int]:
+    """The pages' error page: ``status``, or 500 for an internal error and 400 for a form's."""
+    field = exc.detail.get("field")
+    description = f"{field}: {exc.message}" if field else exc.message
+    code = status or (500 if isinstance(exc, InternalError) else 400)
+    return render_template("error.html", code=code, description=description), code
 
 
 def _as_core_error(exc: HTTPException, code: int) -> CoreError:

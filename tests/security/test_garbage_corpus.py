@@ -116,7 +116,11 @@ def signed_in(app: Flask, keys: tenants.Keys) -> FlaskClient:
     client = app.test_client()
     tenant = tenants.authenticate(db.session, keys.client_id, keys.secret)
     with client.session_transaction() as session:
-        session[SESSION_KEY] = {"id": tenant.id, "client_id": tenant.client_id}
+        session[SESSION_KEY] = {
+            "id": tenant.id,
+            "client_id": tenant.client_id,
+            "generation": tenant.dashboard_generation,
+        }
         session[csrf.FIELD] = "corpus-csrf"
     client.environ_base.update(HTTP_PLAID_CLIENT_ID=keys.client_id, HTTP_PLAID_SECRET=keys.secret)
     return client

@@ -26,7 +26,13 @@ def test_category_label_reads_as_words(detailed: str, label: str) -> None:
 
 
 def _event(status: str = "pending", attempts: int = 0, event_id: int = 7) -> WebhookEvent:
-    return WebhookEvent(id=event_id, status=status, attempts=attempts, url="http://hooks.test:81/x")
+    return WebhookEvent(
+        id=event_id,
+        status=status,
+        attempts=attempts,
+        schedule_start=0,
+        url="http://hooks.test:81/x",
+    )
 
 
 @pytest.mark.parametrize(

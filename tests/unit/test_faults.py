@@ -10,6 +10,9 @@ import pytest
 from sandbox.core import errors
 from sandbox.core.faults import spec as faults
 from sandbox.core.faults.spec import Context
+from sandbox.truelayer import errors as truelayer_errors
+
+assert truelayer_errors.CODES  # imported: TrueLayer's codes are announced to the core
 
 NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
 SYNC = Context(endpoint="/transactions/sync", item_id="item-a", institution_id="ins_109508")
@@ -165,10 +168,22 @@ def test_action_latency_distribution_is_seeded(shape: dict[str, object]) -> None
 
 
 def test_error_for_known_and_unknown_codes() -> None:
+    """A code no dialect knows (a rule stored before codes were checked) is the documented
+    generic error, not one carrying that code; TrueLayer's own codes are TrueLayer's only."""
     assert isinstance(faults.error_for("ITEM_LOCKED"), errors.ItemLocked)
-    generic = faults.error_for("SOMETHING_NEW")
-    assert isinstance(generic, errors.InternalError)
-    assert generic.detail["code"] == "SOMETHING_NEW"
+    for code, dialect in (("SOMETHING_NEW", "plaid"), ("PROVIDER_TIMEOUT", "plaid")):
+        generic = faults.error_for(code, dialect)
+        assert isinstance(generic, errors.InternalError) and generic.detail == {}
+    assert faults.error_for("PROVIDER_TIMEOUT", "truelayer").detail["code"] == "PROVIDER_TIMEOUT"
+
+
+def test_validate_refuses_a_code_of_no_dialect_naming_error_code() -> None:
+    with pytest.raises(errors.InvalidField, match="error_code NOT_A_CODE is not") as refused:
+        faults.validate({"error_code": "NOT_A_CODE"})
+    assert refused.value.detail["field"] == "error_code"
+    with pytest.raises(errors.InvalidField) as header:
+        faults.parse_header("code=NOT_A_CODE")
+    assert header.value.detail["field"] == "Sandbox-Fault.error_code"
 
 
 # -- the Sandbox-Fault header -------------------------------------------------------------

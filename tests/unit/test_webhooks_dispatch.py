@@ -87,6 +87,31 @@ def test_deliver_pending_500_retries_on_schedule_then_fails(bank: Bank) -> None:
     assert (event.status, event.attempts, len(receiver.calls)) == ("failed", 3, 3)
 
 
+def test_a_redelivery_is_one_more_attempt_and_a_delivered_event_expects_none(bank: Bank) -> None:
+    """``attempts`` stayed at the redelivery's reset (1 beside a log of 2)."""
+    event = queue(bank)
+    send = dispatcher(FakeReceiver(200, 200))
+    send.deliver_pending(bank.session, NOW)
+    assert (event.status, event.attempts) == ("delivered", 1)
+    webhooks.redeliver(bank.session, bank.tenant, event.id)
+    assert (event.status, event.attempts, event.delivered_at) == ("pending", 1, None)
+    send.deliver_pending(bank.session, dt.datetime.now(dt.UTC))
+    assert (event.status, event.attempts, len(event.attempt_log)) == ("delivered", 2, 2)
+
+
+def test_a_redelivery_of_a_failed_event_gets_a_fresh_retry_schedule(bank: Bank) -> None:
+    event = queue(bank)
+    send = dispatcher(FakeReceiver(500, 500, 500, 500))
+    for offset in (0, 30, 150):
+        send.deliver_pending(bank.session, NOW + dt.timedelta(seconds=offset))
+    assert (event.status, event.attempts) == ("failed", 3)
+    webhooks.redeliver(bank.session, bank.tenant, event.id)
+    later = event.next_attempt_at
+    send.deliver_pending(bank.session, later)
+    assert (event.status, event.attempts) == ("pending", 4)  # the schedule's first retry
+    assert event.next_attempt_at == later + dt.timedelta(seconds=30)
+
+
 def test_deliver_pending_timeout_is_recorded_and_retried(bank: Bank) -> None:
     receiver = FakeReceiver(requests.ReadTimeout("too slow"), 200)
     event = queue(bank)
@@ -154,7 +179,7 @@ def test_redeliver_resends_a_delivered_event_with_fresh_schedule(bank: Bank) -> 
     webhooks.redeliver(bank.session, bank.tenant, event.id)
     bank.session.commit()
     dispatcher(receiver).deliver_pending(bank.session)
-    assert (event.status, event.attempts, len(receiver.calls)) == ("delivered", 1, 2)
+    assert (event.status, event.attempts, len(receiver.calls)) == ("delivered", 2, 2)
 
 
 @pytest.mark.parametrize("delay", [30.0, 1920.0])

@@ -115,9 +115,9 @@ def evaluate(
     with the item); otherwise it is looked up.
     """
     if header:
-        spec = faults.parse_header(header)
+        spec = faults.parse_header(header, ctx.dialect)
         if faults.fires(spec, 1, now, tenant.seed):
-            return _decide(spec, 1, tenant.seed, "header", None), False
+            return _decide(spec, 1, ctx, tenant.seed, "header", None), False
     if limiter is not None and limits and ctx.endpoint in limits:
         try:
             limiter.hit(tenant.client_id, ctx.endpoint, ctx.item_id, limits[ctx.endpoint])
@@ -132,7 +132,7 @@ def evaluate(
         counted, k = True, _bump(session, rule, FaultRule.matched)
         if faults.fires(rule.spec, k, now, tenant.seed):
             _bump(session, rule, FaultRule.fired)
-            return _decide(rule.spec, k, tenant.seed, "rule", rule.id), counted
+            return _decide(rule.spec, k, ctx, tenant.seed, "rule", rule.id), counted
     return None, counted
 
 
@@ -163,10 +163,15 @@ def _error_decision(exc: errors.CoreError, source: str) -> Decision:
 
 
 def _decide(
-    spec: Mapping[str, Any], k: int, seed: int, source: str, rule_id: int | None
+    spec: Mapping[str, Any],
+    k: int,
+    ctx: faults.Context,
+    seed: int,
+    source: str,
+    rule_id: int | None,
 ) -> Decision:
     action = faults.action(spec, k, seed)
-    error = faults.error_for(action.error_code) if action.error_code else None
+    error = faults.error_for(action.error_code, ctx.dialect) if action.error_code else None
     return Decision(action, source, rule_id, error)
 
 

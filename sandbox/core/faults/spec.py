@@ -87,13 +87,15 @@ def validate(raw: Mapping[str, Any], *, field_prefix: str = "") -> dict[str, Any
         if value is not None:
             spec[key] = _FIELDS[key](key, value, field_prefix)
     _check_action(spec, field_prefix)
+    _check_code(spec, field_prefix)
     _check_trigger(spec, field_prefix)
     _check_reach(spec, field_prefix)
     return spec
 
 
-def parse_header(value: str) -> dict[str, Any]:
-    """A one-off rule from ``Sandbox-Fault``: JSON or ``key=value`` pairs (``code=…``)."""
+def parse_header(value: str, dialect: str = "plaid") -> dict[str, Any]:
+    """A one-off rule from ``Sandbox-Fault``: JSON or ``key=value`` pairs (``code=…``), for a
+    call of ``dialect`` (whose codes ``code`` may name)."""
     text = value.strip()
     if text.startswith("{"):
         try:
@@ -109,7 +111,7 @@ def parse_header(value: str) -> dict[str, Any]:
             raw[key.strip()] = val.strip() if val else True
     if not isinstance(raw, dict):
         raise errors.InvalidField("Sandbox-Fault must be a JSON object", field="Sandbox-Fault")
-    raw = {HEADER_ALIASES.get(k, k): v for k, v in raw.items()}
+    raw = {"dialect": dialect, **{HEADER_ALIASES.get(k, k): v for k, v in raw.items()}}
     return validate(raw, field_prefix="Sandbox-Fault.")
 
 
@@ -173,28 +175,45 @@ def latency_for(spec: Mapping[str, Any], k: int, seed: int) -> int:
     return max(0, min(MAX_LATENCY_MS, round(value)))
 
 
-def error_for(code: str) -> errors.CoreError:
-    """The error an injected ``code`` raises, as the sandbox raises it naturally: a rate limit
-    of Plaid's table with a ``Retry-After`` of one window, the class whose ``condition`` it is,
-    or, for a code the sandbox does not know, a generic error carrying it."""
+def known_codes(dialect: str) -> frozenset[str]:
+    """The codes a rule for ``dialect`` may inject: the README's error table (every condition
+    of the core's errors and every rate-limit code), which each dialect renders in its words,
+    plus the dialect's own codes (TrueLayer's ``PROVIDER_TIMEOUT``); a rule for every dialect
+    (``*``) takes only the codes all of them know."""
+    shared = frozenset(_conditions()) | ratelimits.CODES
+    if dialect == "*":
+        return shared
+    return shared | errors.DIALECT_CODES.get(dialect, frozenset())
+
+
+def error_for(code: str, dialect: str = "plaid") -> errors.CoreError:
+    """The error an injected ``code`` raises on a call of ``dialect``, as the sandbox raises it
+    naturally: a rate limit of Plaid's table with a ``Retry-After`` of one window, the class
+    whose ``condition`` it is, a code of the dialect's own carried by a generic error (its
+    dialect renders it), or, for a code the dialect does not know (a rule stored before codes
+    were checked), the documented generic ``INTERNAL_SERVER_ERROR``."""
     if code in ratelimits.CODES:
         return errors.RateLimited(code=code, retry_after=ratelimits.WINDOW_SECONDS)
-    cls = errors.for_condition(code) or _condition_outside_core(code)
+    cls = errors.for_condition(code) or _conditions().get(code)
     if cls is not None:
         return cls()
-    return errors.InternalError(f"injected fault: {code}", code=code)
+    if code in errors.DIALECT_CODES.get(dialect, ()):
+        return errors.InternalError(f"injected fault: {code}", code=code)
+    return errors.InternalError()
 
 
-def _condition_outside_core(code: str) -> type[errors.CoreError] | None:
-    """A class defined on top of the core's errors (``shared.AdminTokenRequired``), which
-    ``errors.for_condition`` cannot know: the core never imports the modules defining them."""
+def _conditions() -> dict[str, type[errors.CoreError]]:
+    """Every error class by the condition it defines, those on top of the core's errors
+    included (``shared.AdminTokenRequired``), which ``errors.for_condition`` cannot know: the
+    core never imports the modules defining them."""
+    found: dict[str, type[errors.CoreError]] = {errors.CoreError.condition: errors.CoreError}
     pending = list(errors.CoreError.__subclasses__())
     while pending:
         cls = pending.pop()
-        if cls.__dict__.get("condition") == code:
-            return cls
+        if "condition" in cls.__dict__:
+            found.setdefault(cls.condition, cls)
         pending.extend(cls.__subclasses__())
-    return None
+    return found
 
 
 # -- field validators -------------------------------------------------------------------
@@ -337,6 +356,23 @@ def _check_action(spec: dict[str, Any], prefix: str) -> None:
             "drop or truncate",
             field=prefix + "error_code",
         )
+
+
+def _check_code(spec: dict[str, Any], prefix: str) -> None:
+    """An ``error_code`` must be one the rule's dialect knows: an unknown one would fail every
+    matching call with a generic error pointing at no documentation."""
+    code, dialect = spec.get("error_code"), spec["dialect"]
+    if code is None or code in known_codes(dialect):
+        return
+    words = {"*": "every dialect", "truelayer": "TrueLayer"}.get(dialect, "Plaid")
+    own = dialect == "truelayer"
+    more = " or TrueLayer's own in upper case (docs/truelayer-data.md)" if own else ""
+    field = prefix + "error_code"
+    raise errors.InvalidField(
+        f"{field} {code} is not an error code {words} knows: use one of the README's error "
+        f"table (Errors you can trigger){more}, such as ITEM_LOCKED",
+        field=field,
+    )
 
 
 def _check_trigger(spec: dict[str, Any], prefix: str) -> None:

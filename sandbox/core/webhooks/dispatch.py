@@ -167,12 +167,13 @@ class Dispatcher:
                 error=outcome.error,
             )
         )
+        tried = event.attempts - event.schedule_start  # in this retry schedule
         if outcome.delivered:
             _delivered(session, event, now)
-        elif event.attempts >= self.max_attempts:
+        elif tried >= self.max_attempts:
             event.status = "failed"
         else:
-            delay = self.jitter(self.retry_delays[event.attempts - 1])
+            delay = self.jitter(self.retry_delays[tried - 1])
             event.next_attempt_at = now + dt.timedelta(seconds=delay)
         session.commit()
 

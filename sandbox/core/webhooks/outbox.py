@@ -116,6 +116,7 @@ def emit(
         body=_render(webhook_type, webhook_code, _item_id(item, partner), facts),
         status="pending",
         attempts=0,
+        schedule_start=0,
         next_attempt_at=now + delay,
         created_at=now,
     )
@@ -182,11 +183,16 @@ def event(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:
 
 
 def redeliver(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:
-    """Send an event again now, with a fresh retry schedule (its attempt log is kept)."""
+    """Send an event again now, with a fresh retry schedule.
+
+    Its attempts are kept and counted on (a redelivery is one more attempt, as its log shows);
+    the schedule starts after them. Until the new attempt, it is queued, not delivered.
+    """
     found = event(session, tenant, event_id)
     found.status = "pending"
-    found.attempts = 0
+    found.schedule_start = found.attempts
     found.next_attempt_at = dt.datetime.now(dt.UTC)
+    found.delivered_at = None
     return found
 
 

@@ -18,7 +18,7 @@ from .. import csrf
 from ..blueprint import bp
 from ..forms import form_int
 from .connections import connection_rows
-from .session import SESSION_KEY, attempt, back, bank, signed_in
+from .session import attempt, back, bank, sign_in, sign_out, signed_in
 from .webhooks import event_states
 
 CLOCK_STEPS = (1, 7, 30)
@@ -39,7 +39,7 @@ def dashboard_login() -> str | WerkzeugResponse | tuple[str, int]:
     except errors.CoreError:
         message = "Those keys do not match a tenant of this sandbox."
         return render_template("dashboard/login.html", client_id=client_id, error=message), 401
-    session[SESSION_KEY] = {"id": tenant.id, "client_id": tenant.client_id}
+    sign_in(tenant)
     session.pop(csrf.FIELD, None)  # a fresh token for the signed-in session
     target = request.args.get("next", "")
     safe = target.startswith("/dashboard") and not target.startswith("//")
@@ -48,9 +48,9 @@ def dashboard_login() -> str | WerkzeugResponse | tuple[str, int]:
 
 @bp.post("/dashboard/logout")
 def dashboard_logout() -> WerkzeugResponse:
-    """Forget the tenant in this browser."""
+    """Sign out: this browser and every other signed in as the tenant (``sign_out``)."""
     csrf.check()
-    session.pop(SESSION_KEY, None)
+    sign_out()
     flash("Signed out.", "ok")
     return back("web.dashboard_login")
 
@@ -113,7 +113,7 @@ def dashboard_item_remove_confirm(item_id: str) -> str:
     )
 
 
-@bp.post("/dashboard/items/<item_id>/<action>")
+@bp.post("/dashboard/items/<item_id>/<any(reset_login, remove):action>")
 @signed_in
 def dashboard_item_action(item_id: str, action: str) -> WerkzeugResponse:
     """``reset_login`` (force ``ITEM_LOGIN_REQUIRED``) or ``remove`` an item (confirmed)."""
@@ -121,8 +121,6 @@ def dashboard_item_action(item_id: str, action: str) -> WerkzeugResponse:
     if action == "reset_login":
         attempt(lambda: f"{bank().force_login_required(item).id} now needs a new login.")
         return back("web.dashboard_item", item_id=item.id)
-    if action != "remove":
-        abort(404)
     if request.form.get("confirm") != "yes":
         return back("web.dashboard_item_remove_confirm", item_id=item.id)
     bank().remove(item)

@@ -25,9 +25,8 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
-        held = session.get(SESSION_KEY) or {}
-        tenant = current_session().get(Tenant, held.get("id")) if held.get("id") else None
-        if tenant is None or tenant.client_id != held.get("client_id"):
+        tenant = _signed_in_tenant()
+        if tenant is None:
             target = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("web.dashboard_login", next=target), 303)
         if request.method == "POST":
@@ -36,6 +35,37 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R | WerkzeugResponse]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def sign_in(tenant: Tenant) -> None:
+    """Remember the tenant in this browser, with the tenant's current sign-in generation."""
+    session[SESSION_KEY] = {
+        "id": tenant.id,
+        "client_id": tenant.client_id,
+        "generation": tenant.dashboard_generation,
+    }
+
+
+def sign_out() -> None:
+    """Forget the tenant here and end every dashboard session of the tenant server-side.
+
+    The session lives in a signed cookie, which a copy keeps valid: bumping the tenant's
+    generation makes every cookie signed in before now (in any browser) stale.
+    """
+    tenant = _signed_in_tenant()
+    session.pop(SESSION_KEY, None)
+    if tenant is not None:
+        tenant.dashboard_generation = Tenant.dashboard_generation + 1
+        current_session().commit()
+
+
+def _signed_in_tenant() -> Tenant | None:
+    """The tenant this browser's session signed in as, if that sign-in still holds."""
+    held = session.get(SESSION_KEY) or {}
+    tenant = current_session().get(Tenant, held.get("id")) if held.get("id") else None
+    if tenant is None or tenant.client_id != held.get("client_id"):
+        return None
+    return tenant if tenant.dashboard_generation == held.get("generation") else None
 
 
 def bank() -> Bank:

@@ -84,12 +84,10 @@ def dashboard_webhooks_deliver() -> WerkzeugResponse:
     return back("web.dashboard_webhooks")
 
 
-@bp.post("/dashboard/webhooks/<change>")
+@bp.post("/dashboard/webhooks/<any(pause, resume):change>")
 @signed_in
 def dashboard_webhooks_pause(change: str) -> WerkzeugResponse:
     """Hold (``pause``) or release (``resume``) the tenant's deliveries."""
-    if change not in ("pause", "resume"):
-        abort(404)
     bank().outbox.set_paused(change == "pause")
     flash("Deliveries paused." if change == "pause" else "Deliveries resumed.", "ok")
     return back("web.dashboard_webhooks")

@@ -17,7 +17,7 @@ from ..blueprint import bp
 
 # What each delivery state means, for the legend and the pills' titles.
 STATES = {
-    "queued": "waiting for its first attempt",
+    "queued": "waiting for its first attempt (or a redelivery's)",
     "held": "waiting until an earlier webhook of its item is delivered or fails",
     "paused": "deliveries are paused for this tenant",
     "retrying": "an attempt failed; the next one is scheduled",
@@ -58,7 +58,7 @@ def delivery_state(event: WebhookEvent, held: set[int], paused: bool) -> str:
         return "held"
     if paused:
         return "paused"
-    return "retrying" if event.attempts else "queued"
+    return "retrying" if event.attempts > event.schedule_start else "queued"
 
 
 @bp.app_template_filter("reason")

@@ -31,7 +31,15 @@ def test_a_method_the_path_does_not_take_is_405_with_allow(
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("DELETE", "/faults/abc"), ("GET", "/webhooks/abc"), ("GET", "/nope")]
+    ("method", "path"),
+    [
+        ("DELETE", "/faults/abc"),
+        ("DELETE", "/faults/-1"),
+        ("GET", "/webhooks/abc"),
+        ("GET", "/webhooks/-1"),
+        ("POST", "/webhooks/abc/redeliver"),
+        ("GET", "/nope"),
+    ],
 )
 def test_an_unknown_path_is_404_in_the_control_envelope(
     plaid: PlaidClient, method: str, path: str

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 
+from sandbox.core.webhooks.dispatch import Dispatcher, Outcome
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/hook"
@@ -92,6 +94,25 @@ def test_webhook_detail_redeliver_pause_and_bad_status(plaid: PlaidClient) -> No
     bad = control(plaid, "GET", "/webhooks?status=lost")
     assert (bad.status_code, bad.get_json()["error"]["field"]) == (400, "status")
     assert control(plaid, "GET", "/webhooks/999999").status_code == 404
+
+
+def test_a_redelivery_counts_as_an_attempt_and_a_delivered_webhook_has_no_next_attempt(
+    plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``attempts`` was reset to 0 by a redelivery (1 beside a log of 2), and a delivered
+    webhook kept the dispatcher's lease as a future ``next_attempt_at``."""
+    plaid.link_item(webhook=HOOK)
+    monkeypatch.setattr(Dispatcher, "send", lambda *_: Outcome(200, 3, "ok", None))
+    event_id = control(plaid, "GET", "/webhooks").get_json()["webhooks"][-1]["id"]
+    for _ in range(2):
+        control(plaid, "POST", "/webhooks/deliver")
+        found = control(plaid, "GET", f"/webhooks/{event_id}").get_json()["webhook"]
+        assert (found["status"], found["next_attempt_at"]) == ("delivered", None)
+        assert found["attempts"] == len(found["attempt_log"])
+        queued = control(plaid, "POST", f"/webhooks/{event_id}/redeliver").get_json()["webhook"]
+        assert (queued["status"], queued["delivered_at"]) == ("pending", None)
+        assert queued["attempts"] == found["attempts"]
+    assert found["attempts"] == 2
 
 
 def test_webhook_key_rotation_keeps_old_key_served_as_expired(plaid: PlaidClient) -> None:

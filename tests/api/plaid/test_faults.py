@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from flask import Flask
 
 from sandbox.core.faults import ratelimits
+from sandbox.core.models import FaultRule, Tenant
 from sandbox.extensions import db
 from tests.conftest import PlaidClient
 from tests.unit import test_error_table as error_table
@@ -49,14 +51,70 @@ def test_faults_error_rule_renders_plaid_error_and_is_logged(plaid: PlaidClient)
     assert (listed[0]["matched"], listed[0]["fired"]) == (3, 1)
 
 
-def test_faults_unknown_code_is_a_generic_api_error_with_that_code(plaid: PlaidClient) -> None:
-    add_rule(plaid, endpoint="/institutions/*", error_code="BRAND_NEW_CODE")
+@pytest.mark.parametrize(
+    ("dialect", "code"),
+    [("plaid", "TOTALLY_BOGUS"), ("plaid", "PROVIDER_TIMEOUT"), ("*", "PROVIDER_TIMEOUT")],
+)
+def test_faults_a_code_the_dialect_does_not_know_is_refused_naming_error_code(
+    plaid: PlaidClient, dialect: str, code: str
+) -> None:
+    """Stored, it failed every matching call with a 500 ``injected fault`` and a documentation
+    link to no page; TrueLayer's own codes are TrueLayer's only (Plaid has no words for them)."""
+    response = control(plaid, "POST", "/faults", {"dialect": dialect, "error_code": code})
+    error = response.get_json()["error"]
+    assert (response.status_code, error["code"], error["field"]) == (
+        400,
+        "INVALID_FIELD",
+        "error_code",
+    )
+    assert f"error_code {code} is not an error code" in error["message"]
+    assert "README's error table" in error["message"]
+    assert control(plaid, "GET", "/faults").get_json()["rules"] == []
+
+
+def test_faults_a_header_code_the_sandbox_does_not_know_is_a_400_naming_the_header(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item()
+    response = plaid.client.post(
+        "/item/get",
+        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
+        headers={"Sandbox-Fault": "code=NOT_A_CODE"},
+    )
+    error = response.get_json()
+    assert (response.status_code, error["error_code"]) == (400, "INVALID_FIELD"), error
+    assert error["error_message"].startswith(
+        "Sandbox-Fault.error_code NOT_A_CODE is not an error code Plaid knows"
+    )
+    plaid.ok("/item/get", access_token=token)
+
+
+def test_faults_a_rule_stored_with_an_unknown_code_fails_with_the_documented_generic_error(
+    plaid: PlaidClient,
+) -> None:
+    """Rules stored before codes were checked: the table's ``INTERNAL_SERVER_ERROR``, whose
+    documentation exists, not a 500 carrying the unknown code."""
+    tenant = db.session.query(Tenant).filter_by(client_id=plaid.client_id).one()
+    spec = {"endpoint": "/institutions/*", "dialect": "plaid", "trigger": "always"}
+    db.session.add(
+        FaultRule(
+            tenant_id=tenant.id,
+            spec={**spec, "error_code": "BRAND_NEW_CODE"},
+            matched=0,
+            fired=0,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    tenant.fault_rule_count += 1
+    db.session.commit()
     error = plaid.error("/institutions/get", count=1, offset=0, country_codes=["US"])
     assert (error["error_type"], error["error_code"], error["http_status"]) == (
         "API_ERROR",
-        "BRAND_NEW_CODE",
+        "INTERNAL_SERVER_ERROR",
         500,
     )
+    assert error["error_message"] == "an unexpected error occurred"
+    assert error["documentation_url"].endswith("/#internal_server_error")
 
 
 def test_faults_raw_http_status(plaid: PlaidClient) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.core import errors
 from sandbox.core.faults import ratelimits
 from sandbox.extensions import db
 from tests.api.truelayer.conftest import MOCK_BANK, TrueLayerData
@@ -227,6 +228,38 @@ def test_the_fault_header_and_the_request_log(truelayer: TrueLayerData, token: s
         "header",
     )
     assert entry["item_id"] == truelayer.grant_of(token).item.id
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "error"),
+    [
+        ("code=PROVIDER_TIMEOUT", 504, "provider_timeout"),
+        ("code=provider_timeout", 504, "provider_timeout"),
+        ("code=NOT_A_CODE", 400, "validation_error"),
+    ],
+)
+def test_the_fault_header_takes_truelayers_codes_and_refuses_unknown_ones(
+    truelayer: TrueLayerData, token: str, header: str, status: int, error: str
+) -> None:
+    """A code neither table knows was a 500 ``internal_server_error``: a 400 naming the header."""
+    response = truelayer.http.get(
+        "/data/v1/cards", headers={"Authorization": f"Bearer {token}", "Sandbox-Fault": header}
+    )
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (status, error), body
+    if status == 400:
+        assert body["error_details"]["parameter"] == "Sandbox-Fault.error_code"
+
+
+def test_a_truelayer_rule_takes_truelayers_codes_and_refuses_unknown_ones(
+    truelayer: TrueLayerData,
+) -> None:
+    bank = truelayer.bank()
+    rule = {"dialect": "truelayer", "endpoint": "/data/v1/*"}
+    assert bank.faults.add_rule({**rule, "error_code": "connector_timeout"}, bank.now())
+    with pytest.raises(errors.InvalidField, match="TrueLayer's own") as refused:
+        bank.faults.add_rule({**rule, "error_code": "TOTALLY_BOGUS"}, bank.now())
+    assert refused.value.detail["field"] == "error_code"
 
 
 def test_an_institution_marked_down_is_provider_error(truelayer: TrueLayerData, token: str) -> None:

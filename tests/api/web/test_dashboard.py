@@ -15,6 +15,7 @@ from sandbox.core import tenants
 from sandbox.core.faults import rules as fault_rules
 from sandbox.core.models import Item, Tenant, WebhookEvent
 from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks.dispatch import Dispatcher, Outcome
 from sandbox.extensions import db
 from sandbox.web.dashboard import overview
 from tests.conftest import PlaidClient, unexpected_error
@@ -115,6 +116,23 @@ def test_sign_out_ends_the_session(dash: Dashboard) -> None:
     assert dash.get("/dashboard").status_code == 303
 
 
+def test_sign_out_ends_the_session_server_side_for_every_browser_of_the_tenant(
+    app: Flask, plaid: PlaidClient, tenant_keys: tenants.Keys
+) -> None:
+    """The session is a signed cookie: a copy taken before sign-out kept working."""
+    dash = Dashboard(plaid.client, tenant_keys)
+    other = Dashboard(app.test_client(), tenant_keys)  # another browser of the tenant
+    cookie = plaid.client.get_cookie("session")
+    assert cookie is not None
+    dash.post("/dashboard/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", cookie.value)
+    assert replay.get("/dashboard").status_code == 303
+    assert other.get("/dashboard").status_code == 303
+    again = Dashboard(app.test_client(), tenant_keys)  # signing in again works
+    assert again.get("/dashboard").status_code == 200
+
+
 def test_overview_lists_items_with_bank_and_clock(dash: Dashboard, plaid: PlaidClient) -> None:
     item_id = linked_item(plaid)
     page = dash.get("/dashboard").text
@@ -209,7 +227,28 @@ def test_webhook_log_detail_deliver_and_redeliver(
     assert escape(event.attempt_log[0].error) in detail
     dash.post(f"/dashboard/webhooks/{event.id}/redeliver")
     db.session.refresh(event)
-    assert event.attempts == 0 and event.status == "pending"
+    assert event.attempts == 1 and event.status == "pending"  # the attempt made is kept
+    page = dash.get(f"/dashboard/webhooks/{event.id}").text
+    assert "<dt>Attempts</dt><dd>1</dd>" in page and ">queued</span>" in page
+
+
+def test_a_redelivered_delivered_webhook_shows_queued_then_both_attempts(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It showed "queued … Attempts 0" beside "Delivered", then Attempts 1 over 2 rows."""
+    linked_item(plaid, webhook=HOOK)
+    monkeypatch.setattr(Dispatcher, "send", lambda *_: Outcome(204, 3, "", None))
+    dash.post("/dashboard/webhooks/deliver")
+    event = _first_event(tenant_keys)
+    dash.post(f"/dashboard/webhooks/{event.id}/redeliver")
+    page = dash.get(f"/dashboard/webhooks/{event.id}").text
+    assert ">queued</span>" in page and "<dt>Next attempt</dt>" in page
+    assert "<dt>Delivered</dt>" not in page and "<dt>Attempts</dt><dd>1</dd>" in page
+    dash.post("/dashboard/webhooks/deliver")
+    page = dash.get(f"/dashboard/webhooks/{event.id}").text
+    assert "<dt>Attempts</dt><dd>2</dd>" in page and "<dt>Delivered</dt>" in page
+    db.session.refresh(event)
+    assert (event.attempts, len(event.attempt_log)) == (2, 2)
 
 
 def test_pause_and_resume_deliveries(dash: Dashboard, tenant_keys: tenants.Keys) -> None:
@@ -220,8 +259,23 @@ def test_pause_and_resume_deliveries(dash: Dashboard, tenant_keys: tenants.Keys)
     assert not webhooks.is_paused(db.session, tenant(tenant_keys))
 
 
-def test_unknown_webhook_is_not_found(dash: Dashboard) -> None:
-    assert dash.get("/dashboard/webhooks/999999").status_code == 404
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/dashboard/webhooks/999999"),
+        ("GET", "/dashboard/webhooks/abc"),  # was 405: the pause/resume route took any word
+        ("GET", "/dashboard/webhooks/-1"),
+        ("GET", "/dashboard/webhooks/1.5"),
+        ("POST", "/dashboard/webhooks/abc"),
+        ("POST", "/dashboard/webhooks/-1/redeliver"),
+        ("POST", "/dashboard/faults/abc/delete"),
+        ("GET", "/dashboard/items/x/bogus"),  # was 405: the action route took any word
+        ("POST", "/dashboard/items/x/bogus"),
+    ],
+)
+def test_a_malformed_or_unknown_id_is_not_found(dash: Dashboard, method: str, path: str) -> None:
+    reply = dash.client.open(path, method=method, data={"csrf_token": dash.csrf})
+    assert reply.status_code == 404 and reply.mimetype == "text/html"
 
 
 def test_add_rule_fires_and_shows_in_log(dash: Dashboard, plaid: PlaidClient) -> None:
@@ -239,6 +293,29 @@ def test_add_rule_fires_and_shows_in_log(dash: Dashboard, plaid: PlaidClient) ->
     assert plaid.error("/accounts/get", access_token=token)["error_code"] == "ITEM_LOCKED"
     page = dash.get("/dashboard/faults").text
     assert "ITEM_LOCKED" in page and "/accounts/get" in page and "nth n=1" in page
+
+
+def test_a_code_plaid_does_not_know_is_refused_on_the_field(
+    dash: Dashboard, tenant_keys: tenants.Keys
+) -> None:
+    reply = dash.post("/dashboard/faults", action="error_code", error_code="NOT_A_CODE")
+    assert reply.status_code == 400
+    assert "<strong>Provider error code</strong>" in reply.text
+    assert "NOT_A_CODE is not an error code Plaid knows" in reply.text
+    assert fault_rules.rules(db.session, tenant(tenant_keys)) == []
+
+
+def test_a_form_field_with_a_lone_surrogate_is_refused_as_in_json(
+    dash: Dashboard, tenant_keys: tenants.Keys
+) -> None:
+    """``%ED%A0%80`` (``"\\ud800"`` encoded) was stored as U+FFFD; JSON refuses the same."""
+    body = f"csrf_token={dash.csrf}&action=truncate&trigger=always&item_id=%ED%A0%80"
+    reply = dash.client.post(
+        "/dashboard/faults", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert reply.status_code == 400
+    assert "item_id must not contain unpaired surrogates" in reply.text
+    assert fault_rules.rules(db.session, tenant(tenant_keys)) == []
 
 
 def test_bad_rule_redisplays_the_form_naming_the_field(dash: Dashboard) -> None:
