@@ -251,6 +251,8 @@ def measure(
         for size, url in urls.items():
             if args.fresh or not holds(url, size, args.days):
                 filled[size] = fill(url, size, args.days, Path(tmp) / f"fill-{size}.log")
+            else:  # filled by an earlier run, maybe of older code: this code's schema first
+                init_db(sandbox_env(url, SANDBOX_SECRET_KEY=SECRET_KEY))
         per_item = template_row(urls[args.items[0]])[1]
         servers = {}
         for size, url in urls.items():
@@ -394,6 +396,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     )
     print(text)
+    if failing := [p for p in points if p.errors]:
+        print(
+            f"not saved: {len(failing)} of {len(points)} points had replies other than 2xx "
+            "or socket errors: a latency of errors measures nothing",
+            file=sys.stderr,
+        )
+        return 1
     if str(args.output) != "-":
         args.output.write_text("# Scale benchmark (PostgreSQL)\n\n" + text)
     if str(args.plot) != "-":

@@ -133,3 +133,22 @@ def test_scale_reuses_a_database_only_at_the_same_size_and_history(tmp_path: Pat
     assert bench_scale.holds(url, 3, 30)
     assert not bench_scale.holds(url, 3, 400)
     assert not bench_scale.holds(url, 4, 30)
+
+
+def test_scale_saves_nothing_when_a_point_answered_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run against servers that answered 500s (a reused database at an older schema) wrote
+    a table of latencies of errors; it now fails and saves no table nor plot."""
+    failed = LoadResult(requests=100, errors=100, seconds=1.0, latencies=(0.001, 0.002))
+    fine = LoadResult(requests=100, errors=0, seconds=1.0, latencies=(0.001, 0.002))
+    points = [
+        bench_scale.Point(10, 10_250, "/accounts/balance/get", (fine,)),
+        bench_scale.Point(10, 10_250, "/transactions/sync", (failed,)),
+    ]
+    memory = {"idle": 1.0, "after": 1.0}
+    monkeypatch.setattr(bench_scale, "measure", lambda _args: (points, memory, {}, 1_025))
+    output, plot = tmp_path / "results.md", tmp_path / "scale.png"
+    status = bench_scale.main(["--items", "10", "--output", str(output), "--plot", str(plot)])
+    assert status == 1
+    assert not output.exists() and not plot.exists()
