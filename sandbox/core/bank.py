@@ -7,11 +7,11 @@ values, return domain objects and raise ``CoreError`` subclasses; they never see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
@@ -1090,14 +1090,13 @@ def load_pending_histories(
     The webhook dispatcher calls this first, so ``HISTORICAL_UPDATE`` follows a link within a
     poll even when nobody reads the item.
     """
-    query = select(Item).where(Item.history_pending_through.is_not(None), Item.removed_at.is_(None))
-    if tenant_id is not None:
-        query = query.where(Item.tenant_id == tenant_id)
-    waiting = list(session.scalars(query))
-    for item in waiting:
-        Bank(session, item.tenant, historical_delay=historical_delay).load_history(item)
-        session.commit()
-    return len(waiting)
+    waiting = 0
+    for bank, item in _each_item(
+        session, historical_delay, tenant_id, Item.history_pending_through.is_not(None)
+    ):
+        bank.load_history(item)
+        waiting += 1
+    return waiting
 
 
 def finish_due_extractions(
@@ -1108,19 +1107,32 @@ def finish_due_extractions(
     The webhook dispatcher calls this with ``load_pending_histories``, so ``HISTORICAL_UPDATE``
     follows the extraction within a poll even when nobody calls the item.
     """
-    query = select(Item).where(
+    ended = 0
+    for bank, item in _each_item(
+        session,
+        historical_delay,
+        tenant_id,
         Item.investments_extracting_since.is_not(None),
-        Item.removed_at.is_(None),
         Item.error_code.is_(None),
-    )
+    ):
+        ended += bank.finish_investments_extraction(item)
+    return ended
+
+
+def _each_item(
+    session: Session,
+    historical_delay: dt.timedelta,
+    tenant_id: int | None,
+    *where: ColumnElement[bool],
+) -> Iterator[tuple[Bank, Item]]:
+    """The live items ``where`` holds (of one tenant, or all), each with its tenant's bank, for
+    the dispatcher's catch-up; what is done with one is committed before the next."""
+    query = select(Item).where(Item.removed_at.is_(None), *where)
     if tenant_id is not None:
         query = query.where(Item.tenant_id == tenant_id)
-    ended = 0
     for item in list(session.scalars(query)):
-        bank = Bank(session, item.tenant, historical_delay=historical_delay)
-        ended += bank.finish_investments_extraction(item)
+        yield Bank(session, item.tenant, historical_delay=historical_delay), item
         session.commit()
-    return ended
 
 
 def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | None:

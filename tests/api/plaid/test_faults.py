@@ -29,6 +29,15 @@ def add_rule(plaid: PlaidClient, **fields: Any) -> dict[str, Any]:
     return data
 
 
+def with_fault_header(plaid: PlaidClient, path: str, token: str, header: str) -> Any:
+    """POST ``path`` for ``token`` with a one-off ``Sandbox-Fault`` header."""
+    return plaid.client.post(
+        path,
+        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
+        headers={"Sandbox-Fault": header},
+    )
+
+
 def test_faults_error_rule_renders_plaid_error_and_is_logged(plaid: PlaidClient) -> None:
     token = plaid.link_item()
     rule = add_rule(plaid, endpoint="/accounts/*", error_code="ITEM_LOCKED", trigger="nth", n=2)
@@ -76,11 +85,7 @@ def test_faults_a_header_code_the_sandbox_does_not_know_is_a_400_naming_the_head
     plaid: PlaidClient,
 ) -> None:
     token = plaid.link_item()
-    response = plaid.client.post(
-        "/item/get",
-        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
-        headers={"Sandbox-Fault": "code=NOT_A_CODE"},
-    )
+    response = with_fault_header(plaid, "/item/get", token, "code=NOT_A_CODE")
     error = response.get_json()
     assert (response.status_code, error["error_code"]) == (400, "INVALID_FIELD"), error
     assert error["error_message"].startswith(
@@ -131,11 +136,7 @@ def test_faults_informational_status_names_the_field(plaid: PlaidClient) -> None
     response = control(plaid, "POST", "/faults", {"endpoint": "/item/get", "http_status": 101})
     assert response.status_code == 400 and response.get_json()["error"]["field"] == "http_status"
     token = plaid.link_item()
-    response = plaid.client.post(
-        "/item/get",
-        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
-        headers={"Sandbox-Fault": "status=100"},
-    )
+    response = with_fault_header(plaid, "/item/get", token, "status=100")
     error = response.get_json()
     assert (response.status_code, error["error_code"]) == (400, "INVALID_FIELD"), error
     assert "http_status" in error["error_message"]
@@ -352,11 +353,7 @@ def test_fault_header_values_out_of_range_are_invalid_field(
     """The header is parsed apart from the body (its JSON may hold 1e400, infinity, or nest
     deeper than the parser recurses)."""
     token = plaid.link_item()
-    response = plaid.client.post(
-        "/accounts/get",
-        json={"client_id": plaid.client_id, "secret": plaid.secret, "access_token": token},
-        headers={"Sandbox-Fault": header},
-    )
+    response = with_fault_header(plaid, "/accounts/get", token, header)
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["error_code"] == "INVALID_FIELD"
 
