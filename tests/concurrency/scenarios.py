@@ -8,6 +8,7 @@ the same calls one at a time is the reference for "no duplicate, no lost row".
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from .served import THREADS, Served, hammer, link, sync_all, sync_chain
 
 REQUESTS = 48
 Scenario = Callable[[Served], "Counter[int]"]
+UNREACHABLE = "http://127.0.0.1:9/unreachable"  # a webhook URL: events queue, none arrives
 FROZEN_AT = "2030-01-15T12:00:00+00:00"  # ahead of any real clock: the clock moves forward only
 
 
@@ -110,7 +112,7 @@ def every_endpoint(served: Served, count: int = REQUESTS) -> Counter[int]:
     """Each item-scoped endpoint, clock moves and new links, at once on one item and tenant."""
     keys = tenant(served)
     token = link(served, keys, "user_transactions_dynamic")
-    hook = {"webhook": "http://127.0.0.1:9/unreachable"}
+    hook = {"webhook": UNREACHABLE}
     served.ok("/item/webhook/update", keys, access_token=token, **hook)  # fire_webhook needs one
     calls: list[tuple[str, dict[str, Any]]] = [
         (path, {"access_token": token})
@@ -194,6 +196,34 @@ def asset_report_removals(served: Served, count: int = REQUESTS) -> Counter[int]
     later = served.post("/asset_report/remove", keys, **body).json()["error_code"]
     assert later == "INVALID_ASSET_REPORT_TOKEN"
     assert {r.json()["error_code"] for r in replies if not r.ok} == {later}
+    return _statuses(replies)
+
+
+def investment_extractions(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """``/investments/transactions/get`` with ``async_update`` at once, in two tenants, on
+    items linked without Investments: each item's extraction starts once and ends once (one
+    ``HISTORICAL_UPDATE`` per item), whoever's call got there first."""
+    items = []
+    for _ in range(2):
+        keys = tenant(served)
+        token = link(served, keys)
+        served.ok("/item/webhook/update", keys, access_token=token, webhook=UNREACHABLE)
+        items.append((keys, token))
+    body = {"start_date": "2029-01-15", "end_date": "2030-01-15", "options": {"async_update": True}}
+    replies = hammer(
+        _call(served, keys, "/investments/transactions/get", body, access_token=token)
+        for i in range(count)
+        for keys, token in [items[i % 2]]
+    )
+    for keys, _token in items:
+        codes = [
+            (hook["webhook_type"], hook["webhook_code"])
+            for row in served.get("/control/webhooks", keys)["webhooks"]
+            for hook in [
+                json.loads(served.get(f"/control/webhooks/{row['id']}", keys)["webhook"]["body"])
+            ]
+        ]
+        assert codes.count(("INVESTMENTS_TRANSACTIONS", "HISTORICAL_UPDATE")) == 1, codes
     return _statuses(replies)
 
 

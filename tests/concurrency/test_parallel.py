@@ -24,6 +24,7 @@ from .served import Served, hammer, link
         scenarios.syncs_during_refreshes,
         scenarios.every_endpoint,
         scenarios.signal_evaluations,
+        scenarios.investment_extractions,
     ],
     ids=[
         "first-reads",
@@ -32,6 +33,7 @@ from .served import Served, hammer, link
         "sync-during-refreshes",
         "every-endpoint",
         "signal",
+        "investment-extractions",
     ],
 )
 def test_parallel_calls_answer_without_5xx_duplicate_or_loss(
