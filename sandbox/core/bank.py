@@ -288,13 +288,8 @@ class Bank:
         webhook: str | None = None,
         days_requested: int | None = None,
     ) -> str:
-        """Create an item without Link (``/sandbox/public_token/create``). As in Link, each of
-        its ``products`` needs one of the login's accounts to serve it (``NO_AUTH_ACCOUNTS`` …),
-        checked before anything is written."""
-        institution = institutions.get(institution_id)
-        institutions.check_products(institution, products)
-        login = users.check_credentials(username, password)
-        link_products.check_served(products, self.link.preview_accounts(institution, login))
+        """Create an item without Link (``/sandbox/public_token/create``)."""
+        institution, login = self._login_serving(institution_id, products, username, password)
         item = self.create_item(
             institution,
             login,
@@ -314,10 +309,20 @@ class Bank:
         webhook: str | None = None,
     ) -> Item:
         """``/item/import``: an item from credentials the app already holds."""
+        institution, login = self._login_serving(institution_id, products, username, password)
+        return self.create_item(institution, login, products, webhook=webhook)
+
+    def _login_serving(
+        self, institution_id: str, products: list[str], username: str, password: str
+    ) -> tuple[Institution, Login]:
+        """The bank and the login of an item made without Link. The bank must offer each of
+        ``products`` and, as in Link, one of the login's accounts must serve each of them
+        (``NO_AUTH_ACCOUNTS`` …): refused before anything is written."""
         institution = institutions.get(institution_id)
         institutions.check_products(institution, products)
         login = users.check_credentials(username, password)
-        return self.create_item(institution, login, products, webhook=webhook)
+        link_products.check_served(products, self.link.preview_accounts(institution, login))
+        return institution, login
 
     def create_item(
         self,

@@ -49,8 +49,9 @@ class Processors:
         return self._issue(item, accounts_mod.select(item, [account_id])[0], processor)
 
     def sandbox_create(self, institution_id: str, username: str, password: str) -> str:
-        """``/sandbox/processor_token/create``: a new item, linked as ``/item/import`` links it
-        (Auth, or Transactions at a bank without Auth), and a token for its first checking
+        """``/sandbox/processor_token/create``: a new item, linked and checked as ``/item/import``
+        links it (Auth, or Transactions at a bank without Auth; Auth without a checking, savings
+        or cash management account is ``NO_AUTH_ACCOUNTS``), and a token for its first checking
         account (else its first depository account, else its first account)."""
         institution = institutions.get(institution_id)
         products = ["auth"] if "auth" in institution.products else ["transactions"]

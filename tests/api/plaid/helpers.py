@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import func, select
+
+from sandbox.core.models import Item, Tenant
+from sandbox.extensions import db
 from tests.conftest import PlaidClient
 
 
@@ -53,6 +57,12 @@ def queued_webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
         detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
         found.append(json.loads(detail["webhook"]["body"]))
     return found
+
+
+def items_stored(plaid: PlaidClient) -> int:
+    """How many items the tenant has (removed ones too): a refused call wrote none."""
+    query = select(func.count()).select_from(Item).join(Tenant)
+    return db.session.scalar(query.where(Tenant.client_id == plaid.client_id)) or 0
 
 
 def processor_token(

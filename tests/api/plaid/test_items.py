@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.plaid.helpers import advance_clock, queued_webhooks
+from tests.api.plaid.helpers import advance_clock, items_stored, queued_webhooks
 from tests.conftest import PlaidClient
 
 
@@ -98,7 +98,9 @@ AUTO_LOAN = {"type": "loan", "subtype": "auto", "starting_balance": 7000}
 CHECKING = {"type": "depository", "subtype": "checking", "starting_balance": 100}
 
 
-@pytest.mark.parametrize(
+# A product no account of the login serves, and the error Link (and every way of making an
+# item without it) ends with.
+UNSERVED = pytest.mark.parametrize(
     ("product", "accounts", "code", "message"),
     [
         (
@@ -121,6 +123,9 @@ CHECKING = {"type": "depository", "subtype": "checking", "starting_balance": 100
         ),
     ],
 )
+
+
+@UNSERVED
 def test_sandbox_public_token_product_no_account_serves_is_its_link_error(
     plaid: PlaidClient, product: str, accounts: list[dict[str, Any]], code: str, message: str
 ) -> None:
@@ -142,6 +147,31 @@ def test_sandbox_public_token_product_no_account_serves_is_its_link_error(
         400,
     )
     assert error["error_message"] == message
+    assert queued_webhooks(plaid) == []
+
+
+@UNSERVED
+def test_item_import_product_no_account_serves_is_its_link_error(
+    plaid: PlaidClient, product: str, accounts: list[dict[str, Any]], code: str, message: str
+) -> None:
+    """``/item/import`` checks its ``products`` as ``/sandbox/public_token/create`` does: the
+    same error, and no item written."""
+    error = plaid.error(
+        "/item/import",
+        products=["transactions", product],
+        user_auth={
+            "user_id": "user_custom",
+            "auth_token": json.dumps({"override_accounts": accounts}),
+        },
+        options={"webhook": "https://app.example/hook"},
+    )
+    assert (error["error_type"], error["error_code"], error["http_status"]) == (
+        "ITEM_ERROR",
+        code,
+        400,
+    )
+    assert error["error_message"] == message
+    assert items_stored(plaid) == 0
     assert queued_webhooks(plaid) == []
 
 

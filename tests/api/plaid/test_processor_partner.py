@@ -15,7 +15,7 @@ from flask import Flask
 
 from sandbox.core import tenants
 from sandbox.extensions import db
-from tests.api.plaid.helpers import processor_token, queued_webhooks
+from tests.api.plaid.helpers import items_stored, processor_token, queued_webhooks
 from tests.api.plaid.test_contract import PROCESSOR_TWINS, Checker
 from tests.conftest import FROZEN_NOW, PlaidClient
 
@@ -590,6 +590,26 @@ def test_sandbox_processor_token_takes_the_test_credentials(plaid: PlaidClient) 
     card_only = plaid.ok("/sandbox/processor_token/create", institution_id="ins_10")
     account = plaid.ok("/processor/account/get", processor_token=card_only["processor_token"])
     assert account["institution_id"] == "ins_10"
+
+
+def test_sandbox_processor_token_needs_an_account_auth_serves(plaid: PlaidClient) -> None:
+    """At a bank with Auth the item is linked with Auth, checked as Link checks it: a login
+    without a checking, savings or cash management account is ``NO_AUTH_ACCOUNTS``, and no
+    item is written. At a bank without Auth (Transactions) a card alone is enough."""
+    cards = json.dumps({"override_accounts": [{"type": "credit", "subtype": "credit card"}]})
+    options = {"override_username": "user_custom", "override_password": cards}
+    error = plaid.error(
+        "/sandbox/processor_token/create", institution_id="ins_109508", options=options
+    )
+    assert (error["error_type"], error["error_code"], error["http_status"]) == (
+        "ITEM_ERROR",
+        "NO_AUTH_ACCOUNTS",
+        400,
+    )
+    assert items_stored(plaid) == 0
+    token = plaid.ok("/sandbox/processor_token/create", institution_id="ins_10", options=options)
+    account = plaid.ok("/processor/account/get", processor_token=token["processor_token"])
+    assert account["account"]["subtype"] == "credit card"
 
 
 @pytest.mark.parametrize(
