@@ -83,6 +83,7 @@ from .models import (
     Item,
     LinkSession,
     LinkToken,
+    ProcessorToken,
     PublicToken,
     Tenant,
     WebhookKey,
@@ -715,8 +716,11 @@ class Bank:
         (``_await_extraction``) until it ends."""
         return self.start_investments_extraction_of(self.product_accounts(access_token, None))
 
-    def start_investments_extraction_of(self, view: AccountsView) -> bool:
-        """``start_investments_extraction`` for accounts already in hand."""
+    def start_investments_extraction_of(
+        self, view: AccountsView, by: ProcessorToken | None = None
+    ) -> bool:
+        """``start_investments_extraction`` for accounts already in hand; ``by``: the
+        processor token that asked (its webhook hears the end)."""
         item = view.item
         if _investments_initialised(item):
             return False
@@ -725,19 +729,20 @@ class Bank:
         self.lock(item)
         if _investments_initialised(item):  # another call started it meanwhile
             return False
-        investments.start_extraction(item, self.now())
+        investments.start_extraction(item, self.now(), by)
         return True
 
     def finish_investments_extraction(self, item: Item) -> bool:
         """End the item's extraction once the clock has passed its start plus the build delay
         (``HISTORICAL_DELAY_SECONDS``, as an Asset report's): Investments is added and
-        ``HISTORICAL_UPDATE`` queued with the trades found. False when none has ended."""
+        ``HISTORICAL_UPDATE`` queued with the trades found, to the processor token that started
+        it if it has a webhook, else to the item's. False when none has ended."""
         if not investments.extraction_due(item, self.now(), self.historical_delay):
             return False
         self.lock(item)
         if item.investments_extracting_since is not None:  # not ended by another call meanwhile
-            found = investments.finish_extraction(self.session, item, self.clock.today())
-            triggers.investments_extracted(self.session, self.tenant, item, found)
+            extraction = investments.finish_extraction(self.session, item, self.clock.today())
+            triggers.investments_extracted(self.session, self.tenant, item, extraction)
         return True
 
     def _await_extraction(self, item: Item) -> None:

@@ -17,7 +17,7 @@ from . import institutions, items
 from .errors import InvalidField, NoInvestmentAccounts
 from .ledger import ItemPlan, portfolio, securities
 from .ledger.securities import BY_TICKER, CASH, Security
-from .models import Account, Item
+from .models import Account, Item, ProcessorToken
 from .seeding import digits, make_id, rng_for
 
 SEEN = "investments_seen_on"  # account.details key: the day of the last refresh
@@ -213,10 +213,12 @@ def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
     return Refresh(new, updated, trades)
 
 
-def start_extraction(item: Item, now: dt.datetime) -> None:
+def start_extraction(item: Item, now: dt.datetime, by: ProcessorToken | None = None) -> None:
     """Begin the initial extraction in the background (``async_update``): the item gains
-    Investments when it ends (``extraction_due``)."""
+    Investments when it ends (``extraction_due``). ``by``: the processor token whose call
+    started it (its webhook hears the end); None for the app's access token."""
     item.investments_extracting_since = now
+    item.investments_extraction_by = None if by is None else by.token
 
 
 def extraction_due(item: Item, now: dt.datetime, takes: dt.timedelta) -> bool:
@@ -225,22 +227,32 @@ def extraction_due(item: Item, now: dt.datetime, takes: dt.timedelta) -> bool:
     return since is not None and now >= since + takes
 
 
-def finish_extraction(session: Session, item: Item, today: dt.date) -> int:
+@dataclass(frozen=True)
+class Extraction:
+    """An ended extraction: the trades it found in each account (by account id), and the
+    processor token that started it (None: the app)."""
+
+    trades: dict[str, int]
+    started_by: ProcessorToken | None
+
+
+def finish_extraction(session: Session, item: Item, today: dt.date) -> Extraction:
     """End the running extraction: the item has Investments and its accounts count as looked
-    at today (the next refresh counts from here). Returns how many trades it extracted."""
-    item.investments_extracting_since = None
+    at today (the next refresh counts from here)."""
+    by = item.investments_extraction_by
+    started_by = None if by is None else session.get(ProcessorToken, by)
+    item.investments_extracting_since = item.investments_extraction_by = None
     item.products = sorted({*item.products, "investments"})
     plan, _ = _plan(session, item)
     plans = {p.ordinal: p for p in plan.accounts}
-    found = 0
+    trades = {}
     for account in item.accounts:
         if account.type != "investment":
             continue
-        found += len(
-            portfolio.trades_between(plan, plans[account.ordinal], today - EXTRACTED, today)
-        )
+        found = portfolio.trades_between(plan, plans[account.ordinal], today - EXTRACTED, today)
+        trades[account.id] = len(found)
         account.details = {**account.details, SEEN: today.isoformat()}
-    return found
+    return Extraction(trades, started_by)
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,10 @@ class Item(Base):
     # When the initial Investments extraction ``async_update`` started (tenant clock), until it
     # completes (``HISTORICAL_UPDATE``); None when none is running.
     investments_extracting_since: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # The processor token (its stored key) whose call started that extraction: its webhook
+    # hears the end. None when the app's access token started it. No foreign key, as
+    # ``WebhookEvent.processor_token``.
+    investments_extraction_by: Mapped[str | None] = mapped_column(String(80))
     # No pending row posts before this day (NULL: unknown), so reads skip looking for them.
     next_post_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)

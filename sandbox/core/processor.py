@@ -11,7 +11,8 @@ Tokens are bearer secrets stored as keyed hashes, many per account, and die with
 The app may narrow what a token reads (``/processor/token/permissions/set``): each read names
 the products that open it, and a token without any of them gets ``INVALID_PRODUCT``. The
 partner may give its token a webhook (``/processor/token/webhook/update``); the item's
-Transactions webhooks are then copied to it (``webhooks.partners``).
+Transactions webhooks are then copied to it (``webhooks.partners``), and the end of an
+Investments extraction the token started goes there (``triggers.investments_extracted``).
 """
 
 from __future__ import annotations
@@ -149,9 +150,10 @@ class Processors:
 
     def start_investments_extraction(self, processor_token: str) -> bool:
         """``options.async_update``: start the item's initial Investments extraction
-        (``Bank.start_investments_extraction``)."""
+        (``Bank.start_investments_extraction``); its ``HISTORICAL_UPDATE`` goes to this
+        token's webhook, if it has one."""
         view = self.account(processor_token, "investments")
-        return self.bank.start_investments_extraction_of(view)
+        return self.bank.start_investments_extraction_of(view, self._token(processor_token)[0])
 
     def investment_transactions(
         self,

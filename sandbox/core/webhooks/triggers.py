@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,9 @@ from ..liabilities import LIABILITY_SUBTYPES
 from ..models import AssetReport, Item, Tenant, Transaction
 from . import partners
 from .outbox import emit
+
+if TYPE_CHECKING:
+    from ..investments import Extraction
 
 INITIAL_WINDOW = dt.timedelta(days=30)
 PENDING_EXPIRATION_NOTICE = dt.timedelta(days=7)
@@ -152,11 +155,25 @@ def investments_refreshed(
     )
 
 
-def investments_extracted(session: Session, tenant: Tenant, item: Item, found: int) -> None:
+def investments_extracted(
+    session: Session, tenant: Tenant, item: Item, extraction: Extraction
+) -> None:
     """The initial extraction ``async_update`` started has ended:
-    ``INVESTMENTS_TRANSACTIONS``/``HISTORICAL_UPDATE`` with the trades it found."""
-    # DIVERGES: to the item's webhook only; Plaid also tells a processor token's webhook.
-    emit(session, tenant, item, "INVESTMENTS_TRANSACTIONS", "HISTORICAL_UPDATE", _trades(found))
+    ``INVESTMENTS_TRANSACTIONS``/``HISTORICAL_UPDATE`` with the trades it found, to whoever
+    asked. A processor token that started it and has a webhook (and may still read
+    Investments) gets it there, in the shape of Plaid's processor webhooks: ``account_id``
+    in place of ``item_id``, its account's trades only. Otherwise the item's webhook gets
+    the item's count."""
+    # DIVERGES (unconfirmed): Plaid has no processor schema of this webhook; the partner's is
+    # worded as its Transactions ones are. A token without a webhook leaves it to the item's.
+    partner = extraction.started_by
+    if partner is None or not partner.webhook or not partner.permits("investments"):
+        partner, facts = None, _trades(sum(extraction.trades.values()))
+    else:
+        own = _trades(extraction.trades.get(partner.account_id, 0))
+        facts = {"account_id": partner.account_id, **own}
+    code = ("INVESTMENTS_TRANSACTIONS", "HISTORICAL_UPDATE")
+    emit(session, tenant, item, *code, facts, partner=partner)
 
 
 def asset_report_ready(

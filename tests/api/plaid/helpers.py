@@ -48,15 +48,21 @@ def dynamic_item(plaid: PlaidClient) -> str:
     )
 
 
-def queued_webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
-    """The tenant's queued webhook bodies, parsed, read through the control API."""
+def queued_events(plaid: PlaidClient) -> list[dict[str, Any]]:
+    """The tenant's queued webhooks, oldest first: ``url`` and the parsed ``body``, read
+    through the control API."""
     headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
     rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
     found = []
-    for row in rows:
+    for row in reversed(rows):
         detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
-        found.append(json.loads(detail["webhook"]["body"]))
+        found.append({"url": row["url"], "body": json.loads(detail["webhook"]["body"])})
     return found
+
+
+def queued_webhooks(plaid: PlaidClient) -> list[dict[str, Any]]:
+    """The tenant's queued webhook bodies, newest first."""
+    return [event["body"] for event in reversed(queued_events(plaid))]
 
 
 def items_stored(plaid: PlaidClient) -> int:

@@ -11,10 +11,16 @@ from flask import Flask
 from sandbox.extensions import db
 from sandbox.worker import history_catch_up
 from tests.api.plaid.contract import openapi_errors, sdk_deserialize, sdk_model_errors
-from tests.api.plaid.helpers import advance_clock, processor_token, queued_webhooks
+from tests.api.plaid.helpers import (
+    advance_clock,
+    processor_token,
+    queued_events,
+    queued_webhooks,
+)
 from tests.conftest import FROZEN_NOW, PlaidClient
 
 HOOK = "https://receiver.test/hook"
+PARTNER_HOOK = "https://partner.test/hook"
 PRODUCTS = ("transactions", "investments")
 
 
@@ -426,3 +432,40 @@ def test_processor_async_update_waits_for_the_extraction_too(plaid: PlaidClient)
     assert len(_extractions(plaid)) == 1
     body = plaid.ok("/processor/investments/transactions/get", **call)
     assert body["investment_transactions"]
+
+
+@pytest.mark.usefixtures("slow")
+def test_processor_async_update_tells_the_tokens_webhook_of_its_accounts_trades(
+    plaid: PlaidClient,
+) -> None:
+    """The OpenAPI document: a processor token's Investments Transactions webhooks go to the
+    URL set by ``/processor/token/webhook/update``. The extraction the token started ends
+    there, in the processor webhooks' shape (``account_id``, not ``item_id``: plaid-products.md
+    §6), counting the token's account only; the app's webhook hears nothing of it."""
+    access, account_id, token = processor_token(plaid, "5555", webhook=HOOK)
+    plaid.ok("/processor/token/webhook/update", processor_token=token, webhook=PARTNER_HOOK)
+    call = {"processor_token": token, "start_date": EXTRACTED_FROM, "end_date": "2026-03-16"}
+    path = "/processor/investments/transactions/get"
+    assert _not_ready(plaid.post(path, **call, options={"async_update": True}))
+    advance_clock(plaid, seconds=EXTRACTION_SECONDS)
+    ended = [
+        e for e in queued_events(plaid) if e["body"]["webhook_type"] == "INVESTMENTS_TRANSACTIONS"
+    ]
+    assert [e["url"] for e in ended] == [PARTNER_HOOK]
+    own = plaid.ok(path, **call)["total_investment_transactions"]
+    item = _trades_call(plaid, access, async_update=False).get_json()
+    assert 0 < own < item["total_investment_transactions"]  # the IRA's, not the 401k's
+    body = ended[0]["body"]
+    assert body == {
+        "webhook_type": "INVESTMENTS_TRANSACTIONS",
+        "webhook_code": "HISTORICAL_UPDATE",
+        "account_id": account_id,
+        "error": None,
+        "new_investments_transactions": own,
+        "cancelled_investments_transactions": 0,
+        "environment": "sandbox",
+    }
+    # plaid-python has no processor model of this webhook: it is the item's model with
+    # ``account_id`` in ``item_id``'s place, as each ``Processor*Webhook`` is of its twin.
+    as_item = {("item_id" if k == "account_id" else k): v for k, v in body.items()}
+    assert not sdk_model_errors("InvestmentsHistoricalUpdateWebhook", as_item)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.api.plaid import contract
-from tests.api.plaid.helpers import advance_clock, processor_token
+from tests.api.plaid.helpers import advance_clock, processor_token, queued_events
 from tests.conftest import PlaidClient
 
 APP_HOOK = "https://app.test/hook"
@@ -27,20 +27,9 @@ def _token(plaid: PlaidClient, mask: str = "0000", **options: Any) -> tuple[str,
     return processor_token(plaid, mask, products=PRODUCTS, **options)
 
 
-def _events(plaid: PlaidClient) -> list[dict[str, Any]]:
-    """The tenant's queued webhooks, oldest first: url, type, code and the parsed body."""
-    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
-    rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
-    found = []
-    for row in reversed(rows):
-        detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
-        found.append({"url": row["url"], "body": json.loads(detail["webhook"]["body"])})
-    return found
-
-
 def _to(plaid: PlaidClient, url: str) -> list[dict[str, Any]]:
     """The bodies queued to ``url``, oldest first."""
-    return [e["body"] for e in _events(plaid) if e["url"] == url]
+    return [e["body"] for e in queued_events(plaid) if e["url"] == url]
 
 
 # -- /processor/token/permissions/set and /get ------------------------------------------------
@@ -230,7 +219,7 @@ def test_webhook_update_is_acknowledged_at_the_new_url(plaid: PlaidClient) -> No
 def test_webhook_update_to_null_queues_nothing(plaid: PlaidClient) -> None:
     _, _, token = _token(plaid)
     plaid.ok("/processor/token/webhook/update", processor_token=token, webhook=None)
-    assert _events(plaid) == []
+    assert queued_events(plaid) == []
 
 
 @pytest.mark.parametrize(
@@ -306,7 +295,7 @@ def test_fire_webhook_needs_only_the_partners_webhook(plaid: PlaidClient) -> Non
     )["error_code"] == ("SANDBOX_WEBHOOK_INVALID")
     plaid.ok("/processor/token/webhook/update", processor_token=token, webhook=PARTNER_HOOK)
     _fire(plaid, access, "SYNC_UPDATES_AVAILABLE")
-    assert [e["url"] for e in _events(plaid)] == [PARTNER_HOOK, PARTNER_HOOK]
+    assert [e["url"] for e in queued_events(plaid)] == [PARTNER_HOOK, PARTNER_HOOK]
     assert plaid.error(
         "/sandbox/item/fire_webhook", access_token=access, webhook_code="LOGIN_REPAIRED"
     )["error_code"] == ("SANDBOX_WEBHOOK_INVALID")
@@ -318,9 +307,11 @@ def test_clock_advance_copies_the_accounts_own_changes(plaid: PlaidClient) -> No
     while more:
         page = plaid.ok("/processor/transactions/sync", processor_token=token, cursor=cursor)
         cursor, more = page["next_cursor"], page["has_more"]
-    before = len(_events(plaid))
+    before = len(queued_events(plaid))
     advance_clock(plaid, 5)
-    events = [e for e in _events(plaid)[before:] if e["body"]["webhook_type"] == "TRANSACTIONS"]
+    events = [
+        e for e in queued_events(plaid)[before:] if e["body"]["webhook_type"] == "TRANSACTIONS"
+    ]
     app = {e["body"]["webhook_code"]: e["body"] for e in events if e["url"] == APP_HOOK}
     partner = {e["body"]["webhook_code"]: e["body"] for e in events if e["url"] == PARTNER_HOOK}
     assert app["DEFAULT_UPDATE"]["new_transactions"] > 0
@@ -360,7 +351,7 @@ def test_a_partner_only_item_sends_historical_update_to_the_partner(plaid: Plaid
         "environment": "sandbox",
     }
     assert not contract.sdk_model_errors("ProcessorHistoricalUpdateWebhook", historical)
-    assert [e["url"] for e in _events(plaid)] == [PARTNER_HOOK, PARTNER_HOOK]
+    assert [e["url"] for e in queued_events(plaid)] == [PARTNER_HOOK, PARTNER_HOOK]
 
 
 def test_transactions_removed_names_only_the_accounts_ids(plaid: PlaidClient) -> None:
