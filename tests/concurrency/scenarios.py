@@ -227,6 +227,33 @@ def investment_extractions(served: Served, count: int = REQUESTS) -> Counter[int
     return _statuses(replies)
 
 
+def processor_tokens(served: Served, count: int = REQUESTS) -> Counter[int]:
+    """``/processor/token/create`` for one account and ``/sandbox/processor_token/create`` at
+    once, in one tenant: every call gets a token of its own (Plaid: many per account), each
+    token opens the account it was made for, and each sandbox token a new item's account."""
+    keys = tenant(served)
+    token = link(served, keys, products=("auth", "transactions"))
+    accounts = served.ok("/accounts/get", keys, access_token=token)["accounts"]
+    checking = next(a["account_id"] for a in accounts if a["subtype"] == "checking")
+    for_app = {"access_token": token, "account_id": checking, "processor": "dwolla"}
+    replies = hammer(
+        _call(served, keys, "/processor/token/create", **for_app)
+        if i % 2
+        else _call(served, keys, "/sandbox/processor_token/create", institution_id="ins_109508")
+        for i in range(count)
+    )
+    made = [(i % 2, r.json()["processor_token"]) for i, r in enumerate(replies) if r.ok]
+    assert len({t for _, t in made}) == len(made)  # no token handed out twice
+    opened = [
+        (app, served.ok("/processor/account/get", keys, processor_token=t)["account"])
+        for app, t in made
+    ]
+    assert {a["account_id"] for app, a in opened if app} <= {checking}
+    own = [a["account_id"] for app, a in opened if not app]
+    assert len(set(own)) == len(own) and checking not in own  # a new item each
+    return _statuses(replies)
+
+
 def _created(name: str) -> dict[str, Any]:
     """One custom transaction of the day before the frozen clock, posted that day."""
     today = dt.datetime.fromisoformat(FROZEN_AT).date()

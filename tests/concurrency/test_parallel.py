@@ -25,6 +25,7 @@ from .served import Served, hammer, link
         scenarios.every_endpoint,
         scenarios.signal_evaluations,
         scenarios.investment_extractions,
+        scenarios.processor_tokens,
     ],
     ids=[
         "first-reads",
@@ -34,6 +35,7 @@ from .served import Served, hammer, link
         "every-endpoint",
         "signal",
         "investment-extractions",
+        "processor-tokens",
     ],
 )
 def test_parallel_calls_answer_without_5xx_duplicate_or_loss(
