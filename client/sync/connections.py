@@ -19,7 +19,7 @@ from client.providers.model import LocalAccount
 from client.providers.plaid import PlaidProvider, map_account
 from client.store.db import Store
 from client.store.models import Account, Connection, ConnectionStatus
-from client.sync.apply import upsert_account
+from client.sync.accounts import upsert_account
 from client.sync.engine import PageHook, SyncEngine, SyncResult
 from client.sync.engine import get_connection as _get
 
