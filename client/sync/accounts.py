@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from client.imports import adopt as file_imports
 from client.providers.model import LocalAccount
 from client.store.models import Account, Connection, utcnow
+from client.store.types import fit
 
 
 def upsert_account(
@@ -28,13 +29,11 @@ def upsert_account(
     if row is None:
         row = file_imports.file_account(session, conn, acc)
     if row is None:
-        row = Account(
-            provider_id=acc.provider_id, name=acc.name, type=acc.type, currency=acc.currency
-        )
+        row = Account(provider_id=acc.provider_id, type=acc.type, currency=acc.currency)
         session.add(row)
     row.connection_id, row.user_ref = conn.id, conn.user_ref
     row.institution_id = conn.institution_id
-    row.name, row.official_name, row.mask = acc.name, acc.official_name, acc.mask
+    row.name, row.official_name, row.mask = _names(acc)
     row.type, row.subtype, row.currency = acc.type, acc.subtype, acc.currency
     row.current, row.available, row.credit_limit = acc.current, acc.available, acc.limit
     row.balance_at = utcnow()
@@ -74,8 +73,14 @@ def _same_account(row: Account, conn: Connection, acc: LocalAccount) -> bool:
         row.connection_id == conn.id
         and row.user_ref == conn.user_ref
         and row.institution_id == conn.institution_id
-        and (row.name, row.official_name, row.mask) == (acc.name, acc.official_name, acc.mask)
+        and (row.name, row.official_name, row.mask) == _names(acc)
         and (row.type, row.subtype, row.currency) == (acc.type, acc.subtype, acc.currency)
         and (row.current, row.available, row.credit_limit)
         == (acc.current, acc.available, acc.limit)
     )
+
+
+def _names(acc: LocalAccount) -> tuple[str, str | None, str | None]:
+    """The account's name, official name and mask as the store keeps them: names the provider
+    sends longer than their columns cut to fit (`fit`), on every store alike."""
+    return fit(Account.name, acc.name), fit(Account.official_name, acc.official_name), acc.mask
