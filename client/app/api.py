@@ -134,7 +134,8 @@ def connections_create() -> tuple[Response, int]:
 
 @bp.post("/connections/complete")
 def connections_complete() -> tuple[Response, int]:
-    """Finish Link: exchange the public token; the first sync is queued."""
+    """Finish Link: exchange the public token; the first sync is queued. A disconnected
+    connection of the same bank and login is linked again in place (its id answers)."""
     user = current_user()
     cid = service().complete(user, body(CompleteBody())["public_token"])
     return _connection(user, cid), 201

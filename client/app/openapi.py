@@ -223,7 +223,8 @@ def _paths() -> Json:
         },
         "/api/v1/connections/complete": {
             "post": op(
-                "Exchange Link's public token; the first sync is queued",
+                "Exchange Link's public token; the first sync is queued (a disconnected "
+                "connection of the same bank and login is linked again in place)",
                 ref("Connection"),
                 status="201",
                 requestBody=_body(obj(public_token={"type": "string"})),

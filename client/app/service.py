@@ -138,10 +138,11 @@ class AppService:
         return LinkStart(link.token, urlunsplit(parts))
 
     def complete(self, user: str, public_token: str) -> int:
-        """Exchange Link's public token for a new connection of `user` and queue its first
-        sync; returns the connection id."""
+        """Exchange Link's public token and queue the first sync; returns the connection id.
+        The Item connects a new bank of `user`, or, of the bank and login of one of their
+        disconnected connections, links that one again in place, as *Link again* does."""
         settings = {"days_requested": self.days_requested}
-        cid = self.bank.connect(public_token, user_ref=user, settings=settings)
+        cid = self.bank.connect(public_token, user_ref=user, settings=settings, in_place=True)
         self.sync(user, cid, trigger="initial")
         return cid
 

@@ -28,7 +28,7 @@ from client.providers.model import (
 )
 from client.store.db import Store
 from client.store.models import Account, Connection, ImportBatch, ImportMapping, Transaction
-from client.sync.apply import PageContext, row_values
+from client.sync.rows import PageContext, row_values
 
 __all__ = ["ImportFileError", "ImportReport", "import_file"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
@@ -59,3 +59,17 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         """Reattach UTC."""
         return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+@overload
+def fit(column: Any, value: str) -> str: ...
+@overload
+def fit(column: Any, value: str | None) -> str | None: ...
+def fit(column: Any, value: str | None) -> str | None:
+    """``value`` cut to the length of ``column`` (a ``String(n)`` model attribute).
+
+    PostgreSQL refuses a value longer than the column (a driver error that would fail the
+    whole sync page) where SQLite stores it whole; a name a provider sends longer than the
+    store keeps is stored as its first ``n`` characters on both, and the transaction with it."""
+    length: int | None = getattr(column.type, "length", None)
+    return value[:length] if value is not None and length is not None else value

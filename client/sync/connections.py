@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from client.api.errors import ItemNotFoundError, PlaidError, error_from_response
@@ -19,7 +19,8 @@ from client.providers.model import LocalAccount
 from client.providers.plaid import PlaidProvider, map_account
 from client.store.db import Store
 from client.store.models import Account, Connection, ConnectionStatus
-from client.sync.apply import upsert_account
+from client.store.types import fit
+from client.sync.accounts import upsert_account
 from client.sync.engine import PageHook, SyncEngine, SyncResult
 from client.sync.engine import get_connection as _get
 
@@ -130,12 +131,19 @@ class BankSync:
         *,
         user_ref: str = "default",
         settings: dict[str, Any] | None = None,
+        in_place: bool = False,
     ) -> int:
-        """Exchange Link's public token, store the encrypted access token and the accounts."""
+        """Exchange Link's public token, store the encrypted access token and the accounts: a
+        new connection, which adopts the accounts and history of the user's disconnected
+        connections of the same bank and login. With `in_place`, such a connection takes the
+        new Item itself and keeps its id, as `reconnect` does for the connection it names
+        (for an app that cannot tell which connection a Link was for)."""
         linked = self._exchange(public_token)
         with self.store.session() as session:
-            conn = Connection(user_ref=user_ref, settings=dict(settings or {}))
-            session.add(conn)
+            conn = _disconnected_twin(session, user_ref, linked) if in_place else None
+            if conn is None:
+                conn = Connection(user_ref=user_ref, settings=dict(settings or {}))
+                session.add(conn)
             cid = self._attach(session, conn, linked)
         self.audit.record_consent("connected", cid)
         return cid
@@ -147,8 +155,7 @@ class BankSync:
         linked = self._exchange(public_token)
         with self.store.session() as session:
             conn = _get(session, connection_id)
-            same_bank = linked.item.get("institution_id") == conn.institution_id
-            if conn.status != ConnectionStatus.DISCONNECTED or not same_bank:
+            if not _takes_over(conn, linked):
                 conn = Connection(user_ref=conn.user_ref, settings=_link_settings(conn))
                 session.add(conn)
             cid = self._attach(session, conn, linked)
@@ -169,7 +176,9 @@ class BankSync:
         accounts of the same user's disconnected connections, whose history it adopts)."""
         conn.item_id, conn.access_token_enc = linked.item_id, self.cipher.encrypt(linked.token)
         conn.institution_id = linked.item.get("institution_id")
-        conn.institution_name = linked.item.get("institution_name")
+        conn.institution_name = fit(
+            Connection.institution_name, linked.item.get("institution_name")
+        )
         conn.consent_expires_at = _instant(linked.item.get("consent_expiration_time"))
         conn.cursor, conn.in_chain, conn.chain_cursor = None, False, None  # a new Item's changes
         session.flush()
@@ -339,9 +348,7 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
                 Connection.status == ConnectionStatus.DISCONNECTED,  # by the user or the bank
                 Account.provider_id != acc.provider_id,
                 Account.institution_id == conn.institution_id,
-                Account.mask == acc.mask,
-                Account.type == acc.type,
-                Account.name == acc.name,
+                *_same_login(acc),
             )
             .order_by(Connection.id != conn.id, Account.id)
             .limit(1)
@@ -352,6 +359,39 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
         upsert_account(session, conn, acc)
     session.flush()
     return moved
+
+
+def _takes_over(conn: Connection, linked: _Linked) -> bool:
+    """Whether `conn` takes a newly linked Item in place (same id, accounts, history and sync
+    runs): it is disconnected (by the user or the bank) and the Item is of its bank."""
+    same_bank = linked.item.get("institution_id") == conn.institution_id
+    return conn.status == ConnectionStatus.DISCONNECTED and same_bank
+
+
+def _disconnected_twin(session: Session, user_ref: str, linked: _Linked) -> Connection | None:
+    """The user's connection that a newly linked Item of the same bank and login takes over in
+    place (`_takes_over`): the oldest holding one of the Item's accounts (`_same_login`)."""
+    for acc in linked.accounts:
+        holders = session.scalars(
+            select(Connection)
+            .join(Account, Account.connection_id == Connection.id)
+            .where(Connection.user_ref == user_ref, *_same_login(acc))
+            .order_by(Account.id)
+        )
+        for conn in holders:
+            if _takes_over(conn, linked):
+                return conn
+    return None
+
+
+def _same_login(acc: LocalAccount) -> tuple[ColumnElement[bool], ...]:
+    """A stored account that is `acc` as another Item of the same login sees it (its Item's
+    ids are new): the same mask, type and name."""
+    return (
+        Account.mask == acc.mask,
+        Account.type == acc.type,
+        Account.name == fit(Account.name, acc.name),
+    )
 
 
 def _link_settings(conn: Connection) -> dict[str, Any]:

@@ -42,7 +42,8 @@ from client.store.models import (
     utcnow,
 )
 from client.sync import history
-from client.sync.apply import Counts, apply_plan, refresh_accounts
+from client.sync.accounts import refresh_accounts
+from client.sync.apply import Counts, apply_plan
 from client.sync.merge import plan_page
 
 log = logging.getLogger(__name__)

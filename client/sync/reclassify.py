@@ -12,7 +12,7 @@ from client.providers.model import (
     normalise_payee,
 )
 from client.store.models import MANUAL_SOURCE, Account, Connection, Transaction
-from client.sync.apply import PageContext
+from client.sync.rows import PageContext
 
 
 def reclassify(session: Session, conn: Connection) -> int:

@@ -28,7 +28,7 @@ from client.providers.errors import (
 from client.providers.model import LocalAccount
 from client.store.db import Store
 from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
-from client.sync.apply import upsert_account
+from client.sync.accounts import upsert_account
 from client.sync.engine import SyncEngine, SyncResult
 from client.sync.history import INTERRUPTED
 from tests.client.fake_provider import FakeBank, posted, txn

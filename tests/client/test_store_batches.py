@@ -1,4 +1,4 @@
-"""A page's new rows go to the store in one batch (`apply._insert_rows`): an executemany of
+"""A page's new rows go to the store in one batch (`batch.insert_rows`): an executemany of
 the compiled INSERT, or `COPY` on PostgreSQL. Whichever it is, the rows must read back as the
 ORM's own INSERT writes them, and a refused row must fail as SQLAlchemy reports it."""
 
@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from client.store.db import Store
 from client.store.models import Account, Connection, Transaction
-from client.sync import apply
+from client.sync import batch
 
 
 @pytest.fixture
@@ -94,33 +94,33 @@ def _read(store: Store, prefix: str) -> list[dict[str, Any]]:
 def test_a_batch_reads_back_as_the_orms_insert_writes(store: Store) -> None:
     account_id = _account(store)
     with store.session() as s:
-        apply._insert_rows(s, _rows(account_id, "batch"))
-        s.execute(apply._INSERT, _rows(account_id, "orm"))
+        batch.insert_rows(s, _rows(account_id, "batch"))
+        s.execute(batch.INSERT, _rows(account_id, "orm"))
         s.commit()
-    batch, orm = _read(store, "batch"), _read(store, "orm")
-    assert len(batch) == 5
-    assert batch == orm
-    assert batch[0]["original_description"] == "\\N"
-    assert batch[0]["location"]["nested"] == {"a": [1, 2.5, None]}
+    written, orm = _read(store, "batch"), _read(store, "orm")
+    assert len(written) == 5
+    assert written == orm
+    assert written[0]["original_description"] == "\\N"
+    assert written[0]["location"]["nested"] == {"a": [1, 2.5, None]}
 
 
 def test_a_refused_row_fails_as_sqlalchemy_reports_it(store: Store) -> None:
     account_id = _account(store)
     with store.session() as s:
-        apply._insert_rows(s, _rows(account_id, "dup"))
+        batch.insert_rows(s, _rows(account_id, "dup"))
         s.commit()
     with store.session() as s, pytest.raises(IntegrityError):
-        apply._insert_rows(s, _rows(account_id, "dup"))  # provider_id is unique
+        batch.insert_rows(s, _rows(account_id, "dup"))  # provider_id is unique
     assert len(_read(store, "dup")) == 5
 
 
 def test_postgresql_batches_go_by_copy(store: Store) -> None:
     """The executemany path stalled ~200 ms in a page of two on PostgreSQL (docstring of
-    `_insert_rows`); on SQLite the compiled INSERT stays."""
+    `batch.insert_rows`); on SQLite the compiled INSERT stays."""
     account_id = _account(store)
     with store.session() as s:
-        apply._insert_rows(s, _rows(account_id, "path"))
-        writer = apply._writers[s.connection().dialect]
+        batch.insert_rows(s, _rows(account_id, "path"))
+        writer = batch._writers[s.connection().dialect]
         s.commit()
     is_postgres = store.engine.dialect.driver == "psycopg"
     assert (writer.copy_sql or "").startswith("COPY ") is is_postgres

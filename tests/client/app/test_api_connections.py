@@ -159,6 +159,51 @@ def test_connect_sync_pause_and_disconnect(world: World) -> None:
     assert kept["pagination"]["total"] > 0, "disconnecting keeps the history"
 
 
+def _completed(world: World, institution: str) -> Any:
+    """`POST /connections/complete` with what Link hands back after alice signs in there."""
+    public = world.tenant.post(
+        "/sandbox/public_token/create",
+        institution_id=institution,
+        initial_products=["transactions"],
+    )["public_token"]
+    return send(world, "alice", "POST", "/api/v1/connections/complete", public_token=public)
+
+
+def _ids(world: World, path: str, **params: Any) -> set[int]:
+    key = path.rsplit("/", 1)[-1]
+    return {row["id"] for row in world.get("alice", path, **params).json[key]}
+
+
+def test_completing_link_after_a_disconnect_links_the_same_connection_again(
+    world: World,
+) -> None:
+    """As the pages' *Link again*: an Item of the disconnected connection's bank and login
+    takes that connection over in place, with its accounts and history, no duplicates."""
+    cid = _completed(world, "ins_109510").json["id"]
+    world.run_jobs()
+    accounts = _ids(world, "/api/v1/accounts", connection_id=cid)
+    total = world.get("alice", "/api/v1/transactions", limit=1).json["pagination"]["total"]
+    send(world, "alice", "DELETE", f"/api/v1/connections/{cid}")
+    before = _ids(world, "/api/v1/connections")
+
+    again = _completed(world, "ins_109510")
+
+    assert again.status_code == 201, again.json
+    assert again.json["id"] == cid and again.json["status"] == "active"
+    assert _ids(world, "/api/v1/connections") == before, "no second connection"
+    world.run_jobs()
+    assert _ids(world, "/api/v1/accounts", connection_id=cid) == accounts
+    after = world.get("alice", "/api/v1/transactions", limit=1).json["pagination"]["total"]
+    assert after == total, "the new Item's transactions adopt the old ones, no duplicates"
+    runs = world.get("alice", f"/api/v1/connections/{cid}/sync-runs").json["sync_runs"]
+    assert len(runs) >= 2
+
+    send(world, "alice", "DELETE", f"/api/v1/connections/{cid}")
+    other = _completed(world, "ins_109512")  # another bank: a connection of its own
+    assert other.status_code == 201 and other.json["id"] not in before
+    assert world.get("alice", f"/api/v1/connections/{cid}").json["status"] == "disconnected"
+
+
 def test_login_required_shows_the_providers_message_and_the_way_back(world: World) -> None:
     cid = world.bank.connect_sandbox("ins_109511", user_ref="alice", days_requested=30)
     world.tenant.post("/sandbox/item/reset_login", access_token=world.bank.access_token(cid))

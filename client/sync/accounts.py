@@ -1,0 +1,86 @@
+"""The local accounts of a connection, created or refreshed from what the provider says.
+
+Apart from the page writer because linking (`client.sync.connections`: re-link matching,
+balance refreshes) writes accounts without a page of transactions.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from client.imports import adopt as file_imports
+from client.providers.model import LocalAccount
+from client.store.models import Account, Connection, utcnow
+from client.store.types import fit
+
+
+def upsert_account(
+    session: Session, conn: Connection, acc: LocalAccount, known: Account | None = None
+) -> Account:
+    """Create or refresh the local account (balances, currency) for a provider account.
+
+    ``known`` is the connection's row for it when the caller has it loaded (every page after
+    the first): then nothing is queried, and the changes go out with the page's commit."""
+    row = known or session.scalar(select(Account).where(Account.provider_id == acc.provider_id))
+    if row is None:
+        row = file_imports.file_account(session, conn, acc)
+    if row is None:
+        row = Account(provider_id=acc.provider_id, type=acc.type, currency=acc.currency)
+        session.add(row)
+    row.connection_id, row.user_ref = conn.id, conn.user_ref
+    row.institution_id = conn.institution_id
+    row.name, row.official_name, row.mask = _names(acc)
+    row.type, row.subtype, row.currency = acc.type, acc.subtype, acc.currency
+    row.current, row.available, row.credit_limit = acc.current, acc.available, acc.limit
+    row.balance_at = utcnow()
+    if row.id is None:
+        session.flush()  # a new account: its id is what transactions point at
+    return row
+
+
+def refresh_accounts(
+    session: Session, conn: Connection, accounts: dict[str, Account], incoming: list[LocalAccount]
+) -> None:
+    """`upsert_account` for each account a page names, into ``accounts`` (the connection's,
+    by provider id). Accounts whose facts are unchanged (every page of a sync with nothing
+    new) get only their balance time, in one UPDATE for all of them."""
+    unchanged: list[Account] = []
+    for acc in incoming:
+        known = accounts.get(acc.provider_id)
+        if known is not None and _same_account(known, conn, acc):
+            unchanged.append(known)
+        else:
+            accounts[acc.provider_id] = upsert_account(session, conn, acc, known)
+    if unchanged:
+        now = utcnow()
+        table = cast(Table, Account.__table__)
+        session.execute(
+            update(table)
+            .where(table.c.id.in_([row.id for row in unchanged]))
+            .values(balance_at=now)
+        )
+        for row in unchanged:
+            set_committed_value(row, "balance_at", now)
+
+
+def _same_account(row: Account, conn: Connection, acc: LocalAccount) -> bool:
+    """Whether `upsert_account` would change nothing but the balance time."""
+    return (
+        row.connection_id == conn.id
+        and row.user_ref == conn.user_ref
+        and row.institution_id == conn.institution_id
+        and (row.name, row.official_name, row.mask) == _names(acc)
+        and (row.type, row.subtype, row.currency) == (acc.type, acc.subtype, acc.currency)
+        and (row.current, row.available, row.credit_limit)
+        == (acc.current, acc.available, acc.limit)
+    )
+
+
+def _names(acc: LocalAccount) -> tuple[str, str | None, str | None]:
+    """The account's name, official name and mask as the store keeps them: names the provider
+    sends longer than their columns cut to fit (`fit`), on every store alike."""
+    return fit(Account.name, acc.name), fit(Account.official_name, acc.official_name), acc.mask
