@@ -11,6 +11,7 @@ types, statuses and end-user texts). The
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
 
@@ -507,6 +508,32 @@ DIALECT_CODES: dict[str, frozenset[str]] = {}
 def add_dialect_codes(dialect: str, codes: Iterable[str]) -> None:
     """Let fault rules for ``dialect`` inject ``codes`` (its own words) as well."""
     DIALECT_CODES[dialect] = DIALECT_CODES.get(dialect, frozenset()) | {c.upper() for c in codes}
+
+
+@dataclass(frozen=True)
+class GatedPaths:
+    """The paths a dialect's fault gate sees, so a rule only other paths match is refused.
+
+    Paths are route templates: a segment in angle brackets (``<account_id>``) stands for any
+    one segment. ``of_connection`` are judged knowing the call's connection (a rule may name
+    its ``item_id``); ``before_connection`` before (a token endpoint). ``described`` says
+    where the gate runs, in the refusal's words.
+    """
+
+    of_connection: tuple[str, ...]
+    before_connection: tuple[str, ...]
+    described: str
+
+
+# Where each dialect's fault gate runs, for dialects whose gate sees only some of their paths
+# (TrueLayer: the Data API and the token endpoint); added when the dialect is imported
+# (``add_gated_paths``), as ``DIALECT_CODES`` are. A dialect not listed is gated everywhere.
+GATED_PATHS: dict[str, GatedPaths] = {}
+
+
+def add_gated_paths(dialect: str, paths: GatedPaths) -> None:
+    """Declare the only paths where fault rules for ``dialect`` can fire."""
+    GATED_PATHS[dialect] = paths
 
 
 def for_condition(condition: str) -> type[CoreError] | None:

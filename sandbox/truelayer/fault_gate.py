@@ -4,6 +4,11 @@ Both ask ``bank.faults.gate`` once they know the tenant (the Data API from the b
 the token endpoint from the client's credentials) and hand the verdict to
 ``sandbox.fault_replies``, which acts on it as for Plaid. A raw error status is answered in
 TrueLayer's envelope (the auth server's wording at the token endpoint), not as plain text.
+
+The gate runs nowhere else (not on the dialog, ``/api/*``, ``/data/v1/me``, connection
+extension or an unknown path), so the paths it sees are declared to the core, which refuses
+a ``truelayer`` fault rule that could never fire (``tests/api/truelayer`` checks the list
+against the app's routes).
 """
 
 from __future__ import annotations
@@ -13,10 +18,43 @@ from functools import partial
 from flask import Blueprint, Response, current_app, g, request
 
 from .. import fault_replies
+from ..core import errors
 from ..core.bank import Bank, Call
 from ..core.models import Item
 from ..extensions import rate_limiter
 from .errors import status_reply
+
+TOKEN_PATH = "/connect/token"
+DATA_PATHS = tuple(
+    "/data/v1" + path
+    for path in (
+        "/info",
+        "/accounts",
+        "/accounts/<account_id>",
+        "/accounts/<account_id>/balance",
+        "/accounts/<account_id>/transactions",
+        "/accounts/<account_id>/transactions/pending",
+        "/accounts/<account_id>/standing_orders",
+        "/accounts/<account_id>/direct_debits",
+        "/cards",
+        "/cards/<account_id>",
+        "/cards/<account_id>/balance",
+        "/cards/<account_id>/transactions",
+        "/cards/<account_id>/transactions/pending",
+    )
+)
+errors.add_gated_paths(
+    "truelayer",
+    errors.GatedPaths(
+        of_connection=DATA_PATHS,
+        before_connection=(TOKEN_PATH,),
+        described=(
+            "faults on TrueLayer apply to the Data API's endpoints (/data/v1/accounts…, "
+            "/data/v1/cards…, /data/v1/info; not /data/v1/me or /data/v1/connections/extend) "
+            f"and {TOKEN_PATH}"
+        ),
+    ),
+)
 
 
 def install(bp: Blueprint) -> None:

@@ -4,8 +4,9 @@ A rule is a flat mapping (the same one the control API, the CLI and the
 ``Sandbox-Fault`` header use) with three parts:
 
 * match: ``item_id``, ``institution_id``, ``endpoint`` (a glob such as
-  ``/transactions/*``) and ``dialect`` (``plaid``, ``truelayer`` or ``*``); a TrueLayer
-  rule must be able to match a call its gate sees (the Data API, ``/connect/token``);
+  ``/transactions/*``) and ``dialect`` (``plaid``, ``truelayer`` or ``*``); a rule for a
+  dialect whose gate sees only some paths (``errors.GATED_PATHS``: TrueLayer's) must be able
+  to match one of them;
 * action: ``error_code``, ``http_status``, ``drop`` or ``truncate``, optionally with
   added latency (``latency_ms``, or ``latency`` as a distribution);
 * trigger: ``always``, ``nth`` (the ``n``-th matching call), ``next`` (the next ``n``
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,12 +48,11 @@ MAX_CODE = 64  # an error code (the request log's column)
 # it, closed the connection with no reply at all.
 HTTP_STATUSES = (200, 599)
 HEADER_MAX_DEPTH = 2  # a rule is one object, nesting one more: ``latency``
-# Where a TrueLayer call passes the fault gate: the Data API (not the auth server's ``/me``
-# and connection extension, which live under it) and the token endpoint, which knows the app
-# but no connection yet. The dialog and ``/api/*`` are not gated.
-TRUELAYER_DATA = "/data/v1/"
-TRUELAYER_UNGATED = ("/data/v1/me", "/data/v1/connections/extend")
-TRUELAYER_TOKEN = "/connect/token"
+# Tokens of an endpoint glob and a gated path template, beside literal characters (which are
+# single characters, so never one of these words): ``*``; ``?`` or a ``[...]`` class, counted
+# as any one character; a template's ``<name>`` segment: one character other than ``/``,
+# then any number more.
+_STAR, _ANY, _PART, _PARTS = "star", "any", "part", "parts"
 
 
 @dataclass(frozen=True)
@@ -389,32 +390,75 @@ def _check_trigger(spec: dict[str, Any], prefix: str) -> None:
 
 
 def _check_reach(spec: dict[str, Any], prefix: str) -> None:
-    """A TrueLayer rule must be able to match a call the gate sees: stored, it would never fire."""
-    if spec["dialect"] != "truelayer":
+    """A rule for a dialect whose gate sees only some paths must be able to match one of them
+    (stored, it would never fire), and name no connection if none of those knows one."""
+    paths = errors.GATED_PATHS.get(spec["dialect"])
+    if paths is None:
         return
     glob = spec["endpoint"]
-    data = _may_reach(glob, TRUELAYER_DATA) and glob not in TRUELAYER_UNGATED
-    if not data and not fnmatch.fnmatchcase(TRUELAYER_TOKEN, glob):
+    of_connection = any(_may_reach(glob, path) for path in paths.of_connection)
+    if not of_connection and not any(_may_reach(glob, p) for p in paths.before_connection):
         raise errors.InvalidField(
-            f"faults on TrueLayer apply to the Data API ({TRUELAYER_DATA}…, not "
-            f"{' or '.join(TRUELAYER_UNGATED)}) and {TRUELAYER_TOKEN}",
-            field=prefix + "endpoint",
+            f"{paths.described}: endpoint {glob} matches none of them", field=prefix + "endpoint"
         )
-    for key in () if data else ("item_id", "institution_id"):
+    for key in () if of_connection else ("item_id", "institution_id"):
         if key in spec:
             raise errors.InvalidField(
-                f"the gate judges {TRUELAYER_TOKEN} before reading its code or refresh "
-                f"token: a rule for it takes no {key}",
+                f"the gate judges {' and '.join(paths.before_connection)} before it knows the "
+                f"connection: a rule for it takes no {key}",
                 field=prefix + key,
             )
 
 
-def _may_reach(glob: str, root: str) -> bool:
-    """Whether ``glob`` can match a path below ``root`` (judged by its head before a wildcard)."""
-    head = re.split(r"[*?[]", glob, maxsplit=1)[0]
-    if head == glob:
-        return glob.startswith(root) and glob != root
-    return head.startswith(root) or root.startswith(head)
+def _may_reach(glob: str, template: str) -> bool:
+    """Whether some path matches both the endpoint ``glob`` and the gated path ``template``:
+    the two token lists are walked together, each ``*`` or ``<name>`` trying to end before
+    every token of the other (memoised, so a long glob of many stars stays quick)."""
+    ours, theirs = _glob_tokens(glob), _template_tokens(template)
+
+    @functools.cache
+    def meet(i: int, j: int) -> bool:
+        if i == len(ours):
+            return all(token == _PARTS for token in theirs[j:])
+        if j == len(theirs):
+            return all(token == _STAR for token in ours[i:])
+        mine, other = ours[i], theirs[j]
+        if mine == _STAR:
+            return meet(i + 1, j) or meet(i, j + 1)
+        if other == _PARTS:
+            return meet(i, j + 1) or (mine != "/" and meet(i + 1, j))
+        one = mine in (_ANY, other) or (other == _PART and mine != "/")
+        return one and meet(i + 1, j + 1)
+
+    return meet(0, 0)
+
+
+def _glob_tokens(glob: str) -> list[str]:
+    """``glob`` as fnmatch reads it; a ``[`` that opens no class is a literal."""
+    tokens, i = [], 0
+    while i < len(glob):
+        char = glob[i]
+        end = _class_end(glob, i) if char == "[" else None
+        tokens.append({"*": _STAR, "?": _ANY}.get(char, _ANY if end else char))
+        i = (end or i) + 1
+    return tokens
+
+
+def _class_end(glob: str, start: int) -> int | None:
+    """Where the class opened at ``start`` closes (``[!…]``, ``[]…]`` as fnmatch reads them)."""
+    i = start + 1
+    i += glob.startswith("!", i)
+    i += glob.startswith("]", i)
+    end = glob.find("]", i)
+    return end if end >= 0 else None
+
+
+def _template_tokens(template: str) -> list[str]:
+    first, *rest = re.split(r"<[^>/]+>", template)
+    tokens = list(first)
+    for piece in rest:
+        tokens += [_PART, _PARTS, *piece]
+    return tokens
 
 
 def _instant(text: str) -> dt.datetime:

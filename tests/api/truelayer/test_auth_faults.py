@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
+from flask import Flask
+
+from sandbox.truelayer import data_access, data_routes, fault_gate
+
 from .auth_helpers import AuthDialog
 from .auth_helpers import tl_auth as tl_auth  # the fixture
 
@@ -87,6 +91,10 @@ def test_a_token_endpoint_fault_needs_the_clients_credentials(tl_auth: AuthDialo
         ({"endpoint": "/dialog/*"}, "endpoint"),
         ({"endpoint": "/data/v1/me"}, "endpoint"),
         ({"endpoint": "/data/v1/connections/extend"}, "endpoint"),
+        ({"endpoint": "/data/v1/connections/*"}, "endpoint"),  # only extension is there
+        ({"endpoint": "/data/v1/m?"}, "endpoint"),
+        ({"endpoint": "/data/v1/unknown"}, "endpoint"),  # an unknown path's 404 is not gated
+        ({"endpoint": "/data/v1/accounts/"}, "endpoint"),  # a segment is never empty
         ({"endpoint": "/connect/token", "item_id": "item-1"}, "item_id"),
         ({"endpoint": "/connect/*", "institution_id": "ins_200001"}, "institution_id"),
     ],
@@ -100,10 +108,35 @@ def test_a_truelayer_rule_that_could_never_fire_is_refused_naming_the_field(
 
 
 @pytest.mark.parametrize(
-    "endpoint", ["*", "/data/*", "/data/v1/accounts/*", "/connect/token", "/connect/*"]
+    "endpoint",
+    [
+        "*",
+        "/data/*",
+        "/data/v1/accounts/*",
+        "/data/v1/*/balance",
+        "/data/v1/*/extend",  # /data/v1/accounts/extend: an account id may be "extend"
+        "/data/v1/cards/[!x]*/transactions/pending",
+        "/data/v1/info",
+        "/connect/token",
+        "/connect/*",
+    ],
 )
 def test_a_truelayer_rule_that_can_match_a_gated_call_is_accepted(
     tl_auth: AuthDialog, endpoint: str
 ) -> None:
     response = add_rule(tl_auth, dialect="truelayer", endpoint=endpoint, http_status=500)
     assert response.status_code == 201, response.get_json()
+
+
+def test_the_paths_declared_gated_are_the_routes_the_gate_runs_on(app: Flask) -> None:
+    """The core judges rules by the dialect's list: it must be the Data API's routes that
+    pass the gate (every one but the unknown path's) and the token endpoint's."""
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    gated = {
+        path
+        for endpoint, path in rules.items()
+        if endpoint.startswith(f"{data_routes.data_bp.name}.")
+        and not getattr(app.view_functions[endpoint], data_access.OPEN, False)
+    }
+    assert set(fault_gate.DATA_PATHS) == gated
+    assert rules["truelayer.connect_token"] == fault_gate.TOKEN_PATH
