@@ -658,6 +658,10 @@ class Consent(Base):
     status: Mapped[str] = mapped_column(String(16))
     status_updated_at: Mapped[dt.datetime]
     eternal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The refresh chain whose tokens work: the keyed hash of the code last exchanged (a
+    # renewal's code ends the chain before it), ``grants.ENDED`` once that code was presented
+    # again; None before any chain was recorded (tokens of no chain).
+    chain: Mapped[str | None] = mapped_column(String(80))
 
     tenant: Mapped[Tenant] = relationship()
     item: Mapped[Item] = relationship()
@@ -701,7 +705,9 @@ class ReconsentLink(Base):
 class GrantToken(Base):
     """An access (1 h) or refresh token of a consent, stored as a keyed hash.
 
-    Refresh tokens rotate: using one revokes it (``revoked_at``) and issues the next.
+    Refresh tokens rotate: using one revokes it (``revoked_at``) and issues the next, of the
+    same ``chain`` (the code's exchange began it); a token works only while its chain is its
+    consent's.
     """
 
     __tablename__ = "grant_tokens"
@@ -714,6 +720,7 @@ class GrantToken(Base):
     issued_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    chain: Mapped[str | None] = mapped_column(String(80))
 
     consent: Mapped[Consent] = relationship()
 

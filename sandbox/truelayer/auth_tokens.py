@@ -136,8 +136,9 @@ def connect_token() -> Response:
 
 
 def exchange_code(grants: Grants, client: AppClient, fields: dict[str, Any]) -> TokenSet:
-    """Redeem the body's code; a failed exchange by its own client used the code up, which
-    is kept although the reply is an error (only replies under 400 commit on their own)."""
+    """Redeem the body's code; a failed exchange by its own client used the code up, and a
+    code presented again ended its tokens, which is kept although the reply is an error (only
+    replies under 400 commit on their own)."""
     try:
         return grants.exchange_code(
             client,
@@ -146,7 +147,7 @@ def exchange_code(grants: Grants, client: AppClient, fields: dict[str, Any]) -> 
             code_verifier=optional(fields, "code_verifier"),
             issuer=issuer(),
         )
-    except errors.GrantInvalid:
+    except (errors.GrantInvalid, errors.AuthorizationCodeInvalid):
         current_session().commit()
         raise
 

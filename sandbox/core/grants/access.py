@@ -4,6 +4,11 @@ Used by the data API before it knows the tenant: the token alone decides. Consen
 checked before the token's own lifetime, so an app whose consent ended hears that (and
 not merely "token expired", which would send it round a refresh that must fail too).
 ``claim`` marks a single-use row (code, refresh token, link) used: one caller wins a race.
+
+A token belongs to a refresh chain (the code whose exchange began it) and works only while
+that chain is its consent's: exchanging a renewal's code moves the consent to the new chain,
+and presenting a used code again ends its chain (``end_chain``), whatever tokens it already
+rotated into, or is rotating into at that moment.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ REVOKED = "revoked"
 EXPIRED = "expired"
 ACCESS = "access"
 REFRESH = "refresh"
+ENDED = "ended"  # a consent's chain once its code was presented again: no token has it
 
 
 @dataclass(frozen=True)
@@ -101,13 +107,28 @@ def consent_of_refresh_token(session: Session, refresh_token: str | None) -> Con
 
 
 def find_token(session: Session, token: str | None, kind: str) -> GrantToken | None:
-    """The live (not revoked) stored token of ``kind`` whose keyed hash matches ``token``."""
+    """The live stored token of ``kind`` whose keyed hash matches ``token``: not revoked, and
+    of its consent's current chain."""
     if not token or len(token) > 4096:
         return None
     row = session.get(GrantToken, keyring.for_session(session).digest(token))
     if row is None or row.kind != kind or row.revoked_at is not None:
         return None
-    return row
+    return row if row.chain == row.consent.chain else None
+
+
+def end_chain(session: Session, consent_pk: int, chain: str) -> None:
+    """Stop every token of ``chain`` if it is still the consent's (a code presented again).
+
+    The exchange that began the chain has committed by now (a racing one's ``claim`` of the
+    code waited for it), so the tokens it issued die too, and those rotated from them later.
+    """
+    session.execute(
+        update(Consent)
+        .where(Consent.pk == consent_pk, Consent.chain == chain)
+        .values(chain=ENDED)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def claim(

@@ -3,8 +3,10 @@
 The auth dialog ends in :meth:`Grants.connect` (a new item and its consent) or
 :meth:`Grants.reconsent` (the same connection for a fresh period, through a single-use
 link: ``links``); both hand back a single-use code. The token endpoint trades a code or a
-refresh token for a token set; refresh tokens rotate and die with their consent. Times are
-the tenant's clock.
+refresh token for a token set; refresh tokens rotate and die with their consent. Each code's
+exchange begins a refresh chain and makes it the consent's only live one: after a renewal
+through a link, the tokens from before it stop working, and a code presented again ends the
+chain it began (RFC 6749 §4.1.2). Times are the tenant's clock.
 """
 
 from __future__ import annotations
@@ -35,7 +37,17 @@ from ..models import AppClient, Consent, GrantCode, GrantToken, ReconsentLink
 from ..seeding import make_id
 from ..users import Login
 from . import clients, links, signing
-from .access import ACCESS, AUTHORISED, REFRESH, REVOKED, check_live, claim, find_token, status_at
+from .access import (
+    ACCESS,
+    AUTHORISED,
+    REFRESH,
+    REVOKED,
+    check_live,
+    claim,
+    end_chain,
+    find_token,
+    status_at,
+)
 
 if TYPE_CHECKING:
     from ..bank import Bank
@@ -227,30 +239,35 @@ class Grants:
     ) -> TokenSet:
         """A code from the dialog, once, for the connection's tokens. Any attempt by the client
         it was issued to uses it up, a failed one too (RFC 6749 §10.5: no guessing the PKCE
-        verifier); the caller keeps that though it answers an error. Another client's attempt
-        leaves the code alone, or anyone holding one could spoil it for its app."""
+        verifier), and presenting it again ends the refresh chain it began (§4.1.2): its
+        tokens stop working. The caller keeps both though it answers an error. Another
+        client's attempt leaves the code alone, or anyone holding one could spoil it."""
         keys = keyring.for_session(self.session)
         row = self.session.get(GrantCode, keys.digest(code)) if code else None
         now = self.bank.now()
         consent = self.session.get(Consent, row.consent_pk) if row is not None else None
-        if row is None or consent is None or row.used_at is not None or row.expires_at <= now:
+        if row is None or consent is None or consent.client_id != client.client_id:
             raise AuthorizationCodeInvalid(field="code")
-        if consent.client_id != client.client_id:
+        if row.used_at is None and row.expires_at <= now:
             raise AuthorizationCodeInvalid(field="code")
-        if not claim(self.session, GrantCode.used_at, GrantCode.code == row.code, now):
+        if row.used_at is not None or not claim(
+            self.session, GrantCode.used_at, GrantCode.code == row.code, now
+        ):
+            end_chain(self.session, consent.pk, row.code)
             raise AuthorizationCodeInvalid(field="code")
         if redirect_uri != row.redirect_uri:
             raise GrantInvalid("redirect_uri differs from the auth link's", field="redirect_uri")
         if row.code_challenge is not None and not _pkce_matches(row.code_challenge, code_verifier):
             raise GrantInvalid("code_verifier does not match code_challenge", field="code_verifier")
         self._check_live(consent, now)
-        return self._issue(consent, issuer)
+        consent.chain = row.code  # the chains before this code's (a renewal's) end here
+        return self._issue(consent, issuer, row.code)
 
     def refresh(self, client: AppClient, refresh_token: str, *, issuer: Issuer) -> TokenSet:
         """A refresh token, once, for a new token set (the next refresh token included)."""
-        consent = self._redeem_refresh(client, refresh_token)
-        self._check_live(consent, self.bank.now())
-        return self._issue(consent, issuer)
+        redeemed = self._redeem_refresh(client, refresh_token)
+        self._check_live(redeemed.consent, self.bank.now())
+        return self._issue(redeemed.consent, issuer, redeemed.chain)
 
     def extend(
         self, client: AppClient, refresh_token: str, *, reconfirmed: bool, issuer: Issuer
@@ -268,7 +285,7 @@ class Grants:
             return Extension(AUTHENTICATION_NEEDED, consent)
         self._redeem_refresh(client, refresh_token)
         self._renew(consent)
-        return Extension(RENEWED, consent, self._issue(consent, issuer))
+        return Extension(RENEWED, consent, self._issue(consent, issuer, row.chain))
 
     # -- connections --------------------------------------------------------------------------
 
@@ -316,14 +333,15 @@ class Grants:
         except (ConsentExpired, ConsentRevoked) as exc:
             raise GrantInvalid("the consent is over; the user must connect again") from exc
 
-    def _redeem_refresh(self, client: AppClient, refresh_token: str) -> Consent:
+    def _redeem_refresh(self, client: AppClient, refresh_token: str) -> GrantToken:
+        """The live refresh token, used up (its chain and consent go on to the next one)."""
         row = find_token(self.session, refresh_token, REFRESH)
         if row is None or row.consent.client_id != client.client_id:
             raise GrantInvalid(field="refresh_token")
         now = self.bank.now()
         if not claim(self.session, GrantToken.revoked_at, GrantToken.token == row.token, now):
             raise GrantInvalid(field="refresh_token")
-        return row.consent
+        return row
 
     def _renew(self, consent: Consent) -> None:
         now = self.bank.now()
@@ -345,7 +363,8 @@ class Grants:
         self.session.flush()
         return code
 
-    def _issue(self, consent: Consent, issuer: Issuer) -> TokenSet:
+    def _issue(self, consent: Consent, issuer: Issuer, chain: str | None) -> TokenSet:
+        """A new access token (and refresh token with ``offline_access``) on ``chain``."""
         now = self.bank.now()
         access = signing.sign(self.session, self.tenant, _claims(consent, issuer, now))
         refresh = secrets.token_hex(32) if OFFLINE_ACCESS in consent.scopes else None
@@ -360,6 +379,7 @@ class Grants:
                         issued_at=now,
                         expires_at=expires,
                         revoked_at=None,
+                        chain=chain,
                     )
                 )
         self.session.flush()

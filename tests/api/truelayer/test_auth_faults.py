@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from werkzeug.test import TestResponse
-
 from flask import Flask
+from werkzeug.test import TestResponse
 
 from sandbox.truelayer import data_access, data_routes, fault_gate
 
