@@ -9,7 +9,8 @@
    item, with the server's own CPU time up to that call; the median of ``--runs``. Two
    cases, run alternately: a database already at the current schema (``init-db`` ran
    once before; the usual start), and a fresh SQLite file, whose first start creates the
-   schema.
+   schema. Before each start, the same run times a process that only imports the core
+   packages every implementation needs (``STACK_IMPORTS``): the floor below any start.
 2. Throughput: the sandbox under gunicorn against ``bench/bare_app.py``, which returns
    the sandbox's own reply bytes from memory, under the same gunicorn settings and
    driven by the same load generator for the same time, in ``--rounds`` rounds that take
@@ -62,16 +63,23 @@ COLD_CASES = {
 }
 
 
+# What any server on the project's core packages imports before it can answer: a process
+# that does only this, timed beside each cold start, is the floor under the start.
+STACK_IMPORTS = "import flask, flask_sqlalchemy, marshmallow, sqlalchemy.orm, sqlite3"
+
+
 @dataclass(frozen=True)
 class ColdStart:
     """Seconds from process start to each milestone, one run; ``cpu``: the server's CPU
-    seconds up to its first Plaid call; ``case``: which database it started on."""
+    seconds up to its first Plaid call; ``case``: which database it started on;
+    ``stack_imports``: a process importing ``STACK_IMPORTS`` and exiting, timed just before."""
 
     ready: float
     first_call: float
     first_item: float
     cpu: float = 0.0
     case: str = FRESH
+    stack_imports: float = 0.0
 
 
 def sqlite_url(directory: Path, name: str) -> str:
@@ -105,9 +113,17 @@ def link_and_sync(url: str) -> tuple[float, int]:
     return time.perf_counter() - began, added
 
 
+def stack_imports_once(env: dict[str, str]) -> float:
+    """Seconds for a Python process to import ``STACK_IMPORTS`` and exit."""
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-c", STACK_IMPORTS], env=env, check=True)
+    return time.perf_counter() - began
+
+
 def cold_start_once(work: Path, run: int, database_url: str, case: str) -> ColdStart:
-    """One cold start of ``serve`` on ``database_url``."""
+    """One cold start of ``serve`` on ``database_url``, after its floor (``stack_imports``)."""
     env = sandbox_env(database_url)
+    floor = stack_imports_once(env)
     ready_file = work / f"ready-{case}-{run}.json"
     began = time.perf_counter()
     server = start_serve(env, ready_file)
@@ -120,7 +136,7 @@ def cold_start_once(work: Path, run: int, database_url: str, case: str) -> ColdS
         cpu = process_cpu_seconds(server.process.pid)
         link_item(server.url)
         first_item = time.perf_counter() - began
-    return ColdStart(ready, first_call, first_item, cpu, case)
+    return ColdStart(ready, first_call, first_item, cpu, case, floor)
 
 
 def measure_cold_start(work: Path, runs: int, database_url: str | None) -> list[ColdStart]:
@@ -283,6 +299,8 @@ def cold_start_table(runs: Sequence[ColdStart]) -> list[str]:
     ]
     if any(run.cpu for run in runs):
         milestones.append(("the server's CPU time up to its first Plaid call", "cpu"))
+    if any(run.stack_imports for run in runs):
+        milestones.append(("floor: a process importing only the core packages ¹", "stack_imports"))
     for label, attribute in milestones:
         values = [getattr(run, attribute) for run in runs]
         rows.append(
@@ -302,6 +320,8 @@ def cold_start_section(runs: Sequence[ColdStart]) -> list[str]:
                 "",
             ]
             lines += [*cold_start_table(chosen), ""]
+    if any(run.stack_imports for run in runs):
+        lines += [f"¹ `python -c '{STACK_IMPORTS}'`, timed before each start.", ""]
     return lines
 
 

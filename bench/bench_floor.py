@@ -1,15 +1,16 @@
-"""``/accounts/balance/get`` against the stack's floor: how close the sandbox comes to the
-least its core packages cost.
+"""``/accounts/balance/get`` and ``/transactions/sync`` against the stack's floor: how close
+the sandbox comes to the least its core packages cost.
 
     .venv/bin/python -m bench.bench_floor
     .venv/bin/python -m bench.bench_floor --database-url postgresql://postgres@127.0.0.1/bench
 
 Three servers under the same gunicorn settings, loaded in turn by the same wrk run over
 ``--rounds`` rounds: the sandbox, ``floor_app`` (Flask + Flask-SQLAlchemy + marshmallow
-answering the same call from the same database in one statement, with nothing else the
-sandbox does) and ``bare_app`` (the sandbox's reply bytes from memory). Issue 16's target is
-the sandbox at 0.5x bare; the floor's own ratio says how much of that any implementation
-on these packages can keep. Prints a table; saves nothing.
+answering the same call from the same database in as few statements as it can, with
+nothing else the sandbox does) and ``bare_app`` (the sandbox's reply bytes from memory).
+Issue 16's targets are the sandbox at 0.5x bare (balance) and 0.35x (sync, the first page of
+100); the floor's own ratio says how much of that any implementation on these packages can
+keep. Prints a table per endpoint; saves nothing.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from pathlib import Path
 
 import sqlalchemy
 
-from .bench_api import BALANCE, _capture, _load, _spread, link_item, sqlite_url
+from .bench_api import ENDPOINTS, SYNC, _capture, _load, _spread, link_item, sqlite_url
 from .load import median, wrk_available
 from .servers import (
     Server,
     init_db,
+    plaid_post,
     sandbox_env,
     start_gunicorn,
 )
@@ -46,25 +48,44 @@ def stored_digest(database_url: str) -> str:
         engine.dispose()
 
 
-def load_once(server: Server, body: bytes, args: argparse.Namespace) -> tuple[float, float]:
+Round = dict[str, dict[str, tuple[float, float]]]  # endpoint -> server -> (req/s, CPU ms)
+
+
+def load_once(
+    server: Server, endpoint: str, body: bytes, args: argparse.Namespace
+) -> tuple[float, float]:
     """Requests per second and the workers' CPU milliseconds per request (``bench_api``'s
     load with wrk)."""
-    result, cpu = _load("wrk", server, BALANCE, body, args)
+    result, cpu = _load("wrk", server, endpoint, body, args)
     return result.rate, 1000 * cpu
 
 
-def measure(work: Path, args: argparse.Namespace) -> list[dict[str, tuple[float, float]]]:
-    """Each round's (req/s, CPU ms per request) of the three servers."""
+def _same_reply(floor: bytes, sandbox: bytes, endpoint: str) -> None:
+    """The floor must show what the sandbox shows (its accounts; sync: its transactions)."""
+    mine, theirs = json.loads(floor), json.loads(sandbox)
+    keys = ("accounts", "added", "has_more") if endpoint == SYNC else ("accounts",)
+    if any(mine[key] != theirs[key] for key in keys):
+        raise RuntimeError(f"the floor app does not answer {endpoint} as the sandbox does")
+
+
+def measure(work: Path, args: argparse.Namespace) -> list[Round]:
+    """Each round's (req/s, CPU ms per request) of the three servers, per endpoint."""
     url = args.database_url or sqlite_url(work, "floor.db")
     env = sandbox_env(url)
     init_db(env)
     settings = {"workers": args.workers, "worker_class": "sync"}
-    rounds = []
+    rounds: list[Round] = []
     with start_gunicorn("sandbox.wsgi:app", env, work / "sandbox.log", **settings) as sandbox:
-        body = json.dumps({"access_token": link_item(sandbox.url)}).encode()
-        reply = _capture(sandbox, BALANCE, body)
-        (work / "reply.json").write_bytes(reply)
-        (work / "replies.json").write_text(json.dumps({BALANCE: str(work / "reply.json")}))
+        token = link_item(sandbox.url)
+        plaid_post(sandbox.url, SYNC, access_token=token, count=1)  # the first sync writes
+        bodies = {
+            e: json.dumps({"access_token": token, **x}).encode() for e, x in ENDPOINTS.items()
+        }
+        files = {}
+        for number, (endpoint, body) in enumerate(bodies.items()):
+            files[endpoint] = work / f"reply{number}.json"
+            files[endpoint].write_bytes(_capture(sandbox, endpoint, body))
+        (work / "replies.json").write_text(json.dumps({e: str(f) for e, f in files.items()}))
         floor_env = dict(env, FLOOR_TOKEN_DIGEST=stored_digest(url))
         bare_env = dict(os.environ, BENCH_REPLIES=str(work / "replies.json"))
         floor_log, bare_log = work / "floor.log", work / "bare.log"
@@ -72,29 +93,35 @@ def measure(work: Path, args: argparse.Namespace) -> list[dict[str, tuple[float,
             start_gunicorn("bench.floor_app:app", floor_env, floor_log, **settings) as floor,
             start_gunicorn("bench.bare_app:app", bare_env, bare_log, **settings) as bare,
         ):
-            floor_reply = json.loads(_capture(floor, BALANCE, body))
-            if floor_reply["accounts"] != json.loads(reply)["accounts"]:
-                raise RuntimeError("the floor app does not show the sandbox's accounts")
+            for endpoint, body in bodies.items():
+                _same_reply(_capture(floor, endpoint, body), files[endpoint].read_bytes(), endpoint)
             servers = dict(zip(NAMES, (bare, floor, sandbox), strict=True))
             for turn in range(args.rounds):
                 order = NAMES if turn % 2 == 0 else NAMES[::-1]
-                rounds.append({name: load_once(servers[name], body, args) for name in order})
+                rounds.append(
+                    {
+                        endpoint: {
+                            name: load_once(servers[name], endpoint, body, args) for name in order
+                        }
+                        for endpoint, body in bodies.items()
+                    }
+                )
     return rounds
 
 
-def table(rounds: list[dict[str, tuple[float, float]]], database: str) -> list[str]:
+def table(rounds: list[Round], endpoint: str, database: str) -> list[str]:
     """One row per server: the median of its rounds' rate, CPU and ratio, with the range of
     the ratios (each round's own bare rate is the baseline)."""
     lines = [
-        f"`{BALANCE}` on {database}, {len(rounds)} rounds (median (min-max)):",
+        f"`{endpoint}` on {database}, {len(rounds)} rounds (median (min-max)):",
         "",
         "| server | req/s | CPU per request (ms) | ratio to bare |",
         "|---|---:|---:|---:|",
     ]
     for name in NAMES:
-        rates = [r[name][0] for r in rounds]
-        cpus = [r[name][1] for r in rounds]
-        ratios = [r[name][0] / r["bare"][0] for r in rounds]
+        rates = [r[endpoint][name][0] for r in rounds]
+        cpus = [r[endpoint][name][1] for r in rounds]
+        ratios = [r[endpoint][name][0] / r[endpoint]["bare"][0] for r in rounds]
         lines.append(f"| {name} | {median(rates):,.0f} | {median(cpus):.2f} | {_spread(ratios)} |")
     return lines
 
@@ -124,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
         rounds = measure(Path(tmp), args)
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
-    print("\n".join(table(rounds, database)))
+    for endpoint in ENDPOINTS:
+        print("\n".join(table(rounds, endpoint, database)) + "\n")
     return 0
 
 

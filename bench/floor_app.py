@@ -1,5 +1,5 @@
-"""The stack's floor: ``/accounts/balance/get`` as the least a Flask + Flask-SQLAlchemy +
-marshmallow app can do and still answer it from the database.
+"""The stack's floor: ``/accounts/balance/get`` and ``/transactions/sync`` as the least a
+Flask + Flask-SQLAlchemy + marshmallow app can do and still answer them from the database.
 
 ``bench_floor`` serves it beside the sandbox and ``bare_app`` under the same gunicorn
 settings. Per request it pays what any implementation on the project's core packages pays:
@@ -8,6 +8,12 @@ keyed hash of the access token, one SQL statement (token, item and accounts join
 JSON reply of the same shape. It leaves out everything else the sandbox does: API keys and
 tenants, the fault gate, body screening, the clock's catch-up, security headers. The
 sandbox's ratio to bare Flask can hardly beat this one's.
+
+``/transactions/sync`` (the first page of ``count`` rows, and the accounts Transactions
+covers) adds one statement for the page's rows and renders them as the sandbox does, with
+its renderer and its cache keyed by the row (``sandbox.plaid.transaction_json``): a page
+read again is bytes joined, which no implementation can undercut. No cursor is decoded and
+no change-log bookkeeping done.
 
 ``DATABASE_URL`` names a database the sandbox linked an item in; ``FLOOR_TOKEN_DIGEST`` is
 what it stores of that item's access token (its keyed hash): the floor does the hashing's
@@ -21,21 +27,34 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from flask import Flask, Response, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
 from sqlalchemy import text
+
+from sandbox.core.ledger.model import has_transactions
+from sandbox.plaid import transaction_json
 
 HASH_KEY = secrets.token_bytes(32)
 PRODUCTS = ("assets", "auth", "balance", "identity", "investments", "liabilities", "signal")
 READ = text(
     "SELECT a.id, a.name, a.official_name, a.mask, a.type, a.subtype, a.currency,"
     " a.current_minor, a.available_minor, a.limit_minor,"
-    " i.id, i.institution_id, i.webhook, i.products"
+    " i.id, i.institution_id, i.webhook, i.products, i.pk"
     " FROM access_tokens t JOIN items i ON i.pk = t.item_pk JOIN accounts a ON a.item_pk = i.pk"
     " WHERE t.token = :digest AND t.revoked_at IS NULL ORDER BY a.ordinal"
+)
+
+# The columns a reply renders (``sandbox.core.sync.RENDERED``, in its order), as stored.
+PAGE = text(
+    "SELECT id, account_id, amount_minor, currency, date, authorized_date, name, merchant_name,"
+    " category, payment_channel, pending, pending_transaction_id, CAST(details AS TEXT)"
+    " FROM transactions WHERE item_pk = :item_pk AND NOT removed"
+    " ORDER BY updated_seq LIMIT :limit"
 )
 
 
@@ -48,8 +67,56 @@ class _BalanceRequest(Schema):
     options = fields.Nested(_Options)
 
 
+class _SyncRequest(Schema):
+    access_token = fields.String(required=True)
+    cursor = fields.String(load_default="")
+    count = fields.Integer(load_default=100)
+    options = fields.Dict()
+
+
 def _money(minor: int | None) -> float | None:
     return None if minor is None else minor / 100
+
+
+def _item(first: Any) -> dict[str, Any]:
+    """Plaid's ``Item`` from the read's first row."""
+    products = first[13] if isinstance(first[13], list) else json.loads(first[13])
+    return {
+        "item_id": first[10],
+        "institution_id": first[11],
+        "webhook": first[12],
+        "error": None,
+        "available_products": sorted(set(PRODUCTS) - set(products)),
+        "billed_products": products,
+        "products": products,
+        "consented_products": products,
+        "consent_expiration_time": None,
+        "update_type": "background",
+        "auth_method": None,
+    }
+
+
+def _accounts(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Plaid's ``AccountBase`` of each row of the read."""
+    return [
+        {
+            "account_id": r[0],
+            "balances": {
+                "available": _money(r[8]),
+                "current": _money(r[7]),
+                "limit": _money(r[9]),
+                "iso_currency_code": r[6],
+                "unofficial_currency_code": None,
+            },
+            "mask": r[3],
+            "name": r[1],
+            "official_name": r[2],
+            "type": r[4],
+            "subtype": r[5],
+            "holder_category": "personal",
+        }
+        for r in rows
+    ]
 
 
 def create_app(database_url: str, digest: str) -> Flask:
@@ -57,48 +124,38 @@ def create_app(database_url: str, digest: str) -> Flask:
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url
     db = SQLAlchemy(app)
-    schema = _BalanceRequest()
+    balance_schema, sync_schema = _BalanceRequest(), _SyncRequest()
+
+    def read(body: dict[str, Any]) -> Sequence[Any]:
+        """The token's keyed hash, then its item and accounts in one statement."""
+        hmac.new(HASH_KEY, body["access_token"].encode(), hashlib.sha256).hexdigest()
+        return db.session.execute(READ, {"digest": digest}).all()
 
     @app.post("/accounts/balance/get")
     def balance() -> Response:
-        body = schema.load(request.get_json())
-        hmac.new(HASH_KEY, body["access_token"].encode(), hashlib.sha256).hexdigest()
-        rows = db.session.execute(READ, {"digest": digest}).all()
-        first = rows[0]
-        products = first[13] if isinstance(first[13], list) else json.loads(first[13])
-        item: dict[str, Any] = {
-            "item_id": first[10],
-            "institution_id": first[11],
-            "webhook": first[12],
-            "error": None,
-            "available_products": sorted(set(PRODUCTS) - set(products)),
-            "billed_products": products,
-            "products": products,
-            "consented_products": products,
-            "consent_expiration_time": None,
-            "update_type": "background",
-            "auth_method": None,
+        rows = read(balance_schema.load(request.get_json()))
+        return jsonify(
+            accounts=_accounts(rows), item=_item(rows[0]), request_id=secrets.token_hex(8)
+        )
+
+    @app.post("/transactions/sync")
+    def sync() -> Response:
+        body = sync_schema.load(request.get_json())
+        rows = read(body)
+        count = body["count"]
+        page = db.session.execute(PAGE, {"item_pk": rows[0][14], "limit": count + 1}).all()
+        options = transaction_json.options_of(body.get("options") or {})
+        reply = {
+            "added": transaction_json.array(page[:count], *options),
+            "modified": [],
+            "removed": [],
+            "next_cursor": secrets.token_urlsafe(24),
+            "has_more": len(page) > count,
+            "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
+            "accounts": _accounts([r for r in rows if has_transactions(r[4], r[5])]),
+            "request_id": secrets.token_hex(8),
         }
-        accounts = [
-            {
-                "account_id": r[0],
-                "balances": {
-                    "available": _money(r[8]),
-                    "current": _money(r[7]),
-                    "limit": _money(r[9]),
-                    "iso_currency_code": r[6],
-                    "unofficial_currency_code": None,
-                },
-                "mask": r[3],
-                "name": r[1],
-                "official_name": r[2],
-                "type": r[4],
-                "subtype": r[5],
-                "holder_category": "personal",
-            }
-            for r in rows
-        ]
-        return jsonify(accounts=accounts, item=item, request_id=secrets.token_hex(8))
+        return Response(orjson.dumps(reply), mimetype="application/json")
 
     return app
 

@@ -7,6 +7,7 @@ Nothing here times anything: benchmark results are ratios measured in one run
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import psycopg
@@ -83,6 +84,24 @@ def test_report_has_the_ratio_row() -> None:
     assert "| 4.00 ms |" in text and "**0.25** (bare/sandbox)" in text  # CPU per request
     assert "450.0 ms" in text  # median of the two ready times
     assert "median 250.0 ms" in text  # of the link + sync chains
+
+
+def test_cold_start_table_shows_the_import_floor_beside_the_start() -> None:
+    runs = [
+        bench_api.ColdStart(0.5, 0.6, 0.7, stack_imports=0.30),
+        bench_api.ColdStart(0.4, 0.5, 0.6, stack_imports=0.40),
+    ]
+    text = "\n".join(bench_api.cold_start_section(runs))
+    label = "| floor: a process importing only the core packages ¹ |"
+    assert label + " 350.0 ms | 300.0 ms | 400.0 ms |" in text
+    assert bench_api.STACK_IMPORTS in text  # the footnote says what the floor imports
+    without = "\n".join(bench_api.cold_start_section([bench_api.ColdStart(0.5, 0.6, 0.7)]))
+    assert "floor" not in without  # runs that did not time it show no row
+
+
+def test_the_import_floor_names_packages_that_import() -> None:
+    # A misspelt package would fail the run (check=True) instead of timing a faster failure.
+    assert bench_api.stack_imports_once(dict(os.environ)) > 0
 
 
 def test_bare_app_serves_one_reply_per_path() -> None:
