@@ -59,18 +59,61 @@ def prepare_schema(app: Flask) -> None:
 def head_revision(migrations: Path) -> str | None:
     """The newest revision, read from the migration files; None unless there is exactly one
     head (a merge or two heads: Alembic decides)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
+    revisions = _revisions(migrations)
+    if revisions is None:
+        return None
+    heads = set(revisions) - {parent for parent in revisions.values() if parent}
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _revisions(migrations: Path) -> dict[str, str | None] | None:
+    """Each migration's revision and its parent, read from the files (None: one unreadable)."""
+    revisions: dict[str, str | None] = {}
     for path in (migrations / "versions").glob("*.py"):
         found = dict(_REVISION_LINE.findall(path.read_text()))
         revision = ast.literal_eval(found.get("revision", "None"))
         parent = ast.literal_eval(found.get("down_revision", "None"))
         if not isinstance(revision, str) or not isinstance(parent, str | None):
             return None
-        revisions.add(revision)
-        parents.update([parent] if parent else [])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
+        revisions[revision] = parent
+    return revisions
+
+
+def schema_problem(app: Flask) -> str | None:
+    """Why ``app``'s database cannot be served as it stands, or None; read-only.
+
+    For servers that do not migrate (``sandbox.wsgi`` under gunicorn, where several workers
+    must not race on migrations): a database ``init-db`` never prepared, or one at another
+    revision, would answer every call with a 500. Tables without Alembic's bookkeeping (made
+    by ``create_all``) are taken as current.
+    """
+    migrations = Path(app.extensions["migrate"].directory)
+    with app.app_context():
+        url = db.engine.url
+        file = url.database if url.get_backend_name() == "sqlite" else None
+        if file not in (None, "", ":memory:") and not Path(file).exists():
+            # Connecting would create it: an empty file that every later start would accept.
+            return f"no database at {file}: run `bank-sandbox init-db` first"
+        with db.engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+            current = _current_revision(connection, tables)
+        # No pooled connection outlives the check: gunicorn's ``--preload`` forks after it,
+        # and workers must not share a database socket.
+        db.engine.dispose()
+    if not tables:
+        return "the database has no tables: run `bank-sandbox init-db` first"
+    head = head_revision(migrations)
+    if current is None or head is None or current == head:
+        return None
+    if current in (_revisions(migrations) or {}):
+        return (
+            f"the database's schema is at revision {current}, this sandbox needs {head}: "
+            "run `bank-sandbox init-db` to upgrade it"
+        )
+    return (
+        f"the database's schema is at revision {current}, which this version of the sandbox "
+        "does not know (a newer version made it): serve it with that version"
+    )
 
 
 def _current_revision(connection: Connection, tables: list[str]) -> str | None:

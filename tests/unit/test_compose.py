@@ -214,8 +214,8 @@ def test_dockerfile_requirements_step_reads_the_real_pyproject(tmp_path: Path) -
     assert any(r.startswith("limits[redis]") for r in wanted)
 
 
-def test_wsgi_module_builds_the_app_without_touching_the_database(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_wsgi_module_refuses_a_missing_database_without_creating_or_migrating_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import importlib
     import sys
@@ -229,6 +229,24 @@ def test_wsgi_module_builds_the_app_without_touching_the_database(
         flask_migrate, "upgrade", lambda *a, **k: pytest.fail("wsgi import migrated")
     )
     monkeypatch.delitem(sys.modules, "sandbox.wsgi", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        importlib.import_module("sandbox.wsgi")
+    assert stopped.value.code == 4  # gunicorn's "App failed to load": it stops
+    assert f"Error: no database at {database}: run `bank-sandbox init-db` first" in (
+        capsys.readouterr().err
+    )
+    assert not database.exists()
+
+
+def test_wsgi_module_builds_the_app_on_a_database_init_db_prepared(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import importlib
+    import sys
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ready.db'}")
+    monkeypatch.setenv("SANDBOX_SECRET_KEY", "wsgi-test")
+    subprocess.run([sys.executable, "-m", "sandbox", "init-db"], check=True, capture_output=True)
+    monkeypatch.delitem(sys.modules, "sandbox.wsgi", raising=False)
     wsgi = importlib.import_module("sandbox.wsgi")
     assert wsgi.app.url_map.bind("localhost").match("/control/health")
-    assert not database.exists()

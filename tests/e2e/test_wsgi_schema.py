@@ -1,0 +1,96 @@
+"""``gunicorn sandbox.wsgi:app`` on a database ``init-db`` has not prepared, as a user meets
+it after upgrading the package or on a fresh database: gunicorn stops at once with one line
+saying what to run, instead of serving a 500 to every call; after ``init-db`` it serves.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox.bootstrap import _revisions, head_revision
+from tests.conftest import fresh_database_url
+
+pytestmark = pytest.mark.e2e
+BIN = Path(sys.executable).parent
+MIGRATIONS = Path(__file__).parents[2] / "sandbox" / "migrations"
+
+
+def _env(database_url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "SANDBOX_SECRET_KEY": "wsgi-e2e"}
+
+
+def _gunicorn() -> list[str]:
+    return [str(BIN / "gunicorn"), "--workers", "2", "--bind", "127.0.0.1:0", "sandbox.wsgi:app"]
+
+
+def _refused(database_url: str) -> str:
+    """gunicorn's stderr after it stopped by itself (it must not keep booting workers)."""
+    done = subprocess.run(
+        _gunicorn(), env=_env(database_url), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "App failed to load" in done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
+def _sandbox(*args: str, database_url: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", *args], env=_env(database_url), check=True, capture_output=True
+    )
+
+
+def _serves(database_url: str, tmp_path: Path) -> None:
+    """gunicorn starts and answers the health check."""
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(_gunicorn(), env=_env(database_url), stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := re.search(rb"Listening at: (http://\S+)", log.read_bytes())):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        url = found.group(1).decode()
+        while True:
+            try:
+                assert requests.get(f"{url}/control/health", timeout=5).status_code == 200
+                return
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_gunicorn_stops_on_a_sqlite_file_that_does_not_exist(tmp_path: Path) -> None:
+    database = tmp_path / "sandbox.db"
+    stderr = _refused(f"sqlite:///{database}")
+    assert f"Error: no database at {database}: run `bank-sandbox init-db` first" in stderr
+    assert not database.exists()  # not left behind as an empty file
+
+
+def test_gunicorn_stops_on_an_empty_postgres_database(tmp_path: Path) -> None:
+    stderr = _refused(fresh_database_url("postgresql", tmp_path, "wsgi"))
+    assert "Error: the database has no tables: run `bank-sandbox init-db` first" in stderr
+
+
+def test_gunicorn_stops_on_an_older_schema_until_init_db_upgrades_it(tmp_path: Path) -> None:
+    head = head_revision(MIGRATIONS)
+    assert head is not None
+    older = _revisions(MIGRATIONS)[head]  # the schema before this version's last migration
+    assert older is not None
+    url = f"sqlite:///{tmp_path / 'sandbox.db'}"
+    _sandbox("flask", "--app", "sandbox", "db", "upgrade", older, database_url=url)
+    stderr = _refused(url)
+    assert f"schema is at revision {older}, this sandbox needs {head}: run `bank-sandbox" in stderr
+    _sandbox("sandbox", "init-db", database_url=url)
+    _serves(url, tmp_path)
