@@ -499,15 +499,35 @@ class InternalError(CoreError):
     condition = "INTERNAL_SERVER_ERROR"
 
 
-# Codes a dialect reports beyond the conditions above (TrueLayer's own list, which a fault rule
-# for it may inject by name: ``PROVIDER_TIMEOUT``), upper case. The dialect adds them when it
-# is imported (``add_dialect_codes``): the core never imports a dialect.
-DIALECT_CODES: dict[str, frozenset[str]] = {}
+@dataclass(frozen=True)
+class DialectCodes:
+    """What a fault rule for one dialect may name beyond the conditions above, and the words a
+    refusal of another code uses, which are the dialect's: the core never names a dialect.
+
+    ``name`` is how a refusal names the dialect (``… is not an error code TrueLayer knows``);
+    ``codes`` are its own (TrueLayer's ``PROVIDER_TIMEOUT``), upper case; ``listed_in`` is the
+    page that lists them, which the refusal points at (set whenever ``codes`` is).
+    """
+
+    name: str
+    codes: frozenset[str] = frozenset()
+    listed_in: str | None = None
 
 
-def add_dialect_codes(dialect: str, codes: Iterable[str]) -> None:
-    """Let fault rules for ``dialect`` inject ``codes`` (its own words) as well."""
-    DIALECT_CODES[dialect] = DIALECT_CODES.get(dialect, frozenset()) | {c.upper() for c in codes}
+# Each dialect's codes and words, added when the dialect is imported (``add_dialect_codes``):
+# the core never imports a dialect.
+DIALECT_CODES: dict[str, DialectCodes] = {}
+
+
+def add_dialect_codes(
+    dialect: str, name: str, codes: Iterable[str] = (), listed_in: str | None = None
+) -> None:
+    """Let fault rules for ``dialect`` inject ``codes`` (its own words, listed on the page
+    ``listed_in``) as well, and word a refusal with its ``name``."""
+    own = frozenset(c.upper() for c in codes)
+    if own and listed_in is None:
+        raise ValueError(f"{name}'s own codes need the page that lists them")
+    DIALECT_CODES[dialect] = DialectCodes(name, own, listed_in)
 
 
 @dataclass(frozen=True)

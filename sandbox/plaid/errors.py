@@ -240,6 +240,9 @@ ERRORS.update(
     }
 )
 
+# Plaid has no codes beyond the README's error table; a fault rule's refusal names Plaid.
+errors.add_dialect_codes("plaid", "Plaid")
+
 # The section of Plaid's error reference each ``error_type`` is documented in.
 DOC_SECTIONS = {
     "INVALID_REQUEST": "invalid-request",

@@ -64,7 +64,9 @@ CODES: dict[str, int] = {
     "connector_timeout": 504,
 }
 
-errors.add_dialect_codes("truelayer", CODES)  # a fault rule for TrueLayer may inject any
+# A fault rule for TrueLayer may inject any of its codes; a refusal names TrueLayer and the
+# page that lists them.
+errors.add_dialect_codes("truelayer", "TrueLayer", CODES, "docs/truelayer-data.md")
 
 
 def _row(code: str, description: str | None = None) -> TrueLayerError:

@@ -1,11 +1,13 @@
 """The dialect-neutral core, enforced: the import-linter contracts in pyproject.toml hold.
 
 ``lint-imports`` runs here (through its Python API) so CI fails as soon as the core
-imports Flask or a dialect, or a dialect reaches past ``sandbox.core.bank``.
+imports Flask or a dialect, or a dialect reaches past ``sandbox.core.bank``. Nor may the
+core's strings word a dialect: its name and documentation pages are the dialect's to register.
 """
 
 from __future__ import annotations
 
+import ast
 import logging
 import pkgutil
 import tomllib
@@ -16,10 +18,16 @@ import pytest
 from importlinter.cli import lint_imports
 
 import sandbox.core
+import sandbox.plaid.errors  # each dialect registers its name on import
+import sandbox.truelayer.errors
+from sandbox.core import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a dialect may import from the core: the facade, domain errors and value types.
 DOORS = {"bank", "errors", "models", "institutions", "categories"}
+# Dialect names the core's strings may hold: Plaid is the product the core is modelled on
+# (its webhook signature header, its Signal attribute names, its category icons' host).
+CORE_MODELLED_ON = {"Plaid"}
 
 
 def _config() -> dict[str, Any]:
@@ -114,3 +122,42 @@ def test_an_import_loop_breaks_the_build(tmp_path: Path) -> None:
     probe = tmp_path / "probe.toml"
     probe.write_text(_toml({**config, "contracts": [contract]}))
     assert _lint(probe) == 1
+
+
+def _core_strings() -> list[tuple[str, int, str]]:
+    """Every string constant of ``sandbox/core`` (f-string parts included) except docstrings,
+    which may tell the history or the provider a rule follows: (file, line, text)."""
+    found = []
+    for path in sorted((ROOT / "sandbox" / "core").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        found += [
+            (str(path.relative_to(ROOT)), node.lineno, node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ]
+    return found
+
+
+def test_the_core_words_no_dialect() -> None:
+    """A message of the core naming a dialect or pointing at its docs page drifts from the
+    dialect (and is wrong for the next one): each dialect registers its name and the page of
+    its codes (``errors.add_dialect_codes``). Dialect ids as keys (``"truelayer"``) are fine."""
+    names = {known.name for known in errors.DIALECT_CODES.values()} - CORE_MODELLED_ON
+    assert names, "no dialect registered a name to look for"
+    words = [*names, "docs/"]
+    wording = [
+        f"{file}:{line}: {text!r}"
+        for file, line, text in _core_strings()
+        if any(word in text for word in words)
+    ]
+    assert wording == []

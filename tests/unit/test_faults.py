@@ -186,6 +186,33 @@ def test_validate_refuses_a_code_of_no_dialect_naming_error_code() -> None:
     assert header.value.detail["field"] == "Sandbox-Fault.error_code"
 
 
+def test_a_refused_code_is_worded_as_its_dialect_registered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The core names no dialect: the name in a refusal and the page listing the dialect's own
+    codes are what the dialect registered (a dialect that registered nothing: its id)."""
+    listed = errors.DialectCodes("Acme Open Banking", frozenset({"ACME_DOWN"}), "docs/acme.md")
+    monkeypatch.setitem(errors.DIALECT_CODES, "truelayer", listed)
+    monkeypatch.delitem(errors.DIALECT_CODES, "plaid", raising=False)
+    assert faults.validate({"dialect": "truelayer", "error_code": "acme_down"})
+    with pytest.raises(errors.InvalidField) as refused:
+        faults.validate({"dialect": "truelayer", "error_code": "PROVIDER_TIMEOUT"})
+    assert refused.value.message == (
+        "error_code PROVIDER_TIMEOUT is not an error code Acme Open Banking knows: use one of "
+        "the README's error table (Errors you can trigger) or Acme Open Banking's own in upper "
+        "case (docs/acme.md), such as ITEM_LOCKED"
+    )
+    with pytest.raises(errors.InvalidField, match="is not an error code plaid knows: use one "):
+        faults.validate({"dialect": "plaid", "error_code": "ACME_DOWN"})
+
+
+def test_own_codes_come_with_the_page_listing_them() -> None:
+    """A refusal points at where a dialect's own codes are listed: there must be one."""
+    with pytest.raises(ValueError, match="Acme's own codes need the page that lists them"):
+        errors.add_dialect_codes("acme", "Acme", ["ACME_DOWN"])
+    assert "acme" not in errors.DIALECT_CODES
+
+
 # -- the Sandbox-Fault header -------------------------------------------------------------
 
 

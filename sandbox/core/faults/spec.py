@@ -184,7 +184,7 @@ def known_codes(dialect: str) -> frozenset[str]:
     shared = frozenset(_conditions()) | ratelimits.CODES
     if dialect == "*":
         return shared
-    return shared | errors.DIALECT_CODES.get(dialect, frozenset())
+    return shared | _own_codes(dialect)
 
 
 def error_for(code: str, dialect: str = "plaid") -> errors.CoreError:
@@ -198,9 +198,15 @@ def error_for(code: str, dialect: str = "plaid") -> errors.CoreError:
     cls = errors.for_condition(code) or _conditions().get(code)
     if cls is not None:
         return cls()
-    if code in errors.DIALECT_CODES.get(dialect, ()):
+    if code in _own_codes(dialect):
         return errors.InternalError(f"injected fault: {code}", code=code)
     return errors.InternalError()
+
+
+def _own_codes(dialect: str) -> frozenset[str]:
+    """The codes ``dialect`` registered as its own (none if it registered nothing)."""
+    known = errors.DIALECT_CODES.get(dialect)
+    return frozenset() if known is None else known.codes
 
 
 def _conditions() -> dict[str, type[errors.CoreError]]:
@@ -361,13 +367,14 @@ def _check_action(spec: dict[str, Any], prefix: str) -> None:
 
 def _check_code(spec: dict[str, Any], prefix: str) -> None:
     """An ``error_code`` must be one the rule's dialect knows: an unknown one would fail every
-    matching call with a generic error pointing at no documentation."""
+    matching call with a generic error pointing at no documentation. The refusal names the
+    dialect and the page of its own codes as it registered them (its id if it did not)."""
     code, dialect = spec.get("error_code"), spec["dialect"]
     if code is None or code in known_codes(dialect):
         return
-    words = {"*": "every dialect", "truelayer": "TrueLayer"}.get(dialect, "Plaid")
-    own = dialect == "truelayer"
-    more = " or TrueLayer's own in upper case (docs/truelayer-data.md)" if own else ""
+    known = errors.DIALECT_CODES.get(dialect) or errors.DialectCodes(name=dialect)
+    words = "every dialect" if dialect == "*" else known.name
+    more = f" or {known.name}'s own in upper case ({known.listed_in})" if known.codes else ""
     field = prefix + "error_code"
     raise errors.InvalidField(
         f"{field} {code} is not an error code {words} knows: use one of the README's error "

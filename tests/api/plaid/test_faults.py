@@ -81,6 +81,30 @@ def test_faults_a_code_the_dialect_does_not_know_is_refused_naming_error_code(
     assert control(plaid, "GET", "/faults").get_json()["rules"] == []
 
 
+@pytest.mark.parametrize(
+    ("dialect", "words"),
+    [
+        ("plaid", "Plaid knows: use one of the README's error table (Errors you can trigger)"),
+        ("*", "every dialect knows: use one of the README's error table (Errors you can trigger)"),
+        (
+            "truelayer",
+            "TrueLayer knows: use one of the README's error table (Errors you can trigger) or "
+            "TrueLayer's own in upper case (docs/truelayer-data.md)",
+        ),
+    ],
+)
+def test_faults_a_refused_code_names_the_dialect_and_where_its_codes_are_listed(
+    plaid: PlaidClient, dialect: str, words: str
+) -> None:
+    """The refusal says whose codes were asked for and where they are listed: the README's
+    table for every dialect, TrueLayer's own on its docs page (each dialect's words, as it
+    registered them with the core)."""
+    response = control(plaid, "POST", "/faults", {"dialect": dialect, "error_code": "NOT_A_CODE"})
+    assert response.get_json()["error"]["message"] == (
+        f"error_code NOT_A_CODE is not an error code {words}, such as ITEM_LOCKED"
+    )
+
+
 def test_faults_a_header_code_the_sandbox_does_not_know_is_a_400_naming_the_header(
     plaid: PlaidClient,
 ) -> None:
