@@ -18,8 +18,10 @@ from flask import Flask
 from sqlalchemy import text
 
 from sandbox import MIGRATIONS, bootstrap, create_app, testing
+from sandbox.core import tenants
 from sandbox.core.models import Base
 from sandbox.extensions import db
+from tests.api.truelayer.auth_helpers import AuthDialog, query_of
 from tests.conftest import DATABASES, POSTGRES_URL
 
 
@@ -401,3 +403,56 @@ def test_fault_rule_ids_are_never_reused_from_the_migrations_and_from_the_models
         connection.execute(text("DROP TABLE alembic_version"))
     testing.upgrade_schema(empty_app)  # empty again: the models' tables, stamped
     assert "AUTOINCREMENT" in _table_definition(empty_app, "fault_rules")
+
+
+PRESENT = {"environ_base": {"HTTP_X_PSU_IP": "203.0.113.7"}}  # the user present: no quota
+
+
+def _tokens_from_before_chains(app: Flask) -> tuple[AuthDialog, str, dict[str, Any]]:
+    """A TrueLayer connection as an upgrade from before refresh chains leaves it: made at the
+    head, then migrated down past 4797b99cb507 and up again, so neither its consent nor its
+    tokens name a chain. Returns the dialog, the code that began it, and a set refreshed once."""
+    import flask_migrate
+
+    bootstrap.prepare_schema(app)
+    bootstrap.ensure_default_tenant(app)
+    dialog = AuthDialog(app.test_client(), tenants.Keys("c", "s"))
+    code = dialog.authorize()["code"]
+    first = dialog.exchange(code).get_json()
+    rotated = dialog.token(grant_type="refresh_token", refresh_token=first["refresh_token"])
+    with app.app_context():
+        flask_migrate.downgrade(revision="12ecc4c6ef81")
+        flask_migrate.upgrade()
+        assert db.session.execute(text("SELECT chain FROM consents")).scalars().all() == [None]
+        db.session.remove()
+    return dialog, code, rotated.get_json()
+
+
+def _works(dialog: AuthDialog, tokens: dict[str, Any]) -> tuple[int, int]:
+    """The Data API's status for the set's access token, then the token endpoint's for its
+    refresh token (which uses it up)."""
+    data = dialog.bearer("GET", "/data/v1/me", tokens["access_token"], **PRESENT)
+    refresh = dialog.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    return data.status_code, refresh.status_code
+
+
+def test_truelayer_tokens_from_before_chains_work_until_a_renewal(empty_app: Flask) -> None:
+    """An upgrade logs no app out: the access and refresh tokens from before it work, the
+    refresh goes on rotating, and a renewal's exchange ends them as it ends any chain."""
+    dialog, _, tokens = _tokens_from_before_chains(empty_app)
+    reply = dialog.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    rotated = reply.get_json()
+    assert dialog.bearer("GET", "/data/v1/me", tokens["access_token"], **PRESENT).status_code == 200
+    link = dialog.extend(rotated["refresh_token"], user_has_reconfirmed_consent=False)
+    renewal = dialog.follow(link.get_json()["user_input_link"]).headers["Location"]
+    renewed = dialog.exchange(query_of(dialog.post(renewal, "consent"))["code"]).get_json()
+    assert _works(dialog, rotated) == (401, 400)
+    assert _works(dialog, renewed) == (200, 200)
+
+
+def test_a_code_from_before_chains_presented_again_ends_its_tokens(empty_app: Flask) -> None:
+    """RFC 6749 §4.1.2 holds across the upgrade: the code that began a connection before it,
+    presented again after it, ends the connection's tokens (they stayed valid for good)."""
+    dialog, code, tokens = _tokens_from_before_chains(empty_app)
+    assert dialog.exchange(code).get_json()["error"] == "invalid_authorization_code"
+    assert _works(dialog, tokens) == (401, 400)

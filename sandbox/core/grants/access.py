@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -122,10 +122,13 @@ def end_chain(session: Session, consent_pk: int, chain: str) -> None:
 
     The exchange that began the chain has committed by now (a racing one's ``claim`` of the
     code waited for it), so the tokens it issued die too, and those rotated from them later.
+    A consent whose chain is NULL has exchanged no code since the upgrade that brought chains
+    (migration 4797b99cb507): its tokens are from before it and name no chain, so they count
+    as one, ended by any of its used codes, lest a code from before stay replayable for good.
     """
     session.execute(
         update(Consent)
-        .where(Consent.pk == consent_pk, Consent.chain == chain)
+        .where(Consent.pk == consent_pk, or_(Consent.chain == chain, Consent.chain.is_(None)))
         .values(chain=ENDED)
         .execution_options(synchronize_session="fetch")
     )
