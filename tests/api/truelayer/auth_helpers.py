@@ -86,6 +86,15 @@ class AuthDialog:
         assert done.headers["Location"].startswith(params.get("redirect_uri", REDIRECT))
         return query_of(done)
 
+    def another_app(self) -> AuthDialog:
+        """The dialog of a second app (TrueLayer client) registered by the same tenant."""
+        made = self.client.post(
+            "/control/truelayer/clients",
+            json={"redirect_uris": [REDIRECT], "name": "Other App"},
+            headers={"PLAID-CLIENT-ID": self.keys.client_id, "PLAID-SECRET": self.keys.secret},
+        ).get_json()
+        return AuthDialog(self.client, tenants.Keys(made["client_id"], made["client_secret"]))
+
     def token(self, **form: str) -> TestResponse:
         """POST the token endpoint as a form, with the client's credentials."""
         body = {"client_id": self.keys.client_id, "client_secret": self.keys.secret, **form}

@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 from werkzeug.test import TestResponse
 
-from sandbox.core import tenants
-
 from .auth_helpers import REDIRECT, AuthDialog, query_of
 from .auth_helpers import tl_auth as tl_auth  # the fixture
 
@@ -97,11 +95,6 @@ def test_another_clients_presentation_of_a_used_code_ends_nothing(tl_auth: AuthD
     """Only the app the code was issued to can end its chain, as only it can use the code up."""
     code = tl_auth.authorize()["code"]
     tokens = tl_auth.exchange(code).get_json()
-    made = tl_auth.client.post(
-        "/control/truelayer/clients",
-        json={"redirect_uris": [REDIRECT], "name": "Other App"},
-        headers={"PLAID-CLIENT-ID": tl_auth.keys.client_id, "PLAID-SECRET": tl_auth.keys.secret},
-    ).get_json()
-    other = AuthDialog(tl_auth.client, tenants.Keys(made["client_id"], made["client_secret"]))
+    other = tl_auth.another_app()
     assert other.exchange(code).get_json()["error"] == "invalid_authorization_code"
     assert me(tl_auth, tokens) == 200 and refresh(tl_auth, tokens).status_code == 200

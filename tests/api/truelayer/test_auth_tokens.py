@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
-from sandbox.core import tenants
 from sandbox.truelayer import auth_dialog, auth_extend, auth_tokens, data_routes
 from tests.conftest import unexpected_error
 
@@ -165,12 +164,7 @@ def test_failed_exchange_uses_the_code_up(tl_auth: AuthDialog, attempt: dict[str
 def test_another_clients_attempt_leaves_the_code_alone(tl_auth: AuthDialog) -> None:
     """Only the app a code was issued to can use it up: anyone else is refused, no more."""
     code = tl_auth.authorize()["code"]
-    made = tl_auth.client.post(
-        "/control/truelayer/clients",
-        json={"redirect_uris": [REDIRECT], "name": "Other App"},
-        headers={"PLAID-CLIENT-ID": tl_auth.keys.client_id, "PLAID-SECRET": tl_auth.keys.secret},
-    ).get_json()
-    other = AuthDialog(tl_auth.client, tenants.Keys(made["client_id"], made["client_secret"]))
+    other = tl_auth.another_app()
     refused = other.exchange(code)
     assert (refused.status_code, refused.get_json()["error"]) == (400, "invalid_authorization_code")
     assert tl_auth.exchange(code).status_code == 200
