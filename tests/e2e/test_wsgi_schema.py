@@ -24,7 +24,9 @@ MIGRATIONS = Path(__file__).parents[2] / "sandbox" / "migrations"
 
 
 def _env(database_url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "SANDBOX_SECRET_KEY": "wsgi-e2e"}
+    """Keys and secret key given: nothing is written into the checkout's instance/."""
+    keys = {"SANDBOX_CLIENT_ID": "wsgi-e2e-id", "SANDBOX_SECRET": "wsgi-e2e-secret"}
+    return {**os.environ, **keys, "DATABASE_URL": database_url, "SANDBOX_SECRET_KEY": "wsgi-e2e"}
 
 
 def _gunicorn() -> list[str]:

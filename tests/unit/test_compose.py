@@ -246,6 +246,8 @@ def test_wsgi_module_builds_the_app_on_a_database_init_db_prepared(
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ready.db'}")
     monkeypatch.setenv("SANDBOX_SECRET_KEY", "wsgi-test")
+    monkeypatch.setenv("SANDBOX_CLIENT_ID", "wsgi-test-id")  # keys given: init-db saves none
+    monkeypatch.setenv("SANDBOX_SECRET", "wsgi-test-secret")  # into the checkout's instance/
     subprocess.run([sys.executable, "-m", "sandbox", "init-db"], check=True, capture_output=True)
     monkeypatch.delitem(sys.modules, "sandbox.wsgi", raising=False)
     wsgi = importlib.import_module("sandbox.wsgi")
