@@ -59,7 +59,10 @@ def prepare_schema(app: Flask) -> None:
 def head_revision(migrations: Path) -> str | None:
     """The newest revision, read from the migration files; None unless there is exactly one
     head (a merge or two heads: Alembic decides)."""
-    revisions = _revisions(migrations)
+    return _head(_revisions(migrations))
+
+
+def _head(revisions: dict[str, str | None] | None) -> str | None:
     if revisions is None:
         return None
     heads = set(revisions) - {parent for parent in revisions.values() if parent}
@@ -102,10 +105,11 @@ def schema_problem(app: Flask) -> str | None:
         db.engine.dispose()
     if not tables:
         return "the database has no tables: run `bank-sandbox init-db` first"
-    head = head_revision(migrations)
+    revisions = _revisions(migrations)  # the files, read once
+    head = _head(revisions)
     if current is None or head is None or current == head:
         return None
-    if current in (_revisions(migrations) or {}):
+    if current in (revisions or {}):
         return (
             f"the database's schema is at revision {current}, this sandbox needs {head}: "
             "run `bank-sandbox init-db` to upgrade it"
