@@ -32,8 +32,7 @@ from client.providers.truelayer_api import (
 from client.providers.truelayer_mapping import instant
 from client.store.db import Store
 from client.store.details import OAuthFlow
-from client.store.models import Connection, ConnectionStatus, utcnow
-from client.store.types import fit
+from client.store.models import Connection, ConnectionStatus, Cut, utcnow
 from client.sync.engine import PageHook, SyncEngine, SyncResult, get_connection
 
 FLOW_LIFETIME = dt.timedelta(minutes=15)  # TrueLayer's codes last ~5 minutes; links longer
@@ -118,7 +117,7 @@ class TrueLayerSync:
                 user_ref=user_ref,
                 access_token_enc=self.cipher.encrypt(tokens.dumps()),
                 institution_id=provider.get("provider_id"),
-                institution_name=fit(Connection.institution_name, provider.get("display_name")),
+                institution_name=Cut.institution_name(provider.get("display_name")),
                 consent_expires_at=instant(me.get("consent_expires_at")),
                 settings={"scopes": me.get("scopes") or []},
             )

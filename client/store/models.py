@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from client.store.types import Money, UTCDateTime
+from client.store.types import Fit, Money, UTCDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -280,3 +280,13 @@ class ImportBatch(Base):
     matched: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Cut:
+    """A provider's names cut to their columns' lengths (`Fit`), made once here: a sync page
+    cuts thousands of them (the description's column is unbounded)."""
+
+    institution_name = Fit(Connection.institution_name)
+    account_name, account_official_name = Fit(Account.name), Fit(Account.official_name)
+    payee, merchant_name = Fit(Transaction.payee), Fit(Transaction.merchant_name)
+    account_owner = Fit(Transaction.account_owner)

@@ -61,15 +61,24 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
-@overload
-def fit(column: Any, value: str) -> str: ...
-@overload
-def fit(column: Any, value: str | None) -> str | None: ...
-def fit(column: Any, value: str | None) -> str | None:
-    """``value`` cut to the length of ``column`` (a ``String(n)`` model attribute).
+class Fit:
+    """Cuts text to the length of a ``String(n)`` model attribute.
 
     PostgreSQL refuses a value longer than the column (a driver error that would fail the
     whole sync page) where SQLite stores it whole; a name a provider sends longer than the
-    store keeps is stored as its first ``n`` characters on both, and the transaction with it."""
-    length: int | None = getattr(column.type, "length", None)
-    return value[:length] if value is not None and length is not None else value
+    store keeps is stored as its first ``n`` characters on both, and the transaction with it.
+    Made once per column, at import: reading an attribute's type goes through SQLAlchemy's
+    proxies, which cost a sync page more than writing its rows when done per name."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, column: Any) -> None:
+        self.length: int | None = getattr(column.type, "length", None)
+
+    @overload
+    def __call__(self, value: str) -> str: ...
+    @overload
+    def __call__(self, value: str | None) -> str | None: ...
+    def __call__(self, value: str | None) -> str | None:
+        """``value`` cut to the column's length (None stays None)."""
+        return value[: self.length] if value is not None and self.length is not None else value

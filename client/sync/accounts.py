@@ -14,8 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from client.imports import adopt as file_imports
 from client.providers.model import LocalAccount
-from client.store.models import Account, Connection, utcnow
-from client.store.types import fit
+from client.store.models import Account, Connection, Cut, utcnow
 
 
 def upsert_account(
@@ -82,5 +81,5 @@ def _same_account(row: Account, conn: Connection, acc: LocalAccount) -> bool:
 
 def _names(acc: LocalAccount) -> tuple[str, str | None, str | None]:
     """The account's name, official name and mask as the store keeps them: names the provider
-    sends longer than their columns cut to fit (`fit`), on every store alike."""
-    return fit(Account.name, acc.name), fit(Account.official_name, acc.official_name), acc.mask
+    sends longer than their columns cut to fit (`Cut`), on every store alike."""
+    return Cut.account_name(acc.name), Cut.account_official_name(acc.official_name), acc.mask

@@ -18,8 +18,7 @@ from client.notify import Notifier, log_notifier
 from client.providers.model import LocalAccount
 from client.providers.plaid import PlaidProvider, map_account
 from client.store.db import Store
-from client.store.models import Account, Connection, ConnectionStatus
-from client.store.types import fit
+from client.store.models import Account, Connection, ConnectionStatus, Cut
 from client.sync.accounts import upsert_account
 from client.sync.engine import PageHook, SyncEngine, SyncResult
 from client.sync.engine import get_connection as _get
@@ -176,9 +175,7 @@ class BankSync:
         accounts of the same user's disconnected connections, whose history it adopts)."""
         conn.item_id, conn.access_token_enc = linked.item_id, self.cipher.encrypt(linked.token)
         conn.institution_id = linked.item.get("institution_id")
-        conn.institution_name = fit(
-            Connection.institution_name, linked.item.get("institution_name")
-        )
+        conn.institution_name = Cut.institution_name(linked.item.get("institution_name"))
         conn.consent_expires_at = _instant(linked.item.get("consent_expiration_time"))
         conn.cursor, conn.in_chain, conn.chain_cursor = None, False, None  # a new Item's changes
         session.flush()
@@ -390,7 +387,7 @@ def _same_login(acc: LocalAccount) -> tuple[ColumnElement[bool], ...]:
     return (
         Account.mask == acc.mask,
         Account.type == acc.type,
-        Account.name == fit(Account.name, acc.name),
+        Account.name == Cut.account_name(acc.name),
     )
 
 

@@ -16,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from client.providers.model import LocalTransaction, TransactionDetails
-from client.store.models import USER_FIELDS, Account, Connection, Rule, Transaction, utcnow
+from client.store.models import USER_FIELDS, Account, Connection, Cut, Rule, Transaction, utcnow
 from client.store.taxonomy import builtin_ids, kind_of
-from client.store.types import fit
 from client.sync.rules import Outcome, apply_rules, from_settings
 from client.sync.rules import Rule as RuleSpec
 
@@ -59,7 +58,7 @@ def row_values(
     conn: Connection, account: Account, txn: LocalTransaction, context: PageContext
 ) -> dict[str, Any]:
     """The row's provider facts, then payee, category and ignore flag after the rules; the
-    provider's names are cut to their columns' sizes (`fit`; the description's is unbounded)."""
+    provider's names are cut to their columns' sizes (`Cut`)."""
     outcome = context.outcome(txn)
     return {
         "provider_id": txn.provider_id,
@@ -75,7 +74,7 @@ def row_values(
         "pending_provider_id": txn.pending_provider_id,
         "source": txn.source,
         **_details(txn.details),
-        "payee": fit(Transaction.payee, outcome.payee),
+        "payee": Cut.payee(outcome.payee),
         "category_id": outcome.category_id or context.category_id(txn),
         "ignored": outcome.ignored,
         "sync_pass": conn.sync_pass,
@@ -92,7 +91,7 @@ def _details(d: TransactionDetails) -> dict[str, Any]:
         "posted_at": d.posted_at,
         "authorized_at": d.authorized_at,
         "original_description": d.original_description,
-        "merchant_name": fit(Transaction.merchant_name, d.merchant_name),
+        "merchant_name": Cut.merchant_name(d.merchant_name),
         "merchant_entity_id": d.merchant_entity_id,
         "logo_url": d.logo_url,
         "website": d.website,
@@ -102,7 +101,7 @@ def _details(d: TransactionDetails) -> dict[str, Any]:
         "payment_channel": d.payment_channel,
         "check_number": d.check_number,
         "transaction_code": d.transaction_code,
-        "account_owner": fit(Transaction.account_owner, d.account_owner),
+        "account_owner": Cut.account_owner(d.account_owner),
         "category_primary": d.category.primary,
         "category_confidence": d.category.confidence_level,
         "category_icon_url": d.category.icon_url,
