@@ -763,14 +763,7 @@ class Bank:
         found = investments.refresh(self.session, item, today)
         if quiet and not (found.new_holdings or found.updated_holdings or found.new_transactions):
             return
-        triggers.investments_refreshed(
-            self.session,
-            self.tenant,
-            item,
-            found.new_holdings,
-            found.updated_holdings,
-            found.new_transactions,
-        )
+        triggers.investments_refreshed(self.session, self.tenant, item, found)
 
     # -- asset reports ----------------------------------------------------------------------
 

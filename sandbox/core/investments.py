@@ -185,11 +185,17 @@ def _plan(session: Session, item: Item) -> tuple[ItemPlan, str]:
 
 @dataclass(frozen=True)
 class Refresh:
-    """What changed since the previous refresh (or the link): the webhooks' counts."""
+    """What changed since the previous refresh (or the link): the webhooks' counts, the new
+    trades by account id (a partner's copy counts its account's)."""
 
     new_holdings: int
     updated_holdings: int
-    new_transactions: int
+    trades: dict[str, int]
+
+    @property
+    def new_transactions(self) -> int:
+        """The item's new trades."""
+        return sum(self.trades.values())
 
 
 def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
@@ -197,7 +203,8 @@ def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
     accounts = investment_accounts(list(item.accounts))
     plan, _ = _plan(session, item)
     plans = {p.ordinal: p for p in plan.accounts}
-    new = updated = trades = 0
+    new = updated = 0
+    trades = {}
     for account in accounts:
         account_plan = plans[account.ordinal]
         since = dt.date.fromisoformat(
@@ -208,7 +215,8 @@ def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
         new += len(after - before)
         if securities.trading_day(today) != securities.trading_day(since):
             updated += len(after & before)
-        trades += len(portfolio.trades_between(plan, account_plan, since + dt.timedelta(1), today))
+        found = portfolio.trades_between(plan, account_plan, since + dt.timedelta(1), today)
+        trades[account.id] = len(found)
         account.details = {**account.details, SEEN: today.isoformat()}
     return Refresh(new, updated, trades)
 

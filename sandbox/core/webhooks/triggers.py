@@ -21,7 +21,7 @@ from . import partners
 from .outbox import emit
 
 if TYPE_CHECKING:
-    from ..investments import Extraction
+    from ..investments import Extraction, Refresh
 
 INITIAL_WINDOW = dt.timedelta(days=30)
 PENDING_EXPIRATION_NOTICE = dt.timedelta(days=7)
@@ -35,10 +35,11 @@ def item_linked(
     if not _transactions_watched(session, item):
         return
     since = item.created_at.date() - INITIAL_WINDOW
-    partners.transactions(
+    partners.send(
         session,
         tenant,
         item,
+        "TRANSACTIONS",
         "INITIAL_UPDATE",
         _new(_count(session, item, since)),
         per_account=lambda account_id: _new(_count(session, item, since, account_id)),
@@ -53,10 +54,11 @@ def history_loaded(
     """The whole requested history is written: ``HISTORICAL_UPDATE``."""
     if not _transactions_watched(session, item):
         return
-    partners.transactions(
+    partners.send(
         session,
         tenant,
         item,
+        "TRANSACTIONS",
         "HISTORICAL_UPDATE",
         _new(_count(session, item, None)),
         per_account=lambda account_id: _new(_count(session, item, None, account_id)),
@@ -68,9 +70,9 @@ def sync_started(
     session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
 ) -> None:
     """Sync added Transactions to the item: ``SYNC_UPDATES_AVAILABLE`` twice (plaid.md §4)."""
-    code = "SYNC_UPDATES_AVAILABLE"
-    partners.transactions(session, tenant, item, code, _sync(historical=False))
-    partners.transactions(session, tenant, item, code, _sync(True), delay=historical_delay)
+    code = ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
+    partners.send(session, tenant, item, *code, _sync(historical=False))
+    partners.send(session, tenant, item, *code, _sync(True), delay=historical_delay)
 
 
 def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq: int) -> None:
@@ -88,10 +90,11 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
     added = _by_account([r for r in rows if r.created_seq > since_seq and not r.removed])
     removed = _by_account([r for r in rows if r.removed and r.created_seq <= since_seq])
     if added:
-        partners.transactions(
+        partners.send(
             session,
             tenant,
             item,
+            "TRANSACTIONS",
             "DEFAULT_UPDATE",
             _new(sum(len(ids) for ids in added.values())),
             per_account=lambda account_id: (
@@ -99,10 +102,11 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
             ),
         )
     if removed:
-        partners.transactions(
+        partners.send(
             session,
             tenant,
             item,
+            "TRANSACTIONS",
             "TRANSACTIONS_REMOVED",
             _removed([i for ids in removed.values() for i in ids]),
             per_account=lambda account_id: (
@@ -111,10 +115,11 @@ def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq
         )
     if item.sync_called:
         changed = _by_account(rows)
-        partners.transactions(
+        partners.send(
             session,
             tenant,
             item,
+            "TRANSACTIONS",
             "SYNC_UPDATES_AVAILABLE",
             _sync(True),
             per_account=lambda account_id: _sync(True) if account_id in changed else None,
@@ -128,30 +133,21 @@ def auth_verification(
     emit(session, tenant, item, "AUTH", code, {"account_id": account_id, "error": None})
 
 
-def investments_refreshed(
-    session: Session,
-    tenant: Tenant,
-    item: Item,
-    new_holdings: int,
-    updated_holdings: int,
-    new_transactions: int,
-) -> None:
-    """``/investments/refresh``: ``HOLDINGS`` and ``INVESTMENTS_TRANSACTIONS`` updates."""
-    emit(
-        session,
-        tenant,
-        item,
-        "HOLDINGS",
-        "DEFAULT_UPDATE",
-        _holdings(new_holdings, updated_holdings),
-    )
-    emit(
+def investments_refreshed(session: Session, tenant: Tenant, item: Item, found: Refresh) -> None:
+    """``/investments/refresh`` or the daily look: ``HOLDINGS`` and ``INVESTMENTS_TRANSACTIONS``
+    updates (a partner hears of its account's new trades only; Holdings stays the app's)."""
+    holdings = _holdings(found.new_holdings, found.updated_holdings)
+    emit(session, tenant, item, "HOLDINGS", "DEFAULT_UPDATE", holdings)
+    partners.send(
         session,
         tenant,
         item,
         "INVESTMENTS_TRANSACTIONS",
         "DEFAULT_UPDATE",
-        _trades(new_transactions),
+        _trades(found.new_transactions),
+        per_account=lambda account_id: (
+            _trades(found.trades[account_id]) if found.trades.get(account_id) else None
+        ),
     )
 
 
@@ -161,19 +157,25 @@ def investments_extracted(
     """The initial extraction ``async_update`` started has ended:
     ``INVESTMENTS_TRANSACTIONS``/``HISTORICAL_UPDATE`` with the trades it found, to whoever
     asked. A processor token that started it and has a webhook (and may still read
-    Investments) gets it there, in the shape of Plaid's processor webhooks: ``account_id``
-    in place of ``item_id``, its account's trades only. Otherwise the item's webhook gets
-    the item's count."""
-    # DIVERGES (unconfirmed): Plaid has no processor schema of this webhook; the partner's is
-    # worded as its Transactions ones are. A token without a webhook leaves it to the item's.
-    partner = extraction.started_by
-    if partner is None or not partner.webhook or not partner.permits("investments"):
-        partner, facts = None, _trades(sum(extraction.trades.values()))
-    else:
-        own = _trades(extraction.trades.get(partner.account_id, 0))
-        facts = {"account_id": partner.account_id, **own}
+    Investments) gets it there alone, counting its account's trades. Otherwise the item's
+    webhook gets the item's count, and each partner on an investment account its own."""
     code = ("INVESTMENTS_TRANSACTIONS", "HISTORICAL_UPDATE")
-    emit(session, tenant, item, *code, facts, partner=partner)
+    trades = extraction.trades
+    partner = extraction.started_by
+    if partner is not None and partner.webhook and partner.permits("investments"):
+        own = _trades(trades.get(partner.account_id, 0))
+        partners.copy(session, tenant, item, partner, *code, own)
+        return
+    partners.send(
+        session,
+        tenant,
+        item,
+        *code,
+        _trades(sum(trades.values())),
+        per_account=lambda account_id: (
+            _trades(trades[account_id]) if account_id in trades else None
+        ),
+    )
 
 
 def asset_report_ready(
@@ -198,28 +200,24 @@ def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
 def fire(
     session: Session, tenant: Tenant, item: Item, webhook_type: str, code: str, now: dt.datetime
 ) -> None:
-    """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload (a
-    Transactions code also to the partners watching the item)."""
+    """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload, also to
+    the partners that hear it (``partners.COPIED``), each worded by ``FIRED_COPIES``."""
     webhook_type = fired_type(webhook_type, code)
     product, facts = FIREABLE[webhook_type, code]
-    if not item.webhook and not (
-        webhook_type == "TRANSACTIONS" and partners.watchers(session, item)
-    ):
+    if not item.webhook and not partners.hearing(session, item, webhook_type, code):
         raise errors.SandboxWebhookInvalid()
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()
-    if webhook_type != "TRANSACTIONS":
-        emit(session, tenant, item, webhook_type, code, facts(item, now))
-        return
-    # A partner's RECURRING_TRANSACTIONS_UPDATE names its account only (``account_id``).
-    only_account = code == "RECURRING_TRANSACTIONS_UPDATE"
-    partners.transactions(
+    body = facts(item, now)
+    narrow = FIRED_COPIES.get((webhook_type, code))
+    partners.send(
         session,
         tenant,
         item,
+        webhook_type,
         code,
-        facts(item, now),
-        per_account=(lambda _account_id: {}) if only_account else None,
+        body,
+        per_account=None if narrow is None else (lambda account_id: narrow(item, body, account_id)),
     )
 
 
@@ -275,6 +273,24 @@ def _liabilities_update(item: Item, _now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _own_auth(_item: Item, facts: dict[str, Any], account_id: str) -> dict[str, Any] | None:
+    """A partner's AUTH/DEFAULT_UPDATE: the lists narrowed to its account (none: no copy;
+    the shape is a guess, ``partners.COPIED``)."""
+    new = [a for a in facts["account_ids_with_new_auth"] if a == account_id]
+    updated = facts["account_ids_with_updated_auth"]
+    if not new and account_id not in updated:
+        return None
+    own = {a: fields for a, fields in updated.items() if a == account_id}
+    return {**facts, "account_ids_with_new_auth": new, "account_ids_with_updated_auth": own}
+
+
+def _own_trades(item: Item, facts: dict[str, Any], account_id: str) -> dict[str, Any] | None:
+    """A partner's fired INVESTMENTS_TRANSACTIONS/DEFAULT_UPDATE: only on an investment
+    account."""
+    investment = any(a.id == account_id and a.type == "investment" for a in item.accounts)
+    return facts if investment else None
+
+
 def _pending_disconnect(_item: Item, now: dt.datetime) -> dict[str, Any]:
     return {
         "reason": "INSTITUTION_TOKEN_EXPIRATION",
@@ -297,7 +313,7 @@ def _transactions_watched(session: Session, item: Item) -> bool:
     link) are not counted."""
     if "transactions" not in item.products:
         return False
-    return bool(item.webhook) or bool(partners.watchers(session, item))
+    return bool(item.webhook) or bool(partners.watchers(session, item, "transactions"))
 
 
 def _count(
@@ -367,4 +383,14 @@ FIREABLE: dict[tuple[str, str], tuple[str | None, Facts]] = {
     ("ITEM", "USER_ACCOUNT_REVOKED"): (None, _first_account),
     ("ITEM", "PENDING_DISCONNECT"): (None, _pending_disconnect),
     ("ITEM", "LOGIN_REPAIRED"): (None, lambda _i, _n: {"error": None}),
+}
+
+# A fired webhook's copy for the partner on an account, from the item's body (None: that
+# partner gets none); a copied pair absent here reaches every partner unchanged.
+FiredCopy = Callable[[Item, dict[str, Any], str], dict[str, Any] | None]
+FIRED_COPIES: dict[tuple[str, str], FiredCopy] = {
+    # A partner's RECURRING_TRANSACTIONS_UPDATE names its account only (``account_id``).
+    ("TRANSACTIONS", "RECURRING_TRANSACTIONS_UPDATE"): lambda _i, _f, _a: {},
+    ("AUTH", "DEFAULT_UPDATE"): _own_auth,
+    ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): _own_trades,
 }

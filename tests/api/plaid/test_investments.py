@@ -469,3 +469,43 @@ def test_processor_async_update_tells_the_tokens_webhook_of_its_accounts_trades(
     # ``account_id`` in ``item_id``'s place, as each ``Processor*Webhook`` is of its twin.
     as_item = {("item_id" if k == "account_id" else k): v for k, v in body.items()}
     assert not sdk_model_errors("InvestmentsHistoricalUpdateWebhook", as_item)
+
+
+@pytest.mark.usefixtures("slow")
+def test_an_extraction_the_app_started_also_tells_each_investment_partner_its_trades(
+    plaid: PlaidClient,
+) -> None:
+    """The app's extraction ends at the app's webhook with the item's count, and at the
+    webhook of a token on an investment account with that account's (none to a checking
+    account's partner)."""
+    access, account_id, token = processor_token(plaid, "5555", webhook=HOOK)
+    plaid.ok("/processor/token/webhook/update", processor_token=token, webhook=PARTNER_HOOK)
+    accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
+    checking = plaid.ok(
+        "/processor/token/create",
+        access_token=access,
+        account_id=next(a["account_id"] for a in accounts if a["mask"] == "0000"),
+        processor="dwolla",
+    )["processor_token"]
+    checking_hook = f"{PARTNER_HOOK}/checking"
+    plaid.ok("/processor/token/webhook/update", processor_token=checking, webhook=checking_hook)
+    assert _not_ready(_trades_call(plaid, access, async_update=True))
+    advance_clock(plaid, seconds=EXTRACTION_SECONDS)
+    ended = {
+        e["url"]: e["body"]
+        for e in queued_events(plaid)
+        if e["body"]["webhook_type"] == "INVESTMENTS_TRANSACTIONS"
+    }
+    assert set(ended) == {HOOK, PARTNER_HOOK}
+    call = {"processor_token": token, "start_date": EXTRACTED_FROM, "end_date": "2026-03-16"}
+    own = plaid.ok("/processor/investments/transactions/get", **call)
+    assert 0 < own["total_investment_transactions"] < ended[HOOK]["new_investments_transactions"]
+    assert ended[PARTNER_HOOK] == {
+        "webhook_type": "INVESTMENTS_TRANSACTIONS",
+        "webhook_code": "HISTORICAL_UPDATE",
+        "account_id": account_id,
+        "error": None,
+        "new_investments_transactions": own["total_investment_transactions"],
+        "cancelled_investments_transactions": 0,
+        "environment": "sandbox",
+    }

@@ -1,8 +1,9 @@
 """A processor token's settings: product permissions (the app's) and a webhook (the partner's).
 
 Permissions narrow what the partner reads, on every ``/processor/*`` read; the webhook gets
-``PROCESSOR_TOKEN``/``WEBHOOK_UPDATE_ACKNOWLEDGED`` and then the item's Transactions
-webhooks, in Plaid's ``Processor*Webhook`` shapes, through the same outbox as the app's.
+``PROCESSOR_TOKEN``/``WEBHOOK_UPDATE_ACKNOWLEDGED`` and then the item's Transactions,
+Investments Transactions and Auth ``DEFAULT_UPDATE`` webhooks, in Plaid's
+``Processor*Webhook`` shapes, through the same outbox as the app's.
 """
 
 from __future__ import annotations
@@ -410,3 +411,148 @@ def test_item_removal_ends_the_partners_webhooks(plaid: PlaidClient) -> None:
     assert plaid.error("/processor/transactions/sync", processor_token=token)["error_code"] == (
         "INVALID_PROCESSOR_TOKEN"
     )
+
+
+# -- the item's Auth and Investments Transactions webhooks, copied to the partner ---------------
+
+
+def _partners(plaid: PlaidClient, *masks: str) -> tuple[str, dict[str, tuple[str, str, str]]]:
+    """An item with the app's webhook and a token with its own webhook on each of ``masks``:
+    (access token, {mask: (account id, the partner's URL, the token)})."""
+    access = plaid.link_item(products=PRODUCTS, webhook=APP_HOOK)
+    accounts = plaid.ok("/accounts/get", access_token=access)["accounts"]
+    found = {}
+    for mask in masks:
+        account_id = next(a["account_id"] for a in accounts if a["mask"] == mask)
+        token = plaid.ok(
+            "/processor/token/create", access_token=access, account_id=account_id, processor="moov"
+        )["processor_token"]
+        hook = f"{PARTNER_HOOK}/{mask}"
+        plaid.ok("/processor/token/webhook/update", processor_token=token, webhook=hook)
+        found[mask] = (account_id, hook, token)
+    return access, found
+
+
+def _copies(plaid: PlaidClient, hook: str) -> list[dict[str, Any]]:
+    """What reached a partner's URL beyond its acknowledgement and the item's Transactions
+    webhooks, oldest first."""
+    return [
+        b for b in _to(plaid, hook) if b["webhook_type"] not in ("PROCESSOR_TOKEN", "TRANSACTIONS")
+    ]
+
+
+def _fire_typed(plaid: PlaidClient, access: str, webhook_type: str) -> dict[str, Any]:
+    return plaid.post(
+        "/sandbox/item/fire_webhook",
+        access_token=access,
+        webhook_type=webhook_type,
+        webhook_code="DEFAULT_UPDATE",
+    )
+
+
+def _as_item(body: dict[str, Any]) -> dict[str, Any]:
+    """A partner's copy with ``item_id`` back in ``account_id``'s place: plaid-python has no
+    processor model of these webhooks, so the copy is checked against the item's."""
+    return {("item_id" if k == "account_id" else k): v for k, v in body.items()}
+
+
+def test_fired_auth_update_reaches_only_the_partner_of_an_account_with_numbers(
+    plaid: PlaidClient,
+) -> None:
+    """AUTH/DEFAULT_UPDATE's description sends its receiver to ``/processor/auth/get``: the
+    partner of an account with numbers gets its share; the card's partner gets nothing."""
+    access, partners = _partners(plaid, "0000", "3333")
+    assert _fire_typed(plaid, access, "AUTH").status_code == 200
+    checking, checking_hook, _ = partners["0000"]
+    original = _to(plaid, APP_HOOK)[-1]
+    assert original["webhook_type"] == "AUTH" and checking in original["account_ids_with_new_auth"]
+    assert _copies(plaid, checking_hook) == [
+        {
+            "webhook_type": "AUTH",
+            "webhook_code": "DEFAULT_UPDATE",
+            "account_id": checking,
+            "account_ids_with_new_auth": [checking],
+            "account_ids_with_updated_auth": {},
+            "error": None,
+            "environment": "sandbox",
+        }
+    ]
+    assert not contract.sdk_model_errors(
+        "AuthDefaultUpdateWebhook", _as_item(_copies(plaid, checking_hook)[0])
+    )
+    assert _copies(plaid, partners["3333"][1]) == []
+
+
+def test_fired_investments_update_reaches_only_an_investment_accounts_partner(
+    plaid: PlaidClient,
+) -> None:
+    access, partners = _partners(plaid, "5555", "0000")
+    assert _fire_typed(plaid, access, "INVESTMENTS_TRANSACTIONS").status_code == 200
+    ira, ira_hook, _ = partners["5555"]
+    assert _copies(plaid, ira_hook) == [
+        {
+            "webhook_type": "INVESTMENTS_TRANSACTIONS",
+            "webhook_code": "DEFAULT_UPDATE",
+            "account_id": ira,
+            "error": None,
+            "new_investments_transactions": 0,
+            "cancelled_investments_transactions": 0,
+            "environment": "sandbox",
+        }
+    ]
+    assert not contract.sdk_model_errors(
+        "InvestmentsDefaultUpdateWebhook", _as_item(_copies(plaid, ira_hook)[0])
+    )
+    assert _copies(plaid, partners["0000"][1]) == []
+
+
+def test_the_clock_tells_each_investment_partner_its_accounts_new_trades(
+    plaid: PlaidClient,
+) -> None:
+    """The daily look's Investments Transactions update reaches the partner of each account
+    with new trades, counting that account's; Holdings updates stay the app's."""
+    _, partners = _partners(plaid, "5555", "6666", "0000")
+    advance_clock(plaid, 20)
+    app = [b for b in _to(plaid, APP_HOOK) if b["webhook_type"] == "INVESTMENTS_TRANSACTIONS"]
+    total = sum(b["new_investments_transactions"] for b in app)
+    assert total > 0
+    shares = 0
+    for mask in ("5555", "6666"):
+        account_id, hook, _ = partners[mask]
+        copies = _copies(plaid, hook)
+        assert copies and {(b["webhook_code"], b["account_id"]) for b in copies} == {
+            ("DEFAULT_UPDATE", account_id)
+        }
+        assert all(b["new_investments_transactions"] > 0 for b in copies)
+        shares += sum(b["new_investments_transactions"] for b in copies)
+    assert shares == total
+    assert _copies(plaid, partners["0000"][1]) == []
+
+
+@pytest.mark.parametrize(("webhook_type", "mask"), [("HOLDINGS", "5555"), ("LIABILITIES", "3333")])
+def test_holdings_and_liabilities_updates_stay_the_apps(
+    plaid: PlaidClient, webhook_type: str, mask: str
+) -> None:
+    """Plaid documents neither for processor tokens: the partner of the very account gets
+    nothing, and a partner's webhook alone is not one to fire them at."""
+    access, partners = _partners(plaid, mask)
+    assert _fire_typed(plaid, access, webhook_type).status_code == 200
+    assert _to(plaid, APP_HOOK)[-1]["webhook_type"] == webhook_type
+    assert _copies(plaid, partners[mask][1]) == []
+    plaid.ok("/item/webhook/update", access_token=access, webhook=None)
+    error = _fire_typed(plaid, access, webhook_type).get_json()
+    assert error["error_code"] == "SANDBOX_WEBHOOK_INVALID"
+
+
+def test_auth_and_investments_copies_follow_the_tokens_permissions(plaid: PlaidClient) -> None:
+    """A partner hears a product's webhooks while its token may read the product; with no
+    other receiver, fire_webhook then has none to fire at."""
+    access, partners = _partners(plaid, "5555")
+    plaid.ok("/item/webhook/update", access_token=access, webhook=None)
+    _, hook, token = partners["5555"]
+    plaid.ok("/processor/token/permissions/set", processor_token=token, products=["investments"])
+    assert _fire_typed(plaid, access, "INVESTMENTS_TRANSACTIONS").status_code == 200
+    assert _fire_typed(plaid, access, "AUTH").status_code == 400
+    plaid.ok("/processor/token/permissions/set", processor_token=token, products=["auth"])
+    assert _fire_typed(plaid, access, "INVESTMENTS_TRANSACTIONS").status_code == 400
+    assert [b["webhook_type"] for b in _copies(plaid, hook)] == ["INVESTMENTS_TRANSACTIONS"]
