@@ -49,6 +49,7 @@ from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
 from .explorer import TransactionQuery as TransactionQuery
 from .faults import health
+from .faults.health import add_outage_endpoints as add_outage_endpoints
 from .faults.part import Call as Call  # re-exported: the facade is the dialects' door
 from .faults.part import Faults
 from .faults.part import Verdict as Verdict
@@ -62,6 +63,7 @@ from .grants import TokenSet as TokenSet
 from .grants import access as grant_access
 from .grants import clients as app_clients
 from .grants import resolve_access as resolve_access
+from .grants.clients import add_default_redirect_uris as add_default_redirect_uris
 from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
 from .grants.part import RENEWED as RENEWED
 from .identity_match import MatchScores as MatchScores

@@ -7,6 +7,7 @@ for rate limits), a raw HTTP status, added latency, a dropped connection or a tr
 body (``sandbox.fault_replies`` acts on it, for every dialect). The counters a verdict
 moved are committed at once, so an error reply (which rolls the request back) cannot
 replay the same call index; the request-log row is written after the reply, with its status.
+Which endpoints an institution outage breaks is declared to the core here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,24 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from .. import fault_replies
-from ..core.bank import Call
+from ..core.bank import Call, add_outage_endpoints
 from ..extensions import rate_limiter
 from . import auth
 from .blueprint import bp
+
+# The calls an institution outage breaks: data pulls and item creation, not item management.
+add_outage_endpoints(
+    "plaid",
+    [
+        "/accounts/*",
+        "/auth/get",
+        "/identity/get",
+        "/liabilities/get",
+        "/investments/*",
+        "/transactions/*",
+        "/sandbox/public_token/create",
+    ],
+)
 
 
 @bp.before_request

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from ..core.bank import add_default_redirect_uris
 from ..core.errors import CoreError
 from . import fault_gate
 from .auth_errors import render
+
+# TrueLayer's console receives codes in TrueLayer's own examples: every tenant's own client
+# may send them there, as the local app's callback.
+add_default_redirect_uris(["https://console.truelayer.com/redirect-page"])
 
 bp = Blueprint("truelayer", __name__)
 bp.register_error_handler(CoreError, render)

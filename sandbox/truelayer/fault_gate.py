@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from .. import fault_replies
 from ..core import errors
-from ..core.bank import Bank, Call
+from ..core.bank import Bank, Call, add_outage_endpoints
 from ..core.models import Item
 from ..extensions import rate_limiter
 from .errors import status_reply
@@ -55,6 +55,9 @@ errors.add_gated_paths(
         ),
     ),
 )
+
+# An institution outage breaks every Data API call the gate sees (above).
+add_outage_endpoints("truelayer", ["/data/v1/*"])
 
 
 def install(bp: Blueprint) -> None:

@@ -2,7 +2,8 @@
 
 ``lint-imports`` runs here (through its Python API) so CI fails as soon as the core
 imports Flask or a dialect, or a dialect reaches past ``sandbox.core.bank``. Nor may the
-core's strings word a dialect: its name and documentation pages are the dialect's to register.
+core's strings word a dialect: its name and documentation pages are the dialect's to register,
+as are the endpoints an outage breaks and the pages that receive codes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ast
 import logging
 import pkgutil
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ from sandbox.core import errors
 ROOT = Path(__file__).resolve().parents[2]
 # What a dialect may import from the core: the facade, domain errors and value types.
 DOORS = {"bank", "errors", "models", "institutions", "categories"}
+# The modules that decide which calls an institution outage breaks: they hold no path at all.
+OUTAGE_MODULES = {"sandbox/core/faults/rules.py", "sandbox/core/faults/health.py"}
 # Dialect names the core's strings may hold: Plaid is the product the core is modelled on
 # (its webhook signature header, its Signal attribute names, its category icons' host).
 CORE_MODELLED_ON = {"Plaid"}
@@ -161,3 +165,28 @@ def test_the_core_words_no_dialect() -> None:
         if any(word in text for word in words)
     ]
     assert wording == []
+
+
+def _dialect_path(file: str, text: str) -> bool:
+    """Whether a core string holds what a dialect registers: TrueLayer's Data API paths or
+    hosts, an endpoint glob (``/accounts/*``), or any path in the outage modules."""
+    return (
+        "/data/v1" in text
+        or "truelayer.com" in text
+        or re.fullmatch(r"/\S*\*\S*", text) is not None
+        or (file in OUTAGE_MODULES and text.startswith("/"))
+    )
+
+
+def test_the_core_holds_no_dialect_paths() -> None:
+    """The endpoints an outage breaks and the redirect URIs a tenant's own client starts with
+    beyond a local callback are each dialect's to register (``add_outage_endpoints``,
+    ``add_default_redirect_uris``). Plaid's paths stay where the core is modelled on Plaid
+    (its rate-limit table, Signal's endpoint), so only globs and the outage modules are checked
+    for them."""
+    paths = [
+        f"{file}:{line}: {text!r}"
+        for file, line, text in _core_strings()
+        if _dialect_path(file, text)
+    ]
+    assert paths == []

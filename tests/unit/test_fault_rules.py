@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -78,6 +79,27 @@ def test_institution_down_fails_data_calls_not_item_management(bank: Bank) -> No
     item_get = Context(endpoint="/item/get", item_id="item-a", institution_id="ins_109508")
     assert gate(bank, item_get) is None
     assert health.status_of(bank.session, bank.tenant, "ins_109508") == "DOWN"
+
+
+@pytest.fixture
+def acme() -> Iterator[None]:
+    """A dialect Acme whose pulls (``/acme/<id>/pull``) an outage breaks, for one test."""
+    health.add_outage_endpoints("acme", ["/acme/*/pull"])
+    yield
+    health.add_outage_endpoints("acme", ())
+    del health.OUTAGE_ENDPOINTS["acme"]
+
+
+@pytest.mark.usefixtures("acme")
+def test_an_outage_breaks_the_endpoints_each_dialect_adds(bank: Bank) -> None:
+    health.set_status(bank.session, bank.tenant, "ins_109508", "DOWN", bank.now())
+    pull, push = (
+        Context(endpoint=f"/acme/a1/{verb}", dialect="acme", institution_id="ins_109508")
+        for verb in ("pull", "push")
+    )
+    assert isinstance(gate(bank, pull).error, errors.InstitutionDown)  # type: ignore[union-attr]
+    assert gate(bank, push) is None
+    assert isinstance(gate(bank).error, errors.InstitutionDown)  # type: ignore[union-attr]
 
 
 def test_institution_degraded_fails_a_seeded_fraction(session: Session) -> None:

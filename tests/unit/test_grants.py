@@ -134,6 +134,16 @@ def test_default_client_is_the_tenant_keys_with_truelayer_redirects(bank: Bank) 
     assert client.consent_days == 90
 
 
+def test_default_client_gets_a_dialects_redirect_uris_after_the_local_callback(
+    bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clients, "DEFAULT_REDIRECT_URIS", ["http://localhost:3000/callback"])
+    clients.add_default_redirect_uris(["https://acme.example/codes"])
+    clients.add_default_redirect_uris(["https://acme.example/codes"])  # a second import
+    client = find_app_client(bank.session, bank.tenant.client_id)
+    assert client.redirect_uris == ["http://localhost:3000/callback", "https://acme.example/codes"]
+
+
 def test_client_authenticates_with_the_tenant_secret(session: Session) -> None:
     _tenant, keys = create_tenant(session, "t", 1)
     assert authenticate_app_client(session, f"sandbox-{keys.client_id}", keys.secret).tenant_id

@@ -4,11 +4,17 @@ A tenant marks an institution ``DOWN`` (every item call fails with ``INSTITUTION
 or ``DEGRADED`` (a seeded fraction fails with ``INSTITUTION_NOT_RESPONDING``); Link and
 ``/institutions/get_by_id`` read :func:`status_of`. The catalogue's own degraded bank only
 shows the status, as in Plaid's sandbox; failures come from overrides.
+
+Which calls an outage breaks (data pulls and item creation, not item management) is each
+dialect's to say: it adds its endpoints when imported (``add_outage_endpoints``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -21,6 +27,26 @@ from . import spec as faults
 
 STATUSES = ("HEALTHY", "DEGRADED", "DOWN")
 DEFAULT_FAILURE_RATE = 0.5
+
+# The endpoint globs an outage breaks, by dialect (``add_outage_endpoints``): the core never
+# names a dialect's paths.
+OUTAGE_ENDPOINTS: dict[str, tuple[str, ...]] = {}
+# All of them as one pattern, compiled when a dialect adds its globs, not on each call (the gate
+# asks on every call naming an institution); it matches nothing until a dialect adds some.
+_outage_pattern = [re.compile("(?!)")]
+
+
+def add_outage_endpoints(dialect: str, globs: Iterable[str]) -> None:
+    """Let an outage break calls to the endpoints ``globs`` match (``fnmatch``, case-sensitive):
+    ``dialect``'s data pulls and item creation."""
+    OUTAGE_ENDPOINTS[dialect] = tuple(globs)
+    every = [fnmatch.translate(glob) for own in OUTAGE_ENDPOINTS.values() for glob in own]
+    _outage_pattern[:] = [re.compile("|".join(every) or "(?!)")]
+
+
+def breaks(endpoint: str) -> bool:
+    """Whether an outage of the call's institution breaks a call to ``endpoint``."""
+    return _outage_pattern[0].match(endpoint) is not None
 
 
 def status_of(session: Session, tenant: Tenant, institution_id: str) -> str:

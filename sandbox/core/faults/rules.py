@@ -9,7 +9,6 @@ bumped with ``UPDATE … RETURNING`` so concurrent workers never share a call in
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,17 +22,6 @@ from . import health
 from . import spec as faults
 from .ratelimits import Limit, RateLimiter
 
-# Calls an institution outage breaks: data pulls and item creation, not item management.
-HEALTH_ENDPOINTS = (
-    "/accounts/*",
-    "/auth/get",
-    "/identity/get",
-    "/liabilities/get",
-    "/investments/*",
-    "/transactions/*",
-    "/sandbox/public_token/create",
-    "/data/v1/*",  # TrueLayer's Data API
-)
 LOG_LIMIT = 500
 
 
@@ -145,7 +133,7 @@ def _outage(
     """An institution outage for this call, and whether ``check`` counted an evaluation."""
     if not ctx.institution_id:
         return None, False
-    if not any(fnmatch.fnmatchcase(ctx.endpoint, glob) for glob in HEALTH_ENDPOINTS):
+    if not health.breaks(ctx.endpoint):
         return None, False
     if health_status is not None:
         status = health_status()

@@ -1,7 +1,8 @@
 """Apps registered at the auth server: who may ask for consent, and where codes may go.
 
 Every tenant has a client whose id and secret are its API keys, so a developer needs no
-extra step: it is created on first use with the redirect URIs TrueLayer's own examples use.
+extra step: it is created on first use with a local app's callback as redirect URI, and the
+pages the dialects add (TrueLayer's console page: TrueLayer's own examples use both).
 TrueLayer's sandbox client ids start with ``sandbox-``; any id is also accepted with that
 prefix, because several community clients choose the sandbox host from it.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,13 +21,19 @@ from ..errors import InvalidClient, InvalidField, RedirectUriNotRegistered
 from ..models import AppClient, Tenant
 
 SANDBOX_PREFIX = "sandbox-"
-DEFAULT_REDIRECT_URIS = (
-    "http://localhost:3000/callback",
-    "https://console.truelayer.com/redirect-page",
-)
+# The redirect URIs a tenant's own client is created with: a local app's callback, then those
+# the dialects add when imported (``add_default_redirect_uris``).
+DEFAULT_REDIRECT_URIS = ["http://localhost:3000/callback"]
 DEFAULT_CONSENT_DAYS = 90
 MAX_CONSENT_DAYS = 3650
 MAX_REDIRECT_URI_LENGTH = 2000
+
+
+def add_default_redirect_uris(uris: Iterable[str]) -> None:
+    """Create every tenant's own client with ``uris`` as redirect URIs too (a dialect's own
+    pages that receive codes), after those already there."""
+    new = [check_redirect_uri(uri) for uri in uris]
+    DEFAULT_REDIRECT_URIS[:] = dict.fromkeys([*DEFAULT_REDIRECT_URIS, *new])
 
 
 def find(session: Session, client_id: str | None) -> AppClient:
