@@ -237,14 +237,16 @@ def _check_writable() -> None:
 
 
 def _check_rate_limit_storage(app: Flask) -> None:
-    """A rate-limit store that does not answer refuses the start (its calls would all fail)."""
+    """A rate-limit store that does not answer refuses the start (its calls would all fail).
+    Without one (counters in memory) there is nothing to ask, and ``limits`` loads at the
+    first counted call, not at start."""
+    url = app.config.get("RATELIMIT_STORAGE_URL")
+    if not url:
+        return
     from limits.errors import ConfigurationError
 
     from .extensions import rate_limiter
 
-    url = app.config.get("RATELIMIT_STORAGE_URL")
-    if not url:
-        return
     try:
         answers = rate_limiter(app).storage.check()
     except (ConfigurationError, ValueError) as exc:

@@ -8,8 +8,10 @@ imports no part of the app until a command needs it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from flask import url_for
@@ -51,6 +53,45 @@ reply = app.test_client().post(
 assert reply.status_code == 200, reply.data
 """
     assert _modules_after(code) & set(LOADED_AT_FIRST_USE) == set()
+
+
+def test_serve_reaches_its_ready_file_without_loading_the_first_use_libraries(
+    tmp_path: Path,
+) -> None:
+    """The real ``serve`` start, checks included (a rate-limit store is asked only when one
+    is configured): what it imported is read from ``-X importtime``, once it is ready."""
+    ready = tmp_path / "ready.json"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "SANDBOX_CLIENT_ID": "c",
+        "SANDBOX_SECRET": "s",
+        "SANDBOX_SECRET_KEY": "k" * 32,
+    }
+    env.pop("SANDBOX_RATELIMIT_STORAGE_URL", None)
+    command = [sys.executable, "-X", "importtime", "-m", "sandbox", "serve", "--port", "0"]
+    server = subprocess.Popen(
+        [*command, "--ready-file", str(ready)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), "serve did not start"
+    finally:
+        server.terminate()
+        _, log = server.communicate(timeout=30)
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in log.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "sandbox" in imported  # the log is the start's
+    assert imported & set(LOADED_AT_FIRST_USE) == set()
 
 
 def test_the_command_line_imports_the_app_only_for_a_command() -> None:
