@@ -134,11 +134,13 @@ def connections_create() -> tuple[Response, int]:
 
 @bp.post("/connections/complete")
 def connections_complete() -> tuple[Response, int]:
-    """Finish Link: exchange the public token; the first sync is queued. A disconnected
-    connection of the same bank and login is linked again in place (its id answers)."""
+    """Finish Link: exchange the public token; the first sync is queued. The connection
+    answers with its `outcome`: `connected` (a new one) or `relinked` (a disconnected
+    connection of the same bank and login, linked again in place: its id)."""
     user = current_user()
-    cid = service().complete(user, body(CompleteBody())["public_token"])
-    return _connection(user, cid), 201
+    done = service().complete(user, body(CompleteBody())["public_token"])
+    assert done.connection_id is not None
+    return _connection(user, done.connection_id, outcome=done.outcome), 201
 
 
 @bp.get("/connections/<int:connection_id>")
@@ -207,10 +209,10 @@ def connection_repaired(connection_id: int) -> Response:
     return _connection(user, connection_id)
 
 
-def _connection(user: str, connection_id: int) -> Response:
+def _connection(user: str, connection_id: int, **extra: str) -> Response:
     with store().session() as session:
         conn = queries.owned_connection(session, user, connection_id)
-        return jsonify(out.connection(conn, sync_state(session, connection_id)))
+        return jsonify({**out.connection(conn, sync_state(session, connection_id)), **extra})
 
 
 @bp.get("/accounts")

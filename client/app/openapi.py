@@ -78,6 +78,24 @@ TRANSACTION_FILTERS = [
     query("cursor", {"type": "string"}, "next_cursor of the previous page (same filters)"),
 ]
 
+# A connection as the API shows it; completing Link adds what the completion did.
+CONNECTION: Json = dict(
+    id=INT,
+    provider={"type": "string"},
+    institution_id=TEXT,
+    institution_name=TEXT,
+    status={"enum": ["active", "login_required", "error", "disconnected"]},
+    paused={"type": "boolean"},
+    schedule={"type": "string"},
+    last_sync_at=WHEN,
+    last_success_at=WHEN,
+    consent_expires_at=WHEN,
+    created_at=WHEN,
+    error=nullable(obj(code={"type": "string"}, message=TEXT, advice={"type": "string"})),
+    action={"enum": ["reconnect", "retry", None]},
+    sync=nullable(ref("SyncState")),
+)
+
 SCHEMAS: Json = {
     "Error": obj(
         error=obj(
@@ -105,22 +123,8 @@ SCHEMAS: Json = {
         state={"enum": ["idle", "queued", "running", "done", "failed"]},
         run=nullable(ref("SyncRun")),
     ),
-    "Connection": obj(
-        id=INT,
-        provider={"type": "string"},
-        institution_id=TEXT,
-        institution_name=TEXT,
-        status={"enum": ["active", "login_required", "error", "disconnected"]},
-        paused={"type": "boolean"},
-        schedule={"type": "string"},
-        last_sync_at=WHEN,
-        last_success_at=WHEN,
-        consent_expires_at=WHEN,
-        created_at=WHEN,
-        error=nullable(obj(code={"type": "string"}, message=TEXT, advice={"type": "string"})),
-        action={"enum": ["reconnect", "retry", None]},
-        sync=nullable(ref("SyncState")),
-    ),
+    "Connection": obj(**CONNECTION),
+    "Completion": obj(**CONNECTION, outcome={"enum": ["connected", "relinked"]}),
     "LinkStart": obj(link_token={"type": "string"}, link_url=TEXT),
     "Balances": obj(current=MONEY, available=MONEY, limit=MONEY, as_of=WHEN),
     "Account": obj(
@@ -223,9 +227,10 @@ def _paths() -> Json:
         },
         "/api/v1/connections/complete": {
             "post": op(
-                "Exchange Link's public token; the first sync is queued (a disconnected "
-                "connection of the same bank and login is linked again in place)",
-                ref("Connection"),
+                "Exchange Link's public token; the first sync is queued. The connection's "
+                "`outcome`: `connected` (a new one) or `relinked` (a disconnected connection "
+                "of the same bank and login, linked again in place)",
+                ref("Completion"),
                 status="201",
                 requestBody=_body(obj(public_token={"type": "string"})),
             )

@@ -137,14 +137,14 @@ class AppService:
         parts = urlsplit(link.url)._replace(scheme=origin.scheme, netloc=origin.netloc)
         return LinkStart(link.token, urlunsplit(parts))
 
-    def complete(self, user: str, public_token: str) -> int:
-        """Exchange Link's public token and queue the first sync; returns the connection id.
-        The Item connects a new bank of `user`, or, of the bank and login of one of their
-        disconnected connections, links that one again in place, as *Link again* does."""
+    def complete(self, user: str, public_token: str) -> LinkOutcome:
+        """Exchange Link's public token and queue the first sync. The Item is `connected` as a
+        new bank of `user`, or, of the bank and login of one of their disconnected connections,
+        `relinked` to that one in place, as *Link again* does."""
         settings = {"days_requested": self.days_requested}
-        cid = self.bank.connect(public_token, user_ref=user, settings=settings, in_place=True)
-        self.sync(user, cid, trigger="initial")
-        return cid
+        done = self.bank.connect_in_place(public_token, user_ref=user, settings=settings)
+        self.sync(user, done.connection_id, trigger="initial")
+        return LinkOutcome("relinked" if done.relinked else "connected", done.connection_id)
 
     def finish_link(
         self, user: str, session_key: str, state: str, public_token: str
@@ -174,7 +174,7 @@ class AppService:
         """Connect a new bank, link a disconnected connection again (same connection, history
         kept) or confirm the repair of one in update mode."""
         if connection_id is None:
-            return LinkOutcome("connected", self.complete(user, public_token))
+            return self.complete(user, public_token)
         with self.bank.store.session() as session:
             disconnected = _disconnected(owned_connection(session, user, connection_id))
         if not disconnected:

@@ -48,6 +48,15 @@ class LinkStart:
         return cls(str(reply["link_token"]), str(url) if url else None)
 
 
+@dataclass(frozen=True)
+class Connected:
+    """What `connect_in_place` did: the connection's id and whether it `relinked` a
+    disconnected connection in place (False: it made a new connection)."""
+
+    connection_id: int
+    relinked: bool
+
+
 class BankSync:
     """What an app embeds: connect banks, keep them synced, repair and disconnect them.
 
@@ -130,22 +139,36 @@ class BankSync:
         *,
         user_ref: str = "default",
         settings: dict[str, Any] | None = None,
-        in_place: bool = False,
     ) -> int:
         """Exchange Link's public token, store the encrypted access token and the accounts: a
         new connection, which adopts the accounts and history of the user's disconnected
-        connections of the same bank and login. With `in_place`, such a connection takes the
-        new Item itself and keeps its id, as `reconnect` does for the connection it names
-        (for an app that cannot tell which connection a Link was for)."""
+        connections of the same bank and login."""
+        return self._connect(public_token, user_ref, settings, in_place=False).connection_id
+
+    def connect_in_place(
+        self,
+        public_token: str,
+        *,
+        user_ref: str = "default",
+        settings: dict[str, Any] | None = None,
+    ) -> Connected:
+        """`connect`, except that a disconnected connection of the same bank and login takes
+        the new Item itself and keeps its id, as `reconnect` does for the connection it names
+        (for an app that cannot tell which connection a Link was for); says which it did."""
+        return self._connect(public_token, user_ref, settings, in_place=True)
+
+    def _connect(
+        self, public_token: str, user_ref: str, settings: dict[str, Any] | None, *, in_place: bool
+    ) -> Connected:
+        """Both ways of `connect`: `in_place` looks for the disconnected twin first."""
         linked = self._exchange(public_token)
         with self.store.session() as session:
-            conn = _disconnected_twin(session, user_ref, linked) if in_place else None
-            if conn is None:
-                conn = Connection(user_ref=user_ref, settings=dict(settings or {}))
-                session.add(conn)
+            twin = _disconnected_twin(session, user_ref, linked) if in_place else None
+            conn = twin or Connection(user_ref=user_ref, settings=dict(settings or {}))
+            session.add(conn)
             cid = self._attach(session, conn, linked)
         self.audit.record_consent("connected", cid)
-        return cid
+        return Connected(cid, relinked=twin is not None)
 
     def reconnect(self, connection_id: int, public_token: str) -> int:
         """Finish `relink`: the new Item takes over the disconnected connection, which keeps its

@@ -204,6 +204,21 @@ def test_completing_link_after_a_disconnect_links_the_same_connection_again(
     assert world.get("alice", f"/api/v1/connections/{cid}").json["status"] == "disconnected"
 
 
+def test_completion_says_whether_it_connected_or_linked_again(world: World) -> None:
+    """The reply's `outcome`, as the pages' message: `relinked` when the Item took over a
+    disconnected connection in place, `connected` only for a new connection. (A bank alice
+    has no other connection of, whichever tests ran before.)"""
+    first = _completed(world, "ins_109509").json
+    assert first["outcome"] == "connected"
+    send(world, "alice", "DELETE", f"/api/v1/connections/{first['id']}")
+
+    again = _completed(world, "ins_109509")
+
+    assert again.status_code == 201, again.json
+    assert (again.json["id"], again.json["outcome"]) == (first["id"], "relinked")
+    world.run_jobs()
+
+
 def test_login_required_shows_the_providers_message_and_the_way_back(world: World) -> None:
     cid = world.bank.connect_sandbox("ins_109511", user_ref="alice", days_requested=30)
     world.tenant.post("/sandbox/item/reset_login", access_token=world.bank.access_token(cid))

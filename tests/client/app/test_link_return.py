@@ -144,6 +144,28 @@ def test_link_again_after_a_disconnect_reconnects_the_same_connection(
     assert len(world.get("alice", f"/api/v1/connections/{cid}/sync-runs").json["sync_runs"]) >= 2
 
 
+def test_a_new_link_of_a_disconnected_bank_and_login_says_linked_again(
+    world: World, link: LinkReturns
+) -> None:
+    """*Connect a bank* (not *Link again*) for the bank and login of a disconnected connection
+    links that connection again in place, and the page says so, not "Bank connected". (A bank
+    alice has no other connection of, whichever tests ran before.)"""
+    client, token = signed_in(world, "alice")
+    start(client, token)
+    first = client.get(link.finished(public_token(world, "ins_109509")), follow_redirects=True)
+    assert "Bank connected" in first.get_data(as_text=True)
+    cid = int(parse_qs(urlsplit(first.request.url).query)["syncing"][0])
+    world.run_jobs()
+    client.post(f"/connections/{cid}/disconnect", data={"csrf_token": token}, follow_redirects=True)
+
+    start(client, token)
+    reply = client.get(link.finished(public_token(world, "ins_109509")))
+    assert landed_on(reply) == cid
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "Linked again" in page and "Bank connected" not in page
+    world.run_jobs()
+
+
 def test_a_bank_removed_item_offers_only_link_again(world: World, link: LinkReturns) -> None:
     """The bank removed the Item (the dashboard's Remove item): the card offered Sync now,
     Pause, Sign in again (a 502: the Item cannot be found) and Disconnect, never Link again."""
