@@ -54,6 +54,7 @@ from .faults.part import Call as Call  # re-exported: the facade is the dialects
 from .faults.part import Faults
 from .faults.part import Verdict as Verdict
 from .faults.ratelimits import Limit as Limit
+from .faults.ratelimits import add_rate_limits as add_rate_limits
 from .faults.rules import Decision as Decision
 from .grants import Extension as Extension
 from .grants import Grant as Grant

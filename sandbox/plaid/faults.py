@@ -7,7 +7,8 @@ for rate limits), a raw HTTP status, added latency, a dropped connection or a tr
 body (``sandbox.fault_replies`` acts on it, for every dialect). The counters a verdict
 moved are committed at once, so an error reply (which rolls the request back) cannot
 replay the same call index; the request-log row is written after the reply, with its status.
-Which endpoints an institution outage breaks is declared to the core here.
+Which endpoints an institution outage breaks is declared to the core here; Plaid's rate
+limits, in ``ratelimits.py``.
 """
 
 from __future__ import annotations

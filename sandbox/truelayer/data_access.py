@@ -56,7 +56,8 @@ def _authorise() -> Response | None:
         return reply
     g.truelayer_item = bank.read_item(grant.item)
     # The quota is a limit like the rate limits: switched off with them (tenant or server).
-    if not request.headers.get(USER_PRESENT_HEADER) and bank.faults.limits(fault_gate.limits_on()):
+    present = request.headers.get(USER_PRESENT_HEADER)
+    if not present and bank.faults.limits_enabled(fault_gate.limits_on()):
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None

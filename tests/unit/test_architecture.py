@@ -3,7 +3,7 @@
 ``lint-imports`` runs here (through its Python API) so CI fails as soon as the core
 imports Flask or a dialect, or a dialect reaches past ``sandbox.core.bank``. Nor may the
 core's strings word a dialect: its name and documentation pages are the dialect's to register,
-as are the endpoints an outage breaks and the pages that receive codes.
+as are the endpoints an outage breaks or a rate limit counts and the pages that receive codes.
 """
 
 from __future__ import annotations
@@ -27,8 +27,13 @@ from sandbox.core import errors
 ROOT = Path(__file__).resolve().parents[2]
 # What a dialect may import from the core: the facade, domain errors and value types.
 DOORS = {"bank", "errors", "models", "institutions", "categories"}
-# The modules that decide which calls an institution outage breaks: they hold no path at all.
-OUTAGE_MODULES = {"sandbox/core/faults/rules.py", "sandbox/core/faults/health.py"}
+# The modules that decide which calls an institution outage breaks or a rate limit counts: they
+# hold no path at all.
+PATHLESS_MODULES = {
+    "sandbox/core/faults/rules.py",
+    "sandbox/core/faults/health.py",
+    "sandbox/core/faults/ratelimits.py",
+}
 # Dialect names the core's strings may hold: Plaid is the product the core is modelled on
 # (its webhook signature header, its Signal attribute names, its category icons' host).
 CORE_MODELLED_ON = {"Plaid"}
@@ -169,21 +174,22 @@ def test_the_core_words_no_dialect() -> None:
 
 def _dialect_path(file: str, text: str) -> bool:
     """Whether a core string holds what a dialect registers: TrueLayer's Data API paths or
-    hosts, an endpoint glob (``/accounts/*``), or any path in the outage modules."""
+    hosts, an endpoint glob (``/accounts/*``), or any path (not a lone ``/``) in the modules
+    that hold none."""
     return (
         "/data/v1" in text
         or "truelayer.com" in text
         or re.fullmatch(r"/\S*\*\S*", text) is not None
-        or (file in OUTAGE_MODULES and text.startswith("/"))
+        or (file in PATHLESS_MODULES and re.match(r"/\S", text) is not None)
     )
 
 
 def test_the_core_holds_no_dialect_paths() -> None:
-    """The endpoints an outage breaks and the redirect URIs a tenant's own client starts with
-    beyond a local callback are each dialect's to register (``add_outage_endpoints``,
-    ``add_default_redirect_uris``). Plaid's paths stay where the core is modelled on Plaid
-    (its rate-limit table, Signal's endpoint), so only globs and the outage modules are checked
-    for them."""
+    """The endpoints an outage breaks or a rate limit counts, and the redirect URIs a tenant's
+    own client starts with beyond a local callback, are each dialect's to register
+    (``add_outage_endpoints``, ``add_rate_limits``, ``add_default_redirect_uris``). Plaid's
+    paths stay where the core is modelled on Plaid (Signal's endpoint), so only globs and the
+    modules that hold no path are checked for them."""
     paths = [
         f"{file}:{line}: {text!r}"
         for file, line, text in _core_strings()

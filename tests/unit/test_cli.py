@@ -24,8 +24,8 @@ from flask.cli import cli as flask_cli
 from sandbox import create_app, worker
 from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
 from sandbox.core import institutions
-from sandbox.core.faults.ratelimits import PLAID_SANDBOX
 from sandbox.extensions import ForgivingRateLimiter, db
+from sandbox.plaid.ratelimits import PLAID_SANDBOX
 
 
 @pytest.fixture

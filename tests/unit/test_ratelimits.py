@@ -1,4 +1,4 @@
-"""Rate limits: Plaid's table, per-tenant overrides, and counters in memory or Redis."""
+"""Rate limits: the dialects' tables, per-tenant overrides, and counters in memory or Redis."""
 
 from __future__ import annotations
 
@@ -10,18 +10,42 @@ import pytest
 from sandbox.core import errors
 from sandbox.core.bank import Bank
 from sandbox.core.faults import ratelimits
+from sandbox.plaid.ratelimits import PLAID_SANDBOX
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
-SYNC = ratelimits.PLAID_SANDBOX["/transactions/sync"]
+SYNC = PLAID_SANDBOX["/transactions/sync"]
 
 
 def test_plaid_table_has_the_sandbox_numbers() -> None:
     assert (SYNC.per_item, SYNC.per_client, SYNC.item_code) == (50, 1000, "TRANSACTIONS_SYNC_LIMIT")
-    balance = ratelimits.PLAID_SANDBOX["/accounts/balance/get"]
+    balance = PLAID_SANDBOX["/accounts/balance/get"]
     assert (balance.item_code, balance.client_code) == (
         "BALANCE_LIMIT",
         "ACCOUNTS_BALANCE_GET_LIMIT",
     )
+
+
+def test_the_registered_tables_are_the_limits_and_their_codes_the_injectable_ones() -> None:
+    """Plaid registers its table when imported; TrueLayer counts a quota instead of a table."""
+    assert ratelimits.LIMITS == {"plaid": PLAID_SANDBOX}
+    assert ratelimits.effective(None, None, enabled_by_default=True) == PLAID_SANDBOX
+    assert "TRANSACTIONS_SYNC_LIMIT" in ratelimits.CODES
+    assert "ACCOUNTS_BALANCE_GET_LIMIT" in ratelimits.CODES
+
+
+def test_a_second_dialects_table_joins_the_limits_and_codes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, empty in (("LIMITS", dict(ratelimits.LIMITS)), ("_every", {}), ("CODES", set())):
+        monkeypatch.setattr(ratelimits, name, empty)
+    probe = ratelimits.Limit(1, None, "PROBE_LIMIT")
+    ratelimits.add_rate_limits("probe", {"/probe": probe})
+    table = ratelimits.effective(None, None, enabled_by_default=True)
+    assert table == {**PLAID_SANDBOX, "/probe": probe}
+    assert {"PROBE_LIMIT", "TRANSACTIONS_SYNC_LIMIT"} <= ratelimits.CODES
+    ratelimits.add_rate_limits("probe", {})  # a dialect's table replaces its earlier one
+    assert "PROBE_LIMIT" not in ratelimits.CODES
+    assert ratelimits.effective(None, None, enabled_by_default=True) == PLAID_SANDBOX
 
 
 def test_per_item_limit_raises_with_retry_after() -> None:

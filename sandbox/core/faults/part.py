@@ -184,6 +184,11 @@ class Faults:
         """The tenant's effective limits (empty when switched off)."""
         return ratelimits.limits_for(self.session, self.tenant_row, on_by_default)
 
+    def limits_enabled(self, on_by_default: bool) -> bool:
+        """Whether the tenant's limits are on, the switch a dialect's quotas follow too: on or
+        off whether or not any dialect gave its endpoints limits."""
+        return ratelimits.enabled(self.session, self.tenant_row, on_by_default)
+
     def configure_limits(self, enabled: bool, overrides: Mapping[str, Mapping[str, Any]]) -> None:
         """Store the tenant's switch and per-endpoint overrides."""
         ratelimits.configure(self.session, self.tenant, enabled, overrides)

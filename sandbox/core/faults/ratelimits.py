@@ -1,6 +1,8 @@
-"""Plaid's sandbox rate limits, counted with the ``limits`` library in a shared store.
+"""Rate limits per endpoint, counted with the ``limits`` library in a shared store.
 
-Each endpoint has a limit per item and per client (tenant) per minute (plaid.md §9).
+Each endpoint may have a limit per item and per client (tenant) per minute. Which endpoints,
+how many calls and the codes a refusal carries are each dialect's to say: it adds its table
+when imported (``add_rate_limits``; Plaid's sandbox numbers live in ``sandbox/plaid``).
 Counters live in ``limits`` storage: in memory by default (one process), or Redis when
 ``RATELIMIT_STORAGE_URL`` is set, so every worker counts against the same budget.
 A tenant can switch limits off or override them (``RateLimitSetting``).
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Limit:
-    """Calls per minute allowed per item and per client, with Plaid's error codes."""
+    """Calls per minute allowed per item and per client, with the codes the limits answer with."""
 
     per_item: int | None
     per_client: int | None
@@ -38,33 +40,30 @@ class Limit:
     client_code: str = "RATE_LIMIT"
 
 
-def _same(per_item: int | None, per_client: int | None, code: str) -> Limit:
-    return Limit(per_item, per_client, code, code)
-
-
-# Plaid's Sandbox numbers (plaid.md §9); RATE_LIMIT where Plaid's code is unconfirmed.
-PLAID_SANDBOX: dict[str, Limit] = {
-    "/accounts/get": _same(100, 5000, "ACCOUNTS_LIMIT"),
-    "/accounts/balance/get": Limit(25, 100, "BALANCE_LIMIT", "ACCOUNTS_BALANCE_GET_LIMIT"),
-    "/auth/get": _same(100, 500, "AUTH_LIMIT"),
-    "/identity/get": _same(100, 1000, "IDENTITY_LIMIT"),
-    "/item/get": _same(40, 5000, "ITEM_GET_LIMIT"),
-    "/item/remove": _same(100, 500, "RATE_LIMIT"),
-    "/institutions/get": _same(None, 10, "INSTITUTIONS_GET_LIMIT"),
-    "/institutions/get_by_id": _same(None, 400, "INSTITUTIONS_GET_BY_ID_LIMIT"),
-    "/liabilities/get": _same(10, 1000, "RATE_LIMIT"),
-    "/transactions/get": _same(80, 1000, "TRANSACTIONS_LIMIT"),
-    "/transactions/sync": _same(50, 1000, "TRANSACTIONS_SYNC_LIMIT"),
-    "/transactions/refresh": _same(2, 100, "TRANSACTIONS_REFRESH_LIMIT"),
-    "/transactions/recurring/get": _same(20, 1000, "RATE_LIMIT"),
-    "/sandbox/transactions/create": _same(2, 50, "RATE_LIMIT"),
-}
-# Every code a limit of the table answers with (a fault rule may inject any of them).
-CODES = frozenset(
-    code for limit in PLAID_SANDBOX.values() for code in (limit.item_code, limit.client_code)
-)
+# Each dialect's limits by endpoint, added when the dialect is imported (``add_rate_limits``):
+# the core never names a dialect's paths.
+LIMITS: dict[str, dict[str, Limit]] = {}
+# Every dialect's limits as one table, and every code they answer with (a fault rule may inject
+# any of them): both refilled when a dialect adds its limits, not worked out on each call.
+_every: dict[str, Limit] = {}
+CODES: set[str] = set()
 # The counting window: an injected limit asks to retry after a whole one.
 WINDOW_SECONDS = 60
+
+
+def add_rate_limits(dialect: str, limits: Mapping[str, Limit]) -> None:
+    """Count calls to ``dialect``'s endpoints (the keys of ``limits``) against their limits."""
+    LIMITS[dialect] = dict(limits)
+    _every.clear()
+    for own in LIMITS.values():
+        _every.update(own)
+    CODES.clear()
+    CODES.update(
+        code
+        for own in LIMITS.values()
+        for limit in own.values()
+        for code in (limit.item_code, limit.client_code)
+    )
 
 
 class RateLimiter:
@@ -120,8 +119,14 @@ class RateLimiter:
         self.storage.reset()
 
 
+def enabled(session: Session, tenant: Tenant, enabled_by_default: bool) -> bool:
+    """Whether the tenant's limits are on: its own switch, else the server's default."""
+    setting = session.get(RateLimitSetting, tenant.id)
+    return enabled_by_default if setting is None else setting.enabled
+
+
 def limits_for(session: Session, tenant: Tenant, enabled_by_default: bool) -> dict[str, Limit]:
-    """The tenant's effective limits: Plaid's table with its overrides, or none if off."""
+    """The tenant's effective limits: the dialects' tables with its overrides, or none if off."""
     setting = session.get(RateLimitSetting, tenant.id)
     if setting is None:
         return effective(None, None, enabled_by_default)
@@ -135,9 +140,9 @@ def effective(
     never configured any)."""
     if not (enabled_by_default if enabled is None else enabled):
         return {}
-    table = dict(PLAID_SANDBOX)
+    table = dict(_every)
     for endpoint, override in (overrides or {}).items():
-        base = table.get(endpoint, _same(None, None, "RATE_LIMIT"))
+        base = table.get(endpoint, Limit(None, None))
         table[endpoint] = replace(
             base,
             per_item=override.get("per_item", base.per_item),

@@ -189,7 +189,7 @@ def known_codes(dialect: str) -> frozenset[str]:
 
 def error_for(code: str, dialect: str = "plaid") -> errors.CoreError:
     """The error an injected ``code`` raises on a call of ``dialect``, as the sandbox raises it
-    naturally: a rate limit of Plaid's table with a ``Retry-After`` of one window, the class
+    naturally: a rate limit of a dialect's table with a ``Retry-After`` of one window, the class
     whose ``condition`` it is, a code of the dialect's own carried by a generic error (its
     dialect renders it), or, for a code the dialect does not know (a rule stored before codes
     were checked), the documented generic ``INTERNAL_SERVER_ERROR``."""

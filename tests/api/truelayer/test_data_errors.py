@@ -126,6 +126,17 @@ def test_switching_the_tenants_limits_off_lifts_the_quota(
         assert truelayer.get("/accounts", token, present=False).status_code == 200
 
 
+def test_the_quota_does_not_hang_on_another_dialects_rate_limits(
+    truelayer: TrueLayerData, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quota is on while the tenant's limits are, whether or not any dialect (Plaid) gave
+    its endpoints limits."""
+    monkeypatch.setattr(ratelimits, "_every", {})
+    for _ in range(4):
+        assert truelayer.get("/accounts", token, present=False).status_code == 200
+    assert truelayer.get("/accounts", token, present=False).status_code == 429
+
+
 def test_a_tenants_rate_limit_on_a_data_endpoint_is_provider_too_many_requests(
     truelayer: TrueLayerData, token: str
 ) -> None:
@@ -270,7 +281,8 @@ def test_an_institution_marked_down_is_provider_error(truelayer: TrueLayerData, 
 
 
 def _truelayer_rows() -> list[str]:
-    """The README rows that apply to TrueLayer: Plaid's rate limits and those naming it."""
+    """The README rows that apply to TrueLayer: the rate limits (Plaid's codes) and those naming
+    it."""
     rows = error_table.table()
     return sorted(c for c in rows if c in ratelimits.CODES or "TrueLayer" in rows[c][2])
 
@@ -279,7 +291,7 @@ def _truelayer_rows() -> list[str]:
 def test_every_truelayer_code_of_the_error_table_is_injected_by_rule_and_header(
     truelayer: TrueLayerData, token: str, code: str
 ) -> None:
-    """Never TrueLayer's unexpected ``internal_server_error``, and a rate limit of Plaid's
+    """Never TrueLayer's unexpected ``internal_server_error``, and a rate limit of a dialect's
     table as TrueLayer's ``provider_too_many_requests`` with ``Retry-After``."""
     _rule(truelayer, dialect="truelayer", endpoint="/data/v1/accounts", error_code=code)
     by_rule = truelayer.get("/accounts", token)
