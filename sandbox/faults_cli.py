@@ -27,7 +27,9 @@ def find_tenant(client_id: str | None) -> Tenant:
     )
     tenant = current_session().scalar(query)
     if tenant is None:
-        raise click.ClickException(f"no tenant {client_id or 'default'}; run init-db first")
+        if client_id:
+            raise click.ClickException(f"no tenant {client_id} (`bank-sandbox tenants list`)")
+        raise click.ClickException("no default tenant; run `bank-sandbox init-db` first")
     return tenant
 
 

@@ -43,6 +43,7 @@ class ImportReport:
     format: str
     account_id: int | None = None
     account_name: str = ""
+    new_account: bool = False  # no account had the file's: one was made, for an API link to adopt
     added: list[FileRow] = field(default_factory=list)
     matched: list[FileRow] = field(default_factory=list)
     skipped_lines: list[int] = field(default_factory=list)
@@ -93,10 +94,10 @@ def _run(
 ) -> ImportReport:
     with store.session() as session:
         parsed = _parse(session, user_ref or DEFAULT_USER, data, mapping)
-        target = _account(session, user_ref, parsed, account)
+        target, new = _account(session, user_ref, parsed, account)
         owner = target.user_ref
         report = ImportReport(source.name, parsed.format, skipped_lines=parsed.skipped)
-        report.account_id, report.account_name = target.id, target.name
+        report.account_id, report.account_name, report.new_account = target.id, target.name, new
         known = _known(session, target, parsed.rows)
         _sort(parsed, target, known, report)
         _store(session, owner, target, parsed, report.added)
@@ -144,10 +145,10 @@ def _parse(session: Session, user_ref: str, data: bytes, mapping: Mapping | None
 
 def _account(
     session: Session, user_ref: str | None, parsed: ParsedFile, wanted: str | None
-) -> Account:
+) -> tuple[Account, bool]:
     """The account the file belongs to: the one asked for, the user's (any user's, without
     one) account with the file's last four digits, or a new account that a later API link
-    adopts."""
+    adopts (the flag says it is new)."""
     mine = select(Account)
     if user_ref is not None:
         mine = mine.where(Account.user_ref == user_ref)
@@ -155,7 +156,7 @@ def _account(
         found = session.scalar(mine.where(Account.id == int(wanted)))
         if found is None:
             raise ImportFileError(None, f"account {wanted}: no such account")
-        return found
+        return found, False
     mask = wanted or parsed.mask
     if mask is None:
         raise ImportFileError(
@@ -169,7 +170,7 @@ def _account(
         how = "the account id" if user_ref else "the user (--user) or the account id"
         raise ImportFileError(None, f"several accounts end in {mask}: {named}; name {how}")
     if candidates:
-        return candidates[0]
+        return candidates[0], False
     owner = user_ref or DEFAULT_USER
     created = Account(
         user_ref=owner,
@@ -182,7 +183,7 @@ def _account(
     )
     session.add(created)
     session.flush()
-    return created
+    return created, True
 
 
 def _known(session: Session, account: Account, rows: list[FileRow]) -> list[Transaction]:

@@ -226,9 +226,11 @@ def test_a_database_without_the_schema_says_to_run_init_db(cli_env: dict[str, st
     assert_one_line_error(run_main(["tenants", "list"], cli_env), "no such table", "init-db")
 
 
-def test_unknown_tenant_is_one_line(cli_env: dict[str, str]) -> None:
+def test_unknown_tenant_is_one_line_pointing_to_the_tenant_list(cli_env: dict[str, str]) -> None:
     assert run_main(["init-db"], cli_env).exit_code == 0
-    assert_one_line_error(run_main(["reset", "--client-id", "nope"], cli_env), "no tenant nope")
+    result = run_main(["reset", "--client-id", "nope"], cli_env)
+    assert_one_line_error(result, "no tenant nope", "tenants list")
+    assert "init-db" not in result.output  # it would not make that tenant
 
 
 def test_serve_on_a_taken_port_is_one_line(cli_env: dict[str, str]) -> None:
