@@ -127,11 +127,15 @@ def import_report(console: Console, report: ImportReport) -> None:
                 mark, str(row.line), row.date.isoformat(), f"{row.amount:.2f}", row.description
             )
     console.print(table)
-    if report.new_account:
-        made = "would be made" if report.dry_run else "was made"
+    if report.new_account:  # a dry run's id is a rolled-back row's: not shown
+        made = (
+            "an account would be made"
+            if report.dry_run
+            else f"account {report.account_id} was made"
+        )
         console.print(
-            f"no account ended in those digits: account {report.account_id} {made} for the "
-            "file (a later API link of the same bank and digits adopts it)"
+            f"no account ended in those digits: {made} for the file (a later API link of the "
+            "same bank and digits adopts it)"
         )
     if report.dry_run:
         console.print("dry run: nothing was stored")

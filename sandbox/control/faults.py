@@ -94,9 +94,7 @@ def institution_health_clear(institution_id: str) -> Response:
 @bp.get("/rate-limits")
 def rate_limits_get() -> Response:
     """The tenant's effective limits per endpoint (empty when switched off)."""
-    faults = _bank().faults
-    table = faults.limits(_default_on())
-    return jsonify(enabled=bool(table), limits=faults.describe_limits(table))
+    return _limits_reply(_bank())
 
 
 @bp.put("/rate-limits")
@@ -112,8 +110,16 @@ def rate_limits_put() -> Response:
         raise InvalidField("limits maps endpoints to {per_item, per_client}", field="limits")
     bank = _bank()
     bank.faults.configure_limits(enabled, overrides)
-    table = bank.faults.limits(_default_on())
-    return jsonify(enabled=bool(table), limits=bank.faults.describe_limits(table))
+    return _limits_reply(bank)
+
+
+def _limits_reply(bank: Bank) -> Response:
+    """The tenant's switch (the one the dialects' quotas follow too) and effective limits."""
+    on = _default_on()
+    table = bank.faults.limits(on)
+    return jsonify(
+        enabled=bank.faults.limits_enabled(on), limits=bank.faults.describe_limits(table)
+    )
 
 
 def _default_on() -> bool:

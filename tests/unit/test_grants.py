@@ -128,9 +128,14 @@ def test_error_user_with_wrong_password_fails() -> None:
 
 
 def test_default_client_is_the_tenant_keys_with_truelayer_redirects(bank: Bank) -> None:
+    import sandbox.truelayer  # noqa: F401  (it adds its console page when imported)
+
     client = find_app_client(bank.session, "sandbox-" + bank.tenant.client_id)
     assert client.client_id == bank.tenant.client_id
-    assert client.redirect_uris == list(clients.DEFAULT_REDIRECT_URIS)
+    assert client.redirect_uris == [
+        "http://localhost:3000/callback",
+        "https://console.truelayer.com/redirect-page",
+    ]
     assert client.consent_days == 90
 
 

@@ -204,21 +204,17 @@ def fire(
     the partners that hear it (``partners.COPIED``), each worded by ``FIRED_COPIES``."""
     webhook_type = fired_type(webhook_type, code)
     product, facts = FIREABLE[webhook_type, code]
-    if not item.webhook and not partners.hearing(session, item, webhook_type, code):
+    hearing = partners.hearing(session, item, webhook_type, code)
+    if not item.webhook and not hearing:
         raise errors.SandboxWebhookInvalid()
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()
     body = facts(item, now)
     narrow = FIRED_COPIES.get((webhook_type, code))
-    partners.send(
-        session,
-        tenant,
-        item,
-        webhook_type,
-        code,
-        body,
-        per_account=None if narrow is None else (lambda account_id: narrow(item, body, account_id)),
-    )
+    own = None if narrow is None else (lambda account_id: narrow(item, body, account_id))
+    if not item.webhook and own and all(own(token.account_id) is None for token in hearing):
+        raise errors.SandboxWebhookInvalid()  # the partners that hear it have no share in it
+    partners.send(session, tenant, item, webhook_type, code, body, per_account=own)
 
 
 def fired_type(webhook_type: str, code: str) -> str:

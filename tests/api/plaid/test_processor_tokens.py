@@ -555,4 +555,8 @@ def test_auth_and_investments_copies_follow_the_tokens_permissions(plaid: PlaidC
     assert _fire_typed(plaid, access, "AUTH").status_code == 400
     plaid.ok("/processor/token/permissions/set", processor_token=token, products=["auth"])
     assert _fire_typed(plaid, access, "INVESTMENTS_TRANSACTIONS").status_code == 400
+    # It may read Auth, but its IRA has no account numbers: no share of the update, no receiver.
+    refused = _fire_typed(plaid, access, "AUTH")
+    assert refused.status_code == 400
+    assert refused.get_json()["error_code"] == "SANDBOX_WEBHOOK_INVALID"
     assert [b["webhook_type"] for b in _copies(plaid, hook)] == ["INVESTMENTS_TRANSACTIONS"]
