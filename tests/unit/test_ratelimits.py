@@ -37,7 +37,7 @@ def test_a_second_dialects_table_joins_the_limits_and_codes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name, empty in (("LIMITS", dict(ratelimits.LIMITS)), ("_every", {}), ("CODES", set())):
-        monkeypatch.setattr(ratelimits, name, empty)
+        monkeypatch.setattr(ratelimits, name, empty)  # restored after the test
     probe = ratelimits.Limit(1, None, "PROBE_LIMIT")
     ratelimits.add_rate_limits("probe", {"/probe": probe})
     table = ratelimits.effective(None, None, enabled_by_default=True)
@@ -46,6 +46,9 @@ def test_a_second_dialects_table_joins_the_limits_and_codes(
     ratelimits.add_rate_limits("probe", {})  # a dialect's table replaces its earlier one
     assert "PROBE_LIMIT" not in ratelimits.CODES
     assert ratelimits.effective(None, None, enabled_by_default=True) == PLAID_SANDBOX
+    with pytest.raises(ValueError, match="/transactions/sync"):  # one path, one limit
+        ratelimits.add_rate_limits("probe", {"/transactions/sync": probe})
+    assert ratelimits.LIMITS["probe"] == {}
 
 
 def test_per_item_limit_raises_with_retry_after() -> None:

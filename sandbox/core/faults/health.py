@@ -33,20 +33,21 @@ DEFAULT_FAILURE_RATE = 0.5
 OUTAGE_ENDPOINTS: dict[str, tuple[str, ...]] = {}
 # All of them as one pattern, compiled when a dialect adds its globs, not on each call (the gate
 # asks on every call naming an institution); it matches nothing until a dialect adds some.
-_outage_pattern = [re.compile("(?!)")]
+_outage_pattern = re.compile("(?!)")
 
 
 def add_outage_endpoints(dialect: str, globs: Iterable[str]) -> None:
     """Let an outage break calls to the endpoints ``globs`` match (``fnmatch``, case-sensitive):
     ``dialect``'s data pulls and item creation."""
+    global _outage_pattern
     OUTAGE_ENDPOINTS[dialect] = tuple(globs)
     every = [fnmatch.translate(glob) for own in OUTAGE_ENDPOINTS.values() for glob in own]
-    _outage_pattern[:] = [re.compile("|".join(every) or "(?!)")]
+    _outage_pattern = re.compile("|".join(every) or "(?!)")
 
 
 def breaks(endpoint: str) -> bool:
     """Whether an outage of the call's institution breaks a call to ``endpoint``."""
-    return _outage_pattern[0].match(endpoint) is not None
+    return _outage_pattern.match(endpoint) is not None
 
 
 def status_of(session: Session, tenant: Tenant, institution_id: str) -> str:

@@ -44,21 +44,23 @@ class Limit:
 # the core never names a dialect's paths.
 LIMITS: dict[str, dict[str, Limit]] = {}
 # Every dialect's limits as one table, and every code they answer with (a fault rule may inject
-# any of them): both refilled when a dialect adds its limits, not worked out on each call.
+# any of them): both made anew when a dialect adds its limits, not worked out on each call.
 _every: dict[str, Limit] = {}
-CODES: set[str] = set()
+CODES: frozenset[str] = frozenset()
 # The counting window: an injected limit asks to retry after a whole one.
 WINDOW_SECONDS = 60
 
 
 def add_rate_limits(dialect: str, limits: Mapping[str, Limit]) -> None:
-    """Count calls to ``dialect``'s endpoints (the keys of ``limits``) against their limits."""
+    """Count calls to ``dialect``'s endpoints (the keys of ``limits``) against their limits;
+    an endpoint another dialect limits already is refused (one path, one limit)."""
+    global _every, CODES
+    taken = {path for other, own in LIMITS.items() if other != dialect for path in own}
+    if clash := sorted(taken & set(limits)):
+        raise ValueError(f"{dialect}: {clash[0]} has a limit of another dialect's")
     LIMITS[dialect] = dict(limits)
-    _every.clear()
-    for own in LIMITS.values():
-        _every.update(own)
-    CODES.clear()
-    CODES.update(
+    _every = {path: limit for own in LIMITS.values() for path, limit in own.items()}
+    CODES = frozenset(
         code
         for own in LIMITS.values()
         for limit in own.values()

@@ -23,7 +23,7 @@ from ..models import AppClient, Tenant
 SANDBOX_PREFIX = "sandbox-"
 # The redirect URIs a tenant's own client is created with: a local app's callback, then those
 # the dialects add when imported (``add_default_redirect_uris``).
-DEFAULT_REDIRECT_URIS = ["http://localhost:3000/callback"]
+DEFAULT_REDIRECT_URIS: tuple[str, ...] = ("http://localhost:3000/callback",)
 DEFAULT_CONSENT_DAYS = 90
 MAX_CONSENT_DAYS = 3650
 MAX_REDIRECT_URI_LENGTH = 2000
@@ -32,8 +32,9 @@ MAX_REDIRECT_URI_LENGTH = 2000
 def add_default_redirect_uris(uris: Iterable[str]) -> None:
     """Create every tenant's own client with ``uris`` as redirect URIs too (a dialect's own
     pages that receive codes), after those already there."""
+    global DEFAULT_REDIRECT_URIS
     new = [check_redirect_uri(uri) for uri in uris]
-    DEFAULT_REDIRECT_URIS[:] = dict.fromkeys([*DEFAULT_REDIRECT_URIS, *new])
+    DEFAULT_REDIRECT_URIS = tuple(dict.fromkeys([*DEFAULT_REDIRECT_URIS, *new]))
 
 
 def find(session: Session, client_id: str | None) -> AppClient:
