@@ -992,7 +992,7 @@ class Bank:
         item = self.item(access_token)
         if item.username not in items.DYNAMIC_USERS:
             raise errors.InvalidField(
-                "/sandbox/transactions/create only works on user_transactions_dynamic items",
+                "custom transactions can be added only to user_transactions_dynamic items",
                 field="access_token",
             )
         today = self.clock.today()

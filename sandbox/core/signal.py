@@ -218,7 +218,6 @@ class Signal:
                 f"{EVALUATIONS_PER_HOUR} times in the last hour",
                 code="RATE_LIMIT",
                 retry_after=max(1, math.ceil((frees_at - now).total_seconds())),
-                endpoint="/signal/evaluate",
             )
         return recent
 
@@ -255,7 +254,7 @@ class Signal:
             evaluation = None
         if evaluation is None:
             raise errors.InvalidField(
-                f"no /signal/evaluate call used client_transaction_id {client_transaction_id}",
+                f"no evaluation used client_transaction_id {client_transaction_id}",
                 field="client_transaction_id",
             )
         return evaluation

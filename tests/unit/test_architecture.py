@@ -173,12 +173,12 @@ def test_the_core_words_no_dialect() -> None:
 
 
 def _dialect_path(file: str, text: str) -> bool:
-    """Whether a core string holds what a dialect registers: TrueLayer's Data API paths or
-    hosts, an endpoint glob (``/accounts/*``), or any path (not a lone ``/``) in the modules
-    that hold none."""
+    """Whether a core string holds what a dialect says: an endpoint path (``/accounts/get``,
+    ``/data/v1/…``, in a message too), an endpoint glob (``/accounts/*``), a provider's host,
+    or any path (not a lone ``/``) in the modules that hold none."""
     return (
-        "/data/v1" in text
-        or "truelayer.com" in text
+        "truelayer.com" in text
+        or re.search(r"(^|\s)/[a-z_]+/", text) is not None
         or re.fullmatch(r"/\S*\*\S*", text) is not None
         or (file in PATHLESS_MODULES and re.match(r"/\S", text) is not None)
     )
@@ -187,9 +187,9 @@ def _dialect_path(file: str, text: str) -> bool:
 def test_the_core_holds_no_dialect_paths() -> None:
     """The endpoints an outage breaks or a rate limit counts, and the redirect URIs a tenant's
     own client starts with beyond a local callback, are each dialect's to register
-    (``add_outage_endpoints``, ``add_rate_limits``, ``add_default_redirect_uris``). Plaid's
-    paths stay where the core is modelled on Plaid (Signal's endpoint), so only globs and the
-    modules that hold no path are checked for them."""
+    (``add_outage_endpoints``, ``add_rate_limits``, ``add_default_redirect_uris``); a core
+    message says what is wrong, not which dialect's endpoint was called (docstrings may name
+    the endpoints the core was modelled on)."""
     paths = [
         f"{file}:{line}: {text!r}"
         for file, line, text in _core_strings()
