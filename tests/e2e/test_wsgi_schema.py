@@ -33,15 +33,18 @@ def _gunicorn() -> list[str]:
     return [str(BIN / "gunicorn"), "--workers", "4", "--bind", "127.0.0.1:0", "sandbox.wsgi:app"]
 
 
-def _refused(database_url: str) -> str:
-    """gunicorn's stderr after it stopped by itself (it must not keep booting workers)."""
-    done = subprocess.run(
-        _gunicorn(), env=_env(database_url), capture_output=True, text=True, timeout=60
-    )
+def _refused(database_url: str, tmp_path: Path) -> str:
+    """gunicorn's stderr after it stopped by itself (it must not keep booting workers). Its
+    temp folder is the test's, which keeps the marker of the worker that said it."""
+    temp = tmp_path / "gunicorn-tmp"
+    temp.mkdir()
+    env = {**_env(database_url), "TMPDIR": str(temp)}
+    done = subprocess.run(_gunicorn(), env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "App failed to load" in done.stderr
     assert "Traceback" not in done.stderr  # two workers exiting "failed to load" crash gunicorn
     assert done.stderr.count("Error: ") == 1  # said once, not by every worker
+    assert len(list(temp.glob("bank-sandbox-refused-*"))) == 1  # one worker claimed it
     return done.stderr
 
 
@@ -76,13 +79,13 @@ def _serves(database_url: str, tmp_path: Path) -> None:
 
 def test_gunicorn_stops_on_a_sqlite_file_that_does_not_exist(tmp_path: Path) -> None:
     database = tmp_path / "sandbox.db"
-    stderr = _refused(f"sqlite:///{database}")
+    stderr = _refused(f"sqlite:///{database}", tmp_path)
     assert f"Error: no database at {database}: run `bank-sandbox init-db` first" in stderr
     assert not database.exists()  # not left behind as an empty file
 
 
 def test_gunicorn_stops_on_an_empty_postgres_database(tmp_path: Path) -> None:
-    stderr = _refused(fresh_database_url("postgresql", tmp_path, "wsgi"))
+    stderr = _refused(fresh_database_url("postgresql", tmp_path, "wsgi"), tmp_path)
     assert "Error: the database has no tables: run `bank-sandbox init-db` first" in stderr
 
 
@@ -93,7 +96,7 @@ def test_gunicorn_stops_on_an_older_schema_until_init_db_upgrades_it(tmp_path: P
     assert older is not None
     url = f"sqlite:///{tmp_path / 'sandbox.db'}"
     _sandbox("flask", "--app", "sandbox", "db", "upgrade", older, database_url=url)
-    stderr = _refused(url)
+    stderr = _refused(url, tmp_path)
     assert f"schema is at revision {older}, this sandbox needs {head}: run `bank-sandbox" in stderr
     _sandbox("sandbox", "init-db", database_url=url)
     _serves(url, tmp_path)
