@@ -154,10 +154,15 @@ def api_delete() -> Response:
 
 @bp.get("/api/providers")
 def api_providers() -> Response:
-    """The providers an app can offer, optionally filtered by ``country`` and ``scopes``."""
-    scopes = request.args.get("scopes", "").replace(",", " ").split()
-    found = providers.search(request.args.get("country") or None, scopes)
+    """The providers an app can offer, optionally filtered by ``country`` and ``scopes`` (each
+    a space-separated list, as TrueLayer's OpenAPI file has them; commas are taken too)."""
+    countries, scopes = (_listed(request.args.get(name, "")) for name in ("country", "scopes"))
+    found = providers.search(countries, scopes)
     return jsonify([provider_json(p) for p in found])
+
+
+def _listed(value: str) -> list[str]:
+    return value.replace(",", " ").split()
 
 
 @bp.get("/api/providers/<provider_id>/logo")

@@ -260,6 +260,13 @@ def test_providers_lists_mock_and_filters(tl_auth: AuthDialog) -> None:
     assert tl_auth.client.get("/api/providers?scopes=telepathy").get_json() == []
 
 
+@pytest.mark.parametrize("countries", ["nl de", "nl,de", "NL%20de"])
+def test_providers_take_a_list_of_countries(tl_auth: AuthDialog, countries: str) -> None:
+    """The OpenAPI file's ``country`` is a space-separated list."""
+    found = tl_auth.client.get(f"/api/providers?country={countries}").get_json()
+    assert [p["provider_id"] for p in found] == ["xs2a-ing", "xs2a-deutsche-bank"]
+
+
 def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
     tokens = tl_auth.tokens()
     body = tl_auth.client.post(
