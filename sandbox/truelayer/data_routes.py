@@ -196,7 +196,7 @@ def _date_arg(name: str) -> dt.date | None:
         # a "+" the query string decoded to a space is the offset's sign
         moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
         return (moment.astimezone(dt.UTC) if moment.tzinfo else moment).date()
-    except ValueError:
+    except (ValueError, OverflowError):  # overflow: a UTC day before year 1 or after 9999
         raise InvalidDateRange(
             f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not {raw!r}",
             field=name,

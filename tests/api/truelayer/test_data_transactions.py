@@ -97,6 +97,8 @@ def test_a_date_time_with_an_offset_counts_on_its_utc_day(
         ({"from": "2026-04-01"}, "from"),
         ({"from": "last tuesday"}, "from"),
         ({"to": "2026-13-01"}, "to"),
+        ({"to": "9999-12-31T23:59:59-05:00"}, "to"),  # its UTC day is in year 10000
+        ({"from": "0001-01-01T00:00:00+05:00"}, "from"),  # … in year 0
     ],
 )
 def test_a_bad_range_is_invalid_date_range_naming_the_parameter(
