@@ -18,7 +18,7 @@ def render(exc: errors.CoreError) -> tuple[Response | str, int]:
     connection extension, TrueLayer's JSON elsewhere."""
     if request.endpoint == problems.ENDPOINT:
         return problems.render(exc)
-    body, status = envelope(exc, auth=True)
+    body, status = envelope(exc, auth=True, endpoint=request.endpoint)
     if request.path.startswith("/dialog") or (request.path == "/" and request.method == "GET"):
         page = render_template(
             "truelayer/error.html", title=body["error"], description=body["error_description"]

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from flask import Response, abort, g, jsonify, request, url_for
 
 from ..core import errors
-from ..core.bank import Grant, Grants, Issuer, TokenSet, authenticate_app_client, resolve_access
+from ..core.bank import Grants, Issuer, TokenSet, authenticate_app_client, resolve_access
 from ..core.models import AppClient
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
@@ -64,14 +64,6 @@ def optional(fields: dict[str, Any], name: str) -> str | None:
 def issuer() -> Issuer:
     """This server as the issuer of tokens (``iss``, and TrueLayer's provider ids)."""
     return Issuer(public_url(), providers.connector_of)
-
-
-def bearer_grant() -> Grant:
-    """The grant behind the ``Authorization: Bearer`` header."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise errors.TokenInvalid("send the access token as Authorization: Bearer <token>")
-    return resolve_access(current_session(), token.strip())
 
 
 def client_credentials(fields: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -155,17 +147,22 @@ def exchange_code(grants: Grants, client: AppClient, fields: dict[str, Any]) -> 
 @bp.delete("/api/delete")
 def api_delete() -> Response:
     """Delete the bearer token's connection (TrueLayer answers 200 with an empty body)."""
-    grant = bearer_grant()
+    grant = data_access.bearer_grant()
     tenant_bank(grant.tenant).grants.revoke(grant.consent_id)
     return Response(status=200)
 
 
 @bp.get("/api/providers")
 def api_providers() -> Response:
-    """The providers an app can offer, optionally filtered by ``country`` and ``scopes``."""
-    scopes = request.args.get("scopes", "").replace(",", " ").split()
-    found = providers.search(request.args.get("country") or None, scopes)
+    """The providers an app can offer, optionally filtered by ``country`` and ``scopes`` (each
+    a space-separated list, as TrueLayer's OpenAPI file has them; commas are taken too)."""
+    countries, scopes = (_listed(request.args.get(name, "")) for name in ("country", "scopes"))
+    found = providers.search(countries, scopes)
     return jsonify([provider_json(p) for p in found])
+
+
+def _listed(value: str) -> list[str]:
+    return value.replace(",", " ").split()
 
 
 @bp.get("/api/providers/<provider_id>/logo")
@@ -204,7 +201,7 @@ def api_debug() -> Response:
 @bp.get("/data/v1/me")
 def data_me() -> Response:
     """The connection behind the bearer token: client, provider, scopes and consent dates."""
-    grant = g.truelayer_me = bearer_grant()
+    grant = g.truelayer_me = data_access.bearer_grant()
     result = {
         "client_id": grant.client_id,
         "credentials_id": grant.credentials_id,

@@ -47,7 +47,7 @@ def _authorise() -> Response | None:
     """Token, scopes, fault gate, the item up to the clock, then the unattended quota."""
     if getattr(current_app.view_functions.get(request.endpoint or ""), OPEN, False):
         return None
-    grant = resolve_access(current_session(), _bearer())
+    grant = bearer_grant()
     _check_scopes(grant)
     bank = tenant_bank(grant.tenant)
     g.truelayer_grant, g.truelayer_bank = grant, bank
@@ -63,10 +63,13 @@ def _authorise() -> Response | None:
     return None
 
 
-def _bearer() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+def bearer_grant() -> Grant:
+    """The grant behind the ``Authorization: Bearer`` header (the Data API's and the auth
+    server's): without one, ``invalid_token`` says how to send it."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.TokenInvalid("send the access token as Authorization: Bearer <token>")
+    return resolve_access(current_session(), token.strip())
 
 
 def granted() -> Grant | None:

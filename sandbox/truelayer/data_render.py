@@ -158,7 +158,9 @@ class Renderer:
         }
 
     def card_balance(self, account: Account, statement: dict[str, Any]) -> dict[str, Any]:
-        """A Card balance: ``current`` is what is owed, ``available`` what is left to spend."""
+        """A Card balance: ``current`` is what is owed, ``available`` what is left to spend:
+        pending purchases count, as for an account's ``available`` (the core's available,
+        which Plaid shows for the same card)."""
         limit = account.limit_minor
         found: dict[str, Any] = {
             "currency": account.currency,
@@ -170,7 +172,9 @@ class Renderer:
             "update_timestamp": self.stamp,
         }
         if limit is not None:
-            found["available"] = money(limit - account.current_minor)
+            available = account.available_minor
+            spendable = available if available is not None else limit - account.current_minor
+            found["available"] = money(spendable)
             found["credit_limit"] = money(limit)
         return found
 

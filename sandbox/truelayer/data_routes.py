@@ -184,15 +184,19 @@ def _transactions(found: Account, *, pending: bool, card: bool) -> Response:
 
 
 def _date_arg(name: str) -> dt.date | None:
-    """``from``/``to`` as a date: ``YYYY-MM-DD`` or a full ISO 8601 date-time."""
+    """``from``/``to`` as a day: ``YYYY-MM-DD`` or a full ISO 8601 date-time. Posting days
+    are UTC days (``…T00:00:00+00:00``), so a date-time with an offset counts on its UTC
+    day: ``to=2026-03-09T23:00:00-05:00`` is 04:00 on the 10th and reaches the 10th's rows."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
     try:
         if len(raw) == 10:
             return dt.date.fromisoformat(raw)
-        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+")).date()
-    except ValueError:
+        # a "+" the query string decoded to a space is the offset's sign
+        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+        return (moment.astimezone(dt.UTC) if moment.tzinfo else moment).date()
+    except (ValueError, OverflowError):  # overflow: a UTC day before year 1 or after 9999
         raise InvalidDateRange(
             f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not {raw!r}",
             field=name,

@@ -129,6 +129,18 @@ AUTH_ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
     errors.ConsentNotExtendable: TrueLayerError(422, "invalid_grant"),
 }
 
+# Auth-server endpoints whose OpenAPI entry words an error its own way (by Flask endpoint).
+# ``/v1/reauthuri`` answers only 200, 401 and 500: a refresh token it cannot use is its 401
+# example, ``invalid_request`` with a reason. ``/api/debug`` answers a token whose connection
+# is over (expired or deleted) with its 400 example, ``invalid_request``.
+ENDPOINT_ERRORS: dict[str, dict[type[errors.CoreError], TrueLayerError]] = {
+    "truelayer.v1_reauthuri": {errors.GrantInvalid: TrueLayerError(401, "invalid_request")},
+    "truelayer.api_debug": {
+        errors.ConsentExpired: _row("invalid_request"),
+        errors.ConsentRevoked: _row("invalid_request"),
+    },
+}
+
 
 # The code a raw error status (a fault's ``http_status``) is reported with: TrueLayer's generic
 # code for that status (truelayer.md §4). A 503 is ``temporarily_unavailable`` (unplanned
@@ -164,18 +176,25 @@ def status_reply(status: int, *, auth: bool = False) -> Response:
     return response
 
 
-def truelayer_error(exc: errors.CoreError, *, auth: bool = False) -> TrueLayerError:
-    """The table row for ``exc`` (an injected TrueLayer code keeps its own status)."""
+def truelayer_error(
+    exc: errors.CoreError, *, auth: bool = False, endpoint: str | None = None
+) -> TrueLayerError:
+    """The table row for ``exc`` (an injected TrueLayer code keeps its own status), as the
+    auth server's ``endpoint`` words it when it has its own words."""
     injected = str(exc.detail.get("code") or "").lower()
     if isinstance(exc, errors.InternalError) and injected in CODES:
         return _row(injected)
-    tables = (AUTH_ERRORS, ERRORS) if auth else (ERRORS,)
+    own = ENDPOINT_ERRORS.get(endpoint or "", {})
+    tables = (own, AUTH_ERRORS, ERRORS) if auth else (ERRORS,)
     return next(t[cls] for cls in type(exc).__mro__ for t in tables if cls in t)
 
 
-def envelope(exc: errors.CoreError, *, auth: bool = False) -> tuple[dict[str, Any], int]:
-    """TrueLayer's error body for ``exc`` and its HTTP status (``auth``: the auth server's)."""
-    row = truelayer_error(exc, auth=auth)
+def envelope(
+    exc: errors.CoreError, *, auth: bool = False, endpoint: str | None = None
+) -> tuple[dict[str, Any], int]:
+    """TrueLayer's error body for ``exc`` and its HTTP status (``auth``: the auth server's,
+    at ``endpoint``)."""
+    row = truelayer_error(exc, auth=auth, endpoint=endpoint)
     details: dict[str, Any] = {}
     if field := exc.detail.get("field"):
         details["parameter"] = field

@@ -124,11 +124,13 @@ def offered(args: Mapping[str, str]) -> list[Provider]:
     ]
 
 
-def search(country: str | None = None, scopes: list[str] | None = None) -> list[Provider]:
-    """``/api/providers``: providers in ``country`` (any if None) that offer every scope."""
+def search(countries: list[str] | None = None, scopes: list[str] | None = None) -> list[Provider]:
+    """``/api/providers``: providers in any of ``countries`` (any country if none) that offer
+    every scope."""
+    places = {c.lower() for c in countries or ()}
     wanted = set(scopes or ())
     return [
         p
         for p in CATALOGUE.values()
-        if (country is None or p.country == country.lower()) and wanted <= set(p.scopes)
+        if (not places or p.country in places) and wanted <= set(p.scopes)
     ]

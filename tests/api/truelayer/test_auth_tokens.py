@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
-from sandbox.truelayer import auth_dialog, auth_extend, auth_tokens, data_routes
+from sandbox.truelayer import auth_dialog, auth_extend, auth_tokens, data_routes, errors
 from tests.conftest import unexpected_error
 
 from .auth_helpers import CHALLENGE, REDIRECT, SCOPES, VERIFIER, AuthDialog, csrf_of, query_of
@@ -260,6 +260,13 @@ def test_providers_lists_mock_and_filters(tl_auth: AuthDialog) -> None:
     assert tl_auth.client.get("/api/providers?scopes=telepathy").get_json() == []
 
 
+@pytest.mark.parametrize("countries", ["nl de", "nl,de", "NL%20de"])
+def test_providers_take_a_list_of_countries(tl_auth: AuthDialog, countries: str) -> None:
+    """The OpenAPI file's ``country`` is a space-separated list."""
+    found = tl_auth.client.get(f"/api/providers?country={countries}").get_json()
+    assert [p["provider_id"] for p in found] == ["xs2a-ing", "xs2a-deutsche-bank"]
+
+
 def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
     tokens = tl_auth.tokens()
     body = tl_auth.client.post(
@@ -270,6 +277,24 @@ def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
     assert len(body["debug_id"]) == 32
     missing = tl_auth.client.post("/api/debug", json={})
     assert (missing.status_code, missing.get_json()["error"]) == (400, "invalid_request")
+    unknown = tl_auth.client.post("/api/debug", json={"access_token": "nope"})
+    assert unknown.status_code == 401
+
+
+@pytest.mark.parametrize("end", ["deleted", "expired"])
+def test_debug_of_a_connection_that_is_over_is_invalid_request(
+    tl_auth: AuthDialog, end: str
+) -> None:
+    """The OpenAPI file's 400 example: ``invalid_request``, "Consent expired or revoked"."""
+    tokens = tl_auth.tokens()
+    if end == "deleted":
+        assert tl_auth.bearer("DELETE", "/api/delete", tokens["access_token"]).status_code == 200
+    else:
+        tl_auth.advance(dt.timedelta(days=91))
+    reply = tl_auth.client.post("/api/debug", json={"access_token": tokens["access_token"]})
+    body = reply.get_json()
+    assert (reply.status_code, body["error"]) == (400, "invalid_request"), body
+    assert body["error_details"]["reason"] == body["error_description"]
 
 
 # -- /data/v1/connections/extend -----------------------------------------------------------------
@@ -432,7 +457,8 @@ def test_reauthuri_links_the_refresh_tokens_connection(tl_auth: AuthDialog) -> N
 @pytest.mark.parametrize(
     ("change", "status", "error"),
     [
-        ({"refresh_token": "nope"}, 400, "invalid_grant"),
+        # the OpenAPI file's 401 example for an invalid refresh token
+        ({"refresh_token": "nope"}, 401, "invalid_request"),
         ({"redirect_uri": "https://evil.example"}, 401, "unauthorized_client"),
         ({"response_type": "token"}, 400, "invalid_request"),
         ({"state": ["re-1"]}, 400, "invalid_request"),  # was written into the link as its str()
@@ -449,6 +475,11 @@ def test_reauthuri_errors(
     }
     reply = tl_auth.client.post("/v1/reauthuri", json={**body, **change})
     assert (reply.status_code, reply.get_json()["error"]) == (status, error)
+    assert reply.get_json()["error_details"]["parameter"] in change
+
+
+def test_the_endpoints_with_errors_of_their_own_are_routes(tl_auth: AuthDialog) -> None:
+    assert set(errors.ENDPOINT_ERRORS) <= set(tl_auth.client.application.view_functions)
 
 
 # -- errors that no TrueLayer view rendered --------------------------------------------------

@@ -51,6 +51,17 @@ def test_a_missing_or_unknown_token_is_invalid_token(
     assert response.headers["X-TL-Correlation-Id"]
 
 
+@pytest.mark.parametrize("header", [None, "Bearer", "Basic abc", "Token abc"])
+def test_a_call_without_a_bearer_token_is_told_how_to_send_one(
+    truelayer: TrueLayerData, header: str | None
+) -> None:
+    headers = {} if header is None else {"Authorization": header}
+    for path in ("/data/v1/accounts", "/data/v1/me"):  # the Data API words it as /me does
+        body = truelayer.http.get(path, headers=headers).get_json()
+        assert body["error"] == "invalid_token"
+        assert "Authorization: Bearer" in body["error_description"], (path, body)
+
+
 def _advance(truelayer: TrueLayerData, delta: dt.timedelta) -> None:
     truelayer.bank().move_clock(advance=delta)
     db.session.commit()

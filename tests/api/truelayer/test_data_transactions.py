@@ -3,6 +3,7 @@ categories, and ``invalid_date_range``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from decimal import Decimal
 
@@ -72,6 +73,23 @@ def test_from_and_to_take_dates_or_date_times_inclusive(
     assert [t for t in whole if "2026-03-01" <= t["timestamp"][:10] <= "2026-03-10"] == found
 
 
+def test_a_date_time_with_an_offset_counts_on_its_utc_day(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    path = f"/accounts/{_current(truelayer, token)}/transactions"
+    day = truelayer.results(path, token)[-1]["timestamp"][:10]  # rows posted at 00:00 UTC
+    on_day = dt.date.fromisoformat(day)
+    eve, next_day = on_day - dt.timedelta(days=1), on_day + dt.timedelta(days=1)
+    # 23:00 at UTC-5 the day before is 04:00 UTC on the day: its rows are in
+    until = truelayer.results(path, token, to=f"{eve}T23:00:00-05:00")
+    assert until == truelayer.results(path, token, to=day)
+    assert day in {t["timestamp"][:10] for t in until}
+    # 23:30 at UTC-1 on the day is 00:30 UTC the day after: its rows are out
+    since = truelayer.results(path, token, **{"from": f"{day}T23:30:00-01:00"})
+    assert since == truelayer.results(path, token, **{"from": str(next_day)})
+    assert day not in {t["timestamp"][:10] for t in since}
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -79,6 +97,8 @@ def test_from_and_to_take_dates_or_date_times_inclusive(
         ({"from": "2026-04-01"}, "from"),
         ({"from": "last tuesday"}, "from"),
         ({"to": "2026-13-01"}, "to"),
+        ({"to": "9999-12-31T23:59:59-05:00"}, "to"),  # its UTC day is in year 10000
+        ({"from": "0001-01-01T00:00:00+05:00"}, "from"),  # … in year 0
     ],
 )
 def test_a_bad_range_is_invalid_date_range_naming_the_parameter(

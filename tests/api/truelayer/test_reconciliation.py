@@ -60,6 +60,7 @@ def test_balances_agree_to_the_penny(
         plaid_balance = plaid_accounts[card["account_id"]]["balances"]
         assert _pence(balance["current"]) == _pence(plaid_balance["current"])
         assert _pence(balance["credit_limit"]) == _pence(plaid_balance["limit"])
+        assert _pence(balance["available"]) == _pence(plaid_balance["available"])
 
 
 def test_every_transaction_agrees_to_the_penny(
