@@ -67,7 +67,7 @@ class AssetReportCreateRequest(PlaidRequest):
 
 
 class DaysToInclude(PlaidRequest):
-    days_to_include = StrictInteger(validate=validate.Range(0, 731))
+    days_to_include = StrictInteger(validate=validate.Range(0, 731), allow_none=True)
 
 
 class AssetReportTokenRequest(PlaidRequest):
@@ -107,6 +107,12 @@ class AuditCopyRequest(PlaidRequest):
     """``/asset_report/audit_copy/get``, ``/pdf/get`` and ``/remove``."""
 
     audit_copy_token = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class AuditCopyPdfRequest(AuditCopyRequest):
+    """``/asset_report/audit_copy/pdf/get``: Plaid gives it the report PDF's options."""
+
+    options = fields.Nested(DaysToInclude, load_default=dict)
 
 
 USER_KEYS = (
@@ -255,9 +261,11 @@ def asset_report_audit_copy_get() -> Response:
 @bp.post("/asset_report/audit_copy/pdf/get")
 def asset_report_audit_copy_pdf_get() -> Response:
     """The report behind an audit copy, as a PDF."""
-    req = load(AuditCopyRequest)
+    req = load(AuditCopyPdfRequest)
     bank = current_bank()
-    return _pdf(bank, bank.audit_copy(req["audit_copy_token"]))
+    return _pdf(
+        bank, bank.audit_copy(req["audit_copy_token"], req["options"].get("days_to_include"))
+    )
 
 
 @bp.post("/asset_report/audit_copy/remove")
