@@ -106,6 +106,10 @@ OTHER_ENDPOINTS = {
 }
 
 
+# The institution options whose keys plaid-python reads only when asked for.
+METADATA = {"include_auth_metadata": True, "include_payment_initiation_metadata": True}
+
+
 class Checker:
     """Calls endpoints and collects every contract violation instead of stopping at one."""
 
@@ -255,7 +259,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
         ],
     )
     checker.check("/categories/get", plaid.client.post("/categories/get", json={}).get_json())
-    for options in ({}, {"include_optional_metadata": True}, {"products": ["auth"]}):
+    for options in ({}, {"include_optional_metadata": True}, {"products": ["auth"]}, METADATA):
         checker.call("/institutions/get", count=10, offset=0, country_codes=["US"], options=options)
     checker.call("/institutions/get", count=5, offset=0, country_codes=["GB", "CA"])
     for institution, country in (("ins_109508", "US"), ("ins_117650", "GB"), ("ins_43", "CA")):
@@ -263,7 +267,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
             "/institutions/get_by_id",
             institution_id=institution,
             country_codes=[country],
-            options={"include_optional_metadata": True, "include_status": True},
+            options={"include_optional_metadata": True, "include_status": True, **METADATA},
         )
         checker.call("/institutions/get_by_id", institution_id=institution, country_codes=[country])
     checker.call("/institutions/search", query="Platypus", country_codes=["US"])
@@ -272,7 +276,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
         query="Plaid",
         country_codes=["GB"],
         products=["transactions"],
-        options={"include_optional_metadata": True},
+        options={"include_optional_metadata": True, **METADATA},
     )
     link = {
         "client_name": "Contract",
