@@ -156,6 +156,7 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
     return {
         **account,
         "days_available": section.days_available,
+        "ownership_type": None,  # not modelled: null, as in Plaid's examples
         "transactions": [{k: t[k] for k in keys} for t in TRANSACTIONS.dump(section.transactions)],
         "owners": [{k: owner[k] for k in ("names", "phone_numbers", "emails", "addresses")}],
         "historical_balances": [

@@ -26,6 +26,8 @@ STATUS_PRODUCTS = (
     "balance",
     "investments_updates",
     "liabilities_updates",
+    "investments",
+    "liabilities",
 )
 BREAKDOWN = {
     "HEALTHY": (0.99, 0.005, 0.005),

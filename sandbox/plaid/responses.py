@@ -358,6 +358,7 @@ def _ach(account: Account) -> dict[str, Any]:
         "account": n["account"],
         "routing": n["ach_routing"],
         "wire_routing": n["ach_wire_routing"],
+        "is_tokenized_account_number": False,  # the sandbox's numbers are the account's own
     }
 
 

@@ -105,6 +105,8 @@ def test_sdk_full_flow_against_served_process(server: dict[str, Any]) -> None:
     assert [a.account_id for a in balances.accounts] == [a.account_id for a in accounts]
     auth = client.auth_get(AuthGetRequest(access_token=token))
     assert auth.numbers.ach and all(len(n.routing) == 9 for n in auth.numbers.ach)
+    # Plaid's Auth guide has apps check this flag; a key left out raises in plaid-python
+    assert not any(n.is_tokenized_account_number for n in auth.numbers.ach)
     identity = client.identity_get(IdentityGetRequest(access_token=token))
     assert identity.accounts[0].owners[0].names
 
@@ -276,6 +278,8 @@ def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
     assert {h.security_id for h in holdings.holdings} == {
         s.security_id for s in holdings.securities
     }
+    assert {s.subtype for s in holdings.securities} >= {"cash", "mutual fund"}
+    assert all(h.vested_quantity is None for h in holdings.holdings)
     today = dt.date.fromisoformat(max(s.close_price_as_of.isoformat() for s in holdings.securities))
     page = client.investments_transactions_get(
         InvestmentsTransactionsGetRequest(
