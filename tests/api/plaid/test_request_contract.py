@@ -3,7 +3,8 @@
 plaid-python sends a field set to ``None`` as JSON ``null`` and the Node SDK sends what it is
 given, so an option Plaid's document marks ``nullable`` that the sandbox refuses breaks a
 client that works against Plaid, and so does a documented field the sandbox does not know
-(``UNKNOWN_FIELDS``). Each route's request schema is the one its view loads (caught where
+(``UNKNOWN_FIELDS``) or types differently (a value of the wrong type must be ``INVALID_FIELD``
+naming it, never taken as is). Each route's request schema is the one its view loads (caught where
 ``views.load`` makes it), walked beside the route's request component in the trimmed copy of
 Plaid's document. Fields Plaid hides from its docs (``x-hidden-from-docs``) are not checked,
 and the sandbox may be more lenient than Plaid (null where Plaid wants a value).
@@ -38,6 +39,21 @@ def _resolved(spec: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+JSON_TYPES = (  # most specific first: an Integer is a Number
+    ("boolean", (fields.Boolean,)),
+    ("integer", (fields.Integer,)),
+    ("number", (fields.Number,)),
+    ("string", (fields.String, fields.Date, fields.DateTime)),
+    ("array", (fields.List,)),
+    ("object", (fields.Nested, fields.Dict)),
+)
+
+
+def _json_type(field: fields.Field[Any]) -> str:
+    """The JSON type ``field`` takes (``any`` for a field that takes every value)."""
+    return next((kind for kind, classes in JSON_TYPES if isinstance(field, classes)), "any")
+
+
 def _nested_schema(field: fields.Field[Any]) -> Schema | None:
     """The schema an object field (or a list of objects) loads its value with."""
     if isinstance(field, fields.List):
@@ -58,8 +74,12 @@ def _mismatches(spec: dict[str, Any], schema: Schema, prefix: str = "") -> list[
         if field is None:
             found.append(f"{prefix}{name}: documented, refused as unknown")
             continue
-        if (prop.get("nullable") or _resolved(prop).get("nullable")) and not field.allow_none:
+        resolved = _resolved(prop)
+        if (prop.get("nullable") or resolved.get("nullable")) and not field.allow_none:
             found.append(f"{prefix}{name}: nullable in Plaid's document, null refused")
+        documented = resolved.get("type", "object" if "properties" in resolved else None)
+        if documented is not None and _json_type(field) != documented:
+            found.append(f"{prefix}{name}: {documented} in Plaid's document, {_json_type(field)}")
         nested = _nested_schema(field)
         if nested is not None:
             found += _mismatches(prop, nested, f"{prefix}{name}.")
@@ -89,7 +109,7 @@ def test_every_served_path_loads_its_body_with_a_schema(
     assert set(_request_schemas(plaid, monkeypatch)) == set(document.plaid_document()["paths"])
 
 
-def test_request_schemas_take_every_documented_field_and_null_where_plaid_does(
+def test_request_schemas_take_every_documented_field_typed_and_null_where_plaid_does(
     plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     problems = []
