@@ -853,10 +853,14 @@ class Bank:
         record = self._built_asset_report(token)
         return assets.create_audit_copy(self.session, record, auditor_id, self.now())
 
-    def audit_copy(self, audit_copy_token: str) -> ReportContent:
-        """The report an audit copy points at."""
+    def audit_copy(
+        self, audit_copy_token: str, days_to_include: int | None = None
+    ) -> ReportContent:
+        """The report an audit copy points at (its last ``days_to_include`` days, if given)."""
         copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
-        return assets.build(self.session, copy.report, self.now(), self.historical_delay)
+        return assets.build(
+            self.session, copy.report, self.now(), self.historical_delay, days_to_include
+        )
 
     def remove_audit_copy(self, audit_copy_token: str) -> None:
         """The audit copy stops working; the report stays."""

@@ -67,7 +67,7 @@ class AssetReportCreateRequest(PlaidRequest):
 
 
 class DaysToInclude(PlaidRequest):
-    days_to_include = StrictInteger(validate=validate.Range(0, 731))
+    days_to_include = StrictInteger(validate=validate.Range(0, 731), allow_none=True)
 
 
 class AssetReportTokenRequest(PlaidRequest):
@@ -107,6 +107,12 @@ class AuditCopyRequest(PlaidRequest):
     """``/asset_report/audit_copy/get``, ``/pdf/get`` and ``/remove``."""
 
     audit_copy_token = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class AuditCopyPdfRequest(AuditCopyRequest):
+    """``/asset_report/audit_copy/pdf/get``: Plaid gives it the report PDF's options."""
+
+    options = fields.Nested(DaysToInclude, load_default=dict)
 
 
 USER_KEYS = (
@@ -150,6 +156,7 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
     return {
         **account,
         "days_available": section.days_available,
+        "ownership_type": None,  # not modelled: null, as in Plaid's examples
         "transactions": [{k: t[k] for k in keys} for t in TRANSACTIONS.dump(section.transactions)],
         "owners": [{k: owner[k] for k in ("names", "phone_numbers", "emails", "addresses")}],
         "historical_balances": [
@@ -255,9 +262,11 @@ def asset_report_audit_copy_get() -> Response:
 @bp.post("/asset_report/audit_copy/pdf/get")
 def asset_report_audit_copy_pdf_get() -> Response:
     """The report behind an audit copy, as a PDF."""
-    req = load(AuditCopyRequest)
+    req = load(AuditCopyPdfRequest)
     bank = current_bank()
-    return _pdf(bank, bank.audit_copy(req["audit_copy_token"]))
+    return _pdf(
+        bank, bank.audit_copy(req["audit_copy_token"], req["options"].get("days_to_include"))
+    )
 
 
 @bp.post("/asset_report/audit_copy/remove")

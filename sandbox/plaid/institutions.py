@@ -26,6 +26,8 @@ STATUS_PRODUCTS = (
     "balance",
     "investments_updates",
     "liabilities_updates",
+    "investments",
+    "liabilities",
 )
 BREAKDOWN = {
     "HEALTHY": (0.99, 0.005, 0.005),
@@ -65,8 +67,7 @@ def institutions_get() -> Response:
         routing_numbers=options.get("routing_numbers"),
     )
     page = found[req["offset"] : req["offset"] + req["count"]]
-    schema = InstitutionSchema(optional_metadata=bool(options.get("include_optional_metadata")))
-    return reply(institutions=schema.dump(page, many=True), total=len(found))
+    return reply(institutions=_schema(options).dump(page, many=True), total=len(found))
 
 
 @bp.post("/institutions/get_by_id")
@@ -83,10 +84,7 @@ def institutions_get_by_id() -> Response:
         level = bank.faults.health_of(institution.institution_id)
         since = bank.faults.health_changed_at(institution.institution_id)
         status = status_json(institution, timestamp(since or STATUS_SINCE), level)
-    schema = InstitutionSchema(
-        optional_metadata=bool(options.get("include_optional_metadata")), status=status
-    )
-    return reply(institution=schema.dump(institution))
+    return reply(institution=_schema(options, status).dump(institution))
 
 
 @bp.post("/institutions/search")
@@ -100,5 +98,14 @@ def institutions_search() -> Response:
         products=req.get("products"),
         oauth=options.get("oauth"),
     )
-    schema = InstitutionSchema(optional_metadata=bool(options.get("include_optional_metadata")))
-    return reply(institutions=schema.dump(found, many=True))
+    return reply(institutions=_schema(options).dump(found, many=True))
+
+
+def _schema(options: dict[str, Any], status: dict[str, Any] | None = None) -> InstitutionSchema:
+    """The ``Institution`` dump with what the request's ``include_*`` options ask for."""
+    return InstitutionSchema(
+        optional_metadata=bool(options.get("include_optional_metadata")),
+        auth_metadata=bool(options.get("include_auth_metadata")),
+        payment_initiation_metadata=bool(options.get("include_payment_initiation_metadata")),
+        status=status,
+    )

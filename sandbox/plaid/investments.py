@@ -22,6 +22,9 @@ from .responses import money
 from .views import account_ids, accounts_json, item_json, load, reply
 
 PRICE_SCALE = 10_000
+# Plaid's ``Security.subtype`` of each security type the catalogue holds (Plaid's examples
+# pair ``equity`` with ``common stock``).
+SUBTYPES = {"cash": "cash", "equity": "common stock", "etf": "etf", "mutual fund": "mutual fund"}
 
 
 class InvestmentsTransactionsOptions(AccountIdsOptions):
@@ -72,6 +75,7 @@ def securities_json(found: Portfolio) -> list[dict[str, Any]]:
             "ticker_symbol": q.security.ticker,
             "is_cash_equivalent": q.security.is_cash,
             "type": q.security.type,
+            "subtype": SUBTYPES[q.security.type],
             "close_price": _price(q.close),
             "close_price_as_of": q.as_of.isoformat(),
             "update_datetime": None,
@@ -103,6 +107,8 @@ def holdings_json(found: Portfolio) -> list[dict[str, Any]]:
             "quantity": _quantity(h.quantity_milli),
             "iso_currency_code": h.currency,
             "unofficial_currency_code": None,
+            "vested_quantity": None,  # no vesting schedules here (Plaid: null when not vested)
+            "vested_value": None,
         }
         for h in found.holdings
     ]

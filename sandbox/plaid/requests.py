@@ -194,6 +194,7 @@ class ItemRemoveRequest(AccessTokenRequest):
     """``/item/remove``."""
 
     reason_code = fields.String(
+        allow_none=True,
         validate=validate.OneOf(
             (
                 "FRAUD_FIRST_PARTY",
@@ -203,7 +204,7 @@ class ItemRemoveRequest(AccessTokenRequest):
                 "CONNECTION_IS_NON_FUNCTIONAL",
                 "OTHER",
             )
-        )
+        ),
     )
     reason_note = fields.String(allow_none=True, validate=validate.Length(max=512))
 
@@ -361,7 +362,7 @@ class SandboxPublicTokenOptions(PlaidRequest):
     webhook = WebhookUrl()
     override_username = fields.String(allow_none=True, load_default="user_good")
     override_password = fields.String(allow_none=True, load_default="pass_good")
-    transactions = fields.Nested(SandboxTransactionsOptions)
+    transactions = fields.Nested(SandboxTransactionsOptions, allow_none=True)
     statements = fields.Nested(SandboxStatementsOptions, allow_none=True)
     income_verification = fields.Nested(SandboxIncomeVerificationOptions)
 

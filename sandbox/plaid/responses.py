@@ -265,11 +265,15 @@ class InstitutionSchema(Schema):
         self,
         *,
         optional_metadata: bool = False,
+        auth_metadata: bool = False,
+        payment_initiation_metadata: bool = False,
         status: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.optional_metadata = optional_metadata
+        self.auth_metadata = auth_metadata
+        self.payment_initiation_metadata = payment_initiation_metadata
         self.status = status
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
@@ -283,9 +287,31 @@ class InstitutionSchema(Schema):
                 primary_color=institution.primary_color,
                 logo=institution.logo_base64,
             )
+        if self.auth_metadata:
+            body["auth_metadata"] = auth_metadata_json(institution)
+        if self.payment_initiation_metadata:
+            body["payment_initiation_metadata"] = None  # no bank here runs Payment Initiation
         if self.status is not None:
             body["status"] = self.status
         return body
+
+
+def auth_metadata_json(institution: Institution) -> dict[str, Any]:
+    """Plaid's ``AuthMetadata``: the ways of verifying an account the sandbox runs at the bank.
+
+    Instant Auth where the bank lists ``auth`` (Plaid lists it only for Instant Auth banks)
+    and automated micro-deposits at US banks (ACH, as Link's micro-deposit flags require);
+    the sandbox runs neither Instant Match nor Instant Micro-deposits. Same Day
+    micro-deposits do not depend on the bank, so they have no flag here.
+    """
+    return {
+        "supported_methods": {
+            "instant_auth": "auth" in institution.products,
+            "instant_match": False,
+            "automated_micro_deposits": "US" in institution.country_codes,
+            "instant_micro_deposits": False,
+        }
+    }
 
 
 def stream_json(stream: Stream) -> dict[str, Any]:
@@ -332,6 +358,7 @@ def _ach(account: Account) -> dict[str, Any]:
         "account": n["account"],
         "routing": n["ach_routing"],
         "wire_routing": n["ach_wire_routing"],
+        "is_tokenized_account_number": False,  # the sandbox's numbers are the account's own
     }
 
 

@@ -29,7 +29,9 @@ from plaid.model.asset_report_create_request import AssetReportCreateRequest
 from plaid.model.asset_report_create_request_options import AssetReportCreateRequestOptions
 from plaid.model.asset_report_filter_request import AssetReportFilterRequest
 from plaid.model.asset_report_get_request import AssetReportGetRequest
+from plaid.model.asset_report_get_request_options import AssetReportGetRequestOptions
 from plaid.model.asset_report_pdf_get_request import AssetReportPDFGetRequest
+from plaid.model.asset_report_pdf_get_request_options import AssetReportPDFGetRequestOptions
 from plaid.model.asset_report_refresh_request import AssetReportRefreshRequest
 from plaid.model.asset_report_remove_request import AssetReportRemoveRequest
 from plaid.model.asset_report_user import AssetReportUser
@@ -242,7 +244,10 @@ def run_python(client: plaid_api.PlaidApi, tag: str) -> dict[str, Any]:
     r.ok(
         "asset_filtered_get",
         client.asset_report_get,
-        AssetReportGetRequest(asset_report_token=filtered.asset_report_token),
+        AssetReportGetRequest(
+            asset_report_token=filtered.asset_report_token,
+            options=AssetReportGetRequestOptions(days_to_include=None),  # sent as null
+        ),
     )
     copy = r.ok(
         "audit_create",
@@ -255,7 +260,9 @@ def run_python(client: plaid_api.PlaidApi, tag: str) -> dict[str, Any]:
         AssetReportAuditCopyGetRequest(audit_copy_token=copy),
     )
     audit_pdf = client.asset_report_audit_copy_pdf_get(
-        AssetReportAuditCopyPdfGetRequest(audit_copy_token=copy)
+        AssetReportAuditCopyPdfGetRequest(
+            audit_copy_token=copy, options=AssetReportPDFGetRequestOptions(days_to_include=30)
+        )
     )
     with audit_pdf:
         r.out["audit_pdf"] = _pdf(audit_pdf.read())

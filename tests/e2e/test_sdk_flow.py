@@ -28,6 +28,7 @@ from plaid.model.identity_get_request import IdentityGetRequest
 from plaid.model.identity_match_request import IdentityMatchRequest
 from plaid.model.identity_match_user import IdentityMatchUser
 from plaid.model.institutions_get_by_id_request import InstitutionsGetByIdRequest
+from plaid.model.institutions_get_by_id_request_options import InstitutionsGetByIdRequestOptions
 from plaid.model.institutions_get_request import InstitutionsGetRequest
 from plaid.model.institutions_search_request import InstitutionsSearchRequest
 from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
@@ -104,6 +105,8 @@ def test_sdk_full_flow_against_served_process(server: dict[str, Any]) -> None:
     assert [a.account_id for a in balances.accounts] == [a.account_id for a in accounts]
     auth = client.auth_get(AuthGetRequest(access_token=token))
     assert auth.numbers.ach and all(len(n.routing) == 9 for n in auth.numbers.ach)
+    # Plaid's Auth guide has apps check this flag; a key left out raises in plaid-python
+    assert not any(n.is_tokenized_account_number for n in auth.numbers.ach)
     identity = client.identity_get(IdentityGetRequest(access_token=token))
     assert identity.accounts[0].owners[0].names
 
@@ -141,9 +144,17 @@ def test_sdk_full_flow_against_served_process(server: dict[str, Any]) -> None:
     listed = client.institutions_get(InstitutionsGetRequest(count=5, offset=0, country_codes=us))
     assert len(listed.institutions) == 5 and listed.total >= 5
     platypus = client.institutions_get_by_id(
-        InstitutionsGetByIdRequest(institution_id="ins_109508", country_codes=us)
+        InstitutionsGetByIdRequest(
+            institution_id="ins_109508",
+            country_codes=us,
+            options=InstitutionsGetByIdRequestOptions(
+                include_auth_metadata=True, include_payment_initiation_metadata=True
+            ),
+        )
     ).institution
     assert platypus.name == "First Platypus Bank"
+    assert platypus.auth_metadata.supported_methods.instant_auth is True  # absent: it raises
+    assert platypus.payment_initiation_metadata is None
     found = client.institutions_search(
         InstitutionsSearchRequest(query="Platypus", country_codes=us)
     )
@@ -267,6 +278,8 @@ def test_sdk_investments_against_served_process(server: dict[str, Any]) -> None:
     assert {h.security_id for h in holdings.holdings} == {
         s.security_id for s in holdings.securities
     }
+    assert {s.subtype for s in holdings.securities} >= {"cash", "mutual fund"}
+    assert all(h.vested_quantity is None for h in holdings.holdings)
     today = dt.date.fromisoformat(max(s.close_price_as_of.isoformat() for s in holdings.securities))
     page = client.investments_transactions_get(
         InvestmentsTransactionsGetRequest(

@@ -153,3 +153,26 @@ def error_errors(body: dict[str, Any]) -> list[str]:
     except Exception as exc:  # the SDK raises TypeError, ApiTypeError, ApiValueError...
         problems.append(f"sdk {type(exc).__name__}: {exc}")
     return problems
+
+
+def example_key_gaps(path: str, body: dict[str, Any]) -> list[str]:
+    """The keys of Plaid's own example replies of ``path`` (in its OpenAPI document) that
+    ``body`` lacks, in every object both have: Plaid sends those keys, null when unknown,
+    and plaid-python raises on reading an optional key a reply left out."""
+    content = document.plaid_document()["paths"][path]["post"]["responses"]["200"]["content"]
+    gaps: set[str] = set()
+    for example in content["application/json"].get("examples", {}).values():
+        _key_gaps(example["value"], body, "", gaps)
+    return sorted(gaps)
+
+
+def _key_gaps(example: Any, body: Any, prefix: str, gaps: set[str]) -> None:
+    if isinstance(example, dict) and isinstance(body, dict):
+        for key, value in example.items():
+            if key not in body:
+                gaps.add(f"{prefix}{key}")
+            else:
+                _key_gaps(value, body[key], f"{prefix}{key}.", gaps)
+    elif isinstance(example, list) and example and isinstance(body, list):
+        for item in body:  # Plaid's first item stands for every item of ours
+            _key_gaps(example[0], item, f"{prefix}[].", gaps)

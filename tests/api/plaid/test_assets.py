@@ -160,6 +160,43 @@ def test_audit_copy_reads_the_report_until_removed(plaid: PlaidClient) -> None:
     )
 
 
+def _pdf(plaid: PlaidClient, path: str, **body: Any) -> bytes:
+    reply = plaid.post(path, **body)
+    assert reply.status_code == 200 and reply.mimetype == "application/pdf", reply.get_json()
+    data: bytes = reply.data
+    return data
+
+
+def test_audit_copy_pdf_takes_days_to_include_as_the_report_pdf_does(plaid: PlaidClient) -> None:
+    """Plaid's ``/asset_report/audit_copy/pdf/get`` has the report PDF's ``options``."""
+    _, report_token, _ = _create(plaid, days=30)
+    copy = plaid.ok("/asset_report/audit_copy/create", asset_report_token=report_token)
+    week = {"days_to_include": 7}
+    short = _pdf(
+        plaid,
+        "/asset_report/audit_copy/pdf/get",
+        audit_copy_token=copy["audit_copy_token"],
+        options=week,
+    )
+    assert short == _pdf(
+        plaid, "/asset_report/pdf/get", asset_report_token=report_token, options=week
+    )
+    assert short != _pdf(
+        plaid, "/asset_report/audit_copy/pdf/get", audit_copy_token=copy["audit_copy_token"]
+    )
+
+
+def test_null_days_to_include_is_the_whole_report(plaid: PlaidClient) -> None:
+    """plaid-python sends ``AssetReportGetRequestOptions(days_to_include=None)`` as null."""
+    _, report_token, _ = _create(plaid, days=30)
+    whole = _get(plaid, report_token)["report"]
+    unset = {"days_to_include": None}
+    assert _get(plaid, report_token, options=unset)["report"] == whole
+    assert _pdf(
+        plaid, "/asset_report/pdf/get", asset_report_token=report_token, options=unset
+    ) == _pdf(plaid, "/asset_report/pdf/get", asset_report_token=report_token)
+
+
 def test_remove_ends_the_report_and_its_audit_copies(plaid: PlaidClient) -> None:
     _, report_token, _ = _create(plaid)
     copy = plaid.ok("/asset_report/audit_copy/create", asset_report_token=report_token)

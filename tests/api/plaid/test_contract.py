@@ -106,6 +106,10 @@ OTHER_ENDPOINTS = {
 }
 
 
+# The institution options whose keys plaid-python reads only when asked for.
+METADATA = {"include_auth_metadata": True, "include_payment_initiation_metadata": True}
+
+
 class Checker:
     """Calls endpoints and collects every contract violation instead of stopping at one."""
 
@@ -255,7 +259,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
         ],
     )
     checker.check("/categories/get", plaid.client.post("/categories/get", json={}).get_json())
-    for options in ({}, {"include_optional_metadata": True}, {"products": ["auth"]}):
+    for options in ({}, {"include_optional_metadata": True}, {"products": ["auth"]}, METADATA):
         checker.call("/institutions/get", count=10, offset=0, country_codes=["US"], options=options)
     checker.call("/institutions/get", count=5, offset=0, country_codes=["GB", "CA"])
     for institution, country in (("ins_109508", "US"), ("ins_117650", "GB"), ("ins_43", "CA")):
@@ -263,7 +267,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
             "/institutions/get_by_id",
             institution_id=institution,
             country_codes=[country],
-            options={"include_optional_metadata": True, "include_status": True},
+            options={"include_optional_metadata": True, "include_status": True, **METADATA},
         )
         checker.call("/institutions/get_by_id", institution_id=institution, country_codes=[country])
     checker.call("/institutions/search", query="Platypus", country_codes=["US"])
@@ -272,7 +276,7 @@ def test_catalogue_link_and_sandbox_endpoints_replies_match_openapi_and_sdk(
         query="Plaid",
         country_codes=["GB"],
         products=["transactions"],
-        options={"include_optional_metadata": True},
+        options={"include_optional_metadata": True, **METADATA},
     )
     link = {
         "client_name": "Contract",
@@ -479,6 +483,54 @@ def plaid_tenant(plaid: PlaidClient) -> Any:
     from sandbox.core import tenants
 
     return tenants.authenticate(db.session, plaid.client_id, plaid.secret)
+
+
+# Plaid's example nests the ``liabilities`` status inside ``investments``; its schema (and the
+# sandbox) has it beside.
+EXAMPLE_SLIP = "/institutions/get_by_id institution.status.investments.liabilities"
+
+
+def test_replies_carry_every_key_of_plaids_own_examples(plaid: PlaidClient) -> None:
+    """Auth numbers, holdings, securities, Asset report accounts and institution status (with
+    every option on) have each key Plaid's example replies show."""
+    token = _link(plaid, "ins_109508", "user_good", "pass_good", "investments", "assets")
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    checking, ira = (
+        next(a["account_id"] for a in accounts if a["subtype"] == subtype)
+        for subtype in ("checking", "ira")
+    )
+    processor = {
+        account: plaid.ok(
+            "/processor/token/create", access_token=token, account_id=account, processor="dwolla"
+        )["processor_token"]
+        for account in (checking, ira)
+    }
+    span = {"start_date": "2025-01-01", "end_date": "2026-03-16"}
+    report = plaid.ok("/asset_report/create", access_tokens=[token], days_requested=30)
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("/auth/get", {"access_token": token}),
+        ("/processor/auth/get", {"processor_token": processor[checking]}),
+        ("/investments/holdings/get", {"access_token": token}),
+        ("/investments/transactions/get", {"access_token": token, **span}),
+        ("/investments/auth/get", {"access_token": token}),
+        ("/processor/investments/holdings/get", {"processor_token": processor[ira]}),
+        ("/asset_report/get", {"asset_report_token": report["asset_report_token"]}),
+        (
+            "/institutions/get_by_id",
+            {
+                "institution_id": "ins_109508",
+                "country_codes": ["US"],
+                "options": {"include_optional_metadata": True, "include_status": True},
+            },
+        ),
+    ]
+    gaps, subtypes = [], set()
+    for path, body in calls:
+        reply = plaid.ok(path, **body)
+        gaps += [f"{path} {key}" for key in contract.example_key_gaps(path, reply)]
+        subtypes |= {s.get("subtype") for s in reply.get("securities", ())}
+    assert set(gaps) == {EXAMPLE_SLIP}, "\n".join(gaps)
+    assert None not in subtypes and {"common stock", "etf", "mutual fund", "cash"} & subtypes
 
 
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:

@@ -183,6 +183,54 @@ def test_institutions_search_optional_metadata_when_asked(plaid: PlaidClient) ->
     assert all("logo" in i for i in body["institutions"])
 
 
+METADATA_OPTIONS = {"include_auth_metadata": True, "include_payment_initiation_metadata": True}
+
+
+def test_auth_and_payment_initiation_metadata_when_asked(plaid: PlaidClient) -> None:
+    """The ``include_*_metadata`` options of all three endpoints give the keys plaid-python
+    reads (an absent key raises there); Instant Auth where the bank lists ``auth``."""
+    replies = {
+        "get": plaid.ok(
+            "/institutions/get",
+            count=500,
+            offset=0,
+            country_codes=["US", "GB"],
+            options=METADATA_OPTIONS,
+        )["institutions"],
+        "get_by_id": [
+            plaid.ok(
+                "/institutions/get_by_id",
+                institution_id="ins_109508",
+                country_codes=["US"],
+                options=METADATA_OPTIONS,
+            )["institution"]
+        ],
+        "search": plaid.ok(
+            "/institutions/search",
+            query="Bank",
+            country_codes=["US", "GB"],
+            options=METADATA_OPTIONS,
+        )["institutions"],
+    }
+    for endpoint, found in replies.items():
+        assert found, endpoint
+        for institution in found:
+            methods = institution["auth_metadata"]["supported_methods"]
+            assert methods == {
+                "instant_auth": "auth" in institution["products"],
+                "instant_match": False,
+                "automated_micro_deposits": "US" in institution["country_codes"],
+                "instant_micro_deposits": False,
+            }, (endpoint, institution["institution_id"])
+            assert institution["payment_initiation_metadata"] is None
+    platypus = replies["get_by_id"][0]
+    assert platypus["auth_metadata"]["supported_methods"]["instant_auth"] is True
+    assert {"GB"} <= {c for i in replies["get"] for c in i["country_codes"]}
+    plain = plaid.ok("/institutions/get_by_id", institution_id="ins_109508", country_codes=["US"])
+    assert "auth_metadata" not in plain["institution"]
+    assert "payment_initiation_metadata" not in plain["institution"]
+
+
 def test_institutions_search_empty_query_is_invalid_field(plaid: PlaidClient) -> None:
     error = plaid.error("/institutions/search", query="", country_codes=["US"])
     assert error["error_code"] == "INVALID_FIELD" and "query" in error["error_message"]

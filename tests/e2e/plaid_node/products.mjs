@@ -139,7 +139,13 @@ async function main() {
       account_ids_to_exclude: [accounts[0].account_id],
     }),
   );
-  await ok("asset_filtered_get", api.assetReportGet({ asset_report_token: filtered.asset_report_token }));
+  await ok(
+    "asset_filtered_get",
+    api.assetReportGet({
+      asset_report_token: filtered.asset_report_token,
+      options: { days_to_include: null },
+    }),
+  );
   const copy = (
     await ok(
       "audit_create",
@@ -148,7 +154,7 @@ async function main() {
   ).audit_copy_token;
   await ok("audit_get", api.assetReportAuditCopyGet({ audit_copy_token: copy }));
   const auditPdf = await api.assetReportAuditCopyPdfGet(
-    { audit_copy_token: copy },
+    { audit_copy_token: copy, options: { days_to_include: 30 } },
     { responseType: "arraybuffer" },
   );
   out.audit_pdf = pdf(auditPdf.data);
