@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import inputs, security
+    from . import cli, inputs, security
     from .extensions import (
         commit_work,
         db,
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             db.session.rollback()
         return response
 
+    cli.refuse_unprepared_under_flask_run(app)
     return app
 
 

@@ -99,6 +99,26 @@ def register(app: Flask) -> None:
         _with_one_line_errors(command)
 
 
+def refuse_unprepared_under_flask_run(app: Flask) -> None:
+    """When Flask's own ``run`` builds the app (``flask --app sandbox run``), stop with one
+    line unless its database can be served as it stands, as ``sandbox.wsgi`` does.
+
+    That server never migrates, like gunicorn (``init-db`` does): on a database that is
+    missing, empty or at another revision it answered every call with a 500. ``SystemExit``,
+    because under ``--debug`` Flask's ``run`` prints any exception's traceback and serves it.
+    """
+    from flask.cli import run_command
+
+    loading = click.get_current_context(silent=True)
+    if loading is None or loading.command is not run_command:
+        return
+    from .bootstrap import schema_problem
+
+    if problem := schema_problem(app):
+        click.echo(f"Error: {problem}", err=True)
+        raise SystemExit(1)
+
+
 class OneLineErrors(click.Command):
     """A command (or group: its subcommands run inside its ``invoke``) whose ordinary
     failures become one ``Error:`` line and exit status 1."""

@@ -1,6 +1,7 @@
-"""``gunicorn sandbox.wsgi:app`` on a database ``init-db`` has not prepared, as a user meets
-it after upgrading the package or on a fresh database: gunicorn stops at once with one line
-saying what to run, instead of serving a 500 to every call; after ``init-db`` it serves.
+"""``gunicorn sandbox.wsgi:app`` and ``flask --app sandbox run`` on a database ``init-db``
+has not prepared, as a user meets it after upgrading the package or on a fresh database: the
+server stops at once with one line saying what to run, instead of serving a 500 to every
+call; after ``init-db`` it serves.
 """
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ def _sandbox(*args: str, database_url: str) -> None:
     )
 
 
+def _flask_run_refused(database_url: str, *options: str) -> str:
+    """``flask --app sandbox run``'s stderr after it stopped by itself (serving, it would run
+    until the timeout fails the test)."""
+    argv = [sys.executable, "-m", "flask", "--app", "sandbox", "run", "--port", "0", *options]
+    env = _env(database_url)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("Error: ") == 1, done.stderr
+    return done.stderr
+
+
 def _serves(database_url: str, tmp_path: Path) -> None:
     """gunicorn starts and answers the health check."""
     log = tmp_path / "gunicorn.log"
@@ -67,7 +80,9 @@ def _serves(database_url: str, tmp_path: Path) -> None:
         url = found.group(1).decode()
         while True:
             try:
-                assert requests.get(f"{url}/control/health", timeout=5).status_code == 200
+                # Booting workers answer nothing yet: wait for them until the deadline.
+                waited = max(1.0, deadline - time.monotonic())
+                assert requests.get(f"{url}/control/health", timeout=waited).status_code == 200
                 return
             except requests.ConnectionError:
                 assert time.monotonic() < deadline, log.read_text()
@@ -84,6 +99,17 @@ def test_gunicorn_stops_on_a_sqlite_file_that_does_not_exist(tmp_path: Path) -> 
     assert not database.exists()  # not left behind as an empty file
 
 
+@pytest.mark.parametrize("options", [(), ("--debug",)])
+def test_flask_run_stops_on_a_sqlite_file_that_does_not_exist(
+    tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    """``--debug`` too: its reloader printed the traceback and served a 500 to every call."""
+    database = tmp_path / "sandbox.db"
+    stderr = _flask_run_refused(f"sqlite:///{database}", *options)
+    assert f"Error: no database at {database}: run `bank-sandbox init-db` first" in stderr
+    assert not database.exists()
+
+
 def test_gunicorn_stops_on_an_empty_postgres_database(tmp_path: Path) -> None:
     stderr = _refused(fresh_database_url("postgresql", tmp_path, "wsgi"), tmp_path)
     assert "Error: the database has no tables: run `bank-sandbox init-db` first" in stderr
@@ -97,6 +123,8 @@ def test_gunicorn_stops_on_an_older_schema_until_init_db_upgrades_it(tmp_path: P
     url = f"sqlite:///{tmp_path / 'sandbox.db'}"
     _sandbox("flask", "--app", "sandbox", "db", "upgrade", older, database_url=url)
     stderr = _refused(url, tmp_path)
+    assert f"schema is at revision {older}, this sandbox needs {head}: run `bank-sandbox" in stderr
+    stderr = _flask_run_refused(url)
     assert f"schema is at revision {older}, this sandbox needs {head}: run `bank-sandbox" in stderr
     _sandbox("sandbox", "init-db", database_url=url)
     _serves(url, tmp_path)
