@@ -83,6 +83,7 @@ def _configure(app: Flask, config: Mapping[str, Any]) -> None:
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config)
     _check_choices(app.config)
+    _check_integers(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     engine_options.setdefault("json_deserializer", json_column)
@@ -101,7 +102,7 @@ def _from_environment() -> dict[str, Any]:
     for key in DEFAULTS:
         value = os.environ.get(f"SANDBOX_{key}")
         if value is not None:
-            found[key] = _integer(key, value) if key in INTEGER_SETTINGS else value
+            found[key] = value
     return found
 
 
@@ -117,12 +118,19 @@ def _check_choices(config: dict[str, Any]) -> None:
         config[key] = spellings[value]
 
 
-def _integer(key: str, value: str) -> int:
-    """An integer setting from the environment; a bad one names its variable."""
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"SANDBOX_{key} must be an integer, not {value!r}") from None
+def _check_integers(config: dict[str, Any]) -> None:
+    """Integer settings (strings from the environment) turned into numbers; one that is not
+    a number in its range is refused, naming the variable and the range."""
+    for key, (lowest, highest) in INTEGER_SETTINGS.items():
+        value = config[key]
+        try:
+            number = None if isinstance(value, bool) else int(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number < lowest or (highest is not None and number > highest):
+            bounds = f"of at least {lowest}" if highest is None else f"from {lowest} to {highest}"
+            raise ValueError(f"SANDBOX_{key} must be an integer {bounds}, not {value!r}")
+        config[key] = number
 
 
 def _register_blueprints(app: Flask) -> None:

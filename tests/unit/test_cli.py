@@ -158,6 +158,13 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
         # but after other in-process tests SQLAlchemy may fail differently; both are one line.
         ("DATABASE_URL", "mysql://x/y", "cannot start from these settings"),
         ("SANDBOX_SEED", "seven", "cannot start from these settings"),
+        # Out of range: a seed beyond 64 bits was a traceback at the first write; a negative
+        # one, a body limit or a nesting depth below 1 started (every call then refused).
+        ("SANDBOX_SEED", str(2**63), "SANDBOX_SEED must be an integer from 0 to 922337"),
+        ("SANDBOX_SEED", "-5", "SANDBOX_SEED must be an integer from 0 to"),
+        ("SANDBOX_JSON_MAX_DEPTH", "0", "SANDBOX_JSON_MAX_DEPTH must be an integer of at least 1"),
+        ("SANDBOX_MAX_CONTENT_LENGTH", "-1", "SANDBOX_MAX_CONTENT_LENGTH must be an integer of"),
+        ("SANDBOX_PORT", "70000", "SANDBOX_PORT must be an integer from 0 to 65535, not '70000'"),
         ("SANDBOX_RATE_LIMITS", "maybe", "SANDBOX_RATE_LIMITS must be one of on,"),
         ("SANDBOX_WEBHOOK_DISPATCHER", "bogus", "SANDBOX_WEBHOOK_DISPATCHER must be one of"),
         ("SANDBOX_SHARED", "perhaps", "SANDBOX_SHARED must be one of auto, on,"),
@@ -262,7 +269,7 @@ def test_serve_refuses_to_start_without_its_catalogue(
     assert_one_line_error(result, "seed catalogue cannot load", "institutions.json")
 
 
-def test_serve_on_port_zero_reports_the_bound_port_in_the_ready_file(
+def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     ready = tmp_path / "ready.json"
@@ -286,7 +293,10 @@ def test_serve_on_port_zero_reports_the_bound_port_in_the_ready_file(
         assert health.status_code == 200 and health.json()["status"] == "ok"
     finally:
         process.terminate()
-        process.communicate(timeout=10)
+        _out, err = process.communicate(timeout=10)
+    # SIGTERM (``docker stop``) stops it as Ctrl-C does; unhandled, a container's first
+    # process ignores it until Docker's SIGKILL.
+    assert process.returncode == 0, err
 
 
 @pytest.mark.parametrize(
