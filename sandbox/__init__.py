@@ -29,11 +29,28 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the sandbox: defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``."""
+    """Build the sandbox: defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``.
+
+    Built by Flask's own ``run`` (``flask --app sandbox run``), it also checks, as
+    ``sandbox.wsgi`` does, that its database can be served as it stands: that server never
+    migrates either.
+    """
+    from . import cli
+    from .bootstrap import schema_problem
+    from .failures import SettingsError
+
+    with cli.flask_run_stops_in_one_line() as under_flask_run:
+        app = _build(config or {})
+        if under_flask_run and (problem := schema_problem(app)):
+            raise SettingsError(problem)
+    return app
+
+
+def _build(config: Mapping[str, Any]) -> Flask:
     from flask import Flask
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import cli, inputs, security
+    from . import inputs, security
     from .extensions import (
         commit_work,
         db,
@@ -48,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.url_rule_class = LazyBuilderRule  # URL builders compile at first use, not at start
     try:
-        _configure(app, config or {})
+        _configure(app, config)
     except (ImportError, ValueError, SQLAlchemyError) as exc:  # a bad setting or database URL
         raise SettingsError(f"cannot start from these settings: {one_line(exc)}") from None
     inputs.install(app, OrjsonProvider)  # before the blueprints: their URL rules use its converters
@@ -68,7 +85,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             db.session.rollback()
         return response
 
-    cli.refuse_unprepared_under_flask_run(app)
     return app
 
 

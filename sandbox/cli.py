@@ -58,6 +58,12 @@ def ordinary_errors() -> tuple[type[BaseException], ...]:
     return ordinary + ((alembic_util.CommandError,) if alembic_util else ())
 
 
+def start_failures() -> tuple[type[BaseException], ...]:
+    """What stops a server's start with one line: a bad setting (a click error, one line
+    already) or an ordinary error, such as a database that does not answer."""
+    return (click.ClickException, *ordinary_errors())
+
+
 def _lazy_group(name: str) -> click.Command:
     module, attribute = LAZY_GROUPS[name].split(":")
     command: click.Command = getattr(importlib.import_module(module), attribute)
@@ -99,24 +105,25 @@ def register(app: Flask) -> None:
         _with_one_line_errors(command)
 
 
-def refuse_unprepared_under_flask_run(app: Flask) -> None:
-    """When Flask's own ``run`` builds the app (``flask --app sandbox run``), stop with one
-    line unless its database can be served as it stands, as ``sandbox.wsgi`` does.
+@contextmanager
+def flask_run_stops_in_one_line() -> Iterator[bool]:
+    """Whether Flask's own ``run`` is building the app (``flask --app sandbox run``); if so,
+    an ordinary failure inside stops it with one ``Error:`` line and exit status 1.
 
-    That server never migrates, like gunicorn (``init-db`` does): on a database that is
-    missing, empty or at another revision it answered every call with a 500. ``SystemExit``,
-    because under ``--debug`` Flask's ``run`` prints any exception's traceback and serves it.
+    ``SystemExit``, because under ``--debug`` Flask's ``run`` prints any exception's
+    traceback and then serves it: a 500 to every call.
     """
     from flask.cli import run_command
 
     loading = click.get_current_context(silent=True)
     if loading is None or loading.command is not run_command:
+        yield False
         return
-    from .bootstrap import schema_problem
-
-    if problem := schema_problem(app):
-        click.echo(f"Error: {problem}", err=True)
-        raise SystemExit(1)
+    try:
+        yield True
+    except start_failures() as exc:
+        click.echo(f"Error: {one_line(exc)}", err=True)
+        raise SystemExit(1) from None
 
 
 class OneLineErrors(click.Command):
@@ -235,11 +242,19 @@ def serve(
         _announce(app, server, keys, ready_file)
         if app.config["WEBHOOK_DISPATCHER"] == "thread":
             webhook_worker.start(app)
+        signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
         server.server_close()
+
+
+def _stop_as_ctrl_c(*_: object) -> None:
+    """``docker stop`` and ``kill`` (SIGTERM) stop ``serve`` as Ctrl-C does, exit status 0:
+    killed by the signal, it exited 143; as a container's first process (the Dockerfile's
+    command), where an unhandled SIGTERM is ignored, it waited for Docker's SIGKILL."""
+    raise KeyboardInterrupt
 
 
 def _check_writable() -> None:
