@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -231,6 +232,18 @@ def test_corrupt_credentials_file_is_one_line(
 
 def test_a_database_without_the_schema_says_to_run_init_db(cli_env: dict[str, str]) -> None:
     assert_one_line_error(run_main(["tenants", "list"], cli_env), "no such table", "init-db")
+
+
+@pytest.mark.parametrize("command", [["init-db"], ["serve", "--port", "0"]])
+def test_a_schema_from_a_newer_version_is_one_line_saying_so(
+    cli_env: dict[str, str], tmp_path: Path, command: list[str]
+) -> None:
+    """Alembic's "Can't locate revision identified by '…'" said neither why nor what to do."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    with sqlite3.connect(tmp_path / "main.db") as database:
+        database.execute("UPDATE alembic_version SET version_num = 'f00dfacef00d'")
+    result = run_main(command, cli_env)
+    assert_one_line_error(result, "revision f00dfacef00d", "a newer version made it")
 
 
 def test_unknown_tenant_is_one_line_pointing_to_the_tenant_list(cli_env: dict[str, str]) -> None:
