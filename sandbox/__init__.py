@@ -168,11 +168,30 @@ def _database_url(app: Flask) -> str:
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(app.instance_path) / 'sandbox.db'}"
+    _check_sqlite_file(url, Path(app.instance_path))
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _check_sqlite_file(url: str, instance: Path) -> None:
+    """A SQLite file in a folder that exists, not a folder: SQLite said only "unable to open
+    database file", naming neither the path nor what is wrong with it. A relative path is
+    in the instance folder, as Flask-SQLAlchemy places it."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if parsed.query.get("uri"):  # a ``file:`` URI: SQLite reads its options
+        return
+    path = instance / str(parsed.database)  # an absolute path stays itself
+    if path.is_dir():
+        raise ValueError(f"DATABASE_URL names the folder {path}: name a file in it")
+    if not path.parent.is_dir():
+        raise ValueError(f"DATABASE_URL names {path}, in a folder that does not exist")
 
 
 def _instance_secret_key(app: Flask) -> str:

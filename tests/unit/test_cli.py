@@ -159,6 +159,13 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
         # but after other in-process tests SQLAlchemy may fail differently; both are one line.
         ("DATABASE_URL", "mysql://x/y", "cannot start from these settings"),
         ("SANDBOX_SEED", "seven", "cannot start from these settings"),
+        # SQLite said only "unable to open database file".
+        (
+            "DATABASE_URL",
+            "sqlite:////no-such-folder-bank-sandbox/sandbox.db",
+            "DATABASE_URL names /no-such-folder-bank-sandbox/sandbox.db, in a folder that does",
+        ),
+        ("DATABASE_URL", f"sqlite:///{Path(__file__).parent}", "DATABASE_URL names the folder"),
         # Out of range: a seed beyond 64 bits was a traceback at the first write; a negative
         # one, a body limit or a nesting depth below 1 started (every call then refused).
         ("SANDBOX_SEED", str(2**63), "SANDBOX_SEED must be an integer from 0 to 922337"),
@@ -330,14 +337,18 @@ def test_tenants_create_refuses_what_the_control_api_refuses(
 
 
 @pytest.mark.parametrize(
-    "database", ["postgresql://nobody@127.0.0.1:1/none", "sqlite:////nonexistent/dir/x.db"]
+    ("database", "expected"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/none", "OperationalError"),
+        ("sqlite:////nonexistent/dir/x.db", "in a folder that does not exist"),
+    ],
 )
 def test_worker_on_an_unreachable_database_is_one_line(
-    cli_env: dict[str, str], database: str
+    cli_env: dict[str, str], database: str, expected: str
 ) -> None:
     """It used to run on, printing a traceback every second."""
     result = run_main(["worker"], {**cli_env, "DATABASE_URL": database})
-    assert_one_line_error(result, "OperationalError")
+    assert_one_line_error(result, expected)
 
 
 def test_worker_with_an_unwritable_heartbeat_file_is_one_line(
