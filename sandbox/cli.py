@@ -504,7 +504,13 @@ def clock(
 
 
 @click.command()
-@click.option("--threads", default=1, show_default=True, help="Dispatcher loops in this process.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Dispatcher loops in this process.",
+)
 @click.option(
     "--heartbeat-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -527,7 +533,7 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
     heartbeat = webhook_worker.Heartbeat(heartbeat_file) if heartbeat_file else None
     if heartbeat is not None and not heartbeat.beat():
         raise click.ClickException(str(heartbeat.failed))
-    loops = [webhook_worker.start(app, heartbeat=heartbeat) for _ in range(max(1, threads))]
+    loops = [webhook_worker.start(app, heartbeat=heartbeat) for _ in range(threads)]
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
 
     def stop_all(*_: object) -> None:

@@ -351,6 +351,17 @@ def test_worker_on_an_unreachable_database_is_one_line(
     assert_one_line_error(result, expected)
 
 
+@pytest.mark.parametrize("threads", ["0", "-5"])
+def test_worker_with_fewer_than_one_thread_is_a_usage_error(
+    cli_env: dict[str, str], threads: str
+) -> None:
+    """It ran one loop instead (here: failed on the database it never reaches now)."""
+    env = {**cli_env, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = run_main(["worker", "--threads", threads], env)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--threads': {threads} is not in the range x>=1" in result.output
+
+
 def test_worker_with_an_unwritable_heartbeat_file_is_one_line(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
