@@ -29,7 +29,24 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the sandbox: defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``."""
+    """Build the sandbox: defaults, then ``SANDBOX_*``/``DATABASE_URL``, then ``config``.
+
+    Built by Flask's own ``run`` (``flask --app sandbox run``), it also checks, as
+    ``sandbox.wsgi`` does, that its database can be served as it stands: that server never
+    migrates either.
+    """
+    from . import cli
+    from .bootstrap import schema_problem
+    from .failures import SettingsError
+
+    with cli.flask_run_stops_in_one_line() as under_flask_run:
+        app = _build(config or {})
+        if under_flask_run and (problem := schema_problem(app)):
+            raise SettingsError(problem)
+    return app
+
+
+def _build(config: Mapping[str, Any]) -> Flask:
     from flask import Flask
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -48,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.url_rule_class = LazyBuilderRule  # URL builders compile at first use, not at start
     try:
-        _configure(app, config or {})
+        _configure(app, config)
     except (ImportError, ValueError, SQLAlchemyError) as exc:  # a bad setting or database URL
         raise SettingsError(f"cannot start from these settings: {one_line(exc)}") from None
     inputs.install(app, OrjsonProvider)  # before the blueprints: their URL rules use its converters
@@ -82,6 +99,7 @@ def _configure(app: Flask, config: Mapping[str, Any]) -> None:
     app.config.from_mapping(_from_environment())
     app.config.from_mapping(config)
     _check_choices(app.config)
+    _check_integers(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app)
     engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     engine_options.setdefault("json_deserializer", json_column)
@@ -100,7 +118,7 @@ def _from_environment() -> dict[str, Any]:
     for key in DEFAULTS:
         value = os.environ.get(f"SANDBOX_{key}")
         if value is not None:
-            found[key] = _integer(key, value) if key in INTEGER_SETTINGS else value
+            found[key] = value
     return found
 
 
@@ -116,12 +134,19 @@ def _check_choices(config: dict[str, Any]) -> None:
         config[key] = spellings[value]
 
 
-def _integer(key: str, value: str) -> int:
-    """An integer setting from the environment; a bad one names its variable."""
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"SANDBOX_{key} must be an integer, not {value!r}") from None
+def _check_integers(config: dict[str, Any]) -> None:
+    """Integer settings (strings from the environment) turned into numbers; one that is not
+    a number in its range is refused, naming the variable and the range."""
+    for key, (lowest, highest) in INTEGER_SETTINGS.items():
+        value = config[key]
+        try:
+            number = None if isinstance(value, bool) else int(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number < lowest or (highest is not None and number > highest):
+            bounds = f"of at least {lowest}" if highest is None else f"from {lowest} to {highest}"
+            raise ValueError(f"SANDBOX_{key} must be an integer {bounds}, not {value!r}")
+        config[key] = number
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -143,11 +168,30 @@ def _database_url(app: Flask) -> str:
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(app.instance_path) / 'sandbox.db'}"
+    _check_sqlite_file(url, Path(app.instance_path))
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _check_sqlite_file(url: str, instance: Path) -> None:
+    """A SQLite file in a folder that exists, not a folder: SQLite said only "unable to open
+    database file", naming neither the path nor what is wrong with it. A relative path is
+    in the instance folder, as Flask-SQLAlchemy places it."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if parsed.query.get("uri"):  # a ``file:`` URI: SQLite reads its options
+        return
+    path = instance / str(parsed.database)  # an absolute path stays itself
+    if path.is_dir():
+        raise ValueError(f"DATABASE_URL names the folder {path}: name a file in it")
+    if not path.parent.is_dir():
+        raise ValueError(f"DATABASE_URL names {path}, in a folder that does not exist")
 
 
 def _instance_secret_key(app: Flask) -> str:

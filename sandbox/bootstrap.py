@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import click
 from flask import Flask
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, select
 from sqlalchemy.engine import Connection
@@ -43,17 +44,34 @@ def prepare_schema(app: Flask) -> None:
     database gets the models' tables in one go, stamped at the head (``tests/plugin/
     test_schema.py`` keeps the two identical); any other is migrated by Alembic.
     """
-    head = head_revision(Path(app.extensions["migrate"].directory))
+    migrations = Path(app.extensions["migrate"].directory)
+    head = head_revision(migrations)
     with app.app_context(), db.engine.begin() as connection:
         tables = inspect(connection).get_table_names()
-        if head is not None and _current_revision(connection, tables) == head:
+        current = _current_revision(connection, tables)
+        if head is not None and current == head:
             return
         if head is not None and not tables:
             db.metadata.create_all(connection)
             VERSION_TABLE.create(connection)
             connection.execute(VERSION_TABLE.insert().values(version_num=head))
             return
+    known = _revisions(migrations)
+    if current is not None and known is not None and current not in known:
+        raise NewerSchemaError(_newer_schema(current))  # Alembic: "Can't locate revision"
     upgrade_schema(app)
+
+
+class NewerSchemaError(click.ClickException):
+    """The database's schema is at a revision this version of the sandbox has no migration
+    for: a newer version made it, and no migration of this one can undo that."""
+
+
+def _newer_schema(current: str) -> str:
+    return (
+        f"the database's schema is at revision {current}, which this version of the sandbox "
+        "does not know (a newer version made it): serve it with that version"
+    )
 
 
 def head_revision(migrations: Path) -> str | None:
@@ -114,10 +132,7 @@ def schema_problem(app: Flask) -> str | None:
             f"the database's schema is at revision {current}, this sandbox needs {head}: "
             "run `bank-sandbox init-db` to upgrade it"
         )
-    return (
-        f"the database's schema is at revision {current}, which this version of the sandbox "
-        "does not know (a newer version made it): serve it with that version"
-    )
+    return _newer_schema(current)
 
 
 def _current_revision(connection: Connection, tables: list[str]) -> str | None:

@@ -58,6 +58,12 @@ def ordinary_errors() -> tuple[type[BaseException], ...]:
     return ordinary + ((alembic_util.CommandError,) if alembic_util else ())
 
 
+def start_failures() -> tuple[type[BaseException], ...]:
+    """What stops a server's start with one line: a bad setting (a click error, one line
+    already) or an ordinary error, such as a database that does not answer."""
+    return (click.ClickException, *ordinary_errors())
+
+
 def _lazy_group(name: str) -> click.Command:
     module, attribute = LAZY_GROUPS[name].split(":")
     command: click.Command = getattr(importlib.import_module(module), attribute)
@@ -97,6 +103,27 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _with_one_line_errors(command)
+
+
+@contextmanager
+def flask_run_stops_in_one_line() -> Iterator[bool]:
+    """Whether Flask's own ``run`` is building the app (``flask --app sandbox run``); if so,
+    an ordinary failure inside stops it with one ``Error:`` line and exit status 1.
+
+    ``SystemExit``, because under ``--debug`` Flask's ``run`` prints any exception's
+    traceback and then serves it: a 500 to every call.
+    """
+    from flask.cli import run_command
+
+    loading = click.get_current_context(silent=True)
+    if loading is None or loading.command is not run_command:
+        yield False
+        return
+    try:
+        yield True
+    except start_failures() as exc:
+        click.echo(f"Error: {one_line(exc)}", err=True)
+        raise SystemExit(1) from None
 
 
 class OneLineErrors(click.Command):
@@ -215,11 +242,19 @@ def serve(
         _announce(app, server, keys, ready_file)
         if app.config["WEBHOOK_DISPATCHER"] == "thread":
             webhook_worker.start(app)
+        signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
         server.server_close()
+
+
+def _stop_as_ctrl_c(*_: object) -> None:
+    """``docker stop`` and ``kill`` (SIGTERM) stop ``serve`` as Ctrl-C does, exit status 0:
+    killed by the signal, it exited 143; as a container's first process (the Dockerfile's
+    command), where an unhandled SIGTERM is ignored, it waited for Docker's SIGKILL."""
+    raise KeyboardInterrupt
 
 
 def _check_writable() -> None:
@@ -469,7 +504,13 @@ def clock(
 
 
 @click.command()
-@click.option("--threads", default=1, show_default=True, help="Dispatcher loops in this process.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Dispatcher loops in this process.",
+)
 @click.option(
     "--heartbeat-file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -492,7 +533,7 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
     heartbeat = webhook_worker.Heartbeat(heartbeat_file) if heartbeat_file else None
     if heartbeat is not None and not heartbeat.beat():
         raise click.ClickException(str(heartbeat.failed))
-    loops = [webhook_worker.start(app, heartbeat=heartbeat) for _ in range(max(1, threads))]
+    loops = [webhook_worker.start(app, heartbeat=heartbeat) for _ in range(threads)]
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
 
     def stop_all(*_: object) -> None:

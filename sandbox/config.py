@@ -58,17 +58,22 @@ DEFAULTS: dict[str, object] = {
     "CATCHER_KEEP_ALL": 1000,
 }
 
-INTEGER_SETTINGS = {
-    "SEED",
-    "PORT",
-    "WEBHOOK_TIMEOUT_SECONDS",
-    "HISTORICAL_DELAY_SECONDS",
-    "MAX_CONTENT_LENGTH",
-    "JSON_MAX_DEPTH",
-    "FAULT_LATENCY_CAP_MS",
-    "TENANT_LIMIT",
-    "TENANT_CREATE_PER_MINUTE",
-    "CATCHER_MAX_BODY",
-    "CATCHER_KEEP",
-    "CATCHER_KEEP_ALL",
+LARGEST_SEED = 2**63 - 1  # a tenant's seed is a signed 64-bit column
+
+# Each integer setting's smallest and largest value (None: no largest). Out of range, a seed
+# failed at the first write with a traceback, and a body limit or nesting depth below 1
+# refused every call.
+INTEGER_SETTINGS: dict[str, tuple[int, int | None]] = {
+    "SEED": (0, LARGEST_SEED),
+    "PORT": (0, 65535),
+    "WEBHOOK_TIMEOUT_SECONDS": (1, None),
+    "HISTORICAL_DELAY_SECONDS": (0, None),
+    "MAX_CONTENT_LENGTH": (1, None),
+    "JSON_MAX_DEPTH": (1, None),
+    "FAULT_LATENCY_CAP_MS": (0, None),
+    "TENANT_LIMIT": (0, None),
+    "TENANT_CREATE_PER_MINUTE": (0, None),
+    "CATCHER_MAX_BODY": (0, None),
+    "CATCHER_KEEP": (0, None),
+    "CATCHER_KEEP_ALL": (0, None),
 }

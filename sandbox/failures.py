@@ -19,7 +19,10 @@ class SettingsError(click.ClickException, ValueError):
 
 
 def one_line(exc: BaseException) -> str:
-    """The first line of what went wrong, without SQLAlchemy's background links."""
+    """The first line of what went wrong, without SQLAlchemy's background links (a click
+    error, such as a ``SettingsError``, is written to be read as it is)."""
+    if isinstance(exc, click.ClickException):
+        return exc.format_message()
     cause = getattr(exc, "orig", None) or exc
     text = str(cause).strip().splitlines()
     line = f"{type(cause).__name__}: {text[0] if text else 'no detail'}"

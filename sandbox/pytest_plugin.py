@@ -23,13 +23,14 @@ import json
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .config import LARGEST_SEED
 from .testing import ItemLinker, LiveSandbox, private_schema
 
 if TYPE_CHECKING:
@@ -68,12 +69,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the marker and reject a database URL the sandbox cannot use, before any test."""
     config.addinivalue_line("markers", "sandbox_seed(n): seed of this test's sandbox tenant")
+    try:
+        _checked_seed(config.getoption("--sandbox-seed"), "--sandbox-seed")
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     url = _database_url(config)
     if url is not None and url.split("://", 1)[0] not in POSTGRES_SCHEMES:
         raise pytest.UsageError(
             f"--sandbox-database-url (or ${DATABASE_ENV}) must be a postgresql:// URL, "
             f"got {url.split('://', 1)[0]!r}; leave it unset for SQLite"
         )
+
+
+def _checked_seed(value: object, where: str) -> int:
+    """A seed the sandbox takes; else a ``ValueError`` naming where the bad one came from (it
+    failed later, as a traceback under every test)."""
+    try:
+        seed = None if isinstance(value, bool) else int(str(value))
+    except ValueError:
+        seed = None
+    if seed is None or not 0 <= seed <= LARGEST_SEED:
+        raise ValueError(f"{where} must be an integer from 0 to {LARGEST_SEED}, not {value!r}")
+    return seed
+
+
+@contextmanager
+def _one_line_start_failure(postgresql: bool) -> Iterator[None]:
+    """A server that cannot start (a bad ``SANDBOX_*`` setting, a PostgreSQL that does not
+    answer) fails each test that needs it with one line, not the same long traceback."""
+    from .cli import start_failures
+    from .failures import one_line
+
+    failures = start_failures()
+    if postgresql:
+        import psycopg
+
+        failures = (*failures, psycopg.Error)
+    try:
+        yield
+    except failures as exc:
+        message = f"bank_sandbox cannot start: {one_line(exc)}"
+        raise pytest.fail.Exception(message, pytrace=False) from None
 
 
 def _database_url(config: pytest.Config) -> str | None:
@@ -92,14 +128,14 @@ def bank_sandbox(
     """
     url = _database_url(pytestconfig)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with ExitStack() as stack:
+    with _one_line_start_failure(url is not None), ExitStack() as stack:
         if url is not None:
             database = stack.enter_context(private_schema(url, worker))
         else:
             database = f"sqlite:///{tmp_path_factory.mktemp('bank-sandbox') / 'sandbox.db'}"
         config = {
             "DATABASE_URL": database,
-            "SEED": int(pytestconfig.getoption("--sandbox-seed")),
+            "SEED": pytestconfig.getoption("--sandbox-seed"),
             **PINNED_SETTINGS,
         }
         yield stack.enter_context(LiveSandbox(config))
@@ -147,8 +183,12 @@ def sandbox_tenant(bank_sandbox: LiveSandbox, request: pytest.FixtureRequest) ->
     """
     import requests
 
-    marker = request.node.get_closest_marker("sandbox_seed")
-    seed = int(marker.args[0]) if marker else int(request.config.getoption("--sandbox-seed"))
+    seed = int(request.config.getoption("--sandbox-seed"))
+    if marker := request.node.get_closest_marker("sandbox_seed"):
+        try:
+            seed = _checked_seed(marker.args[0] if marker.args else None, "sandbox_seed(n)'s n")
+        except ValueError as exc:
+            raise pytest.fail.Exception(str(exc), pytrace=False) from None
     with requests.Session() as session:
         created = session.post(
             f"{bank_sandbox.url}/control/tenants",

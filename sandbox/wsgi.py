@@ -18,8 +18,12 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+from flask import Flask
+
 from . import create_app
 from .bootstrap import schema_problem
+from .cli import start_failures
+from .failures import one_line
 
 # gunicorn's exit status for an app that failed to load: the master stops, instead of
 # booting workers that fail the same way again.
@@ -62,6 +66,20 @@ def _first_to_refuse() -> bool:
     return True
 
 
-app = create_app()
-if problem := schema_problem(app):
-    refuse(problem)
+def _load() -> Flask:
+    """The app, once its settings and its database are known to serve; else ``refuse``.
+
+    A bad setting, or a database that does not answer or is not one, was a traceback from
+    every worker, and gunicorn's arbiter often crashed with one of its own.
+    """
+    try:
+        app = create_app()
+        problem = schema_problem(app)
+    except start_failures() as exc:
+        refuse(one_line(exc))
+    if problem:
+        refuse(problem)
+    return app
+
+
+app = _load()

@@ -10,6 +10,7 @@ from flask import Response, g, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import LARGEST_SEED
 from ..core import bank as facade
 from ..core import institutions
 from ..core.bank import Bank, create_tenant
@@ -114,7 +115,7 @@ class TenantCreate(Schema):
 
     name = fields.String(load_default="tenant", validate=validate.Length(1, 120))
     seed = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 2**63 - 1)
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, LARGEST_SEED)
     )
 
 

@@ -167,3 +167,71 @@ def test_plugin_server_stays_a_private_loopback_one_whatever_the_shell_exports(
     """,
     )
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_a_seed_out_of_range_is_a_usage_error(pytester: pytest.Pytester, seed: str) -> None:
+    """It failed under every test, with the server's or the API's traceback."""
+    result = run(
+        pytester, "def test_never_runs(sandbox_tenant):\n    pass\n", "--sandbox-seed", seed
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--sandbox-seed must be an integer from 0 to *, not {seed}"])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+def test_a_bad_seed_marker_fails_its_test_in_one_line(pytester: pytest.Pytester) -> None:
+    """A negative seed was the control API's HTTPError, a word or no seed a traceback."""
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.sandbox_seed(-3)
+        def test_negative(sandbox_tenant):
+            pass
+
+        @pytest.mark.sandbox_seed("x")
+        def test_word(sandbox_tenant):
+            pass
+
+        @pytest.mark.sandbox_seed
+        def test_none(sandbox_tenant):
+            pass
+        """,
+    )
+    result.assert_outcomes(errors=3)
+    for given in ("-3", "'x'", "None"):
+        result.stdout.fnmatch_lines(
+            [f"sandbox_seed(n)'s n must be an integer from 0 to *, not {given}"]
+        )
+    assert "Traceback" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("args", "environment", "expected"),
+    [
+        (
+            ("--sandbox-database-url", "postgresql://nobody@127.0.0.1:1/none"),
+            {},
+            "OperationalError: connection failed: *Connection refused",
+        ),
+        ((), {"SANDBOX_RATE_LIMITS": "maybe"}, "*SANDBOX_RATE_LIMITS must be one of*"),
+    ],
+)
+def test_a_server_that_cannot_start_fails_each_test_in_one_line(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    environment: dict[str, str],
+    expected: str,
+) -> None:
+    """An unreachable PostgreSQL, or a bad ``SANDBOX_*`` setting in the shell: the same long
+    traceback under every test."""
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    source = "def test_one(sandbox_tenant):\n    pass\n\ndef test_two(bank_sandbox):\n    pass\n"
+    result = run(pytester, source, *args)
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines([f"bank_sandbox cannot start: {expected}"] * 2)
+    assert "Traceback" not in result.stdout.str()

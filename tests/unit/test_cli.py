@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -158,6 +159,20 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
         # but after other in-process tests SQLAlchemy may fail differently; both are one line.
         ("DATABASE_URL", "mysql://x/y", "cannot start from these settings"),
         ("SANDBOX_SEED", "seven", "cannot start from these settings"),
+        # SQLite said only "unable to open database file".
+        (
+            "DATABASE_URL",
+            "sqlite:////no-such-folder-bank-sandbox/sandbox.db",
+            "DATABASE_URL names /no-such-folder-bank-sandbox/sandbox.db, in a folder that does",
+        ),
+        ("DATABASE_URL", f"sqlite:///{Path(__file__).parent}", "DATABASE_URL names the folder"),
+        # Out of range: a seed beyond 64 bits was a traceback at the first write; a negative
+        # one, a body limit or a nesting depth below 1 started (every call then refused).
+        ("SANDBOX_SEED", str(2**63), "SANDBOX_SEED must be an integer from 0 to 922337"),
+        ("SANDBOX_SEED", "-5", "SANDBOX_SEED must be an integer from 0 to"),
+        ("SANDBOX_JSON_MAX_DEPTH", "0", "SANDBOX_JSON_MAX_DEPTH must be an integer of at least 1"),
+        ("SANDBOX_MAX_CONTENT_LENGTH", "-1", "SANDBOX_MAX_CONTENT_LENGTH must be an integer of"),
+        ("SANDBOX_PORT", "70000", "SANDBOX_PORT must be an integer from 0 to 65535, not '70000'"),
         ("SANDBOX_RATE_LIMITS", "maybe", "SANDBOX_RATE_LIMITS must be one of on,"),
         ("SANDBOX_WEBHOOK_DISPATCHER", "bogus", "SANDBOX_WEBHOOK_DISPATCHER must be one of"),
         ("SANDBOX_SHARED", "perhaps", "SANDBOX_SHARED must be one of auto, on,"),
@@ -226,6 +241,18 @@ def test_a_database_without_the_schema_says_to_run_init_db(cli_env: dict[str, st
     assert_one_line_error(run_main(["tenants", "list"], cli_env), "no such table", "init-db")
 
 
+@pytest.mark.parametrize("command", [["init-db"], ["serve", "--port", "0"]])
+def test_a_schema_from_a_newer_version_is_one_line_saying_so(
+    cli_env: dict[str, str], tmp_path: Path, command: list[str]
+) -> None:
+    """Alembic's "Can't locate revision identified by '…'" said neither why nor what to do."""
+    assert run_main(["init-db"], cli_env).exit_code == 0
+    with sqlite3.connect(tmp_path / "main.db") as database:
+        database.execute("UPDATE alembic_version SET version_num = 'f00dfacef00d'")
+    result = run_main(command, cli_env)
+    assert_one_line_error(result, "revision f00dfacef00d", "a newer version made it")
+
+
 def test_unknown_tenant_is_one_line_pointing_to_the_tenant_list(cli_env: dict[str, str]) -> None:
     assert run_main(["init-db"], cli_env).exit_code == 0
     result = run_main(["reset", "--client-id", "nope"], cli_env)
@@ -262,7 +289,7 @@ def test_serve_refuses_to_start_without_its_catalogue(
     assert_one_line_error(result, "seed catalogue cannot load", "institutions.json")
 
 
-def test_serve_on_port_zero_reports_the_bound_port_in_the_ready_file(
+def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     ready = tmp_path / "ready.json"
@@ -286,7 +313,10 @@ def test_serve_on_port_zero_reports_the_bound_port_in_the_ready_file(
         assert health.status_code == 200 and health.json()["status"] == "ok"
     finally:
         process.terminate()
-        process.communicate(timeout=10)
+        _out, err = process.communicate(timeout=10)
+    # SIGTERM (``docker stop``) stops it as Ctrl-C does; unhandled, a container's first
+    # process ignores it until Docker's SIGKILL.
+    assert process.returncode == 0, err
 
 
 @pytest.mark.parametrize(
@@ -307,14 +337,29 @@ def test_tenants_create_refuses_what_the_control_api_refuses(
 
 
 @pytest.mark.parametrize(
-    "database", ["postgresql://nobody@127.0.0.1:1/none", "sqlite:////nonexistent/dir/x.db"]
+    ("database", "expected"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/none", "OperationalError"),
+        ("sqlite:////nonexistent/dir/x.db", "in a folder that does not exist"),
+    ],
 )
 def test_worker_on_an_unreachable_database_is_one_line(
-    cli_env: dict[str, str], database: str
+    cli_env: dict[str, str], database: str, expected: str
 ) -> None:
     """It used to run on, printing a traceback every second."""
     result = run_main(["worker"], {**cli_env, "DATABASE_URL": database})
-    assert_one_line_error(result, "OperationalError")
+    assert_one_line_error(result, expected)
+
+
+@pytest.mark.parametrize("threads", ["0", "-5"])
+def test_worker_with_fewer_than_one_thread_is_a_usage_error(
+    cli_env: dict[str, str], threads: str
+) -> None:
+    """It ran one loop instead (here: failed on the database it never reaches now)."""
+    env = {**cli_env, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = run_main(["worker", "--threads", threads], env)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--threads': {threads} is not in the range x>=1" in result.output
 
 
 def test_worker_with_an_unwritable_heartbeat_file_is_one_line(
