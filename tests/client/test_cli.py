@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 from client import cli as cli_module
+from client.audit import AuditLog
 from client.cli import main
 from client.crypto import TokenCipher
 from client.store.db import Store
@@ -273,17 +274,49 @@ def test_cli_user_cannot_touch_another_users_connection(cli: Cli) -> None:
         ["purge-audit", "--days", "-1"],
         ["transactions", "--limit", "-1"],
         ["history", "1", "--limit", "-1"],
+        ["sync", "0"],
+        ["transactions", "--account", "0"],
+        ["sync", str(2**63)],
+        ["history", "99999999999999999999"],
+        ["transactions", "--account", "99999999999999999999"],
+        ["history", "1", "--limit", "99999999999999999999"],
+        ["worker", "--interval", "-5"],
+        ["worker", "--interval", "0"],
+        ["worker", "--interval", "nan"],
+        ["worker", "--interval", "inf"],
+        ["reconnect", "1", "--wait", "nan"],
     ],
 )
 def test_cli_out_of_range_numbers_are_refused_before_anything_runs(
-    tmp_path: Path, args: list[str]
+    tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A port beyond 65535 used to wrap around (70000 listened on 4464), a negative one was a
-    traceback, and `purge-audit --days -1` deleted every audit row."""
+    traceback, and `purge-audit --days -1` deleted every audit row. `sync 0` synced every
+    connection and `--account 0` listed every account's transactions; an id or limit past 64
+    bits was an OverflowError traceback; a worker `--interval` of 0, a negative number or NaN
+    spun the loop without pause (a CPU busy with the database), and `inf` was a traceback;
+    `reconnect --wait nan` waited for ever."""
+    from client.worker import main as worker_main
+
+    def must_not_run(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the worker started")
+
+    monkeypatch.setattr(worker_main, "run_service", must_not_run)
     runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
-    assert "Invalid value for '--" in result.output and "Traceback" not in result.output
+    assert "Invalid value for '" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("days", ["9999999", "99999999999999999999"])
+def test_cli_purge_audit_beyond_the_calendar_keeps_every_row(tmp_path: Path, days: str) -> None:
+    """A retention reaching back before year 1 was an OverflowError traceback."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    AuditLog(store).record_consent("connected", 1)
+    store.close()
+    result = CliRunner(env={"BANK_CLIENT_DB": db}).invoke(main, ["purge-audit", "--days", days])
+    assert result.exit_code == 0 and result.output == "purged 0 audit rows\n", result.output
 
 
 def test_cli_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
@@ -370,6 +403,18 @@ def test_cli_import_without_a_user_refuses_last_four_that_several_users_share(
         in runner.invoke(main, ["--user", "bob", "import", path, "--account", "0000"]).output
     )
     assert "-> account 1" in runner.invoke(main, ["import", path, "--account", "1"]).output
+
+
+@pytest.mark.parametrize("mapping", ["garbage", "date=Date,,amount=Amount"])
+def test_cli_import_map_without_key_equals_column_is_a_usage_error(
+    tmp_path: Path, mapping: str
+) -> None:
+    """It was "Error: dictionary update sequence element #0 has length 1; 2 is required"."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["import", str(FILES / "rent.csv"), "--map", mapping])
+    assert result.exit_code == 2, result.output
+    assert "Error: Invalid value for '--map': " in result.output
+    assert "is not key=column" in result.output
 
 
 @pytest.mark.parametrize("days", ["0", "-5", "731"])

@@ -113,3 +113,56 @@ def test_import_last_four_shared_by_several_users_is_refused_without_a_user(
     by_user = import_file(store, FILES / "rent.csv", user_ref="bob", account="0000")
     by_id = import_file(store, FILES / "coffee.csv", user_ref=None, account=str(alice))
     assert (by_user.account_id, by_id.account_id) == (bob, alice)
+
+
+def test_import_rows_dated_at_the_calendar_ends_import_once(store: Store, tmp_path: Path) -> None:
+    """The 3-day matching window around 9999-12-31 or 0001-01-01 was an OverflowError
+    traceback."""
+    account = str(_wallet(store))
+    path = tmp_path / "ends.csv"
+    path.write_text(
+        "Date,Description,Amount,Balance\n"
+        "9999-12-31,LAST DAY,-1.00,0\n0001-01-01,FIRST DAY,-2.00,0\n"
+    )
+    assert len(import_file(store, path, user_ref="zoe", account=account).added) == 2
+    again = import_file(store, path, user_ref="zoe", account=account)
+    assert (again.added, len(again.matched)) == ([], 2)
+    assert _stored(store) == 2
+
+
+@pytest.mark.parametrize(
+    ("account", "message"),
+    [
+        ("é", "account 'é': neither an account id nor an account's last 4 digits"),
+        ("²³", "account '²³': neither an account id nor an account's last 4 digits"),
+        ("12345 6", "account '12345 6': neither an account id nor an account's last 4 digits"),
+        ("99999999999999999999", "account 99999999999999999999: no such account"),
+    ],
+)
+def test_import_an_account_that_is_no_id_nor_last_four_is_refused(
+    store: Store, account: str, message: str
+) -> None:
+    """Such a value made a new account with that "mask" (or, past 64 bits, was an
+    OverflowError traceback)."""
+    _wallet(store)
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, FILES / "rent.csv", user_ref="zoe", account=account)
+    assert str(refused.value) == message
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 1
+    assert _stored(store) == 0
+
+
+def test_import_a_pdf_statement_is_refused_saying_which_files_to_use(
+    store: Store, tmp_path: Path
+) -> None:
+    """A PDF was read as CSV: "line 37: not valid CSV: new-line character seen in unquoted
+    field - do you need to open the file in universal-newline mode?"."""
+    account = str(_wallet(store))
+    path = tmp_path / "statement.csv"  # named as the user saved it: the bytes decide
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, path, user_ref="zoe", account=account)
+    assert str(refused.value) == (
+        "a PDF statement cannot be imported: download the account's CSV, OFX or QFX export instead"
+    )
