@@ -6,11 +6,14 @@ setting) ends as one line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -205,8 +208,25 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
     else:
         with bank.store.session() as session:
             ids = list(session.scalars(query))
-    failed = [cid for cid in ids if not _sync_one(bank, cid)]
+    with _terminate_as_interrupt():
+        failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a service manager) stops a sync as Ctrl-C does: the run closes its
+    history row as interrupted, where the default action left it "running" until the
+    connection's next run."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _sync_one(bank: BankSync, cid: int) -> bool:

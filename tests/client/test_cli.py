@@ -3,9 +3,12 @@ mistake as one clear line with a non-zero exit (never a traceback)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,14 +16,18 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
+from sqlalchemy import select
 
 from client import cli as cli_module
 from client.audit import AuditLog
 from client.cli import main
 from client.crypto import TokenCipher
 from client.store.db import Store
-from client.store.models import Account, Connection
-from tests.client.conftest import Tenant
+from client.store.models import Account, Connection, SyncRun
+from client.sync.history import INTERRUPTED, STOPPED_MESSAGE
+from client.worker.config import Settings
+from tests.client.conftest import Tenant, ground_truth
+from tests.client.helpers import assert_store_matches
 
 
 class Cli:
@@ -317,6 +324,57 @@ def test_cli_purge_audit_beyond_the_calendar_keeps_every_row(tmp_path: Path, day
     store.close()
     result = CliRunner(env={"BANK_CLIENT_DB": db}).invoke(main, ["purge-audit", "--days", days])
     assert result.exit_code == 0 and result.output == "purged 0 audit rows\n", result.output
+
+
+def test_cli_sync_stopped_by_sigterm_closes_its_run_and_the_next_stores_everything_once(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """SIGTERM's default action left the run's history row "running" until the connection's
+    next run; now the run closes it as interrupted, as Ctrl-C does."""
+    cli.ok("connect", "--sandbox", "ins_109508")  # two years of history: several pages
+    slow = {"endpoint": "/transactions/sync", "trigger": "nth", "n": 2, "latency_ms": 30_000}
+    tenant.post("/control/faults", **slow)  # the second page takes long enough to stop it
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "bank-client"), "sync", "1"],
+        env={**os.environ, **cli.runner.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    store = Store(cli.db)
+    try:
+        _wait_for_a_stored_page(store)
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 1 and "Traceback" not in output, output
+    with store.session() as s:
+        stopped = s.scalars(select(SyncRun)).one()
+        assert stopped.finished_at is not None and stopped.pages == 1
+        assert (stopped.error_code, stopped.error_message) == (INTERRUPTED, STOPPED_MESSAGE)
+    assert "INTERRUPTED" in cli.ok("history", "1") and "running" not in cli.ok("history", "1")
+    assert "1: +" in cli.ok("sync", "1")
+    bank = Settings.from_env(cli.runner.env).build()
+    try:
+        assert_store_matches(store, 1, ground_truth(bank, 1))
+    finally:
+        bank.plaid.close()
+        bank.store.close()
+        store.close()
+
+
+def _wait_for_a_stored_page(store: Store) -> None:
+    """Until the sync's first page is committed (its run row counts it)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with store.session() as s:
+            if s.scalar(select(SyncRun.pages)):
+                return
+        time.sleep(0.05)
+    raise AssertionError("the sync stored no page")
 
 
 def test_cli_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
