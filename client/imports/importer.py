@@ -172,6 +172,15 @@ def _account(
         raise ImportFileError(
             None, f"account {wanted!r}: neither an account id nor an account's last 4 digits"
         )
+    if not wanted and parsed.account_id:
+        found = session.scalar(mine.where(Account.provider_id == parsed.account_id))
+        if found is None:
+            raise ImportFileError(
+                None,
+                f"no account here is the file's ({parsed.account_id}): pass the account (id "
+                "or last 4)",
+            )
+        return found, False
     mask = wanted or parsed.mask
     if mask is None:
         raise ImportFileError(

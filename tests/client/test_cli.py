@@ -3,6 +3,7 @@ mistake as one clear line with a non-zero exit (never a traceback)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -16,14 +17,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from client import cli as cli_module
 from client.audit import AuditLog
 from client.cli import main
 from client.crypto import TokenCipher
 from client.store.db import Store
-from client.store.models import Account, Connection, SyncRun
+from client.store.models import Account, Connection, SyncRun, Transaction
 from client.sync.history import INTERRUPTED, STOPPED_MESSAGE
 from client.worker.config import Settings
 from tests.client.conftest import Tenant, ground_truth
@@ -461,6 +462,53 @@ def test_cli_import_without_a_user_refuses_last_four_that_several_users_share(
         in runner.invoke(main, ["--user", "bob", "import", path, "--account", "0000"]).output
     )
     assert "-> account 1" in runner.invoke(main, ["import", path, "--account", "1"]).output
+
+
+def test_cli_import_of_its_own_export_stays_in_the_exported_account(tmp_path: Path) -> None:
+    """A `transactions --csv` export of every account, imported into one, added the other
+    accounts' rows to it; one account's export without --account was "the file does not
+    say which account it is", though every row names it."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        for n, mask in enumerate(("0000", "1111"), start=1):
+            account = Account(
+                user_ref="alice",
+                provider_id=f"plaid-acc-{mask}",
+                name=f"Account {mask}",
+                mask=mask,
+                type="depository",
+                currency="USD",
+            )
+            s.add(account)
+            s.flush()
+            s.add_all(
+                Transaction(
+                    account_id=account.id,
+                    provider_id=f"plaid-tx-{mask}-{day}",
+                    amount=Decimal(f"-{n}{day}.25"),
+                    currency="USD",
+                    date=dt.date(2026, 11, day),
+                    description=f"SHOP {mask} {day}",
+                )
+                for day in (3, 4)
+            )
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
+    every, first = tmp_path / "every.csv", tmp_path / "first.csv"
+    for export in (["--csv", str(every)], ["--account", "1", "--csv", str(first)]):
+        assert runner.invoke(main, ["transactions", *export]).exit_code == 0
+    mixed = runner.invoke(main, ["import", str(every), "--account", "1"])
+    assert mixed.exit_code == 1 and mixed.output.startswith("Error: line 3: account: ")
+    assert "import one account's rows" in mixed.output
+    own = runner.invoke(main, ["import", str(first)])
+    assert own.exit_code == 0 and "-> account 1 Account 0000: added 0, matched 2" in own.output
+    stranger = runner.invoke(main, ["--user", "bob", "import", str(first)])
+    assert stranger.output == (
+        "Error: no account here is the file's (plaid-acc-0000): pass the account (id or last 4)\n"
+    )
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Transaction)) == 4
+    store.close()
 
 
 @pytest.mark.parametrize("mapping", ["garbage", "date=Date,,amount=Amount"])
