@@ -27,7 +27,7 @@ from client import cli_render as render
 from client.api.errors import ClientError
 from client.audit import AuditLog
 from client.books.queries import text_matches
-from client.cli_params import PASS_INTERVAL, PORT, ROW_COUNT, ROW_ID, WAIT
+from client.cli_params import PASS_INTERVAL, PORT, ROW_COUNT, ROW_ID, WAIT, app_user
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
 from client.imports.importer import import_file
@@ -101,7 +101,12 @@ def _user(ctx: click.Context) -> str | None:
 @click.option("--client-id", envvar="PLAID_CLIENT_ID", default="")
 @click.option("--secret", envvar="PLAID_SECRET", default="")
 @click.option("--keys", envvar="BANK_CLIENT_KEYS", default="", help="Fernet keys, newest first")
-@click.option("--user", envvar="BANK_CLIENT_USER", help="the app user (default: all; 'default')")
+@click.option(
+    "--user",
+    envvar="BANK_CLIENT_USER",
+    callback=app_user,
+    help="the app user (default: all; 'default')",
+)
 @click.pass_context
 def main(
     ctx: click.Context,

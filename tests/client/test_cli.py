@@ -378,6 +378,22 @@ def _wait_for_a_stored_page(store: Store) -> None:
     raise AssertionError("the sync stored no page")
 
 
+@pytest.mark.parametrize("user", ["", "  ", "u" * 101])
+def test_cli_user_the_store_cannot_keep_is_refused_before_the_provider_is_called(
+    cli: Cli, user: str
+) -> None:
+    """An empty --user connected as 'default' and then listed nothing; one past the column's
+    100 characters connected on SQLite, and on PostgreSQL failed after the provider had made
+    the Item."""
+    result = cli.runner.invoke(main, ["--user", user, "connect", "--sandbox", "ins_109508"])
+    assert result.exit_code == 2 and "Invalid value for '--user': the app user is" in result.output
+    store = Store(cli.db)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Connection)) == 0
+    store.close()
+    assert "connection 1" in cli.ok("--user", "é" * 100, "connect", "--sandbox", "ins_109508")
+
+
 def test_cli_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
     runner = CliRunner(
         env={
