@@ -52,6 +52,7 @@ class ImportReport:
     account_id: int | None = None
     account_name: str = ""
     new_account: bool = False  # no account had the file's: one was made, for an API link to adopt
+    bank: str | None = None  # the file's bank, when only its accounts were looked among
     added: list[FileRow] = field(default_factory=list)
     matched: list[FileRow] = field(default_factory=list)
     skipped_lines: list[int] = field(default_factory=list)
@@ -106,6 +107,7 @@ def _run(
         owner = target.user_ref
         report = ImportReport(source.name, parsed.format, skipped_lines=parsed.skipped)
         report.account_id, report.account_name, report.new_account = target.id, target.name, new
+        report.bank = parsed.bank if parsed.institution_id else None
         known = _known(session, target, parsed.rows)
         _sort(parsed, target, known, report)
         _store(session, owner, target, parsed, report.added)

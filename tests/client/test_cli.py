@@ -229,19 +229,34 @@ def test_cli_local_commands_need_no_keys_and_provider_commands_say_so(
 def test_cli_import_says_when_it_makes_the_files_account(
     tmp_path: Path, wide_console: None
 ) -> None:
-    """No stored account ends in the file's digits: the import makes one (for a later API
-    link to adopt) and says so, in a dry run too (which makes nothing)."""
-    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    """No stored account of the file's bank ends in its digits: the import makes one (for a
+    later API link to adopt) and says so, in a dry run too (which makes nothing). It said "no
+    account ended in those digits" while another bank's account did."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        s.add(
+            Account(
+                provider_id="platypus-0000",
+                institution_id="ins_109508",
+                name="Plaid Checking",
+                mask="0000",
+                type="depository",
+                currency="USD",
+            )
+        )
+    store.close()
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
     chase = tmp_path / "Chase0000_Activity.csv"
     chase.write_text(
         "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
         "DEBIT,03/02/2026,STARBUCKS STORE #4314,-4.45,DEBIT_CARD,100.00,\r\n"
     )
     dry = runner.invoke(main, ["import", str(chase), "--account", "0000", "--dry-run"]).output
-    assert "no account ended in those digits" in dry and "would be made" in dry
+    assert "no Chase account ended in those digits" in dry and "would be made" in dry
     assert "...0000" not in runner.invoke(main, ["accounts"]).output
     made = runner.invoke(main, ["import", str(chase), "--account", "0000"]).output
-    assert "no account ended in those digits" in made and "was made" in made
+    assert "no Chase account ended in those digits" in made and "was made" in made
     assert "...0000" in runner.invoke(main, ["accounts"]).output
     refused = runner.invoke(main, ["sync"])
     assert refused.exit_code == 1
