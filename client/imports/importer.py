@@ -102,7 +102,7 @@ def _run(
     dry_run: bool,
 ) -> ImportReport:
     with store.session() as session:
-        parsed = _parse(session, user_ref or DEFAULT_USER, data, mapping)
+        parsed = _parse(session, user_ref or DEFAULT_USER, data, mapping, account)
         target, new = _account(session, user_ref, parsed, account)
         owner = target.user_ref
         report = ImportReport(source.name, parsed.format, skipped_lines=parsed.skipped)
@@ -130,11 +130,13 @@ def _run(
     return report
 
 
-def _parse(session: Session, user_ref: str, data: bytes, mapping: Mapping | None) -> ParsedFile:
+def _parse(
+    session: Session, user_ref: str, data: bytes, mapping: Mapping | None, account: str | None
+) -> ParsedFile:
     if PDF_MAGIC in data[:1024]:  # read as CSV, a PDF failed on a line break deep inside
         raise ImportFileError(None, PDF_REFUSED)
     if looks_like_ofx(data):
-        return read_ofx(data)
+        return read_ofx(data, account)
     saved = {
         m.signature: m.mapping
         for m in session.scalars(select(ImportMapping).where(ImportMapping.user_ref == user_ref))

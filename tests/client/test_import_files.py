@@ -166,3 +166,46 @@ def test_import_a_pdf_statement_is_refused_saying_which_files_to_use(
     assert str(refused.value) == (
         "a PDF statement cannot be imported: download the account's CSV, OFX or QFX export instead"
     )
+
+
+def _statement(account_number: str, fitid: str, amount: str) -> str:
+    """One bank statement of an OFX 1 (SGML) file, with one transaction."""
+    return (
+        "<STMTTRNRS><TRNUID>0<STATUS><CODE>0<SEVERITY>INFO</STATUS><STMTRS><CURDEF>USD"
+        f"<BANKACCTFROM><BANKID>011401533<ACCTID>{account_number}<ACCTTYPE>CHECKING"
+        "</BANKACCTFROM><BANKTRANLIST><DTSTART>20261101<DTEND>20261130<STMTTRN><TRNTYPE>DEBIT"
+        f"<DTPOSTED>20261102<TRNAMT>{amount}<FITID>{fitid}<NAME>SHOP {fitid}</STMTTRN>"
+        "</BANKTRANLIST><LEDGERBAL><BALAMT>0<DTASOF>20261130</LEDGERBAL></STMTRS></STMTTRNRS>\n"
+    )
+
+
+def test_import_an_ofx_of_several_accounts_imports_only_the_one_named(
+    store: Store, tmp_path: Path
+) -> None:
+    """A bank's "all accounts" OFX: the first statement alone was imported and the others
+    were dropped without a word."""
+    checking, savings = _wallet(store, mask="0000"), _wallet(store, mask="1111")
+    path = tmp_path / "all-accounts.ofx"
+    path.write_text(
+        "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\n"
+        "CHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n"
+        "<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS>"
+        "<DTSERVER>20261130<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1><BANKMSGSRSV1>\n"
+        + _statement("2770574237850000", "CHK1", "-12.34")
+        + _statement("2770574237851111", "SAV1", "-56.78")
+        + "</BANKMSGSRSV1></OFX>\n"
+    )
+    with pytest.raises(ImportFileError) as refused:
+        import_file(store, path, user_ref="zoe")
+    assert str(refused.value) == (
+        "the OFX file holds statements of 2 accounts (...0000, ...1111): pass the last 4 "
+        "digits of the one to import"
+    )
+    assert _stored(store) == 0
+    savings_rows = import_file(store, path, user_ref="zoe", account="1111")
+    assert savings_rows.account_id == savings
+    assert [(r.fitid, str(r.amount)) for r in savings_rows.added] == [("SAV1", "-56.78")]
+    checking_rows = import_file(store, path, user_ref="zoe", account="0000")
+    assert checking_rows.account_id == checking
+    assert [(r.fitid, str(r.amount)) for r in checking_rows.added] == [("CHK1", "-12.34")]
+    assert _stored(store) == 2
