@@ -27,7 +27,15 @@ from client import cli_render as render
 from client.api.errors import ClientError
 from client.audit import AuditLog
 from client.books.queries import text_matches
-from client.cli_params import PASS_INTERVAL, PORT, ROW_COUNT, ROW_ID, WAIT, app_user
+from client.cli_params import (
+    PASS_INTERVAL,
+    PORT,
+    ROW_COUNT,
+    ROW_ID,
+    USER_REF_LENGTH,
+    WAIT,
+    app_user,
+)
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
 from client.imports.importer import import_file
@@ -105,7 +113,7 @@ def _user(ctx: click.Context) -> str | None:
     "--user",
     envvar="BANK_CLIENT_USER",
     callback=app_user,
-    help="the app user (default: all; 'default')",
+    help=f"the app user, up to {USER_REF_LENGTH} characters (default: all; 'default')",
 )
 @click.pass_context
 def main(
