@@ -512,10 +512,12 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from client.app import create_app
     from client.app.config import AppConfig
     from client.worker.http import listen
+    from client.worker.main import serve_until_signal
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config = dataclasses.replace(AppConfig.from_env(), settings=ctx.obj["settings"])
-    server = listen(host, port, create_app(config))
+    app = create_app(config)
+    server = listen(host, port, app)
     click.echo(f"bank-client app listening on http://{host}:{server.port}")
-    server.serve_forever()
+    serve_until_signal(server, app.extensions.get("bank_app_worker"), ready=click.echo)
