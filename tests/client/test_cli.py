@@ -542,6 +542,17 @@ def test_cli_import_of_its_own_export_stays_in_the_exported_account(tmp_path: Pa
     store.close()
 
 
+@pytest.mark.parametrize("keys", ["garbage", "abc,def", f"{TokenCipher.generate_key()},x"])
+def test_cli_a_malformed_key_names_the_setting(tmp_path: Path, keys: str) -> None:
+    """It was cryptography's "Fernet key must be 32 url-safe base64-encoded bytes."."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["--keys", keys, "sync", "1"])
+    assert result.exit_code == 1 and result.output == (
+        "Error: BANK_CLIENT_KEYS (--keys) holds a key that is not a Fernet key (32 url-safe "
+        "base64-encoded bytes); generate one with `bank-client new-key`\n"
+    )
+
+
 @pytest.mark.parametrize("mapping", ["garbage", "date=Date,,amount=Amount"])
 def test_cli_import_map_without_key_equals_column_is_a_usage_error(
     tmp_path: Path, mapping: str
