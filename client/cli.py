@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -230,7 +231,11 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
 def _terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM (`kill`, a service manager) stops a sync as Ctrl-C does: the run closes its
     history row as interrupted, where the default action left it "running" until the
-    connection's next run."""
+    connection's next run. Only the main thread can set a handler: elsewhere (the command
+    run from an app's thread) SIGTERM is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -380,6 +381,20 @@ def test_cli_sync_stopped_by_sigterm_closes_its_run_and_the_next_stores_everythi
         bank.plaid.close()
         bank.store.close()
         store.close()
+
+
+def test_cli_sync_run_from_another_thread_leaves_sigterm_alone(tmp_path: Path) -> None:
+    """Only the main thread may set a signal handler: from another one (an app running the
+    command in a thread) the sync must still run."""
+    env = {"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"}
+    env["BANK_CLIENT_KEYS"] = TokenCipher.generate_key()
+    results: list[Result] = []
+    worker = threading.Thread(
+        target=lambda: results.append(CliRunner(env=env).invoke(main, ["sync"]))
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert results and results[0].exit_code == 0, results[0].output if results else "hung"
 
 
 def _wait_for_a_stored_page(store: Store) -> None:
