@@ -48,8 +48,12 @@ class AuditLog:
             session.add(AuditEvent(kind="consent", connection_id=connection_id, name=event))
 
     def purge(self, now: dt.datetime | None = None) -> int:
-        """Delete rows older than the retention period; returns how many."""
-        cutoff = (now or utcnow()) - dt.timedelta(days=self.retention_days)
+        """Delete rows older than the retention period; returns how many (none when the
+        period reaches back before the calendar starts: no row is that old)."""
+        try:
+            cutoff = (now or utcnow()) - dt.timedelta(days=self.retention_days)
+        except OverflowError:
+            return 0
         with self.store.session() as session:
             result = session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
             return int(getattr(result, "rowcount", 0) or 0)

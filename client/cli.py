@@ -6,11 +6,15 @@ setting) ends as one line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -24,6 +28,15 @@ from client import cli_render as render
 from client.api.errors import ClientError
 from client.audit import AuditLog
 from client.books.queries import text_matches
+from client.cli_params import (
+    PASS_INTERVAL,
+    PORT,
+    ROW_COUNT,
+    ROW_ID,
+    USER_REF_LENGTH,
+    WAIT,
+    app_user,
+)
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
 from client.imports.importer import import_file
@@ -38,7 +51,6 @@ from client.worker.config import DEFAULT_BASE_URL, DEFAULT_DB, Settings
 
 console = Console()
 ORDINARY = (ClientError, LookupError, ValueError, SQLAlchemyError, TokenDecryptError, OSError)
-PORT = click.IntRange(0, 65535)  # a bigger number would wrap around (70000 is 4464)
 SCHEDULES = ("daily", "weekly", "monthly", "pause", "resume")
 
 
@@ -98,7 +110,12 @@ def _user(ctx: click.Context) -> str | None:
 @click.option("--client-id", envvar="PLAID_CLIENT_ID", default="")
 @click.option("--secret", envvar="PLAID_SECRET", default="")
 @click.option("--keys", envvar="BANK_CLIENT_KEYS", default="", help="Fernet keys, newest first")
-@click.option("--user", envvar="BANK_CLIENT_USER", help="the app user (default: all; 'default')")
+@click.option(
+    "--user",
+    envvar="BANK_CLIENT_USER",
+    callback=app_user,
+    help=f"the app user, up to {USER_REF_LENGTH} characters (default: all; 'default')",
+)
 @click.pass_context
 def main(
     ctx: click.Context,
@@ -168,9 +185,9 @@ def _own_connection(ctx: click.Context, connection_id: int) -> None:
 
 
 @main.command()
-@click.argument("connection_id", type=int)
+@click.argument("connection_id", type=ROW_ID)
 @click.option("--accounts", is_flag=True, help="let the user choose which accounts to share")
-@click.option("--wait", default=0.0, help="seconds to wait for the sign-in, then sync")
+@click.option("--wait", default=0.0, type=WAIT, help="seconds to wait for the sign-in, then sync")
 @click.pass_context
 def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: float) -> None:
     """Print the Link URL that repairs a connection (update mode; a new Link if disconnected)."""
@@ -189,7 +206,7 @@ def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: floa
 
 
 @main.command()
-@click.argument("connection_id", type=int, required=False)
+@click.argument("connection_id", type=ROW_ID, required=False)
 @click.pass_context
 def sync(ctx: click.Context, connection_id: int | None) -> None:
     """Sync one connection (or all linked Plaid ones) with a progress display."""
@@ -199,14 +216,35 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
         Connection.provider == bank.engine.provider.name,  # TrueLayer ones sync in the app
         *_mine(ctx),
     )
-    if connection_id:
+    if connection_id is not None:
         _own_connection(ctx, connection_id)
         ids = [connection_id]
     else:
         with bank.store.session() as session:
             ids = list(session.scalars(query))
-    failed = [cid for cid in ids if not _sync_one(bank, cid)]
+    with _terminate_as_interrupt():
+        failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a service manager) stops a sync as Ctrl-C does: the run closes its
+    history row as interrupted, where the default action left it "running" until the
+    connection's next run. Only the main thread can set a handler: elsewhere (the command
+    run from an app's thread) SIGTERM is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _sync_one(bank: BankSync, cid: int) -> bool:
@@ -251,12 +289,12 @@ def accounts(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--account", type=int, help="local account id")
+@click.option("--account", type=ROW_ID, help="local account id")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--search", help="text in description or payee")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="export to a CSV file")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(0))
+@click.option("--limit", default=50, show_default=True, type=ROW_COUNT)
 @click.pass_context
 def transactions(
     ctx: click.Context,
@@ -301,7 +339,7 @@ def _transactions_query(
         .where(Transaction.removed_at.is_(None), *_owned(ctx))
         .order_by(Transaction.date.desc())
     )
-    if account:
+    if account is not None:
         query = query.where(Transaction.account_id == account)
     if since:
         query = query.where(Transaction.date >= since.date())
@@ -328,23 +366,45 @@ def _local(t: Transaction, account_provider_id: str) -> LocalTransaction:
     )
 
 
+def _column_mapping(
+    ctx: click.Context, param: click.Parameter, text: str | None
+) -> dict[str, str] | None:
+    """`--map 'date=Date,amount=Amount'` as a dict; a part without `=` is a usage error
+    naming it (the mapping's keys and columns are checked against the file's header later)."""
+    if not text:
+        return None
+    pairs = [part.split("=", 1) for part in text.split(",")]
+    wrong = next((part for part in pairs if len(part) != 2), None)
+    if wrong is not None:
+        raise click.BadParameter(f"{wrong[0]!r} is not key=column", ctx, param)
+    return {key: column for key, column in pairs}
+
+
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--account", help="local account id, or its last four digits")
-@click.option("--map", "mapping", help="columns of an unknown CSV: 'date=Date,amount=Amount,…'")
+@click.option(
+    "--map",
+    "mapping",
+    callback=_column_mapping,
+    help="columns of an unknown CSV: 'date=Date,amount=Amount,…'",
+)
 @click.option("--dry-run", is_flag=True, help="show what would be added and matched; store nothing")
 @click.pass_context
 def import_(
-    ctx: click.Context, path: str, account: str | None, mapping: str | None, dry_run: bool
+    ctx: click.Context,
+    path: str,
+    account: str | None,
+    mapping: dict[str, str] | None,
+    dry_run: bool,
 ) -> None:
     """Import a bank file (CSV in the bank's layout, OFX or QFX) without doubling anything."""
-    columns = dict(pair.split("=", 1) for pair in mapping.split(",")) if mapping else None
     report = import_file(
         _store(ctx),
         path,
         user_ref=_user(ctx),  # none: whichever user's account --account (or the file) names
         account=account,
-        mapping=columns,
+        mapping=mapping,
         dry_run=dry_run,
     )
     render.import_report(console, report)
@@ -367,8 +427,8 @@ def status(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.argument("connection_id", type=int)
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(0))
+@click.argument("connection_id", type=ROW_ID)
+@click.option("--limit", default=20, show_default=True, type=ROW_COUNT)
 @click.pass_context
 def history(ctx: click.Context, connection_id: int, limit: int) -> None:
     """Sync runs of a connection, newest first."""
@@ -384,7 +444,7 @@ def history(ctx: click.Context, connection_id: int, limit: int) -> None:
 
 
 @main.command()
-@click.argument("connection_id", type=int)
+@click.argument("connection_id", type=ROW_ID)
 @click.argument("action")
 @click.pass_context
 def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
@@ -402,7 +462,7 @@ def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
 
 
 @main.command()
-@click.argument("connection_id", type=int)
+@click.argument("connection_id", type=ROW_ID)
 @click.pass_context
 def disconnect(ctx: click.Context, connection_id: int) -> None:
     """Remove the Item at the provider and delete the stored credentials (twice is fine)."""
@@ -412,7 +472,9 @@ def disconnect(ctx: click.Context, connection_id: int) -> None:
 
 
 @main.command()
-@click.option("--interval", default=30.0, show_default=True, help="seconds between passes")
+@click.option(
+    "--interval", default=30.0, show_default=True, type=PASS_INTERVAL, help="seconds between passes"
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="health/metrics address")
 @click.option(
     "--port", default=9108, show_default=True, type=PORT, help="health/metrics port (0: any)"
@@ -455,10 +517,12 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from client.app import create_app
     from client.app.config import AppConfig
     from client.worker.http import listen
+    from client.worker.main import serve_until_signal
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config = dataclasses.replace(AppConfig.from_env(), settings=ctx.obj["settings"])
-    server = listen(host, port, create_app(config))
+    app = create_app(config)
+    server = listen(host, port, app)
     click.echo(f"bank-client app listening on http://{host}:{server.port}")
-    server.serve_forever()
+    serve_until_signal(server, app.extensions.get("bank_app_worker"), ready=click.echo)

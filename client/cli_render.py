@@ -133,8 +133,9 @@ def import_report(console: Console, report: ImportReport) -> None:
             if report.dry_run
             else f"account {report.account_id} was made"
         )
+        whose = f"{report.bank} account" if report.bank else "account"  # others were not read
         console.print(
-            f"no account ended in those digits: {made} for the file (a later API link of the "
+            f"no {whose} ended in those digits: {made} for the file (a later API link of the "
             "same bank and digits adopts it)"
         )
     if report.dry_run:

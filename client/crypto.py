@@ -10,6 +10,8 @@ from sqlalchemy import select
 from client.store.db import Store
 from client.store.models import Connection
 
+UNREADABLE = "stored token does not decrypt with the configured keys"
+
 
 class TokenDecryptError(Exception):
     """A stored token could not be decrypted with any configured key."""
@@ -40,22 +42,31 @@ class TokenCipher:
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken:
-            raise TokenDecryptError(
-                "stored token does not decrypt with the configured keys"
-            ) from None
+            raise TokenDecryptError(UNREADABLE) from None
 
     def rotate(self, ciphertext: str) -> str:
-        """Re-encrypt under the primary (first) key."""
-        return self._fernet.rotate(ciphertext.encode()).decode()
+        """Re-encrypt under the primary (first) key; `TokenDecryptError` if no key reads it."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise TokenDecryptError(UNREADABLE) from None
 
 
 def rotate_stored_tokens(store: Store, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored access token under the primary key; returns how many."""
+    """Re-encrypt every stored access token under the primary key; returns how many. All or
+    none: a token no configured key reads (its key was left out of the list) stops the
+    rotation, naming its connection, and nothing is changed."""
     count = 0
     with store.session() as session:
         rows = session.scalars(select(Connection).where(Connection.access_token_enc.is_not(None)))
         for conn in rows:
             assert conn.access_token_enc is not None
-            conn.access_token_enc = cipher.rotate(conn.access_token_enc)
+            try:
+                conn.access_token_enc = cipher.rotate(conn.access_token_enc)
+            except TokenDecryptError as exc:
+                raise TokenDecryptError(
+                    f"connection {conn.id}: {exc}; nothing was re-encrypted (list the new key "
+                    "first, then every key in use)"
+                ) from None
             count += 1
     return count

@@ -2,7 +2,8 @@
 
 A mapping names the columns that hold the date (with its format), the amount (one signed
 column, a debit/credit pair, or an unsigned amount with a Debit/Credit type column), the
-description, and optionally the bank's category, a reference id and the account number.
+description, and optionally the bank's category, a reference id, the account number and (the
+client's own export) the provider's account id.
 Built-in mappings cover Chase, American Express, Bank of America, Wells Fargo (no header:
 columns by position), Capital One, UK banks and the client's own export; a user's own
 mapping for any other bank is saved per header and used again (``ImportMapping``).
@@ -16,7 +17,7 @@ Mapping = dict[str, Any]
 US, ISO, UK = "%m/%d/%Y", "%Y-%m-%d", "%d/%m/%Y"
 MAPPING_KEYS = {
     "bank", "institution_id", "kind", "date", "date_format", "amount", "sign", "debit",
-    "credit", "type", "description", "category", "categories", "id", "account",
+    "credit", "type", "description", "category", "categories", "id", "account", "account_id",
 }  # fmt: skip
 SIGNS = ("out_negative", "out_positive", "in_positive")
 
@@ -85,7 +86,8 @@ LAYOUTS: dict[str, tuple[tuple[str, ...], Mapping]] = {
     "bank-client": (
         ("date", "account", "amount", "currency", "description", "payee", "category", "pending", "id"),  # noqa: E501
         {"bank": None, "date": "date", "date_format": ISO, "amount": "amount",
-         "sign": "in_positive", "description": "description", "id": "id"},
+         "sign": "in_positive", "description": "description", "id": "id",
+         "account_id": "account"},
     ),
 }  # fmt: skip
 
@@ -151,7 +153,8 @@ def check_mapping(mapping: Mapping, header: list[str]) -> Mapping:
             raise ValueError(f"mapping: {key!r} is required")
     if not mapping.get("amount") and not (mapping.get("debit") and mapping.get("credit")):
         raise ValueError("mapping: give 'amount' or both 'debit' and 'credit'")
-    for key in ("date", "amount", "debit", "credit", "type", "description", "category", "id"):
+    for key in ("date", "amount", "debit", "credit", "type", "description", "category", "id",
+                "account_id"):  # fmt: skip
         if mapping.get(key) and mapping[key] not in header:
             raise ValueError(f"mapping: {key}={mapping[key]!r} is not a column of this file")
     if mapping.get("sign", "out_negative") not in SIGNS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from client.imports.csv_layouts import BANK_CATEGORIES, Mapping, check_mapping, find_header
@@ -41,7 +42,8 @@ def read_csv(
     header = lines[index] if index >= 0 else [str(n) for n in range(len(lines[0]))]
     columns = {name.strip(): n for n, name in enumerate(header)}
     rows, skipped = [], []
-    for number, cells in zip(starts[index + 1 :], lines[index + 1 :], strict=True):
+    records = list(zip(starts[index + 1 :], lines[index + 1 :], strict=True))
+    for number, cells in records:
         if not any(c.strip() for c in cells):
             continue
         row = _row(number, cells, columns, mapping)
@@ -55,6 +57,7 @@ def read_csv(
         bank=mapping.get("bank"),
         institution_id=mapping.get("institution_id"),
         account_number=_account_number(lines, index, columns, mapping),
+        account_id=_one_account(records, columns, mapping),
         kind=mapping.get("kind"),
         skipped=skipped,
     )
@@ -172,3 +175,28 @@ def _account_number(
     if not m.get("account") or len(lines) <= index + 1:
         return None
     return _cell(lines[index + 1], columns, m["account"]) or None
+
+
+def _one_account(
+    records: Iterable[tuple[int, list[str]]], columns: dict[str, int], m: Mapping
+) -> str | None:
+    """The provider's id of the file's account, when the layout has that column (the
+    client's own export, whose rows may be of every account): a file holding rows of
+    several accounts is refused, as they would all land in the one account imported into."""
+    if not m.get("account_id"):
+        return None
+    first = None
+    for number, cells in records:
+        value = _cell(cells, columns, m["account_id"])
+        if not value:
+            continue
+        if first is None:
+            first = value
+        elif value != first:
+            raise ImportFileError(
+                number,
+                f"{m['account_id']}: {value!r} is another account than the rows above "
+                f"({first!r}); import one account's rows (bank-client transactions --account "
+                "ID --csv)",
+            )
+    return first

@@ -6,7 +6,9 @@ rows are written in one transaction. A dry run does the same work and rolls back
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -28,11 +30,17 @@ from client.providers.model import (
 )
 from client.store.db import Store
 from client.store.models import Account, Connection, ImportBatch, ImportMapping, Transaction
+from client.store.types import BIGINT_MAX
 from client.sync.rows import PageContext, row_values
 
 __all__ = ["ImportFileError", "ImportReport", "import_file"]
 
 DEFAULT_USER = "default"
+MASK = re.compile(r"[A-Za-z0-9]{2,4}")  # Plaid's mask: the number's last 2-4 letters or digits
+PDF_MAGIC = b"%PDF-"  # within a PDF's first 1,024 bytes
+PDF_REFUSED = (
+    "a PDF statement cannot be imported: download the account's CSV, OFX or QFX export instead"
+)
 
 
 @dataclass
@@ -44,6 +52,7 @@ class ImportReport:
     account_id: int | None = None
     account_name: str = ""
     new_account: bool = False  # no account had the file's: one was made, for an API link to adopt
+    bank: str | None = None  # the file's bank, when only its accounts were looked among
     added: list[FileRow] = field(default_factory=list)
     matched: list[FileRow] = field(default_factory=list)
     skipped_lines: list[int] = field(default_factory=list)
@@ -93,11 +102,12 @@ def _run(
     dry_run: bool,
 ) -> ImportReport:
     with store.session() as session:
-        parsed = _parse(session, user_ref or DEFAULT_USER, data, mapping)
+        parsed = _parse(session, user_ref or DEFAULT_USER, data, mapping, account)
         target, new = _account(session, user_ref, parsed, account)
         owner = target.user_ref
         report = ImportReport(source.name, parsed.format, skipped_lines=parsed.skipped)
         report.account_id, report.account_name, report.new_account = target.id, target.name, new
+        report.bank = parsed.bank if parsed.institution_id else None
         known = _known(session, target, parsed.rows)
         _sort(parsed, target, known, report)
         _store(session, owner, target, parsed, report.added)
@@ -120,9 +130,13 @@ def _run(
     return report
 
 
-def _parse(session: Session, user_ref: str, data: bytes, mapping: Mapping | None) -> ParsedFile:
+def _parse(
+    session: Session, user_ref: str, data: bytes, mapping: Mapping | None, account: str | None
+) -> ParsedFile:
+    if PDF_MAGIC in data[:1024]:  # read as CSV, a PDF failed on a line break deep inside
+        raise ImportFileError(None, PDF_REFUSED)
     if looks_like_ofx(data):
-        return read_ofx(data)
+        return read_ofx(data, account)
     saved = {
         m.signature: m.mapping
         for m in session.scalars(select(ImportMapping).where(ImportMapping.user_ref == user_ref))
@@ -152,10 +166,24 @@ def _account(
     mine = select(Account)
     if user_ref is not None:
         mine = mine.where(Account.user_ref == user_ref)
-    if wanted and wanted.isdigit() and len(wanted) != 4:
-        found = session.scalar(mine.where(Account.id == int(wanted)))
+    if wanted and wanted.isascii() and wanted.isdigit() and len(wanted) != 4:
+        number = int(wanted)
+        found = session.scalar(mine.where(Account.id == number)) if number <= BIGINT_MAX else None
         if found is None:
             raise ImportFileError(None, f"account {wanted}: no such account")
+        return found, False
+    if wanted and not MASK.fullmatch(wanted):
+        raise ImportFileError(
+            None, f"account {wanted!r}: neither an account id nor an account's last 4 digits"
+        )
+    if not wanted and parsed.account_id:
+        found = session.scalar(mine.where(Account.provider_id == parsed.account_id))
+        if found is None:
+            raise ImportFileError(
+                None,
+                f"no account here is the file's ({parsed.account_id}): pass the account (id "
+                "or last 4)",
+            )
         return found, False
     mask = wanted or parsed.mask
     if mask is None:
@@ -190,7 +218,8 @@ def _known(session: Session, account: Account, rows: list[FileRow]) -> list[Tran
     """The account's live rows in the file's date range (plus the matching window)."""
     if not rows:
         return []
-    first, last = min(r.date for r in rows) - WINDOW, max(r.date for r in rows) + WINDOW
+    first = _shifted(min(r.date for r in rows), -WINDOW)
+    last = _shifted(max(r.date for r in rows), WINDOW)
     return list(
         session.scalars(
             select(Transaction).where(
@@ -201,6 +230,15 @@ def _known(session: Session, account: Account, rows: list[FileRow]) -> list[Tran
             )
         )
     )
+
+
+def _shifted(day: dt.date, by: dt.timedelta) -> dt.date:
+    """``day`` moved by ``by``, stopping at the calendar's ends (a file may date a row
+    9999-12-31, and the matching window must not overflow past it)."""
+    try:
+        return day + by
+    except OverflowError:
+        return dt.date.max if by > dt.timedelta(0) else dt.date.min
 
 
 def _sort(

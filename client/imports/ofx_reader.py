@@ -53,8 +53,10 @@ def _check(tag: bytes, raw: bytes) -> None:
         checked_amount(0, "TRNAMT", value, Decimal(value.replace(",", ".")))
 
 
-def read_ofx(data: bytes) -> ParsedFile:
-    """Every statement transaction of the file's first statement."""
+def read_ofx(data: bytes, last_digits: str | None = None) -> ParsedFile:
+    """Every transaction of the file's statement; of a file holding several accounts'
+    statements (a bank's "all accounts" download), the one whose number ends in
+    ``last_digits``, as the others' rows must not land in that account."""
     _precheck(data)
     tree = OFXTree()
     try:
@@ -64,10 +66,7 @@ def read_ofx(data: bytes) -> ParsedFile:
             ofx = tree.convert()
     except Exception as exc:  # ofxtools raises many kinds (ParseError, OFXSpecError, ValueError…)
         raise ImportFileError(None, f"not a valid OFX file: {_first_line(exc)}") from None
-    statements = list(ofx.statements)
-    if not statements:
-        raise ImportFileError(None, "the OFX file holds no bank or card statement")
-    statement = statements[0]
+    statement = _statement(list(ofx.statements), last_digits)
     rows = [_row(n, t) for n, t in enumerate(statement.banktranlist or [], start=1)]
     account = statement.account
     card = type(account).__name__ == "CCACCTFROM"
@@ -81,6 +80,26 @@ def read_ofx(data: bytes) -> ParsedFile:
         institution_id=f"ins_{fid}" if fid else None,
         account_number=account.acctid,
         kind="credit" if card else "depository",
+    )
+
+
+def _statement(statements: list[Any], last_digits: str | None) -> Any:
+    """The one statement to import: the file's only one, or the one whose account number
+    ends in ``last_digits`` (4 of them); several without a choice are refused, naming them
+    (the first alone used to be imported, the rest dropped without a word)."""
+    if not statements:
+        raise ImportFileError(None, "the OFX file holds no bank or card statement")
+    if len(statements) == 1:
+        return statements[0]
+    wanted = last_digits if last_digits and len(last_digits) == 4 else None
+    named = [s for s in statements if wanted and str(s.account.acctid).endswith(wanted)]
+    if len(named) == 1:
+        return named[0]
+    ends = ", ".join(f"...{str(s.account.acctid)[-4:]}" for s in statements)
+    raise ImportFileError(
+        None,
+        f"the OFX file holds statements of {len(statements)} accounts ({ends}): pass the "
+        "last 4 digits of the one to import",
     )
 
 

@@ -68,6 +68,7 @@ class ParsedFile:
     bank: str | None = None  # the bank the layout (or OFX FID) belongs to
     institution_id: str | None = None
     account_number: str | None = None
+    account_id: str | None = None  # the provider's id of the account (the client's own export)
     kind: str | None = None  # "depository" or "credit", when the file says
     skipped: list[int] = field(default_factory=list)  # lines that are not transactions
 

@@ -158,6 +158,11 @@ class SyncEngine:
             result.error_code, result.error_message = exc.code, exc.message
             result.retryable = exc.retryable
             self._record_failure(connection_id, exc)
+        except KeyboardInterrupt:
+            # Ctrl-C, or SIGTERM to `bank-client sync`: stopped, not failed; the next run
+            # carries on from the pages stored.
+            result.error_code, result.error_message = history.INTERRUPTED, history.STOPPED_MESSAGE
+            raise
         except BaseException as exc:
             # A bug or a kill signal: the history row must not look like a success.
             result.error_code, result.error_message = "CLIENT_EXCEPTION", type(exc).__name__

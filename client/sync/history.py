@@ -18,6 +18,10 @@ INTERRUPTED_MESSAGE = (
     "stopped before it finished (killed or crashed); the pages it stored are kept and a "
     "later run carried on from them"
 )
+STOPPED_MESSAGE = (  # a run that was told to stop (Ctrl-C, SIGTERM) closes its own row
+    "stopped before it finished (interrupted); the pages it stored are kept and the next run "
+    "carries on from them"
+)
 
 
 class Totals(Protocol):

@@ -75,6 +75,13 @@ class Settings:
         """The client: store, provider client, token cipher and notifier."""
         if not self.keys:
             raise SettingsError("set BANK_CLIENT_KEYS (generate one with `bank-client new-key`)")
+        try:
+            cipher = TokenCipher(list(self.keys))
+        except ValueError:  # cryptography's words named neither the setting nor the key
+            raise SettingsError(
+                "BANK_CLIENT_KEYS (--keys) holds a key that is not a Fernet key (32 url-safe "
+                "base64-encoded bytes); generate one with `bank-client new-key`"
+            ) from None
         plaid = PlaidClient(self.base_url, self.client_id, self.secret)
         store = Store(self.db)
-        return BankSync(plaid, store, TokenCipher(list(self.keys)), notifier=self.notifier())
+        return BankSync(plaid, store, cipher, notifier=self.notifier())

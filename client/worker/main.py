@@ -1,4 +1,5 @@
-"""`bank-client worker`: the worker loop in the foreground, with HTTP health and metrics."""
+"""`bank-client worker`: the worker loop in the foreground, with HTTP health and metrics; and
+the stop on SIGTERM or SIGINT that `bank-client serve` shares with it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
+
+from werkzeug.serving import BaseWSGIServer
 
 from client.sync.connections import BankSync
 from client.worker.http import serve
@@ -44,3 +47,28 @@ def run_service(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     ready("worker stopped" + (" (signal)" if stopping.is_set() else ""))
+
+
+def serve_until_signal(
+    server: BaseWSGIServer, worker: Worker | None, ready: Callable[[str], None] = print
+) -> None:
+    """Serve an app (`bank-client serve`) until SIGTERM or SIGINT, then let its embedded
+    worker finish the job in hand: SIGTERM used to kill the process mid-sync, leaving the
+    run's history row "running"."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: finishing the current job", signal.Signals(signum).name)
+        stopping.set()
+        # `shutdown` waits for `serve_forever`, which this (the main) thread is running.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+    try:
+        server.serve_forever()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if worker is not None:
+            worker.stop(timeout=None)
+    ready("bank-client app stopped" + (" (signal)" if stopping.is_set() else ""))

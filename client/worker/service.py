@@ -92,8 +92,9 @@ class Worker:
         """Look at the queue now (pass as the webhook receiver's `on_queued`)."""
         self._wake.set()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Finish the current job, then leave the loop."""
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Finish the current job, then leave the loop (waiting for it at most `timeout`
+        seconds; None: as long as it takes)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

@@ -3,9 +3,14 @@ mistake as one clear line with a non-zero exit (never a traceback)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,13 +18,18 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
+from sqlalchemy import func, select
 
 from client import cli as cli_module
+from client.audit import AuditLog
 from client.cli import main
 from client.crypto import TokenCipher
 from client.store.db import Store
-from client.store.models import Account, Connection
-from tests.client.conftest import Tenant
+from client.store.models import Account, Connection, SyncRun, Transaction
+from client.sync.history import INTERRUPTED, STOPPED_MESSAGE
+from client.worker.config import Settings
+from tests.client.conftest import Tenant, ground_truth
+from tests.client.helpers import assert_store_matches
 
 
 class Cli:
@@ -220,19 +230,34 @@ def test_cli_local_commands_need_no_keys_and_provider_commands_say_so(
 def test_cli_import_says_when_it_makes_the_files_account(
     tmp_path: Path, wide_console: None
 ) -> None:
-    """No stored account ends in the file's digits: the import makes one (for a later API
-    link to adopt) and says so, in a dry run too (which makes nothing)."""
-    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    """No stored account of the file's bank ends in its digits: the import makes one (for a
+    later API link to adopt) and says so, in a dry run too (which makes nothing). It said "no
+    account ended in those digits" while another bank's account did."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        s.add(
+            Account(
+                provider_id="platypus-0000",
+                institution_id="ins_109508",
+                name="Plaid Checking",
+                mask="0000",
+                type="depository",
+                currency="USD",
+            )
+        )
+    store.close()
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
     chase = tmp_path / "Chase0000_Activity.csv"
     chase.write_text(
         "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\r\n"
         "DEBIT,03/02/2026,STARBUCKS STORE #4314,-4.45,DEBIT_CARD,100.00,\r\n"
     )
     dry = runner.invoke(main, ["import", str(chase), "--account", "0000", "--dry-run"]).output
-    assert "no account ended in those digits" in dry and "would be made" in dry
+    assert "no Chase account ended in those digits" in dry and "would be made" in dry
     assert "...0000" not in runner.invoke(main, ["accounts"]).output
     made = runner.invoke(main, ["import", str(chase), "--account", "0000"]).output
-    assert "no account ended in those digits" in made and "was made" in made
+    assert "no Chase account ended in those digits" in made and "was made" in made
     assert "...0000" in runner.invoke(main, ["accounts"]).output
     refused = runner.invoke(main, ["sync"])
     assert refused.exit_code == 1
@@ -273,17 +298,130 @@ def test_cli_user_cannot_touch_another_users_connection(cli: Cli) -> None:
         ["purge-audit", "--days", "-1"],
         ["transactions", "--limit", "-1"],
         ["history", "1", "--limit", "-1"],
+        ["sync", "0"],
+        ["transactions", "--account", "0"],
+        ["sync", str(2**63)],
+        ["history", "99999999999999999999"],
+        ["transactions", "--account", "99999999999999999999"],
+        ["history", "1", "--limit", "99999999999999999999"],
+        ["worker", "--interval", "-5"],
+        ["worker", "--interval", "0"],
+        ["worker", "--interval", "nan"],
+        ["worker", "--interval", "inf"],
+        ["reconnect", "1", "--wait", "nan"],
     ],
 )
 def test_cli_out_of_range_numbers_are_refused_before_anything_runs(
-    tmp_path: Path, args: list[str]
+    tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A port beyond 65535 used to wrap around (70000 listened on 4464), a negative one was a
-    traceback, and `purge-audit --days -1` deleted every audit row."""
+    traceback, and `purge-audit --days -1` deleted every audit row. `sync 0` synced every
+    connection and `--account 0` listed every account's transactions; an id or limit past 64
+    bits was an OverflowError traceback; a worker `--interval` of 0, a negative number or NaN
+    spun the loop without pause (a CPU busy with the database), and `inf` was a traceback;
+    `reconnect --wait nan` waited for ever."""
+    from client.worker import main as worker_main
+
+    def must_not_run(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the worker started")
+
+    monkeypatch.setattr(worker_main, "run_service", must_not_run)
     runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
-    assert "Invalid value for '--" in result.output and "Traceback" not in result.output
+    assert "Invalid value for '" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("days", ["9999999", "99999999999999999999"])
+def test_cli_purge_audit_beyond_the_calendar_keeps_every_row(tmp_path: Path, days: str) -> None:
+    """A retention reaching back before year 1 was an OverflowError traceback."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    AuditLog(store).record_consent("connected", 1)
+    store.close()
+    result = CliRunner(env={"BANK_CLIENT_DB": db}).invoke(main, ["purge-audit", "--days", days])
+    assert result.exit_code == 0 and result.output == "purged 0 audit rows\n", result.output
+
+
+def test_cli_sync_stopped_by_sigterm_closes_its_run_and_the_next_stores_everything_once(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """SIGTERM's default action left the run's history row "running" until the connection's
+    next run; now the run closes it as interrupted, as Ctrl-C does."""
+    cli.ok("connect", "--sandbox", "ins_109508")  # two years of history: several pages
+    slow = {"endpoint": "/transactions/sync", "trigger": "nth", "n": 2, "latency_ms": 30_000}
+    tenant.post("/control/faults", **slow)  # the second page takes long enough to stop it
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "bank-client"), "sync", "1"],
+        env={**os.environ, **cli.runner.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    store = Store(cli.db)
+    try:
+        _wait_for_a_stored_page(store)
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 1 and "Traceback" not in output, output
+    with store.session() as s:
+        stopped = s.scalars(select(SyncRun)).one()
+        assert stopped.finished_at is not None and stopped.pages == 1
+        assert (stopped.error_code, stopped.error_message) == (INTERRUPTED, STOPPED_MESSAGE)
+    assert "INTERRUPTED" in cli.ok("history", "1") and "running" not in cli.ok("history", "1")
+    assert "1: +" in cli.ok("sync", "1")
+    bank = Settings.from_env(cli.runner.env).build()
+    try:
+        assert_store_matches(store, 1, ground_truth(bank, 1))
+    finally:
+        bank.plaid.close()
+        bank.store.close()
+        store.close()
+
+
+def test_cli_sync_run_from_another_thread_leaves_sigterm_alone(tmp_path: Path) -> None:
+    """Only the main thread may set a signal handler: from another one (an app running the
+    command in a thread) the sync must still run."""
+    env = {"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"}
+    env["BANK_CLIENT_KEYS"] = TokenCipher.generate_key()
+    results: list[Result] = []
+    worker = threading.Thread(
+        target=lambda: results.append(CliRunner(env=env).invoke(main, ["sync"]))
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert results and results[0].exit_code == 0, results[0].output if results else "hung"
+
+
+def _wait_for_a_stored_page(store: Store) -> None:
+    """Until the sync's first page is committed (its run row counts it)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with store.session() as s:
+            if s.scalar(select(SyncRun.pages)):
+                return
+        time.sleep(0.05)
+    raise AssertionError("the sync stored no page")
+
+
+@pytest.mark.parametrize("user", ["", "  ", "u" * 101])
+def test_cli_user_the_store_cannot_keep_is_refused_before_the_provider_is_called(
+    cli: Cli, user: str
+) -> None:
+    """An empty --user connected as 'default' and then listed nothing; one past the column's
+    100 characters connected on SQLite, and on PostgreSQL failed after the provider had made
+    the Item."""
+    result = cli.runner.invoke(main, ["--user", user, "connect", "--sandbox", "ins_109508"])
+    assert result.exit_code == 2 and "Invalid value for '--user': the app user is" in result.output
+    store = Store(cli.db)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Connection)) == 0
+    store.close()
+    assert "connection 1" in cli.ok("--user", "é" * 100, "connect", "--sandbox", "ins_109508")
 
 
 def test_cli_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
@@ -370,6 +508,76 @@ def test_cli_import_without_a_user_refuses_last_four_that_several_users_share(
         in runner.invoke(main, ["--user", "bob", "import", path, "--account", "0000"]).output
     )
     assert "-> account 1" in runner.invoke(main, ["import", path, "--account", "1"]).output
+
+
+def test_cli_import_of_its_own_export_stays_in_the_exported_account(tmp_path: Path) -> None:
+    """A `transactions --csv` export of every account, imported into one, added the other
+    accounts' rows to it; one account's export without --account was "the file does not
+    say which account it is", though every row names it."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        for n, mask in enumerate(("0000", "1111"), start=1):
+            account = Account(
+                user_ref="alice",
+                provider_id=f"plaid-acc-{mask}",
+                name=f"Account {mask}",
+                mask=mask,
+                type="depository",
+                currency="USD",
+            )
+            s.add(account)
+            s.flush()
+            s.add_all(
+                Transaction(
+                    account_id=account.id,
+                    provider_id=f"plaid-tx-{mask}-{day}",
+                    amount=Decimal(f"-{n}{day}.25"),
+                    currency="USD",
+                    date=dt.date(2026, 11, day),
+                    description=f"SHOP {mask} {day}",
+                )
+                for day in (3, 4)
+            )
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
+    every, first = tmp_path / "every.csv", tmp_path / "first.csv"
+    for export in (["--csv", str(every)], ["--account", "1", "--csv", str(first)]):
+        assert runner.invoke(main, ["transactions", *export]).exit_code == 0
+    mixed = runner.invoke(main, ["import", str(every), "--account", "1"])
+    assert mixed.exit_code == 1 and mixed.output.startswith("Error: line 3: account: ")
+    assert "import one account's rows" in mixed.output
+    own = runner.invoke(main, ["import", str(first)])
+    assert own.exit_code == 0 and "-> account 1 Account 0000: added 0, matched 2" in own.output
+    stranger = runner.invoke(main, ["--user", "bob", "import", str(first)])
+    assert stranger.output == (
+        "Error: no account here is the file's (plaid-acc-0000): pass the account (id or last 4)\n"
+    )
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Transaction)) == 4
+    store.close()
+
+
+@pytest.mark.parametrize("keys", ["garbage", "abc,def", f"{TokenCipher.generate_key()},x"])
+def test_cli_a_malformed_key_names_the_setting(tmp_path: Path, keys: str) -> None:
+    """It was cryptography's "Fernet key must be 32 url-safe base64-encoded bytes."."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["--keys", keys, "sync", "1"])
+    assert result.exit_code == 1 and result.output == (
+        "Error: BANK_CLIENT_KEYS (--keys) holds a key that is not a Fernet key (32 url-safe "
+        "base64-encoded bytes); generate one with `bank-client new-key`\n"
+    )
+
+
+@pytest.mark.parametrize("mapping", ["garbage", "date=Date,,amount=Amount"])
+def test_cli_import_map_without_key_equals_column_is_a_usage_error(
+    tmp_path: Path, mapping: str
+) -> None:
+    """It was "Error: dictionary update sequence element #0 has length 1; 2 is required"."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["import", str(FILES / "rent.csv"), "--map", mapping])
+    assert result.exit_code == 2, result.output
+    assert "Error: Invalid value for '--map': " in result.output
+    assert "is not key=column" in result.output
 
 
 @pytest.mark.parametrize("days", ["0", "-5", "731"])

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from client.audit import AuditLog
 from client.cli_render import advice, history_table
@@ -30,7 +30,7 @@ from client.store.db import Store
 from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
 from client.sync.accounts import upsert_account
 from client.sync.engine import SyncEngine, SyncResult
-from client.sync.history import INTERRUPTED
+from client.sync.history import INTERRUPTED, STOPPED_MESSAGE
 from tests.client.fake_provider import FakeBank, posted, txn
 
 
@@ -403,6 +403,28 @@ def test_a_killed_run_is_marked_interrupted_with_what_it_stored_when_the_next_st
         table = Console(width=200, record=True)
         table.print(history_table([second, first]))
     assert "INTERRUPTED" in table.export_text() and "running" not in table.export_text()
+
+
+def test_a_run_stopped_by_ctrl_c_closes_its_row_as_interrupted_and_the_next_carries_on(
+    engine: SyncEngine,
+) -> None:
+    """Ctrl-C (and SIGTERM, which `bank-client sync` turns into it) was recorded as a
+    failure, `CLIENT_EXCEPTION` / `KeyboardInterrupt`."""
+    cid = _connect(engine)
+
+    def ctrl_c_after_page_two(page: int, _counts: object) -> None:
+        if page == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.sync(cid, on_page=ctrl_c_after_page_two)
+    assert engine.sync(cid).added == 15
+    with engine.store.session() as s:
+        stopped = s.scalars(select(SyncRun).order_by(SyncRun.id)).first()
+        assert stopped is not None and stopped.finished_at is not None
+        assert (stopped.error_code, stopped.pages, stopped.added) == (INTERRUPTED, 2, 8)
+        assert stopped.error_message == STOPPED_MESSAGE
+        assert s.scalar(select(func.count()).select_from(Transaction)) == 23
 
 
 def test_an_app_side_error_leaves_the_connection_healthy_and_says_what_to_check(

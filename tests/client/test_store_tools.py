@@ -66,6 +66,33 @@ def test_tokens_encrypted_and_rotated(store: Store) -> None:
     assert enc not in str(info.value)
 
 
+def test_rotation_without_a_tokens_key_changes_nothing_and_names_its_connection(
+    tmp_path: Path,
+) -> None:
+    """`rotate-keys` with the old key left out of BANK_CLIENT_KEYS was a
+    `cryptography.fernet.InvalidToken` traceback."""
+    old, lost, new = (TokenCipher.generate_key() for _ in range(3))
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        s.add(Connection(access_token_enc=TokenCipher([old]).encrypt("access-1"), settings={}))
+        s.add(Connection(access_token_enc=TokenCipher([lost]).encrypt("access-2"), settings={}))
+    with store.session() as s:
+        before = list(s.scalars(select(Connection.access_token_enc).order_by(Connection.id)))
+    result = CliRunner(env={"BANK_CLIENT_DB": db}).invoke(
+        main, ["--keys", f"{new},{old}", "rotate-keys"]
+    )
+    assert result.exit_code == 1 and result.output == (
+        "Error: connection 2: stored token does not decrypt with the configured keys; nothing "
+        "was re-encrypted (list the new key first, then every key in use)\n"
+    )
+    with store.session() as s:
+        assert (
+            list(s.scalars(select(Connection.access_token_enc).order_by(Connection.id))) == before
+        )
+    store.close()
+
+
 def test_audit_purge_respects_retention(store: Store) -> None:
     log = AuditLog(store, retention_days=30)
     now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

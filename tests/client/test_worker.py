@@ -132,6 +132,48 @@ def test_worker_reminds_before_an_open_banking_consent_expires(
     assert all(n.connection_id == cid and "Royal Bank of Plaid" in n.message for n in reminders)
 
 
+def test_serve_stopped_by_sigterm_lets_its_worker_finish_the_sync_in_hand(
+    tenant: Tenant, tmp_path: Path
+) -> None:
+    """`bank-client serve` died on SIGTERM with its embedded worker mid-sync: the run's
+    history row stayed "running" and the sync was cut short."""
+    env = cli_env(tenant, tmp_path)
+    linked = CliRunner(env=env).invoke(main, ["connect", "--sandbox", "ins_109508"])
+    assert linked.exit_code == 0, linked.output
+    slow = {"endpoint": "/transactions/sync", "trigger": "nth", "n": 2, "latency_ms": 3_000}
+    tenant.post("/control/faults", **slow)  # the signal comes while page 2 is on its way
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "bank-client"), "serve", "--port", "0"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    store = Store(env["BANK_CLIENT_DB"])
+    try:
+        deadline = time.monotonic() + 30
+        while not _pages_stored(store) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _pages_stored(store), "the scheduled sync stored no page"
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    assert proc.returncode == 0, output
+    assert "bank-client app stopped (signal)" in output and "Traceback" not in output
+    with store.session() as s:
+        run = s.scalars(select(SyncRun)).one()
+        assert run.finished_at is not None and run.error_code is None and run.pages > 1
+    store.close()
+
+
+def _pages_stored(store: Store) -> int:
+    with store.session() as s:
+        return s.scalar(select(SyncRun.pages)) or 0
+
+
 def cli_env(tenant: Tenant, tmp_path: Path) -> dict[str, str]:
     """What an operator exports before running bank-client."""
     return {
