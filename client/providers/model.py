@@ -101,18 +101,22 @@ class LocalTransaction:
 
 _NOISE = re.compile(r"[#*]+|\b\d{4,}\b|\s{2,}")
 _SPACES = re.compile(r"\s+")
+# What ``str.title`` capitalises after an apostrophe that ends a word: "'s", "'t", "'ll".
+_APOSTROPHE_ENDING = re.compile(r"(?<=\w['\u2019])(\w{1,2})\b")
 
 
 @functools.lru_cache(maxsize=4096)
 def normalise_payee(raw: str | None) -> str | None:
     """One spelling per payee ("UBER 063015 SF**POOL**" -> "Uber Sf Pool") so rules can match.
 
-    Cached: a sync page names the same merchants again and again."""
+    Words are title-cased, but a word's apostrophe ending stays lower case ("MCDONALD'S" ->
+    "Mcdonald's", not ``str.title``'s "Mcdonald'S"), while a name after one keeps its capital
+    ("O'Reilly"). Cached: a sync page names the same merchants again and again."""
     if not raw:
         return None
     cleaned = _NOISE.sub(" ", raw).strip(" -.")
-    cleaned = _SPACES.sub(" ", cleaned)
-    return cleaned.title() or None
+    cleaned = _SPACES.sub(" ", cleaned).title()
+    return _APOSTROPHE_ENDING.sub(lambda ending: ending.group(1).lower(), cleaned) or None
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,15 @@ def test_mapping_sign_category_payee() -> None:
     assert normalise_payee("  STARBUCKS #1234  ") == "Starbucks"
 
 
+def test_payees_keep_their_apostrophe_endings_lower_case() -> None:
+    """``str.title`` made Plaid's "McDonald's" "Mcdonald'S"; a name after an apostrophe
+    still keeps its capital."""
+    assert normalise_payee("McDonald's") == normalise_payee("MCDONALD'S #1234") == "Mcdonald's"
+    assert normalise_payee("WENDY\u2019S") == "Wendy\u2019s"
+    assert normalise_payee("WE'LL FIX IT") == "We'll Fix It"
+    assert normalise_payee("O'REILLY AUTO PARTS") == "O'Reilly Auto Parts"
+
+
 def test_csv_round_trip_uses_the_same_model() -> None:
     txn = LocalTransaction(
         "t1",
