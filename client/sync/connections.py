@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from client.api.errors import ItemNotFoundError, PlaidError, error_from_response
+from client.api.errors import ClientError, ItemNotFoundError, PlaidError, error_from_response
 from client.api.plaid import PlaidClient
 from client.audit import AuditLog
 from client.crypto import TokenCipher
@@ -162,7 +163,7 @@ class BankSync:
     ) -> Connected:
         """Both ways of `connect`: `in_place` looks for the disconnected twin first."""
         linked = self._exchange(public_token)
-        with self.store.session() as session:
+        with self._removed_unless_kept(linked.token), self.store.session() as session:
             twin = _disconnected_twin(session, user_ref, linked) if in_place else None
             conn = twin or Connection(user_ref=user_ref, settings=dict(settings or {}))
             session.add(conn)
@@ -175,7 +176,7 @@ class BankSync:
         id, accounts, history and sync runs; returns the connection's id. Linking another bank
         there (Link lets the user pick any) connects that bank as a new connection instead."""
         linked = self._exchange(public_token)
-        with self.store.session() as session:
+        with self._removed_unless_kept(linked.token), self.store.session() as session:
             conn = _get(session, connection_id)
             if not _takes_over(conn, linked):
                 conn = Connection(user_ref=conn.user_ref, settings=_link_settings(conn))
@@ -189,9 +190,22 @@ class BankSync:
         api = self.client_for(None)
         exchange = api.item_public_token_exchange(public_token)
         token = str(exchange["access_token"])
-        item = api.item_get(token)["item"]
-        accounts = [map_account(a) for a in api.accounts_get(token)["accounts"]]
+        with self._removed_unless_kept(token):
+            item = api.item_get(token)["item"]
+            accounts = [map_account(a) for a in api.accounts_get(token)["accounts"]]
         return _Linked(str(exchange["item_id"]), token, item, accounts)
+
+    @contextlib.contextmanager
+    def _removed_unless_kept(self, token: str) -> Iterator[None]:
+        """Remove the new Item at the provider if what follows fails before the store keeps its
+        token: the token would be lost, and the Item left linked, billed and sending webhooks
+        that no connection answers. Best effort: the first error is the one raised."""
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(ClientError):
+                self.client_for(None).item_remove(token)
+            raise
 
     def _attach(self, session: Session, conn: Connection, linked: _Linked) -> int:
         """Give `conn` the Item: its encrypted token, institution and accounts (taking over the

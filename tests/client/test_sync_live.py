@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -287,3 +290,27 @@ def _complete_update_mode(live: object, tenant: Tenant, token: str) -> None:
         sandbox_bank.repair_login(sandbox_bank.item(token, allow_error=True))
         db.session.commit()
         db.session.remove()
+
+
+def test_an_item_the_store_could_not_keep_is_removed_at_the_provider(
+    bank: BankSync, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exchange made an Item, then storing it failed: its token would be lost, so the Item
+    is removed at Plaid (no longer billed) and the store's error is the one raised."""
+    tokens: list[str] = []
+
+    def full_disk(_session: object, _conn: object, linked: Any) -> int:
+        tokens.append(linked.token)
+        raise OSError("database or disk is full")
+
+    monkeypatch.setattr(bank, "_attach", full_disk)
+    with pytest.raises(OSError, match="disk is full"):
+        bank.connect_sandbox("ins_109508", days_requested=30)
+    reply = requests.post(
+        tenant.url + "/item/get",
+        json={"access_token": tokens[0]},
+        headers={"PLAID-CLIENT-ID": tenant.client_id, "PLAID-SECRET": tenant.secret},
+        timeout=10,
+    )
+    assert reply.status_code == 400 and reply.json()["error_code"] == "ITEM_NOT_FOUND"
+    assert count_rows(bank.store, Connection) == 0
