@@ -306,6 +306,10 @@ def transactions(
     limit: int,
 ) -> None:
     """Show or export transactions, newest first (removed ones are left out)."""
+    if since and until and since > until:  # an empty window is a slip, not an answer
+        raise click.BadParameter(
+            f"{since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", ctx, param_hint="'--since'"
+        )
     query = _transactions_query(ctx, account, since, until, search)
     with _store(ctx).session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]

@@ -586,3 +586,12 @@ def test_cli_connect_days_outside_plaids_range_are_refused_alike(tmp_path: Path,
     runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
     result = runner.invoke(main, ["connect", "--sandbox", "ins_109508", "--days", days])
     assert result.exit_code == 2 and "Invalid value for '--days'" in result.output
+
+
+def test_cli_transactions_since_after_until_is_a_usage_error(tmp_path: Path) -> None:
+    """A window that ends before it starts is a slip: said, not answered with no rows."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'w.db'}"})
+    result = runner.invoke(main, ["transactions", "--since", "2026-03-02", "--until", "2026-03-01"])
+    assert result.exit_code == 2
+    assert "2026-03-02 is after --until 2026-03-01" in result.output
+    assert runner.invoke(main, ["transactions", "--since", "2026-03-01"]).exit_code == 0
