@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
+import jwt
 import pytest
 import requests
 from sqlalchemy import select
@@ -194,3 +196,54 @@ def test_claim_leases_event_so_a_second_dispatcher_skips_it(session: Session, ba
     first = dispatcher(FakeReceiver()).claim(session, NOW)
     assert len(first) == 1
     assert dispatcher(FakeReceiver()).claim(session, NOW) == []
+
+
+class SlowReceiver(FakeReceiver):
+    """Takes ``seconds`` of the test's clock (its ``now``) to answer each webhook."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.clock = NOW
+        self.seconds = dt.timedelta(seconds=seconds)
+        self.meanwhile: Callable[[], object] = lambda: None  # runs while a reply is awaited
+
+    def now(self) -> dt.datetime:
+        return self.clock
+
+    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any:
+        response = super().__call__(url, data=data, headers=headers, timeout=timeout)
+        self.calls[-1]["arrived"] = self.clock
+        self.clock += self.seconds
+        self.meanwhile()
+        return response
+
+
+def test_each_attempt_of_a_long_pass_is_signed_and_logged_when_it_is_made(bank: Bank) -> None:
+    """Receivers refuse a JWT issued over 5 minutes ago: a pass through slow receivers must not
+    sign its last webhooks with the time the pass began."""
+    for _ in range(3):
+        queue(bank)
+    receiver = SlowReceiver(seconds=240)
+    Dispatcher(post=receiver, clock=receiver.now).deliver_pending(bank.session)
+    for call in receiver.calls:
+        token = call["headers"]["Plaid-Verification"]
+        issued = jwt.decode(token, options={"verify_signature": False})["iat"]
+        assert issued == int(call["arrived"].timestamp())
+    started = [a.started_at for a in bank.session.scalars(select(WebhookAttempt))]
+    assert [s.replace(tzinfo=dt.UTC) for s in started] == [c["arrived"] for c in receiver.calls]
+
+
+def test_a_second_dispatcher_does_not_resend_the_tail_of_a_batch_still_being_sent(
+    bank: Bank,
+) -> None:
+    """A dispatcher sends its batch one event after another, each attempt taking up to the
+    timeout; a second dispatcher passing meanwhile (another worker, or ``POST
+    /control/webhooks/deliver`` beside the server's thread) must not send the tail again."""
+    for _ in range(3):
+        queue(bank)
+    slow = SlowReceiver(seconds=9)  # each reply just within the 10 s timeout
+    other = FakeReceiver()
+    second = Dispatcher(timeout=10, post=other, clock=slow.now)
+    slow.meanwhile = lambda: second.deliver_pending(bank.session)
+    Dispatcher(timeout=10, post=slow, clock=slow.now).deliver_pending(bank.session)
+    assert (len(slow.calls), other.calls) == (3, [])
