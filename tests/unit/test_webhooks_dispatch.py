@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -30,14 +31,16 @@ class FakeReceiver:
         self.script = list(statuses)
         self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any:
+    def __call__(
+        self, url: str, *, data: bytes, headers: dict[str, str], timeout: float, stream: bool
+    ) -> Any:
         self.calls.append({"url": url, "body": json.loads(data), "headers": headers})
         outcome = self.script.pop(0) if self.script else 200
         if isinstance(outcome, Exception):
             raise outcome
         response = requests.Response()
         response.status_code = outcome
-        response._content = b"thanks"
+        response.raw = io.BytesIO(b"thanks")  # read as the dispatcher streams it
         return response
 
 
@@ -210,8 +213,10 @@ class SlowReceiver(FakeReceiver):
     def now(self) -> dt.datetime:
         return self.clock
 
-    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any:
-        response = super().__call__(url, data=data, headers=headers, timeout=timeout)
+    def __call__(
+        self, url: str, *, data: bytes, headers: dict[str, str], timeout: float, stream: bool
+    ) -> Any:
+        response = super().__call__(url, data=data, headers=headers, timeout=timeout, stream=stream)
         self.calls[-1]["arrived"] = self.clock
         self.clock += self.seconds
         self.meanwhile()
@@ -247,3 +252,39 @@ def test_a_second_dispatcher_does_not_resend_the_tail_of_a_batch_still_being_sen
     slow.meanwhile = lambda: second.deliver_pending(bank.session)
     Dispatcher(timeout=10, post=slow, clock=slow.now).deliver_pending(bank.session)
     assert (len(slow.calls), other.calls) == (3, [])
+
+
+class TricklingBody(io.RawIOBase):
+    """A reply body that takes one second of the test's clock per byte, for half an hour."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.sent = 0
+
+    def now(self) -> float:
+        return self.seconds
+
+    def read(self, size: int = -1) -> bytes:
+        if self.sent >= 1800:
+            return b""
+        self.seconds += 1
+        self.sent += 1
+        return b"x"
+
+
+def test_a_trickling_reply_body_holds_the_dispatcher_only_until_the_attempts_timeout(
+    bank: Bank,
+) -> None:
+    """The body is only logged: reading it stops at the timeout, and the 200 still counts."""
+    event = queue(bank)
+    body = TricklingBody()
+    receiver = FakeReceiver(200)
+
+    def trickling(url: str, **kwargs: Any) -> Any:
+        response = receiver(url, **kwargs)
+        response.raw = body
+        return response
+
+    Dispatcher(timeout=10, post=trickling, monotonic=body.now).deliver_pending(bank.session, NOW)
+    attempt = bank.session.scalars(select(WebhookAttempt)).one()
+    assert (event.status, attempt.response_excerpt, body.sent) == ("delivered", "x" * 10, 10)

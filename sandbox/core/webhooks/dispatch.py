@@ -162,11 +162,36 @@ class Dispatcher:
         }
         started = self.monotonic()
         try:
-            response = self.post(claim.url, data=claim.body, headers=headers, timeout=self.timeout)
+            response = self.post(
+                claim.url, data=claim.body, headers=headers, timeout=self.timeout, stream=True
+            )
         except requests.RequestException as exc:
             return Outcome(None, _ms(self.monotonic() - started), None, _describe(exc))
-        excerpt = response.text[:EXCERPT_CHARS]
+        excerpt = self.read_excerpt(response, deadline=started + self.timeout)
         return Outcome(response.status_code, _ms(self.monotonic() - started), excerpt, None)
+
+    def read_excerpt(self, response: requests.Response, deadline: float) -> str:
+        """The start of the reply's body, read until ``deadline`` at the latest.
+
+        The status line decides the outcome; the body is only logged. So a receiver that
+        answers 200 and then stalls or trickles its body (a wrong ``Content-Length``, a slow
+        stream) has the webhook delivered, not retried, and holds the dispatcher for about
+        the timeout, not for as long as it keeps sending. Bytes come one at a time: each read
+        waits at most the timeout, and the deadline is checked between them.
+        """
+        import requests
+
+        body = bytearray()
+        try:
+            for byte in response.iter_content(chunk_size=1):
+                body += byte
+                if len(body) >= EXCERPT_CHARS or self.monotonic() >= deadline:
+                    break
+        except requests.RequestException:
+            pass  # the status arrived; a body cut short does not undo it
+        finally:
+            response.close()
+        return body.decode(response.encoding or "utf-8", errors="replace")
 
     def record(self, session: Session, claim: Claim, outcome: Outcome, now: dt.datetime) -> None:
         """Log the attempt, then mark the event delivered, failed, or due again later."""
