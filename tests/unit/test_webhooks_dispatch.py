@@ -142,6 +142,27 @@ def test_deliver_pending_later_event_waits_for_earlier_one_of_same_item(bank: Ba
     assert (item.last_webhook_code, item.last_webhook_at) == ("TRANSACTIONS_REMOVED", bank.now())
 
 
+def test_a_new_webhook_url_does_not_wait_for_retries_still_due_at_the_old_one(bank: Bank) -> None:
+    """An app whose URL was wrong fixes it with ``/item/webhook/update``: the acknowledgement
+    goes to the new URL now, not after the old URL's retries run out hours later."""
+    token = link(bank)
+    item = bank.item(token)
+    item.webhook = URL
+    stuck = queue(bank, "DEFAULT_UPDATE", item)
+    bank.update_webhook(token, "https://fixed.test/hook")
+    for event in webhooks.events(bank.session, bank.tenant):
+        event.next_attempt_at = NOW
+    bank.session.commit()
+    receiver = FakeReceiver(500, 200)
+    dispatcher(receiver).deliver_pending(bank.session, NOW)
+    sent = [(c["url"], c["body"]["webhook_code"]) for c in receiver.calls]
+    assert sent == [
+        (URL, "DEFAULT_UPDATE"),
+        ("https://fixed.test/hook", "WEBHOOK_UPDATE_ACKNOWLEDGED"),
+    ]
+    assert stuck.status == "pending"
+
+
 def test_a_partners_copy_neither_waits_for_the_app_nor_stamps_the_item(bank: Bank) -> None:
     """The app's failing receiver holds back the app's events only; the partner's copies keep
     their own order, and ``/item/get``'s last webhook stays the last one the app was sent."""

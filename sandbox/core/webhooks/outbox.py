@@ -164,11 +164,14 @@ def held(session: Session, tenant: Tenant, event_ids: list[int]) -> set[int]:
 
 def behind_earlier() -> Exists:
     """An event's item has an earlier event still pending to the same receiver, the app or
-    one partner (per-item order holds it back; a partner never waits for the app)."""
+    one partner, at the same URL (per-item order holds it back; a partner never waits for the
+    app, and a URL set by ``/item/webhook/update`` never waits for retries due at the old one).
+    """
     earlier = aliased(WebhookEvent)
     return exists().where(
         earlier.item_pk == WebhookEvent.item_pk,
         earlier.processor_token.is_not_distinct_from(WebhookEvent.processor_token),
+        earlier.url == WebhookEvent.url,
         earlier.id < WebhookEvent.id,
         earlier.status == "pending",
     )
