@@ -163,6 +163,25 @@ def test_a_new_webhook_url_does_not_wait_for_retries_still_due_at_the_old_one(ba
     assert stuck.status == "pending"
 
 
+def test_a_webhook_held_back_for_later_does_not_hold_back_what_happens_meanwhile(
+    bank: Bank,
+) -> None:
+    """``HISTORICAL_UPDATE`` waits out ``SANDBOX_HISTORICAL_DELAY_SECONDS``; what happens to the
+    item meanwhile (new transactions, a broken login) is told at once, not after the delay."""
+    item = bank.item(link(bank))
+    item.webhook = URL
+    history = queue(bank, "HISTORICAL_UPDATE", item)
+    history.next_attempt_at = NOW + dt.timedelta(minutes=10)
+    meanwhile = queue(bank, "DEFAULT_UPDATE", item)
+    receiver = FakeReceiver()
+    send = dispatcher(receiver)
+    send.deliver_pending(bank.session, NOW)
+    assert (meanwhile.status, history.status) == ("delivered", "pending")
+    send.deliver_pending(bank.session, NOW + dt.timedelta(minutes=10))
+    codes = [c["body"]["webhook_code"] for c in receiver.calls]
+    assert codes == ["DEFAULT_UPDATE", "HISTORICAL_UPDATE"]
+
+
 def test_a_partners_copy_neither_waits_for_the_app_nor_stamps_the_item(bank: Bank) -> None:
     """The app's failing receiver holds back the app's events only; the partner's copies keep
     their own order, and ``/item/get``'s last webhook stays the last one the app was sent."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, delete, exists, select
+from sqlalchemy import Exists, delete, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import NotFound
@@ -166,6 +166,9 @@ def behind_earlier() -> Exists:
     """An event's item has an earlier event still pending to the same receiver, the app or
     one partner, at the same URL (per-item order holds it back; a partner never waits for the
     app, and a URL set by ``/item/webhook/update`` never waits for retries due at the old one).
+
+    An earlier event held back for later and never tried yet (``HISTORICAL_UPDATE`` waiting
+    out the historical delay) has not happened yet: it holds back only what is due after it.
     """
     earlier = aliased(WebhookEvent)
     return exists().where(
@@ -174,6 +177,7 @@ def behind_earlier() -> Exists:
         earlier.url == WebhookEvent.url,
         earlier.id < WebhookEvent.id,
         earlier.status == "pending",
+        or_(earlier.attempts > 0, earlier.next_attempt_at <= WebhookEvent.next_attempt_at),
     )
 
 
