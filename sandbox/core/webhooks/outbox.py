@@ -125,6 +125,24 @@ def emit(
     return event
 
 
+def bring_forward(session: Session, tenant: Tenant, jump: dt.timedelta) -> None:
+    """The tenant's clock jumped ahead by ``jump``: webhooks held back for a span of its time
+    (``delay``: the historical delay, an Asset report being built) come due that much sooner.
+
+    Those are the events never tried yet and due in the future; retries keep their schedule,
+    which is real time, as Plaid's is.
+    """
+    now = dt.datetime.now(dt.UTC)
+    held_back = select(WebhookEvent).where(
+        WebhookEvent.tenant_id == tenant.id,
+        WebhookEvent.status == "pending",
+        WebhookEvent.attempts == 0,
+        WebhookEvent.next_attempt_at > now,
+    )
+    for event in session.scalars(held_back):
+        event.next_attempt_at = max(now, event.next_attempt_at - jump)
+
+
 def _item_id(item: Item | None, partner: ProcessorToken | None) -> str | None:
     """The ``item_id`` a body names: none for a tenant-wide webhook or a partner's copy."""
     return item.id if item is not None and partner is None else None
