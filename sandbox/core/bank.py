@@ -229,9 +229,11 @@ class Bank:
 
     def set_clock(self, clock: Clock) -> list[Item]:
         """Store a moved clock and bring every live item up to it; returns changed items."""
-        if clock.now() < self.now() - dt.timedelta(seconds=1):
+        jump = clock.now() - self.now()
+        if jump < -dt.timedelta(seconds=1):
             raise errors.InvalidField("the clock only moves forward", field="clock")
         tenants.store_clock(self.tenant, clock)
+        self.outbox.bring_forward(max(jump, dt.timedelta(0)))
         today, changed = clock.today(), []
         for item in live_items(self.session, self.tenant):
             seq = item.change_seq
@@ -362,7 +364,7 @@ class Bank:
             item.products = [p for p in item.products if p in microdeposits.TYPED_ITEM_PRODUCTS]
         if "transactions" in item.products:  # the initial pull is done: transactions are ready
             item.last_successful_update = self.now()
-        triggers.item_linked(self.session, self.tenant, item, self.historical_delay)
+        triggers.item_linked(self.session, self.tenant, item, self.history_wait(item))
         return item
 
     def issue_public_token(self, item: Item, update_link: LinkToken | None = None) -> str:
@@ -523,7 +525,7 @@ class Bank:
     def load_history(self, item: Item) -> None:
         """Write the item's held-back older history now, and say so with ``HISTORICAL_UPDATE``."""
         if items.load_history(self.session, item):
-            triggers.history_loaded(self.session, self.tenant, item, self.historical_delay)
+            triggers.history_loaded(self.session, self.tenant, item, self.history_wait(item))
 
     def remove_item(self, access_token: str) -> None:
         """``/item/remove``: the item and every token of it stop working."""
@@ -922,7 +924,7 @@ class Bank:
         first_use = "transactions" not in item.products
         self.bill(item, "transactions")
         if first_use:
-            triggers.sync_started(self.session, self.tenant, item, self.historical_delay)
+            triggers.sync_started(self.session, self.tenant, item, self.history_wait(item))
         if not item.sync_called:  # a read of a synced item writes nothing (no flush, no lock)
             item.sync_called = True
         if not item.last_successful_update:
@@ -1011,7 +1013,12 @@ class Bank:
 
     def history_ready(self, item: Item) -> bool:
         """Whether the historical pull is done (``HISTORICAL_DELAY_SECONDS``, tenant clock)."""
-        return self.now() >= item.created_at + self.historical_delay
+        return not self.history_wait(item)
+
+    def history_wait(self, item: Item) -> dt.timedelta:
+        """What is left of the historical pull on the tenant clock: its webhooks wait that
+        long, not the whole delay when the clock was moved since the item was linked."""
+        return max(dt.timedelta(0), item.created_at + self.historical_delay - self.now())
 
     def fire_webhook(self, access_token: str, webhook_type: str, webhook_code: str) -> None:
         """``/sandbox/item/fire_webhook``: queue one of the codes Plaid lets you fire."""

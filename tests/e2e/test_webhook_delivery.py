@@ -7,10 +7,12 @@ sub-second retry schedule, so retries happen for real without slow tests.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -189,6 +191,44 @@ def delivery_log(sandbox: LiveSandbox) -> list[dict[str, Any]]:
     )
     log: list[dict[str, Any]] = reply.json()["webhooks"]
     return log
+
+
+class StallingReceiver:
+    """Answers 200 at once, then never finishes the body it announced (a wrong
+    ``Content-Length``, a stuck stream): the connection stays open until the test ends."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):  # the listener closed at the test's end
+            while True:
+                connection, _ = self.listener.accept()
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nok")
+                self.connections.append(connection)
+
+    def close(self) -> None:
+        for connection in [self.listener, *self.connections]:
+            connection.close()
+
+
+def test_a_200_whose_body_stalls_is_delivered_once_not_retried(sandbox: LiveSandbox) -> None:
+    """The status line is the answer; retrying would send the receiver a webhook it took."""
+    receiver = StallingReceiver()
+    try:
+        link_item(sandbox, receiver.url)
+        deadline = time.monotonic() + 15
+        while len(log := delivery_log(sandbox)) < 2 or any(w["status"] == "pending" for w in log):
+            assert time.monotonic() < deadline, log
+            time.sleep(0.05)
+        assert [(w["status"], w["attempts"]) for w in log] == [("delivered", 1)] * 2
+        assert len(receiver.connections) == 2
+    finally:
+        receiver.close()
 
 
 def test_receiver_down_then_back_gets_the_webhook(sandbox: LiveSandbox) -> None:

@@ -3,6 +3,7 @@ migration, which is only right while the migrations build exactly the models' sc
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -249,7 +251,8 @@ def test_processor_token_settings_migrate_up_and_down(empty_app: Flask) -> None:
     )["processor_token"]
     ok("/processor/token/permissions/set", processor_token=token, products=["auth"])
     ok("/processor/token/webhook/update", processor_token=token, webhook="https://p.test/hook")
-    delivered = type("Reply", (), {"status_code": 200, "text": ""})()
+    delivered = requests.Response()
+    delivered.status_code, delivered.raw = 200, io.BytesIO(b"")
     count = "SELECT COUNT(*) FROM {}"
     with empty_app.app_context():
         Dispatcher(post=lambda *_a, **_k: delivered).deliver_pending(db.session)

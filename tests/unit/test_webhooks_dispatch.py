@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+from collections.abc import Callable
 from typing import Any
 
+import jwt
 import pytest
 import requests
 from sqlalchemy import select
@@ -28,14 +31,16 @@ class FakeReceiver:
         self.script = list(statuses)
         self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any:
+    def __call__(
+        self, url: str, *, data: bytes, headers: dict[str, str], timeout: float, stream: bool
+    ) -> Any:
         self.calls.append({"url": url, "body": json.loads(data), "headers": headers})
         outcome = self.script.pop(0) if self.script else 200
         if isinstance(outcome, Exception):
             raise outcome
         response = requests.Response()
         response.status_code = outcome
-        response._content = b"thanks"
+        response.raw = io.BytesIO(b"thanks")  # read as the dispatcher streams it
         return response
 
 
@@ -137,6 +142,46 @@ def test_deliver_pending_later_event_waits_for_earlier_one_of_same_item(bank: Ba
     assert (item.last_webhook_code, item.last_webhook_at) == ("TRANSACTIONS_REMOVED", bank.now())
 
 
+def test_a_new_webhook_url_does_not_wait_for_retries_still_due_at_the_old_one(bank: Bank) -> None:
+    """An app whose URL was wrong fixes it with ``/item/webhook/update``: the acknowledgement
+    goes to the new URL now, not after the old URL's retries run out hours later."""
+    token = link(bank)
+    item = bank.item(token)
+    item.webhook = URL
+    stuck = queue(bank, "DEFAULT_UPDATE", item)
+    bank.update_webhook(token, "https://fixed.test/hook")
+    for event in webhooks.events(bank.session, bank.tenant):
+        event.next_attempt_at = NOW
+    bank.session.commit()
+    receiver = FakeReceiver(500, 200)
+    dispatcher(receiver).deliver_pending(bank.session, NOW)
+    sent = [(c["url"], c["body"]["webhook_code"]) for c in receiver.calls]
+    assert sent == [
+        (URL, "DEFAULT_UPDATE"),
+        ("https://fixed.test/hook", "WEBHOOK_UPDATE_ACKNOWLEDGED"),
+    ]
+    assert stuck.status == "pending"
+
+
+def test_a_webhook_held_back_for_later_does_not_hold_back_what_happens_meanwhile(
+    bank: Bank,
+) -> None:
+    """``HISTORICAL_UPDATE`` waits out ``SANDBOX_HISTORICAL_DELAY_SECONDS``; what happens to the
+    item meanwhile (new transactions, a broken login) is told at once, not after the delay."""
+    item = bank.item(link(bank))
+    item.webhook = URL
+    history = queue(bank, "HISTORICAL_UPDATE", item)
+    history.next_attempt_at = NOW + dt.timedelta(minutes=10)
+    meanwhile = queue(bank, "DEFAULT_UPDATE", item)
+    receiver = FakeReceiver()
+    send = dispatcher(receiver)
+    send.deliver_pending(bank.session, NOW)
+    assert (meanwhile.status, history.status) == ("delivered", "pending")
+    send.deliver_pending(bank.session, NOW + dt.timedelta(minutes=10))
+    codes = [c["body"]["webhook_code"] for c in receiver.calls]
+    assert codes == ["DEFAULT_UPDATE", "HISTORICAL_UPDATE"]
+
+
 def test_a_partners_copy_neither_waits_for_the_app_nor_stamps_the_item(bank: Bank) -> None:
     """The app's failing receiver holds back the app's events only; the partner's copies keep
     their own order, and ``/item/get``'s last webhook stays the last one the app was sent."""
@@ -194,3 +239,92 @@ def test_claim_leases_event_so_a_second_dispatcher_skips_it(session: Session, ba
     first = dispatcher(FakeReceiver()).claim(session, NOW)
     assert len(first) == 1
     assert dispatcher(FakeReceiver()).claim(session, NOW) == []
+
+
+class SlowReceiver(FakeReceiver):
+    """Takes ``seconds`` of the test's clock (its ``now``) to answer each webhook."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.clock = NOW
+        self.seconds = dt.timedelta(seconds=seconds)
+        self.meanwhile: Callable[[], object] = lambda: None  # runs while a reply is awaited
+
+    def now(self) -> dt.datetime:
+        return self.clock
+
+    def __call__(
+        self, url: str, *, data: bytes, headers: dict[str, str], timeout: float, stream: bool
+    ) -> Any:
+        response = super().__call__(url, data=data, headers=headers, timeout=timeout, stream=stream)
+        self.calls[-1]["arrived"] = self.clock
+        self.clock += self.seconds
+        self.meanwhile()
+        return response
+
+
+def test_each_attempt_of_a_long_pass_is_signed_and_logged_when_it_is_made(bank: Bank) -> None:
+    """Receivers refuse a JWT issued over 5 minutes ago: a pass through slow receivers must not
+    sign its last webhooks with the time the pass began."""
+    for _ in range(3):
+        queue(bank)
+    receiver = SlowReceiver(seconds=240)
+    Dispatcher(post=receiver, clock=receiver.now).deliver_pending(bank.session)
+    for call in receiver.calls:
+        token = call["headers"]["Plaid-Verification"]
+        issued = jwt.decode(token, options={"verify_signature": False})["iat"]
+        assert issued == int(call["arrived"].timestamp())
+    started = [a.started_at for a in bank.session.scalars(select(WebhookAttempt))]
+    assert [s.replace(tzinfo=dt.UTC) for s in started] == [c["arrived"] for c in receiver.calls]
+
+
+def test_a_second_dispatcher_does_not_resend_the_tail_of_a_batch_still_being_sent(
+    bank: Bank,
+) -> None:
+    """A dispatcher sends its batch one event after another, each attempt taking up to the
+    timeout; a second dispatcher passing meanwhile (another worker, or ``POST
+    /control/webhooks/deliver`` beside the server's thread) must not send the tail again."""
+    for _ in range(3):
+        queue(bank)
+    slow = SlowReceiver(seconds=9)  # each reply just within the 10 s timeout
+    other = FakeReceiver()
+    second = Dispatcher(timeout=10, post=other, clock=slow.now)
+    slow.meanwhile = lambda: second.deliver_pending(bank.session)
+    Dispatcher(timeout=10, post=slow, clock=slow.now).deliver_pending(bank.session)
+    assert (len(slow.calls), other.calls) == (3, [])
+
+
+class TricklingBody(io.RawIOBase):
+    """A reply body that takes one second of the test's clock per byte, for half an hour."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.sent = 0
+
+    def now(self) -> float:
+        return self.seconds
+
+    def read(self, size: int = -1) -> bytes:
+        if self.sent >= 1800:
+            return b""
+        self.seconds += 1
+        self.sent += 1
+        return b"x"
+
+
+def test_a_trickling_reply_body_holds_the_dispatcher_only_until_the_attempts_timeout(
+    bank: Bank,
+) -> None:
+    """The body is only logged: reading it stops at the timeout, and the 200 still counts."""
+    event = queue(bank)
+    body = TricklingBody()
+    receiver = FakeReceiver(200)
+
+    def trickling(url: str, **kwargs: Any) -> Any:
+        response = receiver(url, **kwargs)
+        response.raw = body
+        return response
+
+    Dispatcher(timeout=10, post=trickling, monotonic=body.now).deliver_pending(bank.session, NOW)
+    attempt = bank.session.scalars(select(WebhookAttempt)).one()
+    assert (event.status, attempt.response_excerpt, body.sent) == ("delivered", "x" * 10, 10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import io
 import threading
 import time
 from typing import Any
@@ -43,7 +44,9 @@ def test_two_dispatchers_deliver_each_attempt_exactly_once(postgres_url: str) ->
     calls: collections.Counter[int] = collections.Counter()
     lock = threading.Lock()
 
-    def post(url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any:
+    def post(
+        url: str, *, data: bytes, headers: dict[str, str], timeout: float, stream: bool
+    ) -> Any:
         """Fails each event's first attempt, so the retry is raced for as well."""
         n = int(data.split(b'"n": ')[1].split(b",")[0])
         with lock:
@@ -52,6 +55,7 @@ def test_two_dispatchers_deliver_each_attempt_exactly_once(postgres_url: str) ->
         time.sleep(0.002)
         response = requests.Response()
         response.status_code = 500 if first else 200
+        response.raw = io.BytesIO(b"")
         return response
 
     start, now = threading.Barrier(2), dt.datetime.now(dt.UTC)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sandbox.core.bank import Bank
+from sandbox.core.models import WebhookEvent
 from sandbox.core.webhooks import outbox as webhooks
 from tests.unit.conftest import link
 
@@ -40,3 +42,39 @@ def test_reset_login_queues_item_error_with_status(bank: Bank) -> None:
     code, body = queued(bank)[-1]
     assert code == "ERROR"
     assert body["error"] == {**body["error"], "error_code": "ITEM_LOGIN_REQUIRED", "status": 400}  # type: ignore[dict-item]
+
+
+def link_delayed(bank: Bank) -> tuple[Bank, str]:
+    """A tenant's bank whose historical pull takes an hour, and an item linked with a webhook."""
+    delayed = Bank(bank.session, bank.tenant, historical_delay=dt.timedelta(hours=1))
+    public = delayed.sandbox_public_token("ins_109508", ["transactions"], webhook=HOOK)
+    return delayed, delayed.exchange_public_token(public)[0]
+
+
+def historical_update(bank: Bank) -> WebhookEvent:
+    pending = webhooks.events(bank.session, bank.tenant, status="pending")
+    return next(e for e in pending if e.webhook_code == "HISTORICAL_UPDATE")
+
+
+def test_a_clock_jump_past_the_historical_delay_brings_historical_update_due_now(
+    bank: Bank,
+) -> None:
+    """``/transactions/get`` answers once the tenant clock passes the delay; the webhook that
+    says so must not wait out the delay in real time after the clock was moved past it."""
+    delayed, token = link_delayed(bank)
+    delayed.load_history(delayed.item(token))
+    historical = historical_update(delayed)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+    assert historical.next_attempt_at > later  # held back an hour of a running clock
+    delayed.move_clock(advance=dt.timedelta(days=1))
+    assert delayed.history_ready(delayed.item(token))
+    assert historical.next_attempt_at <= dt.datetime.now(dt.UTC)
+
+
+def test_history_written_after_the_clock_passed_the_delay_is_announced_at_once(
+    bank: Bank,
+) -> None:
+    delayed, token = link_delayed(bank)
+    delayed.move_clock(advance=dt.timedelta(days=1))
+    delayed.load_history(delayed.item(token))
+    assert historical_update(delayed).next_attempt_at <= dt.datetime.now(dt.UTC)

@@ -5,6 +5,8 @@ batch with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has one w
 pushes ``next_attempt_at`` out by a lease before it commits, so no two dispatchers try the
 same attempt, and a dispatcher that dies mid-delivery only delays the event by the lease.
 An event waits while an earlier event of its item is still pending (per-item order).
+Each attempt is signed and logged at the moment it is made, not when its pass began: a pass
+through slow receivers lasts minutes, and receivers refuse a JWT issued over 5 minutes ago.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ def plain_post(url: str, **kwargs: Any) -> requests.Response:
     return requests.post(url, **kwargs)
 
 
+def utc_now() -> dt.datetime:
+    """The real time, as the dispatcher's default clock."""
+    return dt.datetime.now(dt.UTC)
+
+
 def full_jitter(delay: float) -> float:
     """A delay between 75% and 125% of ``delay``, so retries from many events spread out."""
     return delay * _JITTER.uniform(0.75, 1.25)
@@ -77,7 +84,7 @@ class Outcome:
 
 @dataclass
 class Dispatcher:
-    """Delivery settings; tests inject ``post``, ``jitter`` and ``monotonic``."""
+    """Delivery settings; tests inject ``post``, ``jitter``, ``monotonic`` and ``clock``."""
 
     timeout: float = 10.0
     retry_delays: tuple[float, ...] = RETRY_DELAYS
@@ -86,6 +93,7 @@ class Dispatcher:
     jitter: Callable[[float], float] = full_jitter
     post: Callable[..., requests.Response] = plain_post
     monotonic: Callable[[], float] = time.monotonic
+    clock: Callable[[], dt.datetime] = utc_now
     # Work due before each pass, given the session and tenant id (the app writes held-back
     # histories here, so their HISTORICAL_UPDATE goes out in the same pass).
     prepare: Callable[[Session, int | None], object] = lambda _session, _tenant_id: None
@@ -107,26 +115,35 @@ class Dispatcher:
     def deliver_pending(
         self, session: Session, now: dt.datetime | None = None, *, tenant_id: int | None = None
     ) -> int:
-        """Deliver every event due at ``now`` (in item order), of one tenant or all of them;
-        returns the attempts made."""
-        now = now or dt.datetime.now(dt.UTC)
+        """Deliver every event due (in item order), of one tenant or all of them; returns the
+        attempts made.
+
+        Each claim and attempt reads ``clock`` when it happens; ``now`` fixes that clock
+        at one instant instead.
+        """
+        clock = self.clock if now is None else lambda: now
         self.prepare(session, tenant_id)
         made = 0
-        while claims := self.claim(session, now, tenant_id):
+        while claims := self.claim(session, clock(), tenant_id):
             for claim in claims:
-                self.record(session, claim, self.send(claim, now), now)
+                started = clock()
+                self.record(session, claim, self.send(claim, started), started)
                 made += 1
         return made
 
     def claim(
         self, session: Session, now: dt.datetime, tenant_id: int | None = None
     ) -> list[Claim]:
-        """Lock a batch of due events, lease them to this dispatcher, and commit."""
+        """Lock a batch of due events, lease them to this dispatcher, and commit.
+
+        The batch is sent one event after another, so each lease also covers the attempts
+        made before it: the last event's lease runs out only after every attempt could end.
+        """
         events = list(session.scalars(_due(now, self.batch, tenant_id)))
         claims = []
-        for event in events:
+        for position, event in enumerate(events, start=1):
             event.attempts += 1
-            event.next_attempt_at = now + self.claim_lease
+            event.next_attempt_at = now + position * self.claim_lease
             key = signing.current_key(session, _tenant(session, event), now)
             body = event.body.encode()
             claims.append(Claim(event.id, event.url, body, key.kid, signing.private_pem(key)))
@@ -145,11 +162,36 @@ class Dispatcher:
         }
         started = self.monotonic()
         try:
-            response = self.post(claim.url, data=claim.body, headers=headers, timeout=self.timeout)
+            response = self.post(
+                claim.url, data=claim.body, headers=headers, timeout=self.timeout, stream=True
+            )
         except requests.RequestException as exc:
             return Outcome(None, _ms(self.monotonic() - started), None, _describe(exc))
-        excerpt = response.text[:EXCERPT_CHARS]
+        excerpt = self.read_excerpt(response, deadline=started + self.timeout)
         return Outcome(response.status_code, _ms(self.monotonic() - started), excerpt, None)
+
+    def read_excerpt(self, response: requests.Response, deadline: float) -> str:
+        """The start of the reply's body, read until ``deadline`` at the latest.
+
+        The status line decides the outcome; the body is only logged. So a receiver that
+        answers 200 and then stalls or trickles its body (a wrong ``Content-Length``, a slow
+        stream) has the webhook delivered, not retried, and holds the dispatcher for about
+        the timeout, not for as long as it keeps sending. Bytes come one at a time: each read
+        waits at most the timeout, and the deadline is checked between them.
+        """
+        import requests
+
+        body = bytearray()
+        try:
+            for byte in response.iter_content(chunk_size=1):
+                body += byte
+                if len(body) >= EXCERPT_CHARS or self.monotonic() >= deadline:
+                    break
+        except requests.RequestException:
+            pass  # the status arrived; a body cut short does not undo it
+        finally:
+            response.close()
+        return body.decode(response.encoding or "utf-8", errors="replace")
 
     def record(self, session: Session, claim: Claim, outcome: Outcome, now: dt.datetime) -> None:
         """Log the attempt, then mark the event delivered, failed, or due again later."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, delete, exists, select
+from sqlalchemy import Exists, delete, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import NotFound
@@ -125,6 +125,24 @@ def emit(
     return event
 
 
+def bring_forward(session: Session, tenant: Tenant, jump: dt.timedelta) -> None:
+    """The tenant's clock jumped ahead by ``jump``: webhooks held back for a span of its time
+    (``delay``: the historical delay, an Asset report being built) come due that much sooner.
+
+    Those are the events never tried yet and due in the future; retries keep their schedule,
+    which is real time, as Plaid's is.
+    """
+    now = dt.datetime.now(dt.UTC)
+    held_back = select(WebhookEvent).where(
+        WebhookEvent.tenant_id == tenant.id,
+        WebhookEvent.status == "pending",
+        WebhookEvent.attempts == 0,
+        WebhookEvent.next_attempt_at > now,
+    )
+    for event in session.scalars(held_back):
+        event.next_attempt_at = max(now, event.next_attempt_at - jump)
+
+
 def _item_id(item: Item | None, partner: ProcessorToken | None) -> str | None:
     """The ``item_id`` a body names: none for a tenant-wide webhook or a partner's copy."""
     return item.id if item is not None and partner is None else None
@@ -164,13 +182,20 @@ def held(session: Session, tenant: Tenant, event_ids: list[int]) -> set[int]:
 
 def behind_earlier() -> Exists:
     """An event's item has an earlier event still pending to the same receiver, the app or
-    one partner (per-item order holds it back; a partner never waits for the app)."""
+    one partner, at the same URL (per-item order holds it back; a partner never waits for the
+    app, and a URL set by ``/item/webhook/update`` never waits for retries due at the old one).
+
+    An earlier event held back for later and never tried yet (``HISTORICAL_UPDATE`` waiting
+    out the historical delay) has not happened yet: it holds back only what is due after it.
+    """
     earlier = aliased(WebhookEvent)
     return exists().where(
         earlier.item_pk == WebhookEvent.item_pk,
         earlier.processor_token.is_not_distinct_from(WebhookEvent.processor_token),
+        earlier.url == WebhookEvent.url,
         earlier.id < WebhookEvent.id,
         earlier.status == "pending",
+        or_(earlier.attempts > 0, earlier.next_attempt_at <= WebhookEvent.next_attempt_at),
     )
 
 

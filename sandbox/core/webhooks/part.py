@@ -45,6 +45,11 @@ class Outbox:
         """Send an event again now, with a fresh retry schedule."""
         return webhooks.redeliver(self.session, self.tenant, event_id)
 
+    def bring_forward(self, jump: dt.timedelta) -> None:
+        """The tenant's clock jumped ahead: webhooks held back for some of its time come due
+        that much sooner."""
+        webhooks.bring_forward(self.session, self.tenant, jump)
+
     @property
     def paused(self) -> bool:
         """Whether the tenant's deliveries are on hold."""

@@ -27,9 +27,7 @@ INITIAL_WINDOW = dt.timedelta(days=30)
 PENDING_EXPIRATION_NOTICE = dt.timedelta(days=7)
 
 
-def item_linked(
-    session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
-) -> None:
+def item_linked(session: Session, tenant: Tenant, item: Item, history_wait: dt.timedelta) -> None:
     """A new item with Transactions: ``INITIAL_UPDATE`` now, ``HISTORICAL_UPDATE`` when the
     older history is written (at once if there is none to load)."""
     if not _transactions_watched(session, item):
@@ -45,13 +43,14 @@ def item_linked(
         per_account=lambda account_id: _new(_count(session, item, since, account_id)),
     )
     if item.history_pending_through is None:
-        history_loaded(session, tenant, item, historical_delay)
+        history_loaded(session, tenant, item, history_wait)
 
 
 def history_loaded(
-    session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
+    session: Session, tenant: Tenant, item: Item, history_wait: dt.timedelta
 ) -> None:
-    """The whole requested history is written: ``HISTORICAL_UPDATE``."""
+    """The whole requested history is written: ``HISTORICAL_UPDATE``, once ``history_wait``
+    (what is left of the historical delay on the tenant clock) has passed."""
     if not _transactions_watched(session, item):
         return
     partners.send(
@@ -62,17 +61,15 @@ def history_loaded(
         "HISTORICAL_UPDATE",
         _new(_count(session, item, None)),
         per_account=lambda account_id: _new(_count(session, item, None, account_id)),
-        delay=historical_delay,
+        delay=history_wait,
     )
 
 
-def sync_started(
-    session: Session, tenant: Tenant, item: Item, historical_delay: dt.timedelta
-) -> None:
+def sync_started(session: Session, tenant: Tenant, item: Item, history_wait: dt.timedelta) -> None:
     """Sync added Transactions to the item: ``SYNC_UPDATES_AVAILABLE`` twice (plaid.md §4)."""
     code = ("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
     partners.send(session, tenant, item, *code, _sync(historical=False))
-    partners.send(session, tenant, item, *code, _sync(True), delay=historical_delay)
+    partners.send(session, tenant, item, *code, _sync(True), delay=history_wait)
 
 
 def transactions_changed(session: Session, tenant: Tenant, item: Item, since_seq: int) -> None:
