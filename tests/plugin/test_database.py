@@ -49,6 +49,8 @@ def test_plugin_writes_nothing_into_the_project_or_the_checkout(
     pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("URLS_OUT", str(tmp_path))
+    # The child is a plain session: under xdist it would take this worker's name as its own.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     pytester.makepyfile(USES_EVERYTHING)
     project, instance = snapshot(pytester.path), snapshot(CHECKOUT_INSTANCE)
     basetemp = tmp_path / "basetemp"  # the child's temp dir, outside the project
