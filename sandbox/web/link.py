@@ -29,16 +29,20 @@ from .blueprint import bp
 from .forms import form_int
 from .oauth_clients import register_client
 
-ACTIONS = {
-    "consent",
-    "select",
-    "manual",
-    "credentials",
-    "mfa",
-    "verify",
-    "oauth",
-    "retry",
-    "exit",
+# Each form's action and the steps whose panes post it (None: every pane). A form from a pane
+# the session has since left (another tab, a page from the history) shows the current pane
+# instead of failing the session with an error pane.
+ACTION_STEPS: dict[str, tuple[str, ...] | None] = {
+    "consent": (LinkFlow.CONSENT,),
+    "select": (LinkFlow.SELECT,),
+    "manual": (LinkFlow.SELECT,),
+    "credentials": (LinkFlow.CREDENTIALS,),
+    "mfa": (LinkFlow.MFA,),
+    "verify": (LinkFlow.VERIFY,),
+    "oauth": (LinkFlow.OAUTH,),
+    "back": (LinkFlow.CREDENTIALS, LinkFlow.OAUTH),
+    "retry": (LinkFlow.ERROR,),
+    "exit": None,
 }
 # The error pane's heading: a few words; Plaid's display message follows it as the body.
 TITLES = {
@@ -126,7 +130,12 @@ def link_page() -> str:
     """The current step of this browser's Link session."""
     bank, link = _open(request.args.get("token"))
     current = _current(bank, link)
-    context: dict[str, Any] = {"link": link, "ls": current, "update": LinkFlow.is_update(link)}
+    context: dict[str, Any] = {
+        "link": link,
+        "ls": current,
+        "update": LinkFlow.is_update(link),
+        "can_go_back": LinkFlow.can_go_back(current, link),
+    }
     if current.institution_id:
         context["bank"] = institutions.get(current.institution_id)
     if current.step == LinkFlow.SELECT:
@@ -164,7 +173,7 @@ def sentences(text: str) -> str:
 @bp.post("/link/<action>")
 def link_action(action: str) -> WerkzeugResponse:
     """Run one step of the session, then show the next one (or leave Link)."""
-    if action not in ACTIONS:
+    if action not in ACTION_STEPS:
         abort(404)
     csrf.check()
     bank, link = _open(request.form.get("token"))
@@ -173,6 +182,9 @@ def link_action(action: str) -> WerkzeugResponse:
     if finished is not None:  # a form resubmitted from the history: show how it ended
         return _next(finished, link)
     current = _current(bank, link)
+    steps = ACTION_STEPS[action]
+    if steps is not None and current.step not in steps:  # a stale pane: show the current one
+        return _next(current, link)
     try:
         if action == "oauth":
             return redirect(_authorize_url(bank, current, link), 303)
@@ -213,6 +225,8 @@ def _step(
         bank.link.submit_deposit_code(current, link, form.get("code", ""))
     elif action == "retry":
         LinkFlow.retry(current, link)
+    elif action == "back":
+        LinkFlow.back_to_banks(current, link)
     else:
         bank.link.exit_session(current, link, _exit_error(current))
 

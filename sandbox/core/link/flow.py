@@ -93,6 +93,19 @@ def retry(session: LinkSession, link: LinkToken) -> None:
     session.step = CONSENT if step == SELECT and is_update(link) else step
 
 
+def can_go_back(session: LinkSession, link: LinkToken) -> bool:
+    """Whether the pane has a way back to the bank list: signing in at a bank the user
+    picked (update mode has no list: the item's bank is the only one)."""
+    return session.step in (CREDENTIALS, OAUTH) and not is_update(link)
+
+
+def back_to_banks(session: LinkSession, link: LinkToken) -> None:
+    """The user picked the wrong bank: back to the list, nothing chosen."""
+    if not can_go_back(session, link):
+        raise errors.InvalidField("this Link pane has no way back", field="step")
+    session.step, session.institution_id, session.oauth_state = SELECT, None, None
+
+
 def matches_filters(account: Account, account_filters: dict[str, Any] | None) -> bool:
     """Whether ``account_filters`` of the link token let Link offer ``account``."""
     if not account_filters:
@@ -174,13 +187,15 @@ class LinkFlow:
 
     # The steps and helpers a dialect's Link pages need, reachable through ``bank.link``.
     CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = CONSENT, SELECT, CREDENTIALS, MFA, OAUTH
-    ERROR, DONE, EXITED, FINISHED = ERROR, DONE, EXITED, FINISHED
+    VERIFY, ERROR, DONE, EXITED, FINISHED = VERIFY, ERROR, DONE, EXITED, FINISHED
     ROUTING_DIGITS, ACCOUNT_DIGITS = ROUTING_DIGITS, ACCOUNT_DIGITS
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
     mfa_challenge = staticmethod(mfa_challenge)
     offers_manual_entry = staticmethod(offers_manual_entry)
     retry = staticmethod(retry)
+    can_go_back = staticmethod(can_go_back)
+    back_to_banks = staticmethod(back_to_banks)
     dump_login = staticmethod(dump_login)
     load_login = staticmethod(load_login)
 
