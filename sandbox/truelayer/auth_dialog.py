@@ -31,7 +31,7 @@ from ..shared import public_url
 from ..web import csrf, oauth
 from ..web.oauth_clients import register_client
 from . import providers
-from .auth_errors import render
+from .auth_errors import end_dialog, render
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
 from .auth_tokens import optional
 from .blueprint import bp
@@ -249,7 +249,7 @@ def choose_provider(dialog_id: str, dialog: dict[str, Any]) -> Page:
 def sign_in(dialog_id: str, dialog: dict[str, Any]) -> Page:
     """The mock bank's form: TrueLayer's mock users (and the sandbox's persona users)."""
     if dialog["step"] != LOGIN:
-        abort(409, description="This step is already done. Go back to the app and start again.")
+        end_dialog(409, "This step is already done.")
     try:
         username = request.form.get("username", "").strip()
         login = check_login(username, request.form.get("password", ""))
@@ -358,7 +358,7 @@ def dialog_oauth_callback() -> Page:
     """The bank sent the user back: redeem its code, then ask for consent here."""
     found = by_oauth_state(request.args.get("state", ""))
     if found is None:
-        abort(400, description="This sign-in link has already been used or has expired.")
+        end_dialog(400, "This sign-in link has already been used or has expired.")
     dialog_id, dialog = found
     if "code" not in request.args:  # denied at the bank
         close(dialog_id)

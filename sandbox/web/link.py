@@ -328,8 +328,10 @@ def link_oauth_callback() -> WerkzeugResponse:
     """The bank sent the user back: redeem the code, then create the item with the consent."""
     found = link_session_by_oauth_state(current_session(), request.args.get("state", ""))
     if found is None or found.id not in session.get("link_sessions", {}).values():
-        abort(400, description="This sign-in link has already been used or has expired.")
+        _unavailable(400, "This sign-in has already ended", "Go back to the app and connect again.")
     bank, link = _open(found.link_token)
+    if found.step != LinkFlow.OAUTH:  # through the bank again from the history: how it ended
+        return _next(found, link)
     try:
         if "code" not in request.args:
             raise errors.AccessNotGranted()

@@ -56,7 +56,8 @@ EXIT_STATUS = {
 
 
 def by_oauth_state(db_session: Session, state: str) -> LinkSession | None:
-    """The session waiting for the bank to redirect back with ``state``."""
+    """The session waiting for the bank to redirect back with ``state``, or the one that came
+    back with it and finished (a user at the bank again through the history lands there)."""
     if not state:
         return None
     return db_session.scalar(select(LinkSession).where(LinkSession.oauth_state == state))
@@ -337,9 +338,9 @@ class LinkFlow:
     def finish_oauth(
         self, session: LinkSession, link: LinkToken, login: users.Login, accounts: list[int]
     ) -> None:
-        """The bank granted access to ``accounts``: create (or repair) the item with those only."""
+        """The bank granted access to ``accounts``: create (or repair) the item with those only.
+        The ``state`` stays on a session that succeeds (``by_oauth_state``); a failure clears it."""
         _expect(session, OAUTH)
-        session.oauth_state = None
         _event(session, self.bank.now(), "HANDOFF")
         try:
             if not accounts:

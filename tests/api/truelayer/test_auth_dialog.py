@@ -368,3 +368,17 @@ def test_picker_search_filters_the_banks(tl_auth: AuthDialog) -> None:
     assert re.findall(r'data-provider="([^"]+)"', page) == ["ob-monzo"]
     empty = tl_auth.client.get(dialog, query_string={"q": "zzz"}).text
     assert "No bank matches" in empty
+
+
+def test_a_dialog_reached_again_after_it_ended_is_the_dialogs_own_page(
+    tl_auth: AuthDialog,
+) -> None:
+    """Back from the app to the dialog after Allow: TrueLayer's page, not the sandbox's
+    developer page (whose links lead into the dashboard)."""
+    dialog = tl_auth.open().headers["Location"]
+    tl_auth.post(dialog, "provider", provider_id="mock")
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    assert tl_auth.post(dialog, "consent").status_code == 302
+    again = tl_auth.client.get(dialog, headers={"Accept": "text/html"})
+    assert again.status_code == 404 and "This sign-in has ended." in again.text
+    assert "TrueLayer sandbox</title>" in again.text and "/dashboard" not in again.text
