@@ -281,8 +281,8 @@ def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
     """The user allowed access: back to the app with the code, or with an error when the link
     was used already or the bank is down."""
     try:
-        code = issue_code(dialog)
-    except errors.LinkInvalid as exc:  # a replayed dialog of a used link
+        code = issue_code(dialog_id, dialog)
+    except errors.LinkInvalid as exc:  # a replayed dialog: of a used link, or its code used
         return leave(dialog_id, dialog, link_used(exc))
     except errors.InstitutionError as exc:
         # The auth server's word for a bank failure, from errors.py's table: an outage is
@@ -291,10 +291,13 @@ def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
     return leave(dialog_id, dialog, {"code": code, "scope": " ".join(dialog["scopes"])})
 
 
-def issue_code(dialog: dict[str, Any]) -> str:
-    """A new connection, or the link's connection renewed, and its code for the app."""
+def issue_code(dialog_id: str, dialog: dict[str, Any]) -> str:
+    """A new connection, or the link's connection renewed, and its code for the app: once per
+    dialog (a double-clicked Allow gets the first click's code)."""
     client = find_app_client(current_session(), dialog["client_id"])
     grants = tenant_bank(client.tenant).grants
+    if (code := grants.answered(dialog_id)) is not None:
+        return code
     login = LinkFlow.load_login(dialog["login"]) if dialog.get("login") else None
     if dialog.get("reconsent_token"):
         return grants.reconsent(
@@ -303,6 +306,7 @@ def issue_code(dialog: dict[str, Any]) -> str:
             redirect_uri=dialog["redirect_uri"],
             login=login,
             code_challenge=dialog["code_challenge"],
+            once=dialog_id,
         )
     assert login is not None  # the consent step follows a sign-in
     return grants.connect(
@@ -313,6 +317,7 @@ def issue_code(dialog: dict[str, Any]) -> str:
         redirect_uri=dialog["redirect_uri"],
         code_challenge=dialog["code_challenge"],
         selected_accounts=dialog.get("accounts"),
+        once=dialog_id,
     )
 
 
