@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -28,6 +27,7 @@ from . import csrf, oauth
 from .blueprint import bp
 from .forms import form_int
 from .oauth_clients import register_client
+from .prose import sentences
 
 # Each form's action and the steps whose panes post it (None: every pane). A form from a pane
 # the session has since left (another tab, a page from the history) shows the current pane
@@ -161,13 +161,6 @@ def _error_pane(error: dict[str, Any]) -> dict[str, Any]:
         words = NUMBER_FIELDS[field][0]
         title, body = f"Check the {words}", error["message"].replace(field, words)
     return {**error, "title": title, "display_message": sentences(body) if body else None}
-
-
-def sentences(text: str) -> str:
-    """``text`` with each sentence begun in upper case and ended with a stop: some of
-    Plaid's messages are written in lower case, like its API's."""
-    text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m[1] + m[2].upper(), text.strip())
-    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 @bp.post("/link/<action>")
