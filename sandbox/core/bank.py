@@ -44,7 +44,7 @@ from .assets import AccountSection as AccountSection
 from .assets import ReportContent as ReportContent
 from .balances import Series
 from .calls import Called
-from .clock import Clock
+from .clock import Clock as Clock
 from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
 from .explorer import TransactionQuery as TransactionQuery
@@ -214,8 +214,16 @@ class Bank:
         to: dt.datetime | None = None,
         advance: dt.timedelta = dt.timedelta(0),
         freeze: bool | None = None,
+        seen: Clock | None = None,
     ) -> list[Item]:
-        """Set (``to``), advance and/or (un)freeze the clock; returns the items that changed."""
+        """Set (``to``), advance and/or (un)freeze the clock; returns the items that changed.
+        With ``seen`` (the clock a page showed), only if the clock has not moved since."""
+        if seen is not None and not tenants.hold_clock(self.session, self.tenant, seen):
+            raise errors.InvalidField(
+                "the clock had moved since the page showed it (a second click or another "
+                "tab), so it was not moved again: check the time and move it once more",
+                field="clock",
+            )
         current = self.clock
         start = current.now()
         target = (to or start) + advance

@@ -11,6 +11,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+# The largest offset a clock's text may name: 3650-day moves for longer than anyone waits.
+MAX_OFFSET_SECONDS = 10**12
+
 
 @dataclass
 class Clock:
@@ -39,6 +42,26 @@ class Clock:
     def today(self) -> dt.date:
         """The tenant's current date (UTC)."""
         return self.now().date()
+
+    def version(self) -> str:
+        """The settings as text: a form that moves the clock carries the one it showed, so a
+        second click of it (or another tab's) does not move the clock twice."""
+        if self.frozen_at is not None:
+            return f"frozen {self.frozen_at.isoformat()}"
+        return f"running {self.offset_seconds}"
+
+    @classmethod
+    def of_version(cls, text: str) -> Clock:
+        """The clock ``version`` wrote (``ValueError`` for any other text)."""
+        kind, _, value = text.partition(" ")
+        if kind == "frozen":
+            instant = dt.datetime.fromisoformat(value)
+            if instant.tzinfo is None:
+                raise ValueError("a frozen clock's instant needs its zone")
+            return cls(frozen_at=instant.astimezone(dt.UTC))
+        if kind == "running" and abs(offset := int(value)) <= MAX_OFFSET_SECONDS:
+            return cls(offset_seconds=offset)
+        raise ValueError(f"not a clock: {text!r}")
 
     def advance(self, delta: dt.timedelta) -> None:
         """Move time forward (frozen clocks stay frozen at the later instant)."""

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from . import calls, keyring
@@ -119,6 +119,25 @@ def store_clock(tenant: Tenant, clock: Clock) -> None:
     """Persist a changed clock on the tenant."""
     tenant.clock_frozen_at = clock.frozen_at
     tenant.clock_offset_seconds = clock.offset_seconds
+
+
+def hold_clock(session: Session, tenant: Tenant, seen: Clock) -> bool:
+    """Whether the stored clock is still ``seen``, holding the tenant's row for this
+    transaction's move if so. A conditional UPDATE, not a read: two requests that saw the
+    same clock (a double click) both read it unmoved, but only the first one's UPDATE matches;
+    the second waits for its commit, then matches nothing."""
+    frozen = (
+        Tenant.clock_frozen_at.is_(None)
+        if seen.frozen_at is None
+        else Tenant.clock_frozen_at == seen.frozen_at
+    )
+    held = session.execute(
+        update(Tenant)
+        .where(Tenant.id == tenant.id, Tenant.clock_offset_seconds == seen.offset_seconds, frozen)
+        .values(clock_offset_seconds=Tenant.clock_offset_seconds)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(held.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def reset(session: Session, tenant: Tenant) -> None:

@@ -31,7 +31,7 @@ from ..shared import public_url
 from ..web import csrf, oauth
 from ..web.oauth_clients import register_client
 from . import providers
-from .auth_errors import render
+from .auth_errors import end_dialog, render
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
 from .auth_tokens import optional
 from .blueprint import bp
@@ -249,7 +249,7 @@ def choose_provider(dialog_id: str, dialog: dict[str, Any]) -> Page:
 def sign_in(dialog_id: str, dialog: dict[str, Any]) -> Page:
     """The mock bank's form: TrueLayer's mock users (and the sandbox's persona users)."""
     if dialog["step"] != LOGIN:
-        abort(409, description="This step is already done. Go back to the app and start again.")
+        end_dialog(409, "This step is already done.")
     try:
         username = request.form.get("username", "").strip()
         login = check_login(username, request.form.get("password", ""))
@@ -281,8 +281,8 @@ def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
     """The user allowed access: back to the app with the code, or with an error when the link
     was used already or the bank is down."""
     try:
-        code = issue_code(dialog)
-    except errors.LinkInvalid as exc:  # a replayed dialog of a used link
+        code = issue_code(dialog_id, dialog)
+    except errors.LinkInvalid as exc:  # a replayed dialog: of a used link, or its code used
         return leave(dialog_id, dialog, link_used(exc))
     except errors.InstitutionError as exc:
         # The auth server's word for a bank failure, from errors.py's table: an outage is
@@ -291,10 +291,13 @@ def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
     return leave(dialog_id, dialog, {"code": code, "scope": " ".join(dialog["scopes"])})
 
 
-def issue_code(dialog: dict[str, Any]) -> str:
-    """A new connection, or the link's connection renewed, and its code for the app."""
+def issue_code(dialog_id: str, dialog: dict[str, Any]) -> str:
+    """A new connection, or the link's connection renewed, and its code for the app: once per
+    dialog (a double-clicked Allow gets the first click's code)."""
     client = find_app_client(current_session(), dialog["client_id"])
     grants = tenant_bank(client.tenant).grants
+    if (code := grants.answered(dialog_id)) is not None:
+        return code
     login = LinkFlow.load_login(dialog["login"]) if dialog.get("login") else None
     if dialog.get("reconsent_token"):
         return grants.reconsent(
@@ -303,6 +306,7 @@ def issue_code(dialog: dict[str, Any]) -> str:
             redirect_uri=dialog["redirect_uri"],
             login=login,
             code_challenge=dialog["code_challenge"],
+            once=dialog_id,
         )
     assert login is not None  # the consent step follows a sign-in
     return grants.connect(
@@ -313,6 +317,7 @@ def issue_code(dialog: dict[str, Any]) -> str:
         redirect_uri=dialog["redirect_uri"],
         code_challenge=dialog["code_challenge"],
         selected_accounts=dialog.get("accounts"),
+        once=dialog_id,
     )
 
 
@@ -358,7 +363,7 @@ def dialog_oauth_callback() -> Page:
     """The bank sent the user back: redeem its code, then ask for consent here."""
     found = by_oauth_state(request.args.get("state", ""))
     if found is None:
-        abort(400, description="This sign-in link has already been used or has expired.")
+        end_dialog(400, "This sign-in link has already been used or has expired.")
     dialog_id, dialog = found
     if "code" not in request.args:  # denied at the bank
         close(dialog_id)

@@ -6,7 +6,9 @@ table for the whole dialect, with the auth server's own wording of a few of them
 
 from __future__ import annotations
 
-from flask import Response, jsonify, render_template, request
+from typing import NoReturn
+
+from flask import Response, abort, jsonify, render_template, request
 
 from ..core import errors
 from . import problems
@@ -25,3 +27,11 @@ def render(exc: errors.CoreError) -> tuple[Response | str, int]:
         )
         return page, status
     return jsonify(body), status
+
+
+def end_dialog(status: int, description: str) -> NoReturn:
+    """Stop with the dialog's own error page (not the sandbox's developer page, whose links
+    lead a user into the dashboard): an ended or replayed sign-in the user reached from the
+    history."""
+    page = render_template("truelayer/error.html", title=None, description=description)
+    abort(Response(page, status=status, mimetype="text/html"))

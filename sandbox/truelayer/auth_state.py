@@ -11,9 +11,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import abort, session
+from flask import session
 
 from ..web.csrf import matches
+from .auth_errors import end_dialog
 
 KEY = "tl_dialogs"
 MAX_DIALOGS = 4
@@ -38,7 +39,7 @@ def load(dialog_id: str) -> dict[str, Any]:
     """A dialog of this browser (a 404 page for an unknown or finished one)."""
     found: dict[str, Any] | None = session.get(KEY, {}).get(dialog_id)
     if found is None:
-        abort(404, description="This sign-in has ended. Go back to the app and start again.")
+        end_dialog(404, "This sign-in has ended.")
     return found
 
 

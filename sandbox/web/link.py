@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -28,17 +27,22 @@ from . import csrf, oauth
 from .blueprint import bp
 from .forms import form_int
 from .oauth_clients import register_client
+from .prose import sentences
 
-ACTIONS = {
-    "consent",
-    "select",
-    "manual",
-    "credentials",
-    "mfa",
-    "verify",
-    "oauth",
-    "retry",
-    "exit",
+# Each form's action and the steps whose panes post it (None: every pane). A form from a pane
+# the session has since left (another tab, a page from the history) shows the current pane
+# instead of failing the session with an error pane.
+ACTION_STEPS: dict[str, tuple[str, ...] | None] = {
+    "consent": (LinkFlow.CONSENT,),
+    "select": (LinkFlow.SELECT,),
+    "manual": (LinkFlow.SELECT,),
+    "credentials": (LinkFlow.CREDENTIALS,),
+    "mfa": (LinkFlow.MFA,),
+    "verify": (LinkFlow.VERIFY,),
+    "oauth": (LinkFlow.OAUTH,),
+    "back": (LinkFlow.CREDENTIALS, LinkFlow.OAUTH),
+    "retry": (LinkFlow.ERROR,),
+    "exit": None,
 }
 # The error pane's heading: a few words; Plaid's display message follows it as the body.
 TITLES = {
@@ -126,7 +130,12 @@ def link_page() -> str:
     """The current step of this browser's Link session."""
     bank, link = _open(request.args.get("token"))
     current = _current(bank, link)
-    context: dict[str, Any] = {"link": link, "ls": current, "update": LinkFlow.is_update(link)}
+    context: dict[str, Any] = {
+        "link": link,
+        "ls": current,
+        "update": LinkFlow.is_update(link),
+        "can_go_back": LinkFlow.can_go_back(current, link),
+    }
     if current.institution_id:
         context["bank"] = institutions.get(current.institution_id)
     if current.step == LinkFlow.SELECT:
@@ -154,17 +163,10 @@ def _error_pane(error: dict[str, Any]) -> dict[str, Any]:
     return {**error, "title": title, "display_message": sentences(body) if body else None}
 
 
-def sentences(text: str) -> str:
-    """``text`` with each sentence begun in upper case and ended with a stop: some of
-    Plaid's messages are written in lower case, like its API's."""
-    text = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m[1] + m[2].upper(), text.strip())
-    return text if text.endswith((".", "!", "?")) else f"{text}."
-
-
 @bp.post("/link/<action>")
 def link_action(action: str) -> WerkzeugResponse:
     """Run one step of the session, then show the next one (or leave Link)."""
-    if action not in ACTIONS:
+    if action not in ACTION_STEPS:
         abort(404)
     csrf.check()
     bank, link = _open(request.form.get("token"))
@@ -173,6 +175,9 @@ def link_action(action: str) -> WerkzeugResponse:
     if finished is not None:  # a form resubmitted from the history: show how it ended
         return _next(finished, link)
     current = _current(bank, link)
+    steps = ACTION_STEPS[action]
+    if steps is not None and current.step not in steps:  # a stale pane: show the current one
+        return _next(current, link)
     try:
         if action == "oauth":
             return redirect(_authorize_url(bank, current, link), 303)
@@ -213,6 +218,8 @@ def _step(
         bank.link.submit_deposit_code(current, link, form.get("code", ""))
     elif action == "retry":
         LinkFlow.retry(current, link)
+    elif action == "back":
+        LinkFlow.back_to_banks(current, link)
     else:
         bank.link.exit_session(current, link, _exit_error(current))
 
@@ -314,8 +321,10 @@ def link_oauth_callback() -> WerkzeugResponse:
     """The bank sent the user back: redeem the code, then create the item with the consent."""
     found = link_session_by_oauth_state(current_session(), request.args.get("state", ""))
     if found is None or found.id not in session.get("link_sessions", {}).values():
-        abort(400, description="This sign-in link has already been used or has expired.")
+        _unavailable(400, "This sign-in has already ended", "Go back to the app and connect again.")
     bank, link = _open(found.link_token)
+    if found.step != LinkFlow.OAUTH:  # through the bank again from the history: how it ended
+        return _next(found, link)
     try:
         if "code" not in request.args:
             raise errors.AccessNotGranted()

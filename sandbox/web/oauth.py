@@ -37,6 +37,7 @@ from ..plaid.errors import plaid_error
 from . import csrf
 from .blueprint import bp
 from .oauth_clients import SCOPES
+from .prose import sentences
 
 if TYPE_CHECKING:
     from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -149,7 +150,7 @@ def _sign_in(bank: Institution) -> Response | tuple[str, int]:
             request.form.get("username", "").strip(), request.form.get("password", "")
         )
     except errors.CoreError as exc:
-        message = plaid_error(exc).display_message or exc.message
+        message = sentences(plaid_error(exc).display_message or exc.message)
         return render_template("bank/login.html", bank=bank, error=message), 400
     session["bank_logins"] = {**_logins(), bank.institution_id: LinkFlow.dump_login(login)}
     return Response(status=303, headers={"Location": request.url})

@@ -186,3 +186,26 @@ def test_same_day_micro_deposits_typed_numbers_then_the_deposit_code(
     public_token_of(page)
     (account,) = sdk.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
     assert str(account.verification_status) == "manually_verified"
+
+
+def test_back_from_a_banks_sign_in_by_keyboard_then_another_bank(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """A wrong bank picked: Back (first in tab order, before Exit) lists the banks again; the
+    sign-in pane with it passes the page checks."""
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "First Platypus Bank")
+    check_page(page, "credentials with back")
+    back = page.get_by_role("button", name="Back to the list of banks")
+    page.keyboard.press("Shift+Tab")  # from the username field: Exit, then Back
+    page.keyboard.press("Shift+Tab")
+    expect(back).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Select your bank")).to_be_visible()
+    choose(page, "First Platypus Balance Bank")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter your First Platypus Balance Bank credentials"
+    )
+    sign_in(page)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()

@@ -31,6 +31,7 @@ from ..errors import (
     GrantInvalid,
     InvalidCredentials,
     InvalidField,
+    LinkInvalid,
 )
 from ..institutions import Institution
 from ..models import AppClient, Consent, GrantCode, GrantToken, ReconsentLink
@@ -149,8 +150,10 @@ class Grants:
         redirect_uri: str,
         code_challenge: str | None = None,
         selected_accounts: Sequence[int] | None = None,
+        once: str | None = None,
     ) -> str:
-        """The user signed in and consented: a new connection, and a code for the app."""
+        """The user signed in and consented: a new connection, and a code for the app
+        (``once``: the consent step's key, see ``answered``)."""
         products = ["transactions"] if "transactions" in institution.products else []
         item = self.bank.create_item(
             institution,
@@ -174,7 +177,7 @@ class Grants:
         )
         self.session.add(consent)
         self.session.flush()
-        return self._code(consent, redirect_uri, code_challenge)
+        return self._code(consent, redirect_uri, code_challenge, once)
 
     def consent(self, client: AppClient, consent_id: str) -> Consent:
         """A connection of ``client`` by its consent id (re-consent links carry it)."""
@@ -211,9 +214,11 @@ class Grants:
         redirect_uri: str,
         login: Login | None = None,
         code_challenge: str | None = None,
+        once: str | None = None,
     ) -> str:
         """The user confirmed again through a link (``login``: after signing in again, which
-        a re-authentication link needs): a fresh period, and the link's one code."""
+        a re-authentication link needs): a fresh period, and the link's one code (``once``:
+        the consent step's key, see ``answered``)."""
         row = links.find(self.session, client, token)
         consent = row.consent
         if status_at(consent, self.bank.now()) == REVOKED or consent.item.removed_at is not None:
@@ -224,7 +229,7 @@ class Grants:
         if login is not None:
             self.bank.repair_login(consent.item)
         self._renew(consent)
-        return self._code(consent, redirect_uri, code_challenge)
+        return self._code(consent, redirect_uri, code_challenge, once)
 
     # -- the token endpoint -----------------------------------------------------------------
 
@@ -348,8 +353,35 @@ class Grants:
         consent.expires_at = now + dt.timedelta(days=consent.client.consent_days)
         consent.status, consent.status_updated_at = AUTHORISED, now
 
-    def _code(self, consent: Consent, redirect_uri: str, code_challenge: str | None) -> str:
-        code = secrets.token_urlsafe(32)
+    def answered(self, once: str) -> str | None:
+        """The code already given for the consent step ``once`` (a dialog's key), if any and
+        still unused (``LinkInvalid`` once used or expired).
+
+        A double-clicked Allow sends the step twice, the second time before the browser has
+        the first answer: it gets the first one's code, not a second connection. Racing
+        requests both miss it; the second's code then collides and its unit of work runs
+        again, finding it."""
+        code = self._once_code(once)
+        found = self.session.get(GrantCode, keyring.for_session(self.session).digest(code))
+        if found is None:
+            return None
+        if found.used_at is not None or found.expires_at <= self.bank.now():
+            raise LinkInvalid()  # the step sent again later: its code must not go out twice
+        return code
+
+    def _once_code(self, once: str) -> str:
+        """The code of the consent step ``once``: keyed, so only the server can make it."""
+        keyed = keyring.for_session(self.session).digest(f"grant code {self.tenant.id} {once}")
+        return keyed.rpartition("$")[2]
+
+    def _code(
+        self,
+        consent: Consent,
+        redirect_uri: str,
+        code_challenge: str | None,
+        once: str | None = None,
+    ) -> str:
+        code = self._once_code(once) if once else secrets.token_urlsafe(32)
         self.session.add(
             GrantCode(
                 code=keyring.for_session(self.session).digest(code),

@@ -56,7 +56,8 @@ EXIT_STATUS = {
 
 
 def by_oauth_state(db_session: Session, state: str) -> LinkSession | None:
-    """The session waiting for the bank to redirect back with ``state``."""
+    """The session waiting for the bank to redirect back with ``state``, or the one that came
+    back with it and finished (a user at the bank again through the history lands there)."""
     if not state:
         return None
     return db_session.scalar(select(LinkSession).where(LinkSession.oauth_state == state))
@@ -91,6 +92,19 @@ def retry(session: LinkSession, link: LinkToken) -> None:
     _expect(session, ERROR)
     step = session.data.get("retry_step", CREDENTIALS)
     session.step = CONSENT if step == SELECT and is_update(link) else step
+
+
+def can_go_back(session: LinkSession, link: LinkToken) -> bool:
+    """Whether the pane has a way back to the bank list: signing in at a bank the user
+    picked (update mode has no list: the item's bank is the only one)."""
+    return session.step in (CREDENTIALS, OAUTH) and not is_update(link)
+
+
+def back_to_banks(session: LinkSession, link: LinkToken) -> None:
+    """The user picked the wrong bank: back to the list, nothing chosen."""
+    if not can_go_back(session, link):
+        raise errors.InvalidField("this Link pane has no way back", field="step")
+    session.step, session.institution_id, session.oauth_state = SELECT, None, None
 
 
 def matches_filters(account: Account, account_filters: dict[str, Any] | None) -> bool:
@@ -174,13 +188,15 @@ class LinkFlow:
 
     # The steps and helpers a dialect's Link pages need, reachable through ``bank.link``.
     CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = CONSENT, SELECT, CREDENTIALS, MFA, OAUTH
-    ERROR, DONE, EXITED, FINISHED = ERROR, DONE, EXITED, FINISHED
+    VERIFY, ERROR, DONE, EXITED, FINISHED = VERIFY, ERROR, DONE, EXITED, FINISHED
     ROUTING_DIGITS, ACCOUNT_DIGITS = ROUTING_DIGITS, ACCOUNT_DIGITS
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
     mfa_challenge = staticmethod(mfa_challenge)
     offers_manual_entry = staticmethod(offers_manual_entry)
     retry = staticmethod(retry)
+    can_go_back = staticmethod(can_go_back)
+    back_to_banks = staticmethod(back_to_banks)
     dump_login = staticmethod(dump_login)
     load_login = staticmethod(load_login)
 
@@ -322,9 +338,9 @@ class LinkFlow:
     def finish_oauth(
         self, session: LinkSession, link: LinkToken, login: users.Login, accounts: list[int]
     ) -> None:
-        """The bank granted access to ``accounts``: create (or repair) the item with those only."""
+        """The bank granted access to ``accounts``: create (or repair) the item with those only.
+        The ``state`` stays on a session that succeeds (``by_oauth_state``); a failure clears it."""
         _expect(session, OAUTH)
-        session.oauth_state = None
         _event(session, self.bank.now(), "HANDOFF")
         try:
             if not accounts:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ...control.transactions import page_body, parse_query
 from ...core import errors, institutions
-from ...core.bank import authenticate, live_items
+from ...core.bank import Clock, authenticate, live_items
 from ...core.models import Item
 from ...extensions import current_session
 from .. import csrf
@@ -88,11 +88,22 @@ def dashboard_clock() -> WerkzeugResponse:
             bank().move_clock(freeze=change == "freeze")
             state = change.replace("freeze", "frozen")  # not "freezed"
             return f"Clock {state} at {bank().now():%Y-%m-%d %H:%M} UTC."
-        changed = bank().move_clock(advance=dt.timedelta(days=days))
+        changed = bank().move_clock(advance=dt.timedelta(days=days), seen=_seen_clock())
         return f"Advanced {days} day(s) to {bank().now():%Y-%m-%d}; {len(changed)} item(s) changed."
 
     attempt(move)
     return back("web.dashboard_overview")
+
+
+def _seen_clock() -> Clock | None:
+    """The clock the page showed (None: a form without it, such as a script's)."""
+    raw = request.form.get("seen")
+    if raw is None:
+        return None
+    try:
+        return Clock.of_version(raw)
+    except ValueError:
+        raise errors.InvalidField("seen is not a clock this page showed", field="seen") from None
 
 
 @bp.get("/dashboard/items/<item_id>/remove")

@@ -8,7 +8,9 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import func, select
 
+from sandbox.core.models import Consent
 from sandbox.extensions import db
 
 from .auth_helpers import CHALLENGE, REDIRECT, AuthDialog, csrf_of, query_of
@@ -368,3 +370,38 @@ def test_picker_search_filters_the_banks(tl_auth: AuthDialog) -> None:
     assert re.findall(r'data-provider="([^"]+)"', page) == ["ob-monzo"]
     empty = tl_auth.client.get(dialog, query_string={"q": "zzz"}).text
     assert "No bank matches" in empty
+
+
+def test_a_dialog_reached_again_after_it_ended_is_the_dialogs_own_page(
+    tl_auth: AuthDialog,
+) -> None:
+    """Back from the app to the dialog after Allow: TrueLayer's page, not the sandbox's
+    developer page (whose links lead into the dashboard)."""
+    dialog = tl_auth.open().headers["Location"]
+    tl_auth.post(dialog, "provider", provider_id="mock")
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    assert tl_auth.post(dialog, "consent").status_code == 302
+    again = tl_auth.client.get(dialog, headers={"Accept": "text/html"})
+    assert again.status_code == 404 and "This sign-in has ended." in again.text
+    assert "TrueLayer sandbox</title>" in again.text and "/dashboard" not in again.text
+
+
+def test_a_double_clicked_allow_makes_one_connection_and_one_code(tl_auth: AuthDialog) -> None:
+    """The dialog lives in the cookie, so the second click's request still carries it open:
+    it made a second connection (and item) the app never heard of. Sent again once the code
+    is used, it goes back to the app with an error, never with that code again."""
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    tl_auth.post(dialog, "login", username="john", password="doe")
+    form = {"csrf_token": csrf_of(tl_auth.client.get(dialog).text)}
+    cookie = tl_auth.client.get_cookie("session")
+    assert cookie is not None
+    first = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
+    tl_auth.client.set_cookie("session", cookie.value)
+    second = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
+    assert first["code"] == second["code"]
+    mine = select(func.count()).where(Consent.client_id == tl_auth.keys.client_id)
+    assert db.session.scalar(mine) == 1
+    assert tl_auth.exchange(first["code"]).status_code == 200
+    tl_auth.client.set_cookie("session", cookie.value)
+    late = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
+    assert late["error"] == "invalid_request" and "code" not in late

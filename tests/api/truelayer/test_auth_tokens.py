@@ -370,7 +370,8 @@ def test_reconfirmation_link_is_single_use(tl_auth: AuthDialog) -> None:
 
 def test_replayed_reconfirmation_dialog_issues_no_second_code(tl_auth: AuthDialog) -> None:
     """The dialog lives in the browser's cookie: sending the cookie from before Allow again
-    must not renew the connection twice (two live refresh chains from one link)."""
+    must not renew the connection twice (two live refresh chains from one link). At once (a
+    double click) it gets the same code back; once that code is used, the link's error."""
     tokens = tl_auth.tokens()
     _status, body = extend(tl_auth, tokens["refresh_token"], user_has_reconfirmed_consent=False)
     dialog = urlsplit(tl_auth.follow(str(body["user_input_link"])).headers["Location"]).path
@@ -379,8 +380,12 @@ def test_replayed_reconfirmation_dialog_issues_no_second_code(tl_auth: AuthDialo
     assert cookie is not None
     first = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
     tl_auth.client.set_cookie("session", cookie.value)
+    double_click = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
+    assert "code" in first and double_click.get("code") == first["code"]
+    assert tl_auth.exchange(first["code"]).status_code == 200
+    tl_auth.client.set_cookie("session", cookie.value)
     replayed = query_of(tl_auth.client.post(f"{dialog}/consent", data=form))
-    assert "code" in first and "code" not in replayed and replayed["error"] == "invalid_request"
+    assert "code" not in replayed and replayed["error"] == "invalid_request"
 
 
 def test_unknown_reconsent_token_goes_back_to_the_app(tl_auth: AuthDialog) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -150,6 +151,30 @@ def test_advancing_the_clock_moves_tenant_time_and_items(
     assert tenants.clock_of(tenant(tenant_keys)).now().isoformat() == "2026-03-23T15:30:00+00:00"
     page = dash.get("/dashboard").text
     assert "Advanced 7 day(s) to 2026-03-23; 1 item(s) changed." in page
+
+
+@pytest.mark.parametrize("change", ["", "unfreeze"])
+def test_a_double_clicked_advance_moves_the_clock_once(
+    dash: Dashboard, tenant_keys: tenants.Keys, change: str
+) -> None:
+    """Both clicks' requests carry the clock the page showed; the second one used to move
+    the clock again (+7 days clicked twice was +14), on a frozen or a running clock."""
+    if change:
+        dash.post("/dashboard/clock", change=change)
+    seen = re.search(r'name="seen" value="([^"]+)"', dash.get("/dashboard").text)
+    assert seen, "the advance form carries no clock"
+    first = tenants.clock_of(tenant(tenant_keys)).now()
+    for _click in range(2):
+        reply = dash.post("/dashboard/clock", change="advance", days="7", seen=seen[1])
+        assert reply.status_code == 303
+    moved = tenants.clock_of(tenant(tenant_keys)).now() - first
+    assert dt.timedelta(days=7) <= moved < dt.timedelta(days=7, minutes=1)
+    assert "clock: the clock had moved since the page showed it" in dash.get("/dashboard").text
+
+
+def test_a_clock_the_page_did_not_show_is_a_flash_naming_seen(dash: Dashboard) -> None:
+    dash.post("/dashboard/clock", change="advance", days="1", seen="running 10**99")
+    assert "seen: seen is not a clock this page showed" in dash.get("/dashboard").text
 
 
 def test_unfreeze_then_freeze_the_clock(dash: Dashboard, tenant_keys: tenants.Keys) -> None:

@@ -51,6 +51,19 @@ def test_explorer_page_bad_filter_is_a_400_naming_the_field(dash: Dashboard) -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("start_date=2026-13-45", "start_date"), ("min_amount=50&max_amount=10", "max_amount")],
+)
+def test_explorer_page_names_a_bad_filter_once(dash: Dashboard, query: str, field: str) -> None:
+    """The flash read ``start_date: start_date: Not a valid date.``."""
+    flash = re.search(
+        r'id="explore-error">(.*?)</p>', dash.get(f"/dashboard/transactions?{query}").text
+    )
+    assert flash and flash[1].startswith(f"<strong>{field}</strong>: ")
+    assert f"</strong>: {field}: " not in flash[1], flash[1]
+
+
 def test_item_page_pages_its_transactions(dash: Dashboard, plaid: PlaidClient) -> None:
     item_id = linked_item(plaid)
     page = dash.get(f"/dashboard/items/{item_id}").text

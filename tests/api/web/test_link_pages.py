@@ -303,3 +303,45 @@ def test_a_form_resubmitted_after_success_shows_the_success_again(plaid: PlaidCl
     assert link.continue_from(again) == public
     sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
     assert len(sessions) == 1 and sessions[0]["results"]["item_add_results"]
+
+
+def test_a_form_from_a_pane_the_session_has_left_shows_the_current_pane(
+    plaid: PlaidClient,
+) -> None:
+    """Link open in two tabs: the second picks a bank after the first did. Its form is stale,
+    so it shows the first's pane; it used to fail the session onto an error pane."""
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    stale = link.post("select", institution_id="ins_109509")
+    assert stale.status_code == 303 and stale.headers["Location"].endswith(link.token)
+    page = link.page()
+    assert "Enter your First Platypus Bank credentials" in page and 'role="alert"' not in page
+    done = link.post("credentials", username="user_good", password="pass_good")
+    assert "public_token=" in link.continue_from(done)
+
+
+@pytest.mark.parametrize("institution_id", ["ins_109508", "ins_127287"])
+def test_back_from_a_banks_sign_in_lists_the_banks_again(
+    plaid: PlaidClient, institution_id: str
+) -> None:
+    """A wrong bank picked is no dead end: back to the list (Exit used to be the only way)."""
+    link = LinkBrowser(plaid)
+    to_credentials(link, institution_id)
+    assert "Back to the list of banks" in link.page()
+    link.post("back")
+    page = link.page()
+    assert "Select your bank" in page and "Back to the list of banks" not in page
+    link.post("select", institution_id="ins_109509")
+    assert "Enter your First Gingham Credit Union credentials" in link.page()
+
+
+def test_update_mode_has_no_way_back_to_the_banks(plaid: PlaidClient) -> None:
+    """Update mode signs in at the item's bank only."""
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    done = link.post("credentials", username="user_good", password="pass_good")
+    public = public_token_of(link, done)
+    access = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    update = LinkBrowser(plaid, access_token=access, products=None)
+    update.post("consent")
+    assert "Back to the list of banks" not in update.page()

@@ -170,12 +170,15 @@ def test_link_picker_shows_each_banks_own_address(plaid: PlaidClient) -> None:
 
 def _oauth_to_consent(link: LinkBrowser) -> str:
     """From Link's OAuth step, sign in at the bank; returns the authorize URL (consent next)."""
-    to_bank = link.post("oauth")
-    authorize = to_bank.headers["Location"]
+    authorize: str = link.post("oauth").headers["Location"]
+    _bank_sign_in(link, authorize)
+    return authorize
+
+
+def _bank_sign_in(link: LinkBrowser, authorize: str) -> None:
     login = link.client.get(authorize).text
     form = {"csrf_token": CSRF.search(login)[1], "action": "login"}  # type: ignore[index]
     link.client.post(authorize, data={**form, "username": "user_good", "password": "pass_good"})
-    return authorize
 
 
 def _approve(link: LinkBrowser, authorize: str, accounts: list[str]) -> Any:
@@ -226,3 +229,31 @@ def test_account_filters_that_leave_no_account_end_link_with_no_accounts(
     page = link.page()
     error_pane(page)
     assert "NO_ACCOUNTS" in page[page.index('<details class="dev">') :]
+
+
+def test_through_the_bank_again_from_the_history_lands_on_how_link_ended(
+    plaid: PlaidClient,
+) -> None:
+    """Back from the success pane to the bank's page, sign in and Allow again: the success
+    pane again (one item), not the sandbox's developer page saying the link was used."""
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    link.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(link)
+    first = _approve(link, authorize, ["0", "1"])
+    public = link.continue_from(first)
+    _bank_sign_in(link, authorize)
+    again = _approve(link, authorize, ["0", "1", "2"])
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert link.continue_from(again) == public
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    assert len(sessions) == 1 and len(sessions[0]["results"]["item_add_results"]) == 1
+
+
+def test_an_unknown_oauth_state_is_links_own_page(plaid: PlaidClient) -> None:
+    link = LinkBrowser(plaid)
+    page = link.client.get(
+        "/link/oauth-callback?state=gone&code=x", headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 400 and "This sign-in has already ended" in page.text
+    assert "· Link</title>" in page.text and "/dashboard" not in page.text

@@ -308,3 +308,12 @@ def test_non_oauth_bank_has_no_authorization_server(browser: FlaskClient) -> Non
     assert (
         browser.get("/oauth/ins_109508/.well-known/oauth-authorization-server").status_code == 404
     )
+
+
+def test_the_banks_sign_in_message_is_in_sentences(browser: FlaskClient, client_id: str) -> None:
+    """As in Link's error pane: Plaid's display message ends without a stop."""
+    url = authorize_url(client_id)
+    token = csrf_of(browser.get(url).text)
+    form = {"csrf_token": token, "action": "login", "username": "user_good", "password": "x"}
+    page = browser.post(url, data=form).text
+    assert "that you use for this institution.</p>" in page
