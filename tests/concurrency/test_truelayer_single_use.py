@@ -100,6 +100,26 @@ def test_one_renewal_link_opened_at_once_mints_one_code(served: Served) -> None:
     assert exchange(served, keys, code).status_code == 200
 
 
+def allow_at_once(
+    served: Served, browser: requests.Session, dialog: str, csrf: str
+) -> list[requests.Response]:
+    """The dialog's Allow sent by ``THREADS`` threads at once with the browser's cookies;
+    every reply a redirect back to the app."""
+    cookies = browser.cookies.get_dict()
+    replies = hammer(
+        lambda: requests.post(
+            f"{dialog}/consent",
+            data={"csrf_token": csrf},
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=120,
+        )
+        for _ in range(THREADS)
+    )
+    assert {r.status_code for r in replies} == {302}, served.logs()[-3000:]
+    return replies
+
+
 def test_one_renewal_dialogs_allow_sent_at_once_mints_one_code(served: Served) -> None:
     """The dialog lives in the browser's cookie: its Allow sent several times together (a
     double click, a replayed request) issues one code: a click after the winner's commit gets
@@ -111,18 +131,7 @@ def test_one_renewal_dialogs_allow_sent_at_once_mints_one_code(served: Served) -
     dialog = f"{served.url}{urlsplit(opened.headers['Location']).path}"
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(dialog, timeout=120).text)
     assert csrf, "no consent form"
-    cookies = browser.cookies.get_dict()
-    replies = hammer(
-        lambda: requests.post(
-            f"{dialog}/consent",
-            data={"csrf_token": csrf[1]},
-            cookies=cookies,
-            allow_redirects=False,
-            timeout=120,
-        )
-        for _ in range(THREADS)
-    )
-    assert {r.status_code for r in replies} == {302}, served.logs()[-3000:]
+    replies = allow_at_once(served, browser, dialog, csrf[1])
     one_code(served, [r.headers["Location"] for r in replies], "invalid_request")
 
 
@@ -152,18 +161,7 @@ def test_a_new_connections_allow_sent_at_once_mints_one_code(served: Served) -> 
         timeout=120,
     )
     assert signed_in.status_code == 303, signed_in.text
-    cookies = browser.cookies.get_dict()
-    replies = hammer(
-        lambda: requests.post(
-            f"{dialog}/consent",
-            data={"csrf_token": csrf[1]},
-            cookies=cookies,
-            allow_redirects=False,
-            timeout=120,
-        )
-        for _ in range(THREADS)
-    )
-    assert {r.status_code for r in replies} == {302}, served.logs()[-3000:]
+    replies = allow_at_once(served, browser, dialog, csrf[1])
     code = one_code(served, [r.headers["Location"] for r in replies])
     assert exchange(served, keys, code).status_code == 200
 
