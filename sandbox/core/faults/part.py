@@ -127,9 +127,17 @@ class Faults:
 
     # -- rules ------------------------------------------------------------------------------
 
-    def add_rule(self, raw: Mapping[str, Any], now: dt.datetime) -> FaultRule:
-        """Validate and store a rule."""
-        return fault_rules.add_rule(self.session, self.tenant, raw, now)
+    def add_rule(
+        self, raw: Mapping[str, Any], now: dt.datetime, seen_count: int | None = None
+    ) -> FaultRule:
+        """Validate and store a rule (with ``seen_count``: only if the tenant still has that
+        many, so a form sent twice adds its rule once)."""
+        return fault_rules.add_rule(self.session, self.tenant, raw, now, seen_count)
+
+    @property
+    def rule_count(self) -> int:
+        """How many rules the tenant has: a form that adds one carries it (``seen_count``)."""
+        return int(self.tenant_row.fault_rule_count)
 
     def rules(self) -> list[FaultRule]:
         """The tenant's rules, oldest first."""

@@ -36,16 +36,43 @@ class Decision:
 
 
 def add_rule(
-    session: Session, tenant: Tenant, raw: Mapping[str, Any], now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    raw: Mapping[str, Any],
+    now: dt.datetime,
+    seen_count: int | None = None,
 ) -> FaultRule:
-    """Validate and store a rule for the tenant."""
-    rule = FaultRule(
-        tenant_id=tenant.id, spec=faults.validate(raw), matched=0, fired=0, created_at=now
-    )
+    """Validate and store a rule for the tenant; with ``seen_count`` (how many rules the page
+    that sent it showed), only if the tenant still has that many."""
+    spec = faults.validate(raw)
+    if seen_count is None:
+        tenant.fault_rule_count = Tenant.fault_rule_count + 1
+    elif not _counted_from(session, tenant, seen_count):
+        raise errors.InvalidField(
+            "the rules had changed since the page showed them (a second click or another tab), "
+            "so this rule was not added again: check the list and add it once more",
+            field="seen",
+        )
+    rule = FaultRule(tenant_id=tenant.id, spec=spec, matched=0, fired=0, created_at=now)
     session.add(rule)
-    tenant.fault_rule_count = Tenant.fault_rule_count + 1
     session.flush()
     return rule
+
+
+def _counted_from(session: Session, tenant: Tenant, seen_count: int) -> bool:
+    """Count one more rule if the tenant has ``seen_count``. A conditional UPDATE, not a read:
+    the two requests of a double click both read the same count, but only the first one's
+    UPDATE matches; the second waits for its commit, then matches nothing."""
+    counted = session.execute(
+        update(Tenant)
+        .where(Tenant.id == tenant.id, Tenant.fault_rule_count == seen_count)
+        .values(fault_rule_count=Tenant.fault_rule_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if counted.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+        return False
+    session.expire(tenant, ["fault_rule_count"])
+    return True
 
 
 def rules(session: Session, tenant: Tenant) -> list[FaultRule]:

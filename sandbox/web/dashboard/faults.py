@@ -70,11 +70,21 @@ def dashboard_faults() -> str:
 def dashboard_faults_add() -> str | WerkzeugResponse | tuple[str, int]:
     """Add a rule from the form; a bad field re-shows the form with the core's message."""
     try:
-        rule = bank().faults.add_rule(rule_fields(request.form), bank().now())
+        rule = bank().faults.add_rule(rule_fields(request.form), bank().now(), _seen_count())
     except errors.CoreError as exc:
         return _page(request.form, exc), 400
     flash(f"Rule {rule.id} added: it applies from the next call.", "ok")
     return back("web.dashboard_faults")
+
+
+def _seen_count() -> int | None:
+    """How many rules the page that sent the form showed (none from an older page)."""
+    raw = request.form.get("seen", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise errors.InvalidField("seen is not a rule count this page showed", field="seen")
+    return int(raw)
 
 
 def rule_fields(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -163,6 +173,7 @@ def _page(form: MultiDict[str, str], error: errors.CoreError | None) -> str:
     return render_template(
         "dashboard/faults.html",
         rules=faults.rules(),
+        rule_count=faults.rule_count,
         log=list(reversed(faults.log(LOG_SHOWN))),
         banks=banks,
         statuses=faults.STATUSES,

@@ -350,6 +350,27 @@ def test_bad_rule_redisplays_the_form_naming_the_field(dash: Dashboard) -> None:
     assert 'id="f-http_status" name="http_status" type="number" value="99"' in reply.text
 
 
+def test_a_double_clicked_add_rule_adds_it_once(dash: Dashboard, tenant_keys: tenants.Keys) -> None:
+    """Both clicks' requests carry the rule count the page showed; the second one used to add
+    the same rule again. The refusal re-shows the form, naming what happened."""
+    seen = re.search(r'name="seen" value="([^"]+)"', dash.get("/dashboard/faults").text)
+    assert seen and seen[1] == "0", "the add-rule form carries no rule count"
+    first = dash.post("/dashboard/faults", action="drop", trigger="always", seen=seen[1])
+    second = dash.post("/dashboard/faults", action="drop", trigger="always", seen=seen[1])
+    assert first.status_code == 303 and second.status_code == 400
+    assert "the rules had changed since the page showed them" in second.text
+    assert len(fault_rules.rules(db.session, tenant(tenant_keys))) == 1
+    again = re.search(r'name="seen" value="([^"]+)"', second.text)
+    assert again and again[1] == "1"  # the re-shown form can add it on purpose
+    assert dash.post("/dashboard/faults", action="drop", seen=again[1]).status_code == 303
+    assert len(fault_rules.rules(db.session, tenant(tenant_keys))) == 2
+
+
+def test_a_rule_count_the_page_did_not_show_is_refused_naming_seen(dash: Dashboard) -> None:
+    reply = dash.post("/dashboard/faults", action="drop", seen="-1")
+    assert reply.status_code == 400 and "seen is not a rule count this page showed" in reply.text
+
+
 def test_delete_one_rule_and_clear_all(dash: Dashboard, tenant_keys: tenants.Keys) -> None:
     for _ in range(3):
         dash.post("/dashboard/faults", action="drop", trigger="always")
