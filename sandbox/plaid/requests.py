@@ -86,6 +86,7 @@ WEBHOOK_TYPES = (
     "LIABILITIES",
     "TRANSACTIONS",
     "ASSETS",
+    "IDENTITY",  # not in the OpenAPI enum, but in the endpoint's description and the SDKs
 )
 
 
