@@ -438,18 +438,21 @@ def requested_window(
     The history starts on ``start_date``, else ``days_requested`` (default 90) days ago, and
     ends on ``end_date`` (one after today changes nothing: no day after today has data).
     """
+    field = "options.transactions"
     days = days_requested or DEFAULT_DAYS_REQUESTED
     if start_date is not None:
         days = (today - start_date).days
         if not 1 <= days <= MAX_DAYS_REQUESTED:
             raise InvalidField(
-                f"start_date must be 1 to {MAX_DAYS_REQUESTED} days before today",
-                field="start_date",
+                f"{field}.start_date must be 1 to {MAX_DAYS_REQUESTED} days before today",
+                field=f"{field}.start_date",
             )
     start = today - dt.timedelta(days=days)
     if end_date is not None and end_date < start:
         raise InvalidField(
-            f"end_date must not be before start_date ({start.isoformat()})", field="end_date"
+            f"{field}.end_date must not be before the first day of history, "
+            f"{start.isoformat()} (start_date, else days_requested days ago)",
+            field=f"{field}.end_date",
         )
     return days, end_date if end_date is not None and end_date < today else None
 

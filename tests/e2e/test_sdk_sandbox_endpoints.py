@@ -171,4 +171,4 @@ def test_public_token_transactions_window_refuses_an_inverted_window(
     )
     refused = error_body(_link, client, ["transactions"], transactions=window)
     assert (refused["error_type"], refused["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
-    assert "start_date" in refused["error_message"]
+    assert "options.transactions.end_date" in refused["error_message"]

@@ -98,3 +98,24 @@ def test_fire_webhook_user_permission_revoked_only_sends_the_webhook(plaid: Plai
     assert queued_webhooks(plaid)[0]["error"]["error_code"] == "USER_PERMISSION_REVOKED"
     assert plaid.ok("/item/get", access_token=token)["item"]["error"] is None
     plaid.ok("/accounts/get", access_token=token)
+
+
+@pytest.mark.parametrize(
+    ("code", "model"),
+    [("PRODUCT_READY", "AssetsProductReadyWebhook"), ("ERROR", "AssetsErrorWebhook")],
+)
+def test_fire_assets_webhook_names_the_latest_report_of_the_item(
+    plaid: PlaidClient, code: str, model: str
+) -> None:
+    token = plaid.link_item(products=("assets",), webhook=HOOK)
+    other = plaid.link_item(products=("assets",), webhook=HOOK)
+    create = {"days_requested": 30}
+    mine = plaid.ok("/asset_report/create", access_tokens=[token], **create)["asset_report_id"]
+    plaid.ok("/asset_report/create", access_tokens=[other], **create)  # newer, not the item's
+    plaid.ok(
+        "/sandbox/item/fire_webhook", access_token=token, webhook_type="ASSETS", webhook_code=code
+    )
+    body = queued_webhooks(plaid)[0]
+    assert (body["webhook_code"], body["asset_report_id"]) == (code, mine)
+    assert "item_id" not in body
+    assert not contract.sdk_model_errors(model, body)
