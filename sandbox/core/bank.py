@@ -1019,7 +1019,7 @@ class Bank:
                 field="access_token",
             )
         today = self.clock.today()
-        transactions.check_created(extra, today)
+        transactions.check_created(extra, today, self.institution_of(item).currency)
         seq = item.change_seq
         items.refresh_dynamic(self.session, item, today, extra)
         triggers.transactions_changed(self.session, self.tenant, item, seq)
