@@ -113,6 +113,17 @@ def find(session: Session, tenant: Tenant, token: str) -> AssetReport:
     return record
 
 
+def latest_of(session: Session, item: Item) -> AssetReport | None:
+    """The newest live report over ``item`` (reports made at one frozen instant tie; the
+    order among them is arbitrary but stable)."""
+    reports = session.scalars(
+        select(AssetReport)
+        .where(AssetReport.tenant_id == item.tenant_id, AssetReport.removed_at.is_(None))
+        .order_by(AssetReport.created_at.desc(), AssetReport.report_id)
+    )
+    return next((r for r in reports if item.pk in r.item_pks), None)
+
+
 def find_audit_copy(session: Session, tenant: Tenant, token: str) -> AssetReportAuditCopy:
     """The live audit copy ``token`` names (its report must be live too)."""
     copy = session.get(AssetReportAuditCopy, _digest(session, token))

@@ -301,15 +301,22 @@ class Bank:
         password: str = "pass_good",
         webhook: str | None = None,
         days_requested: int | None = None,
+        start_date: dt.date | None = None,
+        end_date: dt.date | None = None,
     ) -> str:
-        """Create an item without Link (``/sandbox/public_token/create``)."""
+        """Create an item without Link (``/sandbox/public_token/create``), its history
+        spanning ``start_date``..``end_date`` (``items.requested_window``)."""
+        days, history_end = items.requested_window(
+            self.now().date(), days_requested, start_date, end_date
+        )
         institution, login = self._login_serving(institution_id, products, username, password)
         item = self.create_item(
             institution,
             login,
             products,
             webhook=webhook,
-            days_requested=days_requested or items.DEFAULT_DAYS_REQUESTED,
+            days_requested=days,
+            history_end=history_end,
         )
         return self.issue_public_token(item)
 
@@ -346,6 +353,7 @@ class Bank:
         *,
         webhook: str | None = None,
         days_requested: int = items.DEFAULT_DAYS_REQUESTED,
+        history_end: dt.date | None = None,
         selected_accounts: Sequence[int] | None = None,
     ) -> Item:
         """A new item for a successful login (Link and the sandbox shortcut both end here)."""
@@ -360,6 +368,7 @@ class Bank:
             products,
             webhook=webhook,
             days_requested=items.validate_days(days_requested),
+            history_end=history_end,
             selected_accounts=selected_accounts,
         )
         if not item.accounts:
@@ -1010,7 +1019,7 @@ class Bank:
                 field="access_token",
             )
         today = self.clock.today()
-        transactions.check_created(extra, today)
+        transactions.check_created(extra, today, self.institution_of(item).currency)
         seq = item.change_seq
         items.refresh_dynamic(self.session, item, today, extra)
         triggers.transactions_changed(self.session, self.tenant, item, seq)

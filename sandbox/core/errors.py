@@ -173,6 +173,12 @@ class AssetReportProductNotEnabled(AssetReportError):
     condition = "PRODUCT_NOT_ENABLED"
 
 
+class AssetReportGenerationFailed(AssetReportError):
+    """asset report generation failed"""
+
+    condition = "ASSET_REPORT_GENERATION_FAILED"
+
+
 class AssetReportDataUnavailable(AssetReportError):
     """unable to pull sufficient data for all items to generate this report"""
 

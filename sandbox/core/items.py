@@ -41,9 +41,12 @@ def create(
     *,
     webhook: str | None = None,
     days_requested: int = DEFAULT_DAYS_REQUESTED,
+    history_end: dt.date | None = None,
     selected_accounts: Iterable[int] | None = None,
 ) -> Item:
-    """A new item with its accounts and its last ``INITIAL_DAYS`` of history."""
+    """A new item with its accounts and its last ``INITIAL_DAYS`` of history; with
+    ``history_end`` (before today) the history stops there, and the days after it stay
+    empty (days after creation come as they pass, as for any item)."""
     # Lock the tenant row: two concurrent links must not draw the same counter (and item id).
     session.refresh(tenant, attribute_names=["item_counter"], with_for_update={"key_share": True})
     tenant.item_counter += 1
@@ -53,6 +56,9 @@ def create(
     initial_start = history_start
     if login.custom is None:  # custom users' few transactions are all written at once
         initial_start = max(history_start, now.date() - dt.timedelta(days=INITIAL_DAYS))
+    pending_through = initial_start - dt.timedelta(days=1)
+    if history_end is not None:
+        pending_through = min(pending_through, history_end)
     item = Item(
         id=make_id(*id_key),
         tenant_id=tenant.id,
@@ -65,9 +71,7 @@ def create(
         created_at=now,
         history_start=history_start,
         generated_through=initial_start - dt.timedelta(days=1),
-        history_pending_through=(
-            initial_start - dt.timedelta(days=1) if initial_start > history_start else None
-        ),
+        history_pending_through=pending_through if initial_start > history_start else None,
         next_post_on=dt.date.max,  # no row promises a posting yet (none to look for)
         change_seq=0,
         sync_called=False,
@@ -81,7 +85,7 @@ def create(
     # A new item's accounts are these: set as loaded, so reading ``item.accounts`` does not
     # query (which would insert them first, to update their balances a moment later).
     set_committed_value(item, "accounts", accounts)
-    materialize(session, item, now.date(), creating=True)
+    materialize(session, item, now.date(), creating=True, history_end=history_end)
     return item
 
 
@@ -151,8 +155,16 @@ def lock(session: Session, item: Item) -> None:
         raise ItemNotFound()
 
 
-def materialize(session: Session, item: Item, today: dt.date, *, creating: bool = False) -> bool:
-    """Generate the days up to ``today`` and post matured pending rows; True if data changed."""
+def materialize(
+    session: Session,
+    item: Item,
+    today: dt.date,
+    *,
+    creating: bool = False,
+    history_end: dt.date | None = None,
+) -> bool:
+    """Generate the days up to ``today`` and post matured pending rows; True if data changed.
+    ``history_end``: at creation, no row is written dated after it."""
     if item.generated_through >= today and not _pending_due(session, item, today):
         return False
     if not creating:
@@ -175,6 +187,8 @@ def materialize(session: Session, item: Item, today: dt.date, *, creating: bool 
             plan = plan_for(session, item, country, currency)
             entries = _engine_entries(plan, accounts, start, today, creating=creating)
             _set_engine_balances(plan, accounts, today, creating=creating)
+        if history_end is not None:
+            entries = [e for e in entries if e.post_date <= history_end]
         for entry in entries:
             writer.add(entry, today)
         item.generated_through = today
@@ -410,6 +424,37 @@ def set_error(item: Item, condition: str | None) -> None:
 def remove(item: Item, now: dt.datetime) -> None:
     """Mark the item removed; its tokens stop working with ``ITEM_NOT_FOUND``."""
     item.removed_at = now
+
+
+def requested_window(
+    today: dt.date,
+    days_requested: int | None,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+) -> tuple[int, dt.date | None]:
+    """``/sandbox/public_token/create``'s ``options.transactions``: the days of history to
+    generate and the last day of it (None: through today).
+
+    The history starts on ``start_date``, else ``days_requested`` (default 90) days ago, and
+    ends on ``end_date`` (one after today changes nothing: no day after today has data).
+    """
+    field = "options.transactions"
+    days = days_requested or DEFAULT_DAYS_REQUESTED
+    if start_date is not None:
+        days = (today - start_date).days
+        if not 1 <= days <= MAX_DAYS_REQUESTED:
+            raise InvalidField(
+                f"{field}.start_date must be 1 to {MAX_DAYS_REQUESTED} days before today",
+                field=f"{field}.start_date",
+            )
+    start = today - dt.timedelta(days=days)
+    if end_date is not None and end_date < start:
+        raise InvalidField(
+            f"{field}.end_date must not be before the first day of history, "
+            f"{start.isoformat()} (start_date, else days_requested days ago)",
+            field=f"{field}.end_date",
+        )
+    return days, end_date if end_date is not None and end_date < today else None
 
 
 def validate_days(days: int) -> int:

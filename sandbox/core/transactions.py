@@ -114,13 +114,23 @@ def with_transactions(
     ]
 
 
-def check_created(extra: list[dict[str, Any]], today: dt.date) -> None:
+def check_created(extra: list[dict[str, Any]], today: dt.date, currency: str) -> None:
     """Plaid's rules for ``/sandbox/transactions/create``: recent, not future, posted after;
-    and an amount the ledger can keep (``users.MAX_AMOUNT``, as for a custom user's)."""
+    and an amount the ledger can keep (``users.MAX_AMOUNT``, as for a custom user's).
+
+    DIVERGES: the transactions land on the depository account, in the bank's ``currency``
+    (Plaid's default, USD, at a US bank); another ``iso_currency_code`` is refused rather
+    than shown as that currency (Plaid's handling of a foreign code is not documented).
+    """
     for index, raw in enumerate(extra):
         transacted = dt.date.fromisoformat(raw["date_transacted"])
         posted = dt.date.fromisoformat(raw["date_posted"])
         field = f"transactions[{index}]"
+        if raw.get("iso_currency_code", currency) != currency:
+            code = f"{field}.iso_currency_code"
+            raise errors.InvalidField(
+                f"{code} must be {currency}, the currency of the item's accounts", field=code
+            )
         if not users.amount_fits(Decimal(raw["amount"])):
             amount = f"{field}.amount"
             raise errors.InvalidField(f"{amount} {users.AMOUNT_RULE}", field=amount)

@@ -158,6 +158,9 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.AssetReportDataUnavailable: PlaidError(
         "ASSET_REPORT_ERROR", "DATA_UNAVAILABLE", 400, None
     ),
+    errors.AssetReportGenerationFailed: PlaidError(
+        "ASSET_REPORT_ERROR", "ASSET_REPORT_GENERATION_FAILED", 400, None
+    ),
     errors.ProductsNotSupported: PlaidError("ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED", 400, None),
     errors.ProductNotEnabled: PlaidError("ITEM_ERROR", "PRODUCT_NOT_ENABLED", 400, None),
     errors.UserPermissionRevoked: PlaidError("ITEM_ERROR", "USER_PERMISSION_REVOKED", 400, None),

@@ -86,6 +86,7 @@ WEBHOOK_TYPES = (
     "LIABILITIES",
     "TRANSACTIONS",
     "ASSETS",
+    "IDENTITY",  # not in the OpenAPI enum, but in the endpoint's description and the SDKs
 )
 
 
@@ -401,7 +402,7 @@ class CustomTransaction(PlaidRequest):
     date_posted = fields.Date(required=True)
     amount = fields.Decimal(required=True, places=2)
     description = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    iso_currency_code = fields.String(load_default="USD")
+    iso_currency_code = fields.String()  # absent: the item's currency (USD at US banks)
 
 
 class SandboxTransactionsCreateRequest(AccessTokenRequest):

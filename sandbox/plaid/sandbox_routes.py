@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from flask import Response
 
 from . import requests
@@ -25,20 +22,11 @@ def sandbox_public_token_create() -> Response:
         username=options.get("override_username") or "user_good",
         password=options.get("override_password") or "pass_good",
         webhook=options.get("webhook"),
-        days_requested=_days(history),
+        days_requested=history.get("days_requested"),
+        start_date=history.get("start_date"),
+        end_date=history.get("end_date"),
     )
     return reply(public_token=public_token)
-
-
-def _days(history: dict[str, Any]) -> int | None:
-    """``days_requested``, or the span of ``start_date``..``end_date``."""
-    if history.get("days_requested"):
-        return int(history["days_requested"])
-    start: dt.date | None = history.get("start_date")
-    end: dt.date | None = history.get("end_date")
-    if start is not None and end is not None:
-        return max((end - start).days, 1)
-    return None
 
 
 @bp.post("/sandbox/item/reset_login")

@@ -51,7 +51,7 @@ CATALOGUE: dict[str, frozenset[str]] = {
             "SMS_MICRODEPOSITS_VERIFICATION",
         }
     ),
-    **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("HOLDINGS", "LIABILITIES")},
+    **{kind: frozenset({"DEFAULT_UPDATE"}) for kind in ("HOLDINGS", "LIABILITIES", "IDENTITY")},
     "INVESTMENTS_TRANSACTIONS": frozenset({"DEFAULT_UPDATE", "HISTORICAL_UPDATE"}),
     "ASSETS": frozenset({"PRODUCT_READY", "ERROR"}),
     "STATEMENTS": frozenset({"STATEMENTS_REFRESH_COMPLETE"}),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import errors, microdeposits
+from .. import assets, errors, microdeposits
 from ..accounts import AUTH_SUBTYPES
 from ..liabilities import LIABILITY_SUBTYPES
 from ..models import AssetReport, Item, Tenant, Transaction
@@ -179,7 +179,7 @@ def asset_report_ready(
     session: Session, tenant: Tenant, report: AssetReport, url: str | None, delay: dt.timedelta
 ) -> None:
     """``ASSETS``/``PRODUCT_READY`` once the report is built (the same delay as history)."""
-    facts = {"asset_report_id": report.report_id, "report_type": "FULL"}
+    facts = _report_ready(report)
     emit(session, tenant, None, "ASSETS", "PRODUCT_READY", facts, url=url, delay=delay)
 
 
@@ -200,6 +200,9 @@ def fire(
     """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload, also to
     the partners that hear it (``partners.COPIED``), each worded by ``FIRED_COPIES``."""
     webhook_type = fired_type(webhook_type, code)
+    if (webhook_type, code) in REPORT_FIREABLE:
+        _fire_report(session, tenant, item, code)
+        return
     product, facts = FIREABLE[webhook_type, code]
     hearing = partners.hearing(session, item, webhook_type, code)
     if not item.webhook and not hearing:
@@ -217,9 +220,9 @@ def fire(
 def fired_type(webhook_type: str, code: str) -> str:
     """The type ``code`` is fired as: ``webhook_type`` picks DEFAULT_UPDATE's product; every
     other code has one type, whatever ``webhook_type`` says (it defaults to TRANSACTIONS)."""
-    if (webhook_type, code) in FIREABLE:
+    if (webhook_type, code) in FIREABLE or (webhook_type, code) in REPORT_FIREABLE:
         return webhook_type
-    types = [kind for kind, fired in FIREABLE if fired == code]
+    types = [kind for kind, fired in [*FIREABLE, *REPORT_FIREABLE] if fired == code]
     if not types:
         raise errors.InvalidField(f"webhook_code {code} cannot be fired", field="webhook_code")
     if len(types) > 1:
@@ -229,6 +232,36 @@ def fired_type(webhook_type: str, code: str) -> str:
             field="webhook_type",
         )
     return types[0]
+
+
+def _fire_report(session: Session, tenant: Tenant, item: Item, code: str) -> None:
+    """A fired Assets webhook about the item's latest live Asset Report, sent where that
+    report's own webhooks go (its ``options.webhook``, else the item's), without an item id
+    as Plaid's Assets webhooks have none.
+
+    DIVERGES: which report Plaid's fired webhook names is not documented, and its schema
+    requires one; an item with no report is refused, naming how to make one.
+    """
+    if "assets" not in item.products:
+        raise errors.SandboxProductNotEnabled()
+    report = assets.latest_of(session, item)
+    if report is None:
+        raise errors.InvalidField(
+            f"the item has no Asset Report to fire {code} for: create a report first",
+            field="webhook_code",
+        )
+    url = report.options.get("webhook") or item.webhook
+    if not url:
+        raise errors.SandboxWebhookInvalid()
+    emit(session, tenant, None, "ASSETS", code, REPORT_FIREABLE["ASSETS", code](report), url=url)
+
+
+def _report_ready(report: AssetReport) -> dict[str, Any]:
+    return {"asset_report_id": report.report_id, "report_type": "FULL"}
+
+
+def _report_failed(report: AssetReport) -> dict[str, Any]:
+    return {"asset_report_id": report.report_id, "error": errors.AssetReportGenerationFailed()}
 
 
 def _sms_verification(item: Item, _now: dt.datetime) -> dict[str, Any]:
@@ -251,6 +284,14 @@ def _auth_update(item: Item, _now: dt.datetime) -> dict[str, Any]:
     """
     new = [a.id for a in item.accounts if a.subtype in AUTH_SUBTYPES]
     return {"account_ids_with_new_auth": new, "account_ids_with_updated_auth": {}, "error": None}
+
+
+def _identity_update(_item: Item, _now: dt.datetime) -> dict[str, Any]:
+    """IDENTITY/DEFAULT_UPDATE naming no account: the sandbox never changes identity data.
+
+    DIVERGES: which accounts Plaid's fired webhook lists is not documented.
+    """
+    return {"account_ids_with_updated_identity": {}, "error": None}
 
 
 def _liabilities_update(item: Item, _now: dt.datetime) -> dict[str, Any]:
@@ -365,6 +406,7 @@ FIREABLE: dict[tuple[str, str], tuple[str | None, Facts]] = {
     ),
     ("AUTH", "DEFAULT_UPDATE"): ("auth", _auth_update),
     ("AUTH", "SMS_MICRODEPOSITS_VERIFICATION"): ("auth", _sms_verification),
+    ("IDENTITY", "DEFAULT_UPDATE"): ("identity", _identity_update),
     ("HOLDINGS", "DEFAULT_UPDATE"): ("investments", lambda _i, _n: _holdings(0, 0)),
     ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): ("investments", lambda _i, _n: _trades(0)),
     ("LIABILITIES", "DEFAULT_UPDATE"): ("liabilities", _liabilities_update),
@@ -376,6 +418,12 @@ FIREABLE: dict[tuple[str, str], tuple[str | None, Facts]] = {
     ("ITEM", "USER_ACCOUNT_REVOKED"): (None, _first_account),
     ("ITEM", "PENDING_DISCONNECT"): (None, _pending_disconnect),
     ("ITEM", "LOGIN_REPAIRED"): (None, lambda _i, _n: {"error": None}),
+}
+
+# The Assets pairs it fires: each about the item's latest Asset Report (``_fire_report``).
+REPORT_FIREABLE: dict[tuple[str, str], Callable[[AssetReport], dict[str, Any]]] = {
+    ("ASSETS", "PRODUCT_READY"): _report_ready,
+    ("ASSETS", "ERROR"): _report_failed,
 }
 
 # A fired webhook's copy for the partner on an account, from the item's body (None: that

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox.core.webhooks.outbox import CATALOGUE
-from sandbox.core.webhooks.triggers import FIREABLE
+from sandbox.core.webhooks.triggers import FIREABLE, REPORT_FIREABLE
 from tests.api.plaid import contract
 from tests.api.plaid.helpers import queued_webhooks
 from tests.conftest import PlaidClient
@@ -13,7 +13,7 @@ from tests.conftest import PlaidClient
 HOOK = "https://receiver.test/hook"
 # Every product a fired webhook can need except a Same Day micro-deposit (test_microdeposits
 # checks SMS_MICRODEPOSITS_VERIFICATION's body).
-PRODUCTS = ("transactions", "auth", "investments", "liabilities")
+PRODUCTS = ("transactions", "auth", "identity", "investments", "liabilities")
 # Plaid's OpenAPI webhook schema (as plaid-python's model) of each fireable pair.
 MODELS = {
     ("TRANSACTIONS", "DEFAULT_UPDATE"): "DefaultUpdateWebhook",
@@ -21,6 +21,7 @@ MODELS = {
     ("TRANSACTIONS", "RECURRING_TRANSACTIONS_UPDATE"): "RecurringTransactionsUpdateWebhook",
     ("AUTH", "DEFAULT_UPDATE"): "AuthDefaultUpdateWebhook",
     ("AUTH", "SMS_MICRODEPOSITS_VERIFICATION"): "HostedMMDVerificationWebhook",
+    ("IDENTITY", "DEFAULT_UPDATE"): "IdentityDefaultUpdateWebhook",
     ("HOLDINGS", "DEFAULT_UPDATE"): "HoldingsDefaultUpdateWebhook",
     ("INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE"): "InvestmentsDefaultUpdateWebhook",
     ("LIABILITIES", "DEFAULT_UPDATE"): "LiabilitiesDefaultUpdateWebhook",
@@ -34,7 +35,7 @@ SWEPT = sorted(pair for pair in FIREABLE if pair[1] != "SMS_MICRODEPOSITS_VERIFI
 
 
 def test_every_fireable_pair_is_in_the_outbox_catalogue_and_has_a_schema() -> None:
-    assert all(code in CATALOGUE[kind] for kind, code in FIREABLE)
+    assert all(code in CATALOGUE[kind] for kind, code in [*FIREABLE, *REPORT_FIREABLE])
     assert MODELS.keys() == FIREABLE.keys()
 
 
@@ -97,3 +98,24 @@ def test_fire_webhook_user_permission_revoked_only_sends_the_webhook(plaid: Plai
     assert queued_webhooks(plaid)[0]["error"]["error_code"] == "USER_PERMISSION_REVOKED"
     assert plaid.ok("/item/get", access_token=token)["item"]["error"] is None
     plaid.ok("/accounts/get", access_token=token)
+
+
+@pytest.mark.parametrize(
+    ("code", "model"),
+    [("PRODUCT_READY", "AssetsProductReadyWebhook"), ("ERROR", "AssetsErrorWebhook")],
+)
+def test_fire_assets_webhook_names_the_latest_report_of_the_item(
+    plaid: PlaidClient, code: str, model: str
+) -> None:
+    token = plaid.link_item(products=("assets",), webhook=HOOK)
+    other = plaid.link_item(products=("assets",), webhook=HOOK)
+    create = {"days_requested": 30}
+    mine = plaid.ok("/asset_report/create", access_tokens=[token], **create)["asset_report_id"]
+    plaid.ok("/asset_report/create", access_tokens=[other], **create)  # newer, not the item's
+    plaid.ok(
+        "/sandbox/item/fire_webhook", access_token=token, webhook_type="ASSETS", webhook_code=code
+    )
+    body = queued_webhooks(plaid)[0]
+    assert (body["webhook_code"], body["asset_report_id"]) == (code, mine)
+    assert "item_id" not in body
+    assert not contract.sdk_model_errors(model, body)

@@ -424,6 +424,31 @@ def test_sandbox_transactions_create_adds_the_transaction(plaid: PlaidClient) ->
     assert changes["removed"]  # it also acts like a refresh
 
 
+@pytest.mark.parametrize("code", [None, "GBP"])
+def test_sandbox_transactions_create_takes_the_banks_currency(
+    plaid: PlaidClient, code: str | None
+) -> None:
+    """A UK bank's item: without ``iso_currency_code`` (Plaid's default is USD, for its US
+    banks) or with GBP, the transaction is in pounds; USD there is refused."""
+    token = plaid.link_item(
+        institution_id="ins_116834",
+        override_username="user_transactions_dynamic",
+        override_password="pass_good",
+    )
+    _, cursor = sync_all(plaid, token)
+    currency = {} if code is None else {"iso_currency_code": code}
+    plaid.ok("/sandbox/transactions/create", access_token=token, transactions=[_custom(**currency)])
+    changes, _ = sync_all(plaid, token, cursor)
+    made = [t for t in changes["added"] if t["name"] == "Sandbox Coffee Roasters"]
+    assert [t["iso_currency_code"] for t in made] == ["GBP"]
+    refused = plaid.error(
+        "/sandbox/transactions/create",
+        access_token=token,
+        transactions=[_custom(iso_currency_code="USD")],
+    )
+    assert "transactions[0].iso_currency_code must be GBP" in refused["error_message"]
+
+
 @pytest.mark.parametrize(
     ("transaction", "field"),
     [
@@ -435,6 +460,9 @@ def test_sandbox_transactions_create_adds_the_transaction(plaid: PlaidClient) ->
         (_custom(amount=92233720368547758), "transactions[0].amount"),  # was kept: a bad tenant
         (_custom(amount=-10_000_000_000_000.01), "transactions[0].amount"),
         (_custom(date_posted="yesterday"), "transactions[0].date_posted"),
+        # was accepted and the transaction shown in USD (the depository account's currency)
+        (_custom(iso_currency_code="EUR"), "transactions[0].iso_currency_code"),
+        (_custom(iso_currency_code="usd"), "transactions[0].iso_currency_code"),
     ],
 )
 def test_sandbox_transactions_create_bad_transaction_is_invalid_field(
