@@ -199,7 +199,8 @@ class Refresh:
 
 
 def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
-    """Count the positions and trades that appeared since the last look, and look again."""
+    """Count the holdings that appeared or changed (quantity or price) and the trades made since
+    the last look, and look again."""
     accounts = investment_accounts(list(item.accounts))
     plan, _ = _plan(session, item)
     plans = {p.ordinal: p for p in plan.accounts}
@@ -210,15 +211,23 @@ def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
         since = dt.date.fromisoformat(
             account.details.get(SEEN) or item.created_at.date().isoformat()
         )
-        before = set(portfolio.holdings_on(plan, account_plan, since).positions)
-        after = set(portfolio.holdings_on(plan, account_plan, today).positions)
-        new += len(after - before)
-        if securities.trading_day(today) != securities.trading_day(since):
-            updated += len(after & before)
+        before = _shown(session, item, account, since)
+        after = _shown(session, item, account, today)
+        new += len(after.keys() - before.keys())
+        updated += sum(1 for held in after.keys() & before.keys() if after[held] != before[held])
         found = portfolio.trades_between(plan, account_plan, since + dt.timedelta(1), today)
         trades[account.id] = len(found)
         account.details = {**account.details, SEEN: today.isoformat()}
     return Refresh(new, updated, trades)
+
+
+def _shown(
+    session: Session, item: Item, account: Account, day: dt.date
+) -> dict[str, tuple[int, int]]:
+    """The account's holdings on ``day`` as ``/investments/holdings/get`` shows them (cash
+    included), as quantity and price by security: what the webhook's counts compare."""
+    found = holdings(session, item, [account], day).holdings
+    return {h.security.ticker: (h.quantity_milli, h.price) for h in found}
 
 
 def start_extraction(item: Item, now: dt.datetime, by: ProcessorToken | None = None) -> None:
