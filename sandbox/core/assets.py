@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from . import balances, keyring
+from . import balances, investments, keyring
 from .errors import (
     AssetReportDataUnavailable,
     AssetReportNotReady,
@@ -30,6 +30,7 @@ from .writer import available_balance, pending_outflows
 
 MAX_DAYS = 731
 HISTORY_TYPES = {"depository", "credit"}
+INVESTMENTS_ADD_ON = "investments"  # ``options.add_ons``: holdings and trades in the report
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class AccountSection:
     days_available: int
     history: list[tuple[dt.date, int]]  # newest first
     transactions: list[Transaction]  # newest first
+    investments: investments.Portfolio | None = None  # the ``investments`` add-on's
 
 
 @dataclass(frozen=True)
@@ -203,11 +205,28 @@ def build(
         else min(days_to_include, record.days_requested)
     )
     start = as_of - dt.timedelta(days=max(days, 1) - 1)
+    investing = INVESTMENTS_ADD_ON in (record.options.get("add_ons") or ())
     sections = []
     for item in items_of(session, record):
         accounts = [a for a in item.accounts if a.id not in record.excluded_account_ids]
-        sections.append(ItemSection(item, _accounts(session, item, accounts, start, as_of, days)))
+        found = _accounts(session, item, accounts, start, as_of, days)
+        if investing:
+            found = [_with_investments(session, item, s, start, as_of, days) for s in found]
+        sections.append(ItemSection(item, found))
     return ReportContent(record, as_of, sections)
+
+
+def _with_investments(
+    session: Session, item: Item, section: AccountSection, start: dt.date, as_of: dt.date, days: int
+) -> AccountSection:
+    """An investment account's section with its holdings that day and the window's trades
+    (none for a report of 0 days, as it has no transactions)."""
+    if section.account.type != "investment":
+        return section
+    found = investments.report_portfolio(session, item, section.account, start, as_of)
+    if not days:
+        found = replace(found, transactions=[], total_transactions=0)
+    return replace(section, investments=found)
 
 
 def _accounts(

@@ -9,7 +9,8 @@ value types; quantities stay in thousandths of a share and money in minor units 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -174,6 +175,21 @@ def transactions(
     found.sort(key=lambda t: t.trade.day, reverse=True)  # stable: same-day trades keep their order
     page = found[offset : offset + count]
     return Portfolio(item, accounts, [], page, len(found), today, selected)
+
+
+def report_portfolio(
+    session: Session, item: Item, account: Account, start: dt.date, day: dt.date
+) -> Portfolio:
+    """An investment account in an Asset report with the ``investments`` add-on: its holdings
+    at the end of ``day`` and every trade from ``start`` to ``day``, as the Investments
+    endpoints give them that day."""
+    held = holdings(session, item, [account], day)
+    traded = transactions(
+        session, item, [account], start, day, count=sys.maxsize, offset=0, today=day
+    )
+    return replace(
+        held, transactions=traded.transactions, total_transactions=len(traded.transactions)
+    )
 
 
 def _plan(session: Session, item: Item) -> tuple[ItemPlan, str]:

@@ -99,6 +99,49 @@ def test_refresh_makes_a_new_report_with_todays_data(plaid: PlaidClient) -> None
     assert _checking(report)["historical_balances"][0]["date"] == "2026-03-21"
 
 
+def test_investments_add_on_adds_each_investment_accounts_holdings_and_trades(
+    plaid: PlaidClient,
+) -> None:
+    """``options.add_ons: ["investments"]``: each investment account of the report carries
+    Plaid's ``investments`` (holdings, securities, the report window's trades), the same
+    positions and trades the Investments endpoints give that day; other accounts, and reports
+    without the add-on, carry none."""
+    token, report_token, _ = _create(plaid, days=90, add_ons=["investments"])
+    accounts = _get(plaid, report_token)["report"]["items"][0]["accounts"]
+    held = plaid.ok("/investments/holdings/get", access_token=token)
+    traded = plaid.ok(
+        "/investments/transactions/get",
+        access_token=token,
+        start_date="2025-12-17",  # the report's 90 days up to 2026-03-16
+        end_date="2026-03-16",
+        options={"count": 500},
+    )
+    investment = [a for a in accounts if a["type"] == "investment"]
+    assert investment and all("investments" not in a for a in accounts if a["type"] != "investment")
+    for account in investment:
+        mine = account["investments"]
+        holdings = [h for h in held["holdings"] if h["account_id"] == account["account_id"]]
+        assert [
+            (h["security_id"], h["quantity"], h["institution_value"]) for h in mine["holdings"]
+        ] == [(h["security_id"], h["quantity"], h["institution_value"]) for h in holdings]
+        trades = [
+            t for t in traded["investment_transactions"] if t["account_id"] == account["account_id"]
+        ]
+        assert trades and [t["investment_transaction_id"] for t in mine["transactions"]] == [
+            t["investment_transaction_id"] for t in trades
+        ]
+        named = {h["security_id"] for h in mine["holdings"]} | {
+            t["security_id"] for t in mine["transactions"] if t["security_id"]
+        }
+        assert {s["security_id"] for s in mine["securities"]} == named
+    refreshed = plaid.ok("/asset_report/refresh", asset_report_token=report_token)
+    again = _get(plaid, refreshed["asset_report_token"])["report"]["items"][0]["accounts"]
+    assert all("investments" in a for a in again if a["type"] == "investment")
+    _, plain_token, _ = _create(plaid, days=90)
+    plain = _get(plaid, plain_token)["report"]["items"][0]["accounts"]
+    assert all("investments" not in a for a in plain)
+
+
 def test_filter_drops_accounts_and_keeps_the_day(plaid: PlaidClient) -> None:
     _, report_token, _ = _create(plaid)
     whole = _get(plaid, report_token)["report"]
