@@ -225,8 +225,12 @@ def asset_report_create() -> Response:
 
 
 def _options(options: dict[str, Any] | None) -> dict[str, Any]:
-    """The options a report keeps (what its get and webhook need)."""
-    return {k: v for k, v in (options or {}).items() if k in KEPT_OPTIONS}
+    """The options a report keeps (what its get and webhook need); the older
+    ``include_fast_report: true`` asks for the ``fast_assets`` add-on."""
+    kept = {k: v for k, v in (options or {}).items() if k in KEPT_OPTIONS}
+    if (options or {}).get("include_fast_report"):
+        kept["add_ons"] = sorted({*(kept.get("add_ons") or ()), "fast_assets"})
+    return kept
 
 
 @bp.post("/asset_report/get")
@@ -234,7 +238,9 @@ def asset_report_get() -> Response:
     """The report as JSON; ``include_insights`` adds names, merchants and categories."""
     req = load(AssetReportGetRequest)
     bank = current_bank()
-    report = bank.asset_report(req["asset_report_token"], req["options"].get("days_to_include"))
+    report = bank.asset_report(
+        req["asset_report_token"], req["options"].get("days_to_include"), fast=req["fast_report"]
+    )
     return reply(report=report_json(bank, report, req["include_insights"]), warnings=[])
 
 

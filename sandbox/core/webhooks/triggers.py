@@ -176,10 +176,16 @@ def investments_extracted(
 
 
 def asset_report_ready(
-    session: Session, tenant: Tenant, report: AssetReport, url: str | None, delay: dt.timedelta
+    session: Session,
+    tenant: Tenant,
+    report: AssetReport,
+    url: str | None,
+    delay: dt.timedelta,
+    report_type: str = "FULL",
 ) -> None:
-    """``ASSETS``/``PRODUCT_READY`` once the report is built (the same delay as history)."""
-    facts = {"asset_report_id": report.report_id, "report_type": "FULL"}
+    """``ASSETS``/``PRODUCT_READY`` once the report (``FULL``, after the same delay as history)
+    or its Fast version (``FAST``) is built."""
+    facts = {"asset_report_id": report.report_id, "report_type": report_type}
     emit(session, tenant, None, "ASSETS", "PRODUCT_READY", facts, url=url, delay=delay)
 
 

@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from tests.api.plaid.contract import error_errors, openapi_errors, sdk_deserialize
-from tests.api.plaid.helpers import advance_clock
+from tests.api.plaid.helpers import advance_clock, queued_webhooks
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/assets"
@@ -140,6 +141,44 @@ def test_investments_add_on_adds_each_investment_accounts_holdings_and_trades(
     _, plain_token, _ = _create(plaid, days=90)
     plain = _get(plaid, plain_token)["report"]["items"][0]["accounts"]
     assert all("investments" not in a for a in plain)
+
+
+@pytest.mark.parametrize(
+    "asks", [{"add_ons": ["fast_assets"]}, {"include_fast_report": True}], ids=["add_on", "older"]
+)
+def test_fast_assets_add_on_gives_a_fast_report_before_the_full_one(
+    app: Flask, plaid: PlaidClient, asks: dict[str, Any]
+) -> None:
+    """``add_ons: ["fast_assets"]`` (or the older ``include_fast_report: true``): a Fast report
+    (balances and owners, no transactions or history) is ready at once and announced with
+    ``report_type: FAST``; the full report follows when built, with its own ``FULL`` webhook."""
+    app.config["HISTORICAL_DELAY_SECONDS"] = 60
+    _, report_token, created = _create(plaid, webhook=HOOK, **asks)
+    not_ready = plaid.error("/asset_report/get", asset_report_token=report_token)
+    assert not_ready["error_code"] == "PRODUCT_NOT_READY"
+    fast = _get(plaid, report_token, fast_report=True)["report"]
+    ready = [b for b in queued_webhooks(plaid) if b["webhook_type"] == "ASSETS"]
+    assert [(b["report_type"], b["asset_report_id"]) for b in ready] == [
+        ("FULL", created["asset_report_id"]),  # newest first: queued to wait out the build
+        ("FAST", created["asset_report_id"]),
+    ]
+    advance_clock(plaid, seconds=60)
+    full = _get(plaid, report_token)["report"]
+    for quick, whole in zip(
+        fast["items"][0]["accounts"], full["items"][0]["accounts"], strict=True
+    ):
+        assert quick["account_id"] == whole["account_id"]
+        assert quick["balances"] == whole["balances"] and quick["owners"] == whole["owners"]
+        assert quick["transactions"] == quick["historical_balances"] == []
+    assert _checking(full)["transactions"] and _checking(full)["historical_balances"]
+    assert _get(plaid, report_token, fast_report=True)["report"] == fast
+
+
+def test_fast_report_of_a_report_without_fast_assets_names_the_field(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    error = plaid.error("/asset_report/get", asset_report_token=report_token, fast_report=True)
+    assert (error["error_code"], error["http_status"]) == ("INVALID_FIELD", 400)
+    assert "fast_report" in error["error_message"]
 
 
 def test_filter_drops_accounts_and_keeps_the_day(plaid: PlaidClient) -> None:
