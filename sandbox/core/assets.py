@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from . import balances, keyring
+from . import balances, investments, keyring
 from .errors import (
     AssetReportDataUnavailable,
     AssetReportNotReady,
@@ -30,6 +30,8 @@ from .writer import available_balance, pending_outflows
 
 MAX_DAYS = 731
 HISTORY_TYPES = {"depository", "credit"}
+INVESTMENTS_ADD_ON = "investments"  # ``options.add_ons``: holdings and trades in the report
+FAST_ADD_ON = "fast_assets"  # ``options.add_ons``: a Fast report (balances, owners) at once
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class AccountSection:
     days_available: int
     history: list[tuple[dt.date, int]]  # newest first
     transactions: list[Transaction]  # newest first
+    investments: investments.Portfolio | None = None  # the ``investments`` add-on's
 
 
 @dataclass(frozen=True)
@@ -198,15 +201,29 @@ def check_ready(record: AssetReport, now: dt.datetime, ready_after: dt.timedelta
         raise AssetReportNotReady()
 
 
+def add_ons(options: dict[str, Any]) -> set[str]:
+    """The add-ons a report was asked for (``options.add_ons``)."""
+    return set(options.get("add_ons") or ())
+
+
 def build(
     session: Session,
     record: AssetReport,
     now: dt.datetime,
     ready_after: dt.timedelta,
     days_to_include: int | None = None,
+    *,
+    fast: bool = False,
 ) -> ReportContent:
-    """The report's content as of the day it was made (``PRODUCT_NOT_READY`` until built)."""
-    check_ready(record, now, ready_after)
+    """The report's content as of the day it was made (``PRODUCT_NOT_READY`` until built);
+    ``fast``: its Fast version (``fast_assets``), ready at once."""
+    if fast and FAST_ADD_ON not in add_ons(record.options):
+        raise InvalidField(
+            "fast_report can only be used with a report created with the fast_assets add-on",
+            field="fast_report",
+        )
+    if not fast:
+        check_ready(record, now, ready_after)
     as_of = record.created_at.date()
     days = (
         record.days_requested
@@ -214,11 +231,42 @@ def build(
         else min(days_to_include, record.days_requested)
     )
     start = as_of - dt.timedelta(days=max(days, 1) - 1)
+    investing = INVESTMENTS_ADD_ON in add_ons(record.options)
     sections = []
     for item in items_of(session, record):
         accounts = [a for a in item.accounts if a.id not in record.excluded_account_ids]
-        sections.append(ItemSection(item, _accounts(session, item, accounts, start, as_of, days)))
-    return ReportContent(record, as_of, sections)
+        found = _accounts(session, item, accounts, start, as_of, days)
+        if investing:
+            found = [_with_investments(session, item, s, start, as_of, days) for s in found]
+        sections.append(ItemSection(item, found))
+    report = ReportContent(record, as_of, sections)
+    return _fast(report) if fast else report
+
+
+def _fast(report: ReportContent) -> ReportContent:
+    """The Fast version of a report with the ``fast_assets`` add-on: balances and owners only
+    (Plaid: "only current and available balance and identity information")."""
+    bare = [
+        ItemSection(
+            section.item,
+            [replace(a, days_available=0, history=[], transactions=[]) for a in section.accounts],
+        )
+        for section in report.items
+    ]
+    return replace(report, items=bare)
+
+
+def _with_investments(
+    session: Session, item: Item, section: AccountSection, start: dt.date, as_of: dt.date, days: int
+) -> AccountSection:
+    """An investment account's section with its holdings that day and the window's trades
+    (none for a report of 0 days, as it has no transactions)."""
+    if section.account.type != "investment":
+        return section
+    found = investments.report_portfolio(session, item, section.account, start, as_of)
+    if not days:
+        found = replace(found, transactions=[], total_transactions=0)
+    return replace(section, investments=found)
 
 
 def _accounts(

@@ -808,14 +808,21 @@ class Bank:
             self.session, self.tenant, items, days, options, self.now(), excluded=excluded
         )
         url = options.get("webhook") or next((i.webhook for i in items if i.webhook), None)
+        if assets.FAST_ADD_ON in assets.add_ons(options):
+            triggers.asset_report_ready(
+                self.session, self.tenant, record, url, dt.timedelta(), "FAST"
+            )
         triggers.asset_report_ready(self.session, self.tenant, record, url, self.historical_delay)
         return token, record
 
-    def asset_report(self, token: str, days_to_include: int | None = None) -> ReportContent:
-        """The report's content (``PRODUCT_NOT_READY`` while it is being built)."""
+    def asset_report(
+        self, token: str, days_to_include: int | None = None, *, fast: bool = False
+    ) -> ReportContent:
+        """The report's content (``PRODUCT_NOT_READY`` while it is being built), or its Fast
+        version (``fast``)."""
         record = assets.find(self.session, self.tenant, token)
         return assets.build(
-            self.session, record, self.now(), self.historical_delay, days_to_include
+            self.session, record, self.now(), self.historical_delay, days_to_include, fast=fast
         )
 
     def asset_report_pdf(self, report: ReportContent, owners: dict[int, str]) -> bytes:

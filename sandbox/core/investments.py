@@ -9,7 +9,8 @@ value types; quantities stay in thousandths of a share and money in minor units 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -176,6 +177,21 @@ def transactions(
     return Portfolio(item, accounts, [], page, len(found), today, selected)
 
 
+def report_portfolio(
+    session: Session, item: Item, account: Account, start: dt.date, day: dt.date
+) -> Portfolio:
+    """An investment account in an Asset report with the ``investments`` add-on: its holdings
+    at the end of ``day`` and every trade from ``start`` to ``day``, as the Investments
+    endpoints give them that day."""
+    held = holdings(session, item, [account], day)
+    traded = transactions(
+        session, item, [account], start, day, count=sys.maxsize, offset=0, today=day
+    )
+    return replace(
+        held, transactions=traded.transactions, total_transactions=len(traded.transactions)
+    )
+
+
 def _plan(session: Session, item: Item) -> tuple[ItemPlan, str]:
     institution = institutions.get(item.institution_id)
     return items.plan_for(session, item, institution.country, institution.currency), (
@@ -199,7 +215,8 @@ class Refresh:
 
 
 def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
-    """Count the positions and trades that appeared since the last look, and look again."""
+    """Count the holdings that appeared or changed (quantity or price) and the trades made since
+    the last look, and look again."""
     accounts = investment_accounts(list(item.accounts))
     plan, _ = _plan(session, item)
     plans = {p.ordinal: p for p in plan.accounts}
@@ -210,15 +227,23 @@ def refresh(session: Session, item: Item, today: dt.date) -> Refresh:
         since = dt.date.fromisoformat(
             account.details.get(SEEN) or item.created_at.date().isoformat()
         )
-        before = set(portfolio.holdings_on(plan, account_plan, since).positions)
-        after = set(portfolio.holdings_on(plan, account_plan, today).positions)
-        new += len(after - before)
-        if securities.trading_day(today) != securities.trading_day(since):
-            updated += len(after & before)
+        before = _shown(session, item, account, since)
+        after = _shown(session, item, account, today)
+        new += len(after.keys() - before.keys())
+        updated += sum(1 for held in after.keys() & before.keys() if after[held] != before[held])
         found = portfolio.trades_between(plan, account_plan, since + dt.timedelta(1), today)
         trades[account.id] = len(found)
         account.details = {**account.details, SEEN: today.isoformat()}
     return Refresh(new, updated, trades)
+
+
+def _shown(
+    session: Session, item: Item, account: Account, day: dt.date
+) -> dict[str, tuple[int, int]]:
+    """The account's holdings on ``day`` as ``/investments/holdings/get`` shows them (cash
+    included), as quantity and price by security: what the webhook's counts compare."""
+    found = holdings(session, item, [account], day).holdings
+    return {h.security.ticker: (h.quantity_milli, h.price) for h in found}
 
 
 def start_extraction(item: Item, now: dt.datetime, by: ProcessorToken | None = None) -> None:

@@ -12,10 +12,11 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from ..core.bank import AccountSection, Bank, ReportContent, request_id
+from ..core.bank import AccountSection, Bank, Portfolio, ReportContent, request_id
 from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
+from .investments import holdings_json, securities_json, transactions_json
 from .requests import PlaidRequest, StrictBoolean, StrictInteger, WebhookUrl
 from .responses import TransactionSchema, account_json, money, timestamp
 from .views import load, reply
@@ -31,9 +32,23 @@ BASE_KEYS = (
     "date",
     "pending",
 )
-KEPT_OPTIONS = ("client_report_id", "webhook", "user")
+KEPT_OPTIONS = ("client_report_id", "webhook", "user", "add_ons")
 ADD_ONS = ("investments", "fast_assets")  # the spec's ``AssetReportAddOns``
 TRANSACTIONS = TransactionSchema(many=True, original_description=True)
+# The keys of Plaid's ``AssetReportInvestmentHolding``, ``…Security`` and ``…Transaction``
+# (the document's and plaid-python 46's): the Investments endpoints' objects, fewer keys. The
+# document requires a trade's ``vested_quantity`` and ``vested_value`` as numbers: nothing has
+# a vesting schedule here, so a trade is vested whole.
+HOLDING_KEYS = (
+    "account_id", "security_id", "ticker_symbol", "institution_price", "institution_price_as_of",
+    "institution_value", "cost_basis", "quantity", "iso_currency_code",
+    "unofficial_currency_code", "vested_quantity", "vested_value",
+)  # fmt: skip
+SECURITY_KEYS = ("security_id", "name", "ticker_symbol", "type")
+TRADE_KEYS = (
+    "investment_transaction_id", "account_id", "security_id", "date", "name", "quantity",
+    "amount", "price", "fees", "type", "subtype", "iso_currency_code", "unofficial_currency_code",
+)  # fmt: skip
 
 
 class AssetReportUser(PlaidRequest):
@@ -153,6 +168,8 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
     }
     keys = BASE_KEYS + (INSIGHT_KEYS if insights else ())
     owner = bank.owner(item)
+    if section.investments is not None:
+        account["investments"] = _investments(section.investments)
     return {
         **account,
         "days_available": section.days_available,
@@ -167,6 +184,26 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
                 "unofficial_currency_code": None,
             }
             for day, value in section.history
+        ],
+    }
+
+
+def _investments(found: Portfolio) -> dict[str, Any]:
+    """Plaid's ``AssetReportInvestments`` (the ``investments`` add-on)."""
+    tickers = {s["security_id"]: s["ticker_symbol"] for s in securities_json(found)}
+    return {
+        "holdings": [
+            {k: h.get(k) for k in HOLDING_KEYS} | {"ticker_symbol": tickers[h["security_id"]]}
+            for h in holdings_json(found)
+        ],
+        "securities": [{k: s[k] for k in SECURITY_KEYS} for s in securities_json(found)],
+        "transactions": [
+            {k: t[k] for k in TRADE_KEYS}
+            | {
+                "vested_quantity": t["quantity"],
+                "vested_value": round(t["quantity"] * t["price"], 2),
+            }
+            for t in transactions_json(found)
         ],
     }
 
@@ -188,8 +225,12 @@ def asset_report_create() -> Response:
 
 
 def _options(options: dict[str, Any] | None) -> dict[str, Any]:
-    """The options a report keeps (what its get and webhook need)."""
-    return {k: v for k, v in (options or {}).items() if k in KEPT_OPTIONS}
+    """The options a report keeps (what its get and webhook need); the older
+    ``include_fast_report: true`` asks for the ``fast_assets`` add-on."""
+    kept = {k: v for k, v in (options or {}).items() if k in KEPT_OPTIONS}
+    if (options or {}).get("include_fast_report"):
+        kept["add_ons"] = sorted({*(kept.get("add_ons") or ()), "fast_assets"})
+    return kept
 
 
 @bp.post("/asset_report/get")
@@ -197,7 +238,9 @@ def asset_report_get() -> Response:
     """The report as JSON; ``include_insights`` adds names, merchants and categories."""
     req = load(AssetReportGetRequest)
     bank = current_bank()
-    report = bank.asset_report(req["asset_report_token"], req["options"].get("days_to_include"))
+    report = bank.asset_report(
+        req["asset_report_token"], req["options"].get("days_to_include"), fast=req["fast_report"]
+    )
     return reply(report=report_json(bank, report, req["include_insights"]), warnings=[])
 
 

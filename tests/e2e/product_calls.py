@@ -21,6 +21,7 @@ from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.address_data_nullable_no_required_fields import (
     AddressDataNullableNoRequiredFields,
 )
+from plaid.model.asset_report_add_ons import AssetReportAddOns
 from plaid.model.asset_report_audit_copy_create_request import AssetReportAuditCopyCreateRequest
 from plaid.model.asset_report_audit_copy_get_request import AssetReportAuditCopyGetRequest
 from plaid.model.asset_report_audit_copy_pdf_get_request import AssetReportAuditCopyPdfGetRequest
@@ -211,6 +212,7 @@ def run_python(client: plaid_api.PlaidApi, tag: str) -> dict[str, Any]:
                 client_report_id=f"{tag}-report",
                 webhook=HOOK,
                 user=AssetReportUser(client_user_id=f"{tag}-user", first_name="Alberta"),
+                add_ons=[AssetReportAddOns("investments")],
             ),
         ),
     )
@@ -572,6 +574,9 @@ def _check_assets(out: dict[str, Any]) -> None:
     checking = next(a for a in accounts if a["subtype"] == "checking")
     assert len(checking["historical_balances"]) == 30 and checking["owners"]
     assert checking["transactions"] and checking["transactions"][0]["original_description"]
+    ira = next(a for a in accounts if a["subtype"] == "ira")  # the investments add-on
+    assert ira["investments"]["holdings"] and ira["investments"]["securities"]
+    assert "investments" not in checking
     assert out["asset_pdf"]["magic"] == "%PDF-" and out["asset_pdf"]["bytes"] > 1000
     refreshed = out["asset_refresh"]["asset_report_token"]
     assert refreshed != created["asset_report_token"]

@@ -176,10 +176,16 @@ def investments_extracted(
 
 
 def asset_report_ready(
-    session: Session, tenant: Tenant, report: AssetReport, url: str | None, delay: dt.timedelta
+    session: Session,
+    tenant: Tenant,
+    report: AssetReport,
+    url: str | None,
+    delay: dt.timedelta,
+    report_type: str = "FULL",
 ) -> None:
-    """``ASSETS``/``PRODUCT_READY`` once the report is built (the same delay as history)."""
-    facts = _report_ready(report)
+    """``ASSETS``/``PRODUCT_READY`` once the report (``FULL``, after the same delay as history)
+    or its Fast version (``FAST``) is built."""
+    facts = _report_ready(report, report_type)
     emit(session, tenant, None, "ASSETS", "PRODUCT_READY", facts, url=url, delay=delay)
 
 
@@ -256,8 +262,8 @@ def _fire_report(session: Session, tenant: Tenant, item: Item, code: str) -> Non
     emit(session, tenant, None, "ASSETS", code, REPORT_FIREABLE["ASSETS", code](report), url=url)
 
 
-def _report_ready(report: AssetReport) -> dict[str, Any]:
-    return {"asset_report_id": report.report_id, "report_type": "FULL"}
+def _report_ready(report: AssetReport, report_type: str = "FULL") -> dict[str, Any]:
+    return {"asset_report_id": report.report_id, "report_type": report_type}
 
 
 def _report_failed(report: AssetReport) -> dict[str, Any]:

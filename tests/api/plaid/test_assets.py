@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from tests.api.plaid.contract import error_errors, openapi_errors, sdk_deserialize
-from tests.api.plaid.helpers import advance_clock
+from tests.api.plaid.helpers import advance_clock, queued_webhooks
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/assets"
@@ -97,6 +98,87 @@ def test_refresh_makes_a_new_report_with_todays_data(plaid: PlaidClient) -> None
     report = _get(plaid, body["asset_report_token"])["report"]
     assert report["days_requested"] == 20
     assert _checking(report)["historical_balances"][0]["date"] == "2026-03-21"
+
+
+def test_investments_add_on_adds_each_investment_accounts_holdings_and_trades(
+    plaid: PlaidClient,
+) -> None:
+    """``options.add_ons: ["investments"]``: each investment account of the report carries
+    Plaid's ``investments`` (holdings, securities, the report window's trades), the same
+    positions and trades the Investments endpoints give that day; other accounts, and reports
+    without the add-on, carry none."""
+    token, report_token, _ = _create(plaid, days=90, add_ons=["investments"])
+    accounts = _get(plaid, report_token)["report"]["items"][0]["accounts"]
+    held = plaid.ok("/investments/holdings/get", access_token=token)
+    traded = plaid.ok(
+        "/investments/transactions/get",
+        access_token=token,
+        start_date="2025-12-17",  # the report's 90 days up to 2026-03-16
+        end_date="2026-03-16",
+        options={"count": 500},
+    )
+    investment = [a for a in accounts if a["type"] == "investment"]
+    assert investment and all("investments" not in a for a in accounts if a["type"] != "investment")
+    for account in investment:
+        mine = account["investments"]
+        holdings = [h for h in held["holdings"] if h["account_id"] == account["account_id"]]
+        assert [
+            (h["security_id"], h["quantity"], h["institution_value"]) for h in mine["holdings"]
+        ] == [(h["security_id"], h["quantity"], h["institution_value"]) for h in holdings]
+        trades = [
+            t for t in traded["investment_transactions"] if t["account_id"] == account["account_id"]
+        ]
+        assert trades and [t["investment_transaction_id"] for t in mine["transactions"]] == [
+            t["investment_transaction_id"] for t in trades
+        ]
+        named = {h["security_id"] for h in mine["holdings"]} | {
+            t["security_id"] for t in mine["transactions"] if t["security_id"]
+        }
+        assert {s["security_id"] for s in mine["securities"]} == named
+    refreshed = plaid.ok("/asset_report/refresh", asset_report_token=report_token)
+    again = _get(plaid, refreshed["asset_report_token"])["report"]["items"][0]["accounts"]
+    assert all("investments" in a for a in again if a["type"] == "investment")
+    _, plain_token, _ = _create(plaid, days=90)
+    plain = _get(plaid, plain_token)["report"]["items"][0]["accounts"]
+    assert all("investments" not in a for a in plain)
+
+
+@pytest.mark.parametrize(
+    "asks", [{"add_ons": ["fast_assets"]}, {"include_fast_report": True}], ids=["add_on", "older"]
+)
+def test_fast_assets_add_on_gives_a_fast_report_before_the_full_one(
+    app: Flask, plaid: PlaidClient, asks: dict[str, Any]
+) -> None:
+    """``add_ons: ["fast_assets"]`` (or the older ``include_fast_report: true``): a Fast report
+    (balances and owners, no transactions or history) is ready at once and announced with
+    ``report_type: FAST``; the full report follows when built, with its own ``FULL`` webhook."""
+    app.config["HISTORICAL_DELAY_SECONDS"] = 60
+    _, report_token, created = _create(plaid, webhook=HOOK, **asks)
+    not_ready = plaid.error("/asset_report/get", asset_report_token=report_token)
+    assert not_ready["error_code"] == "PRODUCT_NOT_READY"
+    fast = _get(plaid, report_token, fast_report=True)["report"]
+    ready = [b for b in queued_webhooks(plaid) if b["webhook_type"] == "ASSETS"]
+    assert [(b["report_type"], b["asset_report_id"]) for b in ready] == [
+        ("FULL", created["asset_report_id"]),  # newest first: queued to wait out the build
+        ("FAST", created["asset_report_id"]),
+    ]
+    advance_clock(plaid, seconds=60)
+    full = _get(plaid, report_token)["report"]
+    for quick, whole in zip(
+        fast["items"][0]["accounts"], full["items"][0]["accounts"], strict=True
+    ):
+        assert quick["account_id"] == whole["account_id"]
+        assert quick["balances"] == whole["balances"] and quick["owners"] == whole["owners"]
+        assert quick["transactions"] == quick["historical_balances"] == []
+    assert _checking(full)["transactions"] and _checking(full)["historical_balances"]
+    assert _get(plaid, report_token, fast_report=True)["report"] == fast
+
+
+def test_fast_report_of_a_report_without_fast_assets_names_the_field(plaid: PlaidClient) -> None:
+    _, report_token, _ = _create(plaid)
+    error = plaid.error("/asset_report/get", asset_report_token=report_token, fast_report=True)
+    assert (error["error_code"], error["http_status"]) == ("INVALID_FIELD", 400)
+    assert "fast_report" in error["error_message"]
 
 
 def test_filter_drops_accounts_and_keeps_the_day(plaid: PlaidClient) -> None:

@@ -220,6 +220,33 @@ def test_refresh_queues_holdings_and_investments_transactions_webhooks(
     assert trades["cancelled_investments_transactions"] == 0
 
 
+@pytest.mark.parametrize("days", [1, 40])
+def test_holdings_webhook_counts_what_holdings_get_shows_changed(
+    plaid: PlaidClient, days: int
+) -> None:
+    """An app that diffs ``/investments/holdings/get`` around a HOLDINGS/DEFAULT_UPDATE finds
+    the webhook's counts: cash positions included (their quantity moves with contributions,
+    dividends and fees), unchanged positions not."""
+    token = plaid.link_item(products=PRODUCTS, webhook=HOOK)
+
+    def positions() -> dict[tuple[str, str], tuple[float, float]]:
+        held = _holdings(plaid, token)["holdings"]
+        return {
+            (h["account_id"], h["security_id"]): (h["quantity"], h["institution_price"])
+            for h in held
+        }
+
+    before = positions()
+    advance_clock(plaid, days)
+    after = positions()
+    hook = next(b for b in queued_webhooks(plaid) if b["webhook_type"] == "HOLDINGS")
+    changed = [key for key in before.keys() & after.keys() if before[key] != after[key]]
+    assert (hook["new_holdings"], hook["updated_holdings"]) == (
+        len(after.keys() - before.keys()),
+        len(changed),
+    )
+
+
 def test_investments_auth_gives_acats_and_401k_plan_numbers(plaid: PlaidClient) -> None:
     token = plaid.link_item(products=PRODUCTS)
     body = plaid.ok("/investments/auth/get", access_token=token)

@@ -107,6 +107,7 @@ async function main() {
         client_report_id: `${tag}-report`,
         webhook: HOOK,
         user: { client_user_id: `${tag}-user`, first_name: "Alberta" },
+        add_ons: ["investments"],
       },
     }),
   );
