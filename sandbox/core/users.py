@@ -101,7 +101,7 @@ def check_credentials(username: str, password: str) -> Login:
     """Resolve a username and password, raising the error they select."""
     if not username or not password:
         raise errors.InvalidCredentials()
-    if password.startswith("error_"):
+    if chooses_error(password):
         raise (errors.for_condition(password[len("error_") :]) or errors.InvalidCredentials)()
     if username == "user_custom":
         return Login(username, "custom", custom=_custom_config(password))
@@ -118,6 +118,12 @@ def check_credentials(username: str, password: str) -> Login:
     return Login(
         username, persona_name, mfa=mfa, automated_microdeposits=password == microdeposits.PASSWORD
     )
+
+
+def chooses_error(password: str) -> bool:
+    """Whether ``password`` is an ``error_<CODE>`` password: the sandbox's trigger, not a
+    wrong guess (an unknown code fails as ``INVALID_CREDENTIALS``)."""
+    return password.startswith("error_")
 
 
 def manual_entry_login() -> Login:

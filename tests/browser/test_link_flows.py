@@ -150,6 +150,29 @@ def test_link_oauth_denied_consent_then_retry(
     assert len(accounts) == 12
 
 
+def test_link_error_password_at_an_oauth_bank_comes_back_to_links_error_pane(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    """As Plaid's sandbox does: the bank's page hands the user back to Link, which shows the
+    error and reports it on exit (the bank's page used to keep the user with the message)."""
+    url = hosted_link(sdk, live)
+    start(page, url, shot)
+    pick(page, "Chase", shot)
+    page.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page, "error_ITEM_LOCKED")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/link\?token="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account is locked")
+    page.get_by_text("Developer details").click()
+    expect(page.get_by_text("ITEM_LOCKED", exact=True)).to_be_visible()
+    shot("oauth-error-password")
+    page.get_by_role("button", name="Exit", exact=True).click()
+    page.wait_for_url(re.compile(r"status=exited"))
+    token = url.split("token=")[1]
+    session = sdk.link_token_get(LinkTokenGetRequest(link_token=token)).link_sessions[0]
+    assert session.exit.error.error_code == "ITEM_LOCKED"
+
+
 def test_link_wrong_password_shows_error_and_retry_succeeds(
     page: Page, live: LiveSandbox, sdk: Any, shot: Any
 ) -> None:
