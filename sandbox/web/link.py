@@ -96,9 +96,12 @@ def _open(token: str | None) -> tuple[Bank, LinkToken]:
     return tenant_bank(tenant), link
 
 
-def _unavailable(status: int, title: str, advice: str) -> NoReturn:
-    """Stop with Link's own page (not the dashboard's): a user followed a bad or old link."""
-    page = render_template("link/unavailable.html", title=title, advice=advice, status=status)
+def _unavailable(status: int, title: str, advice: str, resume: str | None = None) -> NoReturn:
+    """Stop with Link's own page (not the dashboard's): a user followed a bad or old link,
+    or sent an old form (``resume``: where its Continue goes back into Link)."""
+    page = render_template(
+        "link/unavailable.html", title=title, advice=advice, status=status, resume=resume
+    )
     abort(Response(page, status=status, mimetype="text/html"))
 
 
@@ -168,7 +171,13 @@ def link_action(action: str) -> WerkzeugResponse:
     """Run one step of the session, then show the next one (or leave Link)."""
     if action not in ACTION_STEPS:
         abort(404)
-    csrf.check()
+    if not csrf.valid():  # the browser lost its session (cookies cleared, a long pause)
+        _unavailable(
+            400,
+            "This page has expired",
+            "Link could not keep your place. Continue to carry on connecting your account.",
+            url_for("web.link_page", token=request.form.get("token", "")),
+        )
     bank, link = _open(request.form.get("token"))
     answers = _mfa_answers() if action == "mfa" else []  # a bad form is a 400, not a failure
     finished = _finished_here(link)

@@ -209,3 +209,22 @@ def test_back_from_a_banks_sign_in_by_keyboard_then_another_bank(
     sign_in(page)
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("heading", name="Success")).to_be_visible()
+
+
+def test_a_form_sent_after_the_session_was_lost_continues_in_link_by_keyboard(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """Cookies cleared mid-flow (a long pause, a privacy setting): the pane's form gets
+    Link's own page, which explains and continues into Link, not the developer site's 400."""
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "First Platypus Bank")
+    page.context.clear_cookies()
+    sign_in(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page has expired")
+    expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
+    check_page(page, "form expired")
+    resume = page.get_by_role("link", name="Continue")
+    expect(resume).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Budget Buddy uses Link")
