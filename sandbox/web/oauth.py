@@ -105,7 +105,8 @@ def oauth_authorize(institution_id: str) -> Response | tuple[str, int] | str:
             return response
         return render_template("bank/error.html", bank=bank, error=error), 400
     if request.method == "POST":
-        csrf.check()
+        if not csrf.valid():  # the browser lost its session (cookies cleared, a long pause)
+            return render_template("bank/expired.html", bank=bank), 400
         action = request.form.get("action")
         if action == "login":
             return _sign_in(bank, grant)

@@ -228,3 +228,18 @@ def test_a_form_sent_after_the_session_was_lost_continues_in_link_by_keyboard(
     expect(resume).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Budget Buddy uses Link")
+
+
+def test_the_banks_sign_in_sent_after_the_session_was_lost_is_the_banks_own_page(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """The bank's page says what happened and what to do, in the bank's colours."""
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "Platypus OAuth Bank")
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    page.context.clear_cookies()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page has expired")
+    expect(page.get_by_text("Go back to the app")).to_be_visible()
+    check_page(page, "bank form expired")
