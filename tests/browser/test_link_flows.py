@@ -32,15 +32,15 @@ HOOK = "http://127.0.0.1:9/hook"
 
 
 def hosted_link(sdk: Any, live: LiveSandbox, **extra: Any) -> str:
-    """A link token with Hosted Link that returns to the sandbox home page; its URL."""
+    """A link token with Hosted Link that returns to the sandbox home page (in the US unless
+    ``country_codes`` says otherwise); its URL."""
     request = LinkTokenCreateRequest(
         client_name="Budget Buddy",
         language="en",
-        country_codes=[CountryCode("US")],
         user=LinkTokenCreateRequestUser(client_user_id="user-1"),
         webhook=HOOK,
         hosted_link=LinkTokenCreateHostedLink(completion_redirect_uri=f"{live.url}/"),
-        **extra,
+        **{"country_codes": [CountryCode("US")], **extra},
     )
     if "access_token" not in extra:
         request.products = [Products("transactions")]

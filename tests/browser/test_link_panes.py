@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.country_code import CountryCode
 from plaid.model.link_token_create_request_auth import LinkTokenCreateRequestAuth
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from playwright.sync_api import Page, expect
@@ -243,3 +244,15 @@ def test_the_banks_sign_in_sent_after_the_session_was_lost_is_the_banks_own_page
     expect(page.get_by_role("heading", level=1)).to_have_text("This page has expired")
     expect(page.get_by_text("Go back to the app")).to_be_visible()
     check_page(page, "bank form expired")
+
+
+def test_a_picker_without_banks_explains_and_exits(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    page = sized_page
+    open_link(page, hosted_link(sdk, live, country_codes=[CountryCode("ES")]))
+    status = page.get_by_role("status")
+    expect(status).to_have_text("No banks are available for Budget Buddy in your country.")
+    check_page(page, "no banks")
+    page.get_by_role("button", name="Exit Link").click()
+    page.wait_for_url(re.compile(r"status=exited"))

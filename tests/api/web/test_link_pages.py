@@ -357,3 +357,16 @@ def test_update_mode_has_no_way_back_to_the_banks(plaid: PlaidClient) -> None:
     update = LinkBrowser(plaid, access_token=access, products=None)
     update.post("consent")
     assert "Back to the list of banks" not in update.page()
+
+
+def test_a_picker_without_banks_says_none_are_available_not_no_results_for_nothing(
+    plaid: PlaidClient,
+) -> None:
+    """No bank in the sandbox serves Spain: the picker said 'No results for “”' to a user
+    who had searched for nothing."""
+    link = LinkBrowser(plaid, country_codes=["ES"])
+    link.post("consent")
+    page = link.page()
+    assert "No results for" not in page
+    assert "No banks are available for Demo in your country" in page
+    assert "<code>country_codes</code>" in page  # the sandbox's hint says why
