@@ -71,6 +71,8 @@ NUMBER_FIELDS = {
     "routing_number": ("routing number", LinkFlow.ROUTING_DIGITS, LinkFlow.ROUTING_DIGITS),
     "account_number": ("account number", *LinkFlow.ACCOUNT_DIGITS),
 }
+# The latest OAuth ``state``s this browser was sent to a bank with, and their link tokens.
+OAUTH_STATES, KEPT_STATES = "link_oauth_states", 8
 MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
 # Plaid's Link shows a ``client_name`` longer than this as "This Application" (plaid.md §2.1).
 LONGEST_CLIENT_NAME = 30
@@ -306,6 +308,8 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     client = register_client(bank.tenant.id, institution_id, _callback_uri(), replace=True)
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     bank.link.begin_oauth(current, state, verifier)
+    kept = [*session.get(OAUTH_STATES, {}).items(), (state, link.token)][-KEPT_STATES:]
+    session[OAUTH_STATES] = dict(kept)
     # Update mode: the bank remembers what this user already shares (new links: nothing).
     update = LinkFlow.is_update(link)
     oauth.remember_shared(institution_id, bank.link.current_ordinals(link) if update else None)
@@ -325,6 +329,18 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     return f"{url_for('web.oauth_authorize', institution_id=institution_id)}?{query}"
 
 
+def _moved_on(state: str) -> WerkzeugResponse:
+    """Back from the bank with a ``state`` Link has since replaced (the bank's page from the
+    history after a denial, an older tab after a newer one went to the bank): Link's pane
+    as it is now, as for a stale form. A ``state`` this browser was never sent with is a
+    dead end."""
+    token = session.get(OAUTH_STATES, {}).get(state)
+    if token is None:
+        _unavailable(400, "This sign-in has already ended", "Go back to the app and connect again.")
+    bank, link = _open(token)
+    return _next(_finished_here(link) or _current(bank, link), link)
+
+
 def _refusal() -> errors.CoreError:
     """Why the bank sent the user back without a code: the error an ``error_<CODE>``
     password chose at its sign-in (``error_code``), else the user denied access."""
@@ -335,9 +351,10 @@ def _refusal() -> errors.CoreError:
 @bp.get("/link/oauth-callback")
 def link_oauth_callback() -> WerkzeugResponse:
     """The bank sent the user back: redeem the code, then create the item with the consent."""
-    found = link_session_by_oauth_state(current_session(), request.args.get("state", ""))
+    state = request.args.get("state", "")
+    found = link_session_by_oauth_state(current_session(), state)
     if found is None or found.id not in session.get("link_sessions", {}).values():
-        _unavailable(400, "This sign-in has already ended", "Go back to the app and connect again.")
+        return _moved_on(state)
     bank, link = _open(found.link_token)
     if found.step != LinkFlow.OAUTH:  # through the bank again from the history: how it ended
         return _next(found, link)

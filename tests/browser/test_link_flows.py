@@ -216,3 +216,29 @@ def test_link_update_mode_repairs_item_with_same_access_token(
     with live.app.app_context():
         codes = db.session.scalars(select(WebhookEvent.webhook_code)).all()
     assert "LOGIN_REPAIRED" in codes
+
+
+def test_link_open_in_two_tabs_the_older_tabs_bank_return_shows_links_pane(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    """The second tab went to the bank after the first: the first tab's Allow lands on
+    Link's current pane, not on 'This sign-in has already ended' while Link is open."""
+    url = hosted_link(sdk, live)
+    start(page, url, shot)
+    pick(page, "Chase", shot)
+    page.get_by_role("button", name="Continue to Chase").click()
+    other = page.context.new_page()
+    other.goto(url)
+    other.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Allow access").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("You will be sent to Chase to sign in")
+    shot("older-tab-back-in-link")
+    page.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Allow access").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 12

@@ -290,3 +290,25 @@ def test_an_error_password_at_an_oauth_bank_is_links_error_pane_as_at_other_bank
     expected = _exit_error(plaid, other)
     assert expected["error_code"] == "ITEM_LOCKED"
     assert _exit_error(plaid, oauth) == expected
+
+
+def test_through_the_bank_again_while_link_is_open_lands_on_its_current_pane(
+    plaid: PlaidClient,
+) -> None:
+    """Back from Link's pane after a denial (or a second tab that went to the bank since):
+    the bank's return with the older ``state`` shows Link's current pane, as a stale form
+    does, not 'This sign-in has already ended' while Link is still open."""
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    link.post("select", institution_id="ins_127287")
+    authorize = link.post("oauth").headers["Location"]
+    _bank_sign_in(link, authorize)
+    consent = link.client.get(authorize).text
+    deny = {"csrf_token": CSRF.search(consent)[1], "action": "deny"}  # type: ignore[index]
+    link.client.get(link.client.post(authorize, data=deny).headers["Location"])
+    assert error_pane(link.page())[0] == "Access not granted"
+    _bank_sign_in(link, authorize)  # the bank's page from the history
+    back = _approve(link, authorize, ["0"])
+    assert back.status_code == 303
+    assert back.headers["Location"].endswith(f"/link?token={link.token}")
+    assert error_pane(link.page())[0] == "Access not granted"
