@@ -312,3 +312,27 @@ def test_through_the_bank_again_while_link_is_open_lands_on_its_current_pane(
     assert back.status_code == 303
     assert back.headers["Location"].endswith(f"/link?token={link.token}")
     assert error_pane(link.page())[0] == "Access not granted"
+
+
+def test_an_oauth_link_hands_off_once_and_only_on_success(plaid: PlaidClient) -> None:
+    """``HANDOFF`` is Link's event for a finished success (Plaid's ``LinkEventName``); the
+    return from the bank logged one more, before the item was made, even when it then failed."""
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    link.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(link)
+    _approve(link, authorize, ["0"])
+    session = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"][0]
+    names = [e["event_name"] for e in session["events"]]
+    assert names == ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "HANDOFF"]
+
+    failed = LinkBrowser(plaid, account_filters={"credit": {"account_subtypes": ["paypal"]}})
+    failed.post("consent")
+    failed.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(failed)
+    _approve(failed, authorize, ["0"])  # the filters let none of the accounts through
+    assert error_pane(failed.page())[0] == "No eligible accounts"
+    failed.post("exit")
+    session = plaid.ok("/link/token/get", link_token=failed.token)["link_sessions"][0]
+    names = [e["event_name"] for e in session["events"]]
+    assert names == ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "ERROR", "EXIT"]
