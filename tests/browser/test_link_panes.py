@@ -12,10 +12,11 @@ from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.link_token_create_request_auth import LinkTokenCreateRequestAuth
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from sandbox.testing import LiveSandbox
 
+from .accessibility import assert_no_sideways_scroll
 from .pagecheck import check_page, doc_shot
 from .test_link_flows import exchange_accounts, hosted_link, public_token_of, sign_in
 
@@ -256,3 +257,21 @@ def test_a_picker_without_banks_explains_and_exits(
     check_page(page, "no banks")
     page.get_by_role("button", name="Exit Link").click()
     page.wait_for_url(re.compile(r"status=exited"))
+
+
+def test_an_oauth_link_reflows_at_320_px_without_sideways_scroll(
+    browser: Browser, live: LiveSandbox, sdk: Any
+) -> None:
+    """WCAG 1.4.10 (Reflow) asks for 320 CSS px: the bank's list of accounts (a fieldset,
+    whose default minimum width is its content's) pushed the consent page sideways there."""
+    context = browser.new_context(viewport={"width": 320, "height": 568}, bypass_csp=True)
+    page = context.new_page()
+    open_link(page, hosted_link(sdk, live), "Platypus OAuth Bank")
+    assert_no_sideways_scroll(page, "oauth pane at 320 px")
+    sign_in_at_the_bank(page)
+    expect(page.get_by_role("checkbox")).to_have_count(12)
+    assert_no_sideways_scroll(page, "bank consent at 320 px")
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()
+    assert_no_sideways_scroll(page, "success at 320 px")
+    context.close()
