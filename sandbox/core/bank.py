@@ -1206,3 +1206,8 @@ def authenticate_app_client(
 def check_login(username: str, password: str) -> Login:
     """Resolve a username and password at a bank's own login page (no tenant yet)."""
     return users.check_credentials(username, password)
+
+
+def login_chooses_error(password: str) -> bool:
+    """Whether a bank's login page got an ``error_<CODE>`` password (Link reports its error)."""
+    return users.chooses_error(password)

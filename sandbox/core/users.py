@@ -26,6 +26,7 @@ _MFA_QUESTIONS = re.compile(r"mfa_questions_([0-9])_([0-9])")
 _MFA_SELECTIONS = re.compile(r"mfa_selections(?:_([0-9])_([0-9])_([0-9]))?")
 # How deep a ``user_custom`` configuration may nest (as deep as a request body by default).
 CUSTOM_MAX_DEPTH = 32
+ERROR_PREFIX = "error_"  # ``error_<CODE>`` fails with that code
 GOOD_PASSWORDS = {"pass_good", "credential_good", "mfa_device", "microdeposits_good"}
 # TrueLayer: ``john`` and ``john1`` … ``john100`` (no leading zeros).
 _JOHN = re.compile(r"john((?:[1-9][0-9]?|100)?)")
@@ -101,8 +102,9 @@ def check_credentials(username: str, password: str) -> Login:
     """Resolve a username and password, raising the error they select."""
     if not username or not password:
         raise errors.InvalidCredentials()
-    if password.startswith("error_"):
-        raise (errors.for_condition(password[len("error_") :]) or errors.InvalidCredentials)()
+    if chooses_error(password):
+        condition = password.removeprefix(ERROR_PREFIX)
+        raise (errors.for_condition(condition) or errors.InvalidCredentials)()
     if username == "user_custom":
         return Login(username, "custom", custom=_custom_config(password))
     if (mock := truelayer_login(username, password)) is not None:
@@ -118,6 +120,12 @@ def check_credentials(username: str, password: str) -> Login:
     return Login(
         username, persona_name, mfa=mfa, automated_microdeposits=password == microdeposits.PASSWORD
     )
+
+
+def chooses_error(password: str) -> bool:
+    """Whether ``password`` is an ``error_<CODE>`` password: the sandbox's trigger, not a
+    wrong guess (an unknown code fails as ``INVALID_CREDENTIALS``)."""
+    return password.startswith(ERROR_PREFIX)
 
 
 def manual_entry_login() -> Login:

@@ -23,11 +23,15 @@ def token() -> str:
     return value
 
 
+def valid() -> bool:
+    """Whether the form POST carries this browser's token (false once the session is lost)."""
+    expected = session.get(FIELD, "")
+    return bool(expected) and matches(request.form.get(FIELD, ""), expected)
+
+
 def check() -> None:
     """Refuse a form POST whose token is missing or wrong."""
-    sent = request.form.get(FIELD, "")
-    expected = session.get(FIELD, "")
-    if not expected or not matches(sent, expected):
+    if not valid():
         abort(400, description="This form has expired. Go back, reload the page and try again.")
 
 

@@ -71,6 +71,8 @@ NUMBER_FIELDS = {
     "routing_number": ("routing number", LinkFlow.ROUTING_DIGITS, LinkFlow.ROUTING_DIGITS),
     "account_number": ("account number", *LinkFlow.ACCOUNT_DIGITS),
 }
+# The latest OAuth ``state``s this browser was sent to a bank with, and their link tokens.
+OAUTH_STATES, KEPT_STATES = "link_oauth_states", 8
 MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
 # Plaid's Link shows a ``client_name`` longer than this as "This Application" (plaid.md §2.1).
 LONGEST_CLIENT_NAME = 30
@@ -96,9 +98,12 @@ def _open(token: str | None) -> tuple[Bank, LinkToken]:
     return tenant_bank(tenant), link
 
 
-def _unavailable(status: int, title: str, advice: str) -> NoReturn:
-    """Stop with Link's own page (not the dashboard's): a user followed a bad or old link."""
-    page = render_template("link/unavailable.html", title=title, advice=advice, status=status)
+def _unavailable(status: int, title: str, advice: str, resume: str | None = None) -> NoReturn:
+    """Stop with Link's own page (not the dashboard's): a user followed a bad or old link,
+    or sent an old form (``resume``: where its Continue goes back into Link)."""
+    page = render_template(
+        "link/unavailable.html", title=title, advice=advice, status=status, resume=resume
+    )
     abort(Response(page, status=status, mimetype="text/html"))
 
 
@@ -168,7 +173,13 @@ def link_action(action: str) -> WerkzeugResponse:
     """Run one step of the session, then show the next one (or leave Link)."""
     if action not in ACTION_STEPS:
         abort(404)
-    csrf.check()
+    if not csrf.valid():  # the browser lost its session (cookies cleared, a long pause)
+        _unavailable(
+            400,
+            "This page has expired",
+            "Link could not keep your place. Continue to carry on connecting your account.",
+            url_for("web.link_page", token=request.form.get("token", "")),
+        )
     bank, link = _open(request.form.get("token"))
     answers = _mfa_answers() if action == "mfa" else []  # a bad form is a 400, not a failure
     finished = _finished_here(link)
@@ -297,6 +308,8 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     client = register_client(bank.tenant.id, institution_id, _callback_uri(), replace=True)
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     bank.link.begin_oauth(current, state, verifier)
+    kept = [*session.get(OAUTH_STATES, {}).items(), (state, link.token)][-KEPT_STATES:]
+    session[OAUTH_STATES] = dict(kept)
     # Update mode: the bank remembers what this user already shares (new links: nothing).
     update = LinkFlow.is_update(link)
     oauth.remember_shared(institution_id, bank.link.current_ordinals(link) if update else None)
@@ -316,18 +329,38 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     return f"{url_for('web.oauth_authorize', institution_id=institution_id)}?{query}"
 
 
+def _moved_on(state: str) -> WerkzeugResponse:
+    """Back from the bank with a ``state`` Link has since replaced (the bank's page from the
+    history after a denial, an older tab after a newer one went to the bank): Link's pane
+    as it is now, as for a stale form. A ``state`` this browser was never sent with is a
+    dead end."""
+    token = session.get(OAUTH_STATES, {}).get(state)
+    if token is None:
+        _unavailable(400, "This sign-in has already ended", "Go back to the app and connect again.")
+    bank, link = _open(token)
+    return _next(_finished_here(link) or _current(bank, link), link)
+
+
+def _refusal() -> errors.CoreError:
+    """Why the bank sent the user back without a code: the error an ``error_<CODE>``
+    password chose at its sign-in (``error_code``), else the user denied access."""
+    chosen = errors.for_condition(request.args.get("error_code", ""))
+    return chosen() if chosen is not None else errors.AccessNotGranted()
+
+
 @bp.get("/link/oauth-callback")
 def link_oauth_callback() -> WerkzeugResponse:
     """The bank sent the user back: redeem the code, then create the item with the consent."""
-    found = link_session_by_oauth_state(current_session(), request.args.get("state", ""))
+    state = request.args.get("state", "")
+    found = link_session_by_oauth_state(current_session(), state)
     if found is None or found.id not in session.get("link_sessions", {}).values():
-        _unavailable(400, "This sign-in has already ended", "Go back to the app and connect again.")
+        return _moved_on(state)
     bank, link = _open(found.link_token)
     if found.step != LinkFlow.OAUTH:  # through the bank again from the history: how it ended
         return _next(found, link)
     try:
         if "code" not in request.args:
-            raise errors.AccessNotGranted()
+            raise _refusal()
         institution_id = found.institution_id or ""
         client_id = register_client(
             bank.tenant.id, institution_id, _callback_uri(), replace=True

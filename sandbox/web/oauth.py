@@ -29,7 +29,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 
 from ..core import errors, institutions
-from ..core.bank import Bank, LinkFlow, check_login
+from ..core.bank import Bank, LinkFlow, check_login, login_chooses_error
 from ..core.institutions import Institution
 from ..core.models import Tenant
 from ..extensions import db, tenant_bank
@@ -105,10 +105,11 @@ def oauth_authorize(institution_id: str) -> Response | tuple[str, int] | str:
             return response
         return render_template("bank/error.html", bank=bank, error=error), 400
     if request.method == "POST":
-        csrf.check()
+        if not csrf.valid():  # the browser lost its session (cookies cleared, a long pause)
+            return render_template("bank/expired.html", bank=bank), 400
         action = request.form.get("action")
         if action == "login":
-            return _sign_in(bank)
+            return _sign_in(bank, grant)
         if action == "deny":
             _logins().pop(institution_id, None)
             session.modified = True
@@ -130,7 +131,7 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     client_id = grant.request.client.get_client_id()
     client_name = CLIENT_NAMES.get(client_id.rsplit("-", 1)[-1])
     remembered = session.get(SHARED_KEY, {}).get(bank.institution_id)
-    shared = remembered if client_id.endswith("-link") else None  # Link's memory only
+    shared = remembered if _for_link(grant) else None  # Link's memory only
     page = render_template(
         "bank/consent.html",
         bank=bank,
@@ -144,16 +145,35 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     return (page, 400) if error else page
 
 
-def _sign_in(bank: Institution) -> Response | tuple[str, int]:
+def _for_link(grant: Any) -> bool:
+    """Whether Link (not TrueLayer's dialog or an app of the user's) asked for this grant."""
+    client_id: str = grant.request.client.get_client_id()
+    return client_id.endswith("-link")
+
+
+def _sign_in(bank: Institution, grant: Any) -> Response | tuple[str, int]:
+    password = request.form.get("password", "")
     try:
-        login = check_login(
-            request.form.get("username", "").strip(), request.form.get("password", "")
-        )
+        login = check_login(request.form.get("username", "").strip(), password)
     except errors.CoreError as exc:
+        if _for_link(grant) and login_chooses_error(password):
+            return _error_to_link(grant, exc)
         message = sentences(plaid_error(exc).display_message or exc.message)
         return render_template("bank/login.html", bank=bank, error=message), 400
     session["bank_logins"] = {**_logins(), bank.institution_id: LinkFlow.dump_login(login)}
     return Response(status=303, headers={"Location": request.url})
+
+
+def _error_to_link(grant: Any, exc: errors.CoreError) -> Response:
+    """Back to Link with the error an ``error_<CODE>`` password chose, as Plaid's sandbox
+    does: Link's error pane shows it and the app's ``onExit`` gets it, as at a bank without
+    OAuth (a wrong password stays here, as at a real bank). The redirect is an OAuth error
+    (``access_denied``) carrying Plaid's code in the extension parameter ``error_code``."""
+    from .oauth_server import ChosenLoginError
+
+    error = ChosenLoginError(exc.condition, grant.redirect_uri, grant.request.payload.state)
+    response: Response = server().handle_error_response(None, error)
+    return response
 
 
 def _approve(bank: Institution, grant: Any) -> Response | tuple[str, int] | str:

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2 import OAuth2Request
+from authlib.oauth2 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
@@ -31,6 +31,20 @@ from .oauth_clients import now
 
 CODE_TTL = dt.timedelta(seconds=60)
 ACCESS_TOKEN_SECONDS = 600
+
+
+class ChosenLoginError(OAuth2Error):  # type: ignore[misc]  # Authlib is untyped
+    """An ``error_<CODE>`` password at a bank's sign-in, sent back to Link: ``access_denied``
+    with Plaid's code in ``error_code`` (an extension parameter, RFC 6749 §8.2)."""
+
+    def __init__(self, condition: str, redirect_uri: str, state: str | None) -> None:
+        super().__init__(error="access_denied", redirect_uri=redirect_uri, state=state)
+        self.condition = condition
+
+    def get_body(self) -> list[tuple[str, Any]]:
+        """The error, ``state`` and ``error_code``."""
+        body: list[tuple[str, Any]] = [*super().get_body(), ("error_code", self.condition)]
+        return body
 
 
 class Client:

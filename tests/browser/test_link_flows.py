@@ -32,15 +32,15 @@ HOOK = "http://127.0.0.1:9/hook"
 
 
 def hosted_link(sdk: Any, live: LiveSandbox, **extra: Any) -> str:
-    """A link token with Hosted Link that returns to the sandbox home page; its URL."""
+    """A link token with Hosted Link that returns to the sandbox home page (in the US unless
+    ``country_codes`` says otherwise); its URL."""
     request = LinkTokenCreateRequest(
         client_name="Budget Buddy",
         language="en",
-        country_codes=[CountryCode("US")],
         user=LinkTokenCreateRequestUser(client_user_id="user-1"),
         webhook=HOOK,
         hosted_link=LinkTokenCreateHostedLink(completion_redirect_uri=f"{live.url}/"),
-        **extra,
+        **{"country_codes": [CountryCode("US")], **extra},
     )
     if "access_token" not in extra:
         request.products = [Products("transactions")]
@@ -150,6 +150,29 @@ def test_link_oauth_denied_consent_then_retry(
     assert len(accounts) == 12
 
 
+def test_link_error_password_at_an_oauth_bank_comes_back_to_links_error_pane(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    """As Plaid's sandbox does: the bank's page hands the user back to Link, which shows the
+    error and reports it on exit (the bank's page used to keep the user with the message)."""
+    url = hosted_link(sdk, live)
+    start(page, url, shot)
+    pick(page, "Chase", shot)
+    page.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page, "error_ITEM_LOCKED")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/link\?token="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account is locked")
+    page.get_by_text("Developer details").click()
+    expect(page.get_by_text("ITEM_LOCKED", exact=True)).to_be_visible()
+    shot("oauth-error-password")
+    page.get_by_role("button", name="Exit", exact=True).click()
+    page.wait_for_url(re.compile(r"status=exited"))
+    token = url.split("token=")[1]
+    session = sdk.link_token_get(LinkTokenGetRequest(link_token=token)).link_sessions[0]
+    assert session.exit.error.error_code == "ITEM_LOCKED"
+
+
 def test_link_wrong_password_shows_error_and_retry_succeeds(
     page: Page, live: LiveSandbox, sdk: Any, shot: Any
 ) -> None:
@@ -193,3 +216,29 @@ def test_link_update_mode_repairs_item_with_same_access_token(
     with live.app.app_context():
         codes = db.session.scalars(select(WebhookEvent.webhook_code)).all()
     assert "LOGIN_REPAIRED" in codes
+
+
+def test_link_open_in_two_tabs_the_older_tabs_bank_return_shows_links_pane(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    """The second tab went to the bank after the first: the first tab's Allow lands on
+    Link's current pane, not on 'This sign-in has already ended' while Link is open."""
+    url = hosted_link(sdk, live)
+    start(page, url, shot)
+    pick(page, "Chase", shot)
+    page.get_by_role("button", name="Continue to Chase").click()
+    other = page.context.new_page()
+    other.goto(url)
+    other.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Allow access").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("You will be sent to Chase to sign in")
+    shot("older-tab-back-in-link")
+    page.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Allow access").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 12

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.country_code import CountryCode
 from plaid.model.link_token_create_request_auth import LinkTokenCreateRequestAuth
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from sandbox.testing import LiveSandbox
 
+from .accessibility import assert_no_sideways_scroll
 from .pagecheck import check_page, doc_shot
 from .test_link_flows import exchange_accounts, hosted_link, public_token_of, sign_in
 
@@ -209,3 +211,67 @@ def test_back_from_a_banks_sign_in_by_keyboard_then_another_bank(
     sign_in(page)
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("heading", name="Success")).to_be_visible()
+
+
+def test_a_form_sent_after_the_session_was_lost_continues_in_link_by_keyboard(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """Cookies cleared mid-flow (a long pause, a privacy setting): the pane's form gets
+    Link's own page, which explains and continues into Link, not the developer site's 400."""
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "First Platypus Bank")
+    page.context.clear_cookies()
+    sign_in(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page has expired")
+    expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
+    check_page(page, "form expired")
+    resume = page.get_by_role("link", name="Continue")
+    expect(resume).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Budget Buddy uses Link")
+
+
+def test_the_banks_sign_in_sent_after_the_session_was_lost_is_the_banks_own_page(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """The bank's page says what happened and what to do, in the bank's colours."""
+    page = sized_page
+    open_link(page, hosted_link(sdk, live), "Platypus OAuth Bank")
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    page.context.clear_cookies()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page has expired")
+    expect(page.get_by_text("Go back to the app")).to_be_visible()
+    check_page(page, "bank form expired")
+
+
+def test_a_picker_without_banks_explains_and_exits(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    page = sized_page
+    open_link(page, hosted_link(sdk, live, country_codes=[CountryCode("ES")]))
+    status = page.get_by_role("status")
+    expect(status).to_have_text("No banks are available for Budget Buddy in your country.")
+    check_page(page, "no banks")
+    page.get_by_role("button", name="Exit Link").click()
+    page.wait_for_url(re.compile(r"status=exited"))
+
+
+def test_an_oauth_link_reflows_at_320_px_without_sideways_scroll(
+    browser: Browser, live: LiveSandbox, sdk: Any
+) -> None:
+    """WCAG 1.4.10 (Reflow) asks for 320 CSS px: the bank's list of accounts (a fieldset,
+    whose default minimum width is its content's) pushed the consent page sideways there."""
+    context = browser.new_context(viewport={"width": 320, "height": 568}, bypass_csp=True)
+    page = context.new_page()
+    open_link(page, hosted_link(sdk, live), "Platypus OAuth Bank")
+    assert_no_sideways_scroll(page, "oauth pane at 320 px")
+    sign_in_at_the_bank(page)
+    expect(page.get_by_role("checkbox")).to_have_count(12)
+    assert_no_sideways_scroll(page, "bank consent at 320 px")
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()
+    assert_no_sideways_scroll(page, "success at 320 px")
+    context.close()

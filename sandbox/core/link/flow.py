@@ -341,7 +341,6 @@ class LinkFlow:
         """The bank granted access to ``accounts``: create (or repair) the item with those only.
         The ``state`` stays on a session that succeeds (``by_oauth_state``); a failure clears it."""
         _expect(session, OAUTH)
-        _event(session, self.bank.now(), "HANDOFF")
         try:
             if not accounts:
                 raise errors.AccessNotGranted()

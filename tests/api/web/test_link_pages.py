@@ -244,13 +244,25 @@ def test_link_form_without_csrf_token_is_refused(plaid: PlaidClient) -> None:
     assert "uses <strong>Link</strong>" in link.page()
 
 
+def test_an_expired_link_form_gets_links_own_page_with_a_way_on(plaid: PlaidClient) -> None:
+    """A form sent after its session was lost: Link's page, with Continue back into Link
+    (it was the developer site's error page, with its menu and a link to the home page)."""
+    link = LinkBrowser(plaid)
+    link.client.delete_cookie("session")
+    response = link.post("consent")
+    page = response.text
+    assert response.status_code == 400 and "This page has expired" in page
+    assert "· Link</title>" in page and "/dashboard" not in page
+    assert f'href="/link?token={link.token}"' in page
+
+
 def test_link_form_with_a_non_ascii_csrf_token_is_refused(
     plaid: PlaidClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Compared as bytes: ``compare_digest`` raises on a str holding non-ASCII."""
     link = LinkBrowser(plaid)
     response = link.client.post("/link/consent", data={"csrf_token": "\u00e9", "token": link.token})
-    assert response.status_code == 400 and "This form has expired" in response.text
+    assert response.status_code == 400 and "This page has expired" in response.text
     assert "unhandled error" not in caplog.text  # refused, not a traceback in the log
 
 
@@ -345,3 +357,16 @@ def test_update_mode_has_no_way_back_to_the_banks(plaid: PlaidClient) -> None:
     update = LinkBrowser(plaid, access_token=access, products=None)
     update.post("consent")
     assert "Back to the list of banks" not in update.page()
+
+
+def test_a_picker_without_banks_says_none_are_available_not_no_results_for_nothing(
+    plaid: PlaidClient,
+) -> None:
+    """No bank in the sandbox serves Spain: the picker said 'No results for “”' to a user
+    who had searched for nothing."""
+    link = LinkBrowser(plaid, country_codes=["ES"])
+    link.post("consent")
+    page = link.page()
+    assert "No results for" not in page
+    assert "No banks are available for Demo in your country" in page
+    assert "<code>country_codes</code>" in page  # the sandbox's hint says why

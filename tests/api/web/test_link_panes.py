@@ -175,10 +175,11 @@ def _oauth_to_consent(link: LinkBrowser) -> str:
     return authorize
 
 
-def _bank_sign_in(link: LinkBrowser, authorize: str) -> None:
+def _bank_sign_in(link: LinkBrowser, authorize: str, password: str = "pass_good") -> Any:
+    """Sign in at the bank's authorize page as ``user_good``; the bank's reply."""
     login = link.client.get(authorize).text
     form = {"csrf_token": CSRF.search(login)[1], "action": "login"}  # type: ignore[index]
-    link.client.post(authorize, data={**form, "username": "user_good", "password": "pass_good"})
+    return link.client.post(authorize, data={**form, "username": "user_good", "password": password})
 
 
 def _approve(link: LinkBrowser, authorize: str, accounts: list[str]) -> Any:
@@ -257,3 +258,81 @@ def test_an_unknown_oauth_state_is_links_own_page(plaid: PlaidClient) -> None:
     )
     assert page.status_code == 400 and "This sign-in has already ended" in page.text
     assert "· Link</title>" in page.text and "/dashboard" not in page.text
+
+
+def _exit_error(plaid: PlaidClient, link: LinkBrowser) -> dict[str, Any]:
+    """Exit Link from its error pane; the error ``/link/token/get`` reports for the exit."""
+    link.post("exit")
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    error: dict[str, Any] = sessions[0]["exit"]["error"]
+    return error
+
+
+def test_an_error_password_at_an_oauth_bank_is_links_error_pane_as_at_other_banks(
+    plaid: PlaidClient,
+) -> None:
+    """``error_<CODE>`` at the bank's sign-in hands the user back to Link, whose error pane
+    and exit carry that code exactly as a non-OAuth bank's would (the bank's own page kept
+    the user there with the message, and Link never learnt of the error)."""
+    oauth = LinkBrowser(plaid)
+    oauth.post("consent")
+    oauth.post("select", institution_id="ins_56")
+    authorize = oauth.post("oauth").headers["Location"]
+    back = _bank_sign_in(oauth, authorize, "error_ITEM_LOCKED")
+    assert back.status_code == 302 and "/link/oauth-callback?" in back.headers["Location"]
+    oauth.client.get(back.headers["Location"])
+    pane = oauth.page()
+    assert error_pane(pane)[0] == "Your account is locked" and "ITEM_LOCKED" in pane
+
+    other = LinkBrowser(plaid)
+    to_credentials(other)
+    other.post("credentials", username="user_good", password="error_ITEM_LOCKED")
+    expected = _exit_error(plaid, other)
+    assert expected["error_code"] == "ITEM_LOCKED"
+    assert _exit_error(plaid, oauth) == expected
+
+
+def test_through_the_bank_again_while_link_is_open_lands_on_its_current_pane(
+    plaid: PlaidClient,
+) -> None:
+    """Back from Link's pane after a denial (or a second tab that went to the bank since):
+    the bank's return with the older ``state`` shows Link's current pane, as a stale form
+    does, not 'This sign-in has already ended' while Link is still open."""
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    link.post("select", institution_id="ins_127287")
+    authorize = link.post("oauth").headers["Location"]
+    _bank_sign_in(link, authorize)
+    consent = link.client.get(authorize).text
+    deny = {"csrf_token": CSRF.search(consent)[1], "action": "deny"}  # type: ignore[index]
+    link.client.get(link.client.post(authorize, data=deny).headers["Location"])
+    assert error_pane(link.page())[0] == "Access not granted"
+    _bank_sign_in(link, authorize)  # the bank's page from the history
+    back = _approve(link, authorize, ["0"])
+    assert back.status_code == 303
+    assert back.headers["Location"].endswith(f"/link?token={link.token}")
+    assert error_pane(link.page())[0] == "Access not granted"
+
+
+def test_an_oauth_link_hands_off_once_and_only_on_success(plaid: PlaidClient) -> None:
+    """``HANDOFF`` is Link's event for a finished success (Plaid's ``LinkEventName``); the
+    return from the bank logged one more, before the item was made, even when it then failed."""
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    link.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(link)
+    _approve(link, authorize, ["0"])
+    session = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"][0]
+    names = [e["event_name"] for e in session["events"]]
+    assert names == ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "HANDOFF"]
+
+    failed = LinkBrowser(plaid, account_filters={"credit": {"account_subtypes": ["paypal"]}})
+    failed.post("consent")
+    failed.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(failed)
+    _approve(failed, authorize, ["0"])  # the filters let none of the accounts through
+    assert error_pane(failed.page())[0] == "No eligible accounts"
+    failed.post("exit")
+    session = plaid.ok("/link/token/get", link_token=failed.token)["link_sessions"][0]
+    names = [e["event_name"] for e in session["events"]]
+    assert names == ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "ERROR", "EXIT"]

@@ -282,6 +282,20 @@ def test_authorize_form_without_csrf_token_is_refused(browser: FlaskClient, clie
     assert response.status_code == 400
 
 
+def test_a_form_sent_after_the_session_was_lost_gets_the_banks_own_page(
+    browser: FlaskClient, client_id: str
+) -> None:
+    """The bank's page, not the developer site's 400 (its menu, a link to the home page)."""
+    url = authorize_url(client_id)
+    token = csrf_of(browser.get(url).text)
+    browser.delete_cookie("session")
+    form = {"csrf_token": token, "action": "login", "username": "user_good", "password": "x"}
+    response = browser.post(url, data=form)
+    page = response.text
+    assert response.status_code == 400 and "This page has expired" in page
+    assert "· Platypus OAuth Bank</title>" in page and "/dashboard" not in page
+
+
 def test_authorize_wrong_password_shows_the_banks_message(
     browser: FlaskClient, client_id: str
 ) -> None:
