@@ -499,7 +499,10 @@ def worker(ctx: click.Context, interval: float, host: str, port: int, log_level:
 def rotate_keys(ctx: click.Context) -> None:
     """Re-encrypt stored tokens with the first key of BANK_CLIENT_KEYS."""
     bank = _bank(ctx)
-    click.echo(f"re-encrypted {rotate_stored_tokens(bank.store, bank.cipher)} tokens")
+    done = rotate_stored_tokens(bank.store, bank.cipher)
+    tokens = f"{done.tokens} token{'' if done.tokens == 1 else 's'}"
+    sign_ins = f"{done.sign_ins} sign-in{'' if done.sign_ins == 1 else 's'} in progress"
+    click.echo(f"re-encrypted {tokens} and {sign_ins}")
 
 
 @main.command("purge-audit")
