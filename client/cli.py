@@ -310,6 +310,8 @@ def transactions(
         raise click.BadParameter(
             f"{since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", ctx, param_hint="'--since'"
         )
+    if account is not None:
+        _own_account(ctx, account)
     query = _transactions_query(ctx, account, since, until, search)
     with _store(ctx).session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]
@@ -327,6 +329,14 @@ def transactions(
             "yes" if t.pending else "",
         )
     console.print(table)
+
+
+def _own_account(ctx: click.Context, account_id: int) -> None:
+    """Refuse an unknown account, or with --user another user's, as `_own_connection` does:
+    an empty list would read as an account without transactions."""
+    with _store(ctx).session() as session:
+        if session.scalar(select(Account.id).where(Account.id == account_id, *_owned(ctx))) is None:
+            raise click.ClickException(f"no account {account_id}")
 
 
 def _transactions_query(

@@ -288,6 +288,28 @@ def test_cli_user_cannot_touch_another_users_connection(cli: Cli) -> None:
     cli.ok("--user", "bob", "schedule", "2", "weekly")
 
 
+def test_cli_transactions_of_an_account_not_the_users_is_refused_like_a_connection(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`transactions --account` with an id no account has, or (with --user) another user's,
+    printed an empty table, or wrote an empty CSV file, and exited 0, as if the account
+    had no transactions; every other command says the id is unknown."""
+    cli.ok("--user", "alice", "connect", "--sandbox", "ins_109508")
+    cli.ok("sync", "1")
+    export = tmp_path / "bob.csv"
+    assert cli.fails("--user", "bob", "transactions", "--account", "1") == "Error: no account 1"
+    assert (
+        cli.fails("--user", "bob", "transactions", "--account", "1", "--csv", str(export))
+        == "Error: no account 1"
+    )
+    assert not export.exists()
+    assert cli.fails("transactions", "--account", "99999") == "Error: no account 99999"
+    assert "wrote" in cli.ok(
+        "--user", "alice", "transactions", "--account", "1", "--csv", str(export)
+    )
+    assert len(export.read_text().splitlines()) > 1
+
+
 @pytest.mark.parametrize(
     "args",
     [
