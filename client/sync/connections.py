@@ -294,15 +294,19 @@ class BankSync:
     ) -> LinkStart:
         """Update mode while the Item exists; after a disconnect, by the user or by the bank
         (which leaves a token naming an Item that is gone), a new Link (`relink`)."""
-        with self.store.session() as session:
-            conn = _get(session, connection_id)
-            linked = conn.access_token_enc is not None
-            linked = linked and conn.status != ConnectionStatus.DISCONNECTED
-        if linked:
+        if not self.needs_relink(connection_id):
             return self.repair_link(
                 connection_id, account_selection=account_selection, completion_uri=completion_uri
             )
         return self.relink(connection_id, completion_uri=completion_uri)
+
+    def needs_relink(self, connection_id: int) -> bool:
+        """Whether the connection's Item is gone (disconnected by the user or the bank, which
+        leaves a token naming an Item that is gone): only a new Link, finished with
+        `reconnect`, brings it back; otherwise update mode repairs it."""
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            return conn.access_token_enc is None or conn.status == ConnectionStatus.DISCONNECTED
 
     def set_consent_deadline(self, connection_id: int, when: dt.datetime) -> None:
         """PENDING_EXPIRATION / PENDING_DISCONNECT: remember when access ends (reminders)."""
