@@ -188,13 +188,29 @@ def _own_connection(ctx: click.Context, connection_id: int) -> None:
 @click.argument("connection_id", type=ROW_ID)
 @click.option("--accounts", is_flag=True, help="let the user choose which accounts to share")
 @click.option("--wait", default=0.0, type=WAIT, help="seconds to wait for the sign-in, then sync")
+@click.option("--public-token", help="after a disconnect: the public token from the new Link")
 @click.pass_context
-def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: float) -> None:
-    """Print the Link URL that repairs a connection (update mode; a new Link if disconnected)."""
+def reconnect(
+    ctx: click.Context, connection_id: int, accounts: bool, wait: float, public_token: str | None
+) -> None:
+    """Print the Link URL that repairs a connection (update mode; a new Link if disconnected,
+    finished with --public-token)."""
     _own_connection(ctx, connection_id)
     bank = _bank(ctx)
+    relink = bank.needs_relink(connection_id)
+    finish = f"bank-client reconnect {connection_id} --public-token <token>"
+    if public_token:
+        _relink(bank, connection_id, public_token, relink)
+        return
+    if relink and wait > 0:  # no sign-in to wait for: the new Item comes with Link's token
+        raise click.ClickException(
+            f"connection {connection_id} is disconnected: open its new link, sign in, "
+            f"then: {finish}"
+        )
     link = bank.reconnect_link(connection_id, account_selection=accounts)
     click.echo(link.url or link.token)
+    if relink:
+        click.echo(f"Open it, sign in, then: {finish}", err=True)
     if wait <= 0:
         return
     deadline = time.monotonic() + wait
@@ -203,6 +219,21 @@ def reconnect(ctx: click.Context, connection_id: int, accounts: bool, wait: floa
             raise click.ClickException(f"connection {connection_id}: still waiting for sign-in")
         time.sleep(1.0)
     click.echo(f"connection {connection_id}: repaired and synced")
+
+
+def _relink(bank: BankSync, connection_id: int, public_token: str, relink: bool) -> None:
+    """Finish the new Link of a disconnected connection: the Item takes it over in place (of
+    another bank, it is a new connection)."""
+    if not relink:  # update mode's token is not for exchanging: the Item is still there
+        raise click.ClickException(
+            f"connection {connection_id} is still linked: sign in again with the link "
+            f"`bank-client reconnect {connection_id}` prints (there is no token to exchange)"
+        )
+    cid = bank.reconnect(connection_id, public_token)
+    if cid == connection_id:
+        console.print(f"connection [bold]{cid}[/bold]: linked again")
+    else:
+        console.print(f"connected: connection [bold]{cid}[/bold] (another bank)")
 
 
 @main.command()
@@ -310,6 +341,8 @@ def transactions(
         raise click.BadParameter(
             f"{since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", ctx, param_hint="'--since'"
         )
+    if account is not None:
+        _own_account(ctx, account)
     query = _transactions_query(ctx, account, since, until, search)
     with _store(ctx).session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]
@@ -327,6 +360,14 @@ def transactions(
             "yes" if t.pending else "",
         )
     console.print(table)
+
+
+def _own_account(ctx: click.Context, account_id: int) -> None:
+    """Refuse an unknown account, or with --user another user's, as `_own_connection` does:
+    an empty list would read as an account without transactions."""
+    with _store(ctx).session() as session:
+        if session.scalar(select(Account.id).where(Account.id == account_id, *_owned(ctx))) is None:
+            raise click.ClickException(f"no account {account_id}")
 
 
 def _transactions_query(
@@ -499,7 +540,10 @@ def worker(ctx: click.Context, interval: float, host: str, port: int, log_level:
 def rotate_keys(ctx: click.Context) -> None:
     """Re-encrypt stored tokens with the first key of BANK_CLIENT_KEYS."""
     bank = _bank(ctx)
-    click.echo(f"re-encrypted {rotate_stored_tokens(bank.store, bank.cipher)} tokens")
+    done = rotate_stored_tokens(bank.store, bank.cipher)
+    tokens = f"{done.tokens} token{'' if done.tokens == 1 else 's'}"
+    sign_ins = f"{done.sign_ins} sign-in{'' if done.sign_ins == 1 else 's'} in progress"
+    click.echo(f"re-encrypted {tokens} and {sign_ins}")
 
 
 @main.command("purge-audit")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from marshmallow import Schema, fields, validate
 from sqlalchemy import text
 
@@ -135,12 +135,17 @@ def connections_create() -> tuple[Response, int]:
 @bp.post("/connections/complete")
 def connections_complete() -> tuple[Response, int]:
     """Finish Link: exchange the public token; the first sync is queued. The connection
-    answers with its `outcome`: `connected` (a new one) or `relinked` (a disconnected
-    connection of the same bank and login, linked again in place: its id)."""
+    answers with its `outcome`: `connected` (a new one: 201 Created, with its address) or
+    `relinked` (a disconnected connection of the same bank and login, linked again in place:
+    200, as nothing was created)."""
     user = current_user()
     done = service().complete(user, body(CompleteBody())["public_token"])
     assert done.connection_id is not None
-    return _connection(user, done.connection_id, outcome=done.outcome), 201
+    reply = _connection(user, done.connection_id, outcome=done.outcome)
+    if done.outcome == "relinked":
+        return reply, 200
+    reply.headers["Location"] = url_for(".connection_get", connection_id=done.connection_id)
+    return reply, 201
 
 
 @bp.get("/connections/<int:connection_id>")

@@ -47,9 +47,14 @@ def path_id(name: str) -> Json:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
-def op(summary: str, ok: Json, *, status: str = "200", **extra: Any) -> Json:
-    """One operation; every one may fail with the error object."""
+def op(
+    summary: str, ok: Json, *, status: str = "200", also: dict[str, str] | None = None, **extra: Any
+) -> Json:
+    """One operation; every one may fail with the error object. `also`: other success
+    statuses (with what they mean) answering the same schema."""
     responses: Json = {status: {"description": summary, "content": _json(ok)}}
+    for code, text in (also or {}).items():
+        responses[code] = {"description": text, "content": _json(ok)}
     for code in ("400", "401", "404"):
         responses[code] = {"description": "error", "content": _json(ref("Error"))}
     return {"summary": summary, "responses": responses, **extra}
@@ -228,10 +233,12 @@ def _paths() -> Json:
         "/api/v1/connections/complete": {
             "post": op(
                 "Exchange Link's public token; the first sync is queued. The connection's "
-                "`outcome`: `connected` (a new one) or `relinked` (a disconnected connection "
-                "of the same bank and login, linked again in place)",
+                "`outcome`: `connected` (a new one: 201, `Location` its address) or "
+                "`relinked` (a disconnected connection of the same bank and login, linked "
+                "again in place: 200)",
                 ref("Completion"),
                 status="201",
+                also={"200": "relinked: the connection, linked again in place"},
                 requestBody=_body(obj(public_token={"type": "string"})),
             )
         },

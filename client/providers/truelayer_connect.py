@@ -10,7 +10,6 @@ hands back the link the user must open; the redirect from that link completes it
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -31,11 +30,10 @@ from client.providers.truelayer_api import (
 )
 from client.providers.truelayer_mapping import instant
 from client.store.db import Store
-from client.store.details import OAuthFlow
+from client.store.details import FLOW_LIFETIME, OAuthFlow
 from client.store.models import Connection, ConnectionStatus, Cut, utcnow
 from client.sync.engine import PageHook, SyncEngine, SyncResult, get_connection
 
-FLOW_LIFETIME = dt.timedelta(minutes=15)  # TrueLayer's codes last ~5 minutes; links longer
 UNKNOWN_FLOW = "UNKNOWN_STATE"
 AUTH_ERROR = "AUTHORIZATION_DENIED"
 

@@ -32,11 +32,17 @@ def is_due(conn: Connection, now: dt.datetime) -> bool:
     return last is None or now - last >= INTERVALS[conn.schedule] - GRACE
 
 
-def due_connections(store: Store, now: dt.datetime | None = None) -> list[int]:
-    """Ids of connections to sync now, oldest sync first."""
+def due_connections(
+    store: Store, now: dt.datetime | None = None, *, provider: str | None = None
+) -> list[int]:
+    """Ids of connections to sync now, oldest sync first; with `provider`, only its own (a
+    worker syncs one provider's connections, and a store may hold several providers')."""
     moment = now or utcnow()
+    query = select(Connection).order_by(Connection.last_success_at)
+    if provider is not None:
+        query = query.where(Connection.provider == provider)
     with store.session() as session:
-        conns = session.scalars(select(Connection).order_by(Connection.last_success_at)).all()
+        conns = session.scalars(query).all()
         return [c.id for c in conns if is_due(c, moment)]
 
 

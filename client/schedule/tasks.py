@@ -65,7 +65,7 @@ def make_celery(
 
     def sync_due() -> list[int]:
         """Fan out one task per due connection (run it from celery beat)."""
-        due = due_connections(bank().store)
+        due = due_connections(bank().store, provider=bank().engine.provider.name)
         for cid in due:
             sync.delay(cid)
         return due

@@ -7,13 +7,15 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, delete, select
+from sqlalchemy import Date, ForeignKey, Integer, Select, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from client.providers.base import AccountFacts
 from client.providers.model import LocalCard
 from client.store.models import Account, Base, utcnow
 from client.store.types import Money, UTCDateTime
+
+FLOW_LIFETIME = dt.timedelta(minutes=15)  # TrueLayer's codes last ~5 minutes; links longer
 
 
 class Card(Base):
@@ -82,6 +84,14 @@ class OAuthFlow(Base):
     verifier_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+def open_flows(now: dt.datetime) -> Select[OAuthFlow]:
+    """The flows a redirect may still complete (unused and fresh): the ones whose verifier
+    must stay readable."""
+    return select(OAuthFlow).where(
+        OAuthFlow.used_at.is_(None), OAuthFlow.created_at > now - FLOW_LIFETIME
+    )
 
 
 def store_facts(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,28 +162,41 @@ class BankSync:
         self, public_token: str, user_ref: str, settings: dict[str, Any] | None, *, in_place: bool
     ) -> Connected:
         """Both ways of `connect`: `in_place` looks for the disconnected twin first."""
-        linked = self._exchange(public_token)
-        with self._removed_unless_kept(linked.token), self.store.session() as session:
+
+        def choose(session: Session, linked: _Linked) -> Connection:
             twin = _disconnected_twin(session, user_ref, linked) if in_place else None
-            conn = twin or Connection(user_ref=user_ref, settings=dict(settings or {}))
-            session.add(conn)
-            cid = self._attach(session, conn, linked)
-        self.audit.record_consent("connected", cid)
-        return Connected(cid, relinked=twin is not None)
+            return twin or Connection(user_ref=user_ref, settings=dict(settings or {}))
+
+        return self._link(public_token, choose)
 
     def reconnect(self, connection_id: int, public_token: str) -> int:
         """Finish `relink`: the new Item takes over the disconnected connection, which keeps its
         id, accounts, history and sync runs; returns the connection's id. Linking another bank
         there (Link lets the user pick any) connects that bank as a new connection instead."""
+
+        def choose(session: Session, linked: _Linked) -> Connection:
+            conn = _get(session, connection_id)
+            if _takes_over(conn, linked):
+                return conn
+            return Connection(user_ref=conn.user_ref, settings=_link_settings(conn))
+
+        return self._link(public_token, choose).connection_id
+
+    def _link(
+        self, public_token: str, choose: Callable[[Session, _Linked], Connection]
+    ) -> Connected:
+        """The one way a linked Item is stored, whichever connection gets it: exchange the
+        public token, then give the Item to the connection `choose` picks, a stored one (taken
+        over in place: relinked) or a new one; the Item is removed if the store fails to keep
+        it."""
         linked = self._exchange(public_token)
         with self._removed_unless_kept(linked.token), self.store.session() as session:
-            conn = _get(session, connection_id)
-            if not _takes_over(conn, linked):
-                conn = Connection(user_ref=conn.user_ref, settings=_link_settings(conn))
-                session.add(conn)
+            conn = choose(session, linked)
+            relinked = conn.id is not None  # a new connection has no id before it is flushed
+            session.add(conn)
             cid = self._attach(session, conn, linked)
         self.audit.record_consent("connected", cid)
-        return cid
+        return Connected(cid, relinked=relinked)
 
     def _exchange(self, public_token: str) -> _Linked:
         """Exchange Link's public token; the new Item and its accounts."""
@@ -281,15 +294,19 @@ class BankSync:
     ) -> LinkStart:
         """Update mode while the Item exists; after a disconnect, by the user or by the bank
         (which leaves a token naming an Item that is gone), a new Link (`relink`)."""
-        with self.store.session() as session:
-            conn = _get(session, connection_id)
-            linked = conn.access_token_enc is not None
-            linked = linked and conn.status != ConnectionStatus.DISCONNECTED
-        if linked:
+        if not self.needs_relink(connection_id):
             return self.repair_link(
                 connection_id, account_selection=account_selection, completion_uri=completion_uri
             )
         return self.relink(connection_id, completion_uri=completion_uri)
+
+    def needs_relink(self, connection_id: int) -> bool:
+        """Whether the connection's Item is gone (disconnected by the user or the bank, which
+        leaves a token naming an Item that is gone): only a new Link, finished with
+        `reconnect`, brings it back; otherwise update mode repairs it."""
+        with self.store.session() as session:
+            conn = _get(session, connection_id)
+            return conn.access_token_enc is None or conn.status == ConnectionStatus.DISCONNECTED
 
     def set_consent_deadline(self, connection_id: int, when: dt.datetime) -> None:
         """PENDING_EXPIRATION / PENDING_DISCONNECT: remember when access ends (reminders)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, case, or_, update
 from sqlalchemy.orm import Session
 
 from client.store.models import SyncRun, utcnow
@@ -55,15 +55,26 @@ def record_progress(session: Session, run_id: int, totals: Totals) -> None:
 
 
 def close_run(session: Session, run_id: int, totals: Totals, duration: float) -> None:
-    """The row's counts, duration and error."""
-    _update(
-        session,
-        run_id,
-        finished_at=utcnow(),
-        duration=duration,
-        error_code=totals.error_code,
-        error_message=totals.error_message,
-        **_counts(totals),
+    """The row's counts, duration and error. A stop (Ctrl-C, SIGTERM) can land after a page's
+    commit and before the engine counts that page: so counts never go below what the pages
+    stored, and a row the last page closed cleanly stays as it is (only a row still open, or
+    one marked interrupted by another process's run, is closed here)."""
+    runs = cast(Table, SyncRun.__table__)
+    session.execute(
+        update(runs)
+        .where(
+            runs.c.id == run_id, or_(runs.c.finished_at.is_(None), runs.c.error_code.is_not(None))
+        )
+        .values(
+            finished_at=utcnow(),
+            duration=duration,
+            error_code=totals.error_code,
+            error_message=totals.error_message,
+            **{
+                name: case((runs.c[name] > count, runs.c[name]), else_=count)
+                for name, count in _counts(totals).items()
+            },
+        )
     )
 
 

@@ -49,8 +49,10 @@ class Worker:
         self._thread: threading.Thread | None = None
 
     def schedule_due(self) -> int:
-        """Queue a sync for each connection whose schedule is due (paused ones never are)."""
-        due = due_connections(self.bank.store, self.clock())
+        """Queue a sync for each connection of this worker's provider whose schedule is due
+        (paused ones never are)."""
+        provider = self.bank.engine.provider.name
+        due = due_connections(self.bank.store, self.clock(), provider=provider)
         for cid in due:
             self.queue.enqueue("sync", cid, {"trigger": "schedule"}, coalesce=True)
         return len(due)

@@ -172,7 +172,7 @@ def test_cli_reconnect_after_disconnect_relinks_with_the_stored_history_window(
 
     cli.ok("connect", "--sandbox", "ins_109508", "--days", "45")
     cli.ok("disconnect", "1")
-    url = cli.ok("reconnect", "1").strip()
+    url = cli.ok("reconnect", "1").strip().splitlines()[0]
     token = url.split("token=", 1)[1]
     with live.app.app_context():
         config = db.session.get(LinkToken, token).config
@@ -180,6 +180,46 @@ def test_cli_reconnect_after_disconnect_relinks_with_the_stored_history_window(
     assert "access_token" not in config  # a new Link, not update mode: the Item is gone
     assert config["transactions"] == {"days_requested": 45}
     assert config["user"]["client_user_id"] == "default"
+
+
+def test_cli_relink_after_disconnect_finishes_in_place_with_the_public_token(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """After a disconnect `reconnect` printed a new Link, but nothing in the CLI finished it:
+    `--wait` failed with `NO_CREDENTIALS: connection 1 has no credentials`, and
+    `connect --public-token` made another connection. Now `reconnect 1 --public-token` gives
+    connection 1 the new Item, with its accounts and history, and says so."""
+    cli.ok("connect", "--sandbox", "ins_109508")
+    assert "1: +" in cli.ok("sync", "1")
+    with Store(cli.db).session() as s:
+        accounts = set(s.scalars(select(Account.id)))
+    token_hint = "bank-client reconnect 1 --public-token <token>"
+    assert cli.fails("reconnect", "1", "--public-token", "public-x") == (
+        "Error: connection 1 is still linked: sign in again with the link "
+        "`bank-client reconnect 1` prints (there is no token to exchange)"
+    )
+    cli.ok("disconnect", "1")
+    assert token_hint in cli.ok("reconnect", "1")
+    assert cli.fails("reconnect", "1", "--wait", "5") == (
+        f"Error: connection 1 is disconnected: open its new link, sign in, then: {token_hint}"
+    )
+    public = tenant.post(  # what the new Link's onSuccess hands over, the same history
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+        options={"transactions": {"days_requested": 730}},
+    )["public_token"]
+    assert cli.ok("reconnect", "1", "--public-token", public) == "connection 1: linked again\n"
+    assert "1: +0" in cli.ok("sync", "1")  # the new Item's transactions adopt the stored ones
+    with Store(cli.db).session() as s:
+        assert s.scalar(select(func.count()).select_from(Connection)) == 1
+        assert set(s.scalars(select(Account.id))) == accounts
+    bank = Settings.from_env(cli.runner.env).build()
+    try:
+        assert_store_matches(bank.store, 1, ground_truth(bank, 1))
+    finally:
+        bank.plaid.close()
+        bank.store.close()
 
 
 def test_cli_default_base_url_is_the_sandboxs() -> None:
@@ -286,6 +326,28 @@ def test_cli_user_cannot_touch_another_users_connection(cli: Cli) -> None:
         assert alice.schedule != "weekly" and alice.status != "disconnected"
     assert "1: +" in cli.ok("--user", "alice", "sync", "1")
     cli.ok("--user", "bob", "schedule", "2", "weekly")
+
+
+def test_cli_transactions_of_an_account_not_the_users_is_refused_like_a_connection(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`transactions --account` with an id no account has, or (with --user) another user's,
+    printed an empty table, or wrote an empty CSV file, and exited 0, as if the account
+    had no transactions; every other command says the id is unknown."""
+    cli.ok("--user", "alice", "connect", "--sandbox", "ins_109508")
+    cli.ok("sync", "1")
+    export = tmp_path / "bob.csv"
+    assert cli.fails("--user", "bob", "transactions", "--account", "1") == "Error: no account 1"
+    assert (
+        cli.fails("--user", "bob", "transactions", "--account", "1", "--csv", str(export))
+        == "Error: no account 1"
+    )
+    assert not export.exists()
+    assert cli.fails("transactions", "--account", "99999") == "Error: no account 99999"
+    assert "wrote" in cli.ok(
+        "--user", "alice", "transactions", "--account", "1", "--csv", str(export)
+    )
+    assert len(export.read_text().splitlines()) > 1
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import importlib.util
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from client.providers.errors import (
 from client.providers.model import LocalAccount
 from client.store.db import Store
 from client.store.models import Account, AuditEvent, Connection, SyncRun, Transaction
+from client.sync import history
 from client.sync.accounts import upsert_account
 from client.sync.engine import SyncEngine, SyncResult
 from client.sync.history import INTERRUPTED, STOPPED_MESSAGE
@@ -425,6 +427,66 @@ def test_a_run_stopped_by_ctrl_c_closes_its_row_as_interrupted_and_the_next_carr
         assert (stopped.error_code, stopped.pages, stopped.added) == (INTERRUPTED, 2, 8)
         assert stopped.error_message == STOPPED_MESSAGE
         assert s.scalar(select(func.count()).select_from(Transaction)) == 23
+
+
+def _ctrl_c_after_the_commit_of(
+    monkeypatch: pytest.MonkeyPatch, store: Store, step: str, nth: int
+) -> None:
+    """Ctrl-C lands just after the transaction holding the `nth` call of `history.<step>`
+    commits, before the engine has counted it (`bank-client sync` stopped by SIGTERM while
+    a loaded machine held it between the two)."""
+    armed, calls = [False], [0]
+    recorded = getattr(history, step)
+
+    def record(*args: Any) -> None:
+        calls[0] += 1
+        armed[0] = armed[0] or calls[0] == nth
+        recorded(*args)
+
+    opened = store.session
+
+    @contextlib.contextmanager
+    def session() -> Iterator[Any]:
+        with opened() as s:
+            yield s
+        if armed[0]:
+            armed[0] = False
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(history, step, record)
+    monkeypatch.setattr(store, "session", session)
+
+
+def test_ctrl_c_right_after_a_page_commits_keeps_the_pages_count(
+    engine: SyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interrupted run's row was closed with the counts the engine held, which did not
+    yet include the page just committed: the history said 0 pages for a run that stored
+    one (seen as a flaky `test_cli_sync_stopped_by_sigterm_...`)."""
+    cid = _connect(engine)
+    with monkeypatch.context() as m:
+        _ctrl_c_after_the_commit_of(m, engine.store, "record_progress", 2)
+        with pytest.raises(KeyboardInterrupt):
+            engine.sync(cid, on_page=lambda *_: None)
+    with engine.store.session() as s:
+        stopped = s.scalars(select(SyncRun)).one()
+        assert (stopped.error_code, stopped.pages, stopped.added) == (INTERRUPTED, 2, 8)
+
+
+def test_ctrl_c_right_after_the_last_page_closed_the_run_leaves_it_a_success(
+    engine: SyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last page closes its run in its own transaction; a stop just after that commit
+    closed the row again, as interrupted, with the counts of one page fewer."""
+    cid = _connect(engine)
+    with monkeypatch.context() as m:
+        _ctrl_c_after_the_commit_of(m, engine.store, "close_run", 1)
+        with pytest.raises(KeyboardInterrupt):
+            engine.sync(cid)
+    with engine.store.session() as s:
+        run = s.scalars(select(SyncRun)).one()
+        assert (run.error_code, run.pages, run.added) == (None, 6, 23)
+    assert engine.sync(cid).added == 0
 
 
 def test_an_app_side_error_leaves_the_connection_healthy_and_says_what_to_check(

@@ -83,6 +83,21 @@ def test_due_list_skips_paused_broken_and_disconnected(store: Store) -> None:
         set_schedule(store, paused, "hourly")
 
 
+def test_a_plaid_worker_leaves_the_due_connections_of_other_providers_alone(
+    bank: BankSync,
+) -> None:
+    """A store holding TrueLayer connections beside Plaid Items (as the README shows): the
+    Plaid worker (`bank-client worker`, the app's) queued a sync of each due TrueLayer
+    connection on every pass, every 30 seconds, each a failed run `OTHER_PROVIDER`."""
+    long_ago = NOW - dt.timedelta(days=2)
+    theirs = _conn(bank.store, provider="truelayer", last_success_at=long_ago)
+    mine = _conn(bank.store, provider="plaid", last_success_at=long_ago)
+    assert Worker(bank, clock=lambda: NOW).schedule_due() == 1
+    with bank.store.session() as s:
+        assert list(s.scalars(select(Job.connection_id))) == [mine]
+    assert due_connections(bank.store, NOW, provider="truelayer") == [theirs]
+
+
 def test_paused_connection_still_syncs_manually(bank: BankSync) -> None:
     cid = bank.connect_sandbox("ins_109508", days_requested=30)
     set_paused(bank.store, cid, True)

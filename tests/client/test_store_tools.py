@@ -22,6 +22,7 @@ from client.providers.csv_format import read_csv, write_csv
 from client.providers.model import LocalTransaction, normalise_payee
 from client.providers.plaid import map_transaction
 from client.store.db import Store
+from client.store.details import OAuthFlow
 from client.store.models import AuditEvent, Connection, Transaction
 from client.sync.connections import BankSync
 from client.sync.rules import Outcome, RuleError, apply_rules, from_settings
@@ -56,7 +57,7 @@ def test_tokens_encrypted_and_rotated(store: Store) -> None:
             Connection(access_token_enc=TokenCipher([old]).encrypt("access-sandbox-1"), settings={})
         )
     rotated = TokenCipher([new, old])
-    assert rotate_stored_tokens(store, rotated) == 1
+    assert rotate_stored_tokens(store, rotated) == (1, 0)
     with store.session() as s:
         enc = s.scalars(select(Connection.access_token_enc)).one()
     assert enc is not None and "access-sandbox" not in enc
@@ -91,6 +92,50 @@ def test_rotation_without_a_tokens_key_changes_nothing_and_names_its_connection(
             list(s.scalars(select(Connection.access_token_enc).order_by(Connection.id))) == before
         )
     store.close()
+
+
+def test_rotation_names_an_open_sign_in_no_key_reads_and_skips_closed_ones(store: Store) -> None:
+    old, lost, new = (TokenCipher.generate_key() for _ in range(3))
+    stale = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with store.session() as s:
+        s.add(
+            OAuthFlow(
+                state="used",
+                provider="truelayer",
+                user_ref="a",
+                used_at=stale,
+                verifier_enc=TokenCipher([lost]).encrypt("v1"),
+            )
+        )
+        s.add(
+            OAuthFlow(
+                state="expired",
+                provider="truelayer",
+                user_ref="b",
+                created_at=stale,
+                verifier_enc=TokenCipher([lost]).encrypt("v2"),
+            )
+        )
+        s.add(
+            OAuthFlow(
+                state="open",
+                provider="truelayer",
+                user_ref="carol",
+                verifier_enc=TokenCipher([old]).encrypt("v3"),
+            )
+        )
+    assert rotate_stored_tokens(store, TokenCipher([new, old])) == (0, 1)
+    with store.session() as s:
+        s.add(
+            OAuthFlow(
+                state="lost",
+                provider="truelayer",
+                user_ref="dave",
+                verifier_enc=TokenCipher([lost]).encrypt("v4"),
+            )
+        )
+    with pytest.raises(TokenDecryptError, match=r"^sign-in in progress for user 'dave': "):
+        rotate_stored_tokens(store, TokenCipher([new, old]))
 
 
 def test_audit_purge_respects_retention(store: Store) -> None:

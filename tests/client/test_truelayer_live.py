@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from client.cli import main
+from client.crypto import TokenCipher
 from client.providers.errors import SyncError
 from client.providers.truelayer_connect import TrueLayerSync
 from client.store.db import Store
@@ -191,3 +194,37 @@ def test_a_forged_or_replayed_redirect_is_refused(tl: TrueLayerSync) -> None:
     with pytest.raises(SyncError, match="UNKNOWN_STATE"):
         tl.complete(back)  # a redirect is used once
     assert cid > 0
+
+
+def test_a_sign_in_begun_before_a_key_rotation_completes_with_the_new_key_alone(
+    tenant: Tenant, store: Store
+) -> None:
+    """`rotate-keys` re-encrypted the connections' tokens but not the PKCE verifiers of
+    sign-ins still open, so once the old key was retired such a sign-in could not complete."""
+    old_key, new_key = TokenCipher.generate_key(), TokenCipher.generate_key()
+    before = truelayer_sync(tenant, store, TokenCipher([old_key]))
+    renewing = connect(before, "alice")
+    assert before.sync(renewing).ok
+    tenant.advance(91)  # consent over: renewing it goes through the bank's dialog
+    assert not before.sync(renewing).ok
+    reconsent = before.reconsent(renewing).url
+    assert reconsent is not None
+    with requests.Session() as browser:
+        back_new = authorize(browser, before.auth_link("bob"), REDIRECT_URI)
+        back_renewed = authorize(browser, reconsent, REDIRECT_URI)
+    before.api.close()
+    rotated = CliRunner(env={"BANK_CLIENT_DB": store.url}).invoke(
+        main, ["--keys", f"{new_key},{old_key}", "rotate-keys"]
+    )
+    assert rotated.exit_code == 0, rotated.output
+    assert rotated.output == "re-encrypted 1 token and 2 sign-ins in progress\n"
+    after = truelayer_sync(tenant, store, TokenCipher([new_key]))  # the old key is retired
+    try:
+        new = after.complete(back_new)
+        assert after.complete(back_renewed) == renewing
+        for cid in (new, renewing):
+            result = after.sync(cid)
+            assert result.ok, result.error_code
+            assert_matches(after, cid)
+    finally:
+        after.api.close()

@@ -188,7 +188,7 @@ def test_completing_link_after_a_disconnect_links_the_same_connection_again(
 
     again = _completed(world, "ins_109510")
 
-    assert again.status_code == 201, again.json
+    assert again.status_code == 200, again.json  # nothing was created
     assert again.json["id"] == cid and again.json["status"] == "active"
     assert _ids(world, "/api/v1/connections") == before, "no second connection"
     world.run_jobs()
@@ -207,14 +207,19 @@ def test_completing_link_after_a_disconnect_links_the_same_connection_again(
 def test_completion_says_whether_it_connected_or_linked_again(world: World) -> None:
     """The reply's `outcome`, as the pages' message: `relinked` when the Item took over a
     disconnected connection in place, `connected` only for a new connection. (A bank alice
-    has no other connection of, whichever tests ran before.)"""
-    first = _completed(world, "ins_109509").json
-    assert first["outcome"] == "connected"
+    has no other connection of, whichever tests ran before.) The status says it too: 201
+    Created with the new connection's address, else 200 (a relink answered 201, though
+    nothing was created)."""
+    created = _completed(world, "ins_109509")
+    first = created.json
+    assert (created.status_code, first["outcome"]) == (201, "connected"), first
+    assert created.headers["Location"] == f"/api/v1/connections/{first['id']}"
     send(world, "alice", "DELETE", f"/api/v1/connections/{first['id']}")
 
     again = _completed(world, "ins_109509")
 
-    assert again.status_code == 201, again.json
+    assert again.status_code == 200, again.json
+    assert "Location" not in again.headers
     assert (again.json["id"], again.json["outcome"]) == (first["id"], "relinked")
     world.run_jobs()
 
