@@ -241,7 +241,7 @@ class Bank:
         if jump < -dt.timedelta(seconds=1):
             raise errors.InvalidField("the clock only moves forward", field="clock")
         tenants.store_clock(self.tenant, clock)
-        self.outbox.bring_forward(max(jump, dt.timedelta(0)))
+        self.outbox.follow_clock(clock)
         today, changed = clock.today(), []
         for item in live_items(self.session, self.tenant):
             seq = item.change_seq

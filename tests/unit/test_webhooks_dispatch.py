@@ -171,6 +171,7 @@ def test_a_webhook_held_back_for_later_does_not_hold_back_what_happens_meanwhile
     item = bank.item(link(bank))
     item.webhook = URL
     history = queue(bank, "HISTORICAL_UPDATE", item)
+    history.held_until = bank.now() + dt.timedelta(minutes=10)  # of the tenant clock
     history.next_attempt_at = NOW + dt.timedelta(minutes=10)
     meanwhile = queue(bank, "DEFAULT_UPDATE", item)
     receiver = FakeReceiver()
@@ -239,6 +240,17 @@ def test_claim_leases_event_so_a_second_dispatcher_skips_it(session: Session, ba
     first = dispatcher(FakeReceiver()).claim(session, NOW)
     assert len(first) == 1
     assert dispatcher(FakeReceiver()).claim(session, NOW) == []
+
+
+def test_an_earlier_webhook_in_flight_holds_back_the_next_one_of_its_item(bank: Bank) -> None:
+    """Per-item order while the first attempt is on the wire: another dispatcher passing then
+    must not send the item's next webhook ahead of it."""
+    item = bank.item(link(bank))
+    item.webhook = URL
+    first, _second = queue(bank, "DEFAULT_UPDATE", item), queue(bank, "TRANSACTIONS_REMOVED", item)
+    one = Dispatcher(batch=1, post=FakeReceiver())
+    assert [c.event_id for c in one.claim(bank.session, NOW)] == [first.id]
+    assert one.claim(bank.session, NOW) == []
 
 
 class SlowReceiver(FakeReceiver):

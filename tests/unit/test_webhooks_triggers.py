@@ -6,9 +6,12 @@ import datetime as dt
 import json
 
 from sandbox.core.bank import Bank
+from sandbox.core.clock import Clock
 from sandbox.core.models import WebhookEvent
 from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks.dispatch import Dispatcher
 from tests.unit.conftest import link
+from tests.unit.test_webhooks_dispatch import FakeReceiver
 
 HOOK = "https://receiver.test/hook"
 
@@ -61,6 +64,7 @@ def test_a_clock_jump_past_the_historical_delay_brings_historical_update_due_now
 ) -> None:
     """``/transactions/get`` answers once the tenant clock passes the delay; the webhook that
     says so must not wait out the delay in real time after the clock was moved past it."""
+    bank.set_clock(Clock())  # running
     delayed, token = link_delayed(bank)
     delayed.load_history(delayed.item(token))
     historical = historical_update(delayed)
@@ -78,3 +82,28 @@ def test_history_written_after_the_clock_passed_the_delay_is_announced_at_once(
     delayed.move_clock(advance=dt.timedelta(days=1))
     delayed.load_history(delayed.item(token))
     assert historical_update(delayed).next_attempt_at <= dt.datetime.now(dt.UTC)
+
+
+def test_on_a_frozen_clock_historical_update_waits_for_the_clock_as_transactions_get_does(
+    bank: Bank,
+) -> None:
+    """The delay is tenant time: with the clock frozen, ``/transactions/get`` answers
+    ``PRODUCT_NOT_READY`` however long one waits, so ``HISTORICAL_UPDATE`` must not go out after
+    the delay in real time (it did, announcing a history the item still refused to serve); it
+    goes out when the clock is moved to the moment the history becomes ready."""
+    delayed, token = link_delayed(bank)
+    delayed.load_history(delayed.item(token))
+    receiver = FakeReceiver()
+    send = Dispatcher(post=receiver)
+    hours_later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+
+    def sent() -> list[str]:
+        send.deliver_pending(delayed.session, hours_later)
+        return [call["body"]["webhook_code"] for call in receiver.calls]
+
+    assert (sent(), delayed.history_ready(delayed.item(token))) == (["INITIAL_UPDATE"], False)
+    delayed.move_clock(advance=dt.timedelta(minutes=59))
+    assert (sent(), delayed.history_ready(delayed.item(token))) == (["INITIAL_UPDATE"], False)
+    delayed.move_clock(advance=dt.timedelta(minutes=1))
+    assert delayed.history_ready(delayed.item(token))
+    assert sent() == ["INITIAL_UPDATE", "HISTORICAL_UPDATE"]

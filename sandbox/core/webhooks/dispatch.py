@@ -143,6 +143,7 @@ class Dispatcher:
         claims = []
         for position, event in enumerate(events, start=1):
             event.attempts += 1
+            event.held_until = None  # its time has come: the tenant clock no longer matters
             event.next_attempt_at = now + position * self.claim_lease
             key = signing.current_key(session, _tenant(session, event), now)
             body = event.body.encode()
