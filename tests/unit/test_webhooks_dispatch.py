@@ -242,6 +242,20 @@ def test_claim_leases_event_so_a_second_dispatcher_skips_it(session: Session, ba
     assert dispatcher(FakeReceiver()).claim(session, NOW) == []
 
 
+def test_an_attempt_cut_off_by_a_stopped_dispatcher_is_made_again_and_counted_once(
+    bank: Bank,
+) -> None:
+    """A dispatcher stopped mid-batch (SIGTERM, a crash) records no outcome: after its lease
+    the webhooks go out again (at least once), and ``attempts`` agrees with the attempt log
+    (it had counted the cut-off attempt, and the unsent rest of the batch, without a line)."""
+    events = [queue(bank), queue(bank)]
+    send = dispatcher(FakeReceiver())
+    assert len(send.claim(bank.session, NOW)) == 2  # claimed, then the process stopped
+    send.deliver_pending(bank.session, NOW + 2 * send.claim_lease)
+    logged = [(e.status, e.attempts, len(e.attempt_log)) for e in events]
+    assert logged == [("delivered", 1, 1), ("delivered", 1, 1)]
+
+
 def test_an_earlier_webhook_in_flight_holds_back_the_next_one_of_its_item(bank: Bank) -> None:
     """Per-item order while the first attempt is on the wire: another dispatcher passing then
     must not send the item's next webhook ahead of it."""

@@ -142,7 +142,6 @@ class Dispatcher:
         events = list(session.scalars(_due(now, self.batch, tenant_id)))
         claims = []
         for position, event in enumerate(events, start=1):
-            event.attempts += 1
             event.held_until = None  # its time has come: the tenant clock no longer matters
             event.next_attempt_at = now + position * self.claim_lease
             key = signing.current_key(session, _tenant(session, event), now)
@@ -195,7 +194,9 @@ class Dispatcher:
         return body.decode(response.encoding or "utf-8", errors="replace")
 
     def record(self, session: Session, claim: Claim, outcome: Outcome, now: dt.datetime) -> None:
-        """Log the attempt, then mark the event delivered, failed, or due again later."""
+        """Log the attempt and count it (together: an attempt cut off by a stopped dispatcher
+        is neither, and is made again after the lease), then mark the event delivered,
+        failed, or due again later."""
         event = session.get(WebhookEvent, claim.event_id)
         if event is None:  # deleted meanwhile (tenant reset)
             session.rollback()
@@ -210,6 +211,7 @@ class Dispatcher:
                 error=outcome.error,
             )
         )
+        event.attempts += 1
         tried = event.attempts - event.schedule_start  # in this retry schedule
         if outcome.delivered:
             _delivered(session, event, now)
