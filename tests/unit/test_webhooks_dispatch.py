@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -354,3 +355,21 @@ def test_a_trickling_reply_body_holds_the_dispatcher_only_until_the_attempts_tim
     Dispatcher(timeout=10, post=trickling, monotonic=body.now).deliver_pending(bank.session, NOW)
     attempt = bank.session.scalars(select(WebhookAttempt)).one()
     assert (event.status, attempt.response_excerpt, body.sent) == ("delivered", "x" * 10, 10)
+
+
+def test_a_stopping_dispatcher_ends_after_the_attempt_on_the_wire_and_releases_its_batch(
+    bank: Bank,
+) -> None:
+    """``docker stop`` (SIGTERM) sets the worker's stop event: the pass ended only when nothing
+    was due, outliving Docker's grace period, and a killed pass left the rest of its batch
+    leased, each event's lease after the one before (minutes of delay after a restart). It now
+    ends after the attempt in progress, and the batch's unsent events are due again at once."""
+    events = [queue(bank) for _ in range(3)]
+    stop = threading.Event()
+    receiver = SlowReceiver(seconds=1)
+    receiver.meanwhile = stop.set  # the signal arrives while the first reply is awaited
+    send = Dispatcher(post=receiver, clock=receiver.now)
+    assert send.deliver_pending(bank.session, stop=stop) == 1
+    assert [e.status for e in events] == ["delivered", "pending", "pending"]
+    assert all(e.next_attempt_at <= receiver.now() for e in events[1:])
+    assert [e.attempts for e in events] == [1, 0, 0]
