@@ -107,3 +107,16 @@ def test_on_a_frozen_clock_historical_update_waits_for_the_clock_as_transactions
     delayed.move_clock(advance=dt.timedelta(minutes=1))
     assert delayed.history_ready(delayed.item(token))
     assert sent() == ["INITIAL_UPDATE", "HISTORICAL_UPDATE"]
+
+
+def test_a_reset_tenant_is_sent_nothing_about_what_it_forgot(bank: Bank) -> None:
+    """``/control/reset`` between two tests: an Asset report's ``PRODUCT_READY`` still being
+    built (about no item, so no cascade removed it) went out during the next test, naming a
+    report that no longer exists."""
+    delayed = Bank(bank.session, bank.tenant, historical_delay=dt.timedelta(hours=1))
+    token = link(delayed)
+    delayed.item(token).products = sorted({*delayed.item(token).products, "assets"})
+    delayed.create_asset_report([token], 30, {"webhook": HOOK})
+    assert [e.webhook_code for e in webhooks.events(bank.session, bank.tenant)] == ["PRODUCT_READY"]
+    delayed.reset()
+    assert webhooks.events(bank.session, bank.tenant) == []
