@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from sqlalchemy import select
+
 from sandbox.core.bank import Bank
 from sandbox.core.clock import Clock
-from sandbox.core.models import WebhookEvent
+from sandbox.core.models import ProcessorToken, WebhookEvent
 from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks import partners
 from sandbox.core.webhooks.dispatch import Dispatcher
 from tests.unit.conftest import link
 from tests.unit.test_webhooks_dispatch import FakeReceiver
@@ -120,3 +123,38 @@ def test_a_reset_tenant_is_sent_nothing_about_what_it_forgot(bank: Bank) -> None
     assert [e.webhook_code for e in webhooks.events(bank.session, bank.tenant)] == ["PRODUCT_READY"]
     delayed.reset()
     assert webhooks.events(bank.session, bank.tenant) == []
+
+
+def test_a_webhook_held_back_goes_to_the_url_the_item_has_when_it_is_sent(bank: Bank) -> None:
+    """``HISTORICAL_UPDATE`` has not happened while it waits out the delay: an app that moves
+    its receiver with ``/item/webhook/update`` meanwhile gets it at the new URL (it went to
+    the old one), and one that clears the webhook gets none."""
+    delayed, token = link_delayed(bank)
+    delayed.load_history(delayed.item(token))
+    delayed.update_webhook(token, "https://moved.test/hook")
+    assert historical_update(delayed).url == "https://moved.test/hook"
+    delayed.update_webhook(token, None)
+    pending = webhooks.events(bank.session, bank.tenant, status="pending")
+    assert "HISTORICAL_UPDATE" not in [e.webhook_code for e in pending]
+
+
+def test_a_partners_held_back_copy_goes_to_the_partners_new_url(bank: Bank) -> None:
+    token = link(bank)
+    item = bank.item(token)
+    partner = bank.processors.create(token, item.accounts[0].id, "dwolla")
+    bank.processors.update_webhook(partner, "https://partner.test/old")
+    row = bank.session.scalars(select(ProcessorToken)).one()
+    facts = {"new_transactions": 3, "error": None}
+    later = dt.timedelta(hours=1)
+    partners.copy(
+        bank.session,
+        bank.tenant,
+        item,
+        row,
+        "TRANSACTIONS",
+        "HISTORICAL_UPDATE",
+        facts,
+        delay=later,
+    )
+    bank.processors.update_webhook(partner, "https://partner.test/new")
+    assert historical_update(bank).url == "https://partner.test/new"

@@ -158,6 +158,27 @@ def follow_clock(session: Session, tenant: Tenant, clock: Clock) -> None:
         event.next_attempt_at = _due(clock, event.held_until)
 
 
+def retarget_held(
+    session: Session, item: Item, partner: ProcessorToken | None, url: str | None
+) -> None:
+    """The item's webhook URL (or ``partner``'s) changed: webhooks held back on the tenant clock
+    have not happened yet, so they go to ``url`` when they do, or nowhere once it is cleared
+    (retries keep the URL they were tried at)."""
+    held_back = select(WebhookEvent).where(
+        WebhookEvent.item_pk == item.pk,
+        WebhookEvent.processor_token.is_not_distinct_from(
+            None if partner is None else partner.token
+        ),
+        WebhookEvent.status == "pending",
+        WebhookEvent.held_until.is_not(None),
+    )
+    for event in session.scalars(held_back):
+        if url:
+            event.url = url
+        else:
+            session.delete(event)
+
+
 def _due(clock: Clock, held_until: dt.datetime) -> dt.datetime:
     """When an event held until ``held_until`` of ``clock`` is due, in real time."""
     return clock.reaches(held_until) or NEVER
