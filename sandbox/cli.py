@@ -537,7 +537,8 @@ def worker(threads: int, heartbeat_file: Path | None) -> None:
     click.echo(f"webhook worker: {len(loops)} dispatcher(s) on {_safe_url(app)}", err=True)
 
     def stop_all(*_: object) -> None:
-        """``docker stop`` (SIGTERM) or Ctrl-C: each loop finishes its pass, then exit 0."""
+        """``docker stop`` (SIGTERM) or Ctrl-C: each loop ends after its attempt
+        in hand, then exit 0."""
         for _thread, stop in loops:
             stop.set()
 

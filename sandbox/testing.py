@@ -291,7 +291,7 @@ class WebhookDispatcher:
             with self._passes:
                 self._started += 1
                 number = self._started
-            made = self._deliver(dispatcher, engine)
+            made = self._deliver(dispatcher, engine, self._stop)
             if made == 0:
                 with self._passes:
                     self._idle = number
@@ -300,14 +300,15 @@ class WebhookDispatcher:
                 self.wake.wait(POLL_SECONDS)
 
     @staticmethod
-    def _deliver(dispatcher: Dispatcher, engine: Engine) -> int | None:
-        """One pass: attempts made, or None after a database error (logged, retried)."""
+    def _deliver(dispatcher: Dispatcher, engine: Engine, stop: threading.Event) -> int | None:
+        """One pass (ended early by ``stop``): attempts made, or None after a database error
+        (logged, retried)."""
         from sqlalchemy.exc import SQLAlchemyError
         from sqlalchemy.orm import Session
 
         with Session(engine) as session:
             try:
-                return dispatcher.deliver_pending(session)
+                return dispatcher.deliver_pending(session, stop=stop)
             except SQLAlchemyError:
                 log.exception("webhook dispatcher: database error; retrying")
                 return None

@@ -77,8 +77,9 @@ def run(
     poll: float = POLL_SECONDS,
     heartbeat: Heartbeat | None = None,
 ) -> None:
-    """Deliver until ``stop`` is set; a database hiccup is logged (one line) and retried next
-    poll, and a heartbeat that cannot be written stops the loop.
+    """Deliver until ``stop`` is set (a pass in progress ends after its attempt in hand); a
+    database hiccup is logged (one line) and retried next poll, and a heartbeat that cannot be
+    written stops the loop.
 
     Whatever ``dispatcher`` is given (tests pass quick retry settings), passes catch up
     histories first.
@@ -93,7 +94,7 @@ def run(
         made = 0
         with Session(engine) as session:
             try:
-                made = dispatcher.deliver_pending(session)
+                made = dispatcher.deliver_pending(session, stop=stop)
             except SQLAlchemyError as exc:  # a restart or a dropped connection: no traceback
                 log.warning("webhook dispatcher: %s; retrying in %ss", one_line(exc), poll)
                 stop.wait(poll)

@@ -134,7 +134,7 @@ def tenants_create() -> tuple[Response, int]:
 
 @bp.post("/reset")
 def reset() -> Response:
-    """Forget the tenant's items, link tokens and clock changes (keys stay valid)."""
+    """Forget the tenant's items, link tokens, webhooks and clock changes (keys stay valid)."""
     no_fields()
     bank: Bank = g.bank
     bank.reset()

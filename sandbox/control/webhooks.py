@@ -160,8 +160,8 @@ def _event_json(event: WebhookEvent, *, detail: bool = False) -> dict[str, Any]:
         "webhook_code": event.webhook_code,
         "status": event.status,
         "attempts": event.attempts,
-        # Only a pending event has one coming (a delivered one kept the dispatcher's lease).
-        "next_attempt_at": _iso(event.next_attempt_at) if event.status == "pending" else None,
+        "next_attempt_at": _iso(event.next_attempt),
+        "held_until": _iso(event.held_until),
         "created_at": _iso(event.created_at),
         "delivered_at": _iso(event.delivered_at),
     }

@@ -237,11 +237,11 @@ class Bank:
 
     def set_clock(self, clock: Clock) -> list[Item]:
         """Store a moved clock and bring every live item up to it; returns changed items."""
-        jump = clock.now() - self.now()
-        if jump < -dt.timedelta(seconds=1):
+        start = self.now()
+        if clock.now() - start < -dt.timedelta(seconds=1):
             raise errors.InvalidField("the clock only moves forward", field="clock")
         tenants.store_clock(self.tenant, clock)
-        self.outbox.bring_forward(max(jump, dt.timedelta(0)))
+        self.outbox.follow_clock(clock)
         today, changed = clock.today(), []
         for item in live_items(self.session, self.tenant):
             seq = item.change_seq
@@ -254,8 +254,7 @@ class Bank:
                 self.finish_investments_extraction(item)
             if item.error_code is None and "investments" in item.products:
                 self._look_at_investments(item, today, quiet=True)
-            consent.warn_expiring(self.session, self.tenant, item, clock.now())
-            consent.advance(self.session, self.tenant, item, clock.now())
+            consent.advance(self.session, self.tenant, item, start, clock.now())
             for account_id in microdeposits.verify_due(item, clock.now()):
                 code = microdeposits.SETTABLE["automatically_verified"]
                 triggers.auth_verification(self.session, self.tenant, item, account_id, code)

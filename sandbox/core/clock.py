@@ -39,6 +39,14 @@ class Clock:
         offset = instant - dt.datetime.now(dt.UTC)
         return cls(offset_seconds=math.ceil(offset.total_seconds()))
 
+    def reaches(self, instant: dt.datetime) -> dt.datetime | None:
+        """The real time at which this clock shows ``instant`` (now, if it has already passed
+        it); None for a clock frozen before it, which shows it only once it is moved."""
+        real_now = dt.datetime.now(dt.UTC)
+        if self.frozen_at is not None:
+            return real_now if instant <= self.frozen_at else None
+        return max(real_now, instant - dt.timedelta(seconds=self.offset_seconds))
+
     def today(self) -> dt.date:
         """The tenant's current date (UTC)."""
         return self.now().date()

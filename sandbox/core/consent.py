@@ -1,7 +1,7 @@
 """OAuth consent lifecycle: expiry dates, the warning webhook ahead of them, and expiry.
 
 UK/EU open-banking consent lasts 90 days (PSD2); ``PENDING_EXPIRATION`` warns 7 days
-ahead (``warn_expiring``). US/CA OAuth tokens get a longer life and warn with
+ahead (``advance``). US/CA OAuth tokens get a longer life and warn with
 ``PENDING_DISCONNECT``. Once the clock passes the date the item goes to
 ``ITEM_LOGIN_REQUIRED`` (stored in ``Item.error_code``, so it survives restarts) and an
 ``ITEM``/``ERROR`` webhook is queued; update mode renews the consent.
@@ -43,25 +43,18 @@ def uses_expiration_notice(institution: Institution) -> bool:
     return institution.country in EU_COUNTRIES
 
 
-def advance(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> None:
-    """Bring one item's consent up to ``now``: the US warning, then expiry."""
+def advance(
+    session: Session, tenant: Tenant, item: Item, since: dt.datetime, now: dt.datetime
+) -> None:
+    """Bring one item's consent from ``since`` to ``now`` (a clock move): the warning, then
+    expiry. The days in between happened, so a move across the whole notice (or past the
+    end) still warns first, as real time would have, unless the consent had ended already."""
     expires = item.consent_expires_at
     if expires is None or item.removed_at is not None:
         return
-    institution = institutions.get(item.institution_id)
-    if not uses_expiration_notice(institution) and now < expires <= now + NOTICE:
-        _pending_disconnect(session, tenant, item, expires)
+    if since < expires <= now + NOTICE:
+        _warn_expiring(session, tenant, item, expires)
     expire_if_due(session, tenant, item, now)
-
-
-def warn_expiring(session: Session, tenant: Tenant, item: Item, now: dt.datetime) -> None:
-    """UK/EU items: ``PENDING_EXPIRATION`` once per consent, when it ends within 7 days."""
-    expires = item.consent_expires_at
-    if expires is None or not now < expires <= now + NOTICE:
-        return
-    if not uses_expiration_notice(institutions.get(item.institution_id)):
-        return  # US/CA OAuth items get PENDING_DISCONNECT (``advance``)
-    _warn(session, tenant, item, "PENDING_EXPIRATION", {"consent_expiration_time": expires})
 
 
 def data_through(item: Item, today: dt.date) -> dt.date:
@@ -101,9 +94,14 @@ def renew(item: Item, now: dt.datetime) -> None:
     item.consent_expires_at = expiry_for(institutions.get(item.institution_id), now)
 
 
-def _pending_disconnect(session: Session, tenant: Tenant, item: Item, when: dt.datetime) -> None:
-    payload = {"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": when}
-    _warn(session, tenant, item, "PENDING_DISCONNECT", payload)
+def _warn_expiring(session: Session, tenant: Tenant, item: Item, expires: dt.datetime) -> None:
+    """UK/EU items: ``PENDING_EXPIRATION``; US/CA OAuth items: ``PENDING_DISCONNECT``."""
+    if uses_expiration_notice(institutions.get(item.institution_id)):
+        payload: dict[str, object] = {"consent_expiration_time": expires}
+        _warn(session, tenant, item, "PENDING_EXPIRATION", payload)
+    else:
+        payload = {"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": expires}
+        _warn(session, tenant, item, "PENDING_DISCONNECT", payload)
 
 
 def _warn(

@@ -322,13 +322,21 @@ class WebhookKey(Base):
     expired_at: Mapped[dt.datetime | None]
 
 
+# The ``next_attempt_at`` of an event a frozen tenant clock holds back: it comes due only once
+# the clock is moved (``outbox.follow_clock``).
+NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
 class WebhookEvent(Base):
     """An outbox row: one webhook, its exact body bytes, and where delivery stands.
 
     ``status`` is ``pending`` until a 2xx (``delivered``) or the retry schedule runs out
     (``failed``); ``next_attempt_at`` is wall-clock time (the dispatcher's, not a tenant's),
-    meaningful only while pending (the control API shows null otherwise). ``attempts`` counts
-    every attempt, a redelivery's included (it equals the attempt log's length);
+    meaningful only while pending (``next_attempt`` says so), and ``NEVER`` while a frozen
+    tenant clock holds the event back. ``held_until`` is that hold: the instant of the tenant's
+    clock the event waits for (``HISTORICAL_UPDATE`` after the historical delay), None once
+    claimed or never held. ``attempts`` counts every attempt made and logged, a
+    redelivery's included (it equals the attempt log's length);
     ``schedule_start`` is how many came before the current retry schedule, which a redelivery
     starts afresh.
     """
@@ -354,6 +362,7 @@ class WebhookEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     schedule_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[dt.datetime]
+    held_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
 
@@ -361,6 +370,14 @@ class WebhookEvent(Base):
     attempt_log: Mapped[list["WebhookAttempt"]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="WebhookAttempt.id"
     )
+
+    @property
+    def next_attempt(self) -> dt.datetime | None:
+        """When the next attempt is due: None once delivered or failed (a delivered event
+        kept the dispatcher's lease), or while a frozen tenant clock holds it back."""
+        if self.status != "pending" or self.next_attempt_at == NEVER:
+            return None
+        return self.next_attempt_at
 
     @hybrid_property
     def item_id(self) -> str | None:

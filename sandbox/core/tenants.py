@@ -14,7 +14,7 @@ from .calls import Called
 from .clock import Clock
 from .errors import InvalidApiKeys
 from .faults import rules as fault_rules
-from .models import AssetReport, Item, LinkToken, Tenant
+from .models import AssetReport, Item, LinkToken, Tenant, WebhookEvent
 from .prepared import Prepared
 
 
@@ -141,10 +141,13 @@ def hold_clock(session: Session, tenant: Tenant, seen: Clock) -> bool:
 
 
 def reset(session: Session, tenant: Tenant) -> None:
-    """Forget every item, link token and clock change of ``tenant``; keys stay valid."""
+    """Forget every item, link token, webhook and clock change of ``tenant``; keys stay valid."""
     session.execute(delete(Item).where(Item.tenant_id == tenant.id))  # rows below cascade
     session.execute(delete(LinkToken).where(LinkToken.tenant_id == tenant.id))
     session.execute(delete(AssetReport).where(AssetReport.tenant_id == tenant.id))
+    # Webhooks about no item (an Asset report's PRODUCT_READY): a reset tenant's next test
+    # must not receive one about a report that is gone.
+    session.execute(delete(WebhookEvent).where(WebhookEvent.tenant_id == tenant.id))
     fault_rules.reset(session, tenant)  # rules, health overrides, request log
     session.expire(tenant, ["items"])
     tenant.item_counter = 0

@@ -197,7 +197,14 @@ def _webhook_schemas() -> dict[str, Any]:
         },
         "next_attempt_at": {
             **NULLABLE_INSTANT,
-            "description": "when the next attempt is due; null once delivered or failed",
+            "description": "when the next attempt is due; null once delivered or failed, "
+            "or while the tenant's frozen clock holds it back (see held_until)",
+        },
+        "held_until": {
+            **NULLABLE_INSTANT,
+            "description": "the instant of the tenant's clock a held-back webhook waits for "
+            "(HISTORICAL_UPDATE after SANDBOX_HISTORICAL_DELAY_SECONDS, an Asset report's "
+            "PRODUCT_READY); null once it is sent or when it was never held back",
         },
         "created_at": NULLABLE_INSTANT,
         "delivered_at": NULLABLE_INSTANT,

@@ -50,11 +50,6 @@ def timestamp(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def instant(value: dt.datetime) -> str:
-    """An ISO 8601 UTC timestamp with sub-seconds kept, as Plaid's webhooks carry them."""
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def balances_json(account: ShownAccount) -> dict[str, Any]:
     """Plaid's ``AccountBalance`` of an account (an ORM object or a row read with its columns)."""
     return {

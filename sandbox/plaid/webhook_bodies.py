@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.errors import CoreError
 from .errors import error_object
-from .responses import instant
+from .responses import timestamp
 
 ENVIRONMENT = "sandbox"
 
@@ -29,9 +29,11 @@ def render(webhook_type: str, webhook_code: str, item_id: str | None, facts: dic
 
 
 def _wire(value: Any) -> Any:
-    """A fact in Plaid's words: errors as error objects, instants as ISO 8601 UTC."""
+    """A fact in Plaid's words: errors as error objects, instants as ``/item/get`` words them
+    (ISO 8601 UTC to the second: an app compares a warning's ``consent_expiration_time`` with
+    the item's)."""
     if isinstance(value, CoreError):
         return error_object(value, with_request_id=False)
     if isinstance(value, dt.datetime):
-        return instant(value)
+        return timestamp(value)
     return value

@@ -258,3 +258,21 @@ def test_outbox_survives_a_restart(database: str, receiver: Receiver) -> None:
     finally:
         stop.set()
         second.stop()
+
+
+def test_stopping_a_live_sandbox_ends_its_dispatcher_after_the_attempt_in_hand(
+    database: str, receiver: Receiver
+) -> None:
+    """``LiveSandbox.stop`` finishes the current attempt and stops, as it says: it went on
+    through every webhook due (here four slow replies) before returning."""
+    live = LiveSandbox({"DATABASE_URL": database, "SEED": 7, "SECRET_KEY": "k"}).start()
+    assert live.dispatcher is not None
+    receiver.script = [2.0, 2.0, 2.0, 2.0]  # each reply takes 2 s
+    try:
+        link_item(live, receiver.url)
+        link_item(live, receiver.url)
+        receiver.wait_for(1)
+        live.dispatcher.stop()
+        assert len(receiver.received) == 1
+    finally:
+        live.stop()

@@ -3,6 +3,7 @@ migration, which is only right while the migrations build exactly the models' sc
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -13,15 +14,16 @@ from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from sandbox import MIGRATIONS, bootstrap, create_app, testing
 from sandbox.core import tenants
-from sandbox.core.models import Base
+from sandbox.core.models import Base, UTCDateTime, WebhookEvent
 from sandbox.extensions import db
 from tests.api.truelayer.auth_helpers import AuthDialog, query_of
 from tests.conftest import DATABASES, POSTGRES_URL
@@ -459,3 +461,41 @@ def test_a_code_from_before_chains_presented_again_ends_its_tokens(empty_app: Fl
     dialog, code, tokens = _tokens_from_before_chains(empty_app)
     assert dialog.exchange(code).get_json()["error"] == "invalid_authorization_code"
     assert _works(dialog, tokens) == (401, 400)
+
+
+def test_webhooks_held_back_before_the_tenant_clock_column_keep_following_that_clock(
+    empty_app: Flask,
+) -> None:
+    """Revision c3e8a1f5d702: an event held back when it runs (never tried, due later) gets
+    the instant its tenant's clock will show then, so a clock move still brings it forward;
+    one already tried keeps to its real-time retry schedule."""
+    import flask_migrate
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    now = dt.datetime.now(dt.UTC)
+    due = now + dt.timedelta(hours=1)
+    insert = text(
+        "INSERT INTO webhook_events (tenant_id, url, webhook_type, webhook_code, body, status,"
+        " attempts, schedule_start, next_attempt_at, created_at) SELECT id, 'https://a.test',"
+        " 'ASSETS', 'PRODUCT_READY', '{}', 'pending', :attempts, 0, :due, :now FROM tenants"
+    ).bindparams(
+        sa.bindparam("due", due, type_=UTCDateTime()),
+        sa.bindparam("now", now, type_=UTCDateTime()),
+    )
+    with empty_app.app_context():
+        db.session.execute(text("UPDATE tenants SET clock_offset_seconds = 86400"))
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="4797b99cb507")
+        for attempts in (0, 1):
+            db.session.execute(insert, {"attempts": attempts})
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.upgrade()
+        held = db.session.execute(select(WebhookEvent).order_by(WebhookEvent.id)).scalars()
+        until = [event.held_until for event in held]
+        assert until[1] is None
+        assert until[0] is not None
+        assert abs(until[0] - (due + dt.timedelta(days=1))) < dt.timedelta(seconds=1)
+        db.session.remove()

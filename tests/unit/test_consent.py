@@ -104,3 +104,19 @@ def test_clock_advance_past_consent_end_writes_no_data_after_it(bank: Bank) -> N
     assert item.error_code == "ITEM_LOGIN_REQUIRED"
     events = bank.session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)).all()
     assert events[-1].webhook_code == "ERROR"  # the data until the end came first
+
+
+@pytest.mark.parametrize(
+    ("institution_id", "days", "warning"),
+    [("ins_117650", 91, "PENDING_EXPIRATION"), ("ins_127287", 366, "PENDING_DISCONNECT")],
+)
+def test_one_clock_move_past_the_consents_end_warns_before_the_error(
+    bank: Bank, institution_id: str, days: int, warning: str
+) -> None:
+    """A move generates the days in between: the app hears the warning, then the ERROR, as it
+    would have in real time (it heard only the ERROR, the warning's window jumped over)."""
+    _, item = linked(bank, institution_id)
+    advance(bank, days)
+    assert codes(bank, item) == [warning, "ERROR"]
+    advance(bank, 30)  # an ended consent warns no more
+    assert codes(bank, item) == [warning, "ERROR"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -171,6 +172,7 @@ def test_a_webhook_held_back_for_later_does_not_hold_back_what_happens_meanwhile
     item = bank.item(link(bank))
     item.webhook = URL
     history = queue(bank, "HISTORICAL_UPDATE", item)
+    history.held_until = bank.now() + dt.timedelta(minutes=10)  # of the tenant clock
     history.next_attempt_at = NOW + dt.timedelta(minutes=10)
     meanwhile = queue(bank, "DEFAULT_UPDATE", item)
     receiver = FakeReceiver()
@@ -239,6 +241,31 @@ def test_claim_leases_event_so_a_second_dispatcher_skips_it(session: Session, ba
     first = dispatcher(FakeReceiver()).claim(session, NOW)
     assert len(first) == 1
     assert dispatcher(FakeReceiver()).claim(session, NOW) == []
+
+
+def test_an_attempt_cut_off_by_a_stopped_dispatcher_is_made_again_and_counted_once(
+    bank: Bank,
+) -> None:
+    """A dispatcher stopped mid-batch (SIGTERM, a crash) records no outcome: after its lease
+    the webhooks go out again (at least once), and ``attempts`` agrees with the attempt log
+    (it had counted the cut-off attempt, and the unsent rest of the batch, without a line)."""
+    events = [queue(bank), queue(bank)]
+    send = dispatcher(FakeReceiver())
+    assert len(send.claim(bank.session, NOW)) == 2  # claimed, then the process stopped
+    send.deliver_pending(bank.session, NOW + 2 * send.claim_lease)
+    logged = [(e.status, e.attempts, len(e.attempt_log)) for e in events]
+    assert logged == [("delivered", 1, 1), ("delivered", 1, 1)]
+
+
+def test_an_earlier_webhook_in_flight_holds_back_the_next_one_of_its_item(bank: Bank) -> None:
+    """Per-item order while the first attempt is on the wire: another dispatcher passing then
+    must not send the item's next webhook ahead of it."""
+    item = bank.item(link(bank))
+    item.webhook = URL
+    first, _second = queue(bank, "DEFAULT_UPDATE", item), queue(bank, "TRANSACTIONS_REMOVED", item)
+    one = Dispatcher(batch=1, post=FakeReceiver())
+    assert [c.event_id for c in one.claim(bank.session, NOW)] == [first.id]
+    assert one.claim(bank.session, NOW) == []
 
 
 class SlowReceiver(FakeReceiver):
@@ -328,3 +355,21 @@ def test_a_trickling_reply_body_holds_the_dispatcher_only_until_the_attempts_tim
     Dispatcher(timeout=10, post=trickling, monotonic=body.now).deliver_pending(bank.session, NOW)
     attempt = bank.session.scalars(select(WebhookAttempt)).one()
     assert (event.status, attempt.response_excerpt, body.sent) == ("delivered", "x" * 10, 10)
+
+
+def test_a_stopping_dispatcher_ends_after_the_attempt_on_the_wire_and_releases_its_batch(
+    bank: Bank,
+) -> None:
+    """``docker stop`` (SIGTERM) sets the worker's stop event: the pass ended only when nothing
+    was due, outliving Docker's grace period, and a killed pass left the rest of its batch
+    leased, each event's lease after the one before (minutes of delay after a restart). It now
+    ends after the attempt in progress, and the batch's unsent events are due again at once."""
+    events = [queue(bank) for _ in range(3)]
+    stop = threading.Event()
+    receiver = SlowReceiver(seconds=1)
+    receiver.meanwhile = stop.set  # the signal arrives while the first reply is awaited
+    send = Dispatcher(post=receiver, clock=receiver.now)
+    assert send.deliver_pending(bank.session, stop=stop) == 1
+    assert [e.status for e in events] == ["delivered", "pending", "pending"]
+    assert all(e.next_attempt_at <= receiver.now() for e in events[1:])
+    assert [e.attempts for e in events] == [1, 0, 0]

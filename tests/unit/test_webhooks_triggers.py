@@ -5,10 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from sqlalchemy import select
+
 from sandbox.core.bank import Bank
-from sandbox.core.models import WebhookEvent
+from sandbox.core.clock import Clock
+from sandbox.core.models import ProcessorToken, WebhookEvent
 from sandbox.core.webhooks import outbox as webhooks
+from sandbox.core.webhooks import partners
+from sandbox.core.webhooks.dispatch import Dispatcher
 from tests.unit.conftest import link
+from tests.unit.test_webhooks_dispatch import FakeReceiver
 
 HOOK = "https://receiver.test/hook"
 
@@ -61,6 +67,7 @@ def test_a_clock_jump_past_the_historical_delay_brings_historical_update_due_now
 ) -> None:
     """``/transactions/get`` answers once the tenant clock passes the delay; the webhook that
     says so must not wait out the delay in real time after the clock was moved past it."""
+    bank.set_clock(Clock())  # running
     delayed, token = link_delayed(bank)
     delayed.load_history(delayed.item(token))
     historical = historical_update(delayed)
@@ -78,3 +85,76 @@ def test_history_written_after_the_clock_passed_the_delay_is_announced_at_once(
     delayed.move_clock(advance=dt.timedelta(days=1))
     delayed.load_history(delayed.item(token))
     assert historical_update(delayed).next_attempt_at <= dt.datetime.now(dt.UTC)
+
+
+def test_on_a_frozen_clock_historical_update_waits_for_the_clock_as_transactions_get_does(
+    bank: Bank,
+) -> None:
+    """The delay is tenant time: with the clock frozen, ``/transactions/get`` answers
+    ``PRODUCT_NOT_READY`` however long one waits, so ``HISTORICAL_UPDATE`` must not go out after
+    the delay in real time (it did, announcing a history the item still refused to serve); it
+    goes out when the clock is moved to the moment the history becomes ready."""
+    delayed, token = link_delayed(bank)
+    delayed.load_history(delayed.item(token))
+    receiver = FakeReceiver()
+    send = Dispatcher(post=receiver)
+    hours_later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+
+    def sent() -> list[str]:
+        send.deliver_pending(delayed.session, hours_later)
+        return [call["body"]["webhook_code"] for call in receiver.calls]
+
+    assert (sent(), delayed.history_ready(delayed.item(token))) == (["INITIAL_UPDATE"], False)
+    delayed.move_clock(advance=dt.timedelta(minutes=59))
+    assert (sent(), delayed.history_ready(delayed.item(token))) == (["INITIAL_UPDATE"], False)
+    delayed.move_clock(advance=dt.timedelta(minutes=1))
+    assert delayed.history_ready(delayed.item(token))
+    assert sent() == ["INITIAL_UPDATE", "HISTORICAL_UPDATE"]
+
+
+def test_a_reset_tenant_is_sent_nothing_about_what_it_forgot(bank: Bank) -> None:
+    """``/control/reset`` between two tests: an Asset report's ``PRODUCT_READY`` still being
+    built (about no item, so no cascade removed it) went out during the next test, naming a
+    report that no longer exists."""
+    delayed = Bank(bank.session, bank.tenant, historical_delay=dt.timedelta(hours=1))
+    token = link(delayed)
+    delayed.item(token).products = sorted({*delayed.item(token).products, "assets"})
+    delayed.create_asset_report([token], 30, {"webhook": HOOK})
+    assert [e.webhook_code for e in webhooks.events(bank.session, bank.tenant)] == ["PRODUCT_READY"]
+    delayed.reset()
+    assert webhooks.events(bank.session, bank.tenant) == []
+
+
+def test_a_webhook_held_back_goes_to_the_url_the_item_has_when_it_is_sent(bank: Bank) -> None:
+    """``HISTORICAL_UPDATE`` has not happened while it waits out the delay: an app that moves
+    its receiver with ``/item/webhook/update`` meanwhile gets it at the new URL (it went to
+    the old one), and one that clears the webhook gets none."""
+    delayed, token = link_delayed(bank)
+    delayed.load_history(delayed.item(token))
+    delayed.update_webhook(token, "https://moved.test/hook")
+    assert historical_update(delayed).url == "https://moved.test/hook"
+    delayed.update_webhook(token, None)
+    pending = webhooks.events(bank.session, bank.tenant, status="pending")
+    assert "HISTORICAL_UPDATE" not in [e.webhook_code for e in pending]
+
+
+def test_a_partners_held_back_copy_goes_to_the_partners_new_url(bank: Bank) -> None:
+    token = link(bank)
+    item = bank.item(token)
+    partner = bank.processors.create(token, item.accounts[0].id, "dwolla")
+    bank.processors.update_webhook(partner, "https://partner.test/old")
+    row = bank.session.scalars(select(ProcessorToken)).one()
+    facts = {"new_transactions": 3, "error": None}
+    later = dt.timedelta(hours=1)
+    partners.copy(
+        bank.session,
+        bank.tenant,
+        item,
+        row,
+        "TRANSACTIONS",
+        "HISTORICAL_UPDATE",
+        facts,
+        delay=later,
+    )
+    bank.processors.update_webhook(partner, "https://partner.test/new")
+    assert historical_update(bank).url == "https://partner.test/new"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,23 +114,41 @@ class Dispatcher:
         return len(self.retry_delays) + 1
 
     def deliver_pending(
-        self, session: Session, now: dt.datetime | None = None, *, tenant_id: int | None = None
+        self,
+        session: Session,
+        now: dt.datetime | None = None,
+        *,
+        tenant_id: int | None = None,
+        stop: threading.Event | None = None,
     ) -> int:
         """Deliver every event due (in item order), of one tenant or all of them; returns the
         attempts made.
 
         Each claim and attempt reads ``clock`` when it happens; ``now`` fixes that clock
-        at one instant instead.
+        at one instant instead. Once ``stop`` is set (a worker told to stop) the pass ends
+        after the attempt in progress, and the rest of its batch is due again at once rather
+        than after its leases.
         """
         clock = self.clock if now is None else lambda: now
         self.prepare(session, tenant_id)
         made = 0
-        while claims := self.claim(session, clock(), tenant_id):
-            for claim in claims:
+        while not (stop and stop.is_set()) and (claims := self.claim(session, clock(), tenant_id)):
+            for position, claim in enumerate(claims):
+                if stop and stop.is_set():
+                    self.release(session, claims[position:], clock())
+                    break
                 started = clock()
                 self.record(session, claim, self.send(claim, started), started)
                 made += 1
         return made
+
+    def release(self, session: Session, claims: list[Claim], now: dt.datetime) -> None:
+        """Give back claimed events this dispatcher will not send: due at ``now``."""
+        for claim in claims:
+            event = session.get(WebhookEvent, claim.event_id)
+            if event is not None and event.status == "pending":
+                event.next_attempt_at = now
+        session.commit()
 
     def claim(
         self, session: Session, now: dt.datetime, tenant_id: int | None = None
@@ -142,7 +161,7 @@ class Dispatcher:
         events = list(session.scalars(_due(now, self.batch, tenant_id)))
         claims = []
         for position, event in enumerate(events, start=1):
-            event.attempts += 1
+            event.held_until = None  # its time has come: the tenant clock no longer matters
             event.next_attempt_at = now + position * self.claim_lease
             key = signing.current_key(session, _tenant(session, event), now)
             body = event.body.encode()
@@ -194,7 +213,9 @@ class Dispatcher:
         return body.decode(response.encoding or "utf-8", errors="replace")
 
     def record(self, session: Session, claim: Claim, outcome: Outcome, now: dt.datetime) -> None:
-        """Log the attempt, then mark the event delivered, failed, or due again later."""
+        """Log the attempt and count it (together: an attempt cut off by a stopped dispatcher
+        is neither, and is made again after the lease), then mark the event delivered,
+        failed, or due again later."""
         event = session.get(WebhookEvent, claim.event_id)
         if event is None:  # deleted meanwhile (tenant reset)
             session.rollback()
@@ -209,6 +230,7 @@ class Dispatcher:
                 error=outcome.error,
             )
         )
+        event.attempts += 1
         tried = event.attempts - event.schedule_start  # in this retry schedule
         if outcome.delivered:
             _delivered(session, event, now)

@@ -15,8 +15,18 @@ from typing import Any
 from sqlalchemy import Exists, delete, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ..clock import Clock
 from ..errors import NotFound
-from ..models import CaughtWebhook, Item, ProcessorToken, Tenant, WebhookEvent, WebhookPause
+from ..models import (
+    NEVER,
+    CaughtWebhook,
+    Item,
+    ProcessorToken,
+    Tenant,
+    WebhookEvent,
+    WebhookPause,
+)
+from ..tenants import clock_of
 
 CATALOGUE: dict[str, frozenset[str]] = {
     "TRANSACTIONS": frozenset(
@@ -94,8 +104,10 @@ def emit(
     or a ``datetime``; the dialect's renderer words them, and fixes the body bytes now). Nothing is
     queued when there is no URL, as Plaid sends nothing to an item without a webhook.
     ``partner``: the webhook goes to that processor token's URL instead, without the item's id
-    (a partner knows only its account). ``delay`` holds the event back (``HISTORICAL_UPDATE``
-    comes after the initial pull).
+    (a partner knows only its account). ``delay`` holds the event back for that long of the
+    tenant's clock (``HISTORICAL_UPDATE`` comes after the initial pull, when
+    ``/transactions/get`` stops answering ``PRODUCT_NOT_READY``): on a frozen clock, until
+    the clock is moved there (``follow_clock``).
     """
     if partner is not None:
         target = partner.webhook
@@ -106,6 +118,8 @@ def emit(
     if webhook_code not in CATALOGUE.get(webhook_type, frozenset()):
         raise ValueError(f"not a webhook the outbox knows: {webhook_type}/{webhook_code}")
     now = dt.datetime.now(dt.UTC)
+    clock = clock_of(tenant)
+    held_until = clock.now() + delay if delay > dt.timedelta(0) else None
     event = WebhookEvent(
         tenant_id=tenant.id,
         item=item,
@@ -117,7 +131,8 @@ def emit(
         status="pending",
         attempts=0,
         schedule_start=0,
-        next_attempt_at=now + delay,
+        next_attempt_at=now if held_until is None else _due(clock, held_until),
+        held_until=held_until,
         created_at=now,
     )
     session.add(event)
@@ -125,22 +140,48 @@ def emit(
     return event
 
 
-def bring_forward(session: Session, tenant: Tenant, jump: dt.timedelta) -> None:
-    """The tenant's clock jumped ahead by ``jump``: webhooks held back for a span of its time
-    (``delay``: the historical delay, an Asset report being built) come due that much sooner.
+def follow_clock(session: Session, tenant: Tenant, clock: Clock) -> None:
+    """The tenant's clock was moved, frozen or let run: webhooks held back on it (``delay``:
+    the historical delay, an Asset report being built) come due when it shows their instant,
+    so each goes out as what it announces becomes true (``/transactions/get`` answering).
 
-    Those are the events never tried yet and due in the future; retries keep their schedule,
-    which is real time, as Plaid's is.
+    Once claimed an event is no longer held; retries keep their schedule, which is real
+    time, as Plaid's is.
     """
-    now = dt.datetime.now(dt.UTC)
     held_back = select(WebhookEvent).where(
         WebhookEvent.tenant_id == tenant.id,
         WebhookEvent.status == "pending",
-        WebhookEvent.attempts == 0,
-        WebhookEvent.next_attempt_at > now,
+        WebhookEvent.held_until.is_not(None),
     )
     for event in session.scalars(held_back):
-        event.next_attempt_at = max(now, event.next_attempt_at - jump)
+        assert event.held_until is not None  # the query's condition
+        event.next_attempt_at = _due(clock, event.held_until)
+
+
+def retarget_held(
+    session: Session, item: Item, partner: ProcessorToken | None, url: str | None
+) -> None:
+    """The item's webhook URL (or ``partner``'s) changed: webhooks held back on the tenant clock
+    have not happened yet, so they go to ``url`` when they do, or nowhere once it is cleared
+    (retries keep the URL they were tried at)."""
+    held_back = select(WebhookEvent).where(
+        WebhookEvent.item_pk == item.pk,
+        WebhookEvent.processor_token.is_not_distinct_from(
+            None if partner is None else partner.token
+        ),
+        WebhookEvent.status == "pending",
+        WebhookEvent.held_until.is_not(None),
+    )
+    for event in session.scalars(held_back):
+        if url:
+            event.url = url
+        else:
+            session.delete(event)
+
+
+def _due(clock: Clock, held_until: dt.datetime) -> dt.datetime:
+    """When an event held until ``held_until`` of ``clock`` is due, in real time."""
+    return clock.reaches(held_until) or NEVER
 
 
 def _item_id(item: Item | None, partner: ProcessorToken | None) -> str | None:
@@ -185,8 +226,10 @@ def behind_earlier() -> Exists:
     one partner, at the same URL (per-item order holds it back; a partner never waits for the
     app, and a URL set by ``/item/webhook/update`` never waits for retries due at the old one).
 
-    An earlier event held back for later and never tried yet (``HISTORICAL_UPDATE`` waiting
-    out the historical delay) has not happened yet: it holds back only what is due after it.
+    An earlier event held back on the tenant clock (``HISTORICAL_UPDATE`` waiting out the
+    historical delay) has not happened yet: it holds back only what is due after it (nothing,
+    while a frozen clock holds it: its time is ``NEVER``). Once claimed it is held back no
+    more, so an attempt on the wire holds back everything after it.
     """
     earlier = aliased(WebhookEvent)
     return exists().where(
@@ -195,7 +238,10 @@ def behind_earlier() -> Exists:
         earlier.url == WebhookEvent.url,
         earlier.id < WebhookEvent.id,
         earlier.status == "pending",
-        or_(earlier.attempts > 0, earlier.next_attempt_at <= WebhookEvent.next_attempt_at),
+        or_(
+            earlier.held_until.is_(None),
+            earlier.next_attempt_at <= WebhookEvent.next_attempt_at,
+        ),
     )
 
 
@@ -217,6 +263,7 @@ def redeliver(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:
     found.status = "pending"
     found.schedule_start = found.attempts
     found.next_attempt_at = dt.datetime.now(dt.UTC)
+    found.held_until = None  # now means now, whatever the tenant clock shows
     found.delivered_at = None
     return found
 

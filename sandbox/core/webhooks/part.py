@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..clock import Clock
 from ..models import CaughtWebhook, Tenant, WebhookEvent, WebhookKey
 from . import outbox as webhooks
 from . import signing
@@ -45,10 +46,10 @@ class Outbox:
         """Send an event again now, with a fresh retry schedule."""
         return webhooks.redeliver(self.session, self.tenant, event_id)
 
-    def bring_forward(self, jump: dt.timedelta) -> None:
-        """The tenant's clock jumped ahead: webhooks held back for some of its time come due
-        that much sooner."""
-        webhooks.bring_forward(self.session, self.tenant, jump)
+    def follow_clock(self, clock: Clock) -> None:
+        """The tenant's clock changed: webhooks held back on it come due when it shows their
+        instant."""
+        webhooks.follow_clock(self.session, self.tenant, clock)
 
     @property
     def paused(self) -> bool:

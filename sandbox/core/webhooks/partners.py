@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Item, ProcessorToken, Tenant
-from .outbox import CATALOGUE, emit
+from .outbox import CATALOGUE, emit, retarget_held
 
 # A partner's facts for its account (None: this webhook does not concern that account).
 PerAccount = Callable[[str], dict[str, Any] | None]
@@ -100,6 +100,8 @@ def copy(
 
 
 def webhook_updated(session: Session, tenant: Tenant, item: Item, token: ProcessorToken) -> None:
-    """``/processor/token/webhook/update``: acknowledge at the new URL (nothing when cleared)."""
+    """``/processor/token/webhook/update``: acknowledge at the new URL (nothing when cleared),
+    where the token's held-back webhooks now go too."""
+    retarget_held(session, item, token, token.webhook)
     facts = {"new_webhook_url": token.webhook, "error": None}
     copy(session, tenant, item, token, "PROCESSOR_TOKEN", "WEBHOOK_UPDATE_ACKNOWLEDGED", facts)

@@ -18,7 +18,7 @@ from ..accounts import AUTH_SUBTYPES
 from ..liabilities import LIABILITY_SUBTYPES
 from ..models import AssetReport, Item, Tenant, Transaction
 from . import partners
-from .outbox import emit
+from .outbox import emit, retarget_held
 
 if TYPE_CHECKING:
     from ..investments import Extraction, Refresh
@@ -195,7 +195,9 @@ def item_error(session: Session, tenant: Tenant, item: Item, exc: errors.ItemErr
 
 
 def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
-    """``/item/webhook/update``: acknowledge at the new URL (nothing when it was cleared)."""
+    """``/item/webhook/update``: acknowledge at the new URL (nothing when it was cleared),
+    where the item's held-back webhooks now go too."""
+    retarget_held(session, item, None, item.webhook)
     payload = {"new_webhook_url": item.webhook, "error": None}
     emit(session, tenant, item, "ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED", payload)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from sandbox.core.models import Tenant
+from sandbox.extensions import db
 from tests.api.plaid.helpers import advance_clock, items_stored, queued_webhooks
-from tests.conftest import PlaidClient
+from tests.conftest import FROZEN_NOW, PlaidClient
 
 
 def test_public_token_exchange_once_only(plaid: PlaidClient) -> None:
@@ -262,3 +266,27 @@ def test_an_item_whose_consent_ended_says_why_everywhere(plaid: PlaidClient) -> 
     assert item["error"]["error_code_reason"] == "OAUTH_CONSENT_EXPIRED"
     (webhook,) = [w for w in queued_webhooks(plaid) if w["webhook_code"] == "ERROR"]
     assert webhook["error"]["error_code_reason"] == "OAUTH_CONSENT_EXPIRED"
+
+
+@pytest.mark.parametrize(
+    ("institution_id", "code", "field"),
+    [
+        ("ins_117650", "PENDING_EXPIRATION", "consent_expiration_time"),
+        ("ins_127287", "PENDING_DISCONNECT", "disconnect_time"),
+    ],
+)
+def test_the_consent_warning_names_the_expiry_as_item_get_does(
+    plaid: PlaidClient, institution_id: str, code: str, field: str
+) -> None:
+    """An app compares the warning's instant with ``/item/get``'s: linked at a moment with
+    sub-seconds, the webhook said ``...:00.250000Z`` where the item says ``...:00Z``."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.client_id == plaid.client_id))
+    assert tenant is not None
+    tenant.clock_frozen_at = FROZEN_NOW + dt.timedelta(microseconds=250_000)
+    db.session.commit()
+    token = plaid.link_item(institution_id, webhook="https://app.example/hook")
+    advance_clock(plaid, 360 if code == "PENDING_DISCONNECT" else 85)
+    (warning,) = [w for w in queued_webhooks(plaid) if w["webhook_code"] == code]
+    expires = plaid.ok("/item/get", access_token=token)["item"]["consent_expiration_time"]
+    assert warning[field] == expires
+    assert expires.endswith(":00Z")
