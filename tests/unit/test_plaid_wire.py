@@ -50,7 +50,8 @@ def test_detail_code_overrides_the_row_code() -> None:
 
 
 def test_webhook_renderer_words_facts() -> None:
-    """An error fact becomes the error object (with status), an instant ISO 8601 UTC."""
+    """An error fact becomes the error object (with status), an instant ISO 8601 UTC in whole
+    seconds, as ``/item/get`` writes its instants."""
     moment = dt.datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC)
     body = render("ITEM", "ERROR", "item-1", {"error": errors.LoginRequired(), "at": moment})
     document = json.loads(body)
@@ -65,7 +66,7 @@ def test_webhook_renderer_words_facts() -> None:
     assert document["error"] == plaid_errors.error_object(
         errors.LoginRequired(), with_request_id=False
     )
-    assert document["at"] == "2026-01-02T03:04:05.600000Z"
+    assert document["at"] == "2026-01-02T03:04:05Z"
     assert body.startswith('{\n  "webhook_type": "ITEM"')
 
 
