@@ -3,9 +3,11 @@ version, and one line (never a traceback) for every ordinary mistake."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -289,23 +291,31 @@ def test_serve_refuses_to_start_without_its_catalogue(
     assert_one_line_error(result, "seed catalogue cannot load", "institutions.json")
 
 
-def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
-    cli_env: dict[str, str], tmp_path: Path
-) -> None:
+def _serve(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """A ``serve --port 0 --ready-file`` process and its ready file, once written."""
     ready = tmp_path / "ready.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--ready-file", str(ready)],
         cwd=tmp_path,
-        env={**os.environ, **cli_env},
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    deadline = time.monotonic() + 60
+    while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not ready.exists():
+        process.kill()
+        pytest.fail(f"serve did not write its ready file: {process.communicate(timeout=5)}")
+    info: dict[str, str] = json.loads(ready.read_text())
+    return process, info
+
+
+def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    process, info = _serve(cli_env, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert ready.exists(), process.communicate(timeout=5)
-        info = json.loads(ready.read_text())
         assert info["client_id"] == "cli-client" and info["secret"] == "cli-secret-0123456789"
         port = int(info["url"].rsplit(":", 1)[1])
         assert port != 0
@@ -316,6 +326,55 @@ def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
         _out, err = process.communicate(timeout=10)
     # SIGTERM (``docker stop``) stops it as Ctrl-C does; unhandled, a container's first
     # process ignores it until Docker's SIGKILL.
+    assert process.returncode == 0, err
+
+
+def _threads(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``docker stop`` during a slow call: the call gets its whole reply (it was a reset
+    connection), the port refuses new connections meanwhile, and ``serve`` exits 0."""
+    process, info = _serve({**cli_env, "SANDBOX_WEBHOOK_DISPATCHER": "off"}, tmp_path)
+    host, port = info["url"].removeprefix("http://").rsplit(":", 1)
+    try:
+        idle = _threads(process.pid)
+        call = http.client.HTTPConnection(host, int(port), timeout=60)
+        body = {"count": 2, "offset": 0, "country_codes": ["US"]}
+        call.request(
+            "POST",
+            "/institutions/get",
+            body=json.dumps(body),
+            headers={
+                "Content-Type": "application/json",
+                "PLAID-CLIENT-ID": info["client_id"],
+                "PLAID-SECRET": info["secret"],
+                "Sandbox-Fault": "latency_ms=5000",
+            },
+        )
+        deadline = time.monotonic() + 30
+        while _threads(process.pid) == idle:  # a thread has taken the call
+            assert time.monotonic() < deadline, "serve never took the call"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        while True:  # until the listener is closed, connections are still accepted
+            try:
+                socket.create_connection((host, int(port)), timeout=5).close()
+            except ConnectionRefusedError:
+                break
+            assert time.monotonic() < deadline, "serve kept accepting connections"
+            time.sleep(0.05)
+        assert process.poll() is None  # refusing while the call is still in flight
+        reply = call.getresponse()
+        assert reply.status == 200
+        assert len(json.loads(reply.read())["institutions"]) == 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
 
 
