@@ -3,8 +3,9 @@
 werkzeug's request threads are daemons that nothing waits for, so a process that left
 ``serve_forever`` cut off every call in flight (``docker stop`` reset a slow call's
 connection). ``DrainingServer.drain`` is the graceful stop gunicorn's workers make on
-SIGTERM: the listener is already closed, keep-alive connections waiting for their next
-request are closed, and the calls in flight finish, within a grace period.
+SIGTERM: the listener is already closed, connections that have sent nothing yet (a
+browser's preconnect) are closed, and the calls in flight finish, within a grace period.
+werkzeug closes every connection after one reply, so there are no keep-alive ones to close.
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ if TYPE_CHECKING:
 
 
 class DrainingServer(ThreadedWSGIServer):
-    """A threaded server that knows its open connections and which are in a request."""
+    """A threaded server that knows its open connections and which have begun a request."""
 
     def __init__(self, host: str, port: int, app: WSGIApplication, fd: int | None = None) -> None:
         super().__init__(host, port, app, handler=DrainingRequestHandler, fd=fd)
         self._changed = threading.Condition()
         self._in_request: dict[socket.socket, bool] = {}  # every open connection
-        self._draining = False
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Count the connection before its thread starts, so ``drain`` waits for it."""
@@ -45,21 +45,19 @@ class DrainingServer(ThreadedWSGIServer):
             self._in_request.pop(request, None)
             self._changed.notify_all()
 
-    def in_request(self, connection: socket.socket, busy: bool) -> bool:
-        """Mark a connection as in a request or between requests; whether it may go on."""
+    def request_begun(self, connection: socket.socket) -> None:
+        """A request line arrived on ``connection``: ``drain`` waits for its reply."""
         with self._changed:
-            self._in_request[connection] = busy
-            return not self._draining
+            self._in_request[connection] = True
 
     def drain(self, grace: float) -> int:
-        """Close the connections between requests and wait, at most ``grace`` seconds, for the
-        others to answer theirs; how many were still in a request at the deadline.
+        """Close the connections that have not begun a request and wait, at most ``grace``
+        seconds, for the others to answer theirs; how many were still open at the deadline.
 
-        A connection whose next request has already arrived (readable) is left to answer it.
+        A connection whose request has already arrived (readable) is left to answer it.
         """
         with self._changed:
-            self._draining = True
-            idle = [conn for conn, busy in self._in_request.items() if not busy]
+            idle = [conn for conn, begun in self._in_request.items() if not begun]
             for connection in set(idle) - _readable(idle):
                 with suppress(OSError):  # closed meanwhile
                     connection.shutdown(socket.SHUT_RDWR)  # its thread reads the end, leaves
@@ -77,17 +75,11 @@ def _readable(connections: list[socket.socket]) -> set[socket.socket]:
 
 
 class DrainingRequestHandler(RedactingRequestHandler):
-    """Tells the server when a connection is in a request; once draining, closes it after."""
+    """Tells the server when a connection has begun a request."""
 
     server: DrainingServer
 
     def parse_request(self) -> bool:
         """A request line arrived: the connection is in a request."""
-        self.server.in_request(self.connection, True)
+        self.server.request_begun(self.connection)
         return super().parse_request()
-
-    def handle_one_request(self) -> None:
-        """Answer one request; a draining server closes the connection after it."""
-        super().handle_one_request()
-        if not self.server.in_request(self.connection, False):
-            self.close_connection = True

@@ -324,13 +324,19 @@ def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
     finally:
         process.terminate()
         _out, err = process.communicate(timeout=10)
-    # SIGTERM (``docker stop``) stops it as Ctrl-C does; unhandled, a container's first
+    # SIGTERM (``docker stop``) stops it with exit status 0; unhandled, a container's first
     # process ignores it until Docker's SIGKILL.
     assert process.returncode == 0, err
 
 
-def _threads(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/task"))
+def _thread_started(pid: int, threads: int) -> int:
+    """How many threads process ``pid`` has, once it has more than ``threads`` (``serve``
+    starts one per connection it takes)."""
+    deadline = time.monotonic() + 30
+    while (now := len(os.listdir(f"/proc/{pid}/task"))) <= threads:
+        assert time.monotonic() < deadline, "serve never took the connection"
+        time.sleep(0.01)
+    return now
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
@@ -338,11 +344,15 @@ def test_sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """``docker stop`` during a slow call: the call gets its whole reply (it was a reset
-    connection), the port refuses new connections meanwhile, and ``serve`` exits 0."""
-    process, info = _serve({**cli_env, "SANDBOX_WEBHOOK_DISPATCHER": "off"}, tmp_path)
+    connection), the port refuses new connections meanwhile, a connection that has sent
+    nothing (a browser's preconnect) is closed rather than waited for, and ``serve`` exits 0."""
+    settings = {"SANDBOX_WEBHOOK_DISPATCHER": "off", "SANDBOX_SHUTDOWN_GRACE_SECONDS": "600"}
+    process, info = _serve({**cli_env, **settings}, tmp_path)
     host, port = info["url"].removeprefix("http://").rsplit(":", 1)
     try:
-        idle = _threads(process.pid)
+        threads = len(os.listdir(f"/proc/{process.pid}/task"))
+        silent = socket.create_connection((host, int(port)), timeout=60)
+        threads = _thread_started(process.pid, threads)
         call = http.client.HTTPConnection(host, int(port), timeout=60)
         body = {"count": 2, "offset": 0, "country_codes": ["US"]}
         call.request(
@@ -356,26 +366,31 @@ def test_sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections(
                 "Sandbox-Fault": "latency_ms=5000",
             },
         )
-        deadline = time.monotonic() + 30
-        while _threads(process.pid) == idle:  # a thread has taken the call
-            assert time.monotonic() < deadline, "serve never took the call"
-            time.sleep(0.01)
+        _thread_started(process.pid, threads)
         process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
         while True:  # until the listener is closed, connections are still accepted
             try:
                 socket.create_connection((host, int(port)), timeout=5).close()
             except ConnectionRefusedError:
                 break
+            except ConnectionResetError:
+                pass  # queued as the listener closed
             assert time.monotonic() < deadline, "serve kept accepting connections"
             time.sleep(0.05)
         assert process.poll() is None  # refusing while the call is still in flight
         reply = call.getresponse()
         assert reply.status == 200
         assert len(json.loads(reply.read())["institutions"]) == 2
+        assert silent.recv(1) == b""  # closed
+        silent.close()
+        process.wait(timeout=30)  # not the 600 s grace
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            process.kill()
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
+    assert err.decode().rstrip().endswith("stopped")  # no call cut off
 
 
 @pytest.mark.parametrize(
