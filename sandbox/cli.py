@@ -22,6 +22,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -240,26 +241,37 @@ def serve(
         app.config["PORT"] = server.port  # the port really bound (0 picks one)
     try:
         _announce(app, server, keys, ready_file)
+        dispatcher = None
         if app.config["WEBHOOK_DISPATCHER"] == "thread":
-            webhook_worker.start(app)
+            dispatcher = webhook_worker.start(app)
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
         server.serve_forever()
-        _stop_gracefully(server, app.config["SHUTDOWN_GRACE_SECONDS"])
+        _stop_gracefully(server, dispatcher, app.config["SHUTDOWN_GRACE_SECONDS"])
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
         server.server_close()
 
 
-def _stop_gracefully(server: DrainingServer, grace: int) -> None:
+def _stop_gracefully(
+    server: DrainingServer, dispatcher: tuple[threading.Thread, threading.Event] | None, grace: int
+) -> None:
     """What SIGTERM (``docker stop``, ``kill``) does once ``serve_forever`` has returned:
-    refuse new connections, let the calls in flight finish (at most ``grace`` seconds),
-    exit status 0. It cut them off (a reset connection); before that, unhandled, it exited
-    143, and as a container's first process it waited for Docker's SIGKILL. Ctrl-C still
-    stops at once (and during the grace period too)."""
+    refuse new connections, let the calls in flight and the webhook dispatcher's pass finish
+    (at most ``grace`` seconds in all), exit status 0. It cut them off (a reset connection; a
+    webhook sent but not recorded, sent again at the next start); before that, unhandled, it
+    exited 143, and as a container's first process it waited for Docker's SIGKILL. Ctrl-C
+    still stops at once (and during the grace period too)."""
+    deadline = time.monotonic() + grace
     server.server_close()
-    if cut_off := server.drain(grace):
-        click.echo(f"stopped; {cut_off} call(s) still running after {grace} s cut off", err=True)
+    if dispatcher is not None:
+        dispatcher[1].set()  # no pass after this one
+    cut_off = server.drain(grace)
+    if dispatcher is not None:
+        dispatcher[0].join(max(0.0, deadline - time.monotonic()))
+        cut_off += dispatcher[0].is_alive()
+    if cut_off:
+        click.echo(f"stopped; cut off {cut_off} unfinished after {grace} s", err=True)
     else:
         click.echo("stopped", err=True)
 

@@ -29,6 +29,7 @@ from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
 from sandbox.core import institutions
 from sandbox.extensions import ForgivingRateLimiter, db
 from sandbox.plaid.ratelimits import PLAID_SANDBOX
+from tests.e2e.test_webhook_delivery import Receiver
 
 
 @pytest.fixture
@@ -391,6 +392,50 @@ def test_sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections(
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert err.decode().rstrip().endswith("stopped")  # no call cut off
+
+
+def test_sigterm_lets_the_webhook_in_flight_be_delivered_and_recorded(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``docker stop`` while ``serve``'s dispatcher waits for a slow receiver: the attempt is
+    recorded once the receiver answers. Cut off, the webhook stayed queued, to be sent a
+    second time at the next start."""
+    receiver = Receiver()
+    receiver.script = [3.0]  # the first webhook's receiver answers 200 after 3 s
+    process, info = _serve(cli_env, tmp_path)
+    try:
+        keys = {"PLAID-CLIENT-ID": info["client_id"], "PLAID-SECRET": info["secret"]}
+        public = requests.post(
+            f"{info['url']}/sandbox/public_token/create",
+            json={
+                "institution_id": "ins_109508",
+                "initial_products": ["transactions"],
+                "options": {"webhook": receiver.url},
+            },
+            headers=keys,
+            timeout=30,
+        ).json()["public_token"]
+        requests.post(
+            f"{info['url']}/item/public_token/exchange",
+            json={"public_token": public},
+            headers=keys,
+            timeout=30,
+        ).raise_for_status()
+        receiver.wait_for(1, timeout=30)  # the dispatcher is waiting for the slow answer
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _out, err = process.communicate(timeout=30)
+        receiver.server.shutdown()
+    assert process.returncode == 0, err
+    app = create_app({"DATABASE_URL": cli_env["DATABASE_URL"], "SECRET_KEY": "cli-test"})
+    log = app.test_client().get("/control/webhooks", headers=keys).get_json()["webhooks"]
+    with app.app_context():
+        db.engine.dispose()
+    states = [(webhook["webhook_code"], webhook["status"], webhook["attempts"]) for webhook in log]
+    assert states and all(status == "delivered" for _code, status, _n in states), states
 
 
 @pytest.mark.parametrize(
