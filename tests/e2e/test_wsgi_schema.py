@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,13 +47,32 @@ def _refused(database_url: str, tmp_path: Path, **settings: str) -> str:
     temp = tmp_path / "gunicorn-tmp"
     temp.mkdir()
     env = {**_env(database_url, **settings), "TMPDIR": str(temp)}
-    done = subprocess.run(_gunicorn(), env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode != 0
-    assert "App failed to load" in done.stderr
-    assert "Traceback" not in done.stderr  # two workers exiting "failed to load" crash gunicorn
-    assert _error_lines(done.stderr) == 1  # said once, not by every worker
+    server = subprocess.Popen(_gunicorn(), env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        _out, stderr = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode != 0
+    assert "App failed to load" in stderr
+    assert "Traceback" not in stderr  # two workers exiting "failed to load" crash gunicorn
+    assert _error_lines(stderr) == 1  # said once, not by every worker
     assert not list(temp.iterdir())
-    return done.stderr
+    _assert_claim_released(server.pid)
+    return stderr
+
+
+def _assert_claim_released(arbiter: int) -> None:
+    """The one-worker claim (sandbox/wsgi.py's abstract socket) is free again: the process
+    that held it ended with the arbiter."""
+    deadline = time.monotonic() + 10
+    while True:
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.bind(f"\0bank-sandbox-refused-{arbiter}")
+                return
+            except OSError:
+                assert time.monotonic() < deadline, "the claim outlived gunicorn"
+        time.sleep(0.05)
 
 
 def _sandbox(*args: str, database_url: str) -> None:
@@ -161,6 +181,7 @@ def test_gunicorn_stopped_while_its_workers_load_a_refused_app_exits_cleanly(
     assert "Traceback" not in stderr
     assert _error_lines(stderr) == 1 and "SANDBOX_SEED must be an integer" in stderr
     assert not list(temp.iterdir())
+    _assert_claim_released(server.pid)
 
 
 @pytest.mark.parametrize(("settings", "expected"), BROKEN_STARTS)
