@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import time
+from pathlib import Path
 from typing import NoReturn
 
 from flask import Flask
@@ -31,6 +32,9 @@ from .failures import one_line
 APP_LOAD_ERROR = 4
 # How long a worker that found the refusal said waits for the arbiter's SIGTERM.
 QUIET_EXIT_SECONDS = 1.0
+# The gunicorn arbiter that forked this worker (it imports this module right after): a
+# worker whose arbiter died meanwhile has another parent by the time it refuses.
+ARBITER = os.getppid()
 
 
 def refuse(problem: str) -> NoReturn:
@@ -63,33 +67,46 @@ def _told_to_stop() -> bool:
 
 def _first_to_refuse() -> bool:
     """Whether no other worker of this arbiter refused before: a claim on an abstract Unix
-    socket named after the arbiter's pid, taken exclusively by binding it. The claim must
-    outlast the worker (workers still importing, or started again, must find it), so a
-    small process keeps it bound until the arbiter exits; being no file, it leaves nothing
-    behind, even killed (a marker file was left in the temp folder by every refusal).
-    Where there are no abstract sockets (not Linux), every worker says it."""
-    arbiter = os.getppid()
+    socket named after the arbiter's pid and start time (containers sharing a network share
+    these names, and their first processes all have pid 1), taken exclusively by binding it.
+    The claim must outlast the worker (workers still importing, or started again, must find
+    it), so a small process keeps it bound until the arbiter exits; being no file, it leaves
+    nothing behind, even killed (a marker file was left in the temp folder by every refusal).
+    Where there are no abstract sockets (not Linux), every worker says it; a worker whose
+    arbiter is gone has nobody to say it to."""
+    if os.getppid() != ARBITER:
+        return False
+    try:
+        started = Path(f"/proc/{ARBITER}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return True
     claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        claim.bind(f"\0bank-sandbox-refused-{arbiter}")
+        claim.bind(f"\0bank-sandbox-refused-{ARBITER}-{started}")
     except OSError as exc:
         claim.close()
         return exc.errno != errno.EADDRINUSE
     with claim:
-        _hold_until_exit(claim, arbiter)
+        _hold_until_arbiter_exits(claim)
     return True
 
 
-def _hold_until_exit(claim: socket.socket, arbiter: int) -> None:
-    """Keep ``claim`` bound in a child process until ``arbiter`` exits. The child holds
-    nothing else (no listening socket, no pipe of whoever started gunicorn), and has its own
-    session, so a Ctrl-C meant for gunicorn does not end it before the arbiter."""
+def _hold_until_arbiter_exits(claim: socket.socket) -> None:
+    """Keep ``claim`` bound in a child process until the arbiter exits. The child holds
+    nothing else (no listening socket, no pipe of whoever started gunicorn), has its own
+    session, so a Ctrl-C meant for gunicorn does not end it before the arbiter, and the
+    default signal handlers, so ``kill`` ends it (gunicorn's only mark a worker to stop)."""
     try:
-        watch = os.pidfd_open(arbiter)
+        watch = os.pidfd_open(ARBITER)
     except (AttributeError, OSError):
-        return  # no pidfd (Linux before 5.3): the claim lasts as long as this worker
+        return  # no pidfd (Linux before 5.3), or the arbiter is gone: nothing to outlast
+    if os.getppid() != ARBITER:  # the pid was reused: the watch is not on the arbiter
+        os.close(watch)
+        return
     if os.fork() == 0:
         try:
+            for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+                signal.signal(number, signal.SIG_DFL)
             os.setsid()
             keep = sorted((claim.fileno(), watch))
             os.closerange(0, keep[0])
