@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flask import Flask
 
@@ -32,9 +32,6 @@ from .failures import one_line
 APP_LOAD_ERROR = 4
 # How long a worker that found the refusal said waits for the arbiter's SIGTERM.
 QUIET_EXIT_SECONDS = 1.0
-# The gunicorn arbiter that forked this worker (it imports this module right after): a
-# worker whose arbiter died meanwhile has another parent by the time it refuses.
-ARBITER = os.getppid()
 
 
 def refuse(problem: str) -> NoReturn:
@@ -58,11 +55,16 @@ def refuse(problem: str) -> NoReturn:
     raise SystemExit(0 if gunicorn and _told_to_stop() else APP_LOAD_ERROR)
 
 
+def _worker() -> Any:
+    """This process's gunicorn worker, if it is one: gunicorn's SIGTERM handler is the
+    worker's bound ``handle_exit``."""
+    return getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+
+
 def _told_to_stop() -> bool:
-    """Whether gunicorn's arbiter has sent this worker SIGTERM: the worker's handler for it
-    (its ``handle_exit``) clears the worker's ``alive``."""
-    worker = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
-    return getattr(worker, "alive", True) is False
+    """Whether gunicorn's arbiter has sent this worker SIGTERM (``handle_exit`` clears the
+    worker's ``alive``)."""
+    return getattr(_worker(), "alive", True) is False
 
 
 def _first_to_refuse() -> bool:
@@ -73,34 +75,38 @@ def _first_to_refuse() -> bool:
     it), so a small process keeps it bound until the arbiter exits; being no file, it leaves
     nothing behind, even killed (a marker file was left in the temp folder by every refusal).
     Where there are no abstract sockets (not Linux), every worker says it; a worker whose
-    arbiter is gone has nobody to say it to."""
-    if os.getppid() != ARBITER:
+    arbiter is gone (its parent is no longer the pid gunicorn gave it) has nobody to say it
+    to."""
+    arbiter = getattr(_worker(), "ppid", None)
+    if arbiter is None:
+        return True
+    if os.getppid() != arbiter:
         return False
     try:
-        started = Path(f"/proc/{ARBITER}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        started = Path(f"/proc/{arbiter}/stat").read_text().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
         return True
     claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        claim.bind(f"\0bank-sandbox-refused-{ARBITER}-{started}")
+        claim.bind(f"\0bank-sandbox-refused-{arbiter}-{started}")
     except OSError as exc:
         claim.close()
         return exc.errno != errno.EADDRINUSE
     with claim:
-        _hold_until_arbiter_exits(claim)
+        _hold_until_exit(claim, arbiter)
     return True
 
 
-def _hold_until_arbiter_exits(claim: socket.socket) -> None:
-    """Keep ``claim`` bound in a child process until the arbiter exits. The child holds
+def _hold_until_exit(claim: socket.socket, arbiter: int) -> None:
+    """Keep ``claim`` bound in a child process until ``arbiter`` exits. The child holds
     nothing else (no listening socket, no pipe of whoever started gunicorn), has its own
     session, so a Ctrl-C meant for gunicorn does not end it before the arbiter, and the
     default signal handlers, so ``kill`` ends it (gunicorn's only mark a worker to stop)."""
     try:
-        watch = os.pidfd_open(ARBITER)
+        watch = os.pidfd_open(arbiter)
     except (AttributeError, OSError):
         return  # no pidfd (Linux before 5.3), or the arbiter is gone: nothing to outlast
-    if os.getppid() != ARBITER:  # the pid was reused: the watch is not on the arbiter
+    if os.getppid() != arbiter:  # it died meanwhile: the pid may be another process's
         os.close(watch)
         return
     if os.fork() == 0:
