@@ -21,6 +21,8 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,9 +35,8 @@ from flask.cli import ScriptInfo, with_appcontext
 from .failures import one_line
 
 if TYPE_CHECKING:
-    from werkzeug.serving import BaseWSGIServer
-
     from .core import tenants
+    from .serving import DrainingServer
 
 # Command groups kept in their own modules, imported when the command line reaches them.
 LAZY_GROUPS = {
@@ -240,21 +241,39 @@ def serve(
         app.config["PORT"] = server.port  # the port really bound (0 picks one)
     try:
         _announce(app, server, keys, ready_file)
+        dispatcher = None
         if app.config["WEBHOOK_DISPATCHER"] == "thread":
-            webhook_worker.start(app)
-        signal.signal(signal.SIGTERM, _stop_as_ctrl_c)
+            dispatcher = webhook_worker.start(app)
+        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
         server.serve_forever()
+        _stop_gracefully(server, dispatcher, app.config["SHUTDOWN_GRACE_SECONDS"])
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
         server.server_close()
 
 
-def _stop_as_ctrl_c(*_: object) -> None:
-    """``docker stop`` and ``kill`` (SIGTERM) stop ``serve`` as Ctrl-C does, exit status 0:
-    killed by the signal, it exited 143; as a container's first process (the Dockerfile's
-    command), where an unhandled SIGTERM is ignored, it waited for Docker's SIGKILL."""
-    raise KeyboardInterrupt
+def _stop_gracefully(
+    server: DrainingServer, dispatcher: tuple[threading.Thread, threading.Event] | None, grace: int
+) -> None:
+    """What SIGTERM (``docker stop``, ``kill``) does once ``serve_forever`` has returned:
+    refuse new connections, let the calls in flight and the webhook dispatcher's pass finish
+    (at most ``grace`` seconds in all), exit status 0. It cut them off (a reset connection; a
+    webhook sent but not recorded, sent again at the next start); before that, unhandled, it
+    exited 143, and as a container's first process it waited for Docker's SIGKILL. Ctrl-C
+    still stops at once (and during the grace period too)."""
+    deadline = time.monotonic() + grace
+    server.server_close()
+    if dispatcher is not None:
+        dispatcher[1].set()  # no pass after this one
+    cut_off = server.drain(grace)
+    if dispatcher is not None:
+        dispatcher[0].join(max(0.0, deadline - time.monotonic()))
+        cut_off += dispatcher[0].is_alive()
+    if cut_off:
+        click.echo(f"stopped; cut off {cut_off} unfinished after {grace} s", err=True)
+    else:
+        click.echo("stopped", err=True)
 
 
 def _check_writable() -> None:
@@ -291,7 +310,7 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 
 def _announce(
-    app: Flask, server: BaseWSGIServer, keys: tenants.Keys, ready_file: str | None
+    app: Flask, server: DrainingServer, keys: tenants.Keys, ready_file: str | None
 ) -> None:
     """The ready file (if asked), then the JSON line on stdout and the banner on stderr."""
     url = f"http://{server.host}:{server.port}"
@@ -307,11 +326,9 @@ def _announce(
     )
 
 
-def _listen(app: Flask, host: str, port: int) -> BaseWSGIServer:
+def _listen(app: Flask, host: str, port: int) -> DrainingServer:
     """Bind ourselves, so a taken port or a bad host is one line (werkzeug prints two)."""
-    from werkzeug.serving import make_server
-
-    from .security import RedactingRequestHandler
+    from .serving import DrainingServer
 
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
@@ -325,14 +342,7 @@ def _listen(app: Flask, host: str, port: int) -> BaseWSGIServer:
         except (OSError, OverflowError) as exc:
             reason = getattr(exc, "strerror", None) or exc
             raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
-        return make_server(
-            host,
-            port,
-            app,
-            threaded=True,
-            fd=sock.fileno(),
-            request_handler=RedactingRequestHandler,  # no link tokens in the access log
-        )
+        return DrainingServer(host, port, app, fd=sock.fileno())
 
 
 def _write_atomically(path: str, text: str) -> None:

@@ -7,6 +7,7 @@
 | ``CLIENT_ID``, ``SECRET`` | ``SANDBOX_CLIENT_ID``, ``SANDBOX_SECRET`` | made on first start |
 | ``SECRET_KEY`` | ``SANDBOX_SECRET_KEY`` | generated once, kept in the instance folder |
 | ``HOST`` / ``PORT`` | ``SANDBOX_HOST`` / ``SANDBOX_PORT`` | ``127.0.0.1`` / ``8000`` |
+| ``SHUTDOWN_GRACE_SECONDS`` | ``SANDBOX_SHUTDOWN_GRACE_SECONDS`` | ``30`` (SIGTERM: calls finish) |
 | ``WEBHOOK_DISPATCHER`` | ``SANDBOX_WEBHOOK_DISPATCHER`` | ``thread`` (``off``: use ``worker``) |
 | ``WEBHOOK_TIMEOUT_SECONDS`` | ``SANDBOX_WEBHOOK_TIMEOUT_SECONDS`` | ``10`` |
 | ``HISTORICAL_DELAY_SECONDS`` | ``SANDBOX_HISTORICAL_DELAY_SECONDS`` | ``0`` |
@@ -38,6 +39,8 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": None,
     "HOST": "127.0.0.1",
     "PORT": 8000,
+    # As long as the longest injected latency (FAULT_LATENCY_CAP_MS), and gunicorn's own.
+    "SHUTDOWN_GRACE_SECONDS": 30,
     "ENVIRONMENT": "sandbox",
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # no Plaid request (or demo webhook) comes near 1 MiB
     "WEBHOOK_DISPATCHER": "thread",
@@ -66,6 +69,7 @@ LARGEST_SEED = 2**63 - 1  # a tenant's seed is a signed 64-bit column
 INTEGER_SETTINGS: dict[str, tuple[int, int | None]] = {
     "SEED": (0, LARGEST_SEED),
     "PORT": (0, 65535),
+    "SHUTDOWN_GRACE_SECONDS": (0, None),
     "WEBHOOK_TIMEOUT_SECONDS": (1, None),
     "HISTORICAL_DELAY_SECONDS": (0, None),
     "MAX_CONTENT_LENGTH": (1, None),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -41,17 +42,31 @@ def _error_lines(stderr: str) -> int:
 
 def _refused(database_url: str, tmp_path: Path, **settings: str) -> str:
     """gunicorn's stderr after it stopped by itself (it must not keep booting workers). Its
-    temp folder is the test's, which keeps the marker of the worker that said it."""
+    temp folder is the test's, and stays empty (each refusal left a marker file there)."""
     temp = tmp_path / "gunicorn-tmp"
     temp.mkdir()
     env = {**_env(database_url, **settings), "TMPDIR": str(temp)}
-    done = subprocess.run(_gunicorn(), env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode != 0
-    assert "App failed to load" in done.stderr
-    assert "Traceback" not in done.stderr  # two workers exiting "failed to load" crash gunicorn
-    assert _error_lines(done.stderr) == 1  # said once, not by every worker
-    assert len(list(temp.glob("bank-sandbox-refused-*"))) == 1  # one worker claimed it
-    return done.stderr
+    server = subprocess.Popen(_gunicorn(), env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        _out, stderr = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode != 0
+    assert "App failed to load" in stderr
+    assert "Traceback" not in stderr  # two workers exiting "failed to load" crash gunicorn
+    assert _error_lines(stderr) == 1  # said once, not by every worker
+    assert not list(temp.iterdir())
+    _assert_claim_released(server.pid)
+    return stderr
+
+
+def _assert_claim_released(arbiter: int) -> None:
+    """The one-worker claim (sandbox/wsgi.py's abstract socket) is gone: the process that
+    held it ended with the arbiter."""
+    deadline = time.monotonic() + 10
+    while f"@bank-sandbox-refused-{arbiter}-" in Path("/proc/net/unix").read_text():
+        assert time.monotonic() < deadline, "the claim outlived gunicorn"
+        time.sleep(0.05)
 
 
 def _sandbox(*args: str, database_url: str) -> None:
@@ -133,6 +148,34 @@ def test_gunicorn_stops_in_one_line_on_a_bad_setting_or_database(
 ) -> None:
     stderr = _refused(f"sqlite:///{tmp_path / 'sandbox.db'}", tmp_path, **settings)
     assert "Error: " in stderr and expected in stderr
+
+
+def test_gunicorn_stopped_while_its_workers_load_a_refused_app_exits_cleanly(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM (``docker stop``, Ctrl-C's neighbour) while the workers still import: the
+    worker that meets the bad setting says it and leaves without "failed to load", which
+    crashed the stopping arbiter with a traceback; nothing is left in the temp folder."""
+    temp = tmp_path / "gunicorn-tmp"
+    temp.mkdir()
+    env = {**_env(f"sqlite:///{tmp_path / 'sandbox.db'}", SANDBOX_SEED="abc"), "TMPDIR": str(temp)}
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(_gunicorn(), env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 60
+        while b"Booting worker" not in log.read_bytes():  # importing the app takes seconds
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.01)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0, log.read_text()
+    finally:
+        server.kill()
+    stderr = log.read_text()
+    assert "Traceback" not in stderr
+    assert _error_lines(stderr) == 1 and "SANDBOX_SEED must be an integer" in stderr
+    assert not list(temp.iterdir())
+    _assert_claim_released(server.pid)
 
 
 @pytest.mark.parametrize(("settings", "expected"), BROKEN_STARTS)

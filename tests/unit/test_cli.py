@@ -3,9 +3,11 @@ version, and one line (never a traceback) for every ordinary mistake."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -27,6 +29,7 @@ from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
 from sandbox.core import institutions
 from sandbox.extensions import ForgivingRateLimiter, db
 from sandbox.plaid.ratelimits import PLAID_SANDBOX
+from tests.e2e.test_webhook_delivery import Receiver
 
 
 @pytest.fixture
@@ -289,23 +292,31 @@ def test_serve_refuses_to_start_without_its_catalogue(
     assert_one_line_error(result, "seed catalogue cannot load", "institutions.json")
 
 
-def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
-    cli_env: dict[str, str], tmp_path: Path
-) -> None:
+def _serve(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """A ``serve --port 0 --ready-file`` process and its ready file, once written."""
     ready = tmp_path / "ready.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--ready-file", str(ready)],
         cwd=tmp_path,
-        env={**os.environ, **cli_env},
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    deadline = time.monotonic() + 60
+    while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not ready.exists():
+        process.kill()
+        pytest.fail(f"serve did not write its ready file: {process.communicate(timeout=5)}")
+    info: dict[str, str] = json.loads(ready.read_text())
+    return process, info
+
+
+def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    process, info = _serve(cli_env, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while not ready.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert ready.exists(), process.communicate(timeout=5)
-        info = json.loads(ready.read_text())
         assert info["client_id"] == "cli-client" and info["secret"] == "cli-secret-0123456789"
         port = int(info["url"].rsplit(":", 1)[1])
         assert port != 0
@@ -314,9 +325,117 @@ def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
     finally:
         process.terminate()
         _out, err = process.communicate(timeout=10)
-    # SIGTERM (``docker stop``) stops it as Ctrl-C does; unhandled, a container's first
+    # SIGTERM (``docker stop``) stops it with exit status 0; unhandled, a container's first
     # process ignores it until Docker's SIGKILL.
     assert process.returncode == 0, err
+
+
+def _thread_started(pid: int, threads: int) -> int:
+    """How many threads process ``pid`` has, once it has more than ``threads`` (``serve``
+    starts one per connection it takes)."""
+    deadline = time.monotonic() + 30
+    while (now := len(os.listdir(f"/proc/{pid}/task"))) <= threads:
+        assert time.monotonic() < deadline, "serve never took the connection"
+        time.sleep(0.01)
+    return now
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``docker stop`` during a slow call: the call gets its whole reply (it was a reset
+    connection), the port refuses new connections meanwhile, a connection that has sent
+    nothing (a browser's preconnect) is closed rather than waited for, and ``serve`` exits 0."""
+    settings = {"SANDBOX_WEBHOOK_DISPATCHER": "off", "SANDBOX_SHUTDOWN_GRACE_SECONDS": "600"}
+    process, info = _serve({**cli_env, **settings}, tmp_path)
+    host, port = info["url"].removeprefix("http://").rsplit(":", 1)
+    try:
+        threads = len(os.listdir(f"/proc/{process.pid}/task"))
+        silent = socket.create_connection((host, int(port)), timeout=60)
+        threads = _thread_started(process.pid, threads)
+        call = http.client.HTTPConnection(host, int(port), timeout=60)
+        body = {"count": 2, "offset": 0, "country_codes": ["US"]}
+        call.request(
+            "POST",
+            "/institutions/get",
+            body=json.dumps(body),
+            headers={
+                "Content-Type": "application/json",
+                "PLAID-CLIENT-ID": info["client_id"],
+                "PLAID-SECRET": info["secret"],
+                "Sandbox-Fault": "latency_ms=5000",
+            },
+        )
+        _thread_started(process.pid, threads)
+        process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while True:  # until the listener is closed, connections are still accepted
+            try:
+                socket.create_connection((host, int(port)), timeout=5).close()
+            except ConnectionRefusedError:
+                break
+            except ConnectionResetError:
+                pass  # queued as the listener closed
+            assert time.monotonic() < deadline, "serve kept accepting connections"
+            time.sleep(0.05)
+        assert process.poll() is None  # refusing while the call is still in flight
+        reply = call.getresponse()
+        assert reply.status == 200
+        assert len(json.loads(reply.read())["institutions"]) == 2
+        assert silent.recv(1) == b""  # closed
+        silent.close()
+        process.wait(timeout=30)  # not the 600 s grace
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert err.decode().rstrip().endswith("stopped")  # no call cut off
+
+
+def test_sigterm_lets_the_webhook_in_flight_be_delivered_and_recorded(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``docker stop`` while ``serve``'s dispatcher waits for a slow receiver: the attempt is
+    recorded once the receiver answers. Cut off, the webhook stayed queued, to be sent a
+    second time at the next start."""
+    receiver = Receiver()
+    receiver.script = [3.0]  # the first webhook's receiver answers 200 after 3 s
+    process, info = _serve(cli_env, tmp_path)
+    try:
+        keys = {"PLAID-CLIENT-ID": info["client_id"], "PLAID-SECRET": info["secret"]}
+        public = requests.post(
+            f"{info['url']}/sandbox/public_token/create",
+            json={
+                "institution_id": "ins_109508",
+                "initial_products": ["transactions"],
+                "options": {"webhook": receiver.url},
+            },
+            headers=keys,
+            timeout=30,
+        ).json()["public_token"]
+        requests.post(
+            f"{info['url']}/item/public_token/exchange",
+            json={"public_token": public},
+            headers=keys,
+            timeout=30,
+        ).raise_for_status()
+        receiver.wait_for(1, timeout=30)  # the dispatcher is waiting for the slow answer
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _out, err = process.communicate(timeout=30)
+        receiver.server.shutdown()
+    assert process.returncode == 0, err
+    app = create_app({"DATABASE_URL": cli_env["DATABASE_URL"], "SECRET_KEY": "cli-test"})
+    log = app.test_client().get("/control/webhooks", headers=keys).get_json()["webhooks"]
+    with app.app_context():
+        db.engine.dispose()
+    states = [(webhook["webhook_code"], webhook["status"], webhook["attempts"]) for webhook in log]
+    assert states and all(status == "delivered" for _code, status, _n in states), states
 
 
 @pytest.mark.parametrize(

@@ -181,6 +181,19 @@ def test_sandbox_migrates_before_gunicorn_serves_the_wsgi_app() -> None:
     assert "0.0.0.0:8000" in gunicorn
 
 
+def test_stopping_the_sandbox_waits_for_gunicorn_to_finish_the_calls_in_flight() -> None:
+    """``docker compose stop`` sends SIGTERM, then SIGKILL after the service's grace period
+    (10 s unless set): gunicorn lets calls finish for its graceful timeout (30 s, the
+    longest an injected latency lasts), so a shorter period killed slow calls."""
+    from gunicorn.config import Config
+
+    graceful_timeout = Config().graceful_timeout
+    assert graceful_timeout == 30  # gunicorn's default, which the compose command keeps
+    assert "graceful-timeout" not in " ".join(service("sandbox")["command"])
+    period = re.fullmatch(r"(\d+)s", service("sandbox").get("stop_grace_period", "10s"))
+    assert period and int(period.group(1)) > graceful_timeout
+
+
 def test_dockerfile_builds_on_python_311_slim() -> None:
     text = DOCKERFILE.read_text()
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
