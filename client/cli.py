@@ -52,6 +52,7 @@ from client.worker.config import DEFAULT_BASE_URL, DEFAULT_DB, Settings
 console = Console()
 ORDINARY = (ClientError, LookupError, ValueError, SQLAlchemyError, TokenDecryptError, OSError)
 SCHEDULES = ("daily", "weekly", "monthly", "pause", "resume")
+SCREEN_ROWS = 50  # `transactions` without --limit; a --csv export is whole
 
 
 class Main(click.Group):
@@ -249,6 +250,7 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
     )
     if connection_id is not None:
         _own_connection(ctx, connection_id)
+        _refuse_other_provider(bank, connection_id)
         ids = [connection_id]
     else:
         with bank.store.session() as session:
@@ -256,6 +258,21 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
     with _terminate_as_interrupt():
         failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
+
+
+def _refuse_other_provider(bank: BankSync, connection_id: int) -> None:
+    """A usage error, before any run is recorded, for a TrueLayer connection: bank-client
+    syncs Plaid Items only, and a failed run in the connection's history (the engine's
+    `OTHER_PROVIDER`) would neither be the connection's fault nor say where it does sync."""
+    with bank.store.session() as session:
+        provider = session.scalar(select(Connection.provider).where(Connection.id == connection_id))
+    if provider is not None and provider != bank.engine.provider.name:
+        raise click.BadParameter(
+            f"connection {connection_id} is a TrueLayer connection and bank-client syncs "
+            "Plaid Items only (no setting changes that): sync it where it was connected, "
+            "with TrueLayerSync.sync (see docs/client-truelayer.md)",
+            param_hint="'CONNECTION_ID'",
+        )
 
 
 @contextlib.contextmanager
@@ -325,7 +342,11 @@ def accounts(ctx: click.Context) -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--search", help="text in description or payee")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="export to a CSV file")
-@click.option("--limit", default=50, show_default=True, type=ROW_COUNT)
+@click.option(
+    "--limit",
+    type=ROW_COUNT,
+    help="rows to show (default 50) or, with --csv, to export (default all)",
+)
 @click.pass_context
 def transactions(
     ctx: click.Context,
@@ -334,7 +355,7 @@ def transactions(
     until: dt.datetime | None,
     search: str | None,
     csv_path: str | None,
-    limit: int,
+    limit: int | None,
 ) -> None:
     """Show or export transactions, newest first (removed ones are left out)."""
     if since and until and since > until:  # an empty window is a slip, not an answer
@@ -343,7 +364,9 @@ def transactions(
         )
     if account is not None:
         _own_account(ctx, account)
-    query = _transactions_query(ctx, account, since, until, search)
+    if limit is None and not csv_path:
+        limit = SCREEN_ROWS
+    query = _transactions_query(ctx, account, since, until, search).limit(limit)
     with _store(ctx).session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]
     if csv_path:
@@ -351,7 +374,7 @@ def transactions(
             click.echo(f"wrote {write_csv(rows, out)} rows to {csv_path}")
         return
     table = Table("date", render.money_column("amount"), "payee", "category", "pending")
-    for t in rows[:limit]:
+    for t in rows:
         table.add_row(
             t.date.isoformat(),
             render.money(t.amount, t.currency),
@@ -382,7 +405,7 @@ def _transactions_query(
         select(Transaction, Account.provider_id)
         .join(Account, Transaction.account_id == Account.id)
         .where(Transaction.removed_at.is_(None), *_owned(ctx))
-        .order_by(Transaction.date.desc())
+        .order_by(Transaction.date.desc(), Transaction.id.desc())  # a --limit cuts one way
     )
     if account is not None:
         query = query.where(Transaction.account_id == account)

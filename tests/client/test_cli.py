@@ -30,6 +30,7 @@ from client.sync.history import INTERRUPTED, STOPPED_MESSAGE
 from client.worker.config import Settings
 from tests.client.conftest import Tenant, ground_truth
 from tests.client.helpers import assert_store_matches
+from tests.client.truelayer_live import connect, truelayer_sync
 
 
 class Cli:
@@ -662,3 +663,37 @@ def test_cli_transactions_since_after_until_is_a_usage_error(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "2026-03-02 is after --until 2026-03-01" in result.output
     assert runner.invoke(main, ["transactions", "--since", "2026-03-01"]).exit_code == 0
+
+
+def test_cli_sync_of_a_truelayer_connection_is_a_usage_error_that_says_where_it_syncs(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """`sync 1` on a TrueLayer connection was a failed run in its history and one line,
+    `OTHER_PROVIDER: connection 1 belongs to 'truelayer'`, with nothing to do about it: the
+    CLI cannot sync TrueLayer connections, so the id is refused like any other bad value."""
+    store = Store(cli.db)
+    keys = cli.runner.env["BANK_CLIENT_KEYS"].split(",")  # type: ignore[union-attr]
+    cid = connect(truelayer_sync(tenant, store, TokenCipher(keys)), "default")
+    store.close()
+    result = cli.runner.invoke(main, ["sync", str(cid)])
+    assert result.exit_code == 2, result.output
+    assert f"connection {cid} is a TrueLayer connection" in result.output
+    assert "TrueLayerSync" in result.output and "docs/client-truelayer.md" in result.output
+    assert "Traceback" not in result.output
+    store = Store(cli.db)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(SyncRun)) == 0
+    store.close()
+
+
+def test_cli_csv_export_honours_an_explicit_limit_and_exports_everything_without_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`transactions --csv F --limit 3` wrote every row, saying nothing of the limit."""
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    cli.ok("sync", "1")
+    every, three = tmp_path / "every.csv", tmp_path / "three.csv"
+    total = int(cli.ok("transactions", "--csv", str(every)).split()[1])
+    assert total > 50  # more than the screen's default limit: an export is whole by default
+    assert "wrote 3 rows" in cli.ok("transactions", "--csv", str(three), "--limit", "3")
+    assert three.read_text().splitlines() == every.read_text().splitlines()[:4]  # header + 3
