@@ -42,6 +42,7 @@ from client.health import health
 from client.imports.importer import import_file
 from client.providers.csv_format import write_csv
 from client.providers.model import LocalTransaction
+from client.providers.truelayer import TrueLayerProvider
 from client.schedule.due import set_paused, set_schedule
 from client.store.db import Store
 from client.store.models import Account, Connection, SyncRun, Transaction
@@ -197,6 +198,7 @@ def reconnect(
     """Print the Link URL that repairs a connection (update mode; a new Link if disconnected,
     finished with --public-token)."""
     _own_connection(ctx, connection_id)
+    _plaid_only(ctx, connection_id, "TrueLayerSync.reconsent")
     bank = _bank(ctx)
     relink = bank.needs_relink(connection_id)
     finish = f"bank-client reconnect {connection_id} --public-token <token>"
@@ -250,7 +252,7 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
     )
     if connection_id is not None:
         _own_connection(ctx, connection_id)
-        _refuse_other_provider(bank, connection_id)
+        _plaid_only(ctx, connection_id, "TrueLayerSync.sync")
         ids = [connection_id]
     else:
         with bank.store.session() as session:
@@ -260,17 +262,18 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _refuse_other_provider(bank: BankSync, connection_id: int) -> None:
-    """A usage error, before any run is recorded, for a TrueLayer connection: bank-client
-    syncs Plaid Items only, and a failed run in the connection's history (the engine's
-    `OTHER_PROVIDER`) would neither be the connection's fault nor say where it does sync."""
-    with bank.store.session() as session:
+def _plaid_only(ctx: click.Context, connection_id: int, instead: str) -> None:
+    """A usage error, before anything is recorded or called, for a TrueLayer connection:
+    bank-client serves Plaid Items only, and the engine's `OTHER_PROVIDER` failure (a failed
+    run in the connection's history) said neither that nor what to use: `instead`, the
+    `TrueLayerSync` method of the app that connected it."""
+    with _store(ctx).session() as session:
         provider = session.scalar(select(Connection.provider).where(Connection.id == connection_id))
-    if provider is not None and provider != bank.engine.provider.name:
+    if provider == TrueLayerProvider.name:
         raise click.BadParameter(
-            f"connection {connection_id} is a TrueLayer connection and bank-client syncs "
-            "Plaid Items only (no setting changes that): sync it where it was connected, "
-            "with TrueLayerSync.sync (see docs/client-truelayer.md)",
+            f"connection {connection_id} is a TrueLayer connection and bank-client serves "
+            f"Plaid Items only (no setting changes that): use {instead} in the app that "
+            "connected it (see docs/client-truelayer.md)",
             param_hint="'CONNECTION_ID'",
         )
 
@@ -535,6 +538,7 @@ def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
 def disconnect(ctx: click.Context, connection_id: int) -> None:
     """Remove the Item at the provider and delete the stored credentials (twice is fine)."""
     _own_connection(ctx, connection_id)
+    _plaid_only(ctx, connection_id, "TrueLayerSync.disconnect")
     _bank(ctx).disconnect(connection_id)
     click.echo(f"connection {connection_id}: disconnected, credentials deleted")
 
