@@ -116,6 +116,27 @@ def test_a_clock_advance_imports_exactly_the_new_transactions(
     assert sorted(kept) == sorted(settled)
 
 
+def test_purchases_are_categorised_as_the_data_api_classifies_them(tl: TrueLayerSync) -> None:
+    """The mock bank's groceries, coffee and fuel were all stored as general merchandise."""
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    token = tl.fresh_tokens(cid).access_token
+    tops = {
+        raw["description"]: raw["transaction_classification"][0]
+        for account in tl.api.results(token, "/accounts")
+        for raw in tl.api.results(token, f"/accounts/{account['account_id']}/transactions")
+        if raw["transaction_classification"]
+    }
+    with tl.store.session() as s:
+        stored = dict(s.execute(select(Transaction.description, Transaction.category)).all())
+    assert tops
+    for description, top in tops.items():
+        category = stored[description]
+        assert category is not None, description
+        shopping = category.startswith("GENERAL_MERCHANDISE_")
+        assert shopping == (top == "Shopping"), (description, top, category)
+
+
 def test_users_and_tenants_stay_apart(
     tl: TrueLayerSync, live: Any, store: Store, bank: BankSync
 ) -> None:
