@@ -245,21 +245,31 @@ def _relink(bank: BankSync, connection_id: int, public_token: str, relink: bool)
 def sync(ctx: click.Context, connection_id: int | None) -> None:
     """Sync one connection (or all linked Plaid ones) with a progress display."""
     bank = _bank(ctx)
-    query = select(Connection.id).where(
-        Connection.access_token_enc.is_not(None),
-        Connection.provider == bank.engine.provider.name,  # TrueLayer ones sync in the app
-        *_mine(ctx),
-    )
     if connection_id is not None:
         _own_connection(ctx, connection_id)
         _plaid_only(ctx, connection_id, "TrueLayerSync.sync")
         ids = [connection_id]
     else:
-        with bank.store.session() as session:
-            ids = list(session.scalars(query))
+        ids = _linked_ids(ctx, bank.engine.provider.name)
+        if left := _linked_ids(ctx, TrueLayerProvider.name):
+            connections = "connections" if len(left) > 1 else "connection"
+            click.echo(
+                f"left out TrueLayer {connections} {', '.join(map(str, left))}: they sync with "
+                "TrueLayerSync.sync in the app that connected them (see docs/client-truelayer.md)",
+                err=True,
+            )
     with _terminate_as_interrupt():
         failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
+
+
+def _linked_ids(ctx: click.Context, provider: str) -> list[int]:
+    """The ids of the (--user's) connections of `provider` that have credentials."""
+    query = select(Connection.id).where(
+        Connection.access_token_enc.is_not(None), Connection.provider == provider, *_mine(ctx)
+    )
+    with _store(ctx).session() as session:
+        return list(session.scalars(query.order_by(Connection.id)))
 
 
 def _plaid_only(ctx: click.Context, connection_id: int, instead: str) -> None:

@@ -703,6 +703,22 @@ def test_cli_plaid_commands_refuse_a_truelayer_connection_saying_what_to_use(
     tl.store.close()
 
 
+def test_cli_sync_of_every_connection_says_which_truelayer_ones_it_left(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """`sync` with no id left TrueLayer connections out without a word: with only those,
+    it printed nothing and exited 0, as if all were synced."""
+    _, cid = _truelayer_connection(cli, tenant)
+    result = cli.runner.invoke(main, ["sync"])
+    assert result.exit_code == 0, result.output
+    assert f"left out TrueLayer connection {cid}" in result.output
+    assert "TrueLayerSync.sync" in result.output
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    both = cli.ok("sync")
+    assert f"{cid + 1}: +" in both and f"left out TrueLayer connection {cid}" in both
+    assert "left out" not in cli.ok("--user", "bob", "sync")  # bob has none
+
+
 def test_cli_status_advises_a_truelayer_connection_through_the_app(
     cli: Cli, tenant: Tenant
 ) -> None:
