@@ -12,6 +12,7 @@ from rich.table import Column, Table
 from client.imports.importer import ImportReport
 from client.notify import APP_SIDE, advice_for
 from client.providers.truelayer import TrueLayerProvider
+from client.schedule.reminders import renewal
 from client.store.models import Account, Connection, ConnectionStatus, SyncRun
 
 
@@ -67,9 +68,7 @@ def advice(conn: Connection, error_code: str | None = None) -> str:
         return advice_for(error_code)
     truelayer = conn.provider == TrueLayerProvider.name  # bank-client cannot repair those
     if conn.status == ConnectionStatus.LOGIN_REQUIRED:
-        if truelayer:
-            return f"renew consent in the app: TrueLayerSync.reconsent({conn.id})"
-        return f"sign in again: bank-client reconnect {conn.id}"
+        return f"{'renew consent in the app' if truelayer else 'sign in again'}: {renewal(conn)}"
     if conn.status == ConnectionStatus.DISCONNECTED:
         if truelayer:
             return "disconnected; connect again in the app: TrueLayerSync.auth_link"
