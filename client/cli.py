@@ -42,6 +42,7 @@ from client.health import health
 from client.imports.importer import import_file
 from client.providers.csv_format import write_csv
 from client.providers.model import LocalTransaction
+from client.providers.truelayer import TrueLayerProvider
 from client.schedule.due import set_paused, set_schedule
 from client.store.db import Store
 from client.store.models import Account, Connection, SyncRun, Transaction
@@ -52,6 +53,7 @@ from client.worker.config import DEFAULT_BASE_URL, DEFAULT_DB, Settings
 console = Console()
 ORDINARY = (ClientError, LookupError, ValueError, SQLAlchemyError, TokenDecryptError, OSError)
 SCHEDULES = ("daily", "weekly", "monthly", "pause", "resume")
+SCREEN_ROWS = 50  # `transactions` without --limit; a --csv export is whole
 
 
 class Main(click.Group):
@@ -196,6 +198,7 @@ def reconnect(
     """Print the Link URL that repairs a connection (update mode; a new Link if disconnected,
     finished with --public-token)."""
     _own_connection(ctx, connection_id)
+    _plaid_only(ctx, connection_id, "TrueLayerSync.reconsent")
     bank = _bank(ctx)
     relink = bank.needs_relink(connection_id)
     finish = f"bank-client reconnect {connection_id} --public-token <token>"
@@ -242,20 +245,47 @@ def _relink(bank: BankSync, connection_id: int, public_token: str, relink: bool)
 def sync(ctx: click.Context, connection_id: int | None) -> None:
     """Sync one connection (or all linked Plaid ones) with a progress display."""
     bank = _bank(ctx)
-    query = select(Connection.id).where(
-        Connection.access_token_enc.is_not(None),
-        Connection.provider == bank.engine.provider.name,  # TrueLayer ones sync in the app
-        *_mine(ctx),
-    )
     if connection_id is not None:
         _own_connection(ctx, connection_id)
+        _plaid_only(ctx, connection_id, "TrueLayerSync.sync")
         ids = [connection_id]
     else:
-        with bank.store.session() as session:
-            ids = list(session.scalars(query))
+        ids = _linked_ids(ctx, bank.engine.provider.name)
+        if left := _linked_ids(ctx, TrueLayerProvider.name):
+            connections = "connections" if len(left) > 1 else "connection"
+            click.echo(
+                f"left out TrueLayer {connections} {', '.join(map(str, left))}: they sync with "
+                "TrueLayerSync.sync in the app that connected them (see docs/client-truelayer.md)",
+                err=True,
+            )
     with _terminate_as_interrupt():
         failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
+
+
+def _linked_ids(ctx: click.Context, provider: str) -> list[int]:
+    """The ids of the (--user's) connections of `provider` that have credentials."""
+    query = select(Connection.id).where(
+        Connection.access_token_enc.is_not(None), Connection.provider == provider, *_mine(ctx)
+    )
+    with _store(ctx).session() as session:
+        return list(session.scalars(query.order_by(Connection.id)))
+
+
+def _plaid_only(ctx: click.Context, connection_id: int, instead: str) -> None:
+    """A usage error, before anything is recorded or called, for a TrueLayer connection:
+    bank-client serves Plaid Items only, and the engine's `OTHER_PROVIDER` failure (a failed
+    run in the connection's history) said neither that nor what to use: `instead`, the
+    `TrueLayerSync` method of the app that connected it."""
+    with _store(ctx).session() as session:
+        provider = session.scalar(select(Connection.provider).where(Connection.id == connection_id))
+    if provider == TrueLayerProvider.name:
+        raise click.BadParameter(
+            f"connection {connection_id} is a TrueLayer connection and bank-client serves "
+            f"Plaid Items only (no setting changes that): use {instead} in the app that "
+            "connected it (see docs/client-truelayer.md)",
+            param_hint="'CONNECTION_ID'",
+        )
 
 
 @contextlib.contextmanager
@@ -325,7 +355,11 @@ def accounts(ctx: click.Context) -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--search", help="text in description or payee")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="export to a CSV file")
-@click.option("--limit", default=50, show_default=True, type=ROW_COUNT)
+@click.option(
+    "--limit",
+    type=ROW_COUNT,
+    help="rows to show (default 50) or, with --csv, to export (default all)",
+)
 @click.pass_context
 def transactions(
     ctx: click.Context,
@@ -334,7 +368,7 @@ def transactions(
     until: dt.datetime | None,
     search: str | None,
     csv_path: str | None,
-    limit: int,
+    limit: int | None,
 ) -> None:
     """Show or export transactions, newest first (removed ones are left out)."""
     if since and until and since > until:  # an empty window is a slip, not an answer
@@ -343,7 +377,9 @@ def transactions(
         )
     if account is not None:
         _own_account(ctx, account)
-    query = _transactions_query(ctx, account, since, until, search)
+    if limit is None and not csv_path:
+        limit = SCREEN_ROWS
+    query = _transactions_query(ctx, account, since, until, search).limit(limit)
     with _store(ctx).session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]
     if csv_path:
@@ -351,7 +387,7 @@ def transactions(
             click.echo(f"wrote {write_csv(rows, out)} rows to {csv_path}")
         return
     table = Table("date", render.money_column("amount"), "payee", "category", "pending")
-    for t in rows[:limit]:
+    for t in rows:
         table.add_row(
             t.date.isoformat(),
             render.money(t.amount, t.currency),
@@ -382,7 +418,7 @@ def _transactions_query(
         select(Transaction, Account.provider_id)
         .join(Account, Transaction.account_id == Account.id)
         .where(Transaction.removed_at.is_(None), *_owned(ctx))
-        .order_by(Transaction.date.desc())
+        .order_by(Transaction.date.desc(), Transaction.id.desc())  # a --limit cuts one way
     )
     if account is not None:
         query = query.where(Transaction.account_id == account)
@@ -512,6 +548,7 @@ def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
 def disconnect(ctx: click.Context, connection_id: int) -> None:
     """Remove the Item at the provider and delete the stored credentials (twice is fine)."""
     _own_connection(ctx, connection_id)
+    _plaid_only(ctx, connection_id, "TrueLayerSync.disconnect")
     _bank(ctx).disconnect(connection_id)
     click.echo(f"connection {connection_id}: disconnected, credentials deleted")
 

@@ -11,6 +11,8 @@ from rich.table import Column, Table
 
 from client.imports.importer import ImportReport
 from client.notify import APP_SIDE, advice_for
+from client.providers.truelayer import TrueLayerProvider
+from client.schedule.reminders import renewal
 from client.store.models import Account, Connection, ConnectionStatus, SyncRun
 
 
@@ -64,9 +66,12 @@ def advice(conn: Connection, error_code: str | None = None) -> str:
     failure of the app's own setup is the operator's to fix, whatever the connection's state)."""
     if error_code in APP_SIDE:
         return advice_for(error_code)
+    truelayer = conn.provider == TrueLayerProvider.name  # bank-client cannot repair those
     if conn.status == ConnectionStatus.LOGIN_REQUIRED:
-        return f"sign in again: bank-client reconnect {conn.id}"
+        return f"{'renew consent in the app' if truelayer else 'sign in again'}: {renewal(conn)}"
     if conn.status == ConnectionStatus.DISCONNECTED:
+        if truelayer:
+            return "disconnected; connect again in the app: TrueLayerSync.auth_link"
         return f"disconnected; link again: bank-client reconnect {conn.id}"
     return advice_for(conn.last_error_code, paused=conn.paused) if conn.last_error_code else ""
 

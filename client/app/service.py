@@ -20,6 +20,7 @@ from client.api.plaid import PlaidClient
 from client.app import sessions
 from client.app.errors import Conflict
 from client.app.queries import owned_connection
+from client.providers.truelayer import TrueLayerProvider
 from client.schedule.due import set_paused
 from client.store.jobs import Job, JobStatus
 from client.store.models import Connection, ConnectionStatus, SyncRun
@@ -122,7 +123,7 @@ class AppService:
     ) -> LinkStart:
         """Update mode while the Item exists; a new Link for a disconnected connection."""
         with self.bank.store.session() as session:
-            owned_connection(session, user, connection_id)
+            _plaid(owned_connection(session, user, connection_id))
         state = self._state(session_key, user, connection_id)
         link = self.bank.reconnect_link(
             connection_id, completion_uri=self.completion_uri(seen_at, state)
@@ -187,7 +188,7 @@ class AppService:
     def repaired(self, user: str, connection_id: int) -> bool:
         """After update mode: confirm with the provider, clear the error and catch up."""
         with self.bank.store.session() as session:
-            _linked(owned_connection(session, user, connection_id))
+            _linked(_plaid(owned_connection(session, user, connection_id)))
         return self.bank.mark_repaired(connection_id)
 
     # -- syncs and settings --------------------------------------------------------------------
@@ -195,7 +196,7 @@ class AppService:
     def sync(self, user: str, connection_id: int, trigger: str = "manual") -> SyncState:
         """Queue a sync (joining one already waiting) and wake the worker."""
         with self.bank.store.session() as session:
-            _linked(owned_connection(session, user, connection_id))
+            _linked(_plaid(owned_connection(session, user, connection_id)))
         # Its own transaction: a scheduler racing to queue the same sync is joined, not an error.
         self.queue.enqueue("sync", connection_id, {"trigger": trigger}, coalesce=True)
         self.wake()
@@ -211,7 +212,7 @@ class AppService:
     def disconnect(self, user: str, connection_id: int) -> None:
         """Remove the Item at the provider and forget the token; the history stays."""
         with self.bank.store.session() as session:
-            owned_connection(session, user, connection_id)
+            _plaid(owned_connection(session, user, connection_id))
         self.bank.disconnect(connection_id)
 
     # -- providers -----------------------------------------------------------------------------
@@ -241,6 +242,19 @@ def _institutions(plaid: PlaidClient) -> list[dict[str, Any]]:
 def _disconnected(conn: Connection) -> bool:
     """Disconnected by the user (no token) or by the bank (a token naming a removed Item)."""
     return conn.access_token_enc is None or conn.status == ConnectionStatus.DISCONNECTED
+
+
+def _plaid(conn: Connection) -> Connection:
+    """This app syncs, repairs and disconnects Plaid Items; a TrueLayer connection in its store
+    (made by an app embedding `TrueLayerSync`) is a 409 saying so, before a run is queued or
+    the provider is called (the engine's `OTHER_PROVIDER` was a failed run, or a 502)."""
+    if conn.provider == TrueLayerProvider.name:
+        raise Conflict(
+            f"connection {conn.id} is a TrueLayer connection: this app syncs, repairs and "
+            "disconnects Plaid Items only; use TrueLayerSync in the app that connected it",
+            field="connection_id",
+        )
+    return conn
 
 
 def _linked(conn: Connection) -> None:

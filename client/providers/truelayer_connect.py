@@ -97,8 +97,7 @@ class TrueLayerSync:
             reply = self.api.exchange_code(params["code"], verifier)
         if flow.connection_id is not None:
             ns = Tokens.loads(self._credentials(flow.connection_id)).ns
-            self._replace_tokens(flow.connection_id, Tokens.from_reply(reply, ns, now))
-            self.audit.record_consent("reauthenticated", flow.connection_id)
+            self._reauthenticated(flow.connection_id, Tokens.from_reply(reply, ns, now))
             return flow.connection_id
         tokens = Tokens.from_reply(reply, secrets.token_hex(4), now)
         return self._create(flow.user_ref, tokens)
@@ -172,8 +171,7 @@ class TrueLayerSync:
             return Reconsent("new_auth", self.auth_link(user_ref, connection_id=connection_id))
         action = str(reply.get("action_needed"))
         if action == "no_action_needed":
-            self._replace_tokens(connection_id, tokens.renewed_by(reply, utcnow().timestamp()))
-            self.audit.record_consent("reauthenticated", connection_id)
+            self._reauthenticated(connection_id, tokens.renewed_by(reply, utcnow().timestamp()))
             return Reconsent(action)
         self._remember(state, user_ref, connection_id, verifier)
         return Reconsent(action, str(reply.get("user_input_link")))
@@ -198,6 +196,19 @@ class TrueLayerSync:
 
     def _credentials(self, connection_id: int) -> str:
         return self.engine.credentials(connection_id)
+
+    def _reauthenticated(self, connection_id: int, tokens: Tokens) -> None:
+        """Store a renewed consent's tokens and its new end (from /me): the old end, past
+        already, would show in the app and keep the reminders of the new one from coming.
+        The tokens are stored first: the refresh token they replace is spent."""
+        self._replace_tokens(connection_id, tokens)
+        with neutral_errors():
+            me = self.api.results(tokens.access_token, "/me")[0]
+        with self.store.session() as session:
+            get_connection(session, connection_id).consent_expires_at = instant(
+                me.get("consent_expires_at")
+            )
+        self.audit.record_consent("reauthenticated", connection_id)
 
     def _replace_tokens(self, connection_id: int, tokens: Tokens) -> None:
         """Store a renewed pair; the connection is usable again."""

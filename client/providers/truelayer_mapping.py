@@ -21,6 +21,7 @@ from client.providers.model import (
     TransactionDetails,
     normalise_payee,
 )
+from client.store.taxonomy import by_subcategory, other_of, primary_of
 
 SOURCE = "truelayer"
 ACCOUNTS, CARDS = "accounts", "cards"
@@ -37,6 +38,25 @@ _BY_CLASSIFICATION = {
     ("Entertainment", "Games"): "ENTERTAINMENT_VIDEO_GAMES",
     ("Bills and Utilities", "Internet"): "RENT_AND_UTILITIES_INTERNET_AND_CABLE",
     ("Bills and Utilities", "Mobile Phone"): "RENT_AND_UTILITIES_TELEPHONE",
+}
+# Else the top-level classification names the primary category (TrueLayer's sub-categories,
+# matched by their words, pick the detailed one: "Fast food" is FOOD_AND_DRINK_FAST_FOOD).
+_PRIMARY_BY_CLASSIFICATION = {
+    "Food & Dining": "FOOD_AND_DRINK",
+    "Shopping": "GENERAL_MERCHANDISE",
+    "Auto & Transport": "TRANSPORTATION",
+    "Entertainment": "ENTERTAINMENT",
+    "Bills and Utilities": "RENT_AND_UTILITIES",
+    "Home": "HOME_IMPROVEMENT",
+    "Personal Care": "PERSONAL_CARE",
+    "Health & Fitness": "MEDICAL",
+    "Travel": "TRAVEL",
+    "Fees & Charges": "BANK_FEES",
+    "Gifts & Donations": "GOVERNMENT_AND_NON_PROFIT",
+    "Taxes": "GOVERNMENT_AND_NON_PROFIT",
+    "Business Services": "GENERAL_SERVICES",
+    "Personal Services": "GENERAL_SERVICES",
+    "Education": "GENERAL_SERVICES",
 }
 # Else TrueLayer's transaction_category; (outflow, inflow) where the direction matters.
 _BY_CATEGORY: dict[str, tuple[str, str]] = {
@@ -162,11 +182,27 @@ def signed_amount(raw: Mapping[str, Any]) -> Decimal:
 
 def category_of(raw: Mapping[str, Any], amount: Decimal) -> str | None:
     """The taxonomy key: from the classification pair, else from transaction_category."""
-    pair = tuple(raw.get("transaction_classification") or ())[:2]
-    if pair in _BY_CLASSIFICATION:
-        return _BY_CLASSIFICATION[pair]
+    classified = _classified(tuple(raw.get("transaction_classification") or ())[:2])
+    if classified is not None:
+        return classified
     out, into = _BY_CATEGORY.get(str(raw.get("transaction_category")), (None, None))
     return out if amount < 0 else into
+
+
+def _classified(pair: tuple[str, ...]) -> str | None:
+    """The taxonomy key of a classification: a known pair; else the sub-category's words under
+    the top-level's primary (or under the one primary that has them); else that primary's
+    catch-all. None for a top-level classification not listed."""
+    if pair in _BY_CLASSIFICATION:
+        return _BY_CLASSIFICATION[pair]
+    primary = _PRIMARY_BY_CLASSIFICATION.get(pair[0]) if pair else None
+    if primary is None:
+        return None
+    words = re.sub(r"[^A-Z0-9]+", "_", pair[1].upper()).strip("_") if len(pair) > 1 else ""
+    keys = by_subcategory().get(words, ())
+    if f"{primary}_{words}" in keys:
+        return f"{primary}_{words}"
+    return keys[0] if len(keys) == 1 else other_of(primary)
 
 
 def map_transaction(
@@ -195,7 +231,7 @@ def map_transaction(
         else {**ids, **meta},
         payment_channel="online" if meta.get("location") == "INTERNET" else None,
         category=ProviderCategory(
-            primary=category.split("_", 2)[0] if category else None,
+            primary=primary_of(category),
             detailed=category,
             legacy_path=classification,
             legacy_id=raw.get("transaction_category"),

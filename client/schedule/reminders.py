@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from client.notify import Notification, Notifier
+from client.providers.truelayer import TrueLayerProvider
 from client.store.db import Store
 from client.store.jobs import Reminder
 from client.store.models import Connection, ConnectionStatus
@@ -16,12 +17,20 @@ from client.store.models import Connection, ConnectionStatus
 NOTICE_DAYS = (7, 1)
 
 
+def renewal(conn: Connection) -> str:
+    """What renews a connection's consent: `bank-client reconnect` serves Plaid Items only;
+    a TrueLayer connection renews in the app that embeds `TrueLayerSync`."""
+    if conn.provider == TrueLayerProvider.name:
+        return f"TrueLayerSync.reconsent({conn.id})"
+    return f"bank-client reconnect {conn.id}"
+
+
 def reminder_text(conn: Connection, deadline: dt.datetime) -> str:
     """What the user reads: which bank, until when, and how to fix it."""
     bank = conn.institution_name or conn.institution_id or "your bank"
     return (
         f"Access to {bank} ends on {deadline:%Y-%m-%d %H:%M} UTC. Sign in again before then "
-        f"to keep it syncing (bank-client reconnect {conn.id})."
+        f"to keep it syncing ({renewal(conn)})."
     )
 
 

@@ -92,3 +92,30 @@ def kind_of(key: str | None) -> str | None:
 def _kinds() -> dict[str, str]:
     """Key -> kind of every built-in category."""
     return {e.key: e.kind for e in entries()}
+
+
+def primary_of(key: str | None) -> str | None:
+    """The primary category of a built-in key (a primary's is itself; None when unknown)."""
+    return _primaries().get(key or "")
+
+
+@cache
+def _primaries() -> dict[str, str]:
+    """Key -> primary key of every built-in category."""
+    return {e.key: e.parent or e.key for e in entries()}
+
+
+@cache
+def by_subcategory() -> dict[str, tuple[str, ...]]:
+    """A detailed key's words after its primary (``GROCERIES``) -> the keys that end so."""
+    found: dict[str, list[str]] = {}
+    for e in entries():
+        if e.parent:
+            found.setdefault(e.key.removeprefix(f"{e.parent}_"), []).append(e.key)
+    return {words: tuple(keys) for words, keys in found.items()}
+
+
+def other_of(primary: str) -> str:
+    """A primary's catch-all detailed key (``FOOD_AND_DRINK_OTHER_FOOD_AND_DRINK``), else
+    the primary itself."""
+    return next((e.key for e in entries() if e.parent == primary and "_OTHER_" in e.key), primary)

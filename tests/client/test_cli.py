@@ -24,12 +24,14 @@ from client import cli as cli_module
 from client.audit import AuditLog
 from client.cli import main
 from client.crypto import TokenCipher
+from client.providers.truelayer_connect import TrueLayerSync
 from client.store.db import Store
 from client.store.models import Account, Connection, SyncRun, Transaction
 from client.sync.history import INTERRUPTED, STOPPED_MESSAGE
 from client.worker.config import Settings
 from tests.client.conftest import Tenant, ground_truth
 from tests.client.helpers import assert_store_matches
+from tests.client.truelayer_live import connect, truelayer_sync
 
 
 class Cli:
@@ -662,3 +664,83 @@ def test_cli_transactions_since_after_until_is_a_usage_error(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "2026-03-02 is after --until 2026-03-01" in result.output
     assert runner.invoke(main, ["transactions", "--since", "2026-03-01"]).exit_code == 0
+
+
+def _truelayer_connection(cli: Cli, tenant: Tenant) -> tuple[TrueLayerSync, int]:
+    """A TrueLayer connection, synced, in the CLI's store, made as the app that embeds
+    `TrueLayerSync` makes it."""
+    keys = cli.runner.env["BANK_CLIENT_KEYS"].split(",")  # type: ignore[union-attr]
+    tl = truelayer_sync(tenant, Store(cli.db), TokenCipher(keys))
+    cid = connect(tl, "default")
+    assert tl.sync(cid).ok
+    return tl, cid
+
+
+@pytest.mark.parametrize(
+    ("command", "instead"),
+    [
+        ("sync", "TrueLayerSync.sync"),
+        ("reconnect", "TrueLayerSync.reconsent"),
+        ("disconnect", "TrueLayerSync.disconnect"),
+    ],
+)
+def test_cli_plaid_commands_refuse_a_truelayer_connection_saying_what_to_use(
+    cli: Cli, tenant: Tenant, command: str, instead: str
+) -> None:
+    """`sync 1` on a TrueLayer connection was a failed run in its history and one line,
+    `OTHER_PROVIDER: connection 1 belongs to 'truelayer'`, with nothing to do about it (so were
+    `reconnect` and `disconnect`): no setting makes bank-client serve TrueLayer, so the id is
+    a usage error that names the call to use, and the connection's history is left alone."""
+    tl, cid = _truelayer_connection(cli, tenant)
+    result = cli.runner.invoke(main, [command, str(cid)])
+    assert result.exit_code == 2, result.output
+    assert f"connection {cid} is a TrueLayer connection" in result.output
+    assert instead in result.output and "docs/client-truelayer.md" in result.output
+    with tl.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(SyncRun)) == 1  # the app's sync only
+        conn = s.get(Connection, cid)
+        assert conn is not None and conn.status == "active" and conn.last_error_code is None
+    tl.store.close()
+
+
+def test_cli_sync_of_every_connection_says_which_truelayer_ones_it_left(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """`sync` with no id left TrueLayer connections out without a word: with only those,
+    it printed nothing and exited 0, as if all were synced."""
+    _, cid = _truelayer_connection(cli, tenant)
+    result = cli.runner.invoke(main, ["sync"])
+    assert result.exit_code == 0, result.output
+    assert f"left out TrueLayer connection {cid}" in result.output
+    assert "TrueLayerSync.sync" in result.output
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    both = cli.ok("sync")
+    assert f"{cid + 1}: +" in both and f"left out TrueLayer connection {cid}" in both
+    assert "left out" not in cli.ok("--user", "bob", "sync")  # bob has none
+
+
+def test_cli_status_advises_a_truelayer_connection_through_the_app(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """After TrueLayer's consent ran out, `status` advised `bank-client reconnect 1`, which
+    cannot renew a TrueLayer consent."""
+    tl, cid = _truelayer_connection(cli, tenant)
+    tenant.advance(91)  # consent lasts 90 days
+    assert not tl.sync(cid).ok
+    tl.store.close()
+    status = cli.ok("status")
+    assert "login_required" in status and "TrueLayerSync.reconsent" in status
+    assert "bank-client reconnect" not in status
+
+
+def test_cli_csv_export_honours_an_explicit_limit_and_exports_everything_without_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`transactions --csv F --limit 3` wrote every row, saying nothing of the limit."""
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
+    cli.ok("sync", "1")
+    every, three = tmp_path / "every.csv", tmp_path / "three.csv"
+    total = int(cli.ok("transactions", "--csv", str(every)).split()[1])
+    assert total > 50  # more than the screen's default limit: an export is whole by default
+    assert "wrote 3 rows" in cli.ok("transactions", "--csv", str(three), "--limit", "3")
+    assert three.read_text().splitlines() == every.read_text().splitlines()[:4]  # header + 3

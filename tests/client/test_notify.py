@@ -166,3 +166,26 @@ def test_reauth_reminders_before_consent_ends_once_per_notice(store: Store) -> N
     assert all(n.connection_id == cid for n in notes.notes)
     assert "Royal Bank of Plaid" in notes.notes[0].message
     assert f"bank-client reconnect {cid}" in notes.notes[0].message
+
+
+def test_a_truelayer_reminder_names_the_re_consent_not_bank_client_reconnect(
+    store: Store,
+) -> None:
+    """A TrueLayer connection's reminder said `bank-client reconnect N`, which refuses it."""
+    now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+    with store.session() as s:
+        conn = Connection(
+            provider="truelayer",
+            access_token_enc="x",
+            settings={},
+            institution_name="Mock",
+            consent_expires_at=now + dt.timedelta(days=6),
+        )
+        s.add(conn)
+        s.flush()
+        cid = conn.id
+    notes = CollectingNotifier()
+    assert send_due_reminders(store, notes, now) == 1
+    message = notes.notes[0].message
+    assert "Mock" in message and f"TrueLayerSync.reconsent({cid})" in message
+    assert "bank-client reconnect" not in message

@@ -16,6 +16,7 @@ from client.cli import main
 from client.crypto import TokenCipher
 from client.providers.errors import SyncError
 from client.providers.truelayer_connect import TrueLayerSync
+from client.providers.truelayer_mapping import instant
 from client.store.db import Store
 from client.store.details import Card, DirectDebit, StandingOrder
 from client.store.models import Account, Connection, ConnectionStatus, Transaction
@@ -116,6 +117,27 @@ def test_a_clock_advance_imports_exactly_the_new_transactions(
     assert sorted(kept) == sorted(settled)
 
 
+def test_purchases_are_categorised_as_the_data_api_classifies_them(tl: TrueLayerSync) -> None:
+    """The mock bank's groceries, coffee and fuel were all stored as general merchandise."""
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    token = tl.fresh_tokens(cid).access_token
+    tops = {
+        raw["description"]: raw["transaction_classification"][0]
+        for account in tl.api.results(token, "/accounts")
+        for raw in tl.api.results(token, f"/accounts/{account['account_id']}/transactions")
+        if raw["transaction_classification"]
+    }
+    with tl.store.session() as s:
+        stored = dict(s.execute(select(Transaction.description, Transaction.category)).all())
+    assert tops
+    for description, top in tops.items():
+        category = stored[description]
+        assert category is not None, description
+        shopping = category.startswith("GENERAL_MERCHANDISE_")
+        assert shopping == (top == "Shopping"), (description, top, category)
+
+
 def test_users_and_tenants_stay_apart(
     tl: TrueLayerSync, live: Any, store: Store, bank: BankSync
 ) -> None:
@@ -156,6 +178,34 @@ def test_consent_expiry_then_reconsent_through_the_bank(tl: TrueLayerSync, tenan
     assert resumed.ok, resumed.error_code
     assert resumed.added > 0  # the 91 days the consent was over
     assert_matches(tl, cid)
+
+
+def _consent_ends(tl: TrueLayerSync, cid: int) -> tuple[Any, Any]:
+    """The stored end of consent, and the one the Data API's /me states now."""
+    me = tl.api.results(tl.fresh_tokens(cid).access_token, "/me")[0]
+    with tl.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        return conn.consent_expires_at, instant(me["consent_expires_at"])
+
+
+@pytest.mark.parametrize("password", ["doe", "eternal"])
+def test_renewed_consent_stores_its_new_end(
+    tl: TrueLayerSync, tenant: Tenant, password: str
+) -> None:
+    """After a re-consent (through the bank, or extended at once) the connection kept the old
+    end of consent: past already, so no reminder came before the new one ended either."""
+    cid = connect(tl, "alice", "john", password)
+    assert tl.sync(cid).ok
+    first, _ = _consent_ends(tl, cid)
+    tenant.advance(91 if password == "doe" else 30)
+    action = tl.reconsent(cid)
+    if action.url is not None:
+        with requests.Session() as browser:
+            assert tl.complete(authorize(browser, action.url, REDIRECT_URI)) == cid
+    stored, stated = _consent_ends(tl, cid)
+    assert stated is not None and stated > first
+    assert stored == stated
 
 
 def test_an_eternal_user_is_extended_without_the_bank(tl: TrueLayerSync, tenant: Tenant) -> None:

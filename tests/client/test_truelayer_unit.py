@@ -93,6 +93,43 @@ def test_card_purchases_are_positive_debits_and_become_outflows() -> None:
     assert txn.details.payment_channel == "online"
 
 
+@pytest.mark.parametrize(
+    ("classification", "category", "primary"),
+    [
+        (["Food & Dining", "Groceries"], "FOOD_AND_DRINK_GROCERIES", "FOOD_AND_DRINK"),
+        (["Food & Dining", "Fast food"], "FOOD_AND_DRINK_FAST_FOOD", "FOOD_AND_DRINK"),
+        (
+            ["Food & Dining", "Coffee shops"],
+            "FOOD_AND_DRINK_OTHER_FOOD_AND_DRINK",
+            "FOOD_AND_DRINK",
+        ),
+        (["Auto & Transport", "Gas"], "TRANSPORTATION_GAS", "TRANSPORTATION"),
+        (
+            ["Bills and Utilities", "Credit card payment"],
+            "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+            "LOAN_PAYMENTS",
+        ),
+        (["Health & Fitness"], "MEDICAL_OTHER_MEDICAL", "MEDICAL"),
+        (["Shopping", "Groceries"], "FOOD_AND_DRINK_GROCERIES", "FOOD_AND_DRINK"),
+        (
+            ["Something new", "Else"],
+            "GENERAL_MERCHANDISE_OTHER_GENERAL_MERCHANDISE",
+            "GENERAL_MERCHANDISE",
+        ),  # an unknown classification: transaction_category decides
+    ],
+)
+def test_a_purchase_takes_the_category_its_classification_names(
+    classification: list[str], category: str, primary: str
+) -> None:
+    """Every classification but four known pairs fell to PURCHASE's general merchandise:
+    groceries, coffee, fuel and fares alike (168 of the mock bank's 200 rows)."""
+    raw = {**example("GetCardTransactions200Response")[0]}
+    raw.update(transaction_category="PURCHASE", transaction_classification=classification)
+    txn = map_transaction("ns1", "card", raw, "k1", pending=False)
+    assert txn.category == category
+    assert txn.details.category.primary == primary
+
+
 def test_same_provider_ids_on_two_accounts_or_two_connections_stay_apart() -> None:
     # The OpenAPI examples reuse one normalised id on an account and on a card.
     assert local_id("ns1", "acc", "txn-1") != local_id("ns1", "card", "txn-1")

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.client.app.conftest import World, basic
+from tests.client.truelayer_live import connect, truelayer_sync
 
 pytestmark = pytest.mark.e2e
 
@@ -277,3 +278,28 @@ def test_a_paused_connections_passing_failure_says_to_resume(world: World) -> No
     error = world.get("alice", f"/api/v1/connections/{world.alice}").json["error"]
     assert error["code"] == "INSTITUTION_DOWN"
     assert "resume automatic syncs" in error["advice"] and "scheduled" not in error["advice"]
+
+
+def test_plaid_actions_on_a_truelayer_connection_are_a_409_that_says_so(world: World) -> None:
+    """An app that embeds TrueLayerSync beside this API shares its store: "sync now" on its
+    TrueLayer connection was a 202 whose run then failed `OTHER_PROVIDER` in the history, and
+    reconnect and DELETE were 502 PROVIDER_ERROR, blaming a provider never called."""
+    tl = truelayer_sync(world.tenant, world.bank.store, world.bank.cipher)
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    tl.api.close()
+    for method, path in [
+        ("POST", "sync"),
+        ("POST", "reconnect"),
+        ("POST", "repaired"),
+        ("DELETE", ""),
+    ]:
+        reply = send(world, "alice", method, f"/api/v1/connections/{cid}/{path}".rstrip("/"))
+        assert reply.status_code == 409, (path, reply.json)
+        error = reply.json["error"]
+        assert error["code"] == "CONFLICT" and "TrueLayer connection" in error["message"]
+        assert "TrueLayerSync" in error["message"]
+    assert world.run_jobs() == 0
+    runs = world.get("alice", f"/api/v1/connections/{cid}/sync-runs").json["sync_runs"]
+    assert len(runs) == 1 and runs[0]["error"] is None
+    assert world.get("alice", f"/api/v1/connections/{cid}").json["status"] == "active"
