@@ -257,8 +257,9 @@ def _stop_gracefully(
     server: DrainingServer, dispatcher: tuple[threading.Thread, threading.Event] | None, grace: int
 ) -> None:
     """What SIGTERM (``docker stop``, ``kill``) does once ``serve_forever`` has returned:
-    refuse new connections, let the calls in flight and the webhook dispatcher's pass finish
-    (at most ``grace`` seconds in all), exit status 0. It cut them off (a reset connection; a
+    refuse new connections, let the calls in flight and the webhook dispatcher's attempt in
+    hand finish (at most ``grace`` seconds in all; the webhooks its pass had not tried yet are
+    due again at the next start), exit status 0. It cut them off (a reset connection; a
     webhook sent but not recorded, sent again at the next start); before that, unhandled, it
     exited 143, and as a container's first process it waited for Docker's SIGKILL. Ctrl-C
     still stops at once (and during the grace period too)."""
