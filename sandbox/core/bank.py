@@ -801,17 +801,27 @@ class Bank:
         return self._new_asset_report(items, days, options, [])
 
     def _new_asset_report(
-        self, items: list[Item], days: int, options: dict[str, Any], excluded: list[str]
+        self,
+        items: list[Item],
+        days: int,
+        options: dict[str, Any],
+        excluded: list[str],
+        snapshot: dt.datetime | None = None,
     ) -> tuple[str, AssetReport]:
+        """A new report of the items' data at ``snapshot`` (default: now, pulled afresh), and
+        its ``PRODUCT_READY`` for when it is built: ``HISTORICAL_DELAY_SECONDS`` after the
+        snapshot, so a report made from one already built (a filtered one) is ready at once."""
+        now = self.now()
         token, record = assets.create(
-            self.session, self.tenant, items, days, options, self.now(), excluded=excluded
+            self.session, self.tenant, items, days, options, snapshot or now, excluded=excluded
         )
         url = options.get("webhook") or next((i.webhook for i in items if i.webhook), None)
         if assets.FAST_ADD_ON in assets.add_ons(options):
             triggers.asset_report_ready(
                 self.session, self.tenant, record, url, dt.timedelta(), "FAST"
             )
-        triggers.asset_report_ready(self.session, self.tenant, record, url, self.historical_delay)
+        building = max(dt.timedelta(), record.created_at + self.historical_delay - now)
+        triggers.asset_report_ready(self.session, self.tenant, record, url, building)
         return token, record
 
     def asset_report(
@@ -847,7 +857,8 @@ class Bank:
         return self._new_asset_report(items, days, merged, list(record.excluded_account_ids))
 
     def filter_asset_report(self, token: str, exclude: list[str]) -> tuple[str, AssetReport]:
-        """A new report of the same day without the accounts ``exclude`` names."""
+        """A new report of the same day without the accounts ``exclude`` names; Plaid makes
+        it from the existing report, so it is ready (and ``PRODUCT_READY`` sent) at once."""
         record = self._built_asset_report(token)
         items = assets.items_of(self.session, record)
         known = {a.id for i in items for a in i.accounts}
@@ -857,11 +868,10 @@ class Bank:
                 field="account_ids_to_exclude",
             )
         excluded = sorted({*record.excluded_account_ids, *exclude})
-        new_token, new = self._new_asset_report(
-            items, record.days_requested, dict(record.options), excluded
+        # the same snapshot, fewer accounts: built from the report, not pulled again
+        return self._new_asset_report(
+            items, record.days_requested, dict(record.options), excluded, record.created_at
         )
-        new.created_at = record.created_at  # the same snapshot, fewer accounts
-        return new_token, new
 
     def _built_asset_report(self, token: str) -> AssetReport:
         """The report ``token`` names, once built (``PRODUCT_NOT_READY`` before)."""

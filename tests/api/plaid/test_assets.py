@@ -199,6 +199,32 @@ def test_filter_drops_accounts_and_keeps_the_day(plaid: PlaidClient) -> None:
     assert error["error_code"] == "INVALID_ACCOUNT_ID"
 
 
+def test_filtered_report_is_ready_at_once_and_announced_with_its_own_ids(
+    app: Flask, plaid: PlaidClient
+) -> None:
+    """Plaid builds a filtered report from the existing one: it reads at once, and its
+    ``PRODUCT_READY`` (naming the new report) is due now, not after another build delay."""
+    app.config["HISTORICAL_DELAY_SECONDS"] = 60
+    _, report_token, created = _create(plaid, webhook=HOOK)
+    advance_clock(plaid, seconds=60)
+    checking = _checking(_get(plaid, report_token)["report"])["account_id"]
+    body = plaid.ok(
+        "/asset_report/filter", asset_report_token=report_token, account_ids_to_exclude=[checking]
+    )
+    filtered = _get(plaid, body["asset_report_token"])["report"]
+    assert filtered["asset_report_id"] == body["asset_report_id"] != created["asset_report_id"]
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    rows = plaid.client.get("/control/webhooks", headers=headers).get_json()["webhooks"]
+    ready = {}
+    for row in rows:
+        detail = plaid.client.get(f"/control/webhooks/{row['id']}", headers=headers).get_json()
+        ready[json.loads(detail["webhook"]["body"])["asset_report_id"]] = row
+    assert set(ready) == {created["asset_report_id"], body["asset_report_id"]}
+    mine = ready[body["asset_report_id"]]
+    assert (mine["url"], mine["held_until"]) == (HOOK, None)
+    assert ready[created["asset_report_id"]]["held_until"] is not None  # it had to be built
+
+
 def test_pdf_is_a_real_pdf_naming_the_report(plaid: PlaidClient) -> None:
     _, report_token, created = _create(plaid)
     reply = plaid.client.post(
