@@ -1,19 +1,23 @@
 """The Plaid dialect's fault gate: every authenticated call asks ``bank.faults.gate`` first.
 
-Runs after ``auth`` has bound the tenant, so no view has to remember to. Rate limits,
-institution outages, stored rules and the one-off ``Sandbox-Fault`` header all come
-out as a ``Decision``: an error (rendered by ``plaid/errors.py``, plus ``Retry-After``
-for rate limits), a raw HTTP status, added latency, a dropped connection or a truncated
-body (``sandbox.fault_replies`` acts on it, for every dialect). The counters a verdict
-moved are committed at once, so an error reply (which rolls the request back) cannot
-replay the same call index; the request-log row is written after the reply, with its status.
-Which endpoints an institution outage breaks is declared to the core here; Plaid's rate
-limits, in ``ratelimits.py``.
+Runs after ``auth`` has bound the tenant, so no view has to remember to. Institution
+outages, stored rules and the one-off ``Sandbox-Fault`` header all come
+out as a ``Decision``: an error (rendered by ``plaid/errors.py``), a raw HTTP status, added
+latency, a dropped connection or a truncated body (``sandbox.fault_replies`` acts on it, for
+every dialect). The counters a verdict moved are committed at once, so an error reply (which
+rolls the request back) cannot replay the same call index; the request-log row is written
+after the reply, with its status.
+
+Rate limits count only the calls Plaid accepts: ``count_call`` runs once the view's schema has
+found the body well-formed (``views.load``), so a call refused as ``INVALID_REQUEST`` (a
+missing, unknown or mistyped field) costs nothing, and answers so even over the limit; over
+it, a well-formed call is a 429 with ``Retry-After``. Which endpoints an institution outage
+breaks is declared to the core here; Plaid's rate limits, in ``ratelimits.py``.
 """
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from .. import fault_replies
 from ..core.bank import Call, add_outage_endpoints
@@ -42,10 +46,22 @@ def inject_faults() -> Response | None:
     if request.path in auth.UNAUTHENTICATED:
         return None
     bank = auth.current_bank()
-    verdict = bank.faults.gate(
-        _call(), bank.now(), rate_limiter(current_app), current_app.config["RATE_LIMITS"] != "off"
-    )
-    return fault_replies.act(verdict)
+    g.plaid_uncounted_call = call = _call()
+    return fault_replies.act(bank.faults.gate(call, bank.now(), None, _limits_on()))
+
+
+def count_call() -> None:
+    """Count the call against its rate limits, once (the view has found its body
+    well-formed); over a limit, raise the 429."""
+    call: Call | None = g.pop("plaid_uncounted_call", None)
+    if call is None:  # a public endpoint, or counted already
+        return
+    verdict = auth.current_bank().faults.count(call, rate_limiter(current_app), _limits_on())
+    fault_replies.act(verdict)
+
+
+def _limits_on() -> bool:
+    return str(current_app.config["RATE_LIMITS"]) != "off"
 
 
 @bp.after_request

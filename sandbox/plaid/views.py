@@ -13,16 +13,19 @@ from ..core.bank import Bank, ShownAccount, request_id
 from ..core.models import Item
 from . import auth
 from .errors import from_validation
+from .faults import count_call
 from .responses import account_json
 from .responses import item_json as item_body
 
 
 def load(schema: type[Schema]) -> dict[str, Any]:
-    """The request body validated by ``schema``; errors name the field."""
+    """The request body validated by ``schema``; errors name the field. A well-formed call
+    then counts against its rate limits (a malformed one does not, as Plaid's do not)."""
     try:
         data: dict[str, Any] = _instance(schema).load(auth.body())
     except ValidationError as err:
         raise from_validation(err) from None
+    count_call()
     return data
 
 

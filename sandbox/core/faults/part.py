@@ -80,7 +80,37 @@ class Faults:
     def gate(
         self, call: Call, now: dt.datetime, limiter: RateLimiter | None, limits_on: bool
     ) -> Verdict:
-        """The fault this call gets (rate limit, outage, stored rule or one-off header)."""
+        """The fault this call gets (rate limit, outage, stored rule or one-off header).
+
+        Without a ``limiter`` the call is not counted against its rate limits here: a dialect
+        that counts only the calls it accepts (Plaid: well-formed ones) calls ``count`` later.
+        """
+        context, found = self._judged(call)
+        health_status: Callable[[], str | None] | None = None
+        if found is not None:
+            health_status = partial(getattr, found, "health_status")
+        decision, counted = fault_rules.evaluate(
+            self.session,
+            self.tenant_row,
+            context,
+            now,
+            header=call.header,
+            limiter=limiter,
+            limits=self._limits(found, limits_on) if limiter is not None else None,
+            health_status=health_status,
+        )
+        return Verdict(decision, context, counted)
+
+    def count(self, call: Call, limiter: RateLimiter, limits_on: bool) -> Verdict:
+        """Count the call against its endpoint's rate limits (for a dialect whose ``gate``
+        ran without a limiter); the verdict holds the refusal when it is over one."""
+        context, found = self._judged(call)
+        limits = self._limits(found, limits_on)
+        decision = fault_rules.rate_limited(self.tenant_row, context, limiter, limits)
+        return Verdict(decision, context, False)
+
+    def _judged(self, call: Call) -> tuple[Context, Called | None]:
+        """The call as rules see it, and what its access token resolves to (if it has one)."""
         found = None
         if call.access_token and not call.item and self._resolve is not None:
             found = self._resolve(call.access_token)  # the tenant's settings come with it
@@ -91,23 +121,13 @@ class Faults:
             item_id=item.id if item is not None else None,
             institution_id=item.institution_id if item is not None else call.institution_id,
         )
-        health_status: Callable[[], str | None] | None = None
+        return context, found
+
+    def _limits(self, found: Called | None, limits_on: bool) -> dict[str, Limit]:
+        """The tenant's effective limits, read with the call's item when it has one."""
         if found is not None:
-            limits = ratelimits.effective(found.limits_enabled, found.limit_overrides, limits_on)
-            health_status = partial(getattr, found, "health_status")
-        else:
-            limits = self.limits(limits_on)
-        decision, counted = fault_rules.evaluate(
-            self.session,
-            self.tenant_row,
-            context,
-            now,
-            header=call.header,
-            limiter=limiter,
-            limits=limits,
-            health_status=health_status,
-        )
-        return Verdict(decision, context, counted)
+            return ratelimits.effective(found.limits_enabled, found.limit_overrides, limits_on)
+        return self.limits(limits_on)
 
     def record(self, verdict: Verdict, status: int | None, now: dt.datetime) -> bool:
         """Write the request-log row of an injected fault, with the reply's status.

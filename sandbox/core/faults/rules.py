@@ -133,11 +133,9 @@ def evaluate(
         spec = faults.parse_header(header, ctx.dialect)
         if faults.fires(spec, 1, now, tenant.seed):
             return _decide(spec, 1, ctx, tenant.seed, "header", None), False
-    if limiter is not None and limits and ctx.endpoint in limits:
-        try:
-            limiter.hit(tenant.client_id, ctx.endpoint, ctx.item_id, limits[ctx.endpoint])
-        except errors.RateLimited as exc:
-            return _error_decision(exc, "rate_limit"), False
+    refused = rate_limited(tenant, ctx, limiter, limits) if limiter and limits else None
+    if refused is not None:
+        return refused, False
     outage, counted = _outage(session, tenant, ctx, health_status)
     if outage is not None:
         return _error_decision(outage, "health"), counted
@@ -149,6 +147,19 @@ def evaluate(
             _bump(session, rule, FaultRule.fired)
             return _decide(rule.spec, k, ctx, tenant.seed, "rule", rule.id), counted
     return None, counted
+
+
+def rate_limited(
+    tenant: Tenant, ctx: faults.Context, limiter: RateLimiter, limits: Mapping[str, Limit]
+) -> Decision | None:
+    """Count the call against its endpoint's limits; the refusal if it is over one of them."""
+    if ctx.endpoint not in limits:
+        return None
+    try:
+        limiter.hit(tenant.client_id, ctx.endpoint, ctx.item_id, limits[ctx.endpoint])
+    except errors.RateLimited as exc:
+        return _error_decision(exc, "rate_limit")
+    return None
 
 
 def _outage(

@@ -306,6 +306,42 @@ def test_rate_limit_429_with_retry_after(plaid: PlaidClient) -> None:
     assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
+@pytest.mark.parametrize(
+    "malformed",
+    [{"bogus": 1}, {"access_token": 7}, {"access_token": None}],
+    ids=["unknown_field", "mistyped_field", "missing_field"],
+)
+def test_calls_refused_for_their_fields_do_not_count_against_rate_limits(
+    plaid: PlaidClient, malformed: dict[str, Any]
+) -> None:
+    """Plaid counts the calls it accepts: an ``INVALID_REQUEST`` costs nothing, and a malformed
+    call answers so even over the limit; the limit then refuses well-formed calls alone."""
+    token = plaid.link_item()
+    limits = {"/item/get": {"per_item": 2, "per_client": 2}}
+    control(plaid, "PUT", "/rate-limits", {"limits": limits})
+    body = {"access_token": token, **malformed}
+    for _ in range(3):
+        assert plaid.error("/item/get", **body)["error_type"] == "INVALID_REQUEST"
+    plaid.ok("/item/get", access_token=token)
+    plaid.ok("/item/get", access_token=token)
+    over = plaid.post("/item/get", access_token=token)
+    assert (over.status_code, over.get_json()["error_code"]) == (429, "ITEM_GET_LIMIT")
+    assert plaid.error("/item/get", **body)["error_type"] == "INVALID_REQUEST"
+
+
+def test_well_formed_calls_count_whatever_they_answer(plaid: PlaidClient) -> None:
+    """A well-formed call Plaid then refuses (an unknown access token) still counts against
+    the per-client limit; a malformed one does not."""
+    token = plaid.link_item()
+    control(plaid, "PUT", "/rate-limits", {"limits": {"/item/get": {"per_client": 2}}})
+    plaid.error("/item/get", access_token=token, bogus=1)
+    refused = plaid.error("/item/get", access_token="access-sandbox-unknown")
+    assert refused["error_code"] == "INVALID_ACCESS_TOKEN"
+    plaid.ok("/item/get", access_token=token)
+    over = plaid.post("/item/get", access_token=token)
+    assert (over.status_code, over.get_json()["error_code"]) == (429, "ITEM_GET_LIMIT")
+
+
 def test_rate_limits_can_be_switched_off(plaid: PlaidClient) -> None:
     control(plaid, "PUT", "/rate-limits", {"enabled": False})
     assert control(plaid, "GET", "/rate-limits").get_json() == {"enabled": False, "limits": {}}
