@@ -17,6 +17,9 @@ def _same(per_item: int | None, per_client: int | None, code: str) -> Limit:
 # Plaid's Sandbox numbers (plaid.md §9); RATE_LIMIT where Plaid's code is unconfirmed.
 PLAID_SANDBOX: dict[str, Limit] = {
     "/accounts/get": _same(100, 5000, "ACCOUNTS_LIMIT"),
+    "/asset_report/create": _same(None, 100, "RATE_LIMIT"),
+    "/asset_report/get": _same(None, 1000, "RATE_LIMIT"),
+    "/asset_report/refresh": _same(None, 100, "RATE_LIMIT"),
     "/accounts/balance/get": Limit(25, 100, "BALANCE_LIMIT", "ACCOUNTS_BALANCE_GET_LIMIT"),
     "/auth/get": _same(100, 500, "AUTH_LIMIT"),
     "/identity/get": _same(100, 1000, "IDENTITY_LIMIT"),

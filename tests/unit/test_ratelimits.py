@@ -25,6 +25,20 @@ def test_plaid_table_has_the_sandbox_numbers() -> None:
     )
 
 
+def test_plaid_table_limits_asset_reports_per_client() -> None:
+    """Plaid's Sandbox limits Assets per client: create and refresh 100, get 1,000 a minute."""
+    found = {
+        path: (limit.per_item, limit.per_client)
+        for path, limit in PLAID_SANDBOX.items()
+        if path.startswith("/asset_report/")
+    }
+    assert found == {
+        "/asset_report/create": (None, 100),
+        "/asset_report/get": (None, 1000),
+        "/asset_report/refresh": (None, 100),
+    }
+
+
 def test_the_registered_tables_are_the_limits_and_their_codes_the_injectable_ones() -> None:
     """Plaid registers its table when imported; TrueLayer counts a quota instead of a table."""
     assert ratelimits.LIMITS == {"plaid": PLAID_SANDBOX}

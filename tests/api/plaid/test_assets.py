@@ -342,6 +342,11 @@ def test_product_ready_webhook_goes_to_the_options_webhook(plaid: PlaidClient) -
             "options.webhook",
         ),
         ({"days_requested": 10, "options": {"add_ons": ["bogus"]}}, "options.add_ons"),
+        # Plaid's Assets options have no freshness floor (only /accounts/balance/get does)
+        (
+            {"days_requested": 10, "options": {"min_last_updated_datetime": "2026-01-01T00:00Z"}},
+            "options.min_last_updated_datetime",
+        ),
     ],
 )
 def test_create_bad_input_names_the_field(
