@@ -61,10 +61,18 @@ class AssetReportUser(PlaidRequest):
     email = fields.String(allow_none=True)
 
 
-class AssetReportOptions(PlaidRequest):
+class AssetReportRefreshOptions(PlaidRequest):
+    """``/asset_report/refresh``'s options (Plaid's ``AssetReportRefreshRequestOptions``): a
+    refreshed report keeps the original's add-ons, so there is no field to change them."""
+
     client_report_id = fields.String(allow_none=True)
     webhook = WebhookUrl(allow_none=True)
     user = fields.Nested(AssetReportUser, allow_none=True)
+
+
+class AssetReportOptions(AssetReportRefreshOptions):
+    """``/asset_report/create``'s options."""
+
     include_fast_report = StrictBoolean(allow_none=True)
     products = fields.List(fields.String())
     add_ons = fields.List(fields.String(validate=validate.OneOf(ADD_ONS)))
@@ -103,7 +111,7 @@ class AssetReportRefreshRequest(AssetReportTokenRequest):
     """``/asset_report/refresh``: omitted fields keep the original report's."""
 
     days_requested = StrictInteger(validate=validate.Range(0, 731), allow_none=True)
-    options = fields.Nested(AssetReportOptions, allow_none=True)
+    options = fields.Nested(AssetReportRefreshOptions, allow_none=True)
 
 
 class AssetReportFilterRequest(AssetReportTokenRequest):

@@ -366,6 +366,18 @@ def test_refresh_webhook_that_is_not_a_url_names_the_field(plaid: PlaidClient) -
     assert error["error_code"] == "INVALID_FIELD" and "options.webhook" in error["error_message"]
 
 
+@pytest.mark.parametrize("field", ["add_ons", "include_fast_report", "require_all_items"])
+def test_refresh_options_are_plaids_three(plaid: PlaidClient, field: str) -> None:
+    """Plaid's refresh options are ``client_report_id``, ``webhook`` and ``user``: create's
+    others are unknown there (a refreshed report keeps the original's add-ons)."""
+    _, report_token, _ = _create(plaid)
+    value = ["investments"] if field == "add_ons" else True
+    error = plaid.error(
+        "/asset_report/refresh", asset_report_token=report_token, options={field: value}
+    )
+    assert error["error_code"] == "UNKNOWN_FIELDS" and f"options.{field}" in error["error_message"]
+
+
 def test_create_with_a_bad_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:
     error = plaid.error(
         "/asset_report/create", access_tokens=["access-sandbox-nope"], days_requested=10
