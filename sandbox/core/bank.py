@@ -794,8 +794,9 @@ class Bank:
         """A report over the items; built in the background (``PRODUCT_READY`` when done).
 
         Unlike most products, Assets is not added on first use: each item must have been
-        linked with it."""
-        items = [self.item(token) for token in access_tokens]
+        linked with it. A token given twice names its item once (Plaid does not say; an item
+        listed twice would count its assets twice)."""
+        items = list({item.pk: item for item in map(self.item, access_tokens)}.values())
         if any("assets" not in item.products for item in items):
             raise errors.AssetReportProductNotEnabled()
         return self._new_asset_report(items, days, options, [])

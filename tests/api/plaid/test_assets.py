@@ -378,6 +378,16 @@ def test_refresh_options_are_plaids_three(plaid: PlaidClient, field: str) -> Non
     assert error["error_code"] == "UNKNOWN_FIELDS" and f"options.{field}" in error["error_message"]
 
 
+def test_a_token_given_twice_puts_its_item_in_the_report_once(plaid: PlaidClient) -> None:
+    """A lender adds up a report's accounts: an item listed twice would count double."""
+    token = plaid.link_item(products=("transactions", "assets"))
+    other = plaid.link_item(products=("transactions", "assets"))
+    body = plaid.ok("/asset_report/create", access_tokens=[token, other, token], days_requested=10)
+    items = _get(plaid, body["asset_report_token"])["report"]["items"]
+    ids = [plaid.ok("/item/get", access_token=t)["item"]["item_id"] for t in (token, other)]
+    assert [i["item_id"] for i in items] == ids
+
+
 def test_create_with_a_bad_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:
     error = plaid.error(
         "/asset_report/create", access_tokens=["access-sandbox-nope"], days_requested=10
