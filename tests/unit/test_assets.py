@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+from sqlalchemy import select
 
 from sandbox.core import errors
 from sandbox.core.bank import Bank
 from sandbox.core.clock import Clock
+from sandbox.core.models import WebhookEvent
 from tests.unit.conftest import link
+
+HOOK = "https://receiver.test/assets"
 
 
 def _bank(bank: Bank, delay_seconds: int) -> Bank:
@@ -44,6 +49,23 @@ def test_an_unbuilt_report_cannot_be_refreshed_filtered_or_copied(bank: Bank, ca
     }
     with pytest.raises(errors.AssetReportNotReady):
         calls[call]()
+
+
+def test_a_filtered_report_is_ready_and_announced_at_once(bank: Bank) -> None:
+    """Made from a built report, a filtered one is not built again: it reads at once and
+    its ``PRODUCT_READY`` is not held back on the clock; a refreshed one is."""
+    slow = _bank(bank, 60)
+    report_token, _ = slow.create_asset_report([_assets_token(slow)], 30, {"webhook": HOOK})
+    slow.set_clock(Clock(frozen_at=slow.now() + dt.timedelta(minutes=1)))
+    filtered_token, filtered = slow.filter_asset_report(report_token, [])
+    _, refreshed = slow.refresh_asset_report(report_token, None, None)
+    assert slow.asset_report(filtered_token).record.report_id == filtered.report_id
+    held = {
+        json.loads(e.body)["asset_report_id"]: e.held_until
+        for e in slow.session.scalars(select(WebhookEvent))
+    }
+    assert held[filtered.report_id] is None
+    assert held[refreshed.report_id] == slow.now() + dt.timedelta(minutes=1)
 
 
 def test_same_seed_and_clock_give_the_same_report(bank: Bank) -> None:
