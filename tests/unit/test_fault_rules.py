@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from sandbox.core import errors, tenants
-from sandbox.core.bank import Bank
+from sandbox.core.bank import Bank, Call
 from sandbox.core.faults import health, ratelimits
 from sandbox.core.faults import rules as fault_rules
 from sandbox.core.faults.spec import Context
 from sandbox.core.models import FaultRule, InstitutionHealth, RequestLog
+from tests.unit.conftest import link
 
 SYNC = Context(endpoint="/transactions/sync", item_id="item-a", institution_id="ins_109508")
 ACCOUNTS = Context(endpoint="/accounts/get", item_id="item-a", institution_id="ins_109508")
@@ -139,6 +140,23 @@ def test_rate_limit_decision_carries_code_and_retry_after(bank: Bank) -> None:
     assert decision.error is not None
     assert decision.error.detail["code"] == "TRANSACTIONS_SYNC_LIMIT"
     assert 1 <= int(decision.error.detail["retry_after"]) <= 60  # type: ignore[call-overload]
+
+
+def test_a_gate_without_a_limiter_leaves_the_count_to_count(bank: Bank) -> None:
+    """Plaid's gate runs before the body is checked, without a limiter; ``count`` then counts
+    the calls the dialect accepted, and refuses the one over the limit."""
+    bank.faults.configure_limits(True, {"/item/get": {"per_item": 2}})
+    token = link(bank)
+    call = Call(endpoint="/item/get", dialect="plaid", access_token=token)
+    limiter = ratelimits.RateLimiter()
+    for _ in range(3):
+        assert bank.faults.gate(call, bank.now(), None, True).decision is None
+    assert [bank.faults.count(call, limiter, True).decision for _ in range(2)] == [None, None]
+    refused = bank.faults.count(call, limiter, True)
+    assert refused.decision is not None and refused.decision.source == "rate_limit"
+    assert refused.decision.error is not None
+    assert refused.decision.error.detail["code"] == "ITEM_GET_LIMIT"
+    assert refused.context.item_id == bank.item(token).id
 
 
 def test_record_and_list_the_request_log(bank: Bank) -> None:
