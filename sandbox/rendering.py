@@ -35,11 +35,15 @@ class OrjsonProvider(StrictJSONProvider):
     """The app's JSON provider with replies rendered by orjson (``jsonify``, dict returns)."""
 
     def response(self, *args: Any, **kwargs: Any) -> AnyResponse:
-        """A JSON reply; pretty-printed ones (debug mode) stay with Flask's provider."""
-        if (self.compact is None and self._app.debug) or self.compact is False:
-            return super().response(*args, **kwargs)
+        """A JSON reply, indented by two spaces in debug mode as Flask's provider indents it.
+
+        orjson writes the pretty replies too: parts of a reply arrive as ``orjson.Fragment``
+        (transactions, accounts: bytes rendered once and cached), which only orjson can write.
+        """
+        pretty = (self.compact is None and self._app.debug) or self.compact is False
         obj = self._prepare_response_obj(args, kwargs)
         options = OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
+        options |= orjson.OPT_INDENT_2 if pretty else 0
         try:
             body = orjson.dumps(obj, default=self.default, option=options)
         except orjson.JSONEncodeError:

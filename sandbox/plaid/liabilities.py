@@ -11,8 +11,8 @@ from ..core.bank import Report
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
-from .responses import money
-from .views import account_ids, accounts_json, item_json, load, reply
+from .responses import accounts_array, money
+from .views import account_ids, item_json, load, reply
 
 MONEY_KEYS = {
     "balance_subject_to_apr",
@@ -51,7 +51,7 @@ def liabilities_get() -> Response:
     bank = current_bank()
     found = bank.liabilities(req["access_token"], account_ids(req))
     return reply(
-        accounts=accounts_json(found.accounts),
+        accounts=accounts_array(found.accounts),
         item=item_json(bank, found.item),
         liabilities=liabilities_json(found),
     )

@@ -8,8 +8,12 @@ currency units, dates as ``YYYY-MM-DD`` and instants as full ISO timestamps.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import operator
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any, NamedTuple
 
+import orjson
 from marshmallow import Schema, fields
 
 from ..core import categories
@@ -79,6 +83,45 @@ def account_json(account: ShownAccount) -> dict[str, Any]:
     if status is not None:
         body["verification_status"] = status
     return body
+
+
+def accounts_array(accounts: Iterable[ShownAccount]) -> orjson.Fragment:
+    """The ``accounts`` array of a reply, as bytes ready to embed (``orjson.Fragment``).
+
+    Every accounts, balance and sync reply shows the item's accounts, and building and
+    writing them was a twentieth of a balance call. Each account is rendered once per set of
+    the values its JSON shows (``_Rendered``) and its bytes kept: a balance changed, or a
+    name, is another key.
+    """
+    parts = [_account_bytes(_rendered_values(account)) for account in accounts]
+    return orjson.Fragment(b"[" + b",".join(parts) + b"]")
+
+
+class _Rendered(NamedTuple):
+    """What ``account_json`` reads of an account (``ShownAccount``): the key its bytes are
+    kept under."""
+
+    id: str
+    type: str
+    subtype: str | None
+    name: str
+    official_name: str | None
+    mask: str | None
+    currency: str
+    current_minor: int
+    available_minor: int | None
+    limit_minor: int | None
+    verification_status: str | None
+
+
+_rendered_values = operator.attrgetter(*_Rendered._fields)
+
+
+# A few hundred bytes an entry: about 1 MB per worker when full, the accounts of ~400 items.
+@lru_cache(maxsize=4096)
+def _account_bytes(values: tuple[Any, ...]) -> bytes:
+    """``account_json`` of an account with these ``_Rendered`` values, as JSON bytes."""
+    return orjson.dumps(account_json(_Rendered._make(values)))
 
 
 def identity_account_json(account: Account, owner: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,14 @@ from ..core.bank import ShownAccountsView
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
-from .responses import auth_numbers, identity_account_json, item_status, item_with_consent_json
-from .views import account_ids, accounts_json, item_json, load, reply
+from .responses import (
+    accounts_array,
+    auth_numbers,
+    identity_account_json,
+    item_status,
+    item_with_consent_json,
+)
+from .views import account_ids, item_json, load, reply
 
 
 @bp.post("/item/public_token/exchange")
@@ -61,7 +67,7 @@ def item_access_token_invalidate() -> Response:
 
 def _accounts_reply(view: ShownAccountsView) -> Response:
     """``/accounts/get`` and ``/accounts/balance/get`` answer alike in the sandbox."""
-    return reply(accounts=accounts_json(view.accounts), item=item_json(current_bank(), view.item))
+    return reply(accounts=accounts_array(view.accounts), item=item_json(current_bank(), view.item))
 
 
 @bp.post("/accounts/get")
@@ -86,7 +92,7 @@ def auth_get() -> Response:
     view = bank.auth(req["access_token"], account_ids(req))
     numbers = auth_numbers(view.accounts, bank.institution_of(view.item).country)
     return reply(
-        accounts=accounts_json(view.accounts), numbers=numbers, item=item_json(bank, view.item)
+        accounts=accounts_array(view.accounts), numbers=numbers, item=item_json(bank, view.item)
     )
 
 

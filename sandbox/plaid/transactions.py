@@ -12,8 +12,8 @@ from ..core.bank import SyncView
 from . import requests, transaction_json
 from .auth import current_bank
 from .blueprint import bp
-from .responses import stream_json, timestamp
-from .views import accounts_json, item_json, load, reply
+from .responses import accounts_array, stream_json, timestamp
+from .views import item_json, load, reply
 
 
 def transactions_json(rows: Sequence[Sequence[Any]], options: dict[str, Any]) -> Any:
@@ -47,7 +47,7 @@ def transactions_sync() -> Response:
     view = current_bank().sync_transactions(
         req["access_token"], req["cursor"], req["count"], options.get("account_id")
     )
-    return reply(**sync_page(view, options), accounts=accounts_json(view.accounts))
+    return reply(**sync_page(view, options), accounts=accounts_array(view.accounts))
 
 
 @bp.post("/transactions/get")
@@ -65,7 +65,7 @@ def transactions_get() -> Response:
         offset=options["offset"],
     )
     return reply(
-        accounts=accounts_json(view.accounts),
+        accounts=accounts_array(view.accounts),
         transactions=transactions_json(view.transactions, options),
         total_transactions=view.total,
         item=item_json(bank, view.item),

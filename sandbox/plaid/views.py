@@ -47,7 +47,8 @@ def item_json(bank: Bank, item: Item) -> dict[str, Any]:
 
 
 def accounts_json(accounts: Sequence[ShownAccount]) -> list[dict[str, Any]]:
-    """The ``accounts`` array of a reply."""
+    """The accounts as ``AccountBase`` objects, for a reply that adds to them; a reply that
+    shows them as they are embeds ``accounts_array``'s bytes."""
     return [account_json(account) for account in accounts]
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+from typing import NamedTuple
 
+import orjson
 import pytest
 from flask import Flask
 
 from sandbox import create_app
 from sandbox.inputs import StrictJSONProvider
+from sandbox.plaid.responses import account_json, accounts_array
 from sandbox.rendering import OrjsonProvider, json_column
 
 REPLY = {
@@ -53,3 +56,54 @@ def test_json_columns_read_back_as_the_standard_library_wrote_them() -> None:
         assert json_column(json.dumps(value)) == value
     nan = json_column(json.dumps({"x": float("nan")}))["x"]  # orjson refuses NaN
     assert nan != nan
+
+
+def test_debug_mode_replies_are_indented_and_embedded_fragments_written() -> None:
+    """In debug mode replies are indented; parts rendered ahead (``orjson.Fragment``: a sync
+    page's transactions, a reply's accounts) go into them as they are, never a 500."""
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "r"})
+    app.debug = True
+    reply = {"added": orjson.Fragment(b'[{"a":1}]'), "request_id": "abc"}
+    with app.app_context():
+        rendered = app.json.response(reply).data
+    assert rendered.startswith(b'{\n  "added": [{"a":1}],\n  "request_id"')
+    assert json.loads(rendered) == {"added": [{"a": 1}], "request_id": "abc"}
+
+
+class ShownRow(NamedTuple):
+    """An account as a read-only call resolves it (``core.accounts.ShownAccount``)."""
+
+    id: str
+    type: str
+    subtype: str | None
+    name: str
+    official_name: str | None
+    mask: str | None
+    currency: str
+    current_minor: int
+    available_minor: int | None
+    limit_minor: int | None
+    verification_status: str | None
+
+
+def _shown(current_minor: int) -> ShownRow:
+    return ShownRow(
+        id="acc-1",
+        type="depository",
+        subtype="checking",
+        name="Plaid Checking",
+        official_name=None,
+        mask="0000",
+        currency="USD",
+        current_minor=current_minor,
+        available_minor=None,
+        limit_minor=None,
+        verification_status=None,
+    )
+
+
+def test_accounts_arrays_are_the_json_of_each_account_and_follow_their_values() -> None:
+    rows = [_shown(110_00), _shown(110_00), _shown(4_321_07)]
+    assert orjson.dumps(accounts_array(rows)) == orjson.dumps([account_json(r) for r in rows])
+    moved = json.loads(orjson.dumps(accounts_array([_shown(99_99)])))
+    assert moved[0]["balances"]["current"] == 99.99  # a row's values are its rendering's key
