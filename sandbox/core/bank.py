@@ -716,7 +716,9 @@ class Bank:
         return self.investments_auth_of(self.product_accounts(access_token, account_ids))
 
     def investments_auth_of(self, view: AccountsView) -> tuple[Portfolio, list[TransferNumbers]]:
-        """``investments_auth`` for accounts already in hand."""
+        """``investments_auth`` for accounts already in hand; Investments Move has its own
+        error for a view without an investment account (``NO_INVESTMENT_AUTH_ACCOUNTS``)."""
+        investments.investment_accounts(view.accounts, missing=errors.NoInvestmentAuthAccounts)
         found = self.investment_holdings_of(view)
         country = self.institution_of(found.item).country
         return found, investments.transfer_numbers(found.item, found.accounts, country)
