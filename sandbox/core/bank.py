@@ -573,6 +573,20 @@ class Bank:
         """The ``error_code_reason`` of the item's error now (``consent.error_reason``)."""
         return consent.error_reason(item, self.now())
 
+    def auth_method(self, item: Item) -> str | None:
+        """``item.auth_method`` (``microdeposits.auth_method``); only an item with Auth reads
+        its accounts, for the one a micro-deposit flow verifies."""
+        if "auth" not in item.products:
+            return None
+        status = self.session.scalar(
+            select(Account.verification_status)
+            .where(Account.item_pk == item.pk, Account.verification_status.is_not(None))
+            .limit(1)
+        )
+        return microdeposits.auth_method(
+            item.products, self.institution_of(item).auth_method, status
+        )
+
     def institution_of(self, item: Item) -> Institution:
         """The catalogue entry of the item's bank."""
         return institutions.get(item.institution_id)

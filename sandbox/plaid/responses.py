@@ -99,9 +99,12 @@ class IdentityAccountSchema:
         return identity_account_json(obj, self.owner)
 
 
-def item_json(item: Item, institution: Institution, reason: str | None = None) -> dict[str, Any]:
+def item_json(
+    item: Item, institution: Institution, reason: str | None = None, auth_method: str | None = None
+) -> dict[str, Any]:
     """Plaid's ``Item`` (``available_products`` depends on the bank); ``reason``: its
-    error's ``error_code_reason``."""
+    error's ``error_code_reason``; ``auth_method``: how its Auth numbers came
+    (``Bank.auth_method``)."""
     products = list(item.products)
     return {
         "item_id": item.id,
@@ -115,16 +118,16 @@ def item_json(item: Item, institution: Institution, reason: str | None = None) -
         "consented_products": list(products),
         "consent_expiration_time": timestamp(item.consent_expires_at),
         "update_type": "background",
-        "auth_method": None,
+        "auth_method": auth_method,
     }
 
 
 def item_with_consent_json(
-    item: Item, institution: Institution, reason: str | None
+    item: Item, institution: Institution, reason: str | None, auth_method: str | None
 ) -> dict[str, Any]:
     """``/item/get``'s item, with creation time and consent fields."""
     return {
-        **item_json(item, institution, reason),
+        **item_json(item, institution, reason, auth_method),
         "created_at": timestamp(item.created_at),
         "consented_use_cases": [],
         "consented_data_scopes": [],
