@@ -1065,9 +1065,17 @@ class Bank:
         triggers.fire(self.session, self.tenant, item, webhook_type, webhook_code, self.now())
 
     def recurring_streams(self, view: AccountsView | ShownAccountsView) -> list[Stream]:
-        """Inflow and outflow streams in the posted transactions of the view's accounts."""
+        """Inflow and outflow streams in the posted transactions of the view's accounts.
+
+        Plaid serves them only for an item initialised with Transactions (linked with it, or
+        read through ``/transactions/get`` or ``/transactions/sync``) once its history is in;
+        recurring does not add the product. DIVERGES (unconfirmed): Plaid documents the rule,
+        not its error; the sandbox answers ``PRODUCT_NOT_READY``, as ``/transactions/get``
+        does during the historical pull."""
         item = self.session.get(Item, view.item.pk)  # the item itself: its plan reads its tenant
         assert item is not None
+        if "transactions" not in item.products or not self.history_ready(item):
+            raise errors.ProductNotReady()
         return recurring.streams(self.session, item, view.accounts, self.clock.today())
 
     def balance_history(

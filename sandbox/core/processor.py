@@ -190,10 +190,9 @@ class Processors:
         return self.bank.refresh_item_transactions(view.item)
 
     def recurring(self, processor_token: str) -> list[Stream]:
-        """Inflow and outflow streams of the account (billed as Transactions)."""
-        view = self.account(processor_token, "transactions")
-        self.bank.bill(view.item, "transactions")
-        return self.bank.recurring_streams(view)
+        """Inflow and outflow streams of the account (its item initialised with Transactions,
+        as ``Bank.recurring_streams`` says)."""
+        return self.bank.recurring_streams(self.account(processor_token, "transactions"))
 
     def sync(self, processor_token: str, cursor: str | None, count: int) -> SyncView:
         """One page of the account's transaction changes since ``cursor``."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from sandbox.core.models import Item, Tenant, Transaction
@@ -539,6 +540,30 @@ def test_transactions_recurring_get_account_ids_limits_streams(plaid: PlaidClien
     body = plaid.ok("/transactions/recurring/get", access_token=token, account_ids=[checking])
     streams = body["inflow_streams"] + body["outflow_streams"]
     assert streams and {s["account_id"] for s in streams} == {checking}
+
+
+def test_transactions_recurring_get_needs_an_item_initialised_with_transactions(
+    plaid: PlaidClient,
+) -> None:
+    """Plaid: recurring "can only be called on an Item that has already been initialized with
+    Transactions"; it does not add the product, /transactions/sync does."""
+    token = plaid.link_item(products=("auth",))
+    error = plaid.error("/transactions/recurring/get", access_token=token)
+    assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", "PRODUCT_NOT_READY")
+    assert plaid.ok("/item/get", access_token=token)["item"]["products"] == ["auth"]
+    plaid.ok("/transactions/sync", access_token=token)
+    assert plaid.ok("/transactions/recurring/get", access_token=token)["outflow_streams"]
+
+
+def test_transactions_recurring_get_waits_for_the_historical_pull(
+    plaid: PlaidClient, app: Flask
+) -> None:
+    app.config["HISTORICAL_DELAY_SECONDS"] = 60
+    token = plaid.link_item()
+    error = plaid.error("/transactions/recurring/get", access_token=token)
+    assert error["error_code"] == "PRODUCT_NOT_READY"
+    advance_clock(plaid, seconds=60)
+    assert plaid.ok("/transactions/recurring/get", access_token=token)["outflow_streams"]
 
 
 @pytest.mark.parametrize(
