@@ -135,13 +135,20 @@ def item_with_consent_json(
 
 
 def item_status(item: Item) -> dict[str, Any]:
-    """``/item/get``'s ``status`` object."""
+    """``/item/get``'s ``status`` object. The bank's connections serve every product at once,
+    so an item with Investments shows the same updates for them (its link pulled the
+    holdings, so it counts as one); null on an item without Investments."""
     return {
         "transactions": {
             "last_successful_update": timestamp(item.last_successful_update),
             "last_failed_update": timestamp(item.last_failed_update),
         },
-        "investments": None,
+        "investments": None
+        if "investments" not in item.products
+        else {
+            "last_successful_update": timestamp(item.last_successful_update or item.created_at),
+            "last_failed_update": timestamp(item.last_failed_update),
+        },
         # ``code_sent`` is not nullable: an item that never sent a webhook has no object.
         "last_webhook": None
         if item.last_webhook_code is None

@@ -64,6 +64,23 @@ def test_auth_added_on_first_use_sets_the_auth_method(plaid: PlaidClient) -> Non
     assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == "INSTANT_AUTH"
 
 
+def test_item_get_status_shows_investments_updates_of_an_investments_item(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=("transactions",))
+    assert plaid.ok("/item/get", access_token=token)["status"]["investments"] is None
+    token = plaid.link_item(products=("investments",))
+    linked = plaid.ok("/item/get", access_token=token)
+    assert linked["status"]["investments"] == {
+        "last_successful_update": linked["item"]["created_at"],
+        "last_failed_update": None,
+    }
+    advance_clock(plaid, 1)
+    plaid.ok("/investments/refresh", access_token=token)
+    refreshed = plaid.ok("/item/get", access_token=token)["status"]["investments"]
+    assert refreshed["last_successful_update"] > linked["item"]["created_at"]
+
+
 def test_reset_login_breaks_data_calls_but_not_item_get(plaid: PlaidClient) -> None:
     token = plaid.link_item()
     assert plaid.ok("/sandbox/item/reset_login", access_token=token)["reset_login"] is True
