@@ -583,9 +583,7 @@ class Bank:
             .where(Account.item_pk == item.pk, Account.verification_status.is_not(None))
             .limit(1)
         )
-        return microdeposits.auth_method(
-            item.products, self.institution_of(item).auth_method, status
-        )
+        return microdeposits.auth_method(item.products, status)
 
     def institution_of(self, item: Item) -> Institution:
         """The catalogue entry of the item's bank."""

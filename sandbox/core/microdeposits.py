@@ -102,18 +102,18 @@ def enter_code(account: Account, code: str) -> bool:
     return False
 
 
-def auth_method(products: Iterable[str], bank_method: str | None, status: str | None) -> str | None:
+def auth_method(products: Iterable[str], status: str | None) -> str | None:
     """Plaid's ``item.auth_method``: how the item's Auth numbers came, null on an item without
     Auth. ``status``: the ``verification_status`` of the item's micro-deposit account, if it
-    has one; ``bank_method``: the bank's own fallback (Instant Match at Houndstooth), else
-    the numbers came from the login (Instant Auth)."""
+    has one; else the numbers came from the login (Instant Auth: the sandbox runs neither
+    Instant Match nor Instant Micro-deposits, as ``auth_metadata`` says)."""
     if "auth" not in products:
         return None
     if status in _SAME_DAY:
         return "SAME_DAY_MICRODEPOSITS"
     if status is not None:
         return "AUTOMATED_MICRODEPOSITS"
-    return bank_method or "INSTANT_AUTH"
+    return "INSTANT_AUTH"
 
 
 def check_verified(accounts: list[Account]) -> None:

@@ -48,19 +48,18 @@ def test_set_status_returns_the_webhook_code_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("products", "bank_method", "status", "method"),
+    ("products", "status", "method"),
     [
-        (["transactions"], None, None, None),
-        (["transactions"], None, microdeposits.PENDING, None),  # no Auth, no numbers shown
-        (["auth"], None, None, "INSTANT_AUTH"),
-        (["auth"], "INSTANT_MATCH", None, "INSTANT_MATCH"),
-        (["auth"], None, microdeposits.PENDING, "AUTOMATED_MICRODEPOSITS"),
-        (["auth"], None, "verification_expired", "AUTOMATED_MICRODEPOSITS"),
-        (["auth"], None, microdeposits.MANUAL_PENDING, "SAME_DAY_MICRODEPOSITS"),
-        (["auth"], None, microdeposits.FAILED, "SAME_DAY_MICRODEPOSITS"),
+        (["transactions"], None, None),
+        (["transactions"], microdeposits.PENDING, None),  # no Auth, no numbers shown
+        (["auth"], None, "INSTANT_AUTH"),
+        (["auth"], microdeposits.PENDING, "AUTOMATED_MICRODEPOSITS"),
+        (["auth"], "verification_expired", "AUTOMATED_MICRODEPOSITS"),
+        (["auth"], microdeposits.MANUAL_PENDING, "SAME_DAY_MICRODEPOSITS"),
+        (["auth"], microdeposits.FAILED, "SAME_DAY_MICRODEPOSITS"),
     ],
 )
 def test_auth_method_names_the_flow_behind_the_numbers(
-    products: list[str], bank_method: str | None, status: str | None, method: str | None
+    products: list[str], status: str | None, method: str | None
 ) -> None:
-    assert microdeposits.auth_method(products, bank_method, status) == method
+    assert microdeposits.auth_method(products, status) == method

@@ -47,7 +47,8 @@ def test_item_get_reports_institution_and_products(plaid: PlaidClient) -> None:
     [
         ("ins_109508", ("transactions",), None),  # no Auth numbers: null, as Plaid's example
         ("ins_109508", ("transactions", "auth"), "INSTANT_AUTH"),
-        ("ins_109512", ("auth",), "INSTANT_MATCH"),  # Houndstooth's fallback flow
+        # Houndstooth: the sandbox runs no Instant Match (auth_metadata says so), the login reads
+        ("ins_109512", ("auth",), "INSTANT_AUTH"),
     ],
 )
 def test_item_auth_method_says_how_the_auth_numbers_came(
