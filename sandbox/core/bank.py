@@ -937,7 +937,12 @@ class Bank:
     # -- transactions -----------------------------------------------------------------------
 
     def sync_transactions(
-        self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
+        self,
+        access_token: str,
+        cursor: str | None,
+        count: int,
+        account_id: str | None = None,
+        days_requested: int | None = None,
     ) -> SyncView:
         """One page of transaction changes since ``cursor``.
 
@@ -949,17 +954,22 @@ class Bank:
             item = self.item(access_token, change=False)
         else:
             item = self.item_to_show(access_token)
-        return self.sync_item(item, cursor, count, account_id)
+        return self.sync_item(item, cursor, count, account_id, days_requested)
 
     def sync_item(
-        self, item: Item, cursor: str | None, count: int, account_id: str | None = None
+        self,
+        item: Item,
+        cursor: str | None,
+        count: int,
+        account_id: str | None = None,
+        days_requested: int | None = None,
     ) -> SyncView:
         """``sync_transactions`` for an item already in hand (a processor token's); a row
         as ``item_to_show`` returns it when ``_first_sync`` is False."""
         if _first_sync(item):
             self.lock(item)  # the first sync changes the item
         first_use = "transactions" not in item.products
-        self.bill(item, "transactions")
+        self._add_transactions(item, days_requested)
         if first_use:
             triggers.sync_started(self.session, self.tenant, item, self.history_wait(item))
         if not item.sync_called:  # a read of a synced item writes nothing (no flush, no lock)
@@ -985,6 +995,7 @@ class Bank:
         account_ids: list[str] | None,
         count: int,
         offset: int,
+        days_requested: int | None = None,
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first.
 
@@ -996,7 +1007,9 @@ class Bank:
         else:
             item = self.item(access_token, change=False)
         view = ShownAccountsView(item, self._shown(item, account_ids))
-        return self.transactions_of(view, start, end, count=count, offset=offset)
+        return self.transactions_of(
+            view, start, end, count=count, offset=offset, days_requested=days_requested
+        )
 
     def transactions_of(
         self,
@@ -1006,15 +1019,26 @@ class Bank:
         *,
         count: int,
         offset: int,
+        days_requested: int | None = None,
     ) -> TransactionsView:
         """``transactions`` for accounts already in hand."""
         item = view.item
-        self.bill(item, "transactions")
+        self._add_transactions(item, days_requested)
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()
         return transactions.between(
             self.session, item, view.accounts, start, end, count=count, offset=offset
         )
+
+    def _add_transactions(self, item: Item, days_requested: int | None) -> None:
+        """Bill Transactions; the call that adds it to the item may ask for more history
+        (``options.days_requested``, Plaid's rule: it counts only on an item not yet
+        initialised with Transactions), written at once (``items.extend_history``)."""
+        first_use = "transactions" not in item.products
+        self.bill(item, "transactions")  # locks the item when it adds the product
+        today = self.clock.today()
+        if first_use and days_requested and items.extend_history(item, today, days_requested):
+            items.load_history(self.session, item)
 
     def refresh_transactions(self, access_token: str) -> Item:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""

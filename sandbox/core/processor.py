@@ -178,11 +178,20 @@ class Processors:
         return self.bank.investment_transactions_of(view, start, end, count=count, offset=offset)
 
     def transactions(
-        self, processor_token: str, start: dt.date, end: dt.date, *, count: int, offset: int
+        self,
+        processor_token: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        count: int,
+        offset: int,
+        days_requested: int | None = None,
     ) -> TransactionsView:
         """The account's transactions between two dates, newest first, one page."""
         view = self.account(processor_token, "transactions")
-        return self.bank.transactions_of(view, start, end, count=count, offset=offset)
+        return self.bank.transactions_of(
+            view, start, end, count=count, offset=offset, days_requested=days_requested
+        )
 
     def refresh_transactions(self, processor_token: str) -> Item:
         """``/transactions/refresh`` of the token's item."""
@@ -194,10 +203,16 @@ class Processors:
         as ``Bank.recurring_streams`` says)."""
         return self.bank.recurring_streams(self.account(processor_token, "transactions"))
 
-    def sync(self, processor_token: str, cursor: str | None, count: int) -> SyncView:
+    def sync(
+        self,
+        processor_token: str,
+        cursor: str | None,
+        count: int,
+        days_requested: int | None = None,
+    ) -> SyncView:
         """One page of the account's transaction changes since ``cursor``."""
         view = self.account(processor_token, "transactions")
-        return self.bank.sync_item(view.item, cursor, count, view.accounts[0].id)
+        return self.bank.sync_item(view.item, cursor, count, view.accounts[0].id, days_requested)
 
     # -- Signal ----------------------------------------------------------------------------
 
