@@ -453,9 +453,23 @@ def test_sandbox_transactions_create_takes_the_banks_currency(
 @pytest.mark.parametrize(
     ("transaction", "field"),
     [
-        (_custom(date_transacted="2026-03-17", date_posted="2026-03-17"), "transactions[0]"),
-        (_custom(date_transacted="2026-02-01", date_posted="2026-02-02"), "transactions[0]"),
-        (_custom(date_transacted="2026-03-15", date_posted="2026-03-14"), "transactions[0]"),
+        (
+            _custom(date_transacted="2026-03-17", date_posted="2026-03-17"),
+            "transactions[0].date_transacted",
+        ),
+        # the future date is named, not only the transaction
+        (
+            _custom(date_transacted="2026-03-16", date_posted="2026-03-17"),
+            "transactions[0].date_posted",
+        ),
+        (
+            _custom(date_transacted="2026-02-01", date_posted="2026-02-02"),
+            "transactions[0].date_transacted",
+        ),
+        (
+            _custom(date_transacted="2026-03-15", date_posted="2026-03-14"),
+            "transactions[0].date_posted",
+        ),
         (_custom(amount="lots"), "transactions[0].amount"),
         (_custom(amount=1e17), "transactions[0].amount"),  # was a 500 (OverflowError)
         (_custom(amount=92233720368547758), "transactions[0].amount"),  # was kept: a bad tenant
