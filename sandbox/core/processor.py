@@ -178,20 +178,12 @@ class Processors:
         return self.bank.investment_transactions_of(view, start, end, count=count, offset=offset)
 
     def transactions(
-        self,
-        processor_token: str,
-        start: dt.date,
-        end: dt.date,
-        *,
-        count: int,
-        offset: int,
-        days_requested: int | None = None,
+        self, processor_token: str, start: dt.date, end: dt.date, *, count: int, offset: int
     ) -> TransactionsView:
-        """The account's transactions between two dates, newest first, one page."""
+        """The account's transactions between two dates, newest first, one page (Plaid's
+        processor twin takes no ``days_requested``)."""
         view = self.account(processor_token, "transactions")
-        return self.bank.transactions_of(
-            view, start, end, count=count, offset=offset, days_requested=days_requested
-        )
+        return self.bank.transactions_of(view, start, end, count=count, offset=offset)
 
     def refresh_transactions(self, processor_token: str) -> Item:
         """``/transactions/refresh`` of the token's item."""

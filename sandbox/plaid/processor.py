@@ -319,7 +319,6 @@ def processor_transactions_get() -> Response:
         req["end_date"],
         count=options["count"],
         offset=options["offset"],
-        days_requested=options.get("days_requested"),
     )
     return reply(
         account=_account(view.accounts),
