@@ -573,6 +573,18 @@ class Bank:
         """The ``error_code_reason`` of the item's error now (``consent.error_reason``)."""
         return consent.error_reason(item, self.now())
 
+    def auth_method(self, item: Item) -> str | None:
+        """``item.auth_method`` (``microdeposits.auth_method``); only an item with Auth reads
+        its accounts, for the one a micro-deposit flow verifies."""
+        if "auth" not in item.products:
+            return None
+        status = self.session.scalar(
+            select(Account.verification_status)
+            .where(Account.item_pk == item.pk, Account.verification_status.is_not(None))
+            .limit(1)
+        )
+        return microdeposits.auth_method(item.products, status)
+
     def institution_of(self, item: Item) -> Institution:
         """The catalogue entry of the item's bank."""
         return institutions.get(item.institution_id)
@@ -716,7 +728,9 @@ class Bank:
         return self.investments_auth_of(self.product_accounts(access_token, account_ids))
 
     def investments_auth_of(self, view: AccountsView) -> tuple[Portfolio, list[TransferNumbers]]:
-        """``investments_auth`` for accounts already in hand."""
+        """``investments_auth`` for accounts already in hand; Investments Move has its own
+        error for a view without an investment account (``NO_INVESTMENT_AUTH_ACCOUNTS``)."""
+        investments.investment_accounts(view.accounts, missing=errors.NoInvestmentAuthAccounts)
         found = self.investment_holdings_of(view)
         country = self.institution_of(found.item).country
         return found, investments.transfer_numbers(found.item, found.accounts, country)
@@ -934,7 +948,12 @@ class Bank:
     # -- transactions -----------------------------------------------------------------------
 
     def sync_transactions(
-        self, access_token: str, cursor: str | None, count: int, account_id: str | None = None
+        self,
+        access_token: str,
+        cursor: str | None,
+        count: int,
+        account_id: str | None = None,
+        days_requested: int | None = None,
     ) -> SyncView:
         """One page of transaction changes since ``cursor``.
 
@@ -946,17 +965,22 @@ class Bank:
             item = self.item(access_token, change=False)
         else:
             item = self.item_to_show(access_token)
-        return self.sync_item(item, cursor, count, account_id)
+        return self.sync_item(item, cursor, count, account_id, days_requested)
 
     def sync_item(
-        self, item: Item, cursor: str | None, count: int, account_id: str | None = None
+        self,
+        item: Item,
+        cursor: str | None,
+        count: int,
+        account_id: str | None = None,
+        days_requested: int | None = None,
     ) -> SyncView:
         """``sync_transactions`` for an item already in hand (a processor token's); a row
         as ``item_to_show`` returns it when ``_first_sync`` is False."""
         if _first_sync(item):
             self.lock(item)  # the first sync changes the item
         first_use = "transactions" not in item.products
-        self.bill(item, "transactions")
+        self._add_transactions(item, days_requested)
         if first_use:
             triggers.sync_started(self.session, self.tenant, item, self.history_wait(item))
         if not item.sync_called:  # a read of a synced item writes nothing (no flush, no lock)
@@ -982,6 +1006,7 @@ class Bank:
         account_ids: list[str] | None,
         count: int,
         offset: int,
+        days_requested: int | None = None,
     ) -> TransactionsView:
         """Posted and pending transactions between two dates, newest first.
 
@@ -993,7 +1018,9 @@ class Bank:
         else:
             item = self.item(access_token, change=False)
         view = ShownAccountsView(item, self._shown(item, account_ids))
-        return self.transactions_of(view, start, end, count=count, offset=offset)
+        return self.transactions_of(
+            view, start, end, count=count, offset=offset, days_requested=days_requested
+        )
 
     def transactions_of(
         self,
@@ -1003,15 +1030,26 @@ class Bank:
         *,
         count: int,
         offset: int,
+        days_requested: int | None = None,
     ) -> TransactionsView:
         """``transactions`` for accounts already in hand."""
         item = view.item
-        self.bill(item, "transactions")
+        self._add_transactions(item, days_requested)
         if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
             raise errors.ProductNotReady()
         return transactions.between(
             self.session, item, view.accounts, start, end, count=count, offset=offset
         )
+
+    def _add_transactions(self, item: Item, days_requested: int | None) -> None:
+        """Bill Transactions; the call that adds it to the item may ask for more history
+        (``options.days_requested``, Plaid's rule: it counts only on an item not yet
+        initialised with Transactions), written at once (``items.extend_history``)."""
+        first_use = "transactions" not in item.products
+        self.bill(item, "transactions")  # locks the item when it adds the product
+        today = self.clock.today()
+        if first_use and days_requested and items.extend_history(item, today, days_requested):
+            items.load_history(self.session, item)
 
     def refresh_transactions(self, access_token: str) -> Item:
         """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
@@ -1060,9 +1098,17 @@ class Bank:
         triggers.fire(self.session, self.tenant, item, webhook_type, webhook_code, self.now())
 
     def recurring_streams(self, view: AccountsView | ShownAccountsView) -> list[Stream]:
-        """Inflow and outflow streams in the posted transactions of the view's accounts."""
+        """Inflow and outflow streams in the posted transactions of the view's accounts.
+
+        Plaid serves them only for an item initialised with Transactions (linked with it, or
+        read through ``/transactions/get`` or ``/transactions/sync``) once its history is in;
+        recurring does not add the product. DIVERGES (unconfirmed): Plaid documents the rule,
+        not its error; the sandbox answers ``PRODUCT_NOT_READY``, as ``/transactions/get``
+        does during the historical pull."""
         item = self.session.get(Item, view.item.pk)  # the item itself: its plan reads its tenant
         assert item is not None
+        if "transactions" not in item.products or not self.history_ready(item):
+            raise errors.ProductNotReady()
         return recurring.streams(self.session, item, view.accounts, self.clock.today())
 
     def balance_history(

@@ -294,6 +294,12 @@ class NoInvestmentAccounts(ItemError):
     condition = "NO_INVESTMENT_ACCOUNTS"
 
 
+class NoInvestmentAuthAccounts(ItemError):
+    """there are no valid investment account(s) associated with this item for this request"""
+
+    condition = "NO_INVESTMENT_AUTH_ACCOUNTS"
+
+
 class ProductNotReady(ItemError):
     """the requested product is not yet ready. please provide a webhook or try the request again later"""
 

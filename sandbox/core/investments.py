@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from . import institutions, items
-from .errors import InvalidField, NoInvestmentAccounts
+from .errors import InvalidField, ItemError, NoInvestmentAccounts
 from .ledger import ItemPlan, portfolio, securities
 from .ledger.securities import BY_TICKER, CASH, Security
 from .models import Account, Item, ProcessorToken
@@ -89,11 +89,14 @@ class Portfolio:
         ]
 
 
-def investment_accounts(selected: list[Account]) -> list[Account]:
-    """The investment accounts among ``selected`` (none is ``NO_INVESTMENT_ACCOUNTS``)."""
+def investment_accounts(
+    selected: list[Account], missing: type[ItemError] = NoInvestmentAccounts
+) -> list[Account]:
+    """The investment accounts among ``selected``; none raises ``missing`` (the product's
+    own error: ``NO_INVESTMENT_ACCOUNTS`` for Investments)."""
     found = [a for a in selected if a.type == "investment"]
     if not found:
-        raise NoInvestmentAccounts()
+        raise missing()
     return found
 
 

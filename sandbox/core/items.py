@@ -199,6 +199,20 @@ def materialize(
     return writer.changed
 
 
+def extend_history(item: Item, today: dt.date, days_requested: int) -> bool:
+    """Transactions added after the link may ask for more history than the link did (Plaid's
+    ``options.days_requested`` of the first ``/transactions/sync`` or ``/transactions/get``):
+    move the start back and hold the new days back for ``load_history``. True when there is
+    more to load. DIVERGES: never shortens; the days already written stay."""
+    start = today - dt.timedelta(days=days_requested)
+    if start >= item.history_start:
+        return False
+    if item.history_pending_through is None:
+        item.history_pending_through = item.history_start - dt.timedelta(days=1)
+    item.history_start = start
+    return True
+
+
 def load_history(session: Session, item: Item) -> bool:
     """Generate the older history held back at creation (the historical pull), if any;
     True when this call wrote it.

@@ -102,6 +102,20 @@ def enter_code(account: Account, code: str) -> bool:
     return False
 
 
+def auth_method(products: Iterable[str], status: str | None) -> str | None:
+    """Plaid's ``item.auth_method``: how the item's Auth numbers came, null on an item without
+    Auth. ``status``: the ``verification_status`` of the item's micro-deposit account, if it
+    has one; else the numbers came from the login (Instant Auth: the sandbox runs neither
+    Instant Match nor Instant Micro-deposits, as ``auth_metadata`` says)."""
+    if "auth" not in products:
+        return None
+    if status in _SAME_DAY:
+        return "SAME_DAY_MICRODEPOSITS"
+    if status is not None:
+        return "AUTOMATED_MICRODEPOSITS"
+    return "INSTANT_AUTH"
+
+
 def check_verified(accounts: list[Account]) -> None:
     """``/auth/get`` releases no numbers while a deposit is unmatched (or never was)."""
     if any(a.verification_status in _NOT_READY for a in accounts):

@@ -180,7 +180,8 @@ class Processors:
     def transactions(
         self, processor_token: str, start: dt.date, end: dt.date, *, count: int, offset: int
     ) -> TransactionsView:
-        """The account's transactions between two dates, newest first, one page."""
+        """The account's transactions between two dates, newest first, one page (Plaid's
+        processor twin takes no ``days_requested``)."""
         view = self.account(processor_token, "transactions")
         return self.bank.transactions_of(view, start, end, count=count, offset=offset)
 
@@ -190,15 +191,20 @@ class Processors:
         return self.bank.refresh_item_transactions(view.item)
 
     def recurring(self, processor_token: str) -> list[Stream]:
-        """Inflow and outflow streams of the account (billed as Transactions)."""
-        view = self.account(processor_token, "transactions")
-        self.bank.bill(view.item, "transactions")
-        return self.bank.recurring_streams(view)
+        """Inflow and outflow streams of the account (its item initialised with Transactions,
+        as ``Bank.recurring_streams`` says)."""
+        return self.bank.recurring_streams(self.account(processor_token, "transactions"))
 
-    def sync(self, processor_token: str, cursor: str | None, count: int) -> SyncView:
+    def sync(
+        self,
+        processor_token: str,
+        cursor: str | None,
+        count: int,
+        days_requested: int | None = None,
+    ) -> SyncView:
         """One page of the account's transaction changes since ``cursor``."""
         view = self.account(processor_token, "transactions")
-        return self.bank.sync_item(view.item, cursor, count, view.accounts[0].id)
+        return self.bank.sync_item(view.item, cursor, count, view.accounts[0].id, days_requested)
 
     # -- Signal ----------------------------------------------------------------------------
 

@@ -134,8 +134,10 @@ def check_created(extra: list[dict[str, Any]], today: dt.date, currency: str) ->
         if not users.amount_fits(Decimal(raw["amount"])):
             amount = f"{field}.amount"
             raise errors.InvalidField(f"{amount} {users.AMOUNT_RULE}", field=amount)
-        if transacted > today or posted > today:
-            raise errors.InvalidField(f"{field}: dates must not be in the future", field=field)
+        for name, day in (("date_transacted", transacted), ("date_posted", posted)):
+            if day > today:
+                code = f"{field}.{name}"
+                raise errors.InvalidField(f"{code} must not be in the future", field=code)
         if (today - transacted).days > CREATE_WINDOW_DAYS:
             raise errors.InvalidField(
                 f"{field}.date_transacted must be within the last 14 days", field=field

@@ -144,6 +144,9 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     errors.NoAuthAccounts: PlaidError("ITEM_ERROR", "NO_AUTH_ACCOUNTS", 400, None),
     errors.NoLiabilityAccounts: PlaidError("ITEM_ERROR", "NO_LIABILITY_ACCOUNTS", 400, None),
     errors.NoInvestmentAccounts: PlaidError("ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS", 400, None),
+    errors.NoInvestmentAuthAccounts: PlaidError(
+        "ITEM_ERROR", "NO_INVESTMENT_AUTH_ACCOUNTS", 400, None
+    ),
     errors.ProductNotReady: PlaidError("ITEM_ERROR", "PRODUCT_NOT_READY", 400, None),
     errors.InvalidAssetReportToken: PlaidError(
         "INVALID_INPUT", "INVALID_ASSET_REPORT_TOKEN", 400, None

@@ -299,10 +299,13 @@ def processor_transactions_sync() -> Response:
     """One page of the token's account's transaction changes since ``cursor``."""
     req = load(ProcessorTransactionsSyncRequest)
     processors = current_bank().processors
-    view = processors.sync(req["processor_token"], req["cursor"], req["count"])
+    options = req["options"]
+    view = processors.sync(
+        req["processor_token"], req["cursor"], req["count"], options.get("days_requested")
+    )
     # The token's account even where no transactions stream (loans, investments).
     account = _account(processors.account(req["processor_token"]).accounts)
-    return reply(**sync_page(view, req["options"]), account=account)
+    return reply(**sync_page(view, options), account=account)
 
 
 @bp.post("/processor/transactions/get")

@@ -142,9 +142,12 @@ class IdentityAccountSchema:
         return identity_account_json(obj, self.owner)
 
 
-def item_json(item: Item, institution: Institution, reason: str | None = None) -> dict[str, Any]:
+def item_json(
+    item: Item, institution: Institution, reason: str | None = None, auth_method: str | None = None
+) -> dict[str, Any]:
     """Plaid's ``Item`` (``available_products`` depends on the bank); ``reason``: its
-    error's ``error_code_reason``."""
+    error's ``error_code_reason``; ``auth_method``: how its Auth numbers came
+    (``Bank.auth_method``)."""
     products = list(item.products)
     return {
         "item_id": item.id,
@@ -158,16 +161,16 @@ def item_json(item: Item, institution: Institution, reason: str | None = None) -
         "consented_products": list(products),
         "consent_expiration_time": timestamp(item.consent_expires_at),
         "update_type": "background",
-        "auth_method": None,
+        "auth_method": auth_method,
     }
 
 
 def item_with_consent_json(
-    item: Item, institution: Institution, reason: str | None
+    item: Item, institution: Institution, reason: str | None, auth_method: str | None
 ) -> dict[str, Any]:
     """``/item/get``'s item, with creation time and consent fields."""
     return {
-        **item_json(item, institution, reason),
+        **item_json(item, institution, reason, auth_method),
         "created_at": timestamp(item.created_at),
         "consented_use_cases": [],
         "consented_data_scopes": [],
@@ -175,13 +178,20 @@ def item_with_consent_json(
 
 
 def item_status(item: Item) -> dict[str, Any]:
-    """``/item/get``'s ``status`` object."""
+    """``/item/get``'s ``status`` object. The bank's connections serve every product at once,
+    so an item with Investments shows the same updates for them (its link pulled the
+    holdings, so it counts as one); null on an item without Investments."""
     return {
         "transactions": {
             "last_successful_update": timestamp(item.last_successful_update),
             "last_failed_update": timestamp(item.last_failed_update),
         },
-        "investments": None,
+        "investments": None
+        if "investments" not in item.products
+        else {
+            "last_successful_update": timestamp(item.last_successful_update or item.created_at),
+            "last_failed_update": timestamp(item.last_failed_update),
+        },
         # ``code_sent`` is not nullable: an item that never sent a webhook has no object.
         "last_webhook": None
         if item.last_webhook_code is None

@@ -37,7 +37,8 @@ def item_get() -> Response:
     req = load(requests.AccessTokenRequest)
     bank = current_bank()
     item = bank.item(req["access_token"], allow_error=True, change=False)
-    body = item_with_consent_json(item, bank.institution_of(item), bank.error_reason(item))
+    institution, reason = bank.institution_of(item), bank.error_reason(item)
+    body = item_with_consent_json(item, institution, reason, bank.auth_method(item))
     return reply(item=body, status=item_status(item))
 
 

@@ -45,7 +45,11 @@ def transactions_sync() -> Response:
     req = load(requests.TransactionsSyncRequest)
     options = req["options"]
     view = current_bank().sync_transactions(
-        req["access_token"], req["cursor"], req["count"], options.get("account_id")
+        req["access_token"],
+        req["cursor"],
+        req["count"],
+        options.get("account_id"),
+        options.get("days_requested"),
     )
     return reply(**sync_page(view, options), accounts=accounts_array(view.accounts))
 
@@ -63,6 +67,7 @@ def transactions_get() -> Response:
         account_ids=options.get("account_ids"),
         count=options["count"],
         offset=options["offset"],
+        days_requested=options.get("days_requested"),
     )
     return reply(
         accounts=accounts_array(view.accounts),

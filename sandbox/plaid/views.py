@@ -43,7 +43,9 @@ def reply(**payload: Any) -> Response:
 
 def item_json(bank: Bank, item: Item) -> dict[str, Any]:
     """The ``item`` object of a reply."""
-    return item_body(item, bank.institution_of(item), bank.error_reason(item))
+    return item_body(
+        item, bank.institution_of(item), bank.error_reason(item), bank.auth_method(item)
+    )
 
 
 def accounts_json(accounts: Sequence[ShownAccount]) -> list[dict[str, Any]]:

@@ -45,3 +45,21 @@ def test_set_status_returns_the_webhook_code_once() -> None:
     with pytest.raises(InvalidField) as caught:
         microdeposits.set_status(item, "acc1", "automatically_verified")
     assert caught.value.detail == {"field": "account_id"}
+
+
+@pytest.mark.parametrize(
+    ("products", "status", "method"),
+    [
+        (["transactions"], None, None),
+        (["transactions"], microdeposits.PENDING, None),  # no Auth, no numbers shown
+        (["auth"], None, "INSTANT_AUTH"),
+        (["auth"], microdeposits.PENDING, "AUTOMATED_MICRODEPOSITS"),
+        (["auth"], "verification_expired", "AUTOMATED_MICRODEPOSITS"),
+        (["auth"], microdeposits.MANUAL_PENDING, "SAME_DAY_MICRODEPOSITS"),
+        (["auth"], microdeposits.FAILED, "SAME_DAY_MICRODEPOSITS"),
+    ],
+)
+def test_auth_method_names_the_flow_behind_the_numbers(
+    products: list[str], status: str | None, method: str | None
+) -> None:
+    assert microdeposits.auth_method(products, status) == method

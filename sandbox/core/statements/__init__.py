@@ -109,7 +109,9 @@ class Statements:
         if end < start:
             raise InvalidField("end_date must not be before start_date", field="end_date")
         if end - start > REFRESH_WINDOW:
-            raise InvalidField("the range must be at most 2 years", field="start_date")
+            raise InvalidField(
+                "start_date must be at most 2 years before end_date", field="start_date"
+            )
         emit(
             self.session,
             self.tenant,

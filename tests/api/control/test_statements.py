@@ -181,6 +181,10 @@ def test_statements_bad_input_names_the_field(plaid: PlaidClient) -> None:
         "/statements/refresh", access_token=token, start_date="2026-03-01", end_date="2026-01-01"
     )
     assert error["error_code"] == "INVALID_FIELD" and "end_date" in error["error_message"]
+    error = plaid.error(
+        "/statements/refresh", access_token=token, start_date="2023-01-01", end_date="2026-01-01"
+    )  # over Plaid's two years: the message names the field
+    assert error["error_code"] == "INVALID_FIELD" and "start_date" in error["error_message"]
     reply = _get(
         plaid,
         f"/control/items/{item_id}/accounts/{accounts['0000']['account_id']}/export",

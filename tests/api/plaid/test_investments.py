@@ -188,16 +188,36 @@ def test_transactions_bad_input_names_the_field(
     assert field in error["error_message"]
 
 
-def test_item_without_investment_accounts_is_no_investment_accounts(plaid: PlaidClient) -> None:
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/investments/holdings/get", "NO_INVESTMENT_ACCOUNTS"),
+        ("/investments/refresh", "NO_INVESTMENT_ACCOUNTS"),
+        # Investments Move has its own code (Plaid's item errors)
+        ("/investments/auth/get", "NO_INVESTMENT_AUTH_ACCOUNTS"),
+    ],
+)
+def test_item_without_investment_accounts_is_the_products_error(
+    plaid: PlaidClient, path: str, code: str
+) -> None:
     """Linked without Investments (asking for it at link time is refused already), the
     endpoints still find no investment account to read."""
     token = plaid.link_item(override_username="user_student", override_password="pass_good")
-    for path in ("/investments/holdings/get", "/investments/auth/get", "/investments/refresh"):
-        error = plaid.error(path, access_token=token)
-        assert (error["error_type"], error["error_code"]) == (
-            "ITEM_ERROR",
-            "NO_INVESTMENT_ACCOUNTS",
-        )
+    error = plaid.error(path, access_token=token)
+    assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", code)
+
+
+def test_investments_auth_filtered_to_a_checking_account_is_no_investment_auth_accounts(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=PRODUCTS)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    checking = next(a["account_id"] for a in accounts if a["subtype"] == "checking")
+    error = plaid.error(
+        "/investments/auth/get", access_token=token, options={"account_ids": [checking]}
+    )
+    assert error["error_code"] == "NO_INVESTMENT_AUTH_ACCOUNTS"
+    assert error["error_message"].startswith("there are no valid investment account(s)")
 
 
 def test_unknown_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:

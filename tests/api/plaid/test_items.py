@@ -42,6 +42,46 @@ def test_item_get_reports_institution_and_products(plaid: PlaidClient) -> None:
     assert set(body["status"]) == {"transactions", "investments", "last_webhook"}
 
 
+@pytest.mark.parametrize(
+    ("institution", "products", "method"),
+    [
+        ("ins_109508", ("transactions",), None),  # no Auth numbers: null, as Plaid's example
+        ("ins_109508", ("transactions", "auth"), "INSTANT_AUTH"),
+        # Houndstooth: the sandbox runs no Instant Match (auth_metadata says so), the login reads
+        ("ins_109512", ("auth",), "INSTANT_AUTH"),
+    ],
+)
+def test_item_auth_method_says_how_the_auth_numbers_came(
+    plaid: PlaidClient, institution: str, products: tuple[str, ...], method: str | None
+) -> None:
+    token = plaid.link_item(institution, products=products)
+    assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == method
+    assert plaid.ok("/accounts/get", access_token=token)["item"]["auth_method"] == method
+
+
+def test_auth_added_on_first_use_sets_the_auth_method(plaid: PlaidClient) -> None:
+    token = plaid.link_item(products=("transactions",))
+    plaid.ok("/auth/get", access_token=token)
+    assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == "INSTANT_AUTH"
+
+
+def test_item_get_status_shows_investments_updates_of_an_investments_item(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=("transactions",))
+    assert plaid.ok("/item/get", access_token=token)["status"]["investments"] is None
+    token = plaid.link_item(products=("investments",))
+    linked = plaid.ok("/item/get", access_token=token)
+    assert linked["status"]["investments"] == {
+        "last_successful_update": linked["item"]["created_at"],
+        "last_failed_update": None,
+    }
+    advance_clock(plaid, 1)
+    plaid.ok("/investments/refresh", access_token=token)
+    refreshed = plaid.ok("/item/get", access_token=token)["status"]["investments"]
+    assert refreshed["last_successful_update"] > linked["item"]["created_at"]
+
+
 def test_reset_login_breaks_data_calls_but_not_item_get(plaid: PlaidClient) -> None:
     token = plaid.link_item()
     assert plaid.ok("/sandbox/item/reset_login", access_token=token)["reset_login"] is True

@@ -57,6 +57,19 @@ def test_linked_checking_account_is_pending_automatic_verification(plaid: PlaidC
         assert statuses.count("pending_automatic_verification") == 1
 
 
+@pytest.mark.parametrize("status", [None, "automatically_verified", "verification_expired"])
+def test_the_items_auth_method_is_automated_microdeposits(
+    plaid: PlaidClient, status: str | None
+) -> None:
+    token = _micro_item(plaid)
+    if status is not None:
+        account_id = _pending(plaid, token)["account_id"]
+        plaid.ok(SET, access_token=token, account_id=account_id, verification_status=status)
+    for path in ("/item/get", "/accounts/get"):
+        item = plaid.ok(path, access_token=token)["item"]
+        assert item["auth_method"] == "AUTOMATED_MICRODEPOSITS"
+
+
 def test_hosted_link_with_the_micro_deposit_password_gives_a_pending_account(
     plaid: PlaidClient,
 ) -> None:
@@ -238,6 +251,17 @@ def test_typed_numbers_give_one_account_pending_manual_verification(plaid: Plaid
         ("checking", "pending_manual_verification")
     ]
     assert plaid.error("/auth/get", access_token=token)["error_code"] == "PRODUCT_NOT_READY"
+
+
+def test_the_items_auth_method_is_same_day_microdeposits(plaid: PlaidClient) -> None:
+    token = _same_day_item(plaid)
+    assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == (
+        "SAME_DAY_MICRODEPOSITS"
+    )
+    _update_link(plaid, token).post("verify", code="ABC")
+    assert plaid.ok("/auth/get", access_token=token)["item"]["auth_method"] == (
+        "SAME_DAY_MICRODEPOSITS"
+    )
 
 
 @pytest.mark.parametrize("verified", [False, True], ids=["pending", "verified"])

@@ -263,7 +263,7 @@ def test_signal_scores_an_item_in_error_with_a_warning(plaid: PlaidClient) -> No
     ("path", "mask", "code"),
     [
         ("/processor/investments/holdings/get", "0000", "NO_INVESTMENT_ACCOUNTS"),
-        ("/processor/investments/auth/get", "3333", "NO_INVESTMENT_ACCOUNTS"),
+        ("/processor/investments/auth/get", "3333", "NO_INVESTMENT_AUTH_ACCOUNTS"),
         ("/processor/liabilities/get", "0000", "NO_LIABILITY_ACCOUNTS"),
         ("/processor/auth/get", "5555", "NO_AUTH_ACCOUNTS"),
     ],

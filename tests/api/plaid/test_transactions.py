@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from sandbox.core.models import Item, Tenant, Transaction
 from sandbox.extensions import db
 from sandbox.plaid.responses import TransactionSchema
 from tests.api.plaid.helpers import advance_clock, dynamic_item, sync_all
-from tests.conftest import PlaidClient
+from tests.conftest import FROZEN_NOW, PlaidClient
 
 TODAY = dt.date(2026, 3, 16)
 
@@ -452,9 +453,23 @@ def test_sandbox_transactions_create_takes_the_banks_currency(
 @pytest.mark.parametrize(
     ("transaction", "field"),
     [
-        (_custom(date_transacted="2026-03-17", date_posted="2026-03-17"), "transactions[0]"),
-        (_custom(date_transacted="2026-02-01", date_posted="2026-02-02"), "transactions[0]"),
-        (_custom(date_transacted="2026-03-15", date_posted="2026-03-14"), "transactions[0]"),
+        (
+            _custom(date_transacted="2026-03-17", date_posted="2026-03-17"),
+            "transactions[0].date_transacted",
+        ),
+        # the future date is named, not only the transaction
+        (
+            _custom(date_transacted="2026-03-16", date_posted="2026-03-17"),
+            "transactions[0].date_posted",
+        ),
+        (
+            _custom(date_transacted="2026-02-01", date_posted="2026-02-02"),
+            "transactions[0].date_transacted",
+        ),
+        (
+            _custom(date_transacted="2026-03-15", date_posted="2026-03-14"),
+            "transactions[0].date_posted",
+        ),
         (_custom(amount="lots"), "transactions[0].amount"),
         (_custom(amount=1e17), "transactions[0].amount"),  # was a 500 (OverflowError)
         (_custom(amount=92233720368547758), "transactions[0].amount"),  # was kept: a bad tenant
@@ -541,6 +556,30 @@ def test_transactions_recurring_get_account_ids_limits_streams(plaid: PlaidClien
     assert streams and {s["account_id"] for s in streams} == {checking}
 
 
+def test_transactions_recurring_get_needs_an_item_initialised_with_transactions(
+    plaid: PlaidClient,
+) -> None:
+    """Plaid: recurring "can only be called on an Item that has already been initialized with
+    Transactions"; it does not add the product, /transactions/sync does."""
+    token = plaid.link_item(products=("auth",))
+    error = plaid.error("/transactions/recurring/get", access_token=token)
+    assert (error["error_type"], error["error_code"]) == ("ITEM_ERROR", "PRODUCT_NOT_READY")
+    assert plaid.ok("/item/get", access_token=token)["item"]["products"] == ["auth"]
+    plaid.ok("/transactions/sync", access_token=token)
+    assert plaid.ok("/transactions/recurring/get", access_token=token)["outflow_streams"]
+
+
+def test_transactions_recurring_get_waits_for_the_historical_pull(
+    plaid: PlaidClient, app: Flask
+) -> None:
+    app.config["HISTORICAL_DELAY_SECONDS"] = 60
+    token = plaid.link_item()
+    error = plaid.error("/transactions/recurring/get", access_token=token)
+    assert error["error_code"] == "PRODUCT_NOT_READY"
+    advance_clock(plaid, seconds=60)
+    assert plaid.ok("/transactions/recurring/get", access_token=token)["outflow_streams"]
+
+
 @pytest.mark.parametrize(
     "options",
     [{"include_personal_finance_category": "x"}, {"personal_finance_category_version": "v9"}],
@@ -562,3 +601,67 @@ def test_categories_get_without_auth_returns_hierarchy(plaid: PlaidClient) -> No
     assert categories["10001000"]["hierarchy"] == ["Bank Fees", "Overdraft"]
     assert {c["group"] for c in categories.values()} <= {"place", "special", "digital"}
     assert response.get_json()["request_id"]
+
+
+# -- options.days_requested of the call that adds Transactions ----------------------------------
+
+TODAY = FROZEN_NOW.date()
+
+
+def _oldest(added: list[dict[str, Any]]) -> dt.date:
+    return min(dt.date.fromisoformat(t["date"]) for t in added)
+
+
+def test_days_requested_of_the_first_sync_brings_that_much_history(plaid: PlaidClient) -> None:
+    """Plaid: ``days_requested`` "controls the maximum number of days of transaction history"
+    on an item not yet initialised with Transactions (linked with Auth only, 90 days)."""
+    token = plaid.link_item(products=("auth",))
+    balances = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    merged, _ = sync_all(plaid, token, options={"days_requested": 365})
+    ids = [t["transaction_id"] for t in merged["added"]]
+    assert len(ids) == len(set(ids))
+    assert TODAY - dt.timedelta(days=365) <= _oldest(merged["added"]) < TODAY - dt.timedelta(90)
+    assert plaid.ok("/accounts/get", access_token=token)["accounts"] == balances
+    window = {"start_date": "2020-01-01", "end_date": TODAY.isoformat()}
+    got = plaid.ok("/transactions/get", access_token=token, **window, options={"count": 1})
+    assert got["total_transactions"] == len(ids)
+
+
+def test_days_requested_of_the_first_transactions_get_brings_that_much_history(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=("auth",))
+    body = plaid.ok(
+        "/transactions/get",
+        access_token=token,
+        start_date="2020-01-01",
+        end_date=TODAY.isoformat(),
+        options={"count": 500, "offset": 0, "days_requested": 200},
+    )
+    oldest = dt.date.fromisoformat(body["transactions"][-1]["date"])
+    assert TODAY - dt.timedelta(days=200) <= oldest < TODAY - dt.timedelta(90)
+
+
+def test_days_requested_on_an_item_initialised_with_transactions_changes_nothing(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=("transactions",))
+    merged, _ = sync_all(plaid, token, options={"days_requested": 730})
+    assert _oldest(merged["added"]) >= TODAY - dt.timedelta(days=90)
+
+
+def test_days_requested_of_a_processor_tokens_first_sync_brings_that_much_history(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(products=("auth",))
+    checking = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
+    processor = plaid.ok(
+        "/processor/token/create", access_token=token, account_id=checking, processor="dwolla"
+    )["processor_token"]
+    page = plaid.ok(
+        "/processor/transactions/sync",
+        processor_token=processor,
+        count=500,
+        options={"days_requested": 365},
+    )
+    assert _oldest(page["added"]) < TODAY - dt.timedelta(days=90)
