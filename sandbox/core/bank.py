@@ -574,16 +574,8 @@ class Bank:
         return consent.error_reason(item, self.now())
 
     def auth_method(self, item: Item) -> str | None:
-        """``item.auth_method`` (``microdeposits.auth_method``); only an item with Auth reads
-        its accounts, for the one a micro-deposit flow verifies."""
-        if "auth" not in item.products:
-            return None
-        status = self.session.scalar(
-            select(Account.verification_status)
-            .where(Account.item_pk == item.pk, Account.verification_status.is_not(None))
-            .limit(1)
-        )
-        return microdeposits.auth_method(item.products, status)
+        """``item.auth_method`` (``microdeposits.item_auth_method``)."""
+        return microdeposits.item_auth_method(self.session, item)
 
     def institution_of(self, item: Item) -> Institution:
         """The catalogue entry of the item's bank."""

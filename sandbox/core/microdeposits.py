@@ -20,9 +20,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
 from .accounts import ShownAccount
 from .errors import InvalidAccountId, InvalidField, ProductNotReady
 from .models import Account, Item
+from .prepared import Prepared
 
 PASSWORD = "microdeposits_good"
 PENDING = "pending_automatic_verification"
@@ -114,6 +118,24 @@ def auth_method(products: Iterable[str], status: str | None) -> str | None:
     if status is not None:
         return "AUTOMATED_MICRODEPOSITS"
     return "INSTANT_AUTH"
+
+
+# The status of an item's micro-deposit account, if it has one: read for every reply that
+# shows an item with Auth (``item.auth_method``), on the driver's cursor.
+_DEPOSIT_STATUS = Prepared(
+    select(Account.verification_status)
+    .where(Account.item_pk == bindparam("item_pk"), Account.verification_status.is_not(None))
+    .limit(1)
+)
+
+
+def item_auth_method(session: Session, item: Item) -> str | None:
+    """``auth_method`` of a stored item; only an item with Auth reads its accounts."""
+    if "auth" not in item.products:
+        return None
+    session.flush()  # a status this call changed is the one read
+    row = _DEPOSIT_STATUS.first(session, {"item_pk": item.pk})
+    return auth_method(item.products, None if row is None else row[0])
 
 
 def check_verified(accounts: list[Account]) -> None:
