@@ -90,6 +90,26 @@ def account_id(ns: str, raw_account_id: str) -> str:
     return local_id(ns, raw_account_id)
 
 
+def _bank_key(*identifiers: Any) -> str | None:
+    """`LocalAccount.bank_key` from what names an account at its bank, or None when any of
+    it is missing: TrueLayer's account ids are new on every connection, these are not. Hashed,
+    so the store keeps no full account number."""
+    parts = [re.sub(r"[\s-]+", "", str(i or "")).upper() for i in identifiers]
+    if not all(parts):
+        return None
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _account_bank_key(number: Mapping[str, Any]) -> str | None:
+    """An account's `bank_key`: its IBAN, else sort code and number (UK), else routing number
+    and number (US)."""
+    if number.get("iban"):
+        return _bank_key("iban", number["iban"])
+    return _bank_key(
+        "number", number.get("sort_code") or number.get("routing_number"), number.get("number")
+    )
+
+
 def transaction_keys(raws: Iterable[Mapping[str, Any]]) -> list[str]:
     """A stable key per transaction: `normalised_provider_transaction_id`, else
     `provider_transaction_id` (TrueLayer's `transaction_id` may change between calls), else
@@ -142,6 +162,7 @@ def map_account(ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any]) -> 
         available=money(balance.get("available")),
         limit=money(balance.get("overdraft")),
         official_name=raw.get("display_name"),
+        bank_key=_account_bank_key(number),
     )
 
 
@@ -158,6 +179,9 @@ def map_card_account(ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any]
         available=money(balance.get("available")),
         limit=money(balance.get("credit_limit")),
         official_name=raw.get("display_name"),
+        bank_key=_bank_key(
+            "card", raw.get("card_network"), raw.get("partial_card_number"), raw.get("name_on_card")
+        ),
     )
 
 

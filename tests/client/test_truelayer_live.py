@@ -278,3 +278,69 @@ def test_a_sign_in_begun_before_a_key_rotation_completes_with_the_new_key_alone(
             assert_matches(after, cid)
     finally:
         after.api.close()
+
+
+def _live_rows(store: Store, user: str) -> int:
+    """The user's live transactions, whichever connection holds them."""
+    with store.session() as s:
+        return len(
+            s.scalars(
+                select(Transaction.id)
+                .join(Account)
+                .where(Account.user_ref == user, Transaction.removed_at.is_(None))
+            ).all()
+        )
+
+
+def _accounts(store: Store, user: str) -> dict[int, int | None]:
+    """The user's accounts: local id → the connection holding it."""
+    with store.session() as s:
+        rows = s.execute(select(Account.id, Account.connection_id).where(Account.user_ref == user))
+        return dict(rows.all())
+
+
+def test_connecting_the_same_bank_again_after_a_disconnect_keeps_one_copy_of_everything(
+    tl: TrueLayerSync,
+) -> None:
+    """The sandbox gives a new connection new account ids (and, unlike TrueLayer, new
+    transaction ids): the new connection adopts the old accounts, matched on their numbers,
+    and their history with the user's notes, instead of showing everything twice. Bob signing
+    in with the same test login gets his own copy, and takes nothing of alice's."""
+    first = connect(tl, "alice")
+    assert tl.sync(first).ok
+    accounts, count = _accounts(tl.store, "alice"), _live_rows(tl.store, "alice")
+    with tl.store.session() as s:
+        noted = s.scalars(select(Transaction).order_by(Transaction.id)).first()
+        assert noted is not None
+        noted.notes, noted_id = "shared with bob", noted.id
+    tl.disconnect(first)
+    again = connect(tl, "alice")
+    result = tl.sync(again)
+    assert result.ok and result.added == 0, result
+    assert _accounts(tl.store, "alice") == dict.fromkeys(accounts, again)
+    assert _live_rows(tl.store, "alice") == count
+    assert_matches(tl, again)
+    with tl.store.session() as s:
+        kept = s.get(Transaction, noted_id)
+        assert kept is not None and kept.notes == "shared with bob"
+    bob = connect(tl, "bob")
+    assert tl.sync(bob).added == count
+    assert _live_rows(tl.store, "alice") == _live_rows(tl.store, "bob") == count
+    assert set(_accounts(tl.store, "alice")) == set(accounts)
+    assert not set(_accounts(tl.store, "bob")) & set(accounts)
+
+
+def test_signing_in_at_the_bank_again_for_a_connection_keeps_one_copy(tl: TrueLayerSync) -> None:
+    """A new sign-in for the connection (its auth link) reads the accounts under new ids:
+    the connection keeps its accounts and rows, none doubled."""
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    accounts, count = _accounts(tl.store, "alice"), _live_rows(tl.store, "alice")
+    with requests.Session() as browser:
+        back = authorize(browser, tl.auth_link("alice", connection_id=cid), REDIRECT_URI)
+    assert tl.complete(back) == cid
+    result = tl.sync(cid)
+    assert result.ok and result.added == 0, result
+    assert _accounts(tl.store, "alice") == accounts
+    assert _live_rows(tl.store, "alice") == count
+    assert_matches(tl, cid)
