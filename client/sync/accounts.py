@@ -16,6 +16,9 @@ from client.imports import adopt as file_imports
 from client.providers.model import LocalAccount
 from client.store.models import Account, Connection, ConnectionStatus, Cut, utcnow
 
+# In a disconnected connection's settings: the connection that took its accounts over.
+LINKED_AGAIN_AS = "linked_again_as"
+
 
 def upsert_account(
     session: Session, conn: Connection, acc: LocalAccount, known: Account | None = None
@@ -86,8 +89,9 @@ def _relinked(session: Session, conn: Connection, acc: LocalAccount) -> Account 
     and on a new consent of the same connection): the same user's account at the same provider
     and bank with the same `bank_key`, of a disconnected connection or of this one. It takes the
     new id and keeps its history, which this connection's sync then adopts (`adopt_history`)
-    instead of storing it again. Another user's accounts are never candidates, and neither are
-    those of another connection still linked: it keeps its own."""
+    instead of storing it again; the connection it leaves remembers where its accounts went
+    (`LINKED_AGAIN_AS`). Another user's accounts are never candidates, and neither are those of
+    another connection still linked: it keeps its own."""
     if acc.bank_key is None:
         return None
     row = session.scalar(
@@ -106,6 +110,9 @@ def _relinked(session: Session, conn: Connection, acc: LocalAccount) -> Account 
     if row is not None:
         row.provider_id = acc.provider_id
         conn.settings = {**conn.settings, "adopt_history": True}
+        left = row.connection
+        if left is not None and left.id != conn.id:
+            left.settings = {**left.settings, LINKED_AGAIN_AS: conn.id}
     return row
 
 

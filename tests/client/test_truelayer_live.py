@@ -300,12 +300,13 @@ def _accounts(store: Store, user: str) -> dict[int, int | None]:
 
 
 def test_connecting_the_same_bank_again_after_a_disconnect_keeps_one_copy_of_everything(
-    tl: TrueLayerSync,
+    tl: TrueLayerSync, store: Store, wide_console: None
 ) -> None:
     """The sandbox gives a new connection new account ids (and, unlike TrueLayer, new
     transaction ids): the new connection adopts the old accounts, matched on their numbers,
-    and their history with the user's notes, instead of showing everything twice. Bob signing
-    in with the same test login gets his own copy, and takes nothing of alice's."""
+    and their history with the user's notes, instead of showing everything twice; `status`
+    says where the old connection went. Bob signing in with the same test login gets his own
+    copy, and takes nothing of alice's."""
     first = connect(tl, "alice")
     assert tl.sync(first).ok
     accounts, count = _accounts(tl.store, "alice"), _live_rows(tl.store, "alice")
@@ -323,6 +324,9 @@ def test_connecting_the_same_bank_again_after_a_disconnect_keeps_one_copy_of_eve
     with tl.store.session() as s:
         kept = s.get(Transaction, noted_id)
         assert kept is not None and kept.notes == "shared with bob"
+    status = CliRunner(env={"BANK_CLIENT_DB": store.url}).invoke(main, ["status"])
+    assert f"linked again as connection {again}" in status.output, status.output
+    assert "connect again in the app" not in status.output
     bob = connect(tl, "bob")
     assert tl.sync(bob).added == count
     assert _live_rows(tl.store, "alice") == _live_rows(tl.store, "bob") == count
