@@ -216,6 +216,7 @@ class TrueLayerProvider:
         else:
             ending = self._finish(tokens, state, run)
             page.next_cursor, page.has_more = ending.next_cursor, ending.has_more
+            page.pending_complete = not ending.has_more
         return page
 
     def _account(self, token: str, ns: str, kind: str, raw: dict[str, Any]) -> LocalAccount:

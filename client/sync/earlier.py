@@ -13,12 +13,32 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from client.imports import adopt as file_imports
 from client.providers.model import LocalTransaction
-from client.store.models import MANUAL_SOURCE, Account, Connection, Transaction
+from client.store.models import MANUAL_SOURCE, Account, Connection, Transaction, utcnow
+
+
+def drop_unclaimed_pending(session: Session, conn: Connection) -> int:
+    """At the end of the run that adopted earlier Items' history: their pending rows on this
+    connection's accounts that no transaction claimed are pending no more at the bank (posted
+    under other details, or dropped), as the run read every pending transaction; no sync of
+    the earlier Item will ever remove them, so they are removed now. Returns how many."""
+    result = session.execute(
+        update(Transaction)
+        .where(
+            Transaction.account_id.in_(select(Account.id).where(Account.connection_id == conn.id)),
+            Transaction.item_id != conn.item_id,
+            Transaction.source.not_in((MANUAL_SOURCE, *file_imports.IMPORT_SOURCES)),
+            Transaction.pending.is_(True),
+            Transaction.removed_at.is_(None),
+        )
+        .values(removed_at=utcnow(), sync_pass=conn.sync_pass)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def adopt(

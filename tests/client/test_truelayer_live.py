@@ -348,3 +348,24 @@ def test_signing_in_at_the_bank_again_for_a_connection_keeps_one_copy(tl: TrueLa
     assert _accounts(tl.store, "alice") == accounts
     assert _live_rows(tl.store, "alice") == count
     assert_matches(tl, cid)
+
+
+def test_a_relink_after_days_away_adds_what_is_new_and_leaves_nothing_pending_twice(
+    tl: TrueLayerSync, tenant: Tenant
+) -> None:
+    """Days pass between the disconnect and the new connection: what the bank booked
+    meanwhile is added, the pending transactions that posted meanwhile are not left pending
+    beside their posted copy, and rows older than the bank now serves stay as history."""
+    first = connect(tl, "alice")
+    assert tl.sync(first).ok
+    tl.disconnect(first)
+    tenant.advance(6)
+    again = connect(tl, "alice")
+    result = tl.sync(again)
+    assert result.ok and result.added > 0 and result.removed > 0, result
+    mine, truth = stored_transactions(tl.store, again), ground_truth(tl, again)
+    assert len(mine) == len({m[0] for m in mine}), "duplicate provider ids"
+    assert set(truth) <= set(mine)
+    kept = set(mine) - set(truth)
+    oldest = min(date for _, _, date, _ in truth)
+    assert all(not pending and date < oldest for _, _, date, pending in kept), sorted(kept)

@@ -467,6 +467,30 @@ def test_a_relink_adopts_the_accounts_and_matches_transactions_by_the_banks_ids(
     assert len(_rows(store, again)) == len(_rows(store, bob)) == 12
 
 
+def test_a_pending_transaction_that_posted_while_disconnected_is_not_left_pending(
+    engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
+) -> None:
+    """The old connection's pending coffee settled (under a new id and date) before the
+    re-link: the new connection stores the settled one, and the pending copy, which no sync
+    of the old connection will ever remove, is removed rather than left pending beside it."""
+    sync, store, alice, cipher = engine
+    acc = fake.accounts[0]["account_id"]
+    fake.pending[acc] = [settled("p-coffee", "2018-03-18", -3.5, "COFFEE")]
+    assert sync.sync(alice).added == 13
+    with store.session() as session:
+        conn = session.get(Connection, alice)
+        assert conn is not None
+        conn.status, conn.access_token_enc = ConnectionStatus.DISCONNECTED, None
+    fake.pending[acc] = []
+    fake.booked[acc].append(settled("b-coffee", "2018-03-19", -3.5, "COFFEE"))
+    _relinked_bank(fake)
+    again = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "cccc"))
+    result = sync.sync(again)
+    assert result.ok and (result.added, result.removed) == (1, 1), result
+    rows = _rows(store, again)
+    assert len(rows) == 13 and not any(pending for _, pending in rows.values())
+
+
 def test_connecting_a_linked_bank_twice_leaves_the_first_connection_its_accounts(
     engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
 ) -> None:
