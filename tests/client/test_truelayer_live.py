@@ -292,6 +292,12 @@ def _live_rows(store: Store, user: str) -> int:
         )
 
 
+def _masks(store: Store, cid: int) -> list[str | None]:
+    """The last digits of a connection's accounts and cards."""
+    with store.session() as s:
+        return sorted(s.scalars(select(Account.mask).where(Account.connection_id == cid)).all())
+
+
 def _accounts(store: Store, user: str) -> dict[int, int | None]:
     """The user's accounts: local id → the connection holding it."""
     with store.session() as s:
@@ -369,3 +375,27 @@ def test_a_relink_after_days_away_adds_what_is_new_and_leaves_nothing_pending_tw
     kept = set(mine) - set(truth)
     oldest = min(date for _, _, date, _ in truth)
     assert all(not pending and date < oldest for _, _, date, pending in kept), sorted(kept)
+
+
+def test_the_same_user_and_bank_through_another_tenant_adopts_nothing(
+    tl: TrueLayerSync, live: Any, store: Store, bank: BankSync
+) -> None:
+    """Another tenant (another app's client id) with the same seed has the very same account
+    numbers: alice's disconnected connection there stays apart from her new one here."""
+    reply = requests.post(live.url + "/control/tenants", json={"seed": 7}, timeout=30)
+    keys = reply.json()
+    elsewhere = truelayer_sync(
+        Tenant(live.url, keys["client_id"], keys["secret"]), store, bank.cipher
+    )
+    try:
+        there = connect(elsewhere, "alice")
+        assert elsewhere.sync(there).ok
+        elsewhere.disconnect(there)
+    finally:
+        elsewhere.api.close()
+    theirs = _accounts(store, "alice")
+    here = connect(tl, "alice")
+    result = tl.sync(here)
+    assert result.ok and result.added == len(stored_transactions(store, there)), result
+    assert _masks(store, here) == _masks(store, there)  # the same numbers: another tenant
+    assert {a: c for a, c in _accounts(store, "alice").items() if a in theirs} == theirs

@@ -67,6 +67,7 @@ def test_the_bank_key_names_the_account_not_the_connection() -> None:
     elsewhere = map_account("ns2", {**raw, "account_id": "another-id"}, balance)
     assert key is not None and elsewhere.bank_key == key and elsewhere.provider_id != key
     assert "GB35" not in key and "12345678" not in key  # the store keeps no account number
+    assert map_account("ns1", raw, balance, app="another-app").bank_key != key  # another tenant
     number = {"number": "12345678", "sort_code": "12-34-56"}
     uk_only = map_account("ns1", {**raw, "account_number": number}, balance).bank_key
     spaced = {"number": "12345678", "sort_code": "12 34 56"}
