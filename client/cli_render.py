@@ -14,6 +14,7 @@ from client.notify import APP_SIDE, advice_for
 from client.providers.truelayer import TrueLayerProvider
 from client.schedule.reminders import renewal
 from client.store.models import Account, Connection, ConnectionStatus, SyncRun
+from client.sync.accounts import LINKED_AGAIN_AS
 
 
 def money(amount: Decimal | None, currency: str | None = None) -> str:
@@ -70,6 +71,8 @@ def advice(conn: Connection, error_code: str | None = None) -> str:
     if conn.status == ConnectionStatus.LOGIN_REQUIRED:
         return f"{'renew consent in the app' if truelayer else 'sign in again'}: {renewal(conn)}"
     if conn.status == ConnectionStatus.DISCONNECTED:
+        if LINKED_AGAIN_AS in conn.settings:
+            return f"linked again as connection {conn.settings[LINKED_AGAIN_AS]}"
         if truelayer:
             return "disconnected; connect again in the app: TrueLayerSync.auth_link"
         return f"disconnected; link again: bank-client reconnect {conn.id}"

@@ -13,6 +13,7 @@ from typing import Any
 from client.app.service import SyncState
 from client.books.queries import TransactionView
 from client.notify import advice_for
+from client.providers.truelayer import TrueLayerProvider
 from client.store.models import Account, Connection, ConnectionStatus, SyncRun
 
 Json = dict[str, Any]
@@ -31,7 +32,16 @@ def instant(value: dt.datetime | dt.date | None) -> str | None:
 
 
 def action_for(conn: Connection) -> str | None:
-    """What the user should do next: `reconnect`, `retry` or nothing."""
+    """What the user can do next in this app: `reconnect`, `retry` or nothing. Nothing for a
+    TrueLayer connection: this app reconnects and syncs Plaid Items only (both answer 409
+    there); the app that embeds `TrueLayerSync` renews or syncs it."""
+    if conn.provider == TrueLayerProvider.name:
+        return None
+    return _remedy(conn)
+
+
+def _remedy(conn: Connection) -> str | None:
+    """What the connection's status calls for, whichever app can do it."""
     if conn.status in (ConnectionStatus.LOGIN_REQUIRED, ConnectionStatus.DISCONNECTED):
         return "reconnect"
     if conn.status == ConnectionStatus.ERROR:
@@ -40,10 +50,11 @@ def action_for(conn: Connection) -> str | None:
 
 
 def needs_you(conn: Connection) -> bool:
-    """A problem to raise on the overview: not a connection the user disconnected on purpose
-    (its token forgotten); one the bank disconnected (token kept, Item gone) is."""
+    """A problem to raise on the overview (a TrueLayer connection's too): not a connection the
+    user disconnected on purpose (its token forgotten); one the bank disconnected (token kept,
+    Item gone) is."""
     deliberate = conn.status == ConnectionStatus.DISCONNECTED and conn.access_token_enc is None
-    return action_for(conn) is not None and not deliberate
+    return _remedy(conn) is not None and not deliberate
 
 
 def connection(conn: Connection, state: SyncState | None = None) -> Json:

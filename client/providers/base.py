@@ -41,6 +41,10 @@ class ChangePage:
     credentials: str | None = None
     # Cards, standing orders, direct debits: stored with the page, in the same transaction.
     facts: list[AccountFacts] = field(default_factory=list)
+    # On a run's last page: the run read every pending transaction of every account (each
+    # TrueLayer run does), so an earlier Item's pending row it adopted nothing into is gone
+    # at the bank (`client.sync.earlier.drop_unclaimed_pending`).
+    pending_complete: bool = False
 
 
 class Provider(Protocol):

@@ -28,6 +28,10 @@ class LocalAccount:
     available: Decimal | None
     limit: Decimal | None
     official_name: str | None = None
+    # What names the account at its bank whichever connection reads it (TrueLayer's IBAN, or
+    # sort code and number; a card's network, last digits and holder), hashed; None when the
+    # provider says nothing that stable. A re-link of the same account finds it by this.
+    bank_key: str | None = None
 
 
 @dataclass(frozen=True)

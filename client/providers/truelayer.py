@@ -216,15 +216,17 @@ class TrueLayerProvider:
         else:
             ending = self._finish(tokens, state, run)
             page.next_cursor, page.has_more = ending.next_cursor, ending.has_more
+            page.pending_complete = not ending.has_more
         return page
 
     def _account(self, token: str, ns: str, kind: str, raw: dict[str, Any]) -> LocalAccount:
         """The account or card with its balance."""
         balance = self.api.results(token, f"/{kind}/{raw['account_id']}/balance")
         values = balance[0] if balance else {}
+        app = self.api.config.client_id
         if kind == CARDS:
-            return map_card_account(ns, raw, values)
-        return map_account(ns, raw, values)
+            return map_card_account(ns, raw, values, app=app)
+        return map_account(ns, raw, values, app=app)
 
     def _facts(self, tokens: Tokens, kind: str, raw: dict[str, Any]) -> AccountFacts:
         """The card itself, or the account's standing orders and direct debits (None when not

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -110,7 +111,7 @@ class TrueLayerSync:
         with self.store.session() as session:
             conn = Connection(
                 provider=self.provider.name,
-                item_id=f"tl:{tokens.ns}:{me.get('credentials_id') or ''}"[:100],
+                item_id=_item_id(tokens, me),
                 user_ref=user_ref,
                 access_token_enc=self.cipher.encrypt(tokens.dumps()),
                 institution_id=provider.get("provider_id"),
@@ -198,16 +199,20 @@ class TrueLayerSync:
         return self.engine.credentials(connection_id)
 
     def _reauthenticated(self, connection_id: int, tokens: Tokens) -> None:
-        """Store a renewed consent's tokens and its new end (from /me): the old end, past
-        already, would show in the app and keep the reminders of the new one from coming.
-        The tokens are stored first: the refresh token they replace is spent."""
+        """Store a renewed consent's tokens, its new end and its credentials (from /me): the
+        old end, past already, would show in the app and keep the reminders of the new one from
+        coming. New credentials (a new sign-in at the bank) read the accounts under new ids:
+        the next sync reads the whole window again and adopts every row the old ones stored
+        (`client.sync.earlier` tells them apart by this id) rather than doubling it. The tokens
+        are stored first: the refresh token they replace is spent."""
         self._replace_tokens(connection_id, tokens)
         with neutral_errors():
             me = self.api.results(tokens.access_token, "/me")[0]
         with self.store.session() as session:
-            get_connection(session, connection_id).consent_expires_at = instant(
-                me.get("consent_expires_at")
-            )
+            conn = get_connection(session, connection_id)
+            conn.consent_expires_at = instant(me.get("consent_expires_at"))
+            if conn.item_id != (signed_in := _item_id(tokens, me)):
+                conn.item_id, conn.cursor = signed_in, None
         self.audit.record_consent("reauthenticated", connection_id)
 
     def _replace_tokens(self, connection_id: int, tokens: Tokens) -> None:
@@ -243,6 +248,12 @@ class TrueLayerSync:
                 raise errors.SyncError(UNKNOWN_FLOW, "the authorization link has expired")
             flow.used_at = utcnow()
             return flow
+
+
+def _item_id(tokens: Tokens, me: dict[str, Any]) -> str:
+    """The connection's `item_id`: its namespace and TrueLayer's credentials id (new for every
+    sign-in at the bank)."""
+    return f"tl:{tokens.ns}:{me.get('credentials_id') or ''}"[:100]
 
 
 def _challenge(verifier: str) -> str:

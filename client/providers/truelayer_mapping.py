@@ -90,6 +90,26 @@ def account_id(ns: str, raw_account_id: str) -> str:
     return local_id(ns, raw_account_id)
 
 
+def _bank_key(app: str, *identifiers: Any) -> str | None:
+    """`LocalAccount.bank_key` from what names an account at its bank, or None when any of
+    it is missing: TrueLayer's account ids are new on every connection, these are not. Hashed
+    with the app's client id: the store keeps no full account number, and two apps (tenants)
+    sharing a store never match each other's accounts."""
+    parts = [re.sub(r"[\s-]+", "", str(i or "")).upper() for i in identifiers]
+    if not all(parts):
+        return None
+    return hashlib.sha256("\x00".join([app, *parts]).encode()).hexdigest()
+
+
+def _account_bank_key(app: str, number: Mapping[str, Any]) -> str | None:
+    """An account's `bank_key`: its IBAN, else sort code and number (UK), else routing number
+    and number (US)."""
+    if number.get("iban"):
+        return _bank_key(app, "iban", number["iban"])
+    routing = number.get("sort_code") or number.get("routing_number")
+    return _bank_key(app, "number", routing, number.get("number"))
+
+
 def transaction_keys(raws: Iterable[Mapping[str, Any]]) -> list[str]:
     """A stable key per transaction: `normalised_provider_transaction_id`, else
     `provider_transaction_id` (TrueLayer's `transaction_id` may change between calls), else
@@ -127,8 +147,11 @@ def day(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if value else None
 
 
-def map_account(ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any]) -> LocalAccount:
-    """A current or savings account with its balance (`overdraft` is the arranged limit)."""
+def map_account(
+    ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any], *, app: str = ""
+) -> LocalAccount:
+    """A current or savings account with its balance (`overdraft` is the arranged limit;
+    `app`: the app's client id, see `_bank_key`)."""
     number = raw.get("account_number") or {}
     digits = number.get("number") or number.get("iban") or ""
     return LocalAccount(
@@ -142,11 +165,15 @@ def map_account(ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any]) -> 
         available=money(balance.get("available")),
         limit=money(balance.get("overdraft")),
         official_name=raw.get("display_name"),
+        bank_key=_account_bank_key(app, number),
     )
 
 
-def map_card_account(ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any]) -> LocalAccount:
-    """A card as a credit account: `current` is what is owed, `limit` the credit limit."""
+def map_card_account(
+    ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any], *, app: str = ""
+) -> LocalAccount:
+    """A card as a credit account: `current` is what is owed, `limit` the credit limit (`app`:
+    the app's client id, see `_bank_key`)."""
     return LocalAccount(
         provider_id=account_id(ns, raw["account_id"]),
         name=raw.get("display_name") or "",
@@ -158,6 +185,13 @@ def map_card_account(ns: str, raw: Mapping[str, Any], balance: Mapping[str, Any]
         available=money(balance.get("available")),
         limit=money(balance.get("credit_limit")),
         official_name=raw.get("display_name"),
+        bank_key=_bank_key(
+            app,
+            "card",
+            raw.get("card_network"),
+            raw.get("partial_card_number"),
+            raw.get("name_on_card"),
+        ),
     )
 
 

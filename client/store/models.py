@@ -86,6 +86,8 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200))
     official_name: Mapped[str | None] = mapped_column(String(200))
     mask: Mapped[str | None] = mapped_column(String(10))
+    # `LocalAccount.bank_key`: how a re-link of the same account at the bank finds this row.
+    bank_key: Mapped[str | None] = mapped_column(String(64), index=True)
     type: Mapped[str] = mapped_column(String(30))
     subtype: Mapped[str | None] = mapped_column(String(50))
     currency: Mapped[str] = mapped_column(String(10))

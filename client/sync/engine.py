@@ -44,6 +44,7 @@ from client.store.models import (
 from client.sync import history
 from client.sync.accounts import refresh_accounts
 from client.sync.apply import Counts, apply_plan
+from client.sync.earlier import drop_unclaimed_pending
 from client.sync.merge import plan_page
 
 log = logging.getLogger(__name__)
@@ -262,6 +263,8 @@ class SyncEngine:
                 _sweep(session, conn)
                 conn.in_chain, conn.chain_cursor = False, None
                 if "adopt_history" in conn.settings:
+                    if page.pending_complete:
+                        counts.removed += drop_unclaimed_pending(session, conn)
                     conn.settings = {k: v for k, v in conn.settings.items() if k != "adopt_history"}
             totals = dataclasses.replace(
                 result,

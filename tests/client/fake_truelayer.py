@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from client.api.transport import Observer
@@ -41,7 +42,8 @@ def settled(tid: str, day: str, amount: float, text: str = "SHOP", **extra: Any)
 class FakeTrueLayer:
     """One connection's accounts, cards and transactions; tokens it accepts; calls it saw."""
 
-    def __init__(self) -> None:
+    def __init__(self, client_id: str = "fake-app") -> None:
+        self.config = SimpleNamespace(client_id=client_id)  # TrueLayerAPI's, as far as read
         self.accounts = example("GetAccounts200Response")
         self.cards = example("GetCards200Response")
         self.booked: dict[str, list[dict[str, Any]]] = {

@@ -278,3 +278,124 @@ def test_a_sign_in_begun_before_a_key_rotation_completes_with_the_new_key_alone(
             assert_matches(after, cid)
     finally:
         after.api.close()
+
+
+def _live_rows(store: Store, user: str) -> int:
+    """The user's live transactions, whichever connection holds them."""
+    with store.session() as s:
+        return len(
+            s.scalars(
+                select(Transaction.id)
+                .join(Account)
+                .where(Account.user_ref == user, Transaction.removed_at.is_(None))
+            ).all()
+        )
+
+
+def _masks(store: Store, cid: int) -> list[str | None]:
+    """The last digits of a connection's accounts and cards."""
+    with store.session() as s:
+        return sorted(s.scalars(select(Account.mask).where(Account.connection_id == cid)).all())
+
+
+def _accounts(store: Store, user: str) -> dict[int, int | None]:
+    """The user's accounts: local id → the connection holding it."""
+    with store.session() as s:
+        rows = s.execute(select(Account.id, Account.connection_id).where(Account.user_ref == user))
+        return dict(rows.all())
+
+
+def test_connecting_the_same_bank_again_after_a_disconnect_keeps_one_copy_of_everything(
+    tl: TrueLayerSync, store: Store, wide_console: None
+) -> None:
+    """The sandbox gives a new connection new account ids (and, unlike TrueLayer, new
+    transaction ids): the new connection adopts the old accounts, matched on their numbers,
+    and their history with the user's notes, instead of showing everything twice; `status`
+    says where the old connection went. Bob signing in with the same test login gets his own
+    copy, and takes nothing of alice's."""
+    first = connect(tl, "alice")
+    assert tl.sync(first).ok
+    accounts, count = _accounts(tl.store, "alice"), _live_rows(tl.store, "alice")
+    with tl.store.session() as s:
+        noted = s.scalars(select(Transaction).order_by(Transaction.id)).first()
+        assert noted is not None
+        noted.notes, noted_id = "shared with bob", noted.id
+    tl.disconnect(first)
+    again = connect(tl, "alice")
+    result = tl.sync(again)
+    assert result.ok and result.added == 0, result
+    assert _accounts(tl.store, "alice") == dict.fromkeys(accounts, again)
+    assert _live_rows(tl.store, "alice") == count
+    assert_matches(tl, again)
+    with tl.store.session() as s:
+        kept = s.get(Transaction, noted_id)
+        assert kept is not None and kept.notes == "shared with bob"
+    status = CliRunner(env={"BANK_CLIENT_DB": store.url}).invoke(main, ["status"])
+    assert f"linked again as connection {again}" in status.output, status.output
+    assert "connect again in the app" not in status.output
+    bob = connect(tl, "bob")
+    assert tl.sync(bob).added == count
+    assert _live_rows(tl.store, "alice") == _live_rows(tl.store, "bob") == count
+    assert set(_accounts(tl.store, "alice")) == set(accounts)
+    assert not set(_accounts(tl.store, "bob")) & set(accounts)
+
+
+def test_signing_in_at_the_bank_again_for_a_connection_keeps_one_copy(tl: TrueLayerSync) -> None:
+    """A new sign-in for the connection (its auth link) reads the accounts under new ids:
+    the connection keeps its accounts and rows, none doubled."""
+    cid = connect(tl, "alice")
+    assert tl.sync(cid).ok
+    accounts, count = _accounts(tl.store, "alice"), _live_rows(tl.store, "alice")
+    with requests.Session() as browser:
+        back = authorize(browser, tl.auth_link("alice", connection_id=cid), REDIRECT_URI)
+    assert tl.complete(back) == cid
+    result = tl.sync(cid)
+    assert result.ok and result.added == 0, result
+    assert _accounts(tl.store, "alice") == accounts
+    assert _live_rows(tl.store, "alice") == count
+    assert_matches(tl, cid)
+
+
+def test_a_relink_after_days_away_adds_what_is_new_and_leaves_nothing_pending_twice(
+    tl: TrueLayerSync, tenant: Tenant
+) -> None:
+    """Days pass between the disconnect and the new connection: what the bank booked
+    meanwhile is added, the pending transactions that posted meanwhile are not left pending
+    beside their posted copy, and rows older than the bank now serves stay as history."""
+    first = connect(tl, "alice")
+    assert tl.sync(first).ok
+    tl.disconnect(first)
+    tenant.advance(6)
+    again = connect(tl, "alice")
+    result = tl.sync(again)
+    assert result.ok and result.added > 0 and result.removed > 0, result
+    mine, truth = stored_transactions(tl.store, again), ground_truth(tl, again)
+    assert len(mine) == len({m[0] for m in mine}), "duplicate provider ids"
+    assert set(truth) <= set(mine)
+    kept = set(mine) - set(truth)
+    oldest = min(date for _, _, date, _ in truth)
+    assert all(not pending and date < oldest for _, _, date, pending in kept), sorted(kept)
+
+
+def test_the_same_user_and_bank_through_another_tenant_adopts_nothing(
+    tl: TrueLayerSync, live: Any, store: Store, bank: BankSync
+) -> None:
+    """Another tenant (another app's client id) with the same seed has the very same account
+    numbers: alice's disconnected connection there stays apart from her new one here."""
+    reply = requests.post(live.url + "/control/tenants", json={"seed": 7}, timeout=30)
+    keys = reply.json()
+    elsewhere = truelayer_sync(
+        Tenant(live.url, keys["client_id"], keys["secret"]), store, bank.cipher
+    )
+    try:
+        there = connect(elsewhere, "alice")
+        assert elsewhere.sync(there).ok
+        elsewhere.disconnect(there)
+    finally:
+        elsewhere.api.close()
+    theirs = _accounts(store, "alice")
+    here = connect(tl, "alice")
+    result = tl.sync(here)
+    assert result.ok and result.added == len(stored_transactions(store, there)), result
+    assert _masks(store, here) == _masks(store, there)  # the same numbers: another tenant
+    assert {a: c for a, c in _accounts(store, "alice").items() if a in theirs} == theirs

@@ -59,6 +59,32 @@ def test_account_example_maps_with_balance_and_sort_code_digits() -> None:
     assert map_account("ns1", example("GetAccounts200Response")[1], balance).subtype == "savings"
 
 
+def test_the_bank_key_names_the_account_not_the_connection() -> None:
+    """What a re-link matches on: the IBAN, else sort code and number; a card's network,
+    digits and holder; never TrueLayer's account id, new on each connection."""
+    raw, balance = example("GetAccounts200Response")[0], {}
+    key = map_account("ns1", raw, balance).bank_key
+    elsewhere = map_account("ns2", {**raw, "account_id": "another-id"}, balance)
+    assert key is not None and elsewhere.bank_key == key and elsewhere.provider_id != key
+    assert "GB35" not in key and "12345678" not in key  # the store keeps no account number
+    assert map_account("ns1", raw, balance, app="another-app").bank_key != key  # another tenant
+    number = {"number": "12345678", "sort_code": "12-34-56"}
+    uk_only = map_account("ns1", {**raw, "account_number": number}, balance).bank_key
+    spaced = {"number": "12345678", "sort_code": "12 34 56"}
+    assert uk_only not in (None, key)
+    assert map_account("ns1", {**raw, "account_number": spaced}, balance).bank_key == uk_only
+    other = map_account("ns1", example("GetAccounts200Response")[1], balance).bank_key
+    assert other not in (None, key)
+    assert map_account("ns1", {**raw, "account_number": {}}, balance).bank_key is None
+    card = example("GetCards200Response")[0]
+    card_key = map_card_account("ns1", card, balance).bank_key
+    assert card_key is not None
+    assert map_card_account("ns2", {**card, "account_id": "x"}, balance).bank_key == card_key
+    renamed = {**card, "name_on_card": "B. Other"}
+    assert map_card_account("ns1", renamed, balance).bank_key != card_key
+    assert map_card_account("ns1", {**card, "partial_card_number": None}, {}).bank_key is None
+
+
 def test_card_example_is_a_credit_account_owing_current() -> None:
     card = map_card_account(
         "ns1", example("GetCards200Response")[0], example("GetCardBalance200Response")[0]
@@ -389,6 +415,92 @@ def test_two_users_of_the_same_bank_login_keep_their_own_rows(
             a.user_ref for a in session.scalars(select(Account).where(Account.connection_id == bob))
         }
     assert owners == {"bob"}
+
+
+def _relinked_bank(fake: FakeTrueLayer) -> None:
+    """The same login signed in again: every account and card under a new id (TrueLayer's
+    are new on each connection), their numbers, the bank's transaction ids and history kept."""
+    for raw in [*fake.accounts, *fake.cards]:
+        old, raw["account_id"] = raw["account_id"], "relinked-" + raw["account_id"]
+        fake.booked[raw["account_id"]] = fake.booked.pop(old)
+        fake.pending[raw["account_id"]] = fake.pending.pop(old)
+
+
+def test_a_relink_adopts_the_accounts_and_matches_transactions_by_the_banks_ids(
+    engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
+) -> None:
+    """Disconnect, then connect the same login again: the accounts (matched on their IBAN,
+    sort code and number, a card on its network, digits and holder) and their history carry
+    over, the user's notes too; a transaction the bank re-worded since is matched on the
+    bank's own id, not stored again. Another user of the same login adopts nothing."""
+    sync, store, alice, cipher = engine
+    assert sync.sync(alice).ok
+    with store.session() as session:
+        before = {a.id: a.name for a in session.scalars(select(Account))}
+        noted = session.scalars(select(Transaction).order_by(Transaction.id)).first()
+        assert noted is not None
+        noted.notes, noted_id, noted_bank_id = "split with bob", noted.id, noted.payment_meta
+        conn = session.get(Connection, alice)
+        assert conn is not None
+        conn.status, conn.access_token_enc = ConnectionStatus.DISCONNECTED, None
+    _relinked_bank(fake)
+    reworded = next(t for t in fake.booked[fake.accounts[0]["account_id"]] if t["amount"] == -1.0)
+    reworded["description"] = "SHOP LTD"
+    again = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "cccc"))
+    result = sync.sync(again)
+    assert result.ok and result.added == 0 and result.modified == 12, result
+    with store.session() as session:
+        accounts = session.scalars(select(Account)).all()
+        assert {a.id: a.name for a in accounts} == before
+        assert {a.connection_id for a in accounts} == {again}
+        kept = session.get(Transaction, noted_id)
+        assert kept is not None and kept.notes == "split with bob"
+        assert (
+            kept.payment_meta["normalised_provider_transaction_id"]
+            == (noted_bank_id["normalised_provider_transaction_id"])
+        )
+        assert session.scalars(
+            select(Transaction.description).where(Transaction.amount == -1)
+        ).all() == ["SHOP LTD"]
+    assert len(_rows(store, again)) == 12 and not _rows(store, alice)
+    bob = _connect(store, cipher, "bob", Tokens("at-1", "rt-1", NOW + 3600, "bbbb"))
+    assert sync.sync(bob).added == 12
+    assert len(_rows(store, again)) == len(_rows(store, bob)) == 12
+
+
+def test_a_pending_transaction_that_posted_while_disconnected_is_not_left_pending(
+    engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
+) -> None:
+    """The old connection's pending coffee settled (under a new id and date) before the
+    re-link: the new connection stores the settled one, and the pending copy, which no sync
+    of the old connection will ever remove, is removed rather than left pending beside it."""
+    sync, store, alice, cipher = engine
+    acc = fake.accounts[0]["account_id"]
+    fake.pending[acc] = [settled("p-coffee", "2018-03-18", -3.5, "COFFEE")]
+    assert sync.sync(alice).added == 13
+    with store.session() as session:
+        conn = session.get(Connection, alice)
+        assert conn is not None
+        conn.status, conn.access_token_enc = ConnectionStatus.DISCONNECTED, None
+    fake.pending[acc] = []
+    fake.booked[acc].append(settled("b-coffee", "2018-03-19", -3.5, "COFFEE"))
+    _relinked_bank(fake)
+    again = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "cccc"))
+    result = sync.sync(again)
+    assert result.ok and (result.added, result.removed) == (1, 1), result
+    rows = _rows(store, again)
+    assert len(rows) == 13 and not any(pending for _, pending in rows.values())
+
+
+def test_connecting_a_linked_bank_twice_leaves_the_first_connection_its_accounts(
+    engine: tuple[SyncEngine, Store, int, TokenCipher], fake: FakeTrueLayer
+) -> None:
+    sync, store, alice, cipher = engine
+    assert sync.sync(alice).ok
+    _relinked_bank(fake)
+    twice = _connect(store, cipher, "alice", Tokens("at-1", "rt-1", NOW + 3600, "cccc"))
+    assert sync.sync(twice).added == 12
+    assert len(_rows(store, alice)) == len(_rows(store, twice)) == 12
 
 
 class Killed(BaseException):

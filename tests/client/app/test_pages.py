@@ -12,6 +12,7 @@ from werkzeug.test import encode_multipart
 
 from client import app as app_package
 from tests.client.app.conftest import USERS, World
+from tests.client.truelayer_live import connect, truelayer_sync
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -214,3 +215,21 @@ def test_a_body_larger_than_the_app_reads_is_a_413_before_it_is_read(world: Worl
     form = sign_in_form(client, "alice", "x" * 2_000_000)
     reply = client.post("/signin", data=form)
     assert reply.status_code == 413 and "too large" in reply.get_data(as_text=True).lower()
+
+
+def test_a_truelayer_connection_offers_no_button_that_ends_in_an_error_page(
+    world: World,
+) -> None:
+    """Sync now, Link again, Sign in again and Disconnect serve Plaid Items: on a TrueLayer
+    connection each ended on the 409 error page. The page says who manages it instead."""
+    tl = truelayer_sync(world.tenant, world.bank.store, world.bank.cipher)
+    active, gone = connect(tl, "alice"), connect(tl, "alice", "error.wrong_credentials", "error")
+    assert not tl.sync(gone).ok  # login_required: Plaid's would offer "Sign in again"
+    tl.api.close()
+    client, _ = signed_in(world, "alice")
+    page = client.get("/connections").get_data(as_text=True)
+    for cid in (active, gone):
+        card = page.split(f'id="connection-{cid}"', 1)[1].split("</li>", 1)[0]
+        assert "Connected through TrueLayer" in card
+        for action in ("sync", "reconnect", "disconnect"):
+            assert f'"/connections/{cid}/{action}"' not in card, (cid, action)
