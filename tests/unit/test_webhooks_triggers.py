@@ -138,6 +138,8 @@ def test_a_webhook_held_back_goes_to_the_url_the_item_has_when_it_is_sent(bank: 
     delayed.update_webhook(token, None)
     pending = webhooks.events(bank.session, bank.tenant, status="pending")
     assert "HISTORICAL_UPDATE" not in [e.webhook_code for e in pending]
+    # kept in the delivery log, saying it was not sent (it had vanished from it)
+    assert ("HISTORICAL_UPDATE", "cancelled") in statuses(bank)
 
 
 def test_a_partners_held_back_copy_goes_to_the_partners_new_url(bank: Bank) -> None:

@@ -166,8 +166,8 @@ def retarget_held(
     session: Session, item: Item, partner: ProcessorToken | None, url: str | None
 ) -> None:
     """The item's webhook URL (or ``partner``'s) changed: webhooks held back on the tenant clock
-    have not happened yet, so they go to ``url`` when they do, or nowhere once it is cleared
-    (retries keep the URL they were tried at)."""
+    have not happened yet, so they go to ``url`` when they do, or nowhere once it is cleared:
+    ``cancelled``, kept in the log (retries keep the URL they were tried at)."""
     held_back = select(WebhookEvent).where(
         WebhookEvent.item_pk == item.pk,
         WebhookEvent.processor_token.is_not_distinct_from(
@@ -180,7 +180,7 @@ def retarget_held(
         if url:
             event.url = url
         else:
-            session.delete(event)
+            event.status = "cancelled"
 
 
 def cancel_removed(session: Session, item: Item) -> None:
@@ -298,8 +298,8 @@ def redeliver(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:
     found = event(session, tenant, event_id)
     if found.status == "cancelled":
         raise InvalidField(
-            f"webhook {event_id} was cancelled when what it is about was removed: "
-            "nothing is sent about a removed item",
+            f"webhook {event_id} was cancelled: its item was removed, or its webhook "
+            "cleared, before it went out, so it is not sent",
             field="event_id",
         )
     found.status = "pending"

@@ -23,7 +23,7 @@ STATES = {
     "retrying": "an attempt failed; the next one is scheduled",
     "delivered": "the receiver answered 2xx",
     "failed": "every retry failed; redeliver to try again",
-    "cancelled": "not sent: its item was removed first",
+    "cancelled": "not sent: its item was removed (or its webhook cleared) first",
 }
 # Fragments of requests/urllib3 exception text, most specific first.
 FAILURES = (
