@@ -2,7 +2,8 @@
 
 ``webhook_events.asset_report_id`` ties an ``ASSETS`` webhook (it has no item) to its report, so
 removing the report's last item cancels it as removing an item cancels the item's own (status
-``cancelled``, a value the column already holds). Pending ``ASSETS`` webhooks queued before
+``cancelled``, a value the column already holds; removing the item, or clearing the URL of a
+webhook still held back, now keeps the webhook in the log with that status). Pending ``ASSETS`` webhooks queued before
 this get the ``asset_report_id`` their body names. A plain column addition, in place on SQLite
 (a rebuilt ``webhook_events`` would cascade-delete the attempt log).
 
@@ -56,5 +57,12 @@ def _name_the_reports_of_pending_assets_webhooks() -> None:
 
 
 def downgrade() -> None:
-    """Cancelled webhooks stay cancelled: the older code shows them with their status."""
+    """The older code has no ``cancelled`` state (its dashboard cannot show one, its
+    redelivery would send it): cancelled webhooks go, as it deleted those a cleared URL
+    dropped; their attempts go with them."""
+    op.execute(
+        "DELETE FROM webhook_attempts WHERE event_id IN "
+        "(SELECT id FROM webhook_events WHERE status = 'cancelled')"
+    )
+    op.execute("DELETE FROM webhook_events WHERE status = 'cancelled'")
     op.drop_column("webhook_events", "asset_report_id")
