@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .core.bank import finish_due_extractions, load_pending_histories
+from .core.bank import finish_due_extractions, follow_running_clocks, load_pending_histories
 from .core.webhooks.dispatch import Dispatcher
 from .core.webhooks.egress import guarded_post
 from .extensions import db
@@ -40,13 +40,15 @@ def dispatcher_for(app: Flask) -> Dispatcher:
 
 
 def history_catch_up(app: Flask) -> Callable[[Session, int | None], int]:
-    """A pass's first step: write held-back histories and end the Investments extractions the
-    clock has passed, so each ``HISTORICAL_UPDATE`` goes out in the same pass even when nobody
-    reads the item."""
+    """A pass's first step: write held-back histories, end the Investments extractions the
+    clock has passed, and bring along the items running clocks carried into a new day (or past
+    a consent's notice...), so each webhook that follows goes out in the same pass even when
+    nobody reads the item."""
     delay = dt.timedelta(seconds=app.config["HISTORICAL_DELAY_SECONDS"])
     return lambda session, tenant_id: (
         load_pending_histories(session, delay, tenant_id)
         + finish_due_extractions(session, delay, tenant_id)
+        + follow_running_clocks(session, delay, tenant_id)
     )
 
 

@@ -33,7 +33,7 @@ from ..worker import dispatcher_for
 from .blueprint import bp
 from .routes import no_fields
 
-STATUSES = ("pending", "delivered", "failed")
+STATUSES = ("pending", "delivered", "failed", "cancelled")
 MAX_LIMIT = 500
 
 

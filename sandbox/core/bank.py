@@ -29,6 +29,7 @@ from . import (
     liabilities,
     microdeposits,
     recurring,
+    running_clocks,
     sync,
     tenants,
     tokens,
@@ -242,23 +243,43 @@ class Bank:
             raise errors.InvalidField("the clock only moves forward", field="clock")
         tenants.store_clock(self.tenant, clock)
         self.outbox.follow_clock(clock)
-        today, changed = clock.today(), []
-        for item in live_items(self.session, self.tenant):
-            seq = item.change_seq
-            through = consent.data_through(item, today)  # no data once consent has ended
-            if item.error_code is None and items.materialize(self.session, item, through):
-                triggers.transactions_changed(self.session, self.tenant, item, seq)
-                item.last_successful_update = clock.now()
-                changed.append(item)
-            if item.error_code is None:
-                self.finish_investments_extraction(item)
-            if item.error_code is None and "investments" in item.products:
-                self._look_at_investments(item, today, quiet=True)
-            consent.advance(self.session, self.tenant, item, start, clock.now())
-            for account_id in microdeposits.verify_due(item, clock.now()):
-                code = microdeposits.SETTABLE["automatically_verified"]
-                triggers.auth_verification(self.session, self.tenant, item, account_id, code)
+        return [item for item in live_items(self.session, self.tenant) if self.follow(item, start)]
+
+    def follow(self, item: Item, since: dt.datetime) -> bool:
+        """Bring ``item`` from the clock's ``since`` to now, as the days in between would have
+        (a clock move, or the dispatcher noticing that a running clock passed something): new
+        days and postings with their webhooks, an extraction's end, the daily Investments look,
+        the consent's warning and end, micro-deposits verifying. True if its data changed.
+
+        The item is locked first, so of two callers at once (a move and a dispatcher, two
+        dispatchers) the second finds it caught up and queues nothing twice.
+        """
+        items.lock(self.session, item)
+        if item.removed_at is not None:  # removed while this waited for the lock
+            return False
+        now = self.now()
+        through = consent.data_through(item, now.date())  # no data once consent has ended
+        changed = item.error_code is None and self._write_days(item, through)
+        if item.error_code is None:
+            self.finish_investments_extraction(item)
+        if item.error_code is None and "investments" in item.products:
+            self._look_at_investments(item, now.date(), quiet=True)
+        consent.advance(self.session, self.tenant, item, since, now)
+        for account_id in microdeposits.verify_due(item, now):
+            code = microdeposits.SETTABLE["automatically_verified"]
+            triggers.auth_verification(self.session, self.tenant, item, account_id, code)
         return changed
+
+    def _write_days(self, item: Item, through: dt.date) -> bool:
+        """Generate the item's days through ``through`` and post what matured; when that
+        changed data, queue its webhooks (``DEFAULT_UPDATE``, ...) as Plaid's update would.
+        Whoever notices the new day (a read, a clock move, the dispatcher) says so once."""
+        seq = item.change_seq
+        if not items.materialize(self.session, item, through):
+            return False
+        triggers.transactions_changed(self.session, self.tenant, item, seq)
+        item.last_successful_update = self.now()
+        return True
 
     # -- link and tokens --------------------------------------------------------------------
 
@@ -465,11 +486,14 @@ class Bank:
         must be caught up (a read of a current item takes no lock, nor on SQLite the
         database's write lock); such a caller that changes it after all calls ``lock``.
         """
-        found = self.called(access_token)
-        item = self.session.get(Item, found.pk)
+        return self._caught_up(self._row(access_token), allow_error=allow_error, change=change)
+
+    def _row(self, access_token: str) -> Item:
+        """The live item behind ``access_token``, as stored (not caught up)."""
+        item = self.session.get(Item, self.called(access_token).pk)
         if item is None:  # removed since the call resolved its token
             raise errors.InvalidAccessToken(field="access_token")
-        return self._caught_up(item, allow_error=allow_error, change=change)
+        return item
 
     def item_to_show(self, access_token: str, *, allow_error: bool = False) -> Item:
         """The item behind ``access_token`` for a reply that only shows it: when it is caught
@@ -528,7 +552,7 @@ class Bank:
         consent.expire_if_due(self.session, self.tenant, item, now)
         _check_error(item, allow_error, now)
         if item.error_code is None:
-            items.materialize(self.session, item, self.clock.today())
+            self._write_days(item, self.clock.today())
         self.load_history(item)
         return item
 
@@ -544,8 +568,11 @@ class Bank:
             triggers.history_loaded(self.session, self.tenant, item, self.history_wait(item))
 
     def remove_item(self, access_token: str) -> None:
-        """``/item/remove``: the item and every token of it stop working."""
-        items.remove(self.item(access_token, allow_error=True), self.now())
+        """``/item/remove``: the item and every token of it stop working. It is not caught up
+        first: writing its new days (and queueing their webhooks) only to remove it was waste."""
+        item = self._row(access_token)
+        self.lock(item)
+        self.remove(item)
 
     def update_webhook(self, access_token: str, webhook: str | None) -> Item:
         """Point the item's webhooks at a new URL (or none)."""
@@ -1126,8 +1153,10 @@ class Bank:
         return explorer.page(self.session, caught_up, query)
 
     def remove(self, item: Item) -> None:
-        """Remove an item the caller already holds (the dashboard's button)."""
+        """Remove an item the caller already holds (the dashboard's button, a deleted TrueLayer
+        connection); its webhooks not sent yet are cancelled."""
         items.remove(item, self.now())
+        triggers.item_removed(self.session, item)
 
     def reset(self) -> None:
         """Forget every item, link token and clock change of the tenant; keys stay valid."""
@@ -1206,6 +1235,38 @@ def finish_due_extractions(
     ):
         ended += bank.finish_investments_extraction(item)
     return ended
+
+
+def follow_running_clocks(
+    session: Session,
+    historical_delay: dt.timedelta,
+    tenant_id: int | None = None,
+    limit: int = running_clocks.ITEMS_PER_PASS,
+) -> int:
+    """Bring along the items that running tenant clocks carried past a new day, a posting, a
+    consent's notice or end or a micro-deposit's verification (``running_clocks``), at most
+    ``limit`` per call; returns how many were looked at.
+
+    The webhook dispatcher calls this each pass, so a demo left running hears
+    ``DEFAULT_UPDATE``, ``PENDING_EXPIRATION``... as real time passes, as with Plaid, with no
+    call to the API: the same work a clock move does (``Bank.follow``), item by item, each
+    committed before the next. Two dispatchers at once each lock the item first, so the
+    second finds it caught up and queues nothing twice.
+    """
+    looked = 0
+    for tenant in running_clocks.running_tenants(session, tenant_id):
+        bank = Bank(session, tenant, historical_delay=historical_delay)
+        for item in running_clocks.passed(session, tenant, bank.now(), limit - looked):
+            looked += 1
+            try:
+                bank.follow(item, running_clocks.since(item))
+            except errors.ItemNotFound:  # deleted meanwhile (a tenant reset)
+                session.rollback()
+                continue
+            session.commit()
+        if looked >= limit:
+            break
+    return looked
 
 
 def _each_item(

@@ -331,12 +331,14 @@ class WebhookEvent(Base):
     """An outbox row: one webhook, its exact body bytes, and where delivery stands.
 
     ``status`` is ``pending`` until a 2xx (``delivered``) or the retry schedule runs out
-    (``failed``); ``next_attempt_at`` is wall-clock time (the dispatcher's, not a tenant's),
-    meaningful only while pending (``next_attempt`` says so), and ``NEVER`` while a frozen
-    tenant clock holds the event back. ``held_until`` is that hold: the instant of the tenant's
-    clock the event waits for (``HISTORICAL_UPDATE`` after the historical delay), None once
-    claimed or never held. ``attempts`` counts every attempt made and logged, a
-    redelivery's included (it equals the attempt log's length);
+    (``failed``), or ``cancelled`` when what it is about was removed (or its webhook URL
+    cleared) before it went out (``asset_report_id``: the Asset report an ``ASSETS`` webhook
+    announces, whose items it follows). ``next_attempt_at`` is wall-clock time (the
+    dispatcher's, not a tenant's), meaningful only while pending (``next_attempt`` says so),
+    and ``NEVER`` while a frozen tenant clock holds the event back. ``held_until`` is that
+    hold: the instant of the tenant's clock the event waits for (``HISTORICAL_UPDATE`` after
+    the historical delay), None once claimed or never held. ``attempts`` counts every
+    attempt made and logged, a redelivery's included (it equals the attempt log's length);
     ``schedule_start`` is how many came before the current retry schedule, which a redelivery
     starts afresh.
     """
@@ -365,6 +367,7 @@ class WebhookEvent(Base):
     held_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
+    asset_report_id: Mapped[str | None] = mapped_column(String(36))
 
     item: Mapped[Item | None] = relationship()
     attempt_log: Mapped[list["WebhookAttempt"]] = relationship(
@@ -373,8 +376,8 @@ class WebhookEvent(Base):
 
     @property
     def next_attempt(self) -> dt.datetime | None:
-        """When the next attempt is due: None once delivered or failed (a delivered event
-        kept the dispatcher's lease), or while a frozen tenant clock holds it back."""
+        """When the next attempt is due: None once delivered, failed or cancelled (a delivered
+        event kept the dispatcher's lease), or while a frozen tenant clock holds it back."""
         if self.status != "pending" or self.next_attempt_at == NEVER:
             return None
         return self.next_attempt_at

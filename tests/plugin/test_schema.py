@@ -499,3 +499,41 @@ def test_webhooks_held_back_before_the_tenant_clock_column_keep_following_that_c
         assert until[0] is not None
         assert abs(until[0] - (due + dt.timedelta(days=1))) < dt.timedelta(seconds=1)
         db.session.remove()
+
+
+def test_assets_webhooks_queued_before_the_report_column_name_their_report(
+    empty_app: Flask,
+) -> None:
+    """Revision a6c2e9f4b178: a pending Asset report webhook queued before it gets the
+    ``asset_report_id`` its body names, so removing the report's last item cancels it too; one
+    already delivered is left as it was. Going back, cancelled webhooks go: the older code
+    has no such state."""
+    import flask_migrate
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    now = dt.datetime.now(dt.UTC)
+    insert = text(
+        "INSERT INTO webhook_events (tenant_id, url, webhook_type, webhook_code, body, status,"
+        " attempts, schedule_start, next_attempt_at, created_at) SELECT id, 'https://a.test',"
+        " 'ASSETS', 'PRODUCT_READY', :body, :status, 0, 0, :now, :now FROM tenants"
+    ).bindparams(sa.bindparam("now", now, type_=UTCDateTime()))
+    body = json.dumps({"webhook_type": "ASSETS", "asset_report_id": "r-1"}, indent=2)
+    with empty_app.app_context():
+        flask_migrate.downgrade(revision="c3e8a1f5d702")
+        for status in ("pending", "delivered"):
+            db.session.execute(insert, {"body": body, "status": status})
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.upgrade()
+        events = db.session.execute(select(WebhookEvent).order_by(WebhookEvent.id)).scalars()
+        assert [event.asset_report_id for event in events] == ["r-1", None]
+        db.session.execute(insert, {"body": body, "status": "cancelled"})
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="c3e8a1f5d702")
+        left = db.session.execute(text("SELECT status FROM webhook_events ORDER BY id"))
+        assert list(left.scalars()) == ["pending", "delivered"]  # the older code knew these
+        db.session.remove()
+        flask_migrate.upgrade()
+        db.session.remove()

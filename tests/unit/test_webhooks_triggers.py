@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from sqlalchemy import select
 
+from sandbox.core import errors
 from sandbox.core.bank import Bank
 from sandbox.core.clock import Clock
 from sandbox.core.models import ProcessorToken, WebhookEvent
@@ -136,6 +138,8 @@ def test_a_webhook_held_back_goes_to_the_url_the_item_has_when_it_is_sent(bank: 
     delayed.update_webhook(token, None)
     pending = webhooks.events(bank.session, bank.tenant, status="pending")
     assert "HISTORICAL_UPDATE" not in [e.webhook_code for e in pending]
+    # kept in the delivery log, saying it was not sent (it had vanished from it)
+    assert ("HISTORICAL_UPDATE", "cancelled") in statuses(bank)
 
 
 def test_a_partners_held_back_copy_goes_to_the_partners_new_url(bank: Bank) -> None:
@@ -158,3 +162,85 @@ def test_a_partners_held_back_copy_goes_to_the_partners_new_url(bank: Bank) -> N
     )
     bank.processors.update_webhook(partner, "https://partner.test/new")
     assert historical_update(bank).url == "https://partner.test/new"
+
+
+def statuses(bank: Bank) -> list[tuple[str, str]]:
+    rows = reversed(webhooks.events(bank.session, bank.tenant))
+    return [(row.webhook_code, row.status) for row in rows]
+
+
+def test_removing_an_item_cancels_its_webhooks_not_sent_yet(bank: Bank) -> None:
+    """``/item/remove`` while ``HISTORICAL_UPDATE`` waited out the historical delay (and a
+    partner's copy, and an Asset report's ``PRODUCT_READY``): they all went out later, about an
+    item that no longer existed. Plaid sends nothing about a removed item; the log keeps them,
+    cancelled, and the one already delivered stays delivered."""
+    delayed, token = link_delayed(bank)
+    item = delayed.item(token)
+    item.products = sorted({*item.products, "assets"})
+    partner = delayed.processors.create(token, item.accounts[0].id, "dwolla")
+    delayed.processors.update_webhook(partner, "https://partner.test/hook")
+    receiver = FakeReceiver()
+    Dispatcher(post=receiver).deliver_pending(bank.session)
+    delayed.load_history(item)
+    # due now, not sent yet: to the app and, a Transactions webhook, to the partner
+    delayed.fire_webhook(token, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
+    delayed.create_asset_report([token], 30, {})
+    assert ("HISTORICAL_UPDATE", "pending") in statuses(bank)
+
+    delayed.remove_item(token)
+    delayed.move_clock(advance=dt.timedelta(days=1))
+    days_later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    Dispatcher(post=receiver).deliver_pending(bank.session, days_later)
+    sent = [(call["url"], call["body"]["webhook_code"]) for call in receiver.calls]
+    assert sent == [
+        (HOOK, "INITIAL_UPDATE"),
+        ("https://partner.test/hook", "WEBHOOK_UPDATE_ACKNOWLEDGED"),
+    ]
+    found = statuses(bank)
+    delivered = [code for code, status in found if status == "delivered"]
+    cancelled = {code for code, status in found if status == "cancelled"}
+    assert delivered == ["INITIAL_UPDATE", "WEBHOOK_UPDATE_ACKNOWLEDGED"]
+    assert cancelled == {"HISTORICAL_UPDATE", "SYNC_UPDATES_AVAILABLE", "PRODUCT_READY"}
+    assert len(found) == len(delivered) + len([s for _, s in found if s == "cancelled"])
+    not_sent = webhooks.events(bank.session, bank.tenant, status="cancelled")
+    assert [e.url for e in not_sent if e.processor_token] == ["https://partner.test/hook"]
+
+
+def test_a_cancelled_webhook_is_not_redelivered(bank: Bank) -> None:
+    delayed, token = link_delayed(bank)
+    delayed.load_history(delayed.item(token))
+    delayed.remove_item(token)
+    cancelled = webhooks.events(bank.session, bank.tenant, status="cancelled")[0]
+    with pytest.raises(errors.InvalidField) as refused:
+        webhooks.redeliver(bank.session, bank.tenant, cancelled.id)
+    assert refused.value.detail["field"] == "event_id"
+    assert cancelled.status == "cancelled"
+
+
+def test_an_asset_reports_webhook_is_cancelled_with_the_last_of_its_items(bank: Bank) -> None:
+    """A report over two items still has a live item to be about when one is removed; once
+    both are, its ``PRODUCT_READY`` is about nothing that exists."""
+    delayed = Bank(bank.session, bank.tenant, historical_delay=dt.timedelta(hours=1))
+    tokens = [link(delayed), link(delayed, username="user_transactions_dynamic", password="x")]
+    for token in tokens:
+        delayed.item(token).products = sorted({*delayed.item(token).products, "assets"})
+    delayed.create_asset_report(tokens, 30, {"webhook": HOOK})
+    delayed.remove_item(tokens[0])
+    assert statuses(bank) == [("PRODUCT_READY", "pending")]
+    delayed.remove_item(tokens[1])
+    assert statuses(bank) == [("PRODUCT_READY", "cancelled")]
+
+
+def test_an_attempt_on_the_wire_when_its_item_is_removed_is_not_retried(bank: Bank) -> None:
+    """The attempt in hand finishes and is logged as made; a failed one is not tried again
+    (its item is gone) and the webhook stays cancelled rather than ``failed`` or pending."""
+    token = link(bank)
+    bank.update_webhook(token, HOOK)
+    send = Dispatcher(post=FakeReceiver(500))
+    claims = send.claim(bank.session, dt.datetime.now(dt.UTC))
+    bank.remove_item(token)
+    bank.session.commit()
+    now = dt.datetime.now(dt.UTC)
+    send.record(bank.session, claims[0], send.send(claims[0], now), now)
+    event = webhooks.event(bank.session, bank.tenant, claims[0].event_id)
+    assert (event.status, event.attempts, event.next_attempt) == ("cancelled", 1, None)

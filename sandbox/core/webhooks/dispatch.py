@@ -234,6 +234,8 @@ class Dispatcher:
         tried = event.attempts - event.schedule_start  # in this retry schedule
         if outcome.delivered:
             _delivered(session, event, now)
+        elif event.status != "pending":
+            pass  # cancelled (its item removed) while this attempt was on the wire: no retry
         elif tried >= self.max_attempts:
             event.status = "failed"
         else:

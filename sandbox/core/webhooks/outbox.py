@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Exists, delete, exists, or_, select
+from sqlalchemy import Exists, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import Clock
-from ..errors import NotFound
+from ..errors import InvalidField, NotFound
 from ..models import (
     NEVER,
+    AssetReport,
     CaughtWebhook,
     Item,
     ProcessorToken,
@@ -96,6 +97,7 @@ def emit(
     *,
     url: str | None = None,
     partner: ProcessorToken | None = None,
+    report: AssetReport | None = None,
     delay: dt.timedelta = dt.timedelta(0),
 ) -> WebhookEvent | None:
     """Queue a webhook to ``url`` (default: the item's) in the caller's transaction.
@@ -104,10 +106,11 @@ def emit(
     or a ``datetime``; the dialect's renderer words them, and fixes the body bytes now). Nothing is
     queued when there is no URL, as Plaid sends nothing to an item without a webhook.
     ``partner``: the webhook goes to that processor token's URL instead, without the item's id
-    (a partner knows only its account). ``delay`` holds the event back for that long of the
-    tenant's clock (``HISTORICAL_UPDATE`` comes after the initial pull, when
-    ``/transactions/get`` stops answering ``PRODUCT_NOT_READY``): on a frozen clock, until
-    the clock is moved there (``follow_clock``).
+    (a partner knows only its account). ``report``: the Asset report an item-less ``ASSETS``
+    webhook announces (removing the report's last item cancels it). ``delay`` holds the event
+    back for that long of the tenant's clock (``HISTORICAL_UPDATE`` comes after the initial
+    pull, when ``/transactions/get`` stops answering ``PRODUCT_NOT_READY``): on a frozen
+    clock, until the clock is moved there (``follow_clock``).
     """
     if partner is not None:
         target = partner.webhook
@@ -134,6 +137,7 @@ def emit(
         next_attempt_at=now if held_until is None else _due(clock, held_until),
         held_until=held_until,
         created_at=now,
+        asset_report_id=report.report_id if report is not None else None,
     )
     session.add(event)
     session.flush()
@@ -162,8 +166,8 @@ def retarget_held(
     session: Session, item: Item, partner: ProcessorToken | None, url: str | None
 ) -> None:
     """The item's webhook URL (or ``partner``'s) changed: webhooks held back on the tenant clock
-    have not happened yet, so they go to ``url`` when they do, or nowhere once it is cleared
-    (retries keep the URL they were tried at)."""
+    have not happened yet, so they go to ``url`` when they do, or nowhere once it is cleared:
+    ``cancelled``, kept in the log (retries keep the URL they were tried at)."""
     held_back = select(WebhookEvent).where(
         WebhookEvent.item_pk == item.pk,
         WebhookEvent.processor_token.is_not_distinct_from(
@@ -176,7 +180,38 @@ def retarget_held(
         if url:
             event.url = url
         else:
-            session.delete(event)
+            event.status = "cancelled"
+
+
+def cancel_removed(session: Session, item: Item) -> None:
+    """``item`` was just removed: its webhooks not sent yet (held back, queued, retrying; its
+    processor tokens' copies too) are ``cancelled``, as Plaid sends nothing about a removed
+    item; so are those of Asset reports whose every item is now removed. They stay in the log.
+
+    An attempt already on the wire finishes and is logged as what it was (delivered or not).
+    """
+    reports = session.scalars(
+        select(AssetReport).where(
+            AssetReport.tenant_id == item.tenant_id, AssetReport.removed_at.is_(None)
+        )
+    )
+    orphaned = [r.report_id for r in reports if item.pk in r.item_pks and _all_removed(session, r)]
+    session.execute(
+        update(WebhookEvent)
+        .where(
+            WebhookEvent.tenant_id == item.tenant_id,
+            WebhookEvent.status == "pending",
+            or_(WebhookEvent.item_pk == item.pk, WebhookEvent.asset_report_id.in_(orphaned)),
+        )
+        .values(status="cancelled")
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _all_removed(session: Session, report: AssetReport) -> bool:
+    """Whether every item of ``report`` is removed (or gone)."""
+    live = select(Item.pk).where(Item.pk.in_(report.item_pks), Item.removed_at.is_(None))
+    return session.scalar(live.limit(1)) is None
 
 
 def _due(clock: Clock, held_until: dt.datetime) -> dt.datetime:
@@ -258,8 +293,15 @@ def redeliver(session: Session, tenant: Tenant, event_id: int) -> WebhookEvent:
 
     Its attempts are kept and counted on (a redelivery is one more attempt, as its log shows);
     the schedule starts after them. Until the new attempt, it is queued, not delivered.
+    One cancelled with its item is not sent: nothing goes out about a removed item.
     """
     found = event(session, tenant, event_id)
+    if found.status == "cancelled":
+        raise InvalidField(
+            f"webhook {event_id} was cancelled: its item was removed, or its webhook "
+            "cleared, before it went out, so it is not sent",
+            field="event_id",
+        )
     found.status = "pending"
     found.schedule_start = found.attempts
     found.next_attempt_at = dt.datetime.now(dt.UTC)

@@ -18,7 +18,7 @@ from ..accounts import AUTH_SUBTYPES
 from ..liabilities import LIABILITY_SUBTYPES
 from ..models import AssetReport, Item, Tenant, Transaction
 from . import partners
-from .outbox import emit, retarget_held
+from .outbox import cancel_removed, emit, retarget_held
 
 if TYPE_CHECKING:
     from ..investments import Extraction, Refresh
@@ -186,12 +186,20 @@ def asset_report_ready(
     """``ASSETS``/``PRODUCT_READY`` once the report (``FULL``, after the same delay as history)
     or its Fast version (``FAST``) is built."""
     facts = _report_ready(report, report_type)
-    emit(session, tenant, None, "ASSETS", "PRODUCT_READY", facts, url=url, delay=delay)
+    emit(
+        session, tenant, None, "ASSETS", "PRODUCT_READY", facts, url=url, report=report, delay=delay
+    )
 
 
 def item_error(session: Session, tenant: Tenant, item: Item, exc: errors.ItemError) -> None:
     """The item broke (for example ``ITEM_LOGIN_REQUIRED``): ``ITEM``/``ERROR``."""
     emit(session, tenant, item, "ITEM", "ERROR", {"error": exc})
+
+
+def item_removed(session: Session, item: Item) -> None:
+    """``/item/remove`` (or the dashboard's, or a TrueLayer connection deleted): no webhook
+    follows, and the ones not sent yet are cancelled (``cancel_removed``)."""
+    cancel_removed(session, item)
 
 
 def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
@@ -261,7 +269,8 @@ def _fire_report(session: Session, tenant: Tenant, item: Item, code: str) -> Non
     url = report.options.get("webhook") or item.webhook
     if not url:
         raise errors.SandboxWebhookInvalid()
-    emit(session, tenant, None, "ASSETS", code, REPORT_FIREABLE["ASSETS", code](report), url=url)
+    facts = REPORT_FIREABLE["ASSETS", code](report)
+    emit(session, tenant, None, "ASSETS", code, facts, url=url, report=report)
 
 
 def _report_ready(report: AssetReport, report_type: str = "FULL") -> dict[str, Any]:

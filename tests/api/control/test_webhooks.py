@@ -132,3 +132,16 @@ def test_webhook_catcher_stores_and_lists_without_keys(app: Flask) -> None:
     assert (caught[0]["body"], caught[0]["headers"]["Plaid-Verification"]) == ('{"a": 1}', "jwt")
     client.delete("/control/webhook-catcher/demo")
     assert client.get("/control/webhook-catcher/demo").get_json()["webhooks"] == []
+
+
+def test_item_remove_shows_its_unsent_webhooks_cancelled_and_refuses_to_redeliver_them(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(webhook=HOOK)
+    plaid.ok("/item/remove", access_token=token)
+    found = control(plaid, "GET", "/webhooks?status=cancelled").get_json()["webhooks"]
+    assert [(w["webhook_code"], w["next_attempt_at"]) for w in found] == [("INITIAL_UPDATE", None)]
+    refused = control(plaid, "POST", f"/webhooks/{found[0]['id']}/redeliver")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["field"] == "event_id"
+    assert control(plaid, "POST", "/webhooks/deliver").get_json() == {"attempts": 0}

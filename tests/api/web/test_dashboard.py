@@ -399,3 +399,21 @@ def test_bad_failure_rate_is_flashed(dash: Dashboard) -> None:
 
 def test_home_page_links_to_the_dashboard(app: Flask) -> None:
     assert 'href="/dashboard"' in app.test_client().get("/").text
+
+
+def test_an_item_removed_on_the_dashboard_shows_its_unsent_webhook_cancelled(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys
+) -> None:
+    """Its ``INITIAL_UPDATE`` was still queued: it is not sent, and the log says so, with no
+    Redeliver button and no link to an item page that is gone."""
+    item_id = linked_item(plaid, webhook=HOOK)
+    dash.post(f"/dashboard/items/{item_id}/remove", confirm="yes")
+    event = _first_event(tenant_keys)
+    assert event.status == "cancelled"
+    listing = dash.get("/dashboard/webhooks?status=cancelled").text
+    assert ">cancelled</span>" in listing and event.webhook_code in listing
+    page = dash.get(f"/dashboard/webhooks/{event.id}").text
+    assert "its item was removed" in page and "Redeliver" not in page
+    assert f"/dashboard/items/{item_id}" not in page and "(removed)" in page
+    refused = dash.post(f"/dashboard/webhooks/{event.id}/redeliver")  # a tab left open
+    assert refused.status_code == 400 and "so it is not sent" in refused.text
