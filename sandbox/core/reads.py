@@ -22,14 +22,29 @@ from .clock import Clock
 from .instructions import Instruction
 from .models import Account, Item, Tenant, Transaction
 from .payment_cards import PaymentCard
+from .seeding import make_id
 
 
 @dataclass(frozen=True)
 class Booked:
-    """A ledger row with the account's balance just after it (None for pending rows)."""
+    """A ledger row with the account's balance just after it (None for pending rows), and
+    the bank's own id of the transaction (``bank_transaction_id``)."""
 
     row: Transaction
     balance_after_minor: int | None
+    bank_id: str
+
+
+def bank_transaction_id(data_key: tuple[object, ...], row: Transaction) -> str:
+    """The bank's id of a row's transaction: the same in every connection of the same login
+    (``items.data_key``), where row ids are the item's. An app that connects again matches
+    its history on it, as on TrueLayer's ``normalised_provider_transaction_id``. A pending
+    transaction and its posted one are two (banks book them apart); a row added by hand
+    (no ledger key) keeps its own id."""
+    key = (row.details or {}).get("key")
+    if key is None:
+        return row.id
+    return make_id(*data_key, "bank transaction", key, "pending" if row.pending else "posted")
 
 
 class Reads:
@@ -108,7 +123,8 @@ class Reads:
         """Posted rows of ``account`` dated ``start``..``end``, newest first, with balances."""
         rows = balances.posted_newest_first(self.session, item, account, start, end)
         after = balances.running_after(self.session, item, account, start) if rows else {}
-        return [Booked(row, after[row.id]) for row in rows]
+        data_key = items.data_key(self.tenant, item)
+        return [Booked(row, after[row.id], bank_transaction_id(data_key, row)) for row in rows]
 
     def pending(self, item: Item, account: Account, start: dt.date, end: dt.date) -> list[Booked]:
         """Pending rows of ``account`` authorised ``start``..``end``, newest first."""
@@ -124,7 +140,8 @@ class Reads:
             )
             .order_by(Transaction.date.desc(), Transaction.created_seq.desc(), Transaction.id)
         )
-        return [Booked(row, None) for row in rows]
+        data_key = items.data_key(self.tenant, item)
+        return [Booked(row, None, bank_transaction_id(data_key, row)) for row in rows]
 
     # -- payment instructions ---------------------------------------------------------------
 

@@ -80,9 +80,9 @@ class Renderer:
         category = categories.transaction_category(row, kind)
         code = str(row.details.get("transaction_code") or "")
         found: dict[str, Any] = {
-            "transaction_id": row.id,
-            "normalised_provider_transaction_id": f"txn-{row.id}",
-            "provider_transaction_id": row.id,
+            "transaction_id": row.id,  # the connection's: TrueLayer's ids are per connection
+            "normalised_provider_transaction_id": f"txn-{booked.bank_id}",  # the bank's
+            "provider_transaction_id": booked.bank_id,
             "timestamp": day(row.date),
             "description": row.name,
             "amount": money(row.amount_minor if card else -row.amount_minor),

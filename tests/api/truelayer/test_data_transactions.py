@@ -153,3 +153,23 @@ def test_transaction_ids_are_stable_between_calls(truelayer: TrueLayerData, toke
     ids = [t["normalised_provider_transaction_id"] for t in first]
     assert ids == [t["normalised_provider_transaction_id"] for t in second]
     assert len(set(ids)) == len(ids)
+
+
+def test_the_banks_transaction_ids_are_the_same_in_every_connection_of_a_login(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    """A second connection of the same login has new transaction ids (TrueLayer's are per
+    connection) but the bank's own, ``provider_transaction_id`` and the normalised one, stay:
+    an app that connects again matches its history on them."""
+    again = truelayer.connect()
+    first = truelayer.results(f"/accounts/{_current(truelayer, token)}/transactions", token)
+    second = truelayer.results(f"/accounts/{_current(truelayer, again)}/transactions", again)
+    assert first and len(first) == len(second)
+    assert not {t["transaction_id"] for t in first} & {t["transaction_id"] for t in second}
+    for key in ("provider_transaction_id", "normalised_provider_transaction_id"):
+        assert [t[key] for t in first] == [t[key] for t in second]
+        assert len({t[key] for t in first}) == len(first)
+    other = truelayer.connect("john2", "doe2")
+    theirs = truelayer.results(f"/accounts/{_current(truelayer, other)}/transactions", other)
+    mine = {t["provider_transaction_id"] for t in first}
+    assert not mine & {t["provider_transaction_id"] for t in theirs}
