@@ -14,7 +14,8 @@ from ..config import LARGEST_SEED
 from ..core import bank as facade
 from ..core import institutions
 from ..core.bank import Bank, create_tenant
-from ..core.errors import CoreError, InvalidBody
+from ..core.errors import CoreError, InvalidBody, InvalidField, NotFound
+from ..core.models import Item
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
 from ..plaid.requests import StrictBoolean, StrictInteger, UtcDateTime
@@ -79,6 +80,17 @@ class NoFields(Schema):
 def no_fields() -> None:
     """Refuse a body with fields, as the endpoints that take some refuse unknown ones."""
     _load(NoFields())
+
+
+def item_in_path(item_id: str) -> Item:
+    """The tenant's live item a path names (caught up to its clock); any other id is a 404
+    ``NOT_FOUND``, as every unknown id in a control path is (an ``item_id`` in a query or a
+    body stays ``INVALID_FIELD``, the field's error)."""
+    bank: Bank = g.bank
+    try:
+        return bank.item_by_id(item_id)
+    except InvalidField:
+        raise NotFound(f"unknown item_id {item_id}", field="item_id") from None
 
 
 def load_args(schema: Schema, lists: tuple[str, ...] = ()) -> dict[str, Any]:
