@@ -495,6 +495,7 @@ def clock(
     client_id: str | None, advance_days: int, set_to: dt.datetime | None, freeze: bool | None
 ) -> None:
     """Show or move a tenant's simulated clock; items generate the days in between."""
+    from .cli_refusals import refused
     from .core.errors import CoreError
     from .extensions import db, tenant_bank
     from .faults_cli import find_tenant
@@ -507,7 +508,7 @@ def clock(
             freeze=freeze,
         )
     except CoreError as exc:
-        raise click.ClickException(f"{exc.condition}: {exc.message}") from None
+        raise refused(exc, {"set": "--set"}) from None
     db.session.commit()
     now = bank.clock
     state = "frozen" if now.frozen_at is not None else "running"

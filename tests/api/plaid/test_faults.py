@@ -339,7 +339,7 @@ def test_cli_faults_add_list_clear(app: Flask, plaid: PlaidClient) -> None:
     listed = runner.invoke(args=["faults", "list", "--client-id", plaid.client_id])
     assert json.loads(listed.output.splitlines()[0])["endpoint"] == "/item/*"
     bad = runner.invoke(args=["faults", "add", "--client-id", plaid.client_id, "--n", "2"])
-    assert bad.exit_code != 0 and "error_code" in bad.output
+    assert bad.exit_code != 0 and "needs an action: --code, --status" in bad.output
     cleared = runner.invoke(args=["faults", "clear", "--client-id", plaid.client_id])
     assert cleared.output.strip() == "removed 1 rule(s)"
 
