@@ -454,6 +454,11 @@ def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str)
 
     bank = tenant_bank(find_tenant(client_id))
     made: list[dict[str, Any]] = []
+    known = institutions.catalogue()
+    if unknown := [i for i in institution_ids if i not in known]:
+        raise click.ClickException(
+            f"Invalid value for '--institution': {unknown[0]} is no institution of the sandbox"
+        )
     try:
         for institution_id in institution_ids:
             offered = institutions.get(institution_id).products
