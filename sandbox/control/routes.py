@@ -121,11 +121,19 @@ def health() -> Response | tuple[Response, int]:
     return jsonify(status="ok")
 
 
+# No control characters (Unicode's Cc): names are printed to terminals (``bank-sandbox
+# tenants list``), where an escape sequence would run. ``(?![\s\S])`` is the end of the text in
+# Python and in the OpenAPI document's ECMAScript alike (``$`` would let a final newline by).
+PRINTABLE = validate.Regexp(
+    r"^[^\x00-\x1f\x7f-\x9f]*(?![\s\S])", error="must not contain control characters"
+)
+
+
 class TenantCreate(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(load_default="tenant", validate=validate.Length(1, 120))
+    name = fields.String(load_default="tenant", validate=[validate.Length(1, 120), PRINTABLE])
     seed = fields.Integer(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(0, LARGEST_SEED)
     )

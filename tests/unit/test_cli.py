@@ -449,6 +449,7 @@ def test_sigterm_lets_the_webhook_in_flight_be_delivered_and_recorded(
         (["--name", "x", "--seed", "-1"], "--seed"),
         (["--name", "x" * 121], "--name"),
         (["--name", ""], "--name"),
+        (["--name", "a\x1b]0;owned\x07b"], "--name"),
     ],
 )
 def test_tenants_create_refuses_what_the_control_api_refuses(
