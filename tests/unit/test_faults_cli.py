@@ -38,6 +38,10 @@ from tests.unit.test_cli import cli_app as cli_app  # the fixture
             "Invalid value for '--n': n must be an integer from 1 to 1000000",
         ),
         (
+            ["--code", "ITEM_LOCKED", "--n", "3"],
+            "Invalid value for '--n': n is read only by trigger nth or next, not always",
+        ),
+        (
             ["--latency", '{"distribution": "x"}'],
             "--latency.distribution must be one of uniform, normal, exponential",
         ),
