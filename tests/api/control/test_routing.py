@@ -61,6 +61,8 @@ def test_an_unknown_path_is_404_in_the_control_envelope(
         ("GET", "/items/nope/statements", "item_id"),
         ("GET", "/items/nope/statements/s", "item_id"),
         ("GET", "/items/nope/accounts/a/export", "item_id"),
+        ("PUT", "/institutions/ins_nope/health", "institution_id"),
+        ("DELETE", "/institutions/ins_nope/health", "institution_id"),
     ],
 )
 def test_an_unknown_id_in_a_path_is_404_naming_it(
