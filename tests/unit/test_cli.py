@@ -105,6 +105,33 @@ def test_clock_freezes_and_advances_the_default_tenant(cli_app: Flask) -> None:
     assert moved.output.startswith("2031-01-04T00:00:00+00:00 (frozen)")
 
 
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("2031-01-01T00:00:00Z", "2031-01-01T00:00:00+00:00"),  # the control API's form
+        ("2031-01-01T02:00:00+02:00", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01", "2031-01-01T00:00:00+00:00"),
+    ],
+)
+def test_clock_set_takes_iso_8601_with_or_without_an_offset(
+    cli_app: Flask, given: str, shown: str
+) -> None:
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    result = runner.invoke(clock, ["--set", given, "--freeze"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{shown} (frozen)")
+
+
+@pytest.mark.parametrize("given", ["tomorrow", "0001-01-01T00:00:00+05:00"])
+def test_clock_set_refuses_what_is_no_instant_naming_the_option(cli_app: Flask, given: str) -> None:
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    result = runner.invoke(clock, ["--set", given])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--set': {given!r} is no ISO 8601 instant" in result.output
+
+
 def test_clock_refuses_to_go_back(cli_app: Flask) -> None:
     runner = cli_app.test_cli_runner()
     runner.invoke(init_db)
