@@ -490,7 +490,7 @@ def reset(client_id: str | None) -> None:
     click.echo("reset")
 
 
-class UtcInstant(click.ParamType):
+class UtcInstant(click.ParamType):  # type: ignore[type-arg]  # not generic in click 8.1, allowed
     """An ISO 8601 date or time, in UTC unless it names its offset: ``2030-01-01``,
     ``2030-01-01T00:00:00``, ``…Z``, ``…+02:00``, the forms ``POST /control/clock`` and
     ``faults add --start`` take (``--set`` refused the ``Z`` the README's API example has)."""
