@@ -454,6 +454,11 @@ def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str)
 
     bank = tenant_bank(find_tenant(client_id))
     made: list[dict[str, Any]] = []
+    known = institutions.catalogue()
+    if unknown := [i for i in institution_ids if i not in known]:
+        raise click.ClickException(
+            f"Invalid value for '--institution': {unknown[0]} is no institution of the sandbox"
+        )
     try:
         for institution_id in institution_ids:
             offered = institutions.get(institution_id).products
@@ -485,16 +490,39 @@ def reset(client_id: str | None) -> None:
     click.echo("reset")
 
 
+class UtcInstant(click.ParamType):  # type: ignore[type-arg]  # not generic in click 8.1, allowed
+    """An ISO 8601 date or time, in UTC unless it names its offset: ``2030-01-01``,
+    ``2030-01-01T00:00:00``, ``…Z``, ``…+02:00``, the forms ``POST /control/clock`` and
+    ``faults add --start`` take (``--set`` refused the ``Z`` the README's API example has)."""
+
+    name = "instant"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The instant in UTC, or click's usage error naming the option."""
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
+            self.fail(f"{value!r} is no ISO 8601 instant, such as 2030-01-01T00:00:00Z", param, ctx)
+
+
 @click.command()
 @click.option("--client-id", default=None, help="Tenant (default: the default tenant).")
 @click.option("--advance-days", type=click.IntRange(0, 3650), default=0)
-@click.option("--set", "set_to", type=click.DateTime(), default=None, help="Move to (UTC).")
+@click.option(
+    "--set", "set_to", type=UtcInstant(), default=None, help="Move to (UTC unless an offset)."
+)
 @click.option("--freeze/--unfreeze", default=None, help="Stop time, or let it run again.")
 @with_appcontext
 def clock(
     client_id: str | None, advance_days: int, set_to: dt.datetime | None, freeze: bool | None
 ) -> None:
     """Show or move a tenant's simulated clock; items generate the days in between."""
+    from .cli_refusals import refused
     from .core.errors import CoreError
     from .extensions import db, tenant_bank
     from .faults_cli import find_tenant
@@ -502,12 +530,12 @@ def clock(
     bank = tenant_bank(find_tenant(client_id))
     try:
         changed = bank.move_clock(
-            to=set_to.replace(tzinfo=dt.UTC) if set_to else None,
+            to=set_to,
             advance=dt.timedelta(days=advance_days),
             freeze=freeze,
         )
     except CoreError as exc:
-        raise click.ClickException(f"{exc.condition}: {exc.message}") from None
+        raise refused(exc, {"set": "--set"}) from None
     db.session.commit()
     now = bank.clock
     state = "frozen" if now.frozen_at is not None else "running"

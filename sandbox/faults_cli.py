@@ -13,6 +13,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .cli_refusals import refused
 from .core import tenants
 from .core.errors import CoreError
 from .core.faults import rules as fault_rules
@@ -48,6 +49,7 @@ def faults_group() -> None:
 @click.option("--endpoint", default=None, help="Path glob, e.g. '/transactions/*'.")
 @click.option("--item-id", default=None)
 @click.option("--institution-id", default=None)
+@click.option("--dialect", default=None, help="plaid (default), truelayer or '*'.")
 @click.option("--code", "error_code", default=None, help="Provider error code to return.")
 @click.option("--status", "http_status", type=int, default=None, help="Raw HTTP status.")
 @click.option("--latency-ms", type=int, default=None, help="Added latency (fixed).")
@@ -73,7 +75,9 @@ def faults_add(client_id: str | None, latency: str | None, **fields: Any) -> Non
     try:
         rule = fault_rules.add_rule(current_session(), tenant, raw, tenants.clock_of(tenant).now())
     except CoreError as exc:
-        raise click.ClickException(f"{exc.detail.get('field')}: {exc.message}") from None
+        raise refused(
+            exc, {name: f"--{name}" for name in ("latency", "drop", "truncate")}
+        ) from None
     current_session().commit()
     click.echo(json.dumps(fault_rules.rule_json(rule)))
 

@@ -12,8 +12,9 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from .cli_refusals import refused
 from .core.bank import Grants
-from .core.errors import CoreError
+from .core.errors import CoreError, InvalidClient, InvalidField
 from .core.models import AppClient
 from .extensions import current_session, tenant_bank
 from .faults_cli import client_option, find_tenant
@@ -62,7 +63,7 @@ def truelayer_add_client(
             list(redirect_uris), name=name, consent_days=consent_days
         )
     except CoreError as exc:
-        raise click.ClickException(f"{exc.detail.get('field')}: {exc.message}") from None
+        raise refused(exc) from None
     current_session().commit()
     _show(client, secret)
 
@@ -81,13 +82,21 @@ def truelayer_update_client(
 ) -> None:
     """Add redirect URIs to a client and/or change how many days its consents last."""
     grants = _grants(client_id)
+    app_client = app_client or grants.tenant.client_id
+    try:
+        grants.client(app_client)
+    except (InvalidClient, InvalidField):  # the core speaks as TrueLayer: "not valid"
+        raise click.ClickException(
+            f"Invalid value for '--app-client': no TrueLayer client {app_client} "
+            "(`bank-sandbox truelayer clients`)"
+        ) from None
     try:
         client = grants.update_client(
-            app_client or grants.tenant.client_id,
+            app_client,
             add_redirect_uris=list(redirect_uris),
             consent_days=consent_days,
         )
     except CoreError as exc:
-        raise click.ClickException(f"{exc.detail.get('field')}: {exc.message}") from None
+        raise refused(exc) from None
     current_session().commit()
     _show(client)

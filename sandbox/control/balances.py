@@ -11,7 +11,7 @@ from ..core.bank import Bank
 from ..core.errors import InvalidAccountId, InvalidField
 from ..plaid.responses import money
 from .blueprint import bp
-from .routes import load_args
+from .routes import item_in_path, load_args
 
 DEFAULT_DAYS = 90
 
@@ -42,7 +42,7 @@ def item_balances(item_id: str) -> Response:
     """End-of-day ``current`` balances of an item's accounts between ``start`` and ``end``."""
     query = load_args(BalancesQuery(), lists=("account_id",))
     bank: Bank = g.bank
-    item = bank.item_by_id(item_id)
+    item = item_in_path(item_id)
     today = bank.clock.today()
     end = min(date_arg("end", today), today)
     # (from the history's start at the earliest: ``end`` may be 0001-01-01, and 89 days

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify
 
+from ..core import institutions
 from ..core.bank import Bank
-from ..core.errors import InvalidField
+from ..core.errors import InvalidField, InvalidInstitution, NotFound
 from .blueprint import bp
 from .routes import json_object
 
@@ -69,6 +70,7 @@ def institutions_health() -> Response:
 @bp.put("/institutions/<institution_id>/health")
 def institution_health_set(institution_id: str) -> Response:
     """Mark an institution DOWN, DEGRADED (``failure_rate``, default 0.5) or HEALTHY."""
+    _known_institution(institution_id)
     data = json_object()
     if unknown := set(data) - {"status", "failure_rate"}:
         raise InvalidField(f"unknown field: {sorted(unknown)[0]}", field=sorted(unknown)[0])
@@ -87,8 +89,18 @@ def institution_health_set(institution_id: str) -> Response:
 @bp.delete("/institutions/<institution_id>/health")
 def institution_health_clear(institution_id: str) -> Response:
     """Back to the catalogue's status."""
+    _known_institution(institution_id)
     removed = _bank().faults.clear_health(institution_id)
     return jsonify(removed=removed)
+
+
+def _known_institution(institution_id: str) -> None:
+    """A 404 ``NOT_FOUND`` for an id the catalogue lacks, as for every unknown id in a
+    control path (setting one was a 400 ``INVALID_INSTITUTION``, clearing one a 200)."""
+    try:
+        institutions.get(institution_id)
+    except InvalidInstitution:
+        raise NotFound(f"unknown institution_id {institution_id}", field="institution_id") from None
 
 
 @bp.get("/rate-limits")

@@ -14,7 +14,8 @@ from ..config import LARGEST_SEED
 from ..core import bank as facade
 from ..core import institutions
 from ..core.bank import Bank, create_tenant
-from ..core.errors import CoreError, InvalidBody
+from ..core.errors import CoreError, InvalidBody, InvalidField, NotFound
+from ..core.models import Item
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import error_type_and_status, from_validation
 from ..plaid.requests import StrictBoolean, StrictInteger, UtcDateTime
@@ -81,6 +82,17 @@ def no_fields() -> None:
     _load(NoFields())
 
 
+def item_in_path(item_id: str) -> Item:
+    """The tenant's live item a path names (caught up to its clock); any other id is a 404
+    ``NOT_FOUND``, as every unknown id in a control path is (an ``item_id`` in a query or a
+    body stays ``INVALID_FIELD``, the field's error)."""
+    bank: Bank = g.bank
+    try:
+        return bank.item_by_id(item_id)
+    except InvalidField:
+        raise NotFound(f"unknown item_id {item_id}", field="item_id") from None
+
+
 def load_args(schema: Schema, lists: tuple[str, ...] = ()) -> dict[str, Any]:
     """The query string loaded with ``schema`` (``unknown = RAISE``: unknown parameters are
     refused, naming them); the parameters in ``lists`` may repeat."""
@@ -109,11 +121,19 @@ def health() -> Response | tuple[Response, int]:
     return jsonify(status="ok")
 
 
+# No control characters (Unicode's Cc): names are printed to terminals (``bank-sandbox
+# tenants list``), where an escape sequence would run. ``(?![\s\S])`` is the end of the text in
+# Python and in the OpenAPI document's ECMAScript alike (``$`` would let a final newline by).
+PRINTABLE = validate.Regexp(
+    r"^[^\x00-\x1f\x7f-\x9f]*(?![\s\S])", error="must not contain control characters"
+)
+
+
 class TenantCreate(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(load_default="tenant", validate=validate.Length(1, 120))
+    name = fields.String(load_default="tenant", validate=[validate.Length(1, 120), PRINTABLE])
     seed = fields.Integer(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(0, LARGEST_SEED)
     )

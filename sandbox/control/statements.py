@@ -15,6 +15,7 @@ from flask import Response, g, jsonify, request
 from ..core.bank import Bank, Download
 from .balances import date_arg
 from .blueprint import bp
+from .routes import item_in_path
 
 DEFAULT_DAYS = 30
 
@@ -35,7 +36,7 @@ def file_response(found: Download) -> Response:
 def item_statements(item_id: str) -> Response:
     """The item's monthly statements, and what ``export`` accepts."""
     bank: Bank = g.bank
-    item = bank.item_by_id(item_id)
+    item = item_in_path(item_id)
     return jsonify(
         item_id=item.id,
         formats=sorted(bank.statements.formats),
@@ -64,14 +65,14 @@ def item_statements(item_id: str) -> Response:
 def item_statement(item_id: str, statement_id: str) -> Response:
     """One monthly statement as PDF."""
     bank: Bank = g.bank
-    return file_response(bank.statements.statement(bank.item_by_id(item_id), statement_id))
+    return file_response(bank.statements.statement(item_in_path(item_id), statement_id))
 
 
 @bp.get("/items/<item_id>/accounts/<account_id>/export")
 def account_export(item_id: str, account_id: str) -> Response:
     """An account's posted activity between ``start`` and ``end`` as a file."""
     bank: Bank = g.bank
-    item = bank.item_by_id(item_id)
+    item = item_in_path(item_id)
     end = date_arg("end", bank.clock.today())
     start = date_arg("start", days_before(end, DEFAULT_DAYS - 1))
     fmt = request.args.get("format", "csv")

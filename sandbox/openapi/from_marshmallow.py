@@ -83,6 +83,8 @@ def _bounds(validator: Any, kind: str) -> dict[str, Any]:
             found = {low_key: validator.min, high_key: validator.max}
     elif isinstance(validator, validate.OneOf):
         found = {"enum": list(validator.choices)}
+    elif isinstance(validator, validate.Regexp):
+        found = {"pattern": validator.regex.pattern}
     else:
         raise TypeError(f"no JSON Schema for marshmallow validator {type(validator).__name__}")
     return {key: value for key, value in found.items() if value is not None}

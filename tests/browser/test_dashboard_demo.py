@@ -9,9 +9,10 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from sandbox.testing import LiveSandbox
+from tests.browser.accessibility import assert_no_sideways_scroll
 
 from .pagecheck import check_page, doc_shot
 from .test_dashboard import Tenant
@@ -224,3 +225,23 @@ def test_flash_messages_naming_an_item_fit_a_phone(sized_page: Page, live: LiveS
     page.get_by_role("button", name="Remove item").click()
     expect(page.get_by_role("status")).to_contain_text("Removed")
     check_page(page, "overview, removal flashed")
+
+
+def test_every_dashboard_page_reflows_at_320_px(browser: Browser, live: LiveSandbox) -> None:
+    """WCAG's reflow width, a small phone's: the item page's id (one 37-letter word) and its
+    account cards (at least 320 px wide) made it 355 px wide, and the overview's TrueLayer
+    hint 338 px; nothing may scroll sideways at 320 px."""
+    context = browser.new_context(viewport={"width": 320, "height": 700}, bypass_csp=True)
+    page, tenant = context.new_page(), Tenant(live)
+    token = tenant.link_item("ins_109508", webhook="http://127.0.0.1:9/hook")
+    item_id = tenant.call("/item/get", access_token=token)["item"]["item_id"]
+    tenant.call("/control/faults", endpoint="/transactions/*", error_code="ITEM_LOCKED")
+    sign_in(page, live, tenant)
+    for path in ("", f"/items/{item_id}", "/transactions", "/try-link", "/faults"):
+        page.goto(f"{live.url}/dashboard{path}")
+        assert_no_sideways_scroll(page, f"/dashboard{path} at 320 px")
+    tab(page, "Webhooks")
+    assert_no_sideways_scroll(page, "webhooks at 320 px")
+    page.get_by_role("link", name=re.compile(r"^Webhook \d+$")).last.click()
+    assert_no_sideways_scroll(page, "webhook detail at 320 px")
+    context.close()

@@ -245,7 +245,7 @@ class ControlProbe:
 
 CONTROL_PROBES = {
     "delete_a_fault_rule": ControlProbe(
-        "DELETE", "/faults/{id}", _a_rule, "INVALID_FIELD", lambda p, i: i in _a_rules(p)
+        "DELETE", "/faults/{id}", _a_rule, "NOT_FOUND", lambda p, i: i in _a_rules(p)
     ),
     "clear_all_fault_rules": ControlProbe(
         "DELETE", "/faults", _a_rule, None, lambda p, i: i in _a_rules(p)
@@ -266,7 +266,7 @@ CONTROL_PROBES = {
         "GET",
         "/items/{id}/balances",
         lambda p: str(p.a_item["item_id"]),
-        "INVALID_FIELD",
+        "NOT_FOUND",
         lambda p, i: True,
     ),
 }

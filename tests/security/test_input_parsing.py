@@ -50,6 +50,13 @@ def test_lone_surrogate_in_a_control_body_is_refused_in_the_control_format(app: 
     assert_control_error(response, "INVALID_BODY", "name")
 
 
+def test_a_tenant_name_with_control_characters_is_refused_naming_it(app: Flask) -> None:
+    """``bank-sandbox tenants list`` prints names to an operator's terminal: an escape sequence
+    in a name anyone on loopback may create (``\x1b]0;…``) would run there."""
+    response = app.test_client().post("/control/tenants", json={"name": "a\x1b]0;owned\x07b"})
+    assert_control_error(response, "INVALID_FIELD", "name")
+
+
 def test_json_nested_500_deep_is_invalid_body(plaid: PlaidClient) -> None:
     deep = b'{"access_token": "x", "options": ' + b"[" * 500 + b"]" * 500 + b"}"
     assert_plaid_error(plaid_raw(plaid, "/accounts/get", deep), "INVALID_BODY", "nested")

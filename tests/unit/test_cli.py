@@ -68,10 +68,11 @@ def test_seed_defaults_link_one_item_per_demo_bank(cli_app: Flask) -> None:
 def test_seed_unknown_institution_is_a_clean_error(cli_app: Flask) -> None:
     runner = cli_app.test_cli_runner()
     runner.invoke(init_db)
-    result = runner.invoke(seed, ["--institution", "ins_nope"])
+    result = runner.invoke(seed, ["--institution", "ins_109508", "--institution", "ins_nope"])
     assert result.exit_code == 1
-    assert "INVALID_INSTITUTION" in result.output
-    assert "Traceback" not in result.output
+    assert result.output == (  # it said "invalid institution_id provided", naming none
+        "Error: Invalid value for '--institution': ins_nope is no institution of the sandbox\n"
+    )
 
 
 def test_tenants_create_then_list_shows_client_id_not_secret(cli_app: Flask) -> None:
@@ -104,12 +105,40 @@ def test_clock_freezes_and_advances_the_default_tenant(cli_app: Flask) -> None:
     assert moved.output.startswith("2031-01-04T00:00:00+00:00 (frozen)")
 
 
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("2031-01-01T00:00:00Z", "2031-01-01T00:00:00+00:00"),  # the control API's form
+        ("2031-01-01T02:00:00+02:00", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01", "2031-01-01T00:00:00+00:00"),
+    ],
+)
+def test_clock_set_takes_iso_8601_with_or_without_an_offset(
+    cli_app: Flask, given: str, shown: str
+) -> None:
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    result = runner.invoke(clock, ["--set", given, "--freeze"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{shown} (frozen)")
+
+
+@pytest.mark.parametrize("given", ["tomorrow", "0001-01-01T00:00:00+05:00"])
+def test_clock_set_refuses_what_is_no_instant_naming_the_option(cli_app: Flask, given: str) -> None:
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    result = runner.invoke(clock, ["--set", given])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--set': {given!r} is no ISO 8601 instant" in result.output
+
+
 def test_clock_refuses_to_go_back(cli_app: Flask) -> None:
     runner = cli_app.test_cli_runner()
     runner.invoke(init_db)
     runner.invoke(clock, ["--set", "2031-01-01T00:00:00", "--freeze"])
     result = runner.invoke(clock, ["--set", "2030-01-01T00:00:00"])
-    assert result.exit_code == 1 and "the clock only moves forward" in result.output
+    assert result.exit_code == 1, result.output
+    assert result.output == "Error: Invalid value for '--set': the clock only moves forward\n"
 
 
 @pytest.fixture
@@ -447,6 +476,7 @@ def test_sigterm_lets_the_webhook_in_flight_be_delivered_and_recorded(
         (["--name", "x", "--seed", "-1"], "--seed"),
         (["--name", "x" * 121], "--name"),
         (["--name", ""], "--name"),
+        (["--name", "a\x1b]0;owned\x07b"], "--name"),
     ],
 )
 def test_tenants_create_refuses_what_the_control_api_refuses(

@@ -185,5 +185,5 @@ def test_tenant_reset_forgets_rules_health_and_log(bank: Bank) -> None:
 def test_delete_rule_of_another_tenant_is_an_error(bank: Bank, session: Session) -> None:
     other, _ = tenants.create(session, "other", 1)
     rule = add(bank, drop=True)
-    with pytest.raises(errors.InvalidField):
+    with pytest.raises(errors.NotFound):
         fault_rules.delete_rule(session, other, rule.id)

@@ -55,4 +55,31 @@ def test_bad_redirect_uri_is_one_line_naming_the_field(cli_app: Flask) -> None:
     result = cli_app.test_cli_runner().invoke(
         truelayer_group, ["add-client", "--redirect-uri", "ftp://nope"]
     )
-    assert result.exit_code == 1 and "redirect_uris: a redirect URI is an absolute" in result.output
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "Error: Invalid value for '--redirect-uri': a redirect URI is an absolute http(s) URI "
+        "without a fragment\n"
+    )
+
+
+def test_consent_days_out_of_range_names_the_option(cli_app: Flask) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    result = cli_app.test_cli_runner().invoke(
+        truelayer_group, ["update-client", "--consent-days", "0"]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output == "Error: --consent-days is a whole number of days from 1 to 3650\n"
+
+
+def test_update_of_an_unknown_client_names_the_option_and_the_id(cli_app: Flask) -> None:
+    """It said "client_id: the client_id or client_secret is not valid": no secret was given,
+    and the option is ``--app-client``."""
+    cli_app.test_cli_runner().invoke(init_db)
+    result = cli_app.test_cli_runner().invoke(
+        truelayer_group, ["update-client", "--app-client", "sandbox-nope", "--consent-days", "5"]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "Error: Invalid value for '--app-client': no TrueLayer client sandbox-nope "
+        "(`bank-sandbox truelayer clients`)\n"
+    )

@@ -85,10 +85,10 @@ def rules(session: Session, tenant: Tenant) -> list[FaultRule]:
 
 
 def delete_rule(session: Session, tenant: Tenant, rule_id: int) -> None:
-    """Remove one rule; an id the tenant does not own is an error naming ``rule_id``."""
+    """Remove one rule; an id the tenant does not own is ``NotFound`` naming ``rule_id``."""
     rule = session.get(FaultRule, rule_id)
     if rule is None or rule.tenant_id != tenant.id:
-        raise errors.InvalidField(f"no fault rule {rule_id}", field="rule_id")
+        raise errors.NotFound(f"no fault rule {rule_id}", field="rule_id")
     session.delete(rule)
     tenant.fault_rule_count = Tenant.fault_rule_count - 1
 

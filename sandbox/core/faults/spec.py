@@ -383,8 +383,19 @@ def _check_code(spec: dict[str, Any], prefix: str) -> None:
     )
 
 
+# The fields each trigger reads (``seed`` is not one: latency distributions draw from it too).
+TRIGGER_FIELDS = {"n": ("nth", "next"), "probability": ("probability",), "start": ("window",)}
+TRIGGER_FIELDS["end"] = TRIGGER_FIELDS["start"]
+
+
 def _check_trigger(spec: dict[str, Any], prefix: str) -> None:
     trigger = spec["trigger"]
+    for name, triggers in TRIGGER_FIELDS.items():
+        if name in spec and trigger not in triggers:  # ``n: 3`` alone failed every call
+            raise errors.InvalidField(
+                f"{name} is read only by trigger {' or '.join(triggers)}, not {trigger}",
+                field=prefix + name,
+            )
     needs = {"nth": ("n",), "next": ("n",), "probability": ("probability",)}.get(trigger, ())
     for name in needs:
         if name not in spec:

@@ -46,9 +46,9 @@ def test_balances_end_at_current_and_move_by_the_posted_transactions(plaid: Plai
             assert round(before["current"] - flow, 2) == after["current"]
 
 
-def test_balances_unknown_item_names_the_field(plaid: PlaidClient) -> None:
+def test_balances_unknown_item_is_404_naming_the_field(plaid: PlaidClient) -> None:
     status, body = _get(plaid, "/control/items/nope/balances")
-    assert status == 400 and body["error"]["field"] == "item_id"
+    assert status == 404 and body["error"]["field"] == "item_id"
 
 
 def test_balances_bad_date_names_the_field(plaid: PlaidClient) -> None:

@@ -54,6 +54,37 @@ def test_an_unknown_path_is_404_in_the_control_envelope(
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("DELETE", "/faults/999", "rule_id"),
+        ("GET", "/items/nope/balances", "item_id"),
+        ("GET", "/items/nope/statements", "item_id"),
+        ("GET", "/items/nope/statements/s", "item_id"),
+        ("GET", "/items/nope/accounts/a/export", "item_id"),
+        ("PUT", "/institutions/ins_nope/health", "institution_id"),
+        ("DELETE", "/institutions/ins_nope/health", "institution_id"),
+    ],
+)
+def test_an_unknown_id_in_a_path_is_404_naming_it(
+    plaid: PlaidClient, method: str, path: str, field: str
+) -> None:
+    """As the README promises for every id in a control path: these were 400 INVALID_FIELD,
+    the answer to a bad field, while an unknown webhook id was already a 404."""
+    response = control(plaid, method, path)
+    assert response.status_code == 404, response.get_json()
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("NOT_FOUND", field)
+
+
+def test_a_removed_items_path_is_404(plaid: PlaidClient) -> None:
+    token = plaid.link_item()
+    item_id = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    plaid.ok("/item/remove", access_token=token)
+    response = control(plaid, "GET", f"/items/{item_id}/balances")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
     "path",
     ["/reset", "/webhooks/deliver", "/webhooks/pause", "/webhooks/resume", "/webhook-keys/rotate"],
 )

@@ -375,9 +375,30 @@ def test_cli_faults_add_list_clear(app: Flask, plaid: PlaidClient) -> None:
     listed = runner.invoke(args=["faults", "list", "--client-id", plaid.client_id])
     assert json.loads(listed.output.splitlines()[0])["endpoint"] == "/item/*"
     bad = runner.invoke(args=["faults", "add", "--client-id", plaid.client_id, "--n", "2"])
-    assert bad.exit_code != 0 and "error_code" in bad.output
+    assert bad.exit_code != 0 and "needs an action: --code, --status" in bad.output
     cleared = runner.invoke(args=["faults", "clear", "--client-id", plaid.client_id])
     assert cleared.output.strip() == "removed 1 rule(s)"
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"n": 3}, "n"),
+        ({"trigger": "next", "n": 1, "probability": 0.5}, "probability"),
+        ({"trigger": "probability", "probability": 0.5, "end": "2030-01-01T00:00:00Z"}, "end"),
+        ({"trigger": "window", "start": "2030-01-01T00:00:00Z", "n": 2}, "n"),
+    ],
+)
+def test_a_field_the_trigger_does_not_read_is_refused_naming_it(
+    plaid: PlaidClient, spec: dict[str, Any], field: str
+) -> None:
+    """``{"n": 3}`` without ``trigger: nth`` was stored as an ``always`` rule: every call
+    failed where the third was meant to."""
+    response = control(plaid, "POST", "/faults", {"error_code": "ITEM_LOCKED", **spec})
+    error = response.get_json()["error"]
+    assert response.status_code == 400, error
+    assert (error["code"], error["field"]) == ("INVALID_FIELD", field)
+    assert control(plaid, "GET", "/faults").get_json()["rules"] == []
 
 
 INSTANTS_OUT_OF_RANGE = [

@@ -270,7 +270,11 @@ def test_a_paused_connections_passing_failure_says_to_resume(world: World) -> No
     next scheduled sync will retry"."""
     send(world, "alice", "PATCH", f"/api/v1/connections/{world.alice}", paused=True)
     world.tenant.post(
-        "/control/faults", endpoint="/transactions/sync", error_code="INSTITUTION_DOWN", n=3
+        "/control/faults",
+        endpoint="/transactions/sync",
+        error_code="INSTITUTION_DOWN",
+        trigger="next",
+        n=3,
     )
     queued = send(world, "alice", "POST", f"/api/v1/connections/{world.alice}/sync")
     assert queued.status_code == 202
