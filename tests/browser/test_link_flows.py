@@ -242,3 +242,24 @@ def test_link_open_in_two_tabs_the_older_tabs_bank_return_shows_links_pane(
     page.get_by_role("button", name="Allow access").click()
     _, accounts = exchange_accounts(sdk, public_token_of(page))
     assert len(accounts) == 12
+
+
+def test_link_try_again_after_an_oauth_banks_outage_offers_the_bank_list(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    """Try again took the user back to the bank that had just failed; Plaid's Link offers
+    the bank list, as the sandbox does after a non-OAuth bank's outage."""
+    start(page, hosted_link(sdk, live), shot)
+    pick(page, "Chase", shot)
+    page.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page, "error_INSTITUTION_DOWN")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your bank is unavailable")
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Select your bank")
+    shot("retry-bank-list")
+    pick(page, "First Platypus Bank", shot)
+    sign_in(page)
+    page.get_by_role("button", name="Submit").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 12

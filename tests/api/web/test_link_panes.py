@@ -336,3 +336,43 @@ def test_an_oauth_link_hands_off_once_and_only_on_success(plaid: PlaidClient) ->
     session = plaid.ok("/link/token/get", link_token=failed.token)["link_sessions"][0]
     names = [e["event_name"] for e in session["events"]]
     assert names == ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "ERROR", "EXIT"]
+
+
+@pytest.mark.parametrize("institution_id", ["ins_56", "ins_109508"])
+def test_try_again_after_the_banks_own_failure_goes_back_to_the_bank_list(
+    plaid: PlaidClient, institution_id: str
+) -> None:
+    """``INSTITUTION_DOWN`` at an OAuth bank's sign-in: Try again sent the user back to the
+    bank that had just failed; as at a bank without OAuth, it offers the bank list, with no
+    bank left chosen (an exit from there named the failed bank)."""
+    link = LinkBrowser(plaid)
+    to_credentials(link, institution_id)
+    if institution_id == "ins_56":
+        authorize = link.post("oauth").headers["Location"]
+        link.client.get(
+            _bank_sign_in(link, authorize, "error_INSTITUTION_DOWN").headers["Location"]
+        )
+    else:
+        link.post("credentials", username="user_good", password="error_INSTITUTION_DOWN")
+    assert error_pane(link.page())[0] == "Your bank is unavailable"
+    link.post("retry")
+    assert '<h1 id="pane-title">Select your bank</h1>' in link.page()
+    link.post("exit")  # from the list: no bank chosen, as after its back arrow
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    exit_metadata = sessions[0]["exit"]["metadata"]
+    assert (exit_metadata["status"], exit_metadata["institution"]) == (
+        "institution_not_found",
+        None,
+    )
+
+
+def test_try_again_after_a_refusal_at_an_oauth_bank_goes_back_to_that_bank(
+    plaid: PlaidClient,
+) -> None:
+    """The user's own refusal (a locked account) is retried at the same bank."""
+    link = LinkBrowser(plaid)
+    to_credentials(link, "ins_56")
+    authorize = link.post("oauth").headers["Location"]
+    link.client.get(_bank_sign_in(link, authorize, "error_ITEM_LOCKED").headers["Location"])
+    link.post("retry")
+    assert "You will be sent to Chase to sign in" in link.page()
