@@ -310,9 +310,8 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     bank.link.begin_oauth(current, state, verifier)
     kept = [*session.get(OAUTH_STATES, {}).items(), (state, link.token)][-KEPT_STATES:]
     session[OAUTH_STATES] = dict(kept)
-    # Update mode: the bank remembers what this user already shares (new links: nothing).
-    update = LinkFlow.is_update(link)
-    oauth.remember_shared(institution_id, bank.link.current_ordinals(link) if update else None)
+    if LinkFlow.is_update(link):  # the bank remembers what this user already shares
+        oauth.remember_shared(state, bank.link.current_ordinals(link))
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     scope = ["accounts", *(p for p in link.config.get("products") or [] if p != "assets")]
     query = urlencode(

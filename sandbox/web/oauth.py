@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 EXTENSION = "bank_oauth"
 # The sandbox's own clients at the banks, by client-id suffix: Link, and TrueLayer's dialog.
 CLIENT_NAMES = {"link": "Plaid", "truelayer": "TrueLayer"}
-# What Link's update mode says the user already shares at a bank (``remember_shared``).
-SHARED_KEY = "bank_shared_accounts"
+# What Link's update mode says the user already shares, per authorization request
+# (``remember_shared``), and how many such requests the session keeps.
+SHARED_KEY, KEPT_SHARED = "bank_shared_accounts", 8
 
 
 def _init(_state: BlueprintSetupState) -> None:
@@ -130,8 +131,7 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     scopes = [(s, SCOPES[s]) for s in grant.request.scope.split() if s in SCOPES]
     client_id = grant.request.client.get_client_id()
     client_name = CLIENT_NAMES.get(client_id.rsplit("-", 1)[-1])
-    remembered = session.get(SHARED_KEY, {}).get(bank.institution_id)
-    shared = remembered if _for_link(grant) else None  # Link's memory only
+    shared = session.get(SHARED_KEY, {}).get(grant.request.payload.state)
     page = render_template(
         "bank/consent.html",
         bank=bank,
@@ -187,17 +187,20 @@ def _approve(bank: Institution, grant: Any) -> Response | tuple[str, int] | str:
     if not chosen:
         return _page(bank, grant, "Choose at least one account to share, or deny access.")
     _logins().pop(bank.institution_id, None)
-    session.get(SHARED_KEY, {}).pop(bank.institution_id, None)
+    session.get(SHARED_KEY, {}).pop(grant.request.payload.state, None)
     session.modified = True
     grant_user = {"login": raw, "accounts": chosen, "tenant_id": grant.request.client.row.tenant_id}
     response: Response = server().create_authorization_response(grant=grant, grant_user=grant_user)
     return response
 
 
-def remember_shared(institution_id: str, ordinals: list[int] | None) -> None:
-    """What the user shares with the app already (update mode): the consent page ticks only
-    those, as a bank that remembers an earlier consent would (None: a first consent)."""
-    session[SHARED_KEY] = {**session.get(SHARED_KEY, {}), institution_id: ordinals}
+def remember_shared(state: str, ordinals: list[int]) -> None:
+    """What the user shares with the app already (update mode): the consent page of the
+    authorization request with ``state`` ticks only those, as a bank that remembers an
+    earlier consent would. Kept per request, not per bank, so Link open in two tabs at one
+    bank does not tick one item's accounts for the other; only the latest few are kept."""
+    kept = [*session.get(SHARED_KEY, {}).items(), (state, ordinals)][-KEPT_SHARED:]
+    session[SHARED_KEY] = dict(kept)
 
 
 def _logins() -> dict[str, Any]:

@@ -219,6 +219,37 @@ def test_update_mode_bank_ticks_only_the_items_accounts_and_keeps_the_users_choi
     assert len(names) == 2 and "Plaid Saving" not in names
 
 
+def _oauth_item(plaid: PlaidClient, accounts: list[str]) -> str:
+    """An item at Platypus OAuth Bank sharing ``accounts`` (ordinals); its access token."""
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    link.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(link)
+    public = re.search(
+        r"public_token=([^&]+)", link.continue_from(_approve(link, authorize, accounts))
+    )
+    assert public
+    access: str = plaid.ok("/item/public_token/exchange", public_token=public[1])["access_token"]
+    return access
+
+
+def test_two_update_mode_links_at_one_bank_tick_each_items_own_accounts(
+    plaid: PlaidClient,
+) -> None:
+    """Two items' update-mode Links open in one browser, both sent to the bank: each bank
+    page ticked the accounts of the item whose Link went there last (the bank's memory was
+    kept per bank, not per trip)."""
+    first = LinkBrowser(plaid, access_token=_oauth_item(plaid, ["0", "1"]), products=None)
+    second = LinkBrowser(plaid, access_token=_oauth_item(plaid, ["2", "3", "4"]), products=None)
+    first.post("consent")
+    second.post("consent")
+    first_bank = first.post("oauth").headers["Location"]
+    second_bank = second.post("oauth").headers["Location"]
+    _bank_sign_in(first, first_bank)  # the bank's sign-in serves both tabs, as a bank's does
+    assert _ticked(first.client.get(first_bank).text) == {"0", "1"}
+    assert _ticked(second.client.get(second_bank).text) == {"2", "3", "4"}
+
+
 def test_account_filters_that_leave_no_account_end_link_with_no_accounts(
     plaid: PlaidClient,
 ) -> None:
