@@ -340,13 +340,6 @@ def _moved_on(state: str) -> WerkzeugResponse:
     return _next(_finished_here(link) or _current(bank, link), link)
 
 
-def _refusal() -> errors.CoreError:
-    """Why the bank sent the user back without a code: the error an ``error_<CODE>``
-    password chose at its sign-in (``error_code``), else the user denied access."""
-    chosen = errors.for_condition(request.args.get("error_code", ""))
-    return chosen() if chosen is not None else errors.AccessNotGranted()
-
-
 @bp.get("/link/oauth-callback")
 def link_oauth_callback() -> WerkzeugResponse:
     """The bank sent the user back: redeem the code, then create the item with the consent."""
@@ -359,7 +352,7 @@ def link_oauth_callback() -> WerkzeugResponse:
         return _next(found, link)
     try:
         if "code" not in request.args:
-            raise _refusal()
+            raise oauth.refusal(request.args)
         institution_id = found.institution_id or ""
         client_id = register_client(
             bank.tenant.id, institution_id, _callback_uri(), replace=True

@@ -175,3 +175,19 @@ def test_form_post_without_javascript_returns_on_continue(
     expect(page.get_by_text("Got it")).to_be_visible()
     assert parse_qs(posted[0])["state"] == ["browser-state"]
     context.close()
+
+
+def test_an_error_password_at_a_banks_page_returns_the_error_to_the_app(
+    page: Page, live: LiveSandbox, redirect_uri: str, shot: object
+) -> None:
+    """The bank's page used to keep the user with its message: the app now gets TrueLayer's
+    code for the error on its redirect URI, with its ``state``, and can handle it."""
+    page.goto(auth_link(live, redirect_uri))
+    page.get_by_role("button", name="Monzo").click()
+    page.locator("input[name=username]").fill("user_good")
+    page.get_by_label("Password").fill("error_ITEM_LOCKED")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{redirect_uri}?*")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["error"] == ["account_temporarily_locked"] and query["state"] == ["browser-state"]
+    assert "code" not in query

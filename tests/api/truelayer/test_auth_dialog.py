@@ -336,6 +336,56 @@ def test_oauth_bank_denied_returns_access_denied(tl_auth: AuthDialog) -> None:
     assert query_of(back)["error"] == "access_denied" and query_of(back)["state"] == "st-1"
 
 
+ERROR_PASSWORDS = [
+    ("error_ITEM_LOCKED", "account_temporarily_locked"),
+    ("error_INVALID_CREDENTIALS", "wrong_credentials"),
+    ("error_INSTITUTION_DOWN", "provider_error"),
+    ("error_NO_ACCOUNTS", "access_denied"),
+]
+
+
+@pytest.mark.parametrize(("password", "code"), ERROR_PASSWORDS)
+def test_an_error_password_at_a_banks_page_goes_back_to_the_app(
+    tl_auth: AuthDialog, password: str, code: str
+) -> None:
+    """The bank's page kept the user with its message and the app never learnt of it: the
+    bank hands the error to the dialog, which sends the app ``?error=<TrueLayer's code>``
+    with ``state``, as TrueLayer reports a provider's failure; the dialog is over."""
+    client = tl_auth.client
+    dialog = tl_auth.open().headers["Location"]
+    bank_url = tl_auth.post(dialog, "provider", provider_id="ob-barclays").headers["Location"]
+    form = {"username": "user_good", "password": password, "action": "login"}
+    to_dialog = client.post(
+        bank_url, data={"csrf_token": csrf_of(client.get(bank_url).text), **form}
+    )
+    assert to_dialog.status_code == 302, to_dialog.text
+    back = client.get(to_dialog.headers["Location"])
+    assert back.status_code == 302 and back.headers["Location"].startswith(REDIRECT)
+    query = query_of(back)
+    assert (query["error"], query["state"]) == (code, "st-1") and "code" not in query
+    assert query["error_description"] and client.get(dialog).status_code == 404
+
+
+@pytest.mark.parametrize(("password", "code"), ERROR_PASSWORDS)
+def test_an_error_password_at_the_mock_banks_form_goes_back_to_the_app(
+    tl_auth: AuthDialog, password: str, code: str
+) -> None:
+    """As at a bank's own page; a wrong password still stays on the form (above)."""
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    back = tl_auth.post(dialog, "login", username="john", password=password)
+    assert back.status_code == 302 and back.headers["Location"].startswith(REDIRECT)
+    assert (query_of(back)["error"], query_of(back)["state"]) == (code, "st-1")
+    assert "code" not in query_of(back) and tl_auth.client.get(dialog).status_code == 404
+
+
+def test_an_error_password_posts_the_error_in_form_post_mode(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open(provider_id="mock", response_mode="form_post").headers["Location"]
+    page = tl_auth.post(dialog, "login", username="john", password="error_ITEM_LOCKED")
+    assert page.status_code == 200 and f'<form method="post" action="{REDIRECT}"' in page.text
+    assert 'name="error" value="account_temporarily_locked"' in page.text
+    assert 'name="state" value="st-1"' in page.text and 'name="code"' not in page.text
+
+
 def test_a_non_ascii_state_from_the_bank_is_refused_not_a_500(tl_auth: AuthDialog) -> None:
     assert tl_auth.open(provider_id="ob-barclays").status_code == 303  # a dialog awaits its state
     returned = tl_auth.client.get(
