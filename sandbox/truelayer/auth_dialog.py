@@ -57,6 +57,7 @@ SCOPE_TEXT = {
     "offline_access": "Access when you are not using the app, for as long as you consent",
 }
 WRONG_PASSWORD = "Invalid username or password."
+EXPIRED = "Your session ended before the form was sent, so nothing was signed in or shared."
 # What the dialog asks a bank's OAuth page for, per TrueLayer scope.
 BANK_SCOPES = {"transactions": "transactions", "info": "identity", "cards": "liabilities"}
 
@@ -233,7 +234,8 @@ def consent_context(bank: Bank, client: AppClient, dialog: dict[str, Any]) -> di
 @bp.post("/dialog/<dialog_id>/<action>")
 def dialog_action(dialog_id: str, action: str) -> Page:
     """One step of the dialog: choose a provider, sign in, consent, go back or cancel."""
-    csrf.check()
+    if not csrf.valid():  # the browser lost its session (cookies cleared), the dialog with it
+        end_dialog(400, EXPIRED)
     dialog = load(dialog_id)
     if action == "cancel":
         return leave(dialog_id, dialog, error("access_denied", "the user cancelled"))

@@ -39,7 +39,7 @@ def load(dialog_id: str) -> dict[str, Any]:
     """A dialog of this browser (a 404 page for an unknown or finished one)."""
     found: dict[str, Any] | None = session.get(KEY, {}).get(dialog_id)
     if found is None:
-        end_dialog(404, "This sign-in has ended.")
+        end_dialog(404, "This page belongs to a sign-in that is over.")
     return found
 
 

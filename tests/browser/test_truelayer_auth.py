@@ -191,3 +191,18 @@ def test_an_error_password_at_a_banks_page_returns_the_error_to_the_app(
     query = parse_qs(urlsplit(page.url).query)
     assert query["error"] == ["account_temporarily_locked"] and query["state"] == ["browser-state"]
     assert "code" not in query
+
+
+def test_cookies_cleared_mid_dialog_end_on_a_page_that_says_so(
+    page: Page, live: LiveSandbox, redirect_uri: str
+) -> None:
+    """The page said "Go back, reload the page and try again", and both led nowhere."""
+    page.goto(auth_link(live, redirect_uri, provider_id="mock"))
+    page.get_by_label("Username").fill("john")
+    page.get_by_label("Password").fill("doe")
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in has ended")
+    expect(page.get_by_text("nothing was signed in or shared")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in has ended")

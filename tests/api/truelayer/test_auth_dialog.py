@@ -151,7 +151,28 @@ def test_form_with_a_non_ascii_csrf_token_is_refused_not_a_500(tl_auth: AuthDial
     tl_auth.client.get(dialog)  # the session has a token
     form = {"csrf_token": "\u00e9", "username": "john", "password": "doe"}
     refused = tl_auth.client.post(f"{urlsplit(dialog).path}/login", data=form)
-    assert refused.status_code == 400 and "This form has expired" in refused.text
+    assert refused.status_code == 400 and "nothing was signed in or shared" in refused.text
+
+
+@pytest.mark.parametrize(("step", "form"), [("login", {"username": "john"}), ("consent", {})])
+def test_a_form_sent_after_the_session_was_lost_says_the_sign_in_ended(
+    tl_auth: AuthDialog, step: str, form: dict[str, str]
+) -> None:
+    """Cookies cleared mid-dialog: the page said "Go back, reload the page and try again",
+    which led nowhere (the dialog lived in the lost session); it says the sign-in ended and
+    nothing was shared, and sends the user back to the app."""
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    if step == "consent":
+        tl_auth.post(dialog, "login", username="john", password="doe")
+    token = csrf_of(tl_auth.client.get(dialog).text)
+    tl_auth.client.delete_cookie("session")
+    sent = tl_auth.client.post(
+        f"{urlsplit(dialog).path}/{step}", data={"csrf_token": token, **form}
+    )
+    page = sent.text
+    assert sent.status_code == 400 and '<h1 id="pane-title">This sign-in has ended</h1>' in page
+    assert "nothing was signed in or shared" in page and "reload" not in page
+    assert "Go back to the app" in page and "/dashboard" not in page
 
 
 def test_consent_page_says_what_is_shared_and_until_when(tl_auth: AuthDialog) -> None:
@@ -426,13 +447,15 @@ def test_a_dialog_reached_again_after_it_ended_is_the_dialogs_own_page(
     tl_auth: AuthDialog,
 ) -> None:
     """Back from the app to the dialog after Allow: TrueLayer's page, not the sandbox's
-    developer page (whose links lead into the dashboard)."""
+    developer page (whose links lead into the dashboard), saying the sign-in ended (it said
+    "We could not connect your bank" to a user whose bank had just been connected)."""
     dialog = tl_auth.open().headers["Location"]
     tl_auth.post(dialog, "provider", provider_id="mock")
     tl_auth.post(dialog, "login", username="john", password="doe")
     assert tl_auth.post(dialog, "consent").status_code == 302
     again = tl_auth.client.get(dialog, headers={"Accept": "text/html"})
-    assert again.status_code == 404 and "This sign-in has ended." in again.text
+    assert again.status_code == 404 and "This sign-in has ended</h1>" in again.text
+    assert "We could not connect your bank" not in again.text  # the user just allowed access
     assert "TrueLayer sandbox</title>" in again.text and "/dashboard" not in again.text
 
 
