@@ -386,6 +386,8 @@ def dialog_oauth_callback() -> Page:
     if found is None:
         end_dialog(400, "This sign-in link has already been used or has expired.")
     dialog_id, dialog = found
+    if dialog.get("code_verifier") is None:  # the bank's page again, from the history
+        return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
     if "code" not in request.args:  # denied at the bank, or an ``error_<CODE>`` password
         return leave(dialog_id, dialog, bank_failure(oauth.refusal(request.args)))
     client = find_app_client(current_session(), dialog["client_id"])
@@ -398,7 +400,7 @@ def dialog_oauth_callback() -> Page:
         dialog["code_verifier"],
     )
     consented = oauth.consented_grant(institution_id, tokens["access_token"])
-    dialog.update(oauth_state=None, code_verifier=None)
+    dialog.update(code_verifier=None)  # the state stays: a return from the history finds it
     if problem := other_user(dialog, LinkFlow.load_login(consented["login"])):
         save(dialog_id, dialog)
         return render_step(dialog_id, dialog, problem, 400)

@@ -54,8 +54,8 @@ def close(dialog_id: str) -> None:
 
 
 def by_oauth_state(state: str) -> tuple[str, dict[str, Any]] | None:
-    """The dialog waiting for a bank's redirect with ``state`` (one back from the bank has
-    ``oauth_state`` None: no ``state``, ``"None"`` included, reaches it again)."""
+    """The open dialog a bank's redirect with ``state`` belongs to: waiting for it, or back
+    from the bank already (its ``code_verifier`` spent) and reached again from the history."""
     for dialog_id, dialog in session.get(KEY, {}).items():
         waiting = dialog.get("oauth_state")
         if state and waiting and matches(state, waiting):

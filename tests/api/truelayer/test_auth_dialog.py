@@ -416,7 +416,7 @@ def test_a_non_ascii_state_from_the_bank_is_refused_not_a_500(tl_auth: AuthDialo
 
 
 def test_a_dialog_back_from_the_bank_takes_no_second_callback(tl_auth: AuthDialog) -> None:
-    """Its ``oauth_state`` is None then; ``state=None`` (the text) used to match it and end it."""
+    """``state=None`` (the text) used to match a dialog back from the bank and end it."""
     client = tl_auth.client
     bank_url = tl_auth.open(provider_id="ob-barclays").headers["Location"]
     consent_page = bank_sign_in(tl_auth, bank_url, "john", "doe")
@@ -426,6 +426,24 @@ def test_a_dialog_back_from_the_bank_takes_no_second_callback(tl_auth: AuthDialo
     replayed = client.get("/dialog/oauth-callback", query_string={"state": "None"})
     assert replayed.status_code == 400
     assert query_of(tl_auth.post(dialog, "consent"))["code"]  # the dialog goes on
+
+
+@pytest.mark.parametrize("action", ["approve", "deny"])
+def test_the_banks_page_again_from_the_history_lands_on_the_dialog(
+    tl_auth: AuthDialog, action: str
+) -> None:
+    """Back from the dialog's consent to the bank's page, through it again: the user was
+    told "This sign-in link has already been used" while the dialog waited; they land on
+    the dialog's consent, which goes on (a denial from the history changes nothing)."""
+    client = tl_auth.client
+    bank_url = tl_auth.open(provider_id="ob-barclays").headers["Location"]
+    dialog = client.get(bank_approve(tl_auth, bank_url, "john", "doe")).headers["Location"]
+    page = bank_sign_in(tl_auth, bank_url, "john", "doe")
+    form = {"csrf_token": csrf_of(page), "action": action, "account": "0"}
+    again = client.get(client.post(bank_url, data=form).headers["Location"])
+    assert again.status_code == 303 and again.headers["Location"] == dialog
+    assert "Share your Barclays data" in client.get(dialog).text
+    assert query_of(tl_auth.post(dialog, "consent"))["code"]
 
 
 def test_provider_id_of_an_oauth_bank_goes_straight_to_the_bank(tl_auth: AuthDialog) -> None:
