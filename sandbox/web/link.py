@@ -186,6 +186,8 @@ def link_action(action: str) -> WerkzeugResponse:
     if finished is not None:  # a form resubmitted from the history: show how it ended
         return _next(finished, link)
     current = _current(bank, link)
+    if bank.link.has_expired(link):
+        return _time_out(bank, current, link)
     steps = ACTION_STEPS[action]
     if steps is not None and current.step not in steps:  # a stale pane: show the current one
         return _next(current, link)
@@ -195,6 +197,13 @@ def link_action(action: str) -> WerkzeugResponse:
         _step(action, bank, current, link, answers)
     except errors.CoreError as exc:
         bank.link.fail(current, exc)
+    return _next(current, link)
+
+
+def _time_out(bank: Bank, current: LinkSession, link: LinkToken) -> WerkzeugResponse:
+    """The link token expired while its session was open (the user took too long): Link
+    exits with ``INVALID_LINK_TOKEN``, as Plaid's does, instead of finishing the session."""
+    bank.link.exit_session(current, link, errors.InvalidLinkToken.condition)
     return _next(current, link)
 
 
@@ -281,6 +290,7 @@ def link_finished() -> str:
         ls=found,
         bank=institutions.get(found.institution_id) if found.institution_id else None,
         shared=entry.get("accounts", []),
+        timed_out=entry.get("error") == errors.InvalidLinkToken.condition,
         not_added=entry.get("not_added", []),
         target=_return_target(found, link),
     )
@@ -350,6 +360,8 @@ def link_oauth_callback() -> WerkzeugResponse:
     bank, link = _open(found.link_token)
     if found.step != LinkFlow.OAUTH:  # through the bank again from the history: how it ended
         return _next(found, link)
+    if bank.link.has_expired(link):
+        return _time_out(bank, found, link)
     try:
         if "code" not in request.args:
             raise oauth.refusal(request.args)

@@ -207,10 +207,14 @@ class LinkFlow:
     def __init__(self, bank: Bank) -> None:
         self.bank = bank
 
+    def has_expired(self, link: LinkToken) -> bool:
+        """Whether ``link`` has expired (on the tenant's clock)."""
+        return link.expires_at < self.bank.now()
+
     def start(self, link: LinkToken) -> LinkSession:
         """A new session on ``link`` (the token must not have expired)."""
         now = self.bank.now()
-        if link.expires_at < now:
+        if self.has_expired(link):
             raise errors.InvalidLinkToken(field="link_token")
         session = LinkSession(
             id=tokens.session_id(),

@@ -407,3 +407,38 @@ def test_try_again_after_a_refusal_at_an_oauth_bank_goes_back_to_that_bank(
     link.client.get(_bank_sign_in(link, authorize, "error_ITEM_LOCKED").headers["Location"])
     link.post("retry")
     assert "You will be sent to Chase to sign in" in link.page()
+
+
+def _advance_a_day(plaid: PlaidClient) -> None:
+    """Move the tenant's clock past the link token's four hours."""
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    moved = plaid.client.post("/control/clock", json={"advance_days": 1}, headers=headers)
+    assert moved.status_code == 200
+
+
+def test_a_link_token_that_expires_mid_session_exits_with_invalid_link_token(
+    plaid: PlaidClient,
+) -> None:
+    """The session went on and made an item a day after its token expired; Plaid's Link
+    exits with ``INVALID_LINK_TOKEN`` (a user taking too long), and the app learns it."""
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    _advance_a_day(plaid)
+    done = link.post("credentials", username="user_good", password="pass_good")
+    assert done.status_code == 303 and "status=exited" in done.headers["Location"]
+    (session,) = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    assert session["on_success"] is None
+    assert session["exit"]["error"]["error_code"] == "INVALID_LINK_TOKEN"
+
+
+def test_a_link_token_that_expires_at_the_bank_exits_on_the_way_back(plaid: PlaidClient) -> None:
+    """Without a completion URI the last pane says the link expired, not "You closed Link"."""
+    link = LinkBrowser(plaid, hosted_link={})
+    to_credentials(link, "ins_127287")
+    authorize = _oauth_to_consent(link)
+    _advance_a_day(plaid)
+    back = _approve(link, authorize, ["0"])
+    assert back.status_code == 303 and "/link/finished?" in back.headers["Location"]
+    pane = link.client.get(back.headers["Location"]).text
+    assert '<h1 id="pane-title">This link has expired</h1>' in pane
+    assert "no account was connected" in pane and "Success" not in pane
