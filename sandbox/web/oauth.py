@@ -112,9 +112,11 @@ def oauth_authorize(institution_id: str) -> Response | tuple[str, int] | str:
         action = request.form.get("action")
         if action == "login":
             return _sign_in(bank, grant)
-        if action == "deny":
+        if action in ("deny", "switch"):  # both sign the user out of the bank
             _logins().pop(institution_id, None)
             session.modified = True
+            if action == "switch":  # "Not you?": the bank's sign-in again, the request open
+                return Response(status=303, headers={"Location": request.url})
             denied: Response = server().create_authorization_response(grant=grant, grant_user=None)
             return denied
         if action == "approve":

@@ -206,3 +206,23 @@ def test_cookies_cleared_mid_dialog_end_on_a_page_that_says_so(
     expect(page.get_by_text("nothing was signed in or shared")).to_be_visible()
     page.go_back()
     expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in has ended")
+
+
+def test_not_you_at_the_bank_signs_in_another_user(
+    page: Page, live: LiveSandbox, redirect_uri: str
+) -> None:
+    """Signed in as the wrong user, the bank's consent page offered only Deny (ending the
+    app's sign-in); "Not you?" goes back to the bank's sign-in, by keyboard too."""
+    page.goto(auth_link(live, redirect_uri, provider_id="ob-monzo"))
+    page.locator("input[name=username]").fill("john")
+    page.get_by_label("Password").fill("doe")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Signed in as john")).to_be_visible()
+    page.get_by_role("button", name="Not you? Sign in again").focus()
+    page.keyboard.press("Enter")
+    page.locator("input[name=username]").fill("user_good")
+    page.get_by_label("Password").fill("pass_good")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Signed in as user_good")).to_be_visible()
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Share your Monzo data")
