@@ -7,8 +7,9 @@ The user picks a provider, signs in (the mock bank's form here; other banks on t
 OAuth pages, with this dialog as their client, as Plaid Link is), consents, and returns to
 the app with a single-use ``code`` (query string, or a form POST with
 ``response_mode=form_post``). Cancel returns ``error=access_denied``, a bank outage at Allow
-``error=provider_error``. Extension's links (``reconsent_token``) renew a connection, once
-each; re-authenticating, only its own user may sign in.
+``error=provider_error``, an ``error_<CODE>`` password at a sign-in that code's error.
+Extension's links (``reconsent_token``) renew a connection, once each; re-authenticating,
+only its own user may sign in.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import errors
-from ..core.bank import Bank, LinkFlow, Login, check_login, find_app_client
+from ..core.bank import (
+    Bank,
+    LinkFlow,
+    Login,
+    check_login,
+    find_app_client,
+    login_chooses_error,
+)
 from ..core.models import AppClient
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
@@ -48,6 +56,8 @@ SCOPE_TEXT = {
     "standing_orders": "Standing orders",
     "offline_access": "Access when you are not using the app, for as long as you consent",
 }
+WRONG_PASSWORD = "Invalid username or password."
+EXPIRED = "Your session ended before the form was sent, so nothing was signed in or shared."
 # What the dialog asks a bank's OAuth page for, per TrueLayer scope.
 BANK_SCOPES = {"transactions": "transactions", "info": "identity", "cards": "liabilities"}
 
@@ -134,6 +144,15 @@ def error(code: str, description: str) -> dict[str, str]:
     return {"error": code, "error_description": description}
 
 
+def bank_failure(exc: errors.CoreError) -> dict[str, str]:
+    """The app's error for a failure at the bank (an outage at Allow, an ``error_<CODE>``
+    password at sign-in): TrueLayer's code for it from errors.py's table, the one its Data
+    API answers with, e.g. ``provider_error`` ("provider (planned) downtime", truelayer.md
+    §4) for an outage, ``account_temporarily_locked`` for a locked account, and
+    ``access_denied`` for other refusals."""
+    return error(truelayer_error(exc).error, exc.message)
+
+
 def link_used(exc: errors.LinkInvalid) -> dict[str, str]:
     """The app's error for a re-consent link used already: auth links are single-use
     (truelayer.md §2.1), but TrueLayer does not say with which error, so RFC 6749 §4.1.2.1's
@@ -215,7 +234,8 @@ def consent_context(bank: Bank, client: AppClient, dialog: dict[str, Any]) -> di
 @bp.post("/dialog/<dialog_id>/<action>")
 def dialog_action(dialog_id: str, action: str) -> Page:
     """One step of the dialog: choose a provider, sign in, consent, go back or cancel."""
-    csrf.check()
+    if not csrf.valid():  # the browser lost its session (cookies cleared), the dialog with it
+        end_dialog(400, EXPIRED)
     dialog = load(dialog_id)
     if action == "cancel":
         return leave(dialog_id, dialog, error("access_denied", "the user cancelled"))
@@ -247,16 +267,19 @@ def choose_provider(dialog_id: str, dialog: dict[str, Any]) -> Page:
 
 
 def sign_in(dialog_id: str, dialog: dict[str, Any]) -> Page:
-    """The mock bank's form: TrueLayer's mock users (and the sandbox's persona users)."""
+    """The mock bank's form: TrueLayer's mock users (and the sandbox's persona users). A
+    wrong password stays here; an ``error_<CODE>`` password goes back to the app with its
+    error, as a bank's own page sends it back here."""
     if dialog["step"] != LOGIN:
         end_dialog(409, "This step is already done.")
+    password = request.form.get("password", "")
     try:
-        username = request.form.get("username", "").strip()
-        login = check_login(username, request.form.get("password", ""))
-    except errors.InvalidCredentials:
-        return render_step(dialog_id, dialog, "Invalid username or password.", 400)
+        login = check_login(request.form.get("username", "").strip(), password)
     except errors.CoreError as exc:
-        return render_step(dialog_id, dialog, exc.message, 400)
+        if login_chooses_error(password):
+            return leave(dialog_id, dialog, bank_failure(exc))
+        wrong = isinstance(exc, errors.InvalidCredentials)
+        return render_step(dialog_id, dialog, WRONG_PASSWORD if wrong else exc.message, 400)
     if problem := other_user(dialog, login):
         return render_step(dialog_id, dialog, problem, 400)
     dialog.update(login=LinkFlow.dump_login(login), accounts=None, step=CONSENT)
@@ -285,9 +308,7 @@ def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
     except errors.LinkInvalid as exc:  # a replayed dialog: of a used link, or its code used
         return leave(dialog_id, dialog, link_used(exc))
     except errors.InstitutionError as exc:
-        # The auth server's word for a bank failure, from errors.py's table: an outage is
-        # ``provider_error``, TrueLayer's "provider (planned) downtime" (truelayer.md §4).
-        return leave(dialog_id, dialog, error(truelayer_error(exc, auth=True).error, exc.message))
+        return leave(dialog_id, dialog, bank_failure(exc))
     return leave(dialog_id, dialog, {"code": code, "scope": " ".join(dialog["scopes"])})
 
 
@@ -365,9 +386,10 @@ def dialog_oauth_callback() -> Page:
     if found is None:
         end_dialog(400, "This sign-in link has already been used or has expired.")
     dialog_id, dialog = found
-    if "code" not in request.args:  # denied at the bank
-        close(dialog_id)
-        return finish(dialog, error("access_denied", "the user denied access at the bank"))
+    if dialog.get("code_verifier") is None:  # the bank's page again, from the history
+        return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
+    if "code" not in request.args:  # denied at the bank, or an ``error_<CODE>`` password
+        return leave(dialog_id, dialog, bank_failure(oauth.refusal(request.args)))
     client = find_app_client(current_session(), dialog["client_id"])
     institution_id = providers.get(dialog["provider"]).institution_id
     tokens = oauth.exchange_code(
@@ -378,7 +400,7 @@ def dialog_oauth_callback() -> Page:
         dialog["code_verifier"],
     )
     consented = oauth.consented_grant(institution_id, tokens["access_token"])
-    dialog.update(oauth_state=None, code_verifier=None)
+    dialog.update(code_verifier=None)  # the state stays: a return from the history finds it
     if problem := other_user(dialog, LinkFlow.load_login(consented["login"])):
         save(dialog_id, dialog)
         return render_step(dialog_id, dialog, problem, 400)

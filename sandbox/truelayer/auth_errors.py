@@ -30,8 +30,9 @@ def render(exc: errors.CoreError) -> tuple[Response | str, int]:
 
 
 def end_dialog(status: int, description: str) -> NoReturn:
-    """Stop with the dialog's own error page (not the sandbox's developer page, whose links
-    lead a user into the dashboard): an ended or replayed sign-in the user reached from the
-    history."""
+    """Stop with the dialog's own page for a sign-in that is over (not the sandbox's
+    developer page, whose links lead a user into the dashboard): an ended or replayed
+    sign-in the user reached from the history, or a form sent after the session was lost.
+    It says the sign-in ended, not that it failed: the user may have just allowed access."""
     page = render_template("truelayer/error.html", title=None, description=description)
     abort(Response(page, status=status, mimetype="text/html"))

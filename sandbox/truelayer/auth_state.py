@@ -39,7 +39,7 @@ def load(dialog_id: str) -> dict[str, Any]:
     """A dialog of this browser (a 404 page for an unknown or finished one)."""
     found: dict[str, Any] | None = session.get(KEY, {}).get(dialog_id)
     if found is None:
-        end_dialog(404, "This sign-in has ended.")
+        end_dialog(404, "This page belongs to a sign-in that is over.")
     return found
 
 
@@ -54,8 +54,8 @@ def close(dialog_id: str) -> None:
 
 
 def by_oauth_state(state: str) -> tuple[str, dict[str, Any]] | None:
-    """The dialog waiting for a bank's redirect with ``state`` (one back from the bank has
-    ``oauth_state`` None: no ``state``, ``"None"`` included, reaches it again)."""
+    """The open dialog a bank's redirect with ``state`` belongs to: waiting for it, or back
+    from the bank already (its ``code_verifier`` spent) and reached again from the history."""
     for dialog_id, dialog in session.get(KEY, {}).items():
         waiting = dialog.get("oauth_state")
         if state and waiting and matches(state, waiting):

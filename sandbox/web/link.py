@@ -186,6 +186,8 @@ def link_action(action: str) -> WerkzeugResponse:
     if finished is not None:  # a form resubmitted from the history: show how it ended
         return _next(finished, link)
     current = _current(bank, link)
+    if bank.link.has_expired(link):
+        return _time_out(bank, current, link)
     steps = ACTION_STEPS[action]
     if steps is not None and current.step not in steps:  # a stale pane: show the current one
         return _next(current, link)
@@ -195,6 +197,13 @@ def link_action(action: str) -> WerkzeugResponse:
         _step(action, bank, current, link, answers)
     except errors.CoreError as exc:
         bank.link.fail(current, exc)
+    return _next(current, link)
+
+
+def _time_out(bank: Bank, current: LinkSession, link: LinkToken) -> WerkzeugResponse:
+    """The link token expired while its session was open (the user took too long): Link
+    exits with ``INVALID_LINK_TOKEN``, as Plaid's does, instead of finishing the session."""
+    bank.link.exit_session(current, link, errors.InvalidLinkToken.condition)
     return _next(current, link)
 
 
@@ -281,6 +290,7 @@ def link_finished() -> str:
         ls=found,
         bank=institutions.get(found.institution_id) if found.institution_id else None,
         shared=entry.get("accounts", []),
+        timed_out=entry.get("error") == errors.InvalidLinkToken.condition,
         not_added=entry.get("not_added", []),
         target=_return_target(found, link),
     )
@@ -310,9 +320,8 @@ def _authorize_url(bank: Bank, current: LinkSession, link: LinkToken) -> str:
     bank.link.begin_oauth(current, state, verifier)
     kept = [*session.get(OAUTH_STATES, {}).items(), (state, link.token)][-KEPT_STATES:]
     session[OAUTH_STATES] = dict(kept)
-    # Update mode: the bank remembers what this user already shares (new links: nothing).
-    update = LinkFlow.is_update(link)
-    oauth.remember_shared(institution_id, bank.link.current_ordinals(link) if update else None)
+    if LinkFlow.is_update(link):  # the bank remembers what this user already shares
+        oauth.remember_shared(state, bank.link.current_ordinals(link))
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     scope = ["accounts", *(p for p in link.config.get("products") or [] if p != "assets")]
     query = urlencode(
@@ -341,13 +350,6 @@ def _moved_on(state: str) -> WerkzeugResponse:
     return _next(_finished_here(link) or _current(bank, link), link)
 
 
-def _refusal() -> errors.CoreError:
-    """Why the bank sent the user back without a code: the error an ``error_<CODE>``
-    password chose at its sign-in (``error_code``), else the user denied access."""
-    chosen = errors.for_condition(request.args.get("error_code", ""))
-    return chosen() if chosen is not None else errors.AccessNotGranted()
-
-
 @bp.get("/link/oauth-callback")
 def link_oauth_callback() -> WerkzeugResponse:
     """The bank sent the user back: redeem the code, then create the item with the consent."""
@@ -358,9 +360,11 @@ def link_oauth_callback() -> WerkzeugResponse:
     bank, link = _open(found.link_token)
     if found.step != LinkFlow.OAUTH:  # through the bank again from the history: how it ended
         return _next(found, link)
+    if bank.link.has_expired(link):
+        return _time_out(bank, found, link)
     try:
         if "code" not in request.args:
-            raise _refusal()
+            raise oauth.refusal(request.args)
         institution_id = found.institution_id or ""
         client_id = register_client(
             bank.tenant.id, institution_id, _callback_uri(), replace=True

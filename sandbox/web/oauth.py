@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import (
@@ -45,8 +46,9 @@ if TYPE_CHECKING:
 EXTENSION = "bank_oauth"
 # The sandbox's own clients at the banks, by client-id suffix: Link, and TrueLayer's dialog.
 CLIENT_NAMES = {"link": "Plaid", "truelayer": "TrueLayer"}
-# What Link's update mode says the user already shares at a bank (``remember_shared``).
-SHARED_KEY = "bank_shared_accounts"
+# What Link's update mode says the user already shares, per authorization request
+# (``remember_shared``), and how many such requests the session keeps.
+SHARED_KEY, KEPT_SHARED = "bank_shared_accounts", 8
 
 
 def _init(_state: BlueprintSetupState) -> None:
@@ -110,9 +112,11 @@ def oauth_authorize(institution_id: str) -> Response | tuple[str, int] | str:
         action = request.form.get("action")
         if action == "login":
             return _sign_in(bank, grant)
-        if action == "deny":
+        if action in ("deny", "switch"):  # both sign the user out of the bank
             _logins().pop(institution_id, None)
             session.modified = True
+            if action == "switch":  # "Not you?": the bank's sign-in again, the request open
+                return Response(status=303, headers={"Location": request.url})
             denied: Response = server().create_authorization_response(grant=grant, grant_user=None)
             return denied
         if action == "approve":
@@ -128,10 +132,7 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
     login = LinkFlow.load_login(raw)
     accounts = _tenant_bank(grant).link.preview_accounts(bank, login)
     scopes = [(s, SCOPES[s]) for s in grant.request.scope.split() if s in SCOPES]
-    client_id = grant.request.client.get_client_id()
-    client_name = CLIENT_NAMES.get(client_id.rsplit("-", 1)[-1])
-    remembered = session.get(SHARED_KEY, {}).get(bank.institution_id)
-    shared = remembered if _for_link(grant) else None  # Link's memory only
+    shared = session.get(SHARED_KEY, {}).get(grant.request.payload.state)
     page = render_template(
         "bank/consent.html",
         bank=bank,
@@ -139,16 +140,17 @@ def _page(bank: Institution, grant: Any, error: str | None = None) -> tuple[str,
         accounts=accounts,
         ticked={a.ordinal for a in accounts} if shared is None else set(shared),
         scopes=scopes,
-        client_name=client_name or client_id,
+        client_name=_sandbox_client(grant) or grant.request.client.get_client_id(),
         error=error,
     )
     return (page, 400) if error else page
 
 
-def _for_link(grant: Any) -> bool:
-    """Whether Link (not TrueLayer's dialog or an app of the user's) asked for this grant."""
+def _sandbox_client(grant: Any) -> str | None:
+    """The name of the sandbox's own client that asked for this grant (Link or TrueLayer's
+    dialog), or None for an app of the user's."""
     client_id: str = grant.request.client.get_client_id()
-    return client_id.endswith("-link")
+    return CLIENT_NAMES.get(client_id.rsplit("-", 1)[-1])
 
 
 def _sign_in(bank: Institution, grant: Any) -> Response | tuple[str, int]:
@@ -156,19 +158,21 @@ def _sign_in(bank: Institution, grant: Any) -> Response | tuple[str, int]:
     try:
         login = check_login(request.form.get("username", "").strip(), password)
     except errors.CoreError as exc:
-        if _for_link(grant) and login_chooses_error(password):
-            return _error_to_link(grant, exc)
+        if _sandbox_client(grant) and login_chooses_error(password):
+            return _error_to_client(grant, exc)
         message = sentences(plaid_error(exc).display_message or exc.message)
         return render_template("bank/login.html", bank=bank, error=message), 400
     session["bank_logins"] = {**_logins(), bank.institution_id: LinkFlow.dump_login(login)}
     return Response(status=303, headers={"Location": request.url})
 
 
-def _error_to_link(grant: Any, exc: errors.CoreError) -> Response:
-    """Back to Link with the error an ``error_<CODE>`` password chose, as Plaid's sandbox
-    does: Link's error pane shows it and the app's ``onExit`` gets it, as at a bank without
-    OAuth (a wrong password stays here, as at a real bank). The redirect is an OAuth error
-    (``access_denied``) carrying Plaid's code in the extension parameter ``error_code``."""
+def _error_to_client(grant: Any, exc: errors.CoreError) -> Response:
+    """Back to Link or TrueLayer's dialog with the error an ``error_<CODE>`` password chose,
+    as Plaid's sandbox does: Link's error pane shows it and the app's ``onExit`` gets it, as
+    at a bank without OAuth; the dialog hands it to the app's redirect URI, as TrueLayer does
+    a provider's failure (a wrong password stays here, as at a real bank). The redirect is an
+    OAuth error (``access_denied``) carrying the code in the extension parameter
+    ``error_code`` (``refusal`` reads it back)."""
     from .oauth_server import ChosenLoginError
 
     error = ChosenLoginError(exc.condition, grant.redirect_uri, grant.request.payload.state)
@@ -187,17 +191,27 @@ def _approve(bank: Institution, grant: Any) -> Response | tuple[str, int] | str:
     if not chosen:
         return _page(bank, grant, "Choose at least one account to share, or deny access.")
     _logins().pop(bank.institution_id, None)
-    session.get(SHARED_KEY, {}).pop(bank.institution_id, None)
+    session.get(SHARED_KEY, {}).pop(grant.request.payload.state, None)
     session.modified = True
     grant_user = {"login": raw, "accounts": chosen, "tenant_id": grant.request.client.row.tenant_id}
     response: Response = server().create_authorization_response(grant=grant, grant_user=grant_user)
     return response
 
 
-def remember_shared(institution_id: str, ordinals: list[int] | None) -> None:
-    """What the user shares with the app already (update mode): the consent page ticks only
-    those, as a bank that remembers an earlier consent would (None: a first consent)."""
-    session[SHARED_KEY] = {**session.get(SHARED_KEY, {}), institution_id: ordinals}
+def remember_shared(state: str, ordinals: list[int]) -> None:
+    """What the user shares with the app already (update mode): the consent page of the
+    authorization request with ``state`` ticks only those, as a bank that remembers an
+    earlier consent would. Kept per request, not per bank, so Link open in two tabs at one
+    bank does not tick one item's accounts for the other; only the latest few are kept."""
+    kept = [*session.get(SHARED_KEY, {}).items(), (state, ordinals)][-KEPT_SHARED:]
+    session[SHARED_KEY] = dict(kept)
+
+
+def refusal(args: Mapping[str, str]) -> errors.CoreError:
+    """Why a bank sent its client back without a code: the error an ``error_<CODE>``
+    password chose at its sign-in (``error_code``), else the user denied access."""
+    chosen = errors.for_condition(args.get("error_code", ""))
+    return chosen() if chosen is not None else errors.AccessNotGranted()
 
 
 def _logins() -> dict[str, Any]:

@@ -242,3 +242,65 @@ def test_link_open_in_two_tabs_the_older_tabs_bank_return_shows_links_pane(
     page.get_by_role("button", name="Allow access").click()
     _, accounts = exchange_accounts(sdk, public_token_of(page))
     assert len(accounts) == 12
+
+
+def test_link_try_again_after_an_oauth_banks_outage_offers_the_bank_list(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    """Try again took the user back to the bank that had just failed; Plaid's Link offers
+    the bank list, as the sandbox does after a non-OAuth bank's outage."""
+    start(page, hosted_link(sdk, live), shot)
+    pick(page, "Chase", shot)
+    page.get_by_role("button", name="Continue to Chase").click()
+    sign_in(page, "error_INSTITUTION_DOWN")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your bank is unavailable")
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Select your bank")
+    shot("retry-bank-list")
+    pick(page, "First Platypus Bank", shot)
+    sign_in(page)
+    page.get_by_role("button", name="Submit").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert len(accounts) == 12
+
+
+def _oauth_item(page: Page, live: LiveSandbox, sdk: Any, shot: Any, keep: str) -> str:
+    """An item at Platypus OAuth Bank linked in ``page`` sharing only the account ``keep``
+    of the first two; its access token."""
+    start(page, hosted_link(sdk, live), shot)
+    pick(page, "Platypus OAuth Bank", shot)
+    page.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    sign_in(page)
+    page.get_by_role("button", name="Sign in").click()
+    for box in page.get_by_role("checkbox").all():
+        if box.get_attribute("value") != keep:
+            box.uncheck()
+    page.get_by_role("button", name="Allow access").click()
+    access_token, _ = exchange_accounts(sdk, public_token_of(page))
+    return access_token
+
+
+def test_link_update_mode_in_two_tabs_at_one_bank_ticks_each_items_accounts(
+    page: Page, live: LiveSandbox, sdk: Any, shot: Any
+) -> None:
+    """Two items' update-mode Links open in two tabs, both sent to the bank: the first tab's
+    bank page ticked the second item's accounts (the bank remembered one per bank)."""
+    checking = _oauth_item(page, live, sdk, shot, keep="0")
+    saving = _oauth_item(page, live, sdk, shot, keep="1")
+    first, second = page, page.context.new_page()
+    for tab, access_token in ((first, checking), (second, saving)):
+        tab.goto(hosted_link(sdk, live, access_token=access_token))
+        tab.get_by_role("button", name="Continue", exact=True).click()
+        tab.get_by_role("button", name="Continue to Platypus OAuth Bank").click()
+    sign_in(first)
+    first.get_by_role("button", name="Sign in").click()
+    expect(first.get_by_role("checkbox", name=re.compile("Plaid Checking"))).to_be_checked()
+    expect(first.get_by_role("checkbox", name=re.compile("Plaid Saving"))).not_to_be_checked()
+    second.reload()  # signed in at the bank by the first tab, as at a real bank
+    expect(second.get_by_role("checkbox", name=re.compile("Plaid Saving"))).to_be_checked()
+    expect(second.get_by_role("checkbox", name=re.compile("Plaid Checking"))).not_to_be_checked()
+    first.get_by_role("button", name="Allow access").click()
+    public_token_of(first)
+    names = [a.name for a in sdk.accounts_get(AccountsGetRequest(access_token=checking)).accounts]
+    assert names == ["Plaid Checking"]

@@ -175,3 +175,54 @@ def test_form_post_without_javascript_returns_on_continue(
     expect(page.get_by_text("Got it")).to_be_visible()
     assert parse_qs(posted[0])["state"] == ["browser-state"]
     context.close()
+
+
+def test_an_error_password_at_a_banks_page_returns_the_error_to_the_app(
+    page: Page, live: LiveSandbox, redirect_uri: str, shot: object
+) -> None:
+    """The bank's page used to keep the user with its message: the app now gets TrueLayer's
+    code for the error on its redirect URI, with its ``state``, and can handle it."""
+    page.goto(auth_link(live, redirect_uri))
+    page.get_by_role("button", name="Monzo").click()
+    page.locator("input[name=username]").fill("user_good")
+    page.get_by_label("Password").fill("error_ITEM_LOCKED")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{redirect_uri}?*")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["error"] == ["account_temporarily_locked"] and query["state"] == ["browser-state"]
+    assert "code" not in query
+
+
+def test_cookies_cleared_mid_dialog_end_on_a_page_that_says_so(
+    page: Page, live: LiveSandbox, redirect_uri: str
+) -> None:
+    """The page said "Go back, reload the page and try again", and both led nowhere."""
+    page.goto(auth_link(live, redirect_uri, provider_id="mock"))
+    page.get_by_label("Username").fill("john")
+    page.get_by_label("Password").fill("doe")
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in has ended")
+    expect(page.get_by_text("nothing was signed in or shared")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This sign-in has ended")
+
+
+def test_not_you_at_the_bank_signs_in_another_user(
+    page: Page, live: LiveSandbox, redirect_uri: str
+) -> None:
+    """Signed in as the wrong user, the bank's consent page offered only Deny (ending the
+    app's sign-in); "Not you?" goes back to the bank's sign-in, by keyboard too."""
+    page.goto(auth_link(live, redirect_uri, provider_id="ob-monzo"))
+    page.locator("input[name=username]").fill("john")
+    page.get_by_label("Password").fill("doe")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Signed in as john")).to_be_visible()
+    page.get_by_role("button", name="Not you? Sign in again").focus()
+    page.keyboard.press("Enter")
+    page.locator("input[name=username]").fill("user_good")
+    page.get_by_label("Password").fill("pass_good")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Signed in as user_good")).to_be_visible()
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Share your Monzo data")

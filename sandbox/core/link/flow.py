@@ -88,10 +88,14 @@ def mfa_challenge(session: LinkSession) -> tuple[users.Mfa, int]:
 
 
 def retry(session: LinkSession, link: LinkToken) -> None:
-    """Leave the error pane for the step that failed."""
+    """Leave the error pane for the step that failed; after the bank's own failure, the bank
+    list with nothing chosen (update mode: through the consent pane to the item's bank)."""
     _expect(session, ERROR)
     step = session.data.get("retry_step", CREDENTIALS)
-    session.step = CONSENT if step == SELECT and is_update(link) else step
+    if step == SELECT:
+        session.institution_id = None
+        step = CONSENT if is_update(link) else SELECT
+    session.step = step
 
 
 def can_go_back(session: LinkSession, link: LinkToken) -> bool:
@@ -203,10 +207,14 @@ class LinkFlow:
     def __init__(self, bank: Bank) -> None:
         self.bank = bank
 
+    def has_expired(self, link: LinkToken) -> bool:
+        """Whether ``link`` has expired (on the tenant's clock)."""
+        return link.expires_at < self.bank.now()
+
     def start(self, link: LinkToken) -> LinkSession:
         """A new session on ``link`` (the token must not have expired)."""
         now = self.bank.now()
-        if link.expires_at < now:
+        if self.has_expired(link):
             raise errors.InvalidLinkToken(field="link_token")
         session = LinkSession(
             id=tokens.session_id(),
@@ -351,11 +359,12 @@ class LinkFlow:
     def fail(self, session: LinkSession, exc: errors.CoreError) -> None:
         """Show ``exc`` on the error pane (the user may retry or exit)."""
         session.oauth_state = None
-        retry_step = CREDENTIALS
         if isinstance(exc, errors.InstitutionError) or session.institution_id is None:
-            retry_step = SELECT
-        if session.institution_id and institutions.get(session.institution_id).oauth:
+            retry_step = SELECT  # the bank failed: Try again offers the others, as Plaid's Link
+        elif institutions.get(session.institution_id).oauth:
             retry_step = OAUTH
+        else:
+            retry_step = CREDENTIALS
         session.data = {
             **session.data,
             "error": {

@@ -151,7 +151,28 @@ def test_form_with_a_non_ascii_csrf_token_is_refused_not_a_500(tl_auth: AuthDial
     tl_auth.client.get(dialog)  # the session has a token
     form = {"csrf_token": "\u00e9", "username": "john", "password": "doe"}
     refused = tl_auth.client.post(f"{urlsplit(dialog).path}/login", data=form)
-    assert refused.status_code == 400 and "This form has expired" in refused.text
+    assert refused.status_code == 400 and "nothing was signed in or shared" in refused.text
+
+
+@pytest.mark.parametrize(("step", "form"), [("login", {"username": "john"}), ("consent", {})])
+def test_a_form_sent_after_the_session_was_lost_says_the_sign_in_ended(
+    tl_auth: AuthDialog, step: str, form: dict[str, str]
+) -> None:
+    """Cookies cleared mid-dialog: the page said "Go back, reload the page and try again",
+    which led nowhere (the dialog lived in the lost session); it says the sign-in ended and
+    nothing was shared, and sends the user back to the app."""
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    if step == "consent":
+        tl_auth.post(dialog, "login", username="john", password="doe")
+    token = csrf_of(tl_auth.client.get(dialog).text)
+    tl_auth.client.delete_cookie("session")
+    sent = tl_auth.client.post(
+        f"{urlsplit(dialog).path}/{step}", data={"csrf_token": token, **form}
+    )
+    page = sent.text
+    assert sent.status_code == 400 and '<h1 id="pane-title">This sign-in has ended</h1>' in page
+    assert "nothing was signed in or shared" in page and "reload" not in page
+    assert "Go back to the app" in page and "/dashboard" not in page
 
 
 def test_consent_page_says_what_is_shared_and_until_when(tl_auth: AuthDialog) -> None:
@@ -336,6 +357,56 @@ def test_oauth_bank_denied_returns_access_denied(tl_auth: AuthDialog) -> None:
     assert query_of(back)["error"] == "access_denied" and query_of(back)["state"] == "st-1"
 
 
+ERROR_PASSWORDS = [
+    ("error_ITEM_LOCKED", "account_temporarily_locked"),
+    ("error_INVALID_CREDENTIALS", "wrong_credentials"),
+    ("error_INSTITUTION_DOWN", "provider_error"),
+    ("error_NO_ACCOUNTS", "access_denied"),
+]
+
+
+@pytest.mark.parametrize(("password", "code"), ERROR_PASSWORDS)
+def test_an_error_password_at_a_banks_page_goes_back_to_the_app(
+    tl_auth: AuthDialog, password: str, code: str
+) -> None:
+    """The bank's page kept the user with its message and the app never learnt of it: the
+    bank hands the error to the dialog, which sends the app ``?error=<TrueLayer's code>``
+    with ``state``, as TrueLayer reports a provider's failure; the dialog is over."""
+    client = tl_auth.client
+    dialog = tl_auth.open().headers["Location"]
+    bank_url = tl_auth.post(dialog, "provider", provider_id="ob-barclays").headers["Location"]
+    form = {"username": "user_good", "password": password, "action": "login"}
+    to_dialog = client.post(
+        bank_url, data={"csrf_token": csrf_of(client.get(bank_url).text), **form}
+    )
+    assert to_dialog.status_code == 302, to_dialog.text
+    back = client.get(to_dialog.headers["Location"])
+    assert back.status_code == 302 and back.headers["Location"].startswith(REDIRECT)
+    query = query_of(back)
+    assert (query["error"], query["state"]) == (code, "st-1") and "code" not in query
+    assert query["error_description"] and client.get(dialog).status_code == 404
+
+
+@pytest.mark.parametrize(("password", "code"), ERROR_PASSWORDS)
+def test_an_error_password_at_the_mock_banks_form_goes_back_to_the_app(
+    tl_auth: AuthDialog, password: str, code: str
+) -> None:
+    """As at a bank's own page; a wrong password still stays on the form (above)."""
+    dialog = tl_auth.open(provider_id="mock").headers["Location"]
+    back = tl_auth.post(dialog, "login", username="john", password=password)
+    assert back.status_code == 302 and back.headers["Location"].startswith(REDIRECT)
+    assert (query_of(back)["error"], query_of(back)["state"]) == (code, "st-1")
+    assert "code" not in query_of(back) and tl_auth.client.get(dialog).status_code == 404
+
+
+def test_an_error_password_posts_the_error_in_form_post_mode(tl_auth: AuthDialog) -> None:
+    dialog = tl_auth.open(provider_id="mock", response_mode="form_post").headers["Location"]
+    page = tl_auth.post(dialog, "login", username="john", password="error_ITEM_LOCKED")
+    assert page.status_code == 200 and f'<form method="post" action="{REDIRECT}"' in page.text
+    assert 'name="error" value="account_temporarily_locked"' in page.text
+    assert 'name="state" value="st-1"' in page.text and 'name="code"' not in page.text
+
+
 def test_a_non_ascii_state_from_the_bank_is_refused_not_a_500(tl_auth: AuthDialog) -> None:
     assert tl_auth.open(provider_id="ob-barclays").status_code == 303  # a dialog awaits its state
     returned = tl_auth.client.get(
@@ -345,7 +416,7 @@ def test_a_non_ascii_state_from_the_bank_is_refused_not_a_500(tl_auth: AuthDialo
 
 
 def test_a_dialog_back_from_the_bank_takes_no_second_callback(tl_auth: AuthDialog) -> None:
-    """Its ``oauth_state`` is None then; ``state=None`` (the text) used to match it and end it."""
+    """``state=None`` (the text) used to match a dialog back from the bank and end it."""
     client = tl_auth.client
     bank_url = tl_auth.open(provider_id="ob-barclays").headers["Location"]
     consent_page = bank_sign_in(tl_auth, bank_url, "john", "doe")
@@ -355,6 +426,24 @@ def test_a_dialog_back_from_the_bank_takes_no_second_callback(tl_auth: AuthDialo
     replayed = client.get("/dialog/oauth-callback", query_string={"state": "None"})
     assert replayed.status_code == 400
     assert query_of(tl_auth.post(dialog, "consent"))["code"]  # the dialog goes on
+
+
+@pytest.mark.parametrize("action", ["approve", "deny"])
+def test_the_banks_page_again_from_the_history_lands_on_the_dialog(
+    tl_auth: AuthDialog, action: str
+) -> None:
+    """Back from the dialog's consent to the bank's page, through it again: the user was
+    told "This sign-in link has already been used" while the dialog waited; they land on
+    the dialog's consent, which goes on (a denial from the history changes nothing)."""
+    client = tl_auth.client
+    bank_url = tl_auth.open(provider_id="ob-barclays").headers["Location"]
+    dialog = client.get(bank_approve(tl_auth, bank_url, "john", "doe")).headers["Location"]
+    page = bank_sign_in(tl_auth, bank_url, "john", "doe")
+    form = {"csrf_token": csrf_of(page), "action": action, "account": "0"}
+    again = client.get(client.post(bank_url, data=form).headers["Location"])
+    assert again.status_code == 303 and again.headers["Location"] == dialog
+    assert "Share your Barclays data" in client.get(dialog).text
+    assert query_of(tl_auth.post(dialog, "consent"))["code"]
 
 
 def test_provider_id_of_an_oauth_bank_goes_straight_to_the_bank(tl_auth: AuthDialog) -> None:
@@ -376,13 +465,15 @@ def test_a_dialog_reached_again_after_it_ended_is_the_dialogs_own_page(
     tl_auth: AuthDialog,
 ) -> None:
     """Back from the app to the dialog after Allow: TrueLayer's page, not the sandbox's
-    developer page (whose links lead into the dashboard)."""
+    developer page (whose links lead into the dashboard), saying the sign-in ended (it said
+    "We could not connect your bank" to a user whose bank had just been connected)."""
     dialog = tl_auth.open().headers["Location"]
     tl_auth.post(dialog, "provider", provider_id="mock")
     tl_auth.post(dialog, "login", username="john", password="doe")
     assert tl_auth.post(dialog, "consent").status_code == 302
     again = tl_auth.client.get(dialog, headers={"Accept": "text/html"})
-    assert again.status_code == 404 and "This sign-in has ended." in again.text
+    assert again.status_code == 404 and "This sign-in has ended</h1>" in again.text
+    assert "We could not connect your bank" not in again.text  # the user just allowed access
     assert "TrueLayer sandbox</title>" in again.text and "/dashboard" not in again.text
 
 

@@ -219,6 +219,37 @@ def test_update_mode_bank_ticks_only_the_items_accounts_and_keeps_the_users_choi
     assert len(names) == 2 and "Plaid Saving" not in names
 
 
+def _oauth_item(plaid: PlaidClient, accounts: list[str]) -> str:
+    """An item at Platypus OAuth Bank sharing ``accounts`` (ordinals); its access token."""
+    link = LinkBrowser(plaid)
+    link.post("consent")
+    link.post("select", institution_id="ins_127287")
+    authorize = _oauth_to_consent(link)
+    public = re.search(
+        r"public_token=([^&]+)", link.continue_from(_approve(link, authorize, accounts))
+    )
+    assert public
+    access: str = plaid.ok("/item/public_token/exchange", public_token=public[1])["access_token"]
+    return access
+
+
+def test_two_update_mode_links_at_one_bank_tick_each_items_own_accounts(
+    plaid: PlaidClient,
+) -> None:
+    """Two items' update-mode Links open in one browser, both sent to the bank: each bank
+    page ticked the accounts of the item whose Link went there last (the bank's memory was
+    kept per bank, not per trip)."""
+    first = LinkBrowser(plaid, access_token=_oauth_item(plaid, ["0", "1"]), products=None)
+    second = LinkBrowser(plaid, access_token=_oauth_item(plaid, ["2", "3", "4"]), products=None)
+    first.post("consent")
+    second.post("consent")
+    first_bank = first.post("oauth").headers["Location"]
+    second_bank = second.post("oauth").headers["Location"]
+    _bank_sign_in(first, first_bank)  # the bank's sign-in serves both tabs, as a bank's does
+    assert _ticked(first.client.get(first_bank).text) == {"0", "1"}
+    assert _ticked(second.client.get(second_bank).text) == {"2", "3", "4"}
+
+
 def test_account_filters_that_leave_no_account_end_link_with_no_accounts(
     plaid: PlaidClient,
 ) -> None:
@@ -336,3 +367,78 @@ def test_an_oauth_link_hands_off_once_and_only_on_success(plaid: PlaidClient) ->
     session = plaid.ok("/link/token/get", link_token=failed.token)["link_sessions"][0]
     names = [e["event_name"] for e in session["events"]]
     assert names == ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "ERROR", "EXIT"]
+
+
+@pytest.mark.parametrize("institution_id", ["ins_56", "ins_109508"])
+def test_try_again_after_the_banks_own_failure_goes_back_to_the_bank_list(
+    plaid: PlaidClient, institution_id: str
+) -> None:
+    """``INSTITUTION_DOWN`` at an OAuth bank's sign-in: Try again sent the user back to the
+    bank that had just failed; as at a bank without OAuth, it offers the bank list, with no
+    bank left chosen (an exit from there named the failed bank)."""
+    link = LinkBrowser(plaid)
+    to_credentials(link, institution_id)
+    if institution_id == "ins_56":
+        authorize = link.post("oauth").headers["Location"]
+        link.client.get(
+            _bank_sign_in(link, authorize, "error_INSTITUTION_DOWN").headers["Location"]
+        )
+    else:
+        link.post("credentials", username="user_good", password="error_INSTITUTION_DOWN")
+    assert error_pane(link.page())[0] == "Your bank is unavailable"
+    link.post("retry")
+    assert '<h1 id="pane-title">Select your bank</h1>' in link.page()
+    link.post("exit")  # from the list: no bank chosen, as after its back arrow
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    exit_metadata = sessions[0]["exit"]["metadata"]
+    assert (exit_metadata["status"], exit_metadata["institution"]) == (
+        "institution_not_found",
+        None,
+    )
+
+
+def test_try_again_after_a_refusal_at_an_oauth_bank_goes_back_to_that_bank(
+    plaid: PlaidClient,
+) -> None:
+    """The user's own refusal (a locked account) is retried at the same bank."""
+    link = LinkBrowser(plaid)
+    to_credentials(link, "ins_56")
+    authorize = link.post("oauth").headers["Location"]
+    link.client.get(_bank_sign_in(link, authorize, "error_ITEM_LOCKED").headers["Location"])
+    link.post("retry")
+    assert "You will be sent to Chase to sign in" in link.page()
+
+
+def _advance_a_day(plaid: PlaidClient) -> None:
+    """Move the tenant's clock past the link token's four hours."""
+    headers = {"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret}
+    moved = plaid.client.post("/control/clock", json={"advance_days": 1}, headers=headers)
+    assert moved.status_code == 200
+
+
+def test_a_link_token_that_expires_mid_session_exits_with_invalid_link_token(
+    plaid: PlaidClient,
+) -> None:
+    """The session went on and made an item a day after its token expired; Plaid's Link
+    exits with ``INVALID_LINK_TOKEN`` (a user taking too long), and the app learns it."""
+    link = LinkBrowser(plaid)
+    to_credentials(link)
+    _advance_a_day(plaid)
+    done = link.post("credentials", username="user_good", password="pass_good")
+    assert done.status_code == 303 and "status=exited" in done.headers["Location"]
+    (session,) = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    assert session["on_success"] is None
+    assert session["exit"]["error"]["error_code"] == "INVALID_LINK_TOKEN"
+
+
+def test_a_link_token_that_expires_at_the_bank_exits_on_the_way_back(plaid: PlaidClient) -> None:
+    """Without a completion URI the last pane says the link expired, not "You closed Link"."""
+    link = LinkBrowser(plaid, hosted_link={})
+    to_credentials(link, "ins_127287")
+    authorize = _oauth_to_consent(link)
+    _advance_a_day(plaid)
+    back = _approve(link, authorize, ["0"])
+    assert back.status_code == 303 and "/link/finished?" in back.headers["Location"]
+    pane = link.client.get(back.headers["Location"]).text
+    assert '<h1 id="pane-title">This link has expired</h1>' in pane
+    assert "no account was connected" in pane and "Success" not in pane

@@ -310,6 +310,28 @@ def test_authorize_wrong_password_shows_the_banks_message(
     )
 
 
+def test_not_you_signs_out_of_the_bank_and_keeps_the_request_open(
+    browser: FlaskClient, client_id: str
+) -> None:
+    """Signed in as the wrong test user (or by another tab), the consent page offered only
+    Deny, which ends the app's request: "Not you?" goes back to the sign-in instead, and
+    another user then consents."""
+    url = authorize_url(client_id)
+    token = csrf_of(browser.get(url).text)
+    login = {"csrf_token": token, "action": "login", "password": "pass_good"}
+    browser.post(url, data={**login, "username": "user_good"})
+    assert "Signed in as <strong>user_good</strong>" in browser.get(url).text
+    switched = browser.post(url, data={"csrf_token": token, "action": "switch"})
+    assert switched.status_code == 303 and "/authorize?" in switched.headers["Location"]
+    assert "state=xyz" in switched.headers["Location"]
+    assert 'name="username"' in browser.get(url).text  # the sign-in form again
+    browser.post(url, data={**login, "username": "user_transactions_dynamic"})
+    page = browser.get(url).text
+    assert "Signed in as <strong>user_transactions_dynamic</strong>" in page
+    back = browser.post(url, data={"csrf_token": token, "action": "approve", "account": "0"})
+    assert back.status_code == 302 and "code=" in back.headers["Location"]
+
+
 def test_discovery_document_lists_the_endpoints(browser: FlaskClient) -> None:
     meta = browser.get(f"/.well-known/oauth-authorization-server/oauth/{BANK}").get_json()
     assert meta["issuer"] == f"http://localhost/oauth/{BANK}"
