@@ -90,14 +90,14 @@ def accounts_array(accounts: Iterable[ShownAccount]) -> orjson.Fragment:
 
     Every accounts, balance and sync reply shows the item's accounts, and building and
     writing them was a twentieth of a balance call. Each account is rendered once per set of
-    the values its JSON shows (``_Rendered``) and its bytes kept: a balance changed, or a
+    the values its JSON shows (``RenderedAccount``) and its bytes kept: a balance changed, or a
     name, is another key.
     """
     parts = [_account_bytes(_rendered_values(account)) for account in accounts]
     return orjson.Fragment(b"[" + b",".join(parts) + b"]")
 
 
-class _Rendered(NamedTuple):
+class RenderedAccount(NamedTuple):
     """What ``account_json`` reads of an account (``ShownAccount``): the key its bytes are
     kept under."""
 
@@ -114,14 +114,14 @@ class _Rendered(NamedTuple):
     verification_status: str | None
 
 
-_rendered_values = operator.attrgetter(*_Rendered._fields)
+_rendered_values = operator.attrgetter(*RenderedAccount._fields)
 
 
 # A few hundred bytes an entry: about 1 MB per worker when full, the accounts of ~400 items.
 @lru_cache(maxsize=4096)
 def _account_bytes(values: tuple[Any, ...]) -> bytes:
-    """``account_json`` of an account with these ``_Rendered`` values, as JSON bytes."""
-    return orjson.dumps(account_json(_Rendered._make(values)))
+    """``account_json`` of an account with these ``RenderedAccount`` values, as JSON bytes."""
+    return orjson.dumps(account_json(RenderedAccount._make(values)))
 
 
 def identity_account_json(account: Account, owner: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from typing import NamedTuple
 
 import orjson
 import pytest
@@ -13,7 +12,7 @@ from flask import Flask
 
 from sandbox import create_app
 from sandbox.inputs import StrictJSONProvider
-from sandbox.plaid.responses import account_json, accounts_array
+from sandbox.plaid.responses import RenderedAccount, account_json, accounts_array
 from sandbox.rendering import OrjsonProvider, json_column
 
 REPLY = {
@@ -70,24 +69,8 @@ def test_debug_mode_replies_are_indented_and_embedded_fragments_written() -> Non
     assert json.loads(rendered) == {"added": [{"a": 1}], "request_id": "abc"}
 
 
-class ShownRow(NamedTuple):
-    """An account as a read-only call resolves it (``core.accounts.ShownAccount``)."""
-
-    id: str
-    type: str
-    subtype: str | None
-    name: str
-    official_name: str | None
-    mask: str | None
-    currency: str
-    current_minor: int
-    available_minor: int | None
-    limit_minor: int | None
-    verification_status: str | None
-
-
-def _shown(current_minor: int) -> ShownRow:
-    return ShownRow(
+def _shown(current_minor: int) -> RenderedAccount:
+    return RenderedAccount(
         id="acc-1",
         type="depository",
         subtype="checking",
