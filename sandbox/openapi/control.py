@@ -28,12 +28,8 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 ERROR = {"description": "Bad input or keys", "content": _json(ref("ControlError"))}
 BAD_INPUT = {"400": ERROR}
-# A path id that is not a number (or beyond 64 bits) matches no route; under /control that
-# not-found reply is the control API's error object too.
-NOT_A_NUMBER = {
-    **BAD_INPUT,
-    "404": {"description": "The id is not a number", "content": _json(ref("ControlError"))},
-}
+# An unknown id in a path, or one that is not a number (or beyond 64 bits), which matches no
+# route: under /control that not-found reply is the control API's error object too.
 MISSING = {
     **BAD_INPUT,
     "404": {
@@ -152,6 +148,7 @@ def _clock_paths() -> dict[str, Any]:
                 "item_balances",
                 "Daily end-of-day balances of an item's accounts",
                 ref("ControlItemBalances"),
+                errors=MISSING,
                 parameters=[
                     _path("item_id", {"type": "string"}),
                     _query("start", DAY, "first day (default: 90 days before end)"),
@@ -186,6 +183,7 @@ def _statement_paths() -> dict[str, Any]:
                 "An item's monthly statements per account, and the download formats",
                 ref("ControlItemStatements"),
                 parameters=[item],
+                errors=MISSING,
             ),
         },
         "/control/items/{item_id}/statements/{statement_id}": {
@@ -195,6 +193,7 @@ def _statement_paths() -> dict[str, Any]:
                     "One monthly statement (PDF)",
                     {},
                     parameters=[item, _path("statement_id", {"type": "string"})],
+                    errors=MISSING,
                 ),
                 "application/pdf",
             ),
@@ -215,6 +214,7 @@ def _statement_paths() -> dict[str, Any]:
                         ),
                         _query("layout", {"type": "string"}, "CSV layout (default: the bank's)"),
                     ],
+                    errors=MISSING,
                 ),
                 "text/csv",
                 "application/x-ofx",
@@ -247,7 +247,7 @@ def _fault_paths() -> dict[str, Any]:
                 "Remove one rule",
                 _object(removed={"const": 1}),
                 parameters=[_path("rule_id", ROW_ID)],
-                errors=NOT_A_NUMBER,
+                errors=MISSING,
             ),
         },
         "/control/faults/log": {
@@ -279,12 +279,14 @@ def _health_paths() -> dict[str, Any]:
                 ref("ControlHealth"),
                 parameters=institution,
                 requestBody=_body(ref("ControlHealthChange")),
+                errors=MISSING,
             ),
             "delete": _op(
                 "institution_health_clear",
                 "Back to the catalogue's status",
                 _object(removed={"type": "integer", "minimum": 0}),
                 parameters=institution,
+                errors=MISSING,
             ),
         },
         "/control/rate-limits": {

@@ -117,8 +117,10 @@ class RenderedAccount(NamedTuple):
 _rendered_values = operator.attrgetter(*RenderedAccount._fields)
 
 
-# A few hundred bytes an entry: about 1 MB per worker when full, the accounts of ~400 items.
-@lru_cache(maxsize=4096)
+# About 900 bytes an entry (key, bytes, the cache's links): 230 KB when full, the accounts of
+# some twenty items, those a test run or a demo keeps calling. 4,096 entries kept growing past
+# the soak test's warm-up (3.7-4.2 MiB, and it failed); 512, by 2 MiB.
+@lru_cache(maxsize=256)
 def _account_bytes(values: tuple[Any, ...]) -> bytes:
     """``account_json`` of an account with these ``RenderedAccount`` values, as JSON bytes."""
     return orjson.dumps(account_json(RenderedAccount._make(values)))
