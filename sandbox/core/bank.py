@@ -1066,8 +1066,9 @@ class Bank:
         initialised with Transactions), written at once (``items.extend_history``)."""
         first_use = "transactions" not in item.products
         self.bill(item, "transactions")  # locks the item when it adds the product
-        today = self.clock.today()
-        if first_use and days_requested and items.extend_history(item, today, days_requested):
+        if not (first_use and days_requested):
+            return  # every sync after the first: nothing more to look at
+        if items.extend_history(item, self.clock.today(), days_requested):
             items.load_history(self.session, item)
 
     def refresh_transactions(self, access_token: str) -> Item:
