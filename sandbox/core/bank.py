@@ -101,6 +101,7 @@ from .signal import Evaluation as Evaluation
 from .signal import Signal
 from .statements import Download as Download
 from .statements import Statements
+from .statements import check_window as check_statements_window
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tenants import authenticate_call as authenticate_call
@@ -323,9 +324,13 @@ class Bank:
         days_requested: int | None = None,
         start_date: dt.date | None = None,
         end_date: dt.date | None = None,
+        statements_dates: tuple[dt.date, dt.date] | None = None,
     ) -> str:
         """Create an item without Link (``/sandbox/public_token/create``), its history
-        spanning ``start_date``..``end_date`` (``items.requested_window``)."""
+        spanning ``start_date``..``end_date`` (``items.requested_window``). Its Statements
+        dates are checked as Link's are; the statements cover the whole history anyway."""
+        if statements_dates is not None:
+            check_statements_window(*statements_dates, "options.statements.")
         days, history_end = items.requested_window(
             self.now().date(), days_requested, start_date, end_date
         )
