@@ -1,4 +1,5 @@
-"""Daily balance history per account (for charts), consistent with the stored transactions.
+"""Daily balance history per account (for charts), consistent with the stored transactions,
+and how fresh a live balance read can be.
 
 A transaction account's balance at the end of a day is today's ``current`` minus the
 posted rows dated after it, so the series always reconciles with ``/transactions``;
@@ -9,16 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import institutions, items, ledger
-from .errors import InvalidField
+from .accounts import ShownAccount
+from .errors import InvalidField, LastUpdatedOutOfRange
 from .models import Account, Item, Transaction
 
 MAX_DAYS = 731
+# Banks that give no real-time balance for non-depository accounts (cards, loans, …): Plaid
+# reads Capital One's cached, so there a live read honours the oldest balance the app accepts
+# (``options.min_last_updated_datetime``), which Plaid ignores for depository accounts and at
+# every other bank.
+CACHED_BALANCE_BANKS = frozenset({"ins_128026"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,26 @@ def history(
             ]
         found.append(Series(account, points))
     return found
+
+
+def check_fresh(
+    item: Item, accounts: Sequence[ShownAccount], oldest: dt.datetime | None, now: dt.datetime
+) -> None:
+    """Refuse a live read of ``accounts`` that asks for balances no older than ``oldest`` where
+    the bank's are cached. The sandbox's balances are as of ``now``, so only a moment after it
+    is out of range; the error says when the balance was updated, as Plaid's does.
+
+    DIVERGES: Plaid also requires ``oldest`` there (``INVALID_FIELD`` without it); the sandbox
+    reads the balance as of now instead, so apps that never send it keep working."""
+    if oldest is None or oldest <= now or item.institution_id not in CACHED_BALANCE_BANKS:
+        return
+    cached = next((a for a in accounts if a.type != "depository"), None)
+    if cached is not None:
+        raise LastUpdatedOutOfRange(
+            f"options.min_last_updated_datetime is after the latest balance of account "
+            f"{cached.id}, updated {now:%Y-%m-%dT%H:%M:%SZ}",
+            field="options.min_last_updated_datetime",
+        )
 
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:

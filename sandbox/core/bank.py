@@ -101,6 +101,7 @@ from .signal import Evaluation as Evaluation
 from .signal import Signal
 from .statements import Download as Download
 from .statements import Statements
+from .statements import check_window as check_statements_window
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tenants import authenticate_call as authenticate_call
@@ -323,9 +324,13 @@ class Bank:
         days_requested: int | None = None,
         start_date: dt.date | None = None,
         end_date: dt.date | None = None,
+        statements_dates: tuple[dt.date, dt.date] | None = None,
     ) -> str:
         """Create an item without Link (``/sandbox/public_token/create``), its history
-        spanning ``start_date``..``end_date`` (``items.requested_window``)."""
+        spanning ``start_date``..``end_date`` (``items.requested_window``). Its Statements
+        dates are checked as Link's are; the statements cover the whole history anyway."""
+        if statements_dates is not None:
+            check_statements_window(*statements_dates, "options.statements.")
         days, history_end = items.requested_window(
             self.now().date(), days_requested, start_date, end_date
         )
@@ -622,14 +627,26 @@ class Bank:
         return ShownAccountsView(item, self._shown(item, account_ids))
 
     def balances(
-        self, access_token: str, account_ids: list[str] | None = None
+        self,
+        access_token: str,
+        account_ids: list[str] | None = None,
+        oldest: dt.datetime | None = None,
     ) -> ShownAccountsView:
-        """``accounts`` read as real-time balances, which an item of numbers typed by hand
-        does not have (Plaid: ``PRODUCTS_NOT_SUPPORTED``)."""
+        """``accounts`` read as real-time balances (``check_live_balances``)."""
         view = self.accounts(access_token, account_ids)
-        if microdeposits.typed_by_hand(view.accounts):
-            raise errors.ProductsNotSupported()
+        self.check_live_balances(view.item, view.accounts, oldest)
         return view
+
+    def check_live_balances(
+        self, item: Item, accounts: Sequence[ShownAccount], oldest: dt.datetime | None
+    ) -> None:
+        """Refuse a real-time balance read (``/accounts/balance/get`` and its processor
+        twin) of accounts that have none: numbers typed by hand (Plaid:
+        ``PRODUCTS_NOT_SUPPORTED``), or none updated since ``oldest`` where the bank's are
+        cached (``balances.check_fresh``)."""
+        if microdeposits.typed_by_hand(accounts):
+            raise errors.ProductsNotSupported()
+        balances.check_fresh(item, accounts, oldest, self.now())
 
     def _shown(self, item: Item, account_ids: list[str] | None) -> list[ShownAccount]:
         """The item's accounts as replies show them (``accounts.read_shown``). When ``item`` is

@@ -77,6 +77,12 @@ class InvalidDateRange(InvalidField):
     condition = "INVALID_DATE_RANGE"
 
 
+class LastUpdatedOutOfRange(InvalidRequest):
+    """no balance was updated at or after the requested datetime"""
+
+    condition = "LAST_UPDATED_DATETIME_OUT_OF_RANGE"
+
+
 class NotFound(InvalidRequest):
     """No such endpoint."""
 

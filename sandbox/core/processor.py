@@ -22,7 +22,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import accounts as accounts_mod
-from . import errors, institutions, microdeposits, tokens
+from . import errors, institutions, tokens
 from .accounts import AccountsView
 from .identity_match import MatchScores
 from .investments import Portfolio, TransferNumbers
@@ -103,12 +103,11 @@ class Processors:
         item, account = self._resolve(processor_token, *products)
         return AccountsView(self.bank.catch_up(item, allow_error=allow_error), [account])
 
-    def balance(self, processor_token: str) -> AccountsView:
-        """The account with its balances (``/processor/balance/get``); none for an account
-        typed by hand, as ``Bank.balances``."""
+    def balance(self, processor_token: str, oldest: dt.datetime | None = None) -> AccountsView:
+        """The account with its real-time balances (``/processor/balance/get``), refused as
+        ``Bank.balances`` refuses them."""
         view = self.account(processor_token, "balance")
-        if microdeposits.typed_by_hand(view.accounts):
-            raise errors.ProductsNotSupported()
+        self.bank.check_live_balances(view.item, view.accounts, oldest)
         return view
 
     def institution_id(self, view: AccountsView) -> str:

@@ -36,6 +36,10 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
     # Plaid has no code of its own for a bad date range (TrueLayer's invalid_date_range)
     errors.InvalidDateRange: PlaidError("INVALID_REQUEST", "INVALID_FIELD", 400, None),
     errors.InvalidBody: PlaidError("INVALID_REQUEST", "INVALID_BODY", 400, None),
+    # Plaid's error reference lists it as INVALID_RESULT (one OpenAPI text says INVALID_REQUEST)
+    errors.LastUpdatedOutOfRange: PlaidError(
+        "INVALID_RESULT", "LAST_UPDATED_DATETIME_OUT_OF_RANGE", 400, None
+    ),
     errors.InvalidHeaders: PlaidError("INVALID_REQUEST", "INVALID_HEADERS", 400, None),
     errors.InvalidConfiguration: PlaidError("INVALID_REQUEST", "INVALID_CONFIGURATION", 400, None),
     errors.NotFound: PlaidError("INVALID_REQUEST", "NOT_FOUND", 404, None),
@@ -253,6 +257,7 @@ errors.add_dialect_codes("plaid", "Plaid")
 DOC_SECTIONS = {
     "INVALID_REQUEST": "invalid-request",
     "INVALID_INPUT": "invalid-input",
+    "INVALID_RESULT": "invalid-result",
     "ITEM_ERROR": "item",
     "INSTITUTION_ERROR": "institution",
     "TRANSACTIONS_ERROR": "transactions",

@@ -83,7 +83,7 @@ class ProcessorTokenRequest(requests.PlaidRequest):
 
 
 class ProcessorBalanceOptions(requests.PlaidRequest):
-    min_last_updated_datetime = fields.AwareDateTime()
+    min_last_updated_datetime = requests.UtcDateTime()
 
 
 class ProcessorBalanceGetRequest(ProcessorTokenRequest):
@@ -214,7 +214,8 @@ def processor_auth_get() -> Response:
 def processor_balance_get() -> Response:
     """The token's account with its balances."""
     req = load(ProcessorBalanceGetRequest)
-    view = current_bank().processors.balance(req["processor_token"])
+    oldest = (req.get("options") or {}).get("min_last_updated_datetime")
+    view = current_bank().processors.balance(req["processor_token"], oldest)
     return reply(account=_account(view.accounts))
 
 

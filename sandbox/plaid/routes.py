@@ -82,7 +82,8 @@ def accounts_get() -> Response:
 def accounts_balance_get() -> Response:
     """The item's accounts with real-time balances (the same numbers in the sandbox)."""
     req = load(requests.BalanceRequest)
-    return _accounts_reply(current_bank().balances(req["access_token"], account_ids(req)))
+    oldest = (req.get("options") or {}).get("min_last_updated_datetime")
+    return _accounts_reply(current_bank().balances(req["access_token"], account_ids(req), oldest))
 
 
 @bp.post("/auth/get")

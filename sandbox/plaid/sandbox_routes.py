@@ -16,6 +16,7 @@ def sandbox_public_token_create() -> Response:
     req = load(requests.SandboxPublicTokenCreateRequest)
     options = req["options"]
     history = options.get("transactions") or {}
+    statements = options.get("statements")
     public_token = current_bank().sandbox_public_token(
         req["institution_id"],
         req["initial_products"],
@@ -25,6 +26,7 @@ def sandbox_public_token_create() -> Response:
         days_requested=history.get("days_requested"),
         start_date=history.get("start_date"),
         end_date=history.get("end_date"),
+        statements_dates=(statements["start_date"], statements["end_date"]) if statements else None,
     )
     return reply(public_token=public_token)
 

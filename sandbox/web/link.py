@@ -57,6 +57,7 @@ TITLES = {
     "NO_ACCOUNTS": "No eligible accounts",
     "NO_AUTH_ACCOUNTS": "No eligible accounts",
     "NO_INVESTMENT_ACCOUNTS": "No eligible accounts",
+    "NO_INVESTMENT_AUTH_ACCOUNTS": "No eligible accounts",
     "NO_LIABILITY_ACCOUNTS": "No eligible accounts",
     "INSTITUTION_DOWN": "Your bank is unavailable",
     "INSTITUTION_NOT_RESPONDING": "Your bank isn't responding",

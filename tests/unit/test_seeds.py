@@ -173,6 +173,17 @@ def test_institution_fields_take_allowed_values() -> None:
         assert ins["tagline"].strip() and ins["login_hint"].strip(), name
 
 
+def test_banks_with_an_auth_method_list_auth_as_the_readme_says() -> None:
+    """The sandbox runs neither Instant Match nor Instant Micro-deposits, so Houndstooth and
+    Windowpane serve Auth by Instant Auth and list it; the README once said they did not."""
+    with_method = [i for i in institutions() if i["auth_method"] is not None]
+    assert {i["institution_id"] for i in with_method} == {"ins_109512", "ins_135858"}
+    assert all("auth" in i["products"] for i in with_method)
+    readme = (SEEDS / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `auth_method` |"))
+    assert "both list `auth` in `products`" in row and "not list" not in row
+
+
 def test_institution_currency_matches_its_countries() -> None:
     for ins in institutions():
         assert ins["country_codes"], ins["name"]

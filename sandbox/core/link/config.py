@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import statements
 from ..errors import InvalidField, InvalidProduct, MissingFields
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
@@ -23,8 +25,8 @@ MICRO_DEPOSIT_FLAGS = (
 
 def check(config: dict[str, Any]) -> None:
     """Refuse what Plaid refuses: ``balance`` as an initial product, a product in two of the
-    product arrays, a bad ``redirect_uri``, Statements without its dates, micro-deposits
-    outside the US."""
+    product arrays, a bad ``redirect_uri``, Statements without its dates (or with dates
+    reversed or over two years apart), micro-deposits outside the US."""
     if "balance" in (config.get("products") or []):
         # Balance comes with every item; Plaid refuses it as an initial product.
         raise InvalidProduct("balance is not a valid initial product", field="products")
@@ -36,6 +38,9 @@ def check(config: dict[str, Any]) -> None:
         raise MissingFields(
             "the following required fields are missing: statements", field="statements"
         )
+    if window := config.get("statements"):  # dates as the request typed them, checked ISO
+        start, end = (dt.date.fromisoformat(window[k]) for k in ("start_date", "end_date"))
+        statements.check_window(start, end, "statements.")
     check_micro_deposits(config.get("auth") or {}, config["country_codes"])
 
 

@@ -18,11 +18,18 @@ from ..institutions import Institution
 from ..liabilities import LIABILITY_SUBTYPES
 from ..models import Account
 
+
+def _is_investment(account: Account) -> bool:
+    return account.type == "investment"
+
+
 # Products that need a compatible account (the rest serve any item), and the error Link ends
-# with when none of the accounts shared is one.
+# with when none of the accounts shared is one. Investments Move (``investments_auth``) moves
+# holdings, so it needs an investment account too, with its own error.
 NEEDS: dict[str, tuple[Callable[[Account], bool], type[errors.CoreError]]] = {
     "auth": (lambda a: a.subtype in AUTH_SUBTYPES, errors.NoAuthAccounts),
-    "investments": (lambda a: a.type == "investment", errors.NoInvestmentAccounts),
+    "investments": (_is_investment, errors.NoInvestmentAccounts),
+    "investments_auth": (_is_investment, errors.NoInvestmentAuthAccounts),
     "liabilities": (lambda a: a.subtype in LIABILITY_SUBTYPES, errors.NoLiabilityAccounts),
 }
 

@@ -30,9 +30,22 @@ FORMATS = {
     "pdf": ("application/pdf", "pdf"),
 }
 MAX_RANGE = dt.timedelta(days=731)
-REFRESH_WINDOW = dt.timedelta(days=731)
+# Plaid's Statements dates (``/statements/refresh``, Link's ``statements``): "You can request
+# up to two years of data"; two years with a leap day are 731 days.
+MAX_WINDOW = dt.timedelta(days=731)
 
-__all__ = ["FORMATS", "LAYOUTS", "Download", "Monthly", "Period", "Statements"]
+__all__ = ["FORMATS", "LAYOUTS", "Download", "Monthly", "Period", "Statements", "check_window"]
+
+
+def check_window(start: dt.date, end: dt.date, at: str = "") -> None:
+    """Refuse Statements dates Plaid refuses: ``end_date`` before ``start_date``, or more than
+    two years apart; ``at`` is where the two dates sit in the request (``statements.``)."""
+    if end < start:
+        raise InvalidField(f"{at}end_date must not be before {at}start_date", field=f"{at}end_date")
+    if end - start > MAX_WINDOW:
+        raise InvalidField(
+            f"{at}start_date must be at most 2 years before {at}end_date", field=f"{at}start_date"
+        )
 
 
 @dataclass(frozen=True)
@@ -106,12 +119,7 @@ class Statements:
 
     def refresh(self, item: Item, start: dt.date, end: dt.date) -> None:
         """Plaid's ``/statements/refresh``: statements are ready at once; the webhook says so."""
-        if end < start:
-            raise InvalidField("end_date must not be before start_date", field="end_date")
-        if end - start > REFRESH_WINDOW:
-            raise InvalidField(
-                "start_date must be at most 2 years before end_date", field="start_date"
-            )
+        check_window(start, end)
         emit(
             self.session,
             self.tenant,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,78 @@ def test_accounts_balance_get_matches_accounts_get(plaid: PlaidClient) -> None:
     assert [(a["account_id"], a["balances"]) for a in live] == [
         (a["account_id"], a["balances"]) for a in cached
     ]
+
+
+CAPITAL_ONE = "ins_128026"
+AFTER_NOW = "2026-03-16T15:31:00Z"  # a minute after the tests' frozen clock
+
+
+def _card_at_capital_one(plaid: PlaidClient) -> tuple[str, str]:
+    """(access token, credit card's account id) of user_good at Capital One."""
+    token = plaid.link_item(CAPITAL_ONE)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    return token, next(a["account_id"] for a in accounts if a["subtype"] == "credit card")
+
+
+def _assert_out_of_range(error: dict[str, Any], account_id: str) -> None:
+    assert (error["error_type"], error["error_code"], error["http_status"]) == (
+        "INVALID_RESULT",
+        "LAST_UPDATED_DATETIME_OUT_OF_RANGE",
+        400,
+    )
+    assert error["error_message"] == (
+        "options.min_last_updated_datetime is after the latest balance of account "
+        f"{account_id}, updated 2026-03-16T15:30:00Z"
+    )
+    assert error["documentation_url"] == (
+        "https://plaid.com/docs/errors/invalid-result/#last_updated_datetime_out_of_range"
+    )
+
+
+def test_balance_newer_than_now_of_a_capital_one_card_is_last_updated_datetime_out_of_range(
+    plaid: PlaidClient,
+) -> None:
+    """Plaid reads Capital One's non-depository balances cached, so a live read there asking
+    for one updated after now has none; the error says when it was updated (now, in the
+    sandbox), and a moment up to then is fresh enough."""
+    token, card = _card_at_capital_one(plaid)
+    error = plaid.error(
+        "/accounts/balance/get",
+        access_token=token,
+        options={"min_last_updated_datetime": AFTER_NOW},
+    )
+    _assert_out_of_range(error, card)
+    at_now = {"min_last_updated_datetime": "2026-03-16T16:30:00+01:00"}  # now, in another zone
+    assert plaid.ok("/accounts/balance/get", access_token=token, options=at_now)["accounts"]
+
+
+def test_processor_balance_newer_than_now_of_a_capital_one_card_is_out_of_range_too(
+    plaid: PlaidClient,
+) -> None:
+    token, card = _card_at_capital_one(plaid)
+    processor = plaid.ok(
+        "/processor/token/create", access_token=token, account_id=card, processor="dwolla"
+    )["processor_token"]
+    error = plaid.error(
+        "/processor/balance/get",
+        processor_token=processor,
+        options={"min_last_updated_datetime": AFTER_NOW},
+    )
+    _assert_out_of_range(error, card)
+
+
+def test_balance_freshness_is_ignored_where_plaid_reads_balances_live(plaid: PlaidClient) -> None:
+    """Plaid ignores ``min_last_updated_datetime`` at other banks and for Capital One's
+    depository accounts, whose balances are real-time."""
+    later = {"min_last_updated_datetime": "2030-01-01T00:00:00Z"}
+    elsewhere = plaid.link_item()
+    assert plaid.ok("/accounts/balance/get", access_token=elsewhere, options=later)["accounts"]
+    token, _ = _card_at_capital_one(plaid)
+    accounts = plaid.ok("/accounts/get", access_token=token)["accounts"]
+    depository = [a["account_id"] for a in accounts if a["type"] == "depository"]
+    options = {**later, "account_ids": depository}
+    body = plaid.ok("/accounts/balance/get", access_token=token, options=options)
+    assert [a["account_id"] for a in body["accounts"]] == depository
 
 
 @pytest.mark.parametrize(

@@ -231,6 +231,28 @@ def test_auth_and_payment_initiation_metadata_when_asked(plaid: PlaidClient) -> 
     assert "payment_initiation_metadata" not in plain["institution"]
 
 
+@pytest.mark.parametrize("institution_id", ["ins_109512", "ins_135858"])
+def test_instant_match_and_instant_micro_deposits_banks_serve_auth_by_instant_auth(
+    plaid: PlaidClient, institution_id: str
+) -> None:
+    """Houndstooth (Instant Match) and Windowpane (Instant Micro-deposits) list ``auth``, as
+    seeds/README.md says: the sandbox runs neither flow, so the login's numbers come by
+    Instant Auth and ``auth_metadata`` says so."""
+    institution = plaid.ok(
+        "/institutions/get_by_id",
+        institution_id=institution_id,
+        country_codes=["US"],
+        options=METADATA_OPTIONS,
+    )["institution"]
+    assert "auth" in institution["products"]
+    methods = institution["auth_metadata"]["supported_methods"]
+    assert (methods["instant_auth"], methods["instant_match"]) == (True, False)
+    assert methods["instant_micro_deposits"] is False
+    token = plaid.link_item(institution_id, products=("auth",))
+    assert plaid.ok("/auth/get", access_token=token)["numbers"]["ach"]
+    assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == "INSTANT_AUTH"
+
+
 def test_institutions_search_empty_query_is_invalid_field(plaid: PlaidClient) -> None:
     error = plaid.error("/institutions/search", query="", country_codes=["US"])
     assert error["error_code"] == "INVALID_FIELD" and "query" in error["error_message"]

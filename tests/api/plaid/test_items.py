@@ -160,6 +160,12 @@ UNSERVED = pytest.mark.parametrize(
             "no valid investment accounts were found",
         ),
         (
+            "investments_auth",  # Investments Move
+            [CHECKING, CARD],
+            "NO_INVESTMENT_AUTH_ACCOUNTS",
+            "there are no valid investment account(s) associated with this item for this request",
+        ),
+        (
             "liabilities",
             [CHECKING, AUTO_LOAN],
             "NO_LIABILITY_ACCOUNTS",
@@ -219,16 +225,23 @@ def test_item_import_product_no_account_serves_is_its_link_error(
     assert queued_webhooks(plaid) == []
 
 
-def test_sandbox_public_token_persona_without_investments_is_no_investment_accounts(
-    plaid: PlaidClient,
+@pytest.mark.parametrize(
+    ("product", "code"),
+    [
+        ("investments", "NO_INVESTMENT_ACCOUNTS"),
+        ("investments_auth", "NO_INVESTMENT_AUTH_ACCOUNTS"),  # Investments Move
+    ],
+)
+def test_sandbox_public_token_persona_without_investments_is_the_products_error(
+    plaid: PlaidClient, product: str, code: str
 ) -> None:
     error = plaid.error(
         "/sandbox/public_token/create",
         institution_id="ins_109508",
-        initial_products=["investments"],
+        initial_products=[product],
         options={"override_username": "user_student", "override_password": "pass_good"},
     )
-    assert error["error_code"] == "NO_INVESTMENT_ACCOUNTS"
+    assert error["error_code"] == code
 
 
 def test_sandbox_public_token_user_good_takes_every_product_of_the_bank(

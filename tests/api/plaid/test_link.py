@@ -218,6 +218,52 @@ def test_link_token_create_statements_product_needs_the_statements_dates(
     )
 
 
+# Statements dates Plaid refuses ("You can request up to two years of data"), and the field
+# each error names (``at``: where the dates sit in the request).
+REFUSED_STATEMENTS_DATES = pytest.mark.parametrize(
+    ("start_date", "end_date", "field"),
+    [
+        ("2026-03-01", "2026-01-01", "end_date"),  # reversed
+        ("2023-12-31", "2026-01-01", "start_date"),  # two years and a day
+    ],
+)
+
+
+@REFUSED_STATEMENTS_DATES
+def test_link_token_create_refuses_statements_dates_reversed_or_over_two_years(
+    plaid: PlaidClient, start_date: str, end_date: str, field: str
+) -> None:
+    window = {"start_date": start_date, "end_date": end_date}
+    error = plaid.error("/link/token/create", **_config(products=["statements"], statements=window))
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
+    assert error["error_message"].startswith(f"statements.{field} "), error["error_message"]
+
+
+@REFUSED_STATEMENTS_DATES
+def test_sandbox_public_token_refuses_statements_dates_reversed_or_over_two_years(
+    plaid: PlaidClient, start_date: str, end_date: str, field: str
+) -> None:
+    error = plaid.error(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["statements"],
+        options={"statements": {"start_date": start_date, "end_date": end_date}},
+    )
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
+    assert error["error_message"].startswith(f"options.statements.{field} "), error
+
+
+def test_statements_dates_two_years_apart_with_a_leap_day_are_accepted(plaid: PlaidClient) -> None:
+    window = {"start_date": "2024-01-01", "end_date": "2026-01-01"}  # 731 days
+    plaid.ok("/link/token/create", **_config(products=["statements"], statements=window))
+    plaid.ok(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["statements"],
+        options={"statements": window},
+    )
+
+
 @pytest.mark.parametrize(
     "flag",
     [

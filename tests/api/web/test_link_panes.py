@@ -65,6 +65,24 @@ def test_link_error_pane_has_a_short_title_the_message_and_folded_details(
     assert "<summary>Developer details</summary>" in details and "INVALID_CREDENTIALS" in details
 
 
+def test_investments_move_without_an_investment_account_ends_with_its_error(
+    plaid: PlaidClient,
+) -> None:
+    """Link for Investments Move (``investments_auth``) with a user who has no investment
+    account made an item whose ``/investments/auth/get`` could only fail; Plaid's Link ends
+    with ``NO_INVESTMENT_AUTH_ACCOUNTS``, and the app learns it on exit."""
+    link = LinkBrowser(plaid, products=["investments_auth"])
+    to_credentials(link)
+    link.post("credentials", username="user_student", password="pass_good")
+    page = link.page()
+    assert error_pane(page)[0] == "No eligible accounts"
+    assert "NO_INVESTMENT_AUTH_ACCOUNTS" in page[page.index('<details class="dev">') :]
+    link.post("exit")
+    (session,) = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    assert session["on_success"] is None
+    assert session["exit"]["error"]["error_code"] == "NO_INVESTMENT_AUTH_ACCOUNTS"
+
+
 def test_login_required_pane_has_its_title_and_sentences(plaid: PlaidClient) -> None:
     """ITEM_LOGIN_REQUIRED showed "Something went wrong" over lower-case words; the pane shows
     the display message, and the developer details keep the API's error_message as Plaid
