@@ -284,6 +284,21 @@ def test_pause_and_resume_deliveries(dash: Dashboard, tenant_keys: tenants.Keys)
     assert not webhooks.is_paused(db.session, tenant(tenant_keys))
 
 
+def test_an_unknown_status_filter_is_said_beside_the_filter(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys
+) -> None:
+    """It was the site-wide 400 page, without the log or the form to pick another status."""
+    linked_item(plaid, webhook=HOOK)
+    reply = dash.get("/dashboard/webhooks?status=x")
+    assert reply.status_code == 400
+    alert = re.search(r'role="alert" id="status-error">(.*?)</p>', reply.text)
+    assert alert and alert[1] == (
+        "<strong>status</strong>: must be one of pending, delivered, failed, cancelled"
+    )
+    assert '<select id="status" name="status" aria-invalid="true"' in reply.text
+    assert _first_event(tenant_keys).webhook_code in reply.text  # the log, unfiltered
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
