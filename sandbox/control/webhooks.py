@@ -12,9 +12,12 @@
 | ``GET`` / ``DELETE /control/webhook-catcher/<name>`` | (no auth) list / clear them |
 
 The catcher keeps bodies up to ``CATCHER_MAX_BODY`` bytes and the newest ``CATCHER_KEEP``
-webhooks per name (``CATCHER_KEEP_ALL`` in all). In a shared sandbox (``sandbox.shared``)
-it only stores webhooks this sandbox signed, reading and clearing need the admin token,
-and attempts show no reply bodies of webhook targets to callers without it.
+webhooks per name (``CATCHER_KEEP_ALL`` in all). It keeps every header's name but not the
+value of one that carries credentials (``Authorization``, cookies, ``PLAID-SECRET``, ...:
+``"[redacted]"``), so an API call posted to it by mistake leaks no keys to its readers.
+In a shared sandbox (``sandbox.shared``) it only stores webhooks this sandbox signed,
+reading and clearing need the admin token, and attempts show no reply bodies of webhook
+targets to callers without it.
 """
 
 from __future__ import annotations
@@ -122,9 +125,8 @@ def webhook_catcher_receive(name: str) -> Response:
             field="Plaid-Verification",
         )
     quota = CatcherQuota(int(config["CATCHER_KEEP"]), int(config["CATCHER_KEEP_ALL"]))
-    headers = dict(request.headers.items())
     text = body.decode("utf-8", "replace")
-    row = catcher.catch(name[:64], headers, text, quota)
+    row = catcher.catch(name[:64], dict(request.headers.items()), text, quota)
     return jsonify(received=row.id)
 
 
@@ -186,7 +188,7 @@ def _caught_json(row: CaughtWebhook) -> dict[str, Any]:
     return {
         "id": row.id,
         "received_at": _iso(row.received_at),
-        "headers": row.headers,
+        "headers": Catcher.shown_headers(row),
         "body": row.body,
     }
 

@@ -232,7 +232,12 @@ def _webhook_schemas() -> dict[str, Any]:
             {
                 "id": INTEGER,
                 "received_at": NULLABLE_INSTANT,
-                "headers": {"type": "object", "additionalProperties": STRING},
+                "headers": {
+                    "type": "object",
+                    "additionalProperties": STRING,
+                    "description": "as received, but credentials (Authorization, Cookie, "
+                    "PLAID-SECRET, API keys, tokens) read [redacted]",
+                },
                 "body": STRING,
             }
         ),
