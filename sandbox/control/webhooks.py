@@ -26,6 +26,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
+from marshmallow import RAISE, Schema, fields
 
 from ..core.bank import Bank, Catcher, CatcherQuota
 from ..core.errors import InvalidBody, InvalidField
@@ -34,10 +35,22 @@ from ..extensions import current_session
 from ..shared import AdminTokenRequired, is_shared, require_admin, show_target_replies
 from ..worker import dispatcher_for
 from .blueprint import bp
-from .routes import no_fields
+from .routes import load_args, no_fields
 
 STATUSES = ("pending", "delivered", "failed", "cancelled")
 MAX_LIMIT = 500
+
+
+class LogQuery(Schema):
+    """The parameters ``GET /control/webhooks`` reads (checked below): any other is refused
+    by name, so a misspelt filter (``stauts=failed``) does not list every webhook."""
+
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String()
+    item_id = fields.String()
+    limit = fields.String()
 
 
 def _bank() -> Bank:
@@ -48,6 +61,7 @@ def _bank() -> Bank:
 @bp.get("/webhooks")
 def webhooks_list() -> Response:
     """The delivery log, so a developer can see what was sent and what failed."""
+    load_args(LogQuery())
     status = request.args.get("status")
     if status is not None and status not in STATUSES:
         raise InvalidField(f"status must be one of {', '.join(STATUSES)}", field="status")

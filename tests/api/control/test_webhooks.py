@@ -100,6 +100,14 @@ def test_webhook_detail_redeliver_pause_and_bad_status(plaid: PlaidClient) -> No
     assert control(plaid, "GET", "/webhooks/999999").status_code == 404
 
 
+def test_a_misspelt_log_filter_is_refused_naming_it(plaid: PlaidClient) -> None:
+    """``stauts=failed`` was ignored: the reply listed every webhook as if they had failed."""
+    plaid.link_item(webhook=HOOK)
+    bad = control(plaid, "GET", "/webhooks?stauts=failed&limit=5")
+    error = bad.get_json()["error"]
+    assert (bad.status_code, error["code"], error["field"]) == (400, "UNKNOWN_FIELDS", "stauts")
+
+
 def test_a_redelivery_counts_as_an_attempt_and_a_delivered_webhook_has_no_next_attempt(
     plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
