@@ -421,14 +421,15 @@ def _tenant_fields(name: str, seed: int | None) -> dict[str, Any]:
 @tenants_group.command("list")
 @with_appcontext
 def tenants_list() -> None:
-    """List tenants (secrets are stored hashed and cannot be shown)."""
+    """List tenants (secrets are stored hashed and cannot be shown; control characters in
+    a name stored before they were refused are printed escaped)."""
     from sqlalchemy import select
 
     from .core.models import Tenant
     from .extensions import db
 
     for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)):
-        click.echo(f"{tenant.client_id}  seed={tenant.seed:<12} {tenant.name}")
+        click.echo(f"{tenant.client_id}  seed={tenant.seed:<12} {tenant.printable_name}")
 
 
 DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")

@@ -11,6 +11,7 @@ further down are quoted.
 """
 
 import datetime as dt
+import unicodedata
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -110,6 +111,15 @@ class Tenant(Base):
     items: Mapped[list["Item"]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan"
     )
+
+    @property
+    def printable_name(self) -> str:
+        """``name`` with its control characters escaped (ESC as ``\\x1b``): names stored
+        before they were refused print this way, so none drives an operator's terminal."""
+        return "".join(
+            char.encode("unicode_escape").decode() if unicodedata.category(char) == "Cc" else char
+            for char in self.name
+        )
 
 
 class Item(Base):

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -129,6 +130,20 @@ def test_tenants_create_then_list_shows_client_id_not_secret(cli_app: Flask) -> 
     listed = runner.invoke(tenants_group, ["list"]).output
     assert created["client_id"] in listed
     assert created["secret"] not in listed
+
+
+def test_tenants_list_escapes_control_characters_of_names_stored_before_they_were_refused(
+    cli_app: Flask,
+) -> None:
+    """A name with ESC ``]0;`` … BEL retitled the operator's terminal when listed."""
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    with cli_app.app_context():
+        tenants.create(db.session, "old\x1b]0;owned\x07\x85name", 5)
+        db.session.commit()
+    listed = runner.invoke(tenants_group, ["list"]).output
+    assert listed.endswith(" old\\x1b]0;owned\\x07\\x85name\n")
+    assert not any(unicodedata.category(char) == "Cc" for char in listed.replace("\n", ""))
 
 
 def test_reset_forgets_the_default_tenants_items(cli_app: Flask) -> None:

@@ -134,6 +134,17 @@ def test_sign_out_ends_the_session_server_side_for_every_browser_of_the_tenant(
     assert again.get("/dashboard").status_code == 200
 
 
+def test_a_tenant_name_stored_with_control_characters_shows_them_escaped(
+    dash: Dashboard, tenant_keys: tenants.Keys
+) -> None:
+    """Names stored before control characters were refused: the header showed them raw."""
+    tenant(tenant_keys).name = "old\x1b]0;owned\x07name"
+    db.session.commit()
+    page = dash.get("/dashboard").text
+    assert '<span class="tenant" title="client_id' in page
+    assert "old\\x1b]0;owned\\x07name · " in page and "\x1b" not in page
+
+
 def test_overview_lists_items_with_bank_and_clock(dash: Dashboard, plaid: PlaidClient) -> None:
     item_id = linked_item(plaid)
     page = dash.get("/dashboard").text
