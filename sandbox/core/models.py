@@ -660,8 +660,15 @@ class AppClient(Base):
     redirect_uris: Mapped[list[Any]]
     consent_days: Mapped[int] = mapped_column(Integer, default=90)
     created_at: Mapped[dt.datetime]
+    # What the auth dialog calls the app ("Share your data with …"); None: its client id.
+    display_name: Mapped[str | None] = mapped_column(String(80))
 
     tenant: Mapped[Tenant] = relationship()
+
+    @property
+    def shown_name(self) -> str:
+        """The app's name as its users see it: its display name, else its client id."""
+        return self.display_name or self.client_id
 
 
 class Consent(Base):

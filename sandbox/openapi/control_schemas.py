@@ -335,6 +335,7 @@ def _app_client_schemas() -> dict[str, Any]:
         "client_id": STRING,
         "redirect_uris": {"type": "array", "items": STRING},
         "consent_days": {**INTEGER, "minimum": 1},
+        "display_name": NULLABLE_STRING,
         "uses_tenant_keys": {"type": "boolean"},
     }
     return {
