@@ -421,14 +421,15 @@ def _tenant_fields(name: str, seed: int | None) -> dict[str, Any]:
 @tenants_group.command("list")
 @with_appcontext
 def tenants_list() -> None:
-    """List tenants (secrets are stored hashed and cannot be shown)."""
+    """List tenants (secrets are stored hashed and cannot be shown; control characters in
+    a name stored before they were refused are printed escaped)."""
     from sqlalchemy import select
 
     from .core.models import Tenant
     from .extensions import db
 
     for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)):
-        click.echo(f"{tenant.client_id}  seed={tenant.seed:<12} {tenant.name}")
+        click.echo(f"{tenant.client_id}  seed={tenant.seed:<12} {tenant.printable_name}")
 
 
 DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")
@@ -444,11 +445,19 @@ DEMO_PRODUCTS = ("transactions", "auth", "identity", "liabilities")
     show_default=True,
 )
 @click.option("--username", default="user_good", show_default=True)
+@click.option(
+    "--password",
+    default="pass_good",
+    show_default=True,
+    help="The test user's password: a JSON configuration for user_custom.",
+)
 @with_appcontext
-def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str) -> None:
+def seed(
+    client_id: str | None, institution_ids: tuple[str, ...], username: str, password: str
+) -> None:
     """Link demo items (one per institution) and print their access tokens."""
     from .core import institutions
-    from .core.errors import CoreError
+    from .core.errors import CoreError, InvalidCredentials
     from .extensions import db, tenant_bank
     from .faults_cli import find_tenant
 
@@ -461,15 +470,18 @@ def seed(client_id: str | None, institution_ids: tuple[str, ...], username: str)
         )
     try:
         for institution_id in institution_ids:
-            offered = institutions.get(institution_id).products
-            products = [p for p in DEMO_PRODUCTS if p in offered]
+            products = bank.products_served(institution_id, list(DEMO_PRODUCTS), username, password)
             public = bank.sandbox_public_token(
-                institution_id, products, username=username, password="pass_good"
+                institution_id, products, username=username, password=password
             )
             access, item = bank.exchange_public_token(public)
             made.append(
                 {"institution_id": institution_id, "item_id": item.id, "access_token": access}
             )
+    except InvalidCredentials as exc:
+        raise click.ClickException(
+            f"Invalid value for '--password': {username} does not sign in with it: {exc.message}"
+        ) from None
     except CoreError as exc:
         raise click.ClickException(f"{exc.condition}: {exc.message}") from None
     db.session.commit()

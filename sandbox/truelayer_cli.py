@@ -1,8 +1,8 @@
 """``bank-sandbox truelayer clients|add-client|update-client``: TrueLayer apps from the shell.
 
 The same operations as ``/control/truelayer/clients``: every tenant's own API keys are a
-TrueLayer client already; these add redirect URIs, change consent lengths, or register
-another app with its own secret.
+TrueLayer client already; these add redirect URIs, change consent lengths and the name the
+auth dialog shows, or register another app with its own secret.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from .core.models import AppClient
 from .extensions import current_session, tenant_bank
 from .faults_cli import client_option, find_tenant
 
+DISPLAY_NAME_HELP = "What the auth dialog calls the app (default: its client id)."
+
 
 def _grants(client_id: str | None) -> Grants:
     return tenant_bank(find_tenant(client_id)).grants
@@ -29,6 +31,7 @@ def _show(client: AppClient, secret: str | None = None) -> None:
         "client_id": client.client_id,
         "redirect_uris": client.redirect_uris,
         "consent_days": client.consent_days,
+        "display_name": client.display_name,
     }
     click.echo(json.dumps({**shown, "client_secret": secret} if secret else shown))
 
@@ -53,14 +56,19 @@ def truelayer_clients(client_id: str | None) -> None:
 @click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
 @click.option("--name", default="app", help="Becomes part of the client id.")
 @click.option("--consent-days", type=int, default=90)
+@click.option("--display-name", default=None, help=DISPLAY_NAME_HELP)
 @with_appcontext
 def truelayer_add_client(
-    client_id: str | None, redirect_uris: tuple[str, ...], name: str, consent_days: int
+    client_id: str | None,
+    redirect_uris: tuple[str, ...],
+    name: str,
+    consent_days: int,
+    display_name: str | None,
 ) -> None:
     """Register another app; prints its id and secret (the secret is shown only now)."""
     try:
         client, secret = _grants(client_id).register_client(
-            list(redirect_uris), name=name, consent_days=consent_days
+            list(redirect_uris), name=name, consent_days=consent_days, display_name=display_name
         )
     except CoreError as exc:
         raise refused(exc) from None
@@ -73,14 +81,17 @@ def truelayer_add_client(
 @click.option("--app-client", default=None, help="Client id (default: the tenant's own).")
 @click.option("--add-redirect-uri", "redirect_uris", multiple=True)
 @click.option("--consent-days", type=int, default=None)
+@click.option("--display-name", default=None, help=DISPLAY_NAME_HELP)
 @with_appcontext
 def truelayer_update_client(
     client_id: str | None,
     app_client: str | None,
     redirect_uris: tuple[str, ...],
     consent_days: int | None,
+    display_name: str | None,
 ) -> None:
-    """Add redirect URIs to a client and/or change how many days its consents last."""
+    """Add redirect URIs to a client, change how many days its consents last and/or the
+    name the auth dialog shows."""
     grants = _grants(client_id)
     app_client = app_client or grants.tenant.client_id
     try:
@@ -95,6 +106,7 @@ def truelayer_update_client(
             app_client,
             add_redirect_uris=list(redirect_uris),
             consent_days=consent_days,
+            display_name=display_name,
         )
     except CoreError as exc:
         raise refused(exc) from None

@@ -4,7 +4,11 @@
 |---|---|
 | ``GET /control/truelayer/clients`` | the tenant's clients, its own (its API keys) first |
 | ``POST /control/truelayer/clients`` | a new client with its own secret (shown only here) |
-| ``PATCH /control/truelayer/clients/<client_id>`` | more redirect URIs, another consent length |
+| ``PATCH /control/truelayer/clients/<client_id>`` | more redirect URIs, another consent length,
+  a display name |
+
+A client's ``display_name`` is what the auth dialog calls the app (else its client id); the
+core checks it (``display_name`` named in the error), as the command line's.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class AppClientCreate(Schema):
     redirect_uris = _redirect_uris(1, required=True)
     name = fields.String(load_default="app", validate=validate.Length(1, 40))
     consent_days = _consent_days(90)
+    display_name = fields.String(load_default=None)
 
 
 class AppClientChange(Schema):
@@ -55,6 +60,7 @@ class AppClientChange(Schema):
 
     add_redirect_uris = _redirect_uris(0, load_default=list)
     consent_days = _consent_days(None)
+    display_name = fields.String(load_default=None)
 
 
 def _bank() -> Bank:
@@ -68,6 +74,7 @@ def client_json(client: AppClient) -> dict[str, Any]:
         "client_id": client.client_id,
         "redirect_uris": list(client.redirect_uris),
         "consent_days": client.consent_days,
+        "display_name": client.display_name,
         "uses_tenant_keys": client.secret_hash is None,
     }
 
@@ -83,7 +90,10 @@ def truelayer_clients_create() -> tuple[Response, int]:
     """Register another app; its ``client_secret`` is shown only in this reply."""
     data = _load(AppClientCreate())
     client, secret = _bank().grants.register_client(
-        data["redirect_uris"], name=data["name"], consent_days=data["consent_days"]
+        data["redirect_uris"],
+        name=data["name"],
+        consent_days=data["consent_days"],
+        display_name=data["display_name"],
     )
     return jsonify({**client_json(client), "client_secret": secret}), 201
 
@@ -99,10 +109,14 @@ def _known_client(client_id: str) -> None:
 
 @bp.patch("/truelayer/clients/<client_id>")
 def truelayer_clients_change(client_id: str) -> Response:
-    """Add redirect URIs to a client and/or change how many days its consents last."""
+    """Add redirect URIs to a client, change how many days its consents last and/or the
+    name the auth dialog shows."""
     data = _load(AppClientChange())
     _known_client(client_id)
     client = _bank().grants.update_client(
-        client_id, add_redirect_uris=data["add_redirect_uris"], consent_days=data["consent_days"]
+        client_id,
+        add_redirect_uris=data["add_redirect_uris"],
+        consent_days=data["consent_days"],
+        display_name=data["display_name"],
     )
     return jsonify(client_json(client))

@@ -12,9 +12,12 @@
 | ``GET`` / ``DELETE /control/webhook-catcher/<name>`` | (no auth) list / clear them |
 
 The catcher keeps bodies up to ``CATCHER_MAX_BODY`` bytes and the newest ``CATCHER_KEEP``
-webhooks per name (``CATCHER_KEEP_ALL`` in all). In a shared sandbox (``sandbox.shared``)
-it only stores webhooks this sandbox signed, reading and clearing need the admin token,
-and attempts show no reply bodies of webhook targets to callers without it.
+webhooks per name (``CATCHER_KEEP_ALL`` in all). It keeps every header's name but not the
+value of one that carries credentials (``Authorization``, cookies, ``PLAID-SECRET``, ...:
+``"[redacted]"``), so an API call posted to it by mistake leaks no keys to its readers.
+In a shared sandbox (``sandbox.shared``) it only stores webhooks this sandbox signed,
+reading and clearing need the admin token, and attempts show no reply bodies of webhook
+targets to callers without it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
+from marshmallow import RAISE, Schema, fields
 
 from ..core.bank import Bank, Catcher, CatcherQuota
 from ..core.errors import InvalidBody, InvalidField
@@ -31,10 +35,22 @@ from ..extensions import current_session
 from ..shared import AdminTokenRequired, is_shared, require_admin, show_target_replies
 from ..worker import dispatcher_for
 from .blueprint import bp
-from .routes import no_fields
+from .routes import load_args, no_fields
 
 STATUSES = ("pending", "delivered", "failed", "cancelled")
 MAX_LIMIT = 500
+
+
+class LogQuery(Schema):
+    """The parameters ``GET /control/webhooks`` reads (checked below): any other is refused
+    by name, so a misspelt filter (``stauts=failed``) does not list every webhook."""
+
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String()
+    item_id = fields.String()
+    limit = fields.String()
 
 
 def _bank() -> Bank:
@@ -45,6 +61,7 @@ def _bank() -> Bank:
 @bp.get("/webhooks")
 def webhooks_list() -> Response:
     """The delivery log, so a developer can see what was sent and what failed."""
+    load_args(LogQuery())
     status = request.args.get("status")
     if status is not None and status not in STATUSES:
         raise InvalidField(f"status must be one of {', '.join(STATUSES)}", field="status")
@@ -122,9 +139,8 @@ def webhook_catcher_receive(name: str) -> Response:
             field="Plaid-Verification",
         )
     quota = CatcherQuota(int(config["CATCHER_KEEP"]), int(config["CATCHER_KEEP_ALL"]))
-    headers = dict(request.headers.items())
     text = body.decode("utf-8", "replace")
-    row = catcher.catch(name[:64], headers, text, quota)
+    row = catcher.catch(name[:64], dict(request.headers.items()), text, quota)
     return jsonify(received=row.id)
 
 
@@ -186,7 +202,7 @@ def _caught_json(row: CaughtWebhook) -> dict[str, Any]:
     return {
         "id": row.id,
         "received_at": _iso(row.received_at),
-        "headers": row.headers,
+        "headers": Catcher.shown_headers(row),
         "body": row.body,
     }
 

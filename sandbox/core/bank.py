@@ -345,6 +345,19 @@ class Bank:
         )
         return self.issue_public_token(item)
 
+    def products_served(
+        self, institution_id: str, products: list[str], username: str, password: str
+    ) -> list[str]:
+        """Those of ``products`` that ``institution_id`` offers and one of the login's
+        accounts serves (a demo item asks only for what it can have: a ``user_custom`` of one
+        checking account has no liabilities); raises the credentials' error."""
+        institution = institutions.get(institution_id)
+        login = users.check_credentials(username, password)
+        shared = self.link.preview_accounts(institution, login)
+        return [
+            p for p in products if p in institution.products and link_products.serves(p, shared)
+        ]
+
     def import_item(
         self,
         institution_id: str,

@@ -11,6 +11,7 @@ further down are quoted.
 """
 
 import datetime as dt
+import unicodedata
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -110,6 +111,15 @@ class Tenant(Base):
     items: Mapped[list["Item"]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan"
     )
+
+    @property
+    def printable_name(self) -> str:
+        """``name`` with its control characters escaped (ESC as ``\\x1b``): names stored
+        before they were refused print this way, so none drives an operator's terminal."""
+        return "".join(
+            char.encode("unicode_escape").decode() if unicodedata.category(char) == "Cc" else char
+            for char in self.name
+        )
 
 
 class Item(Base):
@@ -650,8 +660,15 @@ class AppClient(Base):
     redirect_uris: Mapped[list[Any]]
     consent_days: Mapped[int] = mapped_column(Integer, default=90)
     created_at: Mapped[dt.datetime]
+    # What the auth dialog calls the app ("Share your data with …"); None: its client id.
+    display_name: Mapped[str | None] = mapped_column(String(80))
 
     tenant: Mapped[Tenant] = relationship()
+
+    @property
+    def shown_name(self) -> str:
+        """The app's name as its users see it: its display name, else its client id."""
+        return self.display_name or self.client_id
 
 
 class Consent(Base):

@@ -435,7 +435,7 @@ def _app_client_paths() -> dict[str, Any]:
         "/control/truelayer/clients/{client_id}": {
             "patch": _op(
                 "truelayer_clients_change",
-                "Add redirect URIs and/or change the consent length of a client",
+                "Add redirect URIs, change the consent length and/or the display name",
                 ref("ControlAppClient"),
                 parameters=client_id,
                 errors=MISSING,

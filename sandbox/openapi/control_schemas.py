@@ -232,7 +232,12 @@ def _webhook_schemas() -> dict[str, Any]:
             {
                 "id": INTEGER,
                 "received_at": NULLABLE_INSTANT,
-                "headers": {"type": "object", "additionalProperties": STRING},
+                "headers": {
+                    "type": "object",
+                    "additionalProperties": STRING,
+                    "description": "as received, but credentials (Authorization, Cookie, "
+                    "PLAID-SECRET, API keys, tokens) read [redacted]",
+                },
                 "body": STRING,
             }
         ),
@@ -330,6 +335,7 @@ def _app_client_schemas() -> dict[str, Any]:
         "client_id": STRING,
         "redirect_uris": {"type": "array", "items": STRING},
         "consent_days": {**INTEGER, "minimum": 1},
+        "display_name": NULLABLE_STRING,
         "uses_tenant_keys": {"type": "boolean"},
     }
     return {

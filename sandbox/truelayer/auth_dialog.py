@@ -193,7 +193,7 @@ def render_step(
     context: dict[str, Any] = {
         "dialog_id": dialog_id,
         "dialog": dialog,
-        "client_id": client.client_id,
+        "client_name": client.shown_name,
         "problem": problem,
         "reconsent": bool(dialog.get("consent_id")),
     }

@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 
 from sandbox import MIGRATIONS, bootstrap, create_app, testing
 from sandbox.core import tenants
-from sandbox.core.models import Base, UTCDateTime, WebhookEvent
+from sandbox.core.models import AppClient, Base, UTCDateTime, WebhookEvent
 from sandbox.extensions import db
 from tests.api.truelayer.auth_helpers import AuthDialog, query_of
 from tests.conftest import DATABASES, POSTGRES_URL
@@ -537,3 +537,46 @@ def test_assets_webhooks_queued_before_the_report_column_name_their_report(
         db.session.remove()
         flask_migrate.upgrade()
         db.session.remove()
+
+
+def test_app_clients_registered_before_display_names_keep_showing_their_id(
+    empty_app: Flask,
+) -> None:
+    """Revision f7d3a9c1e5b2 adds ``app_clients.display_name``: a client registered before it
+    has none (the dialog shows its id) and works on; going back drops the names set since,
+    and the clients stay."""
+    import flask_migrate
+
+    bootstrap.prepare_schema(empty_app)
+    bootstrap.ensure_default_tenant(empty_app)
+    with empty_app.app_context():
+        flask_migrate.downgrade(revision="a6c2e9f4b178")
+        assert "display_name" not in _columns("app_clients")
+        db.session.execute(
+            text(
+                "INSERT INTO app_clients (client_id, tenant_id, secret_hash, redirect_uris,"
+                " consent_days, created_at) SELECT 'old-app', id, NULL, '[\"https://a.test\"]',"
+                " 30, :now FROM tenants"
+            ).bindparams(sa.bindparam("now", dt.datetime.now(dt.UTC), type_=UTCDateTime()))
+        )
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert _differences(empty_app) == []
+        old = db.session.get(AppClient, "old-app")
+        assert old is not None and (old.display_name, old.shown_name) == (None, "old-app")
+        old.display_name = "Old App"
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="a6c2e9f4b178")
+        assert "display_name" not in _columns("app_clients")
+        left = db.session.execute(text("SELECT client_id, consent_days FROM app_clients"))
+        assert ("old-app", 30) in [tuple(row) for row in left]
+        db.session.remove()
+        flask_migrate.upgrade()
+        db.session.remove()
+
+
+def _columns(table: str) -> set[str]:
+    """The columns ``table`` has in the app's database now."""
+    return {column["name"] for column in sa.inspect(db.engine).get_columns(table)}

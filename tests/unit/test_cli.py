@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -23,10 +24,12 @@ import requests
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import cli as flask_cli
+from sqlalchemy import select
 
 from sandbox import create_app, worker
 from sandbox.cli import clock, init_db, main, reset, seed, tenants_group
-from sandbox.core import institutions
+from sandbox.core import institutions, tenants
+from sandbox.core.models import Account, Item
 from sandbox.extensions import ForgivingRateLimiter, db
 from sandbox.plaid.ratelimits import PLAID_SANDBOX
 from tests.e2e.test_webhook_delivery import Receiver
@@ -75,6 +78,49 @@ def test_seed_unknown_institution_is_a_clean_error(cli_app: Flask) -> None:
     )
 
 
+CHECKING_ONLY = json.dumps(
+    {"override_accounts": [{"type": "depository", "subtype": "checking", "starting_balance": 12}]}
+)
+
+
+def test_seed_signs_in_with_the_password_given(cli_app: Flask) -> None:
+    """It always signed in with ``pass_good``, so ``user_custom`` could not be seeded."""
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    args = ["--institution", "ins_109508", "--username", "user_custom", "--password", CHECKING_ONLY]
+    result = runner.invoke(seed, args)
+    assert result.exit_code == 0, result.output
+    with cli_app.app_context():
+        (made,) = json.loads(result.output)
+        item = db.session.scalars(select(Item).where(Item.id == made["item_id"])).one()
+        accounts = db.session.scalars(select(Account).where(Account.item_pk == item.pk)).all()
+        assert (item.username, [a.current_minor for a in accounts]) == ("user_custom", [1200])
+        # what the bank offers and the one checking account serves (no liabilities)
+        assert sorted(item.products) == ["auth", "identity", "transactions"]
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "problem"),
+    [
+        ("user_custom", "pass_good", "user_custom expects a JSON configuration as the password"),
+        ("user_custom", "[]", "user_custom expects a JSON object as the password"),
+        ("user_good", "pass_bad", "the provided credentials were not correct"),
+        ("user_good", "", "the provided credentials were not correct"),
+    ],
+)
+def test_seed_refuses_a_password_that_does_not_sign_in_naming_it(
+    cli_app: Flask, username: str, password: str, problem: str
+) -> None:
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    result = runner.invoke(seed, ["--username", username, "--password", password])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: Invalid value for '--password': {username} does not sign in with it: {problem}"
+    )
+    assert result.output.count("\n") == 1
+
+
 def test_tenants_create_then_list_shows_client_id_not_secret(cli_app: Flask) -> None:
     runner = cli_app.test_cli_runner()
     runner.invoke(init_db)
@@ -84,6 +130,20 @@ def test_tenants_create_then_list_shows_client_id_not_secret(cli_app: Flask) -> 
     listed = runner.invoke(tenants_group, ["list"]).output
     assert created["client_id"] in listed
     assert created["secret"] not in listed
+
+
+def test_tenants_list_escapes_control_characters_of_names_stored_before_they_were_refused(
+    cli_app: Flask,
+) -> None:
+    """A name with ESC ``]0;`` … BEL retitled the operator's terminal when listed."""
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    with cli_app.app_context():
+        tenants.create(db.session, "old\x1b]0;owned\x07\x85name", 5)
+        db.session.commit()
+    listed = runner.invoke(tenants_group, ["list"]).output
+    assert listed.endswith(" old\\x1b]0;owned\\x07\\x85name\n")
+    assert not any(unicodedata.category(char) == "Cc" for char in listed.replace("\n", ""))
 
 
 def test_reset_forgets_the_default_tenants_items(cli_app: Flask) -> None:

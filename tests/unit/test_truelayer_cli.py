@@ -83,3 +83,33 @@ def test_update_of_an_unknown_client_names_the_option_and_the_id(cli_app: Flask)
         "Error: Invalid value for '--app-client': no TrueLayer client sandbox-nope "
         "(`bank-sandbox truelayer clients`)\n"
     )
+
+
+def test_a_display_name_is_set_by_add_client_and_update_client(cli_app: Flask) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    (made,) = run(
+        cli_app,
+        "add-client",
+        "--redirect-uri",
+        "https://app.example/cb",
+        "--display-name",
+        "Budget Buddy",
+    )
+    assert made["display_name"] == "Budget Buddy"
+    (own,) = run(cli_app, "update-client", "--display-name", "My Test App")
+    assert own["display_name"] == "My Test App"
+    assert [c["display_name"] for c in run(cli_app, "clients")] == ["My Test App", "Budget Buddy"]
+
+
+def test_a_display_name_with_control_characters_is_one_line_naming_the_option(
+    cli_app: Flask,
+) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    result = cli_app.test_cli_runner().invoke(
+        truelayer_group, ["update-client", "--display-name", "App\x1b]0;owned\x07"]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "Error: --display-name is 1 to 80 characters, not blank, without control characters\n"
+    )
+    assert run(cli_app, "clients")[0]["display_name"] is None

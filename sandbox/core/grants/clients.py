@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ DEFAULT_REDIRECT_URIS: tuple[str, ...] = ("http://localhost:3000/callback",)
 DEFAULT_CONSENT_DAYS = 90
 MAX_CONSENT_DAYS = 3650
 MAX_REDIRECT_URI_LENGTH = 2000
+MAX_DISPLAY_NAME_LENGTH = 80
 
 
 def add_default_redirect_uris(uris: Iterable[str]) -> None:
@@ -82,8 +84,10 @@ def register(
     *,
     name: str = "app",
     consent_days: int = DEFAULT_CONSENT_DAYS,
+    display_name: str | None = None,
 ) -> tuple[AppClient, str]:
-    """A new client of ``tenant`` with its own secret (shown once, stored hashed)."""
+    """A new client of ``tenant`` with its own secret (shown once, stored hashed);
+    ``display_name`` is what the auth dialog calls it (else its client id)."""
     secret = secrets.token_urlsafe(24)
     slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "app"
     row = AppClient(
@@ -93,6 +97,7 @@ def register(
         redirect_uris=[check_redirect_uri(uri) for uri in redirect_uris],
         consent_days=check_consent_days(consent_days),
         created_at=dt.datetime.now(dt.UTC),
+        display_name=None if display_name is None else check_display_name(display_name),
     )
     session.add(row)
     session.flush()
@@ -100,13 +105,22 @@ def register(
 
 
 def update(
-    client: AppClient, *, add_redirect_uris: Sequence[str] = (), consent_days: int | None = None
+    client: AppClient,
+    *,
+    add_redirect_uris: Sequence[str] = (),
+    consent_days: int | None = None,
+    display_name: str | None = None,
 ) -> AppClient:
-    """Register more redirect URIs and/or change the consent length of ``client``."""
+    """Register more redirect URIs, change the consent length and/or the display name of
+    ``client`` (None: unchanged)."""
     new = [check_redirect_uri(uri) for uri in add_redirect_uris]
+    checked_days = None if consent_days is None else check_consent_days(consent_days)
+    checked_name = None if display_name is None else check_display_name(display_name)
     client.redirect_uris = list(dict.fromkeys([*client.redirect_uris, *new]))
-    if consent_days is not None:
-        client.consent_days = check_consent_days(consent_days)
+    if checked_days is not None:
+        client.consent_days = checked_days
+    if checked_name is not None:
+        client.display_name = checked_name
     return client
 
 
@@ -139,6 +153,23 @@ def check_consent_days(days: int) -> int:
             field="consent_days",
         )
     return days
+
+
+def check_display_name(name: str) -> str:
+    """An app's display name: 1 to ``MAX_DISPLAY_NAME_LENGTH`` characters, not blank, no
+    control characters (it is shown on the auth dialog and printed to terminals)."""
+    if (
+        not isinstance(name, str)
+        or not name.strip()
+        or len(name) > MAX_DISPLAY_NAME_LENGTH
+        or any(unicodedata.category(char) == "Cc" for char in name)
+    ):
+        raise InvalidField(
+            f"display_name is 1 to {MAX_DISPLAY_NAME_LENGTH} characters, not blank, "
+            "without control characters",
+            field="display_name",
+        )
+    return name
 
 
 def of_tenant(session: Session, tenant: Tenant) -> list[AppClient]:

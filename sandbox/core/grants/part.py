@@ -111,11 +111,21 @@ class Grants:
         return found
 
     def register_client(
-        self, redirect_uris: list[str], *, name: str = "app", consent_days: int = 90
+        self,
+        redirect_uris: list[str],
+        *,
+        name: str = "app",
+        consent_days: int = 90,
+        display_name: str | None = None,
     ) -> tuple[AppClient, str]:
         """A new client with its own secret (returned once)."""
         return clients.register(
-            self.session, self.tenant, redirect_uris, name=name, consent_days=consent_days
+            self.session,
+            self.tenant,
+            redirect_uris,
+            name=name,
+            consent_days=consent_days,
+            display_name=display_name,
         )
 
     def update_client(
@@ -124,10 +134,15 @@ class Grants:
         *,
         add_redirect_uris: Sequence[str] = (),
         consent_days: int | None = None,
+        display_name: str | None = None,
     ) -> AppClient:
-        """More redirect URIs and/or another consent length for one of the tenant's clients."""
+        """More redirect URIs, another consent length and/or a display name for one of the
+        tenant's clients."""
         return clients.update(
-            self.client(client_id), add_redirect_uris=add_redirect_uris, consent_days=consent_days
+            self.client(client_id),
+            add_redirect_uris=add_redirect_uris,
+            consent_days=consent_days,
+            display_name=display_name,
         )
 
     def check_redirect(self, client: AppClient, redirect_uri: str | None) -> str:

@@ -8,7 +8,8 @@ Delivery (signing, retries, ordering) lives in ``dispatch``; this module only wr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,15 +337,39 @@ class CatcherQuota:
     keep_all: int = 1000
 
 
+# Request headers that carry credentials (``Authorization``, ``Cookie``, ``PLAID-SECRET``,
+# ``PLAID-CLIENT-ID``, ``X-Api-Key``, ``X-Auth-Token``, ...): anyone may post to the catcher,
+# an API call sent there by mistake included, and anyone with its name reads it back.
+_CREDENTIAL_HEADER = re.compile(
+    r"auth|cookie|secret|passw|token|api-?key|client-?id|credential|session", re.IGNORECASE
+)
+REDACTED = "[redacted]"
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with every credential's value replaced by ``REDACTED``, names kept (so a
+    developer still sees that it was sent); ``Plaid-Verification``, a signature, stays."""
+    return {
+        name: REDACTED if _CREDENTIAL_HEADER.search(name) else value
+        for name, value in headers.items()
+    }
+
+
 def catch(
     session: Session,
     name: str,
-    headers: dict[str, str],
+    headers: Mapping[str, str],
     body: str,
     quota: CatcherQuota = CatcherQuota(),
 ) -> CaughtWebhook:
-    """Store a webhook that arrived at ``/control/webhook-catcher/<name>``, then prune."""
-    row = CaughtWebhook(name=name, received_at=dt.datetime.now(dt.UTC), headers=headers, body=body)
+    """Store a webhook that arrived at ``/control/webhook-catcher/<name>`` (its credentials'
+    values redacted), then prune."""
+    row = CaughtWebhook(
+        name=name,
+        received_at=dt.datetime.now(dt.UTC),
+        headers=redact_headers(headers),
+        body=body,
+    )
     session.add(row)
     session.flush()
     _prune(session, CaughtWebhook.name == name, quota.keep)

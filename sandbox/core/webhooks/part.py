@@ -8,6 +8,7 @@ triggers), worded by the renderer the sending dialect installed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -83,14 +84,20 @@ class Catcher:
         return signing.verify(self.session, header, body, now)
 
     def catch(
-        self, name: str, headers: dict[str, str], body: str, quota: CatcherQuota
+        self, name: str, headers: Mapping[str, str], body: str, quota: CatcherQuota
     ) -> CaughtWebhook:
-        """Store what arrived, then prune to the quota."""
+        """Store what arrived (credentials redacted), then prune to the quota."""
         return webhooks.catch(self.session, name, headers, body, quota)
 
     def caught(self, name: str, limit: int = 100) -> list[CaughtWebhook]:
         """What the catcher ``name`` received, oldest first."""
         return webhooks.caught(self.session, name, limit)
+
+    @staticmethod
+    def shown_headers(row: CaughtWebhook) -> dict[str, str]:
+        """``row``'s headers with credentials redacted: rows caught before the catcher
+        redacted them on arrival still hold their values."""
+        return webhooks.redact_headers(row.headers)
 
     def clear(self, name: str) -> None:
         """Empty the catcher ``name``."""

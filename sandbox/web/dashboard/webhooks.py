@@ -22,17 +22,24 @@ LOG_LIMIT = 100
 
 @bp.get("/dashboard/webhooks")
 @signed_in
-def dashboard_webhooks() -> str:
-    """Every queued webhook, newest first, with its delivery state and last latency."""
+def dashboard_webhooks() -> str | tuple[str, int]:
+    """Every queued webhook, newest first, with its delivery state and last latency.
+
+    An unknown ``status`` is said beside the filter (a 400, the log unfiltered), as the
+    transactions explorer says a bad filter, not on the site-wide error page."""
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
-        abort(400, description=f"status must be one of {', '.join(STATUSES)}")
-    outbox = bank().outbox
+        return _log(None, f"must be one of {', '.join(STATUSES)}"), 400
+    return _log(status, None)
+
+
+def _log(status: str | None, status_error: str | None) -> str:
     return render_template(
         "dashboard/webhooks.html",
-        **event_states(outbox.events(status=status, limit=LOG_LIMIT)),
+        **event_states(bank().outbox.events(status=status, limit=LOG_LIMIT)),
         status=status,
         statuses=STATUSES,
+        status_error=status_error,
     )
 
 

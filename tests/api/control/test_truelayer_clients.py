@@ -1,4 +1,5 @@
-"""``/control/truelayer/clients``: register TrueLayer apps, add redirect URIs, consent days."""
+"""``/control/truelayer/clients``: register TrueLayer apps, add redirect URIs, consent days,
+display names."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def test_the_tenants_own_client_is_listed_with_truelayers_redirects(tl_auth: Aut
                 "https://console.truelayer.com/redirect-page",
             ],
             "consent_days": 90,
+            "display_name": None,
             "uses_tenant_keys": True,
         }
     ]
@@ -85,6 +87,42 @@ def test_bad_client_changes_name_the_field(
         tl_auth.client, tl_auth.keys, method, path.format(own=tl_auth.keys.client_id), **body
     )
     assert reply.status_code == 400 and reply.get_json()["error"]["field"] == field
+
+
+def test_a_display_name_is_set_at_registration_or_later_and_listed(tl_auth: AuthDialog) -> None:
+    made = control(
+        tl_auth.client,
+        tl_auth.keys,
+        "POST",
+        CLIENTS,
+        redirect_uris=["http://localhost:3000/callback"],
+        display_name="Budget Buddy",
+    ).get_json()
+    assert made["display_name"] == "Budget Buddy"
+    own = f"{CLIENTS}/{tl_auth.keys.client_id}"
+    changed = control(tl_auth.client, tl_auth.keys, "PATCH", own, display_name="My Test App")
+    assert changed.get_json()["display_name"] == "My Test App"
+    kept = control(tl_auth.client, tl_auth.keys, "PATCH", own, consent_days=7).get_json()
+    assert kept["display_name"] == "My Test App"  # a change that does not name it keeps it
+    listed = control(tl_auth.client, tl_auth.keys, "GET", CLIENTS).get_json()["clients"]
+    assert [c["display_name"] for c in listed] == ["My Test App", "Budget Buddy"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81, "App\x1b]0;owned\x07", "A\u0085B"])
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_display_name_that_cannot_be_shown_is_refused_naming_it(
+    tl_auth: AuthDialog, method: str, name: str
+) -> None:
+    path = CLIENTS if method == "POST" else f"{CLIENTS}/{tl_auth.keys.client_id}"
+    body = {"redirect_uris": ["https://x.test/cb"]} if method == "POST" else {}
+    reply = control(tl_auth.client, tl_auth.keys, method, path, display_name=name, **body)
+    assert reply.status_code == 400, reply.get_json()
+    error = reply.get_json()["error"]
+    assert error["field"] == "display_name" and "80 characters" in error["message"]
+    listed = control(tl_auth.client, tl_auth.keys, "GET", CLIENTS).get_json()["clients"]
+    assert [(c["client_id"], c["display_name"]) for c in listed] == [
+        (tl_auth.keys.client_id, None)  # nothing registered, nothing changed
+    ]
 
 
 def test_changing_an_unknown_client_is_not_found_naming_it(tl_auth: AuthDialog) -> None:

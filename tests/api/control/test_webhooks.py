@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from sandbox.core.models import CaughtWebhook
 from sandbox.core.webhooks.dispatch import Dispatcher, Outcome
+from sandbox.extensions import db
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/hook"
@@ -96,6 +100,14 @@ def test_webhook_detail_redeliver_pause_and_bad_status(plaid: PlaidClient) -> No
     assert control(plaid, "GET", "/webhooks/999999").status_code == 404
 
 
+def test_a_misspelt_log_filter_is_refused_naming_it(plaid: PlaidClient) -> None:
+    """``stauts=failed`` was ignored: the reply listed every webhook as if they had failed."""
+    plaid.link_item(webhook=HOOK)
+    bad = control(plaid, "GET", "/webhooks?stauts=failed&limit=5")
+    error = bad.get_json()["error"]
+    assert (bad.status_code, error["code"], error["field"]) == (400, "UNKNOWN_FIELDS", "stauts")
+
+
 def test_a_redelivery_counts_as_an_attempt_and_a_delivered_webhook_has_no_next_attempt(
     plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +144,53 @@ def test_webhook_catcher_stores_and_lists_without_keys(app: Flask) -> None:
     assert (caught[0]["body"], caught[0]["headers"]["Plaid-Verification"]) == ('{"a": 1}', "jwt")
     client.delete("/control/webhook-catcher/demo")
     assert client.get("/control/webhook-catcher/demo").get_json()["webhooks"] == []
+
+
+CREDENTIALS = {
+    "Authorization": "Bearer sk-live-1",
+    "Proxy-Authorization": "Basic dTpw",
+    "PLAID-CLIENT-ID": "client-2",
+    "PLAID-SECRET": "secret-3",
+    "Cookie": "session=cookie-4",
+    "X-Api-Key": "key-5",
+    "X-Auth-Token": "token-6",
+}
+
+
+def test_the_catcher_keeps_credential_headers_by_name_only(app: Flask) -> None:
+    """It stored and showed them as sent: an API call posted to it by mistake leaked the
+    caller's keys to anyone who knew the catcher's name, and into the database."""
+    client = app.test_client(use_cookies=False)  # the Cookie header as sent
+    sent = {**CREDENTIALS, "Plaid-Verification": "jwt", "X-Request-Id": "r-7"}
+    assert client.post("/control/webhook-catcher/keys", data=b"{}", headers=sent).status_code == 200
+    shown = client.get("/control/webhook-catcher/keys").get_json()["webhooks"][0]["headers"]
+    stored = db.session.scalars(select(CaughtWebhook)).one().headers
+    for headers in (shown, stored):
+        by_name = {name.lower(): value for name, value in headers.items()}
+        expected = {
+            **{name.lower(): "[redacted]" for name in CREDENTIALS},
+            "plaid-verification": "jwt",  # a signature the receiver verifies, no secret
+            "x-request-id": "r-7",
+        }
+        assert by_name.items() >= expected.items()
+        assert not any(secret in str(headers) for secret in CREDENTIALS.values())
+
+
+def test_the_catcher_redacts_credentials_caught_before_it_redacted_them(app: Flask) -> None:
+    db.session.add(
+        CaughtWebhook(
+            name="old",
+            received_at=dt.datetime.now(dt.UTC),
+            headers={"Authorization": "Bearer sk-live-1", "Content-Type": "application/json"},
+            body="{}",
+        )
+    )
+    db.session.commit()
+    shown = app.test_client().get("/control/webhook-catcher/old").get_json()["webhooks"]
+    assert shown[0]["headers"] == {
+        "Authorization": "[redacted]",
+        "Content-Type": "application/json",
+    }
 
 
 def test_item_remove_shows_its_unsent_webhooks_cancelled_and_refuses_to_redeliver_them(

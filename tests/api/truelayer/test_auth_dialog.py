@@ -183,6 +183,33 @@ def test_consent_page_says_what_is_shared_and_until_when(tl_auth: AuthDialog) ->
     assert 'For 90 days, until <strong><time datetime="2026-06-14">' in page
 
 
+def _app_named_on(tl_auth: AuthDialog, step: str) -> str:
+    """What the dialog's page at ``step`` (``providers`` or ``consent``) calls the app."""
+    dialog = tl_auth.open(**({"provider_id": "mock"} if step == "consent" else {}))
+    location = dialog.headers["Location"]
+    if step == "consent":
+        tl_auth.post(location, "login", username="john", password="doe")
+    page = tl_auth.client.get(location).text
+    marker = {"consent": r'<span class="tl-client">(.*?)</span>', "providers": r"<strong>(.*?)</"}
+    found = re.search(marker[step], page)
+    assert found, page
+    return found[1]
+
+
+@pytest.mark.parametrize("step", ["providers", "consent"])
+def test_the_dialog_calls_the_app_by_its_display_name_else_its_client_id(
+    tl_auth: AuthDialog, step: str
+) -> None:
+    """The heading said "Share your Mock data with 5f0c…": app clients had no name."""
+    assert _app_named_on(tl_auth, step) == tl_auth.keys.client_id
+    tl_auth.client.patch(
+        f"/control/truelayer/clients/{tl_auth.keys.client_id}",
+        json={"display_name": "Budget <Buddy>"},
+        headers={"PLAID-CLIENT-ID": tl_auth.keys.client_id, "PLAID-SECRET": tl_auth.keys.secret},
+    )
+    assert _app_named_on(tl_auth, step) == "Budget &lt;Buddy&gt;"
+
+
 DEPOSITS = ["TRANSACTION ACCOUNT 1", "SAVINGS ACCOUNT 1"]
 CARDS = ["Mock Visa Credit Card", "Mock Mastercard Credit Card"]
 

@@ -134,6 +134,17 @@ def test_sign_out_ends_the_session_server_side_for_every_browser_of_the_tenant(
     assert again.get("/dashboard").status_code == 200
 
 
+def test_a_tenant_name_stored_with_control_characters_shows_them_escaped(
+    dash: Dashboard, tenant_keys: tenants.Keys
+) -> None:
+    """Names stored before control characters were refused: the header showed them raw."""
+    tenant(tenant_keys).name = "old\x1b]0;owned\x07name"
+    db.session.commit()
+    page = dash.get("/dashboard").text
+    assert '<span class="tenant" title="client_id' in page
+    assert "old\\x1b]0;owned\\x07name · " in page and "\x1b" not in page
+
+
 def test_overview_lists_items_with_bank_and_clock(dash: Dashboard, plaid: PlaidClient) -> None:
     item_id = linked_item(plaid)
     page = dash.get("/dashboard").text
@@ -282,6 +293,21 @@ def test_pause_and_resume_deliveries(dash: Dashboard, tenant_keys: tenants.Keys)
     assert "paused" in dash.get("/dashboard/webhooks").text
     dash.post("/dashboard/webhooks/resume")
     assert not webhooks.is_paused(db.session, tenant(tenant_keys))
+
+
+def test_an_unknown_status_filter_is_said_beside_the_filter(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys
+) -> None:
+    """It was the site-wide 400 page, without the log or the form to pick another status."""
+    linked_item(plaid, webhook=HOOK)
+    reply = dash.get("/dashboard/webhooks?status=x")
+    assert reply.status_code == 400
+    alert = re.search(r'role="alert" id="status-error">(.*?)</p>', reply.text)
+    assert alert and alert[1] == (
+        "<strong>status</strong>: must be one of pending, delivered, failed, cancelled"
+    )
+    assert '<select id="status" name="status" aria-invalid="true"' in reply.text
+    assert _first_event(tenant_keys).webhook_code in reply.text  # the log, unfiltered
 
 
 @pytest.mark.parametrize(
