@@ -10,22 +10,25 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import shlex
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from client import cli_render as render
 from client.api.errors import ClientError
+from client.api.plaid import MAX_DAYS_REQUESTED
 from client.audit import AuditLog
 from client.books.queries import text_matches
 from client.cli_params import (
@@ -36,10 +39,12 @@ from client.cli_params import (
     USER_REF_LENGTH,
     WAIT,
     app_user,
+    given,
 )
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
 from client.imports.importer import import_file
+from client.plural import counted, plural
 from client.providers.csv_format import write_csv
 from client.providers.model import LocalTransaction
 from client.providers.truelayer import TrueLayerProvider
@@ -51,8 +56,10 @@ from client.sync.connections import BankSync
 from client.worker.config import DEFAULT_BASE_URL, DEFAULT_DB, Settings
 
 console = Console()
-ORDINARY = (ClientError, LookupError, ValueError, SQLAlchemyError, TokenDecryptError, OSError)
+# Besides a database's failures (`SQLAlchemyError`), which name the database.
+ORDINARY = (ClientError, LookupError, ValueError, TokenDecryptError, OSError)
 SCHEDULES = ("daily", "weekly", "monthly", "pause", "resume")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 SCREEN_ROWS = 50  # `transactions` without --limit; a --csv export is whole
 
 
@@ -63,14 +70,29 @@ class Main(click.Group):
         """Run the command; known failures become `click.ClickException`s."""
         try:
             return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            raise click.ClickException(_database_error(ctx, exc)) from None
         except ORDINARY as exc:
             raise click.ClickException(_one_line(exc)) from None
 
 
 def _one_line(exc: BaseException) -> str:
-    """The first line of an error's text (SQLAlchemy appends SQL and links on later lines)."""
+    """The first line of an error's text (SQLAlchemy appends SQL and links on later lines,
+    psycopg a hint)."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _database_error(ctx: click.Context, exc: SQLAlchemyError) -> str:
+    """A database failure, naming the database (its password hidden) in the driver's own
+    words: "(sqlite3.OperationalError) unable to open database file" said neither which
+    database nor where it was set."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    try:
+        where = make_url(ctx.obj["settings"].db).render_as_string(hide_password=True)
+    except ArgumentError:  # not echoed: a mistyped URL may still hold a password
+        return "--db (BANK_CLIENT_DB) is not a database URL: use sqlite:///path or postgresql://…"
+    return f"database {where}: {_one_line(cause)}"
 
 
 def _bank(ctx: click.Context) -> BankSync:
@@ -107,16 +129,38 @@ def _user(ctx: click.Context) -> str | None:
 
 
 @click.group(cls=Main)
-@click.option("--db", envvar="BANK_CLIENT_DB", default=DEFAULT_DB, show_default=True)
-@click.option("--base-url", envvar="PLAID_BASE_URL", default=DEFAULT_BASE_URL, show_default=True)
-@click.option("--client-id", envvar="PLAID_CLIENT_ID", default="")
-@click.option("--secret", envvar="PLAID_SECRET", default="")
-@click.option("--keys", envvar="BANK_CLIENT_KEYS", default="", help="Fernet keys, newest first")
+@click.option(
+    "--db",
+    envvar="BANK_CLIENT_DB",
+    show_envvar=True,
+    default=DEFAULT_DB,
+    show_default=True,
+    help="the local database: sqlite:///path or postgresql://user@host/name",
+)
+@click.option(
+    "--base-url",
+    envvar="PLAID_BASE_URL",
+    show_envvar=True,
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="the provider's API (this sandbox, or https://production.plaid.com)",
+)
+@click.option("--client-id", envvar="PLAID_CLIENT_ID", show_envvar=True, default="")
+@click.option("--secret", envvar="PLAID_SECRET", show_envvar=True, default="")
+@click.option(
+    "--keys",
+    envvar="BANK_CLIENT_KEYS",
+    show_envvar=True,
+    default="",
+    help="Fernet keys that encrypt the stored tokens, comma-separated, newest first",
+)
 @click.option(
     "--user",
     envvar="BANK_CLIENT_USER",
+    show_envvar=True,
     callback=app_user,
-    help=f"the app user, up to {USER_REF_LENGTH} characters (default: all; 'default')",
+    help=f"the app user, up to {USER_REF_LENGTH} characters (default: every user's data; "
+    "connect makes the 'default' user's connections)",
 )
 @click.pass_context
 def main(
@@ -148,13 +192,18 @@ def new_key() -> None:
 
 
 @main.command()
-@click.option("--sandbox", "institution", help="link through the sandbox shortcut (institution id)")
-@click.option("--public-token", help="a public token from Link's onSuccess")
+@click.option(
+    "--sandbox",
+    "institution",
+    callback=given,
+    help="link through the sandbox shortcut (institution id)",
+)
+@click.option("--public-token", callback=given, help="a public token from Link's onSuccess")
 @click.option(
     "--days",
-    default=730,
+    default=MAX_DAYS_REQUESTED,
     show_default=True,
-    type=click.IntRange(1, 730),
+    type=click.IntRange(1, MAX_DAYS_REQUESTED),
     help="days of history to request",
 )
 @click.pass_context
@@ -162,6 +211,8 @@ def connect(
     ctx: click.Context, institution: str | None, public_token: str | None, days: int
 ) -> None:
     """Connect a bank; without options, print the Link URL to open in a browser."""
+    if institution and public_token:  # one bank per command: neither may go unused
+        raise click.UsageError("give --sandbox or --public-token, not both", ctx)
     bank, user = _bank(ctx), _user(ctx) or "default"
     settings = {"days_requested": days}
     if public_token:
@@ -171,9 +222,22 @@ def connect(
     else:
         link = bank.link_start(user, days_requested=days)
         click.echo(link.url or link.token)
-        click.echo("Open it, sign in, then: bank-client connect --public-token <token>", err=True)
+        click.echo(f"Open it, sign in, then: {_finish_connect(ctx, days)}", err=True)
         return
     console.print(f"connected: connection [bold]{cid}[/bold]")
+
+
+def _finish_connect(ctx: click.Context, days: int) -> str:
+    """The command that finishes a Link this one started, with its --user and --days: without
+    them the connection was the 'default' user's, not the one Link was opened for, and kept
+    730 days as the history a later re-link asks for."""
+    words = ["bank-client"]
+    if (user := _user(ctx)) is not None:
+        words += ["--user", shlex.quote(user)]
+    words.append("connect")
+    if days != MAX_DAYS_REQUESTED:
+        words += ["--days", str(days)]
+    return " ".join([*words, "--public-token", "<token>"])
 
 
 def _own_connection(ctx: click.Context, connection_id: int) -> None:
@@ -190,7 +254,11 @@ def _own_connection(ctx: click.Context, connection_id: int) -> None:
 @click.argument("connection_id", type=ROW_ID)
 @click.option("--accounts", is_flag=True, help="let the user choose which accounts to share")
 @click.option("--wait", default=0.0, type=WAIT, help="seconds to wait for the sign-in, then sync")
-@click.option("--public-token", help="after a disconnect: the public token from the new Link")
+@click.option(
+    "--public-token",
+    callback=given,
+    help="after a disconnect: the public token from the new Link",
+)
 @click.pass_context
 def reconnect(
     ctx: click.Context, connection_id: int, accounts: bool, wait: float, public_token: str | None
@@ -252,12 +320,15 @@ def sync(ctx: click.Context, connection_id: int | None) -> None:
     else:
         ids = _linked_ids(ctx, bank.engine.provider.name)
         if left := _linked_ids(ctx, TrueLayerProvider.name):
-            connections = "connections" if len(left) > 1 else "connection"
+            n = len(left)
             click.echo(
-                f"left out TrueLayer {connections} {', '.join(map(str, left))}: they sync with "
-                "TrueLayerSync.sync in the app that connected them (see docs/client-truelayer.md)",
+                f"left out TrueLayer {plural(n, 'connection')} {', '.join(map(str, left))}: "
+                f"{plural(n, 'it syncs', 'they sync')} with TrueLayerSync.sync in the app that "
+                f"connected {plural(n, 'it', 'them')} (see docs/client-truelayer.md)",
                 err=True,
             )
+        elif not ids:  # silence read as "all synced" to someone whose Link never finished
+            click.echo("nothing to sync: no linked connection (`bank-client connect`)", err=True)
     with _terminate_as_interrupt():
         failed = [cid for cid in ids if not _sync_one(bank, cid)]
     sys.exit(1 if failed else 0)
@@ -383,8 +454,8 @@ def transactions(
     with _store(ctx).session() as session:
         rows = [_local(t, acc) for t, acc in session.execute(query)]
     if csv_path:
-        with open(csv_path, "w", newline="") as out:
-            click.echo(f"wrote {write_csv(rows, out)} rows to {csv_path}")
+        with _csv_file(ctx, csv_path) as out:
+            click.echo(f"wrote {counted(write_csv(rows, out), 'row')} to {csv_path}")
         return
     table = Table("date", render.money_column("amount"), "payee", "category", "pending")
     for t in rows:
@@ -396,6 +467,18 @@ def transactions(
             "yes" if t.pending else "",
         )
     console.print(table)
+
+
+def _csv_file(ctx: click.Context, path: str) -> TextIO:
+    """The export file, opened for writing; a path that cannot be (a folder that does not
+    exist, no permission) is a usage error naming --csv, as a folder given there is: the
+    bare `[Errno 2] No such file or directory` named no option."""
+    try:
+        return open(path, "w", newline="")
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {path}: {exc.strerror or exc}", ctx, param_hint="'--csv'"
+        ) from None
 
 
 def _own_account(ctx: click.Context, account_id: int) -> None:
@@ -463,7 +546,7 @@ def _column_mapping(
 
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--account", help="local account id, or its last four digits")
+@click.option("--account", callback=given, help="local account id, or its last four digits")
 @click.option(
     "--map",
     "mapping",
@@ -494,7 +577,8 @@ def import_(
 @main.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Connections with state, last sync and what to do; healthy only if none needs the user."""
+    """Connections with state, last success and what to do; healthy only if none needs the
+    user."""
     store = _store(ctx)
     with store.session() as session:
         conns = list(session.scalars(select(Connection).where(*_mine(ctx)).order_by(Connection.id)))
@@ -526,13 +610,10 @@ def history(ctx: click.Context, connection_id: int, limit: int) -> None:
 
 @main.command()
 @click.argument("connection_id", type=ROW_ID)
-@click.argument("action")
+@click.argument("action", type=click.Choice(SCHEDULES), metavar="SCHEDULE")
 @click.pass_context
 def schedule(ctx: click.Context, connection_id: int, action: str) -> None:
     """Set a connection's schedule (daily, weekly, monthly), or pause / resume it."""
-    if action not in SCHEDULES:
-        choices = ", ".join(SCHEDULES)
-        raise click.ClickException(f"schedule must be one of {choices}, not {action!r}")
     _own_connection(ctx, connection_id)
     store = _store(ctx)
     if action in ("pause", "resume"):
@@ -561,7 +642,13 @@ def disconnect(ctx: click.Context, connection_id: int) -> None:
 @click.option(
     "--port", default=9108, show_default=True, type=PORT, help="health/metrics port (0: any)"
 )
-@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    help="the least severe messages logged",
+)
 @click.pass_context
 def worker(ctx: click.Context, interval: float, host: str, port: int, log_level: str) -> None:
     """Run due schedules, webhook jobs, retries and reminders until SIGTERM."""
@@ -578,9 +665,8 @@ def rotate_keys(ctx: click.Context) -> None:
     """Re-encrypt stored tokens with the first key of BANK_CLIENT_KEYS."""
     bank = _bank(ctx)
     done = rotate_stored_tokens(bank.store, bank.cipher)
-    tokens = f"{done.tokens} token{'' if done.tokens == 1 else 's'}"
-    sign_ins = f"{done.sign_ins} sign-in{'' if done.sign_ins == 1 else 's'} in progress"
-    click.echo(f"re-encrypted {tokens} and {sign_ins}")
+    tokens, sign_ins = counted(done.tokens, "token"), counted(done.sign_ins, "sign-in")
+    click.echo(f"re-encrypted {tokens} and {sign_ins} in progress")
 
 
 @main.command("purge-audit")
@@ -590,7 +676,7 @@ def rotate_keys(ctx: click.Context) -> None:
 @click.pass_context
 def purge_audit(ctx: click.Context, days: int) -> None:
     """Delete audit rows older than the retention period."""
-    click.echo(f"purged {AuditLog(_store(ctx), days).purge()} audit rows")
+    click.echo(f"purged {counted(AuditLog(_store(ctx), days).purge(), 'audit row')}")
 
 
 @main.command()

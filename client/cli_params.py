@@ -59,3 +59,11 @@ def app_user(ctx: click.Context, param: click.Parameter, user: str | None) -> st
             param,
         )
     return user
+
+
+def given(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
+    """An option's text, refused when empty: `connect --public-token "$TOKEN"` with the
+    variable unset printed a Link URL and exited 0, as if the bank were connected."""
+    if text is not None and not text.strip():
+        raise click.BadParameter("it is empty", ctx, param)
+    return text

@@ -10,6 +10,8 @@ from typing import Any
 from client.api.transport import Observer, Transport, full_jitter
 
 Json = dict[str, Any]
+MAX_SYNC_COUNT = 500  # the most /transactions/sync returns in one page (`count`)
+MAX_DAYS_REQUESTED = 730  # the most history Link may ask of a bank (`days_requested`)
 
 
 class PlaidClient:
@@ -140,7 +142,7 @@ class PlaidClient:
         self,
         access_token: str,
         cursor: str | None,
-        count: int = 500,
+        count: int = MAX_SYNC_COUNT,
         *,
         include_original_description: bool = False,
     ) -> Json:

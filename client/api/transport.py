@@ -172,7 +172,7 @@ class Transport:
                 raise _no_reply(self.base_url + path, exc, path) from None
             # The connection never opened, so nothing reached the server.
             raise APIConnectionError(
-                f"could not connect to {self.base_url}{path}: {type(exc).__name__}",
+                f"could not connect to {self.base_url}{path}: {_why_not(exc)}",
                 should_retry=True,
             ) from None
         except (requests.Timeout, *_CUT_SHORT) as exc:
@@ -207,6 +207,15 @@ def _never_sent(exc: requests.RequestException) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError | NameResolutionError)
+
+
+def _why_not(exc: requests.RequestException) -> str:
+    """Why a connection did not open, in the system's words ("Connection refused", "Name or
+    service not known"), else the exception's type: that type alone ("ConnectionError") did
+    not tell a mistyped host from a server that is down."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    said = getattr(getattr(reason, "__cause__", None), "strerror", None)
+    return str(said) if said else type(exc).__name__
 
 
 def _no_reply(url: str, exc: requests.RequestException, path: str) -> APIConnectionError:

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from client.api.plaid import MAX_DAYS_REQUESTED, MAX_SYNC_COUNT
 from client.worker.config import Settings, SettingsError
 
 DEFAULT_USERS = "alice:demo,bob:demo"
@@ -50,11 +51,11 @@ class AppConfig:
             public_url=env.get("BANK_APP_PUBLIC_URL", "").rstrip("/") or None,
             webhook_url=env.get("BANK_APP_WEBHOOK_URL") or None,
             link_url=env.get("BANK_APP_LINK_URL") or None,
-            page_size=_positive(
-                "BANK_APP_PAGE_SIZE", env.get("BANK_APP_PAGE_SIZE"), base.page_size
+            page_size=_whole(
+                "BANK_APP_PAGE_SIZE", env.get("BANK_APP_PAGE_SIZE"), base.page_size, MAX_SYNC_COUNT
             ),
-            days_requested=_positive(
-                "BANK_APP_DAYS", env.get("BANK_APP_DAYS"), base.days_requested
+            days_requested=_whole(
+                "BANK_APP_DAYS", env.get("BANK_APP_DAYS"), base.days_requested, MAX_DAYS_REQUESTED
             ),
         )
 
@@ -70,10 +71,12 @@ def parse_users(text: str) -> dict[str, str]:
     return users
 
 
-def _positive(name: str, text: str | None, default: int) -> int:
-    """A positive whole number from the environment, or `default` when unset."""
+def _whole(name: str, text: str | None, default: int, most: int) -> int:
+    """A whole number from 1 to `most` from the environment, or `default` when unset: one
+    past the provider's bound started the app, then failed every sync (a page size over 500)
+    or every Link (more than 730 days) with the provider's INVALID_FIELD."""
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < 1:
-        raise SettingsError(f"{name} must be a positive integer, not {text!r}")
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= most:
+        raise SettingsError(f"{name} must be a whole number from 1 to {most}, not {text!r}")
     return int(text)

@@ -45,9 +45,12 @@ from client.app.params import transaction_filters
 from client.app.serialize import action_for, needs_you
 from client.app.service import sync_state
 from client.notify import Attempt, advice_for
+from client.plural import counted, plural
 from client.store.models import Connection, ConnectionStatus
 
 bp = Blueprint("web", __name__)
+bp.add_app_template_filter(counted)  # `{{ n | counted("page") }}`: "1 page", "2 pages"
+bp.add_app_template_filter(plural)  # `{{ n | plural("matches", "match") }}`
 F = TypeVar("F", bound=Callable[..., Any])
 SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "$"}
 # What to do, in terms of this page's own buttons, where the fix is a button here.

@@ -21,6 +21,7 @@ from client.audit import AuditLog
 from client.collector import collector_paused
 from client.crypto import TokenCipher
 from client.notify import Notification, Notifier, advice_for, log_notifier
+from client.plural import counted
 from client.providers.base import ChangePage, Provider
 from client.providers.errors import (
     AppMisconfigured,
@@ -321,11 +322,8 @@ class SyncEngine:
     def _notify_added(self, cid: int, result: SyncResult) -> None:
         """Tell the app about new transactions."""
         if result.added:
-            self.notifier(
-                Notification(
-                    "new_transactions", cid, f"{result.added} new transactions", result.added
-                )
-            )
+            text = counted(result.added, "new transaction")
+            self.notifier(Notification("new_transactions", cid, text, result.added))
 
     def _record_failure(self, cid: int, exc: SyncError) -> None:
         """Move the connection to login_required or error, with advice for the user."""

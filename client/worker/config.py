@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from client.api.plaid import PlaidClient
 from client.crypto import TokenCipher
@@ -82,6 +83,18 @@ class Settings:
                 "BANK_CLIENT_KEYS (--keys) holds a key that is not a Fernet key (32 url-safe "
                 "base64-encoded bytes); generate one with `bank-client new-key`"
             ) from None
-        plaid = PlaidClient(self.base_url, self.client_id, self.secret)
+        plaid = PlaidClient(_provider_url(self.base_url), self.client_id, self.secret)
         store = Store(self.db)
         return BankSync(plaid, store, cipher, notifier=self.notifier())
+
+
+def _provider_url(url: str) -> str:
+    """The provider's base URL, if requests can call it: one without a scheme or of another
+    scheme failed only at the first call, in requests' words ("No connection adapters were
+    found for 'ftp://x/link/token/create'"), naming neither setting."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"PLAID_BASE_URL (--base-url) must be an http:// or https:// URL, not {url!r}"
+        )
+    return url

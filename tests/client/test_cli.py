@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -80,6 +81,33 @@ def test_cli_connect_prints_link_url_and_reconnect_prints_update_mode_url(
     assert update.startswith(f"{tenant.url}/link?token=link-sandbox-") and update != url
 
 
+def test_cli_connect_says_how_to_finish_its_link_for_the_same_user_and_history(
+    cli: Cli, tenant: Tenant
+) -> None:
+    """The hint was `bank-client connect --public-token <token>` whatever --user and --days
+    were: followed as printed, it made a connection of the 'default' user though Link was
+    opened for alice, and kept 730 days as the history a later re-link asks for."""
+    started = cli.runner.invoke(main, ["--user", "alice smith", "connect", "--days", "30"])
+    assert started.exit_code == 0, started.output
+    finish = "bank-client --user 'alice smith' connect --days 30 --public-token <token>"
+    assert f"Open it, sign in, then: {finish}" in started.output.splitlines()
+    public = tenant.post(  # what Link's onSuccess hands over
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["transactions"],
+        options={"transactions": {"days_requested": 30}},
+    )["public_token"]
+    command = shlex.split(finish.replace("<token>", public))
+    assert "connection 1" in cli.ok(*command[1:])
+    store = Store(cli.db)
+    with store.session() as s:
+        conn = s.scalars(select(Connection)).one()
+        assert (conn.user_ref, conn.settings["days_requested"]) == ("alice smith", 30)
+    store.close()
+    plain = cli.runner.invoke(main, ["connect"])
+    assert "then: bank-client connect --public-token <token>" in plain.output
+
+
 @pytest.mark.parametrize("width", [120, 60])
 def test_cli_money_is_printed_as_money(
     cli: Cli, width: int, monkeypatch: pytest.MonkeyPatch
@@ -135,7 +163,6 @@ def test_cli_ordinary_mistakes_are_one_line(cli: Cli, tenant: Tenant, tmp_path: 
     cli.ok("connect", "--sandbox", "ins_109508", "--days", "30")
     for args in (("sync", "9"), ("history", "9"), ("disconnect", "9"), ("reconnect", "9")):
         assert "no connection 9" in cli.fails(*args)
-    assert "schedule must be one of daily, weekly, monthly" in cli.fails("schedule", "1", "hourly")
     assert "no connection 9" in cli.fails("schedule", "9", "weekly")
 
     public = tenant.post(
@@ -227,6 +254,23 @@ def test_cli_relink_after_disconnect_finishes_in_place_with_the_public_token(
 def test_cli_default_base_url_is_the_sandboxs() -> None:
     out = CliRunner().invoke(main, ["--help"]).output
     assert "http://127.0.0.1:8000" in out
+
+
+def test_cli_help_names_the_variable_behind_each_setting() -> None:
+    """The help listed --db, --base-url, --client-id and --secret bare: nothing said that
+    BANK_CLIENT_DB, PLAID_BASE_URL, PLAID_CLIENT_ID or PLAID_SECRET set them (nor that
+    BANK_CLIENT_USER sets --user), nor what form each takes."""
+    out = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    for variable in (
+        "BANK_CLIENT_DB",
+        "PLAID_BASE_URL",
+        "PLAID_CLIENT_ID",
+        "PLAID_SECRET",
+        "BANK_CLIENT_KEYS",
+        "BANK_CLIENT_USER",
+    ):
+        assert f"env var: {variable}" in out, variable
+    assert "sqlite:///path or postgresql://" in out and "comma-separated" in out
 
 
 def test_cli_without_the_client_extra_says_what_to_install() -> None:
@@ -480,12 +524,174 @@ def test_cli_user_the_store_cannot_keep_is_refused_before_the_provider_is_called
     100 characters connected on SQLite, and on PostgreSQL failed after the provider had made
     the Item."""
     result = cli.runner.invoke(main, ["--user", user, "connect", "--sandbox", "ins_109508"])
-    assert result.exit_code == 2 and "Invalid value for '--user': the app user is" in result.output
+    said = "Invalid value for '--user' (env var: 'BANK_CLIENT_USER'): the app user is"
+    assert result.exit_code == 2 and said in result.output
     store = Store(cli.db)
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Connection)) == 0
     store.close()
     assert "connection 1" in cli.ok("--user", "é" * 100, "connect", "--sandbox", "ins_109508")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["schedule", "1", "hourly"], "Invalid value for 'SCHEDULE': 'hourly' is not one of"),
+        (["worker", "--log-level", "loud"], "Invalid value for '--log-level': 'loud' is not one"),
+        (["connect", "--public-token", ""], "Invalid value for '--public-token': it is empty"),
+        (["connect", "--sandbox", " "], "Invalid value for '--sandbox': it is empty"),
+        (["reconnect", "1", "--public-token", ""], "Invalid value for '--public-token'"),
+        (
+            ["import", str(Path(__file__).parent / "files" / "rent.csv"), "--account", ""],
+            "'--account'",
+        ),
+        (["connect", "--sandbox", "ins_109508", "--public-token", "p"], "not both"),
+        (
+            ["transactions", "--csv", "{tmp}/no-such-folder/t.csv"],
+            "Invalid value for '--csv': cannot",
+        ),
+    ],
+)
+def test_cli_values_a_command_does_not_take_are_usage_errors_naming_the_option(
+    tmp_path: Path, args: list[str], said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each was something else: `schedule 1 hourly` and `worker --log-level loud` exit 1 (the
+    latter as "Unknown level: 'LOUD'", naming no option); `connect --public-token "$TOKEN"`
+    with the variable unset printed a Link URL and exited 0, as if the bank were connected
+    (an empty --account imported by the file's digits); `--sandbox` beside `--public-token`
+    was ignored; an export into a folder that does not exist was "[Errno 2] No such file or
+    directory". Now each is click's usage error (exit 2) naming what to change, before any
+    provider call or database write."""
+    from client.worker import main as worker_main
+
+    def must_not_run(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the worker started")
+
+    monkeypatch.setattr(worker_main, "run_service", must_not_run)
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    runner = CliRunner(
+        env={
+            "BANK_CLIENT_DB": db,
+            "PLAID_BASE_URL": "http://127.0.0.1:9",  # nothing listens: no call may be made
+            "BANK_CLIENT_KEYS": TokenCipher.generate_key(),
+        }
+    )
+    result = runner.invoke(main, [arg.replace("{tmp}", str(tmp_path)) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "Traceback" not in result.output
+    store = Store(db)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Account)) == 0
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("db", "said"),
+    [
+        (
+            "sqlite:///{tmp}/no-such-folder/c.db",
+            "Error: database sqlite:///{tmp}/no-such-folder/c.db: unable to open database file",
+        ),
+        (
+            "postgresql://postgres:hunter2@127.0.0.1:1/bank",  # nothing listens on port 1
+            "Error: database postgresql://postgres:***@127.0.0.1:1/bank: connection failed: ",
+        ),
+        (
+            "postgres ql://postgres:hunter2@127.0.0.1/bank",
+            "Error: --db (BANK_CLIENT_DB) is not a database URL: use sqlite:///path or",
+        ),
+    ],
+)
+def test_cli_a_database_it_cannot_open_is_named_without_its_password(
+    tmp_path: Path, db: str, said: str
+) -> None:
+    """It was the driver's words alone, "(sqlite3.OperationalError) unable to open database
+    file" or "Could not parse SQLAlchemy URL from given URL string": which database, set
+    where, was left to guess."""
+    db, said = (text.replace("{tmp}", str(tmp_path)) for text in (db, said))
+    result = CliRunner(env={"BANK_CLIENT_DB": db}).invoke(main, ["accounts"])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(said), result.output
+    assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000", "ftp://127.0.0.1", "http://"])
+def test_cli_a_provider_url_requests_cannot_call_names_the_setting(
+    tmp_path: Path, url: str
+) -> None:
+    """It failed at the first call in requests' words ("Invalid URL '127.0.0.1:8000/link/
+    token/create': No scheme supplied", "No connection adapters were found"); commands that
+    call no provider still run."""
+    env = {"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}", "PLAID_BASE_URL": url}
+    runner = CliRunner(env={**env, "BANK_CLIENT_KEYS": TokenCipher.generate_key()})
+    result = runner.invoke(main, ["connect", "--sandbox", "ins_109508"])
+    assert result.exit_code == 1 and result.output == (
+        f"Error: PLAID_BASE_URL (--base-url) must be an http:// or https:// URL, not {url!r}\n"
+    )
+    assert runner.invoke(main, ["status"]).exit_code == 0
+
+
+def test_cli_counts_agree_with_their_nouns(tmp_path: Path) -> None:
+    """ "wrote 1 rows", "purged 1 audit rows", and "left out TrueLayer connection 3: they sync
+    with TrueLayerSync.sync in the app that connected them"."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        account = Account(provider_id="acc-1", name="Checking", type="depository", currency="USD")
+        s.add(account)
+        s.flush()
+        s.add_all(
+            Transaction(
+                account_id=account.id,
+                provider_id=f"tx-{day}",
+                amount=Decimal("-4.50"),
+                currency="USD",
+                date=dt.date(2026, 11, day),
+                description="COFFEE",
+            )
+            for day in (3, 4)
+        )
+        s.add_all(
+            Connection(provider="truelayer", user_ref=user, access_token_enc="t", settings={})
+            for user in ("alice", "alice", "bob")
+        )
+    AuditLog(store).record_consent("connected", 1)
+    store.close()
+    runner = CliRunner(env={"BANK_CLIENT_DB": db, "BANK_CLIENT_KEYS": TokenCipher.generate_key()})
+
+    def said(*args: str) -> str:
+        result = runner.invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert said("transactions", "--csv", str(one), "--limit", "1") == f"wrote 1 row to {one}"
+    assert said("transactions", "--csv", str(two)) == f"wrote 2 rows to {two}"
+    assert said("purge-audit", "--days", "0") == "purged 1 audit row"
+    assert said("purge-audit", "--days", "0") == "purged 0 audit rows"
+    assert said("--user", "bob", "sync") == (
+        "left out TrueLayer connection 3: it syncs with TrueLayerSync.sync in the app that "
+        "connected it (see docs/client-truelayer.md)"
+    )
+    assert said("sync").startswith(
+        "left out TrueLayer connections 1, 2, 3: they sync with TrueLayerSync.sync in the app "
+        "that connected them"
+    )
+
+
+def test_cli_sync_with_nothing_to_sync_says_so(tmp_path: Path) -> None:
+    """It printed nothing and exited 0, as after syncing every connection: a Link never
+    finished, or the wrong --user or database, looked like success."""
+    store = Store(f"sqlite:///{tmp_path / 'c.db'}")
+    with store.session() as s:
+        s.add(Connection(user_ref="alice", access_token_enc=None, settings={}))  # not linked
+    store.close()
+    env = {"BANK_CLIENT_DB": store.url, "BANK_CLIENT_KEYS": TokenCipher.generate_key()}
+    result = CliRunner(env=env).invoke(main, ["sync"])
+    assert result.exit_code == 0 and result.output == (
+        "nothing to sync: no linked connection (`bank-client connect`)\n"
+    )
 
 
 def test_cli_serve_on_a_taken_port_is_one_line(tmp_path: Path) -> None:

@@ -110,6 +110,17 @@ def test_posting_modifying_removing_leaves_tombstones(engine: SyncEngine, fake: 
     assert engine.sync(cid).added == 1 and "t04" in _live(engine.store)
 
 
+def test_the_new_transactions_notice_counts_in_words_that_agree(
+    engine: SyncEngine, fake: FakeBank, notes: CollectingNotifier
+) -> None:
+    """One new transaction was told as "1 new transactions" (the log, email and webhook)."""
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    fake.upsert(txn("one-more", -2))
+    assert engine.sync(cid).added == 1
+    assert [n.message for n in notes.notes] == ["23 new transactions", "1 new transaction"]
+
+
 def test_mutation_during_paging_restarts_and_converges(engine: SyncEngine, fake: FakeBank) -> None:
     cid = _connect(engine)
     assert engine.sync(cid).ok

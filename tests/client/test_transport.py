@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -133,7 +134,10 @@ def test_transport_connection_refused_is_retried_then_raised() -> None:
 def test_transport_refused_connection_is_safe_to_retry_even_for_exchange() -> None:
     sleeps: list[float] = []
     client = _client("http://127.0.0.1:9", sleeps, max_retries=1)
-    with pytest.raises(errors.APIConnectionError, match="could not connect") as info:
+    refused = (
+        "could not connect to http://127.0.0.1:9/item/public_token/exchange: Connection refused"
+    )
+    with pytest.raises(errors.APIConnectionError, match=f"^{re.escape(refused)}$") as info:
         client.item_public_token_exchange("public-sandbox-x")
     client.close()
     assert info.value.should_retry and len(sleeps) == 1  # nothing was sent, so resending is safe

@@ -35,8 +35,14 @@ def test_defaults_and_overrides_from_the_environment() -> None:
         ({"BANK_APP_USERS": ":nopass"}, "BANK_APP_USERS"),
         ({"BANK_APP_PAGE_SIZE": "0"}, "BANK_APP_PAGE_SIZE"),
         ({"BANK_APP_DAYS": "a year"}, "BANK_APP_DAYS"),
+        ({"BANK_APP_PAGE_SIZE": "501"}, "BANK_APP_PAGE_SIZE must be a whole number from 1 to 500"),
+        ({"BANK_APP_DAYS": "731"}, "BANK_APP_DAYS must be a whole number from 1 to 730"),
+        ({"BANK_APP_DAYS": "³"}, "BANK_APP_DAYS"),
     ],
 )
 def test_a_malformed_setting_names_itself(env: dict[str, str], named: str) -> None:
+    """A page size past Plaid's 500 or a history past its 730 days started the app, then
+    failed every sync or every Link with INVALID_FIELD; "³" (a digit to `str.isdigit`) was
+    int()'s ValueError, naming no setting."""
     with pytest.raises(SettingsError, match=named):
         AppConfig.from_env(env)

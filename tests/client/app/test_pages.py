@@ -84,6 +84,32 @@ def test_a_bad_filter_is_explained_not_a_crash(world: World) -> None:
     assert "min_amount: Not a valid number." in reply.get_data(as_text=True)
 
 
+def test_the_transactions_summary_agrees_with_its_count(world: World) -> None:
+    """A search that found one transaction said "1 transaction match"."""
+    client, _ = signed_in(world, "alice")
+    listed = world.get("alice", "/api/v1/transactions", limit=50).json["transactions"]
+    searches = (t["description"] for t in listed)
+    alone = next(q for q in searches if _total(world, search=q) == 1)
+    summary = re.compile(r'<p class="summary" role="status">([^;]*);')
+
+    def said(**query: str) -> str:
+        page = client.get("/transactions", query_string=query)
+        found = summary.search(page.get_data(as_text=True))
+        assert found is not None
+        return found[1]
+
+    assert said(search=alone) == "1 transaction matches"
+    assert said(search="no such payee anywhere") == "0 transactions match"
+    assert said() == f"{_total(world)} transactions match"
+
+
+def _total(world: World, **filters: str) -> int:
+    """How many of alice's transactions the filters match, as the API counts them."""
+    reply = world.get("alice", "/api/v1/transactions", limit=1, **filters)
+    total: int = reply.json["pagination"]["total"]
+    return total
+
+
 def test_forms_need_the_csrf_token(world: World) -> None:
     client, token = signed_in(world, "bob")
     forged = client.post(f"/connections/{world.bob}/pause", data={"paused": "1"})
