@@ -240,8 +240,12 @@ def test_every_dashboard_page_reflows_at_320_px(browser: Browser, live: LiveSand
     for path in ("", f"/items/{item_id}", "/transactions", "/try-link", "/faults"):
         page.goto(f"{live.url}/dashboard{path}")
         assert_no_sideways_scroll(page, f"/dashboard{path} at 320 px")
+    # Each page is measured once it has loaded, its style sheet applied: a click returns
+    # before the navigation does, and an unstyled page is wider than the phone.
     tab(page, "Webhooks")
+    page.wait_for_url(re.compile(r"/dashboard/webhooks$"), wait_until="load")
     assert_no_sideways_scroll(page, "webhooks at 320 px")
     page.get_by_role("link", name=re.compile(r"^Webhook \d+$")).last.click()
+    page.wait_for_url(re.compile(r"/dashboard/webhooks/\d+$"), wait_until="load")
     assert_no_sideways_scroll(page, "webhook detail at 320 px")
     context.close()
