@@ -10,7 +10,9 @@ answering the same call from the same database in as few statements as it can, w
 nothing else the sandbox does) and ``bare_app`` (the sandbox's reply bytes from memory).
 Issue 16's targets are the sandbox at 0.5x bare (balance) and 0.35x (sync, the first page of
 100); the floor's own ratio says how much of that any implementation on these packages can
-keep. Prints a table per endpoint; saves nothing.
+keep. On PostgreSQL each row also gives the database server's CPU per request (its backends,
+read from ``/proc`` when it runs on this machine): work on the same CPUs as the load, which
+no change to the app's Python removes. Prints a table per endpoint; saves nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sqlalchemy
 from .bench_api import ENDPOINTS, SYNC, _capture, _load, _spread, link_item, sqlite_url
 from .load import median, wrk_available
 from .servers import (
+    DatabaseServerCpu,
     Server,
     init_db,
     plaid_post,
@@ -48,16 +51,26 @@ def stored_digest(database_url: str) -> str:
         engine.dispose()
 
 
-Round = dict[str, dict[str, tuple[float, float]]]  # endpoint -> server -> (req/s, CPU ms)
+# endpoint -> server -> (req/s, workers' CPU ms per request, database server's or None)
+Round = dict[str, dict[str, tuple[float, float, float | None]]]
 
 
 def load_once(
-    server: Server, endpoint: str, body: bytes, args: argparse.Namespace
-) -> tuple[float, float]:
-    """Requests per second and the workers' CPU milliseconds per request (``bench_api``'s
-    load with wrk)."""
+    server: Server,
+    endpoint: str,
+    body: bytes,
+    args: argparse.Namespace,
+    database: DatabaseServerCpu | None,
+) -> tuple[float, float, float | None]:
+    """Requests per second and the CPU milliseconds per request of the workers (``bench_api``'s
+    load with wrk) and, on PostgreSQL, of the database server."""
+    if database is not None:
+        database.start()
     result, cpu = _load("wrk", server, endpoint, body, args)
-    return result.rate, 1000 * cpu
+    spent = None if database is None else database.seconds()
+    served = result.rate * (args.duration + args.warmup)
+    per_request = None if spent is None or not served else 1000 * spent / served
+    return result.rate, 1000 * cpu, per_request
 
 
 def _same_reply(floor: bytes, sandbox: bytes, endpoint: str) -> None:
@@ -74,6 +87,7 @@ def measure(work: Path, args: argparse.Namespace) -> list[Round]:
     env = sandbox_env(url)
     init_db(env)
     settings = {"workers": args.workers, "worker_class": "sync"}
+    database = DatabaseServerCpu(url) if url.startswith("postgresql") else None
     rounds: list[Round] = []
     with start_gunicorn("sandbox.wsgi:app", env, work / "sandbox.log", **settings) as sandbox:
         token = link_item(sandbox.url)
@@ -101,7 +115,8 @@ def measure(work: Path, args: argparse.Namespace) -> list[Round]:
                 rounds.append(
                     {
                         endpoint: {
-                            name: load_once(servers[name], endpoint, body, args) for name in order
+                            name: load_once(servers[name], endpoint, body, args, database)
+                            for name in order
                         }
                         for endpoint, body in bodies.items()
                     }
@@ -111,18 +126,24 @@ def measure(work: Path, args: argparse.Namespace) -> list[Round]:
 
 def table(rounds: list[Round], endpoint: str, database: str) -> list[str]:
     """One row per server: the median of its rounds' rate, CPU and ratio, with the range of
-    the ratios (each round's own bare rate is the baseline)."""
+    the ratios (each round's own bare rate is the baseline); on PostgreSQL, the database
+    server's CPU per request too (its backends share the CPUs with the workers)."""
+    server_cpu = all(r[endpoint][name][2] is not None for r in rounds for name in NAMES)
+    extra = (" database server CPU per request (ms) |", "---:|") if server_cpu else ("", "")
     lines = [
         f"`{endpoint}` on {database}, {len(rounds)} rounds (median (min-max)):",
         "",
-        "| server | req/s | CPU per request (ms) | ratio to bare |",
-        "|---|---:|---:|---:|",
+        f"| server | req/s | workers' CPU per request (ms) |{extra[0]} ratio to bare |",
+        f"|---|---:|---:|{extra[1]}---:|",
     ]
     for name in NAMES:
         rates = [r[endpoint][name][0] for r in rounds]
         cpus = [r[endpoint][name][1] for r in rounds]
         ratios = [r[endpoint][name][0] / r[endpoint]["bare"][0] for r in rounds]
-        lines.append(f"| {name} | {median(rates):,.0f} | {median(cpus):.2f} | {_spread(ratios)} |")
+        cells = [f"{median(rates):,.0f}", f"{median(cpus):.2f}"]
+        if server_cpu:
+            cells.append(f"{median([r[endpoint][name][2] or 0.0 for r in rounds]):.2f}")
+        lines.append(f"| {name} | {' | '.join(cells)} | {_spread(ratios)} |")
     return lines
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import requests
+import sqlalchemy
+import sqlalchemy.pool
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT_ID = "bench-client-id"
@@ -216,6 +219,48 @@ def workers_cpu_seconds(server: Server) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
     return total / os.sysconf("SC_CLK_TCK")
+
+
+class DatabaseServerCpu:
+    """The CPU a PostgreSQL database's server processes spend, read from ``/proc``: each
+    connection is one backend process, which does a statement's work on the same CPUs as
+    the load. Usable when the server runs on this machine (the benchmarks' loopback one);
+    elsewhere ``seconds`` is None."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url = database_url
+        self._start: dict[int, float] | None = None
+
+    def _backends(self) -> dict[int, float]:
+        """CPU seconds so far of each backend serving the database, this query's excepted."""
+        query = (
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        engine = sqlalchemy.create_engine(self._url, poolclass=sqlalchemy.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                pids = connection.execute(sqlalchemy.text(query)).scalars().all()
+        finally:
+            engine.dispose()
+        found = {}
+        for pid in pids:
+            # OSError: another machine's server, or a backend that just ended
+            with contextlib.suppress(OSError):
+                found[pid] = process_cpu_seconds(pid)
+        return found
+
+    def start(self) -> None:
+        """Note where each backend's CPU stands."""
+        self._start = self._backends()
+
+    def seconds(self) -> float | None:
+        """CPU seconds the backends spent since ``start`` (one born since: all of its own)."""
+        assert self._start is not None, "start() first"
+        now = self._backends()
+        if not now:
+            return None
+        return sum(spent - self._start.get(pid, 0.0) for pid, spent in now.items())
 
 
 def workers_rss_mb(server: Server) -> float:

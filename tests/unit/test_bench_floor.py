@@ -79,3 +79,26 @@ def _bytes(reply: dict[str, Any]) -> bytes:
     import json
 
     return json.dumps(reply).encode()
+
+
+def test_the_database_servers_cpu_is_what_its_backends_spent(tmp_path: Path) -> None:
+    """``bench_floor``'s PostgreSQL column: work a connection makes the server do shows up,
+    work of nobody's does not."""
+    import sqlalchemy
+
+    from bench.servers import DatabaseServerCpu
+
+    url = fresh_database_url("postgresql", tmp_path, "floorcpu")
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            server = DatabaseServerCpu(url)
+            server.start()
+            idle = server.seconds()
+            server.start()
+            connection.execute(sqlalchemy.text("SELECT count(*) FROM generate_series(1, 3000000)"))
+            busy = server.seconds()
+    finally:
+        engine.dispose()
+    assert idle is not None and idle < 0.02
+    assert busy is not None and busy > 0.1
