@@ -110,6 +110,9 @@ def test_a_changed_row_is_rendered_again_not_served_from_the_cache(
     changed = (*row[:6], "Renamed", *row[7:])
     after = orjson.loads(transaction_json.render(changed, False, "v1"))
     assert (before["name"], after["name"]) == (row.name, "Renamed")
+    # The cache finds a rendering by the transaction's id: the row as it was is not served
+    # the changed row's bytes (another item's row with the same id is not either).
+    assert orjson.loads(transaction_json.render(row, False, "v1")) == before
     assert orjson.loads(transaction_json.render(row, True, "v1"))["original_description"] == (
         row.name
     )
