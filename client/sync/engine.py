@@ -11,9 +11,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from client.api.transport import CallRecord
@@ -212,14 +212,7 @@ class SyncEngine:
         still commits. The chain opens with the page that first stores a cursor (`_begin`):
         until then there is nothing a restart would go back before."""
         with self.store.session() as session:
-            found = session.execute(
-                select(
-                    Connection.provider,
-                    Connection.access_token_enc,
-                    Connection.cursor,
-                    history.any_open(cid),
-                ).where(Connection.id == cid)
-            ).one_or_none()
+            found = session.execute(_CREDENTIALS, {"cid": cid}).one_or_none()
             if found is None:
                 raise _no_connection(cid)
             provider, token, cursor, any_open = found
@@ -342,6 +335,15 @@ class SyncEngine:
         kind = "login_required" if status == ConnectionStatus.LOGIN_REQUIRED else "sync_failed"
         self.notifier(Notification(kind, cid, advice_for(exc.code), error_code=exc.code))
 
+
+_CONNECTIONS = cast(Table, Connection.__table__)
+# Built once (see `client.sync.history`): what `_open_run` reads.
+_CREDENTIALS = select(
+    _CONNECTIONS.c.provider,
+    _CONNECTIONS.c.access_token_enc,
+    _CONNECTIONS.c.cursor,
+    history.any_open(_CONNECTIONS.c.id),
+).where(_CONNECTIONS.c.id == bindparam("cid"))
 
 _STATUS: dict[type[SyncError], str] = {
     LoginRequired: ConnectionStatus.LOGIN_REQUIRED,

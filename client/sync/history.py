@@ -42,10 +42,15 @@ _RUNS = cast(Table, SyncRun.__table__)
 _COUNTS = ("added", "modified", "removed", "pages", "restarts")
 
 
-def any_open(cid: int) -> ColumnElement[bool]:
-    """Whether the connection has runs still open: a column to read with its row, for
-    `open_run`."""
-    return exists().where(_RUNS.c.connection_id == cid, _RUNS.c.finished_at.is_(None))
+def any_open(connection_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the connection whose id is `connection_id` has runs still open: a column to
+    read with its row, for `open_run`."""
+    return exists().where(_RUNS.c.connection_id == connection_id, _RUNS.c.finished_at.is_(None))
+
+
+# Built once, like every statement of a sync with nothing new: building one takes more CPU
+# than running it (0.1 ms against 0.05; `_CLOSE`, with its five CASE expressions, 0.2 ms).
+_OPEN = insert(_RUNS).returning(_RUNS.c.id)
 
 
 def open_run(session: Session, cid: int, trigger: str, *, interrupting: bool) -> int:
@@ -59,8 +64,8 @@ def open_run(session: Session, cid: int, trigger: str, *, interrupting: bool) ->
             .where(_RUNS.c.connection_id == cid, _RUNS.c.finished_at.is_(None))
             .values(finished_at=utcnow(), error_code=INTERRUPTED, error_message=INTERRUPTED_MESSAGE)
         )
-    opened = insert(_RUNS).values(connection_id=cid, trigger=trigger, started_at=utcnow())
-    return int(session.execute(opened.returning(_RUNS.c.id)).scalar_one())
+    opened = {"connection_id": cid, "trigger": trigger, "started_at": utcnow()}
+    return int(session.execute(_OPEN, opened).scalar_one())
 
 
 def record_progress(session: Session, run_id: int, totals: Totals) -> None:
@@ -75,7 +80,6 @@ def _never_lower(name: str) -> ColumnElement[int]:
     return case((_RUNS.c[name] > count, _RUNS.c[name]), else_=count)
 
 
-# Built once: its five CASE expressions took 0.2 ms of CPU to build, a no-change sync's 4%.
 _CLOSE = (
     update(_RUNS)
     .where(
