@@ -210,25 +210,27 @@ class SyncEngine:
         before any provider call, of two statements when no run was left open (a missing
         connection raises). A failure to read the credentials is returned, so the history row
         still commits. The chain opens with the page that first stores a cursor (`_begin`):
-        until then there is nothing a restart would go back before."""
+        until then there is nothing a restart would go back before, and a run that never
+        reaches a page writes nothing to the connection."""
         with self.store.session() as session:
             found = session.execute(_CREDENTIALS, {"cid": cid}).one_or_none()
             if found is None:
                 raise _no_connection(cid)
-            provider, token, cursor, any_open = found
+            provider, token, cursor, in_chain, chain_cursor, any_open = found
             run_id = history.open_run(session, cid, trigger, interrupting=any_open)
         try:
             credentials = self._credentials_of(cid, provider, token)
         except Exception as exc:  # recorded on the run by `sync`, as it was raised there
-            return _Opened(run_id, "", None, exc)
-        return _Opened(run_id, credentials, cursor, None)
+            return _Opened(run_id, "", None, None, exc)
+        # A chain a killed run left open is resumed at its cursor, and restarts where it began.
+        return _Opened(run_id, credentials, cursor, chain_cursor if in_chain else cursor, None)
 
     def _restart_chain(self, cid: int, run: _Run) -> str | None:
         """Back to the cursor that began the chain, in a new pass (see `_sweep`)."""
         with self.store.session() as session:
             run.write_calls(self.audit, session, cid)
             conn = get_connection(session, cid)
-            _begin(conn)  # no page of the chain stored yet: it begins at the stored cursor
+            _begin(conn, run.chain_start)  # no page of the chain stored yet
             conn.cursor = conn.chain_cursor
             conn.sync_pass += 1
             log.info("connection %s: data changed during pagination, restarting", cid)
@@ -246,7 +248,7 @@ class SyncEngine:
             conn = get_connection(session, cid, with_accounts=True)
             accounts = {a.provider_id: a for a in conn.accounts}
             refresh_accounts(session, conn, accounts, page.accounts)
-            _begin(conn)  # before the rows, which are written in the chain's pass
+            _begin(conn, run.chain_start)  # before the rows, written in the chain's pass
             run.named.update(account.provider_id for account in page.accounts)
             run.unnamed = accounts.keys() - run.named
             counts = apply_plan(session, conn, plan_page(page), accounts)
@@ -342,6 +344,8 @@ _CREDENTIALS = select(
     _CONNECTIONS.c.provider,
     _CONNECTIONS.c.access_token_enc,
     _CONNECTIONS.c.cursor,
+    _CONNECTIONS.c.in_chain,
+    _CONNECTIONS.c.chain_cursor,
     history.any_open(_CONNECTIONS.c.id),
 ).where(_CONNECTIONS.c.id == bindparam("cid"))
 
@@ -353,11 +357,13 @@ _STATUS: dict[type[SyncError], str] = {
 
 @dataclass(frozen=True)
 class _Opened:
-    """What opening a run read: the history row, credentials, cursor, or why not."""
+    """What opening a run read: the history row, credentials, cursor and where the run's
+    chain begins (`_begin`), or why not."""
 
     run_id: int
     credentials: str
     cursor: str | None
+    chain_start: str | None
     failure: Exception | None
 
 
@@ -368,6 +374,7 @@ class _Run:
     def __init__(self, opened: _Opened, started: float) -> None:
         self.id, self.started = opened.run_id, started
         self.credentials, self.cursor = opened.credentials, opened.cursor
+        self.chain_start = opened.chain_start
         self.failure = opened.failure
         self.finished = False  # the history row is closed
         self.named: set[str] = set()  # provider ids of the accounts the run's pages named
@@ -385,12 +392,14 @@ class _Run:
             self._calls = []
 
 
-def _begin(conn: Connection) -> None:
-    """Open a chain at the stored cursor, in a new pass, unless one is open (a killed run's,
-    which this run resumes, or this run's): in the transaction that first moves the cursor
-    away from where the chain began, so a chain that is open always says where it began."""
+def _begin(conn: Connection, start: str | None) -> None:
+    """Open a chain in a new pass, unless one is open, in the transaction that first moves
+    the cursor away from where the chain began (a page's, or a restart's before any page),
+    so that an open chain always says where it began. That is `start`, read when the run
+    opened (`_Opened.chain_start`), not the stored cursor: another run of the connection may
+    have moved it since, and a restart there would skip what this run's pages stored."""
     if not conn.in_chain:
-        conn.in_chain, conn.chain_cursor = True, conn.cursor
+        conn.in_chain, conn.chain_cursor = True, start
         conn.sync_pass += 1
         conn.chain_first_pass = conn.sync_pass
 

@@ -147,6 +147,33 @@ def test_a_chain_restarted_before_its_first_page_goes_back_to_where_the_run_bega
     assert _live(engine.store) == _expected(fake)
 
 
+def test_a_run_whose_first_page_lands_after_another_run_restarts_where_it_began(
+    engine: SyncEngine, fake: FakeBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two syncs of one connection at once (a webhook's and the scheduler's): the other runs
+    its whole chain while this one's first page is on its way. This run's chain begins where
+    this run began, not at the cursor the other left: a restart from there would not deliver
+    this run's first page again, and the sweep would tombstone its rows, which still exist."""
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    fake.upsert(*(txn(f"n{n:02}", n, day=3) for n in range(10)))
+    fetch, calls = fake.fetch_changes, [0]
+
+    def racing(credentials: str, cursor: str | None, count: int) -> Any:
+        calls[0] += 1
+        page = fetch(credentials, cursor, count)
+        if calls[0] == 1:
+            other = engine.sync(cid)  # the other run, from start to end
+            assert other.ok and other.added == 10
+            fake.upsert(txn("late", 1))  # this run's next page finds the log changed
+        return page
+
+    monkeypatch.setattr(fake, "fetch_changes", racing)
+    result = engine.sync(cid)
+    assert result.ok and result.restarts == 1
+    assert _live(engine.store) == _expected(fake)
+
+
 def test_posting_modifying_removing_leaves_tombstones(engine: SyncEngine, fake: FakeBank) -> None:
     cid = _connect(engine)
     assert engine.sync(cid).ok
