@@ -57,7 +57,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     ``synchronous=NORMAL``: in WAL mode a commit survives the process being killed, and the
     file stays consistent on power loss, which may undo the last commits; a sync stores each
     page with its cursor in one transaction, so the next sync fetches those pages again.
-    A no-change sync commits six small transactions: FULL would wait for the disk six times.
+    A no-change sync commits two small transactions: FULL would wait for the disk twice.
     """
     cur = dbapi_conn.cursor()
     # First: switching a new file to WAL waits for the write lock, which another process

@@ -11,10 +11,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from client.api.transport import CallRecord
 from client.audit import AuditLog
@@ -38,7 +38,6 @@ from client.store.models import (
     Account,
     Connection,
     ConnectionStatus,
-    SyncRun,
     Transaction,
     utcnow,
 )
@@ -113,18 +112,17 @@ class SyncEngine:
     def credentials(self, connection_id: int) -> str:
         """Decrypt the stored credentials just for the call that needs them."""
         with self.store.session() as session:
-            return self._credentials_of(get_connection(session, connection_id))
+            conn = get_connection(session, connection_id)
+            return self._credentials_of(conn.id, conn.provider, conn.access_token_enc)
 
-    def _credentials_of(self, conn: Connection) -> str:
-        """The connection's decrypted credentials, if it has some and they are this
+    def _credentials_of(self, cid: int, provider: str, encrypted: str | None) -> str:
+        """A connection's decrypted credentials, if it has some and they are this
         provider's."""
-        if conn.provider != self.provider.name:
-            raise ConnectionUnavailable(
-                OTHER_PROVIDER, f"connection {conn.id} belongs to {conn.provider!r}"
-            )
-        if conn.access_token_enc is None:
-            raise ConnectionUnavailable(NO_CREDENTIALS, f"connection {conn.id} has no credentials")
-        return self.cipher.decrypt(conn.access_token_enc)
+        if provider != self.provider.name:
+            raise ConnectionUnavailable(OTHER_PROVIDER, f"connection {cid} belongs to {provider!r}")
+        if encrypted is None:
+            raise ConnectionUnavailable(NO_CREDENTIALS, f"connection {cid} has no credentials")
+        return self.cipher.decrypt(encrypted)
 
     # -- the sync loop ---------------------------------------------------------------------
 
@@ -140,19 +138,18 @@ class SyncEngine:
         provider errors are recorded on the connection and in the result, not raised.
 
         The database sees few, small transactions: one opens the run (history row, credentials,
-        chain) before any provider call; one per page stores the page with its cursor and the
-        audit rows of the calls that fetched it. Without an `on_page` hook the last page's
-        transaction also closes the run and marks the connection healthy, so a sync with
-        nothing new is one provider call between two commits."""
+        cursor) before any provider call; one per page stores the page with its cursor (the
+        first also opens the chain) and the audit rows of the calls that fetched it. Without an
+        `on_page` hook the last page's transaction also closes the run and marks the connection
+        healthy, so a sync with nothing new is one provider call between two commits."""
         result, started = SyncResult(connection_id), time.monotonic()
-        run = _Run(self._open_run(connection_id, trigger, begin_chain=not refresh), started)
+        run = _Run(self._open_run(connection_id, trigger), started)
         try:
             if run.failure is not None:
                 raise run.failure
             provider = self.provider.observed(run.calls)
             if refresh:
                 provider.refresh(run.credentials)
-                run.cursor = self._begin_chain(connection_id)
             self._loop(connection_id, provider, run, result, on_page)
             if result.added or result.modified or result.removed:
                 self._refresh_left_out(connection_id, provider, run)
@@ -208,34 +205,32 @@ class SyncEngine:
             if not page.has_more:
                 return
 
-    def _open_run(self, cid: int, trigger: str, *, begin_chain: bool) -> _Opened:
-        """Open a sync-history row, read the credentials and, unless told not to, open the
-        chain: one transaction, before any provider call (a missing connection raises).
-        A failure to read the credentials is returned, so the history row still commits."""
+    def _open_run(self, cid: int, trigger: str) -> _Opened:
+        """Open a sync-history row and read the credentials and the cursor: one transaction,
+        before any provider call, of two statements when no run was left open (a missing
+        connection raises). A failure to read the credentials is returned, so the history row
+        still commits. The chain opens with the page that first stores a cursor (`_begin`):
+        until then there is nothing a restart would go back before, and a run that never
+        reaches a page writes nothing to the connection."""
         with self.store.session() as session:
-            conn = get_connection(session, cid)
-            history.interrupt_open_runs(session, cid)
-            run = SyncRun(connection_id=cid, trigger=trigger, started_at=utcnow())
-            session.add(run)
-            try:
-                credentials = self._credentials_of(conn)
-            except Exception as exc:  # recorded on the run by `sync`, as it was raised there
-                session.flush()
-                return _Opened(run.id, "", None, exc)
-            cursor = _begin(conn) if begin_chain else None
-            session.flush()
-            return _Opened(run.id, credentials, cursor, None)
-
-    def _begin_chain(self, cid: int) -> str | None:
-        """Resume a chain a killed process left open, or open a new one at the stored cursor."""
-        with self.store.session() as session:
-            return _begin(get_connection(session, cid))
+            found = session.execute(_CREDENTIALS, {"cid": cid}).one_or_none()
+            if found is None:
+                raise _no_connection(cid)
+            provider, token, cursor, in_chain, chain_cursor, any_open = found
+            run_id = history.open_run(session, cid, trigger, interrupting=any_open)
+        try:
+            credentials = self._credentials_of(cid, provider, token)
+        except Exception as exc:  # recorded on the run by `sync`, as it was raised there
+            return _Opened(run_id, "", None, None, exc)
+        # A chain a killed run left open is resumed at its cursor, and restarts where it began.
+        return _Opened(run_id, credentials, cursor, chain_cursor if in_chain else cursor, None)
 
     def _restart_chain(self, cid: int, run: _Run) -> str | None:
         """Back to the cursor that began the chain, in a new pass (see `_sweep`)."""
         with self.store.session() as session:
             run.write_calls(self.audit, session, cid)
             conn = get_connection(session, cid)
+            _begin(conn, run.chain_start)  # no page of the chain stored yet
             conn.cursor = conn.chain_cursor
             conn.sync_pass += 1
             log.info("connection %s: data changed during pagination, restarting", cid)
@@ -250,9 +245,10 @@ class SyncEngine:
         garbage collector waits until the page is stored (`client.collector`)."""
         with collector_paused(), self.store.session() as session:
             run.write_calls(self.audit, session, cid)
-            conn = get_connection(session, cid)
+            conn = get_connection(session, cid, with_accounts=True)
             accounts = {a.provider_id: a for a in conn.accounts}
             refresh_accounts(session, conn, accounts, page.accounts)
+            _begin(conn, run.chain_start)  # before the rows, written in the chain's pass
             run.named.update(account.provider_id for account in page.accounts)
             run.unnamed = accounts.keys() - run.named
             counts = apply_plan(session, conn, plan_page(page), accounts)
@@ -301,7 +297,7 @@ class SyncEngine:
             incoming = []
         with self.store.session() as session:
             run.write_calls(self.audit, session, cid)
-            conn = get_connection(session, cid)
+            conn = get_connection(session, cid, with_accounts=True)
             accounts = {a.provider_id: a for a in conn.accounts}
             left_out = [a for a in incoming if a.provider_id in run.unnamed]
             refresh_accounts(session, conn, accounts, left_out)
@@ -342,6 +338,17 @@ class SyncEngine:
         self.notifier(Notification(kind, cid, advice_for(exc.code), error_code=exc.code))
 
 
+_CONNECTIONS = cast(Table, Connection.__table__)
+# Built once (see `client.sync.history`): what `_open_run` reads.
+_CREDENTIALS = select(
+    _CONNECTIONS.c.provider,
+    _CONNECTIONS.c.access_token_enc,
+    _CONNECTIONS.c.cursor,
+    _CONNECTIONS.c.in_chain,
+    _CONNECTIONS.c.chain_cursor,
+    history.any_open(_CONNECTIONS.c.id),
+).where(_CONNECTIONS.c.id == bindparam("cid"))
+
 _STATUS: dict[type[SyncError], str] = {
     LoginRequired: ConnectionStatus.LOGIN_REQUIRED,
     CredentialsRevoked: ConnectionStatus.DISCONNECTED,
@@ -350,11 +357,13 @@ _STATUS: dict[type[SyncError], str] = {
 
 @dataclass(frozen=True)
 class _Opened:
-    """What opening a run read: the history row, credentials, cursor, or why not."""
+    """What opening a run read: the history row, credentials, cursor and where the run's
+    chain begins (`_begin`), or why not."""
 
     run_id: int
     credentials: str
     cursor: str | None
+    chain_start: str | None
     failure: Exception | None
 
 
@@ -365,6 +374,7 @@ class _Run:
     def __init__(self, opened: _Opened, started: float) -> None:
         self.id, self.started = opened.run_id, started
         self.credentials, self.cursor = opened.credentials, opened.cursor
+        self.chain_start = opened.chain_start
         self.failure = opened.failure
         self.finished = False  # the history row is closed
         self.named: set[str] = set()  # provider ids of the accounts the run's pages named
@@ -382,13 +392,16 @@ class _Run:
             self._calls = []
 
 
-def _begin(conn: Connection) -> str | None:
-    """Resume the chain a killed process left open, or open one at the stored cursor."""
+def _begin(conn: Connection, start: str | None) -> None:
+    """Open a chain in a new pass, unless one is open, in the transaction that first moves
+    the cursor away from where the chain began (a page's, or a restart's before any page),
+    so that an open chain always says where it began. That is `start`, read when the run
+    opened (`_Opened.chain_start`), not the stored cursor: another run of the connection may
+    have moved it since, and a restart there would skip what this run's pages stored."""
     if not conn.in_chain:
-        conn.in_chain, conn.chain_cursor = True, conn.cursor
+        conn.in_chain, conn.chain_cursor = True, start
         conn.sync_pass += 1
         conn.chain_first_pass = conn.sync_pass
-    return conn.cursor
 
 
 def _mark_healthy(conn: Connection) -> None:
@@ -398,12 +411,20 @@ def _mark_healthy(conn: Connection) -> None:
     conn.last_error_code = conn.last_error_message = None
 
 
-def get_connection(session: Session, cid: int) -> Connection:
-    """The connection row, or a clear error."""
-    conn = session.get(Connection, cid)
+def get_connection(session: Session, cid: int, *, with_accounts: bool = False) -> Connection:
+    """The connection row (`with_accounts`: and its accounts, in the same statement), or a
+    clear error."""
+    conn = session.get(
+        Connection, cid, options=[joinedload(Connection.accounts)] if with_accounts else ()
+    )
     if conn is None:
-        raise ConnectionUnavailable("NO_CONNECTION", f"no connection {cid}")
+        raise _no_connection(cid)
     return conn
+
+
+def _no_connection(cid: int) -> ConnectionUnavailable:
+    """What syncing a connection that is not stored raises."""
+    return ConnectionUnavailable("NO_CONNECTION", f"no connection {cid}")
 
 
 def _sweep(session: Session, conn: Connection) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from client.audit import AuditLog
 from client.cli_render import advice, history_table
@@ -22,6 +22,7 @@ from client.crypto import TokenCipher
 from client.notify import CollectingNotifier
 from client.providers.errors import (
     AppMisconfigured,
+    CursorReset,
     LoginRequired,
     ProviderUnavailable,
     SyncError,
@@ -93,6 +94,84 @@ def test_engine_pages_fake_provider_to_its_truth(engine: SyncEngine, fake: FakeB
     with engine.store.session() as s:
         calls = [e.name for e in s.scalars(select(AuditEvent).where(AuditEvent.kind == "call"))]
     assert calls == ["/changes"] * 7  # the observer the engine attached saw every call
+
+
+def test_a_sync_with_nothing_new_is_seven_statements_in_two_transactions(
+    engine: SyncEngine,
+) -> None:
+    """Each statement is a round trip to PostgreSQL. The run opens with the connection read
+    (with whether a run was left open: none, so no rows to mark interrupted) and its history
+    row inserted; the one page writes its call's audit row, reads the connection with its
+    accounts, and updates the accounts' balance time, the connection (the chain opens and
+    closes in that page: one write) and the run. It took ten before."""
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    statements: list[str] = []
+
+    def executed(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement.split(None, 1)[0])
+
+    def committed(_conn: object) -> None:
+        statements.append("COMMIT")
+
+    database = engine.store.engine
+    event.listen(database, "before_cursor_execute", executed)
+    event.listen(database, "commit", committed)
+    try:
+        result = engine.sync(cid)
+    finally:
+        event.remove(database, "before_cursor_execute", executed)
+        event.remove(database, "commit", committed)
+    assert result.ok and result.pages == 1
+    opening, page = ["SELECT", "INSERT", "COMMIT"], ["INSERT", "SELECT", *["UPDATE"] * 3, "COMMIT"]
+    assert statements == opening + page
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        run = s.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+        assert conn is not None and not conn.in_chain and conn.chain_cursor is None
+        assert run is not None and run.finished_at is not None and run.pages == 1
+
+
+def test_a_chain_restarted_before_its_first_page_goes_back_to_where_the_run_began(
+    engine: SyncEngine, fake: FakeBank
+) -> None:
+    """A chain opens with its first page stored; a restart before that (the provider says the
+    log changed at the run's first call) begins it at the stored cursor, not at the start of
+    the history (which paged all 24 rows again)."""
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    fake.upsert(txn("new", -3))
+    fake.failures.append(CursorReset("MUTATION", "the log changed during pagination"))
+    result = engine.sync(cid)
+    assert result.ok and (result.restarts, result.pages, result.added) == (1, 1, 1)
+    assert _live(engine.store) == _expected(fake)
+
+
+def test_a_run_whose_first_page_lands_after_another_run_restarts_where_it_began(
+    engine: SyncEngine, fake: FakeBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two syncs of one connection at once (a webhook's and the scheduler's): the other runs
+    its whole chain while this one's first page is on its way. This run's chain begins where
+    this run began, not at the cursor the other left: a restart from there would not deliver
+    this run's first page again, and the sweep would tombstone its rows, which still exist."""
+    cid = _connect(engine)
+    assert engine.sync(cid).ok
+    fake.upsert(*(txn(f"n{n:02}", n, day=3) for n in range(10)))
+    fetch, calls = fake.fetch_changes, [0]
+
+    def racing(credentials: str, cursor: str | None, count: int) -> Any:
+        calls[0] += 1
+        page = fetch(credentials, cursor, count)
+        if calls[0] == 1:
+            other = engine.sync(cid)  # the other run, from start to end
+            assert other.ok and other.added == 10
+            fake.upsert(txn("late", 1))  # this run's next page finds the log changed
+        return page
+
+    monkeypatch.setattr(fake, "fetch_changes", racing)
+    result = engine.sync(cid)
+    assert result.ok and result.restarts == 1
+    assert _live(engine.store) == _expected(fake)
 
 
 def test_posting_modifying_removing_leaves_tombstones(engine: SyncEngine, fake: FakeBank) -> None:
@@ -241,9 +320,11 @@ def test_malformed_rule_is_recorded_not_raised(engine: SyncEngine) -> None:
     assert result.error_code == "INVALID_RULE" and "rules[0].match" in (result.error_message or "")
     with engine.store.session() as s:
         conn = s.get(Connection, cid)
-        assert conn is not None and conn.status == "error" and conn.in_chain  # resumes once fixed
+        assert conn is not None and conn.status == "error"
+        assert conn.cursor is None  # the page stored nothing: the next run starts where it did
         conn.settings = {}
-    assert engine.sync(cid).ok
+    again = engine.sync(cid)
+    assert again.ok and again.added == 23
 
 
 def test_connection_of_another_provider_is_left_alone(engine: SyncEngine, fake: FakeBank) -> None:
