@@ -5,7 +5,7 @@ the sandbox comes to the least its core packages cost.
     .venv/bin/python -m bench.bench_floor --database-url postgresql://postgres@127.0.0.1/bench
 
 Three servers under the same gunicorn settings, loaded in turn by the same wrk run over
-``--rounds`` rounds: the sandbox, ``floor_app`` (Flask + Flask-SQLAlchemy + marshmallow
+``--rounds`` rounds: the sandbox, ``floor_app`` (Flask + SQLAlchemy + marshmallow
 answering the same call from the same database in as few statements as it can, with
 nothing else the sandbox does) and ``bare_app`` (the sandbox's reply bytes from memory).
 Issue 16's targets are the sandbox at 0.5x bare (balance) and 0.35x (sync, the first page of

@@ -57,8 +57,7 @@ def test_the_floor_shows_the_sandboxs_accounts_and_first_sync_page(
     try:
         replies = {p: floor.post(p, json={"access_token": token, **x}) for p, x in ENDPOINTS}
     finally:
-        with floor_server.app_context():
-            floor_server.extensions["sqlalchemy"].engine.dispose()
+        floor_server.extensions["floor_reads"].engine.dispose()
     for path, response in replies.items():
         assert response.status_code == 200
         bench_floor._same_reply(response.data, _bytes(expected[path]), path)  # raises if not
