@@ -138,7 +138,9 @@ def security_headers(response: Response) -> Response:
     chosen = PAGE_HEADERS if page else API_HEADERS
     if hashes:
         chosen = _hardening(f"{PAGE_POLICY}; script-src {' '.join(hashes)}")
-    headers.extend([(name, value) for lower, name, value in chosen if lower not in present])
+    for lower, name, value in chosen:
+        if lower not in present:
+            headers.add(name, value)
     return response
 
 
