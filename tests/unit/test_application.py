@@ -8,7 +8,7 @@ import flask.app
 import pytest
 
 from sandbox import create_app
-from sandbox.application import SandboxFlask
+from sandbox.application import KEPT_FUNCTIONS, SandboxFlask
 
 
 def test_the_sandbox_is_built_as_a_sandbox_flask() -> None:
@@ -46,3 +46,23 @@ def test_an_async_function_meets_flasks_own_answer_every_time() -> None:
     for _ in range(2):
         with pytest.raises(RuntimeError, match="async"):
             app.ensure_sync(view)
+
+
+def test_bound_methods_and_functions_past_the_limit_are_not_kept() -> None:
+    """A bound method may be of an object made per request, a closure made per call: kept,
+    each would live as long as the app."""
+    app = SandboxFlask(__name__)
+
+    class View:
+        def get(self) -> str:
+            return "ok"
+
+    assert app.ensure_sync(View().get)() == "ok"
+    for _ in range(KEPT_FUNCTIONS + 10):
+
+        def closure() -> str:
+            return "ok"
+
+        assert app.ensure_sync(closure) is closure
+    assert len(app._synced) == KEPT_FUNCTIONS
+    assert all(type(func).__name__ == "function" for func in app._synced)
