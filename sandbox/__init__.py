@@ -47,10 +47,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _build(config: Mapping[str, Any]) -> Flask:
-    from flask import Flask
     from sqlalchemy.exc import SQLAlchemyError
 
     from . import inputs, security
+    from .application import SandboxFlask
     from .extensions import (
         commit_work,
         db,
@@ -62,7 +62,7 @@ def _build(config: Mapping[str, Any]) -> Flask:
     from .rendering import OrjsonProvider
     from .routing import LazyBuilderRule
 
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = SandboxFlask(__name__, instance_relative_config=True, static_folder=None)
     app.url_rule_class = LazyBuilderRule  # URL builders compile at first use, not at start
     try:
         _configure(app, config)

@@ -22,10 +22,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Flask, request
+from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
+from .application import this_request
 from .core.errors import InvalidBody, InvalidField
 from .core.strict_json import check_text, field_name, parse
 
@@ -65,20 +66,22 @@ def install(app: Flask, provider_class: type[StrictJSONProvider] = StrictJSONPro
 
 def screen_request() -> None:
     """Refuse NUL anywhere and malformed JSON bodies before any view or database sees them."""
-    if _may_hold_nul(request.environ):  # else the path, query and headers hold none
-        _refuse_nul([("path", request.path)])
-        _refuse_nul(request.args.items(multi=True))
-        _refuse_nul(request.headers.items())
-    if request.mimetype in FORM_TYPES:
-        if request.mimetype == URLENCODED:
-            _screen_form(request.get_data(cache=True))  # cached: ``request.form`` reads it
-        _refuse_nul(request.form.items(multi=True))
+    req = this_request()
+    if _may_hold_nul(req.environ):  # else the path, query and headers hold none
+        _refuse_nul([("path", req.path)])
+        _refuse_nul(req.args.items(multi=True))
+        _refuse_nul(req.headers.items())
+    mimetype = req.mimetype
+    if mimetype in FORM_TYPES:
+        if mimetype == URLENCODED:
+            _screen_form(req.get_data(cache=True))  # cached: ``request.form`` reads it
+        _refuse_nul(req.form.items(multi=True))
         return
-    data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: werkzeug's 413
+    data = req.get_data(cache=True)  # over MAX_CONTENT_LENGTH: werkzeug's 413
     if b"\x00" in data:
         raise InvalidBody("the body must not contain NUL bytes", field="body")
-    if data and request.is_json:
-        request.get_json()  # parsed once, checked, and cached for the view
+    if data and req.is_json:
+        req.get_json()  # parsed once, checked, and cached for the view
 
 
 def _may_hold_nul(environ: dict[str, Any]) -> bool:
@@ -88,13 +91,12 @@ def _may_hold_nul(environ: dict[str, Any]) -> bool:
     values) and a look for ``%00`` in the query: a fifth of the cost of decoding the query and
     naming every header, which only a request that may hold a NUL then pays.
     """
-    query = environ.get("QUERY_STRING", "")
-    if "%00" in query:
+    if "%00" in environ.get("QUERY_STRING", ""):
         return True
-    return any(
-        "\x00" in key or (isinstance(value, str) and "\x00" in value)
-        for key, value in environ.items()
-    )
+    for key, value in environ.items():
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            return True
+    return False
 
 
 def _screen_form(body: bytes) -> None:

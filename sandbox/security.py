@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Request, Response, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from markupsafe import Markup
 from werkzeug.serving import WSGIRequestHandler
 
@@ -50,6 +50,8 @@ _SECRET_QUERY = re.compile(rf"(?:(?<=[?&;])|^)((?:{'|'.join(SECRET_PARAMS)})=)[^
 
 def redact(text: str) -> str:
     """``text`` (a request line or query string) with secret query values replaced."""
+    if "=" not in text:  # no ``name=value`` to redact: most API paths, at every call
+        return text
     return _SECRET_QUERY.sub(r"\1REDACTED", text)
 
 
@@ -70,6 +72,12 @@ class HardenedSessionInterface(SecureCookieSessionInterface):
         ):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Nothing for a session nobody touched (every API call's): Flask's own method
+        reads the cookie settings before finding that it has nothing to set or vary."""
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
 
 
 class RedactingRequestHandler(WSGIRequestHandler):
@@ -95,13 +103,15 @@ def install(app: Flask) -> None:
     app.wsgi_app = redacting_environ(app.wsgi_app)  # type: ignore[method-assign,assignment]
 
 
-def _hardening(policy: str) -> tuple[tuple[str, str], ...]:
-    return (
+def _hardening(policy: str) -> tuple[tuple[str, str, str], ...]:
+    """The headers, each with its name in lower case (looked for among the reply's)."""
+    headers = (
         ("Content-Security-Policy", policy),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "no-referrer"),
         ("X-Frame-Options", "DENY"),
     )
+    return tuple((name.lower(), name, value) for name, value in headers)
 
 
 PAGE_HEADERS, API_HEADERS = _hardening(PAGE_POLICY), _hardening(API_POLICY)
@@ -122,14 +132,14 @@ def security_headers(response: Response) -> Response:
     a header the view set itself stays. One pass over the reply's headers, where a
     ``setdefault`` each scanned them four times (a fiftieth of a balance call)."""
     headers = response.headers
-    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers iterate pairs)
+    present = {name.lower() for name, _ in headers}
     page = response.mimetype == "text/html"
     hashes = request.environ.get(SCRIPT_HASHES) if page else None
     chosen = PAGE_HEADERS if page else API_HEADERS
     if hashes:
         chosen = _hardening(f"{PAGE_POLICY}; script-src {' '.join(hashes)}")
-    for name, value in chosen:
-        if name.lower() not in present:
+    for lower, name, value in chosen:
+        if lower not in present:
             headers.add(name, value)
     return response
 

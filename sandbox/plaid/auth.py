@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import g
 
+from ..application import this_request
 from ..core.bank import Bank, authenticate, authenticate_call
 from ..core.errors import InvalidBody, InvalidHeaders
 from ..extensions import current_session, tenant_bank
@@ -30,18 +31,21 @@ def load_body_and_tenant() -> None:
     """Parse the body, then resolve the tenant unless the endpoint is public."""
     # ``sandbox.inputs`` has already refused bodies that are too big, too deep, or hold NUL
     # or unpaired surrogates; what is left is whether the body is a JSON object.
-    data = request.get_data(cache=True)
-    if data and "Content-Type" not in request.headers:
+    req = this_request()
+    data = req.get_data(cache=True)
+    headers = req.headers
+    if data and "Content-Type" not in headers:
         raise InvalidHeaders(field="Content-Type")  # Plaid's INVALID_HEADERS (plaid.md §5)
-    body = request.get_json(silent=True) if data else {}
+    body = req.get_json(silent=True) if data else {}
     if body is None:
         raise InvalidBody("body could not be parsed as JSON", field="body")
     if not isinstance(body, dict):
         raise InvalidBody("request body must be a JSON object", field="body")
-    client_id = _key(body.pop("client_id", None)) or request.headers.get("PLAID-CLIENT-ID")
-    secret = _key(body.pop("secret", None)) or request.headers.get("PLAID-SECRET")
+    client_id = _key(body.pop("client_id", None)) or headers.get("PLAID-CLIENT-ID")
+    secret = _key(body.pop("secret", None)) or headers.get("PLAID-SECRET")
     g.body = body
-    if request.path in UNAUTHENTICATED:
+    path = req.path
+    if path in UNAUTHENTICATED:
         return
     token = body.get("access_token")
     if isinstance(token, str) and token:  # the fault gate resolves it next: read it now
@@ -50,7 +54,7 @@ def load_body_and_tenant() -> None:
             client_id,
             secret,
             token,
-            with_accounts=request.path in ACCOUNTS_REPLIES,
+            with_accounts=path in ACCOUNTS_REPLIES,
         )
         g.bank = tenant_bank(tenant, {token: called})
     else:

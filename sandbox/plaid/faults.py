@@ -17,9 +17,10 @@ breaks is declared to the core here; Plaid's rate limits, in ``ratelimits.py``.
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, request
+from flask import Request, Response, current_app, g
 
 from .. import fault_replies
+from ..application import this_request
 from ..core.bank import Call, add_outage_endpoints
 from ..extensions import rate_limiter
 from . import auth
@@ -43,10 +44,11 @@ add_outage_endpoints(
 @bp.before_request
 def inject_faults() -> Response | None:
     """Ask the gate about this call and act on its decision before the view runs."""
-    if request.path in auth.UNAUTHENTICATED:
+    req = this_request()
+    if req.path in auth.UNAUTHENTICATED:
         return None
     bank = auth.current_bank()
-    g.plaid_uncounted_call = call = _call()
+    g.plaid_uncounted_call = call = _call(req)
     return fault_replies.act(bank.faults.gate(call, bank.now(), None, _limits_on()))
 
 
@@ -76,14 +78,14 @@ def log_fault(_exc: BaseException | None) -> None:
     fault_replies.log(auth.current_bank)
 
 
-def _call() -> Call:
+def _call(req: Request) -> Call:
     """The call as the gate needs it: endpoint, access token, institution, one-off header."""
     body = auth.body()
     token, institution = body.get("access_token"), body.get("institution_id")
     return Call(
-        endpoint=request.path,
+        endpoint=req.path,
         dialect="plaid",
         access_token=token if isinstance(token, str) and token else None,
         institution_id=institution if isinstance(institution, str) else None,
-        header=request.headers.get("Sandbox-Fault"),
+        header=req.headers.get("Sandbox-Fault"),
     )

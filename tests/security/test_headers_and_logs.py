@@ -28,6 +28,18 @@ def test_api_replies_send_nosniff_referrer_policy_and_csp(plaid: PlaidClient) ->
     assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
 
 
+def test_api_replies_set_no_cookie_and_vary_on_none(plaid: PlaidClient) -> None:
+    """A call that never touched the session skips saving it: no cookie, no ``Vary``."""
+    reply = plaid.post("/categories/get")
+    assert "Set-Cookie" not in reply.headers and "Vary" not in reply.headers
+
+
+def test_a_page_that_read_the_session_varies_on_the_cookie(app: Flask) -> None:
+    client = app.test_client()
+    client.get("/dashboard/login")  # sets the session cookie
+    assert "Cookie" in client.get("/dashboard/login").headers.get("Vary", "")
+
+
 def _session_cookie(app: Flask, base_url: str) -> str:
     reply = app.test_client().get("/dashboard/login", base_url=base_url)
     return next(v for k, v in reply.headers.items() if k == "Set-Cookie" and "session=" in v)
@@ -51,6 +63,8 @@ def test_session_cookie_is_secure_over_https(app: Flask) -> None:
             "GET /link/oauth-callback?code=REDACTED&state=REDACTED HTTP/1.1",
         ),
         ("GET /dashboard?next=/x HTTP/1.1", "GET /dashboard?next=/x HTTP/1.1"),
+        ("token=t0k", "token=REDACTED"),  # a bare query string, as gunicorn's ``%(q)s``
+        ("/accounts/balance/get", "/accounts/balance/get"),
     ],
 )
 def test_redact_hides_tokens_in_request_lines(line: str, shown: str) -> None:
