@@ -483,7 +483,9 @@ def seed(
             f"Invalid value for '--password': {username} does not sign in with it: {exc.message}"
         ) from None
     except CoreError as exc:
-        raise click.ClickException(f"{exc.condition}: {exc.message}") from None
+        # An ``error_<CODE>`` password fails every link by design: the password is the cause.
+        option = "Invalid value for '--password': " if password == f"error_{exc.condition}" else ""
+        raise click.ClickException(f"{option}{exc.condition}: {exc.message}") from None
     db.session.commit()
     click.echo(json.dumps(made, indent=2))
 

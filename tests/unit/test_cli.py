@@ -121,6 +121,18 @@ def test_seed_refuses_a_password_that_does_not_sign_in_naming_it(
     assert result.output.count("\n") == 1
 
 
+def test_seed_refuses_an_error_password_naming_it_with_its_error(cli_app: Flask) -> None:
+    """It printed ``Error: ITEM_LOCKED: …``, without saying that the password caused it."""
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    result = runner.invoke(seed, ["--password", "error_ITEM_LOCKED"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: Invalid value for '--password': ITEM_LOCKED: the account is locked."
+    )
+    assert result.output.count("\n") == 1
+
+
 def test_tenants_create_then_list_shows_client_id_not_secret(cli_app: Flask) -> None:
     runner = cli_app.test_cli_runner()
     runner.invoke(init_db)
