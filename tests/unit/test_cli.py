@@ -635,6 +635,18 @@ def test_serve_with_an_unreachable_rate_limit_store_is_one_line(cli_env: dict[st
     assert_one_line_error(result, "SANDBOX_RATELIMIT_STORAGE_URL", "does not answer")
 
 
+def test_serve_with_a_redis_store_but_no_redis_package_says_what_to_install(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """limits' "'redis' prerequisite not available" did not name the extra to install."""
+    monkeypatch.setitem(sys.modules, "redis", None)  # as without the redis extra
+    env = {**cli_env, "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0"}
+    result = run_main(["serve", "--port", "0"], env)
+    assert_one_line_error(
+        result, "SANDBOX_RATELIMIT_STORAGE_URL", "pip install 'bank-sandbox[redis]'"
+    )
+
+
 def test_a_rate_limit_store_outage_lets_calls_through() -> None:
     """Every rate-limited call answered 500 while Redis was away."""
     limiter = ForgivingRateLimiter("redis://127.0.0.1:1/0")
