@@ -312,10 +312,11 @@ def _relink(bank: BankSync, connection_id: int, public_token: str, relink: bool)
 @click.pass_context
 def sync(ctx: click.Context, connection_id: int | None) -> None:
     """Sync one connection (or all linked Plaid ones) with a progress display."""
-    bank = _bank(ctx)
-    if connection_id is not None:
+    if connection_id is not None:  # refused before the keys are asked for, as in disconnect
         _own_connection(ctx, connection_id)
         _plaid_only(ctx, connection_id, "TrueLayerSync.sync")
+    bank = _bank(ctx)
+    if connection_id is not None:
         ids = [connection_id]
     else:
         ids = _linked_ids(ctx, bank.engine.provider.name)

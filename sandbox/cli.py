@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import importlib
+import importlib.util
 import json
 import os
 import secrets
@@ -298,6 +299,12 @@ def _check_rate_limit_storage(app: Flask) -> None:
     url = app.config.get("RATELIMIT_STORAGE_URL")
     if not url:
         return
+    if "redis" in str(url).partition(":")[0] and importlib.util.find_spec("redis") is None:
+        # limits' own words ("'redis' prerequisite not available") do not say what to install
+        raise click.ClickException(
+            "SANDBOX_RATELIMIT_STORAGE_URL: a Redis store needs the redis extra: "
+            "pip install 'bank-sandbox[redis]'"
+        )
     from limits.errors import ConfigurationError
 
     from .extensions import rate_limiter
@@ -483,7 +490,9 @@ def seed(
             f"Invalid value for '--password': {username} does not sign in with it: {exc.message}"
         ) from None
     except CoreError as exc:
-        raise click.ClickException(f"{exc.condition}: {exc.message}") from None
+        # An ``error_<CODE>`` password fails every link by design: the password is the cause.
+        option = "Invalid value for '--password': " if password == f"error_{exc.condition}" else ""
+        raise click.ClickException(f"{option}{exc.condition}: {exc.message}") from None
     db.session.commit()
     click.echo(json.dumps(made, indent=2))
 

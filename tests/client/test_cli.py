@@ -836,7 +836,7 @@ GOOD_THEN_BAD = f"{'A' * 43}=,x"
 def test_cli_a_malformed_key_names_the_setting(tmp_path: Path, keys: str) -> None:
     """It was cryptography's "Fernet key must be 32 url-safe base64-encoded bytes."."""
     runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
-    result = runner.invoke(main, ["--keys", keys, "sync", "1"])
+    result = runner.invoke(main, ["--keys", keys, "sync"])
     assert result.exit_code == 1 and result.output == (
         "Error: BANK_CLIENT_KEYS (--keys) holds a key that is not a Fernet key (32 url-safe "
         "base64-encoded bytes); generate one with `bank-client new-key`\n"
@@ -896,12 +896,14 @@ def test_cli_plaid_commands_refuse_a_truelayer_connection_saying_what_to_use(
     """`sync 1` on a TrueLayer connection was a failed run in its history and one line,
     `OTHER_PROVIDER: connection 1 belongs to 'truelayer'`, with nothing to do about it (so were
     `reconnect` and `disconnect`): no setting makes bank-client serve TrueLayer, so the id is
-    a usage error that names the call to use, and the connection's history is left alone."""
+    a usage error that names the call to use, and the connection's history is left alone.
+    Without `BANK_CLIENT_KEYS` too: `sync` asked for the keys first, to then refuse the id."""
     tl, cid = _truelayer_connection(cli, tenant)
-    result = cli.runner.invoke(main, [command, str(cid)])
-    assert result.exit_code == 2, result.output
-    assert f"connection {cid} is a TrueLayer connection" in result.output
-    assert instead in result.output and "docs/client-truelayer.md" in result.output
+    for env in ({}, {"BANK_CLIENT_KEYS": None}):
+        result = cli.runner.invoke(main, [command, str(cid)], env=env)
+        assert result.exit_code == 2, result.output
+        assert f"connection {cid} is a TrueLayer connection" in result.output
+        assert instead in result.output and "docs/client-truelayer.md" in result.output
     with tl.store.session() as s:
         assert s.scalar(select(func.count()).select_from(SyncRun)) == 1  # the app's sync only
         conn = s.get(Connection, cid)

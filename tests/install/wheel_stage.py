@@ -118,7 +118,8 @@ def install(work: Path, wheel: Path) -> Path:
 
 
 def console_scripts(venv: Path, work: Path, wheel: Path) -> None:
-    """Our version and help; ``bank-client`` names its extra until it is installed."""
+    """Our version and help; ``bank-client``, and ``serve`` with a Redis rate-limit store,
+    name their extra until it is installed."""
     version = run(venv / "bin/bank-sandbox", "--version", cwd=work).strip()
     assert version.startswith("bank-sandbox, version "), version
     usage = run(venv / "bin/bank-sandbox", "--help", cwd=work)
@@ -128,9 +129,23 @@ def console_scripts(venv: Path, work: Path, wheel: Path) -> None:
     )
     assert bare.returncode != 0 and "Traceback" not in bare.stderr, bare.stderr
     assert len(bare.stderr.strip().splitlines()) == 1 and "[client]" in bare.stderr, bare.stderr
+    no_redis = subprocess.run(
+        [venv / "bin/bank-sandbox", "serve", "--port", "0"],
+        cwd=work,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{work / 'no-redis.db'}",
+            "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert no_redis.returncode == 1 and "Traceback" not in no_redis.stderr, no_redis.stderr
+    assert "pip install 'bank-sandbox[redis]'" in no_redis.stderr, no_redis.stderr
     run(venv / "bin/python", "-m", "pip", "install", "-q", f"{wheel}[client]", cwd=work)
     assert "Usage: bank-client" in run(venv / "bin/bank-client", "--help", cwd=work)
     print(f"    {version}; bank-client without its extra: {bare.stderr.strip()!r}; with it: ok")
+    print(f"    a Redis rate-limit store without the redis extra: {no_redis.stderr.strip()!r}")
 
 
 @contextmanager

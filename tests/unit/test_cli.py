@@ -121,6 +121,18 @@ def test_seed_refuses_a_password_that_does_not_sign_in_naming_it(
     assert result.output.count("\n") == 1
 
 
+def test_seed_refuses_an_error_password_naming_it_with_its_error(cli_app: Flask) -> None:
+    """It printed ``Error: ITEM_LOCKED: …``, without saying that the password caused it."""
+    runner = cli_app.test_cli_runner()
+    runner.invoke(init_db)
+    result = runner.invoke(seed, ["--password", "error_ITEM_LOCKED"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: Invalid value for '--password': ITEM_LOCKED: the account is locked."
+    )
+    assert result.output.count("\n") == 1
+
+
 def test_tenants_create_then_list_shows_client_id_not_secret(cli_app: Flask) -> None:
     runner = cli_app.test_cli_runner()
     runner.invoke(init_db)
@@ -621,6 +633,18 @@ def test_serve_with_an_unreachable_rate_limit_store_is_one_line(cli_env: dict[st
     env = {**cli_env, "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0"}
     result = run_main(["serve", "--port", "0"], env)
     assert_one_line_error(result, "SANDBOX_RATELIMIT_STORAGE_URL", "does not answer")
+
+
+def test_serve_with_a_redis_store_but_no_redis_package_says_what_to_install(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """limits' "'redis' prerequisite not available" did not name the extra to install."""
+    monkeypatch.setitem(sys.modules, "redis", None)  # as without the redis extra
+    env = {**cli_env, "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0"}
+    result = run_main(["serve", "--port", "0"], env)
+    assert_one_line_error(
+        result, "SANDBOX_RATELIMIT_STORAGE_URL", "pip install 'bank-sandbox[redis]'"
+    )
 
 
 def test_a_rate_limit_store_outage_lets_calls_through() -> None:
