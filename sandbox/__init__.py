@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # Flask loads in create_app, so the pytest plugin imports not
     from flask import Flask, Response
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -126,17 +127,21 @@ def _check_choices(config: dict[str, Any]) -> None:
     """Settings that take one of a few words, turned into the word the code compares with
     (``RATE_LIMITS=false`` left the limits on, ``WEBHOOK_DISPATCHER=bogus`` started without
     a dispatcher); anything else is refused, naming the variable and what it takes."""
+    from .failures import SettingsError
+
     for key, spellings in CHOICES.items():
         value = str(config[key]).strip().lower()
         if value not in spellings:
             allowed = ", ".join(dict.fromkeys(spellings))
-            raise ValueError(f"SANDBOX_{key} must be one of {allowed}, not {config[key]!r}")
+            raise SettingsError(f"SANDBOX_{key} must be one of {allowed}, not {config[key]!r}")
         config[key] = spellings[value]
 
 
 def _check_integers(config: dict[str, Any]) -> None:
     """Integer settings (strings from the environment) turned into numbers; one that is not
     a number in its range is refused, naming the variable and the range."""
+    from .failures import SettingsError
+
     for key, (lowest, highest) in INTEGER_SETTINGS.items():
         value = config[key]
         try:
@@ -145,7 +150,7 @@ def _check_integers(config: dict[str, Any]) -> None:
             number = None
         if number is None or number < lowest or (highest is not None and number > highest):
             bounds = f"of at least {lowest}" if highest is None else f"from {lowest} to {highest}"
-            raise ValueError(f"SANDBOX_{key} must be an integer {bounds}, not {value!r}")
+            raise SettingsError(f"SANDBOX_{key} must be an integer {bounds}, not {value!r}")
         config[key] = number
 
 
@@ -168,6 +173,7 @@ def _database_url(app: Flask) -> str:
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(app.instance_path) / 'sandbox.db'}"
+    _check_backend(url)
     _check_sqlite_file(url, Path(app.instance_path))
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url[len("postgres://") :]
@@ -176,11 +182,38 @@ def _database_url(app: Flask) -> str:
     return url
 
 
+def _check_backend(url: str) -> None:
+    """SQLite or PostgreSQL, the databases the sandbox runs on (and tests on), through a
+    driver that is installed. SQLAlchemy refused others naming a missing module
+    (``mysql://``: "No module named 'MySQLdb'") or plugin, not the setting, nor what would do."""
+    from sqlalchemy.engine import make_url
+
+    from .failures import SettingsError
+
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_DATABASES:
+        raise SettingsError(
+            f"DATABASE_URL names a {backend} database: the sandbox runs on SQLite "
+            "(sqlite:///path/to/file.db, the default) or PostgreSQL "
+            "(postgresql://user@host/database)"
+        )
+    try:
+        parsed.get_dialect().import_dbapi()
+    except ImportError as exc:
+        raise SettingsError(
+            f"DATABASE_URL names the driver {parsed.get_driver_name()}, which is not installed: "
+            f"use {backend}:// (its driver comes with the sandbox)"
+        ) from exc
+
+
 def _check_sqlite_file(url: str, instance: Path) -> None:
     """A SQLite file in a folder that exists, not a folder: SQLite said only "unable to open
     database file", naming neither the path nor what is wrong with it. A relative path is
     in the instance folder, as Flask-SQLAlchemy places it."""
     from sqlalchemy.engine import make_url
+
+    from .failures import SettingsError
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
@@ -189,9 +222,9 @@ def _check_sqlite_file(url: str, instance: Path) -> None:
         return
     path = instance / str(parsed.database)  # an absolute path stays itself
     if path.is_dir():
-        raise ValueError(f"DATABASE_URL names the folder {path}: name a file in it")
+        raise SettingsError(f"DATABASE_URL names the folder {path}: name a file in it")
     if not path.parent.is_dir():
-        raise ValueError(f"DATABASE_URL names {path}, in a folder that does not exist")
+        raise SettingsError(f"DATABASE_URL names {path}, in a folder that does not exist")
 
 
 def _instance_secret_key(app: Flask) -> str:

@@ -258,10 +258,15 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
     ("variable", "value", "expected"),
     [
         ("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none", "OperationalError"),
-        ("DATABASE_URL", "nodb://x", "cannot start from these settings"),
-        # The driver is missing: the cause is named in a fresh process ("No module named"),
-        # but after other in-process tests SQLAlchemy may fail differently; both are one line.
-        ("DATABASE_URL", "mysql://x/y", "cannot start from these settings"),
+        # SQLAlchemy named a plugin or a missing driver module ("No module named 'MySQLdb'"),
+        # not the setting nor what would do.
+        ("DATABASE_URL", "nodb://x", "DATABASE_URL names a nodb database: the sandbox runs on"),
+        ("DATABASE_URL", "mysql://x/y", "DATABASE_URL names a mysql database: the sandbox runs"),
+        (
+            "DATABASE_URL",
+            "postgresql+psycopg2://x/y",
+            "DATABASE_URL names the driver psycopg2, which is not installed: use postgresql://",
+        ),
         ("SANDBOX_SEED", "seven", "cannot start from these settings"),
         # SQLite said only "unable to open database file".
         (
@@ -285,7 +290,10 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
 def test_bad_settings_are_one_line(
     cli_env: dict[str, str], variable: str, value: str, expected: str
 ) -> None:
-    assert_one_line_error(run_main(["init-db"], {**cli_env, variable: value}), expected)
+    result = run_main(["init-db"], {**cli_env, variable: value})
+    assert_one_line_error(result, expected)
+    if "must be" in expected or "names" in expected:  # the sandbox's own check, said plainly
+        assert "Error:" not in result.output.replace("Error: ", "", 1), result.output
 
 
 @pytest.mark.parametrize("args", [["init-db"], ["routes"], ["db", "current"]])
@@ -294,7 +302,7 @@ def test_bad_settings_are_one_line(
     [
         ("SANDBOX_RATE_LIMITS", "maybe", "SANDBOX_RATE_LIMITS must be one of on,"),
         ("SANDBOX_SEED", "seven", "SANDBOX_SEED must be an integer"),
-        ("DATABASE_URL", "nodb://x", "NoSuchModuleError"),
+        ("DATABASE_URL", "nodb://x", "DATABASE_URL names a nodb database"),
     ],
 )
 def test_flask_cli_with_bad_settings_is_one_line(
