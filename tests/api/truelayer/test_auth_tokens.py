@@ -483,6 +483,20 @@ def test_reauthuri_errors(
     assert reply.get_json()["error_details"]["parameter"] in change
 
 
+def test_a_connection_ninety_days_past_its_consent_cannot_be_renewed(
+    tl_auth: AuthDialog,
+) -> None:
+    tokens = tl_auth.tokens()
+    tl_auth.advance(dt.timedelta(days=90 + 90))  # TrueLayer: renewable up to 90 days after
+    status, body = extend(tl_auth, tokens["refresh_token"])
+    assert (status, body["title"]) == (422, "Connection Cannot Be Extended"), body
+    assert "connect again" in str(body["detail"])
+    reauth = {"response_type": "code", "refresh_token": tokens["refresh_token"]}
+    reply = tl_auth.client.post("/v1/reauthuri", json={**reauth, "redirect_uri": REDIRECT})
+    assert (reply.status_code, reply.get_json()["error"]) == (401, "invalid_request")
+    assert "connect again" in reply.get_json()["error_details"]["reason"]
+
+
 def test_the_endpoints_with_errors_of_their_own_are_routes(tl_auth: AuthDialog) -> None:
     assert set(errors.ENDPOINT_ERRORS) <= set(tl_auth.client.application.view_functions)
 
