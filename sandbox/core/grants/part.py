@@ -218,8 +218,10 @@ class Grants:
         )
 
     def open_reconsent(self, client: AppClient, token: str) -> ReconsentLink:
-        """The re-consent link an auth link carries, opening its dialog: once only."""
+        """The re-consent link an auth link carries, opening its dialog: once only, and only
+        while its connection can be renewed (``ConsentNotExtendable``)."""
         row = links.find(self.session, client, token)
+        self._check_renewable(row.consent)
         links.claim_link(self.session, row, ReconsentLink.opened_at, self.bank.now())
         return row
 
