@@ -98,8 +98,8 @@ def open_link() -> Page:
     if token := request.args.get("reconsent_token"):
         try:
             dialog.update(reconsent_dialog(bank, client, token))
-        except errors.LinkInvalid as exc:
-            return finish(back, link_used(exc))
+        except (errors.LinkInvalid, errors.ConsentNotExtendable) as exc:
+            return finish(back, link_refused(exc))
     elif provider_id := request.args.get("provider_id"):
         if provider_id not in offered:
             return finish(back, error("invalid_request", "provider_id is not among providers"))
@@ -153,10 +153,11 @@ def bank_failure(exc: errors.CoreError) -> dict[str, str]:
     return error(truelayer_error(exc).error, exc.message)
 
 
-def link_used(exc: errors.LinkInvalid) -> dict[str, str]:
-    """The app's error for a re-consent link used already: auth links are single-use
-    (truelayer.md §2.1), but TrueLayer does not say with which error, so RFC 6749 §4.1.2.1's
-    ``invalid_request`` (no ``access_denied``: the user refused nothing)."""
+def link_refused(exc: errors.LinkInvalid | errors.ConsentNotExtendable) -> dict[str, str]:
+    """The app's error for a re-consent link used already (auth links are single-use,
+    truelayer.md §2.1) or whose connection can no longer be renewed: TrueLayer does not say
+    with which error, so RFC 6749 §4.1.2.1's ``invalid_request`` (no ``access_denied``: the
+    user refused nothing)."""
     return error("invalid_request", exc.message)
 
 
@@ -302,11 +303,12 @@ def other_user(dialog: dict[str, Any], login: Login) -> str | None:
 
 def grant(dialog_id: str, dialog: dict[str, Any]) -> Page:
     """The user allowed access: back to the app with the code, or with an error when the link
-    was used already or the bank is down."""
+    was used already, its connection can no longer be renewed (deleted, or its renewal time
+    over while the user signed in) or the bank is down."""
     try:
         code = issue_code(dialog_id, dialog)
-    except errors.LinkInvalid as exc:  # a replayed dialog: of a used link, or its code used
-        return leave(dialog_id, dialog, link_used(exc))
+    except (errors.LinkInvalid, errors.ConsentNotExtendable) as exc:
+        return leave(dialog_id, dialog, link_refused(exc))
     except errors.InstitutionError as exc:
         return leave(dialog_id, dialog, bank_failure(exc))
     return leave(dialog_id, dialog, {"code": code, "scope": " ".join(dialog["scopes"])})

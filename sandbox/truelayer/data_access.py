@@ -47,10 +47,9 @@ def _authorise() -> Response | None:
     """Token, scopes, fault gate, the item up to the clock, then the unattended quota."""
     if getattr(current_app.view_functions.get(request.endpoint or ""), OPEN, False):
         return None
-    grant = bearer_grant()
+    grant = g.truelayer_grant = bearer_grant()  # a refusal below still names the connection
     _check_scopes(grant)
-    bank = tenant_bank(grant.tenant)
-    g.truelayer_grant, g.truelayer_bank = grant, bank
+    bank = g.truelayer_bank = tenant_bank(grant.tenant)
     reply = fault_gate.gate(bank, grant.item)
     if reply is not None:
         return reply

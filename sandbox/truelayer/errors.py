@@ -130,11 +130,15 @@ AUTH_ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
 }
 
 # Auth-server endpoints whose OpenAPI entry words an error its own way (by Flask endpoint).
-# ``/v1/reauthuri`` answers only 200, 401 and 500: a refresh token it cannot use is its 401
-# example, ``invalid_request`` with a reason. ``/api/debug`` answers a token whose connection
-# is over (expired or deleted) with its 400 example, ``invalid_request``.
+# ``/v1/reauthuri`` answers only 200, 401 and 500: a refresh token it cannot use (or whose
+# connection cannot be renewed) is its 401 example, ``invalid_request`` with a reason.
+# ``/api/debug`` answers a token whose connection is over (expired or deleted) with its 400
+# example, ``invalid_request``.
 ENDPOINT_ERRORS: dict[str, dict[type[errors.CoreError], TrueLayerError]] = {
-    "truelayer.v1_reauthuri": {errors.GrantInvalid: TrueLayerError(401, "invalid_request")},
+    "truelayer.v1_reauthuri": {
+        errors.GrantInvalid: TrueLayerError(401, "invalid_request"),
+        errors.ConsentNotExtendable: TrueLayerError(401, "invalid_request"),
+    },
     "truelayer.api_debug": {
         errors.ConsentExpired: _row("invalid_request"),
         errors.ConsentRevoked: _row("invalid_request"),

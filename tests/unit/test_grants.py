@@ -420,6 +420,43 @@ def test_extend_revoked_connection_is_not_extendable(bank: Bank) -> None:
         bank.grants.extend(client, issued.refresh_token, reconfirmed=True, issuer=ISSUER)
 
 
+def test_a_connection_outside_the_uk_cannot_be_renewed(bank: Bank) -> None:
+    client = bank.grants.client(bank.tenant.client_id)
+    ing = institutions.get("ins_120512")  # TrueLayer's xs2a-ing (NL)
+    code = bank.grants.connect(
+        client,
+        ing,
+        users.check_credentials("user_good", "pass_good"),
+        SCOPES,
+        redirect_uri=REDIRECT,
+    )
+    issued = bank.grants.exchange_code(
+        client, code, redirect_uri=REDIRECT, code_verifier=None, issuer=ISSUER
+    )
+    assert issued.refresh_token
+    with pytest.raises(errors.ConsentNotExtendable, match="only UK connections"):
+        bank.grants.extend(client, issued.refresh_token, reconfirmed=True, issuer=ISSUER)
+    consent = consent_of_refresh_token(bank.session, issued.refresh_token)
+    with pytest.raises(errors.ConsentNotExtendable, match="only UK connections"):
+        bank.grants.reconsent_link(consent, reauthenticate=True)  # /v1/reauthuri's link
+
+
+@pytest.mark.parametrize("password", ["doe", "eternal"])
+def test_a_connection_renews_until_ninety_days_after_its_consent_ended(
+    bank: Bank, password: str
+) -> None:
+    client, issued = tokens(bank, password=password)
+    assert issued.refresh_token
+    at(bank, dt.timedelta(days=90 + 90) - dt.timedelta(seconds=1))
+    consent = consent_of_refresh_token(bank.session, issued.refresh_token)
+    assert bank.grants.reconsent_link(consent, reauthenticate=True)
+    at(bank, dt.timedelta(days=90 + 90))
+    with pytest.raises(errors.ConsentNotExtendable, match="more than 90 days ago"):
+        bank.grants.extend(client, issued.refresh_token, reconfirmed=True, issuer=ISSUER)
+    with pytest.raises(errors.ConsentNotExtendable, match="more than 90 days ago"):
+        bank.grants.reconsent_link(consent, reauthenticate=True)
+
+
 def test_refresh_token_finds_its_connection_until_revoked(bank: Bank) -> None:
     _client, issued = tokens(bank)
     assert issued.refresh_token

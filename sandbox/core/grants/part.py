@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from .. import keyring
+from .. import institutions, keyring
 from ..errors import (
     AuthorizationCodeInvalid,
     ConsentExpired,
@@ -54,6 +54,12 @@ if TYPE_CHECKING:
     from ..bank import Bank
 
 CODE_TTL = dt.timedelta(minutes=5)
+# How long after its consent ended a connection can still be renewed (re-authentication or
+# extension): TrueLayer's "up to 90 days after their associated refresh token expires".
+RENEWAL_GRACE = dt.timedelta(days=90)
+# Where connections can be renewed at all: "Reauthentication is currently only supported for
+# UK providers" (TrueLayer's /v1/reauthuri; /data/v1/connections/extend is UK-only too).
+RENEWABLE_COUNTRIES = frozenset({"GB"})
 ACCESS_TTL = dt.timedelta(hours=1)
 OFFLINE_ACCESS = "offline_access"
 # What extending a connection does (``extend``): TrueLayer's three outcomes.
@@ -205,14 +211,17 @@ class Grants:
 
     def reconsent_link(self, consent: Consent, *, reauthenticate: bool) -> str:
         """A single-use link's token that renews ``consent`` (``reauthenticate``: the user
-        signs in again first)."""
+        signs in again first); ``ConsentNotExtendable`` if it cannot be renewed."""
+        self._check_renewable(consent)
         return links.issue(
             self.session, consent, reauthenticate=reauthenticate, now=self.bank.now()
         )
 
     def open_reconsent(self, client: AppClient, token: str) -> ReconsentLink:
-        """The re-consent link an auth link carries, opening its dialog: once only."""
+        """The re-consent link an auth link carries, opening its dialog: once only, and only
+        while its connection can be renewed (``ConsentNotExtendable``)."""
         row = links.find(self.session, client, token)
+        self._check_renewable(row.consent)
         links.claim_link(self.session, row, ReconsentLink.opened_at, self.bank.now())
         return row
 
@@ -236,8 +245,7 @@ class Grants:
         the consent step's key, see ``answered``)."""
         row = links.find(self.session, client, token)
         consent = row.consent
-        if status_at(consent, self.bank.now()) == REVOKED or consent.item.removed_at is not None:
-            raise ConsentNotExtendable()
+        self._check_renewable(consent)
         if login is not None or row.reauthenticate:
             self.check_same_user(consent, login)
         links.claim_link(self.session, row, ReconsentLink.used_at, self.bank.now())
@@ -297,8 +305,7 @@ class Grants:
         if row is None or row.consent.client_id != client.client_id:
             raise GrantInvalid(field="refresh_token")
         consent = row.consent
-        if status_at(consent, self.bank.now()) == REVOKED or consent.item.removed_at is not None:
-            raise ConsentNotExtendable()
+        self._check_renewable(consent)
         if not reconfirmed:
             return Extension(RECONFIRMATION_NEEDED, consent)
         if not consent.eternal:
@@ -352,6 +359,23 @@ class Grants:
             check_live(consent, now)
         except (ConsentExpired, ConsentRevoked) as exc:
             raise GrantInvalid("the consent is over; the user must connect again") from exc
+
+    def _check_renewable(self, consent: Consent) -> None:
+        """``ConsentNotExtendable`` for a connection that cannot be renewed: deleted, outside
+        the UK, or whose consent ended more than ``RENEWAL_GRACE`` ago (the user connects
+        again)."""
+        now = self.bank.now()
+        if status_at(consent, now) == REVOKED or consent.item.removed_at is not None:
+            raise ConsentNotExtendable()
+        if institutions.get(consent.item.institution_id).country not in RENEWABLE_COUNTRIES:
+            raise ConsentNotExtendable(
+                "only UK connections can be renewed; the user must connect again"
+            )
+        if consent.expires_at + RENEWAL_GRACE <= now:
+            raise ConsentNotExtendable(
+                f"the consent ended more than {RENEWAL_GRACE.days} days ago; "
+                "the user must connect again"
+            )
 
     def _redeem_refresh(self, client: AppClient, refresh_token: str) -> GrantToken:
         """The live refresh token, used up (its chain and consent go on to the next one)."""

@@ -483,6 +483,39 @@ def test_reauthuri_errors(
     assert reply.get_json()["error_details"]["parameter"] in change
 
 
+def test_a_connection_ninety_days_past_its_consent_cannot_be_renewed(
+    tl_auth: AuthDialog,
+) -> None:
+    tokens = tl_auth.tokens()
+    tl_auth.advance(dt.timedelta(days=90 + 90))  # TrueLayer: renewable up to 90 days after
+    status, body = extend(tl_auth, tokens["refresh_token"])
+    assert (status, body["title"]) == (422, "Connection Cannot Be Extended"), body
+    assert "connect again" in str(body["detail"])
+    reauth = {"response_type": "code", "refresh_token": tokens["refresh_token"]}
+    reply = tl_auth.client.post("/v1/reauthuri", json={**reauth, "redirect_uri": REDIRECT})
+    assert (reply.status_code, reply.get_json()["error"]) == (401, "invalid_request")
+    assert "connect again" in reply.get_json()["error_details"]["reason"]
+
+
+@pytest.mark.parametrize("opened_in_time", [False, True])
+def test_a_link_whose_connection_is_past_renewal_goes_back_to_the_app(
+    tl_auth: AuthDialog, opened_in_time: bool
+) -> None:
+    tokens = tl_auth.tokens()
+    tl_auth.advance(dt.timedelta(days=179))  # the consent ended 89 days ago: still renewable
+    _status, body = extend(tl_auth, tokens["refresh_token"], user_has_reconfirmed_consent=False)
+    link = str(body["user_input_link"])
+    if opened_in_time:  # the user opens it in time, then allows once the renewal time is over
+        dialog = tl_auth.follow(link).headers["Location"]
+        tl_auth.advance(dt.timedelta(days=181))
+        back = query_of(tl_auth.post(dialog, "consent"))
+    else:
+        tl_auth.advance(dt.timedelta(days=181))
+        back = query_of(tl_auth.follow(link))
+    assert (back["error"], back["state"]) == ("invalid_request", "ext-1"), back
+    assert "connect again" in back["error_description"] and "code" not in back
+
+
 def test_the_endpoints_with_errors_of_their_own_are_routes(tl_auth: AuthDialog) -> None:
     assert set(errors.ENDPOINT_ERRORS) <= set(tl_auth.client.application.view_functions)
 

@@ -108,6 +108,14 @@ def test_an_endpoint_outside_the_consent_is_access_denied_naming_the_scope(
     assert scope in body["error_description"]
 
 
+def test_a_refusal_for_scope_names_the_connection(truelayer: TrueLayerData) -> None:
+    # the first request of the test: the test client's requests share one ``g`` otherwise
+    token = truelayer.connect(scopes=("accounts",))
+    refused = truelayer.get("/cards", token)
+    assert refused.status_code == 403
+    assert refused.headers["X-Credentials-Id"] == truelayer.grant_of(token).credentials_id
+
+
 def test_cards_alone_do_not_open_accounts(truelayer: TrueLayerData) -> None:
     token = truelayer.connect(scopes=("cards", "balance", "transactions"))
     card = truelayer.results("/cards", token)[0]["account_id"]
