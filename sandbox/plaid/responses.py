@@ -377,7 +377,9 @@ def stream_json(stream: Stream) -> dict[str, Any]:
         "merchant_name": stream.merchant_name,
         "first_date": stream.first_date.isoformat(),
         "last_date": stream.last_date.isoformat(),
-        "predicted_next_date": None,
+        "predicted_next_date": (
+            stream.predicted_next_date.isoformat() if stream.predicted_next_date else None
+        ),
         "frequency": stream.frequency,
         "transaction_ids": [t.id for t in stream.transactions],
         "average_amount": {
