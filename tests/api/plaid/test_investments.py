@@ -85,6 +85,26 @@ def test_securities_carry_valid_cusip_isin_and_todays_close(plaid: PlaidClient) 
         assert security["type"] in {"equity", "etf", "mutual fund"}
 
 
+def test_securities_say_where_they_list_and_their_sector_as_plaids_do(plaid: PlaidClient) -> None:
+    """Plaid fills ``market_identifier_code``, ``sector`` and ``industry`` for listed
+    securities (its samples: a Nasdaq stock, a mutual fund as "Miscellaneous" /
+    "Investment Trusts or Mutual Funds"); cash has none."""
+    token = plaid.link_item(products=PRODUCTS)
+    securities = {s["ticker_symbol"]: s for s in _holdings(plaid, token)["securities"]}
+    fund = ("Miscellaneous", "Investment Trusts or Mutual Funds")
+    for security in securities.values():
+        listing = (security["market_identifier_code"], security["sector"], security["industry"])
+        if security["type"] == "cash":
+            assert listing == (None, None, None) and security["cfi_code"] is None
+        elif security["type"] == "equity":
+            assert listing[0] == "XNAS" and None not in listing
+            assert security["cfi_code"] == "ESVUFR"
+        else:
+            assert listing[1:] == fund
+            assert listing[0] == ("ARCX" if security["type"] == "etf" else "XNAS")
+    assert {s["type"] for s in securities.values()} == {"cash", "equity", "etf", "mutual fund"}
+
+
 def _cusip_ok(cusip: str) -> bool:
     total = 0
     for i, c in enumerate(cusip[:8]):
