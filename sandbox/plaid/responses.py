@@ -306,7 +306,7 @@ class InstitutionSchema(Schema):
     country_codes = fields.List(fields.String())
     routing_numbers = fields.List(fields.String())
     oauth = fields.Boolean()
-    dtc_numbers = fields.Function(lambda _: [])
+    dtc_numbers = fields.List(fields.String())
     connection_availability = fields.Function(
         lambda i: "NOT_SUPPORTED" if i.status == "DOWN" else "SUPPORTED"
     )
