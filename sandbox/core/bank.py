@@ -1142,10 +1142,26 @@ class Bank:
         long, not the whole delay when the clock was moved since the item was linked."""
         return max(dt.timedelta(0), item.created_at + self.historical_delay - self.now())
 
-    def fire_webhook(self, access_token: str, webhook_type: str, webhook_code: str) -> None:
-        """``/sandbox/item/fire_webhook``: queue one of the codes Plaid lets you fire."""
+    def fire_webhook(
+        self,
+        access_token: str,
+        webhook_type: str,
+        webhook_code: str,
+        *,
+        new_transactions: int | None = None,
+    ) -> None:
+        """``/sandbox/item/fire_webhook``: queue one of the codes Plaid lets you fire;
+        ``new_transactions`` is the count a fired ``TRANSACTIONS`` ``DEFAULT_UPDATE`` says."""
         item = self.item(access_token, allow_error=True)
-        triggers.fire(self.session, self.tenant, item, webhook_type, webhook_code, self.now())
+        triggers.fire(
+            self.session,
+            self.tenant,
+            item,
+            webhook_type,
+            webhook_code,
+            self.now(),
+            new_transactions=new_transactions,
+        )
 
     def recurring_streams(self, view: AccountsView | ShownAccountsView) -> list[Stream]:
         """Inflow and outflow streams in the posted transactions of the view's accounts.

@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
 from .errors import InvalidField, InvalidInstitution, ProductsNotSupported
+from .seeding import digits, rng_for
 
 SEEDS_DIR: Traversable = files("sandbox._seeds")
 SEED_FILES = ("institutions.json", "personas.json", "categories.json", "pfc.json", "merchants.json")
@@ -67,6 +68,14 @@ class Institution:
     def country(self) -> str:
         """The institution's home country (first of its country codes)."""
         return self.country_codes[0]
+
+    @cached_property
+    def dtc_numbers(self) -> list[str]:
+        """The DTC participant number of the bank's custody arm (seeded on its id) if it
+        offers Investments: the one ``/investments/auth/get`` puts in its ACATS numbers."""
+        if "investments" not in self.products:
+            return []
+        return [digits(rng_for("dtc", self.institution_id), 4)]
 
     @property
     def logo_base64(self) -> str:

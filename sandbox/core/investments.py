@@ -305,12 +305,12 @@ class TransferNumbers:
 
 def transfer_numbers(item: Item, accounts: list[Account], country: str) -> list[TransferNumbers]:
     """Transfer numbers of ``accounts``; derived from the institution and account ids."""
-    dtc = digits(rng_for("dtc", item.institution_id), 4)
+    dtc_numbers = institutions.get(item.institution_id).dtc_numbers
     found = []
     for account in accounts:
         plan = None
         if account.subtype in ("401k", "403b"):
             plan = digits(rng_for("plan", account.id), 6)
         number = account.numbers.get("account") or digits(rng_for("acct", account.id), 10)
-        found.append(TransferNumbers(account, number, [dtc], plan, country))
+        found.append(TransferNumbers(account, number, dtc_numbers, plan, country))
     return found

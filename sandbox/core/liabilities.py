@@ -171,7 +171,11 @@ def _student(
         "last_statement_balance": ledger.balance_on(plan, loan, done[-1].date) if done else None,
         "last_statement_issue_date": done[-1].date - dt.timedelta(days=21) if done else None,
         "loan_name": account.official_name or account.name,
-        "loan_status": {"type": "in school" if in_school else "repayment", "end_date": None},
+        # repayment lasts until the payoff; when school ends the persona does not say
+        "loan_status": {
+            "type": "in school" if in_school else "repayment",
+            "end_date": None if in_school else common["payoff"],
+        },
         "minimum_payment_amount": common["next_payment"],
         "outstanding_interest_amount": sum(r.interest_minor for r in done) if in_school else 0,
         "payment_reference_number": account.numbers.get("account"),

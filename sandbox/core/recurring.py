@@ -4,6 +4,9 @@ Generated rows carry the key of the stream that produced them, so a stream lists
 exactly the transactions the engine made for it, with the engine's frequency. Rows
 without a key (``user_custom`` transactions) fall back to detection: a run on one
 account with the same description and direction whose gaps fit a frequency.
+
+An active stream predicts its next date (Plaid's ``predicted_next_date``) from its own
+rows, generated or detected alike (``predict_next``); an inactive one predicts none.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from . import institutions, items, ledger
 from .accounts import ShownAccount
+from .ledger.model import add_months
 from .models import Item, Transaction
 from .seeding import make_id
 
@@ -55,6 +59,7 @@ class Stream:
     transactions: tuple[Transaction, ...]
     inflow: bool
     is_active: bool
+    predicted_next_date: dt.date | None = None
 
     @property
     def first_date(self) -> dt.date:
@@ -119,6 +124,7 @@ def _generated(
         if definition is None:
             continue
         frequency = definition.frequency
+        active = (today - txns[-1].date).days <= DAYS[frequency] * 2
         found.append(
             Stream(
                 stream_id=make_id(item.id, "stream", key, account_id),
@@ -129,7 +135,8 @@ def _generated(
                 frequency=frequency,
                 transactions=tuple(txns),
                 inflow=txns[-1].amount_minor < 0,
-                is_active=(today - txns[-1].date).days <= DAYS[frequency] * 2,
+                is_active=active,
+                predicted_next_date=predict_next(frequency, txns) if active else None,
             )
         )
     return found
@@ -145,6 +152,7 @@ def detect(item: Item, rows: list[Transaction], today: dt.date) -> list[Stream]:
         frequency = frequency_of([t.date for t in txns])
         if frequency is None:
             continue
+        active = (today - txns[-1].date).days <= DAYS[frequency] * 2
         found.append(
             Stream(
                 stream_id=make_id(item.id, "stream", account_id, description, inflow),
@@ -155,10 +163,28 @@ def detect(item: Item, rows: list[Transaction], today: dt.date) -> list[Stream]:
                 frequency=frequency,
                 transactions=tuple(txns),
                 inflow=inflow,
-                is_active=(today - txns[-1].date).days <= DAYS[frequency] * 2,
+                is_active=active,
+                predicted_next_date=predict_next(frequency, txns) if active else None,
             )
         )
     return found
+
+
+def predict_next(frequency: str, txns: Sequence[Transaction]) -> dt.date:
+    """When a stream of ``frequency`` with rows ``txns`` (oldest first) should next occur.
+
+    Monthly and yearly streams land on their most frequent day of the month (clamped to
+    the month's length), on the first such day more than half a period after the last row:
+    October's month-end payment that a weekend pushed to 2 November predicts 30 November.
+    The others come one period after the last row.
+    """
+    last = txns[-1].date
+    if frequency not in ("MONTHLY", "ANNUALLY"):
+        return last + dt.timedelta(days=DAYS[frequency])
+    usual_day = statistics.mode(t.date.day for t in reversed(txns))  # ties: the latest
+    step = 1 if frequency == "MONTHLY" else 12
+    candidates = (add_months(last, step * k, usual_day) for k in range(3))
+    return next(day for day in candidates if day > last + dt.timedelta(days=DAYS[frequency] // 2))
 
 
 def frequency_of(dates: list[dt.date]) -> str | None:

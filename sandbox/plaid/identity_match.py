@@ -74,5 +74,6 @@ def matched_accounts_json(view: AccountsView, scores: MatchScores) -> list[dict[
 
 
 def _no_balances(balances: dict[str, Any]) -> dict[str, Any]:
-    """Identity Match reads no balances: Plaid sends the amounts as null."""
-    return {**balances, "available": None, "current": None, "limit": None}
+    """Identity Match reads no balances: Plaid's sample sends every key null, the
+    currency codes included."""
+    return dict.fromkeys(balances)

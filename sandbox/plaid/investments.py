@@ -81,12 +81,12 @@ def securities_json(found: Portfolio) -> list[dict[str, Any]]:
             "update_datetime": None,
             "iso_currency_code": "USD",
             "unofficial_currency_code": None,
-            "market_identifier_code": None,
-            "sector": None,
-            "industry": None,
+            "market_identifier_code": q.security.market,
+            "sector": q.security.sector,
+            "industry": q.security.industry,
             "option_contract": None,
             "fixed_income": None,
-            "cfi_code": None,
+            "cfi_code": q.security.cfi_code,
             "figi": None,
         }
         for q in found.securities

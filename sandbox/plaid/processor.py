@@ -43,7 +43,8 @@ from .transactions import transactions_json as transactions_array
 from .views import accounts_json, load, reply
 
 # The partner names Plaid's API accepts (``ProcessorTokenCreateRequest.processor``,
-# API 2020-09-14, document 1.697.4).
+# API 2020-09-14, document 1.697.4), then the partners Plaid added after that document,
+# which the official SDKs the sandbox is tested with send (plaid-python 46, plaid 47 on npm).
 _PARTNERS = """
     dwolla galileo modern_treasury ocrolus vesta drivewealth vopay achq check checkbook
     circle sila_money rize svb_api unit wyre lithic alpaca astra moov treasury_prime
@@ -53,6 +54,8 @@ _PARTNERS = """
     straddle loanpro bloom_credit sfox brale parafin cardless open_ledger valon
     gainbridge cardlytics pinwheel thread_bank array fiant oatfi curinos frame
     interchecks interchange atomicfi
+    adyen_ca airwallex anchorage bitgo bizcap cybrid increase kanmon kick kikoff_enterprise
+    natural pay seamlessach webull
 """
 PROCESSORS = frozenset(_PARTNERS.split())
 

@@ -388,6 +388,13 @@ class SandboxSetVerificationStatusRequest(AccessTokenRequest):
     verification_status = fields.String(required=True)
 
 
+class SandboxFireWebhookOptions(PlaidRequest):
+    """``options`` of ``/sandbox/item/fire_webhook`` (newer than the document: plaid-python
+    46 sends it); the core checks it goes with ``TRANSACTIONS`` ``DEFAULT_UPDATE``."""
+
+    new_transactions = StrictInteger(validate=validate.Range(min=0))
+
+
 class SandboxFireWebhookRequest(AccessTokenRequest):
     """``/sandbox/item/fire_webhook``."""
 
@@ -395,6 +402,7 @@ class SandboxFireWebhookRequest(AccessTokenRequest):
         validate=validate.OneOf(WEBHOOK_TYPES), load_default="TRANSACTIONS"
     )
     webhook_code = fields.String(required=True)
+    options = fields.Nested(SandboxFireWebhookOptions, load_default=dict)
 
 
 class CustomTransaction(PlaidRequest):

@@ -306,7 +306,7 @@ class InstitutionSchema(Schema):
     country_codes = fields.List(fields.String())
     routing_numbers = fields.List(fields.String())
     oauth = fields.Boolean()
-    dtc_numbers = fields.Function(lambda _: [])
+    dtc_numbers = fields.List(fields.String())
     connection_availability = fields.Function(
         lambda i: "NOT_SUPPORTED" if i.status == "DOWN" else "SUPPORTED"
     )
@@ -377,7 +377,9 @@ def stream_json(stream: Stream) -> dict[str, Any]:
         "merchant_name": stream.merchant_name,
         "first_date": stream.first_date.isoformat(),
         "last_date": stream.last_date.isoformat(),
-        "predicted_next_date": None,
+        "predicted_next_date": (
+            stream.predicted_next_date.isoformat() if stream.predicted_next_date else None
+        ),
         "frequency": stream.frequency,
         "transaction_ids": [t.id for t in stream.transactions],
         "average_amount": {

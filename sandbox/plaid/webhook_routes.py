@@ -14,5 +14,10 @@ from .views import load, reply
 def sandbox_item_fire_webhook() -> Response:
     """Queue the requested webhook for the item (delivered by the dispatcher)."""
     req = load(requests.SandboxFireWebhookRequest)
-    current_bank().fire_webhook(req["access_token"], req["webhook_type"], req["webhook_code"])
+    current_bank().fire_webhook(
+        req["access_token"],
+        req["webhook_type"],
+        req["webhook_code"],
+        new_transactions=req["options"].get("new_transactions"),
+    )
     return reply(webhook_fired=True)

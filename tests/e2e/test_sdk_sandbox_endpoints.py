@@ -16,6 +16,9 @@ from plaid.model.asset_report_create_request import AssetReportCreateRequest
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_item_fire_webhook_request import SandboxItemFireWebhookRequest
+from plaid.model.sandbox_item_fire_webhook_request_options import (
+    SandboxItemFireWebhookRequestOptions,
+)
 from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
 from plaid.model.sandbox_public_token_create_request_options import (
     SandboxPublicTokenCreateRequestOptions,
@@ -55,6 +58,27 @@ def _fire(client: plaid_api.PlaidApi, token: str, webhook_type: str, code: str) 
         access_token=token, webhook_type=WebhookType(webhook_type), webhook_code=code
     )
     return bool(client.sandbox_item_fire_webhook(request).webhook_fired)
+
+
+def test_fire_default_update_with_the_sdks_new_transactions_option(
+    plaid_server: dict[str, Any],
+) -> None:
+    """plaid-python 46's ``options.new_transactions`` sets the fired count."""
+    client = sdk_client(plaid_server)
+    token, item_id = _link(client, ["transactions"])
+    request = SandboxItemFireWebhookRequest(
+        access_token=token,
+        webhook_type=WebhookType("TRANSACTIONS"),
+        webhook_code="DEFAULT_UPDATE",
+        options=SandboxItemFireWebhookRequestOptions(new_transactions=5),
+    )
+    assert client.sandbox_item_fire_webhook(request).webhook_fired
+    fired = [
+        body
+        for body in webhook_bodies(plaid_server, "TRANSACTIONS")
+        if body["item_id"] == item_id and body["webhook_code"] == "DEFAULT_UPDATE"
+    ]
+    assert [body["new_transactions"] for body in fired] == [5]
 
 
 def _report_bodies(server: dict[str, Any], report_id: str) -> list[dict[str, Any]]:

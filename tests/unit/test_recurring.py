@@ -49,3 +49,27 @@ def test_a_yearly_payment_seen_twice_is_a_stream() -> None:
 def test_two_monthly_payments_are_not_yet_a_stream() -> None:
     assert recurring.frequency_of(_dates(2, 30)) is None
     assert recurring.frequency_of(_dates(3, 30)) == "MONTHLY"
+
+
+def _rows(*dates: str) -> tuple[Transaction, ...]:
+    return tuple(Transaction(date=dt.date.fromisoformat(d), amount_minor=1000) for d in dates)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "dates", "predicted"),
+    [
+        # a bill of the 15th that a weekend pushed to Monday the 16th stays on the 15th
+        ("MONTHLY", ("2026-09-15", "2026-10-15", "2026-11-16"), "2026-12-15"),
+        # October's payment of the 1st, moved back to Friday 30 October: next is 1 December
+        ("MONTHLY", ("2026-08-01", "2026-09-01", "2026-10-30"), "2026-12-01"),
+        # a payment of the 31st pushed into the next month: next is the month's last day
+        ("MONTHLY", ("2026-08-31", "2026-10-31", "2026-12-02"), "2026-12-31"),
+        ("ANNUALLY", ("2025-03-10", "2026-03-10"), "2027-03-10"),
+        ("BIWEEKLY", ("2026-10-30", "2026-11-13", "2026-11-27"), "2026-12-11"),
+        ("WEEKLY", ("2026-11-13", "2026-11-20", "2026-11-27"), "2026-12-04"),
+    ],
+)
+def test_a_stream_predicts_its_next_date_from_its_usual_day(
+    frequency: str, dates: tuple[str, ...], predicted: str
+) -> None:
+    assert recurring.predict_next(frequency, _rows(*dates)) == dt.date.fromisoformat(predicted)

@@ -30,6 +30,9 @@ class Security:
     start_price: int  # close on WALK_START, in PRICE_SCALE units
     volatility_bp: int  # the largest daily move, in basis points
     dividend_yield_bp: int = 0  # yearly, paid quarterly
+    market: str | None = None  # ISO 10383 MIC of its listing (Plaid's market_identifier_code)
+    classification: tuple[str, str] | None = None  # Plaid's (sector, industry)
+    cfi_code: str | None = None  # ISO 10962
 
     @property
     def id(self) -> str:
@@ -49,19 +52,84 @@ class Security:
         return f"US{self.cusip}{isin_check_digit('US' + self.cusip)}"
 
     @property
+    def sector(self) -> str | None:
+        return self.classification[0] if self.classification else None
+
+    @property
+    def industry(self) -> str | None:
+        return self.classification[1] if self.classification else None
+
+    @property
     def is_cash(self) -> bool:
         """Cash is held as a security priced at 1 (as Plaid reports it)."""
         return self.type == "cash"
 
 
+# Where and how the real instruments are listed and classified, in the terms Plaid's own
+# samples use: funds (ETFs and mutual funds alike) are "Miscellaneous" / "Investment Trusts
+# or Mutual Funds", mutual funds quoted on Nasdaq (XNAS), ETFs on NYSE Arca (ARCX).
+FUND = ("Miscellaneous", "Investment Trusts or Mutual Funds")
+COMMON_STOCK_CFI = "ESVUFR"  # equity, shares: voting, unrestricted, fully paid, registered
 CASH = Security("CUR:USD", "U S Dollar", "cash", None, PRICE_SCALE, 0)
 CATALOGUE: tuple[Security, ...] = (
     CASH,
-    Security("AAPL", "Apple Inc.", "equity", "03783310", 740_000, 120, 50),
-    Security("MSFT", "Microsoft Corporation", "equity", "59491810", 1_600_000, 110, 80),
-    Security("SPY", "SPDR S&P 500 ETF Trust", "etf", "78462F10", 3_240_000, 70, 130),
-    Security("VTI", "Vanguard Total Stock Market ETF", "etf", "92290876", 1_640_000, 70, 140),
-    Security("AGG", "iShares Core U.S. Aggregate Bond ETF", "etf", "46428722", 1_130_000, 20, 330),
+    Security(
+        "AAPL",
+        "Apple Inc.",
+        "equity",
+        "03783310",
+        740_000,
+        120,
+        50,
+        market="XNAS",
+        classification=("Electronic Technology", "Telecommunications Equipment"),
+        cfi_code=COMMON_STOCK_CFI,
+    ),
+    Security(
+        "MSFT",
+        "Microsoft Corporation",
+        "equity",
+        "59491810",
+        1_600_000,
+        110,
+        80,
+        market="XNAS",
+        classification=("Technology Services", "Packaged Software"),
+        cfi_code=COMMON_STOCK_CFI,
+    ),
+    Security(
+        "SPY",
+        "SPDR S&P 500 ETF Trust",
+        "etf",
+        "78462F10",
+        3_240_000,
+        70,
+        130,
+        market="ARCX",
+        classification=FUND,
+    ),
+    Security(
+        "VTI",
+        "Vanguard Total Stock Market ETF",
+        "etf",
+        "92290876",
+        1_640_000,
+        70,
+        140,
+        market="ARCX",
+        classification=FUND,
+    ),
+    Security(
+        "AGG",
+        "iShares Core U.S. Aggregate Bond ETF",
+        "etf",
+        "46428722",
+        1_130_000,
+        20,
+        330,
+        market="ARCX",
+        classification=FUND,
+    ),
     Security(
         "VFIAX",
         "Vanguard 500 Index Fund Admiral Shares",
@@ -70,6 +138,8 @@ CATALOGUE: tuple[Security, ...] = (
         2_980_000,
         70,
         130,
+        market="XNAS",
+        classification=FUND,
     ),
     Security(
         "VBTLX",
@@ -79,6 +149,8 @@ CATALOGUE: tuple[Security, ...] = (
         1_100_000,
         15,
         300,
+        market="XNAS",
+        classification=FUND,
     ),
     Security(
         "VFFVX",
@@ -88,6 +160,8 @@ CATALOGUE: tuple[Security, ...] = (
         450_000,
         60,
         170,
+        market="XNAS",
+        classification=FUND,
     ),
 )
 BY_TICKER = {s.ticker: s for s in CATALOGUE}

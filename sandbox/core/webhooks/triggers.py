@@ -211,11 +211,25 @@ def webhook_updated(session: Session, tenant: Tenant, item: Item) -> None:
 
 
 def fire(
-    session: Session, tenant: Tenant, item: Item, webhook_type: str, code: str, now: dt.datetime
+    session: Session,
+    tenant: Tenant,
+    item: Item,
+    webhook_type: str,
+    code: str,
+    now: dt.datetime,
+    *,
+    new_transactions: int | None = None,
 ) -> None:
     """``/sandbox/item/fire_webhook``: queue ``code`` with a representative payload, also to
-    the partners that hear it (``partners.COPIED``), each worded by ``FIRED_COPIES``."""
+    the partners that hear it (``partners.COPIED``), each worded by ``FIRED_COPIES``.
+    ``new_transactions`` (``options.new_transactions``) sets the count of a ``TRANSACTIONS``
+    ``DEFAULT_UPDATE`` (0 without it), and only of that webhook, as Plaid documents."""
     webhook_type = fired_type(webhook_type, code)
+    if new_transactions is not None and (webhook_type, code) != ("TRANSACTIONS", "DEFAULT_UPDATE"):
+        raise errors.InvalidField(
+            "options.new_transactions is only valid for TRANSACTIONS DEFAULT_UPDATE",
+            field="options.new_transactions",
+        )
     if (webhook_type, code) in REPORT_FIREABLE:
         _fire_report(session, tenant, item, code)
         return
@@ -226,6 +240,8 @@ def fire(
     if product is not None and product not in item.products:
         raise errors.SandboxProductNotEnabled()
     body = facts(item, now)
+    if new_transactions is not None:
+        body["new_transactions"] = new_transactions
     narrow = FIRED_COPIES.get((webhook_type, code))
     own = None if narrow is None else (lambda account_id: narrow(item, body, account_id))
     if not item.webhook and own and all(own(token.account_id) is None for token in hearing):

@@ -12,6 +12,16 @@ from sandbox.extensions import db
 from tests.conftest import PlaidClient
 
 
+def set_rate_limits(plaid: PlaidClient, limits: dict[str, dict[str, int]]) -> None:
+    """Override the tenant's rate limits of some endpoints (``PUT /control/rate-limits``)."""
+    response = plaid.client.put(
+        "/control/rate-limits",
+        json={"limits": limits},
+        headers={"PLAID-CLIENT-ID": plaid.client_id, "PLAID-SECRET": plaid.secret},
+    )
+    assert response.status_code == 200, response.get_json()
+
+
 def advance_clock(plaid: PlaidClient, days: int = 0, *, seconds: int = 0) -> dict[str, Any]:
     """Move the tenant's clock through the control API (keys in Plaid's headers)."""
     response = plaid.client.post(

@@ -87,6 +87,43 @@ def test_fire_webhook_default_update_of_a_type_without_one_is_invalid_field(
     assert "webhook_type" in error["error_message"]
 
 
+def test_fire_webhook_options_new_transactions_sets_the_default_updates_count(
+    plaid: PlaidClient,
+) -> None:
+    """plaid-python 46's ``options.new_transactions`` (the webhook type defaults to
+    TRANSACTIONS)."""
+    token = plaid.link_item(webhook=HOOK)
+    fire = {"access_token": token, "webhook_code": "DEFAULT_UPDATE"}
+    plaid.ok("/sandbox/item/fire_webhook", **fire, options={"new_transactions": 7})
+    assert queued_webhooks(plaid)[0]["new_transactions"] == 7
+    plaid.ok("/sandbox/item/fire_webhook", **fire, options={})
+    assert queued_webhooks(plaid)[0]["new_transactions"] == 0
+
+
+@pytest.mark.parametrize(
+    ("webhook_code", "options"),
+    [
+        ("SYNC_UPDATES_AVAILABLE", {"new_transactions": 3}),
+        ("DEFAULT_UPDATE", {"new_transactions": -1}),
+        ("DEFAULT_UPDATE", {"new_transactions": "3"}),
+    ],
+)
+def test_fire_webhook_options_new_transactions_elsewhere_or_negative_is_invalid_field(
+    plaid: PlaidClient, webhook_code: str, options: dict[str, object]
+) -> None:
+    token = plaid.link_item(webhook=HOOK)
+    queued = len(queued_webhooks(plaid))
+    error = plaid.error(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_code=webhook_code,
+        options=options,
+    )
+    assert (error["error_type"], error["error_code"]) == ("INVALID_REQUEST", "INVALID_FIELD")
+    assert "new_transactions" in error["error_message"]
+    assert len(queued_webhooks(plaid)) == queued
+
+
 def test_fire_webhook_user_permission_revoked_only_sends_the_webhook(plaid: PlaidClient) -> None:
     token = plaid.link_item(webhook=HOOK)
     plaid.ok(

@@ -107,6 +107,22 @@ def test_institutions_get_by_id_returns_the_institution(plaid: PlaidClient) -> N
     assert "status" not in institution and "logo" not in institution
 
 
+def test_institution_dtc_numbers_are_the_ones_investments_auth_gives(plaid: PlaidClient) -> None:
+    """An app checks the ACATS DTC number against the bank's ``dtc_numbers``: a bank with
+    Investments lists it, one without lists none."""
+
+    def dtc_numbers(institution_id: str) -> list[str]:
+        body = plaid.ok(
+            "/institutions/get_by_id", institution_id=institution_id, country_codes=["US"]
+        )
+        return list(body["institution"]["dtc_numbers"])
+
+    token = plaid.link_item(products=("investments_auth",))
+    acats = plaid.ok("/investments/auth/get", access_token=token)["numbers"]["acats"]
+    assert acats and all(a["dtc_numbers"] == dtc_numbers("ins_109508") for a in acats)
+    assert dtc_numbers("ins_109512") == []  # Houndstooth: no Investments
+
+
 def test_institutions_get_by_id_include_status_and_metadata(plaid: PlaidClient) -> None:
     body = plaid.ok(
         "/institutions/get_by_id",

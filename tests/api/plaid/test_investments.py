@@ -16,6 +16,7 @@ from tests.api.plaid.helpers import (
     processor_token,
     queued_events,
     queued_webhooks,
+    set_rate_limits,
 )
 from tests.conftest import FROZEN_NOW, PlaidClient
 
@@ -83,6 +84,26 @@ def test_securities_carry_valid_cusip_isin_and_todays_close(plaid: PlaidClient) 
         assert isin == f"US{cusip}{isin[-1]}" and _luhn_ok(isin) and _cusip_ok(cusip)
         assert security["close_price_as_of"] == "2026-03-16"
         assert security["type"] in {"equity", "etf", "mutual fund"}
+
+
+def test_securities_say_where_they_list_and_their_sector_as_plaids_do(plaid: PlaidClient) -> None:
+    """Plaid fills ``market_identifier_code``, ``sector`` and ``industry`` for listed
+    securities (its samples: a Nasdaq stock, a mutual fund as "Miscellaneous" /
+    "Investment Trusts or Mutual Funds"); cash has none."""
+    token = plaid.link_item(products=PRODUCTS)
+    securities = {s["ticker_symbol"]: s for s in _holdings(plaid, token)["securities"]}
+    fund = ("Miscellaneous", "Investment Trusts or Mutual Funds")
+    for security in securities.values():
+        listing = (security["market_identifier_code"], security["sector"], security["industry"])
+        if security["type"] == "cash":
+            assert listing == (None, None, None) and security["cfi_code"] is None
+        elif security["type"] == "equity":
+            assert listing[0] == "XNAS" and None not in listing
+            assert security["cfi_code"] == "ESVUFR"
+        else:
+            assert listing[1:] == fund
+            assert listing[0] == ("ARCX" if security["type"] == "etf" else "XNAS")
+    assert {s["type"] for s in securities.values()} == {"cash", "equity", "etf", "mutual fund"}
 
 
 def _cusip_ok(cusip: str) -> bool:
@@ -218,6 +239,25 @@ def test_investments_auth_filtered_to_a_checking_account_is_no_investment_auth_a
     )
     assert error["error_code"] == "NO_INVESTMENT_AUTH_ACCOUNTS"
     assert error["error_message"].startswith("there are no valid investment account(s)")
+
+
+def test_holdings_past_plaids_sandbox_limit_is_investment_holdings_get_limit(
+    plaid: PlaidClient,
+) -> None:
+    """Plaid's Sandbox allows 100 ``/investments/holdings/get`` per item per minute."""
+    token = plaid.link_item(products=PRODUCTS)
+    for _ in range(100):
+        plaid.ok("/investments/holdings/get", access_token=token)
+    error = plaid.error("/investments/holdings/get", access_token=token)
+    assert (error["error_code"], error["http_status"]) == ("INVESTMENT_HOLDINGS_GET_LIMIT", 429)
+
+
+def test_a_second_refresh_within_the_minute_is_rate_limited(plaid: PlaidClient) -> None:
+    """Plaid's Sandbox allows one ``/investments/refresh`` per item per minute."""
+    token = plaid.link_item(products=PRODUCTS)
+    plaid.ok("/investments/refresh", access_token=token)
+    error = plaid.error("/investments/refresh", access_token=token)
+    assert (error["error_code"], error["http_status"]) == ("RATE_LIMIT", 429)
 
 
 def test_unknown_access_token_is_invalid_access_token(plaid: PlaidClient) -> None:
@@ -378,6 +418,7 @@ def test_async_update_is_product_not_ready_until_the_clock_passes_the_extraction
     plaid: PlaidClient,
 ) -> None:
     token = plaid.link_item(products=("transactions",), webhook=HOOK)
+    set_rate_limits(plaid, {"/investments/refresh": {"per_item": 2}})  # refreshes twice
     assert _not_ready(_trades_call(plaid, token, async_update=True))
     assert _not_ready(_trades_call(plaid, token, async_update=False))  # whatever the option
     assert _not_ready(plaid.post("/investments/refresh", access_token=token))

@@ -25,6 +25,21 @@ def test_liabilities_get_user_good_has_cards_mortgage_and_student_loan(plaid: Pl
     assert balances[mortgage["account_id"]] < mortgage["origination_principal_amount"]
 
 
+def test_liabilities_get_student_loan_in_repayment_says_until_when(plaid: PlaidClient) -> None:
+    """Plaid's ``loan_status.end_date``: until when the loan stays in its status (its sample
+    gives a repaying loan's payoff date). The in-school loan of ``user_student`` has none:
+    its persona does not say when school ends."""
+    token = plaid.link_item(products=("transactions", "liabilities"))
+    loan = plaid.ok("/liabilities/get", access_token=token)["liabilities"]["student"][0]
+    assert loan["loan_status"]["type"] == "repayment"
+    assert loan["loan_status"]["end_date"] == loan["expected_payoff_date"] > "2026-03-16"
+    token = plaid.link_item(
+        products=("transactions", "liabilities"), override_username="user_student"
+    )
+    loan = plaid.ok("/liabilities/get", access_token=token)["liabilities"]["student"][0]
+    assert loan["loan_status"] == {"type": "in school", "end_date": None}
+
+
 def test_liabilities_get_card_payment_matches_the_autopay_transaction(plaid: PlaidClient) -> None:
     token = plaid.link_item(products=("transactions", "liabilities"))
     card = plaid.ok("/liabilities/get", access_token=token)["liabilities"]["credit"][0]

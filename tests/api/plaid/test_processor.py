@@ -92,6 +92,20 @@ def test_processor_token_of_another_tenant_is_invalid(app: Any, plaid: PlaidClie
     )
 
 
+@pytest.mark.parametrize("partner", ["increase", "webull", "cybrid", "adyen_ca", "paynote"])
+def test_processor_token_create_accepts_partners_the_sdks_name(
+    plaid: PlaidClient, partner: str
+) -> None:
+    """Plaid's later partners (plaid-python 46 and the Node SDK send them) and the
+    document's own, including one the SDKs have since dropped."""
+    access = plaid.link_item()
+    account_id = plaid.ok("/accounts/get", access_token=access)["accounts"][0]["account_id"]
+    body = plaid.ok(
+        "/processor/token/create", access_token=access, account_id=account_id, processor=partner
+    )
+    assert body["processor_token"].startswith("processor-sandbox-")
+
+
 @pytest.mark.parametrize(
     ("body", "code", "field"),
     [

@@ -548,6 +548,23 @@ def test_transactions_recurring_get_finds_inflow_and_outflow_streams(plaid: Plai
     assert all(s["average_amount"]["amount"] > 0 for s in body["outflow_streams"])
 
 
+def test_transactions_recurring_get_predicts_each_active_streams_next_date(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item()
+    body = plaid.ok("/transactions/recurring/get", access_token=token)
+    streams = body["inflow_streams"] + body["outflow_streams"]
+    assert any(s["is_active"] for s in streams)
+    for stream in streams:
+        if not stream["is_active"]:
+            assert stream["predicted_next_date"] is None
+            continue
+        last = dt.date.fromisoformat(stream["last_date"])
+        predicted = dt.date.fromisoformat(stream["predicted_next_date"])
+        period = {"WEEKLY": 7, "BIWEEKLY": 14, "SEMI_MONTHLY": 15, "MONTHLY": 31}
+        assert last < predicted <= last + dt.timedelta(days=period[stream["frequency"]] + 3)
+
+
 def test_transactions_recurring_get_account_ids_limits_streams(plaid: PlaidClient) -> None:
     token = plaid.link_item()
     checking = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
