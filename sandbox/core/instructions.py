@@ -4,7 +4,8 @@ The ledger engine already knows every recurring outflow it generates (``ledger.s
 rent and savings transfers are orders the account holder set up (standing orders); bills,
 loan installments and card repayments are collected by the payee (direct debits). An
 instruction is read off the stream's definition (payee, day, frequency) and the posted
-rows it produced (first and previous payment), so it always agrees with the transactions.
+rows it produced (first and previous payment), and its next payment is the day the engine
+will post it (``ledger.next_occurrence``), so it always agrees with the transactions.
 Streams the engine did not generate (``user_custom`` data) carry no instruction.
 """
 
@@ -25,7 +26,6 @@ STANDING_ORDER = "standing_order"
 DIRECT_DEBIT = "direct_debit"
 DIRECT_DEBIT_KEYS = ("loan:", "cardpay:")  # installments and card repayments
 STANDING_ORDER_KEYS = ("rent", "save:")  # rent and the monthly move to savings
-LOOKAHEAD_DAYS = 400  # far enough for the next occurrence of a yearly stream
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _instruction(
     today: dt.date,
 ) -> Instruction:
     first, last = stream.transactions[0], stream.transactions[-1]
-    next_date = _next_occurrence(definition, today) if stream.is_active else None
+    next_date = ledger.next_occurrence(plan, definition, today) if stream.is_active else None
     next_minor = None
     if next_date is not None:  # card repayments depend on the statement: say the last one
         amount = schedule.amount_on(plan, definition, next_date)
@@ -118,12 +118,3 @@ def _payee(description: str) -> str:
     """A payee name from a bank description ("Online Transfer to SAV ...1234" -> "SAV ...1234")."""
     head, sep, tail = description.partition(" to ")
     return tail if sep else head
-
-
-def _next_occurrence(definition: ledger.Recurring, today: dt.date) -> dt.date | None:
-    """The first day after ``today`` the stream falls on."""
-    for offset in range(1, LOOKAHEAD_DAYS):
-        day = today + dt.timedelta(days=offset)
-        if schedule.occurs(definition, day):
-            return day
-    return None

@@ -5,8 +5,10 @@ exactly the transactions the engine made for it, with the engine's frequency. Ro
 without a key (``user_custom`` transactions) fall back to detection: a run on one
 account with the same description and direction whose gaps fit a frequency.
 
-An active stream predicts its next date (Plaid's ``predicted_next_date``) from its own
-rows, generated or detected alike (``predict_next``); an inactive one predicts none.
+An active stream predicts its next date (Plaid's ``predicted_next_date``): a generated
+one asks the engine the day it next posts it (``ledger.next_occurrence``, the rule its
+rows were dated by, so a weekend moves the prediction exactly as it moves the payment);
+a detected one guesses from its own rows (``predict_next``). An inactive one predicts none.
 """
 
 from __future__ import annotations
@@ -136,7 +138,9 @@ def _generated(
                 transactions=tuple(txns),
                 inflow=txns[-1].amount_minor < 0,
                 is_active=active,
-                predicted_next_date=predict_next(frequency, txns) if active else None,
+                predicted_next_date=(
+                    ledger.next_occurrence(plan, definition, today) if active else None
+                ),
             )
         )
     return found
@@ -171,7 +175,7 @@ def detect(item: Item, rows: list[Transaction], today: dt.date) -> list[Stream]:
 
 
 def predict_next(frequency: str, txns: Sequence[Transaction]) -> dt.date:
-    """When a stream of ``frequency`` with rows ``txns`` (oldest first) should next occur.
+    """When a detected stream of ``frequency`` should next occur, from ``txns`` (oldest first).
 
     Monthly and yearly streams land on their most frequent day of the month (clamped to
     the month's length), on the first such day more than half a period after the last row:

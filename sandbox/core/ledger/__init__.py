@@ -33,6 +33,7 @@ from .schedule import Recurring
 # The lowest the everyday account goes in a month (unless the persona overdraws): Plaid's
 # sandbox links user_good's checking at 100 available.
 CREDIT_FLOOR_MINOR = 10_000
+LOOKAHEAD_DAYS = 400  # far enough for the next occurrence of a yearly stream
 
 __all__ = [
     "MAX_POST_LAG",
@@ -45,6 +46,8 @@ __all__ = [
     "balance_on",
     "entries_between",
     "entries_for_day",
+    "next_occurrence",
+    "occurs",
     "shared_plan",
     "streams",
 ]
@@ -78,6 +81,29 @@ def streams(plan: ItemPlan) -> list[Recurring]:
         )
     found: list[Recurring] = plan.memo["streams"]
     return found
+
+
+def occurs(plan: ItemPlan, stream: Recurring, day: dt.date) -> bool:
+    """Whether the engine posts an occurrence of ``stream`` (one of ``streams``) on ``day``.
+
+    The one rule the generated rows, standing orders, direct debits and Plaid's predicted
+    dates share: loan installments collect on their due day and card autopay a fixed time
+    after each close, weekends included; the persona's own streams follow ``schedule.occurs``.
+    """
+    if stream.kind == "loan":
+        return loans.collects_on(plan, stream, day)
+    if stream.kind == "card":
+        return cards.collects_on(plan, stream, day, base)
+    return schedule.occurs(stream, day)
+
+
+def next_occurrence(plan: ItemPlan, stream: Recurring, after: dt.date) -> dt.date | None:
+    """The first day after ``after`` that ``stream`` occurs on (None: not within a year)."""
+    for offset in range(1, LOOKAHEAD_DAYS):
+        day = after + dt.timedelta(days=offset)
+        if occurs(plan, stream, day):
+            return day
+    return None
 
 
 def _budget(plan: ItemPlan) -> int:

@@ -83,6 +83,22 @@ def minimum_payment_minor(statement: int, interest: int) -> int:
     return max(0, min(statement, max(MINIMUM_FLOOR_MINOR, statement // 100 + interest)))
 
 
+def autopay_minor(plan: ItemPlan, card: AccountPlan, day: dt.date, base: DayEntries) -> int:
+    """What autopay collects on ``day`` (0: nothing): the statement that closed
+    ``DUE_AFTER_DAYS`` before, paid on that very day even when it is a weekend."""
+    close = day - dt.timedelta(days=DUE_AFTER_DAYS)
+    if close != last_close(plan, card, close):
+        return 0
+    return max(0, cycle_flows(plan, card, close, base))
+
+
+def collects_on(plan: ItemPlan, stream: Recurring, day: dt.date, base: DayEntries) -> bool:
+    """Whether the autopay ``stream`` (``streams``) collects on ``day``."""
+    cards = plan.all("credit card", type_="credit")
+    card = next(card for card in cards if _stream_key(card) == stream.key)
+    return autopay_minor(plan, card, day, base) > 0
+
+
 def events(
     plan: ItemPlan, day: dt.date, payer: AccountPlan | None, base: DayEntries
 ) -> list[Entry]:
@@ -104,13 +120,10 @@ def events(
                     details={"transaction_code": "interest"},
                 )
             )
-        close = day - dt.timedelta(days=DUE_AFTER_DAYS)
-        if close != last_close(plan, card, close):
+        amount = autopay_minor(plan, card, day, base)
+        if not amount:
             continue
-        amount = cycle_flows(plan, card, close, base)
-        if amount <= 0:
-            continue
-        stream = {"transaction_code": "payment", "stream": f"cardpay:{card.ordinal}"}
+        stream = {"transaction_code": "payment", "stream": _stream_key(card)}
         found.append(
             Entry(
                 card.ordinal,
@@ -150,7 +163,7 @@ def streams(plan: ItemPlan, payer: AccountPlan | None) -> list[Recurring]:
         )
         found.append(
             Recurring(
-                key=f"cardpay:{card.ordinal}",
+                key=_stream_key(card),
                 account=payer.ordinal if payer else card.ordinal,
                 name=f"CREDIT CARD AUTOPAY ...{card.mask}",
                 category="LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
@@ -164,3 +177,7 @@ def streams(plan: ItemPlan, payer: AccountPlan | None) -> list[Recurring]:
             )
         )
     return found
+
+
+def _stream_key(card: AccountPlan) -> str:
+    return f"cardpay:{card.ordinal}"

@@ -76,6 +76,14 @@ def installment_on(plan: ItemPlan, loan: AccountPlan, day: dt.date) -> Installme
     return None
 
 
+def collects_on(plan: ItemPlan, stream: Recurring, day: dt.date) -> bool:
+    """Whether the payment ``stream`` (``streams``) collects on ``day``: the installment's
+    due day itself, weekend or not, while a payment is due."""
+    loan = next(loan for loan in loans(plan) if loan.ordinal == stream.counter)
+    row = installment_on(plan, loan, day)
+    return row is not None and row.payment_minor > 0
+
+
 def balance_on(plan: ItemPlan, loan: AccountPlan, day: dt.date) -> int:
     """Principal outstanding at the end of ``day``."""
     balance = minor(loan.term("original"))

@@ -565,6 +565,45 @@ def test_transactions_recurring_get_predicts_each_active_streams_next_date(
         assert last < predicted <= last + dt.timedelta(days=period[stream["frequency"]] + 3)
 
 
+# The engine's own streams (pay, rent, bills, loan and card payments, transfers).
+GENERATED = {"INCOME", "RENT_AND_UTILITIES", "LOAN_PAYMENTS", "TRANSFER_IN", "TRANSFER_OUT"}
+
+
+def test_transactions_recurring_get_predicts_the_day_the_payment_posts(
+    plaid: PlaidClient,
+) -> None:
+    """Weekends included: a bill moves to Monday, a loan installment or card autopay does not."""
+    token = plaid.link_item()
+    before = plaid.ok("/transactions/recurring/get", access_token=token)
+    advance_clock(plaid, 40)  # past every prediction
+    dates: dict[str, str] = {}
+    total = None
+    while total is None or len(dates) < total:
+        body = plaid.ok(
+            "/transactions/get",
+            access_token=token,
+            start_date=FROZEN_NOW.date().isoformat(),
+            end_date=(FROZEN_NOW.date() + dt.timedelta(days=40)).isoformat(),
+            options={"count": 500, "offset": len(dates)},
+        )
+        dates |= {t["transaction_id"]: t["date"] for t in body["transactions"]}
+        total = body["total_transactions"]
+    after = plaid.ok("/transactions/recurring/get", access_token=token)
+    now = {s["stream_id"]: s for s in after["inflow_streams"] + after["outflow_streams"]}
+    checked = set()
+    for stream in before["inflow_streams"] + before["outflow_streams"]:
+        category = stream["personal_finance_category"]
+        if stream["predicted_next_date"] is None or category["primary"] not in GENERATED:
+            continue  # purchases that happen to recur are guessed from their rhythm
+        posted = [dates[t] for t in now[stream["stream_id"]]["transaction_ids"] if t in dates]
+        next_posted = min(d for d in posted if d > stream["last_date"])
+        assert next_posted == stream["predicted_next_date"], stream["description"]
+        checked.add(category["detailed"])
+    assert "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT" in checked, checked
+    assert {"LOAN_PAYMENTS_MORTGAGE_PAYMENT", "LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT"} <= checked
+    assert any(c.startswith("RENT_AND_UTILITIES") for c in checked), checked
+
+
 def test_transactions_recurring_get_account_ids_limits_streams(plaid: PlaidClient) -> None:
     token = plaid.link_item()
     checking = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]

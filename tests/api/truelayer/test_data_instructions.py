@@ -3,9 +3,11 @@ ledger's recurring payments, so they agree with the transactions they made."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
+from sandbox.extensions import db
 from tests.api.truelayer.conftest import TrueLayerData
 
 FREQUENCY = re.compile(
@@ -65,3 +67,17 @@ def test_a_savings_account_pays_no_standing_order(truelayer: TrueLayerData, toke
 def test_cards_have_no_standing_orders(truelayer: TrueLayerData, token: str) -> None:
     card_id = truelayer.results("/cards", token)[0]["account_id"]
     truelayer.error(f"/accounts/{card_id}/standing_orders", token, 404, "account_not_found")
+
+
+def test_a_standing_orders_next_payment_is_made_on_that_day(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    account = truelayer.results("/accounts", token)[0]["account_id"]
+    orders = truelayer.results(f"/accounts/{account}/standing_orders", token)
+    truelayer.bank().move_clock(advance=dt.timedelta(days=40))  # past every next payment
+    db.session.commit()
+    _, found = _current_and_transactions(truelayer, truelayer.connect())  # the token expired
+    made = {(t["description"], t["timestamp"]) for t in found if t["amount"] < 0}
+    assert orders
+    for order in orders:
+        assert (order["reference"], order["next_payment_date"]) in made, order
