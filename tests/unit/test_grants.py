@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+from typing import Any
 
 import jwt
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sandbox.core import errors, institutions, users
+from sandbox.core import errors, institutions, keyring, users
 from sandbox.core.bank import (
     Bank,
     Issuer,
@@ -23,7 +25,7 @@ from sandbox.core.bank import (
 )
 from sandbox.core.grants import clients
 from sandbox.core.grants.part import AUTHENTICATION_NEEDED, RECONFIRMATION_NEEDED, RENEWED
-from sandbox.core.models import AppClient
+from sandbox.core.models import AppClient, TokenKey
 from tests.conftest import FROZEN_NOW
 
 ISSUER = Issuer("http://auth.test", lambda institution_id: f"provider-of-{institution_id}")
@@ -184,15 +186,24 @@ def test_consent_days_are_bounded(bank: Bank, days: int) -> None:
 # -- codes and tokens ---------------------------------------------------------------------------
 
 
+def _public_key(bank: Bank, kid: str) -> Any:
+    """The public half of the tenant's signing key ``kid``, as an app holding it would verify
+    with (the sandbox resolves its tokens by their digest: it publishes no key set)."""
+    from cryptography.hazmat.primitives import serialization
+
+    row = bank.session.scalar(select(TokenKey).where(TokenKey.kid == kid))
+    assert row is not None and row.tenant_id == bank.tenant.id
+    pem = keyring.for_session(bank.session).unseal(row.private_pem)
+    return serialization.load_pem_private_key(pem.encode(), password=None).public_key()
+
+
 def test_code_exchange_issues_a_decodable_jwt_and_a_refresh_token(bank: Bank) -> None:
     _client, issued = tokens(bank)
     grant = resolve_access(bank.session, issued.access_token)
     header = jwt.get_unverified_header(issued.access_token)
-    key = next(k for k in bank.grants.jwks()["keys"] if k["kid"] == header["kid"])  # type: ignore[index]
-    public = jwt.PyJWK(key).key
     claims = jwt.decode(
         issued.access_token,
-        public,
+        _public_key(bank, header["kid"]),
         algorithms=["RS256"],
         audience="data_api",
         options={"verify_exp": False},

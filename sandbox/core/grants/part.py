@@ -155,10 +155,6 @@ class Grants:
         """``redirect_uri`` if registered for ``client`` exactly, else the app is not trusted."""
         return clients.check_redirect(client, redirect_uri)
 
-    def jwks(self) -> dict[str, object]:
-        """The public keys that verify the tenant's access tokens."""
-        return signing.jwks(self.session, self.tenant)
-
     # -- the dialog ------------------------------------------------------------------------
 
     def connect(

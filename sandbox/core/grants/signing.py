@@ -35,23 +35,6 @@ def sign(session: Session, tenant: Tenant, claims: dict[str, Any]) -> str:
     return jwt.encode(claims, private, algorithm=ALGORITHM, headers=headers)
 
 
-def jwks(session: Session, tenant: Tenant) -> dict[str, Any]:
-    """The public keys of the tenant's tokens as a JWK set."""
-    import jwt
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    keys = []
-    for row in session.scalars(select(TokenKey).where(TokenKey.tenant_id == tenant.id)):
-        private = serialization.load_pem_private_key(
-            keyring.for_session(session).unseal(row.private_pem).encode(), password=None
-        )
-        assert isinstance(private, rsa.RSAPrivateKey)  # this module only ever stores RSA keys
-        public = jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
-        keys.append({**public, "kid": row.kid, "use": "sig", "alg": ALGORITHM})
-    return {"keys": keys}
-
-
 def token_id() -> str:
     """A random ``jti`` (tokens are secrets: never from the seed)."""
     return str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
