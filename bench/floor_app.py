@@ -37,6 +37,7 @@ import sqlalchemy
 from flask import Flask, Response, jsonify, request
 from marshmallow import Schema, fields
 from sqlalchemy import TextClause, text
+from sqlalchemy.engine import Compiled
 
 from sandbox.core.ledger.model import has_transactions
 from sandbox.plaid import transaction_json
@@ -129,10 +130,15 @@ class _Reads:
         self.engine = sqlalchemy.create_engine(database_url)
         if self.engine.dialect.name == "postgresql":
             sqlalchemy.event.listen(self.engine, "connect", _autocommit)
+        self._compiled: dict[str, Compiled] = {}  # by SQL text: compiled once, not per call
 
     def run(self, statement: TextClause, params: dict[str, Any]) -> list[Any]:
         """The rows of ``statement``, compiled for this database's driver."""
-        compiled = statement.compile(dialect=self.engine.dialect)
+        compiled = self._compiled.get(statement.text)
+        if compiled is None:
+            compiled = self._compiled[statement.text] = statement.compile(
+                dialect=self.engine.dialect
+            )
         order = compiled.positiontup
         arguments = [params[name] for name in order] if order else params
         connection = self.engine.raw_connection()
