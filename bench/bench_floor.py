@@ -7,7 +7,10 @@ the sandbox comes to the least its core packages cost.
 Three servers under the same gunicorn settings, loaded in turn by the same wrk run over
 ``--rounds`` rounds: the sandbox, ``floor_app`` (Flask + SQLAlchemy + marshmallow
 answering the same call from the same database in as few statements as it can, with
-nothing else the sandbox does) and ``bare_app`` (the sandbox's reply bytes from memory).
+nothing else the sandbox does) and ``bare_app`` (the sandbox's reply bytes from memory). On
+SQLite a fourth, the sandbox with its read cache off, gives what a call costs when something
+committed since it last ran: wrk repeats one call, so the sandbox answers it from the read
+cache (``core.read_cache``), which the floor does not have.
 Issue 16's targets are the sandbox at 0.5x bare (balance) and 0.35x (sync, the first page of
 100); the floor's own ratio says how much of that any implementation on these packages can
 keep. On PostgreSQL each row also gives the database server's CPU per request (its backends,
@@ -22,6 +25,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy
@@ -38,6 +42,9 @@ from .servers import (
 )
 
 NAMES = ("bare", "floor", "sandbox")
+# On SQLite, the sandbox again with its read cache off (``SANDBOX_READ_CACHE=off``): what a
+# call pays when something committed since the same call last ran (PostgreSQL has no cache).
+UNCACHED = "sandbox, read cache off"
 
 
 def stored_digest(database_url: str) -> str:
@@ -102,16 +109,30 @@ def measure(work: Path, args: argparse.Namespace) -> list[Round]:
         (work / "replies.json").write_text(json.dumps({e: str(f) for e, f in files.items()}))
         floor_env = dict(env, FLOOR_TOKEN_DIGEST=stored_digest(url))
         bare_env = dict(os.environ, BENCH_REPLIES=str(work / "replies.json"))
-        floor_log, bare_log = work / "floor.log", work / "bare.log"
-        with (
-            start_gunicorn("bench.floor_app:app", floor_env, floor_log, **settings) as floor,
-            start_gunicorn("bench.bare_app:app", bare_env, bare_log, **settings) as bare,
-        ):
+        with ExitStack() as started:
+            servers = {
+                "bare": started.enter_context(
+                    start_gunicorn("bench.bare_app:app", bare_env, work / "bare.log", **settings)
+                ),
+                "floor": started.enter_context(
+                    start_gunicorn("bench.floor_app:app", floor_env, work / "floor.log", **settings)
+                ),
+                "sandbox": sandbox,
+            }
+            if database is None:
+                uncached_env = dict(env, SANDBOX_READ_CACHE="off")
+                servers[UNCACHED] = started.enter_context(
+                    start_gunicorn("sandbox.wsgi:app", uncached_env, work / "off.log", **settings)
+                )
             for endpoint, body in bodies.items():
-                _same_reply(_capture(floor, endpoint, body), files[endpoint].read_bytes(), endpoint)
-            servers = dict(zip(NAMES, (bare, floor, sandbox), strict=True))
+                _same_reply(
+                    _capture(servers["floor"], endpoint, body),
+                    files[endpoint].read_bytes(),
+                    endpoint,
+                )
+            names = list(servers)
             for turn in range(args.rounds):
-                order = NAMES if turn % 2 == 0 else NAMES[::-1]
+                order = names if turn % 2 == 0 else names[::-1]
                 rounds.append(
                     {
                         endpoint: {
@@ -128,7 +149,8 @@ def table(rounds: list[Round], endpoint: str, database: str) -> list[str]:
     """One row per server: the median of its rounds' rate, CPU and ratio, with the range of
     the ratios (each round's own bare rate is the baseline); on PostgreSQL, the database
     server's CPU per request too (its backends share the CPUs with the workers)."""
-    server_cpu = all(r[endpoint][name][2] is not None for r in rounds for name in NAMES)
+    names = [name for name in (*NAMES, UNCACHED) if name in rounds[0][endpoint]]
+    server_cpu = all(r[endpoint][name][2] is not None for r in rounds for name in names)
     extra = (" database server CPU per request (ms) |", "---:|") if server_cpu else ("", "")
     lines = [
         f"`{endpoint}` on {database}, {len(rounds)} rounds (median (min-max)):",
@@ -136,7 +158,7 @@ def table(rounds: list[Round], endpoint: str, database: str) -> list[str]:
         f"| server | req/s | workers' CPU per request (ms) |{extra[0]} ratio to bare |",
         f"|---|---:|---:|{extra[1]}---:|",
     ]
-    for name in NAMES:
+    for name in names:
         rates = [r[endpoint][name][0] for r in rounds]
         cpus = [r[endpoint][name][1] for r in rounds]
         ratios = [r[endpoint][name][0] / r[endpoint]["bare"][0] for r in rounds]

@@ -18,6 +18,7 @@ _OFF = {"off": "off", "false": "off", "0": "off"}
 # The spellings each word-valued setting accepts, and the word it means.
 CHOICES: dict[str, dict[str, str]] = {
     "RATE_LIMITS": {**_ON, **_OFF},
+    "READ_CACHE": {**_ON, **_OFF},
     "SHARED": {"auto": "auto", **_ON, **_OFF},
     "WEBHOOK_DISPATCHER": {"thread": "thread", "off": "off"},
 }

@@ -17,6 +17,7 @@ import functools
 import logging
 import random
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +39,7 @@ from .core.calls import Called
 from .core.faults.ratelimits import Limit, RateLimiter
 from .core.models import Base, Tenant
 from .core.prepared import READER
+from .core.read_cache import ReadCache, Watcher
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ class SandboxSQLAlchemy(SQLAlchemy):
             serialise_sqlite(engine)
         else:  # server databases drop idle connections; SQLite files never do
             ping_idle_connections(engine)
+        if app.config["READ_CACHE"] == "on":
+            cache_reads(engine)
         return engine
 
 
@@ -124,6 +128,13 @@ class RequestReader:
         self._session = session
         self._engine: Engine | None = None  # found at the first read (a session keeps it)
         self._pooled: PoolProxiedConnection | None = None
+
+    def cache(self) -> ReadCache | None:
+        """The engine's read cache (``cache_reads``), in a request whose session has no
+        transaction yet; else None."""
+        if not _READS_FIRST.get() or self._session.in_transaction():
+            return None
+        return _READ_CACHES.get(self._bind())
 
     @property
     def dialect(self) -> Dialect:
@@ -341,6 +352,36 @@ def serialise_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "rollback")
     def _end(connection: Connection) -> None:
         connection.info.pop(_MODE, None)
+
+
+# Each engine's read cache; an engine that is gone takes its cache with it.
+_READ_CACHES: weakref.WeakKeyDictionary[Engine, ReadCache] = weakref.WeakKeyDictionary()
+
+
+def cache_reads(engine: Engine) -> None:
+    """Answer requests' repeated hot reads of an unchanged database from memory
+    (``core.read_cache``): on a SQLite file its ``Watcher`` gives the version, on PostgreSQL
+    its snapshot. A database in memory has none: a second connection to it (the watcher)
+    would open a database of its own."""
+    url, watcher = engine.url, None
+    if engine.dialect.name == "sqlite":
+        if url.database in (None, "", ":memory:") or url.query.get("mode") == "memory":
+            return
+        cargs, cparams = engine.dialect.create_connect_args(url)
+        watcher = Watcher(
+            functools.partial(
+                engine.dialect.loaded_dbapi.connect,
+                *cargs,
+                **{**cparams, "check_same_thread": False, "isolation_level": None},
+            )
+        )
+    cache = _READ_CACHES[engine] = ReadCache(watcher)
+
+    @event.listens_for(engine, "engine_disposed")
+    def _disposed(_engine: Engine) -> None:
+        cache.clear()  # the database may be dropped or replaced next
+        if watcher is not None:
+            watcher.close()
 
 
 def _lower(value: Any) -> Any:

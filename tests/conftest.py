@@ -94,8 +94,10 @@ def postgres_url() -> str:
 
 @pytest.fixture(params=DATABASES)
 def app(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Flask]:
-    """The sandbox on one of the test databases, with its schema in place."""
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else "sqlite://"
+    """The sandbox on one of the test databases, with its schema in place. SQLite is a file,
+    as users run it: the read cache (``core.read_cache``) serves only a file's reads."""
+    sqlite_url = f"sqlite:///{tmp_path / 'sandbox.db'}"
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else sqlite_url
     application = create_app(
         {"TESTING": True, "DATABASE_URL": url, "SEED": 7, "SECRET_KEY": "test-secret-key"}
     )

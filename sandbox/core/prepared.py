@@ -18,20 +18,26 @@ parameters. A driver error is raised as SQLAlchemy's (``DBAPIError`` with ``orig
 request's unit of work retries it as it would any other statement's; a read on the ``Reader``
 whose connection the server dropped runs again at once on a new one (a request's reads come
 first, often in a ``before_request`` hook that no unit of work covers).
+
+Where the reader has a read cache (``core.read_cache``), a read the session makes before its
+own transaction is answered from the rows the same read returned last, while no commit has
+landed since; the rows are tuples, shared by every caller.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Select
+from sqlalchemy import Select, Text, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
+
+from .read_cache import ReadCache
 
 Processor = Callable[[Any], Any]
 
@@ -52,6 +58,12 @@ class Reader(Protocol):
 
     def reconnect(self) -> PoolProxiedConnection:
         """A new connection in place of one the server dropped (its reads so far stand)."""
+        ...
+
+    def cache(self) -> ReadCache | None:
+        """Where reads may be answered from rows read before (``core.read_cache``): None once
+        the session has a transaction of its own (its reads must see its writes), or where
+        the database has no version a cache could trust (``sqlite://`` in memory)."""
         ...
 
 
@@ -97,6 +109,21 @@ class Prepared:
 
     def _read(self, session: Session, params: Mapping[str, Any], named: bool) -> list[Any]:
         reader: Reader | None = session.info.get(READER)
+        cache = None if reader is None else reader.cache()
+        if cache is None:
+            return self._fresh(session, reader, params, named)
+        key = (self, named, frozenset(params.items()))
+        version = _version(session, reader, cache)
+        rows = cache.get(key, version)
+        if rows is None:
+            rows = self._fresh(session, reader, params, named)
+            cache.put(key, version, rows)
+        return rows
+
+    def _fresh(
+        self, session: Session, reader: Reader | None, params: Mapping[str, Any], named: bool
+    ) -> list[Any]:
+        """The rows as the database holds them, on the reader's connection or the session's."""
         pooled = None if reader is None else reader.connection()
         if pooled is None:
             connection = session.connection()
@@ -182,6 +209,19 @@ class Prepared:
                 processors.append((index, process))
         plan.processors = processors
         plan.row_type = namedtuple("Row", [described[0] for described in description])  # type: ignore[misc]
+
+
+# PostgreSQL's version of the database for the read cache: the snapshot a statement takes now.
+_SNAPSHOT = Prepared(select(func.pg_current_snapshot().cast(Text)))
+
+
+def _version(session: Session, reader: Reader | None, cache: ReadCache) -> Hashable:
+    """The database's version now (``core.read_cache``): a SQLite file's commit count, read
+    by the cache's watcher, else PostgreSQL's snapshot, read on the reads' own connection."""
+    if cache.watcher is not None:
+        return cache.watcher.version()
+    snapshot: str = _SNAPSHOT._fresh(session, reader, {}, named=False)[0][0]
+    return snapshot
 
 
 def _row(plan: _Plan, values: Sequence[Any]) -> Any:

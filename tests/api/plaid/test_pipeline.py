@@ -6,11 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import QueuePool
 
+from sandbox.core import prepared
+from sandbox.core.models import Item
+from sandbox.core.prepared import Prepared
 from sandbox.extensions import db
 from tests.conftest import PlaidClient
 
@@ -85,3 +89,38 @@ def test_the_readers_connection_goes_back_to_the_pool_as_it_came(
     finally:
         for connection in held:
             connection.close()
+
+
+def test_a_repeated_read_only_call_is_answered_from_the_read_cache(
+    plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While nothing has committed since, a repeated call's reads come from the read cache:
+    on a SQLite file it reads nothing, on PostgreSQL only the database's snapshot. A commit
+    by another connection (another worker's, say) is seen by the next call."""
+    token = plaid.link_item()
+    plaid.ok("/accounts/balance/get", access_token=token)  # the item is current now
+    plaid.ok("/accounts/balance/get", access_token=token)  # read since the last commit
+    reads = _counting_reads(monkeypatch)
+    again = plaid.ok("/accounts/balance/get", access_token=token)
+    expected = [] if db.engine.dialect.name == "sqlite" else [prepared._SNAPSHOT]
+    assert reads == expected
+    with db.engine.begin() as connection:  # not the request's session: as another process
+        connection.execute(update(Item).values(webhook="https://example.com/moved"))
+    reads.clear()
+    moved = plaid.ok("/accounts/balance/get", access_token=token)
+    assert len(reads) > len(expected), "the commit must make the call read again"
+    assert moved["item"]["webhook"] == "https://example.com/moved"
+    assert moved["accounts"] == again["accounts"]
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[Prepared]:
+    """The ``Prepared`` reads that go to the database from now on."""
+    reads: list[Prepared] = []
+    fresh = Prepared._fresh
+
+    def counted(self: Prepared, *args: Any, **kwargs: Any) -> list[Any]:
+        reads.append(self)
+        return fresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(Prepared, "_fresh", counted)
+    return reads
