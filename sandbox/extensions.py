@@ -18,7 +18,7 @@ import logging
 import random
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -128,6 +128,7 @@ class RequestReader:
         self._session = session
         self._engine: Engine | None = None  # found at the first read (a session keeps it)
         self._pooled: PoolProxiedConnection | None = None
+        self.version: Hashable | None = None
 
     def cache(self) -> ReadCache | None:
         """The engine's read cache (``cache_reads``), in a request whose session has no
@@ -174,7 +175,9 @@ class RequestReader:
         return pooled
 
     def release(self) -> None:
-        """Give the connection back to the pool (which rolls its read transaction back)."""
+        """Give the connection back to the pool (which rolls its read transaction back); the
+        reads that follow go by a new version of the database."""
+        self.version = None
         pooled, self._pooled = self._pooled, None
         if pooled is None:
             return

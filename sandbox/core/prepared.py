@@ -50,6 +50,10 @@ class Reader(Protocol):
     own transaction (then they run on the session's connection, and see its writes)."""
 
     dialect: Dialect
+    # The database's version the request's cached reads go by (``core.read_cache``): read
+    # at the first, forgotten when the reads' connection goes back. Rows kept under it are
+    # what the database held when it was read, so one request's cached reads agree.
+    version: Hashable | None
 
     def connection(self) -> PoolProxiedConnection | None:
         """The pooled connection, checked out (its read transaction begun) at first use; None
@@ -112,8 +116,11 @@ class Prepared:
         cache = None if reader is None else reader.cache()
         if cache is None:
             return self._fresh(session, reader, params, named)
+        assert reader is not None
         key = (self, named, frozenset(params.items()))
-        version = _version(session, reader, cache)
+        version = reader.version
+        if version is None:
+            version = reader.version = _version(session, reader, cache)
         rows = cache.get(key, version)
         if rows is None:
             rows = self._fresh(session, reader, params, named)

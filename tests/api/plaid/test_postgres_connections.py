@@ -21,9 +21,10 @@ from tests.conftest import DATABASES, FROZEN_NOW, PlaidClient
 APPLICATION = "sandbox-connections-test"  # how the app's backends are told apart
 
 
-@pytest.fixture
+@pytest.fixture(params=["off"], ids=["uncached"])
 def pg_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The sandbox on the PostgreSQL test database, its backends named ``APPLICATION``."""
+    """The sandbox on the PostgreSQL test database, its backends named ``APPLICATION``; its
+    read cache off unless a test asks for it (``read_cache``), so calls send their reads."""
     if "postgresql" not in DATABASES:
         pytest.skip("PostgreSQL is not among SANDBOX_TEST_DATABASES")
     url = request.getfixturevalue("postgres_url")
@@ -34,6 +35,7 @@ def pg_app(request: pytest.FixtureRequest) -> Iterator[Flask]:
             "DATABASE_URL": url,
             "SECRET_KEY": "k",
             "SQLALCHEMY_ENGINE_OPTIONS": options,
+            "READ_CACHE": request.param,
         }
     )
     with app.app_context():
@@ -96,6 +98,26 @@ def test_a_sync_page_of_a_synced_item_sends_two_reads_and_nothing_else(
     assert len(sent) == 2, sent  # the tenant, its token's item and accounts; then the page
     assert all(statement.startswith("SELECT") for statement in sent), sent
     assert page["accounts"] and page["next_cursor"]
+
+
+SNAPSHOT = "SELECT CAST(pg_current_snapshot() AS TEXT)"
+
+
+@pytest.mark.parametrize("pg_app", ["on"], ids=["read_cache"], indirect=True)
+def test_with_the_read_cache_a_call_sends_the_snapshot_then_only_what_changed(
+    pg_plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot once a call, first; after a commit, the reads as without the cache; then,
+    while nothing commits, nothing but the snapshot."""
+    token = pg_plaid.link_item()
+    cursor = pg_plaid.ok("/transactions/sync", access_token=token, count=500)["next_cursor"]
+    sent = _statements_sent(monkeypatch)
+    first = pg_plaid.ok("/transactions/sync", access_token=token, cursor=cursor, count=500)
+    assert len(sent) == 3 and sent[0].startswith(SNAPSHOT), sent  # and the two reads
+    sent.clear()
+    again = pg_plaid.ok("/transactions/sync", access_token=token, cursor=cursor, count=500)
+    assert len(sent) == 1 and sent[0].startswith(SNAPSHOT), sent
+    assert again["accounts"] == first["accounts"] and again["next_cursor"] == first["next_cursor"]
 
 
 def test_an_idle_connection_is_pinged_before_it_is_used(
