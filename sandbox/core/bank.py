@@ -73,6 +73,7 @@ from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .investments import Portfolio as Portfolio
 from .investments import TransferNumbers as TransferNumbers
+from .ledger.entities import merchant_entity as merchant_entity
 from .liabilities import Report as Report
 from .link import config as link_config
 from .link import products as link_products

@@ -17,7 +17,7 @@ import orjson
 from marshmallow import Schema, fields
 
 from ..core import categories
-from ..core.bank import ShownAccount, Stream
+from ..core.bank import ShownAccount, Stream, merchant_entity
 from ..core.institutions import Institution
 from ..core.models import Account, Item, Transaction
 from .errors import item_error
@@ -215,9 +215,9 @@ class TransactionSchema(Schema):
     authorized_datetime = fields.Constant(None)
     name = fields.String()
     merchant_name = fields.String(allow_none=True)
-    merchant_entity_id = fields.Function(lambda t: t.details.get("merchant_entity_id"))
-    website = fields.Function(lambda t: t.details.get("website"))
-    logo_url = fields.Function(lambda t: t.details.get("logo_url"))
+    merchant_entity_id = fields.Function(lambda t: _enrichment(t)[0])
+    website = fields.Function(lambda t: _enrichment(t)[2])
+    logo_url = fields.Function(lambda t: _enrichment(t)[1])
     check_number = fields.Constant(None)
     original_description = fields.Method("get_original_description")
     location = fields.Function(lambda t: _keys(t.details.get("location"), LOCATION_KEYS))
@@ -236,7 +236,7 @@ class TransactionSchema(Schema):
     personal_finance_category_icon_url = fields.Function(
         lambda t: categories.ICON_URL.format(primary=categories.categorize(t.category).primary)
     )
-    counterparties = fields.Method("get_counterparties")
+    counterparties = fields.Function(lambda t: _enrichment(t)[3])
 
     def __init__(
         self, *, original_description: bool = False, pfc_version: str = "v1", **kwargs: Any
@@ -257,20 +257,35 @@ class TransactionSchema(Schema):
             "version": self.pfc_version,
         }
 
-    def get_counterparties(self, t: Transaction) -> list[dict[str, Any]]:
-        if not t.merchant_name:
-            return []
-        kind = "income_source" if t.category.startswith("INCOME") else "merchant"
-        return [
-            {
-                "name": t.merchant_name,
-                "type": kind,
-                "website": t.details.get("website"),
-                "logo_url": t.details.get("logo_url"),
-                "entity_id": None,
-                "confidence_level": "VERY_HIGH",
-            }
-        ]
+
+# (merchant_entity_id, logo_url, website, counterparties): a plain tuple, as rendering a row
+# builds one (a named tuple cost a fifth of the merchant fields' time).
+Enrichment = tuple[str | None, str | None, str | None, list[dict[str, Any]]]
+
+
+def enrichment(merchant_name: str | None, category: str, details: dict[str, Any]) -> Enrichment:
+    """What Plaid's enrichment says of a row's merchant: a recognised merchant's entity id and
+    logo (the row's own website first: a brand's local site), confidence ``VERY_HIGH``; a name
+    Plaid would not know keeps nulls at ``LOW`` (a cleansed name, no match); no merchant, none.
+    """
+    entity = merchant_entity(merchant_name)
+    website = details.get("website") or (entity.website if entity else None)
+    if not merchant_name:
+        return None, None, website, []
+    entity_id, logo_url = (entity.entity_id, entity.logo_url) if entity else (None, None)
+    counterparty = {
+        "name": merchant_name,
+        "type": "income_source" if category.startswith("INCOME") else "merchant",
+        "website": website,
+        "logo_url": logo_url,
+        "entity_id": entity_id,
+        "confidence_level": "VERY_HIGH" if entity else "LOW",
+    }
+    return entity_id, logo_url, website, [counterparty]
+
+
+def _enrichment(t: Transaction) -> Enrichment:
+    return enrichment(t.merchant_name, t.category, t.details)
 
 
 def _keys(values: dict[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import orjson
 from ..core import categories
 from ..core.bank import TRANSACTION_COLUMNS
 from ..rendering import json_column
-from .responses import LOCATION_KEYS, PAYMENT_META_KEYS
+from .responses import LOCATION_KEYS, PAYMENT_META_KEYS, enrichment
 
 # About 2.5 KB an entry (the row's columns and the bytes): some 2.5 MB per worker when full,
 # ten pages of 100, the pages a busy app re-reads. Bigger, it kept growing past the soak
@@ -84,22 +84,7 @@ def transaction_dict(
         pending_transaction_id,
     ) = values[:_DETAILS]
     hierarchy, legacy_id, primary, detailed, icon = _category_parts(category)
-    website = details.get("website")
-    logo_url = details.get("logo_url")
-    if merchant_name:
-        kind = "income_source" if category.startswith("INCOME") else "merchant"
-        counterparties = [
-            {
-                "name": merchant_name,
-                "type": kind,
-                "website": website,
-                "logo_url": logo_url,
-                "entity_id": None,
-                "confidence_level": "VERY_HIGH",
-            }
-        ]
-    else:
-        counterparties = []
+    entity_id, logo_url, website, counterparties = enrichment(merchant_name, category, details)
     return {
         "transaction_id": transaction_id,
         "account_id": account_id,
@@ -112,7 +97,7 @@ def transaction_dict(
         "authorized_datetime": None,
         "name": name,
         "merchant_name": merchant_name,
-        "merchant_entity_id": details.get("merchant_entity_id"),
+        "merchant_entity_id": entity_id,
         "website": website,
         "logo_url": logo_url,
         "check_number": None,

@@ -50,6 +50,12 @@ def merchants() -> tuple[dict[str, Any], ...]:
 
 
 @cache
+def named(name: str) -> dict[str, Any]:
+    """The first listing of the merchant called ``name`` (one the engine uses by name)."""
+    return next(m for m in merchants() if m["name"] == name)
+
+
+@cache
 def merchants_for(category: str, country: str) -> tuple[dict[str, Any], ...]:
     """Merchants of a PFC detailed category trading in ``country`` (none if there are none)."""
     return tuple(

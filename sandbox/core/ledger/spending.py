@@ -276,6 +276,7 @@ def _irregular(plan: ItemPlan, rng: random.Random, day: dt.date, account: int) -
     if (sales := plan.habit("sales")) and day.weekday() != 6:
         factor = 1.4 if day.weekday() == 5 else 1.0
         amount = minor(sales["daily"] * factor * rng.uniform(0.7, 1.3))
+        terminal = catalogue.named("Square")
         found.append(
             Entry(
                 account,
@@ -286,8 +287,8 @@ def _irregular(plan: ItemPlan, rng: random.Random, day: dt.date, account: int) -
                 f"SQUARE INC DEPOSIT {day:%y%m%d}",
                 "TRANSFER_IN_DEPOSIT",
                 "other",
-                "Square",
-                details={"transaction_code": "transfer", "website": "squareup.com"},
+                terminal["name"],
+                details={"transaction_code": "transfer", "website": terminal["website"]},
             )
         )
     return found
