@@ -12,14 +12,14 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from ..core.bank import AccountSection, Bank, Portfolio, ReportContent, request_id
+from ..core.bank import AccountSection, Bank, Portfolio, ReportContent
 from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
 from .investments import holdings_json, securities_json, transactions_json
 from .requests import PlaidRequest, StrictBoolean, StrictInteger, WebhookUrl
 from .responses import TransactionSchema, account_json, money, timestamp
-from .views import load, reply
+from .views import file_reply, load, reply
 
 INSIGHT_KEYS = ("name", "merchant_name", "category", "category_id", "location", "payment_meta")
 BASE_KEYS = (
@@ -219,7 +219,7 @@ def _investments(found: Portfolio) -> dict[str, Any]:
 def _pdf(bank: Bank, report: ReportContent) -> Response:
     owners = {s.item.pk: bank.owner(s.item)["names"][0] for s in report.items}
     body = bank.asset_report_pdf(report, owners)
-    return Response(body, mimetype="application/pdf", headers={"Plaid-Request-ID": request_id()})
+    return file_reply(body, "application/pdf")
 
 
 @bp.post("/asset_report/create")
