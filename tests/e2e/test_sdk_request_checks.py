@@ -10,7 +10,12 @@ import pytest
 from plaid.api import plaid_api
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.accounts_get_request_options import AccountsGetRequestOptions
+from plaid.model.country_code import CountryCode
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
+from plaid.model.link_token_create_institution_data import LinkTokenCreateInstitutionData
+from plaid.model.link_token_create_request import LinkTokenCreateRequest
+from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+from plaid.model.link_token_get_request import LinkTokenGetRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
 from plaid.model.transactions_get_request import TransactionsGetRequest
@@ -56,3 +61,26 @@ def test_sdk_empty_account_ids_filter_is_invalid_field(plaid_server: dict[str, A
         body = error_body(call, request)
         assert (body["status"], body["error_code"]) == (400, "INVALID_FIELD")
         assert body["error_message"].startswith("options.account_ids")
+
+
+def _link_token_request(routing: str) -> LinkTokenCreateRequest:
+    return LinkTokenCreateRequest(
+        client_name="Demo",
+        language="en",
+        country_codes=[CountryCode("US")],
+        user=LinkTokenCreateRequestUser(client_user_id="u1"),
+        products=[Products("transactions")],
+        institution_data=LinkTokenCreateInstitutionData(routing_number=routing),
+    )
+
+
+def test_sdk_link_token_keeps_institution_data_and_refuses_a_bad_routing_number(
+    plaid_server: dict[str, Any],
+) -> None:
+    api = sdk_client(plaid_server)
+    token = api.link_token_create(_link_token_request("112000024")).link_token
+    got = api.link_token_get(LinkTokenGetRequest(link_token=token))
+    assert got.metadata.institution_data.routing_number == "112000024"
+    body = error_body(api.link_token_create, _link_token_request("112000025"))
+    assert (body["status"], body["error_code"]) == (400, "INVALID_FIELD")
+    assert body["error_message"].startswith("institution_data.routing_number")
