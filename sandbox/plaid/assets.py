@@ -16,6 +16,7 @@ from ..core.bank import AccountSection, Bank, Portfolio, ReportContent
 from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
+from .credit_categories import credit_category
 from .investments import holdings_json, securities_json, transactions_json
 from .requests import PlaidRequest, StrictBoolean, StrictInteger, WebhookUrl
 from .responses import TransactionSchema, account_json, money, timestamp
@@ -182,7 +183,9 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
         **account,
         "days_available": section.days_available,
         "ownership_type": None,  # not modelled: null, as in Plaid's examples
-        "transactions": [{k: t[k] for k in keys} for t in TRANSACTIONS.dump(section.transactions)],
+        "transactions": [
+            _transaction(t, keys, insights) for t in TRANSACTIONS.dump(section.transactions)
+        ],
         "owners": [{k: owner[k] for k in ("names", "phone_numbers", "emails", "addresses")}],
         "historical_balances": [
             {
@@ -194,6 +197,14 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
             for day, value in section.history
         ],
     }
+
+
+def _transaction(full: dict[str, Any], keys: tuple[str, ...], insights: bool) -> dict[str, Any]:
+    """An ``AssetReportTransaction``: insights add the enriched fields and the credit category."""
+    shown = {k: full[k] for k in keys}
+    if insights:
+        shown["credit_category"] = credit_category(full["personal_finance_category"]["detailed"])
+    return shown
 
 
 def _investments(found: Portfolio) -> dict[str, Any]:
