@@ -4,9 +4,11 @@ An Asset Report with insights gives each transaction a ``credit_category`` {``pr
 ``detailed``}, Plaid's taxonomy for lending, which is not the personal finance category (PFC)
 the ledger labels transactions with. Plaid publishes the taxonomy as a CSV its document links
 to (``credit-category-taxonomy.csv``) but does not carry: the document's own examples confirm
-eight detailed values (``CONFIRMED``); the others are names two independent public copies
-of the CSV agree on (``tests/unit/test_credit_categories.py`` holds that list and checks
-every value here against it). Each detailed value begins with its primary.
+eight detailed values (``CONFIRMED``) and names ``BANK_PENALTIES``, ``LOAN_DISBURSEMENTS`` and
+``LOAN_PAYMENTS`` as primaries; the other names come from public copies of the CSV: two
+independent ones agree on all but the ``LOAN_*`` and ``TRANSFER_*`` details, which only one
+carries (``tests/unit/test_credit_categories.py`` holds the list and checks every value here
+against it). Each detailed value begins with its primary.
 
 DIVERGES: Plaid categorises each transaction for credit by its own models and publishes no
 mapping from PFC; ``FROM_PFC`` is the sandbox's, one credit category per PFC detailed value,

@@ -9,8 +9,9 @@ from sandbox.core.institutions import SEEDS_DIR
 from sandbox.plaid.credit_categories import CONFIRMED, FROM_PFC, PRIMARIES, credit_category
 
 # Plaid's ``credit-category-taxonomy.csv`` (linked from its document, not carried by it): the
-# detailed names two independent public copies of it agree on. Eight are also in the
-# document's own examples (``CONFIRMED``).
+# detailed names of public copies of it, two independent ones agreeing on all but the
+# ``LOAN_*`` and ``TRANSFER_*`` ones (in one copy only). Eight are also in the document's own
+# examples (``CONFIRMED``).
 TAXONOMY = frozenset(
     [
         "BANK_FEES_ATM",
