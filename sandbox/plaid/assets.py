@@ -12,14 +12,15 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from ..core.bank import AccountSection, Bank, Portfolio, ReportContent, request_id
+from ..core.bank import AccountSection, Bank, Portfolio, ReportContent
 from ..core.models import Item
 from .auth import current_bank
 from .blueprint import bp
+from .credit_categories import credit_category
 from .investments import holdings_json, securities_json, transactions_json
 from .requests import PlaidRequest, StrictBoolean, StrictInteger, WebhookUrl
 from .responses import TransactionSchema, account_json, money, timestamp
-from .views import load, reply
+from .views import file_reply, load, reply
 
 INSIGHT_KEYS = ("name", "merchant_name", "category", "category_id", "location", "payment_meta")
 BASE_KEYS = (
@@ -182,7 +183,9 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
         **account,
         "days_available": section.days_available,
         "ownership_type": None,  # not modelled: null, as in Plaid's examples
-        "transactions": [{k: t[k] for k in keys} for t in TRANSACTIONS.dump(section.transactions)],
+        "transactions": [
+            _transaction(t, keys, insights) for t in TRANSACTIONS.dump(section.transactions)
+        ],
         "owners": [{k: owner[k] for k in ("names", "phone_numbers", "emails", "addresses")}],
         "historical_balances": [
             {
@@ -194,6 +197,14 @@ def _account(bank: Bank, item: Item, section: AccountSection, insights: bool) ->
             for day, value in section.history
         ],
     }
+
+
+def _transaction(full: dict[str, Any], keys: tuple[str, ...], insights: bool) -> dict[str, Any]:
+    """An ``AssetReportTransaction``: insights add the enriched fields and the credit category."""
+    shown = {k: full[k] for k in keys}
+    if insights:
+        shown["credit_category"] = credit_category(full["personal_finance_category"]["detailed"])
+    return shown
 
 
 def _investments(found: Portfolio) -> dict[str, Any]:
@@ -219,7 +230,7 @@ def _investments(found: Portfolio) -> dict[str, Any]:
 def _pdf(bank: Bank, report: ReportContent) -> Response:
     owners = {s.item.pk: bank.owner(s.item)["names"][0] for s in report.items}
     body = bank.asset_report_pdf(report, owners)
-    return Response(body, mimetype="application/pdf", headers={"Plaid-Request-ID": request_id()})
+    return file_reply(body, "application/pdf")
 
 
 @bp.post("/asset_report/create")

@@ -45,6 +45,8 @@ def link_token_get() -> Response:
         "client_name": config.get("client_name"),
         "account_filters": config.get("account_filters") or {},
     }
+    if "institution_data" in config:  # Plaid's metadata echoes it (not nullable: else absent)
+        metadata["institution_data"] = config["institution_data"]
     return reply(
         link_token=link.token,
         created_at=timestamp(link.created_at),

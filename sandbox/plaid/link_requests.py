@@ -88,6 +88,8 @@ class LinkTokenCreateRequest(PlaidRequest):
     # but no sandbox account is a limited purpose checking one.
     account_filters = spec_field("LinkTokenAccountFilters")
     institution_id = fields.String()
+    # The routing number of the bank Link lists first (``core.link.config`` checks it).
+    institution_data = spec_field("LinkTokenCreateInstitutionData")
 
     # Stored and not acted on (``auth`` and ``statements``: see ``core.link.config``), but
     # typed as Plaid's document types them.
@@ -95,7 +97,6 @@ class LinkTokenCreateRequest(PlaidRequest):
     link_customization_name = fields.String()
     appearance_mode = spec_field("LinkTokenCreateRequestAppearanceMode")
     android_package_name = fields.String()
-    institution_data = spec_field("LinkTokenCreateInstitutionData")
     card_switch = spec_field("LinkTokenCreateCardSwitch")
     eu_config = spec_field("LinkTokenEUConfig")
     payment_configuration = spec_field("LinkTokenCreateRequestPaymentConfiguration")

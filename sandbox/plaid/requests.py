@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from ..core.bank import EgressRefused
 from ..shared import egress_policy
@@ -171,8 +171,18 @@ class AccessTokenRequest(PlaidRequest):
     access_token = fields.String(required=True, validate=validate.Length(min=1))
 
 
+def account_ids_field() -> fields.List[Any]:
+    """``options.account_ids``: Plaid refuses an empty filter ("options.account_ids must be a
+    non-empty array of valid account ids", quoted from Plaid's reply in frappe/erpnext#23376)
+    rather than reading it as every account or as none; omit the field for every account."""
+    return fields.List(
+        fields.String(),
+        validate=validate.Length(min=1, error="must be a non-empty array of valid account ids"),
+    )
+
+
 class AccountIdsOptions(PlaidRequest):
-    account_ids = fields.List(fields.String())
+    account_ids = account_ids_field()
 
 
 class AccountsRequest(AccessTokenRequest):
@@ -245,7 +255,7 @@ class TransactionsSyncRequest(AccessTokenRequest):
 
 
 class TransactionsGetOptions(_PfcOptions):
-    account_ids = fields.List(fields.String())
+    account_ids = account_ids_field()
     count = StrictInteger(load_default=100, validate=validate.Range(1, 500))
     offset = StrictInteger(load_default=0, validate=validate.Range(min=0))
 
@@ -272,6 +282,14 @@ class TransactionsRecurringGetRequest(AccessTokenRequest):
 
     account_ids = fields.List(fields.String())
     options = fields.Nested(RecurringOptions)
+
+    @post_load
+    def _every_account_when_none_named(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Plaid's document: "Retrieves all active accounts on item if no `account_id`s are
+        provided", so an empty top-level ``account_ids`` is every account, as absent is."""
+        if not data.get("account_ids"):
+            data.pop("account_ids", None)
+        return data
 
 
 class CategoriesGetRequest(PlaidRequest):

@@ -14,7 +14,7 @@ from flask import Response
 from . import requests
 from .auth import current_bank
 from .blueprint import bp
-from .views import load, reply
+from .views import file_reply, load, reply
 
 
 @bp.post("/statements/list")
@@ -54,16 +54,21 @@ def statements_list() -> Response:
 
 @bp.post("/statements/download")
 def statements_download() -> Response:
-    """One statement as PDF, with its SHA-256 in ``Plaid-Content-Hash``."""
+    """One statement as PDF, with its SHA-256 in ``Plaid-Content-Hash`` and the request id
+    in ``Plaid-Request-ID``."""
     req = load(requests.StatementsDownloadRequest)
     bank = current_bank()
     found = bank.statements.statement(
         bank.statements_item(req["access_token"]), req["statement_id"]
     )
-    response = Response(found.body, mimetype=found.media_type)
-    response.headers["Plaid-Content-Hash"] = hashlib.sha256(found.body).hexdigest()
-    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
-    return response
+    return file_reply(
+        found.body,
+        found.media_type,
+        **{
+            "Plaid-Content-Hash": hashlib.sha256(found.body).hexdigest(),
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+        },
+    )
 
 
 @bp.post("/statements/refresh")

@@ -41,6 +41,14 @@ def reply(**payload: Any) -> Response:
     return jsonify(payload)
 
 
+def file_reply(body: bytes, media_type: str, **headers: str) -> Response:
+    """A binary reply (a PDF): Plaid carries its request id in the ``Plaid-Request-ID``
+    header, there being no JSON body to hold ``request_id``."""
+    return Response(
+        body, mimetype=media_type, headers={"Plaid-Request-ID": request_id(), **headers}
+    )
+
+
 def item_json(bank: Bank, item: Item) -> dict[str, Any]:
     """The ``item`` object of a reply."""
     return item_body(

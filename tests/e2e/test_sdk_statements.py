@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def test_quickstart_lists_downloads_and_refreshes_statements(live: LiveSandbox) 
     body = pdf.data
     assert pdf.headers["Content-Type"] == "application/pdf" and body.startswith(b"%PDF-")
     assert pdf.headers["Plaid-Content-Hash"] == hashlib.sha256(body).hexdigest()
+    assert re.fullmatch(r"[0-9A-Za-z]{15}", pdf.headers.get("Plaid-Request-ID", ""))
     # the quickstart's own call: the SDK writes the PDF to a temporary file
     saved = api.statements_download(
         StatementsDownloadRequest(access_token=access, statement_id=first.statement_id)

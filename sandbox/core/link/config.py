@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import statements
+from .. import numbers, statements
 from ..errors import InvalidField, InvalidProduct, MissingFields
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
@@ -26,7 +26,8 @@ MICRO_DEPOSIT_FLAGS = (
 def check(config: dict[str, Any]) -> None:
     """Refuse what Plaid refuses: ``balance`` as an initial product, a product in two of the
     product arrays, a bad ``redirect_uri``, Statements without its dates (or with dates
-    reversed or over two years apart), micro-deposits outside the US."""
+    reversed or over two years apart), micro-deposits outside the US, a routing number in
+    ``institution_data`` that no bank can have."""
     if "balance" in (config.get("products") or []):
         # Balance comes with every item; Plaid refuses it as an initial product.
         raise InvalidProduct("balance is not a valid initial product", field="products")
@@ -42,6 +43,7 @@ def check(config: dict[str, Any]) -> None:
         start, end = (dt.date.fromisoformat(window[k]) for k in ("start_date", "end_date"))
         statements.check_window(start, end, "statements.")
     check_micro_deposits(config.get("auth") or {}, config["country_codes"])
+    check_highlighted_routing((config.get("institution_data") or {}).get("routing_number"))
 
 
 def check_disjoint_products(config: dict[str, Any]) -> None:
@@ -65,6 +67,19 @@ def check_micro_deposits(auth: dict[str, Any], country_codes: list[str]) -> None
                 f'auth.{flag}: micro-deposit verification needs country_codes ["US"]',
                 field=f"auth.{flag}",
             )
+
+
+def check_highlighted_routing(routing: str | None) -> None:
+    """``institution_data.routing_number`` names the bank Link highlights: a nine-digit ABA
+    routing number. DIVERGES: Plaid's own check of the value is not documented; a number
+    that fails the ABA checksum can name no bank, so the sandbox says so rather than
+    silently highlighting nothing."""
+    if routing is not None and not numbers.is_aba(routing):
+        raise InvalidField(
+            "institution_data.routing_number must be a 9-digit ABA routing number "
+            "with a valid check digit",
+            field="institution_data.routing_number",
+        )
 
 
 def check_redirect_uri(uri: str) -> None:

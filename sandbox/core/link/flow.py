@@ -74,11 +74,19 @@ def offers_manual_entry(link: LinkToken) -> bool:
 
 
 def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
-    """Banks the picker shows: in the token's countries, supporting all its products."""
+    """Banks the picker shows: in the token's countries, supporting all its products, the
+    one ``institution_data.routing_number`` highlights first."""
     config = link.config
-    return institutions.search(
+    found = institutions.search(
         country_codes=config["country_codes"], query=query, products=config.get("products")
     )
+    routing = (config.get("institution_data") or {}).get("routing_number")
+    holders = [i for i in institutions.catalogue().values() if routing in i.routing_numbers]
+    # Plaid: a routing number that several institutions share highlights none of them.
+    if len(holders) == 1 and holders[0] in found:
+        found.remove(holders[0])
+        found.insert(0, holders[0])
+    return found
 
 
 def mfa_challenge(session: LinkSession) -> tuple[users.Mfa, int]:
