@@ -146,10 +146,14 @@ def exchange_code(grants: Grants, client: AppClient, fields: dict[str, Any]) -> 
 
 @bp.delete("/api/delete")
 def api_delete() -> Response:
-    """Delete the bearer token's connection (TrueLayer answers 200 with an empty body)."""
+    """Delete the bearer token's connection. TrueLayer's OpenAPI file answers 200 with "no
+    response body": no content, so no ``Content-Type`` either (Flask's default would call the
+    empty body ``text/html``)."""
     grant = data_access.bearer_grant()
     tenant_bank(grant.tenant).grants.revoke(grant.consent_id)
-    return Response(status=200)
+    deleted = Response(status=200)
+    del deleted.headers["Content-Type"]
+    return deleted
 
 
 @bp.get("/api/providers")

@@ -55,11 +55,17 @@ def _authorise() -> Response | None:
         return reply
     g.truelayer_item = bank.read_item(grant.item)
     # The quota is a limit like the rate limits: switched off with them (tenant or server).
-    present = request.headers.get(USER_PRESENT_HEADER)
-    if not present and bank.faults.limits_enabled(fault_gate.limits_on()):
+    if _unattended() and bank.faults.limits_enabled(fault_gate.limits_on()):
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None
+
+
+def _unattended() -> bool:
+    """Whether the call reads the bank with no user present. A HEAD reads nothing: it asks
+    only for the headers a GET would carry, so it costs none of the bank's 4 daily reads
+    (TrueLayer's documents are silent on HEAD; the quota counts reads of the bank)."""
+    return request.method != "HEAD" and not request.headers.get(USER_PRESENT_HEADER)
 
 
 def bearer_grant() -> Grant:
