@@ -6,6 +6,8 @@ the connection's item up to the clock (the item's own error, such as a mock user
 ``error.<code>``, surfaces here) and counts the call against the bank's unattended quota
 unless ``X-PSU-IP`` says the user is present. Views declare their scopes with
 :func:`needs` (checked first, so a refused call costs no quota) and read ``current()``.
+An ``async=true`` call runs the same way; :func:`answer` then keeps its reply as a task and
+answers 202 (``async_calls``); the results URI's view (:func:`kept_reply`) needs the token only.
 """
 
 from __future__ import annotations

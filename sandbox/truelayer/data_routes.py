@@ -2,7 +2,8 @@
 
 Each view reads the connection through ``bank.reads`` and answers in TrueLayer's envelope
 ``{"results": [...], "status": "Succeeded"}`` (a single object is a one-element list), with
-``X-TL-Correlation-Id`` and ``X-Credentials-Id``. ``/me`` and ``/connections/extend``
+``X-TL-Correlation-Id`` and ``X-Credentials-Id``; with ``async=true`` the reply waits at
+``/results/<task_id>`` (``async_calls``). ``/me`` and ``/connections/extend``
 belong to the auth server's blueprint (``/me`` with these headers too).
 """
 
