@@ -118,6 +118,9 @@ from .webhooks.outbox import CatcherQuota as CatcherQuota
 from .webhooks.outbox import use_renderer as use_renderer
 from .webhooks.part import Catcher as Catcher
 from .webhooks.part import Outbox
+from .webhooks.signing import RequestSignature as RequestSignature
+from .webhooks.tasks import Notice as Notice
+from .webhooks.tasks import Tasks
 
 # The columns a page's transaction rows lead with, in order: a dialect renders (and caches)
 # a transaction from exactly these.
@@ -199,6 +202,11 @@ class Bank:
     def outbox(self) -> Outbox:
         """Webhook events, delivery pause and signing keys."""
         return Outbox(self.session, self.tenant)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        """Data calls answered later: their kept replies and the webhooks announcing them."""
+        return Tasks(self.session, self.tenant)
 
     # -- time -------------------------------------------------------------------------------
 

@@ -321,7 +321,8 @@ class Transaction(Base):
 
 
 class WebhookKey(Base):
-    """An ES256 key a tenant's webhooks are signed with (served as a JWK by kid)."""
+    """A key a tenant's webhooks are signed with (served as a JWK by kid): ``alg`` ES256 for
+    the default JWT, ES512 for a dialect's detached-JWS signatures."""
 
     __tablename__ = "webhook_keys"
 
@@ -330,6 +331,7 @@ class WebhookKey(Base):
     private_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     expired_at: Mapped[dt.datetime | None]
+    alg: Mapped[str] = mapped_column(String(8), default="ES256", server_default="ES256")
 
 
 # The ``next_attempt_at`` of an event a frozen tenant clock holds back: it comes due only once
@@ -378,6 +380,9 @@ class WebhookEvent(Base):
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
     asset_report_id: Mapped[str | None] = mapped_column(String(36))
+    # How the request is signed when not with the default JWT: a detached JWS whose header
+    # names and JOSE fields the sending dialect chose (``signing.RequestSignature`` as JSON).
+    signature: Mapped[dict[str, Any] | None]
 
     item: Mapped[Item | None] = relationship()
     attempt_log: Mapped[list["WebhookAttempt"]] = relationship(
@@ -782,3 +787,22 @@ class UnattendedCall(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
     at: Mapped[dt.datetime]
+
+
+class AsyncTask(Base):
+    """A data call answered later: its reply (``http_status``, the exact ``body``) kept for
+    the connection (``credentials_id``) that asked, until ``expires_at`` on the tenant's
+    clock. ``status`` is ``Succeeded`` or ``Failed``: the call runs before it is announced."""
+
+    __tablename__ = "async_tasks"
+    __table_args__ = (Index("ix_async_tasks_item_expires", "item_pk", "expires_at"),)
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.pk", ondelete="CASCADE"))
+    credentials_id: Mapped[str] = mapped_column(String(37))
+    status: Mapped[str] = mapped_column(String(16))
+    http_status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]

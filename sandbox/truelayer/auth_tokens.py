@@ -4,6 +4,7 @@
 |---|---|
 | ``POST /connect/token`` | ``authorization_code`` (PKCE) or ``refresh_token`` → tokens |
 | ``DELETE /api/delete`` | the bearer token's connection is deleted; its tokens stop working |
+| ``GET /api/webhooks/<client_id>/jwks`` | the keys async webhooks are signed with |
 | ``GET /api/providers`` | the provider catalogue (``country``, ``scopes`` filters) |
 | ``GET /api/providers/<id>/logo`` | a provider's logo (PNG) |
 | ``POST /api/debug`` | ``{access_token}`` → credentials id, provider id and a debug id |
@@ -21,7 +22,14 @@ from urllib.parse import unquote
 from flask import Response, abort, g, jsonify, request, url_for
 
 from ..core import errors
-from ..core.bank import Grants, Issuer, TokenSet, authenticate_app_client, resolve_access
+from ..core.bank import (
+    Grants,
+    Issuer,
+    TokenSet,
+    authenticate_app_client,
+    find_app_client,
+    resolve_access,
+)
 from ..core.models import AppClient
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
@@ -146,10 +154,25 @@ def exchange_code(grants: Grants, client: AppClient, fields: dict[str, Any]) -> 
 
 @bp.delete("/api/delete")
 def api_delete() -> Response:
-    """Delete the bearer token's connection (TrueLayer answers 200 with an empty body)."""
+    """Delete the bearer token's connection. TrueLayer's OpenAPI file answers 200 with "no
+    response body": no content, so no ``Content-Type`` either (Flask's default would call the
+    empty body ``text/html``)."""
     grant = data_access.bearer_grant()
     tenant_bank(grant.tenant).grants.revoke(grant.consent_id)
-    return Response(status=200)
+    deleted = Response(status=200)
+    del deleted.headers["Content-Type"]
+    return deleted
+
+
+@bp.get("/api/webhooks/<client_id>/jwks")
+def api_webhook_keys(client_id: str) -> Response:
+    """The key set the ``Tl-Signature`` of this client's async webhooks is verified with (the
+    ``jku`` of their JWS header; TrueLayer's own is at ``webhooks.truelayer.com``)."""
+    client = find_app_client(current_session(), client_id)
+    bank = tenant_bank(client.tenant)
+    keys = bank.outbox.request_signature_keys(bank.now())
+    current_session().commit()  # the key made on first use is the one webhooks are signed with
+    return jsonify({"keys": keys})
 
 
 @bp.get("/api/providers")

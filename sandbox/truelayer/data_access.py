@@ -6,6 +6,8 @@ the connection's item up to the clock (the item's own error, such as a mock user
 ``error.<code>``, surfaces here) and counts the call against the bank's unattended quota
 unless ``X-PSU-IP`` says the user is present. Views declare their scopes with
 :func:`needs` (checked first, so a refused call costs no quota) and read ``current()``.
+An ``async=true`` call runs the same way; :func:`answer` then keeps its reply as a task and
+answers 202 (``async_calls``); the results URI's view (:func:`kept_reply`) needs the token only.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from ..core import errors
 from ..core.bank import Bank, Grant, request_uuid, resolve_access
 from ..core.models import Item
 from ..extensions import current_session, tenant_bank
-from . import fault_gate
+from . import async_calls, fault_gate
 
 View = TypeVar("View", bound=Callable[..., Any])
 USER_PRESENT_HEADER = "X-PSU-IP"
 SCOPES = "truelayer_scopes"
 OPEN = "truelayer_open"
+KEPT = "truelayer_kept"
 
 
 @dataclass(frozen=True)
@@ -44,22 +47,33 @@ def install(bp: Blueprint) -> None:
 
 
 def _authorise() -> Response | None:
-    """Token, scopes, fault gate, the item up to the clock, then the unattended quota."""
-    if getattr(current_app.view_functions.get(request.endpoint or ""), OPEN, False):
+    """Token, scopes, ``async``, fault gate, the item up to the clock, then the unattended
+    quota (a kept reply at a results URI needs the token alone: no call reaches the bank)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, OPEN, False):
         return None
     grant = g.truelayer_grant = bearer_grant()  # a refusal below still names the connection
-    _check_scopes(grant)
     bank = g.truelayer_bank = tenant_bank(grant.tenant)
+    if getattr(view, KEPT, False):
+        return None
+    _check_scopes(grant)
+    g.truelayer_async = async_calls.requested()
     reply = fault_gate.gate(bank, grant.item)
     if reply is not None:
         return reply
     g.truelayer_item = bank.read_item(grant.item)
     # The quota is a limit like the rate limits: switched off with them (tenant or server).
-    present = request.headers.get(USER_PRESENT_HEADER)
-    if not present and bank.faults.limits_enabled(fault_gate.limits_on()):
+    if _unattended() and bank.faults.limits_enabled(fault_gate.limits_on()):
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None
+
+
+def _unattended() -> bool:
+    """Whether the call reads the bank with no user present. A HEAD reads nothing: it asks
+    only for the headers a GET would carry, so it costs none of the bank's 4 daily reads
+    (TrueLayer's documents are silent on HEAD; the quota counts reads of the bank)."""
+    return request.method != "HEAD" and not request.headers.get(USER_PRESENT_HEADER)
 
 
 def bearer_grant() -> Grant:
@@ -107,6 +121,21 @@ def unguarded(view: View) -> View:
     """Mark a view that answers before any token check (the unknown-path 404)."""
     view.__dict__[OPEN] = True
     return view
+
+
+def kept_reply(view: View) -> View:
+    """Mark a view that serves a reply kept earlier (a task's results): token only."""
+    view.__dict__[KEPT] = True
+    return view
+
+
+def answer(response: Response) -> Response:
+    """The reply of an ``async=true`` call: 202 with its task (a refusal of the token, scopes
+    or ``async`` itself stays the immediate reply: no task was made)."""
+    call: async_calls.AsyncCall | None = g.pop("truelayer_async", None)
+    if call is None:
+        return response
+    return async_calls.answer_later(response, call, g.truelayer_grant, g.truelayer_bank)
 
 
 def _check_scopes(grant: Grant) -> None:

@@ -2,7 +2,8 @@
 
 Each view reads the connection through ``bank.reads`` and answers in TrueLayer's envelope
 ``{"results": [...], "status": "Succeeded"}`` (a single object is a one-element list), with
-``X-TL-Correlation-Id`` and ``X-Credentials-Id``. ``/me`` and ``/connections/extend``
+``X-TL-Correlation-Id`` and ``X-Credentials-Id``; with ``async=true`` the reply waits at
+``/results/<task_id>`` (``async_calls``). ``/me`` and ``/connections/extend``
 belong to the auth server's blueprint (``/me`` with these headers too).
 """
 
@@ -11,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from ..core.bank import Booked
 from ..core.errors import CoreError, InvalidDateRange, NotFound
 from ..core.models import Account
 from . import data_access, errors
 from .auth_tokens import provider_object
-from .data_access import current, needs, unguarded
+from .data_access import current, kept_reply, needs, unguarded
 from .data_render import Renderer
 
 data_bp = Blueprint("truelayer_data", __name__, url_prefix="/data/v1")
@@ -30,6 +31,10 @@ data_access.install(data_bp)
 def correlation_headers(response: Response) -> Response:
     """Every Data API reply, errors included, names the request and the connection."""
     return data_access.reply_headers(response, data_access.granted())
+
+
+# Registered last, so it runs first: the 202 gets the headers above and any truncation.
+data_bp.after_request(data_access.answer)
 
 
 def _results(found: list[dict[str, Any]]) -> Response:
@@ -151,6 +156,15 @@ def card_transactions(account_id: str) -> Response:
 def card_pending_transactions(account_id: str) -> Response:
     """Pending card transactions between ``from`` and ``to``."""
     return _transactions(_card(account_id), pending=True, card=True)
+
+
+@data_bp.get("/results/<task_id>")
+@kept_reply
+def results(task_id: str) -> Response:
+    """An ``async=true`` call's reply, as the call would have answered (``async_calls``)."""
+    grant, bank = g.truelayer_grant, g.truelayer_bank
+    task = bank.tasks.result(task_id, grant.credentials_id)
+    return Response(task.body, status=task.http_status, mimetype="application/json")
 
 
 @data_bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

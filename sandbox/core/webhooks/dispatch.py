@@ -66,6 +66,7 @@ class Claim:
     body: bytes
     kid: str
     private_pem: str
+    signature: signing.RequestSignature | None = None  # None: the default JWT
 
 
 @dataclass
@@ -163,22 +164,25 @@ class Dispatcher:
         for position, event in enumerate(events, start=1):
             event.held_until = None  # its time has come: the tenant clock no longer matters
             event.next_attempt_at = now + position * self.claim_lease
-            key = signing.current_key(session, _tenant(session, event), now)
-            body = event.body.encode()
-            claims.append(Claim(event.id, event.url, body, key.kid, signing.private_pem(key)))
+            own = signing.RequestSignature(**event.signature) if event.signature else None
+            alg = signing.JWT_ALG if own is None else signing.JWS_ALG
+            key = signing.current_key(session, _tenant(session, event), now, alg)
+            body, pem = event.body.encode(), signing.private_pem(key)
+            claims.append(Claim(event.id, event.url, body, key.kid, pem, own))
         session.commit()
         return claims
 
     def send(self, claim: Claim, now: dt.datetime) -> Outcome:
-        """POST the exact body bytes with a fresh ``Plaid-Verification`` JWT."""
+        """POST the exact body bytes with a fresh ``Plaid-Verification`` JWT, or the dialect's
+        own signature of the request."""
         import requests
 
         key = WebhookKey(kid=claim.kid, private_pem=claim.private_pem)
-        headers = {
-            "Content-Type": "application/json",
-            "Plaid-Verification": signing.sign(key, claim.body, now),
-            "User-Agent": USER_AGENT,
-        }
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        if claim.signature is None:
+            headers["Plaid-Verification"] = signing.sign(key, claim.body, now)
+        else:
+            headers.update(signing.sign_request(key, claim.signature, claim.url, claim.body, now))
         started = self.monotonic()
         try:
             response = self.post(

@@ -29,6 +29,7 @@ from ..models import (
     WebhookPause,
 )
 from ..tenants import clock_of
+from .signing import RequestSignature
 
 CATALOGUE: dict[str, frozenset[str]] = {
     "TRANSACTIONS": frozenset(
@@ -139,6 +140,39 @@ def emit(
         held_until=held_until,
         created_at=now,
         asset_report_id=report.report_id if report is not None else None,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def emit_worded(
+    session: Session,
+    tenant: Tenant,
+    item: Item,
+    url: str,
+    kind: tuple[str, str],
+    body: str,
+    signature: RequestSignature,
+) -> WebhookEvent:
+    """Queue a webhook a dialect worded itself (``body``, sent as it is) and signs its own way
+    (``signature``), in the caller's transaction; ``kind`` is the (type, code) the outbox
+    lists it under. It keeps the item's order and is cancelled with the item, as every
+    webhook of an item is."""
+    now = dt.datetime.now(dt.UTC)
+    event = WebhookEvent(
+        tenant_id=tenant.id,
+        item=item,
+        url=url,
+        webhook_type=kind[0],
+        webhook_code=kind[1],
+        body=body,
+        status="pending",
+        attempts=0,
+        schedule_start=0,
+        next_attempt_at=now,
+        created_at=now,
+        signature=signature.as_json(),
     )
     session.add(event)
     session.flush()

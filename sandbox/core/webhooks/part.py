@@ -65,6 +65,10 @@ class Outbox:
         """A new signing key from now on; returns its public JWK."""
         return signing.public_jwk(signing.rotate(self.session, self.tenant, now))
 
+    def request_signature_keys(self, now: dt.datetime) -> list[dict[str, Any]]:
+        """The public JWKs of the tenant's detached-JWS webhook signatures (a JWKS's keys)."""
+        return signing.jws_keys(self.session, self.tenant, now)
+
     def public_key(self, kid: str) -> dict[str, Any]:
         """The public JWK of one of the tenant's keys (``InvalidWebhookKeyId`` if unknown)."""
         if kid == signing.SDK_TEST_KID:

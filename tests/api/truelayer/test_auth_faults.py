@@ -129,13 +129,15 @@ def test_a_truelayer_rule_that_can_match_a_gated_call_is_accepted(
 
 def test_the_paths_declared_gated_are_the_routes_the_gate_runs_on(app: Flask) -> None:
     """The core judges rules by the dialect's list: it must be the Data API's routes that
-    pass the gate (every one but the unknown path's) and the token endpoint's."""
+    pass the gate (every one but the unknown path's and the results URI's, which serves a
+    reply kept earlier) and the token endpoint's."""
     rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
     gated = {
         path
         for endpoint, path in rules.items()
         if endpoint.startswith(f"{data_routes.data_bp.name}.")
         and not getattr(app.view_functions[endpoint], data_access.OPEN, False)
+        and not getattr(app.view_functions[endpoint], data_access.KEPT, False)
     }
     assert set(fault_gate.DATA_PATHS) == gated
     assert rules["truelayer.connect_token"] == fault_gate.TOKEN_PATH
