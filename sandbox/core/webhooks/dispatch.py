@@ -178,10 +178,12 @@ class Dispatcher:
         import requests
 
         key = WebhookKey(kid=claim.kid, private_pem=claim.private_pem)
-        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Content-Type": "application/json"}
         if claim.signature is None:
+            headers["User-Agent"] = USER_AGENT
             headers["Plaid-Verification"] = signing.sign(key, claim.body, now)
         else:
+            headers["User-Agent"] = claim.signature.user_agent
             headers.update(signing.sign_request(key, claim.signature, claim.url, claim.body, now))
         started = self.monotonic()
         try:

@@ -52,11 +52,13 @@ CURVES = {JWT_ALG: ("P-256", 32), JWS_ALG: ("P-521", 66)}
 @dataclass(frozen=True)
 class RequestSignature:
     """How a dialect signs a webhook request: the header the JWS goes in, the header stamped
-    with each attempt's time (signed with the body), and its own JOSE header fields."""
+    with each attempt's time (signed with the body), its own JOSE header fields, and the
+    ``User-Agent`` its requests carry (Plaid's ``Plaid Verifier`` is Plaid's alone)."""
 
     header: str
     timestamp_header: str
     jose: dict[str, str] = field(default_factory=dict)
+    user_agent: str = "bank-sandbox webhooks"
 
     def as_json(self) -> dict[str, Any]:
         """The form the outbox stores it in."""

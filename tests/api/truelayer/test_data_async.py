@@ -221,6 +221,7 @@ def test_the_webhook_names_the_results_and_is_signed_with_tl_signature(
         "task_id": queued["task_id"],
         "status": "Succeeded",
     }
+    assert headers["User-Agent"] == "bank-sandbox webhooks"  # not Plaid's "Plaid Verifier"
     signature = headers["Tl-Signature"]
     jose = tl_signature.jose_header(signature)
     assert jose["tl_headers"] == TIMESTAMP and headers[TIMESTAMP].endswith("Z")
