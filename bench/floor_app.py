@@ -9,7 +9,8 @@ run on the driver's cursor outside any transaction (the cheapest read those pack
 the sandbox's hot reads run so too, ``sandbox.core.prepared``), and a JSON reply of the same
 shape. It leaves out everything else the sandbox does: API keys and tenants, the fault gate,
 body screening, the clock's catch-up, security headers. The sandbox's ratio to bare Flask
-can hardly beat this one's.
+can hardly beat this one's, but for its read cache (``sandbox.core.read_cache``): a call
+repeated while nothing commits is answered without reading, which the floor never does.
 
 ``/transactions/sync`` (the first page of ``count`` rows, and the accounts Transactions
 covers) adds one statement for the page's rows and renders them as the sandbox does, with
