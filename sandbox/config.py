@@ -12,7 +12,7 @@
 | ``WEBHOOK_TIMEOUT_SECONDS`` | ``SANDBOX_WEBHOOK_TIMEOUT_SECONDS`` | ``10`` |
 | ``HISTORICAL_DELAY_SECONDS`` | ``SANDBOX_HISTORICAL_DELAY_SECONDS`` | ``0`` |
 | ``RATE_LIMITS`` | ``SANDBOX_RATE_LIMITS`` | ``on`` (Plaid's limits, TrueLayer's quota) |
-| ``READ_CACHE`` | ``SANDBOX_READ_CACHE`` | ``on`` (repeated reads of an unchanged SQLite file) |
+| ``READ_CACHE`` | ``SANDBOX_READ_CACHE`` | ``on`` (repeated reads of an unchanged database) |
 | ``RATELIMIT_STORAGE_URL`` | ``SANDBOX_RATELIMIT_STORAGE_URL`` | memory; ``redis://…`` shares |
 | ``MAX_CONTENT_LENGTH`` | ``SANDBOX_MAX_CONTENT_LENGTH`` | ``1048576`` bytes per request body |
 | ``JSON_MAX_DEPTH`` | ``SANDBOX_JSON_MAX_DEPTH`` | ``32`` levels of JSON nesting |
