@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import DEFAULTS, INTEGER_SETTINGS
+from .config import DEFAULTS, INTEGER_SETTINGS, sqlite_file
 
 _ON = {"on": "on", "true": "on", "1": "on"}
 _OFF = {"off": "off", "false": "off", "0": "off"}
@@ -217,11 +217,10 @@ def _check_sqlite_file(url: str, instance: Path) -> None:
     from .failures import SettingsError
 
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    file = sqlite_file(parsed)
+    if file is None or parsed.query.get("uri"):  # a ``file:`` URI: SQLite reads its options
         return
-    if parsed.query.get("uri"):  # a ``file:`` URI: SQLite reads its options
-        return
-    path = instance / str(parsed.database)  # an absolute path stays itself
+    path = instance / file  # an absolute path stays itself
     if path.is_dir():
         raise SettingsError(f"DATABASE_URL names the folder {path}: name a file in it")
     if not path.parent.is_dir():

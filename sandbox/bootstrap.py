@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 
+from .config import sqlite_file
 from .core import tenants
 from .core.models import Tenant
 from .extensions import current_session, db
@@ -110,9 +111,8 @@ def schema_problem(app: Flask) -> str | None:
     """
     migrations = Path(app.extensions["migrate"].directory)
     with app.app_context():
-        url = db.engine.url
-        file = url.database if url.get_backend_name() == "sqlite" else None
-        if file not in (None, "", ":memory:") and not Path(file).exists():
+        file = sqlite_file(db.engine.url)
+        if file is not None and not Path(file).exists():
             # Connecting would create it: an empty file that every later start would accept.
             return f"no database at {file}: run `bank-sandbox init-db` first"
         with db.engine.connect() as connection:

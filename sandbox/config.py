@@ -32,6 +32,11 @@ See ``SECURITY.md`` for what shared mode changes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
 DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,
     "SEED": 1,
@@ -83,3 +88,11 @@ INTEGER_SETTINGS: dict[str, tuple[int, int | None]] = {
     "CATCHER_KEEP": (0, None),
     "CATCHER_KEEP_ALL": (0, None),
 }
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The file a SQLite URL names; None for another database or one in memory (``sqlite://``,
+    ``:memory:``, a ``mode=memory`` URI), which no second connection can open."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return None if url.query.get("mode") == "memory" else url.database

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import PoolProxiedConnection
 from werkzeug.wrappers import Response
 
+from .config import sqlite_file
 from .core.bank import Bank
 from .core.calls import Called
 from .core.faults.ratelimits import Limit, RateLimiter
@@ -368,7 +369,7 @@ def cache_reads(engine: Engine) -> None:
     would open a database of its own."""
     url, watcher = engine.url, None
     if engine.dialect.name == "sqlite":
-        if url.database in (None, "", ":memory:") or url.query.get("mode") == "memory":
+        if sqlite_file(url) is None:
             return
         cargs, cparams = engine.dialect.create_connect_args(url)
         watcher = Watcher(

@@ -27,6 +27,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .config import sqlite_file
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from flask import Flask
@@ -105,11 +107,10 @@ def _new_sqlite_file(app: Flask) -> Path | None:
     from sqlalchemy.engine import make_url
 
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    if url.database.startswith("file:") or url.query:
-        return None  # a URI filename or driver options: leave it to SQLAlchemy
-    path = Path(url.database)
+    file = sqlite_file(url)
+    if file is None or file.startswith("file:") or url.query:
+        return None  # in memory, another database, or a URI or driver options: SQLAlchemy's
+    path = Path(file)
     return path if not path.exists() else None
 
 
