@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from sandbox.core import tenants
 from sandbox.core.models import AsyncTask
 from sandbox.extensions import db
+from tests.conftest import FROZEN_NOW
 
 from .conftest import USER_PRESENT, TrueLayerData
 from .test_data_async import HOOK, Receiver, _deliver
@@ -210,9 +212,16 @@ def test_only_the_connection_that_asked_reads_the_batch(
     truelayer: TrueLayerData, token: str
 ) -> None:
     queued = _queued(_post(truelayer, token, WINDOW))
-    other = truelayer.connect()  # the same user, another connection
-    refused = _fetched(truelayer, other, queued).get_json()
-    assert (refused["error"], refused["error_details"]) == ("not_found", {"parameter": "task_id"})
+    other_client, keys = tenants.create(db.session, "another app", 7)
+    other_client.clock_frozen_at = FROZEN_NOW
+    db.session.commit()
+    for other in (truelayer.connect(), TrueLayerData(truelayer.app, keys).connect()):
+        # the same user's other connection, then a connection of another client
+        refused = _fetched(truelayer, other, queued).get_json()
+        assert (refused["error"], refused["error_details"]) == (
+            "not_found",
+            {"parameter": "task_id"},
+        )
     bearer = {"Authorization": f"Bearer {token}"}
     by_query = truelayer.http.get(
         "/data/v1/batch/results", headers=bearer, query_string={"task_id": queued["task_id"]}
