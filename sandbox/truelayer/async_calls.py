@@ -38,7 +38,11 @@ from ..shared import public_url
 from .fault_gate import DATA_PATHS
 from .render import instant
 
-ASYNC_PATHS = frozenset(DATA_PATHS) - {"/data/v1/info"}
+# The GET reads that take ``async``: not ``/info``, nor the batch (a POST, always answered later).
+ASYNC_PATHS = frozenset(
+    p for p in DATA_PATHS if p.startswith(("/data/v1/accounts", "/data/v1/cards"))
+)
+RESULTS_ENDPOINT = "truelayer_data.results"
 # The webhook's signature, as TrueLayer signs its webhooks (truelayer-signing, version 2); the
 # key set it names is the sandbox's own (``/api/webhooks/<client_id>/jwks``).
 SIGNATURE_HEADER = "Tl-Signature"
@@ -49,12 +53,15 @@ TRANSPORT_FAULTS = ("status", "drop")
 
 @dataclass(frozen=True)
 class AsyncCall:
-    """A call to answer later, and where to say it is done (None: the app polls)."""
+    """A call to answer later: its task, where to say it is done (None: the app polls) and
+    the view that serves its results (``/results/<task_id>``, or a batch's own)."""
 
     webhook_uri: str | None
+    task_id: str
+    results_endpoint: str = RESULTS_ENDPOINT
 
 
-def requested() -> AsyncCall | None:
+def requested(bank: Bank) -> AsyncCall | None:
     """The request's ``async=true`` (and ``webhook_uri``), on a route that takes them; a value
     TrueLayer's OpenAPI file does not allow is ``validation_error`` naming the parameter."""
     rule = request.url_rule.rule if request.url_rule is not None else ""
@@ -65,7 +72,12 @@ def requested() -> AsyncCall | None:
         return None
     if flag != "true":
         raise errors.InvalidField(f"async must be true (or left out), not {flag!r}", field="async")
-    webhook_uri = request.args.get("webhook_uri") or None
+    return AsyncCall(webhook_uri_of(request.args.get("webhook_uri") or None), bank.tasks.new_id())
+
+
+def webhook_uri_of(webhook_uri: str | None) -> str | None:
+    """A ``webhook_uri`` as given, if it is an absolute http(s) URI (else ``validation_error``
+    naming it): the query parameter of an async read and the field of a batch's body."""
     if webhook_uri is not None:
         parts = urlsplit(webhook_uri)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -73,7 +85,7 @@ def requested() -> AsyncCall | None:
                 f"webhook_uri must be an absolute http(s) URI, not {webhook_uri[:80]!r}",
                 field="webhook_uri",
             )
-    return AsyncCall(webhook_uri)
+    return webhook_uri
 
 
 def answer_later(response: Response, call: AsyncCall, grant: Grant, bank: Bank) -> Response:
@@ -82,8 +94,8 @@ def answer_later(response: Response, call: AsyncCall, grant: Grant, bank: Bank) 
     verdict = request.environ.get(fault_replies.FAULT)
     if verdict is not None and verdict.decision.action.kind in TRANSPORT_FAULTS:
         return response
-    task_id = bank.tasks.new_id()
-    results_uri = public_url() + url_for("truelayer_data.results", task_id=task_id)
+    task_id = call.task_id
+    results_uri = public_url() + url_for(call.results_endpoint, task_id=task_id)
     kept = _kept_body(response)
     notice = None
     if call.webhook_uri is not None:

@@ -22,7 +22,7 @@ from ..core import errors
 from ..core.bank import Bank, Grant, request_uuid, resolve_access
 from ..core.models import Item
 from ..extensions import current_session, tenant_bank
-from . import async_calls, fault_gate
+from . import async_calls, batch, fault_gate
 
 View = TypeVar("View", bound=Callable[..., Any])
 USER_PRESENT_HEADER = "X-PSU-IP"
@@ -47,8 +47,9 @@ def install(bp: Blueprint) -> None:
 
 
 def _authorise() -> Response | None:
-    """Token, scopes, ``async``, fault gate, the item up to the clock, then the unattended
-    quota (a kept reply at a results URI needs the token alone: no call reaches the bank)."""
+    """Token, scopes, ``async`` (or a batch's body), fault gate, the item up to the clock,
+    then the unattended quota (a kept reply at a results URI needs the token alone: no call
+    reaches the bank)."""
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, OPEN, False):
         return None
@@ -56,8 +57,9 @@ def _authorise() -> Response | None:
     bank = g.truelayer_bank = tenant_bank(grant.tenant)
     if getattr(view, KEPT, False):
         return None
-    _check_scopes(grant)
-    g.truelayer_async = async_calls.requested()
+    asked = g.truelayer_batch = batch.asked()  # a batch's body (None on other routes)
+    _check_scopes(grant, asked.scopes if asked is not None else ())
+    g.truelayer_async = async_calls.requested(bank) if asked is None else batch.call(asked, bank)
     reply = fault_gate.gate(bank, grant.item)
     if reply is not None:
         return reply
@@ -138,9 +140,10 @@ def answer(response: Response) -> Response:
     return async_calls.answer_later(response, call, g.truelayer_grant, g.truelayer_bank)
 
 
-def _check_scopes(grant: Grant) -> None:
+def _check_scopes(grant: Grant, asked: tuple[str, ...]) -> None:
+    """The view's scopes and those the request ``asked`` for (a batch's ``balance``)."""
     view = current_app.view_functions.get(request.endpoint or "")
-    needed: tuple[str, ...] = getattr(view, SCOPES, ())
+    needed: tuple[str, ...] = getattr(view, SCOPES, ()) + asked
     missing = [s for s in needed if s not in grant.scopes]
     if missing:
         raise errors.ProductNotEnabled(

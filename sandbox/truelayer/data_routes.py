@@ -3,8 +3,9 @@
 Each view reads the connection through ``bank.reads`` and answers in TrueLayer's envelope
 ``{"results": [...], "status": "Succeeded"}`` (a single object is a one-element list), with
 ``X-TL-Correlation-Id`` and ``X-Credentials-Id``; with ``async=true`` the reply waits at
-``/results/<task_id>`` (``async_calls``). ``/me`` and ``/connections/extend``
-belong to the auth server's blueprint (``/me`` with these headers too).
+``/results/<task_id>`` (``async_calls``), a batch's at ``/batch/results/<task_id>``
+(``batch``). ``/me`` and ``/connections/extend`` belong to the auth server's blueprint
+(``/me`` with these headers too).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from ..core.bank import Booked
-from ..core.errors import CoreError, InvalidDateRange, NotFound
+from ..core.errors import CoreError, InvalidField, NotFound
 from ..core.models import Account
-from . import data_access, errors
+from . import batch, data_access, errors
 from .auth_tokens import provider_object
+from .batch import BatchRequest
 from .data_access import current, kept_reply, needs, unguarded
 from .data_render import Renderer
+from .days import day_of
 
 data_bp = Blueprint("truelayer_data", __name__, url_prefix="/data/v1")
 data_bp.register_error_handler(CoreError, errors.render)
@@ -139,9 +142,7 @@ def card(account_id: str) -> Response:
 @needs("cards", "balance")
 def card_balance(account_id: str) -> Response:
     """What the card owes, its limit and its last statement."""
-    access, found = current(), _card(account_id)
-    statement = access.bank.reads.card_statement(access.item, found)
-    return _results([_renderer().card_balance(found, statement)])
+    return _results([_card_balance(_renderer(), _card(account_id))])
 
 
 @data_bp.get("/cards/<account_id>/transactions")
@@ -158,13 +159,42 @@ def card_pending_transactions(account_id: str) -> Response:
     return _transactions(_card(account_id), pending=True, card=True)
 
 
+@data_bp.post("/batch/transactions")
+@needs("accounts", "transactions")
+def batch_transactions() -> Response:
+    """Every account's (and, with the ``cards`` scope, card's) transactions between ``from``
+    and ``to``, pending ones and balances when asked: always answered later (``batch``)."""
+    access, render, asked = current(), _renderer(), g.truelayer_batch
+    reads = access.bank.reads
+    window = reads.window(access.item, asked.start, asked.end)
+    cards = reads.cards(access.item) if "cards" in access.grant.scopes else []
+
+    def entries(found: list[Account], *, card: bool) -> list[dict[str, Any]]:
+        return [_batch_item(render, f, asked, window, card=card) for f in asked.chosen(found)]
+
+    accounts = entries(reads.deposits(access.item), card=False)
+    body = batch.results(g.truelayer_async.task_id, window, accounts, entries(cards, card=True))
+    return jsonify(body)
+
+
 @data_bp.get("/results/<task_id>")
 @kept_reply
 def results(task_id: str) -> Response:
     """An ``async=true`` call's reply, as the call would have answered (``async_calls``)."""
-    grant, bank = g.truelayer_grant, g.truelayer_bank
-    task = bank.tasks.result(task_id, grant.credentials_id)
-    return Response(task.body, status=task.http_status, mimetype="application/json")
+    return _kept(task_id)
+
+
+@data_bp.get("/batch/results")
+@data_bp.get("/batch/results/<task_id>")
+@kept_reply
+def batch_results(task_id: str | None = None) -> Response:
+    """A batch's results, at the URI its 202 and webhook name (or with ``?task_id=``)."""
+    found = task_id or request.args.get("task_id")
+    if not found:
+        raise InvalidField(
+            "name the batch: GET the results_uri its reply and webhook give", field="task_id"
+        )
+    return _kept(found)
 
 
 @data_bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -188,30 +218,58 @@ def _card(account_id: str) -> Account:
 
 
 def _transactions(found: Account, *, pending: bool, card: bool) -> Response:
-    access, render = current(), _renderer()
+    access = current()
+    window = access.bank.reads.window(access.item, _date_arg("from"), _date_arg("to"))
+    return _results(_listed(_renderer(), found, window, pending=pending, card=card))
+
+
+def _listed(
+    render: Renderer,
+    found: Account,
+    window: tuple[dt.date, dt.date],
+    *,
+    pending: bool,
+    card: bool,
+) -> list[dict[str, Any]]:
+    """The account's or card's settled (or pending) transactions in ``window``, rendered."""
+    access = current()
     reads = access.bank.reads
-    start, end = reads.window(access.item, _date_arg("from"), _date_arg("to"))
-    rows: list[Booked] = (reads.pending if pending else reads.booked)(
-        access.item, found, start, end
-    )
-    return _results([render.transaction(b, reads.instruction_kind(b.row), card=card) for b in rows])
+    rows: list[Booked] = (reads.pending if pending else reads.booked)(access.item, found, *window)
+    return [render.transaction(b, reads.instruction_kind(b.row), card=card) for b in rows]
+
+
+def _card_balance(render: Renderer, found: Account) -> dict[str, Any]:
+    access = current()
+    return render.card_balance(found, access.bank.reads.card_statement(access.item, found))
+
+
+def _batch_item(
+    render: Renderer,
+    found: Account,
+    asked: BatchRequest,
+    window: tuple[dt.date, dt.date],
+    *,
+    card: bool,
+) -> dict[str, Any]:
+    """One account's or card's entry in a batch's results, each part as its own endpoint
+    renders it."""
+    item: dict[str, Any] = {
+        "account_id": found.id,
+        "transactions": _listed(render, found, window, pending=False, card=card),
+    }
+    if asked.pending:
+        item["pending_transactions"] = _listed(render, found, window, pending=True, card=card)
+    if asked.balance:
+        item["balance"] = _card_balance(render, found) if card else render.balance(found)
+    return item
+
+
+def _kept(task_id: str) -> Response:
+    """A task's kept reply, to the connection that made it."""
+    grant, bank = g.truelayer_grant, g.truelayer_bank
+    task = bank.tasks.result(task_id, grant.credentials_id)
+    return Response(task.body, status=task.http_status, mimetype="application/json")
 
 
 def _date_arg(name: str) -> dt.date | None:
-    """``from``/``to`` as a day: ``YYYY-MM-DD`` or a full ISO 8601 date-time. Posting days
-    are UTC days (``…T00:00:00+00:00``), so a date-time with an offset counts on its UTC
-    day: ``to=2026-03-09T23:00:00-05:00`` is 04:00 on the 10th and reaches the 10th's rows."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        if len(raw) == 10:
-            return dt.date.fromisoformat(raw)
-        # a "+" the query string decoded to a space is the offset's sign
-        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
-        return (moment.astimezone(dt.UTC) if moment.tzinfo else moment).date()
-    except (ValueError, OverflowError):  # overflow: a UTC day before year 1 or after 9999
-        raise InvalidDateRange(
-            f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not {raw!r}",
-            field=name,
-        ) from None
+    return day_of(name, request.args.get(name))

@@ -41,6 +41,7 @@ DATA_PATHS = tuple(
         "/cards/<account_id>/balance",
         "/cards/<account_id>/transactions",
         "/cards/<account_id>/transactions/pending",
+        "/batch/transactions",
     )
 )
 errors.add_gated_paths(
@@ -50,7 +51,8 @@ errors.add_gated_paths(
         before_connection=(TOKEN_PATH,),
         described=(
             "faults on TrueLayer apply to the Data API's endpoints (/data/v1/accounts…, "
-            "/data/v1/cards…, /data/v1/info; not /data/v1/me or /data/v1/connections/extend) "
+            "/data/v1/cards…, /data/v1/info, /data/v1/batch/transactions; not /data/v1/me "
+            "or /data/v1/connections/extend) "
             f"and {TOKEN_PATH}"
         ),
     ),
