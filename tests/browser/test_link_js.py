@@ -251,3 +251,23 @@ def test_link_js_bad_configs_fail_loudly(page: Page, app_url: str) -> None:
     assert error["error_code"] == "INVALID_LINK_TOKEN" and metadata["status"] is None
     assert any("config.token is required" in e for e in errors)
     assert any("INVALID_LINK_TOKEN" in e for e in errors)
+
+
+def test_link_js_exit_from_the_banks_page_then_destroy(page: Page, app_url: str, sdk: Any) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    frame = open_link(page, app_url, link_token(sdk))
+    to_bank(frame, "Chase")
+    frame.get_by_role("button", name="Continue to Chase").click()
+    expect(frame.get_by_role("button", name="Sign in")).to_be_visible()
+    page.evaluate("() => handler.exit()")  # the bank's page has no exit: back to Link's pane
+    _, error, metadata = outcome(page, "exit")
+    assert error is None and metadata["status"] == "requires_oauth"
+    assert metadata["institution"]["institution_id"] == "ins_56"
+    assert event_names(page)[-2:] == ["OPEN_OAUTH", "EXIT"]
+    page.evaluate("() => { linkLog.length = 0; handler.open(); }")
+    page.wait_for_function("() => linkLog.some(e => e[1] === 'OPEN')")
+    page.evaluate("() => { handler.destroy(); handler.open(); }")
+    expect(page.locator("[data-plaid-link]")).to_have_count(0)
+    assert [e[0] for e in page.evaluate("() => linkLog")] == ["event"]  # OPEN, no onExit
+    assert any("open() on a destroyed handler" in e for e in errors)

@@ -8,8 +8,11 @@ import re
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from sandbox.core.models import WebhookEvent
+from sandbox.extensions import db
 from tests.conftest import PlaidClient
 
 APP = "http://127.0.0.1:5123"  # the opening page's origin (another port: another origin)
@@ -50,6 +53,7 @@ def link_token(plaid: PlaidClient, **config: Any) -> str:
         "user": {"client_user_id": "u1"},
         "products": ["transactions"],
         "redirect_uri": "http://localhost/oauth-return",
+        "webhook": "http://127.0.0.1:9/hook",
         **config,
     }
     token: str = plaid.ok("/link/token/create", **body)["link_token"]
@@ -70,6 +74,14 @@ def frame_ancestors(reply: TestResponse) -> str:
         part.strip().split(" ", 1) for part in reply.headers["Content-Security-Policy"].split(";")
     )
     return policy["frame-ancestors"]
+
+
+def link_webhooks(link_session_id: str) -> dict[str, dict[str, Any]]:
+    """The ``LINK`` webhooks queued about a session, by code: the same as hosted Link's."""
+    rows = db.session.scalars(
+        select(WebhookEvent).where(WebhookEvent.body.contains(link_session_id))
+    ).all()
+    return {row.webhook_code: json.loads(row.body) for row in rows}
 
 
 def names(events: list[dict[str, Any]]) -> list[str]:
@@ -139,6 +151,9 @@ def test_embedded_success_posts_on_success_as_link_token_get_reports_it(
         "SUBMIT_CREDENTIALS",
         "HANDOFF",
     ]
+    hooks = link_webhooks(message["link_session_id"])
+    assert hooks["ITEM_ADD_RESULT"]["public_token"] == message["public_token"]
+    assert hooks["SESSION_FINISHED"]["status"] == "SUCCESS"
 
 
 def test_embedded_exit_after_an_error_posts_on_exit_with_plaids_error(
@@ -159,6 +174,8 @@ def test_embedded_exit_after_an_error_posts_on_exit_with_plaids_error(
     assert message["metadata"]["status"] == "requires_credentials"
     assert message["metadata"]["institution"]["institution_id"] == "ins_109508"
     assert names(message["events"])[-2:] == ["ERROR", "EXIT"]
+    hooks = link_webhooks(message["metadata"]["link_session_id"])
+    assert set(hooks) == {"SESSION_FINISHED"} and hooks["SESSION_FINISHED"]["status"] == "EXITED"
 
 
 def test_unknown_token_posts_on_exit_with_invalid_link_token(plaid: PlaidClient) -> None:
