@@ -5,6 +5,8 @@
   the link token) and ``X-Frame-Options`` for old browsers. A page that needs a script
   (TrueLayer's ``form_post`` page submits its form) renders it with ``inline_script``;
   that page's policy then allows exactly that script, by its SHA-256, and no other.
+  A page that Link JS embeds in an app's page (``allow_framing``) lets exactly that app's
+  origin frame it, and sends no ``X-Frame-Options``.
 * The session cookie: ``HttpOnly`` and ``SameSite=Lax`` always, ``Secure`` whenever the
   request came over HTTPS (directly or as ``X-Forwarded-Proto`` behind ``ProxyFix``).
 * Access logs: werkzeug's request line and gunicorn's ``%(r)s``/``%(q)s`` atoms show
@@ -33,6 +35,8 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 # The request's allowed inline scripts ('sha256-…' sources), kept in the WSGI environ: it
 # lives exactly as long as the request (``g`` outlives it where a test holds the app context).
 SCRIPT_HASHES = "sandbox.script_hashes"
+# The origins allowed to frame this request's page (``allow_framing``), kept the same way.
+FRAMERS = "sandbox.framers"
 SECRET_PARAMS = (
     "token",
     "link_token",
@@ -126,18 +130,43 @@ def inline_script(source: str) -> Markup:
     return Markup(f"<script>{source}</script>")
 
 
+def allow_framing(origins: Iterable[str]) -> None:
+    """Let pages of ``origins`` (serialized origins, checked by the caller) frame this
+    request's page: Link JS shows Link's panes in an iframe on the app's page."""
+    request.environ.setdefault(FRAMERS, set()).update(origins)
+
+
+def _page_headers(
+    hashes: list[str] | None, framers: set[str] | None
+) -> tuple[tuple[str, str, str], ...]:
+    """A page's headers: with a ``script-src`` of its inline scripts' hashes, and with
+    ``frame-ancestors`` naming the origins that may frame it (then no ``X-Frame-Options``,
+    which can only deny)."""
+    policy = PAGE_POLICY
+    if framers:
+        policy = policy.replace(
+            "frame-ancestors 'none'", f"frame-ancestors {' '.join(sorted(framers))}"
+        )
+    if hashes:
+        policy = f"{policy}; script-src {' '.join(hashes)}"
+    chosen = _hardening(policy)
+    return tuple(h for h in chosen if not (framers and h[0] == "x-frame-options"))
+
+
 def security_headers(response: Response) -> Response:
     """The same hardening headers on pages and API replies (pages also get a style policy,
-    and a page that rendered ``inline_script`` a ``script-src`` of those scripts' hashes);
-    a header the view set itself stays. One pass over the reply's headers, where a
-    ``setdefault`` each scanned them four times (a fiftieth of a balance call)."""
+    a page that rendered ``inline_script`` a ``script-src`` of those scripts' hashes, and a
+    page Link JS embeds the app's origin in ``frame-ancestors``); a header the view set
+    itself stays. One pass over the reply's headers, where a ``setdefault`` each scanned
+    them four times (a fiftieth of a balance call)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers}
     page = response.mimetype == "text/html"
     hashes = request.environ.get(SCRIPT_HASHES) if page else None
+    framers = request.environ.get(FRAMERS) if page else None
     chosen = PAGE_HEADERS if page else API_HEADERS
-    if hashes:
-        chosen = _hardening(f"{PAGE_POLICY}; script-src {' '.join(hashes)}")
+    if hashes or framers:
+        chosen = _page_headers(hashes, framers)
     for lower, name, value in chosen:
         if lower not in present:
             headers.add(name, value)

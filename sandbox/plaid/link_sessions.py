@@ -29,6 +29,12 @@ def link_sessions(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [_session(entry) for entry in entries]
 
 
+def events(session_id: str, recorded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A session's events in Plaid's words (``/link/token/get`` and Link JS's ``onEvent``
+    both read them here, so they agree)."""
+    return [_event(session_id, event) for event in recorded]
+
+
 def _session(entry: dict[str, Any]) -> dict[str, Any]:
     if "link_session_id" in entry:
         return entry  # recorded in Plaid's shape by sandboxes before facts were stored
@@ -40,7 +46,7 @@ def _session(entry: dict[str, Any]) -> dict[str, Any]:
         "on_success": None,
         "on_exit": None,
         "exit": None,
-        "events": [_event(session_id, event) for event in entry["events"]],
+        "events": events(session_id, entry["events"]),
     }
     institution = _institution(entry.get("institution_id"))
     if entry["outcome"] == "success":

@@ -7,7 +7,7 @@ import directly, so no import points back up to this package.
 
 from __future__ import annotations
 
-from . import dashboard, link, marks, oauth, pages, statements
+from . import dashboard, link, link_embed, marks, oauth, pages, statements
 from .blueprint import bp, claim_error_format, register_error_pages
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "claim_error_format",
     "dashboard",
     "link",
+    "link_embed",
     "marks",
     "oauth",
     "pages",

@@ -4,6 +4,8 @@ Each POST runs one step of ``bank.link`` and redirects (post/redirect/get). The 
 keeps its session id per link token in the signed Flask session. OAuth banks are a
 round trip: Link registers itself at the bank, sends the user to the bank's authorize
 page with PKCE and ``state``, and redeems the returned code at the bank's token endpoint.
+Link JS's drop-in script shows the same pages in a frame on the app's page (``origin``:
+``link_embed`` says what each pane then tells the app).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import display_message
 from ..shared import public_url
-from . import csrf, oauth
+from . import csrf, link_embed, oauth
 from .blueprint import bp
 from .forms import form_int
 from .oauth_clients import register_client
@@ -91,31 +93,59 @@ def link_helpers() -> dict[str, Any]:
     return {"app_name": app_name}
 
 
-def _open(token: str | None) -> tuple[Bank, LinkToken]:
+def _open(token: str | None, embedder: str | None = None) -> tuple[Bank, LinkToken]:
+    """The link token's bank and row; Link's 404 page for an unknown one (Link JS's frame,
+    opened by ``embedder``, also hands the app ``onExit`` with ``INVALID_LINK_TOKEN``)."""
     link = db.session.get(LinkToken, token) if token else None
     tenant = db.session.get(Tenant, link.tenant_id) if link is not None else None
     if link is None or tenant is None:
-        _unavailable(404, "This link is not valid", "Ask the app for a new link to connect.")
+        _unavailable(
+            404,
+            "This link is not valid",
+            "Ask the app for a new link to connect.",
+            embed=link_embed.invalid_token(embedder),
+        )
     return tenant_bank(tenant), link
 
 
-def _unavailable(status: int, title: str, advice: str, resume: str | None = None) -> NoReturn:
+def _unavailable(
+    status: int,
+    title: str,
+    advice: str,
+    resume: str | None = None,
+    embed: dict[str, Any] | None = None,
+) -> NoReturn:
     """Stop with Link's own page (not the dashboard's): a user followed a bad or old link,
-    or sent an old form (``resume``: where its Continue goes back into Link)."""
+    or sent an old form (``resume``: where its Continue goes back into Link; ``embed``: what
+    the page tells the app embedding it)."""
     page = render_template(
-        "link/unavailable.html", title=title, advice=advice, status=status, resume=resume
+        "link/unavailable.html",
+        title=title,
+        advice=advice,
+        status=status,
+        resume=resume,
+        embed=embed,
     )
     abort(Response(page, status=status, mimetype="text/html"))
 
 
-def _current(bank: Bank, link: LinkToken) -> LinkSession:
+def _current(bank: Bank, link: LinkToken, embedder: str | None = None) -> LinkSession:
+    """This browser's unfinished session of ``link``, or a new one. Link JS's ``open()``
+    (``embedder``: the opening page's origin) always starts a new one, as Plaid's does."""
     sessions: dict[str, str] = session.get("link_sessions", {})
-    found = bank.link.find(link, sessions.get(link.token))
+    found = None if embedder else bank.link.find(link, sessions.get(link.token))
     if found is None:
         try:
             found = bank.link.start(link)
         except errors.InvalidLinkToken:
-            _unavailable(410, "This link has expired", "Ask the app for a new link to connect.")
+            _unavailable(
+                410,
+                "This link has expired",
+                "Ask the app for a new link to connect.",
+                embed=link_embed.invalid_token(embedder),
+            )
+        if embedder:
+            link_embed.register(found, embedder)
         db.session.flush()
         session["link_sessions"] = {**sessions, link.token: found.id}
     return found
@@ -133,14 +163,16 @@ def _finished_here(link: LinkToken) -> LinkSession | None:
 
 @bp.get("/link")
 def link_page() -> str:
-    """The current step of this browser's Link session."""
-    bank, link = _open(request.args.get("token"))
-    current = _current(bank, link)
+    """The current step of this browser's Link session (``origin``: Link JS opens it)."""
+    embedder = link_embed.requested_origin()
+    bank, link = _open(request.args.get("token"), embedder)
+    current = _current(bank, link, embedder)
     context: dict[str, Any] = {
         "link": link,
         "ls": current,
         "update": LinkFlow.is_update(link),
         "can_go_back": LinkFlow.can_go_back(current, link),
+        "embed": link_embed.pane(current),
     }
     if current.institution_id:
         context["bank"] = institutions.get(current.institution_id)
@@ -263,9 +295,10 @@ def _next(current: LinkSession, link: LinkToken) -> WerkzeugResponse:
 
 
 def _return_target(current: LinkSession, link: LinkToken) -> str | None:
-    """The app's completion URI with the session's outcome, if the app gave one."""
+    """The app's completion URI with the session's outcome, if the app gave one (Link JS's
+    frame stays on Link's last pane: it tells the app's page instead)."""
     target = _completion_uri(link)
-    if not target:
+    if not target or link_embed.origin_of(current):
         return None
     params = {"link_session_id": current.id}
     if current.step == LinkFlow.DONE:
@@ -294,6 +327,7 @@ def link_finished() -> str:
         timed_out=entry.get("error") == errors.InvalidLinkToken.condition,
         not_added=entry.get("not_added", []),
         target=_return_target(found, link),
+        embed=link_embed.outcome(link, found),
     )
 
 

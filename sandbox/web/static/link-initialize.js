@@ -1,0 +1,221 @@
+/*
+ * Plaid Link's drop-in script (link-initialize.js) as the bank sandbox serves it.
+ *
+ * An app loads it from the sandbox instead of https://cdn.plaid.com and keeps its code:
+ * Plaid.create({token, onSuccess, onExit, onEvent, onLoad}) returns a handler whose open()
+ * shows the sandbox's Link panes in a full-viewport iframe over the page. The frame answers
+ * with postMessage to this page's origin only; this script accepts messages only from that
+ * frame and the sandbox's origin, so no other frame can fake a callback.
+ * Self-contained: no build step, no third-party code.
+ */
+(function () {
+  "use strict";
+
+  var SOURCE = "plaid-sandbox-link"; // marks the messages Link's frame posts
+  var SCRIPT_PATH = /\/link\/v2\/stable\/link-initialize\.js(?:[?#].*)?$/;
+  // The keys of Plaid's onEvent metadata; those an event does not carry are null.
+  var EVENT_KEYS = [
+    "error_type", "error_code", "error_message", "exit_status", "institution_id",
+    "institution_name", "institution_search_query", "mfa_type", "view_name", "selection",
+    "request_id", "link_session_id", "timestamp"
+  ];
+  var EXIT_RETRY_MS = 1500; // a frame at the bank's page cannot exit: reload Link's pane
+
+  function thisScript() {
+    if (document.currentScript && SCRIPT_PATH.test(document.currentScript.src)) {
+      return document.currentScript.src;
+    }
+    var scripts = document.getElementsByTagName("script");
+    for (var i = scripts.length - 1; i >= 0; i--) {
+      if (SCRIPT_PATH.test(scripts[i].src)) { return scripts[i].src; }
+    }
+    return null;
+  }
+
+  var src = thisScript();
+  if (!src) {
+    console.error("Plaid Link (sandbox): load this script with a <script src> ending in " +
+      "/link/v2/stable/link-initialize.js; it finds the sandbox from its own address.");
+    return;
+  }
+  var sandboxBase = src.replace(SCRIPT_PATH, "");
+  var sandboxOrigin = new URL(src).origin;
+
+  function fail(message) {
+    var text = "Plaid.create: " + message;
+    console.error(text);
+    throw new Error(text);
+  }
+
+  function checkConfig(config) {
+    if (!config || typeof config !== "object") {
+      fail("pass a config object: Plaid.create({ token, onSuccess, onExit, onEvent })");
+    }
+    if (typeof config.token !== "string" || config.token === "") {
+      fail("config.token is required: a link_token from /link/token/create");
+    }
+    if (typeof config.onSuccess !== "function") {
+      fail("config.onSuccess is required and must be a function(public_token, metadata)");
+    }
+    ["onExit", "onEvent", "onLoad"].forEach(function (name) {
+      if (config[name] != null && typeof config[name] !== "function") {
+        fail("config." + name + " must be a function");
+      }
+    });
+    if (window.location.origin === "null") {
+      fail("serve this page over http(s): Link's frame answers the page by its origin");
+    }
+    if (config.receivedRedirectUri) {
+      console.warn("Plaid Link (sandbox): receivedRedirectUri is ignored; the sandbox's " +
+        "OAuth banks return inside Link's frame, so Link never needs reopening.");
+    }
+    if (new URL(sandboxBase).hostname !== window.location.hostname) {
+      console.warn("Plaid Link (sandbox): this page (" + window.location.hostname + ") and " +
+        "the sandbox (" + new URL(sandboxBase).hostname + ") may be different sites: the " +
+        "browser then withholds the sandbox's cookie from Link's frame and Link cannot keep " +
+        "its place. Use one host name for both (the ports may differ).");
+    }
+  }
+
+  function eventMetadata(event) {
+    var metadata = {};
+    EVENT_KEYS.forEach(function (key) { metadata[key] = null; });
+    var recorded = event.event_metadata || {};
+    Object.keys(recorded).forEach(function (key) { metadata[key] = recorded[key]; });
+    metadata.timestamp = event.timestamp;
+    return metadata;
+  }
+
+  function Handler(config) {
+    this._config = config;
+    this._overlay = null;
+    this._frame = null;
+    this._destroyed = false;
+    this._exitRequested = false;
+    this._exitTimer = null;
+    this._seen = {};
+    this._focusBefore = null;
+    this._overflowBefore = "";
+    this._onMessage = this._receive.bind(this);
+    this._onKey = this._key.bind(this);
+    if (config.onLoad) { window.setTimeout(config.onLoad, 0); }
+  }
+
+  /* Show Link over the page; every open() starts a new Link session, as Plaid's does. */
+  Handler.prototype.open = function () {
+    if (this._destroyed) {
+      console.error("Plaid Link (sandbox): open() on a destroyed handler; call Plaid.create again.");
+      return;
+    }
+    if (this._overlay) { return; }
+    this._seen = {};
+    this._exitRequested = false;
+    var overlay = document.createElement("div");
+    overlay.setAttribute("data-plaid-link", "");
+    overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;margin:0;padding:0;";
+    var frame = document.createElement("iframe");
+    frame.title = "Plaid Link";
+    frame.style.cssText = "display:block;width:100%;height:100%;border:0;background:transparent;";
+    frame.src = this._linkUrl() + "&origin=" + encodeURIComponent(window.location.origin);
+    overlay.appendChild(frame);
+    this._focusBefore = document.activeElement;
+    this._overflowBefore = document.documentElement.style.overflow;
+    document.documentElement.style.overflow = "hidden";
+    window.addEventListener("message", this._onMessage);
+    document.addEventListener("keydown", this._onKey);
+    document.body.appendChild(overlay);
+    frame.focus();
+    this._overlay = overlay;
+    this._frame = frame;
+  };
+
+  /* Leave Link: the frame exits the session, then onExit runs with its status. */
+  Handler.prototype.exit = function (options) {
+    if (!this._frame) { return; }
+    // DIVERGES: Plaid may show a confirmation pane unless {force: true}; the sandbox exits.
+    void options;
+    this._exitRequested = true;
+    this._askToExit();
+    var handler = this;
+    window.clearTimeout(this._exitTimer);
+    this._exitTimer = window.setTimeout(function () {
+      // No answer: the frame is at an OAuth bank's page, which has no exit. Back to Link's
+      // pane (this browser's session of the token), which exits once it has loaded.
+      if (handler._frame) { handler._frame.src = handler._linkUrl(); }
+    }, EXIT_RETRY_MS);
+  };
+
+  /* Remove Link from the page for good, without callbacks. */
+  Handler.prototype.destroy = function () {
+    this._close();
+    this._destroyed = true;
+  };
+
+  /* Layer's phone-number submit is not emulated by the sandbox. */
+  Handler.prototype.submit = function () {
+    console.warn("Plaid Link (sandbox): handler.submit() (Layer) is not emulated.");
+  };
+
+  Handler.prototype._linkUrl = function () {
+    return sandboxBase + "/link?token=" + encodeURIComponent(this._config.token);
+  };
+
+  Handler.prototype._askToExit = function () {
+    this._frame.contentWindow.postMessage({ action: "exit" }, sandboxOrigin);
+  };
+
+  Handler.prototype._key = function (event) {
+    if (event.key === "Escape") { this.exit(); }
+  };
+
+  Handler.prototype._receive = function (event) {
+    var data = event.data;
+    if (!data || data.source !== SOURCE) { return; }
+    if (!this._frame || event.source !== this._frame.contentWindow ||
+        event.origin !== sandboxOrigin) {
+      console.warn("Plaid Link (sandbox): ignored a Link message from " + event.origin +
+        " that did not come from Link's frame (" + sandboxOrigin + ").");
+      return;
+    }
+    var config = this._config;
+    var fresh = (data.events || []).filter(function (e) { return !this._seen[e.event_id]; }, this);
+    fresh.forEach(function (e) { this._seen[e.event_id] = true; }, this);
+    if (config.onEvent) {
+      fresh.forEach(function (e) { config.onEvent(e.event_name, eventMetadata(e)); });
+    }
+    if (data.type === "success") {
+      this._close();
+      config.onSuccess(data.public_token, data.metadata);
+    } else if (data.type === "exit") {
+      this._close();
+      if (data.error && data.error.error_code === "INVALID_LINK_TOKEN") {
+        console.error("Plaid Link (sandbox): INVALID_LINK_TOKEN: the sandbox does not know " +
+          "this link token, or it has expired; create a new one with /link/token/create.");
+      }
+      if (config.onExit) { config.onExit(data.error, data.metadata); }
+    } else if (this._exitRequested) {
+      this._askToExit();
+    }
+  };
+
+  Handler.prototype._close = function () {
+    window.clearTimeout(this._exitTimer);
+    window.removeEventListener("message", this._onMessage);
+    document.removeEventListener("keydown", this._onKey);
+    if (this._overlay) {
+      this._overlay.parentNode.removeChild(this._overlay);
+      document.documentElement.style.overflow = this._overflowBefore;
+      if (this._focusBefore && this._focusBefore.focus) { this._focusBefore.focus(); }
+    }
+    this._overlay = null;
+    this._frame = null;
+  };
+
+  window.Plaid = {
+    version: "sandbox",
+    create: function (config) {
+      checkConfig(config);
+      return new Handler(config);
+    }
+  };
+})();
