@@ -17,7 +17,7 @@ import orjson
 from marshmallow import Schema, fields
 
 from ..core import categories
-from ..core.bank import ShownAccount, Stream, merchant_entity
+from ..core.bank import ShownAccount, Stream, merchant_entity, verification_insights
 from ..core.institutions import Institution
 from ..core.models import Account, Item, Transaction
 from .errors import item_error
@@ -78,10 +78,14 @@ def account_json(account: ShownAccount) -> dict[str, Any]:
         "subtype": account.subtype,
         "holder_category": "personal",
     }
-    # Micro-deposit state; absent on ordinary accounts.
+    # Micro-deposit or database verification state; absent on ordinary accounts.
     status = account.verification_status
     if status is not None:
         body["verification_status"] = status
+    if account.verification_name is not None:
+        body["verification_name"] = account.verification_name
+    if (insights := verification_insights(status, account.verification_name)) is not None:
+        body["verification_insights"] = insights
     return body
 
 
@@ -112,6 +116,7 @@ class RenderedAccount(NamedTuple):
     available_minor: int | None
     limit_minor: int | None
     verification_status: str | None
+    verification_name: str | None
 
 
 _rendered_values = operator.attrgetter(*RenderedAccount._fields)
