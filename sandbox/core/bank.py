@@ -80,6 +80,7 @@ from .link import config as link_config
 from .link import products as link_products
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
+from .microdeposits import INSTANT_INSTITUTION as INSTANT_INSTITUTION
 from .models import (
     AccessToken,
     Account,
