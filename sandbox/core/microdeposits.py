@@ -101,8 +101,9 @@ def awaiting_code(item: Item) -> Account | None:
 
 
 def same_day_account(item: Item) -> Account | None:
-    """The item's Same Day micro-deposit account, whatever its code's fate (or None)."""
-    return next((a for a in item.accounts if a.verification_status in _SAME_DAY), None)
+    """The item's Same Day micro-deposit account, whatever its code's fate (or None); an
+    Instant micro-deposit account, verified by code too, is not one."""
+    return next((a for a in item.accounts if a.auth_method == SAME_DAY), None)
 
 
 def typed_by_hand(accounts: Iterable[ShownAccount]) -> bool:

@@ -345,6 +345,7 @@ class LinkFlow:
         if account is None:
             raise errors.InvalidField("no deposit awaits a code", field="code")
         if microdeposits.enter_code(account, code):
+            # Update mode: the item is repaired, not made; the login only names its persona.
             same_day = Typed(microdeposits.VERIFIED_BY_CODE, microdeposits.SAME_DAY)
             self._complete(session, link, users.manual_entry_login(same_day), None)
         else:

@@ -113,6 +113,18 @@ def test_three_wrong_instant_codes_lock_the_session_without_an_item(plaid: Plaid
     assert session["on_exit"]["metadata"]["status"] == "requires_code"
 
 
+def test_sms_verification_is_same_days_not_instants(plaid: PlaidClient) -> None:
+    """``SMS_MICRODEPOSITS_VERIFICATION`` reports a Same Day code typed on Plaid's SMS page;
+    an Instant micro-deposit account, though ``manually_verified`` too, has none."""
+    _, token = _instant_item(plaid)
+    body = plaid.error(
+        "/sandbox/item/fire_webhook",
+        access_token=token,
+        webhook_code="SMS_MICRODEPOSITS_VERIFICATION",
+    )
+    assert body["error_code"] == "SANDBOX_PRODUCT_NOT_ENABLED"
+
+
 def test_another_routing_number_takes_the_same_day_upgrade_path(plaid: PlaidClient) -> None:
     config = {
         "products": ["auth"],
