@@ -404,7 +404,9 @@ def _driver_of(pooled: PoolProxiedConnection) -> Any:
     return driver
 
 
-_WRITE_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})
+# A ``SAVEPOINT`` counts as a write: it opens a block meant to write, and trading the read
+# snapshot for the write lock inside it (``ROLLBACK``) would drop the savepoint with it.
+_WRITE_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO"})
 
 
 def _writes(statement: str, context: ExecutionContext | None) -> bool:

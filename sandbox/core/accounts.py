@@ -219,6 +219,7 @@ _SHOWN = (
     "available_minor",
     "limit_minor",
     "verification_status",
+    "verification_name",
 )
 _SHOWN_OF_ITEM = Prepared(
     sa.select(*(_TABLE.c[name] for name in _SHOWN))
@@ -267,6 +268,8 @@ class ShownAccount(Protocol):
     def limit_minor(self) -> int | None: ...
     @property
     def verification_status(self) -> str | None: ...
+    @property
+    def verification_name(self) -> str | None: ...
 
 
 def read(session: Session, item: Item, account_ids: list[str] | None) -> list[Account]:

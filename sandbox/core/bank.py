@@ -46,6 +46,7 @@ from .assets import ReportContent as ReportContent
 from .balances import Series
 from .calls import Called
 from .clock import Clock as Clock
+from .database_auth import verification_insights as verification_insights
 from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
 from .explorer import TransactionQuery as TransactionQuery
@@ -79,6 +80,7 @@ from .link import config as link_config
 from .link import products as link_products
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
+from .microdeposits import INSTANT_INSTITUTION as INSTANT_INSTITUTION
 from .models import (
     AccessToken,
     Account,
@@ -423,8 +425,9 @@ class Bank:
         item.consent_expires_at = consent.expiry_for(institution, self.now())
         if login.automated_microdeposits:
             microdeposits.start(item)
-        elif login.same_day_microdeposits:
-            microdeposits.start(item, microdeposits.MANUAL_PENDING)
+        elif login.typed is not None:
+            typed = login.typed
+            microdeposits.start(item, typed.status, typed.method, typed.name)
             item.products = [p for p in item.products if p in microdeposits.TYPED_ITEM_PRODUCTS]
         if "transactions" in item.products:  # the initial pull is done: transactions are ready
             item.last_successful_update = self.now()

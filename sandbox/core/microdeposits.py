@@ -11,18 +11,26 @@ link token's ``auth.same_day_microdeposits_enabled``); the item's one checking a
 ``pending_manual_verification`` until the user reopens Link in update mode and types the code
 of the deposit's description (sandbox: ``ABC``, any case). Three wrong codes lock it
 (``verification_failed``); ``/sandbox/item/set_verification_status`` cannot settle it.
+Instant micro-deposits: at a bank that runs them (Plaid's sandbox: Windowpane Bank, routing
+``333333334``) and with the link token's ``auth.instant_microdeposits_enabled``, the deposit
+lands at once, so Link asks for its code in the same session and the item is made only once
+the code is right (``manually_verified``); the same three tries apply, counted on the session.
+
 The status is a column of the account (``Account.verification_status``), so account replies
-read it with the account; the Same Day attempts are kept in its ``details``.
+read it with the account, and so is the flow that set it (``Account.auth_method``: Same Day
+and Instant both end ``manually_verified``); the Same Day attempts are kept in its ``details``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from . import database_auth
 from .accounts import ShownAccount
 from .errors import InvalidAccountId, InvalidField, ProductNotReady
 from .models import Account, Item
@@ -38,11 +46,24 @@ MAX_ATTEMPTS = 3
 FAILED = "verification_failed"
 # Statuses under which ``/auth/get`` releases no numbers.
 _NOT_READY = (PENDING, MANUAL_PENDING, "verification_expired", FAILED)
-# Statuses a Same Day account goes through (``manually_verified``: the right code).
-_SAME_DAY = (MANUAL_PENDING, "manually_verified", FAILED)
+VERIFIED_BY_CODE = "manually_verified"
+# Statuses a Same Day account goes through (``manually_verified``: the right code); an Instant
+# micro-deposit account is made ``manually_verified``.
+_SAME_DAY = (MANUAL_PENDING, VERIFIED_BY_CODE, FAILED)
+# Statuses of the accounts whose numbers the user typed into Link (micro-deposits by code,
+# Database Insights and Match).
+_TYPED = (*_SAME_DAY, *database_auth.STATUSES)
 # What an item of numbers typed by hand can do: Plaid links it for Auth (or Transfer) only,
 # as there is no login to read balances, transactions or the owner's identity through.
 TYPED_ITEM_PRODUCTS = ("auth", "transfer")
+# Plaid's ``auth_method`` of each micro-deposit flow.
+AUTOMATED, SAME_DAY, INSTANT = (
+    "AUTOMATED_MICRODEPOSITS",
+    "SAME_DAY_MICRODEPOSITS",
+    "INSTANT_MICRODEPOSITS",
+)
+# Plaid's sandbox Instant micro-deposits: Windowpane Bank, its test routing number.
+INSTANT_INSTITUTION, INSTANT_ROUTING = "ins_135858", "333333334"
 # Settable statuses -> the AUTH webhook code each one sends.
 SETTABLE = {
     "automatically_verified": "AUTOMATICALLY_VERIFIED",
@@ -53,11 +74,25 @@ _ATTEMPTS = "verification_attempts"
 VERIFICATION_DELAY = dt.timedelta(hours=24)
 
 
-def start(item: Item, status: str = PENDING) -> None:
-    """A fresh micro-deposit item: its first checking account waits (Plaid's ••0000)."""
+@dataclass(frozen=True)
+class Typed:
+    """How the account of numbers the user typed into Link starts: its ``verification_status``,
+    the flow (``auth_method``) and the account holder's name typed with them."""
+
+    status: str
+    method: str
+    name: str | None = None
+
+
+def start(
+    item: Item, status: str = PENDING, method: str = AUTOMATED, name: str | None = None
+) -> None:
+    """A fresh micro-deposit (or typed) item: its first checking account (Plaid's ••0000)
+    takes the flow's ``status`` and ``method``, and the holder's ``name`` typed in Link."""
     checking = next((a for a in item.accounts if a.subtype == "checking"), None)
     if checking is not None:
-        checking.verification_status = status
+        checking.verification_status, checking.auth_method = status, method
+        checking.verification_name = name
 
 
 def awaiting_code(item: Item) -> Account | None:
@@ -66,14 +101,16 @@ def awaiting_code(item: Item) -> Account | None:
 
 
 def same_day_account(item: Item) -> Account | None:
-    """The item's Same Day micro-deposit account, whatever its code's fate (or None)."""
-    return next((a for a in item.accounts if a.verification_status in _SAME_DAY), None)
+    """The item's Same Day micro-deposit account, whatever its code's fate (or None); an
+    Instant micro-deposit account, verified by code too, is not one."""
+    return next((a for a in item.accounts if a.auth_method == SAME_DAY), None)
 
 
 def typed_by_hand(accounts: Iterable[ShownAccount]) -> bool:
     """Whether these are an item's accounts whose numbers the user typed into Link (Same Day
-    micro-deposits): such an item's one account carries a Same Day status from the start."""
-    return any(a.verification_status in _SAME_DAY for a in accounts)
+    or Instant micro-deposits, Database Insights or Match): such an item's one account
+    carries one of those flows' statuses from the start."""
+    return any(a.verification_status in _TYPED for a in accounts)
 
 
 def sms_verification_status(account: Account) -> str:
@@ -91,40 +128,47 @@ def attempts_left(account: Account) -> int:
     return max(MAX_ATTEMPTS - used, 0)
 
 
+def check_code(code: str, used: int) -> tuple[bool, int]:
+    """Whether ``code`` is the deposit's (any case, spaces around ignored), and the wrong
+    tries counted once it is judged (``used`` before it). Every flow that asks for a code
+    (Same Day in update mode, Instant in the same session) counts its tries with this."""
+    if used >= MAX_ATTEMPTS:
+        return False, used  # locked: the right code comes too late
+    if code.strip().upper() == CODE:
+        return True, used
+    return False, used + 1
+
+
 def enter_code(account: Account, code: str) -> bool:
     """Check the code the user typed: right → ``manually_verified``; the last wrong try
     → ``verification_failed``. Returns whether it was right (a locked account never is)."""
     if account.verification_status != MANUAL_PENDING:
         return False
-    if code.strip().upper() == CODE:
-        account.verification_status = "manually_verified"
+    right, used = check_code(code, MAX_ATTEMPTS - attempts_left(account))
+    if right:
+        account.verification_status = VERIFIED_BY_CODE
         return True
-    used = MAX_ATTEMPTS - attempts_left(account) + 1
     account.details = {**account.details, _ATTEMPTS: used}
     if used >= MAX_ATTEMPTS:
         account.verification_status = FAILED
     return False
 
 
-def auth_method(products: Iterable[str], status: str | None) -> str | None:
+def auth_method(products: Iterable[str], method: str | None) -> str | None:
     """Plaid's ``item.auth_method``: how the item's Auth numbers came, null on an item without
-    Auth. ``status``: the ``verification_status`` of the item's micro-deposit account, if it
-    has one; else the numbers came from the login (Instant Auth: the sandbox runs neither
-    Instant Match nor Instant Micro-deposits, as ``auth_metadata`` says)."""
+    Auth. ``method``: the ``auth_method`` of the item's account verified another way than
+    the login (micro-deposits, typed numbers), if it has one; else the numbers came from the
+    login (Instant Auth: the sandbox runs no Instant Match, as ``auth_metadata`` says)."""
     if "auth" not in products:
         return None
-    if status in _SAME_DAY:
-        return "SAME_DAY_MICRODEPOSITS"
-    if status is not None:
-        return "AUTOMATED_MICRODEPOSITS"
-    return "INSTANT_AUTH"
+    return method or "INSTANT_AUTH"
 
 
-# The status of an item's micro-deposit account, if it has one: read for every reply that
-# shows an item with Auth (``item.auth_method``), on the driver's cursor.
-_DEPOSIT_STATUS = Prepared(
-    select(Account.verification_status)
-    .where(Account.item_pk == bindparam("item_pk"), Account.verification_status.is_not(None))
+# The method of an item's account verified another way than the login, if it has one: read
+# for every reply that shows an item with Auth (``item.auth_method``), on the driver's cursor.
+_DEPOSIT_METHOD = Prepared(
+    select(Account.auth_method)
+    .where(Account.item_pk == bindparam("item_pk"), Account.auth_method.is_not(None))
     .limit(1)
 )
 
@@ -134,7 +178,7 @@ def item_auth_method(session: Session, item: Item) -> str | None:
     if "auth" not in item.products:
         return None
     session.flush()  # a status this call changed is the one read
-    row = _DEPOSIT_STATUS.first(session, {"item_pk": item.pk})
+    row = _DEPOSIT_METHOD.first(session, {"item_pk": item.pk})
     return auth_method(item.products, None if row is None else row[0])
 
 

@@ -39,6 +39,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 PARTIAL_WHERE = "sandbox.partial_where"  # ``Index.info`` key: the rows a partial index holds
+# The longest account holder's name Link takes for a typed account (``verification_name``).
+VERIFICATION_NAME_CHARS = 100
 
 
 def partial_index(name: str, *columns: str, where: str) -> Index:
@@ -271,6 +273,11 @@ class Account(Base):
     details: Mapped[dict[str, Any]]
     # Auth's micro-deposit state (``core.microdeposits``); None on an ordinary account.
     verification_status: Mapped[str | None] = mapped_column(String(40))
+    # Plaid's ``auth_method`` of an account whose numbers did not come through the login
+    # (``AUTOMATED_MICRODEPOSITS``, ``INSTANT_MICRODEPOSITS``, ``DATABASE_INSIGHTS`` ...), and
+    # the account holder's name the user typed into Link for it (``verification_name``).
+    auth_method: Mapped[str | None] = mapped_column(String(40))
+    verification_name: Mapped[str | None] = mapped_column(String(VERIFICATION_NAME_CHARS))
 
     item: Mapped[Item] = relationship(back_populates="accounts")
 

@@ -79,8 +79,9 @@ class Login:
     eternal: bool = False
     # ``microdeposits_good``: the item's checking account awaits automated micro-deposits.
     automated_microdeposits: bool = False
-    # Link's manual entry of numbers: the checking account awaits the Same Day deposit's code.
-    same_day_microdeposits: bool = False
+    # Link's manual entry of numbers: how the checking account starts (Same Day, Instant
+    # micro-deposits, Database Insights or Match).
+    typed: microdeposits.Typed | None = None
 
 
 @cache
@@ -128,10 +129,10 @@ def chooses_error(password: str) -> bool:
     return password.startswith(ERROR_PREFIX)
 
 
-def manual_entry_login() -> Login:
-    """The login behind numbers typed into Link (Same Day micro-deposits): ``user_good``'s
-    persona, whose checking account carries the deposit."""
-    return Login("user_good", personas()["users"]["user_good"], same_day_microdeposits=True)
+def manual_entry_login(typed: microdeposits.Typed) -> Login:
+    """The login behind numbers typed into Link: ``user_good``'s persona, whose checking
+    account starts as ``typed`` says (awaiting a deposit's code, verified by the database…)."""
+    return Login("user_good", personas()["users"]["user_good"], typed=typed)
 
 
 def truelayer_login(username: str, password: str) -> Login | None:

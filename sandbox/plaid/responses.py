@@ -17,7 +17,13 @@ import orjson
 from marshmallow import Schema, fields
 
 from ..core import categories
-from ..core.bank import ShownAccount, Stream, merchant_entity
+from ..core.bank import (
+    INSTANT_INSTITUTION,
+    ShownAccount,
+    Stream,
+    merchant_entity,
+    verification_insights,
+)
 from ..core.institutions import Institution
 from ..core.models import Account, Item, Transaction
 from .errors import item_error
@@ -78,10 +84,14 @@ def account_json(account: ShownAccount) -> dict[str, Any]:
         "subtype": account.subtype,
         "holder_category": "personal",
     }
-    # Micro-deposit state; absent on ordinary accounts.
+    # Micro-deposit or database verification state; absent on ordinary accounts.
     status = account.verification_status
     if status is not None:
         body["verification_status"] = status
+    if account.verification_name is not None:
+        body["verification_name"] = account.verification_name
+    if (insights := verification_insights(status, account.verification_name)) is not None:
+        body["verification_insights"] = insights
     return body
 
 
@@ -112,6 +122,7 @@ class RenderedAccount(NamedTuple):
     available_minor: int | None
     limit_minor: int | None
     verification_status: str | None
+    verification_name: str | None
 
 
 _rendered_values = operator.attrgetter(*RenderedAccount._fields)
@@ -366,15 +377,16 @@ def auth_metadata_json(institution: Institution) -> dict[str, Any]:
 
     Instant Auth where the bank lists ``auth`` (Plaid lists it only for Instant Auth banks)
     and automated micro-deposits at US banks (ACH, as Link's micro-deposit flags require);
-    the sandbox runs neither Instant Match nor Instant Micro-deposits. Same Day
-    micro-deposits do not depend on the bank, so they have no flag here.
+    Instant Micro-deposits at Windowpane Bank, where Plaid's sandbox runs them; the sandbox
+    runs no Instant Match. Same Day micro-deposits and Database Auth do not depend on the
+    bank, so they have no flag here.
     """
     return {
         "supported_methods": {
             "instant_auth": "auth" in institution.products,
             "instant_match": False,
             "automated_micro_deposits": "US" in institution.country_codes,
-            "instant_micro_deposits": False,
+            "instant_micro_deposits": institution.institution_id == INSTANT_INSTITUTION,
         }
     }
 

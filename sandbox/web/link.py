@@ -180,6 +180,7 @@ def link_page() -> str:
         query = request.args.get("q", "").strip()
         context.update(query=query, institutions=LinkFlow.offered(link, query or None))
         context["manual_entry"] = LinkFlow.offers_manual_entry(link)
+        context["auth_flags"] = link.config.get("auth") or {}
         context["number_fields"] = NUMBER_FIELDS
     elif current.step == LinkFlow.MFA:
         context["mfa"], context["round"] = LinkFlow.mfa_challenge(current)
@@ -264,6 +265,7 @@ def _step(
             link,
             form.get("routing_number", "").strip(),
             form.get("account_number", "").strip(),
+            form.get("verification_name", ""),
         )
     elif action == "mfa":
         bank.link.submit_mfa(current, link, answers)

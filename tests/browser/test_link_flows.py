@@ -33,7 +33,7 @@ HOOK = "http://127.0.0.1:9/hook"
 
 def hosted_link(sdk: Any, live: LiveSandbox, **extra: Any) -> str:
     """A link token with Hosted Link that returns to the sandbox home page (in the US unless
-    ``country_codes`` says otherwise); its URL."""
+    ``country_codes`` says otherwise, for Transactions unless ``products`` does); its URL."""
     request = LinkTokenCreateRequest(
         client_name="Budget Buddy",
         language="en",
@@ -43,7 +43,7 @@ def hosted_link(sdk: Any, live: LiveSandbox, **extra: Any) -> str:
         **{"country_codes": [CountryCode("US")], **extra},
     )
     if "access_token" not in extra:
-        request.products = [Products("transactions")]
+        request.products = extra.get("products") or [Products("transactions")]
     return str(sdk.link_token_create(request).hosted_link_url)
 
 

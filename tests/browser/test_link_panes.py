@@ -1,5 +1,6 @@
 """Link's panes in real Chromium at 1280 px and 390 px: success, error with folded details,
-the MFA hint, Link's own 404, update mode at an OAuth bank, and Same Day micro-deposits;
+the MFA hint, Link's own 404, update mode at an OAuth bank, Same Day and Instant
+micro-deposits and Database Insights;
 every page is checked for sideways scroll and accessibility (``pagecheck``)."""
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.country_code import CountryCode
+from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.link_token_create_request_auth import LinkTokenCreateRequestAuth
+from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from playwright.sync_api import Browser, Page, expect
 
@@ -166,7 +169,7 @@ def test_same_day_micro_deposits_typed_numbers_then_the_deposit_code(
     """Numbers typed on the bank pane, then update mode's deposit code pane, both checked."""
     page = sized_page
     same_day = LinkTokenCreateRequestAuth(same_day_microdeposits_enabled=True)
-    open_link(page, hosted_link(sdk, live, auth=same_day))
+    open_link(page, hosted_link(sdk, live, auth=same_day, products=[Products("auth")]))
     manual = page.get_by_role("form", name="Link with account numbers instead")
     manual.get_by_label("Routing number").fill("110000000")
     manual.get_by_label("Account number").fill("1111222233330000")
@@ -188,6 +191,54 @@ def test_same_day_micro_deposits_typed_numbers_then_the_deposit_code(
     public_token_of(page)
     (account,) = sdk.accounts_get(AccountsGetRequest(access_token=access_token)).accounts
     assert str(account.verification_status) == "manually_verified"
+
+
+def test_instant_micro_deposits_numbers_then_the_code_in_the_same_session(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """Windowpane's numbers typed on the bank pane lead straight to the deposit code pane
+    (no update mode); a wrong code says the tries left, the right one hands off the item."""
+    page = sized_page
+    instant = LinkTokenCreateRequestAuth(instant_microdeposits_enabled=True)
+    open_link(page, hosted_link(sdk, live, auth=instant, products=[Products("auth")]))
+    manual = page.get_by_role("form", name="Link with account numbers instead")
+    expect(manual.locator("#manual-hints")).to_contain_text("Instant micro-deposits")
+    manual.get_by_label("Routing number").fill("333333334")
+    manual.get_by_label("Account number").fill("1111222233330000")
+    manual.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from your bank statement"
+    )
+    page.get_by_label("Deposit code").fill("ABD")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("alert")).to_contain_text("2 attempts left")
+    check_page(page, "instant deposit code, wrong once")
+    page.get_by_label("Deposit code").fill("abc")
+    page.get_by_role("button", name="Verify").click()
+    access_token, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert [str(a.verification_status) for a in accounts] == ["manually_verified"]
+    item = sdk.item_get(ItemGetRequest(access_token=access_token)).item
+    assert str(item.auth_method) == "INSTANT_MICRODEPOSITS"
+
+
+def test_database_insights_numbers_and_the_holders_name(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """The bank pane's name field, typed: the item links at once with Plaid's verdict and
+    the name's score."""
+    page = sized_page
+    insights = LinkTokenCreateRequestAuth(database_insights_enabled=True)
+    open_link(page, hosted_link(sdk, live, auth=insights, products=[Products("auth")]))
+    manual = page.get_by_role("form", name="Link with account numbers instead")
+    manual.get_by_label("Routing number").fill("011401533")
+    manual.get_by_label("Account number").fill("1111222233331111")
+    manual.get_by_label("Account holder's name").fill("John Smith")
+    check_page(page, "select institution, database insights entry")
+    manual.get_by_role("button", name="Continue").click()
+    _, accounts = exchange_accounts(sdk, public_token_of(page))
+    (account,) = accounts
+    assert str(account.verification_status) == "database_insights_pass"
+    assert account.verification_insights.name_match_score == 100
 
 
 def test_back_from_a_banks_sign_in_by_keyboard_then_another_bank(

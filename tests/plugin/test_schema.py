@@ -326,6 +326,49 @@ def test_account_verification_status_moves_to_its_column_and_back(empty_app: Fla
     assert again == shown
 
 
+def test_account_auth_method_is_filled_from_the_status_by_the_migration(
+    empty_app: Flask,
+) -> None:
+    """Revision d3f8b6a1c547 adds ``auth_method`` and ``verification_name`` to accounts and
+    fills the method of the micro-deposit accounts stored before it from their status (a
+    Same Day status: ``SAME_DAY_MICRODEPOSITS``, else ``AUTOMATED_MICRODEPOSITS``), so
+    ``item.auth_method`` says the same across the upgrade; the downgrade drops both."""
+    import flask_migrate
+
+    ok = _plaid_caller(empty_app)
+    public = ok(
+        "/sandbox/public_token/create",
+        institution_id="ins_109508",
+        initial_products=["auth"],
+        options={"override_username": "user_good", "override_password": "microdeposits_good"},
+    )["public_token"]
+    access = ok("/item/public_token/exchange", public_token=public)["access_token"]
+    accounts = ok("/accounts/get", access_token=access)["accounts"]
+    (pending,) = [a["account_id"] for a in accounts if "verification_status" in a]
+    same_day = next(a["account_id"] for a in accounts if a["account_id"] != pending)
+    methods = "SELECT id, auth_method FROM accounts WHERE auth_method IS NOT NULL ORDER BY id"
+    with empty_app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="b7e4c1a9d352")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("accounts")}
+        assert not columns & {"auth_method", "verification_name"}
+        # An account as a Same Day flow of the earlier sandbox left it.
+        db.session.execute(
+            text("UPDATE accounts SET verification_status = 'verification_failed' WHERE id = :id"),
+            {"id": same_day},
+        )
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert _differences(empty_app) == []
+        found = {row.id: row.auth_method for row in db.session.execute(text(methods))}
+        assert found == {pending: "AUTOMATED_MICRODEPOSITS", same_day: "SAME_DAY_MICRODEPOSITS"}
+        db.session.remove()
+    assert ok("/item/get", access_token=access)["item"]["auth_method"] == (
+        "AUTOMATED_MICRODEPOSITS"
+    )
+
+
 def _plaid_caller(app: Flask) -> Callable[..., dict[str, Any]]:
     """The app at the newest schema with its default tenant, and ``ok(path, **body)``: a Plaid
     call with that tenant's keys that must answer 200, returning the reply's JSON."""

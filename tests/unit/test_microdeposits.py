@@ -48,18 +48,19 @@ def test_set_status_returns_the_webhook_code_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("products", "status", "method"),
+    ("products", "stored", "method"),
     [
         (["transactions"], None, None),
-        (["transactions"], microdeposits.PENDING, None),  # no Auth, no numbers shown
+        (["transactions"], microdeposits.AUTOMATED, None),  # no Auth, no numbers shown
         (["auth"], None, "INSTANT_AUTH"),
-        (["auth"], microdeposits.PENDING, "AUTOMATED_MICRODEPOSITS"),
-        (["auth"], "verification_expired", "AUTOMATED_MICRODEPOSITS"),
-        (["auth"], microdeposits.MANUAL_PENDING, "SAME_DAY_MICRODEPOSITS"),
-        (["auth"], microdeposits.FAILED, "SAME_DAY_MICRODEPOSITS"),
+        (["auth"], microdeposits.AUTOMATED, "AUTOMATED_MICRODEPOSITS"),
+        (["auth"], microdeposits.SAME_DAY, "SAME_DAY_MICRODEPOSITS"),
+        (["auth"], microdeposits.INSTANT, "INSTANT_MICRODEPOSITS"),
+        (["auth"], "DATABASE_INSIGHTS", "DATABASE_INSIGHTS"),
     ],
 )
 def test_auth_method_names_the_flow_behind_the_numbers(
-    products: list[str], status: str | None, method: str | None
+    products: list[str], stored: str | None, method: str | None
 ) -> None:
-    assert microdeposits.auth_method(products, status) == method
+    """``stored``: the ``auth_method`` the flow left on the item's account, if any."""
+    assert microdeposits.auth_method(products, stored) == method

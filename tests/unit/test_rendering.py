@@ -69,7 +69,9 @@ def test_debug_mode_replies_are_indented_and_embedded_fragments_written() -> Non
     assert json.loads(rendered) == {"added": [{"a": 1}], "request_id": "abc"}
 
 
-def _shown(current_minor: int) -> RenderedAccount:
+def _shown(
+    current_minor: int, status: str | None = None, name: str | None = None
+) -> RenderedAccount:
     return RenderedAccount(
         id="acc-1",
         type="depository",
@@ -81,7 +83,8 @@ def _shown(current_minor: int) -> RenderedAccount:
         current_minor=current_minor,
         available_minor=None,
         limit_minor=None,
-        verification_status=None,
+        verification_status=status,
+        verification_name=name,
     )
 
 
@@ -90,3 +93,11 @@ def test_accounts_arrays_are_the_json_of_each_account_and_follow_their_values() 
     assert orjson.dumps(accounts_array(rows)) == orjson.dumps([account_json(r) for r in rows])
     moved = json.loads(orjson.dumps(accounts_array([_shown(99_99)])))
     assert moved[0]["balances"]["current"] == 99.99  # a row's values are its rendering's key
+    verified = [_shown(1, "database_insights_pass", n) for n in ("John Smith", "Jane Doe")]
+    scores = [a["verification_insights"]["name_match_score"] for a in _array(verified)]
+    assert scores == [100, 0]  # the typed name is part of the key too
+    assert "verification_insights" not in _array([_shown(1, "manually_verified", "Jo")])[0]
+
+
+def _array(rows: list[RenderedAccount]) -> list[dict[str, object]]:
+    return json.loads(orjson.dumps(accounts_array(rows)))  # type: ignore[no-any-return]

@@ -189,3 +189,17 @@ def test_a_requests_reads_hold_one_connection_until_its_session_begins(file_app:
         extensions.commit_work(session)
         assert pool.checkedout() == 0
     assert db.session.scalars(select(Tenant.item_counter)).one() == 1
+
+
+def test_a_requests_first_write_may_come_inside_a_savepoint(file_app: Flask) -> None:
+    """A request that reads, then opens a savepoint before it has written anything (hosted
+    Link's right Instant micro-deposit code): the write lock is taken before the
+    ``SAVEPOINT``, since trading the read snapshot for it inside would drop the savepoint."""
+    db.session.commit()  # the fixture's session lets go of SQLite's write lock
+    with file_app.app_context(), extensions.reads_first():
+        session = db.session()
+        tenant = session.scalars(select(Tenant)).one()
+        with session.begin_nested():
+            tenant.item_counter += 1
+        extensions.commit_work(session)
+    assert db.session.scalars(select(Tenant.item_counter)).one() == 1

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import numbers, statements
+from .. import microdeposits, numbers, statements
 from ..errors import InvalidField, InvalidProduct, MissingFields
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
@@ -15,11 +15,14 @@ PRODUCT_ARRAYS = ("products", "required_if_supported_products", "optional_produc
 # The arrays that must not repeat a product of ``required_if_supported_products`` or
 # ``optional_products`` (each of those two must not repeat the other's either).
 DISJOINT_ARRAYS = (*PRODUCT_ARRAYS, "additional_consented_products")
-# ``auth`` flags of the micro-deposit flows: US ACH only (they need ``country_codes: ["US"]``).
+# ``auth`` flags of the micro-deposit and database flows: US ACH only (they need
+# ``country_codes: ["US"]``; Canada's Database Insights is not emulated).
 MICRO_DEPOSIT_FLAGS = (
     "automated_microdeposits_enabled",
     "same_day_microdeposits_enabled",
     "instant_microdeposits_enabled",
+    "database_insights_enabled",
+    "database_match_enabled",
 )
 
 
@@ -42,7 +45,7 @@ def check(config: dict[str, Any]) -> None:
     if window := config.get("statements"):  # dates as the request typed them, checked ISO
         start, end = (dt.date.fromisoformat(window[k]) for k in ("start_date", "end_date"))
         statements.check_window(start, end, "statements.")
-    check_micro_deposits(config.get("auth") or {}, config["country_codes"])
+    check_micro_deposits(config.get("auth") or {}, config["country_codes"], requested)
     check_highlighted_routing((config.get("institution_data") or {}).get("routing_number"))
 
 
@@ -59,12 +62,24 @@ def check_disjoint_products(config: dict[str, Any]) -> None:
             )
 
 
-def check_micro_deposits(auth: dict[str, Any], country_codes: list[str]) -> None:
-    """Micro-deposits move money over ACH: the flows are offered only to US-only Link."""
+def check_micro_deposits(
+    auth: dict[str, Any], country_codes: list[str], requested: set[str]
+) -> None:
+    """Micro-deposits and database checks move or verify money over ACH: the flows are
+    offered only to US-only Link, and only to a Link that asks for Auth (or Transfer), the
+    products their items serve. DIVERGES: (unconfirmed) Plaid's reply to a flag on a token
+    without ``auth`` is not documented; the flag would do nothing, so it is refused."""
     for flag in MICRO_DEPOSIT_FLAGS:
-        if auth.get(flag) and set(country_codes) != {"US"}:
+        if not auth.get(flag):
+            continue
+        if set(country_codes) != {"US"}:
             raise InvalidField(
                 f'auth.{flag}: micro-deposit verification needs country_codes ["US"]',
+                field=f"auth.{flag}",
+            )
+        if not requested & set(microdeposits.TYPED_ITEM_PRODUCTS):
+            raise InvalidField(
+                f"auth.{flag} needs auth (or transfer) among the link token's products",
                 field=f"auth.{flag}",
             )
 

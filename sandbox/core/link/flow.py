@@ -2,9 +2,11 @@
 
 A session moves ``consent`` → ``select_institution`` → ``credentials`` → ``mfa`` (rounds)
 → ``done``, or from the institution to ``oauth`` (the bank's own authorize page) and back
-to ``done``. With Same Day micro-deposits enabled, the institution pane also takes routing and
-account numbers typed by hand (``done`` at once, the account awaiting its deposit); reopening
-Link in update mode on such an item asks for the deposit's code (``verify_deposits``).
+to ``done``. With a manual Auth flow enabled (``typed``: Same Day or Instant micro-deposits,
+Database Insights or Match), the institution pane also takes routing and account numbers
+typed by hand: ``done`` at once (Same Day: the account awaiting its deposit; the database
+flows: verified), or for Instant micro-deposits the deposit's code in the same session
+(``verify_deposits``). Reopening Link in update mode on a Same Day item asks for the code.
 A failure parks it at ``error`` until the user retries or exits. Update mode
 (``access_token`` on the link token) starts at the item's bank and repairs the item
 instead of creating one. Finished sessions are recorded on the link token as facts (outcome,
@@ -23,9 +25,11 @@ from sqlalchemy.orm import Session
 from .. import accounts as accounts_mod
 from .. import errors, institutions, items, microdeposits, tokens, users
 from ..institutions import Institution
+from ..microdeposits import Typed
 from ..models import Account, Item, LinkSession, LinkToken
 from ..webhooks import outbox as webhooks
 from . import products as link_products
+from . import typed
 
 if TYPE_CHECKING:
     from ..bank import Bank
@@ -40,9 +44,11 @@ CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
 VERIFY = "verify_deposits"
 ERROR, DONE, EXITED = "error", "done", "exited"
 FINISHED = {DONE, EXITED}
-# Numbers typed by hand (Same Day micro-deposits): ABA routing length, account length range.
-ROUTING_DIGITS, ACCOUNT_DIGITS = 9, (4, 17)
-MANUAL_ENTRY_INSTITUTION = "ins_109508"
+# Plaid's Link events after typed numbers (``TRANSITION_VIEW`` to ``NUMBERS`` comes first).
+AUTHORIZED_EVENTS = {
+    microdeposits.SAME_DAY: "SAME_DAY_MICRODEPOSIT_AUTHORIZED",
+    microdeposits.INSTANT: "INSTANT_MICRODEPOSIT_AUTHORIZED",
+}
 # Plaid's onExit ``status`` for the step the user left from.
 EXIT_STATUS = {
     CONSENT: "requires_consent",
@@ -69,8 +75,8 @@ def is_update(link: LinkToken) -> bool:
 
 
 def offers_manual_entry(link: LinkToken) -> bool:
-    """Whether the institution pane takes numbers typed by hand (Same Day micro-deposits)."""
-    return bool((link.config.get("auth") or {}).get("same_day_microdeposits_enabled"))
+    """Whether the institution pane takes numbers typed by hand (``typed``)."""
+    return typed.offers_manual_entry(link.config.get("auth") or {})
 
 
 def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
@@ -201,7 +207,7 @@ class LinkFlow:
     # The steps and helpers a dialect's Link pages need, reachable through ``bank.link``.
     CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = CONSENT, SELECT, CREDENTIALS, MFA, OAUTH
     VERIFY, ERROR, DONE, EXITED, FINISHED = VERIFY, ERROR, DONE, EXITED, FINISHED
-    ROUTING_DIGITS, ACCOUNT_DIGITS = ROUTING_DIGITS, ACCOUNT_DIGITS
+    ROUTING_DIGITS, ACCOUNT_DIGITS = typed.ROUTING_DIGITS, typed.ACCOUNT_DIGITS
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
     mfa_challenge = staticmethod(mfa_challenge)
@@ -294,41 +300,67 @@ class LinkFlow:
             self.fail(session, exc)
 
     def submit_manual_entry(
-        self, session: LinkSession, link: LinkToken, routing: str, account: str
+        self, session: LinkSession, link: LinkToken, routing: str, account: str, name: str
     ) -> None:
-        """Numbers typed by hand: an item whose one checking account awaits its Same Day
-        deposit (``pending_manual_verification``)."""
+        """Numbers (and the holder's name) typed by hand: the flow they start (``typed``)
+        makes the item at once, or for Instant micro-deposits asks for the code first. The
+        name defaults to the link token's ``user.legal_name``, as Plaid's Link fills it."""
         _expect(session, SELECT)
-        if not offers_manual_entry(link):
-            raise errors.InvalidField("manual entry is not enabled", field="routing_number")
-        if not (routing.isdigit() and len(routing) == ROUTING_DIGITS):
-            raise errors.InvalidField("routing_number must be 9 digits", field="routing_number")
-        if not (account.isdigit() and ACCOUNT_DIGITS[0] <= len(account) <= ACCOUNT_DIGITS[1]):
-            raise errors.InvalidField(
-                "account_number must be 4 to 17 digits", field="account_number"
-            )
-        # DIVERGES: Plaid's Same Day item has no institution and echoes the typed numbers; the
-        # sandbox keeps its accounts at a test bank, with that bank's numbers.
-        institution = institutions.get(MANUAL_ENTRY_INSTITUTION)
-        session.institution_id = institution.institution_id
-        login = users.manual_entry_login()
+        legal_name = (link.config.get("user") or {}).get("legal_name")
+        holder = name.strip() or legal_name or None
+        entry = typed.route(link.config.get("auth") or {}, routing, account, holder)
+        now = self.bank.now()
+        _event(session, now, "TRANSITION_VIEW", view_name="NUMBERS")
+        _event(session, now, "SUBMIT_ROUTING_NUMBER", routing_number=routing)
+        _event(session, now, "SUBMIT_ACCOUNT_NUMBER", account_number_mask=account[-4:])
+        if entry.typed.method in AUTHORIZED_EVENTS:
+            _event(session, now, AUTHORIZED_EVENTS[entry.typed.method])
+        session.institution_id = entry.institution_id
+        if entry.awaits_code:
+            session.data = {**session.data, "instant_name": holder}
+            session.step = VERIFY
+            return
+        self._complete_typed(session, link, entry.typed)
+
+    def _complete_typed(self, session: LinkSession, link: LinkToken, how: Typed) -> None:
+        """Make the item of typed numbers: its bank's first checking account, as ``how``."""
+        institution = institutions.get(session.institution_id or "")
+        login = users.manual_entry_login(how)
         checking = [
             a.ordinal for a in self.preview_accounts(institution, login) if a.subtype == "checking"
         ]
         self._complete(session, link, login, checking[:1])
 
     def submit_deposit_code(self, session: LinkSession, link: LinkToken, code: str) -> None:
-        """The code of the Same Day deposit: right → ``manually_verified`` and done; wrong →
-        the pane again with the tries left (none left: ``verification_failed``)."""
+        """The code of the deposit: right → ``manually_verified`` and done; wrong → the pane
+        again with the tries left (none left: ``verification_failed``). Instant
+        micro-deposits count the tries on the session, the item being made on the right one;
+        Same Day counts them on the account, in update mode."""
         _expect(session, VERIFY)
+        if "instant_name" in session.data:
+            self._instant_code(session, link, code)
+            return
         item = self.bank.item(link.config["access_token"], allow_error=True)
         account = microdeposits.awaiting_code(item)
         if account is None:
             raise errors.InvalidField("no deposit awaits a code", field="code")
         if microdeposits.enter_code(account, code):
-            self._complete(session, link, users.manual_entry_login(), None)
+            # Update mode: the item is repaired, not made; the login only names its persona.
+            same_day = Typed(microdeposits.VERIFIED_BY_CODE, microdeposits.SAME_DAY)
+            self._complete(session, link, users.manual_entry_login(same_day), None)
         else:
             session.data = {**session.data, "attempts_left": microdeposits.attempts_left(account)}
+
+    def _instant_code(self, session: LinkSession, link: LinkToken, code: str) -> None:
+        left = session.data.get("attempts_left", microdeposits.MAX_ATTEMPTS)
+        right, used = microdeposits.check_code(code, microdeposits.MAX_ATTEMPTS - left)
+        if right:
+            verified = Typed(
+                microdeposits.VERIFIED_BY_CODE, microdeposits.INSTANT, session.data["instant_name"]
+            )
+            self._complete_typed(session, link, verified)
+        else:
+            session.data = {**session.data, "attempts_left": microdeposits.MAX_ATTEMPTS - used}
 
     def submit_mfa(self, session: LinkSession, link: LinkToken, answers: list[str]) -> None:
         """Check one round of MFA answers; the last right round finishes the login."""

@@ -236,7 +236,7 @@ def test_auth_and_payment_initiation_metadata_when_asked(plaid: PlaidClient) -> 
                 "instant_auth": "auth" in institution["products"],
                 "instant_match": False,
                 "automated_micro_deposits": "US" in institution["country_codes"],
-                "instant_micro_deposits": False,
+                "instant_micro_deposits": institution["institution_id"] == "ins_135858",
             }, (endpoint, institution["institution_id"])
             assert institution["payment_initiation_metadata"] is None
     platypus = replies["get_by_id"][0]
@@ -252,8 +252,9 @@ def test_instant_match_and_instant_micro_deposits_banks_serve_auth_by_instant_au
     plaid: PlaidClient, institution_id: str
 ) -> None:
     """Houndstooth (Instant Match) and Windowpane (Instant Micro-deposits) list ``auth``, as
-    seeds/README.md says: the sandbox runs neither flow, so the login's numbers come by
-    Instant Auth and ``auth_metadata`` says so."""
+    seeds/README.md says: a login there gets its numbers by Instant Auth. Windowpane's
+    ``auth_metadata`` also offers Instant Micro-deposits (typed numbers, in Link); the
+    sandbox runs no Instant Match."""
     institution = plaid.ok(
         "/institutions/get_by_id",
         institution_id=institution_id,
@@ -263,7 +264,7 @@ def test_instant_match_and_instant_micro_deposits_banks_serve_auth_by_instant_au
     assert "auth" in institution["products"]
     methods = institution["auth_metadata"]["supported_methods"]
     assert (methods["instant_auth"], methods["instant_match"]) == (True, False)
-    assert methods["instant_micro_deposits"] is False
+    assert methods["instant_micro_deposits"] is (institution_id == "ins_135858")
     token = plaid.link_item(institution_id, products=("auth",))
     assert plaid.ok("/auth/get", access_token=token)["numbers"]["ach"]
     assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == "INSTANT_AUTH"

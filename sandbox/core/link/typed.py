@@ -1,0 +1,93 @@
+"""Numbers typed into Link's bank pane: which of Auth's manual flows they start.
+
+The link token's ``auth`` flags offer the flows (``offers_manual_entry``); the numbers then
+choose among the offered ones, in the order Plaid's Link tries them:
+
+- Instant micro-deposits at a bank that runs them (Plaid's sandbox: Windowpane Bank's
+  ``333333334``): the code is asked for in the same session.
+- Database Match (deprecated) when its database knows the numbers and the name.
+- Database Insights: any valid routing number; the account number sets the verdict.
+- Same Day micro-deposits: any routing number; also where Instant micro-deposits meet
+  another bank's number (Plaid's "upgrade path") or Database Match finds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import database_auth, microdeposits, numbers
+from ..errors import InvalidField
+from ..microdeposits import Typed
+from ..models import VERIFICATION_NAME_CHARS
+
+# ABA routing length, account number length range.
+ROUTING_DIGITS, ACCOUNT_DIGITS = 9, (4, 17)
+INSTANT_FLAG = "instant_microdeposits_enabled"
+SAME_DAY_FLAG = "same_day_microdeposits_enabled"
+# The ``auth`` flags that make the bank pane take numbers typed by hand.
+MANUAL_FLAGS = (SAME_DAY_FLAG, INSTANT_FLAG, database_auth.INSIGHTS_FLAG, database_auth.MATCH_FLAG)
+# DIVERGES: Plaid's Same Day and database items have no institution and echo the typed
+# numbers; the sandbox keeps their accounts at a test bank, with that bank's numbers.
+MANUAL_ENTRY_INSTITUTION = "ins_109508"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where typed numbers lead: the bank the item is filed under and how its one checking
+    account starts (an Instant entry's ``awaits_code``: the code comes first)."""
+
+    institution_id: str
+    typed: Typed
+
+    @property
+    def awaits_code(self) -> bool:
+        return self.typed.method == microdeposits.INSTANT
+
+
+def offers_manual_entry(auth: dict[str, Any]) -> bool:
+    """Whether the link token's ``auth`` options turn on a flow that takes typed numbers."""
+    return any(auth.get(flag) for flag in MANUAL_FLAGS)
+
+
+def route(auth: dict[str, Any], routing: str, account: str, name: str | None) -> Entry:
+    """The flow typed numbers start under the link token's ``auth`` options; raises
+    ``INVALID_FIELD`` naming the form's field that is malformed or that no flow takes."""
+    if not offers_manual_entry(auth):
+        raise InvalidField("manual entry is not enabled", field="routing_number")
+    check_numbers(routing, account, name)
+    if auth.get(INSTANT_FLAG) and routing == microdeposits.INSTANT_ROUTING:
+        instant = Typed(microdeposits.MANUAL_PENDING, microdeposits.INSTANT, name)
+        return Entry(microdeposits.INSTANT_INSTITUTION, instant)
+    if auth.get(database_auth.MATCH_FLAG) and database_auth.matches(routing, account, name):
+        matched = Typed(database_auth.MATCHED, database_auth.MATCH_METHOD, name)
+        return Entry(MANUAL_ENTRY_INSTITUTION, matched)
+    if auth.get(database_auth.INSIGHTS_FLAG):
+        if not numbers.is_aba(routing):
+            raise InvalidField(
+                "routing_number must pass the ABA check digit", field="routing_number"
+            )
+        status = database_auth.insights_status(account)
+        return Entry(MANUAL_ENTRY_INSTITUTION, Typed(status, database_auth.INSIGHTS_METHOD, name))
+    # DIVERGES: (unconfirmed) Database Match falls to Same Day even without its flag, as
+    # Plaid's legacy guide describes the fallback without naming a flag.
+    if auth.get(SAME_DAY_FLAG) or auth.get(database_auth.MATCH_FLAG):
+        same_day = Typed(microdeposits.MANUAL_PENDING, microdeposits.SAME_DAY, name)
+        return Entry(MANUAL_ENTRY_INSTITUTION, same_day)
+    raise InvalidField(
+        f"routing_number {routing} is not at a bank that runs instant micro-deposits",
+        field="routing_number",
+    )
+
+
+def check_numbers(routing: str, account: str, name: str | None) -> None:
+    """The shapes Link's form asks for: 9 digits, 4 to 17 digits, a name of bounded length."""
+    if not (routing.isdigit() and len(routing) == ROUTING_DIGITS):
+        raise InvalidField("routing_number must be 9 digits", field="routing_number")
+    if not (account.isdigit() and ACCOUNT_DIGITS[0] <= len(account) <= ACCOUNT_DIGITS[1]):
+        raise InvalidField("account_number must be 4 to 17 digits", field="account_number")
+    if name is not None and len(name) > VERIFICATION_NAME_CHARS:
+        raise InvalidField(
+            f"verification_name must be at most {VERIFICATION_NAME_CHARS} characters",
+            field="verification_name",
+        )
