@@ -21,6 +21,7 @@ CHOICES: dict[str, dict[str, str]] = {
     "READ_CACHE": {**_ON, **_OFF},
     "SHARED": {"auto": "auto", **_ON, **_OFF},
     "WEBHOOK_DISPATCHER": {"thread": "thread", "off": "off"},
+    "WEBHOOK_REJECTION_RULE": {**_ON, **_OFF},
 }
 
 if TYPE_CHECKING:  # Flask loads in create_app, so the pytest plugin imports nothing heavy

@@ -10,6 +10,7 @@
 | ``SHUTDOWN_GRACE_SECONDS`` | ``SANDBOX_SHUTDOWN_GRACE_SECONDS`` | ``30`` (SIGTERM: calls finish) |
 | ``WEBHOOK_DISPATCHER`` | ``SANDBOX_WEBHOOK_DISPATCHER`` | ``thread`` (``off``: use ``worker``) |
 | ``WEBHOOK_TIMEOUT_SECONDS`` | ``SANDBOX_WEBHOOK_TIMEOUT_SECONDS`` | ``10`` |
+| ``WEBHOOK_REJECTION_RULE`` | ``SANDBOX_WEBHOOK_REJECTION_RULE`` | ``on`` (Plaid's 90% rule) |
 | ``HISTORICAL_DELAY_SECONDS`` | ``SANDBOX_HISTORICAL_DELAY_SECONDS`` | ``0`` |
 | ``RATE_LIMITS`` | ``SANDBOX_RATE_LIMITS`` | ``on`` (Plaid's limits, TrueLayer's quota) |
 | ``READ_CACHE`` | ``SANDBOX_READ_CACHE`` | ``on`` (repeated reads of an unchanged database) |
@@ -51,6 +52,8 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # no Plaid request (or demo webhook) comes near 1 MiB
     "WEBHOOK_DISPATCHER": "thread",
     "WEBHOOK_TIMEOUT_SECONDS": 10,
+    # Plaid's rule: no retries to an endpoint that rejected over 90% of webhooks in 24 h.
+    "WEBHOOK_REJECTION_RULE": "on",
     "HISTORICAL_DELAY_SECONDS": 0,
     "RATE_LIMITS": "on",
     "READ_CACHE": "on",

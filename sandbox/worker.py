@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from .core.bank import finish_due_extractions, follow_running_clocks, load_pending_histories
 from .core.webhooks.dispatch import Dispatcher
 from .core.webhooks.egress import guarded_post
+from .core.webhooks.rejections import PLAIDS_RULE
 from .extensions import db
 from .failures import one_line
 
@@ -29,13 +30,15 @@ POLL_SECONDS = 1.0
 
 
 def dispatcher_for(app: Flask) -> Dispatcher:
-    """A dispatcher with the app's settings, posting only where the egress policy allows."""
+    """A dispatcher with the app's settings, posting only where the egress policy allows,
+    with Plaid's rejection rule unless ``WEBHOOK_REJECTION_RULE`` is ``off``."""
     from .shared import egress_policy  # the shared-mode settings import Flask's app proxy
 
     return Dispatcher(
         post=guarded_post(egress_policy(app)),
         timeout=float(app.config["WEBHOOK_TIMEOUT_SECONDS"]),
         prepare=history_catch_up(app),
+        rejections=PLAIDS_RULE if app.config["WEBHOOK_REJECTION_RULE"] == "on" else None,
     )
 
 

@@ -37,7 +37,7 @@ from ..worker import dispatcher_for
 from .blueprint import bp
 from .routes import load_args, no_fields
 
-STATUSES = ("pending", "delivered", "failed", "cancelled")
+STATUSES = ("pending", "delivered", "failed", "endpoint_failing", "cancelled")
 MAX_LIMIT = 500
 
 

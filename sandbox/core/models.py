@@ -350,8 +350,10 @@ class WebhookEvent(Base):
     """An outbox row: one webhook, its exact body bytes, and where delivery stands.
 
     ``status`` is ``pending`` until a 2xx (``delivered``) or the retry schedule runs out
-    (``failed``), or ``cancelled`` when what it is about was removed (or its webhook URL
-    cleared) before it went out (``asset_report_id``: the Asset report an ``ASSETS`` webhook
+    (``failed``), ``endpoint_failing`` when a retry was not made because its URL rejected
+    almost every webhook (``webhooks.rejections``), or ``cancelled`` when what it is about
+    was removed (or its webhook URL cleared) before it went out (``asset_report_id``: the
+    Asset report an ``ASSETS`` webhook
     announces, whose items it follows). ``next_attempt_at`` is wall-clock time (the
     dispatcher's, not a tenant's), meaningful only while pending (``next_attempt`` says so),
     and ``NEVER`` while a frozen tenant clock holds the event back. ``held_until`` is that
@@ -398,8 +400,9 @@ class WebhookEvent(Base):
 
     @property
     def next_attempt(self) -> dt.datetime | None:
-        """When the next attempt is due: None once delivered, failed or cancelled (a delivered
-        event kept the dispatcher's lease), or while a frozen tenant clock holds it back."""
+        """When the next attempt is due: None once delivered, failed, endpoint_failing or
+        cancelled (a delivered event kept the dispatcher's lease), or while a frozen tenant
+        clock holds it back."""
         if self.status != "pending" or self.next_attempt_at == NEVER:
             return None
         return self.next_attempt_at

@@ -197,7 +197,8 @@ def _webhook_schemas() -> dict[str, Any]:
         },
         "next_attempt_at": {
             **NULLABLE_INSTANT,
-            "description": "when the next attempt is due; null once delivered, failed or "
+            "description": "when the next attempt is due; null once delivered, failed, "
+            "endpoint_failing (not retried: its URL rejected over 90% of webhooks in 24 h) or "
             "cancelled (its item removed, or its webhook cleared, before it went out), "
             "or while the tenant's frozen clock holds it back (see held_until)",
         },

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from sandbox.testing import ItemLinker, LiveSandbox
 
@@ -39,6 +40,18 @@ class Tenant(ItemLinker):
         return code
 
 
+def sign_in(page: Page, live: LiveSandbox, tenant: Tenant, shot: Any = None) -> None:
+    """Sign in to the dashboard as ``tenant``; the overview shows."""
+    page.goto(f"{live.url}/dashboard")
+    expect(page.get_by_role("heading", name="Sign in to the dashboard")).to_be_visible()
+    page.get_by_label("Client ID").fill(tenant.client_id)
+    page.get_by_label("Secret").fill(tenant.secret)
+    if shot is not None:
+        shot("login")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+
 def test_dashboard_clock_item_and_fault_rule(page: Page, live: LiveSandbox, shot: Any) -> None:
     tenant = Tenant(live)
     catcher = f"{live.url}/control/webhook-catcher/dashboard"
@@ -48,14 +61,7 @@ def test_dashboard_clock_item_and_fault_rule(page: Page, live: LiveSandbox, shot
         "/sandbox/item/reset_login", access_token=tenant.link_item("ins_118923", webhook=catcher)
     )
 
-    page.goto(f"{live.url}/dashboard")
-    expect(page.get_by_role("heading", name="Sign in to the dashboard")).to_be_visible()
-    page.get_by_label("Client ID").fill(tenant.client_id)
-    page.get_by_label("Secret").fill(tenant.secret)
-    shot("login")
-    page.get_by_role("button", name="Sign in").click()
-
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    sign_in(page, live, tenant, shot)
     before = page.locator(".clock-now").inner_text()
     page.get_by_role("button", name="+7 days").click()
     expect(page.get_by_role("status")).to_contain_text("Advanced 7 day(s)")
@@ -87,3 +93,32 @@ def test_dashboard_clock_item_and_fault_rule(page: Page, live: LiveSandbox, shot
     log = page.get_by_role("table", name="Injected faults, newest first")
     expect(log).to_contain_text("/transactions/sync")
     shot("faults")
+
+
+def test_a_webhook_the_rejection_rule_stopped_looks_failed_and_says_why(
+    page: Page, live: LiveSandbox
+) -> None:
+    """Ten items' webhooks refused at a closed port: past the tenth rejection the log shows
+    ``endpoint_failing``, red like ``failed``, with Plaid's rule as its reason."""
+    tenant = Tenant(live)
+    for _ in range(10):
+        tenant.link_item("ins_109508", webhook="http://127.0.0.1:9/closed")
+    sign_in(page, live, tenant)
+    page.get_by_role("link", name="Webhooks").click()
+    stopped = page.locator("tbody .pill-endpoint_failing").first
+    for _ in range(40):  # the live dispatcher thread may hold some attempts in hand
+        page.get_by_role("button", name="Deliver due now").click()
+        if stopped.count():
+            break
+        page.wait_for_timeout(250)
+    expect(stopped).to_be_visible()
+    expect(stopped).to_have_attribute("title", re.compile("rejected over 90% of the webhooks"))
+
+    def background(locator: Locator) -> str:
+        color: str = locator.evaluate("pill => getComputedStyle(pill).backgroundColor")
+        return color
+
+    failed, queued = page.locator("dt .pill-failed"), page.locator("dt .pill-queued")
+    assert background(stopped) == background(failed) != background(queued)
+    stopped.locator("xpath=ancestor::tr").get_by_role("link").first.click()
+    expect(page.get_by_role("button", name="Redeliver")).to_be_visible()

@@ -284,6 +284,7 @@ def test_help_lists_our_commands_and_none_of_flasks_options(cli_env: dict[str, s
         ("SANDBOX_PORT", "70000", "SANDBOX_PORT must be an integer from 0 to 65535, not '70000'"),
         ("SANDBOX_RATE_LIMITS", "maybe", "SANDBOX_RATE_LIMITS must be one of on,"),
         ("SANDBOX_WEBHOOK_DISPATCHER", "bogus", "SANDBOX_WEBHOOK_DISPATCHER must be one of"),
+        ("SANDBOX_WEBHOOK_REJECTION_RULE", "sometimes", "SANDBOX_WEBHOOK_REJECTION_RULE must be"),
         ("SANDBOX_SHARED", "perhaps", "SANDBOX_SHARED must be one of auto, on,"),
     ],
 )
@@ -317,7 +318,12 @@ def test_flask_cli_with_bad_settings_is_one_line(
 
 @pytest.mark.parametrize(
     ("key", "value", "meaning"),
-    [("RATE_LIMITS", "false", "off"), ("RATE_LIMITS", "0", "off"), ("SHARED", "ON", "on")],
+    [
+        ("RATE_LIMITS", "false", "off"),
+        ("RATE_LIMITS", "0", "off"),
+        ("SHARED", "ON", "on"),
+        ("WEBHOOK_REJECTION_RULE", "False", "off"),
+    ],
 )
 def test_word_settings_accept_their_spellings(key: str, value: str, meaning: str) -> None:
     """``RATE_LIMITS=false`` left the limits on: only ``off`` turned them off."""

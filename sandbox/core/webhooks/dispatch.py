@@ -5,6 +5,8 @@ batch with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite has one w
 pushes ``next_attempt_at`` out by a lease before it commits, so no two dispatchers try the
 same attempt, and a dispatcher that dies mid-delivery only delays the event by the lease.
 An event waits while an earlier event of its item is still pending (per-item order).
+Retries to an endpoint that rejects almost everything stop (``rejections``, Plaid's rule):
+checked when a failed attempt is recorded and when a retry is claimed, under the event's lock.
 Each attempt is signed and logged at the moment it is made, not when its pass began: a pass
 through slow receivers lasts minutes, and receivers refuse a JWT issued over 5 minutes ago.
 """
@@ -26,6 +28,7 @@ from .. import tenants
 from ..models import Item, Tenant, WebhookAttempt, WebhookEvent, WebhookKey, WebhookPause
 from . import signing
 from .outbox import behind_earlier
+from .rejections import ENDPOINT_FAILING, PLAIDS_RULE, RejectionRule
 
 if TYPE_CHECKING:  # requests loads at the first delivery, not when a dispatcher starts
     import requests
@@ -99,6 +102,8 @@ class Dispatcher:
     # Work due before each pass, given the session and tenant id (the app writes held-back
     # histories here, so their HISTORICAL_UPDATE goes out in the same pass).
     prepare: Callable[[Session, int | None], object] = lambda _session, _tenant_id: None
+    # Plaid's rule stopping retries to an endpoint that rejects almost everything; None: off.
+    rejections: RejectionRule | None = PLAIDS_RULE
 
     @property
     def claim_lease(self) -> dt.timedelta:
@@ -159,7 +164,43 @@ class Dispatcher:
         The batch is sent one event after another, so each lease also covers the attempts
         made before it: the last event's lease runs out only after every attempt could end.
         """
-        events = list(session.scalars(_due(now, self.batch, tenant_id)))
+        while events := list(session.scalars(_due(now, self.batch, tenant_id))):
+            verdicts: dict[tuple[int, str], bool] = {}  # one count per endpoint and batch
+            due = [e for e in events if not self.retry_stopped(session, e, now, verdicts)]
+            if due:
+                return self.lease_out(session, due, now)
+            session.commit()  # a batch of retries the rule stopped: look again
+        session.commit()
+        return []
+
+    def retry_stopped(
+        self,
+        session: Session,
+        event: WebhookEvent,
+        now: dt.datetime,
+        verdicts: dict[tuple[int, str], bool],
+    ) -> bool:
+        """Whether ``event`` is a retry (not the first attempt of its schedule) to an endpoint
+        that trips the rejection rule; if so it is ``endpoint_failing`` from now on.
+        ``verdicts`` keeps each endpoint's answer for the rest of the batch."""
+        if event.attempts == event.schedule_start:
+            return False
+        endpoint = (event.tenant_id, event.url)
+        if endpoint not in verdicts:
+            verdicts[endpoint] = self.stops_retries(session, event, now)
+        if verdicts[endpoint]:
+            event.status = ENDPOINT_FAILING
+        return verdicts[endpoint]
+
+    def stops_retries(self, session: Session, event: WebhookEvent, now: dt.datetime) -> bool:
+        """Whether the rejection rule (when on) stops retries to ``event``'s endpoint."""
+        rule = self.rejections
+        return rule is not None and rule.stops_retries(session, event.tenant_id, event.url, now)
+
+    def lease_out(
+        self, session: Session, events: list[WebhookEvent], now: dt.datetime
+    ) -> list[Claim]:
+        """Lease the locked ``events`` to this dispatcher, one after another, and commit."""
         claims = []
         for position, event in enumerate(events, start=1):
             event.held_until = None  # its time has come: the tenant clock no longer matters
@@ -221,7 +262,8 @@ class Dispatcher:
     def record(self, session: Session, claim: Claim, outcome: Outcome, now: dt.datetime) -> None:
         """Log the attempt and count it (together: an attempt cut off by a stopped dispatcher
         is neither, and is made again after the lease), then mark the event delivered,
-        failed, or due again later."""
+        failed, ``endpoint_failing`` (its endpoint trips the rejection rule, this attempt
+        counted), or due again later."""
         event = session.get(WebhookEvent, claim.event_id)
         if event is None:  # deleted meanwhile (tenant reset)
             session.rollback()
@@ -244,6 +286,8 @@ class Dispatcher:
             pass  # cancelled (its item removed) while this attempt was on the wire: no retry
         elif tried >= self.max_attempts:
             event.status = "failed"
+        elif self.stops_retries(session, event, now):
+            event.status = ENDPOINT_FAILING
         else:
             delay = self.jitter(self.retry_delays[tried - 1])
             event.next_attempt_at = now + dt.timedelta(seconds=delay)

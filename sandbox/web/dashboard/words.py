@@ -23,6 +23,10 @@ STATES = {
     "retrying": "an attempt failed; the next one is scheduled",
     "delivered": "the receiver answered 2xx",
     "failed": "every retry failed; redeliver to try again",
+    "endpoint_failing": (
+        "an attempt failed and is not retried: its URL rejected over 90% of the webhooks "
+        "sent to it in the last 24 hours (Plaid's rule); redeliver to try again"
+    ),
     "cancelled": "not sent: its item was removed (or its webhook cleared) first",
 }
 # Fragments of requests/urllib3 exception text, most specific first.
@@ -52,8 +56,8 @@ def category_label(detailed: str) -> str:
 
 
 def delivery_state(event: WebhookEvent, held: set[int], paused: bool) -> str:
-    """One of ``STATES``: the outbox keeps only pending/delivered/failed/cancelled and a
-    count."""
+    """One of ``STATES``: the outbox keeps only pending/delivered/failed/endpoint_failing/
+    cancelled and a count."""
     if event.status != "pending":
         return event.status
     if event.id in held:

@@ -204,3 +204,46 @@ def test_item_remove_shows_its_unsent_webhooks_cancelled_and_refuses_to_redelive
     assert refused.status_code == 400
     assert refused.get_json()["error"]["field"] == "event_id"
     assert control(plaid, "POST", "/webhooks/deliver").get_json() == {"attempts": 0}
+
+
+REJECTING = 10  # attempts before Plaid's rejection rule can trip
+
+
+def reject_everything(plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """``REJECTING`` items at ``HOOK``, every attempt rejected, one delivery run; the log of
+    the webhooks attempted (an item's first webhook holds its next one back until it is
+    delivered or given up, so each item gives one attempt until the rule trips)."""
+    for _ in range(REJECTING):
+        plaid.link_item(webhook=HOOK)
+    monkeypatch.setattr(Dispatcher, "send", lambda *_: Outcome(500, 3, "no", None))
+    control(plaid, "POST", "/webhooks/deliver")
+    log = control(plaid, "GET", "/webhooks").get_json()["webhooks"]
+    return [w for w in log if w["attempts"]]
+
+
+def test_past_90_percent_rejected_a_failure_is_endpoint_failing_and_redeliverable(
+    plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempted = reject_everything(plaid, monkeypatch)
+    retrying = [w for w in attempted if w["status"] == "pending"]
+    assert len(retrying) == REJECTING - 1  # under the minimum: retried as ever
+    assert all(w["next_attempt_at"] for w in retrying)
+    stopped = control(plaid, "GET", "/webhooks?status=endpoint_failing").get_json()["webhooks"]
+    assert stopped and stopped == [w for w in attempted if w not in retrying]
+    detail = control(plaid, "GET", f"/webhooks/{stopped[-1]['id']}").get_json()["webhook"]
+    assert (detail["attempts"], detail["next_attempt_at"]) == (1, None)
+    queued = control(plaid, "POST", f"/webhooks/{detail['id']}/redeliver").get_json()["webhook"]
+    assert queued["status"] == "pending"
+    monkeypatch.setattr(Dispatcher, "send", lambda *_: Outcome(200, 3, "ok", None))
+    control(plaid, "POST", "/webhooks/deliver")
+    found = control(plaid, "GET", f"/webhooks/{detail['id']}").get_json()["webhook"]
+    assert (found["status"], found["attempts"]) == ("delivered", 2)
+
+
+def test_with_the_rejection_rule_off_every_failure_is_retried(
+    app: Flask, plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "WEBHOOK_REJECTION_RULE", "off")
+    attempted = reject_everything(plaid, monkeypatch)
+    assert len(attempted) == REJECTING
+    assert {w["status"] for w in attempted} == {"pending"}

@@ -304,7 +304,8 @@ def test_an_unknown_status_filter_is_said_beside_the_filter(
     assert reply.status_code == 400
     alert = re.search(r'role="alert" id="status-error">(.*?)</p>', reply.text)
     assert alert and alert[1] == (
-        "<strong>status</strong>: must be one of pending, delivered, failed, cancelled"
+        "<strong>status</strong>: must be one of pending, delivered, failed, endpoint_failing, "
+        "cancelled"
     )
     assert '<select id="status" name="status" aria-invalid="true"' in reply.text
     assert _first_event(tenant_keys).webhook_code in reply.text  # the log, unfiltered
@@ -443,3 +444,21 @@ def test_an_item_removed_on_the_dashboard_shows_its_unsent_webhook_cancelled(
     assert f"/dashboard/items/{item_id}" not in page and "(removed)" in page
     refused = dash.post(f"/dashboard/webhooks/{event.id}/redeliver")  # a tab left open
     assert refused.status_code == 400 and "so it is not sent" in refused.text
+
+
+def test_a_webhook_plaids_rejection_rule_stopped_says_why_and_can_be_redelivered(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys
+) -> None:
+    """Ten items' webhooks refused at ``HOOK``: the tenth trips the rule, not retried."""
+    for _ in range(10):
+        linked_item(plaid, webhook=HOOK)
+    dash.post("/dashboard/webhooks/deliver")
+    latest = webhooks.events(db.session, tenant(tenant_keys), status="endpoint_failing")[0]
+    listing = dash.get("/dashboard/webhooks").text
+    assert listing.count('pill-retrying" title=') == 9  # rows, not the legend
+    assert 'pill-endpoint_failing" title="an attempt failed and is not retried' in listing
+    detail = dash.get(f"/dashboard/webhooks/{latest.id}").text
+    assert "rejected over 90% of the webhooks" in detail and ">Redeliver</button>" in detail
+    dash.post(f"/dashboard/webhooks/{latest.id}/redeliver")
+    db.session.refresh(latest)
+    assert latest.status == "pending"
