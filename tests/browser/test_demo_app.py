@@ -86,8 +86,11 @@ class Tour:
 
 
 def go(page: Page, link: str) -> None:
-    """Follow a main-navigation link (it wraps under the header on a phone)."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
+    """Follow a main-navigation link (it wraps under the header on a phone), returning once
+    the new page has loaded: a check run while the old page is being replaced found no
+    document to measure (CI, 2026-11-28)."""
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
 
 
 def link_chase(page: Page) -> None:
