@@ -86,6 +86,29 @@ def app_url(live: LiveSandbox) -> Iterator[str]:
     thread.join()
 
 
+# Plaid's LinkEventMetadata keys (its OpenAPI document, 2020-09-14), with the two every
+# onEvent call carries: Link JS hands each to onEvent, null when the event has no value.
+EVENT_METADATA_KEYS = {
+    "error_code",
+    "error_message",
+    "error_type",
+    "exit_status",
+    "institution_id",
+    "institution_name",
+    "institution_search_query",
+    "request_id",
+    "mfa_type",
+    "view_name",
+    "selection",
+    "brand_name",
+    "match_reason",
+    "routing_number",
+    "account_number_mask",
+    "link_session_id",
+    "timestamp",
+}
+
+
 def link_token(sdk: Any) -> str:
     request = LinkTokenCreateRequest(
         client_name="Budget Buddy",
@@ -197,6 +220,8 @@ def test_link_js_non_oauth_bank_ignores_forged_messages(
     assert [e[2]["link_session_id"] for e in callbacks(page, "event")] == [
         reported.link_session_id
     ] * 4
+    for event in callbacks(page, "event"):  # every key of Plaid's, null where not carried
+        assert set(event[2]) >= EVENT_METADATA_KEYS, event
     assert [e.event_name for e in reported.events] == event_names(page)
 
 

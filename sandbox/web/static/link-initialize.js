@@ -13,10 +13,12 @@
 
   var SOURCE = "plaid-sandbox-link"; // marks the messages Link's frame posts
   var SCRIPT_PATH = /\/link\/v2\/stable\/link-initialize\.js(?:[?#].*)?$/;
-  // The keys of Plaid's onEvent metadata; those an event does not carry are null.
+  // The keys of Plaid's onEvent metadata (its OpenAPI document's LinkEventMetadata, with
+  // link_session_id and timestamp); those an event does not carry are null.
   var EVENT_KEYS = [
     "error_type", "error_code", "error_message", "exit_status", "institution_id",
     "institution_name", "institution_search_query", "mfa_type", "view_name", "selection",
+    "brand_name", "match_reason", "routing_number", "account_number_mask",
     "request_id", "link_session_id", "timestamp"
   ];
   var EXIT_RETRY_MS = 1500; // a frame at the bank's page cannot exit: reload Link's pane
