@@ -90,11 +90,12 @@ class LinkTokenCreateRequest(PlaidRequest):
     institution_id = fields.String()
     # The routing number of the bank Link lists first (``core.link.config`` checks it).
     institution_data = spec_field("LinkTokenCreateInstitutionData")
+    # Three reserved names choose Link's Account Select pane (``core.link.account_select``).
+    link_customization_name = fields.String()
 
     # Stored and not acted on (``auth`` and ``statements``: see ``core.link.config``), but
     # typed as Plaid's document types them.
     access_tokens = fields.List(fields.String())
-    link_customization_name = fields.String()
     appearance_mode = spec_field("LinkTokenCreateRequestAppearanceMode")
     android_package_name = fields.String()
     card_switch = spec_field("LinkTokenCreateCardSwitch")

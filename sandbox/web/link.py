@@ -41,6 +41,7 @@ ACTION_STEPS: dict[str, tuple[str, ...] | None] = {
     "credentials": (LinkFlow.CREDENTIALS,),
     "mfa": (LinkFlow.MFA,),
     "verify": (LinkFlow.VERIFY,),
+    "accounts": (LinkFlow.SELECT_ACCOUNT,),
     "oauth": (LinkFlow.OAUTH,),
     "back": (LinkFlow.CREDENTIALS, LinkFlow.OAUTH),
     "retry": (LinkFlow.ERROR,),
@@ -185,6 +186,9 @@ def link_page() -> str:
     elif current.step == LinkFlow.MFA:
         context["mfa"], context["round"] = LinkFlow.mfa_challenge(current)
         context["expected"] = context["mfa"].expected(context["round"])  # the sandbox's hint
+    elif current.step == LinkFlow.SELECT_ACCOUNT:
+        context["pane"] = bank.link.account_pane(current, link)
+        context["field"], context["one"] = LinkFlow.ACCOUNT_FIELD, LinkFlow.ONE_ACCOUNT
     elif current.step == LinkFlow.ERROR:
         context["error"] = _error_pane(current.data["error"])
     return render_template(f"link/{current.step}.html", **context)
@@ -271,6 +275,8 @@ def _step(
         bank.link.submit_mfa(current, link, answers)
     elif action == "verify":
         bank.link.submit_deposit_code(current, link, form.get("code", ""))
+    elif action == "accounts":
+        bank.link.submit_accounts(current, link, form.getlist(LinkFlow.ACCOUNT_FIELD))
     elif action == "retry":
         LinkFlow.retry(current, link)
     elif action == "back":

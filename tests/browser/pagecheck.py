@@ -21,6 +21,7 @@ README_SHOTS = {
     "link-mfa-device-phone",
     "link-wrong-password-phone",
     "link-success-phone",
+    "link-select-account-phone",
     "link-js-overlay-desktop",
     "bank-consent-update-phone",
     "dashboard-overview-desktop",

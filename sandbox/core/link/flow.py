@@ -1,6 +1,7 @@
 """Hosted Link sessions: the steps a user walks through and what each step decides.
 
 A session moves ``consent`` → ``select_institution`` → ``credentials`` → ``mfa`` (rounds)
+(→ ``select_account``, when the app chose Link's Account Select pane: ``account_select``)
 → ``done``, or from the institution to ``oauth`` (the bank's own authorize page) and back
 to ``done``. With a manual Auth flow enabled (``typed``: Same Day or Instant micro-deposits,
 Database Insights or Match), the institution pane also takes routing and account numbers
@@ -28,8 +29,8 @@ from ..institutions import Institution
 from ..microdeposits import Typed
 from ..models import Account, Item, LinkSession, LinkToken
 from ..webhooks import outbox as webhooks
+from . import account_select, typed
 from . import products as link_products
-from . import typed
 
 if TYPE_CHECKING:
     from ..bank import Bank
@@ -41,7 +42,7 @@ CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
     "mfa",
     "oauth",
 )
-VERIFY = "verify_deposits"
+VERIFY, SELECT_ACCOUNT = "verify_deposits", "select_account"
 ERROR, DONE, EXITED = "error", "done", "exited"
 FINISHED = {DONE, EXITED}
 # Plaid's Link events after typed numbers (``TRANSITION_VIEW`` to ``NUMBERS`` comes first).
@@ -57,6 +58,7 @@ EXIT_STATUS = {
     MFA: "requires_code",
     OAUTH: "requires_oauth",
     VERIFY: "requires_code",
+    SELECT_ACCOUNT: "requires_account_selection",
     ERROR: "requires_credentials",
 }
 
@@ -207,6 +209,11 @@ class LinkFlow:
     # The steps and helpers a dialect's Link pages need, reachable through ``bank.link``.
     CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = CONSENT, SELECT, CREDENTIALS, MFA, OAUTH
     VERIFY, ERROR, DONE, EXITED, FINISHED = VERIFY, ERROR, DONE, EXITED, FINISHED
+    SELECT_ACCOUNT, ACCOUNT_FIELD, ONE_ACCOUNT = (
+        SELECT_ACCOUNT,
+        account_select.FIELD,
+        account_select.ONE,
+    )
     ROUTING_DIGITS, ACCOUNT_DIGITS = typed.ROUTING_DIGITS, typed.ACCOUNT_DIGITS
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
@@ -295,7 +302,7 @@ class LinkFlow:
                 session.data = {**session.data, "login": dump_login(login), "mfa_round": 0}
                 session.step = MFA
                 return
-            self._complete(session, link, login, None)
+            self._signed_in(session, link, login)
         except errors.CoreError as exc:
             self.fail(session, exc)
 
@@ -372,7 +379,71 @@ class LinkFlow:
             if round_index + 1 < mfa.rounds:
                 session.data = {**session.data, "mfa_round": round_index + 1}
                 return
-            self._complete(session, link, load_login(session.data["login"]), None)
+            self._signed_in(session, link, load_login(session.data["login"]))
+        except errors.CoreError as exc:
+            self.fail(session, exc)
+
+    def _signed_in(self, session: LinkSession, link: LinkToken, login: users.Login) -> None:
+        """Credentials (and MFA) passed: finish, or first show the Account Select pane when
+        the app chose one and the bank has an account to offer (none: finishing says so)."""
+        mode = account_select.mode_for(link.config)
+        offered = [a.ordinal for a in self._selectable(session, link, login)] if mode else []
+        if mode is None or not offered:
+            self._complete(session, link, login, None)
+            return
+        on_item = self.current_ordinals(link) if is_update(link) else None
+        session.data = {
+            **session.data,
+            "login": dump_login(login),
+            "account_select": {
+                "mode": mode,
+                "offered": offered,
+                "ticked": account_select.preticked(mode, offered, on_item),
+            },
+        }
+        session.step = SELECT_ACCOUNT
+        _event(session, self.bank.now(), "TRANSITION_VIEW", view_name="SELECT_ACCOUNT")
+
+    def _selectable(
+        self, session: LinkSession, link: LinkToken, login: users.Login
+    ) -> list[Account]:
+        """The accounts the pane lists: those passing ``account_filters``, and in update mode
+        the item's own too (so the user can untick them)."""
+        institution = institutions.get(session.institution_id or "")
+        filters = link.config.get("account_filters")
+        on_item = set(self.current_ordinals(link)) if is_update(link) else set()
+        return [
+            a
+            for a in self.preview_accounts(institution, login)
+            if matches_filters(a, filters) or a.ordinal in on_item
+        ]
+
+    def account_pane(self, session: LinkSession, link: LinkToken) -> dict[str, Any]:
+        """What the Account Select pane shows: its mode, the accounts offered (unsaved) and
+        those ticked, and why the last submission was refused (if it was)."""
+        _expect(session, SELECT_ACCOUNT)
+        pane = session.data["account_select"]
+        institution = institutions.get(session.institution_id or "")
+        listed = self.preview_accounts(institution, load_login(session.data["login"]))
+        return {
+            "mode": pane["mode"],
+            "accounts": [a for a in listed if a.ordinal in pane["offered"]],
+            "ticked": set(pane["ticked"]),
+            "problem": pane.get("problem"),
+        }
+
+    def submit_accounts(self, session: LinkSession, link: LinkToken, values: list[str]) -> None:
+        """The user chose accounts on the pane: finish with those only (in update mode the
+        unticked ones leave the item). A refused choice stays on the pane, saying why."""
+        _expect(session, SELECT_ACCOUNT)
+        pane = session.data["account_select"]
+        try:
+            ordinals = account_select.chosen(pane["mode"], pane["offered"], values)
+        except errors.InvalidField as exc:
+            session.data = {**session.data, "account_select": {**pane, "problem": exc.message}}
+            return
+        try:
+            self._complete(session, link, load_login(session.data["login"]), ordinals)
         except errors.CoreError as exc:
             self.fail(session, exc)
 
