@@ -240,6 +240,31 @@ def test_link_js_oauth_bank_in_the_frame(page: Page, app_url: str, sdk: Any, sho
     assert event_names(page) == ["OPEN", "SELECT_INSTITUTION", "OPEN_OAUTH", "HANDOFF"]
 
 
+def test_link_js_account_select_pane_hands_over_only_the_chosen_account(
+    page: Page, app_url: str, sdk: Any
+) -> None:
+    request = LinkTokenCreateRequest(
+        client_name="Budget Buddy",
+        language="en",
+        country_codes=[CountryCode("US")],
+        user=LinkTokenCreateRequestUser(client_user_id="user-1"),
+        products=[Products("transactions")],
+        link_customization_name="account_select_one",
+    )
+    frame = open_link(page, app_url, str(sdk.link_token_create(request).link_token))
+    to_bank(frame, "First Platypus Bank")
+    sign_in(frame)
+    frame.get_by_role("button", name="Submit").click()
+    frame.get_by_role("radio", name=re.compile("Plaid Saving")).check()
+    frame.get_by_role("button", name="Continue").click()
+    call = outcome(page, "success")
+    assert_success_matches_the_item(sdk, call, "ins_109508")
+    assert [a["name"] for a in call[2]["accounts"]] == ["Plaid Saving"]
+    views = [e[2]["view_name"] for e in callbacks(page, "event") if e[1] == "TRANSITION_VIEW"]
+    assert views == ["SELECT_ACCOUNT"]
+    assert event_names(page)[-2:] == ["TRANSITION_VIEW", "HANDOFF"]
+
+
 def test_link_js_exits_with_the_error_then_on_escape(
     page: Page, app_url: str, sdk: Any, shot: Any
 ) -> None:
