@@ -13,7 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from .cli_refusals import refused
-from .core.bank import Grants
+from .core.bank import UNCHANGED, Grants
 from .core.errors import CoreError, InvalidClient, InvalidField
 from .core.models import AppClient
 from .extensions import current_session, tenant_bank
@@ -82,6 +82,9 @@ def truelayer_add_client(
 @click.option("--add-redirect-uri", "redirect_uris", multiple=True)
 @click.option("--consent-days", type=int, default=None)
 @click.option("--display-name", default=None, help=DISPLAY_NAME_HELP)
+@click.option(
+    "--clear-display-name", is_flag=True, help="Remove the display name (the dialog shows the id)."
+)
 @with_appcontext
 def truelayer_update_client(
     client_id: str | None,
@@ -89,9 +92,12 @@ def truelayer_update_client(
     redirect_uris: tuple[str, ...],
     consent_days: int | None,
     display_name: str | None,
+    clear_display_name: bool,
 ) -> None:
     """Add redirect URIs to a client, change how many days its consents last and/or the
-    name the auth dialog shows."""
+    name the auth dialog shows (or remove it)."""
+    if clear_display_name and display_name is not None:
+        raise click.UsageError("give --display-name or --clear-display-name, not both")
     grants = _grants(client_id)
     app_client = app_client or grants.tenant.client_id
     try:
@@ -106,7 +112,7 @@ def truelayer_update_client(
             app_client,
             add_redirect_uris=list(redirect_uris),
             consent_days=consent_days,
-            display_name=display_name,
+            display_name=None if clear_display_name else (display_name or UNCHANGED),
         )
     except CoreError as exc:
         raise refused(exc) from None

@@ -8,7 +8,8 @@
   a display name |
 
 A client's ``display_name`` is what the auth dialog calls the app (else its client id); the
-core checks it (``display_name`` named in the error), as the command line's.
+core checks it (``display_name`` named in the error), as the command line's. A change that
+leaves the field out keeps the name; ``"display_name": null`` clears it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from flask import Response, g, jsonify
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..core.bank import Bank
+from ..core.bank import UNCHANGED, Bank
 from ..core.errors import InvalidClient, InvalidField, NotFound
 from ..core.models import AppClient
 from .blueprint import bp
@@ -60,7 +61,13 @@ class AppClientChange(Schema):
 
     add_redirect_uris = _redirect_uris(0, load_default=list)
     consent_days = _consent_days(None)
-    display_name = fields.String(load_default=None)
+    display_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the name the auth dialog shows; null clears it (the dialog shows "
+            "the client id again), leaving the field out keeps it"
+        },
+    )
 
 
 def _bank() -> Bank:
@@ -117,6 +124,6 @@ def truelayer_clients_change(client_id: str) -> Response:
         client_id,
         add_redirect_uris=data["add_redirect_uris"],
         consent_days=data["consent_days"],
-        display_name=data["display_name"],
+        display_name=data.get("display_name", UNCHANGED),
     )
     return jsonify(client_json(client))

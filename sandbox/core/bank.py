@@ -66,6 +66,7 @@ from .grants import TokenSet as TokenSet
 from .grants import access as grant_access
 from .grants import clients as app_clients
 from .grants import resolve_access as resolve_access
+from .grants.clients import UNCHANGED as UNCHANGED
 from .grants.clients import add_default_redirect_uris as add_default_redirect_uris
 from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
 from .grants.part import RENEWED as RENEWED

@@ -110,14 +110,17 @@ class Reads:
 
         ``InvalidDateRange`` when the start is after the end or after today.
         """
+        self.check_range(start, end)
         today = self.clock.today()
-        first = start or item.history_start
-        last = min(end or today, today)
-        if start is not None and start > today:
+        return start or item.history_start, min(end or today, today)
+
+    def check_range(self, start: dt.date | None, end: dt.date | None) -> None:
+        """Refuse a range no read can serve (``InvalidDateRange``: the start after the end or
+        after today), so a dialect can refuse it before the call counts against any limit."""
+        if start is not None and start > self.clock.today():
             raise errors.InvalidDateRange("from must not be in the future", field="from")
         if end is not None and start is not None and start > end:
             raise errors.InvalidDateRange("from must not be after to", field="from")
-        return first, last
 
     def booked(self, item: Item, account: Account, start: dt.date, end: dt.date) -> list[Booked]:
         """Posted rows of ``account`` dated ``start``..``end``, newest first, with balances."""

@@ -45,7 +45,8 @@ def object_schema(schema: Schema) -> dict[str, Any]:
 
 
 def field_schema(field: fields.Field[Any]) -> dict[str, Any]:
-    """One field: its type, its validators' bounds, and ``null`` when it allows none."""
+    """One field: its type, its validators' bounds, ``null`` when it allows none, and the
+    field's ``description`` metadata."""
     if isinstance(field, fields.Nested):
         nested = field.schema
         out = object_schema(nested)
@@ -58,6 +59,8 @@ def field_schema(field: fields.Field[Any]) -> dict[str, Any]:
         out.update(_bounds(validator, out["type"]))
     if field.allow_none:
         out["type"] = [out["type"], "null"]
+    if "description" in field.metadata:  # what the type cannot say (what null means)
+        out["description"] = field.metadata["description"]
     return out
 
 

@@ -33,7 +33,7 @@ class InvestmentsTransactionsOptions(AccountIdsOptions):
     async_update = StrictBoolean(load_default=False)
 
 
-class InvestmentsTransactionsGetRequest(AccessTokenRequest):
+class InvestmentsTransactionsGetRequest(requests.DateRange, AccessTokenRequest):
     """``/investments/transactions/get``."""
 
     start_date = fields.Date(required=True)

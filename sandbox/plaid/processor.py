@@ -28,7 +28,7 @@ from .investments import (
     transactions_json,
 )
 from .liabilities import liabilities_json
-from .requests import RecurringOptions
+from .requests import DateRange, RecurringOptions
 from .responses import IdentityAccountSchema, auth_numbers, stream_json, timestamp
 from .signal import (
     DecisionFields,
@@ -118,7 +118,7 @@ class ProcessorTransactionsGetOptions(requests.PlaidRequest):
         )
 
 
-class ProcessorTransactionsGetRequest(ProcessorTokenRequest):
+class ProcessorTransactionsGetRequest(DateRange, ProcessorTokenRequest):
     """``/processor/transactions/get``."""
 
     start_date = fields.Date(required=True)
@@ -134,7 +134,7 @@ class ProcessorTransactionsRecurringGetRequest(ProcessorTokenRequest):
     options = fields.Nested(RecurringOptions)
 
 
-class ProcessorInvestmentsTransactionsGetRequest(ProcessorTokenRequest):
+class ProcessorInvestmentsTransactionsGetRequest(DateRange, ProcessorTokenRequest):
     """``/processor/investments/transactions/get`` (``options.account_ids`` may name only
     the token's account)."""
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from ..core.bank import EgressRefused
 from ..shared import egress_policy
@@ -260,7 +268,17 @@ class TransactionsGetOptions(_PfcOptions):
     offset = StrictInteger(load_default=0, validate=validate.Range(min=0))
 
 
-class TransactionsGetRequest(AccessTokenRequest):
+class DateRange:
+    """A request's ``start_date``..``end_date``, in order: refused by the schema (so before
+    the call counts against its rate limits, as Plaid counts only well-formed calls)."""
+
+    @validates_schema
+    def _end_not_before_start(self, data: dict[str, Any], **_: Any) -> None:
+        if data["end_date"] < data["start_date"]:
+            raise ValidationError("must not be before start_date", "end_date")
+
+
+class TransactionsGetRequest(DateRange, AccessTokenRequest):
     """``/transactions/get``."""
 
     start_date = fields.Date(required=True)

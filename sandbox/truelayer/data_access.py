@@ -1,17 +1,21 @@
 """Who is calling the Data API, and may they: the bearer token, scopes, faults and quotas.
 
 A ``before_request`` hook on the Data API blueprint resolves the bearer token to its grant
-(the token alone finds the tenant), runs the tenant's fault gate for the connection, reads
-the connection's item up to the clock (the item's own error, such as a mock user's
-``error.<code>``, surfaces here) and counts the call against the bank's unattended quota
-unless ``X-PSU-IP`` says the user is present. Views declare their scopes with
-:func:`needs` (checked first, so a refused call costs no quota) and read ``current()``.
+(the token alone finds the tenant), runs the tenant's fault gate for the connection, checks
+the call's ``from``/``to``, counts it against its rate limits, reads the connection's item up
+to the clock (the item's own error, such as a mock user's ``error.<code>``, surfaces here)
+and counts the call against the bank's unattended quota unless ``X-PSU-IP`` says the user is
+present. Views declare their scopes with :func:`needs` and the date range they read with
+:func:`dated`, and read ``current()``. A call refused for its scopes or its parameters
+(``validation_error``, ``invalid_date_range``) costs no rate limit and no unattended call: it
+never reached the bank (as Plaid's dialect counts only well-formed calls).
 An ``async=true`` call runs the same way; :func:`answer` then keeps its reply as a task and
 answers 202 (``async_calls``); the results URI's view (:func:`kept_reply`) needs the token only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,10 +27,13 @@ from ..core.bank import Bank, Grant, request_uuid, resolve_access
 from ..core.models import Item
 from ..extensions import current_session, tenant_bank
 from . import async_calls, batch, fault_gate
+from .days import day_of
 
 View = TypeVar("View", bound=Callable[..., Any])
+Days = tuple[dt.date | None, dt.date | None]  # ``from`` and ``to`` as asked (None: open)
 USER_PRESENT_HEADER = "X-PSU-IP"
 SCOPES = "truelayer_scopes"
+DATED = "truelayer_dated"
 OPEN = "truelayer_open"
 KEPT = "truelayer_kept"
 
@@ -38,6 +45,7 @@ class Access:
     grant: Grant
     bank: Bank
     item: Item
+    days: Days
 
 
 def install(bp: Blueprint) -> None:
@@ -47,9 +55,9 @@ def install(bp: Blueprint) -> None:
 
 
 def _authorise() -> Response | None:
-    """Token, scopes, ``async`` (or a batch's body), fault gate, the item up to the clock,
-    then the unattended quota (a kept reply at a results URI needs the token alone: no call
-    reaches the bank)."""
+    """Token, scopes, ``async`` (or a batch's body), fault gate, ``from``/``to``, rate limits,
+    the item up to the clock, then the unattended quota (a kept reply at a results URI needs
+    the token alone: no call reaches the bank)."""
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, OPEN, False):
         return None
@@ -63,12 +71,27 @@ def _authorise() -> Response | None:
     reply = fault_gate.gate(bank, grant.item)
     if reply is not None:
         return reply
+    g.truelayer_days = days = _days(view, asked)
+    bank.reads.check_range(*days)  # a refused range costs no limit (an async one: its task)
+    reply = fault_gate.count(bank, grant.item)
+    if reply is not None:
+        return reply
     g.truelayer_item = bank.read_item(grant.item)
     # The quota is a limit like the rate limits: switched off with them (tenant or server).
     if _unattended() and bank.faults.limits_enabled(fault_gate.limits_on()):
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None
+
+
+def _days(view: Any, asked: batch.BatchRequest | None) -> Days:
+    """The range the call reads: a batch's body, or a :func:`dated` view's ``from``/``to``
+    (an unreadable date is ``invalid_date_range`` naming it); open on other views."""
+    if asked is not None:
+        return asked.start, asked.end
+    if not getattr(view, DATED, False):
+        return None, None
+    return day_of("from", request.args.get("from")), day_of("to", request.args.get("to"))
 
 
 def _unattended() -> bool:
@@ -106,7 +129,7 @@ def reply_headers(response: Response, grant: Grant | None) -> Response:
 
 def current() -> Access:
     """The access the request was granted (after ``_authorise`` ran)."""
-    return Access(g.truelayer_grant, g.truelayer_bank, g.truelayer_item)
+    return Access(g.truelayer_grant, g.truelayer_bank, g.truelayer_item, g.truelayer_days)
 
 
 def needs(*scopes: str) -> Callable[[View], View]:
@@ -117,6 +140,13 @@ def needs(*scopes: str) -> Callable[[View], View]:
         return view
 
     return decorate
+
+
+def dated(view: View) -> View:
+    """Mark a view that reads between ``from`` and ``to`` (query parameters), checked before
+    the call counts."""
+    view.__dict__[DATED] = True
+    return view
 
 
 def unguarded(view: View) -> View:

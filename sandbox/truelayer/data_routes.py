@@ -21,9 +21,8 @@ from ..core.models import Account
 from . import batch, data_access, errors
 from .auth_tokens import provider_object
 from .batch import BatchRequest
-from .data_access import current, kept_reply, needs, unguarded
+from .data_access import current, dated, kept_reply, needs, unguarded
 from .data_render import Renderer
-from .days import day_of
 
 data_bp = Blueprint("truelayer_data", __name__, url_prefix="/data/v1")
 data_bp.register_error_handler(CoreError, errors.render)
@@ -86,6 +85,7 @@ def account_balance(account_id: str) -> Response:
 
 @data_bp.get("/accounts/<account_id>/transactions")
 @needs("accounts", "transactions")
+@dated
 def account_transactions(account_id: str) -> Response:
     """Settled transactions between ``from`` and ``to``, newest first, with running balances."""
     return _transactions(_deposit(account_id), pending=False, card=False)
@@ -93,6 +93,7 @@ def account_transactions(account_id: str) -> Response:
 
 @data_bp.get("/accounts/<account_id>/transactions/pending")
 @needs("accounts", "transactions")
+@dated
 def account_pending_transactions(account_id: str) -> Response:
     """Pending transactions between ``from`` and ``to``."""
     return _transactions(_deposit(account_id), pending=True, card=False)
@@ -147,6 +148,7 @@ def card_balance(account_id: str) -> Response:
 
 @data_bp.get("/cards/<account_id>/transactions")
 @needs("cards", "transactions")
+@dated
 def card_transactions(account_id: str) -> Response:
     """Settled card transactions between ``from`` and ``to`` (purchases positive)."""
     return _transactions(_card(account_id), pending=False, card=True)
@@ -154,6 +156,7 @@ def card_transactions(account_id: str) -> Response:
 
 @data_bp.get("/cards/<account_id>/transactions/pending")
 @needs("cards", "transactions")
+@dated
 def card_pending_transactions(account_id: str) -> Response:
     """Pending card transactions between ``from`` and ``to``."""
     return _transactions(_card(account_id), pending=True, card=True)
@@ -166,7 +169,7 @@ def batch_transactions() -> Response:
     and ``to``, pending ones and balances when asked: always answered later (``batch``)."""
     access, render, asked = current(), _renderer(), g.truelayer_batch
     reads = access.bank.reads
-    window = reads.window(access.item, asked.start, asked.end)
+    window = reads.window(access.item, *access.days)
     cards = reads.cards(access.item) if "cards" in access.grant.scopes else []
 
     def entries(found: list[Account], *, card: bool) -> list[dict[str, Any]]:
@@ -219,7 +222,7 @@ def _card(account_id: str) -> Account:
 
 def _transactions(found: Account, *, pending: bool, card: bool) -> Response:
     access = current()
-    window = access.bank.reads.window(access.item, _date_arg("from"), _date_arg("to"))
+    window = access.bank.reads.window(access.item, *access.days)
     return _results(_listed(_renderer(), found, window, pending=pending, card=card))
 
 
@@ -269,7 +272,3 @@ def _kept(task_id: str) -> Response:
     grant, bank = g.truelayer_grant, g.truelayer_bank
     task = bank.tasks.result(task_id, grant.credentials_id)
     return Response(task.body, status=task.http_status, mimetype="application/json")
-
-
-def _date_arg(name: str) -> dt.date | None:
-    return day_of(name, request.args.get(name))

@@ -2,7 +2,10 @@
 
 Both ask ``bank.faults.gate`` once they know the tenant (the Data API from the bearer token,
 the token endpoint from the client's credentials) and hand the verdict to
-``sandbox.fault_replies``, which acts on it as for Plaid. A raw error status is answered in
+``sandbox.fault_replies``, which acts on it as for Plaid. A Data API call counts against its
+rate limits only once its parameters are found valid (:func:`count`, as Plaid's dialect counts
+only well-formed bodies): a call refused as ``validation_error`` or ``invalid_date_range``
+costs nothing. A raw error status is answered in
 TrueLayer's envelope (the auth server's wording at the token endpoint), not as plain text.
 
 The gate runs nowhere else (not on the dialog, ``/api/*``, ``/data/v1/me``, connection
@@ -75,20 +78,31 @@ def limits_on() -> bool:
 
 def gate(bank: Bank, item: Item | None = None, *, auth: bool = False) -> Response | None:
     """Ask the tenant's gate about this call (of ``item``'s connection, when there is one) and
-    act on its verdict: None lets the view run; an injected error is raised."""
+    act on its verdict: None lets the view run; an injected error is raised.
+
+    The token endpoint (``auth``) is counted against its rate limits here; a Data API call is
+    not, until its parameters are found valid (:func:`count`)."""
     g.truelayer_fault_bank = bank
-    verdict = bank.faults.gate(
-        Call(
-            endpoint=request.path,
-            dialect="truelayer",
-            item=item,
-            header=request.headers.get("Sandbox-Fault"),
-        ),
-        bank.now(),
-        rate_limiter(current_app),
-        limits_on(),
-    )
+    limiter = rate_limiter(current_app) if auth else None
+    verdict = bank.faults.gate(_call(item), bank.now(), limiter, limits_on())
     return fault_replies.act(verdict, partial(status_reply, auth=auth))
+
+
+def count(bank: Bank, item: Item) -> Response | None:
+    """Count a Data API call of ``item``'s connection against its rate limits (its parameters
+    were found valid); over a limit, raise the 429."""
+    verdict = bank.faults.count(_call(item), rate_limiter(current_app), limits_on())
+    return fault_replies.act(verdict, partial(status_reply, auth=False))
+
+
+def _call(item: Item | None) -> Call:
+    """The call as the gate needs it: endpoint, connection, one-off header."""
+    return Call(
+        endpoint=request.path,
+        dialect="truelayer",
+        item=item,
+        header=request.headers.get("Sandbox-Fault"),
+    )
 
 
 def _bank() -> Bank:

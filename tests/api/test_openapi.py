@@ -314,6 +314,17 @@ def _sweep_app_clients(check: ControlChecker, plaid: PlaidClient) -> None:
     )
 
 
+def test_openapi_says_what_null_means_for_an_app_clients_display_name(
+    doc: dict[str, Any],
+) -> None:
+    field = doc["components"]["schemas"]["ControlAppClientChange"]["properties"]["display_name"]
+    assert field["type"] == ["string", "null"]
+    assert (
+        "null clears it" in field["description"]
+        and "leaving the field out keeps it" in (field["description"])
+    )
+
+
 def test_control_replies_match_the_document(
     app: Flask, plaid: PlaidClient, doc: dict[str, Any]
 ) -> None:

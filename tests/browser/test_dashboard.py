@@ -9,7 +9,13 @@ import pytest
 import requests
 from playwright.sync_api import Locator, Page, expect
 
+from sandbox.core import institutions
+from sandbox.core.bank import check_login
+from sandbox.core.models import Tenant as TenantRow
+from sandbox.extensions import db, tenant_bank
 from sandbox.testing import ItemLinker, LiveSandbox
+
+from .pagecheck import check_page
 
 pytestmark = pytest.mark.browser
 
@@ -122,3 +128,31 @@ def test_a_webhook_the_rejection_rule_stopped_looks_failed_and_says_why(
     assert background(stopped) == background(failed) != background(queued)
     stopped.locator("xpath=ancestor::tr").get_by_role("link").first.click()
     expect(page.get_by_role("button", name="Redeliver")).to_be_visible()
+
+
+def test_a_truelayer_connection_is_listed_by_its_apps_display_name(
+    sized_page: Page, live: LiveSandbox
+) -> None:
+    """The Client cell names the app as the auth dialog does, its client id beneath, at a
+    laptop's and a phone's width (no sideways scroll, no serious accessibility violation)."""
+    page, tenant = sized_page, Tenant(live)
+    name = "Budget <Buddy> & the household's shared finances"
+    with live.app.app_context():
+        bank = tenant_bank(db.session.query(TenantRow).filter_by(client_id=tenant.client_id).one())
+        client = bank.grants.update_client(tenant.client_id, display_name=name)
+        code = bank.grants.connect(
+            client,
+            institutions.get("ins_200001"),  # TrueLayer's provider "mock"
+            check_login("john", "doe"),
+            ["accounts"],
+            redirect_uri=client.redirect_uris[0],
+        )
+        assert code
+        db.session.commit()
+    sign_in(page, live, tenant)
+    cell = page.get_by_role("table", name="TrueLayer connections of this tenant").locator(
+        "td[data-label='Client']"
+    )
+    expect(cell).to_contain_text(name)
+    expect(cell.locator("code").first).to_have_text(tenant.client_id)
+    check_page(page, "overview with a named TrueLayer app")

@@ -170,6 +170,13 @@ def test_registered_client_has_its_own_secret_and_consent_days(bank: Bank) -> No
     assert updated.redirect_uris == ["https://app.example/cb", "http://x.test/cb"]
 
 
+def test_update_client_keeps_the_display_name_unless_given_and_none_clears_it(bank: Bank) -> None:
+    own = bank.tenant.client_id
+    assert bank.grants.update_client(own, display_name="My App").display_name == "My App"
+    assert bank.grants.update_client(own, consent_days=7).display_name == "My App"
+    assert bank.grants.update_client(own, display_name=None).display_name is None
+
+
 @pytest.mark.parametrize("uri", ["ftp://x", "/relative", "https://x/#frag"])
 def test_redirect_uris_must_be_absolute_http(bank: Bank, uri: str) -> None:
     with pytest.raises(errors.InvalidField) as caught:

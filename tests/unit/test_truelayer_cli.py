@@ -101,6 +101,19 @@ def test_a_display_name_is_set_by_add_client_and_update_client(cli_app: Flask) -
     assert [c["display_name"] for c in run(cli_app, "clients")] == ["My Test App", "Budget Buddy"]
 
 
+def test_update_client_clears_the_display_name_only_when_told(cli_app: Flask) -> None:
+    cli_app.test_cli_runner().invoke(init_db)
+    run(cli_app, "update-client", "--display-name", "My Test App")
+    (kept,) = run(cli_app, "update-client", "--consent-days", "30")
+    assert kept["display_name"] == "My Test App"
+    (cleared,) = run(cli_app, "update-client", "--clear-display-name")
+    assert cleared["display_name"] is None
+    both = cli_app.test_cli_runner().invoke(
+        truelayer_group, ["update-client", "--display-name", "X", "--clear-display-name"]
+    )
+    assert both.exit_code == 2 and "not both" in both.output
+
+
 def test_a_display_name_with_control_characters_is_one_line_naming_the_option(
     cli_app: Flask,
 ) -> None:

@@ -13,6 +13,7 @@ import datetime as dt
 import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
+from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,14 @@ from .. import keyring
 from ..errors import InvalidClient, InvalidField, RedirectUriNotRegistered
 from ..models import AppClient, Tenant
 
+
+class Unchanged(Enum):
+    """What an update leaves as it is: for a value that None clears (``display_name``)."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
 SANDBOX_PREFIX = "sandbox-"
 # The redirect URIs a tenant's own client is created with: a local app's callback, then those
 # the dialects add when imported (``add_default_redirect_uris``).
@@ -109,17 +118,19 @@ def update(
     *,
     add_redirect_uris: Sequence[str] = (),
     consent_days: int | None = None,
-    display_name: str | None = None,
+    display_name: str | Unchanged | None = UNCHANGED,
 ) -> AppClient:
-    """Register more redirect URIs, change the consent length and/or the display name of
-    ``client`` (None: unchanged)."""
+    """Register more redirect URIs, change the consent length (None: unchanged) and/or the
+    display name of ``client`` (None clears it: the auth dialog shows the client id again)."""
     new = [check_redirect_uri(uri) for uri in add_redirect_uris]
     checked_days = None if consent_days is None else check_consent_days(consent_days)
-    checked_name = None if display_name is None else check_display_name(display_name)
+    checked_name = display_name
+    if isinstance(display_name, str):
+        checked_name = check_display_name(display_name)
     client.redirect_uris = list(dict.fromkeys([*client.redirect_uris, *new]))
     if checked_days is not None:
         client.consent_days = checked_days
-    if checked_name is not None:
+    if not isinstance(checked_name, Unchanged):
         client.display_name = checked_name
     return client
 

@@ -49,6 +49,7 @@ from .access import (
     find_token,
     status_at,
 )
+from .clients import UNCHANGED, Unchanged
 
 if TYPE_CHECKING:
     from ..bank import Bank
@@ -140,10 +141,10 @@ class Grants:
         *,
         add_redirect_uris: Sequence[str] = (),
         consent_days: int | None = None,
-        display_name: str | None = None,
+        display_name: str | Unchanged | None = UNCHANGED,
     ) -> AppClient:
         """More redirect URIs, another consent length and/or a display name for one of the
-        tenant's clients."""
+        tenant's clients (``display_name=None`` clears it)."""
         return clients.update(
             self.client(client_id),
             add_redirect_uris=add_redirect_uris,

@@ -1,5 +1,8 @@
 """TrueLayer connections on the dashboard: which app holds consent to which item, until when.
 
+An app is named as the auth dialog names it: its client's display name, with the client id
+beneath it (the id alone when it has none).
+
 Listed on the overview beside the items (``connection_rows``); revoking one here does what
 the app's ``DELETE /api/delete`` does: its tokens stop working and its item is removed.
 """
@@ -16,14 +19,19 @@ from .session import attempt, back, bank, signed_in
 
 
 def connection_rows() -> list[dict[str, Any]]:
-    """Every consent of the tenant with its bank and its status now, newest first."""
+    """Every consent of the tenant with its bank, its status now and the name its app goes
+    by (the client's display name, as the auth dialog shows it; None: the client id), newest
+    first."""
+    grants = bank().grants
+    app_names = {c.client_id: c.display_name for c in grants.clients()}
     return [
         {
             "consent": consent,
             "status": status,
             "bank": institutions.get(consent.item.institution_id),
+            "app_name": app_names.get(consent.client_id),
         }
-        for consent, status in bank().grants.connections()
+        for consent, status in grants.connections()
     ]
 
 

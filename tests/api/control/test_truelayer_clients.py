@@ -108,6 +108,17 @@ def test_a_display_name_is_set_at_registration_or_later_and_listed(tl_auth: Auth
     assert [c["display_name"] for c in listed] == ["My Test App", "Budget Buddy"]
 
 
+def test_a_display_name_is_cleared_by_null_and_kept_when_left_out(tl_auth: AuthDialog) -> None:
+    own = f"{CLIENTS}/{tl_auth.keys.client_id}"
+    control(tl_auth.client, tl_auth.keys, "PATCH", own, display_name="My Test App")
+    kept = control(tl_auth.client, tl_auth.keys, "PATCH", own, add_redirect_uris=[]).get_json()
+    assert kept["display_name"] == "My Test App"
+    cleared = control(tl_auth.client, tl_auth.keys, "PATCH", own, display_name=None)
+    assert cleared.status_code == 200 and cleared.get_json()["display_name"] is None
+    listed = control(tl_auth.client, tl_auth.keys, "GET", CLIENTS).get_json()["clients"]
+    assert [c["display_name"] for c in listed] == [None]
+
+
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, "App\x1b]0;owned\x07", "A\u0085B"])
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
 def test_a_display_name_that_cannot_be_shown_is_refused_naming_it(

@@ -329,6 +329,29 @@ def test_calls_refused_for_their_fields_do_not_count_against_rate_limits(
     assert plaid.error("/item/get", **body)["error_type"] == "INVALID_REQUEST"
 
 
+@pytest.mark.parametrize(
+    "endpoint", ["/transactions/get", "/investments/transactions/get"], ids=lambda e: e
+)
+def test_dates_out_of_order_are_refused_before_the_call_counts(
+    plaid: PlaidClient, endpoint: str
+) -> None:
+    """An ``end_date`` before ``start_date`` is the schema's ``INVALID_FIELD`` naming
+    ``end_date``: it costs nothing and answers so even over the limit."""
+    token = plaid.link_item()
+    control(plaid, "PUT", "/rate-limits", {"limits": {endpoint: {"per_item": 1}}})
+    backwards = {"access_token": token, "start_date": "2026-03-10", "end_date": "2026-03-01"}
+    for _ in range(2):
+        refused = plaid.error(endpoint, **backwards)
+        assert (refused["error_code"], refused["error_message"]) == (
+            "INVALID_FIELD",
+            "end_date: must not be before start_date",
+        )
+    in_order = {**backwards, "start_date": "2026-02-01"}
+    assert plaid.post(endpoint, **in_order).status_code != 429
+    assert plaid.post(endpoint, **in_order).status_code == 429
+    assert plaid.error(endpoint, **backwards)["error_code"] == "INVALID_FIELD"
+
+
 def test_well_formed_calls_count_whatever_they_answer(plaid: PlaidClient) -> None:
     """A well-formed call Plaid then refuses (an unknown access token) still counts against
     the per-client limit; a malformed one does not."""

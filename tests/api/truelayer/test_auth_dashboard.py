@@ -21,6 +21,28 @@ def test_dashboard_lists_connections_with_status_and_expiry(tl_auth: AuthDialog)
     assert "2026-06-14 15:30:00 UTC" in page and '<span class="tag">offline_access</span>' in page
 
 
+def test_dashboard_names_a_connections_app_by_its_display_name_escaped(
+    tl_auth: AuthDialog,
+) -> None:
+    """The client id stays beneath the name; without a name the id alone names the app."""
+    tl_auth.tokens()
+    dash = Dashboard(tl_auth.client, tl_auth.keys)
+    own = tl_auth.keys.client_id
+    plain = dash.get("/dashboard").text
+    assert f'<td data-label="Client"><code>{own}</code><br>' in plain
+    tl_auth.client.patch(
+        f"/control/truelayer/clients/{own}",
+        json={"display_name": "Budget <Buddy> & Co"},
+        headers={"PLAID-CLIENT-ID": own, "PLAID-SECRET": tl_auth.keys.secret},
+    )
+    page = dash.get("/dashboard").text
+    assert (
+        '<td data-label="Client">Budget &lt;Buddy&gt; &amp; Co<br>'
+        f'<span class="muted small">client <code>{own}</code></span><br>'
+    ) in page
+    assert "<Buddy>" not in page
+
+
 def test_dashboard_shows_expired_consent(tl_auth: AuthDialog) -> None:
     tl_auth.tokens()
     tl_auth.advance(dt.timedelta(days=91))

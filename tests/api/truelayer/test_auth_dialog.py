@@ -200,14 +200,24 @@ def _app_named_on(tl_auth: AuthDialog, step: str) -> str:
 def test_the_dialog_calls_the_app_by_its_display_name_else_its_client_id(
     tl_auth: AuthDialog, step: str
 ) -> None:
-    """The heading said "Share your Mock data with 5f0c…": app clients had no name."""
+    """The heading said "Share your Mock data with 5f0c…": app clients had no name. A name
+    cleared (``null``) gives the client id back."""
     assert _app_named_on(tl_auth, step) == tl_auth.keys.client_id
-    tl_auth.client.patch(
-        f"/control/truelayer/clients/{tl_auth.keys.client_id}",
-        json={"display_name": "Budget <Buddy>"},
-        headers={"PLAID-CLIENT-ID": tl_auth.keys.client_id, "PLAID-SECRET": tl_auth.keys.secret},
-    )
+
+    def name(display_name: str | None) -> None:
+        tl_auth.client.patch(
+            f"/control/truelayer/clients/{tl_auth.keys.client_id}",
+            json={"display_name": display_name},
+            headers={
+                "PLAID-CLIENT-ID": tl_auth.keys.client_id,
+                "PLAID-SECRET": tl_auth.keys.secret,
+            },
+        )
+
+    name("Budget <Buddy>")
     assert _app_named_on(tl_auth, step) == "Budget &lt;Buddy&gt;"
+    name(None)
+    assert _app_named_on(tl_auth, step) == tl_auth.keys.client_id
 
 
 DEPOSITS = ["TRANSACTION ACCOUNT 1", "SAVINGS ACCOUNT 1"]

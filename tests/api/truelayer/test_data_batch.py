@@ -275,6 +275,20 @@ def test_fault_rules_and_rate_limits_reach_the_batch(truelayer: TrueLayerData, t
     assert limited["error"] == "provider_too_many_requests"
 
 
+def test_a_batch_refused_for_its_window_costs_no_rate_limit_or_unattended_call(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    """``from`` after ``to`` is the task's result, as for an async read, and costs nothing."""
+    truelayer.bank().faults.configure_limits(True, {PATH: {"per_item": 1}})
+    db.session.commit()
+    backwards = {"from": WINDOW["to"], "to": WINDOW["from"]}
+    for _ in range(5):
+        queued = _queued(_post(truelayer, token, backwards, present=False))
+        found = _fetched(truelayer, token, queued).get_json()
+        assert (found["error"], found["status"]) == ("invalid_date_range", "Failed")
+    _batch(truelayer, token, WINDOW)  # neither the rate limit nor the quota was used
+
+
 def test_the_webhook_names_the_batch_and_its_results(truelayer: TrueLayerData, token: str) -> None:
     queued = _queued(_post(truelayer, token, {**WINDOW, "webhook_uri": HOOK}))
     receiver = Receiver()

@@ -176,6 +176,44 @@ def test_a_call_refused_for_its_scope_costs_no_quota(truelayer: TrueLayerData) -
     assert truelayer.get("/accounts", token, present=False).status_code == 200
 
 
+# Dates the Data API refuses before the call reaches the bank: unreadable, ``from`` after
+# ``to``, ``from`` after today (the clock is frozen at 2026-03-16).
+REFUSED_DATES = (
+    {"from": "yesterday"},
+    {"from": "2026-03-10", "to": "2026-03-01"},
+    {"from": "2026-04-01"},
+)
+
+
+def test_a_call_refused_for_its_dates_costs_no_rate_limit(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    """As Plaid's dialect counts only well-formed calls: ``invalid_date_range`` is answered
+    even past the budget, and the budget is still there for a good call."""
+    account = truelayer.results("/accounts", token)[0]["account_id"]
+    path = f"/accounts/{account}/transactions"
+    truelayer.bank().faults.configure_limits(True, {f"/data/v1{path}": {"per_item": 1}})
+    db.session.commit()
+    for dates in REFUSED_DATES * 2:
+        truelayer.error(path, token, 400, "invalid_date_range", **dates)
+    truelayer.results(path, token, **{"from": "2026-03-01", "to": "2026-03-10"})
+    truelayer.error(path, token, 429, "provider_too_many_requests")
+
+
+def test_a_call_refused_for_its_dates_costs_no_unattended_call(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    """The quota counts reads of the bank: a refused range reads nothing."""
+    account = truelayer.results("/accounts", token)[0]["account_id"]
+    path = f"/accounts/{account}/transactions/pending"
+    for dates in REFUSED_DATES * 2:
+        response = truelayer.get(path, token, present=False, **dates)
+        assert response.get_json()["error"] == "invalid_date_range"
+    for _ in range(4):
+        assert truelayer.get(path, token, present=False).status_code == 200
+    truelayer.error(path, token, 429, "provider_request_limit_exceeded", present=False)
+
+
 def _rule(truelayer: TrueLayerData, **spec: Any) -> None:
     bank = truelayer.bank()
     bank.faults.add_rule(spec, bank.now())
