@@ -105,7 +105,7 @@ from .signal import Evaluation as Evaluation
 from .signal import Signal
 from .statements import Download as Download
 from .statements import Statements
-from .statements import check_window as check_statements_window
+from .statements import check_window as check_window  # re-exported: Statements dates' rule
 from .tenants import Keys
 from .tenants import authenticate as authenticate
 from .tenants import authenticate_call as authenticate_call
@@ -342,7 +342,7 @@ class Bank:
         spanning ``start_date``..``end_date`` (``items.requested_window``). Its Statements
         dates are checked as Link's are; the statements cover the whole history anyway."""
         if statements_dates is not None:
-            check_statements_window(*statements_dates, "options.statements.")
+            check_window(*statements_dates, "options.statements.")
         days, history_end = items.requested_window(
             self.now().date(), days_requested, start_date, end_date
         )

@@ -22,6 +22,7 @@ from marshmallow import (
 )
 
 from ..core.bank import EgressRefused
+from ..core.bank import check_window as check_statements_window
 from ..shared import egress_policy
 
 PRODUCTS = (
@@ -464,7 +465,13 @@ class StatementsDownloadRequest(AccessTokenRequest):
 
 
 class StatementsRefreshRequest(AccessTokenRequest):
-    """``/statements/refresh``."""
+    """``/statements/refresh``: dates in order and at most two years apart, by the core's rule
+    for every Statements range, checked here so a refused call never counts against the rate
+    limit (the core's ``InvalidField`` names the field, as from Link's ``statements``)."""
 
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
+
+    @validates_schema
+    def _statements_window(self, data: dict[str, Any], **_: Any) -> None:
+        check_statements_window(data["start_date"], data["end_date"])

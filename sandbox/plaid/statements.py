@@ -77,5 +77,5 @@ def statements_refresh() -> Response:
     req = load(requests.StatementsRefreshRequest)
     bank = current_bank()
     item = bank.statements_item(req["access_token"])
-    bank.statements.refresh(item, req["start_date"], req["end_date"])
+    bank.statements.refresh(item)
     return reply()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -115,7 +117,12 @@ def token_response(tokens: TokenSet) -> Response:
 
 @bp.post("/connect/token")
 def connect_token() -> Response:
-    """Trade an authorization code or a refresh token for a new token set."""
+    """Trade an authorization code or a refresh token for a new token set.
+
+    The call counts against its rate limits (in the gate) only once its fields are read: one
+    missing or malforming what its grant type requires is ``invalid_request`` and costs
+    nothing. A well-formed call presenting a wrong or expired code or refresh token counts:
+    it reached the auth server, which answers ``invalid_grant``."""
     fields = body()
     grant_type = required(fields, "grant_type")
     if grant_type not in GRANT_TYPES:
@@ -124,28 +131,38 @@ def connect_token() -> Response:
         )
     client_id, secret = client_credentials(fields)
     client = authenticate_app_client(current_session(), client_id, secret)
+    redeem = presented_grant(grant_type, fields)
     bank = tenant_bank(client.tenant)
     if (fault := fault_gate.gate(bank, auth=True)) is not None:
         return fault
-    grants = bank.grants
+    return token_response(redeem(bank.grants, client))
+
+
+def presented_grant(
+    grant_type: str, fields: dict[str, Any]
+) -> Callable[[Grants, AppClient], TokenSet]:
+    """What the body presents for ``grant_type``, its fields read now (``invalid_request``
+    naming one missing or not a string); call the result to redeem it."""
     if grant_type == "refresh_token":
-        tokens = grants.refresh(client, required(fields, "refresh_token"), issuer=issuer())
-    else:
-        tokens = exchange_code(grants, client, fields)
-    return token_response(tokens)
+        refresh_token = required(fields, "refresh_token")
+        return lambda grants, client: grants.refresh(client, refresh_token, issuer=issuer())
+    return partial(
+        exchange_code,
+        code=required(fields, "code"),
+        redirect_uri=required(fields, "redirect_uri"),
+        code_verifier=optional(fields, "code_verifier"),
+    )
 
 
-def exchange_code(grants: Grants, client: AppClient, fields: dict[str, Any]) -> TokenSet:
-    """Redeem the body's code; a failed exchange by its own client used the code up, and a
-    code presented again ended its tokens, which is kept although the reply is an error (only
+def exchange_code(
+    grants: Grants, client: AppClient, *, code: str, redirect_uri: str, code_verifier: str | None
+) -> TokenSet:
+    """Redeem a code; a failed exchange by its own client used the code up, and a code
+    presented again ended its tokens, which is kept although the reply is an error (only
     replies under 400 commit on their own)."""
     try:
         return grants.exchange_code(
-            client,
-            required(fields, "code"),
-            redirect_uri=required(fields, "redirect_uri"),
-            code_verifier=optional(fields, "code_verifier"),
-            issuer=issuer(),
+            client, code, redirect_uri=redirect_uri, code_verifier=code_verifier, issuer=issuer()
         )
     except (errors.GrantInvalid, errors.AuthorizationCodeInvalid):
         current_session().commit()

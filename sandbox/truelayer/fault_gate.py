@@ -5,8 +5,9 @@ the token endpoint from the client's credentials) and hand the verdict to
 ``sandbox.fault_replies``, which acts on it as for Plaid. A Data API call counts against its
 rate limits only once its parameters are found valid (:func:`count`, as Plaid's dialect counts
 only well-formed bodies): a call refused as ``validation_error`` or ``invalid_date_range``
-costs nothing. A raw error status is answered in
-TrueLayer's envelope (the auth server's wording at the token endpoint), not as plain text.
+costs nothing, nor does a token call refused as ``invalid_request`` for its fields. A raw
+error status is answered in TrueLayer's envelope (the auth server's wording at the token
+endpoint), not as plain text.
 
 The gate runs nowhere else (not on the dialog, ``/api/*``, ``/data/v1/me``, connection
 extension or an unknown path), so the paths it sees are declared to the core, which refuses
@@ -80,8 +81,9 @@ def gate(bank: Bank, item: Item | None = None, *, auth: bool = False) -> Respons
     """Ask the tenant's gate about this call (of ``item``'s connection, when there is one) and
     act on its verdict: None lets the view run; an injected error is raised.
 
-    The token endpoint (``auth``) is counted against its rate limits here; a Data API call is
-    not, until its parameters are found valid (:func:`count`)."""
+    The token endpoint (``auth``) is counted against its rate limits here, once its view has
+    read the fields its grant type requires; a Data API call is not, until its parameters
+    are found valid (:func:`count`)."""
     g.truelayer_fault_bank = bank
     limiter = rate_limiter(current_app) if auth else None
     verdict = bank.faults.gate(_call(item), bank.now(), limiter, limits_on())

@@ -352,6 +352,31 @@ def test_dates_out_of_order_are_refused_before_the_call_counts(
     assert plaid.error(endpoint, **backwards)["error_code"] == "INVALID_FIELD"
 
 
+@pytest.mark.parametrize(
+    ("start_date", "end_date", "field"),
+    [("2026-03-10", "2026-03-01", "end_date"), ("2023-12-31", "2026-01-01", "start_date")],
+    ids=["reversed", "over_two_years"],
+)
+def test_statements_refresh_dates_are_refused_before_the_call_counts(
+    plaid: PlaidClient, start_date: str, end_date: str, field: str
+) -> None:
+    """``/statements/refresh`` dates out of order or over two years apart (the core's rule for
+    every Statements range) are ``INVALID_FIELD`` naming the field: they cost nothing and
+    answer so even over the limit, while a well-formed refresh counts."""
+    token = plaid.link_item("ins_109508")
+    limits = {"/statements/refresh": {"per_item": 1, "per_client": 1}}
+    control(plaid, "PUT", "/rate-limits", {"limits": limits})
+    refused_dates = {"access_token": token, "start_date": start_date, "end_date": end_date}
+    for _ in range(2):
+        refused = plaid.error("/statements/refresh", **refused_dates)
+        assert refused["error_code"] == "INVALID_FIELD"
+        assert refused["error_message"].startswith(f"{field} "), refused["error_message"]
+    good = {"access_token": token, "start_date": "2026-01-01", "end_date": "2026-03-01"}
+    plaid.ok("/statements/refresh", **good)
+    assert plaid.post("/statements/refresh", **good).status_code == 429
+    assert plaid.error("/statements/refresh", **refused_dates)["error_code"] == "INVALID_FIELD"
+
+
 def test_well_formed_calls_count_whatever_they_answer(plaid: PlaidClient) -> None:
     """A well-formed call Plaid then refuses (an unknown access token) still counts against
     the per-client limit; a malformed one does not."""

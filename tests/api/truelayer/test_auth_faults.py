@@ -82,6 +82,43 @@ def test_a_token_endpoint_fault_needs_the_clients_credentials(tl_auth: AuthDialo
     assert (response.status_code, response.get_json()["error"]) == (400, "invalid_client")
 
 
+MALFORMED_TOKEN_CALLS = pytest.mark.parametrize(
+    "fields",
+    [
+        {"grant_type": "authorization_code", "redirect_uri": "https://example.com/cb"},
+        {"grant_type": "authorization_code", "code": "c"},
+        {"grant_type": "authorization_code", "code": 7, "redirect_uri": "https://example.com/cb"},
+        {"grant_type": "refresh_token"},
+        {"grant_type": "refresh_token", "refresh_token": ["r"]},
+    ],
+    ids=["no_code", "no_redirect_uri", "code_not_text", "no_refresh_token", "refresh_not_text"],
+)
+
+
+@MALFORMED_TOKEN_CALLS
+def test_token_calls_refused_for_their_fields_do_not_count_against_rate_limits(
+    tl_auth: AuthDialog, fields: dict[str, Any]
+) -> None:
+    """A token call missing or malforming a field its grant type requires is
+    ``invalid_request`` before it counts (and answers so even over the limit); a well-formed
+    call with a refresh token the server does not know reached it: ``invalid_grant``, counted."""
+    headers = {"PLAID-CLIENT-ID": tl_auth.keys.client_id, "PLAID-SECRET": tl_auth.keys.secret}
+    limits = {"limits": {"/connect/token": {"per_client": 1}}}
+    set_limits = tl_auth.client.put("/control/rate-limits", json=limits, headers=headers)
+    assert set_limits.status_code == 200, set_limits.get_json()
+    credentials = {"client_id": tl_auth.keys.client_id, "client_secret": tl_auth.keys.secret}
+    malformed = {**credentials, **fields}
+    for _ in range(3):
+        refused = tl_auth.client.post("/connect/token", json=malformed)
+        assert (refused.status_code, refused.get_json()["error"]) == (400, "invalid_request")
+    unknown = {**credentials, "grant_type": "refresh_token", "refresh_token": "not-a-token"}
+    counted = tl_auth.client.post("/connect/token", json=unknown)
+    assert (counted.status_code, counted.get_json()["error"]) == (400, "invalid_grant")
+    assert tl_auth.client.post("/connect/token", json=unknown).status_code == 429
+    refused = tl_auth.client.post("/connect/token", json=malformed)
+    assert (refused.status_code, refused.get_json()["error"]) == (400, "invalid_request")
+
+
 @pytest.mark.parametrize(
     ("rule", "field"),
     [
