@@ -13,6 +13,10 @@ valid routing number; account ``1111222233331111`` passes, ``1111222233333333`` 
 caution (unconfirmed: the guide gives it as "…3333", read here as the passing number with
 ``3333`` for its last four digits), anything else fails; the name "John Smith" scores 100.
 Database Match: routing ``110000000``, account ``1111222233331111``, name John Smith.
+Canada's Database Insights takes EFT numbers instead (institution, branch, account): institution
+``110`` and branch ``11111`` with account ``11223311`` pass, ``11223333`` passes with caution,
+anything else fails (unconfirmed: the caution number is read as needing the same institution
+and branch).
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ INSIGHTS_FLAG, MATCH_FLAG = "database_insights_enabled", "database_match_enabled
 
 KNOWN_ACCOUNT = "1111222233331111"
 PLAUSIBLE_ACCOUNT = "1111222233333333"
+# Canada's test numbers: the one branch Plaid's sandbox knows, and its two accounts.
+KNOWN_EFT_BRANCH = ("110", "11111")
+KNOWN_EFT_ACCOUNT, PLAUSIBLE_EFT_ACCOUNT = "11223311", "11223333"
 MATCH_ROUTING = "110000000"
 KNOWN_HOLDER = "john smith"
 FULL_SCORE = 100
@@ -40,10 +47,22 @@ NO_MATCH_SCORE = 0
 
 
 def insights_status(account_number: str) -> str:
-    """Database Insights' verdict on typed numbers (any valid routing number)."""
-    if account_number == KNOWN_ACCOUNT:
+    """Database Insights' verdict on typed US numbers (any valid routing number)."""
+    return _verdict(account_number, KNOWN_ACCOUNT, PLAUSIBLE_ACCOUNT)
+
+
+def eft_insights_status(institution: str, branch: str, account_number: str) -> str:
+    """Database Insights' verdict on typed Canadian (EFT) numbers: only the known branch
+    holds accounts Plaid's network knows."""
+    if (institution, branch) != KNOWN_EFT_BRANCH:
+        return FAIL
+    return _verdict(account_number, KNOWN_EFT_ACCOUNT, PLAUSIBLE_EFT_ACCOUNT)
+
+
+def _verdict(account_number: str, known: str, plausible: str) -> str:
+    if account_number == known:
         return PASS
-    if account_number == PLAUSIBLE_ACCOUNT:
+    if account_number == plausible:
         return CAUTION
     return FAIL
 

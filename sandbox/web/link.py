@@ -75,6 +75,12 @@ NUMBER_FIELDS = {
     "routing_number": ("routing number", LinkFlow.ROUTING_DIGITS, LinkFlow.ROUTING_DIGITS),
     "account_number": ("account number", *LinkFlow.ACCOUNT_DIGITS),
 }
+# A Canada-only Link's numbers (Database Insights over EFT), in the same form.
+EFT_NUMBER_FIELDS = {
+    "institution_number": ("institution number", *[LinkFlow.EFT_INSTITUTION_DIGITS] * 2),
+    "branch_number": ("transit (branch) number", *[LinkFlow.EFT_BRANCH_DIGITS] * 2),
+    "account_number": ("account number", *LinkFlow.EFT_ACCOUNT_DIGITS),
+}
 # The latest OAuth ``state``s this browser was sent to a bank with, and their link tokens.
 OAUTH_STATES, KEPT_STATES = "link_oauth_states", 8
 MAX_MFA_ANSWERS = 9  # ``mfa_questions_<n>_<m>`` asks at most 9 questions a round
@@ -182,7 +188,9 @@ def link_page() -> str:
         context.update(query=query, institutions=LinkFlow.offered(link, query or None))
         context["manual_entry"] = LinkFlow.offers_manual_entry(link)
         context["auth_flags"] = link.config.get("auth") or {}
-        context["number_fields"] = NUMBER_FIELDS
+        eft = LinkFlow.takes_eft_numbers(link)
+        context["number_fields"] = EFT_NUMBER_FIELDS if eft else NUMBER_FIELDS
+        context["eft"] = eft
     elif current.step == LinkFlow.MFA:
         context["mfa"], context["round"] = LinkFlow.mfa_challenge(current)
         context["expected"] = context["mfa"].expected(context["round"])  # the sandbox's hint
@@ -200,8 +208,9 @@ def _error_pane(error: dict[str, Any]) -> dict[str, Any]:
     details keep the code and the API's message as they are)."""
     condition, field = error["condition"], error.get("field")
     title, body = TITLES.get(condition, "Something went wrong"), display_message(condition)
-    if condition == "INVALID_FIELD" and field in NUMBER_FIELDS:
-        words = NUMBER_FIELDS[field][0]
+    words_of = {**NUMBER_FIELDS, **EFT_NUMBER_FIELDS}  # account_number: the same words
+    if condition == "INVALID_FIELD" and field in words_of:
+        words = words_of[field][0]
         title, body = f"Check the {words}", error["message"].replace(field, words)
     return {**error, "title": title, "display_message": sentences(body) if body else None}
 
@@ -263,6 +272,11 @@ def _step(
         bank.link.submit_credentials(
             current, link, form.get("username", ""), form.get("password", "")
         )
+    elif action == "manual" and LinkFlow.takes_eft_numbers(link):
+        numbers = (form.get(field, "").strip() for field in EFT_NUMBER_FIELDS)
+        institution, branch, account = numbers
+        name = form.get("verification_name", "")
+        bank.link.submit_eft_entry(current, link, (institution, branch, account), name)
     elif action == "manual":
         bank.link.submit_manual_entry(
             current,

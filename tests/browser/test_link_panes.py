@@ -1,6 +1,6 @@
 """Link's panes in real Chromium at 1280 px and 390 px: success, error with folded details,
 the MFA hint, Link's own 404, update mode at an OAuth bank, Same Day and Instant
-micro-deposits and Database Insights;
+micro-deposits and Database Insights (US and Canada);
 every page is checked for sideways scroll and accessibility (``pagecheck``)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from plaid.model.accounts_get_request import AccountsGetRequest
+from plaid.model.auth_get_request import AuthGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.item_get_request import ItemGetRequest
 from plaid.model.link_token_create_request_auth import LinkTokenCreateRequestAuth
@@ -239,6 +240,33 @@ def test_database_insights_numbers_and_the_holders_name(
     (account,) = accounts
     assert str(account.verification_status) == "database_insights_pass"
     assert account.verification_insights.name_match_score == 100
+
+
+def test_canadian_database_insights_takes_institution_transit_and_account_numbers(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """A Canada-only Link's bank pane asks for EFT numbers (no routing number); Plaid's
+    Canadian test numbers pass, and ``/auth/get`` answers with ``numbers.eft``."""
+    page = sized_page
+    insights = LinkTokenCreateRequestAuth(database_insights_enabled=True)
+    url = hosted_link(
+        sdk, live, auth=insights, products=[Products("auth")], country_codes=[CountryCode("CA")]
+    )
+    open_link(page, url)
+    manual = page.get_by_role("form", name="Link with account numbers instead")
+    expect(manual.get_by_label("Routing number")).to_have_count(0)
+    manual.get_by_label("Institution number").fill("110")
+    manual.get_by_label("Transit (branch) number").fill("11111")
+    manual.get_by_label("Account number").fill("11223311")
+    manual.get_by_label("Account holder's name").fill("John Smith")
+    check_page(page, "select institution, canadian database insights entry")
+    manual.get_by_role("button", name="Continue").click()
+    access_token, (account,) = exchange_accounts(sdk, public_token_of(page))
+    assert str(account.verification_status) == "database_insights_pass"
+    numbers = sdk.auth_get(AuthGetRequest(access_token=access_token)).numbers
+    (eft,) = numbers.eft
+    assert eft.account_id == account.account_id
+    assert not numbers.ach
 
 
 def test_back_from_a_banks_sign_in_by_keyboard_then_another_bank(

@@ -197,3 +197,64 @@ def test_a_verification_flag_needs_auth_or_transfer_among_the_products(flag: str
     link_config.check_micro_deposits({flag: True}, ["US"], {"transactions", "auth"})
     link_config.check_micro_deposits({flag: True}, ["US"], {"transfer"})
     link_config.check_micro_deposits({flag: False}, ["US"], {"transactions"})
+
+
+@pytest.mark.parametrize(
+    ("institution", "branch", "account", "status"),
+    [
+        ("110", "11111", "11223311", database_auth.PASS),
+        ("110", "11111", "11223333", database_auth.CAUTION),
+        ("110", "11111", "1122331100", database_auth.FAIL),
+        ("110", "11112", "11223311", database_auth.FAIL),
+        ("111", "11111", "11223311", database_auth.FAIL),
+    ],
+)
+def test_canadian_insights_verdict_needs_the_known_branch_and_account(
+    institution: str, branch: str, account: str, status: str
+) -> None:
+    entry = typed.route_eft(INSIGHTS, institution, branch, account, None)
+    assert (entry.institution_id, entry.typed.status, entry.typed.method) == (
+        typed.EFT_ENTRY_INSTITUTION,
+        status,
+        database_auth.INSIGHTS_METHOD,
+    )
+    assert not entry.awaits_code
+
+
+@pytest.mark.parametrize(
+    ("numbers", "field"),
+    [
+        (("11", "11111", "11223311"), "institution_number"),
+        (("1100", "11111", "11223311"), "institution_number"),
+        (("110", "1111", "11223311"), "branch_number"),
+        (("110", "1111x", "11223311"), "branch_number"),
+        (("110", "11111", "112233"), "account_number"),
+        (("110", "11111", "1122331122334"), "account_number"),
+    ],
+)
+def test_malformed_canadian_numbers_name_the_field(
+    numbers: tuple[str, str, str], field: str
+) -> None:
+    with pytest.raises(InvalidField) as caught:
+        typed.route_eft(INSIGHTS, *numbers, None)
+    assert caught.value.detail == {"field": field}
+
+
+def test_canadian_entry_needs_database_insights() -> None:
+    with pytest.raises(InvalidField):
+        typed.route_eft(SAME_DAY, "110", "11111", "11223311", None)
+
+
+@pytest.mark.parametrize("flag", typed.MANUAL_FLAGS)
+def test_only_database_insights_may_be_offered_to_a_canada_only_link(flag: str) -> None:
+    def check(countries: list[str]) -> None:
+        link_config.check_micro_deposits({flag: True}, countries, {"auth"})
+
+    for refused in (["US", "CA"], ["GB"]):
+        with pytest.raises(InvalidField):
+            check(refused)
+    if flag == database_auth.INSIGHTS_FLAG:
+        check(["CA"])
+    else:
+        with pytest.raises(InvalidField):
+            check(["CA"])

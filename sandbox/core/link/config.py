@@ -16,7 +16,7 @@ PRODUCT_ARRAYS = ("products", "required_if_supported_products", "optional_produc
 # ``optional_products`` (each of those two must not repeat the other's either).
 DISJOINT_ARRAYS = (*PRODUCT_ARRAYS, "additional_consented_products")
 # ``auth`` flags of the micro-deposit and database flows: US ACH only (they need
-# ``country_codes: ["US"]``; Canada's Database Insights is not emulated).
+# ``country_codes: ["US"]``), except Database Insights, which Canada runs too (EFT numbers).
 MICRO_DEPOSIT_FLAGS = (
     "automated_microdeposits_enabled",
     "same_day_microdeposits_enabled",
@@ -24,6 +24,10 @@ MICRO_DEPOSIT_FLAGS = (
     "database_insights_enabled",
     "database_match_enabled",
 )
+# The countries each flag may be offered in, alone: ``country_codes`` is one of these.
+FLAG_COUNTRIES = {flag: ({"US"},) for flag in MICRO_DEPOSIT_FLAGS} | {
+    "database_insights_enabled": ({"US"}, {"CA"})
+}
 
 
 def check(config: dict[str, Any]) -> None:
@@ -66,15 +70,18 @@ def check_micro_deposits(
     auth: dict[str, Any], country_codes: list[str], requested: set[str]
 ) -> None:
     """Micro-deposits and database checks move or verify money over ACH: the flows are
-    offered only to US-only Link, and only to a Link that asks for Auth (or Transfer), the
-    products their items serve. DIVERGES: (unconfirmed) Plaid's reply to a flag on a token
-    without ``auth`` is not documented; the flag would do nothing, so it is refused."""
+    offered only to US-only Link (Database Insights also to Canada-only Link, over EFT
+    numbers), and only to a Link that asks for Auth (or Transfer), the products their items
+    serve. DIVERGES: (unconfirmed) Plaid's reply to a flag on a token without ``auth`` is not
+    documented; the flag would do nothing, so it is refused."""
     for flag in MICRO_DEPOSIT_FLAGS:
         if not auth.get(flag):
             continue
-        if set(country_codes) != {"US"}:
+        allowed = FLAG_COUNTRIES[flag]
+        if set(country_codes) not in allowed:
+            wanted = " or ".join(f'["{c}"]' for countries in allowed for c in countries)
             raise InvalidField(
-                f'auth.{flag}: micro-deposit verification needs country_codes ["US"]',
+                f"auth.{flag}: this verification needs country_codes {wanted}",
                 field=f"auth.{flag}",
             )
         if not requested & set(microdeposits.TYPED_ITEM_PRODUCTS):

@@ -76,9 +76,21 @@ def is_update(link: LinkToken) -> bool:
     return bool(link.config.get("access_token"))
 
 
+def _holder(link: LinkToken, name: str) -> str | None:
+    """The holder's name typed, else the link token's ``user.legal_name`` (as Link fills
+    it in)."""
+    return name.strip() or (link.config.get("user") or {}).get("legal_name") or None
+
+
 def offers_manual_entry(link: LinkToken) -> bool:
     """Whether the institution pane takes numbers typed by hand (``typed``)."""
     return typed.offers_manual_entry(link.config.get("auth") or {})
+
+
+def takes_eft_numbers(link: LinkToken) -> bool:
+    """Whether typed numbers are Canadian (institution, branch, account): a Canada-only Link,
+    the one country besides the US whose Link offers Database Insights."""
+    return list(link.config["country_codes"]) == ["CA"]
 
 
 def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
@@ -215,10 +227,16 @@ class LinkFlow:
         account_select.ONE,
     )
     ROUTING_DIGITS, ACCOUNT_DIGITS = typed.ROUTING_DIGITS, typed.ACCOUNT_DIGITS
+    EFT_INSTITUTION_DIGITS, EFT_BRANCH_DIGITS = (
+        typed.EFT_INSTITUTION_DIGITS,
+        typed.EFT_BRANCH_DIGITS,
+    )
+    EFT_ACCOUNT_DIGITS = typed.EFT_ACCOUNT_DIGITS
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
     mfa_challenge = staticmethod(mfa_challenge)
     offers_manual_entry = staticmethod(offers_manual_entry)
+    takes_eft_numbers = staticmethod(takes_eft_numbers)
     retry = staticmethod(retry)
     can_go_back = staticmethod(can_go_back)
     back_to_banks = staticmethod(back_to_banks)
@@ -313,12 +331,41 @@ class LinkFlow:
         makes the item at once, or for Instant micro-deposits asks for the code first. The
         name defaults to the link token's ``user.legal_name``, as Plaid's Link fills it."""
         _expect(session, SELECT)
-        legal_name = (link.config.get("user") or {}).get("legal_name")
-        holder = name.strip() or legal_name or None
+        holder = _holder(link, name)
         entry = typed.route(link.config.get("auth") or {}, routing, account, holder)
         now = self.bank.now()
         _event(session, now, "TRANSITION_VIEW", view_name="NUMBERS")
         _event(session, now, "SUBMIT_ROUTING_NUMBER", routing_number=routing)
+        self._start_typed(session, link, entry, account, holder)
+
+    def submit_eft_entry(
+        self,
+        session: LinkSession,
+        link: LinkToken,
+        numbers: tuple[str, str, str],
+        name: str,
+    ) -> None:
+        """Canadian numbers typed by hand (institution, branch, account) and the holder's
+        name: Database Insights makes the item at once. (unconfirmed) Link's events for
+        them are taken to be the US flow's, without ``SUBMIT_ROUTING_NUMBER``."""
+        _expect(session, SELECT)
+        holder = _holder(link, name)
+        institution, branch, account = numbers
+        auth = link.config.get("auth") or {}
+        entry = typed.route_eft(auth, institution, branch, account, holder)
+        _event(session, self.bank.now(), "TRANSITION_VIEW", view_name="NUMBERS")
+        self._start_typed(session, link, entry, account, holder)
+
+    def _start_typed(
+        self,
+        session: LinkSession,
+        link: LinkToken,
+        entry: typed.Entry,
+        account: str,
+        holder: str | None,
+    ) -> None:
+        """Typed numbers were accepted: make the item, or first ask for the deposit's code."""
+        now = self.bank.now()
         _event(session, now, "SUBMIT_ACCOUNT_NUMBER", account_number_mask=account[-4:])
         if entry.typed.method in AUTHORIZED_EVENTS:
             _event(session, now, AUTHORIZED_EVENTS[entry.typed.method])

@@ -9,6 +9,9 @@ choose among the offered ones, in the order Plaid's Link tries them:
 - Database Insights: any valid routing number; the account number sets the verdict.
 - Same Day micro-deposits: any routing number; also where Instant micro-deposits meet
   another bank's number (Plaid's "upgrade path") or Database Match finds nothing.
+
+A Canadian Link (``country_codes: ["CA"]``) takes EFT numbers instead (institution, branch or
+transit, and account number), for Database Insights, the one flow Plaid offers there.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from ..models import VERIFICATION_NAME_CHARS
 
 # ABA routing length, account number length range.
 ROUTING_DIGITS, ACCOUNT_DIGITS = 9, (4, 17)
+# Canadian (EFT) numbers: institution and branch (transit) lengths, account number range.
+EFT_INSTITUTION_DIGITS, EFT_BRANCH_DIGITS, EFT_ACCOUNT_DIGITS = 3, 5, (7, 12)
 INSTANT_FLAG = "instant_microdeposits_enabled"
 SAME_DAY_FLAG = "same_day_microdeposits_enabled"
 # The ``auth`` flags that make the bank pane take numbers typed by hand.
@@ -30,6 +35,8 @@ MANUAL_FLAGS = (SAME_DAY_FLAG, INSTANT_FLAG, database_auth.INSIGHTS_FLAG, databa
 # DIVERGES: Plaid's Same Day and database items have no institution and echo the typed
 # numbers; the sandbox keeps their accounts at a test bank, with that bank's numbers.
 MANUAL_ENTRY_INSTITUTION = "ins_109508"
+# DIVERGES, likewise: Canadian typed numbers are kept at Plaid's Canadian test bank.
+EFT_ENTRY_INSTITUTION = "ins_43"
 
 
 @dataclass(frozen=True)
@@ -80,12 +87,35 @@ def route(auth: dict[str, Any], routing: str, account: str, name: str | None) ->
     )
 
 
+def route_eft(
+    auth: dict[str, Any], institution: str, branch: str, account: str, name: str | None
+) -> Entry:
+    """The flow typed Canadian numbers start: Database Insights, whose verdict they set;
+    raises ``INVALID_FIELD`` naming the form's field that is malformed."""
+    if not auth.get(database_auth.INSIGHTS_FLAG):
+        raise InvalidField("manual entry is not enabled", field="institution_number")
+    _check_digits("institution_number", institution, EFT_INSTITUTION_DIGITS, EFT_INSTITUTION_DIGITS)
+    _check_digits("branch_number", branch, EFT_BRANCH_DIGITS, EFT_BRANCH_DIGITS)
+    _check_digits("account_number", account, *EFT_ACCOUNT_DIGITS)
+    _check_name(name)
+    status = database_auth.eft_insights_status(institution, branch, account)
+    return Entry(EFT_ENTRY_INSTITUTION, Typed(status, database_auth.INSIGHTS_METHOD, name))
+
+
 def check_numbers(routing: str, account: str, name: str | None) -> None:
     """The shapes Link's form asks for: 9 digits, 4 to 17 digits, a name of bounded length."""
-    if not (routing.isdigit() and len(routing) == ROUTING_DIGITS):
-        raise InvalidField("routing_number must be 9 digits", field="routing_number")
-    if not (account.isdigit() and ACCOUNT_DIGITS[0] <= len(account) <= ACCOUNT_DIGITS[1]):
-        raise InvalidField("account_number must be 4 to 17 digits", field="account_number")
+    _check_digits("routing_number", routing, ROUTING_DIGITS, ROUTING_DIGITS)
+    _check_digits("account_number", account, *ACCOUNT_DIGITS)
+    _check_name(name)
+
+
+def _check_digits(field: str, value: str, fewest: int, most: int) -> None:
+    if not (value.isdigit() and fewest <= len(value) <= most):
+        span = f"{fewest}" if fewest == most else f"{fewest} to {most}"
+        raise InvalidField(f"{field} must be {span} digits", field=field)
+
+
+def _check_name(name: str | None) -> None:
     if name is not None and len(name) > VERIFICATION_NAME_CHARS:
         raise InvalidField(
             f"verification_name must be at most {VERIFICATION_NAME_CHARS} characters",

@@ -18,6 +18,7 @@ HOOK = "https://receiver.test/hook"
 INSTANT = {"products": ["auth"], "auth": {"instant_microdeposits_enabled": True}}
 INSIGHTS = {"products": ["auth"], "auth": {"database_insights_enabled": True}}
 MATCH = {"products": ["auth"], "auth": {"database_match_enabled": True}}
+CANADIAN_INSIGHTS = {**INSIGHTS, "country_codes": ["CA"]}
 WINDOWPANE = {"routing_number": "333333334", "account_number": "1111222233330000"}
 
 
@@ -229,6 +230,88 @@ def test_database_match_or_the_fall_to_same_day(
     assert account["verification_status"] == status
     assert "verification_insights" not in account
     assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == method
+
+
+@pytest.mark.parametrize(
+    ("institution", "branch", "account_number", "status"),
+    [
+        ("110", "11111", "11223311", "database_insights_pass"),
+        ("110", "11111", "11223333", "database_insights_pass_with_caution"),
+        ("110", "11111", "11220000", "database_insights_fail"),
+        ("110", "22222", "11223311", "database_insights_fail"),
+        ("003", "11111", "11223311", "database_insights_fail"),
+    ],
+)
+def test_canadian_database_insights_takes_eft_numbers_and_returns_eft_numbers(
+    plaid: PlaidClient, institution: str, branch: str, account_number: str, status: str
+) -> None:
+    link = LinkBrowser(plaid, webhook=HOOK, **CANADIAN_INSIGHTS)
+    link.post("consent")
+    page = link.page()
+    for field in ("institution_number", "branch_number", "account_number"):
+        assert f'name="{field}"' in page
+    assert 'name="routing_number"' not in page
+    done = link.post(
+        "manual",
+        institution_number=institution,
+        branch_number=branch,
+        account_number=account_number,
+        verification_name="John Smith",
+    )
+    token = _exchange(plaid, link, done)
+    matched = status == "database_insights_pass"
+    body = plaid.ok("/auth/get", access_token=token)
+    assert openapi_errors("/auth/get", body) == []
+    sdk_deserialize("/auth/get", body)
+    (account,) = body["accounts"]
+    assert account["verification_status"] == status
+    assert account["verification_insights"]["network_status"]["has_numbers_match"] is matched
+    assert account["verification_insights"]["name_match_score"] == (100 if matched else None)
+    assert body["numbers"]["ach"] == []
+    (eft,) = body["numbers"]["eft"]
+    assert eft["account_id"] == account["account_id"]
+    assert (len(eft["institution"]), len(eft["branch"])) == (3, 5)
+    item = plaid.ok("/item/get", access_token=token)["item"]
+    assert (item["auth_method"], item["institution_id"]) == ("DATABASE_INSIGHTS", "ins_43")
+
+
+@pytest.mark.parametrize(
+    ("form", "field_words"),
+    [
+        ({"institution_number": "11", "branch_number": "11111"}, "Institution number must be 3"),
+        (
+            {"institution_number": "110", "branch_number": "1111a"},
+            "Transit (branch) number must be 5",
+        ),
+        (
+            {"institution_number": "110", "branch_number": "11111", "account_number": "123"},
+            "Account number must be 7 to 12",
+        ),
+    ],
+)
+def test_canadian_numbers_of_the_wrong_shape_name_the_field(
+    plaid: PlaidClient, form: dict[str, str], field_words: str
+) -> None:
+    link, _ = _typed(plaid, CANADIAN_INSIGHTS, **{"account_number": "11223311", **form})
+    assert field_words in link.page()
+
+
+def test_database_insights_is_offered_to_canada_alone_and_other_flows_are_not(
+    plaid: PlaidClient,
+) -> None:
+    body = {
+        "client_name": "Demo",
+        "language": "en",
+        "user": {"client_user_id": "u1"},
+        "products": ["auth"],
+    }
+    insights = {"database_insights_enabled": True}
+    plaid.ok("/link/token/create", **body, country_codes=["CA"], auth=insights)
+    error = plaid.error("/link/token/create", **body, country_codes=["US", "CA"], auth=insights)
+    assert error["error_message"].startswith("auth.database_insights_enabled")
+    same_day = {"same_day_microdeposits_enabled": True}
+    error = plaid.error("/link/token/create", **body, country_codes=["CA"], auth=same_day)
+    assert error["error_message"].startswith("auth.same_day_microdeposits_enabled")
 
 
 # -- the link token's flags ------------------------------------------------------------------
