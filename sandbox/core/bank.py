@@ -82,6 +82,7 @@ from .link import products as link_products
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
 from .microdeposits import INSTANT_INSTITUTION as INSTANT_INSTITUTION
+from .microdeposits import INSTANT_MATCH as INSTANT_MATCH
 from .models import (
     AccessToken,
     Account,
@@ -430,6 +431,8 @@ class Bank:
             typed = login.typed
             microdeposits.start(item, typed.status, typed.method, typed.name)
             item.products = [p for p in item.products if p in microdeposits.TYPED_ITEM_PRODUCTS]
+        elif login.instant_match is not None:
+            microdeposits.match_instantly(item, login.instant_match)
         if "transactions" in item.products:  # the initial pull is done: transactions are ready
             item.last_successful_update = self.now()
         triggers.item_linked(self.session, self.tenant, item, self.history_wait(item))

@@ -288,6 +288,12 @@ class NoAuthAccounts(ItemError):
     condition = "NO_AUTH_ACCOUNTS"
 
 
+class InstantMatchFailed(ItemError):
+    """the account and routing numbers entered do not match the account at the institution"""
+
+    condition = "INSTANT_MATCH_FAILED"
+
+
 class NoLiabilityAccounts(ItemError):
     """no valid liability accounts were found"""
 

@@ -62,6 +62,8 @@ AUTOMATED, SAME_DAY, INSTANT = (
     "SAME_DAY_MICRODEPOSITS",
     "INSTANT_MICRODEPOSITS",
 )
+# Plaid's ``auth_method`` of an account whose typed numbers matched the login's (no deposit).
+INSTANT_MATCH = "INSTANT_MATCH"
 # Plaid's sandbox Instant micro-deposits: Windowpane Bank, its test routing number.
 INSTANT_INSTITUTION, INSTANT_ROUTING = "ins_135858", "333333334"
 # Settable statuses -> the AUTH webhook code each one sends.
@@ -93,6 +95,14 @@ def start(
     if checking is not None:
         checking.verification_status, checking.auth_method = status, method
         checking.verification_name = name
+
+
+def match_instantly(item: Item, ordinal: int) -> None:
+    """Instant Match verified the item's account ``ordinal`` at once: no status to wait on
+    (``verification_status`` stays null), only the method its numbers came by."""
+    for account in item.accounts:
+        if account.ordinal == ordinal:
+            account.auth_method = INSTANT_MATCH
 
 
 def awaiting_code(item: Item) -> Account | None:
@@ -158,7 +168,7 @@ def auth_method(products: Iterable[str], method: str | None) -> str | None:
     """Plaid's ``item.auth_method``: how the item's Auth numbers came, null on an item without
     Auth. ``method``: the ``auth_method`` of the item's account verified another way than
     the login (micro-deposits, typed numbers), if it has one; else the numbers came from the
-    login (Instant Auth: the sandbox runs no Instant Match, as ``auth_metadata`` says)."""
+    login (Instant Auth)."""
     if "auth" not in products:
         return None
     return method or "INSTANT_AUTH"

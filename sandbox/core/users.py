@@ -82,6 +82,8 @@ class Login:
     # Link's manual entry of numbers: how the checking account starts (Same Day, Instant
     # micro-deposits, Database Insights or Match).
     typed: microdeposits.Typed | None = None
+    # Instant Match: the numbers typed after the sign-in matched this account's (ordinal).
+    instant_match: int | None = None
 
 
 @cache

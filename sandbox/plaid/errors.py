@@ -146,6 +146,13 @@ ERRORS: dict[type[errors.CoreError], PlaidError] = {
         ),
     ),
     errors.NoAuthAccounts: PlaidError("ITEM_ERROR", "NO_AUTH_ACCOUNTS", 400, None),
+    # DIVERGES: (unconfirmed) Plaid lists the code without its message or status.
+    errors.InstantMatchFailed: PlaidError(
+        "ITEM_ERROR",
+        "INSTANT_MATCH_FAILED",
+        400,
+        "The account numbers you entered don't match your account. Check them and try again.",
+    ),
     errors.NoLiabilityAccounts: PlaidError("ITEM_ERROR", "NO_LIABILITY_ACCOUNTS", 400, None),
     errors.NoInvestmentAccounts: PlaidError("ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS", 400, None),
     errors.NoInvestmentAuthAccounts: PlaidError(

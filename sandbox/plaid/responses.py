@@ -19,6 +19,7 @@ from marshmallow import Schema, fields
 from ..core import categories
 from ..core.bank import (
     INSTANT_INSTITUTION,
+    INSTANT_MATCH,
     ShownAccount,
     Stream,
     merchant_entity,
@@ -377,14 +378,14 @@ def auth_metadata_json(institution: Institution) -> dict[str, Any]:
 
     Instant Auth where the bank lists ``auth`` (Plaid lists it only for Instant Auth banks)
     and automated micro-deposits at US banks (ACH, as Link's micro-deposit flags require);
-    Instant Micro-deposits at Windowpane Bank, where Plaid's sandbox runs them; the sandbox
-    runs no Instant Match. Same Day micro-deposits and Database Auth do not depend on the
-    bank, so they have no flag here.
+    Instant Micro-deposits at Windowpane Bank, where Plaid's sandbox runs them; Instant Match
+    where the catalogue says the bank's numbers come by it (Houndstooth Bank). Same Day
+    micro-deposits and Database Auth do not depend on the bank, so they have no flag here.
     """
     return {
         "supported_methods": {
             "instant_auth": "auth" in institution.products,
-            "instant_match": False,
+            "instant_match": institution.auth_method == INSTANT_MATCH,
             "automated_micro_deposits": "US" in institution.country_codes,
             "instant_micro_deposits": institution.institution_id == INSTANT_INSTITUTION,
         }

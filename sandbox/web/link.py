@@ -41,6 +41,7 @@ ACTION_STEPS: dict[str, tuple[str, ...] | None] = {
     "credentials": (LinkFlow.CREDENTIALS,),
     "mfa": (LinkFlow.MFA,),
     "verify": (LinkFlow.VERIFY,),
+    "match": (LinkFlow.MATCH,),
     "accounts": (LinkFlow.SELECT_ACCOUNT,),
     "oauth": (LinkFlow.OAUTH,),
     "back": (LinkFlow.CREDENTIALS, LinkFlow.OAUTH),
@@ -197,6 +198,9 @@ def link_page() -> str:
     elif current.step == LinkFlow.SELECT_ACCOUNT:
         context["pane"] = bank.link.account_pane(current, link)
         context["field"], context["one"] = LinkFlow.ACCOUNT_FIELD, LinkFlow.ONE_ACCOUNT
+    elif current.step == LinkFlow.MATCH:
+        context["account"] = bank.link.match_account(current)
+        context["number_fields"] = NUMBER_FIELDS
     elif current.step == LinkFlow.ERROR:
         context["error"] = _error_pane(current.data["error"])
     return render_template(f"link/{current.step}.html", **context)
@@ -209,7 +213,7 @@ def _error_pane(error: dict[str, Any]) -> dict[str, Any]:
     condition, field = error["condition"], error.get("field")
     title, body = TITLES.get(condition, "Something went wrong"), display_message(condition)
     words_of = {**NUMBER_FIELDS, **EFT_NUMBER_FIELDS}  # account_number: the same words
-    if condition == "INVALID_FIELD" and field in words_of:
+    if condition in ("INVALID_FIELD", "INSTANT_MATCH_FAILED") and field in words_of:
         words = words_of[field][0]
         title, body = f"Check the {words}", error["message"].replace(field, words)
     return {**error, "title": title, "display_message": sentences(body) if body else None}
@@ -284,6 +288,13 @@ def _step(
             form.get("routing_number", "").strip(),
             form.get("account_number", "").strip(),
             form.get("verification_name", ""),
+        )
+    elif action == "match":
+        bank.link.submit_instant_match(
+            current,
+            link,
+            form.get("routing_number", "").strip(),
+            form.get("account_number", "").strip(),
         )
     elif action == "mfa":
         bank.link.submit_mfa(current, link, answers)

@@ -1,6 +1,6 @@
 """Link's panes in real Chromium at 1280 px and 390 px: success, error with folded details,
 the MFA hint, Link's own 404, update mode at an OAuth bank, Same Day and Instant
-micro-deposits and Database Insights (US and Canada);
+micro-deposits, Instant Match and Database Insights (US and Canada);
 every page is checked for sideways scroll and accessibility (``pagecheck``)."""
 
 from __future__ import annotations
@@ -220,6 +220,40 @@ def test_instant_micro_deposits_numbers_then_the_code_in_the_same_session(
     assert [str(a.verification_status) for a in accounts] == ["manually_verified"]
     item = sdk.item_get(ItemGetRequest(access_token=access_token)).item
     assert str(item.auth_method) == "INSTANT_MICRODEPOSITS"
+
+
+def test_instant_match_asks_for_plaid_savings_numbers_after_the_sign_in(
+    sized_page: Page, live: LiveSandbox, sdk: Any
+) -> None:
+    """Signed in at Houndstooth with Auth, Link asks for the numbers of Plaid Saving ••1111:
+    a wrong account number names the field; the right numbers link that one account."""
+    page = sized_page
+    open_link(page, hosted_link(sdk, live, products=[Products("auth")]), "Houndstooth Bank")
+
+    def sign_in_then_numbers(account: str) -> None:
+        sign_in(page)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your account numbers")
+        expect(page.locator("#match-account")).to_contain_text("Plaid Saving ••1111")
+        # By role: the pane's title ("…account numbers") labels the page's main landmark too.
+        page.get_by_role("textbox", name=re.compile("^Routing number")).fill("021000021")
+        page.get_by_role("textbox", name=re.compile("^Account number")).fill(account)
+
+    sign_in_then_numbers("1111222233330000")
+    check_page(page, "instant match numbers")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the account number")
+    expect(page.get_by_role("alert")).to_contain_text("does not match Plaid Saving ••1111")
+    check_page(page, "instant match failed")
+    page.get_by_role("button", name="Try again").click()
+    sign_in_then_numbers("1111222233331111")
+    page.get_by_role("button", name="Continue").click()
+    access_token, accounts = exchange_accounts(sdk, public_token_of(page))
+    assert [(a.name, a.mask) for a in accounts] == [("Plaid Saving", "1111")]
+    item = sdk.item_get(ItemGetRequest(access_token=access_token)).item
+    assert str(item.auth_method) == "INSTANT_MATCH"
+    numbers = sdk.auth_get(AuthGetRequest(access_token=access_token)).numbers.ach
+    assert [n.account_id for n in numbers] == [accounts[0].account_id]
 
 
 def test_database_insights_numbers_and_the_holders_name(

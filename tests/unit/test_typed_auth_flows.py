@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sandbox.core import database_auth, microdeposits
-from sandbox.core.errors import InvalidField, ProductNotReady
+from sandbox.core.errors import InstantMatchFailed, InvalidField, ProductNotReady
 from sandbox.core.link import config as link_config
 from sandbox.core.link import typed
 from sandbox.core.models import Account, Item
@@ -258,3 +258,68 @@ def test_only_database_insights_may_be_offered_to_a_canada_only_link(flag: str) 
     else:
         with pytest.raises(InvalidField):
             check(["CA"])
+
+
+# -- Instant Match -----------------------------------------------------------------------------
+
+SAVING_ROUTING, SAVING_ACCOUNT = "021000021", "1111222233331111"
+
+
+def test_instant_match_takes_plaids_numbers_for_plaid_saving() -> None:
+    typed.instant_match(SAVING_ROUTING, SAVING_ACCOUNT, "Plaid Saving", "1111")  # no raise
+
+
+@pytest.mark.parametrize(
+    ("routing", "account", "mask", "field"),
+    [
+        ("110000000", SAVING_ACCOUNT, "1111", "routing_number"),
+        (SAVING_ROUTING, "1111222233330000", "1111", "account_number"),
+        # The right number typed for an account whose last four it does not end in.
+        (SAVING_ROUTING, SAVING_ACCOUNT, "0000", "account_number"),
+    ],
+)
+def test_numbers_that_do_not_match_fail_naming_the_field(
+    routing: str, account: str, mask: str, field: str
+) -> None:
+    with pytest.raises(InstantMatchFailed) as failed:
+        typed.instant_match(routing, account, "Plaid Saving", mask)
+    assert failed.value.condition == "INSTANT_MATCH_FAILED"
+    assert failed.value.detail["field"] == field
+    assert failed.value.message == f"{field} does not match Plaid Saving ••{mask}"
+
+
+@pytest.mark.parametrize(
+    ("routing", "account", "field"),
+    [("02100002", SAVING_ACCOUNT, "routing_number"), (SAVING_ROUTING, "111", "account_number")],
+)
+def test_malformed_instant_match_numbers_are_invalid_field(
+    routing: str, account: str, field: str
+) -> None:
+    with pytest.raises(InvalidField) as failed:
+        typed.instant_match(routing, account, "Plaid Saving", "1111")
+    assert failed.value.detail["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("auth", "products", "bank_method", "offered"),
+    [
+        ({}, ["auth"], "INSTANT_MATCH", True),  # the flag is on unless turned off
+        ({"instant_match_enabled": True}, ["transactions", "auth"], "INSTANT_MATCH", True),
+        ({"instant_match_enabled": False}, ["auth"], "INSTANT_MATCH", False),
+        ({}, ["transactions"], "INSTANT_MATCH", False),
+        ({}, ["auth"], "INSTANT_MICRODEPOSITS", False),
+        ({}, ["auth"], None, False),
+    ],
+)
+def test_instant_match_is_offered_at_its_bank_to_auth_unless_turned_off(
+    auth: dict[str, Any], products: list[str], bank_method: str | None, offered: bool
+) -> None:
+    assert typed.offers_instant_match(auth, products, bank_method) is offered
+
+
+def test_instant_match_marks_only_the_matched_account() -> None:
+    item = Item(accounts=[Account(ordinal=0, subtype="checking"), Account(ordinal=1)])
+    microdeposits.match_instantly(item, 1)
+    assert [a.auth_method for a in item.accounts] == [None, "INSTANT_MATCH"]
+    assert [a.verification_status for a in item.accounts] == [None, None]
+    assert microdeposits.auth_method(["auth"], "INSTANT_MATCH") == "INSTANT_MATCH"

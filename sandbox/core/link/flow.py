@@ -7,7 +7,10 @@ to ``done``. With a manual Auth flow enabled (``typed``: Same Day or Instant mic
 Database Insights or Match), the institution pane also takes routing and account numbers
 typed by hand: ``done`` at once (Same Day: the account awaiting its deposit; the database
 flows: verified), or for Instant micro-deposits the deposit's code in the same session
-(``verify_deposits``). Reopening Link in update mode on a Same Day item asks for the code.
+(``verify_deposits``). At a bank whose numbers come by Instant Match, a sign-in with Auth
+asks for the routing and account numbers of the one account it verifies
+(``instant_match``) before ``done``. Reopening Link in update mode on a Same Day item asks
+for the code.
 A failure parks it at ``error`` until the user retries or exits. Update mode
 (``access_token`` on the link token) starts at the item's bank and repairs the item
 instead of creating one. Finished sessions are recorded on the link token as facts (outcome,
@@ -17,7 +20,7 @@ instants, shared accounts, events); a dialect words them (Plaid: ``/link/token/g
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -42,7 +45,7 @@ CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
     "mfa",
     "oauth",
 )
-VERIFY, SELECT_ACCOUNT = "verify_deposits", "select_account"
+VERIFY, SELECT_ACCOUNT, MATCH = "verify_deposits", "select_account", "instant_match"
 ERROR, DONE, EXITED = "error", "done", "exited"
 FINISHED = {DONE, EXITED}
 # Plaid's Link events after typed numbers (``TRANSITION_VIEW`` to ``NUMBERS`` comes first).
@@ -58,6 +61,7 @@ EXIT_STATUS = {
     MFA: "requires_code",
     OAUTH: "requires_oauth",
     VERIFY: "requires_code",
+    MATCH: "requires_credentials",  # (unconfirmed) the numbers stand for the bank's login
     SELECT_ACCOUNT: "requires_account_selection",
     ERROR: "requires_credentials",
 }
@@ -221,6 +225,7 @@ class LinkFlow:
     # The steps and helpers a dialect's Link pages need, reachable through ``bank.link``.
     CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = CONSENT, SELECT, CREDENTIALS, MFA, OAUTH
     VERIFY, ERROR, DONE, EXITED, FINISHED = VERIFY, ERROR, DONE, EXITED, FINISHED
+    MATCH = MATCH
     SELECT_ACCOUNT, ACCOUNT_FIELD, ONE_ACCOUNT = (
         SELECT_ACCOUNT,
         account_select.FIELD,
@@ -433,6 +438,11 @@ class LinkFlow:
     def _signed_in(self, session: LinkSession, link: LinkToken, login: users.Login) -> None:
         """Credentials (and MFA) passed: finish, or first show the Account Select pane when
         the app chose one and the bank has an account to offer (none: finishing says so)."""
+        if self._leads_to_instant_match(session, link, login):
+            session.data = {**session.data, "login": dump_login(login)}
+            session.step = MATCH
+            _event(session, self.bank.now(), "TRANSITION_VIEW", view_name="NUMBERS")
+            return
         mode = account_select.mode_for(link.config)
         offered = [a.ordinal for a in self._selectable(session, link, login)] if mode else []
         if mode is None or not offered:
@@ -450,6 +460,46 @@ class LinkFlow:
         }
         session.step = SELECT_ACCOUNT
         _event(session, self.bank.now(), "TRANSITION_VIEW", view_name="SELECT_ACCOUNT")
+
+    def _leads_to_instant_match(
+        self, session: LinkSession, link: LinkToken, login: users.Login
+    ) -> bool:
+        """Whether the sign-in goes on to Instant Match: a new item at a bank whose numbers
+        come by it (``typed.offers_instant_match``) with Plaid's test login ``user_good``
+        (its ``microdeposits_good`` password picks automated micro-deposits instead)."""
+        institution = institutions.get(session.institution_id or "")
+        return (
+            not is_update(link)
+            and login.username == "user_good"
+            and not login.automated_microdeposits
+            and typed.offers_instant_match(
+                link.config.get("auth") or {},
+                list(link.config.get("products") or []),
+                institution.auth_method,
+            )
+        )
+
+    def match_account(self, session: LinkSession) -> Account:
+        """The account Instant Match verifies, whose numbers the pane asks for: the login's
+        first savings account (Plaid's sandbox: Plaid Saving ••1111)."""
+        _expect(session, MATCH)
+        institution = institutions.get(session.institution_id or "")
+        listed = self.preview_accounts(institution, load_login(session.data["login"]))
+        return next(a for a in listed if a.subtype == typed.INSTANT_MATCH_SUBTYPE)
+
+    def submit_instant_match(
+        self, session: LinkSession, link: LinkToken, routing: str, account: str
+    ) -> None:
+        """Numbers typed for the account Instant Match verifies: matched, the item is made
+        with that one account (``auth_method`` INSTANT_MATCH); else the error names the
+        field (``INVALID_FIELD`` malformed, ``INSTANT_MATCH_FAILED`` not matching)."""
+        target = self.match_account(session)
+        now = self.bank.now()
+        _event(session, now, "SUBMIT_ROUTING_NUMBER", routing_number=routing)
+        _event(session, now, "SUBMIT_ACCOUNT_NUMBER", account_number_mask=account[-4:])
+        typed.instant_match(routing, account, target.name, target.mask or "")
+        login = replace(load_login(session.data["login"]), instant_match=target.ordinal)
+        self._complete(session, link, login, [target.ordinal])
 
     def _selectable(
         self, session: LinkSession, link: LinkToken, login: users.Login

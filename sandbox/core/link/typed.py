@@ -12,15 +12,19 @@ choose among the offered ones, in the order Plaid's Link tries them:
 
 A Canadian Link (``country_codes: ["CA"]``) takes EFT numbers instead (institution, branch or
 transit, and account number), for Database Insights, the one flow Plaid offers there.
+
+Instant Match takes the same numbers after a sign-in, not instead of one: at a bank that
+cannot return full numbers (Plaid's sandbox: Houndstooth Bank), Link asks for them and
+matches them to the account the bank shows by its last four digits (``instant_match``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import database_auth, microdeposits, numbers
-from ..errors import InvalidField
+from ..errors import InstantMatchFailed, InvalidField
 from ..microdeposits import Typed
 from ..models import VERIFICATION_NAME_CHARS
 
@@ -32,6 +36,11 @@ INSTANT_FLAG = "instant_microdeposits_enabled"
 SAME_DAY_FLAG = "same_day_microdeposits_enabled"
 # The ``auth`` flags that make the bank pane take numbers typed by hand.
 MANUAL_FLAGS = (SAME_DAY_FLAG, INSTANT_FLAG, database_auth.INSIGHTS_FLAG, database_auth.MATCH_FLAG)
+# Instant Match: the link token's flag (on unless turned off), Plaid's ``auth_method``, and
+# its sandbox's numbers of Houndstooth's Plaid Saving (••1111), the one account it verifies.
+INSTANT_MATCH_FLAG, INSTANT_MATCH_METHOD = "instant_match_enabled", microdeposits.INSTANT_MATCH
+INSTANT_MATCH_ROUTING, INSTANT_MATCH_ACCOUNT = "021000021", "1111222233331111"
+INSTANT_MATCH_SUBTYPE = "savings"
 # DIVERGES: Plaid's Same Day and database items have no institution and echo the typed
 # numbers; the sandbox keeps their accounts at a test bank, with that bank's numbers.
 MANUAL_ENTRY_INSTITUTION = "ins_109508"
@@ -100,6 +109,33 @@ def route_eft(
     _check_name(name)
     status = database_auth.eft_insights_status(institution, branch, account)
     return Entry(EFT_ENTRY_INSTITUTION, Typed(status, database_auth.INSIGHTS_METHOD, name))
+
+
+def offers_instant_match(
+    auth: dict[str, Any], products: list[str], bank_method: str | None
+) -> bool:
+    """Whether a sign-in leads to Instant Match: the bank is one whose numbers come by it
+    (the catalogue's ``auth_method``), the link token asks for Auth and leaves the flag on."""
+    return (
+        bank_method == INSTANT_MATCH_METHOD
+        and "auth" in products
+        and auth.get(INSTANT_MATCH_FLAG, True) is not False
+    )
+
+
+def instant_match(routing: str, account: str, shown: str, mask: str) -> None:
+    """Check numbers typed for the account shown as ``shown ••mask``: ``INVALID_FIELD`` for
+    a malformed one, ``INSTANT_MATCH_FAILED`` naming the field that does not match (Plaid's
+    sandbox matches only its test numbers; their last four are the account's mask)."""
+    check_numbers(routing, account, None)
+    if routing != INSTANT_MATCH_ROUTING:
+        _mismatch("routing_number", shown, mask)
+    if account != INSTANT_MATCH_ACCOUNT or not account.endswith(mask):
+        _mismatch("account_number", shown, mask)
+
+
+def _mismatch(field: str, shown: str, mask: str) -> NoReturn:
+    raise InstantMatchFailed(f"{field} does not match {shown} ••{mask}", field=field)
 
 
 def check_numbers(routing: str, account: str, name: str | None) -> None:

@@ -234,7 +234,7 @@ def test_auth_and_payment_initiation_metadata_when_asked(plaid: PlaidClient) -> 
             methods = institution["auth_metadata"]["supported_methods"]
             assert methods == {
                 "instant_auth": "auth" in institution["products"],
-                "instant_match": False,
+                "instant_match": institution["institution_id"] == "ins_109512",
                 "automated_micro_deposits": "US" in institution["country_codes"],
                 "instant_micro_deposits": institution["institution_id"] == "ins_135858",
             }, (endpoint, institution["institution_id"])
@@ -252,9 +252,9 @@ def test_instant_match_and_instant_micro_deposits_banks_serve_auth_by_instant_au
     plaid: PlaidClient, institution_id: str
 ) -> None:
     """Houndstooth (Instant Match) and Windowpane (Instant Micro-deposits) list ``auth``, as
-    seeds/README.md says: a login there gets its numbers by Instant Auth. Windowpane's
-    ``auth_metadata`` also offers Instant Micro-deposits (typed numbers, in Link); the
-    sandbox runs no Instant Match."""
+    seeds/README.md says: an item made without Link's panes gets its numbers by Instant
+    Auth. ``auth_metadata`` also offers Windowpane's Instant Micro-deposits and
+    Houndstooth's Instant Match (typed numbers, in Link)."""
     institution = plaid.ok(
         "/institutions/get_by_id",
         institution_id=institution_id,
@@ -263,7 +263,8 @@ def test_instant_match_and_instant_micro_deposits_banks_serve_auth_by_instant_au
     )["institution"]
     assert "auth" in institution["products"]
     methods = institution["auth_metadata"]["supported_methods"]
-    assert (methods["instant_auth"], methods["instant_match"]) == (True, False)
+    assert methods["instant_auth"] is True
+    assert methods["instant_match"] is (institution_id == "ins_109512")
     assert methods["instant_micro_deposits"] is (institution_id == "ins_135858")
     token = plaid.link_item(institution_id, products=("auth",))
     assert plaid.ok("/auth/get", access_token=token)["numbers"]["ach"]

@@ -47,7 +47,7 @@ def test_item_get_reports_institution_and_products(plaid: PlaidClient) -> None:
     [
         ("ins_109508", ("transactions",), None),  # no Auth numbers: null, as Plaid's example
         ("ins_109508", ("transactions", "auth"), "INSTANT_AUTH"),
-        # Houndstooth: the sandbox runs no Instant Match (auth_metadata says so), the login reads
+        # Houndstooth without Link's panes (no Instant Match pane): the login reads the numbers
         ("ins_109512", ("auth",), "INSTANT_AUTH"),
     ],
 )

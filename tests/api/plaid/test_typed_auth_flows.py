@@ -11,7 +11,7 @@ import pytest
 
 from tests.api.plaid.contract import openapi_errors, sdk_deserialize
 from tests.api.plaid.helpers import queued_webhooks
-from tests.api.web.test_link_pages import LinkBrowser
+from tests.api.web.test_link_pages import LinkBrowser, to_credentials
 from tests.conftest import PlaidClient
 
 HOOK = "https://receiver.test/hook"
@@ -340,3 +340,115 @@ def test_a_flow_flag_on_a_token_without_auth_is_invalid_field(
         "/link/token/create", **{**body, "products": ["auth"], "country_codes": ["GB"]}
     )
     assert error["error_message"].startswith(f"auth.{flag}"), error["error_message"]
+
+
+# -- Instant Match -----------------------------------------------------------------------------
+
+HOUNDSTOOTH_SAVING = {"routing_number": "021000021", "account_number": "1111222233331111"}
+
+
+def _signed_in_at_houndstooth(
+    plaid: PlaidClient, password: str = "pass_good", **config: Any
+) -> LinkBrowser:
+    """Hosted Link signed in at Houndstooth Bank, the sandbox's Instant Match bank."""
+    link = LinkBrowser(plaid, webhook=HOOK, **{"products": ["auth"], **config})
+    to_credentials(link, "ins_109512")
+    link.post("credentials", username="user_good", password=password)
+    return link
+
+
+def test_instant_match_asks_for_the_numbers_of_plaid_saving(plaid: PlaidClient) -> None:
+    page = _signed_in_at_houndstooth(plaid).page()
+    assert "Confirm your account numbers" in page
+    assert "Plaid Saving ••1111" in page
+    assert 'name="routing_number"' in page and 'name="account_number"' in page
+
+
+def test_matching_numbers_link_the_one_account_by_instant_match(plaid: PlaidClient) -> None:
+    link = _signed_in_at_houndstooth(plaid, products=["auth", "transactions"])
+    token = _exchange(plaid, link, link.post("match", **HOUNDSTOOTH_SAVING))
+    body = plaid.ok("/auth/get", access_token=token)
+    assert openapi_errors("/auth/get", body) == []
+    sdk_deserialize("/auth/get", body)
+    (account,) = body["accounts"]
+    assert (account["name"], account["mask"], account["subtype"]) == (
+        "Plaid Saving",
+        "1111",
+        "savings",
+    )
+    assert account.get("verification_status") is None
+    assert [n["account_id"] for n in body["numbers"]["ach"]] == [account["account_id"]]
+    item = plaid.ok("/item/get", access_token=token)["item"]
+    assert (item["institution_id"], item["auth_method"]) == ("ins_109512", "INSTANT_MATCH")
+    assert set(item["products"]) == {"auth", "transactions"}  # a login stands behind it
+    plaid.ok("/accounts/balance/get", access_token=token)
+    session = _session(plaid, link)
+    assert [a["mask"] for a in session["on_success"]["metadata"]["accounts"]] == ["1111"]
+    names = [e["event_name"] for e in session["events"]]
+    typed = names.index("TRANSITION_VIEW")
+    assert names[typed : typed + 3] == [
+        "TRANSITION_VIEW",
+        "SUBMIT_ROUTING_NUMBER",
+        "SUBMIT_ACCOUNT_NUMBER",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("form", "words"),
+    [
+        ({**HOUNDSTOOTH_SAVING, "account_number": "1111222233330000"}, "account number"),
+        ({**HOUNDSTOOTH_SAVING, "routing_number": "110000000"}, "routing number"),
+    ],
+)
+def test_numbers_that_do_not_match_fail_naming_the_field(
+    plaid: PlaidClient, form: dict[str, str], words: str
+) -> None:
+    link = _signed_in_at_houndstooth(plaid)
+    failed = link.post("match", **form)
+    assert failed.status_code == 303
+    page = link.page()
+    assert "INSTANT_MATCH_FAILED" in page and f"Check the {words}" in page
+    assert f"{words.capitalize()} does not match Plaid Saving ••1111." in page
+    link.post("exit")
+    exit_error = _session(plaid, link)["on_exit"]["error"]
+    assert (exit_error["error_type"], exit_error["error_code"]) == (
+        "ITEM_ERROR",
+        "INSTANT_MATCH_FAILED",
+    )
+    assert _session(plaid, link)["on_success"] is None
+
+
+def test_malformed_numbers_name_the_field_and_try_again_leads_back(
+    plaid: PlaidClient,
+) -> None:
+    link = _signed_in_at_houndstooth(plaid)
+    link.post("match", **{**HOUNDSTOOTH_SAVING, "routing_number": "12345"})
+    page = link.page()
+    assert "Check the routing number" in page and "INVALID_FIELD" in page
+    link.post("retry")  # back to the sign-in, then the numbers again
+    link.post("credentials", username="user_good", password="pass_good")
+    done = link.post("match", **HOUNDSTOOTH_SAVING)
+    assert "public_token=public-sandbox-" in link.continue_from(done)
+
+
+@pytest.mark.parametrize(
+    ("password", "config", "method"),
+    [
+        ("pass_good", {"auth": {"instant_match_enabled": False}}, "INSTANT_AUTH"),
+        ("pass_good", {"products": ["transactions"]}, None),
+        ("microdeposits_good", {}, "AUTOMATED_MICRODEPOSITS"),
+    ],
+)
+def test_instant_match_needs_its_flag_auth_and_the_good_password(
+    plaid: PlaidClient, password: str, config: dict[str, Any], method: str | None
+) -> None:
+    """The flag turned off, a Link without Auth, or automated micro-deposits' password:
+    the sign-in finishes as at any bank, with every account."""
+    link = _signed_in_at_houndstooth(plaid, password, **config)
+    page = link.page()
+    assert "Confirm your account numbers" not in page
+    sessions = plaid.ok("/link/token/get", link_token=link.token)["link_sessions"]
+    public = sessions[0]["on_success"]["public_token"]
+    token = plaid.ok("/item/public_token/exchange", public_token=public)["access_token"]
+    assert len(plaid.ok("/accounts/get", access_token=token)["accounts"]) > 1
+    assert plaid.ok("/item/get", access_token=token)["item"]["auth_method"] == method
