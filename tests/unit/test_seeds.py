@@ -174,8 +174,9 @@ def test_institution_fields_take_allowed_values() -> None:
 
 
 def test_banks_with_an_auth_method_list_auth_as_the_readme_says() -> None:
-    """The sandbox runs neither Instant Match nor Instant Micro-deposits, so Houndstooth and
-    Windowpane serve Auth by Instant Auth and list it; the README once said they did not."""
+    """Houndstooth and Windowpane name the flow Plaid tests at them (Instant Match, Instant
+    Micro-deposits), and list ``auth`` too: their logins' numbers also come by Instant Auth
+    (the README once said they did not list it)."""
     with_method = [i for i in institutions() if i["auth_method"] is not None]
     assert {i["institution_id"] for i in with_method} == {"ins_109512", "ins_135858"}
     assert all("auth" in i["products"] for i in with_method)
