@@ -81,6 +81,7 @@ from .link import config as link_config
 from .link import products as link_products
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
+from .link.typed_steps import TypedSteps as TypedSteps
 from .microdeposits import INSTANT_INSTITUTION as INSTANT_INSTITUTION
 from .microdeposits import INSTANT_MATCH as INSTANT_MATCH
 from .models import (

@@ -20,7 +20,7 @@ from flask import Response, abort, redirect, render_template, request, session, 
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core import errors, institutions
-from ..core.bank import Bank, LinkFlow, link_session_by_oauth_state
+from ..core.bank import Bank, LinkFlow, TypedSteps, link_session_by_oauth_state
 from ..core.models import LinkSession, LinkToken, Tenant
 from ..extensions import current_session, db, tenant_bank
 from ..plaid.errors import display_message
@@ -73,14 +73,14 @@ TITLES = {
 # Numbers typed by hand (Same Day micro-deposits): each field in words and its digits. The
 # form lets the browser check them first; the pane for a refused one names it.
 NUMBER_FIELDS = {
-    "routing_number": ("routing number", LinkFlow.ROUTING_DIGITS, LinkFlow.ROUTING_DIGITS),
-    "account_number": ("account number", *LinkFlow.ACCOUNT_DIGITS),
+    "routing_number": ("routing number", TypedSteps.ROUTING_DIGITS, TypedSteps.ROUTING_DIGITS),
+    "account_number": ("account number", *TypedSteps.ACCOUNT_DIGITS),
 }
 # A Canada-only Link's numbers (Database Insights over EFT), in the same form.
 EFT_NUMBER_FIELDS = {
-    "institution_number": ("institution number", *[LinkFlow.EFT_INSTITUTION_DIGITS] * 2),
-    "branch_number": ("transit (branch) number", *[LinkFlow.EFT_BRANCH_DIGITS] * 2),
-    "account_number": ("account number", *LinkFlow.EFT_ACCOUNT_DIGITS),
+    "institution_number": ("institution number", *[TypedSteps.EFT_INSTITUTION_DIGITS] * 2),
+    "branch_number": ("transit (branch) number", *[TypedSteps.EFT_BRANCH_DIGITS] * 2),
+    "account_number": ("account number", *TypedSteps.EFT_ACCOUNT_DIGITS),
 }
 # The latest OAuth ``state``s this browser was sent to a bank with, and their link tokens.
 OAUTH_STATES, KEPT_STATES = "link_oauth_states", 8
@@ -187,9 +187,9 @@ def link_page() -> str:
     if current.step == LinkFlow.SELECT:
         query = request.args.get("q", "").strip()
         context.update(query=query, institutions=LinkFlow.offered(link, query or None))
-        context["manual_entry"] = LinkFlow.offers_manual_entry(link)
+        context["manual_entry"] = TypedSteps.offers_manual_entry(link)
         context["auth_flags"] = link.config.get("auth") or {}
-        eft = LinkFlow.takes_eft_numbers(link)
+        eft = TypedSteps.takes_eft_numbers(link)
         context["number_fields"] = EFT_NUMBER_FIELDS if eft else NUMBER_FIELDS
         context["eft"] = eft
     elif current.step == LinkFlow.MFA:
@@ -199,7 +199,7 @@ def link_page() -> str:
         context["pane"] = bank.link.account_pane(current, link)
         context["field"], context["one"] = LinkFlow.ACCOUNT_FIELD, LinkFlow.ONE_ACCOUNT
     elif current.step == LinkFlow.MATCH:
-        context["account"] = bank.link.match_account(current)
+        context["account"] = bank.link.typed.match_account(current)
         context["number_fields"] = NUMBER_FIELDS
     elif current.step == LinkFlow.ERROR:
         context["error"] = _error_pane(current.data["error"])
@@ -276,13 +276,13 @@ def _step(
         bank.link.submit_credentials(
             current, link, form.get("username", ""), form.get("password", "")
         )
-    elif action == "manual" and LinkFlow.takes_eft_numbers(link):
+    elif action == "manual" and TypedSteps.takes_eft_numbers(link):
         numbers = (form.get(field, "").strip() for field in EFT_NUMBER_FIELDS)
         institution, branch, account = numbers
         name = form.get("verification_name", "")
-        bank.link.submit_eft_entry(current, link, (institution, branch, account), name)
+        bank.link.typed.submit_eft_entry(current, link, (institution, branch, account), name)
     elif action == "manual":
-        bank.link.submit_manual_entry(
+        bank.link.typed.submit_manual_entry(
             current,
             link,
             form.get("routing_number", "").strip(),
@@ -290,7 +290,7 @@ def _step(
             form.get("verification_name", ""),
         )
     elif action == "match":
-        bank.link.submit_instant_match(
+        bank.link.typed.submit_instant_match(
             current,
             link,
             form.get("routing_number", "").strip(),
@@ -299,7 +299,7 @@ def _step(
     elif action == "mfa":
         bank.link.submit_mfa(current, link, answers)
     elif action == "verify":
-        bank.link.submit_deposit_code(current, link, form.get("code", ""))
+        bank.link.typed.submit_deposit_code(current, link, form.get("code", ""))
     elif action == "accounts":
         bank.link.submit_accounts(current, link, form.getlist(LinkFlow.ACCOUNT_FIELD))
     elif action == "retry":

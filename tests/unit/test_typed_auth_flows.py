@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.core import database_auth, microdeposits
+from sandbox.core import database_auth, microdeposits, users
 from sandbox.core.errors import InstantMatchFailed, InvalidField, ProductNotReady
 from sandbox.core.link import config as link_config
 from sandbox.core.link import typed
@@ -269,13 +269,19 @@ def test_instant_match_takes_plaids_numbers_for_plaid_saving() -> None:
     typed.instant_match(SAVING_ROUTING, SAVING_ACCOUNT, "Plaid Saving", "1111")  # no raise
 
 
+def test_the_account_instant_match_verifies_ends_in_its_test_numbers() -> None:
+    """``typed.instant_match`` checks only the numbers: Link asks for them for
+    ``user_good``'s first savings account alone, whose mask must be their last four."""
+    recipe = users.persona(users.personas()["users"]["user_good"])
+    target = next(a for a in recipe["accounts"] if a["subtype"] == typed.INSTANT_MATCH_SUBTYPE)
+    assert target["mask"] == typed.INSTANT_MATCH_ACCOUNT[-4:] == SAVING_ACCOUNT[-4:]
+
+
 @pytest.mark.parametrize(
     ("routing", "account", "mask", "field"),
     [
         ("110000000", SAVING_ACCOUNT, "1111", "routing_number"),
         (SAVING_ROUTING, "1111222233330000", "1111", "account_number"),
-        # The right number typed for an account whose last four it does not end in.
-        (SAVING_ROUTING, SAVING_ACCOUNT, "0000", "account_number"),
     ],
 )
 def test_numbers_that_do_not_match_fail_naming_the_field(

@@ -3,14 +3,12 @@
 A session moves ``consent`` → ``select_institution`` → ``credentials`` → ``mfa`` (rounds)
 (→ ``select_account``, when the app chose Link's Account Select pane: ``account_select``)
 → ``done``, or from the institution to ``oauth`` (the bank's own authorize page) and back
-to ``done``. With a manual Auth flow enabled (``typed``: Same Day or Instant micro-deposits,
-Database Insights or Match), the institution pane also takes routing and account numbers
-typed by hand: ``done`` at once (Same Day: the account awaiting its deposit; the database
-flows: verified), or for Instant micro-deposits the deposit's code in the same session
-(``verify_deposits``). At a bank whose numbers come by Instant Match, a sign-in with Auth
-asks for the routing and account numbers of the one account it verifies
-(``instant_match``) before ``done``. Reopening Link in update mode on a Same Day item asks
-for the code.
+to ``done``. With a manual Auth flow enabled, the institution pane also takes numbers typed
+by hand, and at a bank whose numbers come by Instant Match a sign-in with Auth asks for the
+numbers of the one account it verifies (``instant_match``) before ``done``; those panes, and
+the deposit's code (``verify_deposits``) they or update mode on a Same Day item ask for, are
+``typed_steps`` (``bank.link.typed``). The step names and what every step does alike are
+``steps``.
 A failure parks it at ``error`` until the user retries or exits. Update mode
 (``access_token`` on the link token) starts at the item's bank and repairs the item
 instead of creating one. Finished sessions are recorded on the link token as facts (outcome,
@@ -19,8 +17,7 @@ instants, shared accounts, events); a dialect words them (Plaid: ``/link/token/g
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -29,30 +26,35 @@ from sqlalchemy.orm import Session
 from .. import accounts as accounts_mod
 from .. import errors, institutions, items, microdeposits, tokens, users
 from ..institutions import Institution
-from ..microdeposits import Typed
 from ..models import Account, Item, LinkSession, LinkToken
 from ..webhooks import outbox as webhooks
-from . import account_select, typed
+from . import account_select, typed_steps
 from . import products as link_products
+from .steps import (
+    CONSENT,
+    CREDENTIALS,
+    DONE,
+    ERROR,
+    EXITED,
+    FINISHED,
+    MATCH,
+    MFA,
+    OAUTH,
+    SELECT,
+    SELECT_ACCOUNT,
+    VERIFY,
+    dump_login,
+    event,
+    expect,
+    instant,
+    is_update,
+    load_login,
+)
+from .typed_steps import TypedSteps
 
 if TYPE_CHECKING:
     from ..bank import Bank
 
-CONSENT, SELECT, CREDENTIALS, MFA, OAUTH = (
-    "consent",
-    "select_institution",
-    "credentials",
-    "mfa",
-    "oauth",
-)
-VERIFY, SELECT_ACCOUNT, MATCH = "verify_deposits", "select_account", "instant_match"
-ERROR, DONE, EXITED = "error", "done", "exited"
-FINISHED = {DONE, EXITED}
-# Plaid's Link events after typed numbers (``TRANSITION_VIEW`` to ``NUMBERS`` comes first).
-AUTHORIZED_EVENTS = {
-    microdeposits.SAME_DAY: "SAME_DAY_MICRODEPOSIT_AUTHORIZED",
-    microdeposits.INSTANT: "INSTANT_MICRODEPOSIT_AUTHORIZED",
-}
 # Plaid's onExit ``status`` for the step the user left from.
 EXIT_STATUS = {
     CONSENT: "requires_consent",
@@ -75,28 +77,6 @@ def by_oauth_state(db_session: Session, state: str) -> LinkSession | None:
     return db_session.scalar(select(LinkSession).where(LinkSession.oauth_state == state))
 
 
-def is_update(link: LinkToken) -> bool:
-    """Whether ``link`` repairs an existing item (update mode)."""
-    return bool(link.config.get("access_token"))
-
-
-def _holder(link: LinkToken, name: str) -> str | None:
-    """The holder's name typed, else the link token's ``user.legal_name`` (as Link fills
-    it in)."""
-    return name.strip() or (link.config.get("user") or {}).get("legal_name") or None
-
-
-def offers_manual_entry(link: LinkToken) -> bool:
-    """Whether the institution pane takes numbers typed by hand (``typed``)."""
-    return typed.offers_manual_entry(link.config.get("auth") or {})
-
-
-def takes_eft_numbers(link: LinkToken) -> bool:
-    """Whether typed numbers are Canadian (institution, branch, account): a Canada-only Link,
-    the one country besides the US whose Link offers Database Insights."""
-    return list(link.config["country_codes"]) == ["CA"]
-
-
 def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
     """Banks the picker shows: in the token's countries, supporting all its products, the
     one ``institution_data.routing_number`` highlights first."""
@@ -115,14 +95,14 @@ def offered(link: LinkToken, query: str | None = None) -> list[Institution]:
 
 def mfa_challenge(session: LinkSession) -> tuple[users.Mfa, int]:
     """The pending MFA challenge and the 0-based round the user is on."""
-    _expect(session, MFA)
+    expect(session, MFA)
     return load_login(session.data["login"]).mfa or users.Mfa("device"), session.data["mfa_round"]
 
 
 def retry(session: LinkSession, link: LinkToken) -> None:
     """Leave the error pane for the step that failed; after the bank's own failure, the bank
     list with nothing chosen (update mode: through the consent pane to the item's bank)."""
-    _expect(session, ERROR)
+    expect(session, ERROR)
     step = session.data.get("retry_step", CREDENTIALS)
     if step == SELECT:
         session.institution_id = None
@@ -159,22 +139,12 @@ def _record(link: LinkToken, session: LinkSession, outcome: str, **facts: Any) -
     entry = {
         "session_id": session.id,
         "outcome": outcome,  # "success" or "exit"
-        "started_at": _instant(session.started_at),
-        "finished_at": _instant(session.finished_at),
+        "started_at": instant(session.started_at),
+        "finished_at": instant(session.finished_at),
         "events": session.data.get("events", []),
         **facts,
     }
     link.sessions = [*(link.sessions or []), entry]
-
-
-def _event(session: LinkSession, now: dt.datetime, name: str, **metadata: Any) -> None:
-    event = {"id": tokens.session_id(), "at": _instant(now), "name": name, "metadata": metadata}
-    session.data = {**session.data, "events": [*session.data.get("events", []), event]}
-
-
-def _expect(session: LinkSession, step: str) -> None:
-    if session.step != step:
-        raise errors.InvalidField(f"this Link session is not at the {step} step", field="step")
 
 
 def _account_facts(account: Account) -> dict[str, Any]:
@@ -189,36 +159,6 @@ def _account_facts(account: Account) -> dict[str, Any]:
     }
 
 
-def _instant(value: dt.datetime | None) -> str | None:
-    """An instant as stored in JSON columns: ISO 8601 in UTC, to the microsecond."""
-    return None if value is None else value.astimezone(dt.UTC).isoformat()
-
-
-def dump_login(login: users.Login) -> dict[str, Any]:
-    """A login as JSON (sessions between MFA rounds and OAuth grants carry it)."""
-    return {
-        "username": login.username,
-        "persona": login.persona,
-        "custom": login.custom,
-        "mfa": asdict(login.mfa) if login.mfa else None,
-        "condition": login.condition,
-        "eternal": login.eternal,
-    }
-
-
-def load_login(raw: dict[str, Any]) -> users.Login:
-    """A login back from :func:`dump_login`."""
-    mfa = users.Mfa(**raw["mfa"]) if raw.get("mfa") else None
-    return users.Login(
-        raw["username"],
-        raw["persona"],
-        mfa=mfa,
-        custom=raw.get("custom"),
-        condition=raw.get("condition"),
-        eternal=bool(raw.get("eternal")),
-    )
-
-
 class LinkFlow:
     """``bank.link``: the hosted Link steps of one tenant's bank."""
 
@@ -231,17 +171,9 @@ class LinkFlow:
         account_select.FIELD,
         account_select.ONE,
     )
-    ROUTING_DIGITS, ACCOUNT_DIGITS = typed.ROUTING_DIGITS, typed.ACCOUNT_DIGITS
-    EFT_INSTITUTION_DIGITS, EFT_BRANCH_DIGITS = (
-        typed.EFT_INSTITUTION_DIGITS,
-        typed.EFT_BRANCH_DIGITS,
-    )
-    EFT_ACCOUNT_DIGITS = typed.EFT_ACCOUNT_DIGITS
     is_update = staticmethod(is_update)
     offered = staticmethod(offered)
     mfa_challenge = staticmethod(mfa_challenge)
-    offers_manual_entry = staticmethod(offers_manual_entry)
-    takes_eft_numbers = staticmethod(takes_eft_numbers)
     retry = staticmethod(retry)
     can_go_back = staticmethod(can_go_back)
     back_to_banks = staticmethod(back_to_banks)
@@ -250,6 +182,11 @@ class LinkFlow:
 
     def __init__(self, bank: Bank) -> None:
         self.bank = bank
+
+    @cached_property
+    def typed(self) -> TypedSteps:
+        """The panes where numbers are typed: manual entry, a deposit's code, Instant Match."""
+        return TypedSteps(self)
 
     def has_expired(self, link: LinkToken) -> bool:
         """Whether ``link`` has expired (on the tenant's clock)."""
@@ -271,7 +208,7 @@ class LinkFlow:
             finished_at=None,
         )
         self.bank.session.add(session)
-        _event(session, now, "OPEN")
+        event(session, now, "OPEN")
         return session
 
     def find(self, link: LinkToken, session_id: str | None) -> LinkSession | None:
@@ -283,7 +220,7 @@ class LinkFlow:
 
     def accept_consent(self, session: LinkSession, link: LinkToken) -> None:
         """The user agreed to share data; update mode goes straight to the item's bank."""
-        _expect(session, CONSENT)
+        expect(session, CONSENT)
         if is_update(link):
             item = self.bank.item(link.config["access_token"], allow_error=True)
             if microdeposits.awaiting_code(item) is not None:
@@ -297,7 +234,7 @@ class LinkFlow:
         self, session: LinkSession, link: LinkToken, institution_id: str
     ) -> None:
         """The user picked a bank: credentials for most, the bank's own page for OAuth banks."""
-        _expect(session, SELECT)
+        expect(session, SELECT)
         chosen = [i for i in offered(link) if i.institution_id == institution_id]
         if not chosen:
             raise errors.InvalidInstitution(field="institution_id")
@@ -306,7 +243,7 @@ class LinkFlow:
     def _choose(self, session: LinkSession, institution: Institution) -> None:
         session.institution_id = institution.institution_id
         session.step = OAUTH if institution.oauth else CREDENTIALS
-        _event(
+        event(
             session,
             self.bank.now(),
             "SELECT_INSTITUTION",
@@ -317,8 +254,8 @@ class LinkFlow:
         self, session: LinkSession, link: LinkToken, username: str, password: str
     ) -> None:
         """Check the test credentials: an MFA challenge, a finished item, or an error pane."""
-        _expect(session, CREDENTIALS)
-        _event(session, self.bank.now(), "SUBMIT_CREDENTIALS")
+        expect(session, CREDENTIALS)
+        event(session, self.bank.now(), "SUBMIT_CREDENTIALS")
         try:
             login = users.check_credentials(username.strip(), password)
             if login.mfa is not None:
@@ -329,102 +266,10 @@ class LinkFlow:
         except errors.CoreError as exc:
             self.fail(session, exc)
 
-    def submit_manual_entry(
-        self, session: LinkSession, link: LinkToken, routing: str, account: str, name: str
-    ) -> None:
-        """Numbers (and the holder's name) typed by hand: the flow they start (``typed``)
-        makes the item at once, or for Instant micro-deposits asks for the code first. The
-        name defaults to the link token's ``user.legal_name``, as Plaid's Link fills it."""
-        _expect(session, SELECT)
-        holder = _holder(link, name)
-        entry = typed.route(link.config.get("auth") or {}, routing, account, holder)
-        now = self.bank.now()
-        _event(session, now, "TRANSITION_VIEW", view_name="NUMBERS")
-        _event(session, now, "SUBMIT_ROUTING_NUMBER", routing_number=routing)
-        self._start_typed(session, link, entry, account, holder)
-
-    def submit_eft_entry(
-        self,
-        session: LinkSession,
-        link: LinkToken,
-        numbers: tuple[str, str, str],
-        name: str,
-    ) -> None:
-        """Canadian numbers typed by hand (institution, branch, account) and the holder's
-        name: Database Insights makes the item at once. (unconfirmed) Link's events for
-        them are taken to be the US flow's, without ``SUBMIT_ROUTING_NUMBER``."""
-        _expect(session, SELECT)
-        holder = _holder(link, name)
-        institution, branch, account = numbers
-        auth = link.config.get("auth") or {}
-        entry = typed.route_eft(auth, institution, branch, account, holder)
-        _event(session, self.bank.now(), "TRANSITION_VIEW", view_name="NUMBERS")
-        self._start_typed(session, link, entry, account, holder)
-
-    def _start_typed(
-        self,
-        session: LinkSession,
-        link: LinkToken,
-        entry: typed.Entry,
-        account: str,
-        holder: str | None,
-    ) -> None:
-        """Typed numbers were accepted: make the item, or first ask for the deposit's code."""
-        now = self.bank.now()
-        _event(session, now, "SUBMIT_ACCOUNT_NUMBER", account_number_mask=account[-4:])
-        if entry.typed.method in AUTHORIZED_EVENTS:
-            _event(session, now, AUTHORIZED_EVENTS[entry.typed.method])
-        session.institution_id = entry.institution_id
-        if entry.awaits_code:
-            session.data = {**session.data, "instant_name": holder}
-            session.step = VERIFY
-            return
-        self._complete_typed(session, link, entry.typed)
-
-    def _complete_typed(self, session: LinkSession, link: LinkToken, how: Typed) -> None:
-        """Make the item of typed numbers: its bank's first checking account, as ``how``."""
-        institution = institutions.get(session.institution_id or "")
-        login = users.manual_entry_login(how)
-        checking = [
-            a.ordinal for a in self.preview_accounts(institution, login) if a.subtype == "checking"
-        ]
-        self._complete(session, link, login, checking[:1])
-
-    def submit_deposit_code(self, session: LinkSession, link: LinkToken, code: str) -> None:
-        """The code of the deposit: right → ``manually_verified`` and done; wrong → the pane
-        again with the tries left (none left: ``verification_failed``). Instant
-        micro-deposits count the tries on the session, the item being made on the right one;
-        Same Day counts them on the account, in update mode."""
-        _expect(session, VERIFY)
-        if "instant_name" in session.data:
-            self._instant_code(session, link, code)
-            return
-        item = self.bank.item(link.config["access_token"], allow_error=True)
-        account = microdeposits.awaiting_code(item)
-        if account is None:
-            raise errors.InvalidField("no deposit awaits a code", field="code")
-        if microdeposits.enter_code(account, code):
-            # Update mode: the item is repaired, not made; the login only names its persona.
-            same_day = Typed(microdeposits.VERIFIED_BY_CODE, microdeposits.SAME_DAY)
-            self._complete(session, link, users.manual_entry_login(same_day), None)
-        else:
-            session.data = {**session.data, "attempts_left": microdeposits.attempts_left(account)}
-
-    def _instant_code(self, session: LinkSession, link: LinkToken, code: str) -> None:
-        left = session.data.get("attempts_left", microdeposits.MAX_ATTEMPTS)
-        right, used = microdeposits.check_code(code, microdeposits.MAX_ATTEMPTS - left)
-        if right:
-            verified = Typed(
-                microdeposits.VERIFIED_BY_CODE, microdeposits.INSTANT, session.data["instant_name"]
-            )
-            self._complete_typed(session, link, verified)
-        else:
-            session.data = {**session.data, "attempts_left": microdeposits.MAX_ATTEMPTS - used}
-
     def submit_mfa(self, session: LinkSession, link: LinkToken, answers: list[str]) -> None:
         """Check one round of MFA answers; the last right round finishes the login."""
         mfa, round_index = mfa_challenge(session)
-        _event(session, self.bank.now(), "SUBMIT_MFA", mfa_type=mfa.kind)
+        event(session, self.bank.now(), "SUBMIT_MFA", mfa_type=mfa.kind)
         try:
             if [a.strip() for a in answers] != mfa.expected(round_index):
                 raise errors.InvalidMfa()
@@ -438,15 +283,15 @@ class LinkFlow:
     def _signed_in(self, session: LinkSession, link: LinkToken, login: users.Login) -> None:
         """Credentials (and MFA) passed: finish, or first show the Account Select pane when
         the app chose one and the bank has an account to offer (none: finishing says so)."""
-        if self._leads_to_instant_match(session, link, login):
+        if typed_steps.leads_to_instant_match(session, link, login):
             session.data = {**session.data, "login": dump_login(login)}
             session.step = MATCH
-            _event(session, self.bank.now(), "TRANSITION_VIEW", view_name="NUMBERS")
+            event(session, self.bank.now(), "TRANSITION_VIEW", view_name="NUMBERS")
             return
         mode = account_select.mode_for(link.config)
         offered = [a.ordinal for a in self._selectable(session, link, login)] if mode else []
         if mode is None or not offered:
-            self._complete(session, link, login, None)
+            self.complete(session, link, login, None)
             return
         on_item = self.current_ordinals(link) if is_update(link) else None
         session.data = {
@@ -459,47 +304,7 @@ class LinkFlow:
             },
         }
         session.step = SELECT_ACCOUNT
-        _event(session, self.bank.now(), "TRANSITION_VIEW", view_name="SELECT_ACCOUNT")
-
-    def _leads_to_instant_match(
-        self, session: LinkSession, link: LinkToken, login: users.Login
-    ) -> bool:
-        """Whether the sign-in goes on to Instant Match: a new item at a bank whose numbers
-        come by it (``typed.offers_instant_match``) with Plaid's test login ``user_good``
-        (its ``microdeposits_good`` password picks automated micro-deposits instead)."""
-        institution = institutions.get(session.institution_id or "")
-        return (
-            not is_update(link)
-            and login.username == "user_good"
-            and not login.automated_microdeposits
-            and typed.offers_instant_match(
-                link.config.get("auth") or {},
-                list(link.config.get("products") or []),
-                institution.auth_method,
-            )
-        )
-
-    def match_account(self, session: LinkSession) -> Account:
-        """The account Instant Match verifies, whose numbers the pane asks for: the login's
-        first savings account (Plaid's sandbox: Plaid Saving ••1111)."""
-        _expect(session, MATCH)
-        institution = institutions.get(session.institution_id or "")
-        listed = self.preview_accounts(institution, load_login(session.data["login"]))
-        return next(a for a in listed if a.subtype == typed.INSTANT_MATCH_SUBTYPE)
-
-    def submit_instant_match(
-        self, session: LinkSession, link: LinkToken, routing: str, account: str
-    ) -> None:
-        """Numbers typed for the account Instant Match verifies: matched, the item is made
-        with that one account (``auth_method`` INSTANT_MATCH); else the error names the
-        field (``INVALID_FIELD`` malformed, ``INSTANT_MATCH_FAILED`` not matching)."""
-        target = self.match_account(session)
-        now = self.bank.now()
-        _event(session, now, "SUBMIT_ROUTING_NUMBER", routing_number=routing)
-        _event(session, now, "SUBMIT_ACCOUNT_NUMBER", account_number_mask=account[-4:])
-        typed.instant_match(routing, account, target.name, target.mask or "")
-        login = replace(load_login(session.data["login"]), instant_match=target.ordinal)
-        self._complete(session, link, login, [target.ordinal])
+        event(session, self.bank.now(), "TRANSITION_VIEW", view_name="SELECT_ACCOUNT")
 
     def _selectable(
         self, session: LinkSession, link: LinkToken, login: users.Login
@@ -518,7 +323,7 @@ class LinkFlow:
     def account_pane(self, session: LinkSession, link: LinkToken) -> dict[str, Any]:
         """What the Account Select pane shows: its mode, the accounts offered (unsaved) and
         those ticked, and why the last submission was refused (if it was)."""
-        _expect(session, SELECT_ACCOUNT)
+        expect(session, SELECT_ACCOUNT)
         pane = session.data["account_select"]
         institution = institutions.get(session.institution_id or "")
         listed = self.preview_accounts(institution, load_login(session.data["login"]))
@@ -532,7 +337,7 @@ class LinkFlow:
     def submit_accounts(self, session: LinkSession, link: LinkToken, values: list[str]) -> None:
         """The user chose accounts on the pane: finish with those only (in update mode the
         unticked ones leave the item). A refused choice stays on the pane, saying why."""
-        _expect(session, SELECT_ACCOUNT)
+        expect(session, SELECT_ACCOUNT)
         pane = session.data["account_select"]
         try:
             ordinals = account_select.chosen(pane["mode"], pane["offered"], values)
@@ -540,27 +345,27 @@ class LinkFlow:
             session.data = {**session.data, "account_select": {**pane, "problem": exc.message}}
             return
         try:
-            self._complete(session, link, load_login(session.data["login"]), ordinals)
+            self.complete(session, link, load_login(session.data["login"]), ordinals)
         except errors.CoreError as exc:
             self.fail(session, exc)
 
     def begin_oauth(self, session: LinkSession, state: str, code_verifier: str) -> None:
         """Remember the PKCE verifier and state of the trip to the bank's authorize page."""
-        _expect(session, OAUTH)
+        expect(session, OAUTH)
         session.oauth_state = state
         session.data = {**session.data, "code_verifier": code_verifier}
-        _event(session, self.bank.now(), "OPEN_OAUTH")
+        event(session, self.bank.now(), "OPEN_OAUTH")
 
     def finish_oauth(
         self, session: LinkSession, link: LinkToken, login: users.Login, accounts: list[int]
     ) -> None:
         """The bank granted access to ``accounts``: create (or repair) the item with those only.
         The ``state`` stays on a session that succeeds (``by_oauth_state``); a failure clears it."""
-        _expect(session, OAUTH)
+        expect(session, OAUTH)
         try:
             if not accounts:
                 raise errors.AccessNotGranted()
-            self._complete(session, link, login, accounts)
+            self.complete(session, link, login, accounts)
         except errors.CoreError as exc:
             self.fail(session, exc)
 
@@ -583,7 +388,7 @@ class LinkFlow:
             "retry_step": retry_step,
         }
         session.step = ERROR
-        _event(session, self.bank.now(), "ERROR", condition=exc.condition)
+        event(session, self.bank.now(), "ERROR", condition=exc.condition)
 
     def exit_session(self, session: LinkSession, link: LinkToken, error: str | None) -> None:
         """The user closed Link (``error``: the condition on screen, if any): record the exit
@@ -591,7 +396,7 @@ class LinkFlow:
         now = self.bank.now()
         status = EXIT_STATUS.get(session.step, "requires_credentials")
         session.step, session.finished_at, session.oauth_state = EXITED, now, None
-        _event(session, now, "EXIT")
+        event(session, now, "EXIT")
         _record(
             link,
             session,
@@ -619,13 +424,16 @@ class LinkFlow:
             accounts_mod.recipes_for(recipe, login.custom),
         )
 
-    def _complete(
+    def complete(
         self,
         session: LinkSession,
         link: LinkToken,
         login: users.Login,
         consented: list[int] | None,
     ) -> None:
+        """Make (or in update mode repair) the item with the ``consented`` accounts (``None``:
+        those the link token's filters let through; in update mode, the item's as they are),
+        hand off its public token and record the success: every path's last step."""
         institution = institutions.get(session.institution_id or "")
         not_added: list[str] = []
         with self.bank.session.begin_nested():
@@ -640,7 +448,7 @@ class LinkFlow:
             public_token = self.bank.issue_public_token(item, link if is_update(link) else None)
         now = self.bank.now()
         session.step, session.finished_at = DONE, now
-        _event(session, now, "HANDOFF")
+        event(session, now, "HANDOFF")
         session.data = {**session.data, "public_token": public_token}
         _record(
             link,
