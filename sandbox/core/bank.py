@@ -20,6 +20,7 @@ from . import (
     balances,
     calls,
     consent,
+    database_auth,
     errors,
     explorer,
     identity_match,
@@ -46,6 +47,7 @@ from .assets import ReportContent as ReportContent
 from .balances import Series
 from .calls import Called
 from .clock import Clock as Clock
+from .database_auth import Verification as Verification
 from .database_auth import verification_insights as verification_insights
 from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
@@ -79,8 +81,10 @@ from .ledger.entities import merchant_entity as merchant_entity
 from .liabilities import Report as Report
 from .link import config as link_config
 from .link import products as link_products
+from .link import typed as link_typed
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
+from .link.typed import NumberFields as NumberFields
 from .link.typed_steps import TypedSteps as TypedSteps
 from .microdeposits import INSTANT_INSTITUTION as INSTANT_INSTITUTION
 from .microdeposits import INSTANT_MATCH as INSTANT_MATCH
@@ -706,6 +710,28 @@ class Bank:
         microdeposits.check_verified(view.accounts)
         return view
 
+    def verify_auth(
+        self, routing: str, account: str, name: str | None, named: NumberFields
+    ) -> Verification:
+        """``/auth/verify``: Database Insights on numbers an app collected without Link. Valid
+        numbers make an Auth-only item of one checking account carrying the verdict, as Link's
+        typed numbers do (``link_typed.verify``); it gets no access token, only its id."""
+        entry = link_typed.verify(routing, account, name, named)
+        if entry is None:
+            return Verification(
+                None, database_auth.FAIL, verification_insights(database_auth.FAIL, name)
+            )
+        institution = institutions.get(entry.institution_id)
+        login = users.manual_entry_login(entry.typed)
+        checking = [
+            a.ordinal
+            for a in self.link.preview_accounts(institution, login)
+            if a.subtype == "checking"
+        ]
+        item = self.create_item(institution, login, ["auth"], selected_accounts=checking[:1])
+        status = entry.typed.status
+        return Verification(item, status, verification_insights(status, name))
+
     def set_verification_status(self, access_token: str, account_id: str, status: str) -> None:
         """``/sandbox/item/set_verification_status``: settle an automated micro-deposit."""
         item = self.item(access_token)
@@ -720,6 +746,14 @@ class Bank:
         """``identity`` for accounts already in hand."""
         self.bill(view.item, "identity")
         return view
+
+    def refresh_identity(self, access_token: str) -> Item:
+        """``/identity/refresh``: look at the owners again. Plaid fires
+        ``IDENTITY``/``DEFAULT_UPDATE`` only when it finds a change, and the sandbox's owners
+        never change, so the refresh queues nothing; it bills Identity as ``/identity/get``."""
+        item = self.item(access_token)
+        self.bill(item, "identity")
+        return item
 
     def identity_match(
         self, access_token: str, user: dict[str, Any], account_ids: list[str] | None = None

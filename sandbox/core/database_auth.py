@@ -21,7 +21,11 @@ and branch).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Item
 
 PASS = "database_insights_pass"
 CAUTION = "database_insights_pass_with_caution"
@@ -44,6 +48,16 @@ FULL_SCORE = 100
 # DIVERGES: (unconfirmed) Plaid documents only John Smith's score; another name typed for an
 # account its network knows scores 0 here, as a name that matches none of the holders.
 NO_MATCH_SCORE = 0
+
+
+@dataclass(frozen=True)
+class Verification:
+    """``/auth/verify``'s answer: the item made for the numbers (None when Plaid would find
+    them invalid and make none), Database Insights' verdict and its evidence."""
+
+    item: Item | None
+    status: str
+    insights: dict[str, Any] | None
 
 
 def insights_status(account_number: str) -> str:

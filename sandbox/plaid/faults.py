@@ -33,6 +33,7 @@ add_outage_endpoints(
         "/accounts/*",
         "/auth/get",
         "/identity/get",
+        "/identity/refresh",
         "/liabilities/get",
         "/investments/*",
         "/transactions/*",

@@ -50,6 +50,7 @@ REQUIRED_VALUES: dict[str, Any] = {
     "client_transaction_id": "cross-tenant-probe",
     "amount": 5.0,
     "verification_status": "automatically_verified",
+    "reason_code": "OTHER",
 }
 # Fields the sandbox needs beyond Plaid's required list, as Plaid's service does.
 EXTRA_VALUES: dict[str, dict[str, Any]] = {

@@ -16,6 +16,9 @@ transit, and account number), for Database Insights, the one flow Plaid offers t
 Instant Match takes the same numbers after a sign-in, not instead of one: at a bank that
 cannot return full numbers (Plaid's sandbox: Houndstooth Bank), Link asks for them and
 matches them to the account the bank shows by its last four digits (``instant_match``).
+
+Plaid's ``/auth/verify`` runs Database Insights on numbers an app collected without Link
+(``verify``): the same checks and verdicts, the errors naming the API's fields.
 """
 
 from __future__ import annotations
@@ -46,6 +49,19 @@ INSTANT_MATCH_SUBTYPE = "savings"
 MANUAL_ENTRY_INSTITUTION = "ins_109508"
 # DIVERGES, likewise: Canadian typed numbers are kept at Plaid's Canadian test bank.
 EFT_ENTRY_INSTITUTION = "ins_43"
+
+
+@dataclass(frozen=True)
+class NumberFields:
+    """The names an error gives the typed numbers' fields: Link's form's by default, or those
+    of an API that takes the numbers (``/auth/verify``'s ``numbers.ach.routing``…)."""
+
+    routing: str = "routing_number"
+    account: str = "account_number"
+    name: str = "verification_name"
+
+
+FORM_FIELDS = NumberFields()
 
 
 @dataclass(frozen=True)
@@ -139,11 +155,26 @@ def _mismatch(field: str, shown: str, mask: str) -> NoReturn:
     raise InstantMatchFailed(f"{field} does not match {shown} ••{mask}", field=field)
 
 
-def check_numbers(routing: str, account: str, name: str | None) -> None:
+def check_numbers(
+    routing: str, account: str, name: str | None, named: NumberFields = FORM_FIELDS
+) -> None:
     """The shapes Link's form asks for: 9 digits, 4 to 17 digits, a name of bounded length."""
-    _check_digits("routing_number", routing, ROUTING_DIGITS, ROUTING_DIGITS)
-    _check_digits("account_number", account, *ACCOUNT_DIGITS)
-    _check_name(name)
+    _check_digits(named.routing, routing, ROUTING_DIGITS, ROUTING_DIGITS)
+    _check_digits(named.account, account, *ACCOUNT_DIGITS)
+    _check_name(name, named.name)
+
+
+def verify(routing: str, account: str, name: str | None, named: NumberFields) -> Entry | None:
+    """``/auth/verify``: Database Insights on numbers typed outside Link, whose verdict the
+    account number sets as in Link; raises ``INVALID_FIELD`` naming a malformed field. None
+    for a routing number that fails the ABA check: Plaid makes no item of numbers it finds
+    invalid (its reply's ``item_id`` "may not be created") and answers a fail. DIVERGES:
+    (unconfirmed) Link refuses that routing number instead, as its form's error."""
+    check_numbers(routing, account, name, named)
+    if not numbers.is_aba(routing):
+        return None
+    status = database_auth.insights_status(account)
+    return Entry(MANUAL_ENTRY_INSTITUTION, Typed(status, database_auth.INSIGHTS_METHOD, name))
 
 
 def _check_digits(field: str, value: str, fewest: int, most: int) -> None:
@@ -152,9 +183,8 @@ def _check_digits(field: str, value: str, fewest: int, most: int) -> None:
         raise InvalidField(f"{field} must be {span} digits", field=field)
 
 
-def _check_name(name: str | None) -> None:
+def _check_name(name: str | None, field: str = FORM_FIELDS.name) -> None:
     if name is not None and len(name) > VERIFICATION_NAME_CHARS:
         raise InvalidField(
-            f"verification_name must be at most {VERIFICATION_NAME_CHARS} characters",
-            field="verification_name",
+            f"{field} must be at most {VERIFICATION_NAME_CHARS} characters", field=field
         )

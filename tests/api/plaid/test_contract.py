@@ -533,10 +533,45 @@ def test_replies_carry_every_key_of_plaids_own_examples(plaid: PlaidClient) -> N
     assert None not in subtypes and {"common stock", "etf", "mutual fund", "cash"} & subtypes
 
 
+# Database Auth without Link, the on-demand identity refresh and the offboarding call.
+VERIFY_REFRESH_TERMINATE = {"/auth/verify", "/identity/refresh", "/item/products/terminate"}
+
+
+def test_verify_refresh_and_terminate_replies_and_errors_match_openapi_and_sdk(
+    plaid: PlaidClient,
+) -> None:
+    checker = Checker(plaid)
+    for account in ("1111222233331111", "1111222233333333", "9876543210"):
+        for name in ("John Smith", None):
+            numbers = {"ach": {"account": account, "routing": "021000021"}}
+            checker.call("/auth/verify", numbers=numbers, legal_name=name)
+    checker.call("/auth/verify", numbers={"ach": {"account": "12345678", "routing": "123456789"}})
+    token = _link(plaid, "ins_109508", "user_good", "pass_good")
+    checker.call("/identity/refresh", access_token=token)
+    checker.call("/item/products/terminate", access_token=token, reason_code="OTHER")
+    cases = [
+        ("/auth/verify", {"numbers": {"ach": {"account": "1", "routing": "021000021"}}}),
+        ("/identity/refresh", {"access_token": token}),  # terminated above
+        ("/item/products/terminate", {"access_token": token, "reason_code": "NOPE"}),
+    ]
+    codes = []
+    for path, body in cases:
+        error = plaid.error(path, **body)
+        codes.append((error.pop("http_status"), error["error_code"]))
+        checker.problems += [f"{path} {p}" for p in contract.error_errors(error)]
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert codes == [(400, "INVALID_FIELD"), (400, "ITEM_NOT_FOUND"), (400, "INVALID_FIELD")]
+    assert checker.checked == VERIFY_REFRESH_TERMINATE
+
+
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("plaid.")}
-    assert routes == (
-        ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS | PROCESSOR_TWINS
+    assert (
+        routes
+        == (
+            ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS | PROCESSOR_TWINS
+        )
+        | VERIFY_REFRESH_TERMINATE
     )
 
 
