@@ -109,6 +109,11 @@ def test_results_are_kept_seven_days_on_the_tenants_clock(tl_auth: AuthDialog) -
         ({"async": "yes"}, "async"),
         ({"async": "true", "webhook_uri": "not a uri"}, "webhook_uri"),
         ({"async": "true", "webhook_uri": "ftp://receiver.test/hook"}, "webhook_uri"),
+        # Unparseable: an unclosed IPv6 literal, a port past 65535 (no 500, no undeliverable task)
+        ({"async": "true", "webhook_uri": "http://[::1/hook"}, "webhook_uri"),
+        ({"async": "true", "webhook_uri": "http://receiver.test:99999/hook"}, "webhook_uri"),
+        # An address the sandbox never calls, refused at once as Plaid's dialect does
+        ({"async": "true", "webhook_uri": "http://169.254.169.254/latest"}, "webhook_uri"),
     ],
 )
 def test_a_bad_async_parameter_is_refused_at_once_naming_it(
