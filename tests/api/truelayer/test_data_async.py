@@ -195,6 +195,23 @@ def test_a_fault_rules_error_is_the_tasks_result_a_raw_status_the_reply(
     truelayer.error("/accounts", token, 503, "temporarily_unavailable", **{"async": "true"})
 
 
+@pytest.mark.parametrize("header", ["http_status=abc", "code=NOT_A_CODE", "{not json"])
+def test_a_malformed_sandbox_fault_header_is_refused_at_once_not_made_a_task(
+    truelayer: TrueLayerData, token: str, header: str
+) -> None:
+    """The sandbox's own header is the caller's mistake, refused before the call reaches the
+    bank, as a synchronous call refuses it: no task holds the refusal."""
+    headers = {"Authorization": f"Bearer {token}", "X-PSU-IP": "203.0.113.7"}
+    response = truelayer.http.get(
+        "/data/v1/accounts",
+        headers={**headers, "Sandbox-Fault": header},
+        query_string={"async": "true"},
+    )
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (400, "validation_error"), body
+    assert body["error_details"]["parameter"].startswith("Sandbox-Fault")
+
+
 class Receiver:
     """Stands in for ``requests.post`` in the dispatcher: records each webhook, answers 200."""
 

@@ -164,6 +164,18 @@ def test_a_bad_field_is_refused_at_once_naming_it(
     assert _tasks(truelayer) == before  # refused before it reached the bank: no task
 
 
+def test_a_malformed_sandbox_fault_header_is_refused_at_once(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    before = _tasks(truelayer)
+    headers = {"Authorization": f"Bearer {token}", "Sandbox-Fault": "http_status=abc"}
+    response = truelayer.http.post(PATH, headers={**headers, **USER_PRESENT}, json=WINDOW)
+    found = response.get_json()
+    assert (response.status_code, found["error"]) == (400, "validation_error"), found
+    assert found["error_details"] == {"parameter": "Sandbox-Fault.http_status"}
+    assert _tasks(truelayer) == before
+
+
 def test_a_body_that_is_not_json_is_refused_naming_the_body(
     truelayer: TrueLayerData, token: str
 ) -> None:
