@@ -9,7 +9,8 @@ and body), to the same connection only; ``webhook_uri`` receives TrueLayer's not
 sandbox's webhook outbox (retries, the control API's log).
 
 What the call would refuse before reaching the bank (a bad token, a scope the consent lacks,
-a bad ``async`` or ``webhook_uri``) is the immediate reply; what the bank answers (the data, a
+a bad ``async`` or ``webhook_uri``, a ``Sandbox-Fault`` header it cannot read) is the immediate
+reply; what the bank answers (the data, a
 mock user's ``error.<code>``, an unknown account, the unattended quota, an injected fault's
 error) is the task's result, ``Failed`` with TrueLayer's error envelope and its status. A bad
 ``from``/``to`` is checked before the call reaches the bank (it costs no quota) yet is still
@@ -34,9 +35,9 @@ from flask import Response, jsonify, request, url_for
 
 from .. import fault_replies
 from ..core import errors
-from ..core.bank import Bank, Grant, Notice, RequestSignature
+from ..core.bank import Bank, EgressRefused, Grant, Notice, RequestSignature
 from ..extensions import current_session
-from ..shared import public_url
+from ..shared import egress_policy, public_url
 from .fault_gate import DATA_PATHS
 from .render import instant
 
@@ -78,15 +79,24 @@ def requested(bank: Bank) -> AsyncCall | None:
 
 
 def webhook_uri_of(webhook_uri: str | None) -> str | None:
-    """A ``webhook_uri`` as given, if it is an absolute http(s) URI (else ``validation_error``
-    naming it): the query parameter of an async read and the field of a batch's body."""
+    """A ``webhook_uri`` as given, if it is an absolute http(s) URI with a valid port and not
+    an address the sandbox never calls (``core.egress``, as Plaid's dialect checks its webhook
+    URLs), else ``validation_error`` naming it: the query parameter of an async read and the
+    field of a batch's body. Refused now, not as a 202 whose webhook can never be delivered."""
     if webhook_uri is not None:
-        parts = urlsplit(webhook_uri)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(webhook_uri)
+            parts.port  # noqa: B018 -- raises for a port out of range
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("not an absolute http(s) URI")
+            egress_policy().check_url(webhook_uri)
+        except EgressRefused as exc:
+            raise errors.InvalidField(f"webhook_uri: {exc}", field="webhook_uri") from None
+        except ValueError:
             raise errors.InvalidField(
                 f"webhook_uri must be an absolute http(s) URI, not {webhook_uri[:80]!r}",
                 field="webhook_uri",
-            )
+            ) from None
     return webhook_uri
 
 

@@ -32,6 +32,7 @@ from .days import day_of
 View = TypeVar("View", bound=Callable[..., Any])
 Days = tuple[dt.date | None, dt.date | None]  # ``from`` and ``to`` as asked (None: open)
 USER_PRESENT_HEADER = "X-PSU-IP"
+FAULT_HEADER = "Sandbox-Fault"  # the one-off fault rule (README: Fault rules)
 SCOPES = "truelayer_scopes"
 DATED = "truelayer_dated"
 OPEN = "truelayer_open"
@@ -68,7 +69,7 @@ def _authorise() -> Response | None:
     asked = g.truelayer_batch = batch.asked()  # a batch's body (None on other routes)
     _check_scopes(grant, asked.scopes if asked is not None else ())
     g.truelayer_async = async_calls.requested(bank) if asked is None else batch.call(asked, bank)
-    reply = fault_gate.gate(bank, grant.item)
+    reply = _gate(bank, grant)
     if reply is not None:
         return reply
     g.truelayer_days = days = _days(view, asked)
@@ -82,6 +83,18 @@ def _authorise() -> Response | None:
         bank.faults.count_unattended(g.truelayer_item, bank.now())
         current_session().commit()  # the bank counted the call, whatever the reply
     return None
+
+
+def _gate(bank: Bank, grant: Grant) -> Response | None:
+    """The fault gate for the connection. A ``Sandbox-Fault`` header it cannot read is the
+    caller's mistake, refused before the call reaches the bank: the immediate reply of an
+    async call or batch too, as a synchronous call's (an injected error is the task's)."""
+    try:
+        return fault_gate.gate(bank, grant.item)
+    except errors.InvalidField as exc:
+        if str(exc.detail.get("field", "")).startswith(FAULT_HEADER):
+            g.pop("truelayer_async", None)
+        raise
 
 
 def _days(view: Any, asked: batch.BatchRequest | None) -> Days:

@@ -18,7 +18,7 @@ from flask import Response, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..core import errors
-from .render import instant
+from .render import spoken_instant
 
 
 class TrueLayerError(NamedTuple):
@@ -204,7 +204,9 @@ def envelope(
         details["parameter"] = field
     if row.error == "invalid_request":
         details["reason"] = exc.message
-    facts = {k: instant(v) if isinstance(v, dt.datetime) else v for k, v in exc.detail.items()}
+    facts = {
+        k: spoken_instant(v) if isinstance(v, dt.datetime) else v for k, v in exc.detail.items()
+    }
     description = row.description.format(**facts) if row.description else exc.message
     body = {"error": row.error, "error_description": description, "error_details": details}
     return body, row.status

@@ -1,8 +1,8 @@
 """TrueLayer's value formats: ONE formatter per output form.
 
 Money is a JSON number in major units (``-2.99``), never minor units or strings; an instant
-is ISO 8601 in UTC with ``Z``; a posting day is midnight UTC with an offset, as providers
-send it; a card's validity is ``YYYY-MM``.
+is ISO 8601 in UTC with ``Z`` (in an error's words, TrueLayer's shorter form); a posting day
+is midnight UTC with an offset, as providers send it; a card's validity is ``YYYY-MM``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ def money(minor: int) -> float:
 def instant(moment: dt.datetime) -> str:
     """A moment: ``2026-03-16T15:30:00.000000Z``."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def spoken_instant(moment: dt.datetime) -> str:
+    """A moment inside an error's words, as TrueLayer writes one ("The token expired at
+    '2020-12-07 12:34:56Z'", its OpenAPI file's 401 example): ``2026-03-16 15:30:00Z``."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def day(date: dt.date) -> str:

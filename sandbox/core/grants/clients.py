@@ -14,6 +14,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from enum import Enum
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -143,17 +144,30 @@ def check_redirect(client: AppClient, redirect_uri: str | None) -> str:
 
 
 def check_redirect_uri(uri: str) -> str:
-    """An absolute http(s) URI without a fragment, as OAuth requires of redirect URIs."""
+    """An absolute http(s) URI without a fragment, as OAuth requires of redirect URIs, that
+    parses (a host, a port up to 65535): the dialog sends the user back to it."""
     if (
         not isinstance(uri, str)
         or not uri.startswith(("http://", "https://"))
         or "#" in uri
         or len(uri) > MAX_REDIRECT_URI_LENGTH
+        or not _parses(uri)
     ):
         raise InvalidField(
             "a redirect URI is an absolute http(s) URI without a fragment", field="redirect_uris"
         )
     return uri
+
+
+def _parses(uri: str) -> bool:
+    """Whether ``uri`` has a host and a valid port (an unclosed ``[`` or a port past 65535
+    makes ``urlsplit`` raise)."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 -- raises for a port out of range
+    except ValueError:
+        return False
+    return bool(parts.hostname)
 
 
 def check_consent_days(days: int) -> int:

@@ -78,6 +78,7 @@ def test_patch_adds_redirect_uris_and_changes_consent_days(tl_auth: AuthDialog) 
         ("POST", CLIENTS, {"redirect_uris": []}, "redirect_uris"),
         ("POST", CLIENTS, {"redirect_uris": ["https://x"], "extra": 1}, "extra"),
         ("PATCH", f"{CLIENTS}/{{own}}", {"consent_days": 0}, "consent_days"),
+        ("PATCH", f"{CLIENTS}/{{own}}", {"add_redirect_uris": ["http://[::1/cb"]}, "redirect_uris"),
     ],
 )
 def test_bad_client_changes_name_the_field(

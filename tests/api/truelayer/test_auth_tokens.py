@@ -218,10 +218,7 @@ def test_expired_access_token_says_when(tl_auth: AuthDialog) -> None:
     tl_auth.advance(dt.timedelta(hours=1))
     response = tl_auth.bearer("GET", "/data/v1/me", tokens["access_token"])
     assert response.status_code == 401
-    assert (
-        response.get_json()["error_description"]
-        == "The token expired at '2026-03-16T16:30:00.000000Z'"
-    )
+    assert response.get_json()["error_description"] == "The token expired at '2026-03-16 16:30:00Z'"
     refreshed = tl_auth.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert (
         tl_auth.bearer("GET", "/data/v1/me", refreshed.get_json()["access_token"]).status_code

@@ -109,6 +109,11 @@ def test_results_are_kept_seven_days_on_the_tenants_clock(tl_auth: AuthDialog) -
         ({"async": "yes"}, "async"),
         ({"async": "true", "webhook_uri": "not a uri"}, "webhook_uri"),
         ({"async": "true", "webhook_uri": "ftp://receiver.test/hook"}, "webhook_uri"),
+        # Unparseable: an unclosed IPv6 literal, a port past 65535 (no 500, no undeliverable task)
+        ({"async": "true", "webhook_uri": "http://[::1/hook"}, "webhook_uri"),
+        ({"async": "true", "webhook_uri": "http://receiver.test:99999/hook"}, "webhook_uri"),
+        # An address the sandbox never calls, refused at once as Plaid's dialect does
+        ({"async": "true", "webhook_uri": "http://169.254.169.254/latest"}, "webhook_uri"),
     ],
 )
 def test_a_bad_async_parameter_is_refused_at_once_naming_it(
@@ -188,6 +193,23 @@ def test_a_fault_rules_error_is_the_tasks_result_a_raw_status_the_reply(
     db.session.commit()
     _failed(truelayer, token, "/cards", 403, "sca_exceeded")
     truelayer.error("/accounts", token, 503, "temporarily_unavailable", **{"async": "true"})
+
+
+@pytest.mark.parametrize("header", ["http_status=abc", "code=NOT_A_CODE", "{not json"])
+def test_a_malformed_sandbox_fault_header_is_refused_at_once_not_made_a_task(
+    truelayer: TrueLayerData, token: str, header: str
+) -> None:
+    """The sandbox's own header is the caller's mistake, refused before the call reaches the
+    bank, as a synchronous call refuses it: no task holds the refusal."""
+    headers = {"Authorization": f"Bearer {token}", "X-PSU-IP": "203.0.113.7"}
+    response = truelayer.http.get(
+        "/data/v1/accounts",
+        headers={**headers, "Sandbox-Fault": header},
+        query_string={"async": "true"},
+    )
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (400, "validation_error"), body
+    assert body["error_details"]["parameter"].startswith("Sandbox-Fault")
 
 
 class Receiver:

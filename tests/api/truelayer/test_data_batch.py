@@ -139,6 +139,9 @@ def _tasks(truelayer: TrueLayerData) -> int:
         ({"balance": 1}, 400, "validation_error", "balance"),
         ({"webhook_uri": "ftp://receiver.test/hook"}, 400, "validation_error", "webhook_uri"),
         ({"webhook_uri": ["https://receiver.test"]}, 400, "validation_error", "webhook_uri"),
+        ({"webhook_uri": "http://[::1/hook"}, 400, "validation_error", "webhook_uri"),
+        ({"webhook_uri": "http://receiver.test:99999/"}, 400, "validation_error", "webhook_uri"),
+        ({"webhook_uri": "http://169.254.169.254/"}, 400, "validation_error", "webhook_uri"),
         ({"account_ids_whitelist": "acc-1"}, 400, "validation_error", "account_ids_whitelist"),
         ({"account_ids_whitelist": [1, 2]}, 400, "validation_error", "account_ids_whitelist"),
         ({"account_ids_whitelist": [None]}, 400, "validation_error", "account_ids_whitelist"),
@@ -159,6 +162,18 @@ def test_a_bad_field_is_refused_at_once_naming_it(
     assert (response.status_code, found["error"]) == (status, code), found
     assert found["error_details"] == {"parameter": parameter}
     assert _tasks(truelayer) == before  # refused before it reached the bank: no task
+
+
+def test_a_malformed_sandbox_fault_header_is_refused_at_once(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    before = _tasks(truelayer)
+    headers = {"Authorization": f"Bearer {token}", "Sandbox-Fault": "http_status=abc"}
+    response = truelayer.http.post(PATH, headers={**headers, **USER_PRESENT}, json=WINDOW)
+    found = response.get_json()
+    assert (response.status_code, found["error"]) == (400, "validation_error"), found
+    assert found["error_details"] == {"parameter": "Sandbox-Fault.http_status"}
+    assert _tasks(truelayer) == before
 
 
 def test_a_body_that_is_not_json_is_refused_naming_the_body(
