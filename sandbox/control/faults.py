@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify
+from werkzeug.exceptions import HTTPException
 
 from ..core import institutions
 from ..core.bank import Bank
@@ -120,9 +121,26 @@ def rate_limits_put() -> Response:
         raise InvalidField("enabled must be true or false", field="enabled")
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise InvalidField("limits maps endpoints to {per_item, per_client}", field="limits")
+    for endpoint in overrides:
+        _served(endpoint)
     bank = _bank()
     bank.faults.configure_limits(enabled, overrides)
     return _limits_reply(bank)
+
+
+def _served(endpoint: str) -> None:
+    """Refuse a limit for a path no endpoint answers (a typo would be stored and limit
+    nothing). Any endpoint's path will do, ids included: calls are counted by their path. A
+    catch-all (``<path:…>``: the Data API's 404 in TrueLayer's format, static files) is none."""
+    routes = current_app.url_map.bind("sandbox.invalid")
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        try:
+            rule, _args = routes.match(endpoint, method, return_rule=True)
+        except HTTPException:
+            continue
+        if "<path:" not in rule.rule:
+            return
+    raise InvalidField(f"no endpoint answers at {endpoint}", field=f"limits.{endpoint}")
 
 
 def _limits_reply(bank: Bank) -> Response:

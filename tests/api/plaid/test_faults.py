@@ -565,3 +565,24 @@ def test_a_rule_field_too_long_says_how_long_it_may_be(
         field,
         f"{field} must be at most {longest} characters",
     )
+
+
+@pytest.mark.parametrize("path", ["/data/v1/nonsense", "/item/gett", "/control/nothing"])
+def test_a_rate_limit_for_a_path_nothing_serves_is_refused_naming_it(
+    plaid: PlaidClient, path: str
+) -> None:
+    """A typo in a path would otherwise be stored and limit nothing, silently."""
+    response = control(plaid, "PUT", "/rate-limits", {"limits": {path: {"per_item": 2}}})
+    assert response.status_code == 400, response.get_json()
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("INVALID_FIELD", f"limits.{path}")
+    assert path in error["message"]
+    assert path not in control(plaid, "GET", "/rate-limits").get_json()["limits"]
+
+
+def test_a_rate_limit_may_name_any_served_path(plaid: PlaidClient) -> None:
+    """Paths with ids (a TrueLayer account's balance) and paths with no default limit."""
+    limits = {"/data/v1/accounts/acc-1/balance": {"per_item": 3}, "/institutions/get": {}}
+    response = control(plaid, "PUT", "/rate-limits", {"limits": limits})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["limits"]["/data/v1/accounts/acc-1/balance"]["per_item"] == 3
