@@ -47,6 +47,9 @@ from .balances import Series
 from .calls import Called
 from .clock import Clock as Clock
 from .database_auth import verification_insights as verification_insights
+from .enrich import Enrichment as Enrichment
+from .enrich import RawTransaction as RawTransaction
+from .enrich import enrich_transaction as enrich_transaction  # pure: of the request alone
 from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
 from .explorer import TransactionQuery as TransactionQuery

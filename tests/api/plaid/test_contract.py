@@ -533,10 +533,58 @@ def test_replies_carry_every_key_of_plaids_own_examples(plaid: PlaidClient) -> N
     assert None not in subtypes and {"common stock", "etf", "mutual fund", "cash"} & subtypes
 
 
+# Stripe's token and Enrich (swept below).
+PAYOUT_AND_ENRICH_ENDPOINTS = {
+    "/processor/stripe/bank_account_token/create",
+    "/transactions/enrich",
+}
+
+
+def test_stripe_token_and_enrich_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    token = _link(plaid, "ins_109508", "user_good", "pass_good")
+    account = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
+    checker = Checker(plaid)
+    checker.call(
+        "/processor/stripe/bank_account_token/create", access_token=token, account_id=account
+    )
+    rows = [
+        ("STARBUCKS STORE #1234", "OUTFLOW", {"city": "Brooklyn", "region": "NY"}),
+        ("GLOBEX CORP DIRECT DEP", "INFLOW", {}),
+        ("ZELLE TO JANE 0001", "OUTFLOW", {}),
+        ("MONTHLY MAINTENANCE FEE", "OUTFLOW", {}),
+        ("QWERTY 7", "INFLOW", {}),
+    ]
+    for version in ("v1", "v2"):
+        checker.call(
+            "/transactions/enrich",
+            account_type="depository",
+            transactions=[
+                {
+                    "id": f"t-{n}",
+                    "description": description,
+                    "amount": 12.5,
+                    "direction": direction,
+                    "iso_currency_code": "USD",
+                    "location": location,
+                    "mcc": "5814",
+                    "date_posted": "2026-03-10",
+                }
+                for n, (description, direction, location) in enumerate(rows)
+            ],
+            options={"include_legacy_category": True, "personal_finance_category_version": version},
+        )
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert checker.checked == PAYOUT_AND_ENRICH_ENDPOINTS
+
+
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("plaid.")}
-    assert routes == (
-        ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS | PROCESSOR_TWINS
+    assert (
+        routes
+        == (
+            ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS | PROCESSOR_TWINS
+        )
+        | PAYOUT_AND_ENRICH_ENDPOINTS
     )
 
 
