@@ -107,6 +107,7 @@ from .reads import Reads
 from .recurring import Stream as Stream
 from .signal import Evaluation as Evaluation
 from .signal import Signal
+from .signal_schedule import Schedule as Schedule
 from .statements import Download as Download
 from .statements import Statements
 from .statements import check_window as check_window  # re-exported: Statements dates' rule

@@ -533,14 +533,15 @@ def test_replies_carry_every_key_of_plaids_own_examples(plaid: PlaidClient) -> N
     assert None not in subtypes and {"common stock", "etf", "mutual fund", "cash"} & subtypes
 
 
-# Stripe's token and Enrich (swept below).
+# Stripe's token, Enrich and Signal's schedule (swept below).
 PAYOUT_AND_ENRICH_ENDPOINTS = {
     "/processor/stripe/bank_account_token/create",
     "/transactions/enrich",
+    "/signal/schedule",
 }
 
 
-def test_stripe_token_and_enrich_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+def test_stripe_token_enrich_and_schedule_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
     token = _link(plaid, "ins_109508", "user_good", "pass_good")
     account = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
     checker = Checker(plaid)
@@ -573,6 +574,11 @@ def test_stripe_token_and_enrich_replies_match_openapi_and_sdk(plaid: PlaidClien
             ],
             options={"include_legacy_category": True, "personal_finance_category_version": version},
         )
+    schedule = {"access_token": token, "account_id": account, "client_transaction_id": "s-1"}
+    for amount, method in ((1.0, "SAME_DAY_ACH"), (10_000_000.0, None)):
+        checker.call("/signal/schedule", **schedule, amount=amount, default_payment_method=method)
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    checker.call("/signal/schedule", **schedule, amount=1.0)  # every day UNKNOWN, a warning
     assert not checker.problems, "\n".join(checker.problems[:20])
     assert checker.checked == PAYOUT_AND_ENRICH_ENDPOINTS
 

@@ -1,8 +1,9 @@
-"""Stripe bank account tokens and Transactions Enrich through plaid-python, served.
+"""Stripe bank account tokens, Transactions Enrich and Signal's schedule through plaid-python.
 
 plaid-python's own request and reply models (type checking on) against one ``sandbox serve``
 process: a ``btok_`` token for a checking account and Plaid's error for a card; an app's raw
-rows enriched with the merchant, entity and category, and a bad row refused naming it.
+rows enriched with the merchant, entity and category, and a bad row refused naming it; the
+banking days to debit an account on, ranked, and a card refused.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from plaid.model.processor_stripe_bank_account_token_create_request import (
 )
 from plaid.model.products import Products
 from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
+from plaid.model.signal_schedule_default_payment_method import SignalScheduleDefaultPaymentMethod
+from plaid.model.signal_schedule_request import SignalScheduleRequest
 from plaid.model.transactions_enrich_request import TransactionsEnrichRequest
 from plaid.model.transactions_enrich_request_options import TransactionsEnrichRequestOptions
 
@@ -30,11 +33,11 @@ from .served import error_body, sdk_client
 pytestmark = pytest.mark.e2e
 
 
-def test_plaid_python_creates_a_stripe_bank_account_token(plaid_server: dict[str, Any]) -> None:
-    client = sdk_client(plaid_server)
+def _linked(client: Any, *products: str) -> tuple[str, str, str]:
+    """(access token, checking account id, card account id) of a new item."""
     public = client.sandbox_public_token_create(
         SandboxPublicTokenCreateRequest(
-            institution_id="ins_109508", initial_products=[Products("auth")]
+            institution_id="ins_109508", initial_products=[Products(p) for p in products]
         )
     ).public_token
     token = client.item_public_token_exchange(
@@ -43,6 +46,12 @@ def test_plaid_python_creates_a_stripe_bank_account_token(plaid_server: dict[str
     accounts = client.accounts_get(AccountsGetRequest(access_token=token)).accounts
     checking = next(a.account_id for a in accounts if str(a.subtype) == "checking")
     card = next(a.account_id for a in accounts if str(a.type) == "credit")
+    return token, checking, card
+
+
+def test_plaid_python_creates_a_stripe_bank_account_token(plaid_server: dict[str, Any]) -> None:
+    client = sdk_client(plaid_server)
+    token, checking, card = _linked(client, "auth")
     request = ProcessorStripeBankAccountTokenCreateRequest(access_token=token, account_id=checking)
     first = client.processor_stripe_bank_account_token_create(request)
     assert first.stripe_bank_account_token.startswith("btok_") and first.request_id
@@ -110,3 +119,27 @@ def test_plaid_python_enriches_an_apps_transactions(plaid_server: dict[str, Any]
     )
     assert error["error_code"] == "INVALID_FIELD"
     assert "transactions[0].mcc" in error["error_message"]
+
+
+def test_plaid_python_schedules_a_debit(plaid_server: dict[str, Any]) -> None:
+    client = sdk_client(plaid_server)
+    token, checking, card = _linked(client, "auth", "signal")
+    reply = client.signal_schedule(
+        SignalScheduleRequest(
+            access_token=token,
+            account_id=checking,
+            client_transaction_id="sdk-schedule",
+            amount=1.0,
+            default_payment_method=SignalScheduleDefaultPaymentMethod("SAME_DAY_ACH"),
+        )
+    )
+    ranked = sorted((r for r in reply.recommendations if r.rank is not None), key=lambda r: r.rank)
+    assert ranked and reply.optimal_date == ranked[0].date
+    assert len(reply.recommendations) in (5, 6) and reply.warnings == []
+    error = error_body(
+        client.signal_schedule,
+        SignalScheduleRequest(
+            access_token=token, account_id=card, client_transaction_id="sdk-card", amount=1.0
+        ),
+    )
+    assert (error["status"], error["error_code"]) == (400, "INVALID_ACCOUNT_ID")
