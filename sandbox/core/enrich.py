@@ -206,9 +206,8 @@ def _by_merchant(raw: RawTransaction, text: str) -> Enrichment | None:
     for listing in _descriptors():
         merchant = listing.merchant
         found = listing.pattern.search(text) or listing.name.search(text)
-        website = merchant["website"]
-        if found is None and website and _normal(website) in text:
-            found = re.search(re.escape(_normal(website)), text)
+        if found is None and merchant["website"]:
+            found = re.search(re.escape(_normal(merchant["website"])), text)
         if found is None:
             continue
         rank = (
