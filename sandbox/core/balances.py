@@ -62,6 +62,22 @@ def history(
     return found
 
 
+def change_by(
+    session: Session, item: Item, account: Account, today: dt.date, days: Sequence[dt.date]
+) -> dict[dt.date, int]:
+    """How the account's ``current`` balance will have moved by the end of each of ``days``
+    (today or later) from the end of today, as the engine will post its days: the flows it
+    plans (payroll, bills, spending, card and loan payments, sweeps) are known in advance. A
+    custom user's account has no engine behind it: no change."""
+    if item.custom_config is not None:
+        return dict.fromkeys(days, 0)
+    institution = institutions.get(item.institution_id)
+    plan = items.plan_for(session, item, institution.country, institution.currency)
+    account_plan = next(p for p in plan.accounts if p.ordinal == account.ordinal)
+    base = ledger.balance_on(plan, account_plan, today)
+    return {day: ledger.balance_on(plan, account_plan, day) - base for day in days}
+
+
 def check_fresh(
     item: Item, accounts: Sequence[ShownAccount], oldest: dt.datetime | None, now: dt.datetime
 ) -> None:

@@ -49,6 +49,9 @@ from .calls import Called
 from .clock import Clock as Clock
 from .database_auth import Verification as Verification
 from .database_auth import verification_insights as verification_insights
+from .enrich import Enrichment as Enrichment
+from .enrich import RawTransaction as RawTransaction
+from .enrich import enrich_transaction as enrich_transaction  # pure: of the request alone
 from .explorer import ExplorerPage as ExplorerPage
 from .explorer import ExplorerRow as ExplorerRow
 from .explorer import TransactionQuery as TransactionQuery
@@ -109,6 +112,7 @@ from .reads import Reads
 from .recurring import Stream as Stream
 from .signal import Evaluation as Evaluation
 from .signal import Signal
+from .signal_schedule import Schedule as Schedule
 from .statements import Download as Download
 from .statements import Statements
 from .statements import check_window as check_window  # re-exported: Statements dates' rule

@@ -63,6 +63,22 @@ class Processors:
         )
         return self._issue(item, ranked[0], "sandbox")
 
+    def stripe_bank_account_token(self, access_token: str, account_id: str) -> str:
+        """``/processor/stripe/bank_account_token/create``: the Stripe token of one account.
+
+        Stripe debits over ACH, so the read is the Auth read of the account (Auth billed,
+        ``NO_AUTH_ACCOUNTS`` for a card or loan, ``PRODUCT_NOT_READY`` while a micro-deposit
+        waits) and the bank must be a US one (``PRODUCTS_NOT_SUPPORTED`` elsewhere). The token
+        is one per account (``tokens.stripe_bank_account_token``); nothing is stored, and it
+        dies with the item because its access token does.
+        """
+        view = self.bank.auth_of(self.bank.product_accounts(access_token, [account_id]))
+        if self.bank.institution_of(view.item).country != "US":
+            raise errors.ProductsNotSupported(
+                "the Stripe integration takes US bank accounts only (ACH)"
+            )
+        return tokens.stripe_bank_account_token(self.session, view.item.id, account_id)
+
     def _issue(self, item: Item, account: Account, processor: str) -> str:
         token = tokens.processor_token()
         self.session.add(

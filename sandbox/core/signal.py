@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from . import accounts as accounts_mod
-from . import errors
+from . import balances, errors, signal_schedule
 from .models import Account, Item, SignalEvaluation, Transaction
+from .signal_schedule import Schedule
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -118,10 +119,7 @@ class Signal:
         """``evaluate`` for an account already in hand (a processor token's), its ruleset
         checked (``check_ruleset``)."""
         self.bank.bill(item, "signal")
-        if account.type != "depository":
-            raise errors.InvalidAccountId(
-                "Signal evaluates debits from depository accounts only", field="account_id"
-            )
+        _check_depository(account)
         # One evaluation of an item at a time: two first evaluations of one id would both
         # insert its row, and the second would break the unique constraint.
         self.bank.lock(item)
@@ -144,6 +142,26 @@ class Signal:
             triggered,
             attributes,
             item.error_code,
+        )
+
+    def schedule(
+        self, access_token: str, account_id: str, amount_minor: int, payment_method: str
+    ) -> Schedule:
+        """``/signal/schedule``: the banking days to submit a debit on, best first
+        (``signal_schedule``); an item in error gets every day ``UNKNOWN``."""
+        item = self.bank.item(access_token, allow_error=True)
+        account = accounts_mod.select(item, [account_id])[0]
+        self.bank.bill(item, "signal")
+        _check_depository(account)
+        available = account.available_minor
+        today = self.bank.clock.today()
+        balance = signal_schedule.Balance(
+            account.current_minor if available is None else available,
+            account.current_minor,
+            lambda days: balances.change_by(self.session, item, account, today, days),
+        )
+        return signal_schedule.schedule(
+            self.bank.now(), payment_method, amount_minor, balance, item.error_code
         )
 
     def report_decision(
@@ -382,6 +400,14 @@ class Signal:
             + 25 * customer_returns
         )
         return _clamp(bank), _clamp(customer)
+
+
+def _check_depository(account: Account) -> None:
+    """Signal weighs debits from depository accounts only (``INVALID_ACCOUNT_ID``)."""
+    if account.type != "depository":
+        raise errors.InvalidAccountId(
+            "Signal evaluates debits from depository accounts only", field="account_id"
+        )
 
 
 def _clamp(score: int) -> int:

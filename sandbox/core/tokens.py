@@ -17,6 +17,7 @@ from . import keyring
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _REQUEST_ID_LENGTH = 15
+_STRIPE_TOKEN_LENGTH = 24  # of 64 hex digits' 256 bits, 24 base62 digits take 143
 _KEPT = len(_ALPHANUMERIC) * (256 // len(_ALPHANUMERIC))  # 248 byte values: 4 per character
 _TO_CHARACTER = bytes(ord(_ALPHANUMERIC[byte % len(_ALPHANUMERIC)]) for byte in range(256))
 _DROPPED = bytes(range(_KEPT, 256))
@@ -44,6 +45,23 @@ def access_token(environment: str = "sandbox") -> str:
 def processor_token(environment: str = "sandbox") -> str:
     """``processor-sandbox-<uuid>``."""
     return f"processor-{environment}-{_uuid()}"
+
+
+def stripe_bank_account_token(session: Session, item_id: str, account_id: str) -> str:
+    """``btok_`` and 24 base62 characters, the same for one account of one item every time.
+
+    A keyed hash (``keyring``) of the two ids, not a seeded draw: an app that stored the
+    token finds it again, and no one without the server key can derive another's. Plaid's
+    (and Stripe's) tokens are single use; with no Stripe to spend it, one stable token per
+    account is what a test can assert on.
+    """
+    digest = keyring.for_session(session).digest(f"stripe bank account {item_id} {account_id}")
+    number = int(digest.rsplit("$", 1)[1], 16)
+    characters = []
+    for _ in range(_STRIPE_TOKEN_LENGTH):
+        number, digit = divmod(number, len(_ALPHANUMERIC))
+        characters.append(_ALPHANUMERIC[digit])
+    return "btok_" + "".join(characters)
 
 
 def at_rest(session: Session, token: str) -> str:

@@ -192,7 +192,7 @@ def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:
         "scores": scores_json(evaluation),
         "core_attributes": attributes_json(evaluation.attributes),
         "ruleset": ruleset_json(evaluation),
-        "warnings": warnings_json(evaluation),
+        "warnings": warnings_json(evaluation.item_error),
     }
 
 
@@ -235,15 +235,16 @@ def ruleset_json(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
-def warnings_json(evaluation: Evaluation) -> list[dict[str, Any]]:
-    """An item in error is scored from its last data, with the error as a warning."""
-    if evaluation.item_error is None:
+def warnings_json(item_error: str | None) -> list[dict[str, Any]]:
+    """An item in error is scored (or scheduled) from its last data, with the error as a
+    warning."""
+    if item_error is None:
         return []
-    cls = errors.for_condition(evaluation.item_error) or errors.LoginRequired
+    cls = errors.for_condition(item_error) or errors.LoginRequired
     return [
         {
             "warning_type": "ITEM_ERROR",
-            "warning_code": evaluation.item_error,
+            "warning_code": item_error,
             "warning_message": cls().message,
         }
     ]

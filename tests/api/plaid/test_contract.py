@@ -564,6 +564,56 @@ def test_verify_refresh_and_terminate_replies_and_errors_match_openapi_and_sdk(
     assert checker.checked == VERIFY_REFRESH_TERMINATE
 
 
+# Stripe's token, Enrich and Signal's schedule (swept below).
+PAYOUT_AND_ENRICH_ENDPOINTS = {
+    "/processor/stripe/bank_account_token/create",
+    "/transactions/enrich",
+    "/signal/schedule",
+}
+
+
+def test_stripe_token_enrich_and_schedule_replies_match_openapi_and_sdk(plaid: PlaidClient) -> None:
+    token = _link(plaid, "ins_109508", "user_good", "pass_good")
+    account = plaid.ok("/accounts/get", access_token=token)["accounts"][0]["account_id"]
+    checker = Checker(plaid)
+    checker.call(
+        "/processor/stripe/bank_account_token/create", access_token=token, account_id=account
+    )
+    rows = [
+        ("STARBUCKS STORE #1234", "OUTFLOW", {"city": "Brooklyn", "region": "NY"}),
+        ("GLOBEX CORP DIRECT DEP", "INFLOW", {}),
+        ("ZELLE TO JANE 0001", "OUTFLOW", {}),
+        ("MONTHLY MAINTENANCE FEE", "OUTFLOW", {}),
+        ("QWERTY 7", "INFLOW", {}),
+    ]
+    for version in ("v1", "v2"):
+        checker.call(
+            "/transactions/enrich",
+            account_type="depository",
+            transactions=[
+                {
+                    "id": f"t-{n}",
+                    "description": description,
+                    "amount": 12.5,
+                    "direction": direction,
+                    "iso_currency_code": "USD",
+                    "location": location,
+                    "mcc": "5814",
+                    "date_posted": "2026-03-10",
+                }
+                for n, (description, direction, location) in enumerate(rows)
+            ],
+            options={"include_legacy_category": True, "personal_finance_category_version": version},
+        )
+    schedule = {"access_token": token, "account_id": account, "client_transaction_id": "s-1"}
+    for amount, method in ((1.0, "SAME_DAY_ACH"), (10_000_000.0, None)):
+        checker.call("/signal/schedule", **schedule, amount=amount, default_payment_method=method)
+    plaid.ok("/sandbox/item/reset_login", access_token=token)
+    checker.call("/signal/schedule", **schedule, amount=1.0)  # every day UNKNOWN, a warning
+    assert not checker.problems, "\n".join(checker.problems[:20])
+    assert checker.checked == PAYOUT_AND_ENRICH_ENDPOINTS
+
+
 def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
     routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("plaid.")}
     assert (
@@ -572,6 +622,7 @@ def test_every_plaid_endpoint_has_a_contract_sweep(app: Flask) -> None:
             ITEM_ENDPOINTS | OTHER_ENDPOINTS | PRODUCT_ENDPOINTS | ASSET_ENDPOINTS | PROCESSOR_TWINS
         )
         | VERIFY_REFRESH_TERMINATE
+        | PAYOUT_AND_ENRICH_ENDPOINTS
     )
 
 
