@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import ColumnElement, select
@@ -395,7 +396,8 @@ def _sync_one(bank: BankSync, cid: int) -> bool:
     with bank.store.session() as session:
         conn = session.get(Connection, cid)
         hint = render.advice(conn, result.error_code) if conn is not None else ""
-    console.print(f"[red]{cid}: {result.error_code}[/red] {result.error_message} {hint}".strip())
+    said = " — ".join(part for part in (result.error_message, hint) if part)  # not run together
+    console.print(f"[red]{cid}: {result.error_code}[/red] {escape(said)}".strip())
     return False
 
 
@@ -460,7 +462,8 @@ def transactions(
         return
     table = Table("date", render.money_column("amount"), "payee", "category", "pending")
     for t in rows:
-        table.add_row(
+        render.add_row(
+            table,
             t.date.isoformat(),
             render.money(t.amount, t.currency),
             t.payee or t.description,

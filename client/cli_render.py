@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 
 from client.imports.importer import ImportReport
 from client.notify import APP_SIDE, advice_for
@@ -36,6 +38,13 @@ def when(moment: dt.datetime | None) -> str:
     return moment.isoformat(timespec="minutes") if moment else "never"
 
 
+def add_row(table: Table, *cells: str | None) -> None:
+    """A row of text shown as it is (None as nothing): names, payees and descriptions come
+    from banks, files and users, and rich read them as markup (a `[/]` in one stopped the
+    command)."""
+    table.add_row(*(Text(cell or "") for cell in cells))
+
+
 def accounts_table(rows: Iterable[Account]) -> Table:
     """Accounts with balances."""
     table = Table(
@@ -49,7 +58,8 @@ def accounts_table(rows: Iterable[Account]) -> Table:
         "currency",
     )
     for a in rows:
-        table.add_row(
+        add_row(
+            table,
             str(a.id),
             str(a.connection_id or ""),
             a.name,
@@ -83,7 +93,8 @@ def connections_table(rows: Iterable[Connection]) -> Table:
     """Connections with state, schedule, last success and advice."""
     table = Table("id", "user", "institution", "status", "schedule", "last success", "advice")
     for c in rows:
-        table.add_row(
+        add_row(
+            table,
             str(c.id),
             c.user_ref,
             c.institution_name or c.institution_id or "?",
@@ -99,7 +110,8 @@ def history_table(runs: Iterable[SyncRun]) -> Table:
     """Sync runs, newest first: when, why, how long, what changed, and the error."""
     table = Table("run", "started", "trigger", "seconds", "added", "modified", "removed", "error")
     for r in runs:
-        table.add_row(
+        add_row(
+            table,
             str(r.id),
             when(r.started_at),
             r.trigger,
@@ -124,15 +136,22 @@ def import_report(console: Console, report: ImportReport) -> None:
     """What a file import added, matched and skipped (a dry run says it stored nothing)."""
     verb = "would add" if report.dry_run else "added"
     console.print(
-        f"{report.filename} ({report.format}) -> account {report.account_id} "
-        f"{report.account_name}: {verb} {len(report.added)}, matched {len(report.matched)}, "
-        f"skipped {len(report.skipped_lines)}"
+        escape(
+            f"{report.filename} ({report.format}) -> account {report.account_id} "
+            f"{report.account_name}: {verb} {len(report.added)}, matched {len(report.matched)}, "
+            f"skipped {len(report.skipped_lines)}"
+        )
     )
     table = Table("", "line", "date", "amount", "description")
     for mark, rows in (("+", report.added), ("=", report.matched)):
         for row in rows:
-            table.add_row(
-                mark, str(row.line), row.date.isoformat(), f"{row.amount:.2f}", row.description
+            add_row(
+                table,
+                mark,
+                str(row.line),
+                row.date.isoformat(),
+                f"{row.amount:.2f}",
+                row.description,
             )
     console.print(table)
     if report.new_account:  # a dry run's id is a rolled-back row's: not shown
