@@ -79,9 +79,9 @@ class Main(click.Group):
 
 def _one_line(exc: BaseException) -> str:
     """The first line of an error's text (SQLAlchemy appends SQL and links on later lines,
-    psycopg a hint)."""
+    psycopg a hint), its control characters escaped: it may quote a file or a reply."""
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return render.printable(text[0]) if text else type(exc).__name__
 
 
 def _database_error(ctx: click.Context, exc: SQLAlchemyError) -> str:
@@ -397,7 +397,7 @@ def _sync_one(bank: BankSync, cid: int) -> bool:
         conn = session.get(Connection, cid)
         hint = render.advice(conn, result.error_code) if conn is not None else ""
     said = " — ".join(part for part in (result.error_message, hint) if part)  # not run together
-    console.print(f"[red]{cid}: {result.error_code}[/red] {escape(said)}".strip())
+    console.print(f"[red]{cid}: {result.error_code}[/red] {escape(render.printable(said))}".strip())
     return False
 
 

@@ -9,6 +9,7 @@ change of meaning (`sync 0` synced every connection) or a busy loop (a negative 
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
 
 import click
@@ -52,6 +53,8 @@ def app_user(ctx: click.Context, param: click.Parameter, user: str | None) -> st
         return None
     if not user.strip():
         raise click.BadParameter("the app user is empty", ctx, param)
+    if any(map(is_control, user)):  # stored, it would reach every later listing's terminal
+        raise click.BadParameter(f"the app user holds a control character: {user!r}", ctx, param)
     if len(user) > USER_REF_LENGTH:
         raise click.BadParameter(
             f"the app user is {len(user)} characters, more than the {USER_REF_LENGTH} stored",
@@ -59,6 +62,11 @@ def app_user(ctx: click.Context, param: click.Parameter, user: str | None) -> st
             param,
         )
     return user
+
+
+def is_control(char: str) -> bool:
+    """Whether a character drives a terminal instead of showing (ESC, BEL, a line break)."""
+    return unicodedata.category(char) == "Cc"
 
 
 def given(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
+from client.cli_params import is_control
 from client.imports.importer import ImportReport
 from client.notify import APP_SIDE, advice_for
 from client.providers.truelayer import TrueLayerProvider
@@ -42,7 +43,15 @@ def add_row(table: Table, *cells: str | None) -> None:
     """A row of text shown as it is (None as nothing): names, payees and descriptions come
     from banks, files and users, and rich read them as markup (a `[/]` in one stopped the
     command)."""
-    table.add_row(*(Text(cell or "") for cell in cells))
+    table.add_row(*(Text(printable(cell or "")) for cell in cells))
+
+
+def printable(text: str) -> str:
+    """Text with its control characters escaped (`\\x1b`, `\\n`): one stored from a bank
+    or an app reached the terminal raw, where ESC sequences recolour or retitle it."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if is_control(char) else char for char in text
+    )
 
 
 def accounts_table(rows: Iterable[Account]) -> Table:
@@ -135,13 +144,12 @@ def _seconds(run: SyncRun) -> str:
 def import_report(console: Console, report: ImportReport) -> None:
     """What a file import added, matched and skipped (a dry run says it stored nothing)."""
     verb = "would add" if report.dry_run else "added"
-    console.print(
-        escape(
-            f"{report.filename} ({report.format}) -> account {report.account_id} "
-            f"{report.account_name}: {verb} {len(report.added)}, matched {len(report.matched)}, "
-            f"skipped {len(report.skipped_lines)}"
-        )
+    said = (
+        f"{report.filename} ({report.format}) -> account {report.account_id} "
+        f"{report.account_name}: {verb} {len(report.added)}, matched {len(report.matched)}, "
+        f"skipped {len(report.skipped_lines)}"
     )
+    console.print(escape(printable(said)))  # a file's name and an account's are anyone's
     table = Table("", "line", "date", "amount", "description")
     for mark, rows in (("+", report.added), ("=", report.matched)):
         for row in rows:

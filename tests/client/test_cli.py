@@ -1021,3 +1021,64 @@ def test_cli_shows_bank_text_as_it_is_never_as_markup(tmp_path: Path, wide_conso
         result = runner.invoke(main, [command])
         assert result.exit_code == 0 and result.exception is None, result.output
         assert all(text in result.output for text in shown), result.output
+
+
+def test_cli_never_sends_stored_control_characters_to_the_terminal(
+    tmp_path: Path, wide_console: None
+) -> None:
+    """A user ref or payee holding ESC reached the terminal raw (`evil\\x1b[31m` turned the
+    rest of the table red; an OSC sequence can retitle the window): they are shown escaped,
+    as the sandbox's `tenants list` shows a tenant's name."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        conn = Connection(provider="plaid", user_ref="evil\x1b[31m", settings={})
+        s.add(conn)
+        s.flush()
+        account = Account(
+            connection_id=conn.id,
+            provider_id="a",
+            name="Checking",
+            type="depository",
+            currency="USD",
+        )
+        s.add(account)
+        s.flush()
+        s.add(
+            Transaction(
+                account_id=account.id,
+                provider_id="t",
+                amount=Decimal("-1.00"),
+                currency="USD",
+                date=dt.date(2026, 11, 3),
+                description="ACME",
+                payee="\x1b]0;owned\x07Acme",
+            )
+        )
+    store.close()
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
+    for command, shown in (("status", "evil\\x1b[31m"), ("transactions", "\\x1b]0;owned\\x07")):
+        result = runner.invoke(main, [command])
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output, repr(result.output)
+        assert shown in result.output, result.output
+
+
+@pytest.mark.parametrize("user", ["evil\x1b[31m", "a\nb", "tab\there"])
+def test_cli_refuses_a_user_with_a_control_character(tmp_path: Path, user: str) -> None:
+    """`--user $'a\\nb'` was taken as a user of its own, stored, and printed raw later."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["--user", user, "status"])
+    assert result.exit_code == 2, result.output
+    assert "the app user holds a control character" in result.output
+
+
+def test_cli_error_line_escapes_control_characters_it_quotes(tmp_path: Path) -> None:
+    """An import's error quoted the file's header raw: an ESC sequence in a downloaded file
+    reached the terminal through `Error: line 1: unknown CSV layout (header: …)`."""
+    statement = tmp_path / "s.csv"
+    statement.write_bytes(b"\x1b[31mWhen,How much\n2026-11-03,1.00\n")
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["import", str(statement), "--account", "0000"])
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output and "\\x1b[31mWhen" in result.output, result.output
