@@ -41,6 +41,7 @@ from client.cli_params import (
     WAIT,
     app_user,
     given,
+    webhook_url,
 )
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
@@ -207,21 +208,36 @@ def new_key() -> None:
     type=click.IntRange(1, MAX_DAYS_REQUESTED),
     help="days of history to request",
 )
+@click.option(
+    "--webhook",
+    callback=webhook_url,
+    help="where the bank's webhooks go, e.g. bank-client serve's http://HOST:PORT/webhooks/plaid",
+)
 @click.pass_context
 def connect(
-    ctx: click.Context, institution: str | None, public_token: str | None, days: int
+    ctx: click.Context,
+    institution: str | None,
+    public_token: str | None,
+    days: int,
+    webhook: str | None,
 ) -> None:
     """Connect a bank; without options, print the Link URL to open in a browser."""
     if institution and public_token:  # one bank per command: neither may go unused
         raise click.UsageError("give --sandbox or --public-token, not both", ctx)
+    if webhook and public_token:  # the Item takes the webhook of the Link token it came from
+        raise click.UsageError(
+            "--webhook goes with the Link the token came from: give it to the `bank-client "
+            "connect` that printed the Link URL",
+            ctx,
+        )
     bank, user = _bank(ctx), _user(ctx) or "default"
     settings = {"days_requested": days}
     if public_token:
         cid = bank.connect(public_token, user_ref=user, settings=settings)
     elif institution:
-        cid = bank.connect_sandbox(institution, days_requested=days, user_ref=user)
+        cid = bank.connect_sandbox(institution, days_requested=days, user_ref=user, webhook=webhook)
     else:
-        link = bank.link_start(user, days_requested=days)
+        link = bank.link_start(user, days_requested=days, webhook=webhook)
         click.echo(link.url or link.token)
         click.echo(f"Open it, sign in, then: {_finish_connect(ctx, days)}", err=True)
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -75,3 +76,19 @@ def given(ctx: click.Context, param: click.Parameter, text: str | None) -> str |
     if text is not None and not text.strip():
         raise click.BadParameter("it is empty", ctx, param)
     return text
+
+
+def webhook_url(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    """Where the provider sends the Item's webhooks (`bank-client serve`'s
+    `/webhooks/plaid`): refused here rather than by the provider, whose words name no
+    option."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises only when read
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"must be an http:// or https:// URL, not {url!r}", ctx, param)
+    return url

@@ -1082,3 +1082,39 @@ def test_cli_error_line_escapes_control_characters_it_quotes(tmp_path: Path) -> 
     result = runner.invoke(main, ["import", str(statement), "--account", "0000"])
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.output and "\\x1b[31mWhen" in result.output, result.output
+
+
+def test_cli_connect_registers_a_webhook_url(cli: Cli, tenant: Tenant) -> None:
+    """`bank-client serve` receives webhooks, but a connection the CLI made had no webhook:
+    its Item never sent one, so only schedules ever synced it."""
+    hook = "http://127.0.0.1:8080/webhooks/plaid"
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30", "--webhook", hook)
+    with Store(cli.db).session() as s:
+        conn = s.get(Connection, 1)
+        assert conn is not None and conn.access_token_enc is not None
+        keys = cli.runner.env["BANK_CLIENT_KEYS"]
+        assert keys is not None
+        token = TokenCipher(keys.split(",")).decrypt(conn.access_token_enc)
+    assert tenant.post("/item/get", access_token=token)["item"]["webhook"] == hook
+    url = cli.ok("connect", "--webhook", hook).strip().splitlines()[0]
+    link_token = url.split("token=", 1)[1]
+    assert tenant.post("/link/token/get", link_token=link_token)["metadata"]["webhook"] == hook
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--webhook", "ftp://x/h"], "'--webhook': must be an http:// or https:// URL"),
+        (["--webhook", "http://[::1"], "'--webhook': must be an http:// or https:// URL"),
+        (
+            ["--webhook", "http://h/w", "--public-token", "public-x"],
+            "--webhook goes with the Link the token came from",
+        ),
+    ],
+)
+def test_cli_connect_refuses_a_webhook_it_cannot_use(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["connect", *args])
+    assert result.exit_code == 2 and said in result.output, result.output
