@@ -441,8 +441,8 @@ def accounts(ctx: click.Context) -> None:
 
 @main.command()
 @click.option("--account", type=ROW_ID, help="local account id")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="from this day on")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="up to this day, included")
 @click.option("--search", help="text in description or payee")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="export to a CSV file")
 @click.option(
@@ -613,7 +613,7 @@ def status(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("connection_id", type=ROW_ID)
-@click.option("--limit", default=20, show_default=True, type=ROW_COUNT)
+@click.option("--limit", default=20, show_default=True, type=ROW_COUNT, help="runs to show")
 @click.pass_context
 def history(ctx: click.Context, connection_id: int, limit: int) -> None:
     """Sync runs of a connection, newest first."""
