@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import ColumnElement, select
@@ -40,6 +41,7 @@ from client.cli_params import (
     WAIT,
     app_user,
     given,
+    webhook_url,
 )
 from client.crypto import TokenCipher, TokenDecryptError, rotate_stored_tokens
 from client.health import health
@@ -78,9 +80,9 @@ class Main(click.Group):
 
 def _one_line(exc: BaseException) -> str:
     """The first line of an error's text (SQLAlchemy appends SQL and links on later lines,
-    psycopg a hint)."""
+    psycopg a hint), its control characters escaped: it may quote a file or a reply."""
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return render.printable(text[0]) if text else type(exc).__name__
 
 
 def _database_error(ctx: click.Context, exc: SQLAlchemyError) -> str:
@@ -206,21 +208,36 @@ def new_key() -> None:
     type=click.IntRange(1, MAX_DAYS_REQUESTED),
     help="days of history to request",
 )
+@click.option(
+    "--webhook",
+    callback=webhook_url,
+    help="where the bank's webhooks go, e.g. bank-client serve's http://HOST:PORT/webhooks/plaid",
+)
 @click.pass_context
 def connect(
-    ctx: click.Context, institution: str | None, public_token: str | None, days: int
+    ctx: click.Context,
+    institution: str | None,
+    public_token: str | None,
+    days: int,
+    webhook: str | None,
 ) -> None:
     """Connect a bank; without options, print the Link URL to open in a browser."""
     if institution and public_token:  # one bank per command: neither may go unused
         raise click.UsageError("give --sandbox or --public-token, not both", ctx)
+    if webhook and public_token:  # the Item takes the webhook of the Link token it came from
+        raise click.UsageError(
+            "--webhook goes with the Link the token came from: give it to the `bank-client "
+            "connect` that printed the Link URL",
+            ctx,
+        )
     bank, user = _bank(ctx), _user(ctx) or "default"
     settings = {"days_requested": days}
     if public_token:
         cid = bank.connect(public_token, user_ref=user, settings=settings)
     elif institution:
-        cid = bank.connect_sandbox(institution, days_requested=days, user_ref=user)
+        cid = bank.connect_sandbox(institution, days_requested=days, user_ref=user, webhook=webhook)
     else:
-        link = bank.link_start(user, days_requested=days)
+        link = bank.link_start(user, days_requested=days, webhook=webhook)
         click.echo(link.url or link.token)
         click.echo(f"Open it, sign in, then: {_finish_connect(ctx, days)}", err=True)
         return
@@ -395,7 +412,8 @@ def _sync_one(bank: BankSync, cid: int) -> bool:
     with bank.store.session() as session:
         conn = session.get(Connection, cid)
         hint = render.advice(conn, result.error_code) if conn is not None else ""
-    console.print(f"[red]{cid}: {result.error_code}[/red] {result.error_message} {hint}".strip())
+    said = " — ".join(part for part in (result.error_message, hint) if part)  # not run together
+    console.print(f"[red]{cid}: {result.error_code}[/red] {escape(render.printable(said))}".strip())
     return False
 
 
@@ -423,8 +441,8 @@ def accounts(ctx: click.Context) -> None:
 
 @main.command()
 @click.option("--account", type=ROW_ID, help="local account id")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="from this day on")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="up to this day, included")
 @click.option("--search", help="text in description or payee")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="export to a CSV file")
 @click.option(
@@ -460,7 +478,8 @@ def transactions(
         return
     table = Table("date", render.money_column("amount"), "payee", "category", "pending")
     for t in rows:
-        table.add_row(
+        render.add_row(
+            table,
             t.date.isoformat(),
             render.money(t.amount, t.currency),
             t.payee or t.description,
@@ -594,7 +613,7 @@ def status(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("connection_id", type=ROW_ID)
-@click.option("--limit", default=20, show_default=True, type=ROW_COUNT)
+@click.option("--limit", default=20, show_default=True, type=ROW_COUNT, help="runs to show")
 @click.pass_context
 def history(ctx: click.Context, connection_id: int, limit: int) -> None:
     """Sync runs of a connection, newest first."""

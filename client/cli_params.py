@@ -9,7 +9,9 @@ change of meaning (`sync 0` synced every connection) or a busy loop (a negative 
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -52,6 +54,8 @@ def app_user(ctx: click.Context, param: click.Parameter, user: str | None) -> st
         return None
     if not user.strip():
         raise click.BadParameter("the app user is empty", ctx, param)
+    if any(map(is_control, user)):  # stored, it would reach every later listing's terminal
+        raise click.BadParameter(f"the app user holds a control character: {user!r}", ctx, param)
     if len(user) > USER_REF_LENGTH:
         raise click.BadParameter(
             f"the app user is {len(user)} characters, more than the {USER_REF_LENGTH} stored",
@@ -61,9 +65,30 @@ def app_user(ctx: click.Context, param: click.Parameter, user: str | None) -> st
     return user
 
 
+def is_control(char: str) -> bool:
+    """Whether a character drives a terminal instead of showing (ESC, BEL, a line break)."""
+    return unicodedata.category(char) == "Cc"
+
+
 def given(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
     """An option's text, refused when empty: `connect --public-token "$TOKEN"` with the
     variable unset printed a Link URL and exited 0, as if the bank were connected."""
     if text is not None and not text.strip():
         raise click.BadParameter("it is empty", ctx, param)
     return text
+
+
+def webhook_url(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    """Where the provider sends the Item's webhooks (`bank-client serve`'s
+    `/webhooks/plaid`): refused here rather than by the provider, whose words name no
+    option."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises only when read
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"must be an http:// or https:// URL, not {url!r}", ctx, param)
+    return url

@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 
+from client.cli_params import is_control
 from client.imports.importer import ImportReport
 from client.notify import APP_SIDE, advice_for
 from client.providers.truelayer import TrueLayerProvider
@@ -36,6 +39,21 @@ def when(moment: dt.datetime | None) -> str:
     return moment.isoformat(timespec="minutes") if moment else "never"
 
 
+def add_row(table: Table, *cells: str | None) -> None:
+    """A row of text shown as it is (None as nothing): names, payees and descriptions come
+    from banks, files and users, and rich read them as markup (a `[/]` in one stopped the
+    command)."""
+    table.add_row(*(Text(printable(cell or "")) for cell in cells))
+
+
+def printable(text: str) -> str:
+    """Text with its control characters escaped (`\\x1b`, `\\n`): one stored from a bank
+    or an app reached the terminal raw, where ESC sequences recolour or retitle it."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if is_control(char) else char for char in text
+    )
+
+
 def accounts_table(rows: Iterable[Account]) -> Table:
     """Accounts with balances."""
     table = Table(
@@ -49,7 +67,8 @@ def accounts_table(rows: Iterable[Account]) -> Table:
         "currency",
     )
     for a in rows:
-        table.add_row(
+        add_row(
+            table,
             str(a.id),
             str(a.connection_id or ""),
             a.name,
@@ -83,7 +102,8 @@ def connections_table(rows: Iterable[Connection]) -> Table:
     """Connections with state, schedule, last success and advice."""
     table = Table("id", "user", "institution", "status", "schedule", "last success", "advice")
     for c in rows:
-        table.add_row(
+        add_row(
+            table,
             str(c.id),
             c.user_ref,
             c.institution_name or c.institution_id or "?",
@@ -99,7 +119,8 @@ def history_table(runs: Iterable[SyncRun]) -> Table:
     """Sync runs, newest first: when, why, how long, what changed, and the error."""
     table = Table("run", "started", "trigger", "seconds", "added", "modified", "removed", "error")
     for r in runs:
-        table.add_row(
+        add_row(
+            table,
             str(r.id),
             when(r.started_at),
             r.trigger,
@@ -123,16 +144,22 @@ def _seconds(run: SyncRun) -> str:
 def import_report(console: Console, report: ImportReport) -> None:
     """What a file import added, matched and skipped (a dry run says it stored nothing)."""
     verb = "would add" if report.dry_run else "added"
-    console.print(
+    said = (
         f"{report.filename} ({report.format}) -> account {report.account_id} "
         f"{report.account_name}: {verb} {len(report.added)}, matched {len(report.matched)}, "
         f"skipped {len(report.skipped_lines)}"
     )
+    console.print(escape(printable(said)))  # a file's name and an account's are anyone's
     table = Table("", "line", "date", "amount", "description")
     for mark, rows in (("+", report.added), ("=", report.matched)):
         for row in rows:
-            table.add_row(
-                mark, str(row.line), row.date.isoformat(), f"{row.amount:.2f}", row.description
+            add_row(
+                table,
+                mark,
+                str(row.line),
+                row.date.isoformat(),
+                f"{row.amount:.2f}",
+                row.description,
             )
     console.print(table)
     if report.new_account:  # a dry run's id is a rolled-back row's: not shown

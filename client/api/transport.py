@@ -15,7 +15,7 @@ import orjson
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from client.api.errors import APIConnectionError, PlaidError, error_from_response
+from client.api.errors import APIConnectionError, ClientError, PlaidError, error_from_response
 
 # Jitter draws from its own generator: a background thread must never move the global
 # `random` state that seeded code (and Hypothesis, in tests) relies on.
@@ -142,13 +142,19 @@ class Transport:
         try:
             response = self._send(path, body, auth)
             status = response.status_code
-            data = _json(response)
+            data = _json(response, self.base_url + path)
             request_id = data.get("request_id")
             if status >= 400:
+                if not (data.get("error_type") or data.get("error_code")):
+                    raise self._not_plaid(
+                        path,
+                        f"answered HTTP {status} without a Plaid error object",
+                        should_retry=_transient(status),
+                    )
                 error = error_from_response(status, data, _retry_after(response))
                 code = error.error_code
                 raise error
-            return data
+            return Reply(data, lambda key: self._not_plaid(path, f"replied without {key!r}"))
         except APIConnectionError:
             code = "CONNECTION_ERROR"
             raise
@@ -157,6 +163,15 @@ class Transport:
             log.debug("plaid %s -> %s (%s) %.3fs", path, status, request_id, record.duration)
             for observer in self.observers:
                 observer(record)
+
+    def _not_plaid(self, path: str, what: str, *, should_retry: bool = False) -> APIConnectionError:
+        """A reply no Plaid API gives: the base URL most likely names another server (a
+        worker's health port, a proxy's page), which the bare symptom ("/:  (request None)",
+        a KeyError "'link_token'") never said."""
+        return APIConnectionError(
+            f"{self.base_url}{path} {what}: is {self.base_url} a Plaid API?",
+            should_retry=should_retry,
+        )
 
     def _send(self, path: str, body: Mapping[str, Any], auth: bool) -> requests.Response:
         """The raw POST, with network failures turned into APIConnectionError."""
@@ -225,7 +240,24 @@ def _no_reply(url: str, exc: requests.RequestException, path: str) -> APIConnect
     )
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+class Reply(dict[str, Any]):
+    """A successful reply's JSON object whose missing field is a `ClientError` saying so
+    (`missing(key)` builds it), not a bare KeyError: every caller reads its fields by key."""
+
+    def __init__(self, data: dict[str, Any], missing: Callable[[str], ClientError]) -> None:
+        super().__init__(data)
+        self._missing = missing
+
+    def __missing__(self, key: str) -> Any:
+        raise self._missing(key)
+
+
+def _transient(status: int) -> bool:
+    """Whether an HTTP status that carries no Plaid error may pass on a second try."""
+    return status >= 500 or status == 429
+
+
+def _json(response: requests.Response, url: str) -> dict[str, Any]:
     """The reply's JSON object; a non-JSON reply (a proxy's HTML page) is a transient error.
 
     orjson parses (a 500-transaction page is ~700 KB); what it refuses (an integer beyond
@@ -233,20 +265,20 @@ def _json(response: requests.Response) -> dict[str, Any]:
     try:
         data = orjson.loads(response.content)
     except orjson.JSONDecodeError:
-        data = _stdlib_json(response)
+        data = _stdlib_json(response, url)
     if not isinstance(data, dict):
-        raise APIConnectionError("reply is not a JSON object", should_retry=False)
+        raise APIConnectionError(f"reply from {url} is not a JSON object", should_retry=False)
     return data
 
 
-def _stdlib_json(response: requests.Response) -> Any:
+def _stdlib_json(response: requests.Response, url: str) -> Any:
     """`response.json()`, with a body that is not JSON as a transient error."""
     try:
         return response.json()
     except ValueError:
         raise APIConnectionError(
-            f"non-JSON reply with HTTP {response.status_code}",
-            should_retry=response.status_code >= 500 or response.status_code == 429,
+            f"non-JSON reply with HTTP {response.status_code} from {url}",
+            should_retry=_transient(response.status_code),
         ) from None
 
 

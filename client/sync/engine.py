@@ -331,9 +331,14 @@ class SyncEngine:
         status = _STATUS.get(type(exc), ConnectionStatus.ERROR)
         with self.store.session() as session:
             conn = get_connection(session, cid)
-            conn.status, conn.last_sync_at = status, utcnow()
-            conn.last_error_code = exc.code
-            conn.last_error_message = exc.display_message or exc.message
+            conn.last_sync_at = utcnow()
+            if exc.retryable and conn.status == ConnectionStatus.LOGIN_REQUIRED:
+                # The provider being down says nothing of the login: the user must still
+                # sign in again, and the run alone records this failure.
+                status = conn.status
+            else:
+                conn.status, conn.last_error_code = status, exc.code
+                conn.last_error_message = exc.display_message or exc.message
         kind = "login_required" if status == ConnectionStatus.LOGIN_REQUIRED else "sync_failed"
         self.notifier(Notification(kind, cid, advice_for(exc.code), error_code=exc.code))
 

@@ -92,7 +92,13 @@ def _provider_url(url: str) -> str:
     """The provider's base URL, if requests can call it: one without a scheme or of another
     scheme failed only at the first call, in requests' words ("No connection adapters were
     found for 'ftp://x/link/token/create'"), naming neither setting."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port past 65535 or not a number raises only when read
+    except ValueError as exc:  # alone, "Invalid IPv6 URL" named neither setting nor value
+        raise SettingsError(
+            f"PLAID_BASE_URL (--base-url) is not a valid URL ({exc}): {url!r}"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(
             f"PLAID_BASE_URL (--base-url) must be an http:// or https:// URL, not {url!r}"

@@ -189,8 +189,13 @@ def test_cli_disconnect_twice_is_fine_and_sync_reports_it(cli: Cli) -> None:
     assert "credentials deleted" in cli.ok("disconnect", "1")
     assert "credentials deleted" in cli.ok("disconnect", "1")
     failed = cli.runner.invoke(main, ["sync", "1"])
-    assert failed.exit_code == 1 and "bank-client reconnect 1" in failed.output
-    assert "Traceback" not in failed.output
+    assert failed.exit_code == 1 and "Traceback" not in failed.output
+    # The provider's message and the advice ran together ("has no credentials disconnected;
+    # link again", "to a good state sign in again"), reading as one garbled sentence.
+    assert failed.output.strip().endswith(
+        "1: NO_CREDENTIALS connection 1 has no credentials — disconnected; link again: "
+        "bank-client reconnect 1"
+    ), failed.output
 
 
 def test_cli_reconnect_after_disconnect_relinks_with_the_stored_history_window(
@@ -632,6 +637,25 @@ def test_cli_a_provider_url_requests_cannot_call_names_the_setting(
     assert runner.invoke(main, ["status"]).exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("http://127.0.0.1:99999", "Port out of range 0-65535"),
+        ("http://127.0.0.1:port", "Port could not be cast to integer value as 'port'"),
+    ],
+)
+def test_cli_a_malformed_provider_url_names_the_setting(tmp_path: Path, url: str, why: str) -> None:
+    """They failed in the URL parser's words alone ("Error: Invalid IPv6 URL", "Error: Failed
+    to parse: http://127.0.0.1:99999/link/token/create"), naming no setting."""
+    env = {"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}", "PLAID_BASE_URL": url}
+    runner = CliRunner(env={**env, "BANK_CLIENT_KEYS": TokenCipher.generate_key()})
+    result = runner.invoke(main, ["connect"])
+    assert result.exit_code == 1 and result.output == (
+        f"Error: PLAID_BASE_URL (--base-url) is not a valid URL ({why}): {url!r}\n"
+    )
+
+
 def test_cli_counts_agree_with_their_nouns(tmp_path: Path) -> None:
     """ "wrote 1 rows", "purged 1 audit rows", and "left out TrueLayer connection 3: they sync
     with TrueLayerSync.sync in the app that connected them"."""
@@ -952,3 +976,145 @@ def test_cli_csv_export_honours_an_explicit_limit_and_exports_everything_without
     assert total > 50  # more than the screen's default limit: an export is whole by default
     assert "wrote 3 rows" in cli.ok("transactions", "--csv", str(three), "--limit", "3")
     assert three.read_text().splitlines() == every.read_text().splitlines()[:4]  # header + 3
+
+
+def test_cli_shows_bank_text_as_it_is_never_as_markup(tmp_path: Path, wide_console: None) -> None:
+    """Names and descriptions come from banks, files and users; printed as rich markup, a
+    payee spelt `[bold]` vanished and a description holding `[/]` stopped `transactions`
+    with a MarkupError traceback."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        conn = Connection(
+            provider="plaid", user_ref="[u]", institution_name="[red]Bank[/red]", settings={}
+        )
+        s.add(conn)
+        s.flush()
+        account = Account(
+            connection_id=conn.id,
+            provider_id="acc-1",
+            name="[/] Savings",
+            type="depository",
+            currency="USD",
+        )
+        s.add(account)
+        s.flush()
+        s.add(
+            Transaction(
+                account_id=account.id,
+                provider_id="tx-1",
+                amount=Decimal("-4.50"),
+                currency="USD",
+                date=dt.date(2026, 11, 3),
+                description="CARD [/] 1234",
+                payee="[bold]Acme[/bold]",
+                category="[dim]FOOD",
+            )
+        )
+    store.close()
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
+    for command, shown in (
+        ("accounts", ["[/] Savings"]),
+        ("transactions", ["[bold]Acme[/bold]", "[dim]FOOD"]),
+        ("status", ["[u]", "[red]Bank[/red]"]),
+    ):
+        result = runner.invoke(main, [command])
+        assert result.exit_code == 0 and result.exception is None, result.output
+        assert all(text in result.output for text in shown), result.output
+
+
+def test_cli_never_sends_stored_control_characters_to_the_terminal(
+    tmp_path: Path, wide_console: None
+) -> None:
+    """A user ref or payee holding ESC reached the terminal raw (`evil\\x1b[31m` turned the
+    rest of the table red; an OSC sequence can retitle the window): they are shown escaped,
+    as the sandbox's `tenants list` shows a tenant's name."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    store = Store(db)
+    with store.session() as s:
+        conn = Connection(provider="plaid", user_ref="evil\x1b[31m", settings={})
+        s.add(conn)
+        s.flush()
+        account = Account(
+            connection_id=conn.id,
+            provider_id="a",
+            name="Checking",
+            type="depository",
+            currency="USD",
+        )
+        s.add(account)
+        s.flush()
+        s.add(
+            Transaction(
+                account_id=account.id,
+                provider_id="t",
+                amount=Decimal("-1.00"),
+                currency="USD",
+                date=dt.date(2026, 11, 3),
+                description="ACME",
+                payee="\x1b]0;owned\x07Acme",
+            )
+        )
+    store.close()
+    runner = CliRunner(env={"BANK_CLIENT_DB": db})
+    for command, shown in (("status", "evil\\x1b[31m"), ("transactions", "\\x1b]0;owned\\x07")):
+        result = runner.invoke(main, [command])
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output, repr(result.output)
+        assert shown in result.output, result.output
+
+
+@pytest.mark.parametrize("user", ["evil\x1b[31m", "a\nb", "tab\there"])
+def test_cli_refuses_a_user_with_a_control_character(tmp_path: Path, user: str) -> None:
+    """`--user $'a\\nb'` was taken as a user of its own, stored, and printed raw later."""
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["--user", user, "status"])
+    assert result.exit_code == 2, result.output
+    assert "the app user holds a control character" in result.output
+
+
+def test_cli_error_line_escapes_control_characters_it_quotes(tmp_path: Path) -> None:
+    """An import's error quoted the file's header raw: an ESC sequence in a downloaded file
+    reached the terminal through `Error: line 1: unknown CSV layout (header: …)`."""
+    statement = tmp_path / "s.csv"
+    statement.write_bytes(b"\x1b[31mWhen,How much\n2026-11-03,1.00\n")
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["import", str(statement), "--account", "0000"])
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output and "\\x1b[31mWhen" in result.output, result.output
+
+
+def test_cli_connect_registers_a_webhook_url(cli: Cli, tenant: Tenant) -> None:
+    """`bank-client serve` receives webhooks, but a connection the CLI made had no webhook:
+    its Item never sent one, so only schedules ever synced it."""
+    hook = "http://127.0.0.1:8080/webhooks/plaid"
+    cli.ok("connect", "--sandbox", "ins_109508", "--days", "30", "--webhook", hook)
+    with Store(cli.db).session() as s:
+        conn = s.get(Connection, 1)
+        assert conn is not None and conn.access_token_enc is not None
+        keys = cli.runner.env["BANK_CLIENT_KEYS"]
+        assert keys is not None
+        token = TokenCipher(keys.split(",")).decrypt(conn.access_token_enc)
+    assert tenant.post("/item/get", access_token=token)["item"]["webhook"] == hook
+    url = cli.ok("connect", "--webhook", hook).strip().splitlines()[0]
+    link_token = url.split("token=", 1)[1]
+    assert tenant.post("/link/token/get", link_token=link_token)["metadata"]["webhook"] == hook
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--webhook", "ftp://x/h"], "'--webhook': must be an http:// or https:// URL"),
+        (["--webhook", "http://[::1"], "'--webhook': must be an http:// or https:// URL"),
+        (
+            ["--webhook", "http://h/w", "--public-token", "public-x"],
+            "--webhook goes with the Link the token came from",
+        ),
+    ],
+)
+def test_cli_connect_refuses_a_webhook_it_cannot_use(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    runner = CliRunner(env={"BANK_CLIENT_DB": f"sqlite:///{tmp_path / 'c.db'}"})
+    result = runner.invoke(main, ["connect", *args])
+    assert result.exit_code == 2 and said in result.output, result.output

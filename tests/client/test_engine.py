@@ -253,6 +253,32 @@ def test_login_required_is_recorded_not_raised(
     assert [n.kind for n in notes.notes] == ["login_required"]
 
 
+def test_a_passing_failure_leaves_a_login_required_connection_asking_for_the_login(
+    engine: SyncEngine, fake: FakeBank
+) -> None:
+    """A sync that met the provider down (a network error, a 5xx) after the bank had asked
+    for a new login turned `login_required` into `error`: `status` then advised waiting for
+    the next scheduled sync instead of `bank-client reconnect`, though nothing said the
+    login was repaired."""
+    cid = _connect(engine)
+    fake.failures.append(LoginRequired("BANK_SAYS_LOGIN", "sign in again", display_message="Hi"))
+    fake.failures.append(ProviderUnavailable("BANK_DOWN", "try later"))
+    engine.sync(cid)
+    result = engine.sync(cid)
+    assert (result.error_code, result.retryable) == ("BANK_DOWN", True)
+    with engine.store.session() as s:
+        conn = s.get(Connection, cid)
+        assert conn is not None
+        assert (conn.status, conn.last_error_code, conn.last_error_message) == (
+            "login_required",
+            "BANK_SAYS_LOGIN",
+            "Hi",
+        )
+        assert "sign in again" in advice(conn)
+        runs = s.scalars(select(SyncRun.error_code).order_by(SyncRun.id)).all()
+        assert runs == ["BANK_SAYS_LOGIN", "BANK_DOWN"]  # the run keeps what happened
+
+
 @pytest.mark.parametrize(
     ("failure", "status", "retryable"),
     [

@@ -186,3 +186,49 @@ def test_audit_observer_sees_each_attempt() -> None:
         ("/item/get", 429, "RATE_LIMIT", 0),
         ("/item/get", 200, None, 1),
     ]
+
+
+def test_transport_error_reply_that_is_no_plaid_error_names_the_url() -> None:
+    """A base URL pointing at another server (a worker's health port answers 404 with its own
+    JSON) failed as "Error: /:  (request None)", naming neither the call nor the server."""
+    result, sleeps, _ = _run([(404, {"error": "not found: try /healthz"}, {})])
+    assert isinstance(result, errors.APIConnectionError) and not result.should_retry
+    assert re.fullmatch(
+        r"http://127\.0\.0\.1:\d+/item/get answered HTTP 404 without a Plaid error object: "
+        r"is http://127\.0\.0\.1:\d+ a Plaid API\?",
+        str(result),
+    ), str(result)
+    assert sleeps == []
+
+
+def test_transport_reply_without_an_expected_field_names_the_field_and_url() -> None:
+    """A server answering 200 with JSON of its own made `exchange` fail as a bare KeyError,
+    which the CLI showed as "Error: 'access_token'"."""
+    reply, _, _ = _run([(200, {"ok": True}, {})], call="exchange")
+    assert reply == {"ok": True} and reply.get("access_token") is None
+    with pytest.raises(errors.APIConnectionError) as info:
+        reply["access_token"]
+    assert not info.value.should_retry
+    assert re.fullmatch(
+        r"http://127\.0\.0\.1:\d+/item/public_token/exchange replied without 'access_token': "
+        r"is http://127\.0\.0\.1:\d+ a Plaid API\?",
+        str(info.value),
+    ), str(info.value)
+
+
+def test_transport_non_json_reply_names_the_url() -> None:
+    """ "non-JSON reply with HTTP 501" said neither which call nor which server."""
+    from flask import Flask
+
+    app = Flask("html")
+
+    @app.post("/item/get")
+    def html() -> tuple[str, int]:
+        return "<html>not implemented</html>", 501
+
+    with serve(app) as url:
+        client = _client(url, [])
+        with pytest.raises(errors.APIConnectionError) as info:
+            client.item_get("access-x")
+        client.close()
+    assert str(info.value) == f"non-JSON reply with HTTP 501 from {url}/item/get"
