@@ -1,1 +1,2 @@
-"""OpenAPI: the document served at ``/openapi.json`` and the trimmed copy of Plaid's."""
+"""OpenAPI: the document served at ``/openapi.json``, the trimmed copy of Plaid's and TrueLayer's
+documents (read by the TrueLayer contract sweep)."""
