@@ -5,7 +5,7 @@
 | ``POST /connect/token`` | ``authorization_code`` (PKCE) or ``refresh_token`` → tokens |
 | ``DELETE /api/delete`` | the bearer token's connection is deleted; its tokens stop working |
 | ``GET /api/webhooks/<client_id>/jwks`` | the keys async webhooks are signed with |
-| ``GET /api/providers`` | the provider catalogue (``country``, ``scopes`` filters) |
+| ``GET /api/providers`` | the providers (``country``, ``scopes``), with health (``clientId``) |
 | ``GET /api/providers/<id>/logo`` | a provider's logo (PNG) |
 | ``POST /api/debug`` | ``{access_token}`` → credentials id, provider id and a debug id |
 | ``GET /data/v1/me`` | the consent behind the bearer token |
@@ -35,7 +35,7 @@ from ..core.bank import (
 from ..core.models import AppClient
 from ..extensions import current_session, tenant_bank
 from ..shared import public_url
-from . import data_access, fault_gate, providers
+from . import availability, data_access, fault_gate, providers
 from .blueprint import bp
 from .render import instant
 
@@ -195,10 +195,12 @@ def api_webhook_keys(client_id: str) -> Response:
 @bp.get("/api/providers")
 def api_providers() -> Response:
     """The providers an app can offer, optionally filtered by ``country`` and ``scopes`` (each
-    a space-separated list, as TrueLayer's OpenAPI file has them; commas are taken too)."""
+    a space-separated list, as TrueLayer's OpenAPI file has them; commas are taken too), with
+    their health as ``clientId``'s tenant sees it (``availability``)."""
     countries, scopes = (_listed(request.args.get(name, "")) for name in ("country", "scopes"))
     found = providers.search(countries, scopes)
-    return jsonify([provider_json(p) for p in found])
+    health = availability.reader(request.args.get("clientId"))
+    return jsonify([provider_json(p, health) for p in found])
 
 
 def _listed(value: str) -> list[str]:
@@ -214,7 +216,9 @@ def api_provider_logo(provider_id: str) -> Response:
     return Response(png, mimetype="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
-def provider_json(provider: providers.Provider) -> dict[str, Any]:
+def provider_json(
+    provider: providers.Provider, health: availability.Availability
+) -> dict[str, Any]:
     """One provider as ``/api/providers`` lists it."""
     return {
         "provider_id": provider.provider_id,
@@ -223,7 +227,7 @@ def provider_json(provider: providers.Provider) -> dict[str, Any]:
         + url_for("truelayer.api_provider_logo", provider_id=provider.provider_id),
         "country": provider.country,
         "scopes": list(provider.scopes),
-        "release_stage": "general_availability",
+        "availability": health(provider),
     }
 
 

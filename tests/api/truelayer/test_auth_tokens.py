@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -255,6 +256,31 @@ def test_providers_lists_mock_and_filters(tl_auth: AuthDialog) -> None:
     dutch = tl_auth.client.get("/api/providers?country=nl&scopes=accounts%20balance").get_json()
     assert [p["provider_id"] for p in dutch] == ["xs2a-ing"]
     assert tl_auth.client.get("/api/providers?scopes=telepathy").get_json() == []
+
+
+def test_providers_availability_is_the_institution_health_clientid_sees(
+    tl_auth: AuthDialog,
+) -> None:
+    """TrueLayer's ``availability`` (not a ``release_stage``): the catalogue's health, or the
+    health a tenant set, when ``clientId`` names one of its apps."""
+    keys = {"PLAID-CLIENT-ID": tl_auth.keys.client_id, "PLAID-SECRET": tl_auth.keys.secret}
+    down = tl_auth.client.put(
+        "/control/institutions/ins_200001/health", json={"status": "DOWN"}, headers=keys
+    )
+    assert down.status_code == 200, down.get_json()
+
+    def mock(**params: str) -> dict[str, Any]:
+        found = tl_auth.client.get("/api/providers", query_string=params).get_json()
+        listed: dict[str, Any] = next(p for p in found if p["provider_id"] == "mock")
+        assert "release_stage" not in listed
+        return listed
+
+    catalogue = {"recommended_status": "healthy", "updated_at": "2024-01-01T00:00:00.000000Z"}
+    assert mock()["availability"] == catalogue
+    assert mock(clientId="no-such-client")["availability"] == catalogue
+    seen = mock(clientId=tl_auth.keys.client_id)["availability"]
+    assert seen["recommended_status"] == "unhealthy"
+    assert seen["updated_at"] != catalogue["updated_at"]
 
 
 @pytest.mark.parametrize("countries", ["nl de", "nl,de", "NL%20de"])
