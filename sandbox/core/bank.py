@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
 from . import (
-    assets,
     balances,
     calls,
     consent,
@@ -25,7 +24,6 @@ from . import (
     explorer,
     identity_match,
     institutions,
-    investments,
     items,
     liabilities,
     microdeposits,
@@ -44,6 +42,7 @@ from .accounts import ShownAccountsView as ShownAccountsView
 from .accounts import owner as account_owner
 from .assets import AccountSection as AccountSection
 from .assets import ReportContent as ReportContent
+from .assets_part import Assets
 from .balances import Series
 from .calls import Called
 from .clock import Clock as Clock
@@ -80,6 +79,7 @@ from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .investments import Portfolio as Portfolio
 from .investments import TransferNumbers as TransferNumbers
+from .investments_part import Investments
 from .ledger.entities import merchant_entity as merchant_entity
 from .liabilities import Report as Report
 from .link import config as link_config
@@ -95,12 +95,10 @@ from .models import (
     AccessToken,
     Account,
     AppClient,
-    AssetReport,
     Consent,
     Item,
     LinkSession,
     LinkToken,
-    ProcessorToken,
     PublicToken,
     Tenant,
     WebhookKey,
@@ -197,6 +195,16 @@ class Bank:
         return Processors(self)
 
     @cached_property
+    def investments(self) -> Investments:
+        """Investments: holdings, trades, transfer numbers and the background extraction."""
+        return Investments(self)
+
+    @cached_property
+    def assets(self) -> Assets:
+        """Asset reports, their refreshes, filters, PDFs and audit copies."""
+        return Assets(self)
+
+    @cached_property
     def signal(self) -> Signal:
         """Signal: ACH return risk scores and the decisions and returns reported back."""
         return Signal(self)
@@ -284,9 +292,9 @@ class Bank:
         through = consent.data_through(item, now.date())  # no data once consent has ended
         changed = item.error_code is None and self._write_days(item, through)
         if item.error_code is None:
-            self.finish_investments_extraction(item)
+            self.investments.finish_extraction(item)
         if item.error_code is None and "investments" in item.products:
-            self._look_at_investments(item, now.date(), quiet=True)
+            self.investments.look(item, now.date(), quiet=True)
         consent.advance(self.session, self.tenant, item, since, now)
         for account_id in microdeposits.verify_due(item, now):
             code = microdeposits.SETTABLE["automatically_verified"]
@@ -781,246 +789,6 @@ class Bank:
         self.bill(view.item, "liabilities")
         return liabilities.report(self.session, view.item, view.accounts, self.clock.today())
 
-    # -- investments ------------------------------------------------------------------------
-
-    def investment_holdings(
-        self, access_token: str, account_ids: list[str] | None = None
-    ) -> Portfolio:
-        """Positions of the item's investment accounts at today's (simulated) close."""
-        return self.investment_holdings_of(self.product_accounts(access_token, account_ids))
-
-    def investment_holdings_of(self, view: AccountsView) -> Portfolio:
-        """``investment_holdings`` for accounts already in hand."""
-        self.bill(view.item, "investments")
-        return investments.holdings(self.session, view.item, view.accounts, self.clock.today())
-
-    def investment_transactions(
-        self,
-        access_token: str,
-        start: dt.date,
-        end: dt.date,
-        *,
-        account_ids: list[str] | None,
-        count: int,
-        offset: int,
-    ) -> Portfolio:
-        """Buys, sells, dividends, fees and cash movements between two dates, newest first."""
-        view = self.product_accounts(access_token, account_ids)
-        return self.investment_transactions_of(view, start, end, count=count, offset=offset)
-
-    def investment_transactions_of(
-        self, view: AccountsView, start: dt.date, end: dt.date, *, count: int, offset: int
-    ) -> Portfolio:
-        """``investment_transactions`` for accounts already in hand."""
-        self._await_extraction(view.item)
-        self.bill(view.item, "investments")
-        return investments.transactions(
-            self.session,
-            view.item,
-            view.accounts,
-            start,
-            end,
-            count=count,
-            offset=offset,
-            today=self.clock.today(),
-        )
-
-    def investments_auth(
-        self, access_token: str, account_ids: list[str] | None = None
-    ) -> tuple[Portfolio, list[TransferNumbers]]:
-        """Holdings plus the numbers a broker needs to pull the accounts over (ACATS, ATON)."""
-        return self.investments_auth_of(self.product_accounts(access_token, account_ids))
-
-    def investments_auth_of(self, view: AccountsView) -> tuple[Portfolio, list[TransferNumbers]]:
-        """``investments_auth`` for accounts already in hand; Investments Move has its own
-        error for a view without an investment account (``NO_INVESTMENT_AUTH_ACCOUNTS``)."""
-        investments.investment_accounts(view.accounts, missing=errors.NoInvestmentAuthAccounts)
-        found = self.investment_holdings_of(view)
-        country = self.institution_of(found.item).country
-        return found, investments.transfer_numbers(found.item, found.accounts, country)
-
-    def refresh_investments(self, access_token: str) -> Item:
-        """``/investments/refresh``: look again, then report it with the two webhooks."""
-        item = self.item(access_token)
-        self._await_extraction(item)
-        self.bill(item, "investments")
-        self._look_at_investments(item, self.clock.today(), quiet=False)
-        item.last_successful_update = self.now()
-        return item
-
-    def start_investments_extraction(self, access_token: str) -> bool:
-        """``options.async_update``: on an item not initialised with Investments (neither
-        linked with it nor extracted before), start the initial extraction in the background.
-        True when one started: a change to keep although the call answers ``PRODUCT_NOT_READY``
-        (``_await_extraction``) until it ends."""
-        return self.start_investments_extraction_of(self.product_accounts(access_token, None))
-
-    def start_investments_extraction_of(
-        self, view: AccountsView, by: ProcessorToken | None = None
-    ) -> bool:
-        """``start_investments_extraction`` for accounts already in hand; ``by``: the
-        processor token that asked (its webhook hears the end)."""
-        item = view.item
-        if _investments_initialised(item):
-            return False
-        self.check_offered(item, "investments")
-        investments.investment_accounts(view.accounts)  # none: NO_INVESTMENT_ACCOUNTS, no start
-        self.lock(item)
-        if _investments_initialised(item):  # another call started it meanwhile
-            return False
-        investments.start_extraction(item, self.now(), by)
-        return True
-
-    def finish_investments_extraction(self, item: Item) -> bool:
-        """End the item's extraction once the clock has passed its start plus the build delay
-        (``HISTORICAL_DELAY_SECONDS``, as an Asset report's): Investments is added and
-        ``HISTORICAL_UPDATE`` queued with the trades found, to the processor token that started
-        it if it has a webhook, else to the item's. False when none has ended."""
-        if not investments.extraction_due(item, self.now(), self.historical_delay):
-            return False
-        self.lock(item)
-        if item.investments_extracting_since is not None:  # not ended by another call meanwhile
-            extraction = investments.finish_extraction(self.session, item, self.clock.today())
-            triggers.investments_extracted(self.session, self.tenant, item, extraction)
-        return True
-
-    def _await_extraction(self, item: Item) -> None:
-        """``PRODUCT_NOT_READY`` while the item's initial extraction runs (one that has ended
-        by now is finished first)."""
-        running = item.investments_extracting_since is not None
-        if running and not self.finish_investments_extraction(item):
-            raise errors.ProductNotReady()
-
-    def _look_at_investments(self, item: Item, today: dt.date, *, quiet: bool) -> None:
-        """Count what changed in the item's portfolios and say so with the two webhooks.
-
-        ``quiet`` (the clock moved, Plaid's daily update): nothing is sent when nothing
-        changed, and an item without investment accounts is simply skipped.
-        """
-        if quiet and not any(a.type == "investment" for a in item.accounts):
-            return
-        found = investments.refresh(self.session, item, today)
-        if quiet and not (found.new_holdings or found.updated_holdings or found.new_transactions):
-            return
-        triggers.investments_refreshed(self.session, self.tenant, item, found)
-
-    # -- asset reports ----------------------------------------------------------------------
-
-    def create_asset_report(
-        self, access_tokens: list[str], days: int, options: dict[str, Any]
-    ) -> tuple[str, AssetReport]:
-        """A report over the items; built in the background (``PRODUCT_READY`` when done).
-
-        Unlike most products, Assets is not added on first use: each item must have been
-        linked with it. A token given twice names its item once (Plaid does not say; an item
-        listed twice would count its assets twice)."""
-        items = list({item.pk: item for item in map(self.item, access_tokens)}.values())
-        if any("assets" not in item.products for item in items):
-            raise errors.AssetReportProductNotEnabled()
-        return self._new_asset_report(items, days, options, [])
-
-    def _new_asset_report(
-        self,
-        items: list[Item],
-        days: int,
-        options: dict[str, Any],
-        excluded: list[str],
-        snapshot: dt.datetime | None = None,
-    ) -> tuple[str, AssetReport]:
-        """A new report of the items' data at ``snapshot`` (default: now, pulled afresh), and
-        its ``PRODUCT_READY`` for when it is built: ``HISTORICAL_DELAY_SECONDS`` after the
-        snapshot, so a report made from one already built (a filtered one) is ready at once."""
-        now = self.now()
-        token, record = assets.create(
-            self.session, self.tenant, items, days, options, snapshot or now, excluded=excluded
-        )
-        url = options.get("webhook") or next((i.webhook for i in items if i.webhook), None)
-        if assets.FAST_ADD_ON in assets.add_ons(options):
-            triggers.asset_report_ready(
-                self.session, self.tenant, record, url, dt.timedelta(), "FAST"
-            )
-        building = max(dt.timedelta(), record.created_at + self.historical_delay - now)
-        triggers.asset_report_ready(self.session, self.tenant, record, url, building)
-        return token, record
-
-    def asset_report(
-        self, token: str, days_to_include: int | None = None, *, fast: bool = False
-    ) -> ReportContent:
-        """The report's content (``PRODUCT_NOT_READY`` while it is being built), or its Fast
-        version (``fast``)."""
-        record = assets.find(self.session, self.tenant, token)
-        return assets.build(
-            self.session, record, self.now(), self.historical_delay, days_to_include, fast=fast
-        )
-
-    def asset_report_pdf(self, report: ReportContent, owners: dict[int, str]) -> bytes:
-        """The report as a PDF (``owners``: each item's account holder by item pk)."""
-        from . import asset_pdf  # fpdf2 (fontTools, Pillow): imported for the first PDF only
-
-        return asset_pdf.render(report, owners)
-
-    def refresh_asset_report(
-        self, token: str, days: int | None, options: dict[str, Any] | None
-    ) -> tuple[str, AssetReport]:
-        """A new report over the same items with today's data; omitted options keep theirs."""
-        record = self._built_asset_report(token)
-        items = assets.items_of(self.session, record)
-        if removed := [i.id for i in items if i.removed_at is not None]:
-            raise errors.AssetReportDataUnavailable(
-                causes=[(item_id, errors.ItemNotFound()) for item_id in removed]
-            )
-        for item in items:
-            self.read_item(item)
-        merged = {**record.options, **(options or {})}
-        days = record.days_requested if days is None else days
-        return self._new_asset_report(items, days, merged, list(record.excluded_account_ids))
-
-    def filter_asset_report(self, token: str, exclude: list[str]) -> tuple[str, AssetReport]:
-        """A new report of the same day without the accounts ``exclude`` names; Plaid makes
-        it from the existing report, so it is ready (and ``PRODUCT_READY`` sent) at once."""
-        record = self._built_asset_report(token)
-        items = assets.items_of(self.session, record)
-        known = {a.id for i in items for a in i.accounts}
-        if unknown := [a for a in exclude if a not in known]:
-            raise errors.InvalidAccountId(
-                f"the following account_ids_to_exclude are invalid: {', '.join(unknown)}",
-                field="account_ids_to_exclude",
-            )
-        excluded = sorted({*record.excluded_account_ids, *exclude})
-        # the same snapshot, fewer accounts: built from the report, not pulled again
-        return self._new_asset_report(
-            items, record.days_requested, dict(record.options), excluded, record.created_at
-        )
-
-    def _built_asset_report(self, token: str) -> AssetReport:
-        """The report ``token`` names, once built (``PRODUCT_NOT_READY`` before)."""
-        record = assets.find(self.session, self.tenant, token)
-        assets.check_ready(record, self.now(), self.historical_delay)
-        return record
-
-    def remove_asset_report(self, token: str) -> None:
-        """Remove a report and its audit copies."""
-        assets.remove(self.session, assets.find(self.session, self.tenant, token), self.now())
-
-    def create_audit_copy(self, token: str, auditor_id: str) -> str:
-        """An audit copy token an auditor can read the report with."""
-        record = self._built_asset_report(token)
-        return assets.create_audit_copy(self.session, record, auditor_id, self.now())
-
-    def audit_copy(
-        self, audit_copy_token: str, days_to_include: int | None = None
-    ) -> ReportContent:
-        """The report an audit copy points at (its last ``days_to_include`` days, if given)."""
-        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
-        return assets.build(
-            self.session, copy.report, self.now(), self.historical_delay, days_to_include
-        )
-
-    def remove_audit_copy(self, audit_copy_token: str) -> None:
-        """The audit copy stops working; the report stays."""
-        copy = assets.find_audit_copy(self.session, self.tenant, audit_copy_token)
-        copy.removed_at = self.now()
-
     def owner(self, item: Item) -> dict[str, Any]:
         """The account holder of ``item``."""
         given = None if item.custom_config is not None else users.persona(item.persona).get("owner")
@@ -1278,12 +1046,6 @@ def _first_sync(item: Item) -> bool:
     )
 
 
-def _investments_initialised(item: Item) -> bool:
-    """Whether the item has Investments (linked with it, added on use or extracted) or is
-    extracting them now: ``async_update`` then starts nothing."""
-    return "investments" in item.products or item.investments_extracting_since is not None
-
-
 def _check_error(item: Item, allow_error: bool, now: dt.datetime) -> None:
     """Raise the item's error (a broken login, a mock user's error) unless it is allowed."""
     if item.error_code is not None and not allow_error:
@@ -1335,7 +1097,7 @@ def finish_due_extractions(
         Item.investments_extracting_since.is_not(None),
         Item.error_code.is_(None),
     ):
-        ended += bank.finish_investments_extraction(item)
+        ended += bank.investments.finish_extraction(item)
     return ended
 
 

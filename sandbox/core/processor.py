@@ -3,8 +3,9 @@
 An app hands a partner (Dwolla, Modern Treasury, …) a processor token instead of its access
 token; the partner then reads that one account: numbers, balance, owners and Identity Match,
 transactions, investments, liabilities, and Signal scores. Each read is the access-token read
-(``Bank.*_of``) on the token's account, so billing, errors and data are the same; a token
-never reaches the item's other accounts, nor the Signal reports of another account.
+(``Bank.*_of``, ``bank.investments.*_of``) on the token's account, so billing, errors and
+data are the same; a token never reaches the item's other accounts, nor the Signal reports
+of another account.
 Tokens are bearer secrets stored as keyed hashes, many per account, and die with their item
 (``/item/remove``), as in Plaid.
 
@@ -155,20 +156,20 @@ class Processors:
 
     def holdings(self, processor_token: str) -> Portfolio:
         """The account's positions (``NO_INVESTMENT_ACCOUNTS`` unless it is an investment one)."""
-        return self.bank.investment_holdings_of(self.account(processor_token, "investments"))
+        return self.bank.investments.holdings_of(self.account(processor_token, "investments"))
 
     def investments_auth(self, processor_token: str) -> tuple[Portfolio, list[TransferNumbers]]:
         """The account's positions and transfer numbers (ACATS, ATON, 401k plan); Investments
         or Investments Auth."""
         view = self.account(processor_token, "investments", "investments_auth")
-        return self.bank.investments_auth_of(view)
+        return self.bank.investments.auth_of(view)
 
     def start_investments_extraction(self, processor_token: str) -> bool:
         """``options.async_update``: start the item's initial Investments extraction
-        (``Bank.start_investments_extraction``); its ``HISTORICAL_UPDATE`` goes to this
+        (``bank.investments.start_extraction``); its ``HISTORICAL_UPDATE`` goes to this
         token's webhook, if it has one."""
         view = self.account(processor_token, "investments")
-        return self.bank.start_investments_extraction_of(view, self._token(processor_token)[0])
+        return self.bank.investments.start_extraction_of(view, self._token(processor_token)[0])
 
     def investment_transactions(
         self,
@@ -190,7 +191,7 @@ class Processors:
                 f"the processor token cannot read account_ids: {', '.join(other)}",
                 field="account_ids",
             )
-        return self.bank.investment_transactions_of(view, start, end, count=count, offset=offset)
+        return self.bank.investments.transactions_of(view, start, end, count=count, offset=offset)
 
     def transactions(
         self, processor_token: str, start: dt.date, end: dt.date, *, count: int, offset: int

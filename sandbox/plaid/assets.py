@@ -229,7 +229,7 @@ def _investments(found: Portfolio) -> dict[str, Any]:
 
 def _pdf(bank: Bank, report: ReportContent) -> Response:
     owners = {s.item.pk: bank.owner(s.item)["names"][0] for s in report.items}
-    body = bank.asset_report_pdf(report, owners)
+    body = bank.assets.pdf(report, owners)
     return file_reply(body, "application/pdf")
 
 
@@ -237,7 +237,7 @@ def _pdf(bank: Bank, report: ReportContent) -> Response:
 def asset_report_create() -> Response:
     """Start a report over the items; ``PRODUCT_READY`` follows when it is built."""
     req = load(AssetReportCreateRequest)
-    token, record = current_bank().create_asset_report(
+    token, record = current_bank().assets.create(
         req["access_tokens"], req["days_requested"], _options(req["options"])
     )
     return reply(asset_report_token=token, asset_report_id=record.report_id)
@@ -257,7 +257,7 @@ def asset_report_get() -> Response:
     """The report as JSON; ``include_insights`` adds names, merchants and categories."""
     req = load(AssetReportGetRequest)
     bank = current_bank()
-    report = bank.asset_report(
+    report = bank.assets.get(
         req["asset_report_token"], req["options"].get("days_to_include"), fast=req["fast_report"]
     )
     return reply(report=report_json(bank, report, req["include_insights"]), warnings=[])
@@ -269,7 +269,7 @@ def asset_report_pdf_get() -> Response:
     req = load(AssetReportGetRequest)
     bank = current_bank()
     return _pdf(
-        bank, bank.asset_report(req["asset_report_token"], req["options"].get("days_to_include"))
+        bank, bank.assets.get(req["asset_report_token"], req["options"].get("days_to_include"))
     )
 
 
@@ -278,7 +278,7 @@ def asset_report_refresh() -> Response:
     """A new report over the same items with today's data."""
     req = load(AssetReportRefreshRequest)
     options = req.get("options")
-    token, record = current_bank().refresh_asset_report(
+    token, record = current_bank().assets.refresh(
         req["asset_report_token"],
         req.get("days_requested"),
         None if options is None else _options(options),
@@ -290,7 +290,7 @@ def asset_report_refresh() -> Response:
 def asset_report_filter() -> Response:
     """A new report of the same day without some accounts."""
     req = load(AssetReportFilterRequest)
-    token, record = current_bank().filter_asset_report(
+    token, record = current_bank().assets.filter(
         req["asset_report_token"], req["account_ids_to_exclude"]
     )
     return reply(asset_report_token=token, asset_report_id=record.report_id)
@@ -300,7 +300,7 @@ def asset_report_filter() -> Response:
 def asset_report_remove() -> Response:
     """Remove the report and its audit copies."""
     req = load(AssetReportTokenRequest)
-    current_bank().remove_asset_report(req["asset_report_token"])
+    current_bank().assets.remove(req["asset_report_token"])
     return reply(removed=True)
 
 
@@ -308,7 +308,7 @@ def asset_report_remove() -> Response:
 def asset_report_audit_copy_create() -> Response:
     """A token an auditor reads the report with."""
     req = load(AuditCopyCreateRequest)
-    token = current_bank().create_audit_copy(req["asset_report_token"], req["auditor_id"])
+    token = current_bank().assets.create_audit_copy(req["asset_report_token"], req["auditor_id"])
     return reply(audit_copy_token=token)
 
 
@@ -317,7 +317,7 @@ def asset_report_audit_copy_get() -> Response:
     """The report behind an audit copy, as ``/asset_report/get`` gives it."""
     req = load(AuditCopyRequest)
     bank = current_bank()
-    report = bank.audit_copy(req["audit_copy_token"])
+    report = bank.assets.audit_copy(req["audit_copy_token"])
     return reply(report=report_json(bank, report, False), warnings=[])
 
 
@@ -327,7 +327,7 @@ def asset_report_audit_copy_pdf_get() -> Response:
     req = load(AuditCopyPdfRequest)
     bank = current_bank()
     return _pdf(
-        bank, bank.audit_copy(req["audit_copy_token"], req["options"].get("days_to_include"))
+        bank, bank.assets.audit_copy(req["audit_copy_token"], req["options"].get("days_to_include"))
     )
 
 
@@ -335,5 +335,5 @@ def asset_report_audit_copy_pdf_get() -> Response:
 def asset_report_audit_copy_remove() -> Response:
     """The audit copy stops working; the report stays."""
     req = load(AuditCopyRequest)
-    current_bank().remove_audit_copy(req["audit_copy_token"])
+    current_bank().assets.remove_audit_copy(req["audit_copy_token"])
     return reply(removed=True)

@@ -143,7 +143,7 @@ def investments_holdings_get() -> Response:
     """Every position of the item's investment accounts at the latest close."""
     req = load(requests.AccountsRequest)
     bank = current_bank()
-    found = bank.investment_holdings(req["access_token"], account_ids(req))
+    found = bank.investments.holdings(req["access_token"], account_ids(req))
     return reply(
         accounts=investment_accounts_json(found),
         holdings=holdings_json(found),
@@ -159,8 +159,8 @@ def investments_transactions_get() -> Response:
     bank = current_bank()
     options = req["options"]
     if options.get("async_update"):
-        extract_async(lambda: bank.start_investments_extraction(req["access_token"]))
-    found = bank.investment_transactions(
+        extract_async(lambda: bank.investments.start_extraction(req["access_token"]))
+    found = bank.investments.transactions(
         req["access_token"],
         req["start_date"],
         req["end_date"],
@@ -189,7 +189,7 @@ def extract_async(start: Callable[[], bool]) -> None:
 def investments_refresh() -> Response:
     """Look for new holdings and trades now; the webhooks say what was found."""
     req = load(requests.AccessTokenRequest)
-    current_bank().refresh_investments(req["access_token"])
+    current_bank().investments.refresh(req["access_token"])
     return reply()
 
 
@@ -198,7 +198,7 @@ def investments_auth_get() -> Response:
     """Holdings, owners and the transfer numbers (ACATS, ATON, 401k plan) of each account."""
     req = load(requests.AccountsRequest)
     bank = current_bank()
-    found, numbers = bank.investments_auth(req["access_token"], account_ids(req))
+    found, numbers = bank.investments.auth(req["access_token"], account_ids(req))
     return reply(
         accounts=investment_accounts_json(found),
         **investments_auth_json(bank, found, numbers),

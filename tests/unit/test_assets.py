@@ -31,21 +31,21 @@ def _assets_token(bank: Bank) -> str:
 
 def test_report_is_not_ready_until_it_is_built(bank: Bank) -> None:
     slow = _bank(bank, 60)
-    report_token, _ = slow.create_asset_report([_assets_token(slow)], 30, {})
+    report_token, _ = slow.assets.create([_assets_token(slow)], 30, {})
     with pytest.raises(errors.AssetReportNotReady):
-        slow.asset_report(report_token)
+        slow.assets.get(report_token)
     slow.set_clock(Clock(frozen_at=slow.now() + dt.timedelta(minutes=2)))
-    assert slow.asset_report(report_token).items
+    assert slow.assets.get(report_token).items
 
 
 @pytest.mark.parametrize("call", ["refresh", "filter", "audit_copy"])
 def test_an_unbuilt_report_cannot_be_refreshed_filtered_or_copied(bank: Bank, call: str) -> None:
     slow = _bank(bank, 600)
-    report_token, _ = slow.create_asset_report([_assets_token(slow)], 30, {})
+    report_token, _ = slow.assets.create([_assets_token(slow)], 30, {})
     calls = {
-        "refresh": lambda: slow.refresh_asset_report(report_token, None, None),
-        "filter": lambda: slow.filter_asset_report(report_token, []),
-        "audit_copy": lambda: slow.create_audit_copy(report_token, "auditor"),
+        "refresh": lambda: slow.assets.refresh(report_token, None, None),
+        "filter": lambda: slow.assets.filter(report_token, []),
+        "audit_copy": lambda: slow.assets.create_audit_copy(report_token, "auditor"),
     }
     with pytest.raises(errors.AssetReportNotReady):
         calls[call]()
@@ -55,11 +55,11 @@ def test_a_filtered_report_is_ready_and_announced_at_once(bank: Bank) -> None:
     """Made from a built report, a filtered one is not built again: it reads at once and
     its ``PRODUCT_READY`` is not held back on the clock; a refreshed one is."""
     slow = _bank(bank, 60)
-    report_token, _ = slow.create_asset_report([_assets_token(slow)], 30, {"webhook": HOOK})
+    report_token, _ = slow.assets.create([_assets_token(slow)], 30, {"webhook": HOOK})
     slow.set_clock(Clock(frozen_at=slow.now() + dt.timedelta(minutes=1)))
-    filtered_token, filtered = slow.filter_asset_report(report_token, [])
-    _, refreshed = slow.refresh_asset_report(report_token, None, None)
-    assert slow.asset_report(filtered_token).record.report_id == filtered.report_id
+    filtered_token, filtered = slow.assets.filter(report_token, [])
+    _, refreshed = slow.assets.refresh(report_token, None, None)
+    assert slow.assets.get(filtered_token).record.report_id == filtered.report_id
     held = {
         json.loads(e.body)["asset_report_id"]: e.held_until
         for e in slow.session.scalars(select(WebhookEvent))
@@ -73,8 +73,8 @@ def test_same_seed_and_clock_give_the_same_report(bank: Bank) -> None:
     token = _assets_token(quick)
 
     def figures() -> list[tuple[object, ...]]:
-        report_token, _ = quick.create_asset_report([token], 60, {})
-        report = quick.asset_report(report_token)
+        report_token, _ = quick.assets.create([token], 60, {})
+        report = quick.assets.get(report_token)
         return [
             (a.account.id, a.current_minor, a.days_available, tuple(a.history),
              tuple(t.id for t in a.transactions))
@@ -87,7 +87,7 @@ def test_same_seed_and_clock_give_the_same_report(bank: Bank) -> None:
 
 def test_pdf_bytes_are_the_same_for_the_same_report(bank: Bank) -> None:
     quick = _bank(bank, 0)
-    report_token, _ = quick.create_asset_report([_assets_token(quick)], 10, {})
-    report = quick.asset_report(report_token)
-    first = quick.asset_report_pdf(report, {})
-    assert first.startswith(b"%PDF-") and first == quick.asset_report_pdf(report, {})
+    report_token, _ = quick.assets.create([_assets_token(quick)], 10, {})
+    report = quick.assets.get(report_token)
+    first = quick.assets.pdf(report, {})
+    assert first.startswith(b"%PDF-") and first == quick.assets.pdf(report, {})

@@ -121,7 +121,7 @@ def test_a_reset_tenant_is_sent_nothing_about_what_it_forgot(bank: Bank) -> None
     delayed = Bank(bank.session, bank.tenant, historical_delay=dt.timedelta(hours=1))
     token = link(delayed)
     delayed.item(token).products = sorted({*delayed.item(token).products, "assets"})
-    delayed.create_asset_report([token], 30, {"webhook": HOOK})
+    delayed.assets.create([token], 30, {"webhook": HOOK})
     assert [e.webhook_code for e in webhooks.events(bank.session, bank.tenant)] == ["PRODUCT_READY"]
     delayed.reset()
     assert webhooks.events(bank.session, bank.tenant) == []
@@ -184,7 +184,7 @@ def test_removing_an_item_cancels_its_webhooks_not_sent_yet(bank: Bank) -> None:
     delayed.load_history(item)
     # due now, not sent yet: to the app and, a Transactions webhook, to the partner
     delayed.fire_webhook(token, "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
-    delayed.create_asset_report([token], 30, {})
+    delayed.assets.create([token], 30, {})
     assert ("HISTORICAL_UPDATE", "pending") in statuses(bank)
 
     delayed.remove_item(token)
@@ -224,7 +224,7 @@ def test_an_asset_reports_webhook_is_cancelled_with_the_last_of_its_items(bank: 
     tokens = [link(delayed), link(delayed, username="user_transactions_dynamic", password="x")]
     for token in tokens:
         delayed.item(token).products = sorted({*delayed.item(token).products, "assets"})
-    delayed.create_asset_report(tokens, 30, {"webhook": HOOK})
+    delayed.assets.create(tokens, 30, {"webhook": HOOK})
     delayed.remove_item(tokens[0])
     assert statuses(bank) == [("PRODUCT_READY", "pending")]
     delayed.remove_item(tokens[1])
