@@ -244,6 +244,26 @@ def test_reset_login_puts_the_item_in_error_and_remove_hides_it(
     assert dash.get(f"/dashboard/items/{item_id}").status_code == 404
 
 
+def test_reset_login_on_the_overview_stays_on_the_overview(
+    dash: Dashboard, plaid: PlaidClient
+) -> None:
+    """The overview's Reset login went to the item's page, so resetting a few items meant
+    going back each time; the item page's own button still comes back to the item."""
+    item_id = linked_item(plaid)
+    action = f"/dashboard/items/{item_id}/reset_login"
+    form = re.search(
+        rf'<form method="post" action="{action}" class="inline">(.*?)</form>',
+        dash.get("/dashboard").text,
+        re.S,
+    )
+    assert form, "no Reset login form on the overview"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[1]))
+    reply = dash.client.post(action, data=fields)
+    assert reply.status_code == 303 and reply.headers["Location"] == "/dashboard"
+    assert "now needs a new login" in dash.get("/dashboard").text
+    assert dash.post(action).headers["Location"] == f"/dashboard/items/{item_id}"
+
+
 def _first_event(keys: tenants.Keys) -> WebhookEvent:
     return webhooks.events(db.session, tenant(keys))[-1]
 
