@@ -21,6 +21,7 @@ from ..control.routes import render_error as render_control_error
 from ..core import institutions
 from ..core.errors import CoreError, InternalError, InvalidBody, InvalidRequest, NotFound
 from ..plaid.errors import render as render_plaid_error
+from .forms import field_message
 
 
 class _StaticFromMemory(Blueprint):
@@ -144,7 +145,7 @@ def render_error(exc: CoreError, status: int | None = None) -> tuple[Response | 
 def page_error(exc: CoreError, status: int | None = None) -> tuple[str, int]:
     """The pages' error page: ``status``, or 500 for an internal error and 400 for a form's."""
     field = exc.detail.get("field")
-    description = f"{field}: {exc.message}" if field else exc.message
+    description = f"{field}: {field_message(exc)}" if field else exc.message
     code = status or (500 if isinstance(exc, InternalError) else 400)
     return render_template("error.html", code=code, description=description), code
 

@@ -11,7 +11,7 @@ import math
 
 from flask import request
 
-from ..core.errors import InvalidField
+from ..core.errors import CoreError, InvalidField
 
 
 def form_int(name: str, low: int, high: int, default: str | None = None) -> int:
@@ -34,3 +34,13 @@ def form_number(name: str) -> float | None:
     if not math.isfinite(number):
         raise InvalidField(f"{name} must be a number", field=name)
     return number
+
+
+def field_message(error: CoreError) -> str:
+    """The core's message for a page that names the field beside it (by its label): without
+    the field's name in front, so *HTTP status* reads "must be …", not "http_status must be …"
+    (the core's messages lead with the field for the JSON APIs, which have no label)."""
+    field = error.detail.get("field")
+    if not field:
+        return error.message
+    return error.message.removeprefix(f"{field}: ").removeprefix(f"{field} ")

@@ -156,3 +156,39 @@ def test_a_truelayer_connection_is_listed_by_its_apps_display_name(
     expect(cell).to_contain_text(name)
     expect(cell.locator("code").first).to_have_text(tenant.client_id)
     check_page(page, "overview with a named TrueLayer app")
+
+
+def test_a_phone_card_keeps_every_value_beside_its_label(browser: Any, live: LiveSandbox) -> None:
+    """At 390 px each table row is a card of label/value lines; a cell of several tags (an
+    item's products) put the second and later tags in the label's column, under it."""
+    tenant = Tenant(live)
+    tenant.link_item("ins_109508", ("transactions", "auth", "identity", "liabilities"))
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, live, tenant)
+    page.wait_for_load_state("load")  # the stylesheet applied before anything is measured
+    cell = page.get_by_role("table", name="Live items of this tenant").locator(
+        "td[data-label='Products']"
+    )
+    card = cell.bounding_box()
+    lefts = [box["x"] for box in (tag.bounding_box() for tag in cell.locator(".tag").all()) if box]
+    assert card and len(lefts) == 4
+    label_column = card["x"] + 7.5 * 16  # the labels' 7.5rem
+    assert min(lefts) >= label_column, f"a tag sits under the label: {lefts}, {card}"
+    context.close()
+
+
+def test_an_institution_health_change_is_said_where_the_page_lands(
+    sized_page: Page, live: LiveSandbox
+) -> None:
+    """Set returns to ``#health``, below the fold: its message was at the page's top, out of
+    sight, so a change (or a refusal) looked like nothing."""
+    page = sized_page
+    sign_in(page, live, Tenant(live))
+    page.get_by_role("link", name="Faults").click()
+    status = page.get_by_label("Status of Chase")
+    status.select_option("DOWN")
+    status.locator("xpath=..").get_by_role("button", name="Set").click()
+    said = page.get_by_text("ins_56 is now DOWN.")
+    expect(said).to_be_in_viewport()
+    check_page(page, "faults after a health change")

@@ -99,4 +99,4 @@ def test_dashboard_clock_superscript_days_is_a_400_page_naming_days(
         "/dashboard/clock", data={"csrf_token": csrf, "change": "advance", "days": "\u00b2"}
     )
     assert reply.status_code == 400 and reply.mimetype == "text/html"
-    assert "days: days must be a whole number from 1 to 3650" in reply.text
+    assert "days: must be a whole number from 1 to 3650" in reply.text

@@ -18,6 +18,7 @@ from ...core.bank import live_items
 from ...core.categories import PRIMARIES
 from ...extensions import current_session
 from ..blueprint import bp
+from ..forms import field_message
 from .session import bank, signed_in
 from .words import category_label
 
@@ -37,13 +38,11 @@ def _page(found: dict[str, Any] | None, error: errors.CoreError | None) -> str:
     items = live_items(current_session(), bank().tenant)
     args = request.args
     first = {k: v for k, v in args.to_dict().items() if k != "cursor"}
-    # The page names the field once: some parsers' messages already begin with its name.
-    field = error.detail.get("field") if error else None
     return render_template(
         "dashboard/transactions.html",
         page=found,
-        error_field=field,
-        error_message=error.message.removeprefix(f"{field}: ") if error else None,
+        error_field=error.detail.get("field") if error else None,
+        error_message=field_message(error) if error else None,
         args=args,
         items=items,
         item_options=[

@@ -95,7 +95,7 @@ def rule_fields(form: MultiDict[str, str]) -> dict[str, Any]:
         raise errors.InvalidField(f"action must be one of {', '.join(ACTIONS)}", field="action")
     needed = ACTION_NEEDS.get(action)
     if needed and not form.get(needed, "").strip():
-        raise errors.MissingFields(f"{LABELS[needed]} is needed for this action", field=needed)
+        raise errors.MissingFields(f"{needed}: required for this action", field=needed)
     if action in ("drop", "truncate"):
         raw[action] = True
     elif action != "latency_only":
@@ -159,7 +159,7 @@ def dashboard_health(institution_id: str) -> WerkzeugResponse:
         row = bank().faults.set_health(institution_id, status, bank().now(), rate)
         return f"{institution_id} is now {row.status}."
 
-    attempt(change)
+    attempt(change, place="health")
     return back("web.dashboard_faults", _anchor="health")
 
 

@@ -127,10 +127,15 @@ def dashboard_item_remove_confirm(item_id: str) -> str:
 @bp.post("/dashboard/items/<item_id>/<any(reset_login, remove):action>")
 @signed_in
 def dashboard_item_action(item_id: str, action: str) -> WerkzeugResponse:
-    """``reset_login`` (force ``ITEM_LOGIN_REQUIRED``) or ``remove`` an item (confirmed)."""
+    """``reset_login`` (force ``ITEM_LOGIN_REQUIRED``) or ``remove`` an item (confirmed).
+
+    Reset login comes back to the page it was clicked on: the overview's rows say
+    ``return_to=overview``; otherwise the item's page."""
     item = owned_item(item_id)
     if action == "reset_login":
         attempt(lambda: f"{bank().force_login_required(item).id} now needs a new login.")
+        if request.form.get("return_to") == "overview":
+            return back("web.dashboard_overview")
         return back("web.dashboard_item", item_id=item.id)
     if request.form.get("confirm") != "yes":
         return back("web.dashboard_item_remove_confirm", item_id=item.id)

@@ -14,6 +14,7 @@ from ...core.bank import Bank
 from ...core.models import Tenant
 from ...extensions import current_session, tenant_bank
 from .. import csrf
+from ..forms import field_message
 
 SESSION_KEY = "dashboard_tenant"
 P = ParamSpec("P")
@@ -79,10 +80,15 @@ def back(endpoint: str, **values: Any) -> WerkzeugResponse:
     return redirect(url_for(endpoint, **values), 303)
 
 
-def attempt(action: Callable[[], str]) -> None:
-    """Run a core action and flash what happened, or the core's error naming its field."""
+def attempt(action: Callable[[], str], place: str = "") -> None:
+    """Run a core action and flash what happened, or the core's error naming its field once.
+
+    ``place`` names the part of the page that says it (``"health"``: beside the health
+    table a redirect to ``#health`` lands on); none: the page's top."""
+    prefix = f"{place}-" if place else ""
     try:
-        flash(action(), "ok")
+        flash(action(), f"{prefix}ok")
     except errors.CoreError as exc:
         field = exc.detail.get("field")
-        flash(f"{field}: {exc.message}" if field else exc.message, "error")
+        said = field_message(exc)
+        flash(f"{field}: {said}" if field else said, f"{prefix}error")

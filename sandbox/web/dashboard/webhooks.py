@@ -34,9 +34,11 @@ def dashboard_webhooks() -> str | tuple[str, int]:
 
 
 def _log(status: str | None, status_error: str | None) -> str:
+    events = bank().outbox.events(status=status, limit=LOG_LIMIT)
     return render_template(
         "dashboard/webhooks.html",
-        **event_states(bank().outbox.events(status=status, limit=LOG_LIMIT)),
+        **event_states(events),
+        cut_at=LOG_LIMIT if len(events) == LOG_LIMIT else None,  # older ones may be left out
         status=status,
         statuses=STATUSES,
         status_error=status_error,

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from ...core.categories import PRIMARIES, categorize
 from ...core.models import WebhookAttempt, WebhookEvent
 from ..blueprint import bp
+from ..forms import field_message
+
+bp.app_template_filter("field_message")(field_message)
 
 # What each delivery state means, for the legend and the pills' titles.
 STATES = {

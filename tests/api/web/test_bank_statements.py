@@ -37,5 +37,5 @@ def test_statements_page_needs_a_signed_in_tenant_and_rejects_bad_dates(
     item_id = linked_item(plaid, institution_id="ins_56")
     dash = Dashboard(plaid.client, tenant_keys)
     reply = dash.get(f"/bank/ins_56/statements/export?item_id={item_id}&start=yesterday")
-    assert reply.status_code == 400 and "start must be a date" in reply.text
+    assert reply.status_code == 400 and "start: must be a date" in reply.text
     assert dash.get(f"/bank/ins_10/statements/{item_id}/stmt-x-202601").status_code == 404

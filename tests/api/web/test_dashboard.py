@@ -19,6 +19,7 @@ from sandbox.core.webhooks import outbox as webhooks
 from sandbox.core.webhooks.dispatch import Dispatcher, Outcome
 from sandbox.extensions import db
 from sandbox.web.dashboard import overview
+from sandbox.web.dashboard import webhooks as dashboard_webhooks
 from tests.conftest import PlaidClient, unexpected_error
 
 HOOK = "http://127.0.0.1:9/hook"  # nothing listens: deliveries fail fast
@@ -185,7 +186,7 @@ def test_a_double_clicked_advance_moves_the_clock_once(
 
 def test_a_clock_the_page_did_not_show_is_a_flash_naming_seen(dash: Dashboard) -> None:
     dash.post("/dashboard/clock", change="advance", days="1", seen="running 10**99")
-    assert "seen: seen is not a clock this page showed" in dash.get("/dashboard").text
+    assert "seen: is not a clock this page showed" in dash.get("/dashboard").text
 
 
 def test_unfreeze_then_freeze_the_clock(dash: Dashboard, tenant_keys: tenants.Keys) -> None:
@@ -201,7 +202,7 @@ def test_unfreeze_then_freeze_the_clock(dash: Dashboard, tenant_keys: tenants.Ke
 def test_bad_day_count_is_a_400_page_naming_days_not_a_500(dash: Dashboard) -> None:
     reply = dash.post("/dashboard/clock", change="advance", days="-3")
     assert reply.status_code == 400
-    assert "days: days must be a whole number" in reply.text
+    assert "days: must be a whole number" in reply.text
 
 
 def test_item_page_shows_balances_sparklines_transactions_and_webhooks(
@@ -241,6 +242,26 @@ def test_reset_login_puts_the_item_in_error_and_remove_hides_it(
     db.session.refresh(item)
     assert item.removed_at is not None
     assert dash.get(f"/dashboard/items/{item_id}").status_code == 404
+
+
+def test_reset_login_on_the_overview_stays_on_the_overview(
+    dash: Dashboard, plaid: PlaidClient
+) -> None:
+    """The overview's Reset login went to the item's page, so resetting a few items meant
+    going back each time; the item page's own button still comes back to the item."""
+    item_id = linked_item(plaid)
+    action = f"/dashboard/items/{item_id}/reset_login"
+    form = re.search(
+        rf'<form method="post" action="{action}" class="inline">(.*?)</form>',
+        dash.get("/dashboard").text,
+        re.S,
+    )
+    assert form, "no Reset login form on the overview"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[1]))
+    reply = dash.client.post(action, data=fields)
+    assert reply.status_code == 303 and reply.headers["Location"] == "/dashboard"
+    assert "now needs a new login" in dash.get("/dashboard").text
+    assert dash.post(action).headers["Location"] == f"/dashboard/items/{item_id}"
 
 
 def _first_event(keys: tenants.Keys) -> WebhookEvent:
@@ -311,6 +332,28 @@ def test_an_unknown_status_filter_is_said_beside_the_filter(
     assert _first_event(tenant_keys).webhook_code in reply.text  # the log, unfiltered
 
 
+def test_a_log_cut_at_its_limit_says_so(
+    dash: Dashboard, plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log shows the newest ``LOG_LIMIT`` webhooks; past that, older ones were left out
+    without a word, so a developer looking for one found nothing."""
+    monkeypatch.setattr(dashboard_webhooks, "LOG_LIMIT", 1)
+    linked_item(plaid, webhook=HOOK)
+    linked_item(plaid, webhook=HOOK)
+    page = dash.get("/dashboard/webhooks").text
+    assert page.count('aria-label="Webhook ') == 1
+    assert "Only the newest 1 are shown" in page
+    monkeypatch.setattr(dashboard_webhooks, "LOG_LIMIT", 100)
+    assert "Only the newest" not in dash.get("/dashboard/webhooks").text
+
+
+def test_the_pending_filter_says_which_states_it_holds(dash: Dashboard) -> None:
+    """The log's pills say queued, held, paused or retrying; the filter's ``pending`` (the
+    control API's status) did not say it meant those, and ``?status=queued`` is refused."""
+    page = dash.get("/dashboard/webhooks").text
+    assert '<option value="pending">pending (queued, held, paused, retrying)</option>' in page
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -366,7 +409,7 @@ def test_a_form_field_with_a_lone_surrogate_is_refused_as_in_json(
         "/dashboard/faults", data=body, content_type="application/x-www-form-urlencoded"
     )
     assert reply.status_code == 400
-    assert "item_id must not contain unpaired surrogates" in reply.text
+    assert "item_id: must not contain unpaired surrogates" in reply.text
     assert fault_rules.rules(db.session, tenant(tenant_keys)) == []
 
 
@@ -395,7 +438,8 @@ def test_a_double_clicked_add_rule_adds_it_once(dash: Dashboard, tenant_keys: te
 
 def test_a_rule_count_the_page_did_not_show_is_refused_naming_seen(dash: Dashboard) -> None:
     reply = dash.post("/dashboard/faults", action="drop", seen="-1")
-    assert reply.status_code == 400 and "seen is not a rule count this page showed" in reply.text
+    assert reply.status_code == 400
+    assert "<strong>seen</strong>: is not a rule count this page showed" in reply.text
 
 
 def test_delete_one_rule_and_clear_all(dash: Dashboard, tenant_keys: tenants.Keys) -> None:
@@ -421,7 +465,67 @@ def test_set_institution_health_and_back_to_catalogue(dash: Dashboard, plaid: Pl
 
 def test_bad_failure_rate_is_flashed(dash: Dashboard) -> None:
     dash.post("/dashboard/health/ins_109508", status="DEGRADED", failure_rate="2")
-    assert "failure_rate: failure_rate must be from 0 to 1" in dash.get("/dashboard/faults").text
+    assert "failure_rate: must be from 0 to 1" in dash.get("/dashboard/faults").text
+
+
+def test_a_health_change_is_said_in_the_health_section_it_returns_to(dash: Dashboard) -> None:
+    """The reply goes back to ``#health``, a screen or more below the page's top: the message
+    was at the top, out of sight, so a refused rate looked like a Set that did nothing."""
+    dash.post("/dashboard/health/ins_109508", status="DEGRADED", failure_rate="2")
+    page = dash.get("/dashboard/faults").text
+    health, log = page.index('id="health"'), page.index('id="log-title"')
+    said = page.index("failure_rate: must be from 0 to 1")
+    assert health < said < log and page.count("must be from 0 to 1") == 1
+    dash.post("/dashboard/health/ins_109508", status="DOWN")
+    page = dash.get("/dashboard/faults").text
+    assert (
+        page.index('id="health"')
+        < page.index("ins_109508 is now DOWN.")
+        < page.index('id="log-title"')
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "said"),
+    [
+        (
+            "/dashboard/faults",
+            {"action": "http_status", "http_status": "abc"},
+            "<strong>HTTP status</strong>: must be an integer from 200 to 599",
+        ),
+        (
+            "/dashboard/faults",
+            {"action": "error_code", "error_code": ""},
+            "<strong>Provider error code</strong>: required for this action",
+        ),
+        (
+            "/dashboard/faults",
+            {"action": "latency_only", "latency_ms": "-1"},
+            "<strong>Added latency (ms)</strong>: must be an integer from 0 to 120000",
+        ),
+        (
+            "/dashboard/transactions?min_amount=50&max_amount=10",
+            None,
+            "<strong>max_amount</strong>: must not be below min_amount",
+        ),
+    ],
+)
+def test_a_refused_field_is_named_once(
+    dash: Dashboard, path: str, form: dict[str, str] | None, said: str
+) -> None:
+    """The page names the field beside the message, which named it again ("HTTP status:
+    http_status must be …", "Provider error code: Provider error code is needed …")."""
+    reply = dash.get(path) if form is None else dash.post(path, **form)
+    assert reply.status_code == 400
+    alert = re.search(r'role="alert" id="[a-z]+-error">(.*?)</p>', reply.text)
+    assert alert and alert[1] == said
+
+
+def test_the_error_page_names_a_refused_field_once(dash: Dashboard) -> None:
+    """A form field the screening refuses is the site's 400 page: it said "q: q must not …"."""
+    reply = dash.get("/dashboard/transactions?q=a%00b")
+    assert reply.status_code == 400
+    assert "q: must not contain NUL characters" in reply.text and "q: q " not in reply.text
 
 
 def test_home_page_links_to_the_dashboard(app: Flask) -> None:

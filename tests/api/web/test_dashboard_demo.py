@@ -41,6 +41,16 @@ def test_explorer_page_filters_sorts_and_pages_like_the_control_api(
     assert 'class="num nowrap credit"' in credits and 'num nowrap "' not in credits
 
 
+def test_explorer_totals_name_their_currency_first(dash: Dashboard, plaid: PlaidClient) -> None:
+    """With two currencies the heading read "· out 16,324.61 · in 19,115.59 GBP · out …
+    USD": the code came after the second figure, so the first seemed to be another total."""
+    linked_item(plaid)
+    linked_item(plaid, institution_id="ins_118923")  # Monzo: GBP
+    page = dash.get("/dashboard/transactions").text
+    for currency in ("GBP", "USD"):
+        assert re.search(rf"· {currency}: out [\d,]+\.\d\d, in [\d,]+\.\d\d</span>", page), currency
+
+
 def test_explorer_page_bad_filter_is_a_400_naming_the_field(dash: Dashboard) -> None:
     reply = dash.get("/dashboard/transactions?start_date=2026-03-01&end_date=2026-02-01")
     assert reply.status_code == 400
