@@ -978,22 +978,25 @@ def test_cli_csv_export_honours_an_explicit_limit_and_exports_everything_without
     assert three.read_text().splitlines() == every.read_text().splitlines()[:4]  # header + 3
 
 
-def test_cli_shows_bank_text_as_it_is_never_as_markup(tmp_path: Path, wide_console: None) -> None:
-    """Names and descriptions come from banks, files and users; printed as rich markup, a
-    payee spelt `[bold]` vanished and a description holding `[/]` stopped `transactions`
-    with a MarkupError traceback."""
-    db = f"sqlite:///{tmp_path / 'c.db'}"
+def _store_one_transaction(
+    db: str, *, user_ref: str, account_name: str, description: str, payee: str, **more: str
+) -> None:
+    """A store holding one connection of ``user_ref`` with one account and one transaction
+    (``more``: the connection's ``institution_name``, the transaction's ``category``)."""
     store = Store(db)
     with store.session() as s:
         conn = Connection(
-            provider="plaid", user_ref="[u]", institution_name="[red]Bank[/red]", settings={}
+            provider="plaid",
+            user_ref=user_ref,
+            institution_name=more.get("institution_name"),
+            settings={},
         )
         s.add(conn)
         s.flush()
         account = Account(
             connection_id=conn.id,
             provider_id="acc-1",
-            name="[/] Savings",
+            name=account_name,
             type="depository",
             currency="USD",
         )
@@ -1006,12 +1009,28 @@ def test_cli_shows_bank_text_as_it_is_never_as_markup(tmp_path: Path, wide_conso
                 amount=Decimal("-4.50"),
                 currency="USD",
                 date=dt.date(2026, 11, 3),
-                description="CARD [/] 1234",
-                payee="[bold]Acme[/bold]",
-                category="[dim]FOOD",
+                description=description,
+                payee=payee,
+                category=more.get("category"),
             )
         )
     store.close()
+
+
+def test_cli_shows_bank_text_as_it_is_never_as_markup(tmp_path: Path, wide_console: None) -> None:
+    """Names and descriptions come from banks, files and users; printed as rich markup, a
+    payee spelt `[bold]` vanished and a description holding `[/]` stopped `transactions`
+    with a MarkupError traceback."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    _store_one_transaction(
+        db,
+        user_ref="[u]",
+        institution_name="[red]Bank[/red]",
+        account_name="[/] Savings",
+        description="CARD [/] 1234",
+        payee="[bold]Acme[/bold]",
+        category="[dim]FOOD",
+    )
     runner = CliRunner(env={"BANK_CLIENT_DB": db})
     for command, shown in (
         ("accounts", ["[/] Savings"]),
@@ -1030,32 +1049,13 @@ def test_cli_never_sends_stored_control_characters_to_the_terminal(
     rest of the table red; an OSC sequence can retitle the window): they are shown escaped,
     as the sandbox's `tenants list` shows a tenant's name."""
     db = f"sqlite:///{tmp_path / 'c.db'}"
-    store = Store(db)
-    with store.session() as s:
-        conn = Connection(provider="plaid", user_ref="evil\x1b[31m", settings={})
-        s.add(conn)
-        s.flush()
-        account = Account(
-            connection_id=conn.id,
-            provider_id="a",
-            name="Checking",
-            type="depository",
-            currency="USD",
-        )
-        s.add(account)
-        s.flush()
-        s.add(
-            Transaction(
-                account_id=account.id,
-                provider_id="t",
-                amount=Decimal("-1.00"),
-                currency="USD",
-                date=dt.date(2026, 11, 3),
-                description="ACME",
-                payee="\x1b]0;owned\x07Acme",
-            )
-        )
-    store.close()
+    _store_one_transaction(
+        db,
+        user_ref="evil\x1b[31m",
+        account_name="Checking",
+        description="ACME",
+        payee="\x1b]0;owned\x07Acme",
+    )
     runner = CliRunner(env={"BANK_CLIENT_DB": db})
     for command, shown in (("status", "evil\\x1b[31m"), ("transactions", "\\x1b]0;owned\\x07")):
         result = runner.invoke(main, [command])
