@@ -493,6 +493,16 @@ class Bank:
             return self.issue_access_token(item), item
         return self._unchanged_access_token(row.link_token, item), item
 
+    def updated_item(self, public_token: str) -> Item | None:
+        """The tenant's item an update-mode public token came from; None for a new item's
+        token or one the tenant lacks. Such a token needs no exchange: its item keeps its
+        access token (``exchange_public_token`` hands back the one Link was opened with)."""
+        row = self.session.get(PublicToken, public_token)
+        if row is None or row.link_token is None:
+            return None
+        item = self.session.get(Item, row.item_pk)
+        return item if item is not None and item.tenant_id == self.tenant.id else None
+
     def _unchanged_access_token(self, link_token: str, item: Item) -> str:
         """The access token an update-mode link token was created with: the exchange hands
         it back, never a second one. Rotated since, it is stale (``INVALID_ACCESS_TOKEN``)."""

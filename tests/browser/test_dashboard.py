@@ -192,3 +192,30 @@ def test_an_institution_health_change_is_said_where_the_page_lands(
     said = page.get_by_text("ins_56 is now DOWN.")
     expect(said).to_be_in_viewport()
     check_page(page, "faults after a health change")
+
+
+def test_the_clock_is_set_to_a_date_and_time_from_its_card(
+    sized_page: Page, live: LiveSandbox
+) -> None:
+    """The API and CLI could set the clock; the dashboard only advanced it by whole days."""
+    page = sized_page
+    sign_in(page, live, Tenant(live))
+    page.get_by_label("Set to (UTC)").fill("2031-05-01T08:30")
+    page.get_by_label("Running").check()
+    page.get_by_role("button", name="Set clock").click()
+    expect(page.get_by_role("status")).to_contain_text("Clock set to 2031-05-01 08:30 UTC, running")
+    expect(page.locator(".clock-now")).to_contain_text("2031-05-01 08:3")
+    expect(page.get_by_label("Running")).to_be_checked()
+    check_page(page, "overview after setting the clock")
+
+
+def test_skip_to_content_passes_the_tabs(page: Page, live: LiveSandbox) -> None:
+    """It landed on ``<main>``, whose first stop is the tab bar."""
+    sign_in(page, live, Tenant(live))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#content")).to_be_focused()
+    page.keyboard.press("Tab")
+    past_the_bar = "document.activeElement.closest('.dash-head, .topbar') === null"
+    assert page.evaluate(past_the_bar), "the next stop is still in the tabs or the top bar"

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from .. import errors
-from ..models import FaultRule, InstitutionHealth, RequestLog, Tenant
+from .. import errors, institutions
+from ..models import FaultRule, InstitutionHealth, Item, RequestLog, Tenant
 from . import health
 from . import spec as faults
 from .ratelimits import Limit, RateLimiter
@@ -45,6 +45,7 @@ def add_rule(
     """Validate and store a rule for the tenant; with ``seen_count`` (how many rules the page
     that sent it showed), only if the tenant still has that many."""
     spec = faults.validate(raw)
+    _check_known(session, tenant, spec)
     if seen_count is None:
         tenant.fault_rule_count = Tenant.fault_rule_count + 1
     elif not _counted_from(session, tenant, seen_count):
@@ -57,6 +58,42 @@ def add_rule(
     session.add(rule)
     session.flush()
     return rule
+
+
+def _check_known(session: Session, tenant: Tenant, spec: Mapping[str, Any]) -> None:
+    """Refuse a rule naming an institution the catalogue lacks, an item the tenant has not
+    (another tenant's, a removed one) or an item at another institution than the rule's:
+    stored, it would match no call and never fire, silently. ``INVALID_FIELD``, as every id
+    in a control body (a 404 is for an id in a path)."""
+    institution_id, item_id = spec.get("institution_id"), spec.get("item_id")
+    if institution_id is not None:
+        try:
+            institutions.get(institution_id)
+        except errors.InvalidInstitution:
+            raise errors.InvalidField(
+                f"unknown institution_id {institution_id}: no institution of the catalogue "
+                "has it, so the rule could never fire",
+                field="institution_id",
+            ) from None
+    if item_id is None:
+        return
+    item = session.scalar(
+        select(Item).where(
+            Item.tenant_id == tenant.id, Item.id == item_id, Item.removed_at.is_(None)
+        )
+    )
+    if item is None:
+        raise errors.InvalidField(
+            f"unknown item_id {item_id}: this tenant has no live item with it, so the rule "
+            "could never fire",
+            field="item_id",
+        )
+    if institution_id not in (None, item.institution_id):
+        raise errors.InvalidField(
+            f"item {item_id} is at {item.institution_id}, not institution_id "
+            f"{institution_id}, so the rule could never fire",
+            field="institution_id",
+        )
 
 
 def _counted_from(session: Session, tenant: Tenant, seen_count: int) -> bool:

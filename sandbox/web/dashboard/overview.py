@@ -22,6 +22,7 @@ from .session import attempt, back, bank, sign_in, sign_out, signed_in
 from .webhooks import event_states
 
 CLOCK_STEPS = (1, 7, 30)
+CLOCK_STATES = ("frozen", "running")  # what a clock set to a date and time does next
 SPARK_DAYS = 90
 ITEM_PAGE = 25
 # -- signing in -------------------------------------------------------------------------------
@@ -71,28 +72,74 @@ def dashboard_overview() -> str:
         clock=bank().clock,
         rows=rows,
         steps=CLOCK_STEPS,
+        clock_states=CLOCK_STATES,
+        earliest=_next_minute(bank().now()),
         connections=connection_rows(),
     )
+
+
+def _next_minute(now: dt.datetime) -> str:
+    """The first whole minute not before ``now``, as a ``datetime-local`` value: the set form
+    starts there (the clock only moves forward, and the field holds no seconds)."""
+    whole = now.replace(second=0, microsecond=0)
+    return f"{whole if whole == now else whole + dt.timedelta(minutes=1):%Y-%m-%dT%H:%M}"
 
 
 @bp.post("/dashboard/clock")
 @signed_in
 def dashboard_clock() -> WerkzeugResponse:
-    """Advance the simulated clock by whole days, or freeze / unfreeze it."""
+    """Advance the simulated clock by whole days, set it to a date and time (frozen there or
+    running on), or freeze / unfreeze it."""
     change = request.form.get("change", "")
+    if change in ("freeze", "unfreeze"):
+        attempt(lambda: _freeze(change == "freeze"))
+        return back("web.dashboard_overview")
     # A malformed form is a 400 page naming the field; what the clock refuses is flashed.
-    days = 0 if change in ("freeze", "unfreeze") else form_int("days", 1, 3650)
-
-    def move() -> str:
-        if change in ("freeze", "unfreeze"):
-            bank().move_clock(freeze=change == "freeze")
-            state = change.replace("freeze", "frozen")  # not "freezed"
-            return f"Clock {state} at {bank().now():%Y-%m-%d %H:%M} UTC."
-        changed = bank().move_clock(advance=dt.timedelta(days=days), seen=_seen_clock())
-        return f"Advanced {days} day(s) to {bank().now():%Y-%m-%d}; {len(changed)} item(s) changed."
-
-    attempt(move)
+    if change == "set":
+        to, then = _form_instant("set"), _form_choice("then", CLOCK_STATES)
+        attempt(lambda: _set(to, then))
+    else:
+        days = form_int("days", 1, 3650)
+        attempt(lambda: _advance(days))
     return back("web.dashboard_overview")
+
+
+def _freeze(freeze: bool) -> str:
+    bank().move_clock(freeze=freeze)
+    state = "frozen" if freeze else "unfrozen"
+    return f"Clock {state} at {bank().now():%Y-%m-%d %H:%M} UTC."
+
+
+def _set(to: dt.datetime, then: str) -> str:
+    changed = bank().move_clock(to=to, freeze=then == "frozen", seen=_seen_clock())
+    return (
+        f"Clock set to {bank().now():%Y-%m-%d %H:%M} UTC, {then}; {len(changed)} item(s) changed."
+    )
+
+
+def _advance(days: int) -> str:
+    changed = bank().move_clock(advance=dt.timedelta(days=days), seen=_seen_clock())
+    return f"Advanced {days} day(s) to {bank().now():%Y-%m-%d}; {len(changed)} item(s) changed."
+
+
+def _form_choice(name: str, choices: tuple[str, ...]) -> str:
+    raw = request.form.get(name, "")
+    if raw not in choices:
+        raise errors.InvalidField(f"{name} must be one of {', '.join(choices)}", field=name)
+    return raw
+
+
+def _form_instant(name: str) -> dt.datetime:
+    """A ``datetime-local`` field (``2026-04-01T09:00``, the page's times are UTC) as a UTC
+    instant; an offset, if a script sends one, is honoured."""
+    raw = request.form.get(name, "").strip()
+    try:
+        when = dt.datetime.fromisoformat(raw)
+        return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise errors.InvalidField(
+            f"{name} must be a date and time such as 2026-04-01T09:00 (UTC)", field=name
+        ) from None
 
 
 def _seen_clock() -> Clock | None:

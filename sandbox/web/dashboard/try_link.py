@@ -3,7 +3,8 @@
 The form makes the configuration ``/link/token/create`` would store (through Plaid's own
 request schema, so the same rules apply), with Hosted Link's completion redirect pointing
 back here. Link ends on ``/dashboard/try-link/done`` with the public token, which one click
-exchanges for an access token, as an app's server would; the exchange redirects to
+exchanges for an access token, as an app's server would (update mode's needs no exchange: the
+item keeps its access token, so the page offers none); the exchange redirects to
 ``/dashboard/try-link/result`` (post/redirect/get), which shows this browser's last exchange
 (kept with the signed-in tenant in the session: the sandbox stores only access tokens'
 digests). Update mode needs an access token of the item; the dashboard issues a fresh one.
@@ -87,9 +88,11 @@ def _config() -> dict[str, Any]:
 @signed_in
 def dashboard_try_link_done() -> str:
     """Where Link hands back: the public token (or the exit) of the session."""
+    public_token = request.args.get("public_token")
     return render_template(
         "dashboard/try_link_done.html",
-        public_token=request.args.get("public_token"),
+        public_token=public_token,
+        updated=bank().updated_item(public_token) if public_token else None,
         session_id=request.args.get("link_session_id"),
         status=request.args.get("status"),
         result=None,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from sandbox.core import tenants
 from sandbox.core.faults import ratelimits
 from sandbox.core.models import FaultRule, Tenant
 from sandbox.extensions import db
@@ -402,6 +403,70 @@ def test_login_required_persists_in_the_database(app: Flask, plaid: PlaidClient)
     plaid.ok("/sandbox/item/reset_login", access_token=token)
     db.session.remove()  # a new session, as after a restart
     assert plaid.error("/accounts/get", access_token=token)["error_code"] == "ITEM_LOGIN_REQUIRED"
+
+
+def _item_id(plaid: PlaidClient, token: str) -> str:
+    item_id: str = plaid.ok("/item/get", access_token=token)["item"]["item_id"]
+    return item_id
+
+
+def _refusal(plaid: PlaidClient, **rule: Any) -> tuple[int, str, str, str]:
+    response = control(plaid, "POST", "/faults", {"error_code": "ITEM_LOCKED", **rule})
+    error = response.get_json()["error"]
+    return response.status_code, error["code"], error["field"], error["message"]
+
+
+def test_a_rule_for_an_unknown_institution_is_refused_naming_it(plaid: PlaidClient) -> None:
+    """Stored, it matched no call and never fired, with nothing saying why."""
+    status, code, field, message = _refusal(plaid, institution_id="ins_nope")
+    assert (status, code, field) == (400, "INVALID_FIELD", "institution_id")
+    assert message.startswith("unknown institution_id ins_nope")
+    assert control(plaid, "GET", "/faults").get_json()["rules"] == []
+
+
+def test_a_rule_for_an_item_the_tenant_lacks_is_refused_naming_it(
+    app: Flask, plaid: PlaidClient
+) -> None:
+    """An unknown id, another tenant's item (ids are per tenant) and a removed item alike."""
+    _, keys = tenants.create(db.session, "other", 8)
+    db.session.commit()
+    other = PlaidClient(app.test_client(), keys.client_id, keys.secret)
+    theirs = _item_id(other, other.link_item())
+    token = plaid.link_item()
+    removed = _item_id(plaid, token)
+    plaid.ok("/item/remove", access_token=token)
+    for item_id in ("item-nope", theirs, removed):
+        status, code, field, message = _refusal(plaid, item_id=item_id)
+        assert (status, code, field) == (400, "INVALID_FIELD", "item_id")
+        assert message.startswith(f"unknown item_id {item_id}")
+    assert control(plaid, "GET", "/faults").get_json()["rules"] == []
+
+
+def test_a_rule_for_an_item_at_another_institution_is_refused(plaid: PlaidClient) -> None:
+    item_id = _item_id(plaid, plaid.link_item(institution_id="ins_109508"))
+    status, code, field, message = _refusal(plaid, item_id=item_id, institution_id="ins_109509")
+    assert (status, code, field) == (400, "INVALID_FIELD", "institution_id")
+    assert message.startswith(f"item {item_id} is at ins_109508, not institution_id ins_109509")
+
+
+def test_a_rule_for_a_live_item_and_its_institution_fires_on_its_calls(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item()
+    item_id = _item_id(plaid, token)
+    add_rule(plaid, item_id=item_id, institution_id="ins_109508", error_code="ITEM_LOCKED")
+    assert plaid.error("/accounts/get", access_token=token)["error_code"] == "ITEM_LOCKED"
+
+
+def test_cli_faults_add_for_an_unknown_item_is_one_line(app: Flask, plaid: PlaidClient) -> None:
+    runner = app.test_cli_runner()
+    args = ["faults", "add", "--client-id", plaid.client_id, "--code", "ITEM_LOCKED"]
+    for option, value in (("--item-id", "item-nope"), ("--institution-id", "ins_nope")):
+        result = runner.invoke(args=[*args, option, value])
+        assert result.exit_code == 1 and result.exception is not None
+        assert isinstance(result.exception, SystemExit), result.exception
+        assert result.output.startswith(f"Error: unknown {option} {value}:"), result.output
+        assert "Traceback" not in result.output
 
 
 def test_cli_faults_add_list_clear(app: Flask, plaid: PlaidClient) -> None:

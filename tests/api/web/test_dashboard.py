@@ -566,3 +566,92 @@ def test_a_webhook_plaids_rejection_rule_stopped_says_why_and_can_be_redelivered
     dash.post(f"/dashboard/webhooks/{latest.id}/redeliver")
     db.session.refresh(latest)
     assert latest.status == "pending"
+
+
+def test_a_faults_form_rule_for_an_item_the_tenant_lacks_names_the_field(
+    dash: Dashboard, tenant_keys: tenants.Keys
+) -> None:
+    """Stored, it matched no call and never fired."""
+    reply = dash.post("/dashboard/faults", action="truncate", item_id="item-nope")
+    assert reply.status_code == 400
+    assert "<strong>Item id</strong>" in reply.text
+    assert "unknown item_id item-nope: this tenant has no live item with it" in reply.text
+    reply = dash.post("/dashboard/faults", action="truncate", institution_id="ins_nope")
+    assert "<strong>Institution id</strong>" in reply.text
+    assert "unknown institution_id ins_nope" in reply.text
+    assert fault_rules.rules(db.session, tenant(tenant_keys)) == []
+
+
+def seen_clock(dash: Dashboard) -> str:
+    seen = re.search(r'name="seen" value="([^"]+)"', dash.get("/dashboard").text)
+    assert seen, "the clock forms carry no clock"
+    return seen[1]
+
+
+def test_the_clock_card_has_a_labelled_form_setting_a_date_and_time(dash: Dashboard) -> None:
+    page = dash.get("/dashboard").text
+    assert '<label for="clock-set">Set to (UTC)</label>' in page
+    field = 'id="clock-set" type="datetime-local" name="set" value="2026-03-16T15:30"'
+    assert field in page and 'min="2026-03-16T15:30"' in page
+    assert re.search(r'name="then" value="frozen" checked>', page)  # the clock is frozen
+
+
+@pytest.mark.parametrize("then", ["frozen", "running"])
+def test_setting_the_clock_moves_tenant_time_and_items(
+    dash: Dashboard, plaid: PlaidClient, tenant_keys: tenants.Keys, then: str
+) -> None:
+    linked_item(plaid)
+    form = {"change": "set", "set": "2026-04-01T09:00", "then": then}
+    reply = dash.post("/dashboard/clock", seen=seen_clock(dash), **form)
+    assert reply.status_code == 303
+    row = tenant(tenant_keys)
+    now = tenants.clock_of(row).now()
+    assert (
+        dt.timedelta(0) <= now - dt.datetime(2026, 4, 1, 9, tzinfo=dt.UTC) < dt.timedelta(minutes=1)
+    )
+    assert (row.clock_frozen_at is not None) == (then == "frozen")
+    page = dash.get("/dashboard").text
+    assert f"Clock set to 2026-04-01 09:00 UTC, {then}; 1 item(s) changed." in page
+
+
+def test_a_double_clicked_clock_set_moves_the_clock_once(
+    dash: Dashboard, tenant_keys: tenants.Keys
+) -> None:
+    seen = seen_clock(dash)
+    for day in ("2026-04-01", "2026-04-02"):  # the second click with another date typed
+        dash.post("/dashboard/clock", change="set", set=f"{day}T09:00", then="frozen", seen=seen)
+    assert tenants.clock_of(tenant(tenant_keys)).now().isoformat() == "2026-04-01T09:00:00+00:00"
+    assert "clock: the clock had moved since the page showed it" in dash.get("/dashboard").text
+
+
+def test_setting_the_clock_in_the_past_is_a_flash_naming_set(
+    dash: Dashboard, tenant_keys: tenants.Keys
+) -> None:
+    form = {"change": "set", "set": "2026-03-01T09:00", "then": "frozen"}
+    dash.post("/dashboard/clock", seen=seen_clock(dash), **form)
+    assert "set: the clock only moves forward" in dash.get("/dashboard").text
+    assert tenants.clock_of(tenant(tenant_keys)).now().isoformat() == "2026-03-16T15:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("form", "said"),
+    [
+        ({"set": "next tuesday", "then": "frozen"}, "set: must be a date and time"),
+        ({"set": "", "then": "frozen"}, "set: must be a date and time"),
+        ({"set": "2026-04-01T09:00", "then": "later"}, "then: must be one of frozen, running"),
+    ],
+)
+def test_a_malformed_clock_set_is_a_400_page_naming_the_field(
+    dash: Dashboard, tenant_keys: tenants.Keys, form: dict[str, str], said: str
+) -> None:
+    reply = dash.post("/dashboard/clock", change="set", **form)
+    assert reply.status_code == 400 and said in reply.text
+    assert tenants.clock_of(tenant(tenant_keys)).now().isoformat() == "2026-03-16T15:30:00+00:00"
+
+
+def test_the_skip_link_passes_the_tabs_to_the_pages_heading(dash: Dashboard) -> None:
+    """It pointed at ``<main>``, whose first thing is the tab bar."""
+    page = dash.get("/dashboard").text
+    assert '<a class="skip-link" href="#content">' in page
+    target = page.index('id="content" tabindex="-1"')
+    assert page.index('class="tabs"') < target < page.index("<h1>Overview</h1>")

@@ -14,6 +14,8 @@ from tests.api.web.test_dashboard import HOOK, Dashboard, linked_item
 from tests.api.web.test_link_pages import LinkBrowser, to_credentials
 from tests.conftest import PlaidClient
 
+GOOD = {"username": "user_good", "password": "pass_good"}
+
 
 @pytest.fixture
 def dash(plaid: PlaidClient, tenant_keys: tenants.Keys) -> Dashboard:
@@ -215,3 +217,26 @@ def test_try_link_update_mode_repairs_the_chosen_item(dash: Dashboard, plaid: Pl
     done = link.post("credentials", username="user_good", password="pass_good")
     assert "/dashboard/try-link/done?" in link.continue_from(done)
     assert plaid.ok("/item/get", access_token=token)["item"]["error"] is None
+
+
+def test_try_link_update_mode_offers_no_exchange(dash: Dashboard, plaid: PlaidClient) -> None:
+    """The page said there was nothing to exchange in update mode, and offered the exchange."""
+    item_id = plaid.ok("/item/get", access_token=plaid.link_item())["item"]["item_id"]
+    opened = dash.post("/dashboard/try-link", country="US", mode="update", item_id=item_id)
+    link = LinkBrowser(plaid, opened.headers["Location"].split("token=")[1])
+    link.post("consent")
+    done = dash.get(link.continue_from(link.post("credentials", **GOOD))).text
+    assert "Item updated" in done and f"/dashboard/items/{item_id}" in done
+    assert "nothing to exchange: the item keeps its access token" in done
+    assert "try-link/exchange" not in done and "Exchange the public token" not in done
+
+
+def test_try_link_new_item_offers_the_exchange_without_update_words(
+    dash: Dashboard, plaid: PlaidClient
+) -> None:
+    opened = dash.post("/dashboard/try-link", country="US", mode="new", products=["auth"])
+    link = LinkBrowser(plaid, opened.headers["Location"].split("token=")[1])
+    to_credentials(link)
+    done = dash.get(link.continue_from(link.post("credentials", **GOOD))).text
+    assert "Link succeeded" in done and "Exchange the public token" in done
+    assert "update mode" not in done
