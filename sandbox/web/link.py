@@ -137,6 +137,24 @@ def _unavailable(
     abort(Response(page, status=status, mimetype="text/html"))
 
 
+def _session_lost(token: str | None, embedder: str | None) -> NoReturn:
+    """Stop with Link's page for a browser that lost its session. Hosted Link offers to
+    carry on (a new session); Link JS's frame (``embedder``: the origin its ticket vouches
+    for) exits to the app instead, since its cookie is likely withheld every time."""
+    if embedder:
+        advice, resume = "Go back to the app to connect again.", None
+    else:
+        advice = "Continue to carry on connecting your account."
+        resume = url_for("web.link_page", token=token or "")
+    _unavailable(
+        400,
+        "This page has expired",
+        f"Link could not keep your place. {advice}",
+        resume,
+        embed=link_embed.lost_session(embedder),
+    )
+
+
 def _current(bank: Bank, link: LinkToken, embedder: str | None = None) -> LinkSession:
     """This browser's unfinished session of ``link``, or a new one. Link JS's ``open()``
     (``embedder``: the opening page's origin) always starts a new one, as Plaid's does."""
@@ -172,8 +190,11 @@ def _finished_here(link: LinkToken) -> LinkSession | None:
 @bp.get("/link")
 def link_page() -> str:
     """The current step of this browser's Link session (``origin``: Link JS opens it)."""
-    embedder = link_embed.requested_origin()
-    bank, link = _open(request.args.get("token"), embedder)
+    embedder, token = link_embed.requested_origin(), request.args.get("token")
+    ticketed = link_embed.ticketed_origin(token)  # a pane's search form, from Link JS's frame
+    if ticketed and token not in session.get("link_sessions", {}):
+        _session_lost(token, ticketed)
+    bank, link = _open(token, embedder or ticketed)
     current = _current(bank, link, embedder)
     context: dict[str, Any] = {
         "link": link,
@@ -224,14 +245,11 @@ def link_action(action: str) -> WerkzeugResponse:
     """Run one step of the session, then show the next one (or leave Link)."""
     if action not in ACTION_STEPS:
         abort(404)
-    if not csrf.valid():  # the browser lost its session (cookies cleared, a long pause)
-        _unavailable(
-            400,
-            "This page has expired",
-            "Link could not keep your place. Continue to carry on connecting your account.",
-            url_for("web.link_page", token=request.form.get("token", "")),
-        )
-    bank, link = _open(request.form.get("token"))
+    token = request.form.get("token")
+    ticketed = link_embed.ticketed_origin(token)  # Link JS's frame: the app's origin
+    if not csrf.valid():  # the browser lost its session (cookies cleared, another site)
+        _session_lost(token, ticketed)
+    bank, link = _open(token, ticketed)
     answers = _mfa_answers() if action == "mfa" else []  # a bad form is a 400, not a failure
     finished = _finished_here(link)
     if finished is not None:  # a form resubmitted from the history: show how it ended

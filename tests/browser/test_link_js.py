@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.country_code import CountryCode
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
@@ -321,3 +322,71 @@ def test_link_js_exit_from_the_banks_page_then_destroy(page: Page, app_url: str,
     expect(page.locator("[data-plaid-link]")).to_have_count(0)
     assert [e[0] for e in page.evaluate("() => linkLog")] == ["event"]  # OPEN, no onExit
     assert any("open() on a destroyed handler" in e for e in errors)
+
+
+def cross_site(app_url: str) -> str:
+    """The app's page at ``localhost``: another site than the sandbox's ``127.0.0.1``, so
+    the browser withholds the sandbox's ``SameSite=Lax`` cookie from Link's frame."""
+    return app_url.replace("://127.0.0.1:", "://localhost:")
+
+
+def test_link_js_lost_cookie_exits_with_an_error(page: Page, app_url: str, sdk: Any) -> None:
+    frame = open_link(page, cross_site(app_url), link_token(sdk))
+    framed: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            framed.append(r.headers.get("content-security-policy", ""))
+            if "/link/consent" in r.url
+            else None
+        ),
+    )
+    frame.get_by_role("button", name="Continue").click()  # its form comes back cookieless
+    _, error, metadata = outcome(page, "exit")
+    assert (error["error_type"], error["error_code"]) == ("API_ERROR", "INTERNAL_SERVER_ERROR")
+    assert "session cookie" in error["error_message"]
+    assert metadata["status"] is None
+    assert framed and f"frame-ancestors {cross_site(app_url)}" in framed[0]
+
+
+def test_link_js_forged_origin_is_refused_and_the_script_exits(
+    page: Page, app_url: str, sdk: Any
+) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    frame = open_link(page, cross_site(app_url), link_token(sdk))
+    page.wait_for_function("() => linkLog.some(e => e[1] === 'OPEN')")
+    opened = callbacks(page, "event")[0][2]["link_session_id"]
+    forged = URLSafeSerializer("not-the-sandbox-key", salt="link-embed-ticket")
+    frame.locator("input[name=embed]").evaluate_all(
+        "(inputs, ticket) => inputs.forEach(i => { i.value = ticket; })",
+        forged.dumps(["any-token", cross_site(app_url)]),
+    )
+    framed: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            framed.append(r.headers.get("content-security-policy", ""))
+            if "/link/consent" in r.url
+            else None
+        ),
+    )
+    frame.get_by_role("button", name="Continue").click()
+    _, error, metadata = outcome(page, "exit")  # the script's own, once the frame is silent
+    assert (error["error_type"], error["error_code"]) == ("API_ERROR", "INTERNAL_SERVER_ERROR")
+    assert "did not answer" in error["error_message"]
+    assert metadata["link_session_id"] == opened and metadata["status"] is None
+    assert framed and "frame-ancestors 'none'" in framed[0]  # refused: no page to post from
+    assert any("did not answer" in e for e in errors)
+
+
+def test_link_js_close_button_over_the_banks_page(page: Page, app_url: str, sdk: Any) -> None:
+    frame = open_link(page, app_url, link_token(sdk))
+    close = page.locator("[data-plaid-link] > button[aria-label='Exit Link']")
+    expect(close).to_be_hidden()  # Link's panes have their own exit
+    to_bank(frame, "Chase")
+    frame.get_by_role("button", name="Continue to Chase").click()
+    expect(frame.get_by_role("button", name="Sign in")).to_be_visible()
+    close.click()  # the bank's page has no exit of its own
+    _, error, metadata = outcome(page, "exit")
+    assert error is None and metadata["status"] == "requires_oauth"

@@ -5,7 +5,11 @@
  * Plaid.create({token, onSuccess, onExit, onEvent, onLoad}) returns a handler whose open()
  * shows the sandbox's Link panes in a full-viewport iframe over the page. The frame answers
  * with postMessage to this page's origin only; this script accepts messages only from that
- * frame and the sandbox's origin, so no other frame can fake a callback.
+ * frame and the sandbox's origin, so no other frame can fake a callback. Every Link page
+ * posts one message as it loads; a page in the frame that stays silent (the browser refused
+ * to frame it, or Link lost its session) ends Link with onExit and an error, so the user is
+ * never left behind a blank overlay. The banks' own pages post nothing: over them the
+ * overlay offers a close button.
  * Self-contained: no build step, no third-party code.
  */
 (function () {
@@ -22,6 +26,21 @@
     "request_id", "link_session_id", "timestamp"
   ];
   var EXIT_RETRY_MS = 1500; // a frame at the bank's page cannot exit: reload Link's pane
+  var SILENCE_MS = 3000; // a Link page that loaded without a word by then is not showing
+  // onExit's error when Link's frame fell silent: Plaid's error object (its
+  // INTERNAL_SERVER_ERROR), saying why for the developer.
+  var FRAME_FAILED = {
+    error_type: "API_ERROR",
+    error_code: "INTERNAL_SERVER_ERROR",
+    error_code_reason: null,
+    error_message: "Link's frame showed a page that did not answer: the browser refused to " +
+      "frame it, or Link lost its session (the sandbox's cookie is withheld when this page " +
+      "and the sandbox are different sites)",
+    display_message: null,
+    documentation_url: "https://plaid.com/docs/errors/api/#internal_server_error",
+    suggested_action: null,
+    status: null
+  };
 
   function thisScript() {
     if (document.currentScript && SCRIPT_PATH.test(document.currentScript.src)) {
@@ -95,11 +114,17 @@
     this._destroyed = false;
     this._exitRequested = false;
     this._exitTimer = null;
+    this._silenceTimer = null;
+    this._closer = null;
+    this._spoke = false; // a message came before its page's load event
+    this._toBank = false; // the last pane may send the frame to a bank's (silent) pages
+    this._sessionId = null;
     this._seen = {};
     this._focusBefore = null;
     this._overflowBefore = "";
     this._onMessage = this._receive.bind(this);
     this._onKey = this._key.bind(this);
+    this._onLoad = this._loaded.bind(this);
     if (config.onLoad) { window.setTimeout(config.onLoad, 0); }
   }
 
@@ -112,6 +137,9 @@
     if (this._overlay) { return; }
     this._seen = {};
     this._exitRequested = false;
+    this._spoke = false;
+    this._toBank = false;
+    this._sessionId = null;
     var overlay = document.createElement("div");
     overlay.setAttribute("data-plaid-link", "");
     overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;margin:0;padding:0;";
@@ -119,7 +147,9 @@
     frame.title = "Plaid Link";
     frame.style.cssText = "display:block;width:100%;height:100%;border:0;background:transparent;";
     frame.src = this._linkUrl() + "&origin=" + encodeURIComponent(window.location.origin);
+    frame.addEventListener("load", this._onLoad);
     overlay.appendChild(frame);
+    overlay.appendChild(this._closeButton());
     this._focusBefore = document.activeElement;
     this._overflowBefore = document.documentElement.style.overflow;
     document.documentElement.style.overflow = "hidden";
@@ -162,6 +192,47 @@
     return sandboxBase + "/link?token=" + encodeURIComponent(this._config.token);
   };
 
+  /* The overlay's own close button, shown over pages that have no exit (the bank's). */
+  Handler.prototype._closeButton = function () {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "\u00d7";
+    button.setAttribute("aria-label", "Exit Link");
+    button.hidden = true;
+    button.style.cssText = "position:absolute;top:12px;right:12px;width:44px;height:44px;" +
+      "border:0;border-radius:50%;background:#fff;color:#111;font:28px/44px sans-serif;" +
+      "box-shadow:0 1px 4px rgba(0,0,0,.4);cursor:pointer;";
+    button.addEventListener("click", this.exit.bind(this));
+    this._closer = button;
+    return button;
+  };
+
+  /* A page loaded in the frame: Link's pages have spoken by now or will shortly. */
+  Handler.prototype._loaded = function () {
+    if (!this._frame) { return; }
+    window.clearTimeout(this._silenceTimer);
+    this._silenceTimer = null;
+    if (this._spoke) {
+      this._spoke = false;
+    } else if (this._toBank && !this._exitRequested) {
+      this._closer.hidden = false; // the bank's page: no message, and no exit of its own
+    } else {
+      this._silenceTimer = window.setTimeout(this._silent.bind(this), SILENCE_MS);
+    }
+  };
+
+  /* Link's frame shows a page that never spoke: the browser refused to frame it, or it is
+     not Link's. Nothing more will come from it, so Link exits here, with an error. */
+  Handler.prototype._silent = function () {
+    var config = this._config;
+    var metadata = {
+      status: null, institution: null, link_session_id: this._sessionId, request_id: null
+    };
+    this._close();
+    console.error("Plaid Link (sandbox): " + FRAME_FAILED.error_message + ". Link exited.");
+    if (config.onExit) { config.onExit(JSON.parse(JSON.stringify(FRAME_FAILED)), metadata); }
+  };
+
   Handler.prototype._askToExit = function () {
     this._frame.contentWindow.postMessage({ action: "exit" }, sandboxOrigin);
   };
@@ -179,6 +250,15 @@
         " that did not come from Link's frame (" + sandboxOrigin + ").");
       return;
     }
+    if (this._silenceTimer !== null) { // this page's message, after its load event
+      window.clearTimeout(this._silenceTimer);
+      this._silenceTimer = null;
+    } else {
+      this._spoke = true;
+    }
+    this._toBank = data.to_bank === true;
+    this._closer.hidden = true;
+    this._sessionId = data.link_session_id || this._sessionId;
     var config = this._config;
     var fresh = (data.events || []).filter(function (e) { return !this._seen[e.event_id]; }, this);
     fresh.forEach(function (e) { this._seen[e.event_id] = true; }, this);
@@ -202,6 +282,8 @@
 
   Handler.prototype._close = function () {
     window.clearTimeout(this._exitTimer);
+    window.clearTimeout(this._silenceTimer);
+    this._silenceTimer = null;
     window.removeEventListener("message", this._onMessage);
     document.removeEventListener("keydown", this._onKey);
     if (this._overlay) {
@@ -211,6 +293,7 @@
     }
     this._overlay = null;
     this._frame = null;
+    this._closer = null;
   };
 
   window.Plaid = {

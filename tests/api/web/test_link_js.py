@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
@@ -29,6 +30,8 @@ class EmbeddedLink:
         self.first = self.client.get(f"/link?token={self.token}&origin={APP}")
         found = re.search(r'name="csrf_token" value="([^"]+)"', self.first.text)
         self.csrf = found[1] if found else ""
+        ticket = re.search(r'name="embed" value="([^"]+)"', self.first.text)
+        self.ticket = ticket[1] if ticket else ""
 
     def post(self, action: str, **form: Any) -> TestResponse:
         """Post a pane's form and follow Link's redirect to the next pane."""
@@ -115,6 +118,7 @@ def test_embedded_pane_may_be_framed_by_its_opener_only(plaid: PlaidClient) -> N
     assert posted["message"]["source"] == "plaid-sandbox-link"
     assert posted["message"]["type"] == "pane"
     assert names(posted["message"]["events"]) == ["OPEN"]
+    assert posted["message"]["to_bank"] is False  # the consent pane stays in Link
     # Hosted Link's panes stay unframable and post nothing.
     hosted = plaid.client.get(f"/link?token={link_token(plaid)}")
     assert frame_ancestors(hosted) == "'none'"
@@ -221,3 +225,71 @@ def test_oauth_bank_pages_may_be_framed_by_the_embedding_page(plaid: PlaidClient
     stranger: FlaskClient = plaid.client.application.test_client()
     alone = stranger.get(sent.headers["Location"])
     assert frame_ancestors(alone) == "'none'"
+
+
+def test_oauth_pane_says_it_may_send_the_frame_to_the_banks_silent_pages(
+    plaid: PlaidClient,
+) -> None:
+    link = EmbeddedLink(plaid)
+    link.post("consent")
+    assert embedding(link.post("select", institution_id="ins_56"))["message"]["to_bank"] is True
+
+
+def cookieless(plaid: PlaidClient) -> FlaskClient:
+    """A browser without Link's cookie: the frame's, when the app's page is another site."""
+    client: FlaskClient = plaid.client.application.test_client()
+    return client
+
+
+def test_form_without_the_cookie_exits_to_the_ticketed_origin(plaid: PlaidClient) -> None:
+    link = EmbeddedLink(plaid)
+    assert link.ticket  # every embedded pane's forms carry it
+    page = cookieless(plaid).post("/link/consent", data={"token": link.token, "embed": link.ticket})
+    assert page.status_code == 400 and "This page has expired" in page.text
+    assert frame_ancestors(page) == APP and "X-Frame-Options" not in page.headers
+    posted = embedding(page)
+    assert posted["origin"] == APP
+    message = posted["message"]
+    assert message["type"] == "exit" and message["source"] == "plaid-sandbox-link"
+    error = message["error"]
+    assert (error["error_type"], error["error_code"]) == ("API_ERROR", "INTERNAL_SERVER_ERROR")
+    assert "session cookie" in error["error_message"] and "display_message" in error
+    assert message["metadata"] == {
+        "status": None,
+        "institution": None,
+        "link_session_id": None,
+        "request_id": None,
+    }
+    assert "Continue" not in page.text  # starting over in the frame would lose its place again
+
+
+def test_search_without_the_cookie_exits_to_the_ticketed_origin(plaid: PlaidClient) -> None:
+    link = EmbeddedLink(plaid)
+    select = link.post("consent")
+    assert f'name="embed" value="{link.ticket}"' in select.text  # the search form's
+    query = {"token": link.token, "q": "chase", "embed": link.ticket}
+    found = link.client.get("/link", query_string=query)  # with the cookie: the search
+    assert found.status_code == 200 and "Chase" in found.text
+    assert frame_ancestors(found) == APP
+    lost = cookieless(plaid).get("/link", query_string=query)
+    assert lost.status_code == 400 and frame_ancestors(lost) == APP
+    assert embedding(lost)["message"]["error"]["error_code"] == "INTERNAL_SERVER_ERROR"
+
+
+def test_forged_tickets_and_origins_leave_the_error_page_unframable(plaid: PlaidClient) -> None:
+    link, other = EmbeddedLink(plaid), EmbeddedLink(plaid)
+    evil = URLSafeSerializer("not-the-sandbox-key", salt="link-embed-ticket")
+    forgeries = {
+        "a forged origin": evil.dumps([link.token, "http://evil.test"]),
+        "another token's ticket": other.ticket,
+        "no ticket": "",
+    }
+    for case, ticket in forgeries.items():
+        page = cookieless(plaid).post(
+            f"/link/consent?origin={APP}", data={"token": link.token, "embed": ticket}
+        )
+        assert page.status_code == 400, case
+        assert frame_ancestors(page) == "'none'", case
+        assert page.headers["X-Frame-Options"] == "DENY", case
+        assert not EMBED.search(page.text), case  # it posts to no one
+        assert "Continue" in page.text, case  # hosted Link's page: carry on in a new session
