@@ -2,7 +2,8 @@
 sandbox's hosted Link, watch the sync, read the charts, filter, sort and page transactions,
 repair the connection after `/sandbox/item/reset_login`, and disconnect. Every page passes
 axe-core (no serious violations) and fits the screen; screenshots go to test-artifacts/, or
-to docs/screenshots/ with DEMO_SCREENSHOTS=docs."""
+to docs/screenshots/ with DEMO_SCREENSHOTS=docs. The connections page also follows a webhook
+without a reload."""
 
 from __future__ import annotations
 
@@ -292,3 +293,27 @@ def update_mode(page: Page) -> None:
     bank_sign_in(page)
     page.get_by_role("button", name="Allow access").click()
     leave_link(page)
+
+
+def test_a_webhook_shows_on_the_open_connections_page(
+    page: Page,
+    demo: tuple[str, BankSync],
+    tenant: Tenant,
+) -> None:
+    """After `/sandbox/item/reset_login` the bank's webhook marked the connection as needing a
+    sign-in, but the open page went on saying "Connected" until the presenter reloaded it."""
+    app_url, client = demo
+    page.goto(app_url + "/connect")
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(USERS["alice"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("main").get_by_role("button", name="Connect a bank").click()
+    link_chase(page)
+    wait_synced(page)
+    heading = page.get_by_role("heading", name=re.compile("Chase"))
+    expect(heading).to_contain_text("Connected")
+    with client.store.session() as session:
+        (connection_id,) = session.scalars(select(Connection.id)).all()
+    tenant.post("/sandbox/item/reset_login", access_token=client.access_token(connection_id))
+    expect(heading).to_contain_text("Sign-in needed", timeout=20_000)
+    expect(page.get_by_role("button", name="Sign in again")).to_be_visible()
