@@ -7,6 +7,7 @@ without a reload."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import time
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from client.books import Books
 from client.store.models import Connection
 from client.sync.connections import BankSync
 from sandbox.testing import LiveSandbox
@@ -317,3 +319,30 @@ def test_a_webhook_shows_on_the_open_connections_page(
     tenant.post("/sandbox/item/reset_login", access_token=client.access_token(connection_id))
     expect(heading).to_contain_text("Sign-in needed", timeout=20_000)
     expect(page.get_by_role("button", name="Sign in again")).to_be_visible()
+
+
+def test_a_long_name_leaves_the_other_columns_readable(
+    screen: tuple[str, Page], demo: tuple[str, BankSync]
+) -> None:
+    """A description with a long unbroken word took the whole table on a laptop: every other
+    column broke inside its words ("Cate/gory", "Po/st/ed", "28 Nov 202/6")."""
+    viewport, page = screen
+    app_url, bank = demo
+    books = Books(bank.store, user_ref="alice")
+    wallet = books.add_account("Geldbörse " + "Supercalifragilistic" * 4, "EUR")
+    books.add_transaction(wallet.id, "-4.50", dt.date(2026, 11, 2), "Café Zoë " + "Verylong" * 20)
+    page.goto(app_url + "/transactions")
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(USERS["alice"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".summary")).to_contain_text("1 transaction")
+    assert_no_sideways_scroll(page)
+    line = float(page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)"))
+    for label in ("Date", "Category", "Status", "Amount"):
+        cell = page.locator(f"td[data-label='{label}']").first
+        value_height = cell.evaluate(
+            "td => { const r = document.createRange(); r.selectNodeContents(td);"
+            " return r.getBoundingClientRect().height; }"
+        )
+        assert value_height < 1.5 * line, f"{label} wraps at {viewport}: {value_height}px"
+    Tour(page, viewport).shoot("long-names")
