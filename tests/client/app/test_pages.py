@@ -298,3 +298,13 @@ def test_a_locked_account_offers_sign_in_again_after_unlocking_it(world: World) 
     said = re.search(r"What to do: ([^<]*)", card)
     assert said is not None and "Unlock your account" in said.group(1)
     assert "press “Sign in again”" in said.group(1)
+
+
+def test_the_page_size_shown_is_the_one_in_use(world: World) -> None:
+    """A shared address with `limit=5` showed five rows under "Per page: 10" (the select had
+    no 5, so the browser showed its first option), and Apply then changed the page size."""
+    client, _ = signed_in(world, "alice")
+    page = client.get("/transactions?limit=5").get_data(as_text=True)
+    chosen = re.findall(r"<option selected>(\d+)</option>", page)
+    assert chosen == ["5"]
+    assert "showing 5." in page
