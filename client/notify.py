@@ -44,6 +44,8 @@ TROUBLESHOOTING: dict[str, str] = {
     "PENDING_EXPIRATION": "Your consent is about to end: sign in again through the reconnect link.",
     "PENDING_DISCONNECT": "The bank will end access soon: sign in again via the reconnect link.",
     "USER_PERMISSION_REVOKED": "You revoked access at the bank; connect the bank again to resume.",
+    "ITEM_LOCKED": "The bank locked your account: unlock it at the bank (signing in on its own "
+    "site often does), then sign in again through the reconnect link.",
     "ITEM_NOT_FOUND": "This connection was removed at the provider; connect the bank again.",
     "INVALID_ACCESS_TOKEN": "The stored credentials are invalid; connect the bank again.",
     # TrueLayer's codes (client.providers.truelayer)

@@ -17,6 +17,9 @@ from client.providers.truelayer import TrueLayerProvider
 from client.store.models import Account, Connection, ConnectionStatus, SyncRun
 
 Json = dict[str, Any]
+# Failures Plaid says end with the user signing in again through Link's update mode, once
+# they have done something at the bank (ITEM_LOCKED: unlocked the account there).
+UPDATE_MODE_CODES = frozenset({"ITEM_LOCKED"})
 
 
 def money(value: Decimal | None) -> str | None:
@@ -43,6 +46,8 @@ def action_for(conn: Connection) -> str | None:
 def _remedy(conn: Connection) -> str | None:
     """What the connection's status calls for, whichever app can do it."""
     if conn.status in (ConnectionStatus.LOGIN_REQUIRED, ConnectionStatus.DISCONNECTED):
+        return "reconnect"
+    if conn.status == ConnectionStatus.ERROR and conn.last_error_code in UPDATE_MODE_CODES:
         return "reconnect"
     if conn.status == ConnectionStatus.ERROR:
         return "retry"

@@ -23,7 +23,7 @@ from client.app.queries import owned_connection
 from client.providers.truelayer import TrueLayerProvider
 from client.schedule.due import set_paused
 from client.store.jobs import Job, JobStatus
-from client.store.models import Connection, ConnectionStatus, SyncRun
+from client.store.models import Connection, ConnectionStatus, SyncRun, utcnow
 from client.sync.connections import BankSync, LinkStart
 from client.worker.queue import JobQueue
 
@@ -47,17 +47,24 @@ def sync_state(session: Session, connection_id: int) -> SyncState:
     if run is not None and run.finished_at is None:
         return SyncState("running", run)
     waiting = session.scalar(
-        select(Job.id).where(
+        select(Job).where(
             Job.kind == "sync",
             Job.connection_id == connection_id,
             Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
         )
     )
-    if waiting is not None:
+    if waiting is not None and not _retry_after_failure(waiting, run):
         return SyncState("queued", run)
     if run is None:
         return SyncState("idle", None)
     return SyncState("failed" if run.error_code else "done", run)
+
+
+def _retry_after_failure(job: Job, run: SyncRun | None) -> bool:
+    """A job waiting out its backoff after its run failed (the provider was down): the sync
+    failed, and says so, rather than showing "queued" for the minutes until the retry."""
+    failed = run is not None and run.error_code is not None
+    return failed and job.status == JobStatus.QUEUED and job.run_after > utcnow()
 
 
 @dataclass(frozen=True)
@@ -198,7 +205,9 @@ class AppService:
         with self.bank.store.session() as session:
             _linked(_plaid(owned_connection(session, user, connection_id)))
         # Its own transaction: a scheduler racing to queue the same sync is joined, not an error.
-        self.queue.enqueue("sync", connection_id, {"trigger": trigger}, coalesce=True)
+        # "Now", even when a retry waits out its backoff: that one runs now, instead of later.
+        if not self.queue.hurry("sync", connection_id):
+            self.queue.enqueue("sync", connection_id, {"trigger": trigger}, coalesce=True)
         self.wake()
         with self.bank.store.session() as session:
             return sync_state(session, connection_id)

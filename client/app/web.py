@@ -27,7 +27,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from client.api.errors import ClientError, PlaidError
+from client.api.errors import APIConnectionError, ClientError, PlaidError
 from client.app import charts, queries
 from client.app.api import SPENDING_DAYS, service, store
 from client.app.auth import (
@@ -46,6 +46,7 @@ from client.app.serialize import action_for, needs_you
 from client.app.service import sync_state
 from client.notify import Attempt, advice_for
 from client.plural import counted, plural
+from client.providers.plaid import CONNECTION_ERROR
 from client.store.models import Connection, ConnectionStatus
 
 bp = Blueprint("web", __name__)
@@ -58,6 +59,11 @@ BUTTON_ADVICE = {
     ConnectionStatus.LOGIN_REQUIRED: "Press “Sign in again” and sign in at your bank; the sync "
     "then catches up by itself.",
     ConnectionStatus.DISCONNECTED: "Press “Link again” to connect this bank once more.",
+}
+# The same, for failures whose fix starts at the bank (`serialize.UPDATE_MODE_CODES`).
+CODE_BUTTON_ADVICE = {
+    "ITEM_LOCKED": "Unlock your account at the bank (signing in on its own site often does), "
+    "then press “Sign in again”.",
 }
 # What the connections page says after Link returned, by `LinkOutcome.outcome`.
 LINK_MESSAGES = {
@@ -112,7 +118,11 @@ def advice(conn: Connection) -> str:
     """What the user should do about a connection's problem. A filter, not a template
     global: filters have a namespace of their own, so a page's `advice` text can neither
     hide it nor, when left out, show it (the error page once said "What to do: <function>")."""
-    return BUTTON_ADVICE.get(conn.status) or advice_for(conn.last_error_code, paused=conn.paused)
+    return (
+        BUTTON_ADVICE.get(conn.status)
+        or CODE_BUTTON_ADVICE.get(conn.last_error_code or "")
+        or advice_for(conn.last_error_code, paused=conn.paused)
+    )
 
 
 @bp.app_template_filter("sentence")
@@ -181,12 +191,16 @@ def attempting(attempt: str) -> Iterator[None]:
 @bp.errorhandler(ClientError)
 def provider_error(exc: ClientError) -> Any:
     """The provider refused what the user started here (pages never sync: the worker does),
-    so the advice is theirs to follow, never to wait for the next scheduled sync."""
+    so the advice is theirs to follow, never to wait for the next scheduled sync. A provider
+    that did not answer at all (the sandbox stopped) refused nothing: the page says it could
+    not be reached, with the code the worker records for it, not to pick another bank."""
     plaid = exc if isinstance(exc, PlaidError) else None
-    code = plaid.error_code if plaid else None
+    unreachable = isinstance(exc, APIConnectionError)
+    code = plaid.error_code if plaid else (CONNECTION_ERROR if unreachable else None)
     message = (plaid.display_message or plaid.error_message) if plaid else str(exc)
     advice = advice_for(code, g.get("attempt", Attempt.CHANGE))
-    return error_page("The bank's service said no", message, 502, code=code, advice=advice)
+    title = "The bank's service " + ("could not be reached" if unreachable else "said no")
+    return error_page(title, message, 502, code=code, advice=advice)
 
 
 # -- sign-in -----------------------------------------------------------------------------------

@@ -97,6 +97,23 @@ class JobQueue:
         session.flush()
         return job.id
 
+    def hurry(self, kind: str, connection_id: int) -> bool:
+        """Make a queued job of `kind` for the connection ready now; False if none waits. A
+        job waiting out a retry's backoff (the provider was down) would otherwise keep a user
+        who asks for it now waiting minutes, or run once more after the one they asked for."""
+        with self.store.session() as session:
+            hurried = session.execute(
+                update(Job)
+                .where(
+                    Job.kind == kind,
+                    Job.connection_id == connection_id,
+                    Job.status == JobStatus.QUEUED,
+                )
+                .values(run_after=self.clock())
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(hurried, "rowcount", 0))
+
     def claim(self) -> Claimed | None:
         """Lease the oldest ready job whose connection has no other job running."""
         now = self.clock()

@@ -2,10 +2,12 @@
 sandbox's hosted Link, watch the sync, read the charts, filter, sort and page transactions,
 repair the connection after `/sandbox/item/reset_login`, and disconnect. Every page passes
 axe-core (no serious violations) and fits the screen; screenshots go to test-artifacts/, or
-to docs/screenshots/ with DEMO_SCREENSHOTS=docs."""
+to docs/screenshots/ with DEMO_SCREENSHOTS=docs. The connections page also follows a webhook
+without a reload."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import time
@@ -16,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from client.books import Books
 from client.store.models import Connection
 from client.sync.connections import BankSync
 from sandbox.testing import LiveSandbox
@@ -292,3 +295,54 @@ def update_mode(page: Page) -> None:
     bank_sign_in(page)
     page.get_by_role("button", name="Allow access").click()
     leave_link(page)
+
+
+def test_a_webhook_shows_on_the_open_connections_page(
+    page: Page,
+    demo: tuple[str, BankSync],
+    tenant: Tenant,
+) -> None:
+    """After `/sandbox/item/reset_login` the bank's webhook marked the connection as needing a
+    sign-in, but the open page went on saying "Connected" until the presenter reloaded it."""
+    app_url, client = demo
+    page.goto(app_url + "/connect")
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(USERS["alice"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("main").get_by_role("button", name="Connect a bank").click()
+    link_chase(page)
+    wait_synced(page)
+    heading = page.get_by_role("heading", name=re.compile("Chase"))
+    expect(heading).to_contain_text("Connected")
+    with client.store.session() as session:
+        (connection_id,) = session.scalars(select(Connection.id)).all()
+    tenant.post("/sandbox/item/reset_login", access_token=client.access_token(connection_id))
+    expect(heading).to_contain_text("Sign-in needed", timeout=20_000)
+    expect(page.get_by_role("button", name="Sign in again")).to_be_visible()
+
+
+def test_a_long_name_leaves_the_other_columns_readable(
+    screen: tuple[str, Page], demo: tuple[str, BankSync]
+) -> None:
+    """A description with a long unbroken word took the whole table on a laptop: every other
+    column broke inside its words ("Cate/gory", "Po/st/ed", "28 Nov 202/6")."""
+    viewport, page = screen
+    app_url, bank = demo
+    books = Books(bank.store, user_ref="alice")
+    wallet = books.add_account("Geldbörse " + "Supercalifragilistic" * 4, "EUR")
+    books.add_transaction(wallet.id, "-4.50", dt.date(2026, 11, 2), "Café Zoë " + "Verylong" * 20)
+    page.goto(app_url + "/transactions")
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(USERS["alice"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".summary")).to_contain_text("1 transaction")
+    assert_no_sideways_scroll(page)
+    line = float(page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)"))
+    for label in ("Date", "Category", "Status", "Amount"):
+        cell = page.locator(f"td[data-label='{label}']").first
+        value_height = cell.evaluate(
+            "td => { const r = document.createRange(); r.selectNodeContents(td);"
+            " return r.getBoundingClientRect().height; }"
+        )
+        assert value_height < 1.5 * line, f"{label} wraps at {viewport}: {value_height}px"
+    Tour(page, viewport).shoot("long-names")

@@ -96,6 +96,15 @@ def test_advice_fits_what_failed(code: str | None) -> None:
     assert "another bank" not in advice_for(code, Attempt.CHANGE)
 
 
+@pytest.mark.parametrize("attempt", [Attempt.SYNC, Attempt.CONNECT, Attempt.CHANGE])
+def test_a_locked_account_is_unlocked_at_the_bank_then_signed_in_again(attempt: str) -> None:
+    """Plaid: the user unlocks the account with the bank, then re-authenticates through Link's
+    update mode. The advice was the default "try again later", which a lock never passes."""
+    text = advice_for("ITEM_LOCKED", attempt)
+    assert "unlock it at the bank" in text and "sign in again" in text
+    assert "try again later" not in text.lower()
+
+
 @pytest.mark.parametrize("code", ["INSTITUTION_DOWN", "RATE_LIMIT_EXCEEDED"])
 def test_advice_for_a_paused_connection_does_not_wait_for_the_schedule(code: str) -> None:
     """A paused connection has no scheduled sync: the advice says to resume, not to wait."""

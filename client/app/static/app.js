@@ -1,8 +1,10 @@
 // Sync progress: while a connection's sync is queued or running, poll its state and show the
-// page count and the transactions added so far; reload once it has finished.
+// page count and the transactions added so far; reload once it has finished. Otherwise, reload
+// when the connection changes by itself (a webhook).
 (function () {
   "use strict";
   var ACTIVE = ["queued", "running"];
+  var IDLE_CHECK = 3000;  // ms between checks of an idle connection
 
   function describe(data) {
     var run = data.run;
@@ -13,6 +15,9 @@
     }
     if (data.state === "failed") {
       return "Last sync failed (" + (run.error ? run.error.code : "unknown") + ").";
+    }
+    if (!(run.added || run.modified || run.removed)) {
+      return "Synced: up to date, nothing new since the last sync.";
     }
     return "Synced: " + run.added + " new, " + run.modified + " updated, " + run.removed + " removed.";
   }
@@ -37,9 +42,26 @@
     window.setTimeout(poll, 300);
   }
 
+  // An idle connection changes without the user too: the bank's webhooks start a sync or
+  // say it needs a sign-in. Check now and then, and reload to show what changed.
+  function follow(box) {
+    function check() {
+      fetch(box.dataset.connectionUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (reply) { return reply.ok ? reply.json() : null; })
+        .then(function (conn) {
+          var run = conn && conn.sync && conn.sync.run;
+          var changed = conn && (conn.status !== box.dataset.status ||
+            ACTIVE.indexOf(conn.sync.state) >= 0 || String(run ? run.id : "") !== box.dataset.run);
+          if (changed) { window.location.reload(); } else { window.setTimeout(check, IDLE_CHECK); }
+        })
+        .catch(function () { window.setTimeout(check, IDLE_CHECK); });
+    }
+    window.setTimeout(check, IDLE_CHECK);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".sync-state").forEach(function (box) {
-      if (ACTIVE.indexOf(box.dataset.state) >= 0) { watch(box); }
+      if (ACTIVE.indexOf(box.dataset.state) >= 0) { watch(box); } else { follow(box); }
     });
   });
 })();

@@ -259,3 +259,52 @@ def test_a_truelayer_connection_offers_no_button_that_ends_in_an_error_page(
         assert "Connected through TrueLayer" in card
         for action in ("sync", "reconnect", "disconnect"):
             assert f'"/connections/{cid}/{action}"' not in card, (cid, action)
+
+
+def test_a_sync_that_found_nothing_new_says_up_to_date_not_zero_new(world: World) -> None:
+    """Right after connecting, the webhooks the bank sends start a second sync that finds
+    nothing: the card then read "Synced: 0 new, 0 updated, 0 removed (1 page)." over a
+    connection with hundreds of transactions, as if the first sync had fetched none."""
+    cid = world.bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
+    assert world.bank.sync(cid).added > 0 and world.bank.sync(cid).ok
+    client, _ = signed_in(world, "alice")
+    page = client.get("/connections").get_data(as_text=True)
+    card = page[page.index(f'id="connection-{cid}"') :]
+    card = card[: card.index("</li>")]
+    assert "0 new" not in card
+    assert "Synced: up to date, nothing new since the last sync." in card
+
+
+def test_a_locked_account_offers_sign_in_again_after_unlocking_it(world: World) -> None:
+    """Plaid: after ITEM_LOCKED the user unlocks the account at the bank, then signs in again
+    through Link's update mode. The card offered only "Sync now", which cannot help, and the
+    advice was to try again later."""
+    cid = world.bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
+    world.tenant.post(
+        "/control/faults",
+        endpoint="/transactions/sync",
+        error_code="ITEM_LOCKED",
+        trigger="next",
+        n=1,
+    )
+    assert not world.bank.sync(cid).ok
+    conn = world.get("alice", f"/api/v1/connections/{cid}").json
+    assert conn["error"]["code"] == "ITEM_LOCKED" and conn["action"] == "reconnect"
+    client, _ = signed_in(world, "alice")
+    page = client.get("/connections").get_data(as_text=True)
+    card = page[page.index(f'id="connection-{cid}"') :]
+    card = card[: card.index("</li>")]
+    assert ">Sign in again</button>" in card
+    said = re.search(r"What to do: ([^<]*)", card)
+    assert said is not None and "Unlock your account" in said.group(1)
+    assert "press “Sign in again”" in said.group(1)
+
+
+def test_the_page_size_shown_is_the_one_in_use(world: World) -> None:
+    """A shared address with `limit=5` showed five rows under "Per page: 10" (the select had
+    no 5, so the browser showed its first option), and Apply then changed the page size."""
+    client, _ = signed_in(world, "alice")
+    page = client.get("/transactions?limit=5").get_data(as_text=True)
+    chosen = re.findall(r"<option selected>(\d+)</option>", page)
+    assert chosen == ["5"]
+    assert "showing 5." in page
