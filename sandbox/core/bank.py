@@ -256,6 +256,7 @@ class Bank:
                 "tab), so it was not moved again: check the time and move it once more",
                 field="clock",
             )
+        tenants.lock_clock(self.session, self.tenant)  # before any item lock (``follow``)
         current = self.clock
         start = current.now()
         target = (to or start) + advance

@@ -115,6 +115,17 @@ def clock_of(tenant: Tenant) -> Clock:
     return Clock(frozen_at=tenant.clock_frozen_at, offset_seconds=tenant.clock_offset_seconds)
 
 
+def lock_clock(session: Session, tenant: Tenant) -> None:
+    """Hold the tenant's row for this transaction and reload its clock. A move computes its
+    target from the stored clock: two moves reading it before either committed would both
+    land on the same instant, one day of two lost."""
+    session.refresh(
+        tenant,
+        attribute_names=["clock_frozen_at", "clock_offset_seconds"],
+        with_for_update={"key_share": True},
+    )
+
+
 def store_clock(tenant: Tenant, clock: Clock) -> None:
     """Persist a changed clock on the tenant."""
     tenant.clock_frozen_at = clock.frozen_at
