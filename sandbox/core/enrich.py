@@ -119,9 +119,10 @@ class _Rule:
 
 
 def _rule(words: str, inflow: str, outflow: str | None = None, app: str | None = None) -> _Rule:
+    """``words``, a pattern of alternatives (``RENT|LEASE``), each matched as whole words."""
     counterparty = (app, "payment_app") if app else None
     return _Rule(
-        re.compile(rf"(?<![A-Z]){words}(?![A-Z])"), inflow, outflow or inflow, counterparty
+        re.compile(rf"(?<![A-Z])(?:{words})(?![A-Z])"), inflow, outflow or inflow, counterparty
     )
 
 
