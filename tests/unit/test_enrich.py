@@ -1,5 +1,6 @@
 """Transactions Enrich's keyword rules, without HTTP: each alternative of a rule is a whole
-word, not only its first and last (``RENT|LEASE`` read ``PLEASE`` as a lease)."""
+word, not only its first and last (``RENT|LEASE`` read ``PLEASE`` as a lease), and a word
+spelt out is read as its abbreviation (``SAVINGS`` as ``SAV``)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def test_a_keyword_inside_another_word_is_no_keyword(description: str) -> None:
         ("STUDENT LOAN SVC", "LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT"),
         ("AUTO PMT", "LOAN_PAYMENTS_CAR_PAYMENT"),
         ("ACH SALARY", "INCOME_WAGES"),
+        ("ONLINE TRANSFER TO SAV ...1234", "TRANSFER_OUT_SAVINGS"),  # the ledger's words
+        ("ONLINE TRANSFER TO SAVINGS", "TRANSFER_OUT_SAVINGS"),  # a bank's, spelt out
+        ("TRANSFER TO INVESTMENT ACCT", "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS"),
     ],
 )
 def test_a_keyword_as_a_word_is_recognised(description: str, detailed: str) -> None:
