@@ -332,13 +332,11 @@ class SyncEngine:
         with self.store.session() as session:
             conn = get_connection(session, cid)
             conn.last_sync_at = utcnow()
-            if exc.retryable and conn.status == ConnectionStatus.LOGIN_REQUIRED:
-                # The provider being down says nothing of the login: the user must still
-                # sign in again, and the run alone records this failure.
-                status = conn.status
-            else:
+            if not (exc.retryable and conn.status == ConnectionStatus.LOGIN_REQUIRED):
                 conn.status, conn.last_error_code = status, exc.code
                 conn.last_error_message = exc.display_message or exc.message
+            # else the provider being down says nothing of the login: the user must still
+            # sign in again, and the run alone records this failure (told as what it is)
         kind = "login_required" if status == ConnectionStatus.LOGIN_REQUIRED else "sync_failed"
         self.notifier(Notification(kind, cid, advice_for(exc.code), error_code=exc.code))
 

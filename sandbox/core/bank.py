@@ -746,12 +746,8 @@ class Bank:
             )
         institution = institutions.get(entry.institution_id)
         login = users.manual_entry_login(entry.typed)
-        checking = [
-            a.ordinal
-            for a in self.link.preview_accounts(institution, login)
-            if a.subtype == "checking"
-        ]
-        item = self.create_item(institution, login, ["auth"], selected_accounts=checking[:1])
+        checking = self.link.typed.typed_account(institution, login)
+        item = self.create_item(institution, login, ["auth"], selected_accounts=checking)
         status = entry.typed.status
         return Verification(item, status, verification_insights(status, name))
 

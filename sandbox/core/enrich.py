@@ -119,9 +119,10 @@ class _Rule:
 
 
 def _rule(words: str, inflow: str, outflow: str | None = None, app: str | None = None) -> _Rule:
+    """``words``, a pattern of alternatives (``RENT|LEASE``), each matched as whole words."""
     counterparty = (app, "payment_app") if app else None
     return _Rule(
-        re.compile(rf"(?<![A-Z]){words}(?![A-Z])"), inflow, outflow or inflow, counterparty
+        re.compile(rf"(?<![A-Z])(?:{words})(?![A-Z])"), inflow, outflow or inflow, counterparty
     )
 
 
@@ -145,11 +146,15 @@ RULES = (
     _rule("AUTO LOAN|AUTO", "LOAN_PAYMENTS_CAR_PAYMENT"),
     _rule("LOAN", "LOAN_PAYMENTS_OTHER_PAYMENT"),
     _rule(
-        "(?:TRANSFER|XFER) (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST)",
+        "(?:TRANSFER|XFER) (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST(?:MENTS?)?)",
         "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS",
         "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS",
     ),
-    _rule("(?:TRANSFER|XFER) (?:TO SAV|FROM CHK)", "TRANSFER_IN_SAVINGS", "TRANSFER_OUT_SAVINGS"),
+    _rule(
+        "(?:TRANSFER|XFER) (?:TO SAV(?:INGS)?|FROM CHK|FROM CHECKING)",
+        "TRANSFER_IN_SAVINGS",
+        "TRANSFER_OUT_SAVINGS",
+    ),
     _rule("TRANSFER|XFER", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
     _rule("RENT|LEASE", "TRANSFER_IN_OTHER_TRANSFER_IN", "RENT_AND_UTILITIES_RENT"),
     _rule("DEPOSIT", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_OTHER_TRANSFER_OUT"),

@@ -107,12 +107,7 @@ def register(link_session: LinkSession, origin: str) -> None:
 
 def origin_of(link_session: LinkSession) -> str | None:
     """The origin of the page ``link_session`` is embedded in (None: hosted Link)."""
-    return embedder_of(link_session.id)
-
-
-def embedder_of(session_id: str) -> str | None:
-    """The origin of the page this browser embeds the Link session ``session_id`` in."""
-    origin: str | None = session.get(EMBEDS, {}).get(session_id)
+    origin: str | None = session.get(EMBEDS, {}).get(link_session.id)
     return origin
 
 

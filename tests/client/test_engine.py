@@ -254,12 +254,13 @@ def test_login_required_is_recorded_not_raised(
 
 
 def test_a_passing_failure_leaves_a_login_required_connection_asking_for_the_login(
-    engine: SyncEngine, fake: FakeBank
+    engine: SyncEngine, fake: FakeBank, notes: CollectingNotifier
 ) -> None:
     """A sync that met the provider down (a network error, a 5xx) after the bank had asked
     for a new login turned `login_required` into `error`: `status` then advised waiting for
     the next scheduled sync instead of `bank-client reconnect`, though nothing said the
-    login was repaired."""
+    login was repaired. The app is told of the failure as what it is (`sync_failed`), not
+    asked for the login a second time with the outage's advice."""
     cid = _connect(engine)
     fake.failures.append(LoginRequired("BANK_SAYS_LOGIN", "sign in again", display_message="Hi"))
     fake.failures.append(ProviderUnavailable("BANK_DOWN", "try later"))
@@ -277,6 +278,10 @@ def test_a_passing_failure_leaves_a_login_required_connection_asking_for_the_log
         assert "sign in again" in advice(conn)
         runs = s.scalars(select(SyncRun.error_code).order_by(SyncRun.id)).all()
         assert runs == ["BANK_SAYS_LOGIN", "BANK_DOWN"]  # the run keeps what happened
+    assert [(n.kind, n.error_code) for n in notes.notes] == [
+        ("login_required", "BANK_SAYS_LOGIN"),
+        ("sync_failed", "BANK_DOWN"),
+    ]
 
 
 @pytest.mark.parametrize(

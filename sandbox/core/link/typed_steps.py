@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .. import errors, institutions, microdeposits, users
+from ..institutions import Institution
 from ..microdeposits import Typed
 from ..models import Account, LinkSession, LinkToken
 from . import typed
@@ -132,12 +133,13 @@ class TypedSteps:
         """Make the item of typed numbers: its bank's first checking account, as ``how``."""
         institution = institutions.get(session.institution_id or "")
         login = users.manual_entry_login(how)
-        checking = [
-            a.ordinal
-            for a in self.flow.preview_accounts(institution, login)
-            if a.subtype == "checking"
-        ]
-        self.flow.complete(session, link, login, checking[:1])
+        self.flow.complete(session, link, login, self.typed_account(institution, login))
+
+    def typed_account(self, institution: Institution, login: users.Login) -> list[int]:
+        """The one account an item of typed numbers has, as ``selected_accounts``: the
+        bank's first checking account (Link's panes and ``/auth/verify`` alike)."""
+        listed = self.flow.preview_accounts(institution, login)
+        return [a.ordinal for a in listed if a.subtype == "checking"][:1]
 
     def submit_deposit_code(self, session: LinkSession, link: LinkToken, code: str) -> None:
         """The code of the deposit: right → ``manually_verified`` and done; wrong → the pane
