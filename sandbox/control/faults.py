@@ -128,19 +128,26 @@ def rate_limits_put() -> Response:
     return _limits_reply(bank)
 
 
+# The blueprints whose calls pass a dialect's fault gate, where rate limits are counted.
+_COUNTED_BLUEPRINTS = {"plaid", "truelayer", "truelayer_data"}
+
+
 def _served(endpoint: str) -> None:
-    """Refuse a limit for a path no endpoint answers (a typo would be stored and limit
-    nothing). Any endpoint's path will do, ids included: calls are counted by their path. A
-    catch-all (``<path:…>``: the Data API's 404 in TrueLayer's format, static files) is none."""
+    """Refuse a limit for a path no provider API endpoint answers: a typo, or a path of the
+    control API or the dashboard, would be stored and limit nothing. Any provider endpoint's
+    path will do, ids included: calls are counted by their path. A catch-all (``<path:…>``:
+    the Data API's 404 in TrueLayer's format) is none."""
     routes = current_app.url_map.bind("sandbox.invalid")
     for method in ("GET", "POST", "PUT", "DELETE"):
         try:
             rule, _args = routes.match(endpoint, method, return_rule=True)
         except HTTPException:
             continue
-        if "<path:" not in rule.rule:
+        if rule.endpoint.split(".")[0] in _COUNTED_BLUEPRINTS and "<path:" not in rule.rule:
             return
-    raise InvalidField(f"no endpoint answers at {endpoint}", field=f"limits.{endpoint}")
+    raise InvalidField(
+        f"no Plaid or TrueLayer endpoint answers at {endpoint}", field=f"limits.{endpoint}"
+    )
 
 
 def _limits_reply(bank: Bank) -> Response:

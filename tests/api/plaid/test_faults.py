@@ -632,11 +632,13 @@ def test_a_rule_field_too_long_says_how_long_it_may_be(
     )
 
 
-@pytest.mark.parametrize("path", ["/data/v1/nonsense", "/item/gett", "/control/nothing"])
+@pytest.mark.parametrize(
+    "path", ["/data/v1/nonsense", "/item/gett", "/control/nothing", "/control/clock", "/dashboard/faults"]
+)
 def test_a_rate_limit_for_a_path_nothing_serves_is_refused_naming_it(
     plaid: PlaidClient, path: str
 ) -> None:
-    """A typo in a path would otherwise be stored and limit nothing, silently."""
+    """A typo, or a path outside the provider APIs, would be stored and limit nothing."""
     response = control(plaid, "PUT", "/rate-limits", {"limits": {path: {"per_item": 2}}})
     assert response.status_code == 400, response.get_json()
     error = response.get_json()["error"]
