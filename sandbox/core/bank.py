@@ -124,6 +124,7 @@ from .transactions import SyncView as SyncView
 from .transactions import TransactionsView
 from .users import Login as Login
 from .webhooks import signing, triggers
+from .webhooks.egress import EgressPolicy as EgressPolicy
 from .webhooks.egress import EgressRefused as EgressRefused
 from .webhooks.outbox import CatcherQuota as CatcherQuota
 from .webhooks.outbox import use_renderer as use_renderer

@@ -29,8 +29,9 @@ from typing import Any
 from flask import request
 
 from ..core import errors
-from ..core.bank import Bank
+from ..core.bank import Bank, EgressPolicy
 from ..core.models import Account
+from ..shared import egress_policy
 from .async_calls import AsyncCall, webhook_uri_of
 from .days import day_of
 from .render import day
@@ -66,11 +67,12 @@ def asked() -> BatchRequest | None:
     rule = request.url_rule.rule if request.url_rule is not None else ""
     if rule != BATCH_PATH:
         return None
-    return parse(request.get_json(force=True, silent=True) if request.data else {})
+    return parse(request.get_json(force=True, silent=True) if request.data else {}, egress_policy())
 
 
-def parse(body: Any) -> BatchRequest:
-    """TrueLayer's ``BatchRequest``, each field checked: a bad one is refused naming it."""
+def parse(body: Any, egress: EgressPolicy) -> BatchRequest:
+    """TrueLayer's ``BatchRequest``, each field checked: a bad one is refused naming it
+    (``webhook_uri`` by ``egress``, the app's rule for where webhooks may go)."""
     if not isinstance(body, dict):
         raise errors.InvalidBody("the body must be a JSON object", field="body")
     return BatchRequest(
@@ -78,7 +80,7 @@ def parse(body: Any) -> BatchRequest:
         end=day_of("to", _text(body, "to")),
         pending=_flag(body, "pending"),
         balance=_flag(body, "balance"),
-        webhook_uri=webhook_uri_of(_text(body, "webhook_uri") or None),
+        webhook_uri=webhook_uri_of(_text(body, "webhook_uri") or None, egress),
         whitelist=_whitelist(body.get(WHITELIST)),
     )
 

@@ -55,9 +55,14 @@ class EgressPolicy:
     restricted: bool = False
 
     def check_url(self, url: str) -> None:
-        """Refuse a URL by its text: not http(s), or a literal refused or unlisted IP."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        """Refuse a URL by its text: not http(s), unparseable (an unclosed ``[``, a port past
+        65535), or a literal refused or unlisted IP."""
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 -- raises for a port out of range
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise EgressRefused(f"webhook URLs must be http(s) with a host: {url[:80]}")
         address = _literal(parts.hostname)
         if address is not None:
