@@ -32,7 +32,7 @@ class DuplicateConnection(Exception):
         self.login_required = status == ConnectionStatus.LOGIN_REQUIRED
         bank = institution_name or "this bank"
         advice = (
-            f"; it needs a new sign-in: repair it in update mode "
+            "; it needs a new sign-in: repair it in update mode "
             f"(bank-client reconnect {connection_id})"
             if self.login_required
             else ""

@@ -122,6 +122,25 @@ def test_another_bank_and_another_user_are_never_duplicates(
     assert items_at_the_bank(live, tenant) == 3
 
 
+def test_an_item_with_an_account_the_connection_lacks_is_connected(bank: BankSync) -> None:
+    """user_transactions_dynamic's two accounts are among user_good's twelve (same names,
+    masks, types): after user_good it brings nothing new and is refused; before it, user_good
+    brings ten accounts more and is another connection."""
+
+    def link(username: str) -> int:
+        public = bank.plaid.sandbox_public_token_create(
+            "ins_109508", username=username, password="pass_good"
+        )["public_token"]
+        return bank.connect(str(public), user_ref="alice")
+
+    dynamic = link("user_transactions_dynamic")
+    good = link("user_good")
+    assert [c[0] for c in connections_of(bank.store, "alice")] == [dynamic, good]
+    with pytest.raises(DuplicateConnection) as refused:
+        link("user_transactions_dynamic")
+    assert refused.value.connection_id == dynamic, "the oldest connection holding them all"
+
+
 def test_a_disconnected_connection_is_linked_again_not_refused(bank: BankSync) -> None:
     first = bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
     bank.disconnect(first)
