@@ -55,11 +55,13 @@ from client.store.db import Store
 from client.store.models import Account, Connection, SyncRun, Transaction
 from client.sync.apply import Counts
 from client.sync.connections import BankSync
+from client.sync.duplicates import DuplicateConnection
 from client.worker.config import DEFAULT_BASE_URL, DEFAULT_DB, Settings
 
 console = Console()
-# Besides a database's failures (`SQLAlchemyError`), which name the database.
-ORDINARY = (ClientError, LookupError, ValueError, TokenDecryptError, OSError)
+# Besides a database's failures (`SQLAlchemyError`), which name the database. A login linked
+# already (`DuplicateConnection`) is one line naming the connection that has it.
+ORDINARY = (ClientError, LookupError, ValueError, TokenDecryptError, OSError, DuplicateConnection)
 SCHEDULES = ("daily", "weekly", "monthly", "pause", "resume")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 SCREEN_ROWS = 50  # `transactions` without --limit; a --csv export is whole

@@ -135,14 +135,15 @@ def connections_create() -> tuple[Response, int]:
 @bp.post("/connections/complete")
 def connections_complete() -> tuple[Response, int]:
     """Finish Link: exchange the public token; the first sync is queued. The connection
-    answers with its `outcome`: `connected` (a new one: 201 Created, with its address) or
-    `relinked` (a disconnected connection of the same bank and login, linked again in place:
-    200, as nothing was created)."""
+    answers with its `outcome`: `connected` (a new one: 201 Created, with its address),
+    `relinked` (a disconnected connection of the same bank and login, linked again in place)
+    or `duplicate` / `duplicate_login_required` (the user's linked connection of that login,
+    kept as it was; the new Item was removed): 200, as nothing was created."""
     user = current_user()
     done = service().complete(user, body(CompleteBody())["public_token"])
     assert done.connection_id is not None
     reply = _connection(user, done.connection_id, outcome=done.outcome)
-    if done.outcome == "relinked":
+    if done.outcome != "connected":
         return reply, 200
     reply.headers["Location"] = url_for(".connection_get", connection_id=done.connection_id)
     return reply, 201

@@ -129,7 +129,10 @@ SCHEMAS: Json = {
         run=nullable(ref("SyncRun")),
     ),
     "Connection": obj(**CONNECTION),
-    "Completion": obj(**CONNECTION, outcome={"enum": ["connected", "relinked"]}),
+    "Completion": obj(
+        **CONNECTION,
+        outcome={"enum": ["connected", "relinked", "duplicate", "duplicate_login_required"]},
+    ),
     "LinkStart": obj(link_token={"type": "string"}, link_url=TEXT),
     "Balances": obj(current=MONEY, available=MONEY, limit=MONEY, as_of=WHEN),
     "Account": obj(
@@ -233,12 +236,17 @@ def _paths() -> Json:
         "/api/v1/connections/complete": {
             "post": op(
                 "Exchange Link's public token; the first sync is queued. The connection's "
-                "`outcome`: `connected` (a new one: 201, `Location` its address) or "
+                "`outcome`: `connected` (a new one: 201, `Location` its address), "
                 "`relinked` (a disconnected connection of the same bank and login, linked "
-                "again in place: 200)",
+                "again in place: 200) or `duplicate` / `duplicate_login_required` (the "
+                "user's linked connection of that login, kept; the new Item was removed: "
+                "200)",
                 ref("Completion"),
                 status="201",
-                also={"200": "relinked: the connection, linked again in place"},
+                also={
+                    "200": "relinked: the connection, linked again in place; duplicate: the "
+                    "connection that has the login already"
+                },
                 requestBody=_body(obj(public_token={"type": "string"})),
             )
         },

@@ -25,6 +25,7 @@ from client.schedule.due import set_paused
 from client.store.jobs import Job, JobStatus
 from client.store.models import Connection, ConnectionStatus, SyncRun, utcnow
 from client.sync.connections import BankSync, LinkStart
+from client.sync.duplicates import DuplicateConnection
 from client.worker.queue import JobQueue
 
 INSTITUTIONS_TTL = 600.0  # seconds the provider's institution list is kept
@@ -70,11 +71,18 @@ def _retry_after_failure(job: Job, run: SyncRun | None) -> bool:
 @dataclass(frozen=True)
 class LinkOutcome:
     """What a completion of Link did: `connected` a new bank, `relinked` a disconnected one,
-    `repaired` one (or found it `still_broken`), or found it `already` done by an earlier
+    `repaired` one (or found it `still_broken`), found the login linked already (`duplicate`:
+    `connection_id` is the connection that has it), or found it `already` done by an earlier
     completion (`connection_id` None: that one is still at work)."""
 
     outcome: str
     connection_id: int | None
+
+
+def duplicate_outcome(dup: DuplicateConnection) -> LinkOutcome:
+    """A Link of a login the user has linked already: the connection that has it."""
+    outcome = "duplicate_login_required" if dup.login_required else "duplicate"
+    return LinkOutcome(outcome, dup.connection_id)
 
 
 class AppService:
@@ -148,9 +156,14 @@ class AppService:
     def complete(self, user: str, public_token: str) -> LinkOutcome:
         """Exchange Link's public token and queue the first sync. The Item is `connected` as a
         new bank of `user`, or, of the bank and login of one of their disconnected connections,
-        `relinked` to that one in place, as *Link again* does."""
+        `relinked` to that one in place, as *Link again* does; of a login one of their linked
+        connections has, it is removed again and the outcome names that connection (`duplicate`,
+        or `duplicate_login_required` when it waits for a sign-in: update mode repairs it)."""
         settings = {"days_requested": self.days_requested}
-        done = self.bank.connect_in_place(public_token, user_ref=user, settings=settings)
+        try:
+            done = self.bank.connect_in_place(public_token, user_ref=user, settings=settings)
+        except DuplicateConnection as dup:
+            return duplicate_outcome(dup)
         self.sync(user, done.connection_id, trigger="initial")
         return LinkOutcome("relinked" if done.relinked else "connected", done.connection_id)
 
@@ -188,7 +201,10 @@ class AppService:
         if not disconnected:
             repaired = self.repaired(user, connection_id)
             return LinkOutcome("repaired" if repaired else "still_broken", connection_id)
-        cid = self.bank.reconnect(connection_id, public_token)
+        try:
+            cid = self.bank.reconnect(connection_id, public_token)
+        except DuplicateConnection as dup:  # a login another of their connections has
+            return duplicate_outcome(dup)
         self.sync(user, cid, trigger="initial")
         return LinkOutcome("relinked" if cid == connection_id else "connected", cid)
 

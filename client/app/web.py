@@ -72,6 +72,16 @@ LINK_MESSAGES = {
     "repaired": ("Signed in again: the connection works and is catching up.", "success"),
     "still_broken": ("The bank still wants you to sign in.", "error"),
     "already": ("That Link is already finished: here is the connection.", "info"),
+    "duplicate": (
+        "You had already connected this bank with these accounts: nothing new was added, "
+        "here is your existing connection.",
+        "info",
+    ),
+    "duplicate_login_required": (
+        "You had already connected this bank with these accounts: nothing new was added. "
+        "Your existing connection below needs you to sign in again: use its Sign in again.",
+        "info",
+    ),
     "pending": ("That Link is still being finished: the connection appears here shortly.", "info"),
 }
 # The HTTP errors a visitor can reach by typing or following an address, explained on the
@@ -296,6 +306,8 @@ def connections_complete() -> BaseResponse:
     with attempting(Attempt.CONNECT):
         done = service().finish_link(current_user(), key, state, public_token)
     flash(*LINK_MESSAGES[done.outcome if done.connection_id else "pending"])
+    if done.outcome.startswith("duplicate"):  # nothing syncs: point at the existing one
+        return redirect(url_for("web.connections", _anchor=f"connection-{done.connection_id}"))
     return redirect(url_for("web.connections", syncing=done.connection_id))
 
 

@@ -21,6 +21,7 @@ from client.providers.plaid import PlaidProvider, map_account
 from client.store.db import Store
 from client.store.models import Account, Connection, ConnectionStatus, Cut
 from client.sync.accounts import upsert_account
+from client.sync.duplicates import DuplicateConnection, live_twin
 from client.sync.engine import PageHook, SyncEngine, SyncResult
 from client.sync.engine import get_connection as _get
 
@@ -143,7 +144,8 @@ class BankSync:
     ) -> int:
         """Exchange Link's public token, store the encrypted access token and the accounts: a
         new connection, which adopts the accounts and history of the user's disconnected
-        connections of the same bank and login."""
+        connections of the same bank and login. A login the user has linked already raises
+        `DuplicateConnection` naming the connection that has it; the new Item is removed."""
         return self._connect(public_token, user_ref, settings, in_place=False).connection_id
 
     def connect_in_place(
@@ -188,10 +190,11 @@ class BankSync:
         """The one way a linked Item is stored, whichever connection gets it: exchange the
         public token, then give the Item to the connection `choose` picks, a stored one (taken
         over in place: relinked) or a new one; the Item is removed if the store fails to keep
-        it."""
+        it, or if it is a login the user has linked already (`DuplicateConnection`)."""
         linked = self._exchange(public_token)
         with self._removed_unless_kept(linked.token), self.store.session() as session:
             conn = choose(session, linked)
+            _refuse_duplicate(session, conn.user_ref, linked)
             relinked = conn.id is not None  # a new connection has no id before it is flushed
             session.add(conn)
             cid = self._attach(session, conn, linked)
@@ -410,6 +413,15 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
         upsert_account(session, conn, acc)
     session.flush()
     return moved
+
+
+def _refuse_duplicate(session: Session, user_ref: str, linked: _Linked) -> None:
+    """Raise `DuplicateConnection` when `user_ref` has linked the new Item's login already
+    (`client.sync.duplicates`); the caller removes the Item at the provider."""
+    institution_id = linked.item.get("institution_id")
+    twin = live_twin(session, PlaidProvider.name, user_ref, institution_id, linked.accounts)
+    if twin is not None:
+        raise DuplicateConnection(twin.id, twin.institution_name, twin.status)
 
 
 def _takes_over(conn: Connection, linked: _Linked) -> bool:

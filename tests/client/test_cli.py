@@ -165,9 +165,9 @@ def test_cli_ordinary_mistakes_are_one_line(cli: Cli, tenant: Tenant, tmp_path: 
         assert "no connection 9" in cli.fails(*args)
     assert "no connection 9" in cli.fails("schedule", "9", "weekly")
 
-    public = tenant.post(
+    public = tenant.post(  # another bank: the same login again is refused as a duplicate
         "/sandbox/public_token/create",
-        institution_id="ins_109508",
+        institution_id="ins_109509",
         initial_products=["transactions"],
     )["public_token"]
     cli.ok("connect", "--public-token", public)

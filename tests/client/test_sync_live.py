@@ -249,8 +249,13 @@ def test_reconnect_with_another_bank_connects_it_as_a_new_connection(bank: BankS
 
 def test_connecting_a_bank_twice_leaves_the_first_connection_whole(bank: BankSync) -> None:
     """Only a disconnected connection's accounts are re-linked (above); a second live
-    connection of the same bank gets accounts of its own."""
-    first = bank.connect_sandbox("ins_109508", days_requested=90)
+    connection of the same bank, another login sharing an account's name and mask with the
+    first (the same login again is refused: tests/client/test_duplicate_items.py), gets
+    accounts of its own."""
+    dynamic = bank.plaid.sandbox_public_token_create(
+        "ins_109508", days_requested=90, username="user_transactions_dynamic", password="any"
+    )["public_token"]
+    first = bank.connect(str(dynamic), settings={"days_requested": 90})
     assert bank.sync(first).ok
     with bank.store.session() as session:
         before = {a.id: a.provider_id for a in session.scalars(select(Account))}

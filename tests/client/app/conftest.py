@@ -79,6 +79,16 @@ class World:
         return ran
 
 
+def connect_login(world: World, user: str, username: str, institution: str = "ins_109508") -> int:
+    """`user` connects `institution` with the sandbox login `username`: a login nobody else in
+    the test's module links for `user`, as linking the same login twice is refused
+    (`client.sync.duplicates`)."""
+    public = world.bank.plaid.sandbox_public_token_create(
+        institution, days_requested=30, username=username, password="pass_good"
+    )["public_token"]
+    return world.bank.connect(str(public), user_ref=user, settings={"days_requested": 30})
+
+
 def make_app(tenant: Tenant, db: str, **overrides: Any) -> Flask:
     """The app against the tenant; by default without a background worker (tests run the
     queue) and with small sync pages."""

@@ -45,12 +45,14 @@ def link(world: World, monkeypatch: pytest.MonkeyPatch) -> LinkReturns:
     return LinkReturns(world, monkeypatch)
 
 
-def public_token(world: World, institution: str = "ins_109510") -> str:
-    """What Link hands back after the user signs in at `institution`."""
+def public_token(world: World, institution: str = "ins_109510", username: str = "user_good") -> str:
+    """What Link hands back after the user signs in at `institution` as `username` (a login
+    linked already, and still linked, is refused: each test links one of its own)."""
     made = world.tenant.post(
         "/sandbox/public_token/create",
         institution_id=institution,
         initial_products=["transactions"],
+        options={"override_username": username, "override_password": "pass_good"},
     )
     return str(made["public_token"])
 
@@ -70,11 +72,14 @@ def start(client: FlaskClient, token: str, path: str = "/connect") -> None:
     assert reply.status_code == 303 and "/link?token=" in reply.headers["Location"]
 
 
-def connect(world: World, link: LinkReturns, user: str) -> tuple[FlaskClient, str, int]:
-    """`user` connects a bank through the pages; the client, its CSRF token, the connection."""
+def connect(
+    world: World, link: LinkReturns, user: str, username: str
+) -> tuple[FlaskClient, str, int]:
+    """`user` connects a bank through the pages as `username`; the client, its CSRF token, the
+    connection."""
     client, token = signed_in(world, user)
     start(client, token)
-    cid = landed_on(client.get(link.finished(public_token(world))))
+    cid = landed_on(client.get(link.finished(public_token(world, username=username))))
     world.run_jobs()
     return client, token, cid
 
@@ -122,7 +127,7 @@ def test_a_repeated_completion_lands_on_the_connection(world: World, link: LinkR
 def test_link_again_after_a_disconnect_reconnects_the_same_connection(
     world: World, link: LinkReturns
 ) -> None:
-    client, token, cid = connect(world, link, "alice")
+    client, token, cid = connect(world, link, "alice", "user_yuppie")
     accounts = {
         a["id"] for a in world.get("alice", "/api/v1/accounts", connection_id=cid).json["accounts"]
     }
@@ -131,7 +136,7 @@ def test_link_again_after_a_disconnect_reconnects_the_same_connection(
     assert connections(world, "alice")[cid]["status"] == "disconnected"
 
     start(client, token, f"/connections/{cid}/reconnect")  # the card's "Link again"
-    reply = client.get(link.finished(public_token(world)))
+    reply = client.get(link.finished(public_token(world, username="user_yuppie")))
     assert landed_on(reply) == cid
     assert "Linked again" in client.get(reply.headers["Location"]).get_data(as_text=True)
     world.run_jobs()
@@ -169,7 +174,7 @@ def test_a_new_link_of_a_disconnected_bank_and_login_says_linked_again(
 def test_a_bank_removed_item_offers_only_link_again(world: World, link: LinkReturns) -> None:
     """The bank removed the Item (the dashboard's Remove item): the card offered Sync now,
     Pause, Sign in again (a 502: the Item cannot be found) and Disconnect, never Link again."""
-    client, token, cid = connect(world, link, "bob")
+    client, token, cid = connect(world, link, "bob", "user_student")
     world.tenant.post("/item/remove", access_token=world.bank.access_token(cid))
     client.post(f"/connections/{cid}/sync", data={"csrf_token": token})
     world.run_jobs()
@@ -180,7 +185,7 @@ def test_a_bank_removed_item_offers_only_link_again(world: World, link: LinkRetu
     for gone in ("Sync now", "automatic syncs", "Sign in again", "Disconnect…"):
         assert gone not in card, gone
     start(client, token, f"/connections/{cid}/reconnect")
-    assert landed_on(client.get(link.finished(public_token(world)))) == cid
+    assert landed_on(client.get(link.finished(public_token(world, username="user_student")))) == cid
     world.run_jobs()
     assert connections(world, "bob")[cid]["status"] == "active"
 
@@ -188,7 +193,7 @@ def test_a_bank_removed_item_offers_only_link_again(world: World, link: LinkRetu
 def test_a_deliberate_disconnect_is_not_an_alarm_on_the_overview(
     world: World, link: LinkReturns
 ) -> None:
-    client, token, cid = connect(world, link, "bob")
+    client, token, cid = connect(world, link, "bob", "user_freelancer")
     client.post(f"/connections/{cid}/disconnect", data={"csrf_token": token})
     overview = client.get("/").get_data(as_text=True)
     assert f'id="attention-{cid}"' not in overview
@@ -199,7 +204,7 @@ def test_a_refused_exchange_is_the_users_to_try_again(world: World, link: LinkRe
     again tries again: the refused completion does not use up the Link."""
     client, token = signed_in(world, "bob")
     start(client, token)
-    url = link.finished(public_token(world))
+    url = link.finished(public_token(world, username="user_family"))
     # Three failures: the first try and both of the transport's own quick retries.
     world.tenant.post(
         "/control/faults",

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import encode_multipart
 
 from client import app as app_package
-from tests.client.app.conftest import USERS, World
+from tests.client.app.conftest import USERS, World, connect_login
 from tests.client.truelayer_live import connect, truelayer_sync
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -265,7 +265,7 @@ def test_a_sync_that_found_nothing_new_says_up_to_date_not_zero_new(world: World
     """Right after connecting, the webhooks the bank sends start a second sync that finds
     nothing: the card then read "Synced: 0 new, 0 updated, 0 removed (1 page)." over a
     connection with hundreds of transactions, as if the first sync had fetched none."""
-    cid = world.bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
+    cid = connect_login(world, "alice", "user_yuppie")
     assert world.bank.sync(cid).added > 0 and world.bank.sync(cid).ok
     client, _ = signed_in(world, "alice")
     page = client.get("/connections").get_data(as_text=True)
@@ -279,7 +279,7 @@ def test_a_locked_account_offers_sign_in_again_after_unlocking_it(world: World) 
     """Plaid: after ITEM_LOCKED the user unlocks the account at the bank, then signs in again
     through Link's update mode. The card offered only "Sync now", which cannot help, and the
     advice was to try again later."""
-    cid = world.bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
+    cid = connect_login(world, "alice", "user_student")
     world.tenant.post(
         "/control/faults",
         endpoint="/transactions/sync",

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from client.notify import advice_for
-from tests.client.app.conftest import World, basic
+from tests.client.app.conftest import World, basic, connect_login
 from tests.client.app.test_pages import signed_in
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +60,7 @@ def test_sync_now_after_the_provider_came_back_runs_at_once(
     """A sync that failed for want of the provider waits minutes for its retry: the page
     showed "Sync queued…" all that time, even after "Sync now" synced once the sandbox was
     back, and the retry then ran once more."""
-    cid = world.bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
+    cid = connect_login(world, "alice", "user_family")
     monkeypatch.setattr(world.bank.plaid.transport, "base_url", closed_port_url())
     sync = f"/api/v1/connections/{cid}/sync"
     assert world.client().post(sync, headers=basic("alice")).status_code == 202
