@@ -633,7 +633,8 @@ def test_a_rule_field_too_long_says_how_long_it_may_be(
 
 
 @pytest.mark.parametrize(
-    "path", ["/data/v1/nonsense", "/item/gett", "/control/nothing", "/control/clock", "/dashboard/faults"]
+    "path",
+    ["/data/v1/nonsense", "/item/gett", "/control/nothing", "/control/clock", "/dashboard/faults"],
 )
 def test_a_rate_limit_for_a_path_nothing_serves_is_refused_naming_it(
     plaid: PlaidClient, path: str
