@@ -218,9 +218,12 @@ class BankSync:
         that no connection answers. Best effort: the first error is the one raised."""
         try:
             yield
-        except BaseException:
-            with contextlib.suppress(ClientError):
+        except BaseException as exc:
+            try:
                 self.client_for(None).item_remove(token)
+            except ClientError:
+                if isinstance(exc, DuplicateConnection):
+                    exc.new_item_removed = False  # its message must not say it was
             raise
 
     def _attach(self, session: Session, conn: Connection, linked: _Linked) -> int:

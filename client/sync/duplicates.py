@@ -21,25 +21,35 @@ from client.store.models import Account, Connection, ConnectionStatus, Cut
 
 
 class DuplicateConnection(Exception):
-    """The new Item is a login the user has already linked: it was removed at the provider
-    (nothing is billed) and the existing connection, `connection_id`, is kept as it was.
+    """The new Item is a login the user has already linked: it is removed at the provider
+    (nothing is billed; `new_item_removed` is False when the provider refused that) and the
+    existing connection, `connection_id`, is kept as it was.
 
     `login_required`: that connection waits for the user to sign in again, which Plaid's
     update mode does (`BankSync.repair_link`) without a new Item."""
 
     def __init__(self, connection_id: int, institution_name: str | None, status: str) -> None:
+        super().__init__(connection_id, institution_name, status)
         self.connection_id, self.institution_name = connection_id, institution_name
         self.login_required = status == ConnectionStatus.LOGIN_REQUIRED
-        bank = institution_name or "this bank"
+        self.new_item_removed = True  # until a removal at the provider fails
+
+    def __str__(self) -> str:
+        bank = self.institution_name or "this bank"
+        removal = (
+            "the new link was removed"
+            if self.new_item_removed
+            else "the new link could not be removed at the provider: remove it there"
+        )
         advice = (
             "; it needs a new sign-in: repair it in update mode "
-            f"(bank-client reconnect {connection_id})"
+            f"(bank-client reconnect {self.connection_id})"
             if self.login_required
             else ""
         )
-        super().__init__(
-            f"already connected: {bank} is connection {connection_id} with the same accounts; "
-            f"the new link was removed{advice}"
+        return (
+            f"already connected: {bank} is connection {self.connection_id} with the same "
+            f"accounts; {removal}{advice}"
         )
 
 

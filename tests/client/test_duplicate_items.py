@@ -193,3 +193,20 @@ def test_cli_connect_of_a_linked_login_says_so_in_one_line(
     assert "removed" in lines[0]
     assert len(connections_of(store, "default")) == 1
     assert items_at_the_bank(live, tenant) == 1
+
+
+def test_a_duplicate_whose_removal_fails_does_not_claim_it_was_removed(
+    bank: BankSync, live: Any, tenant: Tenant
+) -> None:
+    """The provider refusing `/item/remove` leaves the new Item linked (billed): the message
+    must tell the user to remove it there, not that it is gone."""
+    first = bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
+    tenant.post("/control/faults", endpoint="/item/remove", http_status=500, trigger="always")
+
+    with pytest.raises(DuplicateConnection) as refused:
+        bank.connect_sandbox("ins_109508", user_ref="alice", days_requested=30)
+
+    assert refused.value.connection_id == first and not refused.value.new_item_removed
+    assert "could not be removed at the provider" in str(refused.value)
+    assert "was removed" not in str(refused.value)
+    assert items_at_the_bank(live, tenant) == 2, "the refused removal left the new Item"
