@@ -127,38 +127,45 @@ def _rule(words: str, inflow: str, outflow: str | None = None, app: str | None =
 
 
 # First match wins, so the narrower words come first (a savings transfer before a transfer).
-RULES = (
-    _rule("PAYPAL", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER", "PayPal"),
-    _rule("CASH APP", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER", "Cash App"),
-    _rule("PAYROLL|DIRECT DEP|SALARY|SALARIS|GEHALT|PAYCHECK", "INCOME_WAGES"),
-    _rule("OVERDRAFT", "BANK_FEES_OVERDRAFT_FEES"),
-    _rule("NSF|INSUFFICIENT FUNDS", "BANK_FEES_INSUFFICIENT_FUNDS"),
-    _rule("ATM FEE", "BANK_FEES_ATM_FEES"),
-    _rule("FOREIGN TRANSACTION FEE", "BANK_FEES_FOREIGN_TRANSACTION_FEES"),
-    _rule("FEE", "BANK_FEES_OTHER_BANK_FEES"),
-    _rule("INTEREST", "INCOME_INTEREST_EARNED", "BANK_FEES_INTEREST_CHARGE"),
-    _rule("DIVIDEND", "INCOME_DIVIDENDS", "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS"),
-    _rule("TAX REFUND|IRS TREAS", "INCOME_TAX_REFUND", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"),
-    _rule("ATM", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_WITHDRAWAL"),
-    _rule("CREDIT CARD|AUTOPAY", "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"),
-    _rule("MORTGAGE", "LOAN_PAYMENTS_MORTGAGE_PAYMENT"),
-    _rule("STUDENT LOAN|STUDENT", "LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT"),
-    _rule("AUTO LOAN|AUTO", "LOAN_PAYMENTS_CAR_PAYMENT"),
-    _rule("LOAN", "LOAN_PAYMENTS_OTHER_PAYMENT"),
-    _rule(
-        "(?:TRANSFER|XFER) (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST(?:MENTS?)?)",
-        "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS",
-        "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS",
-    ),
-    _rule(
-        "(?:TRANSFER|XFER) (?:TO SAV(?:INGS)?|FROM CHK|FROM CHECKING)",
-        "TRANSFER_IN_SAVINGS",
-        "TRANSFER_OUT_SAVINGS",
-    ),
-    _rule("TRANSFER|XFER", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
-    _rule("RENT|LEASE", "TRANSFER_IN_OTHER_TRANSFER_IN", "RENT_AND_UTILITIES_RENT"),
-    _rule("DEPOSIT", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_OTHER_TRANSFER_OUT"),
-)
+# Compiled at the first enrich, as the descriptors are: a start of the server never needs them.
+@cache
+def _rules() -> tuple[_Rule, ...]:
+    return (
+        _rule("PAYPAL", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER", "PayPal"),
+        _rule(
+            "CASH APP", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER", "Cash App"
+        ),
+        _rule("PAYROLL|DIRECT DEP|SALARY|SALARIS|GEHALT|PAYCHECK", "INCOME_WAGES"),
+        _rule("OVERDRAFT", "BANK_FEES_OVERDRAFT_FEES"),
+        _rule("NSF|INSUFFICIENT FUNDS", "BANK_FEES_INSUFFICIENT_FUNDS"),
+        _rule("ATM FEE", "BANK_FEES_ATM_FEES"),
+        _rule("FOREIGN TRANSACTION FEE", "BANK_FEES_FOREIGN_TRANSACTION_FEES"),
+        _rule("FEE", "BANK_FEES_OTHER_BANK_FEES"),
+        _rule("INTEREST", "INCOME_INTEREST_EARNED", "BANK_FEES_INTEREST_CHARGE"),
+        _rule("DIVIDEND", "INCOME_DIVIDENDS", "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS"),
+        _rule("TAX REFUND|IRS TREAS", "INCOME_TAX_REFUND", "GOVERNMENT_AND_NON_PROFIT_TAX_PAYMENT"),
+        _rule("ATM", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_WITHDRAWAL"),
+        _rule("CREDIT CARD|AUTOPAY", "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"),
+        _rule("MORTGAGE", "LOAN_PAYMENTS_MORTGAGE_PAYMENT"),
+        _rule("STUDENT LOAN|STUDENT", "LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT"),
+        _rule("AUTO LOAN|AUTO", "LOAN_PAYMENTS_CAR_PAYMENT"),
+        _rule("LOAN", "LOAN_PAYMENTS_OTHER_PAYMENT"),
+        _rule(
+            "(?:TRANSFER|XFER) (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST(?:MENTS?)?)",
+            "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS",
+            "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS",
+        ),
+        _rule(
+            "(?:TRANSFER|XFER) (?:TO SAV(?:INGS)?|FROM CHK|FROM CHECKING)",
+            "TRANSFER_IN_SAVINGS",
+            "TRANSFER_OUT_SAVINGS",
+        ),
+        _rule("TRANSFER|XFER", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+        _rule("RENT|LEASE", "TRANSFER_IN_OTHER_TRANSFER_IN", "RENT_AND_UTILITIES_RENT"),
+        _rule("DEPOSIT", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_OTHER_TRANSFER_OUT"),
+    )
+
+
 # A card payment as the card's statement shows it (an inflow to a credit account).
 CARD_PAYMENT = re.compile(r"(?<![A-Z])PAYMENT(?![A-Z])")
 
@@ -265,7 +272,7 @@ def _by_keyword(raw: RawTransaction, text: str) -> Enrichment | None:
         return Enrichment(
             categorize("LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"), KEYWORD, "other", location=_place(raw)
         )
-    rule = next((r for r in RULES if r.words.search(text)), None)
+    rule = next((r for r in _rules() if r.words.search(text)), None)
     if rule is None:
         return None
     detailed = rule.inflow if raw.direction == "INFLOW" else rule.outflow
