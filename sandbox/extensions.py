@@ -41,6 +41,7 @@ from .core.faults.ratelimits import Limit, RateLimiter
 from .core.models import Base, Tenant
 from .core.prepared import READER
 from .core.read_cache import ReadCache, Watcher
+from .core.snapshots import Asked, Snapshots
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,13 @@ class SandboxSQLAlchemy(SQLAlchemy):
             ping_idle_connections(engine)
         if app.config["READ_CACHE"] == "on":
             cache_reads(engine)
+            if bind_key is None and engine.dialect.driver == "psycopg":
+                app.extensions[SNAPSHOTS] = ask_snapshots_ahead(engine)
         return engine
 
 
 _RETURNED = "sandbox.returned"  # a pooled connection's info: when it last went back
+SNAPSHOTS = "sandbox.snapshots"  # app.extensions: the ``Snapshots`` requests ask ahead on
 
 
 def ping_idle_connections(engine: Engine) -> None:
@@ -131,6 +135,12 @@ class RequestReader:
         self._pooled: PoolProxiedConnection | None = None
         self.version: Hashable | None = None
 
+    def asked_version(self) -> Hashable | None:
+        """PostgreSQL's snapshot, asked for as the request arrived (``core.snapshots``), until
+        a reads' connection of the request went back; None if not asked or not answered."""
+        asked = _ASKED.get()
+        return None if asked is None else asked.answer()
+
     def cache(self) -> ReadCache | None:
         """The engine's read cache (``cache_reads``), in a request whose session has no
         transaction yet; else None."""
@@ -177,8 +187,12 @@ class RequestReader:
 
     def release(self) -> None:
         """Give the connection back to the pool (which rolls its read transaction back); the
-        reads that follow go by a new version of the database."""
+        reads that follow go by a new version of the database: one asked then, not as the
+        request arrived (its own writes may have committed since)."""
         self.version = None
+        asked = _ASKED.get()
+        if asked is not None:
+            asked.spend()
         pooled, self._pooled = self._pooled, None
         if pooled is None:
             return
@@ -283,16 +297,22 @@ def current_session() -> Session:
 # lock at once (everything else: the CLI, the webhook dispatcher, tests' app contexts).
 _READS_FIRST: contextvars.ContextVar[bool] = contextvars.ContextVar("reads_first", default=False)
 _MODE = "sandbox.sqlite_mode"  # connection.info: "read" until the transaction holds the lock
+# The request's question of PostgreSQL's snapshot (``core.snapshots``), if it asked one.
+_ASKED: contextvars.ContextVar[Asked | None] = contextvars.ContextVar("asked", default=None)
 
 
 @contextmanager
-def reads_first() -> Iterator[None]:
-    """SQLite transactions begun inside start as readers; see ``serialise_sqlite``."""
-    token = _READS_FIRST.set(True)
+def reads_first(asked: Asked | None = None) -> Iterator[None]:
+    """SQLite transactions begun inside start as readers (see ``serialise_sqlite``); reads
+    go by the version ``asked`` (``RequestReader.asked_version``), answered by the end."""
+    token, asked_token = _READS_FIRST.set(True), _ASKED.set(asked)
     try:
         yield
     finally:
+        _ASKED.reset(asked_token)
         _READS_FIRST.reset(token)
+        if asked is not None:
+            asked.settle()  # read it if no read did: its connection can ask again
 
 
 def serialise_sqlite(engine: Engine) -> None:
@@ -388,6 +408,20 @@ def cache_reads(engine: Engine) -> None:
             watcher.close()
 
 
+def ask_snapshots_ahead(engine: Engine) -> Snapshots:
+    """Requests ask for PostgreSQL's snapshot as they arrive (``core.snapshots``), on
+    connections of the engine's taken out of its pool (they keep its connect arguments)."""
+
+    def detached() -> PoolProxiedConnection:
+        connection = engine.raw_connection()
+        connection.detach()
+        return connection
+
+    snapshots = Snapshots(detached)
+    event.listen(engine, "engine_disposed", lambda _engine: snapshots.close())
+    return snapshots
+
+
 def _lower(value: Any) -> Any:
     """SQL ``lower()`` for SQLite: text folded as PostgreSQL folds it; anything else as is."""
     return value.lower() if isinstance(value, str) else value
@@ -462,11 +496,14 @@ def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
 
 
 def reading_requests(app: Flask) -> None:
-    """Every request's SQLite transactions start as readers (``serialise_sqlite``)."""
+    """Every request's SQLite transactions start as readers (``serialise_sqlite``); on
+    PostgreSQL, each request asks for the database's snapshot as it arrives
+    (``ask_snapshots_ahead``)."""
     wsgi_app = app.wsgi_app
 
     def reads_first_app(environ: Any, start_response: Any) -> Any:
-        with reads_first():
+        snapshots: Snapshots | None = app.extensions.get(SNAPSHOTS)
+        with reads_first(None if snapshots is None else snapshots.ask()):
             return wsgi_app(environ, start_response)
 
     app.wsgi_app = reads_first_app  # type: ignore[method-assign]

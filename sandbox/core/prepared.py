@@ -64,6 +64,11 @@ class Reader(Protocol):
         """A new connection in place of one the server dropped (its reads so far stand)."""
         ...
 
+    def asked_version(self) -> Hashable | None:
+        """The database's version, asked for ahead as the request arrived
+        (``core.snapshots``); None if it was not (then the reads ask themselves)."""
+        ...
+
     def cache(self) -> ReadCache | None:
         """Where reads may be answered from rows read before (``core.read_cache``): None once
         the session has a transaction of its own (its reads must see its writes), or where
@@ -222,11 +227,15 @@ class Prepared:
 _SNAPSHOT = Prepared(select(func.pg_current_snapshot().cast(Text)))
 
 
-def _version(session: Session, reader: Reader | None, cache: ReadCache) -> Hashable:
+def _version(session: Session, reader: Reader, cache: ReadCache) -> Hashable:
     """The database's version now (``core.read_cache``): a SQLite file's commit count, read
-    by the cache's watcher, else PostgreSQL's snapshot, read on the reads' own connection."""
+    by the cache's watcher, else PostgreSQL's snapshot: the one the request asked for as it
+    arrived (``core.snapshots``), or, if it asked none, read on the reads' own connection."""
     if cache.watcher is not None:
         return cache.watcher.version()
+    asked = reader.asked_version()
+    if asked is not None:
+        return asked
     snapshot: str = _SNAPSHOT._fresh(session, reader, {}, named=False)[0][0]
     return snapshot
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import ANY
 
 import psycopg
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import create_engine, select, text
 from sandbox import create_app, extensions
 from sandbox.core import tenants
 from sandbox.core.models import Tenant
+from sandbox.core.snapshots import Snapshots
 from sandbox.extensions import db
 from tests.conftest import DATABASES, FROZEN_NOW, PlaidClient
 
@@ -100,24 +102,57 @@ def test_a_sync_page_of_a_synced_item_sends_two_reads_and_nothing_else(
     assert page["accounts"] and page["next_cursor"]
 
 
-SNAPSHOT = "SELECT CAST(pg_current_snapshot() AS TEXT)"
+def _snapshots_asked(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The answers to the snapshot questions calls ask as they arrive (``core.snapshots``)."""
+    answers: list[str | None] = []
+    settle = Snapshots.settle
+
+    def counted(snapshots: Snapshots, *args: Any) -> str | None:
+        answers.append(settle(snapshots, *args))
+        return answers[-1]
+
+    monkeypatch.setattr(Snapshots, "settle", counted)
+    return answers
 
 
 @pytest.mark.parametrize("pg_app", ["on"], ids=["read_cache"], indirect=True)
-def test_with_the_read_cache_a_call_sends_the_snapshot_then_only_what_changed(
+def test_with_the_read_cache_a_call_asks_the_snapshot_ahead_then_reads_only_what_changed(
     pg_plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The snapshot once a call, first; after a commit, the reads as without the cache; then,
-    while nothing commits, nothing but the snapshot."""
+    """The snapshot once a call, asked as it arrives on a connection of its own; after a
+    commit, the reads as without the cache; then, while nothing commits, no read at all."""
     token = pg_plaid.link_item()
     cursor = pg_plaid.ok("/transactions/sync", access_token=token, count=500)["next_cursor"]
-    sent = _statements_sent(monkeypatch)
+    sent, answers = _statements_sent(monkeypatch), _snapshots_asked(monkeypatch)
     first = pg_plaid.ok("/transactions/sync", access_token=token, cursor=cursor, count=500)
-    assert len(sent) == 3 and sent[0].startswith(SNAPSHOT), sent  # and the two reads
+    assert len(sent) == 2 and len(answers) == 1 and answers[0], (sent, answers)
     sent.clear()
     again = pg_plaid.ok("/transactions/sync", access_token=token, cursor=cursor, count=500)
-    assert len(sent) == 1 and sent[0].startswith(SNAPSHOT), sent
+    assert sent == [] and len(answers) == 2 and answers[1] == answers[0], (sent, answers)
     assert again["accounts"] == first["accounts"] and again["next_cursor"] == first["next_cursor"]
+
+
+@pytest.mark.parametrize("pg_app", ["on"], ids=["read_cache"], indirect=True)
+def test_a_call_whose_snapshot_connection_dropped_asks_on_its_reads_connection(
+    pg_plaid: PlaidClient, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question whose connection the server dropped gets no answer: the call reads the
+    snapshot on its own connection, replies, and the next call asks ahead on a new one."""
+    token = pg_plaid.link_item()
+    before = pg_plaid.ok("/accounts/balance/get", access_token=token)
+    assert _drop_the_apps_connections(postgres_url) >= 1
+    sent, answers = _statements_sent(monkeypatch), _snapshots_asked(monkeypatch)
+    assert pg_plaid.ok("/accounts/balance/get", access_token=token) == {
+        **before,
+        "request_id": ANY,
+    }
+    # on its reads' connection, itself dropped too: tried there, then on a new one
+    assert answers == [None] and any(
+        s.startswith("SELECT CAST(pg_current_snapshot()") for s in sent
+    )
+    sent.clear()
+    pg_plaid.ok("/accounts/balance/get", access_token=token)
+    assert len(answers) == 2 and answers[1] and sent == [], (answers, sent)
 
 
 def test_an_idle_connection_is_pinged_before_it_is_used(
