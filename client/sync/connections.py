@@ -19,9 +19,10 @@ from client.notify import Notifier, log_notifier
 from client.providers.model import LocalAccount
 from client.providers.plaid import PlaidProvider, map_account
 from client.store.db import Store
+from client.store.locks import hold_for_user
 from client.store.models import Account, Connection, ConnectionStatus, Cut
 from client.sync.accounts import upsert_account
-from client.sync.duplicates import DuplicateConnection, live_twin
+from client.sync.duplicates import LINK_LOCK, DuplicateConnection, live_twin
 from client.sync.engine import PageHook, SyncEngine, SyncResult
 from client.sync.engine import get_connection as _get
 
@@ -169,7 +170,7 @@ class BankSync:
             twin = _disconnected_twin(session, user_ref, linked) if in_place else None
             return twin or Connection(user_ref=user_ref, settings=dict(settings or {}))
 
-        return self._link(public_token, choose)
+        return self._link(public_token, lambda _session: user_ref, choose)
 
     def reconnect(self, connection_id: int, public_token: str) -> int:
         """Finish `relink`: the new Item takes over the disconnected connection, which keeps its
@@ -182,22 +183,37 @@ class BankSync:
                 return conn
             return Connection(user_ref=conn.user_ref, settings=_link_settings(conn))
 
-        return self._link(public_token, choose).connection_id
+        def owner(session: Session) -> str:
+            return _get(session, connection_id).user_ref
+
+        return self._link(public_token, owner, choose).connection_id
 
     def _link(
-        self, public_token: str, choose: Callable[[Session, _Linked], Connection]
+        self,
+        public_token: str,
+        owner: Callable[[Session], str],
+        choose: Callable[[Session, _Linked], Connection],
     ) -> Connected:
         """The one way a linked Item is stored, whichever connection gets it: exchange the
         public token, then give the Item to the connection `choose` picks, a stored one (taken
         over in place: relinked) or a new one; the Item is removed if the store fails to keep
-        it, or if it is a login the user has linked already (`DuplicateConnection`)."""
+        it, or if it is a login the user has linked already (`DuplicateConnection`).
+
+        The user `owner` names holds the store's link lock (`client.store.locks`) from before
+        the twin check until the new connection is committed: of Links of one login finishing
+        at once, in any number of processes, the first connects and the others find its
+        connection and are duplicates. Other users' Links do not wait for it on PostgreSQL."""
         linked = self._exchange(public_token)
-        with self._removed_unless_kept(linked.token), self.store.session() as session:
-            conn = choose(session, linked)
-            _refuse_duplicate(session, conn.user_ref, linked)
-            relinked = conn.id is not None  # a new connection has no id before it is flushed
-            session.add(conn)
-            cid = self._attach(session, conn, linked)
+        with self._removed_unless_kept(linked.token):
+            with self.store.session() as session:  # apart: the lock must start its own
+                user_ref = owner(session)  # transaction; a connection's user never changes
+            with self.store.session() as session:
+                hold_for_user(session, LINK_LOCK, user_ref)
+                conn = choose(session, linked)
+                _refuse_duplicate(session, user_ref, linked)
+                relinked = conn.id is not None  # a new connection has no id before it is flushed
+                session.add(conn)
+                cid = self._attach(session, conn, linked)
         self.audit.record_consent("connected", cid)
         return Connected(cid, relinked=relinked)
 

@@ -7,6 +7,11 @@ server gets only the public token), so the check runs right after the exchange, 
 /item/get and /accounts/get say: the same user, the same institution, and accounts with the
 same names, masks, types and subtypes as those of a connection still linked. The sandbox sends
 no `persistent_account_id`, so those four fields are the whole comparison.
+
+The check and the new connection's insert run under the user's `LINK_LOCK`
+(`client.store.locks`), so that Links of one login finishing at the same instant, in one
+process or several sharing the store, connect once: the others wait, then find that
+connection.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from client.providers.model import LocalAccount
 from client.store.models import Account, Connection, ConnectionStatus, Cut
+
+LINK_LOCK = "bc_links"  # held per user from the twin check to the new connection's commit
 
 
 class DuplicateConnection(Exception):
