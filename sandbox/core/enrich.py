@@ -118,12 +118,24 @@ class _Rule:
     counterparty: tuple[str, str] | None = None  # (name, type) of a payment app
 
 
+# A plural (``FEES``, ``DIVIDENDS``) of a keyword's last word: every alternative takes one, so a
+# rule names a word once. Only ``S`` and ``ES``: a looser ending would read other words
+# (``FEED`` is no fee). The other forms banks print are spelt where a rule needs them:
+# ``SALARIES``, ``DEPOSITED``, and a transfer's inside a phrase, written with ``TRANSFERRED``.
+PLURAL = "(?:E?S)?"
+TRANSFERRED = "(?:TRANSFER(?:S|RED|RING)?|XFERS?)"
+
+
+def _keyword(words: str) -> re.Pattern[str]:
+    """``words``, a pattern of alternatives (``RENT|LEASE``), each matched as whole words (a
+    letter on neither side: ``PLEASE`` is no lease) or as their plural (``LEASES``)."""
+    return re.compile(rf"(?<![A-Z])(?:{words}){PLURAL}(?![A-Z])")
+
+
 def _rule(words: str, inflow: str, outflow: str | None = None, app: str | None = None) -> _Rule:
-    """``words``, a pattern of alternatives (``RENT|LEASE``), each matched as whole words."""
+    """A rule of ``words`` (:func:`_keyword`), with its categories each way."""
     counterparty = (app, "payment_app") if app else None
-    return _Rule(
-        re.compile(rf"(?<![A-Z])(?:{words})(?![A-Z])"), inflow, outflow or inflow, counterparty
-    )
+    return _Rule(_keyword(words), inflow, outflow or inflow, counterparty)
 
 
 # First match wins, so the narrower words come first (a savings transfer before a transfer).
@@ -135,7 +147,7 @@ def _rules() -> tuple[_Rule, ...]:
         _rule(
             "CASH APP", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER", "Cash App"
         ),
-        _rule("PAYROLL|DIRECT DEP|SALARY|SALARIS|GEHALT|PAYCHECK", "INCOME_WAGES"),
+        _rule("PAYROLL|DIRECT DEP(?:OSIT)?|SALAR(?:Y|IES)|SALARIS|GEHALT|PAYCHECK", "INCOME_WAGES"),
         _rule("OVERDRAFT", "BANK_FEES_OVERDRAFT_FEES"),
         _rule("NSF|INSUFFICIENT FUNDS", "BANK_FEES_INSUFFICIENT_FUNDS"),
         _rule("ATM FEE", "BANK_FEES_ATM_FEES"),
@@ -151,23 +163,23 @@ def _rules() -> tuple[_Rule, ...]:
         _rule("AUTO LOAN|AUTO", "LOAN_PAYMENTS_CAR_PAYMENT"),
         _rule("LOAN", "LOAN_PAYMENTS_OTHER_PAYMENT"),
         _rule(
-            "(?:TRANSFER|XFER) (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST(?:MENTS?)?)",
+            f"{TRANSFERRED} (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST(?:MENTS?)?)",
             "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS",
             "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS",
         ),
         _rule(
-            "(?:TRANSFER|XFER) (?:TO SAV(?:INGS)?|FROM CHK|FROM CHECKING)",
+            f"{TRANSFERRED} (?:TO SAV(?:INGS)?|FROM CHK|FROM CHECKING)",
             "TRANSFER_IN_SAVINGS",
             "TRANSFER_OUT_SAVINGS",
         ),
-        _rule("TRANSFER|XFER", "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+        _rule(TRANSFERRED, "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
         _rule("RENT|LEASE", "TRANSFER_IN_OTHER_TRANSFER_IN", "RENT_AND_UTILITIES_RENT"),
-        _rule("DEPOSIT", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_OTHER_TRANSFER_OUT"),
+        _rule("DEPOSIT(?:ED)?", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_OTHER_TRANSFER_OUT"),
     )
 
 
 # A card payment as the card's statement shows it (an inflow to a credit account).
-CARD_PAYMENT = re.compile(r"(?<![A-Z])PAYMENT(?![A-Z])")
+CARD_PAYMENT = _keyword("PAYMENT")
 
 # Merchant category codes (ISO 18245) of the kinds the catalogue sells, by range.
 MCC_CATEGORIES = (

@@ -9,14 +9,13 @@ and body), to the same connection only; ``webhook_uri`` receives TrueLayer's not
 sandbox's webhook outbox (retries, the control API's log).
 
 What the call would refuse before reaching the bank (a bad token, a scope the consent lacks,
-a bad ``async`` or ``webhook_uri``, a ``Sandbox-Fault`` header it cannot read) is the immediate
-reply; what the bank answers (the data, a
-mock user's ``error.<code>``, an unknown account, the unattended quota, an injected fault's
-error) is the task's result, ``Failed`` with TrueLayer's error envelope and its status. A bad
-``from``/``to`` is checked before the call reaches the bank (it costs no quota) yet is still
-the task's ``Failed`` result. A fault that stands for the
-transport (a raw ``http_status``, ``drop``) hits the immediate reply, as it would a
-synchronous one.
+a bad ``async`` or ``webhook_uri``, a ``Sandbox-Fault`` header it cannot read or refuses) is
+the immediate reply; what the bank answers (the data, a mock user's ``error.<code>``, an
+unknown account, the unattended quota, an injected fault's error) is the task's result,
+``Failed`` with TrueLayer's error envelope and its status. A bad ``from``/``to`` is checked
+before the call reaches the bank (it costs no quota) yet is still the task's ``Failed``
+result. A fault that stands for the transport (a raw ``http_status``, ``drop``) hits the
+immediate reply, as it would a synchronous one.
 
 DIVERGES: the sandbox runs the call before it answers, so the task is done by the time its
 202 arrives (a poll never sees ``Queued`` or ``Running``); results are kept 7 days on the

@@ -86,9 +86,10 @@ def _authorise() -> Response | None:
 
 
 def _gate(bank: Bank, grant: Grant) -> Response | None:
-    """The fault gate for the connection. A ``Sandbox-Fault`` header it cannot read is the
-    caller's mistake, refused before the call reaches the bank: the immediate reply of an
-    async call or batch too, as a synchronous call's (an injected error is the task's)."""
+    """The fault gate for the connection. A ``Sandbox-Fault`` header it cannot read (or one
+    naming an item the tenant lacks) is the caller's mistake, refused before the call reaches
+    the bank: the immediate reply of an async call or batch too, as a synchronous call's (an
+    injected error is the task's)."""
     try:
         return fault_gate.gate(bank, grant.item)
     except errors.InvalidField as exc:

@@ -60,20 +60,33 @@ def add_rule(
     return rule
 
 
-def _check_known(session: Session, tenant: Tenant, spec: Mapping[str, Any]) -> None:
+def header_rule(session: Session, tenant: Tenant, header: str, dialect: str) -> dict[str, Any]:
+    """The one-off rule of a ``Sandbox-Fault`` header, held to a stored rule's checks: one
+    naming an unknown institution or an item the tenant lacks is the caller's mistake, refused
+    naming ``Sandbox-Fault.<field>``, not a test run silently without its fault."""
+    spec = faults.parse_header(header, dialect)
+    _check_known(session, tenant, spec, field_prefix=faults.HEADER_FIELD_PREFIX)
+    return spec
+
+
+def _check_known(
+    session: Session, tenant: Tenant, spec: Mapping[str, Any], *, field_prefix: str = ""
+) -> None:
     """Refuse a rule naming an institution the catalogue lacks, an item the tenant has not
     (another tenant's, a removed one) or an item at another institution than the rule's:
     stored, it would match no call and never fire, silently. ``INVALID_FIELD``, as every id
-    in a control body (a 404 is for an id in a path)."""
+    in a control body (a 404 is for an id in a path); ``field_prefix`` names where the rule
+    came from (the header's)."""
     institution_id, item_id = spec.get("institution_id"), spec.get("item_id")
+    institution_field, item_field = f"{field_prefix}institution_id", f"{field_prefix}item_id"
     if institution_id is not None:
         try:
             institutions.get(institution_id)
         except errors.InvalidInstitution:
             raise errors.InvalidField(
-                f"unknown institution_id {institution_id}: no institution of the catalogue "
-                "has it, so the rule could never fire",
-                field="institution_id",
+                f"unknown {institution_field} {institution_id}: no institution of the "
+                "catalogue has it, so the rule could never fire",
+                field=institution_field,
             ) from None
     if item_id is None:
         return
@@ -84,15 +97,15 @@ def _check_known(session: Session, tenant: Tenant, spec: Mapping[str, Any]) -> N
     )
     if item is None:
         raise errors.InvalidField(
-            f"unknown item_id {item_id}: this tenant has no live item with it, so the rule "
-            "could never fire",
-            field="item_id",
+            f"unknown {item_field} {item_id}: this tenant has no live item with it, so the "
+            "rule could never fire",
+            field=item_field,
         )
     if institution_id not in (None, item.institution_id):
         raise errors.InvalidField(
-            f"item {item_id} is at {item.institution_id}, not institution_id "
+            f"item {item_id} is at {item.institution_id}, not {institution_field} "
             f"{institution_id}, so the rule could never fire",
-            field="institution_id",
+            field=institution_field,
         )
 
 
@@ -167,7 +180,7 @@ def evaluate(
     with the item); otherwise it is looked up.
     """
     if header:
-        spec = faults.parse_header(header, ctx.dialect)
+        spec = header_rule(session, tenant, header, ctx.dialect)
         if faults.fires(spec, 1, now, tenant.seed):
             return _decide(spec, 1, ctx, tenant.seed, "header", None), False
     refused = rate_limited(tenant, ctx, limiter, limits) if limiter and limits else None

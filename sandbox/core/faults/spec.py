@@ -47,6 +47,7 @@ MAX_CODE = 64  # an error code (the request log's column)
 # What http_status may be: a final reply. A 1xx is an interim one: the server, having sent
 # it, closed the connection with no reply at all.
 HTTP_STATUSES = (200, 599)
+HEADER_FIELD_PREFIX = "Sandbox-Fault."  # how a refusal names a field of the header's rule
 HEADER_MAX_DEPTH = 2  # a rule is one object, nesting one more: ``latency``
 # Tokens of an endpoint glob and a gated path template, beside literal characters (which are
 # single characters, so never one of these words): ``*``; ``?`` or a ``[...]`` class, counted
@@ -113,7 +114,7 @@ def parse_header(value: str, dialect: str = "plaid") -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise errors.InvalidField("Sandbox-Fault must be a JSON object", field="Sandbox-Fault")
     raw = {"dialect": dialect, **{HEADER_ALIASES.get(k, k): v for k, v in raw.items()}}
-    return validate(raw, field_prefix="Sandbox-Fault.")
+    return validate(raw, field_prefix=HEADER_FIELD_PREFIX)
 
 
 def matches(spec: Mapping[str, Any], ctx: Context) -> bool:

@@ -654,3 +654,62 @@ def test_a_rate_limit_may_name_any_served_path(plaid: PlaidClient) -> None:
     response = control(plaid, "PUT", "/rate-limits", {"limits": limits})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["limits"]["/data/v1/accounts/acc-1/balance"]["per_item"] == 3
+
+
+def test_a_fault_header_for_an_unknown_institution_is_refused_naming_it(
+    plaid: PlaidClient,
+) -> None:
+    """Held to a stored rule's check: the call ran without its fault, with nothing saying why."""
+    token = plaid.link_item()
+    response = with_fault_header(
+        plaid, "/accounts/balance/get", token, "code=ITEM_LOCKED, institution_id=ins_nope"
+    )
+    error = response.get_json()
+    assert (response.status_code, error["error_code"]) == (400, "INVALID_FIELD"), error
+    assert error["error_message"].startswith("unknown Sandbox-Fault.institution_id ins_nope")
+    assert control(plaid, "GET", "/faults/log").get_json()["requests"] == []
+
+
+def test_a_fault_header_for_an_item_the_tenant_lacks_is_refused_naming_it(
+    app: Flask, plaid: PlaidClient
+) -> None:
+    """An unknown id, another tenant's item and a removed item alike, JSON or key=value."""
+    _, keys = tenants.create(db.session, "other", 8)
+    db.session.commit()
+    other = PlaidClient(app.test_client(), keys.client_id, keys.secret)
+    theirs = _item_id(other, other.link_item())
+    gone = plaid.link_item()
+    removed = _item_id(plaid, gone)
+    plaid.ok("/item/remove", access_token=gone)
+    token = plaid.link_item()
+    for item_id in ("item-nope", theirs, removed):
+        for header in (
+            f"code=ITEM_LOCKED, item_id={item_id}",
+            json.dumps({"error_code": "ITEM_LOCKED", "item_id": item_id}),
+        ):
+            error = with_fault_header(plaid, "/accounts/get", token, header).get_json()
+            assert error["error_code"] == "INVALID_FIELD", (header, error)
+            assert error["error_message"].startswith(f"unknown Sandbox-Fault.item_id {item_id}")
+    plaid.ok("/accounts/get", access_token=token)
+
+
+def test_a_fault_header_for_an_item_at_another_institution_is_refused(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(institution_id="ins_109508")
+    item_id = _item_id(plaid, token)
+    header = f"code=ITEM_LOCKED, item_id={item_id}, institution_id=ins_109509"
+    error = with_fault_header(plaid, "/accounts/get", token, header).get_json()
+    assert error["error_code"] == "INVALID_FIELD", error
+    assert error["error_message"].startswith(
+        f"item {item_id} is at ins_109508, not Sandbox-Fault.institution_id ins_109509"
+    )
+
+
+def test_a_fault_header_for_the_calls_own_item_and_institution_fires(
+    plaid: PlaidClient,
+) -> None:
+    token = plaid.link_item(institution_id="ins_109508")
+    header = f"code=ITEM_LOCKED, item_id={_item_id(plaid, token)}, institution_id=ins_109508"
+    error = with_fault_header(plaid, "/accounts/get", token, header).get_json()
+    assert error["error_code"] == "ITEM_LOCKED", error

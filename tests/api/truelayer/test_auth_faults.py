@@ -71,6 +71,19 @@ def test_the_fault_header_works_at_the_token_endpoint(
     assert (response.status_code, body["error"]) == (status, error), body
 
 
+def test_a_fault_header_naming_an_unknown_item_is_refused_at_the_token_endpoint(
+    tl_auth: AuthDialog,
+) -> None:
+    """In the auth server's words, and the refresh token is left unused."""
+    tokens = tl_auth.tokens()
+    header = "code=PROVIDER_ERROR, item_id=item-nope"
+    response = refresh(tl_auth, tokens["refresh_token"], **{"Sandbox-Fault": header})
+    body = response.get_json()
+    assert (response.status_code, body["error"]) == (400, "invalid_request"), body
+    assert body["error_description"].startswith("unknown Sandbox-Fault.item_id item-nope")
+    assert refresh(tl_auth, tokens["refresh_token"]).status_code == 200
+
+
 def test_a_token_endpoint_fault_needs_the_clients_credentials(tl_auth: AuthDialog) -> None:
     """The gate runs once the client is known (its tenant owns the rules): bad credentials are
     still ``invalid_client``, as without a fault."""

@@ -195,7 +195,10 @@ def test_a_fault_rules_error_is_the_tasks_result_a_raw_status_the_reply(
     truelayer.error("/accounts", token, 503, "temporarily_unavailable", **{"async": "true"})
 
 
-@pytest.mark.parametrize("header", ["http_status=abc", "code=NOT_A_CODE", "{not json"])
+@pytest.mark.parametrize(
+    "header",
+    ["http_status=abc", "code=NOT_A_CODE", "{not json", "code=PROVIDER_ERROR,item_id=nope"],
+)
 def test_a_malformed_sandbox_fault_header_is_refused_at_once_not_made_a_task(
     truelayer: TrueLayerData, token: str, header: str
 ) -> None:

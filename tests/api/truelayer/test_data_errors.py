@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from flask import Flask
 
-from sandbox.core import errors
+from sandbox.core import errors, tenants
 from sandbox.core.faults import ratelimits
 from sandbox.extensions import db
 from tests.api.truelayer.conftest import MOCK_BANK, TrueLayerData
@@ -317,6 +318,45 @@ def test_the_fault_header_takes_truelayers_codes_and_refuses_unknown_ones(
     assert (response.status_code, body["error"]) == (status, error), body
     if status == 400:
         assert body["error_details"]["parameter"] == "Sandbox-Fault.error_code"
+
+
+def test_the_fault_header_naming_what_the_tenant_lacks_is_refused_naming_it(
+    app: Flask, truelayer: TrueLayerData, token: str
+) -> None:
+    """An unknown institution, an unknown item, another tenant's item, a removed one: held to
+    a stored rule's check, not a call run silently without its fault."""
+    _, keys = tenants.create(db.session, "other", 8)
+    db.session.commit()
+    theirs = TrueLayerData(app, keys)
+    their_item = theirs.grant_of(theirs.connect()).item.id
+    gone = truelayer.connect()
+    removed = truelayer.grant_of(gone).item.id
+    truelayer.bank().grants.revoke(truelayer.grant_of(gone).consent_id)
+    db.session.commit()
+    refusals = [("institution_id", "ins_nope")] + [
+        ("item_id", item_id) for item_id in ("item-nope", their_item, removed)
+    ]
+    for field, value in refusals:
+        header = f"code=PROVIDER_ERROR, {field}={value}"
+        response = truelayer.http.get(
+            "/data/v1/cards", headers={"Authorization": f"Bearer {token}", "Sandbox-Fault": header}
+        )
+        body = response.get_json()
+        assert (response.status_code, body["error"]) == (400, "validation_error"), body
+        assert body["error_details"]["parameter"] == f"Sandbox-Fault.{field}"
+        assert body["error_description"].startswith(f"unknown Sandbox-Fault.{field} {value}")
+    assert truelayer.bank().faults.log() == []
+
+
+def test_the_fault_header_naming_the_calls_own_connection_fires(
+    truelayer: TrueLayerData, token: str
+) -> None:
+    item = truelayer.grant_of(token).item
+    header = f"code=PROVIDER_ERROR, item_id={item.id}, institution_id={item.institution_id}"
+    response = truelayer.http.get(
+        "/data/v1/cards", headers={"Authorization": f"Bearer {token}", "Sandbox-Fault": header}
+    )
+    assert (response.status_code, response.get_json()["error"]) == (503, "provider_error")
 
 
 def test_a_truelayer_rule_takes_truelayers_codes_and_refuses_unknown_ones(
