@@ -181,7 +181,9 @@ def evaluate(
     """
     if header:
         spec = header_rule(session, tenant, header, ctx.dialect)
-        if faults.fires(spec, 1, now, tenant.seed):
+        # Matched as a stored rule is: a header an app sends with every call (an SDK's default
+        # headers) fires only on the calls its endpoint, item and institution name.
+        if faults.matches(spec, ctx) and faults.fires(spec, 1, now, tenant.seed):
             return _decide(spec, 1, ctx, tenant.seed, "header", None), False
     refused = rate_limited(tenant, ctx, limiter, limits) if limiter and limits else None
     if refused is not None:

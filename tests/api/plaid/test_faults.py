@@ -713,3 +713,17 @@ def test_a_fault_header_for_the_calls_own_item_and_institution_fires(
     header = f"code=ITEM_LOCKED, item_id={_item_id(plaid, token)}, institution_id=ins_109508"
     error = with_fault_header(plaid, "/accounts/get", token, header).get_json()
     assert error["error_code"] == "ITEM_LOCKED", error
+
+
+def test_a_fault_header_fires_only_on_the_calls_it_names(plaid: PlaidClient) -> None:
+    """A header sent with every call (an SDK's default headers) fires on the calls its
+    endpoint and item name, as a stored rule would, and leaves the others alone."""
+    token = plaid.link_item()
+    other = plaid.link_item()
+    header = json.dumps(
+        {"error_code": "ITEM_LOCKED", "endpoint": "/accounts/*", "item_id": _item_id(plaid, token)}
+    )
+    assert with_fault_header(plaid, "/item/get", token, header).status_code == 200
+    assert with_fault_header(plaid, "/accounts/get", other, header).status_code == 200
+    error = with_fault_header(plaid, "/accounts/get", token, header).get_json()
+    assert error["error_code"] == "ITEM_LOCKED", error
