@@ -42,7 +42,7 @@ def linked(
     for _ in range(count):
         public = bank.sandbox_public_token(UK_OAUTH, ["transactions"], webhook=webhook)
         tokens.append(bank.exchange_public_token(public)[0])
-        bank.sync_transactions(tokens[-1], None, 10)
+        bank.transactions.sync(tokens[-1], None, 10)
     bank.set_clock(Clock.at(WARNING_DAY + at - 2 * SECOND, frozen=False))
     bank.session.commit()
     return tokens
