@@ -7,11 +7,11 @@ values, return domain objects and raise ``CoreError`` subclasses; they never see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
@@ -25,7 +25,6 @@ from . import (
     items,
     liabilities,
     microdeposits,
-    running_clocks,
     sync,
     tenants,
     tokens,
@@ -853,91 +852,6 @@ def live_items(session: Session, tenant: Tenant) -> list[Item]:
             .order_by(Item.created_at, Item.id)
         )
     )
-
-
-def load_pending_histories(
-    session: Session, historical_delay: dt.timedelta, tenant_id: int | None = None
-) -> int:
-    """Write the held-back history of every item still waiting for it; returns how many.
-
-    The webhook dispatcher calls this first, so ``HISTORICAL_UPDATE`` follows a link within a
-    poll even when nobody reads the item.
-    """
-    waiting = 0
-    for bank, item in _each_item(
-        session, historical_delay, tenant_id, Item.history_pending_through.is_not(None)
-    ):
-        bank.load_history(item)
-        waiting += 1
-    return waiting
-
-
-def finish_due_extractions(
-    session: Session, historical_delay: dt.timedelta, tenant_id: int | None = None
-) -> int:
-    """End every Investments extraction the tenant clock has passed; returns how many ended.
-
-    The webhook dispatcher calls this with ``load_pending_histories``, so ``HISTORICAL_UPDATE``
-    follows the extraction within a poll even when nobody calls the item.
-    """
-    ended = 0
-    for bank, item in _each_item(
-        session,
-        historical_delay,
-        tenant_id,
-        Item.investments_extracting_since.is_not(None),
-        Item.error_code.is_(None),
-    ):
-        ended += bank.investments.finish_extraction(item)
-    return ended
-
-
-def follow_running_clocks(
-    session: Session,
-    historical_delay: dt.timedelta,
-    tenant_id: int | None = None,
-    limit: int = running_clocks.ITEMS_PER_PASS,
-) -> int:
-    """Bring along the items that running tenant clocks carried past a new day, a posting, a
-    consent's notice or end or a micro-deposit's verification (``running_clocks``), at most
-    ``limit`` per call; returns how many were looked at.
-
-    The webhook dispatcher calls this each pass, so a demo left running hears
-    ``DEFAULT_UPDATE``, ``PENDING_EXPIRATION``... as real time passes, as with Plaid, with no
-    call to the API: the same work a clock move does (``Bank.follow``), item by item, each
-    committed before the next. Two dispatchers at once each lock the item first, so the
-    second finds it caught up and queues nothing twice.
-    """
-    looked = 0
-    for tenant in running_clocks.running_tenants(session, tenant_id):
-        bank = Bank(session, tenant, historical_delay=historical_delay)
-        for item in running_clocks.passed(session, tenant, bank.now(), limit - looked):
-            looked += 1
-            try:
-                bank.follow(item, running_clocks.since(item))
-            except errors.ItemNotFound:  # deleted meanwhile (a tenant reset)
-                session.rollback()
-                continue
-            session.commit()
-        if looked >= limit:
-            break
-    return looked
-
-
-def _each_item(
-    session: Session,
-    historical_delay: dt.timedelta,
-    tenant_id: int | None,
-    *where: ColumnElement[bool],
-) -> Iterator[tuple[Bank, Item]]:
-    """The live items ``where`` holds (of one tenant, or all), each with its tenant's bank, for
-    the dispatcher's catch-up; what is done with one is committed before the next."""
-    query = select(Item).where(Item.removed_at.is_(None), *where)
-    if tenant_id is not None:
-        query = query.where(Item.tenant_id == tenant_id)
-    for item in list(session.scalars(query)):
-        yield Bank(session, item.tenant, historical_delay=historical_delay), item
-        session.commit()
 
 
 def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | None:

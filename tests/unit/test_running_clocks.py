@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from sandbox.core import tenants
-from sandbox.core.bank import Bank, follow_running_clocks
+from sandbox.core.bank import Bank
+from sandbox.core.catch_up import follow_running_clocks
 from sandbox.core.clock import Clock
 from sandbox.core.models import Base, Tenant, WebhookEvent
 from sandbox.core.webhooks import outbox
