@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .core.bank import finish_due_extractions, follow_running_clocks, load_pending_histories
+from .core.catch_up import finish_due_extractions, follow_running_clocks, load_pending_histories
 from .core.webhooks.dispatch import Dispatcher
 from .core.webhooks.egress import guarded_post
 from .core.webhooks.rejections import PLAIDS_RULE

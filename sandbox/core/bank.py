@@ -7,11 +7,11 @@ values, return domain objects and raise ``CoreError`` subclasses; they never see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import accounts as accounts_mod
@@ -19,23 +19,17 @@ from . import (
     balances,
     calls,
     consent,
-    database_auth,
     errors,
     explorer,
-    identity_match,
     institutions,
     items,
     liabilities,
     microdeposits,
-    recurring,
-    running_clocks,
     sync,
     tenants,
     tokens,
-    transactions,
     users,
 )
-from .accounts import AUTH_SUBTYPES as AUTH_SUBTYPES
 from .accounts import AccountsView as AccountsView
 from .accounts import ShownAccount as ShownAccount
 from .accounts import ShownAccountsView as ShownAccountsView
@@ -43,10 +37,10 @@ from .accounts import owner as account_owner
 from .assets import AccountSection as AccountSection
 from .assets import ReportContent as ReportContent
 from .assets_part import Assets
+from .auth_part import Auth
 from .balances import Series
 from .calls import Called
 from .clock import Clock as Clock
-from .database_auth import Verification as Verification
 from .database_auth import verification_insights as verification_insights
 from .enrich import Enrichment as Enrichment
 from .enrich import RawTransaction as RawTransaction
@@ -75,6 +69,7 @@ from .grants.clients import add_default_redirect_uris as add_default_redirect_ur
 from .grants.part import RECONFIRMATION_NEEDED as RECONFIRMATION_NEEDED
 from .grants.part import RENEWED as RENEWED
 from .identity_match import MatchScores as MatchScores
+from .identity_part import Identity
 from .institutions import Institution
 from .instructions import Instruction as Instruction
 from .investments import Portfolio as Portfolio
@@ -84,7 +79,6 @@ from .ledger.entities import merchant_entity as merchant_entity
 from .liabilities import Report as Report
 from .link import config as link_config
 from .link import products as link_products
-from .link import typed as link_typed
 from .link.flow import LinkFlow as LinkFlow
 from .link.flow import by_oauth_state
 from .link.typed import NumberFields as NumberFields
@@ -121,7 +115,7 @@ from .tokens import request_id as request_id
 from .tokens import request_uuid as request_uuid
 from .tokens import session_id as session_id
 from .transactions import SyncView as SyncView
-from .transactions import TransactionsView
+from .transactions_part import Transactions
 from .users import Login as Login
 from .webhooks import signing, triggers
 from .webhooks.egress import EgressPolicy as EgressPolicy
@@ -194,6 +188,21 @@ class Bank:
     def processors(self) -> Processors:
         """Processor tokens: a partner's door to one account of an item."""
         return Processors(self)
+
+    @cached_property
+    def auth(self) -> Auth:
+        """Auth: routable numbers, micro-deposit verification and ``/auth/verify``."""
+        return Auth(self)
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Identity: the account holder, its refresh and its match against a user."""
+        return Identity(self)
+
+    @cached_property
+    def transactions(self) -> Transactions:
+        """Transactions: sync and date-range pages, refreshes, dynamic rows, recurring streams."""
+        return Transactions(self)
 
     @cached_property
     def investments(self) -> Investments:
@@ -682,7 +691,7 @@ class Bank:
     ) -> ShownAccountsView:
         """The item's accounts, optionally filtered (foreign ids are an error)."""
         item = self.item_to_show(access_token)
-        return ShownAccountsView(item, self._shown(item, account_ids))
+        return ShownAccountsView(item, self.shown(item, account_ids))
 
     def balances(
         self,
@@ -706,7 +715,7 @@ class Bank:
             raise errors.ProductsNotSupported()
         balances.check_fresh(item, accounts, oldest, self.now())
 
-    def _shown(self, item: Item, account_ids: list[str] | None) -> list[ShownAccount]:
+    def shown(self, item: Item, account_ids: list[str] | None) -> list[ShownAccount]:
         """The item's accounts as replies show them (``accounts.read_shown``). When ``item`` is
         the row the call resolved with its token and read them with (``calls.with_tenant``),
         those: the item was caught up, so nothing has been written since. (On PostgreSQL each
@@ -720,73 +729,6 @@ class Bank:
         """The item and its accounts for a product's call, which bills (changes) the item."""
         item = self.item(access_token, change=False)
         return AccountsView(item, accounts_mod.read(self.session, item, account_ids))
-
-    def auth(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
-        """Accounts that carry routable numbers (checking, savings, cash management)."""
-        return self.auth_of(self.product_accounts(access_token, account_ids))
-
-    def auth_of(self, view: AccountsView) -> AccountsView:
-        """``auth`` for accounts already in hand (a processor token's one account)."""
-        self.bill(view.item, "auth")
-        view.accounts = [a for a in view.accounts if a.subtype in AUTH_SUBTYPES]
-        if not view.accounts:
-            raise errors.NoAuthAccounts()
-        microdeposits.check_verified(view.accounts)
-        return view
-
-    def verify_auth(
-        self, routing: str, account: str, name: str | None, named: NumberFields
-    ) -> Verification:
-        """``/auth/verify``: Database Insights on numbers an app collected without Link. Valid
-        numbers make an Auth-only item of one checking account carrying the verdict, as Link's
-        typed numbers do (``link_typed.verify``); it gets no access token, only its id."""
-        entry = link_typed.verify(routing, account, name, named)
-        if entry is None:
-            return Verification(
-                None, database_auth.FAIL, verification_insights(database_auth.FAIL, name)
-            )
-        institution = institutions.get(entry.institution_id)
-        login = users.manual_entry_login(entry.typed)
-        checking = self.link.typed.typed_account(institution, login)
-        item = self.create_item(institution, login, ["auth"], selected_accounts=checking)
-        status = entry.typed.status
-        return Verification(item, status, verification_insights(status, name))
-
-    def set_verification_status(self, access_token: str, account_id: str, status: str) -> None:
-        """``/sandbox/item/set_verification_status``: settle an automated micro-deposit."""
-        item = self.item(access_token)
-        code = microdeposits.set_status(item, account_id, status)
-        triggers.auth_verification(self.session, self.tenant, item, account_id, code)
-
-    def identity(self, access_token: str, account_ids: list[str] | None = None) -> AccountsView:
-        """Accounts with their owners (``owner`` gives the identity)."""
-        return self.identity_of(self.product_accounts(access_token, account_ids))
-
-    def identity_of(self, view: AccountsView) -> AccountsView:
-        """``identity`` for accounts already in hand."""
-        self.bill(view.item, "identity")
-        return view
-
-    def refresh_identity(self, access_token: str) -> Item:
-        """``/identity/refresh``: look at the owners again. Plaid fires
-        ``IDENTITY``/``DEFAULT_UPDATE`` only when it finds a change, and the sandbox's owners
-        never change, so the refresh queues nothing; it bills Identity as ``/identity/get``."""
-        item = self.item(access_token)
-        self.bill(item, "identity")
-        return item
-
-    def identity_match(
-        self, access_token: str, user: dict[str, Any], account_ids: list[str] | None = None
-    ) -> tuple[AccountsView, MatchScores]:
-        """``/identity/match``: the accounts with the owner's match against ``user``."""
-        return self.identity_match_of(self.product_accounts(access_token, account_ids), user)
-
-    def identity_match_of(
-        self, view: AccountsView, user: dict[str, Any]
-    ) -> tuple[AccountsView, MatchScores]:
-        """``identity_match`` for accounts already in hand."""
-        view = self.identity_of(view)
-        return view, identity_match.scores(self.owner(view.item), user)
 
     def liabilities(self, access_token: str, account_ids: list[str] | None = None) -> Report:
         """Credit cards, mortgages and student loans as the ledger has them today."""
@@ -825,143 +767,6 @@ class Bank:
         self.bill(item, "statements")
         return item
 
-    # -- transactions -----------------------------------------------------------------------
-
-    def sync_transactions(
-        self,
-        access_token: str,
-        cursor: str | None,
-        count: int,
-        account_id: str | None = None,
-        days_requested: int | None = None,
-    ) -> SyncView:
-        """One page of transaction changes since ``cursor``.
-
-        The usual sync (an item synced before and caught up) writes nothing, so it pages
-        from the row the call resolved with its token: no ORM load of the item or tenant,
-        no lock. A first sync changes the item, so it loads and locks it.
-        """
-        if _first_sync(self.called(access_token)):
-            item = self.item(access_token, change=False)
-        else:
-            item = self.item_to_show(access_token)
-        return self.sync_item(item, cursor, count, account_id, days_requested)
-
-    def sync_item(
-        self,
-        item: Item,
-        cursor: str | None,
-        count: int,
-        account_id: str | None = None,
-        days_requested: int | None = None,
-    ) -> SyncView:
-        """``sync_transactions`` for an item already in hand (a processor token's); a row
-        as ``item_to_show`` returns it when ``_first_sync`` is False."""
-        if _first_sync(item):
-            self.lock(item)  # the first sync changes the item
-        first_use = "transactions" not in item.products
-        self._add_transactions(item, days_requested)
-        if first_use:
-            triggers.sync_started(self.session, self.tenant, item, self.history_wait(item))
-        if not item.sync_called:  # a read of a synced item writes nothing (no flush, no lock)
-            item.sync_called = True
-        if not item.last_successful_update:
-            item.last_successful_update = item.created_at
-        if account_id is not None:  # a foreign id is INVALID_ACCOUNT_ID, before the cursor
-            self._shown(item, [account_id])
-        page = sync.page(self.session, item, sync.decode(item, cursor, account_id), count)
-        # DIVERGES: the whole history is served before HISTORICAL_UPDATE; only the status says so.
-        status = (
-            "HISTORICAL_UPDATE_COMPLETE" if self.history_ready(item) else "INITIAL_UPDATE_COMPLETE"
-        )
-        shown = self._shown(item, None)
-        return SyncView(item, transactions.with_transactions(item, account_id, shown), page, status)
-
-    def transactions(
-        self,
-        access_token: str,
-        start: dt.date,
-        end: dt.date,
-        *,
-        account_ids: list[str] | None,
-        count: int,
-        offset: int,
-        days_requested: int | None = None,
-    ) -> TransactionsView:
-        """Posted and pending transactions between two dates, newest first.
-
-        An item billed for Transactions and caught up is read from the call's row, as
-        ``sync_transactions`` does; billing it first changes it, so that loads it.
-        """
-        if "transactions" in self.called(access_token).products:
-            item = self.item_to_show(access_token)
-        else:
-            item = self.item(access_token, change=False)
-        view = ShownAccountsView(item, self._shown(item, account_ids))
-        return self.transactions_of(
-            view, start, end, count=count, offset=offset, days_requested=days_requested
-        )
-
-    def transactions_of(
-        self,
-        view: AccountsView | ShownAccountsView,
-        start: dt.date,
-        end: dt.date,
-        *,
-        count: int,
-        offset: int,
-        days_requested: int | None = None,
-    ) -> TransactionsView:
-        """``transactions`` for accounts already in hand."""
-        item = view.item
-        self._add_transactions(item, days_requested)
-        if not self.history_ready(item):  # DIVERGES: Plaid serves the first 30 days meanwhile
-            raise errors.ProductNotReady()
-        return transactions.between(
-            self.session, item, view.accounts, start, end, count=count, offset=offset
-        )
-
-    def _add_transactions(self, item: Item, days_requested: int | None) -> None:
-        """Bill Transactions; the call that adds it to the item may ask for more history
-        (``options.days_requested``, Plaid's rule: it counts only on an item not yet
-        initialised with Transactions), written at once (``items.extend_history``)."""
-        first_use = "transactions" not in item.products
-        self.bill(item, "transactions")  # locks the item when it adds the product
-        if not (first_use and days_requested):
-            return  # every sync after the first: nothing more to look at
-        if items.extend_history(item, self.clock.today(), days_requested):
-            items.load_history(self.session, item)
-
-    def refresh_transactions(self, access_token: str) -> Item:
-        """``/transactions/refresh``: dynamic users get new data; others catch up to the clock."""
-        return self.refresh_item_transactions(self.item(access_token))
-
-    def refresh_item_transactions(self, item: Item) -> Item:
-        """``refresh_transactions`` for an item already in hand (a processor token's)."""
-        self.bill(item, "transactions")
-        seq = item.change_seq
-        if item.username in items.DYNAMIC_USERS:
-            items.refresh_dynamic(self.session, item, self.clock.today())
-        triggers.transactions_changed(self.session, self.tenant, item, seq)
-        item.last_successful_update = self.now()
-        return item
-
-    def add_dynamic_transactions(self, access_token: str, extra: list[dict[str, Any]]) -> Item:
-        """``/sandbox/transactions/create``: custom transactions, then a refresh."""
-        item = self.item(access_token)
-        if item.username not in items.DYNAMIC_USERS:
-            raise errors.InvalidField(
-                "custom transactions can be added only to user_transactions_dynamic items",
-                field="access_token",
-            )
-        today = self.clock.today()
-        transactions.check_created(extra, today, self.institution_of(item).currency)
-        seq = item.change_seq
-        items.refresh_dynamic(self.session, item, today, extra)
-        triggers.transactions_changed(self.session, self.tenant, item, seq)
-        item.last_successful_update = self.now()
-        return item
-
     # -- webhooks ---------------------------------------------------------------------------
 
     def history_ready(self, item: Item) -> bool:
@@ -993,20 +798,6 @@ class Bank:
             self.now(),
             new_transactions=new_transactions,
         )
-
-    def recurring_streams(self, view: AccountsView | ShownAccountsView) -> list[Stream]:
-        """Inflow and outflow streams in the posted transactions of the view's accounts.
-
-        Plaid serves them only for an item initialised with Transactions (linked with it, or
-        read through ``/transactions/get`` or ``/transactions/sync``) once its history is in;
-        recurring does not add the product. DIVERGES (unconfirmed): Plaid documents the rule,
-        not its error; the sandbox answers ``PRODUCT_NOT_READY``, as ``/transactions/get``
-        does during the historical pull."""
-        item = self.session.get(Item, view.item.pk)  # the item itself: its plan reads its tenant
-        assert item is not None
-        if "transactions" not in item.products or not self.history_ready(item):
-            raise errors.ProductNotReady()
-        return recurring.streams(self.session, item, view.accounts, self.clock.today())
 
     def balance_history(
         self, item: Item, accounts: list[Account], start: dt.date, end: dt.date
@@ -1045,15 +836,6 @@ class Bank:
         return signing.find(self.session, self.tenant, kid)
 
 
-def _first_sync(item: Item) -> bool:
-    """Whether a sync of ``item`` changes it: it bills Transactions, or marks the item synced."""
-    return (
-        "transactions" not in item.products
-        or not item.sync_called
-        or not item.last_successful_update
-    )
-
-
 def _check_error(item: Item, allow_error: bool, now: dt.datetime) -> None:
     """Raise the item's error (a broken login, a mock user's error) unless it is allowed."""
     if item.error_code is not None and not allow_error:
@@ -1070,91 +852,6 @@ def live_items(session: Session, tenant: Tenant) -> list[Item]:
             .order_by(Item.created_at, Item.id)
         )
     )
-
-
-def load_pending_histories(
-    session: Session, historical_delay: dt.timedelta, tenant_id: int | None = None
-) -> int:
-    """Write the held-back history of every item still waiting for it; returns how many.
-
-    The webhook dispatcher calls this first, so ``HISTORICAL_UPDATE`` follows a link within a
-    poll even when nobody reads the item.
-    """
-    waiting = 0
-    for bank, item in _each_item(
-        session, historical_delay, tenant_id, Item.history_pending_through.is_not(None)
-    ):
-        bank.load_history(item)
-        waiting += 1
-    return waiting
-
-
-def finish_due_extractions(
-    session: Session, historical_delay: dt.timedelta, tenant_id: int | None = None
-) -> int:
-    """End every Investments extraction the tenant clock has passed; returns how many ended.
-
-    The webhook dispatcher calls this with ``load_pending_histories``, so ``HISTORICAL_UPDATE``
-    follows the extraction within a poll even when nobody calls the item.
-    """
-    ended = 0
-    for bank, item in _each_item(
-        session,
-        historical_delay,
-        tenant_id,
-        Item.investments_extracting_since.is_not(None),
-        Item.error_code.is_(None),
-    ):
-        ended += bank.investments.finish_extraction(item)
-    return ended
-
-
-def follow_running_clocks(
-    session: Session,
-    historical_delay: dt.timedelta,
-    tenant_id: int | None = None,
-    limit: int = running_clocks.ITEMS_PER_PASS,
-) -> int:
-    """Bring along the items that running tenant clocks carried past a new day, a posting, a
-    consent's notice or end or a micro-deposit's verification (``running_clocks``), at most
-    ``limit`` per call; returns how many were looked at.
-
-    The webhook dispatcher calls this each pass, so a demo left running hears
-    ``DEFAULT_UPDATE``, ``PENDING_EXPIRATION``... as real time passes, as with Plaid, with no
-    call to the API: the same work a clock move does (``Bank.follow``), item by item, each
-    committed before the next. Two dispatchers at once each lock the item first, so the
-    second finds it caught up and queues nothing twice.
-    """
-    looked = 0
-    for tenant in running_clocks.running_tenants(session, tenant_id):
-        bank = Bank(session, tenant, historical_delay=historical_delay)
-        for item in running_clocks.passed(session, tenant, bank.now(), limit - looked):
-            looked += 1
-            try:
-                bank.follow(item, running_clocks.since(item))
-            except errors.ItemNotFound:  # deleted meanwhile (a tenant reset)
-                session.rollback()
-                continue
-            session.commit()
-        if looked >= limit:
-            break
-    return looked
-
-
-def _each_item(
-    session: Session,
-    historical_delay: dt.timedelta,
-    tenant_id: int | None,
-    *where: ColumnElement[bool],
-) -> Iterator[tuple[Bank, Item]]:
-    """The live items ``where`` holds (of one tenant, or all), each with its tenant's bank, for
-    the dispatcher's catch-up; what is done with one is committed before the next."""
-    query = select(Item).where(Item.removed_at.is_(None), *where)
-    if tenant_id is not None:
-        query = query.where(Item.tenant_id == tenant_id)
-    for item in list(session.scalars(query)):
-        yield Bank(session, item.tenant, historical_delay=historical_delay), item
-        session.commit()
 
 
 def link_session_by_oauth_state(session: Session, state: str) -> LinkSession | None:

@@ -73,7 +73,7 @@ class Processors:
         is one per account (``tokens.stripe_bank_account_token``); nothing is stored, and it
         dies with the item because its access token does.
         """
-        view = self.bank.auth_of(self.bank.product_accounts(access_token, [account_id]))
+        view = self.bank.auth.get_of(self.bank.product_accounts(access_token, [account_id]))
         if self.bank.institution_of(view.item).country != "US":
             raise errors.ProductsNotSupported(
                 "the Stripe integration takes US bank accounts only (ACH)"
@@ -137,18 +137,18 @@ class Processors:
     def auth(self, processor_token: str) -> AccountsView:
         """The account's routable numbers (checking, savings and cash management only;
         ``PRODUCT_NOT_READY`` while a micro-deposit waits)."""
-        return self.bank.auth_of(self.account(processor_token, "auth"))
+        return self.bank.auth.get_of(self.account(processor_token, "auth"))
 
     def identity(self, processor_token: str) -> AccountsView:
         """The account with its owner (``bank.owner``)."""
-        return self.bank.identity_of(self.account(processor_token, "identity"))
+        return self.bank.identity.get_of(self.account(processor_token, "identity"))
 
     def identity_match(
         self, processor_token: str, user: dict[str, Any]
     ) -> tuple[AccountsView, MatchScores]:
         """How well ``user`` matches the account's owner (Identity or Identity Match)."""
         view = self.account(processor_token, "identity", "identity_match")
-        return self.bank.identity_match_of(view, user)
+        return self.bank.identity.match_of(view, user)
 
     def liabilities(self, processor_token: str) -> Report:
         """The account's liability (``NO_LIABILITY_ACCOUNTS`` for any other kind)."""
@@ -199,17 +199,17 @@ class Processors:
         """The account's transactions between two dates, newest first, one page (Plaid's
         processor twin takes no ``days_requested``)."""
         view = self.account(processor_token, "transactions")
-        return self.bank.transactions_of(view, start, end, count=count, offset=offset)
+        return self.bank.transactions.get_of(view, start, end, count=count, offset=offset)
 
     def refresh_transactions(self, processor_token: str) -> Item:
         """``/transactions/refresh`` of the token's item."""
         view = self.account(processor_token, "transactions")
-        return self.bank.refresh_item_transactions(view.item)
+        return self.bank.transactions.refresh_item(view.item)
 
     def recurring(self, processor_token: str) -> list[Stream]:
         """Inflow and outflow streams of the account (its item initialised with Transactions,
-        as ``Bank.recurring_streams`` says)."""
-        return self.bank.recurring_streams(self.account(processor_token, "transactions"))
+        as ``bank.transactions.recurring`` says)."""
+        return self.bank.transactions.recurring(self.account(processor_token, "transactions"))
 
     def sync(
         self,
@@ -220,7 +220,9 @@ class Processors:
     ) -> SyncView:
         """One page of the account's transaction changes since ``cursor``."""
         view = self.account(processor_token, "transactions")
-        return self.bank.sync_item(view.item, cursor, count, view.accounts[0].id, days_requested)
+        return self.bank.transactions.sync_item(
+            view.item, cursor, count, view.accounts[0].id, days_requested
+        )
 
     # -- Signal ----------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""Transaction reads and sandbox-made transactions: what ``Bank``'s transaction calls share.
+"""Transaction reads and sandbox-made transactions: what ``bank.transactions`` calls share.
 
-``Bank`` resolves the item and bills the product; this module pages the rows, picks the
-accounts Plaid reports with them, and checks ``/sandbox/transactions/create`` input.
+``bank.transactions`` (``transactions_part``) resolves the item and bills the product; this
+module pages the rows, picks the accounts Plaid reports with them, and checks
+``/sandbox/transactions/create`` input.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def auth_verify() -> Response:
     """Database Insights' verdict on the numbers (and the owner's name, if given)."""
     req = load(AuthVerifyRequest)
     ach = req["numbers"]["ach"]
-    verdict = current_bank().verify_auth(
+    verdict = current_bank().auth.verify(
         ach["routing"], ach["account"], req.get("legal_name"), FIELDS
     )
     return reply(

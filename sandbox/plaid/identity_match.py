@@ -60,7 +60,7 @@ def identity_match() -> Response:
     """How well the app's user matches the owner of each account of the item."""
     req = load(IdentityMatchRequest)
     bank = current_bank()
-    view, scores = bank.identity_match(req["access_token"], req["user"], account_ids(req))
+    view, scores = bank.identity.match(req["access_token"], req["user"], account_ids(req))
     return reply(accounts=matched_accounts_json(view, scores), item=item_json(bank, view.item))
 
 

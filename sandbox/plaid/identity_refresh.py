@@ -2,7 +2,7 @@
 
 Plaid answers once the extraction is done and fires ``IDENTITY``/``DEFAULT_UPDATE`` only if
 the owners changed; the sandbox's never do, so the reply is all there is
-(``Bank.refresh_identity``).
+(``bank.identity.refresh``).
 """
 
 from __future__ import annotations
@@ -19,5 +19,5 @@ from .views import load, reply
 def identity_refresh() -> Response:
     """Refresh the item's identity data; errors as ``/identity/get``'s."""
     req = load(requests.AccessTokenRequest)
-    current_bank().refresh_identity(req["access_token"])
+    current_bank().identity.refresh(req["access_token"])
     return reply()

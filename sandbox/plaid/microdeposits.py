@@ -1,6 +1,6 @@
 """Plaid's ``/sandbox/item/set_verification_status``: settle an automated micro-deposit.
 
-The state and its webhook are the core's (``Bank.set_verification_status``); this module
+The state and its webhook are the core's (``bank.auth.set_verification_status``); this module
 only reads the request and answers with a ``request_id``.
 """
 
@@ -18,7 +18,7 @@ from .views import load, reply
 def sandbox_item_set_verification_status() -> Response:
     """Move a ``pending_automatic_verification`` account to verified or expired."""
     req = load(requests.SandboxSetVerificationStatusRequest)
-    current_bank().set_verification_status(
+    current_bank().auth.set_verification_status(
         req["access_token"], req["account_id"], req["verification_status"]
     )
     return reply()

@@ -91,7 +91,7 @@ def auth_get() -> Response:
     """Account and routing numbers of the item's checking and savings accounts."""
     req = load(requests.AccountsRequest)
     bank = current_bank()
-    view = bank.auth(req["access_token"], account_ids(req))
+    view = bank.auth.get(req["access_token"], account_ids(req))
     numbers = auth_numbers(view.accounts, bank.institution_of(view.item).country)
     return reply(
         accounts=accounts_array(view.accounts), numbers=numbers, item=item_json(bank, view.item)
@@ -103,7 +103,7 @@ def identity_get() -> Response:
     """The item's accounts with their owners' names, addresses, emails and phones."""
     req = load(requests.AccountsRequest)
     bank = current_bank()
-    view = bank.identity(req["access_token"], account_ids(req))
+    view = bank.identity.get(req["access_token"], account_ids(req))
     owner = bank.owner(view.item)
     accounts = [identity_account_json(account, owner) for account in view.accounts]
     return reply(accounts=accounts, item=item_json(bank, view.item))

@@ -52,5 +52,5 @@ def sandbox_transactions_create() -> Response:
         }
         for t in req["transactions"]
     ]
-    current_bank().add_dynamic_transactions(req["access_token"], extra)
+    current_bank().transactions.add_dynamic(req["access_token"], extra)
     return reply()

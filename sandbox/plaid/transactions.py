@@ -44,7 +44,7 @@ def transactions_sync() -> Response:
     """One page of changes since ``cursor``."""
     req = load(requests.TransactionsSyncRequest)
     options = req["options"]
-    view = current_bank().sync_transactions(
+    view = current_bank().transactions.sync(
         req["access_token"],
         req["cursor"],
         req["count"],
@@ -60,7 +60,7 @@ def transactions_get() -> Response:
     req = load(requests.TransactionsGetRequest)
     options = req["options"]
     bank = current_bank()
-    view = bank.transactions(
+    view = bank.transactions.get(
         req["access_token"],
         req["start_date"],
         req["end_date"],
@@ -81,7 +81,7 @@ def transactions_get() -> Response:
 def transactions_refresh() -> Response:
     """Ask the bank for new data now."""
     req = load(requests.AccessTokenRequest)
-    current_bank().refresh_transactions(req["access_token"])
+    current_bank().transactions.refresh(req["access_token"])
     return reply()
 
 
@@ -91,7 +91,7 @@ def transactions_recurring_get() -> Response:
     req = load(requests.TransactionsRecurringGetRequest)
     bank = current_bank()
     view = bank.accounts(req["access_token"], req.get("account_ids"))
-    streams = bank.recurring_streams(view)
+    streams = bank.transactions.recurring(view)
     return reply(
         inflow_streams=[stream_json(s) for s in streams if s.inflow],
         outflow_streams=[stream_json(s) for s in streams if not s.inflow],

@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from sandbox.core import tenants
-from sandbox.core.bank import Bank, follow_running_clocks
+from sandbox.core.bank import Bank
+from sandbox.core.catch_up import follow_running_clocks
 from sandbox.core.clock import Clock
 from sandbox.core.models import Base, Tenant, WebhookEvent
 from sandbox.core.webhooks import outbox
@@ -42,7 +43,7 @@ def linked(
     for _ in range(count):
         public = bank.sandbox_public_token(UK_OAUTH, ["transactions"], webhook=webhook)
         tokens.append(bank.exchange_public_token(public)[0])
-        bank.sync_transactions(tokens[-1], None, 10)
+        bank.transactions.sync(tokens[-1], None, 10)
     bank.set_clock(Clock.at(WARNING_DAY + at - 2 * SECOND, frozen=False))
     bank.session.commit()
     return tokens

@@ -34,7 +34,7 @@ def _drain(
     """
     local: dict[str, str] = {}
     while True:
-        view = bank.sync_transactions(token, cursor, count)
+        view = bank.transactions.sync(token, cursor, count)
         for row in map(_named, view.page.added):
             assert row["id"] not in local, f"added twice: {row['id']}"
             local[row["id"]] = row["name"]
@@ -54,7 +54,7 @@ def test_sync_from_empty_cursor_returns_every_live_transaction(bank: Bank) -> No
     item = bank.item(token)
     live = {
         t.id
-        for t in bank.transactions(
+        for t in bank.transactions.get(
             token, item.history_start, bank.clock.today(), account_ids=None, count=500, offset=0
         ).transactions
     }
@@ -79,7 +79,7 @@ def test_a_chain_begun_after_changes_adds_rows_changed_after_its_first_page(
 
 def test_sync_page_never_exceeds_count(bank: Bank) -> None:
     token = link(bank)
-    view = bank.sync_transactions(token, "", 25)
+    view = bank.transactions.sync(token, "", 25)
     page = view.page
     assert len(page.added) + len(page.modified) + len(page.removed) <= 25
     assert page.has_more
@@ -91,7 +91,7 @@ def test_sync_after_clock_advance_posts_pending_as_remove_plus_add(bank: Bank) -
     clock = bank.clock
     clock.advance(dt.timedelta(days=5))
     bank.set_clock(clock)
-    view = bank.sync_transactions(token, cursor, 500)
+    view = bank.transactions.sync(token, cursor, 500)
     removed = {r["id"] for r in map(_named, view.page.removed)}
     posted = [r for r in map(_named, view.page.added) if r["pending_transaction_id"]]
     assert removed, "pending transactions older than their posting delay must be removed"
@@ -101,26 +101,26 @@ def test_sync_after_clock_advance_posts_pending_as_remove_plus_add(bank: Bank) -
 
 def test_sync_mutation_during_pagination_raises(bank: Bank) -> None:
     token = link(bank)
-    first = bank.sync_transactions(token, "", 10).page
+    first = bank.transactions.sync(token, "", 10).page
     assert first.has_more
     clock: Clock = bank.clock
     clock.advance(dt.timedelta(days=3))
     bank.set_clock(clock)
     with pytest.raises(errors.SyncMutationDuringPagination):
-        bank.sync_transactions(token, first.next_cursor, 10)
+        bank.transactions.sync(token, first.next_cursor, 10)
 
 
 def test_sync_cursor_from_another_item_is_rejected(bank: Bank) -> None:
     first, second = link(bank), link(bank)
-    cursor = bank.sync_transactions(first, "", 5).page.next_cursor
+    cursor = bank.transactions.sync(first, "", 5).page.next_cursor
     with pytest.raises(errors.InvalidField) as caught:
-        bank.sync_transactions(second, cursor, 5)
+        bank.transactions.sync(second, cursor, 5)
     assert caught.value.detail["field"] == "cursor"
 
 
 def test_sync_now_cursor_skips_history(bank: Bank) -> None:
     token = link(bank)
-    view = bank.sync_transactions(token, "now", 100)
+    view = bank.transactions.sync(token, "now", 100)
     assert (view.page.added, view.page.modified, view.page.removed) == ([], [], [])
     assert view.page.next_cursor and not view.page.has_more
 
@@ -148,12 +148,12 @@ def test_sync_of_a_synced_caught_up_item_loads_no_object_and_writes_nothing(
     bank: Bank, session: Session
 ) -> None:
     token = link(bank)
-    bank.sync_transactions(token, "", 10)  # the first sync marks the item synced
+    bank.transactions.sync(token, "", 10)  # the first sync marks the item synced
     reader = _next_call(bank, session)
     written = _written(session)
-    view = reader.sync_transactions(token, "", 10)
-    reader.sync_transactions(token, view.page.next_cursor, 10)
-    one = reader.sync_transactions(token, "", 10, view.accounts[0].id)
+    view = reader.transactions.sync(token, "", 10)
+    reader.transactions.sync(token, view.page.next_cursor, 10)
+    one = reader.transactions.sync(token, "", 10, view.accounts[0].id)
     assert view.page.added and one.accounts == [view.accounts[0]]
     assert len(session.identity_map) == 0 and not session.new
     assert _written(session) == written
@@ -164,7 +164,7 @@ def test_first_sync_marks_the_item_synced(bank: Bank, session: Session) -> None:
     assert not bank.item(token).sync_called
     reader = _next_call(bank, session)
     written = _written(session)
-    reader.sync_transactions(token, "", 10)
+    reader.transactions.sync(token, "", 10)
     assert _written(session) > written
     assert reader.item(token).sync_called
 
@@ -173,12 +173,12 @@ def test_sync_pages_of_the_resolved_row_equal_those_of_the_loaded_item(
     bank: Bank, session: Session
 ) -> None:
     token = link(bank)
-    bank.sync_transactions(token, "", 10)
+    bank.transactions.sync(token, "", 10)
     reader = _next_call(bank, session)
-    cursor, account_id = "", reader.sync_transactions(token, "", 1).accounts[0].id
+    cursor, account_id = "", reader.transactions.sync(token, "", 1).accounts[0].id
     for count in (7, 50, 500):
-        from_row = reader.sync_transactions(token, cursor, count, account_id)
-        from_item = reader.sync_item(reader.item(token), cursor, count, account_id)
+        from_row = reader.transactions.sync(token, cursor, count, account_id)
+        from_item = reader.transactions.sync_item(reader.item(token), cursor, count, account_id)
         assert from_row.page == from_item.page
         assert from_row.accounts == from_item.accounts
         assert from_row.update_status == from_item.update_status
@@ -219,7 +219,7 @@ def test_a_row_written_after_the_call_read_its_item_is_added_not_modified(
     call = _next_call(reader, session)
     call.called(token)  # the call's read of its item: the row it keeps for the call
     _log_change(session, item_pk, copy_of=None, change="txn-new-to-the-client")
-    page = call.sync_transactions(token, cursor, 100).page
+    page = call.transactions.sync(token, cursor, 100).page
     added = [row["id"] for row in map(_named, page.added)]
     assert added == ["txn-new-to-the-client"] and page.modified == page.removed == []
     assert _drain(_next_call(call, session), token, page.next_cursor)[0] == {}
@@ -229,12 +229,12 @@ def test_transactions_of_a_caught_up_item_load_no_object_and_count_every_row(
     bank: Bank, session: Session
 ) -> None:
     token = link(bank)
-    bank.sync_transactions(token, "", 10)  # bills Transactions
+    bank.transactions.sync(token, "", 10)  # bills Transactions
     start, end = bank.item(token).history_start, bank.clock.today()
     reader = _next_call(bank, session)
     written = _written(session)
     pages = [
-        reader.transactions(token, start, end, account_ids=None, count=40, offset=offset)
+        reader.transactions.get(token, start, end, account_ids=None, count=40, offset=offset)
         for offset in range(0, 1000, 40)
     ]
     assert len(session.identity_map) == 0 and _written(session) == written
@@ -254,13 +254,13 @@ def test_an_account_stream_is_interrupted_only_by_changes_to_its_own_account(
     query = select(Transaction.id, Transaction.account_id).where(Transaction.item_pk == item_pk)
     rows = session.execute(query).all()
     mine, other = [account for account, _ in Counter(r.account_id for r in rows).most_common(2)]
-    first = reader.sync_transactions(token, "", 5, mine).page
+    first = reader.transactions.sync(token, "", 5, mine).page
     assert first.has_more
     _log_change(
         session, item_pk, copy_of=None, change=next(r.id for r in rows if r.account_id == other)
     )
     call = _next_call(reader, session)
-    second = call.sync_transactions(token, first.next_cursor, 5, mine).page  # goes on
+    second = call.transactions.sync(token, first.next_cursor, 5, mine).page  # goes on
     assert second.has_more and {_named(r)["account_id"] for r in second.added} == {mine}
     _log_change(
         session, item_pk, copy_of=None, change=next(r.id for r in rows if r.account_id == mine)
@@ -268,6 +268,6 @@ def test_an_account_stream_is_interrupted_only_by_changes_to_its_own_account(
     call, cursor = _next_call(call, session), second.next_cursor
     with pytest.raises(errors.SyncMutationDuringPagination):
         while True:  # the renamed row was on the first page: a later page meets it
-            page = call.sync_transactions(token, cursor, 5, mine).page
+            page = call.transactions.sync(token, cursor, 5, mine).page
             assert page.has_more, "the chain must not end without reporting the change"
             cursor = page.next_cursor

@@ -29,8 +29,8 @@ def queued(bank: Bank) -> list[tuple[str, dict[str, object]]]:
 def test_refresh_of_dynamic_item_queues_update_removed_and_sync_webhooks(bank: Bank) -> None:
     token = link(bank, username="user_transactions_dynamic", password="any")
     bank.item(token).webhook = HOOK
-    bank.sync_transactions(token, None, 100)
-    bank.refresh_transactions(token)
+    bank.transactions.sync(token, None, 100)
+    bank.transactions.refresh(token)
     found = dict(queued(bank))
     assert found["DEFAULT_UPDATE"]["new_transactions"]
     assert found["TRANSACTIONS_REMOVED"]["removed_transactions"]
