@@ -13,11 +13,11 @@ from flask import Flask, Response, request
 
 from ..core.errors import CoreError
 from ..web import claim_error_format
-from . import auth_dialog, auth_errors, auth_extend, auth_tokens, errors, problems
+from . import auth_dialog, auth_direct, auth_errors, auth_extend, auth_tokens, errors, problems
 from .blueprint import bp
 from .data_routes import data_bp
 
-__all__ = ["auth_dialog", "auth_extend", "auth_tokens", "bp", "data_bp", "register"]
+__all__ = ["auth_dialog", "auth_direct", "auth_extend", "auth_tokens", "bp", "data_bp", "register"]
 
 # The first path segments of TrueLayer's servers: the auth server's (the dialog, /connect,
 # /api, /v1) and the Data API's (/data). No other part of the app serves under them.

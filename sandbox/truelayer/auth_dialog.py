@@ -9,7 +9,9 @@ the app with a single-use ``code`` (query string, or a form POST with
 ``response_mode=form_post``). Cancel returns ``error=access_denied``, a bank outage at Allow
 ``error=provider_error``, an ``error_<CODE>`` password at a sign-in that code's error.
 Extension's links (``reconsent_token``) renew a connection, once each; re-authenticating,
-only its own user may sign in.
+only its own user may sign in. A direct bank link (``/v1/authuri``: ``provider_id`` and the
+app's ``consent_id``) opens at the bank's sign-in and returns the code from there: the app
+asked the user for consent itself. The link's parameters are checked in ``auth_link``.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ from ..web import csrf, oauth
 from ..web.oauth_clients import register_client
 from . import providers
 from .auth_errors import end_dialog, render
+from .auth_link import RESPONSE_MODES, error, link_problem
 from .auth_state import CONSENT, LOGIN, PROVIDERS, by_oauth_state, close, load, open_dialog, save
-from .auth_tokens import optional
 from .blueprint import bp
 from .errors import truelayer_error
 
@@ -75,16 +77,14 @@ def open_link() -> Page:
     """Validate the link: a bad app gets an error page, other problems go back to it."""
     client = find_app_client(current_session(), request.args.get("client_id"))
     bank = tenant_bank(client.tenant)
+    mode = request.args.get("response_mode") or "query"
     back = {
         "redirect_uri": bank.grants.check_redirect(client, request.args.get("redirect_uri")),
         "state": request.args.get("state"),
-        "response_mode": request.args.get("response_mode") or "query",
+        "response_mode": mode if mode in RESPONSE_MODES else "query",
     }
-    if back["response_mode"] not in ("query", "form_post"):
-        back["response_mode"] = "query"
-        return finish(back, error("invalid_request", "response_mode is query or form_post"))
     if problem := link_problem(request.args):
-        return finish(back, problem)
+        return finish(back, problem.oauth())
     offered = [p.provider_id for p in providers.offered(request.args)]
     dialog: dict[str, Any] = {
         **back,
@@ -101,9 +101,7 @@ def open_link() -> Page:
         except (errors.LinkInvalid, errors.ConsentNotExtendable) as exc:
             return finish(back, link_refused(exc))
     elif provider_id := request.args.get("provider_id"):
-        if provider_id not in offered:
-            return finish(back, error("invalid_request", "provider_id is not among providers"))
-        dialog.update(provider=provider_id, step=LOGIN)
+        dialog.update(provider=provider_id, step=LOGIN, app_consent=request.args.get("consent_id"))
     dialog_id = open_dialog(dialog)
     if dialog["step"] == LOGIN and providers.get(dialog["provider"]).uses_bank_page:
         return bank_authorize(dialog_id, dialog, client)
@@ -121,27 +119,6 @@ def reconsent_dialog(bank: Bank, client: AppClient, token: str) -> dict[str, Any
         "scopes": list(link.consent.scopes),
         "step": LOGIN if link.reauthenticate else CONSENT,
     }
-
-
-def link_problem(args: Any) -> dict[str, str] | None:
-    """Why the link's parameters are refused (an OAuth error for the app), or None."""
-    if not args.get("response_type"):
-        return error("invalid_request", "response_type is required")
-    if args["response_type"] != "code":
-        return error("unsupported_response_type", "response_type must be code")
-    if not args.get("scope", "").split():
-        return error("invalid_request", "scope is required")
-    method, challenge = args.get("code_challenge_method"), args.get("code_challenge")
-    if (method or challenge) and (method != "S256" or not challenge):
-        return error("invalid_request", "PKCE needs code_challenge with code_challenge_method=S256")
-    if not providers.offered(args):
-        return error("invalid_request", "no provider matches providers")
-    return None
-
-
-def error(code: str, description: str) -> dict[str, str]:
-    """An OAuth error for the redirect back to the app."""
-    return {"error": code, "error_description": description}
 
 
 def bank_failure(exc: errors.CoreError) -> dict[str, str]:
@@ -283,7 +260,18 @@ def sign_in(dialog_id: str, dialog: dict[str, Any]) -> Page:
         return render_step(dialog_id, dialog, WRONG_PASSWORD if wrong else exc.message, 400)
     if problem := other_user(dialog, login):
         return render_step(dialog_id, dialog, problem, 400)
-    dialog.update(login=LinkFlow.dump_login(login), accounts=None, step=CONSENT)
+    return signed_in(dialog_id, dialog, LinkFlow.dump_login(login), None)
+
+
+def signed_in(
+    dialog_id: str, dialog: dict[str, Any], login: dict[str, Any], accounts: list[int] | None
+) -> Page:
+    """The user signed in at the bank: the consent page, or, on a direct bank link (the app
+    asked the user itself, ``consent_id``, as TrueLayer's direct bank auth has it), the code
+    for the app at once."""
+    dialog.update(login=login, accounts=accounts, step=CONSENT)
+    if dialog.get("app_consent"):
+        return grant(dialog_id, dialog)
     save(dialog_id, dialog)
     return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
 
@@ -406,24 +394,4 @@ def dialog_oauth_callback() -> Page:
     if problem := other_user(dialog, LinkFlow.load_login(consented["login"])):
         save(dialog_id, dialog)
         return render_step(dialog_id, dialog, problem, 400)
-    dialog.update(login=consented["login"], accounts=list(consented["accounts"]), step=CONSENT)
-    save(dialog_id, dialog)
-    return redirect(url_for("truelayer.dialog_page", dialog_id=dialog_id), 303)
-
-
-def reconsent_link(client: AppClient, token: str, scopes: list[str], fields: dict[str, Any]) -> str:
-    """A single-use dialog link that renews an existing connection (extension's
-    ``user_input_link``): ``token`` names the connection and whether to sign in again."""
-    params = {
-        "response_type": "code",
-        "client_id": client.client_id,
-        "redirect_uri": fields["redirect_uri"],
-        "scope": " ".join(scopes),
-        "reconsent_token": token,
-    }
-    for name in ("state", "code_challenge", "response_mode"):
-        if value := optional(fields, name):  # text, or invalid_request naming the field
-            params[name] = value
-    if "code_challenge" in params:
-        params["code_challenge_method"] = "S256"
-    return f"{public_url()}/?{urlencode(params)}"
+    return signed_in(dialog_id, dialog, consented["login"], list(consented["accounts"]))

@@ -22,7 +22,7 @@ from ..core.bank import (
     consent_of_refresh_token,
 )
 from ..extensions import current_session, tenant_bank
-from .auth_dialog import reconsent_link
+from .auth_link import reconsent_link
 from .auth_tokens import body, body_credentials, issuer, required
 from .blueprint import bp
 

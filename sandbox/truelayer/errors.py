@@ -133,8 +133,14 @@ AUTH_ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
 # ``/v1/reauthuri`` answers only 200, 401 and 500: a refresh token it cannot use (or whose
 # connection cannot be renewed) is its 401 example, ``invalid_request`` with a reason.
 # ``/api/debug`` answers a token whose connection is over (expired or deleted) with its 400
-# example, ``invalid_request``.
+# example, ``invalid_request``. ``/v1/authuri`` also answers only 200, 401 and 500: a field
+# missing or refused is 401 ``invalid_request`` naming it, an unknown ``client_id`` its
+# ``unauthorized_client`` example ("The client credentials you have entered are incorrect").
 ENDPOINT_ERRORS: dict[str, dict[type[errors.CoreError], TrueLayerError]] = {
+    "truelayer.v1_authuri": {
+        errors.InvalidRequest: TrueLayerError(401, "invalid_request"),
+        errors.InvalidClient: TrueLayerError(401, "unauthorized_client"),
+    },
     "truelayer.v1_reauthuri": {
         errors.GrantInvalid: TrueLayerError(401, "invalid_request"),
         errors.ConsentNotExtendable: TrueLayerError(401, "invalid_request"),

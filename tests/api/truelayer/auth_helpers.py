@@ -125,6 +125,23 @@ class AuthDialog:
         }
         return self.client.post("/data/v1/connections/extend", json=body)
 
+    def authuri(self, **fields: object) -> TestResponse:
+        """POST ``/v1/authuri`` for the mock bank; ``fields`` replace the body's (None drops
+        one)."""
+        body = {
+            "response_type": "code",
+            "client_id": self.keys.client_id,
+            "redirect_uri": REDIRECT,
+            "scope": SCOPES,
+            "consent_id": "consent123",
+            "provider_id": "mock",
+            "state": "st-d",
+            **fields,
+        }
+        return self.client.post(
+            "/v1/authuri", json={k: v for k, v in body.items() if v is not None}
+        )
+
     def follow(self, link: str) -> TestResponse:
         """GET a dialog link the server handed out (its host may be another's)."""
         return self.client.get(f"/?{urlsplit(link).query}")

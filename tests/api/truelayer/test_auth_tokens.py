@@ -304,6 +304,17 @@ def test_debug_names_credentials_and_provider(tl_auth: AuthDialog) -> None:
     assert unknown.status_code == 401
 
 
+def test_debug_of_an_expired_access_token_is_invalid_token(tl_auth: AuthDialog) -> None:
+    """The connection lives on, its access token does not (an hour): the document's 401,
+    with the Data API's words for it."""
+    tokens = tl_auth.tokens()
+    tl_auth.advance(dt.timedelta(hours=2))
+    reply = tl_auth.client.post("/api/debug", json={"access_token": tokens["access_token"]})
+    body = reply.get_json()
+    assert (reply.status_code, body["error"]) == (401, "invalid_token"), body
+    assert body["error_description"].startswith("The token expired at")
+
+
 @pytest.mark.parametrize("end", ["deleted", "expired"])
 def test_debug_of_a_connection_that_is_over_is_invalid_request(
     tl_auth: AuthDialog, end: str

@@ -49,6 +49,7 @@ NO_ERROR_REPLY = {
 }
 SWEPT = {
     "POST /connect/token",
+    "POST /v1/authuri",
     "POST /v1/reauthuri",
     "POST /api/debug",
     "DELETE /api/delete",
@@ -150,6 +151,9 @@ def _sweep_auth(sweep: Sweep, tokens: dict[str, Any]) -> dict[str, Any]:
     sweep.check("POST /connect/token", tl.exchange("no-such-code"), "error")
     refreshed = tl.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     tokens = sweep.check("POST /connect/token", refreshed, "success").get_json()
+    sweep.check("POST /v1/authuri", tl.authuri(), "success")
+    sweep.check("POST /v1/authuri", tl.authuri(provider_id="ob-nowhere"), "error")
+    sweep.check("POST /v1/authuri", tl.authuri(client_id="no-such-client"), "error")
     reauth = {"response_type": "code", "redirect_uri": REDIRECT}
     ok = tl.client.post("/v1/reauthuri", json={**reauth, "refresh_token": tokens["refresh_token"]})
     sweep.check("POST /v1/reauthuri", ok, "success")
