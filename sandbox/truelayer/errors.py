@@ -131,7 +131,8 @@ AUTH_ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
 
 # Auth-server endpoints whose OpenAPI entry words an error its own way (by Flask endpoint).
 # ``/v1/reauthuri`` answers only 200, 401 and 500: a refresh token it cannot use (or whose
-# connection cannot be renewed) is its 401 example, ``invalid_request`` with a reason.
+# connection cannot be renewed) is its 401 example, ``invalid_request`` with a reason, and so
+# is a field missing or refused, naming it.
 # ``/api/debug`` answers a token whose connection is over (expired or deleted) with its 400
 # example, ``invalid_request``. ``/v1/authuri`` also answers only 200, 401 and 500: a field
 # missing or refused is 401 ``invalid_request`` naming it, an unknown ``client_id`` its
@@ -142,6 +143,7 @@ ENDPOINT_ERRORS: dict[str, dict[type[errors.CoreError], TrueLayerError]] = {
         errors.InvalidClient: TrueLayerError(401, "unauthorized_client"),
     },
     "truelayer.v1_reauthuri": {
+        errors.InvalidRequest: TrueLayerError(401, "invalid_request"),
         errors.GrantInvalid: TrueLayerError(401, "invalid_request"),
         errors.ConsentNotExtendable: TrueLayerError(401, "invalid_request"),
     },
