@@ -78,7 +78,8 @@ class SandboxSQLAlchemy(SQLAlchemy):
         if app.config["READ_CACHE"] == "on":
             cache_reads(engine)
             if bind_key is None and engine.dialect.driver == "psycopg":
-                app.extensions[SNAPSHOTS] = ask_snapshots_ahead(engine)
+                connect_args = options.get("connect_args") or {}
+                app.extensions[SNAPSHOTS] = ask_snapshots_ahead(engine, connect_args)
         return engine
 
 
@@ -139,7 +140,9 @@ class RequestReader:
         """PostgreSQL's snapshot, asked for as the request arrived (``core.snapshots``), until
         a reads' connection of the request went back; None if not asked or not answered."""
         asked = _ASKED.get()
-        return None if asked is None else asked.answer()
+        if asked is None or _SNAPSHOTS.get(self._bind()) is not asked.snapshots:
+            return None  # not asked, or asked of another engine's database
+        return asked.answer()
 
     def cache(self) -> ReadCache | None:
         """The engine's read cache (``cache_reads``), in a request whose session has no
@@ -380,6 +383,8 @@ def serialise_sqlite(engine: Engine) -> None:
 
 # Each engine's read cache; an engine that is gone takes its cache with it.
 _READ_CACHES: weakref.WeakKeyDictionary[Engine, ReadCache] = weakref.WeakKeyDictionary()
+# Each PostgreSQL engine's snapshots asked ahead (``ask_snapshots_ahead``).
+_SNAPSHOTS: weakref.WeakKeyDictionary[Engine, Snapshots] = weakref.WeakKeyDictionary()
 
 
 def cache_reads(engine: Engine) -> None:
@@ -408,16 +413,18 @@ def cache_reads(engine: Engine) -> None:
             watcher.close()
 
 
-def ask_snapshots_ahead(engine: Engine) -> Snapshots:
+def ask_snapshots_ahead(engine: Engine, connect_args: Mapping[str, Any]) -> Snapshots:
     """Requests ask for PostgreSQL's snapshot as they arrive (``core.snapshots``), on
-    connections of the engine's taken out of its pool (they keep its connect arguments)."""
-
-    def detached() -> PoolProxiedConnection:
-        connection = engine.raw_connection()
-        connection.detach()
-        return connection
-
-    snapshots = Snapshots(detached)
+    connections opened as the engine's are (its URL and ``connect_args``) but outside its
+    pool: a request never waits for the pool to ask."""
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    snapshots = _SNAPSHOTS[engine] = Snapshots(
+        functools.partial(
+            engine.dialect.loaded_dbapi.connect,
+            *cargs,
+            **{**cparams, **connect_args, "autocommit": True},
+        )
+    )
     event.listen(engine, "engine_disposed", lambda _engine: snapshots.close())
     return snapshots
 

@@ -31,13 +31,14 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Select, Text, func, select
+from sqlalchemy import Select, literal_column, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
 from .read_cache import ReadCache
+from .snapshots import SNAPSHOT_SQL
 
 Processor = Callable[[Any], Any]
 
@@ -224,7 +225,7 @@ class Prepared:
 
 
 # PostgreSQL's version of the database for the read cache: the snapshot a statement takes now.
-_SNAPSHOT = Prepared(select(func.pg_current_snapshot().cast(Text)))
+_SNAPSHOT = Prepared(select(literal_column(SNAPSHOT_SQL)))
 
 
 def _version(session: Session, reader: Reader, cache: ReadCache) -> Hashable:

@@ -3,11 +3,14 @@ answer that holds every commit finished before the question was sent."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
+from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.pool import PoolProxiedConnection
 
 from sandbox.core.snapshots import Snapshots
 from tests.conftest import DATABASES
@@ -45,11 +48,12 @@ class _Opened:
     def __init__(self, engine: Engine) -> None:
         self.engine, self.count = engine, 0
 
-    def __call__(self) -> PoolProxiedConnection:
+    def __call__(self) -> psycopg.Connection[Any]:
         self.count += 1
-        connection = self.engine.raw_connection()
-        connection.detach()
-        return connection
+        url = self.engine.url.set(drivername="postgresql")
+        return psycopg.connect(
+            url.render_as_string(hide_password=False), application_name=APPLICATION, autocommit=True
+        )
 
 
 def _commit(engine: Engine) -> None:
@@ -58,16 +62,22 @@ def _commit(engine: Engine) -> None:
         connection.execute(text("SELECT pg_current_xact_id()"))
 
 
-def _backends(engine: Engine) -> int:
-    with engine.connect() as connection:
-        found = connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE application_name = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": APPLICATION},
-        ).scalar_one()
-    return int(found)
+def _backends(engine: Engine, expected: int) -> int:
+    """How many of this test's backends the server lists, waiting up to 5 s for ``expected``
+    (a backend leaves the list a moment after its client closed the connection)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": APPLICATION},
+            ).scalar_one()
+        if found == expected or time.monotonic() > deadline:
+            return int(found)
+        time.sleep(0.05)
 
 
 def test_an_answer_changes_exactly_when_a_commit_finished_before_the_question(
@@ -137,11 +147,11 @@ def test_close_closes_idle_connections_and_those_out_as_they_come_back(
     out = snapshots.ask()
     assert idle is not None and out is not None
     idle.settle()
-    assert _backends(engine) == 2
+    assert _backends(engine, 2) == 2
     snapshots.close()
-    assert _backends(engine) == 1  # the one still out asking
+    assert _backends(engine, 1) == 1  # the one still out asking
     assert out.answer()
-    assert _backends(engine) == 0
+    assert _backends(engine, 0) == 0
 
 
 def test_a_dropped_connection_answers_none_and_the_next_question_opens_another(
@@ -163,3 +173,22 @@ def test_a_dropped_connection_answers_none_and_the_next_question_opens_another(
     assert dropped is None or dropped.answer() is None
     fresh = snapshots.ask()
     assert fresh is not None and fresh.answer() and opened.count == 2
+
+
+def test_a_forked_child_closing_leaves_the_parents_connections_working(
+    engine: Engine, made: list[Snapshots]
+) -> None:
+    """A child that disposes of what it inherited (``engine.dispose(close=False)`` fires
+    ``close``) must not end its parent's sessions: the sockets are shared."""
+    opened = _Opened(engine)
+    snapshots = _snapshots(made, opened, keep=1)
+    asked = snapshots.ask()
+    assert asked is not None and asked.answer()  # one idle connection, the parent's
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's exit status is asserted below
+        snapshots.close()
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    again = snapshots.ask()
+    assert again is not None and again.answer() and opened.count == 1

@@ -119,13 +119,13 @@ def test_a_repeated_read_only_call_is_answered_from_the_read_cache(
 def _counting_snapshots(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """The snapshots PostgreSQL answered to questions asked ahead (``core.snapshots``)."""
     answers: list[str | None] = []
-    settle = Snapshots.settle
+    collect = Snapshots.collect
 
     def counted(self: Snapshots, *args: Any) -> str | None:
-        answers.append(settle(self, *args))
+        answers.append(collect(self, *args))
         return answers[-1]
 
-    monkeypatch.setattr(Snapshots, "settle", counted)
+    monkeypatch.setattr(Snapshots, "collect", counted)
     return answers
 
 

@@ -105,13 +105,13 @@ def test_a_sync_page_of_a_synced_item_sends_two_reads_and_nothing_else(
 def _snapshots_asked(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """The answers to the snapshot questions calls ask as they arrive (``core.snapshots``)."""
     answers: list[str | None] = []
-    settle = Snapshots.settle
+    collect = Snapshots.collect
 
     def counted(snapshots: Snapshots, *args: Any) -> str | None:
-        answers.append(settle(snapshots, *args))
+        answers.append(collect(snapshots, *args))
         return answers[-1]
 
-    monkeypatch.setattr(Snapshots, "settle", counted)
+    monkeypatch.setattr(Snapshots, "collect", counted)
     return answers
 
 
