@@ -25,7 +25,7 @@ from client.app.params import (
     no_query,
     transaction_filters,
 )
-from client.app.service import AppService, sync_state
+from client.app.service import AppService, sync_state, sync_states
 from client.store.db import Store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -122,7 +122,8 @@ def connections_list() -> Response:
     no_query()
     with store().session() as session:
         rows = queries.connections(session, user)
-        return jsonify(connections=[out.connection(c, sync_state(session, c.id)) for c in rows])
+        states = sync_states(session, [c.id for c in rows])
+        return jsonify(connections=[out.connection(c, states[c.id]) for c in rows])
 
 
 @bp.post("/connections")

@@ -230,7 +230,11 @@ def _paths() -> Json:
             "get": op("Providers and their institutions", obj(providers=array(provider)))
         },
         "/api/v1/connections": {
-            "get": op("The user's connections", obj(connections=array(ref("Connection")))),
+            "get": op(
+                "The user's connections, each with its sync state: what the open connections "
+                "page polls, one request for all of them",
+                obj(connections=array(ref("Connection"))),
+            ),
             "post": op("Start Link for a new bank", ref("LinkStart"), status="201"),
         },
         "/api/v1/connections/complete": {

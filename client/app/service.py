@@ -7,13 +7,13 @@ client's own `BankSync`, `JobQueue` and schedule functions, never around them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from client.api.plaid import PlaidClient
@@ -42,19 +42,39 @@ class SyncState:
 
 def sync_state(session: Session, connection_id: int) -> SyncState:
     """The newest run, or the queued job waiting to start one."""
-    run = session.scalar(
-        select(SyncRun).where(SyncRun.connection_id == connection_id).order_by(SyncRun.id.desc())
+    return sync_states(session, [connection_id])[connection_id]
+
+
+def sync_states(session: Session, connection_ids: Sequence[int]) -> dict[int, SyncState]:
+    """`sync_state` of many connections in two queries, whatever their number: the open
+    connections page polls every connection of its user at once."""
+    newest = (
+        select(func.max(SyncRun.id))
+        .where(SyncRun.connection_id.in_(connection_ids))
+        .group_by(SyncRun.connection_id)
     )
-    if run is not None and run.finished_at is None:
-        return SyncState("running", run)
-    waiting = session.scalar(
+    runs = {
+        run.connection_id: run
+        for run in session.scalars(select(SyncRun).where(SyncRun.id.in_(newest)))
+    }
+    waiting: dict[int | None, list[Job]] = {}
+    for job in session.scalars(
         select(Job).where(
             Job.kind == "sync",
-            Job.connection_id == connection_id,
+            Job.connection_id.in_(connection_ids),
             Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
         )
-    )
-    if waiting is not None and not _retry_after_failure(waiting, run):
+    ):
+        waiting.setdefault(job.connection_id, []).append(job)
+    return {cid: _state(runs.get(cid), waiting.get(cid, [])) for cid in connection_ids}
+
+
+def _state(run: SyncRun | None, waiting: list[Job]) -> SyncState:
+    """Running while the newest run has not finished; queued while a job waits to start one;
+    else how the newest run ended."""
+    if run is not None and run.finished_at is None:
+        return SyncState("running", run)
+    if any(not _retry_after_failure(job, run) for job in waiting):
         return SyncState("queued", run)
     if run is None:
         return SyncState("idle", None)

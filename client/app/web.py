@@ -43,7 +43,7 @@ from client.app.auth import (
 from client.app.errors import AppError, NotSignedIn
 from client.app.params import transaction_filters
 from client.app.serialize import action_for, needs_you
-from client.app.service import sync_state
+from client.app.service import sync_states
 from client.notify import Attempt, advice_for
 from client.plural import counted, plural
 from client.providers.plaid import CONNECTION_ERROR
@@ -318,7 +318,7 @@ def connections() -> str:
     user = current_user()
     with store().session() as session:
         conns = queries.connections(session, user)
-        states = {c.id: sync_state(session, c.id) for c in conns}
+        states = sync_states(session, [c.id for c in conns])
         counts = {c.id: len(queries.accounts(session, user, connection_id=c.id)) for c in conns}
     return render_template(
         "connections.html",

@@ -11,16 +11,19 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 from sqlalchemy import select
 
+from client.app.service import AppService
 from client.books import Books
 from client.store.models import Connection
 from client.sync.connections import BankSync
+from client.worker.handlers import work_one
 from sandbox.testing import LiveSandbox
 from tests.browser.accessibility import assert_accessible, assert_no_sideways_scroll
 from tests.client.app.conftest import USERS, make_app
@@ -43,22 +46,38 @@ def tenant(live: LiveSandbox) -> Tenant:
     return new_tenant(live)
 
 
-@pytest.fixture
-def demo(tenant: Tenant, tmp_path: Path) -> Iterator[tuple[str, BankSync]]:
-    """The demo app with its embedded worker, served on a free port."""
+@contextmanager
+def served_demo(tenant: Tenant, folder: Path, *, worker: bool) -> Iterator[tuple[str, AppService]]:
+    """The demo app on a free port, with or without its embedded worker."""
     app = make_app(
         tenant,
-        f"sqlite:///{tmp_path / 'app.db'}",
+        f"sqlite:///{folder / 'app.db'}",
         public_url=None,  # the served address, as on a developer's machine
-        worker=True,
+        worker=worker,
         worker_interval=0.5,
         days_requested=120,
     )
-    bank: BankSync = app.extensions["bank_app"].bank
+    service: AppService = app.extensions["bank_app"]
     with serve(app) as url:
-        yield url, bank
-    app.extensions["bank_app_worker"].stop()
-    bank.store.close()
+        yield url, service
+    if worker:
+        app.extensions["bank_app_worker"].stop()
+    service.bank.store.close()
+
+
+@pytest.fixture
+def demo(tenant: Tenant, tmp_path: Path) -> Iterator[tuple[str, BankSync]]:
+    """The demo app with its embedded worker, served on a free port."""
+    with served_demo(tenant, tmp_path, worker=True) as (url, service):
+        yield url, service.bank
+
+
+@pytest.fixture
+def quiet_demo(tenant: Tenant, tmp_path: Path) -> Iterator[tuple[str, AppService]]:
+    """The demo app without its worker: a connection changes only when the test changes it
+    or runs its queued sync."""
+    with served_demo(tenant, tmp_path, worker=False) as served:
+        yield served
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -346,3 +365,142 @@ def test_a_long_name_leaves_the_other_columns_readable(
         )
         assert value_height < 1.5 * line, f"{label} wraps at {viewport}: {value_height}px"
     Tour(page, viewport).shoot("long-names")
+
+
+POLL = "/api/v1/connections"  # the connections page's one request per tick
+# Sandbox logins alice links at one bank: six connections.
+SIX_LOGINS = (
+    "user_good",
+    "user_family",
+    "user_yuppie",
+    "user_student",
+    "user_freelancer",
+    "user_small_business",
+)
+IDLE_CHECK_MS, BUSY_CHECK_MS, SHOW_FINAL_MS = 3000, 400, 600  # as in client/app/static/app.js
+
+
+def link_logins(service: AppService, usernames: Sequence[str]) -> list[int]:
+    """Alice links First Platypus once per sandbox login, through the client library."""
+    ids = []
+    for username in usernames:
+        public = service.bank.client_for(None).sandbox_public_token_create(
+            "ins_109508", days_requested=30, username=username, password="pass_good"
+        )["public_token"]
+        ids.append(service.bank.connect(str(public), user_ref="alice"))
+    return ids
+
+
+def sign_in_to(page: Page, url: str) -> None:
+    """Open `url` as alice, through the sign-in page it sends her to."""
+    page.goto(url)
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill(USERS["alice"])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+class Polls:
+    """The requests an open connections page makes to the app, while the test moves the
+    page's clock (`page.clock`): ticks are counted in the page's time, not the machine's."""
+
+    def __init__(self, page: Page, app_url: str) -> None:
+        self.page, self.app_url = page, app_url
+        self.seen: list[str] = []
+        page.on("request", self._saw)
+        page.clock.install()
+
+    def _saw(self, request: Request) -> None:
+        if request.url.startswith(self.app_url):
+            self.seen.append(request.url.removeprefix(self.app_url))
+
+    def during(self, step: Callable[[], None]) -> list[str]:
+        """What the page asked for during `step`, once the replies have been read."""
+        before = len(self.seen)
+        step()
+        expect(self.page.locator("ul.connections")).not_to_have_attribute("aria-busy", "true")
+        return self.seen[before:]
+
+    def tick(self, ms: int = IDLE_CHECK_MS) -> list[str]:
+        """What the page asked for while `ms` of its time went by."""
+        return self.during(lambda: self.page.clock.run_for(ms))
+
+    def show(self, visible: bool) -> list[str]:
+        """Hide or show the tab (headless Chromium's tabs are always visible: the page is
+        told so, as a browser tells it)."""
+        state = "visible" if visible else "hidden"
+        return self.during(
+            lambda: self.page.evaluate(
+                "state => { Object.defineProperty(document, 'visibilityState',"
+                " { value: state, configurable: true });"
+                " document.dispatchEvent(new Event('visibilitychange')); }",
+                state,
+            )
+        )
+
+
+def test_the_connections_page_asks_once_per_tick_however_many_connections(
+    page: Page, quiet_demo: tuple[str, AppService]
+) -> None:
+    """It asked for each connection's state on its own: with 30 connections, 10 requests a
+    second from one idle tab. Now one request a tick, for 1 connection as for 6, and none
+    while the tab is hidden; showing it asks at once."""
+    app_url, service = quiet_demo
+    link_logins(service, SIX_LOGINS[:1])
+    polls = Polls(page, app_url)
+    sign_in_to(page, app_url + "/connections")
+    expect(page.locator(".connection")).to_have_count(1)
+    assert polls.tick(IDLE_CHECK_MS - 100) == []
+    assert polls.tick(100) == [POLL]
+    assert polls.tick() == [POLL]
+
+    link_logins(service, SIX_LOGINS[1:])
+    page.reload()
+    expect(page.locator(".connection")).to_have_count(6)
+    for _ in range(3):
+        assert polls.tick() == [POLL]
+
+    assert polls.show(False) == []
+    assert polls.tick(10 * IDLE_CHECK_MS) == [], "a hidden tab does not poll"
+    assert polls.show(True) == [POLL], "shown again, it asks at once"
+    assert polls.tick() == [POLL]
+
+
+def test_one_poll_still_updates_each_card(
+    page: Page, quiet_demo: tuple[str, AppService], tenant: Tenant
+) -> None:
+    """Among six connections: "Sync now" on one shows its progress and its failure (the bank
+    wants a new login), and a webhook's ITEM_LOCKED on another reaches the open page with its
+    advice, each from the one request a tick."""
+    app_url, service = quiet_demo
+    ids = link_logins(service, SIX_LOGINS)
+    polls = Polls(page, app_url)
+    sign_in_to(page, app_url + "/connections")
+    expect(page.locator(".connection")).to_have_count(6)
+
+    failing, locked = (page.locator(f"#connection-{cid}") for cid in (ids[2], ids[4]))
+    tenant.post("/sandbox/item/reset_login", access_token=service.bank.access_token(ids[2]))
+    with page.expect_navigation():
+        failing.get_by_role("button", name="Sync now").click()
+    expect(failing.locator(".sync-state")).to_have_attribute("data-state", "queued")
+    assert polls.tick(BUSY_CHECK_MS) == [POLL]
+    assert work_one(service.bank, service.queue)
+    assert polls.tick(BUSY_CHECK_MS) == [POLL]
+    expect(failing.locator(".sync-state")).to_have_text("Last sync failed (ITEM_LOGIN_REQUIRED).")
+    with page.expect_navigation():
+        page.clock.run_for(SHOW_FINAL_MS)
+    expect(failing.locator(".sync-state")).to_contain_text("Last sync failed (ITEM_LOGIN_REQUIRED)")
+    expect(failing.get_by_role("heading")).to_contain_text("Sign-in needed")
+    expect(failing.get_by_role("note")).to_contain_text("What to do")
+    expect(failing.get_by_role("button", name="Sign in again")).to_be_visible()
+
+    service.bank.set_error_from_webhook(
+        ids[4], {"error_code": "ITEM_LOCKED", "display_message": "The account is locked."}
+    )
+    with page.expect_navigation():
+        page.clock.run_for(IDLE_CHECK_MS)
+    expect(locked.get_by_role("heading")).to_contain_text("Failing")
+    expect(locked.get_by_role("note")).to_contain_text("The account is locked.")
+    expect(locked.get_by_role("button", name="Sign in again")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in again")).to_have_count(2)
+    assert polls.tick() == [POLL], "the reloaded page polls as before"

@@ -1,19 +1,24 @@
-// Sync progress: while a connection's sync is queued or running, poll its state and show the
-// page count and the transactions added so far; reload once it has finished. Otherwise, reload
-// when the connection changes by itself (a webhook).
+// The connections page follows its connections with one request per tick, however many there
+// are: `GET /api/v1/connections` answers every connection of the signed-in user with its sync
+// state. While a sync is queued or running it polls often and shows the page count and the
+// transactions added so far, then reloads once that sync has finished; otherwise it polls now
+// and then and reloads when a connection changed by itself (a webhook). A hidden tab does not
+// poll; showing it again polls at once.
 (function () {
   "use strict";
   var ACTIVE = ["queued", "running"];
-  var IDLE_CHECK = 3000;  // ms between checks of an idle connection
+  var FIRST_CHECK = 300;  // ms before the first check of a sync in progress
+  var BUSY_CHECK = 400;   // ms between checks while a sync is in progress
+  var IDLE_CHECK = 3000;  // ms between checks while every connection is idle
 
-  function describe(data) {
-    var run = data.run;
-    if (data.state === "queued") { return "Sync queued…"; }
-    if (data.state === "running") {
+  function describe(sync) {
+    var run = sync.run;
+    if (sync.state === "queued") { return "Sync queued…"; }
+    if (sync.state === "running") {
       if (!run.pages) { return "Syncing: asking the bank…"; }
       return "Syncing: page " + run.pages + ", " + run.added + " new so far…";
     }
-    if (data.state === "failed") {
+    if (sync.state === "failed") {
       return "Last sync failed (" + (run.error ? run.error.code : "unknown") + ").";
     }
     if (!(run.added || run.modified || run.removed)) {
@@ -22,46 +27,92 @@
     return "Synced: " + run.added + " new, " + run.modified + " updated, " + run.removed + " removed.";
   }
 
-  function watch(box) {
-    var text = box.querySelector(".text");
-    function poll() {
-      fetch(box.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (reply) { return reply.ok ? reply.json() : null; })
-        .then(function (data) {
-          if (!data) { return; }
-          box.dataset.state = data.state;
-          text.textContent = describe(data);
-          if (ACTIVE.indexOf(data.state) >= 0) {
-            window.setTimeout(poll, 400);
-          } else {
-            box.dataset.reloading = "true";  // the server renders the final state
-            window.setTimeout(function () { window.location.reload(); }, 600);
-          }
-        });
-    }
-    window.setTimeout(poll, 300);
+  // A box whose sync was in progress when the page was rendered: show the progress; true once
+  // that sync has finished (the server renders the final state).
+  function progressed(box, sync) {
+    box.dataset.state = sync.state;
+    box.querySelector(".text").textContent = describe(sync);
+    return ACTIVE.indexOf(sync.state) < 0;
   }
 
-  // An idle connection changes without the user too: the bank's webhooks start a sync or
-  // say it needs a sign-in. Check now and then, and reload to show what changed.
-  function follow(box) {
-    function check() {
-      fetch(box.dataset.connectionUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (reply) { return reply.ok ? reply.json() : null; })
-        .then(function (conn) {
-          var run = conn && conn.sync && conn.sync.run;
-          var changed = conn && (conn.status !== box.dataset.status ||
-            ACTIVE.indexOf(conn.sync.state) >= 0 || String(run ? run.id : "") !== box.dataset.run);
-          if (changed) { window.location.reload(); } else { window.setTimeout(check, IDLE_CHECK); }
-        })
-        .catch(function () { window.setTimeout(check, IDLE_CHECK); });
+  // A box that was idle: true when its connection changed without the user (a webhook started
+  // a sync or says the bank wants a sign-in).
+  function changed(box, conn) {
+    var run = conn.sync && conn.sync.run;
+    return conn.status !== box.dataset.status || ACTIVE.indexOf(conn.sync.state) >= 0 ||
+      String(run ? run.id : "") !== box.dataset.run;
+  }
+
+  function reload() { window.location.reload(); }
+
+  // One timer for the whole page; `aria-busy` on the list while a check is out, so screen
+  // readers announce the cards' new states together.
+  function follow(list, boxes) {
+    var timer = null;
+    var asking = false;
+    var done = false;
+
+    function busy() {
+      return boxes.some(function (box) { return ACTIVE.indexOf(box.dataset.state) >= 0; });
     }
-    window.setTimeout(check, IDLE_CHECK);
+
+    function later(ms) {
+      if (done || document.visibilityState === "hidden") { return; }
+      timer = window.setTimeout(check, ms);
+    }
+
+    function settle(reply) {
+      var conns = {};
+      var finished = false;
+      var moved = false;
+      (reply ? reply.connections : []).forEach(function (conn) { conns[conn.id] = conn; });
+      boxes.forEach(function (box) {
+        var conn = conns[box.dataset.connection];
+        if (!conn) { return; }
+        if (ACTIVE.indexOf(box.dataset.state) < 0) {
+          moved = moved || changed(box, conn);
+        } else if (progressed(box, conn.sync)) {
+          box.dataset.reloading = "true";
+          finished = true;
+        }
+      });
+      if (finished) {
+        done = true;
+        window.setTimeout(reload, 600);  // a moment to read the final counts
+      } else if (moved) {
+        done = true;
+        reload();
+      } else {
+        later(busy() ? BUSY_CHECK : IDLE_CHECK);
+      }
+      list.removeAttribute("aria-busy");  // the live regions may speak now
+    }
+
+    function check() {
+      timer = null;
+      if (done || document.visibilityState === "hidden") { return; }
+      asking = true;
+      list.setAttribute("aria-busy", "true");
+      fetch(list.dataset.pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (reply) { return reply.ok ? reply.json() : null; })
+        .catch(function () { return null; })  // the app is restarting: ask again next tick
+        .then(function (reply) { asking = false; settle(reply); });
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") {
+        window.clearTimeout(timer);
+        timer = null;
+      } else if (timer === null && !asking) {
+        check();
+      }
+    });
+    later(busy() ? FIRST_CHECK : IDLE_CHECK);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll(".sync-state").forEach(function (box) {
-      if (ACTIVE.indexOf(box.dataset.state) >= 0) { watch(box); } else { follow(box); }
-    });
+    var list = document.querySelector("[data-poll-url]");
+    var boxes = Array.prototype.slice.call(document.querySelectorAll(".sync-state[data-connection]"));
+    if (list && boxes.length) { follow(list, boxes); }
   });
 })();
