@@ -12,6 +12,7 @@ import pytest
 from flask import Flask, jsonify
 from psycopg import pq
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import QueuePool
 
 from sandbox import create_app, extensions
 from sandbox.core import tenants
@@ -153,6 +154,30 @@ def test_a_call_whose_snapshot_connection_dropped_asks_on_its_reads_connection(
     sent.clear()
     pg_plaid.ok("/accounts/balance/get", access_token=token)
     assert len(answers) == 2 and answers[1] and sent == [], (answers, sent)
+
+
+@pytest.mark.parametrize("pg_app", ["on"], ids=["read_cache"], indirect=True)
+def test_asking_ahead_never_waits_for_the_pool(
+    pg_app: Flask, pg_plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pooled connection is out (a burst of slow calls): a call answered from the read
+    cache still asks for its snapshot on a connection of its own, and replies at once."""
+    token = pg_plaid.link_item()
+    pg_plaid.ok("/accounts/balance/get", access_token=token)  # the item is current now
+    before = pg_plaid.ok("/accounts/balance/get", access_token=token)  # read since then
+    answers = _snapshots_asked(monkeypatch)
+    pool = db.engine.pool
+    assert isinstance(pool, QueuePool)
+    monkeypatch.setattr(pool, "_timeout", 0.5)  # a wait for the pool fails fast, not in 30 s
+    held = [db.engine.raw_connection() for _ in range(pool.size() + pool._max_overflow)]
+    try:
+        again = pg_plaid.ok("/accounts/balance/get", access_token=token)
+        assert pg_app.test_client().get("/no-such-page").status_code == 404
+    finally:
+        for connection in held:
+            connection.close()
+    assert again["accounts"] == before["accounts"]
+    assert len(answers) == 2 and all(answers), answers
 
 
 def test_an_idle_connection_is_pinged_before_it_is_used(
