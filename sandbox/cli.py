@@ -222,6 +222,8 @@ def serve(
     ctx: click.Context, host: str | None, port: int | None, ready_file: str | None, shared: bool
 ) -> None:
     """Migrate, ensure the default tenant, print URL and keys, and serve."""
+    if ready_file:
+        _forget_ready_file(ready_file)
     with start_up():
         app = ctx.ensure_object(ScriptInfo).load_app()  # what ``with_appcontext`` does
         ctx.with_resource(app.app_context())
@@ -252,6 +254,8 @@ def serve(
         click.echo("stopped", err=True)
     finally:
         server.server_close()
+        if ready_file:
+            _forget_ready_file(ready_file)
 
 
 def _stop_gracefully(
@@ -351,6 +355,17 @@ def _listen(app: Flask, host: str, port: int) -> DrainingServer:
             reason = getattr(exc, "strerror", None) or exc
             raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
         return DrainingServer(host, port, app, fd=sock.fileno())
+
+
+def _forget_ready_file(path: str) -> None:
+    """Remove the ready file before a start and after a stop: one left by an earlier run would
+    tell a script polling for it that a server listens when none does (yet)."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot remove {path}: {exc.strerror}") from None
 
 
 def _write_atomically(path: str, text: str) -> None:

@@ -395,6 +395,17 @@ def test_serve_with_an_unwritable_ready_file_is_one_line(
     assert_one_line_error(result, f"cannot write {target}")
 
 
+def test_serve_that_cannot_start_leaves_no_earlier_ready_file(cli_env: dict[str, str]) -> None:
+    """A script waiting for the ready file (the README's ``until [ -s ready.json ]``) must not
+    take an earlier run's file for a server that is listening now."""
+    ready = Path(cli_env["DATABASE_URL"].removeprefix("sqlite:///")).parent / "ready.json"
+    ready.write_text('{"url": "http://127.0.0.1:1", "client_id": "old", "secret": "old"}')
+    env = {**cli_env, "SANDBOX_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:1/0"}
+    result = run_main(["serve", "--port", "0", "--ready-file", str(ready)], env)
+    assert_one_line_error(result, "SANDBOX_RATELIMIT_STORAGE_URL")
+    assert not ready.exists()
+
+
 def test_serve_refuses_to_start_without_its_catalogue(
     cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -443,6 +454,18 @@ def test_serve_on_port_zero_reports_the_bound_port_and_stops_on_sigterm(
     # SIGTERM (``docker stop``) stops it with exit status 0; unhandled, a container's first
     # process ignores it until Docker's SIGKILL.
     assert process.returncode == 0, err
+
+
+def test_serve_removes_its_ready_file_when_it_stops(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Once stopped, no ready file claims a server: the next run's waiting script blocks
+    until that run writes its own."""
+    process, _info = _serve(cli_env, tmp_path)
+    process.terminate()
+    _out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert not (tmp_path / "ready.json").exists()
 
 
 def _thread_started(pid: int, threads: int) -> int:
