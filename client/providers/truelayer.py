@@ -155,12 +155,25 @@ class TrueLayerProvider:
     def _survey(self, tokens: Tokens) -> tuple[list[tuple[str, dict[str, Any]]], dt.date]:
         """The accounts and cards, and the bank's today: ours, or the banks' latest update when
         their clock is ahead (a sandbox whose clock was moved forward)."""
-        token = tokens.access_token
-        found = [(ACCOUNTS, a) for a in self.api.results(token, "/accounts")]
-        cards = self._granted(tokens, "cards", "/cards")
-        found += [(CARDS, c) for c in cards or []]
+        found = self._listed(tokens)
         stamps = [day(obj.get("update_timestamp")) for _, obj in found]
         return found, max([self.today(), *(s for s in stamps if s)])
+
+    def _listed(self, tokens: Tokens) -> list[tuple[str, dict[str, Any]]]:
+        """The accounts, then the cards when granted, each with its kind."""
+        found = [(ACCOUNTS, a) for a in self.api.results(tokens.access_token, "/accounts")]
+        cards = self._granted(tokens, "cards", "/cards")
+        return found + [(CARDS, c) for c in cards or []]
+
+    def accounts(self, tokens: Tokens) -> list[LocalAccount]:
+        """The connection's accounts and cards with their balances, as a sync stores them: what
+        a new connection is stored with, and checked against the user's other connections
+        with (`client.sync.duplicates`), before its first sync. TrueLayer errors are raised as
+        they come (`neutral_errors` turns them into sync errors)."""
+        return [
+            self._account(tokens.access_token, tokens.ns, kind, raw)
+            for kind, raw in self._listed(tokens)
+        ]
 
     def _start(
         self, state: WindowState, found: list[tuple[str, dict[str, Any]]], today: dt.date

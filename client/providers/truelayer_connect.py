@@ -10,6 +10,7 @@ hands back the link the user must open; the redirect from that link completes it
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -22,17 +23,21 @@ from client.audit import AuditLog
 from client.crypto import TokenCipher
 from client.notify import Notifier, log_notifier
 from client.providers import errors
+from client.providers.model import LocalAccount
 from client.providers.truelayer import TrueLayerProvider, neutral_errors
 from client.providers.truelayer_api import (
     Tokens,
     TrueLayerAPI,
     TrueLayerError,
+    TrueLayerUnreachable,
     new_pkce_verifier,
 )
 from client.providers.truelayer_mapping import instant
 from client.store.db import Store
 from client.store.details import FLOW_LIFETIME, OAuthFlow
 from client.store.models import Connection, ConnectionStatus, Cut, utcnow
+from client.sync.accounts import upsert_account
+from client.sync.duplicates import refuse_linked_login, removed_unless_kept
 from client.sync.engine import PageHook, SyncEngine, SyncResult, get_connection
 
 UNKNOWN_FLOW = "UNKNOWN_STATE"
@@ -104,26 +109,51 @@ class TrueLayerSync:
         return self._create(flow.user_ref, tokens)
 
     def _create(self, user_ref: str, tokens: Tokens) -> int:
-        """Store a new connection with what /me says about it."""
-        with neutral_errors():
-            me = self.api.results(tokens.access_token, "/me")[0]
-        provider = me.get("provider") or {}
-        with self.store.session() as session:
-            conn = Connection(
-                provider=self.provider.name,
-                item_id=_item_id(tokens, me),
-                user_ref=user_ref,
-                access_token_enc=self.cipher.encrypt(tokens.dumps()),
-                institution_id=provider.get("provider_id"),
-                institution_name=Cut.institution_name(provider.get("display_name")),
-                consent_expires_at=instant(me.get("consent_expires_at")),
-                settings={"scopes": me.get("scopes") or []},
-            )
-            session.add(conn)
-            session.flush()
-            cid = conn.id
+        """Store a new connection with what /me says about it and its accounts and cards, unless
+        the user has connected that login already: then it is deleted at TrueLayer and
+        `DuplicateConnection` names the connection that has it (`client.sync.duplicates`, the
+        rule and lock Plaid's Items go through). The accounts are stored at once, so that a
+        second sign-in before the first sync has them to compare with. The connection is also
+        deleted at TrueLayer if the store fails to keep its tokens."""
+        audited = self.api.observed(self.audit.call_observer(None))  # as Plaid's /item/remove
+        delete = functools.partial(audited.delete_connection, tokens.access_token)
+        with removed_unless_kept(delete, (TrueLayerError, TrueLayerUnreachable)):
+            with neutral_errors():
+                me = self.api.results(tokens.access_token, "/me")[0]
+            accounts = self._accounts_if_listed(tokens)
+            provider = me.get("provider") or {}
+            institution_id = provider.get("provider_id")
+            with self.store.session() as session:
+                refuse_linked_login(
+                    session, self.provider.name, user_ref, institution_id, accounts, _reconsent
+                )
+                conn = Connection(
+                    provider=self.provider.name,
+                    item_id=_item_id(tokens, me),
+                    user_ref=user_ref,
+                    access_token_enc=self.cipher.encrypt(tokens.dumps()),
+                    institution_id=institution_id,
+                    institution_name=Cut.institution_name(provider.get("display_name")),
+                    consent_expires_at=instant(me.get("consent_expires_at")),
+                    settings={"scopes": me.get("scopes") or []},
+                )
+                session.add(conn)
+                session.flush()
+                for account in accounts:
+                    upsert_account(session, conn, account)
+                cid = conn.id
         self.audit.record_consent("connected", cid)
         return cid
+
+    def _accounts_if_listed(self, tokens: Tokens) -> list[LocalAccount]:
+        """A new connection's accounts and cards, or none when the bank refuses to list them
+        (a sign-in it no longer accepts, a bank that is down): the connection is stored all
+        the same and its first sync records the bank's error for the user to act on; with no
+        account to compare, it is no duplicate (`live_twin`)."""
+        try:
+            return self.provider.accounts(tokens)
+        except TrueLayerError:
+            return []
 
     # -- syncing ---------------------------------------------------------------------------
 
@@ -254,6 +284,12 @@ def _item_id(tokens: Tokens, me: dict[str, Any]) -> str:
     """The connection's `item_id`: its namespace and TrueLayer's credentials id (new for every
     sign-in at the bank)."""
     return f"tl:{tokens.ns}:{me.get('credentials_id') or ''}"[:100]
+
+
+def _reconsent(connection_id: int) -> str:
+    """How a TrueLayer connection whose consent ended is repaired: re-consent, same connection
+    (`bank-client reconnect` serves Plaid Items only)."""
+    return f"by renewing its consent (TrueLayerSync.reconsent({connection_id}))"
 
 
 def _challenge(verifier: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +19,9 @@ from client.notify import Notifier, log_notifier
 from client.providers.model import LocalAccount
 from client.providers.plaid import PlaidProvider, map_account
 from client.store.db import Store
-from client.store.locks import hold_for_user
 from client.store.models import Account, Connection, ConnectionStatus, Cut
 from client.sync.accounts import upsert_account
-from client.sync.duplicates import LINK_LOCK, DuplicateConnection, live_twin
+from client.sync.duplicates import refuse_linked_login, removed_unless_kept
 from client.sync.engine import PageHook, SyncEngine, SyncResult
 from client.sync.engine import get_connection as _get
 
@@ -208,9 +207,8 @@ class BankSync:
             with self.store.session() as session:  # apart: the lock must start its own
                 user_ref = owner(session)  # transaction; a connection's user never changes
             with self.store.session() as session:
-                hold_for_user(session, LINK_LOCK, user_ref)
-                conn = choose(session, linked)
                 _refuse_duplicate(session, user_ref, linked)
+                conn = choose(session, linked)
                 relinked = conn.id is not None  # a new connection has no id before it is flushed
                 session.add(conn)
                 cid = self._attach(session, conn, linked)
@@ -227,20 +225,10 @@ class BankSync:
             accounts = [map_account(a) for a in api.accounts_get(token)["accounts"]]
         return _Linked(str(exchange["item_id"]), token, item, accounts)
 
-    @contextlib.contextmanager
-    def _removed_unless_kept(self, token: str) -> Iterator[None]:
+    def _removed_unless_kept(self, token: str) -> contextlib.AbstractContextManager[None]:
         """Remove the new Item at the provider if what follows fails before the store keeps its
-        token: the token would be lost, and the Item left linked, billed and sending webhooks
-        that no connection answers. Best effort: the first error is the one raised."""
-        try:
-            yield
-        except BaseException as exc:
-            try:
-                self.client_for(None).item_remove(token)
-            except ClientError:
-                if isinstance(exc, DuplicateConnection):
-                    exc.new_item_removed = False  # its message must not say it was
-            raise
+        token (`removed_unless_kept`): no connection would answer its webhooks."""
+        return removed_unless_kept(lambda: self.client_for(None).item_remove(token), (ClientError,))
 
     def _attach(self, session: Session, conn: Connection, linked: _Linked) -> int:
         """Give `conn` the Item: its encrypted token, institution and accounts (taking over the
@@ -435,12 +423,18 @@ def _match_accounts(session: Session, conn: Connection, accounts: list[LocalAcco
 
 
 def _refuse_duplicate(session: Session, user_ref: str, linked: _Linked) -> None:
-    """Raise `DuplicateConnection` when `user_ref` has linked the new Item's login already
-    (`client.sync.duplicates`); the caller removes the Item at the provider."""
+    """Hold the user's link lock, then raise `DuplicateConnection` when `user_ref` has linked
+    the new Item's login already (`client.sync.duplicates`); the caller removes the Item at the
+    provider."""
     institution_id = linked.item.get("institution_id")
-    twin = live_twin(session, PlaidProvider.name, user_ref, institution_id, linked.accounts)
-    if twin is not None:
-        raise DuplicateConnection(twin.id, twin.institution_name, twin.status)
+    refuse_linked_login(
+        session, PlaidProvider.name, user_ref, institution_id, linked.accounts, _update_mode
+    )
+
+
+def _update_mode(connection_id: int) -> str:
+    """How a Plaid connection waiting for a sign-in is repaired: update mode, same Item."""
+    return f"in update mode (bank-client reconnect {connection_id})"
 
 
 def _takes_over(conn: Connection, linked: _Linked) -> bool:

@@ -315,17 +315,18 @@ def test_a_truelayer_connection_in_trouble_offers_no_action_that_answers_409(
     """A TrueLayer connection whose consent ended, whose bank failed, or that was disconnected
     showed `reconnect` or `retry`, which this app then refused with a 409: it offers nothing,
     the app embedding TrueLayerSync renews or syncs it."""
+    # bob's: alice may have connected the mock login in this shared world (a second is refused)
     tl = truelayer_sync(world.tenant, world.bank.store, world.bank.cipher)
-    locked = connect(tl, "alice", "error.wrong_credentials", "error")
-    failing = connect(tl, "alice", "error.internal_error", "error")
-    gone = connect(tl, "alice")
+    locked = connect(tl, "bob", "error.wrong_credentials", "error")
+    failing = connect(tl, "bob", "error.internal_error", "error")
+    gone = connect(tl, "bob")
     assert not tl.sync(locked).ok and not tl.sync(failing).ok
     tl.disconnect(gone)
     tl.api.close()
     for cid, status in ((locked, "login_required"), (failing, "error"), (gone, "disconnected")):
-        conn = world.get("alice", f"/api/v1/connections/{cid}").json
+        conn = world.get("bob", f"/api/v1/connections/{cid}").json
         assert (conn["provider"], conn["status"]) == ("truelayer", status)
         assert conn["action"] is None, conn
-    listed = world.get("alice", "/api/v1/connections").json["connections"]
+    listed = world.get("bob", "/api/v1/connections").json["connections"]
     mine = {locked, failing, gone}
     assert {c["id"]: c["action"] for c in listed if c["id"] in mine} == dict.fromkeys(mine)
