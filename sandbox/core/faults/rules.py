@@ -60,13 +60,22 @@ def add_rule(
     return rule
 
 
-def header_rule(session: Session, tenant: Tenant, header: str, dialect: str) -> dict[str, Any]:
-    """The one-off rule of a ``Sandbox-Fault`` header, held to a stored rule's checks: one
-    naming an unknown institution or an item the tenant lacks is the caller's mistake, refused
-    naming ``Sandbox-Fault.<field>``, not a test run silently without its fault."""
-    spec = faults.parse_header(header, dialect)
-    _check_known(session, tenant, spec, field_prefix=faults.HEADER_FIELD_PREFIX)
-    return spec
+def header_rule(
+    session: Session, tenant: Tenant, header: str, ctx: faults.Context
+) -> dict[str, Any] | None:
+    """The one-off rule of a ``Sandbox-Fault`` header if it applies to this call, matched as
+    a stored rule is: a header an app sends with every call (an SDK's default headers) fires
+    only on the calls its endpoint, item and institution name. On a call of an endpoint it
+    names but of another item or institution, it is held to a stored rule's checks: naming
+    an unknown institution or an item the tenant lacks (removed, another tenant's) is the
+    caller's mistake, refused naming ``Sandbox-Fault.<field>``, not a test run silently
+    without its fault. (A call it matches names its own item, so there is nothing to look up.)"""
+    spec = faults.parse_header(header, ctx.dialect)
+    if faults.matches(spec, ctx):
+        return spec
+    if faults.matches({**spec, "item_id": None, "institution_id": None}, ctx):
+        _check_known(session, tenant, spec, field_prefix=faults.HEADER_FIELD_PREFIX)
+    return None
 
 
 def _check_known(
@@ -180,10 +189,8 @@ def evaluate(
     with the item); otherwise it is looked up.
     """
     if header:
-        spec = header_rule(session, tenant, header, ctx.dialect)
-        # Matched as a stored rule is: a header an app sends with every call (an SDK's default
-        # headers) fires only on the calls its endpoint, item and institution name.
-        if faults.matches(spec, ctx) and faults.fires(spec, 1, now, tenant.seed):
+        spec = header_rule(session, tenant, header, ctx)
+        if spec is not None and faults.fires(spec, 1, now, tenant.seed):
             return _decide(spec, 1, ctx, tenant.seed, "header", None), False
     refused = rate_limited(tenant, ctx, limiter, limits) if limiter and limits else None
     if refused is not None:

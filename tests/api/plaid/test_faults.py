@@ -727,3 +727,20 @@ def test_a_fault_header_fires_only_on_the_calls_it_names(plaid: PlaidClient) -> 
     assert with_fault_header(plaid, "/accounts/get", other, header).status_code == 200
     error = with_fault_header(plaid, "/accounts/get", token, header).get_json()
     assert error["error_code"] == "ITEM_LOCKED", error
+
+
+def test_a_fault_header_naming_a_removed_item_troubles_only_the_calls_it_names(
+    plaid: PlaidClient,
+) -> None:
+    """An app's default header naming an item it has since removed: calls of the endpoints
+    the header names are refused naming the item (the fault can no longer fire), the others
+    answer as usual."""
+    gone, token = plaid.link_item(), plaid.link_item()
+    header = json.dumps(
+        {"error_code": "ITEM_LOCKED", "endpoint": "/accounts/get", "item_id": _item_id(plaid, gone)}
+    )
+    plaid.ok("/item/remove", access_token=gone)
+    assert with_fault_header(plaid, "/item/get", token, header).status_code == 200
+    error = with_fault_header(plaid, "/accounts/get", token, header).get_json()
+    assert error["error_code"] == "INVALID_FIELD", error
+    assert error["error_message"].startswith("unknown Sandbox-Fault.item_id")
