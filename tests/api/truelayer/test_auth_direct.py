@@ -145,3 +145,25 @@ def test_the_auth_link_without_consent_id_still_asks_for_consent(tl_auth: AuthDi
     signed_in = tl_auth.post(dialog, "login", username="john", password="doe")
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == dialog
     assert f'action="{urlsplit(dialog).path}/consent"' in tl_auth.client.get(dialog).text
+
+
+def test_the_apps_consent_covers_only_the_provider_it_names(tl_auth: AuthDialog) -> None:
+    """The app asked the user's consent for ``provider_id`` only: the user who goes Back from
+    its sign-in and picks another bank (here one with its own OAuth page) gets the consent
+    page for that one. It returned the code straight from the bank."""
+    dialog = tl_auth.open(provider_id="mock", consent_id="c-for-mock").headers["Location"]
+    assert tl_auth.post(dialog, "back").status_code == 303
+    chosen = tl_auth.post(dialog, "provider", provider_id="ob-monzo")
+    callback = bank_approve(tl_auth, chosen.headers["Location"], "user_good", "pass_good")
+    returned = tl_auth.client.get(callback)
+    assert returned.status_code == 303 and returned.headers["Location"] == dialog
+    assert f'action="{urlsplit(dialog).path}/consent"' in tl_auth.client.get(dialog).text
+
+
+def test_another_provider_picked_at_the_sign_in_asks_for_consent(tl_auth: AuthDialog) -> None:
+    """The same without Back: the provider form posted from the sign-in step."""
+    dialog = tl_auth.open(provider_id="mock", consent_id="c-for-mock").headers["Location"]
+    chosen = tl_auth.post(dialog, "provider", provider_id="ob-monzo")
+    callback = bank_approve(tl_auth, chosen.headers["Location"], "user_good", "pass_good")
+    returned = tl_auth.client.get(callback)
+    assert returned.status_code == 303 and returned.headers["Location"] == dialog
