@@ -103,6 +103,9 @@ def test_the_documents_optional_fields_are_taken(
         ({"scope": ["info"]}, "scope", "invalid_request"),
         ({"response_type": "token"}, "response_type", "invalid_request"),
         ({"response_mode": "fragment"}, "response_mode", "invalid_request"),
+        ({"response_mode": "query"}, "response_mode", "invalid_request"),  # its enum: form_post
+        ({"providers": "xs2a-ing"}, "providers", "invalid_request"),  # not in the schema
+        ({"reconsent_token": "abc"}, "reconsent_token", "invalid_request"),
         (
             {"code_challenge": CHALLENGE, "code_challenge_method": "plain"},
             "code_challenge_method",
@@ -127,6 +130,16 @@ def test_refusals_are_401_naming_the_field(
     body = reply.get_json()
     assert (reply.status_code, body["error"]) == (401, error), body
     assert body["error_details"]["parameter"] == field
+
+
+def test_an_unknown_client_is_the_documents_unauthorized_client_example(
+    tl_auth: AuthDialog,
+) -> None:
+    """Its text, not the token endpoint's mention of a ``client_secret`` this body lacks."""
+    body = tl_auth.authuri(client_id="no-such-client").get_json()
+    assert body["error_description"] == (
+        "The client credentials you have entered are incorrect. Please check and try again."
+    )
 
 
 def test_a_body_that_is_not_a_json_object_is_refused(tl_auth: AuthDialog) -> None:
