@@ -16,12 +16,10 @@ import gc
 import importlib
 import importlib.util
 import json
-import os
 import secrets
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +32,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from .failures import one_line
+from .ready_file import ReadyFile
 
 if TYPE_CHECKING:
     from .core import tenants
@@ -222,8 +221,9 @@ def serve(
     ctx: click.Context, host: str | None, port: int | None, ready_file: str | None, shared: bool
 ) -> None:
     """Migrate, ensure the default tenant, print URL and keys, and serve."""
-    if ready_file:
-        _forget_ready_file(ready_file)
+    ready = ReadyFile(ready_file) if ready_file else None
+    if ready:
+        ready.forget_stale()
     with start_up():
         app = ctx.ensure_object(ScriptInfo).load_app()  # what ``with_appcontext`` does
         ctx.with_resource(app.app_context())
@@ -243,19 +243,21 @@ def serve(
         server = _listen(app, app.config["HOST"], app.config["PORT"] if port is None else port)
         app.config["PORT"] = server.port  # the port really bound (0 picks one)
     try:
-        _announce(app, server, keys, ready_file)
+        _announce(app, server, keys, ready)
         dispatcher = None
         if app.config["WEBHOOK_DISPATCHER"] == "thread":
             dispatcher = webhook_worker.start(app)
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
         server.serve_forever()
+        if ready:
+            ready.withdraw()  # before the drain: the port is about to close
         _stop_gracefully(server, dispatcher, app.config["SHUTDOWN_GRACE_SECONDS"])
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     finally:
         server.server_close()
-        if ready_file:
-            _forget_ready_file(ready_file)
+        if ready:
+            ready.withdraw()
 
 
 def _stop_gracefully(
@@ -322,14 +324,14 @@ def _check_rate_limit_storage(app: Flask) -> None:
 
 
 def _announce(
-    app: Flask, server: DrainingServer, keys: tenants.Keys, ready_file: str | None
+    app: Flask, server: DrainingServer, keys: tenants.Keys, ready: ReadyFile | None
 ) -> None:
     """The ready file (if asked), then the JSON line on stdout and the banner on stderr."""
     url = f"http://{server.host}:{server.port}"
-    ready = {"url": url, "client_id": keys.client_id, "secret": keys.secret}
-    if ready_file:
-        _write_atomically(ready_file, json.dumps(ready))
-    click.echo(json.dumps(ready))
+    announced = json.dumps({"url": url, "client_id": keys.client_id, "secret": keys.secret})
+    if ready:
+        ready.write(announced)
+    click.echo(announced)
     click.echo(
         f"\n  Bank sandbox listening on {url}\n"
         f"  PLAID-CLIENT-ID  {keys.client_id}\n  PLAID-SECRET     {keys.secret}\n"
@@ -355,28 +357,6 @@ def _listen(app: Flask, host: str, port: int) -> DrainingServer:
             reason = getattr(exc, "strerror", None) or exc
             raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
         return DrainingServer(host, port, app, fd=sock.fileno())
-
-
-def _forget_ready_file(path: str) -> None:
-    """Remove the ready file before a start and after a stop: one left by an earlier run would
-    tell a script polling for it that a server listens when none does (yet)."""
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise click.ClickException(f"cannot remove {path}: {exc.strerror}") from None
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write then rename, so a reader polling for the file never sees half of it."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _safe_url(app: Flask) -> str:

@@ -121,9 +121,10 @@ class _Rule:
 # A plural (``FEES``, ``DIVIDENDS``) of a keyword's last word: every alternative takes one, so a
 # rule names a word once. Only ``S`` and ``ES``: a looser ending would read other words
 # (``FEED`` is no fee). The other forms banks print are spelt where a rule needs them:
-# ``SALARIES``, ``DEPOSITED``, and a transfer's inside a phrase, written with ``TRANSFERRED``.
+# ``SALARIES``, ``DEPOSITED``, and a transfer's inside a phrase, written with ``TRANSFER_WORDS``
+# (TRANSFER, TRANSFERS, TRANSFERRED, TRANSFERRING, XFER, XFERS).
 PLURAL = "(?:E?S)?"
-TRANSFERRED = "(?:TRANSFER(?:S|RED|RING)?|XFERS?)"
+TRANSFER_WORDS = "(?:TRANSFER(?:S|RED|RING)?|XFERS?)"
 
 
 def _keyword(words: str) -> re.Pattern[str]:
@@ -163,16 +164,16 @@ def _rules() -> tuple[_Rule, ...]:
         _rule("AUTO LOAN|AUTO", "LOAN_PAYMENTS_CAR_PAYMENT"),
         _rule("LOAN", "LOAN_PAYMENTS_OTHER_PAYMENT"),
         _rule(
-            f"{TRANSFERRED} (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST(?:MENTS?)?)",
+            f"{TRANSFER_WORDS} (?:TO|FROM) .*(?:IRA|401K|ROTH|BROKERAGE|INVEST(?:MENTS?)?)",
             "TRANSFER_IN_INVESTMENT_AND_RETIREMENT_FUNDS",
             "TRANSFER_OUT_INVESTMENT_AND_RETIREMENT_FUNDS",
         ),
         _rule(
-            f"{TRANSFERRED} (?:TO SAV(?:INGS)?|FROM CHK|FROM CHECKING)",
+            f"{TRANSFER_WORDS} (?:TO SAV(?:INGS)?|FROM CHK|FROM CHECKING)",
             "TRANSFER_IN_SAVINGS",
             "TRANSFER_OUT_SAVINGS",
         ),
-        _rule(TRANSFERRED, "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
+        _rule(TRANSFER_WORDS, "TRANSFER_IN_ACCOUNT_TRANSFER", "TRANSFER_OUT_ACCOUNT_TRANSFER"),
         _rule("RENT|LEASE", "TRANSFER_IN_OTHER_TRANSFER_IN", "RENT_AND_UTILITIES_RENT"),
         _rule("DEPOSIT(?:ED)?", "TRANSFER_IN_DEPOSIT", "TRANSFER_OUT_OTHER_TRANSFER_OUT"),
     )

@@ -232,10 +232,14 @@ def dialog_action(dialog_id: str, action: str) -> Page:
 
 
 def choose_provider(dialog_id: str, dialog: dict[str, Any]) -> Page:
-    """The user picked a bank: its sign-in form here, or its own OAuth page."""
+    """The user picked a bank: its sign-in form here, or its own OAuth page. A direct bank
+    link's consent (``app_consent``) was the app's for the provider it named: another bank
+    (picked after Back, or posted from the sign-in) gets the consent page."""
     provider_id = request.form.get("provider_id", "")
     if provider_id not in dialog["offered"] and provider_id != dialog.get("provider"):
         raise errors.InvalidField("choose one of the banks offered", field="provider_id")
+    if provider_id != dialog.get("provider"):
+        dialog["app_consent"] = None
     dialog.update(provider=provider_id, step=LOGIN)
     save(dialog_id, dialog)
     if providers.get(provider_id).uses_bank_page:

@@ -20,11 +20,15 @@ from ..core import errors
 from ..core.bank import find_app_client
 from ..extensions import current_session, tenant_bank
 from . import providers
-from .auth_link import direct_params, link_problem, link_url
+from .auth_link import DIRECT_OPTIONAL, direct_params, link_problem, link_url
 from .auth_tokens import body, optional, required
 from .blueprint import bp
 
 REQUIRED = ("response_type", "client_id", "redirect_uri", "scope", "consent_id", "provider_id")
+UNUSED = ("user", "auth_inputs", "tracking_id", "data_use_description")
+# The request schema's properties (``additionalProperties: false``): the auth link's own
+# ``providers`` and ``reconsent_token`` are not among them.
+SCHEMA_FIELDS = frozenset((*REQUIRED, *DIRECT_OPTIONAL, *UNUSED))
 USER_FIELDS = ("id", "name", "email", "phone")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
@@ -33,6 +37,8 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 def v1_authuri() -> Response:
     """The direct bank link for the body's client, redirect URI, scopes and provider."""
     fields = body()
+    if unknown := sorted(set(fields) - SCHEMA_FIELDS):
+        raise errors.InvalidField(f"{unknown[0]} is not a field of this body", field=unknown[0])
     given = {name: required(fields, name) for name in REQUIRED}
     client = find_app_client(current_session(), given["client_id"])
     tenant_bank(client.tenant).grants.check_redirect(client, given["redirect_uri"])
@@ -42,6 +48,10 @@ def v1_authuri() -> Response:
     for name in ("tracking_id", "data_use_description"):
         optional(fields, name)
     params = direct_params(given, fields)
+    if params.get("response_mode", "form_post") != "form_post":  # the schema's enum
+        raise errors.InvalidField("response_mode must be form_post", field="response_mode")
+    # The dialog's OAuth code (``problem.error``, e.g. unsupported_response_type) is for the
+    # redirect back to the app; this path answers every refusal as invalid_request.
     if problem := link_problem(params):
         raise errors.InvalidField(problem.description, field=problem.field)
     return jsonify(result=link_url(params), success=True)

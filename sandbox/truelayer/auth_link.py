@@ -4,7 +4,8 @@ The dialog (``GET /?response_type=code...``) checks a link with :func:`link_prob
 sends a refused one back to the app as an OAuth error; ``POST /v1/authuri`` checks the
 link it is about to hand out with the same function and answers the problem as JSON
 naming the parameter. :func:`reconsent_link` (extension's ``user_input_link``,
-``/v1/reauthuri``) and :func:`direct_link` (``/v1/authuri``) build links to the dialog.
+``/v1/reauthuri``) and :func:`direct_params` with :func:`link_url` (``/v1/authuri``)
+build links to the dialog.
 """
 
 from __future__ import annotations

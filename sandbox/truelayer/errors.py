@@ -136,11 +136,15 @@ AUTH_ERRORS: dict[type[errors.CoreError], TrueLayerError] = {
 # ``/api/debug`` answers a token whose connection is over (expired or deleted) with its 400
 # example, ``invalid_request``. ``/v1/authuri`` also answers only 200, 401 and 500: a field
 # missing or refused is 401 ``invalid_request`` naming it, an unknown ``client_id`` its
-# ``unauthorized_client`` example ("The client credentials you have entered are incorrect").
+# ``unauthorized_client`` example's text (its ``error_details`` also names ``client_id``).
 ENDPOINT_ERRORS: dict[str, dict[type[errors.CoreError], TrueLayerError]] = {
     "truelayer.v1_authuri": {
         errors.InvalidRequest: TrueLayerError(401, "invalid_request"),
-        errors.InvalidClient: TrueLayerError(401, "unauthorized_client"),
+        errors.InvalidClient: TrueLayerError(
+            401,
+            "unauthorized_client",
+            "The client credentials you have entered are incorrect. Please check and try again.",
+        ),
     },
     "truelayer.v1_reauthuri": {
         errors.InvalidRequest: TrueLayerError(401, "invalid_request"),

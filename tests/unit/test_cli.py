@@ -468,6 +468,46 @@ def test_serve_removes_its_ready_file_when_it_stops(
     assert not (tmp_path / "ready.json").exists()
 
 
+def test_serve_on_a_taken_port_leaves_the_running_servers_ready_file(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A second ``serve`` on the same port and ready file cannot bind: it must leave the file
+    of the server that listens there (it removed it, then failed)."""
+    process, info = _serve(cli_env, tmp_path)
+    ready = tmp_path / "ready.json"
+    written = ready.read_text()
+    try:
+        port = info["url"].rsplit(":", 1)[1]
+        result = run_main(["serve", "--port", port, "--ready-file", str(ready)], cli_env)
+        assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port}")
+        assert ready.read_text() == written
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_a_stopping_server_leaves_the_ready_file_its_successor_wrote(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """An overlapping restart: the new server, on another port, writes the shared ready file
+    while the old one still runs; stopping the old one must not remove the new one's file."""
+    old, old_info = _serve(cli_env, tmp_path)
+    ready = tmp_path / "ready.json"
+    ready.unlink()  # so that ``_serve`` waits for the new server's file
+    try:
+        new, new_info = _serve(cli_env, tmp_path)
+    finally:
+        old.terminate()
+        old.communicate(timeout=30)
+    try:
+        assert new_info["url"] != old_info["url"]
+        assert json.loads(ready.read_text()) == new_info
+    finally:
+        new.terminate()
+        new.communicate(timeout=30)
+    assert not ready.exists()
+
+
 def _thread_started(pid: int, threads: int) -> int:
     """How many threads process ``pid`` has, once it has more than ``threads`` (``serve``
     starts one per connection it takes)."""
@@ -483,8 +523,9 @@ def test_sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """``docker stop`` during a slow call: the call gets its whole reply (it was a reset
-    connection), the port refuses new connections meanwhile, a connection that has sent
-    nothing (a browser's preconnect) is closed rather than waited for, and ``serve`` exits 0."""
+    connection), the port refuses new connections meanwhile and the ready file is gone, a
+    connection that has sent nothing (a browser's preconnect) is closed rather than waited
+    for, and ``serve`` exits 0."""
     settings = {"SANDBOX_WEBHOOK_DISPATCHER": "off", "SANDBOX_SHUTDOWN_GRACE_SECONDS": "600"}
     process, info = _serve({**cli_env, **settings}, tmp_path)
     host, port = info["url"].removeprefix("http://").rsplit(":", 1)
@@ -518,6 +559,7 @@ def test_sigterm_lets_the_call_in_flight_finish_and_refuses_new_connections(
             assert time.monotonic() < deadline, "serve kept accepting connections"
             time.sleep(0.05)
         assert process.poll() is None  # refusing while the call is still in flight
+        assert not (tmp_path / "ready.json").exists()  # no file names a closed port
         reply = call.getresponse()
         assert reply.status == 200
         assert len(json.loads(reply.read())["institutions"]) == 2

@@ -103,6 +103,9 @@ def test_the_documents_optional_fields_are_taken(
         ({"scope": ["info"]}, "scope", "invalid_request"),
         ({"response_type": "token"}, "response_type", "invalid_request"),
         ({"response_mode": "fragment"}, "response_mode", "invalid_request"),
+        ({"response_mode": "query"}, "response_mode", "invalid_request"),  # its enum: form_post
+        ({"providers": "xs2a-ing"}, "providers", "invalid_request"),  # not in the schema
+        ({"reconsent_token": "abc"}, "reconsent_token", "invalid_request"),
         (
             {"code_challenge": CHALLENGE, "code_challenge_method": "plain"},
             "code_challenge_method",
@@ -129,6 +132,16 @@ def test_refusals_are_401_naming_the_field(
     assert body["error_details"]["parameter"] == field
 
 
+def test_an_unknown_client_is_the_documents_unauthorized_client_example(
+    tl_auth: AuthDialog,
+) -> None:
+    """Its text, not the token endpoint's mention of a ``client_secret`` this body lacks."""
+    body = tl_auth.authuri(client_id="no-such-client").get_json()
+    assert body["error_description"] == (
+        "The client credentials you have entered are incorrect. Please check and try again."
+    )
+
+
 def test_a_body_that_is_not_a_json_object_is_refused(tl_auth: AuthDialog) -> None:
     reply = tl_auth.client.post("/v1/authuri", data=b"[1]", content_type="application/json")
     body = reply.get_json()
@@ -145,3 +158,25 @@ def test_the_auth_link_without_consent_id_still_asks_for_consent(tl_auth: AuthDi
     signed_in = tl_auth.post(dialog, "login", username="john", password="doe")
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == dialog
     assert f'action="{urlsplit(dialog).path}/consent"' in tl_auth.client.get(dialog).text
+
+
+def test_the_apps_consent_covers_only_the_provider_it_names(tl_auth: AuthDialog) -> None:
+    """The app asked the user's consent for ``provider_id`` only: the user who goes Back from
+    its sign-in and picks another bank (here one with its own OAuth page) gets the consent
+    page for that one. It returned the code straight from the bank."""
+    dialog = tl_auth.open(provider_id="mock", consent_id="c-for-mock").headers["Location"]
+    assert tl_auth.post(dialog, "back").status_code == 303
+    chosen = tl_auth.post(dialog, "provider", provider_id="ob-monzo")
+    callback = bank_approve(tl_auth, chosen.headers["Location"], "user_good", "pass_good")
+    returned = tl_auth.client.get(callback)
+    assert returned.status_code == 303 and returned.headers["Location"] == dialog
+    assert f'action="{urlsplit(dialog).path}/consent"' in tl_auth.client.get(dialog).text
+
+
+def test_another_provider_picked_at_the_sign_in_asks_for_consent(tl_auth: AuthDialog) -> None:
+    """The same without Back: the provider form posted from the sign-in step."""
+    dialog = tl_auth.open(provider_id="mock", consent_id="c-for-mock").headers["Location"]
+    chosen = tl_auth.post(dialog, "provider", provider_id="ob-monzo")
+    callback = bank_approve(tl_auth, chosen.headers["Location"], "user_good", "pass_good")
+    returned = tl_auth.client.get(callback)
+    assert returned.status_code == 303 and returned.headers["Location"] == dialog
