@@ -166,14 +166,13 @@ class TrueLayerProvider:
         return found + [(CARDS, c) for c in cards or []]
 
     def accounts(self, tokens: Tokens) -> list[LocalAccount]:
-        """The connection's accounts and cards with their balances, as a sync stores them: what
-        a new connection is stored with, and checked against the user's other connections
-        with (`client.sync.duplicates`), before its first sync. TrueLayer errors are raised as
+        """The connection's accounts and cards as the bank lists them, without balances: what a
+        new connection is stored with, and checked against the user's other connections with
+        (`client.sync.duplicates` compares names, masks, types and subtypes only), before its
+        first sync reads the balances. One listing call (two with cards), not one more per
+        account: a balance read failing cannot defeat the check. TrueLayer errors are raised as
         they come (`neutral_errors` turns them into sync errors)."""
-        return [
-            self._account(tokens.access_token, tokens.ns, kind, raw)
-            for kind, raw in self._listed(tokens)
-        ]
+        return [self._mapped(tokens.ns, kind, raw, {}) for kind, raw in self._listed(tokens)]
 
     def _start(
         self, state: WindowState, found: list[tuple[str, dict[str, Any]]], today: dt.date
@@ -235,11 +234,16 @@ class TrueLayerProvider:
     def _account(self, token: str, ns: str, kind: str, raw: dict[str, Any]) -> LocalAccount:
         """The account or card with its balance."""
         balance = self.api.results(token, f"/{kind}/{raw['account_id']}/balance")
-        values = balance[0] if balance else {}
+        return self._mapped(ns, kind, raw, balance[0] if balance else {})
+
+    def _mapped(
+        self, ns: str, kind: str, raw: dict[str, Any], balance: dict[str, Any]
+    ) -> LocalAccount:
+        """The account or card with `balance` (empty: balances unknown yet)."""
         app = self.api.config.client_id
         if kind == CARDS:
-            return map_card_account(ns, raw, values, app=app)
-        return map_account(ns, raw, values, app=app)
+            return map_card_account(ns, raw, balance, app=app)
+        return map_account(ns, raw, balance, app=app)
 
     def _facts(self, tokens: Tokens, kind: str, raw: dict[str, Any]) -> AccountFacts:
         """The card itself, or the account's standing orders and direct debits (None when not

@@ -87,7 +87,10 @@ class TrueLayerSync:
 
     def complete(self, redirect_url: str) -> int:
         """The redirect back (its URL, or a form post's fields as a query): exchange the code
-        and store the connection; returns its local id."""
+        and store the connection; returns its local id. A completion that fails (a
+        `client.providers.errors.SyncError`: TrueLayer down or rate limiting, a refused code)
+        keeps nothing and cannot be repeated, the code and its flow being spent: the user
+        starts again from `auth_link`."""
         query = {k: v[0] for k, v in parse_qs(urlsplit(redirect_url).query).items()}
         return self.complete_with(query)
 
@@ -147,13 +150,24 @@ class TrueLayerSync:
 
     def _accounts_if_listed(self, tokens: Tokens) -> list[LocalAccount]:
         """A new connection's accounts and cards, or none when the bank refuses to list them
-        (a sign-in it no longer accepts, a bank that is down): the connection is stored all
-        the same and its first sync records the bank's error for the user to act on; with no
-        account to compare, it is no duplicate (`live_twin`)."""
+        for a sign-in it no longer accepts (a login or consent error): the connection is stored
+        all the same and its first sync records the error for the user to act on; with no
+        account to compare, it is no duplicate (`live_twin`). Any other failure, a temporary
+        one (429, 5xx, the network) included, is raised as its provider-neutral error: the
+        connection, unchecked, is deleted at TrueLayer (`_create`) and the user signs in again
+        from a new `auth_link`."""
         try:
-            return self.provider.accounts(tokens)
-        except TrueLayerError:
+            with neutral_errors():
+                return self.provider.accounts(tokens)
+        except errors.LoginRequired:
             return []
+        except errors.ProviderUnavailable as exc:
+            raise errors.ProviderUnavailable(
+                exc.code,
+                f"{exc.message}; the new connection was not kept: sign in again "
+                "(TrueLayerSync.auth_link)",
+                request_id=exc.request_id,
+            ) from exc
 
     # -- syncing ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ without a reload."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import time
@@ -504,3 +505,82 @@ def test_one_poll_still_updates_each_card(
     expect(locked.get_by_role("button", name="Sign in again")).to_be_visible()
     expect(page.get_by_role("button", name="Sign in again")).to_have_count(2)
     assert polls.tick() == [POLL], "the reloaded page polls as before"
+
+
+FIRST_CHECK_MS, MAX_BACKOFF_MS = 300, 60000  # as in client/app/static/app.js
+
+
+def busy_card(page: Page, app_url: str, service: AppService) -> Polls:
+    """Alice's connections page with one connection whose sync is queued (no worker runs it)."""
+    link_logins(service, SIX_LOGINS[:1])
+    polls = Polls(page, app_url)
+    sign_in_to(page, app_url + "/connections")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sync now").click()
+    expect(page.locator(".sync-state")).to_have_attribute("data-state", "queued")
+    return polls
+
+
+def answer_polls(page: Page, app_url: str, **reply: object) -> None:
+    """The app's poll answers `reply` (as a failing, signed-out or changed app would)."""
+    page.route(app_url + POLL, lambda route: route.fulfill(**reply))  # type: ignore[arg-type]
+
+
+def test_failed_polls_back_off_while_a_sync_is_shown(
+    page: Page, quiet_demo: tuple[str, AppService]
+) -> None:
+    """A page showing a sync asked every 0.4 s for as long as the app answered 500s: failed
+    checks now wait 3 s, then twice as long each time up to a minute; an answer again brings
+    the sync's pace back."""
+    app_url, service = quiet_demo
+    polls = busy_card(page, app_url, service)
+    answer_polls(page, app_url, status=500, body="down")
+    assert polls.tick(FIRST_CHECK_MS) == [POLL]
+    asked_at = [0]  # seconds of page time (which flows on while the test waits: ±1 s)
+    for second in range(1, 400):
+        asked_at += [second] * len(polls.tick(1000))
+    gaps = [b - a for a, b in itertools.pairwise(asked_at)]
+    expected = [3, 6, 12, 24, 48, 60, 60, 60, 60, 60]
+    assert len(gaps) == len(expected), asked_at
+    assert all(abs(gap - want) <= 1 for gap, want in zip(gaps, expected, strict=True)), gaps
+    page.unroute(app_url + POLL)
+    assert polls.tick(MAX_BACKOFF_MS) == [POLL]
+    assert polls.tick(2 * BUSY_CHECK_MS), "answered: it follows the sync again"
+
+
+def test_a_signed_out_page_stops_polling(page: Page, quiet_demo: tuple[str, AppService]) -> None:
+    """Signed out in another tab, the page got 401s every 0.4 s forever; it stops."""
+    app_url, service = quiet_demo
+    polls = busy_card(page, app_url, service)
+    answer_polls(page, app_url, status=401, json={"error": {"code": "UNAUTHORIZED"}})
+    assert polls.tick(BUSY_CHECK_MS) == [POLL]
+    assert polls.tick(10 * MAX_BACKOFF_MS) == []
+
+
+def test_a_busy_card_whose_connection_is_gone_reloads_the_page(
+    page: Page, quiet_demo: tuple[str, AppService]
+) -> None:
+    """Deleted in another tab, a syncing card's connection was missing from every answer and
+    the page asked every 0.4 s forever; it reloads and shows what is left."""
+    app_url, service = quiet_demo
+    polls = busy_card(page, app_url, service)
+    answer_polls(page, app_url, json={"connections": []})
+    with page.expect_navigation():
+        page.clock.run_for(BUSY_CHECK_MS)
+    assert polls.seen.count(POLL) == 1
+
+
+def test_an_answer_the_page_cannot_read_leaves_it_polling(
+    page: Page, quiet_demo: tuple[str, AppService]
+) -> None:
+    """A card whose answer lacked its sync state threw in the page's script: polling stopped
+    for good, the list announced busy forever. Now the check counts as failed."""
+    app_url, service = quiet_demo
+    (cid,) = link_logins(service, SIX_LOGINS[:1])
+    polls = Polls(page, app_url)
+    sign_in_to(page, app_url + "/connections")
+    expect(page.locator(".connection")).to_have_count(1)
+    answer_polls(page, app_url, json={"connections": [{"id": cid, "status": "active"}]})
+    assert polls.tick() == [POLL]  # `during` waits for aria-busy to go
+    assert polls.tick(IDLE_CHECK_MS) == [POLL]
+    assert polls.tick(2 * IDLE_CHECK_MS) == [POLL]

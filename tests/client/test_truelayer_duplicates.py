@@ -20,8 +20,9 @@ import requests
 from sqlalchemy import select
 
 from client.crypto import TokenCipher
+from client.providers import errors
 from client.providers.model import LocalAccount
-from client.providers.truelayer import TrueLayerProvider
+from client.providers.truelayer import CONNECTION_ERROR, TrueLayerProvider
 from client.providers.truelayer_api import Tokens, TrueLayerAPI
 from client.providers.truelayer_connect import TrueLayerSync
 from client.store.db import Store
@@ -42,7 +43,7 @@ def store(any_store: Store) -> Store:
 
 
 class WatchedProvider(TrueLayerProvider):
-    """A real provider that keeps every access token whose accounts it read (a refused
+    """A real provider that keeps every access token whose accounts it reads (a refused
     connection's token is what must be dead afterwards) and, given a barrier, waits there once
     it has read them, right before the store is asked for a twin."""
 
@@ -51,8 +52,8 @@ class WatchedProvider(TrueLayerProvider):
         self.start, self.tokens = start, list[str]()
 
     def accounts(self, tokens: Tokens) -> list[LocalAccount]:
-        found = super().accounts(tokens)
         self.tokens.append(tokens.access_token)
+        found = super().accounts(tokens)
         if self.start is not None:
             self.start.wait(timeout=60)
         return found
@@ -189,3 +190,72 @@ def test_simultaneous_sign_ins_to_one_login_leave_one_connection_and_spare_anoth
     assert isinstance(bob, int), f"another user's sign-in is never refused: {bob}"
     assert [c[:2] for c in connections_of(store, "bob")] == [(bob, "active")]
     assert token_works(tl, bob_token)
+
+
+def fail_next(tenant: Tenant, endpoint: str, **action: Any) -> None:
+    """A TrueLayer fault rule: the next call to `endpoint` fails with `action`."""
+    tenant.post(
+        "/control/faults", dialect="truelayer", endpoint=endpoint, trigger="next", n=1, **action
+    )
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_temporary_error_listing_the_accounts_refuses_the_sign_in_for_a_retry(
+    tl: TrueLayerSync, tenant: Tenant, status: int
+) -> None:
+    """A 429 or 5xx on /accounts at completion was taken for a bank refusing to list: the new
+    connection was stored unchecked, a duplicate of the first. It is deleted at TrueLayer and
+    the user told to sign in again, which then meets the duplicate rule."""
+    first = connect(tl, "alice")
+    fail_next(tenant, "/data/v1/accounts", http_status=status)
+
+    with pytest.raises(errors.ProviderUnavailable) as failed:
+        connect(tl, "alice")
+
+    assert "sign in again" in str(failed.value), str(failed.value)
+    assert [c[:2] for c in connections_of(tl.store, "alice")] == [(first, "active")]
+    assert not token_works(tl, tokens_seen(tl)[-1]), "the unchecked connection is deleted"
+    with pytest.raises(DuplicateConnection):
+        connect(tl, "alice")
+
+
+def test_a_failing_balance_cannot_defeat_the_check(tl: TrueLayerSync, tenant: Tenant) -> None:
+    """The rule compares what /accounts lists: completion reads no balance, so a balance
+    read failing lets no duplicate through (it did, when any TrueLayer error meant none)."""
+    first = connect(tl, "alice")
+    tenant.post(
+        "/control/faults",
+        dialect="truelayer",
+        endpoint="/data/v1/accounts/*/balance",
+        http_status=503,
+    )
+
+    with pytest.raises(DuplicateConnection) as refused:
+        connect(tl, "alice")
+
+    assert refused.value.connection_id == first
+    assert [c[:2] for c in connections_of(tl.store, "alice")] == [(first, "active")]
+
+
+def test_a_network_error_listing_the_accounts_is_provider_unavailable(
+    tl: TrueLayerSync, tenant: Tenant
+) -> None:
+    """A dropped reply at completion raised the transport's TrueLayerUnreachable, not the
+    provider-neutral error every other TrueLayerSync call raises."""
+    fail_next(tenant, "/data/v1/accounts", drop=True)
+
+    with pytest.raises(errors.ProviderUnavailable) as failed:
+        connect(tl, "alice")
+
+    assert failed.value.code == CONNECTION_ERROR, failed.value
+    assert connections_of(tl.store, "alice") == []
+    assert not token_works(tl, tokens_seen(tl)[-1])
+
+
+def test_a_bank_refusing_the_sign_in_still_stores_the_connection(tl: TrueLayerSync) -> None:
+    """A login/consent error listing the accounts (a mock `error.<code>` user) leaves nothing
+    to compare: stored as before, its first sync records the error for the user."""
+    cid = connect(tl, "alice", "error.wrong_credentials", "error")
+
+    assert [c[:2] for c in connections_of(tl.store, "alice")] == [(cid, "active")]
+    assert not tl.sync(cid).ok

@@ -3,13 +3,16 @@
 // state. While a sync is queued or running it polls often and shows the page count and the
 // transactions added so far, then reloads once that sync has finished; otherwise it polls now
 // and then and reloads when a connection changed by itself (a webhook). A hidden tab does not
-// poll; showing it again polls at once.
+// poll; showing it again polls at once. A failed check backs off (doubling up to a minute); a
+// sign-out (401/403) stops the polling; a card whose connection is gone (deleted in another
+// tab) reloads the page.
 (function () {
   "use strict";
   var ACTIVE = ["queued", "running"];
   var FIRST_CHECK = 300;  // ms before the first check of a sync in progress
   var BUSY_CHECK = 400;   // ms between checks while a sync is in progress
   var IDLE_CHECK = 3000;  // ms between checks while every connection is idle
+  var MAX_BACKOFF = 60000;  // ms: the longest wait after failed checks in a row
 
   function describe(sync) {
     var run = sync.run;
@@ -61,21 +64,25 @@
       timer = window.setTimeout(check, ms);
     }
 
+    var backoff = IDLE_CHECK;  // the wait after the next failed check
+
     function settle(reply) {
       var conns = {};
       var finished = false;
       var moved = false;
-      (reply ? reply.connections : []).forEach(function (conn) { conns[conn.id] = conn; });
+      reply.connections.forEach(function (conn) { conns[conn.id] = conn; });
       boxes.forEach(function (box) {
         var conn = conns[box.dataset.connection];
-        if (!conn) { return; }
-        if (ACTIVE.indexOf(box.dataset.state) < 0) {
+        if (!conn) {
+          moved = true;  // deleted meanwhile: the page shows a connection that is gone
+        } else if (ACTIVE.indexOf(box.dataset.state) < 0) {
           moved = moved || changed(box, conn);
         } else if (progressed(box, conn.sync)) {
           box.dataset.reloading = "true";
           finished = true;
         }
       });
+      backoff = IDLE_CHECK;
       if (finished) {
         done = true;
         window.setTimeout(reload, 600);  // a moment to read the final counts
@@ -85,7 +92,13 @@
       } else {
         later(busy() ? BUSY_CHECK : IDLE_CHECK);
       }
-      list.removeAttribute("aria-busy");  // the live regions may speak now
+    }
+
+    // An error reply, no reply (the app is restarting) or one `settle` could not read: ask
+    // again later, each time twice as late, not every tick of a sync shown as running.
+    function failed() {
+      later(backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF);
     }
 
     function check() {
@@ -94,9 +107,20 @@
       asking = true;
       list.setAttribute("aria-busy", "true");
       fetch(list.dataset.pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (reply) { return reply.ok ? reply.json() : null; })
-        .catch(function () { return null; })  // the app is restarting: ask again next tick
-        .then(function (reply) { asking = false; settle(reply); });
+        .then(function (reply) {
+          if (reply.status === 401 || reply.status === 403) {
+            done = true;  // signed out: no answer will come until the page is loaded again
+            return null;
+          }
+          if (!reply.ok) { throw new Error("connections: HTTP " + reply.status); }
+          return reply.json();
+        })
+        .then(function (reply) { if (reply) { settle(reply); } })
+        .catch(failed)
+        .then(function () {
+          asking = false;
+          list.removeAttribute("aria-busy");  // the live regions may speak now
+        });
     }
 
     document.addEventListener("visibilitychange", function () {

@@ -318,10 +318,18 @@ def test_a_truelayer_connection_in_trouble_offers_no_action_that_answers_409(
     # bob's: alice may have connected the mock login in this shared world (a second is refused)
     tl = truelayer_sync(world.tenant, world.bank.store, world.bank.cipher)
     locked = connect(tl, "bob", "error.wrong_credentials", "error")
-    failing = connect(tl, "bob", "error.internal_error", "error")
     gone = connect(tl, "bob")
-    assert not tl.sync(locked).ok and not tl.sync(failing).ok
-    tl.disconnect(gone)
+    tl.disconnect(gone)  # first: a second connection of the login while it is linked is refused
+    failing = connect(tl, "bob")  # then failing: a bank failing at sign-in is not stored
+    world.tenant.post(
+        "/control/faults",
+        dialect="truelayer",
+        endpoint="/data/v1/accounts",
+        http_status=500,
+        trigger="next",
+        n=1,
+    )
+    assert not tl.sync(failing).ok and not tl.sync(locked).ok
     tl.api.close()
     for cid, status in ((locked, "login_required"), (failing, "error"), (gone, "disconnected")):
         conn = world.get("bob", f"/api/v1/connections/{cid}").json
