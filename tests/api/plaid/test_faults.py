@@ -424,18 +424,24 @@ def test_a_rule_for_an_unknown_institution_is_refused_naming_it(plaid: PlaidClie
     assert control(plaid, "GET", "/faults").get_json()["rules"] == []
 
 
-def test_a_rule_for_an_item_the_tenant_lacks_is_refused_naming_it(
-    app: Flask, plaid: PlaidClient
-) -> None:
-    """An unknown id, another tenant's item (ids are per tenant) and a removed item alike."""
+def _items_the_tenant_lacks(app: Flask, plaid: PlaidClient) -> tuple[str, str, str]:
+    """Item ids ``plaid``'s tenant has no live item for: one nobody has, another tenant's
+    (ids are per tenant) and one of its own it removed."""
     _, keys = tenants.create(db.session, "other", 8)
     db.session.commit()
     other = PlaidClient(app.test_client(), keys.client_id, keys.secret)
     theirs = _item_id(other, other.link_item())
-    token = plaid.link_item()
-    removed = _item_id(plaid, token)
-    plaid.ok("/item/remove", access_token=token)
-    for item_id in ("item-nope", theirs, removed):
+    gone = plaid.link_item()
+    removed = _item_id(plaid, gone)
+    plaid.ok("/item/remove", access_token=gone)
+    return "item-nope", theirs, removed
+
+
+def test_a_rule_for_an_item_the_tenant_lacks_is_refused_naming_it(
+    app: Flask, plaid: PlaidClient
+) -> None:
+    """An unknown id, another tenant's item (ids are per tenant) and a removed item alike."""
+    for item_id in _items_the_tenant_lacks(app, plaid):
         status, code, field, message = _refusal(plaid, item_id=item_id)
         assert (status, code, field) == (400, "INVALID_FIELD", "item_id")
         assert message.startswith(f"unknown item_id {item_id}")
@@ -674,15 +680,9 @@ def test_a_fault_header_for_an_item_the_tenant_lacks_is_refused_naming_it(
     app: Flask, plaid: PlaidClient
 ) -> None:
     """An unknown id, another tenant's item and a removed item alike, JSON or key=value."""
-    _, keys = tenants.create(db.session, "other", 8)
-    db.session.commit()
-    other = PlaidClient(app.test_client(), keys.client_id, keys.secret)
-    theirs = _item_id(other, other.link_item())
-    gone = plaid.link_item()
-    removed = _item_id(plaid, gone)
-    plaid.ok("/item/remove", access_token=gone)
+    lacked = _items_the_tenant_lacks(app, plaid)
     token = plaid.link_item()
-    for item_id in ("item-nope", theirs, removed):
+    for item_id in lacked:
         for header in (
             f"code=ITEM_LOCKED, item_id={item_id}",
             json.dumps({"error_code": "ITEM_LOCKED", "item_id": item_id}),
