@@ -76,10 +76,9 @@ class SandboxSQLAlchemy(SQLAlchemy):
         else:  # server databases drop idle connections; SQLite files never do
             ping_idle_connections(engine)
         if app.config["READ_CACHE"] == "on":
-            cache_reads(engine)
-            if bind_key is None and engine.dialect.driver == "psycopg":
-                connect_args = options.get("connect_args") or {}
-                app.extensions[SNAPSHOTS] = ask_snapshots_ahead(engine, connect_args)
+            cache = cache_reads(engine, options.get("connect_args") or {})
+            if bind_key is None and cache is not None and cache.snapshots is not None:
+                app.extensions[SNAPSHOTS] = cache.snapshots  # asked at each request's arrival
         return engine
 
 
@@ -139,8 +138,8 @@ class RequestReader:
     def asked_version(self) -> Hashable | None:
         """PostgreSQL's snapshot, asked for as the request arrived (``core.snapshots``), until
         a reads' connection of the request went back; None if not asked or not answered."""
-        asked = _ASKED.get()
-        if asked is None or _SNAPSHOTS.get(self._bind()) is not asked.snapshots:
+        asked, cache = _ASKED.get(), _READ_CACHES.get(self._bind())
+        if asked is None or cache is None or asked.snapshots is not cache.snapshots:
             return None  # not asked, or asked of another engine's database
         return asked.answer()
 
@@ -383,50 +382,37 @@ def serialise_sqlite(engine: Engine) -> None:
 
 # Each engine's read cache; an engine that is gone takes its cache with it.
 _READ_CACHES: weakref.WeakKeyDictionary[Engine, ReadCache] = weakref.WeakKeyDictionary()
-# Each PostgreSQL engine's snapshots asked ahead (``ask_snapshots_ahead``).
-_SNAPSHOTS: weakref.WeakKeyDictionary[Engine, Snapshots] = weakref.WeakKeyDictionary()
 
 
-def cache_reads(engine: Engine) -> None:
+def cache_reads(engine: Engine, connect_args: Mapping[str, Any]) -> ReadCache | None:
     """Answer requests' repeated hot reads of an unchanged database from memory
-    (``core.read_cache``): on a SQLite file its ``Watcher`` gives the version, on PostgreSQL
-    its snapshot. A database in memory has none: a second connection to it (the watcher)
-    would open a database of its own."""
-    url, watcher = engine.url, None
+    (``core.read_cache``): on a SQLite file its ``Watcher`` gives the version; on PostgreSQL
+    (psycopg) its snapshot, asked for as each request arrives (``core.snapshots``) on
+    connections opened as the engine's are (its URL and ``connect_args``) but outside its
+    pool, so a request never waits for the pool to ask. A database in memory has none: a
+    second connection to it (the watcher) would open a database of its own."""
+    url, watcher, snapshots = engine.url, None, None
+    cargs, cparams = engine.dialect.create_connect_args(url)
+    connect = engine.dialect.loaded_dbapi.connect
     if engine.dialect.name == "sqlite":
         if sqlite_file(url) is None:
-            return
-        cargs, cparams = engine.dialect.create_connect_args(url)
-        watcher = Watcher(
-            functools.partial(
-                engine.dialect.loaded_dbapi.connect,
-                *cargs,
-                **{**cparams, "check_same_thread": False, "isolation_level": None},
-            )
-        )
-    cache = _READ_CACHES[engine] = ReadCache(watcher)
+            return None
+        options = {"check_same_thread": False, "isolation_level": None}
+        watcher = Watcher(functools.partial(connect, *cargs, **{**cparams, **options}))
+    elif engine.dialect.driver == "psycopg":
+        options = {**connect_args, "autocommit": True}
+        snapshots = Snapshots(functools.partial(connect, *cargs, **{**cparams, **options}))
+    cache = _READ_CACHES[engine] = ReadCache(watcher, snapshots)
 
     @event.listens_for(engine, "engine_disposed")
     def _disposed(_engine: Engine) -> None:
         cache.clear()  # the database may be dropped or replaced next
         if watcher is not None:
             watcher.close()
+        if snapshots is not None:
+            snapshots.close()
 
-
-def ask_snapshots_ahead(engine: Engine, connect_args: Mapping[str, Any]) -> Snapshots:
-    """Requests ask for PostgreSQL's snapshot as they arrive (``core.snapshots``), on
-    connections opened as the engine's are (its URL and ``connect_args``) but outside its
-    pool: a request never waits for the pool to ask."""
-    cargs, cparams = engine.dialect.create_connect_args(engine.url)
-    snapshots = _SNAPSHOTS[engine] = Snapshots(
-        functools.partial(
-            engine.dialect.loaded_dbapi.connect,
-            *cargs,
-            **{**cparams, **connect_args, "autocommit": True},
-        )
-    )
-    event.listen(engine, "engine_disposed", lambda _engine: snapshots.close())
-    return snapshots
+    return cache
 
 
 def _lower(value: Any) -> Any:
@@ -505,7 +491,7 @@ def unit_of_work(view: RouteCallable) -> Callable[..., Response]:
 def reading_requests(app: Flask) -> None:
     """Every request's SQLite transactions start as readers (``serialise_sqlite``); on
     PostgreSQL, each request asks for the database's snapshot as it arrives
-    (``ask_snapshots_ahead``)."""
+    (``cache_reads``)."""
     wsgi_app = app.wsgi_app
 
     def reads_first_app(environ: Any, start_response: Any) -> Any:

@@ -29,7 +29,10 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .snapshots import Snapshots
 
 Rows = list[Any]
 # Rows kept in all, oldest reads going first: a transaction row is about 1 KB in memory (a
@@ -41,10 +44,17 @@ class ReadCache:
     """The rows of recent reads of one database, kept under the version they were read at.
 
     ``watcher`` gives a SQLite file's version; without one, the reader asks the database
-    (PostgreSQL's snapshot, ``core.prepared``)."""
+    (PostgreSQL's snapshot, ``core.prepared``), ahead of the request's reads on ``snapshots``'
+    connections when it has them (``core.snapshots``)."""
 
-    def __init__(self, watcher: Watcher | None = None, capacity: int = CAPACITY) -> None:
+    def __init__(
+        self,
+        watcher: Watcher | None = None,
+        snapshots: Snapshots | None = None,
+        capacity: int = CAPACITY,
+    ) -> None:
         self.watcher = watcher
+        self.snapshots = snapshots
         self._capacity = capacity  # rows
         self._lock = threading.Lock()  # one cache serves every request thread of a process
         self._version: Hashable = None  # what the kept rows were read under
