@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sandbox import create_app
 from sandbox.core import tenants
 from sandbox.core.models import Base
+from sandbox.core.snapshots import Snapshots
 from sandbox.extensions import db
 from sandbox.testing import ItemLinker
 
@@ -72,6 +73,20 @@ def fresh_database_url(kind: str, workdir: Path, suffix: str = "served") -> str:
     if "postgresql" not in DATABASES:
         pytest.skip("PostgreSQL is not among SANDBOX_TEST_DATABASES")
     return database_beside(POSTGRES_URL, suffix, fresh=True)
+
+
+def snapshots_answered(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The answers PostgreSQL gives from now on to the snapshot questions calls ask as they
+    arrive (``core.snapshots``): a snapshot, or None for a question that got none."""
+    answers: list[str | None] = []
+    collect = Snapshots.collect
+
+    def counted(snapshots: Snapshots, *args: Any) -> str | None:
+        answers.append(collect(snapshots, *args))
+        return answers[-1]
+
+    monkeypatch.setattr(Snapshots, "collect", counted)
+    return answers
 
 
 def unexpected_error(*_args: Any, **_kwargs: Any) -> NoReturn:

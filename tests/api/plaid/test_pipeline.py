@@ -14,9 +14,8 @@ from sqlalchemy.pool import QueuePool
 
 from sandbox.core.models import Item
 from sandbox.core.prepared import Prepared
-from sandbox.core.snapshots import Snapshots
 from sandbox.extensions import db
-from tests.conftest import PlaidClient
+from tests.conftest import PlaidClient, snapshots_answered
 
 
 @contextmanager
@@ -102,7 +101,7 @@ def test_a_repeated_read_only_call_is_answered_from_the_read_cache(
     plaid.ok("/accounts/balance/get", access_token=token)  # the item is current now
     plaid.ok("/accounts/balance/get", access_token=token)  # read since the last commit
     reads = _counting_reads(monkeypatch)
-    answers = _counting_snapshots(monkeypatch)
+    answers = snapshots_answered(monkeypatch)
     again = plaid.ok("/accounts/balance/get", access_token=token)
     assert reads == []
     postgresql = db.engine.dialect.name == "postgresql"
@@ -114,19 +113,6 @@ def test_a_repeated_read_only_call_is_answered_from_the_read_cache(
     assert reads, "the commit must make the call read again"
     assert moved["item"]["webhook"] == "https://example.com/moved"
     assert moved["accounts"] == again["accounts"]
-
-
-def _counting_snapshots(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """The snapshots PostgreSQL answered to questions asked ahead (``core.snapshots``)."""
-    answers: list[str | None] = []
-    collect = Snapshots.collect
-
-    def counted(self: Snapshots, *args: Any) -> str | None:
-        answers.append(collect(self, *args))
-        return answers[-1]
-
-    monkeypatch.setattr(Snapshots, "collect", counted)
-    return answers
 
 
 def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[Prepared]:

@@ -17,9 +17,8 @@ from sqlalchemy.pool import QueuePool
 from sandbox import create_app, extensions
 from sandbox.core import tenants
 from sandbox.core.models import Tenant
-from sandbox.core.snapshots import Snapshots
 from sandbox.extensions import db
-from tests.conftest import DATABASES, FROZEN_NOW, PlaidClient
+from tests.conftest import DATABASES, FROZEN_NOW, PlaidClient, snapshots_answered
 
 APPLICATION = "sandbox-connections-test"  # how the app's backends are told apart
 
@@ -103,19 +102,6 @@ def test_a_sync_page_of_a_synced_item_sends_two_reads_and_nothing_else(
     assert page["accounts"] and page["next_cursor"]
 
 
-def _snapshots_asked(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """The answers to the snapshot questions calls ask as they arrive (``core.snapshots``)."""
-    answers: list[str | None] = []
-    collect = Snapshots.collect
-
-    def counted(snapshots: Snapshots, *args: Any) -> str | None:
-        answers.append(collect(snapshots, *args))
-        return answers[-1]
-
-    monkeypatch.setattr(Snapshots, "collect", counted)
-    return answers
-
-
 @pytest.mark.parametrize("pg_app", ["on"], ids=["read_cache"], indirect=True)
 def test_with_the_read_cache_a_call_asks_the_snapshot_ahead_then_reads_only_what_changed(
     pg_plaid: PlaidClient, monkeypatch: pytest.MonkeyPatch
@@ -124,7 +110,7 @@ def test_with_the_read_cache_a_call_asks_the_snapshot_ahead_then_reads_only_what
     commit, the reads as without the cache; then, while nothing commits, no read at all."""
     token = pg_plaid.link_item()
     cursor = pg_plaid.ok("/transactions/sync", access_token=token, count=500)["next_cursor"]
-    sent, answers = _statements_sent(monkeypatch), _snapshots_asked(monkeypatch)
+    sent, answers = _statements_sent(monkeypatch), snapshots_answered(monkeypatch)
     first = pg_plaid.ok("/transactions/sync", access_token=token, cursor=cursor, count=500)
     assert len(sent) == 2 and len(answers) == 1 and answers[0], (sent, answers)
     sent.clear()
@@ -142,7 +128,7 @@ def test_a_call_whose_snapshot_connection_dropped_asks_on_its_reads_connection(
     token = pg_plaid.link_item()
     before = pg_plaid.ok("/accounts/balance/get", access_token=token)
     assert _drop_the_apps_connections(postgres_url) >= 1
-    sent, answers = _statements_sent(monkeypatch), _snapshots_asked(monkeypatch)
+    sent, answers = _statements_sent(monkeypatch), snapshots_answered(monkeypatch)
     assert pg_plaid.ok("/accounts/balance/get", access_token=token) == {
         **before,
         "request_id": ANY,
@@ -165,7 +151,7 @@ def test_asking_ahead_never_waits_for_the_pool(
     token = pg_plaid.link_item()
     pg_plaid.ok("/accounts/balance/get", access_token=token)  # the item is current now
     before = pg_plaid.ok("/accounts/balance/get", access_token=token)  # read since then
-    answers = _snapshots_asked(monkeypatch)
+    answers = snapshots_answered(monkeypatch)
     pool = db.engine.pool
     assert isinstance(pool, QueuePool)
     monkeypatch.setattr(pool, "_timeout", 0.5)  # a wait for the pool fails fast, not in 30 s
